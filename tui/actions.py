@@ -1,0 +1,98 @@
+"""Every user-facing key binding, by id: the contract between screens, keymaps and help.
+
+Screens build their Textual bindings from this registry (see `tui/widgets/bindings.py`), the
+keymap checker validates ids and keys against it and `fieldnote keys` and the help screen print
+it. It imports no Textual so the keymap tooling stays light.
+
+Default keys follow two rules (../shared/STYLE.md 3): nothing uses ctrl+b (tmux's prefix), and
+actions that must work while the note input has focus use keys a text input does not swallow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    """Dotted binding id, `screen.name`: the key of a keymap entry."""
+    action: str
+    """The Textual action the binding runs (`next_question`, `app.quit`)."""
+    keys: str
+    """Default keys, comma separated, in Textual's key names."""
+    description: str
+    """Short label for the footer and the help screen."""
+    show: bool = True
+    """Shown in the footer (every binding is shown on the help screen regardless)."""
+    while_typing: bool = False
+    """Must work while a text input has focus: bound with priority, so input-swallowed keys
+    and printable characters are not allowed."""
+
+    @property
+    def screen(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+# The screens, in the order the help screen lists them.
+SCREENS = {
+    "app": "Everywhere",
+    "home": "Sessions",
+    "interview": "Interview",
+    "tagging": "Tagging",
+    "picker": "Tag picker",
+    "codebook": "Codebook",
+}
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    # Everywhere.
+    ActionSpec("app.quit", "app.quit", "ctrl+q", "Quit", while_typing=True),
+    ActionSpec("app.help", "app.help", "f1", "Keys", while_typing=True),
+    # Sessions (home).
+    ActionSpec("home.open", "open_session", "enter", "Open"),
+    ActionSpec("home.new", "new_session", "n", "New session"),
+    ActionSpec("home.code", "code_session", "c", "Tag"),
+    ActionSpec("home.refresh", "refresh", "r", "Refresh", show=False),
+    ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
+    ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
+    # Interview: everything here works while typing a note.
+    ActionSpec("interview.next_question", "next_question", "ctrl+n", "Next Q", while_typing=True),
+    ActionSpec(
+        "interview.previous_question", "previous_question", "ctrl+p", "Prev Q", while_typing=True
+    ),
+    ActionSpec("interview.mark_asked", "mark_asked", "ctrl+t", "Asked", while_typing=True),
+    ActionSpec("interview.skip_question", "skip_question", "ctrl+g", "Skip", while_typing=True),
+    ActionSpec("interview.star_last", "star_last", "ctrl+s", "Star last", while_typing=True),
+    ActionSpec("interview.toggle_clock", "toggle_clock", "ctrl+r", "Clock", while_typing=True),
+    ActionSpec("interview.set_offset", "set_offset", "ctrl+o", "Offset", while_typing=True),
+    ActionSpec("interview.edit_last", "edit_last", "ctrl+l", "Edit last", while_typing=True),
+    ActionSpec("interview.delete_last", "delete_last", "f8", "Delete last", while_typing=True),
+    ActionSpec("interview.undo_delete", "undo_delete", "f9", "Undo delete", while_typing=True),
+    ActionSpec("interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True),
+    ActionSpec("interview.sessions", "sessions", "f10", "Sessions", while_typing=True),
+    ActionSpec(
+        "interview.scroll_up", "scroll_stream(-1)", "pageup", "Scroll up", show=False,
+        while_typing=True,
+    ),
+    ActionSpec(
+        "interview.scroll_down", "scroll_stream(1)", "pagedown", "Scroll down", show=False,
+        while_typing=True,
+    ),
+)
+
+# The command palette key. Textual's default (ctrl+p) is the guide's "previous question".
+COMMAND_PALETTE_KEY = "ctrl+backslash"
+
+_BY_ID = {spec.id: spec for spec in ACTIONS}
+
+
+def action_spec(binding_id: str) -> ActionSpec:
+    return _BY_ID[binding_id]
+
+
+def actions_for(screen: str) -> list[ActionSpec]:
+    return [spec for spec in ACTIONS if spec.screen == screen]
+
+
+def binding_ids() -> list[str]:
+    return [spec.id for spec in ACTIONS]

@@ -1,0 +1,77 @@
+"""The interview clock: start, pause, resume, and the offset to a recording.
+
+The clock is stored as wall time (when it last started running, and the seconds banked before
+that) so it survives a restart and reads the same in every co-interviewer's instance. `now` is
+always passed in: the app injects a clock function, tests freeze it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass
+class InterviewClock:
+    banked: float = 0.0
+    """Seconds counted before the current run."""
+    running_since: str | None = None
+    """UTC ISO time the clock last started or resumed; None while paused or not started."""
+    recording_offset: float = 0.0
+    """Seconds the recording had been running when the clock read 0 (positive: it began earlier)."""
+
+    @property
+    def running(self) -> bool:
+        return self.running_since is not None
+
+    @property
+    def started(self) -> bool:
+        return self.running or self.banked > 0
+
+    def elapsed(self, now: datetime) -> float:
+        if self.running_since is None:
+            return self.banked
+        return self.banked + max(0.0, (now - from_iso(self.running_since)).total_seconds())
+
+    def recording_time(self, now: datetime) -> float:
+        return self.elapsed(now) + self.recording_offset
+
+    def start(self, now: datetime) -> None:
+        if not self.running:
+            self.running_since = to_iso(now)
+
+    def pause(self, now: datetime) -> None:
+        if self.running:
+            self.banked = round(self.elapsed(now), 3)
+            self.running_since = None
+
+    def toggle(self, now: datetime) -> None:
+        self.pause(now) if self.running else self.start(now)
+
+    def to_doc(self) -> dict:
+        return {
+            "banked": self.banked,
+            "running_since": self.running_since,
+            "recording_offset": self.recording_offset,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict | None) -> InterviewClock:
+        doc = doc or {}
+        return cls(
+            banked=float(doc.get("banked", 0.0)),
+            running_since=doc.get("running_since"),
+            recording_offset=float(doc.get("recording_offset", 0.0)),
+        )

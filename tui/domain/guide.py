@@ -1,0 +1,219 @@
+"""The question guide: parsed from Markdown, linted, and walked during an interview.
+
+    # Onboarding study            (optional title)
+    ## Warm-up                    a section
+    Optional lines of text        the section's intro, shown under its heading
+    - Tell me about your role.    a question
+      - What does a normal week look like?   a probe (indented list item)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+class GuideError(ValueError):
+    """A guide that cannot be read; the message names the file line."""
+
+    def __init__(self, line: int, message: str, source: str = "guide") -> None:
+        self.line = line
+        super().__init__(f"{source}, line {line}: {message}")
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    section: str
+    probes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    intro: str = ""
+    questions: list[Question] = field(default_factory=list)
+
+
+@dataclass
+class Guide:
+    title: str = ""
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for section in self.sections for q in section.questions]
+
+    def question(self, question_id: str | None) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def to_doc(self) -> dict:
+        return {
+            "title": self.title,
+            "sections": [
+                {
+                    "title": s.title,
+                    "intro": s.intro,
+                    "questions": [
+                        {"id": q.id, "text": q.text, "probes": list(q.probes)} for q in s.questions
+                    ],
+                }
+                for s in self.sections
+            ],
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict | None) -> Guide:
+        doc = doc or {}
+        guide = cls(title=doc.get("title", ""))
+        for s in doc.get("sections", []):
+            section = Section(title=s.get("title", ""), intro=s.get("intro", ""))
+            for q in s.get("questions", []):
+                question = Question(q["id"], q["text"], section.title, list(q.get("probes", [])))
+                question.warnings = lint_question(question.text)
+                section.questions.append(question)
+            guide.sections.append(section)
+        return guide
+
+
+_ITEM = re.compile(r"^(?P<indent>[ \t]*)[-*+]\s+(?P<text>.*)$")
+_NUMBERED = re.compile(r"^(?P<indent>[ \t]*)\d+[.)]\s+(?P<text>.*)$")
+
+
+def parse_guide(markdown: str, source: str = "guide") -> Guide:
+    guide = Guide()
+    section: Section | None = None
+    question: Question | None = None
+    count = 0
+    for number, raw in enumerate(markdown.splitlines(), start=1):
+        line = raw.rstrip()
+        if not line.strip() or line.lstrip().startswith("<!--"):
+            continue
+        if line.startswith("# "):
+            if guide.sections or guide.title:
+                raise GuideError(number, "only one '# Title' is allowed, at the top.", source)
+            guide.title = line[2:].strip()
+            continue
+        if line.startswith("## "):
+            title = line[3:].strip()
+            if not title:
+                raise GuideError(number, "the section heading has no title.", source)
+            section = Section(title=title)
+            guide.sections.append(section)
+            question = None
+            continue
+        if line.startswith("#"):
+            raise GuideError(
+                number, "use '## Section' for sections; deeper headings are not supported.", source
+            )
+        item = _ITEM.match(line) or _NUMBERED.match(line)
+        if item:
+            text = item.group("text").strip()
+            indent = len(item.group("indent").expandtabs(4))
+            if not text:
+                raise GuideError(number, "the list item is empty.", source)
+            if indent == 0:
+                if section is None:
+                    raise GuideError(
+                        number, "a question must come after a '## Section' heading.", source
+                    )
+                count += 1
+                question = Question(f"q{count}", text, section.title)
+                question.warnings = lint_question(text)
+                section.questions.append(question)
+            else:
+                if question is None:
+                    raise GuideError(
+                        number, "an indented probe must come under a '- question'.", source
+                    )
+                question.probes.append(text)
+            continue
+        if section is None or question is not None:
+            raise GuideError(
+                number,
+                f"expected '## Section', '- question' or '  - probe', found '{line.strip()[:40]}'.",
+                source,
+            )
+        section.intro = f"{section.intro} {line.strip()}".strip()
+    if not guide.questions:
+        raise GuideError(1, "the guide has no questions ('- question' under a '## Section').", source)
+    return guide
+
+
+_LEADING = (
+    "don't you",
+    "do not you",
+    "wouldn't you",
+    "isn't it",
+    "aren't you",
+    "didn't you",
+    "wasn't it",
+    "you agree",
+    "how much do you like",
+    "how much do you love",
+    "how great",
+    "how easy was",
+    "how frustrating was",
+    "wouldn't it be",
+)
+_CLOSED_OPENERS = (
+    "do", "does", "did", "is", "are", "was", "were", "would", "will", "can", "could",
+    "have", "has", "had", "should", "shall", "may", "might",
+)
+
+
+def lint_question(text: str) -> list[str]:
+    """Interviewing advice for one question: leading or closed (yes/no) wording."""
+    lowered = " ".join(text.casefold().split())
+    warnings = []
+    if any(phrase in lowered for phrase in _LEADING):
+        warnings.append("leading: it suggests the answer")
+    first = re.split(r"[\s,]+", lowered, maxsplit=1)[0] if lowered else ""
+    if first in _CLOSED_OPENERS:
+        warnings.append("closed: invites a yes/no answer; try 'how' or 'tell me about'")
+    return warnings
+
+
+@dataclass
+class GuideState:
+    """Where the interview is in the guide: shared by every instance on the session."""
+
+    current: str | None = None
+    marks: dict[str, str] = field(default_factory=dict)
+    """question id -> "asked" or "skipped"."""
+
+    def progress(self, guide: Guide) -> tuple[int, int]:
+        ids = [q.id for q in guide.questions]
+        return sum(1 for qid in ids if self.marks.get(qid) == "asked"), len(ids)
+
+    def move(self, guide: Guide, step: int) -> str | None:
+        ids = [q.id for q in guide.questions]
+        if not ids:
+            return None
+        index = ids.index(self.current) if self.current in ids else -1
+        if index == -1 and step < 0:
+            index = 0
+        self.current = ids[max(0, min(len(ids) - 1, index + step))]
+        return self.current
+
+    def mark(self, question_id: str, mark: str) -> None:
+        self.marks[question_id] = mark
+
+    def next_open(self, guide: Guide) -> str | None:
+        """The first question after the current one that is neither asked nor skipped."""
+        ids = [q.id for q in guide.questions]
+        start = ids.index(self.current) + 1 if self.current in ids else 0
+        for qid in ids[start:]:
+            if qid not in self.marks:
+                return qid
+        return None
+
+    def to_doc(self) -> dict:
+        return {"current": self.current, "marks": dict(self.marks)}
+
+    @classmethod
+    def from_doc(cls, doc: dict | None) -> GuideState:
+        doc = doc or {}
+        return cls(current=doc.get("current"), marks=dict(doc.get("marks", {})))

@@ -1,0 +1,172 @@
+"""What one note is, and the inline syntax a note-taker types.
+
+Inline syntax, parsed on commit and kept in `text` exactly as typed:
+  `"…` or `> …`  a quote            `?…`      a follow-up to ask later
+  `!word`        an emotion         `#tag`    a tag (hierarchy with `/`, `pain/onboarding`)
+  `*` first      starred
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS = ("note", "quote", "followup", "asked", "transcript")
+
+# A tag or emotion is a run of letters, digits, `_`, `-` and `/` after `#` or `!` at the start
+# of a word. `\w` is Unicode-aware, so `#façade` and `!злой` work.
+_TAG = re.compile(r"(?<![\w#!/])#(\w[\w/-]*)")
+_EMOTION = re.compile(r"(?<![\w#!/])!(\w[\w-]*)")
+_QUOTE_OPENERS = ('"', "\u201c", "\u201e", "\u00ab")
+
+
+@dataclass(frozen=True)
+class InlineMarks:
+    """What the inline syntax of one note's text says."""
+
+    kind: str
+    starred: bool
+    emotions: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def clean_tag_name(raw: str) -> str:
+    """A tag name as stored: trimmed, no empty hierarchy levels, no trailing punctuation."""
+    parts = [part.strip().strip("-") for part in raw.strip().split("/")]
+    return "/".join(part for part in parts if part)
+
+
+def tag_key(name: str) -> str:
+    """The case-insensitive identity of a tag name (`Pain/Onboarding` == `pain/onboarding`)."""
+    return clean_tag_name(name).casefold()
+
+
+def _unique(items: list[str], key=str.casefold) -> tuple[str, ...]:
+    seen: set[str] = set()
+    kept = []
+    for item in items:
+        if item and key(item) not in seen:
+            seen.add(key(item))
+            kept.append(item)
+    return tuple(kept)
+
+
+def parse_inline(text: str) -> InlineMarks:
+    body = text.lstrip()
+    starred = body.startswith("*")
+    if starred:
+        body = body[1:].lstrip()
+    if body.startswith(_QUOTE_OPENERS) or body.startswith(">"):
+        kind = "quote"
+    elif body.startswith("?"):
+        kind = "followup"
+    else:
+        kind = "note"
+    emotions = _unique([m.group(1).casefold() for m in _EMOTION.finditer(text)])
+    tags = _unique([clean_tag_name(m.group(1)) for m in _TAG.finditer(text)], key=tag_key)
+    return InlineMarks(kind=kind, starred=starred, emotions=emotions, tags=tags)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Note:
+    """One note as stored in a session file's `notes` table (the README documents the format)."""
+
+    id: str
+    session_id: str
+    author: str
+    text: str
+    kind: str
+    started_at: str
+    """UTC ISO time of the note's first keystroke (a quote is typed after it was said)."""
+    elapsed: float
+    """Seconds on the interview clock at that first keystroke."""
+    question_id: str | None
+    starred: bool = False
+    emotions: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    edited_at: str | None = None
+
+    @classmethod
+    def from_typed(
+        cls,
+        text: str,
+        *,
+        session_id: str,
+        author: str,
+        started_at: str,
+        elapsed: float,
+        question_id: str | None,
+        note_id: str | None = None,
+    ) -> Note:
+        marks = parse_inline(text)
+        return cls(
+            id=note_id or new_id(),
+            session_id=session_id,
+            author=author,
+            text=text,
+            kind=marks.kind,
+            started_at=started_at,
+            elapsed=round(elapsed, 3),
+            question_id=question_id,
+            starred=marks.starred,
+            emotions=list(marks.emotions),
+            tags=list(marks.tags),
+        )
+
+    def retyped(self, text: str, edited_at: str) -> Note:
+        """This note with new text: inline marks re-parsed, tags added by tagging kept."""
+        marks = parse_inline(text)
+        old_inline = {tag_key(t) for t in parse_inline(self.text).tags}
+        kept = [t for t in self.tags if tag_key(t) not in old_inline]
+        kind = self.kind if self.kind in ("asked", "transcript") else marks.kind
+        return Note(
+            **{
+                **asdict(self),
+                "text": text,
+                "kind": kind,
+                "starred": marks.starred or (self.starred and not parse_inline(self.text).starred),
+                "emotions": list(marks.emotions),
+                "tags": list(_unique(kept + list(marks.tags), key=tag_key)),
+                "edited_at": edited_at,
+            }
+        )
+
+    def to_doc(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Note:
+        known = {name: doc[name] for name in cls.__dataclass_fields__ if name in doc}
+        known.setdefault("emotions", [])
+        known.setdefault("tags", [])
+        return cls(**known)
+
+
+def format_elapsed(seconds: float) -> str:
+    """Clock time as a note-taker reads it: `mm:ss`, or `h:mm:ss` past the hour."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def parse_elapsed(text: str) -> float:
+    """Read `90`, `1:30`, `-0:45` or `1:02:03` as seconds; ValueError with a sentence otherwise."""
+    raw = text.strip()
+    sign = -1 if raw.startswith("-") else 1
+    raw = raw.lstrip("+-").strip()
+    parts = raw.split(":")
+    if not raw or len(parts) > 3 or not all(p.strip().isdigit() for p in parts):
+        raise ValueError(f"'{text}' is not a time: type seconds (90), mm:ss (1:30) or h:mm:ss.")
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return float(sign * seconds)
