@@ -1,0 +1,236 @@
+"""The data folder: `sessions/<id>.json`, one TinyDB file per session, and `codebook.json`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.store.codebook import Codebook
+from tui.store.errors import (
+    AmbiguousSessionError,
+    SessionNotFoundError,
+    StoreError,
+    UnreadableFileError,
+    WriteFailedError,
+)
+from tui.store.session import (
+    SESSION_ID,
+    SessionFile,
+    default_guide_state,
+    plain,
+    validate_session_data,
+)
+from tui.store.storage import (
+    DIR_MODE,
+    AtomicJSONStorage,
+    Signature,
+    parse_tables,
+)
+
+ENV_HOME = "FIELDNOTE_HOME"
+
+
+@dataclass
+class SessionSummary:
+    id: str
+    title: str
+    participant: str
+    created_at: str
+    note_count: int
+    coded_count: int
+    """Notes with tags of their own or with at least one excerpt."""
+    path: Path
+
+
+def _make_private_dir(path: Path) -> None:
+    if path.is_dir():
+        return
+    try:
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(path, DIR_MODE)
+    except OSError as error:
+        raise WriteFailedError(path, error, "data folder") from error
+
+
+def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
+    session = next(iter((data.get("session") or {}).values()), {})
+    notes = (data.get("notes") or {}).values()
+    excerpted = {doc.get("note_id") for doc in (data.get("excerpts") or {}).values()}
+    coded = sum(1 for note in notes if note.get("tags") or note.get("id") in excerpted)
+    return SessionSummary(
+        id=path.stem,
+        title=str(session.get("title") or ""),
+        participant=str(session.get("participant") or ""),
+        created_at=str(session.get("created_at") or ""),
+        note_count=len(notes),
+        coded_count=coded,
+        path=path,
+    )
+
+
+class DataStore:
+    """The data folder. Creates it (0700) on first use."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = Path(home).expanduser()
+        self.sessions_dir = self.home / "sessions"
+        _make_private_dir(self.home)
+        _make_private_dir(self.sessions_dir)
+        self._codebook: Codebook | None = None
+        self._summaries: dict[Path, tuple[Signature, SessionSummary]] = {}
+
+    @classmethod
+    def from_environment(cls) -> DataStore:
+        """`$FIELDNOTE_HOME` if set, else the platform's user data folder."""
+        home = os.environ.get(ENV_HOME)
+        if home:
+            return cls(Path(home))
+        import platformdirs
+
+        return cls(Path(platformdirs.user_data_dir("fieldnote")))
+
+    def __repr__(self) -> str:
+        return f"DataStore({str(self.home)!r})"
+
+    def session_path(self, session_id: str) -> Path:
+        if not SESSION_ID.fullmatch(session_id):
+            raise SessionNotFoundError(
+                f"'{session_id}' is not a session id; ids are letters, digits, - and _."
+            )
+        return self.sessions_dir / f"{session_id}.json"
+
+    # -- sessions -----------------------------------------------------------------------------
+    def create_session(
+        self,
+        session: dict[str, Any],
+        guide: dict[str, Any],
+        guide_state: dict[str, Any] | None = None,
+    ) -> SessionFile:
+        """Write a new session file holding the session record and its guide."""
+        session = plain(session)
+        session_id = session.get("id")
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+            raise ValueError(f"a session needs an 'id' of letters and digits, not {session_id!r}")
+        path = self.session_path(session_id)
+        state = plain(guide_state) if guide_state is not None else default_guide_state()
+        data = {
+            "session": {"1": session},
+            "guide": {"1": {"guide": plain(guide), "state": state}},
+            "notes": {},
+            "excerpts": {},
+        }
+        storage = AtomicJSONStorage(path, validate=validate_session_data(path))
+        try:
+            with storage.locked() as existing:
+                if existing:
+                    raise StoreError(f"A session with id {session_id} already exists at {path}.")
+                storage.write(data)
+        finally:
+            storage.close()
+        return SessionFile(path, session_id)
+
+    def open_session(self, session_id: str) -> SessionFile:
+        """The session's file, read once so an unreadable file is reported now."""
+        path = self.session_path(session_id)
+        if not path.exists():
+            raise SessionNotFoundError(
+                f"There is no session {session_id} in {self.sessions_dir}; "
+                "list the sessions to see their ids."
+            )
+        session_file = SessionFile(path, session_id)
+        session_file.read()
+        return session_file
+
+    def _session_paths(self) -> list[Path]:
+        try:
+            return sorted(p for p in self.sessions_dir.glob("*.json") if not p.name.startswith("."))
+        except OSError:
+            return []
+
+    def _summary(self, path: Path) -> SessionSummary:
+        """A summary of one file, parsed again only when its signature changed."""
+        try:
+            with open(path, "rb") as handle:
+                # The signature of the open file matches the bytes read from it, even if
+                # another process replaces the file meanwhile.
+                st = os.fstat(handle.fileno())
+                signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+                cached = self._summaries.get(path)
+                if cached is not None and cached[0] == signature:
+                    return cached[1]
+                raw = handle.read()
+        except FileNotFoundError:
+            raise
+        except OSError as error:
+            raise UnreadableFileError(path, f"it cannot be opened ({error.strerror})") from None
+        data = parse_tables(raw, path)
+        validate_session_data(path)(data)
+        summary = _summarise(path, data)
+        self._summaries[path] = (signature, summary)
+        return summary
+
+    def list_sessions(self) -> tuple[list[SessionSummary], list[UnreadableFileError]]:
+        """Every session, newest first, and the files that could not be read."""
+        summaries: list[SessionSummary] = []
+        problems: list[UnreadableFileError] = []
+        paths = self._session_paths()
+        for path in paths:
+            try:
+                summaries.append(self._summary(path))
+            except FileNotFoundError:
+                continue
+            except UnreadableFileError as error:
+                problems.append(error)
+        for gone in set(self._summaries) - set(paths):
+            del self._summaries[gone]
+        summaries.sort(key=lambda s: (s.created_at, s.id), reverse=True)
+        return summaries, problems
+
+    def resolve(self, ref: str) -> str:
+        """A session id from a full id, a unique id prefix or a title."""
+        wanted = ref.strip()
+        if not wanted:
+            raise SessionNotFoundError("No session was named; give a session id or title.")
+        summaries, problems = self.list_sessions()
+        ids = [s.id for s in summaries] + [e.path.stem for e in problems]
+        if wanted in ids:
+            return wanted
+        by_prefix = [i for i in ids if i.lower().startswith(wanted.lower())]
+        if len(by_prefix) == 1:
+            return by_prefix[0]
+        if len(by_prefix) > 1:
+            raise self._ambiguous(wanted, [s for s in summaries if s.id in by_prefix], by_prefix)
+        folded = wanted.casefold()
+        exact = [s for s in summaries if s.title.casefold() == folded]
+        if len(exact) == 1:
+            return exact[0].id
+        matches = exact or [s for s in summaries if folded in s.title.casefold()]
+        if len(matches) == 1:
+            return matches[0].id
+        if matches:
+            raise self._ambiguous(wanted, matches, [s.id for s in matches])
+        raise SessionNotFoundError(
+            f"No session matches '{wanted}'; give an id, an id prefix or a title from the list."
+        )
+
+    @staticmethod
+    def _ambiguous(
+        wanted: str, summaries: list[SessionSummary], ids: list[str]
+    ) -> AmbiguousSessionError:
+        titled = {s.id: s.title for s in summaries}
+        shown = [f"{i[:8]} {titled[i]!r}" if i in titled else i[:8] for i in ids[:5]]
+        more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+        return AmbiguousSessionError(
+            f"'{wanted}' matches {len(ids)} sessions ({', '.join(shown)}{more}); "
+            "type more of the id or the full title.",
+            ids,
+        )
+
+    # -- codebook -----------------------------------------------------------------------------
+    @property
+    def codebook(self) -> Codebook:
+        if self._codebook is None:
+            self._codebook = Codebook(self.home / "codebook.json")
+        return self._codebook

@@ -1,0 +1,69 @@
+"""What can go wrong with the files on disk, each as one sentence a user can act on."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+
+class StoreError(Exception):
+    """Base of every store error; `str(error)` is one sentence a user can act on."""
+
+
+class UnreadableFileError(StoreError):
+    """A file that is not valid JSON or not shaped as expected; it is never overwritten."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(
+            f"Cannot read {self.path}: {problem}; it is left untouched, "
+            "so repair it or move it out of the folder to continue."
+        )
+
+
+class SessionNotFoundError(StoreError):
+    """No session matches what the user typed."""
+
+
+class AmbiguousSessionError(StoreError):
+    """More than one session matches what the user typed."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        self.candidates = candidates
+        super().__init__(message)
+
+
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the folder is read-only",
+    errno.EACCES: "permission was denied",
+    errno.EPERM: "permission was denied",
+    errno.EIO: "the disk reported an input/output error",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    if error.errno in _REASONS:
+        return _REASONS[error.errno]
+    return (error.strerror or str(error)).rstrip(".").lower() if error.errno else str(error)
+
+
+class WriteFailedError(StoreError):
+    """A write that did not reach the disk; the file on disk is exactly as it was before."""
+
+    def __init__(self, path: Path, error: OSError, what: str = "change") -> None:
+        self.path = Path(path)
+        self.errno = error.errno
+        self.reason = describe_os_error(error)
+        super().__init__(
+            f"Could not save to {self.path} because {self.reason}; the {what} is kept in memory "
+            "and the file on disk is unchanged, so free some space or fix the folder and retry."
+        )
+
+
+def os_error(code: int) -> OSError:
+    """An OSError for `code`, for wrapping failures that have no OSError of their own."""
+    return OSError(code, os.strerror(code))

@@ -1,0 +1,318 @@
+"""One interview session: a TinyDB file with tables `session`, `guide`, `notes` and `excerpts`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from tinydb import TinyDB
+from tinydb.table import Table
+
+from tui.store.errors import SessionNotFoundError, UnreadableFileError
+from tui.store.storage import AtomicJSONStorage, Signature
+
+SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+KEYED_TABLES = ("notes", "excerpts")
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Any = _Unchanged()
+"""Default of `update_guide_state(current=...)`: leave the current question as it is."""
+
+
+def default_guide_state() -> dict[str, Any]:
+    return {"current": None, "marks": {}}
+
+
+def plain(doc: dict[str, Any]) -> dict[str, Any]:
+    """A deep, JSON-only copy: fails early on what cannot be stored, and shares nothing."""
+    if not isinstance(doc, dict):
+        raise TypeError(f"a document must be a dict, not {type(doc).__name__}")
+    return orjson.loads(orjson.dumps(doc))
+
+
+def _copies(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return orjson.loads(orjson.dumps(docs))
+
+
+def _note_order(doc: dict[str, Any]) -> tuple[str, str]:
+    return (str(doc.get("started_at") or ""), str(doc.get("id") or ""))
+
+
+def _single(data: dict[str, Any], table: str) -> tuple[str, dict[str, Any]] | None:
+    docs = data.get(table) or {}
+    if not docs:
+        return None
+    key = min(docs, key=int)
+    return key, docs[key]
+
+
+def validate_session_data(path: Path):
+    def validate(data: dict[str, Any]) -> None:
+        session = _single(data, "session")
+        if session is None:
+            raise UnreadableFileError(path, "it has no 'session' table, so it is no session file")
+        if not isinstance(session[1].get("id"), str):
+            raise UnreadableFileError(path, "its session record has no id")
+        guide = _single(data, "guide")
+        if guide is not None and not isinstance(guide[1].get("state", {}), dict | None):
+            raise UnreadableFileError(path, "its guide state is not an object")
+        for name in KEYED_TABLES:
+            for doc in (data.get(name) or {}).values():
+                if not isinstance(doc.get("id"), str):
+                    raise UnreadableFileError(path, f"a document in its '{name}' table has no id")
+
+    return validate
+
+
+@dataclass
+class SessionSnapshot:
+    """A consistent copy of one session file; notes sorted by (started_at, id)."""
+
+    session: dict[str, Any]
+    guide: dict[str, Any]
+    guide_state: dict[str, Any]
+    notes: list[dict[str, Any]]
+    excerpts: list[dict[str, Any]]
+
+
+class _Index:
+    """Document "id" -> TinyDB doc id for one keyed table, so lookups skip a Query scan."""
+
+    def __init__(self) -> None:
+        self.version = -1
+        self.ids: dict[str, int] = {}
+
+    def rebuild(self, docs: dict[str, dict[str, Any]], version: int) -> None:
+        self.ids = {doc["id"]: int(key) for key, doc in docs.items()}
+        self.version = version
+
+
+class SessionFile:
+    """Reads and writes one session file; every write is locked, atomic and durable."""
+
+    def __init__(self, path: Path, session_id: str) -> None:
+        self.path = Path(path)
+        self.session_id = session_id
+        self._storage = AtomicJSONStorage(
+            self.path, must_exist=True, validate=validate_session_data(self.path), write_what="note"
+        )
+        self._db = TinyDB(storage=lambda: self._storage)
+        self._tables: dict[str, Table] = {
+            name: self._db.table(name) for name in ("session", "guide", "notes", "excerpts")
+        }
+        self._indexes = {name: _Index() for name in KEYED_TABLES}
+        self._snapshot: SessionSnapshot | None = None
+        self._snapshot_version = -1
+
+    def __repr__(self) -> str:
+        return f"SessionFile({str(self.path)!r}, {self.session_id!r})"
+
+    # -- reading ------------------------------------------------------------------------------
+    def signature(self) -> Signature | None:
+        return self._storage.signature()
+
+    def changed_on_disk(self) -> bool:
+        return self._storage.changed_on_disk()
+
+    def _missing(self) -> SessionNotFoundError:
+        return SessionNotFoundError(
+            f"The session file {self.path} no longer exists; it may have been moved or deleted."
+        )
+
+    def _data(self) -> dict[str, Any]:
+        try:
+            return self._storage.current()
+        except FileNotFoundError:
+            raise self._missing() from None
+
+    def read(self) -> SessionSnapshot:
+        """The session as it is on disk now; parsed again only when another process wrote."""
+        with self._storage.mutex:
+            data = self._data()
+            if self._snapshot is None or self._snapshot_version != self._storage.version:
+                self._snapshot = self._build_snapshot(data)
+                self._snapshot_version = self._storage.version
+            snap = self._snapshot
+            # The caller gets its own lists, so appending to them cannot touch the cache.
+            return SessionSnapshot(
+                session=dict(snap.session),
+                guide=snap.guide,
+                guide_state=snap.guide_state,
+                notes=list(snap.notes),
+                excerpts=list(snap.excerpts),
+            )
+
+    def _build_snapshot(self, data: dict[str, Any]) -> SessionSnapshot:
+        session = _single(data, "session")
+        guide = _single(data, "guide")
+        guide_doc = guide[1] if guide else {}
+        notes = _copies(list((data.get("notes") or {}).values()))
+        notes.sort(key=_note_order)
+        excerpt_docs = data.get("excerpts") or {}
+        excerpts = _copies([excerpt_docs[key] for key in sorted(excerpt_docs, key=int)])
+        return SessionSnapshot(
+            session=plain(session[1]) if session else {},
+            guide=plain(guide_doc.get("guide") or {}),
+            guide_state=plain(guide_doc.get("state") or default_guide_state()),
+            notes=notes,
+            excerpts=excerpts,
+        )
+
+    # -- writing ------------------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[dict[str, Any]]:
+        """Hold the lock with the data as on disk now, and TinyDB's next ids recomputed."""
+        try:
+            with self._storage.locked() as data:
+                for table in self._tables.values():
+                    # TinyDB caches the next doc id per Table; another process may have used it.
+                    table._next_id = None
+                    table.clear_cache()
+                yield data
+        except FileNotFoundError:
+            raise self._missing() from None
+
+    def _index(self, name: str, data: dict[str, Any]) -> dict[str, int]:
+        index = self._indexes[name]
+        if index.version != self._storage.external_version:
+            index.rebuild(data.get(name) or {}, self._storage.external_version)
+        return index.ids
+
+    def _find(self, name: str, data: dict[str, Any], doc_id_field: str) -> int | None:
+        ids = self._index(name, data)
+        doc_id = ids.get(doc_id_field)
+        docs = data.get(name) or {}
+        if doc_id is None:
+            return None
+        doc = docs.get(str(doc_id))
+        if doc is not None and doc.get("id") == doc_id_field:
+            return doc_id
+        # The index was stale (it never should be); rebuild it and look once more.
+        self._indexes[name].rebuild(docs, self._storage.external_version)
+        return self._indexes[name].ids.get(doc_id_field)
+
+    def _add(self, name: str, docs: list[dict[str, Any]]) -> None:
+        copies = [plain(doc) for doc in docs]
+        for doc in copies:
+            if not isinstance(doc.get("id"), str) or not doc["id"]:
+                raise ValueError(f"a document added to '{name}' needs a string 'id'")
+        with self._transaction() as data:
+            table = self._tables[name]
+            fresh: dict[str, dict[str, Any]] = {}
+            for doc in copies:
+                existing = self._find(name, data, doc["id"])
+                if existing is None:
+                    fresh[doc["id"]] = doc
+                else:
+                    # A retry of a write that did land: replace, never duplicate.
+                    table.update(_replace_with(doc), doc_ids=[existing])
+            if fresh:
+                doc_ids = table.insert_multiple(list(fresh.values()))
+                index = self._indexes[name]
+                if index.version == self._storage.external_version:
+                    index.ids.update(zip(fresh, doc_ids, strict=True))
+
+    def _update(self, name: str, key: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        changes = plain(changes)
+        if changes.get("id", key) != key:
+            raise ValueError(f"the id of a document in '{name}' cannot change")
+        with self._transaction() as data:
+            doc_id = self._find(name, data, key)
+            if doc_id is None:
+                return None
+            self._tables[name].update(changes, doc_ids=[doc_id])
+            return plain(self._storage.current()[name][str(doc_id)])
+
+    def _delete(self, name: str, key: str) -> dict[str, Any] | None:
+        with self._transaction() as data:
+            doc_id = self._find(name, data, key)
+            if doc_id is None:
+                return None
+            removed = plain(data[name][str(doc_id)])
+            self._tables[name].remove(doc_ids=[doc_id])
+            self._indexes[name].ids.pop(key, None)
+            return removed
+
+    def append_note(self, doc: dict[str, Any]) -> None:
+        """Add one note; it is durable on disk when this returns (same id again: replaced)."""
+        self._add("notes", [doc])
+
+    def append_notes(self, docs: list[dict[str, Any]]) -> None:
+        """Add many notes in one write (import, sample data)."""
+        if docs:
+            self._add("notes", list(docs))
+
+    def update_note(self, note_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Merge `changes` into the note with this id; the new note, or None if it is gone."""
+        return self._update("notes", note_id, changes)
+
+    def delete_note(self, note_id: str) -> dict[str, Any] | None:
+        """Remove the note; returns it so the caller can undo with append_note."""
+        return self._delete("notes", note_id)
+
+    def add_excerpt(self, doc: dict[str, Any]) -> None:
+        self._add("excerpts", [doc])
+
+    def update_excerpt(self, excerpt_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        return self._update("excerpts", excerpt_id, changes)
+
+    def delete_excerpt(self, excerpt_id: str) -> dict[str, Any] | None:
+        return self._delete("excerpts", excerpt_id)
+
+    def update_session(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Shallow-merge `changes` into the session record; returns the new record."""
+        changes = plain(changes)
+        with self._transaction() as data:
+            key, _ = _single(data, "session")  # the validator guarantees one
+            self._tables["session"].update(changes, doc_ids=[int(key)])
+            return plain(self._storage.current()["session"][key])
+
+    def update_guide_state(
+        self,
+        current: str | None | Any = UNCHANGED,
+        marks: dict[str, str | None] | None = None,
+    ) -> dict[str, Any]:
+        """Merge into the shared guide state under the lock: set `current` if given; a mark
+        of None removes it. Returns the new state."""
+        marks = plain(marks or {})
+        with self._transaction() as data:
+            found = _single(data, "guide")
+            old = (found[1].get("state") if found else None) or default_guide_state()
+            state = {
+                "current": old.get("current") if current is UNCHANGED else current,
+                "marks": dict(old.get("marks") or {}),
+            }
+            for question_id, mark in marks.items():
+                if mark is None:
+                    state["marks"].pop(question_id, None)
+                else:
+                    state["marks"][question_id] = mark
+            table = self._tables["guide"]
+            if found is None:
+                table.insert({"guide": {}, "state": state})
+            else:
+                table.update({"state": state}, doc_ids=[int(found[0])])
+            return plain(state)
+
+    def close(self) -> None:
+        with self._storage.mutex:
+            self._snapshot = None
+            self._storage.close()
+
+
+def _replace_with(doc: dict[str, Any]):
+    def replace(stored: dict[str, Any]) -> None:
+        stored.clear()
+        stored.update(doc)
+
+    return replace
