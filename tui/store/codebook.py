@@ -7,12 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tinydb import TinyDB
-
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.store.errors import StoreError, UnreadableFileError
 from tui.store.session import plain
-from tui.store.storage import AtomicJSONStorage, Signature
+from tui.store.storage import AtomicJSONStorage, Signature, StoreDB
 
 EDITABLE = ("name", "description", "color")
 
@@ -45,7 +43,7 @@ class Codebook:
         self._storage = AtomicJSONStorage(
             self.path, validate=_validate_codebook(self.path), write_what="tag change"
         )
-        self._db = TinyDB(storage=lambda: self._storage)
+        self._db = StoreDB(storage=lambda: self._storage)
         self._table = self._db.table("tags")
         self._tags: list[dict[str, Any]] = []
         self._tags_version = -1

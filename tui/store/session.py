@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb import TinyDB
 from tinydb.table import Table
 
 from tui.store.errors import SessionNotFoundError, UnreadableFileError
-from tui.store.storage import AtomicJSONStorage, Signature
+from tui.store.storage import AtomicJSONStorage, Signature, StoreDB
 
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 KEYED_TABLES = ("notes", "excerpts")
@@ -91,9 +90,12 @@ class _Index:
     def __init__(self) -> None:
         self.version = -1
         self.ids: dict[str, int] = {}
+        self.max_doc_id = 0
+        """The highest doc id this table has held since it was last parsed."""
 
     def rebuild(self, docs: dict[str, dict[str, Any]], version: int) -> None:
         self.ids = {doc["id"]: int(key) for key, doc in docs.items()}
+        self.max_doc_id = max(self.ids.values(), default=0)
         self.version = version
 
 
@@ -106,7 +108,7 @@ class SessionFile:
         self._storage = AtomicJSONStorage(
             self.path, must_exist=True, validate=validate_session_data(self.path), write_what="note"
         )
-        self._db = TinyDB(storage=lambda: self._storage)
+        self._db = StoreDB(storage=lambda: self._storage)
         self._tables: dict[str, Table] = {
             name: self._db.table(name) for name in ("session", "guide", "notes", "excerpts")
         }
@@ -174,10 +176,15 @@ class SessionFile:
         """Hold the lock with the data as on disk now, and TinyDB's next ids recomputed."""
         try:
             with self._storage.locked() as data:
-                for table in self._tables.values():
-                    # TinyDB caches the next doc id per Table; another process may have used it.
-                    table._next_id = None
+                # TinyDB caches the next doc id per Table, and another process may have used it:
+                # recompute it under the lock, from the index where there is one (its max is
+                # kept up to date by our own inserts and rebuilt after anyone else's write).
+                for name, table in self._tables.items():
                     table.clear_cache()
+                    table._next_id = None
+                    if name in self._indexes:
+                        self._index(name, data)
+                        table._next_id = self._indexes[name].max_doc_id + 1
                 yield data
         except FileNotFoundError:
             raise self._missing() from None
@@ -221,6 +228,7 @@ class SessionFile:
                 index = self._indexes[name]
                 if index.version == self._storage.external_version:
                     index.ids.update(zip(fresh, doc_ids, strict=True))
+                    index.max_doc_id = max(index.max_doc_id, *doc_ids)
 
     def _update(self, name: str, key: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         changes = plain(changes)
