@@ -42,12 +42,21 @@ SCREENS = {
     "tagging": "Tagging",
     "picker": "Tag picker",
     "codebook": "Codebook",
+    "dialog": "Dialogs",
+    "quit": "Quitting with unsaved notes",
 }
 
 ACTIONS: tuple[ActionSpec, ...] = (
     # Everywhere.
-    ActionSpec("app.quit", "app.quit", "ctrl+q", "Quit", while_typing=True),
-    ActionSpec("app.help", "app.help", "f1", "Keys", while_typing=True),
+    ActionSpec("app.quit", "quit", "ctrl+q", "Quit", while_typing=True),
+    ActionSpec("app.help", "help", "f1", "Keys", while_typing=True),
+    # Dialogs (new session, recording offset, confirmations).
+    ActionSpec("dialog.cancel", "cancel", "escape", "Cancel"),
+    # Quitting with unsaved changes.
+    ActionSpec("quit.retry", "retry", "r", "Retry"),
+    ActionSpec("quit.save_elsewhere", "save_elsewhere", "s", "Save elsewhere"),
+    ActionSpec("quit.anyway", "quit_anyway", "q", "Quit anyway"),
+    ActionSpec("quit.stay", "stay", "escape", "Stay"),
     # Sessions (home).
     ActionSpec("home.open", "open_session", "enter", "Open"),
     ActionSpec("home.new", "new_session", "n", "New session"),
@@ -68,14 +77,21 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.edit_last", "edit_last", "ctrl+l", "Edit last", while_typing=True),
     ActionSpec("interview.delete_last", "delete_last", "f8", "Delete last", while_typing=True),
     ActionSpec("interview.undo_delete", "undo_delete", "f9", "Undo delete", while_typing=True),
-    ActionSpec("interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True),
     ActionSpec("interview.sessions", "sessions", "f10", "Sessions", while_typing=True),
     ActionSpec(
-        "interview.scroll_up", "scroll_stream(-1)", "pageup", "Scroll up", show=False,
+        "interview.scroll_up",
+        "scroll_stream(-1)",
+        "pageup",
+        "Scroll up",
+        show=False,
         while_typing=True,
     ),
     ActionSpec(
-        "interview.scroll_down", "scroll_stream(1)", "pagedown", "Scroll down", show=False,
+        "interview.scroll_down",
+        "scroll_stream(1)",
+        "pagedown",
+        "Scroll down",
+        show=False,
         while_typing=True,
     ),
 )

@@ -1,10 +1,10 @@
 """The question guide: parsed from Markdown, linted, and walked during an interview.
 
-    # Onboarding study            (optional title)
-    ## Warm-up                    a section
-    Optional lines of text        the section's intro, shown under its heading
-    - Tell me about your role.    a question
-      - What does a normal week look like?   a probe (indented list item)
+# Onboarding study            (optional title)
+## Warm-up                    a section
+Optional lines of text        the section's intro, shown under its heading
+- Tell me about your role.    a question
+  - What does a normal week look like?   a probe (indented list item)
 """
 
 from __future__ import annotations
@@ -138,7 +138,9 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
             )
         section.intro = f"{section.intro} {line.strip()}".strip()
     if not guide.questions:
-        raise GuideError(1, "the guide has no questions ('- question' under a '## Section').", source)
+        raise GuideError(
+            1, "the guide has no questions ('- question' under a '## Section').", source
+        )
     return guide
 
 
@@ -159,8 +161,24 @@ _LEADING = (
     "wouldn't it be",
 )
 _CLOSED_OPENERS = (
-    "do", "does", "did", "is", "are", "was", "were", "would", "will", "can", "could",
-    "have", "has", "had", "should", "shall", "may", "might",
+    "do",
+    "does",
+    "did",
+    "is",
+    "are",
+    "was",
+    "were",
+    "would",
+    "will",
+    "can",
+    "could",
+    "have",
+    "has",
+    "had",
+    "should",
+    "shall",
+    "may",
+    "might",
 )
 
 

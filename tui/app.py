@@ -1,0 +1,127 @@
+"""The Fieldnote app: screens over one data folder, handed in so tests can use a temp one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from tui.actions import COMMAND_PALETTE_KEY, action_spec
+from tui.domain.clock import utc_now
+from tui.live import LiveSession, SaveState
+from tui.screens.help_screen import HelpScreen
+from tui.screens.home_screen import HomeScreen
+from tui.screens.interview_screen import InterviewScreen
+from tui.screens.quit_screen import QuitScreen
+from tui.store import DataStore
+from tui.widgets.bindings import bindings_for
+
+
+class SaveStateChanged(Message):
+    """Posted from the writer thread when a write fails or the queue drains."""
+
+    def __init__(self, state: SaveState) -> None:
+        self.state = state
+        super().__init__()
+
+
+class FieldnoteApp(App, inherit_bindings=False):
+    CSS_PATH = "app.tcss"
+    TITLE = "Fieldnote"
+    COMMAND_PALETTE_BINDING = COMMAND_PALETTE_KEY
+    BINDINGS = bindings_for("app")
+
+    def __init__(
+        self,
+        store: DataStore,
+        *,
+        author: str,
+        now: Callable[[], datetime] = utc_now,
+        session_id: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.author = author
+        self.now = now
+        self.initial_session_id = session_id
+        self.live: LiveSession | None = None
+        self.rescued_to: tuple[int, Path] | None = None
+
+    def on_mount(self) -> None:
+        self.push_screen(HomeScreen())
+        if self.initial_session_id:
+            self.open_interview(self.initial_session_id)
+
+    # -- navigation --------------------------------------------------------------------------
+
+    def open_interview(self, session_id: str) -> None:
+        self._close_live()
+        self.live = LiveSession(
+            self.store,
+            session_id,
+            self.author,
+            now=self.now,
+            on_event=lambda state: self.post_message(SaveStateChanged(state)),
+        )
+        self.push_screen(InterviewScreen(self.live))
+
+    def action_show_sessions(self) -> None:
+        if isinstance(self.screen, InterviewScreen):
+            self._confirm_unsaved_then(self._back_to_sessions)
+
+    def _back_to_sessions(self) -> None:
+        self._close_live()
+        self.pop_screen()
+
+    def _close_live(self) -> None:
+        if self.live is not None:
+            self.live.flush(timeout=2)
+            self.live.close()
+            self.live = None
+
+    def on_save_state_changed(self, message: SaveStateChanged) -> None:
+        if isinstance(self.screen, InterviewScreen):
+            self.screen.on_save_state(message.state)
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def key_for(self, binding_id: str) -> str:
+        """How the active keymap's first key for `binding_id` is shown (`^n`, `f8`)."""
+        keys = self._keymap.get(binding_id) or action_spec(binding_id).keys
+        return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+
+    def get_key_display_for_palette(self) -> str:
+        return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, ""))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- quitting ----------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        self._confirm_unsaved_then(self._quit_now)
+
+    def _quit_now(self) -> None:
+        self._close_live()
+        self.exit()
+
+    def _confirm_unsaved_then(self, then: Callable[[], None]) -> None:
+        """Run `then` once every change is on disk, or after the user chose what to do."""
+        live = self.live
+        if live is None or live.flush(timeout=1.0):
+            then()
+            return
+
+        def decided(go: bool | None) -> None:
+            if go:
+                live.close()
+                self.live = None
+                then()
+
+        rescue = Path.home() / f"fieldnote-unsaved-{live.session_id[:8]}.json"
+        self.push_screen(QuitScreen(live, rescue), decided)

@@ -1,0 +1,209 @@
+"""`fieldnote`: argument parsing; launches the app or runs a command.
+
+Errors a user can fix are one sentence on stderr and a non-zero exit, never a traceback.
+Textual is imported only by the commands that open the UI, so scripting commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from tui.domain.guide import GuideError, parse_guide
+from tui.store import DataStore, StoreError
+
+EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+class UserError(Exception):
+    """A mistake the user can fix; printed as one sentence."""
+
+
+def default_author() -> str:
+    try:
+        return os.environ.get("FIELDNOTE_AUTHOR") or getpass.getuser()
+    except (KeyError, OSError):
+        return "me"
+
+
+def demo_home() -> Path:
+    override = os.environ.get("FIELDNOTE_DEMO_HOME")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("fieldnote")) / "demo"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fieldnote",
+        description="Keyboard-first notes for customer interviews. "
+        "With no command, opens the sessions screen.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="open the sample studies in a demo data folder")
+    demo.add_argument("--reset", action="store_true", help="rebuild the demo folder first")
+    demo.add_argument("--as", dest="author", help="your name on new notes")
+
+    new = commands.add_parser("new", help="create a session; prints its id")
+    new.add_argument("title")
+    new.add_argument("--participant", default="")
+    new.add_argument("--guide", type=Path, help="the question guide, in Markdown")
+    new.add_argument("--goal", default="", help="the research goal, one sentence")
+
+    open_ = commands.add_parser("open", help="open a session in the interview screen")
+    open_.add_argument("session", help="an id, a unique id prefix or a title")
+    open_.add_argument("--as", dest="author", help="your name on the notes you type")
+
+    commands.add_parser("list", help="list the sessions")
+
+    note = commands.add_parser("note", help="append one note from a script or another shell")
+    note.add_argument("session")
+    note.add_argument("text")
+    note.add_argument("--as", dest="author")
+
+    lint = commands.add_parser(
+        "lint", help="check a guide for errors and leading or closed questions"
+    )
+    lint.add_argument("guide", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command or "home"](args)
+    except (UserError, StoreError, GuideError) as error:
+        print(f"fieldnote: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _store() -> DataStore:
+    return DataStore.from_environment()
+
+
+def _run_app(store: DataStore, author: str, session_id: str | None = None) -> int:
+    from tui.app import FieldnoteApp
+
+    app = FieldnoteApp(store, author=author, session_id=session_id)
+    app.run()
+    if app.rescued_to:
+        count, path = app.rescued_to
+        print(f"fieldnote: {count} unsaved note(s) were written to {path}.", file=sys.stderr)
+    return app.return_code or 0
+
+
+def cmd_home(args: argparse.Namespace) -> int:
+    return _run_app(_store(), default_author())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import shutil
+
+    from tui.exchange.samples import load_study, sample_studies
+
+    home = demo_home()
+    if args.reset and home.exists():
+        shutil.rmtree(home)
+    store = DataStore(home)
+    summaries, _ = store.list_sessions()
+    if not summaries:
+        studies = sample_studies()
+        if not studies:
+            raise UserError("no sample studies are installed; reinstall Fieldnote.")
+        opened = [load_study(store, study) for study in studies][0][-1]
+    else:
+        opened = summaries[0].id
+    print(f"Demo data folder: {home}", file=sys.stderr)
+    author = args.author or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
+    return _run_app(store, author, opened)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from tui.session_setup import create_session, read_guide
+
+    if not args.title.strip():
+        raise UserError("the title is empty; give the session a name.")
+    guide = None
+    if args.guide is not None:
+        try:
+            guide = read_guide(args.guide)
+        except OSError as error:
+            raise UserError(f"cannot read the guide {args.guide}: {error.strerror}.") from None
+    session_id = create_session(
+        _store(), title=args.title, participant=args.participant, goal=args.goal, guide=guide
+    )
+    print(session_id)
+    return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    store = _store()
+    session_id = store.resolve(args.session)
+    store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
+    return _run_app(store, args.author or default_author(), session_id)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    summaries, problems = _store().list_sessions()
+    for s in summaries:
+        coded = f"{round(100 * s.coded_count / s.note_count)}%" if s.note_count else "-"
+        print(
+            f"{s.id[:8]}  {s.created_at[:10]}  {s.note_count:>5} notes  {coded:>4} coded  "
+            f"{s.title}  ({s.participant})"
+        )
+    for problem in problems:
+        print(f"fieldnote: {problem}", file=sys.stderr)
+    if not summaries and not problems:
+        print(
+            "No sessions yet. Create one with: fieldnote new TITLE --participant NAME",
+            file=sys.stderr,
+        )
+    return EXIT_FAILED if problems else 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    from tui.session_setup import append_note_now
+
+    if not args.text.strip():
+        raise UserError("the note is empty; nothing was added.")
+    store = _store()
+    note = append_note_now(
+        store, store.resolve(args.session), args.text, args.author or default_author()
+    )
+    print(note.id)
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    try:
+        text = args.guide.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"cannot read the guide {args.guide}: {error.strerror}.") from None
+    guide = parse_guide(text, source=str(args.guide))
+    warned = 0
+    for number, question in enumerate(guide.questions, start=1):
+        for warning in question.warnings:
+            warned += 1
+            print(f"{args.guide}: question {number} \u201c{question.text}\u201d: {warning}")
+    print(f"{len(guide.questions)} questions in {len(guide.sections)} sections, {warned} warnings.")
+    return 0
+
+
+COMMANDS = {
+    "home": cmd_home,
+    "demo": cmd_demo,
+    "new": cmd_new,
+    "open": cmd_open,
+    "list": cmd_list,
+    "note": cmd_note,
+    "lint": cmd_lint,
+}

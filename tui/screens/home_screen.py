@@ -1,0 +1,102 @@
+"""Home: every session in the data folder, newest first; open one or start a new one."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from tui.screens.new_session_screen import NewSessionScreen
+from tui.store import SessionSummary, StoreError
+from tui.widgets.bindings import bindings_for
+from tui.widgets.display_text import visible
+from tui.widgets.key_bar import KeyBar
+
+
+class HomeScreen(Screen):
+    BINDINGS = bindings_for("home")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries: list[SessionSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Fieldnote \u00b7 sessions", style="bold"), id="home-title")
+        table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Title", "Participant", "Date", "Notes", "Coded")
+        yield table
+        yield Static(id="home-problems")
+        yield Static(id="home-empty")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    @work(thread=True, exclusive=True, group="home-list")
+    def action_refresh(self) -> None:
+        summaries, problems = self.app.store.list_sessions()
+        self.app.call_from_thread(self._show, summaries, problems)
+
+    def _show(self, summaries: list[SessionSummary], problems: list[StoreError]) -> None:
+        self.summaries = summaries
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for summary in summaries:
+            coded = (
+                f"{round(100 * summary.coded_count / summary.note_count)}%"
+                if summary.note_count
+                else "-"
+            )
+            table.add_row(
+                Text(visible(summary.title)),
+                Text(visible(summary.participant)),
+                summary.created_at[:10],
+                str(summary.note_count),
+                coded,
+                key=summary.id,
+            )
+        if summaries:
+            table.move_cursor(row=min(row, len(summaries) - 1))
+        new_key = self.app.key_for("home.new")
+        self.query_one("#home-empty", Static).update(
+            Text("")
+            if summaries
+            else Text(f"No sessions yet. Press {new_key} to start one.", style="italic")
+        )
+        self.query_one("#home-problems", Static).update(
+            Text("\n".join(f"\u26a0 {problem}" for problem in problems))
+        )
+
+    def _selected(self) -> SessionSummary | None:
+        table = self.query_one(DataTable)
+        if not self.summaries or table.cursor_row < 0:
+            return None
+        return self.summaries[min(table.cursor_row, len(self.summaries) - 1)]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_session()
+
+    def action_open_session(self) -> None:
+        summary = self._selected()
+        if summary is not None:
+            self.app.open_interview(summary.id)
+
+    def action_new_session(self) -> None:
+        def created(session_id: str | None) -> None:
+            if session_id:
+                self.app.open_interview(session_id)
+
+        self.app.push_screen(NewSessionScreen(), created)
+
+    def action_cursor_down(self) -> None:
+        self.query_one(DataTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one(DataTable).action_cursor_up()

@@ -1,0 +1,253 @@
+"""The live interview: the guide beside the timestamped note stream, the note input below.
+
+Every key here works while the note input has focus (the bindings have priority), so the
+note-taker never leaves it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Static
+
+from tui.domain.notes import Note, format_elapsed
+from tui.live import LiveSession, SaveState
+from tui.screens.offset_screen import OffsetScreen
+from tui.widgets.bindings import bindings_for
+from tui.widgets.display_text import visible
+from tui.widgets.guide_panel import GuidePanel
+from tui.widgets.key_bar import KeyBar
+from tui.widgets.note_input import NoteInput
+from tui.widgets.note_stream import NoteStream
+from tui.widgets.session_header import SessionHeader
+
+NARROW_WIDTH = 70
+"""Below this many columns the guide collapses to a one-line current question."""
+DISK_POLL_SECONDS = 0.5
+
+
+class InterviewScreen(Screen):
+    BINDINGS = bindings_for("interview")
+
+    def __init__(self, live: LiveSession) -> None:
+        super().__init__()
+        self.live = live
+        self._typing_since: datetime | None = None
+        self._save_problem: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield SessionHeader(id="session-header")
+        with Horizontal(id="interview-body"):
+            yield GuidePanel(id="guide")
+            with Vertical(id="stream-column"):
+                yield Static(id="current-question")
+                yield NoteStream(id="stream")
+        yield NoteInput(id="note-input")
+        yield KeyBar()
+
+    @property
+    def stream(self) -> NoteStream:
+        return self.query_one(NoteStream)
+
+    @property
+    def note_input(self) -> NoteInput:
+        return self.query_one(NoteInput)
+
+    def on_mount(self) -> None:
+        self.title = self.live.session.get("title", "")
+        self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_state)
+        self._show_notes()
+        self._show_guide_state()
+        self._show_header()
+        self.note_input.focus()
+        self.set_interval(1.0, self._show_header)
+        self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+
+    # -- showing state -----------------------------------------------------------------------
+
+    def _show_notes(self) -> None:
+        self.stream.set_notes(self.live.notes, show_authors=len(self.live.authors) > 1)
+
+    def _show_header(self) -> None:
+        live = self.live
+        asked, total = live.guide_state.progress(live.guide)
+        self.query_one(SessionHeader).show(
+            title=live.session.get("title", ""),
+            participant=live.session.get("participant", ""),
+            goal=live.session.get("goal", ""),
+            elapsed=live.elapsed(),
+            running=live.clock.running,
+            started=live.clock.started,
+            asked=asked,
+            total=total,
+            recording_offset=live.clock.recording_offset,
+            save_problem=self._save_problem,
+        )
+
+    def _show_guide_state(self) -> None:
+        state = self.live.guide_state
+        self.query_one(GuidePanel).show_state(state)
+        question = self.live.guide.question(state.current)
+        bar = Text(no_wrap=True, overflow="ellipsis")
+        if question is not None:
+            number = self.live.guide.questions.index(question) + 1
+            mark = state.marks.get(question.id)
+            bar.append(f"Q{number}/{len(self.live.guide.questions)} ", style="bold")
+            if mark:
+                bar.append(f"({mark}) ", style="italic")
+            bar.append(visible(question.text))
+        self.query_one("#current-question", Static).update(bar)
+        self._show_header()
+
+    # -- typing ------------------------------------------------------------------------------
+
+    def on_note_input_started(self, event: NoteInput.Started) -> None:
+        self._typing_since = event.at
+
+    def on_note_input_submitted(self, event: NoteInput.Submitted) -> None:
+        if event.editing is not None:
+            edited = self.live.edit_note(event.editing, event.text)
+            self.stream.highlight_id = None
+            self._after_change(edited.id)
+            return
+        started = self._typing_since or self.app.now()
+        self._typing_since = None
+        elapsed = self.live.clock.elapsed(started)
+        note = self.live.commit_note(event.text, started, elapsed, self.live.guide_state.current)
+        self._mark_pending(note)
+        self.stream.append_note(note)
+        if not self.live.clock.running:
+            self._show_header()
+
+    def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:
+        self.stream.highlight_id = None
+        self.stream.refresh()
+
+    def _mark_pending(self, note: Note) -> None:
+        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()} | {note.id}
+
+    def _after_change(self, note_id: str | None = None) -> None:
+        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
+        self._show_notes()
+
+    def on_save_state(self, state: SaveState) -> None:
+        """From the writer thread (via the app): show or clear a failing-write warning."""
+        self._save_problem = (
+            f"{state.error} {state.pending} change(s) kept in memory; retrying."
+            if state.error
+            else None
+        )
+        if state.error:
+            self.notify(self._save_problem, severity="error", timeout=6, markup=False)
+        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
+        self._show_notes()
+        self._show_header()
+
+    # -- other instances ---------------------------------------------------------------------
+
+    def _poll_disk(self) -> None:
+        if self.live.file.changed_on_disk():
+            self._reload_from_disk()
+
+    @work(thread=True, exclusive=True, group="reload")
+    def _reload_from_disk(self) -> None:
+        if self.live.reload_from_disk():
+            self.app.call_from_thread(self._after_reload)
+
+    def _after_reload(self) -> None:
+        self._show_notes()
+        self._show_guide_state()
+
+    # -- guide -------------------------------------------------------------------------------
+
+    def action_next_question(self) -> None:
+        self.live.move_question(+1)
+        self._show_guide_state()
+
+    def action_previous_question(self) -> None:
+        self.live.move_question(-1)
+        self._show_guide_state()
+
+    def action_mark_asked(self) -> None:
+        note = self.live.mark_current("asked")
+        if note is not None:
+            self._mark_pending(note)
+            self.stream.append_note(note)
+        self._show_guide_state()
+
+    def action_skip_question(self) -> None:
+        self.live.mark_current("skipped")
+        self._show_guide_state()
+
+    # -- notes -------------------------------------------------------------------------------
+
+    def action_star_last(self) -> None:
+        note = self.live.last_own_note()
+        if note is None:
+            self.notify("There is no note of yours to star yet.", severity="warning")
+            return
+        starred = self.live.toggle_star(note)
+        self._after_change(starred.id)
+
+    def action_edit_last(self) -> None:
+        note = self.live.last_own_note()
+        if note is None:
+            self.notify("There is no note of yours to edit yet.", severity="warning")
+            return
+        self.stream.highlight_id = note.id
+        self.stream.refresh()
+        self.note_input.start_edit(note)
+
+    def action_delete_last(self) -> None:
+        note = self.live.last_own_note()
+        if note is None:
+            self.notify("There is no note of yours to delete.", severity="warning")
+            return
+        self.live.delete_note(note)
+        self._after_change()
+        key = self.app.key_for("interview.undo_delete")
+        preview = visible(note.text)[:40]
+        self.notify(
+            f"Deleted \u201c{preview}\u201d. {key} brings it back.",
+            title="Note deleted",
+            markup=False,
+        )
+
+    def action_undo_delete(self) -> None:
+        note = self.live.undo_delete()
+        if note is None:
+            self.notify("Nothing to bring back.", severity="warning")
+            return
+        self._after_change(note.id)
+        self.notify(f"Restored the note from {format_elapsed(note.elapsed)}.", markup=False)
+
+    def action_scroll_stream(self, pages: int) -> None:
+        stream = self.stream
+        stream.scroll_to(y=stream.scroll_y + pages * max(1, stream.size.height - 1), animate=False)
+
+    # -- clock -------------------------------------------------------------------------------
+
+    def action_toggle_clock(self) -> None:
+        running = self.live.toggle_clock()
+        self._show_header()
+        self.notify("Clock running." if running else "Clock paused.", timeout=2)
+
+    def action_set_offset(self) -> None:
+        def apply(seconds: float | None) -> None:
+            if seconds is not None:
+                self.live.set_recording_offset(seconds)
+                self._show_header()
+            self.note_input.focus()
+
+        self.app.push_screen(OffsetScreen(self.live.clock.recording_offset), apply)
+
+    def action_sessions(self) -> None:
+        self.app.action_show_sessions()

@@ -1,0 +1,73 @@
+"""Creating sessions and appending notes outside the live screen (CLI, scripts, sample data)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from tui.domain.clock import InterviewClock, to_iso, utc_now
+from tui.domain.guide import Guide, GuideState, parse_guide
+from tui.domain.notes import Note, new_id
+from tui.store import DataStore
+
+
+def read_guide(path: Path) -> Guide:
+    """Parse a guide file; GuideError names the file and line, OSError says it can't be read."""
+    return parse_guide(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def create_session(
+    store: DataStore,
+    *,
+    title: str,
+    participant: str = "",
+    goal: str = "",
+    guide: Guide | None = None,
+    now: datetime | None = None,
+    extra: dict | None = None,
+) -> str:
+    guide = guide or Guide()
+    questions = guide.questions
+    state = GuideState(current=questions[0].id if questions else None)
+    session_id = new_id()
+    store.create_session(
+        {
+            "id": session_id,
+            "title": title.strip(),
+            "participant": participant.strip(),
+            "goal": goal.strip(),
+            "created_at": to_iso(now or utc_now()),
+            "clock": InterviewClock().to_doc(),
+            **(extra or {}),
+        },
+        guide.to_doc(),
+        state.to_doc(),
+    )
+    return session_id
+
+
+def append_note_now(
+    store: DataStore,
+    session_id: str,
+    text: str,
+    author: str,
+    now: Callable[[], datetime] = utc_now,
+) -> Note:
+    """One note from outside the app (`fieldnote note`): same parsing, stamped now, durable."""
+    session_file = store.open_session(session_id)
+    snapshot = session_file.read()
+    clock = InterviewClock.from_doc(snapshot.session.get("clock"))
+    moment = now()
+    note = Note.from_typed(
+        text,
+        session_id=session_id,
+        author=author,
+        started_at=to_iso(moment),
+        elapsed=clock.elapsed(moment),
+        question_id=GuideState.from_doc(snapshot.guide_state).current,
+    )
+    session_file.append_note(note.to_doc())
+    if note.tags:
+        store.codebook.record_use(list(note.tags), to_iso(moment))
+    return note

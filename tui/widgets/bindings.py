@@ -1,0 +1,21 @@
+"""Textual bindings built from the action registry (tui/actions.py), so every binding has an id."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from tui.actions import actions_for
+
+
+def bindings_for(screen: str) -> list[Binding]:
+    return [
+        Binding(
+            spec.keys,
+            spec.action,
+            spec.description,
+            show=spec.show,
+            priority=spec.while_typing,
+            id=spec.id,
+        )
+        for spec in actions_for(screen)
+    ]

@@ -1,0 +1,255 @@
+"""The timestamped note stream: a Line-API scroll view that draws only the rows on screen.
+
+Each note is laid out once per width (its body wrapped into row ranges, cached) and the rows of
+all notes are addressed through a running total, so a 10,000-note session costs one wrap per
+note at open and then the same per frame as ten notes. Appending a note lays out just that note.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from rich.cells import cell_len, get_character_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.domain.notes import Note, format_elapsed, tag_key
+from tui.widgets.display_text import visible
+
+_INLINE_MARK = re.compile(r"(?<![\w#!/])([#!])\w[\w/-]*")
+# Quotes and follow-ups show their own opening `"` or `?`, so only asked marks get a marker.
+_KIND_MARKERS = {"asked": "\u2713 asked: "}
+
+
+@dataclass
+class _Layout:
+    """One note, ready to draw at one width."""
+
+    body: str
+    spans: list[tuple[int, int, str]]
+    """(start, end, component class) over `body`."""
+    rows: list[tuple[int, int]]
+    """(start, end) of each wrapped row over `body`."""
+
+
+def wrap(text: str, width: int) -> list[tuple[int, int]]:
+    """Greedy word wrap by terminal cells; returns row ranges (end exclusive) over `text`."""
+    width = max(1, width)
+    if text.isascii():
+        rows, start, end = [], 0, len(text)
+        while end - start > width:
+            cut = text.rfind(" ", start, start + width + 1)
+            if cut <= start:
+                rows.append((start, start + width))
+                start += width
+            else:
+                rows.append((start, cut))
+                start = cut + 1
+        rows.append((start, end))
+        return rows
+    rows, start, cells, last_space = [], 0, 0, -1
+    for index, char in enumerate(text):
+        size = get_character_cell_size(char)
+        if cells + size > width and index > start:
+            if last_space > start:
+                rows.append((start, last_space))
+                start = last_space + 1
+                cells = cell_len(text[start:index])
+            else:
+                rows.append((start, index))
+                start, cells = index, 0
+            last_space = -1
+        if char == " ":
+            last_space = index
+        cells += size
+    rows.append((start, len(text)))
+    return rows
+
+
+class NoteStream(ScrollView, can_focus=False):
+    COMPONENT_CLASSES = {
+        "note-stream--time",
+        "note-stream--author",
+        "note-stream--quote",
+        "note-stream--followup",
+        "note-stream--asked",
+        "note-stream--transcript",
+        "note-stream--tag",
+        "note-stream--emotion",
+        "note-stream--star",
+        "note-stream--pending",
+        "note-stream--highlight",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.notes: list[Note] = []
+        self.show_authors = False
+        self.pending_ids: set[str] = set()
+        self.highlight_id: str | None = None
+        self._layouts: dict[str, _Layout] = {}
+        self._row_starts: list[int] = []
+        self._rows_total = 0
+        self._layout_width = 0
+        self._time_width = 5
+
+    # -- content ------------------------------------------------------------------------------
+
+    def set_notes(self, notes: list[Note], show_authors: bool = False) -> None:
+        at_end = self._at_end()
+        self.notes = list(notes)
+        self.show_authors = show_authors
+        self._layouts.clear()
+        self._relayout()
+        if at_end:
+            self.scroll_end(animate=False, immediate=True)
+
+    def append_note(self, note: Note) -> None:
+        if self._time_width_for(note) > self._time_width or not self._layout_width:
+            self.set_notes([*self.notes, note], self.show_authors)
+            return
+        at_end = self._at_end()
+        self.notes.append(note)
+        self._row_starts.append(self._rows_total)
+        self._rows_total += len(self._layout(note).rows)
+        self._update_virtual_size()
+        if at_end:
+            self.scroll_end(animate=False, immediate=True)
+
+    def refresh_note(self, note_id: str) -> None:
+        """Redraw one note after its pending or highlight state changed."""
+        self._layouts.pop(note_id, None)
+        self._relayout()
+
+    def _at_end(self) -> bool:
+        return self.scroll_y >= self.max_scroll_y - 1
+
+    def _time_width_for(self, note: Note) -> int:
+        return len(format_elapsed(note.elapsed))
+
+    def _relayout(self) -> None:
+        width = self.scrollable_content_region.width
+        self._layout_width = width
+        self._time_width = max([5, *(self._time_width_for(n) for n in self.notes[-1:])])
+        if any(n.elapsed >= 3600 for n in self.notes):
+            self._time_width = max(self._time_width, 7)
+        self._row_starts = []
+        total = 0
+        for note in self.notes:
+            self._row_starts.append(total)
+            total += len(self._layout(note).rows)
+        self._rows_total = total
+        self._update_virtual_size()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self._layout_width, self._rows_total)
+        self.refresh()
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._layout_width:
+            at_end = self._at_end()
+            self._layouts.clear()
+            self._relayout()
+            if at_end:
+                self.scroll_end(animate=False, immediate=True)
+
+    # -- layout of one note -------------------------------------------------------------------
+
+    def _layout(self, note: Note) -> _Layout:
+        layout = self._layouts.get(note.id)
+        if layout is None:
+            layout = self._layouts[note.id] = self._build_layout(note)
+        return layout
+
+    def _build_layout(self, note: Note) -> _Layout:
+        parts: list[tuple[str, str]] = []
+        if note.starred:
+            parts.append(("\u2605 ", "note-stream--star"))
+        if self.show_authors and note.author:
+            parts.append((f"{note.author}: ", "note-stream--author"))
+        marker = _KIND_MARKERS.get(note.kind, "")
+        if marker:
+            parts.append((marker, f"note-stream--{note.kind}"))
+        text = visible(note.text)
+        text_start = sum(len(p) for p, _ in parts)
+        body_class = {
+            "quote": "note-stream--quote",
+            "asked": "note-stream--asked",
+            "followup": "note-stream--followup",
+        }.get(note.kind, "")
+        parts.append((text, body_class))
+        inline = {tag_key(m.group(0)[1:]) for m in _INLINE_MARK.finditer(text) if m.group(1) == "#"}
+        extra = [t for t in note.tags if tag_key(t) not in inline]
+        if extra:
+            parts.append(("  " + " ".join(f"#{visible(t)}" for t in extra), "note-stream--tag"))
+        if note.edited_at:
+            parts.append(("  (edited)", "note-stream--time"))
+        if note.id in self.pending_ids:
+            parts.append(("  \u2026unsaved", "note-stream--pending"))
+        body = "".join(p for p, _ in parts)
+        spans, at = [], 0
+        for piece, cls in parts:
+            if cls:
+                spans.append((at, at + len(piece), cls))
+            at += len(piece)
+        for match in _INLINE_MARK.finditer(text):
+            cls = "note-stream--tag" if match.group(1) == "#" else "note-stream--emotion"
+            spans.append((text_start + match.start(), text_start + match.end(), cls))
+        body_width = max(1, self._layout_width - self._time_width - 1)
+        return _Layout(body, spans, wrap(body, body_width))
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if row >= self._rows_total or not self.notes:
+            return Strip.blank(width, base)
+        index = bisect_right(self._row_starts, row) - 1
+        note = self.notes[index]
+        layout = self._layout(note)
+        line = row - self._row_starts[index]
+        start, end = layout.rows[line]
+        highlight = note.id == self.highlight_id
+        if highlight:
+            base = base + self.get_component_rich_style("note-stream--highlight")
+        time_text = format_elapsed(note.elapsed) if line == 0 else ""
+        segments = [
+            Segment(
+                time_text.rjust(self._time_width) + " ",
+                base + self.get_component_rich_style("note-stream--time"),
+            ),
+        ]
+        segments.extend(self._body_segments(layout, start, end, base))
+        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
+        return strip.apply_offsets(scroll_x, row)
+
+    def _body_segments(self, layout: _Layout, start: int, end: int, base: Style) -> list[Segment]:
+        styles: list[Style | None] = [None] * (end - start)
+        for span_start, span_end, cls in layout.spans:
+            lo, hi = max(span_start, start), min(span_end, end)
+            if lo < hi:
+                style = self.get_component_rich_style(cls)
+                for i in range(lo - start, hi - start):
+                    styles[i] = style if styles[i] is None else styles[i] + style
+        segments: list[Segment] = []
+        run_start = 0
+        for i in range(1, len(styles) + 1):
+            if i == len(styles) or styles[i] != styles[run_start]:
+                style = styles[run_start]
+                segments.append(
+                    Segment(
+                        layout.body[start + run_start : start + i],
+                        base if style is None else base + style,
+                    )
+                )
+                run_start = i
+        return segments
