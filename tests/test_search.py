@@ -1,0 +1,266 @@
+"""The tag index: ranking rules, Unicode, incremental upkeep, and its layering."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.bench_tag_search import generate_tags
+from tui.search import TagIndex, TagMatch, TagStats
+
+
+def names(matches: list[TagMatch]) -> list[str]:
+    return [m.name for m in matches]
+
+
+def index_of(*tags: str | TagStats) -> TagIndex:
+    return TagIndex(t if isinstance(t, TagStats) else TagStats(t) for t in tags)
+
+
+@pytest.fixture(scope="module")
+def big() -> TagIndex:
+    return TagIndex(generate_tags(10_000))
+
+
+# -- layering ------------------------------------------------------------------------------
+
+
+def test_search_imports_neither_textual_nor_tinydb():
+    code = "import sys, tui.search; print('textual' in sys.modules, 'tinydb' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "False"]
+
+
+# -- classes: exact, then prefix, then fuzzy -----------------------------------------------
+
+
+def test_exact_name_comes_first_whatever_the_uses():
+    index = index_of(TagStats("pricing/annual", uses=90), TagStats("Pricing", uses=1))
+    result = index.search("pricing")
+    assert names(result) == ["Pricing", "pricing/annual"]
+    assert [m.kind for m in result] == ["exact", "prefix"]
+
+
+def test_exact_is_case_insensitive_and_ignores_separator_spelling():
+    index = index_of("need/export-csv", "need/export")
+    assert index.search("NEED/EXPORT CSV")[0].name == "need/export-csv"
+    assert index.search("NEED/EXPORT CSV")[0].kind == "exact"
+
+
+def test_leaf_is_exact_but_after_a_whole_name_match():
+    index = index_of(
+        TagStats("pain/onboarding", uses=50), TagStats("onboarding", uses=1), "onboarding-flow"
+    )
+    result = index.search("onboarding")
+    assert names(result) == ["onboarding", "pain/onboarding", "onboarding-flow"]
+    assert [m.kind for m in result] == ["exact", "exact", "prefix"]
+
+
+def test_prefix_of_any_level_or_word_beats_fuzzy():
+    index = index_of(
+        TagStats("pain/onboarding", uses=1),
+        TagStats("tool/spreadsheet", uses=1),
+        TagStats("need/export-csv", uses=1),
+        TagStats("onbaording-typo", uses=99),  # used more, but only fuzzy for "onboard"
+        TagStats("sheets", uses=99),
+    )
+    assert names(index.search("onboard")) == ["pain/onboarding", "onbaording-typo"]
+    assert index.search("onboard")[0].kind == "prefix"
+    assert index.search("onboard")[1].kind == "fuzzy"
+    assert index.search("pain/onb")[0].name == "pain/onboarding"  # whole-name prefix
+    assert index.search("spread")[0].name == "tool/spreadsheet"  # a level
+    assert index.search("csv")[0].name == "need/export-csv"  # a word
+    assert index.search("csv exp")[0].kind == "prefix"  # words in any order
+    assert index.search("sheet")[0].name == "sheets"  # "spreadsheet" only contains it
+
+
+def prefixes(matches: list[TagMatch]) -> list[str]:
+    return [m.name for m in matches if m.kind == "prefix"]
+
+
+def test_prefix_needs_each_query_word_on_a_different_word():
+    index = index_of("pain/login", "pain/login/payment")
+    assert prefixes(index.search("pa pa")) == ["pain/login/payment"]
+
+
+def test_typos_are_found_fuzzily():
+    index = index_of("pricing", "pain/onboarding", "tool/spreadsheet", "prison")
+    assert index.search("prcing")[0].name == "pricing"
+    assert index.search("prcing")[0].kind == "fuzzy"
+    assert index.search("onbord")[0].name == "pain/onboarding"
+    assert index.search("spredsheet")[0].name == "tool/spreadsheet"
+    assert index.search("xqzvw") == []
+
+
+def test_fuzzy_prefers_a_match_of_the_leaf():
+    index = index_of(
+        TagStats("pain/onboarding/sso", uses=40),
+        TagStats("pain/onboarding", uses=1),
+        TagStats("need/onboarding-checklist", uses=40),
+    )
+    assert index.search("onbord")[0].name == "pain/onboarding"
+
+
+def test_fuzzy_multi_word_query_matches_words():
+    index = index_of(
+        TagStats("need/documentation-slow-load", uses=50), TagStats("pain/dashboard/slow-load")
+    )
+    assert index.search("dashbord slow")[0].name == "pain/dashboard/slow-load"
+
+
+def test_among_ten_thousand_tags_typos_still_find_the_tag(big):
+    assert "pain/onboarding" in names(big.search("onbord"))
+    assert big.search("prcing")[0].name.endswith("/pricing")
+    assert all("dashboard" in n and "slow" in n for n in names(big.search("dashbord slow"))[:2])
+    assert len(big.search("on")) == 20
+
+
+# -- ties ----------------------------------------------------------------------------------
+
+
+def test_ties_go_to_uses_then_recency_then_name():
+    index = index_of(
+        TagStats("pain/b", uses=2, last_used_at="2025-01-01T00:00:00Z"),
+        TagStats("pain/a", uses=2, last_used_at="2025-01-01T00:00:00Z"),
+        TagStats("pain/c", uses=2, last_used_at="2025-03-01T00:00:00Z"),
+        TagStats("pain/d", uses=5, last_used_at="2024-01-01T00:00:00Z"),
+        TagStats("pain/e", uses=2),
+    )
+    assert names(index.search("pain")) == ["pain/d", "pain/c", "pain/a", "pain/b", "pain/e"]
+
+
+def test_fuzzy_scores_in_one_bucket_tie_and_uses_decide():
+    # "prcing" is a little closer to "prizing" than to "repricing-page": not enough to matter
+    # (one bucket), so uses decide. "price-thing" is clearly further, however much it is used.
+    index = index_of(
+        TagStats("prizing"), TagStats("repricing-page", uses=9), TagStats("price-thing", uses=99)
+    )
+    result = index.search("prcing")
+    assert names(result) == ["repricing-page", "prizing", "price-thing"]
+    assert 0 < result[1].score - result[0].score < 5
+    assert result[0].score - result[2].score >= 1
+    assert {m.kind for m in result} == {"fuzzy"}
+
+
+def test_clearly_better_fuzzy_score_beats_uses():
+    index = index_of(TagStats("pricing"), TagStats("pain/procurement-cycle", uses=99))
+    assert index.search("prcing")[0].name == "pricing"
+
+
+def test_empty_query_lists_most_used_then_most_recent():
+    index = index_of(
+        TagStats("a", uses=1, last_used_at="2025-05-01T00:00:00Z"),
+        TagStats("b", uses=3),
+        TagStats("c", uses=1, last_used_at="2025-06-01T00:00:00+00:00"),
+    )
+    assert names(index.search("")) == ["b", "c", "a"]
+    assert names(index.search("  ", limit=1)) == ["b"]
+    assert index.search("x", limit=0) == []
+
+
+# -- Unicode -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("CAFÉ", "café"),
+        ("caf", "café"),
+        ("überweisung", "Überweisung"),
+        ("uberweisung", "Überweisung"),  # fuzzy, without the umlaut
+        ("strasse", "Straße"),  # casefolding: ß is ss
+        ("支払", "支払い/遅延"),
+        ("遅延", "支払い/遅延"),
+        ("🔥", "🔥/urgent"),
+        ("оплата", "оплата/карта"),
+    ],
+)
+def test_unicode_tags(query, expected):
+    index = index_of("café", "Überweisung", "Straße", "支払い/遅延", "🔥/urgent", "оплата/карта")
+    assert index.search(query)[0].name == expected
+
+
+def test_spans_point_into_the_name_as_written():
+    index = index_of("Straße/Ärger", "need/export-csv")
+    assert index.search("ärger")[0].spans == ((7, 12),)
+    match = index.search("exp csv")[0]
+    assert [match.name[a:b] for a, b in match.spans] == ["exp", "csv"]
+    match = index.search("STRASSE")[0]
+    assert [match.name[a:b] for a, b in match.spans] == ["Straße"]
+
+
+# -- the collection and its upkeep ---------------------------------------------------------
+
+
+def test_len_contains_and_has_exact_are_case_insensitive():
+    index = index_of("Pain/Onboarding", "pain/onboarding", "café")
+    assert len(index) == 2
+    assert "PAIN/ONBOARDING" in index and "CAFÉ" in index and "onboarding" not in index
+    assert index.has_exact("pain/onboarding ")
+    assert not index.has_exact("onboarding")  # a leaf can still be created at the top level
+    assert not index.has_exact("")
+
+
+def test_add_remove_and_record_use_update_search_without_a_rebuild():
+    index = index_of(TagStats("pain/sso", uses=5), TagStats("pain/setup", uses=1))
+    assert names(index.search("pain")) == ["pain/sso", "pain/setup"]
+    index.record_use("PAIN/SETUP", "2025-06-01T10:00:00Z")
+    index.record_use("pain/setup", "2025-06-01T10:01:00Z")
+    index.record_use("pain/setup", "2025-06-01T10:02:00Z")
+    index.record_use("pain/setup", "2025-06-01T10:03:00Z")
+    index.record_use("pain/setup", "2025-06-01T10:04:00Z")  # now 6 uses against 5
+    assert names(index.search("pain")) == ["pain/setup", "pain/sso"]
+    assert index.stats("pain/setup") == TagStats("pain/setup", 6, "2025-06-01T10:04:00Z")
+
+    index.add(TagStats("pain/search", uses=9))
+    assert prefixes(index.search("pain/se")) == ["pain/search", "pain/setup"]
+    assert names(index.search("serch")) == ["pain/search"]
+    index.remove("PAIN/SEARCH")
+    index.remove("never/there")
+    assert "pain/search" not in index
+    assert index.search("serch") == []
+    assert names(index.search("")) == ["pain/setup", "pain/sso"]
+
+    index.add(TagStats("Pain/SSO", uses=0))  # replaces the spelling and the stats
+    assert names(index.search("")) == ["pain/setup", "Pain/SSO"]
+    assert len(index) == 2
+
+
+def test_removed_slots_are_reused_cleanly():
+    index = index_of(*[f"tag/{i}" for i in range(50)])
+    for i in range(0, 50, 2):
+        index.remove(f"tag/{i}")
+    for i in range(10):
+        index.add(TagStats(f"new/{i}"))
+    assert len(index) == 35
+    assert prefixes(index.search("tag/4")) == ["tag/41", "tag/43", "tag/45", "tag/47", "tag/49"]
+    assert sorted(names(index.search("new", limit=50))) == [f"new/{i}" for i in range(10)]
+
+
+def test_an_older_use_does_not_make_a_tag_less_recent():
+    index = index_of(TagStats("a", uses=1, last_used_at="2025-06-01T00:00:00Z"))
+    index.record_use("a", "2025-01-01T00:00:00Z")
+    assert index.stats("a") == TagStats("a", 2, "2025-06-01T00:00:00Z")
+
+
+def test_recording_a_use_of_an_unknown_tag_adds_it():
+    index = TagIndex([])
+    index.record_use("new/tag", "2025-06-01T00:00:00Z")
+    assert index.stats("NEW/TAG") == TagStats("new/tag", 1, "2025-06-01T00:00:00Z")
+
+
+def test_recent_is_newest_first_and_skips_unused_tags():
+    index = index_of(
+        TagStats("old", uses=9, last_used_at="2024-01-01T00:00:00Z"),
+        TagStats("never", uses=0),
+        TagStats("mid", uses=1, last_used_at="2025-01-01T00:00:00Z"),
+        TagStats("new", uses=1, last_used_at="2025-05-01T00:00:00Z"),
+    )
+    assert index.recent() == ["new", "mid", "old"]
+    assert index.recent(1) == ["new"]
+    index.record_use("old", "2025-06-01T00:00:00Z")
+    assert index.recent(2) == ["old", "new"]
