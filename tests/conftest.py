@@ -1,0 +1,69 @@
+"""Shared fixtures: a data folder in a temp dir, a frozen clock, an app wired to both."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tui.domain.guide import parse_guide
+from tui.session_setup import create_session
+from tui.store import DataStore
+
+GUIDE = """# Onboarding study
+## Warm-up
+- Tell me about your role.
+  - What does a normal week look like?
+- Do you use spreadsheets for scheduling?
+## First week
+- Walk me through the first day of your trial.
+  - What did you try first?
+  - Where did you get stuck?
+- What made you come back on day two?
+"""
+
+
+class FrozenClock:
+    """The app's `now`: stands still until a test moves it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> None:
+        self.moment += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DataStore:
+    return DataStore(tmp_path / "data")
+
+
+@pytest.fixture
+def session_id(store: DataStore, clock: FrozenClock) -> str:
+    return create_session(
+        store,
+        title="Onboarding study - P7",
+        participant="P7 (ops lead)",
+        goal="Why do trials stall in week one?",
+        guide=parse_guide(GUIDE),
+        now=clock(),
+    )
+
+
+@pytest.fixture
+def make_app(store: DataStore, clock: FrozenClock):
+    from tui.app import FieldnoteApp
+
+    def make(session_id: str | None = None, author: str = "Maya") -> FieldnoteApp:
+        return FieldnoteApp(store, author=author, now=clock, session_id=session_id)
+
+    return make
