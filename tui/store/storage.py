@@ -214,10 +214,20 @@ class AtomicJSONStorage(Storage):
                     pass
             self.invalidate()
             raise WriteFailedError(self.path, error, self.write_what) from error
-        # The new version is in place; from here on the cache describes it.
+        # The new version is in place; from here on the cache describes it. Hold it open
+        # read-only (a write fd would keep the folder from being remounted read-only); no one
+        # else can replace it before we reopen it, since every writer holds the lock.
+        os.close(fd)
         self._data = data
         self._signature = (st.st_ino, st.st_mtime_ns, st.st_size)
-        self._hold(fd)
+        try:
+            held = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            held = None
+        if held is not None and os.fstat(held).st_ino != st.st_ino:
+            os.close(held)
+            held = None
+        self._hold(held)
         self.version += 1
         try:
             fsync_folder(folder)
@@ -238,14 +248,12 @@ class AtomicJSONStorage(Storage):
     def _open_lock(self) -> int:
         if self._lock_fd is None:
             try:
-                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+                # flock works on a read-only descriptor; a write one would keep the folder
+                # from being remounted read-only. In a read-only folder an existing lock file
+                # still opens, and the write itself then reports the folder as read-only.
+                fd = os.open(self.lock_path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
             except OSError as error:
-                # A read-only folder: an existing lock file can still be locked for reading,
-                # and the write itself will then report the folder as read-only.
-                try:
-                    fd = os.open(self.lock_path, os.O_RDONLY | os.O_CLOEXEC)
-                except OSError:
-                    raise WriteFailedError(self.path, error, self.write_what) from error
+                raise WriteFailedError(self.path, error, self.write_what) from error
             self._lock_fd = fd
         return self._lock_fd
 

@@ -1,0 +1,139 @@
+"""Real disk faults on a small tmpfs: a full disk and a read-only folder."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.store.helpers import guide_doc, note_doc, session_doc
+from tui.store import DataStore, SessionFile, WriteFailedError
+
+MS_RDONLY = 1
+MS_REMOUNT = 32
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _mount(target: Path, flags: int = 0, options: str = "size=256k") -> None:
+    if _libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", flags, options.encode()) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"mount {target}: {os.strerror(code)}")
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    target = tmp_path / "tmpfs"
+    target.mkdir()
+    try:
+        _mount(target)
+    except OSError as error:
+        if error.errno == errno.EPERM:
+            pytest.skip("mounting a tmpfs needs root (CAP_SYS_ADMIN); mount returned EPERM")
+        raise
+    try:
+        yield target
+    finally:
+        if _libc.umount2(os.fsencode(target), 0) != 0:
+            _libc.umount2(os.fsencode(target), 2)  # MNT_DETACH if something still holds it
+
+
+def remount(target: Path, read_only: bool) -> None:
+    _mount(target, MS_REMOUNT | (MS_RDONLY if read_only else 0))
+
+
+def fill(folder: Path) -> Path:
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as error:
+        assert error.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    return filler
+
+
+def setup_session(home: Path, notes: int = 20) -> tuple[DataStore, SessionFile, list[str]]:
+    store = DataStore(home)
+    session = store.create_session(session_doc(), guide_doc())
+    docs = [note_doc(session.session_id, f"note {i}") for i in range(notes)]
+    session.append_notes(docs[:-1])
+    session.append_note(docs[-1])
+    store.codebook.ensure(["pain"], "t0")
+    return store, session, [d["id"] for d in docs]
+
+
+def assert_intact(store: DataStore, session: SessionFile, before: bytes, ids: list[str]) -> None:
+    assert session.path.read_bytes() == before
+    assert not [p for p in store.sessions_dir.iterdir() if p.name.endswith(".tmp")]
+    assert not [p for p in store.home.iterdir() if p.name.endswith(".tmp")]
+    fresh = SessionFile(session.path, session.session_id)
+    assert sorted(n["id"] for n in fresh.read().notes) == sorted(ids)
+    assert sorted(n["id"] for n in session.read().notes) == sorted(ids)
+
+
+def test_full_disk_keeps_the_file_and_recovers(tmpfs: Path) -> None:
+    store, session, ids = setup_session(tmpfs / "home")
+    session.read()  # warm the cache: a failed write must drop it
+    before = session.path.read_bytes()
+    filler = fill(tmpfs)
+
+    extra = note_doc(session.session_id, "said while the disk was full")
+    with pytest.raises(WriteFailedError) as failed:
+        session.append_note(extra)
+    assert failed.value.errno == errno.ENOSPC
+    message = str(failed.value)
+    assert "disk is full" in message and "kept in memory" in message
+    assert str(session.path) in message
+    assert_intact(store, session, before, ids)
+
+    for write in (
+        lambda: session.append_notes([note_doc(session.session_id) for _ in range(3)]),
+        lambda: session.update_note(ids[0], {"text": "x" * 5000}),
+        lambda: session.delete_note(ids[0]),
+        lambda: session.update_guide_state(current="q2", marks={"q1": "asked"}),
+        lambda: session.update_session({"title": "renamed " * 100}),
+    ):
+        with pytest.raises(WriteFailedError):
+            write()
+        assert_intact(store, session, before, ids)
+    codebook_before = store.codebook.path.read_bytes()
+    with pytest.raises(WriteFailedError):
+        store.codebook.record_use(["pain", "more"], "t1")
+    assert store.codebook.path.read_bytes() == codebook_before
+    assert [t["uses"] for t in store.codebook.tags()] == [0]
+
+    filler.unlink()
+    session.append_note(extra)
+    assert sorted(n["id"] for n in session.read().notes) == sorted(ids + [extra["id"]])
+    assert session.update_note(ids[0], {"starred": True})["starred"] is True
+    store.codebook.record_use(["pain"], "t2")
+    assert store.codebook.tags()[0]["uses"] == 1
+
+
+def test_read_only_folder_keeps_the_file(tmpfs: Path) -> None:
+    store, session, ids = setup_session(tmpfs / "home")
+    before = session.path.read_bytes()
+    remount(tmpfs, read_only=True)
+    try:
+        with pytest.raises(WriteFailedError) as failed:
+            session.append_note(note_doc(session.session_id))
+        assert failed.value.errno == errno.EROFS
+        assert "read-only" in str(failed.value)
+        # A fresh object has no lock file open yet: the lock must not be the thing that breaks.
+        fresh = SessionFile(session.path, session.session_id)
+        with pytest.raises(WriteFailedError):
+            fresh.update_guide_state(current="q1")
+        assert_intact(store, session, before, ids)
+        assert DataStore(store.home).list_sessions()[0][0].note_count == len(ids)
+        with pytest.raises(WriteFailedError):
+            DataStore(store.home).codebook.ensure(["new"], "t1")
+    finally:
+        remount(tmpfs, read_only=False)
+    session.append_note(note_doc(session.session_id))
+    assert len(session.read().notes) == len(ids) + 1
