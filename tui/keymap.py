@@ -1,0 +1,423 @@
+"""Keymaps: load a preset or a file, layer the user's own on top, and check the result.
+
+A keymap file maps binding ids (tui/actions.py) to keys in Textual's key names:
+
+    "interview.next_question" = "ctrl+n,f6"
+    [home]
+    cursor_down = ["down", "j"]
+
+Layers, later wins: the registry defaults, the chosen preset (`keymaps/<name>.toml` or a path),
+then `keymap.toml` in the config folder. Unknown ids, malformed keys and two ids on one key in
+one screen are `KeymapError`s naming the file and line; keys that tmux takes (ctrl+b) or that a
+text input swallows on an action that must work while typing are warnings.
+
+Imports no Textual (a test checks), so `fieldnote keys` and the checker start fast; the key names
+below mirror textual/keys.py and a test holds them to it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tui.actions import ACTIONS, COMMAND_PALETTE_KEY, SCREENS, action_spec, binding_ids
+from tui.resources import shipped_folder
+
+CONFIG_ENV = "FIELDNOTE_CONFIG"
+USER_KEYMAP_NAME = "keymap.toml"
+DEFAULT_PRESET = "default"
+
+# Textual sorts modifiers alphabetically when it names a key event (ctrl+shift+up).
+MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")
+NAMED_KEYS = frozenset(
+    {
+        "escape",
+        "enter",
+        "return",
+        "tab",
+        "backspace",
+        "delete",
+        "insert",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+        "up",
+        "down",
+        "left",
+        "right",
+        "space",
+    }
+    | {f"f{n}" for n in range(1, 25)}
+)
+# Textual's friendlier names for some characters' Unicode names.
+_NAME_REPLACEMENTS = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+# Keys Input and TextArea use for editing: a priority binding on one steals it from the typist.
+INPUT_SWALLOWED = frozenset(f"ctrl+{letter}" for letter in "acdekuvwxyz")
+TMUX_PREFIX = "ctrl+b"
+
+
+def character_key(character: str) -> str:
+    """The key name Textual gives a character: `a`, `G`, `5`, `slash`, `question_mark`."""
+    if character.isalnum():
+        return character
+    try:
+        name = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
+    except ValueError:
+        return character
+    return _NAME_REPLACEMENTS.get(name, name)
+
+
+CHARACTER_NAMES = frozenset(character_key(chr(code)) for code in range(33, 127))
+
+
+class KeymapError(Exception):
+    """A keymap or config file a user must fix; the message names the file and line."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.reason = message
+        where = f"{path}, line {line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Origin:
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}, line {self.line}"
+
+
+@dataclass
+class Keymap:
+    """The effective keys of every binding id, and where each came from."""
+
+    keys: dict[str, str]
+    """Every binding id -> its keys, comma separated, normalized (`slash`, not `/`)."""
+    origins: dict[str, Origin] = field(default_factory=dict)
+    """Ids set by a file -> the file and line (ids missing here have the registry default)."""
+    sources: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def overrides(self) -> dict[str, str]:
+        """The ids whose keys differ from the registry's: what `App.set_keymap` needs."""
+        return {
+            binding_id: keys
+            for binding_id, keys in self.keys.items()
+            if keys != normalize_keys(action_spec(binding_id).keys)
+        }
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+def normalize_key(key: str) -> str:
+    """Check one key and return it as Textual names it; raises ValueError with a sentence."""
+    key = key.strip()
+    if not key:
+        raise ValueError("an empty key (a stray comma?)")
+    if len(key) == 1:
+        if not key.isprintable() or key.isspace():
+            raise ValueError(f"{key!r} is not a key; write space, tab or enter by name")
+        return character_key(key)
+    *modifiers, base = key.split("+")
+    if key.endswith("++") or key == "+":  # ctrl++
+        raise ValueError(f'"{key}": write + as "plus"')
+    for modifier in modifiers:
+        if modifier not in MODIFIERS:
+            raise ValueError(f'"{key}": "{modifier}" is not a modifier; use {", ".join(MODIFIERS)}')
+    if len(set(modifiers)) != len(modifiers):
+        raise ValueError(f'"{key}" repeats a modifier')
+    if modifiers != sorted(modifiers):
+        raise ValueError(
+            f'"{key}": write the modifiers in this order: {"+".join(sorted(modifiers))}+{base}'
+        )
+    if len(base) == 1:
+        if modifiers == ["shift"]:
+            raise ValueError(f'"{key}": write the character itself ("{base.upper()}")')
+        if modifiers and base.isalpha() and base.isupper():
+            raise ValueError(f'"{key}": write the letter in lower case with shift+')
+        base = character_key(base)
+    elif base not in NAMED_KEYS and base not in CHARACTER_NAMES:
+        raise ValueError(f'"{key}" is not a key Fieldnote knows; try names like ctrl+n, f6, slash')
+    return "+".join([*modifiers, base])
+
+
+def normalize_keys(keys: str) -> str:
+    return ",".join(normalize_key(key) for key in keys.split(","))
+
+
+def is_printable_key(key: str) -> bool:
+    """A key that types a character into a text input (no modifier but shift)."""
+    *modifiers, base = key.split("+")
+    if any(modifier != "shift" for modifier in modifiers):
+        return False
+    return base == "space" or len(base) == 1 or base in CHARACTER_NAMES
+
+
+# -- files -----------------------------------------------------------------------------------
+
+_TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_KEY = re.compile(
+    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="""
+)
+_PART = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*(?:\.|$)""")
+
+
+def _dotted(text: str) -> list[str]:
+    return [part.strip("\"'") for part in _PART.findall(text)]
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """The line of each key in a TOML file, as a dotted id (tomllib keeps no line numbers)."""
+    lines: dict[str, int] = {}
+    table: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if match := _TABLE.match(line):
+            table = _dotted(match.group(1))
+            lines.setdefault(".".join(table), number)
+        elif match := _KEY.match(line):
+            lines.setdefault(".".join([*table, *_dotted(match.group(1))]), number)
+    return lines
+
+
+def _read_toml(path: Path) -> tuple[dict, dict[str, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeymapError(path, None, "no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise KeymapError(path, None, f"cannot read it: {error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = re.search(r"\(at line (\d+), column \d+\)", str(error))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        line = int(found.group(1)) if found else None
+        raise KeymapError(path, line, f"not valid TOML: {reason}.") from None
+    return data, key_lines(text)
+
+
+def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
+    entries: list[tuple[str, object]] = []
+    for name, value in data.items():
+        dotted = f"{prefix}{name}"
+        if isinstance(value, dict):
+            entries.extend(_flatten(value, dotted + "."))
+        else:
+            entries.append((dotted, value))
+    return entries
+
+
+def _suggest(binding_id: str) -> str:
+    from rapidfuzz import process
+
+    close = process.extract(binding_id, binding_ids(), limit=3, score_cutoff=60)
+    if not close:
+        return " Run `fieldnote keys` for the list of ids."
+    return " Did you mean " + " or ".join(f'"{match}"' for match, _score, _ in close) + "?"
+
+
+def read_keymap_file(path: Path) -> dict[str, tuple[str, Origin]]:
+    """One keymap file's entries: id -> (normalized keys, origin). Raises KeymapError."""
+    data, lines = _read_toml(path)
+    known = set(binding_ids())
+    entries: dict[str, tuple[str, Origin]] = {}
+    for binding_id, value in _flatten(data):
+        origin = Origin(path, lines.get(binding_id, 1))
+        if binding_id not in known:
+            raise KeymapError(
+                path, origin.line, f'"{binding_id}" is not a binding id.{_suggest(binding_id)}'
+            )
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            value = ",".join(value)
+        if not isinstance(value, str) or not value.strip():
+            raise KeymapError(
+                path,
+                origin.line,
+                f'"{binding_id}" needs keys as a string, like "ctrl+n,f6", or a list of them.',
+            )
+        try:
+            keys = normalize_keys(value)
+        except ValueError as error:
+            raise KeymapError(path, origin.line, f"{binding_id}: {error}.") from None
+        entries[binding_id] = (keys, origin)
+    return entries
+
+
+# -- presets, config and layering ------------------------------------------------------------
+
+
+def presets_folder() -> Path:
+    return shipped_folder("keymaps")
+
+
+def preset_names() -> list[str]:
+    return sorted(path.stem for path in presets_folder().glob("*.toml"))
+
+
+def resolve_keymap(name_or_path: str) -> Path:
+    """A preset name (`vim`) or a path to a keymap file."""
+    preset = presets_folder() / f"{name_or_path}.toml"
+    if "/" not in name_or_path and not name_or_path.endswith(".toml") and preset.is_file():
+        return preset
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        return path
+    raise KeymapError(
+        name_or_path,
+        None,
+        f"no such keymap; use a preset ({', '.join(preset_names())}) or the path of a TOML file.",
+    )
+
+
+def config_path() -> Path:
+    override = os.environ.get(CONFIG_ENV)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("fieldnote")) / "config.toml"
+
+
+def user_keymap_path(config: Path | None = None) -> Path:
+    return (config or config_path()).parent / USER_KEYMAP_NAME
+
+
+def configured_keymap(config: Path | None = None) -> str:
+    """The `keymap` named in the config file, else the default preset."""
+    config = config or config_path()
+    if not config.is_file():
+        return DEFAULT_PRESET
+    data, lines = _read_toml(config)
+    value = data.get("keymap", DEFAULT_PRESET)
+    if not isinstance(value, str) or not value.strip():
+        raise KeymapError(
+            config, lines.get("keymap"), 'keymap must be a preset name or a path, like "vim".'
+        )
+    if "/" in value or value.endswith(".toml"):  # relative to the config file
+        return str(config.parent / Path(value).expanduser())
+    return value
+
+
+def load_keymap(name_or_path: str | None = None, *, config: Path | None = None) -> Keymap:
+    """The effective keymap: registry defaults, the preset or file, the user's keymap.toml.
+
+    `name_or_path` comes from --keymap; without it the config file chooses.
+    """
+    config = config or config_path()
+    chosen = resolve_keymap(name_or_path or configured_keymap(config))
+    layers = [chosen]
+    user = user_keymap_path(config)
+    if user.is_file() and user.resolve() != chosen.resolve():
+        layers.append(user)
+    return layer_keymaps(layers)
+
+
+def layer_keymaps(paths: list[Path]) -> Keymap:
+    keymap = Keymap({spec.id: normalize_keys(spec.keys) for spec in ACTIONS})
+    for path in paths:
+        for binding_id, (keys, origin) in read_keymap_file(path).items():
+            keymap.keys[binding_id] = keys
+            keymap.origins[binding_id] = origin
+        keymap.sources.append(path)
+    check_keymap(keymap)
+    return keymap
+
+
+# -- checks ----------------------------------------------------------------------------------
+
+_PALETTE = "the command palette"
+
+
+def screen_of(binding_id: str) -> str:
+    return binding_id.split(".", 1)[0]
+
+
+def check_keymap(keymap: Keymap) -> None:
+    """Raise KeymapError for two ids on one key in one screen; collect the warnings."""
+    screens = list(dict.fromkeys([*SCREENS, *(screen_of(i) for i in keymap.keys)]))
+    order = {path: index for index, path in enumerate(keymap.sources)}
+
+    def lateness(binding_id: str) -> tuple[int, int]:
+        origin = keymap.origins.get(binding_id)
+        return (order.get(origin.path, -1), origin.line) if origin else (-2, 0)
+
+    for screen in screens:
+        ids = [i for i in keymap.keys if screen_of(i) in (screen, "app")]
+        on_key: dict[str, list[str]] = {normalize_key(COMMAND_PALETTE_KEY): [_PALETTE]}
+        for binding_id in ids:
+            for key in dict.fromkeys(keymap.keys[binding_id].split(",")):
+                on_key.setdefault(key, []).append(binding_id)
+        for key, bound in on_key.items():
+            if len(bound) < 2:
+                continue
+            culprit = max((i for i in bound if i != _PALETTE), key=lateness)
+            others = [i for i in bound if i != culprit]
+            origin = keymap.origins.get(culprit)
+            where = f" on the {SCREENS.get(screen, screen)} screen" if screen != "app" else ""
+            raise KeymapError(
+                origin.path if origin else "tui/actions.py",
+                origin.line if origin else None,
+                f'"{key}" is bound to both {culprit} and {" and ".join(others)}{where}; '
+                f"give one of them another key.",
+            )
+
+    for binding_id, keys in keymap.keys.items():
+        origin = keymap.origins.get(binding_id)
+        if origin is None:
+            continue
+        spec = action_spec(binding_id)
+        for key in keys.split(","):
+            if key == TMUX_PREFIX:
+                keymap.warnings.append(
+                    f"{origin}: {binding_id} uses ctrl+b, tmux's prefix key; "
+                    "inside tmux it never reaches Fieldnote."
+                )
+            elif spec.while_typing and (key in INPUT_SWALLOWED or is_printable_key(key)):
+                keymap.warnings.append(
+                    f"{origin}: {binding_id} must work while typing a note, but {key} is a key "
+                    "the note input uses; it will no longer type or edit there."
+                )
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def keymap_rows(keymap: Keymap) -> list[tuple[str, str, str, str]]:
+    """(screen title, id, keys, description) for every binding, in help-screen order."""
+    rows = []
+    for screen, title in SCREENS.items():
+        for spec in ACTIONS:
+            if spec.screen == screen:
+                rows.append((title, spec.id, keymap.keys[spec.id], spec.description))
+    for spec in ACTIONS:  # ids of a screen not (yet) listed in SCREENS
+        if spec.screen not in SCREENS:
+            rows.append((spec.screen, spec.id, keymap.keys[spec.id], spec.description))
+    return rows
+
+
+def keymap_toml(keymap: Keymap) -> str:
+    """The keymap as a file `--keymap` reads back: a starting point for one's own."""
+    out = ["# Fieldnote keymap: binding id = keys (comma separated, Textual's key names)."]
+    screen = None
+    for title, binding_id, keys, description in keymap_rows(keymap):
+        if title != screen:
+            screen = title
+            out.append(f"\n# {title}")
+        out.append(f'"{binding_id}" = "{keys}"  # {description}')
+    return "\n".join(out) + "\n"
