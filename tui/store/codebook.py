@@ -142,5 +142,61 @@ class Codebook:
             self._table.update(changes, doc_ids=[doc_id])
             return plain(self._storage.current()["tags"][str(doc_id)])
 
+    def get(self, name: str) -> dict[str, Any] | None:
+        """The stored tag with this name (case-insensitively), or None."""
+        key = tag_key(name)
+        return next((t for t in self.tags() if tag_key(t["name"]) == key), None)
+
+    def create(
+        self, name: str, now_iso: str, *, description: str = "", color: str = ""
+    ) -> dict[str, Any]:
+        """Add a new tag (the picker's explicit "create" entry); an existing one is returned
+        unchanged."""
+        clean = clean_tag_name(name)
+        if not clean:
+            raise StoreError("A tag name cannot be empty; type at least one letter.")
+        with self._locked() as data:
+            found = self._by_key(data).get(tag_key(clean))
+            if found is not None:
+                return plain(found[1])
+            doc = new_tag(clean, now_iso)
+            doc["description"], doc["color"] = description, color
+            self._table.insert(doc)
+            return plain(doc)
+
+    def delete(self, name: str) -> dict[str, Any] | None:
+        """Remove a tag from the codebook; returns it, or None if there was none. The caller
+        (tui/store/tag_ops.py) has removed it from the sessions first."""
+        with self._locked() as data:
+            found = self._by_key(data).get(tag_key(name))
+            if found is None:
+                return None
+            self._table.remove(doc_ids=[found[0]])
+            return plain(found[1])
+
+    def absorb(self, source: str, target: str) -> dict[str, Any]:
+        """Fold `source`'s usage counts (and its description or colour where `target` has
+        none) into `target`, then remove `source`. Both must exist; returns the target."""
+        with self._locked() as data:
+            existing = self._by_key(data)
+            src, dst = existing.get(tag_key(source)), existing.get(tag_key(target))
+            if dst is None:
+                raise StoreError(f"There is no tag '{target}' in the codebook; check the spelling.")
+            if src is None or src[0] == dst[0]:
+                return plain(dst[1])
+            src_doc = src[1]
+
+            def fold(doc: dict[str, Any]) -> None:
+                doc["uses"] = int(doc.get("uses") or 0) + int(src_doc.get("uses") or 0)
+                stamps = [s for s in (doc.get("last_used_at"), src_doc.get("last_used_at")) if s]
+                doc["last_used_at"] = max(stamps) if stamps else None
+                for field in ("description", "color"):
+                    if not doc.get(field) and src_doc.get(field):
+                        doc[field] = src_doc[field]
+
+            self._table.update(fold, doc_ids=[dst[0]])
+            self._table.remove(doc_ids=[src[0]])
+            return plain(self._storage.current()["tags"][str(dst[0])])
+
     def close(self) -> None:
         self._storage.close()

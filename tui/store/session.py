@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import insort
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,8 @@ class SessionSnapshot:
     guide_state: dict[str, Any]
     notes: list[dict[str, Any]]
     excerpts: list[dict[str, Any]]
+    remote_version: int = 0
+    """`SessionFile.remote_version` when this was read: compare to see if others wrote since."""
 
 
 class _Index:
@@ -126,6 +129,14 @@ class SessionFile:
     def changed_on_disk(self) -> bool:
         return self._storage.changed_on_disk()
 
+    @property
+    def remote_version(self) -> int:
+        """Bumps whenever this object parses the file anew: another process wrote it (or it
+        was first read). Our own writes re-read the file under the lock, so another process's
+        change can be taken in by a write of ours; `changed_on_disk()` then says False, and
+        only this counter tells a live view that it has something new to show."""
+        return self._storage.external_version
+
     def _missing(self) -> SessionNotFoundError:
         return SessionNotFoundError(
             f"The session file {self.path} no longer exists; it may have been moved or deleted."
@@ -152,6 +163,7 @@ class SessionFile:
                 guide_state=snap.guide_state,
                 notes=list(snap.notes),
                 excerpts=list(snap.excerpts),
+                remote_version=self._storage.external_version,
             )
 
     def _build_snapshot(self, data: dict[str, Any]) -> SessionSnapshot:
@@ -214,6 +226,7 @@ class SessionFile:
             if not isinstance(doc.get("id"), str) or not doc["id"]:
                 raise ValueError(f"a document added to '{name}' needs a string 'id'")
         with self._transaction() as data:
+            before = self._storage.version
             table = self._tables[name]
             fresh: dict[str, dict[str, Any]] = {}
             for doc in copies:
@@ -229,6 +242,8 @@ class SessionFile:
                 if index.version == self._storage.external_version:
                     index.ids.update(zip(fresh, doc_ids, strict=True))
                     index.max_doc_id = max(index.max_doc_id, *doc_ids)
+                added = [plain(doc) for doc in fresh.values()]
+                self._patch_snapshot(before, name, lambda docs: _with_added(name, docs, added))
 
     def _update(self, name: str, key: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         changes = plain(changes)
@@ -238,8 +253,11 @@ class SessionFile:
             doc_id = self._find(name, data, key)
             if doc_id is None:
                 return None
+            before = self._storage.version
             self._tables[name].update(changes, doc_ids=[doc_id])
-            return plain(self._storage.current()[name][str(doc_id)])
+            new = plain(self._storage.current()[name][str(doc_id)])
+            self._patch_snapshot(before, name, lambda docs: _with_replaced(name, docs, new))
+            return plain(new)
 
     def _delete(self, name: str, key: str) -> dict[str, Any] | None:
         with self._transaction() as data:
@@ -247,9 +265,25 @@ class SessionFile:
             if doc_id is None:
                 return None
             removed = plain(data[name][str(doc_id)])
+            before = self._storage.version
             self._tables[name].remove(doc_ids=[doc_id])
             self._indexes[name].ids.pop(key, None)
+            self._patch_snapshot(before, name, lambda docs: [d for d in docs if d["id"] != key])
             return removed
+
+    def _patch_snapshot(
+        self,
+        before: int,
+        name: str,
+        patch: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    ) -> None:
+        """After our own single write, bring the cached snapshot up to date without rebuilding
+        it (a rebuild copies every note: ~10 ms at 5,000). New lists; old snapshots stay valid."""
+        snap = self._snapshot
+        if snap is None or self._snapshot_version != before or self._storage.version != before + 1:
+            return
+        self._snapshot = replace(snap, **{name: patch(getattr(snap, name))})
+        self._snapshot_version = self._storage.version
 
     def append_note(self, doc: dict[str, Any]) -> None:
         """Add one note; it is durable on disk when this returns (same id again: replaced)."""
@@ -277,12 +311,56 @@ class SessionFile:
     def delete_excerpt(self, excerpt_id: str) -> dict[str, Any] | None:
         return self._delete("excerpts", excerpt_id)
 
+    def retag(self, mapping: dict[str, str | None]) -> int:
+        """Rename (or, mapped to None, drop) tags by key in every note and excerpt, in one
+        locked write; inline `#tags` in a note's text are renamed too. Returns how many notes
+        and excerpts changed. See tui/store/tag_ops.py."""
+        from tui.domain.tags import retag, retag_text
+
+        changed = 0
+        with self._transaction() as data:
+            for name in KEYED_TABLES:
+                docs = data.get(name) or {}
+                doc_ids = [
+                    int(key)
+                    for key, doc in docs.items()
+                    if retag(list(doc.get("tags") or []), mapping) is not None
+                ]
+                if not doc_ids:
+                    continue
+
+                def change(doc: dict[str, Any], notes: bool = name == "notes") -> None:
+                    doc["tags"] = retag(list(doc.get("tags") or []), mapping)
+                    if notes and isinstance(doc.get("text"), str):
+                        doc["text"] = retag_text(doc["text"], mapping)
+
+                # One write per table: every document changes under the same lock.
+                self._tables[name].update(change, doc_ids=doc_ids)
+                changed += len(doc_ids)
+        return changed
+
     def update_session(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Shallow-merge `changes` into the session record; returns the new record."""
         changes = plain(changes)
         with self._transaction() as data:
             key, _ = _single(data, "session")  # the validator guarantees one
+            before = self._storage.version
             self._tables["session"].update(changes, doc_ids=[int(key)])
+            new = plain(self._storage.current()["session"][key])
+            self._patch_snapshot(before, "session", lambda _: plain(new))
+            return new
+
+    def change_session(
+        self, change: Callable[[dict[str, Any]], dict[str, Any] | None]
+    ) -> dict[str, Any]:
+        """Read-modify-write of the session record under the lock: `change` gets a copy of the
+        record as it is on disk now and returns the fields to merge (empty or None: no write).
+        For changes that must build on what another process wrote (the shared clock)."""
+        with self._transaction() as data:
+            key, record = _single(data, "session")  # the validator guarantees one
+            changes = change(plain(record))
+            if changes:
+                self._tables["session"].update(plain(changes), doc_ids=[int(key)])
             return plain(self._storage.current()["session"][key])
 
     def update_guide_state(
@@ -306,16 +384,37 @@ class SessionFile:
                 else:
                     state["marks"][question_id] = mark
             table = self._tables["guide"]
+            before = self._storage.version
             if found is None:
                 table.insert({"guide": {}, "state": state})
             else:
                 table.update({"state": state}, doc_ids=[int(found[0])])
+            self._patch_snapshot(before, "guide_state", lambda _: plain(state))
             return plain(state)
 
     def close(self) -> None:
         with self._storage.mutex:
             self._snapshot = None
             self._storage.close()
+
+
+def _with_added(
+    name: str, docs: list[dict[str, Any]], added: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    if name != "notes":
+        return [*docs, *added]  # excerpts are kept in the order they were added
+    result = list(docs)
+    for doc in added:
+        insort(result, doc, key=_note_order)
+    return result
+
+
+def _with_replaced(
+    name: str, docs: list[dict[str, Any]], new: dict[str, Any]
+) -> list[dict[str, Any]]:
+    if name != "notes":
+        return [new if d["id"] == new["id"] else d for d in docs]
+    return _with_added(name, [d for d in docs if d["id"] != new["id"]], [new])
 
 
 def _replace_with(doc: dict[str, Any]):

@@ -1,0 +1,222 @@
+"""Renaming, merging and deleting tags across every session file, and usage counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.store.helpers import guide_doc, note_doc, session_doc
+from tui.domain.notes import tag_key
+from tui.store import DataStore, StoreError
+from tui.store.tag_ops import (
+    delete_tag,
+    merge_tags,
+    rename_tag,
+    scope_session_ids,
+    tag_usage,
+)
+
+NOW = "2026-11-27T10:00:00.000Z"
+
+
+def _session(store: DataStore, participant: str, study: str | None = None, n: int = 0) -> str:
+    doc = session_doc(participant=participant, created_at=f"2026-01-{n + 1:02d}T10:00:00.000Z")
+    if study:
+        doc["study"] = study
+    store.create_session(doc, guide_doc())
+    return doc["id"]
+
+
+def _every_tag(store: DataStore) -> list[str]:
+    tags = []
+    for summary in store.list_sessions()[0]:
+        snap = store.open_session(summary.id).read()
+        for doc in [*snap.notes, *snap.excerpts]:
+            tags.extend(doc.get("tags") or [])
+    return tags
+
+
+def _populate(store: DataStore, sessions: int = 50, per_session: int = 20) -> None:
+    """`sessions` files with `per_session` excerpts tagged pain/onbording each: half whole
+    notes (inline #tag in the text), half span excerpts; every fifth also carries the merge
+    target `pain/onboarding`, so a merge must fold duplicates rather than lose them."""
+    store.codebook.ensure(["pain/onbording", "pain/onboarding", "need/export"], NOW)
+    for s in range(sessions):
+        sid = _session(store, f"P{s % 37}", n=s % 28)
+        session_file = store.open_session(sid)
+        notes = []
+        for i in range(per_session // 2):
+            extra = " #pain/onboarding" if i % 5 == 0 else ""
+            notes.append(
+                note_doc(
+                    sid,
+                    f"invite failed #pain/onbording{extra} step {i}",
+                    started_at=f"2026-01-01T10:{i:02d}:00.000Z",
+                )
+            )
+        session_file.append_notes(notes)
+        plain_note = note_doc(sid, "they exported to a spreadsheet every friday")
+        session_file.append_note(plain_note)
+        for i in range(per_session - per_session // 2):
+            tags = ["pain/onbording", "need/export"]
+            if i % 5 == 0:
+                tags.append("pain/onboarding")
+            session_file.add_excerpt(
+                {
+                    "id": f"{sid}-x{i}",
+                    "note_id": plain_note["id"],
+                    "start": 5,
+                    "end": 13,
+                    "tags": tags,
+                    "severity": 3,
+                }
+            )
+        session_file.close()
+
+
+def _assert_no_dangling(store: DataStore) -> None:
+    known = {tag_key(t["name"]) for t in store.codebook.tags()}
+    missing = {t for t in _every_tag(store) if tag_key(t) not in known}
+    assert not missing
+
+
+def test_rename_used_by_1000_excerpts_in_50_sessions_loses_none(tmp_path):
+    store = DataStore(tmp_path)
+    _populate(store)
+    before = tag_usage(store)[tag_key("pain/onbording")]
+    assert before.excerpts == 1000 and len(before.sessions) == 50
+
+    changed = rename_tag(store, "pain/onbording", "pain/first-run", NOW)
+
+    assert changed == 1000
+    usage = tag_usage(store)
+    assert tag_key("pain/onbording") not in usage
+    assert usage["pain/first-run"].excerpts == 1000
+    assert usage["pain/first-run"].sessions == before.sessions
+    assert usage["pain/first-run"].participants == before.participants
+    assert usage["pain/onboarding"].excerpts == 200  # untouched
+    assert store.codebook.get("pain/onbording") is None
+    assert store.codebook.get("pain/first-run") is not None
+    _assert_no_dangling(store)
+    # Inline tags in the note text follow, the rest of the text is as typed.
+    snap = store.open_session(store.list_sessions()[0][0].id).read()
+    texts = [n["text"] for n in snap.notes if n["text"].startswith("invite")]
+    assert all("#pain/first-run" in t and "onbording" not in t for t in texts)
+    assert "invite failed #pain/first-run #pain/onboarding step 0" in texts
+
+
+def test_merge_used_by_1000_excerpts_in_50_sessions_loses_none(tmp_path):
+    store = DataStore(tmp_path)
+    _populate(store)
+    store.codebook.record_use(["pain/onbording"] * 3, NOW)
+    uses = (
+        store.codebook.get("pain/onbording")["uses"] + store.codebook.get("pain/onboarding")["uses"]
+    )
+    changed = merge_tags(store, "pain/onbording", "pain/onboarding")
+
+    assert changed == 1000
+    usage = tag_usage(store)
+    assert tag_key("pain/onbording") not in usage
+    # 1000 excerpts had the source; 200 of them also had the target: still 1000, no doubles.
+    assert usage["pain/onboarding"].excerpts == 1000
+    assert len(usage["pain/onboarding"].sessions) == 50
+    for summary in store.list_sessions()[0]:
+        snap = store.open_session(summary.id).read()
+        for doc in [*snap.notes, *snap.excerpts]:
+            keys = [tag_key(t) for t in doc.get("tags") or []]
+            assert len(keys) == len(set(keys))
+    assert store.codebook.get("pain/onbording") is None
+    assert store.codebook.get("pain/onboarding")["uses"] == uses
+    _assert_no_dangling(store)
+
+
+def test_rename_refuses_an_existing_name_and_changes_nothing(tmp_path):
+    store = DataStore(tmp_path)
+    _populate(store, sessions=2, per_session=4)
+    before = sorted(_every_tag(store))
+    with pytest.raises(StoreError, match="merge into it"):
+        rename_tag(store, "pain/onbording", "Pain/Onboarding", NOW)
+    assert sorted(_every_tag(store)) == before
+
+
+def test_rename_changing_only_case_keeps_one_tag(tmp_path):
+    store = DataStore(tmp_path)
+    _populate(store, sessions=2, per_session=4)
+    rename_tag(store, "pain/onbording", "Pain/Onbording", NOW)
+    assert [t["name"] for t in store.codebook.tags()].count("Pain/Onbording") == 1
+    assert "pain/onbording" not in _every_tag(store)
+    assert tag_usage(store)["pain/onbording"].excerpts == 8
+
+
+def test_rename_refuses_while_a_session_file_is_unreadable(tmp_path):
+    store = DataStore(tmp_path)
+    _populate(store, sessions=2, per_session=4)
+    (store.sessions_dir / "broken.json").write_text("{not json")
+    with pytest.raises(StoreError, match="cannot be read"):
+        rename_tag(store, "pain/onbording", "pain/first-run", NOW)
+    assert store.codebook.get("pain/first-run") is None
+    assert store.codebook.get("pain/onbording") is not None
+
+
+def test_interrupted_rename_leaves_no_dangling_tag_and_can_be_rerun(tmp_path, monkeypatch):
+    store = DataStore(tmp_path)
+    _populate(store, sessions=5, per_session=4)
+    from tui.store import session as session_module
+
+    calls = {"n": 0}
+    real = session_module.SessionFile.retag
+
+    def dies_on_third(self, mapping):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(self, mapping)
+
+    monkeypatch.setattr(session_module.SessionFile, "retag", dies_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        rename_tag(store, "pain/onbording", "pain/first-run", NOW)
+    _assert_no_dangling(store)  # both tags are still in the codebook
+    monkeypatch.setattr(session_module.SessionFile, "retag", real)
+    merge_tags(store, "pain/onbording", "pain/first-run")
+    assert tag_usage(store)["pain/first-run"].excerpts == 20
+    _assert_no_dangling(store)
+
+
+def test_delete_removes_the_tag_everywhere(tmp_path):
+    store = DataStore(tmp_path)
+    _populate(store, sessions=2, per_session=4)
+    store.codebook.ensure(["unused"], NOW)
+    assert delete_tag(store, "unused") == 0
+    assert store.codebook.get("unused") is None
+    delete_tag(store, "need/export")
+    assert "need/export" not in {tag_key(t) for t in _every_tag(store)}
+    _assert_no_dangling(store)
+
+
+def test_usage_counts_excerpts_sessions_and_participants(tmp_path):
+    store = DataStore(tmp_path)
+    a = _session(store, "Ana", n=1)
+    b = _session(store, "ana", n=2)  # the same participant, interviewed twice
+    c = _session(store, "Ben", n=3)
+    for sid in (a, b, c):
+        f = store.open_session(sid)
+        note = note_doc(sid, "slow export #need/export")
+        f.append_note(note)
+        f.add_excerpt(
+            {"id": sid + "x", "note_id": note["id"], "start": 0, "end": 4, "tags": ["need/export"]}
+        )
+    usage = tag_usage(store)["need/export"]
+    assert usage.excerpts == 6
+    assert usage.sessions == {a, b, c}
+    assert len(usage.participants) == 2
+    assert tag_usage(store, [a])["need/export"].excerpts == 2
+
+
+def test_scopes_one_session_a_study_or_all(tmp_path):
+    store = DataStore(tmp_path)
+    s1 = _session(store, "A", study="trial", n=1)
+    s2 = _session(store, "B", study="trial", n=2)
+    s3 = _session(store, "C", study="money", n=3)
+    assert scope_session_ids(store, "session", s1) == [s1]
+    assert scope_session_ids(store, "study", s2) == [s1, s2]
+    assert scope_session_ids(store, "all", s1) == [s1, s2, s3]
+    assert scope_session_ids(store, "all") == [s1, s2, s3]

@@ -1,0 +1,110 @@
+"""Tag names and excerpts as pure logic: hierarchy, renaming a tag inside notes, spans.
+
+No I/O: the store applies these to every session file (tui/store/tag_ops.py), the tagging
+screen to the note on screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from tui.domain.notes import clean_tag_name, tag_key
+
+SEVERITIES = (1, 2, 3, 4, 5)
+
+# The same token the inline parser reads (tui/domain/notes.py): `#` at the start of a word.
+_INLINE_TAG = re.compile(r"(?<![\w#!/])#(\w[\w/-]*)")
+_WORD = re.compile(r"\S+")
+
+
+def tag_parent(name: str) -> str:
+    """`pain/onboarding/sso` -> `pain/onboarding`; a top-level tag has no parent ("")."""
+    name = clean_tag_name(name)
+    return name.rpartition("/")[0]
+
+
+def tag_depth(name: str) -> int:
+    return clean_tag_name(name).count("/")
+
+
+def retag(tags: list[str], mapping: Mapping[str, str | None]) -> list[str] | None:
+    """`tags` with every tag whose key is in `mapping` replaced by its new name (None drops
+    it), duplicates folded; None when nothing changed."""
+    if not any(tag_key(t) in mapping for t in tags):
+        return None
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in tags:
+        key = tag_key(tag)
+        new = mapping[key] if key in mapping else tag
+        if new is None:
+            continue
+        new_key = tag_key(new)
+        if new_key and new_key not in seen:
+            seen.add(new_key)
+            out.append(new)
+    return out
+
+
+def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
+    """Inline `#old` tokens of a note's text renamed as `mapping` says (a dropped tag keeps its
+    text: deleting a tag never rewrites what was typed). Other text is left exactly as typed."""
+
+    def replace(match: re.Match[str]) -> str:
+        raw = match.group(1)
+        # The inline parser strips trailing `-` and empty levels: compare the same way.
+        new = mapping.get(tag_key(raw))
+        if new is None:
+            return match.group(0)
+        tail = raw[len(raw.rstrip("-/")) :]
+        return "#" + new + tail
+
+    return _INLINE_TAG.sub(replace, text)
+
+
+def add_tag(tags: list[str], name: str) -> list[str] | None:
+    """`tags` plus `name`, or None if it is already there (case-insensitively)."""
+    key = tag_key(name)
+    if any(tag_key(t) == key for t in tags):
+        return None
+    return [*tags, name]
+
+
+def remove_tag(tags: list[str], name: str) -> list[str] | None:
+    key = tag_key(name)
+    kept = [t for t in tags if tag_key(t) != key]
+    return kept if len(kept) != len(tags) else None
+
+
+def word_end_after(text: str, at: int) -> int:
+    """End of the word that ends after `at` (for extending a span by a word)."""
+    for match in _WORD.finditer(text):
+        if match.end() > at:
+            return match.end()
+    return len(text)
+
+
+def word_end_before(text: str, at: int, floor: int) -> int:
+    """The last word end before `at` but after `floor` (for shrinking a span by a word)."""
+    best = floor
+    for match in _WORD.finditer(text):
+        if floor < match.end() < at:
+            best = match.end()
+    return best
+
+
+def word_start_after(text: str, at: int) -> int:
+    """Start of the next word after `at` (for moving a span's start forward a word)."""
+    for match in _WORD.finditer(text):
+        if match.start() > at:
+            return match.start()
+    return len(text)
+
+
+def word_start_before(text: str, at: int) -> int:
+    best = 0
+    for match in _WORD.finditer(text):
+        if match.start() < at:
+            best = match.start()
+    return best

@@ -1,0 +1,176 @@
+"""Codebook operations that span every session file: rename, merge, delete, usage counts.
+
+A rename or merge must never leave a note or excerpt pointing at a tag the codebook no longer
+has, even if the process dies half-way. So the steps run in an order where every moment in
+between is consistent: the target tag is in the codebook first, then each session file is
+rewritten (one locked, atomic write per file), and only then is the old tag removed from the
+codebook. A crash leaves both tags present; running the same rename or merge again finishes it.
+
+Tags are compared by `tag_key` (case-insensitive). Files that cannot be read stop a rename
+before anything changes, since they could still hold the old name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.domain.notes import clean_tag_name, tag_key
+from tui.store.datastore import DataStore
+from tui.store.errors import StoreError
+from tui.store.session import SessionSnapshot
+
+SCOPES = ("session", "study", "all")
+
+
+@dataclass
+class TagUsage:
+    """How much one tag is used, now, across the sessions counted."""
+
+    excerpts: int = 0
+    """Notes tagged with it plus span excerpts tagged with it."""
+    sessions: set[str] = field(default_factory=set)
+    participants: set[str] = field(default_factory=set)
+
+
+def participant_of(snapshot: SessionSnapshot) -> str:
+    """Who a session interviewed, for "3 of 5 participants" (the session id if unnamed)."""
+    name = str(snapshot.session.get("participant") or "").strip()
+    return name.casefold() if name else f"session:{snapshot.session.get('id', '')}"
+
+
+def _readable_ids(store: DataStore) -> list[str]:
+    summaries, problems = store.list_sessions()
+    if problems:
+        names = ", ".join(p.path.name for p in problems[:3])
+        raise StoreError(
+            f"{len(problems)} session file(s) cannot be read ({names}); fix or move them "
+            "first, or their tags would be left behind."
+        )
+    return [s.id for s in summaries]
+
+
+def scope_session_ids(store: DataStore, scope: str, session_id: str | None = None) -> list[str]:
+    """The sessions of a scope, oldest first: one session, every session of that session's
+    study (its `study` field), or every session in the data folder."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
+    summaries, _ = store.list_sessions()
+    ordered = [s.id for s in reversed(summaries)]  # list_sessions is newest first
+    if scope == "all" or session_id is None:
+        return ordered
+    if scope == "session":
+        return [session_id]
+    study = store.open_session(session_id).read().session.get("study")
+    if not study:
+        return [session_id]
+    return [sid for sid in ordered if _study_of(store, sid) == study]
+
+
+def _study_of(store: DataStore, session_id: str) -> Any:
+    try:
+        return store.open_session(session_id).read().session.get("study")
+    except StoreError:
+        return None
+
+
+def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dict[str, TagUsage]:
+    """Usage of every tag found in the sessions (all of them by default), by `tag_key`."""
+    ids = list(session_ids) if session_ids is not None else _all_ids(store)
+    usage: dict[str, TagUsage] = {}
+    for session_id in ids:
+        try:
+            snapshot = store.open_session(session_id).read()
+        except StoreError:
+            continue
+        who = participant_of(snapshot)
+        docs = [*snapshot.notes, *snapshot.excerpts]
+        for doc in docs:
+            for tag in {tag_key(t) for t in doc.get("tags") or []}:
+                entry = usage.setdefault(tag, TagUsage())
+                entry.excerpts += 1
+                entry.sessions.add(session_id)
+                entry.participants.add(who)
+    return usage
+
+
+def _all_ids(store: DataStore) -> list[str]:
+    return [s.id for s in store.list_sessions()[0]]
+
+
+def _retag_all(store: DataStore, mapping: dict[str, str | None]) -> int:
+    changed = 0
+    for session_id in _readable_ids(store):
+        session_file = store.open_session(session_id)
+        try:
+            changed += session_file.retag(mapping)
+        finally:
+            session_file.close()
+    return changed
+
+
+def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
+    """Rename a tag in the codebook and in every note and excerpt of every session (inline
+    `#old` in a note's text included). Returns how many notes and excerpts changed."""
+    codebook = store.codebook
+    source = codebook.get(old)
+    if source is None:
+        raise StoreError(f"There is no tag '{old}' in the codebook; check the spelling.")
+    name = clean_tag_name(new)
+    if not name:
+        raise StoreError("A tag name cannot be empty; type at least one letter.")
+    old_key = tag_key(source["name"])
+    if tag_key(name) == old_key:  # only the case or spacing changes: one tag throughout
+        _readable_ids(store)
+        codebook.update(source["name"], {"name": name})
+        return _retag_all(store, {old_key: name})
+    target = codebook.get(name)
+    if target is not None:
+        raise StoreError(f"A tag named '{target['name']}' already exists; merge into it instead.")
+    _readable_ids(store)  # refuse before changing anything
+    codebook.create(
+        name, now_iso, description=source.get("description", ""), color=source.get("color", "")
+    )
+    changed = _retag_all(store, {old_key: name})
+    codebook.absorb(source["name"], name)
+    return changed
+
+
+def merge_tags(store: DataStore, source: str, target: str) -> int:
+    """Merge `source` into `target`: every note and excerpt tagged `source` is tagged `target`
+    instead (once), and `source` leaves the codebook. Returns how many changed."""
+    codebook = store.codebook
+    src, dst = codebook.get(source), codebook.get(target)
+    if src is None:
+        raise StoreError(f"There is no tag '{source}' in the codebook; check the spelling.")
+    if dst is None:
+        raise StoreError(f"There is no tag '{target}' to merge into; pick an existing tag.")
+    if tag_key(src["name"]) == tag_key(dst["name"]):
+        raise StoreError("A tag cannot be merged into itself; pick another tag.")
+    _readable_ids(store)
+    changed = _retag_all(store, {tag_key(src["name"]): dst["name"]})
+    codebook.absorb(src["name"], dst["name"])
+    return changed
+
+
+def delete_tag(store: DataStore, name: str) -> int:
+    """Remove a tag from every note and excerpt and then from the codebook (the caller asks
+    the user first when it is used). Span excerpts left with no tags are removed too; a note's
+    text is never changed. Returns how many notes and excerpts changed."""
+    codebook = store.codebook
+    found = codebook.get(name)
+    if found is None:
+        raise StoreError(f"There is no tag '{name}' in the codebook; check the spelling.")
+    _readable_ids(store)
+    changed = _retag_all(store, {tag_key(found["name"]): None})
+    for session_id in _readable_ids(store):
+        session_file = store.open_session(session_id)
+        try:
+            for excerpt in session_file.read().excerpts:
+                if not excerpt.get("tags") and excerpt.get("severity") is None:
+                    session_file.delete_excerpt(excerpt["id"])
+        finally:
+            session_file.close()
+    codebook.delete(found["name"])
+    return changed
