@@ -433,3 +433,35 @@ def test_a_repaired_file_works_again(store: DataStore, session: SessionFile) -> 
     session.path.write_bytes(good)
     session.append_note(note_doc(session.session_id))
     assert len(orjson.loads(session.path.read_bytes())["notes"]) == 1
+
+
+def test_own_writes_patch_the_cached_snapshot_exactly(session: SessionFile) -> None:
+    sid = session.session_id
+    first = note_doc(sid, "first", "2024-05-01T10:01:00.000Z")
+    session.append_note(first)
+    kept = session.read().notes[0]
+
+    def same_as_a_fresh_read() -> None:
+        fresh = SessionFile(session.path, sid).read()
+        assert session.read() == fresh
+
+    later = note_doc(sid, "later", "2024-05-01T10:09:00.000Z")
+    middle = note_doc(sid, "middle", "2024-05-01T10:05:00.000Z")
+    session.append_note(later)
+    session.append_notes([middle])
+    same_as_a_fresh_read()
+    assert session.read().notes[0] is kept  # patched, not rebuilt
+    session.update_note(later["id"], {"started_at": "2024-05-01T10:00:00.000Z", "starred": True})
+    same_as_a_fresh_read()
+    assert [n["text"] for n in session.read().notes] == ["later", "first", "middle"]
+    session.delete_note(first["id"])
+    session.add_excerpt({"id": "e1", "note_id": middle["id"], "start": 0, "end": 2, "tags": []})
+    session.add_excerpt({"id": "e0", "note_id": middle["id"], "start": 2, "end": 4, "tags": []})
+    session.update_excerpt("e1", {"tags": ["x"]})
+    same_as_a_fresh_read()
+    session.delete_excerpt("e0")
+    kept = session.read().notes[0]
+    session.update_session({"title": "t"})
+    session.update_guide_state(current="q3", marks={"q1": "asked"})
+    same_as_a_fresh_read()
+    assert session.read().notes[0] is kept
