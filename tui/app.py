@@ -11,7 +11,9 @@ from textual.binding import Binding
 from textual.message import Message
 
 from tui.actions import COMMAND_PALETTE_KEY, action_spec
+from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
+from tui.keymap import Keymap, KeymapError
 from tui.live import LiveSession, SaveState
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
@@ -34,6 +36,7 @@ class FieldnoteApp(App, inherit_bindings=False):
     TITLE = "Fieldnote"
     COMMAND_PALETTE_BINDING = COMMAND_PALETTE_KEY
     BINDINGS = bindings_for("app")
+    COMMANDS = App.COMMANDS | {ScreenActions, KeymapCommands}
 
     def __init__(
         self,
@@ -42,8 +45,15 @@ class FieldnoteApp(App, inherit_bindings=False):
         author: str,
         now: Callable[[], datetime] = utc_now,
         session_id: str | None = None,
+        keymap: Keymap | None = None,
+        keymap_loader: Callable[[], Keymap] | None = None,
     ) -> None:
         super().__init__()
+        self.keymap: Keymap | None = None
+        self.keymap_loader = keymap_loader
+        """Reads the keymap files again for "Reload keymap"; None: nothing to reload."""
+        if keymap is not None:
+            self.apply_keymap(keymap)
         self.store = store
         self.author = author
         self.now = now
@@ -52,6 +62,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.rescued_to: tuple[int, Path] | None = None
 
     def on_mount(self) -> None:
+        for warning in self.keymap.warnings if self.keymap else ():
+            self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
         self.push_screen(HomeScreen())
         if self.initial_session_id:
             self.open_interview(self.initial_session_id)
@@ -93,6 +105,37 @@ class FieldnoteApp(App, inherit_bindings=False):
         """How the active keymap's first key for `binding_id` is shown (`^n`, `f8`)."""
         keys = self._keymap.get(binding_id) or action_spec(binding_id).keys
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+
+    def keys_for(self, binding_id: str) -> str:
+        """Every key of the active keymap for `binding_id`, as shown (`^n f6`)."""
+        keys = self._keymap.get(binding_id) or action_spec(binding_id).keys
+        return " ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(","))
+
+    def apply_keymap(self, keymap: Keymap) -> None:
+        self.keymap = keymap
+        self.set_keymap(keymap.overrides())
+
+    def action_reload_keymap(self) -> None:
+        """Read the keymap files again; an invalid one is reported and the current one stays."""
+        if self.keymap_loader is None:
+            self.notify("This window was started without keymap files to reload.", title="Keymap")
+            return
+        try:
+            keymap = self.keymap_loader()
+        except KeymapError as error:
+            self.notify(
+                f"{error}\nThe previous keymap stays.",
+                title="Keymap not reloaded",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+            return
+        self.apply_keymap(keymap)
+        for warning in keymap.warnings:
+            self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
+        sources = ", ".join(path.name for path in keymap.sources) or "the defaults"
+        self.notify(f"Keymap reloaded from {sources}.", title="Keymap", markup=False)
 
     def get_key_display_for_palette(self) -> str:
         return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, ""))

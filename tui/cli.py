@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from tui.domain.guide import GuideError, parse_guide
+from tui.keymap import KeymapError
 from tui.store import DataStore, StoreError
 
 EXIT_USAGE = 2
@@ -39,17 +40,31 @@ def demo_home() -> Path:
     return Path(platformdirs.user_data_dir("fieldnote")) / "demo"
 
 
+def add_keymap_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """`--keymap` on every command that opens the UI (and on `keys`)."""
+    parser.add_argument(
+        "--keymap",
+        metavar="NAME_OR_PATH",
+        # On a command, only a given --keymap overrides one given before the command.
+        default=None if top else argparse.SUPPRESS,
+        help="a preset (default, vim, emacs) or a keymap file; "
+        "the config file's `keymap` otherwise",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fieldnote",
         description="Keyboard-first notes for customer interviews. "
         "With no command, opens the sessions screen.",
     )
+    add_keymap_option(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="open the sample studies in a demo data folder")
     demo.add_argument("--reset", action="store_true", help="rebuild the demo folder first")
     demo.add_argument("--as", dest="author", help="your name on new notes")
+    add_keymap_option(demo)
 
     new = commands.add_parser("new", help="create a session; prints its id")
     new.add_argument("title")
@@ -60,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     open_ = commands.add_parser("open", help="open a session in the interview screen")
     open_.add_argument("session", help="an id, a unique id prefix or a title")
     open_.add_argument("--as", dest="author", help="your name on the notes you type")
+    add_keymap_option(open_)
 
     commands.add_parser("list", help="list the sessions")
 
@@ -72,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         "lint", help="check a guide for errors and leading or closed questions"
     )
     lint.add_argument("guide", type=Path)
+
+    keys = commands.add_parser(
+        "keys", help="print the effective key bindings (screen, id, keys, description)"
+    )
+    add_keymap_option(keys)
+    keys.add_argument(
+        "--toml", action="store_true", help="print them as a keymap file to start your own from"
+    )
     return parser
 
 
@@ -79,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command or "home"](args)
-    except (UserError, StoreError, GuideError) as error:
+    except (UserError, StoreError, GuideError, KeymapError) as error:
         print(f"fieldnote: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
@@ -90,10 +114,29 @@ def _store() -> DataStore:
     return DataStore.from_environment()
 
 
-def _run_app(store: DataStore, author: str, session_id: str | None = None) -> int:
+def _keymap_loader(args: argparse.Namespace | None):
+    """Loads the keymap --keymap or the config chose; the app calls it again to reload."""
+    from functools import partial
+
+    from tui.keymap import load_keymap
+
+    return partial(load_keymap, getattr(args, "keymap", None))
+
+
+def _run_app(
+    store: DataStore,
+    author: str,
+    session_id: str | None = None,
+    *,
+    args: argparse.Namespace | None = None,
+) -> int:
+    loader = _keymap_loader(args)
+    keymap = loader()  # an invalid keymap is reported here, before the UI starts
     from tui.app import FieldnoteApp
 
-    app = FieldnoteApp(store, author=author, session_id=session_id)
+    app = FieldnoteApp(
+        store, author=author, session_id=session_id, keymap=keymap, keymap_loader=loader
+    )
     app.run()
     if app.rescued_to:
         count, path = app.rescued_to
@@ -102,7 +145,7 @@ def _run_app(store: DataStore, author: str, session_id: str | None = None) -> in
 
 
 def cmd_home(args: argparse.Namespace) -> int:
-    return _run_app(_store(), default_author())
+    return _run_app(_store(), default_author(), args=args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -124,7 +167,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         opened = summaries[0].id
     print(f"Demo data folder: {home}", file=sys.stderr)
     author = args.author or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
-    return _run_app(store, author, opened)
+    return _run_app(store, author, opened, args=args)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -149,7 +192,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     store = _store()
     session_id = store.resolve(args.session)
     store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
-    return _run_app(store, args.author or default_author(), session_id)
+    return _run_app(store, args.author or default_author(), session_id, args=args)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -198,6 +241,28 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from tui.keymap import keymap_rows, keymap_toml, user_keymap_path
+
+    keymap = _keymap_loader(args)()
+    for warning in keymap.warnings:
+        print(f"fieldnote: warning: {warning}", file=sys.stderr)
+    if args.toml:
+        print(keymap_toml(keymap), end="")
+        return 0
+    rows = keymap_rows(keymap)
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+            + "  "
+            + row[3]
+        )
+    layers = ["defaults", *(str(path) for path in keymap.sources)]
+    print(f"Keys from: {' + '.join(layers)}. Your own: {user_keymap_path()}", file=sys.stderr)
+    return 0
+
+
 COMMANDS = {
     "home": cmd_home,
     "demo": cmd_demo,
@@ -206,4 +271,5 @@ COMMANDS = {
     "list": cmd_list,
     "note": cmd_note,
     "lint": cmd_lint,
+    "keys": cmd_keys,
 }

@@ -38,7 +38,7 @@ class HelpScreen(ModalScreen[None]):
                 continue
             table.add_row(Text(title, style="bold underline"), "", "")
             for spec in specs:
-                table.add_row(Text(self.app.key_for(spec.id)), Text(spec.description), spec.id)
+                table.add_row(Text(self.app.keys_for(spec.id)), Text(spec.description), spec.id)
         table.add_row(Text("Palette", style="bold underline"), "", "")
         table.add_row(Text(self.app.get_key_display_for_palette()), "Command palette", "")
         return table
