@@ -54,6 +54,8 @@ NAMED_KEYS = frozenset(
     }
     | {f"f{n}" for n in range(1, 25)}
 )
+# Names a terminal's legacy encoding gives, kept as Textual spells them (ctrl+space is ctrl+@).
+LEGACY_KEYS = frozenset({"ctrl+@"})
 # Textual's friendlier names for some characters' Unicode names.
 _NAME_REPLACEMENTS = {
     "solidus": "slash",
@@ -134,6 +136,8 @@ def normalize_key(key: str) -> str:
         if not key.isprintable() or key.isspace():
             raise ValueError(f"{key!r} is not a key; write space, tab or enter by name")
         return character_key(key)
+    if key in LEGACY_KEYS:
+        return key
     *modifiers, base = key.split("+")
     if key.endswith("++") or key == "+":  # ctrl++
         raise ValueError(f'"{key}": write + as "plus"')

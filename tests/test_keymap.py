@@ -1,0 +1,322 @@
+"""The keymap loader and checker: presets, layering, config, every error with file and line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.actions import ACTIONS, COMMAND_PALETTE_KEY, action_spec, binding_ids
+from tui.keymap import (
+    NAMED_KEYS,
+    KeymapError,
+    character_key,
+    key_lines,
+    keymap_toml,
+    layer_keymaps,
+    load_keymap,
+    normalize_key,
+    normalize_keys,
+    preset_names,
+    presets_folder,
+    read_keymap_file,
+)
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(*paths: Path) -> KeymapError:
+    with pytest.raises(KeymapError) as caught:
+        layer_keymaps(list(paths))
+    return caught.value
+
+
+# -- layering of the modules -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("module", ["tui.keymap", "tui.actions"])
+def test_keymap_tooling_imports_no_textual(module):
+    code = (
+        f"import sys, {module}\n"
+        "from tui.keymap import load_keymap\n"
+        "load_keymap('vim', config=__import__('pathlib').Path('/nonexistent/config.toml'))\n"
+        "assert 'textual' not in sys.modules, sorted(m for m in sys.modules if 'textual' in m)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+# -- presets ---------------------------------------------------------------------------------
+
+
+def test_presets_ship():
+    assert {"default", "vim", "emacs"} <= set(preset_names())
+
+
+def test_default_preset_is_the_registry():
+    path = presets_folder() / "default.toml"
+    entries = read_keymap_file(path)
+    assert sorted(entries) == sorted(binding_ids()), (
+        "keymaps/default.toml and tui/actions.py list different ids; "
+        "regenerate it with `fieldnote keys --keymap default --toml`"
+    )
+    for binding_id, (keys, _origin) in entries.items():
+        assert keys == normalize_keys(action_spec(binding_id).keys), binding_id
+    assert layer_keymaps([path]).overrides() == {}
+
+
+@pytest.mark.parametrize("name", ["default", "vim", "emacs"])
+def test_each_preset_is_valid_quiet_and_free_of_ctrl_b(name):
+    keymap = layer_keymaps([presets_folder() / f"{name}.toml"])
+    assert keymap.warnings == []
+    assert all("ctrl+b" not in keys.split(",") for keys in keymap.keys.values())
+
+
+@pytest.mark.parametrize("name", ["vim", "emacs"])
+def test_presets_leave_the_interview_keys_alone(name):
+    """The live note input keeps plain typing: interview keys stay ctrl and function keys."""
+    keymap = layer_keymaps([presets_folder() / f"{name}.toml"])
+    for spec in ACTIONS:
+        if spec.screen == "interview":
+            for key in keymap.keys[spec.id].split(","):
+                assert "+" in key or key in NAMED_KEYS, (spec.id, key)
+
+
+def test_vim_and_emacs_change_something_the_default_does_not():
+    vim = layer_keymaps([presets_folder() / "vim.toml"]).overrides()
+    emacs = layer_keymaps([presets_folder() / "emacs.toml"]).overrides()
+    assert vim["home.new"] == "o" and vim["home.cursor_down"].startswith("j")
+    assert emacs["home.cursor_down"].startswith("ctrl+n")
+
+
+def test_registry_defaults_are_valid_and_quiet():
+    keymap = layer_keymaps([])
+    assert keymap.overrides() == {} and keymap.warnings == [] and keymap.sources == []
+
+
+def test_keys_toml_output_reads_back_as_the_same_keymap(tmp_path):
+    vim = layer_keymaps([presets_folder() / "vim.toml"])
+    path = write(tmp_path, "mine.toml", keymap_toml(vim))
+    assert layer_keymaps([path]).keys == vim.keys
+
+
+# -- key names -------------------------------------------------------------------------------
+
+
+def test_key_names_match_textual():
+    from textual.keys import Keys, _character_to_key
+
+    textual_keys = {key.value for key in Keys if not key.value.startswith("<")} - {"ctrl-at"}
+    for key in textual_keys:
+        assert normalize_key(key) == key, key
+    bases = {key.rsplit("+", 1)[-1] for key in textual_keys}
+    assert NAMED_KEYS <= bases, NAMED_KEYS - bases
+    for code in range(33, 127):
+        assert character_key(chr(code)) == _character_to_key(chr(code)), chr(code)
+
+
+def test_key_normalization():
+    assert normalize_keys(" ctrl+n , f6 ") == "ctrl+n,f6"
+    assert normalize_keys("/,?,G,.") == "slash,question_mark,G,full_stop"
+    assert normalize_key("alt+shift+g") == "alt+shift+g"
+    assert normalize_key(COMMAND_PALETTE_KEY) == "ctrl+backslash"
+
+
+@pytest.mark.parametrize(
+    "key, says",
+    [
+        ("ctrl+", "not a key"),
+        ("ctl+n", '"ctl" is not a modifier'),
+        ("shift+ctrl+n", "ctrl+shift+n"),
+        ("ctrl+ctrl+n", "repeats"),
+        ("shift+g", '"G"'),
+        ("ctrl+N", "lower case"),
+        ("f25", "not a key"),
+        ("pgup", "not a key"),
+        ("", "empty key"),
+        ("ctrl++", "plus"),
+    ],
+)
+def test_malformed_keys_say_what_is_wrong(key, says):
+    with pytest.raises(ValueError, match=None) as caught:
+        normalize_key(key)
+    assert says in str(caught.value)
+
+
+# -- errors name the file and the line -------------------------------------------------------
+
+
+def test_unknown_id_names_file_line_and_suggests(tmp_path):
+    path = write(tmp_path, "mine.toml", '# my keys\n"app.quit" = "ctrl+q"\n"home.nwe" = "a"\n')
+    error = error_of(path)
+    assert str(error).startswith(f"{path}, line 3: ")
+    assert '"home.nwe" is not a binding id' in str(error)
+    assert '"home.new"' in str(error)
+    assert error.line == 3
+
+
+def test_unknown_id_without_close_match_points_to_keys_command(tmp_path):
+    path = write(tmp_path, "mine.toml", '"zzzz" = "a"\n')
+    assert "fieldnote keys" in str(error_of(path))
+
+
+def test_malformed_key_names_file_and_line(tmp_path):
+    path = write(tmp_path, "mine.toml", '\n\n"interview.next_question" = "ctrl+n,ctlr+j"\n')
+    error = error_of(path)
+    assert str(error).startswith(f"{path}, line 3: interview.next_question")
+    assert '"ctlr" is not a modifier' in str(error)
+
+
+def test_two_ids_on_one_key_in_one_screen_names_file_and_line(tmp_path):
+    path = write(tmp_path, "mine.toml", '[home]\nrefresh = "f5"\nnew = "j"\n')
+    error = error_of(path)
+    assert str(error).startswith(f"{path}, line 3: ")
+    assert "home.new and home.cursor_down" in str(error)
+    assert "Sessions screen" in str(error)
+
+
+def test_two_ids_set_in_one_file(tmp_path):
+    path = write(tmp_path, "mine.toml", '"quit.retry" = "x"\n"quit.anyway" = ["x"]\n')
+    error = error_of(path)
+    assert str(error).startswith(f"{path}, line 2: ")
+    assert '"x" is bound to both quit.anyway and quit.retry' in str(error)
+
+
+def test_app_keys_clash_with_every_screen(tmp_path):
+    path = write(tmp_path, "mine.toml", '"interview.delete_last" = "f1"\n')
+    error = error_of(path)
+    assert str(error).startswith(f"{path}, line 1: ")
+    assert "interview.delete_last and app.help" in str(error)
+
+
+def test_the_palette_key_is_taken(tmp_path):
+    path = write(tmp_path, "mine.toml", '"home.new" = "ctrl+backslash"\n')
+    assert "command palette" in str(error_of(path))
+
+
+def test_same_key_on_different_screens_is_fine(tmp_path):
+    path = write(tmp_path, "mine.toml", '"home.new" = "x"\n"quit.retry" = "x"\n')
+    assert layer_keymaps([path]).overrides() == {"home.new": "x", "quit.retry": "x"}
+
+
+def test_swapping_two_keys_is_fine(tmp_path):
+    path = write(tmp_path, "mine.toml", '"home.cursor_down" = "k"\n"home.cursor_up" = "j"\n')
+    assert layer_keymaps([path]).keys["home.cursor_down"] == "k"
+
+
+def test_invalid_toml_names_file_and_line(tmp_path):
+    path = write(tmp_path, "mine.toml", '"home.new" = "a"\n"home.code" = = "c"\n')
+    error = error_of(path)
+    assert str(error).startswith(f"{path}, line 2: not valid TOML")
+
+
+def test_a_value_that_is_not_keys(tmp_path):
+    path = write(tmp_path, "mine.toml", '"home.new" = 5\n')
+    assert str(error_of(path)).startswith(f"{path}, line 1: ")
+
+
+def test_missing_keymap_file_and_unknown_preset(tmp_path):
+    with pytest.raises(KeymapError, match="no such keymap; use a preset"):
+        load_keymap("vi", config=tmp_path / "config.toml")
+    with pytest.raises(KeymapError, match="no such keymap"):
+        load_keymap(str(tmp_path / "gone.toml"), config=tmp_path / "config.toml")
+
+
+def test_key_lines_follow_tables_and_dotted_keys():
+    text = (
+        '"app.quit" = "ctrl+q"\n'
+        "home.new = 'n'  # dotted\n"
+        "[interview]\n"
+        'next_question = "f6"\n'
+        "  'previous_question' = \"f7\"\n"
+    )
+    assert key_lines(text) == {
+        "app.quit": 1,
+        "home.new": 2,
+        "interview": 3,
+        "interview.next_question": 4,
+        "interview.previous_question": 5,
+    }
+
+
+# -- warnings --------------------------------------------------------------------------------
+
+
+def test_ctrl_b_is_a_warning_not_an_error(tmp_path):
+    path = write(tmp_path, "mine.toml", '\n"home.new" = "ctrl+b"\n')
+    keymap = layer_keymaps([path])
+    assert keymap.keys["home.new"] == "ctrl+b"
+    assert len(keymap.warnings) == 1
+    assert keymap.warnings[0].startswith(f"{path}, line 2: home.new uses ctrl+b, tmux")
+
+
+@pytest.mark.parametrize("key", ["ctrl+a", "ctrl+k", "x", "slash", "shift+space"])
+def test_keys_a_text_input_swallows_warn_on_while_typing_actions(tmp_path, key):
+    path = write(tmp_path, "mine.toml", f'"interview.star_last" = "{key}"\n')
+    keymap = layer_keymaps([path])
+    assert len(keymap.warnings) == 1
+    assert "must work while typing" in keymap.warnings[0]
+    assert keymap.warnings[0].startswith(f"{path}, line 1: ")
+
+
+def test_printable_keys_are_fine_where_nothing_is_typed(tmp_path):
+    path = write(tmp_path, "mine.toml", '"home.new" = "a"\n"interview.star_last" = "f2"\n')
+    assert layer_keymaps([path]).warnings == []
+
+
+# -- layers and the config file --------------------------------------------------------------
+
+
+def test_the_user_keymap_layers_on_the_chosen_preset(tmp_path):
+    config = write(tmp_path, "config.toml", 'keymap = "vim"\n')
+    write(tmp_path, "keymap.toml", '"home.refresh" = "f5"\n')
+    keymap = load_keymap(config=config)
+    assert keymap.keys["home.new"] == "o"  # from vim
+    assert keymap.keys["home.refresh"] == "f5"  # from the user's file, over vim's ctrl+l
+    assert keymap.sources == [presets_folder() / "vim.toml", tmp_path / "keymap.toml"]
+    assert keymap.origins["home.refresh"].line == 1
+
+
+def test_the_option_beats_the_config_file(tmp_path):
+    config = write(tmp_path, "config.toml", 'keymap = "vim"\n')
+    assert load_keymap("emacs", config=config).keys["home.new"] == "n"
+
+
+def test_config_from_the_environment(tmp_path, monkeypatch):
+    config = write(tmp_path, "config.toml", 'keymap = "emacs"\n')
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))
+    assert load_keymap().keys["home.cursor_down"] == "ctrl+n,down"
+
+
+def test_config_may_name_a_file_beside_it(tmp_path):
+    write(tmp_path, "laptop.toml", '"home.new" = "a"\n')
+    config = write(tmp_path, "config.toml", 'keymap = "laptop.toml"\n')
+    assert load_keymap(config=config).keys["home.new"] == "a"
+
+
+def test_no_config_means_the_default_preset(tmp_path):
+    keymap = load_keymap(config=tmp_path / "config.toml")
+    assert keymap.overrides() == {}
+    assert keymap.sources == [presets_folder() / "default.toml"]
+
+
+def test_a_clash_between_layers_is_reported_where_it_was_made(tmp_path):
+    config = write(tmp_path, "config.toml", 'keymap = "vim"\n')
+    user = write(tmp_path, "keymap.toml", '# mine\n"home.refresh" = "o"\n')
+    with pytest.raises(KeymapError) as caught:
+        load_keymap(config=config)
+    assert str(caught.value).startswith(f"{user}, line 2: ")
+    assert "home.refresh and home.new" in str(caught.value)
+
+
+def test_a_bad_config_file_names_its_line(tmp_path):
+    config = write(tmp_path, "config.toml", "\nkeymap = 3\n")
+    with pytest.raises(KeymapError) as caught:
+        load_keymap(config=config)
+    assert str(caught.value).startswith(f"{config}, line 2: keymap must be")
