@@ -1,0 +1,302 @@
+"""Keymaps in the running app: presets applied in Pilot, F1, the palette, reload, the CLI."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import pytest
+from rich.table import Table
+from textual.binding import Binding
+from textual.dom import DOMNode
+
+import tui.screens
+import tui.widgets
+from tui.actions import ACTIONS, action_spec, binding_ids
+from tui.app import FieldnoteApp
+from tui.cli import main
+from tui.commands import KeymapCommands, ScreenActions
+from tui.keymap import Keymap, layer_keymaps, presets_folder
+from tui.screens.help_screen import HelpScreen
+from tui.screens.home_screen import HomeScreen
+from tui.screens.interview_screen import InterviewScreen
+from tui.screens.new_session_screen import NewSessionScreen
+from tui.session_setup import create_session
+
+SIZE = (100, 30)
+
+
+def preset(name: str) -> Keymap:
+    return layer_keymaps([presets_folder() / f"{name}.toml"])
+
+
+def build(store, clock, keymap: Keymap | None = None, session_id=None, loader=None):
+    return FieldnoteApp(
+        store,
+        author="Maya",
+        now=clock,
+        session_id=session_id,
+        keymap=keymap,
+        keymap_loader=loader,
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_user_config(tmp_path, monkeypatch):
+    """Keep the developer's own config and keymap out of these tests."""
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(tmp_path / "config" / "config.toml"))
+
+
+# -- 1. every user-facing binding has an id --------------------------------------------------
+
+
+def _classes_with_bindings():
+    yield FieldnoteApp
+    for package in (tui.screens, tui.widgets):
+        for module_info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+            for _name, cls in inspect.getmembers(module, inspect.isclass):
+                if (
+                    cls.__module__ == module.__name__
+                    and issubclass(cls, DOMNode)
+                    and "BINDINGS" in cls.__dict__
+                ):
+                    yield cls
+
+
+def test_every_binding_of_every_screen_has_a_registered_id():
+    walked = list(_classes_with_bindings())
+    assert {HomeScreen, InterviewScreen, HelpScreen, FieldnoteApp} <= set(walked)
+    seen = set()
+    for cls in walked:
+        for binding in cls.__dict__["BINDINGS"]:
+            where = f"{cls.__module__}.{cls.__name__}: {binding!r}"
+            assert isinstance(binding, Binding), f"{where} is not a Binding (it has no id)"
+            assert binding.id, f"{where} has no id"
+            assert binding.id in binding_ids(), f"{where}: {binding.id} is not in tui/actions.py"
+            assert binding.key == action_spec(binding.id).keys, where
+            seen.add(binding.id)
+    unbound = {spec.id for spec in ACTIONS} - seen
+    # Ids of screens still being written may not be bound yet; the bound screens are complete.
+    bound_screens = {binding_id.split(".")[0] for binding_id in seen}
+    assert not {i for i in unbound if i.split(".")[0] in bound_screens}, unbound
+
+
+def test_fieldnote_keys_lists_every_binding(capsys):
+    assert main(["keys"]) == 0
+    out = capsys.readouterr().out
+    for spec in ACTIONS:
+        assert spec.id in out
+    assert "home.new" in out and "New session" in out
+
+
+def test_fieldnote_keys_shows_the_chosen_preset(capsys):
+    assert main(["keys", "--keymap", "vim"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "home.new " in line)
+    assert line.split()[-3:] == ["o", "New", "session"]
+
+
+# -- 2. each preset applied in Pilot ---------------------------------------------------------
+
+
+async def test_default_preset_keeps_the_registry_keys(store, clock):
+    app = build(store, clock, preset("default"))
+    async with app.run_test(size=SIZE) as pilot:
+        assert app._keymap == {}
+        await pilot.press("n")
+        assert isinstance(app.screen, NewSessionScreen)
+
+
+async def test_vim_preset_remaps_new_session_to_o(store, clock):
+    app = build(store, clock, preset("vim"))
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen), "the old key still opens a new session"
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, NewSessionScreen)
+
+
+async def test_emacs_preset_moves_with_ctrl_n_and_not_j(store, clock):
+    for n in range(3):
+        create_session(store, title=f"Session {n}", now=clock())
+    app = build(store, clock, preset("emacs"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("DataTable")
+        assert table.row_count == 3 and table.cursor_row == 0
+        await pilot.press("j")
+        assert table.cursor_row == 0, "the old key still moves the cursor"
+        await pilot.press("ctrl+n")
+        assert table.cursor_row == 1
+        await pilot.press("ctrl+p")
+        assert table.cursor_row == 0
+
+
+async def test_a_user_keymap_remaps_an_interview_key_while_typing(
+    tmp_path, store, clock, session_id
+):
+    path = tmp_path / "mine.toml"
+    path.write_text('"interview.next_question" = "f6,ctrl+f6"\n', encoding="utf-8")
+    app = build(store, clock, layer_keymaps([path]), session_id=session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, InterviewScreen)
+        await pilot.press("a")  # typing in the note input
+        assert app.live.guide_state.current == "q1"
+        await pilot.press("ctrl+n")
+        assert app.live.guide_state.current == "q1", "the old key still moves the guide"
+        await pilot.press("f6")
+        assert app.live.guide_state.current == "q2"
+        assert app.keys_for("interview.next_question") == "f6 ^f6"
+
+
+def _help_rows(app) -> dict[str, str]:
+    table = app.screen.query_one("#help-table").content
+    assert isinstance(table, Table)
+    keys, _does, ids = (list(column.cells) for column in table.columns)
+    return {str(i): str(k) for k, i in zip(keys, ids, strict=True) if str(i)}
+
+
+async def test_f1_shows_the_active_keymap(store, clock):
+    app = build(store, clock, preset("vim"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        rows = _help_rows(app)
+        assert rows["home.new"] == "o"
+        assert rows["home.cursor_down"] == "j ↓"
+        assert rows["interview.next_question"] == "^n"
+        assert set(rows) == set(binding_ids())
+
+
+# -- the palette -----------------------------------------------------------------------------
+
+
+async def _palette_hits(provider_cls, app, query: str | None = None) -> list:
+    provider = provider_cls(app.screen)
+    if query is None:
+        return [hit async for hit in provider.discover()]
+    return [hit async for hit in provider.search(query)]
+
+
+async def test_the_palette_offers_every_action_of_the_current_screen(store, clock, session_id):
+    app = build(store, clock, preset("emacs"), session_id=session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        hits = await _palette_hits(ScreenActions, app)
+        names = {str(hit.display) for hit in hits}
+        expected = {s.description for s in ACTIONS if s.screen in ("interview", "app")}
+        assert expected <= names
+        assert "New session" not in names  # a home-screen action
+        next_q = next(hit for hit in hits if str(hit.display) == "Next Q")
+        assert next_q.help.startswith("^n")
+        # Running it from the palette does what the key does.
+        await pilot.press("ctrl+backslash")
+        await pilot.pause()
+        for character in "Next Q":
+            await pilot.press("space" if character == " " else character)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, InterviewScreen)
+        assert app.live.guide_state.current == "q2"
+
+
+async def test_reload_keymap_applies_the_edited_file(tmp_path, store, clock):
+    path = tmp_path / "mine.toml"
+    path.write_text('"home.new" = "a"\n', encoding="utf-8")
+    loader = lambda: layer_keymaps([path])  # noqa: E731
+    app = build(store, clock, loader(), loader=loader)
+    async with app.run_test(size=SIZE) as pilot:
+        path.write_text('"home.new" = "b"\n', encoding="utf-8")
+        [hit] = await _palette_hits(KeymapCommands, app, "reload keymap")
+        hit.command()
+        await pilot.pause()
+        assert app._keymap == {"home.new": "b"}
+        await pilot.press("a")
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, NewSessionScreen)
+
+
+# -- 3. a bad keymap: reload keeps the previous one, the CLI exits non-zero ------------------
+
+
+async def test_a_bad_reload_is_reported_and_the_previous_keymap_stays(tmp_path, store, clock):
+    path = tmp_path / "mine.toml"
+    path.write_text('"home.new" = "a"\n', encoding="utf-8")
+    loader = lambda: layer_keymaps([path])  # noqa: E731
+    app = build(store, clock, loader(), loader=loader)
+    async with app.run_test(size=SIZE) as pilot:
+        path.write_text('"home.new" = "a"\n"home.nwe" = "b"\n', encoding="utf-8")
+        app.action_reload_keymap()
+        await pilot.pause()
+        assert app._keymap == {"home.new": "a"}
+        [notice] = list(app._notifications)
+        assert notice.severity == "error"
+        assert f"{path}, line 2" in notice.message and '"home.new"' in notice.message
+        assert "previous keymap stays" in notice.message
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, NewSessionScreen)
+
+
+@pytest.mark.parametrize(
+    "text, line, says",
+    [
+        ('"home.nwe" = "x"\n', 1, "not a binding id"),
+        ('\n"home.new" = "ctrl+nope"\n', 2, "not a key"),
+        ('"home.refresh" = "r"\n"home.new" = "r"\n', 2, "bound to both"),
+        ('"home.new" = \n', 1, "not valid TOML"),
+    ],
+)
+def test_fieldnote_keys_with_a_bad_keymap_exits_non_zero(tmp_path, capsys, text, line, says):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text, encoding="utf-8")
+    assert main(["keys", "--keymap", str(bad)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(f"fieldnote: {bad}, line {line}: ")
+    assert says in captured.err
+
+
+def test_an_app_command_with_a_bad_keymap_stops_before_the_ui(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "data"))
+    bad = tmp_path / "bad.toml"
+    bad.write_text('"home.nwe" = "x"\n', encoding="utf-8")
+    assert main(["--keymap", str(bad)]) == 1
+    assert f"{bad}, line 1" in capsys.readouterr().err
+
+
+def test_keymap_option_on_every_ui_command():
+    from tui.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["--keymap", "vim"]).keymap == "vim"
+    assert parser.parse_args(["demo", "--keymap", "vim"]).keymap == "vim"
+    assert parser.parse_args(["open", "x", "--keymap", "emacs"]).keymap == "emacs"
+    assert parser.parse_args(["--keymap", "vim", "open", "x"]).keymap == "vim"
+    assert parser.parse_args(["open", "x"]).keymap is None
+
+
+def test_warnings_are_printed_by_keys(tmp_path, capsys):
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"home.new" = "ctrl+b"\n', encoding="utf-8")
+    assert main(["keys", "--keymap", str(mine)]) == 0
+    assert "tmux" in capsys.readouterr().err
+
+
+def test_the_user_keymap_beside_the_config_is_layered(tmp_path, capsys, monkeypatch):
+    config = Path(tmp_path / "cfg" / "config.toml")
+    config.parent.mkdir()
+    config.write_text('keymap = "vim"\n', encoding="utf-8")
+    (config.parent / "keymap.toml").write_text('"home.code" = "t"\n', encoding="utf-8")
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))
+    assert main(["keys"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert next(line for line in lines if "home.code " in line).split()[-2] == "t"
+    assert next(line for line in lines if "home.new " in line).split()[-3] == "o"
