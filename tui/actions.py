@@ -79,6 +79,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.undo_delete", "undo_delete", "f9", "Undo delete", while_typing=True),
     ActionSpec("interview.sessions", "sessions", "f10", "Sessions", while_typing=True),
     ActionSpec(
+        "interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True
+    ),
+    ActionSpec(
         "interview.scroll_up",
         "scroll_stream(-1)",
         "pageup",
@@ -94,6 +97,61 @@ ACTIONS: tuple[ActionSpec, ...] = (
         show=False,
         while_typing=True,
     ),
+)
+
+# Tagging: walk the excerpts of one or several sessions and code them.
+ACTIONS += (
+    ActionSpec("tagging.tag", "pick_tag", "t,enter", "Tag"),
+    ActionSpec("tagging.untag", "untag", "d", "Untag"),
+    ActionSpec("tagging.repeat", "repeat_tag", "full_stop", "Repeat on next"),
+    ActionSpec("tagging.next_untagged", "next_untagged", "n", "Next untagged"),
+    ActionSpec("tagging.span", "toggle_span", "v", "Span"),
+    ActionSpec("tagging.severity_up", "severity(1)", "plus,equals_sign", "Severity+"),
+    ActionSpec("tagging.severity_down", "severity(-1)", "minus", "Severity-"),
+    ActionSpec("tagging.filter_untagged", "filter_untagged", "u", "Untagged"),
+    ActionSpec("tagging.filter_tag", "filter_tag", "f", "By tag"),
+    ActionSpec("tagging.filter_text", "filter_text", "slash", "Search"),
+    ActionSpec("tagging.scope", "cycle_scope", "a", "Scope"),
+    ActionSpec("tagging.codebook", "open_codebook", "c", "Codebook"),
+    ActionSpec("tagging.back", "back", "escape", "Back"),
+    ActionSpec("tagging.cursor_down", "move(1)", "down,j", "Down", show=False),
+    ActionSpec("tagging.cursor_up", "move(-1)", "up,k", "Up", show=False),
+    ActionSpec("tagging.page_down", "page(1)", "pagedown", "Page down", show=False),
+    ActionSpec("tagging.page_up", "page(-1)", "pageup", "Page up", show=False),
+    ActionSpec("tagging.first", "first", "home,g", "First", show=False),
+    ActionSpec("tagging.last", "last", "end,G", "Last", show=False),
+    ActionSpec("tagging.span_extend_char", "span_end(1)", "l,right", "Span +char", show=False),
+    ActionSpec("tagging.span_shrink_char", "span_end(-1)", "h,left", "Span -char", show=False),
+    ActionSpec("tagging.span_extend_word", "span_end_word(1)", "w", "Span +word", show=False),
+    ActionSpec("tagging.span_shrink_word", "span_end_word(-1)", "b", "Span -word", show=False),
+    ActionSpec("tagging.span_start_right", "span_start(1)", "L", "Span start +char", show=False),
+    ActionSpec("tagging.span_start_left", "span_start(-1)", "H", "Span start -char", show=False),
+    ActionSpec(
+        "tagging.span_start_word_right", "span_start_word(1)", "W", "Span start +word", show=False
+    ),
+    ActionSpec(
+        "tagging.span_start_word_left", "span_start_word(-1)", "B", "Span start -word", show=False
+    ),
+    *(
+        ActionSpec(f"tagging.recent_{n}", f"apply_recent({n})", str(n), f"Recent tag {n}", False)
+        for n in range(1, 10)
+    ),
+    # The tag picker: typing goes to its search field, so its keys all have priority.
+    ActionSpec("picker.apply", "apply", "enter", "Apply", while_typing=True),
+    ActionSpec("picker.down", "cursor(1)", "down", "Next match", while_typing=True),
+    ActionSpec("picker.up", "cursor(-1)", "up", "Previous match", while_typing=True),
+    ActionSpec("picker.cancel", "cancel", "escape", "Cancel", while_typing=True),
+    # The codebook: every tag with its counts; rename, merge, delete, describe.
+    ActionSpec("codebook.rename", "rename", "r", "Rename"),
+    ActionSpec("codebook.merge", "merge", "m", "Merge into"),
+    ActionSpec("codebook.delete", "delete", "x,delete", "Delete"),
+    ActionSpec("codebook.describe", "describe", "e", "Describe"),
+    ActionSpec("codebook.color", "color", "o", "Colour"),
+    ActionSpec("codebook.back", "back", "escape", "Back"),
+    ActionSpec("codebook.cursor_down", "cursor(1)", "down,j", "Down", show=False),
+    ActionSpec("codebook.cursor_up", "cursor(-1)", "up,k", "Up", show=False),
+    # Yes/no questions (deleting a tag that is in use).
+    ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
 )
 
 # The command palette key. Textual's default (ctrl+p) is the guide's "previous question".

@@ -47,6 +47,7 @@ class FieldnoteApp(App, inherit_bindings=False):
         session_id: str | None = None,
         keymap: Keymap | None = None,
         keymap_loader: Callable[[], Keymap] | None = None,
+        tagging: tuple[str, str | None] | None = None,
     ) -> None:
         super().__init__()
         self.keymap: Keymap | None = None
@@ -58,6 +59,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.author = author
         self.now = now
         self.initial_session_id = session_id
+        self.initial_tagging = tagging
+        """(scope, session id) to open the tagging screen on (`fieldnote code`)."""
         self.live: LiveSession | None = None
         self.rescued_to: tuple[int, Path] | None = None
 
@@ -65,10 +68,22 @@ class FieldnoteApp(App, inherit_bindings=False):
         for warning in self.keymap.warnings if self.keymap else ():
             self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
         self.push_screen(HomeScreen())
-        if self.initial_session_id:
+        if self.initial_tagging:
+            self.open_tagging(*self.initial_tagging)
+        elif self.initial_session_id:
             self.open_interview(self.initial_session_id)
 
     # -- navigation --------------------------------------------------------------------------
+
+    def open_tagging(self, scope: str, session_id: str | None) -> None:
+        """The tagging screen over one session, its study or every session."""
+        from tui.screens.tagging_screen import TaggingScreen
+        from tui.store.tag_ops import scope_session_ids
+
+        if self.live is not None:
+            self.live.flush(timeout=1.0)  # tag what was typed, not what was on disk before
+        ids = scope_session_ids(self.store, scope, session_id)
+        self.push_screen(TaggingScreen(ids, scope=scope, origin=session_id))
 
     def open_interview(self, session_id: str) -> None:
         self._close_live()

@@ -77,6 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
     open_.add_argument("--as", dest="author", help="your name on the notes you type")
     add_keymap_option(open_)
 
+    code = commands.add_parser(
+        "code", help="open the tagging screen (one session, its study, or every session)"
+    )
+    code.add_argument("session", nargs="?", help="an id, id prefix or title; omit for all")
+    code.add_argument(
+        "--study", action="store_true", help="every session of SESSION's study (its `study`)"
+    )
+    code.add_argument("--as", dest="author", help="your name")
+    add_keymap_option(code)
+
     commands.add_parser("list", help="list the sessions")
 
     note = commands.add_parser("note", help="append one note from a script or another shell")
@@ -129,13 +139,19 @@ def _run_app(
     session_id: str | None = None,
     *,
     args: argparse.Namespace | None = None,
+    tagging: tuple[str, str | None] | None = None,
 ) -> int:
     loader = _keymap_loader(args)
     keymap = loader()  # an invalid keymap is reported here, before the UI starts
     from tui.app import FieldnoteApp
 
     app = FieldnoteApp(
-        store, author=author, session_id=session_id, keymap=keymap, keymap_loader=loader
+        store,
+        author=author,
+        session_id=session_id,
+        keymap=keymap,
+        keymap_loader=loader,
+        tagging=tagging,
     )
     app.run()
     if app.rescued_to:
@@ -193,6 +209,21 @@ def cmd_open(args: argparse.Namespace) -> int:
     session_id = store.resolve(args.session)
     store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
     return _run_app(store, args.author or default_author(), session_id, args=args)
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    store = _store()
+    if args.session is None:
+        if args.study:
+            raise UserError("--study needs a SESSION whose study to open; name one.")
+        scope, session_id = "all", None
+        if not store.list_sessions()[0]:
+            raise UserError("there are no sessions to tag yet; create one with fieldnote new.")
+    else:
+        session_id = store.resolve(args.session)
+        store.open_session(session_id)  # an unreadable file is reported before the UI starts
+        scope = "study" if args.study else "session"
+    return _run_app(store, args.author or default_author(), args=args, tagging=(scope, session_id))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -268,6 +299,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "new": cmd_new,
     "open": cmd_open,
+    "code": cmd_code,
     "list": cmd_list,
     "note": cmd_note,
     "lint": cmd_lint,

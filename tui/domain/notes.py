@@ -91,6 +91,8 @@ class Note:
     emotions: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     edited_at: str | None = None
+    severity: int | None = None
+    """1-5 when the whole note was rated on the tagging screen (span excerpts carry their own)."""
 
     @classmethod
     def from_typed(

@@ -88,6 +88,11 @@ class HomeScreen(Screen):
         if summary is not None:
             self.app.open_interview(summary.id)
 
+    def action_code_session(self) -> None:
+        summary = self._selected()
+        if summary is not None:
+            self.app.open_tagging("session", summary.id)
+
     def action_new_session(self) -> None:
         def created(session_id: str | None) -> None:
             if session_id:

@@ -249,5 +249,8 @@ class InterviewScreen(Screen):
 
         self.app.push_screen(OffsetScreen(self.live.clock.recording_offset), apply)
 
+    def action_open_tagging(self) -> None:
+        self.app.open_tagging("session", self.live.session_id)
+
     def action_sessions(self) -> None:
         self.app.action_show_sessions()

@@ -1,0 +1,249 @@
+"""The codebook: every tag with its description, colour, parent and how widely it is used.
+
+Rename, merge and delete run across every session file (tui/store/tag_ops.py) in a worker, so
+the screen stays responsive on a large archive; the counts are read in a worker too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.color import Color, ColorParseError
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+
+from tui.domain.clock import to_iso
+from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.tags import tag_parent
+from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
+from tui.screens.tag_picker_screen import Picked, TagPickerScreen
+from tui.search import TagIndex, TagStats
+from tui.store import StoreError
+from tui.store.tag_ops import TagUsage, delete_tag, merge_tags, rename_tag, tag_usage
+from tui.widgets.bindings import bindings_for
+from tui.widgets.display_text import visible
+from tui.widgets.key_bar import KeyBar
+
+COLUMNS = ("Tag", "Parent", "Excerpts", "Sessions", "People", "Colour", "Description")
+
+
+def swatch(color: str) -> Text:
+    """The tag's colour as a coloured block and its name; an unknown colour shows as typed."""
+    if not color:
+        return Text("")
+    try:
+        Color.parse(color)
+    except ColorParseError:
+        return Text(visible(color), style="dim")
+    text = Text("\u25a0 ", style=color)
+    text.append(visible(color))
+    return text
+
+
+class CodebookScreen(Screen):
+    BINDINGS = bindings_for("codebook")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[dict[str, Any]] = []
+        self.usage: dict[str, TagUsage] = {}
+        self.session_count = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Codebook", style="bold"), id="codebook-title")
+        table = DataTable(id="codebook", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static(id="codebook-status")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="codebook")
+    def reload(self, select: str | None = None) -> None:
+        store = self.app.store
+        tags = store.codebook.tags()
+        usage = tag_usage(store)
+        sessions = len(store.list_sessions()[0])
+        self.app.call_from_thread(self._show, tags, usage, sessions, select)
+
+    def _show(
+        self,
+        tags: list[dict[str, Any]],
+        usage: dict[str, TagUsage],
+        sessions: int,
+        select: str | None,
+    ) -> None:
+        self.tags, self.usage, self.session_count = tags, usage, sessions
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for tag in tags:
+            used = usage.get(tag_key(tag["name"]), TagUsage())
+            table.add_row(
+                Text(visible(tag["name"]), style="bold"),
+                Text(visible(tag_parent(tag["name"])), style="dim"),
+                str(used.excerpts),
+                f"{len(used.sessions)}/{sessions}",
+                str(len(used.participants)),
+                swatch(str(tag.get("color") or "")),
+                Text(visible(str(tag.get("description") or "")), no_wrap=True, overflow="ellipsis"),
+                key=tag_key(tag["name"]),
+            )
+        if select is not None:
+            row = next((i for i, t in enumerate(tags) if tag_key(t["name"]) == tag_key(select)), 0)
+        if tags:
+            table.move_cursor(row=max(0, min(row, len(tags) - 1)))
+        status = f"{len(tags)} tags across {sessions} sessions"
+        if not tags:
+            status = "The codebook is empty: tags appear here once notes are tagged."
+        self.query_one("#codebook-status", Static).update(Text(status, style="dim"))
+
+    @property
+    def selected(self) -> dict[str, Any] | None:
+        table = self.query_one(DataTable)
+        if not self.tags or table.cursor_row < 0:
+            return None
+        return self.tags[min(table.cursor_row, len(self.tags) - 1)]
+
+    def _used(self, tag: dict[str, Any]) -> TagUsage:
+        return self.usage.get(tag_key(tag["name"]), TagUsage())
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        if step > 0:
+            table.action_cursor_down()
+        else:
+            table.action_cursor_up()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_rename(self) -> None:
+        tag = self.selected
+        if tag is None:
+            return
+        old = tag["name"]
+
+        def check(value: str) -> str | None:
+            name = clean_tag_name(value)
+            if not name:
+                return "A tag name cannot be empty; type at least one letter."
+            other = self.app.store.codebook.get(name)
+            if other is not None and tag_key(name) != tag_key(old):
+                return f"'{other['name']}' already exists; use merge to fold this tag into it."
+            return None
+
+        def chosen(value: str | None) -> None:
+            if value is not None and clean_tag_name(value) != old:
+                self._run(lambda: rename_tag(self.app.store, old, value, self._now()), value)
+
+        used = self._used(tag)
+        self.app.push_screen(
+            PromptScreen(
+                f"Rename \u2018{old}\u2019",
+                f"Every one of its {used.excerpts} excerpt(s) follows. Use / for a hierarchy.",
+                old,
+                check,
+            ),
+            chosen,
+        )
+
+    def action_merge(self) -> None:
+        tag = self.selected
+        if tag is None:
+            return
+        source = tag["name"]
+        others = TagIndex(
+            TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at"))
+            for t in self.tags
+            if tag_key(t["name"]) != tag_key(source)
+        )
+
+        def chosen(picked: Picked | None) -> None:
+            if picked is not None:
+                self._run(lambda: merge_tags(self.app.store, source, picked.name), picked.name)
+
+        self.app.push_screen(
+            TagPickerScreen(others, f"Merge \u2018{source}\u2019 into\u2026", allow_create=False),
+            chosen,
+        )
+
+    def action_delete(self) -> None:
+        tag = self.selected
+        if tag is None:
+            return
+        name = tag["name"]
+        used = self._used(tag)
+        if not used.excerpts:
+            self._run(lambda: delete_tag(self.app.store, name), None)
+            return
+
+        def decided(go: bool | None) -> None:
+            if go:
+                self._run(lambda: delete_tag(self.app.store, name), None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete \u2018{name}\u2019?",
+                f"It tags {used.excerpts} excerpt(s) in {len(used.sessions)} session(s). "
+                "Deleting removes it from all of them (the notes' text stays as typed).",
+            ),
+            decided,
+        )
+
+    def action_describe(self) -> None:
+        self._edit_field("description", "Description of", "What this tag means, for coders.")
+
+    def action_color(self) -> None:
+        def check(value: str) -> str | None:
+            if not value.strip():
+                return None
+            try:
+                Color.parse(value.strip())
+            except ColorParseError:
+                return f"'{value.strip()}' is not a colour; try red, #2a9d8f or color(33)."
+            return None
+
+        self._edit_field("color", "Colour of", "A colour name or #rrggbb; empty for none.", check)
+
+    def _edit_field(self, field: str, verb: str, help_text: str, check=None) -> None:
+        tag = self.selected
+        if tag is None:
+            return
+        name = tag["name"]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                try:
+                    self.app.store.codebook.update(name, {field: value.strip()})
+                except StoreError as error:
+                    self.notify(str(error), severity="error", markup=False)
+                self.reload(name)
+
+        self.app.push_screen(
+            PromptScreen(f"{verb} \u2018{name}\u2019", help_text, str(tag.get(field) or ""), check),
+            chosen,
+        )
+
+    def _now(self) -> str:
+        return to_iso(self.app.now())
+
+    @work(thread=True, exclusive=True, group="codebook-change")
+    def _run(self, change, select: str | None) -> None:
+        try:
+            changed = change()
+        except StoreError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        self.app.call_from_thread(
+            self.notify, f"Done: {changed} note(s) and excerpt(s) updated.", timeout=3
+        )
+        self.app.call_from_thread(self.reload, select)

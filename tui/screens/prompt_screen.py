@@ -1,0 +1,80 @@
+"""Small dialogs: ask for one line of text, or a yes/no question. Texts are never markup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from tui.widgets.bindings import bindings_for
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """One line of text; Enter returns it (after `check`, which may return an error sentence)."""
+
+    BINDINGS = bindings_for("dialog")
+
+    def __init__(
+        self,
+        title: str,
+        help_text: str = "",
+        value: str = "",
+        check: Callable[[str], str | None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.help_text = help_text
+        self.value = value
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text), classes="dialog-title")
+            if self.help_text:
+                yield Static(Text(self.help_text), classes="dialog-help")
+            yield Input(value=self.value, id="prompt-input")
+            yield Static("", id="prompt-error", classes="dialog-error")
+            yield Static(Text("Enter saves \u00b7 Esc cancels"), classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        problem = self.check(event.value) if self.check else None
+        if problem:
+            self.query_one("#prompt-error", Static).update(Text(problem))
+            return
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question: y confirms, Esc declines."""
+
+    BINDINGS = bindings_for("dialog")
+
+    def __init__(self, title: str, question: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        yes = self.app.key_for("dialog.confirm")
+        no = self.app.key_for("dialog.cancel")
+        with Vertical(classes="dialog"):
+            yield Static(Text(self.title_text), classes="dialog-title")
+            yield Static(Text(self.question), classes="dialog-help")
+            yield Static(Text(f"{yes} yes \u00b7 {no} no"), classes="dialog-keys")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

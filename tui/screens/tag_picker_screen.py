@@ -1,0 +1,124 @@
+"""The tag picker: type to fuzzy-search every codebook tag, Enter applies the highlighted one.
+
+The search runs on a `TagIndex` the caller built once (tui/search.py); each keystroke is one
+`search` call, never a rebuild. Creating a tag is an explicit entry ("create 'xyz'") that is
+never highlighted on its own: a typo that matches nothing cannot create a tag by Enter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.domain.notes import clean_tag_name
+from tui.search import TagIndex, TagMatch
+from tui.widgets.bindings import bindings_for
+from tui.widgets.display_text import visible
+
+MAX_MATCHES = 200
+"""Shown at most; an OptionList stays quick well beyond this (STYLE.md 5)."""
+CREATE_ID = "\x00create"
+
+
+@dataclass(frozen=True)
+class Picked:
+    name: str
+    created: bool = False
+    """True when the user chose the "create" entry: the tag is not in the codebook yet."""
+
+
+def match_label(match: TagMatch) -> Text:
+    """A match with the characters that matched in bold; the name is never markup."""
+    label = Text(visible(match.name), no_wrap=True, overflow="ellipsis")
+    for start, end in match.spans:
+        label.stylize("bold underline", start, end)
+    if match.uses:
+        label.append(f"  {match.uses}\u00d7", style="dim")
+    return label
+
+
+class TagPickerScreen(ModalScreen[Picked | None]):
+    BINDINGS = bindings_for("picker")
+
+    def __init__(self, index: TagIndex, title: str, *, allow_create: bool = True) -> None:
+        super().__init__()
+        self.index = index
+        self.title_text = title
+        self.allow_create = allow_create
+        self.matches: list[TagMatch] = []
+        self.create_name: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker-dialog"):
+            yield Static(Text(self.title_text), classes="dialog-title")
+            yield Input(placeholder="type to search tags", id="picker-input")
+            yield OptionList(id="picker-matches")
+            yield Static(Text(""), id="picker-hint", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+        self._search("")
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one("#picker-matches", OptionList)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._search(event.value)
+
+    def _search(self, query: str) -> None:
+        self.matches = self.index.search(query, limit=MAX_MATCHES)
+        name = clean_tag_name(query)
+        self.create_name = (
+            name if self.allow_create and name and not self.index.has_exact(name) else None
+        )
+        options = [Option(match_label(m), id=m.name) for m in self.matches]
+        if self.create_name is not None:
+            label = Text("+ create ", style="italic")
+            label.append(f"\u2018{visible(self.create_name)}\u2019", style="bold")
+            options.append(Option(label, id=CREATE_ID))
+        self.options.set_options(options)
+        self.options.highlighted = 0 if self.matches else None
+        down = self.app.key_for("picker.down")
+        if not self.matches and self.create_name is not None:
+            hint = f"No tag matches. {down} then Enter creates it."
+        elif not self.matches:
+            hint = "No tag matches." if query.strip() else "The codebook has no tags yet."
+        else:
+            hint = f"{len(self.matches)} match(es) \u00b7 Enter applies \u00b7 Esc cancels"
+        self.query_one("#picker-hint", Static).update(Text(hint))
+
+    def action_cursor(self, step: int) -> None:
+        options = self.options
+        if not options.option_count:
+            return
+        if options.highlighted is None:
+            options.highlighted = 0 if step > 0 else options.option_count - 1
+        else:
+            options.highlighted = max(0, min(options.option_count - 1, options.highlighted + step))
+
+    def action_apply(self) -> None:
+        at = self.options.highlighted
+        if at is None:
+            self.app.bell()
+            return
+        option_id = self.options.get_option_at_index(at).id
+        if option_id == CREATE_ID:
+            assert self.create_name is not None
+            self.dismiss(Picked(self.create_name, created=True))
+        else:
+            self.dismiss(Picked(self.matches[at].name))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_apply()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

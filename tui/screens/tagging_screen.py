@@ -1,0 +1,543 @@
+"""Tagging: walk the excerpts of one session (or a study, or all) and code them by keyboard.
+
+Left, every note as an excerpt with its span excerpts beneath it (a virtual list); right, the
+current excerpt in full with its tags, severity, spans and the nine most recent tags. Tags on a
+whole note go to the note's `tags`; tags on a span are an `excerpts` document (DESIGN.md,
+"Excerpts and tags"). Each change is one small durable write to the session file, and the
+tag's use is counted in the codebook.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from tui.domain.clock import to_iso
+from tui.domain.notes import new_id, tag_key
+from tui.domain.tags import (
+    SEVERITIES,
+    add_tag,
+    remove_tag,
+    word_end_after,
+    word_end_before,
+    word_start_after,
+    word_start_before,
+)
+from tui.screens.prompt_screen import PromptScreen
+from tui.screens.tag_picker_screen import Picked, TagPickerScreen
+from tui.search import TagIndex, TagStats
+from tui.store import SessionFile, StoreError
+from tui.store.tag_ops import SCOPES, scope_session_ids
+from tui.widgets.bindings import bindings_for
+from tui.widgets.display_text import visible
+from tui.widgets.excerpt_list import Excerpt, ExcerptList
+from tui.widgets.key_bar import KeyBar
+
+SKIPPED_KINDS = ("asked",)
+"""Notes that only mark a guide question asked are not excerpts."""
+
+
+def codebook_index(codebook) -> TagIndex:
+    """One index over the whole codebook, built once per screen and kept up to date."""
+    return TagIndex(
+        TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at")) for t in codebook.tags()
+    )
+
+
+class TaggingScreen(Screen):
+    BINDINGS = bindings_for("tagging")
+
+    def __init__(
+        self, session_ids: list[str], *, scope: str = "session", origin: str | None = None
+    ):
+        super().__init__()
+        self.session_ids = list(session_ids)
+        self.scope = scope
+        self.origin = origin or (self.session_ids[0] if self.session_ids else None)
+        self.files: dict[str, SessionFile] = {}
+        self.all_excerpts: list[Excerpt] = []
+        self.shown: list[Excerpt] = []
+        self.index = TagIndex()
+        self.last_tag: str | None = None
+        self.filter_untagged = False
+        self.filter_tag: str | None = None
+        self.filter_text = ""
+        self.span: tuple[int, int] | None = None
+        """(start, end) being selected in the current note, or None outside span mode."""
+        self.titles: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="tagging-header")
+        with Horizontal(id="tagging-body"):
+            yield ExcerptList(id="excerpts")
+            with VerticalScroll(id="excerpt-side"):
+                yield Static(id="excerpt-detail")
+        yield KeyBar()
+
+    @property
+    def excerpt_list(self) -> ExcerptList:
+        return self.query_one(ExcerptList)
+
+    def on_mount(self) -> None:
+        self.index = codebook_index(self.app.store.codebook)
+        self.load()
+        self.excerpt_list.focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from the codebook: a rename or merge may have changed any tag.
+        if self.all_excerpts:
+            self.index = codebook_index(self.app.store.codebook)
+            self.load(keep=self.current)
+
+    def on_unmount(self) -> None:
+        for session_file in self.files.values():
+            session_file.close()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def load(self, keep: Excerpt | None = None) -> None:
+        excerpts: list[Excerpt] = []
+        problems = []
+        for session_id in self.session_ids:
+            try:
+                session_file = self.files.get(session_id) or self.app.store.open_session(session_id)
+                self.files[session_id] = session_file
+                snap = session_file.read()
+            except StoreError as error:
+                problems.append(str(error))
+                continue
+            participant = str(snap.session.get("participant") or "")
+            self.titles[session_id] = str(snap.session.get("title") or session_id)
+            by_note: dict[str, list[dict]] = {}
+            for doc in snap.excerpts:
+                by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
+            for note in snap.notes:
+                if note.get("kind") in SKIPPED_KINDS:
+                    continue
+                spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
+                excerpts.append(Excerpt(session_id, participant, dict(note), spans=spans))
+                for span in spans:
+                    excerpts.append(Excerpt(session_id, participant, dict(note), span, spans))
+        for problem in problems:
+            self.notify(problem, severity="error", markup=False)
+        self.all_excerpts = excerpts
+        self.refilter(keep)
+
+    def refilter(self, keep: Excerpt | None = None) -> None:
+        text = self.filter_text.casefold()
+        shown = []
+        for excerpt in self.all_excerpts:
+            if self.filter_untagged and (excerpt.span is not None or excerpt.coded):
+                continue
+            if self.filter_tag and self.filter_tag not in {tag_key(t) for t in excerpt.tags}:
+                continue
+            if text and text not in excerpt.text.casefold():
+                continue
+            shown.append(excerpt)
+        self.shown = shown
+        cursor = 0
+        if keep is not None:
+            cursor = next((i for i, e in enumerate(shown) if _same(e, keep)), 0)
+        self.excerpt_list.set_excerpts(shown, cursor, show_who=len(self.session_ids) > 1)
+        self.show_current()
+
+    @property
+    def current(self) -> Excerpt | None:
+        if not self.shown:
+            return None
+        return self.shown[min(self.excerpt_list.cursor, len(self.shown) - 1)]
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def show_current(self) -> None:
+        self._show_header()
+        detail = self.query_one("#excerpt-detail", Static)
+        excerpt = self.current
+        if excerpt is None:
+            detail.update(Text(self._empty_message(), style="italic"))
+            return
+        detail.update(self.detail_text(excerpt))
+
+    def _empty_message(self) -> str:
+        if self.all_excerpts:
+            return f"No excerpt matches the filter. {self.app.key_for('tagging.back')} clears it."
+        return "No notes to tag in this scope yet."
+
+    def _show_header(self) -> None:
+        header = Text(no_wrap=True, overflow="ellipsis")
+        header.append("Tagging ", style="bold")
+        if self.scope == "session" and self.session_ids:
+            header.append(visible(self.titles.get(self.session_ids[0], "")))
+        else:
+            header.append(f"{self.scope}: {len(self.session_ids)} sessions")
+        coded = sum(1 for e in self.all_excerpts if e.span is None and e.coded)
+        total = sum(1 for e in self.all_excerpts if e.span is None)
+        header.append(f"  {coded}/{total} coded", style="dim")
+        filters = []
+        if self.filter_untagged:
+            filters.append("untagged")
+        if self.filter_tag:
+            filters.append("#" + visible(self.filter_tag))
+        if self.filter_text:
+            filters.append("\u201c" + visible(self.filter_text) + "\u201d")
+        if filters:
+            header.append(f"  filter: {' '.join(filters)} ({len(self.shown)})", style="bold")
+        if self.span is not None:
+            header.append("  SPAN", style="bold reverse")
+        self.query_one("#tagging-header", Static).update(header)
+
+    def detail_text(self, excerpt: Excerpt) -> Text:
+        note = excerpt.note
+        text = Text()
+        meta = [visible(excerpt.participant)] if excerpt.participant else []
+        meta.append(str(note.get("kind") or "note"))
+        if note.get("author"):
+            meta.append("by " + visible(str(note["author"])))
+        text.append(" \u00b7 ".join(meta) + "\n", style="dim")
+        body = str(note.get("text") or "")
+        shown = Text(visible(body))
+        for span in excerpt.spans or []:
+            if span.get("tags"):
+                shown.stylize("underline", span["start"], span["end"])
+        if excerpt.span is not None:
+            shown.stylize("bold reverse", excerpt.span["start"], excerpt.span["end"])
+        if self.span is not None:
+            start, end = self.span
+            shown.stylize("reverse", start, max(end, start + 1))
+        text.append_text(shown)
+        text.append("\n\n")
+        if self.span is not None:
+            start, end = self.span
+            text.append(f"Selecting {start}-{end}: ", style="bold")
+            text.append("\u201c" + visible(body[start:end]) + "\u201d\n")
+            keys = [
+                self.app.key_for(k)
+                for k in ("tagging.span_extend_word", "tagging.span_extend_char", "tagging.tag")
+            ]
+            text.append(f"{keys[0]}/{keys[1]} extend, then {keys[2]} tags the span\n\n", "dim")
+        label = "Span" if excerpt.span is not None else "Note"
+        text.append(f"{label} tags: ", style="bold")
+        if excerpt.tags:
+            text.append(" ".join("#" + visible(t) for t in excerpt.tags))
+        else:
+            text.append("none", style="dim")
+        text.append("\nSeverity: ", style="bold")
+        severity = excerpt.severity
+        text.append(
+            ("\u25cf" * severity + "\u25cb" * (5 - severity)) if severity else "not rated",
+            style="" if severity else "dim",
+        )
+        if excerpt.span is None and excerpt.spans:
+            text.append("\nSpans:", style="bold")
+            for span in excerpt.spans:
+                piece = body[span["start"] : span["end"]]
+                text.append(f"\n  \u201c{visible(piece)}\u201d ")
+                text.append(" ".join("#" + visible(t) for t in span.get("tags") or []))
+        recent = self.index.recent(9)
+        if recent:
+            text.append("\n\nRecent:", style="bold")
+            for number, name in enumerate(recent, start=1):
+                text.append(f"\n  {number} ", style="bold")
+                text.append(visible(name))
+        return text
+
+    def on_excerpt_list_moved(self, event: ExcerptList.Moved) -> None:
+        self.show_current()
+
+    # -- moving ------------------------------------------------------------------------------
+
+    def _go(self, index: int) -> None:
+        """Move the cursor; moving ends a span selection."""
+        self.span = None
+        self.excerpt_list.move_to(index)
+        self.show_current()
+
+    def action_move(self, step: int) -> None:
+        self._go(self.excerpt_list.cursor + step)
+
+    def action_page(self, pages: int) -> None:
+        self._go(self.excerpt_list.cursor + pages * self.excerpt_list.page)
+
+    def action_first(self) -> None:
+        self._go(0)
+
+    def action_last(self) -> None:
+        self._go(len(self.shown) - 1)
+
+    def action_next_untagged(self) -> None:
+        count = len(self.shown)
+        start = self.excerpt_list.cursor
+        for step in range(1, count + 1):
+            excerpt = self.shown[(start + step) % count]
+            if excerpt.span is None and not excerpt.coded:
+                self._go((start + step) % count)
+                return
+        self.notify("Every excerpt here is tagged.", timeout=3)
+
+    # -- filters -----------------------------------------------------------------------------
+
+    def action_filter_untagged(self) -> None:
+        self.filter_untagged = not self.filter_untagged
+        self.refilter(self.current)
+
+    def action_filter_tag(self) -> None:
+        def chosen(picked: Picked | None) -> None:
+            if picked is not None:
+                self.filter_tag = tag_key(picked.name)
+                self.refilter(self.current)
+
+        self.app.push_screen(
+            TagPickerScreen(self.index, "Show excerpts tagged\u2026", allow_create=False), chosen
+        )
+
+    def action_filter_text(self) -> None:
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.filter_text = text.strip()
+                self.refilter(self.current)
+
+        self.app.push_screen(
+            PromptScreen(
+                "Search the notes", "Shows excerpts containing this text.", self.filter_text
+            ),
+            chosen,
+        )
+
+    def action_back(self) -> None:
+        if self.span is not None:
+            self.span = None
+            self.show_current()
+        elif self.filter_untagged or self.filter_tag or self.filter_text:
+            self.filter_untagged, self.filter_tag, self.filter_text = False, None, ""
+            self.refilter(self.current)
+        else:
+            self.app.pop_screen()
+
+    def action_cycle_scope(self) -> None:
+        if self.origin is None:
+            return
+        scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)]
+        self.session_ids = scope_session_ids(self.app.store, scope, self.origin)
+        self.scope = scope
+        self.load(keep=self.current)
+        self.notify(f"Showing {scope}: {len(self.session_ids)} session(s).", timeout=2)
+
+    def action_open_codebook(self) -> None:
+        from tui.screens.codebook_screen import CodebookScreen
+
+        self.app.push_screen(CodebookScreen())
+
+    # -- tagging -----------------------------------------------------------------------------
+
+    def action_pick_tag(self) -> None:
+        if self.current is None:
+            return
+        target = "the selected span" if self.span is not None else "this excerpt"
+
+        def chosen(picked: Picked | None) -> None:
+            if picked is not None:
+                self.apply_tag(picked.name, create=picked.created)
+
+        self.app.push_screen(TagPickerScreen(self.index, f"Tag {target}"), chosen)
+
+    def action_apply_recent(self, number: int) -> None:
+        recent = self.index.recent(9)
+        if number > len(recent):
+            self.notify(f"There is no recent tag {number} yet.", severity="warning", timeout=3)
+            return
+        self.apply_tag(recent[number - 1])
+
+    def action_repeat_tag(self) -> None:
+        if self.last_tag is None:
+            self.notify("No tag applied yet; pick one first.", severity="warning", timeout=3)
+            return
+        if self.excerpt_list.cursor + 1 >= len(self.shown):
+            self.notify("This is the last excerpt.", severity="warning", timeout=3)
+            return
+        self._go(self.excerpt_list.cursor + 1)
+        self.apply_tag(self.last_tag)
+
+    def apply_tag(self, name: str, *, create: bool = False) -> None:
+        excerpt = self.current
+        if excerpt is None:
+            return
+        now = to_iso(self.app.now())
+        codebook = self.app.store.codebook
+        try:
+            if create:
+                name = codebook.create(name, now)["name"]
+                self.index.add(TagStats(name))
+            else:
+                name = codebook.ensure([name], now).get(name, name)
+            if self.span is not None:
+                self._new_span(excerpt, name)
+            else:
+                tags = add_tag(excerpt.tags, name)
+                if tags is None:
+                    self.notify(f"Already tagged #{name}.", timeout=2, markup=False)
+                    return
+                self._write(excerpt, {"tags": tags})
+            codebook.record_use([name], now)
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        self.index.record_use(name, now)
+        self.last_tag = name
+        self.show_current()
+
+    def _new_span(self, excerpt: Excerpt, name: str) -> None:
+        start, end = self.span or (0, 0)
+        if end <= start:
+            raise StoreError("The span is empty; extend it before tagging.")
+        doc = {
+            "id": new_id(),
+            "note_id": excerpt.note["id"],
+            "start": start,
+            "end": end,
+            "tags": [name],
+            "severity": None,
+        }
+        self.files[excerpt.session_id].add_excerpt(doc)
+        self.span = None
+        self.load()
+        new = next(i for i, e in enumerate(self.shown) if e.span and e.span["id"] == doc["id"])
+        self.excerpt_list.move_to(new)
+
+    def _write(self, excerpt: Excerpt, changes: dict) -> None:
+        session_file = self.files[excerpt.session_id]
+        if excerpt.span is None:
+            stored = session_file.update_note(excerpt.note["id"], changes)
+        else:
+            stored = session_file.update_excerpt(excerpt.span["id"], changes)
+        if stored is None:
+            raise StoreError("That note was deleted meanwhile; the list has been refreshed.")
+        excerpt.doc.update(changes)
+        if excerpt.span is not None:  # the note row shows the same span document
+            for span in excerpt.spans or []:
+                if span["id"] == excerpt.span["id"]:
+                    span.update(changes)
+        self.excerpt_list.refresh()
+
+    def action_untag(self) -> None:
+        excerpt = self.current
+        if excerpt is None:
+            return
+        if not excerpt.tags:
+            if excerpt.span is not None:
+                self._remove_tag(excerpt, None)
+            else:
+                self.notify("This excerpt has no tags.", severity="warning", timeout=3)
+            return
+        if len(excerpt.tags) == 1:
+            self._remove_tag(excerpt, excerpt.tags[0])
+            return
+
+        def chosen(picked: Picked | None) -> None:
+            if picked is not None:
+                self._remove_tag(excerpt, picked.name)
+
+        own = TagIndex(TagStats(t) for t in excerpt.tags)
+        self.app.push_screen(TagPickerScreen(own, "Remove which tag?", allow_create=False), chosen)
+
+    def _remove_tag(self, excerpt: Excerpt, name: str | None) -> None:
+        tags = remove_tag(excerpt.tags, name) if name else []
+        try:
+            if excerpt.span is not None and not tags and excerpt.severity is None:
+                self.files[excerpt.session_id].delete_excerpt(excerpt.span["id"])
+                self.load(keep=Excerpt(excerpt.session_id, "", excerpt.note))
+                return
+            if tags is not None:
+                self._write(excerpt, {"tags": tags})
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+        self.show_current()
+
+    def action_severity(self, step: int) -> None:
+        excerpt = self.current
+        if excerpt is None:
+            return
+        now = excerpt.severity or 0
+        new = max(0, min(SEVERITIES[-1], now + step))
+        try:
+            self._write(excerpt, {"severity": new or None})
+        except StoreError as error:
+            self.notify(str(error), severity="error", markup=False)
+        self.show_current()
+
+    # -- spans -------------------------------------------------------------------------------
+
+    def action_toggle_span(self) -> None:
+        excerpt = self.current
+        if excerpt is None:
+            return
+        if self.span is not None:
+            self.span = None
+        else:
+            text = str(excerpt.note.get("text") or "")
+            if excerpt.span is not None:  # start from the span the cursor is on
+                self.span = (excerpt.span["start"], excerpt.span["end"])
+                self._to_note_row(excerpt)
+            else:
+                self.span = (0, word_end_after(text, 0))
+        self.show_current()
+
+    def _to_note_row(self, excerpt: Excerpt) -> None:
+        """Spans are selected on their note's row, so a tag makes a new span excerpt."""
+        span = self.span
+        for i, e in enumerate(self.shown):
+            if e.span is None and e.note["id"] == excerpt.note["id"]:
+                self.excerpt_list.move_to(i)
+                break
+        self.span = span
+
+    def _note_text(self) -> str:
+        excerpt = self.current
+        return str(excerpt.note.get("text") or "") if excerpt else ""
+
+    def _set_span(self, start: int, end: int) -> None:
+        length = len(self._note_text())
+        start = max(0, min(start, length))
+        end = max(start, min(end, length))
+        self.span = (start, end)
+        self.show_current()
+
+    def action_span_end(self, step: int) -> None:
+        if self.span is not None:
+            self._set_span(self.span[0], self.span[1] + step)
+
+    def action_span_end_word(self, step: int) -> None:
+        if self.span is None:
+            return
+        start, end = self.span
+        text = self._note_text()
+        end = word_end_after(text, end) if step > 0 else word_end_before(text, end, start)
+        self._set_span(start, end)
+
+    def action_span_start(self, step: int) -> None:
+        if self.span is not None:
+            start, end = self.span
+            self._set_span(start + step, max(end, start + step))
+
+    def action_span_start_word(self, step: int) -> None:
+        if self.span is None:
+            return
+        start, end = self.span
+        text = self._note_text()
+        start = word_start_after(text, start) if step > 0 else word_start_before(text, start)
+        self._set_span(start, max(end, word_end_after(text, start)))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action.startswith("span_") and self.span is None:
+            return False  # j/k/h/l stay free outside span mode; hidden from the key bar
+        return True
+
+
+def _same(a: Excerpt, b: Excerpt) -> bool:
+    if a.session_id != b.session_id or a.note.get("id") != b.note.get("id"):
+        return False
+    if (a.span is None) != (b.span is None):
+        return False
+    return a.span is None or a.span.get("id") == b.span.get("id")

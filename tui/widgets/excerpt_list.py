@@ -1,0 +1,149 @@
+"""The tagging screen's list of excerpts: a Line-API scroll view drawing only visible rows.
+
+One row per note (a whole-note excerpt) followed by one row per span excerpt of that note.
+Each row is built when drawn, so ten thousand notes cost what ten do (STYLE.md 5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.segment import Segment
+from rich.text import Text
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.domain.notes import format_elapsed
+from tui.widgets.display_text import visible
+
+
+@dataclass
+class Excerpt:
+    """A note, or a span of one, as the tagging screen walks them."""
+
+    session_id: str
+    participant: str
+    note: dict[str, Any]
+    span: dict[str, Any] | None = None
+    """The `excerpts` document when this is a span of the note."""
+    spans: list[dict[str, Any]] | None = None
+    """For a note row: the note's span excerpts, sorted by start (shared with its span rows)."""
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        return self.span if self.span is not None else self.note
+
+    @property
+    def tags(self) -> list[str]:
+        return list(self.doc.get("tags") or [])
+
+    @property
+    def severity(self) -> int | None:
+        value = self.doc.get("severity")
+        return value if isinstance(value, int) else None
+
+    @property
+    def text(self) -> str:
+        text = str(self.note.get("text") or "")
+        if self.span is None:
+            return text
+        return text[int(self.span.get("start", 0)) : int(self.span.get("end", 0))]
+
+    @property
+    def coded(self) -> bool:
+        """Tagged itself or, for a note, through one of its spans."""
+        if self.tags:
+            return True
+        return self.span is None and any(s.get("tags") for s in self.spans or [])
+
+
+class ExcerptList(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {
+        "excerpt-list--cursor",
+        "excerpt-list--time",
+        "excerpt-list--who",
+        "excerpt-list--tag",
+        "excerpt-list--untagged",
+        "excerpt-list--span",
+    }
+
+    class Moved(Message):
+        def __init__(self, index: int) -> None:
+            self.index = index
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.excerpts: list[Excerpt] = []
+        self.cursor = 0
+        self.show_who = False
+
+    def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
+        self.excerpts = excerpts
+        self.show_who = show_who
+        self.cursor = max(0, min(cursor, len(excerpts) - 1))
+        self.virtual_size = Size(self.size.width, len(excerpts))
+        self.refresh()
+        self.call_after_refresh(self._keep_cursor_visible)
+
+    def move_to(self, index: int) -> None:
+        if not self.excerpts:
+            return
+        self.cursor = max(0, min(index, len(self.excerpts) - 1))
+        self._keep_cursor_visible()
+        self.refresh()
+        self.post_message(self.Moved(self.cursor))
+
+    @property
+    def page(self) -> int:
+        return max(1, self.size.height - 1)
+
+    def _keep_cursor_visible(self) -> None:
+        height = max(1, self.size.height)
+        if self.cursor < self.scroll_y:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= self.scroll_y + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def row_text(self, excerpt: Excerpt) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        style = self.get_component_rich_style
+        if excerpt.span is None:
+            text.append(format_elapsed(float(excerpt.note.get("elapsed") or 0)).rjust(5) + " ")
+            text.stylize(style("excerpt-list--time"))
+            if self.show_who:
+                text.append(visible(excerpt.participant)[:10] + " ", style("excerpt-list--who"))
+            mark = "\u25cf" if excerpt.coded else "\u25cb"
+            text.append(
+                mark + " ",
+                style("excerpt-list--tag" if excerpt.coded else "excerpt-list--untagged"),
+            )
+            text.append(visible(excerpt.text))
+        else:
+            text.append("      \u21b3 \u201c", style("excerpt-list--span"))
+            text.append(visible(excerpt.text), style("excerpt-list--span"))
+            text.append("\u201d", style("excerpt-list--span"))
+        if excerpt.severity:
+            text.append(f" !{excerpt.severity}", style("excerpt-list--untagged"))
+        for tag in excerpt.tags:
+            text.append(" #" + visible(tag), style("excerpt-list--tag"))
+        return text
+
+    def render_line(self, y: int) -> Strip:
+        row = self.scroll_offset.y + y
+        width = self.size.width
+        base = self.rich_style
+        if row >= len(self.excerpts):
+            return Strip.blank(width, base)
+        text = self.row_text(self.excerpts[row])
+        text.truncate(width, overflow="ellipsis", pad=True)
+        if row == self.cursor:
+            text.stylize(self.get_component_rich_style("excerpt-list--cursor"))
+        segments = [
+            Segment(seg.text, base + seg.style if seg.style else base)
+            for seg in text.render(self.app.console, end="")
+        ]
+        return Strip(segments).crop_extend(0, width, base)
