@@ -191,6 +191,8 @@ async def test_the_palette_offers_every_action_of_the_current_screen(store, cloc
         expected = {s.description for s in ACTIONS if s.screen in ("interview", "app")}
         assert expected <= names
         assert "New session" not in names  # a home-screen action
+        system = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Theme" in system and not {"Quit", "Keys"} & set(system)  # no twins
         next_q = next(hit for hit in hits if str(hit.display) == "Next Q")
         assert next_q.help.startswith("^n")
         # Running it from the palette does what the key does.
@@ -279,6 +281,7 @@ def test_keymap_option_on_every_ui_command():
     assert parser.parse_args(["--keymap", "vim"]).keymap == "vim"
     assert parser.parse_args(["demo", "--keymap", "vim"]).keymap == "vim"
     assert parser.parse_args(["open", "x", "--keymap", "emacs"]).keymap == "emacs"
+    assert parser.parse_args(["code", "--keymap", "vim"]).keymap == "vim"
     assert parser.parse_args(["--keymap", "vim", "open", "x"]).keymap == "vim"
     assert parser.parse_args(["open", "x"]).keymap is None
 

@@ -152,6 +152,13 @@ class FieldnoteApp(App, inherit_bindings=False):
         sources = ", ".join(path.name for path in keymap.sources) or "the defaults"
         self.notify(f"Keymap reloaded from {sources}.", title="Keymap", markup=False)
 
+    def get_system_commands(self, screen):
+        """Textual's, less Quit and Keys: the registry's app.quit and app.help (F1) are listed
+        with the screen's actions (tui/commands.py), with their active keys."""
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Quit", "Keys"):
+                yield command
+
     def get_key_display_for_palette(self) -> str:
         return self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, ""))
 
