@@ -66,12 +66,12 @@ class NoteInput(TextArea):
             return
         if event.is_printable and not self.text:
             self._note_first_keystroke()
-        await super()._on_key(event)
+        # Textual dispatches `_on_key` down the class hierarchy: TextArea's own handler runs
+        # next and inserts the character, so it is not called here.
 
-    async def _on_paste(self, event: events.Paste) -> None:
+    def _on_paste(self, event: events.Paste) -> None:
         if event.text and not self.text:
             self._note_first_keystroke()
-        await super()._on_paste(event)
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if not self.text:

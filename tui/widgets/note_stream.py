@@ -97,37 +97,35 @@ class NoteStream(ScrollView, can_focus=False):
         self._rows_total = 0
         self._layout_width = 0
         self._time_width = 5
+        self._follow_end = True
+        """Keep the newest note in view; off while the user has scrolled back."""
 
     # -- content ------------------------------------------------------------------------------
 
     def set_notes(self, notes: list[Note], show_authors: bool = False) -> None:
-        at_end = self._at_end()
         self.notes = list(notes)
         self.show_authors = show_authors
         self._layouts.clear()
         self._relayout()
-        if at_end:
-            self.scroll_end(animate=False, immediate=True)
 
     def append_note(self, note: Note) -> None:
         if self._time_width_for(note) > self._time_width or not self._layout_width:
             self.set_notes([*self.notes, note], self.show_authors)
             return
-        at_end = self._at_end()
         self.notes.append(note)
         self._row_starts.append(self._rows_total)
         self._rows_total += len(self._layout(note).rows)
         self._update_virtual_size()
-        if at_end:
-            self.scroll_end(animate=False, immediate=True)
 
     def refresh_note(self, note_id: str) -> None:
         """Redraw one note after its pending or highlight state changed."""
         self._layouts.pop(note_id, None)
         self._relayout()
 
-    def _at_end(self) -> bool:
-        return self.scroll_y >= self.max_scroll_y - 1
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._rows_total:
+            self._follow_end = new_value >= self.max_scroll_y - 1
 
     def _time_width_for(self, note: Note) -> int:
         return len(format_elapsed(note.elapsed))
@@ -135,6 +133,8 @@ class NoteStream(ScrollView, can_focus=False):
     def _relayout(self) -> None:
         width = self.scrollable_content_region.width
         self._layout_width = width
+        if not width:  # not laid out yet: on_resize lays the notes out once the width is known
+            return
         self._time_width = max([5, *(self._time_width_for(n) for n in self.notes[-1:])])
         if any(n.elapsed >= 3600 for n in self.notes):
             self._time_width = max(self._time_width, 7)
@@ -149,15 +149,19 @@ class NoteStream(ScrollView, can_focus=False):
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self._layout_width, self._rows_total)
+        if self._follow_end:
+            # After the refresh, once the new virtual size is what scrolling is clamped to.
+            self.call_after_refresh(self._keep_end_in_view)
         self.refresh()
+
+    def _keep_end_in_view(self) -> None:
+        if self._follow_end:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._layout_width:
-            at_end = self._at_end()
             self._layouts.clear()
             self._relayout()
-            if at_end:
-                self.scroll_end(animate=False, immediate=True)
 
     # -- layout of one note -------------------------------------------------------------------
 
@@ -208,7 +212,10 @@ class NoteStream(ScrollView, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y
+        return self.render_row(scroll_y + y, scroll_x)
+
+    def render_row(self, row: int, scroll_x: int = 0) -> Strip:
+        """Row `row` of the whole stream (0 is the oldest note's first row)."""
         width = self.size.width
         base = self.rich_style
         if row >= self._rows_total or not self.notes:

@@ -1,0 +1,102 @@
+"""Big sessions and small terminals: the stream stays virtual, the input stays visible."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tui.domain.clock import to_iso
+from tui.domain.notes import Note
+from tui.screens.interview_screen import InterviewScreen
+from tui.widgets.note_input import NoteInput
+from tui.widgets.note_stream import NoteStream, wrap
+
+
+def seed_notes(store, session_id, clock, count: int) -> None:
+    kinds = [
+        '"I keep a spreadsheet next to it #workaround/spreadsheet',
+        "?ask about exports",
+        "Logs in every morning before the drivers arrive !anxious",
+        "* Pricing page confused her",
+    ]
+    notes = [
+        Note.from_typed(
+            f"{kinds[i % 4]} ({i})",
+            session_id=session_id,
+            author="Maya" if i % 3 else "Jonas",
+            started_at=to_iso(clock() + timedelta(seconds=i)),
+            elapsed=float(i),
+            question_id="q1",
+        ).to_doc()
+        for i in range(count)
+    ]
+    store.open_session(session_id).append_notes(notes)
+
+
+async def test_ten_thousand_notes_open_and_scroll(make_app, store, session_id, clock):
+    seed_notes(store, session_id, clock, 10_000)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one(NoteStream)
+        assert len(stream.notes) == 10_000
+        assert stream.virtual_size.height >= 10_000
+        assert stream.scroll_y == stream.max_scroll_y  # opens at the newest note
+        assert "(9999)" in "".join(stream.render_line(y).text for y in range(stream.size.height))
+        await pilot.press("pageup", "pageup")
+        assert stream.scroll_y < stream.max_scroll_y
+        stream.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        assert "(0)" in "".join(stream.render_line(y).text for y in range(3))
+        # Appending while scrolled back does not yank the view to the end.
+        await pilot.press(*"late note", "enter")
+        await pilot.pause()
+        assert stream.scroll_y == 0
+        assert len(stream.notes) == 10_001
+    assert not app.query("ListView")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_small_terminals_keep_the_input_visible(make_app, store, session_id, clock, size):
+    seed_notes(store, session_id, clock, 50)
+    app = make_app(session_id)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen)
+        note_input = screen.query_one(NoteInput)
+        stream = screen.query_one(NoteStream)
+        header = screen.query_one("#session-header")
+        width, height = size
+        assert note_input.region.height >= 3
+        assert note_input.region.bottom <= height
+        assert stream.region.height >= 5
+        regions = [
+            header.region,
+            stream.region,
+            note_input.region,
+            screen.query_one("KeyBar").region,
+        ]
+        for i, a in enumerate(regions):
+            assert a.right <= width
+            for b in regions[i + 1 :]:
+                assert not a.overlaps(b), (a, b)
+        guide = screen.query_one("#guide")
+        current = screen.query_one("#current-question")
+        if width < 70:
+            assert not guide.display and current.display
+            assert "Q1/4" in str(current.render())
+        else:
+            assert guide.display and not guide.region.overlaps(stream.region)
+        await pilot.press(*"typed at this size", "enter")
+        await pilot.pause()
+        assert app.live.notes[-1].text == "typed at this size"
+
+
+def test_wrap_respects_cells_and_words():
+    assert wrap("alpha beta gamma", 10) == [(0, 10), (11, 16)]
+    assert wrap("x" * 25, 10) == [(0, 10), (10, 20), (20, 25)]
+    rows = wrap("\u5bbf\u984c" * 6, 5)  # wide characters: two cells each
+    assert all(end - start <= 2 for start, end in rows)
+    assert wrap("", 10) == [(0, 0)]
