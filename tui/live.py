@@ -21,10 +21,11 @@ from typing import Any
 
 import orjson
 
-from tui.domain.clock import InterviewClock, to_iso, utc_now
+from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import Note, new_id
 from tui.store import DataStore, SessionFile, StoreError
+from tui.store.presence import Presence
 
 RETRY_SECONDS = 2.0
 
@@ -37,6 +38,22 @@ class WriteJob:
     apply: Callable[[], Any]
     note_ids: tuple[str, ...] = ()
     payload: dict = field(default_factory=dict)
+    touches: tuple[str, ...] = ()
+    """What the change is to, for merging what others wrote: note ids, "guide", "clock"."""
+    seq: int = 0
+    """Order of the change in this instance (set when queued)."""
+
+
+@dataclass
+class RemoteState:
+    """The session as another instance left it on disk, read and parsed off the UI thread."""
+
+    notes: list[Note]
+    session: dict
+    guide_state: GuideState
+    stale_from: int
+    """Local changes numbered from here on may be missing from this read: they win the merge."""
+    remote_version: int
 
 
 @dataclass(frozen=True)
@@ -67,7 +84,14 @@ class LiveSession:
         self._closing = False
         self.last_error: str | None = None
         self.deleted: list[Note] = []
+        self._seq = 0
+        self._touched: dict[str, int] = {}
+        """note id, "guide" or "clock" -> seq of this instance's latest change to it."""
+        self._guide_log: list[tuple[int, dict]] = []
+        """This instance's guide changes (seq, payload), replayed over what others wrote."""
         self._load()
+        self.presence = Presence(self.file.path, author)
+        self.presence.start()
         self._writer = threading.Thread(
             target=self._write_loop, name="fieldnote-writer", daemon=True
         )
@@ -84,34 +108,85 @@ class LiveSession:
             self.guide_state.current = self.guide.questions[0].id
         self.clock = InterviewClock.from_doc(self.session.get("clock"))
         self.notes: list[Note] = [Note.from_doc(doc) for doc in snapshot.notes]
+        self._seen_version = snapshot.remote_version
+
+    # -- what other instances wrote --------------------------------------------------------
+    #
+    # Reading and parsing the file happens on a worker thread (`fetch_remote`); merging it into
+    # memory happens on the UI thread (`apply_remote`), the only thread that changes `notes`,
+    # `guide_state` and `clock`, so a note typed meanwhile can never be overwritten by the merge.
+    # Every local change is numbered; a change numbered at or after `stale_from` may be missing
+    # from the read (still queued, or written after it), so memory wins for it. Anything else
+    # on disk is newer than memory: another instance's notes, edits, deletes and guide moves.
+
+    def remote_changed(self) -> bool:
+        """Did another instance write since we last merged? One stat; cheap enough to poll."""
+        return self.file.changed_on_disk() or self.file.remote_version != self._seen_version
+
+    def fetch_remote(self) -> RemoteState | None:
+        """Read the file as another instance left it; None if nothing changed. Worker thread."""
+        if not self.remote_changed():
+            return None
+        with self._wake:
+            # Jobs still queued have not reached the disk; captured BEFORE the read, so a job
+            # that lands during it is counted as missing (harmless), never the reverse.
+            stale_from = self._jobs[0].seq if self._jobs else self._seq + 1
+        snapshot = self.file.read()
+        return RemoteState(
+            notes=[Note.from_doc(doc) for doc in snapshot.notes],
+            session=snapshot.session,
+            guide_state=GuideState.from_doc(snapshot.guide_state),
+            stale_from=stale_from,
+            remote_version=snapshot.remote_version,
+        )
+
+    def apply_remote(self, remote: RemoteState) -> bool:
+        """Merge a read into memory, keeping local changes the read may lack. UI thread.
+
+        Returns True when anything visible changed.
+        """
+        if remote.remote_version < self._seen_version:
+            return False  # an older read than one already merged
+        self._seen_version = remote.remote_version
+        ours = {nid for nid, seq in self._touched.items() if seq >= remote.stale_from}
+        mine = {note.id: note for note in self.notes}
+        notes = [mine.get(n.id, n) if n.id in ours else n for n in remote.notes]
+        notes = [n for n in notes if n.id not in ours or n.id in mine]  # deleted here
+        on_disk = {n.id for n in remote.notes}
+        notes += [mine[nid] for nid in ours if nid not in on_disk and nid in mine]
+        notes.sort(key=lambda n: (n.started_at, n.id))
+        # Keep the objects already in memory where nothing changed (the stream caches by them).
+        notes = [n if (m := mine.get(n.id)) is None or m != n else m for n in notes]
+
+        session = dict(remote.session)
+        clock = InterviewClock.from_doc(session.get("clock"))
+        if self._touched.get("clock", -1) >= remote.stale_from:
+            clock = self.clock
+            session["clock"] = clock.to_doc()
+        state = remote.guide_state
+        for seq, payload in self._guide_log:
+            if seq >= remote.stale_from:
+                _replay_guide(state, payload)
+        if state.current is None and self.guide.questions:
+            state.current = self.guide.questions[0].id
+
+        changed = (
+            len(notes) != len(self.notes)
+            or any(a is not b for a, b in zip(notes, self.notes, strict=True))
+            or state != self.guide_state
+            or clock != self.clock
+            or session != self.session
+        )
+        self.notes, self.session, self.clock, self.guide_state = notes, session, clock, state
+        # What the disk now holds can no longer be stale: forget it.
+        self._touched = {k: s for k, s in self._touched.items() if s >= remote.stale_from}
+        self._guide_log = [(s, p) for s, p in self._guide_log if s >= remote.stale_from]
+        return changed
 
     def reload_from_disk(self) -> bool:
-        """Take in what another instance wrote. Keeps this instance's unsaved changes on top.
-
-        Returns True when anything visible changed. Runs on a worker thread.
-        """
-        if not self.file.changed_on_disk():
-            return False
-        with self._wake:
-            unsaved_notes = {
-                nid: self._note_by_id(nid) for job in self._jobs for nid in job.note_ids
-            }
-            pending_guide = [job.payload for job in self._jobs if job.payload.get("guide")]
-        snapshot = self.file.read()
-        notes = [Note.from_doc(doc) for doc in snapshot.notes]
-        on_disk = {note.id for note in notes}
-        notes += [n for nid, n in unsaved_notes.items() if n is not None and nid not in on_disk]
-        notes.sort(key=lambda n: (n.started_at, n.id))
-        self.notes = notes
-        self.session = snapshot.session
-        self.clock = InterviewClock.from_doc(self.session.get("clock"))
-        state = GuideState.from_doc(snapshot.guide_state)
-        for payload in pending_guide:
-            if payload.get("current"):
-                state.current = payload["current"]
-            state.marks.update(payload.get("marks", {}))
-        self.guide_state = state
-        return True
+        """Fetch and merge in one go (tests, scripts); the screen splits it across threads."""
+        remote = self.fetch_remote()
+        return remote is not None and self.apply_remote(remote)
 
     def _note_by_id(self, note_id: str) -> Note | None:
         for note in reversed(self.notes):
@@ -133,7 +208,7 @@ class LiveSession:
     ) -> Note:
         """A typed note: in memory now, durable shortly. Its moment is its first keystroke."""
         if not self.clock.started:
-            self._set_clock(lambda clock: clock.start(started_at))
+            self._set_clock(lambda clock: _start_unless_started(clock, started_at))
         note = Note.from_typed(
             text,
             session_id=self.session_id,
@@ -144,7 +219,11 @@ class LiveSession:
         )
         self.notes.append(note)
         doc = note.to_doc()
-        self._enqueue(WriteJob("save the note", lambda: self.file.append_note(doc), (note.id,)))
+        self._enqueue(
+            WriteJob(
+                "save the note", lambda: self.file.append_note(doc), (note.id,), touches=(note.id,)
+            )
+        )
         if note.tags:
             self._record_tag_use(list(note.tags))
         return note
@@ -154,7 +233,12 @@ class LiveSession:
         self._replace(edited)
         changes = {k: v for k, v in edited.to_doc().items() if k != "id"}
         self._enqueue(
-            WriteJob("save the edit", lambda: self.file.update_note(note.id, changes), (note.id,))
+            WriteJob(
+                "save the edit",
+                lambda: self.file.update_note(note.id, changes),
+                (note.id,),
+                touches=(note.id,),
+            )
         )
         new_tags = [t for t in edited.tags if t not in note.tags]
         if new_tags:
@@ -169,6 +253,7 @@ class LiveSession:
                 "save the star",
                 lambda: self.file.update_note(note.id, {"starred": starred.starred}),
                 (note.id,),
+                touches=(note.id,),
             )
         )
         return starred
@@ -176,7 +261,9 @@ class LiveSession:
     def delete_note(self, note: Note) -> None:
         self.notes = [n for n in self.notes if n.id != note.id]
         self.deleted.append(note)
-        self._enqueue(WriteJob("delete the note", lambda: self.file.delete_note(note.id)))
+        self._enqueue(
+            WriteJob("delete the note", lambda: self.file.delete_note(note.id), touches=(note.id,))
+        )
 
     def undo_delete(self) -> Note | None:
         if not self.deleted:
@@ -185,7 +272,14 @@ class LiveSession:
         self.notes.append(note)
         self.notes.sort(key=lambda n: (n.started_at, n.id))
         doc = note.to_doc()
-        self._enqueue(WriteJob("restore the note", lambda: self.file.append_note(doc), (note.id,)))
+        self._enqueue(
+            WriteJob(
+                "restore the note",
+                lambda: self.file.append_note(doc),
+                (note.id,),
+                touches=(note.id,),
+            )
+        )
         return note
 
     def last_own_note(self) -> Note | None:
@@ -225,7 +319,7 @@ class LiveSession:
         if mark == "asked":
             now = self.now()
             if not self.clock.started:
-                self._set_clock(lambda clock: clock.start(now))
+                self._set_clock(lambda clock: _start_unless_started(clock, now))
             note = Note(
                 id=new_id(),
                 session_id=self.session_id,
@@ -239,7 +333,12 @@ class LiveSession:
             self.notes.append(note)
             doc = note.to_doc()
             self._enqueue(
-                WriteJob("save the asked mark", lambda: self.file.append_note(doc), (note.id,))
+                WriteJob(
+                    "save the asked mark",
+                    lambda: self.file.append_note(doc),
+                    (note.id,),
+                    touches=(note.id,),
+                )
             )
         following = self.guide_state.next_open(self.guide)
         if following:
@@ -254,6 +353,7 @@ class LiveSession:
                 "save the guide position",
                 lambda: self.file.update_guide_state(current=current, marks=marks or {}),
                 payload=payload,
+                touches=("guide",),
             )
         )
 
@@ -261,17 +361,35 @@ class LiveSession:
 
     def toggle_clock(self) -> bool:
         now = self.now()
-        self._set_clock(lambda clock: clock.toggle(now))
+        # An intent, not a flip: two people pausing at once leave it paused.
+        if self.clock.running:
+            self._set_clock(lambda clock: clock.pause(now))
+        else:
+            self._set_clock(lambda clock: clock.start(now))
         return self.clock.running
 
     def set_recording_offset(self, seconds: float) -> None:
         self._set_clock(lambda clock: setattr(clock, "recording_offset", seconds))
 
     def _set_clock(self, change: Callable[[InterviewClock], Any]) -> None:
+        """Apply `change` here now, and again under the lock to the clock as it is on disk, so
+        two people's first notes start the shared clock once and a pause by one is not undone
+        by the other's stale copy."""
         change(self.clock)
-        doc = self.clock.to_doc()
-        self.session["clock"] = doc
-        self._enqueue(WriteJob("save the clock", lambda: self.file.update_session({"clock": doc})))
+        self.session["clock"] = self.clock.to_doc()
+
+        def on_disk(session: dict) -> dict:
+            clock = InterviewClock.from_doc(session.get("clock"))
+            change(clock)
+            return {"clock": clock.to_doc()}
+
+        self._enqueue(
+            WriteJob(
+                "save the clock",
+                lambda: self.file.change_session(on_disk),
+                touches=("clock",),
+            )
+        )
 
     # -- the writer --------------------------------------------------------------------------
 
@@ -287,8 +405,14 @@ class LiveSession:
 
     def _enqueue(self, job: WriteJob) -> None:
         with self._wake:
+            self._seq += 1
+            job.seq = self._seq
             self._jobs.append(job)
             self._wake.notify()
+        for key in job.touches:
+            self._touched[key] = job.seq
+        if job.payload.get("guide"):
+            self._guide_log.append((job.seq, job.payload))
 
     def _write_loop(self) -> None:
         while True:
@@ -342,3 +466,23 @@ class LiveSession:
         with self._wake:
             self._closing = True
             self._wake.notify_all()
+        self.presence.stop()
+
+
+def _replay_guide(state: GuideState, payload: dict) -> None:
+    """One of this instance's guide changes, as `SessionFile.update_guide_state` applies it."""
+    state.current = payload.get("current")
+    for question_id, mark in (payload.get("marks") or {}).items():
+        if mark is None:
+            state.marks.pop(question_id, None)
+        else:
+            state.marks[question_id] = mark
+
+
+def _start_unless_started(clock: InterviewClock, moment: datetime) -> None:
+    """The first note starts the clock; if someone else started it, the earlier start stands
+    (whichever write lands first), and a clock already paused or resumed is left alone."""
+    if not clock.started:
+        clock.start(moment)
+    elif clock.running and not clock.banked and from_iso(clock.running_since) > moment:
+        clock.running_since = to_iso(moment)

@@ -16,8 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain.notes import Note, format_elapsed
-from tui.live import LiveSession, SaveState
+from tui.live import LiveSession, RemoteState, SaveState
 from tui.screens.offset_screen import OffsetScreen
+from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.display_text import visible
 from tui.widgets.guide_panel import GuidePanel
@@ -39,6 +40,8 @@ class InterviewScreen(Screen):
         self.live = live
         self._typing_since: datetime | None = None
         self._save_problem: str | None = None
+        self._fetching = False
+        self._reload_problem: str | None = None
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header")
@@ -89,6 +92,7 @@ class InterviewScreen(Screen):
             asked=asked,
             total=total,
             recording_offset=live.clock.recording_offset,
+            others=live.presence.others,
             save_problem=self._save_problem,
         )
 
@@ -154,17 +158,40 @@ class InterviewScreen(Screen):
     # -- other instances ---------------------------------------------------------------------
 
     def _poll_disk(self) -> None:
-        if self.live.file.changed_on_disk():
+        # One stat (and a counter) on the UI thread; the read and parse go to a worker, and
+        # only one at a time, so an older read can never be merged after a newer one.
+        if not self._fetching and self.live.remote_changed():
+            self._fetching = True
             self._reload_from_disk()
 
-    @work(thread=True, exclusive=True, group="reload")
+    @work(thread=True, group="reload")
     def _reload_from_disk(self) -> None:
-        if self.live.reload_from_disk():
-            self.app.call_from_thread(self._after_reload)
+        try:
+            remote = self.live.fetch_remote()
+        except StoreError as error:
+            self._from_worker(self._reload_failed, str(error))
+            return
+        self._from_worker(self._after_reload, remote)
 
-    def _after_reload(self) -> None:
-        self._show_notes()
-        self._show_guide_state()
+    def _from_worker(self, callback, *args) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass  # the app is closing; the next instance reads the file anyway
+
+    def _reload_failed(self, problem: str) -> None:
+        self._fetching = False
+        if problem != self._reload_problem:
+            self._reload_problem = problem
+            self.notify(problem, severity="error", timeout=6, markup=False)
+
+    def _after_reload(self, remote: RemoteState | None) -> None:
+        self._fetching = False
+        self._reload_problem = None
+        if remote is not None and self.live.apply_remote(remote):
+            self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
+            self._show_notes()
+            self._show_guide_state()
 
     # -- guide -------------------------------------------------------------------------------
 

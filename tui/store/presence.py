@@ -1,0 +1,187 @@
+"""Who else has a session open: one small heartbeat file per running instance.
+
+Beside `sessions/<id>.json` sits a folder `sessions/<id>.presence/` (0700) holding one file per
+open instance, `<author>-<host>-<pid>.json` (0600), whose mtime a background thread touches
+every few seconds. An entry counts as alive while its mtime is recent and, when it was written
+on this host, its process still exists; so an instance that quits removes its file, and one
+that is killed drops out at once on this machine and within `STALE_SECONDS` elsewhere.
+The 2 MB session file is never rewritten for a heartbeat. No Textual here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from tui.store.storage import DIR_MODE, FILE_MODE
+
+HEARTBEAT_SECONDS = 3.0
+STALE_SECONDS = 10.0
+"""An entry not touched for this long is gone (its instance hung, or died on another host)."""
+SWEEP_SECONDS = 300.0
+"""Entries this old are removed by whoever sees them."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def presence_folder(session_path: Path) -> Path:
+    return session_path.with_name(session_path.stem + ".presence")
+
+
+def _safe(text: str) -> str:
+    return _UNSAFE.sub("_", text)[:40].strip("._") or "x"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: it exists
+    except OSError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Entry:
+    author: str
+    host: str
+    pid: int
+    age: float
+    """Seconds since its last heartbeat."""
+
+
+class Presence:
+    """This instance's heartbeat in a session's presence folder, and who else is there.
+
+    `start()` writes the entry and starts a daemon thread that beats and re-reads the folder
+    every `interval` seconds; `others` is then a plain attribute the UI can read for free.
+    `stop()` removes the entry. Everything also works without the thread (`beat`, `scan`).
+    """
+
+    def __init__(
+        self,
+        session_path: Path,
+        author: str,
+        *,
+        pid: int | None = None,
+        host: str | None = None,
+        interval: float = HEARTBEAT_SECONDS,
+        stale: float = STALE_SECONDS,
+        clock: Callable[[], float] = time.time,
+        alive: Callable[[int], bool] = pid_alive,
+    ) -> None:
+        self.folder = presence_folder(Path(session_path))
+        self.author = author
+        self.pid = os.getpid() if pid is None else pid
+        self.host = host or socket.gethostname()
+        self.interval = interval
+        self.stale = stale
+        self.clock = clock
+        self.alive = alive
+        self.path = self.folder / f"{_safe(author)}-{_safe(self.host)}-{self.pid}.json"
+        self.others: list[str] = []
+        """Names of the other people with the session open, sorted; kept fresh by the thread."""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- this instance ------------------------------------------------------------------------
+
+    def beat(self) -> None:
+        """Say we are here: touch our entry, writing it first if it is missing."""
+        try:
+            os.utime(self.path)
+            return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return
+        try:
+            self.folder.mkdir(mode=DIR_MODE, parents=False, exist_ok=True)
+            payload = orjson.dumps({"author": self.author, "host": self.host, "pid": self.pid})
+            tmp = self.path.with_name(f".{self.path.name}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
+            try:
+                os.write(fd, payload)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # presence is a courtesy: a read-only folder must not stop the interview
+
+    def leave(self) -> None:
+        try:
+            self.path.unlink(missing_ok=True)
+            self.folder.rmdir()  # only succeeds when nobody else is left
+        except OSError:
+            pass
+
+    # -- everyone -----------------------------------------------------------------------------
+
+    def entries(self) -> list[Entry]:
+        """Every live instance on the session, this one included; sweeps long-dead entries."""
+        now = self.clock()
+        found: list[Entry] = []
+        try:
+            names = os.listdir(self.folder)
+        except OSError:
+            return []
+        for name in names:
+            if not name.endswith(".json") or name.startswith("."):
+                continue
+            path = self.folder / name
+            try:
+                age = now - os.stat(path).st_mtime
+                doc = orjson.loads(path.read_bytes())
+                entry = Entry(str(doc["author"]), str(doc["host"]), int(doc["pid"]), age)
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            dead = entry.host == self.host and not self.alive(entry.pid)
+            if dead or age > SWEEP_SECONDS:
+                try:
+                    path.unlink(missing_ok=True)
+                except OSError:
+                    pass
+                continue
+            if age <= self.stale:
+                found.append(entry)
+        return found
+
+    def scan(self) -> list[str]:
+        """Update and return `others`: the names of everyone else here, this author left out."""
+        mine = (self.host, self.pid)
+        names = {
+            e.author for e in self.entries() if (e.host, e.pid) != mine and e.author != self.author
+        }
+        self.others = sorted(names, key=str.casefold)
+        return self.others
+
+    # -- the heartbeat thread -----------------------------------------------------------------
+
+    def start(self) -> None:
+        self.beat()
+        self.scan()
+        self._thread = threading.Thread(target=self._run, name="fieldnote-presence", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.beat()
+            self.scan()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+            self._thread = None
+        self.leave()
