@@ -1,0 +1,120 @@
+"""The command line: ids on stdout, one-sentence errors on stderr, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tui.cli import main
+from tui.exchange.samples import load_study, sample_studies
+from tui.store import DataStore
+
+GUIDE = "## Warm-up\n- Tell me about your role.\n  - A normal week?\n- Do you use spreadsheets?\n"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def test_new_prints_only_the_id_and_note_appends(home, tmp_path, capsys):
+    guide = tmp_path / "guide.md"
+    guide.write_text(GUIDE, encoding="utf-8")
+    assert (
+        main(
+            [
+                "new",
+                "Onboarding study - P7",
+                "--participant",
+                "P7",
+                "--guide",
+                str(guide),
+                "--goal",
+                "Why do trials stall in week one?",
+            ]
+        )
+        == 0
+    )
+    session_id = capsys.readouterr().out.strip()
+    assert len(session_id) == 32 and session_id.isalnum()
+    assert (
+        main(["note", session_id[:6], '"We gave up #pain/onboarding !frustrated', "--as", "Jonas"])
+        == 0
+    )
+    capsys.readouterr()
+    snapshot = DataStore(home).open_session(session_id).read()
+    assert snapshot.session["goal"] == "Why do trials stall in week one?"
+    (note,) = snapshot.notes
+    assert note["kind"] == "quote" and note["author"] == "Jonas"
+    assert note["tags"] == ["pain/onboarding"] and note["emotions"] == ["frustrated"]
+    assert note["question_id"] == "q1"
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "Onboarding study - P7" in out and "1 notes" in out
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["open", "nope"], "No session matches 'nope'"),
+        (["note", "nope", "text"], "No session matches"),
+        (["new", "T", "--guide", "/no/such/guide.md"], "cannot read the guide"),
+        (["lint", "/no/such/guide.md"], "cannot read the guide"),
+    ],
+)
+def test_user_mistakes_are_one_sentence(home, capsys, argv, message):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_malformed_guide_names_the_line(home, tmp_path, capsys):
+    guide = tmp_path / "bad.md"
+    guide.write_text("## Warm-up\n- A question\n### Too deep\n", encoding="utf-8")
+    assert main(["new", "T", "--guide", str(guide)]) == 1
+    err = capsys.readouterr().err
+    assert f"{guide}, line 3:" in err
+    assert main(["lint", str(guide)]) == 1
+
+
+def test_lint_reports_leading_and_closed_questions(tmp_path, capsys):
+    guide = tmp_path / "g.md"
+    guide.write_text(
+        "## A\n- Don't you think it is easy?\n- How do you plan a week?\n", encoding="utf-8"
+    )
+    assert main(["lint", str(guide)]) == 0
+    out = capsys.readouterr().out
+    assert "question 1" in out and "leading" in out and "question 2" not in out
+
+
+def test_python_dash_m_runs(home):
+    result = subprocess.run(
+        [sys.executable, "-m", "tui", "list"],
+        capture_output=True,
+        text=True,
+        env={"FIELDNOTE_HOME": str(home), "PATH": ""},
+    )
+    assert result.returncode == 0 and "No sessions yet" in result.stderr
+
+
+def test_sample_studies_are_realistic_and_load(tmp_path):
+    studies = sample_studies()
+    assert len(studies) >= 2
+    store = DataStore(tmp_path)
+    for study in studies:
+        for session_id in load_study(store, study):
+            snapshot = store.open_session(session_id).read()
+            notes = snapshot.notes
+            typed = [n for n in notes if n["kind"] != "asked"]
+            assert len(typed) >= 30
+            assert any(n["kind"] == "quote" for n in notes)
+            assert any(n["emotions"] for n in notes) and any(n["tags"] for n in notes)
+            assert any(n["starred"] for n in notes)
+            assert len({n["author"] for n in typed}) >= 2
+            assert snapshot.session["goal"] and snapshot.guide["sections"]
+    summaries, problems = store.list_sessions()
+    assert not problems and len({s.participant for s in summaries}) >= 6
+    assert len(store.codebook.tags()) >= 20
