@@ -1,0 +1,15 @@
+"""All benchmarks, each beside its naive baseline: `python -m benchmarks [--quick]`."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import bench_commit, bench_open, bench_tag_search
+
+quick = "--quick" in sys.argv[1:]
+print("== commit a note ==")
+bench_commit.run(quick=quick)
+print("\n== tag picker search ==")
+print(bench_tag_search.report(bench_tag_search.run(quick=quick)))
+print("\n== open a big session ==")
+bench_open.run(quick=quick)

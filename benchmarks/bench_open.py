@@ -1,0 +1,100 @@
+"""Opening a 10,000-note session: time to the first frame, and memory, beside a naive baseline.
+
+The naive baseline reads the same notes through TinyDB's default JSONStorage (stdlib json) and
+lays out every row as Rich text, which is what a widget-per-note or Rich-rendered list costs.
+Run: python -m benchmarks.bench_open
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+from tinydb import TinyDB
+
+from tui.app import FieldnoteApp
+from tui.domain.clock import to_iso
+from tui.domain.guide import parse_guide
+from tui.domain.notes import Note
+from tui.session_setup import create_session
+from tui.store import DataStore
+from tui.widgets.note_stream import NoteStream
+
+NOTES = 10_000
+GUIDE = "## Warm-up\n- Tell me about your role.\n- Walk me through your last week.\n"
+TEXTS = [
+    '"I keep a spreadsheet next to it because the tool forgets recurring slots #workaround/sheet',
+    "?ask how they hand over between shifts",
+    "Logs in every morning before the drivers arrive, checks the dock plan first !anxious",
+    "* Pricing page confused her: per-dock or per-site? #pricing",
+]
+
+
+def build(home: Path) -> str:
+    store = DataStore(home)
+    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+    session_id = create_session(store, title="Big session", guide=parse_guide(GUIDE), now=start)
+    notes = [
+        Note.from_typed(
+            f"{TEXTS[i % 4]} ({i})",
+            session_id=session_id,
+            author="Maya",
+            started_at=to_iso(start + timedelta(seconds=i)),
+            elapsed=float(i),
+            question_id="q1",
+        ).to_doc()
+        for i in range(NOTES)
+    ]
+    store.open_session(session_id).append_notes(notes)
+    return session_id
+
+
+async def first_frame_ms(home: Path, session_id: str) -> float:
+    began = time.perf_counter()
+    app = FieldnoteApp(DataStore(home), author="Maya", session_id=session_id)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one(NoteStream)
+        assert len(stream.notes) == NOTES
+        stream.render_line(0)
+        return (time.perf_counter() - began) * 1000
+
+
+def naive_ms(home: Path, session_id: str) -> float:
+    began = time.perf_counter()
+    db = TinyDB(home / "sessions" / f"{session_id}.json")
+    docs = db.table("notes").all()
+    console = Console(width=80, file=open("/dev/null", "w"))  # noqa: SIM115
+    for doc in docs:
+        console.render_lines(Text(doc["text"]), console.options)
+    db.close()
+    return (time.perf_counter() - began) * 1000
+
+
+def run(quick: bool = False) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        session_id = build(home)
+        ours = asyncio.run(first_frame_ms(home, session_id))
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        naive = naive_ms(home, session_id)
+    result = {"notes": NOTES, "first_frame_ms": ours, "naive_ms": naive, "max_rss_mb": rss_mb}
+    print(
+        f"open a {NOTES:,}-note session: first frame {ours:.0f} ms (budget 1000 ms), "
+        f"peak memory {rss_mb:.0f} MB (budget 150 MB)"
+    )
+    print(
+        f"naive baseline (default TinyDB storage + Rich layout of every note): {naive:.0f} ms; "
+        f"ratio {naive / ours:.1f}x"
+    )
+    return result
+
+
+if __name__ == "__main__":
+    run()
