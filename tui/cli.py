@@ -77,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     open_.add_argument("--as", dest="author", help="your name on the notes you type")
     add_keymap_option(open_)
 
+    pair = commands.add_parser(
+        "pair", help="open a session twice, side by side in a new tmux window, one per person"
+    )
+    pair.add_argument("session", help="an id, a unique id prefix or a title")
+    pair.add_argument("--as", dest="author", help="your name (the left pane)")
+    pair.add_argument("--with", dest="partner", required=True, help="the other person's name")
+    add_keymap_option(pair)
+
     code = commands.add_parser(
         "code", help="open the tagging screen (one session, its study, or every session)"
     )
@@ -178,12 +186,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         studies = sample_studies()
         if not studies:
             raise UserError("no sample studies are installed; reinstall Fieldnote.")
-        opened = [load_study(store, study) for study in studies][0][-1]
+        first_study = [load_study(store, study) for study in studies][0]
+        opened = max(first_study, key=lambda sid: _open_questions(store, sid))
     else:
         opened = summaries[0].id
     print(f"Demo data folder: {home}", file=sys.stderr)
     author = args.author or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
     return _run_app(store, author, opened, args=args)
+
+
+def _open_questions(store: DataStore, session_id: str) -> int:
+    """Questions neither asked nor skipped: the demo opens an interview still under way."""
+    snapshot = store.open_session(session_id).read()
+    total = sum(len(section["questions"]) for section in snapshot.guide.get("sections", []))
+    return total - len(snapshot.guide_state.get("marks", {}))
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -209,6 +225,24 @@ def cmd_open(args: argparse.Namespace) -> int:
     session_id = store.resolve(args.session)
     store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
     return _run_app(store, args.author or default_author(), session_id, args=args)
+
+
+def cmd_pair(args: argparse.Namespace) -> int:
+    from tui.tmux import TmuxError, open_pair
+
+    store = _store()
+    session_id = store.resolve(args.session)
+    title = store.open_session(session_id).read().session.get("title", "")
+    author = args.author or default_author()
+    if args.partner.strip() == author:
+        raise UserError("--with names yourself; give the other person's name.")
+    keymap = getattr(args, "keymap", None)
+    extra = ["--keymap", keymap] if keymap else []
+    try:
+        open_pair(session_id, title, (author, args.partner.strip()), extra=extra)
+    except TmuxError as error:
+        raise UserError(str(error)) from None
+    return 0
 
 
 def cmd_code(args: argparse.Namespace) -> int:
@@ -299,6 +333,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "new": cmd_new,
     "open": cmd_open,
+    "pair": cmd_pair,
     "code": cmd_code,
     "list": cmd_list,
     "note": cmd_note,

@@ -25,19 +25,20 @@ class SessionHeader(Static):
         others: list[str] | None = None,
         save_problem: str | None = None,
     ) -> None:
+        # Clock and progress first: a long title must never push them off a narrow pane.
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(visible(title), style="bold")
-        if participant:
-            line.append(f" \u00b7 {visible(participant)}")
         if not started:
-            clock = "\u23f1 --:-- (starts with the first note)"
+            line.append("\u23f1 --:-- starts with the first note", style="reverse")
         else:
             clock = f"\u23f1 {format_elapsed(elapsed)}" + ("" if running else " paused")
-        line.append(f"  {clock}", style="bold" if running else "reverse")
+            line.append(clock, style="bold" if running else "reverse")
         if recording_offset:
             sign = "-" if recording_offset < 0 else "+"
             line.append(f" rec{sign}{format_elapsed(abs(recording_offset))}", style="dim")
-        line.append(f"  {asked}/{total} asked")
+        line.append(f"  {asked}/{total} asked  ")
+        line.append(visible(title), style="bold")
+        if participant:
+            line.append(f" \u00b7 {visible(participant)}")
         if others:
             line.append(f"  with {', '.join(visible(o) for o in others)}", style="italic")
         second = Text(no_wrap=True, overflow="ellipsis")
