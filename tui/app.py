@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
@@ -20,6 +21,7 @@ from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.store import DataStore
+from tui.tmux import inside_tmux, setting_warnings
 from tui.widgets.bindings import bindings_for
 
 
@@ -67,11 +69,25 @@ class FieldnoteApp(App, inherit_bindings=False):
     def on_mount(self) -> None:
         for warning in self.keymap.warnings if self.keymap else ():
             self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
+        if inside_tmux():
+            self._check_tmux()
         self.push_screen(HomeScreen())
         if self.initial_tagging:
             self.open_tagging(*self.initial_tagging)
         elif self.initial_session_id:
             self.open_interview(self.initial_session_id)
+
+    @work(thread=True, group="tmux-check")
+    def _check_tmux(self) -> None:
+        """Warn once, with the fix, about tmux settings that lag Esc or lose copies. Runs
+        tmux twice or so, so it stays off the UI thread."""
+        for warning in setting_warnings():
+            try:
+                self.call_from_thread(
+                    self.notify, warning, title="tmux", severity="warning", timeout=15, markup=False
+                )
+            except RuntimeError:
+                return  # closing already
 
     # -- navigation --------------------------------------------------------------------------
 

@@ -59,6 +59,7 @@ class Entry:
     pid: int
     age: float
     """Seconds since its last heartbeat."""
+    file: str = ""
 
 
 class Presence:
@@ -143,7 +144,7 @@ class Presence:
             try:
                 age = now - os.stat(path).st_mtime
                 doc = orjson.loads(path.read_bytes())
-                entry = Entry(str(doc["author"]), str(doc["host"]), int(doc["pid"]), age)
+                entry = Entry(str(doc["author"]), str(doc["host"]), int(doc["pid"]), age, name)
             except (OSError, ValueError, KeyError, TypeError):
                 continue
             dead = entry.host == self.host and not self.alive(entry.pid)
@@ -159,9 +160,8 @@ class Presence:
 
     def scan(self) -> list[str]:
         """Update and return `others`: the names of everyone else here, this author left out."""
-        mine = (self.host, self.pid)
         names = {
-            e.author for e in self.entries() if (e.host, e.pid) != mine and e.author != self.author
+            e.author for e in self.entries() if e.file != self.path.name and e.author != self.author
         }
         self.others = sorted(names, key=str.casefold)
         return self.others

@@ -1,0 +1,143 @@
+"""Two app instances on one session, as two co-interviewers in two tmux panes."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tui.domain.notes import Note
+from tui.store import DataStore
+from tui.widgets.note_stream import NoteStream
+from tui.widgets.session_header import SessionHeader
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[("space" if ch == " " else ch) for ch in text])
+
+
+async def wait_for(pilot, condition, limit: float = 1.0) -> float:
+    """Seconds until `condition()` held (real time, the apps' polls running); fails past limit."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > limit:
+            raise AssertionError(f"not within {limit} s")
+        await pilot.pause(0.02)
+    return time.monotonic() - start
+
+
+def texts(notes: list[Note]) -> list[str]:
+    return [n.text for n in notes if n.kind != "asked"]
+
+
+def header_text(app) -> str:
+    return str(app.screen.query_one(SessionHeader).render())
+
+
+async def test_notes_and_guide_moves_reach_the_other_instance_within_a_second(
+    store: DataStore, session_id: str, clock
+):
+    from tui.app import FieldnoteApp
+
+    maya = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    # Its own DataStore, so no cache is shared: as another process.
+    jonas = FieldnoteApp(DataStore(store.home), author="Jonas", now=clock, session_id=session_id)
+    async with maya.run_test(size=(100, 30)) as pm, jonas.run_test(size=(100, 30)) as pj:
+        # Presence: each header names the other.
+        for live in (maya.live, jonas.live):
+            live.presence.scan()
+        await wait_for(pm, lambda: "with Jonas" in header_text(maya), 1.5)
+        await wait_for(pj, lambda: "with Maya" in header_text(jonas), 1.5)
+
+        await type_text(pm, "maya saw the import fail")
+        await pm.press("enter")
+        took = await wait_for(pj, lambda: "maya saw the import fail" in texts(jonas.live.notes))
+        stream = jonas.screen.query_one(NoteStream)
+        await wait_for(pj, lambda: "maya saw the import fail" in texts(stream.notes))
+        assert took < 1.0
+        note = next(n for n in stream.notes if n.text == "maya saw the import fail")
+        assert note.author == "Maya"
+        assert stream.show_authors is False  # one author so far: no names in the stream
+
+        clock.advance(5)
+        await type_text(pj, "jonas: pricing confusion")
+        await pj.press("enter")
+        await wait_for(pm, lambda: "jonas: pricing confusion" in texts(maya.live.notes))
+        maya_stream = maya.screen.query_one(NoteStream)
+        await wait_for(pm, lambda: maya_stream.show_authors)  # two authors: each note is marked
+        row_texts = [maya_stream.render_row(r).text for r in range(maya_stream._rows_total)]
+        assert any("Jonas: jonas: pricing confusion" in row for row in row_texts)
+        assert any("Maya: maya saw the import fail" in row for row in row_texts)
+
+        # Guide: Maya moves on and skips; Jonas (typing) follows, and his next note attaches there.
+        await pm.press("ctrl+n")
+        await pm.press("ctrl+g")
+        expected = maya.live.guide_state
+        await wait_for(pj, lambda: jonas.live.guide_state == expected)
+        assert list(jonas.live.guide_state.marks.values()) == ["skipped"]
+        await type_text(pj, "on the new question")
+        await pj.press("enter")
+        jonas_note = next(n for n in jonas.live.notes if n.text == "on the new question")
+        assert jonas_note.question_id == expected.current
+        # Jonas marks it asked: Maya sees the mark and the asked note.
+        await pj.press("ctrl+t")
+        await wait_for(pm, lambda: "asked" in maya.live.guide_state.marks.values())
+        await wait_for(pm, lambda: "asked" in [n.kind for n in maya_stream.notes])
+        assert maya.live.guide_state == jonas.live.guide_state
+
+        # Both type at once: nothing lost or doubled on either side or on disk.
+        for i in range(5):
+            await type_text(pm, f"m{i}")
+            await pm.press("enter")
+            await type_text(pj, f"j{i}")
+            await pj.press("enter")
+        want = {f"m{i}" for i in range(5)} | {f"j{i}" for i in range(5)}
+        for app, pilot in ((maya, pm), (jonas, pj)):
+            await wait_for(pilot, lambda app=app: want <= set(texts(app.live.notes)))
+        assert maya.live.flush() and jonas.live.flush()
+        await asyncio.sleep(0.6)
+        await pm.pause()
+        on_disk = store.open_session(session_id).read().notes
+        ids = [n["id"] for n in on_disk]
+        assert len(ids) == len(set(ids))
+        for app in (maya, jonas):  # the same notes, once each (order: ties on the frozen clock)
+            mine = [n.id for n in app.live.notes]
+            assert len(mine) == len(set(mine)) and set(mine) == set(ids)
+        await pm.press("ctrl+q")
+        await pj.press("ctrl+q")
+    # Quitting removed both presence entries.
+    assert not list(store.sessions_dir.glob(f"{session_id}.presence/*.json"))
+
+
+async def test_the_tmux_warning_is_shown_once_with_the_fix(
+    store: DataStore, session_id: str, clock, monkeypatch
+):
+    import tui.app
+    from tui.app import FieldnoteApp
+
+    calls = []
+
+    def warnings():
+        calls.append(1)
+        return ["Esc would lag: run tmux set -g escape-time 10, and add it to ~/.tmux.conf."]
+
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.setattr(tui.app, "setting_warnings", warnings)
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: len(app._notifications) > 0)
+        shown = [n.message for n in app._notifications]
+        assert any("tmux set -g escape-time 10" in m for m in shown)
+        await pilot.pause(0.2)
+        assert calls == [1]
+
+
+async def test_outside_tmux_nothing_is_asked(store: DataStore, session_id: str, clock, monkeypatch):
+    import tui.app
+    from tui.app import FieldnoteApp
+
+    monkeypatch.delenv("TMUX", raising=False)
+    monkeypatch.setattr(tui.app, "setting_warnings", lambda: ["should not show"])
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert not any("should not" in n.message for n in app._notifications)
