@@ -1,0 +1,215 @@
+"""The codebook screen: counts, rename, merge, delete, describe; and markup-safe rendering."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import DataTable
+
+from tests.test_tagging import add_notes, pick, tagging_app
+from tui.domain.guide import parse_guide
+from tui.screens.codebook_screen import CodebookScreen
+from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
+from tui.screens.tag_picker_screen import TagPickerScreen
+from tui.screens.tagging_screen import TaggingScreen
+from tui.session_setup import create_session
+
+HOSTILE = ["[/", "[bold]x", "[@click=app.quit]x[/]", "\x1b[31mred"]
+
+
+def two_sessions(store, clock):
+    guide = parse_guide("# G\n## S\n- Why?\n")
+    ids = []
+    for n, who in enumerate(["Ana", "Ben"]):
+        sid = create_session(
+            store, title=f"S{n}", participant=who, guide=guide, now=clock() + timedelta(minutes=n)
+        )
+        add_notes(
+            store,
+            sid,
+            clock,
+            [f"{who} gave up on invites #pain/onbording", f"{who} exports #need/export"],
+        )
+        ids.append(sid)
+    store.codebook.ensure(["unused/tag", "pain/onboarding"], "2026-01-01T00:00:00.000Z")
+    store.codebook.update("need/export", {"description": "wants data out", "color": "green"})
+    return ids
+
+
+async def open_codebook(app, pilot) -> CodebookScreen:
+    await pilot.pause()
+    await pilot.press("c")
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert isinstance(app.screen, CodebookScreen)
+    return app.screen
+
+
+def row(screen: CodebookScreen, name: str) -> list[str]:
+    table = screen.query_one(DataTable)
+    return [str(cell) for cell in table.get_row(name)]
+
+
+async def settle(app, pilot) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def goto(screen: CodebookScreen, name: str) -> None:
+    table = screen.query_one(DataTable)
+    table.move_cursor(row=[t["name"] for t in screen.tags].index(name))
+
+
+async def test_every_tag_with_description_colour_parent_and_counts(store, clock):
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_codebook(app, pilot)
+        assert [t["name"] for t in screen.tags] == [
+            "need/export",
+            "pain/onboarding",
+            "pain/onbording",
+            "unused/tag",
+        ]
+        assert row(screen, "need/export") == [
+            "need/export",
+            "need",
+            "2",
+            "2/2",
+            "2",
+            "\u25a0 green",
+            "wants data out",
+        ]
+        assert row(screen, "unused/tag")[2:5] == ["0", "0/2", "0"]
+
+
+async def test_rename_every_excerpt_follows(store, clock):
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_codebook(app, pilot)
+        goto(screen, "pain/onbording")
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        # An existing name is refused with a sentence; the dialog stays.
+        await pilot.press(*["backspace"] * 20, *"pain/onboarding", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press(*["backspace"] * 20, *"pain/invites", "enter")
+        await settle(app, pilot)
+        assert "pain/invites" in [t["name"] for t in screen.tags]
+        assert row(screen, "pain/invites")[2:5] == ["2", "2/2", "2"]
+        # Back on the tagging screen the notes show the new name.
+        await pilot.press("escape")
+        await pilot.pause()
+        tagging = app.screen
+        assert isinstance(tagging, TaggingScreen)
+        assert tagging.shown[0].tags == ["pain/invites"]
+    for sid in ids:
+        notes = [n for n in store.open_session(sid).read().notes if n["kind"] != "asked"]
+        assert notes[0]["tags"] == ["pain/invites"]
+        assert "#pain/invites" in notes[0]["text"]
+    assert store.codebook.get("pain/onbording") is None
+
+
+async def test_merge_one_tag_into_another(store, clock):
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_codebook(app, pilot)
+        goto(screen, "pain/onbording")
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPickerScreen)
+        await pilot.press(*"onboarding", "enter")
+        await settle(app, pilot)
+        assert [t["name"] for t in screen.tags] == ["need/export", "pain/onboarding", "unused/tag"]
+        assert row(screen, "pain/onboarding")[2:5] == ["2", "2/2", "2"]
+    for sid in ids:
+        notes = [n for n in store.open_session(sid).read().notes if n["kind"] != "asked"]
+        assert notes[0]["tags"] == ["pain/onboarding"]
+
+
+async def test_delete_unused_at_once_and_used_only_after_asking(store, clock):
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_codebook(app, pilot)
+        goto(screen, "unused/tag")
+        await pilot.press("x")
+        await settle(app, pilot)
+        assert store.codebook.get("unused/tag") is None
+        goto(screen, "need/export")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")  # no
+        await settle(app, pilot)
+        assert store.codebook.get("need/export") is not None
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert store.codebook.get("need/export") is None
+    for sid in ids:
+        notes = store.open_session(sid).read().notes
+        assert all("need/export" not in n["tags"] for n in notes)
+
+
+async def test_edit_description_and_colour(store, clock):
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_codebook(app, pilot)
+        goto(screen, "pain/onboarding")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press(*"first-week friction", "enter")
+        await settle(app, pilot)
+        assert store.codebook.get("pain/onboarding")["description"] == "first-week friction"
+        assert row(screen, "pain/onboarding")[6] == "first-week friction"
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*"nocolour", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)  # not a colour: refused
+        await pilot.press(*["backspace"] * 10, *"#2a9d8f", "enter")
+        await settle(app, pilot)
+        assert store.codebook.get("pain/onboarding")["color"] == "#2a9d8f"
+
+
+async def test_markup_in_tag_names_and_descriptions_renders_safely(store, clock):
+    ids = two_sessions(store, clock)
+    for text in HOSTILE:
+        store.codebook.create(text, "2026-01-01T00:00:00.000Z", description=text, color=text)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        tagging = app.screen
+        # Apply a hostile tag, which lands in the list row and the detail pane.
+        await pick(pilot, "[@click")
+        assert tagging.current.tags[-1] == "[@click=app.quit]x[/]"
+        assert "#[@click=app.quit]x[/]" in tagging.excerpt_list.row_text(tagging.current).plain
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*"[bold")
+        await pilot.pause()
+        picker = app.screen
+        assert any(m.name == "[bold]x" for m in picker.matches)
+        await pilot.press("escape")
+        screen = await open_codebook(app, pilot)
+        from tui.domain.notes import clean_tag_name, tag_key
+
+        for text in HOSTILE:
+            stored = clean_tag_name(text)  # "[/" is stored as "[": "/" only separates levels
+            cells = row(screen, tag_key(stored))
+            assert cells[0] == stored.replace("\x1b", "\u241b")
+            assert cells[6] == text.replace("\x1b", "\u241b")  # the description, as typed
+        app.save_screenshot(str(store.home / "codebook.svg"))
+        await pilot.click(offset=(5, 3))  # clicking where a live [@click] would be: nothing
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, CodebookScreen)

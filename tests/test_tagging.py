@@ -1,0 +1,356 @@
+"""The tagging screen and tag picker, driven by keys; assertions on the stored data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tui.app import FieldnoteApp
+from tui.domain.clock import to_iso
+from tui.domain.guide import parse_guide
+from tui.domain.notes import Note
+from tui.screens.interview_screen import InterviewScreen
+from tui.screens.tag_picker_screen import TagPickerScreen
+from tui.screens.tagging_screen import TaggingScreen
+from tui.session_setup import create_session
+from tui.store import DataStore
+
+NOTES = [
+    "They gave up on the invite the first day",
+    "Pricing page was confusing #pain/pricing",
+    "Straße café 😀 unclear on the pricing tiers",
+    "We export to a spreadsheet every friday",
+    "The onboarding checklist felt long",
+    "Support answered within an hour",
+]
+
+
+def add_notes(store: DataStore, session_id: str, clock, texts=NOTES, author="Maya") -> list[str]:
+    session_file = store.open_session(session_id)
+    docs = []
+    for i, text in enumerate(texts):
+        note = Note.from_typed(
+            text,
+            session_id=session_id,
+            author=author,
+            started_at=to_iso(clock() + timedelta(seconds=60 * i)),
+            elapsed=60.0 * i,
+            question_id=None,
+        )
+        docs.append(note.to_doc())
+    asked = Note(
+        "asked1", session_id, author, "Tell me about your role.", "asked", to_iso(clock()), 0, None
+    )
+    docs.append(asked.to_doc())
+    session_file.append_notes(docs)
+    tags = sorted({t for d in docs for t in d["tags"]})
+    if tags:
+        store.codebook.record_use(tags, to_iso(clock()))
+    return [d["id"] for d in docs[: len(texts)]]
+
+
+@pytest.fixture
+def seeded(store, clock, session_id):
+    ids = add_notes(store, session_id, clock)
+    store.codebook.ensure(
+        ["pain/onboarding", "need/export", "delight/support"], "2026-01-01T00:00:00Z"
+    )
+    store.codebook.record_use(["need/export"], "2026-01-02T00:00:00.000Z")
+    return ids
+
+
+def tagging_app(store, clock, session_id, scope="session") -> FieldnoteApp:
+    return FieldnoteApp(store, author="Maya", now=clock, tagging=(scope, session_id))
+
+
+def notes_by_id(store, session_id):
+    snap = store.open_session(session_id).read()
+    return {n["id"]: n for n in snap.notes}, snap.excerpts
+
+
+async def pick(pilot, query: str, *keys: str) -> None:
+    await pilot.press("t")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, TagPickerScreen)
+    await pilot.press(*query)
+    await pilot.press(*keys, "enter")
+    await pilot.pause()
+
+
+async def test_f3_opens_the_tagging_screen_from_the_interview(make_app, seeded, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TaggingScreen)
+        # Every note is an excerpt; the "asked" marks of the guide are not.
+        assert [e.text for e in screen.shown] == NOTES
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+
+
+async def test_inline_tags_typed_live_show_as_tags_of_their_notes(make_app, store, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"slow invite #pain/onboarding", "enter")
+        await pilot.pause()
+        await pilot.press("f3")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.shown[-1].tags == ["pain/onboarding"]
+        assert store.codebook.get("pain/onboarding") is not None
+        assert "#pain/onboarding" in screen.excerpt_list.row_text(screen.shown[-1]).plain
+
+
+async def test_moving_by_keys(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        cursor = lambda: screen.excerpt_list.cursor  # noqa: E731
+        await pilot.press("j", "down")
+        assert cursor() == 2
+        await pilot.press("k")
+        assert cursor() == 1
+        await pilot.press("up")
+        assert cursor() == 0
+        await pilot.press("G")
+        assert cursor() == len(NOTES) - 1
+        await pilot.press("g")
+        assert cursor() == 0
+        await pilot.press("end")
+        assert cursor() == len(NOTES) - 1
+        await pilot.press("home", "pagedown")
+        assert cursor() == len(NOTES) - 1  # fewer notes than a page
+        await pilot.press("pageup")
+        assert cursor() == 0
+        # Next untagged skips note 1, tagged inline with #pain/pricing.
+        await pilot.press("n")
+        assert cursor() == 2
+
+
+async def test_picker_finds_a_typo_and_enter_applies_it(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "onbord")
+        notes, _ = notes_by_id(store, session_id)
+        assert notes[seeded[0]]["tags"] == ["pain/onboarding"]
+        tag = store.codebook.get("pain/onboarding")
+        assert tag["uses"] == 1 and tag["last_used_at"] == to_iso(clock())
+        # Several tags on one excerpt; the same tag twice is refused.
+        await pick(pilot, "export")
+        await pick(pilot, "onbo")
+        notes, _ = notes_by_id(store, session_id)
+        assert notes[seeded[0]]["tags"] == ["pain/onboarding", "need/export"]
+        assert "#need/export" in app.screen.detail_text(app.screen.current).plain
+
+
+async def test_creating_a_tag_is_an_explicit_entry_never_a_typo(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "zzqx")  # matches nothing: Enter must not create it
+        assert isinstance(app.screen, TagPickerScreen)
+        assert store.codebook.get("zzqx") is None
+        await pilot.press("down", "enter")  # the explicit "create 'zzqx'" entry
+        await pilot.pause()
+        assert store.codebook.get("zzqx")["uses"] == 1
+        notes, _ = notes_by_id(store, session_id)
+        assert notes[seeded[0]]["tags"] == ["zzqx"]
+        # A query with fuzzy matches keeps the match highlighted, create last.
+        await pick(pilot, "onbordin")
+        notes, _ = notes_by_id(store, session_id)
+        assert notes[seeded[0]]["tags"] == ["zzqx", "pain/onboarding"]
+        assert store.codebook.get("onbordin") is None
+
+
+async def test_remove_a_tag(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "onboarding")
+        await pick(pilot, "export")
+        await pilot.press("d")  # two tags: asks which
+        await pilot.pause()
+        assert isinstance(app.screen, TagPickerScreen)
+        await pilot.press(*"onb", "enter")
+        await pilot.pause()
+        notes, _ = notes_by_id(store, session_id)
+        assert notes[seeded[0]]["tags"] == ["need/export"]
+        await pilot.press("d")  # one tag: removed at once
+        await pilot.pause()
+        notes, _ = notes_by_id(store, session_id)
+        assert notes[seeded[0]]["tags"] == []
+
+
+async def test_repeat_last_tag_on_next_and_recent_tags_on_numbers(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pick(pilot, "onbord")
+        await pilot.press("full_stop", "full_stop")
+        notes, _ = notes_by_id(store, session_id)
+        assert [notes[i]["tags"] for i in seeded[:3]] == [
+            ["pain/onboarding"],
+            ["pain/pricing", "pain/onboarding"],
+            ["pain/onboarding"],
+        ]
+        assert app.screen.excerpt_list.cursor == 2
+        # Recent: 1 pain/onboarding (now), 2 need/export, 3 pain/pricing (both earlier).
+        recent = app.screen.index.recent(9)
+        assert recent[0] == "pain/onboarding"
+        await pilot.press("j", str(recent.index("need/export") + 1))
+        notes, _ = notes_by_id(store, session_id)
+        assert notes[seeded[3]]["tags"] == ["need/export"]
+        await pilot.press("9")  # fewer than nine recent tags: nothing happens
+        assert notes_by_id(store, session_id)[0][seeded[3]]["tags"] == ["need/export"]
+
+
+async def test_span_by_word_and_char_is_stored_as_code_points(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("j", "j")  # "Straße café 😀 unclear on the pricing tiers"
+        await pilot.press("v")  # selects the first word
+        assert screen.span == (0, 6)
+        await pilot.press("w", "w")  # + "café", + "😀"
+        assert screen.span == (0, 13)
+        await pilot.press("l", "l", "h")  # + " u", - "u"
+        assert screen.span == (0, 14)
+        await pilot.press("b")  # back to the end of the previous word
+        assert screen.span == (0, 13)
+        await pilot.press("W")  # start moves to the next word
+        assert screen.span == (7, 13)
+        # The selection is highlighted in the note on the right.
+        detail = screen.detail_text(screen.current)
+        body_at = detail.plain.index("Straße")
+        assert any(
+            s.start == body_at + 7 and s.end == body_at + 13 and "reverse" in str(s.style)
+            for s in detail.spans
+        )
+        await pick(pilot, "pricing")
+        _, excerpts = notes_by_id(store, session_id)
+        assert len(excerpts) == 1
+        span = excerpts[0]
+        assert (span["note_id"], span["start"], span["end"]) == (seeded[2], 7, 13)
+        assert NOTES[2][span["start"] : span["end"]] == "café 😀"
+        assert span["tags"] == ["pain/pricing"]
+        # The whole note stays untagged; the cursor is on the new span, tagged again.
+        notes, _ = notes_by_id(store, session_id)
+        assert notes[seeded[2]]["tags"] == []
+        assert screen.current.span is not None
+        await pick(pilot, "export")
+        assert notes_by_id(store, session_id)[1][0]["tags"] == ["pain/pricing", "need/export"]
+        # Saved spans are underlined in their note.
+        await pilot.press("k")
+        detail = screen.detail_text(screen.current)
+        body_at = detail.plain.index("Straße")
+        assert any(
+            s.start == body_at + 7 and s.end == body_at + 13 and str(s.style) == "underline"
+            for s in detail.spans
+        )
+
+
+async def test_severity_keys(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("plus", "plus", "plus", "minus")
+        assert notes_by_id(store, session_id)[0][seeded[0]]["severity"] == 2
+        await pilot.press(*["plus"] * 9)
+        assert notes_by_id(store, session_id)[0][seeded[0]]["severity"] == 5
+        await pilot.press(*["minus"] * 9)
+        assert notes_by_id(store, session_id)[0][seeded[0]]["severity"] is None
+        # A span's severity is its own.
+        await pilot.press("v", "w")
+        await pick(pilot, "onboarding")
+        await pilot.press("plus")
+        _, excerpts = notes_by_id(store, session_id)
+        assert excerpts[0]["severity"] == 1
+        assert notes_by_id(store, session_id)[0][seeded[0]]["severity"] is None
+
+
+async def test_filters_untagged_by_tag_and_by_text(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("u")
+        assert NOTES[1] not in [e.text for e in screen.shown]
+        assert len(screen.shown) == len(NOTES) - 1
+        await pilot.press("escape", "f")
+        await pilot.pause()
+        await pilot.press(*"pricing", "enter")
+        await pilot.pause()
+        assert [e.text for e in screen.shown] == [NOTES[1]]
+        await pilot.press("escape", "slash")
+        await pilot.pause()
+        await pilot.press(*"SPREADSHEET", "enter")
+        await pilot.pause()
+        assert [e.text for e in screen.shown] == [NOTES[3]]
+        await pilot.press("escape")
+        assert len(screen.shown) == len(NOTES)
+
+
+async def test_scope_one_session_a_study_or_all(store, clock):
+    guide = parse_guide("# G\n## S\n- Why?\n")
+    ids = []
+    for n, study in enumerate(["trial", "trial", "money"]):
+        sid = create_session(
+            store,
+            title=f"S{n}",
+            participant=f"P{n}",
+            guide=guide,
+            now=clock() + timedelta(minutes=n),
+            extra={"study": study},
+        )
+        add_notes(store, sid, clock, [f"note of P{n}"])
+        ids.append(sid)
+    app = tagging_app(store, clock, ids[1], scope="study")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert [e.text for e in screen.shown] == ["note of P0", "note of P1"]
+        await pilot.press("a")  # study -> all
+        assert len(screen.shown) == 3
+        await pilot.press("a")  # all -> this session
+        assert [e.text for e in screen.shown] == ["note of P1"]
+        # Tagging in a multi-session scope writes to the right file.
+        await pilot.press("a", "a", "G")
+        await pick(pilot, "money")
+        await pilot.press("down", "enter")  # create 'money'
+        await pilot.pause()
+    third = store.open_session(ids[2]).read().notes
+    assert [n["tags"] for n in third if n["kind"] != "asked"] == [["money"]]
+
+
+def test_fieldnote_code_command(monkeypatch, store, clock, seeded, session_id):
+    from tui import cli
+
+    opened = []
+    monkeypatch.setattr(cli, "_store", lambda: store)
+    monkeypatch.setattr(cli, "_run_app", lambda *a, **k: opened.append(k["tagging"]) or 0)
+    assert cli.main(["code", session_id[:8]]) == 0
+    assert cli.main(["code", session_id, "--study"]) == 0
+    assert cli.main(["code"]) == 0
+    assert opened == [("session", session_id), ("study", session_id), ("all", None)]
+    assert cli.main(["code", "no-such-session"]) == cli.EXIT_FAILED
+
+
+async def test_home_c_opens_tagging(make_app, seeded):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, TaggingScreen)
