@@ -67,3 +67,11 @@ def make_app(store: DataStore, clock: FrozenClock):
         return FieldnoteApp(store, author=author, now=clock, session_id=session_id)
 
     return make
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path):
+    """A 256 KiB tmpfs: fill it (tests.disk_faults.fill) for a real full disk."""
+    from tests.disk_faults import tmpfs_at
+
+    yield from tmpfs_at(tmp_path / "tmpfs")

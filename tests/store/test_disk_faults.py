@@ -2,60 +2,14 @@
 
 from __future__ import annotations
 
-import ctypes
 import errno
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.disk_faults import fill, remount
 from tests.store.helpers import guide_doc, note_doc, session_doc
 from tui.store import DataStore, SessionFile, WriteFailedError
-
-MS_RDONLY = 1
-MS_REMOUNT = 32
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _mount(target: Path, flags: int = 0, options: str = "size=256k") -> None:
-    if _libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", flags, options.encode()) != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, f"mount {target}: {os.strerror(code)}")
-
-
-@pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    target = tmp_path / "tmpfs"
-    target.mkdir()
-    try:
-        _mount(target)
-    except OSError as error:
-        if error.errno == errno.EPERM:
-            pytest.skip("mounting a tmpfs needs root (CAP_SYS_ADMIN); mount returned EPERM")
-        raise
-    try:
-        yield target
-    finally:
-        if _libc.umount2(os.fsencode(target), 0) != 0:
-            _libc.umount2(os.fsencode(target), 2)  # MNT_DETACH if something still holds it
-
-
-def remount(target: Path, read_only: bool) -> None:
-    _mount(target, MS_REMOUNT | (MS_RDONLY if read_only else 0))
-
-
-def fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        while True:
-            os.write(fd, b"\0" * 4096)
-    except OSError as error:
-        assert error.errno == errno.ENOSPC
-    finally:
-        os.close(fd)
-    return filler
 
 
 def setup_session(home: Path, notes: int = 20) -> tuple[DataStore, SessionFile, list[str]]:

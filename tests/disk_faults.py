@@ -1,0 +1,54 @@
+"""Real disk faults for tests: a small tmpfs that can be filled or remounted read-only."""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+MS_RDONLY = 1
+MS_REMOUNT = 32
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _mount(target: Path, flags: int = 0, options: str = "size=256k") -> None:
+    if _libc.mount(b"tmpfs", os.fsencode(target), b"tmpfs", flags, options.encode()) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"mount {target}: {os.strerror(code)}")
+
+
+def tmpfs_at(target: Path) -> Iterator[Path]:
+    """Mount a 256 KiB tmpfs on `target` for the duration (skips the test without root)."""
+    target.mkdir(exist_ok=True)
+    try:
+        _mount(target)
+    except OSError as error:
+        if error.errno == errno.EPERM:
+            pytest.skip("mounting a tmpfs needs root (CAP_SYS_ADMIN); mount returned EPERM")
+        raise
+    try:
+        yield target
+    finally:
+        if _libc.umount2(os.fsencode(target), 0) != 0:
+            _libc.umount2(os.fsencode(target), 2)  # MNT_DETACH if something still holds it
+
+
+def remount(target: Path, read_only: bool) -> None:
+    _mount(target, MS_REMOUNT | (MS_RDONLY if read_only else 0))
+
+
+def fill(folder: Path) -> Path:
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError as error:
+        assert error.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    return filler

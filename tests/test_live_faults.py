@@ -1,0 +1,61 @@
+"""A full disk during a live interview: the note stays on screen and in memory, the user is
+told, writes are retried, and quitting offers to put the notes somewhere else."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import GUIDE, FrozenClock
+from tests.disk_faults import fill
+from tui.app import FieldnoteApp
+from tui.domain.guide import parse_guide
+from tui.live import LiveSession
+from tui.screens.quit_screen import QuitScreen
+from tui.session_setup import create_session
+from tui.store import DataStore
+
+
+def make_session(home):
+    store = DataStore(home / "data")
+    clock = FrozenClock()
+    session_id = create_session(store, title="Full disk", guide=parse_guide(GUIDE), now=clock())
+    return store, clock, session_id
+
+
+def test_a_full_disk_keeps_notes_in_memory_and_retries(tmpfs):
+    store, clock, session_id = make_session(tmpfs)
+    live = LiveSession(store, session_id, "Maya", now=clock)
+    try:
+        filler = fill(tmpfs)
+        note = live.commit_note("said while the disk was full", clock(), 0.0, "q1")
+        assert not live.flush(timeout=0.5)
+        assert live.unsaved >= 1 and [n.id for n in live.unsaved_notes()] == [note.id]
+        assert "full" in live.last_error.lower() or "space" in live.last_error.lower()
+        assert store.open_session(session_id).read().notes == []
+        filler.unlink()  # space comes back: the retry lands it
+        assert live.flush(timeout=10)
+        assert [n["text"] for n in store.open_session(session_id).read().notes] == [note.text]
+        assert live.last_error is None
+    finally:
+        live.close()
+
+
+async def test_quitting_with_unsaved_notes_offers_another_place(tmpfs, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store, clock, session_id = make_session(tmpfs)
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        fill(tmpfs)
+        await pilot.press(*"kept safe", "enter")
+        await pilot.pause(0.3)
+        header = str(app.screen.query_one("#session-header").render())
+        assert "kept in memory" in header
+        await pilot.press("ctrl+q")
+        await pilot.pause(1.2)
+        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("s")
+        await pilot.pause()
+    (rescue,) = tmp_path.glob("fieldnote-unsaved-*.json")
+    saved = json.loads(rescue.read_text())
+    assert [n["text"] for n in saved["notes"]] == ["kept safe"]
+    assert app.rescued_to == (1, rescue)
