@@ -27,7 +27,9 @@ from tui.widgets.bindings import bindings_for
 from tui.widgets.display_text import visible
 from tui.widgets.key_bar import KeyBar
 
-COLUMNS = ("Tag", "Parent", "Excerpts", "Sessions", "People", "Colour", "Description")
+COLUMNS = ("Tag", "Excerpts", "Sessions", "People", "Description", "Colour", "Parent")
+"""Description before colour and parent, so it is on screen at 80 columns (the parent can be
+read from the name)."""
 
 
 def swatch(color: str) -> Text:
@@ -87,12 +89,12 @@ class CodebookScreen(Screen):
             used = usage.get(tag_key(tag["name"]), TagUsage())
             table.add_row(
                 Text(visible(tag["name"]), style="bold"),
-                Text(visible(tag_parent(tag["name"])), style="dim"),
                 str(used.excerpts),
                 f"{len(used.sessions)}/{sessions}",
                 str(len(used.participants)),
-                swatch(str(tag.get("color") or "")),
                 Text(visible(str(tag.get("description") or "")), no_wrap=True, overflow="ellipsis"),
+                swatch(str(tag.get("color") or "")),
+                Text(visible(tag_parent(tag["name"])), style="dim"),
                 key=tag_key(tag["name"]),
             )
         if select is not None:
