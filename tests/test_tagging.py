@@ -354,3 +354,28 @@ async def test_home_c_opens_tagging(make_app, seeded):
         await pilot.press("c")
         await pilot.pause()
         assert isinstance(app.screen, TaggingScreen)
+
+
+async def test_notes_written_elsewhere_appear_while_tagging(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("j")
+        # A co-interviewer's pane (another process) appends a note.
+        later = clock.moment + timedelta(hours=1)
+        other = store.open_session(session_id)
+        other.append_note(
+            Note.from_typed(
+                "late note from Jonas",
+                session_id=session_id,
+                author="Jonas",
+                started_at=to_iso(later),
+                elapsed=3600.0,
+                question_id=None,
+            ).to_doc()
+        )
+        other.close()
+        await pilot.pause(1.3)
+        assert screen.shown[-1].text == "late note from Jonas"
+        assert screen.excerpt_list.cursor == 1  # the cursor stays on its excerpt

@@ -220,3 +220,28 @@ def test_scopes_one_session_a_study_or_all(tmp_path):
     assert scope_session_ids(store, "study", s2) == [s1, s2]
     assert scope_session_ids(store, "all", s1) == [s1, s2, s3]
     assert scope_session_ids(store, "all") == [s1, s2, s3]
+
+
+def test_rename_carries_sub_tags_and_merges_a_clashing_one(tmp_path):
+    store = DataStore(tmp_path)
+    sid = _session(store, "Ana")
+    store.codebook.ensure(
+        ["pain/onbording", "pain/onbording/sso", "pain/onbording/invite", "pain/invite"]
+        + ["pain/onbordingx"],
+        NOW,
+    )
+    f = store.open_session(sid)
+    f.append_notes(
+        [
+            note_doc(sid, "sso broke #pain/onbording/sso", started_at="2026-01-01T10:01:00Z"),
+            note_doc(sid, "invite lost #pain/onbording/invite", started_at="2026-01-01T10:02:00Z"),
+            note_doc(sid, "again #pain/invite", started_at="2026-01-01T10:03:00Z"),
+            note_doc(sid, "pain/onbordingx is not a child #pain/onbordingx"),
+        ]
+    )
+    rename_tag(store, "pain/onbording", "pain", NOW)
+    names = {t["name"] for t in store.codebook.tags()}
+    assert names == {"pain", "pain/sso", "pain/invite", "pain/onbordingx"}
+    tags = sorted(t for n in store.open_session(sid).read().notes for t in n["tags"])
+    assert tags == ["pain/invite", "pain/invite", "pain/onbordingx", "pain/sso"]
+    _assert_no_dangling(store)

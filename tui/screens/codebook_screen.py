@@ -151,7 +151,8 @@ class CodebookScreen(Screen):
         self.app.push_screen(
             PromptScreen(
                 f"Rename \u2018{old}\u2019",
-                f"Every one of its {used.excerpts} excerpt(s) follows. Use / for a hierarchy.",
+                f"Every one of its {used.excerpts} excerpt(s) follows, and its sub-tags. "
+                "Use / for a hierarchy.",
                 old,
                 check,
             ),

@@ -36,6 +36,7 @@ from tui.widgets.display_text import visible
 from tui.widgets.excerpt_list import Excerpt, ExcerptList
 from tui.widgets.key_bar import KeyBar
 
+DISK_POLL_SECONDS = 1.0
 SKIPPED_KINDS = ("asked",)
 """Notes that only mark a guide question asked are not excerpts."""
 
@@ -85,6 +86,15 @@ class TaggingScreen(Screen):
         self.index = codebook_index(self.app.store.codebook)
         self.load()
         self.excerpt_list.focus()
+        self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+
+    def _poll_disk(self) -> None:
+        """A co-interviewer still typing, or another pane tagging: show their changes (one
+        stat per file; the files that did not change are served from their cache)."""
+        if self.span is not None or not self.is_current:
+            return
+        if any(f.changed_on_disk() for f in self.files.values()):
+            self.load(keep=self.current)
 
     def on_screen_resume(self) -> None:
         # Back from the codebook: a rename or merge may have changed any tag.

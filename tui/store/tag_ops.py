@@ -111,8 +111,10 @@ def _retag_all(store: DataStore, mapping: dict[str, str | None]) -> int:
 
 
 def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
-    """Rename a tag in the codebook and in every note and excerpt of every session (inline
-    `#old` in a note's text included). Returns how many notes and excerpts changed."""
+    """Rename a tag, and its sub-tags with it (`pain/onbording/sso` follows
+    `pain/onbording`), in the codebook and in every note and excerpt of every session (inline
+    `#old` in a note's text included). A sub-tag whose new name already exists is merged into
+    it. Returns how many notes and excerpts changed."""
     codebook = store.codebook
     source = codebook.get(old)
     if source is None:
@@ -121,19 +123,29 @@ def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
     if not name:
         raise StoreError("A tag name cannot be empty; type at least one letter.")
     old_key = tag_key(source["name"])
-    if tag_key(name) == old_key:  # only the case or spacing changes: one tag throughout
-        _readable_ids(store)
-        codebook.update(source["name"], {"name": name})
-        return _retag_all(store, {old_key: name})
     target = codebook.get(name)
-    if target is not None:
+    if target is not None and tag_key(name) != old_key:
         raise StoreError(f"A tag named '{target['name']}' already exists; merge into it instead.")
+    depth = source["name"].count("/") + 1
+    pairs = [(source, name)]
+    for child in codebook.tags():
+        if tag_key(child["name"]).startswith(old_key + "/"):
+            pairs.append((child, "/".join([name, *child["name"].split("/")[depth:]])))
     _readable_ids(store)  # refuse before changing anything
-    codebook.create(
-        name, now_iso, description=source.get("description", ""), color=source.get("color", "")
-    )
-    changed = _retag_all(store, {old_key: name})
-    codebook.absorb(source["name"], name)
+    for tag, renamed in pairs:
+        if tag_key(renamed) != tag_key(tag["name"]) and codebook.get(renamed) is None:
+            codebook.create(
+                renamed,
+                now_iso,
+                description=tag.get("description", ""),
+                color=tag.get("color", ""),
+            )
+    changed = _retag_all(store, {tag_key(tag["name"]): renamed for tag, renamed in pairs})
+    for tag, renamed in pairs:
+        if tag_key(renamed) == tag_key(tag["name"]):  # only the case or spacing changes
+            codebook.update(tag["name"], {"name": renamed})
+        else:
+            codebook.absorb(tag["name"], renamed)
     return changed
 
 
