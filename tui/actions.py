@@ -78,9 +78,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.delete_last", "delete_last", "f8", "Delete last", while_typing=True),
     ActionSpec("interview.undo_delete", "undo_delete", "f9", "Undo delete", while_typing=True),
     ActionSpec("interview.sessions", "sessions", "f10", "Sessions", while_typing=True),
-    ActionSpec(
-        "interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True
-    ),
+    ActionSpec("interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True),
     ActionSpec(
         "interview.scroll_up",
         "scroll_stream(-1)",
