@@ -22,7 +22,9 @@ def test_wheel_ships_styles_keymaps_and_samples(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "tui/app.tcss" in names
     assert {f"tui/keymaps/{n}.toml" for n in ("default", "vim", "emacs")} <= names
-    studies = {n for n in names if n.startswith("tui/sample_sessions/") and n.endswith("study.json")}
+    studies = {
+        n for n in names if n.startswith("tui/sample_sessions/") and n.endswith("study.json")
+    }
     assert len(studies) >= 2
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "fieldnote = tui.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
