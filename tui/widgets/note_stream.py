@@ -35,6 +35,9 @@ class _Layout:
     """(start, end, component class) over `body`."""
     rows: list[tuple[int, int]]
     """(start, end) of each wrapped row over `body`."""
+    note: Note | None = None
+    """The note object laid out: a new object (an edit, a merge) is laid out again."""
+    pending: bool = False
 
 
 def wrap(text: str, width: int) -> list[tuple[int, int]]:
@@ -103,9 +106,16 @@ class NoteStream(ScrollView, can_focus=False):
     # -- content ------------------------------------------------------------------------------
 
     def set_notes(self, notes: list[Note], show_authors: bool = False) -> None:
+        """Show `notes`. Layouts are kept for the very note objects shown before (the live
+        session keeps unchanged notes' objects), so another instance's note arriving in a
+        5,000-note session lays out one note, not all of them (~65 ms)."""
         self.notes = list(notes)
+        if show_authors != self.show_authors:
+            self._layouts.clear()
         self.show_authors = show_authors
-        self._layouts.clear()
+        shown = {note.id for note in self.notes}
+        for gone in [nid for nid in self._layouts if nid not in shown]:
+            del self._layouts[gone]
         self._relayout()
 
     def append_note(self, note: Note) -> None:
@@ -132,12 +142,17 @@ class NoteStream(ScrollView, can_focus=False):
 
     def _relayout(self) -> None:
         width = self.scrollable_content_region.width
+        if width != self._layout_width:
+            self._layouts.clear()
         self._layout_width = width
         if not width:  # not laid out yet: on_resize lays the notes out once the width is known
             return
-        self._time_width = max([5, *(self._time_width_for(n) for n in self.notes[-1:])])
+        time_width = max([5, *(self._time_width_for(n) for n in self.notes[-1:])])
         if any(n.elapsed >= 3600 for n in self.notes):
-            self._time_width = max(self._time_width, 7)
+            time_width = max(time_width, 7)
+        if time_width != self._time_width:
+            self._layouts.clear()
+        self._time_width = time_width
         self._row_starts = []
         total = 0
         for note in self.notes:
@@ -167,7 +182,11 @@ class NoteStream(ScrollView, can_focus=False):
 
     def _layout(self, note: Note) -> _Layout:
         layout = self._layouts.get(note.id)
-        if layout is None:
+        if (
+            layout is None
+            or layout.note is not note
+            or layout.pending != (note.id in self.pending_ids)
+        ):
             layout = self._layouts[note.id] = self._build_layout(note)
         return layout
 
@@ -206,7 +225,7 @@ class NoteStream(ScrollView, can_focus=False):
             cls = "note-stream--tag" if match.group(1) == "#" else "note-stream--emotion"
             spans.append((text_start + match.start(), text_start + match.end(), cls))
         body_width = max(1, self._layout_width - self._time_width - 1)
-        return _Layout(body, spans, wrap(body, body_width))
+        return _Layout(body, spans, wrap(body, body_width), note, note.id in self.pending_ids)
 
     # -- drawing ------------------------------------------------------------------------------
 
