@@ -141,3 +141,35 @@ async def test_outside_tmux_nothing_is_asked(store: DataStore, session_id: str, 
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause(0.2)
         assert not any("should not" in n.message for n in app._notifications)
+
+
+def stream_rows(app) -> str:
+    stream = app.screen.query_one(NoteStream)
+    return "\n".join(stream.render_row(r).text for r in range(stream._rows_total))
+
+
+async def test_edits_stars_and_deletes_show_in_the_other_stream(
+    store: DataStore, session_id: str, clock
+):
+    from tui.app import FieldnoteApp
+
+    maya = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    jonas = FieldnoteApp(DataStore(store.home), author="Jonas", now=clock, session_id=session_id)
+    async with maya.run_test(size=(100, 30)) as pm, jonas.run_test(size=(100, 30)) as pj:
+        await type_text(pm, "first draft")
+        await pm.press("enter")
+        clock.advance(2)
+        await type_text(pm, "doomed note")
+        await pm.press("enter")
+        await wait_for(pj, lambda: "doomed note" in stream_rows(jonas))
+        await pm.press("f8")  # delete the last note
+        await wait_for(pj, lambda: "doomed note" not in stream_rows(jonas))
+        await pm.press("ctrl+l")  # edit the last one
+        await pm.press(*["backspace"] * 5, *"final")
+        await pm.press("enter")
+        await wait_for(pj, lambda: "first final" in stream_rows(jonas))
+        assert "first draft" not in stream_rows(jonas)
+        await pm.press("ctrl+s")  # star it
+        await wait_for(pj, lambda: "\u2605 first final" in stream_rows(jonas))
+        await pm.press("ctrl+q")
+        await pj.press("ctrl+q")
