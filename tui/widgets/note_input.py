@@ -84,12 +84,7 @@ class NoteInput(TextArea):
         editing = self.editing
         self.post_message(self.Submitted(text, editing))
         if editing is not None:
-            self.editing = None
-            self.border_title = None
-            self.load_text(self._draft)
-            self._draft = ""
-            self._empty = not self.text
-            self.move_cursor(self.document.end)
+            self._leave_edit()
         else:
             self.load_text("")
             self._empty = True
@@ -104,10 +99,14 @@ class NoteInput(TextArea):
         self.move_cursor(self.document.end)
 
     def cancel_edit(self) -> None:
+        self._leave_edit()
+        self.post_message(self.Cancelled())
+
+    def _leave_edit(self) -> None:
+        """Back to the draft that was being typed before the edit began."""
         self.editing = None
         self.border_title = None
         self.load_text(self._draft)
         self._draft = ""
         self._empty = not self.text
         self.move_cursor(self.document.end)
-        self.post_message(self.Cancelled())
