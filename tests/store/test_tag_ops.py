@@ -245,3 +245,19 @@ def test_rename_carries_sub_tags_and_merges_a_clashing_one(tmp_path):
     tags = sorted(t for n in store.open_session(sid).read().notes for t in n["tags"])
     assert tags == ["pain/invite", "pain/invite", "pain/onbordingx", "pain/sso"]
     _assert_no_dangling(store)
+
+
+def test_codebook_key_index_follows_own_and_other_writes(tmp_path):
+    from tui.store import Codebook
+
+    mine, theirs = Codebook(tmp_path / "codebook.json"), Codebook(tmp_path / "codebook.json")
+    mine.ensure(["a", "b"], NOW)
+    mine.update("a", {"name": "A2"})
+    mine.record_use(["a2", "c"], NOW)  # the renamed tag by its new name; a new one
+    theirs.ensure(["d"], NOW)  # another process adds a tag
+    mine.record_use(["D", "b"], NOW)
+    mine.delete("c")
+    mine.ensure(["c"], NOW)
+    names = sorted(t["name"] for t in mine.tags())
+    assert names == ["A2", "b", "c", "d"]
+    assert {t["name"]: t["uses"] for t in mine.tags()} == {"A2": 1, "b": 1, "c": 0, "d": 1}

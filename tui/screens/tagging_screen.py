@@ -69,6 +69,9 @@ class TaggingScreen(Screen):
         self.span: tuple[int, int] | None = None
         """(start, end) being selected in the current note, or None outside span mode."""
         self.titles: dict[str, str] = {}
+        self.coded_count = 0
+        self.note_count = 0
+        self._recent: list[str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="tagging-header")
@@ -100,6 +103,7 @@ class TaggingScreen(Screen):
         # Back from the codebook: a rename or merge may have changed any tag.
         if self.all_excerpts:
             self.index = codebook_index(self.app.store.codebook)
+            self._recent = None
             self.load(keep=self.current)
 
     def on_unmount(self) -> None:
@@ -124,16 +128,19 @@ class TaggingScreen(Screen):
             by_note: dict[str, list[dict]] = {}
             for doc in snap.excerpts:
                 by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
-            for note in snap.notes:
-                if note.get("kind") in SKIPPED_KINDS:
+            for stored in snap.notes:
+                if stored.get("kind") in SKIPPED_KINDS:
                     continue
+                note = dict(stored)  # one copy, shared by the note's row and its span rows
                 spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
-                excerpts.append(Excerpt(session_id, participant, dict(note), spans=spans))
+                excerpts.append(Excerpt(session_id, participant, note, spans=spans))
                 for span in spans:
-                    excerpts.append(Excerpt(session_id, participant, dict(note), span, spans))
+                    excerpts.append(Excerpt(session_id, participant, note, span, spans))
         for problem in problems:
             self.notify(problem, severity="error", markup=False)
         self.all_excerpts = excerpts
+        self.coded_count = sum(1 for e in excerpts if e.span is None and e.coded)
+        self.note_count = sum(1 for e in excerpts if e.span is None)
         self.refilter(keep)
 
     def refilter(self, keep: Excerpt | None = None) -> None:
@@ -183,9 +190,7 @@ class TaggingScreen(Screen):
             header.append(visible(self.titles.get(self.session_ids[0], "")))
         else:
             header.append(f"{self.scope}: {len(self.session_ids)} sessions")
-        coded = sum(1 for e in self.all_excerpts if e.span is None and e.coded)
-        total = sum(1 for e in self.all_excerpts if e.span is None)
-        header.append(f"  {coded}/{total} coded", style="dim")
+        header.append(f"  {self.coded_count}/{self.note_count} coded", style="dim")
         filters = []
         if self.filter_untagged:
             filters.append("untagged")
@@ -246,7 +251,7 @@ class TaggingScreen(Screen):
                 piece = body[span["start"] : span["end"]]
                 text.append(f"\n  \u201c{visible(piece)}\u201d ")
                 text.append(" ".join("#" + visible(t) for t in span.get("tags") or []))
-        recent = self.index.recent(9)
+        recent = self.recent()
         if recent:
             text.append("\n\nRecent:", style="bold")
             for number, name in enumerate(recent, start=1):
@@ -353,8 +358,14 @@ class TaggingScreen(Screen):
 
         self.app.push_screen(TagPickerScreen(self.index, f"Tag {target}"), chosen)
 
+    def recent(self) -> list[str]:
+        """The nine most recent tags (cached: with 10,000 tags a fresh pick costs ~3 ms)."""
+        if self._recent is None:
+            self._recent = self.index.recent(9)
+        return self._recent
+
     def action_apply_recent(self, number: int) -> None:
-        recent = self.index.recent(9)
+        recent = self.recent()
         if number > len(recent):
             self.notify(f"There is no recent tag {number} yet.", severity="warning", timeout=3)
             return
@@ -381,7 +392,8 @@ class TaggingScreen(Screen):
                 name = codebook.create(name, now)["name"]
                 self.index.add(TagStats(name))
             else:
-                name = codebook.ensure([name], now).get(name, name)
+                known = self.index.stats(name)
+                name = known.name if known is not None else name
             if self.span is not None:
                 self._new_span(excerpt, name)
             else:
@@ -395,6 +407,7 @@ class TaggingScreen(Screen):
             self.notify(str(error), severity="error", markup=False)
             return
         self.index.record_use(name, now)
+        self._recent = None
         self.last_tag = name
         self.show_current()
 
@@ -417,6 +430,7 @@ class TaggingScreen(Screen):
         self.excerpt_list.move_to(new)
 
     def _write(self, excerpt: Excerpt, changes: dict) -> None:
+        was_coded = _note_coded(excerpt)
         session_file = self.files[excerpt.session_id]
         if excerpt.span is None:
             stored = session_file.update_note(excerpt.note["id"], changes)
@@ -429,6 +443,7 @@ class TaggingScreen(Screen):
             for span in excerpt.spans or []:
                 if span["id"] == excerpt.span["id"]:
                     span.update(changes)
+        self.coded_count += _note_coded(excerpt) - was_coded
         self.excerpt_list.refresh()
 
     def action_untag(self) -> None:
@@ -543,6 +558,11 @@ class TaggingScreen(Screen):
         if action.startswith("span_") and self.span is None:
             return False  # j/k/h/l stay free outside span mode; hidden from the key bar
         return True
+
+
+def _note_coded(excerpt: Excerpt) -> bool:
+    """Whether the excerpt's note counts as coded (its own tags or a tagged span)."""
+    return bool(excerpt.note.get("tags")) or any(s.get("tags") for s in excerpt.spans or [])
 
 
 def _same(a: Excerpt, b: Excerpt) -> bool:
