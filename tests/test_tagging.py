@@ -379,3 +379,16 @@ async def test_notes_written_elsewhere_appear_while_tagging(store, clock, seeded
         await pilot.pause(1.3)
         assert screen.shown[-1].text == "late note from Jonas"
         assert screen.excerpt_list.cursor == 1  # the cursor stays on its excerpt
+
+
+async def test_half_width_pane_stacks_the_excerpt_below_the_list(store, clock, seeded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.has_class("-narrow")
+        side = screen.query_one("#excerpt-side")
+        assert side.region.y > screen.excerpt_list.region.y
+        assert side.region.width >= 38
+        await pick(pilot, "onbord")
+        assert notes_by_id(store, session_id)[0][seeded[0]]["tags"] == ["pain/onboarding"]

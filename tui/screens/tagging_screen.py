@@ -37,6 +37,7 @@ from tui.widgets.excerpt_list import Excerpt, ExcerptList
 from tui.widgets.key_bar import KeyBar
 
 DISK_POLL_SECONDS = 1.0
+NARROW_WIDTH = 70
 SKIPPED_KINDS = ("asked",)
 """Notes that only mark a guide question asked are not excerpts."""
 
@@ -90,6 +91,10 @@ class TaggingScreen(Screen):
         self.load()
         self.excerpt_list.focus()
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+
+    def on_resize(self) -> None:
+        # In a half-width tmux pane the excerpt goes below the list instead of beside it.
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
     def _poll_disk(self) -> None:
         """A co-interviewer still typing, or another pane tagging: show their changes (one
