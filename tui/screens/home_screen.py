@@ -21,12 +21,11 @@ class HomeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.summaries: list[SessionSummary] = []
+        self._problems: list[StoreError] = []
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Fieldnote \u00b7 sessions", style="bold"), id="home-title")
-        table = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Title", "Participant", "Date", "Notes", "Coded")
-        yield table
+        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Static(id="home-problems")
         yield Static(id="home-empty")
         yield KeyBar()
@@ -38,30 +37,50 @@ class HomeScreen(Screen):
     def on_screen_resume(self) -> None:
         self.action_refresh()
 
+    def on_resize(self) -> None:
+        self._show(self.summaries, self._problems)
+
     @work(thread=True, exclusive=True, group="home-list")
     def action_refresh(self) -> None:
         summaries, problems = self.app.store.list_sessions()
         self.app.call_from_thread(self._show, summaries, problems)
 
+    def _columns(self) -> list[tuple[str, int]]:
+        """Columns that fit the width: no sideways scrolling at 80 columns, the essentials at 40."""
+        width = max(self.size.width, 20)
+        fixed = [("Date", 10), ("Notes", 5), ("Coded", 5)]
+        if width < 60:
+            fixed = fixed[1:]
+            return [("Title", max(8, width - 2 - 2 * 3 - 10)), *fixed]
+        rest = width - 2 - 2 * 5 - 20
+        title = rest * 55 // 100
+        return [("Title", title), ("Participant", rest - title), *fixed]
+
     def _show(self, summaries: list[SessionSummary], problems: list[StoreError]) -> None:
-        self.summaries = summaries
+        self.summaries, self._problems = summaries, problems
         table = self.query_one(DataTable)
         row = table.cursor_row
-        table.clear()
+        table.clear(columns=True)
+        columns = self._columns()
+        for label, width in columns:
+            table.add_column(label, width=width, key=label)
+        names = [label for label, _ in columns]
         for summary in summaries:
             coded = (
                 f"{round(100 * summary.coded_count / summary.note_count)}%"
                 if summary.note_count
                 else "-"
             )
-            table.add_row(
-                Text(visible(summary.title)),
-                Text(visible(summary.participant)),
-                summary.created_at[:10],
-                str(summary.note_count),
-                coded,
-                key=summary.id,
-            )
+            cells = {
+                "Title": Text(visible(summary.title), no_wrap=True, overflow="ellipsis"),
+                "Participant": Text(
+                    visible(summary.participant), no_wrap=True, overflow="ellipsis"
+                ),
+                "Date": summary.created_at[:10],
+                "Notes": str(summary.note_count),
+                "Coded": coded,
+            }
+            table.add_row(*(cells[name] for name in names), key=summary.id)
         if summaries:
             table.move_cursor(row=min(row, len(summaries) - 1))
         new_key = self.app.key_for("home.new")
