@@ -343,7 +343,9 @@ class TaggingScreen(Screen):
         self.session_ids = scope_session_ids(self.app.store, scope, self.origin)
         self.scope = scope
         self.load(keep=self.current)
-        self.notify(f"Showing {scope}: {len(self.session_ids)} session(s).", timeout=2)
+        self.notify(
+            f"Showing {scope}: {len(self.session_ids)} session(s).", timeout=2, markup=False
+        )
 
     def action_open_codebook(self) -> None:
         from tui.screens.codebook_screen import CodebookScreen
@@ -372,7 +374,9 @@ class TaggingScreen(Screen):
     def action_apply_recent(self, number: int) -> None:
         recent = self.recent()
         if number > len(recent):
-            self.notify(f"There is no recent tag {number} yet.", severity="warning", timeout=3)
+            self.notify(
+                f"There is no recent tag {number} yet.", severity="warning", timeout=3, markup=False
+            )
             return
         self.apply_tag(recent[number - 1])
 
