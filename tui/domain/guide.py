@@ -78,8 +78,8 @@ class Guide:
         return guide
 
 
-_ITEM = re.compile(r"^(?P<indent>[ \t]*)[-*+]\s+(?P<text>.*)$")
-_NUMBERED = re.compile(r"^(?P<indent>[ \t]*)\d+[.)]\s+(?P<text>.*)$")
+_ITEM = re.compile(r"^(?P<indent>[ \t]*)[-*+](?:\s+(?P<text>.*))?$")
+_NUMBERED = re.compile(r"^(?P<indent>[ \t]*)\d+[.)](?:\s+(?P<text>.*))?$")
 
 
 def parse_guide(markdown: str, source: str = "guide") -> Guide:
@@ -110,7 +110,7 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
             )
         item = _ITEM.match(line) or _NUMBERED.match(line)
         if item:
-            text = item.group("text").strip()
+            text = (item.group("text") or "").strip()
             indent = len(item.group("indent").expandtabs(4))
             if not text:
                 raise GuideError(number, "the list item is empty.", source)

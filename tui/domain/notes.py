@@ -122,19 +122,24 @@ class Note:
         )
 
     def retyped(self, text: str, edited_at: str) -> Note:
-        """This note with new text: inline marks re-parsed, tags added by tagging kept."""
-        marks = parse_inline(text)
-        old_inline = {tag_key(t) for t in parse_inline(self.text).tags}
-        kept = [t for t in self.tags if tag_key(t) not in old_inline]
-        kind = self.kind if self.kind in ("asked", "transcript") else marks.kind
+        """This note with new text. Only what the edit itself changed in the inline syntax
+        changes the marks: a `#tag` typed in is added, one deleted from the text is removed,
+        while a tag or star removed by hand stays removed though its `#tag` or `*` remains."""
+        before, after = parse_inline(self.text), parse_inline(text)
+        old_inline = {tag_key(t) for t in before.tags}
+        new_inline = {tag_key(t) for t in after.tags}
+        kept = [t for t in self.tags if tag_key(t) not in old_inline - new_inline]
+        typed = [t for t in after.tags if tag_key(t) not in old_inline]
+        starred = after.starred if after.starred != before.starred else self.starred
+        kind = self.kind if self.kind in ("asked", "transcript") else after.kind
         return Note(
             **{
                 **asdict(self),
                 "text": text,
                 "kind": kind,
-                "starred": marks.starred or (self.starred and not parse_inline(self.text).starred),
-                "emotions": list(marks.emotions),
-                "tags": list(_unique(kept + list(marks.tags), key=tag_key)),
+                "starred": starred,
+                "emotions": list(after.emotions),
+                "tags": list(_unique(kept + typed, key=tag_key)),
                 "edited_at": edited_at,
             }
         )

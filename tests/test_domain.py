@@ -1,0 +1,147 @@
+"""Pure logic: inline syntax, edits, the guide and its lint, the clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tui.domain.clock import InterviewClock
+from tui.domain.guide import GuideError, GuideState, lint_question, parse_guide
+from tui.domain.notes import Note, format_elapsed, parse_elapsed, parse_inline
+
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "text, kind, starred",
+    [
+        ('"I gave up on day three', "quote", False),
+        ("\u201cCurly quotes too\u201d", "quote", False),
+        ("> blockquote style", "quote", False),
+        ("?ask about exports", "followup", False),
+        ('* "starred quote', "quote", True),
+        ("*?starred follow-up", "followup", True),
+        ("plain observation", "note", False),
+        ('   "leading spaces', "quote", False),
+    ],
+)
+def test_kind_and_star(text, kind, starred):
+    marks = parse_inline(text)
+    assert (marks.kind, marks.starred) == (kind, starred)
+
+
+def test_tags_and_emotions():
+    marks = parse_inline(
+        "Gave up !Frustrated, then #Pain/Onboarding and #pain/onboarding again; "
+        "mail a@b.com x#no #caf\u00e9 !\u0437\u043b\u043e\u0439 #trailing/"
+    )
+    assert marks.emotions == ("frustrated", "\u0437\u043b\u043e\u0439")
+    assert marks.tags == ("Pain/Onboarding", "caf\u00e9", "trailing")
+
+
+def make_note(text: str) -> Note:
+    return Note.from_typed(
+        text, session_id="s", author="Maya", started_at="t", elapsed=12.5, question_id="q2"
+    )
+
+
+def test_an_edit_changes_only_what_it_touched():
+    note = make_note("* import broke #pain/import")
+    note.tags.append("need/bulk-edit")  # added later on the tagging screen
+    edited = note.retyped("* import broke twice #pain/import #sso", "later")
+    assert edited.tags == ["pain/import", "need/bulk-edit", "sso"]
+    assert edited.starred and edited.elapsed == 12.5 and edited.question_id == "q2"
+    # Deleting a #tag from the text removes it; tags added by hand stay.
+    assert note.retyped("* import broke", "later").tags == ["need/bulk-edit"]
+
+
+def test_marks_removed_by_hand_stay_removed_through_an_edit():
+    note = make_note("* import broke #pain/import")
+    note.tags.remove("pain/import")  # untagged on the tagging screen
+    note.starred = False  # unstarred with the star key
+    edited = note.retyped("* import broke badly #pain/import", "later")
+    assert edited.tags == [] and not edited.starred
+    # Typing a star anew in the edit does star it.
+    assert make_note("plain").retyped("* plain", "later").starred
+
+
+def test_elapsed_formats_and_parses():
+    assert format_elapsed(65) == "01:05"
+    assert format_elapsed(3725) == "1:02:05"
+    assert parse_elapsed("90") == 90 and parse_elapsed("1:30") == 90
+    assert parse_elapsed("-0:45") == -45 and parse_elapsed("1:02:03") == 3723
+    for bad in ("", "abc", "1:2:3:4", "1.5"):
+        with pytest.raises(ValueError, match="is not a time"):
+            parse_elapsed(bad)
+
+
+def test_clock_start_pause_resume_and_offset():
+    clock = InterviewClock()
+    assert not clock.started and clock.elapsed(T0) == 0
+    clock.start(T0)
+    assert clock.elapsed(T0 + timedelta(seconds=90)) == 90
+    clock.pause(T0 + timedelta(seconds=100))
+    assert clock.elapsed(T0 + timedelta(hours=1)) == 100
+    clock.toggle(T0 + timedelta(seconds=200))
+    assert clock.elapsed(T0 + timedelta(seconds=230)) == 130
+    clock.recording_offset = 45
+    assert clock.recording_time(T0 + timedelta(seconds=230)) == 175
+    assert InterviewClock.from_doc(clock.to_doc()) == clock
+
+
+GUIDE = """# Study
+## Warm-up
+Set the scene.
+- Tell me about your role.
+  - A normal week?
+  * Who do you work with?
+- Do you like it?
+## Close
+1. Wouldn't it be easier with a dashboard?
+"""
+
+
+def test_guide_parses_sections_questions_probes_and_lint():
+    guide = parse_guide(GUIDE)
+    assert guide.title == "Study"
+    assert [s.title for s in guide.sections] == ["Warm-up", "Close"]
+    assert guide.sections[0].intro == "Set the scene."
+    q1, q2, q3 = guide.questions
+    assert (q1.id, q1.probes) == ("q1", ["A normal week?", "Who do you work with?"])
+    assert q1.warnings == []
+    assert q2.warnings and "closed" in q2.warnings[0]
+    assert any("leading" in w for w in q3.warnings)
+    assert type(guide).from_doc(guide.to_doc()).to_doc() == guide.to_doc()
+
+
+@pytest.mark.parametrize(
+    "text, line, words",
+    [
+        ("- question first\n", 1, "after a '## Section'"),
+        ("## A\n  - probe first\n", 2, "under a '- question'"),
+        ("## A\n- q\n### deeper\n", 3, "deeper headings"),
+        ("## A\n- q\nstray paragraph\n", 3, "expected"),
+        ("## A\n-   \n", 2, "empty"),
+        ("## Only a heading\n", 1, "no questions"),
+        ("# One\n## A\n- q\n# Two\n", 4, "only one"),
+    ],
+)
+def test_malformed_guides_name_the_line(text, line, words):
+    with pytest.raises(GuideError) as caught:
+        parse_guide(text, source="guide.md")
+    assert caught.value.line == line
+    assert f"guide.md, line {line}:" in str(caught.value) and words in str(caught.value)
+
+
+def test_guide_state_moves_marks_and_progress():
+    guide = parse_guide(GUIDE)
+    state = GuideState(current="q1")
+    assert state.move(guide, -1) == "q1"  # stays at the first
+    assert state.move(guide, +5) == "q3"  # stays at the last
+    state.current = "q1"
+    state.mark("q1", "asked")
+    state.mark("q2", "skipped")
+    assert state.progress(guide) == (1, 3)
+    assert state.next_open(guide) == "q3"
+    assert lint_question("How do you plan a week?") == []
