@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -71,6 +76,8 @@ class FieldnoteApp(App, inherit_bindings=False):
             self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
         if inside_tmux():
             self._check_tmux()
+        if not self.is_headless:
+            self._watch_terminal()
         self.push_screen(HomeScreen())
         if self.initial_tagging:
             self.open_tagging(*self.initial_tagging)
@@ -181,6 +188,31 @@ class FieldnoteApp(App, inherit_bindings=False):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    # -- a terminal that goes away -----------------------------------------------------------
+
+    def _watch_terminal(self) -> None:
+        """Save and leave when the terminal goes away (tmux pane killed, SSH dropped).
+
+        SIGHUP does not always arrive (an app started by `make` in a killed pane gets none),
+        and Textual's input thread then spins on the dead terminal forever, so the terminal is
+        also polled: a hung-up tty stops being a tty.
+        """
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGHUP, signal.SIGTERM):
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.add_signal_handler(number, self.save_and_exit)
+        stdin = sys.__stdin__
+        if stdin is not None and os.isatty(stdin.fileno()):
+            fd = stdin.fileno()
+            self.set_interval(1.0, lambda: os.isatty(fd) or self.save_and_exit())
+
+    def save_and_exit(self) -> None:
+        """Keep whatever was typed, make every change durable, and exit without asking."""
+        if isinstance(self.screen, InterviewScreen):
+            self.screen.save_draft()
+        self._close_live()
+        self.exit()
 
     # -- quitting ----------------------------------------------------------------------------
 

@@ -117,19 +117,30 @@ class InterviewScreen(Screen):
         self._typing_since = event.at
 
     def on_note_input_submitted(self, event: NoteInput.Submitted) -> None:
+        note = self._save_typed(event.text, event.editing)
         if event.editing is not None:
-            edited = self.live.edit_note(event.editing, event.text)
             self.stream.highlight_id = None
-            self._after_change(edited.id)
+            self._after_change(note.id)
             return
-        started = self._typing_since or self.app.now()
-        self._typing_since = None
-        elapsed = self.live.clock.elapsed(started)
-        note = self.live.commit_note(event.text, started, elapsed, self.live.guide_state.current)
         self._mark_pending(note)
         self.stream.append_note(note)
         if not self.live.clock.running:
             self._show_header()
+
+    def _save_typed(self, text: str, editing: Note | None) -> Note:
+        """A typed note (its moment is its first keystroke), or the edit of an earlier one."""
+        if editing is not None:
+            return self.live.edit_note(editing, text)
+        started = self._typing_since or self.app.now()
+        self._typing_since = None
+        elapsed = self.live.clock.elapsed(started)
+        return self.live.commit_note(text, started, elapsed, self.live.guide_state.current)
+
+    def save_draft(self) -> None:
+        """The terminal went away: what is in the input is saved as if Enter had been pressed."""
+        note_input = self.note_input
+        if note_input.text.strip():
+            self._save_typed(note_input.text, note_input.editing)
 
     def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:
         self.stream.highlight_id = None

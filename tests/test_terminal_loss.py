@@ -1,0 +1,66 @@
+"""A terminal that disappears mid-interview (tmux pane killed, SSH dropped): the half-typed
+note is saved, every change reaches the disk, and the app exits instead of spinning."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+import pytest
+
+from tui.store import DataStore
+
+
+def read_until(fd: int, needle: bytes, seconds: float) -> bytes:
+    seen = b""
+    end = time.monotonic() + seconds
+    while needle not in seen and time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.1)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+    return seen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hangup", ["close the terminal", "SIGHUP"])
+def test_closing_the_terminal_saves_the_draft_and_exits(store, session_id, hangup):
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "FIELDNOTE_HOME": str(store.home), "TERM": "xterm-256color"}
+    env.pop("TMUX", None)
+    app = subprocess.Popen(
+        [sys.executable, "-m", "tui", "open", session_id, "--as", "Maya"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
+        os.write(master, b"said just before the pane died")
+        read_until(master, b"pane died", 5)
+        time.sleep(0.3)
+        if hangup == "SIGHUP":
+            app.send_signal(1)
+        else:
+            os.close(master)
+            master = -1
+        app.wait(timeout=15)  # it leaves; it does not spin on the dead terminal
+    finally:
+        if master >= 0:
+            os.close(master)
+        if app.poll() is None:
+            app.kill()
+    notes = DataStore(store.home).open_session(session_id).read().notes
+    assert [n["text"] for n in notes] == ["said just before the pane died"]
