@@ -14,6 +14,8 @@ import pytest
         "tui.domain.notes",
         "tui.domain.guide",
         "tui.domain.clock",
+        "tui.domain.quotes",
+        "tui.clipboard",
         "tui.store",
         "tui.live",
         "tui.session_setup",

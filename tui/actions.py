@@ -79,6 +79,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.undo_delete", "undo_delete", "f9", "Undo delete", while_typing=True),
     ActionSpec("interview.sessions", "sessions", "f10", "Sessions", while_typing=True),
     ActionSpec("interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True),
+    ActionSpec("interview.copy_quote", "copy_quote", "f4", "Copy quote", while_typing=True),
     ActionSpec(
         "interview.scroll_up",
         "scroll_stream(-1)",
@@ -104,6 +105,7 @@ ACTIONS += (
     ActionSpec("tagging.repeat", "repeat_tag", "full_stop", "Repeat on next"),
     ActionSpec("tagging.next_untagged", "next_untagged", "n", "Next untagged"),
     ActionSpec("tagging.span", "toggle_span", "v", "Span"),
+    ActionSpec("tagging.copy", "copy_excerpt", "y", "Copy"),
     ActionSpec("tagging.severity_up", "severity(1)", "plus,equals_sign", "Severity+"),
     ActionSpec("tagging.severity_down", "severity(-1)", "minus", "Severity-"),
     ActionSpec("tagging.filter_untagged", "filter_untagged", "u", "Untagged"),

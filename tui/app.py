@@ -16,6 +16,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
+from tui import clipboard
 from tui.actions import COMMAND_PALETTE_KEY, action_spec
 from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
@@ -95,6 +96,23 @@ class FieldnoteApp(App, inherit_bindings=False):
                 )
             except RuntimeError:
                 return  # closing already
+
+    # -- copying -----------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="clipboard")
+    def copy_text(self, text: str) -> None:
+        """Copy `text` (a quote) and say how: the system clipboard if pyperclip has a way to
+        it, else the terminal's OSC 52. pyperclip may run a helper program, hence the thread."""
+        result = clipboard.copy(text)
+        try:
+            self.call_from_thread(self._copied, text, result)
+        except RuntimeError:
+            pass  # closing already
+
+    def _copied(self, text: str, result: clipboard.CopyResult) -> None:
+        if result.needs_terminal:
+            self.copy_to_clipboard(text)
+        self.notify(result.notice(in_tmux=inside_tmux()), title="Copied", timeout=4, markup=False)
 
     # -- navigation --------------------------------------------------------------------------
 

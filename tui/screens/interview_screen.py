@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain.notes import Note, format_elapsed
+from tui.domain.quotes import citation
 from tui.live import LiveSession, RemoteState, SaveState
 from tui.screens.offset_screen import OffsetScreen
 from tui.store import StoreError
@@ -266,6 +267,21 @@ class InterviewScreen(Screen):
             return
         self._after_change(note.id)
         self.notify(f"Restored the note from {format_elapsed(note.elapsed)}.", markup=False)
+
+    def action_copy_quote(self) -> None:
+        """Copy your newest quote (else your newest note) as a citable line: the words, the
+        participant and the time on the recording (tui/domain/quotes.py)."""
+        live = self.live
+        own = [n for n in live.notes if n.author == live.author]
+        own = [n for n in own if n.kind not in ("asked", "transcript")]
+        note = next((n for n in reversed(own) if n.kind == "quote"), own[-1] if own else None)
+        if note is None:
+            self.notify("There is no note of yours to copy yet.", severity="warning")
+            return
+        participant = str(live.session.get("participant") or "")
+        self.app.copy_text(
+            citation(note.text, participant, note.elapsed, live.clock.recording_offset)
+        )
 
     def action_scroll_stream(self, pages: int) -> None:
         stream = self.stream

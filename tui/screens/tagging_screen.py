@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from tui.domain.clock import to_iso
 from tui.domain.notes import new_id, tag_key
+from tui.domain.quotes import citation
 from tui.domain.tags import (
     SEVERITIES,
     add_tag,
@@ -351,6 +352,36 @@ class TaggingScreen(Screen):
         from tui.screens.codebook_screen import CodebookScreen
 
         self.app.push_screen(CodebookScreen())
+
+    def action_copy_excerpt(self) -> None:
+        """Copy the current excerpt as a citable quote: a span excerpt (or the span being
+        selected) just the span, with the participant and the time on the recording."""
+        excerpt = self.current
+        if excerpt is None:
+            return
+        text = excerpt.text
+        if self.span is not None:
+            start, end = self.span
+            text = str(excerpt.note.get("text") or "")[start:end]
+        elapsed = float(excerpt.note.get("elapsed") or 0.0)
+        offset = self._recording_offset(excerpt.session_id)
+        self.app.copy_text(citation(text, excerpt.participant, elapsed, offset))
+
+    def _recording_offset(self, session_id: str) -> float:
+        """The session clock's recording offset, from the open (cached) session file."""
+        session_file = getattr(self, "files", {}).get(session_id)
+        try:
+            if session_file is not None:
+                session = session_file.read().session
+            else:
+                opened = self.app.store.open_session(session_id)
+                try:
+                    session = opened.read().session
+                finally:
+                    opened.close()
+            return float((session.get("clock") or {}).get("recording_offset") or 0.0)
+        except (StoreError, TypeError, ValueError, AttributeError):
+            return 0.0  # the time is then the interview clock's; the words are what matter
 
     # -- tagging -----------------------------------------------------------------------------
 
