@@ -118,3 +118,17 @@ def test_sample_studies_are_realistic_and_load(tmp_path):
     summaries, problems = store.list_sessions()
     assert not problems and len({s.participant for s in summaries}) >= 6
     assert len(store.codebook.tags()) >= 20
+
+
+def test_text_that_is_not_utf8_is_one_sentence(home, tmp_path, capsys):
+    guide = tmp_path / "latin1.md"
+    guide.write_bytes("## Caf\u00e9\n- How do you pay?\n".encode("latin-1"))
+    assert main(["lint", str(guide)]) == 1
+    assert main(["new", "T", "--guide", str(guide)]) == 1
+    err = capsys.readouterr().err
+    assert err.count(f"{guide}, line 1: this is not UTF-8 text") == 2 and "Traceback" not in err
+    assert main(["new", "T"]) == 0
+    session_id = capsys.readouterr().out.strip()
+    # A shell in a non-UTF-8 locale hands Python surrogate escapes, which JSON cannot hold.
+    assert main(["note", session_id, "caf\udce9 au lait"]) == 1
+    assert "not valid UTF-8" in capsys.readouterr().err

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from tui.domain.guide import GuideError, parse_guide
+from tui.domain.guide import GuideError
 from tui.keymap import KeymapError
 from tui.store import DataStore, StoreError
 

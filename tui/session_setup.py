@@ -7,14 +7,20 @@ from datetime import datetime
 from pathlib import Path
 
 from tui.domain.clock import InterviewClock, to_iso, utc_now
-from tui.domain.guide import Guide, GuideState, parse_guide
+from tui.domain.guide import Guide, GuideError, GuideState, parse_guide
 from tui.domain.notes import Note, new_id
 from tui.store import DataStore
 
 
 def read_guide(path: Path) -> Guide:
     """Parse a guide file; GuideError names the file and line, OSError says it can't be read."""
-    return parse_guide(path.read_text(encoding="utf-8"), source=str(path))
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise GuideError(line, "this is not UTF-8 text; save the guide as UTF-8.", str(path)) from None
+    return parse_guide(text, source=str(path))
 
 
 def create_session(

@@ -1,0 +1,35 @@
+"""Control characters in user text are drawn, never obeyed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.widgets.display_text import visible
+
+
+@pytest.mark.parametrize(
+    "raw, shown",
+    [
+        ("\x1b[31mred", "\u241b[31mred"),  # ESC as its control picture
+        ("bell\x07", "bell\u2407"),
+        ("c1\x9b31m", "c1\ufffd31m"),  # CSI as a single C1 byte
+        ("line\u2028para\u2029", "line\ufffdpara\ufffd"),
+        ("tab\there", "tab here"),
+        ("two\nlines", "two\u23celines"),
+    ],
+)
+def test_controls_become_visible(raw, shown):
+    assert visible(raw) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain [bold]markup[/] stays as typed",
+        "\U0001f468\u200d\U0001f469\u200d\U0001f467 family emoji keeps its joiners",
+        "\u200f\u05e9\u05dc\u05d5\u05dd right-to-left mark kept",
+        "non\u00a0breaking space",
+    ],
+)
+def test_printable_text_is_untouched(text):
+    assert visible(text) == text
