@@ -19,7 +19,9 @@ def read_guide(path: Path) -> Guide:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise GuideError(line, "this is not UTF-8 text; save the guide as UTF-8.", str(path)) from None
+        raise GuideError(
+            line, "this is not UTF-8 text; save the guide as UTF-8.", str(path)
+        ) from None
     return parse_guide(text, source=str(path))
 
 
