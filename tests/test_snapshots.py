@@ -1,0 +1,75 @@
+"""SVG snapshots of the main screens at fixed sizes, with a frozen clock and fixed data.
+
+Nothing drawn here depends on the run: the clock is the tests' FrozenClock (moved by hand),
+the notes are typed by the test, note ids (random) and the temp data folder are never drawn,
+and TMUX is unset so no tmux advice pops up. After a deliberate change to the look, review and
+accept with `.venv/bin/pytest tests/test_snapshots.py --snapshot-update`; a failing run writes
+snapshot_report.html with the old and new screens side by side.
+"""
+
+from __future__ import annotations
+
+import pytest
+import pytest_textual_snapshot
+
+from tests.test_interview import commit
+
+# pytest-textual-snapshot 1.0.0 sets `_file_extension`; syrupy 5+ reads `file_extension`.
+# Without this the snapshots are still compared, but saved as `.raw` instead of `.svg`.
+pytest_textual_snapshot.SVGImageExtension.file_extension = "svg"
+
+
+@pytest.fixture(autouse=True)
+def outside_tmux(monkeypatch):
+    monkeypatch.delenv("TMUX", raising=False)
+
+
+def typed_interview(clock):
+    """A few minutes in: a quote, a follow-up, the first question asked, a starred tagged note."""
+
+    async def run_before(pilot) -> None:
+        await commit(pilot, '"It took me three days to find the import button')
+        clock.advance(45)
+        await commit(pilot, "?ask how the team shares schedules")
+        clock.advance(30)
+        await pilot.press("ctrl+t")  # the current question: asked
+        await pilot.pause()
+        clock.advance(75)
+        await commit(pilot, "* Wants bulk edit for recurring slots #need/bulk-edit !hopeful")
+        clock.advance(20)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+def test_interview_at_80x24(snap_compare, make_app, session_id, clock):
+    app = make_app(session_id)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=typed_interview(clock))
+
+
+def test_interview_at_40x24(snap_compare, make_app, session_id, clock):
+    app = make_app(session_id)
+    assert snap_compare(app, terminal_size=(40, 24), run_before=typed_interview(clock))
+
+
+def test_home_at_80x24(snap_compare, make_app, session_id, store, clock):
+    from tests.conftest import GUIDE
+    from tui.domain.guide import parse_guide
+    from tui.session_setup import create_session
+
+    clock.advance(86400)
+    create_session(
+        store,
+        title="Onboarding study - P8",
+        participant="P8 (dispatcher)",
+        goal="Why do trials stall in week one?",
+        guide=parse_guide(GUIDE),
+        now=clock(),
+    )
+
+    async def run_before(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
