@@ -78,6 +78,19 @@ async def test_timestamp_is_the_first_keystroke_not_enter(make_app, session_id, 
         assert "01:05" in stream_text(app)
 
 
+async def test_a_note_links_to_the_question_of_its_first_keystroke(make_app, session_id, clock):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "said during the first question")
+        await pilot.press("ctrl+n")  # the interviewer moves on before the note is finished
+        await type_text(pilot, ", finished later")
+        await pilot.press("enter")
+        await pilot.pause()
+        (note,) = stored_notes(app)
+        assert note["question_id"] == "q1"
+        assert app.live.guide_state.current == "q2"
+
+
 async def test_guide_keys_work_from_the_note_input(make_app, session_id, clock):
     app = make_app(session_id)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -40,6 +40,7 @@ class InterviewScreen(Screen):
         super().__init__()
         self.live = live
         self._typing_since: datetime | None = None
+        self._typing_question: str | None = None
         self._save_problem: str | None = None
         self._fetching = False
         self._reload_problem: str | None = None
@@ -115,7 +116,9 @@ class InterviewScreen(Screen):
     # -- typing ------------------------------------------------------------------------------
 
     def on_note_input_started(self, event: NoteInput.Started) -> None:
+        # The note belongs to the moment its first key was typed: time and guide question.
         self._typing_since = event.at
+        self._typing_question = self.live.guide_state.current
 
     def on_note_input_submitted(self, event: NoteInput.Submitted) -> None:
         note = self._save_typed(event.text, event.editing)
@@ -133,9 +136,10 @@ class InterviewScreen(Screen):
         if editing is not None:
             return self.live.edit_note(editing, text)
         started = self._typing_since or self.app.now()
-        self._typing_since = None
+        question = self._typing_question if self._typing_since else self.live.guide_state.current
+        self._typing_since = self._typing_question = None
         elapsed = self.live.clock.elapsed(started)
-        return self.live.commit_note(text, started, elapsed, self.live.guide_state.current)
+        return self.live.commit_note(text, started, elapsed, question)
 
     def save_draft(self) -> None:
         """The terminal went away: what is in the input is saved as if Enter had been pressed."""
