@@ -145,3 +145,22 @@ def test_guide_state_moves_marks_and_progress():
     assert state.progress(guide) == (1, 3)
     assert state.next_open(guide) == "q3"
     assert lint_question("How do you plan a week?") == []
+
+
+def test_a_note_written_by_a_script_with_fields_missing_still_loads():
+    note = Note.from_doc(
+        {
+            "id": "n1",
+            "text": "from a script",
+            "kind": "bogus",
+            "elapsed": "x",
+            "tags": ["ok", 3],
+            "starred": "yes",
+            "severity": 9,
+        }
+    )
+    assert (note.id, note.text, note.kind, note.elapsed) == ("n1", "from a script", "note", 0.0)
+    assert note.started_at == "" and note.question_id is None and note.tags == ["ok"]
+    assert note.starred is False and note.severity is None
+    full = make_note("* typed #tag !happy")
+    assert Note.from_doc(full.to_doc()) == full

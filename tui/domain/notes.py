@@ -149,10 +149,37 @@ class Note:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Note:
-        known = {name: doc[name] for name in cls.__dataclass_fields__ if name in doc}
-        known.setdefault("emotions", [])
-        known.setdefault("tags", [])
-        return cls(**known)
+        """A stored note. Lenient: a script may have written one with fields missing or of the
+        wrong type, and one such note must not stop a live session from showing the rest."""
+
+        def text(name: str, default: str = "") -> str:
+            value = doc.get(name)
+            return value if isinstance(value, str) else default
+
+        def texts(name: str) -> list[str]:
+            value = doc.get(name)
+            return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+        try:
+            elapsed = float(doc.get("elapsed") or 0.0)
+        except (TypeError, ValueError):
+            elapsed = 0.0
+        severity = doc.get("severity")
+        return cls(
+            id=text("id") or new_id(),
+            session_id=text("session_id"),
+            author=text("author"),
+            text=text("text"),
+            kind=text("kind") if doc.get("kind") in KINDS else "note",
+            started_at=text("started_at"),
+            elapsed=elapsed,
+            question_id=text("question_id") or None,
+            starred=doc.get("starred") is True,
+            emotions=texts("emotions"),
+            tags=texts("tags"),
+            edited_at=text("edited_at") or None,
+            severity=severity if isinstance(severity, int) and 1 <= severity <= 5 else None,
+        )
 
 
 def format_elapsed(seconds: float) -> str:
