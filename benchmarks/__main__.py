@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_commit, bench_open, bench_tag_search
+from benchmarks import bench_commit, bench_open, bench_tag_search, bench_tagging
 
 quick = "--quick" in sys.argv[1:]
 print("== commit a note ==")
@@ -13,3 +13,5 @@ print("\n== tag picker search ==")
 print(bench_tag_search.report(bench_tag_search.run(quick=quick)))
 print("\n== open a big session ==")
 bench_open.run(quick=quick)
+print("\n== the tagging screen ==")
+bench_tagging.run(quick=quick)

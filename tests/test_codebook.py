@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from textual.widgets import DataTable
 
-from tests.test_tagging import add_notes, pick, tagging_app
+from tests.test_tagging import add_notes, pick, ready, tagging_app
 from tui.domain.guide import parse_guide
 from tui.screens.codebook_screen import CodebookScreen
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
@@ -37,7 +37,7 @@ def two_sessions(store, clock):
 
 
 async def open_codebook(app, pilot) -> CodebookScreen:
-    await pilot.pause()
+    await ready(pilot)
     await pilot.press("c")
     await pilot.pause()
     await app.workers.wait_for_complete()
@@ -105,7 +105,7 @@ async def test_rename_every_excerpt_follows(store, clock):
         assert row(screen, "pain/invites")[1:4] == ["2", "2/2", "2"]
         # Back on the tagging screen the notes show the new name.
         await pilot.press("escape")
-        await pilot.pause()
+        await ready(pilot)
         tagging = app.screen
         assert isinstance(tagging, TaggingScreen)
         assert tagging.shown[0].tags == ["pain/invites"]
@@ -188,7 +188,7 @@ async def test_markup_in_tag_names_and_descriptions_renders_safely(store, clock)
         store.codebook.create(text, "2026-01-01T00:00:00.000Z", description=text, color=text)
     app = tagging_app(store, clock, ids[0])
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         tagging = app.screen
         # Apply a hostile tag, which lands in the list row and the detail pane.
         await pick(pilot, "[@click")

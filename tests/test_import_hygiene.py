@@ -18,6 +18,8 @@ import pytest
         "tui.clipboard",
         "tui.store",
         "tui.live",
+        "tui.write_queue",
+        "tui.tag_writes",
         "tui.session_setup",
         "tui.cli",
     ],

@@ -64,8 +64,20 @@ def tagging_app(store, clock, session_id, scope="session") -> FieldnoteApp:
     return FieldnoteApp(store, author="Maya", now=clock, tagging=(scope, session_id))
 
 
-def notes_by_id(store, session_id):
-    snap = store.open_session(session_id).read()
+async def ready(pilot) -> None:
+    """Wait for the tagging screen's read (a thread worker) and for queued writes to land."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    if pilot.app.tag_writes is not None:
+        assert pilot.app.tag_writes.flush(timeout=10)
+
+
+def notes_by_id(app, session_id):
+    """What is on disk once the tag writes queued so far have landed."""
+    if app.tag_writes is not None:
+        assert app.tag_writes.flush(timeout=10)
+    snap = app.store.open_session(session_id).read()
     return {n["id"]: n for n in snap.notes}, snap.excerpts
 
 
@@ -75,13 +87,13 @@ async def pick(pilot, query: str, *keys: str) -> None:
     assert isinstance(pilot.app.screen, TagPickerScreen)
     await pilot.press(*query)
     await pilot.press(*keys, "enter")
-    await pilot.pause()
+    await ready(pilot)
 
 
 async def test_f3_opens_the_tagging_screen_from_the_interview(make_app, seeded, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         assert isinstance(app.screen, InterviewScreen)
         await pilot.press("f3")
         await pilot.pause()
@@ -97,7 +109,7 @@ async def test_f3_opens_the_tagging_screen_from_the_interview(make_app, seeded, 
 async def test_inline_tags_typed_live_show_as_tags_of_their_notes(make_app, store, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pilot.press(*"slow invite #pain/onboarding", "enter")
         await pilot.pause()
         await pilot.press("f3")
@@ -111,7 +123,7 @@ async def test_inline_tags_typed_live_show_as_tags_of_their_notes(make_app, stor
 async def test_moving_by_keys(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         screen = app.screen
         cursor = lambda: screen.excerpt_list.cursor  # noqa: E731
         await pilot.press("j", "down")
@@ -138,16 +150,16 @@ async def test_moving_by_keys(store, clock, seeded, session_id):
 async def test_picker_finds_a_typo_and_enter_applies_it(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pick(pilot, "onbord")
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[0]]["tags"] == ["pain/onboarding"]
         tag = store.codebook.get("pain/onboarding")
         assert tag["uses"] == 1 and tag["last_used_at"] == to_iso(clock())
         # Several tags on one excerpt; the same tag twice is refused.
         await pick(pilot, "export")
         await pick(pilot, "onbo")
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[0]]["tags"] == ["pain/onboarding", "need/export"]
         assert "#need/export" in app.screen.detail_text(app.screen.current).plain
 
@@ -155,18 +167,18 @@ async def test_picker_finds_a_typo_and_enter_applies_it(store, clock, seeded, se
 async def test_creating_a_tag_is_an_explicit_entry_never_a_typo(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pick(pilot, "zzqx")  # matches nothing: Enter must not create it
         assert isinstance(app.screen, TagPickerScreen)
         assert store.codebook.get("zzqx") is None
         await pilot.press("down", "enter")  # the explicit "create 'zzqx'" entry
-        await pilot.pause()
+        await ready(pilot)
         assert store.codebook.get("zzqx")["uses"] == 1
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[0]]["tags"] == ["zzqx"]
         # A query with fuzzy matches keeps the match highlighted, create last.
         await pick(pilot, "onbordin")
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[0]]["tags"] == ["zzqx", "pain/onboarding"]
         assert store.codebook.get("onbordin") is None
 
@@ -174,7 +186,7 @@ async def test_creating_a_tag_is_an_explicit_entry_never_a_typo(store, clock, se
 async def test_remove_a_tag(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pick(pilot, "onboarding")
         await pick(pilot, "export")
         await pilot.press("d")  # two tags: asks which
@@ -182,21 +194,21 @@ async def test_remove_a_tag(store, clock, seeded, session_id):
         assert isinstance(app.screen, TagPickerScreen)
         await pilot.press(*"onb", "enter")
         await pilot.pause()
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[0]]["tags"] == ["need/export"]
         await pilot.press("d")  # one tag: removed at once
         await pilot.pause()
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[0]]["tags"] == []
 
 
 async def test_repeat_last_tag_on_next_and_recent_tags_on_numbers(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pick(pilot, "onbord")
         await pilot.press("full_stop", "full_stop")
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert [notes[i]["tags"] for i in seeded[:3]] == [
             ["pain/onboarding"],
             ["pain/pricing", "pain/onboarding"],
@@ -207,16 +219,16 @@ async def test_repeat_last_tag_on_next_and_recent_tags_on_numbers(store, clock, 
         recent = app.screen.index.recent(9)
         assert recent[0] == "pain/onboarding"
         await pilot.press("j", str(recent.index("need/export") + 1))
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[3]]["tags"] == ["need/export"]
         await pilot.press("9")  # fewer than nine recent tags: nothing happens
-        assert notes_by_id(store, session_id)[0][seeded[3]]["tags"] == ["need/export"]
+        assert notes_by_id(app, session_id)[0][seeded[3]]["tags"] == ["need/export"]
 
 
 async def test_span_by_word_and_char_is_stored_as_code_points(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         screen = app.screen
         await pilot.press("j", "j")  # "Straße café 😀 unclear on the pricing tiers"
         await pilot.press("v")  # selects the first word
@@ -237,18 +249,18 @@ async def test_span_by_word_and_char_is_stored_as_code_points(store, clock, seed
             for s in detail.spans
         )
         await pick(pilot, "pricing")
-        _, excerpts = notes_by_id(store, session_id)
+        _, excerpts = notes_by_id(app, session_id)
         assert len(excerpts) == 1
         span = excerpts[0]
         assert (span["note_id"], span["start"], span["end"]) == (seeded[2], 7, 13)
         assert NOTES[2][span["start"] : span["end"]] == "café 😀"
         assert span["tags"] == ["pain/pricing"]
         # The whole note stays untagged; the cursor is on the new span, tagged again.
-        notes, _ = notes_by_id(store, session_id)
+        notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[2]]["tags"] == []
         assert screen.current.span is not None
         await pick(pilot, "export")
-        assert notes_by_id(store, session_id)[1][0]["tags"] == ["pain/pricing", "need/export"]
+        assert notes_by_id(app, session_id)[1][0]["tags"] == ["pain/pricing", "need/export"]
         # Saved spans are underlined in their note.
         await pilot.press("k")
         detail = screen.detail_text(screen.current)
@@ -262,26 +274,26 @@ async def test_span_by_word_and_char_is_stored_as_code_points(store, clock, seed
 async def test_severity_keys(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await pilot.press("plus", "plus", "plus", "minus")
-        assert notes_by_id(store, session_id)[0][seeded[0]]["severity"] == 2
+        assert notes_by_id(app, session_id)[0][seeded[0]]["severity"] == 2
         await pilot.press(*["plus"] * 9)
-        assert notes_by_id(store, session_id)[0][seeded[0]]["severity"] == 5
+        assert notes_by_id(app, session_id)[0][seeded[0]]["severity"] == 5
         await pilot.press(*["minus"] * 9)
-        assert notes_by_id(store, session_id)[0][seeded[0]]["severity"] is None
+        assert notes_by_id(app, session_id)[0][seeded[0]]["severity"] is None
         # A span's severity is its own.
         await pilot.press("v", "w")
         await pick(pilot, "onboarding")
         await pilot.press("plus")
-        _, excerpts = notes_by_id(store, session_id)
+        _, excerpts = notes_by_id(app, session_id)
         assert excerpts[0]["severity"] == 1
-        assert notes_by_id(store, session_id)[0][seeded[0]]["severity"] is None
+        assert notes_by_id(app, session_id)[0][seeded[0]]["severity"] is None
 
 
 async def test_filters_untagged_by_tag_and_by_text(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         screen = app.screen
         await pilot.press("u")
         assert NOTES[1] not in [e.text for e in screen.shown]
@@ -316,18 +328,24 @@ async def test_scope_one_session_a_study_or_all(store, clock):
         ids.append(sid)
     app = tagging_app(store, clock, ids[1], scope="study")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         screen = app.screen
         assert [e.text for e in screen.shown] == ["note of P0", "note of P1"]
         await pilot.press("a")  # study -> all
+        await ready(pilot)
         assert len(screen.shown) == 3
         await pilot.press("a")  # all -> this session
+        await ready(pilot)
         assert [e.text for e in screen.shown] == ["note of P1"]
         # Tagging in a multi-session scope writes to the right file.
-        await pilot.press("a", "a", "G")
+        await pilot.press("a")
+        await ready(pilot)
+        await pilot.press("a")
+        await ready(pilot)
+        await pilot.press("G")
         await pick(pilot, "money")
         await pilot.press("down", "enter")  # create 'money'
-        await pilot.pause()
+        await ready(pilot)
     third = store.open_session(ids[2]).read().notes
     assert [n["tags"] for n in third if n["kind"] != "asked"] == [["money"]]
 
@@ -348,7 +366,7 @@ def test_fieldnote_code_command(monkeypatch, store, clock, seeded, session_id):
 async def test_home_c_opens_tagging(make_app, seeded):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("c")
@@ -359,7 +377,7 @@ async def test_home_c_opens_tagging(make_app, seeded):
 async def test_notes_written_elsewhere_appear_while_tagging(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         screen = app.screen
         await pilot.press("j")
         # A co-interviewer's pane (another process) appends a note.
@@ -377,6 +395,7 @@ async def test_notes_written_elsewhere_appear_while_tagging(store, clock, seeded
         )
         other.close()
         await pilot.pause(1.3)
+        await ready(pilot)
         assert screen.shown[-1].text == "late note from Jonas"
         assert screen.excerpt_list.cursor == 1  # the cursor stays on its excerpt
 
@@ -384,11 +403,11 @@ async def test_notes_written_elsewhere_appear_while_tagging(store, clock, seeded
 async def test_half_width_pane_stacks_the_excerpt_below_the_list(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(40, 24)) as pilot:
-        await pilot.pause()
+        await ready(pilot)
         screen = app.screen
         assert screen.has_class("-narrow")
         side = screen.query_one("#excerpt-side")
         assert side.region.y > screen.excerpt_list.region.y
         assert side.region.width >= 38
         await pick(pilot, "onbord")
-        assert notes_by_id(store, session_id)[0][seeded[0]]["tags"] == ["pain/onboarding"]
+        assert notes_by_id(app, session_id)[0][seeded[0]]["tags"] == ["pain/onboarding"]

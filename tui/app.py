@@ -27,15 +27,18 @@ from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.store import DataStore
+from tui.tag_writes import TagWrites
 from tui.tmux import inside_tmux, setting_warnings
 from tui.widgets.bindings import bindings_for
 
 
 class SaveStateChanged(Message):
-    """Posted from the writer thread when a write fails or the queue drains."""
+    """Posted from a writer thread when a write fails, is skipped, or the queue drains."""
 
-    def __init__(self, state: SaveState) -> None:
+    def __init__(self, state: SaveState, source: str = "live") -> None:
         self.state = state
+        self.source = source
+        """Whose writer: "live" (the interview) or "tags" (tagging)."""
         super().__init__()
 
 
@@ -70,6 +73,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.initial_tagging = tagging
         """(scope, session id) to open the tagging screen on (`fieldnote code`)."""
         self.live: LiveSession | None = None
+        self.tag_writes: TagWrites | None = None
+        """Tagging's writer; outlives a tagging screen left with changes still failing."""
         self.rescued_to: tuple[int, Path] | None = None
 
     def on_mount(self) -> None:
@@ -119,12 +124,30 @@ class FieldnoteApp(App, inherit_bindings=False):
     def open_tagging(self, scope: str, session_id: str | None) -> None:
         """The tagging screen over one session, its study or every session."""
         from tui.screens.tagging_screen import TaggingScreen
-        from tui.store.tag_ops import scope_session_ids
 
         if self.live is not None:
             self.live.flush(timeout=1.0)  # tag what was typed, not what was on disk before
-        ids = scope_session_ids(self.store, scope, session_id)
-        self.push_screen(TaggingScreen(ids, scope=scope, origin=session_id))
+        if self.tag_writes is None:
+            self.tag_writes = TagWrites(
+                self.store,
+                on_event=lambda state: self.post_message(SaveStateChanged(state, "tags")),
+            )
+        # The screen finds the sessions of the scope and reads them.
+        self.push_screen(TaggingScreen(self.tag_writes, scope=scope, origin=session_id))
+
+    def leave_tagging(self) -> None:
+        """Back from the tagging screen once its changes are on disk, or the user chose."""
+        self._confirm_unsaved_then(self._left_tagging, [self.tag_writes], leaving=True)
+
+    def _left_tagging(self) -> None:
+        self.pop_screen()
+        writes = self.tag_writes
+        if writes is not None and not writes.unsaved and not self._tagging_screens():
+            writes.close()
+            self.tag_writes = None
+
+    def _tagging_screens(self) -> list:
+        return [s for s in self.screen_stack if hasattr(s, "on_tag_save_state")]
 
     def open_interview(self, session_id: str) -> None:
         self._close_live()
@@ -133,7 +156,7 @@ class FieldnoteApp(App, inherit_bindings=False):
             session_id,
             self.author,
             now=self.now,
-            on_event=lambda state: self.post_message(SaveStateChanged(state)),
+            on_event=lambda state: self.post_message(SaveStateChanged(state, "live")),
         )
         self.push_screen(InterviewScreen(self.live))
 
@@ -152,7 +175,16 @@ class FieldnoteApp(App, inherit_bindings=False):
             self.live = None
 
     def on_save_state_changed(self, message: SaveStateChanged) -> None:
-        if isinstance(self.screen, InterviewScreen):
+        if message.source == "tags":
+            screens = self._tagging_screens()
+            for screen in screens:
+                screen.on_tag_save_state(message.state)
+            problem = self.tag_writes.problem() if self.tag_writes else None
+            if not screens and (problem or message.state.skipped):
+                # Left the tagging screen with changes still failing: they retry meanwhile.
+                text = problem or message.state.skipped
+                self.notify(text, severity="error", timeout=8, markup=False)
+        elif isinstance(self.screen, InterviewScreen):
             self.screen.on_save_state(message.state)
 
     # -- keys --------------------------------------------------------------------------------
@@ -235,24 +267,40 @@ class FieldnoteApp(App, inherit_bindings=False):
     # -- quitting ----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        self._confirm_unsaved_then(self._quit_now)
+        self._confirm_unsaved_then(self._quit_now, [self.live, self.tag_writes])
 
     def _quit_now(self) -> None:
         self._close_live()
+        if self.tag_writes is not None:
+            self.tag_writes.flush(timeout=2)
+            self.tag_writes.close()
+            self.tag_writes = None
         self.exit()
 
-    def _confirm_unsaved_then(self, then: Callable[[], None]) -> None:
-        """Run `then` once every change is on disk, or after the user chose what to do."""
-        live = self.live
-        if live is None or live.flush(timeout=1.0):
+    def _confirm_unsaved_then(
+        self, then: Callable[[], None], holders: list | None = None, *, leaving: bool = False
+    ) -> None:
+        """Run `then` once every change is on disk (waiting a second for the writers), or
+        after the user chose what to do. `holders`: the live session by default; `leaving`:
+        only a screen is left, so what is pending keeps retrying instead of being dropped."""
+        holders = [h for h in (holders if holders is not None else [self.live]) if h is not None]
+        waiting = [h for h in holders if not h.flush(timeout=1.0)]
+        if not waiting:
             then()
             return
 
         def decided(go: bool | None) -> None:
-            if go:
-                live.close()
-                self.live = None
-                then()
+            if not go:
+                return
+            if not leaving:
+                for holder in waiting:
+                    holder.close()
+                    if holder is self.live:
+                        self.live = None
+                    if holder is self.tag_writes:
+                        self.tag_writes = None
+            then()
 
-        rescue = Path.home() / f"fieldnote-unsaved-{live.session_id[:8]}.json"
-        self.push_screen(QuitScreen(live, rescue), decided)
+        name = self.live.session_id[:8] if self.live is not None else "tags"
+        rescue = Path.home() / f"fieldnote-unsaved-{name}.json"
+        self.push_screen(QuitScreen(waiting, rescue, leaving=leaving), decided)

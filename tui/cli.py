@@ -164,7 +164,7 @@ def _run_app(
     app.run()
     if app.rescued_to:
         count, path = app.rescued_to
-        print(f"fieldnote: {count} unsaved note(s) were written to {path}.", file=sys.stderr)
+        print(f"fieldnote: {count} unsaved change(s) were written to {path}.", file=sys.stderr)
     return app.return_code or 0
 
 

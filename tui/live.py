@@ -10,11 +10,8 @@ No Textual here: the app passes `on_event`, a callback it marshals onto its own 
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,24 +21,11 @@ import orjson
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import Note, new_id
-from tui.store import DataStore, SessionFile, StoreError
+from tui.store import DataStore, SessionFile
 from tui.store.presence import Presence
+from tui.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 
-RETRY_SECONDS = 2.0
-
-
-@dataclass
-class WriteJob:
-    """One change to make durable. `apply` runs on the writer thread."""
-
-    describe: str
-    apply: Callable[[], Any]
-    note_ids: tuple[str, ...] = ()
-    payload: dict = field(default_factory=dict)
-    touches: tuple[str, ...] = ()
-    """What the change is to, for merging what others wrote: note ids, "guide", "clock"."""
-    seq: int = 0
-    """Order of the change in this instance (set when queued)."""
+__all__ = ["RETRY_SECONDS", "LiveSession", "RemoteState", "SaveState", "WriteJob"]
 
 
 @dataclass
@@ -54,14 +38,6 @@ class RemoteState:
     stale_from: int
     """Local changes numbered from here on may be missing from this read: they win the merge."""
     remote_version: int
-
-
-@dataclass(frozen=True)
-class SaveState:
-    """What the writer thread reports after each attempt."""
-
-    pending: int
-    error: str | None
 
 
 class LiveSession:
@@ -79,12 +55,7 @@ class LiveSession:
         self.author = author
         self.now = now
         self.on_event = on_event or (lambda state: None)
-        self._jobs: deque[WriteJob] = deque()
-        self._wake = threading.Condition()
-        self._closing = False
-        self.last_error: str | None = None
         self.deleted: list[Note] = []
-        self._seq = 0
         self._touched: dict[str, int] = {}
         """note id, "guide" or "clock" -> seq of this instance's latest change to it."""
         self._guide_log: list[tuple[int, dict]] = []
@@ -92,10 +63,7 @@ class LiveSession:
         self._load()
         self.presence = Presence(self.file.path, author)
         self.presence.start()
-        self._writer = threading.Thread(
-            target=self._write_loop, name="fieldnote-writer", daemon=True
-        )
-        self._writer.start()
+        self._queue = WriteQueue(lambda state: self.on_event(state), name="fieldnote-writer")
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -127,10 +95,9 @@ class LiveSession:
         """Read the file as another instance left it; None if nothing changed. Worker thread."""
         if not self.remote_changed():
             return None
-        with self._wake:
-            # Jobs still queued have not reached the disk; captured BEFORE the read, so a job
-            # that lands during it is counted as missing (harmless), never the reverse.
-            stale_from = self._jobs[0].seq if self._jobs else self._seq + 1
+        # Jobs still queued have not reached the disk; captured BEFORE the read, so a job
+        # that lands during it is counted as missing (harmless), never the reverse.
+        stale_from = self._queue.stale_from()
         snapshot = self.file.read()
         return RemoteState(
             notes=[Note.from_doc(doc) for doc in snapshot.notes],
@@ -394,78 +361,44 @@ class LiveSession:
     # -- the writer --------------------------------------------------------------------------
 
     @property
+    def last_error(self) -> str | None:
+        return self._queue.last_error
+
+    @property
     def unsaved(self) -> int:
-        with self._wake:
-            return len(self._jobs)
+        return self._queue.unsaved
 
     def unsaved_notes(self) -> list[Note]:
-        with self._wake:
-            ids = [nid for job in self._jobs for nid in job.note_ids]
+        ids = [nid for job in self._queue.pending() for nid in job.note_ids]
         return [n for nid in ids if (n := self._note_by_id(nid)) is not None]
 
     def _enqueue(self, job: WriteJob) -> None:
-        with self._wake:
-            self._seq += 1
-            job.seq = self._seq
-            self._jobs.append(job)
-            self._wake.notify()
+        seq = self._queue.enqueue(job)
         for key in job.touches:
-            self._touched[key] = job.seq
+            self._touched[key] = seq
         if job.payload.get("guide"):
-            self._guide_log.append((job.seq, job.payload))
-
-    def _write_loop(self) -> None:
-        while True:
-            with self._wake:
-                while not self._jobs and not self._closing:
-                    self._wake.wait()
-                if not self._jobs:
-                    return
-                job = self._jobs[0]
-            try:
-                job.apply()
-            except StoreError as error:
-                self.last_error = f"Could not {job.describe}: {error}"
-                self.on_event(SaveState(self.unsaved, self.last_error))
-                with self._wake:
-                    if self._closing:
-                        return
-                    self._wake.wait(RETRY_SECONDS)
-                continue
-            with self._wake:
-                self._jobs.popleft()
-                pending = len(self._jobs)
-                self._wake.notify_all()
-            if self.last_error is not None or pending == 0:
-                self.last_error = None
-                self.on_event(SaveState(pending, None))
+            self._guide_log.append((seq, job.payload))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every change is on disk. False if writes are still failing at the timeout."""
-        deadline = time.monotonic() + timeout
-        with self._wake:
-            self._wake.notify_all()
-            while self._jobs:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._wake.wait(min(left, 0.05))
-        return True
+        return self._queue.flush(timeout)
+
+    def unsaved_summary(self) -> str:
+        return f"{len(self.unsaved_notes())} note(s) and {self.unsaved} change(s)"
+
+    def unsaved_record(self) -> tuple[dict, int]:
+        """What a rescue file gets: the notes still only in memory."""
+        notes = [note.to_doc() for note in self.unsaved_notes()]
+        return {"session_id": self.session_id, "notes": notes}, len(notes)
 
     def save_unsaved_to(self, path: Path) -> int:
         """Write the notes still only in memory to `path` (JSON), for when the data folder fails."""
-        notes = [note.to_doc() for note in self.unsaved_notes()]
-        path.write_bytes(
-            orjson.dumps(
-                {"session_id": self.session_id, "notes": notes}, option=orjson.OPT_INDENT_2
-            )
-        )
-        return len(notes)
+        record, count = self.unsaved_record()
+        path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2))
+        return count
 
     def close(self) -> None:
-        with self._wake:
-            self._closing = True
-            self._wake.notify_all()
+        self._queue.close()
         self.presence.stop()
 
 

@@ -1,61 +1,93 @@
-"""Quitting with changes the data folder has not taken: retry, save them elsewhere, or stay."""
+"""Leaving with changes the data folder has not taken: retry, save them elsewhere, or stay.
+
+Asked when quitting, when leaving an interview, and when leaving the tagging screen. What is
+pending comes from any number of holders (the live interview, tagging's writes), each with
+`unsaved`, `last_error`, `flush`, `unsaved_summary` and `unsaved_record`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Protocol
 
+import orjson
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from tui.live import LiveSession
 from tui.widgets.bindings import bindings_for
 
 
+class UnsavedWork(Protocol):
+    unsaved: int
+    last_error: str | None
+
+    def flush(self, timeout: float = ...) -> bool: ...
+    def unsaved_summary(self) -> str: ...
+    def unsaved_record(self) -> tuple[dict[str, Any], int]: ...
+
+
 class QuitScreen(ModalScreen[bool]):
-    """Dismisses True when it is safe (or the user chose) to quit."""
+    """Dismisses True when it is safe (or the user chose) to go."""
 
     BINDINGS = bindings_for("quit")
 
-    def __init__(self, live: LiveSession, rescue_path: Path) -> None:
+    def __init__(
+        self, holders: UnsavedWork | list[UnsavedWork], rescue_path: Path, *, leaving: bool = False
+    ) -> None:
         super().__init__()
-        self.live = live
+        self.holders = holders if isinstance(holders, list) else [holders]
         self.rescue_path = rescue_path
+        self.leaving = leaving
+        """Leaving a screen, not the app: what is pending keeps retrying in the background."""
 
     def compose(self) -> ComposeResult:
+        go = "q leave, they keep retrying" if self.leaving else "q quit and lose them"
         with Vertical(classes="dialog"):
-            yield Label("Unsaved notes", classes="dialog-title")
+            yield Label("Unsaved changes", classes="dialog-title")
             yield Label(id="quit-message")
             yield Label(
-                "r retry now \u00b7 s save them to the file above \u00b7 q quit and lose them "
-                "\u00b7 Esc stay",
+                f"r retry now \u00b7 s save them to the file above \u00b7 {go} \u00b7 Esc stay",
                 classes="dialog-keys",
             )
 
     def on_mount(self) -> None:
         self._explain()
 
+    def _waiting(self) -> list[UnsavedWork]:
+        return [holder for holder in self.holders if holder.unsaved]
+
     def _explain(self, extra: str = "") -> None:
-        count = len(self.live.unsaved_notes())
-        problem = self.live.last_error or "The data folder has not confirmed the last writes."
+        waiting = self._waiting() or self.holders
+        what = " and ".join(holder.unsaved_summary() for holder in waiting)
+        problem = next(
+            (h.last_error for h in waiting if h.last_error),
+            "The data folder has not confirmed the last writes.",
+        )
         self.query_one("#quit-message", Label).update(
             Text(
-                f"{count} note(s) and {self.live.unsaved} change(s) are only in memory. {problem}\n"
+                f"{what} are only in memory. {problem}\n"
                 f"They can be written to {self.rescue_path}.{extra}"
             )
         )
 
     def action_retry(self) -> None:
-        if self.live.flush(timeout=3):
+        if all(holder.flush(timeout=3 / len(self.holders)) for holder in self.holders):
             self.dismiss(True)
         else:
             self._explain(" Still failing.")
 
     def action_save_elsewhere(self) -> None:
+        record: dict[str, Any] = {}
+        count = 0
+        for holder in self._waiting():
+            part, items = holder.unsaved_record()
+            record.update(part)
+            count += items
         try:
-            count = self.live.save_unsaved_to(self.rescue_path)
+            self.rescue_path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2))
         except OSError as error:
             self._explain(f" Writing there failed too: {error.strerror}.")
             return

@@ -3,11 +3,17 @@
 Left, every note as an excerpt with its span excerpts beneath it (a virtual list); right, the
 current excerpt in full with its tags, severity, spans and the nine most recent tags. Tags on a
 whole note go to the note's `tags`; tags on a span are an `excerpts` document (DESIGN.md,
-"Excerpts and tags"). Each change is one small durable write to the session file, and the
-tag's use is counted in the codebook.
+"Excerpts and tags"), and each tag's use is counted in the codebook.
+
+Memory first: a change shows at once and is queued on the app's `TagWrites`, whose one writer
+thread makes it durable in order, off the UI thread; a failing write (disk full) is kept,
+retried and shown as a sentence with what is pending. What the writer has not written yet is
+replayed over each read of the files.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain.clock import to_iso
-from tui.domain.notes import new_id, tag_key
+from tui.domain.notes import clean_tag_name, new_id, tag_key
 from tui.domain.quotes import citation
 from tui.domain.tags import (
     SEVERITIES,
@@ -32,10 +38,12 @@ from tui.screens.tag_picker_screen import Picked, TagPickerScreen
 from tui.search import TagIndex, TagStats
 from tui.store import SessionFile, StoreError
 from tui.store.tag_ops import SCOPES, scope_session_ids
+from tui.tag_writes import TagWrites
 from tui.widgets.bindings import bindings_for
 from tui.widgets.display_text import visible
 from tui.widgets.excerpt_list import Excerpt, ExcerptList
 from tui.widgets.key_bar import KeyBar
+from tui.write_queue import SaveState
 
 DISK_POLL_SECONDS = 1.0
 NARROW_WIDTH = 70
@@ -50,19 +58,82 @@ def codebook_index(codebook) -> TagIndex:
     )
 
 
+Key = tuple[str, str]
+"""(session id, note or span id)."""
+
+
+@dataclass
+class Loaded:
+    """One read of the scope's sessions."""
+
+    generation: int
+    session_ids: list[str]
+    excerpts: list[Excerpt]
+    note_rows: dict[Key, Excerpt]
+    span_rows: dict[Key, Excerpt]
+    titles: dict[str, str]
+    files: dict[str, SessionFile]
+    problems: list[str]
+    index: TagIndex | None
+    since: int
+    """Changes numbered from here on may be missing from this read: replayed over it."""
+    coded: int
+    notes: int
+
+
+def read_sessions(writes: TagWrites, session_ids: list[str], loaded: Loaded) -> None:
+    """Every note of the sessions as an excerpt, with its span excerpts beneath it."""
+    for session_id in session_ids:
+        try:
+            session_file = writes.file(session_id)
+            snap = session_file.read()
+        except StoreError as error:
+            loaded.problems.append(str(error))
+            continue
+        loaded.files[session_id] = session_file
+        participant = str(snap.session.get("participant") or "")
+        loaded.titles[session_id] = str(snap.session.get("title") or session_id)
+        by_note: dict[str, list[dict]] = {}
+        for doc in snap.excerpts:
+            by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
+        for stored in snap.notes:
+            if stored.get("kind") in SKIPPED_KINDS:
+                continue
+            note = dict(stored)  # one copy, shared by the note's row and its span rows
+            spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
+            row = Excerpt(session_id, participant, note, spans=spans)
+            loaded.excerpts.append(row)
+            loaded.note_rows[(session_id, note["id"])] = row
+            loaded.notes += 1
+            loaded.coded += _note_coded(row)
+            for span in spans:
+                span_row = Excerpt(session_id, participant, note, span, spans)
+                loaded.excerpts.append(span_row)
+                loaded.span_rows[(session_id, span["id"])] = span_row
+
+
 class TaggingScreen(Screen):
     BINDINGS = bindings_for("tagging")
 
     def __init__(
-        self, session_ids: list[str], *, scope: str = "session", origin: str | None = None
+        self,
+        writes: TagWrites,
+        *,
+        scope: str = "session",
+        origin: str | None = None,
+        session_ids: list[str] | None = None,
     ):
         super().__init__()
-        self.session_ids = list(session_ids)
+        self.writes = writes
         self.scope = scope
-        self.origin = origin or (self.session_ids[0] if self.session_ids else None)
+        self.origin = origin or (session_ids[0] if session_ids else None)
+        self.session_ids = list(session_ids or ([origin] if scope == "session" and origin else []))
+        self._resolve_ids = session_ids is None
         self.files: dict[str, SessionFile] = {}
         self.all_excerpts: list[Excerpt] = []
         self.shown: list[Excerpt] = []
+        self._note_rows: dict[Key, Excerpt] = {}
+        self._span_rows: dict[Key, Excerpt] = {}
         self.index = TagIndex()
         self.last_tag: str | None = None
         self.filter_untagged = False
@@ -74,9 +145,14 @@ class TaggingScreen(Screen):
         self.coded_count = 0
         self.note_count = 0
         self._recent: list[str] | None = None
+        self._generation = 0
+        self._scope_changed = False
+        self._in_codebook = False
+        self._save_problem: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="tagging-header")
+        yield Static(id="tagging-status")
         with Horizontal(id="tagging-body"):
             yield ExcerptList(id="excerpts")
             with VerticalScroll(id="excerpt-side"):
@@ -88,10 +164,12 @@ class TaggingScreen(Screen):
         return self.query_one(ExcerptList)
 
     def on_mount(self) -> None:
-        self.index = codebook_index(self.app.store.codebook)
-        self.load()
+        self.query_one("#tagging-status").display = False
         self.excerpt_list.focus()
+        self._start_read(resolve=self._resolve_ids, with_index=True)
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+        if self.writes.unsaved:  # left earlier with changes still failing
+            self.on_tag_save_state(SaveState(self.writes.unsaved, self.writes.last_error))
 
     def on_resize(self) -> None:
         # In a half-width tmux pane the excerpt goes below the list instead of beside it.
@@ -103,51 +181,76 @@ class TaggingScreen(Screen):
         if self.span is not None or not self.is_current:
             return
         if any(f.changed_on_disk() for f in self.files.values()):
-            self.load(keep=self.current)
+            self._start_read()
 
     def on_screen_resume(self) -> None:
-        # Back from the codebook: a rename or merge may have changed any tag.
-        if self.all_excerpts:
-            self.index = codebook_index(self.app.store.codebook)
-            self._recent = None
-            self.load(keep=self.current)
-
-    def on_unmount(self) -> None:
-        for session_file in self.files.values():
-            session_file.close()
+        # Back from the codebook: a rename or merge may have changed any tag. (Back from the
+        # picker nothing changed on disk that the poll would not see.)
+        if self._in_codebook:
+            self._in_codebook = False
+            self._start_read(with_index=True)
 
     # -- loading -----------------------------------------------------------------------------
 
-    def load(self, keep: Excerpt | None = None) -> None:
-        excerpts: list[Excerpt] = []
-        problems = []
-        for session_id in self.session_ids:
+    def _start_read(self, *, resolve: bool = False, with_index: bool = False) -> None:
+        """Read the scope's sessions again; what the writer has not written yet is replayed."""
+        self._generation += 1
+        ids = None if resolve else list(self.session_ids)
+        self._loaded(self._read(self._generation, self.scope, ids, with_index))
+
+    def _read(
+        self,
+        generation: int,
+        scope: str,
+        session_ids: list[str] | None,
+        with_index: bool,
+    ) -> Loaded:
+        """The scope's sessions (found first when `session_ids` is None) read from disk."""
+        store = self.app.store
+        loaded = Loaded(generation, [], [], {}, {}, {}, {}, [], None, 0, 0, 0)
+        if session_ids is None:
             try:
-                session_file = self.files.get(session_id) or self.app.store.open_session(session_id)
-                self.files[session_id] = session_file
-                snap = session_file.read()
+                session_ids = scope_session_ids(store, scope, self.origin)
             except StoreError as error:
-                problems.append(str(error))
-                continue
-            participant = str(snap.session.get("participant") or "")
-            self.titles[session_id] = str(snap.session.get("title") or session_id)
-            by_note: dict[str, list[dict]] = {}
-            for doc in snap.excerpts:
-                by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
-            for stored in snap.notes:
-                if stored.get("kind") in SKIPPED_KINDS:
-                    continue
-                note = dict(stored)  # one copy, shared by the note's row and its span rows
-                spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
-                excerpts.append(Excerpt(session_id, participant, note, spans=spans))
-                for span in spans:
-                    excerpts.append(Excerpt(session_id, participant, note, span, spans))
-        for problem in problems:
+                loaded.problems.append(str(error))
+                session_ids = [self.origin] if self.origin else []
+        loaded.session_ids = session_ids
+        # Captured BEFORE the read: a change that lands during it is replayed (harmlessly).
+        loaded.since = self.writes.stale_from()
+        if with_index:
+            loaded.index = codebook_index(store.codebook)
+        read_sessions(self.writes, session_ids, loaded)
+        return loaded
+
+    def _loaded(self, loaded: Loaded) -> None:
+        if loaded.generation != self._generation or not self.is_attached:
+            return  # a newer read is on its way, or the screen is gone
+        replay = self.writes.jobs_since(loaded.since)
+        if replay is None:  # more changes meanwhile than the log keeps: read again
+            self._start_read()
+            return
+        keep = self.current
+        self.session_ids = loaded.session_ids
+        self.files = loaded.files
+        self.titles.update(loaded.titles)
+        if loaded.index is not None:
+            self.index = loaded.index
+            self._recent = None
+        self.all_excerpts = loaded.excerpts
+        self._note_rows, self._span_rows = loaded.note_rows, loaded.span_rows
+        self.coded_count, self.note_count = loaded.coded, loaded.notes
+        for payload in replay:
+            self._apply(payload)
+        for problem in loaded.problems:
             self.notify(problem, severity="error", markup=False)
-        self.all_excerpts = excerpts
-        self.coded_count = sum(1 for e in excerpts if e.span is None and e.coded)
-        self.note_count = sum(1 for e in excerpts if e.span is None)
         self.refilter(keep)
+        if self._scope_changed:
+            self._scope_changed = False
+            self.notify(
+                f"Showing {self.scope}: {len(self.session_ids)} session(s).",
+                timeout=2,
+                markup=False,
+            )
 
     def refilter(self, keep: Excerpt | None = None) -> None:
         text = self.filter_text.casefold()
@@ -245,6 +348,8 @@ class TaggingScreen(Screen):
             text.append(" ".join("#" + visible(t) for t in excerpt.tags))
         else:
             text.append("none", style="dim")
+        if self._unsaved(excerpt):
+            text.append("  (not saved yet)", style="bold")
         text.append("\nSeverity: ", style="bold")
         severity = excerpt.severity
         text.append(
@@ -290,6 +395,8 @@ class TaggingScreen(Screen):
 
     def action_next_untagged(self) -> None:
         count = len(self.shown)
+        if not count:
+            return  # still reading, or nothing matches the filter
         start = self.excerpt_list.cursor
         for step in range(1, count + 1):
             excerpt = self.shown[(start + step) % count]
@@ -335,22 +442,29 @@ class TaggingScreen(Screen):
             self.filter_untagged, self.filter_tag, self.filter_text = False, None, ""
             self.refilter(self.current)
         else:
-            self.app.pop_screen()
+            self.app.leave_tagging()  # waits for the tag changes, or asks
 
     def action_cycle_scope(self) -> None:
         if self.origin is None:
             return
-        scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)]
-        self.session_ids = scope_session_ids(self.app.store, scope, self.origin)
-        self.scope = scope
-        self.load(keep=self.current)
-        self.notify(
-            f"Showing {scope}: {len(self.session_ids)} session(s).", timeout=2, markup=False
-        )
+        self.scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)]
+        self._scope_changed = True
+        self._start_read(resolve=True)  # the list stays until the new scope is read
 
     def action_open_codebook(self) -> None:
         from tui.screens.codebook_screen import CodebookScreen
 
+        # A rename or merge rewrites every session file: our queued changes go first.
+        if not self.writes.flush(timeout=1.0):
+            problem = self.writes.problem() or "The tag changes are still being saved."
+            self.notify(
+                f"{problem} The codebook opens once they are saved.",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
+            return
+        self._in_codebook = True
         self.app.push_screen(CodebookScreen())
 
     def action_copy_excerpt(self) -> None:
@@ -422,69 +536,149 @@ class TaggingScreen(Screen):
         self.apply_tag(self.last_tag)
 
     def apply_tag(self, name: str, *, create: bool = False) -> None:
+        """Tag the current excerpt (or the selected span): on screen now, on disk shortly."""
         excerpt = self.current
         if excerpt is None:
             return
-        now = to_iso(self.app.now())
-        codebook = self.app.store.codebook
-        try:
-            if create:
-                name = codebook.create(name, now)["name"]
-                self.index.add(TagStats(name))
-            else:
-                known = self.index.stats(name)
-                name = known.name if known is not None else name
-            if self.span is not None:
-                self._new_span(excerpt, name)
-            else:
-                tags = add_tag(excerpt.tags, name)
-                if tags is None:
-                    self.notify(f"Already tagged #{name}.", timeout=2, markup=False)
-                    return
-                self._write(excerpt, {"tags": tags})
-            codebook.record_use([name], now)
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
+        if self.span is not None and self.span[1] <= self.span[0]:
+            self.notify("The span is empty; extend it before tagging.", severity="warning")
             return
+        now = to_iso(self.app.now())
+        known = self.index.stats(name)
+        name = known.name if known is not None else clean_tag_name(name)
+        if known is None and create:
+            # Queued before the change that uses it: no note on disk names a missing tag.
+            self.writes.create_tag(name, now)
+            self.index.add(TagStats(name))
+        if self.span is not None:
+            start, end = self.span
+            doc = {
+                "id": new_id(),
+                "note_id": excerpt.note["id"],
+                "start": start,
+                "end": end,
+                "tags": [name],
+                "severity": None,
+            }
+            self.span = None
+            piece = str(excerpt.note.get("text") or "")[start:end]
+            row = self._change(
+                excerpt, "excerpts", "add", doc["id"], doc=doc, what=f"tag {_quote(piece)} #{name}"
+            )
+            self.refilter(row)
+        else:
+            tags = add_tag(excerpt.tags, name)
+            if tags is None:
+                self.notify(f"Already tagged #{name}.", timeout=2, markup=False)
+                return
+            self._update(excerpt, {"tags": tags}, f"tag {_quote(excerpt.text)} #{name}")
+        self.writes.record_use([name], now)
         self.index.record_use(name, now)
         self._recent = None
         self.last_tag = name
         self.show_current()
 
-    def _new_span(self, excerpt: Excerpt, name: str) -> None:
-        start, end = self.span or (0, 0)
-        if end <= start:
-            raise StoreError("The span is empty; extend it before tagging.")
-        doc = {
-            "id": new_id(),
-            "note_id": excerpt.note["id"],
-            "start": start,
-            "end": end,
-            "tags": [name],
-            "severity": None,
-        }
-        self.files[excerpt.session_id].add_excerpt(doc)
-        self.span = None
-        self.load()
-        new = next(i for i, e in enumerate(self.shown) if e.span and e.span["id"] == doc["id"])
-        self.excerpt_list.move_to(new)
+    # -- changes: memory now, disk through the writer ----------------------------------------
 
-    def _write(self, excerpt: Excerpt, changes: dict) -> None:
-        was_coded = _note_coded(excerpt)
-        session_file = self.files[excerpt.session_id]
-        if excerpt.span is None:
-            stored = session_file.update_note(excerpt.note["id"], changes)
-        else:
-            stored = session_file.update_excerpt(excerpt.span["id"], changes)
-        if stored is None:
-            raise StoreError("That note was deleted meanwhile; the list has been refreshed.")
-        excerpt.doc.update(changes)
-        if excerpt.span is not None:  # the note row shows the same span document
-            for span in excerpt.spans or []:
-                if span["id"] == excerpt.span["id"]:
-                    span.update(changes)
-        self.coded_count += _note_coded(excerpt) - was_coded
+    def _update(self, excerpt: Excerpt, changes: dict, what: str) -> None:
+        table = "notes" if excerpt.span is None else "excerpts"
+        self._change(excerpt, table, "update", excerpt.doc["id"], changes=changes, what=what)
         self.excerpt_list.refresh()
+
+    def _change(
+        self,
+        excerpt: Excerpt,
+        table: str,
+        op: str,
+        key: str,
+        *,
+        what: str,
+        changes: dict | None = None,
+        doc: dict | None = None,
+    ) -> Excerpt | None:
+        """Apply one change to memory and queue it for the disk; returns the row it leaves
+        the cursor on (a new span, or the note of a removed one)."""
+        payload = {"session_id": excerpt.session_id, "table": table, "op": op, "id": key}
+        if changes is not None:
+            payload["changes"] = _copy(changes)
+        if doc is not None:
+            payload["doc"] = _copy(doc)
+        row = self._apply(payload)
+        self.writes.change(payload, what)
+        return row
+
+    def _apply(self, payload: dict) -> Excerpt | None:
+        """One change to the excerpts in memory (a fresh edit, or one replayed over a read
+        that lacks it). Idempotent: applying it twice changes nothing more."""
+        session_id, table, op, key = (payload[k] for k in ("session_id", "table", "op", "id"))
+        if op == "update":
+            rows = self._note_rows if table == "notes" else self._span_rows
+            row = rows.get((session_id, key))
+            if row is not None:
+                was = _note_coded(row)
+                row.doc.update(_copy(payload["changes"]))
+                self.coded_count += _note_coded(row) - was
+            return row
+        if op == "add":
+            doc = _copy(payload["doc"])
+            found = self._span_rows.get((session_id, key))
+            note_row = self._note_rows.get((session_id, doc.get("note_id")))
+            if found is not None or note_row is None:
+                return found
+            was = _note_coded(note_row)
+            spans = note_row.spans if note_row.spans is not None else []
+            note_row.spans = spans
+            spans.append(doc)
+            spans.sort(key=lambda d: (d["start"], d["end"]))
+            row = Excerpt(session_id, note_row.participant, note_row.note, doc, spans)
+            at = _index_of(self.all_excerpts, note_row) + 1 + _index_of(spans, doc)
+            self.all_excerpts.insert(at, row)
+            self._span_rows[(session_id, key)] = row
+            self.coded_count += _note_coded(note_row) - was
+            return row
+        if op == "delete":
+            row = self._span_rows.pop((session_id, key), None)
+            if row is None:
+                return None
+            note_row = self._note_rows.get((session_id, row.note["id"]))
+            was = _note_coded(row)
+            if row.spans is not None:
+                row.spans[:] = [s for s in row.spans if s is not row.span]  # shared list
+            self.all_excerpts.pop(_index_of(self.all_excerpts, row))
+            self.coded_count += _note_coded(row) - was
+            return note_row
+        return None
+
+    def _unsaved(self, excerpt: Excerpt) -> bool:
+        if not self.writes.unsaved:
+            return False
+        keys = {excerpt.doc.get("id")} | {s.get("id") for s in excerpt.spans or []}
+        return any(
+            p.get("session_id") == excerpt.session_id and p.get("id") in keys
+            for p in self.writes.pending_payloads()
+        )
+
+    def on_tag_save_state(self, state: SaveState) -> None:
+        """From the writer thread (via the app): show, update or clear the failing write."""
+        problem = self.writes.problem()
+        if state.skipped:
+            self.notify(state.skipped, severity="warning", timeout=8, markup=False)
+            self._start_read()  # what it changed is gone: show the files as they are
+        if problem and self._save_problem is None:
+            self.notify(problem, severity="error", timeout=8, markup=False)
+        self._save_problem = problem
+        status = self.query_one("#tagging-status", Static)
+        status.display = problem is not None
+        if problem is not None:
+            pending = self.writes.pending_describes()
+            text = Text(problem + " Pending: ")
+            text.append(
+                "; ".join(pending[:3])
+                + (f"; and {len(pending) - 3} more" if len(pending) > 3 else "")
+                + "."
+            )
+            status.update(text)
+        self.show_current()
 
     def action_untag(self) -> None:
         excerpt = self.current
@@ -509,15 +703,13 @@ class TaggingScreen(Screen):
 
     def _remove_tag(self, excerpt: Excerpt, name: str | None) -> None:
         tags = remove_tag(excerpt.tags, name) if name else []
-        try:
-            if excerpt.span is not None and not tags and excerpt.severity is None:
-                self.files[excerpt.session_id].delete_excerpt(excerpt.span["id"])
-                self.load(keep=Excerpt(excerpt.session_id, "", excerpt.note))
-                return
-            if tags is not None:
-                self._write(excerpt, {"tags": tags})
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
+        what = f"untag {_quote(excerpt.text)}" + (f" #{name}" if name else "")
+        if excerpt.span is not None and not tags and excerpt.severity is None:
+            note_row = self._change(excerpt, "excerpts", "delete", excerpt.span["id"], what=what)
+            self.refilter(note_row)
+            return
+        if tags is not None:
+            self._update(excerpt, {"tags": tags}, what)
         self.show_current()
 
     def action_severity(self, step: int) -> None:
@@ -526,10 +718,8 @@ class TaggingScreen(Screen):
             return
         now = excerpt.severity or 0
         new = max(0, min(SEVERITIES[-1], now + step))
-        try:
-            self._write(excerpt, {"severity": new or None})
-        except StoreError as error:
-            self.notify(str(error), severity="error", markup=False)
+        what = f"set severity {new or 'none'} on {_quote(excerpt.text)}"
+        self._update(excerpt, {"severity": new or None}, what)
         self.show_current()
 
     # -- spans -------------------------------------------------------------------------------
@@ -603,6 +793,20 @@ class TaggingScreen(Screen):
 def _note_coded(excerpt: Excerpt) -> bool:
     """Whether the excerpt's note counts as coded (its own tags or a tagged span)."""
     return bool(excerpt.note.get("tags")) or any(s.get("tags") for s in excerpt.spans or [])
+
+
+def _quote(text: str, width: int = 30) -> str:
+    text = visible(" ".join(text.split()))
+    return "\u201c" + (text if len(text) <= width else text[: width - 1] + "\u2026") + "\u201d"
+
+
+def _copy(doc: dict) -> dict:
+    """A copy deep enough for change payloads: their lists are never shared with memory."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in doc.items()}
+
+
+def _index_of(items: list, item: object) -> int:
+    return next(i for i, candidate in enumerate(items) if candidate is item)
 
 
 def _same(a: Excerpt, b: Excerpt) -> bool:

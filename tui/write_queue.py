@@ -1,0 +1,155 @@
+"""One writer thread that makes changes durable in order, off the UI thread.
+
+The UI applies a change to memory first and queues a `WriteJob`; the writer runs the jobs one at
+a time, oldest first. A job that fails with a `StoreError` (disk full, read-only folder) stays at
+the head of the queue and is retried every `RETRY_SECONDS` (or at once on `flush`), so nothing is
+dropped and nothing overtakes it; `unsaved` says how much is still only in memory. A job whose
+target no longer exists raises `Skipped`: it is dropped and reported, never retried forever.
+
+No Textual here: the owner passes `on_event`, a callback it marshals onto its own thread (the
+app posts a message). Used by the live interview (tui/live.py) and by tagging (tui/tag_writes.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.store import StoreError
+
+RETRY_SECONDS = 2.0
+
+
+@dataclass
+class WriteJob:
+    """One change to make durable. `apply` runs on the writer thread."""
+
+    describe: str
+    apply: Callable[[], Any]
+    note_ids: tuple[str, ...] = ()
+    payload: dict = field(default_factory=dict)
+    touches: tuple[str, ...] = ()
+    """What the change is to, for merging what others wrote: note ids, "guide", "clock"."""
+    seq: int = 0
+    """Order of the change in this queue (set when queued)."""
+
+
+@dataclass(frozen=True)
+class SaveState:
+    """What the writer thread reports after a failed attempt, a skipped job, or draining."""
+
+    pending: int
+    error: str | None
+    skipped: str | None = None
+    """A change dropped because what it changed is gone (a note deleted elsewhere)."""
+
+
+class Skipped(Exception):
+    """Raised by a job whose target is gone: retrying cannot help. `str()` is a sentence."""
+
+
+class WriteQueue:
+    def __init__(
+        self,
+        on_event: Callable[[SaveState], None] | None = None,
+        *,
+        name: str = "fieldnote-writer",
+        retry_seconds: float = RETRY_SECONDS,
+    ) -> None:
+        self.on_event = on_event or (lambda state: None)
+        self.retry_seconds = retry_seconds
+        self.last_error: str | None = None
+        self.last_failure: StoreError | None = None
+        self._jobs: deque[WriteJob] = deque()
+        self._wake = threading.Condition()
+        self._closing = False
+        self._seq = 0
+        self._thread = threading.Thread(target=self._write_loop, name=name, daemon=True)
+        self._thread.start()
+
+    # -- the UI's side -------------------------------------------------------------------------
+
+    def enqueue(self, job: WriteJob) -> int:
+        """Queue `job` after every earlier one; returns its sequence number."""
+        with self._wake:
+            self._seq += 1
+            job.seq = self._seq
+            self._jobs.append(job)
+            self._wake.notify_all()
+        return job.seq
+
+    @property
+    def unsaved(self) -> int:
+        with self._wake:
+            return len(self._jobs)
+
+    def pending(self) -> list[WriteJob]:
+        """The jobs not yet on disk, oldest first (a copy)."""
+        with self._wake:
+            return list(self._jobs)
+
+    def stale_from(self) -> int:
+        """The first sequence number that may be missing from a read made after this call:
+        the oldest job still queued, or the next one to be queued."""
+        with self._wake:
+            return self._jobs[0].seq if self._jobs else self._seq + 1
+
+    @property
+    def last_seq(self) -> int:
+        with self._wake:
+            return self._seq
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every job is on disk (retrying a failing one at once).
+        False if writes are still failing at the timeout."""
+        deadline = time.monotonic() + timeout
+        with self._wake:
+            self._wake.notify_all()
+            while self._jobs:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.wait(min(left, 0.05))
+        return True
+
+    def close(self) -> None:
+        """Stop the writer after the job in hand; what is still queued stays unwritten."""
+        with self._wake:
+            self._closing = True
+            self._wake.notify_all()
+
+    # -- the writer thread ---------------------------------------------------------------------
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._jobs and not self._closing:
+                    self._wake.wait()
+                if not self._jobs:
+                    return
+                job = self._jobs[0]
+            skipped = None
+            try:
+                job.apply()
+            except Skipped as gone:
+                skipped = str(gone)
+            except StoreError as error:
+                self.last_error = f"Could not {job.describe}: {error}"
+                self.last_failure = error
+                self.on_event(SaveState(self.unsaved, self.last_error))
+                with self._wake:
+                    if self._closing:
+                        return
+                    self._wake.wait(self.retry_seconds)
+                continue
+            with self._wake:
+                self._jobs.popleft()
+                pending = len(self._jobs)
+                self._wake.notify_all()
+            if self.last_error is not None or pending == 0 or skipped is not None:
+                self.last_error = self.last_failure = None
+                self.on_event(SaveState(pending, None, skipped))
