@@ -411,3 +411,40 @@ async def test_half_width_pane_stacks_the_excerpt_below_the_list(store, clock, s
         assert side.region.width >= 38
         await pick(pilot, "onbord")
         assert notes_by_id(app, session_id)[0][seeded[0]]["tags"] == ["pain/onboarding"]
+
+
+async def test_sessions_are_read_in_a_worker_and_keys_are_safe_meanwhile(
+    monkeypatch, store, clock, seeded, session_id
+):
+    import threading
+
+    from tui.screens import tagging_screen
+
+    release = threading.Event()
+    read = tagging_screen.read_sessions
+
+    def slow_read(*args):
+        assert threading.current_thread() is not threading.main_thread()
+        assert release.wait(10)
+        read(*args)
+
+    monkeypatch.setattr(tagging_screen, "read_sessions", slow_read)
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TaggingScreen)
+        assert "Loading 1 session\u2026" in str(screen.query_one("#tagging-header").render())
+        assert "Loading 1 session" in str(screen.query_one("#excerpt-detail").render())
+        # Every tagging key while nothing is listed yet: no crash, no write, no dialog.
+        await pilot.press("j", "k", "G", "g", "n", "u", "u", "v", "w", "plus", "d", "full_stop")
+        await pilot.press("1", "t", "pagedown")
+        await pilot.pause()
+        assert app.screen is screen and screen.shown == []
+        release.set()
+        await ready(pilot)
+        assert [e.text for e in screen.shown] == NOTES
+        assert "1/6 coded" in str(screen.query_one("#tagging-header").render())
+    notes, excerpts = notes_by_id(app, session_id)
+    assert [notes[i]["tags"] for i in seeded] == [[], ["pain/pricing"], [], [], [], []]
+    assert excerpts == []

@@ -132,7 +132,7 @@ class FieldnoteApp(App, inherit_bindings=False):
                 self.store,
                 on_event=lambda state: self.post_message(SaveStateChanged(state, "tags")),
             )
-        # The screen finds the sessions of the scope and reads them.
+        # The screen finds the sessions of the scope and reads them in a worker.
         self.push_screen(TaggingScreen(self.tag_writes, scope=scope, origin=session_id))
 
     def leave_tagging(self) -> None:

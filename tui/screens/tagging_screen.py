@@ -7,8 +7,8 @@ whole note go to the note's `tags`; tags on a span are an `excerpts` document (D
 
 Memory first: a change shows at once and is queued on the app's `TagWrites`, whose one writer
 thread makes it durable in order, off the UI thread; a failing write (disk full) is kept,
-retried and shown as a sentence with what is pending. What the writer has not written yet is
-replayed over each read of the files.
+retried and shown as a sentence with what is pending. The sessions are read, and the tag index
+built, in a thread worker; what the writer has not written yet is replayed over each read.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from tui.domain.clock import to_iso
 from tui.domain.notes import clean_tag_name, new_id, tag_key
@@ -64,7 +66,7 @@ Key = tuple[str, str]
 
 @dataclass
 class Loaded:
-    """One read of the scope's sessions."""
+    """One read of the scope's sessions, made by the loading worker."""
 
     generation: int
     session_ids: list[str]
@@ -82,7 +84,7 @@ class Loaded:
 
 
 def read_sessions(writes: TagWrites, session_ids: list[str], loaded: Loaded) -> None:
-    """Every note of the sessions as an excerpt, with its span excerpts beneath it."""
+    """Every note of the sessions as an excerpt, with its span excerpts beneath it (worker)."""
     for session_id in session_ids:
         try:
             session_file = writes.file(session_id)
@@ -145,7 +147,10 @@ class TaggingScreen(Screen):
         self.coded_count = 0
         self.note_count = 0
         self._recent: list[str] | None = None
+        self.loading: str | None = self._loading_text()
+        """Shown until the first read arrives; None once the excerpts are listed."""
         self._generation = 0
+        self._reading = False
         self._scope_changed = False
         self._in_codebook = False
         self._save_problem: str | None = None
@@ -166,6 +171,7 @@ class TaggingScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#tagging-status").display = False
         self.excerpt_list.focus()
+        self.show_current()
         self._start_read(resolve=self._resolve_ids, with_index=True)
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
         if self.writes.unsaved:  # left earlier with changes still failing
@@ -177,8 +183,8 @@ class TaggingScreen(Screen):
 
     def _poll_disk(self) -> None:
         """A co-interviewer still typing, or another pane tagging: show their changes (one
-        stat per file; the files that did not change are served from their cache)."""
-        if self.span is not None or not self.is_current:
+        stat per file; the read itself runs in the worker)."""
+        if self.span is not None or not self.is_current or self._reading:
             return
         if any(f.changed_on_disk() for f in self.files.values()):
             self._start_read()
@@ -192,11 +198,32 @@ class TaggingScreen(Screen):
 
     # -- loading -----------------------------------------------------------------------------
 
+    def _loading_text(self, count: int | None = None) -> str:
+        if count is None:
+            if self._resolve_ids and self.scope != "session" or not self.session_ids:
+                return "Loading the sessions\u2026"
+            count = len(self.session_ids)
+        return f"Loading {count} session{'s' if count != 1 else ''}\u2026"
+
     def _start_read(self, *, resolve: bool = False, with_index: bool = False) -> None:
-        """Read the scope's sessions again; what the writer has not written yet is replayed."""
+        """Read the scope's sessions in the worker; a newer read supersedes an older one."""
         self._generation += 1
+        self._reading = True
         ids = None if resolve else list(self.session_ids)
-        self._loaded(self._read(self._generation, self.scope, ids, with_index))
+        self._read_worker(self._generation, self.scope, ids, with_index)
+
+    @work(thread=True, exclusive=True, group="tagging-read")
+    def _read_worker(
+        self, generation: int, scope: str, session_ids: list[str] | None, with_index: bool
+    ) -> None:
+        worker = get_current_worker()
+
+        def counted(ids: list[str]) -> None:
+            self._from_worker(self._counted, generation, ids)
+
+        loaded = self._read(generation, scope, session_ids, with_index, counted)
+        if not worker.is_cancelled:
+            self._from_worker(self._loaded, loaded)
 
     def _read(
         self,
@@ -204,6 +231,7 @@ class TaggingScreen(Screen):
         scope: str,
         session_ids: list[str] | None,
         with_index: bool,
+        counted=lambda ids: None,
     ) -> Loaded:
         """The scope's sessions (found first when `session_ids` is None) read from disk."""
         store = self.app.store
@@ -214,6 +242,7 @@ class TaggingScreen(Screen):
             except StoreError as error:
                 loaded.problems.append(str(error))
                 session_ids = [self.origin] if self.origin else []
+            counted(session_ids)
         loaded.session_ids = session_ids
         # Captured BEFORE the read: a change that lands during it is replayed (harmlessly).
         loaded.since = self.writes.stale_from()
@@ -222,9 +251,24 @@ class TaggingScreen(Screen):
         read_sessions(self.writes, session_ids, loaded)
         return loaded
 
+    def _from_worker(self, callback, *args) -> None:
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _counted(self, generation: int, session_ids: list[str]) -> None:
+        if generation != self._generation or not self.is_attached:
+            return
+        self.session_ids = session_ids
+        if self.loading is not None:
+            self.loading = self._loading_text(len(session_ids))
+            self.show_current()
+
     def _loaded(self, loaded: Loaded) -> None:
         if loaded.generation != self._generation or not self.is_attached:
             return  # a newer read is on its way, or the screen is gone
+        self._reading = False
         replay = self.writes.jobs_since(loaded.since)
         if replay is None:  # more changes meanwhile than the log keeps: read again
             self._start_read()
@@ -241,6 +285,7 @@ class TaggingScreen(Screen):
         self.coded_count, self.note_count = loaded.coded, loaded.notes
         for payload in replay:
             self._apply(payload)
+        self.loading = None
         for problem in loaded.problems:
             self.notify(problem, severity="error", markup=False)
         self.refilter(keep)
@@ -288,6 +333,8 @@ class TaggingScreen(Screen):
         detail.update(self.detail_text(excerpt))
 
     def _empty_message(self) -> str:
+        if self.loading is not None:
+            return f"{self.loading} Keys work once the excerpts are listed."
         if self.all_excerpts:
             return f"No excerpt matches the filter. {self.app.key_for('tagging.back')} clears it."
         return "No notes to tag in this scope yet."
@@ -299,7 +346,10 @@ class TaggingScreen(Screen):
             header.append(visible(self.titles.get(self.session_ids[0], "")))
         else:
             header.append(f"{self.scope}: {len(self.session_ids)} sessions")
-        header.append(f"  {self.coded_count}/{self.note_count} coded", style="dim")
+        if self.loading is not None:
+            header.append(f"  {self.loading}", style="bold")
+        else:
+            header.append(f"  {self.coded_count}/{self.note_count} coded", style="dim")
         filters = []
         if self.filter_untagged:
             filters.append("untagged")
