@@ -261,3 +261,91 @@ def test_codebook_key_index_follows_own_and_other_writes(tmp_path):
     names = sorted(t["name"] for t in mine.tags())
     assert names == ["A2", "b", "c", "d"]
     assert {t["name"]: t["uses"] for t in mine.tags()} == {"A2": 1, "b": 1, "c": 0, "d": 1}
+
+
+def test_merge_carries_sub_tags_and_merges_a_clashing_one(tmp_path):
+    store = DataStore(tmp_path)
+    sid = _session(store, "Ana")
+    store.codebook.ensure(
+        ["pain/onboard", "pain/onboard/sso", "pain/onboard/invite/email", "pain/onboarding"]
+        + ["Pain/Onboarding/Invite/Email", "pain/onboardx"],
+        NOW,
+    )
+    store.codebook.update("pain/onboard/sso", {"description": "single sign-on", "color": "red"})
+    for _ in range(2):
+        store.codebook.record_use(["pain/onboard/invite/email"], NOW)
+    f = store.open_session(sid)
+    first, second, third = (
+        note_doc(sid, "sso broke #pain/onboard/sso", started_at="2026-01-01T10:01:00Z"),
+        note_doc(sid, "lost #pain/onboard/invite/email", started_at="2026-01-01T10:02:00Z"),
+        note_doc(sid, "not a child #pain/onboardx", started_at="2026-01-01T10:03:00Z"),
+    )
+    f.append_notes([first, second, third])
+    f.add_excerpt(
+        {"id": "x1", "note_id": first["id"], "start": 0, "end": 3, "tags": ["pain/onboard"]}
+    )
+
+    assert merge_tags(store, "pain/onboard", "pain/onboarding") == 3
+    names = {t["name"] for t in store.codebook.tags()}
+    assert names == {
+        "pain/onboarding",
+        "pain/onboarding/sso",
+        "Pain/Onboarding/Invite/Email",
+        "pain/onboardx",
+    }
+    # A sub-tag new under the target keeps its description and colour; one that existed
+    # takes the source's counts and keeps its own spelling.
+    sso = store.codebook.get("pain/onboarding/sso")
+    assert (sso["description"], sso["color"]) == ("single sign-on", "red")
+    assert store.codebook.get("pain/onboarding/invite/email")["uses"] == 2
+    snap = store.open_session(sid).read()
+    notes = {n["id"]: n for n in snap.notes}
+    assert notes[first["id"]]["tags"] == ["pain/onboarding/sso"]
+    assert notes[first["id"]]["text"] == "sso broke #pain/onboarding/sso"
+    assert notes[second["id"]]["tags"] == ["Pain/Onboarding/Invite/Email"]
+    assert notes[third["id"]]["tags"] == ["pain/onboardx"]
+    assert snap.excerpts[0]["tags"] == ["pain/onboarding"]
+    _assert_no_dangling(store)
+
+
+def test_interrupted_merge_with_sub_tags_leaves_no_dangling_tag_and_can_be_rerun(
+    tmp_path, monkeypatch
+):
+    store = DataStore(tmp_path)
+    store.codebook.ensure(["pain/onboard", "pain/onboard/sso", "pain/onboarding"], NOW)
+    ids = []
+    for n in range(4):
+        sid = _session(store, f"P{n}", n=n)
+        store.open_session(sid).append_note(note_doc(sid, "sso #pain/onboard/sso"))
+        ids.append(sid)
+    from tui.store import session as session_module
+
+    calls = {"n": 0}
+    real = session_module.SessionFile.retag
+
+    def dies_on_third(self, mapping):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(self, mapping)
+
+    monkeypatch.setattr(session_module.SessionFile, "retag", dies_on_third)
+    with pytest.raises(KeyboardInterrupt):
+        merge_tags(store, "pain/onboard", "pain/onboarding")
+    # The new sub-tag was created before any file changed, the old one is still there.
+    assert store.codebook.get("pain/onboarding/sso") is not None
+    assert store.codebook.get("pain/onboard/sso") is not None
+    _assert_no_dangling(store)
+    monkeypatch.setattr(session_module.SessionFile, "retag", real)
+    merge_tags(store, "pain/onboard", "pain/onboarding")
+    assert tag_usage(store)["pain/onboarding/sso"].excerpts == 4
+    assert store.codebook.get("pain/onboard/sso") is None
+    _assert_no_dangling(store)
+
+
+def test_merge_into_its_own_sub_tag_is_refused_and_changes_nothing(tmp_path):
+    store = DataStore(tmp_path)
+    store.codebook.ensure(["pain", "pain/sso"], NOW)
+    with pytest.raises(StoreError, match="sub-tag"):
+        merge_tags(store, "pain", "pain/sso")
+    assert {t["name"] for t in store.codebook.tags()} == {"pain", "pain/sso"}

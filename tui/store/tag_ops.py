@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.notes import clean_tag_name, tag_key
+from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
 from tui.store.errors import StoreError
 from tui.store.session import SessionSnapshot
@@ -122,36 +123,19 @@ def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
     name = clean_tag_name(new)
     if not name:
         raise StoreError("A tag name cannot be empty; type at least one letter.")
-    old_key = tag_key(source["name"])
     target = codebook.get(name)
-    if target is not None and tag_key(name) != old_key:
+    if target is not None and tag_key(name) != tag_key(source["name"]):
         raise StoreError(f"A tag named '{target['name']}' already exists; merge into it instead.")
-    depth = source["name"].count("/") + 1
-    pairs = [(source, name)]
-    for child in codebook.tags():
-        if tag_key(child["name"]).startswith(old_key + "/"):
-            pairs.append((child, "/".join([name, *child["name"].split("/")[depth:]])))
     _readable_ids(store)  # refuse before changing anything
-    for tag, renamed in pairs:
-        if tag_key(renamed) != tag_key(tag["name"]) and codebook.get(renamed) is None:
-            codebook.create(
-                renamed,
-                now_iso,
-                description=tag.get("description", ""),
-                color=tag.get("color", ""),
-            )
-    changed = _retag_all(store, {tag_key(tag["name"]): renamed for tag, renamed in pairs})
-    for tag, renamed in pairs:
-        if tag_key(renamed) == tag_key(tag["name"]):  # only the case or spacing changes
-            codebook.update(tag["name"], {"name": renamed})
-        else:
-            codebook.absorb(tag["name"], renamed)
-    return changed
+    pairs = [(source, name), *_sub_tags(codebook, source["name"], name)]
+    return _move(store, pairs, now_iso)
 
 
-def merge_tags(store: DataStore, source: str, target: str) -> int:
-    """Merge `source` into `target`: every note and excerpt tagged `source` is tagged `target`
-    instead (once), and `source` leaves the codebook. Returns how many changed."""
+def merge_tags(store: DataStore, source: str, target: str, now_iso: str | None = None) -> int:
+    """Merge `source` into `target`, and its sub-tags with it (`pain/onboard/sso` goes to
+    `pain/onboarding/sso`, merged into it if it exists): every note and excerpt tagged with one
+    of them is tagged with its counterpart instead (once), and they leave the codebook. Same
+    crash-safe order as a rename. Returns how many notes and excerpts changed."""
     codebook = store.codebook
     src, dst = codebook.get(source), codebook.get(target)
     if src is None:
@@ -160,9 +144,52 @@ def merge_tags(store: DataStore, source: str, target: str) -> int:
         raise StoreError(f"There is no tag '{target}' to merge into; pick an existing tag.")
     if tag_key(src["name"]) == tag_key(dst["name"]):
         raise StoreError("A tag cannot be merged into itself; pick another tag.")
+    if tag_key(dst["name"]).startswith(tag_key(src["name"]) + "/"):
+        raise StoreError(
+            f"'{dst['name']}' is a sub-tag of '{src['name']}', so it cannot take its place; "
+            "rename the sub-tag first or pick another tag."
+        )
     _readable_ids(store)
-    changed = _retag_all(store, {tag_key(src["name"]): dst["name"]})
-    codebook.absorb(src["name"], dst["name"])
+    pairs = [(src, dst["name"]), *_sub_tags(codebook, src["name"], dst["name"])]
+    return _move(store, pairs, now_iso)
+
+
+def _sub_tags(codebook: Codebook, old: str, new: str) -> list[tuple[dict[str, Any], str]]:
+    """Every sub-tag of `old` (`old/...`) with its name under `new` instead."""
+    old_key, depth = tag_key(old), old.count("/") + 1
+    return [
+        (child, "/".join([new, *child["name"].split("/")[depth:]]))
+        for child in codebook.tags()
+        if tag_key(child["name"]).startswith(old_key + "/")
+    ]
+
+
+def _move(store: DataStore, pairs: list[tuple[dict[str, Any], str]], now_iso: str | None) -> int:
+    """Give each tag of `pairs` its new name, in an order where every moment is consistent:
+    the new tags are created first (a new one keeps the old one's description and colour),
+    then every session file is retagged, and only then do the old tags leave the codebook
+    (folding their counts into the new ones). A crash leaves both; running it again finishes."""
+    codebook = store.codebook
+    resolved = []
+    for tag, renamed in pairs:
+        if tag_key(renamed) != tag_key(tag["name"]):
+            existing = codebook.get(renamed)
+            if existing is None:
+                codebook.create(
+                    renamed,
+                    now_iso or tag.get("created_at") or "",
+                    description=tag.get("description", ""),
+                    color=tag.get("color", ""),
+                )
+            else:
+                renamed = existing["name"]  # merged into it: spelled as the codebook has it
+        resolved.append((tag, renamed))
+    changed = _retag_all(store, {tag_key(tag["name"]): renamed for tag, renamed in resolved})
+    for tag, renamed in resolved:
+        if tag_key(renamed) == tag_key(tag["name"]):  # only the case or spacing changes
+            codebook.update(tag["name"], {"name": renamed})
+        else:
+            codebook.absorb(tag["name"], renamed)
     return changed
 
 
