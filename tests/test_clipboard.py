@@ -6,7 +6,7 @@ import pyperclip
 import pytest
 
 from tests.test_interview import commit
-from tests.test_tagging import NOTES, add_notes, pick, tagging_app
+from tests.test_tagging import NOTES, add_notes, pick, ready, tagging_app
 from tui import clipboard
 from tui.domain.quotes import citation, quote_words, recording_time
 
@@ -190,7 +190,7 @@ async def test_y_copies_the_excerpt_and_a_span_just_the_span(headless, store, cl
     session_file.close()
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await ready(pilot)  # the sessions are read in a worker
         await copied(pilot, "j")  # "Pricing page was confusing #pain/pricing", at 01:00 + 15 s
         await copied(pilot, "y")
         assert app.clipboard == "Pricing page was confusing \u2014 P7 (ops lead), 01:15"
