@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -413,6 +415,12 @@ async def test_half_width_pane_stacks_the_excerpt_below_the_list(store, clock, s
         assert notes_by_id(app, session_id)[0][seeded[0]]["tags"] == ["pain/onboarding"]
 
 
+def drawn_text(app) -> str:
+    """The app's screen as composited for the terminal, as plain text."""
+    svg = app.export_screenshot()
+    return html.unescape(re.sub(r"<[^>]+>", "", svg)).replace("\xa0", " ")
+
+
 async def test_sessions_are_read_in_a_worker_and_keys_are_safe_meanwhile(
     monkeypatch, store, clock, seeded, session_id
 ):
@@ -445,6 +453,9 @@ async def test_sessions_are_read_in_a_worker_and_keys_are_safe_meanwhile(
         await ready(pilot)
         assert [e.text for e in screen.shown] == NOTES
         assert "1/6 coded" in str(screen.query_one("#tagging-header").render())
+        # What the terminal shows, not only what the widgets would draw: nothing masks it.
+        drawn = drawn_text(app)
+        assert NOTES[0][:20] in drawn and "Note tags" in drawn
     notes, excerpts = notes_by_id(app, session_id)
     assert [notes[i]["tags"] for i in seeded] == [[], ["pain/pricing"], [], [], [], []]
     assert excerpts == []

@@ -283,6 +283,8 @@ def cmd_note(args: argparse.Namespace) -> int:
 
     if not args.text.strip():
         raise UserError("the note is empty; nothing was added.")
+    if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
+        raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
     store = _store()
     note = append_note_now(
         store, store.resolve(args.session), args.text, args.author or default_author()
@@ -292,11 +294,12 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from tui.session_setup import read_guide
+
     try:
-        text = args.guide.read_text(encoding="utf-8")
+        guide = read_guide(args.guide)
     except OSError as error:
         raise UserError(f"cannot read the guide {args.guide}: {error.strerror}.") from None
-    guide = parse_guide(text, source=str(args.guide))
     warned = 0
     for number, question in enumerate(guide.questions, start=1):
         for warning in question.warnings:

@@ -147,7 +147,7 @@ class TaggingScreen(Screen):
         self.coded_count = 0
         self.note_count = 0
         self._recent: list[str] | None = None
-        self.loading: str | None = self._loading_text()
+        self.reading_note: str | None = self._loading_text()
         """Shown until the first read arrives; None once the excerpts are listed."""
         self._generation = 0
         self._reading = False
@@ -261,8 +261,8 @@ class TaggingScreen(Screen):
         if generation != self._generation or not self.is_attached:
             return
         self.session_ids = session_ids
-        if self.loading is not None:
-            self.loading = self._loading_text(len(session_ids))
+        if self.reading_note is not None:
+            self.reading_note = self._loading_text(len(session_ids))
             self.show_current()
 
     def _loaded(self, loaded: Loaded) -> None:
@@ -285,7 +285,7 @@ class TaggingScreen(Screen):
         self.coded_count, self.note_count = loaded.coded, loaded.notes
         for payload in replay:
             self._apply(payload)
-        self.loading = None
+        self.reading_note = None
         for problem in loaded.problems:
             self.notify(problem, severity="error", markup=False)
         self.refilter(keep)
@@ -333,8 +333,8 @@ class TaggingScreen(Screen):
         detail.update(self.detail_text(excerpt))
 
     def _empty_message(self) -> str:
-        if self.loading is not None:
-            return f"{self.loading} Keys work once the excerpts are listed."
+        if self.reading_note is not None:
+            return f"{self.reading_note} Keys work once the excerpts are listed."
         if self.all_excerpts:
             return f"No excerpt matches the filter. {self.app.key_for('tagging.back')} clears it."
         return "No notes to tag in this scope yet."
@@ -346,8 +346,8 @@ class TaggingScreen(Screen):
             header.append(visible(self.titles.get(self.session_ids[0], "")))
         else:
             header.append(f"{self.scope}: {len(self.session_ids)} sessions")
-        if self.loading is not None:
-            header.append(f"  {self.loading}", style="bold")
+        if self.reading_note is not None:
+            header.append(f"  {self.reading_note}", style="bold")
         else:
             header.append(f"  {self.coded_count}/{self.note_count} coded", style="dim")
         filters = []
