@@ -7,6 +7,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from rich.color import Color
+from rich.console import Console
 
 from tui.app import FieldnoteApp
 from tui.domain.clock import to_iso
@@ -459,3 +461,56 @@ async def test_sessions_are_read_in_a_worker_and_keys_are_safe_meanwhile(
     notes, excerpts = notes_by_id(app, session_id)
     assert [notes[i]["tags"] for i in seeded] == [[], ["pain/pricing"], [], [], [], []]
     assert excerpts == []
+
+
+def colour_at(text, needle: str):
+    """The colour a Rich Text draws the last `needle` in (base style plus spans over it)."""
+    start = text.plain.rindex(needle)
+    style = text.get_style_at_offset(Console(), start)
+    return style.color
+
+
+async def test_tags_show_in_their_codebook_colour_and_bad_colours_are_ignored(
+    store, clock, seeded, session_id
+):
+    codebook = store.codebook
+    codebook.update("need/export", {"color": "green"})
+    codebook.update("pain/pricing", {"color": "#2a9d8f"})
+    codebook.update("pain/onboarding", {"color": "[bold]red"})  # not a colour: ignored
+    codebook.update("delight/support", {"color": "rgb(300,0,0)"})
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        teal = Color.parse("#2a9d8f")
+        # The list row and the detail of a note tagged inline.
+        await pilot.press("j")
+        assert colour_at(screen.excerpt_list.row_text(screen.current), "#pain/pricing") == teal
+        assert colour_at(screen.detail_text(screen.current), "#pain/pricing") == teal
+        # The picker's matches.
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press(*"export")
+        await pilot.pause()
+        label = app.screen.options.get_option_at_index(0).prompt
+        assert label.plain.startswith("need/export")
+        assert colour_at(label, "need/export") == Color.parse("green")
+        await pilot.press("enter")
+        await ready(pilot)
+        await pick(pilot, "onboarding")
+        await pick(pilot, "support")
+        detail = screen.detail_text(screen.current)
+        assert colour_at(detail, "#need/export") == Color.parse("green")
+        plain_colour = colour_at(detail, "Note tags")
+        assert colour_at(detail, "#pain/onboarding") == plain_colour
+        assert colour_at(detail, "#delight/support") == plain_colour
+        row = screen.excerpt_list.row_text(screen.current)
+        assert colour_at(row, "#need/export") == Color.parse("green")
+        assert "#[bold]red" not in row.plain and "#pain/onboarding" in row.plain
+        await pilot.pause()  # the screen draws with every colour, valid or not
+    assert notes_by_id(app, session_id)[0][seeded[1]]["tags"] == [
+        "pain/pricing",
+        "need/export",
+        "pain/onboarding",
+        "delight/support",
+    ]

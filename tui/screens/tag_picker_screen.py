@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -16,7 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.domain.notes import clean_tag_name
+from tui.domain.notes import clean_tag_name, tag_key
 from tui.search import TagIndex, TagMatch
 from tui.widgets.bindings import bindings_for
 from tui.widgets.display_text import visible
@@ -33,9 +34,10 @@ class Picked:
     """True when the user chose the "create" entry: the tag is not in the codebook yet."""
 
 
-def match_label(match: TagMatch) -> Text:
-    """A match with the characters that matched in bold; the name is never markup."""
-    label = Text(visible(match.name), no_wrap=True, overflow="ellipsis")
+def match_label(match: TagMatch, style: Style | None = None) -> Text:
+    """A match in its tag's colour (if any) with the characters that matched in bold; the
+    name is never markup."""
+    label = Text(visible(match.name), style=style or "", no_wrap=True, overflow="ellipsis")
     for start, end in match.spans:
         label.stylize("bold underline", start, end)
     if match.uses:
@@ -46,9 +48,18 @@ def match_label(match: TagMatch) -> Text:
 class TagPickerScreen(ModalScreen[Picked | None]):
     BINDINGS = bindings_for("picker")
 
-    def __init__(self, index: TagIndex, title: str, *, allow_create: bool = True) -> None:
+    def __init__(
+        self,
+        index: TagIndex,
+        title: str,
+        *,
+        allow_create: bool = True,
+        tag_styles: dict[str, Style] | None = None,
+    ) -> None:
         super().__init__()
         self.index = index
+        self.tag_styles = tag_styles or {}
+        """`tag_key` -> the tag's codebook colour (tui/widgets/tag_colors.py)."""
         self.title_text = title
         self.allow_create = allow_create
         self.matches: list[TagMatch] = []
@@ -79,7 +90,10 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self.create_name = (
             name if self.allow_create and name and not self.index.has_exact(name) else None
         )
-        options = [Option(match_label(m), id=m.name) for m in self.matches]
+        styles = self.tag_styles
+        options = [
+            Option(match_label(m, styles.get(tag_key(m.name))), id=m.name) for m in self.matches
+        ]
         if self.create_name is not None:
             label = Text("+ create ", style="italic")
             label.append(f"\u2018{visible(self.create_name)}\u2019", style="bold")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -45,6 +46,7 @@ from tui.widgets.bindings import bindings_for
 from tui.widgets.display_text import visible
 from tui.widgets.excerpt_list import Excerpt, ExcerptList
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.tag_colors import tag_styles
 from tui.write_queue import SaveState
 
 DISK_POLL_SECONDS = 1.0
@@ -53,10 +55,10 @@ SKIPPED_KINDS = ("asked",)
 """Notes that only mark a guide question asked are not excerpts."""
 
 
-def codebook_index(codebook) -> TagIndex:
+def codebook_index(tags: list[dict]) -> TagIndex:
     """One index over the whole codebook, built once per screen and kept up to date."""
     return TagIndex(
-        TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at")) for t in codebook.tags()
+        TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at")) for t in tags
     )
 
 
@@ -77,6 +79,8 @@ class Loaded:
     files: dict[str, SessionFile]
     problems: list[str]
     index: TagIndex | None
+    styles: dict[str, Style] | None
+    """With the index: each tag's codebook colour, by `tag_key`."""
     since: int
     """Changes numbered from here on may be missing from this read: replayed over it."""
     coded: int
@@ -137,6 +141,8 @@ class TaggingScreen(Screen):
         self._note_rows: dict[Key, Excerpt] = {}
         self._span_rows: dict[Key, Excerpt] = {}
         self.index = TagIndex()
+        self.tag_styles: dict[str, Style] = {}
+        """`tag_key` -> the tag's codebook colour, drawn wherever the tag is."""
         self.last_tag: str | None = None
         self.filter_untagged = False
         self.filter_tag: str | None = None
@@ -235,7 +241,7 @@ class TaggingScreen(Screen):
     ) -> Loaded:
         """The scope's sessions (found first when `session_ids` is None) read from disk."""
         store = self.app.store
-        loaded = Loaded(generation, [], [], {}, {}, {}, {}, [], None, 0, 0, 0)
+        loaded = Loaded(generation, [], [], {}, {}, {}, {}, [], None, None, 0, 0, 0)
         if session_ids is None:
             try:
                 session_ids = scope_session_ids(store, scope, self.origin)
@@ -247,7 +253,8 @@ class TaggingScreen(Screen):
         # Captured BEFORE the read: a change that lands during it is replayed (harmlessly).
         loaded.since = self.writes.stale_from()
         if with_index:
-            loaded.index = codebook_index(store.codebook)
+            tags = store.codebook.tags()
+            loaded.index, loaded.styles = codebook_index(tags), tag_styles(tags)
         read_sessions(self.writes, session_ids, loaded)
         return loaded
 
@@ -280,6 +287,8 @@ class TaggingScreen(Screen):
         if loaded.index is not None:
             self.index = loaded.index
             self._recent = None
+        if loaded.styles is not None:
+            self.tag_styles = self.excerpt_list.tag_styles = loaded.styles
         self.all_excerpts = loaded.excerpts
         self._note_rows, self._span_rows = loaded.note_rows, loaded.span_rows
         self.coded_count, self.note_count = loaded.coded, loaded.notes
@@ -395,7 +404,7 @@ class TaggingScreen(Screen):
         label = "Span" if excerpt.span is not None else "Note"
         text.append(f"{label} tags: ", style="bold")
         if excerpt.tags:
-            text.append(" ".join("#" + visible(t) for t in excerpt.tags))
+            self._append_tags(text, excerpt.tags)
         else:
             text.append("none", style="dim")
         if self._unsaved(excerpt):
@@ -411,14 +420,20 @@ class TaggingScreen(Screen):
             for span in excerpt.spans:
                 piece = body[span["start"] : span["end"]]
                 text.append(f"\n  \u201c{visible(piece)}\u201d ")
-                text.append(" ".join("#" + visible(t) for t in span.get("tags") or []))
+                self._append_tags(text, span.get("tags") or [])
         recent = self.recent()
         if recent:
             text.append("\n\nRecent:", style="bold")
             for number, name in enumerate(recent, start=1):
                 text.append(f"\n  {number} ", style="bold")
-                text.append(visible(name))
+                text.append(visible(name), self.tag_styles.get(tag_key(name)) or "")
         return text
+
+    def _append_tags(self, text: Text, tags: list[str]) -> None:
+        """`#tag #tag`, each in its codebook colour (a Style object: never markup)."""
+        for i, tag in enumerate(tags):
+            text.append(" " if i else "")
+            text.append("#" + visible(tag), self.tag_styles.get(tag_key(tag)) or "")
 
     def on_excerpt_list_moved(self, event: ExcerptList.Moved) -> None:
         self.show_current()
@@ -468,7 +483,13 @@ class TaggingScreen(Screen):
                 self.refilter(self.current)
 
         self.app.push_screen(
-            TagPickerScreen(self.index, "Show excerpts tagged\u2026", allow_create=False), chosen
+            TagPickerScreen(
+                self.index,
+                "Show excerpts tagged\u2026",
+                allow_create=False,
+                tag_styles=self.tag_styles,
+            ),
+            chosen,
         )
 
     def action_filter_text(self) -> None:
@@ -558,7 +579,8 @@ class TaggingScreen(Screen):
             if picked is not None:
                 self.apply_tag(picked.name, create=picked.created)
 
-        self.app.push_screen(TagPickerScreen(self.index, f"Tag {target}"), chosen)
+        picker = TagPickerScreen(self.index, f"Tag {target}", tag_styles=self.tag_styles)
+        self.app.push_screen(picker, chosen)
 
     def recent(self) -> list[str]:
         """The nine most recent tags (cached: with 10,000 tags a fresh pick costs ~3 ms)."""
@@ -749,7 +771,10 @@ class TaggingScreen(Screen):
                 self._remove_tag(excerpt, picked.name)
 
         own = TagIndex(TagStats(t) for t in excerpt.tags)
-        self.app.push_screen(TagPickerScreen(own, "Remove which tag?", allow_create=False), chosen)
+        picker = TagPickerScreen(
+            own, "Remove which tag?", allow_create=False, tag_styles=self.tag_styles
+        )
+        self.app.push_screen(picker, chosen)
 
     def _remove_tag(self, excerpt: Excerpt, name: str | None) -> None:
         tags = remove_tag(excerpt.tags, name) if name else []

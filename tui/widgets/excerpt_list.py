@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.domain.notes import format_elapsed
+from tui.domain.notes import format_elapsed, tag_key
 from tui.widgets.display_text import visible
 
 
@@ -80,6 +81,8 @@ class ExcerptList(ScrollView, can_focus=True):
         self.excerpts: list[Excerpt] = []
         self.cursor = 0
         self.show_who = False
+        self.tag_styles: dict[str, Style] = {}
+        """`tag_key` -> the tag's codebook colour (tui/widgets/tag_colors.py)."""
 
     def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
         self.excerpts = excerpts
@@ -129,7 +132,9 @@ class ExcerptList(ScrollView, can_focus=True):
         if excerpt.severity:
             text.append(f" !{excerpt.severity}", style("excerpt-list--untagged"))
         for tag in excerpt.tags:
-            text.append(" #" + visible(tag), style("excerpt-list--tag"))
+            colour = self.tag_styles.get(tag_key(tag))
+            tag_style = style("excerpt-list--tag")
+            text.append(" #" + visible(tag), tag_style + colour if colour else tag_style)
         return text
 
     def render_line(self, y: int) -> Strip:
