@@ -514,3 +514,47 @@ async def test_tags_show_in_their_codebook_colour_and_bad_colours_are_ignored(
         "pain/onboarding",
         "delight/support",
     ]
+
+
+async def test_arrow_page_home_end_move_the_cursor_in_a_long_list(store, clock, session_id):
+    """The list's own scroll bindings (no ids, no keymap) used to take these keys while it had
+    focus: down scrolled, End jumped the view to the bottom with the cursor still on row 0, and
+    `t` then tagged a note that was off screen."""
+    texts = [f"note number {i}" for i in range(100)]
+    add_notes(store, session_id, clock, texts)
+    store.codebook.ensure(["pain/onboarding"], "2026-01-01T00:00:00Z")
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        listing = screen.excerpt_list
+        assert listing.has_focus and len(screen.shown) == 100
+        await pilot.press("down", "down")
+        assert listing.cursor == 2 and listing.scroll_y == 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert listing.cursor == 99
+        assert listing.scroll_y <= 99 < listing.scroll_y + listing.size.height  # on screen
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert listing.cursor == 99 - listing.page
+        await pilot.press("home")
+        await pilot.pause()
+        assert listing.cursor == 0 and listing.scroll_y == 0
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert listing.cursor == listing.page
+        await pilot.press("up")
+        row = listing.cursor
+        assert row == listing.page - 1
+        await pick(pilot, "onbord")
+        notes, _ = notes_by_id(app, session_id)
+        tagged = [n["text"] for n in notes.values() if n["tags"]]
+        assert tagged == [texts[row]]  # the note under the cursor, on screen
+
+
+def test_the_excerpt_list_binds_no_key_without_an_id():
+    from tui.widgets.excerpt_list import ExcerptList
+
+    bindings = [b for _, b in ExcerptList._merged_bindings.key_to_bindings.items() for b in b]
+    assert all(b.id for b in bindings), [b for b in bindings if not b.id]

@@ -61,7 +61,11 @@ class Excerpt:
         return self.span is None and any(s.get("tags") for s in self.spans or [])
 
 
-class ExcerptList(ScrollView, can_focus=True):
+class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
+    """Keys come from the screen's `tagging.*` bindings (ids, keymaps, help). ScrollView's own
+    bindings (no ids) would take up/down/page/home/end while the list has focus and scroll the
+    view instead of moving the cursor, so `t` could tag a note off screen."""
+
     COMPONENT_CLASSES = {
         "excerpt-list--cursor",
         "excerpt-list--time",
