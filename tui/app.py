@@ -22,6 +22,7 @@ from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
 from tui.keymap import Keymap, KeymapError
 from tui.live import LiveSession, SaveState
+from tui.rescue import rescue_path, write_rescue
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
@@ -184,8 +185,11 @@ class FieldnoteApp(App, inherit_bindings=False):
                 # Left the tagging screen with changes still failing: they retry meanwhile.
                 text = problem or message.state.skipped
                 self.notify(text, severity="error", timeout=8, markup=False)
-        elif isinstance(self.screen, InterviewScreen):
-            self.screen.on_save_state(message.state)
+        else:
+            # The interview may be under a dialog: it must still hear that writes recovered.
+            for screen in self.screen_stack:
+                if isinstance(screen, InterviewScreen):
+                    screen.on_save_state(message.state)
 
     # -- keys --------------------------------------------------------------------------------
 
@@ -258,11 +262,24 @@ class FieldnoteApp(App, inherit_bindings=False):
             self.set_interval(1.0, lambda: os.isatty(fd) or self.save_and_exit())
 
     def save_and_exit(self) -> None:
-        """Keep whatever was typed, make every change durable, and exit without asking."""
-        if isinstance(self.screen, InterviewScreen):
-            self.screen.save_draft()
-        self._close_live()
+        """Keep whatever was typed, make every change durable, and exit without asking: there
+        is nobody left to ask. What the data folder will not take goes to a rescue file."""
+        for screen in self.screen_stack:
+            if isinstance(screen, InterviewScreen):
+                screen.save_draft()
+        holders = [h for h in (self.live, self.tag_writes) if h is not None]
+        failing = [h for h in holders if not h.flush(timeout=2)]
+        if failing:
+            with contextlib.suppress(OSError):
+                self.rescued_to = write_rescue(failing, self._rescue_path())
+        for holder in holders:
+            holder.close()
+        self.live = self.tag_writes = None
         self.exit()
+
+    def _rescue_path(self) -> Path:
+        label = self.live.session_id[:8] if self.live is not None else "tags"
+        return rescue_path(Path.home(), label, self.now())
 
     # -- quitting ----------------------------------------------------------------------------
 
@@ -301,6 +318,4 @@ class FieldnoteApp(App, inherit_bindings=False):
                         self.tag_writes = None
             then()
 
-        name = self.live.session_id[:8] if self.live is not None else "tags"
-        rescue = Path.home() / f"fieldnote-unsaved-{name}.json"
-        self.push_screen(QuitScreen(waiting, rescue, leaving=leaving), decided)
+        self.push_screen(QuitScreen(waiting, self._rescue_path(), leaving=leaving), decided)

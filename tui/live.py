@@ -10,13 +10,11 @@ No Textual here: the app passes `on_event`, a callback it marshals onto its own 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
-
-import orjson
 
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
@@ -64,6 +62,9 @@ class LiveSession:
         self.presence = Presence(self.file.path, author)
         self.presence.start()
         self._queue = WriteQueue(lambda state: self.on_event(state), name="fieldnote-writer")
+        self._codebook_queue = WriteQueue(
+            lambda state: self.on_event(state), name="fieldnote-codebook-writer"
+        )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -196,9 +197,15 @@ class LiveSession:
         return note
 
     def edit_note(self, note: Note, text: str) -> Note:
+        # The note as it is now, not as it was when the edit began: a co-interviewer may have
+        # tagged or starred it meanwhile. Only what an edit can change is written.
+        note = self._note_by_id(note.id) or note
         edited = note.retyped(text, to_iso(self.now()))
         self._replace(edited)
-        changes = {k: v for k, v in edited.to_doc().items() if k != "id"}
+        changes = {
+            field: getattr(edited, field)
+            for field in ("text", "kind", "starred", "emotions", "tags", "edited_at")
+        }
         self._enqueue(
             WriteJob(
                 "save the edit",
@@ -260,9 +267,10 @@ class LiveSession:
         self.notes = [note if n.id == note.id else n for n in self.notes]
 
     def _record_tag_use(self, tags: list[str]) -> None:
+        # A queue of its own: a codebook that cannot be written must not hold up the notes.
         when = to_iso(self.now())
         codebook = self.store.codebook
-        self._enqueue(
+        self._codebook_queue.enqueue(
             WriteJob("add the tags to the codebook", lambda: codebook.record_use(tags, when))
         )
 
@@ -362,14 +370,15 @@ class LiveSession:
 
     @property
     def last_error(self) -> str | None:
-        return self._queue.last_error
+        return self._queue.last_error or self._codebook_queue.last_error
 
     @property
     def unsaved(self) -> int:
-        return self._queue.unsaved
+        return self._queue.unsaved + self._codebook_queue.unsaved
 
     def unsaved_notes(self) -> list[Note]:
-        ids = [nid for job in self._queue.pending() for nid in job.note_ids]
+        """Each note with a change still only in memory, once (a note may have several)."""
+        ids = dict.fromkeys(nid for job in self._queue.pending() for nid in job.note_ids)
         return [n for nid in ids if (n := self._note_by_id(nid)) is not None]
 
     def _enqueue(self, job: WriteJob) -> None:
@@ -381,7 +390,9 @@ class LiveSession:
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every change is on disk. False if writes are still failing at the timeout."""
-        return self._queue.flush(timeout)
+        deadline = time.monotonic() + timeout
+        notes_saved = self._queue.flush(timeout)
+        return self._codebook_queue.flush(max(0.0, deadline - time.monotonic())) and notes_saved
 
     def unsaved_summary(self) -> str:
         return f"{len(self.unsaved_notes())} note(s) and {self.unsaved} change(s)"
@@ -391,14 +402,9 @@ class LiveSession:
         notes = [note.to_doc() for note in self.unsaved_notes()]
         return {"session_id": self.session_id, "notes": notes}, len(notes)
 
-    def save_unsaved_to(self, path: Path) -> int:
-        """Write the notes still only in memory to `path` (JSON), for when the data folder fails."""
-        record, count = self.unsaved_record()
-        path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2))
-        return count
-
     def close(self) -> None:
         self._queue.close()
+        self._codebook_queue.close()
         self.presence.stop()
 
 

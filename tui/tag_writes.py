@@ -142,7 +142,7 @@ class TagWrites:
         if error is None:
             return None
         failure = self._queue.last_failure
-        reason = failure.reason if isinstance(failure, WriteFailedError) else str(failure)
+        reason = failure.reason if isinstance(failure, WriteFailedError) else str(failure or error)
         count = len(self.pending_describes()) or self.unsaved
         return (
             f"Not saved yet: {count} tag change(s) are only in memory because {reason}. "

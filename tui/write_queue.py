@@ -137,9 +137,12 @@ class WriteQueue:
                 job.apply()
             except Skipped as gone:
                 skipped = str(gone)
-            except StoreError as error:
-                self.last_error = f"Could not {job.describe}: {error}"
-                self.last_failure = error
+            except Exception as error:  # noqa: BLE001 - the writer must outlive any failure
+                # A StoreError is a sentence already; anything else (an OSError the store did
+                # not expect, a bug) still must not kill the thread and strand every later note.
+                reason = error if isinstance(error, StoreError) else _describe(error)
+                self.last_error = f"Could not {job.describe}: {reason}"
+                self.last_failure = error if isinstance(error, StoreError) else None
                 self.on_event(SaveState(self.unsaved, self.last_error))
                 with self._wake:
                     if self._closing:
@@ -153,3 +156,9 @@ class WriteQueue:
             if self.last_error is not None or pending == 0 or skipped is not None:
                 self.last_error = self.last_failure = None
                 self.on_event(SaveState(pending, None, skipped))
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror.lower()} ({error.__class__.__name__}); retrying."
+    return f"an unexpected {error.__class__.__name__}: {error}; retrying."

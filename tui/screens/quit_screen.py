@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from tui.rescue import write_rescue
 from tui.widgets.bindings import bindings_for
 
 
@@ -80,18 +80,11 @@ class QuitScreen(ModalScreen[bool]):
             self._explain(" Still failing.")
 
     def action_save_elsewhere(self) -> None:
-        record: dict[str, Any] = {}
-        count = 0
-        for holder in self._waiting():
-            part, items = holder.unsaved_record()
-            record.update(part)
-            count += items
         try:
-            self.rescue_path.write_bytes(orjson.dumps(record, option=orjson.OPT_INDENT_2))
+            self.app.rescued_to = write_rescue(self._waiting(), self.rescue_path)
         except OSError as error:
             self._explain(f" Writing there failed too: {error.strerror}.")
             return
-        self.app.rescued_to = (count, self.rescue_path)
         self.dismiss(True)
 
     def action_quit_anyway(self) -> None:
