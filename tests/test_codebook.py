@@ -116,6 +116,29 @@ async def test_rename_every_excerpt_follows(store, clock):
     assert store.codebook.get("pain/onbording") is None
 
 
+async def test_rename_to_a_name_with_a_space_is_refused_in_the_prompt(store, clock):
+    """`#pain invites` typed in a note reads back as `#pain`: the prompt says so and stays."""
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_codebook(app, pilot)
+        goto(screen, "pain/onbording")
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press(*["backspace"] * 20, *"pain invites", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, PromptScreen)
+        error = str(app.screen.query_one("#prompt-error").render())
+        assert "cannot contain spaces" in error and "pain-invites" in error
+        await pilot.press("escape")
+        await settle(app, pilot)
+    assert store.codebook.get("pain invites") is None
+    for sid in ids:
+        notes = [n for n in store.open_session(sid).read().notes if n["kind"] != "asked"]
+        assert notes[0]["tags"] == ["pain/onbording"]
+        assert "#pain/onbording" in notes[0]["text"]
+
+
 async def test_merge_one_tag_into_another(store, clock):
     ids = two_sessions(store, clock)
     app = tagging_app(store, clock, ids[0])

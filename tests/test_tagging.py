@@ -187,6 +187,24 @@ async def test_creating_a_tag_is_an_explicit_entry_never_a_typo(store, clock, se
         assert store.codebook.get("onbordin") is None
 
 
+async def test_creating_a_tag_the_inline_syntax_cannot_express_is_refused(
+    store, clock, seeded, session_id
+):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pick(pilot, "zz new", "down")  # the explicit "create 'zz new'" entry
+        assert isinstance(app.screen, TaggingScreen)
+        shown = [n.message for n in app._notifications]
+        assert any("cannot contain spaces" in str(m) for m in shown), shown
+        assert store.codebook.get("zz new") is None
+        notes, _ = notes_by_id(app, session_id)
+        assert notes[seeded[0]]["tags"] == []
+        await pick(pilot, "zz-new", "down")
+        notes, _ = notes_by_id(app, session_id)
+        assert notes[seeded[0]]["tags"] == ["zz-new"]
+
+
 async def test_remove_a_tag(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:

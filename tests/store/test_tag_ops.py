@@ -138,6 +138,39 @@ def test_rename_refuses_an_existing_name_and_changes_nothing(tmp_path):
     assert sorted(_every_tag(store)) == before
 
 
+@pytest.mark.parametrize(
+    ("new", "why"),
+    [("new name", "cannot contain spaces"), ("pain.onboarding", "not \u2018.\u2019")],
+)
+def test_rename_refuses_a_name_inline_tags_cannot_express(tmp_path, new, why):
+    """`#new name` in a note's text reads back as the tag `new`: such a name is refused with a
+    sentence, before anything changes."""
+    store = DataStore(tmp_path)
+    _populate(store, sessions=2, per_session=4)
+    before = sorted(_every_tag(store))
+    with pytest.raises(StoreError, match=why):
+        rename_tag(store, "pain/onbording", new, NOW)
+    assert sorted(_every_tag(store)) == before
+    assert store.codebook.get(new) is None
+
+
+def test_merge_into_a_tag_with_a_space_leaves_the_typed_text_alone(tmp_path):
+    """A codebook imported from elsewhere may hold `Onboarding pain`: merging into it moves the
+    tags, but rewriting `#pain/onbording` to `#Onboarding pain` would read as `#Onboarding`."""
+    from tui.domain.notes import Note
+
+    store = DataStore(tmp_path)
+    sid = _session(store, "Ana")
+    session = store.open_session(sid)
+    session.append_note(note_doc(sid, "gave up #pain/onbording today"))
+    store.codebook.ensure(["pain/onbording", "Onboarding pain"], NOW)
+    merge_tags(store, "pain/onbording", "Onboarding pain", NOW)
+    note = store.open_session(sid).read().notes[0]
+    assert note["tags"] == ["Onboarding pain"]
+    assert note["text"] == "gave up #pain/onbording today"
+    assert list(Note.from_doc(note).retyped(note["text"] + "!", NOW).tags) == ["Onboarding pain"]
+
+
 def test_rename_changing_only_case_keeps_one_tag(tmp_path):
     store = DataStore(tmp_path)
     _populate(store, sessions=2, per_session=4)

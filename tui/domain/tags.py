@@ -16,6 +16,29 @@ SEVERITIES = (1, 2, 3, 4, 5)
 # The same token the inline parser reads (tui/domain/notes.py): `#` at the start of a word.
 _INLINE_TAG = re.compile(r"(?<![\w#!/])#(\w[\w/-]*)")
 _WORD = re.compile(r"\S+")
+_INLINE_NAME = re.compile(r"\w[\w/-]*")
+
+
+def inline_name_problem(name: str) -> str | None:
+    """Why `#name` typed in a note would not read back as this tag (one sentence with what to
+    do instead), or None when it would. The inline parser stops a tag at a space or at any
+    character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`."""
+    name = clean_tag_name(name)
+    if _INLINE_NAME.fullmatch(name) and clean_tag_name(name) == name:
+        return None
+    if any(ch.isspace() for ch in name):
+        suggestion = "-".join(name.split())
+        return (
+            f"A tag name cannot contain spaces, since #{name.split()[0]} would end at the "
+            f"first one; use - or _ instead, e.g. \u2018{suggestion}\u2019."
+        )
+    bad = next((ch for ch in name if not (ch.isalnum() or ch in "_-/")), None)
+    if bad is None:  # e.g. a level that starts with `-`
+        return "A tag name must start with a letter or digit; use letters, digits, -, _ and /."
+    return (
+        f"A tag name can hold only letters, digits, -, _ and / (so it can be typed as #tag in "
+        f"a note), not \u2018{bad}\u2019."
+    )
 
 
 def tag_parent(name: str) -> str:
@@ -49,13 +72,15 @@ def retag(tags: list[str], mapping: Mapping[str, str | None]) -> list[str] | Non
 
 def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
     """Inline `#old` tokens of a note's text renamed as `mapping` says (a dropped tag keeps its
-    text: deleting a tag never rewrites what was typed). Other text is left exactly as typed."""
+    text: deleting a tag never rewrites what was typed). Other text is left exactly as typed.
+    A new name that `#` cannot express (`new name`, see `inline_name_problem`) also leaves the
+    text as typed: `#new name` would read back as the tag `new`."""
 
     def replace(match: re.Match[str]) -> str:
         raw = match.group(1)
         # The inline parser strips trailing `-` and empty levels: compare the same way.
         new = mapping.get(tag_key(raw))
-        if new is None:
+        if new is None or inline_name_problem(new) is not None:
             return match.group(0)
         tail = raw[len(raw.rstrip("-/")) :]
         return "#" + new + tail

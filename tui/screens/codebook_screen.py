@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
 from tui.domain.notes import clean_tag_name, tag_key
-from tui.domain.tags import tag_parent
+from tui.domain.tags import inline_name_problem, tag_parent
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
 from tui.search import TagIndex, TagStats
@@ -138,6 +138,9 @@ class CodebookScreen(Screen):
             name = clean_tag_name(value)
             if not name:
                 return "A tag name cannot be empty; type at least one letter."
+            problem = inline_name_problem(name)
+            if problem is not None:
+                return problem
             other = self.app.store.codebook.get(name)
             if other is not None and tag_key(name) != tag_key(old):
                 return f"'{other['name']}' already exists; use merge to fold this tag into it."

@@ -30,6 +30,7 @@ from tui.domain.quotes import citation
 from tui.domain.tags import (
     SEVERITIES,
     add_tag,
+    inline_name_problem,
     remove_tag,
     word_end_after,
     word_end_before,
@@ -619,6 +620,10 @@ class TaggingScreen(Screen):
         known = self.index.stats(name)
         name = known.name if known is not None else clean_tag_name(name)
         if known is None and create:
+            problem = inline_name_problem(name)
+            if problem is not None:  # `#new name` typed in a note would read back as `#new`
+                self.notify(problem, severity="error", timeout=6, markup=False)
+                return
             # Queued before the change that uses it: no note on disk names a missing tag.
             self.writes.create_tag(name, now)
             self.index.add(TagStats(name))

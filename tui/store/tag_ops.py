@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.tags import inline_name_problem
 from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
 from tui.store.errors import StoreError
@@ -123,6 +124,9 @@ def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
     name = clean_tag_name(new)
     if not name:
         raise StoreError("A tag name cannot be empty; type at least one letter.")
+    problem = inline_name_problem(name)
+    if problem is not None:  # `#new name` in a note would read back as `#new`
+        raise StoreError(problem)
     target = codebook.get(name)
     if target is not None and tag_key(name) != tag_key(source["name"]):
         raise StoreError(f"A tag named '{target['name']}' already exists; merge into it instead.")
