@@ -1,20 +1,29 @@
-"""The key bar: every shown binding of the current screen, wrapped onto as many lines as needed.
+"""The key bar: every shown binding of the current screen, packed onto as many lines as needed.
 
 Textual's Footer is one line that scrolls sideways, so at 80 columns most interview keys would
-be out of sight; a note-taker must see them all without scrolling. Follows keymap changes
-through the screen's bindings signal, as the Footer does.
+be out of sight; a note-taker must see them all without scrolling. Items are packed whole (a
+key is never split from its description) and repacked when the width changes. Follows keymap
+changes through the screen's bindings signal, as the Footer does.
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
-NBSP = "\u00a0"
+GAP = "  "
+NARROW = 60
+"""Below this many columns each description shortens to its first word (`Star last` -> `Star`),
+so a half-width pane keeps most of its height for the notes."""
 
 
 class KeyBar(Static):
+    def __init__(self) -> None:
+        super().__init__()
+        self._items: list[tuple[str, str, bool]] = []
+
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
         self._bindings_changed(self.screen)
@@ -22,24 +31,42 @@ class KeyBar(Static):
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
 
+    def on_resize(self) -> None:
+        self._pack()
+
     def _bindings_changed(self, screen: Screen) -> None:
         if not self.is_attached or screen is not self.screen:
             return
-        text = Text(justify="left")
+        items: list[tuple[str, str, bool]] = []
         seen: set[tuple[str, str]] = set()
         for _node, binding, enabled, _tooltip in screen.active_bindings.values():
             if not binding.show or (binding.action, binding.description) in seen:
                 continue
             seen.add((binding.action, binding.description))
-            self._append(text, self.app.get_key_display(binding), binding.description, enabled)
+            items.append((self.app.get_key_display(binding), binding.description, enabled))
         palette = getattr(self.app, "get_key_display_for_palette", None)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
-            self._append(text, palette(), "palette", True)
-        self.update(text)
+            items.append((palette(), "palette", True))
+        self._items = items
+        self._pack()
+
+    def _pack(self) -> None:
+        width = self.content_region.width or self.app.size.width
+        narrow = width < NARROW
+        gap = GAP[:1] if narrow else GAP
+        lines: list[Text] = []
+        for key, description, enabled in self._items:
+            item = self._item(key, description.split()[0] if narrow else description, enabled)
+            if lines and cell_len(lines[-1].plain + gap + item.plain) <= width:
+                lines[-1].append(gap)
+                lines[-1].append_text(item)
+            else:
+                lines.append(item)
+        self.update(Text("\n").join(lines))
 
     @staticmethod
-    def _append(text: Text, key: str, description: str, enabled: bool) -> None:
-        if text:
-            text.append("  ")
-        text.append(key.replace(" ", NBSP), style="bold reverse" if enabled else "dim")
-        text.append(NBSP + description.replace(" ", NBSP), style="" if enabled else "dim")
+    def _item(key: str, description: str, enabled: bool) -> Text:
+        item = Text(no_wrap=True, overflow="ellipsis")
+        item.append(key, style="bold reverse" if enabled else "dim")
+        item.append(f" {description}", style="" if enabled else "dim")
+        return item
