@@ -152,5 +152,90 @@ async def test_quitting_with_unsaved_tags_offers_another_place(tmpfs, tmp_path, 
     (rescue,) = tmp_path.glob("fieldnote-unsaved-*.json")
     saved = json.loads(rescue.read_text())
     (change,) = saved["tag_changes"]
-    assert change["id"] == ids[0] and change["changes"] == {"tags": ["pain/onboarding"]}
+    assert change["id"] == ids[0] and change["edit"] == {"add_tag": "pain/onboarding"}
     assert app.rescued_to == (1, rescue)
+
+
+def _other_process(store, session_id: str, code: str) -> None:
+    """Run `code` in a second process with `f`, the session's file, opened there."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = store.open_session(session_id).path
+    prelude = (
+        "import sys; from tui.store import SessionFile; "
+        f"f = SessionFile(sys.argv[1], {session_id!r}); "
+    )
+    root = Path(__file__).resolve().parents[1]
+    subprocess.run([sys.executable, "-c", prelude + code, str(path)], cwd=root, check=True)
+
+
+def test_tag_writes_are_deltas_that_keep_what_another_process_wrote(tmp_path):
+    store, clock, session_id, ids = make_session(tmp_path)
+    writes = TagWrites(store)
+    try:
+        writes.file(session_id).read()  # what the screen saw: no tags anywhere
+        writes.file(session_id).add_excerpt(
+            {"id": "s1", "note_id": ids[1], "start": 0, "end": 4, "tags": ["mine"]}
+        )
+        _other_process(
+            store,
+            session_id,
+            f"f.update_note({ids[0]!r}, {{'tags': ['alpha']}}); "
+            f"f.update_excerpt('s1', {{'tags': ['mine', 'theirs']}})",
+        )
+        base = {"session_id": session_id, "op": "edit"}
+        writes.change({**base, "table": "notes", "id": ids[0], "edit": {"add_tag": "beta"}}, "a")
+        # Removing our last tag from the span drops it only if no one else tagged it meanwhile.
+        drop = {"remove_tag": "mine", "drop_if_empty": True}
+        writes.change({**base, "table": "excerpts", "id": "s1", "edit": drop}, "b")
+        assert writes.flush(timeout=10)
+    finally:
+        writes.close()
+    snap = DataStore(store.home).open_session(session_id).read()
+    assert {n["id"]: n["tags"] for n in snap.notes}[ids[0]] == ["alpha", "beta"]
+    assert [(e["id"], e["tags"]) for e in snap.excerpts] == [("s1", ["theirs"])]
+
+
+async def test_tagging_keeps_another_instances_tags_and_shows_what_it_wrote(tmp_path):
+    """The reviewer's repro: another process tags N1 #alpha and appends a note while our screen
+    still shows N1 untagged; we tag N1 #beta. Disk must keep both tags, and the screen must
+    show their note and tag, although our own write is what took their change in."""
+    from datetime import timedelta
+
+    from tui.domain.clock import to_iso
+    from tui.domain.notes import Note
+
+    store, clock, session_id, ids = make_session(tmp_path)
+    store.codebook.ensure(["alpha", "beta"], "2026-01-01T00:00:00Z")
+    late = Note.from_typed(
+        "late note from Jonas",
+        session_id=session_id,
+        author="Jonas",
+        started_at=to_iso(clock() + timedelta(hours=1)),
+        elapsed=3600.0,
+        question_id=None,
+    ).to_doc()
+    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("session", session_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert len(screen.shown) == len(NOTES) and screen.current.note["id"] == ids[0]
+        await pilot.press("t")  # the picker is open: our list is now as stale as it gets
+        await pilot.pause()
+        assert isinstance(app.screen, TagPickerScreen)
+        _other_process(
+            store,
+            session_id,
+            f"f.update_note({ids[0]!r}, {{'tags': ['alpha']}}); f.append_note({late!r})",
+        )
+        await pilot.press(*"beta", "enter")
+        await ready(pilot)
+        notes, _ = on_disk(store, session_id)
+        assert notes[ids[0]]["tags"] == ["alpha", "beta"]
+        await pilot.pause(2.5)  # two polls
+        await ready(pilot)
+        assert [e.text for e in screen.shown] == [*NOTES, "late note from Jonas"]
+        assert screen.shown[0].tags == ["alpha", "beta"]
+        assert "#alpha #beta" in screen.detail_text(screen.current).plain

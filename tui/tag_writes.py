@@ -19,8 +19,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from tui.domain.tags import edit_changes, edit_empties
 from tui.store import DataStore, SessionFile
 from tui.store.errors import WriteFailedError
+from tui.store.session import DELETE
 from tui.write_queue import RETRY_SECONDS, SaveState, Skipped, WriteJob, WriteQueue
 
 LOG_LENGTH = 5_000
@@ -61,7 +63,9 @@ class TagWrites:
     # -- changes (UI thread; memory is already changed) ----------------------------------------
 
     def change(self, payload: dict[str, Any], describe: str) -> int:
-        """Queue one change to a note or excerpt of a session (see `apply_payload`)."""
+        """Queue one change to a note or excerpt of a session: op `edit` (a delta, see
+        `tui.domain.tags.edit_changes`), `add` or `delete` of a span excerpt, or `update`
+        (fields replaced as given: only for fields no one else edits)."""
         payload = {**payload}
         session_id = payload["session_id"]
         job = WriteJob(
@@ -83,13 +87,29 @@ class TagWrites:
         if op == "delete":
             session_file.delete_excerpt(key)  # already gone is as good as deleted
             return
+        if op == "edit":
+            # A delta applied under the lock to the document as it is on disk now: a tag
+            # another instance (or `fieldnote note`) added meanwhile stays.
+            edit = payload["edit"]
+
+            def change(doc: dict[str, Any]) -> Any:
+                changes = edit_changes(doc, edit)
+                return DELETE if edit_empties({**doc, **changes}, edit) else changes
+
+            changer = session_file.change_note if table == "notes" else session_file.change_excerpt
+            if changer(key, change) is None:
+                self._gone(table, describe)
+            return
         update = session_file.update_note if table == "notes" else session_file.update_excerpt
         if update(key, payload["changes"]) is None:
-            what = "note" if table == "notes" else "span"
-            raise Skipped(
-                f"The {what} was deleted elsewhere meanwhile, so this change was dropped: "
-                f"{describe}."
-            )
+            self._gone(table, describe)
+
+    @staticmethod
+    def _gone(table: str, describe: str) -> None:
+        what = "note" if table == "notes" else "span"
+        raise Skipped(
+            f"The {what} was deleted elsewhere meanwhile, so this change was dropped: {describe}."
+        )
 
     def create_tag(self, name: str, now_iso: str) -> None:
         """The picker's explicit "create": queued before the change that uses the tag, so no

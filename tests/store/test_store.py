@@ -259,6 +259,35 @@ def test_doc_ids_continue_after_another_writer(session: SessionFile) -> None:
     assert sorted(notes, key=int) == ["1", "2", "3"]
 
 
+def test_change_note_builds_on_what_another_writer_wrote(session: SessionFile) -> None:
+    """A read-modify-write of one note under the lock: the function sees the note as it is on
+    disk now, so a tag another writer added after our read is kept, not overwritten."""
+    from tui.store.session import DELETE
+
+    note = note_doc(session.session_id, "they gave up")
+    session.append_note(note)
+    assert session.read().notes[0]["tags"] == []  # what our screen last saw
+    other = SessionFile(session.path, session.session_id)
+    other.update_note(note["id"], {"tags": ["alpha"]})
+    seen = []
+
+    def add_beta(doc):
+        seen.append(list(doc["tags"]))
+        return {"tags": [*doc["tags"], "beta"]}
+
+    assert session.change_note(note["id"], add_beta)["tags"] == ["alpha", "beta"]
+    assert seen == [["alpha"]]
+    assert other.read().notes[0]["tags"] == ["alpha", "beta"]
+    assert session.read().notes[0]["tags"] == ["alpha", "beta"]
+    before = session.path.stat().st_mtime_ns
+    assert session.change_note(note["id"], lambda doc: {})["tags"] == ["alpha", "beta"]
+    assert session.path.stat().st_mtime_ns == before  # nothing to change: no write
+    assert session.change_note("missing", add_beta) is None
+    session.add_excerpt({"id": "e1", "note_id": note["id"], "start": 0, "end": 4, "tags": []})
+    assert session.change_excerpt("e1", lambda doc: DELETE)["id"] == "e1"
+    assert other.read().excerpts == [] and session.read().excerpts == []
+
+
 # -- session, guide state, excerpts -------------------------------------------------------------
 def test_update_session_merges(session: SessionFile) -> None:
     before = session.read().session

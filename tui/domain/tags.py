@@ -102,6 +102,34 @@ def remove_tag(tags: list[str], name: str) -> list[str] | None:
     return kept if len(kept) != len(tags) else None
 
 
+def edit_changes(doc: Mapping, edit: Mapping) -> dict:
+    """The fields an edit changes in a note or span excerpt, as a delta on the document as it
+    is now: `{"add_tag": name}`, `{"remove_tag": name}`, `{"clear_tags": True}` and/or
+    `{"severity": 1-5 or None}`. Empty when it changes nothing (so applying it twice, or over
+    a read that already has it, is harmless). Tags someone else gave the document meanwhile
+    stay: a delta never replaces the whole list with an older copy."""
+    tags = list(doc.get("tags") or [])
+    changes: dict = {}
+    new: list[str] | None = None
+    if "add_tag" in edit:
+        new = add_tag(tags, edit["add_tag"])
+    elif "remove_tag" in edit:
+        new = remove_tag(tags, edit["remove_tag"])
+    elif edit.get("clear_tags") and tags:
+        new = []
+    if new is not None:
+        changes["tags"] = new
+    if "severity" in edit and doc.get("severity") != edit["severity"]:
+        changes["severity"] = edit["severity"]
+    return changes
+
+
+def edit_empties(doc: Mapping, edit: Mapping) -> bool:
+    """Whether the edit asks to drop a span excerpt left with no tags and no severity (`doc`
+    as it is after the edit)."""
+    return bool(edit.get("drop_if_empty")) and not doc.get("tags") and doc.get("severity") is None
+
+
 def word_end_after(text: str, at: int) -> int:
     """End of the word that ends after `at` (for extending a span by a word)."""
     for match in _WORD.finditer(text):

@@ -30,6 +30,8 @@ from tui.domain.quotes import citation
 from tui.domain.tags import (
     SEVERITIES,
     add_tag,
+    edit_changes,
+    edit_empties,
     inline_name_problem,
     remove_tag,
     word_end_after,
@@ -84,6 +86,8 @@ class Loaded:
     """With the index: each tag's codebook colour, by `tag_key`."""
     since: int
     """Changes numbered from here on may be missing from this read: replayed over it."""
+    versions: dict[str, int]
+    """Each file's `remote_version` as read: a poll compares, to see what others wrote since."""
     coded: int
     notes: int
 
@@ -98,6 +102,7 @@ def read_sessions(writes: TagWrites, session_ids: list[str], loaded: Loaded) -> 
             loaded.problems.append(str(error))
             continue
         loaded.files[session_id] = session_file
+        loaded.versions[session_id] = snap.remote_version
         participant = str(snap.session.get("participant") or "")
         loaded.titles[session_id] = str(snap.session.get("title") or session_id)
         by_note: dict[str, list[dict]] = {}
@@ -137,6 +142,8 @@ class TaggingScreen(Screen):
         self.session_ids = list(session_ids or ([origin] if scope == "session" and origin else []))
         self._resolve_ids = session_ids is None
         self.files: dict[str, SessionFile] = {}
+        self._seen: dict[str, int] = {}
+        """Each file's `remote_version` when it was last read for the list."""
         self.all_excerpts: list[Excerpt] = []
         self.shown: list[Excerpt] = []
         self._note_rows: dict[Key, Excerpt] = {}
@@ -193,8 +200,16 @@ class TaggingScreen(Screen):
         stat per file; the read itself runs in the worker)."""
         if self.span is not None or not self.is_current or self._reading:
             return
-        if any(f.changed_on_disk() for f in self.files.values()):
+        if any(self._remote_changed(sid, f) for sid, f in self.files.items()):
             self._start_read()
+
+    def _remote_changed(self, session_id: str, session_file: SessionFile) -> bool:
+        """Did another process write the file since we read it? Our tag writes re-read it
+        under the lock, taking in what others wrote; the signature then matches the disk and
+        only `remote_version` tells (as `LiveSession.remote_changed` does)."""
+        return session_file.changed_on_disk() or session_file.remote_version != self._seen.get(
+            session_id
+        )
 
     def on_screen_resume(self) -> None:
         # Back from the codebook: a rename or merge may have changed any tag. (Back from the
@@ -242,7 +257,7 @@ class TaggingScreen(Screen):
     ) -> Loaded:
         """The scope's sessions (found first when `session_ids` is None) read from disk."""
         store = self.app.store
-        loaded = Loaded(generation, [], [], {}, {}, {}, {}, [], None, None, 0, 0, 0)
+        loaded = Loaded(generation, [], [], {}, {}, {}, {}, [], None, None, 0, {}, 0, 0)
         if session_ids is None:
             try:
                 session_ids = scope_session_ids(store, scope, self.origin)
@@ -284,6 +299,7 @@ class TaggingScreen(Screen):
         keep = self.current
         self.session_ids = loaded.session_ids
         self.files = loaded.files
+        self._seen = loaded.versions
         self.titles.update(loaded.titles)
         if loaded.index is not None:
             self.index = loaded.index
@@ -644,11 +660,10 @@ class TaggingScreen(Screen):
             )
             self.refilter(row)
         else:
-            tags = add_tag(excerpt.tags, name)
-            if tags is None:
+            if add_tag(excerpt.tags, name) is None:
                 self.notify(f"Already tagged #{name}.", timeout=2, markup=False)
                 return
-            self._update(excerpt, {"tags": tags}, f"tag {_quote(excerpt.text)} #{name}")
+            self._edit(excerpt, {"add_tag": name}, f"tag {_quote(excerpt.text)} #{name}")
         self.writes.record_use([name], now)
         self.index.record_use(name, now)
         self._recent = None
@@ -657,10 +672,14 @@ class TaggingScreen(Screen):
 
     # -- changes: memory now, disk through the writer ----------------------------------------
 
-    def _update(self, excerpt: Excerpt, changes: dict, what: str) -> None:
+    def _edit(self, excerpt: Excerpt, edit: dict, what: str) -> Excerpt | None:
+        """A delta (`edit_changes`) on the excerpt's note or span, never a whole tag list: the
+        writer applies it under the lock to the document as it is on disk by then, so a tag
+        someone else added meanwhile is kept. Returns the row the cursor belongs on."""
         table = "notes" if excerpt.span is None else "excerpts"
-        self._change(excerpt, table, "update", excerpt.doc["id"], changes=changes, what=what)
+        row = self._change(excerpt, table, "edit", excerpt.doc["id"], edit=edit, what=what)
         self.excerpt_list.refresh()
+        return row
 
     def _change(
         self,
@@ -672,6 +691,7 @@ class TaggingScreen(Screen):
         what: str,
         changes: dict | None = None,
         doc: dict | None = None,
+        edit: dict | None = None,
     ) -> Excerpt | None:
         """Apply one change to memory and queue it for the disk; returns the row it leaves
         the cursor on (a new span, or the note of a removed one)."""
@@ -680,6 +700,8 @@ class TaggingScreen(Screen):
             payload["changes"] = _copy(changes)
         if doc is not None:
             payload["doc"] = _copy(doc)
+        if edit is not None:
+            payload["edit"] = dict(edit)
         row = self._apply(payload)
         self.writes.change(payload, what)
         return row
@@ -688,6 +710,18 @@ class TaggingScreen(Screen):
         """One change to the excerpts in memory (a fresh edit, or one replayed over a read
         that lacks it). Idempotent: applying it twice changes nothing more."""
         session_id, table, op, key = (payload[k] for k in ("session_id", "table", "op", "id"))
+        if op == "edit":
+            rows = self._note_rows if table == "notes" else self._span_rows
+            row = rows.get((session_id, key))
+            if row is None:
+                return None
+            edit = payload["edit"]
+            was = _note_coded(row)
+            row.doc.update(edit_changes(row.doc, edit))
+            self.coded_count += _note_coded(row) - was
+            if row.span is not None and edit_empties(row.doc, edit):
+                return self._apply({**payload, "op": "delete"})
+            return row
         if op == "update":
             rows = self._note_rows if table == "notes" else self._span_rows
             row = rows.get((session_id, key))
@@ -782,14 +816,16 @@ class TaggingScreen(Screen):
         self.app.push_screen(picker, chosen)
 
     def _remove_tag(self, excerpt: Excerpt, name: str | None) -> None:
-        tags = remove_tag(excerpt.tags, name) if name else []
         what = f"untag {_quote(excerpt.text)}" + (f" #{name}" if name else "")
-        if excerpt.span is not None and not tags and excerpt.severity is None:
-            note_row = self._change(excerpt, "excerpts", "delete", excerpt.span["id"], what=what)
-            self.refilter(note_row)
+        if name is not None and remove_tag(excerpt.tags, name) is None:
             return
-        if tags is not None:
-            self._update(excerpt, {"tags": tags}, what)
+        edit: dict = {"remove_tag": name} if name is not None else {"clear_tags": True}
+        if excerpt.span is not None:
+            edit["drop_if_empty"] = True  # a span left with no tags and no severity goes
+        row = self._edit(excerpt, edit, what)
+        if row is not None and row is not excerpt:  # the span went: the cursor goes to its note
+            self.refilter(row)
+            return
         self.show_current()
 
     def action_severity(self, step: int) -> None:
@@ -799,7 +835,7 @@ class TaggingScreen(Screen):
         now = excerpt.severity or 0
         new = max(0, min(SEVERITIES[-1], now + step))
         what = f"set severity {new or 'none'} on {_quote(excerpt.text)}"
-        self._update(excerpt, {"severity": new or None}, what)
+        self._edit(excerpt, {"severity": new or None}, what)
         self.show_current()
 
     # -- spans -------------------------------------------------------------------------------

@@ -29,6 +29,15 @@ UNCHANGED: Any = _Unchanged()
 """Default of `update_guide_state(current=...)`: leave the current question as it is."""
 
 
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE: Any = _Delete()
+"""What a `change_note` / `change_excerpt` function returns to remove the document."""
+
+
 def default_guide_state() -> dict[str, Any]:
     return {"current": None, "marks": {}}
 
@@ -259,6 +268,33 @@ class SessionFile:
             self._patch_snapshot(before, name, lambda docs: _with_replaced(name, docs, new))
             return plain(new)
 
+    def _change(
+        self, name: str, key: str, change: Callable[[dict[str, Any]], Any]
+    ) -> dict[str, Any] | None:
+        """Read-modify-write of one document under the lock (see `change_note`)."""
+        with self._transaction() as data:
+            doc_id = self._find(name, data, key)
+            if doc_id is None:
+                return None
+            old = plain(data[name][str(doc_id)])
+            changes = change(plain(old))
+            if changes is DELETE:
+                before = self._storage.version
+                self._tables[name].remove(doc_ids=[doc_id])
+                self._indexes[name].ids.pop(key, None)
+                self._patch_snapshot(before, name, lambda docs: [d for d in docs if d["id"] != key])
+                return old
+            if not changes:
+                return old
+            changes = plain(changes)
+            if changes.get("id", key) != key:
+                raise ValueError(f"the id of a document in '{name}' cannot change")
+            before = self._storage.version
+            self._tables[name].update(changes, doc_ids=[doc_id])
+            new = plain(self._storage.current()[name][str(doc_id)])
+            self._patch_snapshot(before, name, lambda docs: _with_replaced(name, docs, new))
+            return plain(new)
+
     def _delete(self, name: str, key: str) -> dict[str, Any] | None:
         with self._transaction() as data:
             doc_id = self._find(name, data, key)
@@ -298,6 +334,16 @@ class SessionFile:
         """Merge `changes` into the note with this id; the new note, or None if it is gone."""
         return self._update("notes", note_id, changes)
 
+    def change_note(
+        self, note_id: str, change: Callable[[dict[str, Any]], Any]
+    ) -> dict[str, Any] | None:
+        """Read-modify-write of one note under the lock: `change` gets a copy of the note as it
+        is on disk now (another process's edits included) and returns the fields to merge
+        (empty or None: no write) or `DELETE`. Returns the note as it now is (as it was, when
+        deleted), or None if it is gone. For edits that must build on what others wrote: adding
+        one tag to whatever tags the note has by then, not replacing them with an older list."""
+        return self._change("notes", note_id, change)
+
     def delete_note(self, note_id: str) -> dict[str, Any] | None:
         """Remove the note; returns it so the caller can undo with append_note."""
         return self._delete("notes", note_id)
@@ -307,6 +353,12 @@ class SessionFile:
 
     def update_excerpt(self, excerpt_id: str, changes: dict[str, Any]) -> dict[str, Any] | None:
         return self._update("excerpts", excerpt_id, changes)
+
+    def change_excerpt(
+        self, excerpt_id: str, change: Callable[[dict[str, Any]], Any]
+    ) -> dict[str, Any] | None:
+        """`change_note` for a span excerpt."""
+        return self._change("excerpts", excerpt_id, change)
 
     def delete_excerpt(self, excerpt_id: str) -> dict[str, Any] | None:
         return self._delete("excerpts", excerpt_id)
