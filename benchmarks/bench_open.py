@@ -8,7 +8,10 @@ Run: python -m benchmarks.bench_open
 from __future__ import annotations
 
 import asyncio
+import json
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -77,17 +80,35 @@ def naive_ms(home: Path, session_id: str) -> float:
     return (time.perf_counter() - began) * 1000
 
 
+def measure_in_child(home: Path, session_id: str) -> dict:
+    """First frame and peak memory of a fresh process that only opens the session, so what
+    building the data (or an earlier benchmark in this process) cost is not counted."""
+    child = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_open", "--measure", str(home), session_id],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def _measure(home: Path, session_id: str) -> None:
+    ours = asyncio.run(first_frame_ms(home, session_id))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"first_frame_ms": ours, "max_rss_mb": rss_mb}))
+
+
 def run(quick: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         session_id = build(home)
-        ours = asyncio.run(first_frame_ms(home, session_id))
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        measured = measure_in_child(home, session_id)
         naive = naive_ms(home, session_id)
+    ours, rss_mb = measured["first_frame_ms"], measured["max_rss_mb"]
     result = {"notes": NOTES, "first_frame_ms": ours, "naive_ms": naive, "max_rss_mb": rss_mb}
     print(
         f"open a {NOTES:,}-note session: first frame {ours:.0f} ms (budget 1000 ms), "
-        f"peak memory {rss_mb:.0f} MB (budget 150 MB)"
+        f"peak memory of that process {rss_mb:.0f} MB (budget 150 MB)"
     )
     print(
         f"naive baseline (default TinyDB storage + Rich layout of every note): {naive:.0f} ms; "
@@ -97,4 +118,7 @@ def run(quick: bool = False) -> dict:
 
 
 if __name__ == "__main__":
-    run()
+    if sys.argv[1:2] == ["--measure"]:
+        _measure(Path(sys.argv[2]), sys.argv[3])
+    else:
+        run()
