@@ -576,3 +576,70 @@ def test_the_excerpt_list_binds_no_key_without_an_id():
 
     bindings = [b for _, b in ExcerptList._merged_bindings.key_to_bindings.items() for b in b]
     assert all(b.id for b in bindings), [b for b in bindings if not b.id]
+
+
+async def test_a_reload_reads_and_rebuilds_only_the_sessions_others_wrote(
+    monkeypatch, store, clock
+):
+    """Scope "all" over many sessions: a co-interviewer typing into one of them used to make
+    every poll re-read and rebuild every session (100-280 ms on the UI thread with 20 x 2,500
+    notes). Now only the file another process wrote is read; the other rows stay as they are."""
+    import threading
+
+    from tui.store import SessionFile
+
+    guide = parse_guide("# G\n## S\n- Why?\n")
+    ids = []
+    for n in range(3):
+        sid = create_session(
+            store, title=f"S{n}", participant=f"P{n}", guide=guide, now=clock() + timedelta(n)
+        )
+        add_notes(store, sid, clock, [f"note {k} of P{n}" for k in range(3)])
+        ids.append(sid)
+    store.codebook.ensure(["pain/onboarding"], "2026-01-01T00:00:00Z")
+    read = []
+    file_read = SessionFile.read
+
+    def counting(self):
+        if threading.current_thread() is not threading.main_thread():
+            read.append(self.session_id)  # the tagging screen's reading worker
+        return file_read(self)
+
+    monkeypatch.setattr(SessionFile, "read", counting)
+    app = tagging_app(store, clock, ids[0], scope="all")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert set(read) == set(ids) and len(screen.shown) == 9
+        read.clear()
+        await pilot.press("j")
+        before = list(screen.all_excerpts)
+        # Our own tag write is not another process's: nothing is read again for it.
+        await pick(pilot, "onbord")
+        await pilot.pause(1.2)
+        await ready(pilot)
+        assert read == []
+        # Another process appends to the second session; the poll reads that one alone.
+        other = SessionFile(store.session_path(ids[1]), ids[1])
+        other.append_note(
+            Note.from_typed(
+                "late note",
+                session_id=ids[1],
+                author="Jonas",
+                started_at=to_iso(clock() + timedelta(hours=1)),
+                elapsed=0.0,
+                question_id=None,
+            ).to_doc()
+        )
+        other.close()
+        await pilot.pause(1.2)
+        await ready(pilot)
+        assert read == [ids[1]]
+        after = screen.all_excerpts
+        assert [e.text for e in after][6] == "late note" and len(after) == 10
+        assert all(
+            a is b for a, b in zip(after[:3] + after[7:], before[:3] + before[6:], strict=True)
+        )
+        assert screen.current.note["text"] == "note 1 of P0"  # the cursor stayed
+        assert screen.current.tags == ["pain/onboarding"]
+        assert "1/10 coded" in str(screen.query_one("#tagging-header").render())

@@ -13,6 +13,7 @@ built, in a thread worker; what the writer has not written yet is replayed over 
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -53,6 +54,8 @@ from tui.widgets.tag_colors import tag_styles
 from tui.write_queue import SaveState
 
 DISK_POLL_SECONDS = 1.0
+FREEZE_FROM_NOTES = 5_000
+"""Listing at least this many notes, move what is alive to the GC's permanent generation."""
 NARROW_WIDTH = 70
 SKIPPED_KINDS = ("asked",)
 """Notes that only mark a guide question asked are not excerpts."""
@@ -70,14 +73,29 @@ Key = tuple[str, str]
 
 
 @dataclass
-class Loaded:
-    """One read of the scope's sessions, made by the loading worker."""
+class SessionRows:
+    """One session's excerpts as listed: its notes, each followed by its span excerpts."""
 
-    generation: int
-    session_ids: list[str]
     excerpts: list[Excerpt]
     note_rows: dict[Key, Excerpt]
     span_rows: dict[Key, Excerpt]
+    coded: int
+    notes: int
+
+
+@dataclass
+class Loaded:
+    """One read of the scope's sessions, made by the loading worker. Only the sessions that
+    changed since the screen last read them are read and parsed again (`rows`); the others keep
+    the rows the screen already has, so another instance typing into one session of twenty
+    costs one session's read, not twenty."""
+
+    generation: int
+    session_ids: list[str]
+    rows: dict[str, SessionRows]
+    """The sessions read afresh; a session of `session_ids` missing here keeps its rows."""
+    full: bool
+    """Every session was read: rows of sessions missing from `rows` are dropped."""
     titles: dict[str, str]
     files: dict[str, SessionFile]
     problems: list[str]
@@ -88,40 +106,61 @@ class Loaded:
     """Changes numbered from here on may be missing from this read: replayed over it."""
     versions: dict[str, int]
     """Each file's `remote_version` as read: a poll compares, to see what others wrote since."""
-    coded: int
-    notes: int
 
 
-def read_sessions(writes: TagWrites, session_ids: list[str], loaded: Loaded) -> None:
-    """Every note of the sessions as an excerpt, with its span excerpts beneath it (worker)."""
+def read_sessions(
+    writes: TagWrites,
+    session_ids: list[str],
+    loaded: Loaded,
+    known: dict[str, int] | None = None,
+) -> None:
+    """Every note of the sessions as an excerpt, with its span excerpts beneath it (worker).
+    A session in `known` (id -> the `remote_version` its listed rows were read at) that no
+    other process has written since is not read again."""
+    known = known or {}
     for session_id in session_ids:
         try:
             session_file = writes.file(session_id)
+            seen = known.get(session_id)
+            if (
+                seen is not None
+                and session_file.remote_version == seen
+                and not session_file.changed_on_disk()
+            ):
+                loaded.files[session_id] = session_file
+                loaded.versions[session_id] = seen
+                continue  # only our own writes since: the listed rows already have them
             snap = session_file.read()
         except StoreError as error:
             loaded.problems.append(str(error))
             continue
         loaded.files[session_id] = session_file
         loaded.versions[session_id] = snap.remote_version
-        participant = str(snap.session.get("participant") or "")
+        loaded.rows[session_id] = session_rows(session_id, snap)
         loaded.titles[session_id] = str(snap.session.get("title") or session_id)
-        by_note: dict[str, list[dict]] = {}
-        for doc in snap.excerpts:
-            by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
-        for stored in snap.notes:
-            if stored.get("kind") in SKIPPED_KINDS:
-                continue
-            note = dict(stored)  # one copy, shared by the note's row and its span rows
-            spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
-            row = Excerpt(session_id, participant, note, spans=spans)
-            loaded.excerpts.append(row)
-            loaded.note_rows[(session_id, note["id"])] = row
-            loaded.notes += 1
-            loaded.coded += _note_coded(row)
-            for span in spans:
-                span_row = Excerpt(session_id, participant, note, span, spans)
-                loaded.excerpts.append(span_row)
-                loaded.span_rows[(session_id, span["id"])] = span_row
+
+
+def session_rows(session_id: str, snap) -> SessionRows:
+    rows = SessionRows([], {}, {}, 0, 0)
+    participant = str(snap.session.get("participant") or "")
+    by_note: dict[str, list[dict]] = {}
+    for doc in snap.excerpts:
+        by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
+    for stored in snap.notes:
+        if stored.get("kind") in SKIPPED_KINDS:
+            continue
+        note = dict(stored)  # one copy, shared by the note's row and its span rows
+        spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
+        row = Excerpt(session_id, participant, note, spans=spans)
+        rows.excerpts.append(row)
+        rows.note_rows[(session_id, note["id"])] = row
+        rows.notes += 1
+        rows.coded += _note_coded(row)
+        for span in spans:
+            span_row = Excerpt(session_id, participant, note, span, spans)
+            rows.excerpts.append(span_row)
+            rows.span_rows[(session_id, span["id"])] = span_row
+    return rows
 
 
 class TaggingScreen(Screen):
@@ -145,6 +184,8 @@ class TaggingScreen(Screen):
         self._seen: dict[str, int] = {}
         """Each file's `remote_version` when it was last read for the list."""
         self.all_excerpts: list[Excerpt] = []
+        """Every session's rows (`_rows`) one after the other, in `session_ids` order."""
+        self._rows: dict[str, list[Excerpt]] = {}
         self.shown: list[Excerpt] = []
         self._note_rows: dict[Key, Excerpt] = {}
         self._span_rows: dict[Key, Excerpt] = {}
@@ -216,7 +257,7 @@ class TaggingScreen(Screen):
         # picker nothing changed on disk that the poll would not see.)
         if self._in_codebook:
             self._in_codebook = False
-            self._start_read(with_index=True)
+            self._start_read(with_index=True, full=True)
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -227,23 +268,33 @@ class TaggingScreen(Screen):
             count = len(self.session_ids)
         return f"Loading {count} session{'s' if count != 1 else ''}\u2026"
 
-    def _start_read(self, *, resolve: bool = False, with_index: bool = False) -> None:
-        """Read the scope's sessions in the worker; a newer read supersedes an older one."""
+    def _start_read(
+        self, *, resolve: bool = False, with_index: bool = False, full: bool = False
+    ) -> None:
+        """Read the scope's sessions in the worker; a newer read supersedes an older one.
+        Sessions no other process wrote since they were listed are not read again, unless
+        `full` (back from the codebook, whose rename rewrote every file)."""
         self._generation += 1
         self._reading = True
         ids = None if resolve else list(self.session_ids)
-        self._read_worker(self._generation, self.scope, ids, with_index)
+        known = {} if full else dict(self._seen)
+        self._read_worker(self._generation, self.scope, ids, with_index, known)
 
     @work(thread=True, exclusive=True, group="tagging-read")
     def _read_worker(
-        self, generation: int, scope: str, session_ids: list[str] | None, with_index: bool
+        self,
+        generation: int,
+        scope: str,
+        session_ids: list[str] | None,
+        with_index: bool,
+        known: dict[str, int] | None = None,
     ) -> None:
         worker = get_current_worker()
 
         def counted(ids: list[str]) -> None:
             self._from_worker(self._counted, generation, ids)
 
-        loaded = self._read(generation, scope, session_ids, with_index, counted)
+        loaded = self._read(generation, scope, session_ids, with_index, counted, known)
         if not worker.is_cancelled:
             self._from_worker(self._loaded, loaded)
 
@@ -254,10 +305,12 @@ class TaggingScreen(Screen):
         session_ids: list[str] | None,
         with_index: bool,
         counted=lambda ids: None,
+        known: dict[str, int] | None = None,
     ) -> Loaded:
-        """The scope's sessions (found first when `session_ids` is None) read from disk."""
+        """The scope's sessions (found first when `session_ids` is None) read from disk; those
+        in `known` that no one else wrote since are skipped (see `read_sessions`)."""
         store = self.app.store
-        loaded = Loaded(generation, [], [], {}, {}, {}, {}, [], None, None, 0, {}, 0, 0)
+        loaded = Loaded(generation, [], {}, not known, {}, {}, [], None, None, 0, {})
         if session_ids is None:
             try:
                 session_ids = scope_session_ids(store, scope, self.origin)
@@ -271,7 +324,7 @@ class TaggingScreen(Screen):
         if with_index:
             tags = store.codebook.tags()
             loaded.index, loaded.styles = codebook_index(tags), tag_styles(tags)
-        read_sessions(self.writes, session_ids, loaded)
+        read_sessions(self.writes, session_ids, loaded, known)
         return loaded
 
     def _from_worker(self, callback, *args) -> None:
@@ -301,14 +354,17 @@ class TaggingScreen(Screen):
         self.files = loaded.files
         self._seen = loaded.versions
         self.titles.update(loaded.titles)
+        self._take_rows(loaded)
+        if loaded.full and self.note_count >= FREEZE_FROM_NOTES:
+            # The listed rows live as long as the screen; left to the cyclic GC, every
+            # full collection walks them all (50,000 notes: ~150-200 ms on the UI thread,
+            # every few reloads). They hold no cycles, so freed rows still go by refcount.
+            gc.freeze()
         if loaded.index is not None:
             self.index = loaded.index
             self._recent = None
         if loaded.styles is not None:
             self.tag_styles = self.excerpt_list.tag_styles = loaded.styles
-        self.all_excerpts = loaded.excerpts
-        self._note_rows, self._span_rows = loaded.note_rows, loaded.span_rows
-        self.coded_count, self.note_count = loaded.coded, loaded.notes
         for payload in replay:
             self._apply(payload)
         self.reading_note = None
@@ -323,7 +379,44 @@ class TaggingScreen(Screen):
                 markup=False,
             )
 
+    def _take_rows(self, loaded: Loaded) -> None:
+        """Swap in the sessions read afresh; the others keep their rows (and objects, so the
+        cursor and the list's drawing find them unchanged). UI thread; O(changed sessions)
+        apart from one flat list copy."""
+        scope = set(loaded.session_ids)
+        for session_id in list(self._rows):
+            if loaded.full or session_id not in scope or session_id in loaded.rows:
+                self._drop_rows(session_id)
+        for session_id, rows in loaded.rows.items():
+            self._rows[session_id] = rows.excerpts
+            self._note_rows.update(rows.note_rows)
+            self._span_rows.update(rows.span_rows)
+            self.coded_count += rows.coded
+            self.note_count += rows.notes
+        self._flatten()
+
+    def _drop_rows(self, session_id: str) -> None:
+        for row in self._rows.pop(session_id, []):
+            if row.span is None:
+                self._note_rows.pop((session_id, row.note["id"]), None)
+                self.note_count -= 1
+                self.coded_count -= _note_coded(row)
+            else:
+                self._span_rows.pop((session_id, row.span["id"]), None)
+
+    def _flatten(self) -> None:
+        self.all_excerpts = [e for sid in self.session_ids for e in self._rows.get(sid, ())]
+
+    def _unfiltered(self) -> bool:
+        return not (self.filter_untagged or self.filter_tag or self.filter_text)
+
     def refilter(self, keep: Excerpt | None = None) -> None:
+        if self._unfiltered():  # the common case: no per-row work for 50,000 excerpts
+            self.shown = list(self.all_excerpts)
+            cursor = self._position(keep) if keep is not None else 0
+            self.excerpt_list.set_excerpts(self.shown, cursor, show_who=len(self.session_ids) > 1)
+            self.show_current()
+            return
         text = self.filter_text.casefold()
         shown = []
         for excerpt in self.all_excerpts:
@@ -340,6 +433,18 @@ class TaggingScreen(Screen):
             cursor = next((i for i, e in enumerate(shown) if _same(e, keep)), 0)
         self.excerpt_list.set_excerpts(shown, cursor, show_who=len(self.session_ids) > 1)
         self.show_current()
+
+    def _position(self, keep: Excerpt) -> int:
+        """Where `keep` (or its fresh copy from a reload) is in the unfiltered list: the
+        offset of its session plus its place there, without a scan of every session."""
+        offset = 0
+        for session_id in self.session_ids:
+            rows = self._rows.get(session_id, ())
+            if session_id == keep.session_id:
+                found = next((i for i, e in enumerate(rows) if _same(e, keep)), None)
+                return offset + found if found is not None else 0
+            offset += len(rows)
+        return 0
 
     @property
     def current(self) -> Excerpt | None:
@@ -742,8 +847,10 @@ class TaggingScreen(Screen):
             spans.append(doc)
             spans.sort(key=lambda d: (d["start"], d["end"]))
             row = Excerpt(session_id, note_row.participant, note_row.note, doc, spans)
-            at = _index_of(self.all_excerpts, note_row) + 1 + _index_of(spans, doc)
-            self.all_excerpts.insert(at, row)
+            session_rows = self._rows[session_id]
+            at = _index_of(session_rows, note_row) + 1 + _index_of(spans, doc)
+            session_rows.insert(at, row)
+            self.all_excerpts.insert(self._offset(session_id) + at, row)
             self._span_rows[(session_id, key)] = row
             self.coded_count += _note_coded(note_row) - was
             return row
@@ -755,10 +862,22 @@ class TaggingScreen(Screen):
             was = _note_coded(row)
             if row.spans is not None:
                 row.spans[:] = [s for s in row.spans if s is not row.span]  # shared list
-            self.all_excerpts.pop(_index_of(self.all_excerpts, row))
+            session_rows = self._rows[session_id]
+            at = _index_of(session_rows, row)
+            session_rows.pop(at)
+            self.all_excerpts.pop(self._offset(session_id) + at)
             self.coded_count += _note_coded(row) - was
             return note_row
         return None
+
+    def _offset(self, session_id: str) -> int:
+        """Where the session's rows start in `all_excerpts`."""
+        offset = 0
+        for sid in self.session_ids:
+            if sid == session_id:
+                return offset
+            offset += len(self._rows.get(sid, ()))
+        return offset
 
     def _unsaved(self, excerpt: Excerpt) -> bool:
         if not self.writes.unsaved:
