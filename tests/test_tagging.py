@@ -552,7 +552,9 @@ async def test_arrow_page_home_end_move_the_cursor_in_a_long_list(store, clock, 
         await pilot.press("end")
         await pilot.pause()
         assert listing.cursor == 99
-        assert listing.scroll_y <= 99 < listing.scroll_y + listing.size.height  # on screen
+        assert not listing.show_horizontal_scrollbar  # it used to cover the last row
+        assert listing.scroll_y <= 99 < listing.scroll_y + listing.rows_shown  # on screen
+        assert "note number 99" in drawn_text(app)
         await pilot.press("pageup")
         await pilot.pause()
         assert listing.cursor == 99 - listing.page

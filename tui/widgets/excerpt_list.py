@@ -92,7 +92,10 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         self.excerpts = excerpts
         self.show_who = show_who
         self.cursor = max(0, min(cursor, len(excerpts) - 1))
-        self.virtual_size = Size(self.size.width, len(excerpts))
+        # Rows are cut to the pane's width, never scrolled sideways: a virtual width equal to
+        # the pane's made a horizontal scrollbar appear once the vertical one took two
+        # columns, and it covered the last row (End put the cursor on a hidden row).
+        self.virtual_size = Size(0, len(excerpts))
         self.refresh()
         self.call_after_refresh(self._keep_cursor_visible)
 
@@ -105,11 +108,16 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         self.post_message(self.Moved(self.cursor))
 
     @property
+    def rows_shown(self) -> int:
+        """How many rows the pane shows (its height less any scrollbar)."""
+        return max(1, self.scrollable_content_region.height)
+
+    @property
     def page(self) -> int:
-        return max(1, self.size.height - 1)
+        return max(1, self.rows_shown - 1)
 
     def _keep_cursor_visible(self) -> None:
-        height = max(1, self.size.height)
+        height = self.rows_shown
         if self.cursor < self.scroll_y:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= self.scroll_y + height:
@@ -143,7 +151,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         if row >= len(self.excerpts):
             return Strip.blank(width, base)
