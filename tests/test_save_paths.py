@@ -60,8 +60,10 @@ def test_an_edit_keeps_tags_that_arrived_while_editing(store, session_id, clock)
     live = LiveSession(store, session_id, "Maya", now=clock)
     try:
         typed = live.commit_note("import broke", clock(), 0.0, "q1")
-        merged = type(typed).from_doc({**typed.to_doc(), "tags": ["pain/import"], "starred": True})
-        live._replace(merged)  # what a merge of a co-interviewer's tagging leaves in memory
+        assert live.flush()
+        tagged = {"tags": ["pain/import"], "starred": True}
+        store.open_session(session_id).update_note(typed.id, tagged)  # a co-interviewer
+        live._replace(type(typed).from_doc({**typed.to_doc(), **tagged}))  # merged into memory
         edited = live.edit_note(typed, "import broke twice")  # the note as the edit began
         assert edited.tags == ["pain/import"] and edited.starred
         assert live.flush()
@@ -130,3 +132,19 @@ async def test_the_interview_hears_that_writes_recovered_while_a_dialog_was_open
         assert app.screen is interview
         assert "kept in memory" not in str(interview.query_one("#session-header").render())
         assert interview.stream.pending_ids == set()
+
+
+def test_an_edit_keeps_a_tag_another_instance_wrote_a_moment_ago(store, session_id, clock):
+    live = LiveSession(store, session_id, "Maya", now=clock)
+    try:
+        typed = live.commit_note("import broke", clock(), 0.0, "q1")
+        assert live.flush()
+        # Another instance tags the note; this one has not merged that yet.
+        store.open_session(session_id).update_note(typed.id, {"tags": ["pain/import"]})
+        live.edit_note(typed, "import broke twice #sso")
+        assert live.flush()
+        (doc,) = store.open_session(session_id).read().notes
+        assert doc["text"] == "import broke twice #sso"
+        assert doc["tags"] == ["pain/import", "sso"]
+    finally:
+        live.close()

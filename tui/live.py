@@ -26,6 +26,10 @@ from tui.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 __all__ = ["RETRY_SECONDS", "LiveSession", "RemoteState", "SaveState", "WriteJob"]
 
 
+_EDITED_FIELDS = ("text", "kind", "starred", "emotions", "tags", "edited_at")
+"""What editing a note's text can change; everything else is left as it is on disk."""
+
+
 @dataclass
 class RemoteState:
     """The session as another instance left it on disk, read and parsed off the UI thread."""
@@ -198,18 +202,21 @@ class LiveSession:
 
     def edit_note(self, note: Note, text: str) -> Note:
         # The note as it is now, not as it was when the edit began: a co-interviewer may have
-        # tagged or starred it meanwhile. Only what an edit can change is written.
+        # tagged or starred it meanwhile. On disk the edit is re-applied under the lock to the
+        # note as it is there, so a tag added by another instance a moment ago survives too.
         note = self._note_by_id(note.id) or note
-        edited = note.retyped(text, to_iso(self.now()))
+        when = to_iso(self.now())
+        edited = note.retyped(text, when)
         self._replace(edited)
-        changes = {
-            field: getattr(edited, field)
-            for field in ("text", "kind", "starred", "emotions", "tags", "edited_at")
-        }
+
+        def on_disk(doc: dict) -> dict:
+            again = Note.from_doc(doc).retyped(text, when)
+            return {field: getattr(again, field) for field in _EDITED_FIELDS}
+
         self._enqueue(
             WriteJob(
                 "save the edit",
-                lambda: self.file.update_note(note.id, changes),
+                lambda: self.file.change_note(note.id, on_disk),
                 (note.id,),
                 touches=(note.id,),
             )
