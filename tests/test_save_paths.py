@@ -148,3 +148,24 @@ def test_an_edit_keeps_a_tag_another_instance_wrote_a_moment_ago(store, session_
         assert doc["tags"] == ["pain/import", "sso"]
     finally:
         live.close()
+
+
+async def test_tagging_and_codebook_say_so_when_the_codebook_is_unreadable(
+    store, session_id, make_app
+):
+    from tui.session_setup import append_note_now
+
+    append_note_now(store, session_id, "a note to tag", "Maya")
+    (store.home / "codebook.json").write_text("{ broken", encoding="utf-8")
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("f3")
+        await pilot.pause(1.0)
+        assert type(app.screen).__name__ == "TaggingScreen"
+        assert [e.note["text"] for e in app.screen.shown] == ["a note to tag"]
+        await pilot.press("c")
+        await pilot.pause(1.0)
+        assert type(app.screen).__name__ == "CodebookScreen"
+        status = str(app.screen.query_one("#codebook-status").render())
+        assert "codebook.json" in status and "repair it" in status
+        assert app.is_running

@@ -69,10 +69,17 @@ class CodebookScreen(Screen):
     @work(thread=True, exclusive=True, group="codebook")
     def reload(self, select: str | None = None) -> None:
         store = self.app.store
-        tags = store.codebook.tags()
-        usage = tag_usage(store)
+        try:
+            tags = store.codebook.tags()
+            usage = tag_usage(store)
+        except StoreError as error:
+            self.app.call_from_thread(self._show_problem, str(error))
+            return
         sessions = len(store.list_sessions()[0])
         self.app.call_from_thread(self._show, tags, usage, sessions, select)
+
+    def _show_problem(self, problem: str) -> None:
+        self.query_one("#codebook-status", Static).update(Text(f"\u26a0 {problem}"))
 
     def _show(
         self,

@@ -322,7 +322,11 @@ class TaggingScreen(Screen):
         # Captured BEFORE the read: a change that lands during it is replayed (harmlessly).
         loaded.since = self.writes.stale_from()
         if with_index:
-            tags = store.codebook.tags()
+            try:
+                tags = store.codebook.tags()
+            except StoreError as error:  # the notes can still be read and shown
+                loaded.problems.append(str(error))
+                tags = []
             loaded.index, loaded.styles = codebook_index(tags), tag_styles(tags)
         read_sessions(self.writes, session_ids, loaded, known)
         return loaded
