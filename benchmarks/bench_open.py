@@ -14,23 +14,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 from tinydb import TinyDB
 
+from benchmarks.fixtures import seed_session
 from tui.app import FieldnoteApp
-from tui.domain.clock import to_iso
-from tui.domain.guide import parse_guide
-from tui.domain.notes import Note
-from tui.session_setup import create_session
 from tui.store import DataStore
 from tui.widgets.note_stream import NoteStream
 
 NOTES = 10_000
-GUIDE = "## Warm-up\n- Tell me about your role.\n- Walk me through your last week.\n"
 TEXTS = [
     '"I keep a spreadsheet next to it because the tool forgets recurring slots #workaround/sheet',
     "?ask how they hand over between shifts",
@@ -40,22 +35,7 @@ TEXTS = [
 
 
 def build(home: Path) -> str:
-    store = DataStore(home)
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    session_id = create_session(store, title="Big session", guide=parse_guide(GUIDE), now=start)
-    notes = [
-        Note.from_typed(
-            f"{TEXTS[i % 4]} ({i})",
-            session_id=session_id,
-            author="Maya",
-            started_at=to_iso(start + timedelta(seconds=i)),
-            elapsed=float(i),
-            question_id="q1",
-        ).to_doc()
-        for i in range(NOTES)
-    ]
-    store.open_session(session_id).append_notes(notes)
-    return session_id
+    return seed_session(DataStore(home), NOTES, lambda i: f"{TEXTS[i % 4]} ({i})")
 
 
 async def first_frame_ms(home: Path, session_id: str) -> float:

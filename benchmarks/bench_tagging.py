@@ -17,36 +17,23 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.fixtures import START, seed_session
 from tui.app import FieldnoteApp
 from tui.domain.clock import to_iso
-from tui.domain.guide import parse_guide
 from tui.domain.notes import Note
-from tui.session_setup import create_session
 from tui.store import DataStore
 
 NOTES = 10_000
 TAGS = 10_000
 APPLIES = 60
-GUIDE = "## Warm-up\n- Tell me about your role.\n"
 
 
 def build(home: Path) -> str:
     store = DataStore(home)
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-    session_id = create_session(store, title="Big session", guide=parse_guide(GUIDE), now=start)
-    notes = [
-        Note.from_typed(
-            f"Checks the dock plan first, then the drivers' shifts ({i})",
-            session_id=session_id,
-            author="Maya",
-            started_at=to_iso(start + timedelta(seconds=i)),
-            elapsed=float(i),
-            question_id="q1",
-        ).to_doc()
-        for i in range(NOTES)
-    ]
-    store.open_session(session_id).append_notes(notes)
-    store.codebook.ensure([f"area{i % 97}/topic-{i}" for i in range(TAGS)], to_iso(start))
+    session_id = seed_session(
+        store, NOTES, lambda i: f"Checks the dock plan first, then the drivers' shifts ({i})"
+    )
+    store.codebook.ensure([f"area{i % 97}/topic-{i}" for i in range(TAGS)], to_iso(START))
     return session_id
 
 
@@ -108,26 +95,20 @@ RELOADS = 12
 
 def build_archive(home: Path, sessions: int, per_session: int) -> list[str]:
     store = DataStore(home)
-    start = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     ids = []
     for s in range(sessions):
-        when = start + timedelta(days=s)
-        sid = create_session(store, title=f"Session {s}", guide=parse_guide(GUIDE), now=when)
-        store.open_session(sid).append_notes(
-            [
-                Note.from_typed(
-                    f"Checks the dock plan first, then the drivers' shifts ({s}.{i}) #area{i % 9}",
-                    session_id=sid,
-                    author="Maya",
-                    started_at=to_iso(when + timedelta(seconds=i)),
-                    elapsed=float(i),
-                    question_id="q1",
-                ).to_doc()
-                for i in range(per_session)
-            ]
+        ids.append(
+            seed_session(
+                store,
+                per_session,
+                lambda i, s=s: (
+                    f"Checks the dock plan first, then the drivers' shifts ({s}.{i}) #area{i % 9}"
+                ),
+                title=f"Session {s}",
+                start=START + timedelta(days=s),
+            )
         )
-        ids.append(sid)
-    store.codebook.ensure([f"area{i}" for i in range(9)], to_iso(start))
+    store.codebook.ensure([f"area{i}" for i in range(9)], to_iso(START))
     return ids
 
 
