@@ -91,6 +91,20 @@ async def test_a_note_links_to_the_question_of_its_first_keystroke(make_app, ses
         assert app.live.guide_state.current == "q2"
 
 
+async def test_the_stream_stays_in_first_keystroke_order(make_app, session_id, clock):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "answer to the first question")
+        clock.advance(2)
+        await pilot.press("ctrl+t")  # marked asked before the note was finished
+        await pilot.press("enter")
+        await pilot.pause()
+        kinds = [n.kind for n in app.live.notes]
+        assert kinds == ["note", "asked"]
+        assert [n.kind for n in app.screen.stream.notes] == kinds
+        assert [n["kind"] for n in stored_notes(app)] == kinds
+
+
 async def test_guide_keys_work_from_the_note_input(make_app, session_id, clock):
     app = make_app(session_id)
     async with app.run_test(size=(100, 30)) as pilot:

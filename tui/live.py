@@ -11,6 +11,7 @@ No Textual here: the app passes `on_event`, a callback it marshals onto its own 
 from __future__ import annotations
 
 import time
+from bisect import insort
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,12 @@ from tui.store.presence import Presence
 from tui.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 
 __all__ = ["RETRY_SECONDS", "LiveSession", "RemoteState", "SaveState", "WriteJob"]
+
+
+def note_order(note: Note) -> tuple[str, str]:
+    """Notes are kept in the order of their first keystroke, as the session file sorts them: a
+    note finished after a guide key was pressed still goes before the `asked` mark it preceded."""
+    return (note.started_at, note.id)
 
 
 _EDITED_FIELDS = ("text", "kind", "starred", "emotions", "tags", "edited_at")
@@ -126,7 +133,7 @@ class LiveSession:
         notes = [n for n in notes if n.id not in ours or n.id in mine]  # deleted here
         on_disk = {n.id for n in remote.notes}
         notes += [mine[nid] for nid in ours if nid not in on_disk and nid in mine]
-        notes.sort(key=lambda n: (n.started_at, n.id))
+        notes.sort(key=note_order)
         # Keep the objects already in memory where nothing changed (the stream caches by them).
         notes = [n if (m := mine.get(n.id)) is None or m != n else m for n in notes]
 
@@ -189,7 +196,7 @@ class LiveSession:
             elapsed=elapsed,
             question_id=question_id,
         )
-        self.notes.append(note)
+        insort(self.notes, note, key=note_order)
         doc = note.to_doc()
         self._enqueue(
             WriteJob(
@@ -250,8 +257,7 @@ class LiveSession:
         if not self.deleted:
             return None
         note = self.deleted.pop()
-        self.notes.append(note)
-        self.notes.sort(key=lambda n: (n.started_at, n.id))
+        insort(self.notes, note, key=note_order)
         doc = note.to_doc()
         self._enqueue(
             WriteJob(
@@ -312,7 +318,7 @@ class LiveSession:
                 elapsed=round(self.clock.elapsed(now), 3),
                 question_id=question.id,
             )
-            self.notes.append(note)
+            insort(self.notes, note, key=note_order)
             doc = note.to_doc()
             self._enqueue(
                 WriteJob(

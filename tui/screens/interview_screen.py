@@ -127,9 +127,15 @@ class InterviewScreen(Screen):
             self._after_change(note.id)
             return
         self._mark_pending(note)
-        self.stream.append_note(note)
+        self._show_new(note)
         if not self.live.clock.running:
             self._show_header()
+
+    def _show_new(self, note: Note) -> None:
+        if self.live.notes and self.live.notes[-1] is note:
+            self.stream.append_note(note)
+        else:  # typed before a note already shown (Enter, then a guide key at once)
+            self._show_notes()
 
     def _save_typed(self, text: str, editing: Note | None) -> Note:
         """A typed note (its moment is its first keystroke), or the edit of an earlier one."""
@@ -223,7 +229,7 @@ class InterviewScreen(Screen):
         note = self.live.mark_current("asked")
         if note is not None:
             self._mark_pending(note)
-            self.stream.append_note(note)
+            self._show_new(note)
         self._show_guide_state()
 
     def action_skip_question(self) -> None:
