@@ -36,7 +36,6 @@ def typed_interview(clock):
         await pilot.pause()
         clock.advance(75)
         await commit(pilot, "* Wants bulk edit for recurring slots #need/bulk-edit !hopeful")
-        clock.advance(20)
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 

@@ -26,8 +26,17 @@ from tui.store.tag_ops import TagUsage, delete_tag, merge_tags, rename_tag, tag_
 from tui.widgets.bindings import bindings_for
 from tui.widgets.display_text import visible
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.table_columns import Column, fit
 
-COLUMNS = ("Tag", "Excerpts", "Sessions", "People", "Description", "Colour", "Parent")
+COLUMNS = [
+    Column("Tag", share=55),
+    Column("Excerpts", 8),
+    Column("Sessions", 8),
+    Column("People", 6, essential=False),
+    Column("Description", share=30, essential=False),
+    Column("Colour", 6, essential=False),
+    Column("Parent", share=15, essential=False),
+]
 """Description before colour and parent, so it is on screen at 80 columns (the parent can be
 read from the name)."""
 
@@ -56,15 +65,17 @@ class CodebookScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Codebook", style="bold"), id="codebook-title")
-        table = DataTable(id="codebook", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
-        yield table
+        yield DataTable(id="codebook", cursor_type="row", zebra_stripes=True)
         yield Static(id="codebook-status")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
         self.reload()
+
+    def on_resize(self) -> None:
+        if self.tags:
+            self._show(self.tags, self.usage, self.session_count, None)
 
     @work(thread=True, exclusive=True, group="codebook")
     def reload(self, select: str | None = None) -> None:
@@ -91,19 +102,24 @@ class CodebookScreen(Screen):
         self.tags, self.usage, self.session_count = tags, usage, sessions
         table = self.query_one(DataTable)
         row = table.cursor_row
-        table.clear()
+        table.clear(columns=True)
+        columns = fit(COLUMNS, max(self.size.width, 20))
+        for label, width in columns:
+            table.add_column(label, width=width, key=label)
         for tag in tags:
             used = usage.get(tag_key(tag["name"]), TagUsage())
-            table.add_row(
-                Text(visible(tag["name"]), style="bold"),
-                str(used.excerpts),
-                f"{len(used.sessions)}/{sessions}",
-                str(len(used.participants)),
-                Text(visible(str(tag.get("description") or "")), no_wrap=True, overflow="ellipsis"),
-                swatch(str(tag.get("color") or "")),
-                Text(visible(tag_parent(tag["name"])), style="dim"),
-                key=tag_key(tag["name"]),
-            )
+            cells = {
+                "Tag": Text(visible(tag["name"]), style="bold", no_wrap=True, overflow="ellipsis"),
+                "Excerpts": str(used.excerpts),
+                "Sessions": f"{len(used.sessions)}/{sessions}",
+                "People": str(len(used.participants)),
+                "Description": Text(
+                    visible(str(tag.get("description") or "")), no_wrap=True, overflow="ellipsis"
+                ),
+                "Colour": swatch(str(tag.get("color") or "")),
+                "Parent": Text(visible(tag_parent(tag["name"])), style="dim", no_wrap=True),
+            }
+            table.add_row(*(cells[label] for label, _ in columns), key=tag_key(tag["name"]))
         if select is not None:
             row = next((i for i, t in enumerate(tags) if tag_key(t["name"]) == tag_key(select)), 0)
         if tags:

@@ -13,6 +13,15 @@ from tui.store import SessionSummary, StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.display_text import visible
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.table_columns import Column, fit
+
+SESSION_COLUMNS = [
+    Column("Title", share=55),
+    Column("Participant", share=45, essential=False),
+    Column("Date", 10, essential=False),
+    Column("Notes", 5),
+    Column("Coded", 5),
+]
 
 
 class HomeScreen(Screen):
@@ -46,15 +55,7 @@ class HomeScreen(Screen):
         self.app.call_from_thread(self._show, summaries, problems)
 
     def _columns(self) -> list[tuple[str, int]]:
-        """Columns that fit the width: no sideways scrolling at 80 columns, the essentials at 40."""
-        width = max(self.size.width, 20)
-        fixed = [("Date", 10), ("Notes", 5), ("Coded", 5)]
-        if width < 60:
-            fixed = fixed[1:]
-            return [("Title", max(8, width - 2 - 2 * 3 - 10)), *fixed]
-        rest = width - 2 - 2 * 5 - 20
-        title = rest * 55 // 100
-        return [("Title", title), ("Participant", rest - title), *fixed]
+        return fit(SESSION_COLUMNS, max(self.size.width, 20))
 
     def _show(self, summaries: list[SessionSummary], problems: list[StoreError]) -> None:
         self.summaries, self._problems = summaries, problems

@@ -128,8 +128,7 @@ class InterviewScreen(Screen):
             return
         self._mark_pending(note)
         self._show_new(note)
-        if not self.live.clock.running:
-            self._show_header()
+        self._show_header()
 
     def _show_new(self, note: Note) -> None:
         if self.live.notes and self.live.notes[-1] is note:
