@@ -89,6 +89,7 @@ async def test_small_terminals_keep_the_input_visible(make_app, store, session_i
             assert "Q1/4" in str(current.render())
         else:
             assert guide.display and not guide.region.overlaps(stream.region)
+        clock.advance(60)  # after the seeded notes, which are one a second from the start
         await pilot.press(*"typed at this size", "enter")
         await pilot.pause()
         assert app.live.notes[-1].text == "typed at this size"
