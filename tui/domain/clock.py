@@ -45,9 +45,6 @@ class InterviewClock:
             return self.banked
         return self.banked + max(0.0, (now - from_iso(self.running_since)).total_seconds())
 
-    def recording_time(self, now: datetime) -> float:
-        return self.elapsed(now) + self.recording_offset
-
     def start(self, now: datetime) -> None:
         if not self.running:
             self.running_since = to_iso(now)
@@ -56,9 +53,6 @@ class InterviewClock:
         if self.running:
             self.banked = round(self.elapsed(now), 3)
             self.running_since = None
-
-    def toggle(self, now: datetime) -> None:
-        self.pause(now) if self.running else self.start(now)
 
     def to_doc(self) -> dict:
         return {

@@ -47,10 +47,6 @@ def tag_parent(name: str) -> str:
     return name.rpartition("/")[0]
 
 
-def tag_depth(name: str) -> int:
-    return clean_tag_name(name).count("/")
-
-
 def retag(tags: list[str], mapping: Mapping[str, str | None]) -> list[str] | None:
     """`tags` with every tag whose key is in `mapping` replaced by its new name (None drops
     it), duplicates folded; None when nothing changed."""

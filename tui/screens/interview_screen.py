@@ -124,7 +124,7 @@ class InterviewScreen(Screen):
         note = self._save_typed(event.text, event.editing)
         if event.editing is not None:
             self.stream.highlight_id = None
-            self._after_change(note.id)
+            self._after_change()
             return
         self._mark_pending(note)
         self._show_new(note)
@@ -159,7 +159,7 @@ class InterviewScreen(Screen):
     def _mark_pending(self, note: Note) -> None:
         self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()} | {note.id}
 
-    def _after_change(self, note_id: str | None = None) -> None:
+    def _after_change(self) -> None:
         self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
         self._show_notes()
 
@@ -242,8 +242,8 @@ class InterviewScreen(Screen):
         if note is None:
             self.notify("There is no note of yours to star yet.", severity="warning")
             return
-        starred = self.live.toggle_star(note)
-        self._after_change(starred.id)
+        self.live.toggle_star(note)
+        self._after_change()
 
     def action_edit_last(self) -> None:
         note = self.live.last_own_note()
@@ -274,7 +274,7 @@ class InterviewScreen(Screen):
         if note is None:
             self.notify("Nothing to bring back.", severity="warning")
             return
-        self._after_change(note.id)
+        self._after_change()
         self.notify(f"Restored the note from {format_elapsed(note.elapsed)}.", markup=False)
 
     def action_copy_quote(self) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 from pathlib import Path
 
 
@@ -62,8 +61,3 @@ class WriteFailedError(StoreError):
             f"Could not save to {self.path} because {self.reason}; the {what} is kept in memory "
             "and the file on disk is unchanged, so free some space or fix the folder and retry."
         )
-
-
-def os_error(code: int) -> OSError:
-    """An OSError for `code`, for wrapping failures that have no OSError of their own."""
-    return OSError(code, os.strerror(code))

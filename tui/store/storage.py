@@ -115,11 +115,6 @@ class AtomicJSONStorage(Storage):
     def signature(self) -> Signature | None:
         return file_signature(self.path)
 
-    @property
-    def known_signature(self) -> Signature | None:
-        """The signature of the version this object last read or wrote."""
-        return self._signature
-
     def changed_on_disk(self) -> bool:
         return self.signature() != self._signature
 

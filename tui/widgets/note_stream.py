@@ -127,11 +127,6 @@ class NoteStream(ScrollView, can_focus=False):
         self._rows_total += len(self._layout(note).rows)
         self._update_virtual_size()
 
-    def refresh_note(self, note_id: str) -> None:
-        """Redraw one note after its pending or highlight state changed."""
-        self._layouts.pop(note_id, None)
-        self._relayout()
-
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         if self._rows_total:
