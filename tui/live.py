@@ -196,16 +196,18 @@ class LiveSession:
             elapsed=elapsed,
             question_id=question_id,
         )
-        insort(self.notes, note, key=note_order)
-        doc = note.to_doc()
-        self._enqueue(
-            WriteJob(
-                "save the note", lambda: self.file.append_note(doc), (note.id,), touches=(note.id,)
-            )
-        )
+        self._add_note(note, "save the note")
         if note.tags:
             self._record_tag_use(list(note.tags))
         return note
+
+    def _add_note(self, note: Note, describe: str) -> None:
+        """Put `note` in its place in memory at once, and queue its append to the file."""
+        insort(self.notes, note, key=note_order)
+        doc = note.to_doc()
+        self._enqueue(
+            WriteJob(describe, lambda: self.file.append_note(doc), (note.id,), touches=(note.id,))
+        )
 
     def edit_note(self, note: Note, text: str) -> Note:
         # The note as it is now, not as it was when the edit began: a co-interviewer may have
@@ -257,16 +259,7 @@ class LiveSession:
         if not self.deleted:
             return None
         note = self.deleted.pop()
-        insort(self.notes, note, key=note_order)
-        doc = note.to_doc()
-        self._enqueue(
-            WriteJob(
-                "restore the note",
-                lambda: self.file.append_note(doc),
-                (note.id,),
-                touches=(note.id,),
-            )
-        )
+        self._add_note(note, "restore the note")
         return note
 
     def last_own_note(self) -> Note | None:
@@ -318,16 +311,7 @@ class LiveSession:
                 elapsed=round(self.clock.elapsed(now), 3),
                 question_id=question.id,
             )
-            insort(self.notes, note, key=note_order)
-            doc = note.to_doc()
-            self._enqueue(
-                WriteJob(
-                    "save the asked mark",
-                    lambda: self.file.append_note(doc),
-                    (note.id,),
-                    touches=(note.id,),
-                )
-            )
+            self._add_note(note, "save the asked mark")
         following = self.guide_state.next_open(self.guide)
         if following:
             self.guide_state.current = following

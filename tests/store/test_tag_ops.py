@@ -190,9 +190,8 @@ def test_rename_refuses_while_a_session_file_is_unreadable(tmp_path):
     assert store.codebook.get("pain/onbording") is not None
 
 
-def test_interrupted_rename_leaves_no_dangling_tag_and_can_be_rerun(tmp_path, monkeypatch):
-    store = DataStore(tmp_path)
-    _populate(store, sessions=5, per_session=4)
+def crash_on_third_session_file(monkeypatch) -> None:
+    """A rename or merge is interrupted (as by a kill) while rewriting the third session file."""
     from tui.store import session as session_module
 
     calls = {"n": 0}
@@ -205,10 +204,16 @@ def test_interrupted_rename_leaves_no_dangling_tag_and_can_be_rerun(tmp_path, mo
         return real(self, mapping)
 
     monkeypatch.setattr(session_module.SessionFile, "retag", dies_on_third)
+
+
+def test_interrupted_rename_leaves_no_dangling_tag_and_can_be_rerun(tmp_path, monkeypatch):
+    store = DataStore(tmp_path)
+    _populate(store, sessions=5, per_session=4)
+    crash_on_third_session_file(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         rename_tag(store, "pain/onbording", "pain/first-run", NOW)
     _assert_no_dangling(store)  # both tags are still in the codebook
-    monkeypatch.setattr(session_module.SessionFile, "retag", real)
+    monkeypatch.undo()  # the process is back: run it again to finish
     merge_tags(store, "pain/onbording", "pain/first-run")
     assert tag_usage(store)["pain/first-run"].excerpts == 20
     _assert_no_dangling(store)
@@ -351,25 +356,14 @@ def test_interrupted_merge_with_sub_tags_leaves_no_dangling_tag_and_can_be_rerun
         sid = _session(store, f"P{n}", n=n)
         store.open_session(sid).append_note(note_doc(sid, "sso #pain/onboard/sso"))
         ids.append(sid)
-    from tui.store import session as session_module
-
-    calls = {"n": 0}
-    real = session_module.SessionFile.retag
-
-    def dies_on_third(self, mapping):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise KeyboardInterrupt
-        return real(self, mapping)
-
-    monkeypatch.setattr(session_module.SessionFile, "retag", dies_on_third)
+    crash_on_third_session_file(monkeypatch)
     with pytest.raises(KeyboardInterrupt):
         merge_tags(store, "pain/onboard", "pain/onboarding")
     # The new sub-tag was created before any file changed, the old one is still there.
     assert store.codebook.get("pain/onboarding/sso") is not None
     assert store.codebook.get("pain/onboard/sso") is not None
     _assert_no_dangling(store)
-    monkeypatch.setattr(session_module.SessionFile, "retag", real)
+    monkeypatch.undo()  # the process is back: run it again to finish
     merge_tags(store, "pain/onboard", "pain/onboarding")
     assert tag_usage(store)["pain/onboarding/sso"].excerpts == 4
     assert store.codebook.get("pain/onboard/sso") is None
