@@ -105,6 +105,28 @@ async def test_the_stream_stays_in_first_keystroke_order(make_app, session_id, c
         assert [n["kind"] for n in stored_notes(app)] == kinds
 
 
+async def test_keys_arriving_together_act_in_the_order_typed(make_app, session_id, clock):
+    """A terminal can deliver a burst of keys at once (a fast typist, a busy frame): the
+    priority keys must not overtake the Enter and letters queued before them."""
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await commit(pilot, "first note")
+        clock.advance(5)
+        burst = [*"second note", "enter", "ctrl+s", *"third", "ctrl+n", "enter"]
+        for key in burst:
+            char = key if len(key) == 1 else None
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await pilot.pause(0.5)
+        notes = {n["text"]: n for n in stored_notes(app)}  # the burst shares one frozen moment
+        assert {text: n["starred"] for text, n in notes.items()} == {
+            "first note": False,
+            "second note": True,
+            "third": False,
+        }
+        assert notes["third"]["question_id"] == "q1"  # its first key came before ctrl+n
+        assert app.live.guide_state.current == "q2"
+
+
 async def test_guide_keys_work_from_the_note_input(make_app, session_id, clock):
     app = make_app(session_id)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -6,6 +6,8 @@ note-taker never leaves it.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
@@ -33,6 +35,22 @@ NARROW_WIDTH = 70
 DISK_POLL_SECONDS = 0.5
 
 
+def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
+    """Run a key's action after the keys the note input has already queued.
+
+    The interview keys are priority bindings (they must work while typing), and Textual runs
+    those as soon as they arrive, ahead of an Enter or letters still queued for the input: type,
+    Enter, ctrl+s would star the note before the one just typed. Deferring the action into the
+    input's own queue puts it back in keystroke order.
+    """
+
+    @functools.wraps(action)
+    def in_keystroke_order(self: InterviewScreen, *args: object) -> None:
+        self.note_input.call_later(action, self, *args)
+
+    return in_keystroke_order
+
+
 class InterviewScreen(Screen):
     BINDINGS = bindings_for("interview")
 
@@ -52,7 +70,7 @@ class InterviewScreen(Screen):
             with Vertical(id="stream-column"):
                 yield Static(id="current-question")
                 yield NoteStream(id="stream")
-        yield NoteInput(id="note-input")
+        yield NoteInput(id="note-input", on_started=self._typing_started, on_submit=self._submitted)
         yield KeyBar()
 
     @property
@@ -115,14 +133,14 @@ class InterviewScreen(Screen):
 
     # -- typing ------------------------------------------------------------------------------
 
-    def on_note_input_started(self, event: NoteInput.Started) -> None:
+    def _typing_started(self, at: datetime) -> None:
         # The note belongs to the moment its first key was typed: time and guide question.
-        self._typing_since = event.at
+        self._typing_since = at
         self._typing_question = self.live.guide_state.current
 
-    def on_note_input_submitted(self, event: NoteInput.Submitted) -> None:
-        note = self._save_typed(event.text, event.editing)
-        if event.editing is not None:
+    def _submitted(self, text: str, editing: Note | None) -> None:
+        note = self._save_typed(text, editing)
+        if editing is not None:
             self.stream.highlight_id = None
             self._after_change()
             return
@@ -216,14 +234,17 @@ class InterviewScreen(Screen):
 
     # -- guide -------------------------------------------------------------------------------
 
+    @after_typed_keys
     def action_next_question(self) -> None:
         self.live.move_question(+1)
         self._show_guide_state()
 
+    @after_typed_keys
     def action_previous_question(self) -> None:
         self.live.move_question(-1)
         self._show_guide_state()
 
+    @after_typed_keys
     def action_mark_asked(self) -> None:
         note = self.live.mark_current("asked")
         if note is not None:
@@ -231,12 +252,14 @@ class InterviewScreen(Screen):
             self._show_new(note)
         self._show_guide_state()
 
+    @after_typed_keys
     def action_skip_question(self) -> None:
         self.live.mark_current("skipped")
         self._show_guide_state()
 
     # -- notes -------------------------------------------------------------------------------
 
+    @after_typed_keys
     def action_star_last(self) -> None:
         note = self.live.last_own_note()
         if note is None:
@@ -245,6 +268,7 @@ class InterviewScreen(Screen):
         self.live.toggle_star(note)
         self._after_change()
 
+    @after_typed_keys
     def action_edit_last(self) -> None:
         note = self.live.last_own_note()
         if note is None:
@@ -254,6 +278,7 @@ class InterviewScreen(Screen):
         self.stream.refresh()
         self.note_input.start_edit(note)
 
+    @after_typed_keys
     def action_delete_last(self) -> None:
         note = self.live.last_own_note()
         if note is None:
@@ -269,6 +294,7 @@ class InterviewScreen(Screen):
             markup=False,
         )
 
+    @after_typed_keys
     def action_undo_delete(self) -> None:
         note = self.live.undo_delete()
         if note is None:
@@ -277,6 +303,7 @@ class InterviewScreen(Screen):
         self._after_change()
         self.notify(f"Restored the note from {format_elapsed(note.elapsed)}.", markup=False)
 
+    @after_typed_keys
     def action_copy_quote(self) -> None:
         """Copy your newest quote (else your newest note) as a citable line: the words, the
         participant and the time on the recording (tui/domain/quotes.py)."""
@@ -298,6 +325,7 @@ class InterviewScreen(Screen):
 
     # -- clock -------------------------------------------------------------------------------
 
+    @after_typed_keys
     def action_toggle_clock(self) -> None:
         running = self.live.toggle_clock()
         self._show_header()
@@ -312,8 +340,10 @@ class InterviewScreen(Screen):
 
         self.app.push_screen(OffsetScreen(self.live.clock.recording_offset), apply)
 
+    @after_typed_keys
     def action_open_tagging(self) -> None:
         self.app.open_tagging("session", self.live.session_id)
 
+    @after_typed_keys
     def action_sessions(self) -> None:
         self.app.action_show_sessions()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import events
@@ -18,24 +19,25 @@ class NoteInput(TextArea):
 
     The moment of a note is its first keystroke, not its Enter: a quote is typed after it was
     said. That moment is taken from the app's injectable clock when the input goes from empty
-    to non-empty, and reported with `Started`.
+    to non-empty, and reported to `on_started`.
+
+    The owner is called back directly (not by message) for the start and for Enter, so both
+    take effect in keystroke order: a message would be handled after keys already queued
+    behind it, and `ctrl+s` right after Enter would star the note before the one just typed.
     """
-
-    class Started(Message):
-        def __init__(self, at: datetime) -> None:
-            self.at = at
-            super().__init__()
-
-    class Submitted(Message):
-        def __init__(self, text: str, editing: Note | None) -> None:
-            self.text = text
-            self.editing = editing
-            super().__init__()
 
     class Cancelled(Message):
         """Esc while editing a note: the edit is dropped and the draft comes back."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        on_started: Callable[[datetime], None],
+        on_submit: Callable[[str, Note | None], None],
+        id: str | None = None,
+    ) -> None:
+        self.on_started = on_started
+        self.on_submit = on_submit
         super().__init__(
             id=id,
             soft_wrap=True,
@@ -51,7 +53,7 @@ class NoteInput(TextArea):
     def _note_first_keystroke(self) -> None:
         if self._empty:
             self._empty = False
-            self.post_message(self.Started(self.app.now()))
+            self.on_started(self.app.now())
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
@@ -82,7 +84,7 @@ class NoteInput(TextArea):
         if not text.strip():
             return
         editing = self.editing
-        self.post_message(self.Submitted(text, editing))
+        self.on_submit(text, editing)
         if editing is not None:
             self._leave_edit()
         else:
