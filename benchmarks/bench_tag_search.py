@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from rapidfuzz import fuzz, process
 
-from tui.search import TagIndex, TagStats
+from tui.services.search import TagIndex, TagStats
 
 SEED = 20240611
 TAG_COUNT = 10_000

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
 from tui.domain.notes import Note
-from tui.session_setup import create_session
+from tui.services.session_setup import create_session
 from tui.store import DataStore
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

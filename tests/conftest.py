@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tui.domain.guide import parse_guide
-from tui.session_setup import create_session
+from tui.services.session_setup import create_session
 from tui.store import DataStore
 
 GUIDE = """# Onboarding study

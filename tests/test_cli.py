@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from tui.cli import main
-from tui.exchange.samples import load_study, sample_studies
+from tui.services.exchange.samples import load_study, sample_studies
 from tui.store import DataStore
 
 GUIDE = "## Warm-up\n- Tell me about your role.\n  - A normal week?\n- Do you use spreadsheets?\n"

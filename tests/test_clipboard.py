@@ -7,8 +7,8 @@ import pytest
 
 from tests.test_interview import commit
 from tests.test_tagging import NOTES, add_notes, pick, ready, tagging_app
-from tui import clipboard
 from tui.domain.quotes import citation, quote_words, recording_time
+from tui.services import clipboard
 
 # -- the words ----------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from tui.screens.codebook_screen import CodebookScreen
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
 from tui.screens.tag_picker_screen import TagPickerScreen
 from tui.screens.tagging_screen import TaggingScreen
-from tui.session_setup import create_session
+from tui.services.session_setup import create_session
 
 HOSTILE = ["[/", "[bold]x", "[@click=app.quit]x[/]", "\x1b[31mred"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.widgets.display_text import visible
+from tui.domain.display_text import visible
 
 
 @pytest.mark.parametrize(
@@ -16,6 +16,8 @@ from tui.widgets.display_text import visible
         ("line\u2028para\u2029", "line\ufffdpara\ufffd"),
         ("tab\there", "tab here"),
         ("two\nlines", "two\u23celines"),
+        ("evil\u202eexe.txt", "evil\ufffdexe.txt"),  # right-to-left override
+        ("a\u2066b\u2069c", "a\ufffdb\ufffdc"),  # isolates
     ],
 )
 def test_controls_become_visible(raw, shown):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.actions import ACTIONS, COMMAND_PALETTE_KEY, action_spec, binding_ids
-from tui.keymap import (
+from tui.services.actions import ACTIONS, COMMAND_PALETTE_KEY, action_spec, binding_ids
+from tui.services.keymap import (
     NAMED_KEYS,
     KeymapError,
     character_key,
@@ -40,11 +40,11 @@ def error_of(*paths: Path) -> KeymapError:
 # -- layering of the modules -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["tui.keymap", "tui.actions"])
+@pytest.mark.parametrize("module", ["tui.services.keymap", "tui.services.actions"])
 def test_keymap_tooling_imports_no_textual(module):
     code = (
         f"import sys, {module}\n"
-        "from tui.keymap import load_keymap\n"
+        "from tui.services.keymap import load_keymap\n"
         "load_keymap('vim', config=__import__('pathlib').Path('/nonexistent/config.toml'))\n"
         "assert 'textual' not in sys.modules, sorted(m for m in sys.modules if 'textual' in m)\n"
     )
@@ -63,7 +63,7 @@ def test_default_preset_is_the_registry():
     path = presets_folder() / "default.toml"
     entries = read_keymap_file(path)
     assert sorted(entries) == sorted(binding_ids()), (
-        "keymaps/default.toml and tui/actions.py list different ids; "
+        "keymaps/default.toml and tui/services/actions.py list different ids; "
         "regenerate it with `fieldnote keys --keymap default --toml`"
     )
     for binding_id, (keys, _origin) in entries.items():

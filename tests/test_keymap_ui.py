@@ -14,16 +14,16 @@ from textual.dom import DOMNode
 
 import tui.screens
 import tui.widgets
-from tui.actions import ACTIONS, action_spec, binding_ids
 from tui.app import FieldnoteApp
 from tui.cli import main
 from tui.commands import KeymapCommands, ScreenActions
-from tui.keymap import Keymap, layer_keymaps, presets_folder
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.new_session_screen import NewSessionScreen
-from tui.session_setup import create_session
+from tui.services.actions import ACTIONS, action_spec, binding_ids
+from tui.services.keymap import Keymap, layer_keymaps, presets_folder
+from tui.services.session_setup import create_session
 
 SIZE = (100, 30)
 
@@ -75,7 +75,9 @@ def test_every_binding_of_every_screen_has_a_registered_id():
             where = f"{cls.__module__}.{cls.__name__}: {binding!r}"
             assert isinstance(binding, Binding), f"{where} is not a Binding (it has no id)"
             assert binding.id, f"{where} has no id"
-            assert binding.id in binding_ids(), f"{where}: {binding.id} is not in tui/actions.py"
+            assert binding.id in binding_ids(), (
+                f"{where}: {binding.id} is not in tui/services/actions.py"
+            )
             assert binding.key == action_spec(binding.id).keys, where
             seen.add(binding.id)
     unbound = {spec.id for spec in ACTIONS} - seen

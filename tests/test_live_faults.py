@@ -9,9 +9,9 @@ from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
-from tui.live import LiveSession
 from tui.screens.quit_screen import QuitScreen
-from tui.session_setup import create_session
+from tui.services.live_session import LiveSession
+from tui.services.session_setup import create_session
 from tui.store import DataStore
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tui.live import LiveSession
+from tui.services.live_session import LiveSession
 from tui.store import DataStore
 
 

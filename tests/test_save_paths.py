@@ -10,12 +10,12 @@ from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
-from tui.live import LiveSession
-from tui.rescue import rescue_path, write_rescue
 from tui.screens.help_screen import HelpScreen
-from tui.session_setup import create_session
+from tui.services.live_session import LiveSession
+from tui.services.rescue import rescue_path, write_rescue
+from tui.services.session_setup import create_session
+from tui.services.write_queue import WriteJob, WriteQueue
 from tui.store import DataStore
-from tui.write_queue import WriteJob, WriteQueue
 
 
 def test_an_unreadable_codebook_does_not_hold_up_the_notes(store, session_id, clock):
@@ -153,7 +153,7 @@ def test_an_edit_keeps_a_tag_another_instance_wrote_a_moment_ago(store, session_
 async def test_tagging_and_codebook_say_so_when_the_codebook_is_unreadable(
     store, session_id, make_app
 ):
-    from tui.session_setup import append_note_now
+    from tui.services.session_setup import append_note_now
 
     append_note_now(store, session_id, "a note to tag", "Maya")
     (store.home / "codebook.json").write_text("{ broken", encoding="utf-8")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from benchmarks.bench_tag_search import generate_tags
-from tui.search import TagIndex, TagMatch, TagStats
+from tui.services.search import TagIndex, TagMatch, TagStats
 
 
 def names(matches: list[TagMatch]) -> list[str]:
@@ -28,7 +28,9 @@ def big() -> TagIndex:
 
 
 def test_search_imports_neither_textual_nor_tinydb():
-    code = "import sys, tui.search; print('textual' in sys.modules, 'tinydb' in sys.modules)"
+    code = (
+        "import sys, tui.services.search; print('textual' in sys.modules, 'tinydb' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

@@ -55,7 +55,7 @@ def test_interview_at_40x24(snap_compare, make_app, session_id, clock):
 def test_home_at_80x24(snap_compare, make_app, session_id, store, clock):
     from tests.conftest import GUIDE
     from tui.domain.guide import parse_guide
-    from tui.session_setup import create_session
+    from tui.services.session_setup import create_session
 
     clock.advance(86400)
     create_session(

@@ -17,7 +17,7 @@ from tui.domain.notes import Note
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.tag_picker_screen import TagPickerScreen
 from tui.screens.tagging_screen import TaggingScreen
-from tui.session_setup import create_session
+from tui.services.session_setup import create_session
 from tui.store import DataStore
 
 NOTES = [

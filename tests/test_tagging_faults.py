@@ -13,9 +13,9 @@ from tui.domain.guide import parse_guide
 from tui.screens.quit_screen import QuitScreen
 from tui.screens.tag_picker_screen import TagPickerScreen
 from tui.screens.tagging_screen import TaggingScreen
-from tui.session_setup import create_session
+from tui.services.session_setup import create_session
+from tui.services.tag_writes import TagWrites
 from tui.store import DataStore
-from tui.tag_writes import TagWrites
 
 
 def make_session(home):

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tui.tmux import TmuxError, open_pair, pair_commands, setting_warnings, show_option
+from tui.services.tmux import TmuxError, open_pair, pair_commands, setting_warnings, show_option
 
 
 def fake_tmux(options: dict[str, str | None], calls: list | None = None):
@@ -98,7 +98,7 @@ def test_names_with_spaces_and_quotes_survive_the_shell() -> None:
     assert shlex.split(split[-1])[-1] == "O'Neil; rm -rf /"
 
 
-@pytest.mark.parametrize("module", ["tui.tmux", "tui.store.presence"])
+@pytest.mark.parametrize("module", ["tui.services.tmux", "tui.store.presence"])
 def test_loads_without_textual(module) -> None:
     import subprocess
 

@@ -16,20 +16,20 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 
-from tui import clipboard
-from tui.actions import COMMAND_PALETTE_KEY, action_spec
 from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
-from tui.keymap import Keymap, KeymapError
-from tui.live import LiveSession, SaveState
-from tui.rescue import rescue_path, write_rescue
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.quit_screen import QuitScreen
+from tui.services import clipboard
+from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
+from tui.services.keymap import Keymap, KeymapError
+from tui.services.live_session import LiveSession, SaveState
+from tui.services.rescue import rescue_path, write_rescue
+from tui.services.tag_writes import TagWrites
+from tui.services.tmux import inside_tmux, setting_warnings
 from tui.store import DataStore
-from tui.tag_writes import TagWrites
-from tui.tmux import inside_tmux, setting_warnings
 from tui.widgets.bindings import bindings_for
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from tui.domain.guide import GuideError
-from tui.keymap import KeymapError
+from tui.services.keymap import KeymapError
 from tui.store import DataStore, StoreError
 
 EXIT_USAGE = 2
@@ -136,7 +136,7 @@ def _keymap_loader(args: argparse.Namespace | None):
     """Loads the keymap --keymap or the config chose; the app calls it again to reload."""
     from functools import partial
 
-    from tui.keymap import load_keymap
+    from tui.services.keymap import load_keymap
 
     return partial(load_keymap, getattr(args, "keymap", None))
 
@@ -175,7 +175,7 @@ def cmd_home(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     import shutil
 
-    from tui.exchange.samples import load_study, sample_studies
+    from tui.services.exchange.samples import load_study, sample_studies
 
     home = demo_home()
     if args.reset and home.exists():
@@ -203,7 +203,7 @@ def _open_questions(store: DataStore, session_id: str) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from tui.session_setup import create_session, read_guide
+    from tui.services.session_setup import create_session, read_guide
 
     if not args.title.strip():
         raise UserError("the title is empty; give the session a name.")
@@ -228,7 +228,7 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def cmd_pair(args: argparse.Namespace) -> int:
-    from tui.tmux import TmuxError, open_pair
+    from tui.services.tmux import TmuxError, open_pair
 
     store = _store()
     session_id = store.resolve(args.session)
@@ -279,7 +279,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    from tui.session_setup import append_note_now
+    from tui.services.session_setup import append_note_now
 
     if not args.text.strip():
         raise UserError("the note is empty; nothing was added.")
@@ -294,7 +294,7 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from tui.session_setup import read_guide
+    from tui.services.session_setup import read_guide
 
     try:
         guide = read_guide(args.guide)
@@ -310,7 +310,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from tui.keymap import keymap_rows, keymap_toml, user_keymap_path
+    from tui.services.keymap import keymap_rows, keymap_toml, user_keymap_path
 
     keymap = _keymap_loader(args)()
     for warning in keymap.warnings:

@@ -13,7 +13,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
-from tui.actions import ACTIONS, ActionSpec
+from tui.services.actions import ACTIONS, ActionSpec
 
 
 class ScreenActions(Provider):

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_store_imports_no_textual() -> None:
     code = (
         "import sys, tui.store, tui.store.storage, tui.store.session, tui.store.codebook, "
-        "tui.store.datastore, tui.store.tag_ops, tui.domain.tags; "
+        "tui.store.datastore, tui.services.tag_ops, tui.domain.tags; "
         "assert 'tinydb' in sys.modules; "
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')); "
         "assert not bad, bad"

@@ -6,14 +6,14 @@ import pytest
 
 from tests.store.helpers import guide_doc, note_doc, session_doc
 from tui.domain.notes import tag_key
-from tui.store import DataStore, StoreError
-from tui.store.tag_ops import (
+from tui.services.tag_ops import (
     delete_tag,
     merge_tags,
     rename_tag,
     scope_session_ids,
     tag_usage,
 )
+from tui.store import DataStore, StoreError
 
 NOW = "2026-11-27T10:00:00.000Z"
 

@@ -1,6 +1,6 @@
 """Tag names and excerpts as pure logic: hierarchy, renaming a tag inside notes, spans.
 
-No I/O: the store applies these to every session file (tui/store/tag_ops.py), the tagging
+No I/O: the store applies these to every session file (tui/services/tag_ops.py), the tagging
 screen to the note on screen.
 """
 

@@ -1,6 +1,6 @@
 """The codebook: every tag with its description, colour, parent and how widely it is used.
 
-Rename, merge and delete run across every session file (tui/store/tag_ops.py) in a worker, so
+Rename, merge and delete run across every session file (tui/services/tag_ops.py) in a worker, so
 the screen stays responsive on a large archive; the counts are read in a worker too.
 """
 
@@ -16,15 +16,15 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
+from tui.domain.display_text import visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import inline_name_problem, tag_parent
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
-from tui.search import TagIndex, TagStats
+from tui.services.search import TagIndex, TagStats
+from tui.services.tag_ops import TagUsage, delete_tag, merge_tags, rename_tag, tag_usage
 from tui.store import StoreError
-from tui.store.tag_ops import TagUsage, delete_tag, merge_tags, rename_tag, tag_usage
 from tui.widgets.bindings import bindings_for
-from tui.widgets.display_text import visible
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.table_columns import Column, fit
 

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from tui.actions import SCREENS, actions_for
+from tui.services.actions import SCREENS, actions_for
 from tui.widgets.bindings import bindings_for
 
 

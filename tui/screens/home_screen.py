@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from tui.domain.display_text import visible
 from tui.screens.new_session_screen import NewSessionScreen
 from tui.store import SessionSummary, StoreError
 from tui.widgets.bindings import bindings_for
-from tui.widgets.display_text import visible
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.table_columns import Column, fit
 

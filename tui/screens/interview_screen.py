@@ -17,13 +17,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from tui.domain.display_text import visible
 from tui.domain.notes import Note, format_elapsed
 from tui.domain.quotes import citation
-from tui.live import LiveSession, RemoteState, SaveState
 from tui.screens.offset_screen import OffsetScreen
+from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
-from tui.widgets.display_text import visible
 from tui.widgets.guide_panel import GuidePanel
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput

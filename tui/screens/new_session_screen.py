@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tui.domain.guide import GuideError
-from tui.session_setup import create_session, read_guide
+from tui.services.session_setup import create_session, read_guide
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
 

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
-from tui.rescue import write_rescue
+from tui.services.rescue import write_rescue
 from tui.widgets.bindings import bindings_for
 
 

@@ -1,7 +1,7 @@
 """The tag picker: type to fuzzy-search every codebook tag, Enter applies the highlighted one.
 
-The search runs on a `TagIndex` the caller built once (tui/search.py); each keystroke is one
-`search` call, never a rebuild. Creating a tag is an explicit entry ("create 'xyz'") that is
+The search runs on a `TagIndex` the caller built once (tui/services/search.py); each keystroke is
+one `search` call, never a rebuild. Creating a tag is an explicit entry ("create 'xyz'") that is
 never highlighted on its own: a typo that matches nothing cannot create a tag by Enter.
 """
 
@@ -17,10 +17,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.domain.display_text import visible
 from tui.domain.notes import clean_tag_name, tag_key
-from tui.search import TagIndex, TagMatch
+from tui.services.search import TagIndex, TagMatch
 from tui.widgets.bindings import bindings_for
-from tui.widgets.display_text import visible
 
 MAX_MATCHES = 200
 """Shown at most; an OptionList stays quick well beyond this (STYLE.md 5)."""

@@ -26,6 +26,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.domain.clock import to_iso
+from tui.domain.display_text import visible
 from tui.domain.notes import clean_tag_name, new_id, tag_key
 from tui.domain.quotes import citation
 from tui.domain.tags import (
@@ -42,16 +43,15 @@ from tui.domain.tags import (
 )
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
-from tui.search import TagIndex, TagStats
+from tui.services.search import TagIndex, TagStats
+from tui.services.tag_ops import SCOPES, scope_session_ids
+from tui.services.tag_writes import TagWrites
+from tui.services.write_queue import SaveState
 from tui.store import SessionFile, StoreError
-from tui.store.tag_ops import SCOPES, scope_session_ids
-from tui.tag_writes import TagWrites
 from tui.widgets.bindings import bindings_for
-from tui.widgets.display_text import visible
 from tui.widgets.excerpt_list import Excerpt, ExcerptList
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.tag_colors import tag_styles
-from tui.write_queue import SaveState
 
 DISK_POLL_SECONDS = 1.0
 FREEZE_FROM_NOTES = 5_000

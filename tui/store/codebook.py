@@ -212,7 +212,7 @@ class Codebook:
 
     def delete(self, name: str) -> dict[str, Any] | None:
         """Remove a tag from the codebook; returns it, or None if there was none. The caller
-        (tui/store/tag_ops.py) has removed it from the sessions first."""
+        (tui/services/tag_ops.py) has removed it from the sessions first."""
         with self._locked() as data:
             found = self._by_key(data).get(tag_key(name))
             if found is None:

@@ -366,7 +366,7 @@ class SessionFile:
     def retag(self, mapping: dict[str, str | None]) -> int:
         """Rename (or, mapped to None, drop) tags by key in every note and excerpt, in one
         locked write; inline `#tags` in a note's text are renamed too. Returns how many notes
-        and excerpts changed. See tui/store/tag_ops.py."""
+        and excerpts changed. See tui/services/tag_ops.py."""
         from tui.domain.tags import retag, retag_text
 
         changed = 0

@@ -1,10 +1,13 @@
-"""Textual bindings built from the action registry (tui/actions.py), so every binding has an id."""
+"""Textual bindings built from the action registry (tui/services/actions.py).
+
+Every binding has an id.
+"""
 
 from __future__ import annotations
 
 from textual.binding import Binding
 
-from tui.actions import actions_for
+from tui.services.actions import actions_for
 
 
 def bindings_for(screen: str) -> list[Binding]:

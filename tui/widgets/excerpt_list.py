@@ -17,8 +17,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed, tag_key
-from tui.widgets.display_text import visible
 
 
 @dataclass

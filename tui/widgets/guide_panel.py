@@ -7,8 +7,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from tui.domain.display_text import visible
 from tui.domain.guide import Guide, GuideState
-from tui.widgets.display_text import visible
 
 MARK_SYMBOLS = {"asked": "\u2713", "skipped": "\u2192"}
 

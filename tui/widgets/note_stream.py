@@ -18,8 +18,8 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.domain.display_text import visible
 from tui.domain.notes import Note, format_elapsed, tag_key
-from tui.widgets.display_text import visible
 
 _INLINE_MARK = re.compile(r"(?<![\w#!/])([#!])\w[\w/-]*")
 # Quotes and follow-ups show their own opening `"` or `?`, so only asked marks get a marker.

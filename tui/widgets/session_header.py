@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
-from tui.widgets.display_text import visible
 
 
 class SessionHeader(Static):

@@ -1,10 +1,10 @@
 """Tagging's changes, made durable off the UI thread: tags, severities, spans, codebook counts.
 
-Applying a tag used to cost two fsynced writes on the UI thread (the session file and the
-codebook: 25-38 ms with 10,000 notes and 10,000 tags, over the 16 ms frame). The tagging screen
-now changes its memory at once and queues the change here; one writer thread (tui/write_queue.py,
-shared with the live interview) writes the changes in order, keeps a failing one (disk full) at
-the head of the queue and retries it, and reports through `on_event`.
+Applying a tag used to cost two fsynced writes on the UI thread (the session file and the codebook:
+25-38 ms with 10,000 notes and 10,000 tags, over the 16 ms frame). The tagging screen now changes
+its memory at once and queues the change here; one writer thread (tui/services/write_queue.py,
+shared with the live interview) writes the changes in order, keeps a failing one (disk full) at the
+head of the queue and retries it, and reports through `on_event`.
 
 A change is a small plain `payload` (session, table, op, id, changes or doc), so a screen that
 reads the files again can replay what is not on disk yet over what it read (`jobs_since`).
@@ -20,10 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from tui.domain.tags import edit_changes, edit_empties
+from tui.services.write_queue import RETRY_SECONDS, SaveState, Skipped, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile
 from tui.store.errors import WriteFailedError
 from tui.store.session import DELETE
-from tui.write_queue import RETRY_SECONDS, SaveState, Skipped, WriteJob, WriteQueue
 
 LOG_LENGTH = 5_000
 """Recent changes kept for replay over a read; a read older than this many changes is redone."""

@@ -1,8 +1,12 @@
-"""Turning user text into something safe to draw.
+"""Turning user text into something safe to draw on a terminal: the one function for it.
 
 Notes are shown exactly as typed, but control characters (an ANSI escape pasted from a
 terminal, a C1 control some terminals obey as an escape, a stray tab or newline) would move the
 cursor or recolour the screen if written raw, so they are drawn as visible symbols instead.
+Bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069) would reorder the rest of a
+line (a title could make a listing lie about what follows it), so they are replaced too; the
+plain direction marks (U+200E, U+200F) that right-to-left text needs are kept.
+The UI draws with it and every CLI line that echoes a user string goes through it.
 Markup is never parsed: callers build `Text`/`Content` objects, never markup strings.
 """
 
@@ -18,12 +22,13 @@ _REPLACEMENT = "\ufffd"
 # Characters `isprintable()` rejects but that draw harmlessly: format marks such as the
 # zero-width joiner in emoji sequences and right-to-left marks in Hebrew or Arabic text.
 _HARMLESS = {"Cf", "Zs"}
+_BIDI_CONTROLS = frozenset(range(0x202A, 0x202F)) | frozenset(range(0x2066, 0x206A))
 
 
 def visible(text: str) -> str:
     """`text` with every control character replaced by a visible symbol."""
     if text.isprintable():
-        return text
+        return text  # bidi controls are not printable, so this never skips them
     return "".join(_visible_char(char) for char in text)
 
 
@@ -31,6 +36,8 @@ def _visible_char(char: str) -> str:
     if char.isprintable():
         return char
     code = ord(char)
+    if code in _BIDI_CONTROLS:
+        return _REPLACEMENT
     if code in _CONTROL_PICTURES:
         return chr(_CONTROL_PICTURES[code])
     if unicodedata.category(char) in _HARMLESS:

@@ -1,6 +1,6 @@
 """Keymaps: load a preset or a file, layer the user's own on top, and check the result.
 
-A keymap file maps binding ids (tui/actions.py) to keys in Textual's key names:
+A keymap file maps binding ids (tui/services/actions.py) to keys in Textual's key names:
 
     "interview.next_question" = "ctrl+n,f6"
     [home]
@@ -24,8 +24,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.actions import ACTIONS, COMMAND_PALETTE_KEY, SCREENS, action_spec, binding_ids
-from tui.resources import shipped_folder
+from tui.services.actions import ACTIONS, COMMAND_PALETTE_KEY, SCREENS, action_spec, binding_ids
+from tui.services.resources import shipped_folder
 
 CONFIG_ENV = "FIELDNOTE_CONFIG"
 USER_KEYMAP_NAME = "keymap.toml"
@@ -375,7 +375,7 @@ def check_keymap(keymap: Keymap) -> None:
             origin = keymap.origins.get(culprit)
             where = f" on the {SCREENS.get(screen, screen)} screen" if screen != "app" else ""
             raise KeymapError(
-                origin.path if origin else "tui/actions.py",
+                origin.path if origin else "tui/services/actions.py",
                 origin.line if origin else None,
                 f'"{key}" is bound to both {culprit} and {" and ".join(others)}{where}; '
                 f"give one of them another key.",

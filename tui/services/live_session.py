@@ -20,9 +20,9 @@ from typing import Any
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import Note, new_id
+from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile
 from tui.store.presence import Presence
-from tui.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 
 __all__ = ["RETRY_SECONDS", "LiveSession", "RemoteState", "SaveState", "WriteJob"]
 

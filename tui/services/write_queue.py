@@ -7,7 +7,8 @@ dropped and nothing overtakes it; `unsaved` says how much is still only in memor
 target no longer exists raises `Skipped`: it is dropped and reported, never retried forever.
 
 No Textual here: the owner passes `on_event`, a callback it marshals onto its own thread (the
-app posts a message). Used by the live interview (tui/live.py) and by tagging (tui/tag_writes.py).
+app posts a message). Used by the live interview (tui/services/live_session.py) and by
+tagging (tui/services/tag_writes.py).
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from pathlib import Path
 from tui.domain.clock import InterviewClock, from_iso, to_iso
 from tui.domain.guide import GuideState, parse_guide
 from tui.domain.notes import Note, new_id, parse_elapsed
-from tui.resources import shipped_folder
-from tui.session_setup import create_session
+from tui.services.resources import shipped_folder
+from tui.services.session_setup import create_session
 from tui.store import DataStore
 
 
