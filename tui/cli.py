@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
 from tui.services.keymap import KeymapError
 from tui.store import DataStore, StoreError
@@ -22,6 +23,22 @@ EXIT_FAILED = 1
 
 class UserError(Exception):
     """A mistake the user can fix; printed as one sentence."""
+
+
+def _safe(text: str) -> str:
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
+def say(text: str = "", *, end: str = "\n", err: bool = False) -> None:
+    """Print on stdout (stderr with `err`). Every command prints through this or `warn`:
+    titles, notes and paths a user or a file wrote could hold terminal escapes, which are
+    shown as symbols, never obeyed."""
+    (sys.stderr if err else sys.stdout).write(_safe(text) + end)
+
+
+def warn(message: str) -> None:
+    """One `fieldnote: ...` line on stderr (errors and warnings), made safe like `say`."""
+    say(f"fieldnote: {message}", err=True)
 
 
 def default_author() -> str:
@@ -122,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command or "home"](args)
     except (UserError, StoreError, GuideError, KeymapError) as error:
-        print(f"fieldnote: {error}", file=sys.stderr)
+        warn(str(error))
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
@@ -164,7 +181,7 @@ def _run_app(
     app.run()
     if app.rescued_to:
         count, path = app.rescued_to
-        print(f"fieldnote: {count} unsaved change(s) were written to {path}.", file=sys.stderr)
+        warn(f"{count} unsaved change(s) were written to {path}.")
     return app.return_code or 0
 
 
@@ -190,7 +207,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         opened = max(first_study, key=lambda sid: _open_questions(store, sid))
     else:
         opened = summaries[0].id
-    print(f"Demo data folder: {home}", file=sys.stderr)
+    say(f"Demo data folder: {home}", err=True)
     author = args.author or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
     return _run_app(store, author, opened, args=args)
 
@@ -216,7 +233,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     session_id = create_session(
         _store(), title=args.title, participant=args.participant, goal=args.goal, guide=guide
     )
-    print(session_id)
+    say(session_id)
     return 0
 
 
@@ -264,17 +281,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     summaries, problems = _store().list_sessions()
     for s in summaries:
         coded = f"{round(100 * s.coded_count / s.note_count)}%" if s.note_count else "-"
-        print(
+        say(
             f"{s.id[:8]}  {s.created_at[:10]}  {s.note_count:>5} notes  {coded:>4} coded  "
             f"{s.title}  ({s.participant})"
         )
     for problem in problems:
-        print(f"fieldnote: {problem}", file=sys.stderr)
+        warn(str(problem))
     if not summaries and not problems:
-        print(
-            "No sessions yet. Create one with: fieldnote new TITLE --participant NAME",
-            file=sys.stderr,
-        )
+        say("No sessions yet. Create one with: fieldnote new TITLE --participant NAME", err=True)
     return EXIT_FAILED if problems else 0
 
 
@@ -289,7 +303,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     note = append_note_now(
         store, store.resolve(args.session), args.text, args.author or default_author()
     )
-    print(note.id)
+    say(note.id)
     return 0
 
 
@@ -304,8 +318,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     for number, question in enumerate(guide.questions, start=1):
         for warning in question.warnings:
             warned += 1
-            print(f"{args.guide}: question {number} \u201c{question.text}\u201d: {warning}")
-    print(f"{len(guide.questions)} questions in {len(guide.sections)} sections, {warned} warnings.")
+            say(f"{args.guide}: question {number} \u201c{question.text}\u201d: {warning}")
+    say(f"{len(guide.questions)} questions in {len(guide.sections)} sections, {warned} warnings.")
     return 0
 
 
@@ -314,20 +328,20 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
     keymap = _keymap_loader(args)()
     for warning in keymap.warnings:
-        print(f"fieldnote: warning: {warning}", file=sys.stderr)
+        warn(f"warning: {warning}")
     if args.toml:
-        print(keymap_toml(keymap), end="")
+        say(keymap_toml(keymap), end="")
         return 0
     rows = keymap_rows(keymap)
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        print(
+        say(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
             + "  "
             + row[3]
         )
     layers = ["defaults", *(str(path) for path in keymap.sources)]
-    print(f"Keys from: {' + '.join(layers)}. Your own: {user_keymap_path()}", file=sys.stderr)
+    say(f"Keys from: {' + '.join(layers)}. Your own: {user_keymap_path()}", err=True)
     return 0
 
 
