@@ -42,6 +42,7 @@ class SessionSummary:
     coded_count: int
     """Notes with tags of their own or with at least one excerpt."""
     path: Path
+    study: str = ""
 
 
 def _make_private_dir(path: Path) -> None:
@@ -67,6 +68,7 @@ def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
         note_count=len(notes),
         coded_count=coded,
         path=path,
+        study=str(session.get("study") or ""),
     )
 
 
