@@ -55,7 +55,7 @@ def test_ambiguous_titles_in_an_error_are_inert(home, capsys):
     capsys.readouterr()
     assert main(["note", HOSTILE, "text"]) == 1
     err = capsys.readouterr().err
-    assert "matches 2 sessions" in err
+    assert "could mean 2 session(s)" in err
     assert_inert(err)
 
 

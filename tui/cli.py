@@ -239,7 +239,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_open(args: argparse.Namespace) -> int:
     store = _store()
-    session_id = store.resolve(args.session)
+    session_id = store.resolve(args.session, loose=True)
     store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
     return _run_app(store, args.author or default_author(), session_id, args=args)
 
@@ -248,7 +248,7 @@ def cmd_pair(args: argparse.Namespace) -> int:
     from tui.services.tmux import TmuxError, open_pair
 
     store = _store()
-    session_id = store.resolve(args.session)
+    session_id = store.resolve(args.session, loose=True)
     title = store.open_session(session_id).read().session.get("title", "")
     author = args.author or default_author()
     if args.partner.strip() == author:
@@ -271,7 +271,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         if not store.list_sessions()[0]:
             raise UserError("there are no sessions to tag yet; create one with fieldnote new.")
     else:
-        session_id = store.resolve(args.session)
+        session_id = store.resolve(args.session, loose=True)
         store.open_session(session_id)  # an unreadable file is reported before the UI starts
         scope = "study" if args.study else "session"
     return _run_app(store, args.author or default_author(), args=args, tagging=(scope, session_id))
