@@ -300,10 +300,13 @@ def cmd_note(args: argparse.Namespace) -> int:
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
     store = _store()
-    note = append_note_now(
+    note, codebook_problem = append_note_now(
         store, store.resolve(args.session), args.text, args.author or default_author()
     )
     say(note.id)
+    if codebook_problem is not None:
+        saved = "the note is saved, but its tags were not counted in the codebook"
+        warn(f"{saved}: {codebook_problem}")
     return 0
 
 

@@ -10,10 +10,10 @@ from typing import Any
 from tui.store.codebook import Codebook
 from tui.store.errors import (
     AmbiguousSessionError,
+    DataFolderError,
     SessionNotFoundError,
     StoreError,
     UnreadableFileError,
-    WriteFailedError,
 )
 from tui.store.session import (
     SESSION_ID,
@@ -48,13 +48,17 @@ class SessionSummary:
 
 
 def _make_private_dir(path: Path) -> None:
+    """Create `path` and any missing parent 0700, whatever the umask (mkdir's `parents`
+    would create the parents with the umask alone: 0777 at umask 000)."""
     if path.is_dir():
         return
+    missing = [path, *(p for p in path.parents if not p.exists())]
     try:
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        os.chmod(path, DIR_MODE)
+        for folder in reversed(missing):
+            folder.mkdir(mode=DIR_MODE, exist_ok=True)
+            os.chmod(folder, DIR_MODE)
     except OSError as error:
-        raise WriteFailedError(path, error, "data folder") from error
+        raise DataFolderError(path, error) from error
 
 
 def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
@@ -131,6 +135,10 @@ class DataStore:
                 if existing:
                     raise StoreError(f"A session with id {session_id} already exists at {path}.")
                 storage.write(data)
+        except BaseException:
+            if not path.exists():  # a new id no one else knows: its lock file goes with it
+                storage.lock_path.unlink(missing_ok=True)
+            raise
         finally:
             storage.close()
         return SessionFile(path, session_id)
