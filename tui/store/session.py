@@ -14,6 +14,7 @@ import orjson
 from tinydb.table import Table
 
 from tui.store.errors import SessionNotFoundError, UnreadableFileError
+from tui.store.schema import check_session_fields
 from tui.store.storage import AtomicJSONStorage, Signature, StoreDB
 
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -79,6 +80,7 @@ def validate_session_data(path: Path):
             for doc in (data.get(name) or {}).values():
                 if not isinstance(doc.get("id"), str):
                     raise UnreadableFileError(path, f"a document in its '{name}' table has no id")
+        check_session_fields(path, data)
 
     return validate
 

@@ -30,7 +30,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from tui.store.errors import UnreadableFileError, WriteFailedError
+from tui.store.errors import UnreadableFileError, WriteFailedError, describe_os_error
 
 DUMP_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 FILE_MODE = 0o600
@@ -161,6 +161,11 @@ class AtomicJSONStorage(Storage):
             data = parse_tables(b"".join(chunks), self.path)
             if self._validate is not None:
                 self._validate(data)
+        except OSError as error:  # an I/O error mid-read is a sentence too, never a traceback
+            os.close(fd)
+            self.invalidate()
+            problem = f"reading it failed ({describe_os_error(error)})"
+            raise UnreadableFileError(self.path, problem) from None
         except BaseException:
             os.close(fd)
             self.invalidate()
