@@ -141,6 +141,8 @@ ACTIONS += (
     ActionSpec("picker.down", "cursor(1)", "down", "Next match", while_typing=True),
     ActionSpec("picker.up", "cursor(-1)", "up", "Previous match", while_typing=True),
     ActionSpec("picker.cancel", "cancel", "escape", "Cancel", while_typing=True),
+    # ctrl+o, not ctrl+n: ctrl+n moves down in many pickers, and must never create a typo.
+    ActionSpec("picker.create", "create", "ctrl+o", "New tag", while_typing=True),
     # The codebook: every tag with its counts; rename, merge, delete, describe.
     ActionSpec("codebook.rename", "rename", "r", "Rename"),
     ActionSpec("codebook.merge", "merge", "m", "Merge into"),
