@@ -122,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command or "home"](args)
     except (UserError, StoreError, GuideError, KeymapError) as error:
-        print(f"fieldnote: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # a keymap's mistakes: one line each
+            print(f"fieldnote: {line}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
