@@ -152,6 +152,8 @@ ACTIONS += (
     ActionSpec("codebook.back", "back", "escape", "Back"),
     ActionSpec("codebook.cursor_down", "cursor(1)", "down,j", "Down", show=False),
     ActionSpec("codebook.cursor_up", "cursor(-1)", "up,k", "Up", show=False),
+    ActionSpec("codebook.first", "first", "home,g", "First", show=False),
+    ActionSpec("codebook.last", "last", "end,G", "Last", show=False),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
 )
