@@ -133,9 +133,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         first = {m.name for m in choice.rivals}
         self.matches = [*choice.rivals, *(m for m in self.matches if m.name not in first)]
         self._show_matches()
-        others = len(choice.rivals) - 1
-        which = f"These {others + 1} could be meant" if others else "Is this the one"
-        self._hint(f"{choice.reason} {which}? \u2191\u2193 choose \u00b7 Enter applies")
+        self._hint(f"{choice.reason} \u2191\u2193 choose \u00b7 Enter applies \u00b7 Esc cancels")
 
     def action_cursor(self, step: int) -> None:
         options = self.options

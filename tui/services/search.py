@@ -133,22 +133,19 @@ def enter_choice(query: str, matches: list[TagMatch]) -> EnterChoice:
         return _choice(matches, [], f"\u2018{query.strip()}\u2019 is too short to be sure.")
     close = [m for m in others if top.score - m.score < SURE_MARGIN]
     in_order = [m for m in others if _letters_in_order(letters, m.name)]
-    if top.score < SURE_SCORE:
-        reason = "No tag is a close match."
-    elif in_order:
-        reason = "Several tags could be meant."
-    elif close:
-        reason = "Several tags match about as well."
-    else:
+    if not (close or in_order) and top.score >= SURE_SCORE:
         return EnterChoice()
-    return _choice(matches, close + in_order, reason)
+    return _choice(matches, close + in_order, "Only a weak match.")
 
 
 def _choice(matches: list[TagMatch], picked: list[TagMatch], reason: str) -> EnterChoice:
-    """The top match and the matches `picked` out as its rivals, in rank order."""
+    """The top match and the matches `picked` out as its rivals, in rank order; with rivals,
+    the reason is that there are several."""
     names = {m.name for m in picked}
-    ordered = [matches[0], *(m for m in matches[1:] if m.name in names)]
-    return EnterChoice(tuple(ordered[:MAX_RIVALS]), reason)
+    rivals = [matches[0], *(m for m in matches[1:] if m.name in names)][:MAX_RIVALS]
+    if len(rivals) > 1:
+        reason = f"{len(rivals)} tags could be meant."
+    return EnterChoice(tuple(rivals), reason)
 
 
 def _letters_in_order(letters: str, name: str) -> bool:
