@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--participant", default="")
     new.add_argument("--guide", type=Path, help="the question guide, in Markdown")
     new.add_argument("--goal", default="", help="the research goal, one sentence")
+    new.add_argument("--study", default="", help="the study the session belongs to")
 
     open_ = commands.add_parser("open", help="open a session in the interview screen")
     open_.add_argument("session", help="an id, a unique id prefix or a title")
@@ -214,7 +215,12 @@ def cmd_new(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UserError(f"cannot read the guide {args.guide}: {error.strerror}.") from None
     session_id = create_session(
-        _store(), title=args.title, participant=args.participant, goal=args.goal, guide=guide
+        _store(),
+        title=args.title,
+        participant=args.participant,
+        goal=args.goal,
+        guide=guide,
+        study=args.study,
     )
     print(session_id)
     return 0

@@ -42,6 +42,8 @@ class SessionSummary:
     coded_count: int
     """Notes with tags of their own or with at least one excerpt."""
     path: Path
+    study: str = ""
+    """The study the session belongs to; empty for none (files from before studies)."""
 
 
 def _make_private_dir(path: Path) -> None:
@@ -67,6 +69,7 @@ def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
         note_count=len(notes),
         coded_count=coded,
         path=path,
+        study=str(session.get("study") or "").strip(),
     )
 
 
