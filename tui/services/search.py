@@ -131,11 +131,16 @@ def enter_choice(query: str, matches: list[TagMatch]) -> EnterChoice:
     letters = "".join(_query_words(query))
     if len(letters) <= 2:
         return _choice(matches, [], f"\u2018{query.strip()}\u2019 is too short to be sure.")
-    close = [m for m in others if top.score - m.score < SURE_MARGIN]
-    in_order = [m for m in others if _letters_in_order(letters, m.name)]
-    if not (close or in_order) and top.score >= SURE_SCORE:
+    rivals = [m for m in others if top.score - m.score < SURE_MARGIN][: MAX_RIVALS - 1]
+    pattern = _in_order(letters)
+    for match in others:  # in rank order, so the best readings are the ones kept
+        if len(rivals) >= MAX_RIVALS - 1:
+            break
+        if match not in rivals and pattern.search(_normalize(match.name.casefold())):
+            rivals.append(match)
+    if not rivals and top.score >= SURE_SCORE:
         return EnterChoice()
-    return _choice(matches, close + in_order, "Only a weak match.")
+    return _choice(matches, rivals, "Only a weak match.")
 
 
 def _choice(matches: list[TagMatch], picked: list[TagMatch], reason: str) -> EnterChoice:
@@ -148,15 +153,13 @@ def _choice(matches: list[TagMatch], picked: list[TagMatch], reason: str) -> Ent
     return EnterChoice(tuple(rivals), reason)
 
 
-def _letters_in_order(letters: str, name: str) -> bool:
-    """Whether `letters` occur in order in `name` (separators ignored), starting at the first
-    letter of one of its words."""
-    words = _normalize(name.casefold()).split()
-    for start in range(len(words)):
-        rest = iter("".join(words[start:]))
-        if words[start][:1] == letters[:1] and all(char in rest for char in letters):
-            return True
-    return False
+def _in_order(letters: str) -> re.Pattern[str]:
+    """Matches a normalized name holding `letters` in order (anything between them, spaces
+    too), starting at the first letter of one of its words."""
+    first, rest = letters[0], letters[1:]
+    # [^c]*+c takes the nearest c and never backtracks: the first match in order is the best.
+    steps = "".join(f"[^{re.escape(c)}]*+{re.escape(c)}" for c in rest)
+    return re.compile(f"(?:^| ){re.escape(first)}{steps}")
 
 
 def _normalize(folded: str) -> str:
