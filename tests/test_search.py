@@ -346,3 +346,49 @@ def test_one_or_two_characters_never_apply_a_fuzzy_match_at_once(coded):
 
 def test_no_matches_is_nothing_to_apply():
     assert enter_choice("zzqx", []).at_once
+
+
+def sample_codebook() -> TagIndex:
+    """The tags of the shipped example studies, with their uses: a real codebook's shape."""
+    import json
+    from collections import Counter
+
+    from tui.domain.notes import parse_inline
+    from tui.services.exchange.samples import sample_studies
+
+    uses: Counter[str] = Counter()
+    for study in sample_studies():
+        for path in study.glob("*.json"):
+            for note in json.loads(path.read_text(encoding="utf-8")).get("notes", []):
+                uses.update(parse_inline(note["text"]).tags)
+    return TagIndex(TagStats(name, uses=n) for name, n in uses.items())
+
+
+def one_letter_typos(word: str) -> list[str]:
+    """Each letter dropped, each pair of neighbours swapped, each letter doubled."""
+    typos = {word[:i] + word[i + 1 :] for i in range(1, len(word))}
+    typos |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
+    typos |= {word[:i] + word[i] + word[i:] for i in range(1, len(word))}
+    return sorted(typos - {word})
+
+
+def test_no_one_letter_typo_of_a_sample_tag_applies_another_tag_at_once():
+    index = sample_codebook()
+    assert len(index) >= 40
+    asked = at_once = 0
+    for name in [m.name for m in index.search("", limit=1000)]:
+        leaf = name.rsplit("/", 1)[-1]
+        if len(leaf) < 5:
+            continue
+        for typo in one_letter_typos(leaf):
+            matches = index.search(typo, limit=200)
+            if not matches or matches[0].kind != "fuzzy":
+                continue
+            decided = enter_choice(typo, matches)
+            if decided.at_once:
+                at_once += 1
+                assert matches[0].name == name, (typo, name, matches[0].name)
+            else:
+                asked += 1
+                assert name in names(list(decided.rivals)), (typo, name, decided.rivals)
+    assert at_once > 4 * asked  # asking stays the exception
