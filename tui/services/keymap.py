@@ -124,8 +124,8 @@ class KeymapError(Exception):
         if len(flat) == 1:
             return flat[0]
         first = flat[0]
-        error = cls(first.where if first.line else first.path, None, first.reason)
-        error.path, error.line, error.problems = first.path, first.line, flat
+        error = cls(first.path, first.line, first.reason)
+        error.problems = flat
         lines = [f"{problem.where}: {problem.reason}" for problem in flat]
         lines.append(f"{len(flat)} mistakes in all; fix them and run `fieldnote keys` to check.")
         error.args = ("\n".join(lines),)
