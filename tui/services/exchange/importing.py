@@ -71,8 +71,8 @@ def read_file(
 
 
 def _tags_to_merge(study: Study, stamp: str, *, exact: bool) -> list[dict[str, Any]]:
-    """The codebook documents an import brings: as exported (JSON), or with the uses the
-    imported notes make of them."""
+    """The codebook documents an import brings: exactly as exported (JSON restores the
+    codebook as it was), or every tag the notes use, counting those uses."""
     uses: Counter[str] = Counter()
     names: dict[str, str] = {}
     for data in study.sessions:
@@ -81,12 +81,13 @@ def _tags_to_merge(study: Study, stamp: str, *, exact: bool) -> list[dict[str, A
                 uses[tag_key(tag)] += 1
                 names.setdefault(tag_key(tag), tag)
     docs = {tag_key(t["name"]): dict(t) for t in study.codebook}
+    if exact:
+        return list(docs.values())
     for key, name in names.items():
         docs.setdefault(key, new_tag(name, stamp))
-    if not exact:
-        for key, doc in docs.items():
-            if uses[key]:
-                doc["uses"], doc["last_used_at"] = uses[key], stamp
+    for key, doc in docs.items():
+        if uses[key]:
+            doc["uses"], doc["last_used_at"] = uses[key], stamp
     return list(docs.values())
 
 

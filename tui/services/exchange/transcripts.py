@@ -163,7 +163,8 @@ def parse_srt(text: str, path: Path) -> list[Cue]:
     try:
         subtitles = list(srt.parse(text))
     except srt.SRTParseError as error:
-        line = text[: error.actual_start].count("\n") + 1
+        skipped = len(text[error.expected_start :]) - len(text[error.expected_start :].lstrip())
+        line = text[: error.expected_start + skipped].count("\n") + 1
         raise bad_file(
             path,
             "the subtitle block is broken (a number, a 00:01:02,000 --> 00:01:05,000 timing, "
