@@ -80,11 +80,15 @@ class Study:
 
     def used_tags(self) -> list[str]:
         """The tags the sessions use, with their stored spelling, sorted."""
+        spellings = {
+            tag
+            for data in self.sessions
+            for doc in [*data.notes, *data.excerpts]
+            for tag in doc.get("tags") or []
+        }
         names: dict[str, str] = {}
-        for data in self.sessions:
-            for doc in [*data.notes, *data.excerpts]:
-                for tag in doc.get("tags") or []:
-                    names.setdefault(tag_key(tag), tag)
+        for tag in sorted(spellings):
+            names.setdefault(tag_key(tag), tag)
         return [names[key] for key in sorted(names)]
 
 
