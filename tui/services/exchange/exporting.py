@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from tui.services.exchange import archive, markdown, refi_qda, table
-from tui.services.exchange.study import Progress, Study, pseudonymise, read_study
+from tui.services.exchange.output import write_export
+from tui.services.exchange.study import Progress, Study, file_stem, pseudonymise, read_study
 from tui.store import DataStore
 
 
@@ -46,3 +48,40 @@ def export(
     if pseudonymised:
         study = pseudonymise(study)
     return FORMATS[format_name].render(study), study
+
+
+@dataclass
+class ExportJob:
+    """An export the UI offers: which sessions, and what to call them. The screen picks the
+    format, file and pseudonymisation; `run` does the work (in a worker thread)."""
+
+    store: DataStore
+    session_ids: list[str]
+    label: str
+    """What the export is called; "" lets the sessions name it (their study's name)."""
+
+    def default_path(self, format_name: str, pseudonymised: bool, folder: Path) -> Path:
+        # A pseudonymised export must not carry a name in its own file name either.
+        stem = "pseudonymised-export" if pseudonymised else file_stem(self.label or "export")
+        return folder / f"{stem}.{FORMATS[format_name].extension}"
+
+    def run(
+        self,
+        format_name: str,
+        path: Path,
+        *,
+        pseudonymised: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Export and write; ExchangeError (or StoreError) with a sentence on failure, also
+        when the file exists and `force` is not given."""
+        data, _ = export(
+            self.store,
+            self.session_ids,
+            format_name,
+            pseudonymised=pseudonymised,
+            label=self.label or None,
+            progress=progress,
+        )
+        return write_export(path, data, force=force)

@@ -77,6 +77,9 @@ class Study:
     """Every tag of the codebook, sorted by name (case-insensitively)."""
     label: str = "fieldnote"
     """A name for the whole (a study name, a session title, "all sessions")."""
+    other_participants: list[str] = field(default_factory=list)
+    """Participants of sessions not in the export: a note may name them too, so a
+    pseudonymised export replaces their names as well."""
 
     def used_tags(self) -> list[str]:
         """The tags the sessions use, with their stored spelling, sorted."""
@@ -164,7 +167,10 @@ def read_study(
         codebook = store.codebook.tags()
     except StoreError as error:
         raise ExchangeError(str(error)) from None
-    return Study(sessions, codebook, label or _label(sessions))
+    summaries, _ = store.list_sessions()
+    chosen = set(session_ids)
+    others = [s.participant for s in reversed(summaries) if s.id not in chosen and s.participant]
+    return Study(sessions, codebook, label or _label(sessions), others)
 
 
 def _label(sessions: list[SessionData]) -> str:
@@ -262,12 +268,13 @@ def moved(position: int, edits: list[tuple[int, int, int, int]], *, end: bool) -
 
 
 def pseudonym_codes(study: Study) -> dict[str, str]:
-    """Participants P1, P2 ... in session order; every other author I1, I2 ..."""
+    """Participants P1, P2 ... in session order (then those of sessions left out of the
+    export); every other author I1, I2 ..."""
     codes: dict[str, str] = {}
     seen: set[str] = set()
     participants = 0
-    for data in study.sessions:
-        name = data.participant.strip()
+    for name in [*(d.participant for d in study.sessions), *study.other_participants]:
+        name = name.strip()
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
             participants += 1
