@@ -65,6 +65,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.refresh", "refresh", "r", "Refresh", show=False),
     ActionSpec("home.export", "export_session", "e", "Export"),
     ActionSpec("home.export_all", "export_all", "E", "Export all", show=False),
+    ActionSpec("home.set_study", "set_study", "s", "Study"),
+    ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
     ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
     # Interview: everything here works while typing a note.
