@@ -228,7 +228,7 @@ def test_pseudonymised_exports_name_nobody(tmp_path, store, seeded):
 def test_sessions_are_chosen_by_ref_study_or_all(store, seeded):
     assert select_sessions(store, every=True) == seeded
     assert select_sessions(store, study="onboarding") == seeded
-    assert select_sessions(store, ["Interview with Maya"]) == seeded[:1]
+    assert select_sessions(store, ["Interview with Maya Okonkwo"]) == seeded[:1]
     with pytest.raises(ExchangeError, match="No session belongs to the study"):
         select_sessions(store, study="Pricing")
     with pytest.raises(ExchangeError, match="one"):
