@@ -39,7 +39,9 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         count = len(self.job.session_ids)
-        title = f"Export {count} session{'s' if count != 1 else ''}: {visible(self.job.label)}"
+        title = f"Export {count} session{'s' if count != 1 else ''}"
+        if self.job.label:
+            title += f": {visible(self.job.label)}"
         with Vertical(classes="dialog", id="export-dialog"):
             yield Static(Text(title, no_wrap=True, overflow="ellipsis"), classes="dialog-title")
             yield OptionList(
@@ -48,8 +50,9 @@ class ExportScreen(ModalScreen[Path | None]):
                     for f in FORMATS.values()
                 ),
                 id="export-format",
+                compact=True,
             )
-            yield Input(value=str(self._path()), id="export-path")
+            yield Input(value=str(self._path()), id="export-path", compact=True)
             yield Checkbox(
                 Text("Pseudonymise (P1, P2 ... and I1, I2 ...)"), id="export-pseudonymise"
             )
