@@ -34,6 +34,7 @@ def create_session(
     guide: Guide | None = None,
     now: datetime | None = None,
     extra: dict | None = None,
+    study: str = "",
 ) -> str:
     guide = guide or Guide()
     questions = guide.questions
@@ -47,12 +48,24 @@ def create_session(
             "goal": goal.strip(),
             "created_at": to_iso(now or utc_now()),
             "clock": InterviewClock().to_doc(),
+            **({"study": study.strip()} if study.strip() else {}),
             **(extra or {}),
         },
         guide.to_doc(),
         state.to_doc(),
     )
     return session_id
+
+
+def set_study(store: DataStore, session_id: str, study: str) -> str:
+    """Put a session in a study (an empty name takes it out of any); returns the name kept."""
+    name = study.strip()
+    session_file = store.open_session(session_id)
+    try:
+        session_file.update_session({"study": name})
+    finally:
+        session_file.close()
+    return name
 
 
 def append_note_now(
