@@ -50,7 +50,7 @@ def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> li
     elapsed = float(note.get("elapsed") or 0.0)
     clock = format_elapsed(elapsed)
     rec = recording_time(elapsed, data.recording_offset)
-    stamp = f"`{clock}` (rec `{rec}`)" if data.recording_offset else f"`{clock}`"
+    stamp = f"`{clock}` (rec `{rec}`)"
     who = f" **{md_text(note.get('author') or '')}**:" if show_author and note.get("author") else ""
     star = " \u2605" if note.get("starred") else ""
     extras = []
