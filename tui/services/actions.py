@@ -147,6 +147,8 @@ ACTIONS += (
     ActionSpec("picker.down", "cursor(1)", "down", "Next match", while_typing=True),
     ActionSpec("picker.up", "cursor(-1)", "up", "Previous match", while_typing=True),
     ActionSpec("picker.cancel", "cancel", "escape", "Cancel", while_typing=True),
+    # ctrl+o, not ctrl+n: ctrl+n moves down in many pickers, and must never create a typo.
+    ActionSpec("picker.create", "create", "ctrl+o", "New tag", while_typing=True),
     # The codebook: every tag with its counts; rename, merge, delete, describe.
     ActionSpec("codebook.rename", "rename", "r", "Rename"),
     ActionSpec("codebook.merge", "merge", "m", "Merge into"),
@@ -156,6 +158,8 @@ ACTIONS += (
     ActionSpec("codebook.back", "back", "escape", "Back"),
     ActionSpec("codebook.cursor_down", "cursor(1)", "down,j", "Down", show=False),
     ActionSpec("codebook.cursor_up", "cursor(-1)", "up,k", "Up", show=False),
+    ActionSpec("codebook.first", "first", "home,g", "First", show=False),
+    ActionSpec("codebook.last", "last", "end,G", "Last", show=False),
     # Export: pick a format and a file; the file input has focus at times, hence priority.
     ActionSpec("export.run", "run", "ctrl+s", "Export", while_typing=True),
     ActionSpec("export.cancel", "cancel", "escape", "Close"),
