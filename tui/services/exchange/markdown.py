@@ -131,8 +131,9 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
     order += [qid for qid in groups if qid not in order]
     for qid in order:
         question = guide.question(qid)
-        title = md_text(question.text) if question else "Before or outside the guide"
-        out += [f"{h}## {title}", ""]
+        if guide.questions:  # a transcript or a session without a guide: no subheadings
+            title = md_text(question.text) if question else "Before or outside the guide"
+            out += [f"{h}## {title}", ""]
         for note in groups[qid]:
             out += _note_line(note, data, show_author)
         out.append("")
