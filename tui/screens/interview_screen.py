@@ -83,7 +83,11 @@ class InterviewScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = self.live.session.get("title", "")
-        self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_state)
+        self.query_one(GuidePanel).show_guide(
+            self.live.guide, self.live.guide_state, self.live.guide_findings
+        )
+        if self.live.lint_problem:
+            self.notify(self.live.lint_problem, severity="warning", timeout=10, markup=False)
         self._show_notes()
         self._show_guide_state()
         self._show_header()

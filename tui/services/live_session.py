@@ -20,6 +20,7 @@ from typing import Any
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import Note, new_id
+from tui.services.guide_lint import GuideFinding, lint_guide, rules_for_session
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile
 from tui.store.presence import Presence
@@ -70,6 +71,9 @@ class LiveSession:
         self._guide_log: list[tuple[int, dict]] = []
         """This instance's guide changes (seq, payload), replayed over what others wrote."""
         self._load()
+        rules, self.lint_problem = rules_for_session()
+        self.guide_findings: list[GuideFinding] = lint_guide(self.guide, rules)
+        """What the guide lint flags, for the guide pane to mark."""
         self.presence = Presence(self.file.path, author)
         self.presence.start()
         self._queue = WriteQueue(lambda state: self.on_event(state), name="fieldnote-writer")

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide, GuideState
+from tui.services.guide_lint import GuideFinding
 
 MARK_SYMBOLS = {"asked": "\u2713", "skipped": "\u2192"}
 
@@ -27,9 +28,15 @@ class GuidePanel(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self.guide: Guide | None = None
         self._items: dict[str, QuestionItem] = {}
+        self._findings: dict[str, list[GuideFinding]] = {}
 
-    def show_guide(self, guide: Guide, state: GuideState) -> None:
+    def show_guide(
+        self, guide: Guide, state: GuideState, findings: list[GuideFinding] | None = None
+    ) -> None:
         self.guide = guide
+        self._findings = {}
+        for found in findings or []:
+            self._findings.setdefault(found.question_id, []).append(found)
         self.remove_children()
         self._items = {}
         widgets: list[Static] = []
@@ -56,13 +63,14 @@ class GuidePanel(VerticalScroll, can_focus=False):
             item.set_class(current, "-current")
             item.set_class(mark == "asked", "-asked")
             item.set_class(mark == "skipped", "-skipped")
-            item.update(self._question_text(item.number, question, mark, current))
+            found = self._findings.get(question.id, [])
+            item.update(self._question_text(item.number, question, mark, current, found))
         current_item = self._items.get(state.current or "")
         if current_item is not None:
             self.call_after_refresh(self.scroll_to_center, current_item, animate=False)
 
     @staticmethod
-    def _question_text(number, question, mark, current) -> Table:
+    def _question_text(number, question, mark, current, found) -> Table:
         """A two-column grid, so wrapped lines hang under the question, not under its number."""
         symbol = MARK_SYMBOLS.get(mark or "", "\u25b6" if current else " ")
         grid = Table.grid(expand=True)
@@ -72,8 +80,19 @@ class GuidePanel(VerticalScroll, can_focus=False):
             Text(f"{symbol}{number:>3}. ", style="bold" if current else ""),
             Text(visible(question.text), style="bold" if current else ""),
         )
-        for warning in question.warnings:
-            grid.add_row("", Text(f"\u26a0 {warning}", style="italic"))
-        for probe in question.probes:
+        if flags := _flags(found, None):
+            grid.add_row("", flags)
+        for index, probe in enumerate(question.probes):
             grid.add_row("", Text(f"\u00b7 {visible(probe)}", style="dim"))
+            if flags := _flags(found, index):
+                grid.add_row("", flags)
         return grid
+
+
+def _flags(found: list[GuideFinding], probe: int | None) -> Text | None:
+    """The lint's rules for the question (or one probe), kept to one short line in a narrow
+    pane; `fieldnote lint` gives each reason and a rewrite."""
+    rules = [item.finding.rule for item in found if item.probe == probe]
+    if not rules:
+        return None
+    return Text("\u26a0 " + " \u00b7 ".join(visible(rule) for rule in rules), style="italic")
