@@ -31,37 +31,26 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         summary = self.summary
+        save = self.app.key_for("debrief.save")
+        later = self.app.key_for("debrief.later")
         with VerticalScroll(classes="dialog debrief-dialog"):
             who = f" with {visible(self.participant)}" if self.participant else ""
             yield Static(Text(f"Debrief: the interview{who}"), classes="dialog-title")
-            yield Static(_talk_line(summary), id="debrief-talk")
             yield Static(
-                _listing("Starred notes", [n.text for n in summary.starred]), id="debrief-starred"
-            )
-            yield Static(
-                _listing(
-                    "Open follow-ups",
-                    [n.text.lstrip().removeprefix("?").strip() for n in summary.open_followups],
-                ),
-                id="debrief-followups",
-            )
-            yield Static(
-                _listing("Questions not reached", [q.text for q in summary.not_reached]),
-                id="debrief-not-reached",
-            )
-            for key, prompt in DEBRIEF_PROMPTS:
-                yield Static(Text(prompt, style="bold"), classes="debrief-prompt")
-                yield Input(
-                    value=summary.answers.get(key, ""),
-                    id=f"debrief-{key}",
-                    classes="debrief-answer",
-                )
-            save = self.app.key_for("debrief.save")
-            later = self.app.key_for("debrief.later")
-            yield Static(
-                Text(f"Enter next field \u00b7 {save} saves \u00b7 {later} not now"),
+                Text(f"Enter next answer \u00b7 {save} saves \u00b7 {later} not now"),
                 classes="dialog-keys",
             )
+            yield Static(_talk_line(summary), id="debrief-talk", classes="debrief-section")
+            followups = [n.text.lstrip().removeprefix("?").strip() for n in summary.open_followups]
+            for name, title, texts in (
+                ("starred", "Starred notes", [n.text for n in summary.starred]),
+                ("followups", "Open follow-ups", followups),
+                ("not-reached", "Questions not reached", [q.text for q in summary.not_reached]),
+            ):
+                yield Static(_listing(title, texts), id=f"debrief-{name}")
+            for key, prompt in DEBRIEF_PROMPTS:
+                yield Static(Text(prompt), classes="debrief-prompt")
+                yield Input(value=summary.answers.get(key, ""), id=f"debrief-{key}")
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
