@@ -203,7 +203,7 @@ class HomeScreen(Screen):
 
 def debrief_text(debrief: dict) -> Text:
     """The highlighted session's debrief answers, one line per interviewer who gave them."""
-    shown = Text(no_wrap=True, overflow="ellipsis")
+    shown = Text()
     for author, answers in debrief.items():
         if not isinstance(answers, dict):
             continue
