@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command or "home"](args)
     except (UserError, StoreError, GuideError, KeymapError) as error:
-        warn(str(error))
+        for line in str(error).splitlines():  # a keymap's mistakes: one line each
+            warn(line)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130

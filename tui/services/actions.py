@@ -148,6 +148,8 @@ ACTIONS += (
     ActionSpec("picker.down", "cursor(1)", "down", "Next match", while_typing=True),
     ActionSpec("picker.up", "cursor(-1)", "up", "Previous match", while_typing=True),
     ActionSpec("picker.cancel", "cancel", "escape", "Cancel", while_typing=True),
+    # ctrl+o, not ctrl+n: ctrl+n moves down in many pickers, and must never create a typo.
+    ActionSpec("picker.create", "create", "ctrl+o", "New tag", while_typing=True),
     # The codebook: every tag with its counts; rename, merge, delete, describe.
     ActionSpec("codebook.rename", "rename", "r", "Rename"),
     ActionSpec("codebook.merge", "merge", "m", "Merge into"),
@@ -157,6 +159,8 @@ ACTIONS += (
     ActionSpec("codebook.back", "back", "escape", "Back"),
     ActionSpec("codebook.cursor_down", "cursor(1)", "down,j", "Down", show=False),
     ActionSpec("codebook.cursor_up", "cursor(-1)", "up,k", "Up", show=False),
+    ActionSpec("codebook.first", "first", "home,g", "First", show=False),
+    ActionSpec("codebook.last", "last", "end,G", "Last", show=False),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
     # The parking lot, when it has focus (f6 from the note input).
