@@ -330,6 +330,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{s.title}  ({s.participant})"
         )
     for problem in problems:
+        say(f"{problem.path.stem[:8]}  unreadable: {problem.problem}")
+    for problem in problems:
         warn(str(problem))
     if not summaries and not problems:
         say("No sessions yet. Create one with: fieldnote new TITLE --participant NAME", err=True)

@@ -26,6 +26,7 @@ from tui.store.storage import (
     DIR_MODE,
     AtomicJSONStorage,
     Signature,
+    open_problem,
     parse_tables,
 )
 
@@ -180,7 +181,13 @@ class DataStore:
     def _summary(self, path: Path) -> SessionSummary:
         """A summary of one file, parsed again only when its signature changed."""
         try:
-            with open(path, "rb") as handle:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            raise
+        except OSError as error:
+            raise UnreadableFileError(path, open_problem(error)) from None
+        try:
+            with open(fd, "rb") as handle:
                 # The signature of the open file matches the bytes read from it, even if
                 # another process replaces the file meanwhile.
                 st = os.fstat(handle.fileno())
@@ -189,10 +196,8 @@ class DataStore:
                 if cached is not None and cached[0] == signature:
                     return cached[1]
                 raw = handle.read()
-        except FileNotFoundError:
-            raise
         except OSError as error:
-            raise UnreadableFileError(path, f"it cannot be opened ({error.strerror})") from None
+            raise UnreadableFileError(path, f"reading it failed ({error.strerror})") from None
         data = parse_tables(raw, path)
         validate_session_data(path)(data)
         summary = _summarise(path, data)
