@@ -326,7 +326,14 @@ class FieldnoteApp(App, inherit_bindings=False):
     # -- quitting ----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        self._confirm_unsaved_then(self._quit_now, [self.live, self.tag_writes])
+        def confirm_then_quit() -> None:
+            self._confirm_unsaved_then(self._quit_now, [self.live, self.tag_writes])
+
+        screen = self.screen
+        if isinstance(screen, InterviewScreen) and screen.live.aids.wants_debrief():
+            screen.open_debrief(then=confirm_then_quit)  # ending an interview debriefs it
+            return
+        confirm_then_quit()
 
     def _quit_now(self) -> None:
         self._close_live()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ class SessionSummary:
     coded_count: int
     """Notes with tags of their own or with at least one excerpt."""
     path: Path
+    debrief: dict[str, Any] = field(default_factory=dict)
+    """Each interviewer's debrief answers (tui/services/interview_aids.py), by author."""
     study: str = ""
     """The study the session belongs to; empty for none (files from before studies)."""
 
@@ -76,6 +78,7 @@ def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
         note_count=len(notes),
         coded_count=coded,
         path=path,
+        debrief=session.get("debrief") if isinstance(session.get("debrief"), dict) else {},
         study=str(session.get("study") or "").strip(),
     )
 
