@@ -55,23 +55,31 @@ async def test_the_quit_dialog_is_not_hidden_under_error_notices_at_80x24(
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setattr("tui.services.write_queue.RETRY_SECONDS", 0.1)
     store = DataStore(tmpfs / "home")
-    app = FieldnoteApp(store, author="Maya", session_id=create_session(store, title="P7"))
-    async with app.run_test(size=(80, 24)) as pilot:
-        while not isinstance(app.screen, InterviewScreen):
+    session_id = create_session(store, title="P7", goal="Why do trials stall?")
+    app = FieldnoteApp(store, author="Maya", session_id=session_id)
+
+    async def until(condition, what: str) -> None:
+        for _ in range(1000):
+            if condition():
+                return
             await pilot.pause(0.02)
+        raise AssertionError(f"never: {what} (on {type(app.screen).__name__})")
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(lambda: isinstance(app.screen, InterviewScreen), "the interview")
         fill(tmpfs)
         for note in ("one", "two", "three"):
             await pilot.press(*note, "enter")
-        while len(app._notifications) < 2:
-            await pilot.pause(0.02)
+        await until(lambda: len(app._notifications) >= 2, "error notices")
         await pilot.press("ctrl+q")
-        while not isinstance(app.screen, QuitScreen):
-            await pilot.pause(0.02)
+        await until(lambda: type(app.screen).__name__ == "DebriefScreen", "the debrief")
+        await pilot.press("escape")  # not now: on to quitting
+        await until(lambda: isinstance(app.screen, QuitScreen), "the quit dialog")
         failures = []
         told = app.live.on_event
         app.live.on_event = lambda state: (failures.append(state.error), told(state))
-        while sum(1 for error in failures if error) < 3:  # retries fail while it is open
-            await pilot.pause(0.02)
+        # Retries fail while the dialog is open; none of them may cover it.
+        await until(lambda: sum(1 for error in failures if error) >= 3, "three failed retries")
         await pilot.pause()
         assert not app._notifications, [n.message for n in app._notifications]
         dialog = app.screen.query_one(".dialog").region
