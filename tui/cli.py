@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--as", dest="author", help="your name")
     add_keymap_option(code)
 
+    analyse = commands.add_parser(
+        "analyse", help="open the analysis screen (one study, or every session)"
+    )
+    analyse.add_argument("--study", help="the study to analyse; omit for every session")
+    analyse.add_argument("--as", dest="author", help="your name")
+    add_keymap_option(analyse)
+
     commands.add_parser("list", help="list the sessions")
 
     note = commands.add_parser("note", help="append one note from a script or another shell")
@@ -149,6 +156,7 @@ def _run_app(
     *,
     args: argparse.Namespace | None = None,
     tagging: tuple[str, str | None] | None = None,
+    analysis: str | None = None,
 ) -> int:
     loader = _keymap_loader(args)
     keymap = loader()  # an invalid keymap is reported here, before the UI starts
@@ -161,6 +169,7 @@ def _run_app(
         keymap=keymap,
         keymap_loader=loader,
         tagging=tagging,
+        analysis=analysis,
     )
     app.run()
     if app.rescued_to:
@@ -266,6 +275,33 @@ def cmd_code(args: argparse.Namespace) -> int:
     return _run_app(store, args.author or default_author(), args=args, tagging=(scope, session_id))
 
 
+def _study(store: DataStore, name: str | None) -> str:
+    """The study named on the command line as the data folder spells it; "" for none given."""
+    from tui.domain.display_text import visible
+    from tui.services.analysis import studies
+
+    if name is None:
+        if not store.list_sessions()[0]:
+            raise UserError("there are no sessions to analyse yet; create one with fieldnote new.")
+        return ""
+    known = studies(store)
+    wanted = name.strip().casefold()
+    for study in known:
+        if study.casefold() == wanted:
+            return study
+    listed = ", ".join(visible(s) for s in known[:8]) or "none yet"
+    raise UserError(
+        f"there is no study named '{visible(name)}' (studies: {listed}); "
+        "set one with fieldnote new --study or s on the sessions screen."
+    )
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    store = _store()
+    study = _study(store, args.study)
+    return _run_app(store, args.author or default_author(), args=args, analysis=study)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     summaries, problems = _store().list_sessions()
     for s in summaries:
@@ -344,6 +380,7 @@ COMMANDS = {
     "open": cmd_open,
     "pair": cmd_pair,
     "code": cmd_code,
+    "analyse": cmd_analyse,
     "list": cmd_list,
     "note": cmd_note,
     "lint": cmd_lint,

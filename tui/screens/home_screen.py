@@ -191,3 +191,12 @@ class HomeScreen(Screen):
                 self.notify, str(error), severity="error", timeout=8, markup=False
             )
         self.app.call_from_thread(self.action_refresh)
+
+    def action_analyse(self) -> None:
+        """The analysis of the study filtered on, else of the selected session's study, else
+        of every session."""
+        if self.study_filter:
+            self.app.open_analysis(self.study_filter)
+            return
+        summary = self._selected()
+        self.app.open_analysis(summary.study if summary is not None and summary.study else None)

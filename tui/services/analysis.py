@@ -38,6 +38,20 @@ def studies(store: DataStore) -> list[str]:
     return sorted(names, key=str.casefold)
 
 
+def study_of(store: DataStore, session_id: str) -> str | None:
+    """The study a session belongs to; None if none (or its file cannot be read)."""
+    try:
+        session_file = store.open_session(session_id)
+    except StoreError:
+        return None
+    try:
+        return str(session_file.read().session.get("study") or "").strip() or None
+    except StoreError:
+        return None
+    finally:
+        session_file.close()
+
+
 class StudyAnalysis:
     """Reads a study's sessions and analyses them; only changed files are read again."""
 
