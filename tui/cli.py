@@ -120,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyse.add_argument("--as", dest="author", help="your name")
     add_keymap_option(analyse)
 
+    report = commands.add_parser(
+        "report", help="write a study's synthesis as Markdown or a self-contained HTML file"
+    )
+    report.add_argument("--study", help="the study to report on; omit for every session")
+    report.add_argument("--format", choices=("md", "html"), default="md", dest="fmt")
+    report.add_argument("-o", "--output", type=Path, help="the file to write; stdout otherwise")
+
     commands.add_parser("list", help="list the sessions")
 
     note = commands.add_parser("note", help="append one note from a script or another shell")
@@ -319,6 +326,35 @@ def cmd_analyse(args: argparse.Namespace) -> int:
     return _run_app(store, args.author or default_author(), args=args, analysis=study)
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from tui.domain.clock import utc_now
+    from tui.services.analysis import StudyAnalysis
+    from tui.services.report import render
+
+    store = _store()
+    service = StudyAnalysis(store, _study(store, args.study) or None)
+    try:
+        view = service.refresh(force=True)
+    finally:
+        service.close()
+    for problem in view.problems:
+        warn(f"left out: {problem}")
+    text = render(view, args.fmt, utc_now())
+    if args.output is None:
+        say(text, end="")
+        return 0
+    try:
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise UserError(
+            f"cannot write the report to {args.output}: {error.strerror}; choose another path."
+        ) from None
+    say(str(args.output))
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     summaries, problems = _store().list_sessions()
     for s in summaries:
@@ -398,6 +434,7 @@ COMMANDS = {
     "pair": cmd_pair,
     "code": cmd_code,
     "analyse": cmd_analyse,
+    "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
     "lint": cmd_lint,

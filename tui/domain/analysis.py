@@ -497,3 +497,28 @@ def guide_coverage(sessions: Sequence[SessionInput]) -> list[Coverage]:
         )
         for key in order
     ]
+
+
+def strongest(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
+    """The quotes that best stand for a theme: the most severe first (then starred, then
+    longer), taking one per participant before a second from anyone, so a report shows how
+    widely a theme was raised."""
+
+    def strength(item: Evidence) -> tuple:
+        return (-(item.severity or 0), not item.starred, -len(item.quote), item.started_at)
+
+    ranked = sorted(evidence, key=strength)
+    picked: list[Evidence] = []
+    seen: set[str] = set()
+    for item in ranked:
+        if item.participant_key not in seen:
+            picked.append(item)
+            seen.add(item.participant_key)
+        if len(picked) == count:
+            return picked
+    for item in ranked:
+        if item not in picked:
+            picked.append(item)
+            if len(picked) == count:
+                break
+    return picked
