@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 from typing import Any
 
@@ -87,7 +88,7 @@ def _severity(value: Any) -> int | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Evidence:
     """One coded excerpt: a whole note (`excerpt_id` None) or a span of one."""
 
@@ -198,7 +199,7 @@ class MatrixPoint:
         return self.theme.share * (self.theme.mean_severity or 0.0)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Pair:
     """Two tags on the same note (whole or on its spans), and the notes they share."""
 
@@ -232,53 +233,124 @@ class Participant:
     sessions: int
 
 
-@dataclass
 class Analysis:
-    evidence: list[Evidence]
-    themes: list[Theme]
-    """Tree order: each parent before its sub-tags, names alphabetical."""
-    matrix: list[MatrixPoint]
-    """The tags as applied, ranked: by score, then the unrated by share."""
-    unrated: list[Theme]
-    """Tags placed nowhere in the matrix: none of their evidence has a severity."""
-    pairs: list[Pair]
-    participants: list[Participant]
-    grid: dict[tuple[str, str], tuple[int, ...]]
-    """(participant key, tag key) -> evidence of that tag from that participant."""
-    coverage: list[Coverage]
-    session_count: int
-    note_count: int
+    """The synthesis. Themes and the matrix are worked out at once (the screen's first
+    frame shows them); pairs, the grid and guide coverage when first asked for."""
+
+    def __init__(
+        self,
+        *,
+        evidence: _EvidenceList,
+        themes: list[Theme],
+        participants: list[Participant],
+        sessions: Sequence[SessionInput],
+        note_count: int,
+        note_tags: list[tuple[int, tuple[str, ...]]],
+        names: Mapping[str, str],
+    ) -> None:
+        self.evidence = evidence
+        self.themes = themes
+        """Tree order: each parent before its sub-tags, names alphabetical."""
+        self.participants = participants
+        self.session_count = len(sessions)
+        self.note_count = note_count
+        self._sessions = sessions
+        self._note_tags = note_tags
+        self._names = names
+        self._by_key = {t.key: t for t in themes}
+        placed = [t for t in themes if t.applied]
+        self.matrix = sorted(
+            (MatrixPoint(t, _quadrant(t)) for t in placed if t.mean_severity is not None),
+            key=lambda p: (-p.score, -p.theme.share, p.theme.key),
+        )
+        """The tags as applied and rated, ranked by score."""
+        self.unrated = sorted(
+            (t for t in placed if t.mean_severity is None), key=lambda t: (-t.share, t.key)
+        )
+        """Tags placed nowhere in the matrix: none of their evidence has a severity."""
 
     def theme(self, key: str) -> Theme | None:
-        return next((t for t in self.themes if t.key == key), None)
+        return self._by_key.get(key)
 
     def evidence_of(self, indexes: Iterable[int]) -> list[Evidence]:
         return [self.evidence[i] for i in indexes]
 
+    @cached_property
+    def pairs(self) -> list[Pair]:
+        """Tag pairs on one note (whole or its spans), most frequent first."""
+        shared: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for anchor, keys in self._note_tags:
+            for pair in combinations(keys, 2):
+                shared[pair].append(anchor)
+        names = self._names
+        return [
+            Pair(names.get(a, a), names.get(b, b), len(items), tuple(items))
+            for (a, b), items in sorted(shared.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        ]
 
-def _ancestors(key: str) -> list[str]:
-    """`a/b/c` -> [`a/b/c`, `a/b`, `a`]."""
-    parts = key.split("/")
-    return ["/".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    @cached_property
+    def grid(self) -> dict[tuple[str, str], tuple[int, ...]]:
+        """(participant key, tag key) -> evidence of that tag (as applied) from them."""
+        cells: dict[tuple[str, str], list[int]] = defaultdict(list)
+        facts = self.evidence.facts
+        for theme in self.themes:
+            if theme.applied:
+                for index in theme.evidence:
+                    cells[(facts[index][1], theme.key)].append(index)
+        return {cell: tuple(items) for cell, items in cells.items()}
+
+    @cached_property
+    def coverage(self) -> list[Coverage]:
+        return guide_coverage(self._sessions)
 
 
-def _tag_keys(tags: Any) -> dict[str, str]:
-    """key -> name as stored, for a document's tags."""
-    found: dict[str, str] = {}
-    for tag in tags if isinstance(tags, list) else []:
-        if isinstance(tag, str) and tag_key(tag):
-            found.setdefault(tag_key(tag), tag)
-    return found
+class _Keys:
+    """Tag keys and their ancestors, worked out once per distinct string (a study repeats a
+    few hundred tags across tens of thousands of notes)."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self._keys: dict[str, str] = {}
+        self._ancestors: dict[str, tuple[str, ...]] = {}
+
+    def of(self, tags: Any) -> dict[str, str]:
+        """key -> name as stored, for a document's tags."""
+        found: dict[str, str] = {}
+        if not isinstance(tags, list):
+            return found
+        for tag in tags:
+            if not isinstance(tag, str):
+                continue
+            key = self._keys.get(tag)
+            if key is None:
+                key = self._keys[tag] = tag_key(tag)
+                if key:
+                    self._learn(key, tag)
+            if key and key not in found:
+                found[key] = tag
+        return found
+
+    def _learn(self, key: str, name: str) -> None:
+        """Remember `key`'s ancestors and a name for each (from the first spelling met)."""
+        parts, named = key.split("/"), name.split("/")
+        ups = tuple("/".join(parts[:n]) for n in range(len(parts), 0, -1))
+        self._ancestors[key] = ups
+        for depth, up in enumerate(ups):
+            self.names.setdefault(up, "/".join(named[: len(named) - depth]))
+
+    def ancestors(self, key: str) -> tuple[str, ...]:
+        """`a/b/c` -> (`a/b/c`, `a/b`, `a`)."""
+        return self._ancestors[key]
 
 
 def analyse(sessions: Sequence[SessionInput], names: Mapping[str, str] | None = None) -> Analysis:
     """The synthesis of these sessions. `names`: tag key -> name as the codebook spells it."""
-    names = dict(names or {})
-    evidence: list[Evidence] = []
-    # key (with ancestors) -> evidence indexes; applied keys; pairs; participants.
+    keys = _Keys(dict(names or {}))
+    evidence = _EvidenceList()
     by_key: dict[str, list[int]] = defaultdict(list)
     applied: set[str] = set()
-    pair_notes: dict[tuple[str, str], list[int]] = defaultdict(list)
+    note_tags: list[tuple[int, tuple[str, ...]]] = []
+    """(evidence standing for the note, its tags) of each note with two tags or more."""
     people: dict[str, Participant] = {}
     note_count = 0
     for session in sessions:
@@ -289,6 +361,7 @@ def analyse(sessions: Sequence[SessionInput], names: Mapping[str, str] | None = 
             known.name if known else (session.participant or session.title or session.id[:8]),
             (known.sessions if known else 0) + 1,
         )
+        facts = _SessionFacts(session)
         spans_of: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         for excerpt in session.excerpts:
             spans_of[str(excerpt.get("note_id"))].append(excerpt)
@@ -296,87 +369,109 @@ def analyse(sessions: Sequence[SessionInput], names: Mapping[str, str] | None = 
             if note.get("kind") in SKIPPED_KINDS:
                 continue
             note_count += 1
-            note_id = str(note.get("id"))
-
-            whole = _tag_keys(note.get("tags"))
-            spans = [(s, _tag_keys(s.get("tags"))) for s in spans_of.get(note_id, [])]
-            spans = [(s, tags) for s, tags in spans if tags]
-            if not whole and not spans:
+            whole = keys.of(note.get("tags"))
+            spans = spans_of.get(str(note.get("id")))
+            tagged = [(span, tags) for span in spans or () if (tags := keys.of(span.get("tags")))]
+            if not whole and not tagged:
                 continue
-            note_item = None
+            note_item = -1
             if whole:
-                evidence.append(_evidence(session, note, note, whole))
+                evidence.add(facts, note, note, whole)
                 note_item = len(evidence) - 1
             span_items: list[tuple[int, dict[str, str]]] = []
-            for span, tags in spans:
-                evidence.append(_evidence(session, note, span, tags))
+            for span, tags in tagged:
+                evidence.add(facts, note, span, tags)
                 span_items.append((len(evidence) - 1, tags))
             # Each key (and every ancestor of one) on this note: the spans carrying it, else
             # the whole note.
-            reach: dict[str, list[int]] = defaultdict(list)
+            reach: dict[str, list[int]] = {}
             for index, tags in span_items:
                 for key in tags:
-                    for up in _ancestors(key):
-                        if index not in reach[up]:
-                            reach[up].append(index)
+                    for up in keys.ancestors(key):
+                        found = reach.setdefault(up, [])
+                        if not found or found[-1] != index:
+                            found.append(index)
             for key in whole:
-                for up in _ancestors(key):
+                for up in keys.ancestors(key):
                     if up not in reach:
-                        reach[up] = []
+                        reach[up] = [note_item]
             for key, indexes in reach.items():
-                by_key[key].extend(indexes or [note_item])
-            on_note = set(whole) | {k for _, tags in span_items for k in tags}
+                by_key[key].extend(indexes)
+            on_note = set(whole)
+            for _, tags in span_items:
+                on_note.update(tags)
             applied |= on_note
-            for tags in (whole, *(t for _, t in span_items)):
-                for key, name in tags.items():
-                    parts = name.split("/")
-                    for depth, up in enumerate(_ancestors(key)):
-                        names.setdefault(up, "/".join(parts[: len(parts) - depth]))
-            anchor = note_item if note_item is not None else span_items[0][0]
-            for pair in combinations(sorted(on_note), 2):
-                pair_notes[pair].append(anchor)
+            if len(on_note) > 1:
+                anchor = note_item if note_item >= 0 else span_items[0][0]
+                note_tags.append((anchor, tuple(sorted(on_note))))
 
     total = len(people)
     themes = [
-        _theme(key, names, evidence, indexes, total, applied)
+        _theme(key, keys.names, evidence, indexes, total, applied)
         for key, indexes in sorted(by_key.items())
     ]
-    placed = [t for t in themes if t.key in applied]
-    rated = [t for t in placed if t.mean_severity is not None]
-    matrix = sorted(
-        (MatrixPoint(t, _quadrant(t)) for t in rated),
-        key=lambda p: (-p.score, -p.theme.share, p.theme.key),
-    )
-    unrated = sorted(
-        (t for t in placed if t.mean_severity is None), key=lambda t: (-t.share, t.key)
-    )
-    pairs = sorted(
-        (
-            Pair(names.get(a, a), names.get(b, b), len(items), tuple(items))
-            for (a, b), items in pair_notes.items()
-        ),
-        key=lambda p: (-p.count, tag_key(p.first), tag_key(p.second)),
-    )
-    grid: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for key in applied:
-        for index in by_key[key]:
-            grid[(evidence[index].participant_key, key)].append(index)
     return Analysis(
         evidence=evidence,
         themes=themes,
-        matrix=matrix,
-        unrated=unrated,
-        pairs=pairs,
         participants=sorted(people.values(), key=lambda p: (p.name.casefold(), p.key)),
-        grid={cell: tuple(items) for cell, items in grid.items()},
-        coverage=guide_coverage(sessions),
-        session_count=len(sessions),
+        sessions=sessions,
         note_count=note_count,
+        note_tags=note_tags,
+        names=keys.names,
     )
 
 
+class _EvidenceList(Sequence[Evidence]):
+    """Every piece of evidence, in session and note order. A study has tens of thousands; the
+    counts need only a few facts of each (`facts`), so an `Evidence` is made when asked for."""
+
+    def __init__(self) -> None:
+        self._raw: list[tuple[_SessionFacts, Mapping[str, Any], Mapping[str, Any], dict]] = []
+        self._made: dict[int, Evidence] = {}
+        self.facts: list[tuple[str, str, int | None, Any]] = []
+        """(session id, participant key, severity, the note's emotions) of each."""
+
+    def add(
+        self,
+        facts: _SessionFacts,
+        note: Mapping[str, Any],
+        doc: Mapping[str, Any],
+        tags: dict[str, str],
+    ) -> None:
+        self._raw.append((facts, note, doc, tags))
+        self.facts.append(
+            (facts.id, facts.participant_key, _severity(doc.get("severity")), note.get("emotions"))
+        )
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index):  # noqa: ANN001 - an int or a slice, as a Sequence takes
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._raw)
+        made = self._made.get(index)
+        if made is None:
+            made = self._made[index] = _evidence(*self._raw[index])
+        return made
+
+
+class _SessionFacts:
+    """What every piece of evidence of one session shares, worked out once."""
+
+    __slots__ = ("id", "participant", "participant_key", "title", "recording_offset")
+
+    def __init__(self, session: SessionInput) -> None:
+        self.id = session.id
+        self.participant = session.participant
+        self.participant_key = session.participant_key
+        self.title = session.title
+        self.recording_offset = session.recording_offset
+
+
 def _evidence(
-    session: SessionInput,
+    facts: _SessionFacts,
     note: Mapping[str, Any],
     doc: Mapping[str, Any],
     tags: dict[str, str],
@@ -384,46 +479,54 @@ def _evidence(
     """The evidence of a whole note (`doc` is the note) or of a span of it (`doc` the span)."""
     text = str(note.get("text") or "")
     span = doc is not note
-    start, end = doc.get("start"), doc.get("end")
-    if span and isinstance(start, int) and isinstance(end, int):
-        text = text[start:end]
+    if span:
+        start, end = doc.get("start"), doc.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            text = text[start:end]
+    emotions = note.get("emotions")
     return Evidence(
-        session_id=session.id,
-        note_id=str(note.get("id")),
-        excerpt_id=str(doc.get("id")) if span else None,
-        text=text,
-        participant=session.participant,
-        participant_key=session.participant_key,
-        session_title=session.title,
-        elapsed=float(note.get("elapsed") or 0.0),
-        recording_offset=session.recording_offset,
-        started_at=str(note.get("started_at") or ""),
-        severity=_severity(doc.get("severity")),
-        emotions=tuple(e for e in note.get("emotions") or [] if isinstance(e, str)),
-        tags=tuple(tags.values()),
-        starred=bool(note.get("starred")),
+        facts.id,
+        str(note.get("id")),
+        str(doc.get("id")) if span else None,
+        text,
+        facts.participant,
+        facts.participant_key,
+        facts.title,
+        float(note.get("elapsed") or 0.0),
+        facts.recording_offset,
+        str(note.get("started_at") or ""),
+        _severity(doc.get("severity")),
+        tuple(e for e in emotions if isinstance(e, str)) if isinstance(emotions, list) else (),
+        tuple(tags.values()),
+        bool(note.get("starred")),
     )
 
 
 def _theme(
     key: str,
     names: Mapping[str, str],
-    evidence: list[Evidence],
+    evidence: _EvidenceList,
     indexes: list[int],
     total: int,
     applied: set[str],
 ) -> Theme:
-    items = [evidence[i] for i in indexes]
-    rated = [e.severity for e in items if e.severity is not None]
-    emotions = Counter(emotion for e in items for emotion in set(e.emotions))
+    facts = [evidence.facts[i] for i in indexes]
+    rated = [f[2] for f in facts if f[2] is not None]
+    emotions = Counter(
+        emotion
+        for f in facts
+        if isinstance(f[3], list)
+        for emotion in set(f[3])
+        if isinstance(emotion, str)
+    )
     top = sorted(emotions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_EMOTIONS]
     prefix = key + "/"
     return Theme(
         key=key,
         name=names.get(key, key),
-        excerpts=len(items),
-        sessions=len({e.session_id for e in items}),
-        participants=len({e.participant_key for e in items}),
+        excerpts=len(facts),
+        sessions=len({f[0] for f in facts}),
+        participants=len({f[1] for f in facts}),
         total_participants=total,
         mean_severity=sum(rated) / len(rated) if rated else None,
         max_severity=max(rated) if rated else None,
