@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -94,29 +95,40 @@ def build(home: Path, sessions: int = SESSIONS) -> None:
 
 
 async def screen_times(home: Path, sorts: int) -> dict:
-    from textual.widgets import DataTable
-
     from tui.app import FieldnoteApp
     from tui.screens.analysis_screen import AnalysisScreen
+    from tui.widgets.theme_table import ThemeTable
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     app = FieldnoteApp(DataStore(home), author="Maya", analysis=STUDY)
     async with app.run_test(size=(120, 40)) as pilot:
         while not (isinstance(app.screen, AnalysisScreen) and app.screen.reads):
             await pilot.pause()
         screen = app.screen
-        table = screen.query_one("#themes", DataTable)
-        table.render_line(0)  # the first line of the themes, as the frame paints it
+        table = screen.query_one(ThemeTable)
+        paint(table)
         first_frame = (time.perf_counter() - began) * 1000
-        rows = table.row_count
+        first_frame_cpu = (time.process_time() - cpu) * 1000
+        rows = len(table.keys)
         resorts = []
         for _ in range(sorts):
             t0 = time.perf_counter()
             screen.action_cycle_sort()
-            table.render_line(0)
+            paint(table)
             resorts.append((time.perf_counter() - t0) * 1000)
             await pilot.pause()
-    return {"first_frame_ms": first_frame, "resort_ms": resorts, "theme_rows": rows}
+    return {
+        "first_frame_ms": first_frame,
+        "first_frame_cpu_ms": first_frame_cpu,
+        "resort_ms": resorts,
+        "theme_rows": rows,
+    }
+
+
+def paint(table) -> None:
+    """Render the table's visible lines, as the next frame does."""
+    for y in range(table.size.height):
+        table.render_line(y)
 
 
 def _measure(home: Path, sorts: int) -> None:
@@ -133,9 +145,11 @@ def measure_in_child(home: Path, sorts: int) -> dict:
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
-def report_ms(home: Path, fmt: str) -> float:
+def report_ms(home: Path, fmt: str) -> tuple[float, float]:
+    """Wall and CPU time of `fieldnote report` as a user runs it (a fresh process)."""
     out = home / f"report.{fmt}"
     env = {**os.environ, "FIELDNOTE_HOME": str(home)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "tui", "report", "--study", STUDY, "--format", fmt, "-o", str(out)],
@@ -143,7 +157,10 @@ def report_ms(home: Path, fmt: str) -> float:
         check=True,
         capture_output=True,
     )
-    return (time.perf_counter() - began) * 1000
+    wall = (time.perf_counter() - began) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000
+    return wall, cpu
 
 
 def naive_ms(home: Path) -> float:
@@ -171,8 +188,8 @@ def run(quick: bool = False) -> dict:
         home = Path(tmp)
         build(home, SESSIONS // 4 if quick else SESSIONS)
         screen = measure_in_child(home, sorts)
-        html_ms = report_ms(home, "html")
-        md_ms = report_ms(home, "md")
+        html_ms, html_cpu = report_ms(home, "html")
+        md_ms, md_cpu = report_ms(home, "md")
         naive = naive_ms(home)
     sessions = SESSIONS // 4 if quick else SESSIONS
     resort = screen["resort_ms"]
@@ -180,17 +197,27 @@ def run(quick: bool = False) -> dict:
         f"analysis of {sessions} sessions x {NOTES} notes, {TAGS} tags "
         f"({screen['theme_rows']} theme rows with the parents):"
     )
-    print(f"  first frame of the analysis screen: {screen['first_frame_ms']:.0f} ms (budget 1000)")
+    print(
+        f"  first frame of the analysis screen: {screen['first_frame_ms']:.0f} ms "
+        f"(CPU {screen['first_frame_cpu_ms']:.0f} ms; budget 1000)"
+    )
     print(
         f"  re-sort of the themes: median {statistics.median(resort):.1f} ms, "
         f"max {max(resort):.1f} ms over {len(resort)} (budget 50)"
     )
-    print(f"  fieldnote report --format html: {html_ms:.0f} ms, md: {md_ms:.0f} ms (budget 3000)")
+    print(
+        f"  fieldnote report --format html: {html_ms:.0f} ms (CPU {html_cpu:.0f} ms), "
+        f"md: {md_ms:.0f} ms (CPU {md_cpu:.0f} ms) (budget 3000)"
+    )
     print(
         f"  naive baseline (default TinyDB storage, a scan of every note per tag): {naive:.0f} ms"
         f"; ratio to the first frame {naive / screen['first_frame_ms']:.1f}x"
     )
     return {**screen, "report_html_ms": html_ms, "report_md_ms": md_ms, "naive_ms": naive}
+
+
+# CPU time is printed beside wall time because the machine these run on is shared: with other
+# work on both cores, wall time measures the queue as much as Fieldnote.
 
 
 if __name__ == "__main__":

@@ -98,11 +98,12 @@ def test_co_occurrence_pairs_on_a_note_and_its_spans(result):
 
 
 def test_participants_by_tags_grid(result):
-    cell = result.grid[("ana", "pain/onboarding")]
+    cell = result.cell("ana", "pain/onboarding")
     assert [result.evidence[i].note_id for i in cell] == ["n1", "n4", "m1"]
-    assert len(result.grid[("ben", "pain/onboarding")]) == 1
-    assert len(result.grid[("session:s4", "pain/pricing")]) == 1
-    assert ("ana", "pain") not in result.grid  # cells hold the tags as applied
+    assert len(result.cell("ben", "pain/onboarding")) == 1
+    assert len(result.cell("session:s4", "pain/pricing")) == 1
+    assert result.cell("ben", "pain/pricing") == ()
+    assert result.cell("ana", "pain") == ()  # cells hold the tags as applied
 
 
 def test_guide_coverage_asked_skipped_not_reached_and_time(result):

@@ -38,6 +38,8 @@ WIDESPREAD_SHARE = 0.5
 PAINFUL_SEVERITY = 3.0
 """A tag whose mean severity is at least this (the middle of 1-5) is painful."""
 TOP_EMOTIONS = 3
+MAX_PAIRS = 500
+"""Tag pairs kept: the most frequent (a study of 300 tags can have tens of thousands)."""
 
 QUADRANTS = ("act now", "painful for a few", "widespread, mild", "watch")
 """Where a tag falls in the priority matrix: widespread and painful first."""
@@ -235,7 +237,7 @@ class Participant:
 
 class Analysis:
     """The synthesis. Themes and the matrix are worked out at once (the screen's first
-    frame shows them); pairs, the grid and guide coverage when first asked for."""
+    frame shows them); pairs, cells of the grid and guide coverage when first asked for."""
 
     def __init__(
         self,
@@ -258,6 +260,7 @@ class Analysis:
         self._note_tags = note_tags
         self._names = names
         self._by_key = {t.key: t for t in themes}
+        self._cells: dict[str, dict[str, list[int]]] = {}
         placed = [t for t in themes if t.applied]
         self.matrix = sorted(
             (MatrixPoint(t, _quadrant(t)) for t in placed if t.mean_severity is not None),
@@ -277,27 +280,34 @@ class Analysis:
 
     @cached_property
     def pairs(self) -> list[Pair]:
-        """Tag pairs on one note (whole or its spans), most frequent first."""
-        shared: dict[tuple[str, str], list[int]] = defaultdict(list)
+        """The MAX_PAIRS tag pairs most often on one note (whole or its spans), most
+        frequent first; counted first, and the notes gathered only for the pairs kept."""
+        counts = Counter(pair for _, keys in self._note_tags for pair in combinations(keys, 2))
+        kept = sorted(counts, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
+        notes: dict[tuple[str, str], list[int]] = {pair: [] for pair in kept}
         for anchor, keys in self._note_tags:
             for pair in combinations(keys, 2):
-                shared[pair].append(anchor)
+                found = notes.get(pair)
+                if found is not None:
+                    found.append(anchor)
         names = self._names
         return [
-            Pair(names.get(a, a), names.get(b, b), len(items), tuple(items))
-            for (a, b), items in sorted(shared.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            Pair(names.get(a, a), names.get(b, b), len(notes[(a, b)]), tuple(notes[(a, b)]))
+            for a, b in kept
         ]
 
-    @cached_property
-    def grid(self) -> dict[tuple[str, str], tuple[int, ...]]:
-        """(participant key, tag key) -> evidence of that tag (as applied) from them."""
-        cells: dict[tuple[str, str], list[int]] = defaultdict(list)
-        facts = self.evidence.facts
-        for theme in self.themes:
-            if theme.applied:
+    def cell(self, participant_key: str, tag_key: str) -> tuple[int, ...]:
+        """The evidence of a tag (as applied, not rolled up) from one participant."""
+        by_person = self._cells.get(tag_key)
+        if by_person is None:
+            by_person = {}
+            theme = self._by_key.get(tag_key)
+            if theme is not None and theme.applied:
+                facts = self.evidence.facts
                 for index in theme.evidence:
-                    cells[(facts[index][1], theme.key)].append(index)
-        return {cell: tuple(items) for cell, items in cells.items()}
+                    by_person.setdefault(facts[index][1], []).append(index)
+            self._cells[tag_key] = by_person
+        return tuple(by_person.get(participant_key, ()))
 
     @cached_property
     def coverage(self) -> list[Coverage]:

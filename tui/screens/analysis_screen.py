@@ -26,6 +26,7 @@ from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.priority_matrix import PriorityMatrix, mark
 from tui.widgets.table_columns import Column, fit
+from tui.widgets.theme_table import ThemeTable
 
 POLL_SECONDS = 1.0
 PARTS = ("themes", "matrix", "pairs", "grid", "coverage")
@@ -36,8 +37,6 @@ PART_NAMES = {
     "grid": "Who",
     "coverage": "Guide",
 }
-MAX_PAIRS = 500
-"""The pairs listed: the most frequent; the rest are rarer than any shown."""
 MAX_GRID_TAGS = 40
 """Tag columns of the participants x tags grid: the tags raised by most participants."""
 BAR_WIDTH = 10
@@ -143,8 +142,10 @@ class AnalysisScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(id="analysis-header")
         yield Static(id="analysis-tabs")
-        with ContentSwitcher(initial="themes", id="analysis-parts"):
-            yield AnalysisTable(id="themes", cursor_type="row", zebra_stripes=True)
+        with ContentSwitcher(initial="themes-part", id="analysis-parts"):
+            with Vertical(id="themes-part"):
+                yield Static(id="themes-header")
+                yield ThemeTable(id="themes")
             with Horizontal(id="matrix"):
                 yield PriorityMatrix(id="matrix-plot")
                 yield AnalysisTable(id="ranked", cursor_type="row")
@@ -161,7 +162,7 @@ class AnalysisScreen(Screen):
     def on_mount(self) -> None:
         self._show_header()
         self._show_tabs()
-        self.query_one("#themes", DataTable).focus()
+        self.query_one(ThemeTable).focus()
         self._read(force=True)
         self.set_interval(self.poll_seconds, self._poll)
 
@@ -245,10 +246,7 @@ class AnalysisScreen(Screen):
         table.clear(columns=True)
         shown = fit(columns, max(width or self.size.width, 20))
         for label, col_width in shown:
-            shown_label = label
-            if table.id == "themes" and label == SORTED_BY[self.sort_column]:
-                shown_label = label + ("\u25bc" if self.descending else "\u25b2")
-            table.add_column(shown_label, width=col_width, key=label)
+            table.add_column(label, width=col_width, key=label)
         return [label for label, _ in shown]
 
     def _fill(self, part: str) -> None:
@@ -274,32 +272,36 @@ class AnalysisScreen(Screen):
         except Exception:  # noqa: BLE001 - an empty or cleared table
             return None
 
-    def _fill_themes(self) -> None:
-        table = self._table("themes")
-        keep = self._cursor_key(table)
+    def _theme_columns(self) -> list[tuple[str, int]]:
         columns = THEME_TABLE if self.size.width >= WIDE else THEME_TABLE[:-1]
-        names = self._columns(table, columns)
-        metric = {
-            "tag": "participants",
-            "emotions": "participants",
-            "max": "max_severity",
-            "severity": "mean_severity",
-        }.get(self.sort_column, self.sort_column)
-        values = [float(getattr(t, metric) or 0) for t in self.themes]
-        top = max(values, default=0.0)
-        for theme, value in zip(self.themes, values, strict=True):
+        return fit(columns, max(self.size.width, 20))
+
+    def _show_theme_header(self) -> None:
+        header = Text(no_wrap=True, overflow="crop", style="bold")
+        for label, width in self._theme_columns():
+            if label == SORTED_BY[self.sort_column]:
+                label += "\u25bc" if self.descending else "\u25b2"
+            header.append(" " + label[:width].ljust(width) + " ")
+        self.query_one("#themes-header", Static).update(header)
+
+    def _fill_themes(self) -> None:
+        table = self.query_one(ThemeTable)
+        columns = self._theme_columns()
+        rows = {}
+        for theme in self.themes:
             cells = {
                 "Tag": _cell("  " * theme.depth + theme.label),
-                "Bar": bar(value, top),
-                "Excerpts": str(theme.excerpts),
-                "Sessions": str(theme.sessions),
-                "People": f"{theme.participants} of {theme.total_participants}",
-                "Sev": _severity(theme.mean_severity),
-                "Max": "-" if theme.max_severity is None else str(theme.max_severity),
+                "Bar": bar(theme.share, 1.0),
+                "Excerpts": Text(str(theme.excerpts)),
+                "Sessions": Text(str(theme.sessions)),
+                "People": Text(f"{theme.participants} of {theme.total_participants}"),
+                "Sev": Text(_severity(theme.mean_severity)),
+                "Max": Text("-" if theme.max_severity is None else str(theme.max_severity)),
                 "Emotions": _cell(", ".join(theme.emotions)),
             }
-            table.add_row(*(cells[name] for name in names), key=theme.key)
-        self._keep_cursor(table, keep)
+            rows[theme.key] = [cells[label] for label, _ in columns]
+        table.set_rows([width for _, width in columns], rows, keep=table.current_key)
+        self._show_theme_header()
 
     def _fill_matrix(self) -> None:
         assert self.view is not None
@@ -340,7 +342,7 @@ class AnalysisScreen(Screen):
         table = self._table("pairs")
         keep = self._cursor_key(table)
         names = self._columns(table, PAIR_TABLE)
-        for number, pair in enumerate(self.view.analysis.pairs[:MAX_PAIRS]):
+        for number, pair in enumerate(self.view.analysis.pairs):
             cells = {"Tag": _cell(pair.first), "With": _cell(pair.second), "Notes": str(pair.count)}
             table.add_row(*(cells[name] for name in names), key=str(number))
         self._keep_cursor(table, keep)
@@ -364,11 +366,11 @@ class AnalysisScreen(Screen):
             table.add_column(
                 Text(label[:10], no_wrap=True), width=min(10, len(label)), key=theme.key
             )
-        grid = self.view.analysis.grid
+        result = self.view.analysis
         for person in self.view.analysis.participants:
             cells: list[str | Text] = [_cell(person.name)]
             for theme in tags:
-                count = len(grid.get((person.key, theme.key), ()))
+                count = len(result.cell(person.key, theme.key))
                 cells.append(str(count) if count else "\u00b7")
             table.add_row(*cells, key=person.key)
         if table.row_count:
@@ -396,10 +398,12 @@ class AnalysisScreen(Screen):
         self.part = part
         self.drill = None
         switcher = self.query_one(ContentSwitcher)
-        switcher.current = part
+        switcher.current = "themes-part" if part == "themes" else part
         self._fill(part)
-        focus = {"matrix": "ranked"}.get(part, part)
-        self._table(focus).focus()
+        if part == "themes":
+            self.query_one(ThemeTable).focus()
+        else:
+            self._table({"matrix": "ranked"}.get(part, part)).focus()
         self._show_tabs()
 
     def action_cycle_sort(self) -> None:
@@ -417,19 +421,40 @@ class AnalysisScreen(Screen):
         self.resort()
 
     def resort(self) -> None:
+        """Put the listed themes in the new order: rows are moved, not drawn again."""
         if self.view is None:
             return
         self.themes = sort_themes(self.view.analysis.themes, self.sort_column, self.descending)
-        self._filled.discard("themes")
-        self._fill("themes")
+        if "themes" in self._filled:
+            self.query_one(ThemeTable).reorder([t.key for t in self.themes])
+            self._show_theme_header()
+        else:
+            self._fill("themes")
 
     def action_cursor(self, step: int) -> None:
-        table = self.focused
-        if isinstance(table, DataTable):
-            if step > 0:
-                table.action_cursor_down()
-            else:
-                table.action_cursor_up()
+        focused = self.focused
+        if isinstance(focused, ThemeTable):
+            focused.move_to(focused.cursor + step)
+        elif isinstance(focused, DataTable):
+            for _ in range(abs(step)):
+                if step > 0:
+                    focused.action_cursor_down()
+                else:
+                    focused.action_cursor_up()
+
+    def action_page(self, pages: int) -> None:
+        focused = self.focused
+        if isinstance(focused, ThemeTable):
+            focused.move_to(focused.cursor + pages * focused.page)
+        elif isinstance(focused, DataTable):
+            (focused.action_page_down if pages > 0 else focused.action_page_up)()
+
+    def action_edge(self, last: bool) -> None:
+        focused = self.focused
+        if isinstance(focused, ThemeTable):
+            focused.move_to(len(focused.keys) - 1 if last else 0)
+        elif isinstance(focused, DataTable):
+            (focused.action_scroll_bottom if last else focused.action_scroll_top)()
 
     # -- drill-down --------------------------------------------------------------------------
 
@@ -451,8 +476,10 @@ class AnalysisScreen(Screen):
             return None
         result = self.view.analysis
         if self.part in ("themes", "matrix"):
-            table = self._table("themes" if self.part == "themes" else "ranked")
-            key = self._cursor_key(table)
+            if self.part == "themes":
+                key = self.query_one(ThemeTable).current_key
+            else:
+                key = self._cursor_key(self._table("ranked"))
             theme = result.theme(key) if key else None
             if theme is None:
                 return None
@@ -487,7 +514,7 @@ class AnalysisScreen(Screen):
         if kind == "pair":
             pair = next((p for p in result.pairs if (p.first, p.second) == tuple(rest)), None)
             return result.evidence_of(pair.evidence) if pair else []
-        return result.evidence_of(result.grid.get((rest[0], rest[1]), ()))
+        return result.evidence_of(result.cell(rest[0], rest[1]))
 
     def action_open(self) -> None:
         if self.drill is not None:

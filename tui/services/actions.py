@@ -171,8 +171,12 @@ ACTIONS += (
     ActionSpec("analysis.sort", "cycle_sort", "s", "Sort"),
     ActionSpec("analysis.reverse", "reverse_sort", "r", "Reverse"),
     ActionSpec("analysis.back", "back", "escape", "Back"),
-    ActionSpec("analysis.cursor_down", "cursor(1)", "j", "Down", show=False),
-    ActionSpec("analysis.cursor_up", "cursor(-1)", "k", "Up", show=False),
+    ActionSpec("analysis.cursor_down", "cursor(1)", "down,j", "Down", show=False),
+    ActionSpec("analysis.cursor_up", "cursor(-1)", "up,k", "Up", show=False),
+    ActionSpec("analysis.page_down", "page(1)", "pagedown", "Page down", show=False),
+    ActionSpec("analysis.page_up", "page(-1)", "pageup", "Page up", show=False),
+    ActionSpec("analysis.first", "edge(False)", "home", "First", show=False),
+    ActionSpec("analysis.last", "edge(True)", "end", "Last", show=False),
 )
 
 # The command palette key. Textual's default (ctrl+p) is the guide's "previous question".

@@ -165,10 +165,7 @@ def markdown(view: StudyView, now: datetime) -> str:
     out += ["## Who raised what", ""]
     out += _md_table(
         ["Participant", *(_md(t.name) for t in tags)],
-        [
-            [_md(p.name), *(str(len(a.grid.get((p.key, t.key), ()))) for t in tags)]
-            for p in a.participants
-        ],
+        [[_md(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
     )
     out += ["## Guide coverage", ""]
     out += _md_table(
@@ -363,10 +360,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(
         _table(
             ["Participant", *(_h(t.name) for t in tags)],
-            [
-                [_h(p.name), *(str(len(a.grid.get((p.key, t.key), ()))) for t in tags)]
-                for p in a.participants
-            ],
+            [[_h(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
             numeric=set(range(1, len(tags) + 1)),
         )
     )
