@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -96,11 +97,11 @@ class Drill:
     title: str
 
 
-def bar(value: float, maximum: float, width: int = BAR_WIDTH) -> Text:
+def bar(value: float, maximum: float, width: int = BAR_WIDTH, style: Style | None = None) -> Text:
     """A bar of `value` out of `maximum`, in eighths of a cell."""
     eighths = round(8 * width * value / maximum) if maximum > 0 else 0
     full, rest = divmod(max(0, min(eighths, 8 * width)), 8)
-    return Text("\u2588" * full + ("" if not rest else chr(0x2590 - rest)), style="$accent")
+    return Text("\u2588" * full + ("" if not rest else chr(0x2590 - rest)), style=style or "")
 
 
 def _cell(text: str) -> Text:
@@ -287,11 +288,12 @@ class AnalysisScreen(Screen):
     def _fill_themes(self) -> None:
         table = self.query_one(ThemeTable)
         columns = self._theme_columns()
+        bar_style = table.get_component_rich_style("theme-table--bar")
         rows = {}
         for theme in self.themes:
             cells = {
                 "Tag": _cell("  " * theme.depth + theme.label),
-                "Bar": bar(theme.share, 1.0),
+                "Bar": bar(theme.share, 1.0, style=bar_style),
                 "Excerpts": Text(str(theme.excerpts)),
                 "Sessions": Text(str(theme.sessions)),
                 "People": Text(f"{theme.participants} of {theme.total_participants}"),

@@ -20,7 +20,7 @@ CELL_PADDING = 1
 class ThemeTable(ScrollView, can_focus=True, inherit_bindings=False):
     """Keys come from the screen's `analysis.*` bindings (ids, keymaps, help)."""
 
-    COMPONENT_CLASSES = {"theme-table--cursor"}
+    COMPONENT_CLASSES = {"theme-table--cursor", "theme-table--bar"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
