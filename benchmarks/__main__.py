@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_commit, bench_exchange, bench_open, bench_tag_search, bench_tagging
+from benchmarks import (
+    bench_analysis,
+    bench_commit,
+    bench_exchange,
+    bench_open,
+    bench_tag_search,
+    bench_tagging,
+)
 
 quick = "--quick" in sys.argv[1:]
 print("== commit a note ==")
@@ -17,3 +24,5 @@ print("\n== the tagging screen ==")
 bench_tagging.run(quick=quick)
 print("\n== export and import ==")
 bench_exchange.run(quick=quick)
+print("\n== the analysis of a study ==")
+bench_analysis.run(quick=quick)
