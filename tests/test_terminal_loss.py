@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-import selectors
+import select
 import struct
 import subprocess
 import sys
@@ -18,18 +18,17 @@ from tui.store import DataStore
 
 
 def read_until(fd: int, needle: bytes, seconds: float) -> bytes:
-    # A selector, not select(): select() refuses descriptors numbered 1024 and up, which a long
-    # test run reaches.
     seen = b""
     end = time.monotonic() + seconds
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while needle not in seen and time.monotonic() < end:
-            if selector.select(0.1):
-                try:
-                    seen += os.read(fd, 65536)
-                except OSError:
-                    break
+    # poll, not select: after a long suite the pty's descriptor can be past select's 1024.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while needle not in seen and time.monotonic() < end:
+        if poller.poll(100):
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
     return seen
 
 

@@ -23,6 +23,7 @@ from tui.domain.quotes import citation
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
 from tui.screens.prompt_screen import PromptScreen
+from tui.screens.quit_screen import QuitScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
@@ -201,7 +202,7 @@ class InterviewScreen(Screen):
             if state.error
             else None
         )
-        if state.error:
+        if state.error and not isinstance(self.app.screen, QuitScreen):
             self.notify(self._save_problem, severity="error", timeout=6, markup=False)
         self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
         self._show_notes()
