@@ -56,6 +56,7 @@ GOOD = [
     "How did our support team handle your ticket?",
     "What was going through your mind at that point?",
     "You mentioned the import. What happened then?",
+    "How clearly did the invoice show the price?",
 ]
 
 BAD = [
@@ -78,6 +79,7 @@ BAD = [
     ("How much did you love the calendar view?", {"leading"}),
     ("What did you hate about the clunky import?", {"leading"}),
     ("Surely the reminders helped?", {"leading"}),
+    ("Obviously the import was the hard part, so what did you do?", {"leading"}),
     ("Why don\u2019t you use the mobile view?", {"leading"}),  # a curly apostrophe
     # hypothetical
     ("Would you use a mobile app for this?", {"closed", "hypothetical"}),

@@ -257,6 +257,20 @@ async def test_ending_opens_a_debrief_whose_answers_are_saved_and_listed(
         assert "Debrief (Maya)" in shown and "export daily" in shown and app.is_running
 
 
+async def test_the_end_key_works_while_typing_and_keeps_the_draft(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "a note")
+        await type_text(pilot, "half typed")
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one(NoteInput).text == "half typed"
+        assert app.screen.query_one(NoteInput).has_focus
+
+
 async def test_quitting_a_held_interview_debriefs_first(make_app, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
