@@ -12,7 +12,13 @@ import pytest
 
 from tui.cli import main
 from tui.domain.guide import parse_guide
-from tui.services.guide_lint import LintRulesError, lint_guide, lint_question, load_rules
+from tui.services.guide_lint import (
+    LintRulesError,
+    lint_guide,
+    lint_question,
+    load_rules,
+    rules_for_session,
+)
 
 RULES = load_rules().rules
 
@@ -287,3 +293,11 @@ def test_the_readme_example_team_file_loads(tmp_path):
     rules = load_rules(tmp_path).rules
     assert [f.rule for f in lint_question("What drove the churn?", rules)] == ["jargon"]
     assert lint_question("Is there anything else?", rules) == []
+
+
+def test_a_broken_team_file_never_blocks_a_live_session(tmp_path):
+    (tmp_path / "lint.toml").write_text("[[rules]]\nid = 'x'\npatterns = ['(']\n", encoding="utf-8")
+    rules, problem = rules_for_session(tmp_path)
+    assert [r.id for r in rules] == [r.id for r in RULES]
+    assert "lint.toml" in problem and "shipped lint rules are used" in problem
+    assert rules_for_session(tmp_path / "elsewhere")[1] is None

@@ -302,3 +302,18 @@ async def test_the_guide_pane_marks_flagged_questions(make_app, session_id):
         assert "\u26a0 closed" in question_text(app, "q2")  # "Do you use spreadsheets ...?"
         assert "\u26a0" not in question_text(app, "q1")
         assert app.screen.query_one(GuidePanel) is not None
+
+
+async def test_a_broken_team_lint_file_is_said_and_the_shipped_rules_mark(
+    make_app, session_id, tmp_path, monkeypatch
+):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "lint.toml").write_text("[[rules]]\nid = 'x'\npatterns = ['(']\n", encoding="utf-8")
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config / "config.toml"))
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("lint.toml" in m and "shipped lint rules" in m for m in said)
+        assert "\u26a0 closed" in question_text(app, "q2")
