@@ -9,6 +9,7 @@ from typing import Any
 
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.store.errors import StoreError, UnreadableFileError
+from tui.store.schema import check_codebook_fields
 from tui.store.session import plain
 from tui.store.storage import AtomicJSONStorage, Signature, StoreDB
 
@@ -20,6 +21,7 @@ def _validate_codebook(path: Path):
         for doc in (data.get("tags") or {}).values():
             if not isinstance(doc.get("name"), str):
                 raise UnreadableFileError(path, "a tag in its 'tags' table has no name")
+        check_codebook_fields(path, data)
 
     return validate
 
@@ -158,6 +160,25 @@ class Codebook:
                 for doc, doc_id in zip(created.values(), doc_ids, strict=True):
                     self._keyed(doc["name"], doc_id)
         return resolved
+
+    def merge(self, docs: list[dict[str, Any]]) -> list[str]:
+        """Add whole tag documents (an import) whose names are new, with their counts and
+        dates; a tag that exists is kept as it is. Returns the names added."""
+        added: list[str] = []
+        with self._locked() as data:
+            existing = self._by_key(data)
+            fresh: dict[str, dict[str, Any]] = {}
+            for doc in docs:
+                name = clean_tag_name(str(doc.get("name") or ""))
+                key = tag_key(name)
+                if name and key not in existing and key not in fresh:
+                    fresh[key] = plain({**doc, "name": name})
+            if fresh:
+                doc_ids = self._table.insert_multiple(list(fresh.values()))
+                for doc, doc_id in zip(fresh.values(), doc_ids, strict=True):
+                    self._keyed(doc["name"], doc_id)
+                    added.append(doc["name"])
+        return added
 
     def update(self, name: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Change a tag's description, colour or name; returns the stored tag."""

@@ -26,6 +26,7 @@ from tui.store.storage import (
     DIR_MODE,
     AtomicJSONStorage,
     Signature,
+    open_problem,
     parse_tables,
 )
 
@@ -119,8 +120,11 @@ class DataStore:
         session: dict[str, Any],
         guide: dict[str, Any],
         guide_state: dict[str, Any] | None = None,
+        notes: list[dict[str, Any]] | None = None,
+        excerpts: list[dict[str, Any]] | None = None,
     ) -> SessionFile:
-        """Write a new session file holding the session record and its guide."""
+        """Write a new session file holding the session record and its guide (and, for an
+        import, its notes and excerpts: one write, so the file is whole or absent)."""
         session = plain(session)
         session_id = session.get("id")
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
@@ -130,8 +134,8 @@ class DataStore:
         data = {
             "session": {"1": session},
             "guide": {"1": {"guide": plain(guide), "state": state}},
-            "notes": {},
-            "excerpts": {},
+            "notes": {str(n): plain(doc) for n, doc in enumerate(notes or [], start=1)},
+            "excerpts": {str(n): plain(doc) for n, doc in enumerate(excerpts or [], start=1)},
         }
         storage = AtomicJSONStorage(path, validate=validate_session_data(path))
         try:
@@ -146,6 +150,15 @@ class DataStore:
         finally:
             storage.close()
         return SessionFile(path, session_id)
+
+    def discard_session(self, session_id: str) -> None:
+        """Remove a session file this process just created (an import that failed later)."""
+        path = self.session_path(session_id)
+        for leftover in (path, path.with_name(path.name + ".lock")):
+            try:
+                leftover.unlink()
+            except FileNotFoundError:
+                pass
 
     def open_session(self, session_id: str) -> SessionFile:
         """The session's file, read once so an unreadable file is reported now."""
@@ -168,7 +181,13 @@ class DataStore:
     def _summary(self, path: Path) -> SessionSummary:
         """A summary of one file, parsed again only when its signature changed."""
         try:
-            with open(path, "rb") as handle:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            raise
+        except OSError as error:
+            raise UnreadableFileError(path, open_problem(error)) from None
+        try:
+            with open(fd, "rb") as handle:
                 # The signature of the open file matches the bytes read from it, even if
                 # another process replaces the file meanwhile.
                 st = os.fstat(handle.fileno())
@@ -177,10 +196,8 @@ class DataStore:
                 if cached is not None and cached[0] == signature:
                     return cached[1]
                 raw = handle.read()
-        except FileNotFoundError:
-            raise
         except OSError as error:
-            raise UnreadableFileError(path, f"it cannot be opened ({error.strerror})") from None
+            raise UnreadableFileError(path, f"reading it failed ({error.strerror})") from None
         data = parse_tables(raw, path)
         validate_session_data(path)(data)
         summary = _summarise(path, data)
