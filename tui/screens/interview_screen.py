@@ -84,7 +84,7 @@ class InterviewScreen(Screen):
     def on_mount(self) -> None:
         self.title = self.live.session.get("title", "")
         self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_state)
-        self._show_notes()
+        self.stream.set_notes(self.live.notes)
         self._show_guide_state()
         self._show_header()
         self.note_input.focus()
@@ -95,9 +95,6 @@ class InterviewScreen(Screen):
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 
     # -- showing state -----------------------------------------------------------------------
-
-    def _show_notes(self) -> None:
-        self.stream.set_notes(self.live.notes, show_authors=len(self.live.authors) > 1)
 
     def _show_header(self) -> None:
         live = self.live
@@ -128,7 +125,7 @@ class InterviewScreen(Screen):
             if mark:
                 bar.append(f"({mark}) ", style="italic")
             bar.append(visible(question.text))
-        self.query_one("#current-question", Static).update(bar)
+        self.query_one("#current-question", Static).update(bar, layout=False)  # one row
         self._show_header()
 
     # -- typing ------------------------------------------------------------------------------
@@ -139,20 +136,13 @@ class InterviewScreen(Screen):
         self._typing_question = self.live.guide_state.current
 
     def _submitted(self, text: str, editing: Note | None) -> None:
+        # Drawn at once, marked unsaved until the writer thread says it is on disk.
         note = self._save_typed(text, editing)
         if editing is not None:
             self.stream.highlight_id = None
-            self._after_change()
-            return
-        self._mark_pending(note)
-        self._show_new(note)
-        self._show_header()
-
-    def _show_new(self, note: Note) -> None:
-        if self.live.notes and self.live.notes[-1] is note:
-            self.stream.append_note(note)
-        else:  # typed before a note already shown (Enter, then a guide key at once)
-            self._show_notes()
+        self._show_changed(note)
+        if editing is None:
+            self._show_header()
 
     def _save_typed(self, text: str, editing: Note | None) -> Note:
         """A typed note (its moment is its first keystroke), or the edit of an earlier one."""
@@ -172,14 +162,12 @@ class InterviewScreen(Screen):
 
     def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:
         self.stream.highlight_id = None
-        self.stream.refresh()
 
-    def _mark_pending(self, note: Note) -> None:
-        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()} | {note.id}
-
-    def _after_change(self) -> None:
-        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
-        self._show_notes()
+    def _show_changed(self, note: Note) -> None:
+        """`note` was added or changed here just now: its write is queued, so it is unsaved
+        (even if the writer was quicker: its "saved" message is handled after this)."""
+        self.stream.pending_ids = self.live.unsaved_note_ids() | {note.id}
+        self.stream.put_note(note)
 
     def on_save_state(self, state: SaveState) -> None:
         """From the writer thread (via the app): show or clear a failing-write warning."""
@@ -190,8 +178,7 @@ class InterviewScreen(Screen):
         )
         if state.error:
             self.notify(self._save_problem, severity="error", timeout=6, markup=False)
-        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
-        self._show_notes()
+        self.stream.pending_ids = self.live.unsaved_note_ids()
         self._show_header()
 
     # -- other instances ---------------------------------------------------------------------
@@ -227,9 +214,14 @@ class InterviewScreen(Screen):
     def _after_reload(self, remote: RemoteState | None) -> None:
         self._fetching = False
         self._reload_problem = None
-        if remote is not None and self.live.apply_remote(remote):
-            self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
-            self._show_notes()
+        if remote is None:
+            return
+        changes = self.live.apply_remote(remote)
+        for note_id in changes.removed:
+            self.stream.remove_note(note_id)
+        for note in changes.notes:
+            self.stream.put_note(note)
+        if changes.other:
             self._show_guide_state()
 
     # -- guide -------------------------------------------------------------------------------
@@ -248,8 +240,7 @@ class InterviewScreen(Screen):
     def action_mark_asked(self) -> None:
         note = self.live.mark_current("asked")
         if note is not None:
-            self._mark_pending(note)
-            self._show_new(note)
+            self._show_changed(note)
         self._show_guide_state()
 
     @after_typed_keys
@@ -265,8 +256,7 @@ class InterviewScreen(Screen):
         if note is None:
             self.notify("There is no note of yours to star yet.", severity="warning")
             return
-        self.live.toggle_star(note)
-        self._after_change()
+        self._show_changed(self.live.toggle_star(note))
 
     @after_typed_keys
     def action_edit_last(self) -> None:
@@ -275,7 +265,6 @@ class InterviewScreen(Screen):
             self.notify("There is no note of yours to edit yet.", severity="warning")
             return
         self.stream.highlight_id = note.id
-        self.stream.refresh()
         self.note_input.start_edit(note)
 
     @after_typed_keys
@@ -285,7 +274,7 @@ class InterviewScreen(Screen):
             self.notify("There is no note of yours to delete.", severity="warning")
             return
         self.live.delete_note(note)
-        self._after_change()
+        self.stream.remove_note(note.id)
         key = self.app.key_for("interview.undo_delete")
         preview = visible(note.text)[:40]
         self.notify(
@@ -300,7 +289,7 @@ class InterviewScreen(Screen):
         if note is None:
             self.notify("Nothing to bring back.", severity="warning")
             return
-        self._after_change()
+        self._show_changed(note)
         self.notify(f"Restored the note from {format_elapsed(note.elapsed)}.", markup=False)
 
     @after_typed_keys

@@ -47,4 +47,4 @@ class SessionHeader(Static):
         else:
             second.append("Goal: ", style="dim")
             second.append(visible(goal) if goal else "(none set)", style="italic")
-        self.update(Text("\n").join([line, second]))
+        self.update(Text("\n").join([line, second]), layout=False)  # two rows, always
