@@ -14,6 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -33,6 +34,7 @@ from tui.widgets.session_header import SessionHeader
 NARROW_WIDTH = 70
 """Below this many columns the guide collapses to a one-line current question."""
 DISK_POLL_SECONDS = 0.5
+"""The fallback for another instance's writes: a file-change notification comes first."""
 
 
 def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
@@ -54,13 +56,19 @@ def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
 class InterviewScreen(Screen):
     BINDINGS = bindings_for("interview")
 
-    def __init__(self, live: LiveSession) -> None:
+    class DiskChanged(Message):
+        """The session file was replaced (from the watcher thread): maybe another's write."""
+
+    def __init__(self, live: LiveSession, *, poll_seconds: float = DISK_POLL_SECONDS) -> None:
         super().__init__()
         self.live = live
+        self.poll_seconds = poll_seconds
         self._typing_since: datetime | None = None
         self._typing_question: str | None = None
         self._save_problem: str | None = None
         self._fetching = False
+        self._look_again = False
+        """A change was noticed while a read was on its way: look once more after it."""
         self._reload_problem: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -89,7 +97,8 @@ class InterviewScreen(Screen):
         self._show_header()
         self.note_input.focus()
         self.set_interval(1.0, self._show_header)
-        self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+        self.set_interval(self.poll_seconds, self._poll_disk)
+        self.live.watch_disk(lambda: self.post_message(self.DiskChanged()))
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
@@ -183,10 +192,15 @@ class InterviewScreen(Screen):
 
     # -- other instances ---------------------------------------------------------------------
 
+    def on_interview_screen_disk_changed(self, event: DiskChanged) -> None:
+        self._poll_disk()
+
     def _poll_disk(self) -> None:
         # One stat (and a counter) on the UI thread; the read and parse go to a worker, and
         # only one at a time, so an older read can never be merged after a newer one.
-        if not self._fetching and self.live.remote_changed():
+        if self._fetching:
+            self._look_again = True
+        elif self.live.remote_changed():
             self._fetching = True
             self._reload_from_disk()
 
@@ -205,14 +219,20 @@ class InterviewScreen(Screen):
         except RuntimeError:
             pass  # the app is closing; the next instance reads the file anyway
 
-    def _reload_failed(self, problem: str) -> None:
+    def _read_done(self) -> None:
         self._fetching = False
+        if self._look_again:
+            self._look_again = False
+            self.call_later(self._poll_disk)
+
+    def _reload_failed(self, problem: str) -> None:
+        self._read_done()
         if problem != self._reload_problem:
             self._reload_problem = problem
             self.notify(problem, severity="error", timeout=6, markup=False)
 
     def _after_reload(self, remote: RemoteState | None) -> None:
-        self._fetching = False
+        self._read_done()
         self._reload_problem = None
         if remote is None:
             return

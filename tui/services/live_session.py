@@ -23,6 +23,7 @@ from tui.domain.notes import Note, new_id
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile
 from tui.store.presence import Presence
+from tui.store.watch import FileWatch
 
 __all__ = [
     "RETRY_SECONDS",
@@ -102,6 +103,7 @@ class LiveSession:
         self._codebook_queue = WriteQueue(
             lambda state: self.on_event(state), name="fieldnote-codebook-writer"
         )
+        self._watch: FileWatch | None = None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -126,6 +128,12 @@ class LiveSession:
     # Every local change is numbered; a change numbered at or after `stale_from` may be missing
     # from the read (still queued, or written after it), so memory wins for it. Anything else
     # on disk is newer than memory: another instance's notes, edits, deletes and guide moves.
+
+    def watch_disk(self, on_change: Callable[[], None]) -> None:
+        """Call `on_change` (on a watcher thread) as soon as the session file is replaced: it
+        may be another instance's write, so check `remote_changed()`. Until `close()`."""
+        if self._watch is None:
+            self._watch = FileWatch(self.file.path, on_change)
 
     def remote_changed(self) -> bool:
         """Did another instance write since we last merged? One stat; cheap enough to poll."""
@@ -468,6 +476,8 @@ class LiveSession:
         self._queue.close()
         self._codebook_queue.close()
         self.presence.stop()
+        if self._watch is not None:
+            self._watch.stop()
 
 
 def _replay_guide(state: GuideState, payload: dict) -> None:
