@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
+from tests.waiting import wait_until as wait_for
 from tui.domain.notes import Note
 from tui.store import DataStore
 from tui.widgets.note_stream import NoteStream
@@ -12,15 +11,6 @@ from tui.widgets.session_header import SessionHeader
 
 async def type_text(pilot, text: str) -> None:
     await pilot.press(*[("space" if ch == " " else ch) for ch in text])
-
-
-async def wait_for(pilot, condition, limit: float = 10.0) -> None:
-    """Until `condition()` holds, letting the apps run; the limit only stops a hung test."""
-    start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > limit:
-            raise AssertionError(f"not within {limit} s")
-        await pilot.pause(0.01)
 
 
 def pair(store: DataStore, session_id: str, clock):
