@@ -8,6 +8,8 @@ and this harness cost with a program that does nothing (the tty echoes a charact
 the line back on Enter). Each key is sent through a tmux control-mode client, and the same client
 reads the pane (`capture-pane`) until the key's effect is there: the time between is what a
 person would wait. Targets: echo within 3 ms of the floor, Enter-to-stream p99 within 20 ms.
+Then a second instance (`--as Jonas`) opens the session in another pane, and a note's way from
+Enter in one pane to the other pane's stream is timed: under 150 ms.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tui.store import DataStore
 SIZES = (10, 5_000)
 ECHO_BUDGET_MS = 3.0
 ENTER_BUDGET_MS = 20.0
+PAIR_BUDGET_MS = 150.0
 SETTLE_SECONDS = 0.03
 """Pause between keys, so each key meets a quiet app (a person types ~8 keys a second)."""
 
@@ -125,6 +128,21 @@ def measure(pane: Pane, notes: int, entered: Callable[[list[str], str], bool]) -
     return {"echo": echo, "enter": enter}
 
 
+def measure_pair(writer: Pane, reader: Pane, notes: int) -> list[float]:
+    """Enter in one pane until the note is in the other pane's stream (another process)."""
+    took = []
+    for index in range(notes):
+        text = f"pair{index}-note-for-the-other-pane"
+        writer.send(text)
+        writer.wait(lambda screen, text=text: any(text in line for line in screen))
+        time.sleep(SETTLE_SECONDS)
+        start = time.perf_counter()
+        writer.send("Enter", literal=False)
+        reader.wait(lambda screen, text=text: stream_entered(screen, text))
+        took.append(time.perf_counter() - start)
+    return took
+
+
 def cat_entered(screen: list[str], text: str) -> bool:
     """`cat` wrote the line back: it is on screen twice (the tty's echo, then cat's)."""
     return sum(text in line for line in screen) >= 2
@@ -134,6 +152,10 @@ def stream_entered(screen: list[str], text: str) -> bool:
     """The note is a stream row (its time before it), not only the input's text."""
     pattern = re.compile(r"\d:\d\d (?:\S+ )?" + re.escape(text))
     return any(pattern.search(line) for line in screen)
+
+
+def ready(screen: list[str]) -> bool:
+    return any("Enter saves" in line for line in screen)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -170,13 +192,21 @@ def run(quick: bool = False) -> dict:
                 )
                 command = [sys.executable, "-m", "tui", "open", session_id, "--as", "Maya"]
                 pane = Pane(socket, f"app{size}", command, env)
+                other = None
                 try:
-                    pane.wait(lambda screen: any("Enter saves" in line for line in screen), 30)
+                    pane.wait(ready, 30)
                     time.sleep(0.5)  # let the first frames and the presence scan settle
                     results[str(size)] = measure(pane, notes_typed, stream_entered)
-                    pane.send("C-q", literal=False)
+                    other = Pane(socket, f"other{size}", [*command[:-1], "Jonas"], env)
+                    other.wait(ready, 30)
+                    time.sleep(0.5)
+                    results[str(size)]["pair"] = measure_pair(pane, other, notes_typed)
+                    for each in (pane, other):
+                        each.send("C-q", literal=False)
                 finally:
                     pane.close()
+                    if other is not None:
+                        other.close()
         finally:
             subprocess.run(["tmux", "-L", socket, "kill-server"], check=False, capture_output=True)
     report(results)
@@ -209,6 +239,15 @@ def report(results: dict) -> None:
             verdicts.append(
                 f"{label}: {'within' if over <= budget else 'OVER'} the {budget:g} ms budget "
                 f"({over:+.1f} ms over the floor's {'p50' if what == 'echo' else 'p99'})"
+            )
+    for size in SIZES:
+        pair = results.get(str(size), {}).get("pair")
+        if pair:
+            p50, p99 = summary(pair)
+            verdict = "within" if p99 <= PAIR_BUDGET_MS else "OVER"
+            verdicts.append(
+                f"{size:,} notes: Enter in one pane to the note in the other's stream: "
+                f"p50 {p50:.0f} ms, p99 {p99:.0f} ms ({verdict} the {PAIR_BUDGET_MS:g} ms budget)"
             )
     print("\n".join(verdicts))
 
