@@ -53,3 +53,41 @@ def test_a_watch_that_cannot_start_ends_quietly_and_says_why(tmp_path):
     assert not watch._thread.is_alive()
     assert watch.error is not None
     watch.stop()
+
+
+def test_read_changes_copies_only_what_differs_from_the_last_read(tmp_path):
+    from tui.domain.notes import Note
+    from tui.services.session_setup import create_session
+    from tui.store import DataStore
+
+    store = DataStore(tmp_path / "data")
+    session_id = create_session(store, title="Changes")
+    mine = store.open_session(session_id)
+    docs = [
+        Note.from_typed(
+            f"note {i}",
+            session_id=session_id,
+            author="Maya",
+            started_at=f"2026-11-27T10:00:0{i}.000Z",
+            elapsed=float(i),
+            question_id=None,
+        ).to_doc()
+        for i in range(3)
+    ]
+    mine.append_notes(docs)
+    known = {doc["id"]: doc for doc in mine.read().notes}
+    # Another process edits one note, deletes another and adds a fourth.
+    other = DataStore(store.home).open_session(session_id)
+    other.update_note(docs[0]["id"], {"starred": True})
+    other.delete_note(docs[1]["id"])
+    added = {**docs[2], "id": "f" * 32, "text": "arrived"}
+    other.append_note(added)
+    read = mine.read_changes(known)
+    assert sorted(doc["id"] for doc in read.changed) == sorted([docs[0]["id"], added["id"]])
+    assert read.removed == [docs[1]["id"]]
+    assert read.session["title"] == "Changes"
+    # What it hands out is a copy: changing it changes nothing the store keeps.
+    read.changed[0]["text"] = "scribbled on"
+    assert "scribbled on" not in [doc["text"] for doc in mine.read().notes]
+    again = mine.read_changes({doc["id"]: doc for doc in mine.read().notes})
+    assert again.changed == [] and again.removed == []

@@ -143,7 +143,7 @@ class LiveSession:
         """Read the file as another instance left it; None if nothing changed. Worker thread.
 
         The file is one JSON document, so it is parsed whole; but only the notes whose documents
-        differ from the last read become `Note`s, and only they are merged and drawn.
+        differ from the last read are copied, become `Note`s, and are merged and drawn.
         """
         if not self.remote_changed():
             return None
@@ -151,17 +151,20 @@ class LiveSession:
         # that lands during it is counted as missing (harmless), never the reverse.
         stale_from = self._queue.stale_from()
         base = self._disk_notes
-        snapshot = self.file.read()
-        docs = {doc["id"]: doc for doc in snapshot.notes}
+        read = self.file.read_changes(base)
+        docs = dict(base)
+        for note_id in read.removed:
+            del docs[note_id]
+        docs.update((doc["id"], doc) for doc in read.changed)
         return RemoteState(
             docs=docs,
-            changed=[Note.from_doc(doc) for nid, doc in docs.items() if base.get(nid) != doc],
-            removed=[nid for nid in base if nid not in docs],
+            changed=[Note.from_doc(doc) for doc in read.changed],
+            removed=read.removed,
             base=base,
-            session=snapshot.session,
-            guide_state=GuideState.from_doc(snapshot.guide_state),
+            session=read.session,
+            guide_state=GuideState.from_doc(read.guide_state),
             stale_from=stale_from,
-            remote_version=snapshot.remote_version,
+            remote_version=read.remote_version,
         )
 
     def apply_remote(self, remote: RemoteState) -> RemoteChanges:
