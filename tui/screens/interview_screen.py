@@ -15,10 +15,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain.display_text import visible
+from tui.domain.guide import GuideState
 from tui.domain.notes import Note, format_elapsed
 from tui.domain.quotes import citation
 from tui.screens.offset_screen import OffsetScreen
@@ -29,7 +31,7 @@ from tui.widgets.guide_panel import GuidePanel
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput
 from tui.widgets.note_stream import NoteStream
-from tui.widgets.session_header import SessionHeader
+from tui.widgets.session_header import HeaderFacts, SessionHeader
 
 NARROW_WIDTH = 70
 """Below this many columns the guide collapses to a one-line current question."""
@@ -48,13 +50,26 @@ def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(action)
     def in_keystroke_order(self: InterviewScreen, *args: object) -> None:
-        self.note_input.call_later(action, self, *args)
+        self.note_input.call_later(acted, self, *args)
+
+    def acted(self: InterviewScreen, *args: object) -> None:
+        action(self, *args)
+        if self.is_current:  # not when the action left for another screen
+            self._mirror()
 
     return in_keystroke_order
 
 
 class InterviewScreen(Screen):
+    """Keys and drawing over a `LiveSession`. After each change the screen mirrors the session
+    into reactive attributes (`_mirror`); the widgets bound to them redraw what differs."""
+
     BINDINGS = bindings_for("interview")
+
+    guide_state: var[GuideState | None] = var(None, init=False)
+    header_facts: var[HeaderFacts] = var(HeaderFacts, init=False)
+    save_problem: var[str | None] = var(None, init=False)
+    """Why writes fail (they are retried), or None."""
 
     class DiskChanged(Message):
         """The session file was replaced (from the watcher thread): maybe another's write."""
@@ -65,16 +80,15 @@ class InterviewScreen(Screen):
         self.poll_seconds = poll_seconds
         self._typing_since: datetime | None = None
         self._typing_question: str | None = None
-        self._save_problem: str | None = None
         self._fetching = False
         self._look_again = False
         """A change was noticed while a read was on its way: look once more after it."""
         self._reload_problem: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield SessionHeader(id="session-header")
+        yield SessionHeader(id="session-header").data_bind(facts=InterviewScreen.header_facts)
         with Horizontal(id="interview-body"):
-            yield GuidePanel(id="guide")
+            yield GuidePanel(id="guide").data_bind(state=InterviewScreen.guide_state)
             with Vertical(id="stream-column"):
                 yield Static(id="current-question")
                 yield NoteStream(id="stream")
@@ -91,12 +105,11 @@ class InterviewScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = self.live.session.get("title", "")
-        self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_state)
+        self.query_one(GuidePanel).show_guide(self.live.guide)
         self.stream.set_notes(self.live.notes)
-        self._show_guide_state()
-        self._show_header()
+        self._mirror()
         self.note_input.focus()
-        self.set_interval(1.0, self._show_header)
+        self.set_interval(1.0, self._mirror)  # the clock and who else is here
         self.set_interval(self.poll_seconds, self._poll_disk)
         self.live.watch_disk(lambda: self.post_message(self.DiskChanged()))
 
@@ -105,26 +118,28 @@ class InterviewScreen(Screen):
 
     # -- showing state -----------------------------------------------------------------------
 
-    def _show_header(self) -> None:
+    def _mirror(self) -> None:
+        """The live session's state into the reactive attributes (equal values draw nothing)."""
         live = self.live
+        self.guide_state = GuideState.from_doc(live.guide_state.to_doc())
         asked, total = live.guide_state.progress(live.guide)
-        self.query_one(SessionHeader).show(
+        self.header_facts = HeaderFacts(
             title=live.session.get("title", ""),
             participant=live.session.get("participant", ""),
             goal=live.session.get("goal", ""),
-            elapsed=live.elapsed(),
+            elapsed=int(live.elapsed()),
             running=live.clock.running,
             started=live.clock.started,
             asked=asked,
             total=total,
             recording_offset=live.clock.recording_offset,
-            others=live.presence.others,
-            save_problem=self._save_problem,
+            others=tuple(live.presence.others),
+            save_problem=self.save_problem,
         )
 
-    def _show_guide_state(self) -> None:
-        state = self.live.guide_state
-        self.query_one(GuidePanel).show_state(state)
+    def watch_guide_state(self, state: GuideState | None) -> None:
+        if state is None:
+            return
         question = self.live.guide.question(state.current)
         bar = Text(no_wrap=True, overflow="ellipsis")
         if question is not None:
@@ -135,7 +150,11 @@ class InterviewScreen(Screen):
                 bar.append(f"({mark}) ", style="italic")
             bar.append(visible(question.text))
         self.query_one("#current-question", Static).update(bar, layout=False)  # one row
-        self._show_header()
+
+    def watch_save_problem(self, problem: str | None) -> None:
+        if problem:
+            self.notify(problem, severity="error", timeout=6, markup=False)
+        self._mirror()
 
     # -- typing ------------------------------------------------------------------------------
 
@@ -150,8 +169,7 @@ class InterviewScreen(Screen):
         if editing is not None:
             self.stream.highlight_id = None
         self._show_changed(note)
-        if editing is None:
-            self._show_header()
+        self._mirror()  # the first note starts the clock
 
     def _save_typed(self, text: str, editing: Note | None) -> Note:
         """A typed note (its moment is its first keystroke), or the edit of an earlier one."""
@@ -180,15 +198,12 @@ class InterviewScreen(Screen):
 
     def on_save_state(self, state: SaveState) -> None:
         """From the writer thread (via the app): show or clear a failing-write warning."""
-        self._save_problem = (
+        self.save_problem = (
             f"{state.error} {state.pending} change(s) kept in memory; retrying."
             if state.error
             else None
         )
-        if state.error:
-            self.notify(self._save_problem, severity="error", timeout=6, markup=False)
         self.stream.pending_ids = self.live.unsaved_note_ids()
-        self._show_header()
 
     # -- other instances ---------------------------------------------------------------------
 
@@ -242,31 +257,27 @@ class InterviewScreen(Screen):
         for note in changes.notes:
             self.stream.put_note(note)
         if changes.other:
-            self._show_guide_state()
+            self._mirror()
 
     # -- guide -------------------------------------------------------------------------------
 
     @after_typed_keys
     def action_next_question(self) -> None:
         self.live.move_question(+1)
-        self._show_guide_state()
 
     @after_typed_keys
     def action_previous_question(self) -> None:
         self.live.move_question(-1)
-        self._show_guide_state()
 
     @after_typed_keys
     def action_mark_asked(self) -> None:
         note = self.live.mark_current("asked")
         if note is not None:
             self._show_changed(note)
-        self._show_guide_state()
 
     @after_typed_keys
     def action_skip_question(self) -> None:
         self.live.mark_current("skipped")
-        self._show_guide_state()
 
     # -- notes -------------------------------------------------------------------------------
 
@@ -337,14 +348,13 @@ class InterviewScreen(Screen):
     @after_typed_keys
     def action_toggle_clock(self) -> None:
         running = self.live.toggle_clock()
-        self._show_header()
         self.notify("Clock running." if running else "Clock paused.", timeout=2)
 
     def action_set_offset(self) -> None:
         def apply(seconds: float | None) -> None:
             if seconds is not None:
                 self.live.set_recording_offset(seconds)
-                self._show_header()
+                self._mirror()
             self.note_input.focus()
 
         self.app.push_screen(OffsetScreen(self.live.clock.recording_offset), apply)

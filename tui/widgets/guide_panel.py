@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.reactive import var
 from textual.widgets import Static
 
 from tui.domain.display_text import visible
@@ -21,14 +22,17 @@ class QuestionItem(Static):
 
 
 class GuidePanel(VerticalScroll, can_focus=False):
-    """Rebuilt when the guide changes; restyled (classes only) when the position moves."""
+    """Rebuilt when the guide changes; restyled (classes only) when `state` changes."""
+
+    state: var[GuideState | None] = var(None, init=False)
+    """Where the interview is in the guide: the current question and the marks."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.guide: Guide | None = None
         self._items: dict[str, QuestionItem] = {}
 
-    def show_guide(self, guide: Guide, state: GuideState) -> None:
+    def show_guide(self, guide: Guide) -> None:
         self.guide = guide
         self.remove_children()
         self._items = {}
@@ -44,10 +48,10 @@ class GuidePanel(VerticalScroll, can_focus=False):
                 self._items[question.id] = item
                 widgets.append(item)
         self.mount_all(widgets)
-        self.show_state(state)
+        self.watch_state(self.state)
 
-    def show_state(self, state: GuideState) -> None:
-        if self.guide is None:
+    def watch_state(self, state: GuideState | None) -> None:
+        if self.guide is None or state is None:
             return
         for question in self.guide.questions:
             item = self._items[question.id]

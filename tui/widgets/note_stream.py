@@ -83,6 +83,27 @@ class NoteStream(ScrollView, can_focus=False):
     `remove_note`, `pending_ids`), and only that note is laid out again: a saved, edited or
     arriving note costs the same in a 10,000-note session as in a 10-note one."""
 
+    DEFAULT_CSS = """
+    NoteStream {
+        height: 1fr;
+        scrollbar-size-vertical: 1;
+        /* A stable gutter keeps the wrap width fixed when the scrollbar appears. */
+        scrollbar-gutter: stable;
+        overflow-x: hidden;
+    }
+    NoteStream > .note-stream--time { color: $text-muted; }
+    NoteStream > .note-stream--author { color: $secondary; text-style: bold; }
+    NoteStream > .note-stream--quote { color: $success; }
+    NoteStream > .note-stream--followup { color: $warning; }
+    NoteStream > .note-stream--asked { color: $text-muted; text-style: italic; }
+    NoteStream > .note-stream--transcript { color: $text-muted; }
+    NoteStream > .note-stream--tag { color: $accent; text-style: bold; }
+    NoteStream > .note-stream--emotion { color: $error; text-style: italic; }
+    NoteStream > .note-stream--star { color: $warning; text-style: bold; }
+    NoteStream > .note-stream--pending { color: $text-disabled; text-style: italic; }
+    NoteStream > .note-stream--highlight { background: $accent 25%; }
+    """
+
     COMPONENT_CLASSES = {
         "note-stream--time",
         "note-stream--author",
