@@ -29,6 +29,8 @@ class HeaderFacts:
     recording_offset: float = 0.0
     others: tuple[str, ...] = ()
     save_problem: str | None = None
+    talk: Text | None = None
+    """The talk-time meter (tui/widgets/talk_meter.py), or None."""
 
 
 class SessionHeader(Static):
@@ -55,7 +57,10 @@ class SessionHeader(Static):
         if facts.recording_offset:
             sign = "-" if facts.recording_offset < 0 else "+"
             line.append(f" rec{sign}{format_elapsed(abs(facts.recording_offset))}", style="dim")
-        line.append(f"  {facts.asked}/{facts.total} asked  ")
+        line.append(f"  {facts.asked}/{facts.total} asked")
+        if facts.talk is not None:
+            line.append_text(facts.talk)
+        line.append("  ")
         line.append(visible(facts.title), style="bold")
         if facts.participant:
             line.append(f" \u00b7 {visible(facts.participant)}")
