@@ -8,6 +8,7 @@ from benchmarks import (
     bench_analysis,
     bench_commit,
     bench_exchange,
+    bench_keys,
     bench_load_checks,
     bench_open,
     bench_tag_search,
@@ -29,3 +30,5 @@ print("\n== export and import ==")
 bench_exchange.run(quick=quick)
 print("\n== the analysis of a study ==")
 bench_analysis.run(quick=quick)
+print("\n== key to screen in a tmux pane ==")
+bench_keys.run(quick=quick)
