@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    bench_analysis,
     bench_commit,
     bench_exchange,
+    bench_keys,
     bench_load_checks,
     bench_open,
     bench_tag_search,
@@ -26,3 +28,7 @@ print("\n== type checks on load ==")
 bench_load_checks.run(quick=quick)
 print("\n== export and import ==")
 bench_exchange.run(quick=quick)
+print("\n== the analysis of a study ==")
+bench_analysis.run(quick=quick)
+print("\n== key to screen in a tmux pane ==")
+bench_keys.run(quick=quick)

@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from textual.binding import Binding
+from textual.command import CommandList
 from textual.dom import DOMNode
 
 import tui.screens
 import tui.widgets
+from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.cli import main
 from tui.commands import KeymapCommands, ScreenActions
@@ -198,10 +200,11 @@ async def test_the_palette_offers_every_action_of_the_current_screen(store, cloc
         await pilot.pause()
         for character in "Next Q":
             await pilot.press("space" if character == " " else character)
-        await pilot.pause(0.3)
+        results = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: results.highlighted is not None)
+        assert "Next Q" in str(results.get_option_at_index(results.highlighted).prompt)
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, InterviewScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
         assert app.live.guide_state.current == "q2"
 
 

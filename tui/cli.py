@@ -130,6 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--as", dest="author", help="your name")
     add_keymap_option(code)
 
+    analyse = commands.add_parser(
+        "analyse", help="open the analysis screen (one study, or every session)"
+    )
+    analyse.add_argument("--study", help="the study to analyse; omit for every session")
+    analyse.add_argument("--as", dest="author", help="your name")
+    add_keymap_option(analyse)
+
+    report = commands.add_parser(
+        "report", help="write a study's synthesis as Markdown or a self-contained HTML file"
+    )
+    report.add_argument("--study", help="the study to report on; omit for every session")
+    report.add_argument("--format", choices=("md", "html"), default="md", dest="fmt")
+    report.add_argument("-o", "--output", type=Path, help="the file to write; stdout otherwise")
+
     commands.add_parser("list", help="list the sessions")
 
     note = commands.add_parser("note", help="append one note from a script or another shell")
@@ -213,6 +227,7 @@ def _run_app(
     *,
     args: argparse.Namespace | None = None,
     tagging: tuple[str, str | None] | None = None,
+    analysis: str | None = None,
 ) -> int:
     loader = _keymap_loader(args)
     keymap = loader()  # an invalid keymap is reported here, before the UI starts
@@ -225,6 +240,7 @@ def _run_app(
         keymap=keymap,
         keymap_loader=loader,
         tagging=tagging,
+        analysis=analysis,
     )
     app.run()
     if app.rescued_to:
@@ -339,6 +355,62 @@ def cmd_code(args: argparse.Namespace) -> int:
         store.open_session(session_id)  # an unreadable file is reported before the UI starts
         scope = "study" if args.study else "session"
     return _run_app(store, _author(args), args=args, tagging=(scope, session_id))
+
+
+def _study(store: DataStore, name: str | None) -> str:
+    """The study named on the command line as the data folder spells it; "" for none given."""
+    from tui.domain.display_text import visible
+    from tui.services.analysis import studies
+
+    if name is None:
+        if not store.list_sessions()[0]:
+            raise UserError("there are no sessions to analyse yet; create one with fieldnote new.")
+        return ""
+    known = studies(store)
+    wanted = name.strip().casefold()
+    for study in known:
+        if study.casefold() == wanted:
+            return study
+    listed = ", ".join(visible(s) for s in known[:8]) or "none yet"
+    raise UserError(
+        f"there is no study named '{visible(name)}' (studies: {listed}); "
+        "set one with fieldnote new --study or s on the sessions screen."
+    )
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    store = _store()
+    study = _study(store, args.study)
+    return _run_app(store, args.author or default_author(), args=args, analysis=study)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from tui.domain.clock import utc_now
+    from tui.services.analysis import StudyAnalysis
+    from tui.services.report import render
+
+    store = _store()
+    service = StudyAnalysis(store, _study(store, args.study) or None)
+    try:
+        view = service.refresh(force=True)
+    finally:
+        service.close()
+    for problem in view.problems:
+        warn(f"left out: {problem}")
+    text = render(view, args.fmt, utc_now())
+    if args.output is None:
+        say(text, end="")
+        return 0
+    try:
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise UserError(
+            f"cannot write the report to {args.output}: {error.strerror}; choose another path."
+        ) from None
+    say(str(args.output))
+    return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -514,6 +586,8 @@ COMMANDS = {
     "open": cmd_open,
     "pair": cmd_pair,
     "code": cmd_code,
+    "analyse": cmd_analyse,
+    "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
     "export": cmd_export,

@@ -91,6 +91,33 @@ def _list_of(item: Check) -> Check:
     return check
 
 
+def _pair(first: Check, second: Check, what: str) -> Check:
+    """A two-item list such as `[elapsed, question id]`."""
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, list) and len(value) == 2:
+            if first(value[0]) is None and second(value[1]) is None:
+                return None
+        return what
+
+    return check
+
+
+def _mapping_of(item: Check) -> Check:
+    """An object whose keys are ids or names and whose values each fit `item`."""
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return "an object"
+        for key, entry in value.items():
+            problem = item(entry)
+            if problem is not None:
+                return f"@{key} {problem[1:]}" if problem.startswith("@") else f"@{key}: {problem}"
+        return None
+
+    return check
+
+
 def _first_problem(
     doc: dict[str, Any], spec: dict[str, Check], required: tuple[str, ...] = ()
 ) -> str | None:
@@ -110,49 +137,6 @@ def _first_problem(
     return None
 
 
-def _pair(second: Check) -> Check:
-    """[number, second]: a moment on the interview clock and what it marks."""
-
-    def check(value: Any) -> str | None:
-        if (
-            isinstance(value, list)
-            and len(value) == 2
-            and NUMBER(value[0]) is None
-            and second(value[1]) is None
-        ):
-            return None
-        return "a [seconds, text or null] pair"
-
-    return check
-
-
-def _object_of(item: Check) -> Check:
-    def check(value: Any) -> str | None:
-        if not isinstance(value, dict):
-            return "an object"
-        for key, entry in value.items():
-            problem = item(entry)
-            if problem is not None:
-                return f"@{key} {problem[1:]}" if problem.startswith("@") else f"@{key}: {problem}"
-        return None
-
-    return check
-
-
-MOMENTS = _list_of(_pair(OPTIONAL_TEXT))
-TALK = _fields(
-    {
-        "switches": MOMENTS,
-        "participant_seconds": NUMBER,
-        "interviewer_seconds": NUMBER,
-        "participant_share": NUMBER,
-    },
-    optional=True,
-)
-FOLLOWUPS = _object_of(_fields({"status": TEXT, "elapsed": NUMBER}))
-DEBRIEF = _object_of(
-    _fields({"surprised": TEXT, "quote": TEXT, "change": TEXT, "saved_at": OPTIONAL_TEXT})
-)
 CLOCK = _fields(
     {"banked": NUMBER, "running_since": _iso_time, "recording_offset": NUMBER}, optional=True
 )
@@ -164,11 +148,23 @@ SESSION = {
     "study": OPTIONAL_TEXT,
     "interviewers": _texts,
     "clock": CLOCK,
-    # The live interview's aids (tui/services/interview_aids.py).
-    "talk": TALK,
-    "question_visits": MOMENTS,
-    "followups": FOLLOWUPS,
-    "debrief": DEBRIEF,
+    # The interview aids (tui/services/interview_aids.py).
+    "talk": _fields(
+        {
+            "switches": _list_of(_pair(NUMBER, OPTIONAL_TEXT, "[seconds, speaker or null]")),
+            "participant_seconds": NUMBER,
+            "interviewer_seconds": NUMBER,
+            "participant_share": _is((int, float), "a number or null", optional=True),
+        },
+        optional=True,
+    ),
+    "question_visits": _list_of(_pair(NUMBER, TEXT, "[seconds, question id]")),
+    "followups": _mapping_of(
+        _fields({"status": TEXT, "elapsed": NUMBER, "question_id": OPTIONAL_TEXT})
+    ),
+    "debrief": _mapping_of(
+        _fields({"surprised": TEXT, "quote": TEXT, "change": TEXT, "saved_at": TEXT})
+    ),
 }
 QUESTION = _fields({"id": TEXT, "text": TEXT, "probes": _texts}, required=("id", "text"))
 SECTION = _fields({"title": TEXT, "intro": TEXT, "questions": _list_of(QUESTION)})
