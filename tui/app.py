@@ -20,7 +20,7 @@ from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
-from tui.screens.interview_screen import InterviewScreen
+from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
@@ -71,8 +71,11 @@ class FieldnoteApp(App, inherit_bindings=False):
         keymap_loader: Callable[[], Keymap] | None = None,
         tagging: tuple[str, str | None] | None = None,
         analysis: str | None = None,
+        disk_poll_seconds: float = DISK_POLL_SECONDS,
     ) -> None:
         super().__init__()
+        self.disk_poll_seconds = disk_poll_seconds
+        """The interview's fallback look for other instances' writes (tests make it long)."""
         self.keymap: Keymap | None = None
         self.keymap_loader = keymap_loader
         """Reads the keymap files again for "Reload keymap"; None: nothing to reload."""
@@ -189,7 +192,7 @@ class FieldnoteApp(App, inherit_bindings=False):
             now=self.now,
             on_event=lambda state: self.post_message(SaveStateChanged(state, "live")),
         )
-        self.push_screen(InterviewScreen(self.live))
+        self.push_screen(InterviewScreen(self.live, poll_seconds=self.disk_poll_seconds))
 
     def action_show_sessions(self) -> None:
         if isinstance(self.screen, InterviewScreen):

@@ -16,6 +16,7 @@ from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
 from tui.services.keymap import KeymapError
 from tui.store import DataStore, StoreError
+from tui.store.datastore import ENV_HOME
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -50,10 +51,24 @@ def default_author() -> str:
         return "me"
 
 
+def _author(args: argparse.Namespace, otherwise: str | None = "") -> str | None:
+    """`--as NAME`, else `otherwise` (the login name by default). An empty `--as ""` is a
+    mistake (an unset shell variable), not a request for the login name."""
+    if args.author is None:
+        return default_author() if otherwise == "" else otherwise
+    if not args.author.strip():
+        raise UserError("--as is empty; give your name, or leave --as out to use your login name.")
+    return args.author.strip()
+
+
 def demo_home() -> Path:
+    """`$FIELDNOTE_DEMO_HOME`, else `demo/` inside the data folder (`$FIELDNOTE_HOME` too)."""
     override = os.environ.get("FIELDNOTE_DEMO_HOME")
     if override:
         return Path(override)
+    home = os.environ.get(ENV_HOME)
+    if home:
+        return Path(home).expanduser() / "demo"
     import platformdirs
 
     return Path(platformdirs.user_data_dir("fieldnote")) / "demo"
@@ -257,7 +272,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         opened = summaries[0].id
     say(f"Demo data folder: {home}", err=True)
-    author = args.author or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
+    author = (
+        _author(args, None)
+        or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
+    )
     return _run_app(store, author, opened, args=args)
 
 
@@ -301,7 +319,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     store = _store()
     session_id = store.resolve(args.session, loose=True)
     store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
-    return _run_app(store, args.author or default_author(), session_id, args=args)
+    return _run_app(store, _author(args), session_id, args=args)
 
 
 def cmd_pair(args: argparse.Namespace) -> int:
@@ -310,7 +328,9 @@ def cmd_pair(args: argparse.Namespace) -> int:
     store = _store()
     session_id = store.resolve(args.session, loose=True)
     title = store.open_session(session_id).read().session.get("title", "")
-    author = args.author or default_author()
+    author = _author(args)
+    if not args.partner.strip():
+        raise UserError("--with is empty; give the other person's name.")
     if args.partner.strip() == author:
         raise UserError("--with names yourself; give the other person's name.")
     keymap = getattr(args, "keymap", None)
@@ -334,7 +354,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         session_id = store.resolve(args.session, loose=True)
         store.open_session(session_id)  # an unreadable file is reported before the UI starts
         scope = "study" if args.study else "session"
-    return _run_app(store, args.author or default_author(), args=args, tagging=(scope, session_id))
+    return _run_app(store, _author(args), args=args, tagging=(scope, session_id))
 
 
 def _study(store: DataStore, name: str | None) -> str:
@@ -424,7 +444,7 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
     store = _store()
     note, codebook_problem = append_note_now(
-        store, store.resolve(args.session), args.text, args.author or default_author()
+        store, store.resolve(args.session), args.text, _author(args)
     )
     say(note.id)
     if codebook_problem is not None:

@@ -68,10 +68,11 @@ def scope_session_ids(store: DataStore, scope: str, session_id: str | None = Non
     study (its `study` field), or every session in the data folder."""
     if scope not in SCOPES:
         raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
-    summaries, _ = store.list_sessions()
+    summaries, problems = store.list_sessions()
     ordered = [s.id for s in reversed(summaries)]  # list_sessions is newest first
     if scope == "all" or session_id is None:
-        return ordered
+        # Unreadable files too, last: reading them says why, instead of leaving them out.
+        return ordered + [problem.path.stem for problem in problems]
     if scope == "session":
         return [session_id]
     # The summaries carry each session's study, so no file is read again.
