@@ -43,8 +43,12 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> DataStore:
-    return DataStore(tmp_path / "data")
+def store(tmp_path: Path):
+    data = DataStore(tmp_path / "data")
+    yield data
+    # The codebook holds its file and lock open; hundreds of tests would run out of the
+    # descriptors select() can watch (1024), which the terminal-loss tests use.
+    data.codebook.close()
 
 
 @pytest.fixture

@@ -149,7 +149,11 @@ async def test_y_copies_evidence_as_citable_lines(store, clock, study, copied):
         assert copied[-1] == copied[0]
 
 
-async def test_another_instance_writing_shows_up(store, clock, study):
+async def test_another_instance_writing_shows_up(store, clock, study, monkeypatch):
+    from tui.screens import analysis_screen
+
+    # The test runs the poll itself: the timer's own would race it on a busy machine.
+    monkeypatch.setattr(analysis_screen, "POLL_SECONDS", 3600.0)
     app = analysis_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

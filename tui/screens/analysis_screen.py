@@ -122,10 +122,10 @@ def _minutes(seconds: float | None) -> str:
 class AnalysisScreen(Screen):
     BINDINGS = bindings_for("analysis")
 
-    def __init__(self, service: StudyAnalysis, *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, service: StudyAnalysis, *, poll_seconds: float | None = None) -> None:
         super().__init__()
         self.service = service
-        self.poll_seconds = poll_seconds
+        self.poll_seconds = poll_seconds or POLL_SECONDS
         self.view: StudyView | None = None
         self.part = "themes"
         self.sort_column = "participants"
