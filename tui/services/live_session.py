@@ -432,6 +432,7 @@ class LiveSession:
         self._queue.close()
         self._codebook_queue.close()
         self.presence.stop()
+        self.file.close()  # its descriptors are plain fds: nothing closes them for us
 
 
 def _replay_guide(state: GuideState, payload: dict) -> None:
