@@ -211,7 +211,7 @@ def test_a_broken_team_file_is_one_sentence_naming_it(tmp_path, text, words):
 def config(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "config"
     folder.mkdir()
-    monkeypatch.setenv("FIELDNOTE_CONFIG", str(folder / "config.toml"))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(folder))  # the config folder
     monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "data"))
     return folder
 

@@ -151,12 +151,12 @@ async def test_talk_meter_is_off_until_its_key_then_shows_the_share(make_app, se
         clock.advance(20)
         await pilot.press("f5")  # the participant answers
         clock.advance(80)
-        app.screen._show_header()
+        app.screen._mirror()  # the clock tick
         text = header_text(app)
         assert "talk P 80%" in text and "\u25b8P" in text
         assert not amber(app)
         clock.advance(100)  # 180 of 200 s: 90%, above the target
-        app.screen._show_header()
+        app.screen._mirror()  # the clock tick
         assert "talk P 90%" in header_text(app) and amber(app)
         await pilot.press("f5")
         await pilot.pause()
@@ -200,12 +200,12 @@ async def test_the_guide_shows_time_per_question_and_the_current_one_runs(
         await pilot.press("ctrl+t")  # q1 asked: on to q2
         await pilot.pause()
         clock.advance(30)
-        app.screen._show_header()
+        app.screen._mirror()  # the clock tick
         await pilot.pause()
         assert "\u23f1 01:35" in question_text(app, "q1")
         assert "\u23f1 00:30 so far" in question_text(app, "q2")
         clock.advance(12)
-        app.screen._show_header()
+        app.screen._mirror()  # the clock tick
         await pilot.pause()
         assert "\u23f1 00:42 so far" in question_text(app, "q2")
         assert "\u23f1" not in question_text(app, "q3")
@@ -310,7 +310,7 @@ async def test_a_broken_team_lint_file_is_said_and_the_shipped_rules_mark(
     config = tmp_path / "config"
     config.mkdir()
     (config / "lint.toml").write_text("[[rules]]\nid = 'x'\npatterns = ['(']\n", encoding="utf-8")
-    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config / "config.toml"))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))  # the config folder
     app = make_app(session_id)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

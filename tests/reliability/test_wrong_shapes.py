@@ -30,6 +30,11 @@ WRONG = {
         lambda d: d["session"]["1"]["clock"].update(running_since="yesterday"),
         "'clock running_since'",
     ),
+    "talk-is-text": (lambda d: d["session"]["1"].update(talk="loud"), "'talk'"),
+    "visit-not-a-pair": (
+        lambda d: d["session"]["1"].update(question_visits=[[0, "q1"], ["soon", "q2"]]),
+        "'question_visits #2'",
+    ),
     "marks-not-text": (
         lambda d: d["guide"]["1"]["state"].update(marks={"q1": 3}),
         "'state marks'",
