@@ -94,11 +94,15 @@ def test_interview_aids_at_80x24(snap_compare, make_app, session_id, clock):
 
 
 def test_debrief_at_80x24(snap_compare, make_app, session_id, clock):
+    from tui.screens.debrief_screen import DebriefScreen
+
     typed = typed_interview(clock)
 
     async def run_before(pilot) -> None:
         await typed(pilot)
         await pilot.press("f12")
+        while not isinstance(pilot.app.screen, DebriefScreen):
+            await pilot.pause()
         await pilot.pause()
 
     app = make_app(session_id)
@@ -115,6 +119,16 @@ def test_goal_prompt_at_80x24(snap_compare, make_app, store, clock):
     )
 
     async def run_before(pilot) -> None:
+        from textual.widgets import Input
+
+        from tui.screens.prompt_screen import PromptScreen
+
+        # The prompt is pushed from the interview's mount: wait for it, focused.
+        while not (
+            isinstance(pilot.app.screen, PromptScreen)
+            and pilot.app.screen.query_one(Input).has_focus
+        ):
+            await pilot.pause()
         await pilot.pause()
 
     assert snap_compare(make_app(session_id), terminal_size=(80, 24), run_before=run_before)

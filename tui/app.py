@@ -202,6 +202,15 @@ class FieldnoteApp(App, inherit_bindings=False):
         self._close_live()
         self.pop_screen()
 
+    def on_unmount(self) -> None:
+        """However the app ends (quit, a lost terminal, or a test leaving it), the session's
+        writes are flushed and its writer, heartbeat and file descriptors closed."""
+        self._close_live()
+        if self.tag_writes is not None:
+            self.tag_writes.flush(timeout=2)
+            self.tag_writes.close()
+            self.tag_writes = None
+
     def _close_live(self) -> None:
         if self.live is not None:
             self.live.flush(timeout=2)

@@ -510,6 +510,7 @@ class LiveSession:
         self.presence.stop()
         if self._watch is not None:
             self._watch.stop()
+        self.file.close()  # its descriptors are plain fds: nothing closes them for us
 
 
 def _replay_guide(state: GuideState, payload: dict) -> None:
