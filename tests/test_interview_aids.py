@@ -257,6 +257,20 @@ async def test_ending_opens_a_debrief_whose_answers_are_saved_and_listed(
         assert "Debrief (Maya)" in shown and "export daily" in shown and app.is_running
 
 
+async def test_the_end_key_works_while_typing_and_keeps_the_draft(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "a note")
+        await type_text(pilot, "half typed")
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one(NoteInput).text == "half typed"
+        assert app.screen.query_one(NoteInput).has_focus
+
+
 async def test_quitting_a_held_interview_debriefs_first(make_app, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -288,3 +302,18 @@ async def test_the_guide_pane_marks_flagged_questions(make_app, session_id):
         assert "\u26a0 closed" in question_text(app, "q2")  # "Do you use spreadsheets ...?"
         assert "\u26a0" not in question_text(app, "q1")
         assert app.screen.query_one(GuidePanel) is not None
+
+
+async def test_a_broken_team_lint_file_is_said_and_the_shipped_rules_mark(
+    make_app, session_id, tmp_path, monkeypatch
+):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "lint.toml").write_text("[[rules]]\nid = 'x'\npatterns = ['(']\n", encoding="utf-8")
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))  # the config folder
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("lint.toml" in m and "shipped lint rules" in m for m in said)
+        assert "\u26a0 closed" in question_text(app, "q2")

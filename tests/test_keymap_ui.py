@@ -47,7 +47,7 @@ def build(store, clock, keymap: Keymap | None = None, session_id=None, loader=No
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path, monkeypatch):
     """Keep the developer's own config and keymap out of these tests."""
-    monkeypatch.setenv("FIELDNOTE_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(tmp_path / "config"))
 
 
 # -- 1. every user-facing binding has an id --------------------------------------------------
@@ -299,7 +299,7 @@ def test_the_user_keymap_beside_the_config_is_layered(tmp_path, capsys, monkeypa
     config.parent.mkdir()
     config.write_text('keymap = "vim"\n', encoding="utf-8")
     (config.parent / "keymap.toml").write_text('"home.code" = "t"\n', encoding="utf-8")
-    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config.parent))
     assert main(["keys"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert next(line for line in lines if "home.code " in line).split()[-2] == "t"

@@ -26,6 +26,7 @@ from tui.domain.quotes import citation
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
 from tui.screens.prompt_screen import PromptScreen
+from tui.screens.quit_screen import QuitScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
@@ -166,7 +167,8 @@ class InterviewScreen(Screen):
         self.query_one("#current-question", Static).update(bar, layout=False)  # one row
 
     def watch_save_problem(self, problem: str | None) -> None:
-        if problem:
+        # Not while the quit dialog is up: at 80x24 the notices would cover its question.
+        if problem and not isinstance(self.app.screen, QuitScreen):
             self.notify(problem, severity="error", timeout=6, markup=False)
         self._mirror()
 
