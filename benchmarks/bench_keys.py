@@ -190,6 +190,8 @@ def run(quick: bool = False) -> dict:
                 session_id = seed_session(
                     store, size, lambda i: f"seeded note {i} about the trial", title=f"Keys {size}"
                 )
+                # With a goal, so no goal prompt opens over the interview to take the keys.
+                store.open_session(session_id).update_session({"goal": "Time keys to screen"})
                 command = [sys.executable, "-m", "tui", "open", session_id, "--as", "Maya"]
                 pane = Pane(socket, f"app{size}", command, env)
                 other = None

@@ -195,3 +195,14 @@ async def test_without_notifications_the_poll_still_brings_the_other_note(
     async with app.run_test(size=(100, 30)) as pilot:
         append_note_now(DataStore(store.home), session_id, "written by a script", "Jonas")
         await wait_for(pilot, lambda: "written by a script" in stream_rows(app))
+
+
+async def test_the_file_watch_ends_with_the_interview_screen(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)):
+        watch = app.live._watch
+        assert watch is not None and watch._thread.is_alive()
+    # The app ended without closing its live session (as a test or a crash may): the watch
+    # thread, which wakes every step, must not outlive the screen.
+    watch._thread.join(10)
+    assert not watch._thread.is_alive()

@@ -44,6 +44,7 @@ def test_a_replace_by_another_process_is_reported_and_other_files_are_not(tmp_pa
         assert calls == [1] and watch.error is None
     finally:
         watch.stop()
+    watch._thread.join(10)
     assert not watch._thread.is_alive()
 
 

@@ -123,6 +123,9 @@ class InterviewScreen(Screen):
         if self.live.aids.needs_goal():
             self._ask_goal()
 
+    def on_unmount(self) -> None:
+        self.live.stop_watching()  # the session may outlive the screen (a test, a crash)
+
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
 

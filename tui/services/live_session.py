@@ -145,6 +145,11 @@ class LiveSession:
         if self._watch is None:
             self._watch = FileWatch(self.file.path, on_change)
 
+    def stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
+
     def remote_changed(self) -> bool:
         """Did another instance write since we last merged? One stat; cheap enough to poll."""
         return self.file.changed_on_disk() or self.file.remote_version != self._seen_version
@@ -508,8 +513,7 @@ class LiveSession:
         self._queue.close()
         self._codebook_queue.close()
         self.presence.stop()
-        if self._watch is not None:
-            self._watch.stop()
+        self.stop_watching()
         self.file.close()  # its descriptors are plain fds: nothing closes them for us
 
 

@@ -12,10 +12,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-STEP_MS = 5
-"""How long the watcher waits for a quiet moment before reporting: writes are one rename."""
-STOP_CHECK_MS = 200
-"""How often the watcher thread looks whether it was stopped while nothing happens."""
+STEP_MS = 20
+"""watchfiles wakes this often to look for changes and for `stop()` (taking the GIL for a
+moment), and reports a change once this long passed without another: a write is one rename."""
 
 
 class FileWatch:
@@ -40,9 +39,8 @@ class FileWatch:
             for _changes in watchfiles.watch(
                 self.path.parent,
                 watch_filter=lambda _change, changed: Path(changed).name == name,
-                debounce=STEP_MS * 10,
+                debounce=STEP_MS * 5,
                 step=STEP_MS,
-                rust_timeout=STOP_CHECK_MS,
                 stop_event=self._stop,
                 recursive=False,
                 raise_interrupt=False,
@@ -53,7 +51,6 @@ class FileWatch:
         except Exception as error:  # noqa: BLE001 - a watch that fails leaves the poll to it
             self.error = error
 
-    def stop(self, timeout: float = 1.0) -> None:
+    def stop(self) -> None:
+        """The thread ends within a step; nobody waits for it (it holds nothing)."""
         self._stop.set()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
