@@ -18,6 +18,7 @@ from textual.message import Message
 
 from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
+from tui.domain.display_text import visible
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
@@ -30,7 +31,9 @@ from tui.services.rescue import rescue_path, write_rescue
 from tui.services.tag_writes import TagWrites
 from tui.services.tmux import inside_tmux, setting_warnings
 from tui.store import DataStore
+from tui.terminal_input import TypedText, UnknownSequence
 from tui.widgets.bindings import bindings_for
+from tui.widgets.note_input import NoteInput
 
 
 class SaveStateChanged(Message):
@@ -102,6 +105,41 @@ class FieldnoteApp(App, inherit_bindings=False):
                 )
             except RuntimeError:
                 return  # closing already
+
+    # -- terminal input (tui/terminal_input.py) ---------------------------------------------
+
+    def get_driver_class(self):
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver is LinuxDriver:
+            from tui.terminal_input import FieldnoteDriver
+
+            return FieldnoteDriver
+        return driver
+
+    async def on_typed_text(self, message: TypedText) -> None:
+        """A burst of characters goes to the note input in one piece; anywhere else, or when
+        one of them is a priority key, each is a key press as usual."""
+        focused = self.focused
+        priority = {
+            key for key, active in self.screen.active_bindings.items() if active.binding.priority
+        }
+        if isinstance(focused, NoteInput) and not any(k.key in priority for k in message.keys):
+            focused.call_later(focused.type_text, message.text)
+            return
+        for key in message.keys:
+            await self.on_event(key)
+
+    def on_unknown_sequence(self, message: UnknownSequence) -> None:
+        self.notify(
+            f"Ignored a terminal code that is no key: {visible(message.sequence)}. "
+            "Nothing of it was typed; paste it if it belongs in a note.",
+            title="Input",
+            severity="warning",
+            timeout=6,
+            markup=False,
+        )
 
     # -- copying -----------------------------------------------------------------------------
 

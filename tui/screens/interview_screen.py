@@ -46,7 +46,7 @@ def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(action)
     def in_keystroke_order(self: InterviewScreen, *args: object) -> None:
-        self.note_input.call_later(action, self, *args)
+        self.note_input.after_typed(action, self, *args)
 
     return in_keystroke_order
 
@@ -167,6 +167,7 @@ class InterviewScreen(Screen):
     def save_draft(self) -> None:
         """The terminal went away: what is in the input is saved as if Enter had been pressed."""
         note_input = self.note_input
+        note_input.flush_typed()
         if note_input.text.strip():
             self._save_typed(note_input.text, note_input.editing)
 
