@@ -47,6 +47,16 @@ def test_interview_at_80x24(snap_compare, make_app, session_id, clock):
     assert snap_compare(app, terminal_size=(80, 24), run_before=typed_interview(clock))
 
 
+def test_interview_at_100x30(snap_compare, make_app, session_id, clock):
+    app = make_app(session_id)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=typed_interview(clock))
+
+
+def test_interview_at_40x12(snap_compare, make_app, session_id, clock):
+    app = make_app(session_id)
+    assert snap_compare(app, terminal_size=(40, 12), run_before=typed_interview(clock))
+
+
 def test_interview_at_40x24(snap_compare, make_app, session_id, clock):
     app = make_app(session_id)
     assert snap_compare(app, terminal_size=(40, 24), run_before=typed_interview(clock))

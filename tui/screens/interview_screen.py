@@ -10,12 +10,10 @@ import functools
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Static
 
 from tui.domain.display_text import visible
 from tui.domain.notes import Note, format_elapsed
@@ -24,6 +22,7 @@ from tui.screens.offset_screen import OffsetScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
+from tui.widgets.current_question import CurrentQuestion
 from tui.widgets.guide_panel import GuidePanel
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput
@@ -31,7 +30,11 @@ from tui.widgets.note_stream import NoteStream
 from tui.widgets.session_header import SessionHeader
 
 NARROW_WIDTH = 70
-"""Below this many columns the guide collapses to a one-line current question."""
+"""Below this many columns the guide column never shows: the current question sits above."""
+FOLD_WIDTH = 100
+"""Below this many columns the guide starts folded to the current question (its key unfolds)."""
+SHORT_HEIGHT = 20
+"""Below this many rows: one header line, no probes, a borderless input, a one-line key bar."""
 DISK_POLL_SECONDS = 0.5
 
 
@@ -62,13 +65,15 @@ class InterviewScreen(Screen):
         self._save_problem: str | None = None
         self._fetching = False
         self._reload_problem: str | None = None
+        self._guide_folded: bool | None = None
+        """The guide key's choice; None: folded below FOLD_WIDTH columns."""
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header")
         with Horizontal(id="interview-body"):
             yield GuidePanel(id="guide")
             with Vertical(id="stream-column"):
-                yield Static(id="current-question")
+                yield CurrentQuestion(id="current-question")
                 yield NoteStream(id="stream")
         yield NoteInput(id="note-input", on_started=self._typing_started, on_submit=self._submitted)
         yield KeyBar()
@@ -92,7 +97,21 @@ class InterviewScreen(Screen):
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self._fit()
+
+    def _fit(self) -> None:
+        width, height = self.size
+        folded = self._guide_folded if self._guide_folded is not None else width < FOLD_WIDTH
+        self.set_class(width < NARROW_WIDTH or folded, "-folded")
+        self.set_class(height < SHORT_HEIGHT, "-short")
+        self.query_one(KeyBar).refit()
+        self._show_guide_state()
+
+    def action_toggle_guide(self) -> None:
+        self._guide_folded = not self.has_class("-folded")
+        if self.size.width < NARROW_WIDTH and not self._guide_folded:
+            self.notify("The guide needs a wider pane; it stays folded.", timeout=3)
+        self._fit()
 
     # -- showing state -----------------------------------------------------------------------
 
@@ -114,21 +133,15 @@ class InterviewScreen(Screen):
             recording_offset=live.clock.recording_offset,
             others=live.presence.others,
             save_problem=self._save_problem,
+            author=live.author,
         )
 
     def _show_guide_state(self) -> None:
         state = self.live.guide_state
         self.query_one(GuidePanel).show_state(state)
-        question = self.live.guide.question(state.current)
-        bar = Text(no_wrap=True, overflow="ellipsis")
-        if question is not None:
-            number = self.live.guide.questions.index(question) + 1
-            mark = state.marks.get(question.id)
-            bar.append(f"Q{number}/{len(self.live.guide.questions)} ", style="bold")
-            if mark:
-                bar.append(f"({mark}) ", style="italic")
-            bar.append(visible(question.text))
-        self.query_one("#current-question", Static).update(bar)
+        self.query_one(CurrentQuestion).show(
+            self.live.guide, state, probes=self.size.height >= SHORT_HEIGHT
+        )
         self._show_header()
 
     # -- typing ------------------------------------------------------------------------------

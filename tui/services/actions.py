@@ -80,6 +80,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.sessions", "sessions", "f10", "Sessions", while_typing=True),
     ActionSpec("interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True),
     ActionSpec("interview.copy_quote", "copy_quote", "f4", "Copy quote", while_typing=True),
+    ActionSpec("interview.toggle_guide", "toggle_guide", "f2", "Guide", while_typing=True),
     ActionSpec(
         "interview.scroll_up",
         "scroll_stream(-1)",

@@ -74,6 +74,7 @@ class NoteInput(TextArea):
             text = "".join(self._typed)
             self._typed.clear()
             self._replace_via_keyboard(text, *self.selection)
+            self._restart_blink()  # as TextArea does for each key: the cursor shows while typing
 
     def after_typed(self, callback: Callable[..., None], *args: object) -> None:
         """Run `callback` after the keys already queued here, with their text inserted."""

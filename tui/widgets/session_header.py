@@ -1,4 +1,5 @@
-"""The interview header: title, participant, goal, clock, guide progress, who else is here."""
+"""The interview header: clock, guide progress, you and who else is here, then title and
+participant; the goal (or a failing save) on the second line, which a short terminal hides."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from textual.widgets import Static
 
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
+
+NARROW = 60
+"""Below this many columns the header uses short forms (`0/13` for `0/13 asked`)."""
 
 
 class SessionHeader(Static):
@@ -24,23 +28,37 @@ class SessionHeader(Static):
         recording_offset: float = 0.0,
         others: list[str] | None = None,
         save_problem: str | None = None,
+        author: str = "",
     ) -> None:
-        # Clock and progress first: a long title must never push them off a narrow pane.
+        # Clock, progress and who is here first, whole: a long title must never push them off a
+        # narrow pane; the title takes what is left.
+        narrow = 0 < self.size.width < NARROW
         line = Text(no_wrap=True, overflow="ellipsis")
         if not started:
-            line.append("\u23f1 --:-- starts with the first note", style="reverse")
+            line.append(
+                "\u23f1 --:--" if narrow else "\u23f1 --:-- starts with the first note",
+                style="reverse",
+            )
         else:
             clock = f"\u23f1 {format_elapsed(elapsed)}" + ("" if running else " paused")
             line.append(clock, style="bold" if running else "reverse")
-        if recording_offset:
+        if recording_offset and not narrow:
             sign = "-" if recording_offset < 0 else "+"
             line.append(f" rec{sign}{format_elapsed(abs(recording_offset))}", style="dim")
-        line.append(f"  {asked}/{total} asked  ")
-        line.append(visible(title), style="bold")
-        if participant:
-            line.append(f" \u00b7 {visible(participant)}")
+        line.append(f"  {asked}/{total}" + ("" if narrow else " asked"))
+        if author:
+            line.append("  ")
+            line.append(visible(author), style="bold")
         if others:
-            line.append(f"  with {', '.join(visible(o) for o in others)}", style="italic")
+            joiner = "+" if narrow else " with "
+            line.append(joiner + ", ".join(visible(o) for o in others), style="italic")
+        line.append("  ")
+        if save_problem and self.size.height == 1:  # no second line to say it on
+            line.append(f"\u26a0 {save_problem}", style="bold reverse")
+        else:
+            line.append(visible(title), style="bold")
+            if participant:
+                line.append(f" \u00b7 {visible(participant)}")
         second = Text(no_wrap=True, overflow="ellipsis")
         if save_problem:
             second.append(f"\u26a0 {save_problem}", style="bold reverse")
