@@ -53,6 +53,16 @@ def _readable_ids(store: DataStore) -> list[str]:
     return [s.id for s in summaries]
 
 
+def read_snapshot(store: DataStore, session_id: str) -> SessionSnapshot:
+    """One session as it is now, its file closed again: callers that only look at a session
+    once must not keep its descriptor (the codebook screen counts usage after every edit)."""
+    session_file = store.open_session(session_id)
+    try:
+        return session_file.read()
+    finally:
+        session_file.close()
+
+
 def scope_session_ids(store: DataStore, scope: str, session_id: str | None = None) -> list[str]:
     """The sessions of a scope, oldest first: one session, every session of that session's
     study (its `study` field), or every session in the data folder."""
@@ -64,17 +74,14 @@ def scope_session_ids(store: DataStore, scope: str, session_id: str | None = Non
         return ordered
     if scope == "session":
         return [session_id]
-    study = store.open_session(session_id).read().session.get("study")
-    if not study:
+    # The summaries carry each session's study, so no file is read again.
+    own = next((s for s in summaries if s.id == session_id), None)
+    if own is None:
+        read_snapshot(store, session_id)  # says why the session cannot be read
         return [session_id]
-    return [sid for sid in ordered if _study_of(store, sid) == study]
-
-
-def _study_of(store: DataStore, session_id: str) -> Any:
-    try:
-        return store.open_session(session_id).read().session.get("study")
-    except StoreError:
-        return None
+    if not own.study:
+        return [session_id]
+    return [s.id for s in reversed(summaries) if s.study == own.study]
 
 
 def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dict[str, TagUsage]:
@@ -83,7 +90,7 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
     usage: dict[str, TagUsage] = {}
     for session_id in ids:
         try:
-            snapshot = store.open_session(session_id).read()
+            snapshot = read_snapshot(store, session_id)
         except StoreError:
             continue
         who = participant_of(snapshot)
