@@ -15,10 +15,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 
+from tui.domain.clock import from_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import Note, format_elapsed
 from tui.domain.quotes import citation
 from tui.screens.offset_screen import OffsetScreen
+from tui.screens.resume_clock_screen import ResumeClockScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
@@ -95,6 +97,7 @@ class InterviewScreen(Screen):
         self.note_input.focus()
         self.set_interval(1.0, self._show_header)
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+        self._ask_about_the_pause()
 
     def on_resize(self) -> None:
         self._fit()
@@ -344,6 +347,22 @@ class InterviewScreen(Screen):
         running = self.live.toggle_clock()
         self._show_header()
         self.notify("Clock running." if running else "Clock paused.", timeout=2)
+
+    def _ask_about_the_pause(self) -> None:
+        """The last one to close paused the clock: ask whether the time away counts."""
+        closed_at = self.live.paused_by_close
+        if closed_at is None:
+            return
+
+        def decided(count_time_away: bool | None) -> None:
+            if count_time_away is not None:
+                self.live.resume_after_close(count_time_away)
+            self._show_header()
+            self.note_input.focus()
+
+        now = self.app.now()
+        screen = ResumeClockScreen(self.live.clock.elapsed(now), from_iso(closed_at), now)
+        self.app.push_screen(screen, decided)
 
     def action_set_offset(self) -> None:
         def apply(seconds: float | None) -> None:

@@ -44,6 +44,7 @@ SCREENS = {
     "codebook": "Codebook",
     "dialog": "Dialogs",
     "quit": "Quitting with unsaved notes",
+    "resume": "Reopening a session whose clock paused on close",
 }
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -57,6 +58,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit.save_elsewhere", "save_elsewhere", "s", "Save elsewhere"),
     ActionSpec("quit.anyway", "quit_anyway", "q", "Quit anyway"),
     ActionSpec("quit.stay", "stay", "escape", "Stay"),
+    ActionSpec("resume.count_away", "count_away", "a", "Count the time away"),
+    ActionSpec("resume.from_pause", "from_pause", "c,enter", "Continue from the pause"),
+    ActionSpec("resume.keep_paused", "keep_paused", "escape", "Keep it paused"),
     # Sessions (home).
     ActionSpec("home.open", "open_session", "enter", "Open"),
     ActionSpec("home.new", "new_session", "n", "New session"),
