@@ -29,7 +29,7 @@ from tui.services.keymap import Keymap, KeymapError
 from tui.services.live_session import LiveSession, SaveState
 from tui.services.rescue import rescue_path, write_rescue
 from tui.services.tag_writes import TagWrites
-from tui.services.tmux import inside_tmux, setting_warnings
+from tui.services.tmux import Advice, inside_tmux, setting_advice
 from tui.store import DataStore
 from tui.terminal_input import TypedText, UnknownSequence
 from tui.widgets.bindings import bindings_for
@@ -80,6 +80,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.tag_writes: TagWrites | None = None
         """Tagging's writer; outlives a tagging screen left with changes still failing."""
         self.rescued_to: tuple[int, Path] | None = None
+        self.tmux_advice: list[Advice] = []
+        """What the tmux settings check found (tui/services/tmux.py)."""
 
     def on_mount(self) -> None:
         for warning in self.keymap.warnings if self.keymap else ():
@@ -96,15 +98,21 @@ class FieldnoteApp(App, inherit_bindings=False):
 
     @work(thread=True, group="tmux-check")
     def _check_tmux(self) -> None:
-        """Warn once, with the fix, about tmux settings that lag Esc or lose copies. Runs
-        tmux twice or so, so it stays off the UI thread."""
-        for warning in setting_warnings():
+        """Look once at tmux settings that lag Esc or lose copies. Runs tmux twice or so, so
+        it stays off the UI thread; the advice goes where it covers nothing."""
+        advice = setting_advice()
+        if advice:
             try:
-                self.call_from_thread(
-                    self.notify, warning, title="tmux", severity="warning", timeout=15, markup=False
-                )
+                self.call_from_thread(self._show_tmux_advice, advice)
             except RuntimeError:
                 return  # closing already
+
+    def _show_tmux_advice(self, advice: list[Advice]) -> None:
+        """On the sessions screen for good, in the interview header until the first note."""
+        self.tmux_advice = advice
+        for screen in self.screen_stack:
+            if hasattr(screen, "show_tmux_advice"):
+                screen.show_tmux_advice(advice)
 
     # -- terminal input (tui/terminal_input.py) ---------------------------------------------
 

@@ -67,6 +67,8 @@ class InterviewScreen(Screen):
         self._save_problem: str | None = None
         self._fetching = False
         self._reload_problem: str | None = None
+        self._tmux_lines: list[str] = []
+        """tmux advice for the header, until the first note of this visit."""
         self._guide_folded: bool | None = None
         """The guide key's choice; None: folded below FOLD_WIDTH columns."""
 
@@ -88,7 +90,12 @@ class InterviewScreen(Screen):
     def note_input(self) -> NoteInput:
         return self.query_one(NoteInput)
 
+    def show_tmux_advice(self, advice) -> None:
+        self._tmux_lines = [f"tmux: {item.line}" for item in advice]
+        self._show_header()
+
     def on_mount(self) -> None:
+        self._tmux_lines = [f"tmux: {item.line}" for item in self.app.tmux_advice]
         self.title = self.live.session.get("title", "")
         self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_state)
         self._show_notes()
@@ -137,6 +144,8 @@ class InterviewScreen(Screen):
             others=live.presence.others,
             save_problem=self._save_problem,
             author=live.author,
+            advice=self._tmux_lines,
+            one_line=self.has_class("-short"),
         )
 
     def _show_guide_state(self) -> None:
@@ -162,6 +171,7 @@ class InterviewScreen(Screen):
             return
         self._mark_pending(note)
         self._show_new(note)
+        self._tmux_lines = []  # seen: the interview is under way
         self._show_header()
 
     def _show_new(self, note: Note) -> None:

@@ -29,7 +29,11 @@ class SessionHeader(Static):
         others: list[str] | None = None,
         save_problem: str | None = None,
         author: str = "",
+        advice: list[str] | None = None,
+        one_line: bool = False,
     ) -> None:
+        """`advice`: lines shown under the header (tmux settings to fix); `one_line`: a short
+        terminal, where the goal line is left out."""
         # Clock, progress and who is here first, whole: a long title must never push them off a
         # narrow pane; the title takes what is left.
         narrow = 0 < self.size.width < NARROW
@@ -53,7 +57,7 @@ class SessionHeader(Static):
             joiner = "+" if narrow else " with "
             line.append(joiner + ", ".join(visible(o) for o in others), style="italic")
         line.append("  ")
-        if save_problem and self.size.height == 1:  # no second line to say it on
+        if save_problem and one_line:  # no second line to say it on
             line.append(f"\u26a0 {save_problem}", style="bold reverse")
         else:
             line.append(visible(title), style="bold")
@@ -65,4 +69,7 @@ class SessionHeader(Static):
         else:
             second.append("Goal: ", style="dim")
             second.append(visible(goal) if goal else "(none set)", style="italic")
-        self.update(Text("\n").join([line, second]))
+        lines = [line] if one_line else [line, second]
+        for text in advice or []:
+            lines.append(Text(f"\u26a0 {text}", style="bold", no_wrap=True, overflow="ellipsis"))
+        self.update(Text("\n").join(lines))
