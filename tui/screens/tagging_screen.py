@@ -641,6 +641,17 @@ class TaggingScreen(Screen):
         else:
             self.app.leave_tagging()  # waits for the tag changes, or asks
 
+    def action_export(self) -> None:
+        """Export the sessions in view (this session, its study or all) from a dialog."""
+        from tui.screens.export_screen import ExportScreen
+        from tui.services.exchange.exporting import ExportJob
+
+        if not self.session_ids:
+            return
+        label = {"session": self.titles.get(self.session_ids[0], ""), "all": "all sessions"}
+        job = ExportJob(self.app.store, list(self.session_ids), label.get(self.scope, ""))
+        self.app.push_screen(ExportScreen(job))
+
     def action_cycle_scope(self) -> None:
         if self.origin is None:
             return
