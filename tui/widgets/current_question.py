@@ -18,7 +18,8 @@ class CurrentQuestion(Static):
         if question is None:
             self.update(Text("No guide question", style="italic"))
             return
-        first = Text(no_wrap=True, overflow="ellipsis")
+        # Wrapped when there is room; one line with an ellipsis on a short screen.
+        first = Text(no_wrap=not probes, overflow="ellipsis")
         number = guide.questions.index(question) + 1
         first.append(f"Q{number}/{len(guide.questions)} ", style="bold")
         if mark := state.marks.get(question.id):
