@@ -158,3 +158,30 @@ def test_the_real_terminal_driver_keeps_a_paste_exact_and_refuses_a_typed_code(s
         os.close(master)
     texts = [n["text"] for n in store.open_session(session_id).read().notes]
     assert texts == ["abcd", pasted]
+
+
+async def test_a_long_burst_costs_one_insertion_per_read_not_one_per_key(
+    make_app, session_id, monkeypatch
+):
+    """Each insertion re-wraps the whole line, so one per key made typing quadratic
+    (benchmarks/bench_typing.py times it)."""
+    insertions: list[int] = []
+    insert = NoteInput._replace_via_keyboard
+
+    def counted(self, text, *args):
+        insertions.append(len(text))
+        return insert(self, text, *args)
+
+    monkeypatch.setattr(NoteInput, "_replace_via_keyboard", counted)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        terminal = TerminalInput()
+        text = "the dock plan changes every morning. " * 300  # 11 KB
+        for start in range(0, len(text), 4096):  # as tmux send-keys delivers it
+            for message in terminal.feed(text[start : start + 4096]):
+                app.post_message(message)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one(NoteInput).text == text
+        assert len(insertions) <= 3, insertions
