@@ -65,10 +65,10 @@ async def test_at_80x24_the_guide_folds_and_the_notes_get_the_width(
         for essential in essentials:
             assert essential in first, first
         # The guide key unfolds the guide and folds it again.
-        await pilot.press("f2")
+        await pilot.press("f6")
         assert guide.display and not current.display
         assert stream.region.width < 60
-        await pilot.press("f2")
+        await pilot.press("f6")
         assert not guide.display and current.display
 
 
@@ -85,7 +85,7 @@ async def test_at_40x12_the_last_three_notes_show_above_one_line_of_keys(
             assert f"({number})" in text, text
         assert screen.query_one(KeyBar).region.height == 1
         (keys,) = key_bar_lines(screen)
-        assert keys.endswith("f1 more") and keys.startswith("^n Next")
+        assert keys.endswith("f1 more") and "^n Next" in keys
         assert screen.query_one("#note-input").region.bottom <= 11
         await pilot.press("f1")  # the rest of the keys
         assert type(app.screen).__name__ == "HelpScreen"

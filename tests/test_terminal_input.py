@@ -10,6 +10,7 @@ import struct
 import subprocess
 import sys
 import termios
+import time
 
 import pytest
 from textual import events
@@ -149,8 +150,13 @@ def test_the_real_terminal_driver_keeps_a_paste_exact_and_refuses_a_typed_code(s
         read_until(master, b"Nothing of it", 10)
         os.write(master, f"\x1b[200~{pasted}\x1b[201~\r".encode())
         read_until(master, b"end", 10)
-        os.write(master, b"\x11")  # ctrl+q
-        app.wait(timeout=15)
+        os.write(master, b"\x11")  # ctrl+q offers the debrief first: Esc is "not now"
+        read_until(master, b"not now", 10)
+        os.write(master, b"\x1b")
+        deadline = time.monotonic() + 15
+        while app.poll() is None and time.monotonic() < deadline:
+            read_until(master, b"\x00", 0.2)  # keep reading: a full terminal blocks its exit
+        assert app.poll() is not None, "the app did not exit"
     finally:
         if app.poll() is None:
             app.kill()

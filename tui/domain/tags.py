@@ -71,17 +71,32 @@ def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
     text: deleting a tag never rewrites what was typed). Other text is left exactly as typed.
     A new name that `#` cannot express (`new name`, see `inline_name_problem`) also leaves the
     text as typed: `#new name` would read back as the tag `new`."""
+    return apply_edits(text, retag_edits(text, mapping))
 
-    def replace(match: re.Match[str]) -> str:
+
+def retag_edits(text: str, mapping: Mapping[str, str | None]) -> list[tuple[int, int, str]]:
+    """The replacements `retag_text` makes, as (start, end, new token): span excerpts of the
+    note are carried across exactly these (tui/domain/spans.py)."""
+    edits = []
+    for match in _INLINE_TAG.finditer(text):
         raw = match.group(1)
         # The inline parser strips trailing `-` and empty levels: compare the same way.
         new = mapping.get(tag_key(raw))
         if new is None or inline_name_problem(new) is not None:
-            return match.group(0)
+            continue
         tail = raw[len(raw.rstrip("-/")) :]
-        return "#" + new + tail
+        token = "#" + new + tail
+        if token != match.group(0):
+            edits.append((match.start(), match.end(), token))
+    return edits
 
-    return _INLINE_TAG.sub(replace, text)
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    pieces, at = [], 0
+    for start, end, replacement in edits:
+        pieces += [text[at:start], replacement]
+        at = end
+    return "".join(pieces) + text[at:]
 
 
 def add_tag(tags: list[str], name: str) -> list[str] | None:

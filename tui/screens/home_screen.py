@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 from tui.domain.display_text import visible
 from tui.screens.new_session_screen import NewSessionScreen
 from tui.screens.prompt_screen import PromptScreen
+from tui.services.interview_aids import DEBRIEF_PROMPTS
 from tui.services.session_setup import set_study
 from tui.store import SessionSummary, StoreError
 from tui.widgets.bindings import bindings_for
@@ -43,19 +44,24 @@ class HomeScreen(Screen):
         yield Static(Text("Fieldnote \u00b7 sessions", style="bold"), id="home-title")
         yield Static(id="tmux-advice")
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Static(id="home-debrief")
         yield Static(id="home-problems")
         yield Static(id="home-empty")
         yield KeyBar()
 
     def show_tmux_advice(self, advice) -> None:
         """tmux settings to fix (from the app's check), each a sentence with the command."""
+        if self.is_mounted:  # else on_mount shows it
+            self._show_advice(advice)
+
+    def _show_advice(self, advice) -> None:
         lines = [f"\u26a0 tmux: {item.sentence}" for item in advice]
         box = self.query_one("#tmux-advice", Static)
         box.update(Text("\n".join(lines)))
         box.display = bool(lines)
 
     def on_mount(self) -> None:
-        self.show_tmux_advice(self.app.tmux_advice)
+        self._show_advice(self.app.tmux_advice)
         self.query_one(DataTable).focus()
         self.action_refresh()
 
@@ -121,6 +127,12 @@ class HomeScreen(Screen):
         if not self.summaries or table.cursor_row < 0:
             return None
         return self.summaries[min(table.cursor_row, len(self.summaries) - 1)]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        summary = self._selected()
+        self.query_one("#home-debrief", Static).update(
+            debrief_text(summary.debrief) if summary is not None else Text("")
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_session()
@@ -215,3 +227,22 @@ class HomeScreen(Screen):
                 self.notify, str(error), severity="error", timeout=8, markup=False
             )
         self.app.call_from_thread(self.action_refresh)
+
+
+def debrief_text(debrief: dict) -> Text:
+    """The highlighted session's debrief answers, one line per interviewer who gave them."""
+    shown = Text()
+    for author, answers in debrief.items():
+        if not isinstance(answers, dict):
+            continue
+        parts = [(label, str(answers.get(key) or "")) for key, label in DEBRIEF_PROMPTS]
+        parts = [(label, answer) for label, answer in parts if answer]
+        if not parts:
+            continue
+        if shown:
+            shown.append("\n")
+        shown.append(f"Debrief ({visible(str(author))}) ", style="bold")
+        for label, answer in parts:
+            shown.append(f" {label} ", style="dim")
+            shown.append(visible(answer))
+    return shown

@@ -28,6 +28,7 @@ class SessionHeader(Static):
         recording_offset: float = 0.0,
         others: list[str] | None = None,
         save_problem: str | None = None,
+        talk: Text | None = None,
         author: str = "",
         advice: list[str] | None = None,
         one_line: bool = False,
@@ -56,6 +57,8 @@ class SessionHeader(Static):
         if others:
             joiner = "+" if narrow else " with "
             line.append(joiner + ", ".join(visible(o) for o in others), style="italic")
+        if talk is not None:
+            line.append_text(talk)
         line.append("  ")
         if save_problem and one_line:  # no second line to say it on
             line.append(f"\u26a0 {save_problem}", style="bold reverse")
