@@ -357,9 +357,9 @@ class FieldnoteApp(App, inherit_bindings=False):
 
     def _rescue_after_crash(self) -> None:
         drafts = [
-            screen.note_input.text
+            screen.note_input.draft
             for screen in self.screen_stack
-            if isinstance(screen, InterviewScreen) and screen.note_input.text.strip()
+            if isinstance(screen, InterviewScreen) and screen.note_input.draft.strip()
         ]
         holders = [h for h in (self.live, self.tag_writes) if h is not None]
         if drafts or any(h.unsaved_record()[1] for h in holders):

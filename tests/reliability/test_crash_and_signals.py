@@ -47,7 +47,7 @@ CRASH = textwrap.dedent(
 
 def test_a_bug_shows_no_locals_and_rescues_the_draft(tmp_path):
     store = DataStore(tmp_path / "home")
-    session_id = create_session(store, title="P7")
+    session_id = create_session(store, title="P7", goal="Why trials stall")  # no goal prompt on top
     result = subprocess.run(
         [sys.executable, "-c", CRASH, str(store.home), session_id],
         capture_output=True,

@@ -68,6 +68,12 @@ class NoteInput(TextArea):
             self._empty = False
             self.on_started(self.app.now())
 
+    @property
+    def draft(self) -> str:
+        """What was typed, characters still waiting included, without editing anything (for a
+        rescue file written while handling a bug)."""
+        return self.text + "".join(self._typed)
+
     def flush_typed(self) -> None:
         """Insert the characters still waiting, as one edit at the cursor."""
         if self._typed:
