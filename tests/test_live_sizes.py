@@ -65,10 +65,10 @@ async def test_at_80x24_the_guide_folds_and_the_notes_get_the_width(
         for essential in essentials:
             assert essential in first, first
         # The guide key unfolds the guide and folds it again.
-        await pilot.press("f6")
+        await pilot.press("f7")
         assert guide.display and not current.display
         assert stream.region.width < 60
-        await pilot.press("f6")
+        await pilot.press("f7")
         assert not guide.display and current.display
 
 

@@ -13,6 +13,7 @@ import pytest
 import pytest_textual_snapshot
 
 from tests.test_interview import commit
+from tui.widgets.note_input import NoteInput
 
 # pytest-textual-snapshot 1.0.0 sets `_file_extension`; syrupy 5+ reads `file_extension`.
 # Without this the snapshots are still compared, but saved as `.raw` instead of `.svg`.
@@ -36,6 +37,8 @@ def typed_interview(clock):
         await pilot.pause()
         clock.advance(75)
         await commit(pilot, "* Wants bulk edit for recurring slots #need/bulk-edit !hopeful")
+        # A steady cursor: on a loaded machine half a second passes before the picture.
+        pilot.app.screen.query_one(NoteInput).cursor_blink = False
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 

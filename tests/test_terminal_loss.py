@@ -20,9 +20,10 @@ from tui.store import DataStore
 def read_until(fd: int, needle: bytes, seconds: float) -> bytes:
     seen = b""
     end = time.monotonic() + seconds
+    poller = select.poll()  # not select.select: a long test run leaves fds past 1024 open
+    poller.register(fd, select.POLLIN)
     while needle not in seen and time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
+        if poller.poll(100):
             try:
                 seen += os.read(fd, 65536)
             except OSError:

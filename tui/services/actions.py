@@ -94,7 +94,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.switch_speaker", "switch_speaker", "f5", "Who talks", while_typing=True),
     ActionSpec("interview.parking_lot", "parking_lot", "f2", "Parking lot", while_typing=True),
     ActionSpec("interview.end", "end_interview", "f12", "End + debrief", while_typing=True),
-    ActionSpec("interview.toggle_guide", "toggle_guide", "f6", "Guide", while_typing=True),
+    ActionSpec("interview.toggle_guide", "toggle_guide", "f7", "Guide", while_typing=True),
     ActionSpec(
         "interview.scroll_up",
         "scroll_stream(-1)",
