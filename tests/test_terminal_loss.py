@@ -20,7 +20,8 @@ from tui.store import DataStore
 def read_until(fd: int, needle: bytes, seconds: float) -> bytes:
     seen = b""
     end = time.monotonic() + seconds
-    poller = select.poll()  # not select.select: a long test run leaves fds past 1024 open
+    # poll, not select: after a long suite the pty's descriptor can be past select's 1024.
+    poller = select.poll()
     poller.register(fd, select.POLLIN)
     while needle not in seen and time.monotonic() < end:
         if poller.poll(100):

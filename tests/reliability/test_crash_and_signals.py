@@ -47,7 +47,7 @@ CRASH = textwrap.dedent(
 
 def test_a_bug_shows_no_locals_and_rescues_the_draft(tmp_path):
     store = DataStore(tmp_path / "home")
-    session_id = create_session(store, title="P7", goal="Why trials stall")  # no goal prompt on top
+    session_id = create_session(store, title="P7", goal="Why do trials stall?")
     result = subprocess.run(
         [sys.executable, "-c", CRASH, str(store.home), session_id],
         capture_output=True,
@@ -81,7 +81,7 @@ def wait_for_screen(output: Path, process: subprocess.Popen, text: bytes) -> Non
 
 def test_code_and_open_end_cleanly_on_sigterm_sigint_and_sighup(tmp_path):
     store = DataStore(tmp_path / "home")
-    session_id = create_session(store, title="P7")
+    session_id = create_session(store, title="P7", goal="Why do trials stall?")
     env = {**os.environ, "FIELDNOTE_HOME": str(store.home), "HOME": str(tmp_path)}
     for command, drawn in ((["code"], b"Tagging"), (["open", session_id], b"P7")):
         for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

@@ -43,6 +43,7 @@ from tui.domain.tags import (
 )
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
+from tui.services.analysis import study_of
 from tui.services.search import TagIndex, TagStats
 from tui.services.tag_ops import SCOPES, scope_session_ids
 from tui.services.tag_writes import TagWrites
@@ -173,8 +174,11 @@ class TaggingScreen(Screen):
         scope: str = "session",
         origin: str | None = None,
         session_ids: list[str] | None = None,
+        focus: tuple[str, str, str | None] | None = None,
     ):
         super().__init__()
+        self._focus = focus
+        """(session id, note id, span id or None) to put the cursor on once read."""
         self.writes = writes
         self.scope = scope
         self.origin = origin or (session_ids[0] if session_ids else None)
@@ -371,6 +375,11 @@ class TaggingScreen(Screen):
             self.tag_styles = self.excerpt_list.tag_styles = loaded.styles
         for payload in replay:
             self._apply(payload)
+        if self._focus is not None:
+            session_id, note_id, span_id = self._focus
+            self._focus = None
+            rows = self._span_rows if span_id else self._note_rows
+            keep = rows.get((session_id, span_id or note_id), keep)
         self.reading_note = None
         for problem in loaded.problems:
             self.notify(problem, severity="error", markup=False)
@@ -658,6 +667,13 @@ class TaggingScreen(Screen):
         self.scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)]
         self._scope_changed = True
         self._start_read(resolve=True)  # the list stays until the new scope is read
+
+    def action_analyse(self) -> None:
+        """The analysis of this session's study (of every session when scoped to all)."""
+        study = None
+        if self.scope != "all" and self.origin:
+            study = study_of(self.app.store, self.origin)
+        self.app.open_analysis(study)
 
     def action_open_codebook(self) -> None:
         from tui.screens.codebook_screen import CodebookScreen

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.domain.analysis import participant_key
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import inline_name_problem, retag
 from tui.store.codebook import Codebook
@@ -38,8 +39,7 @@ class TagUsage:
 
 def participant_of(snapshot: SessionSnapshot) -> str:
     """Who a session interviewed, for "3 of 5 participants" (the session id if unnamed)."""
-    name = str(snapshot.session.get("participant") or "").strip()
-    return name.casefold() if name else f"session:{snapshot.session.get('id', '')}"
+    return participant_key(snapshot.session)
 
 
 def _readable_ids(store: DataStore) -> list[str]:
@@ -68,10 +68,11 @@ def scope_session_ids(store: DataStore, scope: str, session_id: str | None = Non
     study (its `study` field), or every session in the data folder."""
     if scope not in SCOPES:
         raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
-    summaries, _ = store.list_sessions()
+    summaries, problems = store.list_sessions()
     ordered = [s.id for s in reversed(summaries)]  # list_sessions is newest first
     if scope == "all" or session_id is None:
-        return ordered
+        # Unreadable files too, last: reading them says why, instead of leaving them out.
+        return ordered + [problem.path.stem for problem in problems]
     if scope == "session":
         return [session_id]
     # The summaries carry each session's study, so no file is read again.

@@ -3,7 +3,10 @@ participant; the goal (or a failing save) on the second line, which a short term
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rich.text import Text
+from textual.reactive import var
 from textual.widgets import Static
 
 from tui.domain.display_text import visible
@@ -13,66 +16,89 @@ NARROW = 60
 """Below this many columns the header uses short forms (`0/13` for `0/13 asked`)."""
 
 
+@dataclass(frozen=True)
+class HeaderFacts:
+    """Everything the header shows. Equal facts draw nothing: the clock's tick redraws the
+    header once a second only while the shown time changes."""
+
+    title: str = ""
+    participant: str = ""
+    goal: str = ""
+    elapsed: int = 0
+    """Whole seconds: what the clock shows."""
+    running: bool = False
+    started: bool = False
+    asked: int = 0
+    total: int = 0
+    recording_offset: float = 0.0
+    others: tuple[str, ...] = ()
+    save_problem: str | None = None
+    talk: Text | None = None
+    """The talk-time meter (tui/widgets/talk_meter.py), or None."""
+    author: str = ""
+    """Who this instance is: shown beside who else is in."""
+    advice: tuple[str, ...] = ()
+    """Lines under the header: tmux settings to fix."""
+    one_line: bool = False
+    """A short terminal: the goal line is left out."""
+
+
 class SessionHeader(Static):
-    def show(
-        self,
-        *,
-        title: str,
-        participant: str,
-        goal: str,
-        elapsed: float,
-        running: bool,
-        started: bool,
-        asked: int,
-        total: int,
-        recording_offset: float = 0.0,
-        others: list[str] | None = None,
-        save_problem: str | None = None,
-        talk: Text | None = None,
-        author: str = "",
-        advice: list[str] | None = None,
-        one_line: bool = False,
-    ) -> None:
-        """`advice`: lines shown under the header (tmux settings to fix); `one_line`: a short
-        terminal, where the goal line is left out."""
+    DEFAULT_CSS = """
+    SessionHeader {
+        height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        padding: 0 1;
+        background: $primary-background;
+    }
+    """
+
+    facts: var[HeaderFacts] = var(HeaderFacts, init=False)
+
+    def on_resize(self) -> None:
+        self.watch_facts(self.facts)  # the short forms depend on the width
+
+    def watch_facts(self, facts: HeaderFacts) -> None:
         # Clock, progress and who is here first, whole: a long title must never push them off a
         # narrow pane; the title takes what is left.
         narrow = 0 < self.size.width < NARROW
         line = Text(no_wrap=True, overflow="ellipsis")
-        if not started:
+        if not facts.started:
             line.append(
                 "\u23f1 --:--" if narrow else "\u23f1 --:-- starts with the first note",
                 style="reverse",
             )
         else:
-            clock = f"\u23f1 {format_elapsed(elapsed)}" + ("" if running else " paused")
-            line.append(clock, style="bold" if running else "reverse")
-        if recording_offset and not narrow:
-            sign = "-" if recording_offset < 0 else "+"
-            line.append(f" rec{sign}{format_elapsed(abs(recording_offset))}", style="dim")
-        line.append(f"  {asked}/{total}" + ("" if narrow else " asked"))
-        if author:
+            clock = f"\u23f1 {format_elapsed(facts.elapsed)}" + ("" if facts.running else " paused")
+            line.append(clock, style="bold" if facts.running else "reverse")
+        if facts.recording_offset and not narrow:
+            sign = "-" if facts.recording_offset < 0 else "+"
+            line.append(f" rec{sign}{format_elapsed(abs(facts.recording_offset))}", style="dim")
+        line.append(f"  {facts.asked}/{facts.total}" + ("" if narrow else " asked"))
+        if facts.author:
             line.append("  ")
-            line.append(visible(author), style="bold")
-        if others:
+            line.append(visible(facts.author), style="bold")
+        if facts.others:
             joiner = "+" if narrow else " with "
-            line.append(joiner + ", ".join(visible(o) for o in others), style="italic")
-        if talk is not None:
-            line.append_text(talk)
+            line.append(joiner + ", ".join(visible(o) for o in facts.others), style="italic")
+        if facts.talk is not None:
+            line.append_text(facts.talk)
         line.append("  ")
-        if save_problem and one_line:  # no second line to say it on
-            line.append(f"\u26a0 {save_problem}", style="bold reverse")
+        if facts.save_problem and facts.one_line:  # no second line to say it on
+            line.append(f"\u26a0 {facts.save_problem}", style="bold reverse")
         else:
-            line.append(visible(title), style="bold")
-            if participant:
-                line.append(f" \u00b7 {visible(participant)}")
+            line.append(visible(facts.title), style="bold")
+            if facts.participant:
+                line.append(f" \u00b7 {visible(facts.participant)}")
         second = Text(no_wrap=True, overflow="ellipsis")
-        if save_problem:
-            second.append(f"\u26a0 {save_problem}", style="bold reverse")
+        if facts.save_problem:
+            second.append(f"\u26a0 {facts.save_problem}", style="bold reverse")
         else:
             second.append("Goal: ", style="dim")
-            second.append(visible(goal) if goal else "(none set)", style="italic")
-        lines = [line] if one_line else [line, second]
-        for text in advice or []:
+            second.append(visible(facts.goal) if facts.goal else "(none set)", style="italic")
+        lines = [line] if facts.one_line else [line, second]
+        for text in facts.advice:
             lines.append(Text(f"\u26a0 {text}", style="bold", no_wrap=True, overflow="ellipsis"))
-        self.update(Text("\n").join(lines))
+        # A layout only when the number of rows changes (tmux advice, a short terminal).
+        self.update(Text("\n").join(lines), layout=len(lines) != self.size.height)
