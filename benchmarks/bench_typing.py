@@ -41,7 +41,7 @@ async def _typed(data: str, *, stock: bool) -> float:
     with tempfile.TemporaryDirectory(prefix="fieldnote-bench-") as tmp:
         store = DataStore(Path(tmp))
         session_id = create_session(
-            store, title="Typing", participant="P1", goal="", guide=parse_guide(GUIDE), now=START
+            store, title="Typing", participant="P1", goal="Why", guide=parse_guide(GUIDE), now=START
         )
         app = FieldnoteApp(store, author="Maya", session_id=session_id)
         async with app.run_test(size=(80, 24)) as pilot:

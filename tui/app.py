@@ -25,7 +25,7 @@ from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
-from tui.services.keymap import Keymap, KeymapError
+from tui.services.keymap import Keymap, KeymapError, is_printable_key
 from tui.services.live_session import LiveSession, SaveState
 from tui.services.rescue import rescue_path, write_rescue
 from tui.services.tag_writes import TagWrites
@@ -145,13 +145,15 @@ class FieldnoteApp(App, inherit_bindings=False):
         return driver
 
     async def on_typed_text(self, message: TypedText) -> None:
-        """A burst of characters goes to the note input in one piece; anywhere else, or when
-        one of them is a priority key, each is a key press as usual."""
+        """A burst of characters goes to the note input in one piece; anywhere else, or when a
+        keymap put a priority action on a printable key (it warns about that), each is a key
+        press as usual."""
         focused = self.focused
-        priority = {
-            key for key, active in self.screen.active_bindings.items() if active.binding.priority
-        }
-        if isinstance(focused, NoteInput) and not any(k.key in priority for k in message.keys):
+        printable_priority = any(
+            active.binding.priority and is_printable_key(key)
+            for key, active in self.screen.active_bindings.items()
+        )
+        if isinstance(focused, NoteInput) and not printable_priority:
             focused.call_later(focused.type_text, message.text)
             return
         for key in message.keys:

@@ -38,12 +38,17 @@ OSC_LIMIT = 4096
 
 
 class TypedText(Message):
-    """Printable characters that arrived together, with the key events they would have been."""
+    """Printable characters that arrived together."""
 
-    def __init__(self, keys: list[events.Key]) -> None:
-        self.keys = keys
-        self.text = "".join(key.character or "" for key in keys)
+    def __init__(self, text: str) -> None:
+        self.text = text
         super().__init__()
+
+    @property
+    def keys(self) -> list[events.Key]:
+        """The key presses they would have been, for a screen that takes keys, not text. Made
+        only when asked: Textual's parser costs about 0.1 ms a character."""
+        return [key for key in XTermParser().feed(self.text) if isinstance(key, events.Key)]
 
 
 class UnknownSequence(Message):
@@ -83,10 +88,7 @@ class TerminalInput:
                     out += self.parser.feed(data[i])  # a control key: tab, enter, ctrl+n
                     i += 1
                 else:
-                    messages = list(self.parser.feed(run.group()))
-                    if keys := [k for k in messages if isinstance(k, events.Key)]:
-                        out.append(TypedText(keys))
-                    out += [m for m in messages if not isinstance(m, events.Key)]
+                    out.append(TypedText(run.group()))
                     i = run.end()
                 continue
             if data.startswith(PASTE_START, i):
