@@ -13,6 +13,7 @@ from benchmarks import (
     bench_open,
     bench_tag_search,
     bench_tagging,
+    bench_typing,
 )
 
 quick = "--quick" in sys.argv[1:]
@@ -32,3 +33,5 @@ print("\n== the analysis of a study ==")
 bench_analysis.run(quick=quick)
 print("\n== key to screen in a tmux pane ==")
 bench_keys.run(quick=quick)
+print("\n== typing 100 KB as keystrokes ==")
+bench_typing.run(quick=quick)

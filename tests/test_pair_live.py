@@ -109,42 +109,6 @@ async def test_notes_and_guide_moves_reach_the_other_instance_when_written(
     assert not list(store.sessions_dir.glob(f"{session_id}.presence/*.json"))
 
 
-async def test_the_tmux_warning_is_shown_once_with_the_fix(
-    store: DataStore, session_id: str, clock, monkeypatch
-):
-    import tui.app
-    from tui.app import FieldnoteApp
-
-    calls = []
-
-    def warnings():
-        calls.append(1)
-        return ["Esc would lag: run tmux set -g escape-time 10, and add it to ~/.tmux.conf."]
-
-    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
-    monkeypatch.setattr(tui.app, "setting_warnings", warnings)
-    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: len(app._notifications) > 0)
-        shown = [n.message for n in app._notifications]
-        assert any("tmux set -g escape-time 10" in m for m in shown)
-        await app.workers.wait_for_complete()
-        assert calls == [1]
-
-
-async def test_outside_tmux_nothing_is_asked(store: DataStore, session_id: str, clock, monkeypatch):
-    import tui.app
-    from tui.app import FieldnoteApp
-
-    monkeypatch.delenv("TMUX", raising=False)
-    monkeypatch.setattr(tui.app, "setting_warnings", lambda: ["should not show"])
-    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert not any("should not" in n.message for n in app._notifications)
-
-
 def stream_rows(app) -> str:
     stream = app.screen.query_one(NoteStream)
     return "\n".join(stream.render_row(r).text for r in range(stream._rows_total))

@@ -13,6 +13,7 @@ import pytest
 import pytest_textual_snapshot
 
 from tests.test_interview import commit
+from tui.widgets.note_input import NoteInput
 
 # pytest-textual-snapshot 1.0.0 sets `_file_extension`; syrupy 5+ reads `file_extension`.
 # Without this the snapshots are still compared, but saved as `.raw` instead of `.svg`.
@@ -36,6 +37,8 @@ def typed_interview(clock):
         await pilot.pause()
         clock.advance(75)
         await commit(pilot, "* Wants bulk edit for recurring slots #need/bulk-edit !hopeful")
+        # A steady cursor: on a loaded machine half a second passes before the picture.
+        pilot.app.screen.query_one(NoteInput).cursor_blink = False
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
@@ -45,6 +48,16 @@ def typed_interview(clock):
 def test_interview_at_80x24(snap_compare, make_app, session_id, clock):
     app = make_app(session_id)
     assert snap_compare(app, terminal_size=(80, 24), run_before=typed_interview(clock))
+
+
+def test_interview_at_100x30(snap_compare, make_app, session_id, clock):
+    app = make_app(session_id)
+    assert snap_compare(app, terminal_size=(100, 30), run_before=typed_interview(clock))
+
+
+def test_interview_at_40x12(snap_compare, make_app, session_id, clock):
+    app = make_app(session_id)
+    assert snap_compare(app, terminal_size=(40, 12), run_before=typed_interview(clock))
 
 
 def test_interview_at_40x24(snap_compare, make_app, session_id, clock):

@@ -34,7 +34,6 @@ def test_a_slow_escape_time_and_clipboard_off_are_warned_with_the_fix() -> None:
 @pytest.mark.parametrize(
     "options",
     [
-        {"escape-time": "10", "set-clipboard": "external"},
         {"escape-time": "50", "set-clipboard": "on"},
         {"escape-time": None, "set-clipboard": None},  # tmux not answering: say nothing
         {"escape-time": "garbage", "set-clipboard": ""},
@@ -42,6 +41,11 @@ def test_a_slow_escape_time_and_clipboard_off_are_warned_with_the_fix() -> None:
 )
 def test_good_or_unknown_settings_say_nothing(options) -> None:
     assert setting_warnings(fake_tmux(options)) == []
+
+
+def test_tmuxs_default_external_clipboard_is_warned_as_it_drops_the_apps_copies() -> None:
+    (warning,) = setting_warnings(fake_tmux({"escape-time": "10", "set-clipboard": "external"}))
+    assert "set-clipboard is external" in warning and "tmux set -g set-clipboard on" in warning
 
 
 def test_only_the_bad_one_is_named() -> None:

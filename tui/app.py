@@ -18,19 +18,22 @@ from textual.message import Message
 
 from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
+from tui.domain.display_text import visible
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
-from tui.services.keymap import Keymap, KeymapError
+from tui.services.keymap import Keymap, KeymapError, is_printable_key
 from tui.services.live_session import LiveSession, SaveState
 from tui.services.rescue import rescue_path, write_rescue
 from tui.services.tag_writes import TagWrites
-from tui.services.tmux import inside_tmux, setting_warnings
+from tui.services.tmux import Advice, inside_tmux, setting_advice
 from tui.store import DataStore
+from tui.terminal_input import TypedText, UnknownSequence
 from tui.widgets.bindings import bindings_for
+from tui.widgets.note_input import NoteInput
 
 
 class SaveStateChanged(Message):
@@ -93,6 +96,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.tag_writes: TagWrites | None = None
         """Tagging's writer; outlives a tagging screen left with changes still failing."""
         self.rescued_to: tuple[int, Path] | None = None
+        self.tmux_advice: list[Advice] = []
+        """What the tmux settings check found (tui/services/tmux.py)."""
 
     def on_mount(self) -> None:
         for warning in self.keymap.warnings if self.keymap else ():
@@ -111,15 +116,58 @@ class FieldnoteApp(App, inherit_bindings=False):
 
     @work(thread=True, group="tmux-check")
     def _check_tmux(self) -> None:
-        """Warn once, with the fix, about tmux settings that lag Esc or lose copies. Runs
-        tmux twice or so, so it stays off the UI thread."""
-        for warning in setting_warnings():
+        """Look once at tmux settings that lag Esc or lose copies. Runs tmux twice or so, so
+        it stays off the UI thread; the advice goes where it covers nothing."""
+        advice = setting_advice()
+        if advice:
             try:
-                self.call_from_thread(
-                    self.notify, warning, title="tmux", severity="warning", timeout=15, markup=False
-                )
+                self.call_from_thread(self._show_tmux_advice, advice)
             except RuntimeError:
                 return  # closing already
+
+    def _show_tmux_advice(self, advice: list[Advice]) -> None:
+        """On the sessions screen for good, in the interview header until the first note."""
+        self.tmux_advice = advice
+        for screen in self.screen_stack:
+            if hasattr(screen, "show_tmux_advice"):
+                screen.show_tmux_advice(advice)
+
+    # -- terminal input (tui/terminal_input.py) ---------------------------------------------
+
+    def get_driver_class(self):
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver is LinuxDriver:
+            from tui.terminal_input import FieldnoteDriver
+
+            return FieldnoteDriver
+        return driver
+
+    async def on_typed_text(self, message: TypedText) -> None:
+        """A burst of characters goes to the note input in one piece; anywhere else, or when a
+        keymap put a priority action on a printable key (it warns about that), each is a key
+        press as usual."""
+        focused = self.focused
+        printable_priority = any(
+            active.binding.priority and is_printable_key(key)
+            for key, active in self.screen.active_bindings.items()
+        )
+        if isinstance(focused, NoteInput) and not printable_priority:
+            focused.call_later(focused.type_text, message.text)
+            return
+        for key in message.keys:
+            await self.on_event(key)
+
+    def on_unknown_sequence(self, message: UnknownSequence) -> None:
+        self.notify(
+            f"Ignored a terminal code that is no key: {visible(message.sequence)}. "
+            "Nothing of it was typed; paste it if it belongs in a note.",
+            title="Input",
+            severity="warning",
+            timeout=6,
+            markup=False,
+        )
 
     # -- copying -----------------------------------------------------------------------------
 
@@ -343,9 +391,9 @@ class FieldnoteApp(App, inherit_bindings=False):
 
     def _rescue_after_crash(self) -> None:
         drafts = [
-            screen.note_input.text
+            screen.note_input.draft
             for screen in self.screen_stack
-            if isinstance(screen, InterviewScreen) and screen.note_input.text.strip()
+            if isinstance(screen, InterviewScreen) and screen.note_input.draft.strip()
         ]
         holders = [h for h in (self.live, self.tag_writes) if h is not None]
         if drafts or any(h.unsaved_record()[1] for h in holders):

@@ -31,6 +31,9 @@ class InterviewClock:
     """UTC ISO time the clock last started or resumed; None while paused or not started."""
     recording_offset: float = 0.0
     """Seconds the recording had been running when the clock read 0 (positive: it began earlier)."""
+    closed_at: str | None = None
+    """UTC ISO time the last open instance closed and so paused the clock; None otherwise. The
+    next one to open asks whether the time away counts."""
 
     @property
     def running(self) -> bool:
@@ -48,17 +51,34 @@ class InterviewClock:
     def start(self, now: datetime) -> None:
         if not self.running:
             self.running_since = to_iso(now)
+        self.closed_at = None
 
     def pause(self, now: datetime) -> None:
         if self.running:
             self.banked = round(self.elapsed(now), 3)
             self.running_since = None
+        self.closed_at = None
+
+    def pause_on_close(self, now: datetime) -> None:
+        """Everyone left: stop counting, and remember when, for the next one to open."""
+        if self.running:
+            self.pause(now)
+            self.closed_at = to_iso(now)
+
+    def resume_after_close(self, now: datetime, *, count_time_away: bool) -> None:
+        """Back after a close: count the time away (the interview went on), or continue from
+        the reading at the pause."""
+        if self.closed_at is None or self.running:
+            return
+        self.running_since = self.closed_at if count_time_away else to_iso(now)
+        self.closed_at = None
 
     def to_doc(self) -> dict:
         return {
             "banked": self.banked,
             "running_since": self.running_since,
             "recording_offset": self.recording_offset,
+            "closed_at": self.closed_at,
         }
 
     @classmethod
@@ -68,4 +88,5 @@ class InterviewClock:
             banked=float(doc.get("banked", 0.0)),
             running_since=doc.get("running_since"),
             recording_offset=float(doc.get("recording_offset", 0.0)),
+            closed_at=doc.get("closed_at"),
         )

@@ -42,13 +42,26 @@ class HomeScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Fieldnote \u00b7 sessions", style="bold"), id="home-title")
+        yield Static(id="tmux-advice")
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Static(id="home-debrief")
         yield Static(id="home-problems")
         yield Static(id="home-empty")
         yield KeyBar()
 
+    def show_tmux_advice(self, advice) -> None:
+        """tmux settings to fix (from the app's check), each a sentence with the command."""
+        if self.is_mounted:  # else on_mount shows it
+            self._show_advice(advice)
+
+    def _show_advice(self, advice) -> None:
+        lines = [f"\u26a0 tmux: {item.sentence}" for item in advice]
+        box = self.query_one("#tmux-advice", Static)
+        box.update(Text("\n".join(lines)))
+        box.display = bool(lines)
+
     def on_mount(self) -> None:
+        self._show_advice(self.app.tmux_advice)
         self.query_one(DataTable).focus()
         self.action_refresh()
 

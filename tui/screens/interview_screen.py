@@ -10,15 +10,14 @@ import functools
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Static
 
+from tui.domain.clock import from_iso
 from tui.domain.display_text import visible
 from tui.domain.guide import GuideState
 from tui.domain.notes import Note, format_elapsed
@@ -27,9 +26,11 @@ from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.quit_screen import QuitScreen
+from tui.screens.resume_clock_screen import ResumeClockScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
+from tui.widgets.current_question import CurrentQuestion
 from tui.widgets.guide_panel import GuidePanel
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput
@@ -39,7 +40,11 @@ from tui.widgets.session_header import HeaderFacts, SessionHeader
 from tui.widgets.talk_meter import talk_meter
 
 NARROW_WIDTH = 70
-"""Below this many columns the guide collapses to a one-line current question."""
+"""Below this many columns the guide column never shows: the current question sits above."""
+FOLD_WIDTH = 100
+"""Below this many columns the guide starts folded to the current question (its key unfolds)."""
+SHORT_HEIGHT = 20
+"""Below this many rows: one header line, no probes, a borderless input, a one-line key bar."""
 DISK_POLL_SECONDS = 0.5
 """The fallback for another instance's writes: a file-change notification comes first."""
 
@@ -55,7 +60,7 @@ def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(action)
     def in_keystroke_order(self: InterviewScreen, *args: object) -> None:
-        self.note_input.call_later(acted, self, *args)
+        self.note_input.after_typed(acted, self, *args)
 
     def acted(self: InterviewScreen, *args: object) -> None:
         action(self, *args)
@@ -89,13 +94,17 @@ class InterviewScreen(Screen):
         self._look_again = False
         """A change was noticed while a read was on its way: look once more after it."""
         self._reload_problem: str | None = None
+        self._tmux_lines: list[str] = []
+        """tmux advice for the header, until the first note of this visit."""
+        self._guide_folded: bool | None = None
+        """The guide key's choice; None: folded below FOLD_WIDTH columns."""
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header").data_bind(facts=InterviewScreen.header_facts)
         with Horizontal(id="interview-body"):
             yield GuidePanel(id="guide").data_bind(state=InterviewScreen.guide_state)
             with Vertical(id="stream-column"):
-                yield Static(id="current-question")
+                yield CurrentQuestion(id="current-question")
                 yield ParkingLot(id="parking-lot")
                 yield NoteStream(id="stream")
         yield NoteInput(id="note-input", on_started=self._typing_started, on_submit=self._submitted)
@@ -109,7 +118,13 @@ class InterviewScreen(Screen):
     def note_input(self) -> NoteInput:
         return self.query_one(NoteInput)
 
+    def show_tmux_advice(self, advice) -> None:
+        self._tmux_lines = [f"tmux: {item.line}" for item in advice]
+        if self.is_mounted:  # else on_mount shows it
+            self._mirror()
+
     def on_mount(self) -> None:
+        self._tmux_lines = [f"tmux: {item.line}" for item in self.app.tmux_advice]
         self.title = self.live.session.get("title", "")
         self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_findings)
         if self.live.lint_problem:
@@ -120,14 +135,29 @@ class InterviewScreen(Screen):
         self.set_interval(1.0, self._mirror)  # the clock, the talk meter, who else is here
         self.set_interval(self.poll_seconds, self._poll_disk)
         self.live.watch_disk(lambda: self.post_message(self.DiskChanged()))
-        if self.live.aids.needs_goal():
-            self._ask_goal()
+        # The clock question first, then the goal prompt when there is one.
+        self._ask_about_the_pause(then=self._ask_goal if self.live.aids.needs_goal() else None)
 
     def on_unmount(self) -> None:
         self.live.stop_watching()  # the session may outlive the screen (a test, a crash)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self._fit()
+
+    def _fit(self) -> None:
+        width, height = self.size
+        folded = self._guide_folded if self._guide_folded is not None else width < FOLD_WIDTH
+        self.set_class(width < NARROW_WIDTH or folded, "-folded")
+        self.set_class(height < SHORT_HEIGHT, "-short")
+        self.query_one(KeyBar).refit()
+        self._show_current_question(self.live.guide_state)
+        self._mirror()
+
+    def action_toggle_guide(self) -> None:
+        self._guide_folded = not self.has_class("-folded")
+        if self.size.width < NARROW_WIDTH and not self._guide_folded:
+            self.notify("The guide needs a wider pane; it stays folded.", timeout=3)
+        self._fit()
 
     # -- showing state -----------------------------------------------------------------------
 
@@ -149,22 +179,20 @@ class InterviewScreen(Screen):
             others=tuple(live.presence.others),
             save_problem=self.save_problem,
             talk=talk_meter(live.aids, self.app.theme_variables.get("warning", "yellow")),
+            author=live.author,
+            advice=tuple(self._tmux_lines),
+            one_line=self.has_class("-short"),
         )
         self._show_aids()
 
     def watch_guide_state(self, state: GuideState | None) -> None:
-        if state is None:
-            return
-        question = self.live.guide.question(state.current)
-        bar = Text(no_wrap=True, overflow="ellipsis")
-        if question is not None:
-            number = self.live.guide.questions.index(question) + 1
-            mark = state.marks.get(question.id)
-            bar.append(f"Q{number}/{len(self.live.guide.questions)} ", style="bold")
-            if mark:
-                bar.append(f"({mark}) ", style="italic")
-            bar.append(visible(question.text))
-        self.query_one("#current-question", Static).update(bar, layout=False)  # one row
+        if state is not None:
+            self._show_current_question(state)
+
+    def _show_current_question(self, state: GuideState) -> None:
+        self.query_one(CurrentQuestion).show(
+            self.live.guide, state, probes=self.size.height >= SHORT_HEIGHT
+        )
 
     def watch_save_problem(self, problem: str | None) -> None:
         # Not while the quit dialog is up: at 80x24 the notices would cover its question.
@@ -185,6 +213,7 @@ class InterviewScreen(Screen):
         if editing is not None:
             self.stream.highlight_id = None
         self._show_changed(note)
+        self._tmux_lines = []  # seen: the interview is under way
         self._mirror()  # the first note starts the clock
 
     def _save_typed(self, text: str, editing: Note | None) -> Note:
@@ -200,6 +229,7 @@ class InterviewScreen(Screen):
     def save_draft(self) -> None:
         """The terminal went away: what is in the input is saved as if Enter had been pressed."""
         note_input = self.note_input
+        note_input.flush_typed()
         if note_input.text.strip():
             self._save_typed(note_input.text, note_input.editing)
 
@@ -365,6 +395,26 @@ class InterviewScreen(Screen):
     def action_toggle_clock(self) -> None:
         running = self.live.toggle_clock()
         self.notify("Clock running." if running else "Clock paused.", timeout=2)
+
+    def _ask_about_the_pause(self, then: Callable[[], None] | None = None) -> None:
+        """The last one to close paused the clock: ask whether the time away counts."""
+        closed_at = self.live.paused_by_close
+        if closed_at is None:
+            if then is not None:
+                then()
+            return
+
+        def decided(count_time_away: bool | None) -> None:
+            if count_time_away is not None:
+                self.live.resume_after_close(count_time_away)
+            self._mirror()
+            self.note_input.focus()
+            if then is not None:
+                then()
+
+        now = self.app.now()
+        screen = ResumeClockScreen(self.live.clock.elapsed(now), from_iso(closed_at), now)
+        self.app.push_screen(screen, decided)
 
     def action_set_offset(self) -> None:
         def apply(seconds: float | None) -> None:

@@ -48,6 +48,7 @@ SCREENS = {
     "quit": "Quitting with unsaved notes",
     "parking": "Parking lot (follow-ups to ask)",
     "debrief": "Debrief",
+    "resume": "Reopening a session whose clock paused on close",
 }
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -61,6 +62,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit.save_elsewhere", "save_elsewhere", "s", "Save elsewhere"),
     ActionSpec("quit.anyway", "quit_anyway", "q", "Quit anyway"),
     ActionSpec("quit.stay", "stay", "escape", "Stay"),
+    ActionSpec("resume.count_away", "count_away", "a", "Count the time away"),
+    ActionSpec("resume.from_pause", "from_pause", "c,enter", "Continue from the pause"),
+    ActionSpec("resume.keep_paused", "keep_paused", "escape", "Keep it paused"),
     # Sessions (home).
     ActionSpec("home.open", "open_session", "enter", "Open"),
     ActionSpec("home.new", "new_session", "n", "New session"),
@@ -92,6 +96,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.switch_speaker", "switch_speaker", "f5", "Who talks", while_typing=True),
     ActionSpec("interview.parking_lot", "parking_lot", "f2", "Parking lot", while_typing=True),
     ActionSpec("interview.end", "end_interview", "f12", "End + debrief", while_typing=True),
+    ActionSpec("interview.toggle_guide", "toggle_guide", "f7", "Guide", while_typing=True),
     ActionSpec(
         "interview.scroll_up",
         "scroll_stream(-1)",

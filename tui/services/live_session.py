@@ -38,6 +38,10 @@ __all__ = [
 ]
 
 
+CLOSE_PAUSE_SECONDS = 2.0
+"""How long closing waits for the clock's pause to reach the disk."""
+
+
 def note_order(note: Note) -> tuple[str, str]:
     """Notes are kept in the order of their first keystroke, as the session file sorts them: a
     note finished after a guide key was pressed still goes before the `asked` mark it preceded."""
@@ -510,11 +514,27 @@ class LiveSession:
         return {"session_id": self.session_id, "notes": notes}, len(notes)
 
     def close(self) -> None:
+        """Leave the session. The last one to leave pauses a running clock, so notes typed
+        when someone reopens it hours later do not get the hours in between."""
+        if self.presence.stop() and self.clock.running:
+            now = self.now()
+            self._set_clock(lambda clock: clock.pause_on_close(now))
+            self._queue.flush(timeout=CLOSE_PAUSE_SECONDS)
         self._queue.close()
         self._codebook_queue.close()
-        self.presence.stop()
         self.stop_watching()
         self.file.close()  # its descriptors are plain fds: nothing closes them for us
+
+    @property
+    def paused_by_close(self) -> str | None:
+        """When the last instance closed and paused the clock (UTC ISO), if it is still so."""
+        return None if self.clock.running else self.clock.closed_at
+
+    def resume_after_close(self, count_time_away: bool) -> None:
+        now = self.now()
+        self._set_clock(
+            lambda clock: clock.resume_after_close(now, count_time_away=count_time_away)
+        )
 
 
 def _replay_guide(state: GuideState, payload: dict) -> None:

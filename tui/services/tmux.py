@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 ESCAPE_TIME_LIMIT_MS = 50
@@ -46,22 +47,42 @@ def show_option(name: str, run: Runner = run_tmux) -> str | None:
     return None
 
 
-def setting_warnings(run: Runner = run_tmux) -> list[str]:
-    """What to tell the user about this tmux: each a sentence with the fix in it."""
-    warnings = []
+@dataclass(frozen=True)
+class Advice:
+    sentence: str
+    """The problem and its fix, in full (the sessions screen)."""
+    line: str
+    """The same in about 75 columns (the interview header)."""
+
+
+def setting_advice(run: Runner = run_tmux) -> list[Advice]:
+    """What to tell the user about this tmux, each with the fix in it."""
+    advice = []
     escape = show_option("escape-time", run)
     if escape is not None and escape.isdigit() and int(escape) > ESCAPE_TIME_LIMIT_MS:
-        warnings.append(
-            f"Esc would lag: tmux waits {escape} ms after Esc. "
-            "Run tmux set -g escape-time 10, and add it to ~/.tmux.conf."
+        advice.append(
+            Advice(
+                f"Esc would lag: tmux waits {escape} ms after Esc. "
+                "Run tmux set -g escape-time 10, and add it to ~/.tmux.conf.",
+                f"Esc lags {escape} ms: tmux set -g escape-time 10 (and in ~/.tmux.conf)",
+            )
         )
     clipboard = show_option("set-clipboard", run)
-    if clipboard == "off":
-        warnings.append(
-            "Copying would not reach your terminal: tmux's set-clipboard is off. "
-            "Run tmux set -g set-clipboard on, and add it to ~/.tmux.conf."
+    # "external" (tmux's default) ignores the copies applications send; only "on" takes them.
+    if clipboard in ("off", "external"):
+        advice.append(
+            Advice(
+                "Copying would not reach your terminal: tmux's set-clipboard is "
+                f"{clipboard}. Run tmux set -g set-clipboard on, and add it to ~/.tmux.conf.",
+                "Copies are lost: tmux set -g set-clipboard on (and in ~/.tmux.conf)",
+            )
         )
-    return warnings
+    return advice
+
+
+def setting_warnings(run: Runner = run_tmux) -> list[str]:
+    """The advice as sentences."""
+    return [advice.sentence for advice in setting_advice(run)]
 
 
 # -- fieldnote pair ---------------------------------------------------------------------------

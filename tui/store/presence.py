@@ -121,12 +121,22 @@ class Presence:
         except OSError:
             pass  # presence is a courtesy: a read-only folder must not stop the interview
 
-    def leave(self) -> None:
+    def leave(self) -> bool:
+        """Remove our entry; True when nobody else is left on the session.
+
+        The entry goes first and the others are looked at after: of two instances leaving at
+        once, the one that looks last sees nobody, so at least one of them knows it was last.
+        """
         try:
             self.path.unlink(missing_ok=True)
+        except OSError:
+            pass
+        last = not any(e.file != self.path.name for e in self.entries())
+        try:
             self.folder.rmdir()  # only succeeds when nobody else is left
         except OSError:
             pass
+        return last
 
     # -- everyone -----------------------------------------------------------------------------
 
@@ -180,9 +190,10 @@ class Presence:
             self.beat()
             self.scan()
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
+        """Stop the heartbeat and leave; True when nobody else is left on the session."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
             self._thread = None
-        self.leave()
+        return self.leave()

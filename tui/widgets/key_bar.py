@@ -17,6 +17,8 @@ GAP = "  "
 NARROW = 60
 """Below this many columns each description shortens to its first word (`Star last` -> `Star`),
 so a half-width pane keeps most of its height for the notes."""
+SHORT = 20
+"""Below this many rows the bar is one line, ending with the help key for the rest."""
 
 
 class KeyBar(Static):
@@ -32,7 +34,10 @@ class KeyBar(Static):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def on_resize(self) -> None:
-        self._pack()
+        self.refit()
+
+    def on_screen_resume(self) -> None:
+        self.refit()
 
     def _bindings_changed(self, screen: Screen) -> None:
         if not self.is_attached or screen is not self.screen:
@@ -48,10 +53,14 @@ class KeyBar(Static):
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             items.append((palette(), "palette", True))
         self._items = items
-        self._pack()
+        self.refit()
 
-    def _pack(self) -> None:
-        width = self.content_region.width or self.app.size.width
+    def refit(self) -> None:
+        """Pack the items for the bar's width and the terminal's height (a screen calls this
+        when the terminal changes height, which may leave the bar's own size as it was)."""
+        # The terminal's width, not the bar's own: a screen refits on its resize, before the
+        # layout gives the bar its new size.
+        width = max(1, self.app.size.width - self.styles.gutter.width)
         narrow = width < NARROW
         gap = GAP[:1] if narrow else GAP
         lines: list[Text] = []
@@ -62,7 +71,30 @@ class KeyBar(Static):
                 lines[-1].append_text(item)
             else:
                 lines.append(item)
+        if len(lines) > 1 and self.app.size.height < SHORT:
+            lines = [self._one_line(width, gap, narrow)]
         self.update(Text("\n").join(lines))
+
+    def _one_line(self, width: int, gap: str, narrow: bool) -> Text:
+        """As many keys as fit, then the help key, which lists every key."""
+        key_for = getattr(self.app, "key_for", None)
+        help_key = key_for("app.help") if key_for else "f1"
+        more = self._item(help_key, "more", True)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for key, description, enabled in self._items:
+            if key == help_key:
+                continue
+            item = self._item(key, description.split()[0] if narrow else description, enabled)
+            room = width - cell_len(gap + more.plain)
+            if cell_len(line.plain + (gap if line else "") + item.plain) > room:
+                break
+            if line:
+                line.append(gap)
+            line.append_text(item)
+        if line:
+            line.append(gap)
+        line.append_text(more)
+        return line
 
     @staticmethod
     def _item(key: str, description: str, enabled: bool) -> Text:

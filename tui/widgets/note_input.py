@@ -24,6 +24,12 @@ class NoteInput(TextArea):
     The owner is called back directly (not by message) for the start and for Enter, so both
     take effect in keystroke order: a message would be handled after keys already queued
     behind it, and `ctrl+s` right after Enter would star the note before the one just typed.
+
+    Printable keys that arrive in a burst (a paste outside bracketed-paste mode, a slow paste
+    through tmux) are inserted together: every insertion of TextArea re-wraps the whole line,
+    so one insertion per key would make typing cost grow with the note's length. Characters
+    wait in `_typed` until the keys already queued are handled, and any other key, Enter or
+    interview action first inserts what waits (`flush_typed`), so keystroke order holds.
     """
 
     class Cancelled(Message):
@@ -49,13 +55,60 @@ class NoteInput(TextArea):
         self.editing: Note | None = None
         self._draft = ""
         self._empty = True
+        self._typed: list[str] = []
+        """Printable characters received but not inserted yet."""
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing typed or waiting; O(1), unlike `not self.text` on a long note."""
+        return not self._typed and self.document.end == (0, 0)
 
     def _note_first_keystroke(self) -> None:
         if self._empty:
             self._empty = False
             self.on_started(self.app.now())
 
+    @property
+    def draft(self) -> str:
+        """What was typed, characters still waiting included, without editing anything (for a
+        rescue file written while handling a bug)."""
+        return self.text + "".join(self._typed)
+
+    def flush_typed(self) -> None:
+        """Insert the characters still waiting, as one edit at the cursor."""
+        if self._typed:
+            text = "".join(self._typed)
+            self._typed.clear()
+            self._replace_via_keyboard(text, *self.selection)
+            self._restart_blink()  # as TextArea does for each key: the cursor shows while typing
+
+    def after_typed(self, callback: Callable[..., None], *args: object) -> None:
+        """Run `callback` after the keys already queued here, with their text inserted."""
+
+        def in_order() -> None:
+            self.flush_typed()
+            callback(*args)
+
+        self.call_later(in_order)
+
+    def type_text(self, text: str) -> None:
+        """Characters typed (one key, or a burst read together): inserted once the keys
+        queued before them are handled."""
+        if self.read_only or not text:
+            return
+        if self.is_blank:
+            self._note_first_keystroke()
+        if not self._typed:
+            self.call_later(self.flush_typed)
+        self._typed.append(text)
+
     async def _on_key(self, event: events.Key) -> None:
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.type_text(event.character)
+            return
+        self.flush_typed()
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -66,20 +119,20 @@ class NoteInput(TextArea):
             event.prevent_default()
             self.cancel_edit()
             return
-        if event.is_printable and not self.text:
-            self._note_first_keystroke()
         # Textual dispatches `_on_key` down the class hierarchy: TextArea's own handler runs
-        # next and inserts the character, so it is not called here.
+        # next (other keys, e.g. tab), so it is not called here.
 
     def _on_paste(self, event: events.Paste) -> None:
-        if event.text and not self.text:
+        self.flush_typed()
+        if event.text and self.is_blank:
             self._note_first_keystroke()
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if not self.text:
+        if self.is_blank:
             self._empty = True
 
     def _submit(self) -> None:
+        self.flush_typed()
         text = self.text
         if not text.strip():
             return
@@ -92,6 +145,7 @@ class NoteInput(TextArea):
             self._empty = True
 
     def start_edit(self, note: Note) -> None:
+        self.flush_typed()
         if self.editing is None:
             self._draft = self.text
         self.editing = note

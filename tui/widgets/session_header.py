@@ -1,4 +1,5 @@
-"""The interview header: title, participant, goal, clock, guide progress, who else is here."""
+"""The interview header: clock, guide progress, you and who else is here, then title and
+participant; the goal (or a failing save) on the second line, which a short terminal hides."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from textual.widgets import Static
 
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
+
+NARROW = 60
+"""Below this many columns the header uses short forms (`0/13` for `0/13 asked`)."""
 
 
 @dataclass(frozen=True)
@@ -31,12 +35,18 @@ class HeaderFacts:
     save_problem: str | None = None
     talk: Text | None = None
     """The talk-time meter (tui/widgets/talk_meter.py), or None."""
+    author: str = ""
+    """Who this instance is: shown beside who else is in."""
+    advice: tuple[str, ...] = ()
+    """Lines under the header: tmux settings to fix."""
+    one_line: bool = False
+    """A short terminal: the goal line is left out."""
 
 
 class SessionHeader(Static):
     DEFAULT_CSS = """
     SessionHeader {
-        height: 2;
+        height: auto;
         text-wrap: nowrap;
         text-overflow: ellipsis;
         padding: 0 1;
@@ -46,30 +56,49 @@ class SessionHeader(Static):
 
     facts: var[HeaderFacts] = var(HeaderFacts, init=False)
 
+    def on_resize(self) -> None:
+        self.watch_facts(self.facts)  # the short forms depend on the width
+
     def watch_facts(self, facts: HeaderFacts) -> None:
-        # Clock and progress first: a long title must never push them off a narrow pane.
+        # Clock, progress and who is here first, whole: a long title must never push them off a
+        # narrow pane; the title takes what is left.
+        narrow = 0 < self.size.width < NARROW
         line = Text(no_wrap=True, overflow="ellipsis")
         if not facts.started:
-            line.append("\u23f1 --:-- starts with the first note", style="reverse")
+            line.append(
+                "\u23f1 --:--" if narrow else "\u23f1 --:-- starts with the first note",
+                style="reverse",
+            )
         else:
             clock = f"\u23f1 {format_elapsed(facts.elapsed)}" + ("" if facts.running else " paused")
             line.append(clock, style="bold" if facts.running else "reverse")
-        if facts.recording_offset:
+        if facts.recording_offset and not narrow:
             sign = "-" if facts.recording_offset < 0 else "+"
             line.append(f" rec{sign}{format_elapsed(abs(facts.recording_offset))}", style="dim")
-        line.append(f"  {facts.asked}/{facts.total} asked")
+        line.append(f"  {facts.asked}/{facts.total}" + ("" if narrow else " asked"))
+        if facts.author:
+            line.append("  ")
+            line.append(visible(facts.author), style="bold")
+        if facts.others:
+            joiner = "+" if narrow else " with "
+            line.append(joiner + ", ".join(visible(o) for o in facts.others), style="italic")
         if facts.talk is not None:
             line.append_text(facts.talk)
         line.append("  ")
-        line.append(visible(facts.title), style="bold")
-        if facts.participant:
-            line.append(f" \u00b7 {visible(facts.participant)}")
-        if facts.others:
-            line.append(f"  with {', '.join(visible(o) for o in facts.others)}", style="italic")
+        if facts.save_problem and facts.one_line:  # no second line to say it on
+            line.append(f"\u26a0 {facts.save_problem}", style="bold reverse")
+        else:
+            line.append(visible(facts.title), style="bold")
+            if facts.participant:
+                line.append(f" \u00b7 {visible(facts.participant)}")
         second = Text(no_wrap=True, overflow="ellipsis")
         if facts.save_problem:
             second.append(f"\u26a0 {facts.save_problem}", style="bold reverse")
         else:
             second.append("Goal: ", style="dim")
             second.append(visible(facts.goal) if facts.goal else "(none set)", style="italic")
-        self.update(Text("\n").join([line, second]), layout=False)  # two rows, always
+        lines = [line] if facts.one_line else [line, second]
+        for text in facts.advice:
+            lines.append(Text(f"\u26a0 {text}", style="bold", no_wrap=True, overflow="ellipsis"))
+        # A layout only when the number of rows changes (tmux advice, a short terminal).
+        self.update(Text("\n").join(lines), layout=len(lines) != self.size.height)

@@ -1,0 +1,113 @@
+"""The live screen at 80x24 and smaller (issue 12): the guide folds to the current question,
+notes get the width and the rows, the header's essentials stay whole, and a resize leaves no
+blank rows."""
+
+from __future__ import annotations
+
+import os
+
+from rich.text import Text
+
+from tests.test_layout import seed_notes
+from tui.screens.interview_screen import InterviewScreen
+from tui.store.presence import Presence
+from tui.widgets.key_bar import KeyBar
+from tui.widgets.note_stream import NoteStream
+
+
+def shown_rows(stream: NoteStream) -> list[str]:
+    return [stream.render_line(y).text for y in range(stream.size.height)]
+
+
+def header_lines(screen) -> list[str]:
+    header = screen.query_one("#session-header")
+    return [
+        "".join(s.text for s in header.render_line(y)).strip() for y in range(header.size.height)
+    ]
+
+
+def key_bar_lines(screen) -> list[str]:
+    rendered = screen.query_one(KeyBar).render()
+    return str(rendered.plain if isinstance(rendered, Text) else rendered).splitlines()
+
+
+def jonas_is_in(store, session_id) -> Presence:
+    """Another instance's heartbeat, as `fieldnote open --as Jonas` writes it (a live pid)."""
+    other = Presence(store.open_session(session_id).path, "Jonas", pid=os.getppid())
+    other.beat()
+    return other
+
+
+async def test_at_80x24_the_guide_folds_and_the_notes_get_the_width(
+    make_app, store, session_id, clock
+):
+    seed_notes(store, session_id, clock, 40)
+    jonas_is_in(store, session_id)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen)
+        guide, current = screen.query_one("#guide"), screen.query_one("#current-question")
+        stream = screen.query_one(NoteStream)
+        assert not guide.display and current.display
+        # The current question with its probe, full width.
+        assert str(current.render()).splitlines() == [
+            "Q1/4 Tell me about your role.",
+            "  \u00b7 What does a normal week look like?",
+        ]
+        assert stream.region.width == 80
+        rows = shown_rows(stream)
+        assert sum("(" in row for row in rows) >= 12, rows  # one note a row: at least 12
+        assert "(39)" in "".join(rows)
+        first = header_lines(screen)[0]
+        essentials = ("\u23f1 --:-- starts with the first note", "0/4 asked", "Maya with Jonas")
+        for essential in essentials:
+            assert essential in first, first
+        # The guide key unfolds the guide and folds it again.
+        await pilot.press("f7")
+        assert guide.display and not current.display
+        assert stream.region.width < 60
+        await pilot.press("f7")
+        assert not guide.display and current.display
+
+
+async def test_at_40x12_the_last_three_notes_show_above_one_line_of_keys(
+    make_app, store, session_id, clock
+):
+    seed_notes(store, session_id, clock, 40)
+    app = make_app(session_id)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        text = "".join(shown_rows(screen.query_one(NoteStream)))
+        for number in (37, 38, 39):
+            assert f"({number})" in text, text
+        assert screen.query_one(KeyBar).region.height == 1
+        (keys,) = key_bar_lines(screen)
+        assert keys.endswith("f1 more") and "^n Next" in keys
+        assert screen.query_one("#note-input").region.bottom <= 11
+        await pilot.press("f1")  # the rest of the keys
+        assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_at_40_columns_the_header_names_you_and_who_else_is_in(make_app, store, session_id):
+    jonas_is_in(store, session_id)
+    app = make_app(session_id)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        first = header_lines(app.screen)[0]
+        assert first.startswith("\u23f1 --:--  0/4  Maya+Jonas"), first
+
+
+async def test_resizing_from_40x12_back_to_80x24_leaves_no_blank_rows(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        for _ in range(3):
+            for size in ((80, 24), (40, 12), (80, 24)):
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+                bar = app.screen.query_one(KeyBar)
+                assert bar.region.bottom == size[1]
+                assert bar.region.height == len(key_bar_lines(app.screen)), size

@@ -1,0 +1,193 @@
+"""Terminal input (tui/terminal_input.py): bursts typed as one piece, pastes kept byte for byte,
+escape codes that are no key refused whole; through the split alone, through the app at 80x24,
+and through the real driver in a pseudo-terminal."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+import pytest
+from textual import events
+
+from tests.test_interview import stored_notes
+from tests.test_terminal_loss import read_until
+from tui.terminal_input import TerminalInput, TypedText, UnknownSequence
+from tui.widgets.note_input import NoteInput
+
+
+def split(*reads: str) -> list[tuple[str, str]]:
+    terminal = TerminalInput()
+    messages = []
+    for data in reads:
+        messages += terminal.feed(data)
+    messages += terminal.flush_held()
+    shown = []
+    for message in messages:
+        if isinstance(message, TypedText):
+            shown.append(("typed", message.text))
+        elif isinstance(message, UnknownSequence):
+            shown.append(("refused", message.sequence))
+        elif isinstance(message, events.Paste):
+            shown.append(("paste", message.text))
+        elif isinstance(message, events.Key):
+            shown.append(("key", message.key))
+        else:
+            shown.append((type(message).__name__, ""))
+    return shown
+
+
+def test_printable_characters_read_together_are_one_piece_and_control_keys_stay_keys():
+    assert split("note one\x0esecond\r") == [
+        ("typed", "note one"),
+        ("key", "ctrl+n"),
+        ("typed", "second"),
+        ("key", "enter"),
+    ]
+
+
+@pytest.mark.parametrize("code", ["\x1b[31m", "\x1b[2J", "\x1b]52;c;aGk=\x07", "\x1b[0;1m"])
+def test_an_escape_code_that_is_no_key_is_refused_whole_and_the_text_around_it_kept(code):
+    assert split(f"ab{code}cd") == [("typed", "ab"), ("refused", code), ("typed", "cd")]
+
+
+def test_a_code_cut_in_two_by_the_reads_is_still_refused_whole():
+    assert split("ab\x1b[3", "1mcd") == [("typed", "ab"), ("refused", "\x1b[31m"), ("typed", "cd")]
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [("\x1b[A", "up"), ("\x1b[1;5A", "ctrl+up"), ("\x1bOP", "f1"), ("\x1b[21~", "f10")],
+)
+def test_keys_sent_as_escape_sequences_are_still_keys(data, key):
+    assert split(data) == [("key", key)]
+
+
+def test_a_mouse_report_is_still_a_mouse_event():
+    assert split("\x1b[<0;3;4M") == [("MouseDown", "")]
+
+
+def test_a_paste_holding_escape_codes_is_kept_byte_for_byte_even_across_reads():
+    pasted = "pa\x1b[31mste\x1b[0m end\x1bOP\x07"
+    whole = f"\x1b[200~{pasted}\x1b[201~z"
+    assert split(whole) == [("paste", pasted), ("typed", "z")]
+    for cut in range(1, len(whole)):  # every place a read can end
+        assert split(whole[:cut], whole[cut:]) == [("paste", pasted), ("typed", "z")], cut
+
+
+def feed(app, data: str) -> None:
+    terminal = TerminalInput()
+    for message in terminal.feed(data) + terminal.flush_held():
+        app.post_message(message)
+
+
+async def test_a_burst_typed_with_enter_and_guide_keys_lands_in_keystroke_order(
+    make_app, session_id
+):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first_question = app.live.guide_state.current
+        feed(app, "first note\rsecond note\x0ethird")
+        note_input = app.screen.query_one(NoteInput)
+        await pilot.pause()
+        await pilot.pause()
+        assert note_input.text == "second notethird"
+        assert [n["text"] for n in stored_notes(app)] == ["first note"]
+        assert stored_notes(app)[0]["question_id"] == first_question
+        assert app.live.guide_state.current != first_question  # ctrl+n moved on
+
+
+async def test_a_refused_code_is_said_and_nothing_of_it_is_typed(make_app, session_id):
+    app = make_app(session_id)
+    shown: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.notify = lambda message, **kw: shown.append(message)
+        feed(app, "ab\x1b[31mcd\r")
+        await pilot.pause()
+        await pilot.pause()
+        assert [n["text"] for n in stored_notes(app)] == ["abcd"]
+        assert any("\u241b[31m" in m and "Nothing of it was typed" in m for m in shown)
+
+
+async def test_outside_the_note_input_a_burst_is_key_presses(store, clock, session_id):
+    from tests.test_tagging import add_notes, ready, tagging_app
+
+    add_notes(store, session_id, clock)
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        feed(app, "jjk")  # the tagging screen's keys: down, down, up
+        await pilot.pause()
+        assert app.screen.excerpt_list.cursor == 1
+
+
+@pytest.mark.slow
+def test_the_real_terminal_driver_keeps_a_paste_exact_and_refuses_a_typed_code(store, session_id):
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "FIELDNOTE_HOME": str(store.home), "TERM": "xterm-256color"}
+    env.pop("TMUX", None)
+    app = subprocess.Popen(
+        [sys.executable, "-m", "tui", "open", session_id, "--as", "Maya"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    pasted = "pa\x1b[31mste\x1b[0m end"
+    try:
+        assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
+        os.write(master, b"ab\x1b[31mcd\r")
+        read_until(master, b"Nothing of it", 10)
+        os.write(master, f"\x1b[200~{pasted}\x1b[201~\r".encode())
+        read_until(master, b"end", 10)
+        os.write(master, b"\x11")  # ctrl+q offers the debrief first: Esc is "not now"
+        read_until(master, b"not now", 10)
+        os.write(master, b"\x1b")
+        deadline = time.monotonic() + 15
+        while app.poll() is None and time.monotonic() < deadline:
+            read_until(master, b"\x00", 0.2)  # keep reading: a full terminal blocks its exit
+        assert app.poll() is not None, "the app did not exit"
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        os.close(master)
+    texts = [n["text"] for n in store.open_session(session_id).read().notes]
+    assert texts == ["abcd", pasted]
+
+
+async def test_a_long_burst_costs_one_insertion_per_read_not_one_per_key(
+    make_app, session_id, monkeypatch
+):
+    """Each insertion re-wraps the whole line, so one per key made typing quadratic
+    (benchmarks/bench_typing.py times it)."""
+    insertions: list[int] = []
+    insert = NoteInput._replace_via_keyboard
+
+    def counted(self, text, *args):
+        insertions.append(len(text))
+        return insert(self, text, *args)
+
+    monkeypatch.setattr(NoteInput, "_replace_via_keyboard", counted)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        terminal = TerminalInput()
+        text = "the dock plan changes every morning. " * 300  # 11 KB
+        for start in range(0, len(text), 4096):  # as tmux send-keys delivers it
+            for message in terminal.feed(text[start : start + 4096]):
+                app.post_message(message)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen.query_one(NoteInput).text == text
+        assert len(insertions) <= 3, insertions
