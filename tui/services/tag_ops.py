@@ -23,8 +23,6 @@ from tui.store.datastore import DataStore
 from tui.store.errors import StoreError
 from tui.store.session import SessionSnapshot
 
-SCOPES = ("session", "study", "all")
-
 
 @dataclass
 class TagUsage:
@@ -51,30 +49,6 @@ def _readable_ids(store: DataStore) -> list[str]:
             "first, or their tags would be left behind."
         )
     return [s.id for s in summaries]
-
-
-def scope_session_ids(store: DataStore, scope: str, session_id: str | None = None) -> list[str]:
-    """The sessions of a scope, oldest first: one session, every session of that session's
-    study (its `study` field), or every session in the data folder."""
-    if scope not in SCOPES:
-        raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
-    summaries, _ = store.list_sessions()
-    ordered = [s.id for s in reversed(summaries)]  # list_sessions is newest first
-    if scope == "all" or session_id is None:
-        return ordered
-    if scope == "session":
-        return [session_id]
-    study = store.open_session(session_id).read().session.get("study")
-    if not study:
-        return [session_id]
-    return [sid for sid in ordered if _study_of(store, sid) == study]
-
-
-def _study_of(store: DataStore, session_id: str) -> Any:
-    try:
-        return store.open_session(session_id).read().session.get("study")
-    except StoreError:
-        return None
 
 
 def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dict[str, TagUsage]:

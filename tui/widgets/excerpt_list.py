@@ -6,9 +6,6 @@ Each row is built when drawn, so ten thousand notes cost what ten do (STYLE.md 5
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -18,47 +15,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.domain.display_text import visible
+from tui.domain.excerpts import Excerpt
 from tui.domain.notes import format_elapsed, tag_key
-
-
-@dataclass
-class Excerpt:
-    """A note, or a span of one, as the tagging screen walks them."""
-
-    session_id: str
-    participant: str
-    note: dict[str, Any]
-    span: dict[str, Any] | None = None
-    """The `excerpts` document when this is a span of the note."""
-    spans: list[dict[str, Any]] | None = None
-    """For a note row: the note's span excerpts, sorted by start (shared with its span rows)."""
-
-    @property
-    def doc(self) -> dict[str, Any]:
-        return self.span if self.span is not None else self.note
-
-    @property
-    def tags(self) -> list[str]:
-        return list(self.doc.get("tags") or [])
-
-    @property
-    def severity(self) -> int | None:
-        value = self.doc.get("severity")
-        return value if isinstance(value, int) else None
-
-    @property
-    def text(self) -> str:
-        text = str(self.note.get("text") or "")
-        if self.span is None:
-            return text
-        return text[int(self.span.get("start", 0)) : int(self.span.get("end", 0))]
-
-    @property
-    def coded(self) -> bool:
-        """Tagged itself or, for a note, through one of its spans."""
-        if self.tags:
-            return True
-        return self.span is None and any(s.get("tags") for s in self.spans or [])
 
 
 class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
