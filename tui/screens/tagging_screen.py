@@ -25,6 +25,7 @@ from tui.domain.excerpts import Excerpt
 from tui.domain.notes import tag_key
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
+from tui.services.codebook import CodebookService
 from tui.services.search import TagIndex, TagStats
 from tui.services.tag_writes import TagWrites
 from tui.services.tagging import Loaded, Outcome, ReadRequest, TaggingModel
@@ -393,7 +394,7 @@ class TaggingScreen(Screen):
             )
             return
         self._in_codebook = True
-        self.app.push_screen(CodebookScreen())
+        self.app.push_screen(CodebookScreen(CodebookService(self.model.store)))
 
     def action_copy_excerpt(self) -> None:
         """Copy the current excerpt as a citable quote (tui/services/tagging.py, `quote`)."""

@@ -20,6 +20,7 @@ from typing import Any
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import Note, new_id
+from tui.domain.quotes import citation
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile
 from tui.store.presence import Presence
@@ -65,6 +66,8 @@ class LiveSession:
         self.now = now
         self.on_event = on_event or (lambda state: None)
         self.deleted: list[Note] = []
+        self._typing: tuple[datetime, str | None] | None = None
+        """When the note being typed was started, and the guide question current then."""
         self._touched: dict[str, int] = {}
         """note id, "guide" or "clock" -> seq of this instance's latest change to it."""
         self._guide_log: list[tuple[int, dict]] = []
@@ -182,6 +185,16 @@ class LiveSession:
 
     # -- notes -------------------------------------------------------------------------------
 
+    def typing_started(self, at: datetime) -> None:
+        """The first key of a note: the note belongs to this moment and guide question."""
+        self._typing = (at, self.guide_state.current)
+
+    def commit_typed(self, text: str) -> Note:
+        """The note being typed, at the moment its first key was typed (now if none was)."""
+        started, question = self._typing or (self.now(), self.guide_state.current)
+        self._typing = None
+        return self.commit_note(text, started, self.clock.elapsed(started), question)
+
     def commit_note(
         self, text: str, started_at: datetime, elapsed: float, question_id: str | None
     ) -> Note:
@@ -261,6 +274,20 @@ class LiveSession:
         note = self.deleted.pop()
         self._add_note(note, "restore the note")
         return note
+
+    def quote_to_copy(self) -> str | None:
+        """This author's newest quote (else newest note) as a citable line: the words, the
+        participant and the time on the recording (tui/domain/quotes.py); None if none."""
+        own = [
+            n
+            for n in self.notes
+            if n.author == self.author and n.kind not in ("asked", "transcript")
+        ]
+        note = next((n for n in reversed(own) if n.kind == "quote"), own[-1] if own else None)
+        if note is None:
+            return None
+        participant = str(self.session.get("participant") or "")
+        return citation(note.text, participant, note.elapsed, self.clock.recording_offset)
 
     def last_own_note(self) -> Note | None:
         """The newest note this author typed (asked marks and transcript cues are not edited)."""

@@ -12,7 +12,7 @@ before anything changes, since they could still hold the old name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +86,22 @@ def _retag_all(store: DataStore, mapping: dict[str, str | None]) -> int:
     return changed
 
 
+def rename_problem(find: Callable[[str], dict[str, Any] | None], old: str, new: str) -> str | None:
+    """Why `old` cannot be renamed to `new`, as a sentence; None when it can. `find` looks a
+    tag up by name. The codebook screen asks while the name is typed (over the tags it lists),
+    and `rename_tag` before it changes anything (over the codebook on disk)."""
+    name = clean_tag_name(new)
+    if not name:
+        return "A tag name cannot be empty; type at least one letter."
+    problem = inline_name_problem(name)
+    if problem is not None:  # `#new name` in a note would read back as `#new`
+        return problem
+    target = find(name)
+    if target is not None and tag_key(name) != tag_key(old):
+        return f"A tag named '{target['name']}' already exists; merge into it instead."
+    return None
+
+
 def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
     """Rename a tag, and its sub-tags with it (`pain/onbording/sso` follows
     `pain/onbording`), in the codebook and in every note and excerpt of every session (inline
@@ -95,15 +111,10 @@ def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
     source = codebook.get(old)
     if source is None:
         raise StoreError(f"There is no tag '{old}' in the codebook; check the spelling.")
-    name = clean_tag_name(new)
-    if not name:
-        raise StoreError("A tag name cannot be empty; type at least one letter.")
-    problem = inline_name_problem(name)
-    if problem is not None:  # `#new name` in a note would read back as `#new`
+    problem = rename_problem(codebook.get, source["name"], new)
+    if problem is not None:
         raise StoreError(problem)
-    target = codebook.get(name)
-    if target is not None and tag_key(name) != tag_key(source["name"]):
-        raise StoreError(f"A tag named '{target['name']}' already exists; merge into it instead.")
+    name = clean_tag_name(new)
     _readable_ids(store)  # refuse before changing anything
     pairs = [(source, name), *_sub_tags(codebook, source["name"], name)]
     return _move(store, pairs, now_iso)
