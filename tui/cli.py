@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
 from tui.services.keymap import KeymapError
 from tui.store import DataStore, StoreError
@@ -22,6 +23,22 @@ EXIT_FAILED = 1
 
 class UserError(Exception):
     """A mistake the user can fix; printed as one sentence."""
+
+
+def _safe(text: str) -> str:
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
+def say(text: str = "", *, end: str = "\n", err: bool = False) -> None:
+    """Print on stdout (stderr with `err`). Every command prints through this or `warn`:
+    titles, notes and paths a user or a file wrote could hold terminal escapes, which are
+    shown as symbols, never obeyed."""
+    (sys.stderr if err else sys.stdout).write(_safe(text) + end)
+
+
+def warn(message: str) -> None:
+    """One `fieldnote: ...` line on stderr (errors and warnings), made safe like `say`."""
+    say(f"fieldnote: {message}", err=True)
 
 
 def default_author() -> str:
@@ -71,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--participant", default="")
     new.add_argument("--guide", type=Path, help="the question guide, in Markdown")
     new.add_argument("--goal", default="", help="the research goal, one sentence")
+    new.add_argument("--study", default="", help="the study the session belongs to")
 
     open_ = commands.add_parser("open", help="open a session in the interview screen")
     open_.add_argument("session", help="an id, a unique id prefix or a title")
@@ -122,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command or "home"](args)
     except (UserError, StoreError, GuideError, KeymapError) as error:
-        print(f"fieldnote: {error}", file=sys.stderr)
+        warn(str(error))
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
@@ -164,7 +182,7 @@ def _run_app(
     app.run()
     if app.rescued_to:
         count, path = app.rescued_to
-        print(f"fieldnote: {count} unsaved change(s) were written to {path}.", file=sys.stderr)
+        warn(f"{count} unsaved change(s) were written to {path}.")
     return app.return_code or 0
 
 
@@ -190,7 +208,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         opened = max(first_study, key=lambda sid: _open_questions(store, sid))
     else:
         opened = summaries[0].id
-    print(f"Demo data folder: {home}", file=sys.stderr)
+    say(f"Demo data folder: {home}", err=True)
     author = args.author or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
     return _run_app(store, author, opened, args=args)
 
@@ -214,15 +232,20 @@ def cmd_new(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UserError(f"cannot read the guide {args.guide}: {error.strerror}.") from None
     session_id = create_session(
-        _store(), title=args.title, participant=args.participant, goal=args.goal, guide=guide
+        _store(),
+        title=args.title,
+        participant=args.participant,
+        goal=args.goal,
+        guide=guide,
+        study=args.study,
     )
-    print(session_id)
+    say(session_id)
     return 0
 
 
 def cmd_open(args: argparse.Namespace) -> int:
     store = _store()
-    session_id = store.resolve(args.session)
+    session_id = store.resolve(args.session, loose=True)
     store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
     return _run_app(store, args.author or default_author(), session_id, args=args)
 
@@ -231,7 +254,7 @@ def cmd_pair(args: argparse.Namespace) -> int:
     from tui.services.tmux import TmuxError, open_pair
 
     store = _store()
-    session_id = store.resolve(args.session)
+    session_id = store.resolve(args.session, loose=True)
     title = store.open_session(session_id).read().session.get("title", "")
     author = args.author or default_author()
     if args.partner.strip() == author:
@@ -254,7 +277,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         if not store.list_sessions()[0]:
             raise UserError("there are no sessions to tag yet; create one with fieldnote new.")
     else:
-        session_id = store.resolve(args.session)
+        session_id = store.resolve(args.session, loose=True)
         store.open_session(session_id)  # an unreadable file is reported before the UI starts
         scope = "study" if args.study else "session"
     return _run_app(store, args.author or default_author(), args=args, tagging=(scope, session_id))
@@ -264,17 +287,14 @@ def cmd_list(args: argparse.Namespace) -> int:
     summaries, problems = _store().list_sessions()
     for s in summaries:
         coded = f"{round(100 * s.coded_count / s.note_count)}%" if s.note_count else "-"
-        print(
+        say(
             f"{s.id[:8]}  {s.created_at[:10]}  {s.note_count:>5} notes  {coded:>4} coded  "
             f"{s.title}  ({s.participant})"
         )
     for problem in problems:
-        print(f"fieldnote: {problem}", file=sys.stderr)
+        warn(str(problem))
     if not summaries and not problems:
-        print(
-            "No sessions yet. Create one with: fieldnote new TITLE --participant NAME",
-            file=sys.stderr,
-        )
+        say("No sessions yet. Create one with: fieldnote new TITLE --participant NAME", err=True)
     return EXIT_FAILED if problems else 0
 
 
@@ -286,10 +306,13 @@ def cmd_note(args: argparse.Namespace) -> int:
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
     store = _store()
-    note = append_note_now(
+    note, codebook_problem = append_note_now(
         store, store.resolve(args.session), args.text, args.author or default_author()
     )
-    print(note.id)
+    say(note.id)
+    if codebook_problem is not None:
+        saved = "the note is saved, but its tags were not counted in the codebook"
+        warn(f"{saved}: {codebook_problem}")
     return 0
 
 
@@ -304,8 +327,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
     for number, question in enumerate(guide.questions, start=1):
         for warning in question.warnings:
             warned += 1
-            print(f"{args.guide}: question {number} \u201c{question.text}\u201d: {warning}")
-    print(f"{len(guide.questions)} questions in {len(guide.sections)} sections, {warned} warnings.")
+            say(f"{args.guide}: question {number} \u201c{question.text}\u201d: {warning}")
+    say(f"{len(guide.questions)} questions in {len(guide.sections)} sections, {warned} warnings.")
     return 0
 
 
@@ -314,20 +337,20 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
     keymap = _keymap_loader(args)()
     for warning in keymap.warnings:
-        print(f"fieldnote: warning: {warning}", file=sys.stderr)
+        warn(f"warning: {warning}")
     if args.toml:
-        print(keymap_toml(keymap), end="")
+        say(keymap_toml(keymap), end="")
         return 0
     rows = keymap_rows(keymap)
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
-        print(
+        say(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
             + "  "
             + row[3]
         )
     layers = ["defaults", *(str(path) for path in keymap.sources)]
-    print(f"Keys from: {' + '.join(layers)}. Your own: {user_keymap_path()}", file=sys.stderr)
+    say(f"Keys from: {' + '.join(layers)}. Your own: {user_keymap_path()}", err=True)
     return 0
 
 

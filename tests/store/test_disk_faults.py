@@ -42,7 +42,7 @@ def test_full_disk_keeps_the_file_and_recovers(tmpfs: Path) -> None:
         session.append_note(extra)
     assert failed.value.errno == errno.ENOSPC
     message = str(failed.value)
-    assert "disk is full" in message and "kept in memory" in message
+    assert "disk is full" in message and "the file on disk is unchanged" in message
     assert str(session.path) in message
     assert_intact(store, session, before, ids)
 

@@ -129,16 +129,21 @@ def test_resolve_by_id_prefix_and_title(store: DataStore) -> None:
     b = store.create_session(session_doc("Onboarding with Ben", session_id="ac" + "1" * 30), {})
     c = store.create_session(session_doc("Pricing", session_id="cd" + "2" * 30), {})
     assert store.resolve(a.session_id) == a.session_id
-    assert store.resolve("ab") == a.session_id
-    assert store.resolve("C") == c.session_id
+    assert store.resolve("ab00") == a.session_id
     assert store.resolve("onboarding with BEN") == b.session_id
-    assert store.resolve("pric") == c.session_id
+    # Opening a screen (which then shows the title) also takes short prefixes and parts.
+    assert store.resolve("ab", loose=True) == a.session_id
+    assert store.resolve("C", loose=True) == c.session_id
+    assert store.resolve("pric", loose=True) == c.session_id
+    for short in ("ab", "C", "pric"):
+        with pytest.raises(AmbiguousSessionError, match="could mean 1 session"):
+            store.resolve(short)
     with pytest.raises(AmbiguousSessionError) as ambiguous:
-        store.resolve("a")
+        store.resolve("a", loose=True)
     assert set(ambiguous.value.candidates) == {a.session_id, b.session_id}
     assert "Onboarding with Ana" in str(ambiguous.value)
     with pytest.raises(AmbiguousSessionError, match="Onboarding with Ben"):
-        store.resolve("onboarding")
+        store.resolve("onboarding", loose=True)
     with pytest.raises(SessionNotFoundError, match="'zebra'"):
         store.resolve("zebra")
 

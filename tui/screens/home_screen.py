@@ -10,6 +10,8 @@ from textual.widgets import DataTable, Static
 
 from tui.domain.display_text import visible
 from tui.screens.new_session_screen import NewSessionScreen
+from tui.screens.prompt_screen import PromptScreen
+from tui.services.session_setup import set_study
 from tui.store import SessionSummary, StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
@@ -18,6 +20,7 @@ from tui.widgets.table_columns import Column, fit
 SESSION_COLUMNS = [
     Column("Title", share=55),
     Column("Participant", share=45, essential=False),
+    Column("Study", share=30, essential=False),
     Column("Date", 10, essential=False),
     Column("Notes", 5),
     Column("Coded", 5),
@@ -30,7 +33,11 @@ class HomeScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.summaries: list[SessionSummary] = []
+        """The sessions shown: those of `study_filter`, or all."""
+        self._all: list[SessionSummary] = []
         self._problems: list[StoreError] = []
+        self.study_filter: str | None = None
+        """Show only this study's sessions ("" for those without one); None: every session."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Fieldnote \u00b7 sessions", style="bold"), id="home-title")
@@ -47,7 +54,7 @@ class HomeScreen(Screen):
         self.action_refresh()
 
     def on_resize(self) -> None:
-        self._show(self.summaries, self._problems)
+        self._show(self._all, self._problems)
 
     @work(thread=True, exclusive=True, group="home-list")
     def action_refresh(self) -> None:
@@ -57,8 +64,13 @@ class HomeScreen(Screen):
     def _columns(self) -> list[tuple[str, int]]:
         return fit(SESSION_COLUMNS, max(self.size.width, 20))
 
-    def _show(self, summaries: list[SessionSummary], problems: list[StoreError]) -> None:
-        self.summaries, self._problems = summaries, problems
+    def _show(self, every: list[SessionSummary], problems: list[StoreError]) -> None:
+        self._all, self._problems = every, problems
+        if self.study_filter is not None and self.study_filter not in self.studies():
+            self.study_filter = None  # the last session left that study
+        summaries = [s for s in every if self.study_filter is None or s.study == self.study_filter]
+        self.summaries = summaries
+        self._show_title()
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear(columns=True)
@@ -77,6 +89,7 @@ class HomeScreen(Screen):
                 "Participant": Text(
                     visible(summary.participant), no_wrap=True, overflow="ellipsis"
                 ),
+                "Study": Text(visible(summary.study), no_wrap=True, overflow="ellipsis"),
                 "Date": summary.created_at[:10],
                 "Notes": str(summary.note_count),
                 "Coded": coded,
@@ -125,3 +138,56 @@ class HomeScreen(Screen):
 
     def action_cursor_up(self) -> None:
         self.query_one(DataTable).action_cursor_up()
+
+    # -- studies ------------------------------------------------------------------------------
+
+    def studies(self) -> list[str]:
+        """The studies of every session, sorted; "" (no study) last when some have none."""
+        names = {s.study for s in self._all}
+        return sorted(names - {""}, key=str.casefold) + ([""] if "" in names else [])
+
+    def _show_title(self) -> None:
+        title = Text("Fieldnote \u00b7 sessions", style="bold")
+        if self.study_filter is not None:
+            shown = visible(self.study_filter) if self.study_filter else "no study"
+            title.append(f" \u00b7 study: {shown}", style="bold")
+        self.query_one("#home-title", Static).update(title)
+
+    def action_filter_study(self) -> None:
+        """Cycle the filter: every session, then each study in turn, then back."""
+        cycle: list[str | None] = [None, *self.studies()]
+        if len(cycle) == 1:
+            return
+        index = cycle.index(self.study_filter) if self.study_filter in cycle else 0
+        self.study_filter = cycle[(index + 1) % len(cycle)]
+        self._show(self._all, self._problems)
+
+    def action_set_study(self) -> None:
+        summary = self._selected()
+        if summary is None:
+            return
+        known = [name for name in self.studies() if name]
+        help_text = "Empty: no study."
+        if known:
+            help_text = f"Studies so far: {', '.join(visible(n) for n in known[:8])}. {help_text}"
+
+        def chosen(name: str | None) -> None:
+            if name is not None:
+                self._write_study(summary.id, name)
+
+        self.app.push_screen(
+            PromptScreen(
+                f"Study of \u201c{visible(summary.title)}\u201d", help_text, summary.study
+            ),
+            chosen,
+        )
+
+    @work(thread=True, group="home-study")
+    def _write_study(self, session_id: str, name: str) -> None:
+        try:
+            set_study(self.app.store, session_id, name)
+        except StoreError as error:
+            self.app.call_from_thread(
+                self.notify, str(error), severity="error", timeout=8, markup=False
+            )
+        self.app.call_from_thread(self.action_refresh)

@@ -62,6 +62,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.new", "new_session", "n", "New session"),
     ActionSpec("home.code", "code_session", "c", "Tag"),
     ActionSpec("home.refresh", "refresh", "r", "Refresh", show=False),
+    ActionSpec("home.set_study", "set_study", "s", "Study"),
+    ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
     ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
     # Interview: everything here works while typing a note.

@@ -9,7 +9,7 @@ from pathlib import Path
 from tui.domain.clock import InterviewClock, to_iso, utc_now
 from tui.domain.guide import Guide, GuideError, GuideState, parse_guide
 from tui.domain.notes import Note, new_id
-from tui.store import DataStore
+from tui.store import DataStore, StoreError
 
 
 def read_guide(path: Path) -> Guide:
@@ -34,6 +34,7 @@ def create_session(
     guide: Guide | None = None,
     now: datetime | None = None,
     extra: dict | None = None,
+    study: str = "",
 ) -> str:
     guide = guide or Guide()
     questions = guide.questions
@@ -47,6 +48,7 @@ def create_session(
             "goal": goal.strip(),
             "created_at": to_iso(now or utc_now()),
             "clock": InterviewClock().to_doc(),
+            **({"study": study.strip()} if study.strip() else {}),
             **(extra or {}),
         },
         guide.to_doc(),
@@ -55,14 +57,28 @@ def create_session(
     return session_id
 
 
+def set_study(store: DataStore, session_id: str, study: str) -> str:
+    """Put a session in a study (an empty name takes it out of any); returns the name kept."""
+    name = study.strip()
+    session_file = store.open_session(session_id)
+    try:
+        session_file.update_session({"study": name})
+    finally:
+        session_file.close()
+    return name
+
+
 def append_note_now(
     store: DataStore,
     session_id: str,
     text: str,
     author: str,
     now: Callable[[], datetime] = utc_now,
-) -> Note:
-    """One note from outside the app (`fieldnote note`): same parsing, stamped now, durable."""
+) -> tuple[Note, StoreError | None]:
+    """One note from outside the app (`fieldnote note`): same parsing, stamped now, durable.
+    Returns the note and, when its tags could not be counted in the codebook, why: the note
+    is saved by then, so that is a warning, never a failure a script would retry (and so
+    store the note twice)."""
     session_file = store.open_session(session_id)
     snapshot = session_file.read()
     clock = InterviewClock.from_doc(snapshot.session.get("clock"))
@@ -75,7 +91,13 @@ def append_note_now(
         elapsed=clock.elapsed(moment),
         question_id=GuideState.from_doc(snapshot.guide_state).current,
     )
-    session_file.append_note(note.to_doc())
+    try:
+        session_file.append_note(note.to_doc())
+    finally:
+        session_file.close()
     if note.tags:
-        store.codebook.record_use(list(note.tags), to_iso(moment))
-    return note
+        try:
+            store.codebook.record_use(list(note.tags), to_iso(moment))
+        except StoreError as error:
+            return note, error
+    return note, None

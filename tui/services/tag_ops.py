@@ -51,13 +51,23 @@ def _readable_ids(store: DataStore) -> list[str]:
     return [s.id for s in summaries]
 
 
+def read_snapshot(store: DataStore, session_id: str) -> SessionSnapshot:
+    """One session as it is now, its file closed again: callers that only look at a session
+    once must not keep its descriptor (the codebook screen counts usage after every edit)."""
+    session_file = store.open_session(session_id)
+    try:
+        return session_file.read()
+    finally:
+        session_file.close()
+
+
 def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dict[str, TagUsage]:
     """Usage of every tag found in the sessions (all of them by default), by `tag_key`."""
     ids = list(session_ids) if session_ids is not None else _all_ids(store)
     usage: dict[str, TagUsage] = {}
     for session_id in ids:
         try:
-            snapshot = store.open_session(session_id).read()
+            snapshot = read_snapshot(store, session_id)
         except StoreError:
             continue
         who = participant_of(snapshot)

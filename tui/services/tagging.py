@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
@@ -31,6 +30,7 @@ from tui.domain.tags import (
     word_start_before,
 )
 from tui.services.search import TagIndex, TagStats
+from tui.services.tag_ops import read_snapshot
 from tui.services.tag_writes import TagWrites
 from tui.store import SessionFile, StoreError
 
@@ -61,17 +61,14 @@ def scope_session_ids(store, scope: str, session_id: str | None = None) -> list[
         return ordered
     if scope == "session":
         return [session_id]
-    study = store.open_session(session_id).read().session.get("study")
-    if not study:
+    # The summaries carry each session's study, so no file is read again.
+    own = next((s for s in summaries if s.id == session_id), None)
+    if own is None:
+        read_snapshot(store, session_id)  # says why the session cannot be read
         return [session_id]
-    return [sid for sid in ordered if _study_of(store, sid) == study]
-
-
-def _study_of(store, session_id: str) -> Any:
-    try:
-        return store.open_session(session_id).read().session.get("study")
-    except StoreError:
-        return None
+    if not own.study:
+        return [session_id]
+    return [s.id for s in reversed(summaries) if s.study == own.study]
 
 
 @dataclass

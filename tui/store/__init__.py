@@ -9,6 +9,7 @@ from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore, SessionSummary
 from tui.store.errors import (
     AmbiguousSessionError,
+    DataFolderError,
     SessionNotFoundError,
     StoreError,
     UnreadableFileError,
@@ -20,6 +21,7 @@ __all__ = [
     "UNCHANGED",
     "AmbiguousSessionError",
     "Codebook",
+    "DataFolderError",
     "DataStore",
     "SessionFile",
     "SessionNotFoundError",

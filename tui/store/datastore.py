@@ -10,10 +10,10 @@ from typing import Any
 from tui.store.codebook import Codebook
 from tui.store.errors import (
     AmbiguousSessionError,
+    DataFolderError,
     SessionNotFoundError,
     StoreError,
     UnreadableFileError,
-    WriteFailedError,
 )
 from tui.store.session import (
     SESSION_ID,
@@ -30,6 +30,8 @@ from tui.store.storage import (
 )
 
 ENV_HOME = "FIELDNOTE_HOME"
+MIN_PREFIX = 4
+"""The shortest id prefix a command takes for a session (ids are 32 characters)."""
 
 
 @dataclass
@@ -42,16 +44,22 @@ class SessionSummary:
     coded_count: int
     """Notes with tags of their own or with at least one excerpt."""
     path: Path
+    study: str = ""
+    """The study the session belongs to; empty for none (files from before studies)."""
 
 
 def _make_private_dir(path: Path) -> None:
+    """Create `path` and any missing parent 0700, whatever the umask (mkdir's `parents`
+    would create the parents with the umask alone: 0777 at umask 000)."""
     if path.is_dir():
         return
+    missing = [path, *(p for p in path.parents if not p.exists())]
     try:
-        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        os.chmod(path, DIR_MODE)
+        for folder in reversed(missing):
+            folder.mkdir(mode=DIR_MODE, exist_ok=True)
+            os.chmod(folder, DIR_MODE)
     except OSError as error:
-        raise WriteFailedError(path, error, "data folder") from error
+        raise DataFolderError(path, error) from error
 
 
 def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
@@ -67,6 +75,7 @@ def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
         note_count=len(notes),
         coded_count=coded,
         path=path,
+        study=str(session.get("study") or "").strip(),
     )
 
 
@@ -127,6 +136,10 @@ class DataStore:
                 if existing:
                     raise StoreError(f"A session with id {session_id} already exists at {path}.")
                 storage.write(data)
+        except BaseException:
+            if not path.exists():  # a new id no one else knows: its lock file goes with it
+                storage.lock_path.unlink(missing_ok=True)
+            raise
         finally:
             storage.close()
         return SessionFile(path, session_id)
@@ -188,29 +201,42 @@ class DataStore:
         summaries.sort(key=lambda s: (s.created_at, s.id), reverse=True)
         return summaries, problems
 
-    def resolve(self, ref: str) -> str:
-        """A session id from a full id, a unique id prefix or a title."""
+    def _session_ids(self) -> list[str]:
+        """The ids in the folder, from the file names alone (no file is read)."""
+        return [path.stem for path in self._session_paths()]
+
+    def resolve(self, ref: str, *, loose: bool = False) -> str:
+        """A session id from a full id, a unique id prefix of at least `MIN_PREFIX` characters
+        or an exact title (case aside); anything else is an error listing the candidates, so a
+        note meant for one session never lands in another whose title happens to contain `.`.
+        An id or prefix reads no file; only a title needs every file's summary. `loose` (for
+        commands that open a screen showing the title) also takes shorter prefixes and a
+        unique part of a title."""
         wanted = ref.strip()
         if not wanted:
             raise SessionNotFoundError("No session was named; give a session id or title.")
-        summaries, problems = self.list_sessions()
-        ids = [s.id for s in summaries] + [e.path.stem for e in problems]
+        ids = self._session_ids()
         if wanted in ids:
             return wanted
         by_prefix = [i for i in ids if i.lower().startswith(wanted.lower())]
-        if len(by_prefix) == 1:
+        long_enough = loose or len(wanted) >= MIN_PREFIX
+        if len(by_prefix) == 1 and long_enough:
             return by_prefix[0]
-        if len(by_prefix) > 1:
-            raise self._ambiguous(wanted, [s for s in summaries if s.id in by_prefix], by_prefix)
+        summaries, _ = self.list_sessions()
+        if len(by_prefix) > 1 and long_enough:
+            raise self._ambiguous(wanted, summaries, by_prefix)
+        titled = [s for s in summaries if s.title == wanted] or [
+            s for s in summaries if s.title.casefold() == wanted.casefold()
+        ]
+        if len(titled) == 1:
+            return titled[0].id
         folded = wanted.casefold()
-        exact = [s for s in summaries if s.title.casefold() == folded]
-        if len(exact) == 1:
-            return exact[0].id
-        matches = exact or [s for s in summaries if folded in s.title.casefold()]
-        if len(matches) == 1:
-            return matches[0].id
-        if matches:
-            raise self._ambiguous(wanted, matches, [s.id for s in matches])
+        partly = [s.id for s in summaries if s.title and folded in s.title.casefold()]
+        if loose and len(partly) == 1 and not by_prefix:
+            return partly[0]
+        candidates = [s.id for s in titled] or list(dict.fromkeys([*by_prefix, *partly]))
+        if candidates:
+            raise self._ambiguous(wanted, summaries, candidates)
         raise SessionNotFoundError(
             f"No session matches '{wanted}'; give an id, an id prefix or a title from the list."
         )
@@ -223,8 +249,9 @@ class DataStore:
         shown = [f"{i[:8]} {titled[i]!r}" if i in titled else i[:8] for i in ids[:5]]
         more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
         return AmbiguousSessionError(
-            f"'{wanted}' matches {len(ids)} sessions ({', '.join(shown)}{more}); "
-            "type more of the id or the full title.",
+            f"'{wanted}' is not an id, a unique id prefix of {MIN_PREFIX} or more characters or "
+            f"a title; it could mean {len(ids)} session(s) ({', '.join(shown)}{more}), "
+            "so give one of their ids or the full title.",
             ids,
         )
 

@@ -57,7 +57,21 @@ class WriteFailedError(StoreError):
         self.path = Path(path)
         self.errno = error.errno
         self.reason = describe_os_error(error)
+        # Nothing here claims the change is "kept in memory": a command is about to exit, and
+        # the live screen says so itself while it retries.
         super().__init__(
-            f"Could not save to {self.path} because {self.reason}; the {what} is kept in memory "
-            "and the file on disk is unchanged, so free some space or fix the folder and retry."
+            f"Could not save the {what} to {self.path} because {self.reason}; the file on disk "
+            "is unchanged, so free some space or fix the folder and retry."
+        )
+
+
+class DataFolderError(StoreError):
+    """The data folder is missing and cannot be created (any command, reading or writing)."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        self.path = Path(path)
+        self.reason = describe_os_error(error)
+        super().__init__(
+            f"Cannot use the data folder {self.path} because {self.reason}; "
+            "set FIELDNOTE_HOME to a folder you can write to."
         )

@@ -1,0 +1,93 @@
+"""Every user string a command prints is shown, never obeyed by the terminal (issue 11, item 4).
+
+A title, participant, guide question or path can hold an OSC 52 sequence (writes the clipboard
+of whoever lists a shared folder), a CSI that clears the screen, or a right-to-left override
+that makes the rest of the line lie. Each test writes such a string the way a user or a file
+would, runs the command and checks the bytes printed hold none of it.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import tui.cli
+from tui.cli import main
+
+OSC52 = "\x1b]52;c;ZXZpbA==\x07"
+CLEAR = "\x1b[2J"
+RLO = "\u202e"
+HOSTILE = f"Onboarding {OSC52}{CLEAR}P7{RLO}txt.exe"
+RAW = ("\x1b", "\x07", "\x9b", RLO)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def assert_inert(text: str) -> None:
+    assert not any(raw in text for raw in RAW), repr(text)
+
+
+def test_list_shows_hostile_titles_and_participants_as_symbols(home, capsys):
+    assert main(["new", HOSTILE, "--participant", f"P{CLEAR}7"]) == 0
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    out, err = capsys.readouterr()
+    assert_inert(out + err)
+    assert "Onboarding \u241b]52;c;ZXZpbA==\u2407\u241b[2JP7\ufffdtxt.exe" in out
+
+
+def test_no_session_matches_error_is_inert(home, capsys):
+    assert main(["note", f"x{OSC52}", "text"]) == 1
+    err = capsys.readouterr().err
+    assert "No session matches" in err or "is not a session" in err
+    assert_inert(err)
+
+
+def test_ambiguous_titles_in_an_error_are_inert(home, capsys):
+    for _ in range(2):
+        assert main(["new", HOSTILE]) == 0
+    capsys.readouterr()
+    assert main(["note", HOSTILE, "text"]) == 1
+    err = capsys.readouterr().err
+    assert "could mean 2 session(s)" in err
+    assert_inert(err)
+
+
+def test_lint_output_is_inert(tmp_path, capsys):
+    guide = tmp_path / "guide.md"
+    guide.write_text(f"## A\n- Don't you think {CLEAR}it is easy{RLO}?\n", encoding="utf-8")
+    assert main(["lint", str(guide)]) == 0
+    out = capsys.readouterr().out
+    assert "question 1" in out and "leading" in out
+    assert_inert(out)
+
+
+def test_paths_in_errors_are_inert(tmp_path, capsys):
+    assert main(["lint", str(tmp_path / f"g{OSC52}.md")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot read the guide" in err
+    assert_inert(err)
+    assert main(["keys", "--keymap", str(tmp_path / f"k{CLEAR}.toml")]) == 1
+    assert_inert(capsys.readouterr().err)
+
+
+def test_cli_prints_only_through_say_and_warn():
+    """The rule lives in one place: no bare print() or stream write outside the helpers."""
+    tree = ast.parse(Path(tui.cli.__file__).read_text(encoding="utf-8"))
+    helpers = {"say", "warn", "_safe"}
+    offenders = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef) or func.name in helpers:
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if name == "print" or name.endswith(("stdout.write", "stderr.write")):
+                    offenders.append(f"{func.name}: {name}")
+    assert not offenders

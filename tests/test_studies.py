@@ -1,0 +1,96 @@
+"""Sessions belong to a study: `new --study`, the sessions screen's column, filter and prompt."""
+
+from __future__ import annotations
+
+import json
+
+from textual.widgets import DataTable, Input
+
+from tui.cli import main
+from tui.screens.home_screen import HomeScreen
+from tui.services.session_setup import create_session, set_study
+from tui.store import DataStore
+
+
+def test_new_with_a_study_records_it_and_old_files_have_none(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "home"
+    monkeypatch.setenv("FIELDNOTE_HOME", str(home))
+    assert main(["new", "P1", "--participant", "Ana", "--study", "  Onboarding  "]) == 0
+    with_study = capsys.readouterr().out.strip()
+    assert main(["new", "P2", "--participant", "Ben"]) == 0
+    without = capsys.readouterr().out.strip()
+    store = DataStore(home)
+    assert store.open_session(with_study).read().session["study"] == "Onboarding"
+    assert "study" not in store.open_session(without).read().session
+    by_id = {s.id: s for s in store.list_sessions()[0]}
+    assert by_id[with_study].study == "Onboarding" and by_id[without].study == ""
+
+
+def test_a_file_written_before_studies_reads_as_no_study(store):
+    session_id = create_session(store, title="Old", participant="P0")
+    path = store.session_path(session_id)
+    data = json.loads(path.read_text())
+    data["session"]["1"].pop("study", None)
+    data["session"]["1"]["study"] = None  # a hand-edited file
+    path.write_text(json.dumps(data))
+    (summary,) = store.list_sessions()[0]
+    assert summary.study == ""
+    assert set_study(store, session_id, " Pricing ") == "Pricing"
+    assert store.list_sessions()[0][0].study == "Pricing"
+
+
+def _rows(table: DataTable) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_study_column_filter_and_prompt(make_app, store, clock):
+    create_session(store, title="Alpha one", participant="Ana", study="Alpha", now=clock())
+    clock.advance(60)
+    create_session(store, title="Beta one", participant="Ben", study="Beta", now=clock())
+    clock.advance(60)
+    loose = create_session(store, title="Loose", participant="Cy", now=clock())
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        table = screen.query_one(DataTable)
+        assert "Study" in [str(c.label) for c in table.columns.values()]
+        assert any("Alpha" in row for row in _rows(table))
+        assert screen.studies() == ["Alpha", "Beta", ""]
+
+        await pilot.press("f")
+        assert [s.title for s in screen.summaries] == ["Alpha one"]
+        assert "study: Alpha" in str(screen.query_one("#home-title").render())
+        await pilot.press("f")
+        assert [s.title for s in screen.summaries] == ["Beta one"]
+        await pilot.press("f")
+        assert [s.title for s in screen.summaries] == ["Loose"]
+        # Put the loose session into Alpha from the prompt; the filter ("no study") empties
+        # and falls back to every session.
+        await pilot.press("s")
+        prompt = app.screen.query_one(Input)
+        assert prompt.value == ""
+        prompt.value = "Alpha"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert store.open_session(loose).read().session["study"] == "Alpha"
+        assert screen.study_filter is None
+        assert screen.studies() == ["Alpha", "Beta"]
+        await pilot.press("f")
+        assert sorted(s.title for s in screen.summaries) == ["Alpha one", "Loose"]
+        await pilot.press("f", "f")
+        assert screen.study_filter is None and len(screen.summaries) == 3
+
+
+async def test_study_names_are_never_markup(make_app, store, clock):
+    create_session(store, title="T", participant="P", study="[bold]x[/] [@click=app.quit]q[/]")
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("f")
+        assert "[bold]x[/]" in str(app.screen.query_one("#home-title").render())
+        assert app.is_running
