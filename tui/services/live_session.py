@@ -68,10 +68,6 @@ class LiveSession:
         self.deleted: list[Note] = []
         self._typing: tuple[datetime, str | None] | None = None
         """When the note being typed was started, and the guide question current then."""
-        self._touched: dict[str, int] = {}
-        """note id, "guide" or "clock" -> seq of this instance's latest change to it."""
-        self._guide_log: list[tuple[int, dict]] = []
-        """This instance's guide changes (seq, payload), replayed over what others wrote."""
         self._load()
         self.presence = Presence(self.file.path, author)
         self.presence.start()
@@ -98,9 +94,10 @@ class LiveSession:
     # Reading and parsing the file happens on a worker thread (`fetch_remote`); merging it into
     # memory happens on the UI thread (`apply_remote`), the only thread that changes `notes`,
     # `guide_state` and `clock`, so a note typed meanwhile can never be overwritten by the merge.
-    # Every local change is numbered; a change numbered at or after `stale_from` may be missing
-    # from the read (still queued, or written after it), so memory wins for it. Anything else
-    # on disk is newer than memory: another instance's notes, edits, deletes and guide moves.
+    # Every local change is numbered by the write queue; a change numbered at or after
+    # `stale_from` may be missing from the read (still queued, or written after it), so memory
+    # wins for it (`WriteQueue.since`: tui/services/write_queue.py). Anything else on disk is
+    # newer than memory: another instance's notes, edits, deletes and guide moves.
 
     def remote_changed(self) -> bool:
         """Did another instance write since we last merged? One stat; cheap enough to poll."""
@@ -129,8 +126,11 @@ class LiveSession:
         """
         if remote.remote_version < self._seen_version:
             return False  # an older read than one already merged
+        replay = self._queue.since(remote.stale_from)
+        if replay is None:
+            return False  # more changes since than the log keeps: the next poll reads again
         self._seen_version = remote.remote_version
-        ours = {nid for nid, seq in self._touched.items() if seq >= remote.stale_from}
+        ours = {key for job in replay for key in job.touches}
         mine = {note.id: note for note in self.notes}
         notes = [mine.get(n.id, n) if n.id in ours else n for n in remote.notes]
         notes = [n for n in notes if n.id not in ours or n.id in mine]  # deleted here
@@ -142,13 +142,13 @@ class LiveSession:
 
         session = dict(remote.session)
         clock = InterviewClock.from_doc(session.get("clock"))
-        if self._touched.get("clock", -1) >= remote.stale_from:
+        if "clock" in ours:
             clock = self.clock
             session["clock"] = clock.to_doc()
         state = remote.guide_state
-        for seq, payload in self._guide_log:
-            if seq >= remote.stale_from:
-                _replay_guide(state, payload)
+        for job in replay:
+            if job.payload.get("guide"):
+                state.apply_change(job.payload["current"], job.payload["marks"])
         if state.current is None and self.guide.questions:
             state.current = self.guide.questions[0].id
 
@@ -160,9 +160,6 @@ class LiveSession:
             or session != self.session
         )
         self.notes, self.session, self.clock, self.guide_state = notes, session, clock, state
-        # What the disk now holds can no longer be stale: forget it.
-        self._touched = {k: s for k, s in self._touched.items() if s >= remote.stale_from}
-        self._guide_log = [(s, p) for s, p in self._guide_log if s >= remote.stale_from]
         return changed
 
     def reload_from_disk(self) -> bool:
@@ -218,7 +215,7 @@ class LiveSession:
         """Put `note` in its place in memory at once, and queue its append to the file."""
         insort(self.notes, note, key=note_order)
         doc = note.to_doc()
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(describe, lambda: self.file.append_note(doc), (note.id,), touches=(note.id,))
         )
 
@@ -235,7 +232,7 @@ class LiveSession:
             again = Note.from_doc(doc).retyped(text, when)
             return {field: getattr(again, field) for field in _EDITED_FIELDS}
 
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 "save the edit",
                 lambda: self.file.change_note(note.id, on_disk),
@@ -251,7 +248,7 @@ class LiveSession:
     def toggle_star(self, note: Note) -> Note:
         starred = Note.from_doc({**note.to_doc(), "starred": not note.starred})
         self._replace(starred)
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 "save the star",
                 lambda: self.file.update_note(note.id, {"starred": starred.starred}),
@@ -264,7 +261,7 @@ class LiveSession:
     def delete_note(self, note: Note) -> None:
         self.notes = [n for n in self.notes if n.id != note.id]
         self.deleted.append(note)
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob("delete the note", lambda: self.file.delete_note(note.id), touches=(note.id,))
         )
 
@@ -347,7 +344,7 @@ class LiveSession:
 
     def _save_guide(self, current: str | None, marks: dict[str, str] | None = None) -> None:
         payload = {"guide": True, "current": current, "marks": marks or {}}
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 "save the guide position",
                 lambda: self.file.update_guide_state(current=current, marks=marks or {}),
@@ -382,7 +379,7 @@ class LiveSession:
             change(clock)
             return {"clock": clock.to_doc()}
 
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 "save the clock",
                 lambda: self.file.change_session(on_disk),
@@ -405,13 +402,6 @@ class LiveSession:
         ids = dict.fromkeys(nid for job in self._queue.pending() for nid in job.note_ids)
         return [n for nid in ids if (n := self._note_by_id(nid)) is not None]
 
-    def _enqueue(self, job: WriteJob) -> None:
-        seq = self._queue.enqueue(job)
-        for key in job.touches:
-            self._touched[key] = seq
-        if job.payload.get("guide"):
-            self._guide_log.append((seq, job.payload))
-
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every change is on disk. False if writes are still failing at the timeout."""
         deadline = time.monotonic() + timeout
@@ -430,16 +420,6 @@ class LiveSession:
         self._queue.close()
         self._codebook_queue.close()
         self.presence.stop()
-
-
-def _replay_guide(state: GuideState, payload: dict) -> None:
-    """One of this instance's guide changes, as `SessionFile.update_guide_state` applies it."""
-    state.current = payload.get("current")
-    for question_id, mark in (payload.get("marks") or {}).items():
-        if mark is None:
-            state.marks.pop(question_id, None)
-        else:
-            state.marks[question_id] = mark
 
 
 def _start_unless_started(clock: InterviewClock, moment: datetime) -> None:

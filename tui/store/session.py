@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from tinydb.table import Table
 
+from tui.domain.guide import GuideState
 from tui.store.errors import SessionNotFoundError, UnreadableFileError
 from tui.store.storage import AtomicJSONStorage, Signature, StoreDB
 
@@ -426,15 +427,9 @@ class SessionFile:
         with self._transaction() as data:
             found = _single(data, "guide")
             old = (found[1].get("state") if found else None) or default_guide_state()
-            state = {
-                "current": old.get("current") if current is UNCHANGED else current,
-                "marks": dict(old.get("marks") or {}),
-            }
-            for question_id, mark in marks.items():
-                if mark is None:
-                    state["marks"].pop(question_id, None)
-                else:
-                    state["marks"][question_id] = mark
+            merged = GuideState.from_doc(old)
+            merged.apply_change(merged.current if current is UNCHANGED else current, marks)
+            state = merged.to_doc()
             table = self._tables["guide"]
             before = self._storage.version
             if found is None:
