@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
-# The same token the inline parser reads (tui/domain/notes.py): `#` at the start of a word.
-_INLINE_TAG = re.compile(r"(?<![\w#!/])#(\w[\w/-]*)")
 _WORD = re.compile(r"\S+")
-_INLINE_NAME = re.compile(r"\w[\w/-]*")
 
 
 def inline_name_problem(name: str) -> str | None:
@@ -24,7 +21,8 @@ def inline_name_problem(name: str) -> str | None:
     do instead), or None when it would. The inline parser stops a tag at a space or at any
     character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`."""
     name = clean_tag_name(name)
-    if _INLINE_NAME.fullmatch(name) and clean_tag_name(name) == name:
+    tokens = inline_tokens("#" + name)  # read back as the inline parser reads a note
+    if [(t.start, t.end, t.kind, t.value) for t in tokens] == [(0, len(name) + 1, "tag", name)]:
         return None
     if any(ch.isspace() for ch in name):
         suggestion = "-".join(name.split())
@@ -72,16 +70,14 @@ def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
     A new name that `#` cannot express (`new name`, see `inline_name_problem`) also leaves the
     text as typed: `#new name` would read back as the tag `new`."""
 
-    def replace(match: re.Match[str]) -> str:
-        raw = match.group(1)
-        # The inline parser strips trailing `-` and empty levels: compare the same way.
-        new = mapping.get(tag_key(raw))
+    pieces, at = [], 0
+    for token in inline_tokens(text):
+        new = mapping.get(tag_key(token.value)) if token.kind == "tag" else None
         if new is None or inline_name_problem(new) is not None:
-            return match.group(0)
-        tail = raw[len(raw.rstrip("-/")) :]
-        return "#" + new + tail
-
-    return _INLINE_TAG.sub(replace, text)
+            continue
+        pieces += [text[at : token.start], "#" + new]  # a trailing `-` or `/` stays as typed
+        at = token.end
+    return "".join(pieces) + text[at:]
 
 
 def add_tag(tags: list[str], name: str) -> list[str] | None:
