@@ -29,7 +29,7 @@ from tui.services.codebook import CodebookService
 from tui.services.search import TagIndex, TagStats
 from tui.services.tag_writes import TagWrites
 from tui.services.tagging import Loaded, Outcome, ReadRequest, TaggingModel
-from tui.services.write_queue import SaveState
+from tui.services.write_queue import SaveState, flushed
 from tui.widgets.bindings import bindings_for
 from tui.widgets.excerpt_list import ExcerptList
 from tui.widgets.key_bar import KeyBar
@@ -380,11 +380,13 @@ class TaggingScreen(Screen):
         if self.model.cycle_scope():
             self._start_read(resolve=True)  # the list stays until the new scope is read
 
-    def action_open_codebook(self) -> None:
+    @work(exclusive=True, group="tagging-codebook")
+    async def action_open_codebook(self) -> None:
         from tui.screens.codebook_screen import CodebookScreen
 
-        # A rename or merge rewrites every session file: our queued changes go first.
-        if not self.writes.flush(timeout=1.0):
+        # A rename or merge rewrites every session file: our queued changes go first (waited
+        # for in a thread, so keys keep working meanwhile).
+        if await flushed([self.writes], self.app.flush_wait):
             problem = self.writes.problem() or "The tag changes are still being saved."
             self.notify(
                 f"{problem} The codebook opens once they are saved.",

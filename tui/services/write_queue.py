@@ -19,6 +19,7 @@ app posts a message).
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
@@ -189,6 +190,14 @@ class WriteQueue:
             if self.last_error is not None or pending == 0 or skipped is not None:
                 self.last_error = self.last_failure = None
                 self.on_event(SaveState(pending, None, skipped))
+
+
+async def flushed(holders: list, timeout: float) -> list:
+    """Wait, in threads, until each holder's changes are on disk (its `flush`): an event loop
+    (the UI's) keeps running meanwhile. Returns the holders whose writes were still failing."""
+    holders = [h for h in holders if h is not None]
+    done = await asyncio.gather(*(asyncio.to_thread(h.flush, timeout) for h in holders))
+    return [holder for holder, ok in zip(holders, done, strict=True) if not ok]
 
 
 def _describe(error: Exception) -> str:
