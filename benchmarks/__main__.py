@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_commit, bench_open, bench_tag_search, bench_tagging
+from benchmarks import bench_commit, bench_exchange, bench_open, bench_tag_search, bench_tagging
 
 quick = "--quick" in sys.argv[1:]
 print("== commit a note ==")
@@ -15,3 +15,5 @@ print("\n== open a big session ==")
 bench_open.run(quick=quick)
 print("\n== the tagging screen ==")
 bench_tagging.run(quick=quick)
+print("\n== export and import ==")
+bench_exchange.run(quick=quick)

@@ -150,6 +150,9 @@ async def test_merge_one_tag_into_another(store, clock):
         assert isinstance(app.screen, TagPickerScreen)
         await pilot.press(*"onboarding", "enter")
         await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)  # with the counts: tests/test_codebook_keys.py
+        await pilot.press("y")
+        await settle(app, pilot)
         assert [t["name"] for t in screen.tags] == ["need/export", "pain/onboarding", "unused/tag"]
         assert row(screen, "pain/onboarding")[1:4] == ["2", "2/2", "2"]
     for sid in ids:

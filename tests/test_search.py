@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from benchmarks.bench_tag_search import generate_tags
-from tui.services.search import TagIndex, TagMatch, TagStats
+from tui.services.search import SURE_MARGIN, SURE_SCORE, TagIndex, TagMatch, TagStats, enter_choice
 
 
 def names(matches: list[TagMatch]) -> list[str]:
@@ -266,3 +266,129 @@ def test_recent_is_newest_first_and_skips_unused_tags():
     assert index.recent(1) == ["new"]
     index.record_use("old", "2025-06-01T00:00:00Z")
     assert index.recent(2) == ["old", "new"]
+
+
+# -- Enter: apply at once, or show the choice first ------------------------------------------
+
+
+@pytest.fixture
+def coded() -> TagIndex:
+    """A codebook where the most used tags are not the ones a typo meant."""
+    return index_of(
+        TagStats("product/defect", uses=40),
+        TagStats("staff/deflection", uses=2),
+        TagStats("customer/investigation", uses=1),
+        TagStats("pain/investing", uses=30),
+        TagStats("pain/onboarding", uses=5),
+        TagStats("pricing", uses=5),
+        TagStats("need/export", uses=5),
+        TagStats("delight/support", uses=5),
+    )
+
+
+def choice(index: TagIndex, query: str):
+    return enter_choice(query, index.search(query))
+
+
+def test_a_dropped_letter_typo_shows_every_tag_it_could_mean(coded):
+    deflct = choice(coded, "deflct")
+    assert not deflct.at_once
+    assert names(list(deflct.rivals))[:2] == ["product/defect", "staff/deflection"]
+    invstig = choice(coded, "invstig")
+    assert not invstig.at_once
+    assert "customer/investigation" in names(list(invstig.rivals))
+    assert invstig.reason
+
+
+@pytest.mark.parametrize("query", ["product/defect", "defect", "defl", "invest", "pain/onb"])
+def test_exact_and_prefix_matches_apply_at_once(coded, query):
+    assert coded.search(query)[0].kind in ("exact", "prefix")
+    assert choice(coded, query).at_once
+
+
+@pytest.mark.parametrize(
+    ("query", "tag"),
+    [("prcing", "pricing"), ("onbording", "pain/onboarding"), ("suport", "delight/support")],
+)
+def test_a_clear_typo_applies_at_once(coded, query, tag):
+    result = coded.search(query)
+    assert result[0].name == tag and result[0].kind == "fuzzy"
+    assert choice(coded, query).at_once
+
+
+def test_a_weak_top_match_is_a_choice_even_alone():
+    weak = TagMatch("pain/onboarding", SURE_SCORE - 1, "fuzzy")
+    assert enter_choice("onbrdng", [weak]).rivals == (weak,)
+    strong = TagMatch("pain/onboarding", SURE_SCORE, "fuzzy")
+    assert enter_choice("onbrdng", [strong]).at_once
+
+
+def test_a_second_match_close_in_score_is_a_choice():
+    top = TagMatch("need/exports", 95.0, "fuzzy")
+    near = TagMatch("need/importer", 95.0 - SURE_MARGIN + 1, "fuzzy")
+    far = TagMatch("need/importer", 95.0 - SURE_MARGIN, "fuzzy")
+    assert enter_choice("xport", [top, near]).rivals == (top, near)
+    assert enter_choice("xport", [top, far]).at_once  # "xport" is not in order in "importer"
+
+
+def test_letters_in_order_count_only_from_a_word_start():
+    top = TagMatch("pricing", 97.0, "fuzzy")
+    inside = TagMatch("repricing", 70.0, "fuzzy")  # p-r-c-i-n-g in order, but mid-word
+    starts = TagMatch("pain/pricing-page", 70.0, "fuzzy")
+    assert enter_choice("prcing", [top, inside]).at_once
+    assert enter_choice("prcing", [top, starts]).rivals == (top, starts)
+
+
+def test_one_or_two_characters_never_apply_a_fuzzy_match_at_once(coded):
+    assert coded.search("xp")[0].kind == "fuzzy"  # "need/export" contains it
+    assert not choice(coded, "xp").at_once
+
+
+def test_no_matches_is_nothing_to_apply():
+    assert enter_choice("zzqx", []).at_once
+
+
+def sample_codebook() -> TagIndex:
+    """The tags of the shipped example studies, with their uses: a real codebook's shape."""
+    import json
+    from collections import Counter
+
+    from tui.domain.notes import parse_inline
+    from tui.services.exchange.samples import sample_studies
+
+    uses: Counter[str] = Counter()
+    for study in sample_studies():
+        for path in study.glob("*.json"):
+            for note in json.loads(path.read_text(encoding="utf-8")).get("notes", []):
+                uses.update(parse_inline(note["text"]).tags)
+    return TagIndex(TagStats(name, uses=n) for name, n in uses.items())
+
+
+def one_letter_typos(word: str) -> list[str]:
+    """Each letter dropped, each pair of neighbours swapped, each letter doubled."""
+    typos = {word[:i] + word[i + 1 :] for i in range(1, len(word))}
+    typos |= {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
+    typos |= {word[:i] + word[i] + word[i:] for i in range(1, len(word))}
+    return sorted(typos - {word})
+
+
+def test_no_one_letter_typo_of_a_sample_tag_applies_another_tag_at_once():
+    index = sample_codebook()
+    assert len(index) >= 40
+    asked = at_once = 0
+    for name in [m.name for m in index.search("", limit=1000)]:
+        leaf = name.rsplit("/", 1)[-1]
+        if len(leaf) < 5:
+            continue
+        for typo in one_letter_typos(leaf):
+            matches = index.search(typo, limit=200)
+            if not matches or matches[0].kind != "fuzzy":
+                continue
+            decided = enter_choice(typo, matches)
+            if decided.at_once:
+                at_once += 1
+                assert matches[0].name == name, (typo, name, matches[0].name)
+            else:
+                asked += 1
+                assert name in names(list(decided.rivals)), (typo, name, decided.rivals)
+    assert at_once > 4 * asked  # asking stays the exception

@@ -117,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     note = commands.add_parser("note", help="append one note from a script or another shell")
     note.add_argument("session")
-    note.add_argument("text")
+    note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
     note.add_argument("--as", dest="author")
+
+    add_exchange_commands(commands)
 
     lint = commands.add_parser(
         "lint", help="check a guide for errors and leading or closed questions"
@@ -135,12 +137,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_exchange_commands(commands) -> None:
+    export = commands.add_parser(
+        "export", help="export sessions as Markdown, CSV, JSON or REFI-QDA (.qdpx, .qdc)"
+    )
+    export.add_argument("sessions", nargs="*", metavar="SESSION", help="ids, id prefixes or titles")
+    export.add_argument("--study", help="every session of this study")
+    export.add_argument("--all", dest="every", action="store_true", help="every session")
+    export.add_argument(
+        "--format", required=True, choices=["md", "csv", "json", "qdpx", "qdc"], dest="fmt"
+    )
+    export.add_argument(
+        "-o", "--output", type=Path, help="the file to write; text formats go to stdout without it"
+    )
+    export.add_argument("--force", action="store_true", help="replace an existing file")
+    export.add_argument(
+        "--pseudonymise", action="store_true", help="participants P1, P2 ..., authors I1, I2 ..."
+    )
+    import_ = commands.add_parser(
+        "import", help="import .json, .qdc, .qdpx, or a transcript (.vtt, .srt, .txt)"
+    )
+    import_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    import_.add_argument("--study", help="the study the imported sessions belong to")
+    import_.add_argument("--participant", help="which transcript speaker is the participant")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command or "home"](args)
     except (UserError, StoreError, GuideError, KeymapError) as error:
-        warn(str(error))
+        for line in str(error).splitlines():  # a keymap's mistakes: one line each
+            warn(line)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
@@ -301,6 +329,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_note(args: argparse.Namespace) -> int:
     from tui.services.session_setup import append_note_now
 
+    if args.text == "-":
+        try:
+            args.text = sys.stdin.buffer.read().decode("utf-8").removesuffix("\n")
+        except UnicodeDecodeError:
+            raise UserError("the note on stdin is not UTF-8 text; nothing was added.") from None
     if not args.text.strip():
         raise UserError("the note is empty; nothing was added.")
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
@@ -313,6 +346,65 @@ def cmd_note(args: argparse.Namespace) -> int:
     if codebook_problem is not None:
         saved = "the note is saved, but its tags were not counted in the codebook"
         warn(f"{saved}: {codebook_problem}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from tui.services.exchange.errors import ExchangeError
+    from tui.services.exchange.exporting import FORMATS, export
+    from tui.services.exchange.output import write_export
+    from tui.services.exchange.study import select_sessions
+
+    store = _store()
+    fmt = FORMATS[args.fmt]
+    try:
+        if fmt.binary and args.output is None:
+            raise ExchangeError(
+                f"A .{fmt.extension} file is binary and cannot go to the terminal; "
+                "give a file with -o."
+            )
+        if args.fmt == "qdc" and not (args.sessions or args.study or args.every):
+            ids = []  # the codebook alone
+        else:
+            ids = select_sessions(store, args.sessions, study=args.study, every=args.every)
+        data, study = export(store, ids, args.fmt, pseudonymised=args.pseudonymise)
+        if args.output is None:
+            _write_stdout(data)
+            return 0
+        path = write_export(args.output, data, force=args.force)
+    except ExchangeError as error:
+        raise UserError(str(error)) from None
+    what = f"{len(study.sessions)} session(s)" if args.fmt != "qdc" else "the codebook"
+    say(f"Exported {what} to {path}.", err=True)
+    return 0
+
+
+def _write_stdout(data: bytes) -> None:
+    """The export as it is into a pipe; on a terminal through `say`, so an escape sequence
+    inside a note cannot act on the terminal."""
+    if sys.stdout.isatty():
+        say(data.decode("utf-8"), end="")
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from tui.domain.clock import utc_now
+    from tui.services.exchange.errors import ExchangeError
+    from tui.services.exchange.importing import import_files
+
+    try:
+        result = import_files(
+            _store(), args.paths, now=utc_now(), study=args.study, participant=args.participant
+        )
+    except ExchangeError as error:
+        raise UserError(str(error)) from None
+    for session_id, title, notes in result.sessions:
+        say(f"{session_id}  {notes:>5} notes  {title}")
+    added = f", {len(result.tags_added)} new tag(s)" if result.tags_added else ""
+    say(f"Imported {len(result.sessions)} session(s){added}.", err=True)
     return 0
 
 
@@ -363,6 +455,8 @@ COMMANDS = {
     "code": cmd_code,
     "list": cmd_list,
     "note": cmd_note,
+    "export": cmd_export,
+    "import": cmd_import,
     "lint": cmd_lint,
     "keys": cmd_keys,
 }

@@ -26,10 +26,11 @@ from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
 from tui.services.codebook import CodebookService, CodebookView
 from tui.services.search import TagIndex, TagStats
-from tui.services.tag_ops import TagUsage
+from tui.services.tag_ops import MergePreview, TagUsage
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.row_table import RowTable
 from tui.widgets.table_columns import Column, fit
 
 COLUMNS = [
@@ -82,7 +83,7 @@ class CodebookScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Codebook", style="bold"), id="codebook-title")
-        yield DataTable(id="codebook", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="codebook", cursor_type="row", zebra_stripes=True)
         yield Static(id="codebook-status")
         yield KeyBar()
 
@@ -131,7 +132,12 @@ class CodebookScreen(Screen):
                     visible(str(tag.get("description") or "")), no_wrap=True, overflow="ellipsis"
                 ),
                 "Colour": swatch(str(tag.get("color") or "")),
-                "Parent": Text(visible(tag_parent(tag["name"])), style="dim", no_wrap=True),
+                "Parent": Text(
+                    visible(tag_parent(tag["name"])),
+                    style="dim",
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
             }
             table.add_row(*(cells[label] for label, _ in columns), key=tag_key(tag["name"]))
         if select is not None:
@@ -161,6 +167,13 @@ class CodebookScreen(Screen):
             table.action_cursor_down()
         else:
             table.action_cursor_up()
+
+    def action_first(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_last(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(0, table.row_count - 1))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -203,11 +216,44 @@ class CodebookScreen(Screen):
 
         def chosen(picked: Picked | None) -> None:
             if picked is not None:
-                self._run(lambda: self.service.merge(source, picked.name), picked.name)
+                self._confirm_merge(source, picked.name)
 
         self.app.push_screen(
             TagPickerScreen(others, f"Merge \u2018{source}\u2019 into\u2026", allow_create=False),
             chosen,
+        )
+
+    @work(thread=True, exclusive=True, group="codebook-preview")
+    def _confirm_merge(self, source: str, target: str) -> None:
+        """Count what the merge would change (every session is read, hence the worker), then
+        ask, as a delete does."""
+        try:
+            preview = self.service.merge_preview(source, target)
+        except StoreError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._ask_merge, preview)
+
+    def _ask_merge(self, preview: MergePreview) -> None:
+        source, target = preview.source, preview.target
+        question = (
+            f"{preview.changes} note(s) and excerpt(s) in {preview.sessions} session(s) will be "
+            f"tagged \u2018{target}\u2019 instead"
+        )
+        if preview.folded:
+            question += f" ({preview.folded} already have it and keep it once)"
+        question += "."
+        if preview.sub_tags:
+            question += f" Its {len(preview.sub_tags)} sub-tag(s) move under \u2018{target}\u2019."
+        question += f" \u2018{source}\u2019 leaves the codebook."
+
+        def decided(go: bool | None) -> None:
+            if go:
+                self._run(lambda: self.service.merge(source, target), target)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Merge \u2018{source}\u2019 into \u2018{target}\u2019?", question),
+            decided,
         )
 
     def action_delete(self) -> None:

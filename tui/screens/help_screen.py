@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,6 +16,50 @@ from textual.widgets import Label, Static
 from tui.services.actions import SCREENS, actions_for
 from tui.widgets.bindings import bindings_for
 
+MIN_DOES = 12
+"""Below this much room for the descriptions beside whole ids, the id column is left out."""
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    keys: str
+    does: str
+    id: str
+
+
+class KeyTable:
+    """The help's table, laid out for the width it is drawn at: keys and ids never wrap (an id
+    cut mid-word cannot be copied into a keymap), descriptions wrap at words, and each screen's
+    title is a line of its own so a long title does not widen the key column."""
+
+    def __init__(self, sections: list[tuple[str, list[KeyRow]]]) -> None:
+        self.sections = sections
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        rows = [row for _, section in self.sections for row in section]
+        key_width = max([3, *(cell_len(row.keys) for row in rows)])
+        id_width = max([2, *(cell_len(row.id) for row in rows)])
+        show_ids = options.max_width >= key_width + id_width + MIN_DOES + 4
+
+        def table(header: bool) -> Table:
+            grid = Table(box=None, expand=True, show_header=header, pad_edge=False)
+            grid.add_column("Key", width=key_width, no_wrap=True)
+            grid.add_column("Does", ratio=1)
+            if show_ids:
+                grid.add_column("Id", width=id_width, no_wrap=True, style="dim")
+            return grid
+
+        yield table(header=True)
+        for title, section in self.sections:
+            yield Text(title, style="bold underline")
+            grid = table(header=False)
+            for row in section:
+                ids = [Text(row.id)] if show_ids else []
+                grid.add_row(Text(row.keys), Text(row.does), *ids)
+            yield grid
+        if not show_ids:
+            yield Text("Wider, this lists each key's id; `fieldnote keys` prints them.", "dim")
+
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = bindings_for("dialog")
@@ -19,7 +67,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
             yield Label("Keys", classes="dialog-title")
-            yield Static(self._table(), id="help-table")
+            yield Static(KeyTable(self.sections()), id="help-table")
             yield Label(
                 'Inline while typing a note: "quote  > quote  ?follow-up  !emotion  #tag  '
                 "* at the start stars it.  Esc closes.",
@@ -27,21 +75,15 @@ class HelpScreen(ModalScreen[None]):
                 markup=False,
             )
 
-    def _table(self) -> Table:
-        table = Table(box=None, expand=True, show_header=True, pad_edge=False)
-        table.add_column("Key", no_wrap=True)
-        table.add_column("Does")
-        table.add_column("Id", style="dim", overflow="fold")
-        for screen, title in SCREENS.items():
-            specs = actions_for(screen)
-            if not specs:
-                continue
-            table.add_row(Text(title, style="bold underline"), "", "")
-            for spec in specs:
-                table.add_row(Text(self.app.keys_for(spec.id)), Text(spec.description), spec.id)
-        table.add_row(Text("Palette", style="bold underline"), "", "")
-        table.add_row(Text(self.app.get_key_display_for_palette()), "Command palette", "")
-        return table
+    def sections(self) -> list[tuple[str, list[KeyRow]]]:
+        """Each screen's title and its keys in the active keymap, as shown."""
+        sections = [
+            (title, [KeyRow(self.app.keys_for(s.id), s.description, s.id) for s in specs])
+            for title, specs in ((t, actions_for(screen)) for screen, t in SCREENS.items())
+            if specs
+        ]
+        palette = KeyRow(self.app.get_key_display_for_palette(), "Command palette", "")
+        return [*sections, ("Palette", [palette])]
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -142,6 +142,21 @@ class HomeScreen(Screen):
         if summary is not None:
             self.app.open_tagging("session", summary.id)
 
+    def action_export_session(self) -> None:
+        summary = self._selected()
+        if summary is not None:
+            self._export([summary.id], summary.title or summary.id[:8])
+
+    def action_export_all(self) -> None:
+        if self.summaries:
+            self._export([s.id for s in reversed(self.summaries)], "all sessions")
+
+    def _export(self, session_ids: list[str], label: str) -> None:
+        from tui.screens.export_screen import ExportScreen
+        from tui.services.exchange.exporting import ExportJob
+
+        self.app.push_screen(ExportScreen(ExportJob(self.app.store, session_ids, label)))
+
     def action_new_session(self) -> None:
         def created(session_id: str | None) -> None:
             if session_id:

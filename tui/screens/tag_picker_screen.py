@@ -1,8 +1,10 @@
 """The tag picker: type to fuzzy-search every codebook tag, Enter applies the highlighted one.
 
 The search runs on a `TagIndex` the caller built once (tui/services/search.py); each keystroke is
-one `search` call, never a rebuild. Creating a tag is an explicit entry ("create 'xyz'") that is
-never highlighted on its own: a typo that matches nothing cannot create a tag by Enter.
+one `search` call, never a rebuild. When the top match is only a guess (`enter_choice` decides),
+the first Enter puts the likely tags first and asks; the next Enter applies the highlighted one.
+Creating a tag is an explicit entry ("create 'xyz'", or its key at any time) that is never
+highlighted on its own: a typo that matches nothing cannot create a tag by Enter.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from tui.domain.display_text import visible
 from tui.domain.notes import clean_tag_name, tag_key
-from tui.services.search import TagIndex, TagMatch
+from tui.services.search import EnterChoice, TagIndex, TagMatch, enter_choice
 from tui.widgets.bindings import bindings_for
 
 MAX_MATCHES = 200
@@ -64,6 +66,11 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self.allow_create = allow_create
         self.matches: list[TagMatch] = []
         self.create_name: str | None = None
+        self.query_text = ""
+        self.choosing: EnterChoice | None = None
+        """Set by an Enter that asked instead of applying; the next Enter applies."""
+        self.moved = False
+        """The highlight was moved by a key: Enter applies what it is on."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
@@ -85,11 +92,23 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self._search(event.value)
 
     def _search(self, query: str) -> None:
+        self.query_text = query
+        self.choosing, self.moved = None, False
         self.matches = self.index.search(query, limit=MAX_MATCHES)
         name = clean_tag_name(query)
         self.create_name = (
             name if self.allow_create and name and not self.index.has_exact(name) else None
         )
+        self._show_matches()
+        if not self.matches and self.create_name is not None:
+            hint = f"No tag matches. {self._create_key()} creates it."
+        elif not self.matches:
+            hint = "No tag matches." if query.strip() else "The codebook has no tags yet."
+        else:
+            hint = f"{len(self.matches)} match(es) \u00b7 Enter applies \u00b7 Esc cancels"
+        self._hint(hint)
+
+    def _show_matches(self) -> None:
         styles = self.tag_styles
         options = [
             Option(match_label(m, styles.get(tag_key(m.name))), id=m.name) for m in self.matches
@@ -97,17 +116,24 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         if self.create_name is not None:
             label = Text("+ create ", style="italic")
             label.append(f"\u2018{visible(self.create_name)}\u2019", style="bold")
+            label.append(f"  {self._create_key()}", style="dim")
             options.append(Option(label, id=CREATE_ID))
         self.options.set_options(options)
         self.options.highlighted = 0 if self.matches else None
-        down = self.app.key_for("picker.down")
-        if not self.matches and self.create_name is not None:
-            hint = f"No tag matches. {down} then Enter creates it."
-        elif not self.matches:
-            hint = "No tag matches." if query.strip() else "The codebook has no tags yet."
-        else:
-            hint = f"{len(self.matches)} match(es) \u00b7 Enter applies \u00b7 Esc cancels"
+
+    def _create_key(self) -> str:
+        return self.app.key_for("picker.create")
+
+    def _hint(self, hint: str) -> None:
         self.query_one("#picker-hint", Static).update(Text(hint))
+
+    def _ask(self, choice: EnterChoice) -> None:
+        """Put the likely tags first, the top one highlighted, and say why nothing applied."""
+        self.choosing = choice
+        first = {m.name for m in choice.rivals}
+        self.matches = [*choice.rivals, *(m for m in self.matches if m.name not in first)]
+        self._show_matches()
+        self._hint(f"{choice.reason} \u2191\u2193 choose \u00b7 Enter applies \u00b7 Esc cancels")
 
     def action_cursor(self, step: int) -> None:
         options = self.options
@@ -117,6 +143,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
             options.highlighted = 0 if step > 0 else options.option_count - 1
         else:
             options.highlighted = max(0, min(options.option_count - 1, options.highlighted + step))
+        self.moved = True
 
     def action_apply(self) -> None:
         at = self.options.highlighted
@@ -125,13 +152,26 @@ class TagPickerScreen(ModalScreen[Picked | None]):
             return
         option_id = self.options.get_option_at_index(at).id
         if option_id == CREATE_ID:
-            assert self.create_name is not None
-            self.dismiss(Picked(self.create_name, created=True))
-        else:
-            self.dismiss(Picked(self.matches[at].name))
+            self.action_create()
+            return
+        if at == 0 and not self.moved and self.choosing is None:
+            choice = enter_choice(self.query_text, self.matches)
+            if not choice.at_once:
+                self._ask(choice)
+                return
+        self.dismiss(Picked(self.matches[at].name))
+
+    def action_create(self) -> None:
+        if self.create_name is None:
+            self.app.bell()
+            if self.allow_create and clean_tag_name(self.query_text):
+                self._hint("That tag exists already: Enter applies it.")
+            return
+        self.dismiss(Picked(self.create_name, created=True))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        self.moved = True  # a click picks that very option
         self.action_apply()
 
     def action_cancel(self) -> None:

@@ -376,6 +376,18 @@ class TaggingScreen(Screen):
         else:
             self.app.leave_tagging()  # waits for the tag changes, or asks
 
+    def action_export(self) -> None:
+        """Export the sessions in view (this session, its study or all) from a dialog."""
+        from tui.screens.export_screen import ExportScreen
+        from tui.services.exchange.exporting import ExportJob
+
+        model = self.model
+        if not model.session_ids:
+            return
+        label = {"session": model.titles.get(model.session_ids[0], ""), "all": "all sessions"}
+        job = ExportJob(model.store, list(model.session_ids), label.get(model.scope, ""))
+        self.app.push_screen(ExportScreen(job))
+
     def action_cycle_scope(self) -> None:
         if self.model.cycle_scope():
             self._start_read(resolve=True)  # the list stays until the new scope is read

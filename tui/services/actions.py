@@ -43,6 +43,7 @@ SCREENS = {
     "picker": "Tag picker",
     "codebook": "Codebook",
     "dialog": "Dialogs",
+    "export": "Export",
     "quit": "Quitting with unsaved notes",
 }
 
@@ -62,6 +63,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.new", "new_session", "n", "New session"),
     ActionSpec("home.code", "code_session", "c", "Tag"),
     ActionSpec("home.refresh", "refresh", "r", "Refresh", show=False),
+    ActionSpec("home.export", "export_session", "e", "Export", show=False),
+    ActionSpec("home.export_all", "export_all", "E", "Export all", show=False),
     ActionSpec("home.set_study", "set_study", "s", "Study"),
     ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
@@ -115,6 +118,7 @@ ACTIONS += (
     ActionSpec("tagging.filter_text", "filter_text", "slash", "Search"),
     ActionSpec("tagging.scope", "cycle_scope", "a", "Scope"),
     ActionSpec("tagging.codebook", "open_codebook", "c", "Codebook"),
+    ActionSpec("tagging.export", "export", "e", "Export"),
     ActionSpec("tagging.back", "back", "escape", "Back"),
     ActionSpec("tagging.cursor_down", "move(1)", "down,j", "Down", show=False),
     ActionSpec("tagging.cursor_up", "move(-1)", "up,k", "Up", show=False),
@@ -143,6 +147,8 @@ ACTIONS += (
     ActionSpec("picker.down", "cursor(1)", "down", "Next match", while_typing=True),
     ActionSpec("picker.up", "cursor(-1)", "up", "Previous match", while_typing=True),
     ActionSpec("picker.cancel", "cancel", "escape", "Cancel", while_typing=True),
+    # ctrl+o, not ctrl+n: ctrl+n moves down in many pickers, and must never create a typo.
+    ActionSpec("picker.create", "create", "ctrl+o", "New tag", while_typing=True),
     # The codebook: every tag with its counts; rename, merge, delete, describe.
     ActionSpec("codebook.rename", "rename", "r", "Rename"),
     ActionSpec("codebook.merge", "merge", "m", "Merge into"),
@@ -152,6 +158,11 @@ ACTIONS += (
     ActionSpec("codebook.back", "back", "escape", "Back"),
     ActionSpec("codebook.cursor_down", "cursor(1)", "down,j", "Down", show=False),
     ActionSpec("codebook.cursor_up", "cursor(-1)", "up,k", "Up", show=False),
+    ActionSpec("codebook.first", "first", "home,g", "First", show=False),
+    ActionSpec("codebook.last", "last", "end,G", "Last", show=False),
+    # Export: pick a format and a file; the file input has focus at times, hence priority.
+    ActionSpec("export.run", "run", "ctrl+s", "Export", while_typing=True),
+    ActionSpec("export.cancel", "cancel", "escape", "Close"),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
 )

@@ -11,8 +11,10 @@ from typing import Any
 
 from tui.domain.notes import tag_key
 from tui.services.tag_ops import (
+    MergePreview,
     TagUsage,
     delete_tag,
+    merge_preview,
     merge_tags,
     rename_problem,
     rename_tag,
@@ -50,6 +52,10 @@ class CodebookService:
 
     def rename(self, old: str, new: str, now_iso: str) -> int:
         return rename_tag(self.store, old, new, now_iso)
+
+    def merge_preview(self, source: str, target: str) -> MergePreview:
+        """What merging would change, counted without changing anything (reads every file)."""
+        return merge_preview(self.store, source, target)
 
     def merge(self, source: str, target: str) -> int:
         return merge_tags(self.store, source, target)

@@ -82,17 +82,57 @@ def character_key(character: str) -> str:
 
 
 CHARACTER_NAMES = frozenset(character_key(chr(code)) for code in range(33, 127))
+# Name -> character, for printing keys as typed. A comma separates keys and a + joins a modifier,
+# so those two keep their names where a bare character would be misread.
+_TYPED = {character_key(chr(code)): chr(code) for code in range(33, 127)}
+
+
+def typed_key(key: str) -> str:
+    """A normalized key as a person types it: `.` for full_stop, `ctrl+/` for ctrl+slash.
+    `normalize_key` reads this form back to the same key."""
+    *modifiers, base = key.split("+")
+    char = _TYPED.get(base)
+    if char is None or char == "," or (char == "+" and modifiers):
+        return key
+    typed = "+".join([*modifiers, char])
+    return typed if normalize_key(typed) == key else key  # ctrl+@ is a legacy name of its own
+
+
+def typed_keys(keys: str) -> str:
+    return ",".join(typed_key(key) for key in keys.split(","))
 
 
 class KeymapError(Exception):
-    """A keymap or config file a user must fix; the message names the file and line."""
+    """A keymap or config file a user must fix; the message names the file and line.
+
+    One error may carry several mistakes (`problems`, each a KeymapError of its own, one line
+    of the message each): a file is checked whole, so one run shows everything to fix.
+    """
 
     def __init__(self, path: Path | str, line: int | None, message: str) -> None:
         self.path = Path(path)
         self.line = line
         self.reason = message
-        where = f"{path}, line {line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+        self.problems: list[KeymapError] = [self]
+        self.where = f"{path}, line {line}" if line else str(path)
+        super().__init__(f"{self.where}: {message}")
+
+    @classmethod
+    def of(cls, problems: list[KeymapError]) -> KeymapError:
+        """One error for all of `problems` (flattened); the first one's file and line lead."""
+        flat = [problem for error in problems for problem in error.problems]
+        if len(flat) == 1:
+            return flat[0]
+        first = flat[0]
+        error = cls(first.path, first.line, first.reason)
+        error.problems = flat
+        lines = [f"{problem.where}: {problem.reason}" for problem in flat]
+        lines.append(f"{len(flat)} mistakes in all; fix them and run `fieldnote keys` to check.")
+        error.args = ("\n".join(lines),)
+        return error
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -109,7 +149,8 @@ class Keymap:
     """The effective keys of every binding id, and where each came from."""
 
     keys: dict[str, str]
-    """Every binding id -> its keys, comma separated, normalized (`slash`, not `/`)."""
+    """Every binding id -> its keys, comma separated, normalized (`slash`, not `/`; files may
+    use either, and `typed_keys` prints them as typed)."""
     origins: dict[str, Origin] = field(default_factory=dict)
     """Ids set by a file -> the file and line (ids missing here have the registry default)."""
     sources: list[Path] = field(default_factory=list)
@@ -131,7 +172,7 @@ def normalize_key(key: str) -> str:
     """Check one key and return it as Textual names it; raises ValueError with a sentence."""
     key = key.strip()
     if not key:
-        raise ValueError("an empty key (a stray comma?)")
+        raise ValueError('an empty key (a stray comma? the comma key itself is "comma")')
     if len(key) == 1:
         if not key.isprintable() or key.isspace():
             raise ValueError(f"{key!r} is not a key; write space, tab or enter by name")
@@ -237,30 +278,50 @@ def _suggest(binding_id: str) -> str:
 
 
 def read_keymap_file(path: Path) -> dict[str, tuple[str, Origin]]:
-    """One keymap file's entries: id -> (normalized keys, origin). Raises KeymapError."""
+    """One keymap file's entries: id -> (normalized keys, origin). Raises KeymapError naming
+    every mistake in the file."""
+    entries, problems, _failed = _read_entries(path)
+    if problems:
+        raise KeymapError.of(problems)
+    return entries
+
+
+def _read_entries(
+    path: Path,
+) -> tuple[dict[str, tuple[str, Origin]], list[KeymapError], set[str]]:
+    """The valid entries of a keymap file, a KeymapError for each invalid one, and the ids of
+    the invalid ones."""
     data, lines = _read_toml(path)
     known = set(binding_ids())
     entries: dict[str, tuple[str, Origin]] = {}
+    problems: list[KeymapError] = []
+    failed: set[str] = set()
     for binding_id, value in _flatten(data):
         origin = Origin(path, lines.get(binding_id, 1))
-        if binding_id not in known:
-            raise KeymapError(
-                path, origin.line, f'"{binding_id}" is not a binding id.{_suggest(binding_id)}'
-            )
-        if isinstance(value, list) and all(isinstance(item, str) for item in value):
-            value = ",".join(value)
-        if not isinstance(value, str) or not value.strip():
-            raise KeymapError(
-                path,
-                origin.line,
-                f'"{binding_id}" needs keys as a string, like "ctrl+n,f6", or a list of them.',
-            )
         try:
-            keys = normalize_keys(value)
+            entries[binding_id] = (_entry_keys(binding_id, value, known), origin)
         except ValueError as error:
-            raise KeymapError(path, origin.line, f"{binding_id}: {error}.") from None
-        entries[binding_id] = (keys, origin)
-    return entries
+            problems.append(KeymapError(path, origin.line, str(error)))
+            failed.add(binding_id)
+    return entries, problems, failed
+
+
+def _entry_keys(binding_id: str, value: object, known: set[str]) -> str:
+    """The normalized keys of one entry; ValueError with the sentence to show otherwise."""
+    if binding_id not in known:
+        raise ValueError(f'"{binding_id}" is not a binding id.{_suggest(binding_id)}')
+    if isinstance(value, str) and value.strip():
+        items = value.split(",")
+    elif isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        items = value  # one key per item, so a list can hold "," itself
+    else:
+        raise ValueError(
+            f'"{binding_id}" needs keys as a string, like "ctrl+n,f6", or a list of them.'
+        )
+    try:
+        return ",".join(normalize_key(item) for item in items)
+    except ValueError as error:
+        raise ValueError(f"{binding_id}: {error}.") from None
 
 
 # -- presets, config and layering ------------------------------------------------------------
@@ -333,13 +394,29 @@ def load_keymap(name_or_path: str | None = None, *, config: Path | None = None) 
 
 
 def layer_keymaps(paths: list[Path]) -> Keymap:
+    """Layer the files on the registry defaults and check the result. Every mistake of every
+    file is gathered into one KeymapError; a clash is not reported for an id whose own entry
+    was a mistake (its intended keys are unknown)."""
     keymap = Keymap({spec.id: normalize_keys(spec.keys) for spec in ACTIONS})
+    problems: list[KeymapError] = []
+    failed: set[str] = set()
     for path in paths:
-        for binding_id, (keys, origin) in read_keymap_file(path).items():
+        try:
+            entries, found, wrong = _read_entries(path)
+        except KeymapError as error:  # unreadable or not TOML: nothing of it can be used
+            problems.append(error)
+            continue
+        problems += found
+        failed |= wrong
+        for binding_id, (keys, origin) in entries.items():
             keymap.keys[binding_id] = keys
             keymap.origins[binding_id] = origin
         keymap.sources.append(path)
-    check_keymap(keymap)
+    problems += _clashes(keymap, failed)
+    if problems:
+        rank = {path: index for index, path in enumerate(paths)}
+        problems.sort(key=lambda error: (rank.get(error.path, len(rank)), error.line or 0))
+        raise KeymapError.of(problems)
     return keymap
 
 
@@ -352,8 +429,9 @@ def screen_of(binding_id: str) -> str:
     return binding_id.split(".", 1)[0]
 
 
-def check_keymap(keymap: Keymap) -> None:
-    """Raise KeymapError for two ids on one key in one screen; collect the warnings."""
+def _clashes(keymap: Keymap, failed: set[str]) -> list[KeymapError]:
+    """A KeymapError for each key bound to two ids in one screen (ids in `failed` aside),
+    blamed on the id set last; the warnings go to `keymap.warnings`."""
     screens = list(dict.fromkeys([*SCREENS, *(screen_of(i) for i in keymap.keys)]))
     order = {path: index for index, path in enumerate(keymap.sources)}
 
@@ -361,6 +439,7 @@ def check_keymap(keymap: Keymap) -> None:
         origin = keymap.origins.get(binding_id)
         return (order.get(origin.path, -1), origin.line) if origin else (-2, 0)
 
+    found: dict[str, tuple[tuple[int, int], KeymapError]] = {}
     for screen in screens:
         ids = [i for i in keymap.keys if screen_of(i) in (screen, "app")]
         on_key: dict[str, list[str]] = {normalize_key(COMMAND_PALETTE_KEY): [_PALETTE]}
@@ -368,19 +447,33 @@ def check_keymap(keymap: Keymap) -> None:
             for key in dict.fromkeys(keymap.keys[binding_id].split(",")):
                 on_key.setdefault(key, []).append(binding_id)
         for key, bound in on_key.items():
-            if len(bound) < 2:
-                continue
+            everywhere = all(i == _PALETTE or screen_of(i) == "app" for i in bound)
+            if len(bound) < 2 or failed & set(bound) or (everywhere and screen != "app"):
+                continue  # a clash of app-wide keys is reported once, not for every screen
             culprit = max((i for i in bound if i != _PALETTE), key=lateness)
             others = [i for i in bound if i != culprit]
             origin = keymap.origins.get(culprit)
             where = f" on the {SCREENS.get(screen, screen)} screen" if screen != "app" else ""
-            raise KeymapError(
-                origin.path if origin else "tui/services/actions.py",
-                origin.line if origin else None,
-                f'"{key}" is bound to both {culprit} and {" and ".join(others)}{where}; '
-                f"give one of them another key.",
+            message = (
+                f'"{typed_key(key)}" is bound to both {culprit} and {" and ".join(others)}'
+                f"{where}; give one of them another key."
             )
+            found.setdefault(
+                message,
+                (
+                    lateness(culprit),
+                    KeymapError(
+                        origin.path if origin else "tui/services/actions.py",
+                        origin.line if origin else None,
+                        message,
+                    ),
+                ),
+            )
+    _warn(keymap)
+    return [error for _, error in sorted(found.values(), key=lambda item: item[0])]
 
+
+def _warn(keymap: Keymap) -> None:
     for binding_id, keys in keymap.keys.items():
         origin = keymap.origins.get(binding_id)
         if origin is None:
@@ -394,7 +487,8 @@ def check_keymap(keymap: Keymap) -> None:
                 )
             elif spec.while_typing and (key in INPUT_SWALLOWED or is_printable_key(key)):
                 keymap.warnings.append(
-                    f"{origin}: {binding_id} must work while typing a note, but {key} is a key "
+                    f"{origin}: {binding_id} must work while typing a note, but "
+                    f"{typed_key(key)} is a key "
                     "the note input uses; it will no longer type or edit there."
                 )
 
@@ -403,25 +497,29 @@ def check_keymap(keymap: Keymap) -> None:
 
 
 def keymap_rows(keymap: Keymap) -> list[tuple[str, str, str, str]]:
-    """(screen title, id, keys, description) for every binding, in help-screen order."""
+    """(screen title, id, keys as typed, description) for every binding, in help-screen order."""
     rows = []
     for screen, title in SCREENS.items():
         for spec in ACTIONS:
             if spec.screen == screen:
-                rows.append((title, spec.id, keymap.keys[spec.id], spec.description))
+                rows.append((title, spec.id, typed_keys(keymap.keys[spec.id]), spec.description))
     for spec in ACTIONS:  # ids of a screen not (yet) listed in SCREENS
         if spec.screen not in SCREENS:
-            rows.append((spec.screen, spec.id, keymap.keys[spec.id], spec.description))
+            rows.append((spec.screen, spec.id, typed_keys(keymap.keys[spec.id]), spec.description))
     return rows
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def keymap_toml(keymap: Keymap) -> str:
     """The keymap as a file `--keymap` reads back: a starting point for one's own."""
-    out = ["# Fieldnote keymap: binding id = keys (comma separated, Textual's key names)."]
+    out = ["# Fieldnote keymap: binding id = keys (comma separated, as typed or by name)."]
     screen = None
     for title, binding_id, keys, description in keymap_rows(keymap):
         if title != screen:
             screen = title
             out.append(f"\n# {title}")
-        out.append(f'"{binding_id}" = "{keys}"  # {description}')
+        out.append(f'"{binding_id}" = {_toml_string(keys)}  # {description}')
     return "\n".join(out) + "\n"

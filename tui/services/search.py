@@ -27,6 +27,10 @@ Ties inside a class (inside a bucket, for fuzzy) go to the tag used more often, 
 used more recently, then to the name in case-insensitive order. Matching casefolds everything,
 so `CAFÉ` finds `café` and `strasse` finds `Straße`.
 
+Whether Enter may apply the top match at once is `enter_choice`'s decision: an exact or prefix
+match may; a fuzzy one only when it is strong and no other match is a likely reading of the
+typo (see there). Otherwise the picker shows the choice first.
+
 How it stays fast: every name is casefolded and split once, at build time. An inverted index maps
 each character and each pair of adjacent characters ("bigram") to the set of tags containing it,
 kept as the bits of a Python int, so intersecting and counting sets is a handful of big-int
@@ -55,6 +59,12 @@ FUZZY_CUTOFF = 60.0
 """Fuzzy matches scoring below this are not shown."""
 LEAF_BONUS = 5.0
 """Added to the leaf's score when the query matches the last hierarchy level better."""
+SURE_SCORE = 80.0
+"""A fuzzy top match scoring below this is a guess: Enter shows the choice instead."""
+SURE_MARGIN = 10.0
+"""A fuzzy top match less than this many points ahead of the second is a toss-up."""
+MAX_RIVALS = 5
+"""At most this many matches are put forward as the choice."""
 MAX_CANDIDATES = 400
 """At most this many tags (those sharing the most bigrams with the query) are fuzzy-scored."""
 _DECODE_LIMIT = 512
@@ -88,6 +98,68 @@ class TagMatch:
     spans: tuple[tuple[int, int], ...] = ()
     """(start, end) ranges of `name`, end exclusive, that matched the query: to highlight."""
     uses: int = 0
+
+
+@dataclass(frozen=True)
+class EnterChoice:
+    """What Enter should do with the top match of a search."""
+
+    rivals: tuple[TagMatch, ...] = ()
+    """Empty: Enter applies the top match at once. Otherwise the matches to choose between,
+    best first (the top match first): what the picker shows before anything is applied."""
+    reason: str = ""
+    """Why there is a choice, as a sentence for the picker's hint."""
+
+    @property
+    def at_once(self) -> bool:
+        return not self.rivals
+
+
+def enter_choice(query: str, matches: list[TagMatch]) -> EnterChoice:
+    """Whether Enter may apply `matches[0]` (a `search` result for `query`) without asking.
+
+    Exact and prefix matches apply at once. A fuzzy top match does only when it scores at least
+    SURE_SCORE, leads the next match by SURE_MARGIN and no other match holds the typed letters
+    in order from the start of one of its words: a typist who drops letters (`deflct`,
+    `invstig`) types such a subsequence of the tag meant, so that tag is a likely reading even
+    when a shorter name scores higher (`product/defect` over `staff/deflection`).
+    Queries of one or two characters match by containment only and never apply at once.
+    """
+    if not matches or matches[0].kind != "fuzzy":
+        return EnterChoice()
+    top, others = matches[0], matches[1:]
+    letters = "".join(_query_words(query))
+    if len(letters) <= 2:
+        return _choice(matches, [], f"\u2018{query.strip()}\u2019 is too short to be sure.")
+    rivals = [m for m in others if top.score - m.score < SURE_MARGIN][: MAX_RIVALS - 1]
+    pattern = _in_order(letters)
+    for match in others:  # in rank order, so the best readings are the ones kept
+        if len(rivals) >= MAX_RIVALS - 1:
+            break
+        if match not in rivals and pattern.search(_normalize(match.name.casefold())):
+            rivals.append(match)
+    if not rivals and top.score >= SURE_SCORE:
+        return EnterChoice()
+    return _choice(matches, rivals, "Only a weak match.")
+
+
+def _choice(matches: list[TagMatch], picked: list[TagMatch], reason: str) -> EnterChoice:
+    """The top match and the matches `picked` out as its rivals, in rank order; with rivals,
+    the reason is that there are several."""
+    names = {m.name for m in picked}
+    rivals = [matches[0], *(m for m in matches[1:] if m.name in names)][:MAX_RIVALS]
+    if len(rivals) > 1:
+        reason = f"{len(rivals)} tags could be meant."
+    return EnterChoice(tuple(rivals), reason)
+
+
+def _in_order(letters: str) -> re.Pattern[str]:
+    """Matches a normalized name holding `letters` in order (anything between them, spaces
+    too), starting at the first letter of one of its words."""
+    first, rest = letters[0], letters[1:]
+    # [^c]*+c takes the nearest c and never backtracks: the first match in order is the best.
+    steps = "".join(f"[^{re.escape(c)}]*+{re.escape(c)}" for c in rest)
+    return re.compile(f"(?:^| ){re.escape(first)}{steps}")
 
 
 def _normalize(folded: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.notes import clean_tag_name, tag_key
-from tui.domain.tags import inline_name_problem
+from tui.domain.tags import inline_name_problem, retag
 from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
 from tui.store.errors import StoreError
@@ -151,6 +151,49 @@ def merge_tags(store: DataStore, source: str, target: str, now_iso: str | None =
     _readable_ids(store)
     pairs = [(src, dst["name"]), *_sub_tags(codebook, src["name"], dst["name"])]
     return _move(store, pairs, now_iso)
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    """What `merge_tags(source, target)` would change, to ask the user before it does."""
+
+    source: str
+    target: str
+    changes: int
+    """Notes and excerpts that would be retagged."""
+    sessions: int
+    """Sessions holding them."""
+    folded: int
+    """Of those, how many carry the target already (they keep it once)."""
+    sub_tags: tuple[str, ...]
+    """The source's sub-tags, which move under the target with it."""
+
+
+def merge_preview(store: DataStore, source: str, target: str) -> MergePreview:
+    """Count, without changing anything, what merging `source` into `target` would change.
+    Raises StoreError as `merge_tags` would (unknown tags, unreadable session files)."""
+    codebook = store.codebook
+    src, dst = codebook.get(source), codebook.get(target)
+    if src is None or dst is None:
+        missing = source if src is None else target
+        raise StoreError(f"There is no tag '{missing}' in the codebook; it may just have changed.")
+    subs = _sub_tags(codebook, src["name"], dst["name"])
+    mapping = {tag_key(tag["name"]): new for tag, new in [(src, dst["name"]), *subs]}
+    changes = folded = 0
+    sessions: set[str] = set()
+    for session_id in _readable_ids(store):
+        snapshot = store.open_session(session_id).read()
+        for doc in [*snapshot.notes, *snapshot.excerpts]:
+            tags = list(doc.get("tags") or [])
+            after = retag(tags, mapping)
+            if after is None:
+                continue
+            changes += 1
+            sessions.add(session_id)
+            folded += len(after) < len({tag_key(t) for t in tags})
+    return MergePreview(
+        src["name"], dst["name"], changes, len(sessions), folded, tuple(t["name"] for t, _ in subs)
+    )
 
 
 def _sub_tags(codebook: Codebook, old: str, new: str) -> list[tuple[dict[str, Any], str]]:

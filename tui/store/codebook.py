@@ -159,6 +159,25 @@ class Codebook:
                     self._keyed(doc["name"], doc_id)
         return resolved
 
+    def merge(self, docs: list[dict[str, Any]]) -> list[str]:
+        """Add whole tag documents (an import) whose names are new, with their counts and
+        dates; a tag that exists is kept as it is. Returns the names added."""
+        added: list[str] = []
+        with self._locked() as data:
+            existing = self._by_key(data)
+            fresh: dict[str, dict[str, Any]] = {}
+            for doc in docs:
+                name = clean_tag_name(str(doc.get("name") or ""))
+                key = tag_key(name)
+                if name and key not in existing and key not in fresh:
+                    fresh[key] = plain({**doc, "name": name})
+            if fresh:
+                doc_ids = self._table.insert_multiple(list(fresh.values()))
+                for doc, doc_id in zip(fresh.values(), doc_ids, strict=True):
+                    self._keyed(doc["name"], doc_id)
+                    added.append(doc["name"])
+        return added
+
     def update(self, name: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Change a tag's description, colour or name; returns the stored tag."""
         unknown = set(changes) - set(EDITABLE)

@@ -116,8 +116,11 @@ class DataStore:
         session: dict[str, Any],
         guide: dict[str, Any],
         guide_state: dict[str, Any] | None = None,
+        notes: list[dict[str, Any]] | None = None,
+        excerpts: list[dict[str, Any]] | None = None,
     ) -> SessionFile:
-        """Write a new session file holding the session record and its guide."""
+        """Write a new session file holding the session record and its guide (and, for an
+        import, its notes and excerpts: one write, so the file is whole or absent)."""
         session = plain(session)
         session_id = session.get("id")
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
@@ -127,8 +130,8 @@ class DataStore:
         data = {
             "session": {"1": session},
             "guide": {"1": {"guide": plain(guide), "state": state}},
-            "notes": {},
-            "excerpts": {},
+            "notes": {str(n): plain(doc) for n, doc in enumerate(notes or [], start=1)},
+            "excerpts": {str(n): plain(doc) for n, doc in enumerate(excerpts or [], start=1)},
         }
         storage = AtomicJSONStorage(path, validate=validate_session_data(path))
         try:
@@ -143,6 +146,15 @@ class DataStore:
         finally:
             storage.close()
         return SessionFile(path, session_id)
+
+    def discard_session(self, session_id: str) -> None:
+        """Remove a session file this process just created (an import that failed later)."""
+        path = self.session_path(session_id)
+        for leftover in (path, path.with_name(path.name + ".lock")):
+            try:
+                leftover.unlink()
+            except FileNotFoundError:
+                pass
 
     def open_session(self, session_id: str) -> SessionFile:
         """The session's file, read once so an unreadable file is reported now."""

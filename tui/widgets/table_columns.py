@@ -7,6 +7,7 @@ from dataclasses import dataclass
 NARROW = 60
 CELL_PADDING = 2  # a DataTable cell's padding, left and right
 SCROLLBAR = 2
+MIN_SHARE = 6
 
 
 @dataclass(frozen=True)
@@ -16,12 +17,30 @@ class Column:
     """Fixed width; 0 for a column that takes a `share` of what is left."""
     share: int = 0
     essential: bool = True
-    """Kept below NARROW columns; the others are dropped there."""
+    """Kept below NARROW columns; the others are dropped there, and wherever a header would be
+    cut, the rightmost first (so list columns in the order they matter)."""
 
 
 def fit(columns: list[Column], width: int) -> list[tuple[str, int]]:
-    """(label, width) for each column shown at `width`, the flexible ones sharing the rest."""
+    """(label, width) for each column shown at `width`, the flexible ones sharing the rest.
+
+    A header is never cut while a column can give way: if one would be, the rightmost
+    non-essential column is dropped and the rest share its room.
+    """
     shown = [c for c in columns if c.essential or width >= NARROW]
-    spare = width - SCROLLBAR - CELL_PADDING * len(shown) - sum(c.width for c in shown)
-    shares = sum(c.share for c in shown) or 1
-    return [(c.label, c.width or max(6, spare * c.share // shares)) for c in shown]
+    while True:
+        widths = _share(shown, width)
+        cut = any(w < len(c.label) for c, w in zip(shown, widths, strict=True))
+        optional = [c for c in shown if not c.essential]
+        if not cut or not optional:
+            return [(c.label, w) for c, w in zip(shown, widths, strict=True)]
+        shown.remove(optional[-1])
+
+
+def _share(shown: list[Column], width: int) -> list[int]:
+    fixed = [max(c.width, len(c.label)) if c.width else 0 for c in shown]
+    spare = width - SCROLLBAR - CELL_PADDING * len(shown) - sum(fixed)
+    shares = sum(c.share for c in shown if not c.width) or 1
+    return [
+        w or max(MIN_SHARE, spare * c.share // shares) for c, w in zip(shown, fixed, strict=True)
+    ]

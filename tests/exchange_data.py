@@ -1,0 +1,95 @@
+"""A small study for the exchange tests: two sessions, named people, emoji, combining marks,
+CJK, span excerpts, a nested tag with a description and a colour."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tui.domain.clock import to_iso
+from tui.domain.guide import parse_guide
+from tui.domain.notes import Note, new_id
+from tui.services.session_setup import create_session
+from tui.store import DataStore
+
+START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+GUIDE = "## Warm-up\n- Tell me about your role.\n- Walk me through your week.\n"
+PARTICIPANTS = ("Maya Okonkwo", "Łukasz Brzęczyszczykiewicz")
+AUTHORS = ("Jonas Berg", "Aiko Tanaka")
+TEXTS = (
+    '"Maya Okonkwo here: I gave up on day two 😤👩🏽‍💻 #pain/onboarding !frustrated',
+    "Café ordering: e\u0301 with a combining accent, 東京の倉庫 #pain/import",
+    "*=SUM(A1:A9) typed as a note, then a [/bold] and \x1b[31mred\x1b[0m",
+    "?ask Maya about the spreadsheet",
+    "Maya said Łukasz keeps the 'Doors' sheet; 日本語テキスト and 🙂 again",
+    "Plain note with no tags",
+)
+
+
+def seed(store: DataStore, study: str = "Onboarding") -> list[str]:
+    ids = []
+    for number, participant in enumerate(PARTICIPANTS):
+        began = START + timedelta(days=number)
+        session_id = create_session(
+            store,
+            title=f"Interview with {participant}",
+            participant=participant,
+            goal=f"Why {participant.split()[0]} stalled in week one",
+            guide=parse_guide(GUIDE),
+            now=began,
+            extra={"study": study, "interviewers": list(AUTHORS)},
+        )
+        session_file = store.open_session(session_id)
+        notes = [
+            Note.from_typed(
+                text,
+                session_id=session_id,
+                author=AUTHORS[i % 2],
+                started_at=to_iso(began + timedelta(seconds=30 * i)),
+                elapsed=30.0 * i,
+                question_id="q1" if i < 3 else "q2",
+            )
+            for i, text in enumerate(TEXTS)
+        ]
+        session_file.append_notes([n.to_doc() for n in notes])
+        session_file.update_guide_state(marks={"q1": "asked"})
+        cjk = notes[1].text.index("東京")
+        emoji = notes[4].text.index("🙂")
+        session_file.add_excerpt(
+            {
+                "id": new_id(),
+                "note_id": notes[1].id,
+                "start": cjk,
+                "end": cjk + 5,
+                "tags": ["place/warehouse"],
+                "severity": 3,
+            }
+        )
+        session_file.add_excerpt(
+            {
+                "id": new_id(),
+                "note_id": notes[4].id,
+                "start": notes[4].text.index("Łukasz"),
+                "end": emoji + 1,
+                "tags": ["workaround/spreadsheet"],
+                "severity": None,
+            }
+        )
+        session_file.close()
+        ids.append(session_id)
+    store.codebook.ensure(["pain/onboarding", "pain/import", "place/warehouse"], to_iso(START))
+    store.codebook.update("pain/onboarding", {"description": "Stuck in week one", "color": "red"})
+    store.codebook.update("pain/import", {"color": "#2a9d8f"})
+    return ids
+
+
+def shared_folder() -> Path:
+    """../shared beside the repository (CI's layout), found from this checkout upwards."""
+    root = Path(__file__).resolve().parents[1]
+    for folder in [root, *root.parents]:
+        candidate = folder.parent / "shared" / "refi-qda"
+        if (candidate / "Project.xsd").is_file():
+            return candidate
+    pytest.fail(f"../shared/refi-qda/ with the REFI-QDA schemas is not beside {root}")

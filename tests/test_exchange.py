@@ -1,0 +1,245 @@
+"""Exports and imports: valid REFI-QDA, exact spans, lossless JSON, safe CSV, pseudonyms."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+import xmlschema
+
+from tests.exchange_data import AUTHORS, PARTICIPANTS, TEXTS, seed, shared_folder
+from tui.domain.notes import tag_key
+from tui.services.exchange.errors import ExchangeError
+from tui.services.exchange.exporting import FORMATS, export
+from tui.services.exchange.importing import import_files
+from tui.services.exchange.refi_qda import source_text
+from tui.services.exchange.safe_xml import parse_xml
+from tui.services.exchange.study import read_study, select_sessions
+from tui.services.exchange.table import neutralise
+from tui.store import DataStore
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    folder = shared_folder()
+    return (
+        xmlschema.XMLSchema(str(folder / "Project.xsd")),
+        xmlschema.XMLSchema(str(folder / "Codebook.xsd")),
+    )
+
+
+@pytest.fixture
+def seeded(store):
+    return seed(store)
+
+
+def _local(element) -> str:
+    return element.tag.rpartition("}")[2]
+
+
+def test_qdpx_and_qdc_are_valid_and_each_selection_slices_its_excerpt(store, seeded, schemas):
+    project_schema, codebook_schema = schemas
+    for pseudonymised in (False, True):
+        data, study = export(store, seeded, "qdpx", pseudonymised=pseudonymised)
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        qde = archive.read("project.qde")
+        project_schema.validate(qde.decode("utf-8"))
+        root = parse_xml(qde)
+        sources = [e for e in root.iter() if _local(e) == "TextSource"]
+        assert len(sources) == 2
+        expected = []  # (source text, [(start, end, text), ...]) from the study itself
+        for session in study.sessions:
+            text, starts = source_text(session)
+            slices = []
+            for note in session.notes:
+                if note["tags"]:
+                    slices.append(note["text"])
+            by_id = {n["id"]: n for n in session.notes}
+            for excerpt in session.excerpts:
+                slices.append(by_id[excerpt["note_id"]]["text"][excerpt["start"] : excerpt["end"]])
+            expected.append(slices)
+        for source, slices in zip(sources, expected, strict=True):
+            member = "sources/" + source.get("plainTextPath").removeprefix("internal://")
+            text = archive.read(member).decode("utf-8")
+            got = [
+                text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]
+                for sel in source
+                if _local(sel) == "PlainTextSelection"
+            ]
+            assert got == slices
+        # Emoji, a combining mark and CJK are among the spans, so code points are counted.
+        joined = " ".join(s for slices in expected for s in slices)
+        assert "東京の倉庫" in joined and "😤👩🏽‍💻" in joined and "e\u0301" in joined
+        assert "🙂" in joined
+        qdc, _ = export(store, seeded, "qdc", pseudonymised=pseudonymised)
+        codebook_schema.validate(qdc.decode("utf-8"))
+
+
+def test_codes_nest_by_slash_with_descriptions_and_colours(store, seeded):
+    data, _ = export(store, seeded, "qdc")
+    root = parse_xml(data)
+    pain = next(e for e in root.iter() if _local(e) == "Code" and e.get("name") == "pain")
+    children = {c.get("name"): c for c in pain if _local(c) == "Code"}
+    assert set(children) == {"onboarding", "import"}
+    assert pain.get("isCodable") == "false"  # no tag `pain` of its own: only a folder
+    assert children["import"].get("color") == "#2a9d8f"
+    assert children["onboarding"].get("color") == "#800000"  # "red" as #RRGGBB
+    description = next(d for d in children["onboarding"] if _local(d) == "Description")
+    assert description.text == "Stuck in week one"
+
+
+def test_cases_and_users_name_participants_and_authors(store, seeded):
+    data, _ = export(store, seeded, "qdpx")
+    root = parse_xml(zipfile.ZipFile(io.BytesIO(data)).read("project.qde"))
+    assert {e.get("name") for e in root.iter() if _local(e) == "Case"} == set(PARTICIPANTS)
+    assert {e.get("name") for e in root.iter() if _local(e) == "User"} == set(AUTHORS)
+
+
+def test_json_round_trip_is_byte_identical(tmp_path, store, seeded):
+    first, _ = export(store, seeded, "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(first)
+    empty = DataStore(tmp_path / "empty")
+    result = import_files(empty, [path], now=NOW)
+    assert len(result.sessions) == 2
+    again, _ = export(empty, [sid for sid, _, _ in result.sessions], "json")
+    assert again == first
+    # Guide state, excerpts and the codebook came back too.
+    snap = empty.open_session(seeded[0]).read()
+    assert snap.guide_state["marks"] == {"q1": "asked"}
+    assert len(snap.excerpts) == 2
+    assert empty.codebook.get("pain/onboarding")["description"] == "Stuck in week one"
+
+
+def test_json_import_twice_is_refused_whole(tmp_path, store, seeded):
+    data, _ = export(store, seeded, "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(data)
+    with pytest.raises(ExchangeError, match="already in the data folder"):
+        import_files(store, [path], now=NOW)
+    assert len(store.list_sessions()[0]) == 2
+
+
+def _spans(study) -> set[tuple[str, str, str]]:
+    """(text tagged, tag, participant) for every tagged note and span."""
+    found = set()
+    for session in study.sessions:
+        by_id = {n["id"]: n for n in session.notes}
+        for note in session.notes:
+            for tag in note["tags"]:
+                found.add((note["text"], tag_key(tag), session.participant))
+        for excerpt in session.excerpts:
+            text = by_id[excerpt["note_id"]]["text"][excerpt["start"] : excerpt["end"]]
+            for tag in excerpt["tags"]:
+                found.add((text, tag_key(tag), session.participant))
+    return found
+
+
+def test_qdpx_round_trip_keeps_the_tags_on_the_same_spans(tmp_path, store, seeded):
+    data, study = export(store, seeded, "qdpx")
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    result = import_files(other, [path], now=NOW)
+    back = read_study(other, [sid for sid, _, _ in result.sessions])
+    assert _spans(back) == _spans(study)
+    assert all(n["kind"] == "transcript" for s in back.sessions for n in s.notes)
+    assert {s.participant for s in back.sessions} == set(PARTICIPANTS)
+    assert [n["text"] for n in back.sessions[0].notes] == list(TEXTS)
+    assert {t["name"] for t in other.codebook.tags()} >= {"pain/onboarding", "place/warehouse"}
+
+
+def test_csv_has_a_row_per_excerpt_and_untagged_note_and_neutralises_formulas(store, seeded):
+    data, _ = export(store, seeded, "csv")
+    assert data.decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    first = [r for r in rows if r["participant"] == PARTICIPANTS[0]]
+    # 6 notes: 2 tagged (one also with a span), 1 with only a span, 3 untagged.
+    assert len(first) == 2 + 1 + 1 + 3
+    formula = next(r for r in first if "SUM" in r["note_text"])
+    assert formula["note_text"].startswith("*=SUM")  # starts with `*`: no formula
+    span = next(r for r in first if r["excerpt_text"] == "東京の倉庫")
+    assert span["tags"] == "place/warehouse" and span["severity"] == "3"
+    tagged = next(r for r in first if r["tags"] == "pain/onboarding")
+    assert tagged["emotions"] == "frustrated" and tagged["question"] == "Tell me about your role."
+    for cell in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(cell) == "'" + cell
+    assert neutralise("plain =1") == "plain =1"
+
+
+def test_csv_formula_cells_from_notes_are_neutralised(store, seeded):
+    session_file = store.open_session(seeded[0])
+    note = session_file.read().notes[0]
+    session_file.update_note(note["id"], {"text": '=HYPERLINK("http://x","y")', "author": "@me"})
+    data, _ = export(store, seeded[:1], "csv")
+    row = next(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert row["note_text"] == '\'=HYPERLINK("http://x","y")'
+    assert row["author"] == "'@me"
+
+
+def test_markdown_debrief_has_its_parts(store, seeded):
+    one = export(store, seeded[:1], "md")[0].decode("utf-8")
+    assert one.startswith("# Interview with Maya Okonkwo\n")
+    for part in ("## Guide coverage", "## Starred moments", "## Notes", "## Tags", "## Open"):
+        assert part in one
+    assert "1 asked, 0 skipped, 1 not reached" in one
+    assert "  > Maya Okonkwo here: I gave up on day two 😤👩🏽‍💻" in one  # a quote, set as one
+    assert "- [ ] ask Maya about the spreadsheet" in one
+    assert one.index("## Starred moments") < one.index("## Notes")
+    assert "\\[/bold\\]" in one  # note text is escaped, not read as Markdown
+    both = export(store, seeded, "md")[0].decode("utf-8")
+    assert both.count("\n## Interview with") == 2
+    assert "## Tags across the study" in both
+    assert "| pain/onboarding | 2 | 2 | 2 |" in both
+
+
+def test_pseudonymised_exports_name_nobody(tmp_path, store, seeded):
+    names = [part for person in (*PARTICIPANTS, *AUTHORS) for part in person.split()]
+    for name, fmt in FORMATS.items():
+        data, study = export(store, seeded, name, pseudonymised=True)
+        texts = [data]
+        if fmt.binary:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            texts = [archive.read(m) for m in archive.namelist()]
+            texts += [m.encode() for m in archive.namelist()]
+        for blob in texts:
+            decoded = blob.decode("utf-8")
+            for person in names:
+                assert person.casefold() not in decoded.casefold(), (name, person)
+    _, study = export(store, seeded, "json", pseudonymised=True)
+    assert [s.participant for s in study.sessions] == ["P1", "P2"]
+    assert {n["author"] for s in study.sessions for n in s.notes} == {"I1", "I2"}
+    assert study.sessions[0].title == "Interview with P1"
+    assert study.sessions[0].notes[0]["text"].startswith('"P1 here:')
+    # Span excerpts follow the shorter names: the same words are still tagged.
+    note = next(n for n in study.sessions[0].notes if n["text"].startswith("P1 said"))
+    span = next(e for e in study.sessions[0].excerpts if e["note_id"] == note["id"])
+    assert (
+        note["text"][span["start"] : span["end"]]
+        == "P2 keeps the 'Doors' sheet; 日本語テキスト and 🙂"
+    )
+
+
+def test_sessions_are_chosen_by_ref_study_or_all(store, seeded):
+    assert select_sessions(store, every=True) == seeded
+    assert select_sessions(store, study="onboarding") == seeded
+    assert select_sessions(store, ["Interview with Maya Okonkwo"]) == seeded[:1]
+    with pytest.raises(ExchangeError, match="No session belongs to the study"):
+        select_sessions(store, study="Pricing")
+    with pytest.raises(ExchangeError, match="one"):
+        select_sessions(store, ["x"], every=True)
+
+
+def test_a_session_without_a_study_field_exports(store):
+    from tui.services.session_setup import append_note_now, create_session
+
+    session_id = create_session(store, title="Old file", participant="Kim")
+    append_note_now(store, session_id, "a note", "Jonas")
+    assert read_study(store, [session_id]).sessions[0].study == ""
+    data, _ = export(store, [session_id], "csv")
+    assert b"Old file" in data

@@ -1,0 +1,107 @@
+"""`fieldnote export`, `fieldnote import` and `fieldnote note SESSION -` from a shell."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from tests.exchange_data import seed
+from tui.cli import main
+from tui.store import DataStore
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def seeded(home):
+    return seed(DataStore(home))
+
+
+def _run(*argv: str, stdin: bytes = b"", env_home=None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, FIELDNOTE_HOME=str(env_home))
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *argv], input=stdin, capture_output=True, env=env, timeout=60
+    )
+
+
+def test_export_writes_0600_and_never_overwrites_without_force(home, seeded, tmp_path, capsys):
+    out = tmp_path / "debrief.md"
+    assert main(["export", "--study", "Onboarding", "--format", "md", "-o", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert "Exported 2 session(s)" in capsys.readouterr().err
+    out.write_text("mine", encoding="utf-8")
+    assert main(["export", "--all", "--format", "md", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err and err.count("\n") == 1
+    assert out.read_text(encoding="utf-8") == "mine"
+    assert main(["export", "--all", "--format", "md", "-o", str(out), "--force"]) == 0
+    assert out.read_text(encoding="utf-8").startswith("# Onboarding")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_text_formats_pipe_and_binary_ones_refuse_the_terminal(home, seeded):
+    piped = _run("export", "--all", "--format", "csv", env_home=home)
+    assert piped.returncode == 0 and piped.stdout.startswith(b"session,study,participant")
+    refused = _run("export", "--all", "--format", "qdpx", env_home=home)
+    assert refused.returncode == 1 and refused.stdout == b""
+    assert b"binary" in refused.stderr and b"-o" in refused.stderr
+    assert b"Traceback" not in refused.stderr
+
+
+def test_export_to_a_full_disk_is_a_sentence_and_leaves_nothing(home, seeded, tmpfs, capsys):
+    from tests.disk_faults import fill
+
+    fill(tmpfs)
+    assert main(["export", "--all", "--format", "json", "-o", str(tmpfs / "out.json")]) == 1
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "nothing was written" in err
+    assert sorted(p.name for p in tmpfs.iterdir()) == ["filler"]
+
+
+def test_export_needs_one_way_to_choose_sessions(home, seeded, capsys):
+    assert main(["export", "--format", "md"]) == 1
+    assert "--study NAME or --all" in capsys.readouterr().err
+    assert main(["export", "--study", "Nope", "--format", "md"]) == 1
+    assert "No session belongs to the study 'Nope'" in capsys.readouterr().err
+
+
+def test_import_prints_sessions_through_visible(home, tmp_path, capsys):
+    transcript = tmp_path / "call\x1b[31m.vtt"
+    transcript.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Kim>Hi</v>\n")
+    assert main(["import", str(transcript), "--participant", "Kim", "--study", "S"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "call\u241b[31m" in out
+    (session,) = DataStore(home).list_sessions()[0]
+    snap = DataStore(home).open_session(session.id).read()
+    assert snap.session["study"] == "S" and snap.session["participant"] == "Kim"
+
+
+def test_import_errors_name_the_file_and_exit_non_zero(home, tmp_path, capsys):
+    bad = tmp_path / "bad.srt"
+    bad.write_bytes(b"\xff\xfe nonsense")
+    assert main(["import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("fieldnote: Cannot import ") and "bad.srt (line 1)" in err
+    assert DataStore(home).list_sessions()[0] == []
+
+
+def test_note_reads_a_megabyte_from_stdin(home, seeded):
+    text = ("Ł" + "word " * 99 + "\n") * 2100  # over 1 MB, with line breaks
+    assert len(text.encode("utf-8")) > 1_000_000
+    done = _run(
+        "note", seeded[0][:8], "-", "--as", "Kim", stdin=text.encode("utf-8"), env_home=home
+    )
+    assert done.returncode == 0, done.stderr
+    note_id = done.stdout.decode().strip()
+    notes = DataStore(home).open_session(seeded[0]).read().notes
+    assert next(n for n in notes if n["id"] == note_id)["text"] == text.removesuffix("\n")
+    bad = _run("note", seeded[0][:8], "-", stdin=b"\xff\xfe", env_home=home)
+    assert bad.returncode == 1 and b"not UTF-8" in bad.stderr

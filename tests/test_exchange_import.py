@@ -1,0 +1,264 @@
+"""Transcripts and other tools' files in; bad files out with one sentence and nothing written."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.exchange_data import seed
+from tui.services.exchange.errors import ExchangeError
+from tui.services.exchange.exporting import export
+from tui.services.exchange.importing import import_files
+from tui.store import DataStore
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _import(store: DataStore, path: Path, **options):
+    result = import_files(store, [path], now=NOW, **options)
+    (session_id, _, _) = result.sessions[0]
+    return store.open_session(session_id).read()
+
+
+def _cues(snapshot) -> list[tuple[float, str, str]]:
+    return [(n["elapsed"], n["author"], n["text"]) for n in snapshot.notes]
+
+
+def _write(tmp_path: Path, name: str, text: str, *, bom: bool = False, crlf: bool = False) -> Path:
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    path = tmp_path / name
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+VOICES = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Maya>So tell me about
+the first week.</v>
+
+00:00:04.500 --> 00:00:09.000
+<v Kim>We gave up on day two.
+
+01:02:03.250 --> 01:02:09.000
+<v.loud Kim>Honestly &amp; truly</v> <v Maya>Really?</v>
+"""
+
+
+@pytest.mark.parametrize("bom, crlf", [(False, False), (True, True)])
+def test_webvtt_voice_tags(tmp_path, store, bom, crlf):
+    snap = _import(store, _write(tmp_path, "p1.vtt", VOICES, bom=bom, crlf=crlf), participant="kim")
+    assert _cues(snap) == [
+        (1.0, "Maya", "So tell me about the first week."),
+        (4.5, "Kim", "We gave up on day two."),
+        (3723.25, "Kim", "Honestly & truly"),
+        (3723.25, "Maya", "Really?"),
+    ]
+    assert snap.session["participant"] == "Kim" and snap.session["kind"] == "transcript"
+    assert snap.session["title"] == "p1"
+    assert all(n["kind"] == "transcript" for n in snap.notes)
+
+
+ZOOM = """WEBVTT
+
+1
+00:00:02.000 --> 00:00:05.000
+Maya Okonkwo: How did the import go?
+
+2
+00:00:06.000 --> 00:00:12.000
+Kim Lee: It rejected a third of the rows
+because the dates were dd/mm.
+Maya Okonkwo: Ouch.
+"""
+
+
+def test_webvtt_name_colon_cues_as_zoom_and_teams_write_them(tmp_path, store):
+    snap = _import(store, _write(tmp_path, "zoom.vtt", ZOOM), study="Onboarding")
+    assert _cues(snap) == [
+        (2.0, "Maya Okonkwo", "How did the import go?"),
+        (6.0, "Kim Lee", "It rejected a third of the rows because the dates were dd/mm."),
+        (6.0, "Maya Okonkwo", "Ouch."),
+    ]
+    assert snap.session["study"] == "Onboarding"
+
+
+SRT_LABELS = """1
+00:00:01,000 --> 00:00:03,500
+[SPEAKER_00]: Can you walk me
+through it?
+
+2
+01:59:58,000 --> 02:00:01,000
+[SPEAKER_01]: Sure.
+"""
+
+SRT_PLAIN = """1
+00:00:01,000 --> 00:00:03,500
+No labels here,
+just words.
+
+2
+00:00:04,000 --> 00:00:05,000
+Another cue.
+"""
+
+
+def test_srt_with_speaker_labels(tmp_path, store):
+    path = _write(tmp_path, "whisper.srt", SRT_LABELS, bom=True, crlf=True)
+    snap = _import(store, path, participant="SPEAKER_01")
+    assert _cues(snap) == [
+        (1.0, "SPEAKER_00", "Can you walk me through it?"),
+        (7198.0, "SPEAKER_01", "Sure."),
+    ]
+
+
+def test_srt_without_labels(tmp_path, store):
+    snap = _import(store, _write(tmp_path, "plain.srt", SRT_PLAIN))
+    assert _cues(snap) == [(1.0, "", "No labels here, just words."), (4.0, "", "Another cue.")]
+
+
+PLAIN = """Maya: Tell me about your role.
+Kim: I run the night shift
+and the weekend rota.
+
+Maya: And the tool?
+[1:02:03] Kim: Never again.
+"""
+
+
+def test_plain_name_colon_lines(tmp_path, store):
+    snap = _import(store, _write(tmp_path, "notes.txt", PLAIN, crlf=True))
+    assert [(a, t) for _, a, t in _cues(snap)] == [
+        ("Maya", "Tell me about your role."),
+        ("Kim", "I run the night shift and the weekend rota."),
+        ("Maya", "And the tool?"),
+        ("Kim", "Never again."),
+    ]
+    assert snap.notes[-1]["elapsed"] == 3723.0
+
+
+def test_unknown_participant_is_a_sentence_naming_the_speakers(tmp_path, store):
+    with pytest.raises(ExchangeError, match=r"Zed is not a speaker .*Maya, Kim"):
+        import_files(store, [_write(tmp_path, "p1.vtt", VOICES)], now=NOW, participant="Zed")
+
+
+def _bad_zip_with(name: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.qde", b'<?xml version="1.0"?><Project name="x"/>')
+        archive.writestr(name, b"boom")
+    return buffer.getvalue()
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="&lol2;" isCodable="true"/>
+</Codes></CodeBook>"""
+
+EXTERNAL = b"""<?xml version="1.0"?>
+<!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="&x;" isCodable="true"/>
+</Codes></CodeBook>"""
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        (
+            "latin1.vtt",
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\ncaf\xe9\n".encode("latin-1"),
+            r"latin1.vtt \(line 4\): it is not UTF-8",
+        ),
+        ("empty.srt", b"", r"empty.srt: it is empty"),
+        ("blank.txt", b"  \n\n", r"blank.txt: it is empty"),
+        (
+            "broken.vtt",
+            b"WEBVTT\n\n00:00:01.000 --> 00:00:0x.000\nhi\n",
+            r"broken.vtt \(line 3\): the cue timing is broken",
+        ),
+        (
+            "backwards.vtt",
+            b"WEBVTT\n\n00:00:05.000 --> 00:00:01.000\nhi\n",
+            r"backwards.vtt \(line 3\): the cue ends before it starts",
+        ),
+        ("nohead.vtt", b"00:00:01.000 --> 00:00:02.000\nhi\n", r"nohead.vtt \(line 1\)"),
+        (
+            "broken.srt",
+            b"1\n00:00:01,000 --> 00:00:02,000\nhi\n\n2\n00:00:03,000 -> 00:00:04,000\n",
+            r"broken.srt \(line 5\): the subtitle block is broken",
+        ),
+        (
+            "other.json",
+            b'{"format": "fieldnote", "version": 9, "sessions": [], "codebook": []}',
+            r"other.json: it is a Fieldnote export of version 9",
+        ),
+        ("cut.json", b'{"format": "fieldnote", "version": 1, "sess', r"cut.json \(line 1\)"),
+        ("bomb.qdc", BOMB, r"bomb.qdc \(line 2\): it declares a DTD or entities"),
+        ("external.qdc", EXTERNAL, r"external.qdc \(line 2\): it declares a DTD"),
+        (
+            "cut.qdc",
+            b'<?xml version="1.0"?>\n<CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Co',
+            r"cut.qdc \(line 2\): it is not well-formed XML",
+        ),
+        ("cut.qdpx", _bad_zip_with("sources/a.txt")[:40], r"cut.qdpx: it is not a complete zip"),
+        ("escape.qdpx", _bad_zip_with("../../evil.txt"), r"escape.qdpx \(member ../../evil.txt\)"),
+        ("absolute.qdpx", _bad_zip_with("/etc/evil"), r"absolute.qdpx \(member /etc/evil\)"),
+        ("notes.docx", b"PK", r"notes.docx: Fieldnote imports .json"),
+    ],
+)
+def test_bad_files_get_one_sentence_and_nothing_is_imported(
+    tmp_path, store, name, content, message
+):
+    good = _write(tmp_path, "good.vtt", VOICES)
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(ExchangeError, match=message) as raised:
+        import_files(store, [good, bad], now=NOW)
+    assert "\n" not in str(raised.value)
+    assert store.list_sessions()[0] == []  # the good file before it was not imported either
+    assert store.codebook.tags() == []
+
+
+def test_a_full_disk_mid_import_removes_what_the_import_wrote(tmp_path, tmpfs, monkeypatch):
+    from tests.disk_faults import fill
+
+    source = DataStore(tmp_path / "source")
+    data, _ = export(source, seed(source), "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(data)
+    store = DataStore(tmpfs / "data")
+    original = store.create_session
+
+    def fill_after_first(*args, **kwargs):
+        if list(store.sessions_dir.glob("*.json")):
+            fill(tmpfs)  # the disk fills up after the first session file is written
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "create_session", fill_after_first)
+    with pytest.raises(ExchangeError, match="the disk is full.*Nothing was imported"):
+        import_files(store, [path], now=NOW)
+    assert list(store.sessions_dir.glob("*.json")) == []
+    assert not (tmpfs / "data" / "codebook.json").exists()
+
+
+def test_qdc_merges_tags_and_keeps_existing_ones(tmp_path, store):
+    store.codebook.create("pain/onboarding", "2026-01-01T00:00:00.000Z", description="ours")
+    qdc = tmp_path / "codes.qdc"
+    qdc.write_bytes(
+        b'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+        b'<Code guid="a" name="Pain" isCodable="false">'
+        b'<Code guid="b" name="onboarding" isCodable="true"><Description>theirs</Description>'
+        b"</Code>"
+        b'<Code guid="c" name="Slow exports" isCodable="true" color="#ff0000"/></Code>'
+        b"</Codes></CodeBook>"
+    )
+    result = import_files(store, [qdc], now=NOW)
+    assert result.tags_added == ["Pain/Slow-exports"]
+    assert store.codebook.get("pain/onboarding")["description"] == "ours"
+    assert store.codebook.get("pain/slow-exports")["color"] == "#ff0000"

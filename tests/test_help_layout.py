@@ -1,0 +1,56 @@
+"""F1 at 80 columns and in a half-width pane: ids whole, descriptions wrapped at words."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+
+from tui.app import FieldnoteApp
+from tui.screens.help_screen import HelpScreen
+from tui.services.actions import ACTIONS
+
+
+async def drawn_help(store, clock, size: tuple[int, int]) -> list[str]:
+    """The help table's lines as drawn at `size` (all of them, not only those scrolled into
+    view), rendered at the width the help screen gives it."""
+    app = FieldnoteApp(store, author="Maya", now=clock)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#help-table")
+        width = table.content_region.width
+        assert 0 < width <= size[0]
+        console = Console(width=width, record=True, color_system=None)
+        console.print(table.content)
+        return console.export_text().splitlines()
+
+
+async def test_every_id_is_whole_on_one_line_at_80_columns(store, clock):
+    lines = await drawn_help(store, clock, (80, 24))
+    words = [line.split() for line in lines]
+    for spec in ACTIONS:
+        assert sum(spec.id in line for line in words) == 1, spec.id
+    # The longest id sits beside its key and its whole description.
+    row = next(line for line in lines if "tagging.span_start_word_right" in line)
+    assert row.split()[:4] == ["W", "Span", "start", "+word"]
+    # The longest title is a line of its own and did not widen the key column.
+    assert "Quitting with unsaved notes" in lines
+    assert next(line for line in lines if "app.quit" in line).startswith("^q    ")
+
+
+@pytest.mark.parametrize("size", [(60, 20), (120, 40)])
+async def test_ids_are_whole_at_other_widths_too(store, clock, size):
+    words = [line.split() for line in await drawn_help(store, clock, size)]
+    for spec in ACTIONS:
+        assert sum(spec.id in line for line in words) == 1, spec.id
+
+
+async def test_a_half_width_pane_leaves_ids_out_rather_than_cutting_them(store, clock):
+    lines = await drawn_help(store, clock, (40, 24))
+    text = "\n".join(lines)
+    for spec in ACTIONS:
+        assert spec.id not in text
+    assert "fieldnote keys" in text
+    words = " ".join(text.split())
+    assert "Repeat on next" in words and "Span start +word" in words

@@ -1,0 +1,120 @@
+"""A keymap with several mistakes reports every one at once, each with its file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.test_keymap_ui import build
+from tui.cli import main
+from tui.services.keymap import KeymapError, layer_keymaps, read_keymap_file
+
+# Four mistakes (lines 2, 3, 5 and 7) around good lines (1, 4 and 6).
+MISTAKES = """\
+"home.new" = "a"
+"home.nwe" = "b"
+"tagging.copy" = "ctrl+nope"
+[codebook]
+rename = "y"
+merge = 3
+delete = "y"
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def mistakes_of(*paths: Path) -> KeymapError:
+    with pytest.raises(KeymapError) as caught:
+        layer_keymaps(list(paths))
+    return caught.value
+
+
+def test_every_mistake_of_a_file_is_reported_with_its_line(tmp_path):
+    path = write(tmp_path, "mine.toml", MISTAKES)
+    error = mistakes_of(path)
+    assert [(p.path, p.line) for p in error.problems] == [
+        (path, 2),
+        (path, 3),
+        (path, 6),
+        (path, 7),
+    ]
+    lines = str(error).splitlines()
+    assert lines[0].startswith(f"{path}, line 2: ") and '"home.new"' in lines[0]
+    assert lines[1].startswith(f"{path}, line 3: ") and "ctrl+nope" in lines[1]
+    assert lines[2].startswith(f"{path}, line 6: ") and "codebook.merge" in lines[2]
+    assert lines[3].startswith(f"{path}, line 7: ") and '"y" is bound to both' in lines[3]
+    assert lines[4] == "4 mistakes in all; fix them and run `fieldnote keys` to check."
+    assert (error.path, error.line) == (path, 2)
+    with pytest.raises(KeymapError) as read:
+        read_keymap_file(path)
+    assert len(read.value.problems) == 3  # reading alone cannot see the clash
+
+
+def test_one_mistake_reads_as_before(tmp_path):
+    path = write(tmp_path, "mine.toml", '"home.new" = "a"\n"home.nwe" = "b"\n')
+    error = mistakes_of(path)
+    assert error.problems == [error]
+    assert str(error).startswith(f"{path}, line 2: ") and "\n" not in str(error)
+
+
+def test_mistakes_in_several_layers_come_in_layer_order(tmp_path):
+    preset = write(tmp_path, "preset.toml", '"home.nwe" = "a"\n"home.cursor_down" = "j,nope"\n')
+    user = write(tmp_path, "keymap.toml", '\n\n"dialog.confirm" = "ctrl+"\n')
+    error = mistakes_of(user, preset)
+    assert [(p.path.name, p.line) for p in error.problems] == [
+        ("keymap.toml", 3),
+        ("preset.toml", 1),
+        ("preset.toml", 2),
+    ]
+
+
+def test_a_file_that_is_not_toml_is_one_mistake_and_the_other_layers_are_still_read(tmp_path):
+    broken = write(tmp_path, "broken.toml", '"home.new" = \n')
+    other = write(tmp_path, "other.toml", '"home.nwe" = "b"\n')
+    error = mistakes_of(broken, other)
+    assert [(p.path.name, p.line) for p in error.problems] == [
+        ("broken.toml", 1),
+        ("other.toml", 1),
+    ]
+    assert "not valid TOML" in error.problems[0].reason
+
+
+def test_a_clash_with_an_entry_that_was_itself_a_mistake_is_not_reported(tmp_path):
+    # Swapping r and n with a typo in one half: the typo is the mistake, not a clash on "r".
+    path = write(tmp_path, "mine.toml", '"home.new" = "r"\n"home.refresh" = "n,"\n')
+    error = mistakes_of(path)
+    assert [(p.line, "empty key" in p.reason) for p in error.problems] == [(2, True)]
+
+
+def test_fieldnote_keys_prints_each_mistake_on_its_own_line(tmp_path, capsys):
+    path = write(tmp_path, "mine.toml", MISTAKES)
+    assert main(["keys", "--keymap", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 5
+    assert all(line.startswith("fieldnote: ") for line in lines)
+    assert [line.split(": ")[1] for line in lines[:4]] == [
+        f"{path}, line {n}" for n in (2, 3, 6, 7)
+    ]
+    assert "Traceback" not in captured.err
+
+
+async def test_reload_keymap_shows_every_mistake(tmp_path, store, clock):
+    path = write(tmp_path, "mine.toml", '"home.new" = "a"\n')
+    loader = lambda: layer_keymaps([path])  # noqa: E731
+    app = build(store, clock, loader(), loader=loader)
+    async with app.run_test(size=(80, 24)) as pilot:
+        path.write_text(MISTAKES, encoding="utf-8")
+        app.action_reload_keymap()
+        await pilot.pause()
+        [notice] = list(app._notifications)
+        for line in (2, 3, 6, 7):
+            assert f"{path}, line {line}: " in notice.message
+        assert "previous keymap stays" in notice.message
+        assert app._keymap == {"home.new": "a"}

@@ -1,0 +1,153 @@
+"""The tag picker at 80x24: Enter on a guess shows the choice, a clear match applies at once,
+and a new tag is one key away."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_tagging import add_notes, notes_by_id, ready, tagging_app
+from tui.screens.tag_picker_screen import TagPickerScreen
+from tui.screens.tagging_screen import TaggingScreen
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def coded(store, clock, session_id) -> list[str]:
+    """Notes, and a codebook whose most used tags are not the ones the typos below mean."""
+    ids = add_notes(store, session_id, clock)
+    store.codebook.ensure(
+        ["product/defect", "staff/deflection", "customer/investigation", "pain/investing"],
+        "2026-01-01T00:00:00Z",
+    )
+    for _ in range(5):
+        store.codebook.record_use(["product/defect", "pain/investing"], "2026-01-02T00:00:00Z")
+    return ids
+
+
+async def open_picker(pilot, query: str) -> TagPickerScreen:
+    await pilot.press("t")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, TagPickerScreen)
+    await pilot.press(*query)
+    return screen
+
+
+def hint(screen: TagPickerScreen) -> str:
+    return str(screen.query_one("#picker-hint").render())
+
+
+def shown(screen: TagPickerScreen) -> list[str]:
+    options = screen.options
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+async def test_enter_on_a_typo_with_two_readings_asks_and_applies_nothing(
+    store, clock, coded, session_id
+):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, "deflct")
+        assert picker.matches[0].name == "product/defect"  # the more used, shorter name
+        await pilot.press("enter")
+        await ready(pilot)
+        assert app.screen is picker
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == []
+        assert [m.name for m in picker.matches[:2]] == ["product/defect", "staff/deflection"]
+        assert hint(picker).startswith("2 tags could be meant. ")
+        assert "Enter applies" in hint(picker)
+        await pilot.press("down", "enter")
+        await ready(pilot)
+        assert isinstance(app.screen, TaggingScreen)
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == ["staff/deflection"]
+
+
+async def test_the_tag_a_typo_meant_is_put_forward_and_a_second_enter_applies(
+    store, clock, coded, session_id
+):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, "invstig")
+        assert picker.matches[0].name == "pain/investing"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is picker
+        names = [m.name for m in picker.matches]
+        assert names[:2] == ["pain/investing", "customer/investigation"]
+        assert "customer/investigation" in shown(picker)[1]
+        await pilot.press("enter")  # the choice was seen: Enter applies the highlighted one
+        await ready(pilot)
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == ["pain/investing"]
+
+
+async def test_typing_after_the_question_starts_over(store, clock, coded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, "deflct")
+        await pilot.press("enter")
+        await pilot.press("backspace", "backspace", "backspace")  # "def": a prefix
+        await pilot.press("enter")
+        await ready(pilot)
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == ["product/defect"]
+        assert app.screen is not picker
+
+
+@pytest.mark.parametrize(
+    ("query", "tag"),
+    [
+        ("product/defect", "product/defect"),
+        ("defl", "staff/deflection"),
+        ("cust", "customer/investigation"),
+    ],
+)
+async def test_exact_and_prefix_matches_apply_on_the_first_enter(
+    store, clock, coded, session_id, query, tag
+):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_picker(pilot, query)
+        await pilot.press("enter")
+        await ready(pilot)
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == [tag]
+
+
+async def test_moving_the_highlight_is_a_choice_enter_applies_at_once(
+    store, clock, coded, session_id
+):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_picker(pilot, "deflct")
+        await pilot.press("down", "up", "enter")
+        await ready(pilot)
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == ["product/defect"]
+
+
+async def test_one_key_creates_the_tag_typed_and_the_picker_shows_it(
+    store, clock, coded, session_id
+):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, "deflct")
+        create = shown(picker)[-1]
+        assert "create" in create and "deflct" in create and "^o" in create
+        await pilot.press("ctrl+o")
+        await ready(pilot)
+        assert isinstance(app.screen, TaggingScreen)
+        assert store.codebook.get("deflct")["uses"] == 1
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == ["deflct"]
+        # No match at all: the hint names the key.
+        picker = await open_picker(pilot, "zzqx")
+        assert "^o creates it" in hint(picker)
+        # An existing name is not created twice.
+        await pilot.press(*["backspace"] * 4, *"deflct")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert app.screen is picker
+        assert "exists already" in hint(picker)

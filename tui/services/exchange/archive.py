@@ -1,0 +1,96 @@
+"""The JSON export: lossless, versioned, and read back by `fieldnote import` exactly.
+
+{"format": "fieldnote", "version": 1, "sessions": [{"session", "guide", "guide_state",
+"notes", "excerpts"}], "codebook": [tag, ...]}, keys sorted and indented as the session files
+are, so exporting, importing into an empty folder and exporting again gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tui.services.exchange.errors import bad_file
+from tui.services.exchange.study import SessionData, Study
+from tui.store.storage import DUMP_OPTIONS
+
+FORMAT = "fieldnote"
+VERSION = 1
+
+
+def export_json(study: Study) -> bytes:
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "sessions": [
+            {
+                "session": data.session,
+                "guide": data.guide,
+                "guide_state": data.guide_state,
+                "notes": data.notes,
+                "excerpts": data.excerpts,
+            }
+            for data in study.sessions
+        ],
+        "codebook": study.codebook,
+    }
+    return orjson.dumps(doc, option=DUMP_OPTIONS) + b"\n"
+
+
+def read_json(raw: bytes, path: Path) -> Study:
+    """A JSON export back into a Study; ExchangeError naming the file on anything else."""
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        line = raw[: error.pos].count(b"\n") + 1 if error.pos is not None else 0
+        raise bad_file(
+            path,
+            "it is not valid JSON (truncated or damaged); export it again.",
+            where=f"line {line}" if line else "",
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise bad_file(path, "it is JSON but not a Fieldnote export; export it with Fieldnote.")
+    if doc.get("version") != VERSION:
+        raise bad_file(
+            path,
+            f"it is a Fieldnote export of version {doc.get('version')!r}, and this Fieldnote "
+            f"reads version {VERSION}; import it with a matching Fieldnote.",
+        )
+    sessions = doc.get("sessions")
+    codebook = doc.get("codebook")
+    if not isinstance(sessions, list) or not isinstance(codebook, list):
+        raise bad_file(path, "its 'sessions' or 'codebook' is missing; export it again.")
+    out = []
+    for number, entry in enumerate(sessions, start=1):
+        out.append(_session(entry, path, f"session {number}"))
+    for number, tag in enumerate(codebook, start=1):
+        if not isinstance(tag, dict) or not isinstance(tag.get("name"), str):
+            raise bad_file(path, "a tag has no name; export it again.", where=f"tag {number}")
+    return Study(out, codebook, path.stem)
+
+
+def _session(entry: Any, path: Path, where: str) -> SessionData:
+    def need(value: Any, kind: type, what: str) -> Any:
+        if not isinstance(value, kind):
+            raise bad_file(
+                path, f"its {what} is missing or malformed; export it again.", where=where
+            )
+        return value
+
+    entry = need(entry, dict, "session entry")
+    session = need(entry.get("session"), dict, "session record")
+    need(session.get("id"), str, "session id")
+    notes = need(entry.get("notes"), list, "notes")
+    excerpts = need(entry.get("excerpts"), list, "excerpts")
+    for doc in [*notes, *excerpts]:
+        need(doc, dict, "note or excerpt")
+        need(doc.get("id"), str, "note or excerpt id")
+    return SessionData(
+        session=session,
+        guide=need(entry.get("guide", {}), dict, "guide"),
+        guide_state=need(entry.get("guide_state", {}), dict, "guide state"),
+        notes=notes,
+        excerpts=excerpts,
+    )

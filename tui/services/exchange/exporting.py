@@ -1,0 +1,87 @@
+"""`fieldnote export`: the formats, and one call that reads a study and renders it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.services.exchange import archive, markdown, refi_qda, table
+from tui.services.exchange.output import write_export
+from tui.services.exchange.study import Progress, Study, file_stem, pseudonymise, read_study
+from tui.store import DataStore
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    extension: str
+    binary: bool
+    """Not for a terminal: refused on stdout."""
+    render: Callable[[Study], bytes]
+    description: str
+
+
+FORMATS = {
+    f.name: f
+    for f in (
+        Format("md", "md", False, markdown.export_markdown, "Markdown debrief"),
+        Format("csv", "csv", False, table.export_csv, "CSV, a row per excerpt"),
+        Format("json", "json", False, archive.export_json, "JSON, lossless, re-importable"),
+        Format("qdpx", "qdpx", True, refi_qda.export_qdpx, "REFI-QDA project (NVivo, ATLAS.ti)"),
+        Format("qdc", "qdc", False, refi_qda.export_qdc, "REFI-QDA codebook"),
+    )
+}
+
+
+def export(
+    store: DataStore,
+    session_ids: list[str],
+    format_name: str,
+    *,
+    pseudonymised: bool = False,
+    label: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[bytes, Study]:
+    """The export's bytes, and the study as exported (pseudonymised if asked)."""
+    study = read_study(store, session_ids, label=label, progress=progress)
+    if pseudonymised:
+        study = pseudonymise(study)
+    return FORMATS[format_name].render(study), study
+
+
+@dataclass
+class ExportJob:
+    """An export the UI offers: which sessions, and what to call them. The screen picks the
+    format, file and pseudonymisation; `run` does the work (in a worker thread)."""
+
+    store: DataStore
+    session_ids: list[str]
+    label: str
+    """What the export is called; "" lets the sessions name it (their study's name)."""
+
+    def default_path(self, format_name: str, pseudonymised: bool, folder: Path) -> Path:
+        # A pseudonymised export must not carry a name in its own file name either.
+        stem = "pseudonymised-export" if pseudonymised else file_stem(self.label or "export")
+        return folder / f"{stem}.{FORMATS[format_name].extension}"
+
+    def run(
+        self,
+        format_name: str,
+        path: Path,
+        *,
+        pseudonymised: bool = False,
+        force: bool = False,
+        progress: Progress | None = None,
+    ) -> Path:
+        """Export and write; ExchangeError (or StoreError) with a sentence on failure, also
+        when the file exists and `force` is not given."""
+        data, _ = export(
+            self.store,
+            self.session_ids,
+            format_name,
+            pseudonymised=pseudonymised,
+            label=self.label or None,
+            progress=progress,
+        )
+        return write_export(path, data, force=force)

@@ -1,0 +1,173 @@
+"""The Markdown debrief: what a researcher pastes into a report.
+
+Per session: title, participant, date, goal, guide coverage (asked / skipped / not reached and
+the time spent on each question), starred moments first, then the notes under their question
+with clock and recording time codes, quotes as block quotes, emotions, a tag summary and the
+open follow-ups. Several sessions make one document, a section each, and a study-level tag
+table at the end. Note text is escaped so a `#`, `>` or `*` a note starts with stays text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from tui.domain.guide import Guide, GuideState
+from tui.domain.notes import format_elapsed, tag_key
+from tui.domain.quotes import quote_words, recording_time
+from tui.services.exchange.study import SessionData, Study
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+[.)])")
+
+
+def md_text(text: str) -> str:
+    """Text as Markdown shows it literally, line breaks kept."""
+    lines = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _SPECIAL.sub(r"\\\1", line)
+        lines.append(_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line))
+    return "  \n".join(lines)
+
+
+def _heading(text: str) -> str:
+    return md_text(" ".join(text.split())) or "Untitled"
+
+
+def question_times(data: SessionData) -> dict[str | None, float]:
+    """Seconds spent per question: each note's time runs until the next note, and counts for
+    the question current when it was typed."""
+    notes = sorted(data.notes, key=lambda n: float(n.get("elapsed") or 0.0))
+    spent: dict[str | None, float] = {}
+    for note, following in zip(notes, notes[1:], strict=False):
+        gap = max(0.0, float(following.get("elapsed") or 0) - float(note.get("elapsed") or 0))
+        spent[note.get("question_id")] = spent.get(note.get("question_id"), 0.0) + gap
+    return spent
+
+
+def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> list[str]:
+    elapsed = float(note.get("elapsed") or 0.0)
+    clock = format_elapsed(elapsed)
+    rec = recording_time(elapsed, data.recording_offset)
+    stamp = f"`{clock}` (rec `{rec}`)" if data.recording_offset else f"`{clock}`"
+    who = f" **{md_text(note.get('author') or '')}**:" if show_author and note.get("author") else ""
+    star = " \u2605" if note.get("starred") else ""
+    extras = []
+    if note.get("emotions"):
+        extras.append("emotions: " + ", ".join(md_text(e) for e in note["emotions"]))
+    tags = list(note.get("tags") or [])
+    if tags:
+        extras.append("tags: " + ", ".join(md_text(t) for t in tags))
+    tail = f" _({'; '.join(extras)})_" if extras else ""
+    if note.get("kind") == "quote":
+        words = md_text(quote_words(str(note.get("text") or "")))
+        quoted = "\n".join(f"  > {line}" for line in words.split("\n"))
+        return [f"- {stamp}{star}{who}{tail}", quoted]
+    body = md_text(str(note.get("text") or "")).replace("\n", "\n  ")
+    return [f"- {stamp}{star}{who} {body}{tail}"]
+
+
+def session_section(data: SessionData, level: int = 1) -> list[str]:
+    h = "#" * level
+    guide = Guide.from_doc(data.guide)
+    state = GuideState.from_doc(data.guide_state)
+    authors = {n.get("author") for n in data.notes if n.get("kind") != "asked"}
+    show_author = len(authors) > 1 or data.session.get("kind") == "transcript"
+    out = [f"{h} {_heading(data.title)}", ""]
+    facts = [
+        ("Participant", data.participant),
+        ("Date", str(data.session.get("created_at") or "")[:10]),
+        ("Study", data.study),
+        ("Goal", str(data.session.get("goal") or "")),
+    ]
+    out += [f"- **{label}:** {md_text(value)}" for label, value in facts if value]
+    out.append("")
+    spent = question_times(data)
+    notes = [n for n in data.notes if n.get("kind") != "asked"]
+    if guide.questions:
+        marks = state.marks
+        asked = [q for q in guide.questions if marks.get(q.id) == "asked"]
+        skipped = [q for q in guide.questions if marks.get(q.id) == "skipped"]
+        out += [
+            f"{h}# Guide coverage",
+            "",
+            f"{len(asked)} asked, {len(skipped)} skipped, "
+            f"{len(guide.questions) - len(asked) - len(skipped)} not reached "
+            f"of {len(guide.questions)} questions.",
+            "",
+            "| Question | Status | Time |",
+            "| --- | --- | --- |",
+        ]
+        for q in guide.questions:
+            status = marks.get(q.id) or "not reached"
+            out.append(f"| {md_text(q.text)} | {status} | {format_elapsed(spent.get(q.id, 0.0))} |")
+        out.append("")
+    starred = [n for n in notes if n.get("starred")]
+    if starred:
+        out += [f"{h}# Starred moments", ""]
+        for note in starred:
+            out += _note_line(note, data, show_author)
+        out.append("")
+    out += [f"{h}# Notes", ""]
+    if not notes:
+        out += ["_No notes._", ""]
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for note in notes:
+        groups.setdefault(note.get("question_id"), []).append(note)
+    order = [q.id for q in guide.questions if q.id in groups]
+    order += [qid for qid in groups if qid not in order]
+    for qid in order:
+        question = guide.question(qid)
+        title = md_text(question.text) if question else "Before or outside the guide"
+        out += [f"{h}## {title}", ""]
+        for note in groups[qid]:
+            out += _note_line(note, data, show_author)
+        out.append("")
+    counts = _tag_counts([data])
+    if counts:
+        out += [f"{h}# Tags", "", "| Tag | Excerpts |", "| --- | --- |"]
+        out += [f"| {md_text(name)} | {count} |" for name, count, _, _ in counts]
+        out.append("")
+    followups = [n for n in notes if n.get("kind") == "followup"]
+    if followups:
+        out += [f"{h}# Open follow-ups", ""]
+        for note in followups:
+            words = str(note.get("text") or "").lstrip().lstrip("*").lstrip().lstrip("?").strip()
+            out.append(f"- [ ] {md_text(words)}")
+        out.append("")
+    return out
+
+
+def _tag_counts(sessions: list[SessionData]) -> list[tuple[str, int, int, int]]:
+    """(tag, excerpts, sessions, participants), most used first."""
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    where: dict[str, set[str]] = {}
+    who: dict[str, set[str]] = {}
+    for data in sessions:
+        for doc in [*data.notes, *data.excerpts]:
+            for tag in doc.get("tags") or []:
+                key = tag_key(tag)
+                names.setdefault(key, tag)
+                counts[key] += 1
+                where.setdefault(key, set()).add(data.id)
+                who.setdefault(key, set()).add(data.participant.casefold() or data.id)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [(names[k], n, len(where[k]), len(who[k])) for k, n in ranked]
+
+
+def export_markdown(study: Study) -> bytes:
+    if len(study.sessions) == 1:
+        return ("\n".join(session_section(study.sessions[0])).rstrip() + "\n").encode("utf-8")
+    out = [f"# {_heading(study.label)}", "", f"{len(study.sessions)} sessions.", ""]
+    for data in study.sessions:
+        out += session_section(data, level=2)
+    out += ["## Tags across the study", ""]
+    counts = _tag_counts(study.sessions)
+    if counts:
+        out += ["| Tag | Excerpts | Sessions | Participants |", "| --- | --- | --- | --- |"]
+        out += [f"| {md_text(name)} | {n} | {s} | {p} |" for name, n, s, p in counts]
+    else:
+        out.append("_No tags yet._")
+    return ("\n".join(out).rstrip() + "\n").encode("utf-8")

@@ -1,0 +1,53 @@
+"""Writing an export file: never over an existing file unless asked, 0600, all or nothing.
+
+The bytes go to a temp file in the target's folder (created 0600, so interview notes are
+never readable by others, not even for a moment), are fsynced, and `os.replace` puts them in
+place: a full disk or a crash leaves either the old file or none, never half an export.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from tui.domain.display_text import visible
+from tui.services.exchange.errors import ExchangeError
+from tui.store.errors import describe_os_error
+from tui.store.storage import FILE_MODE, fsync_folder
+
+
+def write_export(path: Path, data: bytes, *, force: bool = False) -> Path:
+    """Write `data` to `path`; ExchangeError with a sentence when it cannot or may not."""
+    path = Path(path).expanduser()
+    shown = visible(str(path))
+    if path.is_dir():
+        raise ExchangeError(f"{shown} is a folder; give a file name to export to.")
+    if not force and (path.exists() or path.is_symlink()):
+        raise ExchangeError(
+            f"{shown} already exists; choose another name or add --force to replace it."
+        )
+    folder = path.parent if str(path.parent) else Path(".")
+    temp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temp, path)
+        fsync_folder(folder)
+    except OSError as error:
+        try:
+            temp.unlink()
+        except OSError:
+            pass
+        raise ExchangeError(
+            f"Could not write {shown} because {describe_os_error(error)}; nothing was written, "
+            "so free some space or choose another folder and export again."
+        ) from None
+    return path

@@ -1,0 +1,96 @@
+"""The CSV export: one row per excerpt and per untagged note, safe to open in a spreadsheet.
+
+A note's own tags make it one excerpt (the whole note); each span excerpt is another, with the
+span's text. A note with neither is a row with no tags. A cell a spreadsheet would run as a
+formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from tui.domain.quotes import recording_time
+from tui.services.exchange.study import Study
+
+COLUMNS = (
+    "session",
+    "study",
+    "participant",
+    "author",
+    "started_at",
+    "recording_time",
+    "kind",
+    "question",
+    "note_text",
+    "excerpt_text",
+    "tags",
+    "emotions",
+    "severity",
+    "starred",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet shows as text, never evaluates."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _span(text: str, excerpt: dict[str, Any]) -> str:
+    start, end = excerpt.get("start"), excerpt.get("end")
+    if isinstance(start, int) and isinstance(end, int):
+        return text[start:end]
+    return text
+
+
+def rows(study: Study):
+    for data in study.sessions:
+        questions = data.question_texts()
+        spans = data.excerpts_by_note()
+        for note in data.notes:
+            if note.get("kind") == "asked":
+                continue  # a guide mark, shown as coverage in the debrief, not a note
+            text = str(note.get("text") or "")
+            base = {
+                "session": data.title,
+                "study": data.study,
+                "participant": data.participant,
+                "author": str(note.get("author") or ""),
+                "started_at": str(note.get("started_at") or ""),
+                "recording_time": recording_time(
+                    float(note.get("elapsed") or 0.0), data.recording_offset
+                ),
+                "kind": str(note.get("kind") or ""),
+                "question": questions.get(note.get("question_id") or "", ""),
+                "note_text": text,
+                "emotions": ";".join(note.get("emotions") or []),
+                "starred": "yes" if note.get("starred") else "",
+            }
+            excerpts = spans.get(str(note.get("id")), [])
+            if note.get("tags") or not excerpts:
+                severity = note.get("severity")
+                yield {
+                    **base,
+                    "excerpt_text": text if note.get("tags") else "",
+                    "tags": ";".join(note.get("tags") or []),
+                    "severity": str(severity) if severity else "",
+                }
+            for excerpt in excerpts:
+                severity = excerpt.get("severity")
+                yield {
+                    **base,
+                    "excerpt_text": _span(text, excerpt),
+                    "tags": ";".join(excerpt.get("tags") or []),
+                    "severity": str(severity) if severity else "",
+                }
+
+
+def export_csv(study: Study) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for row in rows(study):
+        writer.writerow([neutralise(row[column]) for column in COLUMNS])
+    return out.getvalue().encode("utf-8")
