@@ -24,6 +24,30 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
     bindings (no ids) would take up/down/page/home/end while the list has focus and scroll the
     view instead of moving the cursor, so `t` could tag a note off screen."""
 
+    DEFAULT_CSS = """
+        ExcerptList > .excerpt-list--cursor {
+            background: $accent 40%;
+        }
+        ExcerptList > .excerpt-list--time {
+            color: $text-muted;
+        }
+        ExcerptList > .excerpt-list--who {
+            color: $secondary;
+        }
+        ExcerptList > .excerpt-list--tag {
+            color: $accent;
+            text-style: bold;
+        }
+        ExcerptList > .excerpt-list--untagged {
+            color: $text-muted;
+        }
+        ExcerptList > .excerpt-list--span {
+            color: $text-muted;
+            text-style: italic;
+        }
+    """
+    """The colours of its parts; its width in the tagging layout is the app's (app.tcss)."""
+
     COMPONENT_CLASSES = {
         "excerpt-list--cursor",
         "excerpt-list--time",

@@ -20,6 +20,16 @@ so a half-width pane keeps most of its height for the notes."""
 
 
 class KeyBar(Static):
+    DEFAULT_CSS = """
+        KeyBar {
+            height: auto;
+            background: $footer-background;
+            color: $footer-foreground;
+            padding: 0 1;
+        }
+    """
+    """Drawn like Textual's footer, in the theme's footer colours."""
+
     def __init__(self) -> None:
         super().__init__()
         self._items: list[tuple[str, str, bool]] = []

@@ -73,6 +73,55 @@ def wrap(text: str, width: int) -> list[tuple[int, int]]:
 
 
 class NoteStream(ScrollView, can_focus=False):
+    DEFAULT_CSS = """
+        NoteStream {
+            height: 1fr;
+            scrollbar-size-vertical: 1;
+            /* A stable gutter keeps the wrap width fixed when the scrollbar appears. */
+            scrollbar-gutter: stable;
+            overflow-x: hidden;
+        }
+        NoteStream > .note-stream--time {
+            color: $text-muted;
+        }
+        NoteStream > .note-stream--author {
+            color: $secondary;
+            text-style: bold;
+        }
+        NoteStream > .note-stream--quote {
+            color: $success;
+        }
+        NoteStream > .note-stream--followup {
+            color: $warning;
+        }
+        NoteStream > .note-stream--asked {
+            color: $text-muted;
+            text-style: italic;
+        }
+        NoteStream > .note-stream--transcript {
+            color: $text-muted;
+        }
+        NoteStream > .note-stream--tag {
+            color: $accent;
+            text-style: bold;
+        }
+        NoteStream > .note-stream--emotion {
+            color: $error;
+            text-style: italic;
+        }
+        NoteStream > .note-stream--star {
+            color: $warning;
+            text-style: bold;
+        }
+        NoteStream > .note-stream--pending {
+            color: $text-disabled;
+            text-style: italic;
+        }
+        NoteStream > .note-stream--highlight {
+            background: $accent 25%;
+        }
+    """
+    """Its own look: the colours of its parts and a scrollbar gutter that keeps the wrap width."""
     COMPONENT_CLASSES = {
         "note-stream--time",
         "note-stream--author",
