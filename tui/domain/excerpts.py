@@ -1,4 +1,4 @@
-"""Excerpts: a note, or a span of one, as tagging walks them (DESIGN.md, "Excerpts and tags")."""
+"""Excerpts: a note, or a span of one, as tagging walks them (docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

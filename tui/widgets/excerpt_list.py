@@ -1,7 +1,8 @@
 """The tagging screen's list of excerpts: a Line-API scroll view drawing only visible rows.
 
 One row per note (a whole-note excerpt) followed by one row per span excerpt of that note.
-Each row is built when drawn, so ten thousand notes cost what ten do (STYLE.md 5).
+Each row is built when drawn, so ten thousand notes cost what ten do (docs/ARCHITECTURE.md,
+"Budgets").
 """
 
 from __future__ import annotations
