@@ -29,7 +29,6 @@ def seeded(store, clock, session_id):
 def loaded(writes, session_id, **kwargs) -> TaggingModel:
     model = TaggingModel(writes, origin=session_id, **kwargs)
     assert model.take(model.read(model.begin_read(with_index=True))) is True
-    model.refilter()
     return model
 
 
@@ -73,21 +72,24 @@ def test_a_span_becomes_an_excerpt_under_its_note_and_goes_when_untagged(
     writes, store, clock, session_id, seeded
 ):
     model = loaded(writes, session_id)
-    note = model.at(0)
-    assert model.toggle_span(note) is None and model.span == (0, 4)  # "They"
-    model.span_end_word(note.note_text, 1)
+    changes = []
+    model.on_change = lambda: changes.append(model.span)
+    note = model.current
+    model.toggle_span()
+    assert model.span == (0, 4) and changes == [(0, 4)]  # "They"; the screen was told
+    model.span_end_word(1)
     assert model.span == (0, 9)
     outcome = model.apply_tag(note, "pain/onboarding", clock())
     assert outcome.relist and outcome.row.text == "They gave"
     assert model.span is None
-    assert model.refilter(outcome.row) == 1  # right under its note
+    assert model.cursor == 1 and model.current is outcome.row  # right under its note
     assert note.coded and model.coded_count == 2
     # From a span row, span mode starts from that span, on the note's row.
-    assert model.toggle_span(outcome.row) == 0 and model.span == (0, 9)
-    model.span = None
+    model.toggle_span()
+    assert model.cursor == 0 and model.span == (0, 9)
+    model.end_span()
     gone = model.remove_tag(outcome.row, "pain/onboarding")
-    assert gone.row is note and gone.relist
-    model.refilter(note)
+    assert gone.row is note and gone.relist and model.current is note
     assert [e.text for e in model.shown] == NOTES and model.coded_count == 1
     assert writes.flush(timeout=10)
     assert stored(store, session_id)[1] == []
@@ -96,8 +98,8 @@ def test_a_span_becomes_an_excerpt_under_its_note_and_goes_when_untagged(
 def test_an_empty_span_is_not_tagged(writes, clock, session_id, seeded):
     model = loaded(writes, session_id)
     note = model.at(0)
-    model.toggle_span(note)
-    model.set_span(note.note_text, 3, 3)
+    model.toggle_span()
+    model.set_span(3, 3)
     assert model.apply_tag(note, "need/export", clock()).severity == "warning"
 
 
@@ -116,18 +118,19 @@ def test_severity_steps_within_one_to_five(writes, store, session_id, seeded):
 
 def test_filters_and_next_untagged(writes, clock, session_id, seeded):
     model = loaded(writes, session_id)
-    assert model.next_untagged(0) == 2  # row 1 is tagged inline
-    model.filter_text = "PRICING"
-    model.refilter()
+    assert model.next_untagged() == 2  # row 1 is tagged inline
+    model.move_to(2)
+    model.set_filter(text=" PRICING ")
     assert [e.text for e in model.shown] == [NOTES[1], NOTES[2]]
+    assert model.current.text == NOTES[2]  # the cursor stays on its excerpt
     model.clear_filters()
-    model.filter_untagged = True
-    model.refilter()
+    model.set_filter(untagged=True)
     assert NOTES[1] not in [e.text for e in model.shown] and len(model.shown) == 5
     model.clear_filters()
-    model.filter_tag = "pain/pricing"
-    assert model.refilter(model.all_excerpts[1]) == 0
-    assert [e.text for e in model.shown] == [NOTES[1]]
+    model.set_filter(tag="Pain/Pricing")
+    assert [e.text for e in model.shown] == [NOTES[1]] and model.filter_tag == "pain/pricing"
+    model.move_to(7)
+    assert model.cursor == 0  # kept within the list
 
 
 def test_changes_not_on_disk_yet_are_replayed_over_a_read(
@@ -149,7 +152,6 @@ def test_changes_not_on_disk_yet_are_replayed_over_a_read(
     fresh = model.read(model.begin_read(full=True))
     assert fresh.rows[session_id].excerpts[3].tags == []  # not on disk yet
     assert model.take(fresh) is True
-    model.refilter()
     assert model.at(3).tags == ["need/export"]
     release.set()
     assert writes.flush(timeout=10)
@@ -167,7 +169,6 @@ def test_another_process_write_is_seen_and_read(writes, store, clock, session_id
     other.update_note(seeded[4], {"tags": ["need/export"]})
     assert model.remote_changed()
     assert model.take(model.read(model.begin_read())) is True
-    model.refilter()
     assert model.at(4).tags == ["need/export"]
     assert not model.remote_changed()
 
@@ -186,8 +187,9 @@ def test_scopes_cycle_and_a_study_lists_its_sessions(writes, store, clock, sessi
 
 def test_the_quote_is_the_span_with_the_recording_time(writes, store, clock, session_id, seeded):
     model = loaded(writes, session_id)
-    note = model.at(2)  # "Straße café 😀 unclear on the pricing tiers", 2 minutes in
+    model.move_to(2)
+    note = model.current  # "Straße café 😀 unclear on the pricing tiers", 2 minutes in
     assert model.quote(note) == f"{NOTES[2]} \u2014 P7 (ops lead), 02:00"
-    model.toggle_span(note)
-    model.set_span(note.note_text, 7, 13)
+    model.toggle_span()
+    model.set_span(7, 13)
     assert model.quote(note) == "café 😀 \u2014 P7 (ops lead), 02:00"

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -44,6 +45,10 @@ NARROW_WIDTH = 70
 class TaggingScreen(Screen):
     BINDINGS = bindings_for("tagging")
 
+    revision: reactive[int] = reactive(0, init=False, always_update=True)
+    """Bumped by the model after every change it makes (and by a save-state report); its
+    watcher draws the list, the header and the excerpt."""
+
     def __init__(
         self,
         writes: TagWrites,
@@ -55,6 +60,9 @@ class TaggingScreen(Screen):
         super().__init__()
         self.writes = writes
         self.model = TaggingModel(writes, scope=scope, origin=origin, session_ids=session_ids)
+        self.model.on_change = self._model_changed
+        self._listed = -1
+        """The model's `listed` the list widget shows."""
         self.tag_styles: dict[str, Style] = {}
         """`tag_key` -> the tag's codebook colour, drawn wherever the tag is."""
         self._in_codebook = False
@@ -80,7 +88,7 @@ class TaggingScreen(Screen):
 
     @property
     def current(self) -> Excerpt | None:
-        return self.model.at(self.excerpt_list.cursor)
+        return self.model.current
 
     def compose(self) -> ComposeResult:
         yield Static(id="tagging-header")
@@ -98,7 +106,7 @@ class TaggingScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#tagging-status").display = False
         self.excerpt_list.focus()
-        self.show_current()
+        self._draw()
         self._start_read(resolve=self.model.resolve_ids, with_index=True)
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
         if self.writes.unsaved:  # left earlier with changes still failing
@@ -154,13 +162,14 @@ class TaggingScreen(Screen):
             pass  # the app is closing
 
     def _counted(self, generation: int, session_ids: list[str]) -> None:
-        if self.is_attached and self.model.counted(generation, session_ids):
-            self.show_current()
+        if self.is_attached:
+            self.model.counted(generation, session_ids)
 
     def _loaded(self, loaded: Loaded, styles: dict[str, Style] | None = None) -> None:
         if not self.is_attached:
             return  # the screen is gone
-        keep = self.current
+        if styles is not None:
+            self.tag_styles = self.excerpt_list.tag_styles = styles
         taken = self.model.take(loaded)
         if taken is None:
             return  # a newer read is on its way
@@ -174,11 +183,8 @@ class TaggingScreen(Screen):
             # Undone when the screen goes (on_unmount).
             gc.freeze()
             self._frozen = True
-        if styles is not None:
-            self.tag_styles = self.excerpt_list.tag_styles = styles
         for problem in loaded.problems:
             self.notify(problem, severity="error", markup=False)
-        self.refilter(keep)
         if self.model.scope_changed:
             self.model.scope_changed = False
             self.notify(
@@ -187,15 +193,27 @@ class TaggingScreen(Screen):
                 markup=False,
             )
 
-    def refilter(self, keep: Excerpt | None = None) -> None:
-        cursor = self.model.refilter(keep)
-        show_who = len(self.model.session_ids) > 1
-        self.excerpt_list.set_excerpts(self.shown, cursor, show_who=show_who)
-        self.show_current()
-
     # -- drawing -----------------------------------------------------------------------------
 
-    def show_current(self) -> None:
+    def _model_changed(self) -> None:
+        self.revision += 1
+
+    def watch_revision(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        """The model as it is now: the list (handed over anew only when it is a new list),
+        the cursor, the header and the current excerpt in full."""
+        if not self.is_mounted:
+            return
+        model, excerpts = self.model, self.excerpt_list
+        if model.listed != self._listed:
+            self._listed = model.listed
+            excerpts.set_excerpts(model.shown, model.cursor, show_who=len(model.session_ids) > 1)
+        elif excerpts.cursor != model.cursor:
+            excerpts.move_to(model.cursor)
+        else:
+            excerpts.refresh()  # a tag or severity changed on a row
         self._show_header()
         detail = self.query_one("#excerpt-detail", Static)
         excerpt = self.current
@@ -299,49 +317,38 @@ class TaggingScreen(Screen):
             text.append(" " if i else "")
             text.append("#" + visible(tag), self.tag_styles.get(tag_key(tag)) or "")
 
-    def on_excerpt_list_moved(self, event: ExcerptList.Moved) -> None:
-        self.show_current()
-
     # -- moving ------------------------------------------------------------------------------
 
-    def _go(self, index: int) -> None:
-        """Move the cursor; moving ends a span selection."""
-        self.model.span = None
-        self.excerpt_list.move_to(index)
-        self.show_current()
-
     def action_move(self, step: int) -> None:
-        self._go(self.excerpt_list.cursor + step)
+        self.model.move_to(self.model.cursor + step)
 
     def action_page(self, pages: int) -> None:
-        self._go(self.excerpt_list.cursor + pages * self.excerpt_list.page)
+        self.model.move_to(self.model.cursor + pages * self.excerpt_list.page)
 
     def action_first(self) -> None:
-        self._go(0)
+        self.model.move_to(0)
 
     def action_last(self) -> None:
-        self._go(len(self.shown) - 1)
+        self.model.move_to(len(self.shown) - 1)
 
     def action_next_untagged(self) -> None:
         if not self.shown:
             return  # still reading, or nothing matches the filter
-        found = self.model.next_untagged(self.excerpt_list.cursor)
+        found = self.model.next_untagged()
         if found is None:
             self.notify("Every excerpt here is tagged.", timeout=3)
         else:
-            self._go(found)
+            self.model.move_to(found)
 
     # -- filters -----------------------------------------------------------------------------
 
     def action_filter_untagged(self) -> None:
-        self.model.filter_untagged = not self.model.filter_untagged
-        self.refilter(self.current)
+        self.model.set_filter(untagged=not self.model.filter_untagged)
 
     def action_filter_tag(self) -> None:
         def chosen(picked: Picked | None) -> None:
             if picked is not None:
-                self.model.filter_tag = tag_key(picked.name)
-                self.refilter(self.current)
+                self.model.set_filter(tag=picked.name)
 
         self.app.push_screen(
             TagPickerScreen(
@@ -356,8 +363,7 @@ class TaggingScreen(Screen):
     def action_filter_text(self) -> None:
         def chosen(text: str | None) -> None:
             if text is not None:
-                self.model.filter_text = text.strip()
-                self.refilter(self.current)
+                self.model.set_filter(text=text)
 
         self.app.push_screen(
             PromptScreen(
@@ -368,11 +374,9 @@ class TaggingScreen(Screen):
 
     def action_back(self) -> None:
         if self.span is not None:
-            self.model.span = None
-            self.show_current()
+            self.model.end_span()
         elif self.model.filtered:
             self.model.clear_filters()
-            self.refilter(self.current)
         else:
             self.app.leave_tagging()  # waits for the tag changes, or asks
 
@@ -443,10 +447,10 @@ class TaggingScreen(Screen):
         if self.model.last_tag is None:
             self.notify("No tag applied yet; pick one first.", severity="warning", timeout=3)
             return
-        if self.excerpt_list.cursor + 1 >= len(self.shown):
+        if self.model.cursor + 1 >= len(self.shown):
             self.notify("This is the last excerpt.", severity="warning", timeout=3)
             return
-        self._go(self.excerpt_list.cursor + 1)
+        self.model.move_to(self.model.cursor + 1)
         self.apply_tag(self.model.last_tag)
 
     def apply_tag(self, name: str, *, create: bool = False) -> None:
@@ -456,14 +460,10 @@ class TaggingScreen(Screen):
             self._show_outcome(self.model.apply_tag(excerpt, name, self.app.now(), create=create))
 
     def _show_outcome(self, outcome: Outcome) -> None:
+        """The model has drawn what changed (through `revision`); say what it says, if any."""
         if outcome.notice is not None:
             timeout = {"error": 6, "warning": 3}.get(outcome.severity, 2)
             self.notify(outcome.notice, severity=outcome.severity, timeout=timeout, markup=False)
-        if outcome.relist:
-            self.refilter(outcome.row)
-        else:
-            self.excerpt_list.refresh()
-            self.show_current()
 
     def on_tag_save_state(self, state: SaveState) -> None:
         """From the writer thread (via the app): show, update or clear the failing write."""
@@ -485,7 +485,7 @@ class TaggingScreen(Screen):
                 + "."
             )
             status.update(text)
-        self.show_current()
+        self.revision += 1  # the excerpt's "(not saved yet)" may have changed
 
     def action_untag(self) -> None:
         excerpt = self.current
@@ -515,40 +515,23 @@ class TaggingScreen(Screen):
         excerpt = self.current
         if excerpt is not None:
             self.model.step_severity(excerpt, step)
-            self._show_outcome(Outcome())
 
     # -- spans -------------------------------------------------------------------------------
 
     def action_toggle_span(self) -> None:
-        excerpt = self.current
-        if excerpt is None:
-            return
-        note_row = self.model.toggle_span(excerpt)
-        if note_row is not None:
-            span = self.model.span
-            self.excerpt_list.move_to(note_row)
-            self.model.span = span
-        self.show_current()
-
-    def _note_text(self) -> str:
-        excerpt = self.current
-        return excerpt.note_text if excerpt else ""
+        self.model.toggle_span()
 
     def action_span_end(self, step: int) -> None:
-        self.model.span_end(self._note_text(), step)
-        self.show_current()
+        self.model.span_end(step)
 
     def action_span_end_word(self, step: int) -> None:
-        self.model.span_end_word(self._note_text(), step)
-        self.show_current()
+        self.model.span_end_word(step)
 
     def action_span_start(self, step: int) -> None:
-        self.model.span_start(self._note_text(), step)
-        self.show_current()
+        self.model.span_start(step)
 
     def action_span_start_word(self, step: int) -> None:
-        self.model.span_start_word(self._note_text(), step)
-        self.show_current()
+        self.model.span_start_word(step)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action.startswith("span_") and self.span is None:

@@ -186,8 +186,9 @@ class Outcome:
 
 
 class TaggingModel:
-    """The excerpts of a scope, their filters and the span being selected; changes through
-    `TagWrites`. The cursor is the screen's: methods take the excerpt or index it is on."""
+    """The excerpts of a scope, the cursor, the filters and the span being selected; changes
+    through `TagWrites`. After every change a screen would show, it calls `on_change` (the
+    screen bumps a reactive attribute, whose watcher draws): screens never redraw by hand."""
 
     def __init__(
         self,
@@ -228,6 +229,14 @@ class TaggingModel:
         self.generation = 0
         self.reading = False
         self.scope_changed = False
+        self.cursor = 0
+        """Where the cursor is in `shown`."""
+        self.listed = 0
+        """Bumped whenever `shown` is a new list (the screen hands it to its list widget)."""
+        self.on_change: Callable[[], None] = lambda: None
+
+    def _changed(self) -> None:
+        self.on_change()
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -287,6 +296,7 @@ class TaggingModel:
         if self.reading_note is None:
             return False
         self.reading_note = self.loading_text(len(session_ids))
+        self._changed()
         return True
 
     def take(self, loaded: Loaded) -> bool | None:
@@ -299,6 +309,7 @@ class TaggingModel:
         replay = self.writes.jobs_since(loaded.since)
         if replay is None:
             return False
+        keep = self.current
         self.session_ids = loaded.session_ids
         self.files = loaded.files
         self._seen = loaded.versions
@@ -310,6 +321,7 @@ class TaggingModel:
         for payload in replay:
             self.apply(payload)
         self.reading_note = None
+        self.refilter(keep)
         return True
 
     def _take_rows(self, loaded: Loaded) -> None:
@@ -352,14 +364,44 @@ class TaggingModel:
     def filtered(self) -> bool:
         return bool(self.filter_untagged or self.filter_tag or self.filter_text)
 
+    def set_filter(
+        self,
+        *,
+        untagged: bool | None = None,
+        tag: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Change one or more filters (None leaves one as it is); the cursor stays on its
+        excerpt if that is still shown."""
+        if untagged is not None:
+            self.filter_untagged = untagged
+        if tag is not None:
+            self.filter_tag = tag_key(tag)
+        if text is not None:
+            self.filter_text = text.strip()
+        self.refilter(self.current)
+
     def clear_filters(self) -> None:
         self.filter_untagged, self.filter_tag, self.filter_text = False, None, ""
+        self.refilter(self.current)
 
     def refilter(self, keep: Excerpt | None = None) -> int:
-        """Apply the filters to every excerpt; returns where `keep` (or its fresh copy) is now."""
+        """Apply the filters to every excerpt; the cursor goes to `keep` (or its fresh copy
+        from a reload), else the first. Returns the cursor."""
+        self.shown = self._filtered()
+        self.cursor = self._find(keep) if keep is not None else 0
+        self.listed += 1
+        self._changed()
+        return self.cursor
+
+    def _find(self, keep: Excerpt) -> int:
+        if not self.filtered:
+            return self._position(keep)
+        return next((i for i, e in enumerate(self.shown) if e.same(keep)), 0)
+
+    def _filtered(self) -> list[Excerpt]:
         if not self.filtered:  # the common case: no per-row work for 50,000 excerpts
-            self.shown = list(self.all_excerpts)
-            return self._position(keep) if keep is not None else 0
+            return list(self.all_excerpts)
         text = self.filter_text.casefold()
         shown = []
         for excerpt in self.all_excerpts:
@@ -370,10 +412,7 @@ class TaggingModel:
             if text and text not in excerpt.text.casefold():
                 continue
             shown.append(excerpt)
-        self.shown = shown
-        if keep is None:
-            return 0
-        return next((i for i, e in enumerate(shown) if e.same(keep)), 0)
+        return shown
 
     def _position(self, keep: Excerpt) -> int:
         """Where `keep` is in the unfiltered list: the offset of its session plus its place
@@ -387,21 +426,37 @@ class TaggingModel:
             offset += len(rows)
         return 0
 
-    def at(self, cursor: int) -> Excerpt | None:
+    @property
+    def current(self) -> Excerpt | None:
         if not self.shown:
             return None
-        return self.shown[min(cursor, len(self.shown) - 1)]
+        return self.shown[min(self.cursor, len(self.shown) - 1)]
+
+    def at(self, index: int) -> Excerpt | None:
+        return self.shown[index] if 0 <= index < len(self.shown) else None
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on `index` (kept within the list); moving ends a span selection."""
+        if not self.shown:
+            return
+        self.span = None
+        self.cursor = max(0, min(index, len(self.shown) - 1))
+        self._changed()
+
+    def end_span(self) -> None:
+        self.span = None
+        self._changed()
 
     def index_of(self, excerpt: Excerpt) -> int | None:
         return next((i for i, e in enumerate(self.shown) if e is excerpt), None)
 
-    def next_untagged(self, cursor: int) -> int | None:
-        """The next shown note with no tag after `cursor`, wrapping; None if there is none."""
+    def next_untagged(self) -> int | None:
+        """The next shown note with no tag after the cursor, wrapping; None if there is none."""
         count = len(self.shown)
         for step in range(1, count + 1):
-            excerpt = self.shown[(cursor + step) % count]
+            excerpt = self.shown[(self.cursor + step) % count]
             if excerpt.span is None and not excerpt.coded:
-                return (cursor + step) % count
+                return (self.cursor + step) % count
         return None
 
     def recent(self) -> list[str]:
@@ -489,7 +544,15 @@ class TaggingModel:
         self.index.record_use(name, now_iso)
         self._recent = None
         self.last_tag = name
+        self._shown_changed(outcome)
         return outcome
+
+    def _shown_changed(self, outcome: Outcome) -> None:
+        """After a change: list again when a row came or went (the cursor to `outcome.row`)."""
+        if outcome.relist:
+            self.refilter(outcome.row)
+        else:
+            self._changed()
 
     def remove_tag(self, excerpt: Excerpt, name: str | None) -> Outcome:
         """Remove one tag (None: a span's last, clearing it); a span left with no tags and no
@@ -501,14 +564,15 @@ class TaggingModel:
         if excerpt.span is not None:
             edit["drop_if_empty"] = True
         row = self._edit(excerpt, edit, what)
-        if row is not None and row is not excerpt:
-            return Outcome(row=row, relist=True)
-        return Outcome()
+        outcome = Outcome(row=row, relist=True) if row not in (None, excerpt) else Outcome()
+        self._shown_changed(outcome)
+        return outcome
 
     def step_severity(self, excerpt: Excerpt, step: int) -> None:
         new = max(0, min(SEVERITIES[-1], (excerpt.severity or 0) + step))
         what = f"set severity {new or 'none'} on {_quote(excerpt.text)}"
         self._edit(excerpt, {"severity": new or None}, what)
+        self._changed()
 
     def _edit(self, excerpt: Excerpt, edit: dict, what: str) -> Excerpt | None:
         """A delta (`edit_changes`) on the excerpt's note or span, never a whole tag list: the
@@ -609,52 +673,63 @@ class TaggingModel:
 
     # -- spans ---------------------------------------------------------------------------------
 
-    def toggle_span(self, excerpt: Excerpt) -> int | None:
-        """Start selecting a span (from the span the cursor is on, or the note's first word),
-        or stop. Returns the index of the note's row when the cursor must move there: spans
-        are selected on their note's row, so a tag makes a new span excerpt."""
+    def toggle_span(self) -> None:
+        """Start selecting a span of the current excerpt's note (from the span the cursor is
+        on, or the note's first word), or stop. Spans are selected on their note's row, so a
+        tag makes a new span excerpt: from a span row the cursor goes to its note."""
+        excerpt = self.current
+        if excerpt is None:
+            return
         if self.span is not None:
             self.span = None
-            return None
-        if excerpt.span is None:
+        elif excerpt.span is None:
             self.span = (0, word_end_after(excerpt.note_text, 0))
-            return None
-        self.span = (excerpt.span["start"], excerpt.span["end"])
-        return next(
-            (
-                i
-                for i, e in enumerate(self.shown)
-                if e.span is None and e.note["id"] == excerpt.note["id"]
-            ),
-            None,
-        )
+        else:
+            self.span = (excerpt.span["start"], excerpt.span["end"])
+            self.cursor = next(
+                (
+                    i
+                    for i, e in enumerate(self.shown)
+                    if e.span is None and e.note["id"] == excerpt.note["id"]
+                ),
+                self.cursor,
+            )
+        self._changed()
 
-    def set_span(self, text: str, start: int, end: int) -> None:
+    def _note_text(self) -> str:
+        excerpt = self.current
+        return excerpt.note_text if excerpt is not None else ""
+
+    def set_span(self, start: int, end: int) -> None:
+        text = self._note_text()
         start = max(0, min(start, len(text)))
         self.span = (start, max(start, min(end, len(text))))
+        self._changed()
 
-    def span_end(self, text: str, step: int) -> None:
+    def span_end(self, step: int) -> None:
         if self.span is not None:
-            self.set_span(text, self.span[0], self.span[1] + step)
+            self.set_span(self.span[0], self.span[1] + step)
 
-    def span_end_word(self, text: str, step: int) -> None:
+    def span_end_word(self, step: int) -> None:
         if self.span is None:
             return
         start, end = self.span
+        text = self._note_text()
         end = word_end_after(text, end) if step > 0 else word_end_before(text, end, start)
-        self.set_span(text, start, end)
+        self.set_span(start, end)
 
-    def span_start(self, text: str, step: int) -> None:
+    def span_start(self, step: int) -> None:
         if self.span is not None:
             start, end = self.span
-            self.set_span(text, start + step, max(end, start + step))
+            self.set_span(start + step, max(end, start + step))
 
-    def span_start_word(self, text: str, step: int) -> None:
+    def span_start_word(self, step: int) -> None:
         if self.span is None:
             return
         start, end = self.span
+        text = self._note_text()
         start = word_start_after(text, start) if step > 0 else word_start_before(text, start)
-        self.set_span(text, start, max(end, word_end_after(text, start)))
+        self.set_span(start, max(end, word_end_after(text, start)))
 
 
 def _quote(text: str, width: int = 30) -> str:

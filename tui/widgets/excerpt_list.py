@@ -11,7 +11,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -58,11 +57,6 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         "excerpt-list--span",
     }
 
-    class Moved(Message):
-        def __init__(self, index: int) -> None:
-            self.index = index
-            super().__init__()
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.excerpts: list[Excerpt] = []
@@ -88,7 +82,6 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = max(0, min(index, len(self.excerpts) - 1))
         self._keep_cursor_visible()
         self.refresh()
-        self.post_message(self.Moved(self.cursor))
 
     @property
     def rows_shown(self) -> int:
