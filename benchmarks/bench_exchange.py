@@ -1,8 +1,9 @@
 """Exporting 200 sessions x 100 notes to each format, and importing a 2-hour transcript.
 
-Budget (issue 8): each under 2 s. The baseline beside each export is reading the same
-sessions through TinyDB's default JSONStorage (stdlib json), the cost of just getting the data
-out the naive way; beside the import, webvtt-py parsing the file alone.
+Budget (issue 8): each under 2 s of wall time; CPU time is printed beside it, as other
+processes on a shared machine stretch the wall time. The baseline beside each export is
+reading the same sessions through TinyDB's default JSONStorage (stdlib json), the cost of just
+getting the data out the naive way; beside the import, webvtt-py parsing the file alone.
 Run: python -m benchmarks.bench_exchange [--quick]
 """
 
@@ -91,21 +92,22 @@ def run(quick: bool = False) -> dict:
             f"default storage: {baseline * 1000:.0f} ms"
         )
         for name in FORMATS:
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             data, _ = export(DataStore(home), ids, name)
             results[name] = took = time.perf_counter() - began
+            cpu = time.process_time() - cpu
             verdict = "ok" if took < BUDGET_S else "OVER BUDGET"
             print(
                 f"export {sessions} x {NOTES} notes as {name:>4}: {took * 1000:6.0f} ms "
-                f"({len(data) / 1e6:.1f} MB; budget {BUDGET_S:.0f} s: {verdict}; "
-                f"{took / baseline:.1f}x the naive read)"
+                f"(CPU {cpu * 1000:.0f} ms; {len(data) / 1e6:.1f} MB; budget {BUDGET_S:.0f} s: "
+                f"{verdict}; {took / baseline:.1f}x the naive read)"
             )
         path = Path(tmp) / "two-hours.vtt"
         transcript(path)
         began = time.perf_counter()
         webvtt.read(str(path))
         parse_only = time.perf_counter() - began
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         import_files(
             DataStore(Path(tmp) / "empty"),
             [path],
@@ -113,11 +115,12 @@ def run(quick: bool = False) -> dict:
             participant="Kim",
         )
         results["import_vtt"] = took = time.perf_counter() - began
+        cpu = time.process_time() - cpu
         verdict = "ok" if took < BUDGET_S else "OVER BUDGET"
         print(
             f"import a 2-hour WebVTT transcript ({CUES} cues): {took * 1000:.0f} ms "
-            f"(budget {BUDGET_S:.0f} s: {verdict}); webvtt-py parsing alone "
-            f"{parse_only * 1000:.0f} ms"
+            f"(CPU {cpu * 1000:.0f} ms; budget {BUDGET_S:.0f} s: {verdict}); "
+            f"webvtt-py parsing alone {parse_only * 1000:.0f} ms"
         )
     return results
 

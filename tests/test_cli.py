@@ -62,7 +62,6 @@ def test_new_prints_only_the_id_and_note_appends(home, tmp_path, capsys):
         (["open", "nope"], "No session matches 'nope'"),
         (["note", "nope", "text"], "No session matches"),
         (["new", "T", "--guide", "/no/such/guide.md"], "cannot read the guide"),
-        (["lint", "/no/such/guide.md"], "cannot read the guide"),
     ],
 )
 def test_user_mistakes_are_one_sentence(home, capsys, argv, message):
@@ -77,17 +76,7 @@ def test_malformed_guide_names_the_line(home, tmp_path, capsys):
     assert main(["new", "T", "--guide", str(guide)]) == 1
     err = capsys.readouterr().err
     assert f"{guide}, line 3:" in err
-    assert main(["lint", str(guide)]) == 1
-
-
-def test_lint_reports_leading_and_closed_questions(tmp_path, capsys):
-    guide = tmp_path / "g.md"
-    guide.write_text(
-        "## A\n- Don't you think it is easy?\n- How do you plan a week?\n", encoding="utf-8"
-    )
-    assert main(["lint", str(guide)]) == 0
-    out = capsys.readouterr().out
-    assert "question 1" in out and "leading" in out and "question 2" not in out
+    assert main(["lint", str(guide)]) == 2
 
 
 def test_python_dash_m_runs(home):
@@ -123,7 +112,7 @@ def test_sample_studies_are_realistic_and_load(tmp_path):
 def test_text_that_is_not_utf8_is_one_sentence(home, tmp_path, capsys):
     guide = tmp_path / "latin1.md"
     guide.write_bytes("## Caf\u00e9\n- How do you pay?\n".encode("latin-1"))
-    assert main(["lint", str(guide)]) == 1
+    assert main(["lint", str(guide)]) == 2
     assert main(["new", "T", "--guide", str(guide)]) == 1
     err = capsys.readouterr().err
     assert err.count(f"{guide}, line 1: this is not UTF-8 text") == 2 and "Traceback" not in err

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tui.domain.clock import InterviewClock
-from tui.domain.guide import GuideError, GuideState, lint_question, parse_guide
+from tui.domain.guide import GuideError, GuideState, parse_guide
 from tui.domain.notes import Note, format_elapsed, parse_elapsed, parse_inline
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -101,16 +101,15 @@ Set the scene.
 """
 
 
-def test_guide_parses_sections_questions_probes_and_lint():
+def test_guide_parses_sections_questions_probes_and_places():
     guide = parse_guide(GUIDE)
     assert guide.title == "Study"
     assert [s.title for s in guide.sections] == ["Warm-up", "Close"]
     assert guide.sections[0].intro == "Set the scene."
     q1, q2, q3 = guide.questions
     assert (q1.id, q1.probes) == ("q1", ["A normal week?", "Who do you work with?"])
-    assert q1.warnings == []
-    assert q2.warnings and "closed" in q2.warnings[0]
-    assert any("leading" in w for w in q3.warnings)
+    assert (q1.line, q1.column, q1.probe_places) == (4, 3, [(5, 5), (6, 5)])
+    assert (q3.line, q3.column) == (9, 4)
     assert type(guide).from_doc(guide.to_doc()).to_doc() == guide.to_doc()
 
 
@@ -143,7 +142,6 @@ def test_guide_state_moves_marks_and_progress():
     state.mark("q2", "skipped")
     assert state.progress(guide) == (1, 3)
     assert state.next_open(guide) == "q3"
-    assert lint_question("How do you plan a week?") == []
 
 
 def test_a_note_written_by_a_script_with_fields_missing_still_loads():

@@ -243,3 +243,15 @@ def test_a_session_without_a_study_field_exports(store):
     assert read_study(store, [session_id]).sessions[0].study == ""
     data, _ = export(store, [session_id], "csv")
     assert b"Old file" in data
+
+
+def test_control_characters_in_titles_and_descriptions_keep_the_xml_valid(store, seeded, schemas):
+    project_schema, codebook_schema = schemas
+    store.open_session(seeded[0]).update_session({"title": 'Bell \x07 & "quotes" \x1b[31m<x>'})
+    store.codebook.update("pain/import", {"description": "line one\nline two \x00 end"})
+    data, _ = export(store, seeded, "qdpx")
+    qde = zipfile.ZipFile(io.BytesIO(data)).read("project.qde")
+    project_schema.validate(qde.decode("utf-8"))
+    names = [e.get("name") for e in parse_xml(qde).iter() if _local(e) == "TextSource"]
+    assert 'Bell \ufffd & "quotes" \ufffd[31m<x>' in names
+    codebook_schema.validate(export(store, seeded, "qdc")[0].decode("utf-8"))

@@ -105,3 +105,29 @@ def test_note_reads_a_megabyte_from_stdin(home, seeded):
     assert next(n for n in notes if n["id"] == note_id)["text"] == text.removesuffix("\n")
     bad = _run("note", seeded[0][:8], "-", stdin=b"\xff\xfe", env_home=home)
     assert bad.returncode == 1 and b"not UTF-8" in bad.stderr
+
+
+def test_a_terminal_gets_control_characters_as_symbols_a_pipe_gets_bytes(home, seeded, capsys):
+    import tui.cli as cli
+
+    class Terminal:
+        def __init__(self) -> None:
+            self.written = []
+
+        def isatty(self) -> bool:
+            return True
+
+        def write(self, text: str) -> None:
+            self.written.append(text)
+
+        def flush(self) -> None:
+            pass
+
+    terminal = Terminal()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli.sys, "stdout", terminal)
+        assert main(["export", "--all", "--format", "csv"]) == 0
+    shown = "".join(terminal.written)
+    assert "\x1b" not in shown and "\u241b[31mred" in shown  # ESC drawn as a symbol
+    piped = _run("export", "--all", "--format", "csv", env_home=home)
+    assert b"\x1b[31mred" in piped.stdout  # the exact note, for a file or another program

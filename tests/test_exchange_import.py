@@ -262,3 +262,83 @@ def test_qdc_merges_tags_and_keeps_existing_ones(tmp_path, store):
     assert result.tags_added == ["Pain/Slow-exports"]
     assert store.codebook.get("pain/onboarding")["description"] == "ours"
     assert store.codebook.get("pain/slow-exports")["color"] == "#ff0000"
+
+
+def _project(qde: bytes, sources: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.qde", qde)
+        for name, data in sources.items():
+            archive.writestr(f"sources/{name}", data)
+    return buffer.getvalue()
+
+
+OTHER_TOOL = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="From another tool">
+ <CodeBook><Codes>
+  <Code guid="11111111-1111-1111-1111-111111111111" name="Barriers" isCodable="true">
+   <Code guid="22222222-2222-2222-2222-222222222222" name="Slow setup" isCodable="true"
+         color="#AA0000"><Description>Setup took days</Description></Code>
+  </Code>
+ </Codes></CodeBook>
+ <Cases><Case guid="33333333-3333-3333-3333-333333333333" name="Kim">
+  <SourceRef targetGUID="44444444-4444-4444-4444-444444444444"/></Case></Cases>
+ <Sources>
+  <TextSource guid="44444444-4444-4444-4444-444444444444" name="Interview Kim"
+      plainTextPath="internal://44444444-4444-4444-4444-444444444444.txt"
+      creationDateTime="2026-10-01T09:00:00Z">
+   <PlainTextSelection guid="55555555-5555-5555-5555-555555555555"
+       startPosition="{a}" endPosition="{b}">
+    <Coding guid="66666666-6666-6666-6666-666666666666">
+     <CodeRef targetGUID="22222222-2222-2222-2222-222222222222"/></Coding>
+   </PlainTextSelection>
+   <PlainTextSelection guid="77777777-7777-7777-7777-777777777777"
+       startPosition="{c}" endPosition="{d}">
+    <Coding guid="88888888-8888-8888-8888-888888888888">
+     <CodeRef targetGUID="11111111-1111-1111-1111-111111111111"/></Coding>
+   </PlainTextSelection>
+  </TextSource>
+ </Sources>
+</Project>
+"""
+
+
+def test_a_qdpx_from_another_tool_becomes_a_transcript_session(tmp_path, store):
+    text = "Interviewer: How was setup?\nKim: It took three days to set up 東京.\nKim: Then fine.\n"
+    span = "three days"
+    a = text.index(span)
+    c = text.index("days")
+    d = text.index("Then fine.") + len("Then")  # across two notes, part of each
+    qde = OTHER_TOOL.format(a=a, b=a + len(span), c=c, d=d).encode("utf-8")
+    path = tmp_path / "other.qdpx"
+    path.write_bytes(_project(qde, {"44444444-4444-4444-4444-444444444444.txt": text.encode()}))
+    snap = _import(store, path, study="Imported")
+    assert snap.session["title"] == "Interview Kim" and snap.session["participant"] == "Kim"
+    assert snap.session["created_at"] == "2026-10-01T09:00:00.000Z"
+    assert [(n["author"], n["text"]) for n in snap.notes] == [
+        ("Interviewer", "How was setup?"),
+        ("Kim", "It took three days to set up 東京."),
+        ("Kim", "Then fine."),
+    ]
+    notes = {n["id"]: n for n in snap.notes}
+    spans = sorted(
+        (notes[e["note_id"]]["text"][e["start"] : e["end"]], tuple(e["tags"]))
+        for e in snap.excerpts
+    )
+    assert spans == [
+        ("Then", ("Barriers",)),
+        ("days to set up 東京.", ("Barriers",)),
+        ("three days", ("Barriers/Slow-setup",)),
+    ]
+    assert [n["tags"] for n in snap.notes] == [[], [], []]
+    tag = store.codebook.get("barriers/slow-setup")
+    assert tag["description"] == "Setup took days" and tag["color"] == "#AA0000"
+    assert tag["uses"] == 1
+
+
+def test_an_entity_bomb_inside_a_qdpx_is_refused_naming_the_member(tmp_path, store):
+    path = tmp_path / "bomb.qdpx"
+    path.write_bytes(_project(BOMB, {}))
+    with pytest.raises(ExchangeError, match=r"bomb.qdpx \(project.qde, line 2\): it declares"):
+        import_files(store, [path], now=NOW)
+    assert store.list_sessions()[0] == []

@@ -306,11 +306,14 @@ async def test_home_lists_sessions_and_creates_one(make_app, session_id, tmp_pat
         await type_text(pilot, "Pricing study - P2")
         await pilot.press("tab")
         await type_text(pilot, "P2")
-        await pilot.press("tab", "tab")
+        await pilot.press("tab")
+        await type_text(pilot, "Why do teams switch?")  # else the interview asks for one
+        await pilot.press("tab")
         await type_text(pilot, str(guide))
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, InterviewScreen)
+        assert app.live.session["goal"] == "Why do teams switch?"
         assert app.live.session["title"] == "Pricing study - P2"
         assert app.live.guide.questions[0].text == "How did you hear about us?"
         await pilot.press("f10")

@@ -266,7 +266,7 @@ def test_keys_a_text_input_swallows_warn_on_while_typing_actions(tmp_path, key):
 
 
 def test_printable_keys_are_fine_where_nothing_is_typed(tmp_path):
-    path = write(tmp_path, "mine.toml", '"home.new" = "a"\n"interview.star_last" = "f2"\n')
+    path = write(tmp_path, "mine.toml", '"home.new" = "a"\n"interview.star_last" = "f11"\n')
     assert layer_keymaps([path]).warnings == []
 
 

@@ -9,6 +9,7 @@ from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
+from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services.live_session import LiveSession
 from tui.services.session_setup import create_session
@@ -18,7 +19,9 @@ from tui.store import DataStore
 def make_session(home):
     store = DataStore(home / "data")
     clock = FrozenClock()
-    session_id = create_session(store, title="Full disk", guide=parse_guide(GUIDE), now=clock())
+    session_id = create_session(
+        store, title="Full disk", guide=parse_guide(GUIDE), goal="G", now=clock()
+    )
     return store, clock, session_id
 
 
@@ -51,6 +54,9 @@ async def test_quitting_with_unsaved_notes_offers_another_place(tmpfs, tmp_path,
         header = str(app.screen.query_one("#session-header").render())
         assert "kept in memory" in header
         await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)  # ending the interview debriefs first
+        await pilot.press("escape")
         await pilot.pause(1.2)
         assert isinstance(app.screen, QuitScreen)
         await pilot.press("s")

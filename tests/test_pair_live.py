@@ -102,8 +102,8 @@ async def test_notes_and_guide_moves_reach_the_other_instance_within_a_second(
         for app in (maya, jonas):  # the same notes, once each (order: ties on the frozen clock)
             mine = [n.id for n in app.live.notes]
             assert len(mine) == len(set(mine)) and set(mine) == set(ids)
-        await pm.press("ctrl+q")
-        await pj.press("ctrl+q")
+        await pm.press("ctrl+q", "escape")  # the debrief: not now
+        await pj.press("ctrl+q", "escape")
     # Quitting removed both presence entries.
     assert not list(store.sessions_dir.glob(f"{session_id}.presence/*.json"))
 
@@ -171,5 +171,5 @@ async def test_edits_stars_and_deletes_show_in_the_other_stream(
         assert "first draft" not in stream_rows(jonas)
         await pm.press("ctrl+s")  # star it
         await wait_for(pj, lambda: "\u2605 first final" in stream_rows(jonas))
-        await pm.press("ctrl+q")
-        await pj.press("ctrl+q")
+        await pm.press("ctrl+q", "escape")  # the debrief: not now
+        await pj.press("ctrl+q", "escape")

@@ -93,7 +93,7 @@ async def test_a_lost_terminal_under_a_dialog_keeps_the_draft_and_rescues(
     monkeypatch.setenv("HOME", str(tmp_path))
     store = DataStore(tmpfs / "data")
     clock = FrozenClock()
-    session_id = create_session(store, title="T", guide=parse_guide(GUIDE), now=clock())
+    session_id = create_session(store, title="T", guide=parse_guide(GUIDE), goal="G", now=clock())
     app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press(*"saved before the disk filled", "enter")
@@ -115,7 +115,7 @@ async def test_a_lost_terminal_under_a_dialog_keeps_the_draft_and_rescues(
 async def test_the_interview_hears_that_writes_recovered_while_a_dialog_was_open(tmpfs):
     store = DataStore(tmpfs / "data")
     clock = FrozenClock()
-    session_id = create_session(store, title="T", guide=parse_guide(GUIDE), now=clock())
+    session_id = create_session(store, title="T", guide=parse_guide(GUIDE), goal="G", now=clock())
     app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
     async with app.run_test(size=(100, 30)) as pilot:
         interview = app.screen

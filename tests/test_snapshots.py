@@ -72,3 +72,49 @@ def test_home_at_80x24(snap_compare, make_app, session_id, store, clock):
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_interview_aids_at_80x24(snap_compare, make_app, session_id, clock):
+    """The talk meter off target (amber), time per question, the parking lot open."""
+    typed = typed_interview(clock)
+
+    async def run_before(pilot) -> None:
+        await typed(pilot)
+        await pilot.press("f5")  # the interviewer
+        clock.advance(30)
+        await pilot.press("f5")  # the participant
+        clock.advance(40)
+        await commit(pilot, "?who approves the rota")
+        await pilot.press("f2")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    app = make_app(session_id)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_debrief_at_80x24(snap_compare, make_app, session_id, clock):
+    typed = typed_interview(clock)
+
+    async def run_before(pilot) -> None:
+        await typed(pilot)
+        await pilot.press("f12")
+        await pilot.pause()
+
+    app = make_app(session_id)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_goal_prompt_at_80x24(snap_compare, make_app, store, clock):
+    from tests.conftest import GUIDE
+    from tui.domain.guide import parse_guide
+    from tui.services.session_setup import create_session
+
+    session_id = create_session(
+        store, title="Pricing - P9", participant="P9", guide=parse_guide(GUIDE), now=clock()
+    )
+
+    async def run_before(pilot) -> None:
+        await pilot.pause()
+
+    assert snap_compare(make_app(session_id), terminal_size=(80, 24), run_before=run_before)

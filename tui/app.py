@@ -48,6 +48,16 @@ class SaveStateChanged(Message):
         super().__init__()
 
 
+class _Drafts:
+    """Text still in a note input, for a rescue file written after a bug."""
+
+    def __init__(self, drafts: list[str]) -> None:
+        self.drafts = drafts
+
+    def unsaved_record(self) -> tuple[dict, int]:
+        return ({"drafts": self.drafts} if self.drafts else {}), len(self.drafts)
+
+
 class FieldnoteApp(App, inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "Fieldnote"
@@ -281,7 +291,9 @@ class FieldnoteApp(App, inherit_bindings=False):
         also polled: a hung-up tty stops being a tty.
         """
         loop = asyncio.get_running_loop()
-        for number in (signal.SIGHUP, signal.SIGTERM):
+        # SIGINT too: a shell starts a background job with SIGINT ignored, and a handler of
+        # our own is the only way `kill -INT` still saves and ends it.
+        for number in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
                 loop.add_signal_handler(number, self.save_and_exit)
         stdin = sys.__stdin__
@@ -306,6 +318,36 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.live = self.tag_writes = None
         self.exit()
 
+    # -- a bug -------------------------------------------------------------------------------
+    # Textual has no public hook for an unhandled error, so these two override its own.
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Whatever was typed goes to a rescue file before the app exits on a bug."""
+        with contextlib.suppress(Exception):
+            self._rescue_after_crash()
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's report shows every frame's local variables, which would put interview
+        notes on the terminal and in its scrollback: this one shows only the frames."""
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        report = Traceback(show_locals=False, width=None)
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
+
+    def _rescue_after_crash(self) -> None:
+        drafts = [
+            screen.note_input.text
+            for screen in self.screen_stack
+            if isinstance(screen, InterviewScreen) and screen.note_input.text.strip()
+        ]
+        holders = [h for h in (self.live, self.tag_writes) if h is not None]
+        if drafts or any(h.unsaved_record()[1] for h in holders):
+            self.rescued_to = write_rescue([*holders, _Drafts(drafts)], self._rescue_path())
+
     def _rescue_path(self) -> Path:
         label = self.live.session_id[:8] if self.live is not None else "tags"
         return rescue_path(Path.home(), label, self.now())
@@ -313,7 +355,14 @@ class FieldnoteApp(App, inherit_bindings=False):
     # -- quitting ----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        self._confirm_unsaved_then(self._quit_now, [self.live, self.tag_writes])
+        def confirm_then_quit() -> None:
+            self._confirm_unsaved_then(self._quit_now, [self.live, self.tag_writes])
+
+        screen = self.screen
+        if isinstance(screen, InterviewScreen) and screen.live.aids.wants_debrief():
+            screen.open_debrief(then=confirm_then_quit)  # ending an interview debriefs it
+            return
+        confirm_then_quit()
 
     @work(exclusive=True, group="quitting")
     async def _quit_now(self) -> None:

@@ -19,6 +19,8 @@ from tui.store import DataStore, StoreError
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
+EXIT_FLAGGED = 1
+EXIT_UNREADABLE = 2
 
 
 class UserError(Exception):
@@ -123,9 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_exchange_commands(commands)
 
     lint = commands.add_parser(
-        "lint", help="check a guide for errors and leading or closed questions"
+        "lint",
+        help="check guides for closed, leading, hypothetical, double and pitching questions; "
+        "exits 1 when anything is flagged, 2 when a guide cannot be read",
     )
-    lint.add_argument("guide", type=Path)
+    lint.add_argument("guides", type=Path, nargs="+", metavar="GUIDE")
 
     keys = commands.add_parser(
         "keys", help="print the effective key bindings (screen, id, keys, description)"
@@ -267,6 +271,12 @@ def cmd_new(args: argparse.Namespace) -> int:
         guide=guide,
         study=args.study,
     )
+    if guide is not None:
+        # Advice, not a refusal: the interview may already be scheduled.
+        try:
+            _print_findings(args.guide, guide, _lint_rules(), err=True)
+        except UserError as error:
+            warn(f"warning: {error}")
     say(session_id)
     return 0
 
@@ -319,6 +329,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{s.id[:8]}  {s.created_at[:10]}  {s.note_count:>5} notes  {coded:>4} coded  "
             f"{s.title}  ({s.participant})"
         )
+    for problem in problems:
+        say(f"{problem.path.stem[:8]}  unreadable: {problem.problem}")
     for problem in problems:
         warn(str(problem))
     if not summaries and not problems:
@@ -408,20 +420,49 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lint_rules():
+    from tui.services.guide_lint import LintRulesError, load_rules, team_rules_folder
+
+    try:
+        return load_rules(team_rules_folder()).rules
+    except LintRulesError as error:
+        raise UserError(str(error)) from None
+
+
+def _print_findings(path: Path, guide, rules, *, err: bool = False) -> int:
+    """`GUIDE.md:LINE:COL: RULE: reason; try: rewrite`, one line per finding."""
+    from tui.services.guide_lint import lint_guide
+
+    found = lint_guide(guide, rules)
+    for item in found:
+        say(f"{path}:{item.line}:{item.column}: {item.finding.advice()}", err=err)
+    return len(found)
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
     from tui.services.session_setup import read_guide
 
     try:
-        guide = read_guide(args.guide)
-    except OSError as error:
-        raise UserError(f"cannot read the guide {args.guide}: {error.strerror}.") from None
-    warned = 0
-    for number, question in enumerate(guide.questions, start=1):
-        for warning in question.warnings:
-            warned += 1
-            say(f"{args.guide}: question {number} \u201c{question.text}\u201d: {warning}")
-    say(f"{len(guide.questions)} questions in {len(guide.sections)} sections, {warned} warnings.")
-    return 0
+        rules = _lint_rules()
+    except UserError as error:
+        warn(str(error))
+        return EXIT_UNREADABLE
+    unreadable = flagged = 0
+    for path in args.guides:
+        try:
+            guide = read_guide(path)
+        except OSError as error:
+            unreadable += 1
+            warn(f"cannot read the guide {path}: {error.strerror}; check the path.")
+            continue
+        except GuideError as error:
+            unreadable += 1
+            warn(str(error))
+            continue
+        flagged += _print_findings(path, guide, rules)
+    if unreadable:
+        return EXIT_UNREADABLE
+    return EXIT_FLAGGED if flagged else 0
 
 
 def cmd_keys(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""The question guide: parsed from Markdown, linted, and walked during an interview.
+"""The question guide: parsed from Markdown and walked during an interview (its lint is
+tui/services/guide_lint.py, with rules a team can extend).
 
 # Onboarding study            (optional title)
 ## Warm-up                    a section
@@ -27,7 +28,12 @@ class Question:
     text: str
     section: str
     probes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    line: int = 0
+    """Where the question's text starts in the guide file (1-based line and column); 0 when
+    the guide was read back from a session rather than parsed from a file."""
+    column: int = 0
+    probe_places: list[tuple[int, int]] = field(default_factory=list)
+    """(line, column) of each probe's text, as for the question."""
 
 
 @dataclass
@@ -72,7 +78,6 @@ class Guide:
             section = Section(title=s.get("title", ""), intro=s.get("intro", ""))
             for q in s.get("questions", []):
                 question = Question(q["id"], q["text"], section.title, list(q.get("probes", [])))
-                question.warnings = lint_question(question.text)
                 section.questions.append(question)
             guide.sections.append(section)
         return guide
@@ -111,6 +116,7 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
         item = _ITEM.match(line) or _NUMBERED.match(line)
         if item:
             text = (item.group("text") or "").strip()
+            column = item.start("text") + 1  # `\s+` before the group ate the spaces
             indent = len(item.group("indent").expandtabs(4))
             if not text:
                 raise GuideError(number, "the list item is empty.", source)
@@ -120,8 +126,7 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
                         number, "a question must come after a '## Section' heading.", source
                     )
                 count += 1
-                question = Question(f"q{count}", text, section.title)
-                question.warnings = lint_question(text)
+                question = Question(f"q{count}", text, section.title, line=number, column=column)
                 section.questions.append(question)
             else:
                 if question is None:
@@ -129,6 +134,7 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
                         number, "an indented probe must come under a '- question'.", source
                     )
                 question.probes.append(text)
+                question.probe_places.append((number, column))
             continue
         if section is None or question is not None:
             raise GuideError(
@@ -142,56 +148,6 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
             1, "the guide has no questions ('- question' under a '## Section').", source
         )
     return guide
-
-
-_LEADING = (
-    "don't you",
-    "do not you",
-    "wouldn't you",
-    "isn't it",
-    "aren't you",
-    "didn't you",
-    "wasn't it",
-    "you agree",
-    "how much do you like",
-    "how much do you love",
-    "how great",
-    "how easy was",
-    "how frustrating was",
-    "wouldn't it be",
-)
-_CLOSED_OPENERS = (
-    "do",
-    "does",
-    "did",
-    "is",
-    "are",
-    "was",
-    "were",
-    "would",
-    "will",
-    "can",
-    "could",
-    "have",
-    "has",
-    "had",
-    "should",
-    "shall",
-    "may",
-    "might",
-)
-
-
-def lint_question(text: str) -> list[str]:
-    """Interviewing advice for one question: leading or closed (yes/no) wording."""
-    lowered = " ".join(text.casefold().split())
-    warnings = []
-    if any(phrase in lowered for phrase in _LEADING):
-        warnings.append("leading: it suggests the answer")
-    first = re.split(r"[\s,]+", lowered, maxsplit=1)[0] if lowered else ""
-    if first in _CLOSED_OPENERS:
-        warnings.append("closed: invites a yes/no answer; try 'how' or 'tell me about'")
-    return warnings
 
 
 @dataclass

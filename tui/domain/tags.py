@@ -69,14 +69,28 @@ def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
     text: deleting a tag never rewrites what was typed). Other text is left exactly as typed.
     A new name that `#` cannot express (`new name`, see `inline_name_problem`) also leaves the
     text as typed: `#new name` would read back as the tag `new`."""
+    return apply_edits(text, retag_edits(text, mapping))
 
-    pieces, at = [], 0
+
+def retag_edits(text: str, mapping: Mapping[str, str | None]) -> list[tuple[int, int, str]]:
+    """The replacements `retag_text` makes, as (start, end, new token): span excerpts of the
+    note are carried across exactly these (tui/domain/spans.py). The tokens are the inline
+    parser's (a tag's trailing `-` or `/` is not part of one, so it stays as typed)."""
+    edits = []
     for token in inline_tokens(text):
         new = mapping.get(tag_key(token.value)) if token.kind == "tag" else None
         if new is None or inline_name_problem(new) is not None:
             continue
-        pieces += [text[at : token.start], "#" + new]  # a trailing `-` or `/` stays as typed
-        at = token.end
+        if "#" + new != text[token.start : token.end]:
+            edits.append((token.start, token.end, "#" + new))
+    return edits
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    pieces, at = [], 0
+    for start, end, replacement in edits:
+        pieces += [text[at:start], replacement]
+        at = end
     return "".join(pieces) + text[at:]
 
 

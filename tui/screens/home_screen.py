@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from tui.domain.display_text import visible
 from tui.screens.new_session_screen import NewSessionScreen
 from tui.screens.prompt_screen import PromptScreen
+from tui.services.interview_aids import DEBRIEF_PROMPTS
 from tui.store import SessionSummary, StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
@@ -52,6 +53,7 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(Text("Fieldnote \u00b7 sessions", style="bold"), id="home-title")
         yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Static(id="home-debrief")
         yield Static(id="home-problems")
         yield Static(id="home-empty")
         yield KeyBar()
@@ -129,6 +131,12 @@ class HomeScreen(Screen):
             return None
         return self.summaries[min(table.cursor_row, len(self.summaries) - 1)]
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        summary = self._selected()
+        self.query_one("#home-debrief", Static).update(
+            debrief_text(summary.debrief) if summary is not None else Text("")
+        )
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_session()
 
@@ -153,9 +161,8 @@ class HomeScreen(Screen):
 
     def _export(self, session_ids: list[str], label: str) -> None:
         from tui.screens.export_screen import ExportScreen
-        from tui.services.exchange.exporting import ExportJob
 
-        self.app.push_screen(ExportScreen(ExportJob(self.app.store, session_ids, label)))
+        self.app.push_screen(ExportScreen(self.app.sessions.export_job(session_ids, label)))
 
     def action_new_session(self) -> None:
         def created(session_id: str | None) -> None:
@@ -221,3 +228,22 @@ class HomeScreen(Screen):
                 self.notify, str(error), severity="error", timeout=8, markup=False
             )
         self.app.call_from_thread(self.action_refresh)
+
+
+def debrief_text(debrief: dict) -> Text:
+    """The highlighted session's debrief answers, one line per interviewer who gave them."""
+    shown = Text()
+    for author, answers in debrief.items():
+        if not isinstance(answers, dict):
+            continue
+        parts = [(label, str(answers.get(key) or "")) for key, label in DEBRIEF_PROMPTS]
+        parts = [(label, answer) for label, answer in parts if answer]
+        if not parts:
+            continue
+        if shown:
+            shown.append("\n")
+        shown.append(f"Debrief ({visible(str(author))}) ", style="bold")
+        for label, answer in parts:
+            shown.append(f" {label} ", style="dim")
+            shown.append(visible(answer))
+    return shown

@@ -19,7 +19,9 @@ from textual.widgets import Static
 
 from tui.domain.display_text import visible
 from tui.domain.notes import Note, format_elapsed
+from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
+from tui.screens.prompt_screen import PromptScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
@@ -27,7 +29,9 @@ from tui.widgets.guide_panel import GuidePanel
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput
 from tui.widgets.note_stream import NoteStream
+from tui.widgets.parking_lot import ParkingLot
 from tui.widgets.session_header import SessionHeader
+from tui.widgets.talk_meter import talk_meter
 
 NARROW_WIDTH = 70
 """Below this many columns the guide collapses to a one-line current question."""
@@ -66,6 +70,7 @@ class InterviewScreen(Screen):
             yield GuidePanel(id="guide")
             with Vertical(id="stream-column"):
                 yield Static(id="current-question")
+                yield ParkingLot(id="parking-lot")
                 yield NoteStream(id="stream")
         yield NoteInput(id="note-input", on_started=self._typing_started, on_submit=self._submitted)
         yield KeyBar()
@@ -80,13 +85,19 @@ class InterviewScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = self.live.session.get("title", "")
-        self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_state)
+        self.query_one(GuidePanel).show_guide(
+            self.live.guide, self.live.guide_state, self.live.guide_findings
+        )
+        if self.live.lint_problem:
+            self.notify(self.live.lint_problem, severity="warning", timeout=10, markup=False)
         self._show_notes()
         self._show_guide_state()
         self._show_header()
         self.note_input.focus()
         self.set_interval(1.0, self._show_header)
         self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+        if self.live.aids.needs_goal():
+            self._ask_goal()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
@@ -111,7 +122,9 @@ class InterviewScreen(Screen):
             recording_offset=live.clock.recording_offset,
             others=live.presence.others,
             save_problem=self._save_problem,
+            talk=talk_meter(live.aids, self.app.theme_variables.get("warning", "yellow")),
         )
+        self._show_aids()
 
     def _show_guide_state(self) -> None:
         state = self.live.guide_state
@@ -332,3 +345,70 @@ class InterviewScreen(Screen):
     @after_typed_keys
     def action_sessions(self) -> None:
         self.app.action_show_sessions()
+
+    # -- interview aids: goal, talk time, time per question, parking lot, debrief ---------------
+
+    def _show_aids(self) -> None:
+        aids = self.live.aids
+        self.query_one(GuidePanel).show_times(aids.question_times())
+        self.query_one(ParkingLot).show_followups(aids.open_followups())
+
+    def _ask_goal(self) -> None:
+        def chosen(goal: str | None) -> None:
+            if goal:
+                self.live.aids.set_goal(goal)
+                self._show_header()
+            self.note_input.focus()
+
+        self.app.push_screen(
+            PromptScreen(
+                "What is this interview's goal?",
+                "One sentence: what you want to learn. It stays in the header while you talk.",
+                check=lambda text: None if text.strip() else "Type the goal, or press Esc to skip.",
+                cancel_label="skips",
+            ),
+            chosen,
+        )
+
+    @after_typed_keys
+    def action_switch_speaker(self) -> None:
+        self.live.aids.switch_speaker()
+        self._show_header()
+
+    def action_parking_lot(self) -> None:
+        lot = self.query_one(ParkingLot)
+        if lot.is_open and lot.has_focus:
+            lot.close()
+            self.note_input.focus()
+            return
+        lot.show_followups(self.live.aids.open_followups())
+        lot.open()
+
+    def on_parking_lot_marked(self, event: ParkingLot.Marked) -> None:
+        self.live.aids.mark_followup(event.note, event.status)
+        self._show_header()
+
+    def on_parking_lot_back(self, event: ParkingLot.Back) -> None:
+        self.note_input.focus()
+
+    @after_typed_keys
+    def action_end_interview(self) -> None:
+        self.open_debrief()
+
+    def open_debrief(self, then: Callable[[], None] | None = None) -> None:
+        """End the interview (the clock and the talk meter stop) and ask the debrief's
+        questions; `then` runs once it is closed, saved or not (quitting goes on)."""
+        summary = self.live.aids.end_interview()
+        self._show_header()
+
+        def closed(answers: dict[str, str] | None) -> None:
+            if answers is not None:
+                self.live.aids.save_debrief(answers)
+                self.notify("Debrief saved with the session.", timeout=3)
+            if then is not None:
+                then()
+            else:
+                self.note_input.focus()
+
+        participant = str(self.live.session.get("participant") or "")
+        self.app.push_screen(DebriefScreen(summary, participant), closed)

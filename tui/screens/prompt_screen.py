@@ -24,12 +24,14 @@ class PromptScreen(ModalScreen[str | None]):
         help_text: str = "",
         value: str = "",
         check: Callable[[str], str | None] | None = None,
+        cancel_label: str = "cancels",
     ) -> None:
         super().__init__()
         self.title_text = title
         self.help_text = help_text
         self.value = value
         self.check = check
+        self.cancel_label = cancel_label
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -38,7 +40,7 @@ class PromptScreen(ModalScreen[str | None]):
                 yield Static(Text(self.help_text), classes="dialog-help")
             yield Input(value=self.value, id="prompt-input")
             yield Static("", id="prompt-error", classes="dialog-error")
-            yield Static(Text("Enter saves \u00b7 Esc cancels"), classes="dialog-keys")
+            yield Static(Text(f"Enter saves \u00b7 Esc {self.cancel_label}"), classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

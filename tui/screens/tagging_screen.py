@@ -26,7 +26,6 @@ from tui.domain.excerpts import Excerpt
 from tui.domain.notes import tag_key
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
-from tui.services.codebook import CodebookService
 from tui.services.search import TagIndex, TagStats
 from tui.services.tag_writes import TagWrites
 from tui.services.tagging import Loaded, Outcome, ReadRequest, TaggingModel
@@ -383,14 +382,10 @@ class TaggingScreen(Screen):
     def action_export(self) -> None:
         """Export the sessions in view (this session, its study or all) from a dialog."""
         from tui.screens.export_screen import ExportScreen
-        from tui.services.exchange.exporting import ExportJob
 
-        model = self.model
-        if not model.session_ids:
-            return
-        label = {"session": model.titles.get(model.session_ids[0], ""), "all": "all sessions"}
-        job = ExportJob(model.store, list(model.session_ids), label.get(model.scope, ""))
-        self.app.push_screen(ExportScreen(job))
+        job = self.model.export_job()
+        if job is not None:
+            self.app.push_screen(ExportScreen(job))
 
     def action_cycle_scope(self) -> None:
         if self.model.cycle_scope():
@@ -412,7 +407,7 @@ class TaggingScreen(Screen):
             )
             return
         self._in_codebook = True
-        self.app.push_screen(CodebookScreen(CodebookService(self.model.store)))
+        self.app.push_screen(CodebookScreen(self.model.codebook()))
 
     def action_copy_excerpt(self) -> None:
         """Copy the current excerpt as a citable quote (tui/services/tagging.py, `quote`)."""

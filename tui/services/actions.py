@@ -46,6 +46,8 @@ SCREENS = {
     "dialog": "Dialogs",
     "export": "Export",
     "quit": "Quitting with unsaved notes",
+    "parking": "Parking lot (follow-ups to ask)",
+    "debrief": "Debrief",
 }
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -86,6 +88,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.sessions", "sessions", "f10", "Sessions", while_typing=True),
     ActionSpec("interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True),
     ActionSpec("interview.copy_quote", "copy_quote", "f4", "Copy quote", while_typing=True),
+    ActionSpec("interview.switch_speaker", "switch_speaker", "f5", "Who talks", while_typing=True),
+    ActionSpec("interview.parking_lot", "parking_lot", "f2", "Parking lot", while_typing=True),
+    ActionSpec("interview.end", "end_interview", "f12", "End + debrief", while_typing=True),
     ActionSpec(
         "interview.scroll_up",
         "scroll_stream(-1)",
@@ -166,6 +171,13 @@ ACTIONS += (
     ActionSpec("export.cancel", "cancel", "escape", "Close"),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
+    # The parking lot, when it has focus (f6 from the note input).
+    ActionSpec("parking.asked", "mark('asked')", "enter,a", "Asked"),
+    ActionSpec("parking.dismiss", "mark('dismissed')", "d,delete", "Dismiss"),
+    ActionSpec("parking.back", "back", "escape", "Back to typing"),
+    # The debrief: typing goes to its answer fields, so its keys have priority.
+    ActionSpec("debrief.save", "save", "ctrl+s", "Save debrief", while_typing=True),
+    ActionSpec("debrief.later", "later", "escape", "Not now", while_typing=True),
 )
 
 # The command palette key. Textual's default (ctrl+p) is the guide's "previous question".

@@ -413,6 +413,7 @@ def layer_keymaps(paths: list[Path]) -> Keymap:
             keymap.origins[binding_id] = origin
         keymap.sources.append(path)
     problems += _clashes(keymap, failed)
+    _warn(keymap)
     if problems:
         rank = {path: index for index, path in enumerate(paths)}
         problems.sort(key=lambda error: (rank.get(error.path, len(rank)), error.line or 0))
@@ -431,7 +432,7 @@ def screen_of(binding_id: str) -> str:
 
 def _clashes(keymap: Keymap, failed: set[str]) -> list[KeymapError]:
     """A KeymapError for each key bound to two ids in one screen (ids in `failed` aside),
-    blamed on the id set last; the warnings go to `keymap.warnings`."""
+    blamed on the id set last, in the order they were set."""
     screens = list(dict.fromkeys([*SCREENS, *(screen_of(i) for i in keymap.keys)]))
     order = {path: index for index, path in enumerate(keymap.sources)}
 
@@ -469,11 +470,12 @@ def _clashes(keymap: Keymap, failed: set[str]) -> list[KeymapError]:
                     ),
                 ),
             )
-    _warn(keymap)
     return [error for _, error in sorted(found.values(), key=lambda item: item[0])]
 
 
 def _warn(keymap: Keymap) -> None:
+    """Collect in `keymap.warnings` the keys that work but will surprise: ctrl+b, and keys the
+    note input uses on actions that must work while typing."""
     for binding_id, keys in keymap.keys.items():
         origin = keymap.origins.get(binding_id)
         if origin is None:

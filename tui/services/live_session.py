@@ -10,6 +10,7 @@ No Textual here: the app passes `on_event`, a callback it marshals onto its own 
 
 from __future__ import annotations
 
+import copy
 import time
 from bisect import insort
 from collections.abc import Callable
@@ -21,6 +22,8 @@ from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import Note, new_id
 from tui.domain.quotes import citation
+from tui.services.guide_lint import GuideFinding, lint_guide, rules_for_session
+from tui.services.interview_aids import InterviewAids
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile
 from tui.store.presence import Presence
@@ -33,6 +36,9 @@ def note_order(note: Note) -> tuple[str, str]:
     note finished after a guide key was pressed still goes before the `asked` mark it preceded."""
     return (note.started_at, note.id)
 
+
+SESSION_FIELD = "session."
+"""Prefix of a `touches` key naming one field of the session record (`session.goal`)."""
 
 _EDITED_FIELDS = ("text", "kind", "starred", "emotions", "tags", "edited_at")
 """What editing a note's text can change; everything else is left as it is on disk."""
@@ -69,6 +75,10 @@ class LiveSession:
         self._typing: tuple[datetime, str | None] | None = None
         """When the note being typed was started, and the guide question current then."""
         self._load()
+        rules, self.lint_problem = rules_for_session()
+        self.guide_findings: list[GuideFinding] = lint_guide(self.guide, rules)
+        """What the guide lint flags, for the guide pane to mark."""
+        self.aids = InterviewAids(self)
         self.presence = Presence(self.file.path, author)
         self.presence.start()
         self._queue = WriteQueue(lambda state: self.on_event(state), name="fieldnote-writer")
@@ -145,6 +155,10 @@ class LiveSession:
         if "clock" in ours:
             clock = self.clock
             session["clock"] = clock.to_doc()
+        for touched, seq in self._touched.items():
+            name = touched.removeprefix(SESSION_FIELD)
+            if name != touched and seq >= remote.stale_from and name in self.session:
+                session[name] = self.session[name]  # our change to it is not on disk yet
         state = remote.guide_state
         for job in replay:
             if job.payload.get("guide"):
@@ -343,6 +357,7 @@ class LiveSession:
         return note
 
     def _save_guide(self, current: str | None, marks: dict[str, str] | None = None) -> None:
+        self.aids.question_became_current(current)
         payload = {"guide": True, "current": current, "marks": marks or {}}
         self._queue.enqueue(
             WriteJob(
@@ -363,6 +378,20 @@ class LiveSession:
         else:
             self._set_clock(lambda clock: clock.start(now))
         return self.clock.running
+
+    def change_session_field(self, name: str, change: Callable[[Any], Any], describe: str) -> Any:
+        """Set one field of the session record to `change(old value)`: here now, and again
+        under the lock to the value on disk, so a co-interviewer's change is built on rather
+        than overwritten. `change` must not modify its argument. Returns the new value."""
+        self.session[name] = value = change(copy.deepcopy(self.session.get(name)))
+        self._enqueue(
+            WriteJob(
+                describe,
+                lambda: self.file.change_session(lambda doc: {name: change(doc.get(name))}),
+                touches=(SESSION_FIELD + name,),
+            )
+        )
+        return value
 
     def set_recording_offset(self, seconds: float) -> None:
         self._set_clock(lambda clock: setattr(clock, "recording_offset", seconds))

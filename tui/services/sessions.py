@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tui.domain.guide import Guide
+from tui.services.exchange.exporting import ExportJob
 from tui.services.session_setup import create_session, set_study
 from tui.store import DataStore, SessionSummary, StoreError
 
@@ -28,6 +29,10 @@ class SessionsService:
         return create_session(
             self.store, title=title, participant=participant, goal=goal, guide=guide, now=now
         )
+
+    def export_job(self, session_ids: list[str], label: str) -> ExportJob:
+        """An export of these sessions to offer in the export dialog."""
+        return ExportJob(self.store, session_ids, label)
 
     def set_study(self, session_id: str, study: str) -> str:
         return set_study(self.store, session_id, study)

@@ -29,6 +29,8 @@ from tui.domain.tags import (
     word_start_after,
     word_start_before,
 )
+from tui.services.codebook import CodebookService
+from tui.services.exchange.exporting import ExportJob
 from tui.services.search import TagIndex, TagStats
 from tui.services.tag_ops import read_snapshot
 from tui.services.tag_writes import TagWrites
@@ -482,6 +484,16 @@ class TaggingModel:
         self.scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)]
         self.scope_changed = True
         return True
+
+    def export_job(self) -> ExportJob | None:
+        """The sessions in view (this session, its study or all) as an export to offer."""
+        if not self.session_ids:
+            return None
+        label = {"session": self.titles.get(self.session_ids[0], ""), "all": "all sessions"}
+        return ExportJob(self.store, list(self.session_ids), label.get(self.scope, ""))
+
+    def codebook(self) -> CodebookService:
+        return CodebookService(self.store)
 
     def quote(self, excerpt: Excerpt) -> str:
         """The excerpt as a citable quote: a span excerpt (or the span being selected) just

@@ -10,8 +10,10 @@ from tui.store.datastore import DataStore, SessionSummary
 from tui.store.errors import (
     AmbiguousSessionError,
     DataFolderError,
+    LockHeldError,
     SessionNotFoundError,
     StoreError,
+    SymlinkRefusedError,
     UnreadableFileError,
     WriteFailedError,
 )
@@ -23,11 +25,13 @@ __all__ = [
     "Codebook",
     "DataFolderError",
     "DataStore",
+    "LockHeldError",
     "SessionFile",
     "SessionNotFoundError",
     "SessionSnapshot",
     "SessionSummary",
     "StoreError",
+    "SymlinkRefusedError",
     "UnreadableFileError",
     "WriteFailedError",
 ]

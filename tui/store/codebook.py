@@ -12,6 +12,7 @@ from tinydb.table import Document
 
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.store.errors import StoreError, UnreadableFileError
+from tui.store.schema import check_codebook_fields
 from tui.store.session import plain
 from tui.store.storage import AtomicJSONStorage, Signature
 
@@ -23,6 +24,7 @@ def _validate_codebook(path: Path):
         for doc in (data.get("tags") or {}).values():
             if not isinstance(doc.get("name"), str):
                 raise UnreadableFileError(path, "a tag in its 'tags' table has no name")
+        check_codebook_fields(path, data)
 
     return validate
 

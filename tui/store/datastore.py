@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from tui.store.storage import (
     DIR_MODE,
     AtomicJSONStorage,
     Signature,
+    open_problem,
     parse_tables,
 )
 
@@ -44,6 +45,8 @@ class SessionSummary:
     coded_count: int
     """Notes with tags of their own or with at least one excerpt."""
     path: Path
+    debrief: dict[str, Any] = field(default_factory=dict)
+    """Each interviewer's debrief answers (tui/services/interview_aids.py), by author."""
     study: str = ""
     """The study the session belongs to; empty for none (files from before studies)."""
 
@@ -75,6 +78,7 @@ def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
         note_count=len(notes),
         coded_count=coded,
         path=path,
+        debrief=session.get("debrief") if isinstance(session.get("debrief"), dict) else {},
         study=str(session.get("study") or "").strip(),
     )
 
@@ -177,7 +181,13 @@ class DataStore:
     def _summary(self, path: Path) -> SessionSummary:
         """A summary of one file, parsed again only when its signature changed."""
         try:
-            with open(path, "rb") as handle:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            raise
+        except OSError as error:
+            raise UnreadableFileError(path, open_problem(error)) from None
+        try:
+            with open(fd, "rb") as handle:
                 # The signature of the open file matches the bytes read from it, even if
                 # another process replaces the file meanwhile.
                 st = os.fstat(handle.fileno())
@@ -186,10 +196,8 @@ class DataStore:
                 if cached is not None and cached[0] == signature:
                     return cached[1]
                 raw = handle.read()
-        except FileNotFoundError:
-            raise
         except OSError as error:
-            raise UnreadableFileError(path, f"it cannot be opened ({error.strerror})") from None
+            raise UnreadableFileError(path, f"reading it failed ({error.strerror})") from None
         data = parse_tables(raw, path)
         validate_session_data(path)(data)
         summary = _summarise(path, data)

@@ -75,3 +75,27 @@ class DataFolderError(StoreError):
             f"Cannot use the data folder {self.path} because {self.reason}; "
             "set FIELDNOTE_HOME to a folder you can write to."
         )
+
+
+class LockHeldError(StoreError):
+    """Another process held a file's lock for longer than a write waits."""
+
+    def __init__(self, path: Path, waited: float, holder: str | None) -> None:
+        self.path = Path(path)
+        self.holder = holder
+        who = f"another process ({holder})" if holder else "another process"
+        super().__init__(
+            f"{who} has held the lock on {self.path} for over {waited:g} s; "
+            "wait for it to finish (or end it if it hung) and try again."
+        )
+
+
+class SymlinkRefusedError(StoreError):
+    """A symbolic link where Fieldnote keeps a file of its own; it is never followed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        super().__init__(
+            f"{self.path} is a symbolic link, which Fieldnote does not follow in its data "
+            "folder; remove it (or put the real file there) and retry."
+        )

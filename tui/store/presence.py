@@ -111,7 +111,8 @@ class Presence:
             self.folder.mkdir(mode=DIR_MODE, parents=False, exist_ok=True)
             payload = orjson.dumps({"author": self.author, "host": self.host, "pid": self.pid})
             tmp = self.path.with_name(f".{self.path.name}.tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
+            fd = os.open(tmp, flags, FILE_MODE)
             try:
                 os.write(fd, payload)
             finally:

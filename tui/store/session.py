@@ -16,6 +16,7 @@ from tinydb.table import Document, Table
 
 from tui.domain.guide import GuideState
 from tui.store.errors import SessionNotFoundError, UnreadableFileError
+from tui.store.schema import check_session_fields
 from tui.store.storage import AtomicJSONStorage, Signature
 
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -81,6 +82,7 @@ def validate_session_data(path: Path):
             for doc in (data.get(name) or {}).values():
                 if not isinstance(doc.get("id"), str):
                     raise UnreadableFileError(path, f"a document in its '{name}' table has no id")
+        check_session_fields(path, data)
 
     return validate
 
@@ -261,10 +263,13 @@ class SessionFile:
             doc_id = self._find(name, data, key)
             if doc_id is None:
                 return None
+            old = {"text": data[name][str(doc_id)].get("text")}  # what its spans need
             before = self._storage.version
             self._tables[name].update(changes, doc_ids=[doc_id])
             new = plain(self._storage.current()[name][str(doc_id)])
             self._patch_snapshot(before, name, lambda docs: _with_replaced(name, docs, new))
+            if name == "notes":
+                self._move_spans(key, old.get("text"), new.get("text"))
             return plain(new)
 
     def _change(
@@ -292,7 +297,28 @@ class SessionFile:
             self._tables[name].update(changes, doc_ids=[doc_id])
             new = plain(self._storage.current()[name][str(doc_id)])
             self._patch_snapshot(before, name, lambda docs: _with_replaced(name, docs, new))
+            if name == "notes":
+                self._move_spans(key, old.get("text"), new.get("text"))
             return plain(new)
+
+    def _move_spans(self, note_id: str, old_text: Any, new_text: Any) -> None:
+        """Carry the note's span excerpts across a change of its text, under the same lock,
+        so each still covers its words (tui/domain/spans.py)."""
+        from tui.domain.spans import move_span, text_edits
+
+        if old_text == new_text or not isinstance(old_text, str) or not isinstance(new_text, str):
+            return
+        excerpts = self._storage.current().get("excerpts") or {}
+        doc_ids = [int(k) for k, doc in excerpts.items() if doc.get("note_id") == note_id]
+        if not doc_ids:
+            return
+        edits = text_edits(old_text, new_text)
+
+        def move(doc: dict[str, Any]) -> None:
+            start, end = doc.get("start", 0), doc.get("end", 0)
+            doc["start"], doc["end"] = move_span(old_text, new_text, start, end, edits)
+
+        self._tables["excerpts"].update(move, doc_ids=doc_ids)
 
     def _delete(self, name: str, key: str) -> dict[str, Any] | None:
         with self._transaction() as data:
@@ -366,24 +392,41 @@ class SessionFile:
         """Rename (or, mapped to None, drop) tags by key in every note and excerpt, in one
         locked write; inline `#tags` in a note's text are renamed too. Returns how many notes
         and excerpts changed. See tui/services/tag_ops.py."""
-        from tui.domain.tags import retag, retag_text
+        from tui.domain.spans import move_span
+        from tui.domain.tags import apply_edits, retag, retag_edits
 
         changed = 0
         with self._transaction() as data:
+            # Notes whose text changes, with the exact replacements: their spans move with them.
+            moved: dict[str, tuple[str, str, list]] = {}
+            for doc in (data.get("notes") or {}).values():
+                text = doc.get("text")
+                if retag(list(doc.get("tags") or []), mapping) is None or not isinstance(text, str):
+                    continue
+                edits = retag_edits(text, mapping)
+                if edits:
+                    moved[doc["id"]] = (text, apply_edits(text, edits), edits)
             for name in KEYED_TABLES:
                 docs = data.get(name) or {}
                 doc_ids = [
                     int(key)
                     for key, doc in docs.items()
                     if retag(list(doc.get("tags") or []), mapping) is not None
+                    or (name == "excerpts" and doc.get("note_id") in moved)
                 ]
                 if not doc_ids:
                     continue
 
                 def change(doc: dict[str, Any], notes: bool = name == "notes") -> None:
-                    doc["tags"] = retag(list(doc.get("tags") or []), mapping)
-                    if notes and isinstance(doc.get("text"), str):
-                        doc["text"] = retag_text(doc["text"], mapping)
+                    tags = retag(list(doc.get("tags") or []), mapping)
+                    if tags is not None:
+                        doc["tags"] = tags
+                    if notes and doc["id"] in moved:
+                        doc["text"] = moved[doc["id"]][1]
+                    elif not notes and doc.get("note_id") in moved:
+                        old, new, edits = moved[doc["note_id"]]
+                        start, end = doc.get("start", 0), doc.get("end", 0)
+                        doc["start"], doc["end"] = move_span(old, new, start, end, edits)
 
                 # One write per table: every document changes under the same lock.
                 self._tables[name].update(change, doc_ids=doc_ids)

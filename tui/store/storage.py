@@ -20,6 +20,7 @@ import fcntl
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,12 +29,19 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
-from tui.store.errors import UnreadableFileError, WriteFailedError
+from tui.store.errors import (
+    LockHeldError,
+    SymlinkRefusedError,
+    UnreadableFileError,
+    WriteFailedError,
+    describe_os_error,
+)
 
 DUMP_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
+LOCK_WAIT_SECONDS = 10.0
 Signature = tuple[int, int, int]
 Validator = Callable[[dict[str, Any]], None]
 
@@ -66,6 +74,42 @@ def parse_tables(raw: bytes, path: Path) -> dict[str, Any]:
                     path, f"its table '{name}' has an entry '{doc_id[:20]}' that is no document"
                 )
     return data
+
+
+def open_problem(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "it is a symbolic link, which Fieldnote does not follow in its data folder"
+    return f"it cannot be opened ({describe_os_error(error)})"
+
+
+def lock_holder(fd: int) -> str | None:
+    """'pid 123 (fieldnote open P7)' for the process holding the flock on `fd`'s file, from
+    /proc/locks (Linux); None where that cannot be known."""
+    try:
+        st = os.fstat(fd)
+        with open("/proc/locks", encoding="ascii", errors="replace") as locks:
+            lines = locks.read().splitlines()
+    except OSError:
+        return None
+    wanted = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    for line in lines:
+        fields = line.split()
+        if "->" in fields or len(fields) < 6 or fields[1] != "FLOCK":
+            continue  # "->" marks a waiter, not the holder
+        pid, where = fields[4], fields[5]
+        if where != wanted or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                words = cmdline.read().rstrip(b"\0").split(b"\0")
+        except OSError:
+            return f"pid {pid}"
+        command = " ".join(
+            os.path.basename(w.decode(errors="replace")) if i == 0 else w.decode(errors="replace")
+            for i, w in enumerate(words[:6])
+        )
+        return f"pid {pid} ({' '.join(command.split())[:60]})"
+    return None
 
 
 def fsync_folder(folder: Path) -> None:
@@ -103,6 +147,8 @@ class AtomicJSONStorage(Storage):
         self._lock_fd: int | None = None
         self._lock_depth = 0
         self._swept = False
+        self.lock_wait = LOCK_WAIT_SECONDS
+        """How long a write waits for another process's lock before saying who holds it."""
         self.mutex = threading.RLock()
         self.version = 0
         """Bumps whenever the cached data is replaced or dropped; derived caches key on it."""
@@ -139,7 +185,7 @@ class AtomicJSONStorage(Storage):
 
     def _load(self) -> dict[str, Any]:
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
         except FileNotFoundError:
             if self.must_exist:
                 self.invalidate()
@@ -149,8 +195,7 @@ class AtomicJSONStorage(Storage):
             return data
         except OSError as error:
             self.invalidate()
-            problem = f"it cannot be opened ({error.strerror})"
-            raise UnreadableFileError(self.path, problem) from None
+            raise UnreadableFileError(self.path, open_problem(error)) from None
         try:
             st = os.fstat(fd)
             chunks = []
@@ -159,6 +204,11 @@ class AtomicJSONStorage(Storage):
             data = parse_tables(b"".join(chunks), self.path)
             if self._validate is not None:
                 self._validate(data)
+        except OSError as error:  # an I/O error mid-read is a sentence too, never a traceback
+            os.close(fd)
+            self.invalidate()
+            problem = f"reading it failed ({describe_os_error(error)})"
+            raise UnreadableFileError(self.path, problem) from None
         except BaseException:
             os.close(fd)
             self.invalidate()
@@ -214,7 +264,7 @@ class AtomicJSONStorage(Storage):
         self._data = data
         self._signature = (st.st_ino, st.st_mtime_ns, st.st_size)
         try:
-            held = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            held = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
         except OSError:
             held = None
         if held is not None and os.fstat(held).st_ino != st.st_ino:
@@ -240,23 +290,40 @@ class AtomicJSONStorage(Storage):
     # -- locking ------------------------------------------------------------------------------
     def _open_lock(self) -> int:
         if self._lock_fd is None:
+            # flock works on a read-only descriptor; a write one would keep the folder from
+            # being remounted read-only. In a read-only folder an existing lock file still
+            # opens, and the write itself then reports the folder as read-only. A link in its
+            # place is refused: creating "the lock" would create a file wherever it points.
+            flags = os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
             try:
-                # flock works on a read-only descriptor; a write one would keep the folder
-                # from being remounted read-only. In a read-only folder an existing lock file
-                # still opens, and the write itself then reports the folder as read-only.
-                fd = os.open(self.lock_path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE)
+                fd = os.open(self.lock_path, flags, FILE_MODE)
             except OSError as error:
+                if error.errno == errno.ELOOP:
+                    raise SymlinkRefusedError(self.lock_path) from None
                 raise WriteFailedError(self.path, error, self.write_what) from error
             self._lock_fd = fd
         return self._lock_fd
+
+    def _acquire(self, fd: int) -> None:
+        """flock, waiting at most `lock_wait` seconds, then a sentence naming the holder."""
+        deadline = time.monotonic() + self.lock_wait
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockHeldError(self.path, self.lock_wait, lock_holder(fd)) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
 
     @contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:
         """Hold the cross-process lock; yields the data as it is on disk now."""
         with self.mutex:
             if self._lock_depth == 0:
-                fd = self._open_lock()
-                fcntl.flock(fd, fcntl.LOCK_EX)
+                self._acquire(self._open_lock())
             self._lock_depth += 1
             try:
                 if not self._swept:

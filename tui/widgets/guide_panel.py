@@ -9,6 +9,8 @@ from textual.widgets import Static
 
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide, GuideState
+from tui.domain.notes import format_elapsed
+from tui.services.guide_lint import GuideFinding
 
 MARK_SYMBOLS = {"asked": "\u2713", "skipped": "\u2192"}
 
@@ -43,9 +45,17 @@ class GuidePanel(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self.guide: Guide | None = None
         self._items: dict[str, QuestionItem] = {}
+        self._findings: dict[str, list[GuideFinding]] = {}
+        self._times: dict[str, str] = {}
+        self._state: GuideState | None = None
 
-    def show_guide(self, guide: Guide, state: GuideState) -> None:
+    def show_guide(
+        self, guide: Guide, state: GuideState, findings: list[GuideFinding] | None = None
+    ) -> None:
         self.guide = guide
+        self._findings = {}
+        for found in findings or []:
+            self._findings.setdefault(found.question_id, []).append(found)
         self.remove_children()
         self._items = {}
         widgets: list[Static] = []
@@ -65,6 +75,7 @@ class GuidePanel(VerticalScroll, can_focus=False):
     def show_state(self, state: GuideState) -> None:
         if self.guide is None:
             return
+        self._state = state
         for question in self.guide.questions:
             item = self._items[question.id]
             mark = state.marks.get(question.id)
@@ -72,13 +83,32 @@ class GuidePanel(VerticalScroll, can_focus=False):
             item.set_class(current, "-current")
             item.set_class(mark == "asked", "-asked")
             item.set_class(mark == "skipped", "-skipped")
-            item.update(self._question_text(item.number, question, mark, current))
+            self._draw(item, question)
         current_item = self._items.get(state.current or "")
         if current_item is not None:
             self.call_after_refresh(self.scroll_to_center, current_item, animate=False)
 
+    def show_times(self, seconds: dict[str, float]) -> None:
+        """Time spent on each question (the current one's still running); redraws only the
+        questions whose shown time changed, so the once-a-second tick stays cheap."""
+        if self.guide is None or self._state is None:
+            return
+        for question in self.guide.questions:
+            shown = format_elapsed(seconds[question.id]) if seconds.get(question.id) else ""
+            if self._times.get(question.id, "") != shown:
+                self._times[question.id] = shown
+                self._draw(self._items[question.id], question)
+
+    def _draw(self, item: QuestionItem, question) -> None:
+        state = self._state
+        mark = state.marks.get(question.id)
+        current = question.id == state.current
+        found = self._findings.get(question.id, [])
+        time = self._times.get(question.id, "")
+        item.update(self._question_text(item.number, question, mark, current, found, time))
+
     @staticmethod
-    def _question_text(number, question, mark, current) -> Table:
+    def _question_text(number, question, mark, current, found, time) -> Table:
         """A two-column grid, so wrapped lines hang under the question, not under its number."""
         symbol = MARK_SYMBOLS.get(mark or "", "\u25b6" if current else " ")
         grid = Table.grid(expand=True)
@@ -88,8 +118,22 @@ class GuidePanel(VerticalScroll, can_focus=False):
             Text(f"{symbol}{number:>3}. ", style="bold" if current else ""),
             Text(visible(question.text), style="bold" if current else ""),
         )
-        for warning in question.warnings:
-            grid.add_row("", Text(f"\u26a0 {warning}", style="italic"))
-        for probe in question.probes:
+        if time:
+            # Under the question, so it never takes width from the question's words.
+            grid.add_row("", Text(f"\u23f1 {time}" + (" so far" if current else ""), style="dim"))
+        if flags := _flags(found, None):
+            grid.add_row("", flags)
+        for index, probe in enumerate(question.probes):
             grid.add_row("", Text(f"\u00b7 {visible(probe)}", style="dim"))
+            if flags := _flags(found, index):
+                grid.add_row("", flags)
         return grid
+
+
+def _flags(found: list[GuideFinding], probe: int | None) -> Text | None:
+    """The lint's rules for the question (or one probe), kept to one short line in a narrow
+    pane; `fieldnote lint` gives each reason and a rewrite."""
+    rules = [item.finding.rule for item in found if item.probe == probe]
+    if not rules:
+        return None
+    return Text("\u26a0 " + " \u00b7 ".join(visible(rule) for rule in rules), style="italic")

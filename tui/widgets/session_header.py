@@ -24,6 +24,7 @@ class SessionHeader(Static):
         recording_offset: float = 0.0,
         others: list[str] | None = None,
         save_problem: str | None = None,
+        talk: Text | None = None,
     ) -> None:
         # Clock and progress first: a long title must never push them off a narrow pane.
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -35,7 +36,10 @@ class SessionHeader(Static):
         if recording_offset:
             sign = "-" if recording_offset < 0 else "+"
             line.append(f" rec{sign}{format_elapsed(abs(recording_offset))}", style="dim")
-        line.append(f"  {asked}/{total} asked  ")
+        line.append(f"  {asked}/{total} asked")
+        if talk is not None:
+            line.append_text(talk)
+        line.append("  ")
         line.append(visible(title), style="bold")
         if participant:
             line.append(f" \u00b7 {visible(participant)}")

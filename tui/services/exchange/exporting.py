@@ -44,7 +44,9 @@ def export(
     progress: Progress | None = None,
 ) -> tuple[bytes, Study]:
     """The export's bytes, and the study as exported (pseudonymised if asked)."""
-    study = read_study(store, session_ids, label=label, progress=progress)
+    study = read_study(
+        store, session_ids, label=label, progress=progress, with_others=pseudonymised
+    )
     if pseudonymised:
         study = pseudonymise(study)
     return FORMATS[format_name].render(study), study

@@ -9,6 +9,7 @@ table at the end. Note text is escaped so a `#`, `>` or `*` a note starts with s
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from typing import Any
@@ -19,16 +20,27 @@ from tui.domain.quotes import quote_words, recording_time
 from tui.services.exchange.study import SessionData, Study
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
-_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+[.)])")
+_LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))")
+_NEEDS_ESCAPE = re.compile(r"[\\`*_\[\]<>|\n\r]|^\s*(?:[#+\-=]|\d+[.)])")
+_key = functools.lru_cache(maxsize=8192)(tag_key)
+"""Tag names folded once per spelling: a study repeats a few tags thousands of times."""
 
 
 def md_text(text: str) -> str:
     """Text as Markdown shows it literally, line breaks kept."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text  # most notes: nothing to escape, and a study has thousands
     lines = []
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = _SPECIAL.sub(r"\\\1", line)
-        lines.append(_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), line))
+        lines.append(_LINE_START.sub(_escape_line_start, line))
     return "  \n".join(lines)
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """`# x` -> `\\# x`; `1. x` -> `1\\. x` (a list number is escaped at its dot)."""
+    lead, mark = match.group(1), match.group(2)
+    return lead + (mark + "\\" if mark[0].isdigit() else "\\" + mark)
 
 
 def _heading(text: str) -> str:
@@ -50,7 +62,7 @@ def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> li
     elapsed = float(note.get("elapsed") or 0.0)
     clock = format_elapsed(elapsed)
     rec = recording_time(elapsed, data.recording_offset)
-    stamp = f"`{clock}` (rec `{rec}`)" if data.recording_offset else f"`{clock}`"
+    stamp = f"`{clock}` (rec `{rec}`)"
     who = f" **{md_text(note.get('author') or '')}**:" if show_author and note.get("author") else ""
     star = " \u2605" if note.get("starred") else ""
     extras = []
@@ -119,8 +131,9 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
     order += [qid for qid in groups if qid not in order]
     for qid in order:
         question = guide.question(qid)
-        title = md_text(question.text) if question else "Before or outside the guide"
-        out += [f"{h}## {title}", ""]
+        if guide.questions:  # a transcript or a session without a guide: no subheadings
+            title = md_text(question.text) if question else "Before or outside the guide"
+            out += [f"{h}## {title}", ""]
         for note in groups[qid]:
             out += _note_line(note, data, show_author)
         out.append("")
@@ -148,7 +161,7 @@ def _tag_counts(sessions: list[SessionData]) -> list[tuple[str, int, int, int]]:
     for data in sessions:
         for doc in [*data.notes, *data.excerpts]:
             for tag in doc.get("tags") or []:
-                key = tag_key(tag)
+                key = _key(tag)
                 names.setdefault(key, tag)
                 counts[key] += 1
                 where.setdefault(key, set()).add(data.id)

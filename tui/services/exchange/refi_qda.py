@@ -131,10 +131,50 @@ def _codebook(parent: ET.Element, study: Study) -> dict[str, str]:
     return guids
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold at all, even escaped (an ANSI escape in a title)."""
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTR_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\n": "&#10;",
+        "\r": "&#13;",
+        "\t": "&#9;",
+    }
+)
+
+
+def _text(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value).translate(_TEXT_ESCAPES)
+
+
+def _attr(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", value).translate(_ATTR_ESCAPES)
+
+
 def _xml(root: ET.Element) -> bytes:
-    """The tree as UTF-8 XML; the root carries the default namespace as an `xmlns`
-    attribute and every other name is unqualified, which ElementTree writes as is."""
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    """The tree as UTF-8 XML (the root carries the namespace as its `xmlns`). Written here
+    rather than by ElementTree, which spent half of a large export in its serializer, and so
+    that characters XML cannot hold become U+FFFD instead of making the file unreadable."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+
+    def write(element: ET.Element) -> None:
+        attributes = "".join(f' {k}="{_attr(v)}"' for k, v in element.attrib.items())
+        if len(element) == 0 and not element.text:
+            out.append(f"<{element.tag}{attributes}/>")
+            return
+        out.append(f"<{element.tag}{attributes}>")
+        if element.text:
+            out.append(_text(element.text))
+        for child in element:
+            write(child)
+        out.append(f"</{element.tag}>")
+
+    write(root)
+    return "".join(out).encode("utf-8")
 
 
 def export_qdc(study: Study) -> bytes:

@@ -143,8 +143,10 @@ def read_study(
     *,
     label: str | None = None,
     progress: Progress | None = None,
+    with_others: bool = False,
 ) -> Study:
-    """Read the sessions (in this order) and the codebook: one consistent copy of each file."""
+    """Read the sessions (in this order) and the codebook: one consistent copy of each file.
+    `with_others`: also the participants of every other session (for pseudonymising)."""
     sessions = []
     for done, session_id in enumerate(session_ids, start=1):
         session_file = store.open_session(session_id)
@@ -167,9 +169,13 @@ def read_study(
         codebook = store.codebook.tags()
     except StoreError as error:
         raise ExchangeError(str(error)) from None
-    summaries, _ = store.list_sessions()
-    chosen = set(session_ids)
-    others = [s.participant for s in reversed(summaries) if s.id not in chosen and s.participant]
+    others: list[str] = []
+    if with_others:
+        chosen = set(session_ids)
+        summaries, _ = store.list_sessions()
+        others = [
+            s.participant for s in reversed(summaries) if s.id not in chosen and s.participant
+        ]
     return Study(sessions, codebook, label or _label(sessions), others)
 
 

@@ -1,0 +1,290 @@
+"""The live screen's interview aids, driven by keys: the goal prompt, the parking lot, the
+talk-time meter, time per question, the debrief, and the lint marks in the guide pane."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from tests.conftest import GUIDE
+from tests.test_interview import commit, type_text
+from tui.domain.guide import parse_guide
+from tui.screens.debrief_screen import DebriefScreen
+from tui.screens.home_screen import HomeScreen
+from tui.screens.interview_screen import InterviewScreen
+from tui.screens.prompt_screen import PromptScreen
+from tui.services.session_setup import create_session
+from tui.widgets.guide_panel import GuidePanel
+from tui.widgets.note_input import NoteInput
+from tui.widgets.parking_lot import ParkingLot
+from tui.widgets.session_header import SessionHeader
+
+
+def header_text(app) -> str:
+    return str(app.screen.query_one(SessionHeader).render())
+
+
+def question_text(app, question_id: str) -> str:
+    item = app.screen.query_one(f"#question-{question_id}")
+    return "\n".join(
+        strip.text for strip in item.render_lines(item.region.reset_offset) if strip.text.strip()
+    )
+
+
+def saved_session(app) -> dict:
+    assert app.live.flush(), "writes did not reach the disk"
+    return app.store.open_session(app.live.session_id).read().session
+
+
+@pytest.fixture
+def goalless(store, clock) -> str:
+    return create_session(
+        store, title="Pricing - P9", participant="P9", guide=parse_guide(GUIDE), now=clock()
+    )
+
+
+# -- the goal prompt -------------------------------------------------------------------------
+
+
+async def test_a_session_without_a_goal_asks_for_one_before_the_interview(make_app, goalless):
+    app = make_app(goalless)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("enter")  # an empty goal is not taken
+        assert isinstance(app.screen, PromptScreen)
+        await type_text(pilot, "Why do teams [/b] stop paying?")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        assert app.screen.query_one(NoteInput).has_focus
+        assert "Goal: Why do teams [/b] stop paying?" in header_text(app)
+        assert saved_session(app)["goal"] == "Why do teams [/b] stop paying?"
+
+
+async def test_one_key_skips_the_goal_and_a_started_interview_is_not_asked(make_app, goalless):
+    app = make_app(goalless)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        assert "Goal: (none set)" in header_text(app)
+        await commit(pilot, "first note starts the clock")
+        assert app.live.flush()
+    again = make_app(goalless)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, InterviewScreen)
+
+
+async def test_a_session_with_a_goal_is_not_asked(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        assert "Goal: Why do trials stall in week one?" in header_text(app)
+
+
+# -- the parking lot -------------------------------------------------------------------------
+
+
+async def test_parking_lot_collects_follow_ups_to_mark_asked_or_dismiss(
+    make_app, session_id, clock
+):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        lot = app.screen.query_one(ParkingLot)
+        assert not lot.display  # hidden until its key
+        await commit(pilot, "?ask how the team shares schedules")
+        clock.advance(20)
+        await commit(pilot, "not a follow-up")
+        await commit(pilot, "?who approves the [bold]rota")
+        await pilot.press("f2")
+        await pilot.pause()
+        assert lot.display and lot.has_focus
+        assert lot.option_count == 2 and "2 open" in str(lot.border_title)
+        assert "who approves the [bold]rota" in str(lot.get_option_at_index(1).prompt)
+        clock.advance(40)
+        await pilot.press("enter")  # the first: asked, recorded with the moment
+        await pilot.pause()
+        assert lot.option_count == 1
+        await pilot.press("d")  # the other: dismissed
+        await pilot.pause()
+        assert lot.option_count == 0
+        followups = saved_session(app)["followups"]
+        first, second = (n.id for n in app.live.notes if n.kind == "followup")
+        assert followups[first] == {"status": "asked", "elapsed": 60.0, "question_id": "q1"}
+        assert followups[second]["status"] == "dismissed"
+        await pilot.press("escape")  # back to typing, the lot still in view
+        assert app.screen.query_one(NoteInput).has_focus and lot.display
+        await commit(pilot, "?a new one")
+        assert lot.option_count == 1
+        await pilot.press("f2")  # focus it, then the same key hides it
+        await pilot.press("f2")
+        await pilot.pause()
+        assert not lot.display and app.screen.query_one(NoteInput).has_focus
+
+
+async def test_parking_lot_key_works_while_typing_and_keeps_the_draft(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "?parked")
+        await type_text(pilot, "half a note")
+        await pilot.press("f2")
+        await pilot.press("escape")
+        await type_text(pilot, " more")
+        assert app.screen.query_one(NoteInput).text == "half a note more"
+
+
+# -- the talk-time meter ---------------------------------------------------------------------
+
+
+async def test_talk_meter_is_off_until_its_key_then_shows_the_share(make_app, session_id, clock):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        assert "talk" not in header_text(app)
+        await pilot.press("f5")  # the interviewer asks (the clock starts with it)
+        await pilot.pause()
+        assert app.live.clock.running and "\u25b8I" in header_text(app)
+        clock.advance(20)
+        await pilot.press("f5")  # the participant answers
+        clock.advance(80)
+        app.screen._show_header()
+        text = header_text(app)
+        assert "talk P 80%" in text and "\u25b8P" in text
+        assert not amber(app)
+        clock.advance(100)  # 180 of 200 s: 90%, above the target
+        app.screen._show_header()
+        assert "talk P 90%" in header_text(app) and amber(app)
+        await pilot.press("f5")
+        await pilot.pause()
+        talk = saved_session(app)["talk"]
+        assert talk["participant_seconds"] == 180.0 and talk["interviewer_seconds"] == 20.0
+        assert talk["participant_share"] == 0.9
+        assert [who for _, who in talk["switches"]] == ["interviewer", "participant", "interviewer"]
+
+
+def amber(app) -> bool:
+    """Is the share drawn on screen in the theme's warning colour?"""
+    from rich.color import Color
+
+    warning = Color.parse(app.theme_variables["warning"])
+    header = app.screen.query_one(SessionHeader)
+    segments = [seg for strip in header.render_lines(header.region.reset_offset) for seg in strip]
+    (share,) = [seg for seg in segments if "%" in seg.text]
+    return share.style.color.triplet == warning.triplet
+
+
+async def test_talk_key_works_while_typing(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "typing")
+        await pilot.press("f5")
+        await pilot.pause()
+        assert app.live.aids.speaker == "interviewer"
+        assert app.screen.query_one(NoteInput).text == "typing"
+
+
+# -- time per question -----------------------------------------------------------------------
+
+
+async def test_the_guide_shows_time_per_question_and_the_current_one_runs(
+    make_app, session_id, clock
+):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await commit(pilot, "the clock starts")
+        clock.advance(95)
+        await pilot.press("ctrl+t")  # q1 asked: on to q2
+        await pilot.pause()
+        clock.advance(30)
+        app.screen._show_header()
+        await pilot.pause()
+        assert "\u23f1 01:35" in question_text(app, "q1")
+        assert "\u23f1 00:30 so far" in question_text(app, "q2")
+        clock.advance(12)
+        app.screen._show_header()
+        await pilot.pause()
+        assert "\u23f1 00:42 so far" in question_text(app, "q2")
+        assert "\u23f1" not in question_text(app, "q3")
+        visits = saved_session(app)["question_visits"]
+        assert visits == [[95.0, "q2"]]
+
+
+# -- the debrief -----------------------------------------------------------------------------
+
+
+async def test_ending_opens_a_debrief_whose_answers_are_saved_and_listed(
+    make_app, session_id, clock
+):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "* the strongest moment")
+        await commit(pilot, "?ask about the export")
+        await pilot.press("f5")
+        clock.advance(60)
+        await pilot.press("ctrl+t")
+        await pilot.press("f12")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DebriefScreen)
+        assert not app.live.clock.running and app.live.aids.speaker is None
+        summary = screen.summary
+        assert [n.text for n in summary.starred] == ["* the strongest moment"]
+        assert [n.text for n in summary.open_followups] == ["?ask about the export"]
+        assert [q.id for q in summary.not_reached] == ["q2", "q3", "q4"]
+        assert "Talk time: participant 0%" in str(screen.query_one("#debrief-talk").render())
+        await type_text(pilot, "They [@click=app.quit]x[/] export daily")
+        await pilot.press("enter")  # on to the next prompt
+        await type_text(pilot, "I gave up on day three")
+        await pilot.press("tab")
+        await type_text(pilot, "Drop question 2")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        debrief = saved_session(app)["debrief"]["Maya"]
+        assert debrief["surprised"] == "They [@click=app.quit]x[/] export daily"
+        assert debrief["quote"] == "I gave up on day three"
+        assert debrief["change"] == "Drop question 2"
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        shown = str(app.screen.query_one("#home-debrief").render())
+        assert "Debrief (Maya)" in shown and "export daily" in shown and app.is_running
+
+
+async def test_quitting_a_held_interview_debriefs_first(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "a note")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert app.screen.query(Input).first().has_focus
+        await pilot.press("escape")  # not now: the quit goes on
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+async def test_quitting_before_the_interview_began_does_not_debrief(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+# -- the lint in the guide pane --------------------------------------------------------------
+
+
+async def test_the_guide_pane_marks_flagged_questions(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "\u26a0 closed" in question_text(app, "q2")  # "Do you use spreadsheets ...?"
+        assert "\u26a0" not in question_text(app, "q1")
+        assert app.screen.query_one(GuidePanel) is not None

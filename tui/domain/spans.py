@@ -1,0 +1,65 @@
+"""Keeping a span excerpt on its words when the note's text changes.
+
+A span is stored as character offsets into its note's text. When the text changes (a tag renamed
+inside it, the note edited), each offset is carried across the change: text before a change
+shifts by what the change added or removed, and a span boundary that falls inside a replaced
+stretch widens to take the whole replacement. If the span's words still read differently
+afterwards (an ambiguous diff), the nearest place where they still occur is taken instead.
+"""
+
+from __future__ import annotations
+
+from difflib import SequenceMatcher
+
+Edit = tuple[int, int, str]
+"""old_text[start:end] replaced by the string; a list of them is sorted and non-overlapping."""
+
+
+def text_edits(old: str, new: str) -> list[Edit]:
+    """The replacements that turn `old` into `new`."""
+    if old == new:
+        return []
+    matcher = SequenceMatcher(None, old, new, autojunk=False)
+    return [(i1, i2, new[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+
+
+def _carry(position: int, edits: list[Edit], *, as_end: bool) -> int:
+    delta = 0
+    for start, end, replacement in edits:
+        if start < position < end:  # inside a replaced stretch: widen to take all of it
+            return start + delta + (len(replacement) if as_end else 0)
+        before = end < position or (end == position and start < end)
+        # Text inserted exactly at a boundary stays outside the span.
+        before = before or (start == end == position and not as_end)
+        if not before:
+            break
+        delta += len(replacement) - (end - start)
+    return position + delta
+
+
+def move_span(
+    old_text: str, new_text: str, start: int, end: int, edits: list[Edit] | None = None
+) -> tuple[int, int]:
+    """Where the span `old_text[start:end]` is in `new_text`. `edits`: the replacements that
+    made it, when known exactly (a tag rename); else they are worked out from the two texts."""
+    if old_text == new_text:
+        return start, end
+    words = old_text[start:end]
+    if edits is None:
+        edits = text_edits(old_text, new_text)
+    moved_start = _carry(start, edits, as_end=False)
+    moved_end = max(moved_start, _carry(end, edits, as_end=True))
+    if new_text[moved_start:moved_end] == words or not words:
+        return moved_start, moved_end
+    found = _nearest(new_text, words, moved_start)
+    return (found, found + len(words)) if found is not None else (moved_start, moved_end)
+
+
+def _nearest(text: str, words: str, near: int) -> int | None:
+    best: int | None = None
+    at = text.find(words)
+    while at != -1:
+        if best is None or abs(at - near) < abs(best - near):
+            best = at
+        at = text.find(words, at + 1)
+    return best

@@ -1,0 +1,104 @@
+"""The debrief, right after an interview: what to look back on, and three prompts to answer
+while it is fresh. The answers are saved with the session and shown on the sessions screen."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from tui.domain.display_text import visible
+from tui.domain.notes import format_elapsed
+from tui.domain.pacing import TARGET_SHARE
+from tui.services.interview_aids import DEBRIEF_PROMPTS, DebriefSummary
+from tui.widgets.bindings import bindings_for
+
+LISTED = 5
+"""At most this many items of each list; the rest is counted."""
+
+
+class DebriefScreen(ModalScreen[dict[str, str] | None]):
+    """Returns the answers (ctrl+s), or None for "not now" (Esc)."""
+
+    BINDINGS = bindings_for("debrief")
+
+    def __init__(self, summary: DebriefSummary, participant: str = "") -> None:
+        super().__init__()
+        self.summary = summary
+        self.participant = participant
+
+    def compose(self) -> ComposeResult:
+        summary = self.summary
+        save = self.app.key_for("debrief.save")
+        later = self.app.key_for("debrief.later")
+        with VerticalScroll(classes="dialog debrief-dialog"):
+            who = f" with {visible(self.participant)}" if self.participant else ""
+            yield Static(Text(f"Debrief: the interview{who}"), classes="dialog-title")
+            yield Static(
+                Text(f"Enter next answer \u00b7 {save} saves \u00b7 {later} not now"),
+                classes="dialog-keys",
+            )
+            yield Static(_talk_line(summary), id="debrief-talk", classes="debrief-section")
+            followups = [n.text.lstrip().removeprefix("?").strip() for n in summary.open_followups]
+            for name, title, texts in (
+                ("starred", "Starred notes", [n.text for n in summary.starred]),
+                ("followups", "Open follow-ups", followups),
+                ("not-reached", "Questions not reached", [q.text for q in summary.not_reached]),
+            ):
+                yield Static(_listing(title, texts), id=f"debrief-{name}")
+            for key, prompt in DEBRIEF_PROMPTS:
+                yield Static(Text(prompt), classes="debrief-prompt")
+                yield Input(value=summary.answers.get(key, ""), id=f"debrief-{key}")
+
+    def on_mount(self) -> None:
+        self.query(Input).first().focus()
+
+    def answers(self) -> dict[str, str]:
+        return {key: self.query_one(f"#debrief-{key}", Input).value for key, _ in DEBRIEF_PROMPTS}
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        fields = list(self.query(Input))
+        index = fields.index(event.input)
+        if index + 1 < len(fields):
+            fields[index + 1].focus()
+        else:
+            self.action_save()
+
+    def action_save(self) -> None:
+        self.dismiss(self.answers())
+
+    def action_later(self) -> None:
+        self.dismiss(None)
+
+
+def _talk_line(summary: DebriefSummary) -> Text:
+    share = summary.talk.participant_share
+    line = Text()
+    line.append("Talk time: ", style="bold")
+    if share is None:
+        line.append("not measured (the talk key times who speaks)", style="italic")
+        return line
+    low, high = (round(100 * bound) for bound in TARGET_SHARE)
+    percent = round(100 * share)
+    line.append(f"participant {percent}%", style="bold")
+    line.append(
+        f" of {format_elapsed(summary.talk.total)} timed (target {low}-{high}%)"
+        + ("" if low <= percent <= high else ", off target")
+    )
+    return line
+
+
+def _listing(title: str, texts: list[str]) -> Text:
+    listing = Text(no_wrap=False)
+    listing.append(f"{title} ({len(texts)})", style="bold")
+    if not texts:
+        listing.append(": none", style="dim")
+    for text in texts[:LISTED]:
+        listing.append("\n\u00b7 ")
+        listing.append(visible(text))
+    if len(texts) > LISTED:
+        listing.append(f"\n\u2026 and {len(texts) - LISTED} more", style="dim")
+    return listing

@@ -1,0 +1,197 @@
+"""The shape of every field Fieldnote reads from a session file, checked when the file is parsed.
+
+A file that is valid JSON can still hold a string where a number belongs (a script, a merge
+tool, a hand edit). Reading code trusts the shapes below, so a wrong one is reported as one
+sentence naming the file, table, document and field, and the file is never written (see
+`UnreadableFileError`). A missing field is left to its reader's default; fields Fieldnote does
+not know are kept as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tui.domain.clock import from_iso
+from tui.store.errors import UnreadableFileError
+
+Check = Callable[[Any], str | None]
+"""None when the value fits, else what belongs there ("a number", "a list of strings")."""
+
+
+def _is(kinds: tuple[type, ...], what: str, *, optional: bool = False) -> Check:
+    def check(value: Any) -> str | None:
+        if optional and value is None:
+            return None
+        if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
+            return None
+        return what
+
+    return check
+
+
+TEXT = _is((str,), "text")
+OPTIONAL_TEXT = _is((str,), "text or null", optional=True)
+NUMBER = _is((int, float), "a number")
+INTEGER = _is((int,), "a whole number")
+OPTIONAL_INTEGER = _is((int,), "a whole number or null", optional=True)
+FLAG = _is((bool,), "true or false")
+
+
+def _texts(value: Any) -> str | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return None
+    return "a list of strings"
+
+
+def _iso_time(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        from_iso(value)
+    except (TypeError, ValueError, AttributeError):
+        return "an ISO time or null"
+    return None
+
+
+def _mapping_of_text(value: Any) -> str | None:
+    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        return None
+    return "an object of strings"
+
+
+def _fields(
+    spec: dict[str, Check], required: tuple[str, ...] = (), *, optional: bool = False
+) -> Check:
+    """A check for an object whose known fields must fit `spec` (nested errors name a path)."""
+
+    def check(value: Any) -> str | None:
+        if optional and value is None:
+            return None
+        if not isinstance(value, dict):
+            return "an object or null" if optional else "an object"
+        problem = _first_problem(value, spec, required)
+        return None if problem is None else f"@{problem}"
+
+    return check
+
+
+def _list_of(item: Check) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list):
+            return "a list"
+        for number, entry in enumerate(value, start=1):
+            problem = item(entry)
+            if problem is not None:
+                nested = problem.startswith("@")
+                return f"@#{number} {problem[1:]}" if nested else f"@#{number}: {problem}"
+        return None
+
+    return check
+
+
+def _first_problem(
+    doc: dict[str, Any], spec: dict[str, Check], required: tuple[str, ...] = ()
+) -> str | None:
+    """'field: what belongs there' for the first field that does not fit, or None."""
+    for name in required:
+        if name not in doc:
+            return f"{name}: missing"
+    for name, check in spec.items():
+        if name not in doc:
+            continue
+        problem = check(doc[name])
+        if problem is None:
+            continue
+        if problem.startswith("@"):  # a nested path: 'sections #2 questions #1 text: text'
+            return f"{name} {problem[1:]}"
+        return f"{name}: {problem}"
+    return None
+
+
+CLOCK = _fields(
+    {"banked": NUMBER, "running_since": _iso_time, "recording_offset": NUMBER}, optional=True
+)
+SESSION = {
+    "title": TEXT,
+    "participant": TEXT,
+    "goal": TEXT,
+    "created_at": TEXT,
+    "study": OPTIONAL_TEXT,
+    "interviewers": _texts,
+    "clock": CLOCK,
+}
+QUESTION = _fields({"id": TEXT, "text": TEXT, "probes": _texts}, required=("id", "text"))
+SECTION = _fields({"title": TEXT, "intro": TEXT, "questions": _list_of(QUESTION)})
+GUIDE = {
+    "guide": _fields({"title": TEXT, "sections": _list_of(SECTION)}),
+    "state": _is((dict,), "an object or null", optional=True),
+}
+STATE = {"current": OPTIONAL_TEXT, "marks": _mapping_of_text}
+NOTE = {
+    "session_id": TEXT,
+    "author": TEXT,
+    "text": TEXT,
+    "kind": TEXT,
+    "started_at": TEXT,
+    "elapsed": NUMBER,
+    "question_id": OPTIONAL_TEXT,
+    "starred": FLAG,
+    "emotions": _texts,
+    "tags": _texts,
+    "edited_at": OPTIONAL_TEXT,
+    "severity": OPTIONAL_INTEGER,
+}
+EXCERPT = {
+    "note_id": TEXT,
+    "start": INTEGER,
+    "end": INTEGER,
+    "tags": _texts,
+    "severity": OPTIONAL_INTEGER,
+}
+SESSION_TABLES: dict[str, dict[str, Check]] = {
+    "session": SESSION,
+    "guide": GUIDE,
+    "notes": NOTE,
+    "excerpts": EXCERPT,
+}
+TAG = {
+    "name": TEXT,
+    "description": TEXT,
+    "color": TEXT,
+    "created_at": TEXT,
+    "uses": INTEGER,
+    "last_used_at": OPTIONAL_TEXT,
+}
+CODEBOOK_TABLES = {"tags": TAG}
+
+
+def check_session_fields(path: Path, data: dict[str, Any]) -> None:
+    """Raise `UnreadableFileError` for the first field of a session file whose type is wrong."""
+    check_fields(path, data, SESSION_TABLES)
+
+
+def check_codebook_fields(path: Path, data: dict[str, Any]) -> None:
+    check_fields(path, data, CODEBOOK_TABLES)
+
+
+def check_fields(path: Path, data: dict[str, Any], tables: dict[str, dict[str, Check]]) -> None:
+    for table, spec in tables.items():
+        for key, doc in (data.get(table) or {}).items():
+            problem = _first_problem(doc, spec)
+            if problem is None and table == "guide" and isinstance(doc.get("state"), dict):
+                problem = _first_problem(doc["state"], STATE)
+                problem = problem and f"state {problem}"
+            if problem is not None:
+                field, _, belongs = problem.rpartition(": ")
+                doc_id = doc.get("id")
+                named = f" (id {doc_id[:12]})" if isinstance(doc_id, str) else ""
+                wrong = (
+                    f"has no field '{field}'"
+                    if belongs == "missing"
+                    else f"has a field '{field}' that is not {belongs}"
+                )
+                raise UnreadableFileError(
+                    path, f"in its '{table}' table, document {key}{named} {wrong}"
+                )
