@@ -155,9 +155,9 @@ class LiveSession:
         if "clock" in ours:
             clock = self.clock
             session["clock"] = clock.to_doc()
-        for touched, seq in self._touched.items():
+        for touched in ours:
             name = touched.removeprefix(SESSION_FIELD)
-            if name != touched and seq >= remote.stale_from and name in self.session:
+            if name != touched and name in self.session:
                 session[name] = self.session[name]  # our change to it is not on disk yet
         state = remote.guide_state
         for job in replay:
@@ -384,7 +384,7 @@ class LiveSession:
         under the lock to the value on disk, so a co-interviewer's change is built on rather
         than overwritten. `change` must not modify its argument. Returns the new value."""
         self.session[name] = value = change(copy.deepcopy(self.session.get(name)))
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 describe,
                 lambda: self.file.change_session(lambda doc: {name: change(doc.get(name))}),
