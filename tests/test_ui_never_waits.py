@@ -12,6 +12,7 @@ from tests.test_codebook import goto, open_codebook, settle, two_sessions
 from tests.test_tagging import ready, tagging_app
 from tui.app import FieldnoteApp
 from tui.screens.codebook_screen import CodebookScreen
+from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.tagging_screen import TaggingScreen
 from tui.store.storage import AtomicJSONStorage
@@ -49,7 +50,7 @@ def held(monkeypatch):
     held.release()
 
 
-async def test_keys_echo_while_quitting_waits_for_a_slow_write(store, clock, session_id, held):
+async def test_keys_echo_while_leaving_waits_for_a_slow_write(store, clock, session_id, held):
     app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
     app.flush_wait = 30  # far longer than the test: only a blocked loop would show it
     async with app.run_test(size=(100, 30)) as pilot:
@@ -58,7 +59,7 @@ async def test_keys_echo_while_quitting_waits_for_a_slow_write(store, clock, ses
         assert isinstance(screen, InterviewScreen)
         held.hold()
         await pilot.press(*"held back", "enter")
-        await pilot.press("ctrl+q")  # waits for the note's write, which is held
+        await pilot.press("f10")  # back to the sessions: waits for the note's write, held
         await pilot.press(*"still here")
         await pilot.pause()
         assert held.started.is_set()
@@ -66,6 +67,8 @@ async def test_keys_echo_while_quitting_waits_for_a_slow_write(store, clock, ses
         assert "held back" in str(screen.stream.render_row(0).text)
         held.release()
         await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
     assert [n["text"] for n in store.open_session(session_id).read().notes] == ["held back"]
 
 
