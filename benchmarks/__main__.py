@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_commit, bench_exchange, bench_open, bench_tag_search, bench_tagging
+from benchmarks import (
+    bench_analysis,
+    bench_commit,
+    bench_exchange,
+    bench_keys,
+    bench_load_checks,
+    bench_open,
+    bench_tag_search,
+    bench_tagging,
+)
 
 quick = "--quick" in sys.argv[1:]
 print("== commit a note ==")
@@ -15,5 +24,11 @@ print("\n== open a big session ==")
 bench_open.run(quick=quick)
 print("\n== the tagging screen ==")
 bench_tagging.run(quick=quick)
+print("\n== type checks on load ==")
+bench_load_checks.run(quick=quick)
 print("\n== export and import ==")
 bench_exchange.run(quick=quick)
+print("\n== the analysis of a study ==")
+bench_analysis.run(quick=quick)
+print("\n== key to screen in a tmux pane ==")
+bench_keys.run(quick=quick)

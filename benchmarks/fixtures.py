@@ -24,7 +24,9 @@ def seed_session(
     start: datetime = START,
 ) -> str:
     """A session of `notes` notes, one a second, note i reading `text(i)`; returns its id."""
-    session_id = create_session(store, title=title, guide=parse_guide(GUIDE), now=start)
+    session_id = create_session(
+        store, title=title, goal="Why do trials stall?", guide=parse_guide(GUIDE), now=start
+    )
     store.open_session(session_id).append_notes(
         [
             Note.from_typed(

@@ -12,7 +12,13 @@ import pytest
 
 from tui.cli import main
 from tui.domain.guide import parse_guide
-from tui.services.guide_lint import LintRulesError, lint_guide, lint_question, load_rules
+from tui.services.guide_lint import (
+    LintRulesError,
+    lint_guide,
+    lint_question,
+    load_rules,
+    rules_for_session,
+)
 
 RULES = load_rules().rules
 
@@ -56,6 +62,7 @@ GOOD = [
     "How did our support team handle your ticket?",
     "What was going through your mind at that point?",
     "You mentioned the import. What happened then?",
+    "How clearly did the invoice show the price?",
 ]
 
 BAD = [
@@ -78,6 +85,7 @@ BAD = [
     ("How much did you love the calendar view?", {"leading"}),
     ("What did you hate about the clunky import?", {"leading"}),
     ("Surely the reminders helped?", {"leading"}),
+    ("Obviously the import was the hard part, so what did you do?", {"leading"}),
     ("Why don\u2019t you use the mobile view?", {"leading"}),  # a curly apostrophe
     # hypothetical
     ("Would you use a mobile app for this?", {"closed", "hypothetical"}),
@@ -203,7 +211,7 @@ def test_a_broken_team_file_is_one_sentence_naming_it(tmp_path, text, words):
 def config(tmp_path, monkeypatch) -> Path:
     folder = tmp_path / "config"
     folder.mkdir()
-    monkeypatch.setenv("FIELDNOTE_CONFIG", str(folder / "config.toml"))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(folder))  # the config folder
     monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "data"))
     return folder
 
@@ -285,3 +293,11 @@ def test_the_readme_example_team_file_loads(tmp_path):
     rules = load_rules(tmp_path).rules
     assert [f.rule for f in lint_question("What drove the churn?", rules)] == ["jargon"]
     assert lint_question("Is there anything else?", rules) == []
+
+
+def test_a_broken_team_file_never_blocks_a_live_session(tmp_path):
+    (tmp_path / "lint.toml").write_text("[[rules]]\nid = 'x'\npatterns = ['(']\n", encoding="utf-8")
+    rules, problem = rules_for_session(tmp_path)
+    assert [r.id for r in rules] == [r.id for r in RULES]
+    assert "lint.toml" in problem and "shipped lint rules are used" in problem
+    assert rules_for_session(tmp_path / "elsewhere")[1] is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual import events
 
+from tests.waiting import wait_until
 from tui.screens.interview_screen import InterviewScreen
 from tui.widgets.guide_panel import GuidePanel
 from tui.widgets.note_stream import NoteStream
@@ -116,7 +117,11 @@ async def test_keys_arriving_together_act_in_the_order_typed(make_app, session_i
         for key in burst:
             char = key if len(key) == 1 else None
             app.post_message(events.Key(key, char))  # all queued before any is handled
-        await pilot.pause(0.5)
+        await wait_until(
+            pilot,
+            lambda: {n.text for n in app.live.notes if n.starred} == {"second note"}
+            and len(app.live.notes) == 3,
+        )
         notes = {n["text"]: n for n in stored_notes(app)}  # the burst shares one frozen moment
         assert {text: n["starred"] for text, n in notes.items()} == {
             "first note": False,

@@ -151,12 +151,12 @@ async def test_talk_meter_is_off_until_its_key_then_shows_the_share(make_app, se
         clock.advance(20)
         await pilot.press("f5")  # the participant answers
         clock.advance(80)
-        app.screen._show_header()
+        app.screen._mirror()  # the clock tick
         text = header_text(app)
         assert "talk P 80%" in text and "\u25b8P" in text
         assert not amber(app)
         clock.advance(100)  # 180 of 200 s: 90%, above the target
-        app.screen._show_header()
+        app.screen._mirror()  # the clock tick
         assert "talk P 90%" in header_text(app) and amber(app)
         await pilot.press("f5")
         await pilot.pause()
@@ -200,12 +200,12 @@ async def test_the_guide_shows_time_per_question_and_the_current_one_runs(
         await pilot.press("ctrl+t")  # q1 asked: on to q2
         await pilot.pause()
         clock.advance(30)
-        app.screen._show_header()
+        app.screen._mirror()  # the clock tick
         await pilot.pause()
         assert "\u23f1 01:35" in question_text(app, "q1")
         assert "\u23f1 00:30 so far" in question_text(app, "q2")
         clock.advance(12)
-        app.screen._show_header()
+        app.screen._mirror()  # the clock tick
         await pilot.pause()
         assert "\u23f1 00:42 so far" in question_text(app, "q2")
         assert "\u23f1" not in question_text(app, "q3")
@@ -257,6 +257,20 @@ async def test_ending_opens_a_debrief_whose_answers_are_saved_and_listed(
         assert "Debrief (Maya)" in shown and "export daily" in shown and app.is_running
 
 
+async def test_the_end_key_works_while_typing_and_keeps_the_draft(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "a note")
+        await type_text(pilot, "half typed")
+        await pilot.press("f12")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one(NoteInput).text == "half typed"
+        assert app.screen.query_one(NoteInput).has_focus
+
+
 async def test_quitting_a_held_interview_debriefs_first(make_app, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -288,3 +302,18 @@ async def test_the_guide_pane_marks_flagged_questions(make_app, session_id):
         assert "\u26a0 closed" in question_text(app, "q2")  # "Do you use spreadsheets ...?"
         assert "\u26a0" not in question_text(app, "q1")
         assert app.screen.query_one(GuidePanel) is not None
+
+
+async def test_a_broken_team_lint_file_is_said_and_the_shipped_rules_mark(
+    make_app, session_id, tmp_path, monkeypatch
+):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "lint.toml").write_text("[[rules]]\nid = 'x'\npatterns = ['(']\n", encoding="utf-8")
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))  # the config folder
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert any("lint.toml" in m and "shipped lint rules" in m for m in said)
+        assert "\u26a0 closed" in question_text(app, "q2")

@@ -290,7 +290,7 @@ def test_the_option_beats_the_config_file(tmp_path):
 
 def test_config_from_the_environment(tmp_path, monkeypatch):
     config = write(tmp_path, "config.toml", 'keymap = "emacs"\n')
-    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config.parent))
     assert load_keymap().keys["home.cursor_down"] == "ctrl+n,down"
 
 

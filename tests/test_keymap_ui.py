@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from textual.binding import Binding
+from textual.command import CommandList
 from textual.dom import DOMNode
 
 import tui.screens
 import tui.widgets
+from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.cli import main
 from tui.commands import KeymapCommands, ScreenActions
@@ -45,7 +47,7 @@ def build(store, clock, keymap: Keymap | None = None, session_id=None, loader=No
 @pytest.fixture(autouse=True)
 def no_user_config(tmp_path, monkeypatch):
     """Keep the developer's own config and keymap out of these tests."""
-    monkeypatch.setenv("FIELDNOTE_CONFIG", str(tmp_path / "config" / "config.toml"))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(tmp_path / "config"))
 
 
 # -- 1. every user-facing binding has an id --------------------------------------------------
@@ -198,10 +200,11 @@ async def test_the_palette_offers_every_action_of_the_current_screen(store, cloc
         await pilot.pause()
         for character in "Next Q":
             await pilot.press("space" if character == " " else character)
-        await pilot.pause(0.3)
+        results = app.screen.query_one(CommandList)
+        await wait_until(pilot, lambda: results.highlighted is not None)
+        assert "Next Q" in str(results.get_option_at_index(results.highlighted).prompt)
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, InterviewScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
         assert app.live.guide_state.current == "q2"
 
 
@@ -296,7 +299,7 @@ def test_the_user_keymap_beside_the_config_is_layered(tmp_path, capsys, monkeypa
     config.parent.mkdir()
     config.write_text('keymap = "vim"\n', encoding="utf-8")
     (config.parent / "keymap.toml").write_text('"home.code" = "t"\n', encoding="utf-8")
-    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config.parent))
     assert main(["keys"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert next(line for line in lines if "home.code " in line).split()[-2] == "t"

@@ -7,6 +7,7 @@ import json
 
 from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill
+from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
 from tui.screens.debrief_screen import DebriefScreen
@@ -50,15 +51,13 @@ async def test_quitting_with_unsaved_notes_offers_another_place(tmpfs, tmp_path,
     async with app.run_test(size=(100, 30)) as pilot:
         fill(tmpfs)
         await pilot.press(*"kept safe", "enter")
-        await pilot.pause(0.3)
-        header = str(app.screen.query_one("#session-header").render())
-        assert "kept in memory" in header
+        header = app.screen.query_one("#session-header")
+        await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, DebriefScreen)  # ending the interview debriefs first
         await pilot.press("escape")
-        await pilot.pause(1.2)
-        assert isinstance(app.screen, QuitScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
         await pilot.press("s")
         await pilot.pause()
     (rescue,) = tmp_path.glob("fieldnote-unsaved-*.json")

@@ -8,6 +8,7 @@ import threading
 
 from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill
+from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
 from tui.screens.help_screen import HelpScreen
@@ -121,12 +122,12 @@ async def test_the_interview_hears_that_writes_recovered_while_a_dialog_was_open
         interview = app.screen
         filler = fill(tmpfs)
         await pilot.press(*"kept in memory for now", "enter")
-        await pilot.pause(0.3)
-        assert "kept in memory" in str(interview.query_one("#session-header").render())
+        header = interview.query_one("#session-header")
+        await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
         await pilot.press("f1")
         filler.unlink()
         assert app.live.flush(timeout=10)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: interview.stream.pending_ids == set())
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is interview
@@ -160,12 +161,15 @@ async def test_tagging_and_codebook_say_so_when_the_codebook_is_unreadable(
     app = make_app(session_id)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("f3")
-        await pilot.pause(1.0)
+        await wait_until(pilot, lambda: getattr(app.screen, "shown", None))
         assert type(app.screen).__name__ == "TaggingScreen"
         assert [e.note["text"] for e in app.screen.shown] == ["a note to tag"]
         await pilot.press("c")
-        await pilot.pause(1.0)
-        assert type(app.screen).__name__ == "CodebookScreen"
-        status = str(app.screen.query_one("#codebook-status").render())
-        assert "codebook.json" in status and "repair it" in status
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CodebookScreen")
+
+        def status() -> str:
+            return str(app.screen.query_one("#codebook-status").render())
+
+        await wait_until(pilot, lambda: "codebook.json" in status())
+        assert "repair it" in status()
         assert app.is_running

@@ -10,6 +10,7 @@ import pytest
 from rich.color import Color
 from rich.console import Console
 
+from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
@@ -416,9 +417,8 @@ async def test_notes_written_elsewhere_appear_while_tagging(store, clock, seeded
             ).to_doc()
         )
         other.close()
-        await pilot.pause(1.3)
+        await wait_until(pilot, lambda: screen.shown[-1].text == "late note from Jonas")
         await ready(pilot)
-        assert screen.shown[-1].text == "late note from Jonas"
         assert screen.excerpt_list.cursor == 1  # the cursor stays on its excerpt
 
 
@@ -634,7 +634,7 @@ async def test_a_reload_reads_and_rebuilds_only_the_sessions_others_wrote(
             ).to_doc()
         )
         other.close()
-        await pilot.pause(1.2)
+        await wait_until(pilot, lambda: len(screen.all_excerpts) == 10)
         await ready(pilot)
         assert read == [ids[1]]
         after = screen.all_excerpts

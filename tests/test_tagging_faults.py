@@ -8,6 +8,7 @@ import json
 from tests.conftest import FrozenClock
 from tests.disk_faults import fill
 from tests.test_tagging import NOTES, add_notes, ready
+from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
 from tui.screens.quit_screen import QuitScreen
@@ -82,10 +83,9 @@ async def test_a_full_disk_while_tagging_is_shown_kept_and_retried(tmpfs):
         assert "#pain/onboarding" in screen.excerpt_list.row_text(screen.current).plain
         detail = screen.detail_text(screen.current).plain
         assert "#pain/onboarding" in detail and "not saved yet" in detail
-        await pilot.pause(0.3)
         # Reported as a sentence naming the cause and what is pending; not on disk.
         status = screen.query_one("#tagging-status")
-        assert status.display
+        await wait_until(pilot, lambda: status.display)
         said = str(status.render())
         assert "disk is full" in said and "#pain/onboarding" in said and NOTES[0][:10] in said
         assert on_disk(store, session_id)[0][ids[0]]["tags"] == []
@@ -97,7 +97,7 @@ async def test_a_full_disk_while_tagging_is_shown_kept_and_retried(tmpfs):
         # Space comes back: the retry lands both, in order, and the warning goes.
         filler.unlink()
         assert app.tag_writes.flush(timeout=10)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: not status.display)
         notes, tag = on_disk(store, session_id)
         assert notes[ids[0]]["tags"] == ["pain/onboarding"] and notes[ids[0]]["severity"] == 1
         assert tag["uses"] == 1
@@ -120,13 +120,12 @@ async def test_leaving_tagging_with_unsaved_tags_asks_and_they_keep_retrying(tmp
         filler = fill(tmpfs)
         await pick_onboarding(pilot)
         await pilot.press("escape")  # back: waits a second for the writes, then asks
-        await pilot.pause(1.3)
-        assert isinstance(app.screen, QuitScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
         await pilot.press("escape")  # stay
         await pilot.pause()
         assert isinstance(app.screen, TaggingScreen)
         await pilot.press("escape")
-        await pilot.pause(1.3)
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
         await pilot.press("q")  # leave: the change is not dropped, it keeps retrying
         await pilot.pause()
         assert not isinstance(app.screen, (TaggingScreen, QuitScreen))

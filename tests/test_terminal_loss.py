@@ -20,9 +20,11 @@ from tui.store import DataStore
 def read_until(fd: int, needle: bytes, seconds: float) -> bytes:
     seen = b""
     end = time.monotonic() + seconds
+    # poll, not select: after a long suite the pty's descriptor can be past select's 1024.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
     while needle not in seen and time.monotonic() < end:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
+        if poller.poll(100):
             try:
                 seen += os.read(fd, 65536)
             except OSError:

@@ -20,7 +20,7 @@ from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
-from tui.screens.interview_screen import InterviewScreen
+from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
@@ -75,8 +75,12 @@ class FieldnoteApp(App, inherit_bindings=False):
         keymap: Keymap | None = None,
         keymap_loader: Callable[[], Keymap] | None = None,
         tagging: tuple[str, str | None] | None = None,
+        analysis: str | None = None,
+        disk_poll_seconds: float = DISK_POLL_SECONDS,
     ) -> None:
         super().__init__()
+        self.disk_poll_seconds = disk_poll_seconds
+        """The interview's fallback look for other instances' writes (tests make it long)."""
         self.keymap: Keymap | None = None
         self.keymap_loader = keymap_loader
         """Reads the keymap files again for "Reload keymap"; None: nothing to reload."""
@@ -90,6 +94,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.initial_session_id = session_id
         self.initial_tagging = tagging
         """(scope, session id) to open the tagging screen on (`fieldnote code`)."""
+        self.initial_analysis = analysis
+        """The study to open the analysis screen on (`fieldnote analyse`); "": every session."""
         self.live: LiveSession | None = None
         self.tag_writes: TagWrites | None = None
         """Tagging's writer; outlives a tagging screen left with changes still failing."""
@@ -107,7 +113,9 @@ class FieldnoteApp(App, inherit_bindings=False):
         if not self.is_headless:
             self._watch_terminal()
         self.push_screen(HomeScreen())
-        if self.initial_tagging:
+        if self.initial_analysis is not None:
+            self.open_analysis(self.initial_analysis or None)
+        elif self.initial_tagging:
             self.open_tagging(*self.initial_tagging)
         elif self.initial_session_id:
             self.open_interview(self.initial_session_id)
@@ -144,8 +152,14 @@ class FieldnoteApp(App, inherit_bindings=False):
     # -- navigation --------------------------------------------------------------------------
 
     @work(exclusive=True, group="navigation")
-    async def open_tagging(self, scope: str, session_id: str | None) -> None:
-        """The tagging screen over one session, its study or every session."""
+    async def open_tagging(
+        self,
+        scope: str,
+        session_id: str | None,
+        focus: tuple[str, str, str | None] | None = None,
+    ) -> None:
+        """The tagging screen over one session, its study or every session; `focus`
+        (session id, note id, span id or None) puts the cursor on that note or span."""
         from tui.screens.tagging_screen import TaggingScreen
 
         # Tag what was typed, not what was on disk before (waited for off the UI thread).
@@ -156,7 +170,16 @@ class FieldnoteApp(App, inherit_bindings=False):
                 on_event=lambda state: self.post_message(SaveStateChanged(state, "tags")),
             )
         # The screen finds the sessions of the scope and reads them in a worker.
-        self.push_screen(TaggingScreen(self.tag_writes, scope=scope, origin=session_id))
+        self.push_screen(
+            TaggingScreen(self.tag_writes, scope=scope, origin=session_id, focus=focus)
+        )
+
+    def open_analysis(self, study: str | None) -> None:
+        """The analysis screen over one study, or every session (None)."""
+        from tui.screens.analysis_screen import AnalysisScreen
+        from tui.services.analysis import StudyAnalysis
+
+        self.push_screen(AnalysisScreen(StudyAnalysis(self.store, study)))
 
     def leave_tagging(self) -> None:
         """Back from the tagging screen once its changes are on disk, or the user chose."""
@@ -182,7 +205,7 @@ class FieldnoteApp(App, inherit_bindings=False):
             now=self.now,
             on_event=lambda state: self.post_message(SaveStateChanged(state, "live")),
         )
-        self.push_screen(InterviewScreen(self.live))
+        self.push_screen(InterviewScreen(self.live, poll_seconds=self.disk_poll_seconds))
 
     def action_show_sessions(self) -> None:
         if isinstance(self.screen, InterviewScreen):

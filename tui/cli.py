@@ -16,6 +16,7 @@ from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
 from tui.services.keymap import KeymapError
 from tui.store import DataStore, StoreError
+from tui.store.datastore import ENV_HOME
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -50,10 +51,24 @@ def default_author() -> str:
         return "me"
 
 
+def _author(args: argparse.Namespace, otherwise: str | None = "") -> str | None:
+    """`--as NAME`, else `otherwise` (the login name by default). An empty `--as ""` is a
+    mistake (an unset shell variable), not a request for the login name."""
+    if args.author is None:
+        return default_author() if otherwise == "" else otherwise
+    if not args.author.strip():
+        raise UserError("--as is empty; give your name, or leave --as out to use your login name.")
+    return args.author.strip()
+
+
 def demo_home() -> Path:
+    """`$FIELDNOTE_DEMO_HOME`, else `demo/` inside the data folder (`$FIELDNOTE_HOME` too)."""
     override = os.environ.get("FIELDNOTE_DEMO_HOME")
     if override:
         return Path(override)
+    home = os.environ.get(ENV_HOME)
+    if home:
+        return Path(home).expanduser() / "demo"
     import platformdirs
 
     return Path(platformdirs.user_data_dir("fieldnote")) / "demo"
@@ -114,6 +129,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     code.add_argument("--as", dest="author", help="your name")
     add_keymap_option(code)
+
+    analyse = commands.add_parser(
+        "analyse", help="open the analysis screen (one study, or every session)"
+    )
+    analyse.add_argument("--study", help="the study to analyse; omit for every session")
+    analyse.add_argument("--as", dest="author", help="your name")
+    add_keymap_option(analyse)
+
+    report = commands.add_parser(
+        "report", help="write a study's synthesis as Markdown or a self-contained HTML file"
+    )
+    report.add_argument("--study", help="the study to report on; omit for every session")
+    report.add_argument("--format", choices=("md", "html"), default="md", dest="fmt")
+    report.add_argument("-o", "--output", type=Path, help="the file to write; stdout otherwise")
 
     commands.add_parser("list", help="list the sessions")
 
@@ -198,6 +227,7 @@ def _run_app(
     *,
     args: argparse.Namespace | None = None,
     tagging: tuple[str, str | None] | None = None,
+    analysis: str | None = None,
 ) -> int:
     loader = _keymap_loader(args)
     keymap = loader()  # an invalid keymap is reported here, before the UI starts
@@ -210,6 +240,7 @@ def _run_app(
         keymap=keymap,
         keymap_loader=loader,
         tagging=tagging,
+        analysis=analysis,
     )
     app.run()
     if app.rescued_to:
@@ -241,7 +272,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     else:
         opened = summaries[0].id
     say(f"Demo data folder: {home}", err=True)
-    author = args.author or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
+    author = (
+        _author(args, None)
+        or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
+    )
     return _run_app(store, author, opened, args=args)
 
 
@@ -285,7 +319,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     store = _store()
     session_id = store.resolve(args.session, loose=True)
     store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
-    return _run_app(store, args.author or default_author(), session_id, args=args)
+    return _run_app(store, _author(args), session_id, args=args)
 
 
 def cmd_pair(args: argparse.Namespace) -> int:
@@ -294,7 +328,9 @@ def cmd_pair(args: argparse.Namespace) -> int:
     store = _store()
     session_id = store.resolve(args.session, loose=True)
     title = store.open_session(session_id).read().session.get("title", "")
-    author = args.author or default_author()
+    author = _author(args)
+    if not args.partner.strip():
+        raise UserError("--with is empty; give the other person's name.")
     if args.partner.strip() == author:
         raise UserError("--with names yourself; give the other person's name.")
     keymap = getattr(args, "keymap", None)
@@ -318,7 +354,63 @@ def cmd_code(args: argparse.Namespace) -> int:
         session_id = store.resolve(args.session, loose=True)
         store.open_session(session_id)  # an unreadable file is reported before the UI starts
         scope = "study" if args.study else "session"
-    return _run_app(store, args.author or default_author(), args=args, tagging=(scope, session_id))
+    return _run_app(store, _author(args), args=args, tagging=(scope, session_id))
+
+
+def _study(store: DataStore, name: str | None) -> str:
+    """The study named on the command line as the data folder spells it; "" for none given."""
+    from tui.domain.display_text import visible
+    from tui.services.analysis import studies
+
+    if name is None:
+        if not store.list_sessions()[0]:
+            raise UserError("there are no sessions to analyse yet; create one with fieldnote new.")
+        return ""
+    known = studies(store)
+    wanted = name.strip().casefold()
+    for study in known:
+        if study.casefold() == wanted:
+            return study
+    listed = ", ".join(visible(s) for s in known[:8]) or "none yet"
+    raise UserError(
+        f"there is no study named '{visible(name)}' (studies: {listed}); "
+        "set one with fieldnote new --study or s on the sessions screen."
+    )
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    store = _store()
+    study = _study(store, args.study)
+    return _run_app(store, args.author or default_author(), args=args, analysis=study)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from tui.domain.clock import utc_now
+    from tui.services.analysis import StudyAnalysis
+    from tui.services.report import render
+
+    store = _store()
+    service = StudyAnalysis(store, _study(store, args.study) or None)
+    try:
+        view = service.refresh(force=True)
+    finally:
+        service.close()
+    for problem in view.problems:
+        warn(f"left out: {problem}")
+    text = render(view, args.fmt, utc_now())
+    if args.output is None:
+        say(text, end="")
+        return 0
+    try:
+        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise UserError(
+            f"cannot write the report to {args.output}: {error.strerror}; choose another path."
+        ) from None
+    say(str(args.output))
+    return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -352,7 +444,7 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
     store = _store()
     note, codebook_problem = append_note_now(
-        store, store.resolve(args.session), args.text, args.author or default_author()
+        store, store.resolve(args.session), args.text, _author(args)
     )
     say(note.id)
     if codebook_problem is not None:
@@ -494,6 +586,8 @@ COMMANDS = {
     "open": cmd_open,
     "pair": cmd_pair,
     "code": cmd_code,
+    "analyse": cmd_analyse,
+    "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
     "export": cmd_export,

@@ -65,3 +65,25 @@ async def test_a_wrong_shape_from_another_process_keeps_the_screen_and_the_draft
         await until(pilot, lambda: app.live.unsaved == 0, "the retry landing", limit=1000)
     texts = [n["text"] for n in store.open_session(session_id).read().notes]
     assert sorted(texts) == ["a first note", "typed while it broke"]
+
+
+async def test_the_tagging_screen_lists_the_readable_sessions_and_names_the_bad_field(store, clock):
+    from tests.test_tagging import add_notes, ready, tagging_app
+    from tui.services.session_setup import create_session
+
+    good = create_session(store, title="Good", now=clock())
+    bad = create_session(store, title="Bad", now=clock())
+    add_notes(store, good, clock, ["kept on screen"])
+    add_notes(store, bad, clock, ["in the broken file"])
+    path = store.session_path(bad)
+    data = json.loads(path.read_bytes())
+    next(iter(data["notes"].values()))["elapsed"] = "x"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    before = path.read_bytes()
+    app = tagging_app(store, clock, None, scope="all")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        assert [e.note["text"] for e in app.screen.shown] == ["kept on screen"]
+        messages = [n.message for n in app._notifications]
+        assert any("'elapsed'" in m and str(path) in m for m in messages), messages
+    assert path.read_bytes() == before

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tui.domain.spans import move_span, text_edits
 from tui.domain.tags import retag_edits, retag_text
 from tui.services.session_setup import create_session
-from tui.services.tag_ops import delete_tag, merge_tags, rename_tag
+from tui.services.tag_ops import delete_tag, merge_tags, read_snapshot, rename_tag
 from tui.store import DataStore
 
 NOW = "2026-01-01T00:00:00.000Z"
@@ -60,7 +60,7 @@ def test_an_edit_outside_a_span_leaves_it_reading_the_same(text, inserted, data)
 
 
 def span_texts(store: DataStore, session_id: str) -> list[str]:
-    snap = store.open_session(session_id).read()
+    snap = read_snapshot(store, session_id)
     notes = {n["id"]: n["text"] for n in snap.notes}
     return [notes[e["note_id"]][e["start"] : e["end"]] for e in snap.excerpts]
 
@@ -109,6 +109,7 @@ def test_rename_merge_and_delete_on_disk_keep_span_texts(tmp_path_factory, text,
     else:
         delete_tag(store, tag)
     assert span_texts(store, session_id) == before
+    store.codebook.close()
 
 
 def test_editing_the_note_keeps_its_span(tmp_path):

@@ -30,9 +30,31 @@ WRONG = {
         lambda d: d["session"]["1"]["clock"].update(running_since="yesterday"),
         "'clock running_since'",
     ),
+    "talk-is-text": (lambda d: d["session"]["1"].update(talk="loud"), "'talk'"),
+    "visit-not-a-pair": (
+        lambda d: d["session"]["1"].update(question_visits=[[0, "q1"], ["soon", "q2"]]),
+        "'question_visits #2'",
+    ),
     "marks-not-text": (
         lambda d: d["guide"]["1"]["state"].update(marks={"q1": 3}),
         "'state marks'",
+    ),
+    # The interview aids' fields.
+    "talk-switch-not-a-pair": (
+        lambda d: d["session"]["1"].update(talk={"switches": [[0, "interviewer"], [5]]}),
+        "'talk switches #2'",
+    ),
+    "question-visit-not-a-pair": (
+        lambda d: d["session"]["1"].update(question_visits=[["10", "q1"]]),
+        "'question_visits #1'",
+    ),
+    "followup-status-not-text": (
+        lambda d: d["session"]["1"].update(followups={"abc": {"status": 1}}),
+        "'followups abc status'",
+    ),
+    "debrief-answer-not-text": (
+        lambda d: d["session"]["1"].update(debrief={"Maya": {"quote": ["x"]}}),
+        "'debrief Maya quote'",
     ),
 }
 

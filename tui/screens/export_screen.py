@@ -97,7 +97,6 @@ class ExportScreen(ModalScreen[Path | None]):
         """The file name follows the format and pseudonymisation until the user types one."""
         if self.is_mounted and not self._path_typed_by_user:
             self.query_one(Input).value = str(self._path())
-            self._path_typed_by_user = False
 
     @on(Input.Submitted, "#export-path")
     def _submitted(self, event: Input.Submitted) -> None:

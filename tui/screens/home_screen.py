@@ -229,6 +229,15 @@ class HomeScreen(Screen):
             )
         self.app.call_from_thread(self.action_refresh)
 
+    def action_analyse(self) -> None:
+        """The analysis of the study filtered on, else of the selected session's study, else
+        of every session."""
+        if self.study_filter:
+            self.app.open_analysis(self.study_filter)
+            return
+        summary = self._selected()
+        self.app.open_analysis(summary.study if summary is not None and summary.study else None)
+
 
 def debrief_text(debrief: dict) -> Text:
     """The highlighted session's debrief answers, one line per interviewer who gave them."""

@@ -14,14 +14,18 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain.display_text import visible
+from tui.domain.guide import GuideState
 from tui.domain.notes import Note, format_elapsed
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
 from tui.screens.prompt_screen import PromptScreen
+from tui.screens.quit_screen import QuitScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
@@ -30,12 +34,13 @@ from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput
 from tui.widgets.note_stream import NoteStream
 from tui.widgets.parking_lot import ParkingLot
-from tui.widgets.session_header import SessionHeader
+from tui.widgets.session_header import HeaderFacts, SessionHeader
 from tui.widgets.talk_meter import talk_meter
 
 NARROW_WIDTH = 70
 """Below this many columns the guide collapses to a one-line current question."""
 DISK_POLL_SECONDS = 0.5
+"""The fallback for another instance's writes: a file-change notification comes first."""
 
 
 def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
@@ -49,25 +54,43 @@ def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(action)
     def in_keystroke_order(self: InterviewScreen, *args: object) -> None:
-        self.note_input.call_later(action, self, *args)
+        self.note_input.call_later(acted, self, *args)
+
+    def acted(self: InterviewScreen, *args: object) -> None:
+        action(self, *args)
+        if self.is_current:  # not when the action left for another screen
+            self._mirror()
 
     return in_keystroke_order
 
 
 class InterviewScreen(Screen):
+    """Keys and drawing over a `LiveSession`. After each change the screen mirrors the session
+    into reactive attributes (`_mirror`); the widgets bound to them redraw what differs."""
+
     BINDINGS = bindings_for("interview")
 
-    def __init__(self, live: LiveSession) -> None:
+    guide_state: var[GuideState | None] = var(None, init=False)
+    header_facts: var[HeaderFacts] = var(HeaderFacts, init=False)
+    save_problem: var[str | None] = var(None, init=False)
+    """Why writes fail (they are retried), or None."""
+
+    class DiskChanged(Message):
+        """The session file was replaced (from the watcher thread): maybe another's write."""
+
+    def __init__(self, live: LiveSession, *, poll_seconds: float = DISK_POLL_SECONDS) -> None:
         super().__init__()
         self.live = live
-        self._save_problem: str | None = None
+        self.poll_seconds = poll_seconds
         self._fetching = False
+        self._look_again = False
+        """A change was noticed while a read was on its way: look once more after it."""
         self._reload_problem: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield SessionHeader(id="session-header")
+        yield SessionHeader(id="session-header").data_bind(facts=InterviewScreen.header_facts)
         with Horizontal(id="interview-body"):
-            yield GuidePanel(id="guide")
+            yield GuidePanel(id="guide").data_bind(state=InterviewScreen.guide_state)
             with Vertical(id="stream-column"):
                 yield Static(id="current-question")
                 yield ParkingLot(id="parking-lot")
@@ -85,17 +108,15 @@ class InterviewScreen(Screen):
 
     def on_mount(self) -> None:
         self.title = self.live.session.get("title", "")
-        self.query_one(GuidePanel).show_guide(
-            self.live.guide, self.live.guide_state, self.live.guide_findings
-        )
+        self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_findings)
         if self.live.lint_problem:
             self.notify(self.live.lint_problem, severity="warning", timeout=10, markup=False)
-        self._show_notes()
-        self._show_guide_state()
-        self._show_header()
+        self.stream.set_notes(self.live.notes)
+        self._mirror()
         self.note_input.focus()
-        self.set_interval(1.0, self._show_header)
-        self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+        self.set_interval(1.0, self._mirror)  # the clock, the talk meter, who else is here
+        self.set_interval(self.poll_seconds, self._poll_disk)
+        self.live.watch_disk(lambda: self.post_message(self.DiskChanged()))
         if self.live.aids.needs_goal():
             self._ask_goal()
 
@@ -104,31 +125,30 @@ class InterviewScreen(Screen):
 
     # -- showing state -----------------------------------------------------------------------
 
-    def _show_notes(self) -> None:
-        self.stream.set_notes(self.live.notes, show_authors=len(self.live.authors) > 1)
-
-    def _show_header(self) -> None:
+    def _mirror(self) -> None:
+        """The live session's state into the reactive attributes (equal values draw nothing)."""
         live = self.live
+        self.guide_state = GuideState.from_doc(live.guide_state.to_doc())
         asked, total = live.guide_state.progress(live.guide)
-        self.query_one(SessionHeader).show(
+        self.header_facts = HeaderFacts(
             title=live.session.get("title", ""),
             participant=live.session.get("participant", ""),
             goal=live.session.get("goal", ""),
-            elapsed=live.elapsed(),
+            elapsed=int(live.elapsed()),
             running=live.clock.running,
             started=live.clock.started,
             asked=asked,
             total=total,
             recording_offset=live.clock.recording_offset,
-            others=live.presence.others,
-            save_problem=self._save_problem,
+            others=tuple(live.presence.others),
+            save_problem=self.save_problem,
             talk=talk_meter(live.aids, self.app.theme_variables.get("warning", "yellow")),
         )
         self._show_aids()
 
-    def _show_guide_state(self) -> None:
-        state = self.live.guide_state
-        self.query_one(GuidePanel).show_state(state)
+    def watch_guide_state(self, state: GuideState | None) -> None:
+        if state is None:
+            return
         question = self.live.guide.question(state.current)
         bar = Text(no_wrap=True, overflow="ellipsis")
         if question is not None:
@@ -138,8 +158,13 @@ class InterviewScreen(Screen):
             if mark:
                 bar.append(f"({mark}) ", style="italic")
             bar.append(visible(question.text))
-        self.query_one("#current-question", Static).update(bar)
-        self._show_header()
+        self.query_one("#current-question", Static).update(bar, layout=False)  # one row
+
+    def watch_save_problem(self, problem: str | None) -> None:
+        # Not while the quit dialog is up: at 80x24 the notices would cover its question.
+        if problem and not isinstance(self.app.screen, QuitScreen):
+            self.notify(problem, severity="error", timeout=6, markup=False)
+        self._mirror()
 
     # -- typing ------------------------------------------------------------------------------
 
@@ -147,20 +172,12 @@ class InterviewScreen(Screen):
         self.live.typing_started(at)
 
     def _submitted(self, text: str, editing: Note | None) -> None:
+        # Drawn at once, marked unsaved until the writer thread says it is on disk.
         note = self._save_typed(text, editing)
         if editing is not None:
             self.stream.highlight_id = None
-            self._after_change()
-            return
-        self._mark_pending(note)
-        self._show_new(note)
-        self._show_header()
-
-    def _show_new(self, note: Note) -> None:
-        if self.live.notes and self.live.notes[-1] is note:
-            self.stream.append_note(note)
-        else:  # typed before a note already shown (Enter, then a guide key at once)
-            self._show_notes()
+        self._show_changed(note)
+        self._mirror()  # the first note starts the clock
 
     def _save_typed(self, text: str, editing: Note | None) -> Note:
         """A typed note (its moment is its first keystroke), or the edit of an earlier one."""
@@ -176,34 +193,33 @@ class InterviewScreen(Screen):
 
     def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:
         self.stream.highlight_id = None
-        self.stream.refresh()
 
-    def _mark_pending(self, note: Note) -> None:
-        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()} | {note.id}
-
-    def _after_change(self) -> None:
-        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
-        self._show_notes()
+    def _show_changed(self, note: Note) -> None:
+        """`note` was added or changed here just now: its write is queued, so it is unsaved
+        (even if the writer was quicker: its "saved" message is handled after this)."""
+        self.stream.pending_ids = self.live.unsaved_note_ids() | {note.id}
+        self.stream.put_note(note)
 
     def on_save_state(self, state: SaveState) -> None:
         """From the writer thread (via the app): show or clear a failing-write warning."""
-        self._save_problem = (
+        self.save_problem = (
             f"{state.error} {state.pending} change(s) kept in memory; retrying."
             if state.error
             else None
         )
-        if state.error:
-            self.notify(self._save_problem, severity="error", timeout=6, markup=False)
-        self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
-        self._show_notes()
-        self._show_header()
+        self.stream.pending_ids = self.live.unsaved_note_ids()
 
     # -- other instances ---------------------------------------------------------------------
+
+    def on_interview_screen_disk_changed(self, event: DiskChanged) -> None:
+        self._poll_disk()
 
     def _poll_disk(self) -> None:
         # One stat (and a counter) on the UI thread; the read and parse go to a worker, and
         # only one at a time, so an older read can never be merged after a newer one.
-        if not self._fetching and self.live.remote_changed():
+        if self._fetching:
+            self._look_again = True
+        elif self.live.remote_changed():
             self._fetching = True
             self._reload_from_disk()
 
@@ -222,44 +238,50 @@ class InterviewScreen(Screen):
         except RuntimeError:
             pass  # the app is closing; the next instance reads the file anyway
 
-    def _reload_failed(self, problem: str) -> None:
+    def _read_done(self) -> None:
         self._fetching = False
+        if self._look_again:
+            self._look_again = False
+            self.call_later(self._poll_disk)
+
+    def _reload_failed(self, problem: str) -> None:
+        self._read_done()
         if problem != self._reload_problem:
             self._reload_problem = problem
             self.notify(problem, severity="error", timeout=6, markup=False)
 
     def _after_reload(self, remote: RemoteState | None) -> None:
-        self._fetching = False
+        self._read_done()
         self._reload_problem = None
-        if remote is not None and self.live.apply_remote(remote):
-            self.stream.pending_ids = {n.id for n in self.live.unsaved_notes()}
-            self._show_notes()
-            self._show_guide_state()
+        if remote is None:
+            return
+        changes = self.live.apply_remote(remote)
+        for note_id in changes.removed:
+            self.stream.remove_note(note_id)
+        for note in changes.notes:
+            self.stream.put_note(note)
+        if changes.other:
+            self._mirror()
 
     # -- guide -------------------------------------------------------------------------------
 
     @after_typed_keys
     def action_next_question(self) -> None:
         self.live.move_question(+1)
-        self._show_guide_state()
 
     @after_typed_keys
     def action_previous_question(self) -> None:
         self.live.move_question(-1)
-        self._show_guide_state()
 
     @after_typed_keys
     def action_mark_asked(self) -> None:
         note = self.live.mark_current("asked")
         if note is not None:
-            self._mark_pending(note)
-            self._show_new(note)
-        self._show_guide_state()
+            self._show_changed(note)
 
     @after_typed_keys
     def action_skip_question(self) -> None:
         self.live.mark_current("skipped")
-        self._show_guide_state()
 
     # -- notes -------------------------------------------------------------------------------
 
@@ -269,8 +291,7 @@ class InterviewScreen(Screen):
         if note is None:
             self.notify("There is no note of yours to star yet.", severity="warning")
             return
-        self.live.toggle_star(note)
-        self._after_change()
+        self._show_changed(self.live.toggle_star(note))
 
     @after_typed_keys
     def action_edit_last(self) -> None:
@@ -279,7 +300,6 @@ class InterviewScreen(Screen):
             self.notify("There is no note of yours to edit yet.", severity="warning")
             return
         self.stream.highlight_id = note.id
-        self.stream.refresh()
         self.note_input.start_edit(note)
 
     @after_typed_keys
@@ -289,7 +309,7 @@ class InterviewScreen(Screen):
             self.notify("There is no note of yours to delete.", severity="warning")
             return
         self.live.delete_note(note)
-        self._after_change()
+        self.stream.remove_note(note.id)
         key = self.app.key_for("interview.undo_delete")
         preview = visible(note.text)[:40]
         self.notify(
@@ -304,7 +324,7 @@ class InterviewScreen(Screen):
         if note is None:
             self.notify("Nothing to bring back.", severity="warning")
             return
-        self._after_change()
+        self._show_changed(note)
         self.notify(f"Restored the note from {format_elapsed(note.elapsed)}.", markup=False)
 
     @after_typed_keys
@@ -326,14 +346,13 @@ class InterviewScreen(Screen):
     @after_typed_keys
     def action_toggle_clock(self) -> None:
         running = self.live.toggle_clock()
-        self._show_header()
         self.notify("Clock running." if running else "Clock paused.", timeout=2)
 
     def action_set_offset(self) -> None:
         def apply(seconds: float | None) -> None:
             if seconds is not None:
                 self.live.set_recording_offset(seconds)
-                self._show_header()
+                self._mirror()
             self.note_input.focus()
 
         self.app.push_screen(OffsetScreen(self.live.clock.recording_offset), apply)
@@ -357,7 +376,7 @@ class InterviewScreen(Screen):
         def chosen(goal: str | None) -> None:
             if goal:
                 self.live.aids.set_goal(goal)
-                self._show_header()
+                self._mirror()
             self.note_input.focus()
 
         self.app.push_screen(
@@ -373,7 +392,6 @@ class InterviewScreen(Screen):
     @after_typed_keys
     def action_switch_speaker(self) -> None:
         self.live.aids.switch_speaker()
-        self._show_header()
 
     def action_parking_lot(self) -> None:
         lot = self.query_one(ParkingLot)
@@ -386,7 +404,7 @@ class InterviewScreen(Screen):
 
     def on_parking_lot_marked(self, event: ParkingLot.Marked) -> None:
         self.live.aids.mark_followup(event.note, event.status)
-        self._show_header()
+        self._mirror()
 
     def on_parking_lot_back(self, event: ParkingLot.Back) -> None:
         self.note_input.focus()
@@ -399,7 +417,7 @@ class InterviewScreen(Screen):
         """End the interview (the clock and the talk meter stop) and ask the debrief's
         questions; `then` runs once it is closed, saved or not (quitting goes on)."""
         summary = self.live.aids.end_interview()
-        self._show_header()
+        self._mirror()
 
         def closed(answers: dict[str, str] | None) -> None:
             if answers is not None:

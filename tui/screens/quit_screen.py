@@ -56,6 +56,9 @@ class QuitScreen(ModalScreen[bool]):
             )
 
     def on_mount(self) -> None:
+        # Error notices sit above every screen: at 80x24 they covered this dialog, which
+        # says the same and more (the interview stops adding them while it is open).
+        self.app.clear_notifications()
         self._explain()
 
     def _waiting(self) -> list[UnsavedWork]:

@@ -55,10 +55,13 @@ class TaggingScreen(Screen):
         scope: str = "session",
         origin: str | None = None,
         session_ids: list[str] | None = None,
+        focus: tuple[str, str, str | None] | None = None,
     ):
         super().__init__()
         self.writes = writes
-        self.model = TaggingModel(writes, scope=scope, origin=origin, session_ids=session_ids)
+        self.model = TaggingModel(
+            writes, scope=scope, origin=origin, session_ids=session_ids, focus=focus
+        )
         self.model.on_change = self._model_changed
         self._listed = -1
         """The model's `listed` the list widget shows."""
@@ -391,6 +394,10 @@ class TaggingScreen(Screen):
         if self.model.cycle_scope():
             self._start_read(resolve=True)  # the list stays until the new scope is read
 
+    def action_analyse(self) -> None:
+        """The analysis of this session's study (of every session when scoped to all)."""
+        self.app.open_analysis(self.model.study())
+
     @work(exclusive=True, group="tagging-codebook")
     async def action_open_codebook(self) -> None:
         from tui.screens.codebook_screen import CodebookScreen
@@ -452,9 +459,9 @@ class TaggingScreen(Screen):
         """Tag the current excerpt (or the selected span): on screen now, on disk shortly."""
         excerpt = self.current
         if excerpt is not None:
-            self._show_outcome(self.model.apply_tag(excerpt, name, self.app.now(), create=create))
+            self._say(self.model.apply_tag(excerpt, name, self.app.now(), create=create))
 
-    def _show_outcome(self, outcome: Outcome) -> None:
+    def _say(self, outcome: Outcome) -> None:
         """The model has drawn what changed (through `revision`); say what it says, if any."""
         if outcome.notice is not None:
             timeout = {"error": 6, "warning": 3}.get(outcome.severity, 2)
@@ -488,17 +495,17 @@ class TaggingScreen(Screen):
             return
         if not excerpt.tags:
             if excerpt.span is not None:
-                self._show_outcome(self.model.remove_tag(excerpt, None))
+                self._say(self.model.remove_tag(excerpt, None))
             else:
                 self.notify("This excerpt has no tags.", severity="warning", timeout=3)
             return
         if len(excerpt.tags) == 1:
-            self._show_outcome(self.model.remove_tag(excerpt, excerpt.tags[0]))
+            self._say(self.model.remove_tag(excerpt, excerpt.tags[0]))
             return
 
         def chosen(picked: Picked | None) -> None:
             if picked is not None:
-                self._show_outcome(self.model.remove_tag(excerpt, picked.name))
+                self._say(self.model.remove_tag(excerpt, picked.name))
 
         own = TagIndex(TagStats(t) for t in excerpt.tags)
         picker = TagPickerScreen(

@@ -43,6 +43,7 @@ SCREENS = {
     "tagging": "Tagging",
     "picker": "Tag picker",
     "codebook": "Codebook",
+    "analysis": "Analysis",
     "dialog": "Dialogs",
     "export": "Export",
     "quit": "Quitting with unsaved notes",
@@ -70,6 +71,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.export_all", "export_all", "E", "Export all", show=False),
     ActionSpec("home.set_study", "set_study", "s", "Study"),
     ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
+    ActionSpec("home.analyse", "analyse", "A", "Analysis"),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
     ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
     # Interview: everything here works while typing a note.
@@ -124,6 +126,7 @@ ACTIONS += (
     ActionSpec("tagging.filter_text", "filter_text", "slash", "Search"),
     ActionSpec("tagging.scope", "cycle_scope", "a", "Scope"),
     ActionSpec("tagging.codebook", "open_codebook", "c", "Codebook"),
+    ActionSpec("tagging.analyse", "analyse", "A", "Analysis"),
     ActionSpec("tagging.export", "export", "e", "Export"),
     ActionSpec("tagging.back", "back", "escape", "Back"),
     ActionSpec("tagging.cursor_down", "move(1)", "down,j", "Down", show=False),
@@ -178,6 +181,26 @@ ACTIONS += (
     # The debrief: typing goes to its answer fields, so its keys have priority.
     ActionSpec("debrief.save", "save", "ctrl+s", "Save debrief", while_typing=True),
     ActionSpec("debrief.later", "later", "escape", "Not now", while_typing=True),
+)
+
+# Analysis: a study's themes, matrix, pairs, who raised what and guide coverage.
+ACTIONS += (
+    ActionSpec("analysis.themes", "show_part('themes')", "1", "Themes", show=False),
+    ActionSpec("analysis.matrix", "show_part('matrix')", "2", "Matrix", show=False),
+    ActionSpec("analysis.pairs", "show_part('pairs')", "3", "Pairs", show=False),
+    ActionSpec("analysis.grid", "show_part('grid')", "4", "Who raised what", show=False),
+    ActionSpec("analysis.coverage", "show_part('coverage')", "5", "Guide", show=False),
+    ActionSpec("analysis.open", "open", "enter", "Evidence"),
+    ActionSpec("analysis.copy", "copy", "y", "Copy"),
+    ActionSpec("analysis.sort", "cycle_sort", "s", "Sort"),
+    ActionSpec("analysis.reverse", "reverse_sort", "r", "Reverse"),
+    ActionSpec("analysis.back", "back", "escape", "Back"),
+    ActionSpec("analysis.cursor_down", "cursor(1)", "down,j", "Down", show=False),
+    ActionSpec("analysis.cursor_up", "cursor(-1)", "up,k", "Up", show=False),
+    ActionSpec("analysis.page_down", "page(1)", "pagedown", "Page down", show=False),
+    ActionSpec("analysis.page_up", "page(-1)", "pageup", "Page up", show=False),
+    ActionSpec("analysis.first", "edge(False)", "home", "First", show=False),
+    ActionSpec("analysis.last", "edge(True)", "end", "Last", show=False),
 )
 
 # The command palette key. Textual's default (ctrl+p) is the guide's "previous question".

@@ -7,7 +7,7 @@ it is durable, and co-interviewers build on each other's changes):
   `talk`             {"switches": [[elapsed, speaker or null]], "participant_seconds",
                       "interviewer_seconds", "participant_share"}: the meter, off until used
   `question_visits`  [[elapsed, question id]]: when each question became the current one
-  `followups`        {note id: {"status": "asked" | "dismissed", "elapsed": seconds}}
+  `followups`        {note id: {"status": "asked" | "dismissed", "elapsed", "question_id"}}
   `debrief`          {author: {"surprised", "quote", "change", "saved_at"}}: co-interviewers
                      each debrief
 The arithmetic is tui/domain/pacing.py. No Textual here.

@@ -351,9 +351,10 @@ def resolve_keymap(name_or_path: str) -> Path:
 
 
 def config_path() -> Path:
+    """`config.toml` in the config folder: `$FIELDNOTE_CONFIG` (a folder), else the platform's."""
     override = os.environ.get(CONFIG_ENV)
     if override:
-        return Path(override).expanduser()
+        return Path(override).expanduser() / "config.toml"
     import platformdirs
 
     return Path(platformdirs.user_config_dir("fieldnote")) / "config.toml"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import copy
 import time
-from bisect import insort
+from bisect import bisect_left, insort
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +27,16 @@ from tui.services.interview_aids import InterviewAids
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile
 from tui.store.presence import Presence
+from tui.store.watch import FileWatch
 
-__all__ = ["RETRY_SECONDS", "LiveSession", "RemoteState", "SaveState", "WriteJob"]
+__all__ = [
+    "RETRY_SECONDS",
+    "LiveSession",
+    "RemoteChanges",
+    "RemoteState",
+    "SaveState",
+    "WriteJob",
+]
 
 
 def note_order(note: Note) -> tuple[str, str]:
@@ -48,12 +56,31 @@ _EDITED_FIELDS = ("text", "kind", "starred", "emotions", "tags", "edited_at")
 class RemoteState:
     """The session as another instance left it on disk, read and parsed off the UI thread."""
 
-    notes: list[Note]
+    docs: dict[str, dict]
+    """Every note document on disk, by id (shared, never changed)."""
+    changed: list[Note]
+    """The notes added or changed on disk since the read `base` was made from."""
+    removed: list[str]
+    """The ids of notes gone from disk since then."""
+    base: dict[str, dict]
     session: dict
     guide_state: GuideState
     stale_from: int
     """Local changes numbered from here on may be missing from this read: they win the merge."""
     remote_version: int
+
+
+@dataclass
+class RemoteChanges:
+    """What merging a read changed in memory: the notes to draw again, the notes gone, and
+    whether the guide, clock or session record changed."""
+
+    notes: list[Note] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    other: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.notes or self.removed or self.other)
 
 
 class LiveSession:
@@ -72,6 +99,9 @@ class LiveSession:
         self.now = now
         self.on_event = on_event or (lambda state: None)
         self.deleted: list[Note] = []
+        self._merged_from = 1
+        """The `stale_from` of the last read merged: our changes from there on may not have
+        been compared with the disk yet (`WriteQueue.since`)."""
         self._typing: tuple[datetime, str | None] | None = None
         """When the note being typed was started, and the guide question current then."""
         self._load()
@@ -85,6 +115,7 @@ class LiveSession:
         self._codebook_queue = WriteQueue(
             lambda state: self.on_event(state), name="fieldnote-codebook-writer"
         )
+        self._watch: FileWatch | None = None
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -97,6 +128,8 @@ class LiveSession:
             self.guide_state.current = self.guide.questions[0].id
         self.clock = InterviewClock.from_doc(self.session.get("clock"))
         self.notes: list[Note] = [Note.from_doc(doc) for doc in snapshot.notes]
+        self._disk_notes: dict[str, dict] = {doc["id"]: doc for doc in snapshot.notes}
+        """The note documents of the last read: the next read is compared with them."""
         self._seen_version = snapshot.remote_version
 
     # -- what other instances wrote --------------------------------------------------------
@@ -104,51 +137,90 @@ class LiveSession:
     # Reading and parsing the file happens on a worker thread (`fetch_remote`); merging it into
     # memory happens on the UI thread (`apply_remote`), the only thread that changes `notes`,
     # `guide_state` and `clock`, so a note typed meanwhile can never be overwritten by the merge.
-    # Every local change is numbered by the write queue; a change numbered at or after
-    # `stale_from` may be missing from the read (still queued, or written after it), so memory
-    # wins for it (`WriteQueue.since`: tui/services/write_queue.py). Anything else on disk is
-    # newer than memory: another instance's notes, edits, deletes and guide moves.
+    # Every local change is numbered; a change numbered at or after `stale_from` may be missing
+    # from the read (still queued, or written after it), so memory wins for it. Anything else
+    # on disk is newer than memory: another instance's notes, edits, deletes and guide moves.
+
+    def watch_disk(self, on_change: Callable[[], None]) -> None:
+        """Call `on_change` (on a watcher thread) as soon as the session file is replaced: it
+        may be another instance's write, so check `remote_changed()`. Until `close()`."""
+        if self._watch is None:
+            self._watch = FileWatch(self.file.path, on_change)
 
     def remote_changed(self) -> bool:
         """Did another instance write since we last merged? One stat; cheap enough to poll."""
         return self.file.changed_on_disk() or self.file.remote_version != self._seen_version
 
     def fetch_remote(self) -> RemoteState | None:
-        """Read the file as another instance left it; None if nothing changed. Worker thread."""
+        """Read the file as another instance left it; None if nothing changed. Worker thread.
+
+        The file is one JSON document, so it is parsed whole; but only the notes whose documents
+        differ from the last read are copied, become `Note`s, and are merged and drawn.
+        """
         if not self.remote_changed():
             return None
         # Jobs still queued have not reached the disk; captured BEFORE the read, so a job
         # that lands during it is counted as missing (harmless), never the reverse.
         stale_from = self._queue.stale_from()
-        snapshot = self.file.read()
+        base = self._disk_notes
+        read = self.file.read_changes(base)
+        docs = dict(base)
+        for note_id in read.removed:
+            del docs[note_id]
+        docs.update((doc["id"], doc) for doc in read.changed)
         return RemoteState(
-            notes=[Note.from_doc(doc) for doc in snapshot.notes],
-            session=snapshot.session,
-            guide_state=GuideState.from_doc(snapshot.guide_state),
+            docs=docs,
+            changed=[Note.from_doc(doc) for doc in read.changed],
+            removed=read.removed,
+            base=base,
+            session=read.session,
+            guide_state=GuideState.from_doc(read.guide_state),
             stale_from=stale_from,
-            remote_version=snapshot.remote_version,
+            remote_version=read.remote_version,
         )
 
-    def apply_remote(self, remote: RemoteState) -> bool:
+    def apply_remote(self, remote: RemoteState) -> RemoteChanges:
         """Merge a read into memory, keeping local changes the read may lack. UI thread.
 
-        Returns True when anything visible changed.
+        Work in proportion to what changed: the notes that differ from the last read, and the
+        notes whose own writes have landed since (their disk version now stands).
         """
         if remote.remote_version < self._seen_version:
-            return False  # an older read than one already merged
-        replay = self._queue.since(remote.stale_from)
-        if replay is None:
-            return False  # more changes since than the log keeps: the next poll reads again
+            return RemoteChanges()  # an older read than one already merged
+        # Our changes since the last merge, from the write queue's log (apply, queue, replay:
+        # tui/services/write_queue.py): those numbered from `stale_from` on may be missing from
+        # this read, so memory wins for what they touch; the others have landed since.
+        jobs = self._queue.since(self._merged_from)
+        if jobs is None:
+            return RemoteChanges()  # more changes than the log keeps: the next poll reads again
         self._seen_version = remote.remote_version
-        ours = {key for job in replay for key in job.touches}
-        mine = {note.id: note for note in self.notes}
-        notes = [mine.get(n.id, n) if n.id in ours else n for n in remote.notes]
-        notes = [n for n in notes if n.id not in ours or n.id in mine]  # deleted here
-        on_disk = {n.id for n in remote.notes}
-        notes += [mine[nid] for nid in ours if nid not in on_disk and nid in mine]
-        notes.sort(key=note_order)
-        # Keep the objects already in memory where nothing changed (the stream caches by them).
-        notes = [n if (m := mine.get(n.id)) is None or m != n else m for n in notes]
+        ours = {key for job in jobs if job.seq >= remote.stale_from for key in job.touches}
+        landed = [key for job in jobs if job.seq < remote.stale_from for key in job.touches]
+        disk: dict[str, Note | None] = {note.id: note for note in remote.changed}
+        disk.update(dict.fromkeys(remote.removed))
+        if remote.base is not self._disk_notes:  # merged out of turn: compare everything
+            disk = {nid: Note.from_doc(doc) for nid, doc in remote.docs.items()}
+            disk.update(dict.fromkeys(n.id for n in self.notes if n.id not in remote.docs))
+        for key in landed:
+            if key not in disk and key not in ("guide", "clock"):
+                doc = remote.docs.get(key)
+                disk[key] = None if doc is None else Note.from_doc(doc)
+        changes = RemoteChanges()
+        for note_id, on_disk in disk.items():
+            if note_id in ours:
+                continue  # changed here after the read was made: memory wins
+            index = self._index_of(note_id, on_disk or remote.base.get(note_id))
+            in_memory = self.notes[index] if index is not None else None
+            if on_disk is None:
+                if in_memory is not None:
+                    del self.notes[index]
+                    changes.removed.append(note_id)
+            elif in_memory is None or in_memory != on_disk:
+                if index is not None:
+                    del self.notes[index]
+                insort(self.notes, on_disk, key=note_order)
+                changes.notes.append(on_disk)
+        self._disk_notes = remote.docs
 
         session = dict(remote.session)
         clock = InterviewClock.from_doc(session.get("clock"))
@@ -160,21 +232,15 @@ class LiveSession:
             if name != touched and name in self.session:
                 session[name] = self.session[name]  # our change to it is not on disk yet
         state = remote.guide_state
-        for job in replay:
-            if job.payload.get("guide"):
+        for job in jobs:
+            if job.seq >= remote.stale_from and job.payload.get("guide"):
                 state.apply_change(job.payload["current"], job.payload["marks"])
         if state.current is None and self.guide.questions:
             state.current = self.guide.questions[0].id
-
-        changed = (
-            len(notes) != len(self.notes)
-            or any(a is not b for a, b in zip(notes, self.notes, strict=True))
-            or state != self.guide_state
-            or clock != self.clock
-            or session != self.session
-        )
-        self.notes, self.session, self.clock, self.guide_state = notes, session, clock, state
-        return changed
+        changes.other = state != self.guide_state or clock != self.clock or session != self.session
+        self.session, self.clock, self.guide_state = session, clock, state
+        self._merged_from = remote.stale_from  # what the disk now holds is compared
+        return changes
 
     def reload_from_disk(self) -> bool:
         """Fetch and merge in one go (tests, scripts); the screen splits it across threads."""
@@ -185,6 +251,18 @@ class LiveSession:
         for note in reversed(self.notes):
             if note.id == note_id:
                 return note
+        return None
+
+    def _index_of(self, note_id: str, version: Note | dict | None) -> int | None:
+        """Where the note with this id is in memory: found by its first keystroke when a
+        `version` of it (a note or a document) tells it, else by looking through them all."""
+        if version is None:
+            return next((i for i, n in enumerate(self.notes) if n.id == note_id), None)
+        started = version.started_at if isinstance(version, Note) else version.get("started_at")
+        key = (started if isinstance(started, str) else "", note_id)  # as Note.from_doc reads it
+        index = bisect_left(self.notes, key, key=note_order)
+        if index < len(self.notes) and self.notes[index].id == note_id:
+            return index
         return None
 
     @property
@@ -426,6 +504,10 @@ class LiveSession:
     def unsaved(self) -> int:
         return self._queue.unsaved + self._codebook_queue.unsaved
 
+    def unsaved_note_ids(self) -> frozenset[str]:
+        """The ids of notes with a change still only in memory (the queue's, not the notes')."""
+        return frozenset(nid for job in self._queue.pending() for nid in job.note_ids)
+
     def unsaved_notes(self) -> list[Note]:
         """Each note with a change still only in memory, once (a note may have several)."""
         ids = dict.fromkeys(nid for job in self._queue.pending() for nid in job.note_ids)
@@ -449,6 +531,8 @@ class LiveSession:
         self._queue.close()
         self._codebook_queue.close()
         self.presence.stop()
+        if self._watch is not None:
+            self._watch.stop()
 
 
 def _start_unless_started(clock: InterviewClock, moment: datetime) -> None:

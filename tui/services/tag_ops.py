@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.domain.analysis import participant_key
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import inline_name_problem, retag
 from tui.store.codebook import Codebook
@@ -36,8 +37,7 @@ class TagUsage:
 
 def participant_of(snapshot: SessionSnapshot) -> str:
     """Who a session interviewed, for "3 of 5 participants" (the session id if unnamed)."""
-    name = str(snapshot.session.get("participant") or "").strip()
-    return name.casefold() if name else f"session:{snapshot.session.get('id', '')}"
+    return participant_key(snapshot.session)
 
 
 def _readable_ids(store: DataStore) -> list[str]:

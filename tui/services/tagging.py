@@ -29,6 +29,7 @@ from tui.domain.tags import (
     word_start_after,
     word_start_before,
 )
+from tui.services.analysis import study_of
 from tui.services.codebook import CodebookService
 from tui.services.exchange.exporting import ExportJob
 from tui.services.search import TagIndex, TagStats
@@ -57,10 +58,11 @@ def scope_session_ids(store, scope: str, session_id: str | None = None) -> list[
     study (its `study` field), or every session in the data folder."""
     if scope not in SCOPES:
         raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
-    summaries, _ = store.list_sessions()
+    summaries, problems = store.list_sessions()
     ordered = [s.id for s in reversed(summaries)]  # list_sessions is newest first
     if scope == "all" or session_id is None:
-        return ordered
+        # Unreadable files too, last: reading them says why, instead of leaving them out.
+        return ordered + [problem.path.stem for problem in problems]
     if scope == "session":
         return [session_id]
     # The summaries carry each session's study, so no file is read again.
@@ -199,8 +201,11 @@ class TaggingModel:
         scope: str = "session",
         origin: str | None = None,
         session_ids: list[str] | None = None,
+        focus: tuple[str, str, str | None] | None = None,
     ) -> None:
         self.writes = writes
+        self._focus = focus
+        """(session id, note id, span id or None) to put the cursor on once read."""
         self.store = writes.store
         self.scope = scope
         self.origin = origin or (session_ids[0] if session_ids else None)
@@ -322,6 +327,11 @@ class TaggingModel:
             self._recent = None
         for payload in replay:
             self.apply(payload)
+        if self._focus is not None:
+            session_id, note_id, span_id = self._focus
+            self._focus = None
+            rows = self._span_rows if span_id else self._note_rows
+            keep = rows.get((session_id, span_id or note_id), keep)
         self.reading_note = None
         self.refilter(keep)
         return True
@@ -491,6 +501,12 @@ class TaggingModel:
             return None
         label = {"session": self.titles.get(self.session_ids[0], ""), "all": "all sessions"}
         return ExportJob(self.store, list(self.session_ids), label.get(self.scope, ""))
+
+    def study(self) -> str | None:
+        """The study to analyse: the origin session's, or None (every session) for "all"."""
+        if self.scope == "all" or not self.origin:
+            return None
+        return study_of(self.store, self.origin)
 
     def codebook(self) -> CodebookService:
         return CodebookService(self.store)

@@ -100,6 +100,17 @@ class SessionSnapshot:
     """`SessionFile.remote_version` when this was read: compare to see if others wrote since."""
 
 
+@dataclass
+class NoteChanges:
+    """What `SessionFile.read_changes` found: copies of the changed notes, the ids removed."""
+
+    changed: list[dict[str, Any]]
+    removed: list[str]
+    session: dict[str, Any]
+    guide_state: dict[str, Any]
+    remote_version: int
+
+
 class _Index:
     """Document "id" -> TinyDB doc id for one keyed table, so lookups skip a Query scan."""
 
@@ -176,6 +187,27 @@ class SessionFile:
                 guide_state=snap.guide_state,
                 notes=list(snap.notes),
                 excerpts=list(snap.excerpts),
+                remote_version=self._storage.external_version,
+            )
+
+    def read_changes(self, known: dict[str, dict[str, Any]]) -> NoteChanges:
+        """The file as it is on disk now, against `known` (note id -> document, as last read):
+        the notes that differ and the ids gone, copied alone. The file is one JSON document, so
+        it is parsed whole (when another process wrote it), but nothing else is copied or
+        sorted: for a live view that keeps the rest from its last read."""
+        with self._storage.mutex:
+            data = self._data()
+            docs = data.get("notes") or {}
+            changed = [plain(doc) for doc in docs.values() if known.get(doc["id"]) != doc]
+            present = {doc["id"] for doc in docs.values()}
+            session = _single(data, "session")
+            guide = _single(data, "guide")
+            state = (guide[1].get("state") if guide else None) or default_guide_state()
+            return NoteChanges(
+                changed=changed,
+                removed=[note_id for note_id in known if note_id not in present],
+                session=plain(session[1]) if session else {},
+                guide_state=plain(state),
                 remote_version=self._storage.external_version,
             )
 

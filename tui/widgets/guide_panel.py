@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.reactive import var
 from textual.widgets import Static
 
 from tui.domain.display_text import visible
@@ -39,7 +40,10 @@ class QuestionItem(Static):
 
 
 class GuidePanel(VerticalScroll, can_focus=False):
-    """Rebuilt when the guide changes; restyled (classes only) when the position moves."""
+    """Rebuilt when the guide changes; restyled (classes only) when `state` changes."""
+
+    state: var[GuideState | None] = var(None, init=False)
+    """Where the interview is in the guide: the current question and the marks."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -47,11 +51,8 @@ class GuidePanel(VerticalScroll, can_focus=False):
         self._items: dict[str, QuestionItem] = {}
         self._findings: dict[str, list[GuideFinding]] = {}
         self._times: dict[str, str] = {}
-        self._state: GuideState | None = None
 
-    def show_guide(
-        self, guide: Guide, state: GuideState, findings: list[GuideFinding] | None = None
-    ) -> None:
+    def show_guide(self, guide: Guide, findings: list[GuideFinding] | None = None) -> None:
         self.guide = guide
         self._findings = {}
         for found in findings or []:
@@ -70,12 +71,11 @@ class GuidePanel(VerticalScroll, can_focus=False):
                 self._items[question.id] = item
                 widgets.append(item)
         self.mount_all(widgets)
-        self.show_state(state)
+        self.watch_state(self.state)
 
-    def show_state(self, state: GuideState) -> None:
-        if self.guide is None:
+    def watch_state(self, state: GuideState | None) -> None:
+        if self.guide is None or state is None:
             return
-        self._state = state
         for question in self.guide.questions:
             item = self._items[question.id]
             mark = state.marks.get(question.id)
@@ -91,7 +91,7 @@ class GuidePanel(VerticalScroll, can_focus=False):
     def show_times(self, seconds: dict[str, float]) -> None:
         """Time spent on each question (the current one's still running); redraws only the
         questions whose shown time changed, so the once-a-second tick stays cheap."""
-        if self.guide is None or self._state is None:
+        if self.guide is None or self.state is None:
             return
         for question in self.guide.questions:
             shown = format_elapsed(seconds[question.id]) if seconds.get(question.id) else ""
@@ -100,7 +100,7 @@ class GuidePanel(VerticalScroll, can_focus=False):
                 self._draw(self._items[question.id], question)
 
     def _draw(self, item: QuestionItem, question) -> None:
-        state = self._state
+        state = self.state
         mark = state.marks.get(question.id)
         current = question.id == state.current
         found = self._findings.get(question.id, [])

@@ -1,0 +1,218 @@
+"""The analysis as pure functions, on a hand-built study whose counts are known."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.analysis_study import study_sessions
+from tui.domain.analysis import (
+    QUADRANTS,
+    THEME_COLUMNS,
+    SessionInput,
+    analyse,
+    guide_coverage,
+    sort_themes,
+)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return analyse(study_sessions())
+
+
+def test_participants_are_people_not_sessions(result):
+    assert result.session_count == 4
+    assert [(p.name, p.sessions) for p in result.participants] == [
+        ("Ana", 2),
+        ("Ben", 1),
+        ("Walk-in", 1),
+    ]
+    assert result.note_count == 9  # the asked mark is not a note of evidence
+
+
+def test_a_tag_on_a_span_and_its_whole_note_counts_once_by_the_span(result):
+    theme = result.theme("workaround")
+    assert (theme.excerpts, theme.sessions, theme.participants) == (2, 2, 2)
+    quotes = [e.text for e in result.evidence_of(theme.evidence)]
+    assert quotes == ["a spreadsheet", "Exports to Excel every night"]
+    # The span's severity counts; the unrated whole note of Ben does not.
+    assert (theme.mean_severity, theme.max_severity) == (2.0, 2)
+
+
+def test_counts_of_a_tag_raised_twice_by_one_participant(result):
+    theme = result.theme("pain/onboarding")
+    assert (theme.excerpts, theme.sessions, theme.participants) == (4, 3, 2)
+    assert theme.total_participants == 3 and theme.share == pytest.approx(2 / 3)
+    assert theme.mean_severity == pytest.approx(11 / 3) and theme.max_severity == 5
+    assert theme.emotions == ("anxious", "frustrated", "confused")
+    assert not theme.rolled_up and theme.applied
+
+
+def test_sub_tags_roll_up_into_their_parent(result):
+    pain = result.theme("pain")
+    assert pain.rolled_up and not pain.applied and pain.label == "pain/*"
+    # n1, the span e2 (its note's pain/pricing is covered by the span), m1, k1, w1.
+    assert (pain.excerpts, pain.sessions, pain.participants) == (5, 4, 3)
+    assert pain.mean_severity == pytest.approx(3.5) and pain.max_severity == 5
+    assert [t.key for t in result.themes] == [
+        "idea",
+        "pain",
+        "pain/onboarding",
+        "pain/pricing",
+        "workaround",
+    ]
+
+
+def test_tags_differing_in_case_are_one_theme(result):
+    pricing = result.theme("pain/pricing")
+    assert (pricing.excerpts, pricing.participants) == (2, 2)
+    assert pricing.name == "pain/pricing"
+    assert (pricing.mean_severity, pricing.max_severity) == (3.0, 3)
+
+
+def test_notes_without_severity_are_left_out_and_unrated_tags_are_listed(result):
+    idea = result.theme("idea")
+    assert idea.mean_severity is None and idea.max_severity is None
+    assert [t.key for t in result.unrated] == ["idea"]
+    assert "idea" not in [p.theme.key for p in result.matrix]
+
+
+def test_priority_matrix_quadrants_and_ranking(result):
+    ranked = [(p.theme.key, p.quadrant) for p in result.matrix]
+    assert ranked == [
+        ("pain/onboarding", QUADRANTS[0]),
+        ("pain/pricing", QUADRANTS[0]),
+        ("workaround", "widespread, mild"),
+    ]
+    assert result.matrix[0].score == pytest.approx(2 / 3 * 11 / 3)
+
+
+def test_co_occurrence_pairs_on_a_note_and_its_spans(result):
+    pairs = [(p.first, p.second, p.count) for p in result.pairs]
+    assert pairs == [
+        ("pain/onboarding", "pain/pricing", 1),
+        ("pain/onboarding", "workaround", 1),
+    ]
+    (evidence,) = result.evidence_of(result.pairs[0].evidence)
+    assert evidence.note_id == "n4"
+
+
+def test_participants_by_tags_grid(result):
+    cell = result.cell("ana", "pain/onboarding")
+    assert [result.evidence[i].note_id for i in cell] == ["n1", "n4", "m1"]
+    assert len(result.cell("ben", "pain/onboarding")) == 1
+    assert len(result.cell("session:s4", "pain/pricing")) == 1
+    assert result.cell("ben", "pain/pricing") == ()
+    assert result.cell("ana", "pain") == ()  # cells hold the tags as applied
+
+
+def test_guide_coverage_asked_skipped_not_reached_and_time(result):
+    rows = [(c.text, c.sessions, c.asked, c.skipped, c.not_reached) for c in result.coverage]
+    assert rows == [
+        ("Tell me about your role.", 3, 2, 0, 1),
+        ("Do you use spreadsheets?", 3, 1, 1, 1),
+        ("Walk me through day one.", 3, 0, 0, 3),
+    ]
+    # Ana 1: q1 from 10 s to 100 s (90); Ana 2: from 5 s to 65 s (60).
+    assert result.coverage[0].mean_seconds == pytest.approx(75.0)
+    assert result.coverage[1].mean_seconds is None
+    assert result.coverage[0].section == "Warm-up"
+
+
+def test_sorting_each_column(result):
+    themes = result.themes
+    for column in THEME_COLUMNS:
+        assert sorted(t.key for t in sort_themes(themes, column)) == sorted(t.key for t in themes)
+    assert [t.key for t in sort_themes(themes, "excerpts")][:2] == ["pain", "pain/onboarding"]
+    assert sort_themes(themes, "severity")[-1].key == "idea"
+    assert sort_themes(themes, "severity", descending=False)[-1].key == "idea"
+    assert sort_themes(themes, "severity", descending=False)[0].key == "workaround"
+    assert [t.key for t in sort_themes(themes, "tag", descending=False)][0] == "idea"
+    with pytest.raises(ValueError):
+        sort_themes(themes, "colour")
+
+
+def test_evidence_is_citable(result):
+    (span,) = [e for e in result.evidence if e.excerpt_id == "e1"]
+    assert span.citation() == "a spreadsheet \u2014 Ana, 00:40"
+    (walk_in,) = [e for e in result.evidence if e.note_id == "w1"]
+    assert walk_in.citation() == "Too expensive for us \u2014 Walk-in, 00:08"
+    (n1,) = [e for e in result.evidence if e.note_id == "n1"]
+    assert n1.quote == "Setup took all week"
+
+
+def test_codebook_names_win_and_an_empty_study_is_empty():
+    result = analyse(study_sessions(), names={"pain/pricing": "Pain/Pricing"})
+    assert result.theme("pain/pricing").name == "Pain/Pricing"
+    empty = analyse([])
+    assert empty.themes == [] and empty.matrix == [] and empty.coverage == []
+
+
+def test_malformed_documents_do_not_break_the_counts():
+    odd = SessionInput(
+        "x",
+        {"id": "x", "participant": "Zed", "clock": "not a dict"},
+        [
+            {"id": "n", "text": "hello", "tags": ["a", 3, "", None], "severity": 9},
+            {"id": "m", "text": "bool severity", "tags": "a", "severity": True},
+        ],
+        [{"id": "e", "note_id": "n", "start": "x", "end": None, "tags": ["b"], "severity": 0}],
+        {"sections": [{"title": "S", "questions": [{"id": "q", "text": "  "}]}]},
+    )
+    result = analyse([odd])
+    assert [t.key for t in result.themes] == ["a", "b"]
+    assert result.theme("a").mean_severity is None
+    assert result.evidence_of(result.theme("b").evidence)[0].text == "hello"
+    assert guide_coverage([odd]) == []
+
+
+# -- the service: reads the study through the store -----------------------------------------
+
+
+def test_service_reads_the_study_and_follows_another_process(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.analysis_study import write_study
+    from tui.services.analysis import StudyAnalysis, studies
+    from tui.services.session_setup import create_session
+    from tui.store import DataStore
+
+    store = DataStore(tmp_path / "data")
+    write_study(store)
+    create_session(store, title="Other study", participant="Olga", study="Pricing")
+    assert studies(store) == ["Onboarding", "Pricing"]
+    service = StudyAnalysis(store, "Onboarding")
+    view = service.refresh()
+    assert view.scope_label == "study Onboarding" and view.problems == []
+    assert [s.id for s in view.sessions] == ["s1", "s2", "s3", "s4"]
+    assert view.analysis.theme("pain/onboarding").excerpts == 4
+    assert service.refresh() is None  # nothing changed
+    env = {**os.environ, "FIELDNOTE_HOME": str(store.home)}
+    subprocess.run(
+        [sys.executable, "-m", "tui", "note", "s3", "Onboarding hurt #pain/onboarding"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    again = service.refresh()
+    assert again is not None and again.analysis.theme("pain/onboarding").excerpts == 5
+    assert StudyAnalysis(store).refresh().analysis.session_count == 5
+    service.close()
+
+
+def test_an_unreadable_session_is_a_sentence_and_the_rest_is_analysed(tmp_path):
+    from tests.analysis_study import write_study
+    from tui.services.analysis import StudyAnalysis
+    from tui.store import DataStore
+
+    store = DataStore(tmp_path / "data")
+    write_study(store)
+    service = StudyAnalysis(store)
+    assert service.refresh().analysis.session_count == 4
+    store.session_path("s2").write_text("{not json", encoding="utf-8")
+    view = service.refresh()
+    assert view.analysis.session_count == 3
+    assert len(view.problems) == 1 and "s2.json" in view.problems[0]
+    assert view.analysis.theme("pain/onboarding").excerpts == 3

@@ -1,0 +1,242 @@
+"""The analysis screen: parts, sorting, drill-down to the tagging screen, copying, live updates."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pyperclip
+import pytest
+from textual.widgets import ContentSwitcher, DataTable
+
+from tests.analysis_study import study_sessions, write_study
+from tui.app import FieldnoteApp
+from tui.domain.analysis import SessionInput
+from tui.screens.analysis_screen import AnalysisScreen
+from tui.screens.home_screen import HomeScreen
+from tui.screens.tagging_screen import TaggingScreen
+from tui.widgets.theme_table import ThemeTable
+
+
+@pytest.fixture
+def study(store):
+    return write_study(store)
+
+
+@pytest.fixture
+def copied(monkeypatch) -> list[str]:
+    got: list[str] = []
+    monkeypatch.setattr(pyperclip, "copy", got.append)
+    monkeypatch.delenv("TMUX", raising=False)
+    return got
+
+
+def analysis_app(store, clock, study: str | None = "Onboarding") -> FieldnoteApp:
+    return FieldnoteApp(store, author="Maya", now=clock, analysis=study or "")
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def keys_of(table) -> list[str]:
+    if isinstance(table, ThemeTable):
+        return list(table.keys)
+    return [row.key.value for row in table.ordered_rows]
+
+
+async def test_themes_sort_by_each_column_and_reverse(store, clock, study):
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnalysisScreen) and screen.reads == 1
+        table = screen.query_one(ThemeTable)
+        # By participants first: pain (3 of 3), then the 2-of-3 tags by excerpts.
+        assert keys_of(table)[0] == "pain"
+        assert table.row_text("pain")[4] == "3 of 3"
+        await pilot.press("s")  # severity
+        assert screen.sort_column == "severity"
+        assert keys_of(table) == ["pain/onboarding", "pain", "pain/pricing", "workaround", "idea"]
+        assert "Sev\u25bc" in str(screen.query_one("#themes-header").render())
+        await pilot.press("r")
+        assert keys_of(table) == ["workaround", "pain/pricing", "pain", "pain/onboarding", "idea"]
+        for _ in range(3):  # max, emotions, tag
+            await pilot.press("s")
+        # By name, A to Z first.
+        assert screen.sort_column == "tag" and keys_of(table)[0] == "idea"
+        await pilot.press("r")
+        assert keys_of(table)[0] == "workaround"
+
+
+async def test_each_part_is_one_key_away(store, clock, study):
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        switcher = app.screen.query_one(ContentSwitcher)
+        for key, part in zip(
+            "23451", ["matrix", "pairs", "grid", "coverage", "themes-part"], strict=True
+        ):
+            await pilot.press(key)
+            assert switcher.current == part
+        await pilot.press("2")
+        ranked = app.screen.query_one("#ranked", DataTable)
+        assert keys_of(ranked) == ["pain/onboarding", "pain/pricing", "workaround", "idea"]
+        await pilot.press("5")
+        coverage = app.screen.query_one("#coverage", DataTable)
+        assert [str(c) for c in coverage.get_row_at(0)][1:] == ["2/3", "0", "1", "1:15"]
+
+
+async def test_enter_lists_evidence_and_enter_again_opens_the_note_for_tagging(store, clock, study):
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(ThemeTable)
+        table.move_to(table.keys.index("pain/onboarding"))
+        await pilot.press("enter")
+        assert screen.query_one(ContentSwitcher).current == "evidence-part"
+        assert [e.note_id for e in screen.evidence] == ["n1", "n4", "m1", "k1"]
+        assert "4 excerpts" in str(screen.query_one("#evidence-title").render())
+        await pilot.press("down")  # the span of n4
+        await pilot.press("enter")
+        await settle(pilot)
+        tagging = app.screen
+        assert isinstance(tagging, TaggingScreen)
+        assert tagging.current.session_id == "s1" and tagging.current.span["id"] == "e2"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.drill is not None
+        await pilot.press("escape")  # back to the themes
+        assert screen.query_one(ContentSwitcher).current == "themes-part"
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_pair_and_a_grid_cell_drill_down(store, clock, study):
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("3", "enter")
+        assert [e.note_id for e in screen.evidence] == ["n4"]
+        await pilot.press("escape", "4")
+        grid = screen.query_one("#grid", DataTable)
+        assert [str(c.label) for c in grid.columns.values()][1] == "pain/onboa"
+        await pilot.press("right", "enter")  # Ana x pain/onboarding
+        assert [e.note_id for e in screen.evidence] == ["n1", "n4", "m1"]
+        await pilot.press("escape")
+        await pilot.press("left", "enter")  # the participant column lists nothing
+        assert screen.drill is None
+
+
+async def test_y_copies_evidence_as_citable_lines(store, clock, study, copied):
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThemeTable)
+        table.move_to(table.keys.index("workaround"))
+        await pilot.press("y")
+        await settle(pilot)
+        assert copied == [
+            "a spreadsheet \u2014 Ana, 00:40\nExports to Excel every night \u2014 Ben, 00:12"
+        ]
+        await pilot.press("enter", "y")
+        await settle(pilot)
+        assert copied[-1] == copied[0]
+
+
+async def test_another_instance_writing_shows_up(store, clock, study):
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(ThemeTable)
+        assert table.row_text("workaround")[2] == "2"
+        env = {**os.environ, "FIELDNOTE_HOME": str(store.home)}
+        subprocess.run(
+            [sys.executable, "-m", "tui", "note", "s4", "Copies it by hand #workaround"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        screen._poll()  # what the screen's interval timer runs
+        await settle(pilot)
+        assert screen.reads == 2
+        assert table.row_text("workaround")[2] == "3"
+        assert table.row_text("workaround")[4] == "3 of 3"
+        screen._poll()  # nothing new: nothing redrawn
+        await settle(pilot)
+        assert screen.reads == 2
+
+
+async def test_reached_from_the_sessions_and_tagging_screens(store, clock, study, make_app):
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("A")  # the selected (newest) session's study
+        await settle(pilot)
+        assert isinstance(app.screen, AnalysisScreen)
+        assert app.screen.service.study == "Onboarding"
+        await pilot.press("escape")
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, TaggingScreen)
+        await pilot.press("A")
+        await settle(pilot)
+        assert isinstance(app.screen, AnalysisScreen)
+        assert app.screen.service.study == "Onboarding"
+
+
+async def test_user_text_is_never_markup(store, clock):
+    hostile = "[bold]x[/] [@click=app.quit]q[/] \x1b[31m"
+    write_study(
+        store,
+        [
+            SessionInput(
+                "h1",
+                {"id": "h1", "title": hostile, "participant": hostile, "study": "S"},
+                [
+                    {
+                        "id": "n",
+                        "text": f"{hostile} #[/",
+                        "tags": ["[/", "[bold]t"],
+                        "emotions": ["[red]"],
+                        "elapsed": 1.0,
+                        "severity": 3,
+                    }
+                ],
+            ),
+            *study_sessions()[:1],
+        ],
+    )
+    app = analysis_app(store, clock, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(ThemeTable)
+        assert "[bold]t" in keys_of(table)
+        table.move_to(table.keys.index("[bold]t"))
+        await pilot.press("enter")
+        assert "[bold]x[/]" in str(screen.query_one("#evidence-detail").render())
+        for key in "12345":
+            await pilot.press(key)
+            await pilot.press("enter", "escape")
+        assert app.is_running
+
+
+def test_fieldnote_analyse_command(monkeypatch, store, study, capsys):
+    from tui import cli
+
+    opened = []
+    monkeypatch.setattr(cli, "_store", lambda: store)
+    monkeypatch.setattr(cli, "_run_app", lambda *a, **k: opened.append(k["analysis"]) or 0)
+    assert cli.main(["analyse", "--study", "onboarding"]) == 0
+    assert cli.main(["analyse"]) == 0
+    assert opened == ["Onboarding", ""]
+    assert cli.main(["analyse", "--study", "Nope"]) == cli.EXIT_FAILED
+    err = capsys.readouterr().err
+    assert "no study named 'Nope' (studies: Onboarding)" in err and err.count("\n") == 1

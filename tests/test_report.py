@@ -1,0 +1,130 @@
+"""`fieldnote report`: Markdown and one self-contained, valid, escaped HTML file."""
+
+from __future__ import annotations
+
+import re
+import stat
+
+import html5lib
+import pytest
+
+from tests.analysis_study import study_sessions, write_study
+from tui.cli import main
+from tui.domain.analysis import SessionInput
+from tui.store import DataStore
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+SCRIPT = "<script>alert(2)</script>"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+def hostile_study(home) -> None:
+    sessions = study_sessions()
+    sessions.append(
+        SessionInput(
+            "h1",
+            {"id": "h1", "title": SCRIPT, "participant": HOSTILE, "study": "Onboarding"},
+            [
+                {
+                    "id": "x1",
+                    "text": f'"{SCRIPT} and {HOSTILE} #pain/onboarding',
+                    "tags": ["pain/onboarding", "<b>bold</b>"],
+                    "emotions": ["<i>"],
+                    "elapsed": 3.0,
+                    "severity": 5,
+                    "question_id": "q1",
+                }
+            ],
+            [],
+            sessions[0].guide,
+            {"marks": {"q1": "asked"}},
+        )
+    )
+    write_study(DataStore(home), sessions)
+
+
+def report(tmp_path, *args: str) -> str:
+    out = tmp_path / "report.out"
+    assert main(["report", "--study", "Onboarding", *args, "-o", str(out)]) == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # interview notes are personal data
+    return out.read_text(encoding="utf-8")
+
+
+def test_html_is_valid_self_contained_and_escapes_every_user_string(home, tmp_path, capsys):
+    hostile_study(home)
+    text = report(tmp_path, "--format", "html")
+    assert capsys.readouterr().out.strip().endswith("report.out")
+    # Strict HTML5: any parse error raises.
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)
+    assert tree.findall(".//script") == [] and "<script" not in text.lower()
+    assert tree.findall(".//img") == [] and tree.findall(".//b") == []
+    # The hostile strings are there, as text.
+    body_text = "".join(tree.find("body").itertext())
+    assert HOSTILE in body_text and SCRIPT in body_text and "<b>bold</b>" in body_text
+    # No external URL anywhere: links only to the page's own sections.
+    assert not re.search(r"(?:https?:)?//[\w.-]", text)
+    for element in tree.iter():
+        for name, value in element.attrib.items():
+            if name.endswith("href") or name == "src":
+                assert value.startswith("#"), (element.tag, name, value)
+    # The charts are pygal's, inline.
+    charts = [e for e in tree.iter() if str(e.tag).endswith("svg")]
+    assert len(charts) == 3 and all("pygal-chart" in e.get("class", "") for e in charts)
+
+
+def test_html_holds_the_synthesis_quotes_and_sessions(home, tmp_path):
+    write_study(DataStore(home))
+    text = report(tmp_path, "--format", "html")
+    tree = html5lib.parse(text, namespaceHTMLElements=False)
+    headings = [h.text for h in tree.iter("h2")]
+    assert headings == [
+        "Priorities",
+        "Themes",
+        "Strongest quotes",
+        "Tags raised together",
+        "Who raised what",
+        "Guide coverage",
+        "Sessions",
+    ]
+    quotes = [q.find("p").text for q in tree.iter("blockquote")]
+    assert "a spreadsheet" in quotes and "Setup took all week" in quotes
+    sessions = tree.find(".//section[@id='sessions']")
+    rows = [[td.text for td in tr.iter("td")] for tr in sessions.iter("tr")][1:]
+    assert [r[0] for r in rows] == ["Ana - 1", "Ana - 2", "Ben", "Walk-in"]
+    assert rows[0][3:] == ["3", "3"]
+
+
+def test_markdown_report(home, tmp_path):
+    hostile_study(home)
+    text = report(tmp_path)
+    assert text.startswith("# Study: Onboarding\n")
+    assert "| 1 | pain/onboarding | 3 of 4 | 4.0 | act now |" in text
+    assert "> a spreadsheet\n> \u2014 Ana, 00:40 (Ana - 1)" in text
+    assert "\x1b" not in text
+
+
+def test_report_to_stdout_and_errors(home, tmp_path, capsys):
+    write_study(DataStore(home))
+    assert main(["report", "--format", "md"]) == 0
+    assert capsys.readouterr().out.startswith("# Every session\n")
+    missing = tmp_path / "no" / "such" / "folder" / "r.html"
+    assert main(["report", "--format", "html", "-o", str(missing)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the report to" in err and "choose another path" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert main(["report", "--study", "Nope"]) == 1
+    assert "no study named 'Nope'" in capsys.readouterr().err
+
+
+def test_an_empty_study_still_makes_a_valid_report(home, tmp_path):
+    from tui.services.session_setup import create_session
+
+    create_session(DataStore(home), title="Nothing yet", participant="P", study="Onboarding")
+    text = report(tmp_path, "--format", "html")
+    html5lib.HTMLParser(strict=True).parse(text)
+    assert "<svg" not in text

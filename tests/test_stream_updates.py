@@ -1,0 +1,164 @@
+"""The note stream changes note by note: a note is drawn on Enter, before its write is durable,
+and a saved, edited, removed or arriving note lays out that note alone."""
+
+from __future__ import annotations
+
+import fcntl
+import random
+from datetime import timedelta
+
+from tui.domain.clock import to_iso
+from tui.domain.notes import Note
+from tui.store import DataStore
+from tui.widgets.note_stream import NoteStream
+
+
+def rows(stream: NoteStream) -> list[str]:
+    return [stream.render_row(row).text for row in range(stream._rows_total)]
+
+
+def seed(store: DataStore, session_id: str, clock, count: int) -> None:
+    store.open_session(session_id).append_notes(
+        [
+            Note.from_typed(
+                f"seeded note {i} " + "with words " * (i % 7),
+                session_id=session_id,
+                author="Maya",
+                started_at=to_iso(clock.moment + timedelta(seconds=i)),
+                elapsed=float(i),
+                question_id="q1",
+            ).to_doc()
+            for i in range(count)
+        ]
+    )
+
+
+def count_layouts(stream: NoteStream, monkeypatch) -> list[str]:
+    built: list[str] = []
+    original = stream._build_layout
+
+    def counted(note: Note):
+        built.append(note.id)
+        return original(note)
+
+    monkeypatch.setattr(stream, "_build_layout", counted)
+    return built
+
+
+async def test_a_note_is_drawn_on_enter_unsaved_until_its_write_lands(
+    make_app, store, session_id, clock
+):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        stream = app.screen.query_one(NoteStream)
+        lock_path = store.open_session(session_id)._storage.lock_path
+        # The session's lock is held on another open file, as another process would: the write
+        # cannot land yet.
+        with open(lock_path, "rb") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            await pilot.press(*"drawn", "space", *"at", "space", *"once", "enter")
+            await pilot.pause()
+            assert any("drawn at once  \u2026unsaved" in row for row in rows(stream))
+            assert app.live.unsaved_note_ids() == stream.pending_ids
+            fcntl.flock(held, fcntl.LOCK_UN)
+        assert app.live.flush()
+        await pilot.pause()
+        await pilot.pause()
+        assert stream.pending_ids == frozenset()
+        shown = rows(stream)
+        assert any(row.rstrip().endswith("drawn at once") for row in shown)
+        assert not any("unsaved" in row for row in shown)
+
+
+async def test_saving_a_note_lays_out_that_note_alone(
+    make_app, store, session_id, clock, monkeypatch
+):
+    seed(store, session_id, clock, 2_000)
+    clock.advance(3_000)
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        stream = app.screen.query_one(NoteStream)
+        built = count_layouts(stream, monkeypatch)
+        await pilot.press(*"one", "space", *"more", "enter")
+        assert app.live.flush()
+        await pilot.pause()
+        await pilot.pause()
+        new = app.live.notes[-1]
+        # Laid out when drawn unsaved, and again when saved: that note, no other.
+        assert set(built) == {new.id} and 1 <= len(built) <= 3
+        assert stream.scroll_y == stream.max_scroll_y  # the newest note is in view
+        assert rows(stream)[-1].rstrip().endswith("one more")
+
+
+async def test_notes_put_and_removed_anywhere_draw_as_a_fresh_stream(
+    make_app, store, session_id, clock
+):
+    seed(store, session_id, clock, 60)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        stream = app.screen.query_one(NoteStream)
+        rng = random.Random(7)
+        notes = list(app.live.notes)
+        for step in range(80):
+            action = rng.choice(["add", "change", "remove", "pending"])
+            if action == "add" or not notes:
+                note = Note.from_typed(
+                    f"arrived {step} " + "long " * rng.randrange(30),
+                    session_id=session_id,
+                    author=rng.choice(["Maya", "Maya", "Jonas"]),
+                    started_at=to_iso(clock.moment + timedelta(seconds=rng.uniform(0, 80))),
+                    elapsed=rng.uniform(0, 80),
+                    question_id=None,
+                )
+                notes.append(note)
+                stream.put_note(note)
+            elif action == "change":
+                old = rng.choice(notes)
+                new = old.retyped(old.text + " edited" * rng.randrange(12), to_iso(clock()))
+                notes[notes.index(old)] = new
+                stream.put_note(new)
+            elif action == "remove":
+                gone = notes.pop(rng.randrange(len(notes)))
+                stream.remove_note(gone.id)
+            else:
+                stream.pending_ids = frozenset(n.id for n in rng.sample(notes, 3))
+            notes.sort(key=lambda n: (n.started_at, n.id))
+            assert [n.id for n in stream.notes] == [n.id for n in notes]
+        await pilot.pause()
+        fresh = NoteStream()
+        await app.screen.query_one("#stream-column").mount(fresh)
+        fresh.styles.height = stream.size.height
+        await pilot.pause()
+        fresh.pending_ids = stream.pending_ids
+        fresh.set_notes(notes)
+        assert fresh.show_authors == stream.show_authors == ("Jonas" in {n.author for n in notes})
+        assert rows(stream) == rows(fresh)
+        assert stream._row_starts == fresh._row_starts
+
+
+async def test_another_instances_note_is_merged_and_drawn_alone(
+    make_app, store, session_id, clock, monkeypatch
+):
+    seed(store, session_id, clock, 500)
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        stream = app.screen.query_one(NoteStream)
+        built = count_layouts(stream, monkeypatch)
+        other = DataStore(store.home).open_session(session_id)
+        arrived = Note.from_typed(
+            "from the other pane",
+            session_id=session_id,
+            author="Maya",
+            started_at=to_iso(clock.moment + timedelta(seconds=250.5)),
+            elapsed=250.5,
+            question_id=None,
+        )
+        other.append_note(arrived.to_doc())
+        other.close()
+        remote = app.live.fetch_remote()
+        assert [n.id for n in remote.changed] == [arrived.id] and remote.removed == []
+        app.screen._after_reload(remote)
+        await pilot.pause()
+        assert built == [arrived.id]
+        index = [n.id for n in stream.notes].index(arrived.id)
+        assert index == 251 and [n.id for n in app.live.notes] == [n.id for n in stream.notes]

@@ -1,0 +1,637 @@
+"""A study's synthesis: themes, a priority matrix, co-occurrence, who raised what, guide coverage.
+
+Pure functions over plain session documents (no I/O): `analyse(sessions)` gives an `Analysis`
+that the analysis screen draws and `fieldnote report` writes.
+
+How things are counted (README, "Analysis"):
+- An excerpt is a whole note with tags, or a span of a note with tags (DESIGN.md). Notes that
+  only mark a guide question asked are not excerpts.
+- A tag on a span and on that span's whole note is one piece of evidence for the tag, not two:
+  within one note, the spans carrying a tag stand for it and the whole note does not count
+  again (the span is the sharper quote). So "excerpts" can be lower than the codebook's count,
+  which counts documents.
+- A parent tag (`pain` of `pain/onboarding`) rolls up its own uses and all of its sub-tags'; an
+  excerpt carrying two sub-tags counts once for the parent.
+- Participants are people, not sessions: one interviewed twice counts once ("4 of 6
+  participants"). A session's participant is its `participant` name, case-insensitively; a
+  session without one stands for a participant of its own.
+- Severity (1-5) is the span's, or for a whole note the note's; unrated evidence is left out
+  of the mean and the max (both None when nothing is rated).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import combinations
+from typing import Any
+
+from tui.domain.notes import tag_key
+from tui.domain.quotes import citation, quote_words, recording_time
+
+SKIPPED_KINDS = ("asked",)
+"""Notes that only mark a guide question asked carry no evidence."""
+WIDESPREAD_SHARE = 0.5
+"""A tag raised by at least this share of the participants is widespread."""
+PAINFUL_SEVERITY = 3.0
+"""A tag whose mean severity is at least this (the middle of 1-5) is painful."""
+TOP_EMOTIONS = 3
+MAX_PAIRS = 500
+"""Tag pairs kept: the most frequent (a study of 300 tags can have tens of thousands)."""
+
+QUADRANTS = ("act now", "painful for a few", "widespread, mild", "watch")
+"""Where a tag falls in the priority matrix: widespread and painful first."""
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    """One session as the analysis reads it: its record, guide and documents."""
+
+    id: str
+    session: Mapping[str, Any]
+    notes: Sequence[Mapping[str, Any]]
+    excerpts: Sequence[Mapping[str, Any]] = ()
+    guide: Mapping[str, Any] = field(default_factory=dict)
+    guide_state: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return str(self.session.get("title") or "")
+
+    @property
+    def participant(self) -> str:
+        return " ".join(str(self.session.get("participant") or "").split())
+
+    @property
+    def participant_key(self) -> str:
+        return participant_key(self.session)
+
+    @property
+    def recording_offset(self) -> float:
+        try:
+            return float((self.session.get("clock") or {}).get("recording_offset") or 0.0)
+        except (TypeError, ValueError, AttributeError):
+            return 0.0
+
+
+def participant_key(session: Mapping[str, Any]) -> str:
+    """Who a session interviewed, as one identity across sessions (the session if unnamed)."""
+    name = " ".join(str(session.get("participant") or "").split())
+    return name.casefold() if name else f"session:{session.get('id', '')}"
+
+
+def _severity(value: Any) -> int | None:
+    return (
+        value
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
+        else None
+    )
+
+
+@dataclass(slots=True, eq=False)
+class Evidence:
+    """One coded excerpt: a whole note (`excerpt_id` None) or a span of one."""
+
+    session_id: str
+    note_id: str
+    excerpt_id: str | None
+    text: str
+    """What was said: the note as typed, or the span's characters."""
+    participant: str
+    participant_key: str
+    session_title: str
+    elapsed: float
+    recording_offset: float
+    started_at: str
+    severity: int | None
+    emotions: tuple[str, ...]
+    tags: tuple[str, ...]
+    """The tags on it as applied (names as stored)."""
+    starred: bool = False
+
+    @property
+    def ref(self) -> tuple[str, str, str | None]:
+        return (self.session_id, self.note_id, self.excerpt_id)
+
+    @property
+    def time(self) -> str:
+        """Where it is on the recording (`mm:ss`)."""
+        return recording_time(self.elapsed, self.recording_offset)
+
+    @property
+    def quote(self) -> str:
+        """The words without the inline syntax (`#tags`, `!emotions`, quote marks)."""
+        return quote_words(self.text)
+
+    def citation(self) -> str:
+        """`words — PARTICIPANT, mm:ss`: one citable line."""
+        return citation(
+            self.text, self.participant or self.session_title, self.elapsed, self.recording_offset
+        )
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One tag (or a parent tag with its sub-tags rolled up) across the sessions."""
+
+    key: str
+    name: str
+    excerpts: int
+    sessions: int
+    participants: int
+    total_participants: int
+    mean_severity: float | None
+    max_severity: int | None
+    emotions: tuple[str, ...]
+    """The emotions most often on its evidence, most frequent first."""
+    evidence: tuple[int, ...]
+    """Indexes into `Analysis.evidence`, in session and time order."""
+    rolled_up: bool = False
+    """A parent tag: its sub-tags' evidence is counted in."""
+    applied: bool = True
+    """The tag itself is on some note or span (a parent may only exist through sub-tags)."""
+
+    @property
+    def depth(self) -> int:
+        return self.key.count("/")
+
+    @property
+    def share(self) -> float:
+        """The share of the participants who raised it."""
+        return self.participants / self.total_participants if self.total_participants else 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/*" if self.rolled_up else self.name
+
+
+THEME_COLUMNS = ("tag", "excerpts", "sessions", "participants", "severity", "max", "emotions")
+"""The columns themes sort by (`sort_themes`)."""
+
+
+def sort_themes(themes: Iterable[Theme], column: str, descending: bool = True) -> list[Theme]:
+    """Themes by one column; ties by participants, excerpts, then name. Unrated severities go
+    last whichever way the sort runs."""
+    if column not in THEME_COLUMNS:
+        raise ValueError(f"themes sort by one of {THEME_COLUMNS}, not {column!r}")
+    rows = sorted(themes, key=lambda t: (-t.participants, -t.excerpts, t.key))
+    if column == "tag":
+        return sorted(rows, key=lambda t: t.key, reverse=descending)
+    if column in ("severity", "max"):
+        rated = [t for t in rows if t.mean_severity is not None]
+        unrated = [t for t in rows if t.mean_severity is None]
+        attr = "mean_severity" if column == "severity" else "max_severity"
+        return sorted(rated, key=lambda t: getattr(t, attr), reverse=descending) + unrated
+    if column == "emotions":
+        return sorted(rows, key=lambda t: (len(t.emotions), t.emotions), reverse=descending)
+    return sorted(rows, key=lambda t: getattr(t, column), reverse=descending)
+
+
+@dataclass(frozen=True)
+class MatrixPoint:
+    theme: Theme
+    quadrant: str
+    """One of QUADRANTS."""
+
+    @property
+    def score(self) -> float:
+        """How widespread times how painful: the ranked list's order (unrated: 0)."""
+        return self.theme.share * (self.theme.mean_severity or 0.0)
+
+
+@dataclass(slots=True)
+class Pair:
+    """Two tags on the same note (whole or on its spans), and the notes they share."""
+
+    first: str
+    second: str
+    count: int
+    evidence: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One guide question across the sessions whose guide has it."""
+
+    text: str
+    section: str
+    sessions: int
+    asked: int
+    skipped: int
+    mean_seconds: float | None
+    """Mean time it was the current question, over sessions where notes were taken on it."""
+
+    @property
+    def not_reached(self) -> int:
+        return self.sessions - self.asked - self.skipped
+
+
+@dataclass(frozen=True)
+class Participant:
+    key: str
+    name: str
+    sessions: int
+
+
+class Analysis:
+    """The synthesis. Themes and the matrix are worked out at once (the screen's first
+    frame shows them); pairs, cells of the grid and guide coverage when first asked for."""
+
+    def __init__(
+        self,
+        *,
+        evidence: _EvidenceList,
+        themes: list[Theme],
+        participants: list[Participant],
+        sessions: Sequence[SessionInput],
+        note_count: int,
+        note_tags: list[tuple[int, tuple[str, ...]]],
+        names: Mapping[str, str],
+    ) -> None:
+        self.evidence = evidence
+        self.themes = themes
+        """Tree order: each parent before its sub-tags, names alphabetical."""
+        self.participants = participants
+        self.session_count = len(sessions)
+        self.note_count = note_count
+        self._sessions = sessions
+        self._note_tags = note_tags
+        self._names = names
+        self._by_key = {t.key: t for t in themes}
+        self._cells: dict[str, dict[str, list[int]]] = {}
+        placed = [t for t in themes if t.applied]
+        self.matrix = sorted(
+            (MatrixPoint(t, _quadrant(t)) for t in placed if t.mean_severity is not None),
+            key=lambda p: (-p.score, -p.theme.share, p.theme.key),
+        )
+        """The tags as applied and rated, ranked by score."""
+        self.unrated = sorted(
+            (t for t in placed if t.mean_severity is None), key=lambda t: (-t.share, t.key)
+        )
+        """Tags placed nowhere in the matrix: none of their evidence has a severity."""
+
+    def theme(self, key: str) -> Theme | None:
+        return self._by_key.get(key)
+
+    def evidence_of(self, indexes: Iterable[int]) -> list[Evidence]:
+        return [self.evidence[i] for i in indexes]
+
+    @cached_property
+    def pairs(self) -> list[Pair]:
+        """The MAX_PAIRS tag pairs most often on one note (whole or its spans), most
+        frequent first; counted first, and the notes gathered only for the pairs kept."""
+        counts = Counter(pair for _, keys in self._note_tags for pair in combinations(keys, 2))
+        kept = sorted(counts, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
+        notes: dict[tuple[str, str], list[int]] = {pair: [] for pair in kept}
+        for anchor, keys in self._note_tags:
+            for pair in combinations(keys, 2):
+                found = notes.get(pair)
+                if found is not None:
+                    found.append(anchor)
+        names = self._names
+        return [
+            Pair(names.get(a, a), names.get(b, b), len(notes[(a, b)]), tuple(notes[(a, b)]))
+            for a, b in kept
+        ]
+
+    def cell(self, participant_key: str, tag_key: str) -> tuple[int, ...]:
+        """The evidence of a tag (as applied, not rolled up) from one participant."""
+        by_person = self._cells.get(tag_key)
+        if by_person is None:
+            by_person = {}
+            theme = self._by_key.get(tag_key)
+            if theme is not None and theme.applied:
+                facts = self.evidence.facts
+                for index in theme.evidence:
+                    by_person.setdefault(facts[index][1], []).append(index)
+            self._cells[tag_key] = by_person
+        return tuple(by_person.get(participant_key, ()))
+
+    @cached_property
+    def coverage(self) -> list[Coverage]:
+        return guide_coverage(self._sessions)
+
+
+class _Keys:
+    """Tag keys and their ancestors, worked out once per distinct string (a study repeats a
+    few hundred tags across tens of thousands of notes)."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self._keys: dict[str, str] = {}
+        self._ancestors: dict[str, tuple[str, ...]] = {}
+
+    def of(self, tags: Any) -> dict[str, str]:
+        """key -> name as stored, for a document's tags."""
+        found: dict[str, str] = {}
+        if not isinstance(tags, list):
+            return found
+        for tag in tags:
+            if not isinstance(tag, str):
+                continue
+            key = self._keys.get(tag)
+            if key is None:
+                key = self._keys[tag] = tag_key(tag)
+                if key:
+                    self._learn(key, tag)
+            if key and key not in found:
+                found[key] = tag
+        return found
+
+    def _learn(self, key: str, name: str) -> None:
+        """Remember `key`'s ancestors and a name for each (from the first spelling met)."""
+        parts, named = key.split("/"), name.split("/")
+        ups = tuple("/".join(parts[:n]) for n in range(len(parts), 0, -1))
+        self._ancestors[key] = ups
+        for depth, up in enumerate(ups):
+            self.names.setdefault(up, "/".join(named[: len(named) - depth]))
+
+    def ancestors(self, key: str) -> tuple[str, ...]:
+        """`a/b/c` -> (`a/b/c`, `a/b`, `a`)."""
+        return self._ancestors[key]
+
+
+def analyse(sessions: Sequence[SessionInput], names: Mapping[str, str] | None = None) -> Analysis:
+    """The synthesis of these sessions. `names`: tag key -> name as the codebook spells it."""
+    keys = _Keys(dict(names or {}))
+    evidence = _EvidenceList()
+    by_key: dict[str, list[int]] = defaultdict(list)
+    applied: set[str] = set()
+    note_tags: list[tuple[int, tuple[str, ...]]] = []
+    """(evidence standing for the note, its tags) of each note with two tags or more."""
+    people: dict[str, Participant] = {}
+    note_count = 0
+    for session in sessions:
+        who = session.participant_key
+        known = people.get(who)
+        people[who] = Participant(
+            who,
+            known.name if known else (session.participant or session.title or session.id[:8]),
+            (known.sessions if known else 0) + 1,
+        )
+        facts = _SessionFacts(session)
+        spans_of: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        for excerpt in session.excerpts:
+            spans_of[str(excerpt.get("note_id"))].append(excerpt)
+        for note in session.notes:
+            if note.get("kind") in SKIPPED_KINDS:
+                continue
+            note_count += 1
+            whole = keys.of(note.get("tags"))
+            spans = spans_of.get(str(note.get("id")))
+            tagged = [(span, tags) for span in spans or () if (tags := keys.of(span.get("tags")))]
+            if not whole and not tagged:
+                continue
+            note_item = -1
+            if whole:
+                evidence.add(facts, note, note, whole)
+                note_item = len(evidence) - 1
+            span_items: list[tuple[int, dict[str, str]]] = []
+            for span, tags in tagged:
+                evidence.add(facts, note, span, tags)
+                span_items.append((len(evidence) - 1, tags))
+            # Each key (and every ancestor of one) on this note: the spans carrying it, else
+            # the whole note.
+            reach: dict[str, list[int]] = {}
+            for index, tags in span_items:
+                for key in tags:
+                    for up in keys.ancestors(key):
+                        found = reach.setdefault(up, [])
+                        if not found or found[-1] != index:
+                            found.append(index)
+            for key in whole:
+                for up in keys.ancestors(key):
+                    if up not in reach:
+                        reach[up] = [note_item]
+            for key, indexes in reach.items():
+                by_key[key].extend(indexes)
+            on_note = set(whole)
+            for _, tags in span_items:
+                on_note.update(tags)
+            applied |= on_note
+            if len(on_note) > 1:
+                anchor = note_item if note_item >= 0 else span_items[0][0]
+                note_tags.append((anchor, tuple(sorted(on_note))))
+
+    total = len(people)
+    themes = [
+        _theme(key, keys.names, evidence, indexes, total, applied)
+        for key, indexes in sorted(by_key.items())
+    ]
+    return Analysis(
+        evidence=evidence,
+        themes=themes,
+        participants=sorted(people.values(), key=lambda p: (p.name.casefold(), p.key)),
+        sessions=sessions,
+        note_count=note_count,
+        note_tags=note_tags,
+        names=keys.names,
+    )
+
+
+class _EvidenceList(Sequence[Evidence]):
+    """Every piece of evidence, in session and note order. A study has tens of thousands; the
+    counts need only a few facts of each (`facts`), so an `Evidence` is made when asked for."""
+
+    def __init__(self) -> None:
+        self._raw: list[tuple[_SessionFacts, Mapping[str, Any], Mapping[str, Any], dict]] = []
+        self._made: dict[int, Evidence] = {}
+        self.facts: list[tuple[str, str, int | None, Any]] = []
+        """(session id, participant key, severity, the note's emotions) of each."""
+
+    def add(
+        self,
+        facts: _SessionFacts,
+        note: Mapping[str, Any],
+        doc: Mapping[str, Any],
+        tags: dict[str, str],
+    ) -> None:
+        self._raw.append((facts, note, doc, tags))
+        self.facts.append(
+            (facts.id, facts.participant_key, _severity(doc.get("severity")), note.get("emotions"))
+        )
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def __getitem__(self, index):  # noqa: ANN001 - an int or a slice, as a Sequence takes
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._raw)
+        made = self._made.get(index)
+        if made is None:
+            made = self._made[index] = _evidence(*self._raw[index])
+        return made
+
+
+class _SessionFacts:
+    """What every piece of evidence of one session shares, worked out once."""
+
+    __slots__ = ("id", "participant", "participant_key", "title", "recording_offset")
+
+    def __init__(self, session: SessionInput) -> None:
+        self.id = session.id
+        self.participant = session.participant
+        self.participant_key = session.participant_key
+        self.title = session.title
+        self.recording_offset = session.recording_offset
+
+
+def _evidence(
+    facts: _SessionFacts,
+    note: Mapping[str, Any],
+    doc: Mapping[str, Any],
+    tags: dict[str, str],
+) -> Evidence:
+    """The evidence of a whole note (`doc` is the note) or of a span of it (`doc` the span)."""
+    text = str(note.get("text") or "")
+    span = doc is not note
+    if span:
+        start, end = doc.get("start"), doc.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            text = text[start:end]
+    emotions = note.get("emotions")
+    return Evidence(
+        facts.id,
+        str(note.get("id")),
+        str(doc.get("id")) if span else None,
+        text,
+        facts.participant,
+        facts.participant_key,
+        facts.title,
+        float(note.get("elapsed") or 0.0),
+        facts.recording_offset,
+        str(note.get("started_at") or ""),
+        _severity(doc.get("severity")),
+        tuple(e for e in emotions if isinstance(e, str)) if isinstance(emotions, list) else (),
+        tuple(tags.values()),
+        bool(note.get("starred")),
+    )
+
+
+def _theme(
+    key: str,
+    names: Mapping[str, str],
+    evidence: _EvidenceList,
+    indexes: list[int],
+    total: int,
+    applied: set[str],
+) -> Theme:
+    facts = [evidence.facts[i] for i in indexes]
+    rated = [f[2] for f in facts if f[2] is not None]
+    emotions = Counter(
+        emotion
+        for f in facts
+        if isinstance(f[3], list)
+        for emotion in set(f[3])
+        if isinstance(emotion, str)
+    )
+    top = sorted(emotions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_EMOTIONS]
+    prefix = key + "/"
+    return Theme(
+        key=key,
+        name=names.get(key, key),
+        excerpts=len(facts),
+        sessions=len({f[0] for f in facts}),
+        participants=len({f[1] for f in facts}),
+        total_participants=total,
+        mean_severity=sum(rated) / len(rated) if rated else None,
+        max_severity=max(rated) if rated else None,
+        emotions=tuple(name for name, _ in top),
+        evidence=tuple(indexes),
+        rolled_up=any(k.startswith(prefix) for k in applied),
+        applied=key in applied,
+    )
+
+
+def _quadrant(theme: Theme) -> str:
+    wide = theme.share >= WIDESPREAD_SHARE
+    painful = (theme.mean_severity or 0.0) >= PAINFUL_SEVERITY
+    if wide and painful:
+        return QUADRANTS[0]
+    if painful:
+        return QUADRANTS[1]
+    if wide:
+        return QUADRANTS[2]
+    return QUADRANTS[3]
+
+
+def guide_coverage(sessions: Sequence[SessionInput]) -> list[Coverage]:
+    """Per guide question (by its text, as sessions of a study share a guide), in the order
+    first met: how many sessions asked, skipped or never reached it, and the mean time it
+    was the current question (from one note to the next, by the interview clock)."""
+    order: list[str] = []
+    texts: dict[str, tuple[str, str]] = {}
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for session in sessions:
+        ids: dict[str, str] = {}
+        for section in session.guide.get("sections") or []:
+            for question in section.get("questions") or []:
+                text = " ".join(str(question.get("text") or "").split())
+                key = text.casefold()
+                if not key:
+                    continue
+                if key not in texts:
+                    texts[key] = (text, str(section.get("title") or ""))
+                    order.append(key)
+                ids[str(question.get("id"))] = key
+        marks = (session.guide_state or {}).get("marks") or {}
+        for question_id, key in ids.items():
+            counts[key][0] += 1
+            mark = marks.get(question_id)
+            if mark == "asked":
+                counts[key][1] += 1
+            elif mark == "skipped":
+                counts[key][2] += 1
+        timed = sorted(
+            (float(n.get("elapsed") or 0.0), ids.get(str(n.get("question_id"))))
+            for n in session.notes
+            if n.get("question_id") is not None
+        )
+        spent: dict[str, float] = defaultdict(float)
+        for (at, key), (after, _) in zip(timed, timed[1:], strict=False):
+            if key is not None:
+                spent[key] += max(0.0, after - at)
+        for key, total in spent.items():
+            if total > 0:
+                seconds[key].append(total)
+    return [
+        Coverage(
+            text=texts[key][0],
+            section=texts[key][1],
+            sessions=counts[key][0],
+            asked=counts[key][1],
+            skipped=counts[key][2],
+            mean_seconds=sum(seconds[key]) / len(seconds[key]) if seconds[key] else None,
+        )
+        for key in order
+    ]
+
+
+def strongest(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
+    """The quotes that best stand for a theme: the most severe first (then starred, then
+    longer), taking one per participant before a second from anyone, so a report shows how
+    widely a theme was raised."""
+
+    def strength(item: Evidence) -> tuple:
+        return (-(item.severity or 0), not item.starred, -len(item.quote), item.started_at)
+
+    ranked = sorted(evidence, key=strength)
+    picked: list[Evidence] = []
+    seen: set[str] = set()
+    for item in ranked:
+        if item.participant_key not in seen:
+            picked.append(item)
+            seen.add(item.participant_key)
+        if len(picked) == count:
+            return picked
+    for item in ranked:
+        if item not in picked:
+            picked.append(item)
+            if len(picked) == count:
+                break
+    return picked

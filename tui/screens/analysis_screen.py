@@ -1,0 +1,587 @@
+"""Analysis: a study's themes, priority matrix, co-occurrence, who raised what, guide coverage.
+
+Each part is one keypress away (1-5). Enter on a tag, a pair or a cell lists its evidence;
+Enter on a piece of evidence opens its note on the tagging screen; y copies evidence as
+citable lines. The numbers come from `tui.domain.analysis` through `StudyAnalysis`, read in a
+worker and polled, so another instance's notes and tags show up within a poll.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Static
+
+from tui.domain.analysis import THEME_COLUMNS, Evidence, Theme, sort_themes
+from tui.domain.display_text import visible
+from tui.services.analysis import StudyAnalysis, StudyView
+from tui.widgets.analysis_table import AnalysisTable
+from tui.widgets.bindings import bindings_for
+from tui.widgets.key_bar import KeyBar
+from tui.widgets.priority_matrix import PriorityMatrix, mark
+from tui.widgets.table_columns import Column, fit
+from tui.widgets.theme_table import ThemeTable
+
+POLL_SECONDS = 1.0
+PARTS = ("themes", "matrix", "pairs", "grid", "coverage")
+PART_NAMES = {
+    "themes": "Themes",
+    "matrix": "Matrix",
+    "pairs": "Pairs",
+    "grid": "Who",
+    "coverage": "Guide",
+}
+MAX_GRID_TAGS = 40
+"""Tag columns of the participants x tags grid: the tags raised by most participants."""
+BAR_WIDTH = 10
+MATRIX_MIN, MATRIX_MAX = 24, 70
+"""The plot's width bounds, as in app.tcss."""
+
+THEME_TABLE = [
+    Column("Tag", share=60),
+    Column("Bar", BAR_WIDTH),
+    Column("Excerpts", 8),
+    Column("Sessions", 8, essential=False),
+    Column("People", 8),
+    Column("Sev", 4),
+    Column("Max", 3, essential=False),
+    Column("Emotions", share=40, essential=False),
+]
+WIDE = 100
+"""From this width on, the themes show their emotions (below, the tag names get the room)."""
+SORTED_BY = {
+    "tag": "Tag",
+    "excerpts": "Excerpts",
+    "sessions": "Sessions",
+    "participants": "People",
+    "severity": "Sev",
+    "max": "Max",
+    "emotions": "Emotions",
+}
+RANKED_TABLE = [
+    Column("#", 2),
+    Column("Tag", share=60),
+    Column("People", 6),
+    Column("Sev", 4),
+    Column("Quadrant", 17, essential=False),
+]
+PAIR_TABLE = [Column("Tag", share=50), Column("With", share=50), Column("Notes", 6)]
+COVERAGE_TABLE = [
+    Column("Question", share=70),
+    Column("Asked", 5),
+    Column("Skipped", 7),
+    Column("Not reached", 11, essential=False),
+    Column("Mean time", 9),
+]
+EVIDENCE_TABLE = [
+    Column("Quote", share=70),
+    Column("Participant", share=30, essential=False),
+    Column("Time", 8),
+    Column("Sev", 3),
+]
+
+
+@dataclass(frozen=True)
+class Drill:
+    """What the evidence list shows: which row of which part it came from."""
+
+    part: str
+    key: tuple
+    title: str
+
+
+def bar(value: float, maximum: float, width: int = BAR_WIDTH, style: Style | None = None) -> Text:
+    """A bar of `value` out of `maximum`, in eighths of a cell."""
+    eighths = round(8 * width * value / maximum) if maximum > 0 else 0
+    full, rest = divmod(max(0, min(eighths, 8 * width)), 8)
+    return Text("\u2588" * full + ("" if not rest else chr(0x2590 - rest)), style=style or "")
+
+
+def _cell(text: str) -> Text:
+    return Text(visible(text), no_wrap=True, overflow="ellipsis")
+
+
+def _severity(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+class AnalysisScreen(Screen):
+    BINDINGS = bindings_for("analysis")
+
+    def __init__(self, service: StudyAnalysis, *, poll_seconds: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.service = service
+        self.poll_seconds = poll_seconds
+        self.view: StudyView | None = None
+        self.part = "themes"
+        self.sort_column = "participants"
+        self.descending = True
+        self.themes: list[Theme] = []
+        """The themes as sorted and listed."""
+        self.drill: Drill | None = None
+        self.evidence: list[Evidence] = []
+        """The evidence listed by the drill-down."""
+        self._filled: set[str] = set()
+        self._reading = False
+        self.reads = 0
+        """Views taken in: tests wait on it."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="analysis-header")
+        yield Static(id="analysis-tabs")
+        with ContentSwitcher(initial="themes-part", id="analysis-parts"):
+            with Vertical(id="themes-part"):
+                yield Static(id="themes-header")
+                yield ThemeTable(id="themes")
+            with Horizontal(id="matrix"):
+                yield PriorityMatrix(id="matrix-plot")
+                yield AnalysisTable(id="ranked", cursor_type="row")
+            yield AnalysisTable(id="pairs", cursor_type="row", zebra_stripes=True)
+            yield AnalysisTable(id="grid", cursor_type="cell")
+            yield AnalysisTable(id="coverage", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="evidence-part"):
+                yield Static(id="evidence-title")
+                yield AnalysisTable(id="evidence", cursor_type="row", zebra_stripes=True)
+                yield Static(id="evidence-detail")
+        yield Static(id="analysis-problems")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self._show_header()
+        self._show_tabs()
+        self.query_one(ThemeTable).focus()
+        self._read(force=True)
+        self.set_interval(self.poll_seconds, self._poll)
+
+    def on_unmount(self) -> None:
+        self.service.close()
+
+    def on_screen_resume(self) -> None:
+        self._poll()  # back from the tagging screen: show what was tagged there
+
+    def on_resize(self) -> None:
+        self._filled.clear()
+        self._fill(self.part)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _poll(self) -> None:
+        if not self._reading and self.is_current:
+            self._read()
+
+    def _read(self, force: bool = False) -> None:
+        self._reading = True
+        self._read_worker(force)
+
+    @work(thread=True, exclusive=True, group="analysis-read")
+    def _read_worker(self, force: bool) -> None:
+        view = self.service.refresh(force=force)
+        try:
+            self.app.call_from_thread(self._loaded, view)
+        except RuntimeError:
+            pass  # closing already
+
+    def _loaded(self, view: StudyView | None) -> None:
+        self._reading = False
+        if view is None or not self.is_attached:
+            return
+        self.view = view
+        self.reads += 1
+        self.themes = sort_themes(view.analysis.themes, self.sort_column, self.descending)
+        self._filled.clear()
+        self._show_header()
+        problems = self.query_one("#analysis-problems", Static)
+        problems.update(Text("\n".join(f"\u26a0 {p}" for p in view.problems[:3])))
+        if self.drill is not None:
+            self._drill(self.drill)
+        else:
+            self._fill(self.part)
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def _show_header(self) -> None:
+        header = Text("Analysis \u00b7 ", style="bold")
+        view = self.view
+        if view is None:
+            header.append("reading\u2026", style="italic")
+        else:
+            header.append(visible(view.scope_label), style="bold")
+            result = view.analysis
+            header.append(
+                f" \u00b7 {result.session_count} sessions \u00b7 "
+                f"{len(result.participants)} participants \u00b7 {len(result.evidence)} excerpts"
+            )
+        self.query_one("#analysis-header", Static).update(header)
+
+    def _show_tabs(self) -> None:
+        tabs = Text(no_wrap=True, overflow="ellipsis")
+        for part in PARTS:
+            key = self.app.key_for(f"analysis.{part}")
+            current = part == self.part and self.drill is None
+            tabs.append(f" {key} ", style="bold reverse" if current else "bold")
+            tabs.append(f" {PART_NAMES[part]}  ", style="bold" if current else "")
+        if self.drill is not None:
+            tabs.append(" \u25b8 evidence", style="bold reverse")
+        self.query_one("#analysis-tabs", Static).update(tabs)
+
+    def _table(self, table_id: str) -> DataTable:
+        return self.query_one(f"#{table_id}", DataTable)
+
+    def _columns(
+        self, table: DataTable, columns: list[Column], width: int | None = None
+    ) -> list[str]:
+        table.clear(columns=True)
+        shown = fit(columns, max(width or self.size.width, 20))
+        for label, col_width in shown:
+            table.add_column(label, width=col_width, key=label)
+        return [label for label, _ in shown]
+
+    def _fill(self, part: str) -> None:
+        """Fill one part's tables from the view; the others wait until they are shown."""
+        if self.view is None or part in self._filled:
+            return
+        self._filled.add(part)
+        getattr(self, f"_fill_{part}")()
+
+    def _keep_cursor(self, table: DataTable, row_key: str | None) -> None:
+        if row_key is None or not table.row_count:
+            return
+        try:
+            table.move_cursor(row=table.get_row_index(row_key))
+        except Exception:  # noqa: BLE001 - the row is gone: stay where the cursor was
+            table.move_cursor(row=min(table.cursor_row, table.row_count - 1))
+
+    def _cursor_key(self, table: DataTable) -> str | None:
+        if not table.row_count:
+            return None
+        try:
+            return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        except Exception:  # noqa: BLE001 - an empty or cleared table
+            return None
+
+    def _theme_columns(self) -> list[tuple[str, int]]:
+        columns = THEME_TABLE if self.size.width >= WIDE else THEME_TABLE[:-1]
+        return fit(columns, max(self.size.width, 20))
+
+    def _show_theme_header(self) -> None:
+        header = Text(no_wrap=True, overflow="crop", style="bold")
+        for label, width in self._theme_columns():
+            if label == SORTED_BY[self.sort_column]:
+                label += "\u25bc" if self.descending else "\u25b2"
+            header.append(" " + label[:width].ljust(width) + " ")
+        self.query_one("#themes-header", Static).update(header)
+
+    def _fill_themes(self) -> None:
+        table = self.query_one(ThemeTable)
+        columns = self._theme_columns()
+        bar_style = table.get_component_rich_style("theme-table--bar")
+        rows = {}
+        for theme in self.themes:
+            cells = {
+                "Tag": _cell("  " * theme.depth + theme.label),
+                "Bar": bar(theme.share, 1.0, style=bar_style),
+                "Excerpts": Text(str(theme.excerpts)),
+                "Sessions": Text(str(theme.sessions)),
+                "People": Text(f"{theme.participants} of {theme.total_participants}"),
+                "Sev": Text(_severity(theme.mean_severity)),
+                "Max": Text("-" if theme.max_severity is None else str(theme.max_severity)),
+                "Emotions": _cell(", ".join(theme.emotions)),
+            }
+            rows[theme.key] = [cells[label] for label, _ in columns]
+        table.set_rows([width for _, width in columns], rows, keep=table.current_key)
+        self._show_theme_header()
+
+    def _fill_matrix(self) -> None:
+        assert self.view is not None
+        points = self.view.analysis.matrix
+        self.query_one(PriorityMatrix).show(points)
+        table = self._table("ranked")
+        keep = self._cursor_key(table)
+        names = self._columns(table, RANKED_TABLE, self._ranked_width())
+        for rank, point in enumerate(points):
+            theme = point.theme
+            cells = {
+                "#": mark(rank) or "\u00b7",
+                "Tag": _cell(theme.name),
+                "People": f"{round(100 * theme.share)}%",
+                "Sev": _severity(theme.mean_severity),
+                "Quadrant": point.quadrant,
+            }
+            table.add_row(*(cells[name] for name in names), key=theme.key)
+        for theme in self.view.analysis.unrated:
+            cells = {
+                "#": "\u00b7",
+                "Tag": _cell(theme.name),
+                "People": f"{round(100 * theme.share)}%",
+                "Sev": "-",
+                "Quadrant": "unrated",
+            }
+            table.add_row(*(cells[name] for name in names), key=theme.key)
+        self._keep_cursor(table, keep)
+
+    def _ranked_width(self) -> int:
+        """What the plot leaves (app.tcss: #matrix-plot is half, 24 to 70 columns), known
+        before the part is laid out."""
+        width = self.size.width
+        return max(width - min(max(width // 2, MATRIX_MIN), MATRIX_MAX), 20)
+
+    def _fill_pairs(self) -> None:
+        assert self.view is not None
+        table = self._table("pairs")
+        keep = self._cursor_key(table)
+        names = self._columns(table, PAIR_TABLE)
+        for number, pair in enumerate(self.view.analysis.pairs):
+            cells = {"Tag": _cell(pair.first), "With": _cell(pair.second), "Notes": str(pair.count)}
+            table.add_row(*(cells[name] for name in names), key=str(number))
+        self._keep_cursor(table, keep)
+
+    def grid_tags(self) -> list[Theme]:
+        """The grid's tag columns: the tags as applied, raised by most participants first."""
+        if self.view is None:
+            return []
+        applied = [t for t in self.view.analysis.themes if t.applied]
+        return sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:MAX_GRID_TAGS]
+
+    def _fill_grid(self) -> None:
+        assert self.view is not None
+        table = self._table("grid")
+        keep = table.cursor_coordinate
+        table.clear(columns=True)
+        table.add_column("Participant", width=16, key="participant")
+        tags = self.grid_tags()
+        for theme in tags:
+            label = visible(theme.name)
+            table.add_column(
+                Text(label[:10], no_wrap=True), width=min(10, len(label)), key=theme.key
+            )
+        result = self.view.analysis
+        for person in self.view.analysis.participants:
+            cells: list[str | Text] = [_cell(person.name)]
+            for theme in tags:
+                count = len(result.cell(person.key, theme.key))
+                cells.append(str(count) if count else "\u00b7")
+            table.add_row(*cells, key=person.key)
+        if table.row_count:
+            table.cursor_coordinate = Coordinate(
+                min(keep.row, table.row_count - 1), min(keep.column, len(tags))
+            )
+
+    def _fill_coverage(self) -> None:
+        assert self.view is not None
+        table = self._table("coverage")
+        names = self._columns(table, COVERAGE_TABLE)
+        for number, row in enumerate(self.view.analysis.coverage):
+            cells = {
+                "Question": _cell(row.text),
+                "Asked": f"{row.asked}/{row.sessions}",
+                "Skipped": str(row.skipped),
+                "Not reached": str(row.not_reached),
+                "Mean time": _minutes(row.mean_seconds),
+            }
+            table.add_row(*(cells[name] for name in names), key=str(number))
+
+    # -- parts and sorting -------------------------------------------------------------------
+
+    def action_show_part(self, part: str) -> None:
+        self.part = part
+        self.drill = None
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = "themes-part" if part == "themes" else part
+        self._fill(part)
+        if part == "themes":
+            self.query_one(ThemeTable).focus()
+        else:
+            self._table({"matrix": "ranked"}.get(part, part)).focus()
+        self._show_tabs()
+
+    def action_cycle_sort(self) -> None:
+        if self.part != "themes" or self.drill is not None:
+            return
+        index = THEME_COLUMNS.index(self.sort_column)
+        self.sort_column = THEME_COLUMNS[(index + 1) % len(THEME_COLUMNS)]
+        self.descending = self.sort_column != "tag"
+        self.resort()
+
+    def action_reverse_sort(self) -> None:
+        if self.part != "themes" or self.drill is not None:
+            return
+        self.descending = not self.descending
+        self.resort()
+
+    def resort(self) -> None:
+        """Put the listed themes in the new order: rows are moved, not drawn again."""
+        if self.view is None:
+            return
+        self.themes = sort_themes(self.view.analysis.themes, self.sort_column, self.descending)
+        if "themes" in self._filled:
+            self.query_one(ThemeTable).reorder([t.key for t in self.themes])
+            self._show_theme_header()
+        else:
+            self._fill("themes")
+
+    def action_cursor(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, ThemeTable):
+            focused.move_to(focused.cursor + step)
+        elif isinstance(focused, DataTable):
+            for _ in range(abs(step)):
+                if step > 0:
+                    focused.action_cursor_down()
+                else:
+                    focused.action_cursor_up()
+
+    def action_page(self, pages: int) -> None:
+        focused = self.focused
+        if isinstance(focused, ThemeTable):
+            focused.move_to(focused.cursor + pages * focused.page)
+        elif isinstance(focused, DataTable):
+            (focused.action_page_down if pages > 0 else focused.action_page_up)()
+
+    def action_edge(self, last: bool) -> None:
+        focused = self.focused
+        if isinstance(focused, ThemeTable):
+            focused.move_to(len(focused.keys) - 1 if last else 0)
+        elif isinstance(focused, DataTable):
+            (focused.action_scroll_bottom if last else focused.action_scroll_top)()
+
+    # -- drill-down --------------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "evidence":
+            self._show_detail()
+
+    def selected(self) -> Drill | None:
+        """The tag, pair or cell under the cursor of the part shown, as a drill-down."""
+        if self.view is None:
+            return None
+        result = self.view.analysis
+        if self.part in ("themes", "matrix"):
+            if self.part == "themes":
+                key = self.query_one(ThemeTable).current_key
+            else:
+                key = self._cursor_key(self._table("ranked"))
+            theme = result.theme(key) if key else None
+            if theme is None:
+                return None
+            return Drill(self.part, ("theme", theme.key), theme.label)
+        if self.part == "pairs":
+            key = self._cursor_key(self._table("pairs"))
+            if key is None:
+                return None
+            pair = result.pairs[int(key)]
+            return Drill(
+                "pairs", ("pair", pair.first, pair.second), f"{pair.first} + {pair.second}"
+            )
+        if self.part == "grid":
+            table = self._table("grid")
+            if not table.row_count or table.cursor_column == 0:
+                return None
+            cell = table.coordinate_to_cell_key(table.cursor_coordinate)
+            person = next(p for p in result.participants if p.key == cell.row_key.value)
+            theme = result.theme(str(cell.column_key.value))
+            if theme is None:
+                return None
+            return Drill("grid", ("cell", person.key, theme.key), f"{person.name}: {theme.name}")
+        return None
+
+    def _evidence_for(self, drill: Drill) -> list[Evidence]:
+        assert self.view is not None
+        result = self.view.analysis
+        kind, *rest = drill.key
+        if kind == "theme":
+            theme = result.theme(rest[0])
+            return result.evidence_of(theme.evidence) if theme else []
+        if kind == "pair":
+            pair = next((p for p in result.pairs if (p.first, p.second) == tuple(rest)), None)
+            return result.evidence_of(pair.evidence) if pair else []
+        return result.evidence_of(result.cell(rest[0], rest[1]))
+
+    def action_open(self) -> None:
+        if self.drill is not None:
+            self._open_note()
+            return
+        drill = self.selected()
+        if drill is not None:
+            self._drill(drill)
+
+    def _drill(self, drill: Drill) -> None:
+        self.drill = drill
+        self.evidence = self._evidence_for(drill)
+        self.query_one(ContentSwitcher).current = "evidence-part"
+        title = Text(f"{len(self.evidence)} excerpts \u00b7 ", style="bold")
+        title.append(visible(drill.title), style="bold")
+        self.query_one("#evidence-title", Static).update(title)
+        table = self._table("evidence")
+        keep = self._cursor_key(table)
+        names = self._columns(table, EVIDENCE_TABLE)
+        for number, item in enumerate(self.evidence):
+            cells = {
+                "Quote": _cell(item.quote),
+                "Participant": _cell(item.participant or item.session_title),
+                "Time": item.time,
+                "Sev": "-" if item.severity is None else str(item.severity),
+            }
+            table.add_row(*(cells[name] for name in names), key=str(number))
+        self._keep_cursor(table, keep)
+        table.focus()
+        self._show_tabs()
+        self._show_detail()
+
+    def _current_evidence(self) -> Evidence | None:
+        table = self._table("evidence")
+        if not self.evidence or not table.row_count:
+            return None
+        return self.evidence[min(table.cursor_row, len(self.evidence) - 1)]
+
+    def _show_detail(self) -> None:
+        item = self._current_evidence()
+        detail = Text()
+        if item is not None:
+            detail.append(visible(item.quote))
+            detail.append(f"\n{visible(item.session_title)} \u00b7 {item.time}", style="dim")
+            if item.tags:
+                detail.append(" \u00b7 " + visible(", ".join(item.tags)), style="dim")
+        self.query_one("#evidence-detail", Static).update(detail)
+
+    def _open_note(self) -> None:
+        item = self._current_evidence()
+        if item is not None:
+            self.app.open_tagging("session", item.session_id, focus=item.ref)
+
+    def action_copy(self) -> None:
+        """Copy the evidence listed, or the evidence of the row under the cursor."""
+        if self.drill is not None:
+            items = self.evidence
+        else:
+            drill = self.selected()
+            items = self._evidence_for(drill) if drill is not None else []
+        if items:
+            self.app.copy_text("\n".join(item.citation() for item in items))
+
+    def action_back(self) -> None:
+        if self.drill is not None:
+            self.action_show_part(self.drill.part)
+        else:
+            self.app.pop_screen()

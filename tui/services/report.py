@@ -1,0 +1,395 @@
+"""`fieldnote report`: a study's synthesis as a Markdown or a self-contained HTML document.
+
+The HTML is one file that needs no network to view: the charts are inline SVG drawn by pygal,
+with its scripts and comments taken out (pygal always adds a config script and links to its
+site); the styles are inline. Every string a user or a file wrote goes through
+`tui.domain.display_text.visible` (control characters shown as symbols) and, in HTML, is
+escaped, so a participant named `<img src=x onerror=alert(1)>` reads as exactly that.
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pygal
+from pygal.style import Style
+
+from tui.domain.analysis import Analysis, Coverage, Evidence, Theme, strongest
+from tui.domain.display_text import visible
+from tui.services.analysis import StudyView
+
+FORMATS = ("md", "html")
+QUOTES_PER_THEME = 3
+THEMES_WITH_QUOTES = 30
+"""Themes given their strongest quotes: the ranked ones first, then the most widespread."""
+TOP_PAIRS = 30
+GRID_TAGS = 12
+CHART_TAGS = 20
+
+CSS = """
+body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { margin-bottom: .2rem; } .meta { color: #666; margin-top: 0; }
+table { border-collapse: collapse; margin: .5rem 0 1.5rem; width: 100%; }
+th, td { border-bottom: 1px solid #ddd; padding: .25rem .5rem; text-align: left;
+         vertical-align: top; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+blockquote { margin: .4rem 0 .8rem; padding-left: .8rem; border-left: 3px solid #c33; }
+blockquote footer { color: #666; font-size: .9em; }
+figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; }
+nav a { margin-right: .8rem; }
+"""
+
+CHART_STYLE = Style(
+    background="white",
+    plot_background="white",
+    font_family="system-ui, sans-serif",
+    colors=("#c0392b", "#e67e22", "#2980b9", "#7f8c8d"),
+)
+
+
+def _q(theme: Theme) -> str:
+    return f"{theme.participants} of {theme.total_participants}"
+
+
+def _sev(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _minutes(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def quoted_themes(analysis: Analysis) -> list[Theme]:
+    """The themes the report quotes, most important first: the matrix's ranking, then the
+    unrated tags by how widespread they are."""
+    ranked = [p.theme for p in analysis.matrix] + list(analysis.unrated)
+    return ranked[:THEMES_WITH_QUOTES]
+
+
+def grid_tags(analysis: Analysis) -> list[Theme]:
+    applied = [t for t in analysis.themes if t.applied]
+    return sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:GRID_TAGS]
+
+
+def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int]]:
+    rows = []
+    for session in view.sessions:
+        notes = [n for n in session.notes if n.get("kind") != "asked"]
+        spanned = {e.get("note_id") for e in session.excerpts if e.get("tags")}
+        coded = sum(1 for n in notes if n.get("tags") or n.get("id") in spanned)
+        rows.append(
+            (
+                session.title,
+                session.participant,
+                str(session.session.get("created_at") or "")[:10],
+                len(notes),
+                coded,
+            )
+        )
+    return rows
+
+
+def _title(view: StudyView) -> str:
+    return f"Study: {view.study}" if view.study else "Every session"
+
+
+def _summary(view: StudyView, now: datetime) -> str:
+    a = view.analysis
+    return (
+        f"{a.session_count} sessions, {len(a.participants)} participants, {a.note_count} notes, "
+        f"{len(a.evidence)} coded excerpts. Made by Fieldnote on {now:%Y-%m-%d %H:%M} UTC."
+    )
+
+
+# -- Markdown -----------------------------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    """A user's string in a Markdown table cell or line: visible, one line, no stray pipes."""
+    return " ".join(visible(text).split()).replace("|", "\\|")
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def markdown(view: StudyView, now: datetime) -> str:
+    a = view.analysis
+    out = [f"# {_md(_title(view))}", "", _summary(view, now), ""]
+    out += ["## Priorities", ""]
+    out += _md_table(
+        ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
+        [
+            [str(n), _md(p.theme.name), _q(p.theme), _sev(p.theme.mean_severity), p.quadrant]
+            for n, p in enumerate(a.matrix, start=1)
+        ]
+        + [["-", _md(t.name), _q(t), "-", "unrated"] for t in a.unrated],
+    )
+    out += ["## Themes", ""]
+    out += _md_table(
+        ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
+        [
+            [
+                _md(t.label),
+                str(t.excerpts),
+                str(t.sessions),
+                _q(t),
+                _sev(t.mean_severity),
+                "-" if t.max_severity is None else str(t.max_severity),
+                _md(", ".join(t.emotions)),
+            ]
+            for t in a.themes
+        ],
+    )
+    out += ["## Strongest quotes", ""]
+    for theme in quoted_themes(a):
+        out += [f"### {_md(theme.name)} ({_q(theme)} participants)", ""]
+        for item in strongest(a.evidence_of(theme.evidence), QUOTES_PER_THEME):
+            out += [f"> {_md(item.quote)}", f"> \u2014 {_md(_source(item))}", ""]
+    out += ["## Tags raised together", ""]
+    out += _md_table(
+        ["Tag", "With", "Notes"],
+        [[_md(p.first), _md(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
+    )
+    tags = grid_tags(a)
+    out += ["## Who raised what", ""]
+    out += _md_table(
+        ["Participant", *(_md(t.name) for t in tags)],
+        [[_md(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
+    )
+    out += ["## Guide coverage", ""]
+    out += _md_table(
+        ["Question", "Sessions", "Asked", "Skipped", "Not reached", "Mean time"],
+        [_coverage_cells(c, _md) for c in a.coverage],
+    )
+    out += ["## Sessions", ""]
+    out += _md_table(
+        ["Title", "Participant", "Date", "Notes", "Coded"],
+        [[_md(t), _md(p), d, str(n), str(c)] for t, p, d, n, c in _session_rows(view)],
+    )
+    return "\n".join(out)
+
+
+def _source(item: Evidence) -> str:
+    who = item.participant or item.session_title
+    return f"{who}, {item.time} ({item.session_title})"
+
+
+def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
+    return [
+        safe(row.text),
+        str(row.sessions),
+        str(row.asked),
+        str(row.skipped),
+        str(row.not_reached),
+        _minutes(row.mean_seconds),
+    ]
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+
+def _h(text: str) -> str:
+    return html.escape(visible(text), quote=True)
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    """A table of already escaped cells; `numeric` columns are right-aligned."""
+
+    def cls(i: int) -> str:
+        return ' class="n"' if i in numeric else ""
+
+    head = "".join(f"<th{cls(i)}>{h}</th>" for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _svg(chart: Any) -> str:
+    """The chart as inline SVG without pygal's script, comments or namespace URLs."""
+    root = chart.render_tree()
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if child.tag is ET.Comment or child.tag == "script":
+                parent.remove(child)
+    root.attrib.pop("xmlns", None)
+    return ET.tostring(root, encoding="unicode", short_empty_elements=True)
+
+
+def _chart_config() -> dict:
+    return {
+        "js": [],
+        "disable_xml_declaration": True,
+        "style": CHART_STYLE,
+        "width": 800,
+        "height": 420,
+        "truncate_label": 24,
+        "truncate_legend": 30,
+    }
+
+
+def matrix_chart(analysis: Analysis) -> str:
+    chart = pygal.XY(
+        stroke=False,
+        title="Priority: how widespread against how painful",
+        x_title="share of participants (%)",
+        y_title="mean severity",
+        range=(1, 5),
+        xrange=(0, 100),
+        print_labels=True,
+        dots_size=5,
+        **_chart_config(),
+    )
+    by_quadrant: dict[str, list[dict]] = {}
+    for point in analysis.matrix:
+        theme = point.theme
+        by_quadrant.setdefault(point.quadrant, []).append(
+            {
+                "value": (round(100 * theme.share, 1), round(theme.mean_severity or 0, 2)),
+                "label": visible(theme.name),
+            }
+        )
+    for quadrant, points in by_quadrant.items():
+        chart.add(quadrant, points)
+    return _svg(chart)
+
+
+def themes_chart(analysis: Analysis) -> str:
+    themes = sorted(
+        (t for t in analysis.themes if t.applied),
+        key=lambda t: (-t.participants, -t.excerpts, t.key),
+    )[:CHART_TAGS]
+    chart = pygal.HorizontalBar(
+        title="Participants raising each tag",
+        show_legend=False,
+        **_chart_config(),
+    )
+    chart.x_labels = [visible(t.name) for t in reversed(themes)]
+    chart.add("participants", [t.participants for t in reversed(themes)])
+    return _svg(chart)
+
+
+def coverage_chart(analysis: Analysis) -> str:
+    chart = pygal.StackedBar(title="Guide coverage across sessions", **_chart_config())
+    chart.x_labels = [f"Q{n}" for n in range(1, len(analysis.coverage) + 1)]
+    chart.add("asked", [c.asked for c in analysis.coverage])
+    chart.add("skipped", [c.skipped for c in analysis.coverage])
+    chart.add("not reached", [c.not_reached for c in analysis.coverage])
+    return _svg(chart)
+
+
+def html_report(view: StudyView, now: datetime) -> str:
+    a = view.analysis
+    title = _h(_title(view))
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{title} \u00b7 Fieldnote</title><style>{CSS}</style></head><body><main>",
+        f"<h1>{title}</h1>",
+        f'<p class="meta">{_h(_summary(view, now))}</p>',
+        '<nav><a href="#priorities">Priorities</a><a href="#themes">Themes</a>'
+        '<a href="#quotes">Quotes</a><a href="#pairs">Pairs</a><a href="#people">Who</a>'
+        '<a href="#guide">Guide</a><a href="#sessions">Sessions</a></nav>',
+        '<section id="priorities"><h2>Priorities</h2>',
+    ]
+    if a.matrix:
+        parts.append(f"<figure>{matrix_chart(a)}</figure>")
+    parts.append(
+        _table(
+            ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
+            [
+                [str(n), _h(p.theme.name), _q(p.theme), _sev(p.theme.mean_severity), p.quadrant]
+                for n, p in enumerate(a.matrix, start=1)
+            ]
+            + [["-", _h(t.name), _q(t), "-", "unrated"] for t in a.unrated],
+            numeric={0, 3},
+        )
+    )
+    parts.append('</section><section id="themes"><h2>Themes</h2>')
+    if a.themes:
+        parts.append(f"<figure>{themes_chart(a)}</figure>")
+    parts.append(
+        _table(
+            ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
+            [
+                [
+                    _h(t.label),
+                    str(t.excerpts),
+                    str(t.sessions),
+                    _q(t),
+                    _sev(t.mean_severity),
+                    "-" if t.max_severity is None else str(t.max_severity),
+                    _h(", ".join(t.emotions)),
+                ]
+                for t in a.themes
+            ],
+            numeric={1, 2, 4, 5},
+        )
+    )
+    parts.append('</section><section id="quotes"><h2>Strongest quotes</h2>')
+    for theme in quoted_themes(a):
+        parts.append(f"<h3>{_h(theme.name)} <small>({_q(theme)} participants)</small></h3>")
+        for item in strongest(a.evidence_of(theme.evidence), QUOTES_PER_THEME):
+            parts.append(
+                f"<blockquote><p>{_h(item.quote)}</p>"
+                f"<footer>\u2014 {_h(_source(item))}</footer></blockquote>"
+            )
+    parts.append('</section><section id="pairs"><h2>Tags raised together</h2>')
+    parts.append(
+        _table(
+            ["Tag", "With", "Notes"],
+            [[_h(p.first), _h(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
+            numeric={2},
+        )
+    )
+    tags = grid_tags(a)
+    parts.append('</section><section id="people"><h2>Who raised what</h2>')
+    parts.append(
+        _table(
+            ["Participant", *(_h(t.name) for t in tags)],
+            [[_h(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
+            numeric=set(range(1, len(tags) + 1)),
+        )
+    )
+    parts.append('</section><section id="guide"><h2>Guide coverage</h2>')
+    if a.coverage:
+        parts.append(f"<figure>{coverage_chart(a)}</figure>")
+    parts.append(
+        _table(
+            ["#", "Question", "Sessions", "Asked", "Skipped", "Not reached", "Mean time"],
+            [[f"Q{n}", *_coverage_cells(c, _h)] for n, c in enumerate(a.coverage, start=1)],
+            numeric={2, 3, 4, 5, 6},
+        )
+    )
+    parts.append('</section><section id="sessions"><h2>Sessions</h2>')
+    parts.append(
+        _table(
+            ["Title", "Participant", "Date", "Notes", "Coded"],
+            [[_h(t), _h(p), _h(d), str(n), str(c)] for t, p, d, n, c in _session_rows(view)],
+            numeric={3, 4},
+        )
+    )
+    parts.append("</section></main></body></html>")
+    return "\n".join(parts) + "\n"
+
+
+def render(view: StudyView, fmt: str, now: datetime) -> str:
+    """The report in `fmt` (one of FORMATS)."""
+    if fmt == "html":
+        return html_report(view, now)
+    if fmt == "md":
+        return markdown(view, now)
+    raise ValueError(f"a report is one of {FORMATS}, not {fmt!r}")

@@ -1,0 +1,17 @@
+"""A DataTable for the analysis screen that leaves Enter to the screen.
+
+DataTable binds Enter itself (select the row), which would hide the screen's "Evidence" key
+from the key bar and keep a keymap from moving it elsewhere. Disabling that one action passes
+the key on to the screen; every other key of the table stays.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+
+class AnalysisTable(DataTable):
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select_cursor":
+            return False
+        return super().check_action(action, parameters)
