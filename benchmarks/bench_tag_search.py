@@ -1,7 +1,7 @@
 """Tag picker search: per-keystroke latency of `TagIndex` against the naive rapidfuzz scan.
 
 Run with `python -m benchmarks.bench_tag_search` (add `--quick` for a short run). The budget
-(DESIGN.md, "Performance budget") is p99 under 5 ms per keystroke with 10,000 tags.
+(docs/ARCHITECTURE.md, "Budgets") is p99 under 5 ms per keystroke with 10,000 tags.
 
 The naive baseline is what a first picker would do: rebuild the list of names and call
 `process.extract` with `WRatio` over all of them on every keystroke.

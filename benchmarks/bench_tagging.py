@@ -4,7 +4,8 @@ the excerpts are listed, and the time the UI thread spends per tag applied.
 Also (`--reload` alone): scope "all" over 20 sessions x 2,500 notes while another instance
 appends notes, the UI thread's cost of each reload and the longest stall of its event loop.
 
-DESIGN.md's budget is one 16 ms frame for anything on the UI thread and a first frame under 1 s.
+The budget (docs/ARCHITECTURE.md) is one 16 ms frame for anything on the UI thread and a
+first frame under 1 s.
 Run: python -m benchmarks.bench_tagging [--reload] [--quick]
 """
 

@@ -446,17 +446,17 @@ async def test_sessions_are_read_in_a_worker_and_keys_are_safe_meanwhile(
 ):
     import threading
 
-    from tui.screens import tagging_screen
+    from tui.services import tagging
 
     release = threading.Event()
-    read = tagging_screen.read_sessions
+    read = tagging.read_sessions
 
     def slow_read(*args):
         assert threading.current_thread() is not threading.main_thread()
         assert release.wait(10)
         read(*args)
 
-    monkeypatch.setattr(tagging_screen, "read_sessions", slow_read)
+    monkeypatch.setattr(tagging, "read_sessions", slow_read)
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -28,12 +28,17 @@ from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
 from tui.services.keymap import Keymap, KeymapError, is_printable_key
 from tui.services.live_session import LiveSession, SaveState
 from tui.services.rescue import rescue_path, write_rescue
+from tui.services.sessions import SessionsService
 from tui.services.tag_writes import TagWrites
 from tui.services.tmux import Advice, inside_tmux, setting_advice
+from tui.services.write_queue import flushed
 from tui.store import DataStore
 from tui.terminal_input import TypedText, UnknownSequence
 from tui.widgets.bindings import bindings_for
 from tui.widgets.note_input import NoteInput
+
+FLUSH_WAIT_SECONDS = 1.0
+CLOSE_WAIT_SECONDS = 2.0
 
 
 class SaveStateChanged(Message):
@@ -85,6 +90,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         if keymap is not None:
             self.apply_keymap(keymap)
         self.store = store
+        self.sessions = SessionsService(store)
+        """What the sessions screens list and change (they never reach the store)."""
         self.author = author
         self.now = now
         self.initial_session_id = session_id
@@ -98,6 +105,10 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.rescued_to: tuple[int, Path] | None = None
         self.tmux_advice: list[Advice] = []
         """What the tmux settings check found (tui/services/tmux.py)."""
+        self.flush_wait = FLUSH_WAIT_SECONDS
+        """How long leaving waits for the writers before asking what to do."""
+        self._retiring: list = []
+        """Live sessions left, still writing what they hold before they close."""
 
     def on_mount(self) -> None:
         for warning in self.keymap.warnings if self.keymap else ():
@@ -188,7 +199,8 @@ class FieldnoteApp(App, inherit_bindings=False):
 
     # -- navigation --------------------------------------------------------------------------
 
-    def open_tagging(
+    @work(exclusive=True, group="navigation")
+    async def open_tagging(
         self,
         scope: str,
         session_id: str | None,
@@ -198,8 +210,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         (session id, note id, span id or None) puts the cursor on that note or span."""
         from tui.screens.tagging_screen import TaggingScreen
 
-        if self.live is not None:
-            self.live.flush(timeout=1.0)  # tag what was typed, not what was on disk before
+        # Tag what was typed, not what was on disk before (waited for off the UI thread).
+        await flushed([self.live], self.flush_wait)
         if self.tag_writes is None:
             self.tag_writes = TagWrites(
                 self.store,
@@ -232,7 +244,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         return [s for s in self.screen_stack if hasattr(s, "on_tag_save_state")]
 
     def open_interview(self, session_id: str) -> None:
-        self._close_live()
+        if self.live is not None:
+            self._retire_live()
         self.live = LiveSession(
             self.store,
             session_id,
@@ -247,23 +260,38 @@ class FieldnoteApp(App, inherit_bindings=False):
             self._confirm_unsaved_then(self._back_to_sessions)
 
     def _back_to_sessions(self) -> None:
-        self._close_live()
+        self._retire_live()
         self.pop_screen()
 
+    def _retire_live(self) -> None:
+        """Close the live session once what it holds is written (a worker waits for that)."""
+        live, self.live = self.live, None
+        if live is not None:
+            self._retiring.append(live)
+            self._close_when_written(live)
+
     def on_unmount(self) -> None:
-        """However the app ends (quit, a lost terminal, or a test leaving it), the session's
-        writes are flushed and its writer, heartbeat and file descriptors closed."""
-        self._close_live()
+        """However the app ends (quit, a lost terminal, or a test leaving it), what the sessions
+        hold is written and their writers, heartbeats and file descriptors are closed. No key
+        waits any more, so this is the one place that may wait for the disk."""
+        if self.live is not None:
+            self._retiring.append(self.live)
+            self.live = None
+        for holder in self._retiring:
+            holder.flush(timeout=CLOSE_WAIT_SECONDS)
+            holder.close()
+        self._retiring.clear()
         if self.tag_writes is not None:
-            self.tag_writes.flush(timeout=2)
+            self.tag_writes.flush(timeout=CLOSE_WAIT_SECONDS)
             self.tag_writes.close()
             self.tag_writes = None
 
-    def _close_live(self) -> None:
-        if self.live is not None:
-            self.live.flush(timeout=2)
-            self.live.close()
-            self.live = None
+    @work(group="closing")
+    async def _close_when_written(self, holder) -> None:
+        await flushed([holder], CLOSE_WAIT_SECONDS)
+        holder.close()
+        if holder in self._retiring:
+            self._retiring.remove(holder)
 
     def on_save_state_changed(self, message: SaveStateChanged) -> None:
         if message.source == "tags":
@@ -359,8 +387,9 @@ class FieldnoteApp(App, inherit_bindings=False):
         for screen in self.screen_stack:
             if isinstance(screen, InterviewScreen):
                 screen.save_draft()
-        holders = [h for h in (self.live, self.tag_writes) if h is not None]
-        failing = [h for h in holders if not h.flush(timeout=2)]
+        # The terminal is gone: nobody is waiting for a key, so this may block.
+        holders = [h for h in (self.live, self.tag_writes, *self._retiring) if h is not None]
+        failing = [h for h in holders if not h.flush(timeout=CLOSE_WAIT_SECONDS)]
         if failing:
             with contextlib.suppress(OSError):
                 self.rescued_to = write_rescue(failing, self._rescue_path())
@@ -415,22 +444,29 @@ class FieldnoteApp(App, inherit_bindings=False):
             return
         confirm_then_quit()
 
-    def _quit_now(self) -> None:
-        self._close_live()
-        if self.tag_writes is not None:
-            self.tag_writes.flush(timeout=2)
-            self.tag_writes.close()
-            self.tag_writes = None
+    @work(exclusive=True, group="quitting")
+    async def _quit_now(self) -> None:
+        holders = [h for h in (self.live, self.tag_writes, *self._retiring) if h is not None]
+        await flushed(holders, CLOSE_WAIT_SECONDS)
+        for holder in holders:
+            holder.close()
+        self.live = self.tag_writes = None
+        self._retiring.clear()
         self.exit()
 
     def _confirm_unsaved_then(
         self, then: Callable[[], None], holders: list | None = None, *, leaving: bool = False
     ) -> None:
-        """Run `then` once every change is on disk (waiting a second for the writers), or
+        """Run `then` once every change is on disk (waiting `flush_wait` for the writers), or
         after the user chose what to do. `holders`: the live session by default; `leaving`:
         only a screen is left, so what is pending keeps retrying instead of being dropped."""
         holders = [h for h in (holders if holders is not None else [self.live]) if h is not None]
-        waiting = [h for h in holders if not h.flush(timeout=1.0)]
+        self._when_written(then, holders, leaving)
+
+    @work(exclusive=True, group="leaving")
+    async def _when_written(self, then: Callable[[], None], holders: list, leaving: bool) -> None:
+        # Waited for in threads: keys keep echoing however slow the disk is (issue 11).
+        waiting = await flushed(holders, self.flush_wait)
         if not waiting:
             then()
             return

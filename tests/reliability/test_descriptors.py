@@ -6,7 +6,8 @@ import os
 from datetime import UTC, datetime
 
 from tui.services.session_setup import append_note_now, create_session
-from tui.services.tag_ops import rename_tag, scope_session_ids, tag_usage
+from tui.services.tag_ops import rename_tag, tag_usage
+from tui.services.tagging import scope_session_ids
 from tui.store import DataStore
 
 NOW = "2026-01-01T00:00:00.000Z"

@@ -34,3 +34,31 @@ def test_only_the_store_imports_tinydb() -> None:
         )
     ]
     assert offenders == []
+
+
+def test_the_store_uses_only_tinydbs_public_names() -> None:
+    """No `_private` attribute of TinyDB's classes (`_update_table`, `_next_id`, ...) and no
+    private module of it: a TinyDB patch release may change those without notice."""
+    import ast
+
+    import tinydb.database
+    import tinydb.storages
+    import tinydb.table
+
+    # Their private methods, and the instance attributes a subclass could be tempted to set
+    # (`_storage` and `_tables` are left out: our own classes use those names for their own).
+    private = {
+        name
+        for cls in (tinydb.table.Table, tinydb.database.TinyDB, tinydb.storages.Storage)
+        for name in vars(cls)
+        if name.startswith("_") and not name.startswith("__")
+    } | {"_next_id", "_query_cache", "_opened"}
+    used = []
+    for path in (ROOT / "tui" / "store").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in private:
+                used.append(f"{path.name}:{node.lineno} .{node.attr}")
+            if isinstance(node, ast.FunctionDef) and node.name in private:
+                used.append(f"{path.name}:{node.lineno} def {node.name}")
+    assert "_update_table" in private and "_get_next_id" in private
+    assert not used, used

@@ -10,9 +10,9 @@ from tui.services.tag_ops import (
     delete_tag,
     merge_tags,
     rename_tag,
-    scope_session_ids,
     tag_usage,
 )
+from tui.services.tagging import scope_session_ids
 from tui.store import DataStore, StoreError
 
 NOW = "2026-11-27T10:00:00.000Z"

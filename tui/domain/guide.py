@@ -184,10 +184,20 @@ class GuideState:
                 return qid
         return None
 
+    def apply_change(self, current: str | None, marks: dict[str, str | None]) -> None:
+        """One guide change as every instance makes it, on disk and replayed in memory: the
+        current question set, each mark set (None removes it)."""
+        self.current = current
+        for question_id, mark in marks.items():
+            if mark is None:
+                self.marks.pop(question_id, None)
+            else:
+                self.marks[question_id] = mark
+
     def to_doc(self) -> dict:
         return {"current": self.current, "marks": dict(self.marks)}
 
     @classmethod
     def from_doc(cls, doc: dict | None) -> GuideState:
         doc = doc or {}
-        return cls(current=doc.get("current"), marks=dict(doc.get("marks", {})))
+        return cls(current=doc.get("current"), marks=dict(doc.get("marks") or {}))

@@ -4,6 +4,10 @@ Inline syntax, parsed on commit and kept in `text` exactly as typed:
   `"…` or `> …`  a quote            `?…`      a follow-up to ask later
   `!word`        an emotion         `#tag`    a tag (hierarchy with `/`, `pain/onboarding`)
   `*` first      starred
+
+`inline_tokens` is the one reader of `#tag` and `!emotion`: storing (`parse_inline`), the note
+stream's highlighting, quoting (tui/domain/quotes.py) and renaming a tag inside a note's text
+(tui/domain/tags.py) all ask it, so what is highlighted is exactly what is stored.
 """
 
 from __future__ import annotations
@@ -15,11 +19,38 @@ from typing import Any
 
 KINDS = ("note", "quote", "followup", "asked", "transcript")
 
-# A tag or emotion is a run of letters, digits, `_`, `-` and `/` after `#` or `!` at the start
-# of a word. `\w` is Unicode-aware, so `#façade` and `!злой` work.
-_TAG = re.compile(r"(?<![\w#!/])#(\w[\w/-]*)")
-_EMOTION = re.compile(r"(?<![\w#!/])!(\w[\w-]*)")
+# A tag is a run of letters, digits, `_`, `-` and `/` after `#` at the start of a word; an
+# emotion the same after `!`, without `/`. `\w` is Unicode-aware, so `#façade` and `!злой` work.
+_INLINE = re.compile(r"(?<![\w#!/])(?:#(?P<tag>\w[\w/-]*)|!(?P<emotion>\w[\w-]*))")
 _QUOTE_OPENERS = ('"', "\u201c", "\u201e", "\u00ab")
+
+
+@dataclass(frozen=True)
+class InlineToken:
+    """One `#tag` or `!emotion` in a note's text."""
+
+    start: int
+    end: int
+    """`text[start:end]` is the token as drawn highlighted: the `#` or `!` and the name, less a
+    tag's trailing `-` and `/` (which the stored name drops)."""
+    kind: str
+    """"tag" or "emotion"."""
+    value: str
+    """What is stored: the tag name (`clean_tag_name`) or the emotion, lower-cased."""
+
+
+def inline_tokens(text: str) -> list[InlineToken]:
+    """Every `#tag` and `!emotion` in `text`, in order (repeats included)."""
+    tokens = []
+    for match in _INLINE.finditer(text):
+        tag = match.group("tag")
+        if tag is not None:
+            end = match.end() - (len(tag) - len(tag.rstrip("/-")))
+            tokens.append(InlineToken(match.start(), end, "tag", clean_tag_name(tag)))
+        else:
+            emotion = match.group("emotion").casefold()
+            tokens.append(InlineToken(match.start(), match.end(), "emotion", emotion))
+    return tokens
 
 
 @dataclass(frozen=True)
@@ -64,8 +95,9 @@ def parse_inline(text: str) -> InlineMarks:
         kind = "followup"
     else:
         kind = "note"
-    emotions = _unique([m.group(1).casefold() for m in _EMOTION.finditer(text)])
-    tags = _unique([clean_tag_name(m.group(1)) for m in _TAG.finditer(text)], key=tag_key)
+    tokens = inline_tokens(text)
+    emotions = _unique([t.value for t in tokens if t.kind == "emotion"])
+    tags = _unique([t.value for t in tokens if t.kind == "tag"], key=tag_key)
     return InlineMarks(kind=kind, starred=starred, emotions=emotions, tags=tags)
 
 

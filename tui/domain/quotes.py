@@ -18,14 +18,10 @@ What is kept and what goes:
 
 from __future__ import annotations
 
-import re
-
-from tui.domain.notes import _EMOTION, _TAG, format_elapsed
+from tui.domain.notes import format_elapsed, inline_tokens
 
 _CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
 """Each opening quote mark and the mark that closes it."""
-_MARKS = re.compile(rf"[ \t]*(?:{_TAG.pattern}|{_EMOTION.pattern})")
-"""A `#tag` or `!emotion` as the note parser reads it, with the spaces before it."""
 
 
 def quote_words(text: str) -> str:
@@ -47,7 +43,19 @@ def quote_words(text: str) -> str:
 
 
 def _strip_marks(text: str) -> str:
-    return "\n".join(line.strip() for line in _MARKS.sub("", text).split("\n")).strip()
+    """`text` without its `#tags` and `!emotions` (as the note parser reads them), each with
+    the spaces before it and a tag's trailing `-` or `/`."""
+    pieces, at = [], 0
+    for token in inline_tokens(text):
+        start, end = token.start, token.end
+        while start > at and text[start - 1] in " \t":
+            start -= 1
+        while token.kind == "tag" and end < len(text) and text[end] in "-/":
+            end += 1
+        pieces.append(text[at:start])
+        at = end
+    words = "".join(pieces) + text[at:]
+    return "\n".join(line.strip() for line in words.split("\n")).strip()
 
 
 def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:

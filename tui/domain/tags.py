@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
-# The same token the inline parser reads (tui/domain/notes.py): `#` at the start of a word.
-_INLINE_TAG = re.compile(r"(?<![\w#!/])#(\w[\w/-]*)")
 _WORD = re.compile(r"\S+")
-_INLINE_NAME = re.compile(r"\w[\w/-]*")
 
 
 def inline_name_problem(name: str) -> str | None:
@@ -24,7 +21,8 @@ def inline_name_problem(name: str) -> str | None:
     do instead), or None when it would. The inline parser stops a tag at a space or at any
     character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`."""
     name = clean_tag_name(name)
-    if _INLINE_NAME.fullmatch(name) and clean_tag_name(name) == name:
+    tokens = inline_tokens("#" + name)  # read back as the inline parser reads a note
+    if [(t.start, t.end, t.kind, t.value) for t in tokens] == [(0, len(name) + 1, "tag", name)]:
         return None
     if any(ch.isspace() for ch in name):
         suggestion = "-".join(name.split())
@@ -76,18 +74,15 @@ def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
 
 def retag_edits(text: str, mapping: Mapping[str, str | None]) -> list[tuple[int, int, str]]:
     """The replacements `retag_text` makes, as (start, end, new token): span excerpts of the
-    note are carried across exactly these (tui/domain/spans.py)."""
+    note are carried across exactly these (tui/domain/spans.py). The tokens are the inline
+    parser's (a tag's trailing `-` or `/` is not part of one, so it stays as typed)."""
     edits = []
-    for match in _INLINE_TAG.finditer(text):
-        raw = match.group(1)
-        # The inline parser strips trailing `-` and empty levels: compare the same way.
-        new = mapping.get(tag_key(raw))
+    for token in inline_tokens(text):
+        new = mapping.get(tag_key(token.value)) if token.kind == "tag" else None
         if new is None or inline_name_problem(new) is not None:
             continue
-        tail = raw[len(raw.rstrip("-/")) :]
-        token = "#" + new + tail
-        if token != match.group(0):
-            edits.append((match.start(), match.end(), token))
+        if "#" + new != text[token.start : token.end]:
+            edits.append((token.start, token.end, "#" + new))
     return edits
 
 

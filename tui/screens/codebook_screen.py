@@ -1,7 +1,9 @@
 """The codebook: every tag with its description, colour, parent and how widely it is used.
 
-Rename, merge and delete run across every session file (tui/services/tag_ops.py) in a worker, so
-the screen stays responsive on a large archive; the counts are read in a worker too.
+The screen binds keys and draws; what it lists and changes is the `CodebookService`
+(tui/services/codebook.py). Rename, merge and delete run across every session file, and the
+counts are read, in workers, so the screen stays responsive on a large archive; a description
+or colour (one fsynced write) is saved in a worker too: the UI thread never waits on the disk.
 """
 
 from __future__ import annotations
@@ -12,25 +14,19 @@ from rich.color import Color, ColorParseError
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import clean_tag_name, tag_key
-from tui.domain.tags import inline_name_problem, tag_parent
+from tui.domain.tags import tag_parent
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
+from tui.services.codebook import CodebookService, CodebookView
 from tui.services.search import TagIndex, TagStats
-from tui.services.tag_ops import (
-    MergePreview,
-    TagUsage,
-    delete_tag,
-    merge_preview,
-    merge_tags,
-    rename_tag,
-    tag_usage,
-)
+from tui.services.tag_ops import MergePreview, TagUsage
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
@@ -66,11 +62,24 @@ def swatch(color: str) -> Text:
 class CodebookScreen(Screen):
     BINDINGS = bindings_for("codebook")
 
-    def __init__(self) -> None:
+    view: reactive[CodebookView] = reactive(CodebookView, always_update=True, init=False)
+    """The codebook as last read; setting it redraws the table."""
+    problem: reactive[str | None] = reactive(None, init=False)
+    """Why the codebook could not be read, or None; shown in the status line."""
+
+    def __init__(self, service: CodebookService) -> None:
         super().__init__()
-        self.tags: list[dict[str, Any]] = []
-        self.usage: dict[str, TagUsage] = {}
-        self.session_count = 0
+        self.service = service
+        self._select: str | None = None
+        """The tag the cursor goes to when the next read arrives."""
+
+    @property
+    def tags(self) -> list[dict[str, Any]]:
+        return self.view.tags
+
+    @property
+    def usage(self) -> dict[str, TagUsage]:
+        return self.view.usage
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Codebook", style="bold"), id="codebook-title")
@@ -84,31 +93,28 @@ class CodebookScreen(Screen):
 
     def on_resize(self) -> None:
         if self.tags:
-            self._show(self.tags, self.usage, self.session_count, None)
+            self.mutate_reactive(CodebookScreen.view)
+
+    def reload(self, select: str | None = None) -> None:
+        self._select = select
+        self._read()
 
     @work(thread=True, exclusive=True, group="codebook")
-    def reload(self, select: str | None = None) -> None:
-        store = self.app.store
+    def _read(self) -> None:
         try:
-            tags = store.codebook.tags()
-            usage = tag_usage(store)
+            view = self.service.view()
         except StoreError as error:
-            self.app.call_from_thread(self._show_problem, str(error))
+            self.app.call_from_thread(setattr, self, "problem", str(error))
             return
-        sessions = len(store.list_sessions()[0])
-        self.app.call_from_thread(self._show, tags, usage, sessions, select)
+        self.app.call_from_thread(setattr, self, "view", view)
 
-    def _show_problem(self, problem: str) -> None:
-        self.query_one("#codebook-status", Static).update(Text(f"\u26a0 {problem}"))
+    def watch_problem(self, problem: str | None) -> None:
+        if problem is not None:
+            self.query_one("#codebook-status", Static).update(Text(f"\u26a0 {problem}"))
 
-    def _show(
-        self,
-        tags: list[dict[str, Any]],
-        usage: dict[str, TagUsage],
-        sessions: int,
-        select: str | None,
-    ) -> None:
-        self.tags, self.usage, self.session_count = tags, usage, sessions
+    def watch_view(self, view: CodebookView) -> None:
+        tags, usage, sessions = view.tags, view.usage, view.sessions
+        select, self._select = self._select, None
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear(columns=True)
@@ -179,20 +185,11 @@ class CodebookScreen(Screen):
         old = tag["name"]
 
         def check(value: str) -> str | None:
-            name = clean_tag_name(value)
-            if not name:
-                return "A tag name cannot be empty; type at least one letter."
-            problem = inline_name_problem(name)
-            if problem is not None:
-                return problem
-            other = self.app.store.codebook.get(name)
-            if other is not None and tag_key(name) != tag_key(old):
-                return f"'{other['name']}' already exists; use merge to fold this tag into it."
-            return None
+            return self.service.rename_problem(self.tags, old, value)
 
         def chosen(value: str | None) -> None:
             if value is not None and clean_tag_name(value) != old:
-                self._run(lambda: rename_tag(self.app.store, old, value, self._now()), value)
+                self._run(lambda: self.service.rename(old, value, self._now()), value)
 
         used = self._used(tag)
         self.app.push_screen(
@@ -231,7 +228,7 @@ class CodebookScreen(Screen):
         """Count what the merge would change (every session is read, hence the worker), then
         ask, as a delete does."""
         try:
-            preview = merge_preview(self.app.store, source, target)
+            preview = self.service.merge_preview(source, target)
         except StoreError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
@@ -252,7 +249,7 @@ class CodebookScreen(Screen):
 
         def decided(go: bool | None) -> None:
             if go:
-                self._run(lambda: merge_tags(self.app.store, source, target), target)
+                self._run(lambda: self.service.merge(source, target), target)
 
         self.app.push_screen(
             ConfirmScreen(f"Merge \u2018{source}\u2019 into \u2018{target}\u2019?", question),
@@ -266,12 +263,12 @@ class CodebookScreen(Screen):
         name = tag["name"]
         used = self._used(tag)
         if not used.excerpts:
-            self._run(lambda: delete_tag(self.app.store, name), None)
+            self._run(lambda: self.service.delete(name), None)
             return
 
         def decided(go: bool | None) -> None:
             if go:
-                self._run(lambda: delete_tag(self.app.store, name), None)
+                self._run(lambda: self.service.delete(name), None)
 
         self.app.push_screen(
             ConfirmScreen(
@@ -305,11 +302,7 @@ class CodebookScreen(Screen):
 
         def chosen(value: str | None) -> None:
             if value is not None:
-                try:
-                    self.app.store.codebook.update(name, {field: value.strip()})
-                except StoreError as error:
-                    self.notify(str(error), severity="error", markup=False)
-                self.reload(name)
+                self._save_field(name, field, value)
 
         self.app.push_screen(
             PromptScreen(f"{verb} \u2018{name}\u2019", help_text, str(tag.get(field) or ""), check),
@@ -318,6 +311,15 @@ class CodebookScreen(Screen):
 
     def _now(self) -> str:
         return to_iso(self.app.now())
+
+    @work(thread=True, group="codebook-field")
+    def _save_field(self, name: str, field: str, value: str) -> None:
+        """One fsynced write: in a worker, so keys keep echoing however slow the disk."""
+        try:
+            self.service.set_field(name, field, value)
+        except StoreError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+        self.app.call_from_thread(self.reload, name)
 
     @work(thread=True, exclusive=True, group="codebook-change")
     def _run(self, change, select: str | None) -> None:

@@ -1,10 +1,14 @@
-"""Home: every session in the data folder, newest first; open one or start a new one."""
+"""Home: every session in the data folder, newest first; open one or start a new one.
+
+The sessions come from the app's `SessionsService` in a worker; the table is drawn by the
+watchers of `listing` and `study_filter` (set them, and the screen shows it)."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
@@ -12,7 +16,6 @@ from tui.domain.display_text import visible
 from tui.screens.new_session_screen import NewSessionScreen
 from tui.screens.prompt_screen import PromptScreen
 from tui.services.interview_aids import DEBRIEF_PROMPTS
-from tui.services.session_setup import set_study
 from tui.store import SessionSummary, StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
@@ -31,14 +34,21 @@ SESSION_COLUMNS = [
 class HomeScreen(Screen):
     BINDINGS = bindings_for("home")
 
+    listing: reactive[tuple[list[SessionSummary], list[StoreError]]] = reactive(
+        lambda: ([], []), always_update=True, init=False
+    )
+    """Every session and the files that could not be read, as last listed."""
+    study_filter: reactive[str | None] = reactive(None, init=False)
+    """Show only this study's sessions ("" for those without one); None: every session."""
+
     def __init__(self) -> None:
         super().__init__()
         self.summaries: list[SessionSummary] = []
         """The sessions shown: those of `study_filter`, or all."""
-        self._all: list[SessionSummary] = []
-        self._problems: list[StoreError] = []
-        self.study_filter: str | None = None
-        """Show only this study's sessions ("" for those without one); None: every session."""
+
+    @property
+    def _all(self) -> list[SessionSummary]:
+        return self.listing[0]
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Fieldnote \u00b7 sessions", style="bold"), id="home-title")
@@ -69,20 +79,26 @@ class HomeScreen(Screen):
         self.action_refresh()
 
     def on_resize(self) -> None:
-        self._show(self._all, self._problems)
+        self._show()
 
     @work(thread=True, exclusive=True, group="home-list")
     def action_refresh(self) -> None:
-        summaries, problems = self.app.store.list_sessions()
-        self.app.call_from_thread(self._show, summaries, problems)
+        self.app.call_from_thread(setattr, self, "listing", self.app.sessions.listing())
+
+    def watch_listing(self) -> None:
+        if self.study_filter is not None and self.study_filter not in self.studies():
+            self.study_filter = None  # the last session left that study (its watcher draws)
+        else:
+            self._show()
+
+    def watch_study_filter(self) -> None:
+        self._show()
 
     def _columns(self) -> list[tuple[str, int]]:
         return fit(SESSION_COLUMNS, max(self.size.width, 20))
 
-    def _show(self, every: list[SessionSummary], problems: list[StoreError]) -> None:
-        self._all, self._problems = every, problems
-        if self.study_filter is not None and self.study_filter not in self.studies():
-            self.study_filter = None  # the last session left that study
+    def _show(self) -> None:
+        every, problems = self.listing
         summaries = [s for s in every if self.study_filter is None or s.study == self.study_filter]
         self.summaries = summaries
         self._show_title()
@@ -158,9 +174,8 @@ class HomeScreen(Screen):
 
     def _export(self, session_ids: list[str], label: str) -> None:
         from tui.screens.export_screen import ExportScreen
-        from tui.services.exchange.exporting import ExportJob
 
-        self.app.push_screen(ExportScreen(ExportJob(self.app.store, session_ids, label)))
+        self.app.push_screen(ExportScreen(self.app.sessions.export_job(session_ids, label)))
 
     def action_new_session(self) -> None:
         def created(session_id: str | None) -> None:
@@ -196,7 +211,6 @@ class HomeScreen(Screen):
             return
         index = cycle.index(self.study_filter) if self.study_filter in cycle else 0
         self.study_filter = cycle[(index + 1) % len(cycle)]
-        self._show(self._all, self._problems)
 
     def action_set_study(self) -> None:
         summary = self._selected()
@@ -221,7 +235,7 @@ class HomeScreen(Screen):
     @work(thread=True, group="home-study")
     def _write_study(self, session_id: str, name: str) -> None:
         try:
-            set_study(self.app.store, session_id, name)
+            self.app.sessions.set_study(session_id, name)
         except StoreError as error:
             self.app.call_from_thread(
                 self.notify, str(error), severity="error", timeout=8, markup=False

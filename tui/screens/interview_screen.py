@@ -21,7 +21,6 @@ from tui.domain.clock import from_iso
 from tui.domain.display_text import visible
 from tui.domain.guide import GuideState
 from tui.domain.notes import Note, format_elapsed
-from tui.domain.quotes import citation
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
 from tui.screens.prompt_screen import PromptScreen
@@ -88,8 +87,6 @@ class InterviewScreen(Screen):
         super().__init__()
         self.live = live
         self.poll_seconds = poll_seconds
-        self._typing_since: datetime | None = None
-        self._typing_question: str | None = None
         self._fetching = False
         self._look_again = False
         """A change was noticed while a read was on its way: look once more after it."""
@@ -203,9 +200,7 @@ class InterviewScreen(Screen):
     # -- typing ------------------------------------------------------------------------------
 
     def _typing_started(self, at: datetime) -> None:
-        # The note belongs to the moment its first key was typed: time and guide question.
-        self._typing_since = at
-        self._typing_question = self.live.guide_state.current
+        self.live.typing_started(at)
 
     def _submitted(self, text: str, editing: Note | None) -> None:
         # Drawn at once, marked unsaved until the writer thread says it is on disk.
@@ -220,11 +215,7 @@ class InterviewScreen(Screen):
         """A typed note (its moment is its first keystroke), or the edit of an earlier one."""
         if editing is not None:
             return self.live.edit_note(editing, text)
-        started = self._typing_since or self.app.now()
-        question = self._typing_question if self._typing_since else self.live.guide_state.current
-        self._typing_since = self._typing_question = None
-        elapsed = self.live.clock.elapsed(started)
-        return self.live.commit_note(text, started, elapsed, question)
+        return self.live.commit_typed(text)
 
     def save_draft(self) -> None:
         """The terminal went away: what is in the input is saved as if Enter had been pressed."""
@@ -373,17 +364,11 @@ class InterviewScreen(Screen):
     def action_copy_quote(self) -> None:
         """Copy your newest quote (else your newest note) as a citable line: the words, the
         participant and the time on the recording (tui/domain/quotes.py)."""
-        live = self.live
-        own = [n for n in live.notes if n.author == live.author]
-        own = [n for n in own if n.kind not in ("asked", "transcript")]
-        note = next((n for n in reversed(own) if n.kind == "quote"), own[-1] if own else None)
-        if note is None:
+        quote = self.live.quote_to_copy()
+        if quote is None:
             self.notify("There is no note of yours to copy yet.", severity="warning")
             return
-        participant = str(live.session.get("participant") or "")
-        self.app.copy_text(
-            citation(note.text, participant, note.elapsed, live.clock.recording_offset)
-        )
+        self.app.copy_text(quote)
 
     def action_scroll_stream(self, pages: int) -> None:
         stream = self.stream

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tui.domain.guide import GuideError
-from tui.services.session_setup import create_session, read_guide
+from tui.services.session_setup import read_guide
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
 
@@ -46,30 +47,28 @@ class NewSessionScreen(ModalScreen[str | None]):
             self._error("Give the session a title first.")
             self.query_one("#new-title", Input).focus()
             return
-        guide = None
-        guide_path = self._value("new-guide")
-        if guide_path:
-            try:
-                guide = read_guide(Path(guide_path).expanduser())
-            except GuideError as error:
-                self._error(f"{error} Fix the guide, or clear the field to start without one.")
-                return
-            except OSError as error:
-                self._error(f"Cannot read the guide {guide_path}: {error.strerror}.")
-                return
+        fields = {name: self._value(f"new-{name}") for name in ("participant", "goal", "guide")}
+        self._create(title, **fields)
+
+    @work(thread=True, exclusive=True, group="new-session")
+    def _create(self, title: str, participant: str, goal: str, guide: str) -> None:
+        """Read the guide and write the new file off the UI thread; report back on it."""
+        problem, session_id = None, None
         try:
-            session_id = create_session(
-                self.app.store,
-                title=title,
-                participant=self._value("new-participant"),
-                goal=self._value("new-goal"),
-                guide=guide,
-                now=self.app.now(),
+            parsed = read_guide(Path(guide).expanduser()) if guide else None
+            session_id = self.app.sessions.create(
+                title=title, participant=participant, goal=goal, guide=parsed, now=self.app.now()
             )
+        except GuideError as error:
+            problem = f"{error} Fix the guide, or clear the field to start without one."
+        except OSError as error:
+            problem = f"Cannot read the guide {guide}: {error.strerror}."
         except StoreError as error:
-            self._error(str(error))
-            return
-        self.dismiss(session_id)
+            problem = str(error)
+        if problem is not None:
+            self.app.call_from_thread(self._error, problem)
+        else:
+            self.app.call_from_thread(self.dismiss, session_id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

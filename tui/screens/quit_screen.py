@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
 from tui.services.rescue import write_rescue
+from tui.services.write_queue import flushed
 from tui.widgets.bindings import bindings_for
 
 
@@ -76,8 +78,9 @@ class QuitScreen(ModalScreen[bool]):
             )
         )
 
-    def action_retry(self) -> None:
-        if all(holder.flush(timeout=3 / len(self.holders)) for holder in self.holders):
+    @work(exclusive=True, group="quit-retry")
+    async def action_retry(self) -> None:
+        if not await flushed(self.holders, 3 / len(self.holders)):  # waited for in threads
             self.dismiss(True)
         else:
             self._explain(" Still failing.")

@@ -25,7 +25,7 @@ from tui.services.search import EnterChoice, TagIndex, TagMatch, enter_choice
 from tui.widgets.bindings import bindings_for
 
 MAX_MATCHES = 200
-"""Shown at most; an OptionList stays quick well beyond this (STYLE.md 5)."""
+"""Shown at most; an OptionList stays quick well beyond this (docs/ARCHITECTURE.md, "Budgets")."""
 CREATE_ID = "\x00create"
 
 

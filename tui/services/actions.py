@@ -4,8 +4,9 @@ Screens build their Textual bindings from this registry (see `tui/widgets/bindin
 keymap checker validates ids and keys against it and `fieldnote keys` and the help screen print
 it. It imports no Textual so the keymap tooling stays light.
 
-Default keys follow two rules (../shared/STYLE.md 3): nothing uses ctrl+b (tmux's prefix), and
-actions that must work while the note input has focus use keys a text input does not swallow.
+Default keys follow two rules (docs/ARCHITECTURE.md, "Keys"): nothing uses ctrl+b (tmux's
+prefix), and actions that must work while the note input has focus use keys a text input does
+not swallow.
 """
 
 from __future__ import annotations

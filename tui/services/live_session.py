@@ -21,6 +21,7 @@ from typing import Any
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import Note, new_id
+from tui.domain.quotes import citation
 from tui.services.guide_lint import GuideFinding, lint_guide, rules_for_session
 from tui.services.interview_aids import InterviewAids
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
@@ -102,10 +103,11 @@ class LiveSession:
         self.now = now
         self.on_event = on_event or (lambda state: None)
         self.deleted: list[Note] = []
-        self._touched: dict[str, int] = {}
-        """note id, "guide" or "clock" -> seq of this instance's latest change to it."""
-        self._guide_log: list[tuple[int, dict]] = []
-        """This instance's guide changes (seq, payload), replayed over what others wrote."""
+        self._merged_from = 1
+        """The `stale_from` of the last read merged: our changes from there on may not have
+        been compared with the disk yet (`WriteQueue.since`)."""
+        self._typing: tuple[datetime, str | None] | None = None
+        """When the note being typed was started, and the guide question current then."""
         self._load()
         rules, self.lint_problem = rules_for_session()
         self.guide_findings: list[GuideFinding] = lint_guide(self.guide, rules)
@@ -194,9 +196,15 @@ class LiveSession:
         """
         if remote.remote_version < self._seen_version:
             return RemoteChanges()  # an older read than one already merged
+        # Our changes since the last merge, from the write queue's log (apply, queue, replay:
+        # tui/services/write_queue.py): those numbered from `stale_from` on may be missing from
+        # this read, so memory wins for what they touch; the others have landed since.
+        jobs = self._queue.since(self._merged_from)
+        if jobs is None:
+            return RemoteChanges()  # more changes than the log keeps: the next poll reads again
         self._seen_version = remote.remote_version
-        ours = {key for key, seq in self._touched.items() if seq >= remote.stale_from}
-        landed = [key for key, seq in self._touched.items() if seq < remote.stale_from]
+        ours = {key for job in jobs if job.seq >= remote.stale_from for key in job.touches}
+        landed = [key for job in jobs if job.seq < remote.stale_from for key in job.touches]
         disk: dict[str, Note | None] = {note.id: note for note in remote.changed}
         disk.update(dict.fromkeys(remote.removed))
         if remote.base is not self._disk_notes:  # merged out of turn: compare everything
@@ -225,24 +233,22 @@ class LiveSession:
 
         session = dict(remote.session)
         clock = InterviewClock.from_doc(session.get("clock"))
-        if self._touched.get("clock", -1) >= remote.stale_from:
+        if "clock" in ours:
             clock = self.clock
             session["clock"] = clock.to_doc()
-        for touched, seq in self._touched.items():
+        for touched in ours:
             name = touched.removeprefix(SESSION_FIELD)
-            if name != touched and seq >= remote.stale_from and name in self.session:
+            if name != touched and name in self.session:
                 session[name] = self.session[name]  # our change to it is not on disk yet
         state = remote.guide_state
-        for seq, payload in self._guide_log:
-            if seq >= remote.stale_from:
-                _replay_guide(state, payload)
+        for job in jobs:
+            if job.seq >= remote.stale_from and job.payload.get("guide"):
+                state.apply_change(job.payload["current"], job.payload["marks"])
         if state.current is None and self.guide.questions:
             state.current = self.guide.questions[0].id
         changes.other = state != self.guide_state or clock != self.clock or session != self.session
         self.session, self.clock, self.guide_state = session, clock, state
-        # What the disk now holds can no longer be stale: forget it.
-        self._touched = {k: s for k, s in self._touched.items() if s >= remote.stale_from}
-        self._guide_log = [(s, p) for s, p in self._guide_log if s >= remote.stale_from]
+        self._merged_from = remote.stale_from  # what the disk now holds is compared
         return changes
 
     def reload_from_disk(self) -> bool:
@@ -277,6 +283,16 @@ class LiveSession:
 
     # -- notes -------------------------------------------------------------------------------
 
+    def typing_started(self, at: datetime) -> None:
+        """The first key of a note: the note belongs to this moment and guide question."""
+        self._typing = (at, self.guide_state.current)
+
+    def commit_typed(self, text: str) -> Note:
+        """The note being typed, at the moment its first key was typed (now if none was)."""
+        started, question = self._typing or (self.now(), self.guide_state.current)
+        self._typing = None
+        return self.commit_note(text, started, self.clock.elapsed(started), question)
+
     def commit_note(
         self, text: str, started_at: datetime, elapsed: float, question_id: str | None
     ) -> Note:
@@ -300,7 +316,7 @@ class LiveSession:
         """Put `note` in its place in memory at once, and queue its append to the file."""
         insort(self.notes, note, key=note_order)
         doc = note.to_doc()
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(describe, lambda: self.file.append_note(doc), (note.id,), touches=(note.id,))
         )
 
@@ -317,7 +333,7 @@ class LiveSession:
             again = Note.from_doc(doc).retyped(text, when)
             return {field: getattr(again, field) for field in _EDITED_FIELDS}
 
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 "save the edit",
                 lambda: self.file.change_note(note.id, on_disk),
@@ -333,7 +349,7 @@ class LiveSession:
     def toggle_star(self, note: Note) -> Note:
         starred = Note.from_doc({**note.to_doc(), "starred": not note.starred})
         self._replace(starred)
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 "save the star",
                 lambda: self.file.update_note(note.id, {"starred": starred.starred}),
@@ -346,7 +362,7 @@ class LiveSession:
     def delete_note(self, note: Note) -> None:
         self.notes = [n for n in self.notes if n.id != note.id]
         self.deleted.append(note)
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob("delete the note", lambda: self.file.delete_note(note.id), touches=(note.id,))
         )
 
@@ -356,6 +372,20 @@ class LiveSession:
         note = self.deleted.pop()
         self._add_note(note, "restore the note")
         return note
+
+    def quote_to_copy(self) -> str | None:
+        """This author's newest quote (else newest note) as a citable line: the words, the
+        participant and the time on the recording (tui/domain/quotes.py); None if none."""
+        own = [
+            n
+            for n in self.notes
+            if n.author == self.author and n.kind not in ("asked", "transcript")
+        ]
+        note = next((n for n in reversed(own) if n.kind == "quote"), own[-1] if own else None)
+        if note is None:
+            return None
+        participant = str(self.session.get("participant") or "")
+        return citation(note.text, participant, note.elapsed, self.clock.recording_offset)
 
     def last_own_note(self) -> Note | None:
         """The newest note this author typed (asked marks and transcript cues are not edited)."""
@@ -416,7 +446,7 @@ class LiveSession:
     def _save_guide(self, current: str | None, marks: dict[str, str] | None = None) -> None:
         self.aids.question_became_current(current)
         payload = {"guide": True, "current": current, "marks": marks or {}}
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 "save the guide position",
                 lambda: self.file.update_guide_state(current=current, marks=marks or {}),
@@ -441,7 +471,7 @@ class LiveSession:
         under the lock to the value on disk, so a co-interviewer's change is built on rather
         than overwritten. `change` must not modify its argument. Returns the new value."""
         self.session[name] = value = change(copy.deepcopy(self.session.get(name)))
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 describe,
                 lambda: self.file.change_session(lambda doc: {name: change(doc.get(name))}),
@@ -465,7 +495,7 @@ class LiveSession:
             change(clock)
             return {"clock": clock.to_doc()}
 
-        self._enqueue(
+        self._queue.enqueue(
             WriteJob(
                 "save the clock",
                 lambda: self.file.change_session(on_disk),
@@ -491,13 +521,6 @@ class LiveSession:
         """Each note with a change still only in memory, once (a note may have several)."""
         ids = dict.fromkeys(nid for job in self._queue.pending() for nid in job.note_ids)
         return [n for nid in ids if (n := self._note_by_id(nid)) is not None]
-
-    def _enqueue(self, job: WriteJob) -> None:
-        seq = self._queue.enqueue(job)
-        for key in job.touches:
-            self._touched[key] = seq
-        if job.payload.get("guide"):
-            self._guide_log.append((seq, job.payload))
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every change is on disk. False if writes are still failing at the timeout."""
@@ -535,16 +558,6 @@ class LiveSession:
         self._set_clock(
             lambda clock: clock.resume_after_close(now, count_time_away=count_time_away)
         )
-
-
-def _replay_guide(state: GuideState, payload: dict) -> None:
-    """One of this instance's guide changes, as `SessionFile.update_guide_state` applies it."""
-    state.current = payload.get("current")
-    for question_id, mark in (payload.get("marks") or {}).items():
-        if mark is None:
-            state.marks.pop(question_id, None)
-        else:
-            state.marks[question_id] = mark
 
 
 def _start_unless_started(clock: InterviewClock, moment: datetime) -> None:

@@ -2,7 +2,7 @@
 
 A pure service over plain data: no Textual, no TinyDB. The tag picker builds one `TagIndex`
 from the codebook and keeps it up to date with `add`, `remove` and `record_use`; `search` runs
-per keystroke and must stay under 5 ms at p99 with 10,000 tags (DESIGN.md, "Performance budget").
+per keystroke and must stay under 5 ms at p99 with 10,000 tags (docs/ARCHITECTURE.md, "Budgets").
 
 Ranking, best first (each class is tried on its own, so a fuzzy hit never outranks a prefix):
 

@@ -12,7 +12,7 @@ before anything changes, since they could still hold the old name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +23,6 @@ from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
 from tui.store.errors import StoreError
 from tui.store.session import SessionSnapshot
-
-SCOPES = ("session", "study", "all")
 
 
 @dataclass
@@ -63,28 +61,6 @@ def read_snapshot(store: DataStore, session_id: str) -> SessionSnapshot:
         session_file.close()
 
 
-def scope_session_ids(store: DataStore, scope: str, session_id: str | None = None) -> list[str]:
-    """The sessions of a scope, oldest first: one session, every session of that session's
-    study (its `study` field), or every session in the data folder."""
-    if scope not in SCOPES:
-        raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
-    summaries, problems = store.list_sessions()
-    ordered = [s.id for s in reversed(summaries)]  # list_sessions is newest first
-    if scope == "all" or session_id is None:
-        # Unreadable files too, last: reading them says why, instead of leaving them out.
-        return ordered + [problem.path.stem for problem in problems]
-    if scope == "session":
-        return [session_id]
-    # The summaries carry each session's study, so no file is read again.
-    own = next((s for s in summaries if s.id == session_id), None)
-    if own is None:
-        read_snapshot(store, session_id)  # says why the session cannot be read
-        return [session_id]
-    if not own.study:
-        return [session_id]
-    return [s.id for s in reversed(summaries) if s.study == own.study]
-
-
 def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dict[str, TagUsage]:
     """Usage of every tag found in the sessions (all of them by default), by `tag_key`."""
     ids = list(session_ids) if session_ids is not None else _all_ids(store)
@@ -120,6 +96,22 @@ def _retag_all(store: DataStore, mapping: dict[str, str | None]) -> int:
     return changed
 
 
+def rename_problem(find: Callable[[str], dict[str, Any] | None], old: str, new: str) -> str | None:
+    """Why `old` cannot be renamed to `new`, as a sentence; None when it can. `find` looks a
+    tag up by name. The codebook screen asks while the name is typed (over the tags it lists),
+    and `rename_tag` before it changes anything (over the codebook on disk)."""
+    name = clean_tag_name(new)
+    if not name:
+        return "A tag name cannot be empty; type at least one letter."
+    problem = inline_name_problem(name)
+    if problem is not None:  # `#new name` in a note would read back as `#new`
+        return problem
+    target = find(name)
+    if target is not None and tag_key(name) != tag_key(old):
+        return f"A tag named '{target['name']}' already exists; merge into it instead."
+    return None
+
+
 def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
     """Rename a tag, and its sub-tags with it (`pain/onbording/sso` follows
     `pain/onbording`), in the codebook and in every note and excerpt of every session (inline
@@ -129,15 +121,10 @@ def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
     source = codebook.get(old)
     if source is None:
         raise StoreError(f"There is no tag '{old}' in the codebook; check the spelling.")
-    name = clean_tag_name(new)
-    if not name:
-        raise StoreError("A tag name cannot be empty; type at least one letter.")
-    problem = inline_name_problem(name)
-    if problem is not None:  # `#new name` in a note would read back as `#new`
+    problem = rename_problem(codebook.get, source["name"], new)
+    if problem is not None:
         raise StoreError(problem)
-    target = codebook.get(name)
-    if target is not None and tag_key(name) != tag_key(source["name"]):
-        raise StoreError(f"A tag named '{target['name']}' already exists; merge into it instead.")
+    name = clean_tag_name(new)
     _readable_ids(store)  # refuse before changing anything
     pairs = [(source, name), *_sub_tags(codebook, source["name"], name)]
     return _move(store, pairs, now_iso)

@@ -6,8 +6,9 @@ its memory at once and queues the change here; one writer thread (tui/services/w
 shared with the live interview) writes the changes in order, keeps a failing one (disk full) at the
 head of the queue and retries it, and reports through `on_event`.
 
-A change is a small plain `payload` (session, table, op, id, changes or doc), so a screen that
-reads the files again can replay what is not on disk yet over what it read (`jobs_since`).
+A change is a small plain `payload` (session, table, op, id, changes or doc), so a model that
+reads the files again can replay what is not on disk yet over what it read (`jobs_since`, over
+the queue's log: the one apply-queue-replay mechanism of tui/services/write_queue.py).
 
 No Textual here: the app passes `on_event` and marshals it onto its own thread.
 """
@@ -15,7 +16,6 @@ No Textual here: the app passes `on_event` and marshals it onto its own thread.
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -24,9 +24,6 @@ from tui.services.write_queue import RETRY_SECONDS, SaveState, Skipped, WriteJob
 from tui.store import DataStore, SessionFile
 from tui.store.errors import WriteFailedError
 from tui.store.session import DELETE
-
-LOG_LENGTH = 5_000
-"""Recent changes kept for replay over a read; a read older than this many changes is redone."""
 
 
 class TagWrites:
@@ -37,7 +34,6 @@ class TagWrites:
         self.on_event = on_event or (lambda state: None)
         self._files: dict[str, SessionFile] = {}
         self._files_lock = threading.Lock()
-        self._log: deque[WriteJob] = deque(maxlen=LOG_LENGTH)
         self._queue = WriteQueue(lambda state: self.on_event(state), name="fieldnote-tag-writer")
 
     # -- files ---------------------------------------------------------------------------------
@@ -74,9 +70,7 @@ class TagWrites:
             payload=payload,
             touches=(str(payload.get("id")),),
         )
-        seq = self._queue.enqueue(job)
-        self._log.append(job)
-        return seq
+        return self._queue.enqueue(job)
 
     def _write(self, session_id: str, payload: dict[str, Any], describe: str) -> None:
         session_file = self.file(session_id)
@@ -136,10 +130,8 @@ class TagWrites:
     def jobs_since(self, seq: int) -> list[dict[str, Any]] | None:
         """Payloads of the session changes numbered `seq` or later, oldest first; None when
         the log no longer reaches back that far (read again)."""
-        jobs = list(self._log)
-        if jobs and jobs[0].seq > seq and len(jobs) == LOG_LENGTH:
-            return None
-        return [job.payload for job in jobs if job.seq >= seq]
+        jobs = self._queue.since(seq)
+        return None if jobs is None else [job.payload for job in jobs if job.payload]
 
     def pending_payloads(self) -> list[dict[str, Any]]:
         return [job.payload for job in self._queue.pending() if job.payload]

@@ -6,13 +6,20 @@ the head of the queue and is retried every `RETRY_SECONDS` (or at once on `flush
 dropped and nothing overtakes it; `unsaved` says how much is still only in memory. A job whose
 target no longer exists raises `Skipped`: it is dropped and reported, never retried forever.
 
+Apply, queue, replay: the one way a change is made durable. The owner applies the change to
+its memory, then `enqueue`s it. Before reading the file again (to see what another instance
+wrote) it takes `stale_from()`; after the read, `since(that)` lists its own changes the read may
+lack (still queued, or written during the read), and the owner replays them over what it read.
+Replaying must be idempotent. The live interview (tui/services/live_session.py) and tagging
+(tui/services/tag_writes.py, tui/services/tagging.py) both work this way.
+
 No Textual here: the owner passes `on_event`, a callback it marshals onto its own thread (the
-app posts a message). Used by the live interview (tui/services/live_session.py) and by
-tagging (tui/services/tag_writes.py).
+app posts a message).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import deque
@@ -23,6 +30,9 @@ from typing import Any
 from tui.store import StoreError
 
 RETRY_SECONDS = 2.0
+LOG_LENGTH = 5_000
+"""Written changes kept for replay over a read; a read older than this many changes is redone
+(`since` says None). Changes not written yet are always kept."""
 
 
 @dataclass
@@ -60,6 +70,7 @@ class WriteQueue:
         *,
         name: str = "fieldnote-writer",
         retry_seconds: float = RETRY_SECONDS,
+        log_length: int = LOG_LENGTH,
     ) -> None:
         self.on_event = on_event or (lambda state: None)
         self.retry_seconds = retry_seconds
@@ -69,6 +80,11 @@ class WriteQueue:
         self._wake = threading.Condition()
         self._closing = False
         self._seq = 0
+        self._log: deque[WriteJob] = deque()
+        """Every job queued, oldest first, less written ones beyond `log_length` (`since`)."""
+        self._log_length = log_length
+        self._dropped_through = 0
+        """The highest sequence number dropped from the log."""
         self._thread = threading.Thread(target=self._write_loop, name=name, daemon=True)
         self._thread.start()
 
@@ -80,8 +96,24 @@ class WriteQueue:
             self._seq += 1
             job.seq = self._seq
             self._jobs.append(job)
+            self._log.append(job)
+            self._trim_log()
             self._wake.notify_all()
         return job.seq
+
+    def since(self, seq: int) -> list[WriteJob] | None:
+        """The jobs numbered `seq` or later, oldest first: what a read made after
+        `stale_from()` returned `seq` may lack, to replay over it. None when the log no longer
+        reaches back that far: read again."""
+        with self._wake:
+            if self._dropped_through >= seq:
+                return None
+            return [job for job in self._log if job.seq >= seq]
+
+    def _trim_log(self) -> None:
+        oldest_pending = self._jobs[0].seq if self._jobs else self._seq + 1
+        while len(self._log) > self._log_length and self._log[0].seq < oldest_pending:
+            self._dropped_through = self._log.popleft().seq
 
     @property
     def unsaved(self) -> int:
@@ -152,11 +184,20 @@ class WriteQueue:
                 continue
             with self._wake:
                 self._jobs.popleft()
+                self._trim_log()
                 pending = len(self._jobs)
                 self._wake.notify_all()
             if self.last_error is not None or pending == 0 or skipped is not None:
                 self.last_error = self.last_failure = None
                 self.on_event(SaveState(pending, None, skipped))
+
+
+async def flushed(holders: list, timeout: float) -> list:
+    """Wait, in threads, until each holder's changes are on disk (its `flush`): an event loop
+    (the UI's) keeps running meanwhile. Returns the holders whose writes were still failing."""
+    holders = [h for h in holders if h is not None]
+    done = await asyncio.gather(*(asyncio.to_thread(h.flush, timeout) for h in holders))
+    return [holder for holder, ok in zip(holders, done, strict=True) if not ok]
 
 
 def _describe(error: Exception) -> str:

@@ -7,11 +7,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tinydb import TinyDB
+from tinydb.table import Document
+
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.store.errors import StoreError, UnreadableFileError
 from tui.store.schema import check_codebook_fields
 from tui.store.session import plain
-from tui.store.storage import AtomicJSONStorage, Signature, StoreDB
+from tui.store.storage import AtomicJSONStorage, Signature
 
 EDITABLE = ("name", "description", "color")
 
@@ -70,7 +73,7 @@ class Codebook:
         self._storage = AtomicJSONStorage(
             self.path, validate=_validate_codebook(self.path), write_what="tag change"
         )
-        self._db = StoreDB(storage=lambda: self._storage)
+        self._db = TinyDB(storage=lambda: self._storage)
         self._table = self._db.table("tags")
         self._tags: list[dict[str, Any]] = []
         self._tags_version = -1
@@ -112,10 +115,15 @@ class Codebook:
     @contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
         with self._storage.locked() as data:
-            # TinyDB caches the next doc id per Table; another process may have used it.
-            self._table._next_id = None
-            self._table.clear_cache()
+            self._table.clear_cache()  # another process may have written
             yield data
+
+    @staticmethod
+    def _new_docs(data: dict[str, Any], docs: list[dict[str, Any]]) -> list[Document]:
+        """`docs` with ids after the highest in the file as it is now (under the lock), chosen
+        here rather than by TinyDB, whose cached next id knows nothing of other processes."""
+        first = max(map(int, data.get("tags") or {}), default=0) + 1
+        return [Document(doc, doc_id=first + i) for i, doc in enumerate(docs)]
 
     def ensure(self, names: list[str], now_iso: str) -> dict[str, str]:
         """Create the tags that do not exist yet; returns typed name -> stored name."""
@@ -156,7 +164,7 @@ class Codebook:
                 if used:
                     self._table.update(bump, doc_ids=list(used))
             if created:
-                doc_ids = self._table.insert_multiple(list(created.values()))
+                doc_ids = self._table.insert_multiple(self._new_docs(data, [*created.values()]))
                 for doc, doc_id in zip(created.values(), doc_ids, strict=True):
                     self._keyed(doc["name"], doc_id)
         return resolved
@@ -174,7 +182,7 @@ class Codebook:
                 if name and key not in existing and key not in fresh:
                     fresh[key] = plain({**doc, "name": name})
             if fresh:
-                doc_ids = self._table.insert_multiple(list(fresh.values()))
+                doc_ids = self._table.insert_multiple(self._new_docs(data, [*fresh.values()]))
                 for doc, doc_id in zip(fresh.values(), doc_ids, strict=True):
                     self._keyed(doc["name"], doc_id)
                     added.append(doc["name"])
@@ -228,7 +236,7 @@ class Codebook:
                 return plain(found[1])
             doc = new_tag(clean, now_iso)
             doc["description"], doc["color"] = description, color
-            self._keyed(clean, self._table.insert(doc))
+            self._keyed(clean, self._table.insert(self._new_docs(data, [doc])[0]))
             return plain(doc)
 
     def delete(self, name: str) -> dict[str, Any] | None:

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb.table import Table
+from tinydb import TinyDB
+from tinydb.table import Document, Table
 
+from tui.domain.guide import GuideState
 from tui.store.errors import SessionNotFoundError, UnreadableFileError
 from tui.store.schema import check_session_fields
-from tui.store.storage import AtomicJSONStorage, Signature, StoreDB
+from tui.store.storage import AtomicJSONStorage, Signature
 
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 KEYED_TABLES = ("notes", "excerpts")
@@ -133,7 +135,7 @@ class SessionFile:
         self._storage = AtomicJSONStorage(
             self.path, must_exist=True, validate=validate_session_data(self.path), write_what="note"
         )
-        self._db = StoreDB(storage=lambda: self._storage)
+        self._db = TinyDB(storage=lambda: self._storage)
         self._tables: dict[str, Table] = {
             name: self._db.table(name) for name in ("session", "guide", "notes", "excerpts")
         }
@@ -228,18 +230,13 @@ class SessionFile:
     # -- writing ------------------------------------------------------------------------------
     @contextmanager
     def _transaction(self) -> Iterator[dict[str, Any]]:
-        """Hold the lock with the data as on disk now, and TinyDB's next ids recomputed."""
+        """Hold the lock with the data as on disk now (TinyDB's query caches cleared: another
+        process may have written). New documents get ids we choose (`_add`), never TinyDB's
+        cached next id, which knows nothing of other processes."""
         try:
             with self._storage.locked() as data:
-                # TinyDB caches the next doc id per Table, and another process may have used it:
-                # recompute it under the lock, from the index where there is one (its max is
-                # kept up to date by our own inserts and rebuilt after anyone else's write).
-                for name, table in self._tables.items():
+                for table in self._tables.values():
                     table.clear_cache()
-                    table._next_id = None
-                    if name in self._indexes:
-                        self._index(name, data)
-                        table._next_id = self._indexes[name].max_doc_id + 1
                 yield data
         except FileNotFoundError:
             raise self._missing() from None
@@ -280,11 +277,13 @@ class SessionFile:
                     # A retry of a write that did land: replace, never duplicate.
                     table.update(_replace_with(doc), doc_ids=[existing])
             if fresh:
-                doc_ids = table.insert_multiple(list(fresh.values()))
+                # Ids after the highest this table has held (the index is current: `_find`).
                 index = self._indexes[name]
-                if index.version == self._storage.external_version:
-                    index.ids.update(zip(fresh, doc_ids, strict=True))
-                    index.max_doc_id = max(index.max_doc_id, *doc_ids)
+                first = index.max_doc_id + 1
+                docs = [Document(doc, doc_id=first + i) for i, doc in enumerate(fresh.values())]
+                doc_ids = table.insert_multiple(docs)
+                index.ids.update(zip(fresh, doc_ids, strict=True))
+                index.max_doc_id = max(index.max_doc_id, *doc_ids)
                 added = [plain(doc) for doc in fresh.values()]
                 self._patch_snapshot(before, name, lambda docs: _with_added(name, docs, added))
 
@@ -501,19 +500,13 @@ class SessionFile:
         with self._transaction() as data:
             found = _single(data, "guide")
             old = (found[1].get("state") if found else None) or default_guide_state()
-            state = {
-                "current": old.get("current") if current is UNCHANGED else current,
-                "marks": dict(old.get("marks") or {}),
-            }
-            for question_id, mark in marks.items():
-                if mark is None:
-                    state["marks"].pop(question_id, None)
-                else:
-                    state["marks"][question_id] = mark
+            merged = GuideState.from_doc(old)
+            merged.apply_change(merged.current if current is UNCHANGED else current, marks)
+            state = merged.to_doc()
             table = self._tables["guide"]
             before = self._storage.version
             if found is None:
-                table.insert({"guide": {}, "state": state})
+                table.insert(Document({"guide": {}, "state": state}, doc_id=1))  # the only one
             else:
                 table.update({"state": state}, doc_ids=[int(found[0])])
             self._patch_snapshot(before, "guide_state", lambda _: plain(state))

@@ -21,15 +21,13 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Table
 
 from tui.store.errors import (
     LockHeldError,
@@ -331,6 +329,11 @@ class AtomicJSONStorage(Storage):
                 if not self._swept:
                     self._sweep_temp_files()
                 yield self.current()
+            except BaseException:
+                # A change that failed half-way (TinyDB updates documents in place) must not
+                # stay in the cache: memory never claims what the disk lacks.
+                self.invalidate()
+                raise
             finally:
                 self._lock_depth -= 1
                 if self._lock_depth == 0 and self._lock_fd is not None:
@@ -344,59 +347,3 @@ class AtomicJSONStorage(Storage):
                 stale.unlink(missing_ok=True)
         except OSError:
             pass
-
-
-class _IntKeyView(MutableMapping):
-    """One stored table as TinyDB's updaters see it: int doc ids over the str-keyed dict."""
-
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.raw = raw
-
-    def __getitem__(self, doc_id: int) -> Any:
-        return self.raw[str(doc_id)]
-
-    def __setitem__(self, doc_id: int, doc: Any) -> None:
-        self.raw[str(doc_id)] = doc
-
-    def __delitem__(self, doc_id: int) -> None:
-        del self.raw[str(doc_id)]
-
-    def __contains__(self, doc_id: object) -> bool:
-        return str(doc_id) in self.raw
-
-    def __iter__(self) -> Iterator[int]:
-        return iter([int(key) for key in self.raw])
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-    def clear(self) -> None:
-        self.raw.clear()
-
-
-class KeyedTable(Table):
-    """A TinyDB Table that updates the stored dict in place.
-
-    TinyDB's own `_update_table` converts every doc id to int and back on each write, about 2 ms
-    for 5,000 notes; this one converts only the ids the updater touches. If the updater fails
-    half-way, the storage drops its cache, so a partly changed dict is never written or served.
-    """
-
-    def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
-        storage = self._storage
-        tables = storage.read()
-        if tables is None:
-            tables = {}
-        raw = tables.setdefault(self.name, {})
-        try:
-            updater(_IntKeyView(raw))  # type: ignore[arg-type]
-        except BaseException:
-            if isinstance(storage, AtomicJSONStorage):
-                storage.invalidate()
-            raise
-        storage.write(tables)
-        self.clear_cache()
-
-
-class StoreDB(TinyDB):
-    table_class = KeyedTable

@@ -1,70 +1,52 @@
 """The tagging screen's list of excerpts: a Line-API scroll view drawing only visible rows.
 
 One row per note (a whole-note excerpt) followed by one row per span excerpt of that note.
-Each row is built when drawn, so ten thousand notes cost what ten do (STYLE.md 5).
+Each row is built when drawn, so ten thousand notes cost what ten do (docs/ARCHITECTURE.md,
+"Budgets").
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.domain.display_text import visible
+from tui.domain.excerpts import Excerpt
 from tui.domain.notes import format_elapsed, tag_key
-
-
-@dataclass
-class Excerpt:
-    """A note, or a span of one, as the tagging screen walks them."""
-
-    session_id: str
-    participant: str
-    note: dict[str, Any]
-    span: dict[str, Any] | None = None
-    """The `excerpts` document when this is a span of the note."""
-    spans: list[dict[str, Any]] | None = None
-    """For a note row: the note's span excerpts, sorted by start (shared with its span rows)."""
-
-    @property
-    def doc(self) -> dict[str, Any]:
-        return self.span if self.span is not None else self.note
-
-    @property
-    def tags(self) -> list[str]:
-        return list(self.doc.get("tags") or [])
-
-    @property
-    def severity(self) -> int | None:
-        value = self.doc.get("severity")
-        return value if isinstance(value, int) else None
-
-    @property
-    def text(self) -> str:
-        text = str(self.note.get("text") or "")
-        if self.span is None:
-            return text
-        return text[int(self.span.get("start", 0)) : int(self.span.get("end", 0))]
-
-    @property
-    def coded(self) -> bool:
-        """Tagged itself or, for a note, through one of its spans."""
-        if self.tags:
-            return True
-        return self.span is None and any(s.get("tags") for s in self.spans or [])
 
 
 class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
     """Keys come from the screen's `tagging.*` bindings (ids, keymaps, help). ScrollView's own
     bindings (no ids) would take up/down/page/home/end while the list has focus and scroll the
     view instead of moving the cursor, so `t` could tag a note off screen."""
+
+    DEFAULT_CSS = """
+        ExcerptList > .excerpt-list--cursor {
+            background: $accent 40%;
+        }
+        ExcerptList > .excerpt-list--time {
+            color: $text-muted;
+        }
+        ExcerptList > .excerpt-list--who {
+            color: $secondary;
+        }
+        ExcerptList > .excerpt-list--tag {
+            color: $accent;
+            text-style: bold;
+        }
+        ExcerptList > .excerpt-list--untagged {
+            color: $text-muted;
+        }
+        ExcerptList > .excerpt-list--span {
+            color: $text-muted;
+            text-style: italic;
+        }
+    """
+    """The colours of its parts; its width in the tagging layout is the app's (app.tcss)."""
 
     COMPONENT_CLASSES = {
         "excerpt-list--cursor",
@@ -74,11 +56,6 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         "excerpt-list--untagged",
         "excerpt-list--span",
     }
-
-    class Moved(Message):
-        def __init__(self, index: int) -> None:
-            self.index = index
-            super().__init__()
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -105,7 +82,6 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor = max(0, min(index, len(self.excerpts) - 1))
         self._keep_cursor_visible()
         self.refresh()
-        self.post_message(self.Moved(self.cursor))
 
     @property
     def rows_shown(self) -> int:

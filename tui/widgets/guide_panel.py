@@ -17,6 +17,22 @@ MARK_SYMBOLS = {"asked": "\u2713", "skipped": "\u2192"}
 
 
 class QuestionItem(Static):
+    DEFAULT_CSS = """
+        QuestionItem {
+            padding: 0 0 0 1;
+        }
+        QuestionItem.-current {
+            background: $accent 30%;
+        }
+        QuestionItem.-asked {
+            color: $text-muted;
+        }
+        QuestionItem.-skipped {
+            color: $text-disabled;
+        }
+    """
+    """A question as the guide marks it: current, asked or skipped."""
+
     def __init__(self, number: int, question_id: str) -> None:
         super().__init__(id=f"question-{question_id}")
         self.number = number

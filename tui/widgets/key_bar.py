@@ -22,6 +22,16 @@ SHORT = 20
 
 
 class KeyBar(Static):
+    DEFAULT_CSS = """
+        KeyBar {
+            height: auto;
+            background: $footer-background;
+            color: $footer-foreground;
+            padding: 0 1;
+        }
+    """
+    """Drawn like Textual's footer, in the theme's footer colours."""
+
     def __init__(self) -> None:
         super().__init__()
         self._items: list[tuple[str, str, bool]] = []

@@ -8,7 +8,6 @@ out just that note and moves the row totals of the notes after it.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -22,10 +21,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.domain.display_text import visible
-from tui.domain.notes import Note, format_elapsed, tag_key
+from tui.domain.notes import Note, format_elapsed, inline_tokens, tag_key
 from tui.services.live_session import note_order
 
-_INLINE_MARK = re.compile(r"(?<![\w#!/])([#!])\w[\w/-]*")
 # Quotes and follow-ups show their own opening `"` or `?`, so only asked marks get a marker.
 _KIND_MARKERS = {"asked": "\u2713 asked: "}
 
@@ -302,7 +300,10 @@ class NoteStream(ScrollView, can_focus=False):
             "followup": "note-stream--followup",
         }.get(note.kind, "")
         parts.append((text, body_class))
-        inline = {tag_key(m.group(0)[1:]) for m in _INLINE_MARK.finditer(text) if m.group(1) == "#"}
+        # The note parser's tokens: what is highlighted is what was stored (`visible` keeps
+        # every character's place, so offsets in the note's text are offsets in `text`).
+        tokens = inline_tokens(note.text)
+        inline = {tag_key(t.value) for t in tokens if t.kind == "tag"}
         extra = [t for t in note.tags if tag_key(t) not in inline]
         if extra:
             parts.append(("  " + " ".join(f"#{visible(t)}" for t in extra), "note-stream--tag"))
@@ -316,9 +317,9 @@ class NoteStream(ScrollView, can_focus=False):
             if cls:
                 spans.append((at, at + len(piece), cls))
             at += len(piece)
-        for match in _INLINE_MARK.finditer(text):
-            cls = "note-stream--tag" if match.group(1) == "#" else "note-stream--emotion"
-            spans.append((text_start + match.start(), text_start + match.end(), cls))
+        for token in tokens:
+            cls = "note-stream--tag" if token.kind == "tag" else "note-stream--emotion"
+            spans.append((text_start + token.start, text_start + token.end, cls))
         body_width = max(1, self._layout_width - self._time_width - 1)
         return _Layout(body, spans, wrap(body, body_width), note, note.id in self.pending_ids)
 

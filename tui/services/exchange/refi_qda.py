@@ -1,5 +1,6 @@
 """REFI-QDA out and in: a `.qdpx` project (NVivo, ATLAS.ti, MAXQDA, QualCoder) and a `.qdc`
-codebook. The schemas are in ../shared/refi-qda/ and the tests validate every file written.
+codebook. The tests validate every file written against the standard's schemas
+(docs/ARCHITECTURE.md, "Exchange formats").
 
 Out: each session is a plain-text source, its notes one per line as `[mm:ss] Author: text`;
 each tagged note, and each span excerpt, a PlainTextSelection whose [start, end) (code points)

@@ -1,0 +1,52 @@
+"""The interview's choices, without Textual: a note's moment, and which quote a copy takes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.services.live_session import LiveSession
+
+
+@pytest.fixture
+def live(store, session_id, clock):
+    live = LiveSession(store, session_id, "Maya", now=clock)
+    yield live
+    live.flush()
+    live.close()
+
+
+def test_a_note_belongs_to_its_first_keystroke_and_its_question(live, clock):
+    first_question = live.guide_state.current
+    live.typing_started(clock())
+    clock.advance(30)
+    live.move_question(1)  # a guide key while typing
+    note = live.commit_typed("they gave up on day two")
+    assert note.question_id == first_question
+    assert note.started_at == "2026-11-27T10:00:00.000Z" and note.elapsed == 0
+    clock.advance(15)
+    untyped = live.commit_typed("pasted whole")  # no keystroke seen: now, current question
+    assert untyped.question_id == live.guide_state.current != first_question
+    assert untyped.elapsed == 45  # the clock started with the first note
+
+
+def test_the_copy_takes_the_newest_own_quote_else_the_newest_note(live, store, clock):
+    assert live.quote_to_copy() is None
+    live.commit_typed('"We gave up on day two" #pain')
+    clock.advance(60)
+    live.commit_typed("newer plain note")
+    live.mark_current("asked")  # asked marks are never copied
+    assert live.quote_to_copy() == "We gave up on day two \u2014 P7 (ops lead), 00:00"
+    live.set_recording_offset(90)
+    assert live.quote_to_copy().endswith("01:30")
+    other = LiveSession(store, live.session_id, "Jonas", now=clock)
+    try:
+        assert other.quote_to_copy() is None  # Maya's notes are not Jonas's to copy
+    finally:
+        other.close()
+
+
+def test_without_a_quote_the_newest_note_is_copied(live, clock):
+    live.commit_typed("first")
+    clock.advance(5)
+    live.commit_typed("second")
+    assert live.quote_to_copy() == "second \u2014 P7 (ops lead), 00:05"

@@ -1,0 +1,85 @@
+"""One inline-syntax parser: what the note stream highlights is exactly what is stored."""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from tui.domain.notes import Note, clean_tag_name, inline_tokens, parse_inline, tag_key
+from tui.domain.quotes import quote_words
+from tui.domain.tags import inline_name_problem, retag_text
+from tui.widgets.note_stream import NoteStream
+
+# Mostly the characters the syntax turns on, with some of anything else.
+ALPHABET = st.one_of(
+    st.sampled_from(list('#!/-_ aé1Z*"?>\t\n') + ["\u0437", "\U0001f600", "\x1b", "\u202e"]),
+    st.characters(),
+)
+TEXTS = st.text(ALPHABET, max_size=40)
+
+
+def highlighted(text: str) -> tuple[list[str], list[str]]:
+    """The tags and emotions the note stream draws highlighted for a note of `text`, read back
+    from what it draws: each highlighted piece of the note's text, as a reader would take it."""
+    stream = NoteStream()
+    stream._layout_width = 200
+    note = Note.from_typed(
+        text, session_id="s", author="Maya", started_at="t", elapsed=0, question_id=None
+    )
+    layout = stream._build_layout(note)
+    tags, emotions = [], []
+    for start, end, cls in layout.spans:
+        piece = layout.body[start:end]
+        if cls == "note-stream--tag" and piece.startswith("#"):
+            tags.append(piece[1:])
+        elif cls == "note-stream--emotion":
+            emotions.append(piece[1:].casefold())
+    return tags, emotions
+
+
+def unique(items, key=str.casefold):
+    seen, kept = set(), []
+    for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            kept.append(item)
+    return kept
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+@example("feels !angry/sad about #pain/onboarding- today")
+@example("#a-/b #A #a!b x!y #-x ##y !!z")
+def test_what_is_highlighted_is_exactly_what_is_stored(text):
+    stored = parse_inline(text)
+    tags, emotions = highlighted(text)
+    # The highlighted tags, read as tag names, are exactly the stored ones, in order; each
+    # ends where its stored name ends (a trailing `-` or `/`, which the name drops, is not
+    # highlighted). The highlighted emotions are exactly the stored ones.
+    assert unique([clean_tag_name(t) for t in tags], key=tag_key) == list(stored.tags)
+    assert all(clean_tag_name(t).endswith(t[-1]) for t in tags)
+    assert unique(emotions) == list(stored.emotions)
+
+
+@given(TEXTS)
+def test_tokens_are_in_order_and_never_overlap(text):
+    tokens = inline_tokens(text)
+    ends = [0]
+    for token in tokens:
+        assert token.start >= ends[-1] and token.end > token.start + 1
+        assert text[token.start] == ("#" if token.kind == "tag" else "!")
+        ends.append(token.end)
+
+
+def test_an_emotion_stops_at_a_slash_in_storing_highlighting_and_quoting():
+    text = '"It was fine" !angry/sad'
+    assert parse_inline(text).emotions == ("angry",)
+    assert highlighted(text)[1] == ["angry"]
+    assert quote_words("we gave up !angry/sad") == "we gave up/sad"
+
+
+def test_a_tag_name_is_valid_exactly_when_the_parser_reads_it_back():
+    assert inline_name_problem("pain/onboarding") is None
+    assert "space" in inline_name_problem("two words")
+    assert inline_name_problem("a!b") is not None
+    assert retag_text("see #old- and #old/x", {"old": "new"}) == "see #new- and #old/x"

@@ -1,0 +1,68 @@
+"""What the codebook screen shows and changes: every tag with its use, and the changes to it.
+
+The screen calls these from thread workers (each may read or rewrite every session file) and
+shows what they return; it never reaches the store itself (docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.domain.notes import tag_key
+from tui.services.tag_ops import (
+    MergePreview,
+    TagUsage,
+    delete_tag,
+    merge_preview,
+    merge_tags,
+    rename_problem,
+    rename_tag,
+    tag_usage,
+)
+from tui.store import DataStore
+
+
+@dataclass
+class CodebookView:
+    """The codebook as the screen lists it: tags by name, their use, and how many sessions."""
+
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    usage: dict[str, TagUsage] = field(default_factory=dict)
+    sessions: int = 0
+
+
+class CodebookService:
+    def __init__(self, store: DataStore) -> None:
+        self.store = store
+
+    def view(self) -> CodebookView:
+        """Every tag and its use across the sessions (reads every session: a worker's job).
+        Raises StoreError when the codebook cannot be read."""
+        tags = self.store.codebook.tags()
+        usage = tag_usage(self.store)
+        return CodebookView(tags, usage, len(self.store.list_sessions()[0]))
+
+    @staticmethod
+    def rename_problem(tags: list[dict[str, Any]], old: str, new: str) -> str | None:
+        """Why `old` cannot become `new` among `tags` (as listed: no disk read while the name
+        is typed), with the same checks `rename` makes; None when it can."""
+        by_key = {tag_key(t["name"]): t for t in tags}
+        return rename_problem(lambda name: by_key.get(tag_key(name)), old, new)
+
+    def rename(self, old: str, new: str, now_iso: str) -> int:
+        return rename_tag(self.store, old, new, now_iso)
+
+    def merge_preview(self, source: str, target: str) -> MergePreview:
+        """What merging would change, counted without changing anything (reads every file)."""
+        return merge_preview(self.store, source, target)
+
+    def merge(self, source: str, target: str) -> int:
+        return merge_tags(self.store, source, target)
+
+    def delete(self, name: str) -> int:
+        return delete_tag(self.store, name)
+
+    def set_field(self, name: str, field_name: str, value: str) -> None:
+        """A tag's description or colour, as typed (stripped)."""
+        self.store.codebook.update(name, {field_name: value.strip()})

@@ -1,0 +1,38 @@
+"""The sessions of the data folder as the sessions screen lists and changes them.
+
+The screens speak to this, never to the store (docs/ARCHITECTURE.md); each call reads or
+writes files, so the screens make it from a worker.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tui.domain.guide import Guide
+from tui.services.exchange.exporting import ExportJob
+from tui.services.session_setup import create_session, set_study
+from tui.store import DataStore, SessionSummary, StoreError
+
+
+class SessionsService:
+    def __init__(self, store: DataStore) -> None:
+        self.store = store
+
+    def listing(self) -> tuple[list[SessionSummary], list[StoreError]]:
+        """Every session, newest first, and the files that could not be read."""
+        return self.store.list_sessions()
+
+    def create(
+        self, *, title: str, participant: str, goal: str, guide: Guide | None, now: datetime
+    ) -> str:
+        """A new session file; returns its id. Raises StoreError with a sentence."""
+        return create_session(
+            self.store, title=title, participant=participant, goal=goal, guide=guide, now=now
+        )
+
+    def export_job(self, session_ids: list[str], label: str) -> ExportJob:
+        """An export of these sessions to offer in the export dialog."""
+        return ExportJob(self.store, session_ids, label)
+
+    def set_study(self, session_id: str, study: str) -> str:
+        return set_study(self.store, session_id, study)

@@ -1,0 +1,774 @@
+"""The tagging model: what the tagging screen lists, what a key changes, and how it is read.
+
+Every note of the scope's sessions is an excerpt, each followed by its span excerpts. A change
+(a tag, a severity, a span) is applied here in memory at once and queued on `TagWrites`, whose
+writer makes it durable off the UI thread; a read made while changes were queued has them
+replayed over it. The sessions are read in a worker (`read`); everything else runs on the
+caller's thread. No Textual here: the screen binds keys and draws (docs/ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tui.domain.clock import to_iso
+from tui.domain.display_text import visible
+from tui.domain.excerpts import Excerpt
+from tui.domain.notes import clean_tag_name, new_id, tag_key
+from tui.domain.quotes import citation
+from tui.domain.tags import (
+    SEVERITIES,
+    add_tag,
+    edit_changes,
+    edit_empties,
+    inline_name_problem,
+    remove_tag,
+    word_end_after,
+    word_end_before,
+    word_start_after,
+    word_start_before,
+)
+from tui.services.analysis import study_of
+from tui.services.codebook import CodebookService
+from tui.services.exchange.exporting import ExportJob
+from tui.services.search import TagIndex, TagStats
+from tui.services.tag_ops import read_snapshot
+from tui.services.tag_writes import TagWrites
+from tui.store import SessionFile, StoreError
+
+SCOPES = ("session", "study", "all")
+"""What the tagging screen walks: one session, every session of its study, or every session."""
+SKIPPED_KINDS = ("asked",)
+"""Notes that only mark a guide question asked are not excerpts."""
+
+Key = tuple[str, str]
+"""(session id, note or span id)."""
+
+
+def codebook_index(tags: list[dict]) -> TagIndex:
+    """One index over the whole codebook, built once per read and kept up to date."""
+    return TagIndex(
+        TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at")) for t in tags
+    )
+
+
+def scope_session_ids(store, scope: str, session_id: str | None = None) -> list[str]:
+    """The sessions of a scope, oldest first: one session, every session of that session's
+    study (its `study` field), or every session in the data folder."""
+    if scope not in SCOPES:
+        raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
+    summaries, problems = store.list_sessions()
+    ordered = [s.id for s in reversed(summaries)]  # list_sessions is newest first
+    if scope == "all" or session_id is None:
+        # Unreadable files too, last: reading them says why, instead of leaving them out.
+        return ordered + [problem.path.stem for problem in problems]
+    if scope == "session":
+        return [session_id]
+    # The summaries carry each session's study, so no file is read again.
+    own = next((s for s in summaries if s.id == session_id), None)
+    if own is None:
+        read_snapshot(store, session_id)  # says why the session cannot be read
+        return [session_id]
+    if not own.study:
+        return [session_id]
+    return [s.id for s in reversed(summaries) if s.study == own.study]
+
+
+@dataclass
+class SessionRows:
+    """One session's excerpts as listed: its notes, each followed by its span excerpts."""
+
+    excerpts: list[Excerpt]
+    note_rows: dict[Key, Excerpt]
+    span_rows: dict[Key, Excerpt]
+    coded: int
+    notes: int
+
+
+@dataclass
+class Loaded:
+    """One read of the scope's sessions, made by the loading worker. Only the sessions that
+    changed since the model last read them are read and parsed again (`rows`); the others keep
+    the rows already listed, so another instance typing into one session of twenty costs one
+    session's read, not twenty."""
+
+    generation: int
+    session_ids: list[str] = field(default_factory=list)
+    rows: dict[str, SessionRows] = field(default_factory=dict)
+    """The sessions read afresh; a session of `session_ids` missing here keeps its rows."""
+    full: bool = True
+    """Every session was read: rows of sessions missing from `rows` are dropped."""
+    titles: dict[str, str] = field(default_factory=dict)
+    files: dict[str, SessionFile] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    index: TagIndex | None = None
+    codebook: list[dict] | None = None
+    """With the index: the codebook's tags as read (the screen draws their colours)."""
+    since: int = 0
+    """Changes numbered from here on may be missing from this read: replayed over it."""
+    versions: dict[str, int] = field(default_factory=dict)
+    """Each file's `remote_version` as read: a poll compares, to see what others wrote since."""
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """What one read is to fetch; made on the UI thread, run in a worker (`TaggingModel.read`)."""
+
+    generation: int
+    scope: str
+    session_ids: list[str] | None
+    """None: find the scope's sessions first."""
+    with_index: bool
+    known: dict[str, int]
+
+
+def read_sessions(
+    writes: TagWrites,
+    session_ids: list[str],
+    loaded: Loaded,
+    known: dict[str, int] | None = None,
+) -> None:
+    """Every note of the sessions as an excerpt, with its span excerpts beneath it (worker).
+    A session in `known` (id -> the `remote_version` its listed rows were read at) that no
+    other process has written since is not read again."""
+    known = known or {}
+    for session_id in session_ids:
+        try:
+            session_file = writes.file(session_id)
+            seen = known.get(session_id)
+            if (
+                seen is not None
+                and session_file.remote_version == seen
+                and not session_file.changed_on_disk()
+            ):
+                loaded.files[session_id] = session_file
+                loaded.versions[session_id] = seen
+                continue  # only our own writes since: the listed rows already have them
+            snap = session_file.read()
+        except StoreError as error:
+            loaded.problems.append(str(error))
+            continue
+        loaded.files[session_id] = session_file
+        loaded.versions[session_id] = snap.remote_version
+        loaded.rows[session_id] = session_rows(session_id, snap)
+        loaded.titles[session_id] = str(snap.session.get("title") or session_id)
+
+
+def session_rows(session_id: str, snap) -> SessionRows:
+    rows = SessionRows([], {}, {}, 0, 0)
+    participant = str(snap.session.get("participant") or "")
+    by_note: dict[str, list[dict]] = {}
+    for doc in snap.excerpts:
+        by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
+    for stored in snap.notes:
+        if stored.get("kind") in SKIPPED_KINDS:
+            continue
+        note = dict(stored)  # one copy, shared by the note's row and its span rows
+        spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
+        row = Excerpt(session_id, participant, note, spans=spans)
+        rows.excerpts.append(row)
+        rows.note_rows[(session_id, note["id"])] = row
+        rows.notes += 1
+        rows.coded += row.note_coded
+        for span in spans:
+            span_row = Excerpt(session_id, participant, note, span, spans)
+            rows.excerpts.append(span_row)
+            rows.span_rows[(session_id, span["id"])] = span_row
+    return rows
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a key's change did: the row the cursor belongs on (None: stays), whether the list
+    changed (the filter runs again), and a sentence to tell the user, if any."""
+
+    row: Excerpt | None = None
+    relist: bool = False
+    notice: str | None = None
+    severity: str = "information"
+
+
+class TaggingModel:
+    """The excerpts of a scope, the cursor, the filters and the span being selected; changes
+    through `TagWrites`. After every change a screen would show, it calls `on_change` (the
+    screen bumps a reactive attribute, whose watcher draws): screens never redraw by hand."""
+
+    def __init__(
+        self,
+        writes: TagWrites,
+        *,
+        scope: str = "session",
+        origin: str | None = None,
+        session_ids: list[str] | None = None,
+        focus: tuple[str, str, str | None] | None = None,
+    ) -> None:
+        self.writes = writes
+        self._focus = focus
+        """(session id, note id, span id or None) to put the cursor on once read."""
+        self.store = writes.store
+        self.scope = scope
+        self.origin = origin or (session_ids[0] if session_ids else None)
+        self.session_ids = list(session_ids or ([origin] if scope == "session" and origin else []))
+        self.resolve_ids = session_ids is None
+        self.files: dict[str, SessionFile] = {}
+        self._seen: dict[str, int] = {}
+        """Each file's `remote_version` when it was last read for the list."""
+        self.all_excerpts: list[Excerpt] = []
+        """Every session's rows (`_rows`) one after the other, in `session_ids` order."""
+        self._rows: dict[str, list[Excerpt]] = {}
+        self.shown: list[Excerpt] = []
+        self._note_rows: dict[Key, Excerpt] = {}
+        self._span_rows: dict[Key, Excerpt] = {}
+        self.index = TagIndex()
+        self.last_tag: str | None = None
+        self.filter_untagged = False
+        self.filter_tag: str | None = None
+        self.filter_text = ""
+        self.span: tuple[int, int] | None = None
+        """(start, end) being selected in the current note, or None outside span mode."""
+        self.titles: dict[str, str] = {}
+        self.coded_count = 0
+        self.note_count = 0
+        self._recent: list[str] | None = None
+        self.reading_note: str | None = self.loading_text()
+        """Shown until the first read arrives; None once the excerpts are listed."""
+        self.generation = 0
+        self.reading = False
+        self.scope_changed = False
+        self.cursor = 0
+        """Where the cursor is in `shown`."""
+        self.listed = 0
+        """Bumped whenever `shown` is a new list (the screen hands it to its list widget)."""
+        self.on_change: Callable[[], None] = lambda: None
+
+    def _changed(self) -> None:
+        self.on_change()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def loading_text(self, count: int | None = None) -> str:
+        if count is None:
+            if self.resolve_ids and self.scope != "session" or not self.session_ids:
+                return "Loading the sessions\u2026"
+            count = len(self.session_ids)
+        return f"Loading {count} session{'s' if count != 1 else ''}\u2026"
+
+    def begin_read(
+        self, *, resolve: bool = False, with_index: bool = False, full: bool = False
+    ) -> ReadRequest:
+        """A newer read supersedes an older one. Sessions no other process wrote since they
+        were listed are not read again, unless `full` (after a codebook rename, which rewrote
+        every file)."""
+        self.generation += 1
+        self.reading = True
+        ids = None if resolve else list(self.session_ids)
+        return ReadRequest(
+            self.generation, self.scope, ids, with_index, {} if full else dict(self._seen)
+        )
+
+    def read(
+        self, request: ReadRequest, counted: Callable[[list[str]], None] = lambda ids: None
+    ) -> Loaded:
+        """The request's sessions (found first when it names none) read from disk; those in
+        `known` that no one else wrote since are skipped (see `read_sessions`). Worker thread:
+        touches nothing of the model's but `writes`, which is thread-safe."""
+        loaded = Loaded(request.generation, full=not request.known)
+        session_ids = request.session_ids
+        if session_ids is None:
+            try:
+                session_ids = scope_session_ids(self.store, request.scope, self.origin)
+            except StoreError as error:
+                loaded.problems.append(str(error))
+                session_ids = [self.origin] if self.origin else []
+            counted(session_ids)
+        loaded.session_ids = session_ids
+        # Captured BEFORE the read: a change that lands during it is replayed (harmlessly).
+        loaded.since = self.writes.stale_from()
+        if request.with_index:
+            try:
+                tags = self.store.codebook.tags()
+            except StoreError as error:  # the notes can still be read and shown
+                loaded.problems.append(str(error))
+                tags = []
+            loaded.index, loaded.codebook = codebook_index(tags), tags
+        read_sessions(self.writes, session_ids, loaded, request.known)
+        return loaded
+
+    def counted(self, generation: int, session_ids: list[str]) -> bool:
+        """The scope's sessions are known (before they are read); True when that shows."""
+        if generation != self.generation:
+            return False
+        self.session_ids = session_ids
+        if self.reading_note is None:
+            return False
+        self.reading_note = self.loading_text(len(session_ids))
+        self._changed()
+        return True
+
+    def take(self, loaded: Loaded) -> bool | None:
+        """Swap in a read, with the changes it may lack replayed over it. None: a newer read
+        is on its way (ignore this one); False: more changes happened meanwhile than the log
+        keeps (read again); True: taken."""
+        if loaded.generation != self.generation:
+            return None
+        self.reading = False
+        replay = self.writes.jobs_since(loaded.since)
+        if replay is None:
+            return False
+        keep = self.current
+        self.session_ids = loaded.session_ids
+        self.files = loaded.files
+        self._seen = loaded.versions
+        self.titles.update(loaded.titles)
+        self._take_rows(loaded)
+        if loaded.index is not None:
+            self.index = loaded.index
+            self._recent = None
+        for payload in replay:
+            self.apply(payload)
+        if self._focus is not None:
+            session_id, note_id, span_id = self._focus
+            self._focus = None
+            rows = self._span_rows if span_id else self._note_rows
+            keep = rows.get((session_id, span_id or note_id), keep)
+        self.reading_note = None
+        self.refilter(keep)
+        return True
+
+    def _take_rows(self, loaded: Loaded) -> None:
+        """Swap in the sessions read afresh; the others keep their rows (and objects, so the
+        cursor and the list's drawing find them unchanged). O(changed sessions) apart from one
+        flat list copy."""
+        scope = set(loaded.session_ids)
+        for session_id in list(self._rows):
+            if loaded.full or session_id not in scope or session_id in loaded.rows:
+                self._drop_rows(session_id)
+        for session_id, rows in loaded.rows.items():
+            self._rows[session_id] = rows.excerpts
+            self._note_rows.update(rows.note_rows)
+            self._span_rows.update(rows.span_rows)
+            self.coded_count += rows.coded
+            self.note_count += rows.notes
+        self.all_excerpts = [e for sid in self.session_ids for e in self._rows.get(sid, ())]
+
+    def _drop_rows(self, session_id: str) -> None:
+        for row in self._rows.pop(session_id, []):
+            if row.span is None:
+                self._note_rows.pop((session_id, row.note["id"]), None)
+                self.note_count -= 1
+                self.coded_count -= row.note_coded
+            else:
+                self._span_rows.pop((session_id, row.span["id"]), None)
+
+    def remote_changed(self) -> bool:
+        """Did another process write one of the files since it was listed? One stat per file.
+        Our tag writes re-read a file under the lock, taking in what others wrote; its
+        signature then matches the disk and only `remote_version` tells."""
+        return any(
+            f.changed_on_disk() or f.remote_version != self._seen.get(sid)
+            for sid, f in self.files.items()
+        )
+
+    # -- what is shown -------------------------------------------------------------------------
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.filter_untagged or self.filter_tag or self.filter_text)
+
+    def set_filter(
+        self,
+        *,
+        untagged: bool | None = None,
+        tag: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        """Change one or more filters (None leaves one as it is); the cursor stays on its
+        excerpt if that is still shown."""
+        if untagged is not None:
+            self.filter_untagged = untagged
+        if tag is not None:
+            self.filter_tag = tag_key(tag)
+        if text is not None:
+            self.filter_text = text.strip()
+        self.refilter(self.current)
+
+    def clear_filters(self) -> None:
+        self.filter_untagged, self.filter_tag, self.filter_text = False, None, ""
+        self.refilter(self.current)
+
+    def refilter(self, keep: Excerpt | None = None) -> int:
+        """Apply the filters to every excerpt; the cursor goes to `keep` (or its fresh copy
+        from a reload), else the first. Returns the cursor."""
+        self.shown = self._filtered()
+        self.cursor = self._find(keep) if keep is not None else 0
+        self.listed += 1
+        self._changed()
+        return self.cursor
+
+    def _find(self, keep: Excerpt) -> int:
+        if not self.filtered:
+            return self._position(keep)
+        return next((i for i, e in enumerate(self.shown) if e.same(keep)), 0)
+
+    def _filtered(self) -> list[Excerpt]:
+        if not self.filtered:  # the common case: no per-row work for 50,000 excerpts
+            return list(self.all_excerpts)
+        text = self.filter_text.casefold()
+        shown = []
+        for excerpt in self.all_excerpts:
+            if self.filter_untagged and (excerpt.span is not None or excerpt.coded):
+                continue
+            if self.filter_tag and self.filter_tag not in {tag_key(t) for t in excerpt.tags}:
+                continue
+            if text and text not in excerpt.text.casefold():
+                continue
+            shown.append(excerpt)
+        return shown
+
+    def _position(self, keep: Excerpt) -> int:
+        """Where `keep` is in the unfiltered list: the offset of its session plus its place
+        there, without a scan of every session."""
+        offset = 0
+        for session_id in self.session_ids:
+            rows = self._rows.get(session_id, ())
+            if session_id == keep.session_id:
+                found = next((i for i, e in enumerate(rows) if e.same(keep)), None)
+                return offset + found if found is not None else 0
+            offset += len(rows)
+        return 0
+
+    @property
+    def current(self) -> Excerpt | None:
+        if not self.shown:
+            return None
+        return self.shown[min(self.cursor, len(self.shown) - 1)]
+
+    def at(self, index: int) -> Excerpt | None:
+        return self.shown[index] if 0 <= index < len(self.shown) else None
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on `index` (kept within the list); moving ends a span selection."""
+        if not self.shown:
+            return
+        self.span = None
+        self.cursor = max(0, min(index, len(self.shown) - 1))
+        self._changed()
+
+    def end_span(self) -> None:
+        self.span = None
+        self._changed()
+
+    def index_of(self, excerpt: Excerpt) -> int | None:
+        return next((i for i, e in enumerate(self.shown) if e is excerpt), None)
+
+    def next_untagged(self) -> int | None:
+        """The next shown note with no tag after the cursor, wrapping; None if there is none."""
+        count = len(self.shown)
+        for step in range(1, count + 1):
+            excerpt = self.shown[(self.cursor + step) % count]
+            if excerpt.span is None and not excerpt.coded:
+                return (self.cursor + step) % count
+        return None
+
+    def recent(self) -> list[str]:
+        """The nine most recent tags (cached: with 10,000 tags a fresh pick costs ~3 ms)."""
+        if self._recent is None:
+            self._recent = self.index.recent(9)
+        return self._recent
+
+    def unsaved(self, excerpt: Excerpt) -> bool:
+        """Whether a change to the excerpt (or one of its spans) is still only in memory."""
+        if not self.writes.unsaved:
+            return False
+        keys = {excerpt.doc.get("id")} | {s.get("id") for s in excerpt.spans or []}
+        return any(
+            p.get("session_id") == excerpt.session_id and p.get("id") in keys
+            for p in self.writes.pending_payloads()
+        )
+
+    def cycle_scope(self) -> bool:
+        """session -> study -> all -> session; False when there is no session to scope from."""
+        if self.origin is None:
+            return False
+        self.scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)]
+        self.scope_changed = True
+        return True
+
+    def export_job(self) -> ExportJob | None:
+        """The sessions in view (this session, its study or all) as an export to offer."""
+        if not self.session_ids:
+            return None
+        label = {"session": self.titles.get(self.session_ids[0], ""), "all": "all sessions"}
+        return ExportJob(self.store, list(self.session_ids), label.get(self.scope, ""))
+
+    def study(self) -> str | None:
+        """The study to analyse: the origin session's, or None (every session) for "all"."""
+        if self.scope == "all" or not self.origin:
+            return None
+        return study_of(self.store, self.origin)
+
+    def codebook(self) -> CodebookService:
+        return CodebookService(self.store)
+
+    def quote(self, excerpt: Excerpt) -> str:
+        """The excerpt as a citable quote: a span excerpt (or the span being selected) just
+        the span, with the participant and the time on the recording."""
+        text = excerpt.text
+        if self.span is not None:
+            start, end = self.span
+            text = excerpt.note_text[start:end]
+        elapsed = float(excerpt.note.get("elapsed") or 0.0)
+        offset = self._recording_offset(excerpt.session_id)
+        return citation(text, excerpt.participant, elapsed, offset)
+
+    def _recording_offset(self, session_id: str) -> float:
+        """The session clock's recording offset, from the open (cached) session file."""
+        try:
+            session = self.writes.file(session_id).read().session
+            return float((session.get("clock") or {}).get("recording_offset") or 0.0)
+        except (StoreError, TypeError, ValueError, AttributeError):
+            return 0.0  # the time is then the interview clock's; the words are what matter
+
+    # -- changes: memory now, disk through the writer ----------------------------------------
+
+    def apply_tag(self, excerpt: Excerpt, name: str, now, *, create: bool = False) -> Outcome:
+        """Tag the excerpt (or the selected span): in memory now, on disk shortly."""
+        if self.span is not None and self.span[1] <= self.span[0]:
+            return Outcome(
+                notice="The span is empty; extend it before tagging.", severity="warning"
+            )
+        now_iso = to_iso(now)
+        known = self.index.stats(name)
+        name = known.name if known is not None else clean_tag_name(name)
+        if known is None and create:
+            problem = inline_name_problem(name)
+            if problem is not None:  # `#new name` typed in a note would read back as `#new`
+                return Outcome(notice=problem, severity="error")
+            # Queued before the change that uses it: no note on disk names a missing tag.
+            self.writes.create_tag(name, now_iso)
+            self.index.add(TagStats(name))
+        outcome = Outcome()
+        if self.span is not None:
+            start, end = self.span
+            doc = {
+                "id": new_id(),
+                "note_id": excerpt.note["id"],
+                "start": start,
+                "end": end,
+                "tags": [name],
+                "severity": None,
+            }
+            self.span = None
+            piece = excerpt.note_text[start:end]
+            what = f"tag {_quote(piece)} #{name}"
+            row = self._change(excerpt, "excerpts", "add", doc["id"], doc=doc, what=what)
+            outcome = Outcome(row=row, relist=True)
+        else:
+            if add_tag(excerpt.tags, name) is None:
+                return Outcome(notice=f"Already tagged #{name}.")
+            self._edit(excerpt, {"add_tag": name}, f"tag {_quote(excerpt.text)} #{name}")
+        self.writes.record_use([name], now_iso)
+        self.index.record_use(name, now_iso)
+        self._recent = None
+        self.last_tag = name
+        self._shown_changed(outcome)
+        return outcome
+
+    def _shown_changed(self, outcome: Outcome) -> None:
+        """After a change: list again when a row came or went (the cursor to `outcome.row`)."""
+        if outcome.relist:
+            self.refilter(outcome.row)
+        else:
+            self._changed()
+
+    def remove_tag(self, excerpt: Excerpt, name: str | None) -> Outcome:
+        """Remove one tag (None: a span's last, clearing it); a span left with no tags and no
+        severity goes, and the cursor with it to its note."""
+        what = f"untag {_quote(excerpt.text)}" + (f" #{name}" if name else "")
+        if name is not None and remove_tag(excerpt.tags, name) is None:
+            return Outcome()
+        edit: dict = {"remove_tag": name} if name is not None else {"clear_tags": True}
+        if excerpt.span is not None:
+            edit["drop_if_empty"] = True
+        row = self._edit(excerpt, edit, what)
+        outcome = Outcome(row=row, relist=True) if row not in (None, excerpt) else Outcome()
+        self._shown_changed(outcome)
+        return outcome
+
+    def step_severity(self, excerpt: Excerpt, step: int) -> None:
+        new = max(0, min(SEVERITIES[-1], (excerpt.severity or 0) + step))
+        what = f"set severity {new or 'none'} on {_quote(excerpt.text)}"
+        self._edit(excerpt, {"severity": new or None}, what)
+        self._changed()
+
+    def _edit(self, excerpt: Excerpt, edit: dict, what: str) -> Excerpt | None:
+        """A delta (`edit_changes`) on the excerpt's note or span, never a whole tag list: the
+        writer applies it under the lock to the document as it is on disk by then, so a tag
+        someone else added meanwhile is kept. Returns the row the cursor belongs on."""
+        table = "notes" if excerpt.span is None else "excerpts"
+        return self._change(excerpt, table, "edit", excerpt.doc["id"], edit=edit, what=what)
+
+    def _change(
+        self,
+        excerpt: Excerpt,
+        table: str,
+        op: str,
+        key: str,
+        *,
+        what: str,
+        doc: dict | None = None,
+        edit: dict | None = None,
+    ) -> Excerpt | None:
+        """Apply one change to memory and queue it for the disk; returns the row it leaves
+        the cursor on (a new span, or the note of a removed one)."""
+        payload = {"session_id": excerpt.session_id, "table": table, "op": op, "id": key}
+        if doc is not None:
+            payload["doc"] = _copy(doc)
+        if edit is not None:
+            payload["edit"] = dict(edit)
+        row = self.apply(payload)
+        self.writes.change(payload, what)
+        return row
+
+    def apply(self, payload: dict) -> Excerpt | None:
+        """One change to the excerpts in memory (a fresh edit, or one replayed over a read
+        that lacks it). Idempotent: applying it twice changes nothing more."""
+        session_id, table, op, key = (payload[k] for k in ("session_id", "table", "op", "id"))
+        if op == "edit":
+            rows = self._note_rows if table == "notes" else self._span_rows
+            row = rows.get((session_id, key))
+            if row is None:
+                return None
+            edit = payload["edit"]
+            was = row.note_coded
+            row.doc.update(edit_changes(row.doc, edit))
+            self.coded_count += row.note_coded - was
+            if row.span is not None and edit_empties(row.doc, edit):
+                return self.apply({**payload, "op": "delete"})
+            return row
+        if op == "update":
+            rows = self._note_rows if table == "notes" else self._span_rows
+            row = rows.get((session_id, key))
+            if row is not None:
+                was = row.note_coded
+                row.doc.update(_copy(payload["changes"]))
+                self.coded_count += row.note_coded - was
+            return row
+        if op == "add":
+            doc = _copy(payload["doc"])
+            found = self._span_rows.get((session_id, key))
+            note_row = self._note_rows.get((session_id, doc.get("note_id")))
+            if found is not None or note_row is None:
+                return found
+            was = note_row.note_coded
+            spans = note_row.spans if note_row.spans is not None else []
+            note_row.spans = spans
+            spans.append(doc)
+            spans.sort(key=lambda d: (d["start"], d["end"]))
+            row = Excerpt(session_id, note_row.participant, note_row.note, doc, spans)
+            session_rows = self._rows[session_id]
+            at = _index_of(session_rows, note_row) + 1 + _index_of(spans, doc)
+            session_rows.insert(at, row)
+            self.all_excerpts.insert(self._offset(session_id) + at, row)
+            self._span_rows[(session_id, key)] = row
+            self.coded_count += note_row.note_coded - was
+            return row
+        if op == "delete":
+            row = self._span_rows.pop((session_id, key), None)
+            if row is None:
+                return None
+            note_row = self._note_rows.get((session_id, row.note["id"]))
+            was = row.note_coded
+            if row.spans is not None:
+                row.spans[:] = [s for s in row.spans if s is not row.span]  # shared list
+            session_rows = self._rows[session_id]
+            at = _index_of(session_rows, row)
+            session_rows.pop(at)
+            self.all_excerpts.pop(self._offset(session_id) + at)
+            self.coded_count += row.note_coded - was
+            return note_row
+        return None
+
+    def _offset(self, session_id: str) -> int:
+        """Where the session's rows start in `all_excerpts`."""
+        offset = 0
+        for sid in self.session_ids:
+            if sid == session_id:
+                return offset
+            offset += len(self._rows.get(sid, ()))
+        return offset
+
+    # -- spans ---------------------------------------------------------------------------------
+
+    def toggle_span(self) -> None:
+        """Start selecting a span of the current excerpt's note (from the span the cursor is
+        on, or the note's first word), or stop. Spans are selected on their note's row, so a
+        tag makes a new span excerpt: from a span row the cursor goes to its note."""
+        excerpt = self.current
+        if excerpt is None:
+            return
+        if self.span is not None:
+            self.span = None
+        elif excerpt.span is None:
+            self.span = (0, word_end_after(excerpt.note_text, 0))
+        else:
+            self.span = (excerpt.span["start"], excerpt.span["end"])
+            self.cursor = next(
+                (
+                    i
+                    for i, e in enumerate(self.shown)
+                    if e.span is None and e.note["id"] == excerpt.note["id"]
+                ),
+                self.cursor,
+            )
+        self._changed()
+
+    def _note_text(self) -> str:
+        excerpt = self.current
+        return excerpt.note_text if excerpt is not None else ""
+
+    def set_span(self, start: int, end: int) -> None:
+        text = self._note_text()
+        start = max(0, min(start, len(text)))
+        self.span = (start, max(start, min(end, len(text))))
+        self._changed()
+
+    def span_end(self, step: int) -> None:
+        if self.span is not None:
+            self.set_span(self.span[0], self.span[1] + step)
+
+    def span_end_word(self, step: int) -> None:
+        if self.span is None:
+            return
+        start, end = self.span
+        text = self._note_text()
+        end = word_end_after(text, end) if step > 0 else word_end_before(text, end, start)
+        self.set_span(start, end)
+
+    def span_start(self, step: int) -> None:
+        if self.span is not None:
+            start, end = self.span
+            self.set_span(start + step, max(end, start + step))
+
+    def span_start_word(self, step: int) -> None:
+        if self.span is None:
+            return
+        start, end = self.span
+        text = self._note_text()
+        start = word_start_after(text, start) if step > 0 else word_start_before(text, start)
+        self.set_span(start, max(end, word_end_after(text, start)))
+
+
+def _quote(text: str, width: int = 30) -> str:
+    text = visible(" ".join(text.split()))
+    return "\u201c" + (text if len(text) <= width else text[: width - 1] + "\u2026") + "\u201d"
+
+
+def _copy(doc: dict) -> dict:
+    """A copy deep enough for change payloads: their lists are never shared with memory."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in doc.items()}
+
+
+def _index_of(items: list, item: object) -> int:
+    return next(i for i, candidate in enumerate(items) if candidate is item)
