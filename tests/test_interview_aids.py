@@ -13,6 +13,7 @@ from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.prompt_screen import PromptScreen
+from tui.screens.resume_clock_screen import ResumeClockScreen
 from tui.services.session_setup import create_session
 from tui.widgets.guide_panel import GuidePanel
 from tui.widgets.note_input import NoteInput
@@ -75,6 +76,10 @@ async def test_one_key_skips_the_goal_and_a_started_interview_is_not_asked(make_
         assert app.live.flush()
     again = make_app(goalless)
     async with again.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        # Leaving paused the clock, so reopening asks about the time away first; the goal not.
+        assert isinstance(again.screen, ResumeClockScreen)
+        await pilot.press("c")
         await pilot.pause()
         assert isinstance(again.screen, InterviewScreen)
 

@@ -41,7 +41,8 @@ class InterviewClock:
 
     @property
     def started(self) -> bool:
-        return self.running or self.banked > 0
+        # Paused by the last instance closing counts too, even if no second had passed yet.
+        return self.running or self.banked > 0 or self.closed_at is not None
 
     def elapsed(self, now: datetime) -> float:
         if self.running_since is None:
