@@ -635,3 +635,16 @@ def strongest(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
             if len(picked) == count:
                 break
     return picked
+
+
+def severity_text(value: float | None) -> str:
+    """A mean severity as the themes table and the report print it: `3.5`, or `-` for none."""
+    return "-" if value is None else f"{value:.1f}"
+
+
+def minutes_text(seconds: float | None) -> str:
+    """Time spent on a question as `m:ss`, or `-` when it was never timed."""
+    if seconds is None:
+        return "-"
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"

@@ -19,7 +19,14 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Static
 
-from tui.domain.analysis import THEME_COLUMNS, Evidence, Theme, sort_themes
+from tui.domain.analysis import (
+    THEME_COLUMNS,
+    Evidence,
+    Theme,
+    minutes_text,
+    severity_text,
+    sort_themes,
+)
 from tui.domain.display_text import visible
 from tui.services.analysis import StudyAnalysis, StudyView
 from tui.widgets.analysis_table import AnalysisTable
@@ -106,17 +113,6 @@ def bar(value: float, maximum: float, width: int = BAR_WIDTH, style: Style | Non
 
 def _cell(text: str) -> Text:
     return Text(visible(text), no_wrap=True, overflow="ellipsis")
-
-
-def _severity(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _minutes(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    whole = int(round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 class AnalysisScreen(Screen):
@@ -297,7 +293,7 @@ class AnalysisScreen(Screen):
                 "Excerpts": Text(str(theme.excerpts)),
                 "Sessions": Text(str(theme.sessions)),
                 "People": Text(f"{theme.participants} of {theme.total_participants}"),
-                "Sev": Text(_severity(theme.mean_severity)),
+                "Sev": Text(severity_text(theme.mean_severity)),
                 "Max": Text("-" if theme.max_severity is None else str(theme.max_severity)),
                 "Emotions": _cell(", ".join(theme.emotions)),
             }
@@ -318,7 +314,7 @@ class AnalysisScreen(Screen):
                 "#": mark(rank) or "\u00b7",
                 "Tag": _cell(theme.name),
                 "People": f"{round(100 * theme.share)}%",
-                "Sev": _severity(theme.mean_severity),
+                "Sev": severity_text(theme.mean_severity),
                 "Quadrant": point.quadrant,
             }
             table.add_row(*(cells[name] for name in names), key=theme.key)
@@ -390,7 +386,7 @@ class AnalysisScreen(Screen):
                 "Asked": f"{row.asked}/{row.sessions}",
                 "Skipped": str(row.skipped),
                 "Not reached": str(row.not_reached),
-                "Mean time": _minutes(row.mean_seconds),
+                "Mean time": minutes_text(row.mean_seconds),
             }
             table.add_row(*(cells[name] for name in names), key=str(number))
 

@@ -18,7 +18,15 @@ from typing import Any
 import pygal
 from pygal.style import Style
 
-from tui.domain.analysis import Analysis, Coverage, Evidence, Theme, strongest
+from tui.domain.analysis import (
+    Analysis,
+    Coverage,
+    Evidence,
+    Theme,
+    minutes_text,
+    severity_text,
+    strongest,
+)
 from tui.domain.display_text import visible
 from tui.services.analysis import StudyView
 
@@ -54,17 +62,6 @@ CHART_STYLE = Style(
 
 def _q(theme: Theme) -> str:
     return f"{theme.participants} of {theme.total_participants}"
-
-
-def _sev(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
-
-
-def _minutes(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    whole = int(round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def quoted_themes(analysis: Analysis) -> list[Theme]:
@@ -130,7 +127,13 @@ def markdown(view: StudyView, now: datetime) -> str:
     out += _md_table(
         ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
         [
-            [str(n), _md(p.theme.name), _q(p.theme), _sev(p.theme.mean_severity), p.quadrant]
+            [
+                str(n),
+                _md(p.theme.name),
+                _q(p.theme),
+                severity_text(p.theme.mean_severity),
+                p.quadrant,
+            ]
             for n, p in enumerate(a.matrix, start=1)
         ]
         + [["-", _md(t.name), _q(t), "-", "unrated"] for t in a.unrated],
@@ -144,7 +147,7 @@ def markdown(view: StudyView, now: datetime) -> str:
                 str(t.excerpts),
                 str(t.sessions),
                 _q(t),
-                _sev(t.mean_severity),
+                severity_text(t.mean_severity),
                 "-" if t.max_severity is None else str(t.max_severity),
                 _md(", ".join(t.emotions)),
             ]
@@ -192,7 +195,7 @@ def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
         str(row.asked),
         str(row.skipped),
         str(row.not_reached),
-        _minutes(row.mean_seconds),
+        minutes_text(row.mean_seconds),
     ]
 
 
@@ -311,7 +314,13 @@ def html_report(view: StudyView, now: datetime) -> str:
         _table(
             ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
             [
-                [str(n), _h(p.theme.name), _q(p.theme), _sev(p.theme.mean_severity), p.quadrant]
+                [
+                    str(n),
+                    _h(p.theme.name),
+                    _q(p.theme),
+                    severity_text(p.theme.mean_severity),
+                    p.quadrant,
+                ]
                 for n, p in enumerate(a.matrix, start=1)
             ]
             + [["-", _h(t.name), _q(t), "-", "unrated"] for t in a.unrated],
@@ -330,7 +339,7 @@ def html_report(view: StudyView, now: datetime) -> str:
                     str(t.excerpts),
                     str(t.sessions),
                     _q(t),
-                    _sev(t.mean_severity),
+                    severity_text(t.mean_severity),
                     "-" if t.max_severity is None else str(t.max_severity),
                     _h(", ".join(t.emotions)),
                 ]
