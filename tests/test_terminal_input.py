@@ -4,19 +4,14 @@ and through the real driver in a pseudo-terminal."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import struct
-import subprocess
-import sys
-import termios
 import time
 
 import pytest
 from textual import events
 
 from tests.test_interview import stored_notes
-from tests.test_terminal_loss import read_until
+from tests.test_terminal_loss import open_in_pty, read_until
 from tui.terminal_input import TerminalInput, TypedText, UnknownSequence
 from tui.widgets.note_input import NoteInput
 
@@ -130,19 +125,7 @@ async def test_outside_the_note_input_a_burst_is_key_presses(store, clock, sessi
 
 @pytest.mark.slow
 def test_the_real_terminal_driver_keeps_a_paste_exact_and_refuses_a_typed_code(store, session_id):
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-    env = {**os.environ, "FIELDNOTE_HOME": str(store.home), "TERM": "xterm-256color"}
-    env.pop("TMUX", None)
-    app = subprocess.Popen(
-        [sys.executable, "-m", "tui", "open", session_id, "--as", "Maya"],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        env=env,
-        start_new_session=True,
-    )
-    os.close(slave)
+    master, app = open_in_pty(store, session_id)
     pasted = "pa\x1b[31mste\x1b[0m end"
     try:
         assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"

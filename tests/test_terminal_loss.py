@@ -32,9 +32,9 @@ def read_until(fd: int, needle: bytes, seconds: float) -> bytes:
     return seen
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("hangup", ["close the terminal", "SIGHUP"])
-def test_closing_the_terminal_saves_the_draft_and_exits(store, session_id, hangup):
+def open_in_pty(store: DataStore, session_id: str) -> tuple[int, subprocess.Popen]:
+    """`fieldnote open` on a fresh 80x24 pseudo-terminal, as its controlling terminal: the
+    pty's master end and the app's process."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     env = {**os.environ, "FIELDNOTE_HOME": str(store.home), "TERM": "xterm-256color"}
@@ -48,6 +48,13 @@ def test_closing_the_terminal_saves_the_draft_and_exits(store, session_id, hangu
         start_new_session=True,
     )
     os.close(slave)
+    return master, app
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hangup", ["close the terminal", "SIGHUP"])
+def test_closing_the_terminal_saves_the_draft_and_exits(store, session_id, hangup):
+    master, app = open_in_pty(store, session_id)
     try:
         assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
         os.write(master, b"said just before the pane died")
