@@ -120,39 +120,48 @@ def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [*lines, ""]
 
 
+def _priority_rows(a: Analysis, escape: Callable[[str], str]) -> list[list[str]]:
+    """The ranked list beside the matrix, one row per tag; `escape` is the format's own."""
+    rows = [
+        [
+            str(n),
+            escape(p.theme.name),
+            _q(p.theme),
+            severity_text(p.theme.mean_severity),
+            p.quadrant,
+        ]
+        for n, p in enumerate(a.matrix, start=1)
+    ]
+    return rows + [["-", escape(t.name), _q(t), "-", "unrated"] for t in a.unrated]
+
+
+def _theme_rows(a: Analysis, escape: Callable[[str], str]) -> list[list[str]]:
+    return [
+        [
+            escape(t.label),
+            str(t.excerpts),
+            str(t.sessions),
+            _q(t),
+            severity_text(t.mean_severity),
+            "-" if t.max_severity is None else str(t.max_severity),
+            escape(", ".join(t.emotions)),
+        ]
+        for t in a.themes
+    ]
+
+
 def markdown(view: StudyView, now: datetime) -> str:
     a = view.analysis
     out = [f"# {_md(_title(view))}", "", _summary(view, now), ""]
     out += ["## Priorities", ""]
     out += _md_table(
         ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
-        [
-            [
-                str(n),
-                _md(p.theme.name),
-                _q(p.theme),
-                severity_text(p.theme.mean_severity),
-                p.quadrant,
-            ]
-            for n, p in enumerate(a.matrix, start=1)
-        ]
-        + [["-", _md(t.name), _q(t), "-", "unrated"] for t in a.unrated],
+        _priority_rows(a, _md),
     )
     out += ["## Themes", ""]
     out += _md_table(
         ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
-        [
-            [
-                _md(t.label),
-                str(t.excerpts),
-                str(t.sessions),
-                _q(t),
-                severity_text(t.mean_severity),
-                "-" if t.max_severity is None else str(t.max_severity),
-                _md(", ".join(t.emotions)),
-            ]
-            for t in a.themes
-        ],
+        _theme_rows(a, _md),
     )
     out += ["## Strongest quotes", ""]
     for theme in quoted_themes(a):
@@ -313,17 +322,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(
         _table(
             ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
-            [
-                [
-                    str(n),
-                    _h(p.theme.name),
-                    _q(p.theme),
-                    severity_text(p.theme.mean_severity),
-                    p.quadrant,
-                ]
-                for n, p in enumerate(a.matrix, start=1)
-            ]
-            + [["-", _h(t.name), _q(t), "-", "unrated"] for t in a.unrated],
+            _priority_rows(a, _h),
             numeric={0, 3},
         )
     )
@@ -333,18 +332,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(
         _table(
             ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
-            [
-                [
-                    _h(t.label),
-                    str(t.excerpts),
-                    str(t.sessions),
-                    _q(t),
-                    severity_text(t.mean_severity),
-                    "-" if t.max_severity is None else str(t.max_severity),
-                    _h(", ".join(t.emotions)),
-                ]
-                for t in a.themes
-            ],
+            _theme_rows(a, _h),
             numeric={1, 2, 4, 5},
         )
     )
