@@ -3,9 +3,12 @@ note is saved, every change reaches the disk, and the app exits instead of spinn
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import select
+import shlex
+import signal
 import struct
 import subprocess
 import sys
@@ -32,15 +35,21 @@ def read_until(fd: int, needle: bytes, seconds: float) -> bytes:
     return seen
 
 
-def open_in_pty(store: DataStore, session_id: str) -> tuple[int, subprocess.Popen]:
+def open_in_pty(
+    store: DataStore, session_id: str, through_shell: bool = False
+) -> tuple[int, subprocess.Popen]:
     """`fieldnote open` on a fresh 80x24 pseudo-terminal, as its controlling terminal: the
-    pty's master end and the app's process."""
+    pty's master end and the app's process (or, `through_shell`, the shell that started it,
+    as tmux and `make` start it: then the app is not the session leader)."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     env = {**os.environ, "FIELDNOTE_HOME": str(store.home), "TERM": "xterm-256color"}
     env.pop("TMUX", None)
+    command = [sys.executable, "-m", "tui", "open", session_id, "--as", "Maya"]
+    if through_shell:
+        command = ["sh", "-c", shlex.join(command) + "; exit $?"]
     app = subprocess.Popen(
-        [sys.executable, "-m", "tui", "open", session_id, "--as", "Maya"],
+        command,
         stdin=slave,
         stdout=slave,
         stderr=slave,
@@ -73,3 +82,40 @@ def test_closing_the_terminal_saves_the_draft_and_exits(store, session_id, hangu
             app.kill()
     notes = DataStore(store.home).open_session(session_id).read().notes
     assert [n["text"] for n in notes] == ["said just before the pane died"]
+
+
+@pytest.mark.slow
+def test_a_pane_killed_under_a_shell_saves_the_draft_and_exits(store, session_id):
+    """tmux and `make` start the app from a shell. When tmux kills the pane, the app gets a
+    SIGCONT with the hangup (which once started a second input thread that nothing stopped,
+    spinning on the dead terminal at 90% of a core after the app had ended)."""
+    master, shell = open_in_pty(store, session_id, through_shell=True)
+    app_pid = None
+    try:
+        assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
+        children = f"/proc/{shell.pid}/task/{shell.pid}/children"
+        app_pid = int(open(children).read().split()[0])
+        os.write(master, b"said as the pane was killed")
+        read_until(master, b"was killed", 5)
+        os.kill(app_pid, signal.SIGCONT)
+        time.sleep(0.3)
+        os.close(master)
+        master = -1
+        end = time.monotonic() + 15
+        while time.monotonic() < end and os.path.exists(f"/proc/{app_pid}"):
+            if open(f"/proc/{app_pid}/stat").read().split(") ")[1].startswith("Z"):
+                break  # ended, waiting for the shell to collect it
+            time.sleep(0.1)
+        else:
+            if os.path.exists(f"/proc/{app_pid}"):
+                pytest.fail("the app is still running 15 s after its terminal went away")
+    finally:
+        if master >= 0:
+            os.close(master)
+        for pid in (app_pid, shell.pid):
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, 9)
+        shell.wait(timeout=5)
+    notes = DataStore(store.home).open_session(session_id).read().notes
+    assert [n["text"] for n in notes] == ["said as the pane was killed"]

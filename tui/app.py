@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +31,7 @@ from tui.services.tag_writes import TagWrites
 from tui.services.tmux import Advice, inside_tmux, setting_advice
 from tui.services.write_queue import flushed
 from tui.store import DataStore
-from tui.terminal_input import TypedText, UnknownSequence
+from tui.terminal_input import TerminalClosed, TypedText, UnknownSequence
 from tui.widgets.bindings import bindings_for
 from tui.widgets.note_input import NoteInput
 
@@ -109,6 +107,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         """How long leaving waits for the writers before asking what to do."""
         self._retiring: list = []
         """Live sessions left, still writing what they hold before they close."""
+        self._saved_to_exit = False
+        """`save_and_exit` ran: a second signal must not save the draft twice."""
 
     def on_mount(self) -> None:
         for warning in self.keymap.warnings if self.keymap else ():
@@ -364,26 +364,25 @@ class FieldnoteApp(App, inherit_bindings=False):
     # -- a terminal that goes away -----------------------------------------------------------
 
     def _watch_terminal(self) -> None:
-        """Save and leave when the terminal goes away (tmux pane killed, SSH dropped).
-
-        SIGHUP does not always arrive (an app started by `make` in a killed pane gets none),
-        and Textual's input thread then spins on the dead terminal forever, so the terminal is
-        also polled: a hung-up tty stops being a tty.
-        """
+        """Save and leave when the terminal goes away (tmux pane killed, SSH dropped): on a
+        signal, or when the input thread finds the terminal ended (`on_terminal_closed`), as
+        SIGHUP does not always arrive (an app started by `make` in a killed pane gets none)."""
         loop = asyncio.get_running_loop()
         # SIGINT too: a shell starts a background job with SIGINT ignored, and a handler of
         # our own is the only way `kill -INT` still saves and ends it.
         for number in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
                 loop.add_signal_handler(number, self.save_and_exit)
-        stdin = sys.__stdin__
-        if stdin is not None and os.isatty(stdin.fileno()):
-            fd = stdin.fileno()
-            self.set_interval(1.0, lambda: os.isatty(fd) or self.save_and_exit())
+
+    def on_terminal_closed(self, message: TerminalClosed) -> None:
+        self.save_and_exit()
 
     def save_and_exit(self) -> None:
         """Keep whatever was typed, make every change durable, and exit without asking: there
         is nobody left to ask. What the data folder will not take goes to a rescue file."""
+        if self._saved_to_exit:
+            return
+        self._saved_to_exit = True
         for screen in self.screen_stack:
             if isinstance(screen, InterviewScreen):
                 screen.save_draft()

@@ -51,6 +51,11 @@ class TypedText(Message):
         return [key for key in XTermParser().feed(self.text) if isinstance(key, events.Key)]
 
 
+class TerminalClosed(Message):
+    """The terminal ended (its pane killed, the SSH connection dropped): nothing more will
+    be read from it or shown on it."""
+
+
 class UnknownSequence(Message):
     """An escape sequence that is no key: refused whole rather than typed in part."""
 
@@ -158,7 +163,21 @@ class TerminalInput:
 
 
 class FieldnoteDriver(LinuxDriver):
-    """Textual's Linux driver with its input loop reading through `TerminalInput`."""
+    """Textual's Linux driver with its input loop reading through `TerminalInput`, and two
+    guards for a terminal that goes away (tmux killing a pane sends SIGHUP, then SIGCONT):
+
+    - The driver answers SIGCONT by starting application mode again, meant for coming back
+      from ctrl+z. A SIGCONT that did not follow a suspend started a second input thread,
+      which Textual never stopped: the app ended and its process spun on the dead terminal.
+      Application mode is started only when it is not running.
+    - A read that finds the terminal ended stops the input loop and says so (`TerminalClosed`)
+      rather than reading nothing again and again.
+    """
+
+    def start_application_mode(self) -> None:
+        if self._key_thread is not None and self._key_thread.is_alive():
+            return  # a SIGCONT without a suspend before it: still running
+        super().start_application_mode()
 
     def run_input_thread(self) -> None:
         selector = selectors.SelectSelector()
@@ -172,8 +191,14 @@ class FieldnoteDriver(LinuxDriver):
                 messages: list[Message] = []
                 for _key, mask in ready:
                     if mask & selectors.EVENT_READ:
-                        data = decode(os.read(self.fileno, 4096))
-                        messages += terminal.feed(data)
+                        try:
+                            raw = os.read(self.fileno, 4096)
+                        except OSError:  # EIO: the terminal hung up
+                            raw = b""
+                        if not raw:  # readable yet empty: the terminal ended
+                            self.process_message(TerminalClosed())
+                            return
+                        messages += terminal.feed(decode(raw))
                 if not ready:
                     messages += terminal.flush_held()
                 messages += terminal.tick()
