@@ -41,14 +41,26 @@ def remount(target: Path, read_only: bool) -> None:
     _mount(target, MS_REMOUNT | (MS_RDONLY if read_only else 0))
 
 
+PAGE = 4096
+NO_CHANGE = b"{}\n"
+"""A journal line that changes nothing (tui/store/storage.py)."""
+
+
 def fill(folder: Path) -> Path:
+    """Fill the tmpfs at `folder` page by page. A full tmpfs still takes a write that fits in
+    the last page a file already has, so each session journal is then topped up to its page's
+    end with lines that change nothing: no change fits any more, as on a disk truly full."""
     filler = folder / "filler"
     fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
     try:
         while True:
-            os.write(fd, b"\0" * 4096)
+            os.write(fd, b"\0" * PAGE)
     except OSError as error:
         assert error.errno == errno.ENOSPC
     finally:
         os.close(fd)
+    for journal in folder.rglob("*.journal"):
+        slack = -journal.stat().st_size % PAGE
+        with open(journal, "ab") as handle:
+            handle.write(NO_CHANGE * (slack // len(NO_CHANGE)))
     return filler

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import orjson
 import pytest
 
 from tui.store import DataStore
+from tui.store.storage import read_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 EACH = 40
@@ -39,7 +39,7 @@ def test_fieldnote_note_from_two_shells_in_parallel(store: DataStore, session_id
         out, err = shell.communicate(timeout=120)
         assert shell.returncode == 0, err
         printed += out.split()
-    data = orjson.loads((store.sessions_dir / f"{session_id}.json").read_bytes())  # valid JSON
+    data = read_tables(store.sessions_dir / f"{session_id}.json")  # valid JSON, journal too
     notes = list(data["notes"].values())
     assert len(printed) == len(set(printed)) == 2 * EACH
     assert {n["id"] for n in notes} == set(printed)

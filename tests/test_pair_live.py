@@ -146,7 +146,7 @@ async def test_without_notifications_the_poll_still_brings_the_other_note(
     from tui.services.session_setup import append_note_now
 
     class NoWatch:  # a file system without change notifications
-        def __init__(self, path, on_change) -> None:
+        def __init__(self, path, on_change, also=()) -> None:
             pass
 
         def stop(self) -> None:

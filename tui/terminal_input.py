@@ -170,8 +170,8 @@ class FieldnoteDriver(LinuxDriver):
       from ctrl+z. A SIGCONT that did not follow a suspend started a second input thread,
       which Textual never stopped: the app ended and its process spun on the dead terminal.
       Application mode is started only when it is not running.
-    - A read that finds the terminal ended stops the input loop and says so (`TerminalClosed`)
-      rather than reading nothing again and again.
+    - A read that finds the input ended stops the input loop rather than reading nothing
+      again and again, and when the input was a terminal, says it ended (`TerminalClosed`).
     """
 
     def start_application_mode(self) -> None:
@@ -184,6 +184,7 @@ class FieldnoteDriver(LinuxDriver):
         selector.register(self.fileno, selectors.EVENT_READ)
         terminal = TerminalInput()
         decode = getincrementaldecoder("utf-8")(errors="replace").decode
+        from_terminal = os.isatty(self.fileno)
         try:
             while not self.exit_event.is_set():
                 # A lone Esc is held until the terminal is quiet: wait briefly then.
@@ -195,8 +196,9 @@ class FieldnoteDriver(LinuxDriver):
                             raw = os.read(self.fileno, 4096)
                         except OSError:  # EIO: the terminal hung up
                             raw = b""
-                        if not raw:  # readable yet empty: the terminal ended
-                            self.process_message(TerminalClosed())
+                        if not raw:  # readable yet empty: nothing more will come
+                            if from_terminal:  # not /dev/null or a pipe: the terminal ended
+                                self.process_message(TerminalClosed())
                             return
                         messages += terminal.feed(decode(raw))
                 if not ready:

@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 from tui.screens.interview_screen import InterviewScreen
+from tui.store.storage import journal_path, read_tables
 
 
 async def until(pilot, condition, what: str, limit: int = 500) -> None:
@@ -22,14 +23,17 @@ async def until(pilot, condition, what: str, limit: int = 500) -> None:
 BREAK = textwrap.dedent(
     """
     import json, os, sys
-    path = sys.argv[1]
-    data = json.load(open(path))
+    from pathlib import Path
+    from tui.store.storage import journal_path, read_tables
+    path = Path(sys.argv[1])
+    data = read_tables(path)  # the file with its journal folded in, then the journal gone
     data["session"]["1"]["clock"] = "10:00"
     data["notes"]["999"] = {"id": "from-a-script", "text": "x", "elapsed": "x"}
-    tmp = path + ".other"
+    tmp = str(path) + ".other"
     with open(tmp, "w") as out:
         json.dump(data, out)
     os.replace(tmp, path)
+    journal_path(path).unlink(missing_ok=True)
     """
 )
 
@@ -76,9 +80,10 @@ async def test_the_tagging_screen_lists_the_readable_sessions_and_names_the_bad_
     add_notes(store, good, clock, ["kept on screen"])
     add_notes(store, bad, clock, ["in the broken file"])
     path = store.session_path(bad)
-    data = json.loads(path.read_bytes())
+    data = read_tables(path)
     next(iter(data["notes"].values()))["elapsed"] = "x"
     path.write_text(json.dumps(data), encoding="utf-8")
+    journal_path(path).unlink(missing_ok=True)
     before = path.read_bytes()
     app = tagging_app(store, clock, None, scope="all")
     async with app.run_test(size=(100, 30)) as pilot:

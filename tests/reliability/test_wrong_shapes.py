@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tui.cli import main
+from tui.store.storage import journal_path, read_tables
 
 # (what to break, the field the sentence must name)
 WRONG = {
@@ -78,9 +79,11 @@ def two_sessions(home: Path, capsys, tmp_path: Path) -> tuple[str, str]:
 
 
 def break_file(path: Path, how) -> bytes:
-    data = json.loads(path.read_bytes())
+    """Rewrite the file whole, its journal folded in (a tool that knows nothing of it)."""
+    data = read_tables(path)
     how(data)
     path.write_text(json.dumps(data), encoding="utf-8")
+    journal_path(path).unlink(missing_ok=True)
     return path.read_bytes()
 
 

@@ -10,6 +10,7 @@ import pytest
 from tests.disk_faults import fill, remount
 from tests.store.helpers import guide_doc, note_doc, session_doc
 from tui.store import DataStore, SessionFile, WriteFailedError
+from tui.store.storage import journal_path
 
 
 def setup_session(home: Path, notes: int = 20) -> tuple[DataStore, SessionFile, list[str]]:
@@ -22,8 +23,13 @@ def setup_session(home: Path, notes: int = 20) -> tuple[DataStore, SessionFile, 
     return store, session, [d["id"] for d in docs]
 
 
-def assert_intact(store: DataStore, session: SessionFile, before: bytes, ids: list[str]) -> None:
-    assert session.path.read_bytes() == before
+def disk_bytes(session: SessionFile) -> tuple[bytes, bytes]:
+    """The session file and its journal."""
+    return session.path.read_bytes(), journal_path(session.path).read_bytes()
+
+
+def assert_intact(store: DataStore, session: SessionFile, before, ids: list[str]) -> None:
+    assert disk_bytes(session) == before
     assert not [p for p in store.sessions_dir.iterdir() if p.name.endswith(".tmp")]
     assert not [p for p in store.home.iterdir() if p.name.endswith(".tmp")]
     fresh = SessionFile(session.path, session.session_id)
@@ -34,8 +40,8 @@ def assert_intact(store: DataStore, session: SessionFile, before: bytes, ids: li
 def test_full_disk_keeps_the_file_and_recovers(tmpfs: Path) -> None:
     store, session, ids = setup_session(tmpfs / "home")
     session.read()  # warm the cache: a failed write must drop it
-    before = session.path.read_bytes()
     filler = fill(tmpfs)
+    before = disk_bytes(session)
 
     extra = note_doc(session.session_id, "said while the disk was full")
     with pytest.raises(WriteFailedError) as failed:
@@ -72,7 +78,7 @@ def test_full_disk_keeps_the_file_and_recovers(tmpfs: Path) -> None:
 
 def test_read_only_folder_keeps_the_file(tmpfs: Path) -> None:
     store, session, ids = setup_session(tmpfs / "home")
-    before = session.path.read_bytes()
+    before = disk_bytes(session)
     remount(tmpfs, read_only=True)
     try:
         with pytest.raises(WriteFailedError) as failed:

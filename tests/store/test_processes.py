@@ -10,11 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-import orjson
 import pytest
 
 from tests.store.helpers import guide_doc, session_doc
 from tui.store import DataStore, SessionFile
+from tui.store.storage import read_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +30,7 @@ def start_writer(session: SessionFile, count: int, author: str, go: Path | None 
 
 
 def load(path: Path) -> dict:
-    return orjson.loads(path.read_bytes())
+    return read_tables(path)  # the file with its journal, as a reader sees it
 
 
 @pytest.mark.slow

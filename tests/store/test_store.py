@@ -7,7 +7,6 @@ import os
 import stat
 from pathlib import Path
 
-import orjson
 import pytest
 
 from tests.store.helpers import guide_doc, note_doc, session_doc
@@ -21,6 +20,7 @@ from tui.store import (
     StoreError,
     UnreadableFileError,
 )
+from tui.store.storage import read_tables
 
 
 @pytest.fixture
@@ -222,7 +222,7 @@ def test_snapshots_are_copies(session: SessionFile) -> None:
     snap.notes.append({"id": "fake"})
     snap.notes[0]["tags"].append("mutated-snapshot")
     session.update_note(note["id"], {"starred": True})
-    on_disk = json.loads(session.path.read_text())["notes"]
+    on_disk = read_tables(session.path)["notes"]
     assert [d["tags"] for d in on_disk.values()] == [["pain/onboarding"]]
     assert len(session.read().notes) == 1
 
@@ -260,7 +260,7 @@ def test_doc_ids_continue_after_another_writer(session: SessionFile) -> None:
     session.append_note(note_doc(session.session_id, "one"))
     other.append_note(note_doc(session.session_id, "two"))
     session.append_note(note_doc(session.session_id, "three"))
-    notes = json.loads(session.path.read_text())["notes"]
+    notes = read_tables(session.path)["notes"]
     assert sorted(notes, key=int) == ["1", "2", "3"]
 
 
@@ -466,7 +466,7 @@ def test_a_repaired_file_works_again(store: DataStore, session: SessionFile) -> 
         session.append_note(note_doc(session.session_id))
     session.path.write_bytes(good)
     session.append_note(note_doc(session.session_id))
-    assert len(orjson.loads(session.path.read_bytes())["notes"]) == 1
+    assert len(read_tables(session.path)["notes"]) == 1
 
 
 def test_own_writes_patch_the_cached_snapshot_exactly(session: SessionFile) -> None:

@@ -72,6 +72,8 @@ class RemoteState:
     stale_from: int
     """Local changes numbered from here on may be missing from this read: they win the merge."""
     remote_version: int
+    version: int
+    """The file's version as read: the next read asks what changed after it."""
 
 
 @dataclass
@@ -134,6 +136,9 @@ class LiveSession:
         self.notes: list[Note] = [Note.from_doc(doc) for doc in snapshot.notes]
         self._disk_notes: dict[str, dict] = {doc["id"]: doc for doc in snapshot.notes}
         """The note documents of the last read: the next read is compared with them."""
+        self._disk_read: tuple[dict[str, dict], int | None] = (self._disk_notes, None)
+        """`_disk_notes` with the file version they were read at (None: not known), set
+        together, as a worker reads them while the UI thread merges."""
         self._seen_version = snapshot.remote_version
 
     # -- what other instances wrote --------------------------------------------------------
@@ -149,7 +154,8 @@ class LiveSession:
         """Call `on_change` (on a watcher thread) as soon as the session file is replaced: it
         may be another instance's write, so check `remote_changed()`. Until `close()`."""
         if self._watch is None:
-            self._watch = FileWatch(self.file.path, on_change)
+            path, *also = self.file.watched_paths
+            self._watch = FileWatch(path, on_change, also=also)
 
     def stop_watching(self) -> None:
         if self._watch is not None:
@@ -163,16 +169,17 @@ class LiveSession:
     def fetch_remote(self) -> RemoteState | None:
         """Read the file as another instance left it; None if nothing changed. Worker thread.
 
-        The file is one JSON document, so it is parsed whole; but only the notes whose documents
-        differ from the last read are copied, become `Note`s, and are merged and drawn.
+        Only what another instance appended to the session's journal is read, and only the
+        notes it names are compared (tui/store/storage.py); the whole file is parsed only after
+        it was folded. Only the notes that differ are copied, become `Note`s and are drawn.
         """
         if not self.remote_changed():
             return None
         # Jobs still queued have not reached the disk; captured BEFORE the read, so a job
         # that lands during it is counted as missing (harmless), never the reverse.
         stale_from = self._queue.stale_from()
-        base = self._disk_notes
-        read = self.file.read_changes(base)
+        base, since = self._disk_read
+        read = self.file.read_changes(base, since)
         docs = dict(base)
         for note_id in read.removed:
             del docs[note_id]
@@ -186,6 +193,7 @@ class LiveSession:
             guide_state=GuideState.from_doc(read.guide_state),
             stale_from=stale_from,
             remote_version=read.remote_version,
+            version=read.version,
         )
 
     def apply_remote(self, remote: RemoteState) -> RemoteChanges:
@@ -230,6 +238,7 @@ class LiveSession:
                 insort(self.notes, on_disk, key=note_order)
                 changes.notes.append(on_disk)
         self._disk_notes = remote.docs
+        self._disk_read = (remote.docs, remote.version)
 
         session = dict(remote.session)
         clock = InterviewClock.from_doc(session.get("clock"))

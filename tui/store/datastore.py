@@ -25,9 +25,12 @@ from tui.store.session import (
 from tui.store.storage import (
     DIR_MODE,
     AtomicJSONStorage,
-    Signature,
+    journal_path,
+    journal_signature,
     open_problem,
     parse_tables,
+    read_journal,
+    replay_journal,
 )
 
 ENV_HOME = "FIELDNOTE_HOME"
@@ -92,7 +95,7 @@ class DataStore:
         _make_private_dir(self.home)
         _make_private_dir(self.sessions_dir)
         self._codebook: Codebook | None = None
-        self._summaries: dict[Path, tuple[Signature, SessionSummary]] = {}
+        self._summaries: dict[Path, tuple[tuple, SessionSummary]] = {}
 
     @classmethod
     def from_environment(cls) -> DataStore:
@@ -154,7 +157,7 @@ class DataStore:
     def discard_session(self, session_id: str) -> None:
         """Remove a session file this process just created (an import that failed later)."""
         path = self.session_path(session_id)
-        for leftover in (path, path.with_name(path.name + ".lock")):
+        for leftover in (path, journal_path(path), path.with_name(path.name + ".lock")):
             try:
                 leftover.unlink()
             except FileNotFoundError:
@@ -186,12 +189,14 @@ class DataStore:
             raise
         except OSError as error:
             raise UnreadableFileError(path, open_problem(error)) from None
+        journal = journal_path(path)
         try:
             with open(fd, "rb") as handle:
                 # The signature of the open file matches the bytes read from it, even if
-                # another process replaces the file meanwhile.
+                # another process replaces the file meanwhile. The journal is read after its
+                # signature: if it grew meanwhile, the next look reads it again.
                 st = os.fstat(handle.fileno())
-                signature = (st.st_ino, st.st_mtime_ns, st.st_size)
+                signature = (st.st_ino, st.st_mtime_ns, st.st_size, journal_signature(journal))
                 cached = self._summaries.get(path)
                 if cached is not None and cached[0] == signature:
                     return cached[1]
@@ -199,6 +204,8 @@ class DataStore:
         except OSError as error:
             raise UnreadableFileError(path, f"reading it failed ({error.strerror})") from None
         data = parse_tables(raw, path)
+        if signature[3] is not None:
+            replay_journal(data, read_journal(journal), journal)
         validate_session_data(path)(data)
         summary = _summarise(path, data)
         self._summaries[path] = (signature, summary)

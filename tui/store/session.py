@@ -109,6 +109,8 @@ class NoteChanges:
     session: dict[str, Any]
     guide_state: dict[str, Any]
     remote_version: int
+    version: int
+    """The read's version: pass it as `since` to the next `read_changes`."""
 
 
 class _Index:
@@ -133,7 +135,11 @@ class SessionFile:
         self.path = Path(path)
         self.session_id = session_id
         self._storage = AtomicJSONStorage(
-            self.path, must_exist=True, validate=validate_session_data(self.path), write_what="note"
+            self.path,
+            must_exist=True,
+            validate=validate_session_data(self.path),
+            write_what="note",
+            journal=True,
         )
         self._db = TinyDB(storage=lambda: self._storage)
         self._tables: dict[str, Table] = {
@@ -190,26 +196,47 @@ class SessionFile:
                 remote_version=self._storage.external_version,
             )
 
-    def read_changes(self, known: dict[str, dict[str, Any]]) -> NoteChanges:
-        """The file as it is on disk now, against `known` (note id -> document, as last read):
-        the notes that differ and the ids gone, copied alone. The file is one JSON document, so
-        it is parsed whole (when another process wrote it), but nothing else is copied or
-        sorted: for a live view that keeps the rest from its last read."""
+    def read_changes(
+        self, known: dict[str, dict[str, Any]], since: int | None = None
+    ) -> NoteChanges:
+        """The file as it is on disk now, against `known` (note id -> document, as read at
+        version `since`): the notes that differ and the ids gone, copied alone. For a live view
+        that keeps the rest from its last read. When the storage knows which notes changed
+        after `since` (it followed the journal), only those are compared; else every note."""
         with self._storage.mutex:
             data = self._data()
             docs = data.get("notes") or {}
-            changed = [plain(doc) for doc in docs.values() if known.get(doc["id"]) != doc]
-            present = {doc["id"] for doc in docs.values()}
+            changed_ids = None if since is None else self._storage.changes_since(since)
+            found = None
+            if changed_ids is not None and ("notes", None) not in changed_ids:
+                ids = {key for table, key in changed_ids if table == "notes"}
+                index = self._index("notes", data)
+                found = {i: docs.get(str(index[i])) for i in ids if i in index}
+                if any(doc is None or doc["id"] != i for i, doc in found.items()):
+                    found = None  # the index was stale (it never should be): compare all
+            if found is not None:
+                changed = [plain(doc) for doc in found.values() if known.get(doc["id"]) != doc]
+                removed = [i for i in ids if i not in found and i in known]
+            else:
+                changed = [plain(doc) for doc in docs.values() if known.get(doc["id"]) != doc]
+                present = {doc["id"] for doc in docs.values()}
+                removed = [note_id for note_id in known if note_id not in present]
             session = _single(data, "session")
             guide = _single(data, "guide")
             state = (guide[1].get("state") if guide else None) or default_guide_state()
             return NoteChanges(
                 changed=changed,
-                removed=[note_id for note_id in known if note_id not in present],
+                removed=removed,
                 session=plain(session[1]) if session else {},
                 guide_state=plain(state),
                 remote_version=self._storage.external_version,
+                version=self._storage.version,
             )
+
+    @property
+    def watched_paths(self) -> tuple[Path, ...]:
+        """The files whose change means the session changed: the file and its journal."""
+        return (self.path, self._storage.journal_path)
 
     def _build_snapshot(self, data: dict[str, Any]) -> SessionSnapshot:
         session = _single(data, "session")
@@ -275,12 +302,14 @@ class SessionFile:
                     fresh[doc["id"]] = doc
                 else:
                     # A retry of a write that did land: replace, never duplicate.
+                    self._storage.will_change(name, [existing])
                     table.update(_replace_with(doc), doc_ids=[existing])
             if fresh:
                 # Ids after the highest this table has held (the index is current: `_find`).
                 index = self._indexes[name]
                 first = index.max_doc_id + 1
                 docs = [Document(doc, doc_id=first + i) for i, doc in enumerate(fresh.values())]
+                self._storage.will_change(name, [doc.doc_id for doc in docs])
                 doc_ids = table.insert_multiple(docs)
                 index.ids.update(zip(fresh, doc_ids, strict=True))
                 index.max_doc_id = max(index.max_doc_id, *doc_ids)
@@ -297,6 +326,7 @@ class SessionFile:
                 return None
             old = {"text": data[name][str(doc_id)].get("text")}  # what its spans need
             before = self._storage.version
+            self._storage.will_change(name, [doc_id])
             self._tables[name].update(changes, doc_ids=[doc_id])
             new = plain(self._storage.current()[name][str(doc_id)])
             self._patch_snapshot(before, name, lambda docs: _with_replaced(name, docs, new))
@@ -314,6 +344,7 @@ class SessionFile:
                 return None
             old = plain(data[name][str(doc_id)])
             changes = change(plain(old))
+            self._storage.will_change(name, [doc_id])
             if changes is DELETE:
                 before = self._storage.version
                 self._tables[name].remove(doc_ids=[doc_id])
@@ -350,6 +381,7 @@ class SessionFile:
             start, end = doc.get("start", 0), doc.get("end", 0)
             doc["start"], doc["end"] = move_span(old_text, new_text, start, end, edits)
 
+        self._storage.will_change("excerpts", doc_ids)
         self._tables["excerpts"].update(move, doc_ids=doc_ids)
 
     def _delete(self, name: str, key: str) -> dict[str, Any] | None:
@@ -359,6 +391,7 @@ class SessionFile:
                 return None
             removed = plain(data[name][str(doc_id)])
             before = self._storage.version
+            self._storage.will_change(name, [doc_id])
             self._tables[name].remove(doc_ids=[doc_id])
             self._indexes[name].ids.pop(key, None)
             self._patch_snapshot(before, name, lambda docs: [d for d in docs if d["id"] != key])
@@ -461,6 +494,7 @@ class SessionFile:
                         doc["start"], doc["end"] = move_span(old, new, start, end, edits)
 
                 # One write per table: every document changes under the same lock.
+                self._storage.will_change(name, doc_ids)
                 self._tables[name].update(change, doc_ids=doc_ids)
                 changed += len(doc_ids)
         return changed
@@ -471,6 +505,7 @@ class SessionFile:
         with self._transaction() as data:
             key, _ = _single(data, "session")  # the validator guarantees one
             before = self._storage.version
+            self._storage.will_change("session", [int(key)])
             self._tables["session"].update(changes, doc_ids=[int(key)])
             new = plain(self._storage.current()["session"][key])
             self._patch_snapshot(before, "session", lambda _: plain(new))
@@ -486,6 +521,7 @@ class SessionFile:
             key, record = _single(data, "session")  # the validator guarantees one
             changes = change(plain(record))
             if changes:
+                self._storage.will_change("session", [int(key)])
                 self._tables["session"].update(plain(changes), doc_ids=[int(key)])
             return plain(self._storage.current()["session"][key])
 
@@ -505,6 +541,7 @@ class SessionFile:
             state = merged.to_doc()
             table = self._tables["guide"]
             before = self._storage.version
+            self._storage.will_change("guide", [int(found[0]) if found else 1])
             if found is None:
                 table.insert(Document({"guide": {}, "state": state}, doc_id=1))  # the only one
             else:

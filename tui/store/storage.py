@@ -11,10 +11,25 @@ a corrupt file, and two processes lose each other's documents. This storage inst
   and only re-parses when the signature changes. It also keeps that version open, so its inode
   number cannot be reused by a later file and mistaken for it;
 - never overwrites a file it could not parse: every write path reads under the lock first.
+
+A session file grows by one note at a time, and rewriting (and, in every other instance,
+re-parsing) the whole file for each note makes a note's cost grow with the session. So a
+storage made with `journal=True` appends a change to `<name>.journal` instead, one JSON line
+per write naming the documents it set and removed, fsynced. The file's data is the main file
+with the journal's complete lines replayed over it; a reader follows the journal from where it
+last read, so a change costs work in proportion to the change. Once the journal outgrows the
+main file, a write folds it in: the journal first gets the change itself (or, for a write whose
+documents are not known, the whole data), then the main file is replaced, then the journal is
+emptied. Replaying the journal over a main file that already holds it changes nothing, so a
+crash between any two steps loses nothing. A torn last line (a crash or a full disk mid-append)
+has no newline: readers ignore it and the next writer cuts it off before it appends.
+The writer says which documents it changes (`will_change`); a write that does not is a whole
+write.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
@@ -42,8 +57,15 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 LOCK_WAIT_SECONDS = 10.0
+JOURNAL_SUFFIX = ".journal"
+JOURNAL_MIN_FOLD_BYTES = 256 * 1024
+"""A journal is folded into the main file once it is longer than this and than the file."""
+CHANGE_LOG_LIMIT = 4096
 Signature = tuple[int, int, int]
+JournalSignature = tuple[int, int]
 Validator = Callable[[dict[str, Any]], None]
+Change = tuple[str, str | None]
+"""(table, the document's "id" field, or None for a document without one)."""
 
 
 def file_signature(path: Path) -> Signature | None:
@@ -63,6 +85,12 @@ def parse_tables(raw: bytes, path: Path) -> dict[str, Any]:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         raise UnreadableFileError(path, f"it is not valid JSON ({error})") from None
+    check_tables(data, path)
+    return data
+
+
+def check_tables(data: Any, path: Path) -> None:
+    """The shape TinyDB reads: {table: {"<doc id>": {document}}}."""
     if not isinstance(data, dict):
         raise UnreadableFileError(path, "it holds JSON that is not a set of tables")
     for name, table in data.items():
@@ -73,7 +101,89 @@ def parse_tables(raw: bytes, path: Path) -> dict[str, Any]:
                 raise UnreadableFileError(
                     path, f"its table '{name}' has an entry '{doc_id[:20]}' that is no document"
                 )
+
+
+# -- the journal ----------------------------------------------------------------------------------
+def read_tables(path: Path) -> dict[str, Any]:
+    """A journaled file's data as a reader sees it: the file with its journal replayed."""
+    with open(path, "rb") as handle:
+        data = parse_tables(handle.read(), path)
+    journal = journal_path(path)
+    replay_journal(data, read_journal(journal), journal)
     return data
+
+
+def journal_path(path: Path) -> Path:
+    return path.with_name(path.name + JOURNAL_SUFFIX)
+
+
+def journal_signature(path: Path) -> JournalSignature | None:
+    """(st_ino, st_size) of a journal, or None when there is none."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size)
+
+
+def read_journal(path: Path, offset: int = 0) -> bytes:
+    """The journal's bytes from `offset` on (b"" when there is none); a link is refused."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return b""
+    except OSError as error:
+        raise UnreadableFileError(path, open_problem(error)) from None
+    try:
+        chunks = []
+        while chunk := os.pread(fd, 1 << 20, offset):
+            chunks.append(chunk)
+            offset += len(chunk)
+        return b"".join(chunks)
+    except OSError as error:
+        raise UnreadableFileError(path, f"reading it failed ({describe_os_error(error)})") from None
+    finally:
+        os.close(fd)
+
+
+def replay_journal(data: dict[str, Any], raw: bytes, path: Path) -> tuple[int, list[Change] | None]:
+    """Apply the complete lines of `raw` (journal bytes) to `data` in place. Returns how many
+    bytes they took (a torn last line is left) and the documents they changed, or None when a
+    line replaced everything."""
+    end = raw.rfind(b"\n") + 1
+    changes: list[Change] | None = []
+    for number, line in enumerate(raw[:end].splitlines(), start=1):
+        try:
+            entry = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            problem = f"its line {number} is not valid JSON ({error})"
+            raise UnreadableFileError(path, problem) from None
+        if not isinstance(entry, dict):
+            raise UnreadableFileError(path, f"its line {number} is not a change")
+        if "all" in entry:
+            check_tables(entry["all"], path)
+            data.clear()
+            data.update(entry["all"])
+            changes = None
+            continue
+        sets, removes = entry.get("set") or {}, entry.get("del") or {}
+        check_tables(sets, path)
+        if not isinstance(removes, dict) or not all(
+            isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+            for ids in removes.values()
+        ):
+            raise UnreadableFileError(path, f"its line {number} removes no list of documents")
+        for table, docs in sets.items():
+            data.setdefault(table, {}).update(docs)
+            if changes is not None:
+                changes.extend((table, doc.get("id")) for doc in docs.values())
+        for table, ids in removes.items():
+            docs = data.get(table) or {}
+            for doc_id in ids:
+                gone = docs.pop(doc_id, None)
+                if changes is not None and gone is not None:
+                    changes.append((table, gone.get("id")))
+    return end, changes
 
 
 def open_problem(error: OSError) -> str:
@@ -134,10 +244,13 @@ class AtomicJSONStorage(Storage):
         must_exist: bool = False,
         validate: Validator | None = None,
         write_what: str = "change",
+        journal: bool = False,
     ) -> None:
         super().__init__()
         self.path = Path(path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.journal_path = journal_path(self.path)
+        self.journaled = journal
         self.must_exist = must_exist
         self.write_what = write_what
         self._validate = validate
@@ -154,13 +267,24 @@ class AtomicJSONStorage(Storage):
         """Bumps whenever the cached data is replaced or dropped; derived caches key on it."""
         self.external_version = 0
         """Bumps only when the data comes from a parse (another process, or first read)."""
+        self._journal_seen: JournalSignature | None = None
+        """The journal as it was when last read: (inode, size)."""
+        self._journal_used = 0
+        """Bytes of the journal replayed into `_data` (its complete lines)."""
+        self._touched: set[tuple[str, int]] | None = None
+        """(table, doc id) the write in progress changes, as its caller declared them."""
+        self._changes: list[tuple[int, Change]] = []
+        """(version, change) for each document changed since `_changes_from`."""
+        self._changes_from = 0
 
     # -- signature and cache ------------------------------------------------------------------
     def signature(self) -> Signature | None:
         return file_signature(self.path)
 
     def changed_on_disk(self) -> bool:
-        return self.signature() != self._signature
+        if self.signature() != self._signature:
+            return True
+        return self.journaled and journal_signature(self.journal_path) != self._journal_seen
 
     def invalidate(self) -> None:
         """Forget the cached data, so memory never claims what the disk lacks."""
@@ -168,8 +292,32 @@ class AtomicJSONStorage(Storage):
             self._data = None
             self._signature = None
             self._hold(None)
+            self._journal_seen, self._journal_used = None, 0
             self.version += 1
             self.external_version += 1
+            self._forget_changes()
+
+    def changes_since(self, version: int) -> set[Change] | None:
+        """The documents changed after `version` (this process's writes and what it read of
+        others'), or None when that is not known (a whole read or write came between)."""
+        with self.mutex:
+            if version < self._changes_from:
+                return None
+            return {change for at, change in self._changes if at > version}
+
+    def _log_changes(self, changes: list[Change] | None) -> None:
+        if changes is None:
+            self._forget_changes()
+            return
+        self._changes.extend((self.version, change) for change in changes)
+        if len(self._changes) > CHANGE_LOG_LIMIT:
+            half = len(self._changes) // 2
+            self._changes_from = self._changes[half - 1][0]
+            del self._changes[:half]
+
+    def _forget_changes(self) -> None:
+        self._changes.clear()
+        self._changes_from = self.version
 
     def _hold(self, fd: int | None) -> None:
         if self._held_fd is not None:
@@ -180,8 +328,56 @@ class AtomicJSONStorage(Storage):
         """The parsed data of the file as it is on disk now (from the cache when unchanged)."""
         with self.mutex:
             if self._data is not None and self.signature() == self._signature:
-                return self._data
+                if not self.journaled:
+                    return self._data
+                seen = journal_signature(self.journal_path)
+                if seen == self._journal_seen:
+                    return self._data
+                if self._can_follow(seen):
+                    self._follow_journal(seen)
+                    return self._data
             return self._load()
+
+    def _can_follow(self, seen: JournalSignature | None) -> bool:
+        """The journal only grew since it was read: its new lines are all there is to read."""
+        if seen is None:
+            return self._journal_used == 0
+        if self._journal_seen is not None and seen[0] != self._journal_seen[0]:
+            return False
+        return seen[1] >= self._journal_used
+
+    def _follow_journal(self, seen: JournalSignature | None) -> None:
+        """Replay the journal's new lines (another process's writes), checking what they set."""
+        assert self._data is not None
+        raw = read_journal(self.journal_path, self._journal_used) if seen else b""
+        try:
+            used, changes = replay_journal(self._data, raw, self.journal_path)
+            if self._validate is not None and used:
+                self._validate(self._data if changes is None else self._subset(changes))
+        except BaseException:
+            self.invalidate()
+            raise
+        self._journal_seen = seen
+        if used:
+            self._journal_used += used
+            self.version += 1
+            self.external_version += 1
+            self._log_changes(changes)
+
+    def _subset(self, changes: list[Change]) -> dict[str, Any]:
+        """What a validator must see of a replay: the documents it set (a removed one needs no
+        check), and the single-record tables (session, guide) whole."""
+        assert self._data is not None
+        wanted: dict[str, set[str | None]] = {}
+        for table, key in changes:
+            wanted.setdefault(table, set()).add(key)
+        subset: dict[str, Any] = {}
+        for table, docs in self._data.items():
+            if len(docs) <= 1:
+                subset[table] = docs
+            elif keys := wanted.get(table):
+                subset[table] = {k: d for k, d in docs.items() if d.get("id") in keys}
+        return subset
 
     def _load(self) -> dict[str, Any]:
         try:
@@ -202,6 +398,11 @@ class AtomicJSONStorage(Storage):
             while chunk := os.read(fd, max(st.st_size, 1 << 16)):
                 chunks.append(chunk)
             data = parse_tables(b"".join(chunks), self.path)
+            seen, used = None, 0
+            if self.journaled:
+                seen = journal_signature(self.journal_path)
+                raw = read_journal(self.journal_path) if seen else b""
+                used, _ = replay_journal(data, raw, self.journal_path)
             if self._validate is not None:
                 self._validate(data)
         except OSError as error:  # an I/O error mid-read is a sentence too, never a traceback
@@ -214,23 +415,138 @@ class AtomicJSONStorage(Storage):
             self.invalidate()
             raise
         self._adopt(data, (st.st_ino, st.st_mtime_ns, st.st_size), fd)
+        self._journal_seen, self._journal_used = seen, used
         return data
 
     def _adopt(self, data: dict[str, Any], signature: Signature | None, fd: int | None) -> None:
         self._data = data
         self._signature = signature
         self._hold(fd)
+        self._journal_seen, self._journal_used = None, 0
         self.version += 1
         self.external_version += 1
+        self._forget_changes()
 
     # -- TinyDB's Storage interface -----------------------------------------------------------
     def read(self) -> dict[str, Any] | None:
         # TinyDB mutates the returned dict before write(); write() failing drops the cache.
         return self.current()
 
+    def will_change(self, table: str, doc_ids: list[int]) -> None:
+        """Declare documents the write in progress sets or removes (inside `locked()`): a
+        journaled storage then appends just those. Every change of the write must be declared."""
+        if self._touched is None:
+            self._touched = set()
+        self._touched.update((table, doc_id) for doc_id in doc_ids)
+
     def write(self, data: dict[str, Any]) -> None:
         if self._lock_depth == 0:
             raise RuntimeError("AtomicJSONStorage.write() called outside locked()")
+        touched = self._touched
+        if not self.journaled:
+            self._replace_file(data)
+            self.version += 1
+            self._log_changes(None)
+            return
+        change = self._change_entry(data, touched) if touched is not None else None
+        if change is not None and not self._journal_is_long():
+            self._append(change)
+        else:
+            # Folding: the journal must end with this write before the main file takes it in
+            # (see the module's docstring), unless the journal is empty.
+            if self._journal_used:
+                self._append(change if change is not None else {"all": data})
+            self._replace_file(data)
+            self._empty_journal()
+        self._data = data
+        self.version += 1
+        self._log_changes(None if change is None else self._named(data, touched or set()))
+
+    def _change_entry(self, data: dict[str, Any], touched: set[tuple[str, int]]) -> dict[str, Any]:
+        sets: dict[str, dict[str, Any]] = {}
+        removes: dict[str, list[str]] = {}
+        for table, doc_id in sorted(touched):
+            doc = (data.get(table) or {}).get(str(doc_id))
+            if doc is None:
+                removes.setdefault(table, []).append(str(doc_id))
+            else:
+                sets.setdefault(table, {})[str(doc_id)] = doc
+        return {"set": sets, "del": removes}
+
+    def _named(self, data: dict[str, Any], touched: set[tuple[str, int]]) -> list[Change]:
+        """The declared documents as changes: by their "id" field. A removed document's id is
+        gone with it; it is logged by table only (None), which readers compare whole."""
+        named: list[Change] = []
+        for table, doc_id in touched:
+            doc = (data.get(table) or {}).get(str(doc_id))
+            named.append((table, doc.get("id") if doc is not None else None))
+        return named
+
+    def _journal_is_long(self) -> bool:
+        size = self._signature[2] if self._signature else 0
+        return self._journal_used > max(JOURNAL_MIN_FOLD_BYTES, size)
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        """One line at the journal's end, durable when this returns; on failure the journal is
+        cut back to what it held, and the cache dropped."""
+        try:
+            line = orjson.dumps(entry) + b"\n"
+        except TypeError:
+            self.invalidate()
+            raise
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | os.O_NOFOLLOW
+        try:
+            fd = os.open(self.journal_path, flags, FILE_MODE)
+        except OSError as error:
+            self.invalidate()
+            if error.errno == errno.ELOOP:
+                raise SymlinkRefusedError(self.journal_path) from None
+            raise WriteFailedError(self.path, error, self.write_what) from error
+        used = self._journal_used
+        try:
+            if os.fstat(fd).st_size != used:
+                os.ftruncate(fd, used)  # a torn line a crashed writer left, or not ours to keep
+            view = memoryview(line)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            st = os.fstat(fd)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, used)
+            os.close(fd)
+            self.invalidate()
+            raise WriteFailedError(self.path, error, self.write_what) from error
+        os.close(fd)
+        if used == 0:
+            try:
+                fsync_folder(self.path.parent)  # the journal may be new
+            except OSError as error:
+                self.invalidate()
+                raise WriteFailedError(self.path, error, self.write_what) from error
+        self._journal_used = used + len(line)
+        self._journal_seen = (st.st_ino, st.st_size)
+
+    def _empty_journal(self) -> None:
+        """After a fold: the main file holds everything the journal said. Failing to empty it
+        is harmless (replaying it again changes nothing); it is tried at the next fold."""
+        if self._journal_seen is None:
+            return
+        try:
+            fd = os.open(self.journal_path, os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        except OSError:
+            return
+        try:
+            os.ftruncate(fd, 0)
+            os.fsync(fd)
+            self._journal_seen, self._journal_used = (os.fstat(fd).st_ino, 0), 0
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    def _replace_file(self, data: dict[str, Any]) -> None:
+        """The whole data to a temp file, fsynced, renamed over the main file."""
         try:
             payload = orjson.dumps(data, option=DUMP_OPTIONS)
         except TypeError:
@@ -271,7 +587,6 @@ class AtomicJSONStorage(Storage):
             os.close(held)
             held = None
         self._hold(held)
-        self.version += 1
         try:
             fsync_folder(folder)
         except OSError as error:
@@ -286,6 +601,7 @@ class AtomicJSONStorage(Storage):
                 self._lock_fd = None
             self._data = None
             self._signature = None
+            self._journal_seen, self._journal_used = None, 0
 
     # -- locking ------------------------------------------------------------------------------
     def _open_lock(self) -> int:
@@ -336,8 +652,10 @@ class AtomicJSONStorage(Storage):
                 raise
             finally:
                 self._lock_depth -= 1
-                if self._lock_depth == 0 and self._lock_fd is not None:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+                if self._lock_depth == 0:
+                    self._touched = None
+                    if self._lock_fd is not None:
+                        fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def _sweep_temp_files(self) -> None:
         """Remove temp files a killed writer left behind (safe: every writer holds the lock)."""

@@ -9,7 +9,7 @@ a missed or spurious event costs nothing but a stat, and a slower poll stays as 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 STEP_MS = 20
@@ -18,10 +18,14 @@ moment), and reports a change once this long passed without another: a write is 
 
 
 class FileWatch:
-    """Calls `on_change()` on its own thread each time `path` is written or replaced."""
+    """Calls `on_change()` on its own thread each time `path` (or a file named in `also`, in
+    the same folder: a session's journal) is written or replaced."""
 
-    def __init__(self, path: Path, on_change: Callable[[], None]) -> None:
+    def __init__(
+        self, path: Path, on_change: Callable[[], None], *, also: Iterable[Path] = ()
+    ) -> None:
         self.path = Path(path)
+        self.names = {self.path.name, *(Path(other).name for other in also)}
         self.on_change = on_change
         self.error: Exception | None = None
         """Why the watch stopped early (the poll then carries on alone), or None."""
@@ -34,11 +38,11 @@ class FileWatch:
     def _run(self) -> None:
         import watchfiles
 
-        name = self.path.name
+        names = self.names
         try:
             for _changes in watchfiles.watch(
                 self.path.parent,
-                watch_filter=lambda _change, changed: Path(changed).name == name,
+                watch_filter=lambda _change, changed: Path(changed).name in names,
                 debounce=STEP_MS * 5,
                 step=STEP_MS,
                 stop_event=self._stop,

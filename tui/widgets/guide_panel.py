@@ -95,17 +95,21 @@ class GuidePanel(VerticalScroll, can_focus=False):
             return
         for question in self.guide.questions:
             shown = format_elapsed(seconds[question.id]) if seconds.get(question.id) else ""
-            if self._times.get(question.id, "") != shown:
+            before = self._times.get(question.id, "")
+            if before != shown:
                 self._times[question.id] = shown
-                self._draw(self._items[question.id], question)
+                # A time of the same length takes the same rows: no layout of the screen (a
+                # reflow and a repaint of every widget) once a second.
+                self._draw(self._items[question.id], question, layout=len(before) != len(shown))
 
-    def _draw(self, item: QuestionItem, question) -> None:
+    def _draw(self, item: QuestionItem, question, layout: bool = True) -> None:
         state = self.state
         mark = state.marks.get(question.id)
         current = question.id == state.current
         found = self._findings.get(question.id, [])
         time = self._times.get(question.id, "")
-        item.update(self._question_text(item.number, question, mark, current, found, time))
+        text = self._question_text(item.number, question, mark, current, found, time)
+        item.update(text, layout=layout)
 
     @staticmethod
     def _question_text(number, question, mark, current, found, time) -> Table:
