@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from tui.domain.guide import GuideState
 from tui.store.errors import SessionNotFoundError, UnreadableFileError
 from tui.store.schema import check_session_fields
 from tui.store.storage import AtomicJSONStorage, Signature
+from tui.store.tables import DirectTinyDB
 
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 KEYED_TABLES = ("notes", "excerpts")
@@ -141,7 +141,7 @@ class SessionFile:
             write_what="note",
             journal=True,
         )
-        self._db = TinyDB(storage=lambda: self._storage)
+        self._db = DirectTinyDB(storage=lambda: self._storage)
         self._tables: dict[str, Table] = {
             name: self._db.table(name) for name in ("session", "guide", "notes", "excerpts")
         }
