@@ -107,6 +107,8 @@ class FieldnoteApp(App, inherit_bindings=False):
         """How long leaving waits for the writers before asking what to do."""
         self._retiring: list = []
         """Live sessions left, still writing what they hold before they close."""
+        self._priority_for: tuple[tuple, bool] | None = None
+        """(screen, focus, keymap) and whether a priority binding takes a printable key."""
         self._saved_to_exit = False
         """`save_and_exit` ran: a second signal must not save the draft twice."""
 
@@ -160,15 +162,25 @@ class FieldnoteApp(App, inherit_bindings=False):
         keymap put a priority action on a printable key (it warns about that), each is a key
         press as usual."""
         focused = self.focused
-        printable_priority = any(
-            active.binding.priority and is_printable_key(key)
-            for key, active in self.screen.active_bindings.items()
-        )
-        if isinstance(focused, NoteInput) and not printable_priority:
+        if isinstance(focused, NoteInput) and not self._printable_priority():
             focused.call_later(focused.type_text, message.text)
             return
         for key in message.keys:
             await self.on_event(key)
+
+    def _printable_priority(self) -> bool:
+        """Does a priority binding take a printable key here? Asked for every burst typed, so
+        kept until the screen, the focus or the keymap changes (gathering the active bindings
+        is a fifth of a keystroke's work)."""
+        key = (self.screen, self.focused, self.keymap)
+        cached = self._priority_for
+        if cached is None or any(a is not b for a, b in zip(cached[0], key, strict=True)):
+            found = any(
+                active.binding.priority and is_printable_key(name)
+                for name, active in self.screen.active_bindings.items()
+            )
+            self._priority_for = (key, found)
+        return self._priority_for[1]
 
     def on_unknown_sequence(self, message: UnknownSequence) -> None:
         self.notify(

@@ -220,6 +220,10 @@ def _keymap_loader(args: argparse.Namespace | None):
     return partial(load_keymap, getattr(args, "keymap", None))
 
 
+FRAMES_PER_SECOND = 240
+GIL_SWITCH_SECONDS = 0.001
+
+
 def _run_app(
     store: DataStore,
     author: str,
@@ -231,6 +235,13 @@ def _run_app(
 ) -> int:
     loader = _keymap_loader(args)
     keymap = loader()  # an invalid keymap is reported here, before the UI starts
+    # Textual draws a change at the next tick of a frame clock (60 a second by default): a key
+    # landing just after a frame (the clock, the cursor's blink) waited up to 17 ms to show.
+    # Frames are only drawn when something changed, so a faster clock costs nothing idle.
+    os.environ.setdefault("TEXTUAL_FPS", str(FRAMES_PER_SECOND))
+    # The writer, watcher and reader threads hand the GIL back to the UI thread within 1 ms
+    # rather than Python's default 5 ms: an Enter's frame was seen waiting on a write that way.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     from tui.app import FieldnoteApp
 
     app = FieldnoteApp(

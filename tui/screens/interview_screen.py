@@ -7,6 +7,7 @@ note-taker never leaves it.
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Callable
 from datetime import datetime
 
@@ -130,6 +131,10 @@ class InterviewScreen(Screen):
         self._mirror()
         self.note_input.focus()
         self.set_interval(1.0, self._mirror)  # the clock, the talk meter, who else is here
+        # What exists now (the app, this screen, every note) lives as long as the interview:
+        # left to the cyclic GC, each full collection walked it all, ~45 ms on the UI thread in
+        # the middle of typing. Frozen, a collection walks only what came since.
+        self.call_after_refresh(gc.freeze)
         self.set_interval(self.poll_seconds, self._poll_disk)
         self.live.watch_disk(lambda: self.post_message(self.DiskChanged()))
         # The clock question first, then the goal prompt when there is one.
@@ -137,6 +142,10 @@ class InterviewScreen(Screen):
 
     def on_unmount(self) -> None:
         self.live.stop_watching()  # the session may outlive the screen (a test, a crash)
+        gc.unfreeze()  # this screen's widgets are garbage now: let the collector see them
+
+    def on_screen_resume(self) -> None:
+        gc.freeze()  # again: a screen shown over this one may have undone it when it closed
 
     def on_resize(self) -> None:
         self._fit()
