@@ -49,6 +49,8 @@ class Pane:
             env=env,
         )
         self._tmux("set-option", "-g", "escape-time", "10")
+        shown = ["tmux", "-L", socket, "display-message", "-p", "-t", name, "#{pane_pid}"]
+        self.pid = int(subprocess.run(shown, capture_output=True, text=True).stdout)
         self._client = subprocess.Popen(
             ["tmux", "-L", socket, "-C", "attach-session", "-t", name],
             stdin=subprocess.PIPE,
@@ -96,10 +98,15 @@ class Pane:
         return time.perf_counter() - start
 
     def close(self) -> None:
+        """End the session and wait for its program to exit: the app saves as it leaves, and
+        its data folder must not be removed under it."""
         if self._client.stdin:
             self._client.stdin.close()
         self._client.wait(timeout=5)
         subprocess.run(["tmux", "-L", self.socket, "kill-session", "-t", self.name], check=False)
+        deadline = time.monotonic() + 15
+        while Path(f"/proc/{self.pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def note_words(index: int) -> str:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -40,6 +40,9 @@ class _Layout:
     note: Note | None = None
     """The note object laid out: a new object (an edit, a merge) is laid out again."""
     pending: bool = False
+    drawn: dict[tuple, tuple[Strip, Style]] = field(default_factory=dict)
+    """Rows already drawn, by (row, highlighted, base style, theme): a scroll redraws every
+    visible row, and drawing one styles it character by character."""
 
 
 def wrap(text: str, width: int) -> list[tuple[int, int]]:
@@ -134,6 +137,8 @@ class NoteStream(ScrollView, can_focus=False):
         self._layout_width = 0
         self._time_width = 5
         self._follow_end = True
+        self._base_style: Style | None = None
+        """`rich_style` while a frame's lines are drawn (`render_lines`)."""
         """Keep the newest note in view; off while the user has scrolled back."""
 
     # -- content ------------------------------------------------------------------------------
@@ -325,6 +330,14 @@ class NoteStream(ScrollView, can_focus=False):
 
     # -- drawing ------------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style, worked out once for the lines of this frame, not once a line.
+        self._base_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         return self.render_row(scroll_y + y, scroll_x)
@@ -332,7 +345,7 @@ class NoteStream(ScrollView, can_focus=False):
     def render_row(self, row: int, scroll_x: int = 0) -> Strip:
         """Row `row` of the whole stream (0 is the oldest note's first row)."""
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         if row >= self._rows_total or not self.notes:
             return Strip.blank(width, base)
         index = bisect_right(self._row_starts, row) - 1
@@ -341,18 +354,22 @@ class NoteStream(ScrollView, can_focus=False):
         line = row - self._row_starts[index]
         start, end = layout.rows[line]
         highlight = note.id == self.highlight_id
-        if highlight:
-            base = base + self.get_component_rich_style("note-stream--highlight")
-        time_text = format_elapsed(note.elapsed) if line == 0 else ""
-        segments = [
-            Segment(
-                time_text.rjust(self._time_width) + " ",
-                base + self.get_component_rich_style("note-stream--time"),
-            ),
-        ]
-        segments.extend(self._body_segments(layout, start, end, base))
-        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
-        return strip.apply_offsets(scroll_x, row)
+        key = (line, highlight, base, self.app.theme, self._time_width)
+        drawn = layout.drawn.get(key)
+        if drawn is None:
+            if highlight:
+                base = base + self.get_component_rich_style("note-stream--highlight")
+            time_text = format_elapsed(note.elapsed) if line == 0 else ""
+            segments = [
+                Segment(
+                    time_text.rjust(self._time_width) + " ",
+                    base + self.get_component_rich_style("note-stream--time"),
+                ),
+            ]
+            segments.extend(self._body_segments(layout, start, end, base))
+            drawn = layout.drawn[key] = (Strip(segments), base)
+        strip, fill = drawn
+        return strip.crop_extend(scroll_x, scroll_x + width, fill).apply_offsets(scroll_x, row)
 
     def _body_segments(self, layout: _Layout, start: int, end: int, base: Style) -> list[Segment]:
         styles: list[Style | None] = [None] * (end - start)
