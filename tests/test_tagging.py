@@ -65,8 +65,28 @@ def seeded(store, clock, session_id):
     return ids
 
 
-def tagging_app(store, clock, session_id, scope="session") -> FieldnoteApp:
-    return FieldnoteApp(store, author="Maya", now=clock, tagging=(scope, session_id))
+def tagging_app(store, clock, session_id, scope="session", poll=None) -> FieldnoteApp:
+    """`poll`: how often the screen looks for other instances' writes (None: its default)."""
+    return FieldnoteApp(
+        store, author="Maya", now=clock, tagging=(scope, session_id), tagging_poll_seconds=poll
+    )
+
+
+async def after_looks(pilot, screen, looks: int = 2) -> None:
+    """Let the tagging screen look at the disk `looks` more times (a short poll in the test):
+    the look after a change is the one a test waits for, not a fixed second."""
+    seen: list[bool] = []
+    original = screen.model.remote_changed
+
+    def counted() -> bool:
+        seen.append(True)
+        return original()
+
+    screen.model.remote_changed = counted
+    try:
+        await wait_until(pilot, lambda: len(seen) >= looks)
+    finally:
+        screen.model.remote_changed = original
 
 
 async def ready(pilot) -> None:
@@ -608,7 +628,7 @@ async def test_a_reload_reads_and_rebuilds_only_the_sessions_others_wrote(
         return file_read(self)
 
     monkeypatch.setattr(SessionFile, "read", counting)
-    app = tagging_app(store, clock, ids[0], scope="all")
+    app = tagging_app(store, clock, ids[0], scope="all", poll=0.05)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -618,7 +638,8 @@ async def test_a_reload_reads_and_rebuilds_only_the_sessions_others_wrote(
         before = list(screen.all_excerpts)
         # Our own tag write is not another process's: nothing is read again for it.
         await pick(pilot, "onbord")
-        await pilot.pause(1.2)
+        await ready(pilot)  # the write has landed
+        await after_looks(pilot, screen)
         await ready(pilot)
         assert read == []
         # Another process appends to the second session; the poll reads that one alone.

@@ -7,7 +7,7 @@ import json
 
 from tests.conftest import FrozenClock
 from tests.disk_faults import fill
-from tests.test_tagging import NOTES, add_notes, ready
+from tests.test_tagging import NOTES, add_notes, after_looks, ready, tagging_app
 from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
@@ -71,7 +71,7 @@ async def pick_onboarding(pilot) -> None:
 
 async def test_a_full_disk_while_tagging_is_shown_kept_and_retried(tmpfs):
     store, clock, session_id, ids = make_session(tmpfs)
-    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("session", session_id))
+    app = tagging_app(store, clock, session_id, poll=0.05)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -91,7 +91,7 @@ async def test_a_full_disk_while_tagging_is_shown_kept_and_retried(tmpfs):
         assert on_disk(store, session_id)[0][ids[0]]["tags"] == []
         # A second change queues behind the first; a read of the file (the poll) keeps both.
         await pilot.press("plus")
-        await pilot.pause(1.5)
+        await after_looks(pilot, screen)
         await ready_reads(pilot)
         assert screen.current.tags == ["pain/onboarding"] and screen.current.severity == 1
         # Space comes back: the retry lands both, in order, and the warning goes.
@@ -143,9 +143,8 @@ async def test_quitting_with_unsaved_tags_offers_another_place(tmpfs, tmp_path, 
         await ready(pilot)
         fill(tmpfs)
         await pick_onboarding(pilot)
-        await pilot.press("ctrl+q")
-        await pilot.pause(1.3)
-        assert isinstance(app.screen, QuitScreen)
+        await pilot.press("ctrl+q")  # waits a second for the writes, then asks
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
         await pilot.press("s")
         await pilot.pause()
     (rescue,) = tmp_path.glob("fieldnote-unsaved-*.json")
@@ -216,7 +215,7 @@ async def test_tagging_keeps_another_instances_tags_and_shows_what_it_wrote(tmp_
         elapsed=3600.0,
         question_id=None,
     ).to_doc()
-    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("session", session_id))
+    app = tagging_app(store, clock, session_id, poll=0.05)
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         screen = app.screen
@@ -233,7 +232,7 @@ async def test_tagging_keeps_another_instances_tags_and_shows_what_it_wrote(tmp_
         await ready(pilot)
         notes, _ = on_disk(store, session_id)
         assert notes[ids[0]]["tags"] == ["alpha", "beta"]
-        await pilot.pause(2.5)  # two polls
+        await after_looks(pilot, screen)
         await ready(pilot)
         assert [e.text for e in screen.shown] == [*NOTES, "late note from Jonas"]
         assert screen.shown[0].tags == ["alpha", "beta"]

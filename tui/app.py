@@ -78,10 +78,14 @@ class FieldnoteApp(App, inherit_bindings=False):
         tagging: tuple[str, str | None] | None = None,
         analysis: str | None = None,
         disk_poll_seconds: float = DISK_POLL_SECONDS,
+        tagging_poll_seconds: float | None = None,
     ) -> None:
         super().__init__()
         self.disk_poll_seconds = disk_poll_seconds
         """The interview's fallback look for other instances' writes (tests make it long)."""
+        self.tagging_poll_seconds = tagging_poll_seconds
+        """How often the tagging screen looks for other instances' writes (None: its own
+        default; tests make it short and wait for the look instead of sleeping)."""
         self.keymap: Keymap | None = None
         self.keymap_loader = keymap_loader
         """Reads the keymap files again for "Reload keymap"; None: nothing to reload."""
@@ -230,8 +234,11 @@ class FieldnoteApp(App, inherit_bindings=False):
                 on_event=lambda state: self.post_message(SaveStateChanged(state, "tags")),
             )
         # The screen finds the sessions of the scope and reads them in a worker.
+        poll = (
+            {} if self.tagging_poll_seconds is None else {"poll_seconds": self.tagging_poll_seconds}
+        )
         self.push_screen(
-            TaggingScreen(self.tag_writes, scope=scope, origin=session_id, focus=focus)
+            TaggingScreen(self.tag_writes, scope=scope, origin=session_id, focus=focus, **poll)
         )
 
     def open_analysis(self, study: str | None) -> None:

@@ -56,6 +56,7 @@ class TaggingScreen(Screen):
         origin: str | None = None,
         session_ids: list[str] | None = None,
         focus: tuple[str, str, str | None] | None = None,
+        poll_seconds: float = DISK_POLL_SECONDS,
     ):
         super().__init__()
         self.writes = writes
@@ -70,6 +71,8 @@ class TaggingScreen(Screen):
         self._in_codebook = False
         self._save_problem: str | None = None
         self._frozen = False
+        self.poll_seconds = poll_seconds
+        """How often other instances' writes are looked for."""
 
     # The model's state, as the drawing and the tests read it.
     @property
@@ -110,7 +113,7 @@ class TaggingScreen(Screen):
         self.excerpt_list.focus()
         self._draw()
         self._start_read(resolve=self.model.resolve_ids, with_index=True)
-        self.set_interval(DISK_POLL_SECONDS, self._poll_disk)
+        self.set_interval(self.poll_seconds, self._poll_disk)
         if self.writes.unsaved:  # left earlier with changes still failing
             self.on_tag_save_state(SaveState(self.writes.unsaved, self.writes.last_error))
 
