@@ -64,6 +64,20 @@ def session_id(store: DataStore, clock: FrozenClock) -> str:
 
 
 @pytest.fixture
+def pair(store: DataStore, session_id: str, clock: FrozenClock):
+    """Two co-interviewers' live sessions on one session file; the second has a DataStore of
+    its own (its own SessionFile and caches), as another process would."""
+    from tui.services.live_session import LiveSession
+
+    a = LiveSession(store, session_id, "Maya", now=clock)
+    b = LiveSession(DataStore(store.home), session_id, "Jonas", now=clock)
+    yield a, b
+    for live in (a, b):
+        live.flush()
+        live.close()
+
+
+@pytest.fixture
 def make_app(store: DataStore, clock: FrozenClock):
     from tui.app import FieldnoteApp
 

@@ -3,21 +3,9 @@ aid is a session field both build on, and a change not yet on disk survives a st
 
 from __future__ import annotations
 
-import pytest
-
 from tests.test_live_merge import type_note
 from tui.services.live_session import LiveSession
 from tui.store import DataStore
-
-
-@pytest.fixture
-def pair(store: DataStore, session_id: str, clock):
-    a = LiveSession(store, session_id, "Maya", now=clock)
-    b = LiveSession(DataStore(store.home), session_id, "Jonas", now=clock)
-    yield a, b
-    for live in (a, b):
-        live.flush()
-        live.close()
 
 
 def followup_ids(live: LiveSession) -> list[str]:

@@ -8,18 +8,6 @@ from datetime import timedelta
 import pytest
 
 from tui.services.live_session import LiveSession
-from tui.store import DataStore
-
-
-@pytest.fixture
-def pair(store: DataStore, session_id: str, clock):
-    a = LiveSession(store, session_id, "Maya", now=clock)
-    # A second DataStore: its own SessionFile and caches, as another process would have.
-    b = LiveSession(DataStore(store.home), session_id, "Jonas", now=clock)
-    yield a, b
-    for live in (a, b):
-        live.flush()
-        live.close()
 
 
 def type_note(live: LiveSession, text: str, clock) -> str:

@@ -13,7 +13,7 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press(*[("space" if ch == " " else ch) for ch in text])
 
 
-def pair(store: DataStore, session_id: str, clock):
+def two_apps(store: DataStore, session_id: str, clock):
     """Two instances, as two processes (each its own DataStore, no cache shared), that hear of
     each other's writes only by the file-change notification: their polls never come."""
     from tui.app import FieldnoteApp
@@ -42,7 +42,7 @@ def header_text(app) -> str:
 async def test_notes_and_guide_moves_reach_the_other_instance_when_written(
     store: DataStore, session_id: str, clock
 ):
-    maya, jonas = pair(store, session_id, clock)
+    maya, jonas = two_apps(store, session_id, clock)
     async with maya.run_test(size=(100, 30)) as pm, jonas.run_test(size=(100, 30)) as pj:
         # Presence: each header names the other.
         for live in (maya.live, jonas.live):
@@ -117,7 +117,7 @@ def stream_rows(app) -> str:
 async def test_edits_stars_and_deletes_show_in_the_other_stream(
     store: DataStore, session_id: str, clock
 ):
-    maya, jonas = pair(store, session_id, clock)
+    maya, jonas = two_apps(store, session_id, clock)
     async with maya.run_test(size=(100, 30)) as pm, jonas.run_test(size=(100, 30)) as pj:
         await type_text(pm, "first draft")
         await pm.press("enter")
