@@ -85,10 +85,14 @@ def test_closing_the_terminal_saves_the_draft_and_exits(store, session_id, hangu
 
 
 @pytest.mark.slow
-def test_a_pane_killed_under_a_shell_saves_the_draft_and_exits(store, session_id):
+@pytest.mark.parametrize("sigcont", ["before the terminal closes", "after it closed"])
+def test_a_pane_killed_under_a_shell_saves_the_draft_and_exits(store, session_id, sigcont):
     """tmux and `make` start the app from a shell. When tmux kills the pane, the app gets a
-    SIGCONT with the hangup (which once started a second input thread that nothing stopped,
-    spinning on the dead terminal at 90% of a core after the app had ended)."""
+    SIGCONT with the hangup. Textual's driver answers it by starting its terminal mode again:
+    while the input thread still ran, that started a second one that nothing stopped,
+    spinning on the dead terminal at 90% of a core after the app had ended; once the input
+    thread had ended, it started a new output thread that died on the dead terminal, and the
+    app hung for good as it left, waiting for that thread to take its last write."""
     master, shell = open_in_pty(store, session_id, through_shell=True)
     app_pid = None
     try:
@@ -97,10 +101,19 @@ def test_a_pane_killed_under_a_shell_saves_the_draft_and_exits(store, session_id
         app_pid = int(open(children).read().split()[0])
         os.write(master, b"said as the pane was killed")
         read_until(master, b"was killed", 5)
-        os.kill(app_pid, signal.SIGCONT)
-        time.sleep(0.3)
+        if sigcont == "before the terminal closes":
+            os.kill(app_pid, signal.SIGCONT)
+            time.sleep(0.3)
         os.close(master)
         master = -1
+        if sigcont == "after it closed":
+            # Through the app's whole way out: one landing after it stopped its terminal mode
+            # started that again, with an output thread that died on the dead terminal.
+            end = time.monotonic() + 3
+            while time.monotonic() < end and os.path.exists(f"/proc/{app_pid}"):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(app_pid, signal.SIGCONT)
+                time.sleep(0.005)
         end = time.monotonic() + 15
         while time.monotonic() < end and os.path.exists(f"/proc/{app_pid}"):
             if open(f"/proc/{app_pid}/stat").read().split(") ")[1].startswith("Z"):

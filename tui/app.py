@@ -31,7 +31,7 @@ from tui.services.tag_writes import TagWrites
 from tui.services.tmux import Advice, inside_tmux, setting_advice
 from tui.services.write_queue import flushed
 from tui.store import DataStore
-from tui.terminal_input import TerminalClosed, TypedText, UnknownSequence
+from tui.terminal_input import EchoSlot, TerminalClosed, TypedText, UnknownSequence
 from tui.widgets.bindings import bindings_for
 from tui.widgets.note_input import NoteInput
 
@@ -167,7 +167,7 @@ class FieldnoteApp(App, inherit_bindings=False):
         press as usual."""
         focused = self.focused
         if isinstance(focused, NoteInput) and not self._printable_priority():
-            focused.call_later(focused.type_text, message.text)
+            focused.call_later(focused.type_text, message.text, message.number)
             return
         for key in message.keys:
             await self.on_event(key)
@@ -185,6 +185,16 @@ class FieldnoteApp(App, inherit_bindings=False):
             )
             self._priority_for = (key, found)
         return self._priority_for[1]
+
+    def echo_slot(self) -> EchoSlot | None:
+        """Where the terminal may show typed characters before the next frame: the note
+        input's cursor, when the input takes them (asked by `FieldnoteDriver` per write)."""
+        if not self.screen_stack:  # starting or stopping: no screen to ask
+            return None
+        focused = self.focused
+        if isinstance(focused, NoteInput) and not self._printable_priority():
+            return focused.echo_slot()
+        return None
 
     def on_unknown_sequence(self, message: UnknownSequence) -> None:
         self.notify(

@@ -10,6 +10,12 @@ Three things go wrong with Textual's input loop on its own, each seen with tmux 
 - An escape sequence no key maps to was dropped whole (`ESC[31m`) or lost its `ESC`
   (`ESC[2J` typed as `[2J`). Here such a sequence becomes `UnknownSequence`, which the app
   reports as refused; nothing of it is typed.
+
+And one thing Textual cannot do fast enough: a typed character reaches the screen only after
+two thread hops, the app's message queues and a frame, 6-7 ms after a terminal's own echo.
+`EarlyEcho` shows it on the terminal as it is read, where the note input's last frame says it
+will go; the app's frame draws the same cells a moment later (docs/ARCHITECTURE.md, "The path
+of a note").
 """
 
 from __future__ import annotations
@@ -17,8 +23,12 @@ from __future__ import annotations
 import os
 import re
 import selectors
+import threading
 from codecs import getincrementaldecoder
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
+from rich.cells import cell_len
 from textual import events
 
 # Textual's parser has no public import; it is used as it is, for every sequence it knows.
@@ -38,10 +48,12 @@ OSC_LIMIT = 4096
 
 
 class TypedText(Message):
-    """Printable characters that arrived together."""
+    """Printable characters that arrived together; `number` counts the input messages read so
+    far, this one included (set by `EarlyEcho`; None where no terminal numbers them)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, number: int | None = None) -> None:
         self.text = text
+        self.number = number
         super().__init__()
 
     @property
@@ -62,6 +74,81 @@ class UnknownSequence(Message):
     def __init__(self, sequence: str) -> None:
         self.sequence = sequence
         super().__init__()
+
+
+@dataclass(frozen=True)
+class EchoSlot:
+    """Where typed characters can be shown before the app draws them: the note input's cursor
+    cell as its last frame drew it (0-based screen cell), the cells free after it on that
+    line, and the terminal codes that frame used for typed text and for the cursor.
+
+    `drawn_through` is the number of the last input message that frame includes: the slot
+    holds only while nothing was read after it, or only characters it echoed itself.
+    """
+
+    drawn_through: int
+    x: int
+    y: int
+    room: int
+    text_codes: tuple[str, str]
+    cursor_codes: tuple[str, str]
+
+    def echo(self, text: str) -> str | None:
+        """The terminal codes that show `text` typed at the cursor, the cursor after it; None
+        when it does not fit, or is not one cell per character (wide or combining)."""
+        if not text or len(text) > self.room or cell_len(text) != len(text):
+            return None
+        (text_on, text_off), (cursor_on, cursor_off) = self.text_codes, self.cursor_codes
+        row = self.y + 1
+        return (
+            f"\x1b[{row};{self.x + 1}H{text_on}{text}{text_off}{cursor_on} {cursor_off}"
+            f"\x1b[{row};{self.x + len(text) + 1}H"
+        )
+
+    def after(self, text: str, number: int) -> EchoSlot:
+        """The slot once `text` (input message `number`) is shown."""
+        return replace(self, drawn_through=number, x=self.x + len(text), room=self.room - len(text))
+
+
+class EarlyEcho:
+    """Shows typed characters on the terminal the moment they are read, ahead of the frame.
+
+    The two threads meet under one lock, and the terminal sees their writes in that order:
+    - The app's thread writes each frame through `frame`, with the slot that frame leaves:
+      where the note input will put the next typed character (or None).
+    - The input thread passes each message through `read` before the app gets it. Typed text
+      is written at the slot when the slot is current: the frame that made it had handled
+      every message read before this one. Anything else clears the slot until the next frame.
+
+    The app's own frame then draws the same cells (and colours a `#tag` as it should). If a
+    key the app had not handled yet moved or covered the input, the echo lands where the
+    input was and that frame draws over it.
+    """
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        # Reentrant: a SIGCONT handler writes from the app's thread, maybe inside `frame`.
+        self._lock = threading.RLock()
+        self._slot: EchoSlot | None = None
+        self._read = 0
+
+    def frame(self, data: str, slot: EchoSlot | None) -> None:
+        with self._lock:
+            self._slot = slot
+            self._write(data)
+
+    def read(self, message: Message) -> None:
+        with self._lock:
+            self._read += 1
+            slot, self._slot = self._slot, None
+            if not isinstance(message, TypedText):
+                return
+            message.number = self._read
+            if slot is None or slot.drawn_through != self._read - 1:
+                return
+            if (shown := slot.echo(message.text)) is not None:
+                self._write(shown)
+                self._slot = slot.after(message.text, self._read)
 
 
 class TerminalInput:
@@ -163,21 +250,56 @@ class TerminalInput:
 
 
 class FieldnoteDriver(LinuxDriver):
-    """Textual's Linux driver with its input loop reading through `TerminalInput`, and two
-    guards for a terminal that goes away (tmux killing a pane sends SIGHUP, then SIGCONT):
+    """Textual's Linux driver with its input loop reading through `TerminalInput`, and guards
+    for a terminal that goes away (tmux killing a pane sends SIGHUP, then SIGCONT):
 
     - The driver answers SIGCONT by starting application mode again, meant for coming back
       from ctrl+z. A SIGCONT that did not follow a suspend started a second input thread,
       which Textual never stopped: the app ended and its process spun on the dead terminal.
-      Application mode is started only when it is not running.
+      One arriving after the app had stopped application mode to leave started a new output
+      thread, which died on the dead terminal; the app then hung for good, waiting for that
+      thread to take its last write. Application mode starts again only after a suspend.
     - A read that finds the input ended stops the input loop rather than reading nothing
       again and again, and when the input was a terminal, says it ended (`TerminalClosed`).
+      From then on output is dropped: nothing can show it.
+
+    Typed characters are echoed ahead of the app's frame (`EarlyEcho`) where the app offers a
+    slot for them (its `echo_slot()`, asked as each frame is written).
     """
 
+    def __init__(self, app, **kwargs) -> None:
+        super().__init__(app, **kwargs)
+        self._echo = EarlyEcho(super().write)
+        self._started = False
+        self._suspended = False
+        self._terminal_gone = False
+
+    def write(self, data: str) -> None:
+        writer = self._writer_thread
+        if self._terminal_gone or (writer is not None and not writer.is_alive()):
+            return  # queued for a dead output thread, writes would fill its queue and block
+        echo_slot = getattr(self._app, "echo_slot", None)
+        self._echo.frame(data, echo_slot() if echo_slot is not None else None)
+
+    def process_message(self, message: Message) -> None:
+        self._echo.read(message)
+        super().process_message(message)
+
     def start_application_mode(self) -> None:
-        if self._key_thread is not None and self._key_thread.is_alive():
-            return  # a SIGCONT without a suspend before it: still running
+        if (self._started and not self._suspended) or self._terminal_gone:
+            return  # a SIGCONT that did not follow a suspend
+        self._started, self._suspended = True, False
         super().start_application_mode()
+
+    def suspend_application_mode(self) -> None:
+        self._suspended = True
+        super().suspend_application_mode()
+
+    def close(self) -> None:
+        writer = self._writer_thread
+        if writer is not None and not writer.is_alive():
+            return  # stopping it would wait for room in a queue nothing empties
+        super().close()
 
     def run_input_thread(self) -> None:
         selector = selectors.SelectSelector()
@@ -198,6 +320,7 @@ class FieldnoteDriver(LinuxDriver):
                             raw = b""
                         if not raw:  # readable yet empty: nothing more will come
                             if from_terminal:  # not /dev/null or a pipe: the terminal ended
+                                self._terminal_gone = True
                                 self.process_message(TerminalClosed())
                             return
                         messages += terminal.feed(decode(raw))

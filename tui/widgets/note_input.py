@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.segment import Segment
 from textual import events
+from textual.errors import NoWidget
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import TextArea
 
 from tui.domain.notes import Note
+from tui.terminal_input import EchoSlot
 
 PLACEHOLDER = 'Type a note, Enter saves.  "quote  > quote  ?follow-up  !emotion  #tag  * star'
 
@@ -30,6 +35,10 @@ class NoteInput(TextArea):
     so one insertion per key would make typing cost grow with the note's length. Characters
     wait in `_typed` until the keys already queued are handled, and any other key, Enter or
     interview action first inserts what waits (`flush_typed`), so keystroke order holds.
+
+    The terminal echoes typed characters ahead of the frame (`EarlyEcho`) at the slot this
+    input offers (`echo_slot`): its cursor as last drawn, when the text typed last is what
+    was drawn and the cursor is at the end.
     """
 
     class Cancelled(Message):
@@ -57,6 +66,11 @@ class NoteInput(TextArea):
         self._empty = True
         self._typed: list[str] = []
         """Printable characters received but not inserted yet."""
+        self._typed_number: int | None = None
+        self._typed_through: int | None = None
+        """The input message whose text was inserted last (`TypedText.number`)."""
+        self._drawn: tuple[tuple, Strip, int] | None = None
+        """The cursor's row as last rendered: the input's state then, the row, its x."""
 
     @property
     def is_blank(self) -> bool:
@@ -81,6 +95,7 @@ class NoteInput(TextArea):
             self._typed.clear()
             self._replace_via_keyboard(text, *self.selection)
             self._restart_blink()  # as TextArea does for each key: the cursor shows while typing
+            self._typed_through = self._typed_number
 
     def after_typed(self, callback: Callable[..., None], *args: object) -> None:
         """Run `callback` after the keys already queued here, with their text inserted."""
@@ -91,9 +106,9 @@ class NoteInput(TextArea):
 
         self.call_later(in_order)
 
-    def type_text(self, text: str) -> None:
-        """Characters typed (one key, or a burst read together): inserted once the keys
-        queued before them are handled."""
+    def type_text(self, text: str, number: int | None = None) -> None:
+        """Characters typed (one key, or a burst read together, input message `number`):
+        inserted once the keys queued before them are handled."""
         if self.read_only or not text:
             return
         if self.is_blank:
@@ -101,6 +116,64 @@ class NoteInput(TextArea):
         if not self._typed:
             self.call_later(self.flush_typed)
         self._typed.append(text)
+        self._typed_number = number
+
+    # -- early echo (tui/terminal_input.py EarlyEcho) ----------------------------------------
+
+    def _echo_state(self) -> tuple:
+        """What decides where the next typed character goes on screen."""
+        return (
+            self.document.end,
+            self.selection,
+            self.region,
+            self.cursor_screen_offset,
+            self.has_focus,
+            self._typed_through,
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        strips = super().render_lines(crop)
+        cursor = self.cursor_screen_offset
+        x, y = cursor.x - self.region.x - crop.x, cursor.y - self.region.y - crop.y
+        if 0 <= y < len(strips) and 0 <= x and x + 1 < crop.width:
+            self._drawn = (self._echo_state(), strips[y], x)
+        return strips
+
+    def echo_slot(self) -> EchoSlot | None:
+        """Where a character typed next shows, as the input was last drawn; None unless the
+        text typed last is drawn, nothing else changed since, and the cursor ends the text."""
+        drawn = self._drawn
+        if drawn is None or self._typed or self._typed_through is None or self.read_only:
+            return None
+        state, strip, x = drawn
+        if state != self._echo_state() or not self.selection.is_empty:
+            return None
+        if self.selection.end != self.document.end:
+            return None
+        cursor = self.cursor_screen_offset
+        # Keep a cell for the cursor inside the text's area, as the input wraps before it.
+        room = 0
+        for cell in range(cursor.x + 1, self.content_region.right - 1):
+            if not self._shows_at(cell, cursor.y):
+                break  # covered (a notification)
+            room += 1
+        if room == 0 or not self._shows_at(cursor.x, cursor.y):
+            return None
+        console = self.app.console
+        return EchoSlot(
+            drawn_through=self._typed_through,
+            x=cursor.x,
+            y=cursor.y,
+            room=room,
+            text_codes=_codes(strip.crop(x + 1, x + 2), console),
+            cursor_codes=_codes(strip.crop(x, x + 1), console),
+        )
+
+    def _shows_at(self, x: int, y: int) -> bool:
+        try:
+            return self.screen.get_widget_at(x, y)[0] is self
+        except NoWidget:
+            return False
 
     async def _on_key(self, event: events.Key) -> None:
         if event.is_printable and event.character:
@@ -166,3 +239,11 @@ class NoteInput(TextArea):
         self._draft = ""
         self._empty = not self.text
         self.move_cursor(self.document.end)
+
+
+def _codes(cell: Strip, console) -> tuple[str, str]:
+    """The terminal codes a one-cell strip's style opens and closes with, as frames write it."""
+    style = next((segment.style for segment in cell), None)
+    shown = Strip([Segment("\0", style)]).render(console)
+    opening, _, closing = shown.partition("\0")
+    return opening, closing
