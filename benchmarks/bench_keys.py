@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import select
 import shutil
 import statistics
 import subprocess
@@ -35,10 +36,18 @@ ENTER_BUDGET_MS = 20.0
 PAIR_BUDGET_MS = 150.0
 SETTLE_SECONDS = 0.03
 """Pause between keys, so each key meets a quiet app (a person types ~8 keys a second)."""
+LOOK_AGAIN = 0.05
+"""The longest a wait sleeps without a look at the grid."""
 
 
 class Pane:
-    """One detached tmux session on a private server, driven through a control-mode client."""
+    """One detached tmux session on a private server, driven through a control-mode client.
+
+    The client reads the pane's grid (`capture-pane`), as a person sees it, and between looks
+    sleeps until tmux reports output from the pane (`%output`): waiting costs no CPU, so the
+    harness does not compete with the program it times (the machines have two cores), and a
+    look follows each write at once. Its output is read in blocks, not a byte per call.
+    """
 
     def __init__(self, socket: str, name: str, command: list[str], env: dict[str, str]) -> None:
         self.socket, self.name = socket, name
@@ -57,23 +66,39 @@ class Pane:
             stdout=subprocess.PIPE,
             bufsize=0,
         )
-        # The pane's raw output is not needed (the grid is read instead): keep the pipe quiet.
-        self._command("refresh-client -f no-output")
+        assert self._client.stdout
+        self._out = self._client.stdout.fileno()
+        self._pending = b""
+        self._wrote = False
+        """The pane wrote something since this was last cleared."""
 
     def _tmux(self, *args: str) -> None:
         subprocess.run(["tmux", "-L", self.socket, *args], check=True)
 
+    def _line(self, timeout: float | None = None) -> str | None:
+        """The client's next line; None if none came within `timeout` seconds."""
+        while b"\n" not in self._pending:
+            if timeout is not None and not select.select([self._out], [], [], timeout)[0]:
+                return None
+            block = os.read(self._out, 65536)
+            if not block:
+                raise RuntimeError("the tmux control client went away")
+            self._pending += block
+        raw, self._pending = self._pending.split(b"\n", 1)
+        text = raw.decode(errors="replace")
+        if text.startswith("%output"):
+            self._wrote = True
+        return text
+
     def _command(self, line: str) -> list[str]:
         """Run one tmux command through the control client; its output lines."""
-        assert self._client.stdin and self._client.stdout
+        assert self._client.stdin
         self._client.stdin.write(line.encode() + b"\n")
         out: list[str] = []
         inside = False
         while True:
-            raw = self._client.stdout.readline()
-            if not raw:
-                raise RuntimeError("the tmux control client went away")
-            text = raw.decode(errors="replace").rstrip("\n")
+            text = self._line()
+            assert text is not None
             if text.startswith("%begin"):
                 inside, out = True, []
             elif text.startswith(("%end", "%error")) and inside:
@@ -90,12 +115,19 @@ class Pane:
         return self._command(f"capture-pane -p -t {self.name}")
 
     def wait(self, condition: Callable[[list[str]], bool], limit: float = 10.0) -> float:
-        """Seconds until `condition(screen)` holds; fails past `limit`."""
+        """Seconds until `condition(screen)` holds; fails past `limit`. The grid is looked at
+        again after each write the pane makes (and every `LOOK_AGAIN` s in case of none)."""
         start = time.perf_counter()
-        while not condition(self.screen()):
-            if time.perf_counter() - start > limit:
-                raise TimeoutError(f"not on screen within {limit} s:\n" + "\n".join(self.screen()))
-        return time.perf_counter() - start
+        while True:
+            self._wrote = False
+            screen = self.screen()
+            if condition(screen):
+                return time.perf_counter() - start
+            while not self._wrote:
+                if time.perf_counter() - start > limit:
+                    raise TimeoutError(f"not on screen within {limit} s:\n" + "\n".join(screen))
+                if self._line(timeout=LOOK_AGAIN) is None:
+                    break
 
     def close(self) -> None:
         """End the session and wait for its program to exit: the app saves as it leaves, and
@@ -123,9 +155,11 @@ def measure(pane: Pane, notes: int, entered: Callable[[list[str], str], bool]) -
         for count in range(1, len(text) + 1):
             typed = text[:count]
             time.sleep(SETTLE_SECONDS)
+            # Counted, not just found: a note's first letter is already on screen elsewhere.
+            before = lines_with(pane.screen(), typed)
             start = time.perf_counter()
             pane.send(text[count - 1])
-            pane.wait(lambda screen, typed=typed: any(typed in line for line in screen))
+            pane.wait(lambda screen, typed=typed, before=before: lines_with(screen, typed) > before)
             echo.append(time.perf_counter() - start)
         time.sleep(SETTLE_SECONDS)
         start = time.perf_counter()
@@ -133,6 +167,10 @@ def measure(pane: Pane, notes: int, entered: Callable[[list[str], str], bool]) -
         pane.wait(lambda screen, text=text: entered(screen, text))
         enter.append(time.perf_counter() - start)
     return {"echo": echo, "enter": enter}
+
+
+def lines_with(screen: list[str], text: str) -> int:
+    return sum(text in line for line in screen)
 
 
 def measure_pair(writer: Pane, reader: Pane, notes: int) -> list[float]:
