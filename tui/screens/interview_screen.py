@@ -217,8 +217,15 @@ class InterviewScreen(Screen):
         if editing is not None:
             self.stream.highlight_id = None
         self._show_changed(note)
-        self._tmux_lines = []  # seen: the interview is under way
         self._mirror()  # the first note starts the clock
+        if self._tmux_lines:
+            # Seen: the interview is under way. Its rows go a frame after the note is drawn:
+            # giving them back lays out the whole screen, which the note need not wait for.
+            self.call_after_refresh(self._drop_tmux_advice)
+
+    def _drop_tmux_advice(self) -> None:
+        self._tmux_lines = []
+        self._mirror()
 
     def _save_typed(self, text: str, editing: Note | None) -> Note:
         """A typed note (its moment is its first keystroke), or the edit of an earlier one."""

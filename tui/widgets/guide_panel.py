@@ -98,9 +98,15 @@ class GuidePanel(VerticalScroll, can_focus=False):
             before = self._times.get(question.id, "")
             if before != shown:
                 self._times[question.id] = shown
-                # A time of the same length takes the same rows: no layout of the screen (a
-                # reflow and a repaint of every widget) once a second.
-                self._draw(self._items[question.id], question, layout=len(before) != len(shown))
+                item = self._items[question.id]
+                if len(before) == len(shown):
+                    # The same rows: no layout of the screen (a reflow and a repaint of every
+                    # widget) once a second.
+                    self._draw(item, question, layout=False)
+                else:
+                    # A time's row comes or goes: the screen is laid out again, a frame after
+                    # whatever asked for the times (the first note) is drawn.
+                    self.call_after_refresh(self._draw, item, question)
 
     def _draw(self, item: QuestionItem, question, layout: bool = True) -> None:
         state = self.state
