@@ -15,7 +15,7 @@ from textual.geometry import Region
 
 from tests.test_terminal_loss import open_in_pty, read_until
 from tui.terminal_input import EarlyEcho, EchoSlot, TypedText
-from tui.widgets.note_input import NoteInput, _codes
+from tui.widgets.note_input import ECHO_ROOM, NoteInput, _codes
 
 SLOT = EchoSlot(
     drawn_through=0,
@@ -73,6 +73,13 @@ def test_what_does_not_fit_or_is_not_one_cell_a_character_is_left_to_the_frame(t
     assert written == ["FRAME"]
 
 
+def test_a_frames_synchronized_update_brackets_keep_the_slot():
+    echo, written = echo_with(SLOT)
+    echo.passthrough("\x1b[?2026l")
+    echo.read(TypedText("a"))
+    assert written[-1].startswith("\x1b[19;6H<t>a")
+
+
 def test_no_slot_no_echo():
     echo, written = echo_with(None)
     echo.read(TypedText("a"))
@@ -107,7 +114,7 @@ async def test_the_slot_is_the_cursor_as_drawn_and_its_codes_are_what_the_app_dr
         assert slot is not None and slot.drawn_through == 1
         cursor = note_input.cursor_screen_offset
         assert (slot.x, slot.y) == (cursor.x, cursor.y)
-        assert slot.room == note_input.content_region.right - 2 - cursor.x
+        assert slot.room == min(ECHO_ROOM, note_input.content_region.right - 2 - cursor.x)
 
         await typed(app, pilot, "d", 2)  # what the frame draws where the echo put "d"
         row = drawn_row(note_input, slot.y)
@@ -150,20 +157,19 @@ async def test_a_notification_over_the_input_ends_the_room_where_it_begins(make_
     app = make_app(session_id)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.pause()
-        await typed(app, pilot, "abc", 1)
-        free = app.echo_slot().room
+        await typed(app, pilot, "a", 1)
+        row = app.echo_slot().y
         # Tall enough to reach up from the bottom right over the input's line.
         app.notify("Copied the quote.\nIt is on the clipboard.\n" * 3, timeout=30)
         for _ in range(5):
             await pilot.pause()
+        note_input = app.screen.query_one(NoteInput)
+        edge = next(x for x in range(80) if app.screen.get_widget_at(x, row)[0] is not note_input)
+        assert edge > 10, "the notification should lie over the input's right part at 80x24"
+        await typed(app, pilot, "b" * (edge - 5 - note_input.cursor_screen_offset.x), 2)
         slot = app.echo_slot()
-        covered = [
-            x
-            for x in range(slot.x, slot.x + free + 1)
-            if app.screen.get_widget_at(x, slot.y)[0] is not app.focused
-        ]
-        assert covered, "the notification should lie over the input at 80x24"
-        assert slot.x + slot.room < covered[0]
+        assert slot.x == edge - 5
+        assert slot.x + slot.room < edge  # the echo's text and cursor stay left of it
 
 
 # -- through the real driver --------------------------------------------------------------

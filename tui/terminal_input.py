@@ -43,6 +43,8 @@ _CSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _CSI_PREFIX = re.compile(r"\x1b\[[0-?]*[ -/]*\Z")
 _OSC = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _PRINTABLE_RUN = re.compile(r"[^\x00-\x1f\x7f-\x9f]+")
+SYNC_BRACKETS = ("\x1b[?2026h", "\x1b[?2026l")
+"""Textual writes these around each frame, on their own, where the terminal supports them."""
 OSC_LIMIT = 4096
 """An OSC string longer than this without its end is passed on as it is."""
 
@@ -135,6 +137,11 @@ class EarlyEcho:
     def frame(self, data: str, slot: EchoSlot | None) -> None:
         with self._lock:
             self._slot = slot
+            self._write(data)
+
+    def passthrough(self, data: str) -> None:
+        """Output that draws nothing (a frame's synchronized-update brackets): the slot stays."""
+        with self._lock:
             self._write(data)
 
     def read(self, message: Message) -> None:
@@ -278,6 +285,9 @@ class FieldnoteDriver(LinuxDriver):
         writer = self._writer_thread
         if self._terminal_gone or (writer is not None and not writer.is_alive()):
             return  # queued for a dead output thread, writes would fill its queue and block
+        if data in SYNC_BRACKETS:
+            self._echo.passthrough(data)
+            return
         echo_slot = getattr(self._app, "echo_slot", None)
         self._echo.frame(data, echo_slot() if echo_slot is not None else None)
 

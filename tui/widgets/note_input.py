@@ -16,6 +16,9 @@ from textual.widgets import TextArea
 from tui.domain.notes import Note
 from tui.terminal_input import EchoSlot
 
+ECHO_ROOM = 16
+"""Cells offered to the early echo per frame: a frame follows within milliseconds, and each
+cell offered is one look at what covers the screen there (~6 us)."""
 PLACEHOLDER = 'Type a note, Enter saves.  "quote  > quote  ?follow-up  !emotion  #tag  * star'
 
 
@@ -153,7 +156,8 @@ class NoteInput(TextArea):
         cursor = self.cursor_screen_offset
         # Keep a cell for the cursor inside the text's area, as the input wraps before it.
         room = 0
-        for cell in range(cursor.x + 1, self.content_region.right - 1):
+        end = min(self.content_region.right - 1, cursor.x + 1 + ECHO_ROOM)
+        for cell in range(cursor.x + 1, end):
             if not self._shows_at(cell, cursor.y):
                 break  # covered (a notification)
             room += 1
