@@ -339,3 +339,17 @@ async def test_a_malformed_guide_in_the_form_names_the_line(make_app, tmp_path):
         await pilot.pause()
         error = str(app.screen.query_one("#new-error").render())
         assert "line 2" in error and "probe" in error
+
+
+async def test_a_notes_write_begins_once_the_frame_showing_it_is_drawn(
+    make_app, session_id, monkeypatch
+):
+    """The write is held while the note's frame is drawn (its system calls would take the
+    GIL from that frame), then released by that frame, not by the hold running out."""
+    monkeypatch.setattr("tui.services.live_session.WRITE_HOLD_SECONDS", 60.0)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await commit(pilot, "she keeps a paper list")
+        assert "she keeps a paper list" in stream_text(app)
+        await wait_until(pilot, lambda: app.live.unsaved == 0, limit=5)

@@ -67,3 +67,31 @@ def test_a_guide_change_is_applied_the_same_on_disk_and_in_memory(session_id, st
     state.apply_change("q2", {"q1": "asked", "q3": "skipped"})
     state.apply_change("q3", {"q3": None})
     assert state.to_doc() == on_disk == {"current": "q3", "marks": {"q1": "asked"}}
+
+
+def test_a_held_write_starts_on_release_and_a_forgotten_hold_runs_out():
+    written = threading.Event()
+    queue = WriteQueue()
+    try:
+        queue.hold(60)
+        queue.enqueue(job("a", written.set))
+        assert not written.wait(0.2)  # held: the frame showing it comes first
+        queue.release()
+        assert written.wait(5)
+
+        written.clear()
+        queue.hold(0.1)  # never released: it starts anyway
+        queue.enqueue(job("b", written.set))
+        assert written.wait(5)
+    finally:
+        queue.close()
+
+
+def test_flush_does_not_wait_for_a_hold():
+    queue = WriteQueue()
+    try:
+        queue.hold(60)
+        queue.enqueue(job("a"))
+        assert queue.flush(timeout=5)
+    finally:
+        queue.close()

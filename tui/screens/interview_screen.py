@@ -212,11 +212,15 @@ class InterviewScreen(Screen):
         self.live.typing_started(at)
 
     def _submitted(self, text: str, editing: Note | None) -> None:
-        # Drawn at once, marked unsaved until the writer thread says it is on disk.
+        # Drawn at once, marked unsaved until the writer thread says it is on disk; the write
+        # begins once the frame showing the note is out (asked of the stream after its own
+        # update, so that frame is the one with the note in it).
+        self.live.hold_writes()
         note = self._save_typed(text, editing)
         if editing is not None:
             self.stream.highlight_id = None
         self._show_changed(note)
+        self.stream.call_after_refresh(self.live.release_writes)
         self._mirror()  # the first note starts the clock
         if self._tmux_lines:
             # Seen: the interview is under way. Its rows go a frame after the note is drawn:

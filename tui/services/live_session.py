@@ -41,6 +41,8 @@ __all__ = [
 
 CLOSE_PAUSE_SECONDS = 2.0
 """How long closing waits for the clock's pause to reach the disk."""
+WRITE_HOLD_SECONDS = 0.05
+"""The longest a note's write waits for the frame that shows it (`hold_writes`)."""
 
 
 def note_order(note: Note) -> tuple[str, str]:
@@ -291,6 +293,14 @@ class LiveSession:
         return self.clock.elapsed(self.now())
 
     # -- notes -------------------------------------------------------------------------------
+
+    def hold_writes(self) -> None:
+        """The writes queued next wait for `release_writes` (the frame that shows them), for
+        `WRITE_HOLD_SECONDS` at most."""
+        self._queue.hold(WRITE_HOLD_SECONDS)
+
+    def release_writes(self) -> None:
+        self._queue.release()
 
     def typing_started(self, at: datetime) -> None:
         """The first key of a note: the note belongs to this moment and guide question."""

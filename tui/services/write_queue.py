@@ -79,6 +79,8 @@ class WriteQueue:
         self._jobs: deque[WriteJob] = deque()
         self._wake = threading.Condition()
         self._closing = False
+        self._not_before = 0.0
+        """`time.monotonic()` before which no job starts (`hold`)."""
         self._seq = 0
         self._log: deque[WriteJob] = deque()
         """Every job queued, oldest first, less written ones beyond `log_length` (`since`)."""
@@ -100,6 +102,19 @@ class WriteQueue:
             self._trim_log()
             self._wake.notify_all()
         return job.seq
+
+    def hold(self, seconds: float) -> None:
+        """Start no job for up to `seconds`, or until `release`: the UI draws a change before
+        its write begins. Each system call of a write takes the GIL back from the UI thread,
+        stretching the frame that shows the change (docs/ARCHITECTURE.md, "The path of a
+        note"). `flush` releases it."""
+        with self._wake:
+            self._not_before = time.monotonic() + seconds
+
+    def release(self) -> None:
+        with self._wake:
+            self._not_before = 0.0
+            self._wake.notify_all()
 
     def since(self, seq: int) -> list[WriteJob] | None:
         """The jobs numbered `seq` or later, oldest first: what a read made after
@@ -141,6 +156,7 @@ class WriteQueue:
         False if writes are still failing at the timeout."""
         deadline = time.monotonic() + timeout
         with self._wake:
+            self._not_before = 0.0
             self._wake.notify_all()
             while self._jobs:
                 left = deadline - time.monotonic()
@@ -160,8 +176,11 @@ class WriteQueue:
     def _write_loop(self) -> None:
         while True:
             with self._wake:
-                while not self._jobs and not self._closing:
-                    self._wake.wait()
+                while not self._closing:
+                    held = self._not_before - time.monotonic()
+                    if self._jobs and held <= 0:
+                        break
+                    self._wake.wait(held if self._jobs else None)
                 if not self._jobs:
                     return
                 job = self._jobs[0]
