@@ -257,7 +257,11 @@ class NoteStream(ScrollView, can_focus=False):
         size = Size(self._layout_width, self._rows_total)
         height = self.container_size.height - self.scrollbar_size_horizontal
         if (self.virtual_size.height > height) != (size.height > height):
-            self.virtual_size = size  # the scrollbar comes or goes: the screen lays out again
+            # The scrollbar comes or goes: the screen is laid out again, which takes about a
+            # frame's time, so it follows the frame that shows the change (the gutter is
+            # stable: nothing moves meanwhile).
+            self.set_reactive(NoteStream.virtual_size, size)
+            self.call_after_refresh(self.refresh, layout=True)
         else:
             # The stream's own size does not follow its notes, so a new row needs no layout of
             # the screen (a reflow and a repaint of every widget, about a frame): only the
