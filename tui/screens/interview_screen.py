@@ -147,6 +147,11 @@ class InterviewScreen(Screen):
     def on_screen_resume(self) -> None:
         gc.freeze()  # again: a screen shown over this one may have undone it when it closed
 
+    def on_note_stream_laid_out(self, event: NoteStream.LaidOut) -> None:
+        # A layout of every note made after the freeze (the stream's width settles after the
+        # first frame) was walked by each full collection: 7-12 ms at 5,000 notes, in a frame.
+        self.call_after_refresh(gc.freeze)
+
     def on_resize(self) -> None:
         self._fit()
 

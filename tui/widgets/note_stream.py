@@ -16,6 +16,7 @@ from rich.cells import cell_len, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.geometry import Region, Size
+from textual.message import Message
 from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -83,6 +84,10 @@ class NoteStream(ScrollView, can_focus=False):
     """The notes in first-keystroke order. What changes is told note by note (`put_note`,
     `remove_note`, `pending_ids`), and only that note is laid out again: a saved, edited or
     arriving note costs the same in a 10,000-note session as in a 10-note one."""
+
+    class LaidOut(Message):
+        """Every note was laid out again (at a new width, say): objects that live as long as
+        the stream, one set per note."""
 
     DEFAULT_CSS = """
     NoteStream {
@@ -252,6 +257,7 @@ class NoteStream(ScrollView, can_focus=False):
             total += len(self._layout(note).rows)
         self._rows_total = total
         self._update_virtual_size()
+        self.post_message(self.LaidOut())
 
     def _update_virtual_size(self) -> None:
         size = Size(self._layout_width, self._rows_total)
