@@ -278,8 +278,8 @@ def test_lint_exit_codes_from_a_real_process(config, tmp_path):
     assert run.returncode == 1 and run.stdout.count("\n") == 4
 
 
-def test_the_readme_example_team_file_loads(tmp_path):
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+def test_the_documented_example_team_file_loads(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "interviewing.md").read_text(encoding="utf-8")
     block = readme.split('```toml\n[[rules]]\nid = "jargon"', 1)[1].split("```", 1)[0]
     (tmp_path / "lint.toml").write_text('[[rules]]\nid = "jargon"' + block, encoding="utf-8")
     rules = load_rules(tmp_path).rules

@@ -3,7 +3,7 @@
 Pure functions over plain session documents (no I/O): `analyse(sessions)` gives an `Analysis`
 that the analysis screen draws and `fieldnote report` writes.
 
-How things are counted (README, "Analysis"):
+How things are counted (docs/analysis.md):
 - An excerpt is a whole note with tags, or a span of a note with tags (DESIGN.md). Notes that
   only mark a guide question asked are not excerpts.
 - A tag on a span and on that span's whole note is one piece of evidence for the tag, not two:
