@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("--as", dest="author")
 
     add_exchange_commands(commands)
+    add_sync_commands(commands)
 
     lint = commands.add_parser(
         "lint",
@@ -193,6 +194,23 @@ def add_exchange_commands(commands) -> None:
     import_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     import_.add_argument("--study", help="the study the imported sessions belong to")
     import_.add_argument("--participant", help="which transcript speaker is the participant")
+
+
+def add_sync_commands(commands) -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="share the data folder on git: `sync init [--remote URL]`, `sync` (commit, fetch, "
+        "merge, push), `sync status`",
+    )
+    sync.add_argument("action", nargs="?", choices=("init", "status"), help="omit to sync now")
+    sync.add_argument("--remote", metavar="URL", help="with init: the git remote to share through")
+    sync.add_argument("--as", dest="author", help="your name on the commits")
+    driver = commands.add_parser(
+        "merge-driver", help="git's merge driver for study files (set up by `sync init`)"
+    )
+    for name in ("base", "ours", "theirs"):
+        driver.add_argument(name, type=Path)
+    driver.add_argument("path", help="the file's path in the study")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -523,6 +541,50 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from tui.services.sync.study import Study
+
+    if args.remote is not None and args.action != "init":
+        raise UserError("--remote goes with `fieldnote sync init`; run that to set the remote.")
+    study = Study(_store().home, _author(args))
+    if args.action == "status":
+        status = study.status()
+        if status.remote is None:
+            say(
+                "No remote: this study is only here. Add one with: fieldnote sync init --remote URL"
+            )
+        else:
+            reached = "" if status.reached else " (not reachable now: as of the last fetch)"
+            say(f"Remote: {status.remote}{reached}")
+            say(f"{status.ahead} commit(s) to push, {status.behind} to pull.")
+        say(f"{status.changed_here} file(s) changed here since the last sync.")
+        for line in status.conflicts:
+            say(f"undecided: {line}")
+        return 0
+    outcome = study.init(args.remote) if args.action == "init" else study.sync()
+    done = ["committed the changes made here"] if outcome.committed else []
+    if outcome.received:
+        done.append(f"took in {len(outcome.received)} file(s) from the remote")
+    if outcome.pushed:
+        done.append("pushed")
+    if not outcome.remote:
+        done.append("no remote to share with yet (fieldnote sync init --remote URL)")
+    say(f"Synced: {', '.join(done) or 'already up to date'}.", err=True)
+    for line in outcome.conflicts:
+        say(f"undecided: {line}")
+    return 0
+
+
+def cmd_merge_driver(args: argparse.Namespace) -> int:
+    from tui.services.sync.driver import merge_files
+
+    try:
+        merge_files(args.base, args.ours, args.theirs, args.path)
+    except (OSError, ValueError) as error:
+        raise UserError(f"cannot merge {args.path} by document id ({error}).") from None
+    return 0
+
+
 def _lint_rules():
     from tui.services.guide_lint import LintRulesError, load_rules, team_rules_folder
 
@@ -605,4 +667,6 @@ COMMANDS = {
     "import": cmd_import,
     "lint": cmd_lint,
     "keys": cmd_keys,
+    "sync": cmd_sync,
+    "merge-driver": cmd_merge_driver,
 }

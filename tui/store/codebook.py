@@ -269,6 +269,9 @@ class Codebook:
                 for field in ("description", "color"):
                     if not doc.get(field) and src_doc.get(field):
                         doc[field] = src_doc[field]
+                # How a merge of two copies of the study sees the rename (tui/services/sync).
+                names = [*doc.get("renamed_from", []), src_doc["name"]]
+                doc["renamed_from"] = sorted({*names, *src_doc.get("renamed_from", [])})
 
             self._table.update(fold, doc_ids=[dst[0]])
             self._table.remove(doc_ids=[src[0]])

@@ -1,0 +1,99 @@
+"""The `git` command, run on the data folder: every call and every failure as one sentence.
+
+Fieldnote runs the git a user already has rather than a library (pygit2, dulwich): it reads
+the user's own configuration, credentials and ssh keys for any remote, supports every
+transport, and a study folder stays an ordinary repository that any git tool understands.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from tui.store.errors import StoreError
+
+
+class SyncError(StoreError):
+    """Sync could not go on; one sentence with what to do. The local data is as it was."""
+
+
+NO_GIT = (
+    "Fieldnote syncs with git, which is not installed or not on PATH; install git "
+    "(for example `apt install git`) and run the command again."
+)
+
+
+class Git:
+    """Runs `git -C <data folder> ...` with a name and e-mail when the user has none set."""
+
+    def __init__(self, home: Path, author: str) -> None:
+        self.home = Path(home)
+        self.author = author
+        found = shutil.which("git")
+        if found is None:
+            raise SyncError(NO_GIT)
+        self.exe = found
+        self.env = {
+            **os.environ,
+            "GIT_TERMINAL_PROMPT": "0",  # a remote asking for a password fails, never hangs
+            "LC_ALL": "C",
+            "LANGUAGE": "C",
+        }
+        self._identity: list[str] | None = None
+
+    def identity(self) -> list[str]:
+        """`-c user.name=... -c user.email=...` for whichever of them the user has not set."""
+        if self._identity is None:
+            options = []
+            for key, value in (
+                ("user.name", self.author),
+                ("user.email", f"{self.author.replace(' ', '.') or 'fieldnote'}@fieldnote.invalid"),
+            ):
+                if not self.run("config", "--get", key, check=False).stdout.strip():
+                    options += ["-c", f"{key}={value}"]
+            self._identity = options
+        return self._identity
+
+    def run(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[bytes]:
+        try:
+            done = subprocess.run(
+                [self.exe, "-C", str(self.home), *args],
+                input=input,
+                capture_output=True,
+                env={**self.env, **(env or {})},
+                check=False,
+            )
+        except FileNotFoundError:
+            raise SyncError(NO_GIT) from None
+        except OSError as error:
+            raise SyncError(
+                f"git could not be started ({error.strerror}); check it runs."
+            ) from None
+        if check and done.returncode != 0:
+            raise SyncError(
+                f"git {args[0]} failed ({last_line(done.stderr)}); "
+                "nothing was changed, run `fieldnote sync` again or check the repository."
+            )
+        return done
+
+    def out(self, *args: str, input: bytes | None = None) -> str:
+        return self.run(*args, input=input).stdout.decode("utf-8", "replace").strip()
+
+    def commit_of(self, ref: str) -> str | None:
+        done = self.run("rev-parse", "--verify", "-q", ref + "^{commit}", check=False)
+        return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+
+def last_line(stderr: bytes) -> str:
+    """git's own last words on stderr, short (shown through `visible` by the CLI)."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("hint:")]
+    return (lines[-1] if lines else "no message")[:200]

@@ -1,0 +1,414 @@
+"""The three-way merge of Fieldnote's files by document id: pure, no I/O, no git.
+
+TinyDB keys documents "1", "2", ... per file, so two laptops that each add a note both call it
+"17": merging the files line by line is wrong even where git finds no conflict. Here documents
+are matched by what they are: notes and excerpts by their `id`, the session and guide records
+as the one record each, codebook tags by name (case aside). Then, field by field:
+
+- a field changed on one side only takes that side's value; a dict (the clock, the guide's
+  marks) is merged key by key the same way;
+- codings are a union keyed by (tag case aside, coder) keeping the earlier `at`, and `tags` is
+  recomputed from them; documents without `codings` (older files) read as one coding per tag
+  by `unknown`, and `emotions` are a union too; a coding one side removed goes;
+- a field changed on both sides keeps the value of the side whose document was edited later
+  (`edited_at`; ties go to the larger value, so the merge does not depend on which side is
+  "ours"), and the other value is listed in the document's `conflicts`;
+- a document one side removed goes, unless the other side changed it (nothing is lost);
+- a codebook tag renamed on one side (the rename records `renamed_from` on the new tag) renames
+  the old name on the other side too: in the codebook, in tags, codings and inline `#tags`.
+
+The result gets TinyDB keys 1..n in a stable order, so merge(A, B) and merge(B, A) are equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import orjson
+
+from tui.domain.notes import tag_key
+from tui.domain.spans import move_span
+from tui.domain.tags import apply_edits, retag, retag_edits
+
+Tables = dict[str, dict[str, Any]]
+ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
+"""A field or document one version does not have."""
+
+SINGLE_TABLES = ("session", "guide")
+UNION_FIELDS = frozenset({"emotions"})
+CONFLICTS = "conflicts"
+UNKNOWN_CODER = "unknown"
+
+
+def canonical(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+# -- sessions ---------------------------------------------------------------------------------
+def merge_session(
+    base: Tables, ours: Tables, theirs: Tables, renames: Mapping[str, str] | None = None
+) -> Tables:
+    """One session file merged; `renames` (old tag key -> new name, from `find_renames` over
+    the codebook) is applied to all three versions first."""
+    if renames:
+        base, ours, theirs = (rename_in_session(t, renames) for t in (base, ours, theirs))
+    merged: Tables = {}
+    for table in sorted(set(base) | set(ours) | set(theirs)):
+        versions = [_by_identity(table, t.get(table) or {}) for t in (base, ours, theirs)]
+        docs = _merge_documents(*versions)
+        merged[table] = _numbered(table, docs)
+    return merged
+
+
+def _by_identity(table: str, docs: Mapping[str, Any]) -> dict[Any, dict[str, Any]]:
+    if table in SINGLE_TABLES:
+        if not docs:
+            return {}
+        return {table: docs[min(docs, key=lambda k: int(k) if k.isdigit() else 0)]}
+    return {
+        doc["id"] if isinstance(doc.get("id"), str) else canonical(doc): doc
+        for doc in docs.values()
+    }
+
+
+def _merge_documents(
+    base: dict[Any, dict], ours: dict[Any, dict], theirs: dict[Any, dict], merge_doc=None
+) -> list[dict[str, Any]]:
+    merge_doc = merge_doc or merge_document
+    out = []
+    for key in set(ours) | set(theirs) | set(base):
+        b, o, t = base.get(key, ABSENT), ours.get(key, ABSENT), theirs.get(key, ABSENT)
+        if o is ABSENT and t is ABSENT:
+            continue
+        if o is ABSENT or t is ABSENT:
+            kept = t if o is ABSENT else o
+            if b is not ABSENT and kept == b:
+                continue  # removed on one side, untouched on the other
+            out.append(kept)  # added on one side, or changed there after the other removed it
+            continue
+        out.append(merge_doc({} if b is ABSENT else b, o, t))
+    return out
+
+
+def _numbered(table: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {str(n): doc for n, doc in enumerate(sorted(docs, key=_order(table)), start=1)}
+
+
+def _order(table: str) -> Callable[[dict[str, Any]], tuple]:
+    if table == "notes":
+        return lambda d: (str(d.get("started_at") or ""), str(d.get("id") or ""), canonical(d))
+    if table == "excerpts":
+        return lambda d: (
+            str(d.get("note_id") or ""),
+            d.get("start") if isinstance(d.get("start"), int) else 0,
+            str(d.get("id") or ""),
+            canonical(d),
+        )
+    if table == "tags":
+        return lambda d: (tag_key(str(d.get("name") or "")), canonical(d))
+    return lambda d: (str(d.get("id") or ""), canonical(d))
+
+
+def merge_document(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> dict:
+    """Two versions of one document merged over their common base ({} when both added it)."""
+    if ours == theirs or theirs == base:
+        return ours
+    if ours == base:
+        return theirs
+    stamps = (ours.get("edited_at"), theirs.get("edited_at"))
+    found: list[dict[str, Any]] = []
+    special = {CONFLICTS, "edited_at", "tags", "codings"}
+    fields = (set(ours) | set(theirs) | set(base)) - special
+    out = _merge_fields(base, ours, theirs, fields, stamps, "", found)
+    if any("tags" in d or "codings" in d for d in (ours, theirs)):
+        tags, codings = merge_tagging(base, ours, theirs)
+        out["tags"] = tags
+        if codings is not ABSENT:
+            out["codings"] = codings
+    if any("edited_at" in d for d in (ours, theirs)):
+        out["edited_at"] = max((s for s in stamps if s), default=None)
+    conflicts = merge_set(
+        base.get(CONFLICTS) or [], ours.get(CONFLICTS) or [], theirs.get(CONFLICTS) or [], canonical
+    )
+    conflicts = sorted({canonical(c): c for c in [*conflicts, *found]}.items())
+    if conflicts:
+        out[CONFLICTS] = [c for _, c in conflicts]
+    return out
+
+
+def _merge_fields(
+    base: Mapping[str, Any],
+    ours: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    fields: Iterable[str],
+    stamps: tuple[Any, Any],
+    prefix: str,
+    found: list[dict[str, Any]],
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sorted(fields):
+        value = _merge_value(
+            base.get(name, ABSENT),
+            ours.get(name, ABSENT),
+            theirs.get(name, ABSENT),
+            stamps,
+            prefix + name,
+            found,
+        )
+        if value is not ABSENT:
+            out[name] = value
+    return out
+
+
+def _merge_value(
+    base: Any, ours: Any, theirs: Any, stamps: tuple[Any, Any], field: str, found: list
+) -> Any:
+    if ours == theirs or theirs == base:
+        return ours
+    if ours == base:
+        return theirs
+    if ours is ABSENT or theirs is ABSENT:
+        return theirs if ours is ABSENT else ours  # a change outweighs a removal
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        before = base if isinstance(base, dict) else {}
+        fields = set(ours) | set(theirs) | set(before)
+        return _merge_fields(before, ours, theirs, fields, stamps, field + ".", found)
+    if field in UNION_FIELDS and isinstance(ours, list) and isinstance(theirs, list):
+        before = base if isinstance(base, list) else []
+        return merge_set(before, ours, theirs, canonical)
+    ours_rank = (str(stamps[0] or ""), canonical(ours))
+    theirs_rank = (str(stamps[1] or ""), canonical(theirs))
+    if ours_rank >= theirs_rank:
+        kept, other, other_stamp = ours, theirs, stamps[1]
+    else:
+        kept, other, other_stamp = theirs, ours, stamps[0]
+    found.append({"field": field, "other": other, "other_edited_at": other_stamp})
+    return kept
+
+
+def merge_set(base: list, ours: list, theirs: list, key: Callable[[Any], Any]) -> list:
+    """A three-way union: what either side added stays, what either side removed from the base
+    goes. Base order first, then what was added, in key order."""
+    keyed = [{key(item): item for item in items} for items in (base, ours, theirs)]
+    b, o, t = keyed
+    kept = [k for k in b if k in o and k in t]
+    added = sorted({k for k in (*o, *t) if k not in b})
+
+    def either(k: Any) -> Any:  # both sides have it: the same choice whichever is "ours"
+        return min(o[k], t[k], key=canonical) if k in o and k in t else o.get(k, t.get(k))
+
+    return [either(k) for k in [*kept, *added]]
+
+
+# -- tags and codings -------------------------------------------------------------------------
+def codings_of(doc: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """A document's codings by (tag key, coder); a document without `codings` (written before
+    codings had coders) reads as one coding per tag by `unknown`."""
+    items = doc.get("codings")
+    if not isinstance(items, list):
+        items = [{"tag": t, "coder": UNKNOWN_CODER, "at": None} for t in doc.get("tags") or []]
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("tag"), str):
+            key = (tag_key(item["tag"]), str(item.get("coder") or UNKNOWN_CODER))
+            out[key] = _earlier(out[key], item) if key in out else item
+    return out
+
+
+def _earlier(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """The coding applied first: a known time before an unknown one, then by time and name."""
+
+    def rank(c: dict[str, Any]) -> tuple:
+        return (c.get("at") is None, str(c.get("at") or ""), c["tag"], canonical(c))
+
+    return min(one, other, key=rank)
+
+
+def merge_tagging(base: Mapping, ours: Mapping, theirs: Mapping) -> tuple[list[str], Any]:
+    """(tags, codings) of a document merged; codings ABSENT when no version had them."""
+    with_codings = any(isinstance(d.get("codings"), list) for d in (base, ours, theirs))
+    if not with_codings:
+        tags = merge_set(
+            list(base.get("tags") or []),
+            list(ours.get("tags") or []),
+            list(theirs.get("tags") or []),
+            tag_key,
+        )
+        return tags, ABSENT
+    b, o, t = codings_of(base), codings_of(ours), codings_of(theirs)
+    if list(o.values()) == list(t.values()) or list(t.values()) == list(b.values()):
+        codings = list(o.values())
+    elif list(o.values()) == list(b.values()):
+        codings = list(t.values())
+    else:
+        keys = [k for k in {**o, **t} if (k in o and k in t) or k not in b]
+        codings = [_earlier(o[k], t[k]) if k in o and k in t else o.get(k, t.get(k)) for k in keys]
+        codings.sort(key=lambda c: (str(c.get("at") or ""), tag_key(c["tag"]), c.get("coder")))
+    tags: dict[str, str] = {}
+    for coding in codings:
+        tags.setdefault(tag_key(coding["tag"]), coding["tag"])
+    return list(tags.values()), codings
+
+
+def rename_in_session(tables: Tables, renames: Mapping[str, str]) -> Tables:
+    """A copy of a session's tables with tags renamed (old key -> new name) as the store's
+    own rename does: tags, codings, inline `#tags` in a note's text, and the note's spans
+    carried across the text's change."""
+    tables = orjson.loads(orjson.dumps(tables))
+    moved: dict[str, tuple[str, str, list]] = {}
+    for doc in (tables.get("notes") or {}).values():
+        text = doc.get("text")
+        if isinstance(text, str):
+            edits = retag_edits(text, renames)
+            if edits:
+                moved[str(doc.get("id"))] = (text, apply_edits(text, edits), edits)
+                doc["text"] = moved[str(doc.get("id"))][1]
+    for table in ("notes", "excerpts"):
+        for doc in (tables.get(table) or {}).values():
+            tags = retag(list(doc.get("tags") or []), renames)
+            if tags is not None:
+                doc["tags"] = tags
+            if isinstance(doc.get("codings"), list):
+                renamed = [
+                    {**c, "tag": renames.get(tag_key(c["tag"]), c["tag"])}
+                    for c in doc["codings"]
+                    if isinstance(c, dict) and isinstance(c.get("tag"), str)
+                ]
+                doc["codings"] = list(codings_of({"codings": renamed}).values())
+            if table == "excerpts" and str(doc.get("note_id")) in moved:
+                old, new, edits = moved[str(doc["note_id"])]
+                start, end = doc.get("start", 0), doc.get("end", 0)
+                doc["start"], doc["end"] = move_span(old, new, start, end, edits)
+    return tables
+
+
+# -- the codebook -----------------------------------------------------------------------------
+def _tags(tables: Tables) -> dict[str, dict[str, Any]]:
+    docs = (tables.get("tags") or {}).values()
+    return {tag_key(str(d.get("name") or "")): d for d in docs if isinstance(d.get("name"), str)}
+
+
+def _renamed_from(doc: Mapping[str, Any] | None) -> set[str]:
+    names = (doc or {}).get("renamed_from")
+    return {tag_key(n) for n in names if isinstance(n, str)} if isinstance(names, list) else set()
+
+
+def find_renames(base: Tables, ours: Tables, theirs: Tables) -> dict[str, str]:
+    """Tags renamed (or merged into another) on either side: old key -> new name.
+
+    A rename is seen as: the base codebook has X; one side's codebook no longer has X, and
+    one tag there (and only one) lists X in its `renamed_from` where the base's version of
+    that tag did not. Both sides renaming X differently keep the name that sorts first, and
+    the other name is renamed to it as well."""
+    before = _tags(base)
+    targets: dict[str, set[str]] = {}
+    for side in (_tags(ours), _tags(theirs)):
+        for old in before:
+            if old in side:
+                continue
+            named = [
+                doc["name"]
+                for key, doc in side.items()
+                if old in _renamed_from(doc) and old not in _renamed_from(before.get(key))
+            ]
+            if len(named) == 1:
+                targets.setdefault(old, set()).add(named[0])
+    renames: dict[str, str] = {}
+    for old, names in targets.items():
+        winner = min(names, key=lambda n: (tag_key(n), n))
+        renames[old] = winner
+        renames.update({tag_key(n): winner for n in names if tag_key(n) != tag_key(winner)})
+    return _resolved(renames)
+
+
+def _resolved(renames: dict[str, str]) -> dict[str, str]:
+    """Chains followed to their end (X -> Y on one side, Y -> Z on the other: X -> Z)."""
+    out = {}
+    for old, new in renames.items():
+        seen = {old}
+        while tag_key(new) in renames and tag_key(new) not in seen:
+            seen.add(tag_key(new))
+            new = renames[tag_key(new)]
+        if tag_key(new) != old:
+            out[old] = new
+    return out
+
+
+def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
+    """The codebook merged: tags matched by name (case aside) after renames; usage counts
+    add up, the first `created_at` and the last `last_used_at` stay."""
+    renames = find_renames(base, ours, theirs)
+    versions = [_codebook_identities(t, renames) for t in (base, ours, theirs)]
+    docs = _merge_documents(*versions, merge_doc=_merge_tag)
+    merged = {name: dict(table) for name, table in ours.items() if name != "tags"}
+    for name, table in theirs.items():
+        merged.setdefault(name, dict(table))
+    merged["tags"] = _numbered("tags", docs)
+    return merged
+
+
+def _codebook_identities(tables: Tables, renames: Mapping[str, str]) -> dict[str, dict]:
+    out: dict[str, dict[str, Any]] = {}
+    for key, doc in _tags(tables).items():
+        identity = tag_key(renames[key]) if key in renames else key
+        doc = {**doc, "name": renames[key]} if key in renames else doc
+        out[identity] = _fold_tag(out[identity], doc) if identity in out else doc
+    return out
+
+
+def _fold_tag(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Two tags of one version that a rename makes one (as the codebook's own merge does)."""
+    first, second = sorted((one, other), key=canonical)
+    out = {**second, **first}
+    out["uses"] = _count(one.get("uses")) + _count(other.get("uses"))
+    out["last_used_at"] = max(
+        (s for s in (one.get("last_used_at"), other.get("last_used_at")) if s), default=None
+    )
+    for field in ("description", "color"):
+        out[field] = first.get(field) or second.get(field) or ""
+    names = sorted({*(one.get("renamed_from") or []), *(other.get("renamed_from") or [])})
+    if names:
+        out["renamed_from"] = names
+    return out
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _merge_tag(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> dict:
+    merged = merge_document(base, ours, theirs)
+    if ours == theirs or ours == base or theirs == base:
+        return merged
+    before = _count(base.get("uses"))
+    merged["uses"] = (
+        before + (_count(ours.get("uses")) - before) + (_count(theirs.get("uses")) - before)
+    )
+    used = [s for s in (ours.get("last_used_at"), theirs.get("last_used_at")) if s]
+    merged["last_used_at"] = max(used) if used else None
+    created = [s for s in (ours.get("created_at"), theirs.get("created_at")) if s]
+    if created:
+        merged["created_at"] = min(created)
+    names = sorted({*(ours.get("renamed_from") or []), *(theirs.get("renamed_from") or [])})
+    if names:
+        merged["renamed_from"] = names
+    if CONFLICTS in merged:  # counts and dates were decided above, not conflicts
+        settled = {"uses", "last_used_at", "created_at", "renamed_from"}
+        kept = [c for c in merged[CONFLICTS] if c.get("field") not in settled]
+        merged[CONFLICTS] = kept
+        if not kept:
+            del merged[CONFLICTS]
+    return merged
+
+
+# -- what a merge could not decide ------------------------------------------------------------
+def conflicts_in(tables: Tables) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(table, document, conflict) for every conflict recorded in a file's documents."""
+    return [
+        (table, doc, conflict)
+        for table, docs in sorted(tables.items())
+        for _, doc in sorted(docs.items(), key=lambda item: int(item[0]))
+        for conflict in doc.get(CONFLICTS) or []
+        if isinstance(conflict, dict)
+    ]

@@ -1,0 +1,500 @@
+"""`fieldnote sync`: the data folder as a git repository, shared through any git remote.
+
+A sync takes the sync lock (`.git/fieldnote-sync.lock`), fetches, then holds every session's
+lock and the codebook's while it folds each journal into its file (a commit only ever holds
+whole TinyDB files), commits, merges with the remote by document id (`merge.py`, run here in
+one process rather than by git's driver once per file), checks everything the remote sent,
+writes the changed files one by one atomically, and pushes. A push the remote rejects (someone
+pushed meanwhile) fetches and merges again. Any failure puts the files, the branch and the
+index back as they were and says so in one sentence. A sync killed half-way leaves each file
+whole (old or merged): the next sync commits what it finds and merges again, losing nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import secrets
+import shlex
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from tui.domain.display_text import visible
+from tui.services.sync.git import Git, SyncError, last_line
+from tui.services.sync.merge import conflicts_in, find_renames, merge_codebook, merge_session
+from tui.services.sync.tree import (
+    CODEBOOK,
+    Entry,
+    Listing,
+    listing,
+    parse_study_file,
+    read_blobs,
+    refuse_strangers,
+)
+from tui.store.errors import UnreadableFileError
+from tui.store.storage import (
+    DIR_MODE,
+    DUMP_OPTIONS,
+    FILE_MODE,
+    AtomicJSONStorage,
+    fsync_folder,
+    journal_path,
+    read_tables,
+)
+
+BRANCH = "main"
+REMOTE = "origin"
+REMOTE_REF = f"refs/remotes/{REMOTE}/{BRANCH}"
+DRIVER = "fieldnote"
+PUSH_ATTEMPTS = 5
+SIDES = ("The history", "This data folder", "The remote")
+"""Where each version of a file in a merge comes from, as a sentence names it."""
+GITIGNORE = """\
+# Written by `fieldnote sync init`: only the study itself is shared. Locks, journals (folded
+# into their file before each commit), presence folders, rescue files and caches stay here.
+/*
+!/.gitignore
+!/.gitattributes
+!/codebook.json
+!/sessions/
+/sessions/*
+!/sessions/*.json
+/sessions/.*
+"""
+GITATTRIBUTES = f"""\
+# Written by `fieldnote sync init`: Fieldnote merges its files by document id, never by line.
+sessions/*.json merge={DRIVER}
+codebook.json merge={DRIVER}
+"""
+
+
+@dataclass
+class SyncOutcome:
+    committed: bool = False
+    """Local changes went into a commit."""
+    received: list[str] = field(default_factory=list)
+    """Files the remote changed here."""
+    pushed: bool = False
+    remote: bool = True
+    conflicts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StudyStatus:
+    remote: str | None
+    reached: bool
+    ahead: int
+    behind: int
+    changed_here: int
+    conflicts: list[str]
+
+
+class Study:
+    """The data folder as a git repository: `init`, `sync` and `status`."""
+
+    def __init__(self, home: Path, author: str, *, python: str = sys.executable) -> None:
+        self.home = Path(home)
+        self.git_dir = self.home / ".git"
+        self.git = Git(self.home, author)
+        self.author = author
+        self.python = python
+
+    # -- init ---------------------------------------------------------------------------------
+    def init(self, remote: str | None) -> SyncOutcome:
+        """Make the data folder a repository (or set its remote) and sync once: joining a
+        remote that holds a study merges this folder's sessions into it."""
+        if not self.git_dir.is_dir():
+            if self.git_dir.is_symlink() or self.git_dir.exists():
+                raise SyncError(
+                    f"{visible(str(self.git_dir))} exists and is not a git folder; "
+                    "move it away and run `fieldnote sync init` again."
+                )
+            self.git.run("init", "-q", "-b", BRANCH)
+        for name, text in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
+            _write_file(self.home / name, text.encode())
+        _write_file(self.git_dir / "info" / "attributes", GITATTRIBUTES.encode())
+        driver = f"{shlex.quote(self.python)} -m tui merge-driver %O %A %B %P"
+        self.git.run("config", f"merge.{DRIVER}.name", "Fieldnote: merge by document id")
+        self.git.run("config", f"merge.{DRIVER}.driver", driver)
+        if remote is not None:
+            verb = "set-url" if self._remote_url() is not None else "add"
+            self.git.run("remote", verb, REMOTE, remote)
+        return self.sync()
+
+    def _remote_url(self) -> str | None:
+        done = self.git.run("remote", "get-url", REMOTE, check=False)
+        return done.stdout.decode("utf-8", "replace").strip() or None
+
+    def _require_repository(self) -> None:
+        if not (self.git_dir / "config").is_file():
+            raise SyncError(
+                f"The data folder {visible(str(self.home))} is not shared on git yet; "
+                "run `fieldnote sync init --remote URL` first."
+            )
+
+    # -- sync ---------------------------------------------------------------------------------
+    def sync(self) -> SyncOutcome:
+        self._require_repository()
+        with self._sync_lock():
+            self._recover()
+            remote = self._remote_url()
+            if remote is not None:
+                self._fetch()
+            with self._data_locked():
+                return self._sync_locked(remote is not None)
+
+    def _sync_locked(self, has_remote: bool) -> SyncOutcome:
+        git = self.git
+        head = git.commit_of("HEAD")
+        git.run("add", "-A", "--", ".")
+        local_tree = git.out("write-tree")
+        local = listing(git, local_tree)
+        refuse_strangers(local, "This data folder")
+        outcome = SyncOutcome(remote=has_remote)
+        here = local
+        self._touched: set[str] = set()
+        try:
+            for attempt in range(PUSH_ATTEMPTS):
+                if attempt:
+                    self._fetch()
+                remote = git.commit_of(REMOTE_REF) if has_remote else None
+                new, target = self._combine(head, local_tree, local, remote)
+                outcome.committed = new not in (head, remote)
+                outcome.received = self._apply(here, target, "The remote")
+                here = target
+                self._move_branch(new)
+                if remote is None and not has_remote:
+                    break
+                if new == remote or self._push(new):
+                    outcome.pushed = new != remote
+                    break
+            else:
+                raise SyncError(
+                    f"The remote kept changing during {PUSH_ATTEMPTS} tries; "
+                    "run `fieldnote sync` again."
+                )
+        except BaseException as error:
+            self._restore(local)
+            self._move_branch(head)
+            if isinstance(error, OSError):
+                raise SyncError(
+                    f"Writing the merged files failed ({error.strerror}); free some space or "
+                    "check the folder's permissions, nothing was changed."
+                ) from None
+            raise
+        finally:
+            self._clear_marker()
+        outcome.conflicts = self.conflict_lines()
+        return outcome
+
+    def _fetch(self) -> None:
+        done = self.git.run(
+            "fetch",
+            "-q",
+            "--no-tags",
+            REMOTE,
+            f"+refs/heads/*:refs/remotes/{REMOTE}/*",
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SyncError(
+                f"Could not fetch from the remote ({last_line(done.stderr)}); check the "
+                "network and the remote's URL (`fieldnote sync status`), nothing was changed."
+            )
+
+    def _push(self, commit: str) -> bool:
+        """True once pushed; False when the remote has commits this one lacks."""
+        done = self.git.run("push", "-q", REMOTE, f"{commit}:refs/heads/{BRANCH}", check=False)
+        if done.returncode == 0:
+            return True
+        said = done.stderr.decode("utf-8", "replace")
+        if "[rejected]" in said or "fetch first" in said or "non-fast-forward" in said:
+            return False
+        raise SyncError(
+            f"The remote refused the push ({last_line(done.stderr)}); check you may write to "
+            "it, nothing was changed here."
+        )
+
+    def _combine(
+        self, head: str | None, local_tree: str, local: Listing, remote: str | None
+    ) -> tuple[str, Listing]:
+        """The commit a sync ends on, and its tree: local changes committed on top of the
+        remote (one commit), or a merge commit when this folder has unpushed commits."""
+        git = self.git
+        if remote is None or remote == head or (head and self._is_ancestor(remote, head)):
+            parents, tree, target = [head] if head else [], local_tree, local
+        else:
+            theirs = listing(git, remote)
+            refuse_strangers(theirs, "The remote")
+            target = self._merge(listing(git, self._merge_base(head, remote)), local, theirs)
+            tree = self._write_tree(target)
+            parents = (
+                [remote] if head is None or self._is_ancestor(head, remote) else [head, remote]
+            )
+        if len(parents) == 1 and git.out("rev-parse", f"{parents[0]}^{{tree}}") == tree:
+            return parents[0], target
+        message = f"Sync from {self.author} on {socket.gethostname()}"
+        args = [arg for parent in parents for arg in ("-p", parent)]
+        new = git.out(*git.identity(), "commit-tree", tree, *args, "-m", message)
+        return new, target
+
+    def _is_ancestor(self, older: str, newer: str) -> bool:
+        return (
+            self.git.run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+        )
+
+    def _merge_base(self, one: str | None, other: str) -> str | None:
+        if one is None:
+            return None
+        done = self.git.run("merge-base", one, other, check=False)
+        return done.stdout.decode().strip() or None
+
+    def _merge(self, base: Listing, ours: Listing, theirs: Listing) -> Listing:
+        """Each path merged: one side's change is taken as it is, a change on both sides is
+        merged by document id. A tag renamed on one side reaches the other side's files too."""
+        paths = sorted(set(base) | set(ours) | set(theirs))
+        codebooks = [side.get(CODEBOOK) for side in (base, ours, theirs)]
+        blobs = read_blobs(self.git, [e.oid for e in codebooks if e is not None])
+        tables = [
+            parse_study_file(CODEBOOK, blobs[e.oid], where) if e is not None else {}
+            for e, where in zip(codebooks, SIDES, strict=True)
+        ]
+        renames = find_renames(*tables)
+        out: Listing = {}
+        both: list[str] = []
+        for path in paths:
+            b, o, t = base.get(path), ours.get(path), theirs.get(path)
+            if o == t or t == b:
+                chosen = o
+            elif o == b and not (renames and path.startswith("sessions/")):
+                chosen = t
+            elif o is None or t is None:
+                chosen = o or t  # a change outweighs a removal
+            else:
+                both.append(path)
+                continue
+            if chosen is not None:
+                out[path] = chosen
+        wanted = [e.oid for path in both for e in (base.get(path), ours[path], theirs[path]) if e]
+        blobs = read_blobs(self.git, wanted)
+        for path in both:
+            versions = [
+                parse_study_file(path, blobs[e.oid], where) if e is not None else {}
+                for e, where in zip((base.get(path), ours[path], theirs[path]), SIDES, strict=True)
+            ]
+            if path == CODEBOOK:
+                merged = merge_codebook(*versions)
+            elif path.startswith("sessions/"):
+                merged = merge_session(*versions, renames)
+            else:  # .gitignore or .gitattributes: Fieldnote writes its own
+                out[path] = ours[path]
+                continue
+            raw = orjson.dumps(merged, option=DUMP_OPTIONS)
+            oid = self.git.out("hash-object", "-w", "--stdin", input=raw)
+            out[path] = Entry("100644", oid, len(raw))
+        return out
+
+    def _write_tree(self, entries: Listing) -> str:
+        sessions = [
+            f"{e.mode} blob {e.oid}\t{path.partition('/')[2]}"
+            for path, e in sorted(entries.items())
+            if path.startswith("sessions/")
+        ]
+        top = [
+            f"{e.mode} blob {e.oid}\t{path}"
+            for path, e in sorted(entries.items())
+            if "/" not in path
+        ]
+        if sessions:
+            folder = self.git.out("mktree", "-z", input=_records(sessions))
+            top.append(f"040000 tree {folder}\tsessions")
+        return self.git.out("mktree", "-z", input=_records(top))
+
+    def _apply(self, here: Listing, target: Listing, where: str) -> list[str]:
+        """Make the working files `target` (from `here`): every new content is read and
+        checked first, then written whole, one file at a time. Returns the paths changed."""
+        changed = [p for p, e in sorted(target.items()) if here.get(p) != e]
+        removed = [p for p in sorted(here) if p not in target]
+        if not changed and not removed:
+            return []
+        blobs = read_blobs(self.git, [target[p].oid for p in changed])
+        for path in changed:
+            parse_study_file(path, blobs[target[path].oid], where)
+        _write_file(self.git_dir / "fieldnote-sync", b"applying\n")
+        for path in changed:
+            self._touched.add(path)
+            _write_file(self.home / path, blobs[target[path].oid])
+        for path in removed:
+            self._touched.add(path)
+            _remove_file(self.home / path)
+        return [*changed, *removed]
+
+    def _restore(self, local: Listing) -> None:
+        """Every file a failed sync wrote, back as it was before the sync."""
+        touched = sorted(self._touched)
+        blobs = read_blobs(self.git, [local[p].oid for p in touched if p in local])
+        for path in touched:
+            if path in local:
+                _write_file(self.home / path, blobs[local[path].oid])
+            else:
+                _remove_file(self.home / path)
+
+    def _move_branch(self, commit: str | None) -> None:
+        if commit is None:
+            self.git.run("update-ref", "-d", f"refs/heads/{BRANCH}", check=False)
+            self.git.run("read-tree", "--empty")
+            return
+        self.git.run("update-ref", "HEAD", commit)
+        self.git.run("read-tree", commit)
+        self.git.run("update-index", "-q", "--refresh", check=False)
+
+    # -- crash safety -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _sync_lock(self) -> Iterator[None]:
+        fd = os.open(
+            self.git_dir / "fieldnote-sync.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+        )
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise SyncError(
+                    "Another `fieldnote sync` is running on this data folder; wait for it to end."
+                ) from None
+            yield
+        finally:
+            os.close(fd)
+
+    def _recover(self) -> None:
+        """A sync that was killed while it wrote files left its marker (no sync runs now: we
+        hold the sync lock); a git index lock it left is stale. The files are each whole, so
+        this sync simply commits what it finds and merges again."""
+        marker = self.git_dir / "fieldnote-sync"
+        if marker.exists():
+            (self.git_dir / "index.lock").unlink(missing_ok=True)
+            marker.unlink()
+
+    def _clear_marker(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.git_dir / "fieldnote-sync").unlink()
+
+    @contextlib.contextmanager
+    def _data_locked(self) -> Iterator[None]:
+        """Every session's lock and the codebook's, each journal folded into its file."""
+        with contextlib.ExitStack() as stack:
+            paths = sorted(
+                p for p in (self.home / "sessions").glob("*.json") if not p.name.startswith(".")
+            )
+            for path in [*paths, self.home / CODEBOOK]:
+                storage = AtomicJSONStorage(path, journal=path.name != CODEBOOK)
+                stack.callback(storage.close)
+                stack.enter_context(storage.locked())
+                storage.fold_journal()
+            yield
+
+    # -- status -------------------------------------------------------------------------------
+    def status(self) -> StudyStatus:
+        self._require_repository()
+        url = self._remote_url()
+        reached = False
+        if url is not None:
+            with contextlib.suppress(SyncError):
+                self._fetch()
+                reached = True
+        head, remote = self.git.commit_of("HEAD"), self.git.commit_of(REMOTE_REF)
+        ahead = behind = 0
+        if head and remote:
+            counts = self.git.out("rev-list", "--left-right", "--count", f"{head}...{remote}")
+            ahead, behind = (int(n) for n in counts.split())
+        elif head and url is not None:
+            ahead = int(self.git.out("rev-list", "--count", head))
+        return StudyStatus(url, reached, ahead, behind, self._changed_here(), self.conflict_lines())
+
+    def _changed_here(self) -> int:
+        """Study files changed since the last sync: in git's eyes, or in a journal not folded."""
+        said = self.git.out("status", "--porcelain", "-z", "--untracked-files=all")
+        paths = {record[3:] for record in said.split("\0") if len(record) > 3}
+        for journal in (self.home / "sessions").glob("*.json.journal"):
+            with contextlib.suppress(OSError):
+                if journal.stat().st_size:
+                    paths.add(f"sessions/{journal.name.removesuffix('.journal')}")
+        return len(paths)
+
+    def conflict_lines(self) -> list[str]:
+        """One line per value a merge could not decide: which document, which field, the
+        value kept and the other side's."""
+        lines = []
+        files = sorted((self.home / "sessions").glob("*.json"))
+        for path in [self.home / CODEBOOK, *files]:
+            if path.name.startswith(".") or not path.exists():
+                continue
+            try:
+                tables = read_tables(path)
+            except (UnreadableFileError, OSError):
+                continue
+            where = "codebook" if path.name == CODEBOOK else f"session {path.stem[:8]}"
+            for table, doc, conflict in conflicts_in(tables):
+                name = doc.get("name") if table == "tags" else str(doc.get("id") or table)[:8]
+                kept = _field(doc, str(conflict.get("field") or ""))
+                lines.append(
+                    f"{where} {table} {name}: {conflict.get('field')} is "
+                    f"{_short(kept)}; the other side had {_short(conflict.get('other'))}"
+                )
+        return lines
+
+
+def _field(doc: dict, dotted: str) -> object:
+    value: object = doc
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _short(value: object) -> str:
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    return repr(text if len(text) <= 60 else text[:59] + "\u2026")
+
+
+def _remove_file(path: Path) -> None:
+    for gone in (path, journal_path(path)):
+        with contextlib.suppress(FileNotFoundError):
+            gone.unlink()
+
+
+def _records(lines: list[str]) -> bytes:
+    return b"".join(line.encode("utf-8", "surrogateescape") + b"\0" for line in lines)
+
+
+def _write_file(path: Path, raw: bytes) -> None:
+    """`raw` as `path`, whole or not at all: a temp file fsynced and renamed over it (the
+    store's own way; its temp-file name is one the store sweeps if a crash leaves it)."""
+    folder = path.parent
+    if not folder.is_dir():
+        folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+    try:
+        view = memoryview(raw)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except OSError:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        if error.errno == errno.EISDIR:
+            raise SyncError(f"{visible(str(path))} is a folder; move it away.") from None
+        raise
+    fsync_folder(folder)

@@ -1,0 +1,119 @@
+"""What a Fieldnote study's git tree may hold, and reading it without touching the data folder.
+
+A study's tree holds `.gitignore`, `.gitattributes`, `codebook.json` and `sessions/<id>.json`,
+all plain files. Anything else a remote offers (a symbolic link, a path outside these, a
+submodule, a file too large to be a session, a name with terminal escapes) is refused before
+any of it reaches the data folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tui.domain.display_text import visible
+from tui.services.sync.git import Git, SyncError
+from tui.store.errors import UnreadableFileError
+from tui.store.schema import check_codebook_fields
+from tui.store.session import SESSION_ID, validate_session_data
+from tui.store.storage import parse_tables
+
+CODEBOOK = "codebook.json"
+SETTINGS_FILES = (".gitattributes", ".gitignore")
+FILE_MODES = ("100644", "100755")
+MAX_FILE_BYTES = 32 * 1024 * 1024
+"""A 10,000-note session is about 6 MB; a larger file is not one Fieldnote wrote."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    mode: str
+    oid: str
+    size: int
+
+
+Listing = dict[str, Entry]
+
+
+def is_study_path(path: str) -> bool:
+    if path in (CODEBOOK, *SETTINGS_FILES):
+        return True
+    folder, _, name = path.partition("/")
+    return folder == "sessions" and name.endswith(".json") and bool(SESSION_ID.fullmatch(name[:-5]))
+
+
+def listing(git: Git, treeish: str | None) -> Listing:
+    """Every path of a tree with its mode, blob and size; {} for None (no commit yet)."""
+    if treeish is None:
+        return {}
+    raw = git.run("ls-tree", "-r", "-l", "-z", "--full-tree", treeish).stdout
+    out: Listing = {}
+    for record in raw.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, oid, size = meta.decode().split()
+        path = name.decode("utf-8", "surrogateescape")
+        out[path] = Entry(mode, oid, int(size) if size.isdigit() else -1 if kind == "blob" else 0)
+    return out
+
+
+def refuse_strangers(entries: Listing, where: str) -> None:
+    """A sentence for the first entry that is not part of a Fieldnote study."""
+    for path, entry in sorted(entries.items()):
+        shown = visible(path)
+        if not is_study_path(path):
+            raise SyncError(
+                f"{where} holds '{shown}', which is not part of a Fieldnote study; "
+                "check the remote's URL (a Fieldnote study holds only codebook.json and "
+                "sessions/*.json), nothing was changed here."
+            )
+        if entry.mode not in FILE_MODES:
+            kind = "a symbolic link" if entry.mode == "120000" else "not a plain file"
+            raise SyncError(
+                f"{where} holds '{shown}' as {kind}, which Fieldnote does not follow; "
+                "remove it from the remote, nothing was changed here."
+            )
+        if entry.size > MAX_FILE_BYTES:
+            raise SyncError(
+                f"{where} holds '{shown}' of {entry.size // (1024 * 1024)} MB, far larger than "
+                "any session; remove it from the remote, nothing was changed here."
+            )
+
+
+def read_blobs(git: Git, oids: list[str]) -> dict[str, bytes]:
+    """The contents of many blobs in one `git cat-file --batch`."""
+    wanted = list(dict.fromkeys(oids))
+    if not wanted:
+        return {}
+    raw = git.run("cat-file", "--batch", input="".join(f"{o}\n" for o in wanted).encode()).stdout
+    out, at = {}, 0
+    for oid in wanted:
+        end = raw.index(b"\n", at)
+        header = raw[at:end].split()
+        if len(header) != 3:
+            raise SyncError(f"git has no object {oid[:12]}; run `git fsck` in the data folder.")
+        size = int(header[2])
+        out[oid] = raw[end + 1 : end + 1 + size]
+        at = end + 1 + size + 1
+    return out
+
+
+def parse_study_file(path: str, raw: bytes, where: str) -> dict[str, Any]:
+    """A study file's tables, checked as the store checks them; a sentence otherwise."""
+    if path in SETTINGS_FILES:
+        return {}
+    location = Path(path)
+    try:
+        data = parse_tables(raw, location)
+        if path == CODEBOOK:
+            check_codebook_fields(location, data)
+        else:
+            validate_session_data(location)(data)
+    except UnreadableFileError as error:
+        raise SyncError(
+            f"{where} holds {visible(path)}, which is not valid Fieldnote data "
+            f"({visible(error.problem)}); fix or remove it there, nothing was changed here."
+        ) from None
+    return data
