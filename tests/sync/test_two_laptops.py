@@ -1,0 +1,115 @@
+"""Two researchers code the same interview on their own laptops and sync through a bare remote."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote
+from tui.services.tag_ops import rename_tag
+from tui.store import DataStore
+
+
+@pytest.fixture
+def laptops(tmp_path):
+    remote = bare_remote(tmp_path / "study.git")
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    session_id = ana.ok("new", "Onboarding - P7", "--participant", "P7").strip()
+    first = ana.note(session_id, "the invite never arrived #setup")
+    second = ana.note(session_id, "they compare us with a spreadsheet")
+    ana.ok("sync", "init", "--remote", str(remote), "--as", "ana")
+    joined = bo.cli("sync", "init", "--remote", str(remote), "--as", "bo")
+    assert joined.code == 0, joined.err
+    return ana, bo, session_id, first, second
+
+
+def _coding_set(export: dict) -> set[tuple[str, str, str]]:
+    found = set()
+    for session in export["sessions"]:
+        for doc in [*session["notes"], *session["excerpts"]]:
+            for coding in doc.get("codings") or []:
+                found.add((doc["id"], coding["tag"], coding["coder"]))
+    return found
+
+
+@pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
+def test_parallel_coding_merges_to_the_same_study_in_both_orders(laptops, first_to_sync):
+    ana, bo, session_id, first, second = laptops
+    assert (bo.home / "sessions" / f"{session_id}.json").exists()  # joined: the study came over
+
+    # In parallel: different notes, the same note with different tags, a span each,
+    # one renames a tag the other is using.
+    ana_note = ana.note(session_id, "setup took two days #sso")
+    bo_note = bo.note(session_id, "would pay for fewer steps #setup")
+    ana.code(session_id, first, "pricing", "2026-12-01T10:00:00.000Z")
+    bo.code(session_id, first, "onboarding", "2026-12-01T10:00:01.000Z")
+    bo.code(session_id, first, "setup", "2026-12-01T10:00:02.000Z")
+    ana_span = ana.span(session_id, second, 0, 4, "trust", "2026-12-01T10:00:03.000Z")
+    bo_span = bo.span(session_id, second, 5, 12, "speed", "2026-12-01T10:00:04.000Z")
+    store = DataStore(ana.home)
+    rename_tag(store, "setup", "install", "2026-12-01T10:00:05.000Z")
+    store.codebook.close()
+
+    one, other = (ana, bo) if first_to_sync == "ana" else (bo, ana)
+    for laptop in (one, other, one):
+        ran = laptop.sync()
+        assert ran.code == 0, ran.err
+        assert ran.out == ""  # nothing the merge could not decide
+
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    codings = _coding_set(exports[0])
+    assert {
+        (first, "pricing", "ana"),
+        (first, "onboarding", "bo"),
+        (first, "install", "bo"),  # applied as `setup` while ana renamed it
+        (ana_span, "trust", "ana"),
+        (bo_span, "speed", "bo"),
+    } <= codings
+    notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
+    assert {first, second, ana_note, bo_note} <= set(notes)
+    assert notes[bo_note]["text"] == "would pay for fewer steps #install"
+    assert "install" in notes[bo_note]["tags"] and "setup" not in notes[bo_note]["tags"]
+    assert notes[first]["text"] == "the invite never arrived #install"
+    names = {tag["name"] for tag in exports[0]["codebook"]}
+    assert "install" in names and "setup" not in names
+
+    for laptop in (ana, bo):
+        assert_whole_and_plain(laptop)
+        assert laptop.git("status", "--porcelain") == ""
+    # One commit per sync that had something to share: ana's init, then the two syncs.
+    assert ana.git("rev-list", "--count", "HEAD").strip() == "3"
+    assert ana.git("rev-list", "--merges", "--count", "HEAD").strip() == "0"
+    assert ana.git("rev-parse", "HEAD") == bo.git("rev-parse", "HEAD")
+
+
+def test_one_field_edited_on_both_sides_keeps_the_later_edit_and_lists_the_other(laptops):
+    ana, bo, session_id, first, _ = laptops
+    for laptop, text, at in (
+        (ana, "the invite arrived late #setup", "2026-12-01T09:00:00.000Z"),
+        (bo, "the invite never arrived at all #setup", "2026-12-01T11:00:00.000Z"),
+    ):
+        store = laptop.store()
+        session = store.open_session(session_id)
+        session.update_note(first, {"text": text, "edited_at": at})
+        session.close()
+    assert ana.sync().code == 0
+    assert bo.sync().code == 0
+    assert ana.sync().code == 0
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    note = next(n for n in exports[0]["sessions"][0]["notes"] if n["id"] == first)
+    assert note["text"] == "the invite never arrived at all #setup"
+    status = ana.ok("sync", "status")
+    undecided = [line for line in status.splitlines() if line.startswith("undecided:")]
+    assert len(undecided) == 1
+    assert "text" in undecided[0] and "the invite arrived late" in undecided[0]
+    assert "0 commit(s) to push, 0 to pull." in status
+
+
+def test_status_says_what_is_ahead_and_behind(laptops):
+    ana, bo, session_id, _, _ = laptops
+    ana.note(session_id, "one more")
+    status = ana.ok("sync", "status")
+    assert "1 file(s) changed here since the last sync." in status  # in the journal, unfolded
+    assert ana.sync().code == 0
+    assert "0 commit(s) to push, 1 to pull." in bo.ok("sync", "status")
