@@ -1,0 +1,263 @@
+"""Sync under faults injected for real: a remote that moves during the sync, a sync killed
+half-way, a hostile remote, no network, a push refused, no git. Each ends in one sentence
+and a non-zero exit with the local data as it was, or in a finished sync that lost nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote, environment
+from tui.store.storage import read_tables
+
+REAL_GIT = shutil.which("git")
+WAIT_SECONDS = 60
+
+
+@pytest.fixture
+def study(tmp_path):
+    remote = bare_remote(tmp_path / "study.git")
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    session_id = ana.ok("new", "Onboarding - P7", "--participant", "P7").strip()
+    ana.note(session_id, "the invite never arrived #setup")
+    ana.ok("sync", "init", "--remote", str(remote), "--as", "ana")
+    bo.ok("sync", "init", "--remote", str(remote), "--as", "bo")
+    return remote, ana, bo, session_id
+
+
+def _git_wrapper(folder: Path, script: str) -> dict[str, str]:
+    """A `git` first on PATH that runs `script` (sh) before handing over to the real git."""
+    folder.mkdir()
+    wrapper = folder / "git"
+    wrapper.write_text(f'#!/bin/sh\n{script}\nexec "{REAL_GIT}" "$@"\n')
+    wrapper.chmod(0o755)
+    return {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _notes(laptop: Laptop, session_id: str) -> set[str]:
+    tables = read_tables(laptop.home / "sessions" / f"{session_id}.json")
+    return {doc["text"] for doc in tables["notes"].values()}
+
+
+def _state(laptop: Laptop, session_id: str) -> tuple:
+    """What "the local data exactly as it was" compares: every note, the branch."""
+    return (_notes(laptop, session_id), laptop.git("rev-parse", "HEAD"), laptop.export())
+
+
+def _one_sentence(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("fieldnote: "), err
+    assert "Traceback" not in err and "\x1b" not in err
+    return lines[0]
+
+
+def test_a_push_rejected_by_a_newer_remote_fetches_merges_and_pushes_again(study, tmp_path):
+    remote, ana, bo, session_id = study
+    ana.note(session_id, "ana's note")
+    bo.note(session_id, "bo's note")
+    # Between ana's fetch and her push, bo's sync pushes: her first push is rejected.
+    flag = tmp_path / "bo-pushed"
+    bo_sync = f"{sys.executable} -m tui sync --as bo"
+    env = _git_wrapper(
+        tmp_path / "bin",
+        f'if [ "$3" = push ] && [ ! -e "{flag}" ]; then touch "{flag}"; '
+        f'FIELDNOTE_HOME="{bo.home}" {bo_sync} >/dev/null 2>&1; fi',
+    )
+    with environment(**env):
+        ran = ana.sync()
+    assert flag.exists()
+    assert ran.code == 0, ran.err
+    assert bo.sync().code == 0
+    assert ana.export() == bo.export()
+    assert {"ana's note", "bo's note"} <= _notes(ana, session_id)
+    assert ana.git("rev-parse", "HEAD") == bo.git("rev-parse", "HEAD")
+    assert ana.git("rev-list", "--merges", "--count", "HEAD").strip() == "0"
+
+
+@pytest.mark.parametrize(
+    "killed_at",
+    [
+        "hash-object",  # writing a merged file's blob: mid-merge, nothing written yet
+        "update-ref",  # the merged files are written, the branch has not moved
+    ],
+)
+def test_a_sync_killed_half_way_loses_nothing_and_the_next_one_finishes(study, tmp_path, killed_at):
+    remote, ana, bo, session_id = study
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0
+    ana.note(session_id, "ana's note")
+    reached = tmp_path / "reached"
+    env = _git_wrapper(
+        tmp_path / "bin",
+        f'if [ "$3" = {killed_at} ]; then touch "{reached}"; exec sleep {WAIT_SECONDS}; fi',
+    )
+    sync = subprocess.Popen(
+        [sys.executable, "-m", "tui", "sync", "--as", "ana"],
+        env={**os.environ, **env, "FIELDNOTE_HOME": str(ana.home)},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not reached.exists():
+        assert sync.poll() is None, "the sync ended before it reached the point to kill it at"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(sync.pid, signal.SIGKILL)
+    sync.wait()
+    for path in ana.study_files():  # every file whole, old or merged
+        read_tables(path)
+    assert "ana's note" in _notes(ana, session_id)
+
+    again = ana.sync()
+    assert again.code == 0, again.err
+    assert bo.sync().code == 0
+    assert {"ana's note", "bo's note"} <= _notes(ana, session_id)
+    assert ana.export() == bo.export()
+    assert_whole_and_plain(ana)
+    assert ana.git("status", "--porcelain") == ""
+
+
+def _plant(remote: Path, entry: str) -> None:
+    """A commit on the remote's main whose tree also holds `entry` (an `ls-tree` line whose
+    path is relative to the top or to sessions/), pushed as a newer study would be."""
+
+    def git(*args: str, data: bytes | None = None) -> str:
+        done = subprocess.run(
+            [REAL_GIT, "--git-dir", str(remote), *args], input=data, capture_output=True, check=True
+        )
+        return done.stdout.decode().strip()
+
+    top = git("ls-tree", "main").splitlines()
+    where, _, line = entry.partition(":")
+    if where == "sessions":
+        sessions = next(t for t in top if t.endswith("\tsessions"))
+        inner = git("ls-tree", sessions.split()[2]).splitlines()
+        folder = git("mktree", data="\n".join([*inner, line]).encode() + b"\n")
+        top = [t for t in top if t != sessions] + [f"040000 tree {folder}\tsessions"]
+    else:
+        top.append(line)
+    tree = git("mktree", data="\n".join(top).encode() + b"\n")
+    commit = git(
+        "-c", "user.name=x", "-c", "user.email=x@x", "commit-tree", tree, "-p", "main", "-m", "x"
+    )
+    git("update-ref", "refs/heads/main", commit)
+
+
+def _blob(remote: Path, data: bytes) -> str:
+    done = subprocess.run(
+        [REAL_GIT, "--git-dir", str(remote), "hash-object", "-w", "--stdin"],
+        input=data,
+        capture_output=True,
+        check=True,
+    )
+    return done.stdout.decode().strip()
+
+
+SESSION_NAME = "0123456789abcdef0123456789abcdef.json"
+
+
+def _hostile(remote: Path, kind: str) -> str:
+    if kind == "symlink":
+        return f"sessions:120000 blob {_blob(remote, b'/etc/passwd')}\t{SESSION_NAME}"
+    if kind == "dotdot":
+        inner = subprocess.run(
+            [REAL_GIT, "--git-dir", str(remote), "mktree"],
+            input=f"100644 blob {_blob(remote, b'{}')}\tevil.json\n".encode(),
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        return f"top:040000 tree {inner.strip()}\t.."
+    if kind == "huge":
+        return f"sessions:100644 blob {_blob(remote, b' ' * (100 * 1024 * 1024))}\t{SESSION_NAME}"
+    if kind == "not-json":
+        return f"sessions:100644 blob {_blob(remote, b'{not json')}\t{SESSION_NAME}"
+    if kind == "escape":
+        return f"sessions:100644 blob {_blob(remote, b'{}')}\t\x1b[31mred.json"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("kind", ["symlink", "dotdot", "huge", "not-json", "escape"])
+def test_a_hostile_remote_is_refused_before_anything_changes_here(study, kind):
+    remote, ana, bo, session_id = study
+    _plant(remote, _hostile(remote, kind))
+    ana.note(session_id, "written before the sync")
+    before = _state(ana, session_id)
+    ran = ana.sync()
+    assert ran.code != 0
+    sentence = _one_sentence(ran.err)
+    assert "nothing was changed" in sentence
+    assert _state(ana, session_id) == before
+    assert not (ana.home / "sessions" / SESSION_NAME).exists()
+    assert not (ana.home.parent / "evil.json").exists()
+    assert_whole_and_plain(ana)
+
+
+def test_a_remote_that_is_not_a_study_is_refused(tmp_path):
+    remote = bare_remote(tmp_path / "code.git")
+    scratch = tmp_path / "scratch"
+    subprocess.run([REAL_GIT, "clone", "-q", str(remote), str(scratch)], check=True)
+    (scratch / "README.md").write_text("a project\n")
+    for args in (
+        ["add", "README.md"],
+        ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "x"],
+        ["push", "-q", "origin", "HEAD:main"],
+    ):
+        subprocess.run([REAL_GIT, "-C", str(scratch), *args], check=True)
+    ana = Laptop(tmp_path / "ana", "ana")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    ana.note(session_id, "mine")
+    ran = ana.cli("sync", "init", "--remote", str(remote))
+    assert ran.code != 0
+    assert "not part of a Fieldnote study" in _one_sentence(ran.err)
+    assert _notes(ana, session_id) == {"mine"}
+    assert not (ana.home / "README.md").exists()
+
+
+def test_no_network_is_one_sentence_and_changes_nothing(study):
+    remote, ana, bo, session_id = study
+    ana.git("remote", "set-url", "origin", "ssh://fieldnote.invalid/study.git")
+    ana.note(session_id, "offline note")
+    before = _state(ana, session_id)
+    ran = ana.sync()
+    assert ran.code != 0
+    assert "Could not fetch" in _one_sentence(ran.err)
+    assert _state(ana, session_id) == before
+
+
+def test_a_push_the_remote_refuses_rolls_the_merge_back(study):
+    remote, ana, bo, session_id = study
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'read-only study' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    ana.note(session_id, "ana's note")
+    before = _state(ana, session_id)
+    ran = ana.sync()
+    assert ran.code != 0
+    assert "refused the push" in _one_sentence(ran.err)
+    assert _state(ana, session_id) == before  # bo's note was merged, then rolled back
+    assert "bo's note" not in _notes(ana, session_id)
+    hook.unlink()
+    assert ana.sync().code == 0
+    assert {"ana's note", "bo's note"} <= _notes(ana, session_id)
+
+
+def test_git_missing_from_path_is_one_sentence(study, tmp_path):
+    remote, ana, bo, session_id = study
+    empty = tmp_path / "no-git"
+    empty.mkdir()
+    before = _state(ana, session_id)
+    with environment(PATH=str(empty)):
+        ran = ana.sync()
+    assert ran.code != 0
+    assert "install git" in _one_sentence(ran.err)
+    assert _state(ana, session_id) == before
