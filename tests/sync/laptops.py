@@ -136,7 +136,8 @@ class Laptop:
         return done.stdout
 
     def study_files(self) -> list[Path]:
-        return [self.home / "codebook.json", *sorted((self.home / "sessions").glob("*.json"))]
+        codebook = [self.home / "codebook.json"] if (self.home / "codebook.json").exists() else []
+        return [*codebook, *sorted((self.home / "sessions").glob("*.json"))]
 
 
 def assert_whole_and_plain(laptop: Laptop) -> None:

@@ -1,0 +1,95 @@
+"""The study under plain git: the registered merge driver, and an open session noticing a file
+that git (through `fieldnote sync`) replaced."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+
+from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote
+from tui.store import DataStore
+from tui.store.watch import FileWatch
+
+WAIT_SECONDS = 30
+
+
+def test_a_plain_git_pull_merges_by_document_id_through_the_driver(tmp_path):
+    remote = bare_remote(tmp_path / "study.git")
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    ana.ok("sync", "init", "--remote", str(remote))
+    bo.ok("sync", "init", "--remote", str(remote))
+    # Both add a note: each file calls its new note document "1", which a line merge would
+    # either conflict on or mix up.
+    ana.note(session_id, "ana's note")
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0
+    ana.ok("sync", "status")  # fetches
+    _fold(ana, session_id)  # as `sync` would before its commit; from here git works alone
+    ana.git("-c", "user.name=a", "-c", "user.email=a@a", "commit", "-qam", "ana by hand")
+    merged = subprocess.run(
+        [
+            "git",
+            "-C",
+            str(ana.home),
+            "-c",
+            "user.name=a",
+            "-c",
+            "user.email=a@a",
+            "merge",
+            "-q",
+            "--no-edit",
+            "origin/main",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert merged.returncode == 0, merged.stderr
+    assert_whole_and_plain(ana)
+    texts = {n["text"] for s in ana.export()["sessions"] for n in s["notes"]}
+    assert {"ana's note", "bo's note"} <= texts
+
+
+def _fold(laptop: Laptop, session_id: str) -> None:
+    from tui.store.storage import AtomicJSONStorage
+
+    storage = AtomicJSONStorage(laptop.home / "sessions" / f"{session_id}.json", journal=True)
+    with storage.locked():
+        assert storage.fold_journal()
+    storage.close()
+    laptop.git("add", "-A")
+
+
+def test_an_open_session_notices_the_file_a_sync_replaced(tmp_path):
+    remote = bare_remote(tmp_path / "study.git")
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    ana.ok("sync", "init", "--remote", str(remote))
+    bo.ok("sync", "init", "--remote", str(remote))
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0
+
+    store = DataStore(ana.home)
+    session = store.open_session(session_id)  # ana's app, open on the session
+    seen = session.read()
+    assert [n["text"] for n in seen.notes] == []
+    changed = threading.Event()
+    watch = FileWatch(session.path, changed.set, also=session.watched_paths)
+    try:
+        # The watch is live once it reports a touch of the session's journal.
+        journal = session.path.with_name(session.path.name + ".journal")
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not changed.wait(0.05):
+            assert time.monotonic() < deadline and watch.error is None
+            journal.touch()
+        changed.clear()
+        assert ana.sync().code == 0
+        assert changed.wait(WAIT_SECONDS)
+        assert session.changed_on_disk()
+        assert [n["text"] for n in session.read().notes] == ["bo's note"]
+        assert session.remote_version > seen.remote_version
+    finally:
+        watch.stop()
+        session.close()
+        store.codebook.close()
