@@ -10,6 +10,7 @@ from benchmarks import (
     bench_exchange,
     bench_keys,
     bench_load_checks,
+    bench_sync,
     bench_open,
     bench_tag_search,
     bench_tagging,
@@ -33,5 +34,7 @@ print("\n== the analysis of a study ==")
 bench_analysis.run(quick=quick)
 print("\n== key to screen in a tmux pane ==")
 bench_keys.run(quick=quick)
+print("\n== sync a study through git ==")
+bench_sync.run(quick=quick)
 print("\n== typing 100 KB as keystrokes ==")
 bench_typing.run(quick=quick)
