@@ -7,6 +7,8 @@ import subprocess
 import threading
 import time
 
+import tinydb
+
 from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote
 from tui.store import DataStore
 from tui.store.watch import FileWatch
@@ -93,3 +95,21 @@ def test_an_open_session_notices_the_file_a_sync_replaced(tmp_path):
         watch.stop()
         session.close()
         store.codebook.close()
+
+
+def test_the_last_instance_to_close_a_session_folds_its_journal(store, session_id, clock):
+    from tui.services.live_session import LiveSession
+
+    maya = LiveSession(store, session_id, "Maya", now=clock)
+    jonas = LiveSession(store, session_id, "Jonas", now=clock)
+    maya.commit_note("first note", clock(), 0.0, None)
+    assert maya.flush()
+    path = store.session_path(session_id)
+    journal = path.with_name(path.name + ".journal")
+    maya.close()
+    assert journal.stat().st_size > 0  # jonas is still in: the journal stays
+    jonas.close()
+    assert not journal.exists() or journal.stat().st_size == 0
+    db = tinydb.TinyDB(path, access_mode="r")
+    assert [doc["text"] for doc in db.table("notes").all()] == ["first note"]
+    db.close()

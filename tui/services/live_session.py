@@ -10,6 +10,7 @@ No Textual here: the app passes `on_event`, a callback it marshals onto its own 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from bisect import bisect_left, insort
@@ -25,7 +26,7 @@ from tui.domain.quotes import citation
 from tui.services.guide_lint import GuideFinding, lint_guide, rules_for_session
 from tui.services.interview_aids import InterviewAids
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
-from tui.store import DataStore, SessionFile
+from tui.store import DataStore, SessionFile, StoreError
 from tui.store.presence import Presence
 from tui.store.watch import FileWatch
 
@@ -558,13 +559,17 @@ class LiveSession:
     def close(self) -> None:
         """Leave the session. The last one to leave pauses a running clock, so notes typed
         when someone reopens it hours later do not get the hours in between."""
-        if self.presence.stop() and self.clock.running:
+        last = self.presence.stop()
+        if last and self.clock.running:
             now = self.now()
             self._set_clock(lambda clock: clock.pause_on_close(now))
             self._queue.flush(timeout=CLOSE_PAUSE_SECONDS)
         self._queue.close()
         self._codebook_queue.close()
         self.stop_watching()
+        if last:  # the file alone is the whole session again; the journal is a speed-up
+            with contextlib.suppress(StoreError):
+                self.file.fold_journal()
         self.file.close()  # its descriptors are plain fds: nothing closes them for us
 
     @property

@@ -549,6 +549,12 @@ class SessionFile:
             self._patch_snapshot(before, "guide_state", lambda _: plain(state))
             return plain(state)
 
+    def fold_journal(self) -> bool:
+        """Fold the journal into the file now, so the file alone holds every note (plain
+        TinyDB, a git commit). True if the journal held anything."""
+        with self._transaction():
+            return self._storage.fold_journal()
+
     def close(self) -> None:
         with self._storage.mutex:
             self._snapshot = None
