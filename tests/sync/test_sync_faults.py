@@ -4,6 +4,7 @@ and a non-zero exit with the local data as it was, or in a finished sync that lo
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -261,3 +262,20 @@ def test_git_missing_from_path_is_one_sentence(study, tmp_path):
     assert ran.code != 0
     assert "install git" in _one_sentence(ran.err)
     assert _state(ana, session_id) == before
+
+
+def test_a_second_sync_on_the_same_folder_is_told_to_wait(study):
+    remote, ana, bo, session_id = study
+    with open(ana.home / ".git" / "fieldnote-sync.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a sync running in another process
+        ran = ana.sync()
+    assert ran.code != 0
+    assert "Another `fieldnote sync` is running" in _one_sentence(ran.err)
+
+
+def test_sync_before_init_says_how_to_start(tmp_path):
+    ana = Laptop(tmp_path / "ana", "ana")
+    ana.ok("new", "Onboarding - P7")
+    ran = ana.sync()
+    assert ran.code != 0
+    assert "fieldnote sync init --remote URL" in _one_sentence(ran.err)

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import resource
 import secrets
 import shlex
 import socket
@@ -392,6 +393,7 @@ class Study:
             paths = sorted(
                 p for p in (self.home / "sessions").glob("*.json") if not p.name.startswith(".")
             )
+            _allow_descriptors(2 * len(paths) + 256)  # a lock and a data file held per session
             for path in [*paths, self.home / CODEBOOK]:
                 storage = AtomicJSONStorage(path, journal=path.name != CODEBOOK)
                 stack.callback(storage.close)
@@ -448,6 +450,14 @@ class Study:
                     f"{_short(kept)}; the other side had {_short(conflict.get('other'))}"
                 )
         return lines
+
+
+def _allow_descriptors(wanted: int) -> None:
+    """Raise this process's soft limit on open files towards `wanted` (the hard limit caps it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
 
 def _field(doc: dict, dotted: str) -> object:
