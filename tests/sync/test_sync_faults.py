@@ -185,8 +185,17 @@ def _hostile(remote: Path, kind: str) -> str:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["symlink", "dotdot", "huge", "not-json", "escape"])
-def test_a_hostile_remote_is_refused_before_anything_changes_here(study, kind):
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("symlink", "as a symbolic link"),
+        ("dotdot", "'../evil.json', which is not part of a Fieldnote study"),
+        ("huge", "100 MB"),
+        ("not-json", "not valid Fieldnote data"),
+        ("escape", "not part of a Fieldnote study"),
+    ],
+)
+def test_a_hostile_remote_is_refused_before_anything_changes_here(study, kind, said):
     remote, ana, bo, session_id = study
     _plant(remote, _hostile(remote, kind))
     ana.note(session_id, "written before the sync")
@@ -194,7 +203,7 @@ def test_a_hostile_remote_is_refused_before_anything_changes_here(study, kind):
     ran = ana.sync()
     assert ran.code != 0
     sentence = _one_sentence(ran.err)
-    assert "nothing was changed" in sentence
+    assert said in sentence and "nothing was changed" in sentence
     assert _state(ana, session_id) == before
     assert not (ana.home / "sessions" / SESSION_NAME).exists()
     assert not (ana.home.parent / "evil.json").exists()
