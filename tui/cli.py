@@ -562,14 +562,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             say(f"undecided: {line}")
         return 0
     outcome = study.init(args.remote) if args.action == "init" else study.sync()
-    done = ["committed the changes made here"] if outcome.committed else []
-    if outcome.received:
-        done.append(f"took in {len(outcome.received)} file(s) from the remote")
-    if outcome.pushed:
-        done.append("pushed")
-    if not outcome.remote:
-        done.append("no remote to share with yet (fieldnote sync init --remote URL)")
-    say(f"Synced: {', '.join(done) or 'already up to date'}.", err=True)
+    say(outcome.summary(), err=True)
     for line in outcome.conflicts:
         say(f"undecided: {line}")
     return 0

@@ -40,6 +40,8 @@ class HomeScreen(Screen):
     """Every session and the files that could not be read, as last listed."""
     study_filter: reactive[str | None] = reactive(None, init=False)
     """Show only this study's sessions ("" for those without one); None: every session."""
+    syncing: reactive[bool] = reactive(False, init=False)
+    """A sync of the data folder with its git remote is running (docs/team.md)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -202,6 +204,8 @@ class HomeScreen(Screen):
         if self.study_filter is not None:
             shown = visible(self.study_filter) if self.study_filter else "no study"
             title.append(f" \u00b7 study: {shown}", style="bold")
+        if self.syncing:
+            title.append(" \u00b7 syncing\u2026", style="italic")
         self.query_one("#home-title", Static).update(title)
 
     def action_filter_study(self) -> None:
@@ -250,6 +254,36 @@ class HomeScreen(Screen):
             return
         summary = self._selected()
         self.app.open_analysis(summary.study if summary is not None and summary.study else None)
+
+    # -- the study on git ----------------------------------------------------------------------
+
+    def _team(self):
+        from tui.services.sync.undecided import TeamSync
+
+        return TeamSync(self.app.sessions.store, self.app.author)
+
+    def watch_syncing(self) -> None:
+        self._show_title()
+
+    def action_sync(self) -> None:
+        if not self.syncing:
+            self.syncing = True
+            self._sync()
+
+    @work(thread=True, exclusive=True, group="home-sync")
+    def _sync(self) -> None:
+        try:
+            said, severity = self._team().sync(), "information"
+        except StoreError as error:
+            said, severity = str(error), "error"
+        self.app.call_from_thread(setattr, self, "syncing", False)
+        self.app.call_from_thread(self.notify, said, severity=severity, timeout=8, markup=False)
+        self.app.call_from_thread(self.action_refresh)
+
+    def action_undecided(self) -> None:
+        from tui.screens.undecided_screen import UndecidedScreen
+
+        self.app.push_screen(UndecidedScreen(self._team()))
 
 
 def debrief_text(debrief: dict) -> Text:

@@ -50,6 +50,7 @@ SCREENS = {
     "parking": "Parking lot (follow-ups to ask)",
     "debrief": "Debrief",
     "resume": "Reopening a session whose clock paused on close",
+    "undecided": "Values a sync could not decide",
 }
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -78,6 +79,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.analyse", "analyse", "A", "Analysis"),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
     ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
+    ActionSpec("home.sync", "sync", "S", "Sync"),
+    ActionSpec("home.undecided", "undecided", "U", "Undecided", show=False),
     # Interview: everything here works while typing a note.
     ActionSpec("interview.next_question", "next_question", "ctrl+n", "Next Q", while_typing=True),
     ActionSpec(
@@ -177,6 +180,10 @@ ACTIONS += (
     # Export: pick a format and a file; the file input has focus at times, hence priority.
     ActionSpec("export.run", "run", "ctrl+s", "Export", while_typing=True),
     ActionSpec("export.cancel", "cancel", "escape", "Close"),
+    # What a sync could not decide: keep the merged value or take the other side's.
+    ActionSpec("undecided.keep", "settle(False)", "k", "Keep"),
+    ActionSpec("undecided.take_other", "settle(True)", "o", "Take the other"),
+    ActionSpec("undecided.back", "back", "escape", "Back"),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
     # The parking lot, when it has focus (f6 from the note input).

@@ -16,7 +16,7 @@ from tui.store.schema import check_codebook_fields
 from tui.store.session import plain
 from tui.store.storage import AtomicJSONStorage, Signature
 
-EDITABLE = ("name", "description", "color")
+EDITABLE = ("name", "description", "color", "conflicts")
 
 
 def _validate_codebook(path: Path):

@@ -57,6 +57,8 @@ def merge_session(
     for table in sorted(set(base) | set(ours) | set(theirs)):
         versions = [_by_identity(table, t.get(table) or {}) for t in (base, ours, theirs)]
         docs = _merge_documents(*versions)
+        if table == "guide":  # where each laptop is in the guide is no one's decision
+            docs = [{k: v for k, v in doc.items() if k != CONFLICTS} for doc in docs]
         merged[table] = _numbered(table, docs)
     return merged
 

@@ -29,7 +29,7 @@ import orjson
 
 from tui.domain.display_text import visible
 from tui.services.sync.git import Git, SyncError, last_line
-from tui.services.sync.merge import conflicts_in, find_renames, merge_codebook, merge_session
+from tui.services.sync.merge import find_renames, merge_codebook, merge_session
 from tui.services.sync.tree import (
     CODEBOOK,
     Entry,
@@ -39,7 +39,7 @@ from tui.services.sync.tree import (
     read_blobs,
     refuse_strangers,
 )
-from tui.store.errors import UnreadableFileError
+from tui.services.sync.undecided import undecided
 from tui.store.storage import (
     DIR_MODE,
     DUMP_OPTIONS,
@@ -47,7 +47,6 @@ from tui.store.storage import (
     AtomicJSONStorage,
     fsync_folder,
     journal_path,
-    read_tables,
 )
 
 BRANCH = "main"
@@ -85,6 +84,17 @@ class SyncOutcome:
     pushed: bool = False
     remote: bool = True
     conflicts: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        done = ["committed the changes made here"] if self.committed else []
+        if self.received:
+            done.append(f"took in {len(self.received)} file(s) from the remote")
+        if self.pushed:
+            done.append("pushed")
+        if not self.remote:
+            done.append("no remote to share with yet (fieldnote sync init --remote URL)")
+        undecided = f"; {len(self.conflicts)} value(s) undecided" if self.conflicts else ""
+        return f"Synced: {', '.join(done) or 'already up to date'}{undecided}."
 
 
 @dataclass
@@ -430,26 +440,8 @@ class Study:
         return len(paths)
 
     def conflict_lines(self) -> list[str]:
-        """One line per value a merge could not decide: which document, which field, the
-        value kept and the other side's."""
-        lines = []
-        files = sorted((self.home / "sessions").glob("*.json"))
-        for path in [self.home / CODEBOOK, *files]:
-            if path.name.startswith(".") or not path.exists():
-                continue
-            try:
-                tables = read_tables(path)
-            except (UnreadableFileError, OSError):
-                continue
-            where = "codebook" if path.name == CODEBOOK else f"session {path.stem[:8]}"
-            for table, doc, conflict in conflicts_in(tables):
-                name = doc.get("name") if table == "tags" else str(doc.get("id") or table)[:8]
-                kept = _field(doc, str(conflict.get("field") or ""))
-                lines.append(
-                    f"{where} {table} {name}: {conflict.get('field')} is "
-                    f"{_short(kept)}; the other side had {_short(conflict.get('other'))}"
-                )
-        return lines
+        """One line per value a merge could not decide (`undecided.py`)."""
+        return [item.line() for item in undecided(self.home)]
 
 
 def _allow_descriptors(wanted: int) -> None:
@@ -458,18 +450,6 @@ def _allow_descriptors(wanted: int) -> None:
     if soft != resource.RLIM_INFINITY and soft < wanted:
         limit = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
-
-
-def _field(doc: dict, dotted: str) -> object:
-    value: object = doc
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
-def _short(value: object) -> str:
-    text = value if isinstance(value, str) else orjson.dumps(value).decode()
-    return repr(text if len(text) <= 60 else text[:59] + "\u2026")
 
 
 def _remove_file(path: Path) -> None:

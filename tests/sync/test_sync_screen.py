@@ -1,0 +1,70 @@
+"""The sessions screen runs a sync and shows it running; the undecided screen settles what a
+merge could not decide."""
+
+from __future__ import annotations
+
+import fcntl
+
+from tests.conftest import FrozenClock
+from tests.sync.laptops import Laptop, bare_remote
+from tests.waiting import wait_until
+from tui.app import FieldnoteApp
+from tui.screens.home_screen import HomeScreen
+from tui.screens.undecided_screen import UndecidedScreen
+from tui.store import DataStore
+
+
+def _both_edit_one_note(tmp_path):
+    remote = bare_remote(tmp_path / "study.git")
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    note = ana.note(session_id, "the invite never arrived")
+    ana.ok("sync", "init", "--remote", str(remote))
+    bo.ok("sync", "init", "--remote", str(remote))
+    for laptop, text, at in (
+        (ana, "ana's wording [bold]x", "2026-12-01T11:00:00.000Z"),
+        (bo, "bo's wording", "2026-12-01T09:00:00.000Z"),
+    ):
+        store = laptop.store()
+        session = store.open_session(session_id)
+        session.update_note(note, {"text": text, "edited_at": at})
+        session.close()
+    assert bo.sync().code == 0
+    return ana, session_id, note
+
+
+def _title(app: FieldnoteApp) -> str:
+    return str(app.screen.query_one("#home-title").render())
+
+
+async def test_sync_from_the_sessions_screen_then_settle_what_is_undecided(tmp_path):
+    ana, session_id, note = _both_edit_one_note(tmp_path)
+    store = DataStore(ana.home)
+    app = FieldnoteApp(store, author="ana", now=FrozenClock())
+    lock_path = ana.home / "sessions" / f"{session_id}.json.lock"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        with open(lock_path) as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # the sync waits for this session's lock
+            await pilot.press("S")
+            await wait_until(pilot, lambda: "syncing\u2026" in _title(app))
+        await wait_until(pilot, lambda: "syncing" not in _title(app))
+        assert any("Synced" in n.message for n in app._notifications)
+        assert any("1 value(s) undecided" in n.message for n in app._notifications)
+
+        await pilot.press("U")
+        await wait_until(pilot, lambda: isinstance(app.screen, UndecidedScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: len(screen.items) == 1)
+        shown = str(screen.query_one("#undecided").get_option_at_index(0).prompt)
+        assert 'text is "ana\'s wording [bold]x"' in shown and "bo's wording" in shown
+        await pilot.press("o")  # take bo's wording after all
+        await wait_until(pilot, lambda: not screen.items)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+    session = store.open_session(session_id)
+    saved = next(n for n in session.read().notes if n["id"] == note)
+    session.close()
+    store.codebook.close()
+    assert saved["text"] == "bo's wording" and not saved["conflicts"]
+    assert "undecided" not in ana.ok("sync", "status")

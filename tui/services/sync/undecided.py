@@ -1,0 +1,144 @@
+"""What a merge could not decide: every `conflicts` entry in the study, and settling one.
+
+A field two laptops changed to different values keeps one value (`merge.py`) and lists the
+other in the document's `conflicts`. `fieldnote sync status` prints one line per entry; the
+undecided screen lists the same entries and settles each: keep the value the merge kept, or
+take the other side's. Either way the entry leaves the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tui.services.sync.merge import CONFLICTS, canonical, conflicts_in
+from tui.store import DataStore, StoreError, UnreadableFileError
+from tui.store.storage import read_tables
+
+CODEBOOK = "codebook.json"
+
+
+@dataclass(frozen=True)
+class Undecided:
+    session_id: str | None
+    """The session the document is in; None for a codebook tag."""
+    table: str
+    key: str
+    """The note's or excerpt's id, the tag's name, or the table for the session record."""
+    field: str
+    """Dotted for a nested field (`clock.banked`)."""
+    kept: Any
+    other: Any
+    other_edited_at: str | None
+    entry: dict[str, Any]
+
+    def line(self) -> str:
+        where = "codebook" if self.session_id is None else f"session {self.session_id[:8]}"
+        key = self.key if self.table == "tags" else self.key[:8]
+        return (
+            f"{where} {self.table} {key}: {self.field} is {_short(self.kept)}; "
+            f"the other side had {_short(self.other)}"
+        )
+
+
+def undecided(home: Path) -> list[Undecided]:
+    """Every entry, the codebook's first, then by session file; unreadable files are skipped
+    (the sessions list reports them)."""
+    items = []
+    paths = sorted((Path(home) / "sessions").glob("*.json"))
+    for path in [Path(home) / CODEBOOK, *paths]:
+        if path.name.startswith(".") or not path.exists():
+            continue
+        try:
+            tables = read_tables(path)
+        except (UnreadableFileError, OSError):
+            continue
+        session_id = None if path.name == CODEBOOK else path.stem
+        for table, doc, entry in conflicts_in(tables):
+            field = str(entry.get("field") or "")
+            key = doc.get("name") if table == "tags" else doc.get("id") or table
+            items.append(
+                Undecided(
+                    session_id,
+                    table,
+                    str(key),
+                    field,
+                    _get(doc, field),
+                    entry.get("other"),
+                    entry.get("other_edited_at"),
+                    entry,
+                )
+            )
+    return items
+
+
+def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
+    """Keep the merged value or take the other side's; the entry leaves `conflicts`."""
+
+    def change(doc: dict[str, Any]) -> dict[str, Any]:
+        left = [c for c in doc.get(CONFLICTS) or [] if canonical(c) != canonical(item.entry)]
+        changes: dict[str, Any] = {CONFLICTS: left}
+        if take_other:
+            top, _, rest = item.field.partition(".")
+            changes[top] = _with(doc.get(top), rest, item.other) if rest else item.other
+        return changes
+
+    if item.session_id is None:
+        found = store.codebook.get(item.key)
+        if found is None:
+            raise StoreError(f"The tag '{item.key}' is no longer in the codebook.")
+        store.codebook.update(found["name"], change(found))
+        return
+    session = store.open_session(item.session_id)
+    try:
+        if item.table == "notes":
+            session.change_note(item.key, change)
+        elif item.table == "excerpts":
+            session.change_excerpt(item.key, change)
+        else:
+            session.change_session(change)
+    finally:
+        session.close()
+
+
+def _get(doc: dict[str, Any], dotted: str) -> Any:
+    value: Any = doc
+    for part in dotted.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _with(value: Any, dotted: str, new: Any) -> dict[str, Any]:
+    """A copy of the dict `value` with the field at `dotted` set to `new`."""
+    out = dict(value) if isinstance(value, dict) else {}
+    head, _, rest = dotted.partition(".")
+    out[head] = _with(out.get(head), rest, new) if rest else new
+    return out
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+    return repr(text if len(text) <= 60 else text[:59] + "\u2026")
+
+
+class TeamSync:
+    """What the sessions screen asks of sync: run one, list and settle undecided values."""
+
+    def __init__(self, store: DataStore, author: str) -> None:
+        self.store = store
+        self.author = author
+
+    def sync(self) -> str:
+        """One sync; what it did as a sentence. StoreError (a sentence) when it failed."""
+        from tui.services.sync.study import Study
+
+        return Study(self.store.home, self.author).sync().summary()
+
+    def undecided(self) -> list[Undecided]:
+        return undecided(self.store.home)
+
+    def settle(self, item: Undecided, *, take_other: bool) -> None:
+        settle(self.store, item, take_other=take_other)
