@@ -288,3 +288,20 @@ def test_sync_before_init_says_how_to_start(tmp_path):
     ran = ana.sync()
     assert ran.code != 0
     assert "fieldnote sync init --remote URL" in _one_sentence(ran.err)
+
+
+def test_a_session_another_process_keeps_locked_stops_the_sync_unchanged(study, monkeypatch):
+    remote, ana, bo, session_id = study
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0
+    monkeypatch.setattr("tui.services.sync.study.LOCK_WAIT_SECONDS", 0.2)
+    before = _state(ana, session_id)
+    lock = ana.home / "sessions" / f"{session_id}.json.lock"
+    with open(lock) as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # a writer that does not let go
+        ran = ana.sync()
+    assert ran.code != 0
+    assert "stays locked by" in _one_sentence(ran.err)
+    assert _state(ana, session_id) == before
+    assert ana.sync().code == 0
+    assert "bo's note" in _notes(ana, session_id)

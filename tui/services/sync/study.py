@@ -21,6 +21,7 @@ import secrets
 import shlex
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,9 +45,12 @@ from tui.store.storage import (
     DIR_MODE,
     DUMP_OPTIONS,
     FILE_MODE,
+    LOCK_WAIT_SECONDS,
     AtomicJSONStorage,
     fsync_folder,
     journal_path,
+    journal_signature,
+    lock_holder,
 )
 
 BRANCH = "main"
@@ -202,7 +206,9 @@ class Study:
             raise
         finally:
             self._clear_marker()
-        outcome.conflicts = self.conflict_lines()
+        outcome.conflicts = [  # new ones only: what the files this sync wrote hold
+            item.line() for item in undecided(self.home, outcome.received)
+        ]
         return outcome
 
     def _fetch(self) -> None:
@@ -405,6 +411,13 @@ class Study:
             )
             _allow_descriptors(2 * len(paths) + 256)  # a lock and a data file held per session
             for path in [*paths, self.home / CODEBOOK]:
+                if path.name != CODEBOOK and not _has_journal(path):
+                    # Nothing to fold: the lock alone, without parsing the file.
+                    fd = _lock(path)
+                    if not _has_journal(path):  # and nothing appended before we held it
+                        stack.callback(os.close, fd)
+                        continue
+                    os.close(fd)
                 storage = AtomicJSONStorage(path, journal=path.name != CODEBOOK)
                 stack.callback(storage.close)
                 stack.enter_context(storage.locked())
@@ -442,6 +455,38 @@ class Study:
     def conflict_lines(self) -> list[str]:
         """One line per value a merge could not decide (`undecided.py`)."""
         return [item.line() for item in undecided(self.home)]
+
+
+def _has_journal(path: Path) -> bool:
+    signature = journal_signature(journal_path(path))
+    return signature is not None and signature[1] > 0
+
+
+def _lock(path: Path) -> int:
+    """The store's lock on a session file (`flock` on `<name>.lock`), waiting as a store
+    write does; the descriptor holds it until closed."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, FILE_MODE)
+    except OSError as error:
+        raise SyncError(
+            f"Cannot take the lock {visible(str(lock_path))} ({error.strerror}); "
+            "check the folder, nothing was changed."
+        ) from None
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                holder = lock_holder(fd) or "another process"
+                os.close(fd)
+                raise SyncError(
+                    f"{visible(path.name)} stays locked by {visible(holder)}; let it finish "
+                    "and run `fieldnote sync` again, nothing was changed."
+                ) from None
+            time.sleep(0.01)
 
 
 def _allow_descriptors(wanted: int) -> None:

@@ -44,12 +44,16 @@ class Undecided:
         )
 
 
-def undecided(home: Path) -> list[Undecided]:
-    """Every entry, the codebook's first, then by session file; unreadable files are skipped
-    (the sessions list reports them)."""
+def undecided(home: Path, only: list[str] | None = None) -> list[Undecided]:
+    """Every entry (or those in the files `only` names, relative to the folder), the
+    codebook's first, then by session file; unreadable files are skipped (the sessions list
+    reports them)."""
     items = []
     paths = sorted((Path(home) / "sessions").glob("*.json"))
-    for path in [Path(home) / CODEBOOK, *paths]:
+    wanted = [Path(home) / CODEBOOK, *paths]
+    if only is not None:
+        wanted = [p for p in wanted if p.relative_to(home).as_posix() in only]
+    for path in wanted:
         if path.name.startswith(".") or not path.exists():
             continue
         try:
