@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 
+import orjson
 import tinydb
 
 from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote
@@ -113,3 +114,31 @@ def test_the_last_instance_to_close_a_session_folds_its_journal(store, session_i
     db = tinydb.TinyDB(path, access_mode="r")
     assert [doc["text"] for doc in db.table("notes").all()] == ["first note"]
     db.close()
+
+
+def test_the_driver_merges_a_file_both_sides_added_and_refuses_one_that_is_not_json(tmp_path):
+    from tui.cli import main
+
+    base, ours, theirs = (tmp_path / name for name in ("base", "ours", "theirs"))
+    base.write_bytes(b"")
+    ours.write_bytes(orjson.dumps({"tags": {"1": _tag("pricing")}}))
+    theirs.write_bytes(orjson.dumps({"tags": {"1": _tag("setup")}}))
+    argv = ["merge-driver", str(base), str(ours), str(theirs), "codebook.json"]
+    assert main(argv) == 0
+    merged = orjson.loads(ours.read_bytes())
+    assert [t["name"] for t in merged["tags"].values()] == ["pricing", "setup"]
+    theirs.write_bytes(b"<<<<<<< not json")
+    before = ours.read_bytes()
+    assert main(argv) != 0
+    assert ours.read_bytes() == before  # ours untouched: git reports a conflict, no markers
+
+
+def _tag(name: str) -> dict:
+    return {
+        "name": name,
+        "description": "",
+        "color": "",
+        "created_at": "2026-12-01",
+        "uses": 1,
+        "last_used_at": None,
+    }

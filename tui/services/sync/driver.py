@@ -23,9 +23,11 @@ def merge_files(base: Path, ours: Path, theirs: Path, path: str) -> None:
     if not is_study_path(path) or not path.endswith(".json"):
         raise ValueError(f"{path} is not a Fieldnote study file")
     versions = [
-        parse_study_file(path, file.read_bytes(), f"The {side} version of {path}")
-        for file, side in ((base, "base"), (ours, "our"), (theirs, "their"))
-    ]
+        parse_study_file(path, raw, f"The {side} version of {path}") if raw.strip() else {}
+        for raw, side in (
+            (f.read_bytes(), side) for f, side in ((base, "base"), (ours, "our"), (theirs, "their"))
+        )
+    ]  # an empty base: the file has no common ancestor (both sides added it)
     merged = merge_codebook(*versions) if path == CODEBOOK else merge_session(*versions)
     raw = orjson.dumps(merged, option=DUMP_OPTIONS)
     tmp = ours.with_name(ours.name + ".merged")
