@@ -251,3 +251,15 @@ def test_codebook_merge_is_symmetric_and_follows_renames(steps_a, steps_b):
     uses = sum(d["uses"] for d in one["tags"].values())
     totals = [sum(d["uses"] for d in side["tags"].values()) for side in (ours, theirs)]
     assert max(totals) <= uses <= sum(totals) - 3
+
+
+def test_one_tag_renamed_differently_on_each_side_keeps_one_name_and_lists_the_other():
+    base = {"tags": {"1": _tag("setup", 2)}}
+    ours = {"tags": {"1": _tag("install", 3, ["setup"])}}
+    theirs = {"tags": {"1": _tag("onboarding", 2, ["setup"])}}
+    one = merge_codebook(base, ours, theirs)
+    assert one == merge_codebook(base, theirs, ours)
+    (tag,) = one["tags"].values()
+    assert tag["name"] == "install" and tag["uses"] == 3
+    assert tag["conflicts"] == [{"field": "name", "other": "onboarding", "other_edited_at": None}]
+    assert find_renames(base, ours, theirs) == {"setup": "install", "onboarding": "install"}

@@ -113,3 +113,30 @@ def test_status_says_what_is_ahead_and_behind(laptops):
     assert "1 file(s) changed here since the last sync." in status  # in the journal, unfolded
     assert ana.sync().code == 0
     assert "0 commit(s) to push, 1 to pull." in bo.ok("sync", "status")
+
+
+def test_a_tag_renamed_differently_on_each_laptop_is_undecided_until_settled(laptops):
+    from tui.services.sync.undecided import TeamSync
+
+    ana, bo, session_id, first, _ = laptops
+    for laptop, name in ((ana, "install"), (bo, "onboarding")):
+        store = DataStore(laptop.home)
+        rename_tag(store, "setup", name, "2026-12-01T10:00:00.000Z")
+        store.codebook.close()
+    for laptop in (ana, bo, ana):
+        assert laptop.sync().code == 0
+    status = ana.ok("sync", "status")
+    assert "codebook tags install: name is 'install'; the other side had 'onboarding'" in status
+
+    store = DataStore(ana.home)
+    team = TeamSync(store, "ana")
+    (item,) = team.undecided()
+    team.settle(item, take_other=True)
+    store.codebook.close()
+    assert team.undecided() == []
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    note = next(n for n in exports[0]["sessions"][0]["notes"] if n["id"] == first)
+    assert note["text"] == "the invite never arrived #onboarding"
+    assert {t["name"] for t in exports[0]["codebook"]} == {"onboarding"}

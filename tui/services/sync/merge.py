@@ -302,7 +302,17 @@ def find_renames(base: Tables, ours: Tables, theirs: Tables) -> dict[str, str]:
     A rename is seen as: the base codebook has X; one side's codebook no longer has X, and
     one tag there (and only one) lists X in its `renamed_from` where the base's version of
     that tag did not. Both sides renaming X differently keep the name that sorts first, and
-    the other name is renamed to it as well."""
+    the other name is renamed to it as well (and listed in that tag's `conflicts`)."""
+    renames: dict[str, str] = {}
+    for old, names in _rename_targets(base, ours, theirs).items():
+        winner = min(names, key=lambda n: (tag_key(n), n))
+        renames[old] = winner
+        renames.update({tag_key(n): winner for n in names if tag_key(n) != tag_key(winner)})
+    return _resolved(renames)
+
+
+def _rename_targets(base: Tables, ours: Tables, theirs: Tables) -> dict[str, set[str]]:
+    """Old key -> the names each side renamed it to."""
     before = _tags(base)
     targets: dict[str, set[str]] = {}
     for side in (_tags(ours), _tags(theirs)):
@@ -316,12 +326,7 @@ def find_renames(base: Tables, ours: Tables, theirs: Tables) -> dict[str, str]:
             ]
             if len(named) == 1:
                 targets.setdefault(old, set()).add(named[0])
-    renames: dict[str, str] = {}
-    for old, names in targets.items():
-        winner = min(names, key=lambda n: (tag_key(n), n))
-        renames[old] = winner
-        renames.update({tag_key(n): winner for n in names if tag_key(n) != tag_key(winner)})
-    return _resolved(renames)
+    return targets
 
 
 def _resolved(renames: dict[str, str]) -> dict[str, str]:
@@ -346,6 +351,18 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
     merged = {name: dict(table) for name, table in ours.items() if name != "tags"}
     for name, table in theirs.items():
         merged.setdefault(name, dict(table))
+    by_key = {tag_key(str(doc.get("name") or "")): doc for doc in docs}
+    for old, names in _rename_targets(base, ours, theirs).items():
+        doc = by_key.get(tag_key(renames.get(old, "")))
+        if doc is None or len({tag_key(n) for n in names}) < 2:
+            continue  # one new name: nothing undecided
+        others = [
+            {"field": "name", "other": n, "other_edited_at": None}
+            for n in sorted(names)
+            if tag_key(n) != tag_key(doc["name"])
+        ]
+        listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), *others]}
+        doc[CONFLICTS] = [c for _, c in sorted(listed.items())]
     merged["tags"] = _numbered("tags", docs)
     return merged
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import orjson
 
+from tui.domain.clock import to_iso, utc_now
 from tui.services.sync.merge import CONFLICTS, canonical, conflicts_in
+from tui.services.tag_ops import rename_tag
 from tui.store import DataStore, StoreError, UnreadableFileError
 from tui.store.storage import read_tables
 
@@ -94,6 +96,11 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
         found = store.codebook.get(item.key)
         if found is None:
             raise StoreError(f"The tag '{item.key}' is no longer in the codebook.")
+        if take_other and item.field == "name":
+            # Both laptops renamed one tag: taking the other name is a rename of its own,
+            # through every session (the renamed tag leaves with its conflicts list).
+            rename_tag(store, found["name"], str(item.other), utc_now_iso())
+            return
         store.codebook.update(found["name"], change(found))
         return
     session = store.open_session(item.session_id)
@@ -106,6 +113,10 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
             session.change_session(change)
     finally:
         session.close()
+
+
+def utc_now_iso() -> str:
+    return to_iso(utc_now())
 
 
 def _get(doc: dict[str, Any], dotted: str) -> Any:
