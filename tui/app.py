@@ -79,6 +79,7 @@ class FieldnoteApp(App, inherit_bindings=False):
         analysis: str | None = None,
         disk_poll_seconds: float = DISK_POLL_SECONDS,
         tagging_poll_seconds: float | None = None,
+        blind: bool = False,
     ) -> None:
         super().__init__()
         self.disk_poll_seconds = disk_poll_seconds
@@ -95,6 +96,9 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.sessions = SessionsService(store)
         """What the sessions screens list and change (they never reach the store)."""
         self.author = author
+        """Who types the notes and applies the codings."""
+        self.blind = blind
+        """The tagging screen opens showing only the author's codings (`fieldnote code --blind`)."""
         self.now = now
         self.initial_session_id = session_id
         self.initial_tagging = tagging
@@ -248,7 +252,15 @@ class FieldnoteApp(App, inherit_bindings=False):
             {} if self.tagging_poll_seconds is None else {"poll_seconds": self.tagging_poll_seconds}
         )
         self.push_screen(
-            TaggingScreen(self.tag_writes, scope=scope, origin=session_id, focus=focus, **poll)
+            TaggingScreen(
+                self.tag_writes,
+                scope=scope,
+                origin=session_id,
+                focus=focus,
+                coder=self.author,
+                blind=self.blind,
+                **poll,
+            )
         )
 
     def open_analysis(self, study: str | None) -> None:

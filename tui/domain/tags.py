@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from tui.domain.codings import UNKNOWN_CODER, with_coding, without_coder, without_coding
 from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
 
 SEVERITIES = (1, 2, 3, 4, 5)
@@ -45,25 +46,6 @@ def tag_parent(name: str) -> str:
     return name.rpartition("/")[0]
 
 
-def retag(tags: list[str], mapping: Mapping[str, str | None]) -> list[str] | None:
-    """`tags` with every tag whose key is in `mapping` replaced by its new name (None drops
-    it), duplicates folded; None when nothing changed."""
-    if not any(tag_key(t) in mapping for t in tags):
-        return None
-    out: list[str] = []
-    seen: set[str] = set()
-    for tag in tags:
-        key = tag_key(tag)
-        new = mapping[key] if key in mapping else tag
-        if new is None:
-            continue
-        new_key = tag_key(new)
-        if new_key and new_key not in seen:
-            seen.add(new_key)
-            out.append(new)
-    return out
-
-
 def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
     """Inline `#old` tokens of a note's text renamed as `mapping` says (a dropped tag keeps its
     text: deleting a tag never rewrites what was typed). Other text is left exactly as typed.
@@ -94,37 +76,25 @@ def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(pieces) + text[at:]
 
 
-def add_tag(tags: list[str], name: str) -> list[str] | None:
-    """`tags` plus `name`, or None if it is already there (case-insensitively)."""
-    key = tag_key(name)
-    if any(tag_key(t) == key for t in tags):
-        return None
-    return [*tags, name]
-
-
-def remove_tag(tags: list[str], name: str) -> list[str] | None:
-    key = tag_key(name)
-    kept = [t for t in tags if tag_key(t) != key]
-    return kept if len(kept) != len(tags) else None
-
-
 def edit_changes(doc: Mapping, edit: Mapping) -> dict:
     """The fields an edit changes in a note or span excerpt, as a delta on the document as it
-    is now: `{"add_tag": name}`, `{"remove_tag": name}`, `{"clear_tags": True}` and/or
-    `{"severity": 1-5 or None}`. Empty when it changes nothing (so applying it twice, or over
-    a read that already has it, is harmless). Tags someone else gave the document meanwhile
-    stay: a delta never replaces the whole list with an older copy."""
-    tags = list(doc.get("tags") or [])
+    is now: `{"add_tag": name, "coder": who, "at": iso}`, `{"remove_tag": name, "coder": who}`,
+    `{"clear_tags": True, "coder": who}` and/or `{"severity": 1-5 or None}`. A tag edit changes
+    one coder's codings (tui/domain/codings.py), and `tags` with them. Empty when it changes
+    nothing (so applying it twice, or over a read that already has it, is harmless). Codings
+    someone else gave the document meanwhile stay: a delta never replaces the whole list with
+    an older copy."""
+    coder = edit.get("coder") or UNKNOWN_CODER
     changes: dict = {}
-    new: list[str] | None = None
+    new: dict | None = None
     if "add_tag" in edit:
-        new = add_tag(tags, edit["add_tag"])
+        new = with_coding(doc, edit["add_tag"], coder, edit.get("at"))
     elif "remove_tag" in edit:
-        new = remove_tag(tags, edit["remove_tag"])
-    elif edit.get("clear_tags") and tags:
-        new = []
+        new = without_coding(doc, edit["remove_tag"], coder)
+    elif edit.get("clear_tags"):
+        new = without_coder(doc, coder)
     if new is not None:
-        changes["tags"] = new
+        changes.update(new)
     if "severity" in edit and doc.get("severity") != edit["severity"]:
         changes["severity"] = edit["severity"]
     return changes

@@ -54,7 +54,7 @@ def note_order(note: Note) -> tuple[str, str]:
 SESSION_FIELD = "session."
 """Prefix of a `touches` key naming one field of the session record (`session.goal`)."""
 
-_EDITED_FIELDS = ("text", "kind", "starred", "emotions", "tags", "edited_at")
+_EDITED_FIELDS = ("text", "kind", "starred", "emotions", "tags", "codings", "edited_at")
 """What editing a note's text can change; everything else is left as it is on disk."""
 
 

@@ -457,8 +457,9 @@ class SessionFile:
         """Rename (or, mapped to None, drop) tags by key in every note and excerpt, in one
         locked write; inline `#tags` in a note's text are renamed too. Returns how many notes
         and excerpts changed. See tui/services/tag_ops.py."""
+        from tui.domain.codings import retagged
         from tui.domain.spans import move_span
-        from tui.domain.tags import apply_edits, retag, retag_edits
+        from tui.domain.tags import apply_edits, retag_edits
 
         changed = 0
         with self._transaction() as data:
@@ -466,7 +467,7 @@ class SessionFile:
             moved: dict[str, tuple[str, str, list]] = {}
             for doc in (data.get("notes") or {}).values():
                 text = doc.get("text")
-                if retag(list(doc.get("tags") or []), mapping) is None or not isinstance(text, str):
+                if retagged(doc, mapping) is None or not isinstance(text, str):
                     continue
                 edits = retag_edits(text, mapping)
                 if edits:
@@ -476,16 +477,16 @@ class SessionFile:
                 doc_ids = [
                     int(key)
                     for key, doc in docs.items()
-                    if retag(list(doc.get("tags") or []), mapping) is not None
+                    if retagged(doc, mapping) is not None
                     or (name == "excerpts" and doc.get("note_id") in moved)
                 ]
                 if not doc_ids:
                     continue
 
                 def change(doc: dict[str, Any], notes: bool = name == "notes") -> None:
-                    tags = retag(list(doc.get("tags") or []), mapping)
-                    if tags is not None:
-                        doc["tags"] = tags
+                    fields = retagged(doc, mapping)
+                    if fields is not None:
+                        doc.update(fields)
                     if notes and doc["id"] in moved:
                         doc["text"] = moved[doc["id"]][1]
                     elif not notes and doc.get("note_id") in moved:

@@ -7,6 +7,8 @@ Each row is built when drawn, so ten thousand notes cost what ten do (docs/ARCHI
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -64,6 +66,9 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         self.show_who = False
         self.tag_styles: dict[str, Style] = {}
         """`tag_key` -> the tag's codebook colour (tui/widgets/tag_colors.py)."""
+        self.tags_of: Callable[[Excerpt], list[str]] = lambda excerpt: excerpt.tags
+        self.coded: Callable[[Excerpt], bool] = lambda excerpt: excerpt.coded
+        """Which tags a row shows and whether it counts as coded (one coder's, when blind)."""
 
     def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
         self.excerpts = excerpts
@@ -107,10 +112,11 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.stylize(style("excerpt-list--time"))
             if self.show_who:
                 text.append(visible(excerpt.participant)[:10] + " ", style("excerpt-list--who"))
-            mark = "\u25cf" if excerpt.coded else "\u25cb"
+            coded = self.coded(excerpt)
+            mark = "\u25cf" if coded else "\u25cb"
             text.append(
                 mark + " ",
-                style("excerpt-list--tag" if excerpt.coded else "excerpt-list--untagged"),
+                style("excerpt-list--tag" if coded else "excerpt-list--untagged"),
             )
             text.append(visible(excerpt.text))
         else:
@@ -119,7 +125,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.append("\u201d", style("excerpt-list--span"))
         if excerpt.severity:
             text.append(f" !{excerpt.severity}", style("excerpt-list--untagged"))
-        for tag in excerpt.tags:
+        for tag in self.tags_of(excerpt):
             colour = self.tag_styles.get(tag_key(tag))
             tag_style = style("excerpt-list--tag")
             text.append(" #" + visible(tag), tag_style + colour if colour else tag_style)

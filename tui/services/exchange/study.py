@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.domain.codings import UNKNOWN_CODER, codings_of
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
 from tui.domain.notes import tag_key
@@ -288,12 +289,28 @@ def pseudonym_codes(study: Study) -> dict[str, str]:
     authors = 0
     for data in study.sessions:
         people = [*(data.session.get("interviewers") or []), *(n.get("author") for n in data.notes)]
+        people += [c["coder"] for d in [*data.notes, *data.excerpts] for c in codings_of(d)]
         for name in people:
+            if name == UNKNOWN_CODER:
+                continue
             if isinstance(name, str) and name.strip() and name.strip().casefold() not in seen:
                 seen.add(name.strip().casefold())
                 authors += 1
                 codes[name.strip()] = f"I{authors}"
     return codes
+
+
+def _pseudonymise_codings(doc: dict, names: Names) -> None:
+    """Each coder by their code, each tag as `tags` has it (tui/domain/codings.py)."""
+    if "codings" in doc:
+        doc["codings"] = [
+            dict(c, tag=names.text(c["tag"]), coder=_coder_code(c["coder"], names))
+            for c in codings_of(doc)
+        ]
+
+
+def _coder_code(coder: str, names: Names) -> str:
+    return coder if coder == UNKNOWN_CODER else names.code(coder)
 
 
 def pseudonymise(study: Study) -> Study:
@@ -320,6 +337,7 @@ def pseudonymise(study: Study) -> Study:
             for key in ("tags", "emotions"):
                 if isinstance(note.get(key), list):
                     new[key] = [names.text(t) if isinstance(t, str) else t for t in note[key]]
+            _pseudonymise_codings(new, names)
             notes.append(new)
         excerpts = []
         for excerpt in data.excerpts:
@@ -330,6 +348,7 @@ def pseudonymise(study: Study) -> Study:
                 new["end"] = moved(excerpt["end"], edits, end=True)
             if isinstance(excerpt.get("tags"), list):
                 new["tags"] = [names.text(t) if isinstance(t, str) else t for t in excerpt["tags"]]
+            _pseudonymise_codings(new, names)
             excerpts.append(new)
         sessions.append(
             SessionData(
