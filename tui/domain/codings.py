@@ -147,6 +147,29 @@ def retagged(doc: Mapping[str, Any], mapping: Mapping[str, str | None]) -> dict 
     return fields(out)
 
 
+def settled(
+    doc: Mapping[str, Any],
+    tag: str,
+    coders: set[str],
+    kept: set[str],
+    resolver: str,
+    at: str | None,
+) -> dict | None:
+    """The fields once a disagreement among `coders` on `tag` is settled: their codings of it
+    (and the resolver's) give way to one coding by the resolver, kept when one of `kept` had
+    coded it here. None when none of `coders` coded it here."""
+    codings = codings_of(doc)
+    key = tag_key(tag)
+    theirs = [c for c in codings if tag_key(c["tag"]) == key and c["coder"] in coders]
+    if not theirs:
+        return None
+    gone = coders | {resolver}
+    out = [c for c in codings if not (tag_key(c["tag"]) == key and c["coder"] in gone)]
+    if any(c["coder"] in kept for c in theirs):
+        out.append(coding(theirs[0]["tag"], resolver, at))
+    return fields(out)
+
+
 def inline_codings(
     codings: list[Coding], tags: Iterable[str], author: str, at: str | None
 ) -> list[Coding]:
