@@ -127,7 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument(
         "--study", action="store_true", help="every session of SESSION's study (its `study`)"
     )
-    code.add_argument("--as", dest="author", help="your name")
+    code.add_argument("--as", dest="author", help="your name: the coder of your codings")
+    code.add_argument(
+        "--blind", action="store_true", help="show only your own codings (o toggles it)"
+    )
     add_keymap_option(code)
 
     analyse = commands.add_parser(
@@ -151,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
     note.add_argument("--as", dest="author")
 
+    add_team_commands(commands)
     add_exchange_commands(commands)
 
     lint = commands.add_parser(
@@ -168,6 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--toml", action="store_true", help="print them as a keymap file to start your own from"
     )
     return parser
+
+
+def add_team_commands(commands) -> None:
+    tag = commands.add_parser("tag", help="apply (or remove) your codings of tags to one note")
+    tag.add_argument("session", help="an id, a unique id prefix or a title")
+    tag.add_argument("note", help="the note's id or a unique id prefix (fieldnote note prints it)")
+    tag.add_argument("tags", nargs="+", metavar="TAG")
+    tag.add_argument("--as", dest="author", help="the coder (your login name otherwise)")
+    tag.add_argument("--remove", action="store_true", help="remove your codings instead")
+    agree = commands.add_parser(
+        "agree", help="inter-coder agreement: kappa, alpha and the disagreements, per code"
+    )
+    agree.add_argument("sessions", nargs="*", metavar="SESSION", help="ids, id prefixes or titles")
+    agree.add_argument("--study", help="every session of this study")
+    agree.add_argument("--coders", nargs="+", metavar="NAME", help="who to compare (default all)")
+    agree.add_argument(
+        "--format", choices=("text", "md", "csv", "json"), default="text", dest="fmt"
+    )
 
 
 def add_exchange_commands(commands) -> None:
@@ -232,6 +254,7 @@ def _run_app(
     args: argparse.Namespace | None = None,
     tagging: tuple[str, str | None] | None = None,
     analysis: str | None = None,
+    blind: bool = False,
 ) -> int:
     loader = _keymap_loader(args)
     keymap = loader()  # an invalid keymap is reported here, before the UI starts
@@ -252,6 +275,7 @@ def _run_app(
         keymap_loader=loader,
         tagging=tagging,
         analysis=analysis,
+        blind=blind,
     )
     app.run()
     if app.rescued_to:
@@ -365,7 +389,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         session_id = store.resolve(args.session, loose=True)
         store.open_session(session_id)  # an unreadable file is reported before the UI starts
         scope = "study" if args.study else "session"
-    return _run_app(store, _author(args), args=args, tagging=(scope, session_id))
+    return _run_app(store, _author(args), args=args, tagging=(scope, session_id), blind=args.blind)
 
 
 def _study(store: DataStore, name: str | None) -> str:
@@ -462,6 +486,50 @@ def cmd_note(args: argparse.Namespace) -> int:
         saved = "the note is saved, but its tags were not counted in the codebook"
         warn(f"{saved}: {codebook_problem}")
     return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from tui.domain.clock import to_iso, utc_now
+    from tui.services.team.note_coding import code_note
+
+    store = _store()
+    coder = _author(args)
+    done = code_note(
+        store,
+        store.resolve(args.session),
+        args.note,
+        args.tags,
+        coder,
+        to_iso(utc_now()),
+        remove=args.remove,
+    )
+    verb = "removed" if args.remove else "applied"
+    if done.changed:
+        say(f"{done.note_id[:12]}  {verb} {' '.join('#' + t for t in done.changed)} as {coder}")
+    if done.unchanged:
+        what = "not coded by" if args.remove else "already coded by"
+        warn(f"{' '.join('#' + t for t in done.unchanged)} {what} {coder}; left as it was.")
+    return 0
+
+
+def cmd_agree(args: argparse.Namespace) -> int:
+    from tui.services.team.agreement import compute, load, study_sessions
+    from tui.services.team.agreement_output import render
+
+    store = _store()
+    if bool(args.sessions) == bool(args.study):
+        raise UserError("name the sessions to compare, or give --study NAME (one of the two).")
+    ids = (
+        study_sessions(store, args.study)
+        if args.study
+        else list(dict.fromkeys(store.resolve(ref) for ref in args.sessions))
+    )
+    coders = [c.strip() for c in args.coders or [] if c.strip()] or None
+    result = compute(load(store, ids), coders)
+    for problem in result.problems:
+        warn(f"left out: {problem}")
+    say(render(result, args.fmt), end="")
+    return EXIT_FAILED if result.problem is not None else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -601,6 +669,8 @@ COMMANDS = {
     "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
+    "tag": cmd_tag,
+    "agree": cmd_agree,
     "export": cmd_export,
     "import": cmd_import,
     "lint": cmd_lint,

@@ -639,9 +639,10 @@ class TaggingModel:
             others = tag_coders(excerpt.doc).get(tag_key(name))
             if not others:
                 return Outcome()
+            who = visible(" and ".join(others))
             return Outcome(
-                notice=f"#{name} is {', '.join(others)}'s coding, not yours; "
-                f"only {others[0]} can remove it.",
+                notice=f"#{visible(name)} here was coded by {who}, not by you "
+                f"({visible(self.coder)}); only they can remove it.",
                 severity="warning",
             )
         edit: dict = {"remove_tag": name} if name is not None else {"clear_tags": True}

@@ -279,16 +279,23 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     import numpy
 
     everyone = coding.coders
+    named = coders is not None
     if coders is None:
         coders = [c for c in everyone if c != UNKNOWN_CODER] or everyone
     units = coding.units
     result = Agreement(list(coders), len(coding.session_ids), len(units))
     result.problems = list(coding.problems)
+    if len(coders) < 2 and named and len(everyone) > 1:
+        result.problem = (
+            f"Agreement needs two coders; name at least two with --coders (coders here: "
+            f"{', '.join(everyone)})."
+        )
+        return result
     if len(coders) < 2:
         who = f"only {coders[0]} has" if coders else "no one has"
         result.problem = (
             f"Agreement needs two coders, and {who} coded these sessions; code them as a "
-            "second person with --as NAME, or name two coders with --coders."
+            "second person with --as NAME, then compare."
         )
         return result
     idle = [c for c in coders if c not in everyone]
