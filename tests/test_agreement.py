@@ -15,6 +15,7 @@ from tui.domain.codings import with_coding
 from tui.domain.notes import Note
 from tui.services.session_setup import create_session
 from tui.services.team.agreement import compute, load, resolve
+from tui.store import StoreError
 
 NOTES = 10
 TEXT = "We waited two weeks for the invite to arrive"
@@ -144,7 +145,9 @@ def test_resolving_records_the_resolvers_coding_and_the_figures_follow(store):
     session_id = build(store)
     result = compute(load(store, [session_id]))
     by_note = {d.unit.note["id"]: d for d in result.between("ana", "bo") if d.key == "pain"}
-    resolve(store, by_note["note3"], "ana", "bo", "second", "ana", "2026-11-28T09:00:00.000Z")
+    with pytest.raises(StoreError, match="ana is one of the two coders compared"):
+        resolve(store, by_note["note3"], "ana", "bo", "second", "ana", "2026-11-28T09:00:00.000Z")
+    resolve(store, by_note["note3"], "ana", "bo", "second", "lead", "2026-11-28T09:00:00.000Z")
     resolve(store, by_note["note4"], "ana", "bo", "first", "lead", "2026-11-28T09:01:00.000Z")
     snapshot = store.open_session(session_id).read()
     notes = {n["id"]: n for n in snapshot.notes}

@@ -438,6 +438,18 @@ class TaggingScreen(Screen):
         self._in_codebook = True
         self.app.push_screen(CodebookScreen(self.model.codebook()))
 
+    @work(exclusive=True, group="tagging-agreement")
+    async def action_agreement(self) -> None:
+        """Agreement between the coders of the sessions in view, once our changes are saved."""
+        from tui.screens.agreement_screen import AgreementScreen
+
+        if await flushed([self.writes], self.app.flush_wait):
+            problem = self.writes.problem() or "The tag changes are still being saved."
+            self.notify(f"{problem} Agreement opens once they are saved.", markup=False)
+            return
+        self._in_codebook = True  # settling rewrites codings: read again on return
+        self.app.push_screen(AgreementScreen(self.model.agreement()))
+
     def action_copy_excerpt(self) -> None:
         """Copy the current excerpt as a citable quote (tui/services/tagging.py, `quote`)."""
         excerpt = self.current

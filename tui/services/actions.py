@@ -44,6 +44,7 @@ SCREENS = {
     "picker": "Tag picker",
     "codebook": "Codebook",
     "analysis": "Analysis",
+    "agreement": "Agreement between coders",
     "dialog": "Dialogs",
     "export": "Export",
     "quit": "Quitting with unsaved notes",
@@ -206,6 +207,20 @@ ACTIONS += (
     ActionSpec("analysis.page_up", "page(-1)", "pageup", "Page up", show=False),
     ActionSpec("analysis.first", "edge(False)", "home", "First", show=False),
     ActionSpec("analysis.last", "edge(True)", "end", "Last", show=False),
+)
+
+# Team coding (tui/services/team/): blind coding, and agreement between coders.
+ACTIONS += (
+    ActionSpec("tagging.blind", "toggle_blind", "o", "Blind"),
+    ActionSpec("tagging.agreement", "agreement", "i", "Agreement"),
+    ActionSpec("agreement.keep_first", "settle('first')", "a", "Keep A's"),
+    ActionSpec("agreement.keep_second", "settle('second')", "b", "Keep B's"),
+    ActionSpec("agreement.keep_both", "settle('both')", "equals_sign", "Keep both"),
+    ActionSpec("agreement.keep_neither", "settle('neither')", "x", "Keep neither"),
+    ActionSpec("agreement.pair", "next_pair", "p", "Next pair"),
+    ActionSpec("agreement.back", "back", "escape", "Back"),
+    ActionSpec("agreement.cursor_down", "move(1)", "down,j", "Down", show=False),
+    ActionSpec("agreement.cursor_up", "move(-1)", "up,k", "Up", show=False),
 )
 
 # The command palette key. Textual's default (ctrl+p) is the guide's "previous question".

@@ -42,6 +42,7 @@ from tui.services.exchange.exporting import ExportJob
 from tui.services.search import TagIndex, TagStats
 from tui.services.tag_ops import read_snapshot
 from tui.services.tag_writes import TagWrites
+from tui.services.team.agreement_model import AgreementModel
 from tui.store import SessionFile, StoreError
 
 SCOPES = ("session", "study", "all")
@@ -556,6 +557,10 @@ class TaggingModel:
 
     def codebook(self) -> CodebookService:
         return CodebookService(self.store)
+
+    def agreement(self) -> AgreementModel:
+        """Agreement between the coders of the sessions in view, settled as this coder."""
+        return AgreementModel(self.store, list(self.session_ids), self.coder)
 
     def quote(self, excerpt: Excerpt) -> str:
         """The excerpt as a citable quote: a span excerpt (or the span being selected) just

@@ -390,9 +390,16 @@ def resolve(
 ) -> None:
     """Settle how `first` and `second` differ on the code on this note: their codings of it
     (on the note and its spans) give way to the resolver's coding of what is kept (`first`'s,
-    `second`'s, `both`, or `neither`). A span left with no tag and no severity goes."""
+    `second`'s, `both`, or `neither`), so the two no longer differ there and the figures move.
+    The resolver is someone other than the two (else the settled coding would read as one
+    coder's own). A span left with no tag and no severity goes."""
     if keep not in KEEPS:
         raise ValueError(f"keep is one of {KEEPS}, not {keep!r}")
+    if resolver in (first, second):
+        raise StoreError(
+            f"{resolver} is one of the two coders compared, so a settled coding by them would "
+            "read as theirs; settle as someone else (fieldnote code --as team, say)."
+        )
     kept = {"first": {first}, "second": {second}, "both": {first, second}, "neither": set()}[keep]
     unit = disagreement.unit
     name = disagreement.name
