@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tui.domain.clock import from_iso, to_iso
+from tui.domain.codings import UNKNOWN_CODER, codings_of, with_coding
 from tui.domain.notes import clean_tag_name, format_elapsed, new_id, tag_key
 from tui.services.exchange.errors import bad_file
 from tui.services.exchange.safe_xml import BrokenXMLError, UnsafeXMLError, parse_xml
@@ -194,7 +195,12 @@ def _iso(moment: str) -> str | None:
 def export_qdpx(study: Study) -> bytes:
     key_of = functools.cache(tag_key)  # a study repeats a few tags thousands of times
     root = ET.Element("Project", {"xmlns": NS, "name": study.label, "origin": "Fieldnote"})
-    authors = sorted({str(n.get("author") or "") for d in study.sessions for n in d.notes} - {""})
+    authors = {str(n.get("author") or "") for d in study.sessions for n in d.notes}
+    # Coders too: each Coding names its coder as its creatingUser.
+    authors |= {
+        c["coder"] for d in study.sessions for n in [*d.notes, *d.excerpts] for c in codings_of(n)
+    }
+    authors = sorted(authors - {"", UNKNOWN_CODER})
     users = {name: guid("user", name) for name in authors}
     if users:
         users_el = ET.SubElement(root, "Users")
@@ -236,7 +242,7 @@ def export_qdpx(study: Study) -> bytes:
                         str(note["id"]),
                         start,
                         start + len(str(note.get("text") or "")),
-                        note["tags"],
+                        codings_of(note),
                         str(note.get("author") or ""),
                     )
                 )
@@ -253,11 +259,11 @@ def export_qdpx(study: Study) -> bytes:
                     str(excerpt.get("id")),
                     begin + lo,
                     begin + hi,
-                    excerpt["tags"],
+                    codings_of(excerpt),
                     str(note.get("author") or ""),
                 )
             )
-        for key, start, end, tags, author in coded:
+        for key, start, end, codings, author in coded:
             selection_attributes = {
                 "guid": guid("selection", data.id, key),
                 "startPosition": str(start),
@@ -266,13 +272,18 @@ def export_qdpx(study: Study) -> bytes:
             if author in users:
                 selection_attributes["creatingUser"] = users[author]
             selection = ET.SubElement(source, "PlainTextSelection", selection_attributes)
-            for tag in tags:
-                code_guid = code_guids.get(key_of(tag))
+            for each in codings:  # one Coding per coder of a tag: its creatingUser
+                code_guid = code_guids.get(key_of(each["tag"]))
                 if code_guid is None:
                     continue
-                coding = ET.SubElement(
-                    selection, "Coding", {"guid": guid("coding", data.id, key, key_of(tag))}
-                )
+                ident = (data.id, key, key_of(each["tag"]))
+                if each["coder"] != UNKNOWN_CODER:
+                    ident += (each["coder"],)
+                coding = ET.SubElement(selection, "Coding", {"guid": guid("coding", *ident)})
+                if each["coder"] in users:
+                    coding.set("creatingUser", users[each["coder"]])
+                if each["at"]:
+                    coding.set("creationDateTime", _iso(each["at"]))
                 ET.SubElement(coding, "CodeRef", {"targetGUID": code_guid})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -420,12 +431,26 @@ def read_qdpx(
         for case in _children(cases_el, "Case"):
             for ref in _children(case, "SourceRef"):
                 cases[ref.get("targetGUID") or ""] = case.get("name") or ""
+    users = {
+        user.get("guid") or "": user.get("name") or ""
+        for users_el in _children(root, "Users")
+        for user in _children(users_el, "User")
+    }
     sessions: list[SessionData] = []
     for sources in _children(root, "Sources"):
         for source in _children(sources, "TextSource"):
             sessions.append(
                 _text_source(
-                    source, archive, members, path, now, cases, code_names, study, participant
+                    source,
+                    archive,
+                    members,
+                    path,
+                    now,
+                    cases,
+                    code_names,
+                    study,
+                    participant,
+                    users,
                 )
             )
     if not sessions:
@@ -443,6 +468,7 @@ def _text_source(
     code_names: dict[str, str],
     study: str,
     participant: str | None,
+    users: dict[str, str],
 ) -> SessionData:
     name = source.get("name") or "Imported source"
     content = next((c.text or "" for c in _children(source, "PlainTextContent")), None)
@@ -493,38 +519,39 @@ def _text_source(
             raise bad_file(
                 path, "a selection has no numeric start or end.", where=f"source {name}"
             ) from None
-        names = [
-            code_names[ref.get("targetGUID") or ""]
+        # Each Coding's creatingUser is its coder (none named: `unknown`).
+        codings = [
+            (
+                code_names[ref.get("targetGUID") or ""],
+                users.get(coding.get("creatingUser") or "") or UNKNOWN_CODER,
+                _moment(coding.get("creationDateTime")),
+            )
             for coding in _children(selection, "Coding")
             for ref in _children(coding, "CodeRef")
             if (ref.get("targetGUID") or "") in code_names
         ]
-        if not names:
+        if not codings:
             continue
         for seg, lo, hi in _covered(segs, start, end):
             note = by_segment[id(seg)]
             if lo == 0 and hi == len(seg.text):
-                note["tags"] = _merged(note["tags"], names)
+                _code(note, codings)
             else:
-                excerpts.append(
-                    {
-                        "id": new_id(),
-                        "note_id": note["id"],
-                        "start": lo,
-                        "end": hi,
-                        "tags": list(names),
-                        "severity": None,
-                    }
-                )
+                span = {"id": new_id(), "note_id": note["id"], "start": lo, "end": hi}
+                excerpts.append(_code({**span, "tags": [], "severity": None}, codings))
     data.excerpts = excerpts
     return data
 
 
-def _merged(tags: list[str], more: list[str]) -> list[str]:
-    keys = {tag_key(t) for t in tags}
-    out = list(tags)
-    for tag in more:
-        if tag_key(tag) not in keys:
-            keys.add(tag_key(tag))
-            out.append(tag)
-    return out
+def _code(doc: dict[str, Any], codings: list[tuple[str, str, str | None]]) -> dict[str, Any]:
+    for tag, coder, at in codings:
+        doc.update(with_coding(doc, tag, coder, at) or {})
+    return doc
+
+
+def _moment(value: str | None) -> str | None:
+    """A Coding's creationDateTime as Fieldnote writes times; None when absent or odd."""
+    try:
+        return to_iso(from_iso(value)) if value else None
+    except ValueError:
+        return None
