@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from benchmarks import (
+    bench_agreement,
     bench_analysis,
     bench_commit,
     bench_exchange,
@@ -31,6 +32,8 @@ print("\n== export and import ==")
 bench_exchange.run(quick=quick)
 print("\n== the analysis of a study ==")
 bench_analysis.run(quick=quick)
+print("\n== agreement between two coders ==")
+bench_agreement.run(quick=quick)
 print("\n== key to screen in a tmux pane ==")
 bench_keys.run(quick=quick)
 print("\n== typing 100 KB as keystrokes ==")

@@ -9,10 +9,14 @@ reads as a coding by `UNKNOWN_CODER`, applied at an unknown time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tui.domain.notes import tag_key
+from tui.domain.notes import tag_key as _tag_key
+
+tag_key = functools.lru_cache(maxsize=65536)(_tag_key)
+"""`tag_key`, remembered: a study repeats a few tags tens of thousands of times."""
 
 UNKNOWN_CODER = "unknown"
 """Whoever applied the tags of a document written before codings recorded a coder."""

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from tui.domain.codings import UNKNOWN_CODER, codings_of, settled
-from tui.domain.notes import tag_key
+from tui.domain.codings import UNKNOWN_CODER, codings_of, settled, tag_key
 from tui.store import DataStore, StoreError
 from tui.store.session import DELETE
 
