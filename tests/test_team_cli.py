@@ -94,3 +94,25 @@ def test_agree_with_one_coder_says_so(home, capsys):
     assert "nan" not in out.casefold()
     code, _, err = run(capsys, "agree")
     assert code != 0 and "name the sessions to compare" in err
+
+
+def test_a_file_from_before_codings_opens_with_the_coder_unknown(home, capsys):
+    session_id, (note_id,) = session_with_notes(capsys, "old note")
+    session_file = DataStore(home).open_session(session_id)
+    (old,) = session_file.read().notes
+    old = {k: v for k, v in old.items() if k != "codings"}
+    session_file.append_note({**old, "tags": ["pain", "sso"]})  # as written before codings
+    session_file.close()
+    raw = DataStore(home).open_session(session_id).read().notes[0]
+    assert "codings" not in raw  # opened and read as it is
+    assert run(capsys, "tag", session_id, note_id[:6], "pain", "--as", "Bo")[0] == 0
+    assert codings(home, session_id, note_id) == [
+        ("pain", "unknown"),
+        ("sso", "unknown"),
+        ("pain", "Bo"),
+    ]
+    # unknown's tag is anyone's to remove; Bo's stays.
+    assert run(capsys, "tag", session_id, note_id[:6], "sso", "--remove", "--as", "Cy")[0] == 0
+    assert codings(home, session_id, note_id) == [("pain", "unknown"), ("pain", "Bo")]
+    code, out, _ = run(capsys, "agree", session_id)
+    assert code != 0 and "only Bo has coded" in out  # unknown is not a coder to compare
