@@ -116,3 +116,13 @@ def test_a_file_from_before_codings_opens_with_the_coder_unknown(home, capsys):
     assert codings(home, session_id, note_id) == [("pain", "unknown"), ("pain", "Bo")]
     code, out, _ = run(capsys, "agree", session_id)
     assert code != 0 and "only Bo has coded" in out  # unknown is not a coder to compare
+
+
+def test_coder_names_with_escapes_and_markup_print_as_symbols(home, capsys):
+    session_id, (note_id, other) = session_with_notes(capsys, "a", "b")
+    hostile = "[bold]x\x1b[31mred"
+    run(capsys, "tag", session_id, note_id[:8], "pain", "--as", hostile)
+    run(capsys, "tag", session_id, other[:8], "pain", "--as", "Bo")
+    for fmt in ("text", "md", "csv", "json"):
+        code, out, _ = run(capsys, "agree", session_id, "--format", fmt)
+        assert code == 0 and "\x1b" not in out and "[bold]x" in out

@@ -80,7 +80,10 @@ class AgreementScreen(Screen):
             header.append(f"A: {visible(model.pair[0])}  B: {visible(model.pair[1])}")
         if result is not None:
             header.append(f"  \u00b7 {result.sessions} session(s), {result.units} notes", "dim")
-        header.append(f"  \u00b7 settling as {visible(model.resolver)}", "dim")
+        if model.pair is not None and model.resolver in model.pair:
+            header.append(f"  \u00b7 {visible(model.resolver)} is a coder here: settle --as team")
+        else:
+            header.append(f"  \u00b7 settling as {visible(model.resolver)}", "dim")
         if self.busy:
             header.append(f"  {self.busy}", "bold")
         self.query_one("#agreement-header", Static).update(header)
