@@ -130,6 +130,13 @@ class Note:
 
     def __post_init__(self) -> None:
         if self.tags or self.codings:
+            try:  # the common case, one coding per tag and in step: nothing to reconcile
+                if [c["tag"] for c in self.codings] == self.tags and all(
+                    type(c["coder"]) is str for c in self.codings
+                ):
+                    return
+            except (KeyError, TypeError):
+                pass
             from tui.domain.codings import codings_of, tags_of  # codings reads tag_key here
 
             self.codings = codings_of({"codings": self.codings, "tags": self.tags})
