@@ -126,3 +126,19 @@ def test_coder_names_with_escapes_and_markup_print_as_symbols(home, capsys):
     for fmt in ("text", "md", "csv", "json"):
         code, out, _ = run(capsys, "agree", session_id, "--format", fmt)
         assert code == 0 and "\x1b" not in out and "[bold]x" in out
+
+
+def test_code_blind_opens_the_tagging_screen_blind_as_the_coder(home, capsys, monkeypatch):
+    import tui.cli
+
+    session_id, _ = session_with_notes(capsys, "a")
+    opened = {}
+
+    def run_app(store, author, session_id=None, **kwargs):
+        opened.update(kwargs, author=author)
+        return 0
+
+    monkeypatch.setattr(tui.cli, "_run_app", run_app)
+    assert main(["code", session_id[:8], "--as", "Bo", "--blind"]) == 0
+    assert opened["author"] == "Bo" and opened["blind"] is True
+    assert opened["tagging"] == ("session", session_id)
