@@ -320,17 +320,17 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
             for key in unit.present.get(coder, ()):
                 if key in index:
                     matrix[row, index[key] * n + u] = 1.0
-    chars: dict[tuple[str, str, str], int] = {}
+    # (code, first, second) -> [characters both coded, characters either coded]
+    chars: dict[tuple[str, str, str], list[int]] = {}
     for unit in units:
         for key in {k for c in coders for k in unit.present.get(c, ())}:
             merged = {c: _merged(unit.ranges.get((c, key), [])) for c in coders}
             for a, b in combinations(coders, 2):
                 common = _common(merged[a], merged[b])
                 either = _length(merged[a]) + _length(merged[b]) - common
-                total = (key, a, b)
-                both, union = chars.get(total + ("both",), 0), chars.get(total + ("either",), 0)
-                chars[total + ("both",)] = both + common
-                chars[total + ("either",)] = union + either
+                counts = chars.setdefault((key, a, b), [0, 0])
+                counts[0] += common
+                counts[1] += either
     for key in keys:
         block = matrix[:, index[key] * n : (index[key] + 1) * n]
         result.codes.append(_figures(key, coding.names.get(key, key), coders, block, chars))
@@ -345,7 +345,9 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     return result
 
 
-def _figures(key: str, name: str, coders: list[str], block, chars: dict) -> CodeFigures:
+def _figures(
+    key: str, name: str, coders: list[str], block, chars: dict[tuple[str, str, str], list[int]]
+) -> CodeFigures:
     pairs = []
     units = block.shape[1]
     for (i, a), (j, b) in combinations(enumerate(coders), 2):
@@ -355,10 +357,10 @@ def _figures(key: str, name: str, coders: list[str], block, chars: dict) -> Code
         first_only, second_only = first_units - both, second_units - both
         neither = units - both - first_only - second_only
         if key:
-            common, either = chars.get((key, a, b, "both"), 0), chars.get((key, a, b, "either"), 0)
-        else:
-            common = sum(v for k, v in chars.items() if k[1:] == (a, b, "both"))
-            either = sum(v for k, v in chars.items() if k[1:] == (a, b, "either"))
+            common, either = chars.get((key, a, b), (0, 0))
+        else:  # the study: every code's characters
+            common = sum(v[0] for k, v in chars.items() if k[1:] == (a, b))
+            either = sum(v[1] for k, v in chars.items() if k[1:] == (a, b))
         pairs.append(
             PairFigures(
                 a,
