@@ -75,6 +75,7 @@ async def test_blind_mode_shows_only_the_coders_own_codings(store, clock, sessio
         screen = app.screen
         header = str(screen.query_one("#tagging-header").render())
         assert "BLIND: Ana's codings only" in header
+        assert "coded" not in header  # Bo's and Maya's codings would show in the count
         assert "Note tags: none" in screen.detail_text(screen.current).plain
         row = screen.excerpt_list.row_text(screen.current).plain
         assert "#pain/onboarding" not in row and "\u25cb" in row  # not coded, as far as Ana sees

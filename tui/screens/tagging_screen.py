@@ -254,6 +254,8 @@ class TaggingScreen(Screen):
             header.append(f"{model.scope}: {len(model.session_ids)} sessions")
         if model.reading_note is not None:
             header.append(f"  {model.reading_note}", style="bold")
+        elif model.blind:  # how many others coded would lead the blind coder too
+            header.append(f"  {model.note_count} notes", style="dim")
         else:
             header.append(f"  {model.coded_count}/{model.note_count} coded", style="dim")
         filters = []
