@@ -142,3 +142,26 @@ def test_code_blind_opens_the_tagging_screen_blind_as_the_coder(home, capsys, mo
     assert main(["code", session_id[:8], "--as", "Bo", "--blind"]) == 0
     assert opened["author"] == "Bo" and opened["blind"] is True
     assert opened["tagging"] == ("session", session_id)
+
+
+def test_the_coder_is_as_else_the_configured_name_else_the_login(
+    home, capsys, monkeypatch, tmp_path
+):
+    monkeypatch.delenv("FIELDNOTE_AUTHOR")
+    monkeypatch.setenv("USER", "login")
+    monkeypatch.setenv("LOGNAME", "login")
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(tmp_path / "config"))
+    session_id, (note_id,) = session_with_notes(capsys, "a")
+    run(capsys, "tag", session_id, note_id[:8], "one")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text('name = "Ana Lima"\n', encoding="utf-8")
+    run(capsys, "tag", session_id, note_id[:8], "two")
+    run(capsys, "tag", session_id, note_id[:8], "three", "--as", "Bo")
+    assert codings(home, session_id, note_id) == [
+        ("one", "login"),
+        ("two", "Ana Lima"),
+        ("three", "Bo"),
+    ]
+    (tmp_path / "config" / "config.toml").write_text("name = 3\n", encoding="utf-8")
+    code, _, err = run(capsys, "tag", session_id, note_id[:8], "four")
+    assert code != 0 and "name must be your name" in err and "Traceback" not in err

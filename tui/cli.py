@@ -45,8 +45,12 @@ def warn(message: str) -> None:
 
 
 def default_author() -> str:
+    """Who you are without --as: `$FIELDNOTE_AUTHOR`, else `name` in the config file, else
+    the login name (`$USER`)."""
+    from tui.services.keymap import configured_name
+
     try:
-        return os.environ.get("FIELDNOTE_AUTHOR") or getpass.getuser()
+        return os.environ.get("FIELDNOTE_AUTHOR") or configured_name() or getpass.getuser()
     except (KeyError, OSError):
         return "me"
 

@@ -380,6 +380,20 @@ def configured_keymap(config: Path | None = None) -> str:
     return value
 
 
+def configured_name(config: Path | None = None) -> str | None:
+    """The `name` in the config file (who you are on notes and codings), else None."""
+    config = config or config_path()
+    if not config.is_file():
+        return None
+    data, lines = _read_toml(config)
+    value = data.get("name")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise KeymapError(config, lines.get("name"), 'name must be your name, like "Ana Lima".')
+    return value.strip()
+
+
 def load_keymap(name_or_path: str | None = None, *, config: Path | None = None) -> Keymap:
     """The effective keymap: registry defaults, the preset or file, the user's keymap.toml.
 
