@@ -64,6 +64,11 @@ async def test_a_tag_applied_records_its_coder_and_untag_removes_only_theirs(
         await pilot.press(*"need/exp", "enter")
         await ready(pilot)
         assert codings(store, session_id, ids[0]) == [("pain/onboarding", "Bo")]
+        # A span tagged on screen is Ana's coding too.
+        await pilot.press("v", "w")
+        await pick(pilot, "need/export")
+        (span,) = store.open_session(session_id).read().excerpts
+        assert [(c["tag"], c["coder"]) for c in span["codings"]] == [("need/export", "Ana")]
 
 
 async def test_blind_mode_shows_only_the_coders_own_codings(store, clock, session_id):
