@@ -113,6 +113,8 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follo
     ids = add_notes(store, session_id, clock, texts=NOTES[:1] + ["plain words"] * 3)
     coded_by(store, session_id, ids[0], ("pain", "Ana"), ("pain", "Bo"))
     coded_by(store, session_id, ids[1], ("pain", "Ana"))
+    hostile = "[@click=app.quit]x[/]"  # a coder's name is never markup
+    coded_by(store, session_id, ids[2], ("pain", hostile), ("pain", "Ana"), ("pain", "Bo"))
     app = app_as(store, clock, session_id, "lead")
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
@@ -120,6 +122,7 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follo
         await wait_until(pilot, lambda: isinstance(app.screen, AgreementScreen))
         screen = app.screen
         await wait_until(pilot, lambda: screen.busy is None)
+        assert screen.model.pairs()[:2] == [("Ana", "Bo"), ("Ana", hostile)]
         figures = str(screen.query_one("#agreement-figures").render())
         assert "pain" in figures and "75.0%" in figures
         listing = str(screen.query_one("#agreement-list").render())
@@ -128,6 +131,10 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follo
         await wait_until(pilot, lambda: screen.model.resolved == 1 and screen.busy is None)
         assert "100.0%" in str(screen.query_one("#agreement-figures").render())
         assert "Disagreements (0)" in str(screen.query_one("#agreement-list").render())
+        await pilot.press("p")  # the next pair: Ana and the coder with the hostile name
+        await wait_until(pilot, lambda: screen.model.pair == ("Ana", hostile) and not screen.busy)
+        assert f"B: {hostile}" in str(screen.query_one("#agreement-header").render())
+        assert app.is_running
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, TaggingScreen)

@@ -71,6 +71,9 @@ class AgreementScreen(Screen):
     def watch_revision(self) -> None:
         self._draw()
 
+    def on_resize(self) -> None:
+        self.revision += 1  # the list shows as many disagreements as fit
+
     # -- drawing --------------------------------------------------------------------------------
 
     def _draw(self) -> None:
