@@ -155,13 +155,13 @@ async def test_a_long_burst_costs_one_insertion_per_read_not_one_per_key(
     """Each insertion re-wraps the whole line, so one per key made typing quadratic
     (benchmarks/bench_typing.py times it)."""
     insertions: list[int] = []
-    insert = NoteInput._replace_via_keyboard
+    replace = NoteInput.replace
 
-    def counted(self, text, *args):
+    def counted(self, text, *args, **kwargs):
         insertions.append(len(text))
-        return insert(self, text, *args)
+        return replace(self, text, *args, **kwargs)
 
-    monkeypatch.setattr(NoteInput, "_replace_via_keyboard", counted)
+    monkeypatch.setattr(NoteInput, "replace", counted)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

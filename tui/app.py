@@ -32,6 +32,7 @@ from tui.services.tmux import Advice, inside_tmux, setting_advice
 from tui.services.write_queue import flushed
 from tui.store import DataStore
 from tui.terminal_input import EchoSlot, TerminalClosed, TypedText, UnknownSequence
+from tui.textual_compat import CrashHookApp
 from tui.widgets.bindings import bindings_for
 from tui.widgets.note_input import NoteInput
 
@@ -59,7 +60,7 @@ class _Drafts:
         return ({"drafts": self.drafts} if self.drafts else {}), len(self.drafts)
 
 
-class FieldnoteApp(App, inherit_bindings=False):
+class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "Fieldnote"
     COMMAND_PALETTE_BINDING = COMMAND_PALETTE_KEY
@@ -342,13 +343,18 @@ class FieldnoteApp(App, inherit_bindings=False):
 
     def key_for(self, binding_id: str) -> str:
         """How the active keymap's first key for `binding_id` is shown (`^n`, `f8`)."""
-        keys = self._keymap.get(binding_id) or action_spec(binding_id).keys
+        keys = self._active_keys(binding_id)
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
 
     def keys_for(self, binding_id: str) -> str:
         """Every key of the active keymap for `binding_id`, as shown (`^n f6`)."""
-        keys = self._keymap.get(binding_id) or action_spec(binding_id).keys
+        keys = self._active_keys(binding_id)
         return " ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(","))
+
+    def _active_keys(self, binding_id: str) -> str:
+        """The keys the active keymap gives `binding_id` (the registry's without one)."""
+        keys = self.keymap.keys.get(binding_id) if self.keymap is not None else None
+        return keys or action_spec(binding_id).keys
 
     def apply_keymap(self, keymap: Keymap) -> None:
         self.keymap = keymap
@@ -426,27 +432,10 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.live = self.tag_writes = None
         self.exit()
 
-    # -- a bug -------------------------------------------------------------------------------
-    # Textual has no public hook for an unhandled error, so these two override its own.
+    # -- a bug (tui/textual_compat.py: the report shows no local variables) -------------------
 
-    def _handle_exception(self, error: Exception) -> None:
+    def before_crash_exit(self) -> None:
         """Whatever was typed goes to a rescue file before the app exits on a bug."""
-        with contextlib.suppress(Exception):
-            self._rescue_after_crash()
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
-        """Textual's report shows every frame's local variables, which would put interview
-        notes on the terminal and in its scrollback: this one shows only the frames."""
-        from rich.segment import Segments
-        from rich.traceback import Traceback
-
-        self.bell()
-        report = Traceback(show_locals=False, width=None)
-        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
-        self._close_messages_no_wait()
-
-    def _rescue_after_crash(self) -> None:
         drafts = [
             screen.note_input.draft
             for screen in self.screen_stack

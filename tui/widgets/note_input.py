@@ -15,6 +15,7 @@ from textual.widgets import TextArea
 
 from tui.domain.notes import Note
 from tui.terminal_input import EchoSlot
+from tui.textual_compat import restart_cursor_blink
 
 ECHO_ROOM = 16
 """Cells offered to the early echo per frame: a frame follows within milliseconds, and each
@@ -96,8 +97,9 @@ class NoteInput(TextArea):
         if self._typed:
             text = "".join(self._typed)
             self._typed.clear()
-            self._replace_via_keyboard(text, *self.selection)
-            self._restart_blink()  # as TextArea does for each key: the cursor shows while typing
+            if not self.read_only:
+                self.replace(text, *self.selection, maintain_selection_offset=False)
+                restart_cursor_blink(self)  # as TextArea does for each key it inserts
             self._typed_through = self._typed_number
 
     def after_typed(self, callback: Callable[..., None], *args: object) -> None:
@@ -179,7 +181,7 @@ class NoteInput(TextArea):
         except NoWidget:
             return False
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         if event.is_printable and event.character:
             event.stop()
             event.prevent_default()
@@ -196,10 +198,10 @@ class NoteInput(TextArea):
             event.prevent_default()
             self.cancel_edit()
             return
-        # Textual dispatches `_on_key` down the class hierarchy: TextArea's own handler runs
+        # Textual dispatches a key down the class hierarchy: TextArea's own handler runs
         # next (other keys, e.g. tab), so it is not called here.
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         self.flush_typed()
         if event.text and self.is_blank:
             self._note_first_keystroke()
