@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-import time
 
 import pytest
 from textual import events
 from textual.geometry import Region
 
-from tests.test_terminal_loss import open_in_pty, read_until
+from tests.test_terminal_loss import open_in_pty, read_until, read_until_drawn
 from tui.terminal_input import EarlyEcho, EchoSlot, TypedText
 from tui.widgets.note_input import ECHO_ROOM, NoteInput, _codes
 
@@ -181,9 +180,8 @@ def test_a_typed_character_goes_out_before_the_frame_that_draws_it(store, sessio
     try:
         assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
         os.write(master, b"abc")
-        read_until(master, b"abc", 5)
-        time.sleep(0.3)  # the frame for "abc" is out: the slot is after it
-        read_until(master, b"\x00", 0.1)
+        read_until_drawn(master, b"abc", 10)  # the frame for "abc" is out: the slot is after it
+        read_until(master, b"\x00", 0.1)  # the rest of it: `out` below holds what "d" made
         os.write(master, b"d")
         out = read_until(master, b"d", 5)
         out += read_until(master, b"\x00", 0.3)
