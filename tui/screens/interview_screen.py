@@ -103,7 +103,7 @@ class InterviewScreen(Screen):
             yield GuidePanel(id="guide").data_bind(state=InterviewScreen.guide_state)
             with Vertical(id="stream-column"):
                 yield CurrentQuestion(id="current-question")
-                yield ParkingLot(id="parking-lot")
+                yield ParkingLot(author=self.live.author, id="parking-lot")
                 yield NoteStream(id="stream")
         yield NoteInput(id="note-input", on_started=self._typing_started, on_submit=self._submitted)
         yield KeyBar()
@@ -130,6 +130,7 @@ class InterviewScreen(Screen):
         self.stream.set_notes(self.live.notes)
         self._mirror()
         self.note_input.focus()
+        self.query_one(ParkingLot).typing_goes_to = self.note_input
         self.set_interval(1.0, self._mirror)  # the clock, the talk meter, who else is here
         # What exists now (the app, this screen, every note) lives as long as the interview:
         # left to the cyclic GC, each full collection walked it all, ~45 ms on the UI thread in
@@ -472,10 +473,11 @@ class InterviewScreen(Screen):
         self.live.aids.switch_speaker()
 
     def action_parking_lot(self) -> None:
+        """The lot's key gives it the keys, and the same key gives them back (and hides it)."""
         lot = self.query_one(ParkingLot)
-        if lot.is_open and lot.has_focus:
+        if lot.has_focus:
             lot.close()
-            self.note_input.focus()
+            self.set_focus(self.note_input)
             return
         lot.show_followups(self.live.aids.open_followups())
         lot.open()
@@ -485,7 +487,7 @@ class InterviewScreen(Screen):
         self._mirror()
 
     def on_parking_lot_back(self, event: ParkingLot.Back) -> None:
-        self.note_input.focus()
+        self.set_focus(self.note_input)
 
     @after_typed_keys
     def action_end_interview(self) -> None:

@@ -179,9 +179,10 @@ ACTIONS += (
     ActionSpec("export.cancel", "cancel", "escape", "Close"),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
-    # The parking lot, when it has focus (f6 from the note input).
-    ActionSpec("parking.asked", "mark('asked')", "enter,a", "Asked"),
-    ActionSpec("parking.dismiss", "mark('dismissed')", "d,delete", "Dismiss"),
+    # The parking lot, when it has the keys (f2 from the note input); a character typed there
+    # goes to the note input, so none of these may be a letter by default.
+    ActionSpec("parking.asked", "mark('asked')", "enter", "Asked"),
+    ActionSpec("parking.dismiss", "mark('dismissed')", "delete", "Dismiss"),
     ActionSpec("parking.back", "back", "escape", "Back to typing"),
     # The debrief: typing goes to its answer fields, so its keys have priority.
     ActionSpec("debrief.save", "save", "ctrl+s", "Save debrief", while_typing=True),
