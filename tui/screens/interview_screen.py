@@ -243,12 +243,19 @@ class InterviewScreen(Screen):
             return self.live.edit_note(editing, text)
         return self.live.commit_typed(text)
 
-    def save_draft(self) -> None:
-        """The terminal went away: what is in the input is saved as if Enter had been pressed."""
+    def save_draft(self) -> bool:
+        """Leaving (or the terminal went away): what is in the input is saved as if Enter had
+        been pressed, and the input emptied. Whether there was a draft."""
         note_input = self.note_input
         note_input.flush_typed()
-        if note_input.text.strip():
-            self._save_typed(note_input.text, note_input.editing)
+        if not note_input.text.strip():
+            return False
+        editing = note_input.editing
+        note = self._save_typed(note_input.text, editing)
+        if editing is None:  # staying after all (a failing disk) must not offer it twice
+            note_input.load_text("")
+        self._show_changed(note)
+        return True
 
     def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:
         self.stream.highlight_id = None
