@@ -24,7 +24,6 @@ from tui.domain.guide import GuideState
 from tui.domain.notes import Note, format_elapsed
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
-from tui.screens.prompt_screen import PromptScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.screens.resume_clock_screen import ResumeClockScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
@@ -138,8 +137,9 @@ class InterviewScreen(Screen):
         self.call_after_refresh(gc.freeze)
         self.set_interval(self.poll_seconds, self._poll_disk)
         self.live.watch_disk(lambda: self.post_message(self.DiskChanged()))
-        # The clock question first, then the goal prompt when there is one.
-        self._ask_about_the_pause(then=self._ask_goal if self.live.aids.needs_goal() else None)
+        # No goal prompt here: a dialog as the interview opens catches the first note typed.
+        # The goal is asked by `fieldnote new`, the new-session form and the sessions screen.
+        self._ask_about_the_pause()
 
     def on_unmount(self) -> None:
         self.live.stop_watching()  # the session may outlive the screen (a test, a crash)
@@ -414,12 +414,10 @@ class InterviewScreen(Screen):
         running = self.live.toggle_clock()
         self.notify("Clock running." if running else "Clock paused.", timeout=2)
 
-    def _ask_about_the_pause(self, then: Callable[[], None] | None = None) -> None:
+    def _ask_about_the_pause(self) -> None:
         """The last one to close paused the clock: ask whether the time away counts."""
         closed_at = self.live.paused_by_close
         if closed_at is None:
-            if then is not None:
-                then()
             return
 
         def decided(count_time_away: bool | None) -> None:
@@ -427,8 +425,6 @@ class InterviewScreen(Screen):
                 self.live.resume_after_close(count_time_away)
             self._mirror()
             self.note_input.focus()
-            if then is not None:
-                then()
 
         now = self.app.now()
         screen = ResumeClockScreen(self.live.clock.elapsed(now), from_iso(closed_at), now)
@@ -451,29 +447,12 @@ class InterviewScreen(Screen):
     def action_sessions(self) -> None:
         self.app.action_show_sessions()
 
-    # -- interview aids: goal, talk time, time per question, parking lot, debrief ---------------
+    # -- interview aids: talk time, time per question, parking lot, debrief ---------------------
 
     def _show_aids(self) -> None:
         aids = self.live.aids
         self.query_one(GuidePanel).show_times(aids.question_times())
         self.query_one(ParkingLot).show_followups(aids.open_followups())
-
-    def _ask_goal(self) -> None:
-        def chosen(goal: str | None) -> None:
-            if goal:
-                self.live.aids.set_goal(goal)
-                self._mirror()
-            self.note_input.focus()
-
-        self.app.push_screen(
-            PromptScreen(
-                "What is this interview's goal?",
-                "One sentence: what you want to learn. It stays in the header while you talk.",
-                check=lambda text: None if text.strip() else "Type the goal, or press Esc to skip.",
-                cancel_label="skips",
-            ),
-            chosen,
-        )
 
     @after_typed_keys
     def action_switch_speaker(self) -> None:

@@ -74,6 +74,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.export", "export_session", "e", "Export", show=False),
     ActionSpec("home.export_all", "export_all", "E", "Export all", show=False),
     ActionSpec("home.set_study", "set_study", "s", "Study"),
+    ActionSpec("home.set_goal", "set_goal", "g", "Goal"),
     ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.analyse", "analyse", "A", "Analysis"),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
