@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.segment import Segment
+from rich.text import Text
 from textual import events
 from textual.errors import NoWidget
 from textual.geometry import Region
@@ -13,6 +14,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
 
+from tui.domain.display_text import visible
 from tui.domain.notes import Note
 from tui.terminal_input import EchoSlot
 
@@ -120,6 +122,17 @@ class NoteInput(TextArea):
             self.call_later(self.flush_typed)
         self._typed.append(text)
         self._typed_number = number
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def get_line(self, line_index: int) -> Text:
+        """A line as drawn: control characters (a pasted `ESC[31m`, an OSC code) show as symbols,
+        as in the note stream, so they neither colour the input nor reach the terminal. One
+        symbol per character; the text itself stays as pasted; tabs keep the input's stops."""
+        # From the document: rich's Text would drop some controls (BEL) out of sight.
+        text = self.document.get_line(line_index)
+        shown = text if text.isprintable() else "\t".join(map(visible, text.split("\t")))
+        return Text(shown, end="", no_wrap=True)
 
     # -- early echo (tui/terminal_input.py EarlyEcho) ----------------------------------------
 
