@@ -117,6 +117,16 @@ class FieldnoteApp(App, inherit_bindings=False):
         """`save_and_exit` ran: a second signal must not save the draft twice."""
 
     def on_mount(self) -> None:
+        if self.keymap is not None and self.keymap.problems:
+            self.notify(
+                "\n".join(self.keymap.problems)
+                + "\nThose bindings keep their default keys; fix the file and run "
+                "`fieldnote keys` to check.",
+                title="Keymap mistakes",
+                severity="error",
+                timeout=20,
+                markup=False,
+            )
         for warning in self.keymap.warnings if self.keymap else ():
             self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
         if inside_tmux():

@@ -234,7 +234,13 @@ def _run_app(
     analysis: str | None = None,
 ) -> int:
     loader = _keymap_loader(args)
-    keymap = loader()  # an invalid keymap is reported here, before the UI starts
+    # A mistake in a keymap must not keep a note-taker out of an interview: the bindings it
+    # touches keep their default keys, and it is said here and on the screen.
+    keymap = loader(lenient=True)
+    for problem in keymap.problems:
+        warn(problem)
+    if keymap.problems:
+        warn("Opening with the default keys for those; fix them and run `fieldnote keys`.")
     # Textual draws a change at the next tick of a frame clock (60 a second by default): a key
     # landing just after a frame (the clock, the cursor's blink) waited up to 17 ms to show.
     # Frames are only drawn when something changed, so a faster clock costs nothing idle.
