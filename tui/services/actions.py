@@ -157,6 +157,7 @@ ACTIONS += (
         ActionSpec(f"tagging.recent_{n}", f"apply_recent({n})", str(n), f"Recent tag {n}", False)
         for n in range(1, 10)
     ),
+    ActionSpec("tagging.renumber_recent", "renumber_recent", "R", "Renumber recent", show=False),
     # The tag picker: typing goes to its search field, so its keys all have priority.
     ActionSpec("picker.apply", "apply", "enter", "Apply", while_typing=True),
     ActionSpec("picker.down", "cursor(1)", "down", "Next match", while_typing=True),
