@@ -434,12 +434,17 @@ class TaggingScreen(Screen):
         if self.current is None:
             return
         target = "the selected span" if self.span is not None else "this excerpt"
+        words = self.current.text
+        if self.span is not None:
+            words = self.current.note_text[self.span[0] : self.span[1]]
 
         def chosen(picked: Picked | None) -> None:
             if picked is not None:
                 self.apply_tag(picked.name, create=picked.created)
 
-        picker = TagPickerScreen(self.index, f"Tag {target}", tag_styles=self.tag_styles)
+        picker = TagPickerScreen(
+            self.index, f"Tag {target}", tag_styles=self.tag_styles, excerpt=words
+        )
         self.app.push_screen(picker, chosen)
 
     def action_apply_recent(self, number: int) -> None:
