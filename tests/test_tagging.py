@@ -696,3 +696,28 @@ async def test_a_reload_reads_and_rebuilds_only_the_sessions_others_wrote(
         assert screen.current.note["text"] == "note 1 of P0"  # the cursor stayed
         assert screen.current.tags == ["pain/onboarding"]
         assert "1/10 coded" in str(screen.query_one("#tagging-header").render())
+
+
+async def test_the_list_shows_who_spoke_each_cue_and_wrote_each_note(store, clock, session_id):
+    add_notes(store, session_id, clock, texts=["Typed by the note-taker"], author="Maya")
+    cue = Note(
+        "cue1",
+        session_id,
+        "Mr Praline",
+        "It's not pining, it's passed on!",
+        "transcript",
+        to_iso(clock() + timedelta(seconds=90)),
+        90.0,
+        None,
+    )
+    store.open_session(session_id).append_notes([cue.to_doc()])
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        rows = [str(app.screen.excerpt_list.row_text(e)) for e in app.screen.model.shown]
+        typed = next(row for row in rows if "Typed by" in row)
+        spoken = next(row for row in rows if "pining" in row)
+        assert "\u270eMaya " in typed
+        assert "Mr Pral: " in spoken
+        # Compact: the note's words still begin within the first 20 columns at 80.
+        assert spoken.index("It's") < 20 and typed.index("Typed") < 20
