@@ -721,3 +721,22 @@ async def test_the_list_shows_who_spoke_each_cue_and_wrote_each_note(store, cloc
         assert "Mr Pral: " in spoken
         # Compact: the note's words still begin within the first 20 columns at 80.
         assert spoken.index("It's") < 20 and typed.index("Typed") < 20
+
+
+async def test_a_tag_gone_from_the_codebook_leaves_its_number_empty(
+    store, clock, seeded, session_id
+):
+    app = tagging_app(store, clock, session_id)
+    shown: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        app.notify = lambda message, **kw: shown.append(message)
+        first, second = screen.model.recent()
+        screen.index.remove(first)  # as a rename or delete in the codebook does
+        assert screen.model.recent() == [None, second]  # the others keep their numbers
+        await pilot.press("1")
+        await ready(pilot)
+        assert "renamed or deleted" in shown[-1]
+        assert notes_by_id(app, session_id)[0][seeded[0]]["tags"] == []
+        assert "1 (renamed or deleted)" in str(screen.detail_text(screen.current))
