@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets._toast import Toast
 
 from tests.test_interview import type_text
 from tests.waiting import wait_until
@@ -20,8 +19,8 @@ async def test_notices_leave_the_note_input_uncovered(make_app, session_id, size
         await type_text(pilot, "typing on")
         await pilot.pause()
         note_input = app.screen.query_one(NoteInput)
-        await wait_until(pilot, lambda: len(app.screen.query(Toast)) == 4)
-        assert any(toast.region for toast in app.screen.query(Toast))
+        await wait_until(pilot, lambda: len(app.screen.query("Toast")) == 4)
+        assert any(toast.region for toast in app.screen.query("Toast"))
         area = note_input.region
         covered = {
             (x, y)

@@ -166,6 +166,8 @@ class NoteInput(TextArea):
             return None
         if self.selection.end != self.document.end:
             return None
+        if not self.document.get_line(self.selection.end[0]).isprintable():
+            return None  # drawn as symbols a cell wide (`get_line`): the cursor's cell differs
         cursor = self.cursor_screen_offset
         # Keep a cell for the cursor inside the text's area, as the input wraps before it.
         room = 0
