@@ -118,6 +118,16 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         """`save_and_exit` ran: a second signal must not save the draft twice."""
 
     def on_mount(self) -> None:
+        if self.keymap is not None and self.keymap.problems:
+            self.notify(
+                "\n".join(self.keymap.problems)
+                + "\nThose bindings keep their default keys; fix the file and run "
+                "`fieldnote keys` to check.",
+                title="Keymap mistakes",
+                severity="error",
+                timeout=20,
+                markup=False,
+            )
         for warning in self.keymap.warnings if self.keymap else ():
             self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
         if inside_tmux():
@@ -287,6 +297,8 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
 
     def action_show_sessions(self) -> None:
         if isinstance(self.screen, InterviewScreen):
+            if self.save_drafts():
+                self.notify("The note you were typing was saved.", timeout=4)
             self._confirm_unsaved_then(self._back_to_sessions)
 
     def _back_to_sessions(self) -> None:
@@ -412,15 +424,18 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     def on_terminal_closed(self, message: TerminalClosed) -> None:
         self.save_and_exit()
 
+    def save_drafts(self) -> bool:
+        """Save what is typed in every interview's note input, as if Enter had been pressed
+        (leaving never throws a draft away). Whether there was one."""
+        return any([s.save_draft() for s in self.screen_stack if isinstance(s, InterviewScreen)])
+
     def save_and_exit(self) -> None:
         """Keep whatever was typed, make every change durable, and exit without asking: there
         is nobody left to ask. What the data folder will not take goes to a rescue file."""
         if self._saved_to_exit:
             return
         self._saved_to_exit = True
-        for screen in self.screen_stack:
-            if isinstance(screen, InterviewScreen):
-                screen.save_draft()
+        self.save_drafts()
         # The terminal is gone: nobody is waiting for a key, so this may block.
         holders = [h for h in (self.live, self.tag_writes, *self._retiring) if h is not None]
         failing = [h for h in holders if not h.flush(timeout=CLOSE_WAIT_SECONDS)]
@@ -452,9 +467,17 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     # -- quitting ----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        screen = self.screen
+        if isinstance(screen, InterviewScreen):  # after the keys typed before ctrl+q
+            screen.note_input.after_typed(self._quit_after_typing)
+        else:
+            self._quit_after_typing()
+
+    def _quit_after_typing(self) -> None:
         def confirm_then_quit() -> None:
             self._confirm_unsaved_then(self._quit_now, [self.live, self.tag_writes])
 
+        self.save_drafts()  # every way out keeps what was typed, as a lost terminal does
         screen = self.screen
         if isinstance(screen, InterviewScreen) and screen.live.aids.wants_debrief():
             screen.open_debrief(then=confirm_then_quit)  # ending an interview debriefs it

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.segment import Segment
+from rich.text import Text
 from textual import events
 from textual.errors import NoWidget
 from textual.geometry import Region
@@ -13,6 +14,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
 
+from tui.domain.display_text import visible
 from tui.domain.notes import Note
 from tui.terminal_input import EchoSlot
 from tui.textual_compat import restart_cursor_blink
@@ -123,6 +125,17 @@ class NoteInput(TextArea):
         self._typed.append(text)
         self._typed_number = number
 
+    # -- drawing -----------------------------------------------------------------------------
+
+    def get_line(self, line_index: int) -> Text:
+        """A line as drawn: control characters (a pasted `ESC[31m`, an OSC code) show as symbols,
+        as in the note stream, so they neither colour the input nor reach the terminal. One
+        symbol per character; the text itself stays as pasted; tabs keep the input's stops."""
+        # From the document: rich's Text would drop some controls (BEL) out of sight.
+        text = self.document.get_line(line_index)
+        shown = text if text.isprintable() else "\t".join(map(visible, text.split("\t")))
+        return Text(shown, end="", no_wrap=True)
+
     # -- early echo (tui/terminal_input.py EarlyEcho) ----------------------------------------
 
     def _echo_state(self) -> tuple:
@@ -155,6 +168,8 @@ class NoteInput(TextArea):
             return None
         if self.selection.end != self.document.end:
             return None
+        if not self.document.get_line(self.selection.end[0]).isprintable():
+            return None  # drawn as symbols a cell wide (`get_line`): the cursor's cell differs
         cursor = self.cursor_screen_offset
         # Keep a cell for the cursor inside the text's area, as the input wraps before it.
         room = 0
