@@ -18,6 +18,8 @@ from tui.domain.guide import parse_guide
 from tui.domain.notes import Note
 from tui.services.exchange.exporting import FORMATS, export
 from tui.services.exchange.importing import import_files
+from tui.services.exchange.pseudonyms import pseudonymise
+from tui.services.exchange.study import read_study
 from tui.services.session_setup import create_session
 from tui.store import DataStore
 
@@ -132,6 +134,9 @@ def test_pseudonymised_means_no_name_left_in_any_byte_of_any_format(store, tmp_p
         "P1 asked about pricing",
     ]
     assert {t["name"] for t in study.codebook} >= {"P1_feedback"}
+    transcript = read_study(store, ids[2:])
+    transcript.label = "Kim_Lee_2024"  # an export named after the session follows its title
+    assert pseudonymise(transcript).label == "Transcript 1"
 
 
 def test_the_cli_pseudonymises_every_format_too(store, tmp_path, monkeypatch):

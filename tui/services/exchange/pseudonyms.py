@@ -261,4 +261,9 @@ def pseudonymise(study: Study) -> Study:
         )
     codebook = _shifted([names.deep(tag) for tag in study.codebook], offset)
     codebook.sort(key=lambda tag: tag_key(tag["name"]))
-    return Study(sessions, codebook, names.text(study.label), guid_salt=secrets.token_hex(16))
+    label = names.text(study.label)
+    for data, new in zip(study.sessions, sessions, strict=True):
+        if study.label == data.title:  # named after a session: it follows the new title
+            label = new.title
+            break
+    return Study(sessions, codebook, label, guid_salt=secrets.token_hex(16))
