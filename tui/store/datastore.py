@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,7 +141,9 @@ class DataStore:
             "notes": {str(n): plain(doc) for n, doc in enumerate(notes or [], start=1)},
             "excerpts": {str(n): plain(doc) for n, doc in enumerate(excerpts or [], start=1)},
         }
-        storage = AtomicJSONStorage(path, validate=validate_session_data(path))
+        storage = AtomicJSONStorage(
+            path, validate=validate_session_data(path), write_what="new session"
+        )
         try:
             with storage.locked() as existing:
                 if existing:
@@ -148,7 +151,10 @@ class DataStore:
                 storage.write(data)
         except BaseException:
             if not path.exists():  # a new id no one else knows: its lock file goes with it
-                storage.lock_path.unlink(missing_ok=True)
+                # In a read-only folder there is no lock file, and unlinking says EROFS even
+                # so: the error that got us here is the one to tell.
+                with contextlib.suppress(OSError):
+                    storage.lock_path.unlink(missing_ok=True)
             raise
         finally:
             storage.close()
