@@ -26,6 +26,8 @@ from tui.store.session import (
 from tui.store.storage import (
     DIR_MODE,
     AtomicJSONStorage,
+    Signature,
+    file_signature,
     journal_path,
     journal_signature,
     open_problem,
@@ -180,6 +182,13 @@ class DataStore:
         session_file = SessionFile(path, session_id)
         session_file.read()
         return session_file
+
+    def session_state(self, session_id: str) -> tuple[Signature | None, tuple | None]:
+        """What changes whenever the session's file or its journal does: two stats, nothing
+        held open. A reader that keeps no file open between reads compares it to know when
+        to read again."""
+        path = self.session_path(session_id)
+        return file_signature(path), journal_signature(journal_path(path))
 
     def _session_paths(self) -> list[Path]:
         try:
