@@ -152,6 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
     note.add_argument("--as", dest="author")
 
+    repair = commands.add_parser(
+        "repair",
+        help="make a session with a damaged journal readable, keeping every readable note",
+    )
+    repair.add_argument("session", help="an id or a unique id prefix")
+
     add_exchange_commands(commands)
 
     lint = commands.add_parser(
@@ -469,6 +475,21 @@ def cmd_note(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_repair(args: argparse.Namespace) -> int:
+    store = _store()
+    repair = store.repair_session(store.resolve(args.session))
+    if not repair.kept:
+        say(f"{repair.path} reads as it is; nothing was changed.")
+        return 0
+    say(
+        f"Repaired {repair.path}: {repair.replayed} journal line(s) kept, "
+        f"{repair.skipped} damaged line(s) left out, {repair.duplicates} earlier copy(ies) "
+        f"of a note stored twice left out; the originals are kept as "
+        f"{' and '.join(str(p) for p in repair.kept)}."
+    )
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from tui.services.exchange.errors import ExchangeError
     from tui.services.exchange.exporting import FORMATS, export
@@ -606,6 +627,7 @@ COMMANDS = {
     "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
+    "repair": cmd_repair,
     "export": cmd_export,
     "import": cmd_import,
     "lint": cmd_lint,

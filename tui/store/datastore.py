@@ -16,6 +16,7 @@ from tui.store.errors import (
     StoreError,
     UnreadableFileError,
 )
+from tui.store.repair import Repair, repair_session
 from tui.store.session import (
     SESSION_ID,
     SessionFile,
@@ -189,6 +190,10 @@ class DataStore:
         to read again."""
         path = self.session_path(session_id)
         return file_signature(path), journal_signature(journal_path(path))
+
+    def repair_session(self, session_id: str) -> Repair:
+        """Make a session with a damaged journal readable again (tui/store/repair.py)."""
+        return repair_session(self.session_path(session_id))
 
     def _session_paths(self) -> list[Path]:
         try:

@@ -16,10 +16,26 @@ class UnreadableFileError(StoreError):
     def __init__(self, path: Path, problem: str) -> None:
         self.path = Path(path)
         self.problem = problem
-        super().__init__(
-            f"Cannot read {self.path}: {problem}; it is left untouched, "
-            "so repair it or move it out of the folder to continue."
-        )
+        session_id = repairable_session(self.path)
+        if session_id is None:
+            advice = "so repair it or move it out of the folder to continue"
+        else:
+            # Moving a session's file or journal out would drop every note in it.
+            advice = (
+                f"run fieldnote repair {session_id}, which keeps every readable change "
+                "and the originals beside it"
+            )
+        super().__init__(f"Cannot read {self.path}: {problem}; it is left untouched, {advice}.")
+
+
+def repairable_session(path: Path) -> str | None:
+    """The session id when `path` is a session file or its journal (`fieldnote repair`)."""
+    if path.parent.name != "sessions":
+        return None
+    for suffix in (".json", ".json.journal"):
+        if path.name.endswith(suffix) and not path.name.startswith("."):
+            return path.name.removesuffix(suffix)
+    return None
 
 
 class SessionNotFoundError(StoreError):
