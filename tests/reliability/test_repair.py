@@ -101,3 +101,16 @@ def test_a_note_id_reused_under_another_document_is_named_and_the_later_wins(hom
     assert texts(home, session_id) == ["note 0", "rewritten", "note 2", "note 3"]
     (summary,) = DataStore(home).list_sessions()[0]
     assert summary.note_count == 4
+
+
+def test_a_damaged_session_file_is_beyond_repair_and_left_as_it_was(home, capsys):
+    session_id, _ = session_with_notes(capsys, 1)
+    path = home / "sessions" / f"{session_id}.json"
+    path.write_bytes(b"{ not json")
+    assert main(["list"]) == 1
+    assert "repair it or move it out" in capsys.readouterr().err  # no advice that cannot work
+    assert main(["repair", session_id]) == 1
+    err = capsys.readouterr().err
+    assert f"Cannot repair {path}: it is not valid JSON" in err and "backup" in err
+    assert err.count("\n") == 1 and path.read_bytes() == b"{ not json"
+    assert not path.with_name(path.name + ".before-repair").exists()

@@ -13,10 +13,11 @@ class StoreError(Exception):
 class UnreadableFileError(StoreError):
     """A file that is not valid JSON or not shaped as expected; it is never overwritten."""
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path, problem: str, *, repairable: bool = False) -> None:
+        """`repairable`: `fieldnote repair` mends it (a journal's damage always is)."""
         self.path = Path(path)
         self.problem = problem
-        session_id = repairable_session(self.path)
+        session_id = repairable_session(self.path, repairable)
         if session_id is None:
             advice = "so repair it or move it out of the folder to continue"
         else:
@@ -28,13 +29,15 @@ class UnreadableFileError(StoreError):
         super().__init__(f"Cannot read {self.path}: {problem}; it is left untouched, {advice}.")
 
 
-def repairable_session(path: Path) -> str | None:
-    """The session id when `path` is a session file or its journal (`fieldnote repair`)."""
-    if path.parent.name != "sessions":
+def repairable_session(path: Path, repairable: bool) -> str | None:
+    """The session id when `fieldnote repair` mends `path`'s damage: any in a session's
+    journal, and what the caller says is repairable in the session file."""
+    if path.parent.name != "sessions" or path.name.startswith("."):
         return None
-    for suffix in (".json", ".json.journal"):
-        if path.name.endswith(suffix) and not path.name.startswith("."):
-            return path.name.removesuffix(suffix)
+    if path.name.endswith(".json.journal"):
+        return path.name.removesuffix(".json.journal")
+    if repairable and path.name.endswith(".json"):
+        return path.name.removesuffix(".json")
     return None
 
 

@@ -45,7 +45,7 @@ def repair_session(path: Path) -> Repair:
             raw = read_journal_bytes(journal)
             replayed, skipped = replay_readable(data, raw, journal)
             duplicates = keep_later_copies(data)
-            validate_session_data(path)(data)  # what is left must read, or nothing is replaced
+            validate_session_data(path)(data)  # what is left must read, or nothing changes
             if not skipped and not duplicates:
                 return Repair(path, replayed, 0, 0, [])
             kept = [keep_copy(path, path.read_bytes())]
@@ -64,6 +64,16 @@ def repair_session(path: Path) -> Repair:
                 raise WriteFailedError(journal, error, "repaired session") from error
     except FileNotFoundError:
         raise StoreError(f"There is no session file {path} to repair.") from None
+    except UnreadableFileError as error:
+        if error.path != path:
+            raise
+        # Damage in the session file itself, or a journal line whose change reads but holds
+        # a field of the wrong type: replaying cannot mend those.
+        raise StoreError(
+            f"Cannot repair {path}: {error.problem}; fieldnote repair mends damaged journal "
+            "lines and notes stored twice only, so restore the file from a backup (nothing "
+            "was changed)."
+        ) from None
     finally:
         storage.close()
     return Repair(path, replayed, skipped, duplicates, kept)

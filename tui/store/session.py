@@ -85,7 +85,9 @@ def validate_session_data(path: Path):
                 if not isinstance(doc_id, str):
                     raise UnreadableFileError(path, f"a document in its '{name}' table has no id")
                 if doc_id in seen:
-                    raise UnreadableFileError(path, _twice(name, doc_id, seen[doc_id], key))
+                    raise UnreadableFileError(
+                        path, _twice(name, doc_id, seen[doc_id], key), repairable=True
+                    )
                 seen[doc_id] = key
         check_session_fields(path, data)
 

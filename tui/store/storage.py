@@ -21,9 +21,10 @@ last read, so a change costs work in proportion to the change. Once the journal 
 main file, a write folds it in: the journal first gets the change itself (or, for a write whose
 documents are not known, the whole data), then the main file is replaced, then the journal is
 emptied. Once the journal has the change the write has succeeded: a fold that then fails (a
-full disk) is tried again by the next write. Replaying the journal over a main file that already holds it changes nothing, so a
-crash between any two steps loses nothing. A torn last line (a crash or a full disk mid-append)
-has no newline: readers ignore it and the next writer cuts it off before it appends.
+full disk) is tried again by the next write. Replaying the journal over a main file that
+already holds it changes nothing, so a crash between any two steps loses nothing. A torn
+last line (a crash or a full disk mid-append) has no newline: readers ignore it and the next
+writer cuts it off before it appends.
 The writer says which documents it changes (`will_change`); a write that does not is a whole
 write.
 """
