@@ -54,7 +54,7 @@ def test_new_and_import_in_a_read_only_data_folder_are_one_sentence(tmpfs, monke
             assert main(argv) == 1
             err = capsys.readouterr().err
             assert err.startswith("fieldnote: Could not save the new session to ")
-            assert "the folder is read-only" in err and err.count("\n") == 1
+            assert "the folder is read-only; nothing was written" in err and err.count("\n") == 1
             assert "Errno" not in err and "Traceback" not in err
     finally:
         remount(tmpfs, read_only=False)

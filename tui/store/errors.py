@@ -78,9 +78,10 @@ class WriteFailedError(StoreError):
         self.reason = describe_os_error(error)
         # Nothing here claims the change is "kept in memory": a command is about to exit, and
         # the live screen says so itself while it retries.
+        kept = "nothing was written" if what == "new session" else "the file on disk is unchanged"
         super().__init__(
-            f"Could not save the {what} to {self.path} because {self.reason}; the file on disk "
-            "is unchanged, so free some space or fix the folder and retry."
+            f"Could not save the {what} to {self.path} because {self.reason}; {kept}, "
+            "so free some space or fix the folder and retry."
         )
 
 
