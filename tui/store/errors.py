@@ -23,7 +23,7 @@ class UnreadableFileError(StoreError):
         else:
             # Moving a session's file or journal out would drop every note in it.
             advice = (
-                f"run fieldnote repair {session_id}, which keeps every readable change "
+                f"so run fieldnote repair {session_id}, which keeps every readable change "
                 "and the originals beside it"
             )
         super().__init__(f"Cannot read {self.path}: {problem}; it is left untouched, {advice}.")
