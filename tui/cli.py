@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--study", help="the study to report on; omit for every session")
     report.add_argument("--format", choices=("md", "html"), default="md", dest="fmt")
     report.add_argument("-o", "--output", type=Path, help="the file to write; stdout otherwise")
+    report.add_argument("--force", action="store_true", help="replace an existing file")
 
     commands.add_parser("list", help="list the sessions")
 
@@ -150,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("session")
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
     note.add_argument("--as", dest="author")
+
+    repair = commands.add_parser(
+        "repair",
+        help="make a session with a damaged journal readable, keeping every readable note",
+    )
+    repair.add_argument("session", help="an id or a unique id prefix")
 
     add_exchange_commands(commands)
 
@@ -396,6 +403,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.analysis import StudyAnalysis
+    from tui.services.exchange.errors import ExchangeError
+    from tui.services.exchange.output import write_export
     from tui.services.report import render
 
     store = _store()
@@ -404,21 +413,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         view = service.refresh(force=True)
     finally:
         service.close()
-    for problem in view.problems:
-        warn(f"left out: {problem}")
+    if view.problems:
+        # A report that silently lacks sessions would be read as the whole study.
+        for problem in view.problems:
+            warn(f"left out: {problem}")
+        raise UserError(
+            f"{len(view.problems)} file(s) could not be read (above), so no report was made; "
+            "repair them (fieldnote repair SESSION) or move them out, and report again."
+        )
     text = render(view, args.fmt, utc_now())
     if args.output is None:
         say(text, end="")
         return 0
     try:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise UserError(
-            f"cannot write the report to {args.output}: {error.strerror}; choose another path."
-        ) from None
-    say(str(args.output))
+        path = write_export(args.output, text.encode("utf-8"), force=args.force, command="report")
+    except ExchangeError as error:
+        raise UserError(str(error)) from None
+    say(str(path))
     return 0
 
 
@@ -459,6 +470,21 @@ def cmd_note(args: argparse.Namespace) -> int:
     if codebook_problem is not None:
         saved = "the note is saved, but its tags were not counted in the codebook"
         warn(f"{saved}: {codebook_problem}")
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    store = _store()
+    repair = store.repair_session(store.resolve(args.session))
+    if not repair.kept:
+        say(f"{repair.path} reads as it is; nothing was changed.")
+        return 0
+    say(
+        f"Repaired {repair.path}: {repair.replayed} journal line(s) kept, "
+        f"{repair.skipped} damaged line(s) left out, {repair.duplicates} earlier copy(ies) "
+        f"of a note stored twice left out; the originals are kept as "
+        f"{' and '.join(str(p) for p in repair.kept)}."
+    )
     return 0
 
 
@@ -599,6 +625,7 @@ COMMANDS = {
     "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
+    "repair": cmd_repair,
     "export": cmd_export,
     "import": cmd_import,
     "lint": cmd_lint,

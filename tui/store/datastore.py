@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from tui.store.errors import (
     StoreError,
     UnreadableFileError,
 )
+from tui.store.repair import Repair, repair_session
 from tui.store.session import (
     SESSION_ID,
     SessionFile,
@@ -25,6 +27,8 @@ from tui.store.session import (
 from tui.store.storage import (
     DIR_MODE,
     AtomicJSONStorage,
+    Signature,
+    file_signature,
     journal_path,
     journal_signature,
     open_problem,
@@ -143,7 +147,9 @@ class DataStore:
             "notes": {str(n): plain(doc) for n, doc in enumerate(notes or [], start=1)},
             "excerpts": {str(n): plain(doc) for n, doc in enumerate(excerpts or [], start=1)},
         }
-        storage = AtomicJSONStorage(path, validate=validate_session_data(path))
+        storage = AtomicJSONStorage(
+            path, validate=validate_session_data(path), write_what="new session"
+        )
         try:
             with storage.locked() as existing:
                 if existing:
@@ -151,7 +157,10 @@ class DataStore:
                 storage.write(data)
         except BaseException:
             if not path.exists():  # a new id no one else knows: its lock file goes with it
-                storage.lock_path.unlink(missing_ok=True)
+                # In a read-only folder there is no lock file, and unlinking says EROFS even
+                # so: the error that got us here is the one to tell.
+                with contextlib.suppress(OSError):
+                    storage.lock_path.unlink(missing_ok=True)
             raise
         finally:
             storage.close()
@@ -177,6 +186,17 @@ class DataStore:
         session_file = SessionFile(path, session_id)
         session_file.read()
         return session_file
+
+    def session_state(self, session_id: str) -> tuple[Signature | None, tuple | None]:
+        """What changes whenever the session's file or its journal does: two stats, nothing
+        held open. A reader that keeps no file open between reads compares it to know when
+        to read again."""
+        path = self.session_path(session_id)
+        return file_signature(path), journal_signature(journal_path(path))
+
+    def repair_session(self, session_id: str) -> Repair:
+        """Make a session with a damaged journal readable again (tui/store/repair.py)."""
+        return repair_session(self.session_path(session_id))
 
     def _session_paths(self) -> list[Path]:
         try:
