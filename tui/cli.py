@@ -453,6 +453,12 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise UserError("the note is empty; nothing was added.")
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
+    from tui.domain.notes import parse_inline
+    from tui.domain.tags import tag_depth_problem
+
+    for tag in parse_inline(args.text).tags:
+        if (too_deep := tag_depth_problem(tag)) is not None:
+            raise UserError(f"{too_deep} Nothing was added.")
     store = _store()
     note, codebook_problem = append_note_now(
         store, store.resolve(args.session), args.text, _author(args)
