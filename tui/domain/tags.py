@@ -21,9 +21,14 @@ be driven into unbounded depth."""
 _WORD = re.compile(r"\S+")
 
 
+def tag_depth(name: str) -> int:
+    """Levels of a tag name: `pain/onboarding` has 2."""
+    return clean_tag_name(name).count("/") + 1
+
+
 def tag_depth_problem(name: str) -> str | None:
     """Why `name` has too many levels (one sentence), or None when it fits `MAX_TAG_DEPTH`."""
-    depth = clean_tag_name(name).count("/") + 1
+    depth = tag_depth(name)
     if depth <= MAX_TAG_DEPTH:
         return None
     return (

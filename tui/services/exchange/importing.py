@@ -17,10 +17,11 @@ from typing import Any
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
+from tui.domain.tags import MAX_TAG_DEPTH, tag_depth
 from tui.services.exchange import archive, refi_qda, transcripts
 from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import Progress, Study
-from tui.store import DataStore, StoreError
+from tui.store import DataStore, StoreError, new_session_problem, new_tag_problem
 from tui.store.codebook import new_tag
 
 SUFFIXES = (".json", ".qdc", ".qdpx", *transcripts.TRANSCRIPT_SUFFIXES)
@@ -70,6 +71,38 @@ def read_file(
     return Study([data], [], path.stem)
 
 
+def _check_documents(path: Path, study: Study) -> None:
+    """Every document an import would write, checked with the store's own checks (and every
+    tag name against the depth cap) before anything is written, so an import never leaves a
+    session file that later reads refuse."""
+    for number, data in enumerate(study.sessions, start=1):
+        where = f"session {number}"
+        problem = new_session_problem(
+            data.session, data.guide, data.guide_state, data.notes, data.excerpts
+        )
+        if problem is not None:
+            raise bad_file(path, f"{problem}; nothing was imported.", where=where)
+        for doc in [*data.notes, *data.excerpts]:
+            for tag in doc.get("tags") or []:
+                if tag_depth(tag) > MAX_TAG_DEPTH:
+                    raise _too_deep(path, tag, where)
+    for number, tag in enumerate(study.codebook, start=1):
+        problem = new_tag_problem(tag)
+        if problem is not None:
+            raise bad_file(path, f"{problem}; nothing was imported.", where=f"tag {number}")
+        if tag_depth(tag["name"]) > MAX_TAG_DEPTH:
+            raise _too_deep(path, tag["name"], f"tag {number}")
+
+
+def _too_deep(path: Path, tag: str, where: str) -> ExchangeError:
+    return bad_file(
+        path,
+        f"a tag has {tag_depth(tag)} levels, more than the {MAX_TAG_DEPTH} Fieldnote allows "
+        "(no codebook needs that many); nothing was imported.",
+        where=where,
+    )
+
+
 def _tags_to_merge(study: Study, stamp: str, *, exact: bool) -> list[dict[str, Any]]:
     """The codebook documents an import brings: exactly as exported (JSON restores the
     codebook as it was), or every tag the notes use, counting those uses."""
@@ -105,6 +138,8 @@ def import_files(
     parsed = [
         (Path(p), read_file(Path(p), now=now, study=study, participant=participant)) for p in paths
     ]
+    for path, result in parsed:
+        _check_documents(path, result)
     known = {s.id for s in store.list_sessions()[0]}
     seen: set[str] = set()
     for path, result in parsed:
