@@ -516,10 +516,9 @@ class _Project:
         self.members = {info.filename for info in infos}
 
     def _too_large(self, limit: int, member: str) -> None:
-        what = "it unpacks" if not member else "it"
         raise bad_file(
             self.path,
-            f"{what} to more than {limit // MB} MB, which no interview project needs; "
+            f"it unpacks to more than {limit // MB} MB, which no interview project needs; "
             "nothing was imported.",
             where=f"member {member}" if member else "",
         )
