@@ -8,6 +8,7 @@ from benchmarks import (
     bench_analysis,
     bench_commit,
     bench_exchange,
+    bench_import_memory,
     bench_keys,
     bench_load_checks,
     bench_open,
@@ -29,6 +30,8 @@ print("\n== type checks on load ==")
 bench_load_checks.run(quick=quick)
 print("\n== export and import ==")
 bench_exchange.run(quick=quick)
+print("\n== peak memory of hostile imports ==")
+bench_import_memory.run(quick=quick)
 print("\n== the analysis of a study ==")
 bench_analysis.run(quick=quick)
 print("\n== key to screen in a tmux pane ==")

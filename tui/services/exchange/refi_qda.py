@@ -59,7 +59,7 @@ bytes really inflated are counted as they come, since a header can lie)."""
 MAX_PROJECT_XML = 64 * MB
 """Bytes a `project.qde` or `.qdc` may have: a study of 20,000 coded selections takes ~6 MB."""
 MAX_NOTES = 100_000
-"""Notes (source lines) one project may bring in all."""
+"""Notes (source lines) one project may bring in all, and coded selections likewise."""
 _CHUNK = 1 << 16
 
 
@@ -356,6 +356,7 @@ class _ProjectReader:
         self.selection: tuple[str, str, list[str]] | None = None
         self.capture: list[str] | None = None
         self.captured = 0
+        self.selections = 0
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         local, parent = _local(tag), self.path[-1] if self.path else ""
@@ -418,6 +419,9 @@ class _ProjectReader:
         elif local == "PlainTextSelection" and self.selection is not None:
             if self.source is not None:
                 self.source.selections.append(self.selection)
+                self.selections += 1
+                if self.selections > MAX_NOTES:
+                    raise _TooMany
             self.selection = None
 
     def data(self, text: str) -> None:
@@ -430,6 +434,10 @@ class _ProjectReader:
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _TooMany(Exception):
     pass
 
 
@@ -446,6 +454,13 @@ def _parse(chunks: Iterable[bytes], path: Path, now: datetime, member: str = "")
             path,
             f"its codes nest more than {MAX_TAG_DEPTH} levels deep, which no codebook needs; "
             "it was not imported.",
+            where=member,
+        ) from None
+    except _TooMany:
+        raise bad_file(
+            path,
+            f"it holds more than {MAX_NOTES:,} coded selections, more than any study; "
+            "import it in parts.",
             where=member,
         ) from None
     except _TooLarge:
