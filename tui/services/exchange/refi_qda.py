@@ -18,6 +18,7 @@ no DTD (tui/services/exchange/safe_xml.py). Codes nest at most `MAX_TAG_DEPTH` d
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import io
@@ -565,10 +566,15 @@ class _Project:
         self.archive.close()
 
 
-def _covered(segs: list[Segment], start: int, end: int) -> list[tuple[Segment, int, int]]:
-    """The parts of [start, end) of a source that fall in each note's text."""
+def _covered(
+    segs: list[Segment], offsets: list[int], start: int, end: int
+) -> list[tuple[Segment, int, int]]:
+    """The parts of [start, end) of a source that fall in each note's text (`offsets` are the
+    notes' starts, in order, so a selection looks at its own notes only)."""
     parts = []
-    for seg in segs:
+    for seg in segs[max(0, bisect.bisect_right(offsets, start) - 1) :]:
+        if seg.offset >= end:
+            break
         lo, hi = max(start, seg.offset), min(end, seg.offset + len(seg.text))
         if lo < hi:
             parts.append((seg, lo - seg.offset, hi - seg.offset))
@@ -674,6 +680,7 @@ def _text_source(
     notes = data.notes  # in the order of `segs`, which is time order for a Fieldnote export
     by_segment = dict(zip((id(s) for s in sorted(segs, key=lambda s: s.start)), notes, strict=True))
     excerpts: list[dict[str, Any]] = []
+    offsets = [seg.offset for seg in segs]  # segments come in text order
     for start_text, end_text, refs in source.selections:
         try:
             start, end = int(start_text), int(end_text)
@@ -684,7 +691,7 @@ def _text_source(
         names = [reader.code_names[ref] for ref in refs if ref in reader.code_names]
         if not names:
             continue
-        for seg, lo, hi in _covered(segs, start, end):
+        for seg, lo, hi in _covered(segs, offsets, start, end):
             note = by_segment[id(seg)]
             if lo == 0 and hi == len(seg.text):
                 note["tags"] = _merged(note["tags"], names)
