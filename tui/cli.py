@@ -241,7 +241,13 @@ def _run_app(
     analysis: str | None = None,
 ) -> int:
     loader = _keymap_loader(args)
-    keymap = loader()  # an invalid keymap is reported here, before the UI starts
+    # A mistake in a keymap must not keep a note-taker out of an interview: the bindings it
+    # touches keep their default keys, and it is said here and on the screen.
+    keymap = loader(lenient=True)
+    for problem in keymap.problems:
+        warn(problem)
+    if keymap.problems:
+        warn("Opening with the default keys for those; fix them and run `fieldnote keys`.")
     # Textual draws a change at the next tick of a frame clock (60 a second by default): a key
     # landing just after a frame (the clock, the cursor's blink) waited up to 17 ms to show.
     # Frames are only drawn when something changed, so a faster clock costs nothing idle.
@@ -280,28 +286,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.reset and home.exists():
         shutil.rmtree(home)
     store = DataStore(home)
-    summaries, _ = store.list_sessions()
-    if not summaries:
+    if not store.list_sessions()[0]:
         studies = sample_studies()
         if not studies:
             raise UserError("no sample studies are installed; reinstall Fieldnote.")
-        first_study = [load_study(store, study) for study in studies][0]
-        opened = max(first_study, key=lambda sid: _open_questions(store, sid))
-    else:
-        opened = summaries[0].id
+        for study in studies:
+            load_study(store, study)
+    summaries, _ = store.list_sessions()
     say(f"Demo data folder: {home}", err=True)
+    # The sessions screen first: a newcomer sees every sample and chooses one.
     author = (
         _author(args, None)
-        or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
+        or store.open_session(summaries[0].id).read().session.get("interviewers", ["me"])[0]
     )
-    return _run_app(store, author, opened, args=args)
-
-
-def _open_questions(store: DataStore, session_id: str) -> int:
-    """Questions neither asked nor skipped: the demo opens an interview still under way."""
-    snapshot = store.open_session(session_id).read()
-    total = sum(len(section["questions"]) for section in snapshot.guide.get("sections", []))
-    return total - len(snapshot.guide_state.get("marks", {}))
+    return _run_app(store, author, args=args)
 
 
 def cmd_new(args: argparse.Namespace) -> int:

@@ -40,7 +40,8 @@ def tag_depth_problem(name: str) -> str | None:
 def inline_name_problem(name: str) -> str | None:
     """Why `#name` typed in a note would not read back as this tag (one sentence with what to
     do instead), or None when it would. The inline parser stops a tag at a space or at any
-    character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`."""
+    character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`, and
+    a tag starts with a letter."""
     name = clean_tag_name(name)
     too_deep = tag_depth_problem(name)
     if too_deep is not None:
@@ -55,8 +56,8 @@ def inline_name_problem(name: str) -> str | None:
             f"first one; use - or _ instead, e.g. \u2018{suggestion}\u2019."
         )
     bad = next((ch for ch in name if not (ch.isalnum() or ch in "_-/")), None)
-    if bad is None:  # e.g. a level that starts with `-`
-        return "A tag name must start with a letter or digit; use letters, digits, -, _ and /."
+    if bad is None:  # e.g. `3rd` (so "the #3 reason" is no tag) or a level starting with `-`
+        return "A tag name must start with a letter; use letters, digits, -, _ and /."
     return (
         f"A tag name can hold only letters, digits, -, _ and / (so it can be typed as #tag in "
         f"a note), not \u2018{bad}\u2019."

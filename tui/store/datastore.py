@@ -53,6 +53,8 @@ class SessionSummary:
     """Each interviewer's debrief answers (tui/services/interview_aids.py), by author."""
     study: str = ""
     """The study the session belongs to; empty for none (files from before studies)."""
+    goal: str = ""
+    """The research goal, one sentence; empty when none was set."""
 
 
 def _make_private_dir(path: Path) -> None:
@@ -84,6 +86,7 @@ def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
         path=path,
         debrief=session.get("debrief") if isinstance(session.get("debrief"), dict) else {},
         study=str(session.get("study") or "").strip(),
+        goal=str(session.get("goal") or "").strip(),
     )
 
 

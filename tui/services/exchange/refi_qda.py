@@ -2,11 +2,15 @@
 codebook. The tests validate every file written against the standard's schemas
 (docs/ARCHITECTURE.md, "Exchange formats").
 
-Out: each session is a plain-text source, its notes one per line as `[mm:ss] Author: text`;
-each tagged note, and each span excerpt, a PlainTextSelection whose [start, end) (code points)
-slices exactly its text out of the source; the codebook as nested Codes (`pain/onboarding` is
-`onboarding` inside `pain`), with descriptions and colours; participants as Cases, authors as
-Users. GUIDs derive from the ids, so the same data always exports the same way.
+Out: each session is a plain-text source, its notes one per line as `[mm:ss] Author: text`
+(`asked` marks are no notes: they are listed in the source's Description instead); each tagged
+note, and each span excerpt, a PlainTextSelection whose [start, end) (code points) slices
+exactly its text out of the source; the codebook as nested Codes (`pain/onboarding` is
+`onboarding` inside `pain`), with descriptions and colours, every Code's name unique in the
+project (`_unique_names`); participants as Cases, each also a Code with the Case's GUID that
+codes the whole of their sources (how QualCoder reads a case's sources); authors as Users.
+GUIDs derive from the ids, so the same data always exports the same way; a pseudonymised
+study salts them (`Study.guid_salt`), so they match nothing in the plain export.
 
 In: the sources become sessions of kind `transcript` (their lines read as `Name: text`), the
 selections tags on the notes they cover, the codes tags; a project with codes and no sources
@@ -27,7 +31,8 @@ import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -64,10 +69,13 @@ MAX_NOTES = 100_000
 _CHUNK = 1 << 16
 
 
-def guid(*parts: str) -> str:
+def guid(*parts: str, salt: str = "") -> str:
     """A GUID derived from `parts` (a name-based UUID, as uuid5 makes it, built from the hash
-    directly: uuid5 costs ~20x more, which 20,000 selections notice)."""
-    h = hashlib.sha1(_SPACE.bytes + "\x1f".join(parts).encode("utf-8")).hexdigest()
+    directly: uuid5 costs ~20x more, which 20,000 selections notice). A pseudonymised export
+    gives a random `salt`, so none of its GUIDs matches the plain export's."""
+    h = hashlib.sha1(
+        _SPACE.bytes + salt.encode("utf-8") + "\x1f".join(parts).encode("utf-8")
+    ).hexdigest()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
@@ -88,11 +96,15 @@ def _color(value: Any) -> str | None:
 
 
 def source_text(data: SessionData) -> tuple[str, dict[str, int]]:
-    """A session as plain text, a note a line, and where each note's text starts in it."""
+    """A session as plain text, a note a line, and where each note's text starts in it.
+    `asked` marks are not in the text: they are the guide's words, not a note, and go to the
+    source's description instead (`asked_marks`)."""
     parts: list[str] = []
     starts: dict[str, int] = {}
     at = 0
     for note in data.notes:
+        if note.get("kind") == "asked":
+            continue
         text = str(note.get("text") or "")
         prefix = f"[{format_elapsed(float(note.get('elapsed') or 0.0))}] "
         prefix += f"{' '.join(str(note.get('author') or '').split()) or 'unknown'}: "
@@ -103,52 +115,99 @@ def source_text(data: SessionData) -> tuple[str, dict[str, int]]:
     return "".join(parts), starts
 
 
-def _code_tree(study: Study) -> tuple[dict[str, Any], dict[str, str]]:
-    """{segment: {"tag": doc or None, "children": {...}}}, and tag key -> code GUID."""
+def asked_marks(data: SessionData) -> str:
+    """When each guide question was marked asked, a line each (`[mm:ss] asked: question`),
+    for the source's description; "" when none was."""
+    lines = [
+        f"[{format_elapsed(float(n.get('elapsed') or 0.0))}] asked: "
+        + " ".join(str(n.get("text") or "").split())
+        for n in data.notes
+        if n.get("kind") == "asked"
+    ]
+    return "Guide questions marked asked:\n" + "\n".join(lines) if lines else ""
+
+
+@dataclass
+class _Code:
+    """A Code of the export: a tag, or a level of the hierarchy no tag names (a folder)."""
+
+    path: list[str]
+    tag: dict[str, Any] | None = None
+    children: dict[str, _Code] = field(default_factory=dict)
+    """By the segment's case-folded spelling, so `Pain/x` and `pain/y` share one `pain`."""
+    name: str = ""
+    """The Code's name, unique in the project (`_unique_names`)."""
+
+
+def _code_tree(study: Study) -> list[_Code]:
+    """The codebook and every tag the sessions use, as a tree of codes (top level first)."""
     tags = {tag_key(t["name"]): t for t in study.codebook}
     for name in study.used_tags():
         tags.setdefault(tag_key(name), new_tag(name, ""))
-    root: dict[str, Any] = {}
-    guids: dict[str, str] = {}
+    root = _Code([])
     for key in sorted(tags):
         path = clean_tag_name(tags[key]["name"]).split("/")
-        level = root
+        node = root
         for depth, segment in enumerate(path):
-            node = level.setdefault(
-                segment, {"tag": None, "children": {}, "path": path[: depth + 1]}
-            )
-            if depth == len(path) - 1:
-                node["tag"] = tags[key]
-            level = node["children"]
-    return root, guids
+            node = node.children.setdefault(segment.casefold(), _Code(path[: depth + 1]))
+        node.tag = tags[key]
+    return list(root.children.values())
 
 
-def _codes(parent: ET.Element, tree: dict[str, Any], guids: dict[str, str]) -> None:
-    for segment, node in tree.items():
-        full = "/".join(node["path"])
-        code_guid = guid("code", tag_key(full))
-        guids[tag_key(full)] = code_guid
+def _walk(roots: list[_Code]) -> list[_Code]:
+    """Every code, parents before children, in document order; a loop, not a recursion, so a
+    tag of any depth (an old file may hold one of 1,500 levels) cannot exhaust the stack."""
+    out: list[_Code] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node.children.values()))
+    return out
+
+
+def _unique_names(wanted: list[tuple[str, str]]) -> list[str]:
+    """A name for each (name, context) that no other has, case aside: QualCoder keeps one code
+    per name and silently drops the codings of the others. A name that more than one entry
+    wants gets its context in brackets (`import` under `pain` and under `delight` become
+    `import (pain)` and `import (delight)`; an entry with no context keeps the bare name);
+    a clash that remains (a tag literally named `import (pain)`) is numbered: `(2)`, `(3)`."""
+    counts = Counter(name.casefold() for name, _ in wanted)
+    names = [
+        f"{name} ({context})" if counts[name.casefold()] > 1 and context else name
+        for name, context in wanted
+    ]
+    taken: set[str] = set()
+    out = []
+    for name in names:
+        unique, number = name, 1
+        while unique.casefold() in taken:
+            number += 1
+            unique = f"{name} ({number})"
+        taken.add(unique.casefold())
+        out.append(unique)
+    return out
+
+
+def _codes(parent: ET.Element, roots: list[_Code], code_guid: Callable[[_Code], str]) -> None:
+    """The codes as nested Code elements under `parent`, written with a stack of open
+    elements rather than a recursion (see `_walk`)."""
+    stack = [(parent, node) for node in reversed(roots)]
+    while stack:
+        element, node = stack.pop()
         attributes = {
-            "guid": code_guid,
-            "name": segment,
-            "isCodable": "true" if node["tag"] else "false",
+            "guid": code_guid(node),
+            "name": node.name,
+            "isCodable": "true" if node.tag else "false",
         }
-        color = _color(node["tag"].get("color")) if node["tag"] else None
+        color = _color(node.tag.get("color")) if node.tag else None
         if color:
             attributes["color"] = color
-        code = ET.SubElement(parent, "Code", attributes)
-        description = (node["tag"] or {}).get("description")
+        code = ET.SubElement(element, "Code", attributes)
+        description = (node.tag or {}).get("description")
         if description:
             ET.SubElement(code, "Description").text = description
-        _codes(code, node["children"], guids)
-
-
-def _codebook(parent: ET.Element, study: Study) -> dict[str, str]:
-    tree, guids = _code_tree(study)
-    if tree:
-        codes = ET.SubElement(ET.SubElement(parent, "CodeBook"), "Codes")
-        _codes(codes, tree, guids)
-    return guids
+        stack.extend((code, child) for child in reversed(node.children.values()))
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -177,33 +236,48 @@ def _attr(value: str) -> str:
 
 def _xml(root: ET.Element) -> bytes:
     """The tree as UTF-8 XML (the root carries the namespace as its `xmlns`). Written here
-    rather than by ElementTree, which spent half of a large export in its serializer, and so
-    that characters XML cannot hold become U+FFFD instead of making the file unreadable."""
+    rather than by ElementTree, which spent half of a large export in its serializer (and
+    recurses, as a 1,500-level code tree would not survive), and so that characters XML
+    cannot hold become U+FFFD instead of making the file unreadable."""
     out = ['<?xml version="1.0" encoding="utf-8"?>\n']
-
-    def write(element: ET.Element) -> None:
+    stack: list[ET.Element | str] = [root]  # an element to open, or a closing tag to write
+    while stack:
+        element = stack.pop()
+        if isinstance(element, str):
+            out.append(element)
+            continue
         attributes = "".join(f' {k}="{_attr(v)}"' for k, v in element.attrib.items())
         if len(element) == 0 and not element.text:
             out.append(f"<{element.tag}{attributes}/>")
-            return
+            continue
         out.append(f"<{element.tag}{attributes}>")
         if element.text:
             out.append(_text(element.text))
-        for child in element:
-            write(child)
-        out.append(f"</{element.tag}>")
-
-    write(root)
+        stack.append(f"</{element.tag}>")
+        stack.extend(reversed(element))
     return "".join(out).encode("utf-8")
+
+
+def _tag_codes(study: Study, salt: str) -> tuple[list[_Code], dict[str, str]]:
+    """The code tree with unique names, and tag key -> code GUID."""
+    roots = _code_tree(study)
+    nodes = _walk(roots)
+    names = _unique_names([(n.path[-1], "/".join(n.path[:-1])) for n in nodes])
+    guids = {}
+    for node, name in zip(nodes, names, strict=True):
+        node.name = name
+        guids[tag_key("/".join(node.path))] = guid("code", tag_key("/".join(node.path)), salt=salt)
+    return roots, guids
 
 
 def export_qdc(study: Study) -> bytes:
     root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": "Fieldnote"})
-    tree, guids = _code_tree(study)
+    roots, guids = _tag_codes(study, study.guid_salt)
     codes = ET.SubElement(root, "Codes")
-    if not tree:  # the schema wants at least one code
-        tree = {"Fieldnote": {"tag": None, "children": {}, "path": ["Fieldnote"]}}
-    _codes(codes, tree, guids)
+    if not roots:  # the schema wants at least one code
+        roots = [_Code(["Fieldnote"], name="Fieldnote")]
+        guids[tag_key("Fieldnote")] = guid("code", "fieldnote", salt=study.guid_salt)
+    _codes(codes, roots, lambda node: guids[tag_key("/".join(node.path))])
     return _xml(root)
 
 
@@ -212,32 +286,63 @@ def _iso(moment: str) -> str | None:
 
 
 def export_qdpx(study: Study) -> bytes:
+    salt = study.guid_salt
     key_of = functools.cache(tag_key)  # a study repeats a few tags thousands of times
     root = ET.Element("Project", {"xmlns": NS, "name": study.label, "origin": "Fieldnote"})
     authors = sorted({str(n.get("author") or "") for d in study.sessions for n in d.notes} - {""})
-    users = {name: guid("user", name) for name in authors}
+    users = {name: guid("user", name, salt=salt) for name in authors}
     if users:
         users_el = ET.SubElement(root, "Users")
         for name, user_guid in users.items():
             ET.SubElement(users_el, "User", {"guid": user_guid, "name": name})
-    code_guids = _codebook(root, study)
-    participants: dict[str, list[str]] = {}
+    participants: dict[str, list[SessionData]] = {}  # case-folded name -> sessions
+    spelling: dict[str, str] = {}  # case-folded name -> the first spelling
     for data in study.sessions:
-        if data.participant.strip():
-            participants.setdefault(data.participant.strip(), []).append(data.id)
+        if name := data.participant.strip():
+            participants.setdefault(name.casefold(), []).append(data)
+            spelling.setdefault(name.casefold(), name)
+    case_guids = {key: guid("case", key, salt=salt) for key in participants}
+    # QualCoder links a case to its text only through a Code that has the Case's GUID: its
+    # importer (ccbogel/QualCoder, src/qualcoder/refi.py) reads no SourceRef or SelectionRef
+    # of a named Case (`parse_cases`), loads every Coding of a PlainTextSelection by its
+    # CodeRef (`load_codings_for_text`), then turns the codings of any Code whose GUID equals
+    # a Case's GUID into that case's text and deletes the Code
+    # (`clean_up_case_codes_and_case_text`), as NVivo writes cases. So each participant is
+    # also a Code with the Case's GUID, coding the whole of each of their sources; the Case
+    # keeps its SourceRef (and a SelectionRef to that selection) for the tools that read those.
+    roots, code_guids = _tag_codes(study, salt)
+    nodes = _walk(roots)
+    case_codes = [_Code([key]) for key in participants]
+    names = _unique_names(
+        [(n.path[-1], "/".join(n.path[:-1])) for n in nodes]
+        + [(spelling[code.path[0]], "case") for code in case_codes]
+    )
+    for node, name in zip([*nodes, *case_codes], names, strict=True):
+        node.name = name
+    if roots or case_codes:
+        codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
+        _codes(codes_el, roots, lambda node: code_guids[tag_key("/".join(node.path))])
+        for code in case_codes:
+            ET.SubElement(
+                codes_el,
+                "Code",
+                {"guid": case_guids[code.path[0]], "name": code.name, "isCodable": "true"},
+            )
     if participants:
         cases = ET.SubElement(root, "Cases")
-        for name, session_ids in participants.items():
-            case = ET.SubElement(
-                cases, "Case", {"guid": guid("case", name.casefold()), "name": name}
-            )
-            for session_id in session_ids:
-                ET.SubElement(case, "SourceRef", {"targetGUID": guid("source", session_id)})
+        for key, sessions in participants.items():
+            case = ET.SubElement(cases, "Case", {"guid": case_guids[key], "name": spelling[key]})
+            for data in sessions:
+                ET.SubElement(case, "SourceRef", {"targetGUID": guid("source", data.id, salt=salt)})
+            for data in sessions:
+                ET.SubElement(
+                    case, "SelectionRef", {"targetGUID": guid("whole", data.id, salt=salt)}
+                )
     files: list[tuple[str, str]] = []
     sources_el = ET.SubElement(root, "Sources") if study.sessions else None
     for data in study.sessions:
         text, starts = source_text(data)
-        source_guid = guid("source", data.id)
+        source_guid = guid("source", data.id, salt=salt)
         path = f"{source_guid}.txt"
         files.append((path, text))
         attributes = {"guid": source_guid, "name": data.title or data.id}
@@ -246,10 +351,13 @@ def export_qdpx(study: Study) -> bytes:
         if created:
             attributes["creationDateTime"] = created
         source = ET.SubElement(sources_el, "TextSource", attributes)
+        marks = asked_marks(data)
+        if marks:
+            ET.SubElement(source, "Description").text = marks
         notes = {str(n.get("id")): n for n in data.notes}
         coded: list[tuple[str, int, int, list[str], str]] = []
         for note in data.notes:
-            if note.get("tags"):
+            if note.get("tags") and str(note.get("id")) in starts:
                 start = starts[str(note["id"])]
                 coded.append(
                     (
@@ -262,7 +370,7 @@ def export_qdpx(study: Study) -> bytes:
                 )
         for excerpt in data.excerpts:
             note = notes.get(str(excerpt.get("note_id")))
-            if note is None or not excerpt.get("tags"):
+            if note is None or not excerpt.get("tags") or str(note["id"]) not in starts:
                 continue
             begin = starts[str(note["id"])]
             length = len(str(note.get("text") or ""))
@@ -279,7 +387,7 @@ def export_qdpx(study: Study) -> bytes:
             )
         for key, start, end, tags, author in coded:
             selection_attributes = {
-                "guid": guid("selection", data.id, key),
+                "guid": guid("selection", data.id, key, salt=salt),
                 "startPosition": str(start),
                 "endPosition": str(end),
             }
@@ -291,9 +399,27 @@ def export_qdpx(study: Study) -> bytes:
                 if code_guid is None:
                     continue
                 coding = ET.SubElement(
-                    selection, "Coding", {"guid": guid("coding", data.id, key, key_of(tag))}
+                    selection,
+                    "Coding",
+                    {"guid": guid("coding", data.id, key, key_of(tag), salt=salt)},
                 )
                 ET.SubElement(coding, "CodeRef", {"targetGUID": code_guid})
+        if data.participant.strip():
+            whole = ET.SubElement(
+                source,
+                "PlainTextSelection",
+                {
+                    "guid": guid("whole", data.id, salt=salt),
+                    "startPosition": "0",
+                    "endPosition": str(len(text)),
+                },
+            )
+            coding = ET.SubElement(
+                whole, "Coding", {"guid": guid("case-coding", data.id, salt=salt)}
+            )
+            ET.SubElement(
+                coding, "CodeRef", {"targetGUID": case_guids[data.participant.strip().casefold()]}
+            )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -316,7 +442,7 @@ def _local(name: str) -> str:
 
 
 @dataclass
-class _Code:
+class _ReadCode:
     name: str
     """The tag name (the path of its parents), or "" for a code skipped with its children."""
     tag: dict[str, Any] | None
@@ -346,11 +472,12 @@ class _ProjectReader:
         self.now = now
         self.root = ""
         self.path: list[str] = []
-        self.codes: list[_Code] = []
+        self.codes: list[_ReadCode] = []
         self.tags: list[dict[str, Any]] = []
         self.code_names: dict[str, str] = {}
         self.has_codes = False
         self.case = ""
+        self.case_guids: list[str] = []
         self.cases: dict[str, str] = {}
         self.sources: list[_Source] = []
         self.source: _Source | None = None
@@ -372,6 +499,7 @@ class _ProjectReader:
             self.capture, self.captured = self.codes[-1].description, 0
         elif local == "Case" and parent == "Cases":
             self.case = attributes.get("name") or ""
+            self.case_guids.append(attributes.get("guid") or "")
         elif local == "SourceRef" and parent == "Case":
             self.cases[attributes.get("targetGUID") or ""] = self.case
         elif local == "TextSource" and parent == "Sources":
@@ -404,7 +532,7 @@ class _ProjectReader:
                 color = attributes.get("color") or ""
                 tag["color"] = color if _HEX_COLOR.fullmatch(color) else ""
                 self.tags.append(tag)
-        self.codes.append(_Code(name, tag))
+        self.codes.append(_ReadCode(name, tag))
 
     def end(self, tag: str) -> None:
         local = self.path.pop()
@@ -609,6 +737,11 @@ def _read_project(
     reader = _parse(project.chunks(project_name, MAX_PROJECT_XML), path, now, project_name)
     if reader.root != "Project":
         raise bad_file(path, "its project.qde is no REFI-QDA project (its root is not Project).")
+    for case_guid in reader.case_guids:
+        # A Code with a Case's GUID is that case, not a tag (NVivo's way, and the way
+        # Fieldnote links cases for QualCoder): as QualCoder does, it is no code.
+        if (case_code := reader.code_names.pop(case_guid, None)) is not None:
+            reader.tags = [tag for tag in reader.tags if tag["name"] != case_code]
     sessions: list[SessionData] = []
     notes = 0
     for source in reader.sources:
