@@ -200,6 +200,13 @@ def add_exchange_commands(commands) -> None:
     import_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     import_.add_argument("--study", help="the study the imported sessions belong to")
     import_.add_argument("--participant", help="which transcript speaker is the participant")
+    import_.add_argument(
+        "--speaker",
+        action="append",
+        default=[],
+        metavar="LABEL=NAME",
+        help='give a speaker label one name, e.g. "Mr Praline=Praline" (repeatable)',
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -462,6 +469,12 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise UserError("the note is empty; nothing was added.")
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
+    from tui.domain.notes import parse_inline
+    from tui.domain.tags import tag_depth_problem
+
+    for tag in parse_inline(args.text).tags:
+        if (too_deep := tag_depth_problem(tag)) is not None:
+            raise UserError(f"{too_deep} Nothing was added.")
     store = _store()
     note, codebook_problem = append_note_now(
         store, store.resolve(args.session), args.text, _author(args)
@@ -532,14 +545,21 @@ def _write_stdout(data: bytes) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.exchange.errors import ExchangeError
-    from tui.services.exchange.importing import import_files
+    from tui.services.exchange.importing import import_files, speaker_names
 
     try:
         result = import_files(
-            _store(), args.paths, now=utc_now(), study=args.study, participant=args.participant
+            _store(),
+            args.paths,
+            now=utc_now(),
+            study=args.study,
+            participant=args.participant,
+            speakers=speaker_names(args.speaker),
         )
     except ExchangeError as error:
         raise UserError(str(error)) from None
+    for notice in result.notices:
+        warn(notice)
     for session_id, title, notes in result.sessions:
         say(f"{session_id}  {notes:>5} notes  {title}")
     added = f", {len(result.tags_added)} new tag(s)" if result.tags_added else ""

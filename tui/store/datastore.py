@@ -17,6 +17,7 @@ from tui.store.errors import (
     UnreadableFileError,
 )
 from tui.store.repair import Repair, repair_session
+from tui.store.schema import check_codebook_fields
 from tui.store.session import (
     SESSION_ID,
     SessionFile,
@@ -140,13 +141,7 @@ class DataStore:
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise ValueError(f"a session needs an 'id' of letters and digits, not {session_id!r}")
         path = self.session_path(session_id)
-        state = plain(guide_state) if guide_state is not None else default_guide_state()
-        data = {
-            "session": {"1": session},
-            "guide": {"1": {"guide": plain(guide), "state": state}},
-            "notes": {str(n): plain(doc) for n, doc in enumerate(notes or [], start=1)},
-            "excerpts": {str(n): plain(doc) for n, doc in enumerate(excerpts or [], start=1)},
-        }
+        data = _session_tables(session, guide, guide_state, notes, excerpts, copy=plain)
         storage = AtomicJSONStorage(
             path, validate=validate_session_data(path), write_what="new session"
         )
@@ -311,3 +306,58 @@ class DataStore:
         if self._codebook is None:
             self._codebook = Codebook(self.home / "codebook.json")
         return self._codebook
+
+
+def _session_tables(
+    session: dict[str, Any],
+    guide: dict[str, Any],
+    guide_state: dict[str, Any] | None,
+    notes: list[dict[str, Any]] | None,
+    excerpts: list[dict[str, Any]] | None,
+    *,
+    copy=lambda doc: doc,
+) -> dict[str, Any]:
+    """A session file's tables as `create_session` writes them."""
+    state = copy(guide_state) if guide_state is not None else default_guide_state()
+    return {
+        "session": {"1": session},
+        "guide": {"1": {"guide": copy(guide), "state": state}},
+        "notes": {str(n): copy(doc) for n, doc in enumerate(notes or [], start=1)},
+        "excerpts": {str(n): copy(doc) for n, doc in enumerate(excerpts or [], start=1)},
+    }
+
+
+def new_session_problem(
+    session: dict[str, Any],
+    guide: dict[str, Any],
+    guide_state: dict[str, Any] | None = None,
+    notes: list[dict[str, Any]] | None = None,
+    excerpts: list[dict[str, Any]] | None = None,
+) -> str | None:
+    """Why `create_session` would refuse these documents, or write a file that no later read
+    accepts (the same checks every read applies), as a phrase; None when they fit. Nothing is
+    written: an import checks every session this way before it writes the first."""
+    session_id = session.get("id") if isinstance(session, dict) else None
+    if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+        return "its session id is not letters, digits, - and _ (at most 64)"
+    if not isinstance(guide, dict) or not isinstance(guide_state, dict | None):
+        return "its guide is not an object"
+    if not all(isinstance(doc, dict) for doc in [*(notes or []), *(excerpts or [])]):
+        return "a note or excerpt is not an object"
+    data = _session_tables(session, guide, guide_state, notes, excerpts)
+    try:
+        validate_session_data(Path(f"{session_id}.json"))(data)
+    except UnreadableFileError as error:
+        return error.problem
+    return None
+
+
+def new_tag_problem(tag: dict[str, Any]) -> str | None:
+    """Why a codebook document would make `codebook.json` unreadable, or None."""
+    if not isinstance(tag, dict):
+        return "a tag is not an object"
+    try:
+        check_codebook_fields(Path("codebook.json"), {"tags": {"1": tag}})
+    except UnreadableFileError as error:
+        return error.problem
+    return None
