@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import xmlschema
 
-from tests.exchange_data import AUTHORS, PARTICIPANTS, TEXTS, seed, shared_folder
+from tests.exchange_data import AUTHORS, PARTICIPANTS, TEXTS, schema_folder, seed
 from tui.domain.notes import tag_key
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, export
@@ -26,7 +26,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def schemas():
-    folder = shared_folder()
+    folder = schema_folder()
     return (
         xmlschema.XMLSchema(str(folder / "Project.xsd")),
         xmlschema.XMLSchema(str(folder / "Codebook.xsd")),

@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 import xmlschema
 
-from tests.exchange_data import PARTICIPANTS, START, seed, shared_folder
+from tests.exchange_data import PARTICIPANTS, START, schema_folder, seed
 from tui.domain.clock import to_iso
 from tui.domain.notes import Note, tag_key
 from tui.services.exchange.exporting import export
@@ -26,7 +26,7 @@ from tui.store import DataStore
 
 @pytest.fixture(scope="module")
 def project_schema():
-    return xmlschema.XMLSchema(str(shared_folder() / "Project.xsd"))
+    return xmlschema.XMLSchema(str(schema_folder() / "Project.xsd"))
 
 
 def _local(element) -> str:

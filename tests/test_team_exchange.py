@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import xmlschema
 
-from tests.exchange_data import seed, shared_folder
+from tests.exchange_data import schema_folder, seed
 from tui.domain.codings import codings_of, with_coding
 from tui.domain.notes import tag_key
 from tui.services.exchange.exporting import export
@@ -54,7 +54,7 @@ def test_qdpx_writes_each_codings_coder_as_creating_user_and_reads_it_back(tmp_p
     second_coder(store, ids)
     data, study = export(store, ids, "qdpx")
     qde = zipfile.ZipFile(io.BytesIO(data)).read("project.qde").decode("utf-8")
-    xmlschema.XMLSchema(str(shared_folder() / "Project.xsd")).validate(qde)
+    xmlschema.XMLSchema(str(schema_folder() / "Project.xsd")).validate(qde)
     assert qde.count('creationDateTime="2026-11-30T08:00:00.000Z"') == 3
     path = tmp_path / "study.qdpx"
     path.write_bytes(data)

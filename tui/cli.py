@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--study", help="the study to report on; omit for every session")
     report.add_argument("--format", choices=("md", "html"), default="md", dest="fmt")
     report.add_argument("-o", "--output", type=Path, help="the file to write; stdout otherwise")
+    report.add_argument("--force", action="store_true", help="replace an existing file")
 
     commands.add_parser("list", help="list the sessions")
 
@@ -157,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("session")
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
     note.add_argument("--as", dest="author")
+
+    repair = commands.add_parser(
+        "repair",
+        help="make a session with a damaged journal readable, keeping every readable note",
+    )
+    repair.add_argument("session", help="an id or a unique id prefix")
 
     add_team_commands(commands)
     add_exchange_commands(commands)
@@ -219,6 +226,13 @@ def add_exchange_commands(commands) -> None:
     import_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     import_.add_argument("--study", help="the study the imported sessions belong to")
     import_.add_argument("--participant", help="which transcript speaker is the participant")
+    import_.add_argument(
+        "--speaker",
+        action="append",
+        default=[],
+        metavar="LABEL=NAME",
+        help='give a speaker label one name, e.g. "Mr Praline=Praline" (repeatable)',
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -424,6 +438,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.analysis import StudyAnalysis
+    from tui.services.exchange.errors import ExchangeError
+    from tui.services.exchange.output import write_export
     from tui.services.report import render
 
     store = _store()
@@ -432,21 +448,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         view = service.refresh(force=True)
     finally:
         service.close()
-    for problem in view.problems:
-        warn(f"left out: {problem}")
+    if view.problems:
+        # A report that silently lacks sessions would be read as the whole study.
+        for problem in view.problems:
+            warn(f"left out: {problem}")
+        raise UserError(
+            f"{len(view.problems)} file(s) could not be read (above), so no report was made; "
+            "repair them (fieldnote repair SESSION) or move them out, and report again."
+        )
     text = render(view, args.fmt, utc_now())
     if args.output is None:
         say(text, end="")
         return 0
     try:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise UserError(
-            f"cannot write the report to {args.output}: {error.strerror}; choose another path."
-        ) from None
-    say(str(args.output))
+        path = write_export(args.output, text.encode("utf-8"), force=args.force, command="report")
+    except ExchangeError as error:
+        raise UserError(str(error)) from None
+    say(str(path))
     return 0
 
 
@@ -479,6 +497,12 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise UserError("the note is empty; nothing was added.")
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
+    from tui.domain.notes import parse_inline
+    from tui.domain.tags import tag_depth_problem
+
+    for tag in parse_inline(args.text).tags:
+        if (too_deep := tag_depth_problem(tag)) is not None:
+            raise UserError(f"{too_deep} Nothing was added.")
     store = _store()
     note, codebook_problem = append_note_now(
         store, store.resolve(args.session), args.text, _author(args)
@@ -487,6 +511,21 @@ def cmd_note(args: argparse.Namespace) -> int:
     if codebook_problem is not None:
         saved = "the note is saved, but its tags were not counted in the codebook"
         warn(f"{saved}: {codebook_problem}")
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    store = _store()
+    repair = store.repair_session(store.resolve(args.session))
+    if not repair.kept:
+        say(f"{repair.path} reads as it is; nothing was changed.")
+        return 0
+    say(
+        f"Repaired {repair.path}: {repair.replayed} journal line(s) kept, "
+        f"{repair.skipped} damaged line(s) left out, {repair.duplicates} earlier copy(ies) "
+        f"of a note stored twice left out; the originals are kept as "
+        f"{' and '.join(str(p) for p in repair.kept)}."
+    )
     return 0
 
 
@@ -578,14 +617,21 @@ def _write_stdout(data: bytes) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.exchange.errors import ExchangeError
-    from tui.services.exchange.importing import import_files
+    from tui.services.exchange.importing import import_files, speaker_names
 
     try:
         result = import_files(
-            _store(), args.paths, now=utc_now(), study=args.study, participant=args.participant
+            _store(),
+            args.paths,
+            now=utc_now(),
+            study=args.study,
+            participant=args.participant,
+            speakers=speaker_names(args.speaker),
         )
     except ExchangeError as error:
         raise UserError(str(error)) from None
+    for notice in result.notices:
+        warn(notice)
     for session_id, title, notes in result.sessions:
         say(f"{session_id}  {notes:>5} notes  {title}")
     added = f", {len(result.tags_added)} new tag(s)" if result.tags_added else ""
@@ -671,6 +717,7 @@ COMMANDS = {
     "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
+    "repair": cmd_repair,
     "tag": cmd_tag,
     "agree": cmd_agree,
     "export": cmd_export,

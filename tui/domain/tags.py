@@ -14,7 +14,28 @@ from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
+MAX_TAG_DEPTH = 64
+"""Levels a tag name may have (`a/b/c` has 3). No codebook comes near it; a name deeper than
+this is refused, so nothing that walks a tag tree (the REFI-QDA export, a codebook import) can
+be driven into unbounded depth."""
+
 _WORD = re.compile(r"\S+")
+
+
+def tag_depth(name: str) -> int:
+    """Levels of a tag name: `pain/onboarding` has 2."""
+    return clean_tag_name(name).count("/") + 1
+
+
+def tag_depth_problem(name: str) -> str | None:
+    """Why `name` has too many levels (one sentence), or None when it fits `MAX_TAG_DEPTH`."""
+    depth = tag_depth(name)
+    if depth <= MAX_TAG_DEPTH:
+        return None
+    return (
+        f"A tag can have at most {MAX_TAG_DEPTH} levels (a/b/c has 3), and this one has "
+        f"{depth}; shorten it."
+    )
 
 
 def inline_name_problem(name: str) -> str | None:
@@ -23,6 +44,9 @@ def inline_name_problem(name: str) -> str | None:
     character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`, and
     a tag starts with a letter."""
     name = clean_tag_name(name)
+    too_deep = tag_depth_problem(name)
+    if too_deep is not None:
+        return too_deep
     tokens = inline_tokens("#" + name)  # read back as the inline parser reads a note
     if [(t.start, t.end, t.kind, t.value) for t in tokens] == [(0, len(name) + 1, "tag", name)]:
         return None

@@ -29,6 +29,7 @@ from tui.domain.analysis import (
 )
 from tui.domain.display_text import visible
 from tui.services.analysis import StudyView
+from tui.services.exchange.markdown import md_text
 
 FORMATS = ("md", "html")
 QUOTES_PER_THEME = 3
@@ -110,8 +111,9 @@ def _summary(view: StudyView, now: datetime) -> str:
 
 
 def _md(text: str) -> str:
-    """A user's string in a Markdown table cell or line: visible, one line, no stray pipes."""
-    return " ".join(visible(text).split()).replace("|", "\\|")
+    """A user's string in a Markdown table cell or line: visible, one line, and escaped as the
+    Markdown export escapes it, so no HTML, image, link or pipe in it is more than text."""
+    return md_text(" ".join(visible(text).split()))
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:

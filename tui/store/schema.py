@@ -191,6 +191,9 @@ NOTE = {
     "codings": CODINGS,
     "edited_at": OPTIONAL_TEXT,
     "severity": OPTIONAL_INTEGER,
+    # A transcript cue's end and whether it is speech (tui/services/exchange/transcripts.py).
+    "ends_elapsed": _is((int, float), "a number or null", optional=True),
+    "speech": FLAG,
 }
 EXCERPT = {
     "note_id": TEXT,
@@ -263,6 +266,8 @@ FAST = {
         "codings": _codings_fit,
         "edited_at": _OPT_TEXT,
         "severity": _OPT_INT,
+        "ends_elapsed": frozenset({int, float, type(None)}),
+        "speech": frozenset({bool}),
     },
     "excerpts": {
         "id": _TEXT,

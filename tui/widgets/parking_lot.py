@@ -108,7 +108,7 @@ class ParkingLot(OptionList):
         self._armed = None
         self._show_title()
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         note_input = self.typing_goes_to
         if note_input is None:
             return
