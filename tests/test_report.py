@@ -86,6 +86,7 @@ def test_html_holds_the_synthesis_quotes_and_sessions(home, tmp_path):
         "Priorities",
         "Themes",
         "Strongest quotes",
+        "Open follow-ups",
         "Tags raised together",
         "Who raised what",
         "Guide coverage",
@@ -96,7 +97,7 @@ def test_html_holds_the_synthesis_quotes_and_sessions(home, tmp_path):
     sessions = tree.find(".//section[@id='sessions']")
     rows = [[td.text for td in tr.iter("td")] for tr in sessions.iter("tr")][1:]
     assert [r[0] for r in rows] == ["Ana - 1", "Ana - 2", "Ben", "Walk-in"]
-    assert rows[0][3:] == ["3", "3"]
+    assert rows[0][3:] == ["3", "3", "0"]
 
 
 def test_markdown_report(home, tmp_path):

@@ -22,12 +22,16 @@ from tui.domain.analysis import (
     Analysis,
     Coverage,
     Evidence,
+    FollowUp,
     Theme,
     minutes_text,
     severity_text,
     strongest,
+    strongest_notes,
 )
 from tui.domain.display_text import visible
+from tui.domain.notes import format_elapsed
+from tui.domain.quotes import note_label
 from tui.services.analysis import StudyView
 
 FORMATS = ("md", "html")
@@ -47,7 +51,8 @@ th, td { border-bottom: 1px solid #ddd; padding: .25rem .5rem; text-align: left;
          vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 blockquote { margin: .4rem 0 .8rem; padding-left: .8rem; border-left: 3px solid #c33; }
-blockquote footer { color: #666; font-size: .9em; }
+blockquote footer, .by { color: #666; font-size: .9em; }
+ul.notes { margin: .2rem 0 1rem; }
 figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; }
 nav a { margin-right: .8rem; }
 """
@@ -76,7 +81,11 @@ def grid_tags(analysis: Analysis) -> list[Theme]:
     return sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:GRID_TAGS]
 
 
-def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int]]:
+def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int, int]]:
+    """Title, participant, date, notes, coded notes, open follow-ups."""
+    still_open: dict[str, int] = {}
+    for followup in view.analysis.open_followups:
+        still_open[followup.session_id] = still_open.get(followup.session_id, 0) + 1
     rows = []
     for session in view.sessions:
         notes = [n for n in session.notes if n.get("kind") != "asked"]
@@ -89,9 +98,18 @@ def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int]]:
                 str(session.session.get("created_at") or "")[:10],
                 len(notes),
                 coded,
+                still_open.get(session.id, 0),
             )
         )
     return rows
+
+
+def theme_evidence(analysis: Analysis, theme: Theme) -> tuple[list[Evidence], list[Evidence]]:
+    """What the report shows of a theme: its strongest quotes (words someone said), then, where
+    there are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs."""
+    evidence = analysis.evidence_of(theme.evidence)
+    quotes = strongest(evidence, QUOTES_PER_THEME)
+    return quotes, strongest_notes(evidence, QUOTES_PER_THEME - len(quotes))
 
 
 def _title(view: StudyView) -> str:
@@ -163,11 +181,20 @@ def markdown(view: StudyView, now: datetime) -> str:
         ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
         _theme_rows(a, _md),
     )
-    out += ["## Strongest quotes", ""]
+    out += ["## Strongest quotes", "", QUOTES_NOTE, ""]
     for theme in quoted_themes(a):
         out += [f"### {_md(theme.name)} ({_q(theme)} participants)", ""]
-        for item in strongest(a.evidence_of(theme.evidence), QUOTES_PER_THEME):
+        quotes, notes = theme_evidence(a, theme)
+        for item in quotes:
             out += [f"> {_md(item.quote)}", f"> \u2014 {_md(_source(item))}", ""]
+        if notes:
+            out += [f"- {_md(item.quote)} ({_md(_source(item))})" for item in notes]
+            out.append("")
+    out += ["## Open follow-ups", ""]
+    out += [f"- [ ] {_md(f.text)} ({_md(_followup_source(f))})" for f in a.open_followups] or [
+        "_None: every follow-up was asked or dismissed._"
+    ]
+    out.append("")
     out += ["## Tags raised together", ""]
     out += _md_table(
         ["Tag", "With", "Notes"],
@@ -186,15 +213,27 @@ def markdown(view: StudyView, now: datetime) -> str:
     )
     out += ["## Sessions", ""]
     out += _md_table(
-        ["Title", "Participant", "Date", "Notes", "Coded"],
-        [[_md(t), _md(p), d, str(n), str(c)] for t, p, d, n, c in _session_rows(view)],
+        ["Title", "Participant", "Date", "Notes", "Coded", "Open follow-ups"],
+        [[_md(t), _md(p), d, str(n), str(c), str(f)] for t, p, d, n, c, f in _session_rows(view)],
     )
     return "\n".join(out)
 
 
+QUOTES_NOTE = (
+    "Quotes are words someone said (a quote typed in the interview, a transcript cue), with "
+    "who said them. Where a theme has fewer than three, the note-taker's own notes follow, "
+    "labelled as such: they are not the participant's words."
+)
+
+
 def _source(item: Evidence) -> str:
-    who = item.participant or item.session_title
-    return f"{who}, {item.time} ({item.session_title})"
+    """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`."""
+    return f"{item.attribution}, {item.time} ({item.session_title})"
+
+
+def _followup_source(item: FollowUp) -> str:
+    label = note_label("followup", item.author)
+    return f"{label}, {format_elapsed(item.elapsed)} ({item.session_title})"
 
 
 def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
@@ -313,7 +352,8 @@ def html_report(view: StudyView, now: datetime) -> str:
         f"<h1>{title}</h1>",
         f'<p class="meta">{_h(_summary(view, now))}</p>',
         '<nav><a href="#priorities">Priorities</a><a href="#themes">Themes</a>'
-        '<a href="#quotes">Quotes</a><a href="#pairs">Pairs</a><a href="#people">Who</a>'
+        '<a href="#quotes">Quotes</a><a href="#followups">Follow-ups</a>'
+        '<a href="#pairs">Pairs</a><a href="#people">Who</a>'
         '<a href="#guide">Guide</a><a href="#sessions">Sessions</a></nav>',
         '<section id="priorities"><h2>Priorities</h2>',
     ]
@@ -337,13 +377,30 @@ def html_report(view: StudyView, now: datetime) -> str:
         )
     )
     parts.append('</section><section id="quotes"><h2>Strongest quotes</h2>')
+    parts.append(f'<p class="meta">{_h(QUOTES_NOTE)}</p>')
     for theme in quoted_themes(a):
         parts.append(f"<h3>{_h(theme.name)} <small>({_q(theme)} participants)</small></h3>")
-        for item in strongest(a.evidence_of(theme.evidence), QUOTES_PER_THEME):
+        quotes, notes = theme_evidence(a, theme)
+        for item in quotes:
             parts.append(
                 f"<blockquote><p>{_h(item.quote)}</p>"
                 f"<footer>\u2014 {_h(_source(item))}</footer></blockquote>"
             )
+        if notes:
+            items = "".join(
+                f'<li>{_h(item.quote)} <span class="by">({_h(_source(item))})</span></li>'
+                for item in notes
+            )
+            parts.append(f'<ul class="notes">{items}</ul>')
+    parts.append('<h2 id="followups">Open follow-ups</h2>')
+    if a.open_followups:
+        items = "".join(
+            f'<li>{_h(f.text)} <span class="by">({_h(_followup_source(f))})</span></li>'
+            for f in a.open_followups
+        )
+        parts.append(f'<ul class="notes">{items}</ul>')
+    else:
+        parts.append("<p>None: every follow-up was asked or dismissed.</p>")
     parts.append('</section><section id="pairs"><h2>Tags raised together</h2>')
     parts.append(
         _table(
@@ -374,9 +431,12 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append('</section><section id="sessions"><h2>Sessions</h2>')
     parts.append(
         _table(
-            ["Title", "Participant", "Date", "Notes", "Coded"],
-            [[_h(t), _h(p), _h(d), str(n), str(c)] for t, p, d, n, c in _session_rows(view)],
-            numeric={3, 4},
+            ["Title", "Participant", "Date", "Notes", "Coded", "Open follow-ups"],
+            [
+                [_h(t), _h(p), _h(d), str(n), str(c), str(f)]
+                for t, p, d, n, c, f in _session_rows(view)
+            ],
+            numeric={3, 4, 5},
         )
     )
     parts.append("</section></main></body></html>")
