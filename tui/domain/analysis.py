@@ -41,6 +41,7 @@ from tui.domain.interview_record import (
     OPEN,
     clock_elapsed,
     followup_status,
+    followup_words,
     seconds_per_question,
 )
 from tui.domain.notes import format_elapsed, tag_key
@@ -399,7 +400,7 @@ class Analysis:
                         session.id,
                         session.title,
                         str(note.get("id")),
-                        quote_words(str(note.get("text") or "")).lstrip("?").strip(),
+                        followup_words(str(note.get("text") or "")),
                         " ".join(str(note.get("author") or "").split()),
                         float(note.get("elapsed") or 0.0),
                         followup_status(session.session, str(note.get("id"))),
@@ -722,18 +723,29 @@ def guide_coverage(sessions: Sequence[SessionInput], now: datetime | None = None
 
 
 def strongest(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
-    """The quotes that best stand for a theme: only words someone said (`Evidence.said`), the
-    most severe first (then starred, then longer), one per speaker before a second from
+    """The quotes that best stand for a theme: only words someone said (`Evidence.said`),
+    the participants' before other speakers' (an interviewer, a shopkeeper); among each, the
+    most severe first (then starred, then longer), one per person before a second from
     anyone, so a report shows how widely a theme was raised."""
     said = [item for item in evidence if item.said]
-    return _strongest(said, count, lambda item: person_key(item.speaker) or item.session_id)
+    theirs = _strongest([i for i in said if i.participant_key], count, _participant)
+    others = [i for i in said if not i.participant_key]
+    return theirs + _strongest(others, count - len(theirs), _speaker)
+
+
+def _participant(item: Evidence) -> str:
+    return item.participant_key
+
+
+def _speaker(item: Evidence) -> str:
+    return person_key(item.speaker)
 
 
 def strongest_notes(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
     """The note-taker's notes (paraphrases, not follow-ups) that best stand for a theme, for
     a report to show, labelled as notes, where a theme has too few quotes."""
     notes = [item for item in evidence if item.kind == "note"]
-    return _strongest(notes, count, lambda item: item.participant_key)
+    return _strongest(notes, count, _participant)
 
 
 def _strongest(

@@ -20,6 +20,7 @@ from typing import Any
 
 from tui.domain.clock import InterviewClock
 from tui.domain.pacing import question_times
+from tui.domain.quotes import quote_words
 
 OPEN = "open"
 FOLLOWUP_STATUSES = ("asked", "dismissed")
@@ -81,6 +82,11 @@ def open_followups(session: Mapping[str, Any], notes: Iterable[Any]) -> list[Any
         if kind == "followup" and followup_status(session, str(note_id)) == OPEN:
             found.append(note)
     return found
+
+
+def followup_words(text: str) -> str:
+    """A follow-up as a to-do: its words without the `?` and the inline syntax."""
+    return quote_words(text).lstrip("?").strip() or text.strip()
 
 
 def debrief_answers(session: Mapping[str, Any]) -> dict[str, dict[str, str]]:

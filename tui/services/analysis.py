@@ -8,9 +8,12 @@ the files another process wrote. `fieldnote report` calls it once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tui.domain.analysis import Analysis, SessionInput, analyse
+from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
 from tui.store import DataStore, SessionFile, StoreError
 
@@ -55,9 +58,13 @@ def study_of(store: DataStore, session_id: str) -> str | None:
 class StudyAnalysis:
     """Reads a study's sessions and analyses them; only changed files are read again."""
 
-    def __init__(self, store: DataStore, study: str | None = None) -> None:
+    def __init__(
+        self, store: DataStore, study: str | None = None, now: Callable[[], datetime] = utc_now
+    ) -> None:
         self.store = store
         self.study = study or None
+        self.now = now
+        """Reads a running interview clock (time per question)."""
         self._files: dict[str, SessionFile] = {}
         self._inputs: dict[str, tuple[int, SessionInput]] = {}
         self._seen: tuple | None = None
@@ -98,7 +105,7 @@ class StudyAnalysis:
             names = {}
             problems.append(str(error))
         self._seen = self._state(ids)
-        return StudyView(self.study, analyse(inputs, names), inputs, problems)
+        return StudyView(self.study, analyse(inputs, names, self.now()), inputs, problems)
 
     def _read(self, session_id: str) -> SessionInput:
         session_file = self._files.get(session_id)

@@ -233,7 +233,7 @@ def _source(item: Evidence) -> str:
 
 def _followup_source(item: FollowUp) -> str:
     label = note_label("followup", item.author)
-    return f"{label}, {format_elapsed(item.elapsed)} ({item.session_title})"
+    return f"{label}, {item.session_title}, {format_elapsed(item.elapsed)}"
 
 
 def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:

@@ -25,6 +25,7 @@ from tui.domain.interview_record import (
     clock_elapsed,
     debrief_answers,
     followup_status,
+    followup_words,
     open_followups,
     seconds_per_question,
 )
@@ -161,7 +162,7 @@ def _followups(data: SessionData, notes: list[dict[str, Any]], h: str) -> list[s
             continue
         out += [f"{h}# {title}", ""]
         for note in group:
-            words = str(note.get("text") or "").lstrip().lstrip("*").lstrip().lstrip("?").strip()
+            words = followup_words(str(note.get("text") or ""))
             status = followup_status(data.session, str(note.get("id")))
             if status == OPEN:
                 out.append(f"- [ ] {md_text(words)}")
