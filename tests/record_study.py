@@ -52,7 +52,8 @@ def live_interview(store: DataStore, clock: FrozenClock) -> str:
         study=STUDY,
     )
     maya = LiveSession(store, session_id, "Maya", now=clock)
-    sam = LiveSession(DataStore(store.home), session_id, "Sam", now=clock)
+    sams_store = DataStore(store.home)  # Sam's instance, as another process would be
+    sam = LiveSession(sams_store, session_id, "Sam", now=clock)
     try:
         type_note(maya, QUOTE, clock)  # the clock starts at this first note: 00:00
         assert maya.flush() and sam.reload_from_disk()  # Sam's pane sees the clock start
@@ -84,6 +85,7 @@ def live_interview(store: DataStore, clock: FrozenClock) -> str:
         for live in (maya, sam):
             live.flush()
             live.close()
+        sams_store.codebook.close()
     return session_id
 
 

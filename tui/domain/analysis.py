@@ -45,6 +45,7 @@ from tui.domain.interview_record import (
     seconds_per_question,
 )
 from tui.domain.notes import format_elapsed, tag_key
+from tui.domain.people import person_key, same_person
 from tui.domain.quotes import cite, is_said, note_label, quote_words, recording_time
 
 SKIPPED_KINDS = ("asked",)
@@ -96,15 +97,6 @@ def participant_key(session: Mapping[str, Any]) -> str:
     """Who a session interviewed, as one identity across sessions (the session if unnamed)."""
     name = person_key(str(session.get("participant") or ""))
     return name if name else f"session:{session.get('id', '')}"
-
-
-def person_key(name: str) -> str:
-    """A person's name as one identity: spacing and case do not make two people."""
-    return " ".join(name.split()).casefold()
-
-
-def same_person(first: str, second: str) -> bool:
-    return bool(person_key(first)) and person_key(first) == person_key(second)
 
 
 def _severity(value: Any) -> int | None:

@@ -76,6 +76,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.set_study", "set_study", "s", "Study"),
     ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.analyse", "analyse", "A", "Analysis"),
+    ActionSpec("home.rename_person", "rename_person", "p", "Rename person", show=False),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
     ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
     # Interview: everything here works while typing a note.
