@@ -10,6 +10,7 @@ escaped, so a participant named `<img src=x onerror=alert(1)>` reads as exactly 
 from __future__ import annotations
 
 import html
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime
@@ -33,6 +34,7 @@ from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
 from tui.domain.quotes import note_label
 from tui.services.analysis import StudyView
+from tui.services.chart_labels import place_labels
 
 FORMATS = ("md", "html")
 QUOTES_PER_THEME = 3
@@ -41,6 +43,7 @@ THEMES_WITH_QUOTES = 30
 TOP_PAIRS = 30
 GRID_TAGS = 12
 CHART_TAGS = 20
+MATRIX_DOT = 5
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
@@ -53,6 +56,9 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 blockquote { margin: .4rem 0 .8rem; padding-left: .8rem; border-left: 3px solid #c33; }
 blockquote footer, .by { color: #666; font-size: .9em; }
 ul.notes { margin: .2rem 0 1rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll table { width: auto; min-width: 100%; } .scroll td, .scroll th { white-space: nowrap; }
+.scroll th { white-space: normal; overflow-wrap: normal; min-width: 4ch; }
 figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; }
 nav a { margin-right: .8rem; }
 """
@@ -268,9 +274,12 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _svg(chart: Any) -> str:
-    """The chart as inline SVG without pygal's script, comments or namespace URLs."""
+def _svg(chart: Any, adjust: Callable[[ET.Element], None] | None = None) -> str:
+    """The chart as inline SVG without pygal's script, comments or namespace URLs; `adjust`
+    changes the drawn tree first."""
     root = chart.render_tree()
+    if adjust is not None:
+        adjust(root)
     for parent in list(root.iter()):
         for child in list(parent):
             if child.tag is ET.Comment or child.tag == "script":
@@ -291,7 +300,16 @@ def _chart_config() -> dict:
     }
 
 
-def matrix_chart(analysis: Analysis) -> str:
+def count_axis(top: int, ticks: int = 10) -> dict:
+    """A value axis of whole numbers (counts of people or sessions): 0 to `top`, at most
+    about `ticks` labels."""
+    top = max(1, top)
+    step = max(1, math.ceil(top / ticks))
+    return {"range": (0, top), "y_labels": list(range(0, top + 1, step))}
+
+
+def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
+    """The priority matrix as SVG, and the tags whose labels found no room on it."""
     chart = pygal.XY(
         stroke=False,
         title="Priority: how widespread against how painful",
@@ -300,7 +318,7 @@ def matrix_chart(analysis: Analysis) -> str:
         range=(1, 5),
         xrange=(0, 100),
         print_labels=True,
-        dots_size=5,
+        dots_size=MATRIX_DOT,
         **_chart_config(),
     )
     by_quadrant: dict[str, list[dict]] = {}
@@ -314,7 +332,21 @@ def matrix_chart(analysis: Analysis) -> str:
         )
     for quadrant, points in by_quadrant.items():
         chart.add(quadrant, points)
-    return _svg(chart)
+    ranks = {visible(p.theme.name): str(n) for n, p in enumerate(analysis.matrix, start=1)}
+    left_off: list[str] = []
+
+    def label(root: ET.Element) -> None:
+        left_off.extend(
+            place_labels(
+                root,
+                lambda name: ranks.get(name, name),
+                font_size=CHART_STYLE.value_label_font_size,
+                dot_radius=MATRIX_DOT,
+                label_offset=CHART_STYLE.value_font_size,
+            )
+        )
+
+    return _svg(chart, label), [ranks.get(name, name) for name in left_off]
 
 
 def themes_chart(analysis: Analysis) -> str:
@@ -325,6 +357,7 @@ def themes_chart(analysis: Analysis) -> str:
     chart = pygal.HorizontalBar(
         title="Participants raising each tag",
         show_legend=False,
+        **count_axis(max((t.participants for t in themes), default=1)),
         **_chart_config(),
     )
     chart.x_labels = [visible(t.name) for t in reversed(themes)]
@@ -333,7 +366,11 @@ def themes_chart(analysis: Analysis) -> str:
 
 
 def coverage_chart(analysis: Analysis) -> str:
-    chart = pygal.StackedBar(title="Guide coverage across sessions", **_chart_config())
+    chart = pygal.StackedBar(
+        title="Guide coverage across sessions",
+        **count_axis(max((c.sessions for c in analysis.coverage), default=1)),
+        **_chart_config(),
+    )
     chart.x_labels = [f"Q{n}" for n in range(1, len(analysis.coverage) + 1)]
     chart.add("asked", [c.asked for c in analysis.coverage])
     chart.add("skipped", [c.skipped for c in analysis.coverage])
@@ -358,7 +395,12 @@ def html_report(view: StudyView, now: datetime) -> str:
         '<section id="priorities"><h2>Priorities</h2>',
     ]
     if a.matrix:
-        parts.append(f"<figure>{matrix_chart(a)}</figure>")
+        chart, left_off = matrix_chart(a)
+        caption = ""
+        if left_off:
+            listed = ", ".join(_h(rank) for rank in left_off)
+            caption = f"<figcaption>No room on the chart for the labels of {listed}.</figcaption>"
+        parts.append(f"<figure>{chart}{caption}</figure>")
     parts.append(
         _table(
             ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
@@ -411,13 +453,17 @@ def html_report(view: StudyView, now: datetime) -> str:
     )
     tags = grid_tags(a)
     parts.append('</section><section id="people"><h2>Who raised what</h2>')
+    # A dozen tag columns fit a 1200 px page when a tag's name may wrap after each `/`; a
+    # table wider still scrolls inside its box, never the page.
+    parts.append('<div class="scroll">')
     parts.append(
         _table(
-            ["Participant", *(_h(t.name) for t in tags)],
+            ["Participant", *(_h(t.name).replace("/", "/<wbr>") for t in tags)],
             [[_h(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
             numeric=set(range(1, len(tags) + 1)),
         )
     )
+    parts.append("</div>")
     parts.append('</section><section id="guide"><h2>Guide coverage</h2>')
     if a.coverage:
         parts.append(f"<figure>{coverage_chart(a)}</figure>")
