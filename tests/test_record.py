@@ -171,3 +171,25 @@ def test_time_per_question_and_follow_ups_read_the_same_in_four_places(study, st
     assert re.findall(r"\| (\d\d:\d\d) \|$", coverage, re.M) == live_times
     listed = re.findall(r"^- \[ \] (.*) \(follow-up by", section(report, "Open follow-ups"), re.M)
     assert listed == live_open
+
+
+async def test_the_drill_down_says_whose_words_each_piece_of_evidence_is(study, store, clock):
+    from tests.test_analysis_screen import analysis_app, settle
+    from tui.widgets.theme_table import ThemeTable
+
+    app = analysis_app(store, clock, STUDY)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThemeTable)
+        table.move_to(table.keys.index("pain/quality"))
+        await pilot.press("enter")
+        await settle(pilot)
+        evidence = app.screen.query_one("#evidence")
+        rows = [evidence.get_row(row.key) for row in evidence.ordered_rows]
+        shown = {str(row[0]): str(row[1]) for row in rows}
+    assert shown["Hamster died two days after purchase"] == "note by Sam"
+    assert shown["bangs it against counter"] == "note by Maya"
+    assert shown["ask about the warranty"] == "follow-up by Sam"
+    assert shown["\u201cI wish to complain about this parrot\u201d"] == "Praline"
+    assert shown['"Does it talk?" - "Not really, no."'] == "Praline"
+    assert shown["\u201cRemarkable bird, the Norwegian Blue\u201d"] == "Shopkeeper"

@@ -8,11 +8,11 @@ the note-taker's, and its line says so:
     Gave up on day two (a note)   → `Gave up on day two (note by Maya, interview with P7, 12:34)`
 
 What is kept and what goes:
-- The inline syntax that says what kind of note it is goes: a leading `*` (starred), then a
-  leading quote mark (`"`, `“`, `„`, `«`) with its matching closing mark at the end, or a
-  leading `>`. Quote marks inside the words stay. A note of several quoted parts
-  (`"Does it talk?" - "Not really."`) keeps every mark, so no part loses one of its pair; a
-  last part left unclosed is closed.
+- The inline syntax that says what kind of note it is goes: a leading `*` (starred), a
+  follow-up's leading `?`, then a leading quote mark (`"`, `“`, `„`, `«`) with its matching
+  closing mark at the end, or a leading `>`. Quote marks inside the words stay. A note of
+  several quoted parts (`"Does it talk?" - "Not really."`) keeps every mark, so no part loses
+  one of its pair; a last part left unclosed is closed.
 - Inline `#tags` and `!emotions` go: they are the note-taker's coding, not the participant's
   words, and a quote pasted into a report should not carry them. If nothing but tags is left,
   the text is kept with them rather than copying an empty quote.
@@ -33,6 +33,7 @@ SAID_KINDS = ("quote", "transcript")
 """Notes whose words were said by someone: a quote (the participant's), a transcript cue (its
 speaker's). Every other kind holds the note-taker's words."""
 _NOTE_LABELS = {"followup": "follow-up"}
+QUOTE_MARKS = frozenset({*_CLOSERS, *_CLOSERS.values()})
 
 
 def is_said(kind: str | None) -> bool:
@@ -44,6 +45,8 @@ def quote_words(text: str) -> str:
     """The words of a note (or of a span of one) without its inline syntax."""
     body = text.strip()
     if body.startswith("*"):
+        body = body[1:].lstrip()
+    if body.startswith("?"):  # a follow-up's mark
         body = body[1:].lstrip()
     opener = body[:1]
     if opener in _CLOSERS:

@@ -30,6 +30,7 @@ from tui.domain.analysis import (
     sort_themes,
 )
 from tui.domain.display_text import visible
+from tui.domain.quotes import QUOTE_MARKS
 from tui.services.analysis import StudyAnalysis, StudyView
 from tui.widgets.analysis_table import AnalysisTable
 from tui.widgets.bindings import bindings_for
@@ -117,10 +118,15 @@ def _cell(text: str) -> Text:
     return Text(visible(text), no_wrap=True, overflow="ellipsis")
 
 
+def _quoted(words: str) -> str:
+    """Words in quote marks, unless they carry their own (a quote of several parts)."""
+    return words if words[:1] in QUOTE_MARKS else f"\u201c{words}\u201d"
+
+
 def _evidence_cell(item: Evidence) -> Text:
     """Words someone said in quote marks; a note-taker's note in italics, unquoted."""
     if item.said:
-        return _cell(f"\u201c{item.quote}\u201d")
+        return _cell(_quoted(item.quote))
     cell = _cell(item.quote)
     cell.stylize("italic")
     return cell
@@ -567,9 +573,7 @@ class AnalysisScreen(Screen):
         detail = Text()
         if item is not None:
             if item.said:
-                detail.append(
-                    f"\u201c{visible(item.quote)}\u201d \u2014 {visible(item.attribution)}"
-                )
+                detail.append(f"{visible(_quoted(item.quote))} \u2014 {visible(item.attribution)}")
             else:
                 detail.append(visible(item.quote), style="italic")
                 label = f"{item.attribution}: the note-taker's words, not a quote"
