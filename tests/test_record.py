@@ -58,7 +58,10 @@ def test_the_report_quotes_only_words_said_each_with_its_speaker(study, capsys):
     assert "> It's pining for the fjords\n> \u2014 Shopkeeper, 00:10" in quotes
     # A theme raised only in a paraphrase shows it, labelled as the note-taker's.
     refund = quotes.split("### refund", 1)[1].split("###", 1)[0]
-    assert "- Hamster died two days after purchase (note by Sam, 00:10" in refund
+    assert (
+        "- Hamster died two days after purchase (note by Sam, Praline - shop visit, 00:10)"
+        in refund
+    )
     assert "> " not in refund
 
 

@@ -194,7 +194,7 @@ def markdown(view: StudyView, now: datetime) -> str:
         for item in quotes:
             out += [f"> {_md(item.quote)}", f"> \u2014 {_md(_source(item))}", ""]
         if notes:
-            out += [f"- {_md(item.quote)} ({_md(_source(item))})" for item in notes]
+            out += [f"- {_md(item.quote)} ({_md(_note_source(item))})" for item in notes]
             out.append("")
     out += ["## Open follow-ups", ""]
     out += [f"- [ ] {_md(f.text)} ({_md(_followup_source(f))})" for f in a.open_followups] or [
@@ -235,6 +235,11 @@ QUOTES_NOTE = (
 def _source(item: Evidence) -> str:
     """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`."""
     return f"{item.attribution}, {item.time} ({item.session_title})"
+
+
+def _note_source(item: Evidence) -> str:
+    """`note by Maya, session, 01:23`: where a note-taker's note comes from."""
+    return f"{item.attribution}, {item.session_title}, {item.time}"
 
 
 def _followup_source(item: FollowUp) -> str:
@@ -430,7 +435,7 @@ def html_report(view: StudyView, now: datetime) -> str:
             )
         if notes:
             items = "".join(
-                f'<li>{_h(item.quote)} <span class="by">({_h(_source(item))})</span></li>'
+                f'<li>{_h(item.quote)} <span class="by">({_h(_note_source(item))})</span></li>'
                 for item in notes
             )
             parts.append(f'<ul class="notes">{items}</ul>')
