@@ -161,6 +161,8 @@ def test_time_per_question_and_follow_ups_read_the_same_in_four_places(study, st
     closed = re.findall(r"^- \[x\] (.*) _\((\w+)\)_$", section(export, "Closed follow-ups"), re.M)
     assert dict(closed) == live_closed
     assert "- **What surprised you?** He brought the bird" in section(export, "Debrief")
+    # A quote typed by Maya is Praline's words, and says so.
+    assert "  > I wish to complain about this parrot\n  > \u2014 Praline\n" in export
 
     service = StudyAnalysis(store, STUDY, now=clock)
     analysis = service.refresh().analysis

@@ -78,7 +78,9 @@ def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> li
     if note.get("kind") == "quote":
         words = md_text(quote_words(str(note.get("text") or "")))
         quoted = "\n".join(f"  > {line}" for line in words.split("\n"))
-        return [f"- {stamp}{star}{who}{tail}", quoted]
+        # Whose words these are (the participant's); the author above only typed them.
+        said_by = [f"  > \u2014 {md_text(data.participant)}"] if data.participant else []
+        return [f"- {stamp}{star}{who}{tail}", quoted, *said_by]
     body = md_text(str(note.get("text") or "")).replace("\n", "\n  ")
     return [f"- {stamp}{star}{who} {body}{tail}"]
 
