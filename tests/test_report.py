@@ -117,7 +117,7 @@ def test_report_to_stdout_and_errors(home, tmp_path, capsys):
     missing = tmp_path / "no" / "such" / "folder" / "r.html"
     assert main(["report", "--format", "html", "-o", str(missing)]) == 1
     err = capsys.readouterr().err
-    assert "cannot write the report to" in err and "choose another path" in err
+    assert "Could not write" in err and "choose another folder and report again" in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert main(["report", "--study", "Nope"]) == 1
     assert "no study named 'Nope'" in capsys.readouterr().err

@@ -143,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--study", help="the study to report on; omit for every session")
     report.add_argument("--format", choices=("md", "html"), default="md", dest="fmt")
     report.add_argument("-o", "--output", type=Path, help="the file to write; stdout otherwise")
+    report.add_argument("--force", action="store_true", help="replace an existing file")
 
     commands.add_parser("list", help="list the sessions")
 
@@ -158,6 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("session")
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
     note.add_argument("--as", dest="author")
+
+    repair = commands.add_parser(
+        "repair",
+        help="make a session with a damaged journal readable, keeping every readable note",
+    )
+    repair.add_argument("session", help="an id or a unique id prefix")
 
     add_exchange_commands(commands)
 
@@ -201,6 +208,13 @@ def add_exchange_commands(commands) -> None:
     import_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     import_.add_argument("--study", help="the study the imported sessions belong to")
     import_.add_argument("--participant", help="which transcript speaker is the participant")
+    import_.add_argument(
+        "--speaker",
+        action="append",
+        default=[],
+        metavar="LABEL=NAME",
+        help='give a speaker label one name, e.g. "Mr Praline=Praline" (repeatable)',
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,7 +256,13 @@ def _run_app(
     analysis: str | None = None,
 ) -> int:
     loader = _keymap_loader(args)
-    keymap = loader()  # an invalid keymap is reported here, before the UI starts
+    # A mistake in a keymap must not keep a note-taker out of an interview: the bindings it
+    # touches keep their default keys, and it is said here and on the screen.
+    keymap = loader(lenient=True)
+    for problem in keymap.problems:
+        warn(problem)
+    if keymap.problems:
+        warn("Opening with the default keys for those; fix them and run `fieldnote keys`.")
     # Textual draws a change at the next tick of a frame clock (60 a second by default): a key
     # landing just after a frame (the clock, the cursor's blink) waited up to 17 ms to show.
     # Frames are only drawn when something changed, so a faster clock costs nothing idle.
@@ -281,28 +301,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.reset and home.exists():
         shutil.rmtree(home)
     store = DataStore(home)
-    summaries, _ = store.list_sessions()
-    if not summaries:
+    if not store.list_sessions()[0]:
         studies = sample_studies()
         if not studies:
             raise UserError("no sample studies are installed; reinstall Fieldnote.")
-        first_study = [load_study(store, study) for study in studies][0]
-        opened = max(first_study, key=lambda sid: _open_questions(store, sid))
-    else:
-        opened = summaries[0].id
+        for study in studies:
+            load_study(store, study)
+    summaries, _ = store.list_sessions()
     say(f"Demo data folder: {home}", err=True)
+    # The sessions screen first: a newcomer sees every sample and chooses one.
     author = (
         _author(args, None)
-        or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
+        or store.open_session(summaries[0].id).read().session.get("interviewers", ["me"])[0]
     )
-    return _run_app(store, author, opened, args=args)
-
-
-def _open_questions(store: DataStore, session_id: str) -> int:
-    """Questions neither asked nor skipped: the demo opens an interview still under way."""
-    snapshot = store.open_session(session_id).read()
-    total = sum(len(section["questions"]) for section in snapshot.guide.get("sections", []))
-    return total - len(snapshot.guide_state.get("marks", {}))
+    return _run_app(store, author, args=args)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -406,6 +418,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.analysis import StudyAnalysis
+    from tui.services.exchange.errors import ExchangeError
+    from tui.services.exchange.output import write_export
     from tui.services.report import render
 
     store = _store()
@@ -414,21 +428,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         view = service.refresh(force=True)
     finally:
         service.close()
-    for problem in view.problems:
-        warn(f"left out: {problem}")
+    if view.problems:
+        # A report that silently lacks sessions would be read as the whole study.
+        for problem in view.problems:
+            warn(f"left out: {problem}")
+        raise UserError(
+            f"{len(view.problems)} file(s) could not be read (above), so no report was made; "
+            "repair them (fieldnote repair SESSION) or move them out, and report again."
+        )
     text = render(view, args.fmt, utc_now())
     if args.output is None:
         say(text, end="")
         return 0
     try:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise UserError(
-            f"cannot write the report to {args.output}: {error.strerror}; choose another path."
-        ) from None
-    say(str(args.output))
+        path = write_export(args.output, text.encode("utf-8"), force=args.force, command="report")
+    except ExchangeError as error:
+        raise UserError(str(error)) from None
+    say(str(path))
     return 0
 
 
@@ -461,6 +477,12 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise UserError("the note is empty; nothing was added.")
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
+    from tui.domain.notes import parse_inline
+    from tui.domain.tags import tag_depth_problem
+
+    for tag in parse_inline(args.text).tags:
+        if (too_deep := tag_depth_problem(tag)) is not None:
+            raise UserError(f"{too_deep} Nothing was added.")
     store = _store()
     note, codebook_problem = append_note_now(
         store, store.resolve(args.session), args.text, _author(args)
@@ -482,6 +504,21 @@ def cmd_rename_speaker(args: argparse.Namespace) -> int:
     except RenameError as error:
         raise UserError(str(error)) from None
     say(renamed.summary())
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    store = _store()
+    repair = store.repair_session(store.resolve(args.session))
+    if not repair.kept:
+        say(f"{repair.path} reads as it is; nothing was changed.")
+        return 0
+    say(
+        f"Repaired {repair.path}: {repair.replayed} journal line(s) kept, "
+        f"{repair.skipped} damaged line(s) left out, {repair.duplicates} earlier copy(ies) "
+        f"of a note stored twice left out; the originals are kept as "
+        f"{' and '.join(str(p) for p in repair.kept)}."
+    )
     return 0
 
 
@@ -529,14 +566,21 @@ def _write_stdout(data: bytes) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.exchange.errors import ExchangeError
-    from tui.services.exchange.importing import import_files
+    from tui.services.exchange.importing import import_files, speaker_names
 
     try:
         result = import_files(
-            _store(), args.paths, now=utc_now(), study=args.study, participant=args.participant
+            _store(),
+            args.paths,
+            now=utc_now(),
+            study=args.study,
+            participant=args.participant,
+            speakers=speaker_names(args.speaker),
         )
     except ExchangeError as error:
         raise UserError(str(error)) from None
+    for notice in result.notices:
+        warn(notice)
     for session_id, title, notes in result.sessions:
         say(f"{session_id}  {notes:>5} notes  {title}")
     added = f", {len(result.tags_added)} new tag(s)" if result.tags_added else ""
@@ -623,6 +667,7 @@ COMMANDS = {
     "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
+    "repair": cmd_repair,
     "export": cmd_export,
     "import": cmd_import,
     "lint": cmd_lint,

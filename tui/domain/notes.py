@@ -19,9 +19,10 @@ from typing import Any
 
 KINDS = ("note", "quote", "followup", "asked", "transcript")
 
-# A tag is a run of letters, digits, `_`, `-` and `/` after `#` at the start of a word; an
-# emotion the same after `!`, without `/`. `\w` is Unicode-aware, so `#façade` and `!злой` work.
-_INLINE = re.compile(r"(?<![\w#!/])(?:#(?P<tag>\w[\w/-]*)|!(?P<emotion>\w[\w-]*))")
+# A tag is a letter, then letters, digits, `_`, `-` and `/`, after `#` at the start of a word
+# (so "the #3 reason" holds no tag); an emotion the same after `!`, without `/`. `[^\W\d_]` is
+# a Unicode letter, so `#façade` and `!злой` work.
+_INLINE = re.compile(r"(?<![\w#!/])(?:#(?P<tag>[^\W\d_][\w/-]*)|!(?P<emotion>[^\W\d_][\w-]*))")
 _QUOTE_OPENERS = ('"', "\u201c", "\u201e", "\u00ab")
 
 

@@ -13,14 +13,39 @@ from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
+MAX_TAG_DEPTH = 64
+"""Levels a tag name may have (`a/b/c` has 3). No codebook comes near it; a name deeper than
+this is refused, so nothing that walks a tag tree (the REFI-QDA export, a codebook import) can
+be driven into unbounded depth."""
+
 _WORD = re.compile(r"\S+")
+
+
+def tag_depth(name: str) -> int:
+    """Levels of a tag name: `pain/onboarding` has 2."""
+    return clean_tag_name(name).count("/") + 1
+
+
+def tag_depth_problem(name: str) -> str | None:
+    """Why `name` has too many levels (one sentence), or None when it fits `MAX_TAG_DEPTH`."""
+    depth = tag_depth(name)
+    if depth <= MAX_TAG_DEPTH:
+        return None
+    return (
+        f"A tag can have at most {MAX_TAG_DEPTH} levels (a/b/c has 3), and this one has "
+        f"{depth}; shorten it."
+    )
 
 
 def inline_name_problem(name: str) -> str | None:
     """Why `#name` typed in a note would not read back as this tag (one sentence with what to
     do instead), or None when it would. The inline parser stops a tag at a space or at any
-    character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`."""
+    character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`, and
+    a tag starts with a letter."""
     name = clean_tag_name(name)
+    too_deep = tag_depth_problem(name)
+    if too_deep is not None:
+        return too_deep
     tokens = inline_tokens("#" + name)  # read back as the inline parser reads a note
     if [(t.start, t.end, t.kind, t.value) for t in tokens] == [(0, len(name) + 1, "tag", name)]:
         return None
@@ -31,8 +56,8 @@ def inline_name_problem(name: str) -> str | None:
             f"first one; use - or _ instead, e.g. \u2018{suggestion}\u2019."
         )
     bad = next((ch for ch in name if not (ch.isalnum() or ch in "_-/")), None)
-    if bad is None:  # e.g. a level that starts with `-`
-        return "A tag name must start with a letter or digit; use letters, digits, -, _ and /."
+    if bad is None:  # e.g. `3rd` (so "the #3 reason" is no tag) or a level starting with `-`
+        return "A tag name must start with a letter; use letters, digits, -, _ and /."
     return (
         f"A tag name can hold only letters, digits, -, _ and / (so it can be typed as #tag in "
         f"a note), not \u2018{bad}\u2019."

@@ -234,8 +234,36 @@ class HomeScreen(Screen):
 
     @work(thread=True, group="home-study")
     def _write_study(self, session_id: str, name: str) -> None:
+        self._write_line(self.app.sessions.set_study, session_id, name)
+
+    def action_set_goal(self) -> None:
+        """The goal is asked here and when a session is made, never over a live interview,
+        where a dialog would catch the first note typed."""
+        summary = self._selected()
+        if summary is None:
+            return
+
+        def chosen(goal: str | None) -> None:
+            if goal is not None:
+                self._write_goal(summary.id, goal)
+
+        self.app.push_screen(
+            PromptScreen(
+                f"Goal of \u201c{visible(summary.title)}\u201d",
+                "One sentence: what you want to learn. It stays in the header while you talk.",
+                summary.goal,
+            ),
+            chosen,
+        )
+
+    @work(thread=True, group="home-goal")
+    def _write_goal(self, session_id: str, goal: str) -> None:
+        self._write_line(self.app.sessions.set_goal, session_id, goal)
+
+    def _write_line(self, write, session_id: str, text: str) -> None:
+        """From a worker: write one line of a session, say why not, then list again."""
         try:
-            self.app.sessions.set_study(session_id, name)
+            write(session_id, text)
         except StoreError as error:
             self.app.call_from_thread(
                 self.notify, str(error), severity="error", timeout=8, markup=False

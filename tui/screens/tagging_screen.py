@@ -313,6 +313,9 @@ class TaggingScreen(Screen):
             text.append("\n\nRecent:", style="bold")
             for number, name in enumerate(recent, start=1):
                 text.append(f"\n  {number} ", style="bold")
+                if name is None:
+                    text.append("(renamed or deleted)", style="dim")
+                    continue
                 text.append(visible(name), self.tag_styles.get(tag_key(name)) or "")
         return text
 
@@ -431,22 +434,36 @@ class TaggingScreen(Screen):
         if self.current is None:
             return
         target = "the selected span" if self.span is not None else "this excerpt"
+        words = self.current.text
+        if self.span is not None:
+            words = self.current.note_text[self.span[0] : self.span[1]]
 
         def chosen(picked: Picked | None) -> None:
             if picked is not None:
                 self.apply_tag(picked.name, create=picked.created)
 
-        picker = TagPickerScreen(self.index, f"Tag {target}", tag_styles=self.tag_styles)
+        picker = TagPickerScreen(
+            self.index, f"Tag {target}", tag_styles=self.tag_styles, excerpt=words
+        )
         self.app.push_screen(picker, chosen)
 
     def action_apply_recent(self, number: int) -> None:
         recent = self.model.recent()
-        if number > len(recent):
+        if number > len(recent) or recent[number - 1] is None:
+            renumber = self.app.key_for("tagging.renumber_recent")
+            problem = "yet" if number > len(recent) else "now: it was renamed or deleted"
             self.notify(
-                f"There is no recent tag {number} yet.", severity="warning", timeout=3, markup=False
+                f"There is no recent tag {number} {problem}; {renumber} numbers them afresh.",
+                severity="warning",
+                timeout=3,
+                markup=False,
             )
             return
         self.apply_tag(recent[number - 1])
+
+    def action_renumber_recent(self) -> None:
+        self.model.renumber_recent()
+        self._draw()
 
     def action_repeat_tag(self) -> None:
         if self.model.last_tag is None:

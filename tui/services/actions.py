@@ -74,6 +74,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.export", "export_session", "e", "Export", show=False),
     ActionSpec("home.export_all", "export_all", "E", "Export all", show=False),
     ActionSpec("home.set_study", "set_study", "s", "Study"),
+    ActionSpec("home.set_goal", "set_goal", "g", "Goal"),
     ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.analyse", "analyse", "A", "Analysis"),
     ActionSpec("home.rename_person", "rename_person", "p", "Rename person", show=False),
@@ -157,6 +158,7 @@ ACTIONS += (
         ActionSpec(f"tagging.recent_{n}", f"apply_recent({n})", str(n), f"Recent tag {n}", False)
         for n in range(1, 10)
     ),
+    ActionSpec("tagging.renumber_recent", "renumber_recent", "R", "Renumber recent", show=False),
     # The tag picker: typing goes to its search field, so its keys all have priority.
     ActionSpec("picker.apply", "apply", "enter", "Apply", while_typing=True),
     ActionSpec("picker.down", "cursor(1)", "down", "Next match", while_typing=True),
@@ -180,9 +182,10 @@ ACTIONS += (
     ActionSpec("export.cancel", "cancel", "escape", "Close"),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
-    # The parking lot, when it has focus (f6 from the note input).
-    ActionSpec("parking.asked", "mark('asked')", "enter,a", "Asked"),
-    ActionSpec("parking.dismiss", "mark('dismissed')", "d,delete", "Dismiss"),
+    # The parking lot, when it has the keys (f2 from the note input); a character typed there
+    # goes to the note input, so none of these may be a letter by default.
+    ActionSpec("parking.asked", "mark('asked')", "enter", "Asked"),
+    ActionSpec("parking.dismiss", "mark('dismissed')", "delete", "Dismiss"),
     ActionSpec("parking.back", "back", "escape", "Back to typing"),
     # The debrief: typing goes to its answer fields, so its keys have priority.
     ActionSpec("debrief.save", "save", "ctrl+s", "Save debrief", while_typing=True),

@@ -56,11 +56,6 @@ class InterviewAids:
     def goal(self) -> str:
         return str(self.live.session.get("goal") or "")
 
-    def needs_goal(self) -> bool:
-        """Ask for a goal before an interview that has none begins (not once it is under way:
-        a co-interviewer joining late is not interrupted)."""
-        return not self.goal.strip() and not self.live.clock.started
-
     def set_goal(self, text: str) -> None:
         goal = text.strip()
         self.live.change_session_field("goal", lambda _old: goal, "save the goal")

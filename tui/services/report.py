@@ -35,6 +35,7 @@ from tui.domain.notes import format_elapsed
 from tui.domain.quotes import note_label
 from tui.services.analysis import StudyView
 from tui.services.chart_labels import place_labels
+from tui.services.exchange.markdown import md_text
 
 FORMATS = ("md", "html")
 QUOTES_PER_THEME = 3
@@ -134,8 +135,9 @@ def _summary(view: StudyView, now: datetime) -> str:
 
 
 def _md(text: str) -> str:
-    """A user's string in a Markdown table cell or line: visible, one line, no stray pipes."""
-    return " ".join(visible(text).split()).replace("|", "\\|")
+    """A user's string in a Markdown table cell or line: visible, one line, and escaped as the
+    Markdown export escapes it, so no HTML, image, link or pipe in it is more than text."""
+    return md_text(" ".join(visible(text).split()))
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:

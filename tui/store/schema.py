@@ -186,6 +186,9 @@ NOTE = {
     "tags": _texts,
     "edited_at": OPTIONAL_TEXT,
     "severity": OPTIONAL_INTEGER,
+    # A transcript cue's end and whether it is speech (tui/services/exchange/transcripts.py).
+    "ends_elapsed": _is((int, float), "a number or null", optional=True),
+    "speech": FLAG,
 }
 EXCERPT = {
     "note_id": TEXT,
@@ -240,6 +243,8 @@ FAST = {
         "tags": _LIST,
         "edited_at": _OPT_TEXT,
         "severity": _OPT_INT,
+        "ends_elapsed": frozenset({int, float, type(None)}),
+        "speech": frozenset({bool}),
     },
     "excerpts": {
         "id": _TEXT,

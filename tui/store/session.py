@@ -79,12 +79,45 @@ def validate_session_data(path: Path):
         if guide is not None and not isinstance(guide[1].get("state", {}), dict | None):
             raise UnreadableFileError(path, "its guide state is not an object")
         for name in KEYED_TABLES:
-            for doc in (data.get(name) or {}).values():
-                if not isinstance(doc.get("id"), str):
+            seen: dict[str, str] = {}
+            for key, doc in (data.get(name) or {}).items():
+                doc_id = doc.get("id")
+                if not isinstance(doc_id, str):
                     raise UnreadableFileError(path, f"a document in its '{name}' table has no id")
+                if doc_id in seen:
+                    raise UnreadableFileError(
+                        path, _twice(name, doc_id, seen[doc_id], key), repairable=True
+                    )
+                seen[doc_id] = key
         check_session_fields(path, data)
 
     return validate
+
+
+def _twice(table: str, doc_id: str, first: str, second: str) -> str:
+    """A keyed document stored twice (a journal line that reused its id): shown twice, it
+    would be counted and exported twice, so it is a damage to repair, not to guess around."""
+    earlier, later = sorted((first, second), key=int)
+    what = "note" if table == "notes" else "excerpt"
+    return (
+        f"its {what} {doc_id} is stored twice, as documents {earlier} and {later} "
+        f"(fieldnote repair keeps document {later}, the later write)"
+    )
+
+
+def keep_later_copies(data: dict[str, Any]) -> int:
+    """Drop every earlier copy of a keyed document stored twice; how many were dropped."""
+    dropped = 0
+    for name in KEYED_TABLES:
+        docs = data.get(name) or {}
+        latest: dict[Any, str] = {}
+        for key in sorted(docs, key=int):
+            earlier = latest.get(docs[key].get("id"))
+            if earlier is not None:
+                del docs[earlier]
+                dropped += 1
+            latest[docs[key].get("id")] = key
+    return dropped
 
 
 @dataclass

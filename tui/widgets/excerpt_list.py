@@ -34,6 +34,9 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         ExcerptList > .excerpt-list--who {
             color: $secondary;
         }
+        ExcerptList > .excerpt-list--author {
+            color: $text-muted;
+        }
         ExcerptList > .excerpt-list--tag {
             color: $accent;
             text-style: bold;
@@ -52,6 +55,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         "excerpt-list--cursor",
         "excerpt-list--time",
         "excerpt-list--who",
+        "excerpt-list--author",
         "excerpt-list--tag",
         "excerpt-list--untagged",
         "excerpt-list--span",
@@ -107,6 +111,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.stylize(style("excerpt-list--time"))
             if self.show_who:
                 text.append(visible(excerpt.participant)[:10] + " ", style("excerpt-list--who"))
+            text.append(said_by(excerpt.note) + " ", style("excerpt-list--author"))
             mark = "\u25cf" if excerpt.coded else "\u25cb"
             text.append(
                 mark + " ",
@@ -140,3 +145,18 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             for seg in text.render(self.app.console, end="")
         ]
         return Strip(segments).crop_extend(0, width, base)
+
+
+AUTHOR_CELLS = 8
+"""Who spoke a cue or wrote a note, in this many cells: enough to tell people apart."""
+
+
+def said_by(note: dict) -> str:
+    """`Praline:` for a transcript cue (its speaker), `\u270eMaya` for a typed note (its
+    writer): the speaker's words and the note-taker's are never mistaken for each other."""
+    name = visible(str(note.get("author") or "?"))
+    if note.get("kind") == "transcript":
+        label = name[: AUTHOR_CELLS - 1] + ":"
+    else:
+        label = "\u270e" + name[: AUTHOR_CELLS - 1]
+    return label.ljust(AUTHOR_CELLS)
