@@ -279,7 +279,7 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         from tui.screens.analysis_screen import AnalysisScreen
         from tui.services.analysis import StudyAnalysis
 
-        self.push_screen(AnalysisScreen(StudyAnalysis(self.store, study)))
+        self.push_screen(AnalysisScreen(StudyAnalysis(self.store, study, self.now)))
 
     def leave_tagging(self) -> None:
         """Back from the tagging screen once its changes are on disk, or the user chose."""

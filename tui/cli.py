@@ -154,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("list", help="list the sessions")
 
+    rename = commands.add_parser(
+        "rename-speaker",
+        help="rename a speaker or participant in a session (onto an existing name: merge them)",
+    )
+    rename.add_argument("session", help="an id, id prefix or title")
+    rename.add_argument("old", metavar="OLD", help="the name used now")
+    rename.add_argument("new", metavar="NEW", help="the name to use")
+
     note = commands.add_parser("note", help="append one note from a script or another shell")
     note.add_argument("session")
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
@@ -514,6 +522,19 @@ def cmd_note(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rename_speaker(args: argparse.Namespace) -> int:
+    from tui.services.speakers import RenameError, rename_speaker
+
+    store = _store()
+    session_id = store.resolve(args.session)
+    try:
+        renamed = rename_speaker(store, session_id, args.old, args.new)
+    except RenameError as error:
+        raise UserError(str(error)) from None
+    say(renamed.summary())
+    return 0
+
+
 def cmd_repair(args: argparse.Namespace) -> int:
     store = _store()
     repair = store.repair_session(store.resolve(args.session))
@@ -707,6 +728,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "rename-speaker": cmd_rename_speaker,
     "home": cmd_home,
     "demo": cmd_demo,
     "new": cmd_new,

@@ -270,6 +270,59 @@ class HomeScreen(Screen):
             )
         self.app.call_from_thread(self.action_refresh)
 
+    def action_rename_person(self) -> None:
+        """Rename or merge a speaker or participant of the selected session (OLD=NEW)."""
+        summary = self._selected()
+        if summary is not None:
+            self._ask_rename(summary.id)
+
+    @work(thread=True, group="home-rename")
+    def _ask_rename(self, session_id: str) -> None:
+        from tui.domain.people import same_person
+        from tui.services.speakers import RenameError, parse_rename
+
+        try:
+            title, names = self.app.sessions.people(session_id)
+        except StoreError as error:
+            self.app.call_from_thread(
+                self.notify, str(error), severity="error", timeout=8, markup=False
+            )
+            return
+        listed = ", ".join(visible(name) for name in names[:12]) or "nobody yet"
+        help_text = f"People: {listed}. Type OLD=NEW; onto an existing name merges them."
+
+        def check(text: str) -> str | None:
+            try:
+                old, _ = parse_rename(text)
+            except RenameError as error:
+                return str(error)
+            if not any(same_person(old, name) for name in names):
+                return f"Nobody is called {visible(old)} here."
+            return None
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self._write_rename(session_id, *parse_rename(text))
+
+        prompt = PromptScreen(
+            f"Rename a person in \u201c{visible(title)}\u201d", help_text, "", check
+        )
+        self.app.call_from_thread(self.app.push_screen, prompt, chosen)
+
+    @work(thread=True, group="home-rename")
+    def _write_rename(self, session_id: str, old: str, new: str) -> None:
+        from tui.services.speakers import RenameError
+
+        try:
+            renamed = self.app.sessions.rename_person(session_id, old, new)
+        except (StoreError, RenameError) as error:
+            self.app.call_from_thread(
+                self.notify, str(error), severity="error", timeout=8, markup=False
+            )
+            return
+        self.app.call_from_thread(self.notify, visible(renamed.summary()), markup=False)
+        self.app.call_from_thread(self.action_refresh)
+
     def action_analyse(self) -> None:
         """The analysis of the study filtered on, else of the selected session's study, else
         of every session."""

@@ -78,6 +78,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.set_goal", "set_goal", "g", "Goal"),
     ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.analyse", "analyse", "A", "Analysis"),
+    ActionSpec("home.rename_person", "rename_person", "p", "Rename person", show=False),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
     ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
     # Interview: everything here works while typing a note.

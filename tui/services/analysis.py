@@ -9,9 +9,12 @@ the files another process wrote. `fieldnote report` calls it once.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tui.domain.analysis import Analysis, SessionInput, analyse
+from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
 from tui.store import DataStore, StoreError
 
@@ -62,9 +65,13 @@ class StudyAnalysis:
     runs (the screen quits while its worker reads): the refresh then stops at the next session
     and returns None."""
 
-    def __init__(self, store: DataStore, study: str | None = None) -> None:
+    def __init__(
+        self, store: DataStore, study: str | None = None, now: Callable[[], datetime] = utc_now
+    ) -> None:
         self.store = store
         self.study = study or None
+        self.now = now
+        """Reads a running interview clock (time per question)."""
         self._inputs: dict[str, tuple[tuple, SessionInput]] = {}
         """Session id -> (its file's state when read, what was read)."""
         self._seen: tuple | None = None
@@ -106,7 +113,7 @@ class StudyAnalysis:
             names = {}
             problems.append(str(error))
         self._seen = self._state(ids)
-        return StudyView(self.study, analyse(inputs, names), inputs, problems)
+        return StudyView(self.study, analyse(inputs, names, self.now()), inputs, problems)
 
     def _read(self, session_id: str) -> SessionInput:
         # The state is taken before the read: a write in between makes the next refresh

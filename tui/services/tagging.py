@@ -25,7 +25,7 @@ from tui.domain.codings import (
 from tui.domain.display_text import visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import clean_tag_name, new_id, tag_key
-from tui.domain.quotes import citation
+from tui.domain.quotes import cite
 from tui.domain.tags import (
     SEVERITIES,
     edit_changes,
@@ -570,15 +570,21 @@ class TaggingModel:
         return AgreementModel(self.store, list(self.session_ids), self.coder)
 
     def quote(self, excerpt: Excerpt) -> str:
-        """The excerpt as a citable quote: a span excerpt (or the span being selected) just
-        the span, with the participant and the time on the recording."""
+        """The excerpt as a citable line: a span excerpt (or the span being selected) just
+        the span, with who said it (a paraphrase: who wrote it, labelled) and the time on the
+        recording (tui/domain/quotes.py)."""
         text = excerpt.text
         if self.span is not None:
             start, end = self.span
             text = excerpt.note_text[start:end]
-        elapsed = float(excerpt.note.get("elapsed") or 0.0)
-        offset = self._recording_offset(excerpt.session_id)
-        return citation(text, excerpt.participant, elapsed, offset)
+        return cite(
+            text,
+            excerpt.note.get("kind"),
+            author=str(excerpt.note.get("author") or ""),
+            participant=excerpt.participant,
+            elapsed=float(excerpt.note.get("elapsed") or 0.0),
+            recording_offset=self._recording_offset(excerpt.session_id),
+        )
 
     def _recording_offset(self, session_id: str) -> float:
         """The session clock's recording offset, from the open (cached) session file."""

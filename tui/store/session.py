@@ -533,6 +533,28 @@ class SessionFile:
                 changed += len(doc_ids)
         return changed
 
+    def rename_person(
+        self,
+        is_old: Callable[[Any], bool],
+        new: str,
+        record_changes: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> int:
+        """Give every note whose `author` `is_old` the author `new`, and merge
+        `record_changes(record)` into the session record, in one locked write (see
+        tui/services/speakers.py). Returns how many notes changed."""
+        with self._transaction() as data:
+            notes = data.get("notes") or {}
+            doc_ids = [int(key) for key, doc in notes.items() if is_old(doc.get("author"))]
+            if doc_ids:
+                self._storage.will_change("notes", doc_ids)
+                self._tables["notes"].update({"author": new}, doc_ids=doc_ids)
+            key, record = _single(data, "session")  # the validator guarantees one
+            changes = record_changes(plain(record))
+            if changes:
+                self._storage.will_change("session", [int(key)])
+                self._tables["session"].update(plain(changes), doc_ids=[int(key)])
+            return len(doc_ids)
+
     def update_session(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Shallow-merge `changes` into the session record; returns the new record."""
         changes = plain(changes)
