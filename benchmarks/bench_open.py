@@ -21,6 +21,7 @@ from rich.text import Text
 from tinydb import TinyDB
 
 from benchmarks.fixtures import seed_session
+from benchmarks.targets import record
 from tui.app import FieldnoteApp
 from tui.store import DataStore
 from tui.widgets.note_stream import NoteStream
@@ -93,6 +94,19 @@ def run(quick: bool = False) -> dict:
     print(
         f"naive baseline (default TinyDB storage + Rich layout of every note): {naive:.0f} ms; "
         f"ratio {naive / ours:.1f}x"
+    )
+    baseline = f"naive TinyDB + Rich layout {naive:.0f} ms"
+    record(
+        f"open a {NOTES:,}-note session: first frame < 1000 ms",
+        f"{ours:.0f} ms",
+        baseline,
+        ours < 1000,
+    )
+    record(
+        f"open a {NOTES:,}-note session: peak memory < 150 MB",
+        f"{rss_mb:.0f} MB",
+        baseline,
+        rss_mb < 150,
     )
     return result
 

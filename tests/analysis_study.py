@@ -2,7 +2,10 @@
 
 Ana is interviewed twice (the second time spelled "ana "), Ben once, and one walk-in has no
 name. `workaround` is on a span and on that span's whole note; `pain/onboarding` and
-`pain/pricing` roll up into `pain`; several notes have no severity.
+`pain/pricing` roll up into `pain`; several notes have no severity. Ana's sessions logged when
+the guide moved (`question_visits`) and stopped their clocks: q1 took 60 s and 50 s, q2 30 s
+each, q3 30 s and 20 s. Two notes are quotes (`n1`, `n2`); the others are the note-taker's
+paraphrases.
 """
 
 from __future__ import annotations
@@ -38,7 +41,14 @@ def study_sessions() -> list[SessionInput]:
     guide = GUIDE.to_doc()
     s1 = SessionInput(
         "s1",
-        {"id": "s1", "title": "Ana - 1", "participant": "Ana", "study": "Onboarding"},
+        {
+            "id": "s1",
+            "title": "Ana - 1",
+            "participant": "Ana",
+            "study": "Onboarding",
+            "clock": {"banked": 120.0, "running_since": None, "recording_offset": 0},
+            "question_visits": [[60.0, "q2"], [90.0, "q3"]],
+        },
         [
             _note(
                 "n1",
@@ -48,9 +58,10 @@ def study_sessions() -> list[SessionInput]:
                 ["pain/onboarding"],
                 4,
                 ["frustrated"],
+                kind="quote",
             ),
             _note("a1", "Tell me about your role.", 30, "q1", kind="asked"),
-            _note("n2", "We keep a spreadsheet", 40, "q1", ["workaround"]),
+            _note("n2", '"We keep a spreadsheet', 40, "q1", ["workaround"], kind="quote"),
             _note(
                 "n4", "Pricing page confused me", 100, "q3", ["pain/pricing"], None, ["confused"]
             ),
@@ -59,8 +70,8 @@ def study_sessions() -> list[SessionInput]:
             {
                 "id": "e1",
                 "note_id": "n2",
-                "start": 8,
-                "end": 21,
+                "start": 9,
+                "end": 22,
                 "tags": ["workaround"],
                 "severity": 2,
             },
@@ -78,7 +89,14 @@ def study_sessions() -> list[SessionInput]:
     )
     s2 = SessionInput(
         "s2",
-        {"id": "s2", "title": "Ana - 2", "participant": "ana ", "study": "Onboarding"},
+        {
+            "id": "s2",
+            "title": "Ana - 2",
+            "participant": "ana ",
+            "study": "Onboarding",
+            "clock": {"banked": 100.0, "running_since": None, "recording_offset": 0},
+            "question_visits": [[50.0, "q2"], [80.0, "q3"]],
+        },
         [
             _note(
                 "m1",

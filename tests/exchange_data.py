@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
 from tui.domain.notes import Note, new_id
@@ -85,11 +83,6 @@ def seed(store: DataStore, study: str = "Onboarding") -> list[str]:
     return ids
 
 
-def shared_folder() -> Path:
-    """../shared beside the repository (CI's layout), found from this checkout upwards."""
-    root = Path(__file__).resolve().parents[1]
-    for folder in [root, *root.parents]:
-        candidate = folder.parent / "shared" / "refi-qda"
-        if (candidate / "Project.xsd").is_file():
-            return candidate
-    pytest.fail(f"../shared/refi-qda/ with the REFI-QDA schemas is not beside {root}")
+def schema_folder() -> Path:
+    """The REFI-QDA schemas shipped with the tests (tests/data/refi-qda/README.md)."""
+    return Path(__file__).resolve().parent / "data" / "refi-qda"

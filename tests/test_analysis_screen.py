@@ -87,7 +87,7 @@ async def test_each_part_is_one_key_away(store, clock, study):
         assert keys_of(ranked) == ["pain/onboarding", "pain/pricing", "workaround", "idea"]
         await pilot.press("5")
         coverage = app.screen.query_one("#coverage", DataTable)
-        assert [str(c) for c in coverage.get_row_at(0)][1:] == ["2/3", "0", "1", "1:15"]
+        assert [str(c) for c in coverage.get_row_at(0)][1:] == ["2/3", "0", "1", "00:55"]
 
 
 async def test_enter_lists_evidence_and_enter_again_opens_the_note_for_tagging(store, clock, study):
@@ -142,7 +142,8 @@ async def test_y_copies_evidence_as_citable_lines(store, clock, study, copied):
         await pilot.press("y")
         await settle(pilot)
         assert copied == [
-            "a spreadsheet \u2014 Ana, 00:40\nExports to Excel every night \u2014 Ben, 00:12"
+            "a spreadsheet \u2014 Ana, 00:40\n"
+            "Exports to Excel every night (note by Maya, interview with Ben, 00:12)"
         ]
         await pilot.press("enter", "y")
         await settle(pilot)

@@ -168,8 +168,10 @@ async def test_f4_uses_the_system_clipboard_when_there_is_one(desktop, make_app,
     async with app.run_test(size=(100, 30)) as pilot:
         await commit(pilot, "no quote yet, just a note #ux")
         await copied(pilot, "f4")
-        # No quote: the newest note. Nothing went through the terminal.
-        assert desktop == ["no quote yet, just a note \u2014 P7 (ops lead), 00:00"]
+        # No quote: the newest note, labelled as yours. Nothing went through the terminal.
+        assert desktop == [
+            "no quote yet, just a note (note by Maya, interview with P7 (ops lead), 00:00)"
+        ]
         assert app.clipboard == ""
         assert notices(app)[-1] == "Copied to the system clipboard."
 
@@ -192,15 +194,17 @@ async def test_y_copies_the_excerpt_and_a_span_just_the_span(headless, store, cl
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)  # the sessions are read in a worker
         await copied(pilot, "j")  # "Pricing page was confusing #pain/pricing", at 01:00 + 15 s
-        await copied(pilot, "y")
-        assert app.clipboard == "Pricing page was confusing \u2014 P7 (ops lead), 01:15"
+        await copied(pilot, "y")  # a paraphrase: labelled as the note-taker's, not a quote
+        assert app.clipboard == (
+            "Pricing page was confusing (note by Maya, interview with P7 (ops lead), 01:15)"
+        )
         assert "OSC 52" in notices(app)[-1]
         # A span of "Straße café 😀 unclear on the pricing tiers" (02:00 + 15 s), tagged: its row
         # copies the span alone.
         await pilot.press("j", "v", "W", "w")
         assert NOTES[2][slice(*app.screen.span)] == "café 😀"
         await copied(pilot, "y")  # the selection being made copies just it
-        assert app.clipboard == "café 😀 \u2014 P7 (ops lead), 02:15"
+        assert app.clipboard == "café 😀 (note by Maya, interview with P7 (ops lead), 02:15)"
         await pick(pilot, "pricing")
         assert app.screen.current.span is not None
         await pilot.press("k")
@@ -208,4 +212,4 @@ async def test_y_copies_the_excerpt_and_a_span_just_the_span(headless, store, cl
         assert app.clipboard.startswith("Straße café 😀 unclear")
         await pilot.press("j")
         await copied(pilot, "y")  # ...and its span row, just the span
-        assert app.clipboard == "café 😀 \u2014 P7 (ops lead), 02:15"
+        assert app.clipboard == "café 😀 (note by Maya, interview with P7 (ops lead), 02:15)"

@@ -80,6 +80,7 @@ async def test_every_tag_with_description_colour_parent_and_counts(store, clock)
             "2/2",
             "2",
             "wants data out",
+            "Maya 2",  # each coder's count: both notes were typed, #tags inline, by Maya
             "\u25a0 green",
             "need",
         ]

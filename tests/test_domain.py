@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tui.domain.clock import InterviewClock
+from tui.domain.codings import with_coding, without_coding
 from tui.domain.guide import GuideError, GuideState, parse_guide
 from tui.domain.notes import Note, format_elapsed, parse_elapsed, parse_inline
 
@@ -46,9 +47,16 @@ def make_note(text: str) -> Note:
     )
 
 
+def recoded(note: Note, changed: dict) -> None:
+    """A tagging-screen change to the note (tui/domain/codings.py)."""
+    note.codings, note.tags = changed["codings"], changed["tags"]
+
+
 def test_an_edit_changes_only_what_it_touched():
     note = make_note("* import broke #pain/import")
-    note.tags.append("need/bulk-edit")  # added later on the tagging screen
+    recoded(
+        note, with_coding(note.to_doc(), "need/bulk-edit", "Maya", "t2")
+    )  # on the tagging screen
     edited = note.retyped("* import broke twice #pain/import #sso", "later")
     assert edited.tags == ["pain/import", "need/bulk-edit", "sso"]
     assert edited.starred and edited.elapsed == 12.5 and edited.question_id == "q2"
@@ -58,12 +66,36 @@ def test_an_edit_changes_only_what_it_touched():
 
 def test_marks_removed_by_hand_stay_removed_through_an_edit():
     note = make_note("* import broke #pain/import")
-    note.tags.remove("pain/import")  # untagged on the tagging screen
+    recoded(note, without_coding(note.to_doc(), "pain/import", "Maya"))  # untagged by hand
     note.starred = False  # unstarred with the star key
     edited = note.retyped("* import broke badly #pain/import", "later")
     assert edited.tags == [] and not edited.starred
     # Typing a star anew in the edit does star it.
     assert make_note("plain").retyped("* plain", "later").starred
+
+
+def test_inline_tags_are_the_authors_codings_and_deleting_one_keeps_another_coders():
+    note = make_note("import broke #pain/import")
+    assert note.codings == [{"tag": "pain/import", "coder": "Maya", "at": "t"}]
+    recoded(note, with_coding(note.to_doc(), "pain/import", "Bo", "t2"))
+    edited = note.retyped("import broke #sso", "later")
+    assert edited.tags == ["pain/import", "sso"]
+    assert [(c["tag"], c["coder"], c["at"]) for c in edited.codings] == [
+        ("pain/import", "Bo", "t2"),
+        ("sso", "Maya", "later"),
+    ]
+
+
+def test_a_note_from_before_codings_reads_as_the_unknown_coders():
+    doc = make_note("plain").to_doc()
+    del doc["codings"]
+    doc["tags"] = ["pain", "sso"]
+    note = Note.from_doc(doc)
+    assert note.codings == [
+        {"tag": "pain", "coder": "unknown", "at": None},
+        {"tag": "sso", "coder": "unknown", "at": None},
+    ]
+    assert note.to_doc()["codings"] == note.codings  # written back with its first change
 
 
 def test_elapsed_formats_and_parses():

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-import time
 
 import pytest
 from textual import events
 from textual.geometry import Region
 
-from tests.test_terminal_loss import open_in_pty, read_until
+from tests.test_terminal_loss import open_in_pty, read_until, read_until_drawn
 from tui.terminal_input import EarlyEcho, EchoSlot, TypedText
 from tui.widgets.note_input import ECHO_ROOM, NoteInput, _codes
 
@@ -159,6 +158,12 @@ async def test_a_notification_over_the_input_ends_the_room_where_it_begins(make_
         await pilot.pause()
         await typed(app, pilot, "a", 1)
         row = app.echo_slot().y
+        # Notifications sit at the top (app.tcss); put them back where Textual docks them, at
+        # the bottom right, as anything drawn over the input: the echo must stop at it.
+        rack = app.screen.query_one("ToastRack")
+        rack.styles.dock = "bottom"
+        rack.styles.align = ("right", "bottom")
+        rack.styles.max_height = None
         # Tall enough to reach up from the bottom right over the input's line.
         app.notify("Copied the quote.\nIt is on the clipboard.\n" * 3, timeout=30)
         for _ in range(5):
@@ -181,9 +186,8 @@ def test_a_typed_character_goes_out_before_the_frame_that_draws_it(store, sessio
     try:
         assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
         os.write(master, b"abc")
-        read_until(master, b"abc", 5)
-        time.sleep(0.3)  # the frame for "abc" is out: the slot is after it
-        read_until(master, b"\x00", 0.1)
+        read_until_drawn(master, b"abc", 10)  # the frame for "abc" is out: the slot is after it
+        read_until(master, b"\x00", 0.1)  # the rest of it: `out` below holds what "d" made
         os.write(master, b"d")
         out = read_until(master, b"d", 5)
         out += read_until(master, b"\x00", 0.3)
@@ -197,3 +201,21 @@ def test_a_typed_character_goes_out_before_the_frame_that_draws_it(store, sessio
         app.kill()
         app.wait()
         os.close(master)
+
+
+async def test_no_slot_on_a_line_holding_a_pasted_control_character(make_app, session_id):
+    """Drawn as a symbol a cell wide, a control character moves the cursor's cell from where
+    the input counts it: an echo there would overwrite the text before it."""
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        note_input = app.screen.query_one(NoteInput)
+        app.post_message(events.Paste("a\x1b[31mb"))
+        await pilot.pause()
+        await typed(app, pilot, "c", 1)
+        assert note_input.text == "a\x1b[31mbc"
+        slot = app.echo_slot()
+        if slot is not None:  # only where the next character would really be drawn
+            await typed(app, pilot, "d", 2)
+            x = slot.x - note_input.region.x
+            assert drawn_row(note_input, slot.y).crop(x, x + 1).text == "d"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import xmlschema
 
-from tests.exchange_data import AUTHORS, PARTICIPANTS, TEXTS, seed, shared_folder
+from tests.exchange_data import AUTHORS, PARTICIPANTS, TEXTS, schema_folder, seed
 from tui.domain.notes import tag_key
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, export
@@ -26,7 +26,7 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def schemas():
-    folder = shared_folder()
+    folder = schema_folder()
     return (
         xmlschema.XMLSchema(str(folder / "Project.xsd")),
         xmlschema.XMLSchema(str(folder / "Codebook.xsd")),
@@ -63,15 +63,20 @@ def test_qdpx_and_qdc_are_valid_and_each_selection_slices_its_excerpt(store, see
             for excerpt in session.excerpts:
                 slices.append(by_id[excerpt["note_id"]]["text"][excerpt["start"] : excerpt["end"]])
             expected.append(slices)
+        cases = {e.get("guid") for e in root.iter() if _local(e) == "Case"}
         for source, slices in zip(sources, expected, strict=True):
             member = "sources/" + source.get("plainTextPath").removeprefix("internal://")
             text = archive.read(member).decode("utf-8")
+            selections = [sel for sel in source if _local(sel) == "PlainTextSelection"]
             got = [
                 text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]
-                for sel in source
-                if _local(sel) == "PlainTextSelection"
+                for sel in selections
+                if {ref.get("targetGUID") for ref in sel.iter() if _local(ref) == "CodeRef"} - cases
             ]
             assert got == slices
+            # The participant's case codes the whole source: how QualCoder links a case.
+            (whole,) = [s for s in selections if s not in selections[: len(slices)]]
+            assert (whole.get("startPosition"), whole.get("endPosition")) == ("0", str(len(text)))
         # Emoji, a combining mark and CJK are among the spans, so code points are counted.
         joined = " ".join(s for slices in expected for s in slices)
         assert "東京の倉庫" in joined and "😤👩🏽‍💻" in joined and "e\u0301" in joined

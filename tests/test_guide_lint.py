@@ -279,7 +279,9 @@ def test_lint_exit_codes_from_a_real_process(config, tmp_path):
 
 
 def test_the_documented_example_team_file_loads(tmp_path):
-    readme = (Path(__file__).resolve().parent.parent / "docs" / "interviewing.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "interviewing.md").read_text(
+        encoding="utf-8"
+    )
     block = readme.split('```toml\n[[rules]]\nid = "jargon"', 1)[1].split("```", 1)[0]
     (tmp_path / "lint.toml").write_text('[[rules]]\nid = "jargon"' + block, encoding="utf-8")
     rules = load_rules(tmp_path).rules

@@ -83,3 +83,11 @@ def test_a_tag_name_is_valid_exactly_when_the_parser_reads_it_back():
     assert "space" in inline_name_problem("two words")
     assert inline_name_problem("a!b") is not None
     assert retag_text("see #old- and #old/x", {"old": "new"}) == "see #new- and #old/x"
+
+
+def test_a_tag_starts_with_a_letter_so_a_number_is_no_tag():
+    marks = parse_inline("the #3 reason, #2024 and #q3/2024 and !1 but #a1 and !wow")
+    assert marks.tags == ("q3/2024", "a1")
+    assert marks.emotions == ("wow",)
+    assert highlighted("the #3 reason")[0] == []
+    assert "start with a letter" in inline_name_problem("3rd")

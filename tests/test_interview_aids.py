@@ -8,12 +8,12 @@ from textual.widgets import Input
 
 from tests.conftest import GUIDE
 from tests.test_interview import commit, type_text
+from tests.waiting import wait_until
 from tui.domain.guide import parse_guide
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.prompt_screen import PromptScreen
-from tui.screens.resume_clock_screen import ResumeClockScreen
 from tui.services.session_setup import create_session
 from tui.widgets.guide_panel import GuidePanel
 from tui.widgets.note_input import NoteInput
@@ -47,41 +47,41 @@ def goalless(store, clock) -> str:
 # -- the goal prompt -------------------------------------------------------------------------
 
 
-async def test_a_session_without_a_goal_asks_for_one_before_the_interview(make_app, goalless):
+async def test_a_session_without_a_goal_opens_straight_into_typing(make_app, goalless):
+    """No dialog on opening: the first keys typed are the first note."""
+    from tests.test_terminal_input import feed
+
     app = make_app(goalless)
     async with app.run_test(size=(80, 24)) as pilot:
+        feed(app, "she said it twice\r")  # typed as the screen appears
         await pilot.pause()
-        assert isinstance(app.screen, PromptScreen)
-        await pilot.press("enter")  # an empty goal is not taken
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        assert [n.text for n in app.live.notes] == ["she said it twice"]
+        assert "Goal: (none set)" in header_text(app)
+
+
+async def test_the_goal_is_set_on_the_sessions_screen_and_shown_in_the_interview(
+    make_app, goalless
+):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = app.screen
+        await wait_until(pilot, lambda: home.summaries)
+        await pilot.press("g")
+        await pilot.pause()
         assert isinstance(app.screen, PromptScreen)
         await type_text(pilot, "Why do teams [/b] stop paying?")
         await pilot.press("enter")
+        await wait_until(pilot, lambda: home.summaries and home.summaries[0].goal)
+        assert home.summaries[0].goal == "Why do teams [/b] stop paying?"
+        await pilot.press("g")  # asked again, it shows the goal to change
         await pilot.pause()
-        assert isinstance(app.screen, InterviewScreen)
-        assert app.screen.query_one(NoteInput).has_focus
-        assert "Goal: Why do teams [/b] stop paying?" in header_text(app)
-        assert saved_session(app)["goal"] == "Why do teams [/b] stop paying?"
-
-
-async def test_one_key_skips_the_goal_and_a_started_interview_is_not_asked(make_app, goalless):
-    app = make_app(goalless)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert isinstance(app.screen, PromptScreen)
+        assert app.screen.query_one(Input).value == "Why do teams [/b] stop paying?"
         await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(app.screen, InterviewScreen)
-        assert "Goal: (none set)" in header_text(app)
-        await commit(pilot, "first note starts the clock")
-        assert app.live.flush()
-    again = make_app(goalless)
-    async with again.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        # Leaving paused the clock, so reopening asks about the time away first; the goal not.
-        assert isinstance(again.screen, ResumeClockScreen)
-        await pilot.press("c")
-        await pilot.pause()
-        assert isinstance(again.screen, InterviewScreen)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        assert "Goal: Why do teams [/b] stop paying?" in header_text(app)
 
 
 async def test_a_session_with_a_goal_is_not_asked(make_app, session_id):
@@ -115,7 +115,7 @@ async def test_parking_lot_collects_follow_ups_to_mark_asked_or_dismiss(
         await pilot.press("enter")  # the first: asked, recorded with the moment
         await pilot.pause()
         assert lot.option_count == 1
-        await pilot.press("d")  # the other: dismissed
+        await pilot.press("delete")  # the other: dismissed
         await pilot.pause()
         assert lot.option_count == 0
         followups = saved_session(app)["followups"]
@@ -126,10 +126,70 @@ async def test_parking_lot_collects_follow_ups_to_mark_asked_or_dismiss(
         assert app.screen.query_one(NoteInput).has_focus and lot.display
         await commit(pilot, "?a new one")
         assert lot.option_count == 1
-        await pilot.press("f2")  # focus it, then the same key hides it
+        await pilot.press("f2")  # it takes the keys, then the same key gives them back
+        await pilot.pause()
+        assert lot.has_focus and "HAS THE KEYS" in str(lot.border_title)
         await pilot.press("f2")
         await pilot.pause()
         assert not lot.display and app.screen.query_one(NoteInput).has_focus
+
+
+async def test_notes_typed_while_the_lot_has_the_keys_go_to_the_input_and_close_nothing(
+    make_app, session_id, store, clock
+):
+    """The reported case: Esc, then f2 (meant to hide the lot) gave it the keys again, and the
+    notes typed next were lost while their letters closed follow-ups."""
+    from tui.services.live_session import LiveSession
+
+    other = LiveSession(store, session_id, "Jonas", now=clock)  # still in the interview
+    other.commit_typed("?ask about the dashboard")
+    assert other.flush()
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        lot = app.screen.query_one(ParkingLot)
+        note_input = app.screen.query_one(NoteInput)
+        await commit(pilot, "?ask who approves")
+        await pilot.press("f2", "escape")
+        await pilot.pause()
+        assert note_input.has_focus and lot.display
+        assert "typing goes to the note" in str(lot.border_title)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert lot.has_focus and "HAS THE KEYS" in str(lot.border_title)
+        await commit(pilot, "and da dd a adds up")  # every old key letter, then Enter
+        clock.advance(5)
+        await commit(pilot, "a second note")
+        assert note_input.has_focus and note_input.text == ""
+        assert [n.text for n in app.live.notes if n.kind == "note"] == [
+            "and da dd a adds up",
+            "a second note",
+        ]
+        assert lot.option_count == 2 and not saved_session(app).get("followups")
+    other.close()
+
+
+async def test_a_co_interviewers_follow_up_is_marked_only_by_its_key_pressed_twice(
+    make_app, session_id, store, clock
+):
+    from tui.services.live_session import LiveSession
+
+    other = LiveSession(store, session_id, "Jonas", now=clock)  # still in the interview
+    theirs = other.commit_typed("?ask about the dashboard")
+    assert other.flush()
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        lot = app.screen.query_one(ParkingLot)
+        await pilot.press("f2")
+        await pilot.pause()
+        assert "Jonas: ask about the dashboard" in str(lot.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert lot.option_count == 1 and "Jonas's" in str(lot.border_title)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert lot.option_count == 0
+        assert saved_session(app)["followups"][theirs.id]["status"] == "asked"
+    other.close()
 
 
 async def test_parking_lot_key_works_while_typing_and_keeps_the_draft(make_app, session_id):
@@ -322,3 +382,26 @@ async def test_a_broken_team_lint_file_is_said_and_the_shipped_rules_mark(
         said = [n.message for n in app._notifications]
         assert any("lint.toml" in m and "shipped lint rules" in m for m in said)
         assert "\u26a0 closed" in question_text(app, "q2")
+
+
+async def test_a_burst_typed_while_the_lot_has_the_keys_lands_whole_and_in_order(
+    make_app, session_id, clock
+):
+    """As a terminal delivers fast typing: characters and Enter read together."""
+    from tests.test_terminal_input import feed
+
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        lot = app.screen.query_one(ParkingLot)
+        await commit(pilot, "?ask who approves")
+        await pilot.press("f2")
+        await pilot.pause()
+        assert lot.has_focus
+        feed(app, "dad said\ra")
+        feed(app, "nd then")
+        await pilot.pause()
+        await pilot.pause()
+        note_input = app.screen.query_one(NoteInput)
+        assert note_input.has_focus and note_input.text == "and then"
+        assert [n.text for n in app.live.notes if n.kind == "note"] == ["dad said"]
+        assert lot.option_count == 1

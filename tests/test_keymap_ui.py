@@ -267,12 +267,62 @@ def test_fieldnote_keys_with_a_bad_keymap_exits_non_zero(tmp_path, capsys, text,
     assert says in captured.err
 
 
-def test_an_app_command_with_a_bad_keymap_stops_before_the_ui(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "data"))
+BROKEN_KEYMAP = (
+    '"home.nwe" = "x"\n'  # no such id
+    '"interview.star_last" = "ctrl+shift"\n'  # no such key
+    '"interview.next_question" = "f6"\n'  # fine: kept
+    '"interview.mark_asked" = "f2"\n'  # the parking lot's key: keeps its default
+)
+
+
+def test_open_with_a_broken_keymap_opens_with_the_defaults_and_says_why(
+    tmp_path, capsys, monkeypatch, store, clock, session_id
+):
+    """An invalid keymap never stands between a note-taker and an interview."""
+    monkeypatch.setenv("FIELDNOTE_HOME", str(store.home))
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(tmp_path / "config"))
     bad = tmp_path / "bad.toml"
-    bad.write_text('"home.nwe" = "x"\n', encoding="utf-8")
-    assert main(["--keymap", str(bad)]) == 1
-    assert f"{bad}, line 1" in capsys.readouterr().err
+    bad.write_text(BROKEN_KEYMAP, encoding="utf-8")
+    opened: list[FieldnoteApp] = []
+    monkeypatch.setattr(FieldnoteApp, "run", lambda app: opened.append(app))
+    assert main(["open", session_id, "--keymap", str(bad)]) == 0
+    err = capsys.readouterr().err
+    for line in (1, 2, 4):
+        assert f"fieldnote: {bad}, line {line}: " in err
+    assert "default keys" in err
+    (app,) = opened
+    keys = app.keymap.keys
+    assert keys["interview.next_question"] == "f6"
+    assert keys["interview.star_last"] == "ctrl+s" and keys["interview.mark_asked"] == "ctrl+t"
+
+
+async def test_the_keymap_mistakes_show_on_the_screen_and_the_defaults_work(
+    tmp_path, store, clock, session_id
+):
+    from tui.services.keymap import load_keymap
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(BROKEN_KEYMAP, encoding="utf-8")
+    keymap = load_keymap(str(bad), config=tmp_path / "config.toml", lenient=True)
+    app = build(store, clock, keymap, session_id=session_id)
+    shown: list[str] = []
+    original = app.notify
+    app.notify = lambda message, **kw: (shown.append(message), original(message, **kw))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        assert any(f"{bad}, line 2" in m and "default keys" in m for m in shown)
+        await pilot.press(*"a note", "enter", "ctrl+s", "f6")
+        await pilot.pause()
+        assert app.live.notes[-1].starred and app.live.guide_state.current == "q2"
+
+
+def test_a_missing_preset_opens_with_the_default_one(tmp_path):
+    from tui.services.keymap import load_keymap
+
+    keymap = load_keymap("nosuch", config=tmp_path / "config.toml", lenient=True)
+    assert keymap.keys["app.quit"] == "ctrl+q"
+    assert "no such keymap" in keymap.problems[0]
 
 
 def test_keymap_option_on_every_ui_command():

@@ -11,6 +11,7 @@ import pytest
 from tests.analysis_study import study_sessions, write_study
 from tui.cli import main
 from tui.domain.analysis import SessionInput
+from tui.services.chart_labels import CHAR_WIDTH, Box
 from tui.store import DataStore
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -86,6 +87,7 @@ def test_html_holds_the_synthesis_quotes_and_sessions(home, tmp_path):
         "Priorities",
         "Themes",
         "Strongest quotes",
+        "Open follow-ups",
         "Tags raised together",
         "Who raised what",
         "Guide coverage",
@@ -96,7 +98,7 @@ def test_html_holds_the_synthesis_quotes_and_sessions(home, tmp_path):
     sessions = tree.find(".//section[@id='sessions']")
     rows = [[td.text for td in tr.iter("td")] for tr in sessions.iter("tr")][1:]
     assert [r[0] for r in rows] == ["Ana - 1", "Ana - 2", "Ben", "Walk-in"]
-    assert rows[0][3:] == ["3", "3"]
+    assert rows[0][3:] == ["3", "3", "0"]
 
 
 def test_markdown_report(home, tmp_path):
@@ -115,7 +117,7 @@ def test_report_to_stdout_and_errors(home, tmp_path, capsys):
     missing = tmp_path / "no" / "such" / "folder" / "r.html"
     assert main(["report", "--format", "html", "-o", str(missing)]) == 1
     err = capsys.readouterr().err
-    assert "cannot write the report to" in err and "choose another path" in err
+    assert "Could not write" in err and "choose another folder and report again" in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert main(["report", "--study", "Nope"]) == 1
     assert "no study named 'Nope'" in capsys.readouterr().err
@@ -128,3 +130,61 @@ def test_an_empty_study_still_makes_a_valid_report(home, tmp_path):
     text = report(tmp_path, "--format", "html")
     html5lib.HTMLParser(strict=True).parse(text)
     assert "<svg" not in text
+
+
+def svg_nodes(root, name: str) -> list:
+    """Elements of an inline SVG by local name (html5lib puts them in the SVG namespace)."""
+    return [e for e in root.iter() if str(e.tag).rpartition("}")[2] == name]
+
+
+def test_html_charts_count_in_whole_numbers_and_labels_keep_clear(home, tmp_path):
+    """Two tags at 100% with close severities, points on one spot, long names: every label
+    is inside the chart, clear of the others; counts of people are whole numbers."""
+    sessions = study_sessions()
+    crowded = [
+        ("pain/onboarding", 4),
+        ("trust", 4),
+        ("idea/bulk-edit", 2),
+        ("idea/dark-mode", 2),
+        ("workaround/spreadsheet-export-every-night", 2),
+    ]
+    for session in sessions:
+        for tag, severity in crowded:
+            session.notes.append(
+                {
+                    "id": f"{session.id}-{tag}",
+                    "text": f'"words #{tag}',
+                    "kind": "quote",
+                    "tags": [tag],
+                    "severity": severity,
+                    "elapsed": 1.0,
+                }
+            )
+    write_study(DataStore(home), sessions)
+    tree = html5lib.parse(report(tmp_path, "--format", "html"), namespaceHTMLElements=False)
+    matrix, themes, coverage = [e for e in tree.iter() if str(e.tag).endswith("svg")]
+    boxes = []
+    for text in svg_nodes(matrix, "text"):
+        if "label" not in text.get("class", "").split():
+            continue
+        left, baseline = float(text.get("x")), float(text.get("y"))
+        width = len(text.text) * CHAR_WIDTH * 10
+        boxes.append(Box(left, baseline - 8, left + width, baseline + 2))
+    assert len(boxes) >= 4
+    width = float(matrix.get("viewBox").split()[2])
+    (plot,) = [g for g in svg_nodes(matrix, "g") if g.get("class") == "plot"]
+    origin = float(plot.get("transform").split("(")[1].split(",")[0])
+    for n, box in enumerate(boxes):
+        assert 0 <= box.left and origin + box.right <= width  # nothing cut by the edge
+        assert not [other for other in boxes[n + 1 :] if box.overlaps(other)]
+    for chart in (themes, coverage):
+        ticks = [
+            t.text
+            for g in svg_nodes(chart, "g")
+            if "axis" in g.get("class", "")
+            for t in svg_nodes(g, "text")
+        ]
+        numbers = [t for t in ticks if t and t.replace(".", "").isdigit()]
+        assert numbers and all(t.isdigit() for t in numbers), numbers  # no 0.2, 0.4 ...
+    people = tree.find(".//section[@id='people']")
+    assert people.find("div").get("class") == "scroll"  # a wide grid scrolls inside its box

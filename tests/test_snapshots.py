@@ -123,11 +123,12 @@ def test_debrief_at_80x24(snap_compare, make_app, session_id, clock):
 
 
 def test_goal_prompt_at_80x24(snap_compare, make_app, store, clock):
+    """Asked on the sessions screen (g), never over a live interview."""
     from tests.conftest import GUIDE
     from tui.domain.guide import parse_guide
     from tui.services.session_setup import create_session
 
-    session_id = create_session(
+    create_session(
         store, title="Pricing - P9", participant="P9", guide=parse_guide(GUIDE), now=clock()
     )
 
@@ -136,7 +137,9 @@ def test_goal_prompt_at_80x24(snap_compare, make_app, store, clock):
 
         from tui.screens.prompt_screen import PromptScreen
 
-        # The prompt is pushed from the interview's mount: wait for it, focused.
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("g")
         while not (
             isinstance(pilot.app.screen, PromptScreen)
             and pilot.app.screen.query_one(Input).has_focus
@@ -144,4 +147,4 @@ def test_goal_prompt_at_80x24(snap_compare, make_app, store, clock):
             await pilot.pause()
         await pilot.pause()
 
-    assert snap_compare(make_app(session_id), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

@@ -151,3 +151,20 @@ async def test_one_key_creates_the_tag_typed_and_the_picker_shows_it(
         await pilot.pause()
         assert app.screen is picker
         assert "exists already" in hint(picker)
+
+
+async def test_the_words_being_tagged_stay_in_view_under_the_picker(
+    store, clock, coded, session_id
+):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        words = app.screen.current.text
+        picker = await open_picker(pilot, "defect")
+        await pilot.pause()
+        shown = picker.query_one("#picker-excerpt")
+        assert words in str(shown.render())
+        assert shown.region.height >= 1 and picker.region.contains_region(shown.region)
+        # Nothing of the picker's covers it: its cells are drawn by the excerpt line.
+        x, y = shown.region.x, shown.region.y
+        assert picker.get_widget_at(x, y)[0] is shown

@@ -258,14 +258,44 @@ async def test_repeat_last_tag_on_next_and_recent_tags_on_numbers(store, clock, 
             ["pain/onboarding"],
         ]
         assert app.screen.excerpt_list.cursor == 2
-        # Recent: 1 pain/onboarding (now), 2 need/export, 3 pain/pricing (both earlier).
-        recent = app.screen.index.recent(9)
-        assert recent[0] == "pain/onboarding"
+        # The keys as numbered on the first look, pain/onboarding (new) on the next free one.
+        recent = app.screen.model.recent()
+        assert recent[-1] == "pain/onboarding"
         await pilot.press("j", str(recent.index("need/export") + 1))
         notes, _ = notes_by_id(app, session_id)
         assert notes[seeded[3]]["tags"] == ["need/export"]
         await pilot.press("9")  # fewer than nine recent tags: nothing happens
         assert notes_by_id(app, session_id)[0][seeded[3]]["tags"] == ["need/export"]
+
+
+async def test_number_keys_keep_their_tags_while_the_screen_is_open(
+    store, clock, seeded, session_id
+):
+    """A researcher tags by habit: "1" changing under them mis-tagged three cues."""
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        first, second = screen.model.recent()
+        for key in ("1", "j", "2", "j", "1", "j", "1"):
+            clock.advance(1)
+            await pilot.press(key)
+        await ready(pilot)
+        notes, _ = notes_by_id(app, session_id)
+        assert [notes[i]["tags"] for i in (seeded[0], seeded[2], seeded[3])] == [
+            [first],
+            [first],
+            [first],
+        ]
+        assert notes[seeded[1]]["tags"][-1] == second
+        assert screen.model.recent() == [first, second]
+        clock.advance(1)
+        await pick(pilot, "delight/sup")  # a tag not on a key yet takes the next free one
+        assert screen.model.recent() == [first, second, "delight/support"]
+        assert "3 delight/support" in str(screen.detail_text(screen.current))
+        await pilot.press("R")  # asked: newest first
+        await pilot.pause()
+        assert screen.model.recent()[0] == "delight/support"
 
 
 async def test_span_by_word_and_char_is_stored_as_code_points(store, clock, seeded, session_id):
@@ -666,3 +696,47 @@ async def test_a_reload_reads_and_rebuilds_only_the_sessions_others_wrote(
         assert screen.current.note["text"] == "note 1 of P0"  # the cursor stayed
         assert screen.current.tags == ["pain/onboarding"]
         assert "1/10 coded" in str(screen.query_one("#tagging-header").render())
+
+
+async def test_the_list_shows_who_spoke_each_cue_and_wrote_each_note(store, clock, session_id):
+    add_notes(store, session_id, clock, texts=["Typed by the note-taker"], author="Maya")
+    cue = Note(
+        "cue1",
+        session_id,
+        "Mr Praline",
+        "It's not pining, it's passed on!",
+        "transcript",
+        to_iso(clock() + timedelta(seconds=90)),
+        90.0,
+        None,
+    )
+    store.open_session(session_id).append_notes([cue.to_doc()])
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        rows = [str(app.screen.excerpt_list.row_text(e)) for e in app.screen.model.shown]
+        typed = next(row for row in rows if "Typed by" in row)
+        spoken = next(row for row in rows if "pining" in row)
+        assert "\u270eMaya " in typed
+        assert "Mr Pral: " in spoken
+        # Compact: the note's words still begin within the first 20 columns at 80.
+        assert spoken.index("It's") < 20 and typed.index("Typed") < 20
+
+
+async def test_a_tag_gone_from_the_codebook_leaves_its_number_empty(
+    store, clock, seeded, session_id
+):
+    app = tagging_app(store, clock, session_id)
+    shown: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        app.notify = lambda message, **kw: shown.append(message)
+        first, second = screen.model.recent()
+        screen.index.remove(first)  # as a rename or delete in the codebook does
+        assert screen.model.recent() == [None, second]  # the others keep their numbers
+        await pilot.press("1")
+        await ready(pilot)
+        assert "renamed or deleted" in shown[-1]
+        assert notes_by_id(app, session_id)[0][seeded[0]]["tags"] == []
+        assert "1 (renamed or deleted)" in str(screen.detail_text(screen.current))

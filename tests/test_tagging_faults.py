@@ -150,7 +150,8 @@ async def test_quitting_with_unsaved_tags_offers_another_place(tmpfs, tmp_path, 
     (rescue,) = tmp_path.glob("fieldnote-unsaved-*.json")
     saved = json.loads(rescue.read_text())
     (change,) = saved["tag_changes"]
-    assert change["id"] == ids[0] and change["edit"] == {"add_tag": "pain/onboarding"}
+    assert change["id"] == ids[0] and change["edit"]["add_tag"] == "pain/onboarding"
+    assert change["edit"]["coder"] == "Maya"
     assert app.rescued_to == (1, rescue)
 
 

@@ -12,6 +12,7 @@ from textual import events
 
 from tests.test_interview import stored_notes
 from tests.test_terminal_loss import open_in_pty, read_until
+from tests.waiting import wait_until
 from tui.terminal_input import TerminalInput, TypedText, UnknownSequence
 from tui.widgets.note_input import NoteInput
 
@@ -155,13 +156,13 @@ async def test_a_long_burst_costs_one_insertion_per_read_not_one_per_key(
     """Each insertion re-wraps the whole line, so one per key made typing quadratic
     (benchmarks/bench_typing.py times it)."""
     insertions: list[int] = []
-    insert = NoteInput._replace_via_keyboard
+    replace = NoteInput.replace
 
-    def counted(self, text, *args):
+    def counted(self, text, *args, **kwargs):
         insertions.append(len(text))
-        return insert(self, text, *args)
+        return replace(self, text, *args, **kwargs)
 
-    monkeypatch.setattr(NoteInput, "_replace_via_keyboard", counted)
+    monkeypatch.setattr(NoteInput, "replace", counted)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -174,3 +175,49 @@ async def test_a_long_burst_costs_one_insertion_per_read_not_one_per_key(
         await pilot.pause()
         assert app.screen.query_one(NoteInput).text == text
         assert len(insertions) <= 3, insertions
+
+
+PASTED_CODES = "pa\x1b[31mste\x1b]52;c;aGk=\x07 end"
+
+
+async def test_a_pasted_escape_code_is_drawn_as_symbols_in_the_input(make_app, session_id):
+    from rich.color import Color
+
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        feed(app, f"\x1b[200~{PASTED_CODES}\x1b[201~")
+        note_input = app.screen.query_one(NoteInput)
+        await wait_until(pilot, lambda: note_input.text == PASTED_CODES)  # kept exactly
+        await pilot.pause()
+        strips = note_input.render_lines(note_input.region.reset_offset)
+        drawn = "".join(segment.text for strip in strips for segment in strip)
+        assert "pa\u241b[31mste\u241b]52;c;aGk=\u2407 end" in drawn
+        assert not any(ch in drawn for ch in "\x1b\x07")
+        red = Color.parse("red")
+        assert not any(s.style and s.style.color == red for strip in strips for s in strip)
+
+
+@pytest.mark.slow
+def test_the_real_terminal_shows_a_pasted_code_and_is_not_sent_it(store, session_id):
+    master, app = open_in_pty(store, session_id)
+    try:
+        assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
+        os.write(master, f"\x1b[200~{PASTED_CODES}\x1b[201~".encode())
+        shown = read_until(master, b" end", 10)
+        shown += read_until(master, b"\x00", 0.5)  # the frame's last writes
+        assert "\u241b[31mste".encode() in shown
+        assert b"\x1b]52;c;aGk=" not in shown and b"\x1b[31mste" not in shown
+        os.write(master, b"\r\x11")  # keep it, then ctrl+q: the debrief, Esc is "not now"
+        read_until(master, b"not now", 10)
+        os.write(master, b"\x1b")
+        deadline = time.monotonic() + 15
+        while app.poll() is None and time.monotonic() < deadline:
+            read_until(master, b"\x00", 0.2)
+        assert app.poll() is not None, "the app did not exit"
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        os.close(master)
+    assert [n["text"] for n in store.open_session(session_id).read().notes] == [PASTED_CODES]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import select
 import shlex
 import signal
@@ -32,6 +33,26 @@ def read_until(fd: int, needle: bytes, seconds: float) -> bytes:
                 seen += os.read(fd, 65536)
             except OSError:
                 break
+    return seen
+
+
+def read_until_drawn(fd: int, text: bytes, seconds: float) -> bytes:
+    """Read until the app's own frame has drawn `text`: a line the frame writes from its first
+    column, holding `text` before any other cursor move. Seeing `text` alone proves nothing:
+    the early echo (tui/terminal_input.py) shows typed text before the app has it, at the
+    cursor, never at column 1. The frame is out once the app holds the text."""
+    frame = re.compile(rb"\x1b\[\d+;1H(?:(?!\x1b\[\d+;\d+H).)*?" + re.escape(text), re.DOTALL)
+    seen = b""
+    end = time.monotonic() + seconds
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while not frame.search(seen) and time.monotonic() < end:
+        if poller.poll(100):
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+    assert frame.search(seen), f"no frame drew {text!r} within {seconds} s: {seen[-500:]!r}"
     return seen
 
 
@@ -67,8 +88,7 @@ def test_closing_the_terminal_saves_the_draft_and_exits(store, session_id, hangu
     try:
         assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
         os.write(master, b"said just before the pane died")
-        read_until(master, b"pane died", 5)
-        time.sleep(0.3)
+        read_until_drawn(master, b"pane died", 10)  # the app holds the draft
         if hangup == "SIGHUP":
             app.send_signal(1)
         else:
@@ -100,10 +120,13 @@ def test_a_pane_killed_under_a_shell_saves_the_draft_and_exits(store, session_id
         children = f"/proc/{shell.pid}/task/{shell.pid}/children"
         app_pid = int(open(children).read().split()[0])
         os.write(master, b"said as the pane was killed")
-        read_until(master, b"was killed", 5)
+        read_until_drawn(master, b"was killed", 10)
         if sigcont == "before the terminal closes":
             os.kill(app_pid, signal.SIGCONT)
-            time.sleep(0.3)
+            # Python runs the handler on the app's thread before its next frame: a key typed
+            # now and drawn by the app shows the SIGCONT was handled.
+            os.write(master, b"!")
+            read_until_drawn(master, b"was killed!", 10)
         os.close(master)
         master = -1
         if sigcont == "after it closed":
@@ -131,4 +154,20 @@ def test_a_pane_killed_under_a_shell_saves_the_draft_and_exits(store, session_id
                     os.kill(pid, 9)
         shell.wait(timeout=5)
     notes = DataStore(store.home).open_session(session_id).read().notes
-    assert [n["text"] for n in notes] == ["said as the pane was killed"]
+    typed = "said as the pane was killed" + ("!" if sigcont == "before the terminal closes" else "")
+    assert [n["text"] for n in notes] == [typed]
+
+
+def test_waiting_for_the_frame_is_not_fooled_by_the_early_echo():
+    echo = b"\x1b[19;6H\x1b[38;5;253mabc\x1b[0m\x1b[7m \x1b[0m\x1b[19;9H"
+    frame = b"\x1b[19;1H\x1b[7;38;5;32m\xe2\x96\x8a\x1b[0m\x1b[48;5;234m abc\x1b[0m\r\n"
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, echo)
+        with pytest.raises(AssertionError, match="no frame drew"):
+            read_until_drawn(read_end, b"abc", 0.2)
+        os.write(write_end, frame)
+        assert read_until_drawn(read_end, b"abc", 5).endswith(frame)
+    finally:
+        os.close(read_end)
+        os.close(write_end)

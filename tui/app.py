@@ -32,6 +32,7 @@ from tui.services.tmux import Advice, inside_tmux, setting_advice
 from tui.services.write_queue import flushed
 from tui.store import DataStore
 from tui.terminal_input import EchoSlot, TerminalClosed, TypedText, UnknownSequence
+from tui.textual_compat import CrashHookApp
 from tui.widgets.bindings import bindings_for
 from tui.widgets.note_input import NoteInput
 
@@ -59,7 +60,7 @@ class _Drafts:
         return ({"drafts": self.drafts} if self.drafts else {}), len(self.drafts)
 
 
-class FieldnoteApp(App, inherit_bindings=False):
+class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     CSS_PATH = "app.tcss"
     TITLE = "Fieldnote"
     COMMAND_PALETTE_BINDING = COMMAND_PALETTE_KEY
@@ -79,6 +80,7 @@ class FieldnoteApp(App, inherit_bindings=False):
         analysis: str | None = None,
         disk_poll_seconds: float = DISK_POLL_SECONDS,
         tagging_poll_seconds: float | None = None,
+        blind: bool = False,
     ) -> None:
         super().__init__()
         self.disk_poll_seconds = disk_poll_seconds
@@ -95,6 +97,9 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.sessions = SessionsService(store)
         """What the sessions screens list and change (they never reach the store)."""
         self.author = author
+        """Who types the notes and applies the codings."""
+        self.blind = blind
+        """The tagging screen opens showing only the author's codings (`fieldnote code --blind`)."""
         self.now = now
         self.initial_session_id = session_id
         self.initial_tagging = tagging
@@ -117,6 +122,16 @@ class FieldnoteApp(App, inherit_bindings=False):
         """`save_and_exit` ran: a second signal must not save the draft twice."""
 
     def on_mount(self) -> None:
+        if self.keymap is not None and self.keymap.problems:
+            self.notify(
+                "\n".join(self.keymap.problems)
+                + "\nThose bindings keep their default keys; fix the file and run "
+                "`fieldnote keys` to check.",
+                title="Keymap mistakes",
+                severity="error",
+                timeout=20,
+                markup=False,
+            )
         for warning in self.keymap.warnings if self.keymap else ():
             self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
         if inside_tmux():
@@ -248,7 +263,15 @@ class FieldnoteApp(App, inherit_bindings=False):
             {} if self.tagging_poll_seconds is None else {"poll_seconds": self.tagging_poll_seconds}
         )
         self.push_screen(
-            TaggingScreen(self.tag_writes, scope=scope, origin=session_id, focus=focus, **poll)
+            TaggingScreen(
+                self.tag_writes,
+                scope=scope,
+                origin=session_id,
+                focus=focus,
+                coder=self.author,
+                blind=self.blind,
+                **poll,
+            )
         )
 
     def open_analysis(self, study: str | None) -> None:
@@ -256,7 +279,7 @@ class FieldnoteApp(App, inherit_bindings=False):
         from tui.screens.analysis_screen import AnalysisScreen
         from tui.services.analysis import StudyAnalysis
 
-        self.push_screen(AnalysisScreen(StudyAnalysis(self.store, study)))
+        self.push_screen(AnalysisScreen(StudyAnalysis(self.store, study, self.now)))
 
     def leave_tagging(self) -> None:
         """Back from the tagging screen once its changes are on disk, or the user chose."""
@@ -286,6 +309,8 @@ class FieldnoteApp(App, inherit_bindings=False):
 
     def action_show_sessions(self) -> None:
         if isinstance(self.screen, InterviewScreen):
+            if self.save_drafts():
+                self.notify("The note you were typing was saved.", timeout=4)
             self._confirm_unsaved_then(self._back_to_sessions)
 
     def _back_to_sessions(self) -> None:
@@ -342,13 +367,18 @@ class FieldnoteApp(App, inherit_bindings=False):
 
     def key_for(self, binding_id: str) -> str:
         """How the active keymap's first key for `binding_id` is shown (`^n`, `f8`)."""
-        keys = self._keymap.get(binding_id) or action_spec(binding_id).keys
+        keys = self._active_keys(binding_id)
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
 
     def keys_for(self, binding_id: str) -> str:
         """Every key of the active keymap for `binding_id`, as shown (`^n f6`)."""
-        keys = self._keymap.get(binding_id) or action_spec(binding_id).keys
+        keys = self._active_keys(binding_id)
         return " ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(","))
+
+    def _active_keys(self, binding_id: str) -> str:
+        """The keys the active keymap gives `binding_id` (the registry's without one)."""
+        keys = self.keymap.keys.get(binding_id) if self.keymap is not None else None
+        return keys or action_spec(binding_id).keys
 
     def apply_keymap(self, keymap: Keymap) -> None:
         self.keymap = keymap
@@ -406,15 +436,18 @@ class FieldnoteApp(App, inherit_bindings=False):
     def on_terminal_closed(self, message: TerminalClosed) -> None:
         self.save_and_exit()
 
+    def save_drafts(self) -> bool:
+        """Save what is typed in every interview's note input, as if Enter had been pressed
+        (leaving never throws a draft away). Whether there was one."""
+        return any([s.save_draft() for s in self.screen_stack if isinstance(s, InterviewScreen)])
+
     def save_and_exit(self) -> None:
         """Keep whatever was typed, make every change durable, and exit without asking: there
         is nobody left to ask. What the data folder will not take goes to a rescue file."""
         if self._saved_to_exit:
             return
         self._saved_to_exit = True
-        for screen in self.screen_stack:
-            if isinstance(screen, InterviewScreen):
-                screen.save_draft()
+        self.save_drafts()
         # The terminal is gone: nobody is waiting for a key, so this may block.
         holders = [h for h in (self.live, self.tag_writes, *self._retiring) if h is not None]
         failing = [h for h in holders if not h.flush(timeout=CLOSE_WAIT_SECONDS)]
@@ -426,27 +459,10 @@ class FieldnoteApp(App, inherit_bindings=False):
         self.live = self.tag_writes = None
         self.exit()
 
-    # -- a bug -------------------------------------------------------------------------------
-    # Textual has no public hook for an unhandled error, so these two override its own.
+    # -- a bug (tui/textual_compat.py: the report shows no local variables) -------------------
 
-    def _handle_exception(self, error: Exception) -> None:
+    def before_crash_exit(self) -> None:
         """Whatever was typed goes to a rescue file before the app exits on a bug."""
-        with contextlib.suppress(Exception):
-            self._rescue_after_crash()
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
-        """Textual's report shows every frame's local variables, which would put interview
-        notes on the terminal and in its scrollback: this one shows only the frames."""
-        from rich.segment import Segments
-        from rich.traceback import Traceback
-
-        self.bell()
-        report = Traceback(show_locals=False, width=None)
-        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
-        self._close_messages_no_wait()
-
-    def _rescue_after_crash(self) -> None:
         drafts = [
             screen.note_input.draft
             for screen in self.screen_stack
@@ -463,9 +479,17 @@ class FieldnoteApp(App, inherit_bindings=False):
     # -- quitting ----------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        screen = self.screen
+        if isinstance(screen, InterviewScreen):  # after the keys typed before ctrl+q
+            screen.note_input.after_typed(self._quit_after_typing)
+        else:
+            self._quit_after_typing()
+
+    def _quit_after_typing(self) -> None:
         def confirm_then_quit() -> None:
             self._confirm_unsaved_then(self._quit_now, [self.live, self.tag_writes])
 
+        self.save_drafts()  # every way out keeps what was typed, as a lost terminal does
         screen = self.screen
         if isinstance(screen, InterviewScreen) and screen.live.aids.wants_debrief():
             screen.open_debrief(then=confirm_then_quit)  # ending an interview debriefs it

@@ -45,8 +45,12 @@ def warn(message: str) -> None:
 
 
 def default_author() -> str:
+    """Who you are without --as: `$FIELDNOTE_AUTHOR`, else `name` in the config file, else
+    the login name (`$USER`)."""
+    from tui.services.keymap import configured_name
+
     try:
-        return os.environ.get("FIELDNOTE_AUTHOR") or getpass.getuser()
+        return os.environ.get("FIELDNOTE_AUTHOR") or configured_name() or getpass.getuser()
     except (KeyError, OSError):
         return "me"
 
@@ -127,7 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument(
         "--study", action="store_true", help="every session of SESSION's study (its `study`)"
     )
-    code.add_argument("--as", dest="author", help="your name")
+    code.add_argument("--as", dest="author", help="your name: the coder of your codings")
+    code.add_argument(
+        "--blind", action="store_true", help="show only your own codings (o toggles it)"
+    )
     add_keymap_option(code)
 
     analyse = commands.add_parser(
@@ -143,14 +150,30 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--study", help="the study to report on; omit for every session")
     report.add_argument("--format", choices=("md", "html"), default="md", dest="fmt")
     report.add_argument("-o", "--output", type=Path, help="the file to write; stdout otherwise")
+    report.add_argument("--force", action="store_true", help="replace an existing file")
 
     commands.add_parser("list", help="list the sessions")
+
+    rename = commands.add_parser(
+        "rename-speaker",
+        help="rename a speaker or participant in a session (onto an existing name: merge them)",
+    )
+    rename.add_argument("session", help="an id, id prefix or title")
+    rename.add_argument("old", metavar="OLD", help="the name used now")
+    rename.add_argument("new", metavar="NEW", help="the name to use")
 
     note = commands.add_parser("note", help="append one note from a script or another shell")
     note.add_argument("session")
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
     note.add_argument("--as", dest="author")
 
+    repair = commands.add_parser(
+        "repair",
+        help="make a session with a damaged journal readable, keeping every readable note",
+    )
+    repair.add_argument("session", help="an id or a unique id prefix")
+
+    add_team_commands(commands)
     add_exchange_commands(commands)
     add_sync_commands(commands)
 
@@ -169,6 +192,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--toml", action="store_true", help="print them as a keymap file to start your own from"
     )
     return parser
+
+
+def add_team_commands(commands) -> None:
+    tag = commands.add_parser("tag", help="apply (or remove) your codings of tags to one note")
+    tag.add_argument("session", help="an id, a unique id prefix or a title")
+    tag.add_argument("note", help="the note's id or a unique id prefix (fieldnote note prints it)")
+    tag.add_argument("tags", nargs="+", metavar="TAG")
+    tag.add_argument("--as", dest="author", help="the coder (your login name otherwise)")
+    tag.add_argument("--remove", action="store_true", help="remove your codings instead")
+    agree = commands.add_parser(
+        "agree", help="inter-coder agreement: kappa, alpha and the disagreements, per code"
+    )
+    agree.add_argument("sessions", nargs="*", metavar="SESSION", help="ids, id prefixes or titles")
+    agree.add_argument("--study", help="every session of this study")
+    agree.add_argument("--coders", nargs="+", metavar="NAME", help="who to compare (default all)")
+    agree.add_argument(
+        "--format", choices=("text", "md", "csv", "json"), default="text", dest="fmt"
+    )
 
 
 def add_exchange_commands(commands) -> None:
@@ -194,6 +235,13 @@ def add_exchange_commands(commands) -> None:
     import_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     import_.add_argument("--study", help="the study the imported sessions belong to")
     import_.add_argument("--participant", help="which transcript speaker is the participant")
+    import_.add_argument(
+        "--speaker",
+        action="append",
+        default=[],
+        metavar="LABEL=NAME",
+        help='give a speaker label one name, e.g. "Mr Praline=Praline" (repeatable)',
+    )
 
 
 def add_sync_commands(commands) -> None:
@@ -250,9 +298,16 @@ def _run_app(
     args: argparse.Namespace | None = None,
     tagging: tuple[str, str | None] | None = None,
     analysis: str | None = None,
+    blind: bool = False,
 ) -> int:
     loader = _keymap_loader(args)
-    keymap = loader()  # an invalid keymap is reported here, before the UI starts
+    # A mistake in a keymap must not keep a note-taker out of an interview: the bindings it
+    # touches keep their default keys, and it is said here and on the screen.
+    keymap = loader(lenient=True)
+    for problem in keymap.problems:
+        warn(problem)
+    if keymap.problems:
+        warn("Opening with the default keys for those; fix them and run `fieldnote keys`.")
     # Textual draws a change at the next tick of a frame clock (60 a second by default): a key
     # landing just after a frame (the clock, the cursor's blink) waited up to 17 ms to show.
     # Frames are only drawn when something changed, so a faster clock costs nothing idle.
@@ -270,6 +325,7 @@ def _run_app(
         keymap_loader=loader,
         tagging=tagging,
         analysis=analysis,
+        blind=blind,
     )
     app.run()
     if app.rescued_to:
@@ -291,28 +347,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.reset and home.exists():
         shutil.rmtree(home)
     store = DataStore(home)
-    summaries, _ = store.list_sessions()
-    if not summaries:
+    if not store.list_sessions()[0]:
         studies = sample_studies()
         if not studies:
             raise UserError("no sample studies are installed; reinstall Fieldnote.")
-        first_study = [load_study(store, study) for study in studies][0]
-        opened = max(first_study, key=lambda sid: _open_questions(store, sid))
-    else:
-        opened = summaries[0].id
+        for study in studies:
+            load_study(store, study)
+    summaries, _ = store.list_sessions()
     say(f"Demo data folder: {home}", err=True)
+    # The sessions screen first: a newcomer sees every sample and chooses one.
     author = (
         _author(args, None)
-        or store.open_session(opened).read().session.get("interviewers", ["me"])[0]
+        or store.open_session(summaries[0].id).read().session.get("interviewers", ["me"])[0]
     )
-    return _run_app(store, author, opened, args=args)
-
-
-def _open_questions(store: DataStore, session_id: str) -> int:
-    """Questions neither asked nor skipped: the demo opens an interview still under way."""
-    snapshot = store.open_session(session_id).read()
-    total = sum(len(section["questions"]) for section in snapshot.guide.get("sections", []))
-    return total - len(snapshot.guide_state.get("marks", {}))
+    return _run_app(store, author, args=args)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -383,7 +431,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         session_id = store.resolve(args.session, loose=True)
         store.open_session(session_id)  # an unreadable file is reported before the UI starts
         scope = "study" if args.study else "session"
-    return _run_app(store, _author(args), args=args, tagging=(scope, session_id))
+    return _run_app(store, _author(args), args=args, tagging=(scope, session_id), blind=args.blind)
 
 
 def _study(store: DataStore, name: str | None) -> str:
@@ -416,6 +464,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.analysis import StudyAnalysis
+    from tui.services.exchange.errors import ExchangeError
+    from tui.services.exchange.output import write_export
     from tui.services.report import render
 
     store = _store()
@@ -424,21 +474,23 @@ def cmd_report(args: argparse.Namespace) -> int:
         view = service.refresh(force=True)
     finally:
         service.close()
-    for problem in view.problems:
-        warn(f"left out: {problem}")
+    if view.problems:
+        # A report that silently lacks sessions would be read as the whole study.
+        for problem in view.problems:
+            warn(f"left out: {problem}")
+        raise UserError(
+            f"{len(view.problems)} file(s) could not be read (above), so no report was made; "
+            "repair them (fieldnote repair SESSION) or move them out, and report again."
+        )
     text = render(view, args.fmt, utc_now())
     if args.output is None:
         say(text, end="")
         return 0
     try:
-        fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise UserError(
-            f"cannot write the report to {args.output}: {error.strerror}; choose another path."
-        ) from None
-    say(str(args.output))
+        path = write_export(args.output, text.encode("utf-8"), force=args.force, command="report")
+    except ExchangeError as error:
+        raise UserError(str(error)) from None
+    say(str(path))
     return 0
 
 
@@ -471,6 +523,12 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise UserError("the note is empty; nothing was added.")
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
+    from tui.domain.notes import parse_inline
+    from tui.domain.tags import tag_depth_problem
+
+    for tag in parse_inline(args.text).tags:
+        if (too_deep := tag_depth_problem(tag)) is not None:
+            raise UserError(f"{too_deep} Nothing was added.")
     store = _store()
     note, codebook_problem = append_note_now(
         store, store.resolve(args.session), args.text, _author(args)
@@ -480,6 +538,78 @@ def cmd_note(args: argparse.Namespace) -> int:
         saved = "the note is saved, but its tags were not counted in the codebook"
         warn(f"{saved}: {codebook_problem}")
     return 0
+
+
+def cmd_rename_speaker(args: argparse.Namespace) -> int:
+    from tui.services.speakers import RenameError, rename_speaker
+
+    store = _store()
+    session_id = store.resolve(args.session)
+    try:
+        renamed = rename_speaker(store, session_id, args.old, args.new)
+    except RenameError as error:
+        raise UserError(str(error)) from None
+    say(renamed.summary())
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    store = _store()
+    repair = store.repair_session(store.resolve(args.session))
+    if not repair.kept:
+        say(f"{repair.path} reads as it is; nothing was changed.")
+        return 0
+    say(
+        f"Repaired {repair.path}: {repair.replayed} journal line(s) kept, "
+        f"{repair.skipped} damaged line(s) left out, {repair.duplicates} earlier copy(ies) "
+        f"of a note stored twice left out; the originals are kept as "
+        f"{' and '.join(str(p) for p in repair.kept)}."
+    )
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from tui.domain.clock import to_iso, utc_now
+    from tui.services.team.note_coding import code_note
+
+    store = _store()
+    coder = _author(args)
+    done = code_note(
+        store,
+        store.resolve(args.session),
+        args.note,
+        args.tags,
+        coder,
+        to_iso(utc_now()),
+        remove=args.remove,
+    )
+    verb = "removed" if args.remove else "applied"
+    if done.changed:
+        say(f"{done.note_id[:12]}  {verb} {' '.join('#' + t for t in done.changed)} as {coder}")
+    if done.unchanged:
+        what = "not coded by" if args.remove else "already coded by"
+        warn(f"{' '.join('#' + t for t in done.unchanged)} {what} {coder}; left as it was.")
+    return 0
+
+
+def cmd_agree(args: argparse.Namespace) -> int:
+    from tui.services.team.agreement import compute, load, study_sessions
+    from tui.services.team.agreement_output import render
+
+    store = _store()
+    if bool(args.sessions) == bool(args.study):
+        raise UserError("name the sessions to compare, or give --study NAME (one of the two).")
+    ids = (
+        study_sessions(store, args.study)
+        if args.study
+        else list(dict.fromkeys(store.resolve(ref) for ref in args.sessions))
+    )
+    coders = [c.strip() for c in args.coders or [] if c.strip()] or None
+    result = compute(load(store, ids), coders)
+    for problem in result.problems:
+        warn(f"left out: {problem}")
+    say(render(result, args.fmt), end="")
+    return EXIT_FAILED if result.problem is not None else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -526,14 +656,21 @@ def _write_stdout(data: bytes) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.exchange.errors import ExchangeError
-    from tui.services.exchange.importing import import_files
+    from tui.services.exchange.importing import import_files, speaker_names
 
     try:
         result = import_files(
-            _store(), args.paths, now=utc_now(), study=args.study, participant=args.participant
+            _store(),
+            args.paths,
+            now=utc_now(),
+            study=args.study,
+            participant=args.participant,
+            speakers=speaker_names(args.speaker),
         )
     except ExchangeError as error:
         raise UserError(str(error)) from None
+    for notice in result.notices:
+        warn(notice)
     for session_id, title, notes in result.sessions:
         say(f"{session_id}  {notes:>5} notes  {title}")
     added = f", {len(result.tags_added)} new tag(s)" if result.tags_added else ""
@@ -646,6 +783,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
+    "rename-speaker": cmd_rename_speaker,
     "home": cmd_home,
     "demo": cmd_demo,
     "new": cmd_new,
@@ -656,6 +794,9 @@ COMMANDS = {
     "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
+    "repair": cmd_repair,
+    "tag": cmd_tag,
+    "agree": cmd_agree,
     "export": cmd_export,
     "import": cmd_import,
     "lint": cmd_lint,

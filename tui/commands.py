@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import partial
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
@@ -20,10 +21,10 @@ class ScreenActions(Provider):
     def _actions(self) -> Iterator[tuple[ActionSpec, DOMNode]]:
         nodes: dict[str, DOMNode] = {}
         for node in (self.screen, self.app):
-            for bindings in node._bindings.key_to_bindings.values():
-                for binding in bindings:
-                    if binding.id:
-                        nodes.setdefault(binding.id, node)
+            # The ids as declared: a keymap changes a binding's keys, never its id.
+            for binding in node.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    nodes.setdefault(binding.id, node)
         for spec in ACTIONS:
             if spec.id in nodes:
                 yield spec, nodes[spec.id]

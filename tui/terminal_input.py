@@ -30,11 +30,10 @@ from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
 from textual import events
-
-# Textual's parser has no public import; it is used as it is, for every sequence it knows.
-from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
+
+from tui.textual_compat import XTermParser, driver_app, output_thread
 
 ESC = "\x1b"
 PASTE_START = "\x1b[200~"
@@ -282,13 +281,13 @@ class FieldnoteDriver(LinuxDriver):
         self._terminal_gone = False
 
     def write(self, data: str) -> None:
-        writer = self._writer_thread
+        writer = output_thread(self)
         if self._terminal_gone or (writer is not None and not writer.is_alive()):
             return  # queued for a dead output thread, writes would fill its queue and block
         if data in SYNC_BRACKETS:
             self._echo.passthrough(data)
             return
-        echo_slot = getattr(self._app, "echo_slot", None)
+        echo_slot = getattr(driver_app(self), "echo_slot", None)
         self._echo.frame(data, echo_slot() if echo_slot is not None else None)
 
     def process_message(self, message: Message) -> None:
@@ -306,12 +305,13 @@ class FieldnoteDriver(LinuxDriver):
         super().suspend_application_mode()
 
     def close(self) -> None:
-        writer = self._writer_thread
+        writer = output_thread(self)
         if writer is not None and not writer.is_alive():
             return  # stopping it would wait for room in a queue nothing empties
         super().close()
 
     def run_input_thread(self) -> None:
+        # Textual's input thread runs this (tui/textual_compat.py checks it still does).
         selector = selectors.SelectSelector()
         selector.register(self.fileno, selectors.EVENT_READ)
         terminal = TerminalInput()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from tests.disk_faults import fill
+from tests.disk_faults import fill, remount
 from tui.cli import main
 
 
@@ -38,4 +38,24 @@ def test_a_new_session_on_a_full_disk_leaves_no_lock_file(tmpfs, monkeypatch, ca
     assert main(["new", "P7"]) == 1
     err = capsys.readouterr().err
     assert "the disk is full" in err and "memory" not in err
+    assert os.listdir(home / "sessions") == []
+
+
+def test_new_and_import_in_a_read_only_data_folder_are_one_sentence(tmpfs, monkeypatch, capsys):
+    home = tmpfs / "home"
+    monkeypatch.setenv("FIELDNOTE_HOME", str(home))
+    assert main(["list"]) == 0
+    capsys.readouterr()
+    transcript = tmpfs.parent / "call.txt"
+    transcript.write_text("[00:00:01] Maya: the export is hidden\n", encoding="utf-8")
+    remount(tmpfs, read_only=True)
+    try:
+        for argv in (["new", "P7"], ["import", str(transcript)]):
+            assert main(argv) == 1
+            err = capsys.readouterr().err
+            assert err.startswith("fieldnote: Could not save the new session to ")
+            assert "the folder is read-only; nothing was written" in err and err.count("\n") == 1
+            assert "Errno" not in err and "Traceback" not in err
+    finally:
+        remount(tmpfs, read_only=False)
     assert os.listdir(home / "sessions") == []

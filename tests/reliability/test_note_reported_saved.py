@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.disk_faults import fill, remount, tmpfs_at
+from tests.disk_faults import NO_CHANGE, PAGE, fill, remount, tmpfs_at
 from tui.cli import main
 from tui.store import DataStore
 
@@ -80,3 +80,46 @@ def test_codebook_folder_full_or_read_only(tmp_path, monkeypatch, capsys, fault)
             finally:
                 if fault == "read-only":
                     remount(home, read_only=False)
+
+
+def test_a_fold_failing_on_a_full_disk_still_reports_the_note_saved(tmpfs, monkeypatch, capsys):
+    """The journal has the note, then folding it into the main file finds the disk full: the
+    note is saved, so `note` exits 0, and the script has nothing to retry."""
+    import os
+
+    import tui.store.storage
+
+    home = tmpfs / "home"
+    monkeypatch.setenv("FIELDNOTE_HOME", str(home))
+    monkeypatch.setattr(tui.store.storage, "JOURNAL_MIN_FOLD_BYTES", 0)
+    session_id = new_session(capsys)
+    path = home / "sessions" / f"{session_id}.json"
+    journal = path.with_name(path.name + ".journal")
+    count = 0
+    while not journal.exists() or journal.stat().st_size <= path.stat().st_size:
+        count += 1
+        assert main(["note", session_id, f"before the fold {count}"]) == 0
+    # Room in the journal's last page for one more line, and not one free page for the fold.
+    with open(journal, "ab") as handle:
+        handle.write(NO_CHANGE * (((2048 - journal.stat().st_size) % PAGE) // len(NO_CHANGE)))
+    filler = home / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * PAGE)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    capsys.readouterr()
+    file_before = path.read_bytes()
+    assert retry_until_ok(["note", session_id, "said during the full disk"]) == 1
+    out, err = capsys.readouterr()
+    assert len(out.strip()) == 32 and err == ""
+    assert path.read_bytes() == file_before  # the fold failed: the note is in the journal
+    assert notes_in(home).count("said during the full disk") == 1
+    filler.unlink()
+    assert main(["note", session_id, "after the space came back"]) == 0
+    texts = notes_in(home)
+    assert len(texts) == count + 2 and len(set(texts)) == count + 2
+    assert texts.count("said during the full disk") == 1

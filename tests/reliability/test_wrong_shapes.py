@@ -23,6 +23,15 @@ WRONG = {
     ),
     "elapsed-is-text": (lambda d: d["notes"]["1"].update(elapsed="x"), "'elapsed'"),
     "tags-is-text": (lambda d: d["notes"]["1"].update(tags="pain"), "'tags'"),
+    "coding-tag-not-text": (
+        lambda d: d["notes"]["1"].update(codings=[{"tag": 3, "coder": "Bo", "at": None}]),
+        "'codings #1 tag'",
+    ),
+    "coding-without-coder": (
+        lambda d: d["notes"]["1"].update(codings=[{"tag": "pain", "at": None}]),
+        "'codings #1 coder'",
+    ),
+    "codings-is-text": (lambda d: d["notes"]["1"].update(codings="pain by Bo"), "'codings'"),
     "question-without-text": (
         lambda d: d["guide"]["1"]["guide"]["sections"][0]["questions"][0].pop("text"),
         "'guide sections #1 questions #1 text'",

@@ -49,4 +49,7 @@ def test_without_a_quote_the_newest_note_is_copied(live, clock):
     live.commit_typed("first")
     clock.advance(5)
     live.commit_typed("second")
-    assert live.quote_to_copy() == "second \u2014 P7 (ops lead), 00:05"
+    clock.advance(5)
+    live.commit_typed("?a follow-up is never copied")
+    # The note-taker's words, labelled so: never as the participant's.
+    assert live.quote_to_copy() == "second (note by Maya, interview with P7 (ops lead), 00:05)"

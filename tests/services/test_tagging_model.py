@@ -189,7 +189,9 @@ def test_the_quote_is_the_span_with_the_recording_time(writes, store, clock, ses
     model = loaded(writes, session_id)
     model.move_to(2)
     note = model.current  # "Straße café 😀 unclear on the pricing tiers", 2 minutes in
-    assert model.quote(note) == f"{NOTES[2]} \u2014 P7 (ops lead), 02:00"
+    # A paraphrase: the note-taker's words, labelled as theirs (tui/domain/quotes.py).
+    label = "(note by Maya, interview with P7 (ops lead), 02:00)"
+    assert model.quote(note) == f"{NOTES[2]} {label}"
     model.toggle_span()
     model.set_span(7, 13)
-    assert model.quote(note) == "café 😀 \u2014 P7 (ops lead), 02:00"
+    assert model.quote(note) == f"café 😀 {label}"

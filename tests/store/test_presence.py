@@ -95,3 +95,27 @@ def test_a_read_only_folder_does_not_raise(tmp_path: Path) -> None:
         maya.leave()
     finally:
         os.chmod(path.parent, 0o700)
+
+
+def test_a_presence_folder_that_is_a_link_is_refused(tmp_path: Path) -> None:
+    path = session_path(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    stranger = outside / "Old-elsewhere-1.json"
+    stranger.write_bytes(b'{"author": "Old", "host": "elsewhere", "pid": 1}')
+    os.utime(stranger, (0, 0))  # old enough to be swept, were it followed
+    presence_folder(path).symlink_to(outside)
+    maya = Presence(path, "Maya", pid=os.getpid(), alive=lambda pid: True)
+    maya.start()
+    try:
+        assert maya.scan() == []
+    finally:
+        assert maya.stop() is True
+    assert os.listdir(outside) == ["Old-elsewhere-1.json"]  # nothing created, nothing swept
+    assert presence_folder(path).is_symlink()
+
+    (tmp_path / "second").mkdir()
+    link_to_a_file = session_path(tmp_path / "second")
+    presence_folder(link_to_a_file).symlink_to(stranger)
+    Presence(link_to_a_file, "Maya").beat()
+    assert stranger.read_bytes().startswith(b'{"author": "Old"')

@@ -3,9 +3,11 @@ up leaves the poll to do it."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from tui.store.watch import FileWatch
@@ -24,6 +26,20 @@ def replace_from_another_process(path: Path) -> None:
     subprocess.run([sys.executable, "-c", REPLACE, str(path.parent), path.name], check=True)
 
 
+def wait_until_watching(path: Path, seen: threading.Event) -> None:
+    """The watch is set up on its own thread, and a change made before that goes unseen (on
+    a loaded machine the thread starts late): replace the file until a change is reported."""
+    deadline = time.monotonic() + 60
+    while True:
+        tmp = path.with_name(f".{path.name}.warm.tmp")
+        tmp.write_text("{}")
+        os.replace(tmp, path)
+        if seen.wait(1):
+            seen.clear()
+            return
+        assert time.monotonic() < deadline, "the watch never reported a change"
+
+
 def test_a_replace_by_another_process_is_reported_and_other_files_are_not(tmp_path):
     path = tmp_path / "session.json"
     path.write_text("{}")
@@ -36,6 +52,8 @@ def test_a_replace_by_another_process_is_reported_and_other_files_are_not(tmp_pa
 
     watch = FileWatch(path, changed)
     try:
+        wait_until_watching(path, seen)
+        calls.clear()
         # Another file in the folder first (another session): it would have been reported
         # before the session's own replace, which comes a process start later.
         replace_from_another_process(tmp_path / "other.json")

@@ -15,6 +15,14 @@ How things are counted (docs/analysis.md):
 - Participants are people, not sessions: one interviewed twice counts once ("4 of 6
   participants"). A session's participant is its `participant` name, case-insensitively; a
   session without one stands for a participant of its own.
+- Who said it: a quote (`"…`, `> …`) is the session participant's words, a transcript cue
+  its speaker's (the note's `author`). A cue counts for the participant only when its speaker
+  is the participant (`same_person`); another speaker's cue (an interviewer, a shopkeeper) is
+  evidence of the tag but raised by no participant. Paraphrases and follow-ups are the
+  note-taker's words: they count for the session's participant but are never quoted as theirs
+  (`Evidence.said`).
+- Time per question and follow-up status come from tui/domain/interview_record.py, the one
+  computation the live guide and the Markdown export use too.
 - Severity (1-5) is the span's, or for a whole note the note's; unrated evidence is left out
   of the mean and the max (both None when nothing is rated).
 """
@@ -22,14 +30,23 @@ How things are counted (docs/analysis.md):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from itertools import combinations
 from typing import Any
 
-from tui.domain.notes import tag_key
-from tui.domain.quotes import citation, quote_words, recording_time
+from tui.domain.interview_record import (
+    OPEN,
+    clock_elapsed,
+    followup_status,
+    followup_words,
+    seconds_per_question,
+)
+from tui.domain.notes import format_elapsed, tag_key
+from tui.domain.people import person_key, same_person
+from tui.domain.quotes import cite, is_said, note_label, quote_words, recording_time
 
 SKIPPED_KINDS = ("asked",)
 """Notes that only mark a guide question asked carry no evidence."""
@@ -78,8 +95,8 @@ class SessionInput:
 
 def participant_key(session: Mapping[str, Any]) -> str:
     """Who a session interviewed, as one identity across sessions (the session if unnamed)."""
-    name = " ".join(str(session.get("participant") or "").split())
-    return name.casefold() if name else f"session:{session.get('id', '')}"
+    name = person_key(str(session.get("participant") or ""))
+    return name if name else f"session:{session.get('id', '')}"
 
 
 def _severity(value: Any) -> int | None:
@@ -98,9 +115,10 @@ class Evidence:
     note_id: str
     excerpt_id: str | None
     text: str
-    """What was said: the note as typed, or the span's characters."""
+    """The note as typed, or the span's characters."""
     participant: str
     participant_key: str
+    """The participant it counts for; empty for another speaker's transcript cue."""
     session_title: str
     elapsed: float
     recording_offset: float
@@ -110,6 +128,30 @@ class Evidence:
     tags: tuple[str, ...]
     """The tags on it as applied (names as stored)."""
     starred: bool = False
+    kind: str = "note"
+    """The note's kind: only a quote or a transcript cue is someone's words (`said`)."""
+    author: str = ""
+    """Who wrote the note; for a transcript cue, its speaker."""
+
+    @property
+    def said(self) -> bool:
+        """Words someone said (a quote, a transcript cue), not the note-taker's."""
+        return is_said(self.kind)
+
+    @property
+    def speaker(self) -> str:
+        """Who said the words: a cue's speaker, a quote's participant; empty for a note."""
+        if self.kind == "transcript":
+            return self.author
+        return self.participant if self.kind == "quote" else ""
+
+    @property
+    def attribution(self) -> str:
+        """Whose words these are, as the drill-down and the report show it: the speaker, or
+        `note by Maya` for the note-taker's words."""
+        if self.said:
+            return self.speaker or self.session_title
+        return note_label(self.kind, self.author)
 
     @property
     def ref(self) -> tuple[str, str, str | None]:
@@ -126,9 +168,15 @@ class Evidence:
         return quote_words(self.text)
 
     def citation(self) -> str:
-        """`words — PARTICIPANT, mm:ss`: one citable line."""
-        return citation(
-            self.text, self.participant or self.session_title, self.elapsed, self.recording_offset
+        """One citable line: `words — SPEAKER, mm:ss`, or a note labelled as the note-taker's
+        (tui/domain/quotes.py)."""
+        return cite(
+            self.text,
+            self.kind,
+            author=self.author or (self.session_title if self.kind == "transcript" else ""),
+            participant=self.participant or self.session_title,
+            elapsed=self.elapsed,
+            recording_offset=self.recording_offset,
         )
 
 
@@ -229,6 +277,20 @@ class Coverage:
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """A follow-up a note-taker wrote (`?`): their words, never a participant's."""
+
+    session_id: str
+    session_title: str
+    note_id: str
+    text: str
+    author: str
+    elapsed: float
+    status: str
+    """`open`, `asked` or `dismissed` (tui/domain/interview_record.py)."""
+
+
+@dataclass(frozen=True)
 class Participant:
     key: str
     name: str
@@ -249,6 +311,7 @@ class Analysis:
         note_count: int,
         note_tags: list[tuple[int, tuple[str, ...]]],
         names: Mapping[str, str],
+        now: datetime | None = None,
     ) -> None:
         self.evidence = evidence
         self.themes = themes
@@ -257,6 +320,9 @@ class Analysis:
         self.session_count = len(sessions)
         self.note_count = note_count
         self._sessions = sessions
+        self._now = now
+        """When a running interview clock is read (time per question); None: where it was
+        last paused."""
         self._note_tags = note_tags
         self._names = names
         self._by_key = {t.key: t for t in themes}
@@ -311,7 +377,32 @@ class Analysis:
 
     @cached_property
     def coverage(self) -> list[Coverage]:
-        return guide_coverage(self._sessions)
+        return guide_coverage(self._sessions, self._now)
+
+    @cached_property
+    def followups(self) -> list[FollowUp]:
+        """Every follow-up (`?` note) of the sessions, with its status, in session order."""
+        found = []
+        for session in self._sessions:
+            for note in session.notes:
+                if note.get("kind") != "followup":
+                    continue
+                found.append(
+                    FollowUp(
+                        session.id,
+                        session.title,
+                        str(note.get("id")),
+                        followup_words(str(note.get("text") or "")),
+                        " ".join(str(note.get("author") or "").split()),
+                        float(note.get("elapsed") or 0.0),
+                        followup_status(session.session, str(note.get("id"))),
+                    )
+                )
+        return found
+
+    @property
+    def open_followups(self) -> list[FollowUp]:
+        return [f for f in self.followups if f.status == OPEN]
 
 
 class _Keys:
@@ -353,8 +444,13 @@ class _Keys:
         return self._ancestors[key]
 
 
-def analyse(sessions: Sequence[SessionInput], names: Mapping[str, str] | None = None) -> Analysis:
-    """The synthesis of these sessions. `names`: tag key -> name as the codebook spells it."""
+def analyse(
+    sessions: Sequence[SessionInput],
+    names: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> Analysis:
+    """The synthesis of these sessions. `names`: tag key -> name as the codebook spells it;
+    `now`: when a running interview clock is read."""
     keys = _Keys(dict(names or {}))
     evidence = _EvidenceList()
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -428,6 +524,7 @@ def analyse(sessions: Sequence[SessionInput], names: Mapping[str, str] | None = 
         note_count=note_count,
         note_tags=note_tags,
         names=keys.names,
+        now=now,
     )
 
 
@@ -449,9 +546,8 @@ class _EvidenceList(Sequence[Evidence]):
         tags: dict[str, str],
     ) -> None:
         self._raw.append((facts, note, doc, tags))
-        self.facts.append(
-            (facts.id, facts.participant_key, _severity(doc.get("severity")), note.get("emotions"))
-        )
+        who = facts.counts_for(note)
+        self.facts.append((facts.id, who, _severity(doc.get("severity")), note.get("emotions")))
 
     def __len__(self) -> int:
         return len(self._raw)
@@ -479,6 +575,14 @@ class _SessionFacts:
         self.title = session.title
         self.recording_offset = session.recording_offset
 
+    def counts_for(self, note: Mapping[str, Any]) -> str:
+        """The participant key a note counts for: the session's, except a transcript cue
+        spoken by someone else than the named participant, which counts for nobody."""
+        if note.get("kind") != "transcript" or not self.participant:
+            return self.participant_key
+        speaker = str(note.get("author") or "")
+        return self.participant_key if same_person(speaker, self.participant) else ""
+
 
 def _evidence(
     facts: _SessionFacts,
@@ -500,7 +604,7 @@ def _evidence(
         str(doc.get("id")) if span else None,
         text,
         facts.participant,
-        facts.participant_key,
+        facts.counts_for(note),
         facts.title,
         float(note.get("elapsed") or 0.0),
         facts.recording_offset,
@@ -509,6 +613,8 @@ def _evidence(
         tuple(e for e in emotions if isinstance(e, str)) if isinstance(emotions, list) else (),
         tuple(tags.values()),
         bool(note.get("starred")),
+        str(note.get("kind") or "note"),
+        " ".join(str(note.get("author") or "").split()),
     )
 
 
@@ -536,7 +642,7 @@ def _theme(
         name=names.get(key, key),
         excerpts=len(facts),
         sessions=len({f[0] for f in facts}),
-        participants=len({f[1] for f in facts}),
+        participants=len({f[1] for f in facts if f[1]}),
         total_participants=total,
         mean_severity=sum(rated) / len(rated) if rated else None,
         max_severity=max(rated) if rated else None,
@@ -559,10 +665,11 @@ def _quadrant(theme: Theme) -> str:
     return QUADRANTS[3]
 
 
-def guide_coverage(sessions: Sequence[SessionInput]) -> list[Coverage]:
+def guide_coverage(sessions: Sequence[SessionInput], now: datetime | None = None) -> list[Coverage]:
     """Per guide question (by its text, as sessions of a study share a guide), in the order
     first met: how many sessions asked, skipped or never reached it, and the mean time it
-    was the current question (from one note to the next, by the interview clock)."""
+    was the current question (on the interview clock, from the session's question visits;
+    a running clock read at `now`)."""
     order: list[str] = []
     texts: dict[str, tuple[str, str]] = {}
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -587,15 +694,10 @@ def guide_coverage(sessions: Sequence[SessionInput]) -> list[Coverage]:
                 counts[key][1] += 1
             elif mark == "skipped":
                 counts[key][2] += 1
-        timed = sorted(
-            (float(n.get("elapsed") or 0.0), ids.get(str(n.get("question_id"))))
-            for n in session.notes
-            if n.get("question_id") is not None
-        )
         spent: dict[str, float] = defaultdict(float)
-        for (at, key), (after, _) in zip(timed, timed[1:], strict=False):
-            if key is not None:
-                spent[key] += max(0.0, after - at)
+        elapsed = clock_elapsed(session.session, now)
+        for question_id, total in seconds_per_question(session.session, list(ids), elapsed).items():
+            spent[ids[question_id]] += total
         for key, total in spent.items():
             if total > 0:
                 seconds[key].append(total)
@@ -613,20 +715,46 @@ def guide_coverage(sessions: Sequence[SessionInput]) -> list[Coverage]:
 
 
 def strongest(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
-    """The quotes that best stand for a theme: the most severe first (then starred, then
-    longer), taking one per participant before a second from anyone, so a report shows how
-    widely a theme was raised."""
+    """The quotes that best stand for a theme: only words someone said (`Evidence.said`),
+    the participants' before other speakers' (an interviewer, a shopkeeper); among each, the
+    most severe first (then starred, then longer), one per person before a second from
+    anyone, so a report shows how widely a theme was raised."""
+    said = [item for item in evidence if item.said]
+    theirs = _strongest([i for i in said if i.participant_key], count, _participant)
+    others = [i for i in said if not i.participant_key]
+    return theirs + _strongest(others, count - len(theirs), _speaker)
 
+
+def _participant(item: Evidence) -> str:
+    return item.participant_key
+
+
+def _speaker(item: Evidence) -> str:
+    return person_key(item.speaker)
+
+
+def strongest_notes(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
+    """The note-taker's notes (paraphrases, not follow-ups) that best stand for a theme, for
+    a report to show, labelled as notes, where a theme has too few quotes."""
+    notes = [item for item in evidence if item.kind == "note"]
+    return _strongest(notes, count, _participant)
+
+
+def _strongest(
+    evidence: list[Evidence], count: int, person: Callable[[Evidence], str]
+) -> list[Evidence]:
     def strength(item: Evidence) -> tuple:
         return (-(item.severity or 0), not item.starred, -len(item.quote), item.started_at)
 
+    if count <= 0:
+        return []
     ranked = sorted(evidence, key=strength)
     picked: list[Evidence] = []
     seen: set[str] = set()
     for item in ranked:
-        if item.participant_key not in seen:
+        if person(item) not in seen:
             picked.append(item)
-            seen.add(item.participant_key)
+            seen.add(person(item))
         if len(picked) == count:
             return picked
     for item in ranked:
@@ -643,8 +771,6 @@ def severity_text(value: float | None) -> str:
 
 
 def minutes_text(seconds: float | None) -> str:
-    """Time spent on a question as `m:ss`, or `-` when it was never timed."""
-    if seconds is None:
-        return "-"
-    whole = int(round(seconds))
-    return f"{whole // 60}:{whole % 60:02d}"
+    """Time spent on a question as the live guide and the export show it (`mm:ss`), or `-`
+    when it was never timed."""
+    return "-" if seconds is None else format_elapsed(seconds)

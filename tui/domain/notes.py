@@ -19,9 +19,10 @@ from typing import Any
 
 KINDS = ("note", "quote", "followup", "asked", "transcript")
 
-# A tag is a run of letters, digits, `_`, `-` and `/` after `#` at the start of a word; an
-# emotion the same after `!`, without `/`. `\w` is Unicode-aware, so `#façade` and `!злой` work.
-_INLINE = re.compile(r"(?<![\w#!/])(?:#(?P<tag>\w[\w/-]*)|!(?P<emotion>\w[\w-]*))")
+# A tag is a letter, then letters, digits, `_`, `-` and `/`, after `#` at the start of a word
+# (so "the #3 reason" holds no tag); an emotion the same after `!`, without `/`. `[^\W\d_]` is
+# a Unicode letter, so `#façade` and `!злой` work.
+_INLINE = re.compile(r"(?<![\w#!/])(?:#(?P<tag>[^\W\d_][\w/-]*)|!(?P<emotion>[^\W\d_][\w-]*))")
 _QUOTE_OPENERS = ('"', "\u201c", "\u201e", "\u00ab")
 
 
@@ -125,6 +126,22 @@ class Note:
     edited_at: str | None = None
     severity: int | None = None
     """1-5 when the whole note was rated on the tagging screen (span excerpts carry their own)."""
+    codings: list[dict[str, Any]] = field(default_factory=list)
+    """Who applied each tag and when (tui/domain/codings.py); `tags` is always their tags."""
+
+    def __post_init__(self) -> None:
+        if self.tags or self.codings:
+            try:  # the common case, one coding per tag and in step: nothing to reconcile
+                if [c["tag"] for c in self.codings] == self.tags and all(
+                    type(c["coder"]) is str for c in self.codings
+                ):
+                    return
+            except (KeyError, TypeError):
+                pass
+            from tui.domain.codings import codings_of, tags_of  # codings reads tag_key here
+
+            self.codings = codings_of({"codings": self.codings, "tags": self.tags})
+            self.tags = tags_of(self.codings)
 
     @classmethod
     def from_typed(
@@ -138,6 +155,8 @@ class Note:
         question_id: str | None,
         note_id: str | None = None,
     ) -> Note:
+        from tui.domain.codings import inline_codings
+
         marks = parse_inline(text)
         return cls(
             id=note_id or new_id(),
@@ -150,17 +169,23 @@ class Note:
             question_id=question_id,
             starred=marks.starred,
             emotions=list(marks.emotions),
-            tags=list(marks.tags),
+            codings=inline_codings([], marks.tags, author, started_at),
         )
 
     def retyped(self, text: str, edited_at: str) -> Note:
         """This note with new text. Only what the edit itself changed in the inline syntax
         changes the marks: a `#tag` typed in is added, one deleted from the text is removed,
-        while a tag or star removed by hand stays removed though its `#tag` or `*` remains."""
+        while a tag or star removed by hand stays removed though its `#tag` or `*` remains.
+        Inline tags are the author's codings: deleting a `#tag` removes the author's coding
+        (and one from before coders were recorded), not another coder's."""
+        from tui.domain.codings import UNKNOWN_CODER, codings_of, inline_codings
+
         before, after = parse_inline(self.text), parse_inline(text)
         old_inline = {tag_key(t) for t in before.tags}
         new_inline = {tag_key(t) for t in after.tags}
-        kept = [t for t in self.tags if tag_key(t) not in old_inline - new_inline]
+        gone, typist = old_inline - new_inline, (self.author, UNKNOWN_CODER)
+        codings = codings_of({"codings": self.codings, "tags": self.tags})
+        kept = [c for c in codings if not (tag_key(c["tag"]) in gone and c["coder"] in typist)]
         typed = [t for t in after.tags if tag_key(t) not in old_inline]
         starred = after.starred if after.starred != before.starred else self.starred
         kind = self.kind if self.kind in ("asked", "transcript") else after.kind
@@ -171,7 +196,8 @@ class Note:
                 "kind": kind,
                 "starred": starred,
                 "emotions": list(after.emotions),
-                "tags": list(_unique(kept + typed, key=tag_key)),
+                "tags": [],
+                "codings": inline_codings(kept, typed, self.author, edited_at),
                 "edited_at": edited_at,
             }
         )
@@ -211,6 +237,7 @@ class Note:
             tags=texts("tags"),
             edited_at=text("edited_at") or None,
             severity=severity if isinstance(severity, int) and 1 <= severity <= 5 else None,
+            codings=codings if isinstance(codings := doc.get("codings"), list) else [],
         )
 
 

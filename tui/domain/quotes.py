@@ -1,11 +1,18 @@
-"""A note as a citable quote: the words, then who said them and when on the recording.
+"""A note as a citable line: the words, then who said them (or wrote them) and when.
 
-    “We gave up on day two” → `We gave up on day two — P7 (ops lead), 12:34`
+Only words that were said are cited as someone's words: a quote (`"…`, `> …`) is the
+participant's, a transcript cue its speaker's. Anything else (a paraphrase, a follow-up) is
+the note-taker's, and its line says so:
+
+    "We gave up on day two        → `We gave up on day two — P7 (ops lead), 12:34`
+    Gave up on day two (a note)   → `Gave up on day two (note by Maya, interview with P7, 12:34)`
 
 What is kept and what goes:
-- The inline syntax that says what kind of note it is goes: a leading `*` (starred), then a
-  leading quote mark (`"`, `“`, `„`, `«`) with its matching closing mark at the end, or a
-  leading `>`. Quote marks inside the words stay.
+- The inline syntax that says what kind of note it is goes: a leading `*` (starred), a
+  follow-up's leading `?`, then a leading quote mark (`"`, `“`, `„`, `«`) with its matching
+  closing mark at the end, or a leading `>`. Quote marks inside the words stay. A note of
+  several quoted parts (`"Does it talk?" - "Not really."`) keeps every mark, so no part loses
+  one of its pair; a last part left unclosed is closed.
 - Inline `#tags` and `!emotions` go: they are the note-taker's coding, not the participant's
   words, and a quote pasted into a report should not carry them. If nothing but tags is left,
   the text is kept with them rather than copying an empty quote.
@@ -22,6 +29,16 @@ from tui.domain.notes import format_elapsed, inline_tokens
 
 _CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
 """Each opening quote mark and the mark that closes it."""
+SAID_KINDS = ("quote", "transcript")
+"""Notes whose words were said by someone: a quote (the participant's), a transcript cue (its
+speaker's). Every other kind holds the note-taker's words."""
+_NOTE_LABELS = {"followup": "follow-up"}
+QUOTE_MARKS = frozenset({*_CLOSERS, *_CLOSERS.values()})
+
+
+def is_said(kind: str | None) -> bool:
+    """Whether a note of this kind may be cited as someone's words."""
+    return kind in SAID_KINDS
 
 
 def quote_words(text: str) -> str:
@@ -29,17 +46,28 @@ def quote_words(text: str) -> str:
     body = text.strip()
     if body.startswith("*"):
         body = body[1:].lstrip()
+    if body.startswith("?"):  # a follow-up's mark
+        body = body[1:].lstrip()
     opener = body[:1]
     if opener in _CLOSERS:
-        body = body[1:]
         closer = _CLOSERS[opener]
-        words = _strip_marks(body)
-        if words.endswith(closer):
-            words = words[: -len(closer)].rstrip()
-        return words or body.strip()
+        words = _strip_marks(body[1:])
+        inner = words[: -len(closer)] if words.endswith(closer) else words
+        if closer in inner:
+            return _closed(opener + words, opener, closer)
+        return inner.rstrip() or body[1:].strip()
     if opener == ">":
         body = body[1:]
     return _strip_marks(body) or body.strip()
+
+
+def _closed(words: str, opener: str, closer: str) -> str:
+    """Several quoted parts, as typed, with a last part left open given its closing mark."""
+    if opener == closer:
+        unclosed = words.count(opener) % 2 == 1
+    else:
+        unclosed = words.count(opener) > words.count(closer)
+    return words + closer if unclosed else words
 
 
 def _strip_marks(text: str) -> str:
@@ -63,9 +91,53 @@ def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:
     return format_elapsed(float(elapsed or 0.0) + float(recording_offset or 0.0))
 
 
-def citation(text: str, participant: str, elapsed: float, recording_offset: float = 0.0) -> str:
-    """`words — PARTICIPANT, mm:ss`: what the copy keys put on the clipboard."""
-    who = " ".join(participant.split())
+def citation(text: str, speaker: str, elapsed: float, recording_offset: float = 0.0) -> str:
+    """`words — SPEAKER, mm:ss`: words that were said, with who said them."""
+    who = " ".join(speaker.split())
     when = recording_time(elapsed, recording_offset)
     source = f"{who}, {when}" if who else when
     return f"{quote_words(text)} \u2014 {source}"
+
+
+def note_label(kind: str | None, author: str) -> str:
+    """`note by Maya`, `follow-up by Maya`: whose words a note that is not a quote holds."""
+    what = _NOTE_LABELS.get(kind or "", "note")
+    who = " ".join(author.split())
+    return f"{what} by {who}" if who else what
+
+
+def note_citation(
+    text: str,
+    kind: str | None,
+    author: str,
+    participant: str,
+    elapsed: float,
+    recording_offset: float = 0.0,
+) -> str:
+    """`words (note by AUTHOR, interview with PARTICIPANT, mm:ss)`: a note-taker's words,
+    labelled as theirs and never as the participant's."""
+    parts = [note_label(kind, author)]
+    who = " ".join(participant.split())
+    if who:
+        parts.append(f"interview with {who}")
+    parts.append(recording_time(elapsed, recording_offset))
+    return f"{quote_words(text)} ({', '.join(parts)})"
+
+
+def cite(
+    text: str,
+    kind: str | None,
+    *,
+    author: str,
+    participant: str,
+    elapsed: float,
+    recording_offset: float = 0.0,
+) -> str:
+    """What the copy keys put on the clipboard for a note (or a span of one): a quote with
+    the participant, a transcript cue with its speaker (its author), anything else labelled
+    as the note-taker's."""
+    if kind == "transcript":
+        return citation(text, author, elapsed, recording_offset)
+    if kind == "quote":
+        return citation(text, participant, elapsed, recording_offset)
+    return note_citation(text, kind, author, participant, elapsed, recording_offset)

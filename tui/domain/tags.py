@@ -9,18 +9,44 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from tui.domain.codings import UNKNOWN_CODER, with_coding, without_coder, without_coding
 from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
+MAX_TAG_DEPTH = 64
+"""Levels a tag name may have (`a/b/c` has 3). No codebook comes near it; a name deeper than
+this is refused, so nothing that walks a tag tree (the REFI-QDA export, a codebook import) can
+be driven into unbounded depth."""
+
 _WORD = re.compile(r"\S+")
+
+
+def tag_depth(name: str) -> int:
+    """Levels of a tag name: `pain/onboarding` has 2."""
+    return clean_tag_name(name).count("/") + 1
+
+
+def tag_depth_problem(name: str) -> str | None:
+    """Why `name` has too many levels (one sentence), or None when it fits `MAX_TAG_DEPTH`."""
+    depth = tag_depth(name)
+    if depth <= MAX_TAG_DEPTH:
+        return None
+    return (
+        f"A tag can have at most {MAX_TAG_DEPTH} levels (a/b/c has 3), and this one has "
+        f"{depth}; shorten it."
+    )
 
 
 def inline_name_problem(name: str) -> str | None:
     """Why `#name` typed in a note would not read back as this tag (one sentence with what to
     do instead), or None when it would. The inline parser stops a tag at a space or at any
-    character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`."""
+    character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`, and
+    a tag starts with a letter."""
     name = clean_tag_name(name)
+    too_deep = tag_depth_problem(name)
+    if too_deep is not None:
+        return too_deep
     tokens = inline_tokens("#" + name)  # read back as the inline parser reads a note
     if [(t.start, t.end, t.kind, t.value) for t in tokens] == [(0, len(name) + 1, "tag", name)]:
         return None
@@ -31,8 +57,8 @@ def inline_name_problem(name: str) -> str | None:
             f"first one; use - or _ instead, e.g. \u2018{suggestion}\u2019."
         )
     bad = next((ch for ch in name if not (ch.isalnum() or ch in "_-/")), None)
-    if bad is None:  # e.g. a level that starts with `-`
-        return "A tag name must start with a letter or digit; use letters, digits, -, _ and /."
+    if bad is None:  # e.g. `3rd` (so "the #3 reason" is no tag) or a level starting with `-`
+        return "A tag name must start with a letter; use letters, digits, -, _ and /."
     return (
         f"A tag name can hold only letters, digits, -, _ and / (so it can be typed as #tag in "
         f"a note), not \u2018{bad}\u2019."
@@ -43,25 +69,6 @@ def tag_parent(name: str) -> str:
     """`pain/onboarding/sso` -> `pain/onboarding`; a top-level tag has no parent ("")."""
     name = clean_tag_name(name)
     return name.rpartition("/")[0]
-
-
-def retag(tags: list[str], mapping: Mapping[str, str | None]) -> list[str] | None:
-    """`tags` with every tag whose key is in `mapping` replaced by its new name (None drops
-    it), duplicates folded; None when nothing changed."""
-    if not any(tag_key(t) in mapping for t in tags):
-        return None
-    out: list[str] = []
-    seen: set[str] = set()
-    for tag in tags:
-        key = tag_key(tag)
-        new = mapping[key] if key in mapping else tag
-        if new is None:
-            continue
-        new_key = tag_key(new)
-        if new_key and new_key not in seen:
-            seen.add(new_key)
-            out.append(new)
-    return out
 
 
 def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
@@ -94,37 +101,25 @@ def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
     return "".join(pieces) + text[at:]
 
 
-def add_tag(tags: list[str], name: str) -> list[str] | None:
-    """`tags` plus `name`, or None if it is already there (case-insensitively)."""
-    key = tag_key(name)
-    if any(tag_key(t) == key for t in tags):
-        return None
-    return [*tags, name]
-
-
-def remove_tag(tags: list[str], name: str) -> list[str] | None:
-    key = tag_key(name)
-    kept = [t for t in tags if tag_key(t) != key]
-    return kept if len(kept) != len(tags) else None
-
-
 def edit_changes(doc: Mapping, edit: Mapping) -> dict:
     """The fields an edit changes in a note or span excerpt, as a delta on the document as it
-    is now: `{"add_tag": name}`, `{"remove_tag": name}`, `{"clear_tags": True}` and/or
-    `{"severity": 1-5 or None}`. Empty when it changes nothing (so applying it twice, or over
-    a read that already has it, is harmless). Tags someone else gave the document meanwhile
-    stay: a delta never replaces the whole list with an older copy."""
-    tags = list(doc.get("tags") or [])
+    is now: `{"add_tag": name, "coder": who, "at": iso}`, `{"remove_tag": name, "coder": who}`,
+    `{"clear_tags": True, "coder": who}` and/or `{"severity": 1-5 or None}`. A tag edit changes
+    one coder's codings (tui/domain/codings.py), and `tags` with them. Empty when it changes
+    nothing (so applying it twice, or over a read that already has it, is harmless). Codings
+    someone else gave the document meanwhile stay: a delta never replaces the whole list with
+    an older copy."""
+    coder = edit.get("coder") or UNKNOWN_CODER
     changes: dict = {}
-    new: list[str] | None = None
+    new: dict | None = None
     if "add_tag" in edit:
-        new = add_tag(tags, edit["add_tag"])
+        new = with_coding(doc, edit["add_tag"], coder, edit.get("at"))
     elif "remove_tag" in edit:
-        new = remove_tag(tags, edit["remove_tag"])
-    elif edit.get("clear_tags") and tags:
-        new = []
+        new = without_coding(doc, edit["remove_tag"], coder)
+    elif edit.get("clear_tags"):
+        new = without_coder(doc, coder)
     if new is not None:
-        changes["tags"] = new
+        changes.update(new)
     if "severity" in edit and doc.get("severity") != edit["severity"]:
         changes["severity"] = edit["severity"]
     return changes

@@ -1,9 +1,11 @@
 """Analysis: a study's themes, priority matrix, co-occurrence, who raised what, guide coverage.
 
-Each part is one keypress away (1-5). Enter on a tag, a pair or a cell lists its evidence;
-Enter on a piece of evidence opens its note on the tagging screen; y copies evidence as
-citable lines. The numbers come from `tui.domain.analysis` through `StudyAnalysis`, read in a
-worker and polled, so another instance's notes and tags show up within a poll.
+Each part is one keypress away (1-5). Enter on a tag, a pair or a cell lists its evidence:
+words someone said in quote marks with their speaker, a note-taker's note in italics as
+`note by NAME`; Enter on a piece of evidence opens its note on the tagging screen; y copies
+evidence as citable lines (tui/domain/quotes.py). The numbers come from `tui.domain.analysis`
+through `StudyAnalysis`, read in a worker and polled, so another instance's notes and tags
+show up within a poll.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tui.domain.analysis import (
     sort_themes,
 )
 from tui.domain.display_text import visible
+from tui.domain.quotes import QUOTE_MARKS
 from tui.services.analysis import StudyAnalysis, StudyView
 from tui.widgets.analysis_table import AnalysisTable
 from tui.widgets.bindings import bindings_for
@@ -88,8 +91,8 @@ COVERAGE_TABLE = [
     Column("Mean time", 9),
 ]
 EVIDENCE_TABLE = [
-    Column("Quote", share=70),
-    Column("Participant", share=30, essential=False),
+    Column("Evidence", share=70),
+    Column("Whose words", share=30, essential=False),
     Column("Time", 8),
     Column("Sev", 3),
 ]
@@ -113,6 +116,20 @@ def bar(value: float, maximum: float, width: int = BAR_WIDTH, style: Style | Non
 
 def _cell(text: str) -> Text:
     return Text(visible(text), no_wrap=True, overflow="ellipsis")
+
+
+def _quoted(words: str) -> str:
+    """Words in quote marks, unless they carry their own (a quote of several parts)."""
+    return words if words[:1] in QUOTE_MARKS else f"\u201c{words}\u201d"
+
+
+def _evidence_cell(item: Evidence) -> Text:
+    """Words someone said in quote marks; a note-taker's note in italics, unquoted."""
+    if item.said:
+        return _cell(_quoted(item.quote))
+    cell = _cell(item.quote)
+    cell.stylize("italic")
+    return cell
 
 
 class AnalysisScreen(Screen):
@@ -534,8 +551,8 @@ class AnalysisScreen(Screen):
         names = self._columns(table, EVIDENCE_TABLE)
         for number, item in enumerate(self.evidence):
             cells = {
-                "Quote": _cell(item.quote),
-                "Participant": _cell(item.participant or item.session_title),
+                "Evidence": _evidence_cell(item),
+                "Whose words": _cell(item.attribution),
                 "Time": item.time,
                 "Sev": "-" if item.severity is None else str(item.severity),
             }
@@ -555,7 +572,12 @@ class AnalysisScreen(Screen):
         item = self._current_evidence()
         detail = Text()
         if item is not None:
-            detail.append(visible(item.quote))
+            if item.said:
+                detail.append(f"{visible(_quoted(item.quote))} \u2014 {visible(item.attribution)}")
+            else:
+                detail.append(visible(item.quote), style="italic")
+                label = f"{item.attribution}: the note-taker's words, not a quote"
+                detail.append(f"\n{visible(label)}", style="dim")
             detail.append(f"\n{visible(item.session_title)} \u00b7 {item.time}", style="dim")
             if item.tags:
                 detail.append(" \u00b7 " + visible(", ".join(item.tags)), style="dim")

@@ -39,6 +39,7 @@ COLUMNS = [
     Column("Sessions", 8),
     Column("People", 6, essential=False),
     Column("Description", share=30, essential=False),
+    Column("By coder", share=20, essential=False),
     Column("Colour", 6, essential=False),
     Column("Parent", share=15, essential=False),
 ]
@@ -57,6 +58,12 @@ def swatch(color: str) -> Text:
     text = Text("\u25a0 ", style=color)
     text.append(visible(color))
     return text
+
+
+def coder_counts(used: TagUsage) -> str:
+    """`ana 4 · bo 3`: how many notes and spans each coder tagged with it, most first."""
+    ranked = sorted(used.coders.items(), key=lambda item: (-item[1], item[0].casefold()))
+    return " \u00b7 ".join(f"{coder} {count}" for coder, count in ranked)
 
 
 class CodebookScreen(Screen):
@@ -130,6 +137,9 @@ class CodebookScreen(Screen):
                 "People": str(len(used.participants)),
                 "Description": Text(
                     visible(str(tag.get("description") or "")), no_wrap=True, overflow="ellipsis"
+                ),
+                "By coder": Text(
+                    visible(coder_counts(used)), style="dim", no_wrap=True, overflow="ellipsis"
                 ),
                 "Colour": swatch(str(tag.get("color") or "")),
                 "Parent": Text(

@@ -238,12 +238,93 @@ class HomeScreen(Screen):
 
     @work(thread=True, group="home-study")
     def _write_study(self, session_id: str, name: str) -> None:
+        self._write_line(self.app.sessions.set_study, session_id, name)
+
+    def action_set_goal(self) -> None:
+        """The goal is asked here and when a session is made, never over a live interview,
+        where a dialog would catch the first note typed."""
+        summary = self._selected()
+        if summary is None:
+            return
+
+        def chosen(goal: str | None) -> None:
+            if goal is not None:
+                self._write_goal(summary.id, goal)
+
+        self.app.push_screen(
+            PromptScreen(
+                f"Goal of \u201c{visible(summary.title)}\u201d",
+                "One sentence: what you want to learn. It stays in the header while you talk.",
+                summary.goal,
+            ),
+            chosen,
+        )
+
+    @work(thread=True, group="home-goal")
+    def _write_goal(self, session_id: str, goal: str) -> None:
+        self._write_line(self.app.sessions.set_goal, session_id, goal)
+
+    def _write_line(self, write, session_id: str, text: str) -> None:
+        """From a worker: write one line of a session, say why not, then list again."""
         try:
-            self.app.sessions.set_study(session_id, name)
+            write(session_id, text)
         except StoreError as error:
             self.app.call_from_thread(
                 self.notify, str(error), severity="error", timeout=8, markup=False
             )
+        self.app.call_from_thread(self.action_refresh)
+
+    def action_rename_person(self) -> None:
+        """Rename or merge a speaker or participant of the selected session (OLD=NEW)."""
+        summary = self._selected()
+        if summary is not None:
+            self._ask_rename(summary.id)
+
+    @work(thread=True, group="home-rename")
+    def _ask_rename(self, session_id: str) -> None:
+        from tui.domain.people import same_person
+        from tui.services.speakers import RenameError, parse_rename
+
+        try:
+            title, names = self.app.sessions.people(session_id)
+        except StoreError as error:
+            self.app.call_from_thread(
+                self.notify, str(error), severity="error", timeout=8, markup=False
+            )
+            return
+        listed = ", ".join(visible(name) for name in names[:12]) or "nobody yet"
+        help_text = f"People: {listed}. Type OLD=NEW; onto an existing name merges them."
+
+        def check(text: str) -> str | None:
+            try:
+                old, _ = parse_rename(text)
+            except RenameError as error:
+                return str(error)
+            if not any(same_person(old, name) for name in names):
+                return f"Nobody is called {visible(old)} here."
+            return None
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self._write_rename(session_id, *parse_rename(text))
+
+        prompt = PromptScreen(
+            f"Rename a person in \u201c{visible(title)}\u201d", help_text, "", check
+        )
+        self.app.call_from_thread(self.app.push_screen, prompt, chosen)
+
+    @work(thread=True, group="home-rename")
+    def _write_rename(self, session_id: str, old: str, new: str) -> None:
+        from tui.services.speakers import RenameError
+
+        try:
+            renamed = self.app.sessions.rename_person(session_id, old, new)
+        except (StoreError, RenameError) as error:
+            self.app.call_from_thread(
+                self.notify, str(error), severity="error", timeout=8, markup=False
+            )
+            return
+        self.app.call_from_thread(self.notify, visible(renamed.summary()), markup=False)
         self.app.call_from_thread(self.action_refresh)
 
     def action_analyse(self) -> None:

@@ -24,7 +24,6 @@ from tui.domain.guide import GuideState
 from tui.domain.notes import Note, format_elapsed
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
-from tui.screens.prompt_screen import PromptScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.screens.resume_clock_screen import ResumeClockScreen
 from tui.services.live_session import LiveSession, RemoteState, SaveState
@@ -103,7 +102,7 @@ class InterviewScreen(Screen):
             yield GuidePanel(id="guide").data_bind(state=InterviewScreen.guide_state)
             with Vertical(id="stream-column"):
                 yield CurrentQuestion(id="current-question")
-                yield ParkingLot(id="parking-lot")
+                yield ParkingLot(author=self.live.author, id="parking-lot")
                 yield NoteStream(id="stream")
         yield NoteInput(id="note-input", on_started=self._typing_started, on_submit=self._submitted)
         yield KeyBar()
@@ -130,6 +129,7 @@ class InterviewScreen(Screen):
         self.stream.set_notes(self.live.notes)
         self._mirror()
         self.note_input.focus()
+        self.query_one(ParkingLot).typing_goes_to = self.note_input
         self.set_interval(1.0, self._mirror)  # the clock, the talk meter, who else is here
         # What exists now (the app, this screen, every note) lives as long as the interview:
         # left to the cyclic GC, each full collection walked it all, ~45 ms on the UI thread in
@@ -137,8 +137,9 @@ class InterviewScreen(Screen):
         self.call_after_refresh(gc.freeze)
         self.set_interval(self.poll_seconds, self._poll_disk)
         self.live.watch_disk(lambda: self.post_message(self.DiskChanged()))
-        # The clock question first, then the goal prompt when there is one.
-        self._ask_about_the_pause(then=self._ask_goal if self.live.aids.needs_goal() else None)
+        # No goal prompt here: a dialog as the interview opens catches the first note typed.
+        # The goal is asked by `fieldnote new`, the new-session form and the sessions screen.
+        self._ask_about_the_pause()
 
     def on_unmount(self) -> None:
         self.live.stop_watching()  # the session may outlive the screen (a test, a crash)
@@ -242,12 +243,19 @@ class InterviewScreen(Screen):
             return self.live.edit_note(editing, text)
         return self.live.commit_typed(text)
 
-    def save_draft(self) -> None:
-        """The terminal went away: what is in the input is saved as if Enter had been pressed."""
+    def save_draft(self) -> bool:
+        """Leaving (or the terminal went away): what is in the input is saved as if Enter had
+        been pressed, and the input emptied. Whether there was a draft."""
         note_input = self.note_input
         note_input.flush_typed()
-        if note_input.text.strip():
-            self._save_typed(note_input.text, note_input.editing)
+        if not note_input.text.strip():
+            return False
+        editing = note_input.editing
+        note = self._save_typed(note_input.text, editing)
+        if editing is None:  # staying after all (a failing disk) must not offer it twice
+            note_input.load_text("")
+        self._show_changed(note)
+        return True
 
     def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:
         self.stream.highlight_id = None
@@ -406,12 +414,10 @@ class InterviewScreen(Screen):
         running = self.live.toggle_clock()
         self.notify("Clock running." if running else "Clock paused.", timeout=2)
 
-    def _ask_about_the_pause(self, then: Callable[[], None] | None = None) -> None:
+    def _ask_about_the_pause(self) -> None:
         """The last one to close paused the clock: ask whether the time away counts."""
         closed_at = self.live.paused_by_close
         if closed_at is None:
-            if then is not None:
-                then()
             return
 
         def decided(count_time_away: bool | None) -> None:
@@ -419,8 +425,6 @@ class InterviewScreen(Screen):
                 self.live.resume_after_close(count_time_away)
             self._mirror()
             self.note_input.focus()
-            if then is not None:
-                then()
 
         now = self.app.now()
         screen = ResumeClockScreen(self.live.clock.elapsed(now), from_iso(closed_at), now)
@@ -443,39 +447,23 @@ class InterviewScreen(Screen):
     def action_sessions(self) -> None:
         self.app.action_show_sessions()
 
-    # -- interview aids: goal, talk time, time per question, parking lot, debrief ---------------
+    # -- interview aids: talk time, time per question, parking lot, debrief ---------------------
 
     def _show_aids(self) -> None:
         aids = self.live.aids
         self.query_one(GuidePanel).show_times(aids.question_times())
         self.query_one(ParkingLot).show_followups(aids.open_followups())
 
-    def _ask_goal(self) -> None:
-        def chosen(goal: str | None) -> None:
-            if goal:
-                self.live.aids.set_goal(goal)
-                self._mirror()
-            self.note_input.focus()
-
-        self.app.push_screen(
-            PromptScreen(
-                "What is this interview's goal?",
-                "One sentence: what you want to learn. It stays in the header while you talk.",
-                check=lambda text: None if text.strip() else "Type the goal, or press Esc to skip.",
-                cancel_label="skips",
-            ),
-            chosen,
-        )
-
     @after_typed_keys
     def action_switch_speaker(self) -> None:
         self.live.aids.switch_speaker()
 
     def action_parking_lot(self) -> None:
+        """The lot's key gives it the keys, and the same key gives them back (and hides it)."""
         lot = self.query_one(ParkingLot)
-        if lot.is_open and lot.has_focus:
+        if lot.has_focus:
             lot.close()
-            self.note_input.focus()
+            self.set_focus(self.note_input)
             return
         lot.show_followups(self.live.aids.open_followups())
         lot.open()
@@ -485,7 +473,7 @@ class InterviewScreen(Screen):
         self._mirror()
 
     def on_parking_lot_back(self, event: ParkingLot.Back) -> None:
-        self.note_input.focus()
+        self.set_focus(self.note_input)
 
     @after_typed_keys
     def action_end_interview(self) -> None:

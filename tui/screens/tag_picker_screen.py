@@ -57,8 +57,11 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         *,
         allow_create: bool = True,
         tag_styles: dict[str, Style] | None = None,
+        excerpt: str = "",
     ) -> None:
         super().__init__()
+        self.excerpt = excerpt
+        """The words being tagged, shown in the picker: at 80x24 it covers the screen's own."""
         self.index = index
         self.tag_styles = tag_styles or {}
         """`tag_key` -> the tag's codebook colour (tui/widgets/tag_colors.py)."""
@@ -75,6 +78,11 @@ class TagPickerScreen(ModalScreen[Picked | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker-dialog"):
             yield Static(Text(self.title_text), classes="dialog-title")
+            if self.excerpt:
+                yield Static(
+                    Text(f"\u201c{visible(self.excerpt)}\u201d", style="italic"),
+                    id="picker-excerpt",
+                )
             yield Input(placeholder="type to search tags", id="picker-input")
             yield OptionList(id="picker-matches")
             yield Static(Text(""), id="picker-hint", classes="dialog-keys")

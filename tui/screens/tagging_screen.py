@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from tui.domain.codings import UNKNOWN_CODER, initials
 from tui.domain.display_text import visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import tag_key
@@ -57,11 +58,19 @@ class TaggingScreen(Screen):
         session_ids: list[str] | None = None,
         focus: tuple[str, str, str | None] | None = None,
         poll_seconds: float = DISK_POLL_SECONDS,
+        coder: str = UNKNOWN_CODER,
+        blind: bool = False,
     ):
         super().__init__()
         self.writes = writes
         self.model = TaggingModel(
-            writes, scope=scope, origin=origin, session_ids=session_ids, focus=focus
+            writes,
+            scope=scope,
+            origin=origin,
+            session_ids=session_ids,
+            focus=focus,
+            coder=coder,
+            blind=blind,
         )
         self.model.on_change = self._model_changed
         self._listed = -1
@@ -110,6 +119,7 @@ class TaggingScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#tagging-status").display = False
+        self.excerpt_list.tags_of, self.excerpt_list.coded = self.model.tags_of, self.model.coded
         self.excerpt_list.focus()
         self._draw()
         self._start_read(resolve=self.model.resolve_ids, with_index=True)
@@ -244,6 +254,8 @@ class TaggingScreen(Screen):
             header.append(f"{model.scope}: {len(model.session_ids)} sessions")
         if model.reading_note is not None:
             header.append(f"  {model.reading_note}", style="bold")
+        elif model.blind:  # how many others coded would lead the blind coder too
+            header.append(f"  {model.note_count} notes", style="dim")
         else:
             header.append(f"  {model.coded_count}/{model.note_count} coded", style="dim")
         filters = []
@@ -257,6 +269,8 @@ class TaggingScreen(Screen):
             header.append(f"  filter: {' '.join(filters)} ({len(self.shown)})", style="bold")
         if self.span is not None:
             header.append("  SPAN", style="bold reverse")
+        if model.blind:
+            header.append(f"  BLIND: {visible(model.coder)}'s codings only", style="bold")
         self.query_one("#tagging-header", Static).update(header)
 
     def detail_text(self, excerpt: Excerpt) -> Text:
@@ -270,7 +284,7 @@ class TaggingScreen(Screen):
         body = excerpt.note_text
         shown = Text(visible(body))
         for span in excerpt.spans or []:
-            if span.get("tags"):
+            if self.model.tags_of(span):
                 shown.stylize("underline", span["start"], span["end"])
         if excerpt.span is not None:
             shown.stylize("bold reverse", excerpt.span["start"], excerpt.span["end"])
@@ -290,8 +304,9 @@ class TaggingScreen(Screen):
             text.append(f"{keys[0]}/{keys[1]} extend, then {keys[2]} tags the span\n\n", "dim")
         label = "Span" if excerpt.span is not None else "Note"
         text.append(f"{label} tags: ", style="bold")
-        if excerpt.tags:
-            self._append_tags(text, excerpt.tags)
+        tags = self.model.tags_of(excerpt)
+        if tags:
+            self._append_tags(text, tags, self.model.tag_marks(excerpt.doc))
         else:
             text.append("none", style="dim")
         if self.model.unsaved(excerpt):
@@ -307,20 +322,29 @@ class TaggingScreen(Screen):
             for span in excerpt.spans:
                 piece = body[span["start"] : span["end"]]
                 text.append(f"\n  \u201c{visible(piece)}\u201d ")
-                self._append_tags(text, span.get("tags") or [])
+                self._append_tags(text, self.model.tags_of(span), self.model.tag_marks(span))
         recent = self.model.recent()
         if recent:
             text.append("\n\nRecent:", style="bold")
             for number, name in enumerate(recent, start=1):
                 text.append(f"\n  {number} ", style="bold")
+                if name is None:
+                    text.append("(renamed or deleted)", style="dim")
+                    continue
                 text.append(visible(name), self.tag_styles.get(tag_key(name)) or "")
         return text
 
-    def _append_tags(self, text: Text, tags: list[str]) -> None:
-        """`#tag #tag`, each in its codebook colour (a Style object: never markup)."""
+    def _append_tags(
+        self, text: Text, tags: list[str], coders: dict[str, list[str]] | None = None
+    ) -> None:
+        """`#tag #tag`, each in its codebook colour (a Style object: never markup), and its
+        coders' initials (`#pain (AL, BO)`) when more than one coder coded the excerpt."""
         for i, tag in enumerate(tags):
             text.append(" " if i else "")
             text.append("#" + visible(tag), self.tag_styles.get(tag_key(tag)) or "")
+            who = (coders or {}).get(tag_key(tag))
+            if who:
+                text.append(" (" + ", ".join(visible(initials(c)) for c in who) + ")", "dim")
 
     # -- moving ------------------------------------------------------------------------------
 
@@ -419,6 +443,18 @@ class TaggingScreen(Screen):
         self._in_codebook = True
         self.app.push_screen(CodebookScreen(self.model.codebook()))
 
+    @work(exclusive=True, group="tagging-agreement")
+    async def action_agreement(self) -> None:
+        """Agreement between the coders of the sessions in view, once our changes are saved."""
+        from tui.screens.agreement_screen import AgreementScreen
+
+        if await flushed([self.writes], self.app.flush_wait):
+            problem = self.writes.problem() or "The tag changes are still being saved."
+            self.notify(f"{problem} Agreement opens once they are saved.", markup=False)
+            return
+        self._in_codebook = True  # settling rewrites codings: read again on return
+        self.app.push_screen(AgreementScreen(self.model.agreement()))
+
     def action_copy_excerpt(self) -> None:
         """Copy the current excerpt as a citable quote (tui/services/tagging.py, `quote`)."""
         excerpt = self.current
@@ -431,22 +467,36 @@ class TaggingScreen(Screen):
         if self.current is None:
             return
         target = "the selected span" if self.span is not None else "this excerpt"
+        words = self.current.text
+        if self.span is not None:
+            words = self.current.note_text[self.span[0] : self.span[1]]
 
         def chosen(picked: Picked | None) -> None:
             if picked is not None:
                 self.apply_tag(picked.name, create=picked.created)
 
-        picker = TagPickerScreen(self.index, f"Tag {target}", tag_styles=self.tag_styles)
+        picker = TagPickerScreen(
+            self.index, f"Tag {target}", tag_styles=self.tag_styles, excerpt=words
+        )
         self.app.push_screen(picker, chosen)
 
     def action_apply_recent(self, number: int) -> None:
         recent = self.model.recent()
-        if number > len(recent):
+        if number > len(recent) or recent[number - 1] is None:
+            renumber = self.app.key_for("tagging.renumber_recent")
+            problem = "yet" if number > len(recent) else "now: it was renamed or deleted"
             self.notify(
-                f"There is no recent tag {number} yet.", severity="warning", timeout=3, markup=False
+                f"There is no recent tag {number} {problem}; {renumber} numbers them afresh.",
+                severity="warning",
+                timeout=3,
+                markup=False,
             )
             return
         self.apply_tag(recent[number - 1])
+
+    def action_renumber_recent(self) -> None:
+        self.model.renumber_recent()
+        self._draw()
 
     def action_repeat_tag(self) -> None:
         if self.model.last_tag is None:
@@ -496,25 +546,37 @@ class TaggingScreen(Screen):
         excerpt = self.current
         if excerpt is None:
             return
-        if not excerpt.tags:
+        tags = self.model.tags_of(excerpt)
+        if not tags:
             if excerpt.span is not None:
                 self._say(self.model.remove_tag(excerpt, None))
             else:
                 self.notify("This excerpt has no tags.", severity="warning", timeout=3)
             return
-        if len(excerpt.tags) == 1:
-            self._say(self.model.remove_tag(excerpt, excerpt.tags[0]))
+        if len(tags) == 1:
+            self._say(self.model.remove_tag(excerpt, tags[0]))
             return
 
         def chosen(picked: Picked | None) -> None:
             if picked is not None:
                 self._say(self.model.remove_tag(excerpt, picked.name))
 
-        own = TagIndex(TagStats(t) for t in excerpt.tags)
+        own = TagIndex(TagStats(t) for t in tags)
         picker = TagPickerScreen(
             own, "Remove which tag?", allow_create=False, tag_styles=self.tag_styles
         )
         self.app.push_screen(picker, chosen)
+
+    def action_toggle_blind(self) -> None:
+        """Show only your own codings (blind coding), or everyone's again."""
+        blind = self.model.toggle_blind()
+        self.notify(
+            f"Showing only {self.model.coder}'s codings."
+            if blind
+            else "Showing every coder's codings.",
+            timeout=2,
+            markup=False,
+        )
 
     def action_severity(self, step: int) -> None:
         excerpt = self.current

@@ -44,6 +44,7 @@ SCREENS = {
     "picker": "Tag picker",
     "codebook": "Codebook",
     "analysis": "Analysis",
+    "agreement": "Agreement between coders",
     "dialog": "Dialogs",
     "export": "Export",
     "quit": "Quitting with unsaved notes",
@@ -75,8 +76,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.export", "export_session", "e", "Export", show=False),
     ActionSpec("home.export_all", "export_all", "E", "Export all", show=False),
     ActionSpec("home.set_study", "set_study", "s", "Study"),
+    ActionSpec("home.set_goal", "set_goal", "g", "Goal"),
     ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.analyse", "analyse", "A", "Analysis"),
+    ActionSpec("home.rename_person", "rename_person", "p", "Rename person", show=False),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
     ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
     ActionSpec("home.sync", "sync", "S", "Sync"),
@@ -159,6 +162,7 @@ ACTIONS += (
         ActionSpec(f"tagging.recent_{n}", f"apply_recent({n})", str(n), f"Recent tag {n}", False)
         for n in range(1, 10)
     ),
+    ActionSpec("tagging.renumber_recent", "renumber_recent", "R", "Renumber recent", show=False),
     # The tag picker: typing goes to its search field, so its keys all have priority.
     ActionSpec("picker.apply", "apply", "enter", "Apply", while_typing=True),
     ActionSpec("picker.down", "cursor(1)", "down", "Next match", while_typing=True),
@@ -186,9 +190,10 @@ ACTIONS += (
     ActionSpec("undecided.back", "back", "escape", "Back"),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
-    # The parking lot, when it has focus (f6 from the note input).
-    ActionSpec("parking.asked", "mark('asked')", "enter,a", "Asked"),
-    ActionSpec("parking.dismiss", "mark('dismissed')", "d,delete", "Dismiss"),
+    # The parking lot, when it has the keys (f2 from the note input); a character typed there
+    # goes to the note input, so none of these may be a letter by default.
+    ActionSpec("parking.asked", "mark('asked')", "enter", "Asked"),
+    ActionSpec("parking.dismiss", "mark('dismissed')", "delete", "Dismiss"),
     ActionSpec("parking.back", "back", "escape", "Back to typing"),
     # The debrief: typing goes to its answer fields, so its keys have priority.
     ActionSpec("debrief.save", "save", "ctrl+s", "Save debrief", while_typing=True),
@@ -213,6 +218,20 @@ ACTIONS += (
     ActionSpec("analysis.page_up", "page(-1)", "pageup", "Page up", show=False),
     ActionSpec("analysis.first", "edge(False)", "home", "First", show=False),
     ActionSpec("analysis.last", "edge(True)", "end", "Last", show=False),
+)
+
+# Team coding (tui/services/team/): blind coding, and agreement between coders.
+ACTIONS += (
+    ActionSpec("tagging.blind", "toggle_blind", "o", "Blind"),
+    ActionSpec("tagging.agreement", "agreement", "i", "Agreement"),
+    ActionSpec("agreement.keep_first", "settle('first')", "a", "Keep A's"),
+    ActionSpec("agreement.keep_second", "settle('second')", "b", "Keep B's"),
+    ActionSpec("agreement.keep_both", "settle('both')", "equals_sign", "Keep both"),
+    ActionSpec("agreement.keep_neither", "settle('neither')", "x", "Keep neither"),
+    ActionSpec("agreement.pair", "next_pair", "p", "Next pair"),
+    ActionSpec("agreement.back", "back", "escape", "Back"),
+    ActionSpec("agreement.cursor_down", "move(1)", "down,j", "Down", show=False),
+    ActionSpec("agreement.cursor_up", "move(-1)", "up,k", "Up", show=False),
 )
 
 # The command palette key. Textual's default (ctrl+p) is the guide's "previous question".

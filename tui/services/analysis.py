@@ -8,11 +8,15 @@ the files another process wrote. `fieldnote report` calls it once.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tui.domain.analysis import Analysis, SessionInput, analyse
+from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
-from tui.store import DataStore, SessionFile, StoreError
+from tui.store import DataStore, StoreError
 
 
 @dataclass
@@ -53,14 +57,26 @@ def study_of(store: DataStore, session_id: str) -> str | None:
 
 
 class StudyAnalysis:
-    """Reads a study's sessions and analyses them; only changed files are read again."""
+    """Reads a study's sessions and analyses them; only changed files are read again.
 
-    def __init__(self, store: DataStore, study: str | None = None) -> None:
+    No session file stays open between reads (a study of 10,000 sessions would need 10,000
+    descriptors): each is opened, read and closed, and its stat signature tells the next
+    refresh whether to read it again. `close()` may come from another thread while a refresh
+    runs (the screen quits while its worker reads): the refresh then stops at the next session
+    and returns None."""
+
+    def __init__(
+        self, store: DataStore, study: str | None = None, now: Callable[[], datetime] = utc_now
+    ) -> None:
         self.store = store
         self.study = study or None
-        self._files: dict[str, SessionFile] = {}
-        self._inputs: dict[str, tuple[int, SessionInput]] = {}
+        self.now = now
+        """Reads a running interview clock (time per question)."""
+        self._inputs: dict[str, tuple[tuple, SessionInput]] = {}
+        """Session id -> (its file's state when read, what was read)."""
         self._seen: tuple | None = None
+        self._lock = threading.Lock()
+        self._closed = False
 
     def _scope(self) -> tuple[list[str], list[str]]:
         summaries, unreadable = self.store.list_sessions()
@@ -69,46 +85,48 @@ class StudyAnalysis:
 
     def _state(self, ids: list[str]) -> tuple:
         """What, if different, means the analysis must be made again."""
-        versions = []
-        for session_id in ids:
-            session_file = self._files.get(session_id)
-            if session_file is None or session_file.changed_on_disk():
-                versions.append(None)
-            else:
-                versions.append(session_file.remote_version)
-        return (tuple(ids), tuple(versions), self.store.codebook.signature())
+        states = tuple(self.store.session_state(session_id) for session_id in ids)
+        return (tuple(ids), states, self.store.codebook.signature())
 
     def refresh(self, force: bool = False) -> StudyView | None:
-        """The study as it is on disk now; None if nothing changed since the last refresh."""
+        """The study as it is on disk now; None if nothing changed since the last refresh, or
+        if `close()` came meanwhile."""
         ids, problems = self._scope()
         if not force and self._seen is not None and self._state(ids) == self._seen:
             return None
         inputs: list[SessionInput] = []
         for session_id in ids:
+            if self._closed:
+                return None
             try:
                 inputs.append(self._read(session_id))
             except StoreError as error:
                 problems.append(str(error))
-        for gone in set(self._files) - set(ids):
-            self._files.pop(gone).close()
-            self._inputs.pop(gone, None)
+        with self._lock:
+            if self._closed:
+                return None
+            for gone in set(self._inputs) - set(ids):
+                del self._inputs[gone]
         try:
             names = {tag_key(t["name"]): t["name"] for t in self.store.codebook.tags()}
         except StoreError as error:
             names = {}
             problems.append(str(error))
         self._seen = self._state(ids)
-        return StudyView(self.study, analyse(inputs, names), inputs, problems)
+        return StudyView(self.study, analyse(inputs, names, self.now()), inputs, problems)
 
     def _read(self, session_id: str) -> SessionInput:
-        session_file = self._files.get(session_id)
-        if session_file is None:
-            session_file = self._files[session_id] = self.store.open_session(session_id)
-        snapshot = session_file.read()
+        # The state is taken before the read: a write in between makes the next refresh
+        # read again, never miss it.
+        state = self.store.session_state(session_id)
         cached = self._inputs.get(session_id)
-        version = session_file.remote_version
-        if cached is not None and cached[0] == version and not session_file.changed_on_disk():
+        if cached is not None and cached[0] == state:
             return cached[1]
+        session_file = self.store.open_session(session_id)
+        try:
+            snapshot = session_file.read()
+        finally:
+            session_file.close()
         made = SessionInput(
             session_id,
             snapshot.session,
@@ -117,11 +135,13 @@ class StudyAnalysis:
             snapshot.guide,
             snapshot.guide_state,
         )
-        self._inputs[session_id] = (version, made)
+        with self._lock:
+            if not self._closed:
+                self._inputs[session_id] = (state, made)
         return made
 
     def close(self) -> None:
-        for session_file in self._files.values():
-            session_file.close()
-        self._files.clear()
-        self._inputs.clear()
+        """Drop what was read; a refresh running in another thread stops early."""
+        with self._lock:
+            self._closed = True
+            self._inputs = {}

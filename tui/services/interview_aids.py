@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING
 
 from tui.domain.clock import to_iso
 from tui.domain.guide import Question
+from tui.domain.interview_record import (
+    DEBRIEF_PROMPTS,
+    FOLLOWUP_STATUSES,
+    followup_status,
+    open_followups,
+    seconds_per_question,
+)
 from tui.domain.notes import Note
-from tui.domain.pacing import TalkTime, current_speaker, next_speaker, question_times, talk_time
+from tui.domain.pacing import TalkTime, current_speaker, next_speaker, talk_time
 
 if TYPE_CHECKING:
     from tui.services.live_session import LiveSession
-
-DEBRIEF_PROMPTS = (
-    ("surprised", "What surprised you?"),
-    ("quote", "The strongest quote?"),
-    ("change", "What would you change in the guide?"),
-)
-FOLLOWUP_STATUSES = ("asked", "dismissed")
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,6 @@ class InterviewAids:
     @property
     def goal(self) -> str:
         return str(self.live.session.get("goal") or "")
-
-    def needs_goal(self) -> bool:
-        """Ask for a goal before an interview that has none begins (not once it is under way:
-        a co-interviewer joining late is not interrupted)."""
-        return not self.goal.strip() and not self.live.clock.started
 
     def set_goal(self, text: str) -> None:
         goal = text.strip()
@@ -111,8 +106,9 @@ class InterviewAids:
     def question_became_current(self, question_id: str | None) -> None:
         if question_id is None:
             return
-        visits = self._visits()
-        if visits and visits[-1][1] == question_id:
+        visits = self.live.session.get("question_visits") or []
+        first = self.live.guide.questions[:1]
+        if (visits[-1][1] if visits else first[0].id if first else None) == question_id:
             return
         at = round(self._now(), 3)
 
@@ -124,27 +120,22 @@ class InterviewAids:
 
         self.live.change_session_field("question_visits", add, "save the question time")
 
-    def _visits(self) -> list[tuple[float, str | None]]:
-        logged = [(float(at), qid) for at, qid in self.live.session.get("question_visits") or []]
-        questions = self.live.guide.questions
-        # The first question is current from the start until the guide first moves.
-        return ([(0.0, questions[0].id)] if questions else []) + logged
-
     def question_times(self) -> dict[str, float]:
-        return question_times(self._visits(), self._now())
+        """Seconds each question was the current one, the current one up to now: the same
+        computation as the export, the analysis and the report (tui/domain/interview_record.py)."""
+        ids = [q.id for q in self.live.guide.questions]
+        return seconds_per_question(self.live.session, ids, self._now())
 
     # -- the parking lot ---------------------------------------------------------------------
 
-    def _statuses(self) -> dict[str, dict]:
-        return dict(self.live.session.get("followups") or {})
-
     def open_followups(self) -> list[Note]:
         """Follow-ups typed with `?` (by anyone) not yet asked or dismissed, oldest first."""
-        done = self._statuses()
-        return [n for n in self.live.notes if n.kind == "followup" and n.id not in done]
+        return open_followups(self.live.session, self.live.notes)
 
     def followup_status(self, note_id: str) -> str | None:
-        return (self._statuses().get(note_id) or {}).get("status")
+        """How the follow-up was closed (`asked`, `dismissed`); None while it is open."""
+        status = followup_status(self.live.session, note_id)
+        return status if status in FOLLOWUP_STATUSES else None
 
     def mark_followup(self, note: Note, status: str) -> None:
         """Asked (recorded with the moment and the question it was asked under) or dismissed."""

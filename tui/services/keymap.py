@@ -109,10 +109,14 @@ class KeymapError(Exception):
     of the message each): a file is checked whole, so one run shows everything to fix.
     """
 
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+    def __init__(
+        self, path: Path | str, line: int | None, message: str, binding_id: str | None = None
+    ) -> None:
         self.path = Path(path)
         self.line = line
         self.reason = message
+        self.binding_id = binding_id
+        """The id whose keys clash, for a clash (it keeps its default when opening anyway)."""
         self.problems: list[KeymapError] = [self]
         self.where = f"{path}, line {line}" if line else str(path)
         super().__init__(f"{self.where}: {message}")
@@ -155,6 +159,9 @@ class Keymap:
     """Ids set by a file -> the file and line (ids missing here have the registry default)."""
     sources: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Mistakes passed over by a lenient load (their bindings keep the default keys), one
+    sentence each with the file and line."""
 
     def overrides(self) -> dict[str, str]:
         """The ids whose keys differ from the registry's: what `App.set_keymap` needs."""
@@ -380,25 +387,53 @@ def configured_keymap(config: Path | None = None) -> str:
     return value
 
 
-def load_keymap(name_or_path: str | None = None, *, config: Path | None = None) -> Keymap:
+def configured_name(config: Path | None = None) -> str | None:
+    """The `name` in the config file (who you are on notes and codings), else None."""
+    config = config or config_path()
+    if not config.is_file():
+        return None
+    data, lines = _read_toml(config)
+    value = data.get("name")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise KeymapError(config, lines.get("name"), 'name must be your name, like "Ana Lima".')
+    return value.strip()
+
+
+def load_keymap(
+    name_or_path: str | None = None, *, config: Path | None = None, lenient: bool = False
+) -> Keymap:
     """The effective keymap: registry defaults, the preset or file, the user's keymap.toml.
 
-    `name_or_path` comes from --keymap; without it the config file chooses.
+    `name_or_path` comes from --keymap; without it the config file chooses. `lenient` (opening
+    the UI, where a mistake must not stand between a note-taker and an interview): the
+    bindings a mistake touches keep their default keys and the mistakes go to `problems`.
     """
     config = config or config_path()
-    chosen = resolve_keymap(name_or_path or configured_keymap(config))
+    skipped: list[KeymapError] = []
+    try:
+        chosen = resolve_keymap(name_or_path or configured_keymap(config))
+    except KeymapError as error:
+        if not lenient:
+            raise
+        skipped.append(error)
+        chosen = resolve_keymap(DEFAULT_PRESET)
     layers = [chosen]
     user = user_keymap_path(config)
     if user.is_file() and user.resolve() != chosen.resolve():
         layers.append(user)
-    return layer_keymaps(layers)
+    keymap = layer_keymaps(layers, lenient=lenient)
+    keymap.problems[:0] = [f"{error.where}: {error.reason}" for error in skipped]
+    return keymap
 
 
-def layer_keymaps(paths: list[Path]) -> Keymap:
+def layer_keymaps(paths: list[Path], *, lenient: bool = False) -> Keymap:
     """Layer the files on the registry defaults and check the result. Every mistake of every
     file is gathered into one KeymapError; a clash is not reported for an id whose own entry
-    was a mistake (its intended keys are unknown)."""
-    keymap = Keymap({spec.id: normalize_keys(spec.keys) for spec in ACTIONS})
+    was a mistake (its intended keys are unknown). `lenient`: no error; a mistaken entry is
+    passed over, an id set to a clashing key keeps its default, and `problems` says so."""
+    keymap = Keymap(_default_keys())
     problems: list[KeymapError] = []
     failed: set[str] = set()
     for path in paths:
@@ -413,12 +448,38 @@ def layer_keymaps(paths: list[Path]) -> Keymap:
             keymap.keys[binding_id] = keys
             keymap.origins[binding_id] = origin
         keymap.sources.append(path)
-    problems += _clashes(keymap, failed)
+    clashes = _clashes(keymap, failed)
+    problems += clashes
+    if lenient:
+        return _defaults_for_mistakes(keymap, clashes, problems, failed)
     _warn(keymap)
     if problems:
         rank = {path: index for index, path in enumerate(paths)}
         problems.sort(key=lambda error: (rank.get(error.path, len(rank)), error.line or 0))
         raise KeymapError.of(problems)
+    return keymap
+
+
+def _default_keys() -> dict[str, str]:
+    return {spec.id: normalize_keys(spec.keys) for spec in ACTIONS}
+
+
+def _defaults_for_mistakes(
+    keymap: Keymap, clashes: list[KeymapError], problems: list[KeymapError], failed: set[str]
+) -> Keymap:
+    """The keymap with each clashing id back on its default keys (all defaults if clashes
+    remain), the mistakes kept as sentences."""
+    defaults = _default_keys()
+    for error in clashes:
+        for problem in error.problems:
+            if problem.binding_id is not None:
+                keymap.keys[problem.binding_id] = defaults[problem.binding_id]
+                keymap.origins.pop(problem.binding_id, None)
+    if _clashes(keymap, failed):
+        keymap.keys, keymap.origins = defaults, {}
+    _warn(keymap)
+    flat = [problem for error in problems for problem in error.problems]
+    keymap.problems = [f"{problem.where}: {problem.reason}" for problem in flat]
     return keymap
 
 
@@ -468,6 +529,7 @@ def _clashes(keymap: Keymap, failed: set[str]) -> list[KeymapError]:
                         origin.path if origin else "tui/services/actions.py",
                         origin.line if origin else None,
                         message,
+                        culprit,
                     ),
                 ),
             )

@@ -22,7 +22,7 @@ from typing import Any
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import Note, new_id
-from tui.domain.quotes import citation
+from tui.domain.quotes import cite
 from tui.services.guide_lint import GuideFinding, lint_guide, rules_for_session
 from tui.services.interview_aids import InterviewAids
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
@@ -55,7 +55,7 @@ def note_order(note: Note) -> tuple[str, str]:
 SESSION_FIELD = "session."
 """Prefix of a `touches` key naming one field of the session record (`session.goal`)."""
 
-_EDITED_FIELDS = ("text", "kind", "starred", "emotions", "tags", "edited_at")
+_EDITED_FIELDS = ("text", "kind", "starred", "emotions", "tags", "codings", "edited_at")
 """What editing a note's text can change; everything else is left as it is on disk."""
 
 
@@ -394,18 +394,21 @@ class LiveSession:
         return note
 
     def quote_to_copy(self) -> str | None:
-        """This author's newest quote (else newest note) as a citable line: the words, the
-        participant and the time on the recording (tui/domain/quotes.py); None if none."""
-        own = [
-            n
-            for n in self.notes
-            if n.author == self.author and n.kind not in ("asked", "transcript")
-        ]
+        """This author's newest quote as a citable line: the words, the participant and the
+        time on the recording; with no quote, the newest note, labelled as this author's
+        (tui/domain/quotes.py). Follow-ups are not copied. None if there is nothing."""
+        own = [n for n in self.notes if n.author == self.author and n.kind in ("quote", "note")]
         note = next((n for n in reversed(own) if n.kind == "quote"), own[-1] if own else None)
         if note is None:
             return None
-        participant = str(self.session.get("participant") or "")
-        return citation(note.text, participant, note.elapsed, self.clock.recording_offset)
+        return cite(
+            note.text,
+            note.kind,
+            author=note.author,
+            participant=str(self.session.get("participant") or ""),
+            elapsed=note.elapsed,
+            recording_offset=self.clock.recording_offset,
+        )
 
     def last_own_note(self) -> Note | None:
         """The newest note this author typed (asked marks and transcript cues are not edited)."""

@@ -10,6 +10,7 @@ escaped, so a participant named `<img src=x onerror=alert(1)>` reads as exactly 
 from __future__ import annotations
 
 import html
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime
@@ -22,13 +23,19 @@ from tui.domain.analysis import (
     Analysis,
     Coverage,
     Evidence,
+    FollowUp,
     Theme,
     minutes_text,
     severity_text,
     strongest,
+    strongest_notes,
 )
 from tui.domain.display_text import visible
+from tui.domain.notes import format_elapsed
+from tui.domain.quotes import note_label
 from tui.services.analysis import StudyView
+from tui.services.chart_labels import place_labels
+from tui.services.exchange.markdown import md_text
 
 FORMATS = ("md", "html")
 QUOTES_PER_THEME = 3
@@ -37,6 +44,7 @@ THEMES_WITH_QUOTES = 30
 TOP_PAIRS = 30
 GRID_TAGS = 12
 CHART_TAGS = 20
+MATRIX_DOT = 5
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
@@ -47,7 +55,11 @@ th, td { border-bottom: 1px solid #ddd; padding: .25rem .5rem; text-align: left;
          vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 blockquote { margin: .4rem 0 .8rem; padding-left: .8rem; border-left: 3px solid #c33; }
-blockquote footer { color: #666; font-size: .9em; }
+blockquote footer, .by { color: #666; font-size: .9em; }
+ul.notes { margin: .2rem 0 1rem; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.scroll table { width: auto; min-width: 100%; } .scroll td, .scroll th { white-space: nowrap; }
+.scroll th { white-space: normal; overflow-wrap: normal; min-width: 4ch; }
 figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; }
 nav a { margin-right: .8rem; }
 """
@@ -76,7 +88,11 @@ def grid_tags(analysis: Analysis) -> list[Theme]:
     return sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:GRID_TAGS]
 
 
-def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int]]:
+def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int, int]]:
+    """Title, participant, date, notes, coded notes, open follow-ups."""
+    still_open: dict[str, int] = {}
+    for followup in view.analysis.open_followups:
+        still_open[followup.session_id] = still_open.get(followup.session_id, 0) + 1
     rows = []
     for session in view.sessions:
         notes = [n for n in session.notes if n.get("kind") != "asked"]
@@ -89,9 +105,18 @@ def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int]]:
                 str(session.session.get("created_at") or "")[:10],
                 len(notes),
                 coded,
+                still_open.get(session.id, 0),
             )
         )
     return rows
+
+
+def theme_evidence(analysis: Analysis, theme: Theme) -> tuple[list[Evidence], list[Evidence]]:
+    """What the report shows of a theme: its strongest quotes (words someone said), then, where
+    there are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs."""
+    evidence = analysis.evidence_of(theme.evidence)
+    quotes = strongest(evidence, QUOTES_PER_THEME)
+    return quotes, strongest_notes(evidence, QUOTES_PER_THEME - len(quotes))
 
 
 def _title(view: StudyView) -> str:
@@ -110,8 +135,9 @@ def _summary(view: StudyView, now: datetime) -> str:
 
 
 def _md(text: str) -> str:
-    """A user's string in a Markdown table cell or line: visible, one line, no stray pipes."""
-    return " ".join(visible(text).split()).replace("|", "\\|")
+    """A user's string in a Markdown table cell or line: visible, one line, and escaped as the
+    Markdown export escapes it, so no HTML, image, link or pipe in it is more than text."""
+    return md_text(" ".join(visible(text).split()))
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -163,11 +189,20 @@ def markdown(view: StudyView, now: datetime) -> str:
         ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
         _theme_rows(a, _md),
     )
-    out += ["## Strongest quotes", ""]
+    out += ["## Strongest quotes", "", QUOTES_NOTE, ""]
     for theme in quoted_themes(a):
         out += [f"### {_md(theme.name)} ({_q(theme)} participants)", ""]
-        for item in strongest(a.evidence_of(theme.evidence), QUOTES_PER_THEME):
+        quotes, notes = theme_evidence(a, theme)
+        for item in quotes:
             out += [f"> {_md(item.quote)}", f"> \u2014 {_md(_source(item))}", ""]
+        if notes:
+            out += [f"- {_md(item.quote)} ({_md(_note_source(item))})" for item in notes]
+            out.append("")
+    out += ["## Open follow-ups", ""]
+    out += [f"- [ ] {_md(f.text)} ({_md(_followup_source(f))})" for f in a.open_followups] or [
+        "_None: every follow-up was asked or dismissed._"
+    ]
+    out.append("")
     out += ["## Tags raised together", ""]
     out += _md_table(
         ["Tag", "With", "Notes"],
@@ -186,15 +221,32 @@ def markdown(view: StudyView, now: datetime) -> str:
     )
     out += ["## Sessions", ""]
     out += _md_table(
-        ["Title", "Participant", "Date", "Notes", "Coded"],
-        [[_md(t), _md(p), d, str(n), str(c)] for t, p, d, n, c in _session_rows(view)],
+        ["Title", "Participant", "Date", "Notes", "Coded", "Open follow-ups"],
+        [[_md(t), _md(p), d, str(n), str(c), str(f)] for t, p, d, n, c, f in _session_rows(view)],
     )
     return "\n".join(out)
 
 
+QUOTES_NOTE = (
+    "Quotes are words someone said (a quote typed in the interview, a transcript cue), with "
+    "who said them. Where a theme has fewer than three, the note-taker's own notes follow, "
+    "labelled as such: they are not the participant's words."
+)
+
+
 def _source(item: Evidence) -> str:
-    who = item.participant or item.session_title
-    return f"{who}, {item.time} ({item.session_title})"
+    """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`."""
+    return f"{item.attribution}, {item.time} ({item.session_title})"
+
+
+def _note_source(item: Evidence) -> str:
+    """`note by Maya, session, 01:23`: where a note-taker's note comes from."""
+    return f"{item.attribution}, {item.session_title}, {item.time}"
+
+
+def _followup_source(item: FollowUp) -> str:
+    label = note_label("followup", item.author)
+    return f"{label}, {item.session_title}, {format_elapsed(item.elapsed)}"
 
 
 def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
@@ -229,9 +281,12 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _svg(chart: Any) -> str:
-    """The chart as inline SVG without pygal's script, comments or namespace URLs."""
+def _svg(chart: Any, adjust: Callable[[ET.Element], None] | None = None) -> str:
+    """The chart as inline SVG without pygal's script, comments or namespace URLs; `adjust`
+    changes the drawn tree first."""
     root = chart.render_tree()
+    if adjust is not None:
+        adjust(root)
     for parent in list(root.iter()):
         for child in list(parent):
             if child.tag is ET.Comment or child.tag == "script":
@@ -252,7 +307,16 @@ def _chart_config() -> dict:
     }
 
 
-def matrix_chart(analysis: Analysis) -> str:
+def count_axis(top: int, ticks: int = 10) -> dict:
+    """A value axis of whole numbers (counts of people or sessions): 0 to `top`, at most
+    about `ticks` labels."""
+    top = max(1, top)
+    step = max(1, math.ceil(top / ticks))
+    return {"range": (0, top), "y_labels": list(range(0, top + 1, step))}
+
+
+def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
+    """The priority matrix as SVG, and the tags whose labels found no room on it."""
     chart = pygal.XY(
         stroke=False,
         title="Priority: how widespread against how painful",
@@ -261,7 +325,7 @@ def matrix_chart(analysis: Analysis) -> str:
         range=(1, 5),
         xrange=(0, 100),
         print_labels=True,
-        dots_size=5,
+        dots_size=MATRIX_DOT,
         **_chart_config(),
     )
     by_quadrant: dict[str, list[dict]] = {}
@@ -275,7 +339,21 @@ def matrix_chart(analysis: Analysis) -> str:
         )
     for quadrant, points in by_quadrant.items():
         chart.add(quadrant, points)
-    return _svg(chart)
+    ranks = {visible(p.theme.name): str(n) for n, p in enumerate(analysis.matrix, start=1)}
+    left_off: list[str] = []
+
+    def label(root: ET.Element) -> None:
+        left_off.extend(
+            place_labels(
+                root,
+                lambda name: ranks.get(name, name),
+                font_size=CHART_STYLE.value_label_font_size,
+                dot_radius=MATRIX_DOT,
+                label_offset=CHART_STYLE.value_font_size,
+            )
+        )
+
+    return _svg(chart, label), [ranks.get(name, name) for name in left_off]
 
 
 def themes_chart(analysis: Analysis) -> str:
@@ -286,6 +364,7 @@ def themes_chart(analysis: Analysis) -> str:
     chart = pygal.HorizontalBar(
         title="Participants raising each tag",
         show_legend=False,
+        **count_axis(max((t.participants for t in themes), default=1)),
         **_chart_config(),
     )
     chart.x_labels = [visible(t.name) for t in reversed(themes)]
@@ -294,7 +373,11 @@ def themes_chart(analysis: Analysis) -> str:
 
 
 def coverage_chart(analysis: Analysis) -> str:
-    chart = pygal.StackedBar(title="Guide coverage across sessions", **_chart_config())
+    chart = pygal.StackedBar(
+        title="Guide coverage across sessions",
+        **count_axis(max((c.sessions for c in analysis.coverage), default=1)),
+        **_chart_config(),
+    )
     chart.x_labels = [f"Q{n}" for n in range(1, len(analysis.coverage) + 1)]
     chart.add("asked", [c.asked for c in analysis.coverage])
     chart.add("skipped", [c.skipped for c in analysis.coverage])
@@ -313,12 +396,18 @@ def html_report(view: StudyView, now: datetime) -> str:
         f"<h1>{title}</h1>",
         f'<p class="meta">{_h(_summary(view, now))}</p>',
         '<nav><a href="#priorities">Priorities</a><a href="#themes">Themes</a>'
-        '<a href="#quotes">Quotes</a><a href="#pairs">Pairs</a><a href="#people">Who</a>'
+        '<a href="#quotes">Quotes</a><a href="#followups">Follow-ups</a>'
+        '<a href="#pairs">Pairs</a><a href="#people">Who</a>'
         '<a href="#guide">Guide</a><a href="#sessions">Sessions</a></nav>',
         '<section id="priorities"><h2>Priorities</h2>',
     ]
     if a.matrix:
-        parts.append(f"<figure>{matrix_chart(a)}</figure>")
+        chart, left_off = matrix_chart(a)
+        caption = ""
+        if left_off:
+            listed = ", ".join(_h(rank) for rank in left_off)
+            caption = f"<figcaption>No room on the chart for the labels of {listed}.</figcaption>"
+        parts.append(f"<figure>{chart}{caption}</figure>")
     parts.append(
         _table(
             ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
@@ -337,13 +426,30 @@ def html_report(view: StudyView, now: datetime) -> str:
         )
     )
     parts.append('</section><section id="quotes"><h2>Strongest quotes</h2>')
+    parts.append(f'<p class="meta">{_h(QUOTES_NOTE)}</p>')
     for theme in quoted_themes(a):
         parts.append(f"<h3>{_h(theme.name)} <small>({_q(theme)} participants)</small></h3>")
-        for item in strongest(a.evidence_of(theme.evidence), QUOTES_PER_THEME):
+        quotes, notes = theme_evidence(a, theme)
+        for item in quotes:
             parts.append(
                 f"<blockquote><p>{_h(item.quote)}</p>"
                 f"<footer>\u2014 {_h(_source(item))}</footer></blockquote>"
             )
+        if notes:
+            items = "".join(
+                f'<li>{_h(item.quote)} <span class="by">({_h(_note_source(item))})</span></li>'
+                for item in notes
+            )
+            parts.append(f'<ul class="notes">{items}</ul>')
+    parts.append('<h2 id="followups">Open follow-ups</h2>')
+    if a.open_followups:
+        items = "".join(
+            f'<li>{_h(f.text)} <span class="by">({_h(_followup_source(f))})</span></li>'
+            for f in a.open_followups
+        )
+        parts.append(f'<ul class="notes">{items}</ul>')
+    else:
+        parts.append("<p>None: every follow-up was asked or dismissed.</p>")
     parts.append('</section><section id="pairs"><h2>Tags raised together</h2>')
     parts.append(
         _table(
@@ -354,13 +460,17 @@ def html_report(view: StudyView, now: datetime) -> str:
     )
     tags = grid_tags(a)
     parts.append('</section><section id="people"><h2>Who raised what</h2>')
+    # A dozen tag columns fit a 1200 px page when a tag's name may wrap after each `/`; a
+    # table wider still scrolls inside its box, never the page.
+    parts.append('<div class="scroll">')
     parts.append(
         _table(
-            ["Participant", *(_h(t.name) for t in tags)],
+            ["Participant", *(_h(t.name).replace("/", "/<wbr>") for t in tags)],
             [[_h(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
             numeric=set(range(1, len(tags) + 1)),
         )
     )
+    parts.append("</div>")
     parts.append('</section><section id="guide"><h2>Guide coverage</h2>')
     if a.coverage:
         parts.append(f"<figure>{coverage_chart(a)}</figure>")
@@ -374,9 +484,12 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append('</section><section id="sessions"><h2>Sessions</h2>')
     parts.append(
         _table(
-            ["Title", "Participant", "Date", "Notes", "Coded"],
-            [[_h(t), _h(p), _h(d), str(n), str(c)] for t, p, d, n, c in _session_rows(view)],
-            numeric={3, 4},
+            ["Title", "Participant", "Date", "Notes", "Coded", "Open follow-ups"],
+            [
+                [_h(t), _h(p), _h(d), str(n), str(c), str(f)]
+                for t, p, d, n, c, f in _session_rows(view)
+            ],
+            numeric={3, 4, 5},
         )
     )
     parts.append("</section></main></body></html>")

@@ -59,13 +59,22 @@ def create_session(
 
 def set_study(store: DataStore, session_id: str, study: str) -> str:
     """Put a session in a study (an empty name takes it out of any); returns the name kept."""
-    name = study.strip()
+    return _set_line(store, session_id, "study", study)
+
+
+def set_goal(store: DataStore, session_id: str, goal: str) -> str:
+    """A session's research goal (empty: none); returns the goal kept."""
+    return _set_line(store, session_id, "goal", goal)
+
+
+def _set_line(store: DataStore, session_id: str, name: str, value: str) -> str:
+    value = value.strip()
     session_file = store.open_session(session_id)
     try:
-        session_file.update_session({"study": name})
+        session_file.update_session({name: value})
     finally:
         session_file.close()
-    return name
+    return value
 
 
 def append_note_now(

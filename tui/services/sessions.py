@@ -10,7 +10,8 @@ from datetime import datetime
 
 from tui.domain.guide import Guide
 from tui.services.exchange.exporting import ExportJob
-from tui.services.session_setup import create_session, set_study
+from tui.services.session_setup import create_session, set_goal, set_study
+from tui.services.speakers import Renamed, rename_speaker, session_people
 from tui.store import DataStore, SessionSummary, StoreError
 
 
@@ -36,3 +37,13 @@ class SessionsService:
 
     def set_study(self, session_id: str, study: str) -> str:
         return set_study(self.store, session_id, study)
+
+    def set_goal(self, session_id: str, goal: str) -> str:
+        return set_goal(self.store, session_id, goal)
+
+    def people(self, session_id: str) -> tuple[str, list[str]]:
+        """The session's title and the names of its people (tui/services/speakers.py)."""
+        return session_people(self.store, session_id)
+
+    def rename_person(self, session_id: str, old: str, new: str) -> Renamed:
+        return rename_speaker(self.store, session_id, old, new)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.analysis import participant_key
+from tui.domain.codings import codings_of, retagged
 from tui.domain.notes import clean_tag_name, tag_key
-from tui.domain.tags import inline_name_problem, retag
+from tui.domain.tags import inline_name_problem
 from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
 from tui.store.errors import StoreError
@@ -33,6 +34,8 @@ class TagUsage:
     """Notes tagged with it plus span excerpts tagged with it."""
     sessions: set[str] = field(default_factory=set)
     participants: set[str] = field(default_factory=set)
+    coders: dict[str, int] = field(default_factory=dict)
+    """Each coder -> the notes and span excerpts they tagged with it."""
 
 
 def participant_of(snapshot: SessionSnapshot) -> str:
@@ -73,11 +76,16 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
         who = participant_of(snapshot)
         docs = [*snapshot.notes, *snapshot.excerpts]
         for doc in docs:
-            for tag in {tag_key(t) for t in doc.get("tags") or []}:
+            coders: dict[str, set[str]] = {}
+            for c in codings_of(doc):
+                coders.setdefault(tag_key(c["tag"]), set()).add(c["coder"])
+            for tag, by in coders.items():
                 entry = usage.setdefault(tag, TagUsage())
                 entry.excerpts += 1
                 entry.sessions.add(session_id)
                 entry.participants.add(who)
+                for coder in by:
+                    entry.coders[coder] = entry.coders.get(coder, 0) + 1
     return usage
 
 
@@ -185,12 +193,12 @@ def merge_preview(store: DataStore, source: str, target: str) -> MergePreview:
         snapshot = store.open_session(session_id).read()
         for doc in [*snapshot.notes, *snapshot.excerpts]:
             tags = list(doc.get("tags") or [])
-            after = retag(tags, mapping)
+            after = retagged(doc, mapping)
             if after is None:
                 continue
             changes += 1
             sessions.add(session_id)
-            folded += len(after) < len({tag_key(t) for t in tags})
+            folded += len(after["tags"]) < len({tag_key(t) for t in tags})
     return MergePreview(
         src["name"], dst["name"], changes, len(sessions), folded, tuple(t["name"] for t, _ in subs)
     )

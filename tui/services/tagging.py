@@ -13,17 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tui.domain.clock import to_iso
+from tui.domain.codings import (
+    UNKNOWN_CODER,
+    coders_of,
+    coding,
+    tag_coders,
+    tags_by,
+    with_coding,
+    without_coding,
+)
 from tui.domain.display_text import visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import clean_tag_name, new_id, tag_key
-from tui.domain.quotes import citation
+from tui.domain.quotes import cite
 from tui.domain.tags import (
     SEVERITIES,
-    add_tag,
     edit_changes,
     edit_empties,
     inline_name_problem,
-    remove_tag,
     word_end_after,
     word_end_before,
     word_start_after,
@@ -35,6 +42,7 @@ from tui.services.exchange.exporting import ExportJob
 from tui.services.search import TagIndex, TagStats
 from tui.services.tag_ops import read_snapshot
 from tui.services.tag_writes import TagWrites
+from tui.services.team.agreement_model import AgreementModel
 from tui.store import SessionFile, StoreError
 
 SCOPES = ("session", "study", "all")
@@ -202,8 +210,14 @@ class TaggingModel:
         origin: str | None = None,
         session_ids: list[str] | None = None,
         focus: tuple[str, str, str | None] | None = None,
+        coder: str = UNKNOWN_CODER,
+        blind: bool = False,
     ) -> None:
         self.writes = writes
+        self.coder = coder
+        """Whose codings the keys apply and remove."""
+        self.blind = blind
+        """Show only `coder`'s codings, so a second coder is not led by the first."""
         self._focus = focus
         """(session id, note id, span id or None) to put the cursor on once read."""
         self.store = writes.store
@@ -323,8 +337,7 @@ class TaggingModel:
         self.titles.update(loaded.titles)
         self._take_rows(loaded)
         if loaded.index is not None:
-            self.index = loaded.index
-            self._recent = None
+            self.index = loaded.index  # the number keys keep their tags (`recent`)
         for payload in replay:
             self.apply(payload)
         if self._focus is not None:
@@ -417,9 +430,11 @@ class TaggingModel:
         text = self.filter_text.casefold()
         shown = []
         for excerpt in self.all_excerpts:
-            if self.filter_untagged and (excerpt.span is not None or excerpt.coded):
+            if self.filter_untagged and (excerpt.span is not None or self.coded(excerpt)):
                 continue
-            if self.filter_tag and self.filter_tag not in {tag_key(t) for t in excerpt.tags}:
+            if self.filter_tag and self.filter_tag not in {
+                tag_key(t) for t in self.tags_of(excerpt)
+            }:
                 continue
             if text and text not in excerpt.text.casefold():
                 continue
@@ -467,15 +482,54 @@ class TaggingModel:
         count = len(self.shown)
         for step in range(1, count + 1):
             excerpt = self.shown[(self.cursor + step) % count]
-            if excerpt.span is None and not excerpt.coded:
+            if excerpt.span is None and not self.coded(excerpt):
                 return (self.cursor + step) % count
         return None
 
-    def recent(self) -> list[str]:
-        """The nine most recent tags (cached: with 10,000 tags a fresh pick costs ~3 ms)."""
+    # -- codings as shown ----------------------------------------------------------------------
+
+    def tags_of(self, excerpt: Excerpt | dict) -> list[str]:
+        """The excerpt's (or a span document's) tags as shown: only the coder's when blind."""
+        doc = excerpt.doc if isinstance(excerpt, Excerpt) else excerpt
+        if self.blind:
+            return tags_by(doc, self.coder)
+        return list(doc.get("tags") or [])
+
+    def coded(self, excerpt: Excerpt) -> bool:
+        """Tagged itself or, for a note, through a span: by the coder alone when blind."""
+        if not self.blind:
+            return excerpt.coded
+        if self.tags_of(excerpt):
+            return True
+        return excerpt.span is None and any(self.tags_of(s) for s in excerpt.spans or [])
+
+    def tag_marks(self, doc: dict) -> dict[str, list[str]]:
+        """Tag key -> its coders, for a document more than one coder coded (and not blind);
+        empty otherwise, when the tags alone say it all. Tags from before coders were
+        recorded do not count as a second coder."""
+        if self.blind or len(set(coders_of(doc)) - {UNKNOWN_CODER}) < 2:
+            return {}
+        return tag_coders(doc)
+
+    def toggle_blind(self) -> bool:
+        """Show only the coder's codings, or everyone's again; True when now blind."""
+        self.blind = not self.blind
+        self.refilter(self.current)
+        return self.blind
+
+    def recent(self) -> list[str | None]:
+        """The tags on the number keys 1-9: the most recent, newest first, as of the first look
+        or the last `renumber_recent`. Fixed in between, so a key tags what it tagged a moment
+        ago (a researcher tags by habit); a tag used for the first time takes the next free
+        key; a tag renamed or deleted since leaves its key empty (None) rather than moving
+        the others up."""
         if self._recent is None:
             self._recent = self.index.recent(9)
-        return self._recent
+        return [name if name in self.index else None for name in self._recent]
+
+    def renumber_recent(self) -> None:
+        """Number the recent tags afresh, newest first."""
+        self._recent = None
 
     def unsaved(self, excerpt: Excerpt) -> bool:
         """Whether a change to the excerpt (or one of its spans) is still only in memory."""
@@ -511,16 +565,26 @@ class TaggingModel:
     def codebook(self) -> CodebookService:
         return CodebookService(self.store)
 
+    def agreement(self) -> AgreementModel:
+        """Agreement between the coders of the sessions in view, settled as this coder."""
+        return AgreementModel(self.store, list(self.session_ids), self.coder)
+
     def quote(self, excerpt: Excerpt) -> str:
-        """The excerpt as a citable quote: a span excerpt (or the span being selected) just
-        the span, with the participant and the time on the recording."""
+        """The excerpt as a citable line: a span excerpt (or the span being selected) just
+        the span, with who said it (a paraphrase: who wrote it, labelled) and the time on the
+        recording (tui/domain/quotes.py)."""
         text = excerpt.text
         if self.span is not None:
             start, end = self.span
             text = excerpt.note_text[start:end]
-        elapsed = float(excerpt.note.get("elapsed") or 0.0)
-        offset = self._recording_offset(excerpt.session_id)
-        return citation(text, excerpt.participant, elapsed, offset)
+        return cite(
+            text,
+            excerpt.note.get("kind"),
+            author=str(excerpt.note.get("author") or ""),
+            participant=excerpt.participant,
+            elapsed=float(excerpt.note.get("elapsed") or 0.0),
+            recording_offset=self._recording_offset(excerpt.session_id),
+        )
 
     def _recording_offset(self, session_id: str) -> float:
         """The session clock's recording offset, from the open (cached) session file."""
@@ -557,6 +621,7 @@ class TaggingModel:
                 "start": start,
                 "end": end,
                 "tags": [name],
+                "codings": [coding(name, self.coder, now_iso)],
                 "severity": None,
             }
             self.span = None
@@ -565,12 +630,15 @@ class TaggingModel:
             row = self._change(excerpt, "excerpts", "add", doc["id"], doc=doc, what=what)
             outcome = Outcome(row=row, relist=True)
         else:
-            if add_tag(excerpt.tags, name) is None:
+            if with_coding(excerpt.doc, name, self.coder, now_iso) is None:
                 return Outcome(notice=f"Already tagged #{name}.")
-            self._edit(excerpt, {"add_tag": name}, f"tag {_quote(excerpt.text)} #{name}")
+            edit = {"add_tag": name, "coder": self.coder, "at": now_iso}
+            self._edit(excerpt, edit, f"tag {_quote(excerpt.text)} #{name}")
         self.writes.record_use([name], now_iso)
         self.index.record_use(name, now_iso)
-        self._recent = None
+        recent = self.recent()
+        if len(recent) < 9 and tag_key(name) not in {tag_key(n) for n in recent if n}:
+            self._recent = [*(self._recent or []), name]
         self.last_tag = name
         self._shown_changed(outcome)
         return outcome
@@ -583,12 +651,22 @@ class TaggingModel:
             self._changed()
 
     def remove_tag(self, excerpt: Excerpt, name: str | None) -> Outcome:
-        """Remove one tag (None: a span's last, clearing it); a span left with no tags and no
-        severity goes, and the cursor with it to its note."""
+        """Remove the coder's coding of one tag (None: all of a span's, clearing it); a span
+        left with no tags and no severity goes, and the cursor with it to its note. Another
+        coder's coding stays theirs to remove."""
         what = f"untag {_quote(excerpt.text)}" + (f" #{name}" if name else "")
-        if name is not None and remove_tag(excerpt.tags, name) is None:
-            return Outcome()
+        if name is not None and without_coding(excerpt.doc, name, self.coder) is None:
+            others = tag_coders(excerpt.doc).get(tag_key(name))
+            if not others:
+                return Outcome()
+            who = visible(" and ".join(others))
+            return Outcome(
+                notice=f"#{visible(name)} here was coded by {who}, not by you "
+                f"({visible(self.coder)}); only they can remove it.",
+                severity="warning",
+            )
         edit: dict = {"remove_tag": name} if name is not None else {"clear_tags": True}
+        edit["coder"] = self.coder
         if excerpt.span is not None:
             edit["drop_if_empty"] = True
         row = self._edit(excerpt, edit, what)

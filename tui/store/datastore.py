@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from tui.store.errors import (
     StoreError,
     UnreadableFileError,
 )
+from tui.store.repair import Repair, repair_session
+from tui.store.schema import check_codebook_fields
 from tui.store.session import (
     SESSION_ID,
     SessionFile,
@@ -25,6 +28,8 @@ from tui.store.session import (
 from tui.store.storage import (
     DIR_MODE,
     AtomicJSONStorage,
+    Signature,
+    file_signature,
     journal_path,
     journal_signature,
     open_problem,
@@ -52,6 +57,8 @@ class SessionSummary:
     """Each interviewer's debrief answers (tui/services/interview_aids.py), by author."""
     study: str = ""
     """The study the session belongs to; empty for none (files from before studies)."""
+    goal: str = ""
+    """The research goal, one sentence; empty when none was set."""
 
 
 def _make_private_dir(path: Path) -> None:
@@ -83,6 +90,7 @@ def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
         path=path,
         debrief=session.get("debrief") if isinstance(session.get("debrief"), dict) else {},
         study=str(session.get("study") or "").strip(),
+        goal=str(session.get("goal") or "").strip(),
     )
 
 
@@ -133,14 +141,10 @@ class DataStore:
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise ValueError(f"a session needs an 'id' of letters and digits, not {session_id!r}")
         path = self.session_path(session_id)
-        state = plain(guide_state) if guide_state is not None else default_guide_state()
-        data = {
-            "session": {"1": session},
-            "guide": {"1": {"guide": plain(guide), "state": state}},
-            "notes": {str(n): plain(doc) for n, doc in enumerate(notes or [], start=1)},
-            "excerpts": {str(n): plain(doc) for n, doc in enumerate(excerpts or [], start=1)},
-        }
-        storage = AtomicJSONStorage(path, validate=validate_session_data(path))
+        data = _session_tables(session, guide, guide_state, notes, excerpts, copy=plain)
+        storage = AtomicJSONStorage(
+            path, validate=validate_session_data(path), write_what="new session"
+        )
         try:
             with storage.locked() as existing:
                 if existing:
@@ -148,7 +152,10 @@ class DataStore:
                 storage.write(data)
         except BaseException:
             if not path.exists():  # a new id no one else knows: its lock file goes with it
-                storage.lock_path.unlink(missing_ok=True)
+                # In a read-only folder there is no lock file, and unlinking says EROFS even
+                # so: the error that got us here is the one to tell.
+                with contextlib.suppress(OSError):
+                    storage.lock_path.unlink(missing_ok=True)
             raise
         finally:
             storage.close()
@@ -174,6 +181,17 @@ class DataStore:
         session_file = SessionFile(path, session_id)
         session_file.read()
         return session_file
+
+    def session_state(self, session_id: str) -> tuple[Signature | None, tuple | None]:
+        """What changes whenever the session's file or its journal does: two stats, nothing
+        held open. A reader that keeps no file open between reads compares it to know when
+        to read again."""
+        path = self.session_path(session_id)
+        return file_signature(path), journal_signature(journal_path(path))
+
+    def repair_session(self, session_id: str) -> Repair:
+        """Make a session with a damaged journal readable again (tui/store/repair.py)."""
+        return repair_session(self.session_path(session_id))
 
     def _session_paths(self) -> list[Path]:
         try:
@@ -288,3 +306,58 @@ class DataStore:
         if self._codebook is None:
             self._codebook = Codebook(self.home / "codebook.json")
         return self._codebook
+
+
+def _session_tables(
+    session: dict[str, Any],
+    guide: dict[str, Any],
+    guide_state: dict[str, Any] | None,
+    notes: list[dict[str, Any]] | None,
+    excerpts: list[dict[str, Any]] | None,
+    *,
+    copy=lambda doc: doc,
+) -> dict[str, Any]:
+    """A session file's tables as `create_session` writes them."""
+    state = copy(guide_state) if guide_state is not None else default_guide_state()
+    return {
+        "session": {"1": session},
+        "guide": {"1": {"guide": copy(guide), "state": state}},
+        "notes": {str(n): copy(doc) for n, doc in enumerate(notes or [], start=1)},
+        "excerpts": {str(n): copy(doc) for n, doc in enumerate(excerpts or [], start=1)},
+    }
+
+
+def new_session_problem(
+    session: dict[str, Any],
+    guide: dict[str, Any],
+    guide_state: dict[str, Any] | None = None,
+    notes: list[dict[str, Any]] | None = None,
+    excerpts: list[dict[str, Any]] | None = None,
+) -> str | None:
+    """Why `create_session` would refuse these documents, or write a file that no later read
+    accepts (the same checks every read applies), as a phrase; None when they fit. Nothing is
+    written: an import checks every session this way before it writes the first."""
+    session_id = session.get("id") if isinstance(session, dict) else None
+    if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+        return "its session id is not letters, digits, - and _ (at most 64)"
+    if not isinstance(guide, dict) or not isinstance(guide_state, dict | None):
+        return "its guide is not an object"
+    if not all(isinstance(doc, dict) for doc in [*(notes or []), *(excerpts or [])]):
+        return "a note or excerpt is not an object"
+    data = _session_tables(session, guide, guide_state, notes, excerpts)
+    try:
+        validate_session_data(Path(f"{session_id}.json"))(data)
+    except UnreadableFileError as error:
+        return error.problem
+    return None
+
+
+def new_tag_problem(tag: dict[str, Any]) -> str | None:
+    """Why a codebook document would make `codebook.json` unreadable, or None."""
+    if not isinstance(tag, dict):
+        return "a tag is not an object"
+    try:
+        check_codebook_fields(Path("codebook.json"), {"tags": {"1": tag}})
+    except UnreadableFileError as error:
+        return error.problem
+    return None

@@ -13,13 +13,32 @@ class StoreError(Exception):
 class UnreadableFileError(StoreError):
     """A file that is not valid JSON or not shaped as expected; it is never overwritten."""
 
-    def __init__(self, path: Path, problem: str) -> None:
+    def __init__(self, path: Path, problem: str, *, repairable: bool = False) -> None:
+        """`repairable`: `fieldnote repair` mends it (a journal's damage always is)."""
         self.path = Path(path)
         self.problem = problem
-        super().__init__(
-            f"Cannot read {self.path}: {problem}; it is left untouched, "
-            "so repair it or move it out of the folder to continue."
-        )
+        session_id = repairable_session(self.path, repairable)
+        if session_id is None:
+            advice = "so repair it or move it out of the folder to continue"
+        else:
+            # Moving a session's file or journal out would drop every note in it.
+            advice = (
+                f"so run fieldnote repair {session_id}, which keeps every readable change "
+                "and the originals beside it"
+            )
+        super().__init__(f"Cannot read {self.path}: {problem}; it is left untouched, {advice}.")
+
+
+def repairable_session(path: Path, repairable: bool) -> str | None:
+    """The session id when `fieldnote repair` mends `path`'s damage: any in a session's
+    journal, and what the caller says is repairable in the session file."""
+    if path.parent.name != "sessions" or path.name.startswith("."):
+        return None
+    if path.name.endswith(".json.journal"):
+        return path.name.removesuffix(".json.journal")
+    if repairable and path.name.endswith(".json"):
+        return path.name.removesuffix(".json")
+    return None
 
 
 class SessionNotFoundError(StoreError):
@@ -59,9 +78,10 @@ class WriteFailedError(StoreError):
         self.reason = describe_os_error(error)
         # Nothing here claims the change is "kept in memory": a command is about to exit, and
         # the live screen says so itself while it retries.
+        kept = "nothing was written" if what == "new session" else "the file on disk is unchanged"
         super().__init__(
-            f"Could not save the {what} to {self.path} because {self.reason}; the file on disk "
-            "is unchanged, so free some space or fix the folder and retry."
+            f"Could not save the {what} to {self.path} because {self.reason}; {kept}, "
+            "so free some space or fix the folder and retry."
         )
 
 

@@ -98,28 +98,54 @@ class Presence:
 
     # -- this instance ------------------------------------------------------------------------
 
-    def beat(self) -> None:
-        """Say we are here: touch our entry, writing it first if it is missing."""
+    def _open_folder(self, create: bool = False) -> int | None:
+        """The presence folder as a descriptor, never through a link: a link in its place is
+        refused like a linked session file or journal, so nothing is written, read or swept
+        wherever it points. None when it is missing (and not to be created) or refused."""
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
-            os.utime(self.path)
-            return
+            return os.open(self.folder, flags)
         except FileNotFoundError:
+            if not create:
+                return None
+        except OSError:
+            return None  # a link (ELOOP, or ENOTDIR for a link to a file), or unreadable
+        try:
+            os.mkdir(self.folder, DIR_MODE)
+        except FileExistsError:
             pass
         except OSError:
-            return
+            return None
         try:
-            self.folder.mkdir(mode=DIR_MODE, parents=False, exist_ok=True)
+            return os.open(self.folder, flags)
+        except OSError:
+            return None
+
+    def beat(self) -> None:
+        """Say we are here: touch our entry, writing it first if it is missing."""
+        folder = self._open_folder(create=True)
+        if folder is None:
+            return  # presence is a courtesy: a read-only folder must not stop the interview
+        name = self.path.name
+        try:
+            try:
+                os.utime(name, dir_fd=folder, follow_symlinks=False)
+                return
+            except FileNotFoundError:
+                pass
             payload = orjson.dumps({"author": self.author, "host": self.host, "pid": self.pid})
-            tmp = self.path.with_name(f".{self.path.name}.tmp")
+            tmp = f".{name}.tmp"
             flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
-            fd = os.open(tmp, flags, FILE_MODE)
+            fd = os.open(tmp, flags, FILE_MODE, dir_fd=folder)
             try:
                 os.write(fd, payload)
             finally:
                 os.close(fd)
-            os.replace(tmp, self.path)
+            os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
         except OSError:
-            pass  # presence is a courtesy: a read-only folder must not stop the interview
+            pass
+        finally:
+            os.close(folder)
 
     def leave(self) -> bool:
         """Remove our entry; True when nobody else is left on the session.
@@ -127,13 +153,18 @@ class Presence:
         The entry goes first and the others are looked at after: of two instances leaving at
         once, the one that looks last sees nobody, so at least one of them knows it was last.
         """
+        folder = self._open_folder()
+        if folder is None:
+            return True
         try:
-            self.path.unlink(missing_ok=True)
+            os.unlink(self.path.name, dir_fd=folder)
         except OSError:
             pass
+        finally:
+            os.close(folder)
         last = not any(e.file != self.path.name for e in self.entries())
         try:
-            self.folder.rmdir()  # only succeeds when nobody else is left
+            self.folder.rmdir()  # only succeeds when nobody else is left (never a link)
         except OSError:
             pass
         return last
@@ -142,26 +173,38 @@ class Presence:
 
     def entries(self) -> list[Entry]:
         """Every live instance on the session, this one included; sweeps long-dead entries."""
+        folder = self._open_folder()
+        if folder is None:
+            return []
+        try:
+            return self._entries_in(folder)
+        finally:
+            os.close(folder)
+
+    def _entries_in(self, folder: int) -> list[Entry]:
         now = self.clock()
         found: list[Entry] = []
         try:
-            names = os.listdir(self.folder)
+            names = os.listdir(folder)
         except OSError:
             return []
         for name in names:
             if not name.endswith(".json") or name.startswith("."):
                 continue
-            path = self.folder / name
             try:
-                age = now - os.stat(path).st_mtime
-                doc = orjson.loads(path.read_bytes())
+                age = now - os.stat(name, dir_fd=folder, follow_symlinks=False).st_mtime
+                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+                try:
+                    doc = orjson.loads(os.read(fd, 1 << 16))
+                finally:
+                    os.close(fd)
                 entry = Entry(str(doc["author"]), str(doc["host"]), int(doc["pid"]), age, name)
             except (OSError, ValueError, KeyError, TypeError):
                 continue
             dead = entry.host == self.host and not self.alive(entry.pid)
             if dead or age > SWEEP_SECONDS:
                 try:
-                    path.unlink(missing_ok=True)
+                    os.unlink(name, dir_fd=folder)
                 except OSError:
                     pass
                 continue

@@ -137,6 +137,10 @@ def _first_problem(
     return None
 
 
+CODINGS = _list_of(
+    _fields({"tag": TEXT, "coder": TEXT, "at": OPTIONAL_TEXT}, required=("tag", "coder"))
+)
+"""Who applied which tag, and when (tui/domain/codings.py)."""
 CLOCK = _fields(
     {"banked": NUMBER, "running_since": _iso_time, "recording_offset": NUMBER}, optional=True
 )
@@ -184,14 +188,19 @@ NOTE = {
     "starred": FLAG,
     "emotions": _texts,
     "tags": _texts,
+    "codings": CODINGS,
     "edited_at": OPTIONAL_TEXT,
     "severity": OPTIONAL_INTEGER,
+    # A transcript cue's end and whether it is speech (tui/services/exchange/transcripts.py).
+    "ends_elapsed": _is((int, float), "a number or null", optional=True),
+    "speech": FLAG,
 }
 EXCERPT = {
     "note_id": TEXT,
     "start": INTEGER,
     "end": INTEGER,
     "tags": _texts,
+    "codings": CODINGS,
     "severity": OPTIONAL_INTEGER,
 }
 SESSION_TABLES: dict[str, dict[str, Check]] = {
@@ -225,6 +234,22 @@ def check_codebook_fields(path: Path, data: dict[str, Any]) -> None:
 # them, for the sentence. `type(x) in` also keeps bools out of numbers.
 _NUMBER, _INT, _TEXT, _LIST = frozenset({int, float}), frozenset({int}), frozenset({str}), None
 _OPT_TEXT, _OPT_INT = frozenset({str, type(None)}), frozenset({int, type(None)})
+
+
+def _codings_fit(value: Any) -> bool:
+    if type(value) is not list:
+        return False
+    for entry in value:
+        if (
+            type(entry) is not dict
+            or type(entry.get("tag")) is not str
+            or type(entry.get("coder")) is not str
+            or type(entry.get("at")) not in _OPT_TEXT
+        ):
+            return False
+    return True
+
+
 FAST = {
     "notes": {
         "id": _TEXT,
@@ -238,8 +263,11 @@ FAST = {
         "starred": frozenset({bool}),
         "emotions": _LIST,
         "tags": _LIST,
+        "codings": _codings_fit,
         "edited_at": _OPT_TEXT,
         "severity": _OPT_INT,
+        "ends_elapsed": frozenset({int, float, type(None)}),
+        "speech": frozenset({bool}),
     },
     "excerpts": {
         "id": _TEXT,
@@ -247,6 +275,7 @@ FAST = {
         "start": _INT,
         "end": _INT,
         "tags": _LIST,
+        "codings": _codings_fit,
         "severity": _OPT_INT,
     },
     "tags": {
@@ -263,7 +292,7 @@ FAST = {
 _ANY: Any = object()
 
 
-def _fits(doc: dict[str, Any], fast: dict[str, frozenset | None]) -> bool:
+def _fits(doc: dict[str, Any], fast: dict[str, Any]) -> bool:
     get = fast.get
     for name, value in doc.items():
         allowed = get(name, _ANY)
@@ -275,6 +304,9 @@ def _fits(doc: dict[str, Any], fast: dict[str, frozenset | None]) -> bool:
             try:
                 "".join(value)
             except TypeError:
+                return False
+        elif type(allowed) is not frozenset:  # a nested shape: its own quick check
+            if not allowed(value):
                 return False
         elif type(value) not in allowed:
             return False

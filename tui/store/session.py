@@ -79,12 +79,45 @@ def validate_session_data(path: Path):
         if guide is not None and not isinstance(guide[1].get("state", {}), dict | None):
             raise UnreadableFileError(path, "its guide state is not an object")
         for name in KEYED_TABLES:
-            for doc in (data.get(name) or {}).values():
-                if not isinstance(doc.get("id"), str):
+            seen: dict[str, str] = {}
+            for key, doc in (data.get(name) or {}).items():
+                doc_id = doc.get("id")
+                if not isinstance(doc_id, str):
                     raise UnreadableFileError(path, f"a document in its '{name}' table has no id")
+                if doc_id in seen:
+                    raise UnreadableFileError(
+                        path, _twice(name, doc_id, seen[doc_id], key), repairable=True
+                    )
+                seen[doc_id] = key
         check_session_fields(path, data)
 
     return validate
+
+
+def _twice(table: str, doc_id: str, first: str, second: str) -> str:
+    """A keyed document stored twice (a journal line that reused its id): shown twice, it
+    would be counted and exported twice, so it is a damage to repair, not to guess around."""
+    earlier, later = sorted((first, second), key=int)
+    what = "note" if table == "notes" else "excerpt"
+    return (
+        f"its {what} {doc_id} is stored twice, as documents {earlier} and {later} "
+        f"(fieldnote repair keeps document {later}, the later write)"
+    )
+
+
+def keep_later_copies(data: dict[str, Any]) -> int:
+    """Drop every earlier copy of a keyed document stored twice; how many were dropped."""
+    dropped = 0
+    for name in KEYED_TABLES:
+        docs = data.get(name) or {}
+        latest: dict[Any, str] = {}
+        for key in sorted(docs, key=int):
+            earlier = latest.get(docs[key].get("id"))
+            if earlier is not None:
+                del docs[earlier]
+                dropped += 1
+            latest[docs[key].get("id")] = key
+    return dropped
 
 
 @dataclass
@@ -457,8 +490,9 @@ class SessionFile:
         """Rename (or, mapped to None, drop) tags by key in every note and excerpt, in one
         locked write; inline `#tags` in a note's text are renamed too. Returns how many notes
         and excerpts changed. See tui/services/tag_ops.py."""
+        from tui.domain.codings import retagged
         from tui.domain.spans import move_span
-        from tui.domain.tags import apply_edits, retag, retag_edits
+        from tui.domain.tags import apply_edits, retag_edits
 
         changed = 0
         with self._transaction() as data:
@@ -466,7 +500,7 @@ class SessionFile:
             moved: dict[str, tuple[str, str, list]] = {}
             for doc in (data.get("notes") or {}).values():
                 text = doc.get("text")
-                if retag(list(doc.get("tags") or []), mapping) is None or not isinstance(text, str):
+                if retagged(doc, mapping) is None or not isinstance(text, str):
                     continue
                 edits = retag_edits(text, mapping)
                 if edits:
@@ -476,16 +510,16 @@ class SessionFile:
                 doc_ids = [
                     int(key)
                     for key, doc in docs.items()
-                    if retag(list(doc.get("tags") or []), mapping) is not None
+                    if retagged(doc, mapping) is not None
                     or (name == "excerpts" and doc.get("note_id") in moved)
                 ]
                 if not doc_ids:
                     continue
 
                 def change(doc: dict[str, Any], notes: bool = name == "notes") -> None:
-                    tags = retag(list(doc.get("tags") or []), mapping)
-                    if tags is not None:
-                        doc["tags"] = tags
+                    fields = retagged(doc, mapping)
+                    if fields is not None:
+                        doc.update(fields)
                     if notes and doc["id"] in moved:
                         doc["text"] = moved[doc["id"]][1]
                     elif not notes and doc.get("note_id") in moved:
@@ -498,6 +532,28 @@ class SessionFile:
                 self._tables[name].update(change, doc_ids=doc_ids)
                 changed += len(doc_ids)
         return changed
+
+    def rename_person(
+        self,
+        is_old: Callable[[Any], bool],
+        new: str,
+        record_changes: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> int:
+        """Give every note whose `author` `is_old` the author `new`, and merge
+        `record_changes(record)` into the session record, in one locked write (see
+        tui/services/speakers.py). Returns how many notes changed."""
+        with self._transaction() as data:
+            notes = data.get("notes") or {}
+            doc_ids = [int(key) for key, doc in notes.items() if is_old(doc.get("author"))]
+            if doc_ids:
+                self._storage.will_change("notes", doc_ids)
+                self._tables["notes"].update({"author": new}, doc_ids=doc_ids)
+            key, record = _single(data, "session")  # the validator guarantees one
+            changes = record_changes(plain(record))
+            if changes:
+                self._storage.will_change("session", [int(key)])
+                self._tables["session"].update(plain(changes), doc_ids=[int(key)])
+            return len(doc_ids)
 
     def update_session(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Shallow-merge `changes` into the session record; returns the new record."""

@@ -20,9 +20,11 @@ with the journal's complete lines replayed over it; a reader follows the journal
 last read, so a change costs work in proportion to the change. Once the journal outgrows the
 main file, a write folds it in: the journal first gets the change itself (or, for a write whose
 documents are not known, the whole data), then the main file is replaced, then the journal is
-emptied. Replaying the journal over a main file that already holds it changes nothing, so a
-crash between any two steps loses nothing. A torn last line (a crash or a full disk mid-append)
-has no newline: readers ignore it and the next writer cuts it off before it appends.
+emptied. Once the journal has the change the write has succeeded: a fold that then fails (a
+full disk) is tried again by the next write. Replaying the journal over a main file that
+already holds it changes nothing, so a crash between any two steps loses nothing. A torn
+last line (a crash or a full disk mid-append) has no newline: readers ignore it and the next
+writer cuts it off before it appends.
 The writer says which documents it changes (`will_change`); a write that does not is a whole
 write.
 """
@@ -454,9 +456,19 @@ class AtomicJSONStorage(Storage):
         else:
             # Folding: the journal must end with this write before the main file takes it in
             # (see the module's docstring), unless the journal is empty.
-            if self._journal_used:
+            journaled = bool(self._journal_used)
+            if journaled:
                 self._append(change if change is not None else {"all": data})
-            self._replace_file(data)
+            try:
+                self._replace_file(data)
+            except WriteFailedError:
+                if not journaled:
+                    raise
+                # The write is durable in the journal: it is saved, and saying otherwise makes
+                # a caller retry it. The fold is tried again by the next write; the cache was
+                # dropped, so the next read replays the journal.
+                self.version += 1
+                return
             self._empty_journal()
         self._data = data
         self.version += 1

@@ -7,6 +7,8 @@ Each row is built when drawn, so ten thousand notes cost what ten do (docs/ARCHI
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -34,6 +36,9 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         ExcerptList > .excerpt-list--who {
             color: $secondary;
         }
+        ExcerptList > .excerpt-list--author {
+            color: $text-muted;
+        }
         ExcerptList > .excerpt-list--tag {
             color: $accent;
             text-style: bold;
@@ -52,6 +57,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         "excerpt-list--cursor",
         "excerpt-list--time",
         "excerpt-list--who",
+        "excerpt-list--author",
         "excerpt-list--tag",
         "excerpt-list--untagged",
         "excerpt-list--span",
@@ -64,6 +70,9 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         self.show_who = False
         self.tag_styles: dict[str, Style] = {}
         """`tag_key` -> the tag's codebook colour (tui/widgets/tag_colors.py)."""
+        self.tags_of: Callable[[Excerpt], list[str]] = lambda excerpt: excerpt.tags
+        self.coded: Callable[[Excerpt], bool] = lambda excerpt: excerpt.coded
+        """Which tags a row shows and whether it counts as coded (one coder's, when blind)."""
 
     def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
         self.excerpts = excerpts
@@ -107,10 +116,12 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.stylize(style("excerpt-list--time"))
             if self.show_who:
                 text.append(visible(excerpt.participant)[:10] + " ", style("excerpt-list--who"))
-            mark = "\u25cf" if excerpt.coded else "\u25cb"
+            text.append(said_by(excerpt.note) + " ", style("excerpt-list--author"))
+            coded = self.coded(excerpt)
+            mark = "\u25cf" if coded else "\u25cb"
             text.append(
                 mark + " ",
-                style("excerpt-list--tag" if excerpt.coded else "excerpt-list--untagged"),
+                style("excerpt-list--tag" if coded else "excerpt-list--untagged"),
             )
             text.append(visible(excerpt.text))
         else:
@@ -119,7 +130,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.append("\u201d", style("excerpt-list--span"))
         if excerpt.severity:
             text.append(f" !{excerpt.severity}", style("excerpt-list--untagged"))
-        for tag in excerpt.tags:
+        for tag in self.tags_of(excerpt):
             colour = self.tag_styles.get(tag_key(tag))
             tag_style = style("excerpt-list--tag")
             text.append(" #" + visible(tag), tag_style + colour if colour else tag_style)
@@ -140,3 +151,18 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             for seg in text.render(self.app.console, end="")
         ]
         return Strip(segments).crop_extend(0, width, base)
+
+
+AUTHOR_CELLS = 8
+"""Who spoke a cue or wrote a note, in this many cells: enough to tell people apart."""
+
+
+def said_by(note: dict) -> str:
+    """`Praline:` for a transcript cue (its speaker), `\u270eMaya` for a typed note (its
+    writer): the speaker's words and the note-taker's are never mistaken for each other."""
+    name = visible(str(note.get("author") or "?"))
+    if note.get("kind") == "transcript":
+        label = name[: AUTHOR_CELLS - 1] + ":"
+    else:
+        label = "\u270e" + name[: AUTHOR_CELLS - 1]
+    return label.ljust(AUTHOR_CELLS)

@@ -84,7 +84,14 @@ class GuidePanel(VerticalScroll, can_focus=False):
             item.set_class(mark == "asked", "-asked")
             item.set_class(mark == "skipped", "-skipped")
             self._draw(item, question)
-        current_item = self._items.get(state.current or "")
+        self._scroll_to_current()
+
+    def on_resize(self) -> None:
+        # Shown (unfolded, or first laid out) or resized: the current question in view again.
+        self._scroll_to_current()
+
+    def _scroll_to_current(self) -> None:
+        current_item = self._items.get(self.state.current or "") if self.state else None
         if current_item is not None:
             self.call_after_refresh(self.scroll_to_center, current_item, animate=False)
 

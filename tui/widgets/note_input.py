@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.segment import Segment
+from rich.text import Text
 from textual import events
 from textual.errors import NoWidget
 from textual.geometry import Region
@@ -13,8 +14,10 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widgets import TextArea
 
+from tui.domain.display_text import visible
 from tui.domain.notes import Note
 from tui.terminal_input import EchoSlot
+from tui.textual_compat import restart_cursor_blink
 
 ECHO_ROOM = 16
 """Cells offered to the early echo per frame: a frame follows within milliseconds, and each
@@ -96,8 +99,9 @@ class NoteInput(TextArea):
         if self._typed:
             text = "".join(self._typed)
             self._typed.clear()
-            self._replace_via_keyboard(text, *self.selection)
-            self._restart_blink()  # as TextArea does for each key: the cursor shows while typing
+            if not self.read_only:
+                self.replace(text, *self.selection, maintain_selection_offset=False)
+                restart_cursor_blink(self)  # as TextArea does for each key it inserts
             self._typed_through = self._typed_number
 
     def after_typed(self, callback: Callable[..., None], *args: object) -> None:
@@ -120,6 +124,17 @@ class NoteInput(TextArea):
             self.call_later(self.flush_typed)
         self._typed.append(text)
         self._typed_number = number
+
+    # -- drawing -----------------------------------------------------------------------------
+
+    def get_line(self, line_index: int) -> Text:
+        """A line as drawn: control characters (a pasted `ESC[31m`, an OSC code) show as symbols,
+        as in the note stream, so they neither colour the input nor reach the terminal. One
+        symbol per character; the text itself stays as pasted; tabs keep the input's stops."""
+        # From the document: rich's Text would drop some controls (BEL) out of sight.
+        text = self.document.get_line(line_index)
+        shown = text if text.isprintable() else "\t".join(map(visible, text.split("\t")))
+        return Text(shown, end="", no_wrap=True)
 
     # -- early echo (tui/terminal_input.py EarlyEcho) ----------------------------------------
 
@@ -153,6 +168,8 @@ class NoteInput(TextArea):
             return None
         if self.selection.end != self.document.end:
             return None
+        if not self.document.get_line(self.selection.end[0]).isprintable():
+            return None  # drawn as symbols a cell wide (`get_line`): the cursor's cell differs
         cursor = self.cursor_screen_offset
         # Keep a cell for the cursor inside the text's area, as the input wraps before it.
         room = 0
@@ -179,7 +196,7 @@ class NoteInput(TextArea):
         except NoWidget:
             return False
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         if event.is_printable and event.character:
             event.stop()
             event.prevent_default()
@@ -196,10 +213,10 @@ class NoteInput(TextArea):
             event.prevent_default()
             self.cancel_edit()
             return
-        # Textual dispatches `_on_key` down the class hierarchy: TextArea's own handler runs
+        # Textual dispatches a key down the class hierarchy: TextArea's own handler runs
         # next (other keys, e.g. tab), so it is not called here.
 
-    def _on_paste(self, event: events.Paste) -> None:
+    def on_paste(self, event: events.Paste) -> None:
         self.flush_typed()
         if event.text and self.is_blank:
             self._note_first_keystroke()

@@ -1,13 +1,17 @@
 """The parking lot: follow-ups typed with `?`, parked until there is a moment to ask them.
 
-Opened (and focused) from the note input with its toggle key; each follow-up can be marked
-asked (recorded with the moment) or dismissed; Esc goes back to typing with the lot still in
-view. Texts are never markup.
+Its toggle key opens it and gives it the keys (its border and title say so); the same key, or
+Esc, gives them back to the note input, Esc leaving the lot in view. While it has the keys,
+only its own keys act (arrows, Enter: asked, Delete: dismissed, Esc): a character typed goes
+to the note input instead (`typing_goes_to`), with every key queued after it, so a note typed
+by habit is never lost nor read as commands. A co-interviewer's follow-up is marked only by
+its key pressed twice. Texts are never markup.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -15,6 +19,7 @@ from textual.widgets.option_list import Option
 from tui.domain.display_text import visible
 from tui.domain.notes import Note, format_elapsed
 from tui.widgets.bindings import bindings_for
+from tui.widgets.note_input import NoteInput
 
 
 class ParkingLot(OptionList):
@@ -24,15 +29,17 @@ class ParkingLot(OptionList):
         display: none;
         height: auto;
         max-height: 8;
-        border: round $warning 60%;
-        border-title-color: $warning;
+        border: round $warning 50%;
+        border-title-color: $warning 70%;
         padding: 0;
     }
     ParkingLot.-open {
         display: block;
     }
     ParkingLot:focus {
-        border: round $warning;
+        border: heavy $warning;
+        border-title-color: $warning;
+        border-title-style: bold;
     }
     """
 
@@ -47,9 +54,17 @@ class ParkingLot(OptionList):
     class Back(Message):
         """Back to typing."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, author: str = "", id: str | None = None) -> None:
         super().__init__(id=id)
+        self.typing_goes_to: NoteInput | None = None
+        """The note input: a character typed here goes there, and the keys with it."""
+        self.author = author
+        """Whose follow-ups these are not when another's name shows (marked by one key)."""
         self.followups: list[Note] = []
+        self._handing_over = False
+        """A character went to the note input: the keys queued behind it follow it there."""
+        self._armed: tuple[str, str] | None = None
+        """(note id, status): a co-interviewer's follow-up whose key was pressed once."""
 
     def show_followups(self, followups: list[Note]) -> None:
         if [n.id for n in followups] == [n.id for n in self.followups]:
@@ -57,10 +72,22 @@ class ParkingLot(OptionList):
         highlighted = self.highlighted
         self.followups = list(followups)
         self.clear_options()
-        self.add_options(Option(_line(note), id=note.id) for note in followups)
-        self.border_title = f"Parking lot \u00b7 {len(followups)} open"
+        self.add_options(Option(_line(note, self.author), id=note.id) for note in followups)
+        self._armed = None
+        self._show_title()
         if followups:
             self.highlighted = min(highlighted or 0, len(followups) - 1)
+
+    def _show_title(self, ask: str | None = None) -> None:
+        count = f"Parking lot \u00b7 {len(self.followups)} open"
+        if ask:
+            self.border_title = f"{count} \u00b7 {ask}"
+        elif self.screen.focused is self:  # `has_focus` is set after `on_focus` runs
+            self.border_title = (
+                f"{count} \u00b7 HAS THE KEYS: \u2191\u2193 Enter asked Del dismiss Esc"
+            )
+        else:
+            self.border_title = f"{count} \u00b7 typing goes to the note"
 
     @property
     def is_open(self) -> bool:
@@ -73,17 +100,61 @@ class ParkingLot(OptionList):
     def close(self) -> None:
         self.remove_class("-open")
 
+    def on_focus(self) -> None:
+        self._handing_over = False
+        self._show_title()
+
+    def on_blur(self) -> None:
+        self._armed = None
+        self._show_title()
+
+    async def on_key(self, event: events.Key) -> None:
+        note_input = self.typing_goes_to
+        if note_input is None:
+            return
+        if self._handing_over or (event.is_printable and not self._own_key(event.key)):
+            event.stop()
+            event.prevent_default()
+            if not self._handing_over:
+                self._handing_over = True
+                # At once: keys still to come go straight to the input, after these.
+                self.screen.set_focus(note_input)
+            # Through the input's own queue, so an Enter lands after the characters before it.
+            if event.is_printable and event.character:
+                note_input.call_later(note_input.type_text, event.character)
+            else:
+                note_input.post_message(events.Key(event.key, event.character))
+
+    def _own_key(self, key: str) -> bool:
+        """Is `key` one of the lot's bindings (a keymap may give one a character)?"""
+        active = self.screen.active_bindings.get(key)
+        return active is not None and active.node is self
+
     def action_mark(self, status: str) -> None:
         if self.highlighted is None or not self.followups:
             return
-        self.post_message(self.Marked(self.followups[self.highlighted], status))
+        note = self.followups[self.highlighted]
+        if note.author != self.author and self._armed != (note.id, status):
+            self._armed = (note.id, status)
+            verb = "mark it asked" if status == "asked" else "dismiss it"
+            self._show_title(f"{visible(note.author)}'s: the same key again to {verb}")
+            return
+        self._armed = None
+        self.post_message(self.Marked(note, status))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if self._armed is not None:
+            self._armed = None
+            self._show_title()
 
     def action_back(self) -> None:
         self.post_message(self.Back())
 
 
-def _line(note: Note) -> Text:
+def _line(note: Note, author: str) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(f"{format_elapsed(note.elapsed)} ", style="dim")
+    if note.author != author:
+        line.append(f"{visible(note.author)}: ", style="italic")
     line.append(visible(note.text.lstrip().removeprefix("?").strip()))
     return line

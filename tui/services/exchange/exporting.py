@@ -8,7 +8,8 @@ from pathlib import Path
 
 from tui.services.exchange import archive, markdown, refi_qda, table
 from tui.services.exchange.output import write_export
-from tui.services.exchange.study import Progress, Study, file_stem, pseudonymise, read_study
+from tui.services.exchange.pseudonyms import pseudonymise
+from tui.services.exchange.study import Progress, Study, file_stem, read_study
 from tui.store import DataStore
 
 

@@ -17,13 +17,18 @@ from typing import Any
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
+from tui.domain.tags import MAX_TAG_DEPTH, tag_depth
 from tui.services.exchange import archive, refi_qda, transcripts
 from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import Progress, Study
-from tui.store import DataStore, StoreError
+from tui.store import DataStore, StoreError, new_session_problem, new_tag_problem
 from tui.store.codebook import new_tag
 
 SUFFIXES = (".json", ".qdc", ".qdpx", *transcripts.TRANSCRIPT_SUFFIXES)
+
+
+MAX_JSON_BYTES = 32 * 1024 * 1024
+"""Bytes a JSON export may have: a study of 30 hour-long transcripts takes ~15 MB."""
 
 
 @dataclass
@@ -31,13 +36,65 @@ class ImportResult:
     sessions: list[tuple[str, str, int]] = field(default_factory=list)
     """(id, title, notes) of each session created."""
     tags_added: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    """Sentences about what a file did not bring (a project with codes but no sources)."""
+
+
+class SpeakerNames(dict[str, str]):
+    """Speaker label (case-folded) -> the one name to give it; remembers which were used."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        super().__init__(names)
+        self.used: set[str] = set()
+
+
+def speaker_names(pairs: list[str]) -> SpeakerNames:
+    """`--speaker "Mr Praline=Praline"` options as label -> name."""
+    names: dict[str, str] = {}
+    for pair in pairs:
+        label, equals, name = pair.partition("=")
+        if not equals or not label.strip() or not name.strip():
+            raise ExchangeError(
+                f"--speaker '{visible(pair)}' is not LABEL=NAME; write it as "
+                '--speaker "Mr Praline=Praline".'
+            )
+        names[" ".join(label.split()).casefold()] = " ".join(name.split())
+    return SpeakerNames(names)
+
+
+def _renamed(name: str, speakers: SpeakerNames) -> str:
+    key = " ".join(name.split()).casefold()
+    if key not in speakers:
+        return name
+    speakers.used.add(key)
+    return speakers[key]
+
+
+def _read_capped(path: Path, limit: int, what: str) -> bytes:
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(limit + 1)
+    except OSError as error:
+        raise bad_file(path, f"it cannot be read ({error.strerror or error}).") from None
+    if len(raw) > limit:
+        raise bad_file(
+            path, f"it is larger than {limit // (1024 * 1024)} MB, more than {what}; split it."
+        )
+    return raw
 
 
 def read_file(
-    path: Path, *, now: datetime, study: str | None = None, participant: str | None = None
+    path: Path,
+    *,
+    now: datetime,
+    study: str | None = None,
+    participant: str | None = None,
+    speakers: SpeakerNames | None = None,
 ) -> Study:
-    """One file parsed into what it would add; ExchangeError naming the file otherwise."""
+    """One file parsed into what it would add; ExchangeError naming the file otherwise.
+    `speakers` renames speaker labels (and participants) before anything else looks at them."""
     path = Path(path)
+    speakers = speakers if speakers is not None else SpeakerNames({})
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise bad_file(
@@ -46,28 +103,90 @@ def read_file(
             "rename it if it is one of those.",
         )
     try:
-        raw = path.read_bytes()
+        empty = path.stat().st_size == 0
     except OSError as error:
         raise bad_file(path, f"it cannot be read ({error.strerror or error}).") from None
-    if not raw.strip():
+    if empty:
         raise bad_file(path, "it is empty; there is nothing to import.")
+    if suffix == ".qdc":
+        return Study([], refi_qda.read_qdc(path, now), path.stem)
+    if suffix == ".qdpx":
+        result = refi_qda.read_qdpx(path, now=now, study=study or "", participant=participant)
+        _rename(result, speakers)
+        return result
     if suffix == ".json":
+        raw = _read_capped(path, MAX_JSON_BYTES, "a Fieldnote export of any study")
+        if not raw.strip():
+            raise bad_file(path, "it is empty; there is nothing to import.")
         result = archive.read_json(raw, path)
+        _rename(result, speakers)
         if study:
             for data in result.sessions:
                 data.session["study"] = study
         return result
-    if suffix == ".qdc":
-        return Study([], refi_qda.read_qdc(raw, path, now), path.stem)
-    if suffix == ".qdpx":
-        return refi_qda.read_qdpx(raw, path, now=now, study=study or "", participant=participant)
+    raw = _read_capped(path, transcripts.MAX_TRANSCRIPT_BYTES, "any transcript")
     cues = transcripts.read_transcript(raw, path)
-    speakers = list(dict.fromkeys(cue.speaker for cue in cues))
-    who = transcripts.pick_participant(speakers, participant, path)
+    for cue in cues:
+        cue.speaker = _renamed(cue.speaker, speakers)
+    names = list(dict.fromkeys(cue.speaker for cue in cues))
+    who = transcripts.pick_participant(names, participant, path)
     data = transcripts.transcript_session(
         cues, title=path.stem, now=now, participant=who, study=study or "", source=path.name
     )
     return Study([data], [], path.stem)
+
+
+def _rename(study: Study, speakers: SpeakerNames) -> None:
+    if not speakers:
+        return
+    for data in study.sessions:
+        if isinstance(data.session.get("participant"), str):
+            data.session["participant"] = _renamed(data.session["participant"], speakers)
+        for note in data.notes:
+            if isinstance(note.get("author"), str):
+                note["author"] = _renamed(note["author"], speakers)
+
+
+def _speakers_used(speakers: SpeakerNames) -> None:
+    """A `--speaker` label that matches no one is a typo, not a no-op: say so."""
+    for label in speakers:
+        if label not in speakers.used:
+            raise ExchangeError(
+                f"--speaker '{visible(label)}' names no speaker in the files; check the "
+                "spelling (nothing was imported)."
+            )
+
+
+def _check_documents(path: Path, study: Study) -> None:
+    """Every document an import would write, checked with the store's own checks (and every
+    tag name against the depth cap) before anything is written, so an import never leaves a
+    session file that later reads refuse."""
+    for number, data in enumerate(study.sessions, start=1):
+        where = f"session {number}"
+        problem = new_session_problem(
+            data.session, data.guide, data.guide_state, data.notes, data.excerpts
+        )
+        if problem is not None:
+            raise bad_file(path, f"{problem}; nothing was imported.", where=where)
+        for doc in [*data.notes, *data.excerpts]:
+            for tag in doc.get("tags") or []:
+                if tag_depth(tag) > MAX_TAG_DEPTH:
+                    raise _too_deep(path, tag, where)
+    for number, tag in enumerate(study.codebook, start=1):
+        problem = new_tag_problem(tag)
+        if problem is not None:
+            raise bad_file(path, f"{problem}; nothing was imported.", where=f"tag {number}")
+        if tag_depth(tag["name"]) > MAX_TAG_DEPTH:
+            raise _too_deep(path, tag["name"], f"tag {number}")
+
+
+def _too_deep(path: Path, tag: str, where: str) -> ExchangeError:
+    return bad_file(
+        path,
+        f"a tag has {tag_depth(tag)} levels, more than the {MAX_TAG_DEPTH} Fieldnote allows "
+        "(no codebook needs that many); nothing was imported.",
+        where=where,
+    )
 
 
 def _tags_to_merge(study: Study, stamp: str, *, exact: bool) -> list[dict[str, Any]]:
@@ -98,13 +217,22 @@ def import_files(
     now: datetime,
     study: str | None = None,
     participant: str | None = None,
+    speakers: SpeakerNames | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
+    """`speakers` (from `speaker_names`) gives several labels of one person one name."""
     if not paths:
         raise ExchangeError("Name at least one file to import.")
     parsed = [
-        (Path(p), read_file(Path(p), now=now, study=study, participant=participant)) for p in paths
+        (
+            Path(p),
+            read_file(Path(p), now=now, study=study, participant=participant, speakers=speakers),
+        )
+        for p in paths
     ]
+    _speakers_used(speakers or SpeakerNames({}))
+    for path, result in parsed:
+        _check_documents(path, result)
     known = {s.id for s in store.list_sessions()[0]}
     seen: set[str] = set()
     for path, result in parsed:
@@ -121,6 +249,12 @@ def import_files(
     for path, result in parsed:
         tags += _tags_to_merge(result, stamp, exact=path.suffix.lower() == ".json")
     outcome = ImportResult()
+    for path, result in parsed:
+        if path.suffix.lower() == ".qdpx" and not result.sessions:
+            outcome.notices.append(
+                f"{visible(path.name)} holds no text sources, so it brought only its "
+                f"{len(result.codebook)} code(s)."
+            )
     total = sum(len(result.sessions) for _, result in parsed)
     try:
         for _, result in parsed:

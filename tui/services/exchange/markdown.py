@@ -3,8 +3,11 @@
 Per session: title, participant, date, goal, guide coverage (asked / skipped / not reached and
 the time spent on each question), starred moments first, then the notes under their question
 with clock and recording time codes, quotes as block quotes, emotions, a tag summary and the
-open follow-ups. Several sessions make one document, a section each, and a study-level tag
-table at the end. Note text is escaped so a `#`, `>` or `*` a note starts with stays text.
+open and closed follow-ups (as the parking lot and the debrief left them), and each
+note-taker's debrief answers. Times per question and follow-up statuses come from
+tui/domain/interview_record.py, as on the live guide, the analysis and the report. Several
+sessions make one document, a section each, and a study-level tag table at the end. Note
+text is escaped so a `#`, `>` or `*` a note starts with stays text.
 """
 
 from __future__ import annotations
@@ -14,7 +17,18 @@ import re
 from collections import Counter
 from typing import Any
 
+from tui.domain.clock import utc_now
 from tui.domain.guide import Guide, GuideState
+from tui.domain.interview_record import (
+    DEBRIEF_PROMPTS,
+    OPEN,
+    clock_elapsed,
+    debrief_answers,
+    followup_status,
+    followup_words,
+    open_followups,
+    seconds_per_question,
+)
 from tui.domain.notes import format_elapsed, tag_key
 from tui.domain.quotes import quote_words, recording_time
 from tui.services.exchange.study import SessionData, Study
@@ -47,17 +61,6 @@ def _heading(text: str) -> str:
     return md_text(" ".join(text.split())) or "Untitled"
 
 
-def question_times(data: SessionData) -> dict[str | None, float]:
-    """Seconds spent per question: each note's time runs until the next note, and counts for
-    the question current when it was typed."""
-    notes = sorted(data.notes, key=lambda n: float(n.get("elapsed") or 0.0))
-    spent: dict[str | None, float] = {}
-    for note, following in zip(notes, notes[1:], strict=False):
-        gap = max(0.0, float(following.get("elapsed") or 0) - float(note.get("elapsed") or 0))
-        spent[note.get("question_id")] = spent.get(note.get("question_id"), 0.0) + gap
-    return spent
-
-
 def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> list[str]:
     elapsed = float(note.get("elapsed") or 0.0)
     clock = format_elapsed(elapsed)
@@ -75,7 +78,9 @@ def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> li
     if note.get("kind") == "quote":
         words = md_text(quote_words(str(note.get("text") or "")))
         quoted = "\n".join(f"  > {line}" for line in words.split("\n"))
-        return [f"- {stamp}{star}{who}{tail}", quoted]
+        # Whose words these are (the participant's); the author above only typed them.
+        said_by = [f"  > \u2014 {md_text(data.participant)}"] if data.participant else []
+        return [f"- {stamp}{star}{who}{tail}", quoted, *said_by]
     body = md_text(str(note.get("text") or "")).replace("\n", "\n  ")
     return [f"- {stamp}{star}{who} {body}{tail}"]
 
@@ -95,7 +100,8 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
     ]
     out += [f"- **{label}:** {md_text(value)}" for label, value in facts if value]
     out.append("")
-    spent = question_times(data)
+    ids = [q.id for q in guide.questions]
+    spent = seconds_per_question(data.session, ids, clock_elapsed(data.session, utc_now()))
     notes = [n for n in data.notes if n.get("kind") != "asked"]
     if guide.questions:
         marks = state.marks
@@ -142,12 +148,44 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
         out += [f"{h}# Tags", "", "| Tag | Excerpts |", "| --- | --- |"]
         out += [f"| {md_text(name)} | {count} |" for name, count, _, _ in counts]
         out.append("")
+    out += _followups(data, notes, h)
+    out += _debrief(data, h)
+    return out
+
+
+def _followups(data: SessionData, notes: list[dict[str, Any]], h: str) -> list[str]:
+    """The open follow-ups, then those asked or dismissed (in the parking lot or the debrief)."""
+    out: list[str] = []
     followups = [n for n in notes if n.get("kind") == "followup"]
-    if followups:
-        out += [f"{h}# Open follow-ups", ""]
-        for note in followups:
-            words = str(note.get("text") or "").lstrip().lstrip("*").lstrip().lstrip("?").strip()
-            out.append(f"- [ ] {md_text(words)}")
+    still_open = open_followups(data.session, followups)
+    closed = [n for n in followups if n not in still_open]
+    for title, group in (("Open follow-ups", still_open), ("Closed follow-ups", closed)):
+        if not group:
+            continue
+        out += [f"{h}# {title}", ""]
+        for note in group:
+            words = followup_words(str(note.get("text") or ""))
+            status = followup_status(data.session, str(note.get("id")))
+            if status == OPEN:
+                out.append(f"- [ ] {md_text(words)}")
+            else:
+                out.append(f"- [x] {md_text(words)} _({status})_")
+        out.append("")
+    return out
+
+
+def _debrief(data: SessionData, h: str) -> list[str]:
+    """Each note-taker's debrief answers, under their name."""
+    out: list[str] = []
+    answers = debrief_answers(data.session)
+    if answers:
+        out += [f"{h}# Debrief", ""]
+    for author, given in answers.items():
+        out += [f"{h}## {_heading(author)}", ""]
+        for key, prompt in DEBRIEF_PROMPTS:
+            if given[key]:
+                answer = md_text(given[key]).replace("\n", "\n  ")
+                out.append(f"- **{prompt}** {answer}")
         out.append("")
     return out
 

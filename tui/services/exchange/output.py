@@ -17,12 +17,13 @@ from tui.store.errors import describe_os_error
 from tui.store.storage import FILE_MODE, fsync_folder
 
 
-def write_export(path: Path, data: bytes, *, force: bool = False) -> Path:
-    """Write `data` to `path`; ExchangeError with a sentence when it cannot or may not."""
+def write_export(path: Path, data: bytes, *, force: bool = False, command: str = "export") -> Path:
+    """Write `data` to `path`; ExchangeError with a sentence when it cannot or may not.
+    `command` names what to run again (`export`, `report`)."""
     path = Path(path).expanduser()
     shown = visible(str(path))
     if path.is_dir():
-        raise ExchangeError(f"{shown} is a folder; give a file name to export to.")
+        raise ExchangeError(f"{shown} is a folder; give a file name to {command} to.")
     if not force and (path.exists() or path.is_symlink()):
         raise ExchangeError(
             f"{shown} already exists; choose another name or add --force to replace it."
@@ -48,6 +49,6 @@ def write_export(path: Path, data: bytes, *, force: bool = False) -> Path:
             pass
         raise ExchangeError(
             f"Could not write {shown} because {describe_os_error(error)}; nothing was written, "
-            "so free some space or choose another folder and export again."
+            f"so free some space or choose another folder and {command} again."
         ) from None
     return path

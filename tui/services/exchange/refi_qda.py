@@ -2,20 +2,27 @@
 codebook. The tests validate every file written against the standard's schemas
 (docs/ARCHITECTURE.md, "Exchange formats").
 
-Out: each session is a plain-text source, its notes one per line as `[mm:ss] Author: text`;
-each tagged note, and each span excerpt, a PlainTextSelection whose [start, end) (code points)
-slices exactly its text out of the source; the codebook as nested Codes (`pain/onboarding` is
-`onboarding` inside `pain`), with descriptions and colours; participants as Cases, authors as
-Users. GUIDs derive from the ids, so the same data always exports the same way.
+Out: each session is a plain-text source, its notes one per line as `[mm:ss] Author: text`
+(`asked` marks are no notes: they are listed in the source's Description instead); each tagged
+note, and each span excerpt, a PlainTextSelection whose [start, end) (code points) slices
+exactly its text out of the source; the codebook as nested Codes (`pain/onboarding` is
+`onboarding` inside `pain`), with descriptions and colours, every Code's name unique in the
+project (`_unique_names`); participants as Cases, each also a Code with the Case's GUID that
+codes the whole of their sources (how QualCoder reads a case's sources); authors as Users.
+GUIDs derive from the ids, so the same data always exports the same way; a pseudonymised
+study salts them (`Study.guid_salt`), so they match nothing in the plain export.
 
 In: the sources become sessions of kind `transcript` (their lines read as `Name: text`), the
-selections tags on the notes they cover, the codes tags. Member names are checked before
-anything is read (no `..`, no absolute paths), sizes are capped, and the XML is parsed with no
-DTD (tui/services/exchange/safe_xml.py).
+selections tags on the notes they cover, the codes tags; a project with codes and no sources
+brings its codes alone. Member names are checked before anything is read (no `..`, no
+absolute paths); members inflate in chunks against a running limit (never the header's word),
+and the XML is parsed as it inflates, keeping only codes, cases, sources and selections, with
+no DTD (tui/services/exchange/safe_xml.py). Codes nest at most `MAX_TAG_DEPTH` deep.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import io
@@ -23,16 +30,28 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tui.domain.clock import from_iso, to_iso
+from tui.domain.codings import UNKNOWN_CODER, codings_of, with_coding
 from tui.domain.notes import clean_tag_name, format_elapsed, new_id, tag_key
+from tui.domain.tags import MAX_TAG_DEPTH
 from tui.services.exchange.errors import bad_file
-from tui.services.exchange.safe_xml import BrokenXMLError, UnsafeXMLError, parse_xml
+from tui.services.exchange.safe_xml import BrokenXMLError, UnsafeXMLError, parse_chunks
 from tui.services.exchange.study import SessionData, Study
-from tui.services.exchange.transcripts import Segment, segments, transcript_session
+from tui.services.exchange.transcripts import (
+    MAX_TRANSCRIPT_BYTES,
+    Segment,
+    TranscriptError,
+    segments,
+    transcript_session,
+)
 from tui.store.codebook import new_tag
 
 NS = "urn:QDA-XML:project:1.0"
@@ -40,14 +59,24 @@ CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 _SPACE = uuid.UUID("5b0c5c8e-3d0e-4a43-9a0e-6a1f3c2b7d11")
 _HEX_COLOR = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
 _ZIP_DATE = (2020, 1, 1, 0, 0, 0)
-MAX_UNPACKED = 512 * 1024 * 1024
-"""Bytes a project may unpack to; more is refused as a zip bomb before anything is read."""
+MB = 1024 * 1024
+MAX_UNPACKED = 512 * MB
+"""Bytes a project may unpack to in all (its members' headers are checked first, and the
+bytes really inflated are counted as they come, since a header can lie)."""
+MAX_PROJECT_XML = 64 * MB
+"""Bytes a `project.qde` or `.qdc` may have: a study of 20,000 coded selections takes ~6 MB."""
+MAX_NOTES = 100_000
+"""Notes (source lines) one project may bring in all, and coded selections likewise."""
+_CHUNK = 1 << 16
 
 
-def guid(*parts: str) -> str:
+def guid(*parts: str, salt: str = "") -> str:
     """A GUID derived from `parts` (a name-based UUID, as uuid5 makes it, built from the hash
-    directly: uuid5 costs ~20x more, which 20,000 selections notice)."""
-    h = hashlib.sha1(_SPACE.bytes + "\x1f".join(parts).encode("utf-8")).hexdigest()
+    directly: uuid5 costs ~20x more, which 20,000 selections notice). A pseudonymised export
+    gives a random `salt`, so none of its GUIDs matches the plain export's."""
+    h = hashlib.sha1(
+        _SPACE.bytes + salt.encode("utf-8") + "\x1f".join(parts).encode("utf-8")
+    ).hexdigest()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
 
 
@@ -68,11 +97,15 @@ def _color(value: Any) -> str | None:
 
 
 def source_text(data: SessionData) -> tuple[str, dict[str, int]]:
-    """A session as plain text, a note a line, and where each note's text starts in it."""
+    """A session as plain text, a note a line, and where each note's text starts in it.
+    `asked` marks are not in the text: they are the guide's words, not a note, and go to the
+    source's description instead (`asked_marks`)."""
     parts: list[str] = []
     starts: dict[str, int] = {}
     at = 0
     for note in data.notes:
+        if note.get("kind") == "asked":
+            continue
         text = str(note.get("text") or "")
         prefix = f"[{format_elapsed(float(note.get('elapsed') or 0.0))}] "
         prefix += f"{' '.join(str(note.get('author') or '').split()) or 'unknown'}: "
@@ -83,52 +116,99 @@ def source_text(data: SessionData) -> tuple[str, dict[str, int]]:
     return "".join(parts), starts
 
 
-def _code_tree(study: Study) -> tuple[dict[str, Any], dict[str, str]]:
-    """{segment: {"tag": doc or None, "children": {...}}}, and tag key -> code GUID."""
+def asked_marks(data: SessionData) -> str:
+    """When each guide question was marked asked, a line each (`[mm:ss] asked: question`),
+    for the source's description; "" when none was."""
+    lines = [
+        f"[{format_elapsed(float(n.get('elapsed') or 0.0))}] asked: "
+        + " ".join(str(n.get("text") or "").split())
+        for n in data.notes
+        if n.get("kind") == "asked"
+    ]
+    return "Guide questions marked asked:\n" + "\n".join(lines) if lines else ""
+
+
+@dataclass
+class _Code:
+    """A Code of the export: a tag, or a level of the hierarchy no tag names (a folder)."""
+
+    path: list[str]
+    tag: dict[str, Any] | None = None
+    children: dict[str, _Code] = field(default_factory=dict)
+    """By the segment's case-folded spelling, so `Pain/x` and `pain/y` share one `pain`."""
+    name: str = ""
+    """The Code's name, unique in the project (`_unique_names`)."""
+
+
+def _code_tree(study: Study) -> list[_Code]:
+    """The codebook and every tag the sessions use, as a tree of codes (top level first)."""
     tags = {tag_key(t["name"]): t for t in study.codebook}
     for name in study.used_tags():
         tags.setdefault(tag_key(name), new_tag(name, ""))
-    root: dict[str, Any] = {}
-    guids: dict[str, str] = {}
+    root = _Code([])
     for key in sorted(tags):
         path = clean_tag_name(tags[key]["name"]).split("/")
-        level = root
+        node = root
         for depth, segment in enumerate(path):
-            node = level.setdefault(
-                segment, {"tag": None, "children": {}, "path": path[: depth + 1]}
-            )
-            if depth == len(path) - 1:
-                node["tag"] = tags[key]
-            level = node["children"]
-    return root, guids
+            node = node.children.setdefault(segment.casefold(), _Code(path[: depth + 1]))
+        node.tag = tags[key]
+    return list(root.children.values())
 
 
-def _codes(parent: ET.Element, tree: dict[str, Any], guids: dict[str, str]) -> None:
-    for segment, node in tree.items():
-        full = "/".join(node["path"])
-        code_guid = guid("code", tag_key(full))
-        guids[tag_key(full)] = code_guid
+def _walk(roots: list[_Code]) -> list[_Code]:
+    """Every code, parents before children, in document order; a loop, not a recursion, so a
+    tag of any depth (an old file may hold one of 1,500 levels) cannot exhaust the stack."""
+    out: list[_Code] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(node.children.values()))
+    return out
+
+
+def _unique_names(wanted: list[tuple[str, str]]) -> list[str]:
+    """A name for each (name, context) that no other has, case aside: QualCoder keeps one code
+    per name and silently drops the codings of the others. A name that more than one entry
+    wants gets its context in brackets (`import` under `pain` and under `delight` become
+    `import (pain)` and `import (delight)`; an entry with no context keeps the bare name);
+    a clash that remains (a tag literally named `import (pain)`) is numbered: `(2)`, `(3)`."""
+    counts = Counter(name.casefold() for name, _ in wanted)
+    names = [
+        f"{name} ({context})" if counts[name.casefold()] > 1 and context else name
+        for name, context in wanted
+    ]
+    taken: set[str] = set()
+    out = []
+    for name in names:
+        unique, number = name, 1
+        while unique.casefold() in taken:
+            number += 1
+            unique = f"{name} ({number})"
+        taken.add(unique.casefold())
+        out.append(unique)
+    return out
+
+
+def _codes(parent: ET.Element, roots: list[_Code], code_guid: Callable[[_Code], str]) -> None:
+    """The codes as nested Code elements under `parent`, written with a stack of open
+    elements rather than a recursion (see `_walk`)."""
+    stack = [(parent, node) for node in reversed(roots)]
+    while stack:
+        element, node = stack.pop()
         attributes = {
-            "guid": code_guid,
-            "name": segment,
-            "isCodable": "true" if node["tag"] else "false",
+            "guid": code_guid(node),
+            "name": node.name,
+            "isCodable": "true" if node.tag else "false",
         }
-        color = _color(node["tag"].get("color")) if node["tag"] else None
+        color = _color(node.tag.get("color")) if node.tag else None
         if color:
             attributes["color"] = color
-        code = ET.SubElement(parent, "Code", attributes)
-        description = (node["tag"] or {}).get("description")
+        code = ET.SubElement(element, "Code", attributes)
+        description = (node.tag or {}).get("description")
         if description:
             ET.SubElement(code, "Description").text = description
-        _codes(code, node["children"], guids)
-
-
-def _codebook(parent: ET.Element, study: Study) -> dict[str, str]:
-    tree, guids = _code_tree(study)
-    if tree:
-        codes = ET.SubElement(ET.SubElement(parent, "CodeBook"), "Codes")
-        _codes(codes, tree, guids)
-    return guids
+        stack.extend((code, child) for child in reversed(node.children.values()))
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -157,33 +237,48 @@ def _attr(value: str) -> str:
 
 def _xml(root: ET.Element) -> bytes:
     """The tree as UTF-8 XML (the root carries the namespace as its `xmlns`). Written here
-    rather than by ElementTree, which spent half of a large export in its serializer, and so
-    that characters XML cannot hold become U+FFFD instead of making the file unreadable."""
+    rather than by ElementTree, which spent half of a large export in its serializer (and
+    recurses, as a 1,500-level code tree would not survive), and so that characters XML
+    cannot hold become U+FFFD instead of making the file unreadable."""
     out = ['<?xml version="1.0" encoding="utf-8"?>\n']
-
-    def write(element: ET.Element) -> None:
+    stack: list[ET.Element | str] = [root]  # an element to open, or a closing tag to write
+    while stack:
+        element = stack.pop()
+        if isinstance(element, str):
+            out.append(element)
+            continue
         attributes = "".join(f' {k}="{_attr(v)}"' for k, v in element.attrib.items())
         if len(element) == 0 and not element.text:
             out.append(f"<{element.tag}{attributes}/>")
-            return
+            continue
         out.append(f"<{element.tag}{attributes}>")
         if element.text:
             out.append(_text(element.text))
-        for child in element:
-            write(child)
-        out.append(f"</{element.tag}>")
-
-    write(root)
+        stack.append(f"</{element.tag}>")
+        stack.extend(reversed(element))
     return "".join(out).encode("utf-8")
+
+
+def _tag_codes(study: Study, salt: str) -> tuple[list[_Code], dict[str, str]]:
+    """The code tree with unique names, and tag key -> code GUID."""
+    roots = _code_tree(study)
+    nodes = _walk(roots)
+    names = _unique_names([(n.path[-1], "/".join(n.path[:-1])) for n in nodes])
+    guids = {}
+    for node, name in zip(nodes, names, strict=True):
+        node.name = name
+        guids[tag_key("/".join(node.path))] = guid("code", tag_key("/".join(node.path)), salt=salt)
+    return roots, guids
 
 
 def export_qdc(study: Study) -> bytes:
     root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": "Fieldnote"})
-    tree, guids = _code_tree(study)
+    roots, guids = _tag_codes(study, study.guid_salt)
     codes = ET.SubElement(root, "Codes")
-    if not tree:  # the schema wants at least one code
-        tree = {"Fieldnote": {"tag": None, "children": {}, "path": ["Fieldnote"]}}
-    _codes(codes, tree, guids)
+    if not roots:  # the schema wants at least one code
+        roots = [_Code(["Fieldnote"], name="Fieldnote")]
+        guids[tag_key("Fieldnote")] = guid("code", "fieldnote", salt=study.guid_salt)
+    _codes(codes, roots, lambda node: guids[tag_key("/".join(node.path))])
     return _xml(root)
 
 
@@ -192,32 +287,68 @@ def _iso(moment: str) -> str | None:
 
 
 def export_qdpx(study: Study) -> bytes:
+    salt = study.guid_salt
     key_of = functools.cache(tag_key)  # a study repeats a few tags thousands of times
     root = ET.Element("Project", {"xmlns": NS, "name": study.label, "origin": "Fieldnote"})
-    authors = sorted({str(n.get("author") or "") for d in study.sessions for n in d.notes} - {""})
-    users = {name: guid("user", name) for name in authors}
+    authors = {str(n.get("author") or "") for d in study.sessions for n in d.notes}
+    # Coders too: each Coding names its coder as its creatingUser.
+    authors |= {
+        c["coder"] for d in study.sessions for n in [*d.notes, *d.excerpts] for c in codings_of(n)
+    }
+    authors = sorted(authors - {"", UNKNOWN_CODER})
+    users = {name: guid("user", name, salt=salt) for name in authors}
     if users:
         users_el = ET.SubElement(root, "Users")
         for name, user_guid in users.items():
             ET.SubElement(users_el, "User", {"guid": user_guid, "name": name})
-    code_guids = _codebook(root, study)
-    participants: dict[str, list[str]] = {}
+    participants: dict[str, list[SessionData]] = {}  # case-folded name -> sessions
+    spelling: dict[str, str] = {}  # case-folded name -> the first spelling
     for data in study.sessions:
-        if data.participant.strip():
-            participants.setdefault(data.participant.strip(), []).append(data.id)
+        if name := data.participant.strip():
+            participants.setdefault(name.casefold(), []).append(data)
+            spelling.setdefault(name.casefold(), name)
+    case_guids = {key: guid("case", key, salt=salt) for key in participants}
+    # QualCoder links a case to its text only through a Code that has the Case's GUID: its
+    # importer (ccbogel/QualCoder, src/qualcoder/refi.py) reads no SourceRef or SelectionRef
+    # of a named Case (`parse_cases`), loads every Coding of a PlainTextSelection by its
+    # CodeRef (`load_codings_for_text`), then turns the codings of any Code whose GUID equals
+    # a Case's GUID into that case's text and deletes the Code
+    # (`clean_up_case_codes_and_case_text`), as NVivo writes cases. So each participant is
+    # also a Code with the Case's GUID, coding the whole of each of their sources; the Case
+    # keeps its SourceRef (and a SelectionRef to that selection) for the tools that read those.
+    roots, code_guids = _tag_codes(study, salt)
+    nodes = _walk(roots)
+    case_codes = [_Code([key]) for key in participants]
+    names = _unique_names(
+        [(n.path[-1], "/".join(n.path[:-1])) for n in nodes]
+        + [(spelling[code.path[0]], "case") for code in case_codes]
+    )
+    for node, name in zip([*nodes, *case_codes], names, strict=True):
+        node.name = name
+    if roots or case_codes:
+        codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
+        _codes(codes_el, roots, lambda node: code_guids[tag_key("/".join(node.path))])
+        for code in case_codes:
+            ET.SubElement(
+                codes_el,
+                "Code",
+                {"guid": case_guids[code.path[0]], "name": code.name, "isCodable": "true"},
+            )
     if participants:
         cases = ET.SubElement(root, "Cases")
-        for name, session_ids in participants.items():
-            case = ET.SubElement(
-                cases, "Case", {"guid": guid("case", name.casefold()), "name": name}
-            )
-            for session_id in session_ids:
-                ET.SubElement(case, "SourceRef", {"targetGUID": guid("source", session_id)})
+        for key, sessions in participants.items():
+            case = ET.SubElement(cases, "Case", {"guid": case_guids[key], "name": spelling[key]})
+            for data in sessions:
+                ET.SubElement(case, "SourceRef", {"targetGUID": guid("source", data.id, salt=salt)})
+            for data in sessions:
+                ET.SubElement(
+                    case, "SelectionRef", {"targetGUID": guid("whole", data.id, salt=salt)}
+                )
     files: list[tuple[str, str]] = []
     sources_el = ET.SubElement(root, "Sources") if study.sessions else None
     for data in study.sessions:
         text, starts = source_text(data)
-        source_guid = guid("source", data.id)
+        source_guid = guid("source", data.id, salt=salt)
         path = f"{source_guid}.txt"
         files.append((path, text))
         attributes = {"guid": source_guid, "name": data.title or data.id}
@@ -226,23 +357,26 @@ def export_qdpx(study: Study) -> bytes:
         if created:
             attributes["creationDateTime"] = created
         source = ET.SubElement(sources_el, "TextSource", attributes)
+        marks = asked_marks(data)
+        if marks:
+            ET.SubElement(source, "Description").text = marks
         notes = {str(n.get("id")): n for n in data.notes}
         coded: list[tuple[str, int, int, list[str], str]] = []
         for note in data.notes:
-            if note.get("tags"):
+            if note.get("tags") and str(note.get("id")) in starts:
                 start = starts[str(note["id"])]
                 coded.append(
                     (
                         str(note["id"]),
                         start,
                         start + len(str(note.get("text") or "")),
-                        note["tags"],
+                        codings_of(note),
                         str(note.get("author") or ""),
                     )
                 )
         for excerpt in data.excerpts:
             note = notes.get(str(excerpt.get("note_id")))
-            if note is None or not excerpt.get("tags"):
+            if note is None or not excerpt.get("tags") or str(note["id"]) not in starts:
                 continue
             begin = starts[str(note["id"])]
             length = len(str(note.get("text") or ""))
@@ -253,27 +387,50 @@ def export_qdpx(study: Study) -> bytes:
                     str(excerpt.get("id")),
                     begin + lo,
                     begin + hi,
-                    excerpt["tags"],
+                    codings_of(excerpt),
                     str(note.get("author") or ""),
                 )
             )
-        for key, start, end, tags, author in coded:
+        for key, start, end, codings, author in coded:
             selection_attributes = {
-                "guid": guid("selection", data.id, key),
+                "guid": guid("selection", data.id, key, salt=salt),
                 "startPosition": str(start),
                 "endPosition": str(end),
             }
             if author in users:
                 selection_attributes["creatingUser"] = users[author]
             selection = ET.SubElement(source, "PlainTextSelection", selection_attributes)
-            for tag in tags:
-                code_guid = code_guids.get(key_of(tag))
+            for each in codings:  # one Coding per coder of a tag: its creatingUser
+                code_guid = code_guids.get(key_of(each["tag"]))
                 if code_guid is None:
                     continue
+                ident = (data.id, key, key_of(each["tag"]))
+                if each["coder"] != UNKNOWN_CODER:
+                    ident += (each["coder"],)
                 coding = ET.SubElement(
-                    selection, "Coding", {"guid": guid("coding", data.id, key, key_of(tag))}
+                    selection, "Coding", {"guid": guid("coding", *ident, salt=salt)}
                 )
+                if each["coder"] in users:
+                    coding.set("creatingUser", users[each["coder"]])
+                if each["at"]:
+                    coding.set("creationDateTime", _iso(each["at"]))
                 ET.SubElement(coding, "CodeRef", {"targetGUID": code_guid})
+        if data.participant.strip():
+            whole = ET.SubElement(
+                source,
+                "PlainTextSelection",
+                {
+                    "guid": guid("whole", data.id, salt=salt),
+                    "startPosition": "0",
+                    "endPosition": str(len(text)),
+                },
+            )
+            coding = ET.SubElement(
+                whole, "Coding", {"guid": guid("case-coding", data.id, salt=salt)}
+            )
+            ET.SubElement(
+                coding, "CodeRef", {"targetGUID": case_guids[data.participant.strip().casefold()]}
+            )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -291,60 +448,207 @@ def export_qdpx(study: Study) -> bytes:
 # -- import -------------------------------------------------------------------------------------
 
 
-def _local(element: ET.Element) -> str:
-    return element.tag.rpartition("}")[2]
+def _local(name: str) -> str:
+    return name.rpartition("}")[2]
 
 
-def _children(element: ET.Element, name: str) -> list[ET.Element]:
-    return [child for child in element if _local(child) == name]
+@dataclass
+class _ReadCode:
+    name: str
+    """The tag name (the path of its parents), or "" for a code skipped with its children."""
+    tag: dict[str, Any] | None
+    description: list[str] = field(default_factory=list)
 
 
-def _xml_root(raw: bytes, path: Path, member: str = "") -> ET.Element:
-    try:
-        return parse_xml(raw)
-    except (UnsafeXMLError, BrokenXMLError) as error:
-        where = (
-            f"{member}, {str(error).split(':', 1)[0]}" if member else str(error).split(":", 1)[0]
-        )
-        raise bad_file(
-            path, str(error).split(": ", 1)[1] + "; it was not imported.", where=where
-        ) from None
+@dataclass
+class _Source:
+    attributes: dict[str, str]
+    content: list[str] | None = None
+    selections: list[tuple[str, str, list[tuple[str, str, str]]]] = field(default_factory=list)
+    """(startPosition, endPosition, code GUIDs) as written."""
+
+    @property
+    def name(self) -> str:
+        return self.attributes.get("name") or "Imported source"
 
 
-def read_codes(parent: ET.Element, now: str) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Codes (nested) as tag documents, and code GUID -> tag name."""
-    tags: list[dict[str, Any]] = []
-    names: dict[str, str] = {}
+class _TooDeep(Exception):
+    pass
 
-    def walk(element: ET.Element, prefix: str) -> None:
-        for code in _children(element, "Code"):
-            # Other tools allow spaces ("Pain points"); a tag must be typable as #tag.
-            segment = "-".join((code.get("name") or "").replace("/", " ").split())
-            name = clean_tag_name(f"{prefix}/{segment}" if prefix else segment)
-            if not name:
-                continue
-            names[code.get("guid") or ""] = name
-            if code.get("isCodable", "true") != "false":
-                tag = new_tag(name, now)
-                description = next((d.text or "" for d in _children(code, "Description")), "")
-                tag["description"] = description.strip()
-                color = code.get("color") or ""
+
+class _ProjectReader:
+    """expat handlers for a `project.qde` or `.qdc`: what the import needs, nothing more."""
+
+    def __init__(self, now: str) -> None:
+        self.now = now
+        self.root = ""
+        self.path: list[str] = []
+        self.codes: list[_ReadCode] = []
+        self.tags: list[dict[str, Any]] = []
+        self.code_names: dict[str, str] = {}
+        self.has_codes = False
+        self.case = ""
+        self.case_guids: list[str] = []
+        self.cases: dict[str, str] = {}
+        self.sources: list[_Source] = []
+        self.source: _Source | None = None
+        self.selection: tuple[str, str, list[tuple[str, str, str]]] | None = None
+        """(start, end, [(code GUID, creatingUser, creationDateTime) of each Coding])."""
+        self.coding = ("", "")
+        self.users: dict[str, str] = {}
+        """User GUID -> name: a Coding's creatingUser is its coder."""
+        self.capture: list[str] | None = None
+        self.captured = 0
+        self.selections = 0
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        local, parent = _local(tag), self.path[-1] if self.path else ""
+        self.path.append(local)
+        if len(self.path) == 1:
+            self.root = local
+        elif local == "Codes" and parent in ("CodeBook", "Project"):
+            self.has_codes = True
+        elif local == "Code" and parent in ("Codes", "Code"):
+            self._start_code(attributes)
+        elif local == "Description" and parent == "Code" and self.codes:
+            self.capture, self.captured = self.codes[-1].description, 0
+        elif local == "Case" and parent == "Cases":
+            self.case = attributes.get("name") or ""
+            self.case_guids.append(attributes.get("guid") or "")
+        elif local == "SourceRef" and parent == "Case":
+            self.cases[attributes.get("targetGUID") or ""] = self.case
+        elif local == "TextSource" and parent == "Sources":
+            self.source = _Source(dict(attributes))
+        elif local == "PlainTextContent" and parent == "TextSource" and self.source:
+            self.source.content = self.capture = []
+            self.captured = 0
+        elif local == "PlainTextSelection" and parent == "TextSource":
+            self.selection = (
+                attributes.get("startPosition", ""),
+                attributes.get("endPosition", ""),
+                [],
+            )
+        elif local == "User" and parent == "Users":
+            self.users[attributes.get("guid") or ""] = attributes.get("name") or ""
+        elif local == "Coding" and parent == "PlainTextSelection":
+            self.coding = (
+                attributes.get("creatingUser") or "",
+                attributes.get("creationDateTime") or "",
+            )
+        elif local == "CodeRef" and parent == "Coding" and self.selection is not None:
+            self.selection[2].append((attributes.get("targetGUID") or "", *self.coding))
+
+    def _start_code(self, attributes: dict[str, str]) -> None:
+        if len(self.codes) >= MAX_TAG_DEPTH:
+            raise _TooDeep
+        prefix = self.codes[-1].name if self.codes else ""
+        # Other tools allow spaces ("Pain points"); a tag must be typable as #tag.
+        segment = "-".join((attributes.get("name") or "").replace("/", " ").split())
+        skipped = bool(self.codes) and not prefix
+        name = "" if skipped else clean_tag_name(f"{prefix}/{segment}" if prefix else segment)
+        tag = None
+        if name:
+            self.code_names[attributes.get("guid") or ""] = name
+            if attributes.get("isCodable", "true") != "false":
+                tag = new_tag(name, self.now)
+                color = attributes.get("color") or ""
                 tag["color"] = color if _HEX_COLOR.fullmatch(color) else ""
-                tags.append(tag)
-            walk(code, name)
+                self.tags.append(tag)
+        self.codes.append(_ReadCode(name, tag))
 
-    walk(parent, "")
-    return tags, names
+    def end(self, tag: str) -> None:
+        local = self.path.pop()
+        if local == "Code" and self.path and self.path[-1] in ("Codes", "Code"):
+            code = self.codes.pop()
+            if code.tag is not None:
+                code.tag["description"] = next(iter(code.description), "").strip()
+        elif local in ("Description", "PlainTextContent"):
+            self.capture = None
+        elif local == "TextSource" and self.source is not None:
+            self.sources.append(self.source)
+            self.source = None
+        elif local == "PlainTextSelection" and self.selection is not None:
+            if self.source is not None:
+                self.source.selections.append(self.selection)
+                self.selections += 1
+                if self.selections > MAX_NOTES:
+                    raise _TooMany
+            self.selection = None
+
+    def data(self, text: str) -> None:
+        if self.capture is None:
+            return
+        self.captured += len(text)
+        if self.captured > MAX_TRANSCRIPT_BYTES:
+            raise _TooLarge
+        self.capture.append(text)
 
 
-def read_qdc(raw: bytes, path: Path, now: datetime) -> list[dict[str, Any]]:
-    root = _xml_root(raw, path)
-    if _local(root) != "CodeBook":
+class _TooLarge(Exception):
+    pass
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _parse(chunks: Iterable[bytes], path: Path, now: datetime, member: str = "") -> _ProjectReader:
+    reader = _ProjectReader(to_iso(now))
+    where = f"{member}, " if member else ""
+    try:
+        parse_chunks(chunks, reader.start, reader.end, reader.data)
+    except (UnsafeXMLError, BrokenXMLError) as error:
+        line, _, problem = str(error).partition(": ")
+        raise bad_file(path, f"{problem}; it was not imported.", where=where + line) from None
+    except _TooDeep:
+        raise bad_file(
+            path,
+            f"its codes nest more than {MAX_TAG_DEPTH} levels deep, which no codebook needs; "
+            "it was not imported.",
+            where=member,
+        ) from None
+    except _TooMany:
+        raise bad_file(
+            path,
+            f"it holds more than {MAX_NOTES:,} coded selections, more than any study; "
+            "import it in parts.",
+            where=member,
+        ) from None
+    except _TooLarge:
+        raise bad_file(
+            path,
+            f"a source's text is larger than {MAX_TRANSCRIPT_BYTES // MB} MB, more than any "
+            "transcript; it was not imported.",
+            where=member,
+        ) from None
+    return reader
+
+
+def _file_chunks(path: Path, limit: int) -> Iterator[bytes]:
+    """A file's bytes in chunks, refused once past `limit`."""
+    total = 0
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise bad_file(
+                        path,
+                        f"it is larger than {limit // MB} MB, more than any codebook needs; "
+                        "it was not imported.",
+                    )
+                yield chunk
+    except OSError as error:
+        raise bad_file(path, f"it cannot be read ({error.strerror or error}).") from None
+
+
+def read_qdc(path: Path, now: datetime) -> list[dict[str, Any]]:
+    reader = _parse(_file_chunks(path, MAX_PROJECT_XML), path, now)
+    if reader.root != "CodeBook":
         raise bad_file(path, "it is XML but no REFI-QDA codebook (its root is not CodeBook).")
-    codes = next(iter(_children(root, "Codes")), None)
-    if codes is None:
+    if not reader.has_codes:
         raise bad_file(path, "it holds no Codes; there is nothing to import.")
-    return read_codes(codes, to_iso(now))[0]
+    return reader.tags
 
 
 def _safe_member(name: str) -> bool:
@@ -352,40 +656,75 @@ def _safe_member(name: str) -> bool:
     return not (pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", name))
 
 
-def _open_zip(raw: bytes, path: Path) -> tuple[zipfile.ZipFile, set[str]]:
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
-        raise bad_file(
-            path, "it is not a complete zip file (truncated or damaged); copy it again."
-        ) from None
-    for info in infos:
-        if not _safe_member(info.filename):
+class _Project:
+    """An open `.qdpx` whose members are inflated in chunks, counting every byte."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.unpacked = 0
+        try:
+            self.archive = zipfile.ZipFile(path)
+            infos = self.archive.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
             raise bad_file(
-                path,
-                "a member's name leaves the project folder ('..' or an absolute path); "
-                "nothing was imported.",
-                where=f"member {info.filename}",
-            )
-    if sum(info.file_size for info in infos) > MAX_UNPACKED:
-        raise bad_file(path, "it unpacks to more than 512 MB, which no interview project needs.")
-    return archive, {info.filename for info in infos}
+                path, "it is not a complete zip file (truncated or damaged); copy it again."
+            ) from None
+        for info in infos:
+            if not _safe_member(info.filename):
+                raise bad_file(
+                    path,
+                    "a member's name leaves the project folder ('..' or an absolute path); "
+                    "nothing was imported.",
+                    where=f"member {info.filename}",
+                )
+        if sum(info.file_size for info in infos) > MAX_UNPACKED:
+            self._too_large(MAX_UNPACKED, "")
+        self.members = {info.filename for info in infos}
 
-
-def _member(archive: zipfile.ZipFile, name: str, path: Path) -> bytes:
-    try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError) as error:
+    def _too_large(self, limit: int, member: str) -> None:
         raise bad_file(
-            path, f"it cannot be unpacked ({error}); copy it again.", where=f"member {name}"
-        ) from None
+            self.path,
+            f"it unpacks to more than {limit // MB} MB, which no interview project needs; "
+            "nothing was imported.",
+            where=f"member {member}" if member else "",
+        )
+
+    def chunks(self, name: str, limit: int) -> Iterator[bytes]:
+        """A member's bytes as they inflate, refused past `limit` (or past the project's)."""
+        try:
+            info = self.archive.getinfo(name)
+            if info.file_size > limit:
+                self._too_large(limit, name)
+            total = 0
+            with self.archive.open(info) as stream:
+                while chunk := stream.read(_CHUNK):
+                    total += len(chunk)
+                    self.unpacked += len(chunk)
+                    if total > limit:
+                        self._too_large(limit, name)
+                    if self.unpacked > MAX_UNPACKED:
+                        self._too_large(MAX_UNPACKED, "")
+                    yield chunk
+        except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, zlib.error) as error:
+            raise bad_file(
+                self.path,
+                f"it cannot be unpacked ({error}); copy it again.",
+                where=f"member {name}",
+            ) from None
+
+    def close(self) -> None:
+        self.archive.close()
 
 
-def _covered(segs: list[Segment], start: int, end: int) -> list[tuple[Segment, int, int]]:
-    """The parts of [start, end) of a source that fall in each note's text."""
+def _covered(
+    segs: list[Segment], offsets: list[int], start: int, end: int
+) -> list[tuple[Segment, int, int]]:
+    """The parts of [start, end) of a source that fall in each note's text (`offsets` are the
+    notes' starts, in order, so a selection looks at its own notes only)."""
     parts = []
-    for seg in segs:
+    for seg in segs[max(0, bisect.bisect_right(offsets, start) - 1) :]:
+        if seg.offset >= end:
+            break
         lo, hi = max(start, seg.offset), min(end, seg.offset + len(seg.text))
         if lo < hi:
             parts.append((seg, lo - seg.offset, hi - seg.offset))
@@ -393,14 +732,23 @@ def _covered(segs: list[Segment], start: int, end: int) -> list[tuple[Segment, i
 
 
 def read_qdpx(
-    raw: bytes,
     path: Path,
     *,
     now: datetime,
     study: str = "",
     participant: str | None = None,
 ) -> Study:
-    archive, members = _open_zip(raw, path)
+    project = _Project(path)
+    try:
+        return _read_project(project, now=now, study=study, participant=participant)
+    finally:
+        project.close()
+
+
+def _read_project(
+    project: _Project, *, now: datetime, study: str, participant: str | None
+) -> Study:
+    path, members = project.path, project.members
     project_name = (
         "project.qde"
         if "project.qde" in members
@@ -408,68 +756,72 @@ def read_qdpx(
     )
     if project_name is None:
         raise bad_file(path, "it holds no project.qde, so it is no REFI-QDA project.")
-    root = _xml_root(_member(archive, project_name, path), path, project_name)
-    if _local(root) != "Project":
+    reader = _parse(project.chunks(project_name, MAX_PROJECT_XML), path, now, project_name)
+    if reader.root != "Project":
         raise bad_file(path, "its project.qde is no REFI-QDA project (its root is not Project).")
-    stamp = to_iso(now)
-    codebook = next(iter(_children(root, "CodeBook")), None)
-    codes = next(iter(_children(codebook, "Codes")), None) if codebook is not None else None
-    tags, code_names = read_codes(codes, stamp) if codes is not None else ([], {})
-    cases: dict[str, str] = {}
-    for cases_el in _children(root, "Cases"):
-        for case in _children(cases_el, "Case"):
-            for ref in _children(case, "SourceRef"):
-                cases[ref.get("targetGUID") or ""] = case.get("name") or ""
+    for case_guid in reader.case_guids:
+        # A Code with a Case's GUID is that case, not a tag (NVivo's way, and the way
+        # Fieldnote links cases for QualCoder): as QualCoder does, it is no code.
+        if (case_code := reader.code_names.pop(case_guid, None)) is not None:
+            reader.tags = [tag for tag in reader.tags if tag["name"] != case_code]
     sessions: list[SessionData] = []
-    for sources in _children(root, "Sources"):
-        for source in _children(sources, "TextSource"):
-            sessions.append(
-                _text_source(
-                    source, archive, members, path, now, cases, code_names, study, participant
-                )
+    notes = 0
+    for source in reader.sources:
+        data = _text_source(source, project, now, reader, study, participant)
+        notes += len(data.notes)
+        if notes > MAX_NOTES:
+            raise bad_file(
+                path,
+                f"its sources hold more than {MAX_NOTES:,} lines in all, more than any study; "
+                "import it in parts.",
             )
-    if not sessions:
-        raise bad_file(path, "it holds no text sources; Fieldnote imports text only.")
-    return Study(sessions, tags, path.stem)
+        sessions.append(data)
+    if not sessions and not reader.tags:
+        raise bad_file(path, "it holds neither text sources nor codes; there is nothing to import.")
+    return Study(sessions, reader.tags, path.stem)
+
+
+def _source_text(source: _Source, project: _Project) -> str:
+    if source.content is not None:
+        return "".join(source.content)
+    path, name = project.path, source.name
+    reference = source.attributes.get("plainTextPath") or ""
+    if not reference.startswith("internal://"):
+        raise bad_file(
+            path,
+            "the source's text is outside the project; export it with its sources inside.",
+            where=f"source {name}",
+        )
+    member = "sources/" + reference.removeprefix("internal://")
+    if not _safe_member(member) or member not in project.members:
+        raise bad_file(
+            path, "the source's text file is missing from the zip.", where=f"source {name}"
+        )
+    raw = b"".join(project.chunks(member, MAX_TRANSCRIPT_BYTES))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise bad_file(path, "the source's text is not UTF-8.", where=f"member {member}") from None
 
 
 def _text_source(
-    source: ET.Element,
-    archive: zipfile.ZipFile,
-    members: set[str],
-    path: Path,
+    source: _Source,
+    project: _Project,
     now: datetime,
-    cases: dict[str, str],
-    code_names: dict[str, str],
+    reader: _ProjectReader,
     study: str,
     participant: str | None,
 ) -> SessionData:
-    name = source.get("name") or "Imported source"
-    content = next((c.text or "" for c in _children(source, "PlainTextContent")), None)
-    if content is None:
-        reference = source.get("plainTextPath") or ""
-        if not reference.startswith("internal://"):
-            raise bad_file(
-                path,
-                "the source's text is outside the project; export it with its sources inside.",
-                where=f"source {name}",
-            )
-        member = "sources/" + reference.removeprefix("internal://")
-        if not _safe_member(member) or member not in members:
-            raise bad_file(
-                path, "the source's text file is missing from the zip.", where=f"source {name}"
-            )
-        try:
-            content = _member(archive, member, path).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise bad_file(
-                path, "the source's text is not UTF-8.", where=f"member {member}"
-            ) from None
-    segs = segments(content)
-    who = cases.get(source.get("guid") or "", "")
+    path, name = project.path, source.name
+    try:
+        segs = segments(_source_text(source, project))
+    except TranscriptError as error:
+        where = f"source {name}, {error.where}" if error.where else f"source {name}"
+        raise bad_file(path, f"{error.problem}.", where=where) from None
+    who = reader.cases.get(source.attributes.get("guid") or "", "")
     if participant:
         who = participant
-    created = source.get("creationDateTime")
+    created = source.attributes.get("creationDateTime")
     if created:
         try:
             now = from_iso(created)
@@ -483,48 +835,42 @@ def _text_source(
     notes = data.notes  # in the order of `segs`, which is time order for a Fieldnote export
     by_segment = dict(zip((id(s) for s in sorted(segs, key=lambda s: s.start)), notes, strict=True))
     excerpts: list[dict[str, Any]] = []
-    for selection in _children(source, "PlainTextSelection"):
+    offsets = [seg.offset for seg in segs]  # segments come in text order
+    for start_text, end_text, refs in source.selections:
         try:
-            start, end = (
-                int(selection.get("startPosition", "")),
-                int(selection.get("endPosition", "")),
-            )
+            start, end = int(start_text), int(end_text)
         except ValueError:
             raise bad_file(
                 path, "a selection has no numeric start or end.", where=f"source {name}"
             ) from None
-        names = [
-            code_names[ref.get("targetGUID") or ""]
-            for coding in _children(selection, "Coding")
-            for ref in _children(coding, "CodeRef")
-            if (ref.get("targetGUID") or "") in code_names
+        # Each Coding's creatingUser is its coder (none named: `unknown`).
+        codings = [
+            (reader.code_names[ref], reader.users.get(user) or UNKNOWN_CODER, _moment(at))
+            for ref, user, at in refs
+            if ref in reader.code_names
         ]
-        if not names:
+        if not codings:
             continue
-        for seg, lo, hi in _covered(segs, start, end):
+        for seg, lo, hi in _covered(segs, offsets, start, end):
             note = by_segment[id(seg)]
             if lo == 0 and hi == len(seg.text):
-                note["tags"] = _merged(note["tags"], names)
+                _code(note, codings)
             else:
-                excerpts.append(
-                    {
-                        "id": new_id(),
-                        "note_id": note["id"],
-                        "start": lo,
-                        "end": hi,
-                        "tags": list(names),
-                        "severity": None,
-                    }
-                )
+                span = {"id": new_id(), "note_id": note["id"], "start": lo, "end": hi}
+                excerpts.append(_code({**span, "tags": [], "severity": None}, codings))
     data.excerpts = excerpts
     return data
 
 
-def _merged(tags: list[str], more: list[str]) -> list[str]:
-    keys = {tag_key(t) for t in tags}
-    out = list(tags)
-    for tag in more:
-        if tag_key(tag) not in keys:
-            keys.add(tag_key(tag))
-            out.append(tag)
-    return out
+def _code(doc: dict[str, Any], codings: list[tuple[str, str, str | None]]) -> dict[str, Any]:
+    for tag, coder, at in codings:
+        doc.update(with_coding(doc, tag, coder, at) or {})
+    return doc
+
+
+def _moment(value: str | None) -> str | None:
+    """A Coding's creationDateTime as Fieldnote writes times; None when absent or odd."""
+    try:
+        return to_iso(from_iso(value)) if value else None
+    except ValueError:
+        return None

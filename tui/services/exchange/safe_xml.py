@@ -4,12 +4,14 @@ An imported `.qdpx` or `.qdc` is someone else's file. A DOCTYPE can declare enti
 expand a few bytes into gigabytes (the "billion laughs") or pull in a local file or a URL
 (external entities). REFI-QDA never needs a DTD, so any DOCTYPE, entity declaration or
 external reference is refused outright, the way defusedxml does it, with the stdlib's expat
-underneath; the tree is built with ElementTree's TreeBuilder as it parses.
+underneath. The document is fed to expat in chunks and its handlers keep only what the reader
+needs, so a large file costs the memory of what is kept, not of a tree.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
 from xml.parsers import expat
 
 
@@ -21,8 +23,19 @@ class BrokenXMLError(ValueError):
     """The XML is not well-formed (truncated, damaged); the message says where."""
 
 
-def parse_xml(raw: bytes) -> ET.Element:
-    builder = ET.TreeBuilder()
+Start = Callable[[str, dict[str, str]], None]
+
+
+def parse_chunks(
+    chunks: Iterable[bytes],
+    start: Start,
+    end: Callable[[str], None],
+    data: Callable[[str], None],
+) -> None:
+    """Feed `chunks` through expat as they come (a zip member as it inflates), calling the
+    handlers with ElementTree's `{ns}local` names; nothing is kept here, so memory stays that
+    of one chunk plus what the handlers keep. An exception a handler raises stops the parse
+    and comes out of here."""
     parser = expat.ParserCreate(namespace_separator="}")
 
     def refuse(*_args) -> None:
@@ -31,24 +44,31 @@ def parse_xml(raw: bytes) -> ET.Element:
             "REFI-QDA files never need"
         )
 
-    def start(name: str, attributes: dict[str, str]) -> None:
-        builder.start(_qualified(name), {_qualified(k): v for k, v in attributes.items()})
-
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.UnparsedEntityDeclHandler = refuse
     parser.ExternalEntityRefHandler = refuse
-    parser.StartElementHandler = start
-    parser.EndElementHandler = lambda name: builder.end(_qualified(name))
-    parser.CharacterDataHandler = builder.data
+    parser.StartElementHandler = lambda name, attributes: start(
+        _qualified(name), {_qualified(k): v for k, v in attributes.items()}
+    )
+    parser.EndElementHandler = lambda name: end(_qualified(name))
+    parser.CharacterDataHandler = data
     parser.buffer_text = True
     try:
-        parser.Parse(raw, True)
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
     except expat.ExpatError as error:
         raise BrokenXMLError(
             f"line {error.lineno}: it is not well-formed XML "
             f"({expat.ErrorString(error.code)}), perhaps truncated"
         ) from None
+
+
+def parse_xml(raw: bytes) -> ET.Element:
+    """A whole document as an ElementTree (for small files: the tests read exports so)."""
+    builder = ET.TreeBuilder()
+    parse_chunks([raw], builder.start, builder.end, builder.data)
     return builder.close()
 
 

@@ -1,8 +1,7 @@
 """What a study looks like for export: its sessions as read through the store, and the codebook.
 
 Every format (markdown, csv, json, refi_qda) renders a `Study`; importers build one and
-`importing.apply` writes it. `pseudonymise` turns one into a copy where participants are P1,
-P2 ... and authors I1, I2 ..., their names replaced in every text, consistently across it.
+`importing.apply` writes it; `pseudonyms.pseudonymise` turns one into a copy that names nobody.
 """
 
 from __future__ import annotations
@@ -80,6 +79,9 @@ class Study:
     other_participants: list[str] = field(default_factory=list)
     """Participants of sessions not in the export: a note may name them too, so a
     pseudonymised export replaces their names as well."""
+    guid_salt: str = ""
+    """Mixed into every GUID a REFI-QDA export derives: empty for a plain export (the same
+    data always gets the same GUIDs), random for a pseudonymised one."""
 
     def used_tags(self) -> list[str]:
         """The tags the sessions use, with their stored spelling, sorted."""
@@ -192,157 +194,3 @@ def file_stem(label: str) -> str:
     """A file name from a label: letters, digits, `-` and `_` only."""
     stem = re.sub(r"[^\w-]+", "-", label, flags=re.UNICODE).strip("-_")
     return stem[:60] or "fieldnote"
-
-
-# -- pseudonymisation -------------------------------------------------------------------------
-
-
-class Names:
-    """Real names -> codes, and the replacing of those names inside any text."""
-
-    def __init__(self, codes: dict[str, str]) -> None:
-        self.codes = {name.casefold(): code for name, code in codes.items()}
-        terms: dict[str, str] = {}
-        for name, code in codes.items():
-            terms.setdefault(name.casefold(), code)
-        # "Maya Chen" is also "Maya" or "Chen" in a note: each capitalised part of a name,
-        # too, but not a role after it ("P7 (ops lead)") nor particles such as "de" or "van".
-        for name, code in codes.items():
-            for part in re.findall(r"\w+", re.split(r"[(,;]", name)[0]):
-                if len(part) > 1 and part[0].isupper():
-                    terms.setdefault(part.casefold(), code)
-        self._terms = terms
-        alternatives = sorted(terms, key=len, reverse=True)
-        self._pattern = (
-            re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(t) for t in alternatives) + r")(?!\w)",
-                re.IGNORECASE,
-            )
-            if alternatives
-            else None
-        )
-
-    def code(self, name: str) -> str:
-        return self.codes.get(name.strip().casefold(), self.text(name))
-
-    def text(self, text: str) -> str:
-        return self.edit(text)[0]
-
-    def edit(self, text: str) -> tuple[str, list[tuple[int, int, int, int]]]:
-        """The text with names replaced, and each replacement as (old start, old end, new
-        start, new end), so positions inside the text (span excerpts) can follow."""
-        if self._pattern is None or not text:
-            return text, []
-        parts: list[str] = []
-        edits: list[tuple[int, int, int, int]] = []
-        last = 0
-        length = 0
-        for match in self._pattern.finditer(text):
-            code = self._terms[match.group(0).casefold()]
-            parts.append(text[last : match.start()])
-            length += match.start() - last
-            edits.append((match.start(), match.end(), length, length + len(code)))
-            parts.append(code)
-            length += len(code)
-            last = match.end()
-        parts.append(text[last:])
-        return "".join(parts), edits
-
-    def deep(self, value: Any) -> Any:
-        """Every string inside a JSON-like value with names replaced."""
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, list):
-            return [self.deep(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.deep(v) for k, v in value.items()}
-        return value
-
-
-def moved(position: int, edits: list[tuple[int, int, int, int]], *, end: bool) -> int:
-    """Where a position in the old text lands in the new one. Inside a replaced name it
-    snaps to the name's start (a span start) or end (a span end)."""
-    shift = 0
-    for old_start, old_end, new_start, new_end in edits:
-        if position >= old_end:
-            shift = new_end - old_end
-            continue
-        if position > old_start:
-            return new_end if end else new_start
-        break
-    return position + shift
-
-
-def pseudonym_codes(study: Study) -> dict[str, str]:
-    """Participants P1, P2 ... in session order (then those of sessions left out of the
-    export); every other author I1, I2 ..."""
-    codes: dict[str, str] = {}
-    seen: set[str] = set()
-    participants = 0
-    for name in [*(d.participant for d in study.sessions), *study.other_participants]:
-        name = name.strip()
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
-            participants += 1
-            codes[name] = f"P{participants}"
-    authors = 0
-    for data in study.sessions:
-        people = [*(data.session.get("interviewers") or []), *(n.get("author") for n in data.notes)]
-        for name in people:
-            if isinstance(name, str) and name.strip() and name.strip().casefold() not in seen:
-                seen.add(name.strip().casefold())
-                authors += 1
-                codes[name.strip()] = f"I{authors}"
-    return codes
-
-
-def pseudonymise(study: Study) -> Study:
-    """A copy of `study` that names nobody: see the module docstring."""
-    names = Names(pseudonym_codes(study))
-    sessions = []
-    for data in study.sessions:
-        session = names.deep({k: v for k, v in data.session.items() if k != "id"})
-        session["id"] = data.id
-        if data.participant.strip():
-            session["participant"] = names.code(data.participant)
-        interviewers = data.session.get("interviewers")
-        if isinstance(interviewers, list):
-            session["interviewers"] = [
-                names.code(i) if isinstance(i, str) else i for i in interviewers
-            ]
-        notes, edits_by_note = [], {}
-        for note in data.notes:
-            text, edits = names.edit(str(note.get("text") or ""))
-            edits_by_note[note.get("id")] = edits
-            new = dict(note, text=text)
-            if isinstance(note.get("author"), str):
-                new["author"] = names.code(note["author"])
-            for key in ("tags", "emotions"):
-                if isinstance(note.get(key), list):
-                    new[key] = [names.text(t) if isinstance(t, str) else t for t in note[key]]
-            notes.append(new)
-        excerpts = []
-        for excerpt in data.excerpts:
-            edits = edits_by_note.get(excerpt.get("note_id"), [])
-            new = dict(excerpt)
-            if isinstance(excerpt.get("start"), int) and isinstance(excerpt.get("end"), int):
-                new["start"] = moved(excerpt["start"], edits, end=False)
-                new["end"] = moved(excerpt["end"], edits, end=True)
-            if isinstance(excerpt.get("tags"), list):
-                new["tags"] = [names.text(t) if isinstance(t, str) else t for t in excerpt["tags"]]
-            excerpts.append(new)
-        sessions.append(
-            SessionData(
-                session=session,
-                guide=names.deep(data.guide),
-                guide_state=data.guide_state,
-                notes=notes,
-                excerpts=excerpts,
-            )
-        )
-    codebook = [
-        dict(tag, name=names.text(tag["name"]), description=names.text(tag.get("description", "")))
-        for tag in study.codebook
-    ]
-    codebook.sort(key=lambda tag: tag_key(tag["name"]))
-    return Study(sessions, codebook, names.text(study.label))

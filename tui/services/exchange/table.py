@@ -1,7 +1,8 @@
 """The CSV export: one row per excerpt and per untagged note, safe to open in a spreadsheet.
 
 A note's own tags make it one excerpt (the whole note); each span excerpt is another, with the
-span's text. A note with neither is a row with no tags. A cell a spreadsheet would run as a
+span's text. A note with neither is a row with no tags. `coders` says who applied each tag, in
+the order of `tags`. A cell a spreadsheet would run as a
 formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`.
 """
 
@@ -11,6 +12,8 @@ import csv
 import io
 from typing import Any
 
+from tui.domain.codings import tag_coders
+from tui.domain.notes import tag_key
 from tui.domain.quotes import recording_time
 from tui.services.exchange.study import Study
 
@@ -26,6 +29,7 @@ COLUMNS = (
     "note_text",
     "excerpt_text",
     "tags",
+    "coders",
     "emotions",
     "severity",
     "starred",
@@ -43,6 +47,12 @@ def _span(text: str, excerpt: dict[str, Any]) -> str:
     if isinstance(start, int) and isinstance(end, int):
         return text[start:end]
     return text
+
+
+def coders_cell(doc: dict[str, Any]) -> str:
+    """Who applied each tag, lined up with the `tags` cell: `Ana+Bo;Bo` for `pain;price`."""
+    by_tag = tag_coders(doc)
+    return ";".join("+".join(by_tag.get(tag_key(tag), [])) for tag in doc.get("tags") or [])
 
 
 def rows(study: Study):
@@ -75,6 +85,7 @@ def rows(study: Study):
                     **base,
                     "excerpt_text": text if note.get("tags") else "",
                     "tags": ";".join(note.get("tags") or []),
+                    "coders": coders_cell(note),
                     "severity": str(severity) if severity else "",
                 }
             for excerpt in excerpts:
@@ -83,6 +94,7 @@ def rows(study: Study):
                     **base,
                     "excerpt_text": _span(text, excerpt),
                     "tags": ";".join(excerpt.get("tags") or []),
+                    "coders": coders_cell(excerpt),
                     "severity": str(severity) if severity else "",
                 }
 

@@ -1,12 +1,21 @@
 """Transcripts in: WebVTT, SRT and plain `Name: text` lines, each cue a note of kind transcript.
 
 webvtt-py and srt parse the files and their timings. Added on top of them here:
-- speakers: WebVTT `<v Name>` voice spans (several in one cue make several notes), `Name: text`
-  cue lines as Zoom and Teams write them, SRT `[SPEAKER_00]:` labels (WhisperX), and plain
-  `Name: text` lines with an optional `[h:mm:ss]` time;
+- speakers: WebVTT `<v Name>` voice spans (several in one cue make several notes), SRT
+  `[SPEAKER_00]:` labels (WhisperX), and `Name: text` lines as Zoom and Teams write them, or
+  plain lines with an optional `[h:mm:ss]` time. A `Name:` label is a speaker only when it
+  looks like a name (at most four words, no sentence punctuation) and the file is written that
+  way: the label recurs, or nearly every cue carries a recurring label and this one is
+  capitalised like a name. "then we hit the problem: how to make the" stays text;
+- non-speech cues (`[Music]`, `(laughs)`, `[action] she bangs it`): kept as notes with
+  `speech: false`, their author the speaker only when the cue names one;
+- cue end times, kept as `ends_elapsed`;
 - multi-line cues joined into one line, cue tags stripped, entities (`&amp;`) unescaped;
-- errors with a line number: bad UTF-8, broken or backwards timings (checked before the
-  library sees them, as webvtt-py reports no lines), a missing header;
+- errors with a line number: bad UTF-8, broken, backwards or impossible timings (minutes past
+  59, times past 1,000 hours), checked before the library sees them, as webvtt-py reports no
+  lines and srt overflows; a missing header;
+- limits no real recording reaches (`MAX_CUES` cues, `MAX_LINES` lines), checked before
+  parsing, so a hostile file costs little memory;
 - a BOM and CRLF line ends are accepted.
 """
 
@@ -14,6 +23,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,10 +41,17 @@ from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import SessionData
 
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".txt", ".text", ".md")
+MAX_HOURS = 1000
+"""A cue time past this many hours is refused (no recording is that long)."""
+MAX_CUES = 50_000
+"""Cues (or plain-text notes) one transcript may hold: a cue every two seconds for 27 hours."""
+MAX_LINES = 8 * MAX_CUES
+MAX_TRANSCRIPT_BYTES = 16 * 1024 * 1024
+"""Bytes a transcript file (or a REFI-QDA source text) may have; hours of talk take ~1 MB."""
 
 _NAME = r"[^\W\d_][\w .'\-]{0,39}?"
 _SPEAKER_LINE = re.compile(rf"^(?P<name>{_NAME}):\s+(?P<text>\S.*)$")
-_LABEL_LINE = re.compile(r"^\[(?P<name>[^\]\n]{1,40})\]:?\s*(?P<text>.*)$")
+_LABEL_LINE = re.compile(r"^\[(?P<name>[^\]\n]{1,40})\]:\s*(?P<text>.*)$")
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _PLAIN_LINE = re.compile(
     rf"^(?:\[(?P<time>{_TIME})\][ \t]*|(?P<bare>{_TIME})[ \t]+)?"
@@ -43,14 +61,30 @@ _VTT_TIMING = re.compile(
     r"^\s*(?P<start>(?:\d+:)?\d{2}:\d{2}\.\d{3})\s+-->\s+(?P<end>(?:\d+:)?\d{2}:\d{2}\.\d{3})"
     r"(?:\s.*)?$"
 )
+_SRT_TIMING = re.compile(
+    r"^\s*(?P<start>\d+:\d+:\d+(?:[,.]\d+)?)\s*-->\s*(?P<end>\d+:\d+:\d+(?:[,.]\d+)?)"
+)
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]*)>")
 _TAG = re.compile(r"<[^>]*>")
+_NON_SPEECH = re.compile(r"^(?:\[[^\]]*\].*|\([^)]*\)|\u266a.*)$", re.DOTALL)
+"""A cue wholly in parentheses (`(laughs)`), opening with a bracketed label (`[Music]`,
+`[action] ...`, `[caption] ...`) or a music note: no one's words."""
+_SENTENCE_MARKS = re.compile(r"[.!?]\s")
+
+
+class TranscriptError(ValueError):
+    """A transcript that cannot be read: `problem` is a phrase, `where` says the line."""
+
+    def __init__(self, problem: str, where: str = "") -> None:
+        super().__init__(problem)
+        self.problem, self.where = problem, where
 
 
 @dataclass
 class Cue:
     start: float
-    end: float
+    end: float | None
+    """None when the file gives no end (plain lines)."""
     speaker: str
     text: str
 
@@ -63,6 +97,11 @@ class Segment:
     text: str
     speaker: str
     start: float
+
+
+def is_speech(text: str) -> bool:
+    """False for a non-speech cue: `[Music]`, `(laughs)`, `[action] she bangs it`."""
+    return _NON_SPEECH.match(text.strip()) is None
 
 
 def decode(raw: bytes, path: Path) -> str:
@@ -88,6 +127,78 @@ def seconds(stamp: str) -> float:
     return value
 
 
+def time_problem(stamp: str) -> str | None:
+    """Why `stamp` is no time a recording has, or None."""
+    parts = stamp.replace(",", ".").split(":")
+    if any(float(part) >= 60 for part in parts[1:]):
+        return f"the time {stamp} is no time (minutes and seconds run to 59)"
+    if seconds(stamp) > MAX_HOURS * 3600:
+        return f"the time {stamp} is past {MAX_HOURS:,} hours, longer than any recording"
+    return None
+
+
+def _checked_times(text: str, timing: re.Pattern[str]) -> int:
+    """Every `start --> end` line of `text` checked (a sentence naming the line otherwise);
+    the number of cues. Runs before the library parses, with the limits checked first."""
+    if text.count("\n") > MAX_LINES:
+        raise TranscriptError(
+            f"it has more than {MAX_LINES:,} lines, more than any transcript; split it"
+        )
+    number, cues, at = 1, 0, 0
+    for arrow in re.finditer("-->", text):
+        begin = text.rfind("\n", 0, arrow.start()) + 1
+        if cues and begin == at:
+            continue  # a second arrow on a line already checked
+        number += text.count("\n", at, begin)
+        stop = text.find("\n", arrow.end())
+        line = text[begin : stop if stop >= 0 else len(text)]
+        at = begin
+        cues += 1
+        if cues > MAX_CUES:
+            raise TranscriptError(
+                f"it holds more than {MAX_CUES:,} cues, more than any recording; split it"
+            )
+        match = timing.match(line)
+        if match is None:
+            if timing is _SRT_TIMING:
+                continue  # srt says which block is broken
+            raise TranscriptError(
+                "the cue timing is broken; write it as 00:01:02.000 --> 00:01:05.000",
+                f"line {number}",
+            )
+        for stamp in (match.group("start"), match.group("end")):
+            if (problem := time_problem(stamp)) is not None:
+                raise TranscriptError(problem, f"line {number}")
+        if seconds(match.group("end")) < seconds(match.group("start")):
+            raise TranscriptError("the cue ends before it starts", f"line {number}")
+    return cues
+
+
+def _looks_like_name(label: str) -> bool:
+    return len(label.split()) <= 4 and not _SENTENCE_MARKS.search(label + " ")
+
+
+def _capitalised(label: str) -> bool:
+    return all(not word[0].isalpha() or word[0].isupper() for word in label.split())
+
+
+def speaker_labels(labels: Iterable[str], units: int) -> frozenset[str]:
+    """Which `Name:` labels found at the start of lines are speakers. `units` is how many
+    cues (or paragraphs) the file has. A label must look like a name and recur; when some
+    label recurs and nearly every unit opens with a label, a label used once counts too if
+    it is capitalised like a name (a guest who says one thing)."""
+    counts = Counter(label for label in labels if _looks_like_name(label))
+    recurring = {label for label, n in counts.items() if n >= 2}
+    if recurring and counts.total() * 5 >= units * 4:
+        return frozenset(recurring | {label for label in counts if _capitalised(label)})
+    return frozenset(recurring)
+
+
+def _label(line: str) -> str | None:
+    match = _SPEAKER_LINE.match(line.strip())
+    return match.group("name").strip() if match else None
+
+
 def _clean(text: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip()
 
@@ -96,9 +207,11 @@ def _joined(lines: list[str]) -> str:
     return " ".join(part for part in (line.strip() for line in lines) if part)
 
 
-def _split_speakers(lines: list[str], start: float, end: float, speaker: str = "") -> list[Cue]:
-    """Cue lines into one cue per speaker: a `Name: text` or `[LABEL]: text` line starts a
-    new speaker, other lines continue the current one."""
+def _split_speakers(
+    lines: list[str], start: float, end: float, speakers: frozenset[str], speaker: str = ""
+) -> list[Cue]:
+    """Cue lines into one cue per speaker: a `[LABEL]: text` line, or a `Name: text` line whose
+    name is one of `speakers`, starts a new speaker; other lines continue the current one."""
     cues: list[Cue] = []
     current: list[str] = []
 
@@ -108,7 +221,9 @@ def _split_speakers(lines: list[str], start: float, end: float, speaker: str = "
             cues.append(Cue(start, end, speaker, text))
 
     for line in lines:
-        match = _LABEL_LINE.match(line.strip()) or _SPEAKER_LINE.match(line.strip())
+        match = _LABEL_LINE.match(line.strip())
+        if match is None and _label(line) in speakers:
+            match = _SPEAKER_LINE.match(line.strip())
         if match:
             close()
             speaker, current = match.group("name").strip(), [match.group("text")]
@@ -118,36 +233,39 @@ def _split_speakers(lines: list[str], start: float, end: float, speaker: str = "
     return cues
 
 
+def _labelled_cues(pending: list[tuple[float, float, list[str]] | list[Cue]]) -> list[Cue]:
+    """Cues in file order: those still as lines are split by the file's speaker labels."""
+    line_cues = [item for item in pending if isinstance(item, tuple)]
+    labels = [label for _, _, lines in line_cues for line in lines if (label := _label(line))]
+    speakers = speaker_labels(labels, len(pending))
+    cues: list[Cue] = []
+    for item in pending:
+        if isinstance(item, tuple):
+            cues += _split_speakers(item[2], item[0], item[1], speakers)
+        else:
+            cues += item
+    return cues
+
+
 def parse_vtt(text: str, path: Path) -> list[Cue]:
-    lines = text.split("\n")
-    if not lines[0].startswith("WEBVTT"):
+    if not text.startswith("WEBVTT"):
         raise bad_file(
             path, "it does not start with WEBVTT, so it is no WebVTT file.", where="line 1"
         )
-    for number, line in enumerate(lines, start=1):
-        if "-->" not in line:
-            continue
-        match = _VTT_TIMING.match(line)
-        if match is None:
-            raise bad_file(
-                path,
-                "the cue timing is broken; write it as 00:01:02.000 --> 00:01:05.000.",
-                where=f"line {number}",
-            )
-        if seconds(match.group("end")) < seconds(match.group("start")):
-            raise bad_file(path, "the cue ends before it starts.", where=f"line {number}")
+    _checked_times(text, _VTT_TIMING)
     try:
         captions = webvtt.from_string(text).captions
     except (MalformedFileError, MalformedCaptionError) as error:
         raise bad_file(path, f"it is not valid WebVTT ({error}).") from None
-    cues: list[Cue] = []
+    pending: list[tuple[float, float, list[str]] | list[Cue]] = []
     for caption in captions:
         start, end = seconds(caption.start), seconds(caption.end)
         raw = caption.raw_text
         voices = list(_VOICE.finditer(raw))
         if not voices:
-            cues += _split_speakers([_clean(line) for line in raw.split("\n")], start, end)
+            pending.append((start, end, [_clean(line) for line in raw.split("\n")]))
             continue
+        cues = []
         before = _joined([_clean(line) for line in raw[: voices[0].start()].split("\n")])
         if before:
             cues.append(Cue(start, end, "", before))
@@ -156,10 +274,12 @@ def parse_vtt(text: str, path: Path) -> list[Cue]:
             words = _joined([_clean(line) for line in raw[voice.end() : stop].split("\n")])
             if words:
                 cues.append(Cue(start, end, html.unescape(voice.group(1)).strip(), words))
-    return cues
+        pending.append(cues)
+    return _labelled_cues(pending)
 
 
 def parse_srt(text: str, path: Path) -> list[Cue]:
+    _checked_times(text, _SRT_TIMING)
     try:
         subtitles = list(srt.parse(text))
     except srt.SRTParseError as error:
@@ -171,30 +291,54 @@ def parse_srt(text: str, path: Path) -> list[Cue]:
             "then its text).",
             where=f"line {line}",
         ) from None
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, OverflowError) as error:
         raise bad_file(path, f"it is not valid SRT ({error}).") from None
-    cues: list[Cue] = []
-    for subtitle in subtitles:
-        start, end = subtitle.start.total_seconds(), subtitle.end.total_seconds()
-        if end < start:
-            line = text[: text.find(srt.timedelta_to_srt_timestamp(subtitle.start))].count("\n") + 1
-            raise bad_file(path, "the subtitle ends before it starts.", where=f"line {line}")
-        cues += _split_speakers([_clean(line) for line in subtitle.content.split("\n")], start, end)
-    return cues
+    pending: list[tuple[float, float, list[str]] | list[Cue]] = [
+        (
+            subtitle.start.total_seconds(),
+            subtitle.end.total_seconds(),
+            [_clean(line) for line in subtitle.content.split("\n")],
+        )
+        for subtitle in subtitles
+    ]
+    return _labelled_cues(pending)
 
 
 def segments(text: str) -> list[Segment]:
-    """Plain `Name: text` lines (optionally `[h:mm:ss] Name: text`); a line without a name
-    continues the note before it, a blank line ends it. Offsets are code points in `text`, so
-    a REFI-QDA selection on the source maps onto the notes."""
+    """Plain `Name: text` lines (optionally `[h:mm:ss] Name: text`); a line without a speaker
+    continues the note before it, a blank line ends it, a non-speech line is a note of its
+    own. Offsets are code points in `text`, so a REFI-QDA selection on the source maps onto
+    the notes. TranscriptError for an impossible time or past the limits."""
+    if text.count("\n") > MAX_LINES:
+        raise TranscriptError(
+            f"it has more than {MAX_LINES:,} lines, more than any transcript; split it"
+        )
+    lines = text.split("\n")
+    labels: list[str] = []
+    timed: set[str] = set()
+    units, after_blank = 0, True
+    for line in lines:
+        match = _PLAIN_LINE.match(line)
+        if match:
+            name = match.group("name").strip()
+            labels.append(name)
+            if match.group("time") or match.group("bare"):
+                timed.add(name)  # `[12:03] Name:` is a label by its form
+        units += bool(line.strip()) and (after_blank or match is not None)
+        after_blank = not line.strip()
+    speakers = speaker_labels(labels, units) | timed
     found: list[Segment] = []
     open_segment: Segment | None = None
     offset = 0
-    for line in text.split("\n"):
+    for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         match = _PLAIN_LINE.match(line)
+        if match and match.group("name").strip() not in speakers:
+            match = None
         if match:
             stamp = match.group("time") or match.group("bare")
+            if stamp and (problem := time_problem(stamp)) is not None:
+                raise TranscriptError(problem, f"line {number}")
             start = seconds(stamp) if stamp else (found[-1].start if found else 0.0)
             open_segment = Segment(
                 offset + match.start("text"),
@@ -205,19 +349,25 @@ def segments(text: str) -> list[Segment]:
             found.append(open_segment)
         elif not stripped:
             open_segment = None
-        elif open_segment is not None:
+        elif open_segment is not None and is_speech(stripped):
             open_segment.text = text[open_segment.offset : offset + len(line.rstrip())]
         else:
             lead = len(line) - len(line.lstrip())
             start = found[-1].start if found else 0.0
-            open_segment = Segment(offset + lead, line.strip(), "", start)
+            open_segment = Segment(offset + lead, stripped, "", start)
             found.append(open_segment)
+            if not is_speech(stripped):
+                open_segment = None  # what follows is not part of a stage direction
+        if len(found) > MAX_CUES:
+            raise TranscriptError(
+                f"it holds more than {MAX_CUES:,} notes, more than any transcript; split it"
+            )
         offset += len(line) + 1
     return found
 
 
 def parse_plain(text: str, path: Path) -> list[Cue]:
-    cues = [Cue(s.start, s.start, s.speaker, " ".join(s.text.split())) for s in segments(text)]
+    cues = [Cue(s.start, None, s.speaker, " ".join(s.text.split())) for s in segments(text)]
     if not cues:
         raise bad_file(path, "it holds no lines of text to import.")
     return cues
@@ -226,12 +376,15 @@ def parse_plain(text: str, path: Path) -> list[Cue]:
 def read_transcript(raw: bytes, path: Path) -> list[Cue]:
     text = decode(raw, path)
     suffix = path.suffix.lower()
-    if suffix == ".vtt" or (suffix not in (".srt",) and text.startswith("WEBVTT")):
-        cues = parse_vtt(text, path)
-    elif suffix == ".srt":
-        cues = parse_srt(text, path)
-    else:
-        cues = parse_plain(text, path)
+    try:
+        if suffix == ".vtt" or (suffix not in (".srt",) and text.startswith("WEBVTT")):
+            cues = parse_vtt(text, path)
+        elif suffix == ".srt":
+            cues = parse_srt(text, path)
+        else:
+            cues = parse_plain(text, path)
+    except TranscriptError as error:
+        raise bad_file(path, f"{error.problem}.", where=error.where) from None
     if not cues:
         raise bad_file(path, "it holds no cues with text; there is nothing to import.")
     return cues
@@ -277,9 +430,14 @@ def transcript_session(
             started_at=to_iso(moment),
             elapsed=round(cue.start, 3),
             question_id=None,
-        )
-        notes.append(note.to_doc())
-    end = max((getattr(c, "end", c.start) for c in cues), default=0.0)
+        ).to_doc()
+        end = getattr(cue, "end", None)
+        if end is not None:
+            note["ends_elapsed"] = round(end, 3)
+        if not is_speech(cue.text):
+            note["speech"] = False
+        notes.append(note)
+    end = max((getattr(c, "end", None) or c.start for c in cues), default=0.0)
     session = {
         "id": session_id,
         "title": title,

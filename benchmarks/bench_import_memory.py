@@ -1,0 +1,180 @@
+"""Peak memory of `fieldnote import` on hostile files, beside a floor: the same command
+importing a small valid transcript.
+
+Each file is built in a temp folder and imported by `python -m tui import FILE` in a child
+process of its own; its peak RSS comes from `os.wait4` (ru_maxrss), so each row is one
+process. Target (issue 19): under 400 MB for any single import file. The hostile files:
+- a `.qdpx` whose `project.qde` claims 100 bytes in its zip headers and inflates to 1 GB;
+- a `.qdpx` holding a 450 MB `project.qde` (under the old 512 MB cap);
+- a 50 MB WebVTT of 1 million cues;
+and, to show the limits themselves are safe, files just inside them:
+- a WebVTT of 50,000 cues (`MAX_CUES`), every one imported;
+- a `.qdpx` with one source of 50,000 lines and 50,000 coded selections on it.
+Run: python -m benchmarks.bench_import_memory [--quick]  (--quick skips the files at the limits)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from benchmarks.targets import record
+
+TARGET_MB = 400
+MB = 1024 * 1024
+
+
+def _timestamp(second: int) -> str:
+    return f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}.000"
+
+
+def _vtt(path: Path, cues: int) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        out.write("WEBVTT\n\n")
+        for n in range(cues):
+            out.write(f"{_timestamp(n)} --> {_timestamp(n + 1)}\n<v Speaker {n % 3}>Cue {n}.\n\n")
+    return path
+
+
+def _patch_sizes(path: Path, name: str, claimed: int) -> None:
+    """Make the local and central headers of `name` claim `claimed` bytes (the file is read
+    in pieces: this process must stay small, or its children's peak would start high)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(name)
+    size = claimed.to_bytes(4, "little")
+    with path.open("r+b") as out:
+        out.seek(info.header_offset + 22)
+        out.write(size)
+        end = out.seek(0, os.SEEK_END)
+        out.seek(max(0, end - 65536))
+        tail_at = out.tell()
+        central = tail_at + out.read().rfind(b"PK\x01\x02")
+        out.seek(central + 24)
+        out.write(size)
+
+
+def _zip_stream(path: Path, name: str, chunks) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        info = zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(info, "w") as member:
+            for chunk in chunks:
+                member.write(chunk)
+    return path
+
+
+def _lying_bomb(path: Path) -> Path:
+    head = b'<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0">'
+    spaces = b" " * MB
+    _zip_stream(path, "project.qde", [head, *(spaces for _ in range(1024))])
+    _patch_sizes(path, "project.qde", 100)
+    return path
+
+
+def _big_project(path: Path) -> Path:
+    head = b'<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0"><Sources>'
+    source = b'<TextSource guid="s" name="x"><PlainTextContent>a</PlainTextContent></TextSource>'
+    block = source * (MB // len(source))
+    return _zip_stream(
+        path, "project.qde", [head, *(block for _ in range(450)), b"</Sources></Project>"]
+    )
+
+
+def _project_at_limits(path: Path) -> Path:
+    lines = [f"Speaker {n % 3}: line number {n} of the long source" for n in range(50_000)]
+    text = "\n".join(lines) + "\n"
+    selections, at = [], 0
+    for n, line in enumerate(lines):
+        start = at + line.index(": ") + 2
+        selections.append(
+            f'<PlainTextSelection guid="sel{n}" startPosition="{start}" endPosition="{start + 4}">'
+            f'<Coding guid="cod{n}"><CodeRef targetGUID="c{n % 20}"/></Coding></PlainTextSelection>'
+        )
+        at += len(line) + 1
+    codes = "".join(f'<Code guid="c{n}" name="code{n}" isCodable="true"/>' for n in range(20))
+    qde = (
+        '<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0">'
+        f"<CodeBook><Codes>{codes}</Codes></CodeBook><Sources>"
+        '<TextSource guid="s1" name="Long" plainTextPath="internal://s1.txt">'
+        f"{''.join(selections)}</TextSource></Sources></Project>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", qde.encode())
+        archive.writestr("sources/s1.txt", text.encode())
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def measure(path: Path) -> tuple[float, float, int, str]:
+    """(peak RSS in MB, seconds, exit code, last stderr line) of one import in a child."""
+    with tempfile.TemporaryDirectory() as home:
+        env = dict(os.environ, FIELDNOTE_HOME=home)
+        began = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tui", "import", str(path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        err = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - began
+    said = err.strip().splitlines()[-1] if err.strip() else ""
+    return usage.ru_maxrss / 1024, seconds, os.waitstatus_to_exitcode(status), said
+
+
+def run(quick: bool = False) -> list[tuple[str, float, bool]]:
+    rows: list[tuple[str, float, bool]] = []
+    floor = 0.0
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        files = [
+            ("floor: a 3-cue WebVTT", _vtt(base / "small.vtt", 3)),
+            ("qdpx member claims 100 B, inflates to 1 GB", _lying_bomb(base / "bomb.qdpx")),
+            ("qdpx holding a 450 MB project.qde", _big_project(base / "big.qdpx")),
+            ("50 MB WebVTT of 1 million cues", _vtt(base / "million.vtt", 1_000_000)),
+        ]
+        if not quick:
+            files += [
+                ("at the limit: WebVTT of 50,000 cues", _vtt(base / "limit.vtt", 50_000)),
+                (
+                    "at the limit: qdpx, 50,000 lines + selections",
+                    _project_at_limits(base / "limit.qdpx"),
+                ),
+            ]
+        print(
+            f"{'import':<48} {'size':>8} {'peak RSS':>9} {'time':>7}  exit  target {TARGET_MB} MB"
+        )
+        for label, path in files:
+            rss, seconds, code, said = measure(path)
+            met = rss < TARGET_MB
+            size = path.stat().st_size / MB
+            print(
+                f"{label:<48} {size:>6.1f}MB {rss:>7.0f}MB {seconds:>6.1f}s  {code:>4}  "
+                f"{'met' if met else 'MISSED'}",
+                flush=True,
+            )
+            if code:
+                print(f"    {said[:150]}")
+            rows.append((label, rss, met))
+            if label.startswith("floor"):
+                floor = rss
+            else:
+                record(
+                    f"import {label}: peak RSS < {TARGET_MB} MB",
+                    f"{rss:.0f} MB, {seconds:.1f} s",
+                    f"floor (3-cue WebVTT) {floor:.0f} MB",
+                    met,
+                )
+    return rows
+
+
+if __name__ == "__main__":
+    run(quick="--quick" in sys.argv[1:])

@@ -1,0 +1,166 @@
+"""Inter-coder agreement on a hand-built coding set, with every figure worked out by hand here.
+
+Ten notes, two coders (ana, bo), three codes:
+  pain   ana on notes 0 1 2 3, bo on 0 1 2 4
+  sso    ana on notes 5 6, bo never (a code one coder never used)
+  price  a span each on note 7: ana chars 0-10, bo chars 5-15
+A third coder (cy) codes pain on notes 0 and 1 for the three-coder figures.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tui.domain.codings import with_coding
+from tui.domain.notes import Note
+from tui.services.session_setup import create_session
+from tui.services.team.agreement import compute, load, resolve
+from tui.store import StoreError
+
+NOTES = 10
+TEXT = "We waited two weeks for the invite to arrive"
+
+
+def coded(doc: dict, *pairs: tuple[str, str]) -> dict:
+    for tag, coder in pairs:
+        doc.update(with_coding(doc, tag, coder, "2026-11-27T10:00:00.000Z"))
+    return doc
+
+
+def build(store, *, third: bool = False) -> str:
+    session_id = create_session(store, title="Agreement", participant="P1", study="Team")
+    session_file = store.open_session(session_id)
+    notes = [
+        Note.from_typed(
+            f"{TEXT} {i}",
+            session_id=session_id,
+            author="ana",
+            started_at="t",
+            elapsed=i,
+            question_id=None,
+            note_id=f"note{i}",
+        ).to_doc()
+        for i in range(NOTES)
+    ]
+    for i in (0, 1, 2, 3):
+        coded(notes[i], ("pain", "ana"))
+    for i in (0, 1, 2, 4):
+        coded(notes[i], ("pain", "bo"))
+    for i in (5, 6):
+        coded(notes[i], ("sso", "ana"))
+    if third:
+        for i in (0, 1):
+            coded(notes[i], ("pain", "cy"))
+    session_file.append_notes(notes)
+    for coder, start, end in (("ana", 0, 10), ("bo", 5, 15)):
+        span = {"id": f"span-{coder}", "note_id": "note7", "start": start, "end": end}
+        session_file.add_excerpt(coded({**span, "tags": [], "severity": None}, ("price", coder)))
+    session_file.close()
+    return session_id
+
+
+def figures(result, key):
+    return next(code for code in result.codes if code.key == key)
+
+
+def test_two_coders_per_code_and_for_the_study(store):
+    result = compute(load(store, [build(store)]))
+    assert result.coders == ["ana", "bo"] and result.units == NOTES and result.problem is None
+
+    pain = figures(result, "pain")
+    (pair,) = pain.pairs
+    assert (pair.first_units, pair.second_units, pair.both) == (4, 4, 3)
+    # both 3, ana only 1, bo only 1, neither 5
+    observed = (3 + 5) / 10
+    expected = (4 * 4 + 6 * 6) / 100
+    assert pair.percent == pytest.approx(80.0)
+    assert pair.kappa == pytest.approx((observed - expected) / (1 - expected))  # 0.5833
+    # alpha, nominal: 20 values, 8 ones and 12 zeros; notes 3 and 4 each give two ordered
+    # disagreeing pairs.
+    disagreement = 4 / 20
+    by_chance = 2 * 8 * 12 / (20 * 19)
+    assert pain.alpha == pytest.approx(1 - disagreement / by_chance)  # 0.6042
+    assert pair.overlap == pytest.approx(3 / 5)  # whole notes: 3 both of 5 either, same length
+
+    sso = figures(result, "sso")
+    (pair,) = sso.pairs
+    assert (pair.first_units, pair.second_units, pair.both) == (2, 0, 0)
+    observed = 8 / 10
+    expected = (2 * 0 + 8 * 10) / 100
+    assert pair.kappa == pytest.approx((observed - expected) / (1 - expected)) == 0.0
+    assert sso.alpha == pytest.approx(1 - (4 / 20) / (2 * 2 * 18 / (20 * 19)))  # -0.0556
+
+    price = figures(result, "price")
+    (pair,) = price.pairs
+    assert pair.kappa == pytest.approx((1.0 - 0.82) / (1 - 0.82)) == pytest.approx(1.0)
+    assert price.alpha == pytest.approx(1.0)
+    assert pair.overlap == pytest.approx(5 / 15)  # chars 5-10 of 0-15
+
+    # The study pools 3 codes x 10 notes = 30 decisions: ana 7 yes, bo 5, both 4.
+    (pair,) = result.study.pairs
+    assert (pair.first_units, pair.second_units, pair.both, pair.units) == (7, 5, 4, 30)
+    observed = (4 + 22) / 30
+    expected = (7 * 5 + 23 * 25) / 900
+    assert pair.kappa == pytest.approx((observed - expected) / (1 - expected))  # 0.5862
+    assert result.study.alpha == pytest.approx(1 - (8 / 60) / (2 * 12 * 48 / (60 * 59)))
+
+    where = {(d.unit.note["id"], d.key, d.having) for d in result.disagreements}
+    assert where == {
+        ("note3", "pain", ("ana",)),
+        ("note4", "pain", ("bo",)),
+        ("note5", "sso", ("ana",)),
+        ("note6", "sso", ("ana",)),
+    }
+
+
+def test_three_coders(store):
+    result = compute(load(store, [build(store, third=True)]))
+    assert result.coders == ["ana", "bo", "cy"]
+    pain = figures(result, "pain")
+    # Per note (ana, bo, cy): 0 and 1 (1,1,1); 2 (1,1,0); 3 (1,0,0); 4 (0,1,0); 5-9 (0,0,0).
+    # With three values a note, each ordered pair of coders counts 1/2: notes 2, 3 and 4
+    # each give 1 + 1 of the disagreeing kinds (0,1) and (1,0).
+    disagreement = 6 / 30
+    by_chance = 2 * 10 * 20 / (30 * 29)  # 10 ones, 20 zeros
+    assert pain.alpha == pytest.approx(1 - disagreement / by_chance)  # 0.565
+    ana_cy = next(p for p in pain.pairs if (p.first, p.second) == ("ana", "cy"))
+    observed, expected = (2 + 6) / 10, (4 * 2 + 6 * 8) / 100
+    assert ana_cy.kappa == pytest.approx((observed - expected) / (1 - expected))  # 0.5455
+    assert len(pain.pairs) == 3
+
+
+def test_one_coder_or_a_coder_without_codings_says_so(store):
+    session_id = build(store)
+    coding = load(store, [session_id])
+    alone = compute(coding, ["ana"])
+    assert alone.problem.startswith("Agreement needs two coders") and not alone.codes
+    missing = compute(coding, ["ana", "dee"])
+    assert "dee has no codings" in missing.problem and not missing.codes
+    # A session nobody coded yet: no NaN, a sentence.
+    empty = create_session(store, title="Empty")
+    assert "no one has coded" in compute(load(store, [empty])).problem
+
+
+def test_resolving_records_the_resolvers_coding_and_the_figures_follow(store):
+    session_id = build(store)
+    result = compute(load(store, [session_id]))
+    by_note = {d.unit.note["id"]: d for d in result.between("ana", "bo") if d.key == "pain"}
+    with pytest.raises(StoreError, match="ana is one of the two coders compared"):
+        resolve(store, by_note["note3"], "ana", "bo", "second", "ana", "2026-11-28T09:00:00.000Z")
+    resolve(store, by_note["note3"], "ana", "bo", "second", "lead", "2026-11-28T09:00:00.000Z")
+    resolve(store, by_note["note4"], "ana", "bo", "first", "lead", "2026-11-28T09:01:00.000Z")
+    snapshot = store.open_session(session_id).read()
+    notes = {n["id"]: n for n in snapshot.notes}
+    assert notes["note3"]["tags"] == [] and notes["note3"]["codings"] == []
+    assert notes["note4"]["codings"] == []  # ana's: no pain on note 4; bo's gave way to that
+    again = compute(load(store, [session_id]), ["ana", "bo"])
+    (pair,) = figures(again, "pain").pairs
+    assert (pair.first_units, pair.second_units, pair.both) == (3, 3, 3)
+    assert pair.kappa == pytest.approx(1.0)
+    assert {d.unit.note["id"] for d in again.between("ana", "bo")} == {"note5", "note6"}
+    # Keeping both on a span disagreement leaves one coding, the resolver's.
+    price = compute(load(store, [session_id]))
+    sso = next(d for d in price.between("ana", "bo") if d.unit.note["id"] == "note5")
+    resolve(store, sso, "ana", "bo", "both", "lead", "2026-11-28T09:02:00.000Z")
+    notes = {n["id"]: n for n in store.open_session(session_id).read().notes}
+    assert [(c["tag"], c["coder"]) for c in notes["note5"]["codings"]] == [("sso", "lead")]

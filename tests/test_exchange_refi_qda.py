@@ -1,0 +1,210 @@
+"""The REFI-QDA export as other tools read it: unique code names (QualCoder keeps one code per
+name), cases linked to their sources the way QualCoder reads them, `asked` marks that are not
+notes, and a code tree of any depth."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import timedelta
+
+import pytest
+import xmlschema
+
+from tests.exchange_data import PARTICIPANTS, START, schema_folder, seed
+from tui.domain.clock import to_iso
+from tui.domain.notes import Note, tag_key
+from tui.services.exchange.exporting import export
+from tui.services.exchange.importing import import_files
+from tui.services.exchange.study import read_study
+from tui.store import DataStore
+
+
+@pytest.fixture(scope="module")
+def project_schema():
+    return xmlschema.XMLSchema(str(schema_folder() / "Project.xsd"))
+
+
+def _local(element) -> str:
+    return element.tag.rpartition("}")[2]
+
+
+def _project(data: bytes) -> tuple[ET.Element, zipfile.ZipFile]:
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return ET.fromstring(archive.read("project.qde")), archive
+
+
+def _add_notes(store: DataStore, session_id: str, texts: list[str], *, kind: str = "") -> None:
+    session_file = store.open_session(session_id)
+    known = session_file.read().notes
+    docs = []
+    for number, text in enumerate(texts, start=len(known)):
+        note = Note.from_typed(
+            text,
+            session_id=session_id,
+            author="Jonas Berg",
+            started_at=to_iso(START + timedelta(seconds=30 * number)),
+            elapsed=30.0 * number,
+            question_id="q1",
+        )
+        doc = note.to_doc()
+        if kind:
+            doc["kind"] = kind
+        docs.append(doc)
+    session_file.append_notes(docs)
+    session_file.close()
+
+
+def _codes_by_guid(root: ET.Element) -> dict[str, tuple[ET.Element, list[str]]]:
+    """Every Code by GUID, with the names of the codes it sits in."""
+    found = {}
+    stack = [(root, [])]
+    while stack:
+        element, above = stack.pop()
+        for child in element:
+            if _local(child) == "Code":
+                found[child.get("guid")] = (child, above)
+                stack.append((child, [*above, child.get("name")]))
+            else:
+                stack.append((child, above))
+    return found
+
+
+def test_a_leaf_tag_under_two_parents_gets_a_name_no_other_code_has(store, project_schema):
+    ids = seed(store)
+    _add_notes(store, ids[0], ["Loved the CSV import #delight/import", "Import again #import"])
+    data, study = export(store, ids, "qdpx")
+    project_schema.validate(zipfile.ZipFile(io.BytesIO(data)).read("project.qde").decode())
+    root, _ = _project(data)
+    codes = _codes_by_guid(root)
+    names = [code.get("name") for code, _ in codes.values()]
+    assert len({n.casefold() for n in names}) == len(names)  # unique, case aside
+    assert {"import", "import (pain)", "import (delight)"} <= set(names)
+    # Every coding resolves by the code's name alone (QualCoder's importer keeps one code per
+    # name and drops the codings of a second), and to the tag it was made from.
+    by_name = {code.get("name"): guid for guid, (code, _) in codes.items()}
+    tagged = {
+        tag_key(t) for s in study.sessions for d in [*s.notes, *s.excerpts] for t in d["tags"]
+    }
+    resolved = set()
+    cases = {e.get("guid") for e in root.iter() if _local(e) == "Case"}
+    for ref in root.iter():
+        if _local(ref) != "CodeRef" or ref.get("targetGUID") in cases:
+            continue
+        code, above = codes[ref.get("targetGUID")]
+        assert by_name[code.get("name")] == ref.get("targetGUID")
+        segment = code.get("name").split(" (")[0]
+        resolved.add("/".join([*above, segment]).casefold())
+    assert resolved == tagged
+    assert {"delight/import", "pain/import", "import"} <= resolved
+    qdc, _ = export(store, ids, "qdc")
+    qdc_names = [e.get("name") for e in ET.fromstring(qdc).iter() if _local(e) == "Code"]
+    assert len({n.casefold() for n in qdc_names}) == len(qdc_names)
+
+
+def test_every_case_is_a_code_coding_its_whole_sources_as_qualcoder_reads_it(tmp_path, store):
+    ids = seed(store)
+    data, _ = export(store, ids, "qdpx")
+    root, archive = _project(data)
+    codes = _codes_by_guid(root)
+    sources = {e.get("guid"): e for e in root.iter() if _local(e) == "TextSource"}
+    cases = [e for e in root.iter() if _local(e) == "Case"]
+    assert {c.get("name") for c in cases} == set(PARTICIPANTS)
+    for case in cases:
+        code, above = codes[case.get("guid")]  # QualCoder: a Code with the Case's GUID
+        assert above == [] and code.get("isCodable") == "true"
+        refs = [r.get("targetGUID") for r in case if _local(r) == "SourceRef"]
+        selection_refs = {r.get("targetGUID") for r in case if _local(r) == "SelectionRef"}
+        assert len(refs) == 1 and len(selection_refs) == 1
+        source = sources[refs[0]]
+        member = "sources/" + source.get("plainTextPath").removeprefix("internal://")
+        length = len(archive.read(member).decode("utf-8"))
+        (whole,) = [
+            sel
+            for sel in source
+            if _local(sel) == "PlainTextSelection"
+            and any(r.get("targetGUID") == case.get("guid") for r in sel.iter())
+        ]
+        assert (whole.get("startPosition"), whole.get("endPosition")) == ("0", str(length))
+        assert selection_refs == {whole.get("guid")}
+    # Read back by Fieldnote, the case names the participant and is no tag on every note.
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    result = import_files(other, [path], now=START)
+    back = read_study(other, [sid for sid, _, _ in result.sessions])
+    assert {s.participant for s in back.sessions} == set(PARTICIPANTS)
+    tags = {tag_key(t) for s in back.sessions for d in [*s.notes, *s.excerpts] for t in d["tags"]}
+    tags |= {tag_key(t["name"]) for t in other.codebook.tags()}
+    assert not any("maya" in t or "łukasz" in t for t in tags)
+
+
+def test_asked_marks_are_listed_as_such_and_the_selections_still_slice(store, project_schema):
+    ids = seed(store)
+    _add_notes(store, ids[0], ["Walk me through your week."], kind="asked")
+    _add_notes(store, ids[0], ["After the question: the import broke #pain/import"])
+    data, study = export(store, ids, "qdpx")
+    qde = zipfile.ZipFile(io.BytesIO(data)).read("project.qde")
+    project_schema.validate(qde.decode("utf-8"))
+    root, archive = _project(data)
+    source = next(e for e in root.iter() if _local(e) == "TextSource")
+    text = archive.read(
+        "sources/" + source.get("plainTextPath").removeprefix("internal://")
+    ).decode("utf-8")
+    assert "Walk me through your week." not in text  # no line as if someone had noted it
+    description = next(e for e in source if _local(e) == "Description").text
+    assert description == "Guide questions marked asked:\n[03:00] asked: Walk me through your week."
+    cases = {e.get("guid") for e in root.iter() if _local(e) == "Case"}
+    got = [
+        text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]
+        for sel in source
+        if _local(sel) == "PlainTextSelection"
+        and {r.get("targetGUID") for r in sel.iter() if _local(r) == "CodeRef"} - cases
+    ]
+    session = study.sessions[0]
+    by_id = {n["id"]: n for n in session.notes}
+    expected = [n["text"] for n in session.notes if n["tags"]]
+    expected += [by_id[e["note_id"]]["text"][e["start"] : e["end"]] for e in session.excerpts]
+    assert got == expected
+    assert got[-3] == "After the question: the import broke #pain/import"  # after the mark
+
+
+def _cli(home, *argv: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, FIELDNOTE_HOME=str(home))
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *argv], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_a_tag_of_1500_levels_in_an_old_file_exports_without_a_recursion_error(tmp_path):
+    home = tmp_path / "home"
+    store = DataStore(home)
+    ids = seed(store)
+    deep = "/".join(f"l{n}" for n in range(1500))
+    # Written through the store as an older Fieldnote did: `note` took such a tag then.
+    _add_notes(store, ids[0], [f"a very deep thought #{deep}"])
+    store.codebook.ensure(["/".join(["x"] * 1500)], to_iso(START))
+    for fmt in ("qdpx", "qdc"):
+        out = tmp_path / f"deep.{fmt}"
+        done = _cli(home, "export", "--all", "--format", fmt, "-o", str(out))
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        raw = out.read_bytes()
+        if fmt == "qdpx":
+            raw = zipfile.ZipFile(io.BytesIO(raw)).read("project.qde")
+        depth = deepest = 0
+        leaf_guid = None
+        for event, element in ET.iterparse(io.BytesIO(raw), events=("start", "end")):
+            if _local(element) != "Code":
+                continue
+            depth += 1 if event == "start" else -1
+            deepest = max(deepest, depth)
+            if event == "start" and element.get("name", "").startswith("l1499"):
+                leaf_guid = element.get("guid")
+        assert deepest == 1500
+        if fmt == "qdpx":  # the note's coding points at the deepest code
+            assert f'targetGUID="{leaf_guid}"' in raw.decode("utf-8")

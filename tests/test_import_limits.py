@@ -1,0 +1,256 @@
+"""Hostile files for `fieldnote import`, each written by the test: depth, huge times, lying
+zips, giant members. Each gets one sentence, and nothing is written."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.exchange_data import seed
+from tui.cli import main
+from tui.domain.tags import MAX_TAG_DEPTH, inline_name_problem, tag_depth_problem
+from tui.services.exchange.errors import ExchangeError
+from tui.services.exchange.exporting import export
+from tui.services.exchange.importing import import_files
+from tui.store import DataStore
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _run(home, *argv: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, FIELDNOTE_HOME=str(home))
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *argv], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_a_tag_deeper_than_the_cap_is_refused_by_the_domain():
+    assert tag_depth_problem("/".join(["a"] * MAX_TAG_DEPTH)) is None
+    too_deep = "/".join(["a"] * (MAX_TAG_DEPTH + 1))
+    assert f"at most {MAX_TAG_DEPTH} levels" in tag_depth_problem(too_deep)
+    assert inline_name_problem(too_deep) == tag_depth_problem(too_deep)
+
+
+def test_fieldnote_note_refuses_a_tag_of_1500_levels(tmp_path):
+    home = tmp_path / "home"
+    made = _run(home, "new", "Deep", "--participant", "Kim")
+    assert made.returncode == 0, made.stderr
+    deep = "#" + "/".join(["x"] * 1500)
+    refused = _run(home, "note", "Deep", f"a note {deep}")
+    assert refused.returncode != 0
+    assert "at most 64 levels" in refused.stderr and "Nothing was added" in refused.stderr
+    assert "Traceback" not in refused.stderr and refused.stderr.count("\n") == 1
+    listed = _run(home, "list")
+    assert " 0 notes" in listed.stdout
+
+
+def _study_json(tmp_path: Path) -> dict:
+    source = DataStore(tmp_path / "source")
+    data, _ = export(source, seed(source), "json")
+    source.codebook.close()
+    return orjson.loads(data)
+
+
+def _write_json(tmp_path: Path, doc: dict) -> Path:
+    path = tmp_path / "study.json"
+    path.write_bytes(orjson.dumps(doc))
+    return path
+
+
+def test_a_second_session_with_a_path_for_an_id_writes_nothing(tmp_path, store, capsys):
+    doc = _study_json(tmp_path)
+    doc["sessions"][1]["session"]["id"] = "../../evil"
+    path = _write_json(tmp_path, doc)
+    with pytest.raises(ExchangeError, match=r"study.json \(session 2\): its session id is not"):
+        import_files(store, [path], now=NOW)
+    assert not (tmp_path / "evil.json").exists() and store.list_sessions()[0] == []
+    assert main(["import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("\n") == 1 and "nothing was imported" in err
+
+
+@pytest.mark.parametrize(
+    "table, field, value, said",
+    [
+        ("notes", "text", 5, "'text' that is not text"),
+        ("session", "title", ["x"], "'title' that is not text"),
+        ("excerpts", "start", "3", "'start' that is not a whole number"),
+        ("guide", "guide", {"title": 7}, "'guide title' that is not text"),
+    ],
+)
+def test_fields_of_the_wrong_type_are_refused_before_anything_is_written(
+    tmp_path, store, monkeypatch, capsys, table, field, value, said
+):
+    monkeypatch.setenv("FIELDNOTE_HOME", str(store.home))
+    doc = _study_json(tmp_path)
+    entry = doc["sessions"][1]
+    if table == "session":
+        entry["session"][field] = value
+    elif table == "guide":
+        entry["guide"] = value
+    else:
+        entry[table][0][field] = value
+    path = _write_json(tmp_path, doc)
+    assert main(["import", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "(session 2)" in err and said in err and "nothing was imported" in err
+    assert err.count("\n") == 1
+    assert store.list_sessions() == ([], [])
+    assert main(["list"]) == 0
+
+
+def test_a_codebook_tag_of_the_wrong_shape_or_depth_is_refused(tmp_path, store):
+    doc = _study_json(tmp_path)
+    doc["codebook"][0]["uses"] = "many"
+    with pytest.raises(ExchangeError, match=r"\(tag 1\): .*'uses' that is not a whole number"):
+        import_files(store, [_write_json(tmp_path, doc)], now=NOW)
+    doc = _study_json(tmp_path)
+    doc["codebook"][0]["name"] = "/".join(["deep"] * 1500)
+    with pytest.raises(ExchangeError, match=r"\(tag 1\): a tag has 1500 levels, more than the 64"):
+        import_files(store, [_write_json(tmp_path, doc)], now=NOW)
+    assert store.list_sessions()[0] == [] and store.codebook.tags() == []
+
+
+def _nested_codes(depth: int) -> bytes:
+    opening = "".join(f'<Code guid="g{n}" name="c{n}" isCodable="true">' for n in range(depth))
+    return (
+        '<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes>'
+        f"{opening}{'</Code>' * depth}</Codes></CodeBook>"
+    ).encode()
+
+
+def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("suffix", [".qdc", ".qdpx"])
+def test_codes_nested_990_deep_are_a_sentence_not_a_recursion_error(tmp_path, store, suffix):
+    codebook = _nested_codes(990)
+    path = tmp_path / f"deep{suffix}"
+    if suffix == ".qdc":
+        path.write_bytes(codebook)
+    else:
+        qde = codebook.replace(b"<CodeBook", b"<Project", 1).replace(
+            b"</CodeBook>", b"</CodeBook></Project>"
+        )
+        qde = qde.replace(b'codebook:1.0"><Codes>', b'project:1.0"><CodeBook><Codes>', 1)
+        path.write_bytes(_zip({"project.qde": qde}))
+    with pytest.raises(ExchangeError, match="its codes nest more than 64 levels deep"):
+        import_files(store, [path], now=NOW)
+    assert store.codebook.tags() == []
+
+
+def test_codes_64_deep_still_import(tmp_path, store):
+    path = tmp_path / "deep.qdc"
+    path.write_bytes(_nested_codes(64))
+    result = import_files(store, [path], now=NOW)
+    assert len(result.tags_added) == 64 and result.tags_added[-1].count("/") == 63
+
+
+CODES_ONLY = b"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="ATLAS.ti export">
+ <CodeBook><Codes>
+  <Code guid="a" name="Trust" isCodable="true"><Description>who they believe</Description>
+   <Code guid="b" name="Price" isCodable="true"/></Code>
+ </Codes></CodeBook>
+</Project>
+"""
+
+
+def test_a_project_with_codes_and_no_sources_brings_its_codes(tmp_path, store, capsys):
+    path = tmp_path / "atlas.qdpx"
+    path.write_bytes(_zip({"project.qde": CODES_ONLY}))
+    result = import_files(store, [path], now=NOW)
+    assert result.sessions == [] and result.tags_added == ["Trust", "Trust/Price"]
+    assert result.notices == ["atlas.qdpx holds no text sources, so it brought only its 2 code(s)."]
+    assert store.codebook.get("trust")["description"] == "who they believe"
+    other = DataStore(tmp_path / "other")
+    os.environ["FIELDNOTE_HOME"] = str(other.home)
+    try:
+        assert main(["import", str(path)]) == 0
+    finally:
+        del os.environ["FIELDNOTE_HOME"]
+    assert "holds no text sources" in capsys.readouterr().err
+
+
+def _lying_zip(claimed: int, real: bytes, name: str = "project.qde") -> bytes:
+    """A zip whose member's header claims `claimed` bytes; its data inflates to `real`."""
+    data = bytearray(_zip({name: real}))
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(name)
+    size = claimed.to_bytes(4, "little")
+    data[info.header_offset + 22 : info.header_offset + 26] = size  # local header
+    central = bytes(data).rfind(b"PK\x01\x02")
+    data[central + 24 : central + 28] = size  # central directory
+    return bytes(data)
+
+
+def test_a_member_that_inflates_past_what_its_header_claims_is_refused(tmp_path, store):
+    path = tmp_path / "liar.qdpx"
+    path.write_bytes(_lying_zip(100, b"<Project>" + b" " * (20 * 1024 * 1024)))
+    with pytest.raises(ExchangeError, match=r"liar.qdpx \(member project.qde\): it cannot be"):
+        import_files(store, [path], now=NOW)
+
+
+def test_a_project_qde_past_the_cap_is_refused_before_it_is_parsed(tmp_path, store):
+    big = b'<Project xmlns="urn:QDA-XML:project:1.0">' + b" " * (65 * 1024 * 1024) + b"</Project>"
+    path = tmp_path / "big.qdpx"
+    path.write_bytes(_zip({"project.qde": big}))
+    with pytest.raises(ExchangeError, match=r"big.qdpx \(member project.qde\): it unpacks to more"):
+        import_files(store, [path], now=NOW)
+
+
+def test_a_transcript_past_the_limits_is_refused_before_it_is_parsed(tmp_path, store):
+    many = tmp_path / "many.vtt"
+    cue = "00:00:01.000 --> 00:00:02.000\nhi\n\n"
+    many.write_text("WEBVTT\n\n" + cue * 50_001, encoding="utf-8")
+    with pytest.raises(ExchangeError, match="more than 50,000 cues"):
+        import_files(store, [many], now=NOW)
+    huge = tmp_path / "huge.srt"
+    huge.write_bytes(b"x" * (16 * 1024 * 1024 + 1))
+    with pytest.raises(ExchangeError, match="larger than 16 MB, more than any transcript"):
+        import_files(store, [huge], now=NOW)
+
+
+PARROT = """WEBVTT
+
+00:00:01.000 --> 00:00:03.000
+<v Mr Praline>I wish to complain about this parrot.
+
+00:00:03.000 --> 00:00:05.000
+<v Shopkeeper>What's wrong with it?
+
+00:00:05.000 --> 00:00:07.000
+<v Praline>It's dead.
+"""
+
+
+def test_speaker_labels_get_one_name_before_anything_is_written(tmp_path, store, capsys):
+    path = tmp_path / "parrot.vtt"
+    path.write_text(PARROT, encoding="utf-8")
+    os.environ["FIELDNOTE_HOME"] = str(store.home)
+    try:
+        argv = ["import", str(path), "--speaker", "mr praline=Praline", "--participant", "Praline"]
+        assert main(argv) == 0
+        session_id = capsys.readouterr().out.split()[0]
+        snap = store.open_session(session_id).read()
+        assert [n["author"] for n in snap.notes] == ["Praline", "Shopkeeper", "Praline"]
+        assert snap.session["participant"] == "Praline"
+        assert main(["import", str(path), "--speaker", "Mr Pralin=Praline"]) == 1
+        assert "names no speaker" in capsys.readouterr().err
+        assert main(["import", str(path), "--speaker", "Praline"]) == 1
+        assert "is not LABEL=NAME" in capsys.readouterr().err
+    finally:
+        del os.environ["FIELDNOTE_HOME"]
+    assert len(store.list_sessions()[0]) == 1

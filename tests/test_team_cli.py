@@ -1,0 +1,167 @@
+"""`fieldnote tag` and `fieldnote agree`: codings from a script, agreement as text and data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from tui.cli import main
+from tui.store import DataStore
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FIELDNOTE_AUTHOR", "Maya")
+    return tmp_path / "home"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def session_with_notes(capsys, *notes: str) -> tuple[str, list[str]]:
+    _, session_id, _ = run(capsys, "new", "Team study one", "--study", "Team")
+    session_id = session_id.strip()
+    ids = [run(capsys, "note", session_id, text)[1].strip() for text in notes]
+    return session_id, ids
+
+
+def codings(home, session_id: str, note_id: str) -> list[tuple[str, str]]:
+    note = next(
+        n for n in DataStore(home).open_session(session_id).read().notes if n["id"] == note_id
+    )
+    return [(c["tag"], c["coder"]) for c in note["codings"]]
+
+
+def test_tag_by_id_prefix_records_the_coder_and_removes_only_theirs(home, capsys):
+    session_id, (first, second) = session_with_notes(capsys, "gave up #pain", "too dear")
+    assert codings(home, session_id, first) == [("pain", "Maya")]  # typed inline: the author's
+    code, out, _ = run(capsys, "tag", session_id, first[:6], "pain", "sso", "--as", "Bo")
+    assert code == 0 and "#pain #sso as Bo" in out
+    code, out, _ = run(capsys, "tag", session_id[:8], second[:5], "price")  # configured name
+    assert code == 0
+    assert codings(home, session_id, first) == [("pain", "Maya"), ("pain", "Bo"), ("sso", "Bo")]
+    assert codings(home, session_id, second) == [("price", "Maya")]
+    # Removing as Bo removes Bo's coding only; Maya's #pain stays.
+    assert run(capsys, "tag", session_id, first[:6], "pain", "--remove", "--as", "Bo")[0] == 0
+    assert codings(home, session_id, first) == [("pain", "Maya"), ("sso", "Bo")]
+    # Another coder's coding is not Cy's to remove: one sentence, non-zero.
+    code, _, err = run(capsys, "tag", session_id, first[:6], "sso", "--remove", "--as", "Cy")
+    assert code != 0 and "coded by Bo, not by Cy" in err and "Traceback" not in err
+    assert codings(home, session_id, first) == [("pain", "Maya"), ("sso", "Bo")]
+    assert {t["name"] for t in DataStore(home).codebook.tags()} >= {"pain", "sso", "price"}
+
+
+def test_tag_names_a_note_that_is_missing_or_ambiguous(home, capsys):
+    session_id, _ = session_with_notes(capsys, "one")
+    code, _, err = run(capsys, "tag", session_id, "zzzz", "pain")
+    assert code != 0 and "No note of this session has an id starting 'zzzz'" in err
+    code, _, err = run(capsys, "tag", session_id, "", "pain")
+    assert code != 0 and "No note was named" in err
+
+
+def test_agree_in_every_format(home, capsys):
+    session_id, ids = session_with_notes(capsys, "a", "b", "c", "d")
+    for note, coder in ((ids[0], "Ana"), (ids[0], "Bo"), (ids[1], "Ana"), (ids[2], "Bo")):
+        run(capsys, "tag", session_id, note[:8], "pain", "--as", coder)
+    code, out, _ = run(capsys, "agree", "--study", "team")
+    assert code == 0 and "Agreement of Ana, Bo over 1 session(s), 4 notes." in out
+    assert "counts as agreement on absence" in out and "Disagreements (2):" in out
+    assert "nan" not in out.casefold()
+    _, out, _ = run(capsys, "agree", session_id, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    pain = next(r for r in rows if r["code"] == "pain")
+    assert (pain["first_notes"], pain["second_notes"], pain["both"]) == ("2", "2", "1")
+    _, out, _ = run(capsys, "agree", session_id, "--format", "json")
+    data = json.loads(out)
+    assert data["coders"] == ["Ana", "Bo"] and len(data["disagreements"]) == 2
+    _, out, _ = run(capsys, "agree", session_id, "--format", "md")
+    assert out.startswith("# Inter-coder agreement") and "| pain | Ana / Bo |" in out
+
+
+def test_agree_with_one_coder_says_so(home, capsys):
+    session_id, ids = session_with_notes(capsys, "a #pain", "b")
+    code, out, _ = run(capsys, "agree", session_id)
+    assert code != 0 and "only Maya has coded these sessions" in out
+    code, out, _ = run(capsys, "agree", session_id, "--coders", "Maya", "Zed")
+    assert code != 0 and "Zed has no codings in these sessions" in out
+    assert "nan" not in out.casefold()
+    code, _, err = run(capsys, "agree")
+    assert code != 0 and "name the sessions to compare" in err
+
+
+def test_a_file_from_before_codings_opens_with_the_coder_unknown(home, capsys):
+    session_id, (note_id,) = session_with_notes(capsys, "old note")
+    session_file = DataStore(home).open_session(session_id)
+    (old,) = session_file.read().notes
+    old = {k: v for k, v in old.items() if k != "codings"}
+    session_file.append_note({**old, "tags": ["pain", "sso"]})  # as written before codings
+    session_file.close()
+    raw = DataStore(home).open_session(session_id).read().notes[0]
+    assert "codings" not in raw  # opened and read as it is
+    assert run(capsys, "tag", session_id, note_id[:6], "pain", "--as", "Bo")[0] == 0
+    assert codings(home, session_id, note_id) == [
+        ("pain", "unknown"),
+        ("sso", "unknown"),
+        ("pain", "Bo"),
+    ]
+    # unknown's tag is anyone's to remove; Bo's stays.
+    assert run(capsys, "tag", session_id, note_id[:6], "sso", "--remove", "--as", "Cy")[0] == 0
+    assert codings(home, session_id, note_id) == [("pain", "unknown"), ("pain", "Bo")]
+    code, out, _ = run(capsys, "agree", session_id)
+    assert code != 0 and "only Bo has coded" in out  # unknown is not a coder to compare
+
+
+def test_coder_names_with_escapes_and_markup_print_as_symbols(home, capsys):
+    session_id, (note_id, other) = session_with_notes(capsys, "a", "b")
+    hostile = "[bold]x\x1b[31mred"
+    run(capsys, "tag", session_id, note_id[:8], "pain", "--as", hostile)
+    run(capsys, "tag", session_id, other[:8], "pain", "--as", "Bo")
+    for fmt in ("text", "md", "csv", "json"):
+        code, out, _ = run(capsys, "agree", session_id, "--format", fmt)
+        assert code == 0 and "\x1b" not in out and "[bold]x" in out
+
+
+def test_code_blind_opens_the_tagging_screen_blind_as_the_coder(home, capsys, monkeypatch):
+    import tui.cli
+
+    session_id, _ = session_with_notes(capsys, "a")
+    opened = {}
+
+    def run_app(store, author, session_id=None, **kwargs):
+        opened.update(kwargs, author=author)
+        return 0
+
+    monkeypatch.setattr(tui.cli, "_run_app", run_app)
+    assert main(["code", session_id[:8], "--as", "Bo", "--blind"]) == 0
+    assert opened["author"] == "Bo" and opened["blind"] is True
+    assert opened["tagging"] == ("session", session_id)
+
+
+def test_the_coder_is_as_else_the_configured_name_else_the_login(
+    home, capsys, monkeypatch, tmp_path
+):
+    monkeypatch.delenv("FIELDNOTE_AUTHOR")
+    monkeypatch.setenv("USER", "login")
+    monkeypatch.setenv("LOGNAME", "login")
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(tmp_path / "config"))
+    session_id, (note_id,) = session_with_notes(capsys, "a")
+    run(capsys, "tag", session_id, note_id[:8], "one")
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "config.toml").write_text('name = "Ana Lima"\n', encoding="utf-8")
+    run(capsys, "tag", session_id, note_id[:8], "two")
+    run(capsys, "tag", session_id, note_id[:8], "three", "--as", "Bo")
+    assert codings(home, session_id, note_id) == [
+        ("one", "login"),
+        ("two", "Ana Lima"),
+        ("three", "Bo"),
+    ]
+    (tmp_path / "config" / "config.toml").write_text("name = 3\n", encoding="utf-8")
+    code, _, err = run(capsys, "tag", session_id, note_id[:8], "four")
+    assert code != 0 and "name must be your name" in err and "Traceback" not in err

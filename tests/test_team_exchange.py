@@ -1,0 +1,98 @@
+"""Codings in the exchange formats: REFI-QDA's creatingUser round trip, CSV's coders column."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import UTC, datetime
+
+import xmlschema
+
+from tests.exchange_data import schema_folder, seed
+from tui.domain.codings import codings_of, with_coding
+from tui.domain.notes import tag_key
+from tui.services.exchange.exporting import export
+from tui.services.exchange.importing import import_files
+from tui.services.exchange.study import read_study
+from tui.store import DataStore
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+AT = "2026-11-30T08:00:00.000Z"
+
+
+def second_coder(store: DataStore, session_ids: list[str]) -> None:
+    """Bo codes a tagged note and a span too, and a tag of his own on the note."""
+    session_file = store.open_session(session_ids[0])
+    snapshot = session_file.read()
+    note = next(n for n in snapshot.notes if n["tags"])
+    span = next(e for e in snapshot.excerpts if e["tags"])
+    store.codebook.ensure(["need/export"], AT)
+    for tag in (note["tags"][0], "need/export"):
+        session_file.change_note(note["id"], lambda doc, t=tag: with_coding(doc, t, "Bo", AT))
+    session_file.change_excerpt(span["id"], lambda doc: with_coding(doc, span["tags"][0], "Bo", AT))
+    session_file.close()
+
+
+def codings_by_text(study) -> set[tuple[str, str, str]]:
+    """(text coded, tag, coder) for every coding of a note or span."""
+    found = set()
+    for session in study.sessions:
+        by_id = {n["id"]: n for n in session.notes}
+        for note in session.notes:
+            for c in codings_of(note):
+                found.add((note["text"], tag_key(c["tag"]), c["coder"]))
+        for excerpt in session.excerpts:
+            text = by_id[excerpt["note_id"]]["text"][excerpt["start"] : excerpt["end"]]
+            for c in codings_of(excerpt):
+                found.add((text, tag_key(c["tag"]), c["coder"]))
+    return found
+
+
+def test_qdpx_writes_each_codings_coder_as_creating_user_and_reads_it_back(tmp_path, store):
+    ids = seed(store)
+    second_coder(store, ids)
+    data, study = export(store, ids, "qdpx")
+    qde = zipfile.ZipFile(io.BytesIO(data)).read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(schema_folder() / "Project.xsd")).validate(qde)
+    assert qde.count('creationDateTime="2026-11-30T08:00:00.000Z"') == 3
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    result = import_files(other, [path], now=NOW)
+    back = read_study(other, [sid for sid, _, _ in result.sessions])
+    expected = codings_by_text(study)
+    assert ("Bo", "need/export") in {(coder, tag) for _, tag, coder in expected}
+    assert codings_by_text(back) == expected
+    bo = [c for n in back.sessions[0].notes for c in n.get("codings") or [] if c["coder"] == "Bo"]
+    assert {c["at"] for c in bo} == {AT}
+
+
+def test_a_coding_from_before_coders_travels_as_unknown(tmp_path, store):
+    ids = seed(store)
+    session_file = store.open_session(ids[0])
+    note = dict(session_file.read().notes[2])
+    del note["codings"]  # as a file from before codings holds it
+    note["tags"] = ["legacy"]
+    session_file.append_note(note)  # the same id: replaced
+    session_file.close()
+    store.codebook.ensure(["legacy"], AT)
+    data, study = export(store, ids, "qdpx")
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    back = read_study(other, [sid for sid, _, _ in import_files(other, [path], now=NOW).sessions])
+    assert (note["text"], "legacy", "unknown") in codings_by_text(back)
+
+
+def test_csv_has_a_coders_column_lined_up_with_the_tags(store):
+    ids = seed(store)
+    second_coder(store, ids)
+    rows = list(csv.DictReader(io.StringIO(export(store, ids, "csv")[0].decode("utf-8"))))
+    both = next(r for r in rows if "need/export" in r["tags"])
+    tags, coders = both["tags"].split(";"), both["coders"].split(";")
+    assert len(tags) == len(coders)
+    by_tag = dict(zip(tags, coders, strict=True))
+    assert by_tag["need/export"] == "Bo" and by_tag[tags[0]].endswith("+Bo")
+    plain = next(r for r in rows if not r["tags"])
+    assert plain["coders"] == ""

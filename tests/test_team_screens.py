@@ -1,0 +1,144 @@
+"""Team coding on screen: the coder of a tag, blind coding, initials, the agreement screen."""
+
+from __future__ import annotations
+
+import json
+
+from tests.test_tagging import NOTES, add_notes, pick, ready
+from tests.waiting import wait_until
+from tui.app import FieldnoteApp
+from tui.domain.codings import with_coding
+from tui.screens.agreement_screen import AgreementScreen
+from tui.screens.tagging_screen import TaggingScreen
+
+
+def coded_by(store, session_id, note_id, *pairs):
+    """Codings another coder made earlier (as `fieldnote tag --as` would)."""
+    store.codebook.ensure(sorted({tag for tag, _ in pairs}), "2026-01-01T00:00:00Z")
+    session_file = store.open_session(session_id)
+    for tag, coder in pairs:
+        session_file.change_note(note_id, lambda doc, t=tag, c=coder: with_coding(doc, t, c, "t0"))
+    session_file.close()
+
+
+def app_as(store, clock, session_id, coder, *, blind=False) -> FieldnoteApp:
+    store.codebook.ensure(["need/export"], "2026-01-01T00:00:00Z")
+    return FieldnoteApp(
+        store, author=coder, now=clock, tagging=("session", session_id), blind=blind
+    )
+
+
+def codings(store, session_id, note_id):
+    note = next(n for n in store.open_session(session_id).read().notes if n["id"] == note_id)
+    return [(c["tag"], c["coder"]) for c in note["codings"]]
+
+
+async def test_a_tag_applied_records_its_coder_and_untag_removes_only_theirs(
+    store, clock, session_id
+):
+    ids = add_notes(store, session_id, clock)
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "Bo"))
+    app = app_as(store, clock, session_id, "Ana")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, TaggingScreen)
+        await pick(pilot, "need/export")
+        assert codings(store, session_id, ids[0]) == [
+            ("pain/onboarding", "Bo"),
+            ("need/export", "Ana"),
+        ]
+        detail = screen.detail_text(screen.current).plain
+        assert "#pain/onboarding (B)" in detail and "#need/export (A)" in detail  # two coders
+        # Bo's tag is not Ana's to remove: a notice, and it stays.
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press(*"pain/onb", "enter")
+        await ready(pilot)
+        assert codings(store, session_id, ids[0]) == [
+            ("pain/onboarding", "Bo"),
+            ("need/export", "Ana"),
+        ]
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press(*"need/exp", "enter")
+        await ready(pilot)
+        assert codings(store, session_id, ids[0]) == [("pain/onboarding", "Bo")]
+        # A span tagged on screen is Ana's coding too.
+        await pilot.press("v", "w")
+        await pick(pilot, "need/export")
+        (span,) = store.open_session(session_id).read().excerpts
+        assert [(c["tag"], c["coder"]) for c in span["codings"]] == [("need/export", "Ana")]
+
+
+async def test_blind_mode_shows_only_the_coders_own_codings(store, clock, session_id):
+    ids = add_notes(store, session_id, clock)
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "Bo"))
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        header = str(screen.query_one("#tagging-header").render())
+        assert "BLIND: Ana's codings only" in header
+        assert "coded" not in header  # Bo's and Maya's codings would show in the count
+        assert "Note tags: none" in screen.detail_text(screen.current).plain
+        row = screen.excerpt_list.row_text(screen.current).plain
+        assert "#pain/onboarding" not in row and "\u25cb" in row  # not coded, as far as Ana sees
+        # Bo's inline-free tag is hidden; Maya's inline #pain/pricing too (not Ana's).
+        assert (
+            "pain/pricing"
+            not in screen.excerpt_list.row_text(screen.shown[1]).plain.split(NOTES[1])[1]
+        )
+        await pick(pilot, "need/export")
+        assert "Note tags: #need/export" in screen.detail_text(screen.current).plain
+        await pilot.press("o")  # everyone's again
+        await pilot.pause()
+        assert "BLIND" not in str(screen.query_one("#tagging-header").render())
+        assert "#pain/onboarding (B)" in screen.detail_text(screen.current).plain
+
+
+async def test_inline_tags_typed_live_are_the_authors_codings(make_app, store, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"slow invite #pain/onboarding", "enter")
+        await wait_until(pilot, lambda: not app.live.unsaved)
+    (note,) = [n for n in store.open_session(session_id).read().notes if n["kind"] == "note"]
+    assert [(c["tag"], c["coder"]) for c in note["codings"]] == [("pain/onboarding", app.author)]
+
+
+async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follow(
+    store, clock, session_id
+):
+    ids = add_notes(store, session_id, clock, texts=NOTES[:1] + ["plain words"] * 3)
+    coded_by(store, session_id, ids[0], ("pain", "Ana"), ("pain", "Bo"))
+    coded_by(store, session_id, ids[1], ("pain", "Ana"))
+    hostile = "[@click=app.quit]x[/]"  # a coder's name is never markup
+    coded_by(store, session_id, ids[2], ("pain", hostile), ("pain", "Ana"), ("pain", "Bo"))
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, AgreementScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.busy is None)
+        assert screen.model.pairs()[:2] == [("Ana", "Bo"), ("Ana", hostile)]
+        figures = str(screen.query_one("#agreement-figures").render())
+        assert "pain" in figures and "75.0%" in figures
+        listing = str(screen.query_one("#agreement-list").render())
+        assert "Disagreements (1)" in listing and "A: the note  B: not coded" in listing
+        await pilot.press("b")  # keep Bo's: no pain on that note
+        await wait_until(pilot, lambda: screen.model.resolved == 1 and screen.busy is None)
+        assert "100.0%" in str(screen.query_one("#agreement-figures").render())
+        assert "Disagreements (0)" in str(screen.query_one("#agreement-list").render())
+        await pilot.press("p")  # the next pair: Ana and the coder with the hostile name
+        await wait_until(pilot, lambda: screen.model.pair == ("Ana", hostile) and not screen.busy)
+        assert f"B: {hostile}" in str(screen.query_one("#agreement-header").render())
+        assert app.is_running
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TaggingScreen)
+    assert codings(store, session_id, ids[1]) == []
+    assert json.dumps(codings(store, session_id, ids[0])) == json.dumps(
+        [["pain", "Ana"], ["pain", "Bo"]]
+    )

@@ -1,0 +1,269 @@
+"""A pseudonymised copy of a study: nobody named, nothing that joins it to the plain export.
+
+People become codes: participants P1, P2 ... (in session order, then those of sessions left
+out of the export, as notes mention people from other interviews), every other person I1,
+I2 ... (interviewers, note authors, debrief authors, coders). Their names are replaced in every
+string of every field, dictionary keys included (`"debrief": {"Dana Fox": ...}`), and in the
+codebook: the full name and each capitalised part of it, in any case, in composed or
+decomposed form (`Zoë` as one code point or as `e` + U+0308), joined by spaces, `_` or `-`
+(`Maya_Chen`, a tag `maya_feedback`). The text itself is left as written, so span excerpts
+only move where a name was replaced.
+
+Nothing joins the copy back to the plain export: sessions, notes and excerpts get fresh ids
+(a REFI-QDA export's GUIDs, derived from ids, are also salted), and every time is moved by one
+random offset, the same for the whole export, so order and durations hold. A transcript's
+source file name is dropped, and a title that was that file name becomes `Transcript N`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from datetime import timedelta
+from pathlib import PurePath
+from typing import Any
+
+from tui.domain.clock import from_iso, to_iso
+from tui.domain.notes import new_id, tag_key
+from tui.services.exchange.study import SessionData, Study
+
+_JOIN = re.compile(r"[\s_\-]+")
+"""What joins the parts of a name: `Maya Chen`, `Maya_Chen`, `Maya-Chen`."""
+_COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_BEFORE = r"(?<![^\W_])"
+"""A name starts after no letter or digit (`_` and `-` are edges: `maya_feedback`)."""
+_AFTER = rf"(?![^\W_]|[{_COMBINING}])"
+"""... and ends before none, nor before a combining mark (`Zoe` is not the start of `Zoë`)."""
+_TIME_KEY = re.compile(r"(?:^|_)(?:at|since)$")
+"""Fields holding a moment: `created_at`, `started_at`, `running_since`, a coding's `at`."""
+_SHIFT_DAYS = (365, 3 * 365)
+"""Times move back by a random offset in this range of days (and random seconds)."""
+
+
+def person_key(name: str) -> str:
+    """One identity per person however the name is written: composed, case-folded, parts
+    joined by single spaces (`Kim_Lee` is `Kim Lee`)."""
+    return " ".join(_JOIN.split(unicodedata.normalize("NFC", name).casefold())).strip()
+
+
+def _loose(term: str) -> str:
+    """A pattern for `term` (composed) that also matches it decomposed, and its parts joined
+    by any of `_JOIN`."""
+    parts = []
+    for part in _JOIN.split(term):
+        chars = []
+        for char in part:
+            decomposed = unicodedata.normalize("NFD", char)
+            if decomposed == char:
+                chars.append(re.escape(char))
+            else:
+                chars.append(f"(?:{re.escape(char)}|{re.escape(decomposed)})")
+        parts.append("".join(chars))
+    return r"[\s_\-]+".join(p for p in parts if p)
+
+
+class Names:
+    """Real names -> codes, and the replacing of those names inside any text."""
+
+    def __init__(self, codes: dict[str, str]) -> None:
+        self.codes = {person_key(name): code for name, code in codes.items()}
+        terms: dict[str, str] = {}
+        for name, code in codes.items():
+            terms.setdefault(person_key(name), code)
+        # "Maya Chen" is also "Maya" or "Chen" in a note: each capitalised part of a name,
+        # too, but not a role after it ("P7 (ops lead)") nor particles such as "de" or "van".
+        for name, code in codes.items():
+            composed = unicodedata.normalize("NFC", name)
+            for part in re.findall(r"[^\W_]+", re.split(r"[(,;]", composed)[0]):
+                if len(part) > 1 and part[0].isupper():
+                    terms.setdefault(part.casefold(), code)
+        self._codes_by_group: list[str] = []
+        alternatives = []
+        for term in sorted(terms, key=len, reverse=True):  # "Maya Chen" before "Maya"
+            pattern = _loose(term)
+            if pattern:
+                alternatives.append(f"(?P<n{len(self._codes_by_group)}>{pattern})")
+                self._codes_by_group.append(terms[term])
+        self._pattern = (
+            re.compile(_BEFORE + "(?:" + "|".join(alternatives) + ")" + _AFTER, re.IGNORECASE)
+            if alternatives
+            else None
+        )
+
+    def code(self, name: str) -> str:
+        return self.codes.get(person_key(name), self.text(name))
+
+    def text(self, text: str) -> str:
+        return self.edit(text)[0]
+
+    def edit(self, text: str) -> tuple[str, list[tuple[int, int, int, int]]]:
+        """The text with names replaced, and each replacement as (old start, old end, new
+        start, new end), so positions inside the text (span excerpts) can follow."""
+        if self._pattern is None or not text:
+            return text, []
+        parts: list[str] = []
+        edits: list[tuple[int, int, int, int]] = []
+        last = 0
+        length = 0
+        for match in self._pattern.finditer(text):
+            code = self._codes_by_group[int(match.lastgroup[1:])]
+            parts.append(text[last : match.start()])
+            length += match.start() - last
+            edits.append((match.start(), match.end(), length, length + len(code)))
+            parts.append(code)
+            length += len(code)
+            last = match.end()
+        parts.append(text[last:])
+        return "".join(parts), edits
+
+    def deep(self, value: Any) -> Any:
+        """Every string inside a JSON-like value with names replaced, keys included."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.deep(v) for v in value]
+        if isinstance(value, dict):
+            return {self.deep(k): self.deep(v) for k, v in value.items()}
+        return value
+
+
+def moved(position: int, edits: list[tuple[int, int, int, int]], *, end: bool) -> int:
+    """Where a position in the old text lands in the new one. Inside a replaced name it
+    snaps to the name's start (a span start) or end (a span end)."""
+    shift = 0
+    for old_start, old_end, new_start, new_end in edits:
+        if position >= old_end:
+            shift = new_end - old_end
+            continue
+        if position > old_start:
+            return new_end if end else new_start
+        break
+    return position + shift
+
+
+def _people(data: SessionData) -> list[Any]:
+    """Everyone a session names in a field meant for a person, other than its participant."""
+    session = data.session
+    people: list[Any] = list(session.get("interviewers") or [])
+    debrief = session.get("debrief")
+    if isinstance(debrief, dict):
+        people += list(debrief)
+    for doc in [*data.notes, *data.excerpts]:
+        people.append(doc.get("author"))
+        codings = doc.get("codings")
+        if isinstance(codings, list):
+            people += [c.get("coder") for c in codings if isinstance(c, dict)]
+    talk = session.get("talk")
+    if isinstance(talk, dict) and isinstance(talk.get("switches"), list):
+        people += [s[1] for s in talk["switches"] if isinstance(s, list) and len(s) > 1]
+    return people
+
+
+def pseudonym_codes(study: Study) -> dict[str, str]:
+    """Participants P1, P2 ... in session order (then those of sessions left out of the
+    export); every other person I1, I2 ..."""
+    codes: dict[str, str] = {}
+    seen: set[str] = set()
+    participants = 0
+    for name in [*(d.participant for d in study.sessions), *study.other_participants]:
+        if name.strip() and person_key(name) not in seen:
+            seen.add(person_key(name))
+            participants += 1
+            codes[name.strip()] = f"P{participants}"
+    authors = 0
+    for data in study.sessions:
+        for name in _people(data):
+            if isinstance(name, str) and name.strip() and person_key(name) not in seen:
+                seen.add(person_key(name))
+                authors += 1
+                codes[name.strip()] = f"I{authors}"
+    return codes
+
+
+def _shifted(value: Any, offset: timedelta) -> Any:
+    """`value` with every moment in a time field (`_TIME_KEY`) moved back by `offset`."""
+    if isinstance(value, list):
+        return [_shifted(v, offset) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        if isinstance(item, str) and item and isinstance(key, str) and _TIME_KEY.search(key):
+            try:
+                item = to_iso(from_iso(item) - offset)
+            except (ValueError, OverflowError):
+                item = ""  # not a time Fieldnote wrote: dropped rather than kept as it was
+        out[key] = _shifted(item, offset)
+    return out
+
+
+def pseudonymise(study: Study) -> Study:
+    """A copy of `study` that names nobody and shares no id or time with it (module doc)."""
+    names = Names(pseudonym_codes(study))
+    offset = timedelta(
+        days=_SHIFT_DAYS[0] + secrets.randbelow(_SHIFT_DAYS[1] - _SHIFT_DAYS[0]),
+        seconds=secrets.randbelow(86400),
+    )
+    sessions = []
+    for number, data in enumerate(study.sessions, start=1):
+        session_id = new_id()
+        note_ids = {str(n.get("id")): new_id() for n in data.notes}
+        session = names.deep(
+            {k: v for k, v in data.session.items() if k not in ("id", "source", "followups")}
+        )
+        session["id"] = session_id
+        source = data.session.get("source")
+        if isinstance(source, str) and data.title == PurePath(source).stem:
+            session["title"] = f"Transcript {number}"
+        if data.participant.strip():
+            session["participant"] = names.code(data.participant)
+        interviewers = data.session.get("interviewers")
+        if isinstance(interviewers, list):
+            session["interviewers"] = [
+                names.code(i) if isinstance(i, str) else i for i in interviewers
+            ]
+        debrief = data.session.get("debrief")
+        if isinstance(debrief, dict):
+            session["debrief"] = {names.code(k): names.deep(v) for k, v in debrief.items()}
+        followups = data.session.get("followups")
+        if isinstance(followups, dict):  # keyed by note id
+            session["followups"] = {
+                note_ids.get(k, new_id()): names.deep(v) for k, v in followups.items()
+            }
+        notes, edits_by_note = [], {}
+        for note in data.notes:
+            text, edits = names.edit(str(note.get("text") or ""))
+            edits_by_note[str(note.get("id"))] = edits
+            new = names.deep({k: v for k, v in note.items() if k not in ("id", "text", "author")})
+            new.update(id=note_ids[str(note.get("id"))], session_id=session_id, text=text)
+            if isinstance(note.get("author"), str):
+                new["author"] = names.code(note["author"])
+            notes.append(new)
+        excerpts = []
+        for excerpt in data.excerpts:
+            edits = edits_by_note.get(str(excerpt.get("note_id")), [])
+            new = names.deep({k: v for k, v in excerpt.items() if k not in ("id", "note_id")})
+            new["id"] = new_id()
+            new["note_id"] = note_ids.get(str(excerpt.get("note_id")), new_id())
+            if isinstance(excerpt.get("start"), int) and isinstance(excerpt.get("end"), int):
+                new["start"] = moved(excerpt["start"], edits, end=False)
+                new["end"] = moved(excerpt["end"], edits, end=True)
+            excerpts.append(new)
+        sessions.append(
+            SessionData(
+                session=_shifted(session, offset),
+                guide=names.deep(data.guide),
+                guide_state=names.deep(data.guide_state),
+                notes=_shifted(notes, offset),
+                excerpts=_shifted(excerpts, offset),
+            )
+        )
+    codebook = _shifted([names.deep(tag) for tag in study.codebook], offset)
+    codebook.sort(key=lambda tag: tag_key(tag["name"]))
+    label = names.text(study.label)
+    for data, new in zip(study.sessions, sessions, strict=True):
+        if study.label == data.title:  # named after a session: it follows the new title
+            label = new.title
+            break
+    return Study(sessions, codebook, label, guid_salt=secrets.token_hex(16))

@@ -1,0 +1,422 @@
+"""Inter-coder agreement over the notes of some sessions, and settling where coders differ.
+
+The unit is a note. A code is present for a coder on a note when that coder applied it to the
+note or to a span of it. The population is every note of the compared sessions (transcript cues
+included; guide "asked" marks, which cannot be coded, left out), so a note neither coder tagged
+counts as agreement on absence. Per code and pair of coders: the notes each coded, the notes
+both coded, percent agreement, Cohen's kappa and the character overlap of what they coded (a
+whole-note coding covers the whole note); per code over every coder: Krippendorff's alpha
+(nominal), computed by the `krippendorff` library. The study's figures pool every (note, code)
+decision.
+
+`load` reads the sessions once; `compute` is pure and fast enough to run again after every
+resolution. `resolve` settles one disagreement as the resolver's coding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+from tui.domain.codings import UNKNOWN_CODER, codings_of, settled, tag_key
+from tui.store import DataStore, StoreError
+from tui.store.session import DELETE
+
+SKIPPED_KINDS = ("asked",)
+KEEPS = ("first", "second", "both", "neither")
+"""How a disagreement between two coders is settled: keep one's codings, both, or neither."""
+
+POPULATION = (
+    "Unit: a note. A code is present for a coder on a note when they applied it to the note or "
+    "to a span of it. Population: every note of the compared sessions (transcript cues "
+    "included), so a note neither coder tagged counts as agreement on absence."
+)
+
+
+@dataclass
+class Unit:
+    """One note of the population, with what each coder coded on it."""
+
+    session_id: str
+    title: str
+    note: dict[str, Any]
+    spans: list[dict[str, Any]]
+    present: dict[str, set[str]] = field(default_factory=dict)
+    """Coder -> the tag keys present for them on this note (the note's or a span's)."""
+    ranges: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=dict)
+    """(coder, tag key) -> the character ranges they coded with it."""
+
+    @property
+    def text(self) -> str:
+        return str(self.note.get("text") or "")
+
+    def coded_where(self, coder: str, key: str) -> list[str]:
+        """Where `coder` applied the code: "the note", and each span's text in quotes."""
+        where = []
+        if any(tag_key(c["tag"]) == key and c["coder"] == coder for c in codings_of(self.note)):
+            where.append("the note")
+        for span in self.spans:
+            if any(tag_key(c["tag"]) == key and c["coder"] == coder for c in codings_of(span)):
+                where.append("\u201c" + self.text[span["start"] : span["end"]] + "\u201d")
+        return where
+
+
+def _unit(session_id: str, title: str, note: dict, spans: list[dict]) -> Unit:
+    unit = Unit(session_id, title, note, spans)
+    length = len(unit.text)
+    for doc, start, end in [(note, 0, length)] + [(s, s["start"], s["end"]) for s in spans]:
+        for c in codings_of(doc):
+            key = tag_key(c["tag"])
+            unit.present.setdefault(c["coder"], set()).add(key)
+            unit.ranges.setdefault((c["coder"], key), []).append((start, end))
+    return unit
+
+
+@dataclass
+class CodingSet:
+    """The notes of some sessions with their codings, read once."""
+
+    session_ids: list[str]
+    units: list[Unit] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
+    """Tag key -> the name as first seen."""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def coders(self) -> list[str]:
+        """Everyone who coded, in the order first seen (`unknown` last)."""
+        seen = dict.fromkeys(c for u in self.units for c in u.present)
+        known = [c for c in seen if c != UNKNOWN_CODER]
+        return known + [UNKNOWN_CODER] * (UNKNOWN_CODER in seen)
+
+    def session_units(self, session_id: str, snapshot) -> list[Unit]:
+        title = str(snapshot.session.get("title") or session_id)
+        by_note: dict[str, list[dict]] = {}
+        for doc in snapshot.excerpts:
+            by_note.setdefault(doc.get("note_id"), []).append(doc)
+        units = []
+        for note in snapshot.notes:
+            if note.get("kind") in SKIPPED_KINDS:
+                continue
+            spans = sorted(by_note.get(note.get("id"), []), key=lambda s: (s["start"], s["end"]))
+            unit = _unit(session_id, title, note, spans)
+            for doc in [note, *spans]:
+                for tag in doc.get("tags") or []:
+                    self.names.setdefault(tag_key(tag), tag)
+            units.append(unit)
+        return units
+
+    def reread(self, store: DataStore, session_id: str) -> None:
+        """Read one session again (after a resolution), keeping the others as read."""
+        snapshot = _read(store, session_id)
+        fresh = self.session_units(session_id, snapshot)
+        at = next((i for i, u in enumerate(self.units) if u.session_id == session_id), None)
+        kept = [u for u in self.units if u.session_id != session_id]
+        at = len(kept) if at is None else at
+        self.units = kept[:at] + fresh + kept[at:]
+
+
+def _read(store: DataStore, session_id: str):
+    session_file = store.open_session(session_id)
+    try:
+        return session_file.read()
+    finally:
+        session_file.close()
+
+
+def load(store: DataStore, session_ids: Iterable[str]) -> CodingSet:
+    """Every note of the sessions, with its codings; a session that cannot be read is left
+    out and named in `problems`."""
+    found = CodingSet(list(session_ids))
+    for session_id in found.session_ids:
+        try:
+            snapshot = _read(store, session_id)
+        except StoreError as error:
+            found.problems.append(str(error))
+            continue
+        found.units.extend(found.session_units(session_id, snapshot))
+    return found
+
+
+def study_sessions(store: DataStore, study: str) -> list[str]:
+    """The sessions of a study (case aside), oldest first; StoreError naming the studies when
+    there is none of that name."""
+    summaries, _ = store.list_sessions()
+    wanted = study.strip().casefold()
+    ids = [s.id for s in reversed(summaries) if (s.study or "").casefold() == wanted]
+    if not ids:
+        known = sorted({s.study for s in summaries if s.study})
+        listed = ", ".join(known[:8]) or "none yet"
+        raise StoreError(
+            f"There is no study named '{study}' (studies: {listed}); "
+            "set one with fieldnote new --study."
+        )
+    return ids
+
+
+# -- the figures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PairFigures:
+    """Two coders on one code (or on every code, for the study)."""
+
+    first: str
+    second: str
+    first_units: int
+    """Notes (for the study: note-code decisions) the first coder coded."""
+    second_units: int
+    both: int
+    units: int
+    """The population: every note (times every code, for the study)."""
+    percent: float
+    kappa: float | None
+    """None when it is undefined: neither coder varies (both never, or always, used it)."""
+    overlap: float | None
+    """Characters both coded over characters either coded; None when neither coded any."""
+
+
+@dataclass(frozen=True)
+class CodeFigures:
+    key: str
+    name: str
+    pairs: tuple[PairFigures, ...]
+    alpha: float | None
+    """Krippendorff's alpha over every coder compared; None when no one varies."""
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A note where the coders compared differ on one code."""
+
+    unit: Unit
+    key: str
+    name: str
+    having: tuple[str, ...]
+    lacking: tuple[str, ...]
+
+
+@dataclass
+class Agreement:
+    coders: list[str]
+    sessions: int
+    units: int
+    codes: list[CodeFigures] = field(default_factory=list)
+    study: CodeFigures | None = None
+    disagreements: list[Disagreement] = field(default_factory=list)
+    problem: str | None = None
+    """Why there are no figures (one coder, a coder with no codings), as a sentence."""
+    problems: list[str] = field(default_factory=list)
+    """Sessions left out because they cannot be read."""
+
+    def between(self, first: str, second: str) -> list[Disagreement]:
+        """The disagreements where exactly one of the two coders has the code."""
+        return [
+            d
+            for d in self.disagreements
+            if (first in d.having) != (second in d.having)
+            and (first in d.having or first in d.lacking)
+            and (second in d.having or second in d.lacking)
+        ]
+
+
+def cohen_kappa(both: int, first_only: int, second_only: int, neither: int) -> float | None:
+    """Cohen's kappa of two coders' yes/no decisions; None when chance agreement is total."""
+    n = both + first_only + second_only + neither
+    if n == 0:
+        return None
+    observed = (both + neither) / n
+    first_yes, second_yes = both + first_only, both + second_only
+    expected = (first_yes * second_yes + (n - first_yes) * (n - second_yes)) / (n * n)
+    if expected >= 1:
+        return None
+    return (observed - expected) / (1 - expected)
+
+
+def nominal_alpha(matrix) -> float | None:
+    """Krippendorff's alpha (nominal) of a coders x units array of 0/1; None when every value
+    is the same (the library refuses a domain of one value: there is nothing to agree on)."""
+    import krippendorff
+    import numpy
+
+    if matrix.size == 0 or numpy.all(matrix == matrix.flat[0]):
+        return None
+    return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        elif end > start:
+            out.append((start, end))
+    return out
+
+
+def _length(ranges: list[tuple[int, int]]) -> int:
+    return sum(end - start for start, end in ranges)
+
+
+def _common(first: list[tuple[int, int]], second: list[tuple[int, int]]) -> int:
+    total = i = j = 0
+    while i < len(first) and j < len(second):
+        start, end = max(first[i][0], second[j][0]), min(first[i][1], second[j][1])
+        total += max(0, end - start)
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return total
+
+
+def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
+    """The figures of `coders` (default: everyone who coded, `unknown` aside unless they are
+    the only ones) over the coding set."""
+    import numpy
+
+    everyone = coding.coders
+    named = coders is not None
+    if coders is None:
+        coders = [c for c in everyone if c != UNKNOWN_CODER] or everyone
+    units = coding.units
+    result = Agreement(list(coders), len(coding.session_ids), len(units))
+    result.problems = list(coding.problems)
+    if len(coders) < 2 and named and len(everyone) > 1:
+        result.problem = (
+            f"Agreement needs two coders; name at least two with --coders (coders here: "
+            f"{', '.join(everyone)})."
+        )
+        return result
+    if len(coders) < 2:
+        who = f"only {coders[0]} has" if coders else "no one has"
+        result.problem = (
+            f"Agreement needs two coders, and {who} coded these sessions; code them as a "
+            "second person with --as NAME, then compare."
+        )
+        return result
+    idle = [c for c in coders if c not in everyone]
+    if idle:
+        names = ", ".join(idle)
+        result.problem = (
+            f"{names} {'has' if len(idle) == 1 else 'have'} no codings in these sessions, so "
+            f"there is nothing to compare; coders here: {', '.join(everyone) or 'none'}."
+        )
+        return result
+    if not units:
+        result.problem = "These sessions have no notes, so there is nothing to compare."
+        return result
+    keys = sorted(
+        {k for u in units for c in coders for k in u.present.get(c, ())},
+        key=lambda k: coding.names.get(k, k).casefold(),
+    )
+    n, index = len(units), {k: i for i, k in enumerate(keys)}
+    # coders x (codes x notes): 1 where the coder applied the code on the note.
+    matrix = numpy.zeros((len(coders), len(keys) * n), dtype=numpy.float64)
+    for u, unit in enumerate(units):
+        for row, coder in enumerate(coders):
+            for key in unit.present.get(coder, ()):
+                if key in index:
+                    matrix[row, index[key] * n + u] = 1.0
+    # (code, first, second) -> [characters both coded, characters either coded]
+    chars: dict[tuple[str, str, str], list[int]] = {}
+    for unit in units:
+        for key in {k for c in coders for k in unit.present.get(c, ())}:
+            merged = {c: _merged(unit.ranges.get((c, key), [])) for c in coders}
+            for a, b in combinations(coders, 2):
+                common = _common(merged[a], merged[b])
+                either = _length(merged[a]) + _length(merged[b]) - common
+                counts = chars.setdefault((key, a, b), [0, 0])
+                counts[0] += common
+                counts[1] += either
+    for key in keys:
+        block = matrix[:, index[key] * n : (index[key] + 1) * n]
+        result.codes.append(_figures(key, coding.names.get(key, key), coders, block, chars))
+    result.study = _figures("", "all codes", coders, matrix, chars)
+    for unit in units:
+        for key in sorted({k for c in coders for k in unit.present.get(c, ())}):
+            having = tuple(c for c in coders if key in unit.present.get(c, ()))
+            if len(having) < len(coders):
+                lacking = tuple(c for c in coders if c not in having)
+                name = coding.names.get(key, key)
+                result.disagreements.append(Disagreement(unit, key, name, having, lacking))
+    return result
+
+
+def _figures(
+    key: str, name: str, coders: list[str], block, chars: dict[tuple[str, str, str], list[int]]
+) -> CodeFigures:
+    pairs = []
+    units = block.shape[1]
+    for (i, a), (j, b) in combinations(enumerate(coders), 2):
+        first, second = block[i], block[j]
+        both = int((first * second).sum())
+        first_units, second_units = int(first.sum()), int(second.sum())
+        first_only, second_only = first_units - both, second_units - both
+        neither = units - both - first_only - second_only
+        if key:
+            common, either = chars.get((key, a, b), (0, 0))
+        else:  # the study: every code's characters
+            common = sum(v[0] for k, v in chars.items() if k[1:] == (a, b))
+            either = sum(v[1] for k, v in chars.items() if k[1:] == (a, b))
+        pairs.append(
+            PairFigures(
+                a,
+                b,
+                first_units,
+                second_units,
+                both,
+                units,
+                100.0 * (both + neither) / units if units else 0.0,
+                cohen_kappa(both, first_only, second_only, neither),
+                common / either if either else None,
+            )
+        )
+    return CodeFigures(key, name, tuple(pairs), nominal_alpha(block))
+
+
+# -- settling a disagreement -------------------------------------------------------------------
+
+
+def resolve(
+    store: DataStore,
+    disagreement: Disagreement,
+    first: str,
+    second: str,
+    keep: str,
+    resolver: str,
+    at: str,
+) -> None:
+    """Settle how `first` and `second` differ on the code on this note: their codings of it
+    (on the note and its spans) give way to the resolver's coding of what is kept (`first`'s,
+    `second`'s, `both`, or `neither`), so the two no longer differ there and the figures move.
+    The resolver is someone other than the two (else the settled coding would read as one
+    coder's own). A span left with no tag and no severity goes."""
+    if keep not in KEEPS:
+        raise ValueError(f"keep is one of {KEEPS}, not {keep!r}")
+    if resolver in (first, second):
+        raise StoreError(
+            f"{resolver} is one of the two coders compared, so a settled coding by them would "
+            "read as theirs; settle as someone else (fieldnote code --as team, say)."
+        )
+    kept = {"first": {first}, "second": {second}, "both": {first, second}, "neither": set()}[keep]
+    unit = disagreement.unit
+    name = disagreement.name
+    session_file = store.open_session(unit.session_id)
+    try:
+        for doc, change in [(unit.note, session_file.change_note)] + [
+            (span, session_file.change_excerpt) for span in unit.spans
+        ]:
+
+            def settle(current: dict, is_span: bool = doc is not unit.note) -> Any:
+                changed = settled(current, name, {first, second}, kept, resolver, at)
+                if changed is None:
+                    return None
+                empty = not changed["tags"] and current.get("severity") is None
+                return DELETE if is_span and empty else changed
+
+            change(doc["id"], settle)
+    finally:
+        session_file.close()

@@ -1,0 +1,200 @@
+"""`fieldnote agree`'s output: the agreement figures as text, Markdown, CSV or JSON.
+
+An undefined figure (kappa or alpha when no coder varies on a code, the character overlap when
+no one coded a character) is `n/a` in text and Markdown, empty in CSV and null in JSON, and the
+header says why: never NaN.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from tui.domain.notes import format_elapsed
+from tui.services.team.agreement import POPULATION, Agreement, CodeFigures, Disagreement
+
+FORMATS = ("text", "md", "csv", "json")
+UNDEFINED = (
+    "n/a: kappa and alpha are undefined where no coder varies (no one, or everyone, used the "
+    "code on every note); the character overlap where no one coded a character."
+)
+COLUMNS = (
+    "code",
+    "first",
+    "second",
+    "first_notes",
+    "second_notes",
+    "both",
+    "notes",
+    "percent",
+    "kappa",
+    "alpha",
+    "char_overlap",
+)
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def _rows(result: Agreement) -> list[tuple[CodeFigures, list]]:
+    codes = [result.study] if result.study is not None else []
+    return [(code, list(code.pairs)) for code in [*codes, *result.codes]]
+
+
+def heading(result: Agreement) -> list[str]:
+    lines = [
+        f"Agreement of {', '.join(result.coders)} over {result.sessions} session(s), "
+        f"{result.units} notes.",
+        POPULATION,
+    ]
+    return lines + [f"Left out: {problem}" for problem in result.problems]
+
+
+def where(d: Disagreement, coder: str) -> str:
+    return "; ".join(d.unit.coded_where(coder, d.key)) or "not coded"
+
+
+def disagreement_line(d: Disagreement) -> str:
+    elapsed = format_elapsed(float(d.unit.note.get("elapsed") or 0))
+    text = " ".join(d.unit.text.split())
+    text = text if len(text) <= 50 else text[:49] + "\u2026"
+    having = ", ".join(f"{c} ({where(d, c)})" for c in d.having)
+    return (
+        f"{d.unit.title} {elapsed} \u201c{text}\u201d #{d.name}: {having}; "
+        f"not {', '.join(d.lacking)}"
+    )
+
+
+def render(result: Agreement, fmt: str) -> str:
+    return {"text": _text, "md": _markdown, "csv": _csv, "json": _json}[fmt](result)
+
+
+def _text(result: Agreement) -> str:
+    lines = heading(result)
+    if result.problem is not None:
+        return "\n".join([*lines, "", result.problem]) + "\n"
+    table = [("code", "coders", "first", "second", "both", "agree", "kappa", "alpha", "chars")]
+    for code, pairs in _rows(result):
+        for pair in pairs:
+            table.append(
+                (
+                    code.name,
+                    f"{pair.first}/{pair.second}",
+                    str(pair.first_units),
+                    str(pair.second_units),
+                    str(pair.both),
+                    f"{pair.percent:.1f}%",
+                    _number(pair.kappa),
+                    _number(code.alpha),
+                    _share(pair.overlap),
+                )
+            )
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines.append("")
+    for row in table:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    lines += ["", UNDEFINED, "", f"Disagreements ({len(result.disagreements)}):"]
+    lines += [f"  {disagreement_line(d)}" for d in result.disagreements]
+    return "\n".join(lines) + "\n"
+
+
+def _markdown(result: Agreement) -> str:
+    lines = ["# Inter-coder agreement", "", *heading(result), ""]
+    if result.problem is not None:
+        return "\n".join([*lines, result.problem]) + "\n"
+    lines += [
+        "| code | coders | first | second | both | agree | kappa | alpha | chars |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for code, pairs in _rows(result):
+        for pair in pairs:
+            cells = [
+                code.name.replace("|", "\\|"),
+                f"{pair.first} / {pair.second}".replace("|", "\\|"),
+                str(pair.first_units),
+                str(pair.second_units),
+                str(pair.both),
+                f"{pair.percent:.1f}%",
+                _number(pair.kappa),
+                _number(code.alpha),
+                _share(pair.overlap),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", UNDEFINED, "", f"## Disagreements ({len(result.disagreements)})", ""]
+    lines += [f"- {disagreement_line(d)}" for d in result.disagreements]
+    return "\n".join(lines) + "\n"
+
+
+def _csv(result: Agreement) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for code, pairs in _rows(result):
+        for pair in pairs:
+            writer.writerow(
+                [
+                    code.name,
+                    pair.first,
+                    pair.second,
+                    pair.first_units,
+                    pair.second_units,
+                    pair.both,
+                    pair.units,
+                    f"{pair.percent:.2f}",
+                    "" if pair.kappa is None else f"{pair.kappa:.4f}",
+                    "" if code.alpha is None else f"{code.alpha:.4f}",
+                    "" if pair.overlap is None else f"{pair.overlap:.4f}",
+                ]
+            )
+    return out.getvalue()
+
+
+def _json(result: Agreement) -> str:
+    def code(figures: CodeFigures) -> dict:
+        return {
+            "code": figures.name,
+            "alpha": figures.alpha,
+            "pairs": [
+                {
+                    "first": p.first,
+                    "second": p.second,
+                    "first_notes": p.first_units,
+                    "second_notes": p.second_units,
+                    "both": p.both,
+                    "notes": p.units,
+                    "percent": p.percent,
+                    "kappa": p.kappa,
+                    "char_overlap": p.overlap,
+                }
+                for p in figures.pairs
+            ],
+        }
+
+    data = {
+        "coders": result.coders,
+        "sessions": result.sessions,
+        "notes": result.units,
+        "population": POPULATION,
+        "problem": result.problem,
+        "left_out": result.problems,
+        "study": code(result.study) if result.study is not None else None,
+        "codes": [code(c) for c in result.codes],
+        "disagreements": [
+            {
+                "session_id": d.unit.session_id,
+                "note_id": d.unit.note.get("id"),
+                "code": d.name,
+                "text": d.unit.text,
+                "codings": {c: d.unit.coded_where(c, d.key) for c in d.having},
+                "lacking": list(d.lacking),
+            }
+            for d in result.disagreements
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,105 @@
+"""Coding one note from a script (`fieldnote tag`): apply or remove one coder's codings.
+
+The change goes through `edit_changes`, as the tagging screen's writer does, under the file's
+lock on the note as it is on disk then; a new tag enters the codebook first, so no note names a
+tag the codebook lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tui.domain.codings import tag_coders
+from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.tags import edit_changes, inline_name_problem
+from tui.store import DataStore, StoreError
+
+
+@dataclass
+class NoteCoded:
+    note_id: str
+    changed: list[str] = field(default_factory=list)
+    """The tags whose coding was applied (or removed)."""
+    unchanged: list[str] = field(default_factory=list)
+    """Already applied by the coder (or, removing, not theirs to remove)."""
+    tags: list[str] = field(default_factory=list)
+    """The note's tags afterwards."""
+
+
+def find_note(notes: list[dict], ref: str) -> dict:
+    """The note whose id is `ref` or starts with it (one only); StoreError otherwise."""
+    wanted = ref.strip().lower()
+    if not wanted:
+        raise StoreError("No note was named; give a note id or a unique id prefix.")
+    exact = [n for n in notes if str(n.get("id", "")).lower() == wanted]
+    found = exact or [n for n in notes if str(n.get("id", "")).lower().startswith(wanted)]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise StoreError(
+            f"No note of this session has an id starting '{ref}'; "
+            "fieldnote export --format json lists each note's id."
+        )
+    raise StoreError(f"{len(found)} notes have ids starting '{ref}'; give more of the id.")
+
+
+def code_note(
+    store: DataStore,
+    session_id: str,
+    note_ref: str,
+    tags: list[str],
+    coder: str,
+    now_iso: str,
+    *,
+    remove: bool = False,
+) -> NoteCoded:
+    names = [clean_tag_name(t) for t in tags]
+    for raw, name in zip(tags, names, strict=True):
+        if not name:
+            raise StoreError(f"'{raw}' is not a tag name; use letters, digits, -, _ and /.")
+        problem = inline_name_problem(name)
+        if problem is not None and not remove:
+            raise StoreError(problem)
+    session_file = store.open_session(session_id)
+    try:
+        note = find_note(session_file.read().notes, note_ref)
+        codebook = store.codebook
+        if not remove:
+            spelled = []
+            for name in names:
+                known = codebook.get(name)
+                if known is None:
+                    codebook.create(name, now_iso)
+                spelled.append(known["name"] if known else name)
+            names = spelled
+        result = NoteCoded(str(note["id"]))
+
+        def change(doc: dict) -> dict:
+            result.changed, result.unchanged = [], []
+            changes: dict = {}
+            for name in names:
+                edit = {"remove_tag": name} if remove else {"add_tag": name, "at": now_iso}
+                step = edit_changes({**doc, **changes}, {**edit, "coder": coder})
+                (result.changed if step else result.unchanged).append(name)
+                changes.update(step)
+            return changes
+
+        after = session_file.change_note(result.note_id, change)
+        if after is None:
+            raise StoreError("The note was deleted meanwhile; nothing was changed.")
+        result.tags = list(after.get("tags") or [])
+        if remove and result.unchanged:
+            coders = tag_coders(after)
+            for name in result.unchanged:
+                who = coders.get(tag_key(name))
+                if who:
+                    raise StoreError(
+                        f"#{name} on this note was coded by {' and '.join(who)}, not by "
+                        f"{coder}; remove it with --as {who[0]}."
+                        + (f" Removed: {', '.join(result.changed)}." if result.changed else "")
+                    )
+        if result.changed and not remove:
+            codebook.record_use(result.changed, now_iso)
+        return result
+    finally:
+        session_file.close()
