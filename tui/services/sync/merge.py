@@ -29,7 +29,7 @@ import orjson
 
 from tui.domain.notes import tag_key
 from tui.domain.spans import move_span
-from tui.domain.tags import apply_edits, retag, retag_edits
+from tui.domain.tags import apply_edits, retag_edits
 
 Tables = dict[str, dict[str, Any]]
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
@@ -268,9 +268,8 @@ def rename_in_session(tables: Tables, renames: Mapping[str, str]) -> Tables:
                 doc["text"] = moved[str(doc.get("id"))][1]
     for table in ("notes", "excerpts"):
         for doc in (tables.get(table) or {}).values():
-            tags = retag(list(doc.get("tags") or []), renames)
-            if tags is not None:
-                doc["tags"] = tags
+            renamed_tags = [renames.get(tag_key(t), t) for t in doc.get("tags") or []]
+            doc["tags"] = list({tag_key(t): t for t in reversed(renamed_tags)}.values())[::-1]
             if isinstance(doc.get("codings"), list):
                 renamed = [
                     {**c, "tag": renames.get(tag_key(c["tag"]), c["tag"])}
