@@ -14,7 +14,8 @@ from tui.cli import main
 from tui.services.analysis import StudyAnalysis
 from tui.services.session_setup import append_note_now, create_session
 from tui.services.tag_ops import rename_tag, tag_usage
-from tui.services.tagging import scope_session_ids
+from tui.services.tag_writes import TagWrites
+from tui.services.tagging import TaggingModel, scope_session_ids
 from tui.store import DataStore
 
 NOW = "2026-01-01T00:00:00.000Z"
@@ -152,3 +153,25 @@ def test_closing_while_the_loader_is_mid_way(tmp_path):
     assert not loader.is_alive() and errors == [] and results == [None]
     assert len(opened) == 3  # it stopped at the next session
     assert open_descriptors() <= before
+
+
+def test_a_tagging_scope_over_every_session_holds_no_file_open(tmp_path):
+    """The tagging screen over all sessions reads each file and lets its descriptors go; a
+    tag written to one of them opens that one only while writing."""
+    store = DataStore(tmp_path)
+    many_sessions(store, 1)
+    writes = TagWrites(store)
+    warm = TaggingModel(writes, scope="all", origin=None, session_ids=None)
+    warm.take(warm.read(warm.begin_read(resolve=True, with_index=True)))  # codebook opened
+    many_sessions(store, 80)
+    before = open_descriptors()
+    model = TaggingModel(writes, scope="all", origin=None, session_ids=None)
+    loaded = model.read(model.begin_read(resolve=True, with_index=True))
+    assert len(loaded.session_ids) == 81 and not loaded.problems
+    assert open_descriptors() <= before + 1
+    model.take(loaded)
+    first = model.shown[0]
+    model.apply_tag(first, "pain/onboarding", datetime(2026, 1, 2, tzinfo=UTC))
+    assert writes.flush()
+    assert open_descriptors() <= before + 1
+    writes.close()

@@ -74,6 +74,12 @@ class TagWrites:
 
     def _write(self, session_id: str, payload: dict[str, Any], describe: str) -> None:
         session_file = self.file(session_id)
+        try:
+            self._apply(session_file, payload, describe)
+        finally:
+            session_file.release_descriptors()  # one scope may span every session
+
+    def _apply(self, session_file: SessionFile, payload: dict[str, Any], describe: str) -> None:
         table, op, key = payload["table"], payload["op"], payload["id"]
         if op == "add":
             session_file.add_excerpt(payload["doc"])

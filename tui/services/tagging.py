@@ -142,6 +142,7 @@ def read_sessions(
     other process has written since is not read again."""
     known = known or {}
     for session_id in session_ids:
+        session_file = None
         try:
             session_file = writes.file(session_id)
             seen = known.get(session_id)
@@ -157,6 +158,10 @@ def read_sessions(
         except StoreError as error:
             loaded.problems.append(str(error))
             continue
+        finally:
+            # A scope may hold more sessions than the process has descriptors.
+            if session_file is not None:
+                session_file.release_descriptors()
         loaded.files[session_id] = session_file
         loaded.versions[session_id] = snap.remote_version
         loaded.rows[session_id] = session_rows(session_id, snap)
@@ -589,7 +594,11 @@ class TaggingModel:
     def _recording_offset(self, session_id: str) -> float:
         """The session clock's recording offset, from the open (cached) session file."""
         try:
-            session = self.writes.file(session_id).read().session
+            session_file = self.writes.file(session_id)
+            try:
+                session = session_file.read().session
+            finally:
+                session_file.release_descriptors()
             return float((session.get("clock") or {}).get("recording_offset") or 0.0)
         except (StoreError, TypeError, ValueError, AttributeError):
             return 0.0  # the time is then the interview clock's; the words are what matter

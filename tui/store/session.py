@@ -611,6 +611,10 @@ class SessionFile:
         with self._transaction():
             return self._storage.fold_journal()
 
+    def release_descriptors(self) -> None:
+        """Hold no descriptor until the next read or write; what was read stays cached."""
+        self._storage.release_descriptors()
+
     def close(self) -> None:
         with self._storage.mutex:
             self._snapshot = None

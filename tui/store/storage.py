@@ -620,6 +620,19 @@ class AtomicJSONStorage(Storage):
         self._log_changes(None)
         return True
 
+    def release_descriptors(self) -> None:
+        """Close the lock and held file descriptors while keeping the parsed cache, for a file
+        that is one of many in view (a tagging scope of 10,000 sessions must not need 10,000
+        descriptors). The next lock reopens the lock file; `changed_on_disk()` then compares
+        the path's stat signature alone, which a replacement changes through its mtime."""
+        with self.mutex:
+            if self._lock_depth:
+                return
+            self._hold(None)
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
     def close(self) -> None:
         with self.mutex:
             self._hold(None)
