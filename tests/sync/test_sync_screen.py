@@ -49,8 +49,9 @@ async def test_sync_from_the_sessions_screen_then_settle_what_is_undecided(tmp_p
             await pilot.press("S")
             await wait_until(pilot, lambda: "syncing\u2026" in _title(app))
         await wait_until(pilot, lambda: "syncing" not in _title(app))
-        assert any("Synced" in n.message for n in app._notifications)
-        assert any("1 value(s) undecided" in n.message for n in app._notifications)
+        messages = [n.message for n in app._notifications]
+        assert any("Synced" in m for m in messages), messages
+        assert any("1 value(s) undecided" in m for m in messages)
 
         await pilot.press("U")
         await wait_until(pilot, lambda: isinstance(app.screen, UndecidedScreen))

@@ -357,8 +357,9 @@ class HomeScreen(Screen):
             said, severity = self._team().sync(), "information"
         except StoreError as error:
             said, severity = str(error), "error"
-        self.app.call_from_thread(setattr, self, "syncing", False)
+        # The outcome is on screen before "syncing…" leaves the title.
         self.app.call_from_thread(self.notify, said, severity=severity, timeout=8, markup=False)
+        self.app.call_from_thread(setattr, self, "syncing", False)
         self.app.call_from_thread(self.action_refresh)
 
     def action_undecided(self) -> None:
