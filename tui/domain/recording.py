@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 LOOKBACK = 60.0
 """Seconds before a note's moment whose cues it may belong to (it was typed after)."""
@@ -130,6 +130,8 @@ class Timeline:
     def __init__(self, cues: tuple[RecordingCue, ...] | list[RecordingCue]) -> None:
         self.cues = tuple(sorted(cues, key=lambda cue: cue.start))
         self.starts = [cue.start for cue in self.cues]
+        self.folded = [fold(cue.text) for cue in self.cues]
+        """Each cue's text as `fold` makes it, folded once for every note's search."""
         self._ends: list[float] = []
         latest = float("-inf")
         for index in range(len(self.cues)):
@@ -153,9 +155,13 @@ class Timeline:
 
     def window(self, start: float, end: float) -> list[RecordingCue]:
         """The cues overlapping `[start, end]`, in time order."""
+        return list(self.cues[self.indexes(start, end)])
+
+    def indexes(self, start: float, end: float) -> slice:
+        """Where in `cues` (and `folded`) the cues overlapping `[start, end]` are."""
         stop = bisect_right(self.starts, end)
         first = bisect_left(self._ends, start)  # `_ends` never decreases
-        return list(self.cues[first:stop])
+        return slice(first, max(first, stop))
 
 
 @dataclass(frozen=True)
@@ -209,30 +215,32 @@ def link(words: str, at: float, timeline: Timeline) -> Link | None:
     recording moment `at` belongs to, or None when nothing was said near it."""
     if _letters(words) >= MIN_LINK_CHARS:
         needle = fold(words)
-        best: tuple[float, RecordingCue] | None = None
-        for cue in timeline.window(at - LOOKBACK, at):
-            text = fold(cue.text)
-            score = max(
-                fuzz.partial_ratio(needle, text, score_cutoff=LINK_SCORE),
-                fuzz.token_set_ratio(needle, text, score_cutoff=LINK_SCORE),
-            )
-            # `>=`: of equal scores the latest, the words closest to when they were typed.
-            if score and (best is None or score >= best[0]):
-                best = (score, cue)
+        near = timeline.indexes(at - LOOKBACK, at)
+        # Latest first: of equal scores, the words closest to when the note was typed.
+        texts = timeline.folded[near][::-1]
+        best: tuple[float, int] | None = None
+        for scorer in (fuzz.partial_ratio, fuzz.token_set_ratio):
+            found = process.extractOne(needle, texts, scorer=scorer, score_cutoff=LINK_SCORE)
+            if found is not None and (best is None or found[1] > best[0]):
+                best = (found[1], found[2])
         if best is not None:
-            return Link(best[1], "text", round(best[0], 1), at)
+            cue = timeline.cues[near][::-1][best[1]]
+            return Link(cue, "text", round(best[0], 1), at)
     cue = timeline.cue_at(at)
     return None if cue is None else Link(cue, "time", 0.0, at)
 
 
 def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     """The passage said near `at` that best matches the quote's `words`."""
-    near = timeline.window(at - LOOKBACK, at + AHEAD)
+    indexes = timeline.indexes(at - LOOKBACK, at + AHEAD)
+    near = timeline.cues[indexes]
     if not near or not _letters(words):
         return QuoteCheck(words, "", None, 0.0, at, False)
     joined, starts = _joined(near)
     needle = fold(words).strip()
-    found = fuzz.partial_ratio_alignment(needle, fold(joined))
+    # Folding keeps every character in its place, so the folded cues joined by spaces are
+    # the joined text folded.
+    found = fuzz.partial_ratio_alignment(needle, " ".join(timeline.folded[indexes]))
     if found is None:
         return QuoteCheck(words, "", None, 0.0, at, False)
     begin, end = _whole_words(joined, found.dest_start, found.dest_end)
@@ -241,7 +249,7 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     return QuoteCheck(words, joined[begin:end], cue, score, at, score >= QUOTE_SCORE)
 
 
-def _joined(cues: list[RecordingCue]) -> tuple[str, list[int]]:
+def _joined(cues: tuple[RecordingCue, ...]) -> tuple[str, list[int]]:
     """The cues' words as one text (a space between), and where each cue starts in it."""
     starts, parts, at = [], [], 0
     for cue in cues:
