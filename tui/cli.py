@@ -11,6 +11,7 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
@@ -613,10 +614,12 @@ def cmd_agree(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import tempfile
+
     from tui.services.exchange.errors import ExchangeError
-    from tui.services.exchange.exporting import FORMATS, export
+    from tui.services.exchange.exporting import FORMATS, export_to
     from tui.services.exchange.output import write_export
-    from tui.services.exchange.study import select_sessions
+    from tui.services.exchange.study import SPOOL_BYTES, select_sessions
 
     store = _store()
     fmt = FORMATS[args.fmt]
@@ -630,26 +633,36 @@ def cmd_export(args: argparse.Namespace) -> int:
             ids = []  # the codebook alone
         else:
             ids = select_sessions(store, args.sessions, study=args.study, every=args.every)
-        data, study = export(store, ids, args.fmt, pseudonymised=args.pseudonymise)
         if args.output is None:
-            _write_stdout(data)
+            # Whole or not at all: a session that cannot be read fails the export before
+            # anything is printed. The export waits in a temporary file, not in memory.
+            with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+                export_to(store, ids, args.fmt, spool, pseudonymised=args.pseudonymise)
+                spool.seek(0)
+                _write_stdout(spool)
             return 0
-        path = write_export(args.output, data, force=args.force)
+        path = write_export(
+            args.output,
+            lambda out: export_to(store, ids, args.fmt, out, pseudonymised=args.pseudonymise),
+            force=args.force,
+        )
     except ExchangeError as error:
         raise UserError(str(error)) from None
-    what = f"{len(study.sessions)} session(s)" if args.fmt != "qdc" else "the codebook"
+    what = f"{len(ids)} session(s)" if args.fmt != "qdc" else "the codebook"
     say(f"Exported {what} to {path}.", err=True)
     return 0
 
 
-def _write_stdout(data: bytes) -> None:
+def _write_stdout(export: BinaryIO) -> None:
     """The export as it is into a pipe; on a terminal through `say`, so an escape sequence
     inside a note cannot act on the terminal."""
+    import shutil
+
     if sys.stdout.isatty():
-        say(data.decode("utf-8"), end="")
+        say(export.read().decode("utf-8"), end="")
         return
     sys.stdout.flush()
-    sys.stdout.buffer.write(data)
+    shutil.copyfileobj(export, sys.stdout.buffer)
     sys.stdout.buffer.flush()
 
 
