@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
 
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
@@ -41,3 +47,28 @@ def seed_session(
         ]
     )
     return session_id
+
+
+def parse_floor_s(home: Path) -> float:
+    """The floor of any command that looks at every session: reading every session file and
+    its journal once and parsing them with orjson (a line of the journal at a time), in
+    this process. Seconds."""
+    began = time.perf_counter()
+    for path in sorted((home / "sessions").glob("*.json")):
+        orjson.loads(path.read_bytes())
+        journal = path.with_name(path.name + ".journal")
+        if journal.exists():
+            for line in journal.read_bytes().splitlines():
+                orjson.loads(line)
+    return time.perf_counter() - began
+
+
+_PYCACHE = tempfile.mkdtemp(prefix="fieldnote-bench-pycache-")
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a measured child process: as a person's, whose Python keeps the
+    compiled modules (this machine's environment may say PYTHONDONTWRITEBYTECODE, which would
+    compile every module at every start-up); kept in a folder of the run's own."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPYCACHEPREFIX": _PYCACHE, **extra}

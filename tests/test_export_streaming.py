@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.services.exchange.exporting import FORMATS, export, export_to
-from tui.store import DataStore
+from tui.services.exchange.errors import ExchangeError
+from tui.services.exchange.exporting import FORMATS, ExportJob, export, export_to
+from tui.store import DataStore, StoreError
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "export-golden"
 
@@ -41,3 +42,16 @@ def test_every_format_writes_the_bytes_the_whole_study_exporter_wrote(golden, na
         out = io.BytesIO()
         export_to(store, chosen, name, out)
         assert out.getvalue() == expected.read_bytes(), f"{stem}.{name} streamed differently"
+
+
+def test_a_session_unreadable_mid_export_leaves_no_file_behind(golden, tmp_path):
+    store, ids = golden
+    # The last session to be written turns to garbage after the sessions were chosen.
+    (store.sessions_dir / f"{ids[-1]}.json").write_bytes(b"{not json")
+    (store.sessions_dir / f"{ids[-1]}.json.journal").unlink(missing_ok=True)
+    target = tmp_path / "out" / "study.qdpx"
+    target.parent.mkdir()
+    job = ExportJob(store, ids, "")
+    with pytest.raises((StoreError, ExchangeError)):
+        job.run("qdpx", target)
+    assert list(target.parent.iterdir()) == []

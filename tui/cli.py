@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
+from tui import __version__
 from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
 from tui.services.keymap import KeymapError
@@ -96,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fieldnote",
         description="Keyboard-first notes for customer interviews. "
         "With no command, opens the sessions screen.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"fieldnote {__version__}", help="say which"
     )
     add_keymap_option(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -75,10 +75,12 @@ def guid(*parts: str, salt: str = "") -> str:
     """A GUID derived from `parts` (a name-based UUID, as uuid5 makes it, built from the hash
     directly: uuid5 costs ~20x more, which 20,000 selections notice). A pseudonymised export
     gives a random `salt`, so none of its GUIDs matches the plain export's."""
-    h = hashlib.sha1(
-        _SPACE.bytes + salt.encode("utf-8") + "\x1f".join(parts).encode("utf-8")
-    ).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+    h = hashlib.sha1(_SPACE_BYTES + salt.encode() + "\x1f".join(parts).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_SPACE_BYTES = _SPACE.bytes
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def _color(value: Any) -> str | None:
@@ -353,16 +355,15 @@ def write_qdpx(study: Study, out: BinaryIO) -> None:
             labeller.see(data)
             used.add(data)
             authors.update(str(n.get("author") or "") for n in data.notes)
-            # Coders too: each Coding names its coder as its creatingUser.
-            authors.update(c["coder"] for n in [*data.notes, *data.excerpts] for c in codings_of(n))
             if name := data.participant.strip():
                 participants.setdefault(name.casefold(), []).append(data.id)
                 spelling.setdefault(name.casefold(), name)
-            text, source = _source_element(data, used.levels, salt)
-            sources.write(_element(source).encode("utf-8"))
+            # Coders are Users too: `_source_xml` adds them.
+            text, source, source_guid = _source_xml(data, used.levels, salt, authors)
+            sources.write(source.encode("utf-8"))
             encoded = text.encode("utf-8")
             texts.write(encoded)
-            files.append((f"sources/{source.get('guid')}.txt", len(encoded)))
+            files.append((f"sources/{source_guid}.txt", len(encoded)))
         label = study.label if study.label is not None else labeller.label()
         head = _project_head(study, label, used.used(), authors, participants, spelling)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -459,20 +460,27 @@ def _project_head(
     return root
 
 
-def _source_element(data: SessionData, levels: set[str], salt: str) -> tuple[str, ET.Element]:
-    """A session's source text and its TextSource element. A coding's tag has a code when it
-    is in the codebook or used by this session or one before it (`levels`)."""
+def _source_xml(
+    data: SessionData, levels: set[str], salt: str, coders: set[str]
+) -> tuple[str, str, str]:
+    """A session's source text, its TextSource element as XML text, and the source's GUID;
+    adds the coder of every coding to `coders` (each Coding names its coder as its
+    creatingUser, so coders are Users too). Written as text directly (as `_element` would
+    write the element): a study has tens of thousands of selections. A coding's tag has a
+    code when it is in the codebook or used by this session or one before it (`levels`)."""
     text, starts = source_text(data)
+    codings_by_doc = {id(doc): codings_of(doc) for doc in [*data.notes, *data.excerpts]}
+    coders.update(c["coder"] for found in codings_by_doc.values() for c in found)
     source_guid = guid("source", data.id, salt=salt)
-    attributes = {"guid": source_guid, "name": data.title or data.id}
-    attributes["plainTextPath"] = f"internal://{source_guid}.txt"
+    head = f'<TextSource guid="{source_guid}" name="{_attr(data.title or data.id)}"'
+    head += f' plainTextPath="internal://{source_guid}.txt"'
     created = _iso(str(data.session.get("created_at") or ""))
     if created:
-        attributes["creationDateTime"] = created
-    source = ET.Element("TextSource", attributes)
+        head += f' creationDateTime="{_attr(created)}"'
+    out: list[str] = []
     marks = asked_marks(data)
     if marks:
-        ET.SubElement(source, "Description").text = marks
+        out.append(f"<Description>{_text(marks)}</Description>")
     notes = {str(n.get("id")): n for n in data.notes}
     coded: list[tuple[str, int, int, list[Any], str]] = []
     for note in data.notes:
@@ -483,7 +491,7 @@ def _source_element(data: SessionData, levels: set[str], salt: str) -> tuple[str
                     str(note["id"]),
                     start,
                     start + len(str(note.get("text") or "")),
-                    codings_of(note),
+                    codings_by_doc[id(note)],
                     str(note.get("author") or ""),
                 )
             )
@@ -500,19 +508,17 @@ def _source_element(data: SessionData, levels: set[str], salt: str) -> tuple[str
                 str(excerpt.get("id")),
                 begin + lo,
                 begin + hi,
-                codings_of(excerpt),
+                codings_by_doc[id(excerpt)],
                 str(note.get("author") or ""),
             )
         )
+    user = functools.cache(lambda name: guid("user", name, salt=salt))
     for key, start, end, codings, author in coded:
-        selection_attributes = {
-            "guid": guid("selection", data.id, key, salt=salt),
-            "startPosition": str(start),
-            "endPosition": str(end),
-        }
+        selection = f'<PlainTextSelection guid="{guid("selection", data.id, key, salt=salt)}"'
+        selection += f' startPosition="{start}" endPosition="{end}"'
         if _is_user(author):
-            selection_attributes["creatingUser"] = guid("user", author, salt=salt)
-        selection = ET.SubElement(source, "PlainTextSelection", selection_attributes)
+            selection += f' creatingUser="{user(author)}"'
+        inside = []
         for each in codings:  # one Coding per coder of a tag: its creatingUser
             tag = _key(each["tag"])
             if tag not in levels:
@@ -520,26 +526,27 @@ def _source_element(data: SessionData, levels: set[str], salt: str) -> tuple[str
             ident = (data.id, key, tag)
             if each["coder"] != UNKNOWN_CODER:
                 ident += (each["coder"],)
-            coding = ET.SubElement(selection, "Coding", {"guid": guid("coding", *ident, salt=salt)})
+            coding = f'<Coding guid="{guid("coding", *ident, salt=salt)}"'
             if _is_user(each["coder"]):
-                coding.set("creatingUser", guid("user", each["coder"], salt=salt))
+                coding += f' creatingUser="{user(each["coder"])}"'
             if each["at"]:
-                coding.set("creationDateTime", _iso(each["at"]))
-            ET.SubElement(coding, "CodeRef", {"targetGUID": guid("code", tag, salt=salt)})
+                coding += f' creationDateTime="{_attr(_iso(each["at"]))}"'
+            code = guid("code", tag, salt=salt)
+            inside.append(f'{coding}><CodeRef targetGUID="{code}"/></Coding>')
+        if inside:
+            out.append(f"{selection}>{''.join(inside)}</PlainTextSelection>")
+        else:
+            out.append(f"{selection}/>")
     if data.participant.strip():
-        whole = ET.SubElement(
-            source,
-            "PlainTextSelection",
-            {
-                "guid": guid("whole", data.id, salt=salt),
-                "startPosition": "0",
-                "endPosition": str(len(text)),
-            },
-        )
-        coding = ET.SubElement(whole, "Coding", {"guid": guid("case-coding", data.id, salt=salt)})
         case = guid("case", data.participant.strip().casefold(), salt=salt)
-        ET.SubElement(coding, "CodeRef", {"targetGUID": case})
-    return text, source
+        out.append(
+            f'<PlainTextSelection guid="{guid("whole", data.id, salt=salt)}" startPosition="0"'
+            f' endPosition="{len(text)}"><Coding guid="{guid("case-coding", data.id, salt=salt)}">'
+            f'<CodeRef targetGUID="{case}"/></Coding></PlainTextSelection>'
+        )
+    if not out:
+        return text, head + "/>", source_guid
+    return text, f"{head}>{''.join(out)}</TextSource>", source_guid
 
 
 def _is_user(name: str) -> bool:
