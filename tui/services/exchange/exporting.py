@@ -3,13 +3,12 @@ session at a time (memory flat in the number of sessions)."""
 
 from __future__ import annotations
 
+import importlib
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from tui.services.exchange import archive, markdown, refi_qda, table
 from tui.services.exchange.output import write_export
 from tui.services.exchange.pseudonyms import pseudonymise
 from tui.services.exchange.study import Progress, Study, file_stem, read_study
@@ -22,18 +21,25 @@ class Format:
     extension: str
     binary: bool
     """Not for a terminal: refused on stdout."""
-    write: Callable[[Study, BinaryIO], None]
+    writer: str
+    """`module:function` (in tui.services.exchange) that writes a Study out; imported when
+    an export runs, so the sessions screen starts without XML and zip code it may not use."""
     description: str
+
+    def write(self, study: Study, out: BinaryIO) -> None:
+        module, function = self.writer.split(":")
+        found = importlib.import_module(f"tui.services.exchange.{module}")
+        getattr(found, function)(study, out)
 
 
 FORMATS = {
     f.name: f
     for f in (
-        Format("md", "md", False, markdown.write_markdown, "Markdown debrief"),
-        Format("csv", "csv", False, table.write_csv, "CSV, a row per excerpt"),
-        Format("json", "json", False, archive.write_json, "JSON, lossless, re-importable"),
-        Format("qdpx", "qdpx", True, refi_qda.write_qdpx, "REFI-QDA project (NVivo, ATLAS.ti)"),
-        Format("qdc", "qdc", False, refi_qda.write_qdc, "REFI-QDA codebook"),
+        Format("md", "md", False, "markdown:write_markdown", "Markdown debrief"),
+        Format("csv", "csv", False, "table:write_csv", "CSV, a row per excerpt"),
+        Format("json", "json", False, "archive:write_json", "JSON, lossless, re-importable"),
+        Format("qdpx", "qdpx", True, "refi_qda:write_qdpx", "REFI-QDA project (NVivo, ATLAS.ti)"),
+        Format("qdc", "qdc", False, "refi_qda:write_qdc", "REFI-QDA codebook"),
     )
 }
 
