@@ -37,6 +37,7 @@ from benchmarks import (
     bench_keys,
     bench_load_checks,
     bench_open,
+    bench_startup,
     bench_sync,
     bench_tag_search,
     bench_tagging,
@@ -45,6 +46,7 @@ from benchmarks import (
 from benchmarks.targets import record, table
 
 SECTIONS = [
+    ("start-up", bench_startup.run),
     ("commit a note", bench_commit.run),
     (
         "tag picker search",

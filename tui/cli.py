@@ -11,14 +11,13 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from tui import __version__
 from tui.domain.display_text import visible
-from tui.domain.guide import GuideError
-from tui.services.keymap import KeymapError
-from tui.store import DataStore, StoreError
-from tui.store.datastore import ENV_HOME
+
+if TYPE_CHECKING:
+    from tui.store import DataStore
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -72,6 +71,8 @@ def demo_home() -> Path:
     override = os.environ.get("FIELDNOTE_DEMO_HOME")
     if override:
         return Path(override)
+    from tui.store.datastore import ENV_HOME
+
     home = os.environ.get(ENV_HOME)
     if home:
         return Path(home).expanduser() / "demo"
@@ -267,7 +268,11 @@ def add_sync_commands(commands) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # --help and --version end here, importing nothing
+    from tui.domain.guide import GuideError
+    from tui.services.keymap import KeymapError
+    from tui.store import StoreError
+
     try:
         return COMMANDS[args.command or "home"](args)
     except (UserError, StoreError, GuideError, KeymapError) as error:
@@ -279,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _store() -> DataStore:
+    from tui.store import DataStore
+
     return DataStore.from_environment()
 
 
@@ -351,6 +358,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     home = demo_home()
     if args.reset and home.exists():
         shutil.rmtree(home)
+    from tui.store import DataStore
+
     store = DataStore(home)
     if not store.list_sessions()[0]:
         studies = sample_studies()
@@ -752,6 +761,7 @@ def _print_findings(path: Path, guide, rules, *, err: bool = False) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from tui.domain.guide import GuideError
     from tui.services.session_setup import read_guide
 
     try:
