@@ -1,8 +1,9 @@
 """Exporting 500 sessions x 100 notes to each format, and importing a 2-hour transcript.
 
 Each export is the command a person runs (`fieldnote export --all --format X -o FILE`) in a
-process of its own, so its wall time includes start-up and its peak RSS (from `os.wait4`) is
-the export's alone. Beside it, in the same run: the floor (issue 22), reading and
+process of its own, so its wall time includes start-up and its peak RSS (VmHWM, read by the
+process as it ends: `benchmarks.fixtures.run_command`) is the export's alone; its CPU time is
+printed beside it. Beside it, in the same run: the floor (issue 22), reading and
 orjson-parsing every session file once in one process (benchmarks/fixtures.py), and the
 start-up of `fieldnote --version`. Targets: each export under 2 s of wall time (issue 8);
 peak RSS of each under 250 MB; the qdpx export within 3x the floor beyond start-up (issue
@@ -13,7 +14,6 @@ Run: python -m benchmarks.bench_exchange [--quick]
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import webvtt
 
-from benchmarks.fixtures import child_env, parse_floor_s, seed_session
+from benchmarks.fixtures import child_env, parse_floor_s, run_command, seed_session
 from benchmarks.targets import record
 from tui.services.exchange.exporting import FORMATS
 from tui.services.exchange.importing import import_files
@@ -79,24 +79,6 @@ def _stamp(seconds: float) -> str:
     return f"{int(hours):02d}:{int(minutes):02d}:{secs:06.3f}"
 
 
-def command(home: Path, *args: str) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of `python -m tui ARGS` over the data folder `home`."""
-    env = child_env(FIELDNOTE_HOME=str(home))
-    began = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tui", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    err = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
-    _, status, usage = os.wait4(child.pid, 0)
-    took = time.perf_counter() - began
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"fieldnote {' '.join(args)} failed: {err.strip()[-200:]}")
-    return took, usage.ru_maxrss / 1024
-
-
 def floor_in_child(home: Path) -> float:
     """The floor, measured in a process of its own (as each export runs)."""
     child = subprocess.run(
@@ -115,9 +97,10 @@ def run(quick: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         build(home, sessions)
-        command(home, "export", "--all", "--format", "qdpx", "-o", str(Path(tmp) / "warm"))
-        startup = min(command(home, "--version")[0] for _ in range(3))
-        startup_rss = command(home, "--version")[1]
+        env = child_env(FIELDNOTE_HOME=str(home))
+        run_command(["export", "--all", "--format", "qdpx", "-o", str(Path(tmp) / "warm")], env)
+        startup = min(run_command(["--version"], env)[0] for _ in range(3))
+        startup_rss = run_command(["--version"], env)[2]
         floor = min(floor_in_child(home) for _ in range(3))
         print(
             f"floor: reading and orjson-parsing {sessions} session files once: "
@@ -128,15 +111,15 @@ def run(quick: bool = False) -> dict:
             if name == "qdc":
                 continue  # the codebook alone: no session is written
             out = Path(tmp) / f"export.{name}"
-            took, rss = command(
-                home, "export", "--all", "--format", name, "-o", str(out), "--force"
-            )
+            args = ["export", "--all", "--format", name, "-o", str(out), "--force"]
+            took, cpu, rss = run_command(args, env)
             results[name] = took
             beyond = took - startup
             print(
                 f"export {sessions} x {NOTES} notes as {name:>4}: {took * 1000:6.0f} ms "
-                f"({beyond * 1000:.0f} ms beyond start-up, {beyond / floor:.1f}x the floor; "
-                f"peak RSS {rss:.0f} MB; {out.stat().st_size / 1e6:.1f} MB written)"
+                f"(CPU {cpu * 1000:.0f} ms; {beyond * 1000:.0f} ms beyond start-up, "
+                f"{beyond / floor:.1f}x the floor; peak RSS {rss:.0f} MB; "
+                f"{out.stat().st_size / 1e6:.1f} MB written)"
             )
             baseline = f"floor {floor * 1000:.0f} ms, start-up {startup * 1000:.0f} ms"
             record(

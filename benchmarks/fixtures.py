@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -72,3 +74,39 @@ def child_env(**extra: str) -> dict[str, str]:
     compile every module at every start-up); kept in a folder of the run's own."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     return {**env, "PYTHONPYCACHEPREFIX": _PYCACHE, **extra}
+
+
+PEAK_OF_RUN = """
+import sys
+from tui.cli import main
+try:
+    code = main(sys.argv[1:])
+finally:
+    # The peak of this process's own memory: VmHWM starts anew at exec, where ru_maxrss
+    # (os.wait4) keeps the high-water mark of the parent it was forked from.
+    with open("/proc/self/status") as status:
+        peak = next(line for line in status if line.startswith("VmHWM:"))
+    sys.stderr.write(f"\\npeak-kB {peak.split()[1]}\\n")
+raise SystemExit(code)
+"""
+"""`python -c PEAK_OF_RUN ARGS` runs `fieldnote ARGS` and ends its stderr with its peak RSS."""
+
+
+def run_command(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of `fieldnote ARGS` in a process of its own.
+    CPU time (user + system) is printed beside the wall time: other processes on a shared
+    machine stretch the wall time, not the CPU time."""
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", PEAK_OF_RUN, *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    err = child.stderr.read().decode("utf-8", "replace") if child.stderr else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - began
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"fieldnote {' '.join(args)} failed: {err.strip()[-300:]}")
+    peak_kb = int(err.strip().splitlines()[-1].split()[1])
+    return took, usage.ru_utime + usage.ru_stime, peak_kb / 1024
