@@ -16,7 +16,6 @@ from typing import Any
 
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
-from tui.domain.notes import tag_key
 from tui.services.exchange.errors import ExchangeError
 from tui.store import DataStore, StoreError
 
@@ -112,15 +111,6 @@ class Labeller:
         if self.count == 1:
             return self.first_title or "session"
         return "fieldnote"
-
-
-def used_tags(docs: Iterable[dict[str, Any]]) -> list[str]:
-    """The tags these notes and excerpts use, with their stored spelling, sorted."""
-    spellings = {tag for doc in docs for tag in doc.get("tags") or []}
-    names: dict[str, str] = {}
-    for tag in sorted(spellings):
-        names.setdefault(tag_key(tag), tag)
-    return [names[key] for key in sorted(names)]
 
 
 class StoredSessions(Sequence[SessionData]):
