@@ -91,7 +91,8 @@ def run(quick: bool = False) -> dict:
         small_id = build(home, SMALL)
         measure_in_child(home, small_id)  # compiles the modules once, as an installed copy has
         small = min(measure_in_child(home, small_id)["first_frame_ms"] for _ in range(3))
-        measured = measure_in_child(home, session_id)
+        runs = [measure_in_child(home, session_id) for _ in range(3)]
+        measured = min(runs, key=lambda run: run["first_frame_ms"])  # as the floor: best of 3
         naive = naive_ms(home, session_id)
     ours, rss_mb = measured["first_frame_ms"], measured["max_rss_mb"]
     beyond = ours - small
