@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, BinaryIO
 
 from tui.domain.codings import tag_coders
 from tui.domain.notes import tag_key
 from tui.domain.quotes import recording_time
-from tui.services.exchange.study import Study
+from tui.services.exchange.study import SessionData, Study
 
 COLUMNS = (
     "session",
@@ -55,54 +55,59 @@ def coders_cell(doc: dict[str, Any]) -> str:
     return ";".join("+".join(by_tag.get(tag_key(tag), [])) for tag in doc.get("tags") or [])
 
 
-def rows(study: Study):
-    for data in study.sessions:
-        questions = data.question_texts()
-        spans = data.excerpts_by_note()
-        for note in data.notes:
-            if note.get("kind") == "asked":
-                continue  # a guide mark, shown as coverage in the debrief, not a note
-            text = str(note.get("text") or "")
-            base = {
-                "session": data.title,
-                "study": data.study,
-                "participant": data.participant,
-                "author": str(note.get("author") or ""),
-                "started_at": str(note.get("started_at") or ""),
-                "recording_time": recording_time(
-                    float(note.get("elapsed") or 0.0), data.recording_offset
-                ),
-                "kind": str(note.get("kind") or ""),
-                "question": questions.get(note.get("question_id") or "", ""),
-                "note_text": text,
-                "emotions": ";".join(note.get("emotions") or []),
-                "starred": "yes" if note.get("starred") else "",
+def rows(data: SessionData):
+    """The rows of one session."""
+    questions = data.question_texts()
+    spans = data.excerpts_by_note()
+    for note in data.notes:
+        if note.get("kind") == "asked":
+            continue  # a guide mark, shown as coverage in the debrief, not a note
+        text = str(note.get("text") or "")
+        base = {
+            "session": data.title,
+            "study": data.study,
+            "participant": data.participant,
+            "author": str(note.get("author") or ""),
+            "started_at": str(note.get("started_at") or ""),
+            "recording_time": recording_time(
+                float(note.get("elapsed") or 0.0), data.recording_offset
+            ),
+            "kind": str(note.get("kind") or ""),
+            "question": questions.get(note.get("question_id") or "", ""),
+            "note_text": text,
+            "emotions": ";".join(note.get("emotions") or []),
+            "starred": "yes" if note.get("starred") else "",
+        }
+        excerpts = spans.get(str(note.get("id")), [])
+        if note.get("tags") or not excerpts:
+            severity = note.get("severity")
+            yield {
+                **base,
+                "excerpt_text": text if note.get("tags") else "",
+                "tags": ";".join(note.get("tags") or []),
+                "coders": coders_cell(note),
+                "severity": str(severity) if severity else "",
             }
-            excerpts = spans.get(str(note.get("id")), [])
-            if note.get("tags") or not excerpts:
-                severity = note.get("severity")
-                yield {
-                    **base,
-                    "excerpt_text": text if note.get("tags") else "",
-                    "tags": ";".join(note.get("tags") or []),
-                    "coders": coders_cell(note),
-                    "severity": str(severity) if severity else "",
-                }
-            for excerpt in excerpts:
-                severity = excerpt.get("severity")
-                yield {
-                    **base,
-                    "excerpt_text": _span(text, excerpt),
-                    "tags": ";".join(excerpt.get("tags") or []),
-                    "coders": coders_cell(excerpt),
-                    "severity": str(severity) if severity else "",
-                }
+        for excerpt in excerpts:
+            severity = excerpt.get("severity")
+            yield {
+                **base,
+                "excerpt_text": _span(text, excerpt),
+                "tags": ";".join(excerpt.get("tags") or []),
+                "coders": coders_cell(excerpt),
+                "severity": str(severity) if severity else "",
+            }
 
 
-def export_csv(study: Study) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+def write_csv(study: Study, out: BinaryIO) -> None:
+    """The header, then each session's rows as it is read."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for row in rows(study):
-        writer.writerow([neutralise(row[column]) for column in COLUMNS])
-    return out.getvalue().encode("utf-8")
+    for data in study.sessions:
+        for row in rows(data):
+            writer.writerow([neutralise(row[column]) for column in COLUMNS])
+        out.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue().encode("utf-8"))
