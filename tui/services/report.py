@@ -27,8 +27,6 @@ from tui.domain.analysis import (
     Theme,
     minutes_text,
     severity_text,
-    strongest,
-    strongest_notes,
 )
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
@@ -113,10 +111,9 @@ def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int, int]]:
 
 def theme_evidence(analysis: Analysis, theme: Theme) -> tuple[list[Evidence], list[Evidence]]:
     """What the report shows of a theme: its strongest quotes (words someone said), then, where
-    there are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs."""
-    evidence = analysis.evidence_of(theme.evidence)
-    quotes = strongest(evidence, QUOTES_PER_THEME)
-    return quotes, strongest_notes(evidence, QUOTES_PER_THEME - len(quotes))
+    there are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs.
+    Ranked from the study index's facts: only the sessions of the excerpts picked are read."""
+    return analysis.strongest_of(theme.evidence, QUOTES_PER_THEME)
 
 
 def _title(view: StudyView) -> str:
