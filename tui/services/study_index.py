@@ -151,6 +151,24 @@ def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str
     return followed
 
 
+def _well_formed(entry: Any) -> bool:
+    """An entry as `make_entry` writes it (one from a file may be anything)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("used"), int):
+        return False
+    sig = entry.get("sig")
+    if not isinstance(sig, list) or len(sig) != 4:
+        return False
+    if not all(isinstance(entry.get(name), dict) for name in ("session", "guide", "state")):
+        return False
+    for name in ("notes", "excerpts"):
+        docs = entry.get(name)
+        if not isinstance(docs, dict) or not all(
+            isinstance(doc, dict) and key.isdigit() for key, doc in docs.items()
+        ):
+            return False
+    return True
+
+
 @dataclass
 class IndexedSession:
     """One session as the index has it."""
@@ -284,8 +302,9 @@ class StudyIndex:
             return None, False
         now = _signature(stat)
         try:
-            if isinstance(entry, dict) and entry.get("sig") == now:
-                entry["notes"], entry["excerpts"], entry["session"]  # noqa: B018 - shape
+            if not _well_formed(entry):
+                entry = None
+            elif entry.get("sig") == now:
                 return entry, False
             followed = self._follow(path, entry, now)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
