@@ -193,8 +193,8 @@ def test_a_report_reads_only_the_sessions_it_quotes(home: Path, monkeypatch) -> 
     assert quoted and sorted(opened) == sorted(quoted)  # each quoted session once, no other
 
 
-def _index_path(home: Path, folder: Path) -> Path:
-    return IndexFile(home, INDEX_VERSION, folder).path
+def _index_paths(home: Path, folder: Path) -> list[Path]:
+    return [IndexFile(home, INDEX_VERSION, part, folder).path for part in ("sessions", "digests")]
 
 
 def _ours(**fields) -> dict:
@@ -217,20 +217,21 @@ def test_a_bad_index_file_is_rebuilt_quietly(
     home: Path, cache_folder: Path, content, caplog, capfd
 ) -> None:
     expected = without_index(home)
-    path = _index_path(home, cache_folder)
-    path.write_bytes(content(home))
+    for path in _index_paths(home, cache_folder):
+        path.write_bytes(content(home))
     with caplog.at_level(logging.DEBUG):
         found, index = with_index(home)
     assert found == expected and index.reads == 4
-    saved = orjson.loads(path.read_bytes())
-    assert saved["version"] == INDEX_VERSION and len(saved["entries"]) == 4  # rebuilt
+    for path in _index_paths(home, cache_folder):
+        saved = orjson.loads(path.read_bytes())
+        assert saved["version"] == INDEX_VERSION and len(saved["entries"]) == 4  # rebuilt
     assert capfd.readouterr() == ("", "")
 
 
 def test_an_entry_of_a_session_that_is_not_the_file_is_read_again(home: Path, cache_folder):
     """An entry whose fields are not what the index writes (hand-edited, half a version)."""
     with_index(home)
-    path = _index_path(home, cache_folder)
+    path = _index_paths(home, cache_folder)[1]
     data = orjson.loads(path.read_bytes())
     some = next(iter(data["entries"]))
     data["entries"][some]["notes"] = "not a table"
@@ -271,3 +272,22 @@ def test_the_index_is_not_in_the_data_folder(home: Path, cache_folder: Path) -> 
     study_index(DataStore(home)).refresh()
     assert sorted(p.relative_to(home) for p in home.rglob("*")) == before
     assert list(cache_folder.glob("index-*.json"))
+
+
+def test_the_list_reads_only_the_small_part(home: Path, cache_folder: Path) -> None:
+    """The sessions list needs no digest; a large part gone (or another process's, of other
+    signatures) makes the analysis read the files again, and come out the same."""
+    expected, _ = with_index(home)
+    sessions, digests = _index_paths(home, cache_folder)
+    digests.unlink()
+    store = DataStore(home)
+    SessionsService(store).listing()
+    assert study_index(store).reads == 0 and not digests.exists()
+    found, index = with_index(home)
+    assert found == expected and index.reads == 4
+    data = orjson.loads(digests.read_bytes())
+    for entry in data["entries"].values():
+        entry["sig"][1] += 1  # as if saved for another version of each file
+    digests.write_bytes(orjson.dumps(data))
+    found, index = with_index(home)
+    assert found == expected and index.reads == 4

@@ -68,7 +68,7 @@ class StudyAnalysis:
     def refresh(self, force: bool = False) -> StudyView | None:
         """The study as it is on disk now; None if nothing changed since the last refresh, or
         if `close()` came meanwhile."""
-        scan = self.index.refresh()
+        scan = self.index.refresh(digests=True)
         problems = [str(problem) for problem in scan.problems]
         sessions = [s for s in reversed(scan.sessions) if self.study in (None, s.study)]
         state = (tuple((s.id, s.signature) for s in sessions), self.store.codebook.signature())

@@ -52,10 +52,13 @@ log = logging.getLogger(__name__)
 
 
 def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
-    """What the index keeps of a note."""
-    digest = {name: note[name] for name in NOTE_FIELDS if name in note}
+    """What the index keeps of a note. An empty field is left out: every reader of a digest
+    takes a missing field as empty (`note.get("starred")`), and a study's index is half as
+    big without them."""
+    digest = {name: value for name in NOTE_FIELDS if (value := note.get(name))}
     text = str(note.get("text") or "")
-    digest["qlen"] = len(quote_words(text))
+    if qlen := len(quote_words(text)):
+        digest["qlen"] = qlen
     if note.get("kind") in WORDS_KEPT:
         digest["text"] = note.get("text")
     return digest
@@ -63,7 +66,7 @@ def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
 
 def span_digest(span: Mapping[str, Any], note: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the index keeps of a span excerpt; its quote's length needs its note's words."""
-    digest = {name: span[name] for name in SPAN_FIELDS if name in span}
+    digest = {name: span[name] for name in SPAN_FIELDS if name in span}  # a 0 start is kept
     text = str((note or {}).get("text") or "")
     start, end = span.get("start"), span.get("end")
     if isinstance(start, int) and isinstance(end, int):
@@ -78,23 +81,41 @@ def _signature(stat: tuple) -> list:
     return [ino, mtime, size, list(journal) if journal is not None else None]
 
 
+HEAD_FIELDS = ("sig", "used", "session", "count", "coded")
+"""What the sessions list and the tagging scope need of an entry: the index's small part."""
+DIGEST_FIELDS = ("sig", "guide", "state", "notes", "excerpts")
+"""What the analysis needs besides: the large part, read only by the analysis."""
+
+
 def make_entry(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, Any]:
     """The entry of a file read whole."""
     session, guide, state = session_parts(data)
     notes = data.get("notes") or {}
     by_id = {doc.get("id"): doc for doc in notes.values()}
-    return {
-        "sig": _signature(signature),
-        "used": used,
-        "session": session,
-        "guide": guide,
-        "state": state,
-        "notes": {key: note_digest(doc) for key, doc in notes.items()},
-        "excerpts": {
-            key: span_digest(doc, by_id.get(doc.get("note_id")))
-            for key, doc in (data.get("excerpts") or {}).items()
-        },
-    }
+    return _counted(
+        {
+            "sig": _signature(signature),
+            "used": used,
+            "session": session,
+            "guide": guide,
+            "state": state,
+            "notes": {key: note_digest(doc) for key, doc in notes.items()},
+            "excerpts": {
+                key: span_digest(doc, by_id.get(doc.get("note_id")))
+                for key, doc in (data.get("excerpts") or {}).items()
+            },
+        }
+    )
+
+
+def _counted(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with the sessions list's counts: notes, and notes coded (with tags of their
+    own or an excerpt), as `DataStore.list_sessions` counts them."""
+    notes = entry["notes"].values()
+    excerpted = {doc.get("note_id") for doc in entry["excerpts"].values()}
+    entry["count"] = len(notes)
+    entry["coded"] = sum(1 for n in notes if n.get("tags") or n.get("id") in excerpted)
+    return entry
 
 
 def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str, Any] | None:
@@ -148,17 +169,24 @@ def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str
         ids = [doc.get("id") for doc in docs.values()]
         if len(ids) != len(set(ids)):
             return None  # stored twice: reading the file says so
-    return followed
+    return _counted(followed)
 
 
-def _well_formed(entry: Any) -> bool:
-    """An entry as `make_entry` writes it (one from a file may be anything)."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("used"), int):
+def _well_formed_head(entry: Any) -> bool:
+    """An entry's small part as `make_entry` writes it (one from a file may be anything)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("session"), dict):
+        return False
+    if not all(isinstance(entry.get(name), int) for name in ("used", "count", "coded")):
         return False
     sig = entry.get("sig")
-    if not isinstance(sig, list) or len(sig) != 4:
+    return isinstance(sig, list) and len(sig) == 4
+
+
+def _well_formed_digest(entry: Any) -> bool:
+    """An entry's large part as `make_entry` writes it."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("sig"), list):
         return False
-    if not all(isinstance(entry.get(name), dict) for name in ("session", "guide", "state")):
+    if not all(isinstance(entry.get(name), dict) for name in ("guide", "state")):
         return False
     for name in ("notes", "excerpts"):
         docs = entry.get(name)
@@ -196,16 +224,15 @@ class IndexedSession:
 
     def summary(self) -> SessionSummary:
         """The sessions list's row (the same as `DataStore.list_sessions` makes)."""
-        session, notes = self.session, self.entry["notes"].values()
-        excerpted = {doc.get("note_id") for doc in self.entry["excerpts"].values()}
+        session = self.session
         debrief = session.get("debrief")
         return SessionSummary(
             id=self.id,
             title=str(session.get("title") or ""),
             participant=str(session.get("participant") or ""),
             created_at=self.created_at,
-            note_count=len(notes),
-            coded_count=sum(1 for n in notes if n.get("tags") or n.get("id") in excerpted),
+            note_count=self.entry["count"],
+            coded_count=self.entry["coded"],
             path=self.path,
             debrief=debrief if isinstance(debrief, dict) else {},
             study=self.study,
@@ -248,24 +275,35 @@ class IndexScan:
 
 
 class StudyIndex:
-    """The index of one data folder; thread-safe (the screens refresh it from workers)."""
+    """The index of one data folder; thread-safe (the screens refresh it from workers).
 
-    def __init__(self, store: DataStore, file: IndexFile | None = None) -> None:
+    Saved in two parts: the small one (`HEAD_FIELDS`) is all the sessions list and the
+    tagging scope read; the large one (`DIGEST_FIELDS`) is read when the analysis first asks.
+    Each part's entry carries the file's signature; a large part whose signature is not its
+    small part's (two processes saved them in between each other) is not used."""
+
+    def __init__(self, store: DataStore, folder: Path | None = None) -> None:
         self.store = store
-        self.file = file if file is not None else IndexFile(store.home, INDEX_VERSION)
+        self.heads = IndexFile(store.home, INDEX_VERSION, "sessions", folder)
+        self.digests = IndexFile(store.home, INDEX_VERSION, "digests", folder)
         self._entries: dict[str, Any] | None = None
+        self._digests_loaded = False
         self._lock = threading.Lock()
         self.reads = 0
         """Session files read whole since this index was made (a warm start reads none)."""
         self.followed = 0
         """Journals whose new lines were applied to an entry without reading the file."""
 
-    def refresh(self) -> IndexScan:
+    def refresh(self, digests: bool = False) -> IndexScan:
         """Every session as it is on disk now: two stats per file, and a read (or a journal's
-        new lines) for each file that changed since it was indexed."""
+        new lines) for each file that changed since it was indexed. `digests`: the analysis's
+        part of each entry too (else only what the sessions list shows is sure to be there)."""
         with self._lock:
             if self._entries is None:
-                self._entries = self.file.load() or {}
+                loaded = self.heads.load() or {}
+                self._entries = {k: e for k, e in loaded.items() if _well_formed_head(e)}
+            if digests:
+                self._load_digests()
             entries = self._entries
             scan = IndexScan()
             paths = self.store.session_paths()
@@ -273,7 +311,7 @@ class StudyIndex:
             for path in paths:
                 session_id = path.stem
                 try:
-                    entry, fresh = self._entry(path, entries.get(session_id))
+                    entry, fresh = self._entry(path, entries.get(session_id), digests)
                 except FileNotFoundError:
                     entry, fresh = None, False
                 except UnreadableFileError as error:
@@ -291,22 +329,44 @@ class StudyIndex:
                 del entries[gone]
                 changed = True
             if changed:
-                self.file.save(entries)
+                self._save()
         scan.sessions.sort(key=lambda s: (s.created_at, s.id), reverse=True)
         return scan
 
-    def _entry(self, path: Path, entry: Any) -> tuple[dict[str, Any] | None, bool]:
+    def _load_digests(self) -> None:
+        """Join the large part to the entries whose signature it shares (once)."""
+        if self._digests_loaded or self._entries is None:
+            return
+        self._digests_loaded = True
+        parts = self.digests.load() or {}
+        for session_id, entry in self._entries.items():
+            part = parts.get(session_id)
+            if _well_formed_digest(part) and part["sig"] == entry["sig"]:
+                entry.update(part)
+
+    def _save(self) -> None:
+        assert self._entries is not None
+        self._load_digests()  # the large part of the sessions not read now is kept
+        self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in self._entries.items()})
+        self.digests.save(
+            {k: {f: e[f] for f in DIGEST_FIELDS} for k, e in self._entries.items() if "notes" in e}
+        )
+
+    def _entry(self, path: Path, entry: Any, digests: bool) -> tuple[dict[str, Any] | None, bool]:
         """(the entry for the file now, whether it is new)."""
         stat = self.store.stat_session(path)
         if stat is None:
             return None, False
         now = _signature(stat)
+        followed = None
         try:
-            if not _well_formed(entry):
-                entry = None
-            elif entry.get("sig") == now:
-                return entry, False
-            followed = self._follow(path, entry, now)
+            if entry is not None and entry.get("sig") == now:
+                if not digests or "notes" in entry:
+                    return entry, False
+            elif entry is not None:
+                self._load_digests()
+                if "notes" in entry:
+                    followed = self._follow(path, entry, now)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             log.debug("study index entry of %s unusable (%r); reading the file", path, error)
             followed = None

@@ -43,14 +43,15 @@ def cache_folder() -> Path:
 
 
 class IndexFile:
-    """The index file of one data folder: `<cache>/index-<hash of the folder's path>.json`."""
+    """One part of the index of one data folder:
+    `<cache>/index-<hash of the folder's path>-<part>.json`."""
 
-    def __init__(self, home: Path, version: int, folder: Path | None = None) -> None:
+    def __init__(self, home: Path, version: int, part: str, folder: Path | None = None) -> None:
         self.home = str(Path(home).resolve())
         self.version = version
         """The layout of the entries this Fieldnote writes; a file with another is not read."""
         digest = hashlib.sha256(self.home.encode()).hexdigest()[:16]
-        self.path = (folder or cache_folder()) / f"index-{digest}.json"
+        self.path = (folder or cache_folder()) / f"index-{digest}-{part}.json"
 
     def __repr__(self) -> str:
         return f"IndexFile({str(self.path)!r})"
