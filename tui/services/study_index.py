@@ -289,6 +289,9 @@ class StudyIndex:
         self._entries: dict[str, Any] | None = None
         self._digests_loaded = False
         self._lock = threading.Lock()
+        self._asked = 0
+        self._last: tuple[int, bool, IndexScan] | None = None
+        """(the ask it began after, with digests, the scan) of the last refresh made."""
         self.reads = 0
         """Session files read whole since this index was made (a warm start reads none)."""
         self.followed = 0
@@ -297,8 +300,18 @@ class StudyIndex:
     def refresh(self, digests: bool = False) -> IndexScan:
         """Every session as it is on disk now: two stats per file, and a read (or a journal's
         new lines) for each file that changed since it was indexed. `digests`: the analysis's
-        part of each entry too (else only what the sessions list shows is sure to be there)."""
+        part of each entry too (else only what the sessions list shows is sure to be there).
+        Callers that ask while another refresh runs (the sessions screen beneath the tagging
+        screen, both starting) share the next one: it began after they asked, so it is as
+        fresh as one of their own."""
         with self._lock:
+            self._asked += 1
+            asked = self._asked
+        with self._lock:
+            last = self._last
+            if last is not None and last[0] >= asked and (last[1] or not digests):
+                return IndexScan(list(last[2].sessions), list(last[2].problems))
+            began = self._asked
             if self._entries is None:
                 loaded = self.heads.load() or {}
                 self._entries = {k: e for k, e in loaded.items() if _well_formed_head(e)}
@@ -330,8 +343,9 @@ class StudyIndex:
                 changed = True
             if changed:
                 self._save()
-        scan.sessions.sort(key=lambda s: (s.created_at, s.id), reverse=True)
-        return scan
+            scan.sessions.sort(key=lambda s: (s.created_at, s.id), reverse=True)
+            self._last = (began, digests, scan)
+            return IndexScan(list(scan.sessions), list(scan.problems))
 
     def _load_digests(self) -> None:
         """Join the large part to the entries whose signature it shares (once)."""
