@@ -239,7 +239,6 @@ def run(quick: bool = False) -> dict:
     return {**screen, "report_html_ms": html_ms, "report_md_ms": md_ms, "naive_ms": naive}
 
 
-
 # -- a large team archive, from the study index (issue 22) --------------------------------------
 
 ARCHIVE_SESSIONS = 500
