@@ -497,7 +497,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from tui.services.study_index import study_index
 
-    scan = study_index(_store()).refresh()
+    scan = study_index(_store()).refresh(light=True)
     summaries, problems = scan.summaries(), scan.problems
     for s in summaries:
         coded = f"{round(100 * s.coded_count / s.note_count)}%" if s.note_count else "-"

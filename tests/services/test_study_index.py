@@ -291,3 +291,16 @@ def test_the_list_reads_only_the_small_part(home: Path, cache_folder: Path) -> N
     digests.write_bytes(orjson.dumps(data))
     found, index = with_index(home)
     assert found == expected and index.reads == 4
+
+
+def test_a_light_refresh_then_the_analysis(home: Path) -> None:
+    """`fieldnote list` makes only the small part; the analysis after it reads the files
+    and comes out the same, then a warm start reads none."""
+    store = DataStore(home)
+    light = study_index(store).refresh(light=True)
+    assert [s.summary() for s in light.sessions] == store.list_sessions()[0]
+    assert all("notes" not in s.entry for s in light.sessions)
+    found, index = with_index(home)
+    assert found == without_index(home) and index.reads == 4
+    again, index = with_index(home)
+    assert again == found and index.reads == 0

@@ -108,14 +108,24 @@ def make_entry(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, A
     )
 
 
-def _counted(entry: dict[str, Any]) -> dict[str, Any]:
+def _counted(entry: dict[str, Any], notes: Any = None, excerpts: Any = None) -> dict[str, Any]:
     """The entry with the sessions list's counts: notes, and notes coded (with tags of their
-    own or an excerpt), as `DataStore.list_sessions` counts them."""
-    notes = entry["notes"].values()
-    excerpted = {doc.get("note_id") for doc in entry["excerpts"].values()}
+    own or an excerpt), as `DataStore.list_sessions` counts them; from its digests, or from
+    the file's own `notes` and `excerpts` tables when given."""
+    notes = (entry["notes"] if notes is None else notes).values()
+    excerpts = (entry["excerpts"] if excerpts is None else excerpts).values()
+    excerpted = {doc.get("note_id") for doc in excerpts}
     entry["count"] = len(notes)
     entry["coded"] = sum(1 for n in notes if n.get("tags") or n.get("id") in excerpted)
     return entry
+
+
+def make_head(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Only the small part of a file's entry (`HEAD_FIELDS`): for `fieldnote list`, which
+    shows no more, so a cold index costs it no digest. The analysis reads the file again."""
+    session, _, _ = session_parts(data)
+    head = {"sig": _signature(signature), "used": used, "session": session}
+    return _counted(head, data.get("notes") or {}, data.get("excerpts") or {})
 
 
 def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str, Any] | None:
@@ -297,10 +307,12 @@ class StudyIndex:
         self.followed = 0
         """Journals whose new lines were applied to an entry without reading the file."""
 
-    def refresh(self, digests: bool = False) -> IndexScan:
+    def refresh(self, digests: bool = False, *, light: bool = False) -> IndexScan:
         """Every session as it is on disk now: two stats per file, and a read (or a journal's
         new lines) for each file that changed since it was indexed. `digests`: the analysis's
         part of each entry too (else only what the sessions list shows is sure to be there).
+        `light`: a file read makes only the small part (a command that lists and ends; a
+        process that may analyse next keeps the default and reads each file once).
         Callers that ask while another refresh runs (the sessions screen beneath the tagging
         screen, both starting) share the next one: it began after they asked, so it is as
         fresh as one of their own."""
@@ -309,7 +321,7 @@ class StudyIndex:
             asked = self._asked
         with self._lock:
             last = self._last
-            if last is not None and last[0] >= asked and (last[1] or not digests):
+            if last is not None and last[0] >= asked and (last[1] or not digests) and not light:
                 return IndexScan(list(last[2].sessions), list(last[2].problems))
             began = self._asked
             if self._entries is None:
@@ -324,7 +336,7 @@ class StudyIndex:
             for path in paths:
                 session_id = path.stem
                 try:
-                    entry, fresh = self._entry(path, entries.get(session_id), digests)
+                    entry, fresh = self._entry(path, entries.get(session_id), digests, light)
                 except FileNotFoundError:
                     entry, fresh = None, False
                 except UnreadableFileError as error:
@@ -342,7 +354,7 @@ class StudyIndex:
                 del entries[gone]
                 changed = True
             if changed:
-                self._save()
+                self._save(light)
             scan.sessions.sort(key=lambda s: (s.created_at, s.id), reverse=True)
             self._last = (began, digests, scan)
             return IndexScan(list(scan.sessions), list(scan.problems))
@@ -358,15 +370,23 @@ class StudyIndex:
             if _well_formed_digest(part) and part["sig"] == entry["sig"]:
                 entry.update(part)
 
-    def _save(self) -> None:
+    def _save(self, light: bool) -> None:
+        """Both parts; a light refresh that never needed the large part saves the small one
+        alone (a large part left as it was is still right: an entry whose signature is not
+        the small part's is not used)."""
         assert self._entries is not None
+        if light and not self._digests_loaded:
+            self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in self._entries.items()})
+            return
         self._load_digests()  # the large part of the sessions not read now is kept
         self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in self._entries.items()})
         self.digests.save(
             {k: {f: e[f] for f in DIGEST_FIELDS} for k, e in self._entries.items() if "notes" in e}
         )
 
-    def _entry(self, path: Path, entry: Any, digests: bool) -> tuple[dict[str, Any] | None, bool]:
+    def _entry(
+        self, path: Path, entry: Any, digests: bool, light: bool
+    ) -> tuple[dict[str, Any] | None, bool]:
         """(the entry for the file now, whether it is new)."""
         stat = self.store.stat_session(path)
         if stat is None:
@@ -377,7 +397,7 @@ class StudyIndex:
             if entry is not None and entry.get("sig") == now:
                 if not digests or "notes" in entry:
                     return entry, False
-            elif entry is not None:
+            elif entry is not None and not light:
                 self._load_digests()
                 if "notes" in entry:
                     followed = self._follow(path, entry, now)
@@ -389,7 +409,7 @@ class StudyIndex:
             return followed, True
         signature, used, data = self.store.read_session_data(path)
         self.reads += 1
-        return make_entry(signature, used, data), True
+        return (make_head if light else make_entry)(signature, used, data), True
 
     def _follow(self, path: Path, entry: Any, now: list) -> dict[str, Any] | None:
         """The entry with its journal's new lines applied, when the main file is the one
