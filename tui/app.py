@@ -142,7 +142,9 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         if self.initial_analysis is not None:
             self.open_analysis(self.initial_analysis or None)
         elif self.initial_tagging:
-            self.open_tagging(*self.initial_tagging)
+            # Nothing typed yet to wait for: the tagging screen goes over the sessions screen
+            # before that one is shown, so only the tagging screen reads the index.
+            self._push_tagging(*self.initial_tagging)
         elif self.initial_session_id:
             self.open_interview(self.initial_session_id)
 
@@ -249,10 +251,18 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     ) -> None:
         """The tagging screen over one session, its study or every session; `focus`
         (session id, note id, span id or None) puts the cursor on that note or span."""
-        from tui.screens.tagging_screen import TaggingScreen
-
         # Tag what was typed, not what was on disk before (waited for off the UI thread).
         await flushed([self.live], self.flush_wait)
+        self._push_tagging(scope, session_id, focus)
+
+    def _push_tagging(
+        self,
+        scope: str,
+        session_id: str | None,
+        focus: tuple[str, str, str | None] | None = None,
+    ) -> None:
+        from tui.screens.tagging_screen import TaggingScreen
+
         if self.tag_writes is None:
             self.tag_writes = TagWrites(
                 self.store,

@@ -9,7 +9,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from tui.domain.display_text import visible
@@ -75,10 +75,21 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         self._show_advice(self.app.tmux_advice)
         self.query_one(DataTable).focus()
-        self.action_refresh()
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        # Shown first, or back from another screen: list what is on disk now. (The app may
+        # have pushed another screen over this one before it was ever shown: nothing to list
+        # then until it is, so a start on the analysis or the tagging screen reads the index
+        # once, for that screen.)
+        if self._on_top():
+            self.action_refresh()
+
+    def _on_top(self) -> bool:
+        """Shown: the top screen, or under dialogs only. (Textual's `is_current` is true of the
+        screen beneath the top one too.)"""
+        stack = self.app.screen_stack
+        above = stack[stack.index(self) + 1 :] if self in stack else [None]
+        return all(isinstance(screen, ModalScreen) for screen in above)
 
     def on_resize(self) -> None:
         self._show()
@@ -88,6 +99,8 @@ class HomeScreen(Screen):
         self.app.call_from_thread(setattr, self, "listing", self.app.sessions.listing())
 
     def watch_listing(self) -> None:
+        if not self._on_top():
+            return  # drawn when the screen is back: it lists again then
         if self.study_filter is not None and self.study_filter not in self.studies():
             self.study_filter = None  # the last session left that study (its watcher draws)
         else:
