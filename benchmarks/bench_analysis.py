@@ -299,7 +299,7 @@ async def archive_frame(home: Path, kind: str) -> float:
     async with app.run_test(size=(80, 24)) as pilot:
         while True:
             screen = app.screen
-            if kind == "analysis" and isinstance(screen, AnalysisScreen) and screen.reads:
+            if kind == "analysis" and isinstance(screen, AnalysisScreen) and screen.themes:
                 paint(screen.query_one(ThemeTable))
                 break
             if kind == "tagging" and isinstance(screen, TaggingScreen) and screen.shown:

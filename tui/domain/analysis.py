@@ -306,6 +306,22 @@ class Participant:
     sessions: int
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What the analysis screen's first view shows: the themes with their numbers and the
+    counts of its header (`Analysis.overview`). A study index keeps the last one made of a
+    scope, its themes without their evidence, so a start draws it before analysing."""
+
+    themes: list[Theme]
+    """Tree order, as `Analysis.themes`."""
+    session_count: int
+    participant_count: int
+    evidence_count: int
+
+    def theme(self, key: str) -> Theme | None:
+        return next((theme for theme in self.themes if theme.key == key), None)
+
+
 class Analysis:
     """The synthesis. Themes and the matrix are worked out at once (the screen's first
     frame shows them); pairs, cells of the grid and guide coverage when first asked for."""
@@ -327,6 +343,7 @@ class Analysis:
         """Tree order: each parent before its sub-tags, names alphabetical."""
         self.participants = participants
         self.session_count = len(sessions)
+        self.overview = Overview(themes, len(sessions), len(participants), len(evidence))
         self.note_count = note_count
         self._sessions = sessions
         self._now = now

@@ -5,11 +5,14 @@ words someone said in quote marks with their speaker, a note-taker's note in ita
 `note by NAME`; Enter on a piece of evidence opens its note on the tagging screen; y copies
 evidence as citable lines (tui/domain/quotes.py). The numbers come from `tui.domain.analysis`
 through `StudyAnalysis`, read in a worker and polled, so another instance's notes and tags
-show up within a poll.
+show up within a poll. The first frame shows the themes the study index kept of the last
+analysis when nothing changed since; the analysis itself follows in the same worker and takes
+their place, the cursor staying on its theme.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,7 +35,7 @@ from tui.domain.analysis import (
 )
 from tui.domain.display_text import visible
 from tui.domain.quotes import QUOTE_MARKS
-from tui.services.analysis import StudyAnalysis, StudyView
+from tui.services.analysis import StudyAnalysis, StudyOverview, StudyView
 from tui.widgets.analysis_table import AnalysisTable
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
@@ -41,6 +44,8 @@ from tui.widgets.table_columns import Column, fit
 from tui.widgets.theme_table import ThemeTable
 
 POLL_SECONDS = 1.0
+FRAME_WAIT_SECONDS = 0.5
+"""How long the analysis waits for the overview's frame to be drawn before it reads on."""
 PARTS = ("themes", "matrix", "pairs", "grid", "coverage")
 PART_NAMES = {
     "themes": "Themes",
@@ -141,6 +146,9 @@ class AnalysisScreen(Screen):
         self.service = service
         self.poll_seconds = poll_seconds or POLL_SECONDS
         self.view: StudyView | None = None
+        """The analysis: every part and the evidence."""
+        self.shown: StudyView | StudyOverview | None = None
+        """What the header and the themes show: the analysis, or before it the overview."""
         self.part = "themes"
         self.sort_column = "participants"
         self.descending = True
@@ -203,11 +211,26 @@ class AnalysisScreen(Screen):
 
     @work(thread=True, exclusive=True, group="analysis-read")
     def _read_worker(self, force: bool) -> None:
+        if self.shown is None and (first := self.service.overview()) is not None:
+            drawn = threading.Event()
+            try:
+                self.app.call_from_thread(self._overview_loaded, first, drawn.set)
+            except RuntimeError:
+                return  # closing already
+            # The analysis's reads hold the interpreter for a while: the frame goes first.
+            drawn.wait(FRAME_WAIT_SECONDS)
         view = self.service.refresh(force=force)
         try:
             self.app.call_from_thread(self._loaded, view)
         except RuntimeError:
             pass  # closing already
+
+    def _overview_loaded(self, first: StudyOverview, drawn: Callable[[], None]) -> None:
+        if self.shown is None and self.is_attached:
+            self._show(first)
+            if self.drill is None:
+                self._fill(self.part)
+        self.call_after_refresh(drawn)
 
     def _loaded(self, view: StudyView | None) -> None:
         self._reading = False
@@ -215,29 +238,33 @@ class AnalysisScreen(Screen):
             return
         self.view = view
         self.reads += 1
-        self.themes = sort_themes(view.analysis.themes, self.sort_column, self.descending)
-        self._filled.clear()
-        self._show_header()
-        problems = self.query_one("#analysis-problems", Static)
-        problems.update(Text("\n".join(f"\u26a0 {p}" for p in view.problems[:3])))
+        self._show(view)
         if self.drill is not None:
             self._drill(self.drill)
         else:
             self._fill(self.part)
 
+    def _show(self, shown: StudyView | StudyOverview) -> None:
+        self.shown = shown
+        self.themes = sort_themes(shown.overview.themes, self.sort_column, self.descending)
+        self._filled.clear()
+        self._show_header()
+        problems = self.query_one("#analysis-problems", Static)
+        problems.update(Text("\n".join(f"\u26a0 {p}" for p in shown.problems[:3])))
+
     # -- drawing -----------------------------------------------------------------------------
 
     def _show_header(self) -> None:
         header = Text("Analysis \u00b7 ", style="bold")
-        view = self.view
-        if view is None:
+        shown = self.shown
+        if shown is None:
             header.append("reading\u2026", style="italic")
         else:
-            header.append(visible(view.scope_label), style="bold")
-            result = view.analysis
+            header.append(visible(shown.scope_label), style="bold")
+            result = shown.overview
             header.append(
                 f" \u00b7 {result.session_count} sessions \u00b7 "
-                f"{len(result.participants)} participants \u00b7 {len(result.evidence)} excerpts"
+                f"{result.participant_count} participants \u00b7 {result.evidence_count} excerpts"
             )
         self.query_one("#analysis-header", Static).update(header)
 
@@ -265,8 +292,9 @@ class AnalysisScreen(Screen):
         return [label for label, _ in shown]
 
     def _fill(self, part: str) -> None:
-        """Fill one part's tables from the view; the others wait until they are shown."""
-        if self.view is None or part in self._filled:
+        """Fill one part's tables from the view; the others wait until they are shown (and
+        all but the themes, for the analysis)."""
+        if (self.shown if part == "themes" else self.view) is None or part in self._filled:
             return
         self._filled.add(part)
         getattr(self, f"_fill_{part}")()
@@ -438,9 +466,9 @@ class AnalysisScreen(Screen):
 
     def resort(self) -> None:
         """Put the listed themes in the new order: rows are moved, not drawn again."""
-        if self.view is None:
+        if self.shown is None:
             return
-        self.themes = sort_themes(self.view.analysis.themes, self.sort_column, self.descending)
+        self.themes = sort_themes(self.shown.overview.themes, self.sort_column, self.descending)
         if "themes" in self._filled:
             self.query_one(ThemeTable).reorder([t.key for t in self.themes])
             self._show_theme_header()
@@ -488,14 +516,15 @@ class AnalysisScreen(Screen):
 
     def selected(self) -> Drill | None:
         """The tag, pair or cell under the cursor of the part shown, as a drill-down."""
+        if self.part == "themes" and self.shown is not None:
+            key = self.query_one(ThemeTable).current_key
+            theme = self.shown.overview.theme(key) if key else None
+            return Drill("themes", ("theme", theme.key), theme.label) if theme else None
         if self.view is None:
             return None
         result = self.view.analysis
-        if self.part in ("themes", "matrix"):
-            if self.part == "themes":
-                key = self.query_one(ThemeTable).current_key
-            else:
-                key = self._cursor_key(self._table("ranked"))
+        if self.part == "matrix":
+            key = self._cursor_key(self._table("ranked"))
             theme = result.theme(key) if key else None
             if theme is None:
                 return None
@@ -542,6 +571,14 @@ class AnalysisScreen(Screen):
 
     def _drill(self, drill: Drill) -> None:
         self.drill = drill
+        if self.view is None:  # the overview's themes: the analysis drills when it comes
+            self.query_one(ContentSwitcher).current = "evidence-part"
+            title = Text("Reading the evidence of ", style="italic")
+            title.append(visible(drill.title), style="bold")
+            self.query_one("#evidence-title", Static).update(title.append("\u2026"))
+            self._table("evidence").clear()
+            self._show_tabs()
+            return
         self._evidence_worker(drill, self._show_drill)
 
     @work(thread=True, exclusive=True, group="analysis-evidence")
@@ -608,7 +645,7 @@ class AnalysisScreen(Screen):
         """Copy the evidence listed, or the evidence of the row under the cursor."""
         if self.drill is not None:
             self._copy(self.drill, self.evidence)
-        elif (drill := self.selected()) is not None:
+        elif self.view is not None and (drill := self.selected()) is not None:
             self._evidence_worker(drill, self._copy)
 
     def _copy(self, drill: Drill, items: list[Evidence]) -> None:

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tui.domain.analysis import Analysis, SessionInput, analyse
+from tui.domain.analysis import Analysis, Overview, SessionInput, analyse
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
-from tui.services.study_index import SessionWords, study_index
+from tui.services.study_index import IndexedSession, IndexScan, SessionWords, study_index
 from tui.store import DataStore, StoreError
 
 
@@ -33,7 +33,29 @@ class StudyView:
 
     @property
     def scope_label(self) -> str:
-        return f"study {self.study}" if self.study else "every session"
+        return scope_label(self.study)
+
+    @property
+    def overview(self) -> Overview:
+        return self.analysis.overview
+
+
+@dataclass
+class StudyOverview:
+    """The first view of a study, drawn before it is analysed: the themes and counts of
+    its last analysis, kept by the study index while no session and no tag changed since."""
+
+    study: str | None
+    overview: Overview
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def scope_label(self) -> str:
+        return scope_label(self.study)
+
+
+def scope_label(study: str | None) -> str:
+    return f"study {study}" if study else "every session"
 
 
 def studies(store: DataStore) -> list[str]:
@@ -63,14 +85,41 @@ class StudyAnalysis:
         """Reads a running interview clock (time per question)."""
         self.index = study_index(store)
         self._seen: tuple | None = None
+        self._kept: list | None = None
+        """The state of the overview the index holds of this scope, as far as known."""
         self._closed = False
+
+    @property
+    def scope(self) -> str:
+        """The name the study index keeps this analysis's overview under."""
+        return "all" if self.study is None else f"study:{self.study}"
+
+    def _scope_sessions(self, scan: IndexScan) -> tuple[list[IndexedSession], list]:
+        """The scope's sessions, oldest first, and what they and the codebook are on disk
+        (each file's signature, the codebook's): what an analysis of them is made from."""
+        sessions = [s for s in reversed(scan.sessions) if self.study in (None, s.study)]
+        codebook = self.store.codebook.signature()
+        state = [[s.id, s.entry["sig"]] for s in sessions]
+        return sessions, [state, list(codebook) if codebook is not None else None]
+
+    def overview(self) -> StudyOverview | None:
+        """The first view without analysing: the overview the index kept of this scope's
+        last analysis, when no session and no tag changed since (only the index's small
+        part and one stat per file are read). None: there is none that is still true."""
+        scan = self.index.refresh()
+        _, state = self._scope_sessions(scan)
+        found = self.index.overview(self.scope, state)
+        if found is None or self._closed:
+            return None
+        self._kept = state
+        return StudyOverview(self.study, found, [str(problem) for problem in scan.problems])
 
     def refresh(self, force: bool = False) -> StudyView | None:
         """The study as it is on disk now; None if nothing changed since the last refresh, or
-        if `close()` came meanwhile."""
+        if `close()` came meanwhile. Its overview is kept in the index for the next start."""
         scan = self.index.refresh(digests=True)
         problems = [str(problem) for problem in scan.problems]
-        sessions = [s for s in reversed(scan.sessions) if self.study in (None, s.study)]
+        sessions, kept = self._scope_sessions(scan)
         state = (tuple((s.id, s.signature) for s in sessions), self.store.codebook.signature())
         if self._closed or not force and state == self._seen:
             return None
@@ -83,7 +132,11 @@ class StudyAnalysis:
         self._seen = state
         if self._closed:
             return None
-        return StudyView(self.study, analyse(inputs, names, self.now()), inputs, problems)
+        view = StudyView(self.study, analyse(inputs, names, self.now()), inputs, problems)
+        if kept != self._kept:
+            self.index.keep_overview(self.scope, kept, view.overview)
+            self._kept = kept
+        return view
 
     def close(self) -> None:
         """A refresh running in another thread returns None."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui.domain.analysis import SessionInput
+from tui.domain.analysis import Overview, SessionInput, Theme
 from tui.domain.quotes import quote_words
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
 from tui.store.index_file import IndexFile
@@ -207,6 +207,71 @@ def _well_formed_digest(entry: Any) -> bool:
     return True
 
 
+KEPT_OVERVIEWS = 16
+"""Scopes (a study, every session) whose last overview the index keeps."""
+
+
+def overview_doc(overview: Overview) -> dict[str, Any]:
+    """An overview as the index keeps it: its themes without their evidence."""
+    return {
+        "themes": [
+            [
+                t.key,
+                t.name,
+                t.excerpts,
+                t.sessions,
+                t.participants,
+                t.total_participants,
+                t.mean_severity,
+                t.max_severity,
+                list(t.emotions),
+                t.rolled_up,
+                t.applied,
+            ]
+            for t in overview.themes
+        ],
+        "counts": [overview.session_count, overview.participant_count, overview.evidence_count],
+    }
+
+
+def overview_of(doc: Any) -> Overview:
+    """The overview an `overview_doc` holds; ValueError when it is not one."""
+    themes = []
+    for row in doc["themes"]:
+        key, name, excerpts, sessions, people, total, mean, top, emotions, rolled, applied = row
+        counts = (excerpts, sessions, people, total)
+        if not (isinstance(key, str) and isinstance(name, str)) or not all(
+            isinstance(n, int) for n in counts
+        ):
+            raise ValueError("not a theme")
+        if not (mean is None or isinstance(mean, float | int)):
+            raise ValueError("not a severity")
+        if not (top is None or isinstance(top, int)) or not isinstance(emotions, list):
+            raise ValueError("not a theme")
+        if not all(isinstance(e, str) for e in emotions):
+            raise ValueError("not an emotion")
+        themes.append(
+            Theme(
+                key,
+                name,
+                excerpts,
+                sessions,
+                people,
+                total,
+                mean,
+                top,
+                tuple(emotions),
+                (),
+                rolled is True,
+                applied is True,
+            )
+        )
+    session_count, participant_count, evidence_count = doc["counts"]
+    if not all(isinstance(n, int) for n in doc["counts"]):
+        raise ValueError("not a count")
+    return Overview(themes, session_count, participant_count, evidence_count)
+
+
 @dataclass
 class IndexedSession:
     """One session as the index has it."""
@@ -296,6 +361,7 @@ class StudyIndex:
         self.store = store
         self.heads = IndexFile(store.home, INDEX_VERSION, "sessions", folder)
         self.digests = IndexFile(store.home, INDEX_VERSION, "digests", folder)
+        self.overviews = IndexFile(store.home, INDEX_VERSION, "overviews", folder)
         self._entries: dict[str, Any] | None = None
         self._digests_loaded = False
         self._lock = threading.Lock()
@@ -358,6 +424,30 @@ class StudyIndex:
             scan.sessions.sort(key=lambda s: (s.created_at, s.id), reverse=True)
             self._last = (began, digests, scan)
             return IndexScan(list(scan.sessions), list(scan.problems))
+
+    def overview(self, scope: str, state: Any) -> Overview | None:
+        """The overview kept of `scope`, if it was made from the very sessions and codebook
+        `state` names (each file's signature, the codebook's); else None."""
+        kept = (self.overviews.load() or {}).get(scope)
+        if not isinstance(kept, dict) or kept.get("state") != state:
+            return None
+        try:
+            return overview_of(kept["overview"])
+        except (KeyError, TypeError, ValueError) as error:
+            log.debug("kept overview of %s unusable (%r)", scope, error)
+            return None
+
+    def keep_overview(self, scope: str, state: Any, overview: Overview) -> None:
+        """Keep the overview of `scope` as made from `state` (the last KEPT_OVERVIEWS
+        scopes). Two processes keeping one at once: the last writer's file is whole, and an
+        overview is used only while its state is the disk's."""
+        with self._lock:
+            kept = self.overviews.load() or {}
+            kept.pop(scope, None)
+            kept[scope] = {"state": state, "overview": overview_doc(overview)}
+            for old in list(kept)[:-KEPT_OVERVIEWS]:
+                del kept[old]
+            self.overviews.save(kept)
 
     def _load_digests(self) -> None:
         """Join the large part to the entries whose signature it shares (once)."""
