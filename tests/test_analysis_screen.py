@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 import pyperclip
 import pytest
 from textual.widgets import ContentSwitcher, DataTable
 
 from tests.analysis_study import study_sessions, write_study
+from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.domain.analysis import SessionInput
 from tui.screens.analysis_screen import AnalysisScreen
@@ -245,3 +247,71 @@ def test_fieldnote_analyse_command(monkeypatch, store, study, capsys):
     assert cli.main(["analyse", "--study", "Nope"]) == cli.EXIT_FAILED
     err = capsys.readouterr().err
     assert "no study named 'Nope' (studies: Onboarding)" in err and err.count("\n") == 1
+
+
+async def test_a_start_draws_the_kept_overview_then_the_analysis_in_its_place(
+    store, clock, study, monkeypatch
+):
+    """The second start on an unchanged study shows the themes the study index kept before
+    anything is analysed; keys work on them, and the analysis then takes their place with the
+    cursor on its theme (and an Enter pressed meanwhile drills into it)."""
+    from tui.services.analysis import StudyAnalysis
+    from tui.store import DataStore
+
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        first = [app.screen.query_one(ThemeTable).row_text(t.key) for t in app.screen.themes]
+
+    release = threading.Event()
+    real = StudyAnalysis.refresh
+
+    def held(self, force: bool = False):
+        release.wait(30)
+        return real(self, force)
+
+    monkeypatch.setattr(StudyAnalysis, "refresh", held)
+    app = analysis_app(DataStore(store.home), clock)  # another process: its own index
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.shown is not None)
+        table = screen.query_one(ThemeTable)
+        assert screen.view is None and screen.reads == 0  # not analysed yet
+        assert [table.row_text(t.key) for t in screen.themes] == first
+        header = str(screen.query_one("#analysis-header").render())
+        assert "4 sessions \u00b7 3 participants" in header
+        await pilot.press("down", "down")
+        kept = table.current_key
+        assert kept == screen.themes[2].key
+        await pilot.press("enter")
+        assert "Reading the evidence" in str(screen.query_one("#evidence-title").render())
+        release.set()
+        await settle(pilot)
+        assert screen.reads == 1 and screen.shown is screen.view
+        assert table.current_key == kept
+        evidence = screen.view.analysis.theme(kept).evidence
+        assert len(screen.evidence) == len(evidence) > 0  # the drill-down came with it
+        await pilot.press("escape")
+        assert table.current_key == kept
+
+
+async def test_a_changed_session_is_not_drawn_from_the_kept_overview(store, clock, study):
+    """A tag added since the overview was kept: the first frame waits for the analysis."""
+    from tui.services.analysis import StudyAnalysis
+    from tui.store import DataStore
+
+    assert StudyAnalysis(store, "Onboarding").refresh(force=True) is not None
+    fresh = StudyAnalysis(DataStore(store.home), "Onboarding")
+    assert fresh.overview() is not None
+    session_file = store.open_session(study[0])
+    note = session_file.read().notes[0]
+    session_file.update_note(note["id"], {"tags": ["brand-new"]})
+    session_file.close()
+    assert StudyAnalysis(DataStore(store.home), "Onboarding").overview() is None
+    # Nor from another scope's, nor after a codebook change.
+    assert StudyAnalysis(DataStore(store.home), None).overview() is None
+    view = StudyAnalysis(DataStore(store.home), "Onboarding").refresh(force=True)
+    assert StudyAnalysis(DataStore(store.home), "Onboarding").overview() is not None
+    store.codebook.ensure(["another"], "2026-12-01T00:00:00.000Z")
+    assert StudyAnalysis(DataStore(store.home), "Onboarding").overview() is None
+    assert view.overview.theme("brand-new") is not None

@@ -1,15 +1,18 @@
 """The study index is a cache: the analysis, the report and the tagging scope come out the
 same from a cold index, a warm one, a stale one (files changed behind its back, a journal
-appended by another process) and none; a bad index file or folder is rebuilt or skipped."""
+appended by another process) and none; so does the analysis screen's first frame, drawn from
+the overview the index kept of the last analysis while nothing changed since; a bad index file
+or folder is rebuilt or skipped."""
 
 from __future__ import annotations
 
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import orjson
 import pytest
 
 from tests.analysis_study import write_study
-from tui.domain.analysis import SessionInput, analyse
+from tui.domain.analysis import Overview, SessionInput, analyse
 from tui.domain.notes import tag_key
 from tui.services.analysis import StudyAnalysis, StudyView
 from tui.services.report import render
@@ -85,11 +88,31 @@ def tagging_rows(store: DataStore) -> list:
     return [(e.session_id, e.note["id"], e.span and e.span["id"]) for e in model.all_excerpts]
 
 
+def first_frame(home: Path) -> Overview | None:
+    """What a fresh process's analysis screen draws before analysing: the kept overview. Made
+    on a copy of the cache folder, so that the next process starts from the same index."""
+    folder = Path(os.environ["FIELDNOTE_CACHE"])
+    copy = folder.with_name(f"{folder.name}-copy")
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(folder, copy)
+    os.environ["FIELDNOTE_CACHE"] = str(copy)
+    try:
+        found = StudyAnalysis(DataStore(home), now=lambda: NOW).overview()
+    finally:
+        os.environ["FIELDNOTE_CACHE"] = str(folder)
+    return found.overview if found is not None else None
+
+
 def with_index(home: Path) -> tuple[dict, StudyIndex]:
-    """A fresh process's view: a new store, the index from the cache folder alone."""
+    """A fresh process's view: a new store, the index from the cache folder alone. Its first
+    frame, when drawn from a kept overview, shows what the analysis then does."""
     store = DataStore(home)
     service = StudyAnalysis(store, now=lambda: NOW)
+    first = service.overview()
     view = service.refresh(force=True)
+    if first is not None:
+        themes = [replace(theme, evidence=()) for theme in view.overview.themes]
+        assert first.overview == replace(view.overview, themes=themes)
     return fingerprint(view, store), service.index
 
 
@@ -119,10 +142,12 @@ def home(store: DataStore) -> Path:
 
 
 def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_folder) -> None:
+    assert first_frame(home) is None
     cold, index = with_index(home)
     assert cold == without_index(home)
     assert index.reads == 4 and list(cache_folder.glob("index-*.json"))
 
+    assert first_frame(home) is not None  # checked against the analysis by with_index
     warm, index = with_index(home)
     assert warm == cold
     assert index.reads == 0  # no session file is read on a warm start
@@ -135,6 +160,7 @@ def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_fo
     session_file.update_note(note["id"], {"tags": ["idea"], "severity": 2})
     session_file.fold_journal()  # the main file itself is replaced
     session_file.close()
+    assert first_frame(home) is None  # the kept overview is of the files as they were
     stale, index = with_index(home)
     assert stale == without_index(home) and stale != warm
     assert index.reads == 1
@@ -143,6 +169,7 @@ def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_fo
     subprocess.run(
         [sys.executable, "-c", APPEND, str(home), first], cwd=ROOT, check=True, timeout=60
     )
+    assert first_frame(home) is None
     appended, index = with_index(home)
     assert appended == without_index(home) and appended != stale
     assert (index.reads, index.followed) == (0, 1)
@@ -151,8 +178,10 @@ def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_fo
     # A session file removed: its entry goes with it.
     (home / "sessions" / f"{first}.json").unlink()
     (home / "sessions" / f"{first}.json.journal").unlink(missing_ok=True)
+    assert first_frame(home) is None
     gone, _ = with_index(home)
     assert gone == without_index(home)
+    assert first_frame(home) is not None
 
 
 def test_a_long_lived_index_follows_another_process(home: Path) -> None:
@@ -193,8 +222,8 @@ def test_a_report_reads_only_the_sessions_it_quotes(home: Path, monkeypatch) -> 
     assert quoted and sorted(opened) == sorted(quoted)  # each quoted session once, no other
 
 
-def _index_paths(home: Path, folder: Path) -> list[Path]:
-    return [IndexFile(home, INDEX_VERSION, part, folder).path for part in ("sessions", "digests")]
+def _index_paths(home: Path, folder: Path, parts=("sessions", "digests")) -> list[Path]:
+    return [IndexFile(home, INDEX_VERSION, part, folder).path for part in parts]
 
 
 def _ours(**fields) -> dict:
@@ -217,7 +246,7 @@ def test_a_bad_index_file_is_rebuilt_quietly(
     home: Path, cache_folder: Path, content, caplog, capfd
 ) -> None:
     expected = without_index(home)
-    for path in _index_paths(home, cache_folder):
+    for path in _index_paths(home, cache_folder, ("sessions", "digests", "overviews")):
         path.write_bytes(content(home))
     with caplog.at_level(logging.DEBUG):
         found, index = with_index(home)
@@ -225,7 +254,33 @@ def test_a_bad_index_file_is_rebuilt_quietly(
     for path in _index_paths(home, cache_folder):
         saved = orjson.loads(path.read_bytes())
         assert saved["version"] == INDEX_VERSION and len(saved["entries"]) == 4  # rebuilt
+    (overviews,) = _index_paths(home, cache_folder, ("overviews",))
+    assert "all" in orjson.loads(overviews.read_bytes())["entries"]
+    assert first_frame(home) is not None
     assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda kept: kept["overview"]["themes"][0].__setitem__(2, "five"),
+        lambda kept: kept["overview"]["themes"][0].__setitem__(6, "high"),
+        lambda kept: kept["overview"]["themes"][0].pop(),
+        lambda kept: kept["overview"].pop("counts"),
+        lambda kept: kept["overview"].__setitem__("themes", "none"),
+    ],
+    ids=["count", "severity", "short-theme", "no-counts", "no-themes"],
+)
+def test_a_kept_overview_that_is_not_one_is_not_drawn(home: Path, cache_folder, damage):
+    """A hand-edited overview whose state still matches: the screen waits for the analysis."""
+    expected, _ = with_index(home)
+    (path,) = _index_paths(home, cache_folder, ("overviews",))
+    data = orjson.loads(path.read_bytes())
+    damage(data["entries"]["all"])
+    path.write_bytes(orjson.dumps(data))
+    assert first_frame(home) is None
+    found, _ = with_index(home)
+    assert found == expected and first_frame(home) is not None  # kept anew
 
 
 def test_an_entry_of_a_session_that_is_not_the_file_is_read_again(home: Path, cache_folder):
