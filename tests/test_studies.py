@@ -94,3 +94,40 @@ async def test_study_names_are_never_markup(make_app, store, clock):
         await pilot.press("f")
         assert "[bold]x[/]" in str(app.screen.query_one("#home-title").render())
         assert app.is_running
+
+
+async def test_the_sessions_screen_lists_once_and_only_when_shown(store, clock, monkeypatch):
+    """One listing at start-up (not one on mount and one on the first resume), none while a
+    screen opened at start-up covers it, one when it is back."""
+    from tests.waiting import wait_until
+    from tui.app import FieldnoteApp
+    from tui.screens.tagging_screen import TaggingScreen
+    from tui.services.sessions import SessionsService
+
+    create_session(store, title="Alpha one", participant="Ana", study="Alpha", now=clock())
+    listed: list[int] = []
+    real = SessionsService.listing
+
+    def counted(self):
+        listed.append(1)
+        return real(self)
+
+    monkeypatch.setattr(SessionsService, "listing", counted)
+    app = FieldnoteApp(store, author="Maya", now=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.screen.summaries)
+        await app.workers.wait_for_complete()
+        assert len(listed) == 1
+
+    listed.clear()
+    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("all", None))
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, TaggingScreen)
+        await wait_until(pilot, lambda: screen.model.reading_note is None)  # listed
+        await app.workers.wait_for_complete()
+        assert listed == []
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.summaries)
+        assert len(listed) == 1
+        assert [s.title for s in app.screen.summaries] == ["Alpha one"]
