@@ -37,6 +37,7 @@ from benchmarks import (
     bench_keys,
     bench_load_checks,
     bench_open,
+    bench_recording,
     bench_sync,
     bench_tag_search,
     bench_tagging,
@@ -60,6 +61,7 @@ SECTIONS = [
     ("key to screen in a tmux pane", bench_keys.run),
     ("sync a study through git", bench_sync.run),
     ("typing 100 KB as keystrokes", bench_typing.run),
+    ("notes aligned with a recording", bench_recording.run),
 ]
 
 

@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     repair.add_argument("session", help="an id or a unique id prefix")
 
     add_team_commands(commands)
+    add_recording_commands(commands)
     add_exchange_commands(commands)
     add_sync_commands(commands)
 
@@ -210,6 +211,29 @@ def add_team_commands(commands) -> None:
     agree.add_argument(
         "--format", choices=("text", "md", "csv", "json"), default="text", dest="fmt"
     )
+
+
+def add_recording_commands(commands) -> None:
+    attach = commands.add_parser(
+        "attach",
+        help="attach an interview's transcript (.vtt, .srt, .txt) and media to its live session",
+    )
+    attach.add_argument("session", help="an id, a unique id prefix or a title")
+    attach.add_argument("transcript", type=Path, metavar="TRANSCRIPT")
+    attach.add_argument("--media", type=Path, metavar="FILE", help="the audio or video file")
+    attach.add_argument(
+        "--offset",
+        metavar="SECONDS",
+        help="the recording's time when the interview clock read 0 (90, 1:30, -0:45); "
+        "the session's recording offset otherwise",
+    )
+    for name, what in (
+        ("align", "print each note with the transcript cue it belongs to"),
+        ("quotes", "check each quote against the attached transcript's verbatim"),
+    ):
+        command = commands.add_parser(name, help=what)
+        command.add_argument("session", help="an id, a unique id prefix or a title")
+        command.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
 
 
 def add_exchange_commands(commands) -> None:
@@ -612,6 +636,61 @@ def cmd_agree(args: argparse.Namespace) -> int:
     return EXIT_FAILED if result.problem is not None else 0
 
 
+def cmd_attach(args: argparse.Namespace) -> int:
+    from tui.domain.clock import utc_now
+    from tui.domain.notes import parse_elapsed
+    from tui.services.recording import RecordingError, attach
+
+    offset = None
+    if args.offset is not None:
+        try:
+            offset = parse_elapsed(args.offset)
+        except ValueError as error:
+            raise UserError(f"--offset: {error}") from None
+    store = _store()
+    try:
+        done = attach(
+            store,
+            store.resolve(args.session),
+            args.transcript,
+            media=args.media,
+            offset=offset,
+            now=utc_now(),
+        )
+    except RecordingError as error:
+        raise UserError(str(error)) from None
+    say(done.summary())
+    return 0
+
+
+def _recording(args: argparse.Namespace):
+    from tui.services.recording import load
+
+    store = _store()
+    session_id = store.resolve(args.session)
+    loaded = load(store, session_id)
+    if loaded is None:
+        raise UserError(
+            f"no transcript is attached to session {session_id[:8]}; attach one with "
+            "fieldnote attach SESSION TRANSCRIPT."
+        )
+    return loaded
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from tui.services.recording import render_align
+
+    say(render_align(_recording(args), args.fmt), end="")
+    return 0
+
+
+def cmd_quotes(args: argparse.Namespace) -> int:
+    from tui.services.recording import render_quotes
+
+    say(render_quotes(_recording(args), args.fmt), end="")
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from tui.services.exchange.errors import ExchangeError
     from tui.services.exchange.exporting import FORMATS, export
@@ -798,6 +877,9 @@ COMMANDS = {
     "tag": cmd_tag,
     "agree": cmd_agree,
     "export": cmd_export,
+    "attach": cmd_attach,
+    "align": cmd_align,
+    "quotes": cmd_quotes,
     "import": cmd_import,
     "lint": cmd_lint,
     "keys": cmd_keys,

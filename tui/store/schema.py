@@ -203,11 +203,29 @@ EXCERPT = {
     "codings": CODINGS,
     "severity": OPTIONAL_INTEGER,
 }
+CUE = _fields(
+    {
+        "id": TEXT,
+        "start": NUMBER,
+        "end": _is((int, float), "a number or null", optional=True),
+        "speaker": TEXT,
+        "text": TEXT,
+    },
+    required=("id", "start", "text"),
+)
+RECORDING = {
+    # The attached transcript and media file (tui/domain/recording.py).
+    "source": TEXT,
+    "media": OPTIONAL_TEXT,
+    "attached_at": TEXT,
+    "cues": _list_of(CUE),
+}
 SESSION_TABLES: dict[str, dict[str, Check]] = {
     "session": SESSION,
     "guide": GUIDE,
     "notes": NOTE,
     "excerpts": EXCERPT,
+    "recording": RECORDING,
 }
 TAG = {
     "name": TEXT,
@@ -234,6 +252,7 @@ def check_codebook_fields(path: Path, data: dict[str, Any]) -> None:
 # them, for the sentence. `type(x) in` also keeps bools out of numbers.
 _NUMBER, _INT, _TEXT, _LIST = frozenset({int, float}), frozenset({int}), frozenset({str}), None
 _OPT_TEXT, _OPT_INT = frozenset({str, type(None)}), frozenset({int, type(None)})
+_OPT_NUMBER = frozenset({int, float, type(None)})
 
 
 def _codings_fit(value: Any) -> bool:
@@ -250,7 +269,29 @@ def _codings_fit(value: Any) -> bool:
     return True
 
 
+def _cues_fit(value: Any) -> bool:
+    if type(value) is not list:
+        return False
+    for cue in value:
+        if (
+            type(cue) is not dict
+            or type(cue.get("id")) is not str
+            or type(cue.get("start")) not in _NUMBER
+            or type(cue.get("end")) not in _OPT_NUMBER
+            or type(cue.get("speaker", "")) is not str
+            or type(cue.get("text")) is not str
+        ):
+            return False
+    return True
+
+
 FAST = {
+    "recording": {
+        "source": _TEXT,
+        "media": _OPT_TEXT,
+        "attached_at": _TEXT,
+        "cues": _cues_fit,
+    },
     "notes": {
         "id": _TEXT,
         "session_id": _TEXT,

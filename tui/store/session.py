@@ -1,4 +1,5 @@
-"""One interview session: a TinyDB file with tables `session`, `guide`, `notes` and `excerpts`."""
+"""One interview session: a TinyDB file with tables `session`, `guide`, `notes` and `excerpts`,
+and `recording` once a transcript is attached (one document: tui/domain/recording.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tui.store.tables import DirectTinyDB
 
 SESSION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 KEYED_TABLES = ("notes", "excerpts")
+RECORDING_TABLE = "recording"
 
 
 class _Unchanged:
@@ -554,6 +556,34 @@ class SessionFile:
                 self._storage.will_change("session", [int(key)])
                 self._tables["session"].update(plain(changes), doc_ids=[int(key)])
             return len(doc_ids)
+
+    def read_recording(self) -> dict[str, Any] | None:
+        """A copy of the attached recording's document (its transcript's cues, media path,
+        source name), or None when none is attached."""
+        with self._storage.mutex:
+            found = _single(self._data(), RECORDING_TABLE)
+            return plain(found[1]) if found else None
+
+    def attach_recording(self, doc: dict[str, Any], recording_offset: float | None) -> None:
+        """Put `doc` in place of any recording attached before and, unless None, set the
+        clock's `recording_offset`: one locked write (one journal line), so a reader sees the
+        old recording and offset or the new ones, never half. Notes are not touched."""
+        doc = plain(doc)
+        with self._transaction() as data:
+            key, record = _single(data, "session")  # the validator guarantees one
+            check_session_fields(self.path, {RECORDING_TABLE: {"1": doc}})
+            if recording_offset is not None:
+                clock = dict(record.get("clock") or {})
+                clock["recording_offset"] = float(recording_offset)
+                data["session"][key] = {**record, "clock": clock}
+                self._storage.will_change("session", [int(key)])
+            old = data.get(RECORDING_TABLE) or {}
+            self._storage.will_change(RECORDING_TABLE, [int(k) for k in old if k != "1"])
+            self._storage.will_change(RECORDING_TABLE, [1])
+            data[RECORDING_TABLE] = {"1": doc}
+            # One write of the data as changed above: TinyDB's tables would write each table
+            # on its own, and the offset must not land without the transcript it belongs to.
+            self._storage.write(data)
 
     def update_session(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Shallow-merge `changes` into the session record; returns the new record."""

@@ -70,7 +70,7 @@ def _renamed(name: str, speakers: SpeakerNames) -> str:
     return speakers[key]
 
 
-def _read_capped(path: Path, limit: int, what: str) -> bytes:
+def read_capped(path: Path, limit: int, what: str) -> bytes:
     try:
         with path.open("rb") as stream:
             raw = stream.read(limit + 1)
@@ -115,7 +115,7 @@ def read_file(
         _rename(result, speakers)
         return result
     if suffix == ".json":
-        raw = _read_capped(path, MAX_JSON_BYTES, "a Fieldnote export of any study")
+        raw = read_capped(path, MAX_JSON_BYTES, "a Fieldnote export of any study")
         if not raw.strip():
             raise bad_file(path, "it is empty; there is nothing to import.")
         result = archive.read_json(raw, path)
@@ -124,7 +124,7 @@ def read_file(
             for data in result.sessions:
                 data.session["study"] = study
         return result
-    raw = _read_capped(path, transcripts.MAX_TRANSCRIPT_BYTES, "any transcript")
+    raw = read_capped(path, transcripts.MAX_TRANSCRIPT_BYTES, "any transcript")
     cues = transcripts.read_transcript(raw, path)
     for cue in cues:
         cue.speaker = _renamed(cue.speaker, speakers)

@@ -1,0 +1,108 @@
+"""Notes meet the recording (issue 21): attach a transcript to a live session, link every
+note to its cue, check every quote against the verbatim. The session and the transcript are
+built for the test (tests/recording_study.py, tests/data/recording/interview.vtt)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.recording_study import (
+    CUE_TEXTS,
+    EXACT,
+    INVENTED,
+    NOTES,
+    SLIGHTLY_WRONG,
+    START,
+    TRANSCRIPT,
+    make_session,
+)
+from tui.services import recording
+from tui.services.live_session import LiveSession
+from tui.store import DataStore
+
+
+def _links_by_text(store: DataStore, session_id: str) -> dict[str, tuple[int | None, str | None]]:
+    loaded = recording.load(store, session_id)
+    assert loaded is not None
+    links = loaded.links()
+    found = {}
+    for note in loaded.notes:
+        link = links.get(note["id"])
+        cue = CUE_TEXTS.index(link.cue.text) + 1 if link else None
+        found[note["text"]] = (cue, link.by if link else None)
+    return found
+
+
+EXPECTED = {text: (cue, by) for _, text, cue, by in NOTES}
+
+
+@pytest.mark.parametrize(("shift", "offset"), [(0.0, None), (30.0, 30.0), (-12.5, -12.5)])
+def test_each_note_links_to_its_cue_with_and_without_an_offset(store, shift, offset):
+    session_id = make_session(store, shift=shift)
+    recording.attach(store, session_id, TRANSCRIPT, offset=offset, now=START)
+    assert _links_by_text(store, session_id) == EXPECTED
+
+
+def test_the_offset_defaults_to_the_session_clock_and_a_correction_moves_every_link(store):
+    session_id = make_session(store, shift=30.0, offset=30.0)
+    recording.attach(store, session_id, TRANSCRIPT, now=START)
+    assert _links_by_text(store, session_id) == EXPECTED
+    # Corrected afterwards with ctrl+o in the interview: every link follows.
+    live = LiveSession(store, session_id, "Maya", now=lambda: START)
+    live.set_recording_offset(0.0)
+    live.flush()
+    live.close()
+    moved = _links_by_text(store, session_id)
+    assert moved != EXPECTED
+    assert moved["Looks tired, long pause"] == (2, "time")  # 44 - 30 = 14 s: cue 2
+
+
+def test_exact_quotes_score_100_and_slightly_wrong_ones_find_the_verbatim(store):
+    session_id = make_session(store, shift=30.0)
+    recording.attach(store, session_id, TRANSCRIPT, offset=30.0, now=START)
+    loaded = recording.load(store, session_id)
+    checks = {note["text"]: loaded.check(note) for note in loaded.notes if note["kind"] == "quote"}
+    assert len(checks) == 5
+    for text in EXACT:
+        assert checks[text].score == 100
+        assert checks[text].found
+        assert checks[text].verbatim.casefold() in checks[text].cue.text.casefold()
+    for text, words in SLIGHTLY_WRONG:
+        check = checks[text]
+        assert check.found and 75 <= check.score < 100
+        assert words in check.verbatim
+        assert check.cue.speaker == "P7"
+    invented = checks[INVENTED]
+    assert not invented.found and invented.score < recording.QUOTE_SCORE
+
+
+def test_the_verbatim_is_whole_words(store):
+    session_id = make_session(store)
+    recording.attach(store, session_id, TRANSCRIPT, now=START)
+    loaded = recording.load(store, session_id)
+    for check in loaded.quote_checks().values():
+        if check.found:
+            joined = " ".join(CUE_TEXTS)
+            at = joined.index(check.verbatim)
+            before = joined[at - 1] if at else " "
+            after = joined[at + len(check.verbatim) : at + len(check.verbatim) + 1] or " "
+            assert not before.isalnum() and not after.isalnum(), check.verbatim
+
+
+def test_attach_replaces_the_transcript_in_one_write_and_never_touches_a_note(store):
+    session_id = make_session(store)
+    session_file = store.open_session(session_id)
+    notes_before = session_file.read().notes
+    first = recording.attach(store, session_id, TRANSCRIPT, now=START)
+    assert first.replaced is None and first.cues == 9 and first.notes_within == 7
+    again = recording.attach(store, session_id, TRANSCRIPT, offset=0.0, now=START)
+    assert again.replaced == "interview.vtt"
+    assert recording.attached_source(store, session_id) == "interview.vtt"
+    assert session_file.read().notes == notes_before
+    journal = session_file.watched_paths[1].read_bytes().splitlines()
+    assert len(journal) == 2  # one line per attach: the transcript and the offset together
+    session_file.close()
+
+
+def test_a_session_without_a_transcript_has_no_recording(store):
+    assert recording.load(store, make_session(store)) is None

@@ -1,0 +1,145 @@
+"""`fieldnote attach / align / quotes`, and what bad input gets: one sentence, the session as
+it was (issue 21)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.recording_study import NOTES, START, TRANSCRIPT, make_session
+from tui.cli import main
+from tui.services import recording
+from tui.store import DataStore
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "home"))
+    return DataStore(tmp_path / "home")
+
+
+def _file_bytes(store: DataStore, session_id: str) -> tuple[bytes, bytes]:
+    path = store.session_path(session_id)
+    journal = path.with_name(path.name + ".journal")
+    return path.read_bytes(), journal.read_bytes() if journal.exists() else b""
+
+
+def test_attach_align_and_quotes_from_the_command_line(home, tmp_path, capsys):
+    session_id = make_session(home, shift=30.0)
+    media = tmp_path / "interview.mp4"
+    media.write_bytes(b"\0")
+    code = main(
+        ["attach", session_id[:8], str(TRANSCRIPT), "--media", str(media), "--offset", "0:30"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Attached interview.vtt (9 cues; Maya, P7)" in out and "offset +00:30" in out
+    assert main(["align", session_id[:8], "--format", "json"]) == 0
+    aligned = json.loads(capsys.readouterr().out)
+    assert aligned["offset"] == 30.0 and aligned["media"] == str(media.resolve())
+    by_note = {row["text"]: row for row in aligned["notes"]}
+    assert by_note[NOTES[3][1]]["by"] == "text"
+    assert by_note[NOTES[3][1]]["cue"]["text"].startswith("And the invite email")
+    assert by_note[NOTES[3][1]]["time"] == "01:40"
+    assert by_note[NOTES[-1][1]]["cue"] is None
+    assert main(["align", session_id[:8]]) == 0
+    text = capsys.readouterr().out
+    assert "nothing said near this moment" in text and "(at its time)" in text
+    assert main(["quotes", session_id[:8], "--format", "json"]) == 0
+    quotes = json.loads(capsys.readouterr().out)["quotes"]
+    assert [q["found"] for q in quotes] == [True, True, True, True, False]
+    assert main(["quotes", session_id[:8]]) == 0
+    text = capsys.readouterr().out
+    assert "not found near this moment" in text
+    assert "4 of 5 quotes found in the transcript." in text
+
+
+def test_align_without_a_transcript_says_how_to_attach_one(home, capsys):
+    session_id = make_session(home)
+    assert main(["align", session_id]) == 1
+    err = capsys.readouterr().err
+    assert "no transcript is attached" in err and "fieldnote attach" in err
+    assert "Traceback" not in err
+
+
+def test_a_cue_text_that_holds_terminal_escapes_is_printed_as_symbols(home, tmp_path, capsys):
+    session_id = make_session(home)
+    hostile = tmp_path / "hostile.vtt"
+    hostile.write_text(
+        "WEBVTT\n\n00:00:40.000 --> 00:00:50.000\n<v P7>we went \x1b]0;pwned\x07 back\n",
+        encoding="utf-8",
+    )
+    assert main(["attach", session_id, str(hostile)]) == 0
+    assert main(["align", session_id]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def _refused(home, capsys, session_id: str, args: list[str]) -> str:
+    before = _file_bytes(home, session_id)
+    assert main(["attach", session_id, *args]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Traceback" not in err
+    assert _file_bytes(home, session_id) == before
+    return err
+
+
+def test_a_transcript_that_overlaps_none_of_the_notes_is_refused(home, tmp_path, capsys):
+    session_id = make_session(home)
+    err = _refused(home, capsys, session_id, [str(TRANSCRIPT), "--offset", "2:00:00"])
+    assert "None of the 8 notes" in err and "offset" in err
+
+
+def test_a_wrong_file_is_refused_even_at_the_right_offset(home, tmp_path, capsys):
+    session_id = make_session(home)
+    other = tmp_path / "other.srt"
+    other.write_text("1\n01:10:00,000 --> 01:10:05,000\nA: hello there\n", encoding="utf-8")
+    err = _refused(home, capsys, session_id, [str(other)])
+    assert "check that it is this interview's transcript" in err
+
+
+def test_an_empty_transcript_is_refused(home, tmp_path, capsys):
+    session_id = make_session(home)
+    empty = tmp_path / "empty.vtt"
+    empty.write_text("", encoding="utf-8")
+    err = _refused(home, capsys, session_id, [str(empty)])
+    assert "Cannot attach" in err and "empty" in err
+
+
+def test_a_transcript_of_sounds_alone_is_refused(home, tmp_path, capsys):
+    session_id = make_session(home)
+    sounds = tmp_path / "sounds.vtt"
+    sounds.write_text("WEBVTT\n\n00:00:40.000 --> 00:00:50.000\n[Music]\n", encoding="utf-8")
+    err = _refused(home, capsys, session_id, [str(sounds)])
+    assert "no spoken words" in err
+
+
+def test_a_missing_media_file_is_refused(home, tmp_path, capsys):
+    session_id = make_session(home)
+    missing = tmp_path / "nowhere" / "interview.mp4"
+    err = _refused(home, capsys, session_id, [str(TRANSCRIPT), "--media", str(missing)])
+    assert "does not exist" in err and "media" in err
+
+
+def test_a_missing_transcript_and_a_bad_offset_are_refused(home, tmp_path, capsys):
+    session_id = make_session(home)
+    _refused(home, capsys, session_id, [str(tmp_path / "gone.vtt")])
+    err = _refused(home, capsys, session_id, [str(TRANSCRIPT), "--offset", "soon"])
+    assert "--offset" in err
+
+
+def test_a_refused_attach_keeps_the_transcript_attached_before(home, tmp_path, capsys):
+    session_id = make_session(home)
+    recording.attach(home, session_id, TRANSCRIPT, now=START)
+    empty = tmp_path / "empty.srt"
+    empty.write_text("\n", encoding="utf-8")
+    _refused(home, capsys, session_id, [str(empty)])
+    assert recording.attached_source(home, session_id) == "interview.vtt"
+
+
+def test_an_imported_transcript_session_takes_no_attachment(home, capsys):
+    assert main(["import", str(TRANSCRIPT)]) == 0
+    imported = capsys.readouterr().out.split()[0]
+    err = _refused(home, capsys, imported, [str(TRANSCRIPT)])
+    assert "imported transcript" in err

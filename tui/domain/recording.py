@@ -1,0 +1,289 @@
+"""Notes meet the recording: each note's cue in an attached transcript, each quote's verbatim.
+
+Pure logic on plain data (no I/O). A session's attached recording is a `Recording`: its cues
+in time order (recording time, seconds), the transcript's file name and the media file's path.
+A note's moment on the recording is its first keystroke's `elapsed` plus the session clock's
+`recording_offset` (`moment`, the same sum `quotes.recording_time` formats), so correcting the
+offset moves every link: links are computed here on demand, never stored.
+
+- `Timeline(recording.cues)` finds cues by time with bisection: `cue_at(t)` is the cue being
+  spoken at `t` (the last one started by then, unless it ended more than `LINGER` seconds
+  before), `window(a, b)` the cues that overlap `[a, b]`.
+- `link(words, moment, timeline)`: a note is typed after the words were said, so it goes to
+  the best text match among the cues of the `LOOKBACK` seconds before its moment (rapidfuzz's
+  partial or token set ratio at least `LINK_SCORE`), else to the cue at its moment. `Link.by`
+  says which.
+- `check_quote(words, moment, timeline)`: the quote's words aligned (rapidfuzz's
+  `partial_ratio_alignment`) against the cues from `LOOKBACK` seconds before its moment to
+  `AHEAD` after, joined into one text so a quote may run across cues. The passage found is
+  widened or trimmed to whole words; `QuoteCheck.found` is a score of at least `QUOTE_SCORE`.
+  Only the cues near the moment are searched, so a check costs the same in a 10-minute and a
+  10-hour recording.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+LOOKBACK = 60.0
+"""Seconds before a note's moment whose cues it may belong to (it was typed after)."""
+AHEAD = 10.0
+"""Seconds after a quote's moment still searched (the first key came before the last word)."""
+LINGER = 30.0
+"""A cue is still the one 'being spoken' this many seconds after it ended (a pause)."""
+LINK_SCORE = 75.0
+"""The score a cue needs to be linked to a note by its text rather than its time: the better
+of rapidfuzz's partial ratio (the note holds some of the cue's words in order) and token set
+ratio (a paraphrase that shares most of its words)."""
+MIN_LINK_CHARS = 12
+"""Notes shorter than this (letters and digits) are linked by time alone: a few letters
+match some part of almost any cue."""
+QUOTE_SCORE = 75.0
+"""Below this score a quote is 'not found near this moment'."""
+
+
+@dataclass(frozen=True)
+class RecordingCue:
+    """One cue of an attached transcript: recording time in seconds, speaker, words."""
+
+    id: str
+    start: float
+    end: float | None
+    """None when the transcript gives no end (plain `Name: text` lines)."""
+    speaker: str
+    text: str
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "start": self.start,
+            "end": self.end,
+            "speaker": self.speaker,
+            "text": self.text,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> RecordingCue:
+        end = doc.get("end")
+        return cls(
+            id=str(doc["id"]),
+            start=float(doc.get("start") or 0.0),
+            end=None if end is None else float(end),
+            speaker=str(doc.get("speaker") or ""),
+            text=str(doc.get("text") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A session's attached transcript (and media file), as stored in its `recording` table."""
+
+    source: str
+    """The transcript's file name (REFI-QDA exports name the source text after it)."""
+    media: str | None
+    """The audio or video file's path, or None."""
+    attached_at: str
+    cues: tuple[RecordingCue, ...]
+    """In time order."""
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "id": "recording",
+            "source": self.source,
+            "media": self.media,
+            "attached_at": self.attached_at,
+            "cues": [cue.to_doc() for cue in self.cues],
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Recording:
+        cues = sorted(
+            (RecordingCue.from_doc(cue) for cue in doc.get("cues") or []),
+            key=lambda cue: cue.start,
+        )
+        return cls(
+            source=str(doc.get("source") or ""),
+            media=doc.get("media") or None,
+            attached_at=str(doc.get("attached_at") or ""),
+            cues=tuple(cues),
+        )
+
+    def span(self) -> tuple[float, float]:
+        """(first start, last end) in recording seconds; (0, 0) without cues."""
+        if not self.cues:
+            return (0.0, 0.0)
+        return (self.cues[0].start, max(cue.end or cue.start for cue in self.cues))
+
+
+def moment(elapsed: float, recording_offset: float = 0.0) -> float:
+    """Where on the recording a note's first keystroke fell, in seconds."""
+    return float(elapsed or 0.0) + float(recording_offset or 0.0)
+
+
+class Timeline:
+    """Cues by time: bisection over their starts (and their running latest end)."""
+
+    def __init__(self, cues: tuple[RecordingCue, ...] | list[RecordingCue]) -> None:
+        self.cues = tuple(sorted(cues, key=lambda cue: cue.start))
+        self.starts = [cue.start for cue in self.cues]
+        self.folded = [fold(cue.text) for cue in self.cues]
+        """Each cue's text as `fold` makes it, folded once for every note's search."""
+        self._ends: list[float] = []
+        latest = float("-inf")
+        for index in range(len(self.cues)):
+            latest = max(latest, self._end(index))
+            self._ends.append(latest)
+
+    def _end(self, index: int) -> float:
+        cue = self.cues[index]
+        if cue.end is not None:
+            return cue.end
+        following = index + 1
+        return self.cues[following].start if following < len(self.cues) else cue.start
+
+    def cue_at(self, at: float) -> RecordingCue | None:
+        """The cue being spoken at `at`: the last one started by then, unless it (and every
+        cue before it) ended more than `LINGER` seconds earlier."""
+        index = bisect_right(self.starts, at) - 1
+        if index < 0 or at - self._ends[index] > LINGER:
+            return None
+        return self.cues[index]
+
+    def window(self, start: float, end: float) -> list[RecordingCue]:
+        """The cues overlapping `[start, end]`, in time order."""
+        return list(self.cues[self.indexes(start, end)])
+
+    def indexes(self, start: float, end: float) -> slice:
+        """Where in `cues` (and `folded`) the cues overlapping `[start, end]` are."""
+        stop = bisect_right(self.starts, end)
+        first = bisect_left(self._ends, start)  # `_ends` never decreases
+        return slice(first, max(first, stop))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A note's cue: the one spoken at its moment (`by == "time"`) or the best text match of
+    the minute before it (`by == "text"`, with the match's `score`)."""
+
+    cue: RecordingCue
+    by: str
+    score: float
+    moment: float
+    """The note's moment on the recording, seconds."""
+
+
+@dataclass(frozen=True)
+class QuoteCheck:
+    """A quote's words against what was said around its moment."""
+
+    typed: str
+    """The quote's words as typed, without its inline syntax."""
+    verbatim: str
+    """The best passage of the transcript ('' when there are no cues near its moment)."""
+    cue: RecordingCue | None
+    """The cue the passage starts in (its speaker and time)."""
+    score: float
+    """rapidfuzz's partial ratio, 0-100: 100 for words said exactly so."""
+    moment: float
+    found: bool
+    """`score >= QUOTE_SCORE`: false is 'not found near this moment'."""
+
+
+def fold(text: str) -> str:
+    """Lower case, everything but letters and digits a space, one character for one (so a
+    match's offsets in the folded text are offsets in `text`)."""
+    out = []
+    for char in text:
+        if char.isalnum():
+            lower = char.lower()
+            out.append(lower if len(lower) == 1 else char)
+        else:
+            out.append(" ")
+    return "".join(out)
+
+
+def _letters(text: str) -> int:
+    return sum(char.isalnum() for char in text)
+
+
+def link(words: str, at: float, timeline: Timeline) -> Link | None:
+    """The cue a note with these words (its inline syntax removed: `quotes.quote_words`) at
+    recording moment `at` belongs to, or None when nothing was said near it."""
+    if _letters(words) >= MIN_LINK_CHARS:
+        needle = fold(words)
+        near = timeline.indexes(at - LOOKBACK, at)
+        # Latest first: of equal scores, the words closest to when the note was typed.
+        texts = timeline.folded[near][::-1]
+        best: tuple[float, int] | None = None
+        for scorer in (fuzz.partial_ratio, fuzz.token_set_ratio):
+            found = process.extractOne(needle, texts, scorer=scorer, score_cutoff=LINK_SCORE)
+            if found is not None and (best is None or found[1] > best[0]):
+                best = (found[1], found[2])
+        if best is not None:
+            cue = timeline.cues[near][::-1][best[1]]
+            return Link(cue, "text", round(best[0], 1), at)
+    cue = timeline.cue_at(at)
+    return None if cue is None else Link(cue, "time", 0.0, at)
+
+
+def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
+    """The passage said near `at` that best matches the quote's `words`."""
+    indexes = timeline.indexes(at - LOOKBACK, at + AHEAD)
+    near = timeline.cues[indexes]
+    if not near or not _letters(words):
+        return QuoteCheck(words, "", None, 0.0, at, False)
+    joined, starts = _joined(near)
+    needle = fold(words).strip()
+    # Folding keeps every character in its place, so the folded cues joined by spaces are
+    # the joined text folded.
+    found = fuzz.partial_ratio_alignment(needle, " ".join(timeline.folded[indexes]))
+    if found is None:
+        return QuoteCheck(words, "", None, 0.0, at, False)
+    begin, end = _whole_words(joined, found.dest_start, found.dest_end)
+    cue = near[max(0, bisect_right(starts, begin) - 1)]
+    score = round(found.score, 1)
+    return QuoteCheck(words, joined[begin:end], cue, score, at, score >= QUOTE_SCORE)
+
+
+def _joined(cues: tuple[RecordingCue, ...]) -> tuple[str, list[int]]:
+    """The cues' words as one text (a space between), and where each cue starts in it."""
+    starts, parts, at = [], [], 0
+    for cue in cues:
+        starts.append(at)
+        parts.append(cue.text)
+        at += len(cue.text) + 1
+    return " ".join(parts), starts
+
+
+def _whole_words(text: str, begin: int, end: int) -> tuple[int, int]:
+    """`text[begin:end]` widened or trimmed to whole words: a word cut in two is kept whole
+    when most of it is inside, dropped otherwise."""
+
+    def inside(i: int) -> bool:
+        return 0 <= i < len(text) and text[i].isalnum()
+
+    if inside(begin) and inside(begin - 1):
+        left = begin
+        while inside(left - 1):
+            left -= 1
+        right = begin
+        while inside(right):
+            right += 1
+        begin = left if begin - left <= right - begin else right
+    if inside(end - 1) and inside(end):
+        left = end
+        while inside(left - 1):
+            left -= 1
+        right = end
+        while inside(right):
+            right += 1
+        end = right if right - end <= end - left else left
+    while begin < end and not text[begin].isalnum():
+        begin += 1
+    while end > begin and text[end - 1].isspace():
+        end -= 1
+    return begin, end

@@ -1,0 +1,109 @@
+"""A session's notes over its attached recording: each note's cue and each quote's verbatim."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from tui.domain.quotes import quote_words, recording_time
+from tui.domain.recording import (
+    Link,
+    QuoteCheck,
+    Recording,
+    Timeline,
+    check_quote,
+    link,
+    moment,
+)
+from tui.store import DataStore
+
+UNLINKED_KINDS = ("transcript",)
+"""Notes never linked to a cue: an imported transcript's cues are the words themselves."""
+
+
+def _offset(session: dict[str, Any]) -> float:
+    clock = session.get("clock") or {}
+    try:
+        return float(clock.get("recording_offset") or 0.0)
+    except (TypeError, ValueError, AttributeError):
+        return 0.0
+
+
+@dataclass
+class SessionRecording:
+    """One session's notes (documents, in stream order), its record and its recording."""
+
+    session: dict[str, Any]
+    notes: list[dict[str, Any]]
+    recording: Recording
+    _checks: dict[tuple[str, str, float], QuoteCheck] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(
+        cls, session: dict[str, Any], notes: list[dict[str, Any]], recording_doc: dict[str, Any]
+    ) -> SessionRecording:
+        return cls(session, list(notes), Recording.from_doc(recording_doc))
+
+    @property
+    def session_id(self) -> str:
+        return str(self.session.get("id") or "")
+
+    @property
+    def offset(self) -> float:
+        """The session clock's recording offset: recording time = elapsed + offset."""
+        return _offset(self.session)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        return Timeline(self.recording.cues)
+
+    def moment(self, note: dict[str, Any]) -> float:
+        return moment(float(note.get("elapsed") or 0.0), self.offset)
+
+    def time_code(self, note: dict[str, Any]) -> str:
+        return recording_time(float(note.get("elapsed") or 0.0), self.offset)
+
+    def link(self, note: dict[str, Any]) -> Link | None:
+        if note.get("kind") in UNLINKED_KINDS:
+            return None
+        return link(quote_words(str(note.get("text") or "")), self.moment(note), self.timeline)
+
+    def links(self) -> dict[str, Link]:
+        found = {}
+        for note in self.notes:
+            linked = self.link(note)
+            if linked is not None:
+                found[str(note.get("id"))] = linked
+        return found
+
+    def check(self, note: dict[str, Any]) -> QuoteCheck | None:
+        if note.get("kind") != "quote":
+            return None
+        words = quote_words(str(note.get("text") or ""))
+        at = self.moment(note)
+        key = (str(note.get("id")), words, at)
+        if key not in self._checks:
+            self._checks[key] = check_quote(words, at, self.timeline)
+        return self._checks[key]
+
+    def quote_checks(self) -> dict[str, QuoteCheck]:
+        found = {}
+        for note in self.notes:
+            checked = self.check(note)
+            if checked is not None:
+                found[str(note.get("id"))] = checked
+        return found
+
+
+def load(store: DataStore, session_id: str) -> SessionRecording | None:
+    """The session as on disk now with its recording; None when no transcript is attached."""
+    session_file = store.open_session(session_id)
+    try:
+        doc = session_file.read_recording()
+        if doc is None:
+            return None
+        snapshot = session_file.read()
+    finally:
+        session_file.close()
+    return SessionRecording.of(snapshot.session, snapshot.notes, doc)

@@ -1,0 +1,154 @@
+"""Attach a transcript (and the path of its audio or video) to a live session, or refuse.
+
+Everything is read and checked before the one write (`SessionFile.attach_recording`), so a
+refused attach leaves the session exactly as it was: a transcript that cannot be read, holds
+no spoken words, or whose times meet none of the session's notes at the offset (the wrong
+file, or the wrong offset), and a media file that does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from tui.domain.clock import to_iso
+from tui.domain.display_text import visible
+from tui.domain.notes import format_elapsed, new_id
+from tui.domain.recording import LOOKBACK, Recording, RecordingCue, moment
+from tui.services.exchange import transcripts
+from tui.services.exchange.errors import ExchangeError
+from tui.services.exchange.importing import read_capped
+from tui.services.recording.aligned import UNLINKED_KINDS, _offset
+from tui.store import DataStore
+
+
+class RecordingError(ValueError):
+    """An attach that cannot go ahead, as one sentence saying what to do; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Attached:
+    title: str
+    source: str
+    cues: int
+    speakers: tuple[str, ...]
+    offset: float
+    media: str | None
+    replaced: str | None
+    """The file name of the transcript this one replaced, or None."""
+    notes_within: int
+    """Notes whose moment falls within the transcript's times."""
+    notes: int
+
+    def summary(self) -> str:
+        what = f"Attached {self.source} ({self.cues} cues"
+        if self.speakers:
+            what += f"; {', '.join(self.speakers)}"
+        what += f") to \u201c{self.title}\u201d at offset {_signed(self.offset)}"
+        if self.replaced:
+            what += f", replacing {self.replaced}"
+        what += f": {self.notes_within} of {self.notes} notes fall within its times."
+        if self.media:
+            what += f" Media: {self.media}."
+        return what
+
+
+def _signed(seconds: float) -> str:
+    return ("-" if seconds < 0 else "+") + format_elapsed(abs(seconds))
+
+
+def attached_source(store: DataStore, session_id: str) -> str | None:
+    session_file = store.open_session(session_id)
+    try:
+        doc = session_file.read_recording()
+    finally:
+        session_file.close()
+    return None if doc is None else str(doc.get("source") or "")
+
+
+def _cues(path: Path) -> list[RecordingCue]:
+    try:
+        raw = read_capped(path, transcripts.MAX_TRANSCRIPT_BYTES, "any transcript")
+        parsed = transcripts.read_transcript(raw, path)
+    except ExchangeError as error:
+        message = str(error).replace("Cannot import", "Cannot attach", 1)
+        raise RecordingError(message.replace("nothing to import", "nothing to attach")) from None
+    spoken = [cue for cue in parsed if transcripts.is_speech(cue.text)]
+    if not spoken:
+        raise RecordingError(
+            f"Cannot attach {visible(str(path))}: it holds no spoken words, only sounds and "
+            "stage directions; attach the transcript of what was said."
+        )
+    spoken.sort(key=lambda cue: cue.start)
+    return [
+        RecordingCue(new_id(), round(c.start, 3), c.end and round(c.end, 3), c.speaker, c.text)
+        for c in spoken
+    ]
+
+
+def _media(media: Path | None) -> str | None:
+    if media is None:
+        return None
+    path = media.expanduser()
+    if not path.is_file():
+        raise RecordingError(
+            f"The media file {visible(str(media))} does not exist; give the path of the "
+            "recording's audio or video file, or leave the media out."
+        )
+    return str(path.resolve())
+
+
+def attach(
+    store: DataStore,
+    session_id: str,
+    transcript: Path,
+    *,
+    media: Path | None = None,
+    offset: float | None = None,
+    now: datetime,
+) -> Attached:
+    """Attach `transcript` to the session in place of any attached before (see the module)."""
+    transcript = Path(transcript)
+    media_path = _media(media)
+    cues = _cues(transcript)
+    session_file = store.open_session(session_id)
+    try:
+        snapshot = session_file.read()
+        session = snapshot.session
+        title = str(session.get("title") or "")
+        if session.get("kind") == "transcript":
+            raise RecordingError(
+                f"\u201c{visible(title)}\u201d is an imported transcript, not a live session; "
+                "attach the transcript to the session whose notes were taken in the interview."
+            )
+        at = _offset(session) if offset is None else float(offset)
+        recording = Recording(transcript.name, media_path, to_iso(now), tuple(cues))
+        notes = [n for n in snapshot.notes if n.get("kind") not in UNLINKED_KINDS]
+        first, last = recording.span()
+        within = sum(
+            first <= moment(float(n.get("elapsed") or 0.0), at) <= last + LOOKBACK for n in notes
+        )
+        if notes and not within:
+            raise RecordingError(
+                f"None of the {len(notes)} notes of \u201c{visible(title)}\u201d falls within "
+                f"{visible(transcript.name)}'s times ({format_elapsed(first)} to "
+                f"{format_elapsed(last)}) at offset {_signed(at)}; check that it is this "
+                "interview's transcript, or give the offset (the recording's time when the "
+                "interview clock read 0:00)."
+            )
+        old = session_file.read_recording()
+        session_file.attach_recording(recording.to_doc(), offset)
+    finally:
+        session_file.close()
+    return Attached(
+        title=title,
+        source=transcript.name,
+        cues=len(cues),
+        speakers=tuple(dict.fromkeys(c.speaker for c in cues if c.speaker)),
+        offset=at,
+        media=media_path,
+        replaced=None if old is None else str(old.get("source") or ""),
+        notes_within=within,
+        notes=len(notes),
+    )
