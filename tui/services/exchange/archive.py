@@ -1,7 +1,8 @@
 """The JSON export: lossless, versioned, and read back by `fieldnote import` exactly.
 
 {"format": "fieldnote", "version": 1, "sessions": [{"session", "guide", "guide_state",
-"notes", "excerpts"}], "codebook": [tag, ...]}, keys sorted and indented as the session files
+"notes", "excerpts", and "recording" where a transcript is attached}], "codebook": [tag, ...]},
+keys sorted and indented as the session files
 are, so exporting, importing into an empty folder and exporting again gives the same bytes.
 """
 
@@ -24,19 +25,23 @@ def export_json(study: Study) -> bytes:
     doc = {
         "format": FORMAT,
         "version": VERSION,
-        "sessions": [
-            {
-                "session": data.session,
-                "guide": data.guide,
-                "guide_state": data.guide_state,
-                "notes": data.notes,
-                "excerpts": data.excerpts,
-            }
-            for data in study.sessions
-        ],
+        "sessions": [_entry(data) for data in study.sessions],
         "codebook": study.codebook,
     }
     return orjson.dumps(doc, option=DUMP_OPTIONS) + b"\n"
+
+
+def _entry(data: SessionData) -> dict[str, Any]:
+    entry = {
+        "session": data.session,
+        "guide": data.guide,
+        "guide_state": data.guide_state,
+        "notes": data.notes,
+        "excerpts": data.excerpts,
+    }
+    if data.recording is not None:  # absent otherwise: older exports stay byte for byte
+        entry["recording"] = data.recording
+    return entry
 
 
 def read_json(raw: bytes, path: Path) -> Study:
@@ -93,4 +98,5 @@ def _session(entry: Any, path: Path, where: str) -> SessionData:
         guide_state=need(entry.get("guide_state", {}), dict, "guide state"),
         notes=notes,
         excerpts=excerpts,
+        recording=need(entry.get("recording"), dict | None, "recording"),
     )

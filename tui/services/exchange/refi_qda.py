@@ -116,6 +116,25 @@ def source_text(data: SessionData) -> tuple[str, dict[str, int]]:
     return "".join(parts), starts
 
 
+def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
+    """An attached transcript as plain text, a cue a line (`[mm:ss] Speaker: words`, at its
+    recording time), and where each cue's words start in it."""
+    parts: list[str] = []
+    starts: dict[str, int] = {}
+    at = 0
+    cues = sorted(recording.get("cues") or [], key=lambda c: float(c.get("start") or 0.0))
+    for cue in cues:
+        prefix = f"[{format_elapsed(float(cue.get('start') or 0.0))}] "
+        prefix += f"{' '.join(str(cue.get('speaker') or '').split()) or 'unknown'}: "
+        starts[str(cue.get("id"))] = at + len(prefix)
+        # One character for one, so a span's offsets in the cue hold in the line.
+        words = str(cue.get("text") or "").replace("\r", " ").replace("\n", " ")
+        line = prefix + words + "\n"
+        parts.append(line)
+        at += len(line)
+    return "".join(parts), starts
+
+
 def asked_marks(data: SessionData) -> str:
     """When each guide question was marked asked, a line each (`[mm:ss] asked: question`),
     for the source's description; "" when none was."""
@@ -286,6 +305,41 @@ def _iso(moment: str) -> str | None:
     return moment.replace("Z", "") + "Z" if moment else None
 
 
+def _selections(
+    source: ET.Element,
+    coded: list[tuple[str, int, int, list[dict[str, Any]], str]],
+    session_id: str,
+    users: dict[str, str],
+    code_guids: dict[str, str],
+    key_of: Callable[[str], str],
+    salt: str,
+) -> None:
+    """A PlainTextSelection in `source` for each (key, start, end, codings, author), with a
+    Coding per coder of a tag (its creatingUser)."""
+    for key, start, end, codings, author in coded:
+        selection_attributes = {
+            "guid": guid("selection", session_id, key, salt=salt),
+            "startPosition": str(start),
+            "endPosition": str(end),
+        }
+        if author in users:
+            selection_attributes["creatingUser"] = users[author]
+        selection = ET.SubElement(source, "PlainTextSelection", selection_attributes)
+        for each in codings:  # one Coding per coder of a tag: its creatingUser
+            code_guid = code_guids.get(key_of(each["tag"]))
+            if code_guid is None:
+                continue
+            ident = (session_id, key, key_of(each["tag"]))
+            if each["coder"] != UNKNOWN_CODER:
+                ident += (each["coder"],)
+            coding = ET.SubElement(selection, "Coding", {"guid": guid("coding", *ident, salt=salt)})
+            if each["coder"] in users:
+                coding.set("creatingUser", users[each["coder"]])
+            if each["at"]:
+                coding.set("creationDateTime", _iso(each["at"]))
+            ET.SubElement(coding, "CodeRef", {"targetGUID": code_guid})
+
+
 def export_qdpx(study: Study) -> bytes:
     salt = study.guid_salt
     key_of = functools.cache(tag_key)  # a study repeats a few tags thousands of times
@@ -391,30 +445,8 @@ def export_qdpx(study: Study) -> bytes:
                     str(note.get("author") or ""),
                 )
             )
-        for key, start, end, codings, author in coded:
-            selection_attributes = {
-                "guid": guid("selection", data.id, key, salt=salt),
-                "startPosition": str(start),
-                "endPosition": str(end),
-            }
-            if author in users:
-                selection_attributes["creatingUser"] = users[author]
-            selection = ET.SubElement(source, "PlainTextSelection", selection_attributes)
-            for each in codings:  # one Coding per coder of a tag: its creatingUser
-                code_guid = code_guids.get(key_of(each["tag"]))
-                if code_guid is None:
-                    continue
-                ident = (data.id, key, key_of(each["tag"]))
-                if each["coder"] != UNKNOWN_CODER:
-                    ident += (each["coder"],)
-                coding = ET.SubElement(
-                    selection, "Coding", {"guid": guid("coding", *ident, salt=salt)}
-                )
-                if each["coder"] in users:
-                    coding.set("creatingUser", users[each["coder"]])
-                if each["at"]:
-                    coding.set("creationDateTime", _iso(each["at"]))
-                ET.SubElement(coding, "CodeRef", {"targetGUID": code_guid})
+
+        _selections(source, coded, data.id, users, code_guids, key_of, salt)
         if data.participant.strip():
             whole = ET.SubElement(
                 source,
@@ -431,6 +463,37 @@ def export_qdpx(study: Study) -> bytes:
             ET.SubElement(
                 coding, "CodeRef", {"targetGUID": case_guids[data.participant.strip().casefold()]}
             )
+        if data.recording is not None:
+            # The attached transcript is a source of its own; a span coded on one of its
+            # cues is a selection in it.
+            text, starts = recording_text(data.recording)
+            source_guid = guid("recording", data.id, salt=salt)
+            path = f"{source_guid}.txt"
+            files.append((path, text))
+            name = str(data.recording.get("source") or "transcript")
+            attributes = {
+                "guid": source_guid,
+                "name": f"{data.title or data.id} \u2014 {name}",
+                "plainTextPath": f"internal://{path}",
+            }
+            source = ET.SubElement(sources_el, "TextSource", attributes)
+            ET.SubElement(
+                source, "Description"
+            ).text = f"The transcript attached to {data.title or data.id}, by recording time."
+            cues = {str(c.get("id")): c for c in data.recording.get("cues") or []}
+            coded = []
+            for excerpt in data.excerpts:
+                cue = cues.get(str(excerpt.get("note_id")))
+                if cue is None or not excerpt.get("tags"):
+                    continue
+                begin, length = starts[str(cue["id"])], len(str(cue.get("text") or ""))
+                lo = max(0, min(int(excerpt.get("start") or 0), length))
+                hi = max(lo, min(int(excerpt.get("end") or 0), length))
+                speaker = str(cue.get("speaker") or "")
+                coded.append(
+                    (str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), speaker)
+                )
+            _selections(source, coded, data.id, users, code_guids, key_of, salt)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(

@@ -30,6 +30,9 @@ class SessionData:
     guide_state: dict[str, Any] = field(default_factory=lambda: {"current": None, "marks": {}})
     notes: list[dict[str, Any]] = field(default_factory=list)
     excerpts: list[dict[str, Any]] = field(default_factory=list)
+    recording: dict[str, Any] | None = None
+    """The attached transcript and media path (tui/domain/recording.py), if one is; span
+    excerpts of its cues name a cue's id as their `note_id`."""
 
     @property
     def id(self) -> str:
@@ -154,6 +157,7 @@ def read_study(
         session_file = store.open_session(session_id)
         try:
             snap = session_file.read()
+            recording = session_file.read_recording()
         finally:
             session_file.close()
         sessions.append(
@@ -163,6 +167,7 @@ def read_study(
                 guide_state=snap.guide_state,
                 notes=snap.notes,
                 excerpts=snap.excerpts,
+                recording=recording,
             )
         )
         if progress:
