@@ -291,3 +291,17 @@ async def test_p_on_the_analysis_evidence_plays_its_moment(
         # The quote was typed at 15 s; the words it was linked to were said from 8 s.
         assert f"--start={8.0 - LEAD_SECONDS:.3f}" in args
         assert args[-1] == str(media.resolve())
+
+
+def test_a_quote_edited_elsewhere_meanwhile_keeps_that_edit(writes, store, clock, session_id, ids):
+    from tui.store import DataStore
+
+    model = loaded(writes, session_id)
+    note = row_of(model, ids[0])
+    # Another process (its own store) edits the quote after this screen read it.
+    elsewhere = '"We gave up on invites #pain/onboarding'
+    DataStore(store.home).open_session(session_id).update_note(ids[0], {"text": elsewhere})
+    model.use_verbatim(note, clock())
+    assert writes.flush(timeout=10)
+    on_disk = stored(store, session_id)[0][ids[0]]
+    assert on_disk["text"] == elsewhere and "typed" not in on_disk

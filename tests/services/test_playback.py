@@ -63,6 +63,17 @@ def test_the_player_starts_at_the_moment_less_the_lead(tmp_path, media, monkeypa
     assert_reaped(pid)  # no zombie left behind once it exits
 
 
+def wait_for_lines(path: Path, count: int) -> list[str]:
+    """The lines of `path` once it has `count` of them (the stand-in writes them)."""
+    start = time.monotonic()
+    while True:
+        lines = path.read_text(encoding="utf-8").split() if path.exists() else []
+        if len(lines) >= count:
+            return lines
+        assert time.monotonic() - start < LIMIT_SECONDS, f"{path} has {len(lines)} line(s)"
+        time.sleep(0.01)
+
+
 def assert_reaped(pid: str) -> None:
     """The process is gone from the process table (exited and waited for, not a zombie)."""
     start = time.monotonic()
@@ -135,8 +146,9 @@ def test_a_second_play_ends_the_first(tmp_path, media, monkeypatch):
     only_on_path(monkeypatch, tmp_path / "bin")
     player = Player(settle=0.0)
     assert player.play(media, 5.0).played
+    wait_for_lines(started, 1)
     assert player.play(media, 50.0).played
-    first, second = started.read_text(encoding="utf-8").split()
+    first, second = wait_for_lines(started, 2)
     assert_reaped(first)  # ended by the second, and waited for
     player.stop()
     assert_reaped(second)

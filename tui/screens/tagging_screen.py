@@ -346,7 +346,8 @@ class TaggingScreen(Screen):
         if found is not None:
             cue = found.cue
             text.append("\nSaid ", style="bold")
-            text.append(f"{recording_time(cue.start)} {visible(cue.speaker or '?')}: ", "dim")
+            when = recording_time(cue.start)
+            text.append(f"(rec {when}) {visible(cue.speaker or '?')}: ", "dim")
             text.append(visible(cue.text))
         check = self.model.check_of(excerpt)
         if check is None:
@@ -361,7 +362,7 @@ class TaggingScreen(Screen):
             where = ""
             if check.cue is not None:
                 who = visible(check.cue.speaker or "?")
-                where = f", {who} {recording_time(check.cue.start)}"
+                where = f", {who}, rec {recording_time(check.cue.start)}"
             text.append("\nVerbatim ", style="bold")
             text.append(f"({check.score:g}{where}) ", style="dim")
             text.append(f"\u201c{visible(check.verbatim)}\u201d ")

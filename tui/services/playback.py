@@ -135,9 +135,7 @@ class Player:
                 error=True,
             )
         return PlayOutcome(
-            f"Playing {visible(path.name)} in {name} from {format_elapsed(start)} "
-            f"({lead:g} s before the note).",
-            played=True,
+            f"Playing {visible(path.name)} in {name} from {format_elapsed(start)}.", played=True
         )
 
     def stop(self) -> None:
