@@ -305,3 +305,36 @@ def test_a_quote_edited_elsewhere_meanwhile_keeps_that_edit(writes, store, clock
     assert writes.flush(timeout=10)
     on_disk = stored(store, session_id)[0][ids[0]]
     assert on_disk["text"] == elsewhere and "typed" not in on_disk
+
+
+@pytest.mark.parametrize(
+    "typed, verbatim, expected",
+    [
+        (
+            '* "We gave up on day 2" #pain !frustrated',
+            "we gave up on day two",
+            '* "we gave up on day two" #pain !frustrated',
+        ),
+        ('"gave up #pain on day 2', "gave up on day two", '"gave up on day two #pain'),
+        ("> export it fridays #ops", "we export it on Fridays", "> we export it on Fridays #ops"),
+        (
+            "\u201cOn a abandonn\u00e9\u201d",
+            "On a abandonn\u00e9 vite",
+            "\u201cOn a abandonn\u00e9 vite\u201d",
+        ),
+        ('"[bold]x #a', "[/ said\nthis", '"[/ said this #a'),
+    ],
+)
+def test_the_verbatim_keeps_the_quote_syntax(typed, verbatim, expected):
+    from tui.domain.notes import parse_inline
+    from tui.domain.quotes import with_verbatim
+
+    replaced = with_verbatim(typed, verbatim)
+    assert replaced == expected
+    before, after = parse_inline(typed), parse_inline(replaced)
+    assert (after.kind, after.starred, after.tags, after.emotions) == (
+        before.kind,
+        before.starred,
+        before.tags,
+        before.emotions,
+    )
