@@ -33,20 +33,20 @@ START = datetime(2026, 11, 27, 10, 0, 0, tzinfo=UTC)
 NOTES = [
     (44.0, "Looks tired, long pause", 4, "time"),
     (26.0, '"we gave up on it by day two because no one could find export #pain', 2, "text"),
-    (46.0, '"We went back to spreadsheets', 4, "text"),
+    (46.0, '"We went back to spreadsheets #workaround', 4, "text"),
     (100.0, "invite email went to spam for half of them #onboarding", 5, "text"),
-    (115.0, "> She said the tool costs more than it saves", 7, "text"),
-    (172.0, '"Pricing was never the issue, the problem was the setup', 8, "text"),
-    (175.0, '"I would pay double for a good dashboard', 8, "time"),
+    (115.0, "> She said the tool costs more than it saves #cost", 7, "text"),
+    (172.0, '"Pricing was never the issue, the problem was the setup #cost', 8, "text"),
+    (175.0, '"I would pay double for a good dashboard #cost', 8, "time"),
     (400.0, "Wrap-up: send the survey", None, None),
 ]
-EXACT = ('"We went back to spreadsheets', "> She said the tool costs more than it saves")
+EXACT = (NOTES[2][1], NOTES[4][1])
 SLIGHTLY_WRONG = [
     # (the quote as typed, words its verbatim must hold)
     (NOTES[1][1], "gave up on it by day two because nobody could find the export"),
     (NOTES[5][1], "Pricing was never the problem, the problem was setup"),
 ]
-INVENTED = '"I would pay double for a good dashboard'
+INVENTED = NOTES[6][1]
 
 
 def make_session(store: DataStore, *, shift: float = 0.0, offset: float = 0.0) -> str:

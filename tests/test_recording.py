@@ -4,6 +4,7 @@ built for the test (tests/recording_study.py, tests/data/recording/interview.vtt
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from tests.recording_study import (
@@ -18,7 +19,9 @@ from tests.recording_study import (
 )
 from tui.services import recording
 from tui.services.live_session import LiveSession
+from tui.services.sync.merge import merge_session
 from tui.store import DataStore
+from tui.store.storage import read_tables
 
 
 def _links_by_text(store: DataStore, session_id: str) -> dict[str, tuple[int | None, str | None]]:
@@ -101,7 +104,29 @@ def test_attach_replaces_the_transcript_in_one_write_and_never_touches_a_note(st
     assert session_file.read().notes == notes_before
     journal = session_file.watched_paths[1].read_bytes().splitlines()
     assert len(journal) == 2  # one line per attach: the transcript and the offset together
+    assert set(orjson.loads(journal[1])["set"]) == {"recording", "session"}
     session_file.close()
+
+
+def test_attaching_the_same_transcript_again_keeps_every_cue_id(store, tmp_path):
+    session_id = make_session(store)
+    recording.attach(store, session_id, TRANSCRIPT, now=START)
+    first = [cue.id for cue in recording.load(store, session_id).recording.cues]
+    media = tmp_path / "interview.mp4"
+    media.write_bytes(b"\0")
+    recording.attach(store, session_id, TRANSCRIPT, media=media, offset=0.0, now=START)
+    again = [cue.id for cue in recording.load(store, session_id).recording.cues]
+    assert again == first and len(set(first)) == 9
+
+
+def test_a_study_sync_keeps_a_transcript_attached_on_one_side(store):
+    session_id = make_session(store)
+    base = read_tables(store.session_path(session_id))
+    recording.attach(store, session_id, TRANSCRIPT, now=START)
+    ours = read_tables(store.session_path(session_id))
+    merged = merge_session(base, ours, base)
+    assert merged["recording"] == ours["recording"]
+    assert merge_session(base, base, ours)["recording"] == ours["recording"]
 
 
 def test_a_session_without_a_transcript_has_no_recording(store):

@@ -72,6 +72,8 @@ class SessionInput:
     excerpts: Sequence[Mapping[str, Any]] = ()
     guide: Mapping[str, Any] = field(default_factory=dict)
     guide_state: Mapping[str, Any] = field(default_factory=dict)
+    recording: Mapping[str, Any] | None = None
+    """The attached transcript's document (tui/domain/recording.py), or None."""
 
     @property
     def title(self) -> str:

@@ -327,6 +327,94 @@ class HomeScreen(Screen):
         self.app.call_from_thread(self.notify, visible(renamed.summary()), markup=False)
         self.app.call_from_thread(self.action_refresh)
 
+    def action_attach_transcript(self) -> None:
+        """Attach the interview's transcript (and its media file) to the selected session;
+        asks first when one is attached already."""
+        summary = self._selected()
+        if summary is not None:
+            self._ask_attach(summary.id, summary.title)
+
+    @work(thread=True, group="home-attach")
+    def _ask_attach(self, session_id: str, title: str) -> None:
+        from tui.screens.prompt_screen import ConfirmScreen
+
+        try:
+            attached = self.app.sessions.attached_transcript(session_id)
+        except StoreError as error:
+            self.app.call_from_thread(
+                self.notify, str(error), severity="error", timeout=8, markup=False
+            )
+            return
+
+        def replace(yes: bool | None) -> None:
+            if yes:
+                self._ask_transcript(session_id, title)
+
+        if attached is None:
+            self.app.call_from_thread(self._ask_transcript, session_id, title)
+        else:
+            confirm = ConfirmScreen(
+                "Replace the transcript?",
+                f"\u201c{visible(title)}\u201d has {visible(attached)} attached. Attach "
+                "another in its place? The notes stay as they are.",
+            )
+            self.app.call_from_thread(self.app.push_screen, confirm, replace)
+
+    def _ask_transcript(self, session_id: str, title: str) -> None:
+        from pathlib import Path
+
+        def exists(text: str, *, optional: bool = False) -> str | None:
+            if optional and not text.strip():
+                return None
+            if not Path(text.strip()).expanduser().is_file():
+                return f"There is no file {visible(text.strip())}; type its path."
+            return None
+
+        def media_chosen(transcript: Path, text: str | None) -> None:
+            if text is not None:
+                media = Path(text.strip()).expanduser() if text.strip() else None
+                self._write_attach(session_id, transcript, media)
+
+        def transcript_chosen(text: str | None) -> None:
+            if not text:
+                return
+            transcript = Path(text.strip()).expanduser()
+            self.app.push_screen(
+                PromptScreen(
+                    "The recording's audio or video file",
+                    "Its path, for playing a note's moment; leave it empty for none.",
+                    "",
+                    lambda value: exists(value, optional=True),
+                ),
+                lambda value: media_chosen(transcript, value),
+            )
+
+        self.app.push_screen(
+            PromptScreen(
+                f"Attach a transcript to \u201c{visible(title)}\u201d",
+                "The path of its .vtt, .srt or .txt file. Each note is linked to what was said "
+                "at its moment (the session's recording offset: ctrl+o in the interview).",
+                "",
+                exists,
+            ),
+            transcript_chosen,
+        )
+
+    @work(thread=True, group="home-attach")
+    def _write_attach(self, session_id: str, transcript, media) -> None:
+        from tui.services.recording import RecordingError
+
+        try:
+            done = self.app.sessions.attach_transcript(
+                session_id, transcript, media, self.app.now()
+            )
+        except (StoreError, RecordingError) as error:
+            self.app.call_from_thread(
+                self.notify, visible(str(error)), severity="error", timeout=10, markup=False
+            )
+            return
+        self.app.call_from_thread(self.notify, visible(done.summary()), markup=False, timeout=8)
+
     def action_analyse(self) -> None:
         """The analysis of the study filtered on, else of the selected session's study, else
         of every session."""

@@ -80,6 +80,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.filter_study", "filter_study", "f", "Filter study"),
     ActionSpec("home.analyse", "analyse", "A", "Analysis"),
     ActionSpec("home.rename_person", "rename_person", "p", "Rename person", show=False),
+    ActionSpec("home.attach", "attach_transcript", "m", "Attach recording"),
     ActionSpec("home.cursor_down", "cursor_down", "down,j", "Down", show=False),
     ActionSpec("home.cursor_up", "cursor_up", "up,k", "Up", show=False),
     ActionSpec("home.sync", "sync", "S", "Sync"),

@@ -127,6 +127,7 @@ class StudyAnalysis:
         session_file = self.store.open_session(session_id)
         try:
             snapshot = session_file.read()
+            recording = session_file.read_recording()
         finally:
             session_file.close()
         made = SessionInput(
@@ -136,6 +137,7 @@ class StudyAnalysis:
             snapshot.excerpts,
             snapshot.guide,
             snapshot.guide_state,
+            recording,
         )
         with self._lock:
             if not self._closed:

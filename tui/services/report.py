@@ -32,7 +32,8 @@ from tui.domain.analysis import (
 )
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
-from tui.domain.quotes import note_label
+from tui.domain.quotes import note_label, recording_time
+from tui.domain.recording import QuoteCheck, Recording, Timeline, check_quote, moment
 from tui.services.analysis import StudyView
 from tui.services.chart_labels import place_labels
 from tui.services.exchange.markdown import md_text
@@ -56,6 +57,7 @@ th, td { border-bottom: 1px solid #ddd; padding: .25rem .5rem; text-align: left;
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 blockquote { margin: .4rem 0 .8rem; padding-left: .8rem; border-left: 3px solid #c33; }
 blockquote footer, .by { color: #666; font-size: .9em; }
+blockquote .verbatim { color: #444; font-size: .9em; font-style: italic; }
 ul.notes { margin: .2rem 0 1rem; }
 .scroll { overflow-x: auto; max-width: 100%; }
 .scroll table { width: auto; min-width: 100%; } .scroll td, .scroll th { white-space: nowrap; }
@@ -190,11 +192,15 @@ def markdown(view: StudyView, now: datetime) -> str:
         _theme_rows(a, _md),
     )
     out += ["## Strongest quotes", "", QUOTES_NOTE, ""]
+    verbatims = Verbatims(view)
     for theme in quoted_themes(a):
         out += [f"### {_md(theme.name)} ({_q(theme)} participants)", ""]
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
-            out += [f"> {_md(item.quote)}", f"> \u2014 {_md(_source(item))}", ""]
+            out += [f"> {_md(item.quote)}", f"> \u2014 {_md(_source(item))}"]
+            if (verbatim := verbatims.line(item)) is not None:
+                out += [">", f"> {_md(verbatim)}"]
+            out.append("")
         if notes:
             out += [f"- {_md(item.quote)} ({_md(_note_source(item))})" for item in notes]
             out.append("")
@@ -237,6 +243,40 @@ QUOTES_NOTE = (
 def _source(item: Evidence) -> str:
     """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`."""
     return f"{item.attribution}, {item.time} ({item.session_title})"
+
+
+class Verbatims:
+    """Each typed quote of a session with an attached transcript, checked against what was
+    said around its moment (tui/domain/recording.py); one timeline per session."""
+
+    def __init__(self, view: StudyView) -> None:
+        self._docs = {s.id: s.recording for s in view.sessions if s.recording}
+        self._timelines: dict[str, Timeline] = {}
+
+    def check(self, item: Evidence) -> QuoteCheck | None:
+        doc = self._docs.get(item.session_id)
+        if doc is None or item.kind != "quote":
+            return None
+        if item.session_id not in self._timelines:
+            self._timelines[item.session_id] = Timeline(Recording.from_doc(dict(doc)).cues)
+        at = moment(item.elapsed, item.recording_offset)
+        return check_quote(item.quote, at, self._timelines[item.session_id])
+
+    def line(self, item: Evidence) -> str | None:
+        """`Verbatim, P7 at 01:42: “…”`, or that it was not found; None without a transcript."""
+        check = self.check(item)
+        if check is None:
+            return None
+        if not check.found or check.cue is None:
+            return f"Not found in the transcript near {recording_time(check.moment)}."
+        who = " ".join(check.cue.speaker.split())
+        said = (
+            f"{who} at {recording_time(check.cue.start)}"
+            if who
+            else (recording_time(check.cue.start))
+        )
+        exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"
+        return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
 
 
 def _note_source(item: Evidence) -> str:
@@ -427,13 +467,16 @@ def html_report(view: StudyView, now: datetime) -> str:
     )
     parts.append('</section><section id="quotes"><h2>Strongest quotes</h2>')
     parts.append(f'<p class="meta">{_h(QUOTES_NOTE)}</p>')
+    verbatims = Verbatims(view)
     for theme in quoted_themes(a):
         parts.append(f"<h3>{_h(theme.name)} <small>({_q(theme)} participants)</small></h3>")
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
+            verbatim = verbatims.line(item)
+            checked = "" if verbatim is None else f'<p class="verbatim">{_h(verbatim)}</p>'
             parts.append(
                 f"<blockquote><p>{_h(item.quote)}</p>"
-                f"<footer>\u2014 {_h(_source(item))}</footer></blockquote>"
+                f"<footer>\u2014 {_h(_source(item))}</footer>{checked}</blockquote>"
             )
         if notes:
             items = "".join(

@@ -7,12 +7,17 @@ writes files, so the screens make it from a worker.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.domain.guide import Guide
 from tui.services.exchange.exporting import ExportJob
 from tui.services.session_setup import create_session, set_goal, set_study
 from tui.services.speakers import Renamed, rename_speaker, session_people
 from tui.store import DataStore, SessionSummary, StoreError
+
+if TYPE_CHECKING:
+    from tui.services.recording import Attached
 
 
 class SessionsService:
@@ -47,3 +52,18 @@ class SessionsService:
 
     def rename_person(self, session_id: str, old: str, new: str) -> Renamed:
         return rename_speaker(self.store, session_id, old, new)
+
+    def attached_transcript(self, session_id: str) -> str | None:
+        """The file name of the transcript attached to the session, or None."""
+        from tui.services.recording import attached_source  # rapidfuzz and the parsers: later
+
+        return attached_source(self.store, session_id)
+
+    def attach_transcript(
+        self, session_id: str, transcript: Path, media: Path | None, now: datetime
+    ) -> Attached:
+        """Attach (or replace) the session's transcript at its recording offset
+        (tui/services/recording); RecordingError or StoreError with a sentence otherwise."""
+        from tui.services.recording import attach
+
+        return attach(self.store, session_id, transcript, media=media, now=now)

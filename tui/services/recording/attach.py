@@ -8,13 +8,14 @@ file, or the wrong offset), and a media file that does not exist.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
-from tui.domain.notes import format_elapsed, new_id
+from tui.domain.notes import format_elapsed
 from tui.domain.recording import LOOKBACK, Recording, RecordingCue, moment
 from tui.services.exchange import transcripts
 from tui.services.exchange.errors import ExchangeError
@@ -81,10 +82,27 @@ def _cues(path: Path) -> list[RecordingCue]:
             "stage directions; attach the transcript of what was said."
         )
     spoken.sort(key=lambda cue: cue.start)
-    return [
-        RecordingCue(new_id(), round(c.start, 3), c.end and round(c.end, 3), c.speaker, c.text)
-        for c in spoken
-    ]
+    ids: set[str] = set()
+    cues = []
+    for c in spoken:
+        start, end = round(c.start, 3), None if c.end is None else round(c.end, 3)
+        cues.append(
+            RecordingCue(_cue_id(start, c.speaker, c.text, ids), start, end, c.speaker, c.text)
+        )
+    return cues
+
+
+def _cue_id(start: float, speaker: str, text: str, taken: set[str]) -> str:
+    """An id made from the cue itself, so attaching the same transcript again (at another
+    offset, with another media file) keeps every cue's id, and what refers to a cue by it (a
+    span coded on its words) still finds it. The same cue twice gets a counter."""
+    digest = hashlib.blake2b(f"{start}\n{speaker}\n{text}".encode(), digest_size=8).hexdigest()
+    cue_id, n = f"cue-{digest}", 1
+    while cue_id in taken:
+        n += 1
+        cue_id = f"cue-{digest}-{n}"
+    taken.add(cue_id)
+    return cue_id
 
 
 def _media(media: Path | None) -> str | None:

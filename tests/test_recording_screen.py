@@ -1,0 +1,104 @@
+"""Attaching a transcript from the sessions screen (`m`, also in the palette): asks for the
+transcript and the media file, and asks before replacing one (issue 21)."""
+
+from __future__ import annotations
+
+from tests.recording_study import START, TRANSCRIPT, make_session
+from tui.commands import ScreenActions
+from tui.services import recording
+
+
+async def _settled(app, pilot) -> None:
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _home(app, pilot):
+    await pilot.wait_for_scheduled_animations()
+    await _settled(app, pilot)
+    return app.screen
+
+
+async def test_the_sessions_screen_attaches_a_transcript(store, make_app, tmp_path):
+    session_id = make_session(store)
+    media = tmp_path / "interview.m4a"
+    media.write_bytes(b"\0")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = await _home(app, pilot)
+        assert "m Attach recording" in str(home.query_one("KeyBar").render())
+        await pilot.press("m")
+        await _settled(app, pilot)
+        prompt = app.screen
+        prompt.query_one("Input").value = str(tmp_path / "missing.vtt")
+        await pilot.press("enter")
+        assert app.screen is prompt  # no such file: the prompt says so and stays
+        assert "There is no file" in str(prompt.query_one("#prompt-error").render())
+        prompt.query_one("Input").value = str(TRANSCRIPT)
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(media)
+        await pilot.press("enter")
+        await _settled(app, pilot)
+        assert app.screen is home
+    loaded = recording.load(store, session_id)
+    assert loaded is not None and loaded.recording.media == str(media.resolve())
+    assert len(loaded.recording.cues) == 9
+
+
+async def test_replacing_an_attached_transcript_asks_first(store, make_app, tmp_path):
+    session_id = make_session(store)
+    recording.attach(store, session_id, TRANSCRIPT, now=START)
+    other = tmp_path / "second.srt"
+    other.write_text("1\n00:00:40,000 --> 00:00:50,000\nP7: we went back\n", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        home = await _home(app, pilot)
+        await pilot.press("m")
+        await _settled(app, pilot)
+        assert "interview.vtt" in str(app.screen.query_one(".dialog-help").render())
+        await pilot.press("escape")  # no: nothing changes
+        await _settled(app, pilot)
+        assert app.screen is home
+        assert recording.attached_source(store, session_id) == "interview.vtt"
+        await pilot.press("m")
+        await _settled(app, pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(other)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # no media
+        await _settled(app, pilot)
+    assert recording.attached_source(store, session_id) == "second.srt"
+
+
+async def test_a_refused_attach_is_one_sentence_on_the_screen(store, make_app, tmp_path):
+    session_id = make_session(store)
+    empty = tmp_path / "empty.vtt"
+    empty.write_text("WEBVTT\n", encoding="utf-8")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _home(app, pilot)
+        await pilot.press("m")
+        await _settled(app, pilot)
+        app.screen.query_one("Input").value = str(empty)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settled(app, pilot)
+        shown = [str(n.message) for n in app._notifications]
+    assert any("Cannot attach" in message for message in shown)
+    assert recording.attached_source(store, session_id) is None
+
+
+async def test_the_palette_attaches_a_transcript_too(store, make_app):
+    make_session(store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _home(app, pilot)
+        hits = [hit async for hit in ScreenActions(app.screen).search("attach")]
+        [hit] = [hit for hit in hits if hit.text == "Attach recording"]
+        await hit.command()  # what Enter on it in the palette runs
+        await _settled(app, pilot)
+        assert "Attach a transcript to" in str(app.screen.query_one(".dialog-title").render())
