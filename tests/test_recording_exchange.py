@@ -5,6 +5,7 @@ span a PlainTextSelection in it, with its coder."""
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -109,3 +110,20 @@ def test_a_span_coded_on_a_cue_round_trips_through_qdpx(
         if note["id"] == e["note_id"]
     ]
     assert (words, [("said/verbatim", "Ana")]) in found
+
+
+def test_a_pseudonymised_export_names_no_speaker_and_keeps_the_cue_span(
+    writes, store, clock, session_id, ids, tmp_path
+):
+    import orjson
+
+    words, _ = coded_cue_span(writes, store, clock, session_id)
+    data, _ = export(store, [session_id], "json", pseudonymised=True)
+    for name in ("Praline", "Maya", "interview.m4a", "interview.vtt", str(tmp_path)):
+        assert name.encode() not in data
+    (entry,) = orjson.loads(data)["sessions"]
+    cues = {c["id"]: c for c in entry["recording"]["cues"]}
+    assert all(re.fullmatch(r"[IP]\d+", c["speaker"]) for c in cues.values())
+    assert entry["recording"]["media"] is None
+    (excerpt,) = entry["excerpts"]
+    assert cues[excerpt["note_id"]]["text"][excerpt["start"] : excerpt["end"]] == words
