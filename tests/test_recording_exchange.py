@@ -127,3 +127,18 @@ def test_a_pseudonymised_export_names_no_speaker_and_keeps_the_cue_span(
     assert entry["recording"]["media"] is None
     (excerpt,) = entry["excerpts"]
     assert cues[excerpt["note_id"]]["text"][excerpt["start"] : excerpt["end"]] == words
+
+
+def test_the_csv_has_a_row_for_a_span_coded_on_a_cue(writes, store, clock, session_id, ids):
+    import csv
+
+    words, _ = coded_cue_span(writes, store, clock, session_id)
+    data, _ = export(store, [session_id], "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    (row,) = [r for r in rows if r["kind"] == "transcript"]
+    assert (row["author"], row["recording_time"], row["excerpt_text"]) == (
+        "Praline",
+        "00:08",
+        words,
+    )
+    assert (row["tags"], row["coders"]) == ("said/verbatim", "Ana")
