@@ -203,6 +203,12 @@ async def test_the_screen_shows_the_cue_and_the_verbatim(store, clock, session_i
         notes, _ = notes_by_id(app, session_id)
         assert "invite flow" in notes[ids[0]]["text"]
         assert "V puts it back" in drawn_text(app)
+        await pilot.press("j")  # the cue under it
+        await ready(pilot)
+        assert "Cue tags:" in drawn_text(app)
+        screen = app.screen
+        detail = screen.detail_text(screen.current).plain
+        assert "Cue tags: on its spans (t codes the whole cue, v a part)" in detail
 
 
 async def test_p_plays_the_moment_in_the_player_on_path(

@@ -308,11 +308,15 @@ class TaggingScreen(Screen):
                 for k in ("tagging.span_extend_word", "tagging.span_extend_char", "tagging.tag")
             ]
             text.append(f"{keys[0]}/{keys[1]} extend, then {keys[2]} tags the span\n\n", "dim")
-        label = "Span" if excerpt.span is not None else "Note"
+        cue = excerpt.linked is not None and excerpt.span is None
+        label = "Span" if excerpt.span is not None else "Cue" if cue else "Note"
         text.append(f"{label} tags: ", style="bold")
         tags = self.model.tags_of(excerpt)
         if tags:
             self._append_tags(text, tags, self.model.tag_marks(excerpt.doc))
+        elif cue:  # a cue's codings are span excerpts of it, listed under it
+            keys = [self.app.key_for(k) for k in ("tagging.tag", "tagging.span")]
+            text.append(f"on its spans ({keys[0]} codes the whole cue, {keys[1]} a part)", "dim")
         else:
             text.append("none", style="dim")
         if self.model.unsaved(excerpt):
