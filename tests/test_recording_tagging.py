@@ -344,3 +344,28 @@ def test_the_verbatim_keeps_the_quote_syntax(typed, verbatim, expected):
         before.tags,
         before.emotions,
     )
+
+
+async def test_a_cue_and_speaker_that_look_like_markup_are_shown_as_typed(
+    store, clock, session_id, tmp_path, monkeypatch
+):
+    from tui.domain.recording import Recording, RecordingCue
+
+    hostile = "[/ [bold]x [@click=app.quit]x[/] \x1b[31mred"
+    session_file = store.open_session(session_id)
+    seed(store, session_id, clock, None)
+    cues = (RecordingCue("h1", 0.0, 60.0, "[bold]Praline", hostile),)
+    session_file.attach_recording(
+        Recording("x.vtt", None, "2026-11-27T10:00:00Z", cues).to_doc(), 0
+    )
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("j")  # the cue row
+        await ready(pilot)
+        shown = drawn_text(app)
+        assert "[bold]Praline" in shown and "[@click=app.quit]x[/]" in shown
+        assert "\x1b" not in shown and app.is_running
+        await pilot.press("p")  # no media attached: one sentence, still running
+        await wait_until(pilot, lambda: app._notifications)
+        assert "No recording is attached" in [n.message for n in app._notifications][0]
