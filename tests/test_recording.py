@@ -83,13 +83,14 @@ def test_the_verbatim_is_whole_words(store):
     session_id = make_session(store)
     recording.attach(store, session_id, TRANSCRIPT, now=START)
     loaded = recording.load(store, session_id)
-    for check in loaded.quote_checks().values():
-        if check.found:
-            joined = " ".join(CUE_TEXTS)
-            at = joined.index(check.verbatim)
-            before = joined[at - 1] if at else " "
-            after = joined[at + len(check.verbatim) : at + len(check.verbatim) + 1] or " "
-            assert not before.isalnum() and not after.isalnum(), check.verbatim
+    found = [check for check in loaded.quote_checks().values() if check.found]
+    assert len(found) == 4
+    for check in found:
+        joined = " ".join(CUE_TEXTS)
+        at = joined.index(check.verbatim)
+        before = joined[at - 1] if at else " "
+        after = joined[at + len(check.verbatim) : at + len(check.verbatim) + 1] or " "
+        assert not before.isalnum() and not after.isalnum(), check.verbatim
 
 
 def test_attach_replaces_the_transcript_in_one_write_and_never_touches_a_note(store):

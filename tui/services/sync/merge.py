@@ -350,6 +350,8 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
     merged = {name: dict(table) for name, table in ours.items() if name != "tags"}
     for name, table in theirs.items():
         merged.setdefault(name, dict(table))
+    # A merged document may be one of the callers' own: the conflicts go on a copy.
+    docs = [dict(doc) for doc in docs]
     by_key = {tag_key(str(doc.get("name") or "")): doc for doc in docs}
     for old, names in _rename_targets(base, ours, theirs).items():
         doc = by_key.get(tag_key(renames.get(old, "")))
