@@ -38,6 +38,7 @@ from benchmarks import (
     bench_load_checks,
     bench_open,
     bench_recording,
+    bench_startup,
     bench_sync,
     bench_tag_search,
     bench_tagging,
@@ -47,6 +48,7 @@ from benchmarks import (
 from benchmarks.targets import record, table
 
 SECTIONS = [
+    ("start-up", bench_startup.run),
     ("commit a note", bench_commit.run),
     (
         "tag picker search",

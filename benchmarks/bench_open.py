@@ -2,6 +2,8 @@
 
 The naive baseline reads the same notes through TinyDB's default JSONStorage (stdlib json) and
 lays out every row as Rich text, which is what a widget-per-note or Rich-rendered list costs.
+The floor (issue 22) is the first frame of a 10-note session in a process of its own, the
+interview screen's start-up: the 10,000-note session's first frame is under 300 ms beyond it.
 Run: python -m benchmarks.bench_open
 """
 
@@ -20,13 +22,15 @@ from rich.console import Console
 from rich.text import Text
 from tinydb import TinyDB
 
-from benchmarks.fixtures import seed_session
+from benchmarks.fixtures import child_env, seed_session
 from benchmarks.targets import record
 from tui.app import FieldnoteApp
 from tui.store import DataStore
 from tui.widgets.note_stream import NoteStream
 
 NOTES = 10_000
+SMALL = 10
+BEYOND_MS = 300
 TEXTS = [
     '"I keep a spreadsheet next to it because the tool forgets recurring slots #workaround/sheet',
     "?ask how they hand over between shifts",
@@ -35,8 +39,8 @@ TEXTS = [
 ]
 
 
-def build(home: Path) -> str:
-    return seed_session(DataStore(home), NOTES, lambda i: f"{TEXTS[i % 4]} ({i})")
+def build(home: Path, notes: int = NOTES) -> str:
+    return seed_session(DataStore(home), notes, lambda i: f"{TEXTS[i % 4]} ({i})")
 
 
 async def first_frame_ms(home: Path, session_id: str) -> float:
@@ -45,7 +49,7 @@ async def first_frame_ms(home: Path, session_id: str) -> float:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         stream = app.screen.query_one(NoteStream)
-        assert len(stream.notes) == NOTES
+        assert stream.notes
         stream.render_line(0)
         return (time.perf_counter() - began) * 1000
 
@@ -66,6 +70,7 @@ def measure_in_child(home: Path, session_id: str) -> dict:
     building the data (or an earlier benchmark in this process) cost is not counted."""
     child = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_open", "--measure", str(home), session_id],
+        env=child_env(),
         capture_output=True,
         text=True,
         check=True,
@@ -83,13 +88,28 @@ def run(quick: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         session_id = build(home)
-        measured = measure_in_child(home, session_id)
+        small_id = build(home, SMALL)
+        measure_in_child(home, small_id)  # compiles the modules once, as an installed copy has
+        small = min(measure_in_child(home, small_id)["first_frame_ms"] for _ in range(3))
+        runs = [measure_in_child(home, session_id) for _ in range(3)]
+        measured = min(runs, key=lambda run: run["first_frame_ms"])  # as the floor: best of 3
         naive = naive_ms(home, session_id)
     ours, rss_mb = measured["first_frame_ms"], measured["max_rss_mb"]
+    beyond = ours - small
     result = {"notes": NOTES, "first_frame_ms": ours, "naive_ms": naive, "max_rss_mb": rss_mb}
     print(
         f"open a {NOTES:,}-note session: first frame {ours:.0f} ms (budget 1000 ms), "
         f"peak memory of that process {rss_mb:.0f} MB (budget 150 MB)"
+    )
+    print(
+        f"floor: first frame of a {SMALL}-note session {small:.0f} ms; the {NOTES:,}-note "
+        f"session's is {beyond:.0f} ms beyond it (budget {BEYOND_MS} ms)"
+    )
+    record(
+        f"open a {NOTES:,}-note session: first frame < {BEYOND_MS} ms beyond start-up",
+        f"{beyond:.0f} ms",
+        f"floor: {SMALL}-note session {small:.0f} ms",
+        beyond < BEYOND_MS,
     )
     print(
         f"naive baseline (default TinyDB storage + Rich layout of every note): {naive:.0f} ms; "

@@ -34,21 +34,50 @@ def seed_notes(store, session_id, clock, count: int) -> None:
     store.open_session(session_id).append_notes(notes)
 
 
-async def test_ten_thousand_notes_open_and_scroll(make_app, store, session_id, clock):
+def shown(stream: NoteStream) -> str:
+    return "\n".join(stream.render_line(y).text for y in range(stream.size.height))
+
+
+async def scroll_to_the_oldest(pilot, stream: NoteStream) -> None:
+    """Scroll to the top until the oldest note is laid out and shown (each time, older notes
+    are laid out above and the view stays on the note it showed)."""
+    for _ in range(200):
+        stream.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        if stream.scroll_y == 0:
+            return
+    raise AssertionError("scrolling up never reached the oldest note")
+
+
+async def test_ten_thousand_notes_open_at_the_newest_and_scroll_up_to_every_note(
+    make_app, store, session_id, clock
+):
     seed_notes(store, session_id, clock, 10_000)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         stream = app.screen.query_one(NoteStream)
         assert len(stream.notes) == 10_000
-        assert stream.virtual_size.height >= 10_000
         assert stream.scroll_y == stream.max_scroll_y  # opens at the newest note
-        assert "(9999)" in "".join(stream.render_line(y).text for y in range(stream.size.height))
+        assert "(9999)" in shown(stream)
+        assert len(stream._layouts) < 1_000  # the newest notes alone are laid out
         await pilot.press("pageup", "pageup")
         assert stream.scroll_y < stream.max_scroll_y
-        stream.scroll_to(y=0, animate=False, immediate=True)
+        # Near the top of what is laid out, older notes are laid out above it and the view
+        # stays on the row it showed.
+        row = stream.render_row(3).text
+        stream.scroll_to(y=3, animate=False, immediate=True)
         await pilot.pause()
+        assert stream.render_line(0).text == row and stream.scroll_y > 3
+        await scroll_to_the_oldest(pilot, stream)
         assert "(0)" in "".join(stream.render_line(y).text for y in range(3))
+        assert len(stream._layouts) == 10_000
+        numbers = [
+            int(text.rsplit("(", 1)[1].split(")")[0])
+            for text in (stream.render_row(r).text for r in range(stream._rows_total))
+            if "(" in text and text.rstrip().endswith(")")
+        ]
+        assert numbers == list(range(10_000))  # every note once, in order
         # Appending while scrolled back does not yank the view to the end.
         await pilot.press(*"late note", "enter")
         await pilot.pause()

@@ -177,7 +177,54 @@ async def test_every_notes_layout_is_left_out_of_the_collectors_full_walks(
         await pilot.pause()
         await pilot.pause()
         stream = app.screen.query_one(NoteStream)
-        assert len(stream._layouts) == 500
+        assert stream._layouts and len(stream._layouts) == len(stream._row_starts)
         layouts = {id(layout) for layout in stream._layouts.values()}
         collected = {id(obj) for obj in gc.get_objects(generation=2)}
         assert not layouts & collected
+
+
+async def test_another_instances_notes_appear_while_older_notes_wait_to_be_laid_out(
+    make_app, store, session_id, clock
+):
+    """A long session lays out its newest notes first: a note arriving from another instance
+    at the end is drawn at once, and one among the notes not laid out yet is in its place
+    when scrolling up reaches it."""
+    seed(store, session_id, clock, 3000)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one(NoteStream)
+        assert stream._first > 0  # the oldest notes are not laid out yet
+        other = DataStore(store.home).open_session(session_id)
+        early, late = (
+            Note.from_typed(
+                text,
+                session_id=session_id,
+                author="Maya",
+                started_at=to_iso(clock.moment + timedelta(seconds=at)),
+                elapsed=at,
+                question_id=None,
+            )
+            for text, at in (
+                ("early from the other pane", 10.5),
+                ("late from the other pane", 5000.0),
+            )
+        )
+        other.append_note(early.to_doc())
+        other.append_note(late.to_doc())
+        other.close()
+        app.screen._after_reload(app.live.fetch_remote())
+        await pilot.pause()
+        shown = [stream.render_line(y).text for y in range(stream.size.height)]
+        assert any("late from the other pane" in line for line in shown)
+        assert [n.id for n in stream.notes] == [n.id for n in app.live.notes]
+        for _ in range(100):
+            stream.scroll_to(y=0, animate=False, immediate=True)
+            await pilot.pause()
+            if stream.scroll_y == 0:
+                break
+        texts = rows(stream)
+        assert texts.index(
+            next(t for t in texts if "early from the other pane" in t)
+        ) < texts.index(next(t for t in texts if "seeded note 11 " in t))
+        assert sum("seeded note" in t for t in texts) >= 3000

@@ -11,12 +11,13 @@ import getpass
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
+from tui import __version__
 from tui.domain.display_text import visible
-from tui.domain.guide import GuideError
-from tui.services.keymap import KeymapError
-from tui.store import DataStore, StoreError
-from tui.store.datastore import ENV_HOME
+
+if TYPE_CHECKING:
+    from tui.store import DataStore
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -70,6 +71,8 @@ def demo_home() -> Path:
     override = os.environ.get("FIELDNOTE_DEMO_HOME")
     if override:
         return Path(override)
+    from tui.store.datastore import ENV_HOME
+
     home = os.environ.get(ENV_HOME)
     if home:
         return Path(home).expanduser() / "demo"
@@ -95,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fieldnote",
         description="Keyboard-first notes for customer interviews. "
         "With no command, opens the sessions screen.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"fieldnote {__version__}", help="say which"
     )
     add_keymap_option(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -286,7 +292,11 @@ def add_sync_commands(commands) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # --help and --version end here, importing nothing
+    from tui.domain.guide import GuideError
+    from tui.services.keymap import KeymapError
+    from tui.store import StoreError
+
     try:
         return COMMANDS[args.command or "home"](args)
     except (UserError, StoreError, GuideError, KeymapError) as error:
@@ -298,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _store() -> DataStore:
+    from tui.store import DataStore
+
     return DataStore.from_environment()
 
 
@@ -370,6 +382,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     home = demo_home()
     if args.reset and home.exists():
         shutil.rmtree(home)
+    from tui.store import DataStore
+
     store = DataStore(home)
     if not store.list_sessions()[0]:
         studies = sample_studies()
@@ -692,10 +706,12 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import tempfile
+
     from tui.services.exchange.errors import ExchangeError
-    from tui.services.exchange.exporting import FORMATS, export
+    from tui.services.exchange.exporting import FORMATS, export_to
     from tui.services.exchange.output import write_export
-    from tui.services.exchange.study import select_sessions
+    from tui.services.exchange.study import SPOOL_BYTES, select_sessions
 
     store = _store()
     fmt = FORMATS[args.fmt]
@@ -709,26 +725,36 @@ def cmd_export(args: argparse.Namespace) -> int:
             ids = []  # the codebook alone
         else:
             ids = select_sessions(store, args.sessions, study=args.study, every=args.every)
-        data, study = export(store, ids, args.fmt, pseudonymised=args.pseudonymise)
         if args.output is None:
-            _write_stdout(data)
+            # Whole or not at all: a session that cannot be read fails the export before
+            # anything is printed. The export waits in a temporary file, not in memory.
+            with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+                export_to(store, ids, args.fmt, spool, pseudonymised=args.pseudonymise)
+                spool.seek(0)
+                _write_stdout(spool)
             return 0
-        path = write_export(args.output, data, force=args.force)
+        path = write_export(
+            args.output,
+            lambda out: export_to(store, ids, args.fmt, out, pseudonymised=args.pseudonymise),
+            force=args.force,
+        )
     except ExchangeError as error:
         raise UserError(str(error)) from None
-    what = f"{len(study.sessions)} session(s)" if args.fmt != "qdc" else "the codebook"
+    what = f"{len(ids)} session(s)" if args.fmt != "qdc" else "the codebook"
     say(f"Exported {what} to {path}.", err=True)
     return 0
 
 
-def _write_stdout(data: bytes) -> None:
+def _write_stdout(export: BinaryIO) -> None:
     """The export as it is into a pipe; on a terminal through `say`, so an escape sequence
     inside a note cannot act on the terminal."""
+    import shutil
+
     if sys.stdout.isatty():
-        say(data.decode("utf-8"), end="")
+        say(export.read().decode("utf-8"), end="")
         return
     sys.stdout.flush()
-    sys.stdout.buffer.write(data)
+    shutil.copyfileobj(export, sys.stdout.buffer)
     sys.stdout.buffer.flush()
 
 
@@ -814,6 +840,7 @@ def _print_findings(path: Path, guide, rules, *, err: bool = False) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
+    from tui.domain.guide import GuideError
     from tui.services.session_setup import read_guide
 
     try:

@@ -1,9 +1,12 @@
 """The timestamped note stream: a Line-API scroll view that draws only the rows on screen.
 
 Each note is laid out once per width (its body wrapped into row ranges, cached) and the rows of
-all notes are addressed through a running total, so a 10,000-note session costs one wrap per
-note at open and then the same per frame as ten notes. Adding, changing or removing a note lays
-out just that note and moves the row totals of the notes after it.
+the notes laid out are addressed through a running total, so drawing a frame costs the same in
+a 10,000-note session as in a 10-note one. Only the newest notes are laid out at first (a few
+screens' worth, `FIRST_ROWS`): the older ones are laid out a batch at a time as scrolling up
+comes near the top of what is laid out, and the view stays on the note it showed. Adding,
+changing or removing a note lays out just that note and moves the row totals of the notes
+after it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ from textual.strip import Strip
 from tui.domain.display_text import visible
 from tui.domain.notes import Note, format_elapsed, inline_tokens, tag_key
 from tui.services.live_session import note_order
+
+FIRST_ROWS = 500
+"""Rows laid out from the newest note back when the stream is laid out (at least the screens
+shown; a session this short is laid out whole), and rows laid out at a time as scrolling up
+reaches the notes not laid out yet."""
 
 # Quotes and follow-ups show their own opening `"` or `?`, so only asked marks get a marker.
 _KIND_MARKERS = {"asked": "\u2713 asked: "}
@@ -86,8 +94,8 @@ class NoteStream(ScrollView, can_focus=False):
     arriving note costs the same in a 10,000-note session as in a 10-note one."""
 
     class LaidOut(Message):
-        """Every note was laid out again (at a new width, say): objects that live as long as
-        the stream, one set per note."""
+        """A batch of notes was laid out (at a new width, say, or older ones reached by
+        scrolling): objects that live as long as the stream, one set per note."""
 
     DEFAULT_CSS = """
     NoteStream {
@@ -138,6 +146,9 @@ class NoteStream(ScrollView, can_focus=False):
         self._authors: Counter[str] = Counter()
         self._layouts: dict[str, _Layout] = {}
         self._row_starts: list[int] = []
+        """The first row of each note laid out: of `notes[self._first:]`."""
+        self._first = 0
+        """How many of the oldest notes are not laid out yet (`_reveal_older`)."""
         self._rows_total = 0
         self._layout_width = 0
         self._time_width = 5
@@ -149,8 +160,9 @@ class NoteStream(ScrollView, can_focus=False):
     # -- content ------------------------------------------------------------------------------
 
     def set_notes(self, notes: list[Note]) -> None:
-        """Show `notes` (in first-keystroke order), laying out all of them: for opening."""
+        """Show `notes` (in first-keystroke order), laying out the newest: for opening."""
         self.notes = list(notes)
+        self._first = len(self.notes)
         self._by_id = {note.id: note for note in self.notes}
         self._authors = Counter(n.author for n in self.notes if n.kind != "transcript")
         self.show_authors = len(self._authors) > 1
@@ -170,10 +182,14 @@ class NoteStream(ScrollView, can_focus=False):
             self._relayout()
             return
         if not self._layout_width:
-            return  # not laid out yet: on_resize lays out every note once the width is known
+            return  # not laid out yet: on_resize lays out the notes once the width is known
+        if index < self._first:
+            self._first += 1  # among the notes not laid out yet: laid out when reached
+            return
+        at = index - self._first
         starts = self._row_starts
-        starts.insert(index, starts[index] if index < len(starts) else self._rows_total)
-        self._shift_rows(index + 1, len(self._layout(note).rows))
+        starts.insert(at, starts[at] if at < len(starts) else self._rows_total)
+        self._shift_rows(at + 1, len(self._layout(note).rows))
         self._update_virtual_size()
 
     def remove_note(self, note_id: str) -> None:
@@ -194,9 +210,11 @@ class NoteStream(ScrollView, can_focus=False):
         del self._by_id[note.id]
         self._count_author(note, -1)
         layout = self._layouts.pop(note.id, None)
-        if self._layout_width and layout is not None:
-            del self._row_starts[index]
-            self._shift_rows(index, -len(layout.rows))
+        if index < self._first:
+            self._first -= 1
+        elif self._layout_width and layout is not None:
+            del self._row_starts[index - self._first]
+            self._shift_rows(index - self._first, -len(layout.rows))
 
     def _shift_rows(self, start: int, delta: int) -> None:
         """The notes from `start` on move `delta` rows: work only for the notes after."""
@@ -233,6 +251,32 @@ class NoteStream(ScrollView, can_focus=False):
         super().watch_scroll_y(old_value, new_value)
         if self._rows_total:
             self._follow_end = new_value >= self.max_scroll_y - 1
+        if self._first and new_value < self.scrollable_content_region.height:
+            self._reveal_older()
+
+    def _reveal_older(self) -> None:
+        """Lay out older notes (about `FIRST_ROWS` rows) above those laid out, and scroll down
+        by their rows: the note on screen stays where it was."""
+        if not self._layout_width:
+            return
+        first, added, starts = self._first, 0, []
+        while first > 0 and added < FIRST_ROWS:
+            first -= 1
+            rows = len(self._layout(self.notes[first]).rows)
+            starts.append(rows)
+            added += rows
+        at = 0
+        older = []
+        for rows in reversed(starts):
+            older.append(at)
+            at += rows
+        self._row_starts = older + [start + added for start in self._row_starts]
+        self._rows_total += added
+        self._first = first
+        y = self.scroll_y + added
+        self._update_virtual_size()
+        self.scroll_to(y=y, animate=False, force=True)
+        self.post_message(self.LaidOut())
 
     def _time_width_for(self, note: Note) -> int:
         return len(format_elapsed(note.elapsed))
@@ -250,11 +294,21 @@ class NoteStream(ScrollView, can_focus=False):
         if time_width != self._time_width:
             self._layouts.clear()
         self._time_width = time_width
+        # The newest notes, a few screens' worth (and those scrolling had revealed): the older
+        # ones are laid out as scrolling up reaches them.
+        wanted = max(FIRST_ROWS, 3 * self.scrollable_content_region.height)
+        first, sizes, total = len(self.notes), [], 0
+        while first > 0 and (total < wanted or first > self._first):
+            first -= 1
+            rows = len(self._layout(self.notes[first]).rows)
+            sizes.append(rows)
+            total += rows
+        self._first = first
         self._row_starts = []
-        total = 0
-        for note in self.notes:
-            self._row_starts.append(total)
-            total += len(self._layout(note).rows)
+        at = 0
+        for rows in reversed(sizes):
+            self._row_starts.append(at)
+            at += rows
         self._rows_total = total
         self._update_virtual_size()
         self.post_message(self.LaidOut())
@@ -353,13 +407,14 @@ class NoteStream(ScrollView, can_focus=False):
         return self.render_row(scroll_y + y, scroll_x)
 
     def render_row(self, row: int, scroll_x: int = 0) -> Strip:
-        """Row `row` of the whole stream (0 is the oldest note's first row)."""
+        """Row `row` of the stream laid out (0 is the first row of the oldest note laid out:
+        the oldest note once scrolling up has reached it)."""
         width = self.size.width
         base = self._base_style or self.rich_style
         if row >= self._rows_total or not self.notes:
             return Strip.blank(width, base)
         index = bisect_right(self._row_starts, row) - 1
-        note = self.notes[index]
+        note = self.notes[self._first + index]
         layout = self._layout(note)
         line = row - self._row_starts[index]
         start, end = layout.rows[line]

@@ -61,6 +61,8 @@ class ParkingLot(OptionList):
         self.author = author
         """Whose follow-ups these are not when another's name shows (marked by one key)."""
         self.followups: list[Note] = []
+        self._filled = True
+        """Whether the options are `followups`: not while the lot is out of view."""
         self._handing_over = False
         """A character went to the note input: the keys queued behind it follow it there."""
         self._armed: tuple[str, str] | None = None
@@ -69,14 +71,21 @@ class ParkingLot(OptionList):
     def show_followups(self, followups: list[Note]) -> None:
         if [n.id for n in followups] == [n.id for n in self.followups]:
             return
-        highlighted = self.highlighted
         self.followups = list(followups)
-        self.clear_options()
-        self.add_options(Option(_line(note, self.author), id=note.id) for note in followups)
-        self._armed = None
         self._show_title()
-        if followups:
-            self.highlighted = min(highlighted or 0, len(followups) - 1)
+        if self.is_open:
+            self._fill()
+        else:  # out of view: its lines are made when it opens (a session may have thousands)
+            self._filled = False
+
+    def _fill(self) -> None:
+        highlighted = self.highlighted
+        self.clear_options()
+        self.add_options(Option(_line(note, self.author), id=note.id) for note in self.followups)
+        self._armed = None
+        self._filled = True
+        if self.followups:
+            self.highlighted = min(highlighted or 0, len(self.followups) - 1)
 
     def _show_title(self, ask: str | None = None) -> None:
         count = f"Parking lot \u00b7 {len(self.followups)} open"
@@ -95,6 +104,8 @@ class ParkingLot(OptionList):
 
     def open(self) -> None:
         self.add_class("-open")
+        if not self._filled:
+            self._fill()
         self.focus()
 
     def close(self) -> None:

@@ -4,12 +4,14 @@
 "notes", "excerpts", and "recording" where a transcript is attached}], "codebook": [tag, ...]},
 keys sorted and indented as the session files
 are, so exporting, importing into an empty folder and exporting again gives the same bytes.
+Written a session at a time: each entry is dumped alone and indented to its depth, which gives
+the bytes one dump of the whole document would.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -21,14 +23,19 @@ FORMAT = "fieldnote"
 VERSION = 1
 
 
-def export_json(study: Study) -> bytes:
-    doc = {
-        "format": FORMAT,
-        "version": VERSION,
-        "sessions": [_entry(data) for data in study.sessions],
-        "codebook": study.codebook,
-    }
-    return orjson.dumps(doc, option=DUMP_OPTIONS) + b"\n"
+def write_json(study: Study, out: BinaryIO) -> None:
+    # The document's keys in sorted order: codebook, format, sessions, version.
+    head = orjson.dumps({"codebook": study.codebook, "format": FORMAT}, option=DUMP_OPTIONS)
+    out.write(head[:-2] + b',\n  "sessions": [')
+    first = True
+    for data in study.sessions:
+        entry = _entry(data)
+        # orjson escapes a line break inside a string, so every b"\n" is the layout's own.
+        dumped = orjson.dumps(entry, option=DUMP_OPTIONS).replace(b"\n", b"\n    ")
+        out.write((b"\n    " if first else b",\n    ") + dumped)
+        first = False
+    out.write(b"]" if first else b"\n  ]")
+    out.write(b',\n  "version": ' + orjson.dumps(VERSION) + b"\n}\n")
 
 
 def _entry(data: SessionData) -> dict[str, Any]:

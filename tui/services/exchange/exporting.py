@@ -1,12 +1,14 @@
-"""`fieldnote export`: the formats, and one call that reads a study and renders it."""
+"""`fieldnote export`: the formats, and one call that reads a study and writes it out, a
+session at a time (memory flat in the number of sessions)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
-from tui.services.exchange import archive, markdown, refi_qda, table
 from tui.services.exchange.output import write_export
 from tui.services.exchange.pseudonyms import pseudonymise
 from tui.services.exchange.study import Progress, Study, file_stem, read_study
@@ -19,20 +21,48 @@ class Format:
     extension: str
     binary: bool
     """Not for a terminal: refused on stdout."""
-    render: Callable[[Study], bytes]
+    writer: str
+    """`module:function` (in tui.services.exchange) that writes a Study out; imported when
+    an export runs, so the sessions screen starts without XML and zip code it may not use."""
     description: str
+
+    def write(self, study: Study, out: BinaryIO) -> None:
+        module, function = self.writer.split(":")
+        found = importlib.import_module(f"tui.services.exchange.{module}")
+        getattr(found, function)(study, out)
 
 
 FORMATS = {
     f.name: f
     for f in (
-        Format("md", "md", False, markdown.export_markdown, "Markdown debrief"),
-        Format("csv", "csv", False, table.export_csv, "CSV, a row per excerpt"),
-        Format("json", "json", False, archive.export_json, "JSON, lossless, re-importable"),
-        Format("qdpx", "qdpx", True, refi_qda.export_qdpx, "REFI-QDA project (NVivo, ATLAS.ti)"),
-        Format("qdc", "qdc", False, refi_qda.export_qdc, "REFI-QDA codebook"),
+        Format("md", "md", False, "markdown:write_markdown", "Markdown debrief"),
+        Format("csv", "csv", False, "table:write_csv", "CSV, a row per excerpt"),
+        Format("json", "json", False, "archive:write_json", "JSON, lossless, re-importable"),
+        Format("qdpx", "qdpx", True, "refi_qda:write_qdpx", "REFI-QDA project (NVivo, ATLAS.ti)"),
+        Format("qdc", "qdc", False, "refi_qda:write_qdc", "REFI-QDA codebook"),
     )
 }
+
+
+def export_to(
+    store: DataStore,
+    session_ids: list[str],
+    format_name: str,
+    out: BinaryIO,
+    *,
+    pseudonymised: bool = False,
+    label: str | None = None,
+    progress: Progress | None = None,
+) -> Study:
+    """Write the export to `out`, reading each session as it is written; the study as
+    exported (pseudonymised if asked)."""
+    study = read_study(
+        store, session_ids, label=label, progress=progress, with_others=pseudonymised
+    )
+    if pseudonymised:
+        study = pseudonymise(study)
+    FORMATS[format_name].write(study, out)
+    return study
 
 
 def export(
@@ -42,15 +72,13 @@ def export(
     *,
     pseudonymised: bool = False,
     label: str | None = None,
-    progress: Progress | None = None,
 ) -> tuple[bytes, Study]:
-    """The export's bytes, and the study as exported (pseudonymised if asked)."""
-    study = read_study(
-        store, session_ids, label=label, progress=progress, with_others=pseudonymised
+    """The export's bytes, and the study as exported: `export_to` into memory."""
+    out = io.BytesIO()
+    study = export_to(
+        store, session_ids, format_name, out, pseudonymised=pseudonymised, label=label
     )
-    if pseudonymised:
-        study = pseudonymise(study)
-    return FORMATS[format_name].render(study), study
+    return out.getvalue(), study
 
 
 @dataclass
@@ -79,12 +107,16 @@ class ExportJob:
     ) -> Path:
         """Export and write; ExchangeError (or StoreError) with a sentence on failure, also
         when the file exists and `force` is not given."""
-        data, _ = export(
-            self.store,
-            self.session_ids,
-            format_name,
-            pseudonymised=pseudonymised,
-            label=self.label or None,
-            progress=progress,
+        return write_export(
+            path,
+            lambda out: export_to(
+                self.store,
+                self.session_ids,
+                format_name,
+                out,
+                pseudonymised=pseudonymised,
+                label=self.label or None,
+                progress=progress,
+            ),
+            force=force,
         )
-        return write_export(path, data, force=force)

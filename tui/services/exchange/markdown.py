@@ -6,16 +6,20 @@ with clock and recording time codes, quotes as block quotes, emotions, a tag sum
 open and closed follow-ups (as the parking lot and the debrief left them), and each
 note-taker's debrief answers. Times per question and follow-up statuses come from
 tui/domain/interview_record.py, as on the live guide, the analysis and the report. Several
-sessions make one document, a section each, and a study-level tag table at the end. Note
-text is escaped so a `#`, `>` or `*` a note starts with stays text.
+sessions make one document, a section each, and a study-level tag table at the end, written
+a session at a time (the sections go to a temporary file while the study's label, which heads
+the document, is still to learn). Note text is escaped so a `#`, `>` or `*` a note starts with
+stays text.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import shutil
+import tempfile
 from collections import Counter
-from typing import Any
+from typing import Any, BinaryIO
 
 from tui.domain.clock import utc_now
 from tui.domain.guide import Guide, GuideState
@@ -31,7 +35,7 @@ from tui.domain.interview_record import (
 )
 from tui.domain.notes import format_elapsed, tag_key
 from tui.domain.quotes import quote_words, recording_time
-from tui.services.exchange.study import SessionData, Study
+from tui.services.exchange.study import SPOOL_BYTES, Labeller, SessionData, Study
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))")
@@ -143,7 +147,9 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
         for note in groups[qid]:
             out += _note_line(note, data, show_author)
         out.append("")
-    counts = _tag_counts([data])
+    tally = TagTally()
+    tally.add(data)
+    counts = tally.counts()
     if counts:
         out += [f"{h}# Tags", "", "| Tag | Excerpts |", "| --- | --- |"]
         out += [f"| {md_text(name)} | {count} |" for name, count, _, _ in counts]
@@ -190,35 +196,50 @@ def _debrief(data: SessionData, h: str) -> list[str]:
     return out
 
 
-def _tag_counts(sessions: list[SessionData]) -> list[tuple[str, int, int, int]]:
-    """(tag, excerpts, sessions, participants), most used first."""
-    counts: Counter[str] = Counter()
-    names: dict[str, str] = {}
-    where: dict[str, set[str]] = {}
-    who: dict[str, set[str]] = {}
-    for data in sessions:
+class TagTally:
+    """Tag uses counted a session at a time: (tag, excerpts, sessions, participants)."""
+
+    def __init__(self) -> None:
+        self.uses: Counter[str] = Counter()
+        self.names: dict[str, str] = {}
+        self.where: dict[str, set[str]] = {}
+        self.who: dict[str, set[str]] = {}
+
+    def add(self, data: SessionData) -> None:
         for doc in [*data.notes, *data.excerpts]:
             for tag in doc.get("tags") or []:
                 key = _key(tag)
-                names.setdefault(key, tag)
-                counts[key] += 1
-                where.setdefault(key, set()).add(data.id)
-                who.setdefault(key, set()).add(data.participant.casefold() or data.id)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [(names[k], n, len(where[k]), len(who[k])) for k, n in ranked]
+                self.names.setdefault(key, tag)
+                self.uses[key] += 1
+                self.where.setdefault(key, set()).add(data.id)
+                self.who.setdefault(key, set()).add(data.participant.casefold() or data.id)
+
+    def counts(self) -> list[tuple[str, int, int, int]]:
+        """Most used first."""
+        ranked = sorted(self.uses.items(), key=lambda item: (-item[1], item[0]))
+        return [(self.names[k], n, len(self.where[k]), len(self.who[k])) for k, n in ranked]
 
 
-def export_markdown(study: Study) -> bytes:
+def write_markdown(study: Study, out: BinaryIO) -> None:
     if len(study.sessions) == 1:
-        return ("\n".join(session_section(study.sessions[0])).rstrip() + "\n").encode("utf-8")
-    out = [f"# {_heading(study.label)}", "", f"{len(study.sessions)} sessions.", ""]
-    for data in study.sessions:
-        out += session_section(data, level=2)
-    out += ["## Tags across the study", ""]
-    counts = _tag_counts(study.sessions)
+        for data in study.sessions:
+            out.write(("\n".join(session_section(data)).rstrip() + "\n").encode("utf-8"))
+        return
+    tally, labeller = TagTally(), Labeller()
+    with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as body:
+        for data in study.sessions:
+            tally.add(data)
+            labeller.see(data)
+            body.write(("\n".join(session_section(data, level=2)) + "\n").encode("utf-8"))
+        label = study.label if study.label is not None else labeller.label()
+        out.write(f"# {_heading(label)}\n\n{len(study.sessions)} sessions.\n\n".encode())
+        body.seek(0)
+        shutil.copyfileobj(body, out)
+    tail = ["## Tags across the study", ""]
+    counts = tally.counts()
     if counts:
-        out += ["| Tag | Excerpts | Sessions | Participants |", "| --- | --- | --- | --- |"]
-        out += [f"| {md_text(name)} | {n} | {s} | {p} |" for name, n, s, p in counts]
+        tail += ["| Tag | Excerpts | Sessions | Participants |", "| --- | --- | --- | --- |"]
+        tail += [f"| {md_text(name)} | {n} | {s} | {p} |" for name, n, s, p in counts]
     else:
-        out.append("_No tags yet._")
-    return ("\n".join(out).rstrip() + "\n").encode("utf-8")
+        tail.append("_No tags yet._")
+    out.write(("\n".join(tail).rstrip() + "\n").encode("utf-8"))

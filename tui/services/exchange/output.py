@@ -1,15 +1,18 @@
 """Writing an export file: never over an existing file unless asked, 0600, all or nothing.
 
-The bytes go to a temp file in the target's folder (created 0600, so interview notes are
-never readable by others, not even for a moment), are fsynced, and `os.replace` puts them in
-place: a full disk or a crash leaves either the old file or none, never half an export.
+The bytes (or what a writer writes, a part at a time) go to a temp file in the target's folder
+(created 0600, so interview notes are never readable by others, not even for a moment), are
+fsynced, and `os.replace` puts them in place: a full disk, a crash or a writer that fails leaves
+either the old file or none, never half an export.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from tui.domain.display_text import visible
 from tui.services.exchange.errors import ExchangeError
@@ -17,9 +20,16 @@ from tui.store.errors import describe_os_error
 from tui.store.storage import FILE_MODE, fsync_folder
 
 
-def write_export(path: Path, data: bytes, *, force: bool = False, command: str = "export") -> Path:
-    """Write `data` to `path`; ExchangeError with a sentence when it cannot or may not.
-    `command` names what to run again (`export`, `report`)."""
+def write_export(
+    path: Path,
+    data: bytes | Callable[[BinaryIO], Any],
+    *,
+    force: bool = False,
+    command: str = "export",
+) -> Path:
+    """Write `data` to `path`, or let `data` write into the file as it goes; ExchangeError
+    with a sentence when it cannot or may not (nothing is left behind when the writer fails
+    either). `command` names what to run again (`export`, `report`)."""
     path = Path(path).expanduser()
     shown = visible(str(path))
     if path.is_dir():
@@ -33,22 +43,30 @@ def write_export(path: Path, data: bytes, *, force: bool = False, command: str =
     try:
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            with open(fd, "wb", closefd=False) as handle:
+                if callable(data):
+                    data(handle)
+                else:
+                    handle.write(data)
             os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(temp, path)
         fsync_folder(folder)
     except OSError as error:
-        try:
-            temp.unlink()
-        except OSError:
-            pass
+        _discard(temp)
         raise ExchangeError(
             f"Could not write {shown} because {describe_os_error(error)}; nothing was written, "
             f"so free some space or choose another folder and {command} again."
         ) from None
+    except BaseException:  # the writer failed (a session it reads is unreadable): no file
+        _discard(temp)
+        raise
     return path
+
+
+def _discard(temp: Path) -> None:
+    try:
+        temp.unlink()
+    except OSError:
+        pass

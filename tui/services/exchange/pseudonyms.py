@@ -13,20 +13,27 @@ Nothing joins the copy back to the plain export: sessions, notes and excerpts ge
 (a REFI-QDA export's GUIDs, derived from ids, are also salted), and every time is moved by one
 random offset, the same for the whole export, so order and durations hold. A transcript's
 source file name is dropped, and a title that was that file name becomes `Transcript N`.
+
+The copy is made a session at a time as it is written (`Pseudonymised`), after one pass over
+the sessions that learns who they name: an export of any size holds one session in memory.
+New ids derive from the old ones and a random salt, so going through the copy twice gives the
+same copy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import PurePath
 from typing import Any
 
 from tui.domain.clock import from_iso, to_iso
-from tui.domain.notes import new_id, tag_key
-from tui.services.exchange.study import SessionData, Study
+from tui.domain.notes import tag_key
+from tui.services.exchange.study import Labeller, SessionData, StoredSessions, Study
 
 _JOIN = re.compile(r"[\s_\-]+")
 """What joins the parts of a name: `Maya Chen`, `Maya_Chen`, `Maya-Chen`."""
@@ -164,25 +171,44 @@ def _people(data: SessionData) -> list[Any]:
     return people
 
 
-def pseudonym_codes(study: Study) -> dict[str, str]:
-    """Participants P1, P2 ... in session order (then those of sessions left out of the
-    export); every other person I1, I2 ..."""
-    codes: dict[str, str] = {}
-    seen: set[str] = set()
-    participants = 0
-    for name in [*(d.participant for d in study.sessions), *study.other_participants]:
-        if name.strip() and person_key(name) not in seen:
-            seen.add(person_key(name))
-            participants += 1
-            codes[name.strip()] = f"P{participants}"
-    authors = 0
-    for data in study.sessions:
-        for name in _people(data):
+class _Census:
+    """What a pass over the sessions learns before any is pseudonymised: everyone they name
+    (participants P1, P2 ... in session order, then those of sessions left out of the export;
+    every other person I1, I2 ...), and what names the study."""
+
+    def __init__(self, study: Study) -> None:
+        self.labeller = Labeller()
+        self.titles: dict[str, tuple[int, bool]] = {}
+        """Title -> (number of the first session with it, whether that title was its
+        transcript's file name)."""
+        participants: list[str] = []
+        people: list[Any] = []
+        sessions = study.sessions
+        for number, data in enumerate(
+            sessions.quiet() if isinstance(sessions, StoredSessions) else sessions, start=1
+        ):
+            self.labeller.see(data)
+            participants.append(data.participant)
+            people += _people(data)
+            if data.title not in self.titles:
+                self.titles[data.title] = (number, _titled_after_source(data))
+        self.codes: dict[str, str] = {}
+        seen: set[str] = set()
+        for name in [*participants, *study.other_participants]:
+            if name.strip() and person_key(name) not in seen:
+                seen.add(person_key(name))
+                self.codes[name.strip()] = f"P{len(seen)}"
+        authors = 0
+        for name in people:
             if isinstance(name, str) and name.strip() and person_key(name) not in seen:
                 seen.add(person_key(name))
                 authors += 1
-                codes[name.strip()] = f"I{authors}"
-    return codes
+                self.codes[name.strip()] = f"I{authors}"
+
+
+def _titled_after_source(data: SessionData) -> bool:
+    source = data.session.get("source")
+    return isinstance(source, str) and data.title == PurePath(source).stem
 
 
 def _shifted(value: Any, offset: timedelta) -> Any:
@@ -204,21 +230,63 @@ def _shifted(value: Any, offset: timedelta) -> Any:
 
 def pseudonymise(study: Study) -> Study:
     """A copy of `study` that names nobody and shares no id or time with it (module doc)."""
-    names = Names(pseudonym_codes(study))
+    census = _Census(study)
+    names = Names(census.codes)
     offset = timedelta(
         days=_SHIFT_DAYS[0] + secrets.randbelow(_SHIFT_DAYS[1] - _SHIFT_DAYS[0]),
         seconds=secrets.randbelow(86400),
     )
-    sessions = []
-    for number, data in enumerate(study.sessions, start=1):
-        session_id = new_id()
-        note_ids = {str(n.get("id")): new_id() for n in data.notes}
+    label = study.label if study.label is not None else census.labeller.label()
+    new_label = names.text(label)
+    if label in census.titles:  # named after a session: it follows the new title
+        number, after_source = census.titles[label]
+        new_label = f"Transcript {number}" if after_source else names.text(label)
+    sessions = Pseudonymised(study.sessions, names, offset, secrets.token_hex(16))
+    codebook = _shifted([names.deep(tag) for tag in study.codebook], offset)
+    codebook.sort(key=lambda tag: tag_key(tag["name"]))
+    return Study(sessions, codebook, new_label, guid_salt=secrets.token_hex(16))
+
+
+class Pseudonymised(Sequence[SessionData]):
+    """The pseudonymised copy of each session, made as it is reached."""
+
+    def __init__(
+        self, sessions: Sequence[SessionData], names: Names, offset: timedelta, salt: str
+    ) -> None:
+        self.sessions = sessions
+        self.names = names
+        self.offset = offset
+        self.salt = salt
+
+    def __len__(self) -> int:
+        return len(self.sessions)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return list(self)[index]
+        index = range(len(self))[index]
+        return self._copy(self.sessions[index], index + 1)
+
+    def __iter__(self) -> Iterator[SessionData]:
+        for number, data in enumerate(self.sessions, start=1):
+            yield self._copy(data, number)
+
+    def _id(self, *parts: str) -> str:
+        """A fresh id for `parts`: the same within this copy, unrelated to anything else."""
+        joined = "\x1f".join((self.salt, *parts)).encode("utf-8")
+        return hashlib.blake2b(joined, digest_size=16).hexdigest()
+
+    def _copy(self, data: SessionData, number: int) -> SessionData:
+        names, offset = self.names, self.offset
+        session_id = self._id("session", data.id)
+        note_ids = {
+            str(n.get("id")): self._id("note", data.id, str(n.get("id"))) for n in data.notes
+        }
         session = names.deep(
             {k: v for k, v in data.session.items() if k not in ("id", "source", "followups")}
         )
         session["id"] = session_id
-        source = data.session.get("source")
-        if isinstance(source, str) and data.title == PurePath(source).stem:
+        if _titled_after_source(data):
             session["title"] = f"Transcript {number}"
         if data.participant.strip():
             session["participant"] = names.code(data.participant)
@@ -233,7 +301,8 @@ def pseudonymise(study: Study) -> Study:
         followups = data.session.get("followups")
         if isinstance(followups, dict):  # keyed by note id
             session["followups"] = {
-                note_ids.get(k, new_id()): names.deep(v) for k, v in followups.items()
+                note_ids.get(k) or self._id("gone", data.id, str(k)): names.deep(v)
+                for k, v in followups.items()
             }
         notes, edits_by_note = [], {}
         for note in data.notes:
@@ -250,7 +319,8 @@ def pseudonymise(study: Study) -> Study:
             # follow), speakers coded, fresh ids; the file names (transcript, media) left out.
             cues = []
             for cue in data.recording.get("cues") or []:
-                cue_id = note_ids[str(cue.get("id"))] = new_id()
+                cue_id = self._id("cue", data.id, str(cue.get("id")))
+                note_ids[str(cue.get("id"))] = cue_id
                 text, edits_by_note[str(cue.get("id"))] = names.edit(str(cue.get("text") or ""))
                 speaker = cue.get("speaker")
                 speaker = names.code(speaker) if isinstance(speaker, str) and speaker else ""
@@ -260,27 +330,19 @@ def pseudonymise(study: Study) -> Study:
         for excerpt in data.excerpts:
             edits = edits_by_note.get(str(excerpt.get("note_id")), [])
             new = names.deep({k: v for k, v in excerpt.items() if k not in ("id", "note_id")})
-            new["id"] = new_id()
-            new["note_id"] = note_ids.get(str(excerpt.get("note_id")), new_id())
+            new["id"] = self._id("excerpt", data.id, str(excerpt.get("id")))
+            new["note_id"] = note_ids.get(str(excerpt.get("note_id"))) or self._id(
+                "gone", data.id, str(excerpt.get("note_id"))
+            )
             if isinstance(excerpt.get("start"), int) and isinstance(excerpt.get("end"), int):
                 new["start"] = moved(excerpt["start"], edits, end=False)
                 new["end"] = moved(excerpt["end"], edits, end=True)
             excerpts.append(new)
-        sessions.append(
-            SessionData(
-                session=_shifted(session, offset),
-                guide=names.deep(data.guide),
-                guide_state=names.deep(data.guide_state),
-                notes=_shifted(notes, offset),
-                excerpts=_shifted(excerpts, offset),
-                recording=_shifted(recording, offset),
-            )
+        return SessionData(
+            session=_shifted(session, offset),
+            guide=names.deep(data.guide),
+            guide_state=names.deep(data.guide_state),
+            notes=_shifted(notes, offset),
+            excerpts=_shifted(excerpts, offset),
+            recording=_shifted(recording, offset),
         )
-    codebook = _shifted([names.deep(tag) for tag in study.codebook], offset)
-    codebook.sort(key=lambda tag: tag_key(tag["name"]))
-    label = names.text(study.label)
-    for data, new in zip(study.sessions, sessions, strict=True):
-        if study.label == data.title:  # named after a session: it follows the new title
-            label = new.title
-            break
-    return Study(sessions, codebook, label, guid_salt=secrets.token_hex(16))

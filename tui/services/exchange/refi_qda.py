@@ -25,8 +25,9 @@ from __future__ import annotations
 import bisect
 import functools
 import hashlib
-import io
 import re
+import shutil
+import tempfile
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -36,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 from tui.domain.clock import from_iso, to_iso
 from tui.domain.codings import UNKNOWN_CODER, codings_of, with_coding
@@ -44,7 +45,7 @@ from tui.domain.notes import clean_tag_name, format_elapsed, new_id, tag_key
 from tui.domain.tags import MAX_TAG_DEPTH
 from tui.services.exchange.errors import bad_file
 from tui.services.exchange.safe_xml import BrokenXMLError, UnsafeXMLError, parse_chunks
-from tui.services.exchange.study import SessionData, Study
+from tui.services.exchange.study import SPOOL_BYTES, Labeller, SessionData, Study
 from tui.services.exchange.transcripts import (
     MAX_TRANSCRIPT_BYTES,
     Segment,
@@ -74,10 +75,12 @@ def guid(*parts: str, salt: str = "") -> str:
     """A GUID derived from `parts` (a name-based UUID, as uuid5 makes it, built from the hash
     directly: uuid5 costs ~20x more, which 20,000 selections notice). A pseudonymised export
     gives a random `salt`, so none of its GUIDs matches the plain export's."""
-    h = hashlib.sha1(
-        _SPACE.bytes + salt.encode("utf-8") + "\x1f".join(parts).encode("utf-8")
-    ).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+    h = hashlib.sha1(_SPACE_BYTES + salt.encode() + "\x1f".join(parts).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+_SPACE_BYTES = _SPACE.bytes
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def _color(value: Any) -> str | None:
@@ -116,25 +119,6 @@ def source_text(data: SessionData) -> tuple[str, dict[str, int]]:
     return "".join(parts), starts
 
 
-def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
-    """An attached transcript as plain text, a cue a line (`[mm:ss] Speaker: words`, at its
-    recording time), and where each cue's words start in it."""
-    parts: list[str] = []
-    starts: dict[str, int] = {}
-    at = 0
-    cues = sorted(recording.get("cues") or [], key=lambda c: float(c.get("start") or 0.0))
-    for cue in cues:
-        prefix = f"[{format_elapsed(float(cue.get('start') or 0.0))}] "
-        prefix += f"{' '.join(str(cue.get('speaker') or '').split()) or 'unknown'}: "
-        starts[str(cue.get("id"))] = at + len(prefix)
-        # One character for one, so a span's offsets in the cue hold in the line.
-        words = str(cue.get("text") or "").replace("\r", " ").replace("\n", " ")
-        line = prefix + words + "\n"
-        parts.append(line)
-        at += len(line)
-    return "".join(parts), starts
-
-
 def asked_marks(data: SessionData) -> str:
     """When each guide question was marked asked, a line each (`[mm:ss] asked: question`),
     for the source's description; "" when none was."""
@@ -159,10 +143,11 @@ class _Code:
     """The Code's name, unique in the project (`_unique_names`)."""
 
 
-def _code_tree(study: Study) -> list[_Code]:
-    """The codebook and every tag the sessions use, as a tree of codes (top level first)."""
-    tags = {tag_key(t["name"]): t for t in study.codebook}
-    for name in study.used_tags():
+def _code_tree(codebook: list[dict[str, Any]], used: Iterable[str]) -> list[_Code]:
+    """The codebook and the tags the sessions use (`used`, one spelling each), as a tree of
+    codes (top level first)."""
+    tags = {tag_key(t["name"]): t for t in codebook}
+    for name in used:
         tags.setdefault(tag_key(name), new_tag(name, ""))
     root = _Code([])
     for key in sorted(tags):
@@ -172,6 +157,34 @@ def _code_tree(study: Study) -> list[_Code]:
             node = node.children.setdefault(segment.casefold(), _Code(path[: depth + 1]))
         node.tag = tags[key]
     return list(root.children.values())
+
+
+class _UsedTags:
+    """The tags the sessions use, learnt a session at a time: one spelling per tag (the
+    first in sorted order), and the keys of every level of each, to tell which tags have a
+    code."""
+
+    def __init__(self, codebook: list[dict[str, Any]]) -> None:
+        self.spellings: dict[str, str] = {}
+        self.levels: set[str] = set()
+        for tag in codebook:
+            self._levels(tag["name"])
+
+    def add(self, data: SessionData) -> None:
+        for doc in [*data.notes, *data.excerpts]:
+            for tag in doc.get("tags") or []:
+                key = tag_key(tag)
+                if key not in self.spellings:
+                    self._levels(tag)
+                if key not in self.spellings or tag < self.spellings[key]:
+                    self.spellings[key] = tag
+
+    def _levels(self, name: str) -> None:
+        path = clean_tag_name(name).casefold().split("/")
+        self.levels.update("/".join(path[: depth + 1]) for depth in range(len(path)))
+
+    def used(self) -> list[str]:
+        return [self.spellings[key] for key in sorted(self.spellings)]
 
 
 def _walk(roots: list[_Code]) -> list[_Code]:
@@ -254,19 +267,27 @@ def _attr(value: str) -> str:
     return _NOT_XML.sub("\ufffd", value).translate(_ATTR_ESCAPES)
 
 
+_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
+
+
 def _xml(root: ET.Element) -> bytes:
-    """The tree as UTF-8 XML (the root carries the namespace as its `xmlns`). Written here
-    rather than by ElementTree, which spent half of a large export in its serializer (and
-    recurses, as a 1,500-level code tree would not survive), and so that characters XML
-    cannot hold become U+FFFD instead of making the file unreadable."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n']
+    """The tree as UTF-8 XML (the root carries the namespace as its `xmlns`)."""
+    return (_DECLARATION + _element(root)).encode("utf-8")
+
+
+def _element(root: ET.Element) -> str:
+    """One element and all inside it as XML text. Written here rather than by ElementTree,
+    which spent half of a large export in its serializer (and recurses, as a 1,500-level code
+    tree would not survive), and so that characters XML cannot hold become U+FFFD instead of
+    making the file unreadable."""
+    out: list[str] = []
     stack: list[ET.Element | str] = [root]  # an element to open, or a closing tag to write
     while stack:
         element = stack.pop()
         if isinstance(element, str):
             out.append(element)
             continue
-        attributes = "".join(f' {k}="{_attr(v)}"' for k, v in element.attrib.items())
+        attributes = _attributes(element)
         if len(element) == 0 and not element.text:
             out.append(f"<{element.tag}{attributes}/>")
             continue
@@ -275,12 +296,18 @@ def _xml(root: ET.Element) -> bytes:
             out.append(_text(element.text))
         stack.append(f"</{element.tag}>")
         stack.extend(reversed(element))
-    return "".join(out).encode("utf-8")
+    return "".join(out)
 
 
-def _tag_codes(study: Study, salt: str) -> tuple[list[_Code], dict[str, str]]:
+def _attributes(element: ET.Element) -> str:
+    return "".join(f' {k}="{_attr(v)}"' for k, v in element.attrib.items())
+
+
+def _tag_codes(
+    codebook: list[dict[str, Any]], used: list[str], salt: str
+) -> tuple[list[_Code], dict[str, str]]:
     """The code tree with unique names, and tag key -> code GUID."""
-    roots = _code_tree(study)
+    roots = _code_tree(codebook, used)
     nodes = _walk(roots)
     names = _unique_names([(n.path[-1], "/".join(n.path[:-1])) for n in nodes])
     guids = {}
@@ -290,77 +317,110 @@ def _tag_codes(study: Study, salt: str) -> tuple[list[_Code], dict[str, str]]:
     return roots, guids
 
 
-def export_qdc(study: Study) -> bytes:
+def write_qdc(study: Study, out: BinaryIO) -> None:
     root = ET.Element("CodeBook", {"xmlns": CODEBOOK_NS, "origin": "Fieldnote"})
-    roots, guids = _tag_codes(study, study.guid_salt)
+    used = _UsedTags(study.codebook)
+    for data in study.sessions:
+        used.add(data)
+    roots, guids = _tag_codes(study.codebook, used.used(), study.guid_salt)
     codes = ET.SubElement(root, "Codes")
     if not roots:  # the schema wants at least one code
         roots = [_Code(["Fieldnote"], name="Fieldnote")]
         guids[tag_key("Fieldnote")] = guid("code", "fieldnote", salt=study.guid_salt)
     _codes(codes, roots, lambda node: guids[tag_key("/".join(node.path))])
-    return _xml(root)
+    out.write(_xml(root))
 
 
 def _iso(moment: str) -> str | None:
     return moment.replace("Z", "") + "Z" if moment else None
 
 
-def _selections(
-    source: ET.Element,
-    coded: list[tuple[str, int, int, list[dict[str, Any]], str]],
-    session_id: str,
-    users: dict[str, str],
-    code_guids: dict[str, str],
-    key_of: Callable[[str], str],
-    salt: str,
-) -> None:
-    """A PlainTextSelection in `source` for each (key, start, end, codings, author), with a
-    Coding per coder of a tag (its creatingUser)."""
-    for key, start, end, codings, author in coded:
-        selection_attributes = {
-            "guid": guid("selection", session_id, key, salt=salt),
-            "startPosition": str(start),
-            "endPosition": str(end),
-        }
-        if author in users:
-            selection_attributes["creatingUser"] = users[author]
-        selection = ET.SubElement(source, "PlainTextSelection", selection_attributes)
-        for each in codings:  # one Coding per coder of a tag: its creatingUser
-            code_guid = code_guids.get(key_of(each["tag"]))
-            if code_guid is None:
-                continue
-            ident = (session_id, key, key_of(each["tag"]))
-            if each["coder"] != UNKNOWN_CODER:
-                ident += (each["coder"],)
-            coding = ET.SubElement(selection, "Coding", {"guid": guid("coding", *ident, salt=salt)})
-            if each["coder"] in users:
-                coding.set("creatingUser", users[each["coder"]])
-            if each["at"]:
-                coding.set("creationDateTime", _iso(each["at"]))
-            ET.SubElement(coding, "CodeRef", {"targetGUID": code_guid})
-
-
-def export_qdpx(study: Study) -> bytes:
+def write_qdpx(study: Study, out: BinaryIO) -> None:
+    """The project a session at a time: each session's TextSource and source text go to
+    temporary files as it is read, while what heads the project (its name, users, codes and
+    cases, which depend on every session) is learnt; then `project.qde` (head, then the
+    sources) and the source texts go into the zip."""
     salt = study.guid_salt
-    key_of = functools.cache(tag_key)  # a study repeats a few tags thousands of times
-    root = ET.Element("Project", {"xmlns": NS, "name": study.label, "origin": "Fieldnote"})
-    authors = {str(n.get("author") or "") for d in study.sessions for n in d.notes}
-    # Coders too: each Coding names its coder as its creatingUser.
-    authors |= {
-        c["coder"] for d in study.sessions for n in [*d.notes, *d.excerpts] for c in codings_of(n)
-    }
-    authors = sorted(authors - {"", UNKNOWN_CODER})
-    users = {name: guid("user", name, salt=salt) for name in authors}
-    if users:
-        users_el = ET.SubElement(root, "Users")
-        for name, user_guid in users.items():
-            ET.SubElement(users_el, "User", {"guid": user_guid, "name": name})
-    participants: dict[str, list[SessionData]] = {}  # case-folded name -> sessions
+    used = _UsedTags(study.codebook)
+    labeller = Labeller()
+    authors: set[str] = set()
+    participants: dict[str, list[str]] = {}  # case-folded name -> session ids
     spelling: dict[str, str] = {}  # case-folded name -> the first spelling
-    for data in study.sessions:
-        if name := data.participant.strip():
-            participants.setdefault(name.casefold(), []).append(data)
-            spelling.setdefault(name.casefold(), name)
+    files: list[tuple[str, int]] = []  # (member, bytes) of each source text, in order
+    with (
+        tempfile.SpooledTemporaryFile(SPOOL_BYTES) as sources,
+        tempfile.SpooledTemporaryFile(SPOOL_BYTES) as texts,
+    ):
+        for data in study.sessions:
+            labeller.see(data)
+            used.add(data)
+            authors.update(str(n.get("author") or "") for n in data.notes)
+            if name := data.participant.strip():
+                participants.setdefault(name.casefold(), []).append(data.id)
+                spelling.setdefault(name.casefold(), name)
+            # Coders are Users too: `_source_xml` adds them.
+            written = [_source_xml(data, used.levels, salt, authors)]
+            if data.recording is not None:
+                written.append(_recording_xml(data, used.levels, salt))
+            for text, source, source_guid in written:
+                sources.write(source.encode("utf-8"))
+                encoded = text.encode("utf-8")
+                texts.write(encoded)
+                files.append((f"sources/{source_guid}.txt", len(encoded)))
+        label = study.label if study.label is not None else labeller.label()
+        head = _project_head(study, label, used.used(), authors, participants, spelling)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            with archive.open(_member("project.qde"), "w") as project:
+                if len(head) == 0 and not files:
+                    project.write(_xml(head))
+                else:
+                    opened = f"<{head.tag}{_attributes(head)}>"
+                    inside = "".join(_element(child) for child in head)
+                    project.write((_DECLARATION + opened + inside).encode("utf-8"))
+                    if files:
+                        project.write(b"<Sources>")
+                        sources.seek(0)
+                        shutil.copyfileobj(sources, project)
+                        project.write(b"</Sources>")
+                    project.write(b"</Project>")
+            texts.seek(0)
+            for member, size in files:
+                with archive.open(_member(member), "w") as source_file:
+                    _copy(texts, source_file, size)
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, _ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
+def _copy(source: BinaryIO, target: BinaryIO, size: int) -> None:
+    """`size` bytes from `source` to `target`, a chunk at a time."""
+    while size > 0:
+        chunk = source.read(min(size, _CHUNK))
+        if not chunk:
+            break
+        target.write(chunk)
+        size -= len(chunk)
+
+
+def _project_head(
+    study: Study,
+    label: str,
+    used: list[str],
+    authors: set[str],
+    participants: dict[str, list[str]],
+    spelling: dict[str, str],
+) -> ET.Element:
+    """The Project with its Users, CodeBook and Cases (no Sources)."""
+    salt = study.guid_salt
+    root = ET.Element("Project", {"xmlns": NS, "name": label, "origin": "Fieldnote"})
+    names = sorted(authors - {"", UNKNOWN_CODER})
+    if names:
+        users_el = ET.SubElement(root, "Users")
+        for name in names:
+            ET.SubElement(users_el, "User", {"guid": guid("user", name, salt=salt), "name": name})
     case_guids = {key: guid("case", key, salt=salt) for key in participants}
     # QualCoder links a case to its text only through a Code that has the Case's GUID: its
     # importer (ccbogel/QualCoder, src/qualcoder/refi.py) reads no SourceRef or SelectionRef
@@ -370,14 +430,14 @@ def export_qdpx(study: Study) -> bytes:
     # (`clean_up_case_codes_and_case_text`), as NVivo writes cases. So each participant is
     # also a Code with the Case's GUID, coding the whole of each of their sources; the Case
     # keeps its SourceRef (and a SelectionRef to that selection) for the tools that read those.
-    roots, code_guids = _tag_codes(study, salt)
+    roots, code_guids = _tag_codes(study.codebook, used, salt)
     nodes = _walk(roots)
     case_codes = [_Code([key]) for key in participants]
-    names = _unique_names(
+    unique = _unique_names(
         [(n.path[-1], "/".join(n.path[:-1])) for n in nodes]
         + [(spelling[code.path[0]], "case") for code in case_codes]
     )
-    for node, name in zip([*nodes, *case_codes], names, strict=True):
+    for node, name in zip([*nodes, *case_codes], unique, strict=True):
         node.name = name
     if roots or case_codes:
         codes_el = ET.SubElement(ET.SubElement(root, "CodeBook"), "Codes")
@@ -390,122 +450,172 @@ def export_qdpx(study: Study) -> bytes:
             )
     if participants:
         cases = ET.SubElement(root, "Cases")
-        for key, sessions in participants.items():
+        for key, session_ids in participants.items():
             case = ET.SubElement(cases, "Case", {"guid": case_guids[key], "name": spelling[key]})
-            for data in sessions:
-                ET.SubElement(case, "SourceRef", {"targetGUID": guid("source", data.id, salt=salt)})
-            for data in sessions:
+            for session_id in session_ids:
                 ET.SubElement(
-                    case, "SelectionRef", {"targetGUID": guid("whole", data.id, salt=salt)}
+                    case, "SourceRef", {"targetGUID": guid("source", session_id, salt=salt)}
                 )
-    files: list[tuple[str, str]] = []
-    sources_el = ET.SubElement(root, "Sources") if study.sessions else None
-    for data in study.sessions:
-        text, starts = source_text(data)
-        source_guid = guid("source", data.id, salt=salt)
-        path = f"{source_guid}.txt"
-        files.append((path, text))
-        attributes = {"guid": source_guid, "name": data.title or data.id}
-        attributes["plainTextPath"] = f"internal://{path}"
-        created = _iso(str(data.session.get("created_at") or ""))
-        if created:
-            attributes["creationDateTime"] = created
-        source = ET.SubElement(sources_el, "TextSource", attributes)
-        marks = asked_marks(data)
-        if marks:
-            ET.SubElement(source, "Description").text = marks
-        notes = {str(n.get("id")): n for n in data.notes}
-        coded: list[tuple[str, int, int, list[str], str]] = []
-        for note in data.notes:
-            if note.get("tags") and str(note.get("id")) in starts:
-                start = starts[str(note["id"])]
-                coded.append(
-                    (
-                        str(note["id"]),
-                        start,
-                        start + len(str(note.get("text") or "")),
-                        codings_of(note),
-                        str(note.get("author") or ""),
-                    )
+            for session_id in session_ids:
+                ET.SubElement(
+                    case, "SelectionRef", {"targetGUID": guid("whole", session_id, salt=salt)}
                 )
-        for excerpt in data.excerpts:
-            note = notes.get(str(excerpt.get("note_id")))
-            if note is None or not excerpt.get("tags") or str(note["id"]) not in starts:
-                continue
-            begin = starts[str(note["id"])]
-            length = len(str(note.get("text") or ""))
-            lo = max(0, min(int(excerpt.get("start") or 0), length))
-            hi = max(lo, min(int(excerpt.get("end") or 0), length))
+    return root
+
+
+def _source_xml(
+    data: SessionData, levels: set[str], salt: str, coders: set[str]
+) -> tuple[str, str, str]:
+    """A session's source text, its TextSource element as XML text, and the source's GUID;
+    adds the coder of every coding to `coders` (each Coding names its coder as its
+    creatingUser, so coders are Users too). Written as text directly (as `_element` would
+    write the element): a study has tens of thousands of selections. A coding's tag has a
+    code when it is in the codebook or used by this session or one before it (`levels`)."""
+    text, starts = source_text(data)
+    codings_by_doc = {id(doc): codings_of(doc) for doc in [*data.notes, *data.excerpts]}
+    coders.update(c["coder"] for found in codings_by_doc.values() for c in found)
+    source_guid = guid("source", data.id, salt=salt)
+    head = f'<TextSource guid="{source_guid}" name="{_attr(data.title or data.id)}"'
+    head += f' plainTextPath="internal://{source_guid}.txt"'
+    created = _iso(str(data.session.get("created_at") or ""))
+    if created:
+        head += f' creationDateTime="{_attr(created)}"'
+    out: list[str] = []
+    marks = asked_marks(data)
+    if marks:
+        out.append(f"<Description>{_text(marks)}</Description>")
+    notes = {str(n.get("id")): n for n in data.notes}
+    coded: list[tuple[str, int, int, list[Any], str]] = []
+    for note in data.notes:
+        if note.get("tags") and str(note.get("id")) in starts:
+            start = starts[str(note["id"])]
             coded.append(
                 (
-                    str(excerpt.get("id")),
-                    begin + lo,
-                    begin + hi,
-                    codings_of(excerpt),
+                    str(note["id"]),
+                    start,
+                    start + len(str(note.get("text") or "")),
+                    codings_by_doc[id(note)],
                     str(note.get("author") or ""),
                 )
             )
-
-        _selections(source, coded, data.id, users, code_guids, key_of, salt)
-        if data.participant.strip():
-            whole = ET.SubElement(
-                source,
-                "PlainTextSelection",
-                {
-                    "guid": guid("whole", data.id, salt=salt),
-                    "startPosition": "0",
-                    "endPosition": str(len(text)),
-                },
+    for excerpt in data.excerpts:
+        note = notes.get(str(excerpt.get("note_id")))
+        if note is None or not excerpt.get("tags") or str(note["id"]) not in starts:
+            continue
+        begin = starts[str(note["id"])]
+        length = len(str(note.get("text") or ""))
+        lo = max(0, min(int(excerpt.get("start") or 0), length))
+        hi = max(lo, min(int(excerpt.get("end") or 0), length))
+        coded.append(
+            (
+                str(excerpt.get("id")),
+                begin + lo,
+                begin + hi,
+                codings_by_doc[id(excerpt)],
+                str(note.get("author") or ""),
             )
-            coding = ET.SubElement(
-                whole, "Coding", {"guid": guid("case-coding", data.id, salt=salt)}
-            )
-            ET.SubElement(
-                coding, "CodeRef", {"targetGUID": case_guids[data.participant.strip().casefold()]}
-            )
-        if data.recording is not None:
-            # The attached transcript is a source of its own; a span coded on one of its
-            # cues is a selection in it.
-            text, starts = recording_text(data.recording)
-            source_guid = guid("recording", data.id, salt=salt)
-            path = f"{source_guid}.txt"
-            files.append((path, text))
-            name = str(data.recording.get("source") or "transcript")
-            attributes = {
-                "guid": source_guid,
-                "name": f"{data.title or data.id} \u2014 {name}",
-                "plainTextPath": f"internal://{path}",
-            }
-            source = ET.SubElement(sources_el, "TextSource", attributes)
-            ET.SubElement(
-                source, "Description"
-            ).text = f"The transcript attached to {data.title or data.id}, by recording time."
-            cues = {str(c.get("id")): c for c in data.recording.get("cues") or []}
-            coded = []
-            for excerpt in data.excerpts:
-                cue = cues.get(str(excerpt.get("note_id")))
-                if cue is None or not excerpt.get("tags"):
-                    continue
-                begin, length = starts[str(cue["id"])], len(str(cue.get("text") or ""))
-                lo = max(0, min(int(excerpt.get("start") or 0), length))
-                hi = max(lo, min(int(excerpt.get("end") or 0), length))
-                speaker = str(cue.get("speaker") or "")
-                coded.append(
-                    (str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), speaker)
-                )
-            _selections(source, coded, data.id, users, code_guids, key_of, salt)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            zipfile.ZipInfo("project.qde", _ZIP_DATE), _xml(root), zipfile.ZIP_DEFLATED
         )
-        for path, text in files:
-            archive.writestr(
-                zipfile.ZipInfo(f"sources/{path}", _ZIP_DATE),
-                text.encode("utf-8"),
-                zipfile.ZIP_DEFLATED,
-            )
-    return buffer.getvalue()
+    out += _selections_xml(coded, data.id, levels, salt)
+    if data.participant.strip():
+        case = guid("case", data.participant.strip().casefold(), salt=salt)
+        out.append(
+            f'<PlainTextSelection guid="{guid("whole", data.id, salt=salt)}" startPosition="0"'
+            f' endPosition="{len(text)}"><Coding guid="{guid("case-coding", data.id, salt=salt)}">'
+            f'<CodeRef targetGUID="{case}"/></Coding></PlainTextSelection>'
+        )
+    if not out:
+        return text, head + "/>", source_guid
+    return text, f"{head}>{''.join(out)}</TextSource>", source_guid
+
+
+def _selections_xml(
+    coded: list[tuple[str, int, int, list[Any], str]], session_id: str, levels: set[str], salt: str
+) -> list[str]:
+    """A PlainTextSelection for each (key, start, end, codings, author), with one Coding per
+    coder of a tag (its creatingUser)."""
+    out: list[str] = []
+    user = functools.cache(lambda name: guid("user", name, salt=salt))
+    for key, start, end, codings, author in coded:
+        selection = f'<PlainTextSelection guid="{guid("selection", session_id, key, salt=salt)}"'
+        selection += f' startPosition="{start}" endPosition="{end}"'
+        if _is_user(author):
+            selection += f' creatingUser="{user(author)}"'
+        inside = []
+        for each in codings:  # one Coding per coder of a tag: its creatingUser
+            tag = _key(each["tag"])
+            if tag not in levels:
+                continue
+            ident = (session_id, key, tag)
+            if each["coder"] != UNKNOWN_CODER:
+                ident += (each["coder"],)
+            coding = f'<Coding guid="{guid("coding", *ident, salt=salt)}"'
+            if _is_user(each["coder"]):
+                coding += f' creatingUser="{user(each["coder"])}"'
+            if each["at"]:
+                coding += f' creationDateTime="{_attr(_iso(each["at"]))}"'
+            code = guid("code", tag, salt=salt)
+            inside.append(f'{coding}><CodeRef targetGUID="{code}"/></Coding>')
+        if inside:
+            out.append(f"{selection}>{''.join(inside)}</PlainTextSelection>")
+        else:
+            out.append(f"{selection}/>")
+    return out
+
+
+def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
+    """An attached transcript as plain text, a cue a line (`[mm:ss] Speaker: words`, at its
+    recording time), and where each cue's words start in it."""
+    parts: list[str] = []
+    starts: dict[str, int] = {}
+    at = 0
+    cues = sorted(recording.get("cues") or [], key=lambda c: float(c.get("start") or 0.0))
+    for cue in cues:
+        prefix = f"[{format_elapsed(float(cue.get('start') or 0.0))}] "
+        prefix += f"{' '.join(str(cue.get('speaker') or '').split()) or 'unknown'}: "
+        starts[str(cue.get("id"))] = at + len(prefix)
+        # One character for one, so a span's offsets in the cue hold in the line.
+        words = str(cue.get("text") or "").replace("\r", " ").replace("\n", " ")
+        line = prefix + words + "\n"
+        parts.append(line)
+        at += len(line)
+    return "".join(parts), starts
+
+
+def _recording_xml(data: SessionData, levels: set[str], salt: str) -> tuple[str, str, str]:
+    """A session's attached transcript as a source of its own (its text, TextSource and
+    GUID): a span coded on one of its cues is a selection in it. (Its coders are Users
+    already: `_source_xml` counts every excerpt's.)"""
+    recording = data.recording or {}
+    text, starts = recording_text(recording)
+    source_guid = guid("recording", data.id, salt=salt)
+    title = data.title or data.id
+    name = f"{title} \u2014 {recording.get('source') or 'transcript'}"
+    head = f'<TextSource guid="{source_guid}" name="{_attr(name)}"'
+    head += f' plainTextPath="internal://{source_guid}.txt"'
+    about = f"The transcript attached to {title}, by recording time."
+    out = [f"<Description>{_text(about)}</Description>"]
+    cues = {str(c.get("id")): c for c in recording.get("cues") or []}
+    coded: list[tuple[str, int, int, list[Any], str]] = []
+    for excerpt in data.excerpts:
+        cue = cues.get(str(excerpt.get("note_id")))
+        if cue is None or not excerpt.get("tags"):
+            continue
+        begin, length = starts[str(cue["id"])], len(str(cue.get("text") or ""))
+        lo = max(0, min(int(excerpt.get("start") or 0), length))
+        hi = max(lo, min(int(excerpt.get("end") or 0), length))
+        # No creatingUser on the selection: the speaker is no User; each Coding names its coder.
+        coded.append((str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), ""))
+    out += _selections_xml(coded, data.id, levels, salt)
+    return text, f"{head}>{''.join(out)}</TextSource>", source_guid
+
+
+def _is_user(name: str) -> bool:
+    """Whether a note author or coder is one of the project's Users."""
+    return name not in ("", UNKNOWN_CODER)
+
+
+_key = functools.lru_cache(maxsize=8192)(tag_key)
+"""Tag names folded once per spelling: a study repeats a few tags thousands of times."""
 
 
 # -- import -------------------------------------------------------------------------------------

@@ -1,24 +1,28 @@
 """What a study looks like for export: its sessions as read through the store, and the codebook.
 
-Every format (markdown, csv, json, refi_qda) renders a `Study`; importers build one and
-`importing.apply` writes it; `pseudonyms.pseudonymise` turns one into a copy that names nobody.
+Every format (markdown, csv, json, refi_qda) writes a `Study` out, going through its sessions
+once; importers build one and `importing.apply` writes it; `pseudonyms.pseudonymise` turns one
+into a copy that names nobody. An export's study reads its sessions from the store one at a
+time as they are written (`StoredSessions`), so an export of any size holds one session in
+memory.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
-from tui.domain.notes import tag_key
 from tui.services.exchange.errors import ExchangeError
 from tui.store import DataStore, StoreError
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) while sessions are read or written."""
+SPOOL_BYTES = 8 * 1024 * 1024
+"""What a temporary file of an export keeps in memory before it goes to disk."""
 
 
 @dataclass
@@ -74,11 +78,13 @@ class SessionData:
 class Study:
     """What one export holds."""
 
-    sessions: list[SessionData]
+    sessions: Sequence[SessionData]
+    """A list, or the store's sessions read as they are iterated (`StoredSessions`)."""
     codebook: list[dict[str, Any]]
     """Every tag of the codebook, sorted by name (case-insensitively)."""
-    label: str = "fieldnote"
-    """A name for the whole (a study name, a session title, "all sessions")."""
+    label: str | None = "fieldnote"
+    """A name for the whole (a study name, a session title, "all sessions"); None: named
+    after its sessions (`Labeller`), which a format learns once it has gone through them."""
     other_participants: list[str] = field(default_factory=list)
     """Participants of sessions not in the export: a note may name them too, so a
     pseudonymised export replaces their names as well."""
@@ -86,18 +92,75 @@ class Study:
     """Mixed into every GUID a REFI-QDA export derives: empty for a plain export (the same
     data always gets the same GUIDs), random for a pseudonymised one."""
 
-    def used_tags(self) -> list[str]:
-        """The tags the sessions use, with their stored spelling, sorted."""
-        spellings = {
-            tag
-            for data in self.sessions
-            for doc in [*data.notes, *data.excerpts]
-            for tag in doc.get("tags") or []
-        }
-        names: dict[str, str] = {}
-        for tag in sorted(spellings):
-            names.setdefault(tag_key(tag), tag)
-        return [names[key] for key in sorted(names)]
+
+class Labeller:
+    """The label of a study that was given none, learnt a session at a time: its sessions'
+    study when they share one, a lone session's title, else "fieldnote"."""
+
+    def __init__(self) -> None:
+        self.studies: set[str] = set()
+        self.count = 0
+        self.first_title = ""
+
+    def see(self, data: SessionData) -> None:
+        if not self.count:
+            self.first_title = data.title
+        self.count += 1
+        self.studies.add(data.study)
+
+    def label(self) -> str:
+        if len(self.studies) == 1 and (only := next(iter(self.studies))):
+            return only
+        if self.count == 1:
+            return self.first_title or "session"
+        return "fieldnote"
+
+
+class StoredSessions(Sequence[SessionData]):
+    """Sessions of the store, each read (one consistent copy of its file) when it is reached
+    and let go after: iterating holds one session at a time, however many there are.
+    `progress` hears (done, total) as each is read."""
+
+    def __init__(
+        self, store: DataStore, session_ids: list[str], progress: Progress | None = None
+    ) -> None:
+        self.store = store
+        self.ids = list(session_ids)
+        self.progress = progress
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self._read(session_id) for session_id in self.ids[index]]
+        return self._read(self.ids[index])
+
+    def __iter__(self) -> Iterator[SessionData]:
+        for done, session_id in enumerate(self.ids, start=1):
+            yield self._read(session_id)
+            if self.progress:
+                self.progress(done, len(self.ids))
+
+    def quiet(self) -> StoredSessions:
+        """The same sessions, read without reporting progress (a pass before the export's)."""
+        return StoredSessions(self.store, self.ids)
+
+    def _read(self, session_id: str) -> SessionData:
+        session_file = self.store.open_session(session_id)
+        try:
+            snap = session_file.read()
+            recording = session_file.read_recording()
+        finally:
+            session_file.close()
+        return SessionData(
+            session=snap.session,
+            guide=snap.guide,
+            guide_state=snap.guide_state,
+            notes=snap.notes,
+            excerpts=snap.excerpts,
+            recording=recording,
+        )
 
 
 def select_sessions(
@@ -122,7 +185,7 @@ def select_sessions(
         return ordered
     if study is not None:
         wanted = study.strip().casefold()
-        ids = [sid for sid in ordered if _study_of(store, sid).casefold() == wanted]
+        ids = [s.id for s in reversed(summaries) if s.study.casefold() == wanted]
         if not ids:
             raise ExchangeError(
                 f"No session belongs to the study '{visible(study)}'; check its name "
@@ -137,11 +200,6 @@ def select_sessions(
     return ids
 
 
-def _study_of(store: DataStore, session_id: str) -> str:
-    value = store.open_session(session_id).read().session.get("study")
-    return value.strip() if isinstance(value, str) else ""
-
-
 def read_study(
     store: DataStore,
     session_ids: list[str],
@@ -150,28 +208,9 @@ def read_study(
     progress: Progress | None = None,
     with_others: bool = False,
 ) -> Study:
-    """Read the sessions (in this order) and the codebook: one consistent copy of each file.
-    `with_others`: also the participants of every other session (for pseudonymising)."""
-    sessions = []
-    for done, session_id in enumerate(session_ids, start=1):
-        session_file = store.open_session(session_id)
-        try:
-            snap = session_file.read()
-            recording = session_file.read_recording()
-        finally:
-            session_file.close()
-        sessions.append(
-            SessionData(
-                session=snap.session,
-                guide=snap.guide,
-                guide_state=snap.guide_state,
-                notes=snap.notes,
-                excerpts=snap.excerpts,
-                recording=recording,
-            )
-        )
-        if progress:
-            progress(done, len(session_ids))
+    """The sessions (in this order, each read as the export reaches it: `StoredSessions`) and
+    the codebook. `with_others`: also the participants of every other session (for
+    pseudonymising)."""
     try:
         codebook = store.codebook.tags()
     except StoreError as error:
@@ -183,16 +222,7 @@ def read_study(
         others = [
             s.participant for s in reversed(summaries) if s.id not in chosen and s.participant
         ]
-    return Study(sessions, codebook, label or _label(sessions), others)
-
-
-def _label(sessions: list[SessionData]) -> str:
-    studies = {s.study for s in sessions}
-    if len(studies) == 1 and (only := studies.pop()):
-        return only
-    if len(sessions) == 1:
-        return sessions[0].title or "session"
-    return "fieldnote"
+    return Study(StoredSessions(store, session_ids, progress), codebook, label, others)
 
 
 def file_stem(label: str) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, BinaryIO
 
 from tui.domain.codings import tag_coders
 from tui.domain.notes import tag_key
 from tui.domain.quotes import recording_time
-from tui.services.exchange.study import Study
+from tui.services.exchange.study import SessionData, Study
 
 COLUMNS = (
     "session",
@@ -56,60 +56,60 @@ def coders_cell(doc: dict[str, Any]) -> str:
     return ";".join("+".join(by_tag.get(tag_key(tag), [])) for tag in doc.get("tags") or [])
 
 
-def rows(study: Study):
-    for data in study.sessions:
-        questions = data.question_texts()
-        spans = data.excerpts_by_note()
-        for note in data.notes:
-            if note.get("kind") == "asked":
-                continue  # a guide mark, shown as coverage in the debrief, not a note
-            text = str(note.get("text") or "")
-            base = {
-                "session": data.title,
-                "study": data.study,
-                "participant": data.participant,
-                "author": str(note.get("author") or ""),
-                "started_at": str(note.get("started_at") or ""),
-                "recording_time": recording_time(
-                    float(note.get("elapsed") or 0.0), data.recording_offset
-                ),
-                "kind": str(note.get("kind") or ""),
-                "question": questions.get(note.get("question_id") or "", ""),
-                "note_text": text,
-                "emotions": ";".join(note.get("emotions") or []),
-                "starred": "yes" if note.get("starred") else "",
+def rows(data: SessionData):
+    """The rows of one session."""
+    questions = data.question_texts()
+    spans = data.excerpts_by_note()
+    for note in data.notes:
+        if note.get("kind") == "asked":
+            continue  # a guide mark, shown as coverage in the debrief, not a note
+        text = str(note.get("text") or "")
+        base = {
+            "session": data.title,
+            "study": data.study,
+            "participant": data.participant,
+            "author": str(note.get("author") or ""),
+            "started_at": str(note.get("started_at") or ""),
+            "recording_time": recording_time(
+                float(note.get("elapsed") or 0.0), data.recording_offset
+            ),
+            "kind": str(note.get("kind") or ""),
+            "question": questions.get(note.get("question_id") or "", ""),
+            "note_text": text,
+            "emotions": ";".join(note.get("emotions") or []),
+            "starred": "yes" if note.get("starred") else "",
+        }
+        excerpts = spans.get(str(note.get("id")), [])
+        if note.get("tags") or not excerpts:
+            severity = note.get("severity")
+            yield {
+                **base,
+                "excerpt_text": text if note.get("tags") else "",
+                "tags": ";".join(note.get("tags") or []),
+                "coders": coders_cell(note),
+                "severity": str(severity) if severity else "",
             }
-            excerpts = spans.get(str(note.get("id")), [])
-            if note.get("tags") or not excerpts:
-                severity = note.get("severity")
-                yield {
-                    **base,
-                    "excerpt_text": text if note.get("tags") else "",
-                    "tags": ";".join(note.get("tags") or []),
-                    "coders": coders_cell(note),
-                    "severity": str(severity) if severity else "",
-                }
-            yield from _span_rows(base, text, excerpts)
-        # Spans coded on a cue of the attached transcript: its speaker's words, at its time.
-        for cue in (data.recording or {}).get("cues") or []:
-            excerpts = spans.get(str(cue.get("id")), [])
-            if not excerpts:
-                continue
-            text = str(cue.get("text") or "")
-            base = {
-                "session": data.title,
-                "study": data.study,
-                "participant": data.participant,
-                "author": str(cue.get("speaker") or ""),
-                "started_at": "",
-                "recording_time": recording_time(float(cue.get("start") or 0.0)),
-                "kind": "transcript",
-                "question": "",
-                "note_text": text,
-                "emotions": "",
-                "starred": "",
-            }
-            yield from _span_rows(base, text, excerpts)
+        yield from _span_rows(base, text, excerpts)
+    # Spans coded on a cue of the attached transcript: its speaker's words, at its time.
+    for cue in (data.recording or {}).get("cues") or []:
+        excerpts = spans.get(str(cue.get("id")), [])
+        if not excerpts:
+            continue
+        text = str(cue.get("text") or "")
+        base = {
+            "session": data.title,
+            "study": data.study,
+            "participant": data.participant,
+            "author": str(cue.get("speaker") or ""),
+            "started_at": "",
+            "recording_time": recording_time(float(cue.get("start") or 0.0)),
+            "kind": "transcript",
+            "question": "",
+            "note_text": text,
+            "emotions": "",
+            "starred": "",
+        }
+        yield from _span_rows(base, text, excerpts)
 
 
 def _span_rows(base: dict[str, str], text: str, excerpts: list[dict[str, Any]]):
@@ -124,10 +124,15 @@ def _span_rows(base: dict[str, str], text: str, excerpts: list[dict[str, Any]]):
         }
 
 
-def export_csv(study: Study) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+def write_csv(study: Study, out: BinaryIO) -> None:
+    """The header, then each session's rows as it is read."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for row in rows(study):
-        writer.writerow([neutralise(row[column]) for column in COLUMNS])
-    return out.getvalue().encode("utf-8")
+    for data in study.sessions:
+        for row in rows(data):
+            writer.writerow([neutralise(row[column]) for column in COLUMNS])
+        out.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+    out.write(buffer.getvalue().encode("utf-8"))

@@ -29,10 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import srt
-import webvtt
-from webvtt.errors import MalformedCaptionError, MalformedFileError
-
 from tui.domain.clock import InterviewClock, to_iso
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
@@ -253,6 +249,10 @@ def parse_vtt(text: str, path: Path) -> list[Cue]:
             path, "it does not start with WEBVTT, so it is no WebVTT file.", where="line 1"
         )
     _checked_times(text, _VTT_TIMING)
+    # Imported here: only an import of a WebVTT file needs them, not every start-up.
+    import webvtt
+    from webvtt.errors import MalformedCaptionError, MalformedFileError
+
     try:
         captions = webvtt.from_string(text).captions
     except (MalformedFileError, MalformedCaptionError) as error:
@@ -280,6 +280,8 @@ def parse_vtt(text: str, path: Path) -> list[Cue]:
 
 def parse_srt(text: str, path: Path) -> list[Cue]:
     _checked_times(text, _SRT_TIMING)
+    import srt  # here, not at start-up: only an import of an SRT file needs it
+
     try:
         subtitles = list(srt.parse(text))
     except srt.SRTParseError as error:
