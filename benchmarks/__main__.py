@@ -60,6 +60,7 @@ SECTIONS = [
     ("export and import", bench_exchange.run),
     ("peak memory of hostile imports", bench_import_memory.run),
     ("the analysis of a study", bench_analysis.run),
+    ("a 500-session archive from the study index", bench_analysis.run_archive),
     ("agreement between two coders", bench_agreement.run),
     ("key to screen in a tmux pane", bench_keys.run),
     ("sync a study through git", bench_sync.run),

@@ -37,6 +37,15 @@ class FrozenClock:
         self.moment += timedelta(seconds=seconds)
 
 
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The study index's cache folder (tui/store/index_file.py): one per test, never the
+    user's own."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("FIELDNOTE_CACHE", str(folder))
+    return folder
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()

@@ -463,7 +463,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         if args.study:
             raise UserError("--study needs a SESSION whose study to open; name one.")
         scope, session_id = "all", None
-        if not store.list_sessions()[0]:
+        if not store.session_paths():  # no file is read: the screen reads them
             raise UserError("there are no sessions to tag yet; create one with fieldnote new.")
     else:
         session_id = store.resolve(args.session, loose=True)
@@ -478,7 +478,7 @@ def _study(store: DataStore, name: str | None) -> str:
     from tui.services.analysis import studies
 
     if name is None:
-        if not store.list_sessions()[0]:
+        if not store.session_paths():  # no file is read: the screen reads them
             raise UserError("there are no sessions to analyse yet; create one with fieldnote new.")
         return ""
     known = studies(store)
@@ -533,7 +533,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    summaries, problems = _store().list_sessions()
+    from tui.services.study_index import study_index
+
+    scan = study_index(_store()).refresh(light=True)
+    summaries, problems = scan.summaries(), scan.problems
     for s in summaries:
         coded = f"{round(100 * s.coded_count / s.note_count)}%" if s.note_count else "-"
         say(

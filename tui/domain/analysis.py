@@ -72,8 +72,13 @@ class SessionInput:
     excerpts: Sequence[Mapping[str, Any]] = ()
     guide: Mapping[str, Any] = field(default_factory=dict)
     guide_state: Mapping[str, Any] = field(default_factory=dict)
-    recording: Mapping[str, Any] | None = None
-    """The attached transcript's document (tui/domain/recording.py), or None."""
+    full_notes: Callable[[], Mapping[str, Mapping[str, Any]]] | None = None
+    """When `notes` and `excerpts` are digests (tui/services/study_index.py: every field the
+    counts need, a quote's length in `qlen`, no text but a follow-up's): the session's notes
+    by id, read when an excerpt's words are first asked for."""
+    attached: Callable[[], Mapping[str, Any] | None] | None = None
+    """Reads the attached transcript's document (tui/domain/recording.py) when first asked
+    for (the report's verbatims); None, or a reader giving None, when none is attached."""
 
     @property
     def title(self) -> str:
@@ -134,6 +139,8 @@ class Evidence:
     """The note's kind: only a quote or a transcript cue is someone's words (`said`)."""
     author: str = ""
     """Who wrote the note; for a transcript cue, its speaker."""
+    quote_length: int = 0
+    """`len(quote)`, known without the words (a digest's `qlen`): what ranks the strongest."""
 
     @property
     def said(self) -> bool:
@@ -345,6 +352,20 @@ class Analysis:
 
     def evidence_of(self, indexes: Iterable[int]) -> list[Evidence]:
         return [self.evidence[i] for i in indexes]
+
+    def strongest_of(
+        self, indexes: Iterable[int], count: int
+    ) -> tuple[list[Evidence], list[Evidence]]:
+        """`strongest` quotes of this evidence, then `strongest_notes` where there are fewer
+        than `count`: ranked without the words (a digest's facts suffice), so only the
+        excerpts picked have their session's notes read."""
+        sketches = {self.evidence.sketch(i): i for i in indexes}
+        quotes = strongest(list(sketches), count)
+        notes = strongest_notes(list(sketches), count - len(quotes))
+        return (
+            [self.evidence[sketches[item]] for item in quotes],
+            [self.evidence[sketches[item]] for item in notes],
+        )
 
     @cached_property
     def pairs(self) -> list[Pair]:
@@ -561,14 +582,34 @@ class _EvidenceList(Sequence[Evidence]):
             index += len(self._raw)
         made = self._made.get(index)
         if made is None:
-            made = self._made[index] = _evidence(*self._raw[index])
+            facts, note, doc, tags = self._raw[index]
+            if "text" not in note and facts.full_notes is not None:
+                full = facts.notes().get(str(note.get("id")))
+                if full is not None:
+                    doc = full if doc is note else doc
+                    note = full
+            made = self._made[index] = _evidence(facts, note, doc, tags)
         return made
+
+    def sketch(self, index: int) -> Evidence:
+        """The evidence without reading any words it lacks: `text` is empty for a digest,
+        everything else (the quote's length too) as `self[index]` has it."""
+        made = self._made.get(index)
+        return made if made is not None else _evidence(*self._raw[index])
 
 
 class _SessionFacts:
     """What every piece of evidence of one session shares, worked out once."""
 
-    __slots__ = ("id", "participant", "participant_key", "title", "recording_offset")
+    __slots__ = (
+        "id",
+        "participant",
+        "participant_key",
+        "title",
+        "recording_offset",
+        "full_notes",
+        "_notes",
+    )
 
     def __init__(self, session: SessionInput) -> None:
         self.id = session.id
@@ -576,6 +617,14 @@ class _SessionFacts:
         self.participant_key = session.participant_key
         self.title = session.title
         self.recording_offset = session.recording_offset
+        self.full_notes = session.full_notes
+        self._notes: Mapping[str, Mapping[str, Any]] | None = None
+
+    def notes(self) -> Mapping[str, Mapping[str, Any]]:
+        """The session's whole notes by id, read once (only for digests)."""
+        if self._notes is None:
+            self._notes = self.full_notes() if self.full_notes is not None else {}
+        return self._notes
 
     def counts_for(self, note: Mapping[str, Any]) -> str:
         """The participant key a note counts for: the session's, except a transcript cue
@@ -599,6 +648,8 @@ def _evidence(
         start, end = doc.get("start"), doc.get("end")
         if isinstance(start, int) and isinstance(end, int):
             text = text[start:end]
+    # A digest has no words but the length of its quote.
+    length = len(quote_words(text)) if "text" in note else int(doc.get("qlen") or 0)
     emotions = note.get("emotions")
     return Evidence(
         facts.id,
@@ -617,6 +668,7 @@ def _evidence(
         bool(note.get("starred")),
         str(note.get("kind") or "note"),
         " ".join(str(note.get("author") or "").split()),
+        length,
     )
 
 
@@ -746,7 +798,7 @@ def _strongest(
     evidence: list[Evidence], count: int, person: Callable[[Evidence], str]
 ) -> list[Evidence]:
     def strength(item: Evidence) -> tuple:
-        return (-(item.severity or 0), not item.starred, -len(item.quote), item.started_at)
+        return (-(item.severity or 0), not item.starred, -item.quote_length, item.started_at)
 
     if count <= 0:
         return []

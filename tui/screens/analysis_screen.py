@@ -10,6 +10,7 @@ show up within a poll.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -541,7 +542,22 @@ class AnalysisScreen(Screen):
 
     def _drill(self, drill: Drill) -> None:
         self.drill = drill
-        self.evidence = self._evidence_for(drill)
+        self._evidence_worker(drill, self._show_drill)
+
+    @work(thread=True, exclusive=True, group="analysis-evidence")
+    def _evidence_worker(self, drill: Drill, then: Callable[[Drill, list[Evidence]], None]) -> None:
+        """The evidence's words come from the sessions' notes (the study index has none):
+        read here, off the UI thread."""
+        items = self._evidence_for(drill)
+        try:
+            self.app.call_from_thread(then, drill, items)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _show_drill(self, drill: Drill, items: list[Evidence]) -> None:
+        if drill is not self.drill or not self.is_attached:
+            return  # another drill-down, or none, since
+        self.evidence = items
         self.query_one(ContentSwitcher).current = "evidence-part"
         title = Text(f"{len(self.evidence)} excerpts \u00b7 ", style="bold")
         title.append(visible(drill.title), style="bold")
@@ -591,10 +607,11 @@ class AnalysisScreen(Screen):
     def action_copy(self) -> None:
         """Copy the evidence listed, or the evidence of the row under the cursor."""
         if self.drill is not None:
-            items = self.evidence
-        else:
-            drill = self.selected()
-            items = self._evidence_for(drill) if drill is not None else []
+            self._copy(self.drill, self.evidence)
+        elif (drill := self.selected()) is not None:
+            self._evidence_worker(drill, self._copy)
+
+    def _copy(self, drill: Drill, items: list[Evidence]) -> None:
         if items:
             self.app.copy_text("\n".join(item.citation() for item in items))
 

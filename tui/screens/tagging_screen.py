@@ -166,7 +166,13 @@ class TaggingScreen(Screen):
         def counted(ids: list[str]) -> None:
             self._from_worker(self._counted, request.generation, ids)
 
-        loaded = self.model.read(request, counted)
+        def first(ahead: Loaded) -> None:
+            # The cursor's session, listed while the others are read.
+            styles = tag_styles(ahead.codebook) if ahead.codebook is not None else None
+            if not worker.is_cancelled:
+                self._from_worker(self._loaded, ahead, styles, True)
+
+        loaded = self.model.read(request, counted, first)
         styles = tag_styles(loaded.codebook) if loaded.codebook is not None else None
         if not worker.is_cancelled:
             self._from_worker(self._loaded, loaded, styles)
@@ -181,14 +187,16 @@ class TaggingScreen(Screen):
         if self.is_attached:
             self.model.counted(generation, session_ids)
 
-    def _loaded(self, loaded: Loaded, styles: dict[str, Style] | None = None) -> None:
+    def _loaded(
+        self, loaded: Loaded, styles: dict[str, Style] | None = None, ahead: bool = False
+    ) -> None:
         if not self.is_attached:
             return  # the screen is gone
         if styles is not None:
             self.tag_styles = self.excerpt_list.tag_styles = styles
-        taken = self.model.take(loaded)
-        if taken is None:
-            return  # a newer read is on its way
+        taken = self.model.take(loaded, ahead=ahead)
+        if taken is None or ahead:
+            return  # a newer read is on its way, or the rest of this one
         if not taken:  # more changes meanwhile than the log keeps: read again
             self._start_read()
             return

@@ -27,8 +27,6 @@ from tui.domain.analysis import (
     Theme,
     minutes_text,
     severity_text,
-    strongest,
-    strongest_notes,
 )
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
@@ -115,10 +113,9 @@ def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int, int]]:
 
 def theme_evidence(analysis: Analysis, theme: Theme) -> tuple[list[Evidence], list[Evidence]]:
     """What the report shows of a theme: its strongest quotes (words someone said), then, where
-    there are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs."""
-    evidence = analysis.evidence_of(theme.evidence)
-    quotes = strongest(evidence, QUOTES_PER_THEME)
-    return quotes, strongest_notes(evidence, QUOTES_PER_THEME - len(quotes))
+    there are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs.
+    Ranked from the study index's facts: only the sessions of the excerpts picked are read."""
+    return analysis.strongest_of(theme.evidence, QUOTES_PER_THEME)
 
 
 def _title(view: StudyView) -> str:
@@ -250,17 +247,26 @@ class Verbatims:
     said around its moment (tui/domain/recording.py); one timeline per session."""
 
     def __init__(self, view: StudyView) -> None:
-        self._docs = {s.id: s.recording for s in view.sessions if s.recording}
-        self._timelines: dict[str, Timeline] = {}
+        self._sessions = {s.id: s for s in view.sessions}
+        self._timelines: dict[str, Timeline | None] = {}
 
     def check(self, item: Evidence) -> QuoteCheck | None:
-        doc = self._docs.get(item.session_id)
-        if doc is None or item.kind != "quote":
+        if item.kind != "quote":
             return None
         if item.session_id not in self._timelines:
-            self._timelines[item.session_id] = Timeline(Recording.from_doc(dict(doc)).cues)
+            self._timelines[item.session_id] = self._timeline(item.session_id)
+        timeline = self._timelines[item.session_id]
+        if timeline is None:
+            return None
         at = moment(item.elapsed, item.recording_offset)
-        return check_quote(item.quote, at, self._timelines[item.session_id])
+        return check_quote(item.quote, at, timeline)
+
+    def _timeline(self, session_id: str) -> Timeline | None:
+        """The session's attached transcript as a timeline, read only for a quoted session."""
+        session = self._sessions.get(session_id)
+        read = session.attached if session is not None else None
+        doc = read() if read is not None else None
+        return Timeline(Recording.from_doc(dict(doc)).cues) if doc else None
 
     def line(self, item: Evidence) -> str | None:
         """`Verbatim, P7 at 01:42: “…”`, or that it was not found; None without a transcript."""

@@ -14,7 +14,8 @@ from tui.domain.guide import Guide
 from tui.services.exchange.exporting import ExportJob
 from tui.services.session_setup import create_session, set_goal, set_study
 from tui.services.speakers import Renamed, rename_speaker, session_people
-from tui.store import DataStore, SessionSummary, StoreError
+from tui.services.study_index import study_index
+from tui.store import DataStore, SessionSummary, UnreadableFileError
 
 if TYPE_CHECKING:
     from tui.services.recording import Attached
@@ -24,9 +25,11 @@ class SessionsService:
     def __init__(self, store: DataStore) -> None:
         self.store = store
 
-    def listing(self) -> tuple[list[SessionSummary], list[StoreError]]:
-        """Every session, newest first, and the files that could not be read."""
-        return self.store.list_sessions()
+    def listing(self) -> tuple[list[SessionSummary], list[UnreadableFileError]]:
+        """Every session, newest first, and the files that could not be read (from the study
+        index: only the files changed since it last looked are read)."""
+        scan = study_index(self.store).refresh()
+        return scan.summaries(), scan.problems
 
     def create(
         self, *, title: str, participant: str, goal: str, guide: Guide | None, now: datetime

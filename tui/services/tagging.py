@@ -43,6 +43,7 @@ from tui.services.codebook import CodebookService
 from tui.services.exchange.exporting import ExportJob
 from tui.services.recording.view import RecordingView
 from tui.services.search import TagIndex, TagStats
+from tui.services.study_index import study_index
 from tui.services.tag_ops import read_snapshot
 from tui.services.tag_writes import TagWrites
 from tui.services.team.agreement_model import AgreementModel
@@ -69,14 +70,14 @@ def scope_session_ids(store, scope: str, session_id: str | None = None) -> list[
     study (its `study` field), or every session in the data folder."""
     if scope not in SCOPES:
         raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
-    summaries, problems = store.list_sessions()
-    ordered = [s.id for s in reversed(summaries)]  # list_sessions is newest first
+    scan = study_index(store).refresh()  # no notes read: the index has each session's study
+    summaries, problems = scan.sessions, scan.problems
+    ordered = [s.id for s in reversed(summaries)]  # newest first there
     if scope == "all" or session_id is None:
         # Unreadable files too, last: reading them says why, instead of leaving them out.
         return ordered + [problem.path.stem for problem in problems]
     if scope == "session":
         return [session_id]
-    # The summaries carry each session's study, so no file is read again.
     own = next((s for s in summaries if s.id == session_id), None)
     if own is None:
         read_snapshot(store, session_id)  # says why the session cannot be read
@@ -310,11 +311,16 @@ class TaggingModel:
         )
 
     def read(
-        self, request: ReadRequest, counted: Callable[[list[str]], None] = lambda ids: None
+        self,
+        request: ReadRequest,
+        counted: Callable[[list[str]], None] = lambda ids: None,
+        first: Callable[[Loaded], None] | None = None,
     ) -> Loaded:
         """The request's sessions (found first when it names none) read from disk; those in
-        `known` that no one else wrote since are skipped (see `read_sessions`). Worker thread:
-        touches nothing of the model's but `writes`, which is thread-safe."""
+        `known` that no one else wrote since are skipped (see `read_sessions`). With `first`,
+        a first read of many sessions hands it the session the cursor starts on, read alone,
+        before reading the rest: the screen lists it at once. Worker thread: touches nothing
+        of the model's but `writes`, which is thread-safe."""
         loaded = Loaded(request.generation, full=not request.known)
         session_ids = request.session_ids
         if session_ids is None:
@@ -334,8 +340,27 @@ class TaggingModel:
                 loaded.problems.append(str(error))
                 tags = []
             loaded.index, loaded.codebook = codebook_index(tags), tags
+        if first is not None and not request.known and len(session_ids) > 1:
+            start = self._start_session(session_ids)
+            ahead = Loaded(loaded.generation, list(session_ids), since=loaded.since)
+            ahead.index, ahead.codebook = loaded.index, loaded.codebook
+            read_sessions(self.writes, [start], ahead)
+            first(ahead)
+            for name in ("rows", "files", "versions", "titles"):
+                getattr(loaded, name).update(getattr(ahead, name))
+            loaded.problems += ahead.problems
+            rest = [sid for sid in session_ids if sid != start]
+            read_sessions(self.writes, rest, loaded, request.known)
+            return loaded
         read_sessions(self.writes, session_ids, loaded, request.known)
         return loaded
+
+    def _start_session(self, session_ids: list[str]) -> str:
+        """The session the cursor starts on: the one to focus, the origin, else the first."""
+        for wanted in (self._focus[0] if self._focus else None, self.origin):
+            if wanted in session_ids:
+                return wanted
+        return session_ids[0]
 
     def counted(self, generation: int, session_ids: list[str]) -> bool:
         """The scope's sessions are known (before they are read); True when that shows."""
@@ -348,13 +373,14 @@ class TaggingModel:
         self._changed()
         return True
 
-    def take(self, loaded: Loaded) -> bool | None:
+    def take(self, loaded: Loaded, *, ahead: bool = False) -> bool | None:
         """Swap in a read, with the changes it may lack replayed over it. None: a newer read
         is on its way (ignore this one); False: more changes happened meanwhile than the log
-        keeps (read again); True: taken."""
+        keeps (read again); True: taken. `ahead`: the first session of a read still going
+        on (`read`'s `first`), listed while the rest is read."""
         if loaded.generation != self.generation:
             return None
-        self.reading = False
+        self.reading = ahead
         replay = self.writes.jobs_since(loaded.since)
         if replay is None:
             return False
@@ -374,6 +400,9 @@ class TaggingModel:
             rows = self._span_rows if span_id else self._note_rows
             keep = rows.get((session_id, span_id or note_id), keep)
         self.reading_note = None
+        if ahead:
+            rest = len(loaded.session_ids) - len(loaded.rows)
+            self.reading_note = f"Reading {rest} more session{'s' if rest != 1 else ''}\u2026"
         self.refilter(keep)
         return True
 

@@ -28,8 +28,11 @@ from tui.store.session import (
 from tui.store.storage import (
     DIR_MODE,
     AtomicJSONStorage,
+    JournalEntry,
+    JournalSignature,
     Signature,
     file_signature,
+    journal_entries,
     journal_path,
     journal_signature,
     open_problem,
@@ -40,6 +43,8 @@ from tui.store.storage import (
 
 ENV_HOME = "FIELDNOTE_HOME"
 MIN_PREFIX = 4
+FullSignature = tuple[int, int, int, JournalSignature | None]
+"""A session file's (inode, mtime_ns, size) and its journal's (inode, size), or None."""
 """The shortest id prefix a command takes for a session (ids are 32 characters)."""
 
 
@@ -195,14 +200,25 @@ class DataStore:
         """Make a session with a damaged journal readable again (tui/store/repair.py)."""
         return repair_session(self.session_path(session_id))
 
-    def _session_paths(self) -> list[Path]:
+    def session_paths(self) -> list[Path]:
+        """Every session file in the folder, by name; none is read."""
         try:
             return sorted(p for p in self.sessions_dir.glob("*.json") if not p.name.startswith("."))
         except OSError:
             return []
 
-    def _summary(self, path: Path) -> SessionSummary:
-        """A summary of one file, parsed again only when its signature changed."""
+    def stat_session(self, path: Path) -> FullSignature | None:
+        """The signature of a session file and its journal, two stats, nothing read: what a
+        cache derived from the file (the study index) keys on. None: the file is gone."""
+        signature = file_signature(path)
+        if signature is None:
+            return None
+        return (*signature, journal_signature(journal_path(path)))
+
+    def read_session_data(self, path: Path) -> tuple[FullSignature, int, dict[str, Any]]:
+        """One session file read and parsed once, its journal replayed and the whole checked:
+        (its signature as read, the journal bytes replayed, its tables). For readers that
+        derive from the file and keep no `SessionFile` open (the list, the study index)."""
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
         except FileNotFoundError:
@@ -217,16 +233,29 @@ class DataStore:
                 # signature: if it grew meanwhile, the next look reads it again.
                 st = os.fstat(handle.fileno())
                 signature = (st.st_ino, st.st_mtime_ns, st.st_size, journal_signature(journal))
-                cached = self._summaries.get(path)
-                if cached is not None and cached[0] == signature:
-                    return cached[1]
                 raw = handle.read()
         except OSError as error:
             raise UnreadableFileError(path, f"reading it failed ({error.strerror})") from None
         data = parse_tables(raw, path)
+        used = 0
         if signature[3] is not None:
-            replay_journal(data, read_journal(journal), journal)
+            used, _ = replay_journal(data, read_journal(journal), journal)
         validate_session_data(path)(data)
+        return signature, used, data
+
+    def read_journal_since(self, path: Path, offset: int) -> tuple[int, list[JournalEntry]]:
+        """The changes a session's journal gained after `offset` bytes: the bytes their
+        complete lines take and each line's change (tui/store/storage.py)."""
+        journal = journal_path(path)
+        return journal_entries(read_journal(journal, offset), journal)
+
+    def _summary(self, path: Path) -> SessionSummary:
+        """A summary of one file, parsed again only when its signature changed."""
+        signature = self.stat_session(path)
+        cached = self._summaries.get(path)
+        if cached is not None and signature is not None and cached[0] == signature:
+            return cached[1]
+        signature, _, data = self.read_session_data(path)
         summary = _summarise(path, data)
         self._summaries[path] = (signature, summary)
         return summary
@@ -235,7 +264,7 @@ class DataStore:
         """Every session, newest first, and the files that could not be read."""
         summaries: list[SessionSummary] = []
         problems: list[UnreadableFileError] = []
-        paths = self._session_paths()
+        paths = self.session_paths()
         for path in paths:
             try:
                 summaries.append(self._summary(path))
@@ -250,7 +279,7 @@ class DataStore:
 
     def _session_ids(self) -> list[str]:
         """The ids in the folder, from the file names alone (no file is read)."""
-        return [path.stem for path in self._session_paths()]
+        return [path.stem for path in self.session_paths()]
 
     def resolve(self, ref: str, *, loose: bool = False) -> str:
         """A session id from a full id, a unique id prefix of at least `MIN_PREFIX` characters

@@ -70,6 +70,19 @@ def _single(data: dict[str, Any], table: str) -> tuple[str, dict[str, Any]] | No
     return key, docs[key]
 
 
+def session_parts(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The session record, guide and guide state of a file's tables (not copies), as a
+    snapshot takes them."""
+    session = _single(data, "session")
+    guide = _single(data, "guide")
+    guide_doc = guide[1] if guide else {}
+    return (
+        session[1] if session else {},
+        guide_doc.get("guide") or {},
+        guide_doc.get("state") or default_guide_state(),
+    )
+
+
 def validate_session_data(path: Path):
     def validate(data: dict[str, Any]) -> None:
         session = _single(data, "session")

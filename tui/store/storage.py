@@ -148,12 +148,17 @@ def read_journal(path: Path, offset: int = 0) -> bytes:
         os.close(fd)
 
 
-def replay_journal(data: dict[str, Any], raw: bytes, path: Path) -> tuple[int, list[Change] | None]:
-    """Apply the complete lines of `raw` (journal bytes) to `data` in place. Returns how many
-    bytes they took (a torn last line is left) and the documents they changed, or None when a
-    line replaced everything."""
+JournalEntry = tuple[dict[str, Any], dict[str, list[str]]] | dict[str, Any]
+"""One journal line: (documents set by table, doc ids removed by table), or, for a line that
+replaced everything, the whole data (a dict)."""
+
+
+def journal_entries(raw: bytes, path: Path) -> tuple[int, list[JournalEntry]]:
+    """The complete lines of `raw` (journal bytes from some offset), checked: how many bytes
+    they took (a torn last line is left) and each line's change (`JournalEntry`). A reader
+    that keeps something derived from a file (the study index) applies them to it."""
     end = raw.rfind(b"\n") + 1
-    changes: list[Change] | None = []
+    entries: list[JournalEntry] = []
     for number, line in enumerate(raw[:end].splitlines(), start=1):
         try:
             entry = orjson.loads(line)
@@ -164,9 +169,7 @@ def replay_journal(data: dict[str, Any], raw: bytes, path: Path) -> tuple[int, l
             raise UnreadableFileError(path, f"its line {number} is not a change")
         if "all" in entry:
             check_tables(entry["all"], path)
-            data.clear()
-            data.update(entry["all"])
-            changes = None
+            entries.append(entry["all"])
             continue
         sets, removes = entry.get("set") or {}, entry.get("del") or {}
         check_tables(sets, path)
@@ -175,6 +178,23 @@ def replay_journal(data: dict[str, Any], raw: bytes, path: Path) -> tuple[int, l
             for ids in removes.values()
         ):
             raise UnreadableFileError(path, f"its line {number} removes no list of documents")
+        entries.append((sets, removes))
+    return end, entries
+
+
+def replay_journal(data: dict[str, Any], raw: bytes, path: Path) -> tuple[int, list[Change] | None]:
+    """Apply the complete lines of `raw` (journal bytes) to `data` in place. Returns how many
+    bytes they took (a torn last line is left) and the documents they changed, or None when a
+    line replaced everything."""
+    end, entries = journal_entries(raw, path)
+    changes: list[Change] | None = []
+    for entry in entries:
+        if isinstance(entry, dict):
+            data.clear()
+            data.update(entry)
+            changes = None
+            continue
+        sets, removes = entry
         for table, docs in sets.items():
             data.setdefault(table, {}).update(docs)
             if changes is not None:

@@ -1,0 +1,306 @@
+"""The study index is a cache: the analysis, the report and the tagging scope come out the
+same from a cold index, a warm one, a stale one (files changed behind its back, a journal
+appended by another process) and none; a bad index file or folder is rebuilt or skipped."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+import sys
+from dataclasses import astuple
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.analysis_study import write_study
+from tui.domain.analysis import SessionInput, analyse
+from tui.domain.notes import tag_key
+from tui.services.analysis import StudyAnalysis, StudyView
+from tui.services.report import render
+from tui.services.sessions import SessionsService
+from tui.services.study_index import INDEX_VERSION, StudyIndex, study_index
+from tui.services.tag_writes import TagWrites
+from tui.services.tagging import TaggingModel, scope_session_ids
+from tui.store import DataStore
+from tui.store.index_file import IndexFile
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
+
+APPEND = """
+import sys
+from tui.store import DataStore
+store = DataStore(sys.argv[1])
+session_file = store.open_session(sys.argv[2])
+session_file.append_note({
+    "id": "from-another-process", "text": '"It never remembers my slots #pain/pricing',
+    "kind": "quote", "author": "Maya", "started_at": "2026-11-27T10:59:00.000Z",
+    "elapsed": 3540.0, "question_id": "q1", "starred": True, "emotions": ["angry"],
+    "tags": ["pain/pricing"], "severity": 5,
+})
+session_file.close()
+"""
+
+
+def fingerprint(view: StudyView, store: DataStore) -> dict:
+    """Everything the analysis screen, the report and the tagging scope show."""
+    a = view.analysis
+    evidence = a.evidence_of(range(len(a.evidence)))
+    return {
+        "themes": [astuple(t) for t in a.themes],
+        "matrix": [(p.theme.key, p.quadrant) for p in a.matrix],
+        "pairs": [(p.first, p.second, p.count, p.evidence) for p in a.pairs],
+        "coverage": [astuple(c) for c in a.coverage],
+        "followups": [astuple(f) for f in a.followups],
+        "participants": [astuple(p) for p in a.participants],
+        "notes": a.note_count,
+        "evidence": [(e.ref, e.text, e.quote_length, e.citation()) for e in evidence],
+        "md": render(view, "md", NOW),
+        # pygal names each chart with a random id
+        "html": re.sub(r"chart-[0-9a-f-]{36}", "chart", render(view, "html", NOW)),
+        "scope all": scope_session_ids(store, "all"),
+        "scope study": scope_session_ids(store, "study", view.sessions[0].id),
+        "tagging": tagging_rows(store),
+        "listing": [
+            (s.id, s.title, s.note_count, s.coded_count, s.study)
+            for s in SessionsService(store).listing()[0]
+        ],
+    }
+
+
+def tagging_rows(store: DataStore) -> list:
+    """The tagging screen over every session: the cursor's session first, then the rest."""
+    model = TaggingModel(TagWrites(store), scope="all")
+    ahead: list = []
+
+    def first(loaded) -> None:
+        ahead.append(model.take(loaded, ahead=True))
+
+    assert model.take(model.read(model.begin_read(resolve=True), first=first)) is True
+    assert ahead == [True]  # the first session was listed before the others were read
+    return [(e.session_id, e.note["id"], e.span and e.span["id"]) for e in model.all_excerpts]
+
+
+def with_index(home: Path) -> tuple[dict, StudyIndex]:
+    """A fresh process's view: a new store, the index from the cache folder alone."""
+    store = DataStore(home)
+    service = StudyAnalysis(store, now=lambda: NOW)
+    view = service.refresh(force=True)
+    return fingerprint(view, store), service.index
+
+
+def without_index(home: Path) -> dict:
+    """The same read straight from the session files: every note, no index involved."""
+    store = DataStore(home)
+    inputs = []
+    for summary in reversed(store.list_sessions()[0]):
+        snap = store.open_session(summary.id).read()
+        inputs.append(
+            SessionInput(
+                summary.id, snap.session, snap.notes, snap.excerpts, snap.guide, snap.guide_state
+            )
+        )
+    names = {tag_key(t["name"]): t["name"] for t in store.codebook.tags()}
+    view = StudyView(None, analyse(inputs, names, NOW), inputs)
+    found = fingerprint(view, store)
+    ordered = [s.id for s in reversed(store.list_sessions()[0])]
+    assert found["scope all"] == ordered
+    return found
+
+
+@pytest.fixture
+def home(store: DataStore) -> Path:
+    write_study(store)
+    return store.home
+
+
+def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_folder) -> None:
+    cold, index = with_index(home)
+    assert cold == without_index(home)
+    assert index.reads == 4 and list(cache_folder.glob("index-*.json"))
+
+    warm, index = with_index(home)
+    assert warm == cold
+    assert index.reads == 0  # no session file is read on a warm start
+
+    # A file changed behind the index's back: a tag on a note rewrites its entry.
+    store = DataStore(home)
+    first = store.list_sessions()[0][-1].id
+    session_file = store.open_session(first)
+    note = session_file.read().notes[0]
+    session_file.update_note(note["id"], {"tags": ["idea"], "severity": 2})
+    session_file.fold_journal()  # the main file itself is replaced
+    session_file.close()
+    stale, index = with_index(home)
+    assert stale == without_index(home) and stale != warm
+    assert index.reads == 1
+
+    # Another process appends a note to a journal: only its new line is applied.
+    subprocess.run(
+        [sys.executable, "-c", APPEND, str(home), first], cwd=ROOT, check=True, timeout=60
+    )
+    appended, index = with_index(home)
+    assert appended == without_index(home) and appended != stale
+    assert (index.reads, index.followed) == (0, 1)
+    assert "It never remembers my slots" in appended["md"]
+
+    # A session file removed: its entry goes with it.
+    (home / "sessions" / f"{first}.json").unlink()
+    (home / "sessions" / f"{first}.json.journal").unlink(missing_ok=True)
+    gone, _ = with_index(home)
+    assert gone == without_index(home)
+
+
+def test_a_long_lived_index_follows_another_process(home: Path) -> None:
+    """One process's index in memory (the analysis screen's poll) sees another's append."""
+    store = DataStore(home)
+    service = StudyAnalysis(store, now=lambda: NOW)
+    service.refresh(force=True)
+    assert service.refresh() is None  # nothing changed
+    first = store.list_sessions()[0][-1].id
+    subprocess.run(
+        [sys.executable, "-c", APPEND, str(home), first], cwd=ROOT, check=True, timeout=60
+    )
+    view = service.refresh()
+    assert view is not None and service.index.followed == 1
+    assert fingerprint(view, store) == without_index(home)
+
+
+def test_a_report_reads_only_the_sessions_it_quotes(home: Path, monkeypatch) -> None:
+    from tui.services.report import QUOTES_PER_THEME, quoted_themes
+
+    picked = StudyAnalysis(DataStore(home), now=lambda: NOW).refresh(force=True).analysis
+    quoted = {
+        item.session_id
+        for theme in quoted_themes(picked)
+        for items in picked.strongest_of(theme.evidence, QUOTES_PER_THEME)
+        for item in items
+    }
+    view = StudyAnalysis(DataStore(home), now=lambda: NOW).refresh(force=True)
+    opened: list[str] = []
+    real = DataStore.open_session
+
+    def spy(self, session_id):
+        opened.append(session_id)
+        return real(self, session_id)
+
+    monkeypatch.setattr(DataStore, "open_session", spy)
+    render(view, "md", NOW)
+    assert quoted and sorted(opened) == sorted(quoted)  # each quoted session once, no other
+
+
+def _index_paths(home: Path, folder: Path) -> list[Path]:
+    return [IndexFile(home, INDEX_VERSION, part, folder).path for part in ("sessions", "digests")]
+
+
+def _ours(**fields) -> dict:
+    return {"format": "fieldnote-study-index", "version": INDEX_VERSION, "entries": {}, **fields}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        lambda home: b"\x00not json{",
+        lambda home: b'{"some": "other program"}',
+        lambda home: orjson.dumps(_ours(home=str(home.resolve()), version=INDEX_VERSION + 1)),
+        lambda home: orjson.dumps(_ours(home="/another/data/folder")),
+        lambda home: orjson.dumps(_ours(home=str(home.resolve()), entries=["not", "a", "map"])),
+        lambda home: orjson.dumps(_ours(home=str(home.resolve()), entries={"x": "bogus"})),
+    ],
+    ids=["corrupt", "foreign", "newer", "other-folder", "no-entries", "bogus-entry"],
+)
+def test_a_bad_index_file_is_rebuilt_quietly(
+    home: Path, cache_folder: Path, content, caplog, capfd
+) -> None:
+    expected = without_index(home)
+    for path in _index_paths(home, cache_folder):
+        path.write_bytes(content(home))
+    with caplog.at_level(logging.DEBUG):
+        found, index = with_index(home)
+    assert found == expected and index.reads == 4
+    for path in _index_paths(home, cache_folder):
+        saved = orjson.loads(path.read_bytes())
+        assert saved["version"] == INDEX_VERSION and len(saved["entries"]) == 4  # rebuilt
+    assert capfd.readouterr() == ("", "")
+
+
+def test_an_entry_of_a_session_that_is_not_the_file_is_read_again(home: Path, cache_folder):
+    """An entry whose fields are not what the index writes (hand-edited, half a version)."""
+    with_index(home)
+    path = _index_paths(home, cache_folder)[1]
+    data = orjson.loads(path.read_bytes())
+    some = next(iter(data["entries"]))
+    data["entries"][some]["notes"] = "not a table"
+    path.write_bytes(orjson.dumps(data))
+    found, index = with_index(home)
+    assert found == without_index(home) and index.reads == 1
+
+
+def test_a_cache_folder_that_cannot_be_written_is_skipped(
+    home: Path, tmp_path: Path, monkeypatch, capfd
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("FIELDNOTE_CACHE", str(blocker / "cache"))
+    expected = without_index(home)
+    for _ in range(2):  # nothing saved: each start is cold, and still right
+        found, index = with_index(home)
+        assert found == expected and index.reads == 4
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a 0500 folder")
+def test_a_read_only_cache_folder_is_skipped(home: Path, tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir(mode=0o500)
+    monkeypatch.setenv("FIELDNOTE_CACHE", str(folder))
+    try:
+        found, index = with_index(home)
+        assert found == without_index(home) and index.reads == 4
+        assert not list(folder.iterdir())
+    finally:
+        folder.chmod(0o700)
+
+
+def test_the_index_is_not_in_the_data_folder(home: Path, cache_folder: Path) -> None:
+    """Never synced: it lives in the cache folder, nothing of it beside the sessions."""
+    before = sorted(p.relative_to(home) for p in home.rglob("*"))
+    study_index(DataStore(home)).refresh()
+    assert sorted(p.relative_to(home) for p in home.rglob("*")) == before
+    assert list(cache_folder.glob("index-*.json"))
+
+
+def test_the_list_reads_only_the_small_part(home: Path, cache_folder: Path) -> None:
+    """The sessions list needs no digest; a large part gone (or another process's, of other
+    signatures) makes the analysis read the files again, and come out the same."""
+    expected, _ = with_index(home)
+    sessions, digests = _index_paths(home, cache_folder)
+    digests.unlink()
+    store = DataStore(home)
+    SessionsService(store).listing()
+    assert study_index(store).reads == 0 and not digests.exists()
+    found, index = with_index(home)
+    assert found == expected and index.reads == 4
+    data = orjson.loads(digests.read_bytes())
+    for entry in data["entries"].values():
+        entry["sig"][1] += 1  # as if saved for another version of each file
+    digests.write_bytes(orjson.dumps(data))
+    found, index = with_index(home)
+    assert found == expected and index.reads == 4
+
+
+def test_a_light_refresh_then_the_analysis(home: Path) -> None:
+    """`fieldnote list` makes only the small part; the analysis after it reads the files
+    and comes out the same, then a warm start reads none."""
+    store = DataStore(home)
+    light = study_index(store).refresh(light=True)
+    assert [s.summary() for s in light.sessions] == store.list_sessions()[0]
+    assert all("notes" not in s.entry for s in light.sessions)
+    found, index = with_index(home)
+    assert found == without_index(home) and index.reads == 4
+    again, index = with_index(home)
+    assert again == found and index.reads == 0

@@ -1,0 +1,477 @@
+"""The study index: what the screens that look across sessions need of each, without its notes.
+
+Per session file, an entry keyed by the file's signature (inode, mtime, size and its journal's
+inode and size): the session record, the guide and its state, and a digest of every note and
+span excerpt (the fields the sessions list, the analysis and the report count with: tags,
+severity, emotions, kind, author, times, the length of its quote; the words only of a
+follow-up). A screen over 500 sessions draws from it at once and reads a session's notes only
+when it shows their words (a drill-down, a quote in the report, the tagging list).
+
+It is a cache (docs/ARCHITECTURE.md): the session files are the truth. `refresh()` stats every
+file; an entry whose signature still matches is used as it is; a file whose journal only grew
+has just the new lines applied to its entry (when they carry what the digest needs, else the
+file is read again); any other change, or an entry that cannot be used, reads the file again,
+once. The entries are kept in memory and saved in the user's cache folder
+(tui/store/index_file.py) whenever one changed, so the next process starts warm.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.domain.analysis import SessionInput
+from tui.domain.quotes import quote_words
+from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
+from tui.store.index_file import IndexFile
+from tui.store.session import session_parts, validate_session_data
+
+INDEX_VERSION = 1
+"""The layout of an entry; bumped whenever it changes, so an older index is rebuilt."""
+NOTE_FIELDS = (
+    "id",
+    "kind",
+    "tags",
+    "severity",
+    "emotions",
+    "author",
+    "elapsed",
+    "started_at",
+    "starred",
+)
+SPAN_FIELDS = ("id", "note_id", "tags", "severity", "start", "end")
+WORDS_KEPT = ("followup",)
+"""Kinds of note whose words the index keeps: the analysis lists every open follow-up."""
+
+log = logging.getLogger(__name__)
+
+
+def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
+    """What the index keeps of a note. An empty field is left out: every reader of a digest
+    takes a missing field as empty (`note.get("starred")`), and a study's index is half as
+    big without them."""
+    digest = {name: value for name in NOTE_FIELDS if (value := note.get(name))}
+    text = str(note.get("text") or "")
+    if qlen := len(quote_words(text)):
+        digest["qlen"] = qlen
+    if note.get("kind") in WORDS_KEPT:
+        digest["text"] = note.get("text")
+    return digest
+
+
+def span_digest(span: Mapping[str, Any], note: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the index keeps of a span excerpt; its quote's length needs its note's words."""
+    digest = {name: span[name] for name in SPAN_FIELDS if name in span}  # a 0 start is kept
+    text = str((note or {}).get("text") or "")
+    start, end = span.get("start"), span.get("end")
+    if isinstance(start, int) and isinstance(end, int):
+        text = text[start:end]
+    digest["qlen"] = len(quote_words(text))
+    return digest
+
+
+def _signature(stat: tuple) -> list:
+    """A store signature as JSON keeps it."""
+    ino, mtime, size, journal = stat
+    return [ino, mtime, size, list(journal) if journal is not None else None]
+
+
+HEAD_FIELDS = ("sig", "used", "session", "count", "coded")
+"""What the sessions list and the tagging scope need of an entry: the index's small part."""
+DIGEST_FIELDS = ("sig", "guide", "state", "notes", "excerpts")
+"""What the analysis needs besides: the large part, read only by the analysis."""
+
+
+def make_entry(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, Any]:
+    """The entry of a file read whole."""
+    session, guide, state = session_parts(data)
+    notes = data.get("notes") or {}
+    by_id = {doc.get("id"): doc for doc in notes.values()}
+    return _counted(
+        {
+            "sig": _signature(signature),
+            "used": used,
+            "session": session,
+            "guide": guide,
+            "state": state,
+            "notes": {key: note_digest(doc) for key, doc in notes.items()},
+            "excerpts": {
+                key: span_digest(doc, by_id.get(doc.get("note_id")))
+                for key, doc in (data.get("excerpts") or {}).items()
+            },
+        }
+    )
+
+
+def _counted(entry: dict[str, Any], notes: Any = None, excerpts: Any = None) -> dict[str, Any]:
+    """The entry with the sessions list's counts: notes, and notes coded (with tags of their
+    own or an excerpt), as `DataStore.list_sessions` counts them; from its digests, or from
+    the file's own `notes` and `excerpts` tables when given."""
+    notes = (entry["notes"] if notes is None else notes).values()
+    excerpts = (entry["excerpts"] if excerpts is None else excerpts).values()
+    excerpted = {doc.get("note_id") for doc in excerpts}
+    entry["count"] = len(notes)
+    entry["coded"] = sum(1 for n in notes if n.get("tags") or n.get("id") in excerpted)
+    return entry
+
+
+def make_head(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Only the small part of a file's entry (`HEAD_FIELDS`): for `fieldnote list`, which
+    shows no more, so a cold index costs it no digest. The analysis reads the file again."""
+    session, _, _ = session_parts(data)
+    head = {"sig": _signature(signature), "used": used, "session": session}
+    return _counted(head, data.get("notes") or {}, data.get("excerpts") or {})
+
+
+def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str, Any] | None:
+    """A new entry: `entry` with a journal's new changes applied, or None when they need the
+    file read again (a whole rewrite, a span whose note is not in the change, a note with
+    spans, a record removed, a note stored twice)."""
+    notes, excerpts = dict(entry["notes"]), dict(entry["excerpts"])
+    followed = {**entry, "notes": notes, "excerpts": excerpts}
+    spanned = {doc.get("note_id") for doc in excerpts.values()}
+    for change in changes:
+        if isinstance(change, dict):
+            return None
+        sets, removes = change
+        if set(removes) - {"notes", "excerpts"}:
+            return None
+        # The same checks a read of the whole file applies, to what the change sets.
+        checked = {"session": {"1": followed["session"]}, **sets}
+        try:
+            validate_session_data(path)(checked)
+        except UnreadableFileError:
+            return None
+        new_notes = {doc.get("id"): doc for doc in (sets.get("notes") or {}).values()}
+        for table, docs in sets.items():
+            if table == "session":
+                if len(docs) != 1:
+                    return None
+                followed["session"] = next(iter(docs.values()))
+            elif table == "guide":
+                if len(docs) != 1:
+                    return None
+                doc = next(iter(docs.values()))
+                followed["guide"] = doc.get("guide") or {}
+                followed["state"] = doc.get("state") or {"current": None, "marks": {}}
+            elif table == "notes":
+                for key, doc in docs.items():
+                    if doc.get("id") in spanned:
+                        return None  # its spans' words may have moved
+                    notes[key] = note_digest(doc)
+            elif table == "excerpts":
+                for key, doc in docs.items():
+                    note = new_notes.get(doc.get("note_id"))
+                    if note is None:
+                        return None
+                    excerpts[key] = span_digest(doc, note)
+                    spanned.add(doc.get("note_id"))
+        for table, keys in removes.items():
+            docs = notes if table == "notes" else excerpts
+            for key in keys:
+                docs.pop(key, None)
+    for docs in (notes, excerpts):
+        ids = [doc.get("id") for doc in docs.values()]
+        if len(ids) != len(set(ids)):
+            return None  # stored twice: reading the file says so
+    return _counted(followed)
+
+
+def _well_formed_head(entry: Any) -> bool:
+    """An entry's small part as `make_entry` writes it (one from a file may be anything)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("session"), dict):
+        return False
+    if not all(isinstance(entry.get(name), int) for name in ("used", "count", "coded")):
+        return False
+    sig = entry.get("sig")
+    return isinstance(sig, list) and len(sig) == 4
+
+
+def _well_formed_digest(entry: Any) -> bool:
+    """An entry's large part as `make_entry` writes it."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("sig"), list):
+        return False
+    if not all(isinstance(entry.get(name), dict) for name in ("guide", "state")):
+        return False
+    for name in ("notes", "excerpts"):
+        docs = entry.get(name)
+        if not isinstance(docs, dict) or not all(
+            isinstance(doc, dict) and key.isdigit() for key, doc in docs.items()
+        ):
+            return False
+    return True
+
+
+@dataclass
+class IndexedSession:
+    """One session as the index has it."""
+
+    id: str
+    path: Path
+    entry: dict[str, Any]
+
+    @property
+    def session(self) -> dict[str, Any]:
+        return self.entry["session"]
+
+    @property
+    def study(self) -> str:
+        return str(self.session.get("study") or "").strip()
+
+    @property
+    def created_at(self) -> str:
+        return str(self.session.get("created_at") or "")
+
+    @property
+    def signature(self) -> tuple:
+        ino, mtime, size, journal = self.entry["sig"]
+        return (ino, mtime, size, tuple(journal) if journal is not None else None)
+
+    def summary(self) -> SessionSummary:
+        """The sessions list's row (the same as `DataStore.list_sessions` makes)."""
+        session = self.session
+        debrief = session.get("debrief")
+        return SessionSummary(
+            id=self.id,
+            title=str(session.get("title") or ""),
+            participant=str(session.get("participant") or ""),
+            created_at=self.created_at,
+            note_count=self.entry["count"],
+            coded_count=self.entry["coded"],
+            path=self.path,
+            debrief=debrief if isinstance(debrief, dict) else {},
+            study=self.study,
+            goal=str(session.get("goal") or "").strip(),
+        )
+
+    def analysis_input(self, words: SessionWords) -> SessionInput:
+        """The session as the analysis reads it, in a snapshot's order: notes by
+        (started_at, id), span excerpts as stored; `words` reads the notes' words and the
+        attached recording when they are first asked for."""
+        notes = sorted(
+            self.entry["notes"].values(),
+            key=lambda d: (str(d.get("started_at") or ""), str(d.get("id") or "")),
+        )
+        excerpts = self.entry["excerpts"]
+        return SessionInput(
+            self.id,
+            self.session,
+            notes,
+            [excerpts[key] for key in sorted(excerpts, key=int)],
+            self.entry["guide"],
+            self.entry["state"],
+            full_notes=words.notes,
+            attached=words.recording,
+        )
+
+
+@dataclass
+class IndexScan:
+    """Every session of the data folder as indexed, newest first, and the unreadable files."""
+
+    sessions: list[IndexedSession] = field(default_factory=list)
+    problems: list[UnreadableFileError] = field(default_factory=list)
+
+    def summaries(self) -> list[SessionSummary]:
+        return [s.summary() for s in self.sessions]
+
+    def get(self, session_id: str) -> IndexedSession | None:
+        return next((s for s in self.sessions if s.id == session_id), None)
+
+
+class StudyIndex:
+    """The index of one data folder; thread-safe (the screens refresh it from workers).
+
+    Saved in two parts: the small one (`HEAD_FIELDS`) is all the sessions list and the
+    tagging scope read; the large one (`DIGEST_FIELDS`) is read when the analysis first asks.
+    Each part's entry carries the file's signature; a large part whose signature is not its
+    small part's (two processes saved them in between each other) is not used."""
+
+    def __init__(self, store: DataStore, folder: Path | None = None) -> None:
+        self.store = store
+        self.heads = IndexFile(store.home, INDEX_VERSION, "sessions", folder)
+        self.digests = IndexFile(store.home, INDEX_VERSION, "digests", folder)
+        self._entries: dict[str, Any] | None = None
+        self._digests_loaded = False
+        self._lock = threading.Lock()
+        self._asked = 0
+        self._last: tuple[int, bool, IndexScan] | None = None
+        """(the ask it began after, with digests, the scan) of the last refresh made."""
+        self.reads = 0
+        """Session files read whole since this index was made (a warm start reads none)."""
+        self.followed = 0
+        """Journals whose new lines were applied to an entry without reading the file."""
+
+    def refresh(self, digests: bool = False, *, light: bool = False) -> IndexScan:
+        """Every session as it is on disk now: two stats per file, and a read (or a journal's
+        new lines) for each file that changed since it was indexed. `digests`: the analysis's
+        part of each entry too (else only what the sessions list shows is sure to be there).
+        `light`: a file read makes only the small part (a command that lists and ends; a
+        process that may analyse next keeps the default and reads each file once).
+        Callers that ask while another refresh runs (the sessions screen beneath the tagging
+        screen, both starting) share the next one: it began after they asked, so it is as
+        fresh as one of their own."""
+        with self._lock:
+            self._asked += 1
+            asked = self._asked
+        with self._lock:
+            last = self._last
+            if last is not None and last[0] >= asked and (last[1] or not digests) and not light:
+                return IndexScan(list(last[2].sessions), list(last[2].problems))
+            began = self._asked
+            if self._entries is None:
+                loaded = self.heads.load() or {}
+                self._entries = {k: e for k, e in loaded.items() if _well_formed_head(e)}
+            if digests:
+                self._load_digests()
+            entries = self._entries
+            scan = IndexScan()
+            paths = self.store.session_paths()
+            changed = False
+            for path in paths:
+                session_id = path.stem
+                try:
+                    entry, fresh = self._entry(path, entries.get(session_id), digests, light)
+                except FileNotFoundError:
+                    entry, fresh = None, False
+                except UnreadableFileError as error:
+                    scan.problems.append(error)
+                    entry, fresh = None, False
+                if entry is None:
+                    changed |= entries.pop(session_id, None) is not None
+                    continue
+                if fresh:
+                    entries[session_id] = entry
+                    changed = True
+                scan.sessions.append(IndexedSession(session_id, path, entry))
+            names = {path.stem for path in paths}
+            for gone in [key for key in entries if key not in names]:
+                del entries[gone]
+                changed = True
+            if changed:
+                self._save(light)
+            scan.sessions.sort(key=lambda s: (s.created_at, s.id), reverse=True)
+            self._last = (began, digests, scan)
+            return IndexScan(list(scan.sessions), list(scan.problems))
+
+    def _load_digests(self) -> None:
+        """Join the large part to the entries whose signature it shares (once)."""
+        if self._digests_loaded or self._entries is None:
+            return
+        self._digests_loaded = True
+        parts = self.digests.load() or {}
+        for session_id, entry in self._entries.items():
+            part = parts.get(session_id)
+            if _well_formed_digest(part) and part["sig"] == entry["sig"]:
+                entry.update(part)
+
+    def _save(self, light: bool) -> None:
+        """Both parts; a light refresh that never needed the large part saves the small one
+        alone (a large part left as it was is still right: an entry whose signature is not
+        the small part's is not used)."""
+        assert self._entries is not None
+        if light and not self._digests_loaded:
+            self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in self._entries.items()})
+            return
+        self._load_digests()  # the large part of the sessions not read now is kept
+        self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in self._entries.items()})
+        self.digests.save(
+            {k: {f: e[f] for f in DIGEST_FIELDS} for k, e in self._entries.items() if "notes" in e}
+        )
+
+    def _entry(
+        self, path: Path, entry: Any, digests: bool, light: bool
+    ) -> tuple[dict[str, Any] | None, bool]:
+        """(the entry for the file now, whether it is new)."""
+        stat = self.store.stat_session(path)
+        if stat is None:
+            return None, False
+        now = _signature(stat)
+        followed = None
+        try:
+            if entry is not None and entry.get("sig") == now:
+                if not digests or "notes" in entry:
+                    return entry, False
+            elif entry is not None and not light:
+                self._load_digests()
+                if "notes" in entry:
+                    followed = self._follow(path, entry, now)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            log.debug("study index entry of %s unusable (%r); reading the file", path, error)
+            followed = None
+        if followed is not None:
+            self.followed += 1
+            return followed, True
+        signature, used, data = self.store.read_session_data(path)
+        self.reads += 1
+        return (make_head if light else make_entry)(signature, used, data), True
+
+    def _follow(self, path: Path, entry: Any, now: list) -> dict[str, Any] | None:
+        """The entry with its journal's new lines applied, when the main file is the one
+        indexed and its journal only grew."""
+        if not isinstance(entry, dict) or entry["sig"][:3] != now[:3] or now[3] is None:
+            return None
+        was, used = entry["sig"][3], entry["used"]
+        if was is None and used != 0 or was is not None and was[0] != now[3][0]:
+            return None
+        if now[3][1] < used:
+            return None
+        more, changes = self.store.read_journal_since(path, used)
+        followed = follow_journal(entry, changes, path)
+        if followed is not None:
+            # The signature as stat'ed before the read: if the journal grew meanwhile, the
+            # next refresh follows it from `used` on.
+            followed["sig"], followed["used"] = now, used + more
+        return followed
+
+
+_INDEXES: weakref.WeakKeyDictionary[DataStore, StudyIndex] = weakref.WeakKeyDictionary()
+_INDEXES_LOCK = threading.Lock()
+
+
+def study_index(store: DataStore) -> StudyIndex:
+    """The one index of this store in this process (the screens and commands share it)."""
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(store)
+        if index is None:
+            index = _INDEXES[store] = StudyIndex(store)
+        return index
+
+
+class SessionWords:
+    """A session's notes by id and its attached recording, read together the first time
+    either is asked for (a drill-down, a quoted excerpt, the report's verbatims): what the
+    index leaves out. A file gone or unreadable by then gives no notes and no recording."""
+
+    def __init__(self, store: DataStore, session_id: str) -> None:
+        self.store = store
+        self.session_id = session_id
+        self._read: tuple[dict[str, dict[str, Any]], dict[str, Any] | None] | None = None
+
+    def notes(self) -> dict[str, dict[str, Any]]:
+        return self._words()[0]
+
+    def recording(self) -> dict[str, Any] | None:
+        return self._words()[1]
+
+    def _words(self) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+        if self._read is None:
+            self._read = {}, None
+            try:
+                session_file = self.store.open_session(self.session_id)
+            except StoreError as error:
+                log.debug("notes of %s not read: %s", self.session_id, error)
+                return self._read
+            try:
+                notes = {note["id"]: note for note in session_file.read().notes}
+                self._read = notes, session_file.read_recording()
+            except StoreError as error:
+                log.debug("notes of %s not read: %s", self.session_id, error)
+            finally:
+                session_file.close()
+        return self._read

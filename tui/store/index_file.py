@@ -1,0 +1,114 @@
+"""The study index's file: a cache under the user's cache folder, never in the data folder.
+
+What it holds is the services' business (tui/services/study_index.py); this module only finds
+the file for a data folder, reads it and replaces it. It is derived from the session files, so
+nothing here is ever an error a user sees: a file that is missing, unreadable, not JSON, written
+for another data folder or by a newer Fieldnote reads as no index (a debug log says why), and a
+folder that cannot be written to leaves the index unsaved. The session files stay the truth.
+
+Two processes may save at once: each writes a temp file of its own and renames it over the
+index, so the file is always one whole version, the last writer's. Nothing is lost by that:
+every entry carries the signature of the session file it came from, and a reader trusts an
+entry only while that signature still matches the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tui.store.storage import DIR_MODE, FILE_MODE
+
+ENV_CACHE = "FIELDNOTE_CACHE"
+"""The cache folder, when set (tests point it at a temp folder); else the platform's."""
+FORMAT = "fieldnote-study-index"
+
+log = logging.getLogger(__name__)
+
+
+def cache_folder() -> Path:
+    """`$FIELDNOTE_CACHE` if set, else the platform's user cache folder for Fieldnote."""
+    folder = os.environ.get(ENV_CACHE)
+    if folder:
+        return Path(folder).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("fieldnote"))
+
+
+class IndexFile:
+    """One part of the index of one data folder:
+    `<cache>/index-<hash of the folder's path>-<part>.json`."""
+
+    def __init__(self, home: Path, version: int, part: str, folder: Path | None = None) -> None:
+        self.home = str(Path(home).resolve())
+        self.version = version
+        """The layout of the entries this Fieldnote writes; a file with another is not read."""
+        digest = hashlib.sha256(self.home.encode()).hexdigest()[:16]
+        self.path = (folder or cache_folder()) / f"index-{digest}-{part}.json"
+
+    def __repr__(self) -> str:
+        return f"IndexFile({str(self.path)!r})"
+
+    def load(self) -> dict[str, Any] | None:
+        """The entries as last saved, or None when there is no usable index (logged)."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            log.debug("study index %s not read: %s", self.path, error)
+            return None
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as error:
+            log.debug("study index %s is not JSON (%s); rebuilding it", self.path, error)
+            return None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            log.debug("study index %s is no Fieldnote study index; rebuilding it", self.path)
+            return None
+        if data.get("version") != self.version or data.get("home") != self.home:
+            log.debug(
+                "study index %s is of version %r for %r; rebuilding it",
+                self.path,
+                data.get("version"),
+                data.get("home"),
+            )
+            return None
+        entries = data.get("entries")
+        if not isinstance(entries, dict):
+            log.debug("study index %s holds no entries; rebuilding it", self.path)
+            return None
+        return entries
+
+    def save(self, entries: dict[str, Any]) -> bool:
+        """Replace the index with these entries (atomic; last writer wins). False, logged,
+        when the cache folder cannot take it: the index is then simply not kept."""
+        payload = {"format": FORMAT, "version": self.version, "home": self.home}
+        payload["entries"] = entries
+        folder = self.path.parent
+        tmp = folder / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+            try:
+                view = memoryview(orjson.dumps(payload))
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.path)
+        except OSError as error:
+            log.debug("study index %s not saved: %s", self.path, error)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:
+                pass
+            return False
+        return True
