@@ -368,4 +368,4 @@ async def test_a_cue_and_speaker_that_look_like_markup_are_shown_as_typed(
         assert "\x1b" not in shown and app.is_running
         await pilot.press("p")  # no media attached: one sentence, still running
         await wait_until(pilot, lambda: app._notifications)
-        assert "No recording is attached" in [n.message for n in app._notifications][0]
+        assert "No audio or video file is attached" in [n.message for n in app._notifications][0]

@@ -84,8 +84,8 @@ class Player:
         timecode = format_elapsed(moment)
         if not media:
             return PlayOutcome(
-                "No recording is attached to this session: attach one with "
-                "`fieldnote attach SESSION TRANSCRIPT --media FILE`.",
+                "No audio or video file is attached to this session: attach it with "
+                "`fieldnote attach SESSION TRANSCRIPT --media FILE` (or m on the sessions screen).",
                 error=True,
             )
         path = Path(media)
