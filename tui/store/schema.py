@@ -191,6 +191,8 @@ NOTE = {
     "codings": CODINGS,
     "edited_at": OPTIONAL_TEXT,
     "severity": OPTIONAL_INTEGER,
+    # The quote as typed, once its verbatim replaced it (tui/domain/quotes.py).
+    "typed": OPTIONAL_TEXT,
     # A transcript cue's end and whether it is speech (tui/services/exchange/transcripts.py).
     "ends_elapsed": _is((int, float), "a number or null", optional=True),
     "speech": FLAG,
@@ -307,6 +309,7 @@ FAST = {
         "codings": _codings_fit,
         "edited_at": _OPT_TEXT,
         "severity": _OPT_INT,
+        "typed": _OPT_TEXT,
         "ends_elapsed": frozenset({int, float, type(None)}),
         "speech": frozenset({bool}),
     },

@@ -34,6 +34,9 @@ class SessionData:
     guide_state: dict[str, Any] = field(default_factory=lambda: {"current": None, "marks": {}})
     notes: list[dict[str, Any]] = field(default_factory=list)
     excerpts: list[dict[str, Any]] = field(default_factory=list)
+    recording: dict[str, Any] | None = None
+    """The attached transcript and media path (tui/domain/recording.py), if one is; span
+    excerpts of its cues name a cue's id as their `note_id`."""
 
     @property
     def id(self) -> str:
@@ -147,6 +150,7 @@ class StoredSessions(Sequence[SessionData]):
         session_file = self.store.open_session(session_id)
         try:
             snap = session_file.read()
+            recording = session_file.read_recording()
         finally:
             session_file.close()
         return SessionData(
@@ -155,6 +159,7 @@ class StoredSessions(Sequence[SessionData]):
             guide_state=snap.guide_state,
             notes=snap.notes,
             excerpts=snap.excerpts,
+            recording=recording,
         )
 
 
