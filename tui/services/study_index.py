@@ -13,6 +13,10 @@ has just the new lines applied to its entry (when they carry what the digest nee
 file is read again); any other change, or an entry that cannot be used, reads the file again,
 once. The entries are kept in memory and saved in the user's cache folder
 (tui/store/index_file.py) whenever one changed, so the next process starts warm.
+
+Beside the entries, the overview of each scope's last analysis (its themes and header counts,
+no evidence), under the state it was made from: the analysis screen draws it at once while
+that state is still the disk's, and analyses behind it (`StudyIndex.overview`).
 """
 
 from __future__ import annotations
