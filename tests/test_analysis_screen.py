@@ -109,6 +109,8 @@ async def test_enter_lists_evidence_and_enter_again_opens_the_note_for_tagging(s
         tagging = app.screen
         assert isinstance(tagging, TaggingScreen)
         assert tagging.current.session_id == "s1" and tagging.current.span["id"] == "e2"
+        screen._poll()  # beneath the tagging screen: no analysis while it tags
+        assert not screen._reading
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen and screen.drill is not None

@@ -202,7 +202,10 @@ class AnalysisScreen(Screen):
     # -- reading -----------------------------------------------------------------------------
 
     def _poll(self) -> None:
-        if not self._reading and self.is_current:
+        # Not under the tagging screen (Textual's `is_current` is true of the screen just
+        # beneath the top one): each tag written there would make it analyse the study again.
+        # Back from it, `on_screen_resume` reads once.
+        if not self._reading and self.app.screen is self:
             self._read()
 
     def _read(self, force: bool = False) -> None:
