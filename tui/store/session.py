@@ -8,6 +8,7 @@ from bisect import insort
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,14 @@ def validate_session_data(path: Path):
         if guide is not None and not isinstance(guide[1].get("state", {}), dict | None):
             raise UnreadableFileError(path, "its guide state is not an object")
         for name in KEYED_TABLES:
+            docs = data.get(name) or {}
+            # Every id text and none twice, checked in C (`map`, `set`); the loop below is
+            # for a table that fails it, to name the document.
+            ids = list(map(dict.get, docs.values(), repeat("id")))
+            if set(map(type, ids)) <= {str} and len(set(ids)) == len(ids):
+                continue
             seen: dict[str, str] = {}
-            for key, doc in (data.get(name) or {}).items():
+            for key, doc in docs.items():
                 doc_id = doc.get("id")
                 if not isinstance(doc_id, str):
                     raise UnreadableFileError(path, f"a document in its '{name}' table has no id")
