@@ -168,6 +168,30 @@ class NoteChanges:
     """The read's version: pass it as `since` to the next `read_changes`."""
 
 
+def snapshot_of(
+    data: dict[str, Any],
+    *,
+    copy: Callable[[dict[str, Any]], dict[str, Any]] = lambda doc: doc,
+    copies: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] = lambda docs: docs,
+) -> SessionSnapshot:
+    """A session file's tables as a snapshot: notes sorted by (started_at, id), excerpts in
+    the order they were added. It shares the documents of `data` unless given copies."""
+    session = _single(data, "session")
+    guide = _single(data, "guide")
+    guide_doc = guide[1] if guide else {}
+    notes = copies(list((data.get("notes") or {}).values()))
+    notes.sort(key=_note_order)
+    excerpt_docs = data.get("excerpts") or {}
+    excerpts = copies([excerpt_docs[key] for key in sorted(excerpt_docs, key=int)])
+    return SessionSnapshot(
+        session=copy(session[1]) if session else {},
+        guide=copy(guide_doc.get("guide") or {}),
+        guide_state=copy(guide_doc.get("state") or default_guide_state()),
+        notes=notes,
+        excerpts=excerpts,
+    )
+
+
 class _Index:
     """Document "id" -> TinyDB doc id for one keyed table, so lookups skip a Query scan."""
 
@@ -294,20 +318,8 @@ class SessionFile:
         return (self.path, self._storage.journal_path)
 
     def _build_snapshot(self, data: dict[str, Any]) -> SessionSnapshot:
-        session = _single(data, "session")
-        guide = _single(data, "guide")
-        guide_doc = guide[1] if guide else {}
-        notes = _copies(list((data.get("notes") or {}).values()))
-        notes.sort(key=_note_order)
-        excerpt_docs = data.get("excerpts") or {}
-        excerpts = _copies([excerpt_docs[key] for key in sorted(excerpt_docs, key=int)])
-        return SessionSnapshot(
-            session=plain(session[1]) if session else {},
-            guide=plain(guide_doc.get("guide") or {}),
-            guide_state=plain(guide_doc.get("state") or default_guide_state()),
-            notes=notes,
-            excerpts=excerpts,
-        )
+        # Copies: the storage keeps `data` and TinyDB changes its documents in place.
+        return snapshot_of(data, copy=plain, copies=_copies)
 
     # -- writing ------------------------------------------------------------------------------
     @contextmanager
