@@ -14,7 +14,7 @@ import pytest
 from tests.store.helpers import guide_doc, note_doc, session_doc
 from tui.store import DataStore, SessionNotFoundError, UnreadableFileError
 from tui.store import datastore as datastore_module
-from tui.store.storage import journal_path
+from tui.store.storage import journal_path, read_tables
 
 WRONG = "in its 'notes' table, document 9 (id bad) has a field 'elapsed' that is not a number"
 
@@ -88,3 +88,29 @@ def test_a_file_replaced_behind_the_store_is_checked(store, session_id) -> None:
 def test_a_missing_session_is_a_sentence(store) -> None:
     with pytest.raises(SessionNotFoundError, match="list the sessions to see their ids"):
         store.read_snapshot("nosuchsession")
+
+
+def test_a_snapshot_of_a_fresh_read_and_the_file_never_share_a_change(store, session_id) -> None:
+    """The first read of a file hands out the parsed documents uncopied (`lend`): a reader's
+    change to them never reaches the file, and the store's writes never reach them, including
+    after another process's journal line was followed."""
+    session = store.open_session(session_id)  # a fresh parse: its documents are lent
+    before = session.read()
+    kept = orjson.loads(orjson.dumps(before.notes))
+    other = store.open_session(session_id)
+    other.append_note(note_doc(session_id, text="from another process"))
+    assert len(session.read().notes) == 3  # followed from the journal
+    by_text = {note["text"]: note for note in before.notes}
+    first, second = by_text["second"]["id"], by_text[note_doc(session_id)["text"]]["id"]
+    by_text[note_doc(session_id)["text"]]["tags"].append("changed-by-a-reader")
+    session.change_note(first, lambda note: {"tags": [*note["tags"], "new"], "starred": True})
+    session.retag({"pain/onboarding": "pain/invites"})
+    session.update_note(first, {"text": "rewritten"})
+    session.fold_journal()
+    by_text[note_doc(session_id)["text"]]["tags"].remove("changed-by-a-reader")
+    assert before.notes == kept
+    on_disk = {doc["id"]: doc for doc in read_tables(session.path)["notes"].values()}
+    assert on_disk[second]["tags"] == ["pain/invites"]  # retagged, and no reader's tag
+    assert on_disk[first]["text"] == "rewritten" and len(on_disk) == 3
+    session.close()
+    other.close()

@@ -318,7 +318,9 @@ class SessionFile:
         return (self.path, self._storage.journal_path)
 
     def _build_snapshot(self, data: dict[str, Any]) -> SessionSnapshot:
-        # Copies: the storage keeps `data` and TinyDB changes its documents in place.
+        if self._storage.lend():  # as parsed: the storage parses its own before a change
+            return snapshot_of(data)
+        # Copies: the storage keeps `data`, and TinyDB changes its documents in place.
         return snapshot_of(data, copy=plain, copies=_copies)
 
     # -- writing ------------------------------------------------------------------------------
