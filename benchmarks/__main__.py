@@ -42,6 +42,7 @@ from benchmarks import (
     bench_sync,
     bench_tag_search,
     bench_tagging,
+    bench_tagging_recording,
     bench_typing,
 )
 from benchmarks.targets import record, table
@@ -65,6 +66,7 @@ SECTIONS = [
     ("sync a study through git", bench_sync.run),
     ("typing 100 KB as keystrokes", bench_typing.run),
     ("notes aligned with a recording", bench_recording.run),
+    ("the tagging screen over a recording", bench_tagging_recording.run),
 ]
 
 

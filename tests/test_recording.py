@@ -17,6 +17,7 @@ from tests.recording_study import (
     TRANSCRIPT,
     make_session,
 )
+from tui.domain.recording import RecordingCue, Timeline, check_quote
 from tui.services import recording
 from tui.services.live_session import LiveSession
 from tui.services.sync.merge import merge_session
@@ -132,3 +133,19 @@ def test_a_study_sync_keeps_a_transcript_attached_on_one_side(store):
 
 def test_a_session_without_a_transcript_has_no_recording(store):
     assert recording.load(store, make_session(store)) is None
+
+
+def test_a_quote_typed_shorter_than_it_was_said_gets_the_whole_passage():
+    # Typed without the speaker's fillers: the verbatim still runs from the first word said to
+    # the last, with the sentence's full stop.
+    said = "Well. It asked me, like, forty questions before I'd even seen a single calendar. Then"
+    cue = RecordingCue("c1", 100.0, 110.0, "P1", said)
+    check = check_quote(
+        "It asked me forty questions before I'd seen a single calendar.",
+        112.0,
+        Timeline([cue]),
+    )
+    assert check.found and check.score < 100
+    assert check.verbatim == (
+        "It asked me, like, forty questions before I'd even seen a single calendar."
+    )

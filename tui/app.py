@@ -25,6 +25,7 @@ from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
 from tui.services.keymap import Keymap, KeymapError, is_printable_key
 from tui.services.live_session import LiveSession, SaveState
+from tui.services.playback import Player, PlayOutcome
 from tui.services.rescue import rescue_path, write_rescue
 from tui.services.sessions import SessionsService
 from tui.services.tag_writes import TagWrites
@@ -120,6 +121,8 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         """(screen, focus, keymap) and whether a priority binding takes a printable key."""
         self._saved_to_exit = False
         """`save_and_exit` ran: a second signal must not save the draft twice."""
+        self.player = Player()
+        """Plays a note's moment of the recording (the tagging and analysis screens' key)."""
 
     def on_mount(self) -> None:
         if self.keymap is not None and self.keymap.problems:
@@ -238,6 +241,27 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             self.copy_to_clipboard(text)
         self.notify(result.notice(in_tmux=inside_tmux()), title="Copied", timeout=4, markup=False)
 
+    # -- playing the recording ---------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="player")
+    def play_moment(self, target: Callable[[], tuple[str | None, float]]) -> None:
+        """Play the recording a few seconds before a note's moment: `target` gives (the media
+        file, the second on the recording) and may read the session file, and the player may
+        take a moment to show it started, hence the thread. With no player installed, the
+        time code goes to the clipboard instead."""
+        outcome = self.player.play(*target())
+        try:
+            self.call_from_thread(self._played, outcome)
+        except RuntimeError:
+            pass  # closing already
+
+    def _played(self, outcome: PlayOutcome) -> None:
+        severity = "error" if outcome.error else "information"
+        if outcome.copy is not None:
+            severity = "warning"
+            self.copy_text(outcome.copy)
+        self.notify(outcome.notice, title="Recording", severity=severity, timeout=6, markup=False)
+
     # -- navigation --------------------------------------------------------------------------
 
     @work(exclusive=True, group="navigation")
@@ -327,7 +351,9 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     def on_unmount(self) -> None:
         """However the app ends (quit, a lost terminal, or a test leaving it), what the sessions
         hold is written and their writers, heartbeats and file descriptors are closed. No key
-        waits any more, so this is the one place that may wait for the disk."""
+        waits any more, so this is the one place that may wait for the disk. A recording
+        this app started playing stops with it."""
+        self.player.stop()
         if self.live is not None:
             self._retiring.append(self.live)
             self.live = None

@@ -48,46 +48,46 @@ def counting_checks(monkeypatch) -> list[int]:
 def test_an_unchanged_file_is_checked_once(store, session_id, monkeypatch) -> None:
     calls = counting_checks(monkeypatch)
     summaries, problems = store.list_sessions()
-    first = store.read_snapshot(session_id)
-    again = store.read_snapshot(session_id)
-    assert (summaries[0].note_count, problems, len(calls)) == (2, [], 1)
+    first, _ = store.read_session(session_id)
+    again, recording = store.read_session(session_id)
+    assert (summaries[0].note_count, problems, len(calls), recording) == (2, [], 1, None)
     assert first == again and "second" in [note["text"] for note in first.notes]
 
 
 def test_a_journal_line_added_behind_the_store_is_checked(store, session_id) -> None:
-    store.read_snapshot(session_id)
+    store.read_session(session_id)
     with open(journal_path(store.session_path(session_id)), "ab") as journal:
         journal.write(bad_line(session_id) + b"\n")  # another process, or a script
     with pytest.raises(UnreadableFileError, match=re.escape(WRONG)):
-        store.read_snapshot(session_id)
+        store.read_session(session_id)
     assert WRONG in str(store.list_sessions()[1][0])
 
 
 def test_a_torn_line_completed_later_is_checked(store, session_id) -> None:
     with open(journal_path(store.session_path(session_id)), "ab") as journal:
         journal.write(bad_line(session_id))  # torn: no newline yet, so not read
-    assert len(store.read_snapshot(session_id).notes) == 2
+    assert len(store.read_session(session_id)[0].notes) == 2
     with open(journal_path(store.session_path(session_id)), "ab") as journal:
         journal.write(b"\n")
     with pytest.raises(UnreadableFileError, match=re.escape(WRONG)):
-        store.read_snapshot(session_id)
+        store.read_session(session_id)
 
 
 def test_a_file_replaced_behind_the_store_is_checked(store, session_id) -> None:
     path = store.session_path(session_id)
-    store.read_snapshot(session_id)
+    store.read_session(session_id)
     data = orjson.loads(path.read_bytes())
     data["notes"] = {"9": {**note_doc(session_id), "id": "bad", "elapsed": "soon"}}
     replacement = path.with_name("replacement.tmp")
     replacement.write_bytes(orjson.dumps(data))
     os.replace(replacement, path)
     with pytest.raises(UnreadableFileError, match=re.escape(WRONG)):
-        store.read_snapshot(session_id)
+        store.read_session(session_id)
 
 
 def test_a_missing_session_is_a_sentence(store) -> None:
     with pytest.raises(SessionNotFoundError, match="list the sessions to see their ids"):
-        store.read_snapshot("nosuchsession")
+        store.read_session("nosuchsession")
 
 
 def test_a_snapshot_of_a_fresh_read_and_the_file_never_share_a_change(store, session_id) -> None:

@@ -17,6 +17,10 @@ class Excerpt:
     """The `excerpts` document when this is a span of the note."""
     spans: list[dict[str, Any]] | None = None
     """For a note row: the note's span excerpts, sorted by start (shared with its span rows)."""
+    linked: str | None = None
+    """For a cue of the session's attached transcript (and its span excerpts): the id of the
+    note it is linked to, under which it is listed. `note` is then the cue as a note of kind
+    `transcript` (its speaker the author), and its spans are excerpts of the cue."""
 
     @property
     def doc(self) -> dict[str, Any]:

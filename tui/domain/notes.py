@@ -128,6 +128,9 @@ class Note:
     """1-5 when the whole note was rated on the tagging screen (span excerpts carry their own)."""
     codings: list[dict[str, Any]] = field(default_factory=list)
     """Who applied each tag and when (tui/domain/codings.py); `tags` is always their tags."""
+    typed: str | None = None
+    """The quote as the note-taker typed it, once the tagging screen put the transcript's
+    verbatim in its place (`quotes.with_verbatim`); stored only when set."""
 
     def __post_init__(self) -> None:
         if self.tags or self.codings:
@@ -203,7 +206,10 @@ class Note:
         )
 
     def to_doc(self) -> dict[str, Any]:
-        return asdict(self)
+        doc = asdict(self)
+        if doc["typed"] is None:
+            del doc["typed"]  # most notes were never replaced by a verbatim
+        return doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Note:
@@ -238,6 +244,7 @@ class Note:
             edited_at=text("edited_at") or None,
             severity=severity if isinstance(severity, int) and 1 <= severity <= 5 else None,
             codings=codings if isinstance(codings := doc.get("codings"), list) else [],
+            typed=text("typed") or None,
         )
 
 

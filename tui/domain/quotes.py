@@ -61,6 +61,32 @@ def quote_words(text: str) -> str:
     return _strip_marks(body) or body.strip()
 
 
+def with_verbatim(text: str, verbatim: str) -> str:
+    """A quote's text with its words replaced by `verbatim` (what the transcript says was
+    said), its inline syntax kept: a leading `*`, the opening mark (and the closing one, if it
+    was closed), and every `#tag` and `!emotion`, after the words in the order typed."""
+    head = len(text) - len(text.lstrip())
+    if text[head : head + 1] == "*":
+        head += 1
+        head += len(text[head:]) - len(text[head:].lstrip())
+    opener = text[head : head + 1]
+    closer = _CLOSERS.get(opener)
+    if closer is not None:
+        head += 1
+    elif opener == ">":
+        head += 1
+        head += len(text[head:]) - len(text[head:].lstrip(" \t"))
+    body = text[head:]
+    marks = [body[token.start : token.end] for token in inline_tokens(body)]
+    closed = closer is not None and _strip_marks(body).endswith(closer)
+    return (
+        text[:head]
+        + " ".join(verbatim.split())
+        + (closer if closed else "")
+        + "".join(" " + mark for mark in marks)
+    )
+
+
 def _closed(words: str, opener: str, closer: str) -> str:
     """Several quoted parts, as typed, with a last part left open given its closing mark."""
     if opener == closer:

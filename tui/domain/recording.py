@@ -23,6 +23,7 @@ offset moves every link: links are computed here on demand, never stored.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
@@ -240,13 +241,49 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     needle = fold(words).strip()
     # Folding keeps every character in its place, so the folded cues joined by spaces are
     # the joined text folded.
-    found = fuzz.partial_ratio_alignment(needle, " ".join(timeline.folded[indexes]))
+    folded = " ".join(timeline.folded[indexes])
+    found = fuzz.partial_ratio_alignment(needle, folded)
     if found is None:
         return QuoteCheck(words, "", None, 0.0, at, False)
     begin, end = _whole_words(joined, found.dest_start, found.dest_end)
+    begin, end = _closest_passage(needle, folded, begin, end)
+    while end < len(joined) and joined[end] in _CLOSING:  # the sentence's own full stop
+        end += 1
     cue = near[max(0, bisect_right(starts, begin) - 1)]
     score = round(found.score, 1)
     return QuoteCheck(words, joined[begin:end], cue, score, at, score >= QUOTE_SCORE)
+
+
+PASSAGE_SLACK_WORDS = 4
+"""How many words a verbatim passage may grow or shrink by at either end (below)."""
+
+
+def _closest_passage(needle: str, text: str, begin: int, end: int) -> tuple[int, int]:
+    """The whole-word passage around `text[begin:end]` closest to the quote as a whole.
+
+    The partial ratio's window is as long as the typed quote, so where the speaker said more
+    words than were typed ("nobody *really* knows") it stops short of the last ones; here each
+    end may move by a few words, to where the whole passage's ratio to the quote is best (of
+    equal ones, the passage found first)."""
+    spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    if not spans:
+        return begin, end
+    first = min(range(len(spans)), key=lambda i: abs(spans[i][0] - begin))
+    last = min(range(len(spans)), key=lambda i: abs(spans[i][1] - end))
+    best = (fuzz.ratio(needle, text[begin:end]), begin, end)
+    for i in range(max(0, first - PASSAGE_SLACK_WORDS), first + PASSAGE_SLACK_WORDS + 1):
+        for j in range(max(i, last - PASSAGE_SLACK_WORDS), last + PASSAGE_SLACK_WORDS + 1):
+            if j >= len(spans):
+                break
+            if i < len(spans):
+                score = fuzz.ratio(needle, text[spans[i][0] : spans[j][1]])
+                if score > best[0]:
+                    best = (score, spans[i][0], spans[j][1])
+    return best[1], best[2]
+
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_CLOSING = frozenset(".,;:!?…'’\"”)")
 
 
 def _joined(cues: tuple[RecordingCue, ...]) -> tuple[str, list[int]]:

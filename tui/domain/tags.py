@@ -104,7 +104,9 @@ def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
 def edit_changes(doc: Mapping, edit: Mapping) -> dict:
     """The fields an edit changes in a note or span excerpt, as a delta on the document as it
     is now: `{"add_tag": name, "coder": who, "at": iso}`, `{"remove_tag": name, "coder": who}`,
-    `{"clear_tags": True, "coder": who}` and/or `{"severity": 1-5 or None}`. A tag edit changes
+    `{"clear_tags": True, "coder": who}` and/or `{"severity": 1-5 or None}`, or a note's
+    text replaced, `{"text_from": old, "text_to": new, "at": iso}` (the first text kept in
+    `typed`). A tag edit changes
     one coder's codings (tui/domain/codings.py), and `tags` with them. Empty when it changes
     nothing (so applying it twice, or over a read that already has it, is harmless). Codings
     someone else gave the document meanwhile stay: a delta never replaces the whole list with
@@ -122,6 +124,12 @@ def edit_changes(doc: Mapping, edit: Mapping) -> dict:
         changes.update(new)
     if "severity" in edit and doc.get("severity") != edit["severity"]:
         changes["severity"] = edit["severity"]
+    if "text_to" in edit and doc.get("text") == edit.get("text_from") != edit["text_to"]:
+        # A quote's words swapped for the transcript's verbatim, or back: only over the text
+        # it was made from (an edit made meanwhile wins), and the text as first typed is kept.
+        changes["text"] = edit["text_to"]
+        changes["typed"] = doc.get("typed") or edit["text_from"]
+        changes["edited_at"] = edit.get("at")
     return changes
 
 

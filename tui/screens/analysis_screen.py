@@ -615,6 +615,19 @@ class AnalysisScreen(Screen):
         if items:
             self.app.copy_text("\n".join(item.citation() for item in items))
 
+    def action_play(self) -> None:
+        """Play the recording a few seconds before the evidence's moment (or say why not)."""
+        item = self._current_evidence() if self.drill is not None else None
+        if item is None:
+            open_key = self.app.key_for("analysis.open")
+            self.notify(
+                f"Open a tag's evidence ({open_key}) and pick a note to hear it.",
+                timeout=4,
+                markup=False,
+            )
+            return
+        self.app.play_moment(lambda: self.service.play_target(item))
+
     def action_back(self) -> None:
         if self.drill is not None:
             self.action_show_part(self.drill.part)

@@ -25,6 +25,7 @@ from tui.domain.codings import UNKNOWN_CODER, initials
 from tui.domain.display_text import visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import tag_key
+from tui.domain.quotes import quote_words, recording_time
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
 from tui.services.search import TagIndex, TagStats
@@ -286,7 +287,10 @@ class TaggingScreen(Screen):
         text = Text()
         meta = [visible(excerpt.participant)] if excerpt.participant else []
         meta.append(str(note.get("kind") or "note"))
-        if note.get("author"):
+        if excerpt.linked is not None:
+            meta.append(f"said by {visible(str(note.get('author') or '?'))}")
+            meta.append(recording_time(self.model.play_target(excerpt)[1]) + " on the recording")
+        elif note.get("author"):
             meta.append("by " + visible(str(note["author"])))
         text.append(" \u00b7 ".join(meta) + "\n", style="dim")
         body = excerpt.note_text
@@ -300,6 +304,8 @@ class TaggingScreen(Screen):
             start, end = self.span
             shown.stylize("reverse", start, max(end, start + 1))
         text.append_text(shown)
+        if excerpt.linked is None:
+            self._append_recording(text, excerpt)
         text.append("\n\n")
         if self.span is not None:
             start, end = self.span
@@ -310,11 +316,15 @@ class TaggingScreen(Screen):
                 for k in ("tagging.span_extend_word", "tagging.span_extend_char", "tagging.tag")
             ]
             text.append(f"{keys[0]}/{keys[1]} extend, then {keys[2]} tags the span\n\n", "dim")
-        label = "Span" if excerpt.span is not None else "Note"
+        cue = excerpt.linked is not None and excerpt.span is None
+        label = "Span" if excerpt.span is not None else "Cue" if cue else "Note"
         text.append(f"{label} tags: ", style="bold")
         tags = self.model.tags_of(excerpt)
         if tags:
             self._append_tags(text, tags, self.model.tag_marks(excerpt.doc))
+        elif cue:  # a cue's codings are span excerpts of it, listed under it
+            keys = [self.app.key_for(k) for k in ("tagging.tag", "tagging.span")]
+            text.append(f"on its spans ({keys[0]} codes the whole cue, {keys[1]} a part)", "dim")
         else:
             text.append("none", style="dim")
         if self.model.unsaved(excerpt):
@@ -341,6 +351,38 @@ class TaggingScreen(Screen):
                     continue
                 text.append(visible(name), self.tag_styles.get(tag_key(name)) or "")
         return text
+
+    def _append_recording(self, text: Text, excerpt: Excerpt) -> None:
+        """Under a note: the cue it is linked to and, for a quote, the verbatim beside it."""
+        found = self.model.link_of(excerpt)
+        if found is not None:
+            cue = found.cue
+            text.append("\nSaid ", style="bold")
+            when = recording_time(cue.start)
+            text.append(f"(rec {when}) {visible(cue.speaker or '?')}: ", "dim")
+            text.append(visible(cue.text))
+        check = self.model.check_of(excerpt)
+        if check is None:
+            return
+        key = self.app.key_for("tagging.verbatim")
+        typed = excerpt.note.get("typed")
+        if typed and typed != excerpt.note_text:
+            text.append("\nTyped ", style="bold")
+            text.append(f"\u201c{visible(quote_words(str(typed)))}\u201d ")
+            text.append(f"({key} puts it back)", style="dim")
+        elif check.found:
+            where = ""
+            if check.cue is not None:
+                who = visible(check.cue.speaker or "?")
+                where = f", {who}, rec {recording_time(check.cue.start)}"
+            text.append("\nVerbatim ", style="bold")
+            text.append(f"({check.score:g}{where}) ", style="dim")
+            text.append(f"\u201c{visible(check.verbatim)}\u201d ")
+            if check.score < 100:
+                text.append(f"({key} uses it)", style="dim")
+        else:
+            text.append("\nVerbatim ", style="bold")
+            text.append(f"not found near this moment (best match {check.score:g})", "dim")
 
     def _append_tags(
         self, text: Text, tags: list[str], coders: dict[str, list[str]] | None = None
@@ -462,6 +504,19 @@ class TaggingScreen(Screen):
             return
         self._in_codebook = True  # settling rewrites codings: read again on return
         self.app.push_screen(AgreementScreen(self.model.agreement()))
+
+    def action_play(self) -> None:
+        """Play the recording a few seconds before the excerpt's moment (or say why not)."""
+        excerpt = self.current
+        if excerpt is not None:
+            target = self.model.play_target(excerpt)
+            self.app.play_moment(lambda: target)
+
+    def action_verbatim(self) -> None:
+        """Put the transcript's verbatim in place of the quote's words, or the typed ones back."""
+        excerpt = self.current
+        if excerpt is not None:
+            self._say(self.model.use_verbatim(excerpt, self.app.now()))
 
     def action_copy_excerpt(self) -> None:
         """Copy the current excerpt as a citable quote (tui/services/tagging.py, `quote`)."""
@@ -589,7 +644,7 @@ class TaggingScreen(Screen):
     def action_severity(self, step: int) -> None:
         excerpt = self.current
         if excerpt is not None:
-            self.model.step_severity(excerpt, step)
+            self._say(self.model.step_severity(excerpt, step))
 
     # -- spans -------------------------------------------------------------------------------
 

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tui.domain.analysis import Analysis, SessionInput, analyse
+from tui.domain.analysis import Analysis, Evidence, SessionInput, analyse
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
+from tui.domain.recording import moment
+from tui.services.recording.view import RecordingView
 from tui.services.study_index import SessionWords, study_index
 from tui.store import DataStore, StoreError
 
@@ -84,6 +86,26 @@ class StudyAnalysis:
         if self._closed:
             return None
         return StudyView(self.study, analyse(inputs, names, self.now()), inputs, problems)
+
+    def play_target(self, item: Evidence) -> tuple[str | None, float]:
+        """(the media file, the second on the recording) to play a piece of evidence from, read
+        from its session's attached recording (no media: None). Reads the file: call it off the UI
+        thread."""
+        at = moment(item.elapsed, item.recording_offset)
+        try:
+            session_file = self.store.open_session(item.session_id)
+            try:
+                doc = session_file.read_recording()
+                snap = session_file.read() if doc is not None else None
+            finally:
+                session_file.close()
+        except StoreError:
+            return None, at
+        if doc is None or snap is None:
+            return None, at
+        note = next((n for n in snap.notes if n.get("id") == item.note_id), None)
+        view = RecordingView.of(doc, snap.session, [note] if note is not None else [])
+        return view.media, view.play_from(note) if note is not None else at
 
     def close(self) -> None:
         """A refresh running in another thread returns None."""

@@ -25,7 +25,9 @@ from tui.domain.codings import (
 from tui.domain.display_text import visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import clean_tag_name, new_id, tag_key
-from tui.domain.quotes import cite
+from tui.domain.quotes import cite, with_verbatim
+from tui.domain.recording import Link, QuoteCheck
+from tui.domain.spans import move_span
 from tui.domain.tags import (
     SEVERITIES,
     edit_changes,
@@ -39,6 +41,7 @@ from tui.domain.tags import (
 from tui.services.analysis import study_of
 from tui.services.codebook import CodebookService
 from tui.services.exchange.exporting import ExportJob
+from tui.services.recording.view import RecordingView
 from tui.services.search import TagIndex, TagStats
 from tui.services.study_index import study_index
 from tui.services.tag_ops import read_snapshot
@@ -86,13 +89,16 @@ def scope_session_ids(store, scope: str, session_id: str | None = None) -> list[
 
 @dataclass
 class SessionRows:
-    """One session's excerpts as listed: its notes, each followed by its span excerpts."""
+    """One session's excerpts as listed: its notes, each followed by its span excerpts and,
+    with a transcript attached, by the cue it is linked to (and that cue's span excerpts)."""
 
     excerpts: list[Excerpt]
     note_rows: dict[Key, Excerpt]
+    """Notes and cues by id."""
     span_rows: dict[Key, Excerpt]
     coded: int
     notes: int
+    recording: RecordingView | None = None
 
 
 @dataclass
@@ -156,6 +162,7 @@ def read_sessions(
                 loaded.versions[session_id] = seen
                 continue  # only our own writes since: the listed rows already have them
             snap = session_file.read()
+            recording = session_file.read_recording()
         except StoreError as error:
             loaded.problems.append(str(error))
             continue
@@ -165,30 +172,44 @@ def read_sessions(
                 session_file.release_descriptors()
         loaded.files[session_id] = session_file
         loaded.versions[session_id] = snap.remote_version
-        loaded.rows[session_id] = session_rows(session_id, snap)
+        loaded.rows[session_id] = session_rows(session_id, snap, recording)
         loaded.titles[session_id] = str(snap.session.get("title") or session_id)
 
 
-def session_rows(session_id: str, snap) -> SessionRows:
+def session_rows(session_id: str, snap, recording: dict | None = None) -> SessionRows:
     rows = SessionRows([], {}, {}, 0, 0)
     participant = str(snap.session.get("participant") or "")
     by_note: dict[str, list[dict]] = {}
     for doc in snap.excerpts:
         by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
+    view = rows.recording = (
+        RecordingView.of(recording, snap.session, snap.notes) if recording else None
+    )
+    listed_cues: set[str] = set()
+
+    def add(note: dict, linked: str | None = None) -> None:
+        spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
+        row = Excerpt(session_id, participant, note, spans=spans, linked=linked)
+        rows.excerpts.append(row)
+        rows.note_rows[(session_id, note["id"])] = row
+        for span in spans:
+            span_row = Excerpt(session_id, participant, note, span, spans, linked)
+            rows.excerpts.append(span_row)
+            rows.span_rows[(session_id, span["id"])] = span_row
+        if linked is None:
+            rows.notes += 1
+            rows.coded += row.note_coded
+
     for stored in snap.notes:
         if stored.get("kind") in SKIPPED_KINDS:
             continue
         note = dict(stored)  # one copy, shared by the note's row and its span rows
-        spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
-        row = Excerpt(session_id, participant, note, spans=spans)
-        rows.excerpts.append(row)
-        rows.note_rows[(session_id, note["id"])] = row
-        rows.notes += 1
-        rows.coded += row.note_coded
-        for span in spans:
-            span_row = Excerpt(session_id, participant, note, span, spans)
-            rows.excerpts.append(span_row)
-            rows.span_rows[(session_id, span["id"])] = span_row
+        add(note)
+        found = view.links.get(note["id"]) if view is not None else None
+        # A cue is listed once, under the first note linked to it.
+        if found is not None and found.cue.id not in listed_cues:
+            listed_cues.add(found.cue.id)
+            add(view.cue_note(found.cue, session_id), linked=note["id"])
     return rows
 
 
@@ -240,6 +261,8 @@ class TaggingModel:
         self.shown: list[Excerpt] = []
         self._note_rows: dict[Key, Excerpt] = {}
         self._span_rows: dict[Key, Excerpt] = {}
+        self.recordings: dict[str, RecordingView] = {}
+        """Each session's attached recording, aligned when the session was read."""
         self.index = TagIndex()
         self.last_tag: str | None = None
         self.filter_untagged = False
@@ -395,16 +418,19 @@ class TaggingModel:
             self._rows[session_id] = rows.excerpts
             self._note_rows.update(rows.note_rows)
             self._span_rows.update(rows.span_rows)
+            if rows.recording is not None:
+                self.recordings[session_id] = rows.recording
             self.coded_count += rows.coded
             self.note_count += rows.notes
         self.all_excerpts = [e for sid in self.session_ids for e in self._rows.get(sid, ())]
 
     def _drop_rows(self, session_id: str) -> None:
+        self.recordings.pop(session_id, None)
         for row in self._rows.pop(session_id, []):
             if row.span is None:
                 self._note_rows.pop((session_id, row.note["id"]), None)
-                self.note_count -= 1
-                self.coded_count -= row.note_coded
+                self.note_count -= row.linked is None
+                self.coded_count -= _counted(row)
             else:
                 self._span_rows.pop((session_id, row.span["id"]), None)
 
@@ -464,7 +490,9 @@ class TaggingModel:
         text = self.filter_text.casefold()
         shown = []
         for excerpt in self.all_excerpts:
-            if self.filter_untagged and (excerpt.span is not None or self.coded(excerpt)):
+            if self.filter_untagged and (
+                excerpt.span is not None or excerpt.linked is not None or self.coded(excerpt)
+            ):
                 continue
             if self.filter_tag and self.filter_tag not in {
                 tag_key(t) for t in self.tags_of(excerpt)
@@ -516,7 +544,7 @@ class TaggingModel:
         count = len(self.shown)
         for step in range(1, count + 1):
             excerpt = self.shown[(self.cursor + step) % count]
-            if excerpt.span is None and not self.coded(excerpt):
+            if excerpt.span is None and excerpt.linked is None and not self.coded(excerpt):
                 return (self.cursor + step) % count
         return None
 
@@ -632,6 +660,64 @@ class TaggingModel:
         except (StoreError, TypeError, ValueError, AttributeError):
             return 0.0  # the time is then the interview clock's; the words are what matter
 
+    # -- the attached recording ----------------------------------------------------------------
+
+    def link_of(self, excerpt: Excerpt) -> Link | None:
+        """The cue a note (or a span of it) is linked to; None for a cue, or without one."""
+        view = self.recordings.get(excerpt.session_id)
+        if view is None or excerpt.linked is not None:
+            return None
+        return view.links.get(excerpt.note["id"])
+
+    def check_of(self, excerpt: Excerpt) -> QuoteCheck | None:
+        """A quote's words against what was said around its moment; None for anything else."""
+        view = self.recordings.get(excerpt.session_id)
+        if view is None or excerpt.linked is not None:
+            return None
+        return view.checks.get(excerpt.note["id"])
+
+    def play_target(self, excerpt: Excerpt) -> tuple[str | None, float]:
+        """(the media file, the second on the recording) to play for the excerpt: a cue from
+        its start, a note from its moment, or from its cue's start when it was linked by its
+        words to a cue said earlier (it was typed after them). No media: None."""
+        view = self.recordings.get(excerpt.session_id)
+        if view is None:
+            return None, 0.0
+        return view.media, view.play_from(excerpt.note)
+
+    def use_verbatim(self, excerpt: Excerpt, now) -> Outcome:
+        """Put the transcript's verbatim in place of a quote's words (its inline syntax kept,
+        the typed text kept in the note's `typed`), or, on a quote that shows the verbatim
+        already, the typed words back."""
+        check = self.check_of(excerpt)
+        if check is None:
+            if excerpt.linked is not None:
+                problem = "This is the transcript itself; V works on a quote typed as a note."
+            elif excerpt.note.get("kind") != "quote":
+                problem = 'Only a quote (a note typed with " or >) has a verbatim to compare.'
+            else:
+                problem = "No transcript is attached to this session to take a verbatim from."
+            return Outcome(notice=problem, severity="warning")
+        note, text = excerpt.note, excerpt.note_text
+        typed = note.get("typed")
+        if typed and typed != text:
+            new, what = str(typed), "put back the typed quote"
+        elif not check.found:
+            return Outcome(
+                notice=f"The quote was not found near this moment (best match {check.score:g}); "
+                "it stays as typed.",
+                severity="warning",
+            )
+        else:
+            new, what = with_verbatim(text, check.verbatim), "use the verbatim"
+            if new == text:
+                return Outcome(notice="The quote is word for word what was said already.")
+        edit = {"text_from": text, "text_to": new, "at": to_iso(now)}
+        note_row = self._note_rows.get((excerpt.session_id, note["id"]), excerpt)
+        self._edit(note_row, edit, f"{what} in {_quote(text)}")
+        self._changed()
+        return Outcome()
+
     # -- changes: memory now, disk through the writer ----------------------------------------
 
     def apply_tag(self, excerpt: Excerpt, name: str, now, *, create: bool = False) -> Outcome:
@@ -640,6 +726,13 @@ class TaggingModel:
             return Outcome(
                 notice="The span is empty; extend it before tagging.", severity="warning"
             )
+        if self.span is None and excerpt.linked is not None and excerpt.span is None:
+            # A cue is no note of the session: the whole cue is coded as a span excerpt of it.
+            whole = self._whole_cue(excerpt)
+            if whole is None:
+                self.span = (0, len(excerpt.note_text))
+            else:
+                excerpt = whole
         now_iso = to_iso(now)
         known = self.index.stats(name)
         name = known.name if known is not None else clean_tag_name(name)
@@ -712,11 +805,28 @@ class TaggingModel:
         self._shown_changed(outcome)
         return outcome
 
-    def step_severity(self, excerpt: Excerpt, step: int) -> None:
+    def _whole_cue(self, excerpt: Excerpt) -> Excerpt | None:
+        """The span excerpt of a cue row that covers the whole cue, if it was coded so."""
+        length = len(excerpt.note_text)
+        whole = next(
+            (s for s in excerpt.spans or [] if s["start"] == 0 and s["end"] == length), None
+        )
+        return None if whole is None else self._span_rows.get((excerpt.session_id, whole["id"]))
+
+    def step_severity(self, excerpt: Excerpt, step: int) -> Outcome:
+        if excerpt.linked is not None and excerpt.span is None:
+            whole = self._whole_cue(excerpt)
+            if whole is None:
+                return Outcome(
+                    notice="Tag the cue (or a span of it, v) first; then rate it.",
+                    severity="warning",
+                )
+            excerpt = whole
         new = max(0, min(SEVERITIES[-1], (excerpt.severity or 0) + step))
         what = f"set severity {new or 'none'} on {_quote(excerpt.text)}"
         self._edit(excerpt, {"severity": new or None}, what)
         self._changed()
+        return Outcome()
 
     def _edit(self, excerpt: Excerpt, edit: dict, what: str) -> Excerpt | None:
         """A delta (`edit_changes`) on the excerpt's note or span, never a whole tag list: the
@@ -757,9 +867,12 @@ class TaggingModel:
             if row is None:
                 return None
             edit = payload["edit"]
-            was = row.note_coded
-            row.doc.update(edit_changes(row.doc, edit))
-            self.coded_count += row.note_coded - was
+            was, old_text = _counted(row), row.note_text
+            changes = edit_changes(row.doc, edit)
+            row.doc.update(changes)
+            self.coded_count += _counted(row) - was
+            if "text" in changes and row.span is None:
+                self._retexted(row, old_text)
             if row.span is not None and edit_empties(row.doc, edit):
                 return self.apply({**payload, "op": "delete"})
             return row
@@ -767,9 +880,9 @@ class TaggingModel:
             rows = self._note_rows if table == "notes" else self._span_rows
             row = rows.get((session_id, key))
             if row is not None:
-                was = row.note_coded
+                was = _counted(row)
                 row.doc.update(_copy(payload["changes"]))
-                self.coded_count += row.note_coded - was
+                self.coded_count += _counted(row) - was
             return row
         if op == "add":
             doc = _copy(payload["doc"])
@@ -777,34 +890,46 @@ class TaggingModel:
             note_row = self._note_rows.get((session_id, doc.get("note_id")))
             if found is not None or note_row is None:
                 return found
-            was = note_row.note_coded
+            was = _counted(note_row)
             spans = note_row.spans if note_row.spans is not None else []
             note_row.spans = spans
             spans.append(doc)
             spans.sort(key=lambda d: (d["start"], d["end"]))
-            row = Excerpt(session_id, note_row.participant, note_row.note, doc, spans)
+            row = Excerpt(
+                session_id, note_row.participant, note_row.note, doc, spans, note_row.linked
+            )
             session_rows = self._rows[session_id]
             at = _index_of(session_rows, note_row) + 1 + _index_of(spans, doc)
             session_rows.insert(at, row)
             self.all_excerpts.insert(self._offset(session_id) + at, row)
             self._span_rows[(session_id, key)] = row
-            self.coded_count += note_row.note_coded - was
+            self.coded_count += _counted(note_row) - was
             return row
         if op == "delete":
             row = self._span_rows.pop((session_id, key), None)
             if row is None:
                 return None
             note_row = self._note_rows.get((session_id, row.note["id"]))
-            was = row.note_coded
+            was = _counted(row)
             if row.spans is not None:
                 row.spans[:] = [s for s in row.spans if s is not row.span]  # shared list
             session_rows = self._rows[session_id]
             at = _index_of(session_rows, row)
             session_rows.pop(at)
             self.all_excerpts.pop(self._offset(session_id) + at)
-            self.coded_count += row.note_coded - was
+            self.coded_count += _counted(row) - was
             return note_row
         return None
+
+    def _retexted(self, row: Excerpt, old_text: str) -> None:
+        """After a note's text changed: its spans keep their words (as the store moves them
+        on disk), and a quote is checked again. Its cue stays the one listed under it."""
+        new_text = row.note_text
+        for span in row.spans or []:
+            span["start"], span["end"] = move_span(old_text, new_text, span["start"], span["end"])
+        view = self.recordings.get(row.session_id)
+        if view is not None:
+            view.check(row.note)
 
     def _offset(self, session_id: str) -> int:
         """Where the session's rows start in `all_excerpts`."""
@@ -884,6 +1009,11 @@ def _quote(text: str, width: int = 30) -> str:
 def _copy(doc: dict) -> dict:
     """A copy deep enough for change payloads: their lists are never shared with memory."""
     return {k: list(v) if isinstance(v, list) else v for k, v in doc.items()}
+
+
+def _counted(row: Excerpt) -> int:
+    """What the row's note adds to the coded count: a cue row (`linked`) is no note."""
+    return 0 if row.linked is not None else int(row.note_coded)
 
 
 def _index_of(items: list, item: object) -> int:

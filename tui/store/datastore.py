@@ -24,6 +24,7 @@ from tui.store.session import (
     SessionSnapshot,
     default_guide_state,
     plain,
+    recording_of,
     snapshot_of,
     validate_session_data,
 )
@@ -144,15 +145,17 @@ class DataStore:
         guide_state: dict[str, Any] | None = None,
         notes: list[dict[str, Any]] | None = None,
         excerpts: list[dict[str, Any]] | None = None,
+        recording: dict[str, Any] | None = None,
     ) -> SessionFile:
         """Write a new session file holding the session record and its guide (and, for an
-        import, its notes and excerpts: one write, so the file is whole or absent)."""
+        import, its notes, excerpts and attached recording: one write, so the file is whole or
+        absent)."""
         session = plain(session)
         session_id = session.get("id")
         if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
             raise ValueError(f"a session needs an 'id' of letters and digits, not {session_id!r}")
         path = self.session_path(session_id)
-        data = _session_tables(session, guide, guide_state, notes, excerpts, copy=plain)
+        data = _session_tables(session, guide, guide_state, notes, excerpts, recording, copy=plain)
         storage = AtomicJSONStorage(
             path, validate=validate_session_data(path), write_what="new session"
         )
@@ -255,16 +258,16 @@ class DataStore:
                 self._checked[path] = signature
         return signature, used, data
 
-    def read_snapshot(self, session_id: str) -> SessionSnapshot:
-        """One consistent copy of a session, read once (`read_session_data`) and kept by no
-        one: for a reader going through many sessions (an export), with none of a
-        `SessionFile`'s tables and caches."""
+    def read_session(self, session_id: str) -> tuple[SessionSnapshot, dict[str, Any] | None]:
+        """A session and its attached recording (None when none is), one consistent copy read
+        once (`read_session_data`) and kept by no one: for a reader going through many
+        sessions (an export), with none of a `SessionFile`'s tables and caches."""
         path = self.session_path(session_id)
         try:
             _, _, data = self.read_session_data(path)
         except FileNotFoundError:
             raise self._not_found(session_id) from None
-        return snapshot_of(data)
+        return snapshot_of(data), recording_of(data)
 
     def read_journal_since(self, path: Path, offset: int) -> tuple[int, list[JournalEntry]]:
         """The changes a session's journal gained after `offset` bytes: the bytes their
@@ -370,17 +373,21 @@ def _session_tables(
     guide_state: dict[str, Any] | None,
     notes: list[dict[str, Any]] | None,
     excerpts: list[dict[str, Any]] | None,
+    recording: dict[str, Any] | None = None,
     *,
     copy=lambda doc: doc,
 ) -> dict[str, Any]:
     """A session file's tables as `create_session` writes them."""
     state = copy(guide_state) if guide_state is not None else default_guide_state()
-    return {
+    tables = {
         "session": {"1": session},
         "guide": {"1": {"guide": copy(guide), "state": state}},
         "notes": {str(n): copy(doc) for n, doc in enumerate(notes or [], start=1)},
         "excerpts": {str(n): copy(doc) for n, doc in enumerate(excerpts or [], start=1)},
     }
+    if recording is not None:
+        tables["recording"] = {"1": copy(recording)}
+    return tables
 
 
 def new_session_problem(
@@ -389,6 +396,7 @@ def new_session_problem(
     guide_state: dict[str, Any] | None = None,
     notes: list[dict[str, Any]] | None = None,
     excerpts: list[dict[str, Any]] | None = None,
+    recording: dict[str, Any] | None = None,
 ) -> str | None:
     """Why `create_session` would refuse these documents, or write a file that no later read
     accepts (the same checks every read applies), as a phrase; None when they fit. Nothing is
@@ -400,7 +408,9 @@ def new_session_problem(
         return "its guide is not an object"
     if not all(isinstance(doc, dict) for doc in [*(notes or []), *(excerpts or [])]):
         return "a note or excerpt is not an object"
-    data = _session_tables(session, guide, guide_state, notes, excerpts)
+    if not isinstance(recording, dict | None):
+        return "its recording is not an object"
+    data = _session_tables(session, guide, guide_state, notes, excerpts, recording)
     try:
         validate_session_data(Path(f"{session_id}.json"))(data)
     except UnreadableFileError as error:

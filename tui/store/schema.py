@@ -192,6 +192,8 @@ NOTE = {
     "codings": CODINGS,
     "edited_at": OPTIONAL_TEXT,
     "severity": OPTIONAL_INTEGER,
+    # The quote as typed, once its verbatim replaced it (tui/domain/quotes.py).
+    "typed": OPTIONAL_TEXT,
     # A transcript cue's end and whether it is speech (tui/services/exchange/transcripts.py).
     "ends_elapsed": _is((int, float), "a number or null", optional=True),
     "speech": FLAG,
@@ -344,6 +346,7 @@ FAST: dict[str, ColumnCheck] = {
             "codings": _CODINGS,
             "edited_at": _TEXT | _NULL,
             "severity": _INT | _NULL,
+            "typed": _TEXT | _NULL,
             "ends_elapsed": _NUMBER | _NULL,
             "speech": frozenset({bool}),
         }

@@ -71,6 +71,12 @@ def _single(data: dict[str, Any], table: str) -> tuple[str, dict[str, Any]] | No
     return key, docs[key]
 
 
+def recording_of(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The attached recording's document of a file's tables (not a copy), or None."""
+    found = _single(data, RECORDING_TABLE)
+    return found[1] if found else None
+
+
 def session_parts(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The session record, guide and guide state of a file's tables (not copies), as a
     snapshot takes them."""
@@ -595,8 +601,8 @@ class SessionFile:
         """A copy of the attached recording's document (its transcript's cues, media path,
         source name), or None when none is attached."""
         with self._storage.mutex:
-            found = _single(self._data(), RECORDING_TABLE)
-            return plain(found[1]) if found else None
+            found = recording_of(self._data())
+            return plain(found) if found is not None else None
 
     def attach_recording(self, doc: dict[str, Any], recording_offset: float | None) -> None:
         """Put `doc` in place of any recording attached before and, unless None, set the

@@ -50,6 +50,9 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             color: $text-muted;
             text-style: italic;
         }
+        ExcerptList > .excerpt-list--cue {
+            color: $secondary;
+        }
     """
     """The colours of its parts; its width in the tagging layout is the app's (app.tcss)."""
 
@@ -61,6 +64,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         "excerpt-list--tag",
         "excerpt-list--untagged",
         "excerpt-list--span",
+        "excerpt-list--cue",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -111,7 +115,14 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
     def row_text(self, excerpt: Excerpt) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         style = self.get_component_rich_style
-        if excerpt.span is None:
+        if excerpt.span is None and excerpt.linked is not None:
+            # The transcript's cue the note above is linked to: who said what, then.
+            cue = style("excerpt-list--cue")
+            text.append("  \u25b8 " + format_elapsed(float(excerpt.note.get("elapsed") or 0)))
+            text.stylize(style("excerpt-list--time"))
+            text.append(" " + said_by(excerpt.note) + " ", cue)
+            text.append(visible(excerpt.text), cue)
+        elif excerpt.span is None:
             text.append(format_elapsed(float(excerpt.note.get("elapsed") or 0)).rjust(5) + " ")
             text.stylize(style("excerpt-list--time"))
             if self.show_who:

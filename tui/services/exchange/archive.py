@@ -1,7 +1,8 @@
 """The JSON export: lossless, versioned, and read back by `fieldnote import` exactly.
 
 {"format": "fieldnote", "version": 1, "sessions": [{"session", "guide", "guide_state",
-"notes", "excerpts"}], "codebook": [tag, ...]}, keys sorted and indented as the session files
+"notes", "excerpts", and "recording" where a transcript is attached}], "codebook": [tag, ...]},
+keys sorted and indented as the session files
 are, so exporting, importing into an empty folder and exporting again gives the same bytes.
 Written a session at a time: each entry is dumped alone and indented to its depth, which gives
 the bytes one dump of the whole document would.
@@ -28,19 +29,26 @@ def write_json(study: Study, out: BinaryIO) -> None:
     out.write(head[:-2] + b',\n  "sessions": [')
     first = True
     for data in study.sessions:
-        entry = {
-            "session": data.session,
-            "guide": data.guide,
-            "guide_state": data.guide_state,
-            "notes": data.notes,
-            "excerpts": data.excerpts,
-        }
+        entry = _entry(data)
         # orjson escapes a line break inside a string, so every b"\n" is the layout's own.
         dumped = orjson.dumps(entry, option=DUMP_OPTIONS).replace(b"\n", b"\n    ")
         out.write((b"\n    " if first else b",\n    ") + dumped)
         first = False
     out.write(b"]" if first else b"\n  ]")
     out.write(b',\n  "version": ' + orjson.dumps(VERSION) + b"\n}\n")
+
+
+def _entry(data: SessionData) -> dict[str, Any]:
+    entry = {
+        "session": data.session,
+        "guide": data.guide,
+        "guide_state": data.guide_state,
+        "notes": data.notes,
+        "excerpts": data.excerpts,
+    }
+    if data.recording is not None:  # absent otherwise: older exports stay byte for byte
+        entry["recording"] = data.recording
+    return entry
 
 
 def read_json(raw: bytes, path: Path) -> Study:
@@ -97,4 +105,5 @@ def _session(entry: Any, path: Path, where: str) -> SessionData:
         guide_state=need(entry.get("guide_state", {}), dict, "guide state"),
         notes=notes,
         excerpts=excerpts,
+        recording=need(entry.get("recording"), dict | None, "recording"),
     )

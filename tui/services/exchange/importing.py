@@ -164,7 +164,7 @@ def _check_documents(path: Path, study: Study) -> None:
     for number, data in enumerate(study.sessions, start=1):
         where = f"session {number}"
         problem = new_session_problem(
-            data.session, data.guide, data.guide_state, data.notes, data.excerpts
+            data.session, data.guide, data.guide_state, data.notes, data.excerpts, data.recording
         )
         if problem is not None:
             raise bad_file(path, f"{problem}; nothing was imported.", where=where)
@@ -260,7 +260,12 @@ def import_files(
         for _, result in parsed:
             for data in result.sessions:
                 store.create_session(
-                    data.session, data.guide, data.guide_state, data.notes, data.excerpts
+                    data.session,
+                    data.guide,
+                    data.guide_state,
+                    data.notes,
+                    data.excerpts,
+                    data.recording,
                 )
                 outcome.sessions.append((data.id, data.title, len(data.notes)))
                 if progress:

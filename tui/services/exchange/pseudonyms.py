@@ -161,6 +161,10 @@ def _people(data: SessionData) -> list[Any]:
         codings = doc.get("codings")
         if isinstance(codings, list):
             people += [c.get("coder") for c in codings if isinstance(c, dict)]
+    if data.recording is not None:  # an attached transcript's speakers
+        people += [
+            c.get("speaker") for c in data.recording.get("cues") or [] if isinstance(c, dict)
+        ]
     talk = session.get("talk")
     if isinstance(talk, dict) and isinstance(talk.get("switches"), list):
         people += [s[1] for s in talk["switches"] if isinstance(s, list) and len(s) > 1]
@@ -309,6 +313,19 @@ class Pseudonymised(Sequence[SessionData]):
             if isinstance(note.get("author"), str):
                 new["author"] = names.code(note["author"])
             notes.append(new)
+        recording = None
+        if data.recording is not None:
+            # Its cues as the notes are: names replaced in the words (spans coded on a cue
+            # follow), speakers coded, fresh ids; the file names (transcript, media) left out.
+            cues = []
+            for cue in data.recording.get("cues") or []:
+                cue_id = self._id("cue", data.id, str(cue.get("id")))
+                note_ids[str(cue.get("id"))] = cue_id
+                text, edits_by_note[str(cue.get("id"))] = names.edit(str(cue.get("text") or ""))
+                speaker = cue.get("speaker")
+                speaker = names.code(speaker) if isinstance(speaker, str) and speaker else ""
+                cues.append({**cue, "id": cue_id, "text": text, "speaker": speaker})
+            recording = {**data.recording, "source": "transcript", "media": None, "cues": cues}
         excerpts = []
         for excerpt in data.excerpts:
             edits = edits_by_note.get(str(excerpt.get("note_id")), [])
@@ -327,4 +344,5 @@ class Pseudonymised(Sequence[SessionData]):
             guide_state=names.deep(data.guide_state),
             notes=_shifted(notes, offset),
             excerpts=_shifted(excerpts, offset),
+            recording=_shifted(recording, offset),
         )

@@ -359,11 +359,14 @@ def write_qdpx(study: Study, out: BinaryIO) -> None:
                 participants.setdefault(name.casefold(), []).append(data.id)
                 spelling.setdefault(name.casefold(), name)
             # Coders are Users too: `_source_xml` adds them.
-            text, source, source_guid = _source_xml(data, used.levels, salt, authors)
-            sources.write(source.encode("utf-8"))
-            encoded = text.encode("utf-8")
-            texts.write(encoded)
-            files.append((f"sources/{source_guid}.txt", len(encoded)))
+            written = [_source_xml(data, used.levels, salt, authors)]
+            if data.recording is not None:
+                written.append(_recording_xml(data, used.levels, salt))
+            for text, source, source_guid in written:
+                sources.write(source.encode("utf-8"))
+                encoded = text.encode("utf-8")
+                texts.write(encoded)
+                files.append((f"sources/{source_guid}.txt", len(encoded)))
         label = study.label if study.label is not None else labeller.label()
         head = _project_head(study, label, used.used(), authors, participants, spelling)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -512,9 +515,28 @@ def _source_xml(
                 str(note.get("author") or ""),
             )
         )
+    out += _selections_xml(coded, data.id, levels, salt)
+    if data.participant.strip():
+        case = guid("case", data.participant.strip().casefold(), salt=salt)
+        out.append(
+            f'<PlainTextSelection guid="{guid("whole", data.id, salt=salt)}" startPosition="0"'
+            f' endPosition="{len(text)}"><Coding guid="{guid("case-coding", data.id, salt=salt)}">'
+            f'<CodeRef targetGUID="{case}"/></Coding></PlainTextSelection>'
+        )
+    if not out:
+        return text, head + "/>", source_guid
+    return text, f"{head}>{''.join(out)}</TextSource>", source_guid
+
+
+def _selections_xml(
+    coded: list[tuple[str, int, int, list[Any], str]], session_id: str, levels: set[str], salt: str
+) -> list[str]:
+    """A PlainTextSelection for each (key, start, end, codings, author), with one Coding per
+    coder of a tag (its creatingUser)."""
+    out: list[str] = []
     user = functools.cache(lambda name: guid("user", name, salt=salt))
     for key, start, end, codings, author in coded:
-        selection = f'<PlainTextSelection guid="{guid("selection", data.id, key, salt=salt)}"'
+        selection = f'<PlainTextSelection guid="{guid("selection", session_id, key, salt=salt)}"'
         selection += f' startPosition="{start}" endPosition="{end}"'
         if _is_user(author):
             selection += f' creatingUser="{user(author)}"'
@@ -523,7 +545,7 @@ def _source_xml(
             tag = _key(each["tag"])
             if tag not in levels:
                 continue
-            ident = (data.id, key, tag)
+            ident = (session_id, key, tag)
             if each["coder"] != UNKNOWN_CODER:
                 ident += (each["coder"],)
             coding = f'<Coding guid="{guid("coding", *ident, salt=salt)}"'
@@ -537,15 +559,53 @@ def _source_xml(
             out.append(f"{selection}>{''.join(inside)}</PlainTextSelection>")
         else:
             out.append(f"{selection}/>")
-    if data.participant.strip():
-        case = guid("case", data.participant.strip().casefold(), salt=salt)
-        out.append(
-            f'<PlainTextSelection guid="{guid("whole", data.id, salt=salt)}" startPosition="0"'
-            f' endPosition="{len(text)}"><Coding guid="{guid("case-coding", data.id, salt=salt)}">'
-            f'<CodeRef targetGUID="{case}"/></Coding></PlainTextSelection>'
-        )
-    if not out:
-        return text, head + "/>", source_guid
+    return out
+
+
+def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
+    """An attached transcript as plain text, a cue a line (`[mm:ss] Speaker: words`, at its
+    recording time), and where each cue's words start in it."""
+    parts: list[str] = []
+    starts: dict[str, int] = {}
+    at = 0
+    cues = sorted(recording.get("cues") or [], key=lambda c: float(c.get("start") or 0.0))
+    for cue in cues:
+        prefix = f"[{format_elapsed(float(cue.get('start') or 0.0))}] "
+        prefix += f"{' '.join(str(cue.get('speaker') or '').split()) or 'unknown'}: "
+        starts[str(cue.get("id"))] = at + len(prefix)
+        # One character for one, so a span's offsets in the cue hold in the line.
+        words = str(cue.get("text") or "").replace("\r", " ").replace("\n", " ")
+        line = prefix + words + "\n"
+        parts.append(line)
+        at += len(line)
+    return "".join(parts), starts
+
+
+def _recording_xml(data: SessionData, levels: set[str], salt: str) -> tuple[str, str, str]:
+    """A session's attached transcript as a source of its own (its text, TextSource and
+    GUID): a span coded on one of its cues is a selection in it. (Its coders are Users
+    already: `_source_xml` counts every excerpt's.)"""
+    recording = data.recording or {}
+    text, starts = recording_text(recording)
+    source_guid = guid("recording", data.id, salt=salt)
+    title = data.title or data.id
+    name = f"{title} \u2014 {recording.get('source') or 'transcript'}"
+    head = f'<TextSource guid="{source_guid}" name="{_attr(name)}"'
+    head += f' plainTextPath="internal://{source_guid}.txt"'
+    about = f"The transcript attached to {title}, by recording time."
+    out = [f"<Description>{_text(about)}</Description>"]
+    cues = {str(c.get("id")): c for c in recording.get("cues") or []}
+    coded: list[tuple[str, int, int, list[Any], str]] = []
+    for excerpt in data.excerpts:
+        cue = cues.get(str(excerpt.get("note_id")))
+        if cue is None or not excerpt.get("tags"):
+            continue
+        begin, length = starts[str(cue["id"])], len(str(cue.get("text") or ""))
+        lo = max(0, min(int(excerpt.get("start") or 0), length))
+        hi = max(lo, min(int(excerpt.get("end") or 0), length))
+        # No creatingUser on the selection: the speaker is no User; each Coding names its coder.
+        coded.append((str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), ""))
+    out += _selections_xml(coded, data.id, levels, salt)
     return text, f"{head}>{''.join(out)}</TextSource>", source_guid
 
 

@@ -2,7 +2,8 @@
 
 Layout: `<study>/study.json` ({"study", "goal", "guide", "sessions": [file, ...]}), the guide
 in Markdown, and one JSON file per interview:
-{"title", "participant", "interviewers", "started_at", "recording_offset",
+{"title", "participant", "interviewers", "started_at", "recording_offset", "transcript"
+ (optional: a WebVTT file beside it, attached to the session as its recording's transcript),
  "notes": [{"at": "mm:ss", "author", "q": question number, "text"}], "asked", "skipped", "current"}
 Question numbers are 1-based across the whole guide.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from tui.domain.clock import InterviewClock, from_iso, to_iso
 from tui.domain.guide import GuideState, parse_guide
 from tui.domain.notes import Note, new_id, parse_elapsed
+from tui.services.recording import attach
 from tui.services.resources import shipped_folder
 from tui.services.session_setup import create_session
 from tui.store import DataStore
@@ -103,5 +105,8 @@ def load_study(store: DataStore, study_dir: Path) -> list[str]:
             for note in notes:
                 if note.tags:
                     store.codebook.record_use(list(note.tags), note.started_at)
+        if data.get("transcript"):
+            transcript = study_dir / data["transcript"]
+            attach(store, session_id, transcript, now=began + timedelta(seconds=end))
         created.append(session_id)
     return created

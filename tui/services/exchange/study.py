@@ -34,6 +34,9 @@ class SessionData:
     guide_state: dict[str, Any] = field(default_factory=lambda: {"current": None, "marks": {}})
     notes: list[dict[str, Any]] = field(default_factory=list)
     excerpts: list[dict[str, Any]] = field(default_factory=list)
+    recording: dict[str, Any] | None = None
+    """The attached transcript and media path (tui/domain/recording.py), if one is; span
+    excerpts of its cues name a cue's id as their `note_id`."""
 
     @property
     def id(self) -> str:
@@ -144,13 +147,14 @@ class StoredSessions(Sequence[SessionData]):
         return StoredSessions(self.store, self.ids)
 
     def _read(self, session_id: str) -> SessionData:
-        snap = self.store.read_snapshot(session_id)
+        snap, recording = self.store.read_session(session_id)
         return SessionData(
             session=snap.session,
             guide=snap.guide,
             guide_state=snap.guide_state,
             notes=snap.notes,
             excerpts=snap.excerpts,
+            recording=recording,
         )
 
 

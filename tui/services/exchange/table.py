@@ -1,9 +1,10 @@
 """The CSV export: one row per excerpt and per untagged note, safe to open in a spreadsheet.
 
 A note's own tags make it one excerpt (the whole note); each span excerpt is another, with the
-span's text. A note with neither is a row with no tags. `coders` says who applied each tag, in
-the order of `tags`. A cell a spreadsheet would run as a
-formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`.
+span's text (a span coded on a cue of an attached transcript too, as its speaker's words, at the
+cue's recording time). A note with neither is a row with no tags. `coders` says who applied each
+tag, in the order of `tags`. A cell a spreadsheet would run as a formula (starting with `=`, `+`,
+`-`, `@`, a tab or a carriage return) gets a leading `'`.
 """
 
 from __future__ import annotations
@@ -88,15 +89,39 @@ def rows(data: SessionData):
                 "coders": coders_cell(note),
                 "severity": str(severity) if severity else "",
             }
-        for excerpt in excerpts:
-            severity = excerpt.get("severity")
-            yield {
-                **base,
-                "excerpt_text": _span(text, excerpt),
-                "tags": ";".join(excerpt.get("tags") or []),
-                "coders": coders_cell(excerpt),
-                "severity": str(severity) if severity else "",
-            }
+        yield from _span_rows(base, text, excerpts)
+    # Spans coded on a cue of the attached transcript: its speaker's words, at its time.
+    for cue in (data.recording or {}).get("cues") or []:
+        excerpts = spans.get(str(cue.get("id")), [])
+        if not excerpts:
+            continue
+        text = str(cue.get("text") or "")
+        base = {
+            "session": data.title,
+            "study": data.study,
+            "participant": data.participant,
+            "author": str(cue.get("speaker") or ""),
+            "started_at": "",
+            "recording_time": recording_time(float(cue.get("start") or 0.0)),
+            "kind": "transcript",
+            "question": "",
+            "note_text": text,
+            "emotions": "",
+            "starred": "",
+        }
+        yield from _span_rows(base, text, excerpts)
+
+
+def _span_rows(base: dict[str, str], text: str, excerpts: list[dict[str, Any]]):
+    for excerpt in excerpts:
+        severity = excerpt.get("severity")
+        yield {
+            **base,
+            "excerpt_text": _span(text, excerpt),
+            "tags": ";".join(excerpt.get("tags") or []),
+            "coders": coders_cell(excerpt),
+            "severity": str(severity) if severity else "",
+        }
 
 
 def write_csv(study: Study, out: BinaryIO) -> None:

@@ -1,0 +1,144 @@
+"""A span coded on a cue of the attached transcript, exported and imported: JSON carries the
+recording and the span exactly; REFI-QDA makes the transcript a TextSource of its own and the
+span a PlainTextSelection in it, with its coder."""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+
+import pytest
+import xmlschema
+
+from tests.exchange_data import schema_folder
+from tests.record_session import loaded, row_of, seed
+from tui.services.exchange.exporting import export
+from tui.services.exchange.importing import import_files
+from tui.services.exchange.study import read_study
+from tui.services.tag_writes import TagWrites
+from tui.store import DataStore
+
+
+@pytest.fixture
+def ids(store, clock, session_id, tmp_path):
+    media = tmp_path / "interview.m4a"
+    media.write_bytes(b"not really audio")
+    return seed(store, session_id, clock, media)
+
+
+@pytest.fixture
+def writes(store):
+    writes = TagWrites(store)
+    yield writes
+    writes.close()
+
+
+def coded_cue_span(writes, store, clock, session_id) -> tuple[str, str]:
+    """`Honestly we` of the quote's cue coded #said/verbatim by Ana on the tagging screen's
+    model; (the words, the cue's id)."""
+    model = loaded(writes, session_id, coder="Ana")
+    cue = row_of(model, "c2", cue=True)
+    model.move_to(model.index_of(cue))
+    model.toggle_span()
+    model.span_end_word(1)
+    model.apply_tag(cue, "said/verbatim", clock())
+    assert writes.flush(timeout=10)
+    return "Honestly we", "c2"
+
+
+def test_a_span_coded_on_a_cue_round_trips_through_json(
+    writes, store, clock, session_id, ids, tmp_path
+):
+    words, cue_id = coded_cue_span(writes, store, clock, session_id)
+    first, _ = export(store, [session_id], "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(first)
+    other = DataStore(tmp_path / "other")
+    import_files(other, [path], now=clock())
+    session_file = other.open_session(session_id)
+    recording = session_file.read_recording()
+    (excerpt,) = session_file.read().excerpts
+    cue = next(c for c in recording["cues"] if c["id"] == excerpt["note_id"])
+    assert cue["id"] == cue_id and cue["text"][excerpt["start"] : excerpt["end"]] == words
+    assert [(c["tag"], c["coder"]) for c in excerpt["codings"]] == [("said/verbatim", "Ana")]
+    assert recording["media"] == store.open_session(session_id).read_recording()["media"]
+    # Exported again, byte for byte the same; and the tagging screen lists the span again.
+    again, _ = export(other, [session_id], "json")
+    assert again == first
+    other_writes = TagWrites(other)
+    try:
+        model = loaded(other_writes, session_id)
+        assert [e.text for e in model.shown if e.linked and e.span] == [words]
+    finally:
+        other_writes.close()
+
+
+def test_a_span_coded_on_a_cue_round_trips_through_qdpx(
+    writes, store, clock, session_id, ids, tmp_path
+):
+    words, _ = coded_cue_span(writes, store, clock, session_id)
+    data, _ = export(store, [session_id], "qdpx")
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    qde = archive.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(schema_folder() / "Project.xsd")).validate(qde)
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    root = ET.fromstring(qde)
+    users = {u.get("guid"): u.get("name") for u in root.iterfind(".//q:User", ns)}
+    (source,) = [
+        s for s in root.iterfind(".//q:TextSource", ns) if "interview.vtt" in s.get("name")
+    ]
+    text = archive.read("sources/" + source.get("plainTextPath").removeprefix("internal://"))
+    text = text.decode("utf-8")
+    (selection,) = source.iterfind("q:PlainTextSelection", ns)
+    start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+    assert text[start:end] == words
+    (coding,) = selection.iterfind("q:Coding", ns)
+    assert users[coding.get("creatingUser")] == "Ana"
+    # Read back: the transcript is a source like any, its cue's span coded by Ana.
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    result = import_files(other, [path], now=clock())
+    back = read_study(other, [sid for sid, _, _ in result.sessions])
+    found = [
+        (note["text"][e["start"] : e["end"]], [(c["tag"], c["coder"]) for c in e["codings"]])
+        for s in back.sessions
+        for e in s.excerpts
+        for note in s.notes
+        if note["id"] == e["note_id"]
+    ]
+    assert (words, [("said/verbatim", "Ana")]) in found
+
+
+def test_a_pseudonymised_export_names_no_speaker_and_keeps_the_cue_span(
+    writes, store, clock, session_id, ids, tmp_path
+):
+    import orjson
+
+    words, _ = coded_cue_span(writes, store, clock, session_id)
+    data, _ = export(store, [session_id], "json", pseudonymised=True)
+    for name in ("Praline", "Maya", "interview.m4a", "interview.vtt", str(tmp_path)):
+        assert name.encode() not in data
+    (entry,) = orjson.loads(data)["sessions"]
+    cues = {c["id"]: c for c in entry["recording"]["cues"]}
+    assert all(re.fullmatch(r"[IP]\d+", c["speaker"]) for c in cues.values())
+    assert entry["recording"]["media"] is None
+    (excerpt,) = entry["excerpts"]
+    assert cues[excerpt["note_id"]]["text"][excerpt["start"] : excerpt["end"]] == words
+
+
+def test_the_csv_has_a_row_for_a_span_coded_on_a_cue(writes, store, clock, session_id, ids):
+    import csv
+
+    words, _ = coded_cue_span(writes, store, clock, session_id)
+    data, _ = export(store, [session_id], "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    (row,) = [r for r in rows if r["kind"] == "transcript"]
+    assert (row["author"], row["recording_time"], row["excerpt_text"]) == (
+        "Praline",
+        "00:08",
+        words,
+    )
+    assert (row["tags"], row["coders"]) == ("said/verbatim", "Ana")

@@ -1,0 +1,371 @@
+"""Notes meet the recording on the tagging screen: each note's cue under it, a quote's verbatim
+beside it (and in its place on a key), spans coded on a cue, and the play key."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.record_session import CUES, OFFSET, loaded, row_of, seed
+from tests.services.test_playback import recording_player, stand_in
+from tests.test_tagging import drawn_text, notes_by_id, ready, tagging_app
+from tests.waiting import wait_until
+from tui.services.playback import LEAD_SECONDS
+from tui.services.tag_writes import TagWrites
+
+CUE_TEXT = {cue_id: text for cue_id, _, _, _, text in CUES}
+
+
+@pytest.fixture
+def media(tmp_path):
+    path = tmp_path / "interview.m4a"
+    path.write_bytes(b"not really audio")
+    return path
+
+
+@pytest.fixture
+def ids(store, clock, session_id, media):
+    return seed(store, session_id, clock, media)
+
+
+@pytest.fixture
+def writes(store):
+    writes = TagWrites(store)
+    yield writes
+    writes.close()
+
+
+def stored(store, session_id):
+    snap = store.open_session(session_id).read()
+    return {n["id"]: n for n in snap.notes}, snap.excerpts
+
+
+# -- the model -----------------------------------------------------------------------------------
+
+
+def test_each_note_lists_its_cue_under_it_once(writes, session_id, ids):
+    model = loaded(writes, session_id)
+    listed = [(e.linked is not None, e.text) for e in model.shown]
+    assert listed == [
+        (False, '"We gave up on the invite thing on day two #pain/onboarding'),
+        (True, CUE_TEXT["c2"]),
+        (False, "Exports to a sheet, weekly"),
+        (True, CUE_TEXT["c4"]),
+        (False, "> Support answered within an hour"),
+        (True, CUE_TEXT["c5"]),
+        (False, '"I would pay double for a mobile app"'),  # its cue is listed above already
+    ]
+    cue = row_of(model, "c2", cue=True)
+    assert cue.linked == ids[0] and cue.note["author"] == "Praline"
+    assert cue.note["elapsed"] == 8.0 - OFFSET  # listed at its interview time, as notes are
+    assert model.note_count == 4  # cues are no notes of the session
+
+
+def test_a_quote_shows_its_verbatim_and_score(writes, session_id, ids):
+    model = loaded(writes, session_id)
+    wrong, exact, invented = (model.check_of(row_of(model, i)) for i in (ids[0], ids[2], ids[3]))
+    assert wrong.found and wrong.score < 100
+    assert "we gave up on the invite flow on day two" in wrong.verbatim.casefold()
+    assert exact.found and exact.score == 100
+    assert not invented.found
+    assert model.check_of(row_of(model, ids[1])) is None  # a paraphrase is no quote
+
+
+def test_the_verbatim_replaces_the_quote_and_the_typed_words_are_kept(
+    writes, store, clock, session_id, ids
+):
+    model = loaded(writes, session_id)
+    note = row_of(model, ids[0])
+    typed = note.note_text
+    assert model.use_verbatim(note, clock()).notice is None
+    new = note.note_text
+    assert new.startswith('"') and new.endswith(" #pain/onboarding")  # the syntax stays
+    assert "invite flow on day two" in new and "thing" not in new
+    assert model.check_of(note).score == 100  # checked again: now word for word
+    assert writes.flush(timeout=10)
+    on_disk = stored(store, session_id)[0][ids[0]]
+    assert on_disk["text"] == new and on_disk["typed"] == typed
+    assert on_disk["kind"] == "quote" and on_disk["tags"] == ["pain/onboarding"]
+    # The key again puts the typed words back; they stay kept.
+    assert model.use_verbatim(note, clock()).notice is None
+    assert writes.flush(timeout=10)
+    on_disk = stored(store, session_id)[0][ids[0]]
+    assert on_disk["text"] == typed and on_disk["typed"] == typed
+
+
+def test_a_quote_not_said_near_its_moment_stays_as_typed(writes, store, clock, session_id, ids):
+    model = loaded(writes, session_id)
+    outcome = model.use_verbatim(row_of(model, ids[3]), clock())
+    assert "not found near this moment" in outcome.notice
+    paraphrase = model.use_verbatim(row_of(model, ids[1]), clock())
+    assert "Only a quote" in paraphrase.notice
+    assert writes.flush(timeout=10)
+    assert "typed" not in stored(store, session_id)[0][ids[3]]
+
+
+def test_a_span_of_the_quote_keeps_its_words_when_the_verbatim_comes_in(
+    writes, store, clock, session_id, ids
+):
+    model = loaded(writes, session_id)
+    note = row_of(model, ids[0])
+    start = note.note_text.index("day two")
+    model.move_to(model.index_of(note))
+    model.set_span(start, start + len("day two"))
+    model.apply_tag(note, "pain/onboarding", clock())
+    model.use_verbatim(note, clock())
+    (span,) = note.spans
+    assert note.note_text[span["start"] : span["end"]] == "day two"
+    assert writes.flush(timeout=10)
+    notes, excerpts = stored(store, session_id)
+    (on_disk,) = excerpts
+    assert notes[ids[0]]["text"][on_disk["start"] : on_disk["end"]] == "day two"
+
+
+def test_a_span_coded_on_a_cue_is_an_excerpt_of_the_cue_with_its_coder(
+    writes, store, clock, session_id, ids
+):
+    model = loaded(writes, session_id, coder="Ana")
+    cue = row_of(model, "c2", cue=True)
+    model.move_to(model.index_of(cue))
+    model.toggle_span()
+    model.span_end_word(1)
+    assert model.span == (0, len("Honestly we"))
+    model.apply_tag(cue, "said/verbatim", clock())
+    span_row = model.current
+    assert span_row.span is not None and span_row.linked == ids[0]
+    assert span_row.text == "Honestly we"
+    assert model.coded_count == 1  # the quote's inline tag; a cue's span is no note's
+    assert writes.flush(timeout=10)
+    (excerpt,) = stored(store, session_id)[1]
+    assert (excerpt["note_id"], excerpt["start"], excerpt["end"]) == ("c2", 0, 11)
+    assert excerpt["codings"][0]["coder"] == "Ana"
+    # Read again: the span is listed under its cue.
+    again = loaded(writes, session_id)
+    rows = [(e.linked, e.span is not None, e.text) for e in again.shown[:3]]
+    assert rows[1:] == [(ids[0], False, CUE_TEXT["c2"]), (ids[0], True, "Honestly we")]
+
+
+def test_tagging_a_whole_cue_codes_it_as_one_span(writes, store, clock, session_id, ids):
+    model = loaded(writes, session_id)
+    cue = row_of(model, "c4", cue=True)
+    model.apply_tag(cue, "said/verbatim", clock())
+    model.apply_tag(cue, "pain/onboarding", clock())  # the same span, a second tag
+    assert "Tag the cue" not in (model.step_severity(cue, 1).notice or "")
+    assert writes.flush(timeout=10)
+    (excerpt,) = stored(store, session_id)[1]
+    assert (excerpt["note_id"], excerpt["start"], excerpt["end"]) == ("c4", 0, len(CUE_TEXT["c4"]))
+    assert excerpt["tags"] == ["said/verbatim", "pain/onboarding"] and excerpt["severity"] == 1
+
+
+def test_rating_an_uncoded_cue_says_to_tag_it_first(writes, session_id, ids):
+    model = loaded(writes, session_id)
+    outcome = model.step_severity(row_of(model, "c5", cue=True), 1)
+    assert "Tag the cue" in outcome.notice
+
+
+def test_play_from_the_moment_or_from_the_words_a_late_note_was_typed_after(
+    writes, session_id, ids, media
+):
+    model = loaded(writes, session_id)
+    # Linked by its words to a cue said before its moment (15 s): from that cue's start.
+    assert row_of(model, ids[0]) and model.link_of(row_of(model, ids[0])).by == "text"
+    assert model.play_target(row_of(model, ids[0])) == (str(media), 8.0)
+    # Linked by its time: from its own moment, elapsed + offset.
+    assert model.link_of(row_of(model, ids[1])).by == "time"
+    assert model.play_target(row_of(model, ids[1])) == (str(media), 36.0 + OFFSET)
+    assert model.play_target(row_of(model, "c5", cue=True)) == (str(media), 45.0)
+
+
+def test_alignment_is_worked_out_once_per_read_not_per_look(writes, session_id, ids, monkeypatch):
+    import tui.services.recording.aligned as tagging
+
+    calls = []
+    real = tagging.link
+    monkeypatch.setattr(tagging, "link", lambda *a: calls.append(1) or real(*a))
+    model = loaded(writes, session_id)
+    assert len(calls) == len(ids)
+    for excerpt in model.shown:
+        model.link_of(excerpt), model.check_of(excerpt), model.play_target(excerpt)
+    assert len(calls) == len(ids)
+
+
+# -- the screen ----------------------------------------------------------------------------------
+
+
+async def test_the_screen_shows_the_cue_and_the_verbatim(store, clock, session_id, ids):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        shown = drawn_text(app)
+        assert "Praline: Honestly we gave up" in shown  # the cue row under the quote
+        assert "Verbatim" in shown and "V uses it" in shown
+        await pilot.press("V")
+        await ready(pilot)
+        notes, _ = notes_by_id(app, session_id)
+        assert "invite flow" in notes[ids[0]]["text"]
+        assert "V puts it back" in drawn_text(app)
+        await pilot.press("j")  # the cue under it
+        await ready(pilot)
+        assert "Cue tags:" in drawn_text(app)
+        screen = app.screen
+        detail = screen.detail_text(screen.current).plain
+        assert "Cue tags: on its spans (t codes the whole cue, v a part)" in detail
+
+
+async def test_p_plays_the_moment_in_the_player_on_path(
+    store, clock, session_id, ids, media, tmp_path, monkeypatch
+):
+    log = recording_player(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("j", "j")  # the paraphrase, linked by its time
+        await pilot.press("p")
+        await wait_until(pilot, log.exists)
+        args = log.read_text(encoding="utf-8").splitlines()[2:]
+        assert f"--start={36.0 + OFFSET - LEAD_SECONDS:.3f}" in args
+        assert args[-1] == str(media.resolve())
+        await wait_until(pilot, lambda: any("Playing" in n.message for n in app._notifications))
+
+
+async def test_p_without_a_player_names_one_and_copies_the_time_code(
+    store, clock, session_id, ids, tmp_path, monkeypatch
+):
+    import pyperclip
+
+    copied: list[str] = []
+    monkeypatch.setattr(pyperclip, "copy", copied.append)
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: copied)
+        assert copied == ["00:08"]
+        messages = [n.message for n in app._notifications]
+        assert any("install mpv" in m and "00:08" in m for m in messages)
+
+
+async def test_p_with_the_recording_gone_is_one_sentence(store, clock, session_id, ids, media):
+    media.unlink()
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: app._notifications)
+        (message,) = [n.message for n in app._notifications]
+        assert "is not there any more" in message and media.name in message
+
+
+async def test_a_failing_player_is_one_sentence(
+    store, clock, session_id, ids, tmp_path, monkeypatch
+):
+    stand_in(tmp_path / "bin", "mpv", "exit 4\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: app._notifications)
+        (message,) = [n.message for n in app._notifications]
+        assert "exit status 4" in message
+
+
+# -- the analysis screen -------------------------------------------------------------------------
+
+
+async def test_p_on_the_analysis_evidence_plays_its_moment(
+    store, clock, session_id, ids, media, tmp_path, monkeypatch
+):
+    from tui.app import FieldnoteApp
+    from tui.screens.analysis_screen import AnalysisScreen
+
+    log = recording_player(tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    app = FieldnoteApp(store, author="Maya", now=clock, analysis="")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        assert isinstance(app.screen, AnalysisScreen)
+        await pilot.press("p")  # no evidence open yet: says how to get there
+        await wait_until(pilot, lambda: app._notifications)
+        assert "evidence" in [n.message for n in app._notifications][0]
+        await pilot.press("enter")  # the evidence of #pain: the quote typed late
+        await ready(pilot)
+        await pilot.press("p")
+        await wait_until(pilot, log.exists)
+        args = log.read_text(encoding="utf-8").splitlines()[2:]
+        # The quote was typed at 15 s; the words it was linked to were said from 8 s.
+        assert f"--start={8.0 - LEAD_SECONDS:.3f}" in args
+        assert args[-1] == str(media.resolve())
+
+
+def test_a_quote_edited_elsewhere_meanwhile_keeps_that_edit(writes, store, clock, session_id, ids):
+    from tui.store import DataStore
+
+    model = loaded(writes, session_id)
+    note = row_of(model, ids[0])
+    # Another process (its own store) edits the quote after this screen read it.
+    elsewhere = '"We gave up on invites #pain/onboarding'
+    DataStore(store.home).open_session(session_id).update_note(ids[0], {"text": elsewhere})
+    model.use_verbatim(note, clock())
+    assert writes.flush(timeout=10)
+    on_disk = stored(store, session_id)[0][ids[0]]
+    assert on_disk["text"] == elsewhere and "typed" not in on_disk
+
+
+@pytest.mark.parametrize(
+    "typed, verbatim, expected",
+    [
+        (
+            '* "We gave up on day 2" #pain !frustrated',
+            "we gave up on day two",
+            '* "we gave up on day two" #pain !frustrated',
+        ),
+        ('"gave up #pain on day 2', "gave up on day two", '"gave up on day two #pain'),
+        ("> export it fridays #ops", "we export it on Fridays", "> we export it on Fridays #ops"),
+        (
+            "\u201cOn a abandonn\u00e9\u201d",
+            "On a abandonn\u00e9 vite",
+            "\u201cOn a abandonn\u00e9 vite\u201d",
+        ),
+        ('"[bold]x #a', "[/ said\nthis", '"[/ said this #a'),
+    ],
+)
+def test_the_verbatim_keeps_the_quote_syntax(typed, verbatim, expected):
+    from tui.domain.notes import parse_inline
+    from tui.domain.quotes import with_verbatim
+
+    replaced = with_verbatim(typed, verbatim)
+    assert replaced == expected
+    before, after = parse_inline(typed), parse_inline(replaced)
+    assert (after.kind, after.starred, after.tags, after.emotions) == (
+        before.kind,
+        before.starred,
+        before.tags,
+        before.emotions,
+    )
+
+
+async def test_a_cue_and_speaker_that_look_like_markup_are_shown_as_typed(
+    store, clock, session_id, tmp_path, monkeypatch
+):
+    from tui.domain.recording import Recording, RecordingCue
+
+    hostile = "[/ [bold]x [@click=app.quit]x[/] \x1b[31mred"
+    session_file = store.open_session(session_id)
+    seed(store, session_id, clock, None)
+    cues = (RecordingCue("h1", 0.0, 60.0, "[bold]Praline", hostile),)
+    session_file.attach_recording(
+        Recording("x.vtt", None, "2026-11-27T10:00:00Z", cues).to_doc(), 0
+    )
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("j")  # the cue row
+        await ready(pilot)
+        shown = drawn_text(app)
+        assert "[bold]Praline" in shown and "[@click=app.quit]x[/]" in shown
+        assert "\x1b" not in shown and app.is_running
+        await pilot.press("p")  # no media attached: one sentence, still running
+        await wait_until(pilot, lambda: app._notifications)
+        assert "No audio or video file is attached" in [n.message for n in app._notifications][0]
