@@ -114,3 +114,18 @@ def test_a_snapshot_of_a_fresh_read_and_the_file_never_share_a_change(store, ses
     assert on_disk[first]["text"] == "rewritten" and len(on_disk) == 3
     session.close()
     other.close()
+
+
+def test_an_export_read_orders_notes_as_a_session_file_does(store) -> None:
+    record = session_doc()
+    session = store.create_session(record, guide_doc())
+    times = ["2024-05-01T10:02:00.000Z", "2024-05-01T10:01:00.000Z", "2024-05-01T10:01:00.000Z"]
+    docs = [
+        {**note_doc(record["id"], started_at=at), "id": f"n{3 - n}"} for n, at in enumerate(times)
+    ]
+    del docs[0]["started_at"]  # a note a script wrote without a time: it sorts first
+    session.append_notes(docs)
+    snapshot, _ = store.read_session(record["id"])
+    assert [note["id"] for note in snapshot.notes] == ["n3", "n1", "n2"]
+    assert snapshot.notes == session.read().notes
+    session.close()

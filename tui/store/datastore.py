@@ -249,7 +249,7 @@ class DataStore:
         data = parse_tables(raw, path)
         used = 0
         if signature[3] is not None:
-            used, _ = replay_journal(data, read_journal(journal), journal)
+            used, _ = replay_journal(data, read_journal(journal), journal, changes_wanted=False)
         if self._checked.get(path) != signature:
             validate_session_data(path)(data)
             # Only when what was checked is all the signature covers: a journal that grew
@@ -267,7 +267,7 @@ class DataStore:
             _, _, data = self.read_session_data(path)
         except FileNotFoundError:
             raise self._not_found(session_id) from None
-        return snapshot_of(data), recording_of(data)
+        return snapshot_of(data, checked=True), recording_of(data)
 
     def read_journal_since(self, path: Path, offset: int) -> tuple[int, list[JournalEntry]]:
         """The changes a session's journal gained after `offset` bytes: the bytes their

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import repeat
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -179,14 +180,22 @@ def snapshot_of(
     *,
     copy: Callable[[dict[str, Any]], dict[str, Any]] = lambda doc: doc,
     copies: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] = lambda docs: docs,
+    checked: bool = False,
 ) -> SessionSnapshot:
     """A session file's tables as a snapshot: notes sorted by (started_at, id), excerpts in
-    the order they were added. It shares the documents of `data` unless given copies."""
+    the order they were added. It shares the documents of `data` unless given copies.
+    `checked`: `data` is as read and checked (none of this process's writes since)."""
     session = _single(data, "session")
     guide = _single(data, "guide")
     guide_doc = guide[1] if guide else {}
     notes = copies(list((data.get("notes") or {}).values()))
-    notes.sort(key=_note_order)
+    if checked:
+        # By (started_at, id) as `_note_order`, in two stable sorts whose keys are taken in
+        # C: the checks on read made every id and every started_at there is text.
+        notes.sort(key=itemgetter("id"))
+        notes.sort(key=methodcaller("get", "started_at", ""))
+    else:
+        notes.sort(key=_note_order)
     excerpt_docs = data.get("excerpts") or {}
     excerpts = copies([excerpt_docs[key] for key in sorted(excerpt_docs, key=int)])
     return SessionSnapshot(

@@ -111,7 +111,7 @@ def read_tables(path: Path) -> dict[str, Any]:
     with open(path, "rb") as handle:
         data = parse_tables(handle.read(), path)
     journal = journal_path(path)
-    replay_journal(data, read_journal(journal), journal)
+    replay_journal(data, read_journal(journal), journal, changes_wanted=False)
     return data
 
 
@@ -182,12 +182,14 @@ def journal_entries(raw: bytes, path: Path) -> tuple[int, list[JournalEntry]]:
     return end, entries
 
 
-def replay_journal(data: dict[str, Any], raw: bytes, path: Path) -> tuple[int, list[Change] | None]:
+def replay_journal(
+    data: dict[str, Any], raw: bytes, path: Path, *, changes_wanted: bool = True
+) -> tuple[int, list[Change] | None]:
     """Apply the complete lines of `raw` (journal bytes) to `data` in place. Returns how many
     bytes they took (a torn last line is left) and the documents they changed, or None when a
-    line replaced everything."""
+    line replaced everything (or the caller wanted no changes: a whole read)."""
     end, entries = journal_entries(raw, path)
-    changes: list[Change] | None = []
+    changes: list[Change] | None = [] if changes_wanted else None
     for entry in entries:
         if isinstance(entry, dict):
             data.clear()
@@ -434,7 +436,7 @@ class AtomicJSONStorage(Storage):
             if self.journaled:
                 seen = journal_signature(self.journal_path)
                 raw = read_journal(self.journal_path) if seen else b""
-                used, _ = replay_journal(data, raw, self.journal_path)
+                used, _ = replay_journal(data, raw, self.journal_path, changes_wanted=False)
             if self._validate is not None:
                 self._validate(data)
         except OSError as error:  # an I/O error mid-read is a sentence too, never a traceback
@@ -478,7 +480,7 @@ class AtomicJSONStorage(Storage):
         if self._lent and self._source is not None:
             main, journal = self._source
             data = parse_tables(main, self.path)
-            replay_journal(data, journal, self.journal_path)
+            replay_journal(data, journal, self.journal_path, changes_wanted=False)
             self._data = data
         self._source, self._lent = None, False
 
