@@ -10,7 +10,6 @@ not know are kept as they are.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -250,138 +249,120 @@ def check_codebook_fields(path: Path, data: dict[str, Any]) -> None:
     check_fields(path, data, CODEBOOK_TABLES)
 
 
-# The many documents (notes, excerpts, tags, a transcript's cues) are first checked a field at
-# a time across the whole table: the types one field holds in every document are gathered by
-# `map` (a loop in C, not a Python call per field per document) and compared with the types
-# that belong there. Only a table that fails it goes through the checks above, document by
-# document, for the sentence. Exact types (`type(x)`) also keep bools out of numbers.
-class _Missing:
-    """The type of what a field a document lacks reads as here."""
+# The many documents (notes, excerpts, tags) are first checked by exact type alone, which is
+# about ten times faster than the checks above; only a document that fails it goes through
+# them, for the sentence. `type(x) in` also keeps bools out of numbers.
+_NUMBER, _INT, _TEXT, _LIST = frozenset({int, float}), frozenset({int}), frozenset({str}), None
+_OPT_TEXT, _OPT_INT = frozenset({str, type(None)}), frozenset({int, type(None)})
+_OPT_NUMBER = frozenset({int, float, type(None)})
 
 
-_MISSING = _Missing()
-_TEXT, _NUMBER, _INT = frozenset({str}), frozenset({int, float}), frozenset({int})
-_NULL, _LACKING = frozenset({type(None)}), frozenset({_Missing})
-ColumnCheck = Callable[[list[Any]], bool]
-"""Whether a column (one field's values across a table, `_MISSING` where a document lacks
-it) holds only what belongs there."""
-
-
-def _types(allowed: frozenset) -> ColumnCheck:
-    return lambda values: set(map(type, values)) <= allowed
-
-
-def _lists(items: ColumnCheck) -> ColumnCheck:
-    """Lists (or a lacking field), whose items together pass `items`."""
-
-    def check(values: list[Any]) -> bool:
-        kinds = set(map(type, values))
-        if not kinds <= {list, _Missing}:
+def _codings_fit(value: Any) -> bool:
+    if type(value) is not list:
+        return False
+    for entry in value:
+        if (
+            type(entry) is not dict
+            or type(entry.get("tag")) is not str
+            or type(entry.get("coder")) is not str
+            or type(entry.get("at")) not in _OPT_TEXT
+        ):
             return False
-        if _Missing in kinds:
-            values = [value for value in values if value is not _MISSING]
-        return items(list(chain.from_iterable(values)))
-
-    return check
+    return True
 
 
-def _objects(columns: dict[str, ColumnCheck]) -> ColumnCheck:
-    """Objects whose fields each pass their column's check."""
-
-    def check(values: list[Any]) -> bool:
-        if not set(map(type, values)) <= {dict}:
+def _cues_fit(value: Any) -> bool:
+    if type(value) is not list:
+        return False
+    for cue in value:
+        if (
+            type(cue) is not dict
+            or type(cue.get("id")) is not str
+            or type(cue.get("start")) not in _NUMBER
+            or type(cue.get("end")) not in _OPT_NUMBER
+            or type(cue.get("speaker", "")) is not str
+            or type(cue.get("text")) is not str
+        ):
             return False
-        return all(
-            fits(list(map(dict.get, values, repeat(name), repeat(_MISSING))))
-            for name, fits in columns.items()
-        )
-
-    return check
+    return True
 
 
-_TEXTS = _lists(_types(_TEXT))
-_CODINGS = _lists(
-    _objects({"tag": _types(_TEXT), "coder": _types(_TEXT), "at": _types(_TEXT | _NULL | _LACKING)})
-)
-_CUES = _lists(
-    _objects(
-        {
-            "id": _types(_TEXT),
-            "start": _types(_NUMBER),
-            "end": _types(_NUMBER | _NULL | _LACKING),
-            "speaker": _types(_TEXT | _LACKING),
-            "text": _types(_TEXT),
-        }
-    )
-)
-
-
-def _document(columns: dict[str, frozenset | ColumnCheck]) -> ColumnCheck:
-    """A table's documents: any field may be lacking (its reader's default); the others
-    Fieldnote does not read are kept as they are."""
-    return _objects(
-        {
-            name: _types(allowed | _LACKING) if isinstance(allowed, frozenset) else allowed
-            for name, allowed in columns.items()
-        }
-    )
-
-
-FAST: dict[str, ColumnCheck] = {
-    "recording": _document(
-        {"source": _TEXT, "media": _TEXT | _NULL, "attached_at": _TEXT, "cues": _CUES}
-    ),
-    "notes": _document(
-        {
-            "session_id": _TEXT,
-            "author": _TEXT,
-            "text": _TEXT,
-            "kind": _TEXT,
-            "started_at": _TEXT,
-            "elapsed": _NUMBER,
-            "question_id": _TEXT | _NULL,
-            "starred": frozenset({bool}),
-            "emotions": _TEXTS,
-            "tags": _TEXTS,
-            "codings": _CODINGS,
-            "edited_at": _TEXT | _NULL,
-            "severity": _INT | _NULL,
-            "typed": _TEXT | _NULL,
-            "ends_elapsed": _NUMBER | _NULL,
-            "speech": frozenset({bool}),
-        }
-    ),
-    "excerpts": _document(
-        {
-            "note_id": _TEXT,
-            "start": _INT,
-            "end": _INT,
-            "tags": _TEXTS,
-            "codings": _CODINGS,
-            "severity": _INT | _NULL,
-        }
-    ),
-    "tags": _document(
-        {
-            "name": _TEXT,
-            "description": _TEXT,
-            "color": _TEXT,
-            "created_at": _TEXT,
-            "uses": _INT,
-            "last_used_at": _TEXT | _NULL,
-        }
-    ),
+FAST = {
+    "recording": {
+        "source": _TEXT,
+        "media": _OPT_TEXT,
+        "attached_at": _TEXT,
+        "cues": _cues_fit,
+    },
+    "notes": {
+        "id": _TEXT,
+        "session_id": _TEXT,
+        "author": _TEXT,
+        "text": _TEXT,
+        "kind": _TEXT,
+        "started_at": _TEXT,
+        "elapsed": _NUMBER,
+        "question_id": _OPT_TEXT,
+        "starred": frozenset({bool}),
+        "emotions": _LIST,
+        "tags": _LIST,
+        "codings": _codings_fit,
+        "edited_at": _OPT_TEXT,
+        "severity": _OPT_INT,
+        "typed": _OPT_TEXT,
+        "ends_elapsed": frozenset({int, float, type(None)}),
+        "speech": frozenset({bool}),
+    },
+    "excerpts": {
+        "id": _TEXT,
+        "note_id": _TEXT,
+        "start": _INT,
+        "end": _INT,
+        "tags": _LIST,
+        "codings": _codings_fit,
+        "severity": _OPT_INT,
+    },
+    "tags": {
+        "name": _TEXT,
+        "description": _TEXT,
+        "color": _TEXT,
+        "created_at": _TEXT,
+        "uses": _INT,
+        "last_used_at": _OPT_TEXT,
+    },
 }
-"""Per table, the quick check of all its documents at once (the same shapes as its spec)."""
+
+
+_ANY: Any = object()
+
+
+def _fits(doc: dict[str, Any], fast: dict[str, Any]) -> bool:
+    get = fast.get
+    for name, value in doc.items():
+        allowed = get(name, _ANY)
+        if allowed is _ANY:
+            continue  # a field Fieldnote does not read
+        if allowed is None:  # a list of strings: join refuses anything else, at C speed
+            if type(value) is not list:
+                return False
+            try:
+                "".join(value)
+            except TypeError:
+                return False
+        elif type(allowed) is not frozenset:  # a nested shape: its own quick check
+            if not allowed(value):
+                return False
+        elif type(value) not in allowed:
+            return False
+    return True
 
 
 def check_fields(path: Path, data: dict[str, Any], tables: dict[str, dict[str, Check]]) -> None:
     for table, spec in tables.items():
-        docs = data.get(table) or {}
         fast = FAST.get(table)
-        if fast is not None and fast(list(docs.values())):
-            continue
-        for key, doc in docs.items():
+        for key, doc in (data.get(table) or {}).items():
+            if fast is not None and _fits(doc, fast):
+                continue
             problem = _first_problem(doc, spec)
             if problem is None and table == "guide" and isinstance(doc.get("state"), dict):
                 problem = _first_problem(doc["state"], STATE)
