@@ -21,8 +21,11 @@ from tui.store.schema import check_codebook_fields
 from tui.store.session import (
     SESSION_ID,
     SessionFile,
+    SessionSnapshot,
     default_guide_state,
     plain,
+    recording_of,
+    snapshot_of,
     validate_session_data,
 )
 from tui.store.storage import (
@@ -109,6 +112,10 @@ class DataStore:
         _make_private_dir(self.sessions_dir)
         self._codebook: Codebook | None = None
         self._summaries: dict[Path, tuple[tuple, SessionSummary]] = {}
+        self._checked: dict[Path, FullSignature] = {}
+        """The signature at which each file last passed the checks of a read: read again
+        unchanged, it is the same bytes (what a `SessionFile`'s cache assumes too), so its
+        checks are not run again (an export reads each file to list it, then to write it)."""
 
     @classmethod
     def from_environment(cls) -> DataStore:
@@ -181,13 +188,16 @@ class DataStore:
         """The session's file, read once so an unreadable file is reported now."""
         path = self.session_path(session_id)
         if not path.exists():
-            raise SessionNotFoundError(
-                f"There is no session {session_id} in {self.sessions_dir}; "
-                "list the sessions to see their ids."
-            )
+            raise self._not_found(session_id)
         session_file = SessionFile(path, session_id)
         session_file.read()
         return session_file
+
+    def _not_found(self, session_id: str) -> SessionNotFoundError:
+        return SessionNotFoundError(
+            f"There is no session {session_id} in {self.sessions_dir}; "
+            "list the sessions to see their ids."
+        )
 
     def session_state(self, session_id: str) -> tuple[Signature | None, tuple | None]:
         """What changes whenever the session's file or its journal does: two stats, nothing
@@ -239,9 +249,25 @@ class DataStore:
         data = parse_tables(raw, path)
         used = 0
         if signature[3] is not None:
-            used, _ = replay_journal(data, read_journal(journal), journal)
-        validate_session_data(path)(data)
+            used, _ = replay_journal(data, read_journal(journal), journal, changes_wanted=False)
+        if self._checked.get(path) != signature:
+            validate_session_data(path)(data)
+            # Only when what was checked is all the signature covers: a journal that grew
+            # after its stat, or ends in a torn line, is checked at the next read again.
+            if signature[3] is None or used == signature[3][1]:
+                self._checked[path] = signature
         return signature, used, data
+
+    def read_session(self, session_id: str) -> tuple[SessionSnapshot, dict[str, Any] | None]:
+        """A session and its attached recording (None when none is), one consistent copy read
+        once (`read_session_data`) and kept by no one: for a reader going through many
+        sessions (an export), with none of a `SessionFile`'s tables and caches."""
+        path = self.session_path(session_id)
+        try:
+            _, _, data = self.read_session_data(path)
+        except FileNotFoundError:
+            raise self._not_found(session_id) from None
+        return snapshot_of(data, checked=True), recording_of(data)
 
     def read_journal_since(self, path: Path, offset: int) -> tuple[int, list[JournalEntry]]:
         """The changes a session's journal gained after `offset` bytes: the bytes their
@@ -274,6 +300,8 @@ class DataStore:
                 problems.append(error)
         for gone in set(self._summaries) - set(paths):
             del self._summaries[gone]
+        for gone in set(self._checked) - set(paths):
+            del self._checked[gone]
         summaries.sort(key=lambda s: (s.created_at, s.id), reverse=True)
         return summaries, problems
 

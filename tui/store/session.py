@@ -8,6 +8,8 @@ from bisect import insort
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import repeat
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,12 @@ def _single(data: dict[str, Any], table: str) -> tuple[str, dict[str, Any]] | No
     return key, docs[key]
 
 
+def recording_of(data: dict[str, Any]) -> dict[str, Any] | None:
+    """The attached recording's document of a file's tables (not a copy), or None."""
+    found = _single(data, RECORDING_TABLE)
+    return found[1] if found else None
+
+
 def session_parts(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The session record, guide and guide state of a file's tables (not copies), as a
     snapshot takes them."""
@@ -94,8 +102,14 @@ def validate_session_data(path: Path):
         if guide is not None and not isinstance(guide[1].get("state", {}), dict | None):
             raise UnreadableFileError(path, "its guide state is not an object")
         for name in KEYED_TABLES:
+            docs = data.get(name) or {}
+            # Every id text and none twice, checked in C (`map`, `set`); the loop below is
+            # for a table that fails it, to name the document.
+            ids = list(map(dict.get, docs.values(), repeat("id")))
+            if set(map(type, ids)) <= {str} and len(set(ids)) == len(ids):
+                continue
             seen: dict[str, str] = {}
-            for key, doc in (data.get(name) or {}).items():
+            for key, doc in docs.items():
                 doc_id = doc.get("id")
                 if not isinstance(doc_id, str):
                     raise UnreadableFileError(path, f"a document in its '{name}' table has no id")
@@ -159,6 +173,38 @@ class NoteChanges:
     remote_version: int
     version: int
     """The read's version: pass it as `since` to the next `read_changes`."""
+
+
+def snapshot_of(
+    data: dict[str, Any],
+    *,
+    copy: Callable[[dict[str, Any]], dict[str, Any]] = lambda doc: doc,
+    copies: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] = lambda docs: docs,
+    checked: bool = False,
+) -> SessionSnapshot:
+    """A session file's tables as a snapshot: notes sorted by (started_at, id), excerpts in
+    the order they were added. It shares the documents of `data` unless given copies.
+    `checked`: `data` is as read and checked (none of this process's writes since)."""
+    session = _single(data, "session")
+    guide = _single(data, "guide")
+    guide_doc = guide[1] if guide else {}
+    notes = copies(list((data.get("notes") or {}).values()))
+    if checked:
+        # By (started_at, id) as `_note_order`, in two stable sorts whose keys are taken in
+        # C: the checks on read made every id and every started_at there is text.
+        notes.sort(key=itemgetter("id"))
+        notes.sort(key=methodcaller("get", "started_at", ""))
+    else:
+        notes.sort(key=_note_order)
+    excerpt_docs = data.get("excerpts") or {}
+    excerpts = copies([excerpt_docs[key] for key in sorted(excerpt_docs, key=int)])
+    return SessionSnapshot(
+        session=copy(session[1]) if session else {},
+        guide=copy(guide_doc.get("guide") or {}),
+        guide_state=copy(guide_doc.get("state") or default_guide_state()),
+        notes=notes,
+        excerpts=excerpts,
+    )
 
 
 class _Index:
@@ -287,20 +333,10 @@ class SessionFile:
         return (self.path, self._storage.journal_path)
 
     def _build_snapshot(self, data: dict[str, Any]) -> SessionSnapshot:
-        session = _single(data, "session")
-        guide = _single(data, "guide")
-        guide_doc = guide[1] if guide else {}
-        notes = _copies(list((data.get("notes") or {}).values()))
-        notes.sort(key=_note_order)
-        excerpt_docs = data.get("excerpts") or {}
-        excerpts = _copies([excerpt_docs[key] for key in sorted(excerpt_docs, key=int)])
-        return SessionSnapshot(
-            session=plain(session[1]) if session else {},
-            guide=plain(guide_doc.get("guide") or {}),
-            guide_state=plain(guide_doc.get("state") or default_guide_state()),
-            notes=notes,
-            excerpts=excerpts,
-        )
+        if self._storage.lend():  # as parsed: the storage parses its own before a change
+            return snapshot_of(data)
+        # Copies: the storage keeps `data`, and TinyDB changes its documents in place.
+        return snapshot_of(data, copy=plain, copies=_copies)
 
     # -- writing ------------------------------------------------------------------------------
     @contextmanager
@@ -574,8 +610,8 @@ class SessionFile:
         """A copy of the attached recording's document (its transcript's cues, media path,
         source name), or None when none is attached."""
         with self._storage.mutex:
-            found = _single(self._data(), RECORDING_TABLE)
-            return plain(found[1]) if found else None
+            found = recording_of(self._data())
+            return plain(found) if found is not None else None
 
     def attach_recording(self, doc: dict[str, Any], recording_offset: float | None) -> None:
         """Put `doc` in place of any recording attached before and, unless None, set the

@@ -111,7 +111,7 @@ def read_tables(path: Path) -> dict[str, Any]:
     with open(path, "rb") as handle:
         data = parse_tables(handle.read(), path)
     journal = journal_path(path)
-    replay_journal(data, read_journal(journal), journal)
+    replay_journal(data, read_journal(journal), journal, changes_wanted=False)
     return data
 
 
@@ -182,12 +182,14 @@ def journal_entries(raw: bytes, path: Path) -> tuple[int, list[JournalEntry]]:
     return end, entries
 
 
-def replay_journal(data: dict[str, Any], raw: bytes, path: Path) -> tuple[int, list[Change] | None]:
+def replay_journal(
+    data: dict[str, Any], raw: bytes, path: Path, *, changes_wanted: bool = True
+) -> tuple[int, list[Change] | None]:
     """Apply the complete lines of `raw` (journal bytes) to `data` in place. Returns how many
     bytes they took (a torn last line is left) and the documents they changed, or None when a
-    line replaced everything."""
+    line replaced everything (or the caller wanted no changes: a whole read)."""
     end, entries = journal_entries(raw, path)
-    changes: list[Change] | None = []
+    changes: list[Change] | None = [] if changes_wanted else None
     for entry in entries:
         if isinstance(entry, dict):
             data.clear()
@@ -298,6 +300,12 @@ class AtomicJSONStorage(Storage):
         self._changes: list[tuple[int, Change]] = []
         """(version, change) for each document changed since `_changes_from`."""
         self._changes_from = 0
+        self._source: tuple[bytes, bytes] | None = None
+        """While `_data` is as parsed outside a write: the bytes it came from (the file's, and
+        the journal lines replayed over it), so that it can be lent (`lend`)."""
+        self._lent = False
+        """A reader holds documents of `_data` itself: before its first change the storage
+        parses its own copy again from `_source` (`_own`)."""
 
     # -- signature and cache ------------------------------------------------------------------
     def signature(self) -> Signature | None:
@@ -315,6 +323,7 @@ class AtomicJSONStorage(Storage):
             self._signature = None
             self._hold(None)
             self._journal_seen, self._journal_used = None, 0
+            self._source, self._lent = None, False
             self.version += 1
             self.external_version += 1
             self._forget_changes()
@@ -380,6 +389,8 @@ class AtomicJSONStorage(Storage):
             self.invalidate()
             raise
         self._journal_seen = seen
+        if used and self._source is not None:
+            self._source = (self._source[0], self._source[1] + raw[:used])
         if used:
             self._journal_used += used
             self.version += 1
@@ -419,12 +430,13 @@ class AtomicJSONStorage(Storage):
             chunks = []
             while chunk := os.read(fd, max(st.st_size, 1 << 16)):
                 chunks.append(chunk)
-            data = parse_tables(b"".join(chunks), self.path)
-            seen, used = None, 0
+            main = b"".join(chunks)
+            data = parse_tables(main, self.path)
+            seen, used, raw = None, 0, b""
             if self.journaled:
                 seen = journal_signature(self.journal_path)
                 raw = read_journal(self.journal_path) if seen else b""
-                used, _ = replay_journal(data, raw, self.journal_path)
+                used, _ = replay_journal(data, raw, self.journal_path, changes_wanted=False)
             if self._validate is not None:
                 self._validate(data)
         except OSError as error:  # an I/O error mid-read is a sentence too, never a traceback
@@ -438,16 +450,39 @@ class AtomicJSONStorage(Storage):
             raise
         self._adopt(data, (st.st_ino, st.st_mtime_ns, st.st_size), fd)
         self._journal_seen, self._journal_used = seen, used
+        if not self._lock_depth:  # read for a writer, it is changed at once: none to lend
+            self._source = (main, raw[:used])
         return data
 
     def _adopt(self, data: dict[str, Any], signature: Signature | None, fd: int | None) -> None:
         self._data = data
+        self._source, self._lent = None, False
         self._signature = signature
         self._hold(fd)
         self._journal_seen, self._journal_used = None, 0
         self.version += 1
         self.external_version += 1
         self._forget_changes()
+
+    def lend(self) -> bool:
+        """Whether a reader may keep the documents of the data `current()` returned as they
+        are, uncopied (a snapshot of 10,000 notes: copying them costs more than parsing them
+        did). True while the data is as parsed from the file, whose bytes are then kept: the
+        storage parses its own copy from them again before it changes anything (`_own`), so
+        neither the reader's changes reach the file nor the storage's the reader."""
+        with self.mutex:
+            self._lent = self._source is not None
+            return self._lent
+
+    def _own(self) -> None:
+        """Before a change: data of the storage's own, if the data it holds was lent. The
+        same bytes it was parsed and checked from, so no check again."""
+        if self._lent and self._source is not None:
+            main, journal = self._source
+            data = parse_tables(main, self.path)
+            replay_journal(data, journal, self.journal_path, changes_wanted=False)
+            self._data = data
+        self._source, self._lent = None, False
 
     # -- TinyDB's Storage interface -----------------------------------------------------------
     def read(self) -> dict[str, Any] | None:
@@ -662,6 +697,7 @@ class AtomicJSONStorage(Storage):
             self._data = None
             self._signature = None
             self._journal_seen, self._journal_used = None, 0
+            self._source, self._lent = None, False
 
     # -- locking ------------------------------------------------------------------------------
     def _open_lock(self) -> int:
@@ -704,6 +740,8 @@ class AtomicJSONStorage(Storage):
             try:
                 if not self._swept:
                     self._sweep_temp_files()
+                self.current()
+                self._own()
                 yield self.current()
             except BaseException:
                 # A change that failed half-way (TinyDB updates documents in place) must not

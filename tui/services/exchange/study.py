@@ -147,12 +147,7 @@ class StoredSessions(Sequence[SessionData]):
         return StoredSessions(self.store, self.ids)
 
     def _read(self, session_id: str) -> SessionData:
-        session_file = self.store.open_session(session_id)
-        try:
-            snap = session_file.read()
-            recording = session_file.read_recording()
-        finally:
-            session_file.close()
+        snap, recording = self.store.read_session(session_id)
         return SessionData(
             session=snap.session,
             guide=snap.guide,

@@ -1,0 +1,88 @@
+"""The quick check of the many documents (`schema.FAST`) passes exactly the documents that
+the field-by-field checks pass, so a file it lets through is one they would let through."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.store.errors import UnreadableFileError
+from tui.store.schema import (
+    CODEBOOK_TABLES,
+    FAST,
+    SESSION_TABLES,
+    _first_problem,
+    _fits,
+    check_session_fields,
+)
+
+VALUES: list[Any] = [
+    "x",
+    "",
+    0,
+    3,
+    1.5,
+    True,
+    False,
+    None,
+    [],
+    ["a"],
+    ["a", 1],
+    [None],
+    {},
+    {"a": 1},
+]
+CODINGS: list[Any] = [
+    [{"tag": "pain", "coder": "Bo", "at": None}],
+    [{"tag": "pain", "coder": "Bo", "at": "2026-01-01T00:00Z"}],
+    [{"tag": "pain", "coder": "Bo"}],
+    [{"tag": "pain"}],
+    [{"coder": "Bo"}],
+    [{"tag": 3, "coder": "Bo"}],
+    [{"tag": "pain", "coder": "Bo", "at": 5}],
+    [{"tag": "pain", "coder": "Bo", "at": None}, "pain"],
+    ["pain"],
+]
+CUES: list[Any] = [
+    [{"id": "c1", "start": 0, "text": "hi"}],
+    [{"id": "c1", "start": 0.5, "end": None, "speaker": "Bo", "text": "hi"}],
+    [{"id": "c1", "start": 0, "end": 2, "text": "hi"}],
+    [{"id": "c1", "start": "0", "text": "hi"}],
+    [{"id": "c1", "start": True, "text": "hi"}],
+    [{"id": "c1", "text": "hi"}],
+    [{"start": 0, "text": "hi"}],
+    [{"id": "c1", "start": 0}],
+    [{"id": "c1", "start": 0, "speaker": None, "text": "hi"}],
+    [{"id": "c1", "start": 0, "end": "2", "text": "hi"}],
+    [7],
+]
+TABLES = {**SESSION_TABLES, **CODEBOOK_TABLES}
+
+
+def cases():
+    for table in FAST:
+        for field in TABLES[table]:
+            extra = {"codings": CODINGS, "cues": CUES}.get(field, [])
+            for value in [*VALUES, *extra]:
+                yield table, field, value
+
+
+@pytest.mark.parametrize(("table", "field", "value"), list(cases()))
+def test_the_quick_check_agrees_with_the_field_checks(table, field, value):
+    doc = {"id": "d1", field: value}
+    fits = _first_problem(doc, TABLES[table]) is None
+    assert _fits(doc, FAST[table]) is fits
+    assert _fits({"id": "d1"}, FAST[table]) is True  # a lacking field is its reader's default
+
+
+def test_a_bad_note_after_many_good_ones_is_refused_naming_it():
+    good = {"text": "fine", "elapsed": 1.0, "tags": ["a"], "codings": []}
+    notes = {str(n): {**good, "id": f"n{n}"} for n in range(1, 1001)}
+    notes["1001"] = {**good, "id": "n1001", "codings": [{"tag": "a", "coder": 2}]}
+    with pytest.raises(UnreadableFileError) as caught:
+        check_session_fields(Path("s.json"), {"notes": notes})
+    assert "document 1001 (id n1001) has a field 'codings #1 coder' that is not text" in str(
+        caught.value
+    )
