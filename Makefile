@@ -17,7 +17,7 @@ demo: $(BIN)/.installed
 	$(BIN)/fieldnote demo
 
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks
