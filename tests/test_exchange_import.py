@@ -150,9 +150,13 @@ def test_unknown_participant_is_a_sentence_naming_the_speakers(tmp_path, store):
 
 def _bad_zip_with(name: str) -> bytes:
     buffer = io.BytesIO()
+    # A fixed date: the bytes (and so the test's id) are the same in every process, which
+    # pytest-xdist's workers need to agree on what they collected.
+    stamp = (2026, 1, 1, 0, 0, 0)
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("project.qde", b'<?xml version="1.0"?><Project name="x"/>')
-        archive.writestr(name, b"boom")
+        project = b'<?xml version="1.0"?><Project name="x"/>'
+        archive.writestr(zipfile.ZipInfo("project.qde", stamp), project)
+        archive.writestr(zipfile.ZipInfo(name, stamp), b"boom")
     return buffer.getvalue()
 
 
