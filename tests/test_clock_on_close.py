@@ -111,7 +111,7 @@ async def test_reopening_asks_whether_the_time_away_counts(make_app, store, sess
         assert isinstance(app.screen, ResumeClockScreen)
         shown = " ".join(str(label.render()) for label in app.screen.query("Label"))
         assert "It reads 12:34" in shown and "closed 1:00:00 ago" in shown
-        await pilot.press("c")
+        await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, ResumeClockScreen)
         assert app.live.clock.running and app.live.elapsed() == 754
@@ -119,3 +119,41 @@ async def test_reopening_asks_whether_the_time_away_counts(make_app, store, sess
         await pilot.press(*"back", "enter")
         await pilot.pause()
         assert app.live.notes[-1].elapsed == 760
+
+
+async def test_ctrl_t_on_reopening_counts_the_time_away(make_app, store, session_id, clock):
+    maya, jonas = started_interview(store, session_id, clock)
+    jonas.close()
+    clock.advance(754)
+    maya.close()
+    clock.advance(60)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeClockScreen)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert not isinstance(app.screen, ResumeClockScreen)
+        assert app.live.clock.running and app.live.elapsed() == 814
+
+
+async def test_a_note_typed_into_the_reopening_question_is_not_eaten(
+    make_app, store, session_id, clock
+):
+    """The note-taker reopens mid-interview and types straight away, the dialog's own letters
+    included: every character lands in the note, in order, and the clock continues from the
+    pause as Enter would have it."""
+    maya, jonas = started_interview(store, session_id, clock)
+    jonas.close()
+    clock.advance(754)
+    maya.close()
+    clock.advance(3600)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeClockScreen)
+        await pilot.press(*"ask a cost question", "enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, ResumeClockScreen)
+        assert app.live.notes[-1].text == "ask a cost question"
+        assert app.live.clock.running and app.live.notes[-1].elapsed == 754

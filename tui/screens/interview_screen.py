@@ -427,7 +427,9 @@ class InterviewScreen(Screen):
             self.note_input.focus()
 
         now = self.app.now()
-        screen = ResumeClockScreen(self.live.clock.elapsed(now), from_iso(closed_at), now)
+        screen = ResumeClockScreen(
+            self.live.clock.elapsed(now), from_iso(closed_at), now, typing_goes_to=self.note_input
+        )
         self.app.push_screen(screen, decided)
 
     def action_set_offset(self) -> None:

@@ -1,11 +1,17 @@
 """Reopening a session whose clock the last instance paused on closing: does the time away
-count (the interview went on without Fieldnote open), or does the clock go on from the pause?"""
+count (the interview went on without Fieldnote open), or does the clock go on from the pause?
+
+A note-taker who reopens mid-interview starts typing at once, so the dialog's choices are keys
+no one types in a note (Enter, ctrl+t, Esc), and a typed character is never eaten: it answers
+as Enter does (continue from the pause) and goes into the note input, with the characters
+typed after it, in order."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -13,6 +19,7 @@ from textual.widgets import Label
 
 from tui.domain.notes import format_elapsed
 from tui.widgets.bindings import bindings_for
+from tui.widgets.note_input import NoteInput
 
 
 class ResumeClockScreen(ModalScreen[bool | None]):
@@ -21,10 +28,18 @@ class ResumeClockScreen(ModalScreen[bool | None]):
 
     BINDINGS = bindings_for("resume")
 
-    def __init__(self, reading: float, closed_at: datetime, now: datetime) -> None:
+    def __init__(
+        self,
+        reading: float,
+        closed_at: datetime,
+        now: datetime,
+        typing_goes_to: NoteInput | None = None,
+    ) -> None:
         super().__init__()
         self.reading = reading
         self.away = max(0.0, (now - closed_at).total_seconds())
+        self.typing_goes_to = typing_goes_to
+        self._handing_over = False
 
     def compose(self) -> ComposeResult:
         reading, away = format_elapsed(self.reading), format_elapsed(self.away)
@@ -39,10 +54,31 @@ class ResumeClockScreen(ModalScreen[bool | None]):
                 )
             )
             yield Label(
-                f"a count the time away \u00b7 c or Enter continue from {reading} "
-                "\u00b7 Esc keep it paused",
+                f"Enter continue from {reading} \u00b7 ctrl+t count the time away "
+                "\u00b7 Esc keep it paused \u00b7 typing a note continues from the pause",
                 classes="dialog-keys",
             )
+
+    def on_key(self, event: events.Key) -> None:
+        note_input = self.typing_goes_to
+        if note_input is None:
+            return
+        if self._handing_over or (event.is_printable and not self._own_key(event.key)):
+            event.stop()
+            event.prevent_default()
+            if not self._handing_over:
+                self._handing_over = True
+                self.dismiss(False)
+            # Through the input's own queue, so an Enter lands after the characters before it.
+            if event.is_printable and event.character:
+                note_input.call_later(note_input.type_text, event.character)
+            else:
+                note_input.post_message(events.Key(event.key, event.character))
+
+    def _own_key(self, key: str) -> bool:
+        """Is `key` one of the dialog's bindings (a keymap may give one a character)?"""
+        active = self.active_bindings.get(key)
+        return active is not None and active.node is self
 
     def action_count_away(self) -> None:
         self.dismiss(True)

@@ -65,8 +65,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit.save_elsewhere", "save_elsewhere", "s", "Save elsewhere"),
     ActionSpec("quit.anyway", "quit_anyway", "q", "Quit anyway"),
     ActionSpec("quit.stay", "stay", "escape", "Stay"),
-    ActionSpec("resume.count_away", "count_away", "a", "Count the time away"),
-    ActionSpec("resume.from_pause", "from_pause", "c,enter", "Continue from the pause"),
+    ActionSpec("resume.count_away", "count_away", "ctrl+t", "Count the time away"),
+    ActionSpec("resume.from_pause", "from_pause", "enter", "Continue from the pause"),
     ActionSpec("resume.keep_paused", "keep_paused", "escape", "Keep it paused"),
     # Sessions (home).
     ActionSpec("home.open", "open_session", "enter", "Open"),
