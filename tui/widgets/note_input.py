@@ -12,6 +12,7 @@ from textual.errors import NoWidget
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import TextArea
 
 from tui.domain.display_text import visible
@@ -112,6 +113,17 @@ class NoteInput(TextArea):
             callback(*args)
 
         self.call_later(in_order)
+
+    def take_handed_key(self, event: events.Key) -> None:
+        """A key another widget or dialog holding the keys hands on to this input (the parking
+        lot, the reopening question): it goes through this input's own queue, so an Enter
+        lands after the characters handed on before it."""
+        event.stop()
+        event.prevent_default()
+        if event.is_printable and event.character:
+            self.call_later(self.type_text, event.character)
+        else:
+            self.post_message(events.Key(event.key, event.character))
 
     def type_text(self, text: str, number: int | None = None) -> None:
         """Characters typed (one key, or a burst read together, input message `number`):
@@ -268,3 +280,12 @@ def _codes(cell: Strip, console) -> tuple[str, str]:
     shown = Strip([Segment("\0", style)]).render(console)
     opening, _, closing = shown.partition("\0")
     return opening, closing
+
+
+def is_typing(owner: Widget, event: events.Key) -> bool:
+    """Is `event` a character typed for the note rather than one of `owner`'s own bindings (a
+    keymap may give one a character)? Whoever holds the keys hands such a key on."""
+    if not event.is_printable:
+        return False
+    active = owner.screen.active_bindings.get(event.key)
+    return active is None or active.node is not owner

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 from tui.domain.display_text import visible
 from tui.domain.notes import Note, format_elapsed
 from tui.widgets.bindings import bindings_for
-from tui.widgets.note_input import NoteInput
+from tui.widgets.note_input import NoteInput, is_typing
 
 
 class ParkingLot(OptionList):
@@ -123,23 +123,12 @@ class ParkingLot(OptionList):
         note_input = self.typing_goes_to
         if note_input is None:
             return
-        if self._handing_over or (event.is_printable and not self._own_key(event.key)):
-            event.stop()
-            event.prevent_default()
+        if self._handing_over or is_typing(self, event):
             if not self._handing_over:
                 self._handing_over = True
                 # At once: keys still to come go straight to the input, after these.
                 self.screen.set_focus(note_input)
-            # Through the input's own queue, so an Enter lands after the characters before it.
-            if event.is_printable and event.character:
-                note_input.call_later(note_input.type_text, event.character)
-            else:
-                note_input.post_message(events.Key(event.key, event.character))
-
-    def _own_key(self, key: str) -> bool:
-        """Is `key` one of the lot's bindings (a keymap may give one a character)?"""
-        active = self.screen.active_bindings.get(key)
-        return active is not None and active.node is self
+            note_input.take_handed_key(event)
 
     def action_mark(self, status: str) -> None:
         if self.highlighted is None or not self.followups:
