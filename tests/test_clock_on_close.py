@@ -99,11 +99,16 @@ def test_of_two_leaving_the_later_one_knows_it_was_last(store, session_id):
     assert jonas.leave() is True
 
 
-async def test_reopening_asks_whether_the_time_away_counts(make_app, store, session_id, clock):
+def closed_at_12_34(store, session_id, clock) -> None:
+    """An interview whose clock read 12:34 when the last of its two note-takers closed it."""
     maya, jonas = started_interview(store, session_id, clock)
     jonas.close()
     clock.advance(754)
     maya.close()
+
+
+async def test_reopening_asks_whether_the_time_away_counts(make_app, store, session_id, clock):
+    closed_at_12_34(store, session_id, clock)
     clock.advance(3600)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -122,10 +127,7 @@ async def test_reopening_asks_whether_the_time_away_counts(make_app, store, sess
 
 
 async def test_ctrl_t_on_reopening_counts_the_time_away(make_app, store, session_id, clock):
-    maya, jonas = started_interview(store, session_id, clock)
-    jonas.close()
-    clock.advance(754)
-    maya.close()
+    closed_at_12_34(store, session_id, clock)
     clock.advance(60)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -143,10 +145,7 @@ async def test_a_note_typed_into_the_reopening_question_is_not_eaten(
     """The note-taker reopens mid-interview and types straight away, the dialog's own letters
     included: every character lands in the note, in order, and the clock continues from the
     pause as Enter would have it."""
-    maya, jonas = started_interview(store, session_id, clock)
-    jonas.close()
-    clock.advance(754)
-    maya.close()
+    closed_at_12_34(store, session_id, clock)
     clock.advance(3600)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
