@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tinydb import TinyDB
 
-from benchmarks.fixtures import GUIDE, START
+from benchmarks.fixtures import GUIDE, START, parse_floor_s
 from benchmarks.targets import record
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
@@ -247,18 +247,8 @@ ARCHIVE_BUDGET_MS = 150.0
 
 
 def floor_ms(home: Path) -> float:
-    """The least a look at every session costs: read and orjson-parse each file once (its
-    journal's lines too), in one process."""
-    import orjson
-
-    began = time.perf_counter()
-    for path in sorted((home / "sessions").glob("*.json")):
-        orjson.loads(path.read_bytes())
-        journal = path.with_name(path.name + ".journal")
-        if journal.exists():
-            for line in journal.read_bytes().splitlines():
-                orjson.loads(line)
-    return (time.perf_counter() - began) * 1000
+    """The least a look at every session costs (`fixtures.parse_floor_s`), in ms."""
+    return parse_floor_s(home) * 1000
 
 
 def command_ms(home: Path, cache: Path, *words: str) -> tuple[float, float]:

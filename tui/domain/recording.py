@@ -303,21 +303,20 @@ def _whole_words(text: str, begin: int, end: int) -> tuple[int, int]:
     def inside(i: int) -> bool:
         return 0 <= i < len(text) and text[i].isalnum()
 
-    if inside(begin) and inside(begin - 1):
-        left = begin
+    def word_cut_at(i: int) -> tuple[int, int]:
+        """Where the word that position `i` falls inside starts and ends."""
+        left, right = i, i
         while inside(left - 1):
             left -= 1
-        right = begin
         while inside(right):
             right += 1
+        return left, right
+
+    if inside(begin) and inside(begin - 1):
+        left, right = word_cut_at(begin)
         begin = left if begin - left <= right - begin else right
     if inside(end - 1) and inside(end):
-        left = end
-        while inside(left - 1):
-            left -= 1
-        right = end
-        while inside(right):
-            right += 1
+        left, right = word_cut_at(end)
         end = right if right - end <= end - left else left
     while begin < end and not text[begin].isalnum():
         begin += 1
