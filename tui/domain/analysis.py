@@ -37,6 +37,7 @@ from functools import cached_property
 from itertools import combinations
 from typing import Any
 
+from tui.domain.clock import recording_offset
 from tui.domain.interview_record import (
     OPEN,
     clock_elapsed,
@@ -94,10 +95,7 @@ class SessionInput:
 
     @property
     def recording_offset(self) -> float:
-        try:
-            return float((self.session.get("clock") or {}).get("recording_offset") or 0.0)
-        except (TypeError, ValueError, AttributeError):
-            return 0.0
+        return recording_offset(self.session)
 
 
 def participant_key(session: Mapping[str, Any]) -> str:

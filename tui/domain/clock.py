@@ -7,8 +7,10 @@ always passed in: the app injects a clock function, tests freeze it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 
 def utc_now() -> datetime:
@@ -91,3 +93,13 @@ class InterviewClock:
             recording_offset=float(doc.get("recording_offset", 0.0)),
             closed_at=doc.get("closed_at"),
         )
+
+
+def recording_offset(session: Mapping[str, Any]) -> float:
+    """A session document's recording offset in seconds (its clock's `recording_offset`): 0
+    when it has none or a script wrote one that is no number."""
+    clock = session.get("clock") or {}
+    try:
+        return float(clock.get("recording_offset") or 0.0)
+    except (TypeError, ValueError, AttributeError):
+        return 0.0

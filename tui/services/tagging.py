@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tui.domain.clock import to_iso
+from tui.domain.clock import recording_offset, to_iso
 from tui.domain.codings import (
     UNKNOWN_CODER,
     coders_of,
@@ -656,8 +656,8 @@ class TaggingModel:
                 session = session_file.read().session
             finally:
                 session_file.release_descriptors()
-            return float((session.get("clock") or {}).get("recording_offset") or 0.0)
-        except (StoreError, TypeError, ValueError, AttributeError):
+            return recording_offset(session)
+        except StoreError:
             return 0.0  # the time is then the interview clock's; the words are what matter
 
     # -- the attached recording ----------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.domain.clock import recording_offset
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
 from tui.services.exchange.errors import ExchangeError
@@ -58,11 +59,7 @@ class SessionData:
 
     @property
     def recording_offset(self) -> float:
-        clock = self.session.get("clock") or {}
-        try:
-            return float(clock.get("recording_offset") or 0.0)
-        except (TypeError, ValueError, AttributeError):
-            return 0.0
+        return recording_offset(self.session)
 
     def question_texts(self) -> dict[str, str]:
         return {q.id: q.text for q in Guide.from_doc(self.guide).questions}

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from tui.domain.clock import recording_offset
 from tui.domain.quotes import quote_words, recording_time
 from tui.domain.recording import (
     Link,
@@ -20,14 +21,6 @@ from tui.store import DataStore
 
 UNLINKED_KINDS = ("transcript",)
 """Notes never linked to a cue: an imported transcript's cues are the words themselves."""
-
-
-def _offset(session: dict[str, Any]) -> float:
-    clock = session.get("clock") or {}
-    try:
-        return float(clock.get("recording_offset") or 0.0)
-    except (TypeError, ValueError, AttributeError):
-        return 0.0
 
 
 @dataclass
@@ -52,7 +45,7 @@ class SessionRecording:
     @property
     def offset(self) -> float:
         """The session clock's recording offset: recording time = elapsed + offset."""
-        return _offset(self.session)
+        return recording_offset(self.session)
 
     @cached_property
     def timeline(self) -> Timeline:

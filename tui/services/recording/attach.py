@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from tui.domain.clock import to_iso
+from tui.domain.clock import recording_offset, to_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
 from tui.domain.recording import LOOKBACK, Recording, RecordingCue, moment
 from tui.services.exchange import transcripts
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.importing import read_capped
-from tui.services.recording.aligned import UNLINKED_KINDS, _offset
+from tui.services.recording.aligned import UNLINKED_KINDS
 from tui.store import DataStore
 
 
@@ -140,7 +140,7 @@ def attach(
                 f"\u201c{visible(title)}\u201d is an imported transcript, not a live session; "
                 "attach the transcript to the session whose notes were taken in the interview."
             )
-        at = _offset(session) if offset is None else float(offset)
+        at = recording_offset(session) if offset is None else float(offset)
         recording = Recording(transcript.name, media_path, to_iso(now), tuple(cues))
         notes = [n for n in snapshot.notes if n.get("kind") not in UNLINKED_KINDS]
         first, last = recording.span()
