@@ -211,13 +211,13 @@ def test_a_report_reads_only_the_sessions_it_quotes(home: Path, monkeypatch) -> 
     }
     view = StudyAnalysis(DataStore(home), now=lambda: NOW).refresh(force=True)
     opened: list[str] = []
-    real = DataStore.open_session
+    real = DataStore.read_session
 
     def spy(self, session_id):
         opened.append(session_id)
         return real(self, session_id)
 
-    monkeypatch.setattr(DataStore, "open_session", spy)
+    monkeypatch.setattr(DataStore, "read_session", spy)
     render(view, "md", NOW)
     assert quoted and sorted(opened) == sorted(quoted)  # each quoted session once, no other
 

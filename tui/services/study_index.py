@@ -557,15 +557,9 @@ class SessionWords:
         if self._read is None:
             self._read = {}, None
             try:
-                session_file = self.store.open_session(self.session_id)
+                snapshot, recording = self.store.read_session(self.session_id)
             except StoreError as error:
                 log.debug("notes of %s not read: %s", self.session_id, error)
-                return self._read
-            try:
-                notes = {note["id"]: note for note in session_file.read().notes}
-                self._read = notes, session_file.read_recording()
-            except StoreError as error:
-                log.debug("notes of %s not read: %s", self.session_id, error)
-            finally:
-                session_file.close()
+            else:
+                self._read = {note["id"]: note for note in snapshot.notes}, recording
         return self._read
