@@ -115,6 +115,8 @@ class Loaded:
     full: bool = True
     """Every session was read: rows of sessions missing from `rows` are dropped."""
     titles: dict[str, str] = field(default_factory=dict)
+    studies: dict[str, str] = field(default_factory=dict)
+    """Each session read's study ("" for none), for the analysis key to open without a read."""
     files: dict[str, SessionFile] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     index: TagIndex | None = None
@@ -174,6 +176,8 @@ def read_sessions(
         loaded.versions[session_id] = snap.remote_version
         loaded.rows[session_id] = session_rows(session_id, snap, recording)
         loaded.titles[session_id] = str(snap.session.get("title") or session_id)
+        study = snap.session.get("study")
+        loaded.studies[session_id] = study.strip() if isinstance(study, str) else ""
 
 
 def session_rows(session_id: str, snap, recording: dict | None = None) -> SessionRows:
@@ -271,6 +275,7 @@ class TaggingModel:
         self.span: tuple[int, int] | None = None
         """(start, end) being selected in the current note, or None outside span mode."""
         self.titles: dict[str, str] = {}
+        self.studies: dict[str, str] = {}
         self.coded_count = 0
         self.note_count = 0
         self._recent: list[str] | None = None
@@ -346,7 +351,7 @@ class TaggingModel:
             ahead.index, ahead.codebook = loaded.index, loaded.codebook
             read_sessions(self.writes, [start], ahead)
             first(ahead)
-            for name in ("rows", "files", "versions", "titles"):
+            for name in ("rows", "files", "versions", "titles", "studies"):
                 getattr(loaded, name).update(getattr(ahead, name))
             loaded.problems += ahead.problems
             rest = [sid for sid in session_ids if sid != start]
@@ -389,6 +394,7 @@ class TaggingModel:
         self.files = loaded.files
         self._seen = loaded.versions
         self.titles.update(loaded.titles)
+        self.studies.update(loaded.studies)
         self._take_rows(loaded)
         if loaded.index is not None:
             self.index = loaded.index  # the number keys keep their tags (`recent`)
@@ -622,7 +628,9 @@ class TaggingModel:
         """The study to analyse: the origin session's, or None (every session) for "all"."""
         if self.scope == "all" or not self.origin:
             return None
-        return study_of(self.store, self.origin)
+        if self.origin in self.studies:  # read with the scope, off the UI thread
+            return self.studies[self.origin] or None
+        return study_of(self.store, self.origin)  # pressed before the first read landed
 
     def codebook(self) -> CodebookService:
         return CodebookService(self.store)
