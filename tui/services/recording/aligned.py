@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -30,7 +30,6 @@ class SessionRecording:
     session: dict[str, Any]
     notes: list[dict[str, Any]]
     recording: Recording
-    _checks: dict[tuple[str, str, float], QuoteCheck] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(
@@ -73,12 +72,9 @@ class SessionRecording:
     def check(self, note: dict[str, Any]) -> QuoteCheck | None:
         if note.get("kind") != "quote":
             return None
-        words = quote_words(str(note.get("text") or ""))
-        at = self.moment(note)
-        key = (str(note.get("id")), words, at)
-        if key not in self._checks:
-            self._checks[key] = check_quote(words, at, self.timeline)
-        return self._checks[key]
+        return check_quote(
+            quote_words(str(note.get("text") or "")), self.moment(note), self.timeline
+        )
 
     def quote_checks(self) -> dict[str, QuoteCheck]:
         found = {}
