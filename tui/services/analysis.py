@@ -16,7 +16,8 @@ from tui.domain.analysis import Analysis, Evidence, Overview, SessionInput, anal
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
 from tui.domain.recording import moment
-from tui.services.recording.view import RecordingView
+from tui.services.recording.aligned import SessionRecording
+from tui.services.recording.view import UNALIGNED_KINDS
 from tui.services.study_index import IndexedSession, IndexScan, SessionWords, study_index
 from tui.store import DataStore, StoreError
 
@@ -146,19 +147,18 @@ class StudyAnalysis:
         thread."""
         at = moment(item.elapsed, item.recording_offset)
         try:
-            session_file = self.store.open_session(item.session_id)
-            try:
-                doc = session_file.read_recording()
-                snap = session_file.read() if doc is not None else None
-            finally:
-                session_file.close()
+            snap, doc = self.store.read_session(item.session_id)
         except StoreError:
             return None, at
-        if doc is None or snap is None:
+        if doc is None:
             return None, at
+        aligned = SessionRecording.of(snap.session, [], doc)
         note = next((n for n in snap.notes if n.get("id") == item.note_id), None)
-        view = RecordingView.of(doc, snap.session, [note] if note is not None else [])
-        return view.media, view.play_from(note) if note is not None else at
+        if note is None:
+            return aligned.recording.media, at
+        # Only the note's link matters here (no quote check), as the tagging screen's view has it.
+        linked = None if note.get("kind") in UNALIGNED_KINDS else aligned.link(note)
+        return aligned.recording.media, aligned.play_from(note, linked)
 
     def close(self) -> None:
         """A refresh running in another thread returns None."""

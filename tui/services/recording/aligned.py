@@ -76,6 +76,14 @@ class SessionRecording:
             quote_words(str(note.get("text") or "")), self.moment(note), self.timeline
         )
 
+    def play_from(self, note: dict[str, Any], linked: Link | None) -> float:
+        """Where on the recording to play a note from: its moment, or the start of the cue it
+        was `linked` to by its words, when that was said earlier (the note was typed after)."""
+        at = self.moment(note)
+        if linked is not None and linked.by == "text":
+            at = min(at, linked.cue.start)
+        return at
+
     def quote_checks(self) -> dict[str, QuoteCheck]:
         found = {}
         for note in self.notes:

@@ -66,11 +66,7 @@ class RecordingView:
         """Where on the recording to play a note (or a cue as a note) from: its moment, or
         the start of the cue it was linked to by its words, when that was said earlier (the
         note was typed after the words)."""
-        at = self.moment(note)
-        found = self.links.get(str(note.get("id")))
-        if found is not None and found.by == "text":
-            at = min(at, found.cue.start)
-        return at
+        return self.aligned.play_from(note, self.links.get(str(note.get("id"))))
 
     def cue_note(self, cue: RecordingCue, session_id: str) -> dict:
         """A cue as the note of its row: words, speaker (as its author), interview time."""
