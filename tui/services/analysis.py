@@ -87,7 +87,8 @@ class StudyAnalysis:
         self.now = now
         """Reads a running interview clock (time per question)."""
         self.index = study_index(store)
-        self._seen: tuple | None = None
+        self._seen: list | None = None
+        """What the last refresh analysed (`_scope_sessions`' state): the same is no change."""
         self._kept: list | None = None
         """The state of the overview the index holds of this scope, as far as known."""
         self._closed = False
@@ -123,8 +124,7 @@ class StudyAnalysis:
         scan = self.index.refresh(digests=True)
         problems = [str(problem) for problem in scan.problems]
         sessions, kept = self._scope_sessions(scan)
-        state = (tuple((s.id, s.signature) for s in sessions), self.store.codebook.signature())
-        if self._closed or not force and state == self._seen:
+        if self._closed or not force and kept == self._seen:
             return None
         inputs = [s.analysis_input(SessionWords(self.store, s.id)) for s in sessions]
         try:
@@ -132,7 +132,7 @@ class StudyAnalysis:
         except StoreError as error:
             names = {}
             problems.append(str(error))
-        self._seen = state
+        self._seen = kept
         if self._closed:
             return None
         view = StudyView(self.study, analyse(inputs, names, self.now()), inputs, problems)
