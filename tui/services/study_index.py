@@ -32,6 +32,7 @@ from typing import Any
 from tui.domain.analysis import Overview, SessionInput, Theme
 from tui.domain.quotes import quote_words
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
+from tui.store.datastore import coded_count, session_summary
 from tui.store.index_file import IndexFile
 from tui.store.session import session_parts, validate_session_data
 
@@ -118,9 +119,8 @@ def _counted(entry: dict[str, Any], notes: Any = None, excerpts: Any = None) -> 
     the file's own `notes` and `excerpts` tables when given."""
     notes = (entry["notes"] if notes is None else notes).values()
     excerpts = (entry["excerpts"] if excerpts is None else excerpts).values()
-    excerpted = {doc.get("note_id") for doc in excerpts}
     entry["count"] = len(notes)
-    entry["coded"] = sum(1 for n in notes if n.get("tags") or n.get("id") in excerpted)
+    entry["coded"] = coded_count(notes, excerpts)
     return entry
 
 
@@ -303,20 +303,7 @@ class IndexedSession:
 
     def summary(self) -> SessionSummary:
         """The sessions list's row (the same as `DataStore.list_sessions` makes)."""
-        session = self.session
-        debrief = session.get("debrief")
-        return SessionSummary(
-            id=self.id,
-            title=str(session.get("title") or ""),
-            participant=str(session.get("participant") or ""),
-            created_at=self.created_at,
-            note_count=self.entry["count"],
-            coded_count=self.entry["coded"],
-            path=self.path,
-            debrief=debrief if isinstance(debrief, dict) else {},
-            study=self.study,
-            goal=str(session.get("goal") or "").strip(),
-        )
+        return session_summary(self.path, self.session, self.entry["count"], self.entry["coded"])
 
     def analysis_input(self, words: SessionWords) -> SessionInput:
         """The session as the analysis reads it, in a snapshot's order: notes by

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,17 +87,30 @@ def _make_private_dir(path: Path) -> None:
 def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
     session = next(iter((data.get("session") or {}).values()), {})
     notes = (data.get("notes") or {}).values()
-    excerpted = {doc.get("note_id") for doc in (data.get("excerpts") or {}).values()}
-    coded = sum(1 for note in notes if note.get("tags") or note.get("id") in excerpted)
+    coded = coded_count(notes, (data.get("excerpts") or {}).values())
+    return session_summary(path, session, len(notes), coded)
+
+
+def coded_count(notes: Iterable[Mapping[str, Any]], excerpts: Iterable[Mapping[str, Any]]) -> int:
+    """The notes coded: with tags of their own, or with an excerpt (a span) of them."""
+    excerpted = {doc.get("note_id") for doc in excerpts}
+    return sum(1 for note in notes if note.get("tags") or note.get("id") in excerpted)
+
+
+def session_summary(
+    path: Path, session: Mapping[str, Any], note_count: int, coded: int
+) -> SessionSummary:
+    """The sessions list's row of the session file at `path` with this record and counts."""
+    debrief = session.get("debrief")
     return SessionSummary(
         id=path.stem,
         title=str(session.get("title") or ""),
         participant=str(session.get("participant") or ""),
         created_at=str(session.get("created_at") or ""),
-        note_count=len(notes),
+        note_count=note_count,
         coded_count=coded,
         path=path,
-        debrief=session.get("debrief") if isinstance(session.get("debrief"), dict) else {},
+        debrief=debrief if isinstance(debrief, dict) else {},
         study=str(session.get("study") or "").strip(),
         goal=str(session.get("goal") or "").strip(),
     )
