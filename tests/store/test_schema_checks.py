@@ -1,5 +1,6 @@
-"""The quick check of the many documents (`schema.FAST`) passes exactly the documents that
-the field-by-field checks pass, so a file it lets through is one they would let through."""
+"""The quick checks of the many documents (`schema.FAST`, one document at a time and a whole
+table a field at a time) pass exactly the documents that the field-by-field checks pass, so a
+file they let through is one those would let through."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tui.store.schema import (
     SESSION_TABLES,
     _first_problem,
     _fits,
+    _table_fits,
     check_session_fields,
 )
 
@@ -75,6 +77,9 @@ def test_the_quick_check_agrees_with_the_field_checks(table, field, value):
     fits = _first_problem(doc, TABLES[table]) is None
     assert _fits(doc, FAST[table]) is fits
     assert _fits({"id": "d1"}, FAST[table]) is True  # a lacking field is its reader's default
+    # Among documents lacking the field, before and after it: the table's check agrees.
+    assert _table_fits([{"id": "d0"}, doc, {"id": "d2"}], FAST[table]) is fits
+    assert _table_fits([{"id": "d0"}, {"id": "d2"}], FAST[table]) is True
 
 
 def test_a_bad_note_after_many_good_ones_is_refused_naming_it():

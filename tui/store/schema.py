@@ -10,6 +10,7 @@ not know are kept as they are.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -333,14 +334,18 @@ FAST = {
 }
 
 
-_ANY: Any = object()
+class _Missing:
+    """The value of a field a document does not have."""
+
+
+_MISSING = _Missing()
 
 
 def _fits(doc: dict[str, Any], fast: dict[str, Any]) -> bool:
     get = fast.get
     for name, value in doc.items():
-        allowed = get(name, _ANY)
-        if allowed is _ANY:
+        allowed = get(name, _MISSING)
+        if allowed is _MISSING:
             continue  # a field Fieldnote does not read
         if allowed is None:  # a list of strings: join refuses anything else, at C speed
             if type(value) is not list:
@@ -357,10 +362,39 @@ def _fits(doc: dict[str, Any], fast: dict[str, Any]) -> bool:
     return True
 
 
+def _table_fits(docs: list[Any], fast: dict[str, Any]) -> bool:
+    """`_fits` for every document of a table at once, a field at a time: the values of one
+    field across the table are gathered and typed by `map` in C, so a table of a hundred
+    notes costs about twenty passes in C instead of a Python loop over every field of every
+    note (a cold index of a 500-session study checks 50,000 notes)."""
+    if set(map(type, docs)) - {dict}:
+        return False
+    for name, allowed in fast.items():
+        values = map(dict.get, docs, repeat(name), repeat(_MISSING))
+        if type(allowed) is frozenset:
+            if not set(map(type, values)) <= allowed | {_Missing}:
+                return False
+            continue
+        present = [value for value in values if value is not _MISSING]
+        if allowed is None:  # lists of strings
+            if set(map(type, present)) - {list}:
+                return False
+            try:
+                "".join(chain.from_iterable(present))
+            except TypeError:
+                return False
+        elif not all(map(allowed, present)):
+            return False
+    return True
+
+
 def check_fields(path: Path, data: dict[str, Any], tables: dict[str, dict[str, Check]]) -> None:
     for table, spec in tables.items():
         fast = FAST.get(table)
-        for key, doc in (data.get(table) or {}).items():
+        docs = data.get(table) or {}
+        if fast is not None and _table_fits(list(docs.values()), fast):
+            continue
+        for key, doc in docs.items():
             if fast is not None and _fits(doc, fast):
                 continue
             problem = _first_problem(doc, spec)
