@@ -293,18 +293,36 @@ def add_sync_commands(commands) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # --help and --version end here, importing nothing
-    from tui.domain.guide import GuideError
-    from tui.services.keymap import KeymapError
-    from tui.store import StoreError
-
     try:
         return COMMANDS[args.command or "home"](args)
-    except (UserError, StoreError, GuideError, KeymapError) as error:
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        if not isinstance(error, _reported_errors()):
+            raise
         for line in str(error).splitlines():  # a keymap's mistakes: one line each
             warn(line)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        return 130
+
+
+REPORTED_ERRORS = (
+    ("tui.store.errors", "StoreError"),
+    ("tui.domain.guide", "GuideError"),
+    ("tui.services.keymap", "KeymapError"),
+)
+"""The errors a command reports as the sentence they hold, by module and name."""
+
+
+def _reported_errors() -> tuple[type[Exception], ...]:
+    """`UserError` and those of `REPORTED_ERRORS` whose module the command imported: an error
+    of a module never imported cannot have been raised, and importing the guide parser and the
+    keymap just to name their errors cost every command 25 ms."""
+    found = [
+        getattr(sys.modules[module], name)
+        for module, name in REPORTED_ERRORS
+        if module in sys.modules
+    ]
+    return (UserError, *found)
 
 
 def _store() -> DataStore:

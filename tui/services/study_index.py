@@ -27,14 +27,16 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.domain.analysis import Overview, SessionInput, Theme
 from tui.domain.quotes import quote_words
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
 from tui.store.datastore import coded_count, session_summary
 from tui.store.index_file import IndexFile
 from tui.store.session import session_parts, validate_session_data
+
+if TYPE_CHECKING:  # the analysis is imported by what analyses, not by `fieldnote list`
+    from tui.domain.analysis import Overview, SessionInput
 
 INDEX_VERSION = 1
 """The layout of an entry; bumped whenever it changes, so an older index is rebuilt."""
@@ -240,6 +242,8 @@ def overview_doc(overview: Overview) -> dict[str, Any]:
 
 def overview_of(doc: Any) -> Overview:
     """The overview an `overview_doc` holds; ValueError when it is not one."""
+    from tui.domain.analysis import Overview, Theme
+
     themes = []
     for row in doc["themes"]:
         key, name, excerpts, sessions, people, total, mean, top, emotions, rolled, applied = row
@@ -309,6 +313,8 @@ class IndexedSession:
         """The session as the analysis reads it, in a snapshot's order: notes by
         (started_at, id), span excerpts as stored; `words` reads the notes' words and the
         attached recording when they are first asked for."""
+        from tui.domain.analysis import SessionInput
+
         notes = sorted(
             self.entry["notes"].values(),
             key=lambda d: (str(d.get("started_at") or ""), str(d.get("id") or "")),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +92,7 @@ class IndexFile:
         payload = {"format": FORMAT, "version": self.version, "home": self.home}
         payload["entries"] = entries
         folder = self.path.parent
-        tmp = folder / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
+        tmp = folder / f".{self.path.name}.{os.urandom(6).hex()}.tmp"
         try:
             folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)

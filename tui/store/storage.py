@@ -35,7 +35,6 @@ import contextlib
 import errno
 import fcntl
 import os
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -620,7 +619,7 @@ class AtomicJSONStorage(Storage):
             self.invalidate()
             raise
         folder = self.path.parent
-        tmp = folder / f".{self.path.name}.{secrets.token_hex(6)}.tmp"
+        tmp = folder / f".{self.path.name}.{os.urandom(6).hex()}.tmp"
         fd = -1
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
