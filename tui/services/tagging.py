@@ -70,7 +70,9 @@ def scope_session_ids(store, scope: str, session_id: str | None = None) -> list[
     study (its `study` field), or every session in the data folder."""
     if scope not in SCOPES:
         raise ValueError(f"scope is one of {SCOPES}, not {scope!r}")
-    scan = study_index(store).refresh()  # no notes read: the index has each session's study
+    # No notes read: the index has each session's study; a cold index makes only its small
+    # part (the screen reads every note anyway), not the digests the analysis counts with.
+    scan = study_index(store).refresh(light=True)
     summaries, problems = scan.sessions, scan.problems
     ordered = [s.id for s in reversed(summaries)]  # newest first there
     if scope == "all" or session_id is None:
