@@ -25,7 +25,13 @@ from tui.domain.notes import tag_key
 from tui.services.analysis import StudyAnalysis, StudyView
 from tui.services.report import render
 from tui.services.sessions import SessionsService
-from tui.services.study_index import INDEX_VERSION, StudyIndex, study_index
+from tui.services.study_index import (
+    DIGEST_SHARDS,
+    INDEX_VERSION,
+    StudyIndex,
+    digest_shard,
+    study_index,
+)
 from tui.services.tag_writes import TagWrites
 from tui.services.tagging import TaggingModel, scope_session_ids
 from tui.store import DataStore
@@ -222,8 +228,18 @@ def test_a_report_reads_only_the_sessions_it_quotes(home: Path, monkeypatch) -> 
     assert quoted and sorted(opened) == sorted(quoted)  # each quoted session once, no other
 
 
-def _index_paths(home: Path, folder: Path, parts=("sessions", "digests")) -> list[Path]:
+def _index_paths(home: Path, folder: Path, parts=("sessions",)) -> list[Path]:
     return [IndexFile(home, INDEX_VERSION, part, folder).path for part in parts]
+
+
+def _digest_paths(home: Path, folder: Path) -> list[Path]:
+    """The large part's files (its shards)."""
+    return _index_paths(home, folder, [f"digests-{shard:x}" for shard in range(DIGEST_SHARDS)])
+
+
+def _saved_digests(home: Path, folder: Path) -> dict[Path, dict]:
+    """Each shard of the large part that was saved, with its file's data."""
+    return {p: orjson.loads(p.read_bytes()) for p in _digest_paths(home, folder) if p.exists()}
 
 
 def _ours(**fields) -> dict:
@@ -246,14 +262,18 @@ def test_a_bad_index_file_is_rebuilt_quietly(
     home: Path, cache_folder: Path, content, caplog, capfd
 ) -> None:
     expected = without_index(home)
-    for path in _index_paths(home, cache_folder, ("sessions", "digests", "overviews")):
+    parts = [*_index_paths(home, cache_folder, ("sessions", "overviews"))]
+    for path in parts + _digest_paths(home, cache_folder):
         path.write_bytes(content(home))
     with caplog.at_level(logging.DEBUG):
         found, index = with_index(home)
     assert found == expected and index.reads == 4
-    for path in _index_paths(home, cache_folder):
-        saved = orjson.loads(path.read_bytes())
-        assert saved["version"] == INDEX_VERSION and len(saved["entries"]) == 4  # rebuilt
+    (sessions,) = _index_paths(home, cache_folder)
+    saved = orjson.loads(sessions.read_bytes())
+    assert saved["version"] == INDEX_VERSION and len(saved["entries"]) == 4  # rebuilt
+    digests = _saved_digests(home, cache_folder).values()
+    assert all(saved["version"] == INDEX_VERSION for saved in digests)
+    assert sum(len(saved["entries"]) for saved in digests) == 4
     (overviews,) = _index_paths(home, cache_folder, ("overviews",))
     assert "all" in orjson.loads(overviews.read_bytes())["entries"]
     assert first_frame(home) is not None
@@ -286,8 +306,7 @@ def test_a_kept_overview_that_is_not_one_is_not_drawn(home: Path, cache_folder, 
 def test_an_entry_of_a_session_that_is_not_the_file_is_read_again(home: Path, cache_folder):
     """An entry whose fields are not what the index writes (hand-edited, half a version)."""
     with_index(home)
-    path = _index_paths(home, cache_folder)[1]
-    data = orjson.loads(path.read_bytes())
+    path, data = next((p, d) for p, d in _saved_digests(home, cache_folder).items() if d["entries"])
     some = next(iter(data["entries"]))
     data["entries"][some]["notes"] = "not a table"
     path.write_bytes(orjson.dumps(data))
@@ -333,17 +352,17 @@ def test_the_list_reads_only_the_small_part(home: Path, cache_folder: Path) -> N
     """The sessions list needs no digest; a large part gone (or another process's, of other
     signatures) makes the analysis read the files again, and come out the same."""
     expected, _ = with_index(home)
-    sessions, digests = _index_paths(home, cache_folder)
-    digests.unlink()
+    for path in _saved_digests(home, cache_folder):
+        path.unlink()
     store = DataStore(home)
     SessionsService(store).listing()
-    assert study_index(store).reads == 0 and not digests.exists()
+    assert study_index(store).reads == 0 and not _saved_digests(home, cache_folder)
     found, index = with_index(home)
     assert found == expected and index.reads == 4
-    data = orjson.loads(digests.read_bytes())
-    for entry in data["entries"].values():
-        entry["sig"][1] += 1  # as if saved for another version of each file
-    digests.write_bytes(orjson.dumps(data))
+    for path, data in _saved_digests(home, cache_folder).items():
+        for entry in data["entries"].values():
+            entry["sig"][1] += 1  # as if saved for another version of each file
+        path.write_bytes(orjson.dumps(data))
     found, index = with_index(home)
     assert found == expected and index.reads == 4
 
@@ -359,3 +378,33 @@ def test_a_light_refresh_then_the_analysis(home: Path) -> None:
     assert found == without_index(home) and index.reads == 4
     again, index = with_index(home)
     assert again == found and index.reads == 0
+
+
+def test_a_change_rewrites_only_its_sessions_shard_of_the_digests(home: Path, cache_folder):
+    """Another process appends a note: the analysis's next refresh follows it and saves the
+    one file of the large part that holds that session, no other."""
+    store = DataStore(home)
+    StudyAnalysis(store, now=lambda: NOW).refresh(force=True)
+    saved = {p: p.stat().st_mtime_ns for p in _saved_digests(home, cache_folder)}
+    assert len(saved) > 1  # the study's sessions spread over several shards
+    first = scope_session_ids(store, "all")[0]
+    subprocess.run(
+        [sys.executable, "-c", APPEND, str(home), first], cwd=ROOT, check=True, timeout=60
+    )
+    index = study_index(store)
+    index.refresh(digests=True)
+    assert index.followed == 1 and index.reads == 4
+    changed = [p for p, mtime in saved.items() if p.stat().st_mtime_ns != mtime]
+    (owner,) = _index_paths(home, cache_folder, [f"digests-{digest_shard(first):x}"])
+    assert changed == [owner]
+    assert first in orjson.loads(owner.read_bytes())["entries"]
+    found, _ = with_index(home)
+    assert found == without_index(home)
+
+
+def test_the_digests_kept_in_one_file_are_removed(home: Path, cache_folder: Path) -> None:
+    """An index saved before the large part was split leaves no 11 MB file behind."""
+    (unsplit,) = _index_paths(home, cache_folder, ("digests",))
+    unsplit.write_bytes(orjson.dumps(_ours(home=str(home.resolve()))))
+    found, _ = with_index(home)
+    assert found == without_index(home) and not unsplit.exists()

@@ -86,6 +86,13 @@ class IndexFile:
             return None
         return entries
 
+    def remove(self) -> None:
+        """Delete the file, if there is one (a part no longer written)."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as error:
+            log.debug("study index %s not removed: %s", self.path, error)
+
     def save(self, entries: dict[str, Any]) -> bool:
         """Replace the index with these entries (atomic; last writer wins). False, logged,
         when the cache folder cannot take it: the index is then simply not kept."""
