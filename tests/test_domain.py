@@ -193,3 +193,21 @@ def test_a_note_written_by_a_script_with_fields_missing_still_loads():
     assert note.starred is False and note.severity is None
     full = make_note("* typed #tag !happy")
     assert Note.from_doc(full.to_doc()) == full
+
+
+def test_a_stored_notes_fields_it_does_not_hold_are_written_back():
+    """A transcript cue's end and speech, a field of a newer version: read and written back
+    whole, also through an edit (a deleted note is restored from its `to_doc`)."""
+    doc = {
+        **make_note("so we moved to a spreadsheet").to_doc(),
+        "kind": "transcript",
+        "ends_elapsed": 12.5,
+        "speech": True,
+        "from_a_newer_version": {"x": 1},
+        "kept": "a field of that name too",
+    }
+    note = Note.from_doc(doc)
+    assert note.to_doc() == doc
+    edited = note.retyped("so we moved to a shared spreadsheet", "later").to_doc()
+    assert (edited["ends_elapsed"], edited["speech"]) == (12.5, True)
+    assert edited["from_a_newer_version"] == {"x": 1}

@@ -53,3 +53,34 @@ def test_without_a_quote_the_newest_note_is_copied(live, clock):
     live.commit_typed("?a follow-up is never copied")
     # The note-taker's words, labelled so: never as the participant's.
     assert live.quote_to_copy() == "second (note by Maya, interview with P7 (ops lead), 00:05)"
+
+
+def test_a_deleted_transcript_cue_comes_back_whole(store, session_id, clock):
+    """Undo after deleting an imported cue writes back its end and speech, which the
+    interview's notes do not show."""
+    cue = {
+        "id": "cue-1",
+        "session_id": session_id,
+        "author": "P7",
+        "text": "we keep a spreadsheet",
+        "kind": "transcript",
+        "started_at": "2026-11-27T10:00:05.000Z",
+        "elapsed": 5.0,
+        "question_id": None,
+        "ends_elapsed": 9.5,
+        "speech": True,
+    }
+    session_file = store.open_session(session_id)
+    session_file.append_note(cue)
+    session_file.close()
+    live = LiveSession(store, session_id, "Maya", now=clock)
+    try:
+        (note,) = [n for n in live.notes if n.id == "cue-1"]
+        live.delete_note(note)
+        live.flush()
+        live.undo_delete()
+        live.flush()
+    finally:
+        live.close()
+    (stored,) = [n for n in store.open_session(session_id).read().notes if n["id"] == "cue-1"]
+    assert (stored["ends_elapsed"], stored["speech"]) == (9.5, True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 KINDS = ("note", "quote", "followup", "asked", "transcript")
@@ -137,6 +137,10 @@ class Note:
     typed: str | None = None
     """The quote as the note-taker typed it, once the tagging screen put the transcript's
     verbatim in its place (`quotes.with_verbatim`); stored only when set."""
+    kept: dict[str, Any] = field(default_factory=dict)
+    """The stored fields this class does not hold (a transcript cue's `ends_elapsed` and
+    `speech`, a newer Fieldnote's), written back as they were: a note deleted and restored,
+    or rewritten whole, loses nothing."""
 
     def __post_init__(self) -> None:
         if self.tags or self.codings:
@@ -213,9 +217,10 @@ class Note:
 
     def to_doc(self) -> dict[str, Any]:
         doc = asdict(self)
+        kept = doc.pop("kept")
         if doc["typed"] is None:
             del doc["typed"]  # most notes were never replaced by a verbatim
-        return doc
+        return {**kept, **doc} if kept else doc
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Note:
@@ -251,7 +256,12 @@ class Note:
             severity=severity if isinstance(severity, int) and 1 <= severity <= 5 else None,
             codings=codings if isinstance(codings := doc.get("codings"), list) else [],
             typed=text("typed") or None,
+            kept={name: value for name, value in doc.items() if name not in _NOTE_FIELDS},
         )
+
+
+_NOTE_FIELDS = frozenset(f.name for f in fields(Note)) - {"kept"}
+"""The stored fields a `Note` holds as its own attributes."""
 
 
 def format_elapsed(seconds: float) -> str:
