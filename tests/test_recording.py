@@ -4,6 +4,8 @@ built for the test (tests/recording_study.py, tests/data/recording/interview.vtt
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import orjson
 import pytest
 
@@ -17,6 +19,8 @@ from tests.recording_study import (
     TRANSCRIPT,
     make_session,
 )
+from tui.domain.clock import to_iso
+from tui.domain.notes import Note
 from tui.domain.recording import RecordingCue, Timeline, check_quote
 from tui.services import recording
 from tui.services.live_session import LiveSession
@@ -149,3 +153,27 @@ def test_a_quote_typed_shorter_than_it_was_said_gets_the_whole_passage():
     assert check.verbatim == (
         "It asked me, like, forty questions before I'd even seen a single calendar."
     )
+
+
+def test_a_question_marked_asked_links_to_no_cue_on_any_surface(store):
+    """An `asked` note holds no words: `fieldnote align`, the tagging screen and the analysis's
+    play all leave it unlinked (it used to be linked by time on the command line alone)."""
+    session_id = make_session(store)
+    session_file = store.open_session(session_id)
+    asked = {
+        **Note.from_typed(
+            "Asked: first week",
+            session_id=session_id,
+            author="Maya",
+            started_at=to_iso(START + timedelta(seconds=5)),
+            elapsed=5.0,
+            question_id="q1",
+        ).to_doc(),
+        "kind": "asked",
+    }
+    session_file.append_note(asked)
+    session_file.close()
+    recording.attach(store, session_id, TRANSCRIPT, now=START)
+    loaded = recording.load(store, session_id)
+    assert loaded.link(asked) is None and asked["id"] not in loaded.links()
+    assert loaded.link({**asked, "kind": "note"}) is not None  # the same moment, typed words

@@ -17,7 +17,6 @@ from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
 from tui.domain.recording import moment
 from tui.services.recording.aligned import SessionRecording
-from tui.services.recording.view import UNALIGNED_KINDS
 from tui.services.study_index import IndexedSession, IndexScan, SessionWords, study_index
 from tui.store import DataStore, StoreError
 
@@ -157,7 +156,7 @@ class StudyAnalysis:
         if note is None:
             return aligned.recording.media, at
         # Only the note's link matters here (no quote check), as the tagging screen's view has it.
-        linked = None if note.get("kind") in UNALIGNED_KINDS else aligned.link(note)
+        linked = aligned.link(note)
         return aligned.recording.media, aligned.play_from(note, linked)
 
     def close(self) -> None:

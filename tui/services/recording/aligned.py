@@ -19,8 +19,9 @@ from tui.domain.recording import (
 )
 from tui.store import DataStore
 
-UNLINKED_KINDS = ("transcript",)
-"""Notes never linked to a cue: an imported transcript's cues are the words themselves."""
+UNLINKED_KINDS = ("transcript", "asked")
+"""Notes never linked to a cue: an imported transcript's cues are the words themselves, and a
+note that only marks a guide question asked has no words to link."""
 
 
 @dataclass

@@ -10,9 +10,6 @@ from dataclasses import dataclass, field
 from tui.domain.recording import Link, QuoteCheck, RecordingCue
 from tui.services.recording.aligned import SessionRecording
 
-UNALIGNED_KINDS = ("asked",)
-"""Notes that only mark a guide question asked: no words to link (cues are never linked)."""
-
 
 @dataclass
 class RecordingView:
@@ -46,8 +43,6 @@ class RecordingView:
 
     def align(self, note: dict) -> None:
         """Link one note to its cue and, for a quote, check its words."""
-        if note.get("kind") in UNALIGNED_KINDS:
-            return
         found = self.aligned.link(note)
         if found is not None:
             self.links[str(note.get("id"))] = found
