@@ -64,8 +64,8 @@ def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
     takes a missing field as empty (`note.get("starred")`), and a study's index is half as
     big without them."""
     digest = {name: value for name in NOTE_FIELDS if (value := note.get(name))}
-    text = str(note.get("text") or "")
-    if qlen := len(quote_words(text)):
+    # Its quote's length ranks it among the evidence, which only a note with tags is.
+    if digest.get("tags") and (qlen := len(quote_words(str(note.get("text") or "")))):
         digest["qlen"] = qlen
     if note.get("kind") in WORDS_KEPT:
         digest["text"] = note.get("text")
