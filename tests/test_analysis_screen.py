@@ -251,6 +251,36 @@ def test_fieldnote_analyse_command(monkeypatch, store, study, capsys):
     assert "no study named 'Nope' (studies: Onboarding)" in err and err.count("\n") == 1
 
 
+async def test_a_cold_start_says_how_many_sessions_it_has_read(store, clock, study, monkeypatch):
+    """No study index yet: every file is read before anything can be shown, and the header
+    counts them meanwhile; a warm start has nothing to count."""
+    from tui.services.analysis import StudyAnalysis
+    from tui.store import DataStore
+
+    heard: list[tuple[int, int]] = []
+    StudyAnalysis(store, "Onboarding").refresh(force=True, progress=lambda *at: heard.append(at))
+    assert heard == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    heard.clear()
+    StudyAnalysis(store, "Onboarding").refresh(force=True, progress=lambda *at: heard.append(at))
+    assert heard == []  # warm: no file read
+
+    monkeypatch.setenv("FIELDNOTE_CACHE", os.environ["FIELDNOTE_CACHE"] + "-cold")
+    release = threading.Event()
+    real = StudyAnalysis.refresh
+
+    def held(self, force: bool = False, progress=None):
+        release.wait(30)
+        return real(self, force, progress)
+
+    monkeypatch.setattr(StudyAnalysis, "refresh", held)
+    app = analysis_app(DataStore(store.home), clock)  # another process: its own index
+    async with app.run_test(size=(100, 30)) as pilot:
+        header = app.screen.query_one("#analysis-header")
+        await wait_until(pilot, lambda: "analysing 4 sessions\u2026" in str(header.render()))
+        release.set()
+        await wait_until(pilot, lambda: "4 sessions \u00b7 3 participants" in str(header.render()))
+
+
 async def test_a_start_draws_the_kept_overview_then_the_analysis_in_its_place(
     store, clock, study, monkeypatch
 ):
@@ -268,9 +298,9 @@ async def test_a_start_draws_the_kept_overview_then_the_analysis_in_its_place(
     release = threading.Event()
     real = StudyAnalysis.refresh
 
-    def held(self, force: bool = False):
+    def held(self, force: bool = False, progress=None):
         release.wait(30)
-        return real(self, force)
+        return real(self, force, progress)
 
     monkeypatch.setattr(StudyAnalysis, "refresh", held)
     app = analysis_app(DataStore(store.home), clock)  # another process: its own index

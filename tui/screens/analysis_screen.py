@@ -13,6 +13,7 @@ their place, the cursor staying on its theme.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Static
 
@@ -44,6 +46,8 @@ from tui.widgets.table_columns import Column, fit
 from tui.widgets.theme_table import ThemeTable
 
 POLL_SECONDS = 1.0
+PROGRESS_SECONDS = 0.1
+"""How often a cold start's header says how many sessions it has read."""
 FRAME_WAIT_SECONDS = 0.5
 """How long the analysis waits for the overview's frame to be drawn before it reads on."""
 PARTS = ("themes", "matrix", "pairs", "grid", "coverage")
@@ -141,6 +145,14 @@ def _evidence_cell(item: Evidence) -> Text:
 class AnalysisScreen(Screen):
     BINDINGS = bindings_for("analysis")
 
+    class Reading(Message):
+        """How far the first read is (sessions looked at, sessions): posted from the worker."""
+
+        def __init__(self, done: int, total: int) -> None:
+            self.done = done
+            self.total = total
+            super().__init__()
+
     def __init__(self, service: StudyAnalysis, *, poll_seconds: float | None = None) -> None:
         super().__init__()
         self.service = service
@@ -159,6 +171,8 @@ class AnalysisScreen(Screen):
         """The evidence listed by the drill-down."""
         self._filled: set[str] = set()
         self._reading = False
+        self._read_so_far: AnalysisScreen.Reading | None = None
+        """The first read's progress, shown in the header until there is something to show."""
         self.reads = 0
         """Views taken in: tests wait on it."""
 
@@ -214,7 +228,8 @@ class AnalysisScreen(Screen):
 
     @work(thread=True, exclusive=True, group="analysis-read")
     def _read_worker(self, force: bool) -> None:
-        if self.shown is None and (first := self.service.overview()) is not None:
+        progress = self._progress() if self.shown is None else None
+        if self.shown is None and (first := self.service.overview(progress)) is not None:
             drawn = threading.Event()
             try:
                 self.app.call_from_thread(self._overview_loaded, first, drawn.set)
@@ -222,11 +237,30 @@ class AnalysisScreen(Screen):
                 return  # closing already
             # The analysis's reads hold the interpreter for a while: the frame goes first.
             drawn.wait(FRAME_WAIT_SECONDS)
-        view = self.service.refresh(force=force)
+        view = self.service.refresh(force=force, progress=progress)
         try:
             self.app.call_from_thread(self._loaded, view)
         except RuntimeError:
             pass  # closing already
+
+    def _progress(self) -> Callable[[int, int], None]:
+        """A cold start's progress, posted to the header from the worker, at most every
+        PROGRESS_SECONDS (a 500-session study reads for a second or two)."""
+        posted = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal posted
+            now = time.monotonic()
+            if now - posted >= PROGRESS_SECONDS or done == total:
+                posted = now
+                self.post_message(self.Reading(done, total))
+
+        return progress
+
+    def on_analysis_screen_reading(self, reading: Reading) -> None:
+        self._read_so_far = reading
+        if self.shown is None:
+            self._show_header()
 
     def _overview_loaded(self, first: StudyOverview, drawn: Callable[[], None]) -> None:
         if self.shown is None and self.is_attached:
@@ -261,7 +295,12 @@ class AnalysisScreen(Screen):
         header = Text("Analysis \u00b7 ", style="bold")
         shown = self.shown
         if shown is None:
-            header.append("reading\u2026", style="italic")
+            far, so_far = self._read_so_far, "reading"
+            if far is not None:
+                so_far = f"reading {far.done} of {far.total} sessions"
+                if far.done == far.total:
+                    so_far = f"analysing {far.total} sessions"
+            header.append(f"{so_far}\u2026", style="italic")
         else:
             header.append(visible(shown.scope_label), style="bold")
             result = shown.overview

@@ -20,6 +20,9 @@ from tui.services.recording.aligned import SessionRecording
 from tui.services.study_index import IndexedSession, IndexScan, SessionWords, study_index
 from tui.store import DataStore, StoreError
 
+Progress = Callable[[int, int], None]
+"""Told (files looked at, files) while the study index reads session files."""
+
 
 @dataclass
 class StudyView:
@@ -105,11 +108,11 @@ class StudyAnalysis:
         state = [[s.id, s.entry["sig"]] for s in sessions]
         return sessions, [state, list(codebook) if codebook is not None else None]
 
-    def overview(self) -> StudyOverview | None:
+    def overview(self, progress: Progress | None = None) -> StudyOverview | None:
         """The first view without analysing: the overview the index kept of this scope's
         last analysis, when no session and no tag changed since (only the index's small
         part and one stat per file are read). None: there is none that is still true."""
-        scan = self.index.refresh()
+        scan = self.index.refresh(progress=progress)
         _, state = self._scope_sessions(scan)
         found = self.index.overview(self.scope, state)
         if found is None or self._closed:
@@ -117,10 +120,11 @@ class StudyAnalysis:
         self._kept = state
         return StudyOverview(self.study, found, [str(problem) for problem in scan.problems])
 
-    def refresh(self, force: bool = False) -> StudyView | None:
+    def refresh(self, force: bool = False, progress: Progress | None = None) -> StudyView | None:
         """The study as it is on disk now; None if nothing changed since the last refresh, or
-        if `close()` came meanwhile. Its overview is kept in the index for the next start."""
-        scan = self.index.refresh(digests=True)
+        if `close()` came meanwhile. Its overview is kept in the index for the next start.
+        `progress` hears how far the index is while it reads files (a cold start)."""
+        scan = self.index.refresh(digests=True, progress=progress)
         problems = [str(problem) for problem in scan.problems]
         sessions, kept = self._scope_sessions(scan)
         if self._closed or not force and kept == self._seen:

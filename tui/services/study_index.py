@@ -25,7 +25,7 @@ import logging
 import threading
 import weakref
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -390,7 +390,13 @@ class StudyIndex:
         self.followed = 0
         """Journals whose new lines were applied to an entry without reading the file."""
 
-    def refresh(self, digests: bool = False, *, light: bool = False) -> IndexScan:
+    def refresh(
+        self,
+        digests: bool = False,
+        *,
+        light: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> IndexScan:
         """Every session as it is on disk now: two stats per file, and a read (or a journal's
         new lines) for each file that changed since it was indexed. `digests`: the analysis's
         part of each entry too (else only what the sessions list shows is sure to be there).
@@ -398,7 +404,8 @@ class StudyIndex:
         process that may analyse next keeps the default and reads each file once).
         Callers that ask while another refresh runs (the sessions screen beneath the tagging
         screen, both starting) share the next one: it began after they asked, so it is as
-        fresh as one of their own."""
+        fresh as one of their own. `progress(files looked at, files)` is called after each
+        file once one had to be read whole: a cold index reads every file, a warm one none."""
         with self._lock:
             self._asked += 1
             asked = self._asked
@@ -416,7 +423,8 @@ class StudyIndex:
             scan = IndexScan()
             paths = self.store.session_paths()
             changed = False
-            for path in paths:
+            reads = self.reads
+            for done, path in enumerate(paths, start=1):
                 session_id = path.stem
                 try:
                     entry, fresh = self._entry(path, entries.get(session_id), digests, light)
@@ -434,6 +442,8 @@ class StudyIndex:
                     entries[session_id] = entry
                     self._unsaved.add(digest_shard(session_id))
                     changed = True
+                if progress is not None and self.reads > reads:
+                    progress(done, len(paths))
                 scan.sessions.append(IndexedSession(session_id, path, entry))
             names = {path.stem for path in paths}
             for gone in [key for key in entries if key not in names]:
