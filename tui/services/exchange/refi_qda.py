@@ -559,30 +559,36 @@ def _selections_xml(
     coder of a tag (its creatingUser)."""
     out: list[str] = []
     for key, start, end, codings, author in coded:
-        selection = f'<PlainTextSelection guid="{guid("selection", session_id, key, salt=salt)}"'
-        selection += f' startPosition="{start}" endPosition="{end}"'
-        if _is_user(author):
-            selection += f' creatingUser="{_user_guid(author, salt)}"'
+        selection = (
+            f'<PlainTextSelection guid="{guid("selection", session_id, key, salt=salt)}"'
+            f' startPosition="{start}" endPosition="{end}"{_creating(author, salt)}'
+        )
         inside = []
         for each in codings:  # one Coding per coder of a tag: its creatingUser
             tag = _key(each["tag"])
             if tag not in levels:
                 continue
-            ident = (session_id, key, tag)
-            if each["coder"] != UNKNOWN_CODER:
-                ident += (each["coder"],)
-            coding = f'<Coding guid="{guid("coding", *ident, salt=salt)}"'
-            if _is_user(each["coder"]):
-                coding += f' creatingUser="{_user_guid(each["coder"], salt)}"'
-            if each["at"]:
-                coding += f' creationDateTime="{_attr(_iso(each["at"]))}"'
-            code = _code_guid(tag, salt)
-            inside.append(f'{coding}><CodeRef targetGUID="{code}"/></Coding>')
+            coder, at = each["coder"], each["at"]
+            if coder == UNKNOWN_CODER:
+                ident = guid("coding", session_id, key, tag, salt=salt)
+            else:
+                ident = guid("coding", session_id, key, tag, coder, salt=salt)
+            inside.append(
+                f'<Coding guid="{ident}"{_creating(coder, salt)}'
+                + (f' creationDateTime="{_attr(_iso(at))}"' if at else "")
+                + f'><CodeRef targetGUID="{_code_guid(tag, salt)}"/></Coding>'
+            )
         if inside:
             out.append(f"{selection}>{''.join(inside)}</PlainTextSelection>")
         else:
             out.append(f"{selection}/>")
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _creating(name: str, salt: str) -> str:
+    """The creatingUser attribute naming `name`'s User, or "" when `name` is none."""
+    return f' creatingUser="{_user_guid(name, salt)}"' if _is_user(name) else ""
 
 
 def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
