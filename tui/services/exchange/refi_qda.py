@@ -83,6 +83,18 @@ _SPACE_BYTES = _SPACE.bytes
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
+@functools.lru_cache(maxsize=4096)
+def _code_guid(key: str, salt: str) -> str:
+    """A tag's code GUID, derived once per export: its codings name it tens of thousands of
+    times."""
+    return guid("code", key, salt=salt)
+
+
+@functools.lru_cache(maxsize=4096)
+def _user_guid(name: str, salt: str) -> str:
+    return guid("user", name, salt=salt)
+
+
 def _color(value: Any) -> str | None:
     """A codebook colour as REFI-QDA's #RRGGBB, or None."""
     if not isinstance(value, str) or not value.strip():
@@ -106,17 +118,24 @@ def source_text(data: SessionData) -> tuple[str, dict[str, int]]:
     parts: list[str] = []
     starts: dict[str, int] = {}
     at = 0
+    names: dict[str, str] = {}  # an author as the lines name them: a session has a few
     for note in data.notes:
         if note.get("kind") == "asked":
             continue
         text = str(note.get("text") or "")
-        prefix = f"[{format_elapsed(float(note.get('elapsed') or 0.0))}] "
-        prefix += f"{' '.join(str(note.get('author') or '').split()) or 'unknown'}: "
+        author = str(note.get("author") or "")
+        if (name := names.get(author)) is None:
+            name = names[author] = " ".join(author.split()) or "unknown"
+        prefix = f"[{_clock(int(float(note.get('elapsed') or 0.0)))}] {name}: "
         starts[str(note.get("id"))] = at + len(prefix)
         line = prefix + text + "\n"
         parts.append(line)
         at += len(line)
     return "".join(parts), starts
+
+
+_clock = functools.lru_cache(maxsize=16384)(format_elapsed)
+"""`format_elapsed` of whole seconds, remembered: a study's notes fall on a few thousand."""
 
 
 def asked_marks(data: SessionData) -> str:
@@ -173,7 +192,7 @@ class _UsedTags:
     def add(self, data: SessionData) -> None:
         for doc in [*data.notes, *data.excerpts]:
             for tag in doc.get("tags") or []:
-                key = tag_key(tag)
+                key = _key(tag)
                 if key not in self.spellings:
                     self._levels(tag)
                 if key not in self.spellings or tag < self.spellings[key]:
@@ -313,7 +332,8 @@ def _tag_codes(
     guids = {}
     for node, name in zip(nodes, names, strict=True):
         node.name = name
-        guids[tag_key("/".join(node.path))] = guid("code", tag_key("/".join(node.path)), salt=salt)
+        key = tag_key("/".join(node.path))
+        guids[key] = _code_guid(key, salt)
     return roots, guids
 
 
@@ -420,7 +440,7 @@ def _project_head(
     if names:
         users_el = ET.SubElement(root, "Users")
         for name in names:
-            ET.SubElement(users_el, "User", {"guid": guid("user", name, salt=salt), "name": name})
+            ET.SubElement(users_el, "User", {"guid": _user_guid(name, salt), "name": name})
     case_guids = {key: guid("case", key, salt=salt) for key in participants}
     # QualCoder links a case to its text only through a Code that has the Case's GUID: its
     # importer (ccbogel/QualCoder, src/qualcoder/refi.py) reads no SourceRef or SelectionRef
@@ -472,7 +492,11 @@ def _source_xml(
     write the element): a study has tens of thousands of selections. A coding's tag has a
     code when it is in the codebook or used by this session or one before it (`levels`)."""
     text, starts = source_text(data)
-    codings_by_doc = {id(doc): codings_of(doc) for doc in [*data.notes, *data.excerpts]}
+    codings_by_doc = {  # a document with neither tags nor codings has no coding
+        id(doc): codings_of(doc)
+        for doc in [*data.notes, *data.excerpts]
+        if doc.get("tags") or doc.get("codings")
+    }
     coders.update(c["coder"] for found in codings_by_doc.values() for c in found)
     source_guid = guid("source", data.id, salt=salt)
     head = f'<TextSource guid="{source_guid}" name="{_attr(data.title or data.id)}"'
@@ -534,32 +558,37 @@ def _selections_xml(
     """A PlainTextSelection for each (key, start, end, codings, author), with one Coding per
     coder of a tag (its creatingUser)."""
     out: list[str] = []
-    user = functools.cache(lambda name: guid("user", name, salt=salt))
     for key, start, end, codings, author in coded:
-        selection = f'<PlainTextSelection guid="{guid("selection", session_id, key, salt=salt)}"'
-        selection += f' startPosition="{start}" endPosition="{end}"'
-        if _is_user(author):
-            selection += f' creatingUser="{user(author)}"'
+        selection = (
+            f'<PlainTextSelection guid="{guid("selection", session_id, key, salt=salt)}"'
+            f' startPosition="{start}" endPosition="{end}"{_creating(author, salt)}'
+        )
         inside = []
         for each in codings:  # one Coding per coder of a tag: its creatingUser
             tag = _key(each["tag"])
             if tag not in levels:
                 continue
-            ident = (session_id, key, tag)
-            if each["coder"] != UNKNOWN_CODER:
-                ident += (each["coder"],)
-            coding = f'<Coding guid="{guid("coding", *ident, salt=salt)}"'
-            if _is_user(each["coder"]):
-                coding += f' creatingUser="{user(each["coder"])}"'
-            if each["at"]:
-                coding += f' creationDateTime="{_attr(_iso(each["at"]))}"'
-            code = guid("code", tag, salt=salt)
-            inside.append(f'{coding}><CodeRef targetGUID="{code}"/></Coding>')
+            coder, at = each["coder"], each["at"]
+            if coder == UNKNOWN_CODER:
+                ident = guid("coding", session_id, key, tag, salt=salt)
+            else:
+                ident = guid("coding", session_id, key, tag, coder, salt=salt)
+            inside.append(
+                f'<Coding guid="{ident}"{_creating(coder, salt)}'
+                + (f' creationDateTime="{_attr(_iso(at))}"' if at else "")
+                + f'><CodeRef targetGUID="{_code_guid(tag, salt)}"/></Coding>'
+            )
         if inside:
             out.append(f"{selection}>{''.join(inside)}</PlainTextSelection>")
         else:
             out.append(f"{selection}/>")
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _creating(name: str, salt: str) -> str:
+    """The creatingUser attribute naming `name`'s User, or "" when `name` is none."""
+    return f' creatingUser="{_user_guid(name, salt)}"' if _is_user(name) else ""
 
 
 def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
