@@ -240,6 +240,18 @@ def test_sessions_are_chosen_by_ref_study_or_all(store, seeded):
         select_sessions(store, ["x"], every=True)
 
 
+def test_an_unreadable_session_stops_an_export_of_all_or_a_study(store, seeded):
+    """Chosen from the study index, warm or not: a file that cannot be read is named, never
+    silently left out of an export of everything."""
+    assert select_sessions(store, every=True) == seeded  # the index is warm now
+    broken = store.sessions_dir / "broken.json"
+    broken.write_text('{"session": {"1": {"id": "broken", "title": 5}}}')
+    for chosen in ({"every": True}, {"study": "onboarding"}):
+        with pytest.raises(ExchangeError, match="broken.*would leave that session out"):
+            select_sessions(store, **chosen)
+    assert select_sessions(store, seeded[:1]) == seeded[:1]  # by name: the others need no read
+
+
 def test_a_session_without_a_study_field_exports(store):
     from tui.services.session_setup import append_note_now, create_session
 

@@ -18,6 +18,7 @@ from tui.domain.clock import recording_offset
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
 from tui.services.exchange.errors import ExchangeError
+from tui.services.study_index import study_index
 from tui.store import DataStore, StoreError
 
 Progress = Callable[[int, int], None]
@@ -167,28 +168,29 @@ def select_sessions(
     chosen = sum(1 for given in (refs, study, every) if given)
     if chosen != 1:
         raise ExchangeError("Name the sessions to export, or give --study NAME or --all (one).")
-    summaries, problems = store.list_sessions()
-    if problems and (every or study):
-        raise ExchangeError(f"{problems[0]} The export would leave that session out.")
-    ordered = [s.id for s in reversed(summaries)]  # oldest first
-    if every:
-        if not ordered:
-            raise ExchangeError("There are no sessions to export yet; create one first.")
-        return ordered
-    if study is not None:
-        wanted = study.strip().casefold()
-        ids = [s.id for s in reversed(summaries) if s.study.casefold() == wanted]
-        if not ids:
-            raise ExchangeError(
-                f"No session belongs to the study '{visible(study)}'; check its name "
-                "(fieldnote new --study NAME sets it)."
-            )
+    if refs:
+        ids: list[str] = []
+        for ref in refs:
+            session_id = store.resolve(ref)
+            if session_id not in ids:
+                ids.append(session_id)
         return ids
-    ids: list[str] = []
-    for ref in refs:
-        session_id = store.resolve(ref)
-        if session_id not in ids:
-            ids.append(session_id)
+    # From the study index: a warm one reads no file here, so each is read once, by the export.
+    scan = study_index(store).refresh(light=True)
+    if scan.problems:
+        raise ExchangeError(f"{scan.problems[0]} The export would leave that session out.")
+    oldest_first = list(reversed(scan.sessions))
+    if every:
+        if not oldest_first:
+            raise ExchangeError("There are no sessions to export yet; create one first.")
+        return [s.id for s in oldest_first]
+    wanted = str(study).strip().casefold()
+    ids = [s.id for s in oldest_first if s.study.casefold() == wanted]
+    if not ids:
+        raise ExchangeError(
+            f"No session belongs to the study '{visible(study)}'; check its name "
+            "(fieldnote new --study NAME sets it)."
+        )
     return ids
 
 
