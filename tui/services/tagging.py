@@ -498,9 +498,7 @@ class TaggingModel:
         text = self.filter_text.casefold()
         shown = []
         for excerpt in self.all_excerpts:
-            if self.filter_untagged and (
-                excerpt.span is not None or excerpt.linked is not None or self.coded(excerpt)
-            ):
+            if self.filter_untagged and not self._untagged_note(excerpt):
                 continue
             if self.filter_tag and self.filter_tag not in {
                 tag_key(t) for t in self.tags_of(excerpt)
@@ -552,9 +550,13 @@ class TaggingModel:
         count = len(self.shown)
         for step in range(1, count + 1):
             excerpt = self.shown[(self.cursor + step) % count]
-            if excerpt.span is None and excerpt.linked is None and not self.coded(excerpt):
+            if self._untagged_note(excerpt):
                 return (self.cursor + step) % count
         return None
+
+    def _untagged_note(self, excerpt: Excerpt) -> bool:
+        """A note's own row with no tag: not a span of it, not a cue listed under it."""
+        return excerpt.span is None and excerpt.linked is None and not self.coded(excerpt)
 
     # -- codings as shown ----------------------------------------------------------------------
 
