@@ -259,17 +259,7 @@ class NoteStream(ScrollView, can_focus=False):
         by their rows: the note on screen stays where it was."""
         if not self._layout_width:
             return
-        first, added, starts = self._first, 0, []
-        while first > 0 and added < FIRST_ROWS:
-            first -= 1
-            rows = len(self._layout(self.notes[first]).rows)
-            starts.append(rows)
-            added += rows
-        at = 0
-        older = []
-        for rows in reversed(starts):
-            older.append(at)
-            at += rows
+        first, older, added = self._lay_out_before(self._first, FIRST_ROWS, self._first)
         self._row_starts = older + [start + added for start in self._row_starts]
         self._rows_total += added
         self._first = first
@@ -277,6 +267,22 @@ class NoteStream(ScrollView, can_focus=False):
         self._update_virtual_size()
         self.scroll_to(y=y, animate=False, force=True)
         self.post_message(self.LaidOut())
+
+    def _lay_out_before(self, first: int, rows: int, keep: int) -> tuple[int, list[int], int]:
+        """Lay out the notes before index `first`, newest first, until `rows` rows are laid out
+        and every note from index `keep` on is: (the oldest note laid out, the row each note
+        starts at counting from it, their rows in all)."""
+        sizes, total = [], 0
+        while first > 0 and (total < rows or first > keep):
+            first -= 1
+            size = len(self._layout(self.notes[first]).rows)
+            sizes.append(size)
+            total += size
+        starts, at = [], 0
+        for size in reversed(sizes):
+            starts.append(at)
+            at += size
+        return first, starts, total
 
     def _time_width_for(self, note: Note) -> int:
         return len(format_elapsed(note.elapsed))
@@ -297,19 +303,8 @@ class NoteStream(ScrollView, can_focus=False):
         # The newest notes, a few screens' worth (and those scrolling had revealed): the older
         # ones are laid out as scrolling up reaches them.
         wanted = max(FIRST_ROWS, 3 * self.scrollable_content_region.height)
-        first, sizes, total = len(self.notes), [], 0
-        while first > 0 and (total < wanted or first > self._first):
-            first -= 1
-            rows = len(self._layout(self.notes[first]).rows)
-            sizes.append(rows)
-            total += rows
-        self._first = first
-        self._row_starts = []
-        at = 0
-        for rows in reversed(sizes):
-            self._row_starts.append(at)
-            at += rows
-        self._rows_total = total
+        laid_out = self._lay_out_before(len(self.notes), wanted, self._first)
+        self._first, self._row_starts, self._rows_total = laid_out
         self._update_virtual_size()
         self.post_message(self.LaidOut())
 
