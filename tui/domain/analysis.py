@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from itertools import combinations
+from operator import itemgetter
 from typing import Any
 
 from tui.domain.clock import recording_offset
@@ -407,9 +408,9 @@ class Analysis:
             by_person = {}
             theme = self._by_key.get(tag_key)
             if theme is not None and theme.applied:
-                facts = self.evidence.facts
+                people = self.evidence.people
                 for index in theme.evidence:
-                    by_person.setdefault(facts[index][1], []).append(index)
+                    by_person.setdefault(people[index], []).append(index)
             self._cells[tag_key] = by_person
         return tuple(by_person.get(participant_key, ()))
 
@@ -506,26 +507,39 @@ def analyse(
             (known.sessions if known else 0) + 1,
         )
         facts = _SessionFacts(session)
-        spans_of: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        spans_of: dict[str, list[Mapping[str, Any]]] = {}
         for excerpt in session.excerpts:
-            spans_of[str(excerpt.get("note_id"))].append(excerpt)
+            spans_of.setdefault(str(excerpt.get("note_id")), []).append(excerpt)
         for note in session.notes:
             if note.get("kind") in SKIPPED_KINDS:
                 continue
             note_count += 1
             whole = keys.of(note.get("tags"))
-            spans = spans_of.get(str(note.get("id")))
-            tagged = [(span, tags) for span in spans or () if (tags := keys.of(span.get("tags")))]
+            spans = spans_of.get(str(note.get("id"))) if spans_of else None
+            if not spans:
+                # The common case, a whole note and no spans: each key and ancestor once.
+                if not whole:
+                    continue
+                note_item = evidence.add(facts, note, note, whole)
+                if len(whole) == 1:
+                    for up in keys.ancestors(next(iter(whole))):
+                        by_key[up].append(note_item)
+                    applied.update(whole)
+                    continue
+                reached: set[str] = set()
+                for key in whole:
+                    for up in keys.ancestors(key):
+                        if up not in reached:
+                            reached.add(up)
+                            by_key[up].append(note_item)
+                applied.update(whole)
+                note_tags.append((note_item, tuple(sorted(whole))))
+                continue
+            tagged = [(span, tags) for span in spans if (tags := keys.of(span.get("tags")))]
             if not whole and not tagged:
                 continue
-            note_item = -1
-            if whole:
-                evidence.add(facts, note, note, whole)
-                note_item = len(evidence) - 1
-            span_items: list[tuple[int, dict[str, str]]] = []
-            for span, tags in tagged:
-                evidence.add(facts, note, span, tags)
-                span_items.append((len(evidence) - 1, tags))
+            note_item = evidence.add(facts, note, note, whole) if whole else -1
+            span_items = [(evidence.add(facts, note, span, tags), tags) for span, tags in tagged]
             # Each key (and every ancestor of one) on this note: the spans carrying it, else
             # the whole note.
             reach: dict[str, list[int]] = {}
@@ -550,8 +564,9 @@ def analyse(
                 note_tags.append((anchor, tuple(sorted(on_note))))
 
     total = len(people)
+    parents = {up for key in applied for up in keys.ancestors(key)[1:]}
     themes = [
-        _theme(key, keys.names, evidence, indexes, total, applied)
+        _theme(key, keys.names, evidence, indexes, total, applied, parents)
         for key, indexes in sorted(by_key.items())
     ]
     return Analysis(
@@ -568,13 +583,25 @@ def analyse(
 
 class _EvidenceList(Sequence[Evidence]):
     """Every piece of evidence, in session and note order. A study has tens of thousands; the
-    counts need only a few facts of each (`facts`), so an `Evidence` is made when asked for."""
+    counts need only a few facts of each, so an `Evidence` is made when asked for.
+
+    Kept a column per field, not a tuple per piece: a theme takes its rows of a column at
+    once, and tens of thousands of small tuples would each be one more object for Python's
+    garbage collector to walk (a full pass over a large study's index costs ~100 ms)."""
 
     def __init__(self) -> None:
-        self._raw: list[tuple[_SessionFacts, Mapping[str, Any], Mapping[str, Any], dict]] = []
+        self._facts: list[_SessionFacts] = []
+        self._notes: list[Mapping[str, Any]] = []
+        self._docs: list[Mapping[str, Any]] = []
+        """The note itself, or the span."""
+        self._tags: list[dict[str, str]] = []
         self._made: dict[int, Evidence] = {}
-        self.facts: list[tuple[str, str, int | None, Any]] = []
-        """(session id, participant key, severity, the note's emotions) of each."""
+        self.sessions: list[str] = []
+        self.people: list[str] = []
+        """The participant key each counts for (`_SessionFacts.counts_for`)."""
+        self.severities: list[int | None] = []
+        self.emotions: list[tuple[str, ...]] = []
+        """The distinct emotions on each one's note."""
 
     def add(
         self,
@@ -582,22 +609,32 @@ class _EvidenceList(Sequence[Evidence]):
         note: Mapping[str, Any],
         doc: Mapping[str, Any],
         tags: dict[str, str],
-    ) -> None:
-        self._raw.append((facts, note, doc, tags))
-        who = facts.counts_for(note)
-        self.facts.append((facts.id, who, _severity(doc.get("severity")), note.get("emotions")))
+    ) -> int:
+        """Adds the evidence of `doc` (`note` itself or a span of it); returns its index."""
+        self._facts.append(facts)
+        self._notes.append(note)
+        self._docs.append(doc)
+        self._tags.append(tags)
+        self.sessions.append(facts.id)
+        self.people.append(facts.counts_for(note))
+        self.severities.append(_severity(doc.get("severity")))
+        self.emotions.append(_distinct_emotions(note.get("emotions")))
+        return len(self._notes) - 1
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._notes)
+
+    def _raw(self, index: int) -> tuple[_SessionFacts, Mapping[str, Any], Mapping[str, Any], dict]:
+        return self._facts[index], self._notes[index], self._docs[index], self._tags[index]
 
     def __getitem__(self, index):  # noqa: ANN001 - an int or a slice, as a Sequence takes
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
-            index += len(self._raw)
+            index += len(self._notes)
         made = self._made.get(index)
         if made is None:
-            facts, note, doc, tags = self._raw[index]
+            facts, note, doc, tags = self._raw(index)
             if "text" not in note and facts.full_notes is not None:
                 full = facts.notes().get(str(note.get("id")))
                 if full is not None:
@@ -610,7 +647,7 @@ class _EvidenceList(Sequence[Evidence]):
         """The evidence without reading any words it lacks: `text` is empty for a digest,
         everything else (the quote's length too) as `self[index]` has it."""
         made = self._made.get(index)
-        return made if made is not None else _evidence(*self._raw[index])
+        return made if made is not None else _evidence(*self._raw(index))
 
 
 class _SessionFacts:
@@ -687,6 +724,20 @@ def _evidence(
     )
 
 
+def _distinct_emotions(value: Any) -> tuple[str, ...]:
+    """A note's emotions, each once, as the themes count them."""
+    if not isinstance(value, list) or not value:
+        return ()
+    if len(value) == 1:
+        return (value[0],) if isinstance(value[0], str) else ()
+    return tuple(sorted({emotion for emotion in value if isinstance(emotion, str)}))
+
+
+def _rows(column: list, indexes: list[int]) -> tuple:
+    """`column`'s values at `indexes` (itemgetter gives a bare value for one index)."""
+    return itemgetter(*indexes)(column) if len(indexes) > 1 else (column[indexes[0]],)
+
+
 def _theme(
     key: str,
     names: Mapping[str, str],
@@ -694,30 +745,30 @@ def _theme(
     indexes: list[int],
     total: int,
     applied: set[str],
+    parents: set[str],
 ) -> Theme:
-    facts = [evidence.facts[i] for i in indexes]
-    rated = [f[2] for f in facts if f[2] is not None]
-    emotions = Counter(
-        emotion
-        for f in facts
-        if isinstance(f[3], list)
-        for emotion in set(f[3])
-        if isinstance(emotion, str)
-    )
+    """`parents`: the keys with a sub-tag applied."""
+    rated = [s for s in _rows(evidence.severities, indexes) if s is not None]
+    people = set(_rows(evidence.people, indexes))
+    people.discard("")
+    # Notes share a few combinations of emotions: count the combinations, then each emotion.
+    emotions: Counter[str] = Counter()
+    for combination, times in Counter(_rows(evidence.emotions, indexes)).items():
+        for emotion in combination:
+            emotions[emotion] += times
     top = sorted(emotions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_EMOTIONS]
-    prefix = key + "/"
     return Theme(
         key=key,
         name=names.get(key, key),
-        excerpts=len(facts),
-        sessions=len({f[0] for f in facts}),
-        participants=len({f[1] for f in facts if f[1]}),
+        excerpts=len(indexes),
+        sessions=len(set(_rows(evidence.sessions, indexes))),
+        participants=len(people),
         total_participants=total,
         mean_severity=sum(rated) / len(rated) if rated else None,
         max_severity=max(rated) if rated else None,
         emotions=tuple(name for name, _ in top),
         evidence=tuple(indexes),
-        rolled_up=any(k.startswith(prefix) for k in applied),
+        rolled_up=key in parents,
         applied=key in applied,
     )
 
