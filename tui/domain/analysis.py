@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from itertools import combinations
+from itertools import chain, combinations
 from operator import itemgetter
 from typing import Any
 
@@ -387,8 +387,14 @@ class Analysis:
     def pairs(self) -> list[Pair]:
         """The MAX_PAIRS tag pairs most often on one note (whole or its spans), most
         frequent first; counted first, and the notes gathered only for the pairs kept."""
-        counts = Counter(pair for _, keys in self._note_tags for pair in combinations(keys, 2))
-        kept = sorted(counts, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
+        counts = Counter(chain.from_iterable(combinations(keys, 2) for _, keys in self._note_tags))
+        # Only the pairs at least as frequent as the MAX_PAIRS-th need sorting (most pairs of
+        # a large study are on one or two notes).
+        least = (
+            sorted(counts.values(), reverse=True)[MAX_PAIRS - 1] if len(counts) > MAX_PAIRS else 0
+        )
+        frequent = [pair for pair, count in counts.items() if count >= least]
+        kept = sorted(frequent, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
         notes: dict[tuple[str, str], list[int]] = {pair: [] for pair in kept}
         for anchor, keys in self._note_tags:
             for pair in combinations(keys, 2):
