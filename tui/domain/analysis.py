@@ -372,16 +372,30 @@ class Analysis:
     def strongest_of(
         self, indexes: Iterable[int], count: int
     ) -> tuple[list[Evidence], list[Evidence]]:
-        """`strongest` quotes of this evidence, then `strongest_notes` where there are fewer
-        than `count`: ranked without the words (a digest's facts suffice), so only the
-        excerpts picked have their session's notes read."""
-        sketches = {self.evidence.sketch(i): i for i in indexes}
-        quotes = strongest(list(sketches), count)
-        notes = strongest_notes(list(sketches), count - len(quotes))
-        return (
-            [self.evidence[sketches[item]] for item in quotes],
-            [self.evidence[sketches[item]] for item in notes],
+        """The quotes of this evidence that best stand for a theme, then, where there are
+        fewer than `count`, the note-taker's notes (paraphrases, not follow-ups) for a report
+        to show, labelled as notes. A quote is only words someone said (`Evidence.said`), the
+        participants' before other speakers' (an interviewer, a shopkeeper). Among each, the
+        most severe first (then starred, then longer), one per person before a second from
+        anyone, so a report shows how widely a theme was raised.
+
+        Ranked on the facts kept of each piece (a digest's suffice), without making it: only
+        the excerpts picked are made, and have their session's notes read."""
+        evidence = self.evidence
+        people = evidence.people
+        ranked = sorted(indexes, key=evidence.strength)
+        kinds = {index: evidence.kind(index) for index in ranked}
+        said = [index for index in ranked if is_said(kinds[index])]
+        quotes = _strongest([i for i in said if people[i]], count, people.__getitem__)
+        quotes += _strongest(
+            [i for i in said if not people[i]],
+            count - len(quotes),
+            lambda index: person_key(evidence.sketch(index).speaker),
         )
+        notes = _strongest(
+            [i for i in ranked if kinds[i] == "note"], count - len(quotes), people.__getitem__
+        )
+        return [evidence[i] for i in quotes], [evidence[i] for i in notes]
 
     @cached_property
     def pairs(self) -> list[Pair]:
@@ -649,6 +663,21 @@ class _EvidenceList(Sequence[Evidence]):
             made = self._made[index] = _evidence(facts, note, doc, tags)
         return made
 
+    def kind(self, index: int) -> str:
+        """`Evidence.kind`, without making it."""
+        return str(self._notes[index].get("kind") or "note")
+
+    def strength(self, index: int) -> tuple:
+        """How strongly a piece stands for its theme, the strongest least: the most severe,
+        then starred, then the longer quote, then the earlier (without making it)."""
+        note, doc = self._notes[index], self._docs[index]
+        return (
+            -(self.severities[index] or 0),
+            not note.get("starred"),
+            -_quote_length(note, doc, _words(note, doc)),
+            str(note.get("started_at") or ""),
+        )
+
     def sketch(self, index: int) -> Evidence:
         """The evidence without reading any words it lacks: `text` is empty for a digest,
         everything else (the quote's length too) as `self[index]` has it."""
@@ -700,14 +729,8 @@ def _evidence(
     tags: dict[str, str],
 ) -> Evidence:
     """The evidence of a whole note (`doc` is the note) or of a span of it (`doc` the span)."""
-    text = str(note.get("text") or "")
+    text = _words(note, doc)
     span = doc is not note
-    if span:
-        start, end = doc.get("start"), doc.get("end")
-        if isinstance(start, int) and isinstance(end, int):
-            text = text[start:end]
-    # A digest has no words but the length of its quote.
-    length = len(quote_words(text)) if "text" in note else int(doc.get("qlen") or 0)
     emotions = note.get("emotions")
     return Evidence(
         facts.id,
@@ -726,8 +749,23 @@ def _evidence(
         bool(note.get("starred")),
         str(note.get("kind") or "note"),
         " ".join(str(note.get("author") or "").split()),
-        length,
+        _quote_length(note, doc, text),
     )
+
+
+def _words(note: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
+    """The note's words, or a span's characters of them (`doc` the span)."""
+    text = str(note.get("text") or "")
+    if doc is not note:
+        start, end = doc.get("start"), doc.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            text = text[start:end]
+    return text
+
+
+def _quote_length(note: Mapping[str, Any], doc: Mapping[str, Any], text: str) -> int:
+    """`len(quote)` of `text` (`_words`); a digest has no words but the length of its quote."""
+    return len(quote_words(text)) if "text" in note else int(doc.get("qlen") or 0)
 
 
 def _distinct_emotions(value: Any) -> tuple[str, ...]:
@@ -840,42 +878,11 @@ def guide_coverage(sessions: Sequence[SessionInput], now: datetime | None = None
     ]
 
 
-def strongest(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
-    """The quotes that best stand for a theme: only words someone said (`Evidence.said`),
-    the participants' before other speakers' (an interviewer, a shopkeeper); among each, the
-    most severe first (then starred, then longer), one per person before a second from
-    anyone, so a report shows how widely a theme was raised."""
-    said = [item for item in evidence if item.said]
-    theirs = _strongest([i for i in said if i.participant_key], count, _participant)
-    others = [i for i in said if not i.participant_key]
-    return theirs + _strongest(others, count - len(theirs), _speaker)
-
-
-def _participant(item: Evidence) -> str:
-    return item.participant_key
-
-
-def _speaker(item: Evidence) -> str:
-    return person_key(item.speaker)
-
-
-def strongest_notes(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
-    """The note-taker's notes (paraphrases, not follow-ups) that best stand for a theme, for
-    a report to show, labelled as notes, where a theme has too few quotes."""
-    notes = [item for item in evidence if item.kind == "note"]
-    return _strongest(notes, count, _participant)
-
-
-def _strongest(
-    evidence: list[Evidence], count: int, person: Callable[[Evidence], str]
-) -> list[Evidence]:
-    def strength(item: Evidence) -> tuple:
-        return (-(item.severity or 0), not item.starred, -item.quote_length, item.started_at)
-
+def _strongest(ranked: list[int], count: int, person: Callable[[int], str]) -> list[int]:
+    """`count` of these, strongest first (`ranked` is), one per `person` before a second."""
     if count <= 0:
         return []
-    ranked = sorted(evidence, key=strength)
-    picked: list[Evidence] = []
+    picked: list[int] = []
     seen: set[str] = set()
     for item in ranked:
         if person(item) not in seen:
