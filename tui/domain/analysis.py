@@ -620,8 +620,11 @@ class _EvidenceList(Sequence[Evidence]):
         self.people: list[str] = []
         """The participant key each counts for (`_SessionFacts.counts_for`)."""
         self.severities: list[int | None] = []
-        self.emotions: list[tuple[str, ...]] = []
-        """The distinct emotions on each one's note."""
+        self.emotions: list[int] = []
+        """The distinct emotions on each one's note, as an index into `emotion_sets`: a
+        study has few combinations, and small ints are quicker to count than tuples."""
+        self.emotion_sets: list[tuple[str, ...]] = []
+        self._emotion_ids: dict[tuple[str, ...], int] = {}
 
     def add(
         self,
@@ -638,7 +641,12 @@ class _EvidenceList(Sequence[Evidence]):
         self.sessions.append(facts.id)
         self.people.append(facts.counts_for(note))
         self.severities.append(_severity(doc.get("severity")))
-        self.emotions.append(_distinct_emotions(note.get("emotions")))
+        emotions = _distinct_emotions(note.get("emotions"))
+        found = self._emotion_ids.get(emotions)
+        if found is None:
+            found = self._emotion_ids[emotions] = len(self.emotion_sets)
+            self.emotion_sets.append(emotions)
+        self.emotions.append(found)
         return len(self._notes) - 1
 
     def __len__(self) -> int:
@@ -798,7 +806,7 @@ def _theme(
     # Notes share a few combinations of emotions: count the combinations, then each emotion.
     emotions: Counter[str] = Counter()
     for combination, times in Counter(_rows(evidence.emotions, indexes)).items():
-        for emotion in combination:
+        for emotion in evidence.emotion_sets[combination]:
             emotions[emotion] += times
     top = sorted(emotions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_EMOTIONS]
     return Theme(
