@@ -6,6 +6,7 @@ import pytest
 
 from tests.analysis_study import study_sessions
 from tui.domain.analysis import (
+    MAX_PAIRS,
     QUADRANTS,
     THEME_COLUMNS,
     SessionInput,
@@ -95,6 +96,25 @@ def test_co_occurrence_pairs_on_a_note_and_its_spans(result):
     ]
     (evidence,) = result.evidence_of(result.pairs[0].evidence)
     assert evidence.note_id == "n4"
+
+
+def test_only_the_most_frequent_pairs_are_kept_ties_by_name():
+    # 40 tags, each pair of neighbours on more notes than the rest: over MAX_PAIRS pairs.
+    tags = [f"t{i:02d}" for i in range(40)]
+    notes = [
+        {"id": f"n{a}-{b}-{k}", "text": "x", "tags": [tags[a], tags[b]]}
+        for a in range(40)
+        for b in range(a + 1, 40)
+        for k in range(1 + (b - a == 1) + (a % 3 == 0))
+    ]
+    result = analyse([SessionInput("s", {"id": "s", "participant": "Ana"}, notes)])
+    counts = {(n["tags"][0], n["tags"][1]): 0 for n in notes}
+    for note in notes:
+        counts[note["tags"][0], note["tags"][1]] += 1
+    assert len(counts) > MAX_PAIRS
+    expected = sorted(counts, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
+    assert [(p.first, p.second) for p in result.pairs] == expected
+    assert [p.count for p in result.pairs] == [counts[pair] for pair in expected]
 
 
 def test_participants_by_tags_grid(result):

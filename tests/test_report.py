@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import html5lib
 import pytest
@@ -108,6 +111,23 @@ def test_markdown_report(home, tmp_path):
     assert "| 1 | pain/onboarding | 3 of 4 | 4.0 | act now |" in text
     assert "> a spreadsheet\n> \u2014 Ana, 00:40 (Ana - 1)" in text
     assert "\x1b" not in text
+
+
+def test_a_markdown_report_loads_no_charting(home, tmp_path):
+    write_study(DataStore(home), study_sessions())
+    out = tmp_path / "report.md"
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        f"main(['report', '--study', 'Onboarding', '-o', {str(out)!r}])\n"
+        "print('pygal' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parent.parent
+    child = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.split()[-1] == "False" and out.exists()  # the last line: pygal loaded?
 
 
 def test_report_to_stdout_and_errors(home, tmp_path, capsys):

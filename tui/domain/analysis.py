@@ -34,7 +34,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from itertools import combinations
+from itertools import chain, combinations
+from operator import itemgetter
 from typing import Any
 
 from tui.domain.clock import recording_offset
@@ -371,23 +372,43 @@ class Analysis:
     def strongest_of(
         self, indexes: Iterable[int], count: int
     ) -> tuple[list[Evidence], list[Evidence]]:
-        """`strongest` quotes of this evidence, then `strongest_notes` where there are fewer
-        than `count`: ranked without the words (a digest's facts suffice), so only the
-        excerpts picked have their session's notes read."""
-        sketches = {self.evidence.sketch(i): i for i in indexes}
-        quotes = strongest(list(sketches), count)
-        notes = strongest_notes(list(sketches), count - len(quotes))
-        return (
-            [self.evidence[sketches[item]] for item in quotes],
-            [self.evidence[sketches[item]] for item in notes],
+        """The quotes of this evidence that best stand for a theme, then, where there are
+        fewer than `count`, the note-taker's notes (paraphrases, not follow-ups) for a report
+        to show, labelled as notes. A quote is only words someone said (`Evidence.said`), the
+        participants' before other speakers' (an interviewer, a shopkeeper). Among each, the
+        most severe first (then starred, then longer), one per person before a second from
+        anyone, so a report shows how widely a theme was raised.
+
+        Ranked on the facts kept of each piece (a digest's suffice), without making it: only
+        the excerpts picked are made, and have their session's notes read."""
+        evidence = self.evidence
+        people = evidence.people
+        ranked = sorted(indexes, key=evidence.strength)
+        kinds = {index: evidence.kind(index) for index in ranked}
+        said = [index for index in ranked if is_said(kinds[index])]
+        quotes = _strongest([i for i in said if people[i]], count, people.__getitem__)
+        quotes += _strongest(
+            [i for i in said if not people[i]],
+            count - len(quotes),
+            lambda index: person_key(evidence.sketch(index).speaker),
         )
+        notes = _strongest(
+            [i for i in ranked if kinds[i] == "note"], count - len(quotes), people.__getitem__
+        )
+        return [evidence[i] for i in quotes], [evidence[i] for i in notes]
 
     @cached_property
     def pairs(self) -> list[Pair]:
         """The MAX_PAIRS tag pairs most often on one note (whole or its spans), most
         frequent first; counted first, and the notes gathered only for the pairs kept."""
-        counts = Counter(pair for _, keys in self._note_tags for pair in combinations(keys, 2))
-        kept = sorted(counts, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
+        counts = Counter(chain.from_iterable(combinations(keys, 2) for _, keys in self._note_tags))
+        # Only the pairs at least as frequent as the MAX_PAIRS-th need sorting (most pairs of
+        # a large study are on one or two notes).
+        least = (
+            sorted(counts.values(), reverse=True)[MAX_PAIRS - 1] if len(counts) > MAX_PAIRS else 0
+        )
+        frequent = [pair for pair, count in counts.items() if count >= least]
+        kept = sorted(frequent, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
         notes: dict[tuple[str, str], list[int]] = {pair: [] for pair in kept}
         for anchor, keys in self._note_tags:
             for pair in combinations(keys, 2):
@@ -407,9 +428,9 @@ class Analysis:
             by_person = {}
             theme = self._by_key.get(tag_key)
             if theme is not None and theme.applied:
-                facts = self.evidence.facts
+                people = self.evidence.people
                 for index in theme.evidence:
-                    by_person.setdefault(facts[index][1], []).append(index)
+                    by_person.setdefault(people[index], []).append(index)
             self._cells[tag_key] = by_person
         return tuple(by_person.get(participant_key, ()))
 
@@ -506,26 +527,39 @@ def analyse(
             (known.sessions if known else 0) + 1,
         )
         facts = _SessionFacts(session)
-        spans_of: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        spans_of: dict[str, list[Mapping[str, Any]]] = {}
         for excerpt in session.excerpts:
-            spans_of[str(excerpt.get("note_id"))].append(excerpt)
+            spans_of.setdefault(str(excerpt.get("note_id")), []).append(excerpt)
         for note in session.notes:
             if note.get("kind") in SKIPPED_KINDS:
                 continue
             note_count += 1
             whole = keys.of(note.get("tags"))
-            spans = spans_of.get(str(note.get("id")))
-            tagged = [(span, tags) for span in spans or () if (tags := keys.of(span.get("tags")))]
+            spans = spans_of.get(str(note.get("id"))) if spans_of else None
+            if not spans:
+                # The common case, a whole note and no spans: each key and ancestor once.
+                if not whole:
+                    continue
+                note_item = evidence.add(facts, note, note, whole)
+                if len(whole) == 1:
+                    for up in keys.ancestors(next(iter(whole))):
+                        by_key[up].append(note_item)
+                    applied.update(whole)
+                    continue
+                reached: set[str] = set()
+                for key in whole:
+                    for up in keys.ancestors(key):
+                        if up not in reached:
+                            reached.add(up)
+                            by_key[up].append(note_item)
+                applied.update(whole)
+                note_tags.append((note_item, tuple(sorted(whole))))
+                continue
+            tagged = [(span, tags) for span in spans if (tags := keys.of(span.get("tags")))]
             if not whole and not tagged:
                 continue
-            note_item = -1
-            if whole:
-                evidence.add(facts, note, note, whole)
-                note_item = len(evidence) - 1
-            span_items: list[tuple[int, dict[str, str]]] = []
-            for span, tags in tagged:
-                evidence.add(facts, note, span, tags)
-                span_items.append((len(evidence) - 1, tags))
+            note_item = evidence.add(facts, note, note, whole) if whole else -1
+            span_items = [(evidence.add(facts, note, span, tags), tags) for span, tags in tagged]
             # Each key (and every ancestor of one) on this note: the spans carrying it, else
             # the whole note.
             reach: dict[str, list[int]] = {}
@@ -550,8 +584,9 @@ def analyse(
                 note_tags.append((anchor, tuple(sorted(on_note))))
 
     total = len(people)
+    parents = {up for key in applied for up in keys.ancestors(key)[1:]}
     themes = [
-        _theme(key, keys.names, evidence, indexes, total, applied)
+        _theme(key, keys.names, evidence, indexes, total, applied, parents)
         for key, indexes in sorted(by_key.items())
     ]
     return Analysis(
@@ -568,13 +603,28 @@ def analyse(
 
 class _EvidenceList(Sequence[Evidence]):
     """Every piece of evidence, in session and note order. A study has tens of thousands; the
-    counts need only a few facts of each (`facts`), so an `Evidence` is made when asked for."""
+    counts need only a few facts of each, so an `Evidence` is made when asked for.
+
+    Kept a column per field, not a tuple per piece: a theme takes its rows of a column at
+    once, and tens of thousands of small tuples would each be one more object for Python's
+    garbage collector to walk (a full pass over a large study's index costs ~100 ms)."""
 
     def __init__(self) -> None:
-        self._raw: list[tuple[_SessionFacts, Mapping[str, Any], Mapping[str, Any], dict]] = []
+        self._facts: list[_SessionFacts] = []
+        self._notes: list[Mapping[str, Any]] = []
+        self._docs: list[Mapping[str, Any]] = []
+        """The note itself, or the span."""
+        self._tags: list[dict[str, str]] = []
         self._made: dict[int, Evidence] = {}
-        self.facts: list[tuple[str, str, int | None, Any]] = []
-        """(session id, participant key, severity, the note's emotions) of each."""
+        self.sessions: list[str] = []
+        self.people: list[str] = []
+        """The participant key each counts for (`_SessionFacts.counts_for`)."""
+        self.severities: list[int | None] = []
+        self.emotions: list[int] = []
+        """The distinct emotions on each one's note, as an index into `emotion_sets`: a
+        study has few combinations, and small ints are quicker to count than tuples."""
+        self.emotion_sets: list[tuple[str, ...]] = []
+        self._emotion_ids: dict[tuple[str, ...], int] = {}
 
     def add(
         self,
@@ -582,22 +632,37 @@ class _EvidenceList(Sequence[Evidence]):
         note: Mapping[str, Any],
         doc: Mapping[str, Any],
         tags: dict[str, str],
-    ) -> None:
-        self._raw.append((facts, note, doc, tags))
-        who = facts.counts_for(note)
-        self.facts.append((facts.id, who, _severity(doc.get("severity")), note.get("emotions")))
+    ) -> int:
+        """Adds the evidence of `doc` (`note` itself or a span of it); returns its index."""
+        self._facts.append(facts)
+        self._notes.append(note)
+        self._docs.append(doc)
+        self._tags.append(tags)
+        self.sessions.append(facts.id)
+        self.people.append(facts.counts_for(note))
+        self.severities.append(_severity(doc.get("severity")))
+        emotions = _distinct_emotions(note.get("emotions"))
+        found = self._emotion_ids.get(emotions)
+        if found is None:
+            found = self._emotion_ids[emotions] = len(self.emotion_sets)
+            self.emotion_sets.append(emotions)
+        self.emotions.append(found)
+        return len(self._notes) - 1
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._notes)
+
+    def _raw(self, index: int) -> tuple[_SessionFacts, Mapping[str, Any], Mapping[str, Any], dict]:
+        return self._facts[index], self._notes[index], self._docs[index], self._tags[index]
 
     def __getitem__(self, index):  # noqa: ANN001 - an int or a slice, as a Sequence takes
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
-            index += len(self._raw)
+            index += len(self._notes)
         made = self._made.get(index)
         if made is None:
-            facts, note, doc, tags = self._raw[index]
+            facts, note, doc, tags = self._raw(index)
             if "text" not in note and facts.full_notes is not None:
                 full = facts.notes().get(str(note.get("id")))
                 if full is not None:
@@ -606,11 +671,26 @@ class _EvidenceList(Sequence[Evidence]):
             made = self._made[index] = _evidence(facts, note, doc, tags)
         return made
 
+    def kind(self, index: int) -> str:
+        """`Evidence.kind`, without making it."""
+        return str(self._notes[index].get("kind") or "note")
+
+    def strength(self, index: int) -> tuple:
+        """How strongly a piece stands for its theme, the strongest least: the most severe,
+        then starred, then the longer quote, then the earlier (without making it)."""
+        note, doc = self._notes[index], self._docs[index]
+        return (
+            -(self.severities[index] or 0),
+            not note.get("starred"),
+            -_quote_length(note, doc, _words(note, doc)),
+            str(note.get("started_at") or ""),
+        )
+
     def sketch(self, index: int) -> Evidence:
         """The evidence without reading any words it lacks: `text` is empty for a digest,
         everything else (the quote's length too) as `self[index]` has it."""
         made = self._made.get(index)
-        return made if made is not None else _evidence(*self._raw[index])
+        return made if made is not None else _evidence(*self._raw(index))
 
 
 class _SessionFacts:
@@ -657,14 +737,8 @@ def _evidence(
     tags: dict[str, str],
 ) -> Evidence:
     """The evidence of a whole note (`doc` is the note) or of a span of it (`doc` the span)."""
-    text = str(note.get("text") or "")
+    text = _words(note, doc)
     span = doc is not note
-    if span:
-        start, end = doc.get("start"), doc.get("end")
-        if isinstance(start, int) and isinstance(end, int):
-            text = text[start:end]
-    # A digest has no words but the length of its quote.
-    length = len(quote_words(text)) if "text" in note else int(doc.get("qlen") or 0)
     emotions = note.get("emotions")
     return Evidence(
         facts.id,
@@ -683,8 +757,37 @@ def _evidence(
         bool(note.get("starred")),
         str(note.get("kind") or "note"),
         " ".join(str(note.get("author") or "").split()),
-        length,
+        _quote_length(note, doc, text),
     )
+
+
+def _words(note: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
+    """The note's words, or a span's characters of them (`doc` the span)."""
+    text = str(note.get("text") or "")
+    if doc is not note:
+        start, end = doc.get("start"), doc.get("end")
+        if isinstance(start, int) and isinstance(end, int):
+            text = text[start:end]
+    return text
+
+
+def _quote_length(note: Mapping[str, Any], doc: Mapping[str, Any], text: str) -> int:
+    """`len(quote)` of `text` (`_words`); a digest has no words but the length of its quote."""
+    return len(quote_words(text)) if "text" in note else int(doc.get("qlen") or 0)
+
+
+def _distinct_emotions(value: Any) -> tuple[str, ...]:
+    """A note's emotions, each once, as the themes count them."""
+    if not isinstance(value, list) or not value:
+        return ()
+    if len(value) == 1:
+        return (value[0],) if isinstance(value[0], str) else ()
+    return tuple(sorted({emotion for emotion in value if isinstance(emotion, str)}))
+
+
+def _rows(column: list, indexes: list[int]) -> tuple:
+    """`column`'s values at `indexes` (itemgetter gives a bare value for one index)."""
+    return itemgetter(*indexes)(column) if len(indexes) > 1 else (column[indexes[0]],)
 
 
 def _theme(
@@ -694,30 +797,30 @@ def _theme(
     indexes: list[int],
     total: int,
     applied: set[str],
+    parents: set[str],
 ) -> Theme:
-    facts = [evidence.facts[i] for i in indexes]
-    rated = [f[2] for f in facts if f[2] is not None]
-    emotions = Counter(
-        emotion
-        for f in facts
-        if isinstance(f[3], list)
-        for emotion in set(f[3])
-        if isinstance(emotion, str)
-    )
+    """`parents`: the keys with a sub-tag applied."""
+    rated = [s for s in _rows(evidence.severities, indexes) if s is not None]
+    people = set(_rows(evidence.people, indexes))
+    people.discard("")
+    # Notes share a few combinations of emotions: count the combinations, then each emotion.
+    emotions: Counter[str] = Counter()
+    for combination, times in Counter(_rows(evidence.emotions, indexes)).items():
+        for emotion in evidence.emotion_sets[combination]:
+            emotions[emotion] += times
     top = sorted(emotions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_EMOTIONS]
-    prefix = key + "/"
     return Theme(
         key=key,
         name=names.get(key, key),
-        excerpts=len(facts),
-        sessions=len({f[0] for f in facts}),
-        participants=len({f[1] for f in facts if f[1]}),
+        excerpts=len(indexes),
+        sessions=len(set(_rows(evidence.sessions, indexes))),
+        participants=len(people),
         total_participants=total,
         mean_severity=sum(rated) / len(rated) if rated else None,
         max_severity=max(rated) if rated else None,
         emotions=tuple(name for name, _ in top),
         evidence=tuple(indexes),
-        rolled_up=any(k.startswith(prefix) for k in applied),
+        rolled_up=key in parents,
         applied=key in applied,
     )
 
@@ -783,42 +886,11 @@ def guide_coverage(sessions: Sequence[SessionInput], now: datetime | None = None
     ]
 
 
-def strongest(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
-    """The quotes that best stand for a theme: only words someone said (`Evidence.said`),
-    the participants' before other speakers' (an interviewer, a shopkeeper); among each, the
-    most severe first (then starred, then longer), one per person before a second from
-    anyone, so a report shows how widely a theme was raised."""
-    said = [item for item in evidence if item.said]
-    theirs = _strongest([i for i in said if i.participant_key], count, _participant)
-    others = [i for i in said if not i.participant_key]
-    return theirs + _strongest(others, count - len(theirs), _speaker)
-
-
-def _participant(item: Evidence) -> str:
-    return item.participant_key
-
-
-def _speaker(item: Evidence) -> str:
-    return person_key(item.speaker)
-
-
-def strongest_notes(evidence: Sequence[Evidence], count: int = 3) -> list[Evidence]:
-    """The note-taker's notes (paraphrases, not follow-ups) that best stand for a theme, for
-    a report to show, labelled as notes, where a theme has too few quotes."""
-    notes = [item for item in evidence if item.kind == "note"]
-    return _strongest(notes, count, _participant)
-
-
-def _strongest(
-    evidence: list[Evidence], count: int, person: Callable[[Evidence], str]
-) -> list[Evidence]:
-    def strength(item: Evidence) -> tuple:
-        return (-(item.severity or 0), not item.starred, -item.quote_length, item.started_at)
-
+def _strongest(ranked: list[int], count: int, person: Callable[[int], str]) -> list[int]:
+    """`count` of these, strongest first (`ranked` is), one per `person` before a second."""
     if count <= 0:
         return []
-    ranked = sorted(evidence, key=strength)
-    picked: list[Evidence] = []
+    picked: list[int] = []
     seen: set[str] = set()
     for item in ranked:
         if person(item) not in seen:

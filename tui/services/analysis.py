@@ -16,7 +16,6 @@ from tui.domain.analysis import Analysis, Evidence, Overview, SessionInput, anal
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
 from tui.domain.recording import moment
-from tui.services.recording.aligned import SessionRecording
 from tui.services.study_index import IndexedSession, IndexScan, SessionWords, study_index
 from tui.store import DataStore, StoreError
 
@@ -148,6 +147,9 @@ class StudyAnalysis:
         """(the media file, the second on the recording) to play a piece of evidence from, read
         from its session's attached recording (no media: None). Reads the file: call it off the UI
         thread."""
+        # Imported here: the recording's parsers and matching are not needed to analyse.
+        from tui.services.recording.aligned import SessionRecording
+
         at = moment(item.elapsed, item.recording_offset)
         try:
             snap, doc = self.store.read_session(item.session_id)

@@ -15,6 +15,7 @@ side for a sans-serif font, so a label takes at least the room it is given.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -52,6 +53,39 @@ class Box:
             and self.right <= bounds.right
             and self.top >= bounds.top
             and self.bottom <= bounds.bottom
+        )
+
+
+class _Taken:
+    """The boxes placed so far (dots and labels), filed under the cells of a grid that each
+    reaches with GAP around it: a spot is tested against the boxes near it, not every one."""
+
+    CELL = 16.0
+    """About a label's height: a spot then meets few boxes besides the ones it overlaps."""
+
+    def __init__(self) -> None:
+        self._cells: dict[tuple[int, int], list[Box]] = {}
+
+    def _cells_over(
+        self, left: float, top: float, right: float, bottom: float
+    ) -> list[tuple[int, int]]:
+        size = self.CELL
+        xs = range(math.floor(left / size), math.floor(right / size) + 1)
+        ys = range(math.floor(top / size), math.floor(bottom / size) + 1)
+        return [(x, y) for x in xs for y in ys]
+
+    def add(self, box: Box) -> None:
+        for cell in self._cells_over(
+            box.left - GAP, box.top - GAP, box.right + GAP, box.bottom + GAP
+        ):
+            self._cells.setdefault(cell, []).append(box)
+
+    def overlaps(self, box: Box) -> bool:
+        cells = self._cells
+        return any(
+            box.overlaps(other)
+            for cell in self._cells_over(box.left, box.top, box.right, box.bottom)
+            for other in cells.get(cell, ())
         )
 
 
@@ -108,9 +142,9 @@ def place_labels(
                 labelled.setdefault(dot, []).append(node)
                 parents[node] = parent
 
-    taken = [
-        Box(x - dot_radius, y - dot_radius, x + dot_radius, y + dot_radius) for x, y in labelled
-    ]
+    taken = _Taken()
+    for x, y in labelled:
+        taken.add(Box(x - dot_radius, y - dot_radius, x + dot_radius, y + dot_radius))
     left_off: list[str] = []
     for (x, y), nodes in labelled.items():
         names = [node.text or "" for node in nodes]
@@ -120,7 +154,7 @@ def place_labels(
         for text in (", ".join(names), ", ".join(short(name) for name in names)):
             box = _free_spot(x, y, text, font_size, dot_radius, bounds, taken)
             if box is not None:
-                taken.append(box)
+                taken.add(box)
                 keep.text = text
                 keep.set("x", f"{box.left:.1f}")
                 keep.set("y", f"{box.bottom - 0.2 * font_size:.1f}")
@@ -141,7 +175,7 @@ def _free_spot(
     font_size: float,
     radius: float,
     bounds: Box,
-    taken: list[Box],
+    taken: _Taken,
 ) -> Box | None:
     w, h = len(text) * CHAR_WIDTH * font_size, font_size
     near = radius + GAP
@@ -157,6 +191,6 @@ def _free_spot(
     )
     for left, top in spots:
         box = Box(left, top, left + w, top + h)
-        if box.inside(bounds) and not any(box.overlaps(other) for other in taken):
+        if box.inside(bounds) and not taken.overlaps(box):
             return box
     return None

@@ -14,10 +14,8 @@ import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
-
-import pygal
-from pygal.style import Style
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from tui.domain.analysis import (
     Analysis,
@@ -35,6 +33,9 @@ from tui.domain.recording import QuoteCheck, Recording, Timeline, check_quote, m
 from tui.services.analysis import StudyView
 from tui.services.chart_labels import place_labels
 from tui.services.exchange.markdown import md_text
+
+if TYPE_CHECKING:
+    from pygal.style import Style
 
 FORMATS = ("md", "html")
 QUOTES_PER_THEME = 3
@@ -64,12 +65,18 @@ figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; }
 nav a { margin-right: .8rem; }
 """
 
-CHART_STYLE = Style(
-    background="white",
-    plot_background="white",
-    font_family="system-ui, sans-serif",
-    colors=("#c0392b", "#e67e22", "#2980b9", "#7f8c8d"),
-)
+
+@cache
+def chart_style() -> Style:
+    """The charts' style; pygal is imported with the first chart (a Markdown report has none)."""
+    from pygal.style import Style
+
+    return Style(
+        background="white",
+        plot_background="white",
+        font_family="system-ui, sans-serif",
+        colors=("#c0392b", "#e67e22", "#2980b9", "#7f8c8d"),
+    )
 
 
 def _q(theme: Theme) -> str:
@@ -95,15 +102,19 @@ def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int, int]]:
         still_open[followup.session_id] = still_open.get(followup.session_id, 0) + 1
     rows = []
     for session in view.sessions:
-        notes = [n for n in session.notes if n.get("kind") != "asked"]
         spanned = {e.get("note_id") for e in session.excerpts if e.get("tags")}
-        coded = sum(1 for n in notes if n.get("tags") or n.get("id") in spanned)
+        notes = coded = 0
+        for note in session.notes:  # one pass: a study can have tens of thousands
+            if note.get("kind") != "asked":
+                notes += 1
+                if note.get("tags") or note.get("id") in spanned:
+                    coded += 1
         rows.append(
             (
                 session.title,
                 session.participant,
                 str(session.session.get("created_at") or "")[:10],
-                len(notes),
+                notes,
                 coded,
                 still_open.get(session.id, 0),
             )
@@ -345,7 +356,7 @@ def _chart_config() -> dict:
     return {
         "js": [],
         "disable_xml_declaration": True,
-        "style": CHART_STYLE,
+        "style": chart_style(),
         "width": 800,
         "height": 420,
         "truncate_label": 24,
@@ -363,6 +374,8 @@ def count_axis(top: int, ticks: int = 10) -> dict:
 
 def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
     """The priority matrix as SVG, and the tags whose labels found no room on it."""
+    import pygal
+
     chart = pygal.XY(
         stroke=False,
         title="Priority: how widespread against how painful",
@@ -393,9 +406,9 @@ def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
             place_labels(
                 root,
                 lambda name: ranks.get(name, name),
-                font_size=CHART_STYLE.value_label_font_size,
+                font_size=chart_style().value_label_font_size,
                 dot_radius=MATRIX_DOT,
-                label_offset=CHART_STYLE.value_font_size,
+                label_offset=chart_style().value_font_size,
             )
         )
 
@@ -407,6 +420,8 @@ def themes_chart(analysis: Analysis) -> str:
         (t for t in analysis.themes if t.applied),
         key=lambda t: (-t.participants, -t.excerpts, t.key),
     )[:CHART_TAGS]
+    import pygal
+
     chart = pygal.HorizontalBar(
         title="Participants raising each tag",
         show_legend=False,
@@ -419,6 +434,8 @@ def themes_chart(analysis: Analysis) -> str:
 
 
 def coverage_chart(analysis: Analysis) -> str:
+    import pygal
+
     chart = pygal.StackedBar(
         title="Guide coverage across sessions",
         **count_axis(max((c.sessions for c in analysis.coverage), default=1)),
