@@ -251,6 +251,22 @@ def test_fieldnote_analyse_command(monkeypatch, store, study, capsys):
     assert "no study named 'Nope' (studies: Onboarding)" in err and err.count("\n") == 1
 
 
+def hold_the_analysis(monkeypatch) -> threading.Event:
+    """Every `StudyAnalysis.refresh` waits until the event returned is set: a screen shows what
+    comes before the analysis (the kept overview, the count of sessions read) meanwhile."""
+    from tui.services.analysis import StudyAnalysis
+
+    release = threading.Event()
+    real = StudyAnalysis.refresh
+
+    def held(self, force: bool = False, progress=None):
+        release.wait(30)
+        return real(self, force, progress)
+
+    monkeypatch.setattr(StudyAnalysis, "refresh", held)
+    return release
+
+
 async def test_a_cold_start_says_how_many_sessions_it_has_read(store, clock, study, monkeypatch):
     """No study index yet: every file is read before anything can be shown, and the header
     counts them meanwhile; a warm start has nothing to count."""
@@ -265,14 +281,7 @@ async def test_a_cold_start_says_how_many_sessions_it_has_read(store, clock, stu
     assert heard == []  # warm: no file read
 
     monkeypatch.setenv("FIELDNOTE_CACHE", os.environ["FIELDNOTE_CACHE"] + "-cold")
-    release = threading.Event()
-    real = StudyAnalysis.refresh
-
-    def held(self, force: bool = False, progress=None):
-        release.wait(30)
-        return real(self, force, progress)
-
-    monkeypatch.setattr(StudyAnalysis, "refresh", held)
+    release = hold_the_analysis(monkeypatch)
     app = analysis_app(DataStore(store.home), clock)  # another process: its own index
     async with app.run_test(size=(100, 30)) as pilot:
         header = app.screen.query_one("#analysis-header")
@@ -287,7 +296,6 @@ async def test_a_start_draws_the_kept_overview_then_the_analysis_in_its_place(
     """The second start on an unchanged study shows the themes the study index kept before
     anything is analysed; keys work on them, and the analysis then takes their place with the
     cursor on its theme (and an Enter pressed meanwhile drills into it)."""
-    from tui.services.analysis import StudyAnalysis
     from tui.store import DataStore
 
     app = analysis_app(store, clock)
@@ -295,14 +303,7 @@ async def test_a_start_draws_the_kept_overview_then_the_analysis_in_its_place(
         await settle(pilot)
         first = [app.screen.query_one(ThemeTable).row_text(t.key) for t in app.screen.themes]
 
-    release = threading.Event()
-    real = StudyAnalysis.refresh
-
-    def held(self, force: bool = False, progress=None):
-        release.wait(30)
-        return real(self, force, progress)
-
-    monkeypatch.setattr(StudyAnalysis, "refresh", held)
+    release = hold_the_analysis(monkeypatch)
     app = analysis_app(DataStore(store.home), clock)  # another process: its own index
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
