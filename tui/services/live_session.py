@@ -27,6 +27,7 @@ from tui.services.guide_lint import GuideFinding, lint_guide, rules_for_session
 from tui.services.interview_aids import InterviewAids
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile, StoreError
+from tui.store.collector import collector_paused
 from tui.store.presence import Presence
 from tui.store.watch import FileWatch
 
@@ -129,14 +130,15 @@ class LiveSession:
     # -- reading ----------------------------------------------------------------------------
 
     def _load(self) -> None:
-        snapshot = self.file.read()
+        with collector_paused():  # all of it stays alive: nothing for the collector to find
+            snapshot = self.file.read()
+            self.notes: list[Note] = [Note.from_doc(doc) for doc in snapshot.notes]
         self.session: dict = snapshot.session
         self.guide = Guide.from_doc(snapshot.guide)
         self.guide_state = GuideState.from_doc(snapshot.guide_state)
         if self.guide_state.current is None and self.guide.questions:
             self.guide_state.current = self.guide.questions[0].id
         self.clock = InterviewClock.from_doc(self.session.get("clock"))
-        self.notes: list[Note] = [Note.from_doc(doc) for doc in snapshot.notes]
         self._disk_notes: dict[str, dict] = {doc["id"]: doc for doc in snapshot.notes}
         """The note documents of the last read: the next read is compared with them."""
         self._disk_read: tuple[dict[str, dict], int | None] = (self._disk_notes, None)
