@@ -1,5 +1,6 @@
-"""The collector pause around large reads gives the collector back as it found it, also when
-the read fails (an unreadable session file must not leave a process without collection)."""
+"""The collector pause around large reads (opening a session, the tagging screen's read) gives
+the collector back as it found it, also when the read fails half way: a process must not be
+left without collection."""
 
 from __future__ import annotations
 
@@ -39,4 +40,20 @@ def test_opening_a_session_leaves_the_collector_on_read_or_not(store, session_id
     monkeypatch.setattr(Note, "from_doc", broken)
     with pytest.raises(MemoryError):
         LiveSession(store, session_id, "Maya")
+    assert gc.isenabled()
+
+
+def test_the_tagging_read_leaves_the_collector_on_when_a_session_fails(
+    store, session_id, monkeypatch
+):
+    from tui.services import tagging
+    from tui.services.tag_writes import TagWrites
+
+    def broken(*args, **kwargs):
+        raise MemoryError("the read fails half way")
+
+    monkeypatch.setattr(tagging, "session_rows", broken)
+    model = tagging.TaggingModel(TagWrites(store), scope="all")
+    with pytest.raises(MemoryError):
+        model.read(model.begin_read(resolve=True))
     assert gc.isenabled()

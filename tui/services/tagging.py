@@ -48,6 +48,7 @@ from tui.services.tag_ops import read_snapshot
 from tui.services.tag_writes import TagWrites
 from tui.services.team.agreement_model import AgreementModel
 from tui.store import SessionFile, StoreError
+from tui.store.collector import collector_paused
 
 SCOPES = ("session", "study", "all")
 """What the tagging screen walks: one session, every session of its study, or every session."""
@@ -152,34 +153,42 @@ def read_sessions(
     A session in `known` (id -> the `remote_version` its listed rows were read at) that no
     other process has written since is not read again."""
     known = known or {}
-    for session_id in session_ids:
-        session_file = None
-        try:
-            session_file = writes.file(session_id)
-            seen = known.get(session_id)
-            if (
-                seen is not None
-                and session_file.remote_version == seen
-                and not session_file.changed_on_disk()
-            ):
-                loaded.files[session_id] = session_file
-                loaded.versions[session_id] = seen
-                continue  # only our own writes since: the listed rows already have them
-            snap = session_file.read()
-            recording = session_file.read_recording()
-        except StoreError as error:
-            loaded.problems.append(str(error))
-            continue
-        finally:
-            # A scope may hold more sessions than the process has descriptors.
-            if session_file is not None:
-                session_file.release_descriptors()
-        loaded.files[session_id] = session_file
-        loaded.versions[session_id] = snap.remote_version
-        loaded.rows[session_id] = session_rows(session_id, snap, recording)
-        loaded.titles[session_id] = str(snap.session.get("title") or session_id)
-        study = snap.session.get("study")
-        loaded.studies[session_id] = study.strip() if isinstance(study, str) else ""
+    with collector_paused():  # the rows live as long as the screen (tui/store/collector.py)
+        for session_id in session_ids:
+            _read_session_rows(writes, session_id, loaded, known)
+
+
+def _read_session_rows(
+    writes: TagWrites, session_id: str, loaded: Loaded, known: dict[str, int]
+) -> None:
+    """One session of `read_sessions`."""
+    session_file = None
+    try:
+        session_file = writes.file(session_id)
+        seen = known.get(session_id)
+        if (
+            seen is not None
+            and session_file.remote_version == seen
+            and not session_file.changed_on_disk()
+        ):
+            loaded.files[session_id] = session_file
+            loaded.versions[session_id] = seen
+            return  # only our own writes since: the listed rows already have them
+        snap = session_file.read()
+        recording = session_file.read_recording()
+    except StoreError as error:
+        loaded.problems.append(str(error))
+        return
+    finally:
+        # A scope may hold more sessions than the process has descriptors.
+        if session_file is not None:
+            session_file.release_descriptors()
+    loaded.files[session_id] = session_file
+    loaded.versions[session_id] = snap.remote_version
+    loaded.rows[session_id] = session_rows(session_id, snap, recording)
+    loaded.titles[session_id] = str(snap.session.get("title") or session_id)
+    study = snap.session.get("study")
+    loaded.studies[session_id] = study.strip() if isinstance(study, str) else ""
 
 
 def session_rows(session_id: str, snap, recording: dict | None = None) -> SessionRows:
