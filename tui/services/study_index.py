@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.domain.quotes import quote_words
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
+from tui.store.collector import collector_paused
 from tui.store.datastore import coded_count, session_summary
 from tui.store.index_file import IndexFile
 from tui.store.session import session_parts, validate_session_data
@@ -409,7 +410,8 @@ class StudyIndex:
         with self._lock:
             self._asked += 1
             asked = self._asked
-        with self._lock:
+        # What a refresh reads stays alive in the index (tui/store/collector.py).
+        with self._lock, collector_paused():
             last = self._last
             if last is not None and last[0] >= asked and (last[1] or not digests) and not light:
                 return IndexScan(list(last[2].sessions), list(last[2].problems))
