@@ -740,3 +740,28 @@ async def test_a_tag_gone_from_the_codebook_leaves_its_number_empty(
         assert "renamed or deleted" in shown[-1]
         assert notes_by_id(app, session_id)[0][seeded[0]]["tags"] == []
         assert "1 (renamed or deleted)" in str(screen.detail_text(screen.current))
+
+
+async def test_the_screen_looks_at_the_disk_only_while_it_is_on_view(
+    store, clock, seeded, session_id
+):
+    """Under a dialog it is still seen, so it looks; under a full screen (the analysis) it does
+    not, though Textual's `is_current` says it is current there."""
+    from textual.screen import ModalScreen, Screen
+
+    app = tagging_app(store, clock, session_id, poll=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, TaggingScreen)
+        looked: list[bool] = []
+        screen.model.remote_changed = lambda: looked.append(True) or False
+        for cover, seen in ((ModalScreen(), True), (Screen(), False)):
+            looked.clear()
+            await app.push_screen(cover)
+            await pilot.pause()
+            assert screen.is_current  # Textual's word for it, either way
+            screen._poll_disk()
+            assert looked == ([True] if seen else [])
+            app.pop_screen()
+            await pilot.pause()

@@ -37,6 +37,7 @@ from tui.domain.analysis import (
 )
 from tui.domain.display_text import visible
 from tui.domain.quotes import QUOTE_MARKS
+from tui.screens.visibility import on_view
 from tui.services.analysis import StudyAnalysis, StudyOverview, StudyView
 from tui.widgets.analysis_table import AnalysisTable
 from tui.widgets.bindings import bindings_for
@@ -216,10 +217,9 @@ class AnalysisScreen(Screen):
     # -- reading -----------------------------------------------------------------------------
 
     def _poll(self) -> None:
-        # Not under the tagging screen (Textual's `is_current` is true of the screen just
-        # beneath the top one): each tag written there would make it analyse the study again.
-        # Back from it, `on_screen_resume` reads once.
-        if not self._reading and self.app.screen is self:
+        # Not under the tagging screen: each tag written there would make it analyse the study
+        # again. Back from it, `on_screen_resume` reads once.
+        if not self._reading and on_view(self):
             self._read()
 
     def _read(self, force: bool = False) -> None:

@@ -9,12 +9,13 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.domain.display_text import visible
 from tui.screens.new_session_screen import NewSessionScreen
 from tui.screens.prompt_screen import PromptScreen
+from tui.screens.visibility import on_view
 from tui.services.interview_aids import DEBRIEF_PROMPTS
 from tui.store import SessionSummary, StoreError
 from tui.widgets.bindings import bindings_for
@@ -81,15 +82,8 @@ class HomeScreen(Screen):
         # have pushed another screen over this one before it was ever shown: nothing to list
         # then until it is, so a start on the analysis or the tagging screen reads the index
         # once, for that screen.)
-        if self._on_top():
+        if on_view(self):
             self.action_refresh()
-
-    def _on_top(self) -> bool:
-        """Shown: the top screen, or under dialogs only. (Textual's `is_current` is true of the
-        screen beneath the top one too.)"""
-        stack = self.app.screen_stack
-        above = stack[stack.index(self) + 1 :] if self in stack else [None]
-        return all(isinstance(screen, ModalScreen) for screen in above)
 
     def on_resize(self) -> None:
         self._show()
@@ -99,7 +93,7 @@ class HomeScreen(Screen):
         self.app.call_from_thread(setattr, self, "listing", self.app.sessions.listing())
 
     def watch_listing(self) -> None:
-        if not self._on_top():
+        if not on_view(self):
             return  # drawn when the screen is back: it lists again then
         if self.study_filter is not None and self.study_filter not in self.studies():
             self.study_filter = None  # the last session left that study (its watcher draws)

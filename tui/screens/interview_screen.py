@@ -26,6 +26,7 @@ from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.screens.resume_clock_screen import ResumeClockScreen
+from tui.screens.visibility import on_view
 from tui.services.live_session import LiveSession, RemoteState, SaveState
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
@@ -63,7 +64,7 @@ def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
 
     def acted(self: InterviewScreen, *args: object) -> None:
         action(self, *args)
-        if self.is_current:  # not when the action left for another screen
+        if on_view(self):  # not when the action left for another screen
             self._mirror()
 
     return in_keystroke_order

@@ -28,6 +28,7 @@ from tui.domain.notes import tag_key
 from tui.domain.quotes import quote_words, recording_time
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
+from tui.screens.visibility import on_view
 from tui.services.search import TagIndex, TagStats
 from tui.services.tag_writes import TagWrites
 from tui.services.tagging import Loaded, Outcome, ReadRequest, TaggingModel
@@ -139,7 +140,7 @@ class TaggingScreen(Screen):
     def _poll_disk(self) -> None:
         """A co-interviewer still typing, or another pane tagging: show their changes (one
         stat per file; the read itself runs in the worker)."""
-        if self.span is not None or not self.is_current or self.model.reading:
+        if self.span is not None or not on_view(self) or self.model.reading:
             return
         if self.model.remote_changed():
             self._start_read()
