@@ -106,6 +106,43 @@ def test_a_leaf_tag_under_two_parents_gets_a_name_no_other_code_has(store, proje
     assert len({n.casefold() for n in qdc_names}) == len(qdc_names)
 
 
+GUID = "6d0c6a51-3c1c-4a1b-9f5d-0000000000aa"
+
+
+def test_a_name_given_its_context_reads_back_as_the_tag_it_was(store, tmp_path):
+    """`import (pain)` under `pain` is `pain/import` again when Fieldnote reads the project
+    back, with its codings."""
+    ids = seed(store)
+    _add_notes(store, ids[0], ["Loved the CSV import #delight/import", "Import again #import"])
+    data, _ = export(store, ids, "qdpx")
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    result = import_files(other, [path], now=START)
+    back = read_study(other, [sid for sid, _, _ in result.sessions])
+    used = {tag_key(t) for s in back.sessions for d in [*s.notes, *s.excerpts] for t in d["tags"]}
+    names = {tag_key(t["name"]) for t in other.codebook.tags()}
+    assert {"pain/import", "delight/import", "import"} <= used <= names
+    assert not any("(" in name for name in names)
+
+    # Another tool's project with a code `import` read before an `import (pain)` under `pain`:
+    # the second keeps its brackets rather than merging into the first.
+    root, archive = _project(data)
+    (pain,) = [e for e in root.iter() if _local(e) == "Code" and e.get("name") == "pain"]
+    plain = ET.Element(pain[0].tag, {"guid": GUID, "name": "import", "isCodable": "true"})
+    pain.insert(0, plain)
+    edited = io.BytesIO()
+    with zipfile.ZipFile(edited, "w") as out:
+        for member in archive.namelist():
+            content = archive.read(member)
+            out.writestr(member, ET.tostring(root) if member == "project.qde" else content)
+    path.write_bytes(edited.getvalue())
+    third = DataStore(tmp_path / "third")
+    import_files(third, [path], now=START)
+    names = {tag_key(t["name"]) for t in third.codebook.tags()}
+    assert {"pain/import", "pain/import-(pain)"} <= names
+
+
 def test_every_case_is_a_code_coding_its_whole_sources_as_qualcoder_reads_it(tmp_path, store):
     ids = seed(store)
     data, _ = export(store, ids, "qdpx")

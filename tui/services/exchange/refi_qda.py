@@ -654,6 +654,12 @@ def _local(name: str) -> str:
     return name.rpartition("}")[2]
 
 
+def _typable(name: str) -> str:
+    """A code's name as one level of a tag: other tools allow spaces ("Pain points"), and a
+    tag must be typable as #tag."""
+    return "-".join(name.replace("/", " ").split())
+
+
 @dataclass
 class _ReadCode:
     name: str
@@ -688,6 +694,8 @@ class _ProjectReader:
         self.codes: list[_ReadCode] = []
         self.tags: list[dict[str, Any]] = []
         self.code_names: dict[str, str] = {}
+        self._keys_read: set[str] = set()
+        """The tag key of every code read so far."""
         self.has_codes = False
         self.case = ""
         self.case_guids: list[str] = []
@@ -744,12 +752,22 @@ class _ProjectReader:
         if len(self.codes) >= MAX_TAG_DEPTH:
             raise _TooDeep
         prefix = self.codes[-1].name if self.codes else ""
-        # Other tools allow spaces ("Pain points"); a tag must be typable as #tag.
-        segment = "-".join((attributes.get("name") or "").replace("/", " ").split())
+        raw = attributes.get("name") or ""
+        # A name Fieldnote's export gave the context of (`import (pain)` under `pain`, as
+        # `_unique_names` does for a name under two parents) is that name again under it,
+        # unless a code of that name was read there already (one read after it shares its
+        # tag, as two codes of one name under one parent always have).
+        context = f" ({prefix})"
+        if prefix and raw.endswith(context):
+            bare = raw.removesuffix(context)
+            if tag_key(f"{prefix}/{_typable(bare)}") not in self._keys_read:
+                raw = bare
+        segment = _typable(raw)
         skipped = bool(self.codes) and not prefix
         name = "" if skipped else clean_tag_name(f"{prefix}/{segment}" if prefix else segment)
         tag = None
         if name:
+            self._keys_read.add(tag_key(name))
             self.code_names[attributes.get("guid") or ""] = name
             if attributes.get("isCodable", "true") != "false":
                 tag = new_tag(name, self.now)
