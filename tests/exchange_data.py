@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
 from tui.domain.notes import Note, new_id
 from tui.services.session_setup import create_session
 from tui.store import DataStore
+
+if TYPE_CHECKING:
+    from tui.services.exchange.study import Study
 
 START = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 GUIDE = "## Warm-up\n- Tell me about your role.\n- Walk me through your week.\n"
@@ -86,3 +90,16 @@ def seed(store: DataStore, study: str = "Onboarding") -> list[str]:
 def schema_folder() -> Path:
     """The REFI-QDA schemas shipped with the tests (tests/data/refi-qda/README.md)."""
     return Path(__file__).resolve().parent / "data" / "refi-qda"
+
+
+def read_back(data: bytes, folder: Path, now: datetime = START) -> tuple[DataStore, Study]:
+    """An exported qdpx imported into a new data folder, and the study it made there."""
+    from tui.services.exchange.importing import import_files
+    from tui.services.exchange.study import read_study
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(folder / "other")
+    result = import_files(other, [path], now=now)
+    return other, read_study(other, [sid for sid, _, _ in result.sessions])

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import xmlschema
 
-from tests.exchange_data import AUTHORS, PARTICIPANTS, TEXTS, schema_folder, seed
+from tests.exchange_data import AUTHORS, PARTICIPANTS, TEXTS, read_back, schema_folder, seed
 from tui.domain.notes import tag_key
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, export
@@ -147,11 +147,7 @@ def _spans(study) -> set[tuple[str, str, str]]:
 
 def test_qdpx_round_trip_keeps_the_tags_on_the_same_spans(tmp_path, store, seeded):
     data, study = export(store, seeded, "qdpx")
-    path = tmp_path / "study.qdpx"
-    path.write_bytes(data)
-    other = DataStore(tmp_path / "other")
-    result = import_files(other, [path], now=NOW)
-    back = read_study(other, [sid for sid, _, _ in result.sessions])
+    other, back = read_back(data, tmp_path, NOW)
     assert _spans(back) == _spans(study)
     assert all(n["kind"] == "transcript" for s in back.sessions for n in s.notes)
     assert {s.participant for s in back.sessions} == set(PARTICIPANTS)

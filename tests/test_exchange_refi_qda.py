@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 import xmlschema
 
-from tests.exchange_data import PARTICIPANTS, START, schema_folder, seed
+from tests.exchange_data import PARTICIPANTS, START, read_back, schema_folder, seed
 from tui.domain.clock import to_iso
 from tui.domain.notes import Note, tag_key
 from tui.services.exchange.exporting import export
@@ -115,11 +115,7 @@ def test_a_name_given_its_context_reads_back_as_the_tag_it_was(store, tmp_path):
     ids = seed(store)
     _add_notes(store, ids[0], ["Loved the CSV import #delight/import", "Import again #import"])
     data, _ = export(store, ids, "qdpx")
-    path = tmp_path / "study.qdpx"
-    path.write_bytes(data)
-    other = DataStore(tmp_path / "other")
-    result = import_files(other, [path], now=START)
-    back = read_study(other, [sid for sid, _, _ in result.sessions])
+    other, back = read_back(data, tmp_path)
     used = {tag_key(t) for s in back.sessions for d in [*s.notes, *s.excerpts] for t in d["tags"]}
     names = {tag_key(t["name"]) for t in other.codebook.tags()}
     assert {"pain/import", "delight/import", "import"} <= used <= names
@@ -136,9 +132,7 @@ def test_a_name_given_its_context_reads_back_as_the_tag_it_was(store, tmp_path):
         for member in archive.namelist():
             content = archive.read(member)
             out.writestr(member, ET.tostring(root) if member == "project.qde" else content)
-    path.write_bytes(edited.getvalue())
-    third = DataStore(tmp_path / "third")
-    import_files(third, [path], now=START)
+    third, _ = read_back(edited.getvalue(), tmp_path / "third")
     names = {tag_key(t["name"]) for t in third.codebook.tags()}
     assert {"pain/import", "pain/import-(pain)"} <= names
 
