@@ -117,4 +117,4 @@ async def test_reload_keymap_shows_every_mistake(tmp_path, store, clock):
         for line in (2, 3, 6, 7):
             assert f"{path}, line {line}: " in notice.message
         assert "previous keymap stays" in notice.message
-        assert app._keymap == {"home.new": "a"}
+        assert app.keymap.overrides() == {"home.new": "a"}

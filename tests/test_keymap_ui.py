@@ -107,7 +107,7 @@ def test_fieldnote_keys_shows_the_chosen_preset(capsys):
 async def test_default_preset_keeps_the_registry_keys(store, clock):
     app = build(store, clock, preset("default"))
     async with app.run_test(size=SIZE) as pilot:
-        assert app._keymap == {}
+        assert app.keymap.overrides() == {}
         await pilot.press("n")
         assert isinstance(app.screen, NewSessionScreen)
 
@@ -218,7 +218,7 @@ async def test_reload_keymap_applies_the_edited_file(tmp_path, store, clock):
         [hit] = await _palette_hits(KeymapCommands, app, "reload keymap")
         hit.command()
         await pilot.pause()
-        assert app._keymap == {"home.new": "b"}
+        assert app.keymap.overrides() == {"home.new": "b"}
         await pilot.press("a")
         assert isinstance(app.screen, HomeScreen)
         await pilot.press("b")
@@ -238,7 +238,7 @@ async def test_a_bad_reload_is_reported_and_the_previous_keymap_stays(tmp_path, 
         path.write_text('"home.new" = "a"\n"home.nwe" = "b"\n', encoding="utf-8")
         app.action_reload_keymap()
         await pilot.pause()
-        assert app._keymap == {"home.new": "a"}
+        assert app.keymap.overrides() == {"home.new": "a"}
         [notice] = list(app._notifications)
         assert notice.severity == "error"
         assert f"{path}, line 2" in notice.message and '"home.new"' in notice.message
