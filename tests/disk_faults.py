@@ -21,11 +21,12 @@ def _mount(target: Path, flags: int = 0, options: str = "size=256k") -> None:
         raise OSError(code, f"mount {target}: {os.strerror(code)}")
 
 
-def tmpfs_at(target: Path) -> Iterator[Path]:
-    """Mount a 256 KiB tmpfs on `target` for the duration (skips the test without root)."""
+def tmpfs_at(target: Path, size: str = "256k") -> Iterator[Path]:
+    """Mount a tmpfs of `size` (256 KiB) on `target` for the duration (skips the test without
+    root)."""
     target.mkdir(exist_ok=True)
     try:
-        _mount(target)
+        _mount(target, options=f"size={size}")
     except OSError as error:
         if error.errno == errno.EPERM:
             pytest.skip("mounting a tmpfs needs root (CAP_SYS_ADMIN); mount returned EPERM")

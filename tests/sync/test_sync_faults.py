@@ -1,9 +1,10 @@
 """Sync under faults injected for real: a remote that moves during the sync, a sync killed
-half-way, a hostile remote, no network, a push refused, no git. Each ends in one sentence
+half-way, a hostile remote, no network, a push refused, no git, a full disk. Each ends in one sentence
 and a non-zero exit with the local data as it was, or in a finished sync that lost nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import shutil
@@ -305,3 +306,40 @@ def test_a_session_another_process_keeps_locked_stops_the_sync_unchanged(study, 
     assert _state(ana, session_id) == before
     assert ana.sync().code == 0
     assert "bo's note" in _notes(ana, session_id)
+
+
+def test_a_disk_that_fills_during_a_sync_loses_nothing_and_the_next_one_finishes(tmp_path):
+    """The laptop's data folder on a small tmpfs, filled after the other laptop pushed: the
+    sync's fetch finds no room. It ends in one sentence that says the disk is full (git's own
+    last line, "unpack-objects failed", was shown as a network problem), the local study
+    whole, and once there is room again the next sync brings both notes together."""
+    from tests.disk_faults import fill, tmpfs_at
+
+    with contextlib.contextmanager(tmpfs_at)(tmp_path / "disk", "4m") as disk:
+        remote = bare_remote(tmp_path / "study.git")
+        ana, bo = Laptop(disk / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+        session_id = ana.ok("new", "Onboarding - P7", "--participant", "P7").strip()
+        ana.note(session_id, "the invite never arrived #setup")
+        ana.ok("sync", "init", "--remote", str(remote), "--as", "ana")
+        bo.ok("sync", "init", "--remote", str(remote), "--as", "bo")
+        for number in range(40):  # enough new objects that the fetch needs room
+            bo.note(session_id, f"bo's note {number}: " + "the export button was hidden " * 20)
+        assert bo.sync().code == 0
+        ana.note(session_id, "ana's note")
+        before = _notes(ana, session_id)
+        filler = fill(disk)
+
+        full = ana.sync()
+        assert full.code != 0
+        said = _one_sentence(full.err)
+        assert "space" in said.lower() or "full" in said.lower(), said
+        for path in ana.study_files():  # every file whole, as it was
+            read_tables(path)
+        assert _notes(ana, session_id) == before
+
+        filler.unlink()
+        again = ana.sync()
+        assert again.code == 0, again.err
+        assert "ana's note" in _notes(ana, session_id)
+        assert "bo's note 39: " + "the export button was hidden " * 20 in _notes(ana, session_id)
+        assert_whole_and_plain(ana)

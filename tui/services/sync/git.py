@@ -25,6 +25,14 @@ NO_GIT = (
 )
 
 
+DISK_FULL_SAID = b"No space left on device"
+"""What git says of a full disk (it runs with LC_ALL=C)."""
+DISK_FULL = (
+    "The disk holding the study is full, so git could not write to it; free some space and "
+    "run `fieldnote sync` again, nothing was changed."
+)
+
+
 class Git:
     """Runs `git -C <data folder> ...` with a name and e-mail when the user has none set."""
 
@@ -77,6 +85,10 @@ class Git:
             raise SyncError(
                 f"git could not be started ({error.strerror}); check it runs."
             ) from None
+        if done.returncode != 0 and DISK_FULL_SAID in done.stderr:
+            # Whatever the step, the one thing to do is the same (and git's last line, such
+            # as "unpack-objects failed", would send a user looking at the network).
+            raise SyncError(DISK_FULL)
         if check and done.returncode != 0:
             raise SyncError(
                 f"git {args[0]} failed ({last_line(done.stderr)}); "
