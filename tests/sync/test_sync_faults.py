@@ -1,6 +1,7 @@
 """Sync under faults injected for real: a remote that moves during the sync, a sync killed
-half-way, a hostile remote, no network, a push refused, no git, a full disk. Each ends in one sentence
-and a non-zero exit with the local data as it was, or in a finished sync that lost nothing."""
+half-way, a hostile remote, no network, a push refused, no git, a full disk. Each ends in one
+sentence and a non-zero exit with the local data as it was, or in a finished sync that lost
+nothing."""
 
 from __future__ import annotations
 
