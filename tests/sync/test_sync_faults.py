@@ -24,15 +24,20 @@ REAL_GIT = shutil.which("git")
 WAIT_SECONDS = 60
 
 
-@pytest.fixture
-def study(tmp_path):
+def shared_study(tmp_path: Path, ana_folder: Path) -> tuple[Path, Laptop, Laptop, str]:
+    """A study Ana started in `ana_folder` with one note, shared with Bo through a remote."""
     remote = bare_remote(tmp_path / "study.git")
-    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    ana, bo = Laptop(ana_folder, "ana"), Laptop(tmp_path / "bo", "bo")
     session_id = ana.ok("new", "Onboarding - P7", "--participant", "P7").strip()
     ana.note(session_id, "the invite never arrived #setup")
     ana.ok("sync", "init", "--remote", str(remote), "--as", "ana")
     bo.ok("sync", "init", "--remote", str(remote), "--as", "bo")
     return remote, ana, bo, session_id
+
+
+@pytest.fixture
+def study(tmp_path):
+    return shared_study(tmp_path, tmp_path / "ana")
 
 
 def _git_wrapper(folder: Path, script: str) -> dict[str, str]:
@@ -317,12 +322,7 @@ def test_a_disk_that_fills_during_a_sync_loses_nothing_and_the_next_one_finishes
     from tests.disk_faults import fill, tmpfs_at
 
     with contextlib.contextmanager(tmpfs_at)(tmp_path / "disk", "4m") as disk:
-        remote = bare_remote(tmp_path / "study.git")
-        ana, bo = Laptop(disk / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
-        session_id = ana.ok("new", "Onboarding - P7", "--participant", "P7").strip()
-        ana.note(session_id, "the invite never arrived #setup")
-        ana.ok("sync", "init", "--remote", str(remote), "--as", "ana")
-        bo.ok("sync", "init", "--remote", str(remote), "--as", "bo")
+        _, ana, bo, session_id = shared_study(tmp_path, disk / "ana")
         for number in range(40):  # enough new objects that the fetch needs room
             bo.note(session_id, f"bo's note {number}: " + "the export button was hidden " * 20)
         assert bo.sync().code == 0
