@@ -61,6 +61,16 @@ def store(tmp_path: Path):
 
 
 @pytest.fixture
+def writes(store: DataStore):
+    """The tagging screen's writer over `store` (tui/services/tag_writes.py), closed after."""
+    from tui.services.tag_writes import TagWrites
+
+    writes = TagWrites(store)
+    yield writes
+    writes.close()
+
+
+@pytest.fixture
 def session_id(store: DataStore, clock: FrozenClock) -> str:
     return create_session(
         store,

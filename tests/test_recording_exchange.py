@@ -28,13 +28,6 @@ def ids(store, clock, session_id, tmp_path):
     return seed(store, session_id, clock, media)
 
 
-@pytest.fixture
-def writes(store):
-    writes = TagWrites(store)
-    yield writes
-    writes.close()
-
-
 def coded_cue_span(writes, store, clock, session_id) -> tuple[str, str]:
     """`Honestly we` of the quote's cue coded #said/verbatim by Ana on the tagging screen's
     model; (the words, the cue's id)."""

@@ -10,7 +10,6 @@ from tests.services.test_playback import recording_player, stand_in
 from tests.test_tagging import drawn_text, notes_by_id, ready, tagging_app
 from tests.waiting import wait_until
 from tui.services.playback import LEAD_SECONDS
-from tui.services.tag_writes import TagWrites
 
 CUE_TEXT = {cue_id: text for cue_id, _, _, _, text in CUES}
 
@@ -25,13 +24,6 @@ def media(tmp_path):
 @pytest.fixture
 def ids(store, clock, session_id, media):
     return seed(store, session_id, clock, media)
-
-
-@pytest.fixture
-def writes(store):
-    writes = TagWrites(store)
-    yield writes
-    writes.close()
 
 
 def stored(store, session_id):

@@ -7,16 +7,8 @@ import threading
 import pytest
 
 from tests.test_tagging import NOTES, add_notes
-from tui.services.tag_writes import TagWrites
 from tui.services.tagging import TaggingModel
 from tui.store import DataStore, SessionFile
-
-
-@pytest.fixture
-def writes(store):
-    writes = TagWrites(store)
-    yield writes
-    writes.close()
 
 
 @pytest.fixture
