@@ -131,3 +131,30 @@ async def test_the_sessions_screen_lists_once_and_only_when_shown(store, clock, 
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.summaries)
         assert len(listed) == 1
         assert [s.title for s in app.screen.summaries] == ["Alpha one"]
+
+
+async def test_the_sessions_screen_says_it_is_reading_until_its_first_listing(
+    store, clock, monkeypatch
+):
+    """A large study's first index takes a second: meanwhile the screen says it is reading,
+    never "No sessions yet", which it says of a folder truly empty once listed."""
+    import threading
+
+    from tests.waiting import wait_until
+    from tui.app import FieldnoteApp
+    from tui.services.sessions import SessionsService
+
+    release = threading.Event()
+    real = SessionsService.listing
+
+    def held(self):
+        release.wait(30)
+        return real(self)
+
+    monkeypatch.setattr(SessionsService, "listing", held)
+    app = FieldnoteApp(store, author="Maya", now=clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        empty = app.screen.query_one("#home-empty")
+        await wait_until(pilot, lambda: "Reading the sessions" in str(empty.render()))
+        release.set()
+        await wait_until(pilot, lambda: "No sessions yet" in str(empty.render()))

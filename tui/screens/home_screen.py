@@ -48,6 +48,8 @@ class HomeScreen(Screen):
         super().__init__()
         self.summaries: list[SessionSummary] = []
         """The sessions shown: those of `study_filter`, or all."""
+        self._listed = False
+        """A listing has come: until then an empty list means not read yet, not no sessions."""
 
     @property
     def _all(self) -> list[SessionSummary]:
@@ -93,6 +95,7 @@ class HomeScreen(Screen):
         self.app.call_from_thread(setattr, self, "listing", self.app.sessions.listing())
 
     def watch_listing(self) -> None:
+        self._listed = True
         if not on_view(self):
             return  # drawn when the screen is back: it lists again then
         if self.study_filter is not None and self.study_filter not in self.studies():
@@ -138,10 +141,11 @@ class HomeScreen(Screen):
         if summaries:
             table.move_cursor(row=min(row, len(summaries) - 1))
         new_key = self.app.key_for("home.new")
+        empty = f"No sessions yet. Press {new_key} to start one."
+        if not self._listed:
+            empty = "Reading the sessions\u2026"  # a large study's first index takes a second
         self.query_one("#home-empty", Static).update(
-            Text("")
-            if summaries
-            else Text(f"No sessions yet. Press {new_key} to start one.", style="italic")
+            Text("") if summaries else Text(empty, style="italic")
         )
         self.query_one("#home-problems", Static).update(
             Text("\n".join(f"\u26a0 {problem}" for problem in problems))
