@@ -69,9 +69,14 @@ def studies(store: DataStore) -> list[str]:
 
 
 def study_of(store: DataStore, session_id: str) -> str | None:
-    """The study a session belongs to; None if none (or its file cannot be read)."""
-    found = study_index(store).refresh().get(session_id)
-    return (found.study or None) if found is not None else None
+    """The study a session belongs to; None if none (or its file cannot be read). One file
+    read, not the study index's refresh: the tagging screen asks on the UI thread."""
+    try:
+        snapshot, _ = store.read_session(session_id)
+    except StoreError:
+        return None
+    study = snapshot.session.get("study")
+    return (study.strip() or None) if isinstance(study, str) else None
 
 
 class StudyAnalysis:
@@ -88,6 +93,10 @@ class StudyAnalysis:
         self.now = now
         """Reads a running interview clock (time per question)."""
         self.index = study_index(store)
+        self._words: dict[str, tuple[list, SessionWords]] = {}
+        """Each session's words as last read, under the signature its file had: an unchanged
+        session keeps them from one refresh to the next (a drill-down shown again reads no
+        file)."""
         self._seen: list | None = None
         """What the last refresh analysed (`_scope_sessions`' state): the same is no change."""
         self._kept: list | None = None
@@ -128,7 +137,14 @@ class StudyAnalysis:
         sessions, kept = self._scope_sessions(scan)
         if self._closed or not force and kept == self._seen:
             return None
-        inputs = [s.analysis_input(SessionWords(self.store, s.id)) for s in sessions]
+        words = {}
+        for s in sessions:
+            kept_words = self._words.get(s.id)
+            if kept_words is None or kept_words[0] != s.entry["sig"]:
+                kept_words = (s.entry["sig"], SessionWords(self.store, s.id))
+            words[s.id] = kept_words
+        self._words = words
+        inputs = [s.analysis_input(words[s.id][1]) for s in sessions]
         try:
             names = {tag_key(t["name"]): t["name"] for t in self.store.codebook.tags()}
         except StoreError as error:

@@ -313,11 +313,6 @@ class IndexedSession:
     def created_at(self) -> str:
         return str(self.session.get("created_at") or "")
 
-    @property
-    def signature(self) -> tuple:
-        ino, mtime, size, journal = self.entry["sig"]
-        return (ino, mtime, size, tuple(journal) if journal is not None else None)
-
     def summary(self) -> SessionSummary:
         """The sessions list's row (the same as `DataStore.list_sessions` makes)."""
         return session_summary(self.path, self.session, self.entry["count"], self.entry["coded"])
@@ -354,9 +349,6 @@ class IndexScan:
 
     def summaries(self) -> list[SessionSummary]:
         return [s.summary() for s in self.sessions]
-
-    def get(self, session_id: str) -> IndexedSession | None:
-        return next((s for s in self.sessions if s.id == session_id), None)
 
 
 class StudyIndex:
