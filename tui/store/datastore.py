@@ -34,7 +34,6 @@ from tui.store.storage import (
     AtomicJSONStorage,
     JournalEntry,
     JournalSignature,
-    Signature,
     file_signature,
     journal_entries,
     journal_path,
@@ -47,9 +46,9 @@ from tui.store.storage import (
 
 ENV_HOME = "FIELDNOTE_HOME"
 MIN_PREFIX = 4
+"""The shortest id prefix a command takes for a session (ids are 32 characters)."""
 FullSignature = tuple[int, int, int, JournalSignature | None]
 """A session file's (inode, mtime_ns, size) and its journal's (inode, size), or None."""
-"""The shortest id prefix a command takes for a session (ids are 32 characters)."""
 
 
 @dataclass
@@ -212,13 +211,6 @@ class DataStore:
             f"There is no session {session_id} in {self.sessions_dir}; "
             "list the sessions to see their ids."
         )
-
-    def session_state(self, session_id: str) -> tuple[Signature | None, tuple | None]:
-        """What changes whenever the session's file or its journal does: two stats, nothing
-        held open. A reader that keeps no file open between reads compares it to know when
-        to read again."""
-        path = self.session_path(session_id)
-        return file_signature(path), journal_signature(journal_path(path))
 
     def repair_session(self, session_id: str) -> Repair:
         """Make a session with a damaged journal readable again (tui/store/repair.py)."""
