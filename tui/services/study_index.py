@@ -35,7 +35,7 @@ from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
 from tui.store.collector import collector_paused
 from tui.store.datastore import coded_count, session_summary
 from tui.store.index_file import IndexFile
-from tui.store.session import session_parts, validate_session_data
+from tui.store.session import note_doc_order, session_parts, validate_session_data
 
 if TYPE_CHECKING:  # the analysis is imported by what analyses, not by `fieldnote list`
     from tui.domain.analysis import Overview, SessionInput
@@ -175,9 +175,7 @@ def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str
             elif table == "guide":
                 if len(docs) != 1:
                     return None
-                doc = next(iter(docs.values()))
-                followed["guide"] = doc.get("guide") or {}
-                followed["state"] = doc.get("state") or {"current": None, "marks": {}}
+                _, followed["guide"], followed["state"] = session_parts({"guide": docs})
             elif table == "notes":
                 for key, doc in docs.items():
                     if doc.get("id") in spanned:
@@ -323,10 +321,7 @@ class IndexedSession:
         attached recording when they are first asked for."""
         from tui.domain.analysis import SessionInput
 
-        notes = sorted(
-            self.entry["notes"].values(),
-            key=lambda d: (str(d.get("started_at") or ""), str(d.get("id") or "")),
-        )
+        notes = sorted(self.entry["notes"].values(), key=note_doc_order)
         excerpts = self.entry["excerpts"]
         return SessionInput(
             self.id,

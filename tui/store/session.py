@@ -60,7 +60,8 @@ def _copies(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return orjson.loads(orjson.dumps(docs))
 
 
-def _note_order(doc: dict[str, Any]) -> tuple[str, str]:
+def note_doc_order(doc: dict[str, Any]) -> tuple[str, str]:
+    """A stored note's place in a session: by (started_at, id)."""
     return (str(doc.get("started_at") or ""), str(doc.get("id") or ""))
 
 
@@ -185,23 +186,21 @@ def snapshot_of(
     """A session file's tables as a snapshot: notes sorted by (started_at, id), excerpts in
     the order they were added. It shares the documents of `data` unless given copies.
     `checked`: `data` is as read and checked (none of this process's writes since)."""
-    session = _single(data, "session")
-    guide = _single(data, "guide")
-    guide_doc = guide[1] if guide else {}
+    session, guide, guide_state = session_parts(data)
     notes = copies(list((data.get("notes") or {}).values()))
     if checked:
-        # By (started_at, id) as `_note_order`, in two stable sorts whose keys are taken in
+        # By (started_at, id) as `note_doc_order`, in two stable sorts whose keys are taken in
         # C: the checks on read made every id and every started_at there is text.
         notes.sort(key=itemgetter("id"))
         notes.sort(key=methodcaller("get", "started_at", ""))
     else:
-        notes.sort(key=_note_order)
+        notes.sort(key=note_doc_order)
     excerpt_docs = data.get("excerpts") or {}
     excerpts = copies([excerpt_docs[key] for key in sorted(excerpt_docs, key=int)])
     return SessionSnapshot(
-        session=copy(session[1]) if session else {},
-        guide=copy(guide_doc.get("guide") or {}),
-        guide_state=copy(guide_doc.get("state") or default_guide_state()),
+        session=copy(session),
+        guide=copy(guide),
+        guide_state=copy(guide_state),
         notes=notes,
         excerpts=excerpts,
     )
@@ -707,7 +706,7 @@ def _with_added(
         return [*docs, *added]  # excerpts are kept in the order they were added
     result = list(docs)
     for doc in added:
-        insort(result, doc, key=_note_order)
+        insort(result, doc, key=note_doc_order)
     return result
 
 
