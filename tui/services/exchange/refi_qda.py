@@ -40,8 +40,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from tui.domain.clock import from_iso, to_iso
-from tui.domain.codings import UNKNOWN_CODER, codings_of, with_coding
-from tui.domain.notes import clean_tag_name, format_elapsed, new_id, tag_key
+
+# The remembered `tag_key`: a study repeats a few tags thousands of times.
+from tui.domain.codings import UNKNOWN_CODER, codings_of, tag_key, with_coding
+from tui.domain.notes import clean_tag_name, format_elapsed, new_id
 from tui.domain.tags import MAX_TAG_DEPTH
 from tui.services.exchange.errors import bad_file
 from tui.services.exchange.safe_xml import BrokenXMLError, UnsafeXMLError, parse_chunks
@@ -187,19 +189,19 @@ class _UsedTags:
         self.spellings: dict[str, str] = {}
         self.levels: set[str] = set()
         for tag in codebook:
-            self._levels(tag["name"])
+            self._levels(tag_key(tag["name"]))
 
     def add(self, data: SessionData) -> None:
         for doc in [*data.notes, *data.excerpts]:
             for tag in doc.get("tags") or []:
-                key = _key(tag)
+                key = tag_key(tag)
                 if key not in self.spellings:
-                    self._levels(tag)
+                    self._levels(key)
                 if key not in self.spellings or tag < self.spellings[key]:
                     self.spellings[key] = tag
 
-    def _levels(self, name: str) -> None:
-        path = clean_tag_name(name).casefold().split("/")
+    def _levels(self, key: str) -> None:
+        path = key.split("/")
         self.levels.update("/".join(path[: depth + 1]) for depth in range(len(path)))
 
     def used(self) -> list[str]:
@@ -436,7 +438,7 @@ def _project_head(
     """The Project with its Users, CodeBook and Cases (no Sources)."""
     salt = study.guid_salt
     root = ET.Element("Project", {"xmlns": NS, "name": label, "origin": "Fieldnote"})
-    names = sorted(authors - {"", UNKNOWN_CODER})
+    names = sorted(filter(_is_user, authors))
     if names:
         users_el = ET.SubElement(root, "Users")
         for name in names:
@@ -565,7 +567,7 @@ def _selections_xml(
         )
         inside = []
         for each in codings:  # one Coding per coder of a tag: its creatingUser
-            tag = _key(each["tag"])
+            tag = tag_key(each["tag"])
             if tag not in levels:
                 continue
             coder, at = each["coder"], each["at"]
@@ -641,10 +643,6 @@ def _recording_xml(data: SessionData, levels: set[str], salt: str) -> tuple[str,
 def _is_user(name: str) -> bool:
     """Whether a note author or coder is one of the project's Users."""
     return name not in ("", UNKNOWN_CODER)
-
-
-_key = functools.lru_cache(maxsize=8192)(tag_key)
-"""Tag names folded once per spelling: a study repeats a few tags thousands of times."""
 
 
 # -- import -------------------------------------------------------------------------------------

@@ -212,7 +212,7 @@ def read_study(
     others: list[str] = []
     if with_others:
         chosen = set(session_ids)
-        summaries, _ = store.list_sessions()
+        summaries = study_index(store).refresh(light=True).summaries()
         others = [
             s.participant for s in reversed(summaries) if s.id not in chosen and s.participant
         ]
