@@ -225,7 +225,7 @@ def link(words: str, at: float, timeline: Timeline) -> Link | None:
             if found is not None and (best is None or found[1] > best[0]):
                 best = (found[1], found[2])
         if best is not None:
-            cue = timeline.cues[near][::-1][best[1]]
+            cue = timeline.cues[near.stop - 1 - best[1]]  # `texts` runs backwards
             return Link(cue, "text", round(best[0], 1), at)
     cue = timeline.cue_at(at)
     return None if cue is None else Link(cue, "time", 0.0, at)

@@ -164,17 +164,16 @@ class StudyAnalysis:
         from its session's attached recording (no media: None). Reads the file: call it off the UI
         thread."""
         # Imported here: the recording's parsers and matching are not needed to analyse.
-        from tui.services.recording.aligned import SessionRecording
+        from tui.services.recording.aligned import load
 
         at = moment(item.elapsed, item.recording_offset)
         try:
-            snap, doc = self.store.read_session(item.session_id)
+            aligned = load(self.store, item.session_id)
         except StoreError:
             return None, at
-        if doc is None:
+        if aligned is None:
             return None, at
-        aligned = SessionRecording.of(snap.session, [], doc)
-        note = next((n for n in snap.notes if n.get("id") == item.note_id), None)
+        note = next((n for n in aligned.notes if n.get("id") == item.note_id), None)
         if note is None:
             return aligned.recording.media, at
         # Only the note's link matters here (no quote check), as the tagging screen's view has it.

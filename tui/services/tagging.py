@@ -27,7 +27,7 @@ from tui.domain.excerpts import Excerpt
 from tui.domain.notes import clean_tag_name, new_id, tag_key
 from tui.domain.quotes import cite, with_verbatim
 from tui.domain.recording import Link, QuoteCheck
-from tui.domain.spans import move_span
+from tui.domain.spans import move_span, text_edits
 from tui.domain.tags import (
     SEVERITIES,
     edit_changes,
@@ -946,8 +946,11 @@ class TaggingModel:
         """After a note's text changed: its spans keep their words (as the store moves them
         on disk), and a quote is checked again. Its cue stays the one listed under it."""
         new_text = row.note_text
-        for span in row.spans or []:
-            span["start"], span["end"] = move_span(old_text, new_text, span["start"], span["end"])
+        if row.spans:
+            edits = text_edits(old_text, new_text)  # once for every span, as the store does
+            for span in row.spans:
+                start, end = span["start"], span["end"]
+                span["start"], span["end"] = move_span(old_text, new_text, start, end, edits)
         view = self.recordings.get(row.session_id)
         if view is not None:
             view.check(row.note)

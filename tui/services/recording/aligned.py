@@ -96,12 +96,5 @@ class SessionRecording:
 
 def load(store: DataStore, session_id: str) -> SessionRecording | None:
     """The session as on disk now with its recording; None when no transcript is attached."""
-    session_file = store.open_session(session_id)
-    try:
-        doc = session_file.read_recording()
-        if doc is None:
-            return None
-        snapshot = session_file.read()
-    finally:
-        session_file.close()
-    return SessionRecording.of(snapshot.session, snapshot.notes, doc)
+    snapshot, doc = store.read_session(session_id)
+    return None if doc is None else SessionRecording.of(snapshot.session, snapshot.notes, doc)

@@ -60,11 +60,7 @@ def _signed(seconds: float) -> str:
 
 
 def attached_source(store: DataStore, session_id: str) -> str | None:
-    session_file = store.open_session(session_id)
-    try:
-        doc = session_file.read_recording()
-    finally:
-        session_file.close()
+    doc = store.read_session(session_id)[1]
     return None if doc is None else str(doc.get("source") or "")
 
 

@@ -23,10 +23,8 @@ class RecordingView:
 
     @classmethod
     def of(cls, doc: dict, session: dict, notes: list[dict]) -> RecordingView:
-        view = cls(SessionRecording.of(session, notes, doc))
-        for note in notes:
-            view.align(note)
-        return view
+        aligned = SessionRecording.of(session, notes, doc)
+        return cls(aligned, aligned.links(), aligned.quote_checks())
 
     @property
     def media(self) -> str | None:
@@ -40,13 +38,6 @@ class RecordingView:
     def moment(self, note: dict) -> float:
         """The note's moment on the recording, seconds."""
         return self.aligned.moment(note)
-
-    def align(self, note: dict) -> None:
-        """Link one note to its cue and, for a quote, check its words."""
-        found = self.aligned.link(note)
-        if found is not None:
-            self.links[str(note.get("id"))] = found
-        self.check(note)
 
     def check(self, note: dict) -> None:
         """Check a quote's words against what was said around its moment (again after an
