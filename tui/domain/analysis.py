@@ -48,7 +48,14 @@ from tui.domain.interview_record import (
 )
 from tui.domain.notes import format_elapsed, tag_key
 from tui.domain.people import person_key, same_person
-from tui.domain.quotes import cite, is_said, note_label, quote_words, recording_time
+from tui.domain.quotes import (
+    cite,
+    is_said,
+    note_label,
+    quote_words,
+    recording_time,
+    span_words,
+)
 
 SKIPPED_KINDS = ("asked",)
 """Notes that only mark a guide question asked carry no evidence."""
@@ -764,11 +771,7 @@ def _evidence(
 def _words(note: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
     """The note's words, or a span's characters of them (`doc` the span)."""
     text = str(note.get("text") or "")
-    if doc is not note:
-        start, end = doc.get("start"), doc.get("end")
-        if isinstance(start, int) and isinstance(end, int):
-            text = text[start:end]
-    return text
+    return text if doc is note else span_words(text, doc)
 
 
 def _quote_length(note: Mapping[str, Any], doc: Mapping[str, Any], text: str) -> int:

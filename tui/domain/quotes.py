@@ -25,6 +25,9 @@ What is kept and what goes:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from tui.domain.notes import format_elapsed, inline_tokens
 
 _CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
@@ -39,6 +42,15 @@ QUOTE_MARKS = frozenset({*_CLOSERS, *_CLOSERS.values()})
 def is_said(kind: str | None) -> bool:
     """Whether a note of this kind may be cited as someone's words."""
     return kind in SAID_KINDS
+
+
+def span_words(text: str, span: Mapping[str, Any]) -> str:
+    """The characters of a note's `text` a span excerpt covers (its `start` and `end`); the
+    whole text when they are not offsets."""
+    start, end = span.get("start"), span.get("end")
+    if isinstance(start, int) and isinstance(end, int):
+        return text[start:end]
+    return text
 
 
 def quote_words(text: str) -> str:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.domain.quotes import quote_words
+from tui.domain.quotes import quote_words, span_words
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
 from tui.store.collector import collector_paused
 from tui.store.datastore import coded_count, session_summary
@@ -76,11 +76,7 @@ def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
 def span_digest(span: Mapping[str, Any], note: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the index keeps of a span excerpt; its quote's length needs its note's words."""
     digest = {name: span[name] for name in SPAN_FIELDS if name in span}  # a 0 start is kept
-    text = str((note or {}).get("text") or "")
-    start, end = span.get("start"), span.get("end")
-    if isinstance(start, int) and isinstance(end, int):
-        text = text[start:end]
-    digest["qlen"] = len(quote_words(text))
+    digest["qlen"] = len(quote_words(span_words(str((note or {}).get("text") or ""), span)))
     return digest
 
 

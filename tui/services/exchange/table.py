@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from tui.domain.codings import tag_coders
 from tui.domain.notes import tag_key
-from tui.domain.quotes import recording_time
+from tui.domain.quotes import recording_time, span_words
 from tui.services.exchange.study import SessionData, Study
 
 COLUMNS = (
@@ -41,13 +41,6 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def neutralise(cell: str) -> str:
     """A cell a spreadsheet shows as text, never evaluates."""
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
-
-
-def _span(text: str, excerpt: dict[str, Any]) -> str:
-    start, end = excerpt.get("start"), excerpt.get("end")
-    if isinstance(start, int) and isinstance(end, int):
-        return text[start:end]
-    return text
 
 
 def coders_cell(doc: dict[str, Any]) -> str:
@@ -117,7 +110,7 @@ def _span_rows(base: dict[str, str], text: str, excerpts: list[dict[str, Any]]):
         severity = excerpt.get("severity")
         yield {
             **base,
-            "excerpt_text": _span(text, excerpt),
+            "excerpt_text": span_words(text, excerpt),
             "tags": ";".join(excerpt.get("tags") or []),
             "coders": coders_cell(excerpt),
             "severity": str(severity) if severity else "",
