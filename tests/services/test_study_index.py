@@ -205,14 +205,8 @@ def test_a_long_lived_index_follows_another_process(home: Path) -> None:
     assert fingerprint(view, store) == without_index(home)
 
 
-def test_words_read_once_stay_while_their_session_is_unchanged(home: Path, monkeypatch) -> None:
-    """A drill-down shown again after another session changed reads no file of the sessions
-    that did not (the analysis screen analyses anew as another instance types)."""
-    store = DataStore(home)
-    service = StudyAnalysis(store, now=lambda: NOW)
-    view = service.refresh(force=True)
-    every = range(len(view.analysis.evidence))
-    [e.text for e in view.analysis.evidence_of(every)]  # every session's words read once
+def sessions_read(monkeypatch) -> list[str]:
+    """The ids of the sessions read whole through `DataStore.read_session` from now on."""
     opened: list[str] = []
     real = DataStore.read_session
 
@@ -221,6 +215,18 @@ def test_words_read_once_stay_while_their_session_is_unchanged(home: Path, monke
         return real(self, session_id)
 
     monkeypatch.setattr(DataStore, "read_session", spy)
+    return opened
+
+
+def test_words_read_once_stay_while_their_session_is_unchanged(home: Path, monkeypatch) -> None:
+    """A drill-down shown again after another session changed reads no file of the sessions
+    that did not (the analysis screen analyses anew as another instance types)."""
+    store = DataStore(home)
+    service = StudyAnalysis(store, now=lambda: NOW)
+    view = service.refresh(force=True)
+    every = range(len(view.analysis.evidence))
+    [e.text for e in view.analysis.evidence_of(every)]  # every session's words read once
+    opened = sessions_read(monkeypatch)
     changed = store.list_sessions()[0][-1].id
     subprocess.run(
         [sys.executable, "-c", APPEND, str(home), changed], cwd=ROOT, check=True, timeout=60
@@ -242,14 +248,7 @@ def test_a_report_reads_only_the_sessions_it_quotes(home: Path, monkeypatch) -> 
         for item in items
     }
     view = StudyAnalysis(DataStore(home), now=lambda: NOW).refresh(force=True)
-    opened: list[str] = []
-    real = DataStore.read_session
-
-    def spy(self, session_id):
-        opened.append(session_id)
-        return real(self, session_id)
-
-    monkeypatch.setattr(DataStore, "read_session", spy)
+    opened = sessions_read(monkeypatch)
     render(view, "md", NOW)
     assert quoted and sorted(opened) == sorted(quoted)  # each quoted session once, no other
 
