@@ -487,11 +487,10 @@ class StudyIndex:
         was is still right: an entry whose signature is not the small part's is not used)."""
         assert self._entries is not None
         entries = self._entries
+        self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in entries.items()})
         if light and not self._digests_loaded:
-            self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in entries.items()})
             return
         self._load_digests()  # the large part of the sessions not read now is kept
-        self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in entries.items()})
         shards: dict[int, dict[str, Any]] = {shard: {} for shard in self._unsaved}
         for key, entry in entries.items():
             shard = shards.get(digest_shard(key))
