@@ -83,13 +83,17 @@ def fingerprint(view: StudyView, store: DataStore) -> dict:
 
 def tagging_rows(store: DataStore) -> list:
     """The tagging screen over every session: the cursor's session first, then the rest."""
-    model = TaggingModel(TagWrites(store), scope="all")
+    writes = TagWrites(store)
+    model = TaggingModel(writes, scope="all")
     ahead: list = []
 
     def first(loaded) -> None:
         ahead.append(model.take(loaded, ahead=True))
 
-    assert model.take(model.read(model.begin_read(resolve=True), first=first)) is True
+    try:
+        assert model.take(model.read(model.begin_read(resolve=True), first=first)) is True
+    finally:
+        writes.close()  # its writer thread ends
     assert ahead == [True]  # the first session was listed before the others were read
     return [(e.session_id, e.note["id"], e.span and e.span["id"]) for e in model.all_excerpts]
 

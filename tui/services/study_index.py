@@ -39,6 +39,7 @@ from tui.store.session import note_doc_order, session_parts, validate_session_da
 
 if TYPE_CHECKING:  # the analysis is imported by what analyses, not by `fieldnote list`
     from tui.domain.analysis import Overview, SessionInput
+    from tui.services.index_reader import SecondReader
 
 INDEX_VERSION = 1
 """The layout of an entry; bumped whenever it changes, so an older index is rebuilt."""
@@ -58,6 +59,9 @@ WORDS_KEPT = ("followup",)
 """Kinds of note whose words the index keeps: the analysis lists every open follow-up."""
 
 log = logging.getLogger(__name__)
+
+_READ = object()
+"""`StudyIndex._entry`'s word for a file that must be read whole."""
 
 
 def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
@@ -369,10 +373,14 @@ class StudyIndex:
         self._asked = 0
         self._last: tuple[int, bool, IndexScan] | None = None
         """(the ask it began after, with digests, the scan) of the last refresh made."""
+        self._standby: SecondReader | None = None
+        """A second reader forked ahead for the first refresh (`stand_by`)."""
         self.reads = 0
         """Session files read whole since this index was made (a warm start reads none)."""
         self.followed = 0
         """Journals whose new lines were applied to an entry without reading the file."""
+        self.second_reads = 0
+        """Of `reads`, the files a second process read (tui/services/index_reader.py)."""
 
     def refresh(
         self,
@@ -405,19 +413,32 @@ class StudyIndex:
             if digests:
                 self._load_digests()
             entries = self._entries
-            scan = IndexScan()
             paths = self.store.session_paths()
-            changed = False
-            reads = self.reads
-            for done, path in enumerate(paths, start=1):
-                session_id = path.stem
+            found: list[tuple[Any, bool]] = []
+            """Per file: (its entry, None when it is gone or an UnreadableFileError, whether
+            that is new), or (_READ, True) for a file to read whole."""
+            for path in paths:
                 try:
-                    entry, fresh = self._entry(path, entries.get(session_id), digests, light)
+                    found.append(self._entry(path, entries.get(path.stem), digests, light))
                 except FileNotFoundError:
-                    entry, fresh = None, False
+                    found.append((None, False))
                 except UnreadableFileError as error:
-                    scan.problems.append(error)
-                    entry, fresh = None, False
+                    found.append((error, False))
+            wanted = [i for i, (entry, _) in enumerate(found) if entry is _READ]
+            if wanted:
+                read = self._read_whole([paths[i] for i in wanted], light, progress, len(paths))
+                for i, entry in zip(wanted, read, strict=True):
+                    found[i] = (entry, True)
+            elif self._standby is not None:
+                self._standby.close()  # nothing to read after all
+                self._standby = None
+            scan = IndexScan()
+            changed = False
+            for path, (entry, fresh) in zip(paths, found, strict=True):
+                session_id = path.stem
+                if isinstance(entry, UnreadableFileError):
+                    scan.problems.append(entry)
+                    entry = None
                 if entry is None:
                     if entries.pop(session_id, None) is not None:
                         self._unsaved.add(digest_shard(session_id))
@@ -427,8 +448,6 @@ class StudyIndex:
                     entries[session_id] = entry
                     self._unsaved.add(digest_shard(session_id))
                     changed = True
-                if progress is not None and self.reads > reads:
-                    progress(done, len(paths))
                 scan.sessions.append(IndexedSession(session_id, path, entry))
             names = {path.stem for path in paths}
             for gone in [key for key in entries if key not in names]:
@@ -440,6 +459,27 @@ class StudyIndex:
             scan.sessions.sort(key=lambda s: (s.created_at, s.id), reverse=True)
             self._last = (began, digests, scan)
             return IndexScan(list(scan.sessions), list(scan.problems))
+
+    def stand_by(self, digests: bool = False) -> None:
+        """Fork a second reader now for the first refresh to share its reads with
+        (tui/services/index_reader.py), when that refresh will read many files: no index on
+        disk (`digests`: or none of the analysis's part) and a folder of many sessions. For the
+        app, which calls it before it starts a thread; that refresh asks it or closes it."""
+        from tui.services import index_reader
+
+        if (
+            self._entries is not None
+            or self.heads.path.exists()
+            and not (digests and not any(part.path.exists() for part in self.digests))
+        ):
+            return
+        if len(self.store.session_paths()) < index_reader.READ_FROM:
+            return
+        if self._standby is None and index_reader.can_fork():
+            try:
+                self._standby = index_reader.SecondReader(self.store.home)
+            except OSError as error:
+                log.debug("no second reader for the study index (%s)", error)
 
     def overview(self, scope: str, state: Any) -> Overview | None:
         """The overview kept of `scope`, if it was made from the very sessions and codebook
@@ -504,7 +544,8 @@ class StudyIndex:
     def _entry(
         self, path: Path, entry: Any, digests: bool, light: bool
     ) -> tuple[dict[str, Any] | None, bool]:
-        """(the entry for the file now, whether it is new)."""
+        """(the entry for the file now, whether it is new), or (_READ, True) when the file
+        must be read whole."""
         stat = self.store.stat_session(path)
         if stat is None:
             return None, False
@@ -524,9 +565,75 @@ class StudyIndex:
         if followed is not None:
             self.followed += 1
             return followed, True
-        signature, used, data = self.store.read_session_data(path)
-        self.reads += 1
-        return (make_head if light else make_entry)(signature, used, data), True
+        return _READ, True
+
+    def _read_whole(
+        self,
+        paths: list[Path],
+        light: bool,
+        progress: Callable[[int, int], None] | None,
+        of: int,
+    ) -> list[Any]:
+        """Each file read whole: its entry, None when it is gone, or its UnreadableFileError.
+        Many files are shared with a second process (tui/services/index_reader.py), which
+        reads from the end of the list while this one reads from its start."""
+        from tui.services import index_reader
+
+        read: list[Any] = [None] * len(paths)
+        second, self._standby = self._standby, None
+        if len(paths) < index_reader.READ_FROM and second is not None:
+            second.close()
+            second = None
+        elif second is None and len(paths) >= index_reader.READ_FROM and index_reader.can_fork():
+            try:
+                second = index_reader.SecondReader(self.store.home)
+            except OSError as error:
+                log.debug("no second reader for the study index (%s)", error)
+        if second is not None:
+            second.ask(paths, light)
+        start, end = 0, len(paths)
+        """This process reads from `start` up, the second one from `end` down."""
+        try:
+            while start < end:
+                for line in second.ready() if second is not None else ():
+                    i = line[0]
+                    if i != end - 1 or i < start:
+                        continue  # what this process read itself meanwhile
+                    read[i] = self._second_read(paths[i], light, line)
+                    end -= 1
+                    if line[1] != "failed":
+                        self.second_reads += 1
+                if start < end:
+                    read[start] = self._read_one(paths[start], light)
+                    start += 1
+                if progress is not None:
+                    progress(of - (end - start), of)
+        finally:
+            if second is not None:
+                second.close()
+        self.reads += sum(isinstance(entry, dict) for entry in read)
+        return read
+
+    def _read_one(self, path: Path, light: bool) -> Any:
+        try:
+            signature, used, data = self.store.read_session_data(path)
+        except FileNotFoundError:
+            return None
+        except UnreadableFileError as error:
+            return error
+        return (make_head if light else make_entry)(signature, used, data)
+
+    def _second_read(self, path: Path, light: bool, line: list[Any]) -> Any:
+        """What the second process's line says of `path`; a file it could not say anything
+        of is read here."""
+        match line[1:]:
+            case ["entry", dict(entry)]:
+                return entry
+            case ["gone"]:
+                return None
+            case ["unreadable", str(problem), bool(repairable)]:
+                return UnreadableFileError(path, problem, repairable=repairable)
+        return self._read_one(path, light)
 
     def _follow(self, path: Path, entry: Any, now: list) -> dict[str, Any] | None:
         """The entry with its journal's new lines applied, when the main file is the one

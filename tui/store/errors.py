@@ -17,6 +17,7 @@ class UnreadableFileError(StoreError):
         """`repairable`: `fieldnote repair` mends it (a journal's damage always is)."""
         self.path = Path(path)
         self.problem = problem
+        self.repairable = repairable
         session_id = repairable_session(self.path, repairable)
         if session_id is None:
             advice = "so repair it or move it out of the folder to continue"

@@ -1,0 +1,190 @@
+"""A cold study index shares its reads with a forked second process
+(tui/services/index_reader.py): the results are the same as a read by one process, and the
+same again when that process dies, talks nonsense or meets a file it cannot read. It is never
+forked while another thread runs, and one the app stood by is always ended."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.analysis_study import write_study
+from tests.services.test_study_index import with_index, without_index
+from tui.services import index_reader
+from tui.services.sessions import SessionsService
+from tui.services.study_index import StudyIndex, study_index
+from tui.store import DataStore
+
+
+@pytest.fixture
+def home(store: DataStore) -> Path:
+    write_study(store)
+    return store.home
+
+
+def only_this_thread() -> None:
+    """Wait for the threads an earlier test left (a tag writer closed, still ending): a
+    process with another thread is never forked."""
+    deadline = time.monotonic() + 10
+    while threading.active_count() > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert index_reader.can_fork(), threading.enumerate()
+
+
+def share_every_read(monkeypatch, tmp_path: Path, serve=None) -> None:
+    """Every refresh that reads a file whole shares it, and the second process (running
+    `serve(home, paths, light, out, said)`, which touches `said` when it has said all it will)
+    is done before this one reads a file of its own: its share is sure, whatever the load."""
+    monkeypatch.setattr(index_reader, "READ_FROM", 1)
+    only_this_thread()
+    said = tmp_path / "second-reader-said"
+    said.unlink(missing_ok=True)
+    real = index_reader.serve
+
+    def serve_then_say(*args) -> None:
+        if serve is not None:
+            serve(*args, said)
+            return
+        try:
+            real(*args)
+        finally:
+            said.touch()
+
+    monkeypatch.setattr(index_reader, "serve", serve_then_say)
+    read_one = StudyIndex._read_one
+
+    def after_the_second(self, path: Path, light: bool):
+        deadline = time.monotonic() + 30
+        while not said.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return read_one(self, path, light)
+
+    monkeypatch.setattr(StudyIndex, "_read_one", after_the_second)
+
+
+def test_a_second_reader_gives_the_same_results(home: Path, monkeypatch, tmp_path: Path) -> None:
+    share_every_read(monkeypatch, tmp_path)
+    found, index = with_index(home)
+    assert index.reads == 4 and index.second_reads >= 3  # the list's first is this one's
+    assert found == without_index(home)
+    warm, index = with_index(home)
+    assert warm == found and index.reads == 0
+
+
+def one_line_then_killed(home, paths, light, out, said: Path) -> None:
+    os.write(out, next(index_reader.read_lines(home, paths, light)))
+    said.touch()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def nonsense(home, paths, light, out, said: Path) -> None:
+    os.write(out, b"Segmentation fault (core dumped)\n")
+    said.touch()
+
+
+def failed_each(home, paths, light, out, said: Path) -> None:
+    for i in reversed(range(len(paths))):
+        os.write(out, orjson.dumps([i, "failed"]) + b"\n")
+    said.touch()
+
+
+@pytest.mark.parametrize(
+    ("serve", "shared"), [(one_line_then_killed, 1), (nonsense, 0), (failed_each, 0)]
+)
+def test_what_the_second_reader_did_not_read_is_read_here(
+    home: Path, monkeypatch, tmp_path: Path, serve, shared: int
+) -> None:
+    """Killed after one file, speaking no line of its own, or failing each file: this
+    process reads the rest, and nothing differs."""
+    share_every_read(monkeypatch, tmp_path, serve)
+    found, index = with_index(home)
+    assert index.reads == 4 and index.second_reads == shared
+    assert found == without_index(home)
+
+
+def test_a_file_the_second_reader_cannot_read_is_reported_the_same(
+    home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    sessions = sorted((home / "sessions").glob("*.json"))
+    sessions[-1].write_text('{"session": {"1": {"id": "broken"')  # not JSON
+    session_file = DataStore(home).open_session(sessions[-2].stem)
+    session_file.fold_journal()  # its notes in the file itself
+    session_file.close()
+    twice = orjson.loads(sessions[-2].read_bytes())
+    notes = twice["notes"]
+    notes["99"] = next(iter(notes.values()))  # a note stored twice: `fieldnote repair` mends it
+    sessions[-2].write_bytes(orjson.dumps(twice))
+    expected = [str(problem) for problem in DataStore(home).list_sessions()[1]]
+    assert len(expected) == 2 and any("fieldnote repair" in p for p in expected)
+
+    share_every_read(monkeypatch, tmp_path)
+    index = StudyIndex(DataStore(home))
+    scan = index.refresh()
+    # The second process read the list's last three, the two broken files among them.
+    assert index.second_reads == 3 and index.reads == 2
+    assert sorted(str(problem) for problem in scan.problems) == sorted(expected)
+
+
+def test_no_fork_while_another_thread_runs(home: Path, monkeypatch) -> None:
+    """A fork would copy the locks the other thread holds, never to be released."""
+    monkeypatch.setattr(index_reader, "READ_FROM", 1)
+
+    def no_fork() -> int:
+        raise AssertionError("forked while another thread ran")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        found, index = with_index(home)
+    finally:
+        stop.set()
+        other.join()
+    assert index.reads == 4 and index.second_reads == 0
+    assert found == without_index(home)
+
+
+def ended(pid: int) -> bool:
+    """The process is gone and reaped: not this process's child any more."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_the_app_stands_a_reader_by_for_a_cold_index_only(
+    home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    share_every_read(monkeypatch, tmp_path)
+    store = DataStore(home)
+    SessionsService(store).stand_by()
+    index = study_index(store)
+    standby = index._standby
+    assert standby is not None and not ended(standby.pid)
+    listing, _ = SessionsService(store).listing()
+    assert index.second_reads >= 3 and len(listing) == 4
+    assert index._standby is None and standby.pid is None
+
+    warm = DataStore(home)
+    SessionsService(warm).stand_by(analysis=True)  # the index and its digests are saved
+    assert study_index(warm)._standby is None
+
+
+def test_a_reader_stood_by_and_not_needed_is_ended(home: Path, monkeypatch) -> None:
+    monkeypatch.setattr(index_reader, "READ_FROM", 1)
+    store = DataStore(home)
+    index = StudyIndex(store)
+    index.stand_by()
+    assert index._standby is not None
+    pid = index._standby.pid
+    monkeypatch.setattr(index_reader, "READ_FROM", 100)  # four files: read here alone
+    index.refresh()
+    assert index._standby is None and ended(pid) and index.second_reads == 0

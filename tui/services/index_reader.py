@@ -1,0 +1,191 @@
+"""A second process that reads session files for a cold study index.
+
+A refresh that has many files to read whole (a first start, a new cache folder) hands the list
+to a second process too: the refresh reads from the start of the list, the second process from
+its end, one file at a time, and they stop where they meet. Reading and checking a file is
+Python work that holds the interpreter, so a thread would not help; a process is a second core.
+Each side takes files until none is left, so neither waits on the other: a second process that
+runs slow or dies leaves its share to the refresh, which reads every file it did not get.
+
+The second process is a fork, so it starts at once with every module loaded, and it is forked
+only while the process has one thread: a fork copies the locks other threads hold, and a copy
+of a lock held by a thread that is not in the copy is never released. A command forks when it
+refreshes; the app, which runs threads, forks one ahead at its start (`StudyIndex.stand_by`)
+that waits for the refresh's list.
+
+It reports one JSON line a file, in the order it read them (the list's last first):
+`[i, "entry", entry]`, `[i, "gone"]` (the file was deleted), `[i, "unreadable", problem,
+repairable]`, or `[i, "failed"]` (anything else: the refresh reads that file itself and meets
+the error as it always would).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import gc
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+READ_FROM = 64
+"""Files to read whole before a second process pays for itself (a fork of a large process
+takes some milliseconds, and its lines cost the refresh a parse each)."""
+
+
+def can_fork() -> bool:
+    """Whether a second reader can be forked now: two cores to run on, one thread to copy."""
+    if not hasattr(os, "fork") or threading.active_count() != 1:
+        return False
+    try:
+        return len(os.sched_getaffinity(0)) > 1
+    except AttributeError:  # not Linux
+        return (os.cpu_count() or 1) > 1
+
+
+class SecondReader:
+    """The refresh's side of a forked second reader: it asks once (`ask`), then takes what
+    was read so far without waiting (`ready`). Closed, the process is ended whether or not it
+    finished; one never asked ends when it is closed."""
+
+    def __init__(self, home: Path) -> None:
+        self._pid: int | None = None
+        self._ask: int | None = None
+        self._said: int | None = None
+        ask_out, ask_in = os.pipe()
+        said_out, said_in = os.pipe()
+        with contextlib.suppress(OSError, AttributeError):
+            # Room for many entries in the pipe: the second process never waits on a refresh
+            # that is busy reading a file of its own.
+            fcntl.fcntl(said_in, fcntl.F_SETPIPE_SZ, 1 << 20)
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (ask_out, ask_in, said_out, said_in):
+                os.close(fd)
+            raise
+        if pid == 0:  # the second process: it never returns
+            code = 1
+            try:
+                os.close(ask_in)
+                os.close(said_out)
+                _serve_asked(home, ask_out, said_in)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(ask_out)
+        os.close(said_in)
+        self._pid, self._ask, self._said = pid, ask_in, said_out
+        os.set_blocking(said_out, False)
+        self._pending = b""
+
+    @property
+    def pid(self) -> int | None:
+        """The second process, until it is closed."""
+        return self._pid
+
+    def ask(self, paths: list[Path], light: bool) -> None:
+        """Read these files, last first (`light`: the small part of their entries only)."""
+        if self._ask is None:
+            return
+        view = memoryview(orjson.dumps({"light": light, "paths": [str(p) for p in paths]}))
+        try:
+            while view:
+                view = view[os.write(self._ask, view) :]
+        except OSError:
+            self.close()
+            return
+        os.close(self._ask)
+        self._ask = None
+
+    def ready(self) -> Iterator[list[Any]]:
+        """The lines that arrived since the last look, parsed."""
+        if self._said is None:
+            return
+        chunks = [self._pending]
+        while True:
+            try:
+                chunk = os.read(self._said, 1 << 20)
+            except BlockingIOError:
+                break
+            except OSError:
+                chunk = b""
+            if not chunk:  # the process ended: what it wrote is all there will be
+                self.close()
+                break
+            chunks.append(chunk)
+        *lines, self._pending = b"".join(chunks).split(b"\n")
+        for line in lines:
+            try:
+                said = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                said = None
+            if not isinstance(said, list) or not said or type(said[0]) is not int:
+                self.close()  # not a line this module writes: read alone
+                return
+            yield said
+
+    def close(self) -> None:
+        for fd in (self._ask, self._said):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._ask = self._said = None
+        if self._pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _serve_asked(home: Path, ask: int, out: int) -> None:
+    """The second process: wait for the list, read its files last first, a line for each."""
+    gc.disable()  # a short life whose every object is kept to the end
+    chunks = []
+    while chunk := os.read(ask, 1 << 20):
+        chunks.append(chunk)
+    if not chunks:
+        return  # closed unasked
+    request = orjson.loads(b"".join(chunks))
+    try:
+        serve(home, request["paths"], request["light"], out)
+    except BrokenPipeError:  # the refresh has what it needs and closed the pipe
+        pass
+
+
+def serve(home: Path, paths: list[str], light: bool, out: int) -> None:
+    """Read `paths` last first and write a line for each to `out`."""
+    for line in read_lines(home, paths, light):
+        view = memoryview(line)
+        while view:
+            view = view[os.write(out, view) :]
+
+
+def read_lines(home: Path, paths: list[str], light: bool) -> Iterator[bytes]:
+    """The line of each of `paths`, last first, as it is read."""
+    # Imported here: this module is imported by the study index.
+    from tui.services.study_index import make_entry, make_head
+    from tui.store import DataStore, UnreadableFileError
+
+    store = DataStore(home)
+    make = make_head if light else make_entry
+    for i in reversed(range(len(paths))):
+        try:
+            signature, used, data = store.read_session_data(Path(paths[i]))
+            line = orjson.dumps([i, "entry", make(signature, used, data)])
+        except FileNotFoundError:
+            line = orjson.dumps([i, "gone"])
+        except UnreadableFileError as error:
+            line = orjson.dumps([i, "unreadable", error.problem, error.repairable])
+        except Exception:  # noqa: BLE001 - whatever it is, the refresh meets it itself
+            line = orjson.dumps([i, "failed"])
+        yield line + b"\n"
