@@ -437,3 +437,26 @@ def test_the_digests_kept_in_one_file_are_removed(home: Path, cache_folder: Path
     unsplit.write_bytes(orjson.dumps(_ours(home=str(home.resolve()))))
     found, _ = with_index(home)
     assert found == without_index(home) and not unsplit.exists()
+
+
+def test_entries_made_at_once_are_kept_out_of_the_collectors_walks(home: Path, monkeypatch):
+    """A refresh that reads or loads the entries freezes what it made (the collector would
+    walk it all, again and again, as the analysis after it allocates); one that finds them
+    made already does not."""
+    import gc
+
+    from tui.services import study_index as module
+
+    monkeypatch.setattr(module, "FREEZE_FROM", 2)
+    gc.unfreeze()
+    try:
+        index = StudyIndex(DataStore(home))
+        index.refresh(digests=True)
+        assert gc.get_freeze_count() > 0 and index.reads == 4
+        gc.unfreeze()
+        index.refresh(digests=True)
+        assert gc.get_freeze_count() == 0
+        StudyIndex(DataStore(home)).refresh(digests=True)  # loaded from the cache folder
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
