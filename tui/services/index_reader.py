@@ -7,11 +7,11 @@ Python work that holds the interpreter, so a thread would not help; a process is
 Each side takes files until none is left, so neither waits on the other: a second process that
 runs slow or dies leaves its share to the refresh, which reads every file it did not get.
 
-The second process is a fork, so it starts at once with every module loaded, and it is forked
-only while the process has one thread: a fork copies the locks other threads hold, and a copy
-of a lock held by a thread that is not in the copy is never released. A command forks when it
-refreshes; the app, which runs threads, forks one ahead at its start (`StudyIndex.stand_by`)
-that waits for the refresh's list.
+The second process is a fork, so it starts at once with every module loaded. It is forked only
+while the process has one thread, and only on Linux: a fork copies the locks other threads
+hold, and a copy of a lock held by a thread that is not in the copy is never released (macOS
+libraries run threads of their own). A command forks when it refreshes; the app, which runs
+threads, forks one ahead at its start (`StudyIndex.stand_by`) that waits for the refresh's list.
 
 It reports one JSON line a file, in the order it read them (the list's last first):
 `[i, "entry", entry]`, `[i, "gone"]` (the file was deleted), `[i, "unreadable", problem,
@@ -26,6 +26,7 @@ import fcntl
 import gc
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,13 +40,11 @@ takes some milliseconds, and its lines cost the refresh a parse each)."""
 
 
 def can_fork() -> bool:
-    """Whether a second reader can be forked now: two cores to run on, one thread to copy."""
-    if not hasattr(os, "fork") or threading.active_count() != 1:
+    """Whether a second reader can be forked now: Linux, two cores to run on, one thread to
+    copy. Not on macOS, whose system libraries may run threads Python does not know of."""
+    if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return False
-    try:
-        return len(os.sched_getaffinity(0)) > 1
-    except AttributeError:  # not Linux
-        return (os.cpu_count() or 1) > 1
+    return len(os.sched_getaffinity(0)) > 1
 
 
 class SecondReader:
