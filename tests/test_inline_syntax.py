@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tui.domain.notes import Note, clean_tag_name, inline_tokens, parse_inline, tag_key
+from tui.domain.notes import (
+    Note,
+    clean_tag_name,
+    inline_tokens,
+    mark_spans,
+    parse_inline,
+    tag_key,
+)
 from tui.domain.quotes import quote_words
 from tui.domain.tags import inline_name_problem, retag_text
 from tui.widgets.note_stream import NoteStream
@@ -91,3 +98,16 @@ def test_a_tag_starts_with_a_letter_so_a_number_is_no_tag():
     assert marks.emotions == ("wow",)
     assert highlighted("the #3 reason")[0] == []
     assert "start with a letter" in inline_name_problem("3rd")
+
+
+@given(st.lists(st.sampled_from([*"ab #!-/_\t\n1é", "#pain", "!sad", "#a/b-", " #x/-/"])))
+@settings(max_examples=2000)
+def test_mark_spans_are_the_inline_tokens_without_their_names(pieces):
+    """The quote's words cut out the same marks either way (a cold study index measures
+    every tagged note's quote with `mark_spans`)."""
+    text = "".join(pieces)
+    spans = list(mark_spans(text))
+    tokens = inline_tokens(text)
+    assert [(start, tag) for start, _, tag in spans] == [(t.start, t.kind == "tag") for t in tokens]
+    for (_, end, _), token in zip(spans, tokens, strict=True):
+        assert end >= token.end and set(text[token.end : end]) <= set("-/")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -44,6 +45,14 @@ class InlineToken:
     """"tag" or "emotion"."""
     value: str
     """What is stored: the tag name (`clean_tag_name`) or the emotion, lower-cased."""
+
+
+def mark_spans(text: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, whether a tag) of each `#tag` and `!emotion` in `text`, a tag's trailing
+    `-` and `/` included: `inline_tokens` without the names, for a caller that only cuts the
+    marks out (a cold study index measures the quote of every tagged note)."""
+    for match in _INLINE.finditer(text):
+        yield match.start(), match.end(), match.group("tag") is not None
 
 
 def inline_tokens(text: str) -> list[InlineToken]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tui.domain.notes import format_elapsed, inline_tokens
+from tui.domain.notes import format_elapsed, inline_tokens, mark_spans
 
 _CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
 """Each opening quote mark and the mark that closes it."""
@@ -112,11 +112,10 @@ def _strip_marks(text: str) -> str:
     """`text` without its `#tags` and `!emotions` (as the note parser reads them), each with
     the spaces before it and a tag's trailing `-` or `/`."""
     pieces, at = [], 0
-    for token in inline_tokens(text):
-        start, end = token.start, token.end
+    for start, end, tag in mark_spans(text):
         while start > at and text[start - 1] in " \t":
             start -= 1
-        while token.kind == "tag" and end < len(text) and text[end] in "-/":
+        while tag and end < len(text) and text[end] in "-/":
             end += 1
         pieces.append(text[at:start])
         at = end
