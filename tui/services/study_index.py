@@ -559,6 +559,8 @@ class StudyIndex:
     ) -> tuple[dict[str, Any] | None, bool]:
         """(the entry for the file now, whether it is new), or (_READ, True) when the file
         must be read whole."""
+        if entry is None:
+            return _READ, True  # no stat: the read takes the signature of what it reads
         stat = self.store.stat_session(path)
         if stat is None:
             return None, False
