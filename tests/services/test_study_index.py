@@ -460,3 +460,13 @@ def test_entries_made_at_once_are_kept_out_of_the_collectors_walks(home: Path, m
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_link_in_the_sessions_folder_is_reported_as_the_store_reports_it(home: Path) -> None:
+    """A dangling link is no session, but a problem to name, with the index as without it."""
+    (home / "sessions" / "elsewhere.json").symlink_to(home / "no-such-file.json")
+    expected = [str(problem) for problem in DataStore(home).list_sessions()[1]]
+    assert len(expected) == 1 and "symbolic link" in expected[0]
+    for _ in ("cold", "warm"):
+        scan = StudyIndex(DataStore(home)).refresh()
+        assert [str(problem) for problem in scan.problems] == expected
