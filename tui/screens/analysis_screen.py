@@ -12,6 +12,7 @@ their place, the cursor staying on its theme.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -206,6 +207,9 @@ class AnalysisScreen(Screen):
 
     def on_unmount(self) -> None:
         self.service.close()
+        # The study index froze what its first read made, this screen's widgets with it
+        # (tui/services/study_index.py): let the collector see them again now they go.
+        gc.unfreeze()
 
     def on_screen_resume(self) -> None:
         self._poll()  # back from the tagging screen: show what was tagged there

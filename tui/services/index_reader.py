@@ -14,9 +14,9 @@ libraries run threads of their own). A command forks when it refreshes; the app,
 threads, forks one ahead at its start (`StudyIndex.stand_by`) that waits for the refresh's list.
 
 It reports one JSON line a file, in the order it read them (the list's last first):
-`[i, "entry", entry]`, `[i, "gone"]` (the file was deleted), `[i, "unreadable", problem,
-repairable]`, or `[i, "failed"]` (anything else: the refresh reads that file itself and meets
-the error as it always would).
+`[i, "entry", entry]`, `[i, "gone"]` (the file was deleted), `[i, "unreadable", path, problem,
+repairable]` (the path: the session file or its journal), or `[i, "failed"]` (anything else:
+the refresh reads that file itself and meets the error as it always would).
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ class SecondReader:
                 said = orjson.loads(line)
             except orjson.JSONDecodeError:
                 said = None
-            if not isinstance(said, list) or not said or type(said[0]) is not int:
+            if not isinstance(said, list) or len(said) < 2 or type(said[0]) is not int:
                 self.close()  # not a line this module writes: read alone
                 return
             yield said
@@ -184,7 +184,8 @@ def read_lines(home: Path, paths: list[str], light: bool) -> Iterator[bytes]:
         except FileNotFoundError:
             line = orjson.dumps([i, "gone"])
         except UnreadableFileError as error:
-            line = orjson.dumps([i, "unreadable", error.problem, error.repairable])
+            # The path too: a damaged journal is named, and advised on, as itself.
+            line = orjson.dumps([i, "unreadable", str(error.path), error.problem, error.repairable])
         except Exception:  # noqa: BLE001 - whatever it is, the refresh meets it itself
             line = orjson.dumps([i, "failed"])
         yield line + b"\n"

@@ -379,12 +379,14 @@ class StudyIndex:
         """(the ask it began after, with digests, the scan) of the last refresh made."""
         self._standby: SecondReader | None = None
         """A second reader forked ahead for the first refresh (`stand_by`)."""
+        self._standby_digests = False
+        """It waits for the analysis's refresh: one before it that reads nothing keeps it."""
         self.reads = 0
         """Session files read whole since this index was made (a warm start reads none)."""
         self.followed = 0
         """Journals whose new lines were applied to an entry without reading the file."""
         self.second_reads = 0
-        """Of `reads`, the files a second process read (tui/services/index_reader.py)."""
+        """Files a second process read or found gone or unreadable (index_reader.py)."""
 
     def refresh(
         self,
@@ -436,7 +438,7 @@ class StudyIndex:
                 read = self._read_whole([paths[i] for i in wanted], light, progress, len(paths))
                 for i, entry in zip(wanted, read, strict=True):
                     found[i] = (entry, True)
-            elif self._standby is not None:
+            elif self._standby is not None and (digests or not self._standby_digests):
                 self._standby.close()  # nothing to read after all
                 self._standby = None
             scan = IndexScan()
@@ -491,6 +493,7 @@ class StudyIndex:
         if self._standby is None and index_reader.can_fork():
             try:
                 self._standby = index_reader.SecondReader(self.store.home)
+                self._standby_digests = digests
             except OSError as error:
                 log.debug("no second reader for the study index (%s)", error)
 
@@ -604,11 +607,11 @@ class StudyIndex:
                 second = index_reader.SecondReader(self.store.home)
             except OSError as error:
                 log.debug("no second reader for the study index (%s)", error)
-        if second is not None:
-            second.ask(paths, light)
         start, end = 0, len(paths)
         """This process reads from `start` up, the second one from `end` down."""
         try:
+            if second is not None:
+                second.ask(paths, light)
             while start < end:
                 for line in second.ready() if second is not None else ():
                     i = line[0]
@@ -646,8 +649,8 @@ class StudyIndex:
                 return entry
             case ["gone"]:
                 return None
-            case ["unreadable", str(problem), bool(repairable)]:
-                return UnreadableFileError(path, problem, repairable=repairable)
+            case ["unreadable", str(where), str(problem), bool(repairable)]:
+                return UnreadableFileError(Path(where), problem, repairable=repairable)
         return self._read_one(path, light)
 
     def _follow(self, path: Path, entry: Any, now: list) -> dict[str, Any] | None:
