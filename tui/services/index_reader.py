@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import gc
+import logging
 import os
 import signal
 import sys
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
+log = logging.getLogger(__name__)
 
 READ_FROM = 64
 """Files to read whole before a second process pays for itself (a fork of a large process
@@ -45,6 +48,17 @@ def can_fork() -> bool:
     if not sys.platform.startswith("linux") or threading.active_count() != 1:
         return False
     return len(os.sched_getaffinity(0)) > 1
+
+
+def fork_reader(home: Path) -> SecondReader | None:
+    """A second reader, when one can be forked now (`can_fork`); else None."""
+    if not can_fork():
+        return None
+    try:
+        return SecondReader(home)
+    except OSError as error:
+        log.debug("no second reader for the study index (%s)", error)
+        return None
 
 
 class SecondReader:
@@ -172,20 +186,21 @@ def serve(home: Path, paths: list[str], light: bool, out: int) -> None:
 def read_lines(home: Path, paths: list[str], light: bool) -> Iterator[bytes]:
     """The line of each of `paths`, last first, as it is read."""
     # Imported here: this module is imported by the study index.
-    from tui.services.study_index import make_entry, make_head
-    from tui.store import DataStore, UnreadableFileError
+    from tui.services.study_index import read_entry
+    from tui.store import DataStore
 
     store = DataStore(home)
-    make = make_head if light else make_entry
     for i in reversed(range(len(paths))):
         try:
-            signature, used, data = store.read_session_data(Path(paths[i]))
-            line = orjson.dumps([i, "entry", make(signature, used, data)])
-        except FileNotFoundError:
-            line = orjson.dumps([i, "gone"])
-        except UnreadableFileError as error:
-            # The path too: a damaged journal is named, and advised on, as itself.
-            line = orjson.dumps([i, "unreadable", str(error.path), error.problem, error.repairable])
+            read = read_entry(store, Path(paths[i]), light)
+            if read is None:
+                line = orjson.dumps([i, "gone"])
+            elif isinstance(read, dict):
+                line = orjson.dumps([i, "entry", read])
+            else:  # the path too: a damaged journal is named, and advised on, as itself
+                line = orjson.dumps(
+                    [i, "unreadable", str(read.path), read.problem, read.repairable]
+                )
         except Exception:  # noqa: BLE001 - whatever it is, the refresh meets it itself
             line = orjson.dumps([i, "failed"])
         yield line + b"\n"

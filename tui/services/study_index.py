@@ -132,6 +132,18 @@ def make_entry(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, A
     )
 
 
+def read_entry(store: DataStore, path: Path, light: bool) -> Any:
+    """A file read whole: its entry (`light`: the small part), None when it is gone, or its
+    UnreadableFileError. The one read of a refresh and of its second reader."""
+    try:
+        signature, used, data = store.read_session_data(path)
+    except FileNotFoundError:
+        return None
+    except UnreadableFileError as error:
+        return error
+    return (make_head if light else make_entry)(signature, used, data)
+
+
 def _counted(entry: dict[str, Any], notes: Any = None, excerpts: Any = None) -> dict[str, Any]:
     """The entry with the sessions list's counts: notes, and notes coded (with tags of their
     own or an excerpt), as `DataStore.list_sessions` counts them; from its digests, or from
@@ -490,12 +502,9 @@ class StudyIndex:
             return
         if len(self.store.session_paths()) < index_reader.READ_FROM:
             return
-        if self._standby is None and index_reader.can_fork():
-            try:
-                self._standby = index_reader.SecondReader(self.store.home)
-                self._standby_digests = digests
-            except OSError as error:
-                log.debug("no second reader for the study index (%s)", error)
+        if self._standby is None:
+            self._standby = index_reader.fork_reader(self.store.home)
+            self._standby_digests = digests
 
     def overview(self, scope: str, state: Any) -> Overview | None:
         """The overview kept of `scope`, if it was made from the very sessions and codebook
@@ -602,11 +611,8 @@ class StudyIndex:
         if len(paths) < index_reader.READ_FROM and second is not None:
             second.close()
             second = None
-        elif second is None and len(paths) >= index_reader.READ_FROM and index_reader.can_fork():
-            try:
-                second = index_reader.SecondReader(self.store.home)
-            except OSError as error:
-                log.debug("no second reader for the study index (%s)", error)
+        elif second is None and len(paths) >= index_reader.READ_FROM:
+            second = index_reader.fork_reader(self.store.home)
         start, end = 0, len(paths)
         """This process reads from `start` up, the second one from `end` down."""
         try:
@@ -633,13 +639,7 @@ class StudyIndex:
         return read
 
     def _read_one(self, path: Path, light: bool) -> Any:
-        try:
-            signature, used, data = self.store.read_session_data(path)
-        except FileNotFoundError:
-            return None
-        except UnreadableFileError as error:
-            return error
-        return (make_head if light else make_entry)(signature, used, data)
+        return read_entry(self.store, path, light)
 
     def _second_read(self, path: Path, light: bool, line: list[Any]) -> Any:
         """What the second process's line says of `path`; a file it could not say anything
