@@ -47,7 +47,8 @@ store = DataStore(sys.argv[1])
 session_file = store.open_session(sys.argv[2])
 session_file.append_note({
     "id": "from-another-process", "text": '"It never remembers my slots #pain/pricing',
-    "kind": "quote", "author": "Maya", "started_at": "2026-11-27T10:59:00.000Z",
+    "kind": "quote", "author": "Maya",
+    "started_at": (sys.argv[3:] or ["2026-11-27T10:59:00.000Z"])[0],
     "elapsed": 3540.0, "question_id": "q1", "starred": True, "emotions": ["angry"],
     "tags": ["pain/pricing"], "severity": 5,
 })
@@ -194,15 +195,24 @@ def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_fo
     assert first_frame(home) is not None
 
 
-def test_a_long_lived_index_follows_another_process(home: Path) -> None:
-    """One process's index in memory (the analysis screen's poll) sees another's append."""
+@pytest.mark.parametrize(
+    "started_at",
+    ["2026-11-27T10:59:00.000Z", "2026-11-27T09:00:00.000Z"],
+    ids=["after every note", "before every note"],
+)
+def test_a_long_lived_index_follows_another_process(home: Path, started_at: str) -> None:
+    """One process's index in memory (the analysis screen's poll) sees another's append, and
+    keeps the notes in a snapshot's order wherever the new one falls."""
     store = DataStore(home)
     service = StudyAnalysis(store, now=lambda: NOW)
     service.refresh(force=True)
     assert service.refresh() is None  # nothing changed
     first = store.list_sessions()[0][-1].id
     subprocess.run(
-        [sys.executable, "-c", APPEND, str(home), first], cwd=ROOT, check=True, timeout=60
+        [sys.executable, "-c", APPEND, str(home), first, started_at],
+        cwd=ROOT,
+        check=True,
+        timeout=60,
     )
     view = service.refresh()
     assert view is not None and service.index.followed == 1
