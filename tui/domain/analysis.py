@@ -340,6 +340,7 @@ class Analysis:
         participants: list[Participant],
         sessions: Sequence[SessionInput],
         note_count: int,
+        notes_per_session: dict[str, tuple[int, int]],
         note_tags: list[tuple[int, tuple[str, ...]]],
         names: Mapping[str, str],
         now: datetime | None = None,
@@ -351,6 +352,9 @@ class Analysis:
         self.session_count = len(sessions)
         self.overview = Overview(themes, len(sessions), len(participants), len(evidence))
         self.note_count = note_count
+        self.notes_per_session = notes_per_session
+        """Per session id: its notes (but those that only mark a question asked) and how
+        many of them are coded (tags of their own, or a span with tags)."""
         self._sessions = sessions
         self._now = now
         """When a running interview clock is read (time per question); None: where it was
@@ -525,6 +529,7 @@ def analyse(
     """(evidence standing for the note, its tags) of each note with two tags or more."""
     people: dict[str, Participant] = {}
     note_count = 0
+    per_session: dict[str, tuple[int, int]] = {}
     for session in sessions:
         who = session.participant_key
         known = people.get(who)
@@ -537,10 +542,14 @@ def analyse(
         spans_of: dict[str, list[Mapping[str, Any]]] = {}
         for excerpt in session.excerpts:
             spans_of.setdefault(str(excerpt.get("note_id")), []).append(excerpt)
+        spanned = {e.get("note_id") for e in session.excerpts if e.get("tags")}
+        counted = coded = 0
         for note in session.notes:
             if note.get("kind") in SKIPPED_KINDS:
                 continue
-            note_count += 1
+            counted += 1
+            if note.get("tags") or spanned and note.get("id") in spanned:
+                coded += 1
             whole = keys.of(note.get("tags"))
             spans = spans_of.get(str(note.get("id"))) if spans_of else None
             if not spans:
@@ -589,6 +598,8 @@ def analyse(
             if len(on_note) > 1:
                 anchor = note_item if note_item >= 0 else span_items[0][0]
                 note_tags.append((anchor, tuple(sorted(on_note))))
+        note_count += counted
+        per_session[session.id] = (counted, coded)
 
     total = len(people)
     parents = {up for key in applied for up in keys.ancestors(key)[1:]}
@@ -602,6 +613,7 @@ def analyse(
         participants=sorted(people.values(), key=lambda p: (p.name.casefold(), p.key)),
         sessions=sessions,
         note_count=note_count,
+        notes_per_session=per_session,
         note_tags=note_tags,
         names=keys.names,
         now=now,

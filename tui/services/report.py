@@ -102,13 +102,7 @@ def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int, int]]:
         still_open[followup.session_id] = still_open.get(followup.session_id, 0) + 1
     rows = []
     for session in view.sessions:
-        spanned = {e.get("note_id") for e in session.excerpts if e.get("tags")}
-        notes = coded = 0
-        for note in session.notes:  # one pass: a study can have tens of thousands
-            if note.get("kind") != "asked":
-                notes += 1
-                if note.get("tags") or note.get("id") in spanned:
-                    coded += 1
+        notes, coded = view.analysis.notes_per_session[session.id]
         rows.append(
             (
                 session.title,
