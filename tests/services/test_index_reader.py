@@ -18,8 +18,9 @@ import pytest
 from tests.analysis_study import write_study
 from tests.services.test_study_index import with_index, without_index
 from tui.services import index_reader
+from tui.services import study_index as study_index_module
 from tui.services.sessions import SessionsService
-from tui.services.study_index import StudyIndex, study_index
+from tui.services.study_index import INDEX_VERSION, StudyIndex, study_index
 from tui.store import DataStore
 
 
@@ -182,6 +183,26 @@ def test_the_app_stands_a_reader_by_for_a_cold_index_only(
     warm = DataStore(home)
     SessionsService(warm).stand_by(analysis=True)  # the index and its digests are saved
     assert study_index(warm)._standby is None
+
+
+def test_an_index_an_older_fieldnote_saved_stands_a_reader_by(
+    home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """After an upgrade the index on disk is of another version: it is rebuilt as a cold one
+    is, with a second reader."""
+    SessionsService(DataStore(home)).listing()  # an index of this version, saved
+    monkeypatch.setattr(study_index_module, "INDEX_VERSION", INDEX_VERSION + 1)
+    share_every_read(monkeypatch, tmp_path)
+    store = DataStore(home)
+    SessionsService(store).stand_by()
+    index = study_index(store)
+    assert index._standby is not None
+    listing, _ = SessionsService(store).listing()
+    assert len(listing) == 4 and index.second_reads >= 3
+
+    upgraded = DataStore(home)
+    SessionsService(upgraded).stand_by()  # now saved by this version
+    assert study_index(upgraded)._standby is None
 
 
 def test_a_reader_stood_by_and_not_needed_is_ended(home: Path, monkeypatch) -> None:

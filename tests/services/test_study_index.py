@@ -319,6 +319,26 @@ def test_a_bad_index_file_is_rebuilt_quietly(
     assert capfd.readouterr() == ("", "")
 
 
+def test_only_an_index_of_this_version_for_this_folder_is_current(
+    home: Path, cache_folder: Path
+) -> None:
+    """What `stand_by` looks at before the index is loaded: the file's head alone."""
+    index = IndexFile(home, INDEX_VERSION, "sessions", cache_folder)
+    assert not index.current()  # none yet
+    saved_by = [  # what `save` writes: format, version, home, then the entries
+        {"format": "fieldnote-study-index", "version": version, "home": folder, "entries": {}}
+        for version, folder in [
+            (INDEX_VERSION - 1, str(home.resolve())),
+            (INDEX_VERSION, "/another/data/folder"),
+        ]
+    ]
+    for content in (b"\x00not json{", b'{"some": "other program"}', *map(orjson.dumps, saved_by)):
+        index.path.write_bytes(content)
+        assert not index.current()
+    assert index.save({"one": {"sig": [1, 2, 3, None]}})
+    assert index.current() and index.load() == {"one": {"sig": [1, 2, 3, None]}}
+
+
 @pytest.mark.parametrize(
     "damage",
     [

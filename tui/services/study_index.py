@@ -500,15 +500,16 @@ class StudyIndex:
 
     def stand_by(self, digests: bool = False) -> None:
         """Fork a second reader now for the first refresh to share its reads with
-        (tui/services/index_reader.py), when that refresh will read many files: no index on
-        disk (`digests`: or none of the analysis's part) and a folder of many sessions. For the
-        app, which calls it before it starts a thread; that refresh asks it or closes it."""
+        (tui/services/index_reader.py), when that refresh will read many files: no index of
+        this version on disk (none, or an older Fieldnote's; `digests`: or none of the
+        analysis's part) and a folder of many sessions. For the app, which calls it before it
+        starts a thread; that refresh asks it or closes it."""
         from tui.services import index_reader
 
         if (
             self._entries is not None
-            or self.heads.path.exists()
-            and not (digests and not any(part.path.exists() for part in self.digests))
+            or self.heads.current()
+            and not (digests and not any(part.current() for part in self.digests))
         ):
             return
         if len(self.store.session_paths()) < index_reader.READ_FROM:

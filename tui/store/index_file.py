@@ -64,27 +64,43 @@ class IndexFile:
         except OSError as error:
             log.debug("study index %s not read: %s", self.path, error)
             return None
+        if not raw.startswith(self._head()):
+            # Told from the head alone, not parsed: after an upgrade, the old index of a large
+            # study is megabytes of entries that could not be used.
+            log.debug(
+                "study index %s is not one of version %s for %s (another program's, another "
+                "Fieldnote's or damaged); rebuilding it",
+                self.path,
+                self.version,
+                self.home,
+            )
+            return None
         try:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
             log.debug("study index %s is not JSON (%s); rebuilding it", self.path, error)
             return None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            log.debug("study index %s is no Fieldnote study index; rebuilding it", self.path)
-            return None
-        if data.get("version") != self.version or data.get("home") != self.home:
-            log.debug(
-                "study index %s is of version %r for %r; rebuilding it",
-                self.path,
-                data.get("version"),
-                data.get("home"),
-            )
-            return None
         entries = data.get("entries")
-        if not isinstance(entries, dict):
+        if data.get("version") != self.version or not isinstance(entries, dict):
             log.debug("study index %s holds no entries; rebuilding it", self.path)
             return None
         return entries
+
+    def current(self) -> bool:
+        """Whether the file is an index of this layout for this data folder, told from its
+        head alone (nothing parsed, as `load` tells it first): a file of an older Fieldnote,
+        after an upgrade, is not. Its entries may still turn out unusable when loaded."""
+        head = self._head()
+        try:
+            with open(self.path, "rb") as handle:
+                return handle.read(len(head)) == head
+        except OSError:
+            return False
+
+    def _head(self) -> bytes:
+        """What `save` writes before the entries."""
+        payload = {"format": FORMAT, "version": self.version, "home": self.home}
+        return orjson.dumps(payload)[:-1] + b',"entries":'
 
     def remove(self) -> None:
         """Delete the file, if there is one (a part no longer written)."""
@@ -97,7 +113,7 @@ class IndexFile:
         """Replace the index with these entries (atomic; last writer wins). False, logged,
         when the cache folder cannot take it: the index is then simply not kept."""
         payload = {"format": FORMAT, "version": self.version, "home": self.home}
-        payload["entries"] = entries
+        payload["entries"] = entries  # after the rest: `current` reads the head alone
         folder = self.path.parent
         tmp = folder / f".{self.path.name}.{os.urandom(6).hex()}.tmp"
         try:
