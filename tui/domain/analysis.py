@@ -475,6 +475,10 @@ class Analysis:
         return [f for f in self.followups if f.status == OPEN]
 
 
+_NO_TAGS: dict[str, str] = {}
+"""The keys of a note without tags (never changed)."""
+
+
 class _Keys:
     """Tag keys and their ancestors, worked out once per distinct string (a study repeats a
     few hundred tags across tens of thousands of notes)."""
@@ -548,9 +552,10 @@ def analyse(
             if note.get("kind") in SKIPPED_KINDS:
                 continue
             counted += 1
-            if note.get("tags") or spanned and note.get("id") in spanned:
+            stored = note.get("tags")
+            if stored or spanned and note.get("id") in spanned:
                 coded += 1
-            whole = keys.of(note.get("tags"))
+            whole = keys.of(stored) if stored else _NO_TAGS
             spans = spans_of.get(str(note.get("id"))) if spans_of else None
             if not spans:
                 # The common case, a whole note and no spans: each key and ancestor once.
@@ -658,9 +663,16 @@ class _EvidenceList(Sequence[Evidence]):
         self._docs.append(doc)
         self._tags.append(tags)
         self.sessions.append(facts.id)
-        self.people.append(facts.counts_for(note))
-        self.severities.append(_severity(doc.get("severity")))
-        emotions = _distinct_emotions(note.get("emotions"))
+        # The common cases first, without a call: a study adds tens of thousands.
+        self.people.append(
+            facts.participant_key
+            if note.get("kind") != "transcript" or not facts.participant
+            else facts.counts_for(note)
+        )
+        severity = doc.get("severity")
+        self.severities.append(severity if type(severity) is int and 1 <= severity <= 5 else None)
+        emotions = note.get("emotions")
+        emotions = _distinct_emotions(emotions) if emotions else ()
         found = self._emotion_ids.get(emotions)
         if found is None:
             found = self._emotion_ids[emotions] = len(self.emotion_sets)
