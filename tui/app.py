@@ -98,7 +98,7 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         self.sessions = SessionsService(store)
         """What the sessions screens list and change (they never reach the store)."""
         if session_id is None:  # an interview lists no sessions: nothing would ask it
-            self.sessions.stand_by(analysis=analysis is not None)
+            self.sessions.stand_by(analysis=analysis is not None, tagging=tagging is not None)
         self.author = author
         """Who types the notes and applies the codings."""
         self.blind = blind

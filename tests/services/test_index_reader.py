@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -203,6 +204,88 @@ def test_an_index_an_older_fieldnote_saved_stands_a_reader_by(
     upgraded = DataStore(home)
     SessionsService(upgraded).stand_by()  # now saved by this version
     assert study_index(upgraded)._standby is None
+
+
+def wait_for(path: Path) -> bool:
+    deadline = time.monotonic() + 30
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return path.exists()
+
+
+def test_a_reader_stood_by_reads_before_it_is_asked(
+    home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """It starts at its fork, while the app sets up its screens: it has read every file
+    before the first refresh asks."""
+    share_every_read(monkeypatch, tmp_path)
+    store = DataStore(home)
+    SessionsService(store).stand_by()
+    assert wait_for(tmp_path / "second-reader-said")  # no refresh yet
+    listing, _ = SessionsService(store).listing()
+    index = study_index(store)
+    assert len(listing) == 4 and index.second_reads == 4 and index.reads == 4
+
+
+def test_a_reader_stood_by_for_other_files_is_not_used(
+    home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """A session created between the fork and the refresh: the refresh reads alone, and lists
+    it."""
+    share_every_read(monkeypatch, tmp_path)
+    store = DataStore(home)
+    SessionsService(store).stand_by()
+    pid = study_index(store)._standby.pid
+    created = SessionsService(store).create(
+        title="Kickoff", participant="Ana", goal="", guide=None, now=datetime.now(UTC)
+    )
+    listing, _ = SessionsService(store).listing()
+    index = study_index(store)
+    assert created in {s.id for s in listing} and len(listing) == 5
+    assert index.second_reads == 0 and ended(pid)
+
+
+def test_a_reader_of_the_small_parts_serves_no_refresh_that_wants_the_whole(
+    home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """Stood by for the tagging screen (its scope reads the small part), it does not serve
+    the analysis's refresh, which needs each file's digests."""
+    share_every_read(monkeypatch, tmp_path)
+    store = DataStore(home)
+    SessionsService(store).stand_by(tagging=True)
+    assert wait_for(tmp_path / "second-reader-said")
+    found, index = with_index(home, store)
+    assert index.second_reads == 0 and index.reads == 4
+    assert found == without_index(home)
+
+
+def test_the_second_reader_reads_on_while_the_refresh_takes_no_line(
+    home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """More than a pipe holds (the app's refresh may not have begun): it keeps what the pipe
+    cannot take and reads on; every line arrives whole once the refresh reads."""
+    only_this_thread()
+    done = tmp_path / "all-read"
+    lines = [orjson.dumps([i, "failed", "x" * 8000]) + b"\n" for i in range(300)]  # 2.4 MB
+
+    def read_lines(home, paths, light):
+        yield from reversed(lines)
+        done.touch()
+
+    monkeypatch.setattr(index_reader, "read_lines", read_lines)
+    paths = [home / f"{i}.json" for i in range(300)]
+    second = index_reader.SecondReader(home, paths)
+    try:
+        assert wait_for(done)  # nothing taken from the pipe yet
+        said: list = []
+        deadline = time.monotonic() + 30
+        while second.pid is not None and time.monotonic() < deadline:
+            said += second.ready()
+            time.sleep(0.01)
+    finally:
+        second.close()
+    assert [line[0] for line in said] == list(reversed(range(300)))
+    assert all(line[2] == "x" * 8000 for line in said)
 
 
 def test_a_reader_stood_by_and_not_needed_is_ended(home: Path, monkeypatch) -> None:

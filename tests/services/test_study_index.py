@@ -114,10 +114,11 @@ def first_frame(home: Path) -> Overview | None:
     return found.overview if found is not None else None
 
 
-def with_index(home: Path) -> tuple[dict, StudyIndex]:
-    """A fresh process's view: a new store, the index from the cache folder alone. Its first
-    frame, when drawn from a kept overview, shows what the analysis then does."""
-    store = DataStore(home)
+def with_index(home: Path, store: DataStore | None = None) -> tuple[dict, StudyIndex]:
+    """A fresh process's view: a new store (or `store`, new to the index), the index from the
+    cache folder alone. Its first frame, when drawn from a kept overview, shows what the
+    analysis then does."""
+    store = store or DataStore(home)
     service = StudyAnalysis(store, now=lambda: NOW)
     first = service.overview()
     view = service.refresh(force=True)

@@ -10,8 +10,12 @@ runs slow or dies leaves its share to the refresh, which reads every file it did
 The second process is a fork, so it starts at once with every module loaded. It is forked only
 while the process has one thread, and only on Linux: a fork copies the locks other threads
 hold, and a copy of a lock held by a thread that is not in the copy is never released (macOS
-libraries run threads of their own). A command forks when it refreshes; the app, which runs
-threads, forks one ahead at its start (`StudyIndex.stand_by`) that waits for the refresh's list.
+libraries run threads of their own). A command forks when it refreshes and hands it the list;
+the app, which runs threads, forks one ahead at its start (`StudyIndex.stand_by`) with the
+folder's list of files as it is then, and that one starts reading at once, while the app sets
+up its screens. The refresh uses it when its list is that one (a file added or removed in
+between: it reads alone). The second process never waits for the refresh to take its lines:
+what the pipe cannot hold yet it keeps, and reads on.
 
 It reports one JSON line a file, in the order it read them (the list's last first):
 `[i, "entry", entry]`, `[i, "gone"]` (the file was deleted), `[i, "unreadable", path, problem,
@@ -50,12 +54,16 @@ def can_fork() -> bool:
     return len(os.sched_getaffinity(0)) > 1
 
 
-def fork_reader(home: Path) -> SecondReader | None:
-    """A second reader, when one can be forked now (`can_fork`); else None."""
+def fork_reader(
+    home: Path, paths: list[Path] | None = None, light: bool = False
+) -> SecondReader | None:
+    """A second reader, when one can be forked now (`can_fork`); else None. Given `paths`,
+    it reads them at once (`light`: the small part of their entries only); else it waits to
+    be asked."""
     if not can_fork():
         return None
     try:
-        return SecondReader(home)
+        return SecondReader(home, paths, light)
     except OSError as error:
         log.debug("no second reader for the study index (%s)", error)
         return None
@@ -64,9 +72,14 @@ def fork_reader(home: Path) -> SecondReader | None:
 class SecondReader:
     """The refresh's side of a forked second reader: it asks once (`ask`), then takes what
     was read so far without waiting (`ready`). Closed, the process is ended whether or not it
-    finished; one never asked ends when it is closed."""
+    finished; one never asked ends when it is closed. Forked with `paths`, it reads them
+    before it is asked, and serves a refresh of those very files (`ask`)."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, paths: list[Path] | None = None, light: bool = False) -> None:
+        self._reading = paths
+        """The files it was given at its fork, if it was."""
+        self._light = light
+        """It makes the small part of their entries only."""
         self._pid: int | None = None
         self._ask: int | None = None
         self._said: int | None = None
@@ -87,7 +100,11 @@ class SecondReader:
             try:
                 os.close(ask_in)
                 os.close(said_out)
-                _serve_asked(home, ask_out, said_in)
+                gc.disable()  # a short life whose every object is kept to the end
+                if paths is not None:
+                    _serve(home, [str(path) for path in paths], light, said_in)
+                else:
+                    _serve_asked(home, ask_out, said_in)
                 code = 0
             finally:
                 os._exit(code)
@@ -102,19 +119,24 @@ class SecondReader:
         """The second process, until it is closed."""
         return self._pid
 
-    def ask(self, paths: list[Path], light: bool) -> None:
-        """Read these files, last first (`light`: the small part of their entries only)."""
+    def ask(self, paths: list[Path], light: bool) -> bool:
+        """Read these files, last first (`light`: the small part of their entries will do).
+        False: it cannot (it is closed, or was forked reading other files, or the small parts
+        of these when the whole entries are wanted)."""
+        if self._reading is not None:
+            return self._pid is not None and paths == self._reading and (light or not self._light)
         if self._ask is None:
-            return
+            return False
         view = memoryview(orjson.dumps({"light": light, "paths": [str(p) for p in paths]}))
         try:
             while view:
                 view = view[os.write(self._ask, view) :]
         except OSError:
             self.close()
-            return
+            return False
         os.close(self._ask)
         self._ask = None
+        return True
 
     def ready(self) -> Iterator[list[Any]]:
         """The lines that arrived since the last look, parsed."""
@@ -161,26 +183,39 @@ class SecondReader:
 
 
 def _serve_asked(home: Path, ask: int, out: int) -> None:
-    """The second process: wait for the list, read its files last first, a line for each."""
-    gc.disable()  # a short life whose every object is kept to the end
+    """The second process asked by the refresh: wait for the list, then serve it."""
     chunks = []
     while chunk := os.read(ask, 1 << 20):
         chunks.append(chunk)
     if not chunks:
         return  # closed unasked
     request = orjson.loads(b"".join(chunks))
+    _serve(home, request["paths"], request["light"], out)
+
+
+def _serve(home: Path, paths: list[str], light: bool, out: int) -> None:
     try:
-        serve(home, request["paths"], request["light"], out)
+        serve(home, paths, light, out)
     except BrokenPipeError:  # the refresh has what it needs and closed the pipe
         pass
 
 
 def serve(home: Path, paths: list[str], light: bool, out: int) -> None:
-    """Read `paths` last first and write a line for each to `out`."""
+    """Read `paths` last first and write a line for each to `out`. What the pipe cannot
+    take yet is kept and written after the next file, so reading never waits on a refresh
+    that is busy elsewhere (or not begun: the app's reader starts before its refresh)."""
+    os.set_blocking(out, False)
+    kept = bytearray()
     for line in read_lines(home, paths, light):
-        view = memoryview(line)
-        while view:
-            view = view[os.write(out, view) :]
+        kept += line
+        try:
+            del kept[: os.write(out, kept)]
+        except BlockingIOError:
+            pass  # full: the refresh reads it later
+    os.set_blocking(out, True)
+    view = memoryview(kept)
+    while view:
+        view = view[os.write(out, view) :]
 
 
 def read_lines(home: Path, paths: list[str], light: bool) -> Iterator[bytes]:

@@ -25,11 +25,12 @@ class SessionsService:
     def __init__(self, store: DataStore) -> None:
         self.store = store
 
-    def stand_by(self, analysis: bool = False) -> None:
+    def stand_by(self, analysis: bool = False, tagging: bool = False) -> None:
         """Called before the app starts a thread: a folder of many sessions with no study
-        index gets a second process ready to share the first listing's reads
-        (`StudyIndex.stand_by`); `analysis`: the analysis opens first and reads its part."""
-        study_index(self.store).stand_by(digests=analysis)
+        index gets a second process reading for the first listing (`StudyIndex.stand_by`);
+        `analysis`: the analysis opens first and reads its part; `tagging`: the tagging
+        screen does, and reads the small part only."""
+        study_index(self.store).stand_by(digests=analysis, light=tagging and not analysis)
 
     def listing(self) -> tuple[list[SessionSummary], list[UnreadableFileError]]:
         """Every session, newest first, and the files that could not be read (from the study

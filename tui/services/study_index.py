@@ -498,12 +498,14 @@ class StudyIndex:
                 gc.freeze()
             return IndexScan(list(scan.sessions), list(scan.problems))
 
-    def stand_by(self, digests: bool = False) -> None:
+    def stand_by(self, digests: bool = False, light: bool = False) -> None:
         """Fork a second reader now for the first refresh to share its reads with
         (tui/services/index_reader.py), when that refresh will read many files: no index of
         this version on disk (none, or an older Fieldnote's; `digests`: or none of the
-        analysis's part) and a folder of many sessions. For the app, which calls it before it
-        starts a thread; that refresh asks it or closes it."""
+        analysis's part) and a folder of many sessions. It reads the folder's files at once
+        (`light`: the small part of their entries, what the tagging scope's refresh makes).
+        For the app, which calls it before it starts a thread; that refresh asks it or closes
+        it."""
         from tui.services import index_reader
 
         if (
@@ -512,10 +514,11 @@ class StudyIndex:
             and not (digests and not any(part.current() for part in self.digests))
         ):
             return
-        if len(self.store.session_paths()) < index_reader.READ_FROM:
+        paths = self.store.session_paths()
+        if len(paths) < index_reader.READ_FROM:
             return
         if self._standby is None:
-            self._standby = index_reader.fork_reader(self.store.home)
+            self._standby = index_reader.fork_reader(self.store.home, paths, light)
             self._standby_digests = digests
 
     def overview(self, scope: str, state: Any) -> Overview | None:
@@ -625,11 +628,12 @@ class StudyIndex:
             second = None
         elif second is None and len(paths) >= index_reader.READ_FROM:
             second = index_reader.fork_reader(self.store.home)
+        if second is not None and not second.ask(paths, light):
+            second.close()  # it reads another list (a file came or went since its fork)
+            second = None
         start, end = 0, len(paths)
         """This process reads from `start` up, the second one from `end` down."""
         try:
-            if second is not None:
-                second.ask(paths, light)
             while start < end:
                 for line in second.ready() if second is not None else ():
                     i = line[0]
