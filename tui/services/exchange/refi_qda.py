@@ -23,10 +23,14 @@ no DTD (tui/services/exchange/safe_xml.py). Codes nest at most `MAX_TAG_DEPTH` d
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
+import gc
 import hashlib
+import os
 import re
 import shutil
+import signal
 import tempfile
 import uuid
 import xml.etree.ElementTree as ET
@@ -38,6 +42,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
+
+import orjson
 
 from tui.domain.clock import from_iso, to_iso
 
@@ -188,6 +194,9 @@ class _UsedTags:
     def __init__(self, codebook: list[dict[str, Any]]) -> None:
         self.spellings: dict[str, str] = {}
         self.levels: set[str] = set()
+        self.uncoded: set[str] = set()
+        """Tags of codings written with no Coding, having no code yet (a coding's tag that
+        is not among its document's tags, in a file edited by hand or by another tool)."""
         for tag in codebook:
             self._levels(tag_key(tag["name"]))
 
@@ -206,6 +215,21 @@ class _UsedTags:
 
     def used(self) -> list[str]:
         return [self.spellings[key] for key in sorted(self.spellings)]
+
+    def join(self, later: dict[str, Any]) -> None:
+        """Add what another writer learnt of the sessions after these (`doc`)."""
+        for key, tag in later["spellings"].items():
+            if key not in self.spellings or tag < self.spellings[key]:
+                self.spellings[key] = tag
+        self.levels.update(later["levels"])
+        self.uncoded.update(later["uncoded"])
+
+    def doc(self) -> dict[str, Any]:
+        return {
+            "spellings": self.spellings,
+            "levels": sorted(self.levels),
+            "uncoded": sorted(self.uncoded),
+        }
 
 
 def _walk(roots: list[_Code]) -> list[_Code]:
@@ -357,58 +381,212 @@ def _iso(moment: str) -> str | None:
     return moment.replace("Z", "") + "Z" if moment else None
 
 
+SPLIT_FROM = 64
+"""Sessions from which a project is written by two processes (`_SecondWriter`)."""
+
+
 def write_qdpx(study: Study, out: BinaryIO) -> None:
     """The project a session at a time: each session's TextSource and source text go to
     temporary files as it is read, while what heads the project (its name, users, codes and
     cases, which depend on every session) is learnt; then `project.qde` (head, then the
-    sources) and the source texts go into the zip."""
-    salt = study.guid_salt
-    used = _UsedTags(study.codebook)
-    labeller = Labeller()
-    authors: set[str] = set()
-    participants: dict[str, list[str]] = {}  # case-folded name -> session ids
-    spelling: dict[str, str] = {}  # case-folded name -> the first spelling
-    files: list[tuple[str, int]] = []  # (member, bytes) of each source text, in order
+    sources) and the source texts go into the zip. A large study's later half is written by
+    a second process meanwhile (`_SecondWriter`), to the same bytes."""
+    sessions = study.sessions
     with (
         tempfile.SpooledTemporaryFile(SPOOL_BYTES) as sources,
         tempfile.SpooledTemporaryFile(SPOOL_BYTES) as texts,
     ):
-        for data in study.sessions:
-            labeller.see(data)
-            used.add(data)
-            authors.update(str(n.get("author") or "") for n in data.notes)
-            if name := data.participant.strip():
-                participants.setdefault(name.casefold(), []).append(data.id)
-                spelling.setdefault(name.casefold(), name)
-            # Coders are Users too: `_source_xml` adds them.
-            written = [_source_xml(data, used.levels, salt, authors)]
-            if data.recording is not None:
-                written.append(_recording_xml(data, used.levels, salt))
-            for text, source, source_guid in written:
-                sources.write(source.encode("utf-8"))
-                encoded = text.encode("utf-8")
-                texts.write(encoded)
-                files.append((f"sources/{source_guid}.txt", len(encoded)))
-        label = study.label if study.label is not None else labeller.label()
-        head = _project_head(study, label, used.used(), authors, participants, spelling)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-            with archive.open(_member("project.qde"), "w") as project:
-                if len(head) == 0 and not files:
-                    project.write(_xml(head))
-                else:
-                    opened = f"<{head.tag}{_attributes(head)}>"
-                    inside = "".join(_element(child) for child in head)
-                    project.write((_DECLARATION + opened + inside).encode("utf-8"))
-                    if files:
-                        project.write(b"<Sources>")
-                        sources.seek(0)
-                        shutil.copyfileobj(sources, project)
-                        project.write(b"</Sources>")
-                    project.write(b"</Project>")
-            texts.seek(0)
-            for member, size in files:
+        first = _Sources(study, sources, texts)
+        second = _SecondWriter.start(study, len(sessions) // 2)
+        with second if second is not None else contextlib.nullcontext():
+            parts: list[_Sources | _SecondWriter] = [first]
+            if second is None:
+                for data in sessions:  # iterated: a study read from the store reports progress
+                    first.take(data)
+            else:
+                for index in range(second.begins):
+                    first.take(sessions[index])
+                if second.result(first.used):
+                    first.join(second.learnt)
+                    parts.append(second)
+                else:  # it failed, or its half needs what this one learnt: written here
+                    for index in range(second.begins, len(sessions)):
+                        first.take(sessions[index])
+            _write_project(study, first, parts, out)
+
+
+class _Sources:
+    """The sources written by one process, in session order, and what they taught of the
+    project's head: tags used, authors and coders, participants, the study's label."""
+
+    def __init__(self, study: Study, sources: BinaryIO, texts: BinaryIO) -> None:
+        self.salt = study.guid_salt
+        self.used = _UsedTags(study.codebook)
+        self.labeller = Labeller()
+        self.authors: set[str] = set()
+        self.participants: dict[str, list[str]] = {}  # case-folded name -> session ids
+        self.spelling: dict[str, str] = {}  # case-folded name -> the first spelling
+        self.sources = sources
+        """Each session's TextSource (and its transcript's), one after the other."""
+        self.texts = texts
+        self.files: list[tuple[str, int]] = []
+        """(member, bytes) of each source text in `texts`, in order."""
+
+    def take(self, data: SessionData) -> None:
+        self.labeller.see(data)
+        self.used.add(data)
+        self.authors.update(str(n.get("author") or "") for n in data.notes)
+        if name := data.participant.strip():
+            self.participants.setdefault(name.casefold(), []).append(data.id)
+            self.spelling.setdefault(name.casefold(), name)
+        # Coders are Users too: `_source_xml` adds them.
+        written = [_source_xml(data, self.used, self.salt, self.authors)]
+        if data.recording is not None:
+            written.append(_recording_xml(data, self.used, self.salt))
+        for text, source, source_guid in written:
+            self.sources.write(source.encode("utf-8"))
+            encoded = text.encode("utf-8")
+            self.texts.write(encoded)
+            self.files.append((f"sources/{source_guid}.txt", len(encoded)))
+
+    def learnt(self) -> dict[str, Any]:
+        """What `join` takes, as JSON: all but the files written."""
+        return {
+            "used": self.used.doc(),
+            "labeller": [sorted(self.labeller.studies), self.labeller.count],
+            "first_title": self.labeller.first_title,
+            "authors": sorted(self.authors),
+            "participants": list(self.participants.items()),
+            "spelling": self.spelling,
+            "files": self.files,
+        }
+
+    def join(self, later: dict[str, Any]) -> None:
+        """Add what the sessions after these taught (`learnt` of another process)."""
+        self.used.join(later["used"])
+        studies, count = later["labeller"]
+        if not self.labeller.count:
+            self.labeller.first_title = later["first_title"]
+        self.labeller.studies.update(studies)
+        self.labeller.count += count
+        self.authors.update(later["authors"])
+        for key, session_ids in later["participants"]:
+            self.participants.setdefault(key, []).extend(session_ids)
+        for key, name in later["spelling"].items():
+            self.spelling.setdefault(key, name)
+
+
+def _write_project(
+    study: Study, head_of: _Sources, parts: list[_Sources | _SecondWriter], out: BinaryIO
+) -> None:
+    """`project.qde` (its head, then each part's sources in turn) and each part's source
+    texts into the zip."""
+    label = study.label if study.label is not None else head_of.labeller.label()
+    head = _project_head(
+        study,
+        label,
+        head_of.used.used(),
+        head_of.authors,
+        head_of.participants,
+        head_of.spelling,
+    )
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(_member("project.qde"), "w") as project:
+            if len(head) == 0 and not any(part.files for part in parts):
+                project.write(_xml(head))
+            else:
+                opened = f"<{head.tag}{_attributes(head)}>"
+                inside = "".join(_element(child) for child in head)
+                project.write((_DECLARATION + opened + inside).encode("utf-8"))
+                if any(part.files for part in parts):
+                    project.write(b"<Sources>")
+                    for part in parts:
+                        part.sources.seek(0)
+                        shutil.copyfileobj(part.sources, project)
+                    project.write(b"</Sources>")
+                project.write(b"</Project>")
+        for part in parts:
+            part.texts.seek(0)
+            for member, size in part.files:
                 with archive.open(_member(member), "w") as source_file:
-                    _copy(texts, source_file, size)
+                    _copy(part.texts, source_file, size)
+
+
+class _SecondWriter:
+    """A forked process writing the sessions from `begins` on, while this one writes those
+    before: its sources and texts go to temporary files, and what they taught the project's
+    head (`_Sources.learnt`) to a third, read once it ends. Its bytes are the ones this
+    process would write, with one exception it tells: a coding whose tag had no code yet in
+    its half (`_UsedTags.uncoded`), where the first half may have given it one. Then, or if it
+    fails or dies, this process writes that half itself. Forked only as the index's second
+    reader is (tui/services/index_reader.py: Linux, one thread, two cores)."""
+
+    def __init__(self, begins: int, pid: int, files: list[Any]) -> None:
+        self.begins = begins
+        self._pid: int | None = pid
+        self.sources, self.texts, self._learnt = files
+        self.files: list[tuple[str, int]] = []
+        self.learnt: dict[str, Any] = {}
+
+    @classmethod
+    def start(cls, study: Study, begins: int) -> _SecondWriter | None:
+        from tui.services.index_reader import can_fork
+
+        if len(study.sessions) < SPLIT_FROM or not can_fork():
+            return None
+        files = [tempfile.TemporaryFile() for _ in range(3)]
+        try:
+            pid = os.fork()
+        except OSError:
+            for each in files:
+                each.close()
+            return None
+        if pid == 0:  # the second process: it never returns
+            code = 1
+            try:
+                gc.disable()  # a short life: each session is let go by its reference count
+                sources, texts, learnt = files
+                half = _Sources(study, sources, texts)
+                for index in range(begins, len(study.sessions)):
+                    half.take(study.sessions[index])
+                learnt.write(orjson.dumps(half.learnt()))
+                for each in files:
+                    each.flush()
+                code = 0
+            finally:
+                os._exit(code)
+        return cls(begins, pid, files)
+
+    def result(self, before: _UsedTags) -> bool:
+        """Whether its half is written, once its process ended (then `files` and `learnt`
+        say what it wrote); False: this process writes that half (`before`: what the first
+        half learnt)."""
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        if status != 0:
+            return False
+        self._learnt.seek(0)
+        try:
+            learnt = orjson.loads(self._learnt.read())
+        except orjson.JSONDecodeError:
+            return False
+        if set(learnt["used"]["uncoded"]) & before.levels:
+            return False  # coded had this process written it
+        self.learnt, self.files = learnt, [tuple(each) for each in learnt["files"]]
+        return True
+
+    def __enter__(self) -> _SecondWriter:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pid is not None:  # this process failed first: end the other
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
+        for each in (self.sources, self.texts, self._learnt):
+            each.close()
 
 
 def _member(name: str) -> zipfile.ZipInfo:
@@ -486,13 +664,13 @@ def _project_head(
 
 
 def _source_xml(
-    data: SessionData, levels: set[str], salt: str, coders: set[str]
+    data: SessionData, used: _UsedTags, salt: str, coders: set[str]
 ) -> tuple[str, str, str]:
     """A session's source text, its TextSource element as XML text, and the source's GUID;
     adds the coder of every coding to `coders` (each Coding names its coder as its
     creatingUser, so coders are Users too). Written as text directly (as `_element` would
     write the element): a study has tens of thousands of selections. A coding's tag has a
-    code when it is in the codebook or used by this session or one before it (`levels`)."""
+    code when it is in the codebook or used by this session or one before it (`used`)."""
     text, starts = source_text(data)
     codings_by_doc = {  # a document with neither tags nor codings has no coding
         id(doc): codings_of(doc)
@@ -541,7 +719,7 @@ def _source_xml(
                 str(note.get("author") or ""),
             )
         )
-    out += _selections_xml(coded, data.id, levels, salt)
+    out += _selections_xml(coded, data.id, used, salt)
     if data.participant.strip():
         case = guid("case", data.participant.strip().casefold(), salt=salt)
         out.append(
@@ -555,11 +733,12 @@ def _source_xml(
 
 
 def _selections_xml(
-    coded: list[tuple[str, int, int, list[Any], str]], session_id: str, levels: set[str], salt: str
+    coded: list[tuple[str, int, int, list[Any], str]], session_id: str, used: _UsedTags, salt: str
 ) -> list[str]:
     """A PlainTextSelection for each (key, start, end, codings, author), with one Coding per
     coder of a tag (its creatingUser)."""
     out: list[str] = []
+    levels = used.levels
     for key, start, end, codings, author in coded:
         selection = (
             f'<PlainTextSelection guid="{guid("selection", session_id, key, salt=salt)}"'
@@ -569,6 +748,7 @@ def _selections_xml(
         for each in codings:  # one Coding per coder of a tag: its creatingUser
             tag = tag_key(each["tag"])
             if tag not in levels:
+                used.uncoded.add(tag)
                 continue
             coder, at = each["coder"], each["at"]
             if coder == UNKNOWN_CODER:
@@ -612,7 +792,7 @@ def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
     return "".join(parts), starts
 
 
-def _recording_xml(data: SessionData, levels: set[str], salt: str) -> tuple[str, str, str]:
+def _recording_xml(data: SessionData, used: _UsedTags, salt: str) -> tuple[str, str, str]:
     """A session's attached transcript as a source of its own (its text, TextSource and
     GUID): a span coded on one of its cues is a selection in it. (Its coders are Users
     already: `_source_xml` counts every excerpt's.)"""
@@ -636,7 +816,7 @@ def _recording_xml(data: SessionData, levels: set[str], salt: str) -> tuple[str,
         hi = max(lo, min(int(excerpt.get("end") or 0), length))
         # No creatingUser on the selection: the speaker is no User; each Coding names its coder.
         coded.append((str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), ""))
-    out += _selections_xml(coded, data.id, levels, salt)
+    out += _selections_xml(coded, data.id, used, salt)
     return text, f"{head}>{''.join(out)}</TextSource>", source_guid
 
 

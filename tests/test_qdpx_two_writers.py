@@ -1,0 +1,136 @@
+"""A large REFI-QDA project is written by two processes (`refi_qda._SecondWriter`: the later
+half of the sessions in a forked one) to the very bytes one process writes: the golden export,
+a pseudonymised one, a study whose later half codes with a tag only the first half uses, and
+when the second process dies or fails. Here every project is split (`SPLIT_FROM` = 1)."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import zipfile
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.services.test_index_reader import only_this_thread
+from tests.test_export_streaming import GOLDEN, golden  # noqa: F401 - a fixture
+from tui.services.exchange import refi_qda
+from tui.services.exchange.errors import ExchangeError
+from tui.services.exchange.exporting import ExportJob, export
+from tui.services.exchange.pseudonyms import pseudonymise
+from tui.services.exchange.study import read_study
+from tui.store import DataStore, StoreError
+
+
+@pytest.fixture
+def halves(monkeypatch) -> list[bool]:
+    """Every project split in two; what each second writer's `result` said, in order."""
+    only_this_thread()
+    monkeypatch.setattr(refi_qda, "SPLIT_FROM", 1)
+    said: list[bool] = []
+    real = refi_qda._SecondWriter.result
+
+    def result(self, before):
+        said.append(real(self, before))
+        return said[-1]
+
+    monkeypatch.setattr(refi_qda._SecondWriter, "result", result)
+    return said
+
+
+def one_process(study) -> bytes:
+    """The project as a single process writes it."""
+    split = refi_qda.SPLIT_FROM
+    refi_qda.SPLIT_FROM = 10**9
+    try:
+        out = io.BytesIO()
+        refi_qda.write_qdpx(study, out)
+    finally:
+        refi_qda.SPLIT_FROM = split
+    return out.getvalue()
+
+
+def test_the_golden_project_split_in_two_is_the_same_bytes(golden, halves) -> None:  # noqa: F811
+    store, ids = golden
+    data, _ = export(store, ids, "qdpx")
+    assert halves == [True]  # the second process wrote the later two sessions
+    assert data == (GOLDEN / "all.qdpx").read_bytes()
+
+
+def test_a_pseudonymised_project_split_in_two_is_the_same_bytes(golden, halves) -> None:  # noqa: F811
+    store, ids = golden
+    study = pseudonymise(read_study(store, ids, with_others=True))
+    out = io.BytesIO()
+    refi_qda.write_qdpx(study, out)
+    assert halves == [True]
+    assert out.getvalue() == one_process(study)
+
+
+def test_a_coding_whose_tag_only_the_first_half_uses_is_written_here(
+    golden,  # noqa: F811
+    halves,
+) -> None:
+    """A coding that is not among its note's tags (a file edited by hand) has a code only if
+    an earlier session used its tag: the second process cannot know, so this one writes its
+    half, to the same bytes."""
+    store, ids = golden
+    first, last = (store.sessions_dir / f"{ids[i]}.json" for i in (0, -1))
+    for path in (first, last):
+        session_file = store.open_session(path.stem)
+        session_file.fold_journal()
+        session_file.close()
+    data = orjson.loads(first.read_bytes())
+    note = next(iter(data["notes"].values()))
+    note["tags"] = [*note.get("tags", []), "only-first"]
+    first.write_bytes(orjson.dumps(data))
+    data = orjson.loads(last.read_bytes())
+    note = next(iter(data["notes"].values()))
+    note["codings"] = [{"tag": "only-first", "coder": "Maya", "at": "2026-11-27T10:00:00Z"}]
+    last.write_bytes(orjson.dumps(data))
+    study = read_study(DataStore(store.home), ids)
+    out = io.BytesIO()
+    refi_qda.write_qdpx(study, out)
+    assert halves == [False]
+    expected = one_process(read_study(DataStore(store.home), ids))
+    assert out.getvalue() == expected
+    with zipfile.ZipFile(io.BytesIO(expected)) as project:
+        xml = project.read("project.qde").decode()
+    code = refi_qda.guid("code", "only-first")
+    assert xml.count(f'targetGUID="{code}"') == 2  # the first session's note, the last's coding
+
+
+@pytest.mark.parametrize("end", ["killed", "failed"])
+def test_a_second_writer_that_ends_badly_leaves_its_half_to_this_one(
+    golden,  # noqa: F811
+    halves,
+    monkeypatch,
+    end: str,
+) -> None:
+    def learnt(self):  # called by the second process alone, once its half is written
+        if end == "killed":
+            os.kill(os.getpid(), signal.SIGKILL)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(refi_qda._Sources, "learnt", learnt)
+    store, ids = golden
+    data, _ = export(store, ids, "qdpx")
+    assert halves == [False]
+    assert data == (GOLDEN / "all.qdpx").read_bytes()
+
+
+def test_a_session_of_the_later_half_unreadable_fails_the_export_as_it_would(
+    golden,  # noqa: F811
+    halves,
+    tmp_path: Path,
+) -> None:
+    store, ids = golden
+    (store.sessions_dir / f"{ids[-1]}.json").write_bytes(b"{not json")
+    (store.sessions_dir / f"{ids[-1]}.json.journal").unlink(missing_ok=True)
+    target = tmp_path / "out" / "study.qdpx"
+    target.parent.mkdir()
+    with pytest.raises((StoreError, ExchangeError)) as raised:
+        ExportJob(store, ids, "").run("qdpx", target)
+    assert halves == [False] and ids[-1] in str(raised.value)
+    assert list(target.parent.iterdir()) == []
