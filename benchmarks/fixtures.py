@@ -77,23 +77,28 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 PEAK_OF_RUN = """
-import sys
+import resource, sys
 from tui.cli import main
 try:
     code = main(sys.argv[1:])
 finally:
     # The peak of this process's own memory: VmHWM starts anew at exec, where ru_maxrss
-    # (os.wait4) keeps the high-water mark of the parent it was forked from.
+    # (os.wait4) keeps the high-water mark of the parent it was forked from. Beside it, the
+    # largest of the processes it forked and reaped (a second reader or writer), whose
+    # ru_maxrss counts the pages it shared with this one at the fork too.
     with open("/proc/self/status") as status:
         peak = next(line for line in status if line.startswith("VmHWM:"))
-    sys.stderr.write(f"\\npeak-kB {peak.split()[1]}\\n")
+    forked = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    sys.stderr.write(f"\\npeak-kB {peak.split()[1]} {forked}\\n")
 raise SystemExit(code)
 """
-"""`python -c PEAK_OF_RUN ARGS` runs `fieldnote ARGS` and ends its stderr with its peak RSS."""
+"""`python -c PEAK_OF_RUN ARGS` runs `fieldnote ARGS` and ends its stderr with its peak RSS,
+then its forked processes' largest."""
 
 
 def run_command(args: list[str], env: dict[str, str]) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds, peak RSS in MB) of `fieldnote ARGS` in a process of its own.
+    """(wall seconds, CPU seconds, peak RSS in MB) of `fieldnote ARGS` in a process of its own
+    (with a process it forks: their CPU time, and their peaks added).
     CPU time (user + system) is printed beside the wall time: other processes on a shared
     machine stretch the wall time, not the CPU time."""
     began = time.perf_counter()
@@ -108,5 +113,6 @@ def run_command(args: list[str], env: dict[str, str]) -> tuple[float, float, flo
     took = time.perf_counter() - began
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"fieldnote {' '.join(args)} failed: {err.strip()[-300:]}")
-    peak_kb = int(err.strip().splitlines()[-1].split()[1])
+    # Both processes' peaks added: the most the command can hold at once.
+    peak_kb = sum(int(kb) for kb in err.strip().splitlines()[-1].split()[1:])
     return took, usage.ru_utime + usage.ru_stime, peak_kb / 1024
