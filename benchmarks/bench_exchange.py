@@ -3,11 +3,12 @@
 Each export is the command a person runs (`fieldnote export --all --format X -o FILE`) in a
 process of its own, so its wall time includes start-up and its peak RSS (VmHWM, read by the
 process as it ends: `benchmarks.fixtures.run_command`) is the export's alone, with the peak of
-the second process a qdpx export forks added; their CPU time is printed beside it. Beside it, in the same run: the floor (issue 22), reading and
-orjson-parsing every session file once in one process (benchmarks/fixtures.py), and the
-start-up of `fieldnote --version`. Targets: each export under 2 s of wall time (issue 8);
-peak RSS of each under 250 MB; the qdpx export within 3x the floor beyond start-up (issue
-22). Beside the import, webvtt-py parsing the file alone.
+the second process a qdpx export forks added; their CPU time is printed beside it. Beside
+it, in the same run: the floor (issue 22), reading and orjson-parsing every session file once
+in one process (benchmarks/fixtures.py), and the start-up of `fieldnote --version`. Targets:
+each export under 2 s of wall time (issue 8); peak RSS of each under 250 MB; the qdpx export
+within 3x the floor beyond start-up (issue 22). Beside the import, webvtt-py parsing the file
+alone.
 Run: python -m benchmarks.bench_exchange [--quick]
 """
 
