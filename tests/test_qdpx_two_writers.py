@@ -1,19 +1,22 @@
 """A large REFI-QDA project is written by two processes (`refi_qda._SecondWriter`: the later
 half of the sessions in a forked one) to the very bytes one process writes: the golden export,
 a pseudonymised one, a study whose later half codes with a tag only the first half uses, and
-when the second process dies or fails. Here every project is split (`SPLIT_FROM` = 1)."""
+when the second process dies, fails, or finds the disk full or read-only. Here every project
+is split (`SPLIT_FROM` = 1)."""
 
 from __future__ import annotations
 
 import io
 import os
 import signal
+import tempfile
 import zipfile
 from pathlib import Path
 
 import orjson
 import pytest
 
+from tests.disk_faults import fill, remount
 from tests.services.test_index_reader import only_this_thread
 from tests.test_export_streaming import GOLDEN, golden  # noqa: F401 - a fixture
 from tui.services.exchange import refi_qda
@@ -117,6 +120,41 @@ def test_a_second_writer_that_ends_badly_leaves_its_half_to_this_one(
     store, ids = golden
     data, _ = export(store, ids, "qdpx")
     assert halves == [False]
+    assert data == (GOLDEN / "all.qdpx").read_bytes()
+
+
+def test_a_second_writer_on_a_full_disk_leaves_its_half_to_this_one(
+    golden,  # noqa: F811
+    halves,
+    tmpfs: Path,
+    monkeypatch,
+) -> None:
+    """Its temporary files are on a tmpfs filled to the last page: its writes fail, and this
+    process writes that half (its own files are still in memory at this size)."""
+    fill(tmpfs)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpfs))
+    store, ids = golden
+    data, _ = export(store, ids, "qdpx")
+    assert halves == [False]
+    assert data == (GOLDEN / "all.qdpx").read_bytes()
+
+
+def test_no_room_for_a_second_writers_files_writes_in_one_process(
+    golden,  # noqa: F811
+    halves,
+    tmpfs: Path,
+    monkeypatch,
+) -> None:
+    """The temporary folder is read-only: no second process is forked, and the export is
+    written as one process writes it."""
+    remount(tmpfs, read_only=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpfs))
+    store, ids = golden
+    try:
+        data, _ = export(store, ids, "qdpx")
+    finally:
+        remount(tmpfs, read_only=False)
+    assert halves == []
     assert data == (GOLDEN / "all.qdpx").read_bytes()
 
 

@@ -534,10 +534,11 @@ class _SecondWriter:
 
         if len(study.sessions) < SPLIT_FROM or not can_fork():
             return None
-        files = [tempfile.TemporaryFile() for _ in range(3)]
+        files: list[Any] = []
         try:
+            files += [tempfile.TemporaryFile() for _ in range(3)]
             pid = os.fork()
-        except OSError:
+        except OSError:  # no room for its files, or no fork: one process writes it all
             for each in files:
                 each.close()
             return None
