@@ -238,3 +238,25 @@ def test_an_unreadable_session_is_a_sentence_and_the_rest_is_analysed(tmp_path):
     assert view.analysis.session_count == 3
     assert len(view.problems) == 1 and "s2.json" in view.problems[0]
     assert view.analysis.theme("pain/onboarding").excerpts == 3
+
+
+def test_each_sessions_notes_and_coded_notes_as_the_report_counts_them() -> None:
+    """Notes but the asked marks; coded: tags of their own, or a span with tags (an untagged
+    note whose span is tagged is coded; a span with no tags codes nothing)."""
+    note = {"kind": "note", "author": "Maya", "started_at": "2026-11-27T10:00:00.000Z"}
+    session = SessionInput(
+        "s1",
+        {"id": "s1", "title": "Ana", "participant": "Ana"},
+        [
+            {**note, "id": "tagged", "text": "Setup took a week", "tags": ["pain"]},
+            {**note, "id": "spanned", "text": "We keep a spreadsheet", "tags": []},
+            {**note, "id": "bare-span", "text": "Logs in early", "tags": []},
+            {**note, "id": "plain", "text": "Drives to site"},
+            {**note, "id": "mark", "text": "Tell me about your role.", "kind": "asked"},
+        ],
+        [
+            {"id": "e1", "note_id": "spanned", "start": 9, "end": 21, "tags": ["workaround"]},
+            {"id": "e2", "note_id": "bare-span", "start": 0, "end": 4, "tags": []},
+        ],
+    )
+    assert analyse([session]).notes_per_session == {"s1": (4, 2)}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import random
 import signal
 import tempfile
 import zipfile
@@ -23,7 +24,7 @@ from tui.services.exchange import refi_qda
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import ExportJob, export
 from tui.services.exchange.pseudonyms import pseudonymise
-from tui.services.exchange.study import read_study
+from tui.services.exchange.study import SessionData, Study, read_study
 from tui.store import DataStore, StoreError
 
 
@@ -69,6 +70,67 @@ def test_a_pseudonymised_project_split_in_two_is_the_same_bytes(golden, halves) 
     refi_qda.write_qdpx(study, out)
     assert halves == [True]
     assert out.getvalue() == one_process(study)
+
+
+TAGS = ["pain", "Pain", "pain/pricing", "PAIN/Pricing", "delight", "x/y/z", "X/y", "a b"]
+PEOPLE = ["Ana", "ana", " Ana ", "Bo", "BO", "", "Cy"]
+AUTHORS = ["Maya", "maya", "", "Zed", "unknown"]
+
+
+def random_session(rng: random.Random, number: int) -> SessionData:
+    """A session whose participant, tags and authors are spelled as another session's may be,
+    with codings that are and are not among their document's tags."""
+    notes, excerpts = [], []
+    for k in range(rng.randint(0, 4)):
+        note = {
+            "id": f"n{number}-{k}",
+            "text": f"words {k} of {number}",
+            "kind": rng.choice(["quote", "note", "asked"]),
+            "author": rng.choice(AUTHORS),
+            "started_at": f"2026-01-01T00:00:{k:02d}Z",
+            "tags": rng.sample(TAGS, rng.randint(0, 2)),
+        }
+        if rng.random() < 0.4:
+            note["codings"] = [
+                {"tag": rng.choice(TAGS), "coder": rng.choice(["Maya", "Zed", "Kim"]), "at": None}
+                for _ in range(rng.randint(0, 2))
+            ]
+        notes.append(note)
+        if rng.random() < 0.3:
+            excerpts.append(
+                {
+                    "id": f"e{number}-{k}",
+                    "note_id": note["id"],
+                    "tags": rng.sample(TAGS, 1),
+                    "start": 0,
+                    "end": 3,
+                }
+            )
+    session = {
+        "id": f"id{number:03d}",
+        "title": rng.choice(["T", f"title {number}", ""]),
+        "participant": rng.choice(PEOPLE),
+        "study": rng.choice(["s1", "S1", "", "s2"]),
+        "created_at": "2026-01-01T00:00:00Z",
+    }
+    return SessionData(session=session, notes=notes, excerpts=excerpts)
+
+
+def test_studies_whose_halves_spell_alike_split_to_the_same_bytes(halves) -> None:
+    """Participants, tags, coders and studies spelled differently in either half (what the
+    joins must take in the order one process meets them), over 60 random studies."""
+    for seed in range(60):
+        rng = random.Random(seed)
+        sessions = [random_session(rng, number) for number in range(rng.randint(2, 9))]
+        codebook = [
+            {"name": tag, "description": "", "color": None}
+            for tag in sorted(set(rng.sample(TAGS, rng.randint(0, 2))), key=str.casefold)
+        ]
+        study = Study(sessions, codebook, rng.choice([None, "Label"]))
+        out = io.BytesIO()
+        refi_qda.write_qdpx(study, out)
+        assert out.getvalue() == one_process(study), f"seed {seed}"
+    assert len(halves) == 60 and halves.count(True) >= 30  # most were written by two
 
 
 def test_a_coding_whose_tag_only_the_first_half_uses_is_written_here(

@@ -227,6 +227,36 @@ def test_a_reader_stood_by_reads_before_it_is_asked(
     assert len(listing) == 4 and index.second_reads == 4 and index.reads == 4
 
 
+def test_a_file_written_after_the_reader_stood_by_read_it_is_read_again(
+    home: Path, monkeypatch, tmp_path: Path
+) -> None:
+    """Another instance adds a note while the app sets up its screens, after the reader read
+    that file: the first listing counts the note (it reads that file itself)."""
+    share_every_read(monkeypatch, tmp_path)
+    store = DataStore(home)
+    SessionsService(store).stand_by()
+    assert wait_for(tmp_path / "second-reader-said")
+    changed = sorted(path.stem for path in store.session_paths())[-1]  # read by the reader
+    other = DataStore(home).open_session(changed)
+    before = len(other.read().notes)
+    other.append_note(
+        {
+            "id": "typed-meanwhile",
+            "text": "Logs in before the drivers arrive",
+            "kind": "note",
+            "author": "Kim",
+            "started_at": "2026-11-27T10:58:00.000Z",
+            "elapsed": 3480.0,
+        }
+    )
+    other.close()
+    listing, _ = SessionsService(store).listing()
+    counts = {summary.id: summary.note_count for summary in listing}
+    index = study_index(store)
+    assert counts[changed] == before + 1
+    assert index.second_reads == 3 and index.reads == 4
+
+
 def test_a_reader_stood_by_for_other_files_is_not_used(
     home: Path, monkeypatch, tmp_path: Path
 ) -> None:

@@ -338,6 +338,11 @@ def test_only_an_index_of_this_version_for_this_folder_is_current(
         assert not index.current()
     assert index.save({"one": {"sig": [1, 2, 3, None]}})
     assert index.current() and index.load() == {"one": {"sig": [1, 2, 3, None]}}
+    whole = index.path.read_bytes()
+    index.path.write_bytes(whole[: len(whole) // 2])  # cut short
+    assert not index.current() and index.load() is None
+    index.path.write_bytes(whole[:-1] + b',"home":"/another/data/folder"}')  # named twice
+    assert index.current() and index.load() is None
 
 
 @pytest.mark.parametrize(

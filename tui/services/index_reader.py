@@ -14,8 +14,10 @@ libraries run threads of their own). A command forks when it refreshes and hands
 the app, which runs threads, forks one ahead at its start (`StudyIndex.stand_by`) with the
 folder's list of files as it is then, and that one starts reading at once, while the app sets
 up its screens. The refresh uses it when its list is that one (a file added or removed in
-between: it reads alone). The second process never waits for the refresh to take its lines:
-what the pipe cannot hold yet it keeps, and reads on.
+between: it reads alone), and keeps each entry it read only while its file is unchanged (two
+stats; another process may have written meanwhile: the refresh reads that file itself). The
+second process never waits for the refresh to take its lines: what the pipe cannot hold yet
+it keeps, and reads on.
 
 It reports one JSON line a file, in the order it read them (the list's last first):
 `[i, "entry", entry]`, `[i, "gone"]` (the file was deleted), `[i, "unreadable", path, problem,
@@ -113,6 +115,12 @@ class SecondReader:
         self._pid, self._ask, self._said = pid, ask_in, said_out
         os.set_blocking(said_out, False)
         self._pending = b""
+
+    @property
+    def read_ahead(self) -> bool:
+        """It began reading before the refresh did (forked with its files): what it read may
+        have changed since, so each entry is kept only while its file is as it was read."""
+        return self._reading is not None
 
     @property
     def pid(self) -> int | None:

@@ -66,7 +66,7 @@ FREEZE_FROM = 64
 """Entries made at once from which the refresh takes them out of the collector's walks."""
 
 _READ = object()
-"""`StudyIndex._entry`'s word for a file that must be read whole."""
+"""`StudyIndex._entry`'s (and `_second_read`'s) word for a file that must be read whole."""
 
 
 def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
@@ -639,10 +639,13 @@ class StudyIndex:
                     i = line[0]
                     if i != end - 1 or i < start:
                         continue  # what this process read itself meanwhile
-                    read[i] = self._second_read(paths[i], light, line)
-                    end -= 1
-                    if line[1] != "failed":
+                    said = self._second_read(paths[i], line, second.read_ahead)
+                    if said is _READ:
+                        said = self._read_one(paths[i], light)
+                    else:
                         self.second_reads += 1
+                    read[i] = said
+                    end -= 1
                 if start < end:
                     read[start] = self._read_one(paths[start], light)
                     start += 1
@@ -657,17 +660,23 @@ class StudyIndex:
     def _read_one(self, path: Path, light: bool) -> Any:
         return read_entry(self.store, path, light)
 
-    def _second_read(self, path: Path, light: bool, line: list[Any]) -> Any:
-        """What the second process's line says of `path`; a file it could not say anything
-        of is read here."""
+    def _second_read(self, path: Path, line: list[Any], ahead: bool) -> Any:
+        """What the second process's line says of `path`, or _READ: it says nothing this
+        refresh can take, and the file is read here. `ahead`: it read before this refresh
+        began, so only an entry of the file as it still is is taken (a file changed, gone or
+        mended since is read here: the refresh is as fresh as a read of its own)."""
         match line[1:]:
-            case ["entry", dict(entry)]:
+            case ["entry", dict(entry)] if not ahead or self._unchanged(path, entry):
                 return entry
-            case ["gone"]:
+            case ["gone"] if not ahead:
                 return None
-            case ["unreadable", str(where), str(problem), bool(repairable)]:
+            case ["unreadable", str(where), str(problem), bool(repairable)] if not ahead:
                 return UnreadableFileError(Path(where), problem, repairable=repairable)
-        return self._read_one(path, light)
+        return _READ
+
+    def _unchanged(self, path: Path, entry: dict[str, Any]) -> bool:
+        stat = self.store.stat_session(path)
+        return stat is not None and _signature(stat) == entry.get("sig")
 
     def _follow(self, path: Path, entry: Any, now: list) -> dict[str, Any] | None:
         """The entry with its journal's new lines applied, when the main file is the one

@@ -57,23 +57,27 @@ class IndexFile:
 
     def load(self) -> dict[str, Any] | None:
         """The entries as last saved, or None when there is no usable index (logged)."""
+        expected = self._head()
         try:
-            raw = self.path.read_bytes()
+            with open(self.path, "rb") as handle:
+                head = handle.read(len(expected))
+                if head != expected:
+                    # Told from the head alone, the rest not even read: after an upgrade,
+                    # the old index of a large study is megabytes that could not be used.
+                    log.debug(
+                        "study index %s is not one of version %s for %s (another program's, "
+                        "another Fieldnote's or damaged); rebuilding it",
+                        self.path,
+                        self.version,
+                        self.home,
+                    )
+                    return None
+                handle.seek(0)
+                raw = handle.read()
         except FileNotFoundError:
             return None
         except OSError as error:
             log.debug("study index %s not read: %s", self.path, error)
-            return None
-        if not raw.startswith(self._head()):
-            # Told from the head alone, not parsed: after an upgrade, the old index of a large
-            # study is megabytes of entries that could not be used.
-            log.debug(
-                "study index %s is not one of version %s for %s (another program's, another "
-                "Fieldnote's or damaged); rebuilding it",
-                self.path,
-                self.version,
-                self.home,
-            )
             return None
         try:
             data = orjson.loads(raw)
@@ -81,19 +85,31 @@ class IndexFile:
             log.debug("study index %s is not JSON (%s); rebuilding it", self.path, error)
             return None
         entries = data.get("entries")
-        if data.get("version") != self.version or not isinstance(entries, dict):
+        # The head again, as parsed: a key written twice would have the last word.
+        if (data.get("format"), data.get("version"), data.get("home")) != (
+            FORMAT,
+            self.version,
+            self.home,
+        ):
+            log.debug("study index %s names another index; rebuilding it", self.path)
+            return None
+        if not isinstance(entries, dict):
             log.debug("study index %s holds no entries; rebuilding it", self.path)
             return None
         return entries
 
     def current(self) -> bool:
         """Whether the file is an index of this layout for this data folder, told from its
-        head alone (nothing parsed, as `load` tells it first): a file of an older Fieldnote,
-        after an upgrade, is not. Its entries may still turn out unusable when loaded."""
+        head and its last byte alone (nothing parsed, as `load` tells it first): a file of an
+        older Fieldnote, after an upgrade, is not, nor one cut short. Its entries may still
+        turn out unusable when loaded."""
         head = self._head()
         try:
             with open(self.path, "rb") as handle:
-                return handle.read(len(head)) == head
+                if handle.read(len(head)) != head:
+                    return False
+                handle.seek(-1, os.SEEK_END)
+                return handle.read(1) == b"}"
         except OSError:
             return False
 

@@ -562,7 +562,10 @@ class _SecondWriter:
         """Whether its half is written, once its process ended (then `files` and `learnt`
         say what it wrote); False: this process writes that half (`before`: what the first
         half learnt)."""
-        _, status = os.waitpid(self._pid, 0)
+        try:
+            _, status = os.waitpid(self._pid, 0)
+        except ChildProcessError:  # reaped already (SIGCHLD ignored): its end is unknown
+            status = -1
         self._pid = None
         if status != 0:
             return False
