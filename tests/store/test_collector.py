@@ -53,7 +53,11 @@ def test_the_tagging_read_leaves_the_collector_on_when_a_session_fails(
         raise MemoryError("the read fails half way")
 
     monkeypatch.setattr(tagging, "session_rows", broken)
-    model = tagging.TaggingModel(TagWrites(store), scope="all")
-    with pytest.raises(MemoryError):
-        model.read(model.begin_read(resolve=True))
+    writes = TagWrites(store)
+    try:
+        model = tagging.TaggingModel(writes, scope="all")
+        with pytest.raises(MemoryError):
+            model.read(model.begin_read(resolve=True))
+    finally:
+        writes.close()  # its writer thread ends: a later test may fork
     assert gc.isenabled()
