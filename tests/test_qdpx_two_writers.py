@@ -56,11 +56,16 @@ def one_process(study) -> bytes:
     return out.getvalue()
 
 
-def test_the_golden_project_split_in_two_is_the_same_bytes(golden, halves) -> None:  # noqa: F811
+def exports_the_golden_bytes(golden, halves: list[bool], said: list[bool]) -> None:  # noqa: F811
+    """The golden study exports to `all.qdpx`, its second writers having said `said`."""
     store, ids = golden
     data, _ = export(store, ids, "qdpx")
-    assert halves == [True]  # the second process wrote the later two sessions
+    assert halves == said
     assert data == (GOLDEN / "all.qdpx").read_bytes()
+
+
+def test_the_golden_project_split_in_two_is_the_same_bytes(golden, halves) -> None:  # noqa: F811
+    exports_the_golden_bytes(golden, halves, [True])  # the later two sessions: the second
 
 
 def test_a_pseudonymised_project_split_in_two_is_the_same_bytes(golden, halves) -> None:  # noqa: F811
@@ -179,10 +184,7 @@ def test_a_second_writer_that_ends_badly_leaves_its_half_to_this_one(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(refi_qda._Sources, "learnt", learnt)
-    store, ids = golden
-    data, _ = export(store, ids, "qdpx")
-    assert halves == [False]
-    assert data == (GOLDEN / "all.qdpx").read_bytes()
+    exports_the_golden_bytes(golden, halves, [False])
 
 
 def test_a_second_writer_on_a_full_disk_leaves_its_half_to_this_one(
@@ -195,10 +197,7 @@ def test_a_second_writer_on_a_full_disk_leaves_its_half_to_this_one(
     process writes that half (its own files are still in memory at this size)."""
     fill(tmpfs)
     monkeypatch.setattr(tempfile, "tempdir", str(tmpfs))
-    store, ids = golden
-    data, _ = export(store, ids, "qdpx")
-    assert halves == [False]
-    assert data == (GOLDEN / "all.qdpx").read_bytes()
+    exports_the_golden_bytes(golden, halves, [False])
 
 
 def test_no_room_for_a_second_writers_files_writes_in_one_process(
@@ -211,13 +210,10 @@ def test_no_room_for_a_second_writers_files_writes_in_one_process(
     written as one process writes it."""
     remount(tmpfs, read_only=True)
     monkeypatch.setattr(tempfile, "tempdir", str(tmpfs))
-    store, ids = golden
     try:
-        data, _ = export(store, ids, "qdpx")
+        exports_the_golden_bytes(golden, halves, [])
     finally:
         remount(tmpfs, read_only=False)
-    assert halves == []
-    assert data == (GOLDEN / "all.qdpx").read_bytes()
 
 
 def test_a_session_of_the_later_half_unreadable_fails_the_export_as_it_would(
