@@ -56,6 +56,14 @@ def can_fork() -> bool:
     return len(os.sched_getaffinity(0)) > 1
 
 
+def end_forked(pid: int) -> None:
+    """End a forked process now, finished or not, and reap it."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
 def fork_reader(
     home: Path, paths: list[Path] | None = None, light: bool = False
 ) -> SecondReader | None:
@@ -180,10 +188,7 @@ class SecondReader:
                     os.close(fd)
         self._ask = self._said = None
         if self._pid is not None:
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._pid, 0)
+            end_forked(self._pid)
             self._pid = None
 
     def __del__(self) -> None:

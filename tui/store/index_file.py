@@ -114,7 +114,7 @@ class IndexFile:
             return False
 
     def _head(self) -> bytes:
-        """What `save` writes before the entries."""
+        """What `save` writes before the entries: the one JSON object's other fields."""
         payload = {"format": FORMAT, "version": self.version, "home": self.home}
         return orjson.dumps(payload)[:-1] + b',"entries":'
 
@@ -128,17 +128,17 @@ class IndexFile:
     def save(self, entries: dict[str, Any]) -> bool:
         """Replace the index with these entries (atomic; last writer wins). False, logged,
         when the cache folder cannot take it: the index is then simply not kept."""
-        payload = {"format": FORMAT, "version": self.version, "home": self.home}
-        payload["entries"] = entries  # after the rest: `current` reads the head alone
         folder = self.path.parent
         tmp = folder / f".{self.path.name}.{os.urandom(6).hex()}.tmp"
         try:
             folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
             try:
-                view = memoryview(orjson.dumps(payload))
-                while view:
-                    view = view[os.write(fd, view) :]
+                # The head first, as `load` and `current` tell a file by it.
+                for part in (self._head(), orjson.dumps(entries), b"}"):
+                    view = memoryview(part)
+                    while view:
+                        view = view[os.write(fd, view) :]
             finally:
                 os.close(fd)
             os.replace(tmp, self.path)

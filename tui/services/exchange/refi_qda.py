@@ -30,7 +30,6 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import tempfile
 import uuid
 import xml.etree.ElementTree as ET
@@ -61,6 +60,7 @@ from tui.services.exchange.transcripts import (
     segments,
     transcript_session,
 )
+from tui.services.index_reader import can_fork, end_forked
 from tui.store.codebook import new_tag
 
 NS = "urn:QDA-XML:project:1.0"
@@ -450,11 +450,10 @@ class _Sources:
             self.files.append((f"sources/{source_guid}.txt", len(encoded)))
 
     def learnt(self) -> dict[str, Any]:
-        """What `join` takes, as JSON: all but the files written."""
+        """What `join` takes, and the files written, as JSON."""
         return {
             "used": self.used.doc(),
-            "labeller": [sorted(self.labeller.studies), self.labeller.count],
-            "first_title": self.labeller.first_title,
+            "labeller": self.labeller.learnt(),
             "authors": sorted(self.authors),
             "participants": list(self.participants.items()),
             "spelling": self.spelling,
@@ -464,11 +463,7 @@ class _Sources:
     def join(self, later: dict[str, Any]) -> None:
         """Add what the sessions after these taught (`learnt` of another process)."""
         self.used.join(later["used"])
-        studies, count = later["labeller"]
-        if not self.labeller.count:
-            self.labeller.first_title = later["first_title"]
-        self.labeller.studies.update(studies)
-        self.labeller.count += count
+        self.labeller.join(later["labeller"])
         self.authors.update(later["authors"])
         for key, session_ids in later["participants"]:
             self.participants.setdefault(key, []).extend(session_ids)
@@ -530,8 +525,6 @@ class _SecondWriter:
 
     @classmethod
     def start(cls, study: Study, begins: int) -> _SecondWriter | None:
-        from tui.services.index_reader import can_fork
-
         if len(study.sessions) < SPLIT_FROM or not can_fork():
             return None
         files: list[Any] = []
@@ -584,10 +577,7 @@ class _SecondWriter:
 
     def __exit__(self, *_: object) -> None:
         if self._pid is not None:  # this process failed first: end the other
-            with contextlib.suppress(OSError):
-                os.kill(self._pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self._pid, 0)
+            end_forked(self._pid)
             self._pid = None
         for each in (self.sources, self.texts, self._learnt):
             each.close()

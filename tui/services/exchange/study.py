@@ -106,6 +106,18 @@ class Labeller:
         self.count += 1
         self.studies.add(data.study)
 
+    def learnt(self) -> list[Any]:
+        """What it saw, as JSON: another process's labeller `join`s it."""
+        return [sorted(self.studies), self.count, self.first_title]
+
+    def join(self, later: list[Any]) -> None:
+        """Add what a labeller of the sessions after these saw (its `learnt`)."""
+        studies, count, first_title = later
+        if not self.count:
+            self.first_title = first_title
+        self.studies.update(studies)
+        self.count += count
+
     def label(self) -> str:
         if len(self.studies) == 1 and (only := next(iter(self.studies))):
             return only
