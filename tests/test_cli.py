@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -87,6 +88,26 @@ def test_python_dash_m_runs(home):
         env={"FIELDNOTE_HOME": str(home), "PATH": ""},
     )
     assert result.returncode == 0 and "No sessions yet" in result.stderr
+
+
+def test_a_pipe_whose_reader_went_away_ends_the_command_quietly(home):
+    """`fieldnote list | head -1`: the rest of the list has no reader; no traceback."""
+    store = DataStore(home)
+    for study in sample_studies():
+        load_study(store, study)
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line is written
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tui", "list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={"FIELDNOTE_HOME": str(home), "PATH": ""},
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 141 and result.stderr == ""
 
 
 def test_sample_studies_are_realistic_and_load(tmp_path):

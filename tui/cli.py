@@ -23,6 +23,8 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 EXIT_FLAGGED = 1
 EXIT_UNREADABLE = 2
+EXIT_BROKEN_PIPE = 141
+"""As a program ended by SIGPIPE exits (128 + 13): its reader stopped reading."""
 
 
 class UserError(Exception):
@@ -294,9 +296,16 @@ def add_sync_commands(commands) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # --help and --version end here, importing nothing
     try:
-        return COMMANDS[args.command or "home"](args)
+        code = COMMANDS[args.command or "home"](args)
+        sys.stdout.flush()  # a pipe whose reader went away is met here, not at exit
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The pipe's reader went away (`fieldnote list | head`): what is left is unwanted.
+        # Standard output goes to /dev/null, so flushing it at exit fails no more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except Exception as error:
         if not isinstance(error, _reported_errors()):
             raise
