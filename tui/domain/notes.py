@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -47,12 +46,11 @@ class InlineToken:
     """What is stored: the tag name (`clean_tag_name`) or the emotion, lower-cased."""
 
 
-def mark_spans(text: str) -> Iterator[tuple[int, int, bool]]:
-    """(start, end, whether a tag) of each `#tag` and `!emotion` in `text`, a tag's trailing
-    `-` and `/` included: `inline_tokens` without the names, for a caller that only cuts the
-    marks out (a cold study index measures the quote of every tagged note)."""
-    for match in _INLINE.finditer(text):
-        yield match.start(), match.end(), match.group("tag") is not None
+def mark_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each `#tag` and `!emotion` in `text`, a tag's trailing `-` and `/`
+    included (the pattern takes them): `inline_tokens` without the names, for a caller that
+    only cuts the marks out (a cold study index measures the quote of every tagged note)."""
+    return [match.span() for match in _INLINE.finditer(text)]
 
 
 def inline_tokens(text: str) -> list[InlineToken]:

@@ -110,16 +110,16 @@ def _closed(words: str, opener: str, closer: str) -> str:
 
 def _strip_marks(text: str) -> str:
     """`text` without its `#tags` and `!emotions` (as the note parser reads them), each with
-    the spaces before it and a tag's trailing `-` or `/`."""
+    the spaces before it and a tag's trailing `-` or `/`; each line trimmed."""
     pieces, at = [], 0
-    for start, end, tag in mark_spans(text):
+    for start, end in mark_spans(text):
         while start > at and text[start - 1] in " \t":
             start -= 1
-        while tag and end < len(text) and text[end] in "-/":
-            end += 1
         pieces.append(text[at:start])
         at = end
-    words = "".join(pieces) + text[at:]
+    words = "".join(pieces) + text[at:] if pieces else text
+    if "\n" not in words:  # most notes: one line
+        return words.strip()
     return "\n".join(line.strip() for line in words.split("\n")).strip()
 
 
