@@ -34,7 +34,7 @@ from tui.services.study_index import (
 )
 from tui.services.tag_writes import TagWrites
 from tui.services.tagging import TaggingModel, scope_session_ids
-from tui.store import DataStore
+from tui.store import DataStore, datastore
 from tui.store.index_file import IndexFile
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -506,3 +506,85 @@ def test_a_link_in_the_sessions_folder_is_reported_as_the_store_reports_it(home:
     for _ in ("cold", "warm"):
         scan = StudyIndex(DataStore(home)).refresh()
         assert [str(problem) for problem in scan.problems] == expected
+
+
+def test_a_note_appended_while_its_journal_is_read_is_never_lost(
+    home: Path, cache_folder: Path, monkeypatch
+) -> None:
+    """Another process appends a note between a read's stat of the journal and its read of
+    it. Two processes' saves then meet: the one that read the note saves the small part last
+    (`fieldnote list`), one that read the file before saves the large part last. The next
+    start must still count and analyse the note (the parts join only when they read alike)."""
+    store = DataStore(home)
+    first = store.list_sessions()[0][-1].id
+    StudyIndex(DataStore(home)).refresh(digests=True)  # read before the append
+    before = {path: path.read_bytes() for path in cache_folder.glob("index-*-digests-*.json")}
+    for path in cache_folder.glob("index-*.json"):
+        path.unlink()
+
+    journal = home / "sessions" / f"{first}.json.journal"
+    real_read = datastore.read_journal
+
+    def read_after_an_append(path: Path, offset: int = 0) -> bytes:
+        if path == journal and not appended:
+            appended.append(True)
+            subprocess.run(
+                [sys.executable, "-c", APPEND, str(home), first], cwd=ROOT, check=True, timeout=60
+            )
+        return real_read(path, offset)
+
+    appended: list[bool] = []
+    monkeypatch.setattr(datastore, "read_journal", read_after_an_append)
+    StudyIndex(DataStore(home)).refresh(light=True)  # `fieldnote list`, the small part
+    monkeypatch.setattr(datastore, "read_journal", real_read)
+    assert appended
+    for path, saved in before.items():
+        path.write_bytes(saved)  # the first process's large part, saved last
+
+    found, _ = with_index(home)
+    assert found == without_index(home)
+    assert "It never remembers my slots" in found["md"]
+    listed = {s.id: s for s in StudyIndex(DataStore(home)).refresh().summaries()}
+    assert listed == {s.id: s for s in DataStore(home).list_sessions()[0]}
+
+
+def test_a_torn_last_line_is_left_for_later_and_the_index_is_not_saved_again(
+    home: Path, cache_folder: Path
+) -> None:
+    """A writer killed mid-line leaves a torn journal line: what is whole is indexed, and a
+    warm start neither reads the file again nor rewrites the index for it."""
+    first = DataStore(home).list_sessions()[0][-1].id
+    with open(home / "sessions" / f"{first}.json.journal", "ab") as journal:
+        journal.write(b'{"set": {"notes": {"9')
+    cold, _ = with_index(home)
+    assert cold == without_index(home)
+    saved = {path: path.stat().st_mtime_ns for path in cache_folder.glob("index-*.json")}
+    index = StudyIndex(DataStore(home))
+    index.refresh(digests=True)
+    assert (index.reads, index.followed) == (0, 0)
+    assert {path: path.stat().st_mtime_ns for path in cache_folder.glob("index-*.json")} == saved
+
+
+def test_a_damaged_journal_line_is_named_by_its_line_with_a_warm_index_too(home: Path) -> None:
+    first = DataStore(home).list_sessions()[0][-1].id
+    StudyIndex(DataStore(home)).refresh(digests=True)
+    with open(home / "sessions" / f"{first}.json.journal", "ab") as journal:
+        journal.write(b'{"set": garbage\n')
+    expected = [str(problem) for problem in DataStore(home).list_sessions()[1]]
+    assert len(expected) == 1 and "line" in expected[0]
+    warm = StudyIndex(DataStore(home)).refresh(digests=True)
+    assert [str(problem) for problem in warm.problems] == expected
+
+
+def test_a_second_session_record_in_a_journal_reads_as_the_whole_file_reads(home: Path) -> None:
+    """A hand-edited (or another tool's) journal line setting the session under another key:
+    a read of the whole file keeps the record of the lowest key, and so does a warm index."""
+    first = DataStore(home).list_sessions()[0][-1].id
+    StudyIndex(DataStore(home)).refresh(digests=True)
+    record = {"id": first, "title": "Second record", "participant": "Zed"}
+    line = orjson.dumps({"set": {"session": {"2": record}}, "del": {}})
+    with open(home / "sessions" / f"{first}.json.journal", "ab") as journal:
+        journal.write(line + b"\n")
+    warm = StudyIndex(DataStore(home)).refresh(digests=True).summaries()
+    assert warm == DataStore(home).list_sessions()[0]
+    assert "Second record" not in {s.title for s in warm}

@@ -42,9 +42,10 @@ if TYPE_CHECKING:  # the analysis is imported by what analyses, not by `fieldnot
     from tui.domain.analysis import Overview, SessionInput
     from tui.services.index_reader import SecondReader
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 """The layout of an entry; bumped whenever it changes, so an older index is rebuilt. (2: an
-entry's note digests are kept in a snapshot's order.)"""
+entry's note digests are kept in a snapshot's order; 3: a signature's journal part is the
+bytes read, so an index whose two parts a race joined wrongly is not trusted.)"""
 NOTE_FIELDS = (
     "id",
     "kind",
@@ -170,6 +171,10 @@ def make_head(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, An
     return _counted(head, data.get("notes") or {}, data.get("excerpts") or {})
 
 
+ONE_RECORD = "1"
+"""The key Fieldnote stores a file's one session record and one guide under."""
+
+
 def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str, Any] | None:
     """A new entry: `entry` with a journal's new changes applied, or None when they need the
     file read again (a whole rewrite, a span whose note is not in the change, a note with
@@ -193,13 +198,11 @@ def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str
             return None
         new_notes = {doc.get("id"): doc for doc in (sets.get("notes") or {}).values()}
         for table, docs in sets.items():
+            if table in ("session", "guide") and list(docs) != [ONE_RECORD]:
+                return None  # a read keeps the record of the lowest key: which, it knows
             if table == "session":
-                if len(docs) != 1:
-                    return None
-                followed["session"] = next(iter(docs.values()))
+                followed["session"] = docs[ONE_RECORD]
             elif table == "guide":
-                if len(docs) != 1:
-                    return None
                 _, followed["guide"], followed["state"] = session_parts({"guide": docs})
             elif table == "notes":
                 for key, doc in docs.items():
@@ -604,6 +607,8 @@ class StudyIndex:
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             log.debug("study index entry of %s unusable (%r); reading the file", path, error)
             followed = None
+        if followed is entry:
+            return entry, False  # no new line yet, only a torn one beyond those it holds
         if followed is not None:
             self.followed += 1
             return followed, True
@@ -680,7 +685,7 @@ class StudyIndex:
 
     def _follow(self, path: Path, entry: Any, now: list) -> dict[str, Any] | None:
         """The entry with its journal's new lines applied, when the main file is the one
-        indexed and its journal only grew."""
+        indexed and its journal only grew; the entry itself when no line is whole yet."""
         if not isinstance(entry, dict) or entry["sig"][:3] != now[:3] or now[3] is None:
             return None
         was, used = entry["sig"][3], entry["used"]
@@ -688,12 +693,18 @@ class StudyIndex:
             return None
         if now[3][1] < used:
             return None
-        more, changes = self.store.read_journal_since(path, used)
+        try:
+            more, changes = self.store.read_journal_since(path, used)
+        except UnreadableFileError:
+            return None  # read whole, whose word on it counts the journal's lines from its start
+        if more == 0:
+            return entry
         followed = follow_journal(entry, changes, path)
         if followed is not None:
-            # The signature as stat'ed before the read: if the journal grew meanwhile, the
-            # next refresh follows it from `used` on.
-            followed["sig"], followed["used"] = now, used + more
+            # As a whole read signs (`DataStore.read_session_data`): the journal's bytes
+            # applied, which are more than its stat'ed size if it grew meanwhile.
+            followed["used"] = used + more
+            followed["sig"] = [*now[:3], [now[3][0], used + more]]
         return followed
 
 

@@ -245,23 +245,25 @@ class DataStore:
         try:
             with open(fd, "rb") as handle:
                 # The signature of the open file matches the bytes read from it, even if
-                # another process replaces the file meanwhile. The journal is read after its
-                # signature: if it grew meanwhile, the next look reads it again.
+                # another process replaces the file meanwhile.
                 st = os.fstat(handle.fileno())
-                signature = (st.st_ino, st.st_mtime_ns, st.st_size, journal_signature(journal))
+                seen = journal_signature(journal)
                 raw = handle.read()
         except OSError as error:
             raise UnreadableFileError(path, f"reading it failed ({error.strerror})") from None
         data = parse_tables(raw, path)
         used = 0
-        if signature[3] is not None:
+        if seen is not None:
             used, _ = replay_journal(data, read_journal(journal), journal, changes_wanted=False)
+            # The journal's part says the bytes replayed, not its size at the stat: a line
+            # appended in between is in `data`, and two reads with one signature must have
+            # read the same (the study index joins its two parts by signature). A size that
+            # differs later (it grew, or a torn line was left) is read from `used` on.
+            seen = (seen[0], used)
+        signature = (st.st_ino, st.st_mtime_ns, st.st_size, seen)
         if self._checked.get(path) != signature:
             validate_session_data(path)(data)
-            # Only when what was checked is all the signature covers: a journal that grew
-            # after its stat, or ends in a torn line, is checked at the next read again.
-            if signature[3] is None or used == signature[3][1]:
-                self._checked[path] = signature
+            self._checked[path] = signature
         return signature, used, data
 
     def read_session(self, session_id: str) -> tuple[SessionSnapshot, dict[str, Any] | None]:
