@@ -4,6 +4,7 @@ and a new tag is one key away."""
 from __future__ import annotations
 
 import pytest
+from textual import events
 
 from tests.test_tagging import add_notes, notes_by_id, ready, tagging_app
 from tui.screens.tag_picker_screen import TagPickerScreen
@@ -168,3 +169,44 @@ async def test_the_words_being_tagged_stay_in_view_under_the_picker(
         # Nothing of the picker's covers it: its cells are drawn by the excerpt line.
         x, y = shown.region.x, shown.region.y
         assert picker.get_widget_at(x, y)[0] is shown
+
+
+async def burst(pilot, keys: list[str]) -> None:
+    """Keys queued all at once, as a paste or a slow link delivers them: none is handled
+    before the last arrives."""
+    for key in keys:
+        pilot.app.post_message(events.Key(key, key if len(key) == 1 else None))
+    await ready(pilot)
+
+
+@pytest.mark.parametrize(
+    ("keys", "tag"),
+    [
+        ([*"defl", "enter"], "staff/deflection"),
+        ([*"cust", "enter"], "customer/investigation"),
+        ([*"newtag", "ctrl+o"], "newtag"),
+    ],
+)
+async def test_keys_typed_in_one_burst_apply_the_tag_they_spell(
+    store, clock, coded, session_id, keys, tag
+):
+    """Enter (and the create key) arrive with the letters before the search field has taken
+    them: what they apply is what the letters spell, never the top tag of the empty query."""
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await open_picker(pilot, "")
+        await burst(pilot, keys)
+        assert isinstance(app.screen, TaggingScreen)
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == [tag]
+
+
+async def test_a_question_asked_in_a_burst_stays_asked(store, clock, coded, session_id):
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, "")
+        await burst(pilot, [*"deflct", "enter"])
+        assert app.screen is picker
+        assert hint(picker).startswith("2 tags could be meant. ")
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == []

@@ -97,7 +97,12 @@ class TagPickerScreen(ModalScreen[Picked | None]):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._search(event.value)
+        # The field as it is now: in a burst this message comes after Enter may have
+        # searched its text already (`_once_caught_up`), and a search again would undo the
+        # question that Enter asked.
+        value = self.query_one(Input).value
+        if value != self.query_text:
+            self._search(value)
 
     def _search(self, query: str) -> None:
         self.query_text = query
@@ -154,13 +159,33 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self.moved = True
 
     def action_apply(self) -> None:
+        self._once_caught_up(self._apply)
+
+    def action_create(self) -> None:
+        self._once_caught_up(self._create)
+
+    def _once_caught_up(self, act) -> None:
+        """`act` once the search field has taken every key typed before this one. Enter and
+        the create key are bound above the field, so in a burst (a paste, keys over a slow
+        link: `excel` then Enter at once) they arrive before it has: the matches are still
+        those of the text before, and the top one is no longer what was asked for."""
+        field = self.query_one(Input)
+
+        def caught_up() -> None:
+            if field.value != self.query_text:
+                self._search(field.value)
+            act()
+
+        field.call_later(caught_up)
+
+    def _apply(self) -> None:
         at = self.options.highlighted
         if at is None:
             self.app.bell()
             return
         option_id = self.options.get_option_at_index(at).id
         if option_id == CREATE_ID:
-            self.action_create()
+            self._create()
             return
         if at == 0 and not self.moved and self.choosing is None:
             choice = enter_choice(self.query_text, self.matches)
@@ -169,7 +194,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
                 return
         self.dismiss(Picked(self.matches[at].name))
 
-    def action_create(self) -> None:
+    def _create(self) -> None:
         if self.create_name is None:
             self.app.bell()
             if self.allow_create and clean_tag_name(self.query_text):
