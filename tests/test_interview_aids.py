@@ -4,6 +4,7 @@ talk-time meter, time per question, the debrief, and the lint marks in the guide
 from __future__ import annotations
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from tests.conftest import GUIDE
@@ -405,3 +406,25 @@ async def test_a_burst_typed_while_the_lot_has_the_keys_lands_whole_and_in_order
         assert note_input.has_focus and note_input.text == "and then"
         assert [n.text for n in app.live.notes if n.kind == "note"] == ["dad said"]
         assert lot.option_count == 1
+
+
+async def test_debrief_answers_typed_in_one_burst_go_each_to_its_prompt(
+    make_app, session_id, clock
+):
+    """Keys queued all at once (a paste, a slow link): an Enter moves on as it is read, and
+    the save key saves what each answer holds once it has its letters."""
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "a note")
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        answers = ["They export daily", "I gave up on day three", "Drop question 2"]
+        for number, text in enumerate(answers):
+            if number:
+                app.post_message(events.Key("enter", None))
+            for char in text:
+                app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+s", None))
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        debrief = saved_session(app)["debrief"]["Maya"]
+        assert [debrief[key] for key in ("surprised", "quote", "change")] == answers

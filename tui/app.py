@@ -403,6 +403,11 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
 
     # -- keys --------------------------------------------------------------------------------
 
+    def get_key_display(self, binding: Binding) -> str:
+        # shift as ⇧, as ctrl is ^: `shift+tab` widened the help screen's key column until a
+        # 60-column terminal had no room left for the ids.
+        return super().get_key_display(binding).replace("shift+", "\u21e7")
+
     def key_for(self, binding_id: str) -> str:
         """How the active keymap's first key for `binding_id` is shown (`^n`, `f8`)."""
         keys = self._active_keys(binding_id)

@@ -13,7 +13,7 @@ from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
 from tui.domain.pacing import TARGET_SHARE
 from tui.services.interview_aids import DEBRIEF_PROMPTS, DebriefSummary
-from tui.widgets.bindings import bindings_for
+from tui.widgets.bindings import bindings_for, field_focus_keys, once_typed
 
 LISTED = 5
 """At most this many items of each list; the rest is counted."""
@@ -22,7 +22,9 @@ LISTED = 5
 class DebriefScreen(ModalScreen[dict[str, str] | None]):
     """Returns the answers (ctrl+s), or None for "not now" (Esc)."""
 
-    BINDINGS = bindings_for("debrief")
+    BINDINGS = [*bindings_for("debrief"), *field_focus_keys()]
+    """Enter moves on to the next answer as Tab does, as it is read (`field_focus_keys`); on
+    the last one it saves."""
 
     def __init__(self, summary: DebriefSummary, participant: str = "") -> None:
         super().__init__()
@@ -31,13 +33,14 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         summary = self.summary
+        next_answer = self.app.key_for("debrief.next")
         save = self.app.key_for("debrief.save")
         later = self.app.key_for("debrief.later")
         with VerticalScroll(classes="dialog debrief-dialog"):
             who = f" with {visible(self.participant)}" if self.participant else ""
             yield Static(Text(f"Debrief: the interview{who}"), classes="dialog-title")
             yield Static(
-                Text(f"Enter next answer \u00b7 {save} saves \u00b7 {later} not now"),
+                Text(f"{next_answer} next answer \u00b7 {save} saves \u00b7 {later} not now"),
                 classes="dialog-keys",
             )
             yield Static(_talk_line(summary), id="debrief-talk", classes="debrief-section")
@@ -58,17 +61,16 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
     def answers(self) -> dict[str, str]:
         return {key: self.query_one(f"#debrief-{key}", Input).value for key, _ in DEBRIEF_PROMPTS}
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def action_next_answer(self) -> None:
         fields = list(self.query(Input))
-        index = fields.index(event.input)
-        if index + 1 < len(fields):
-            fields[index + 1].focus()
-        else:
+        if self.focused is fields[-1]:
             self.action_save()
+        else:
+            self.app.action_focus_next()
 
     def action_save(self) -> None:
-        self.dismiss(self.answers())
+        # What every field holds once each has taken the keys typed before this one.
+        once_typed(list(self.query(Input)), lambda: self.dismiss(self.answers()))
 
     def action_later(self) -> None:
         self.dismiss(None)

@@ -14,16 +14,18 @@ from textual.widgets import Input, Label
 from tui.domain.guide import GuideError
 from tui.services.session_setup import read_guide
 from tui.store import StoreError
-from tui.widgets.bindings import bindings_for
+from tui.widgets.bindings import bindings_for, field_focus_keys
 
 
 class NewSessionScreen(ModalScreen[str | None]):
     """Dismisses with the new session's id, or None when cancelled."""
 
-    BINDINGS = bindings_for("dialog")
+    BINDINGS = [*bindings_for("dialog"), *field_focus_keys()]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        form = VerticalScroll(classes="dialog")
+        form.can_focus = False  # Tab goes round the fields; each comes into view when focused
+        with form:
             yield Label("New session", classes="dialog-title")
             yield Input(placeholder="Title, e.g. Onboarding study - P7", id="new-title")
             yield Input(placeholder="Participant, e.g. P7 (ops lead)", id="new-participant")
@@ -39,7 +41,10 @@ class NewSessionScreen(ModalScreen[str | None]):
         return self.query_one(f"#{widget_id}", Input).value.strip()
 
     def _error(self, message: str) -> None:
-        self.query_one("#new-error", Label).update(Text(message))
+        error = self.query_one("#new-error", Label)
+        error.update(Text(message))
+        # Below the last field, out of view in a 24-row terminal: brought into it.
+        self.call_after_refresh(error.scroll_visible, animate=False)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         title = self._value("new-title")

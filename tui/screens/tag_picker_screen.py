@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from tui.domain.display_text import visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.services.search import EnterChoice, TagIndex, TagMatch, enter_choice
-from tui.widgets.bindings import bindings_for
+from tui.widgets.bindings import bindings_for, once_typed
 
 MAX_MATCHES = 200
 """Shown at most; an OptionList stays quick well beyond this (docs/ARCHITECTURE.md, "Budgets")."""
@@ -165,10 +165,9 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self._once_caught_up(self._create)
 
     def _once_caught_up(self, act) -> None:
-        """`act` once the search field has taken every key typed before this one. Enter and
-        the create key are bound above the field, so in a burst (a paste, keys over a slow
-        link: `excel` then Enter at once) they arrive before it has: the matches are still
-        those of the text before, and the top one is no longer what was asked for."""
+        """`act` on the matches of what was typed before its key (`once_typed`): in a burst
+        (`excel` then Enter at once) the matches are still those of the text before, and
+        their top one is no longer what was asked for."""
         field = self.query_one(Input)
 
         def caught_up() -> None:
@@ -176,7 +175,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
                 self._search(field.value)
             act()
 
-        field.call_later(caught_up)
+        once_typed([field], caught_up)
 
     def _apply(self) -> None:
         at = self.options.highlighted

@@ -50,6 +50,7 @@ SCREENS = {
     "quit": "Quitting with unsaved notes",
     "parking": "Parking lot (follow-ups to ask)",
     "debrief": "Debrief",
+    "form": "Forms of several fields (a new session, the debrief)",
     "resume": "Reopening a session whose clock paused on close",
     "undecided": "Values a sync could not decide",
 }
@@ -199,8 +200,20 @@ ACTIONS += (
     ActionSpec("parking.dismiss", "mark('dismissed')", "delete", "Dismiss"),
     ActionSpec("parking.back", "back", "escape", "Back to typing"),
     # The debrief: typing goes to its answer fields, so its keys have priority.
+    ActionSpec("debrief.next", "next_answer", "enter", "Next answer", while_typing=True),
     ActionSpec("debrief.save", "save", "ctrl+s", "Save debrief", while_typing=True),
     ActionSpec("debrief.later", "later", "escape", "Not now", while_typing=True),
+    # Moving between fields, bound above them so a burst of keys lands in order
+    # (tui/widgets/bindings.py, FIELD_FOCUS_KEYS).
+    ActionSpec("form.next", "app.focus_next", "tab", "Next field", show=False, while_typing=True),
+    ActionSpec(
+        "form.previous",
+        "app.focus_previous",
+        "shift+tab",
+        "Previous field",
+        show=False,
+        while_typing=True,
+    ),
 )
 
 # Analysis: a study's themes, matrix, pairs, who raised what and guide coverage.

@@ -5,9 +5,31 @@ Every binding has an id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.binding import Binding
+from textual.widget import Widget
 
 from tui.services.actions import actions_for
+
+
+def field_focus_keys() -> list[Binding]:
+    """Tab and shift+Tab for a form of several fields, bound above them. A burst of keys (a
+    paste, keys over a slow link) is handed out to the focused field as it is read: the
+    letters after a Tab go to the next field only if the focus moves as the Tab is read, not
+    once the field before has handled the letters queued for it (Textual's own Tab binding
+    waits for that)."""
+    return bindings_for("form")
+
+
+def once_typed(fields: list[Widget], act: Callable[[], None]) -> None:
+    """Call `act` once each of `fields` has handled every key queued for it so far: for a
+    key bound above the fields (save, apply) that reads what they hold. In a burst it is read
+    before the letters typed ahead of it reach their fields."""
+    if not fields:
+        act()
+    else:
+        fields[0].call_later(once_typed, fields[1:], act)
 
 
 def bindings_for(screen: str) -> list[Binding]:

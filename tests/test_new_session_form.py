@@ -1,0 +1,60 @@
+"""The new-session form at 80x24: keys typed in one burst fill the fields they were typed for,
+and what went wrong is said in view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+from textual.widgets import Input
+
+from tests.waiting import wait_until
+from tui.screens.new_session_screen import NewSessionScreen
+
+SIZE = (80, 24)
+
+
+def fields(screen: NewSessionScreen) -> list[str]:
+    return [field.value for field in screen.query(Input)]
+
+
+async def open_form(pilot) -> NewSessionScreen:
+    await pilot.press("n")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, NewSessionScreen))
+    return pilot.app.screen
+
+
+async def test_a_burst_of_fields_and_tabs_fills_each_field(make_app, store, tmp_path: Path):
+    """All queued before any is handled, as a paste or a slow link delivers them."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_form(pilot)
+        missing = tmp_path / "no-such-guide.md"
+        typed = ["Onboarding - P7", "P7 (ops lead)", "Why do trials stall?", str(missing)]
+        for number, text in enumerate(typed):
+            if number:
+                app.post_message(events.Key("tab", None))
+            for char in text:
+                app.post_message(events.Key(char, char))
+        app.post_message(events.Key("enter", None))
+        error = form.query_one("#new-error")
+        await wait_until(pilot, lambda: "Cannot read the guide" in str(error.render()))
+        assert fields(form) == typed
+        assert store.list_sessions()[0] == []
+        # The sentence is whole and in view, below the last field of a form taller than 24 rows.
+        await pilot.pause()
+        assert "No such file or directory." in str(error.render()).replace("\n", " ")
+        assert form.screen.find_widget(error).visible_region.height == error.region.height
+        assert error.size.width <= form.query_one(".dialog").scrollable_content_region.width
+
+
+async def test_tab_goes_round_the_fields_only(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_form(pilot)
+        inputs = list(form.query(Input))
+        seen = []
+        for _ in range(len(inputs) + 1):
+            seen.append(app.focused)
+            await pilot.press("tab")
+        assert seen == [*inputs, inputs[0]]
