@@ -14,6 +14,7 @@ from tui.domain.analysis import (
     guide_coverage,
     sort_themes,
 )
+from tui.domain.notes import note_counts
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +261,4 @@ def test_each_sessions_notes_and_coded_notes_as_the_report_counts_them() -> None
         ],
     )
     assert analyse([session]).notes_per_session == {"s1": (4, 2)}
+    assert note_counts(session.notes, session.excerpts) == (4, 2)  # the sessions list's

@@ -588,3 +588,30 @@ def test_a_second_session_record_in_a_journal_reads_as_the_whole_file_reads(home
     warm = StudyIndex(DataStore(home)).refresh(digests=True).summaries()
     assert warm == DataStore(home).list_sessions()[0]
     assert "Second record" not in {s.title for s in warm}
+
+
+def test_every_list_counts_a_sessions_notes_as_the_report_does(home: Path) -> None:
+    """A mark of a question asked is no note, and a span without tags codes nothing: the
+    sessions list (with no index, a cold one, a warm one brought up to date) counts as
+    the analysis and the report do."""
+    store = DataStore(home)
+    first = store.list_sessions()[0][-1].id
+    StudyIndex(DataStore(home)).refresh(digests=True)
+    session_file = store.open_session(first)
+    note = {"author": "Maya", "started_at": "2026-11-27T10:58:00.000Z", "elapsed": 3500.0}
+    session_file.append_note({**note, "id": "mark", "kind": "asked", "text": "Your role?"})
+    session_file.append_note({**note, "id": "plain", "kind": "note", "text": "Logs in early"})
+    session_file.add_excerpt({"id": "bare", "note_id": "plain", "start": 0, "end": 4, "tags": []})
+    session_file.close()
+    warm = StudyIndex(DataStore(home))
+    followed = {s.id: (s.note_count, s.coded_count) for s in warm.refresh().summaries()}
+    assert warm.reads + warm.followed == 1  # the one file changed, and no other
+    view = StudyAnalysis(DataStore(home), now=lambda: NOW).refresh(force=True)
+    expected = dict(view.analysis.notes_per_session)
+    assert followed == expected
+    listed = {s.id: (s.note_count, s.coded_count) for s in DataStore(home).list_sessions()[0]}
+    assert listed == expected
+    for path in Path(os.environ["FIELDNOTE_CACHE"]).glob("index-*.json"):
+        path.unlink()
+    cold = StudyIndex(DataStore(home)).refresh().summaries()
+    assert {s.id: (s.note_count, s.coded_count) for s in cold} == expected

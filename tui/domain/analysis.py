@@ -46,7 +46,7 @@ from tui.domain.interview_record import (
     followup_words,
     seconds_per_question,
 )
-from tui.domain.notes import format_elapsed, tag_key
+from tui.domain.notes import MARK_KINDS, format_elapsed, tag_key
 from tui.domain.people import person_key, same_person
 from tui.domain.quotes import (
     cite,
@@ -57,8 +57,6 @@ from tui.domain.quotes import (
     span_words,
 )
 
-SKIPPED_KINDS = ("asked",)
-"""Notes that only mark a guide question asked carry no evidence."""
 WIDESPREAD_SHARE = 0.5
 """A tag raised by at least this share of the participants is widespread."""
 PAINFUL_SEVERITY = 3.0
@@ -549,7 +547,7 @@ def analyse(
         spanned = {e.get("note_id") for e in session.excerpts if e.get("tags")}
         counted = coded = 0
         for note in session.notes:
-            if note.get("kind") in SKIPPED_KINDS:
+            if note.get("kind") in MARK_KINDS:
                 continue
             counted += 1
             stored = note.get("tags")

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 KINDS = ("note", "quote", "followup", "asked", "transcript")
+MARK_KINDS = ("asked",)
+"""Notes that only mark a guide question asked: no excerpt, no evidence, not counted as notes."""
 
 # A tag is a letter, then letters, digits, `_`, `-` and `/`, after `#` at the start of a word
 # (so "the #3 reason" holds no tag); an emotion the same after `!`, without `/`. `[^\W\d_]` is
@@ -293,3 +296,20 @@ def parse_elapsed(text: str) -> float:
     for part in parts:
         seconds = seconds * 60 + int(part)
     return float(sign * seconds)
+
+
+def note_counts(
+    notes: Iterable[Mapping[str, Any]], excerpts: Iterable[Mapping[str, Any]]
+) -> tuple[int, int]:
+    """(notes, notes coded) of a session as every screen and the report count them: a note
+    that only marks a question asked is none; a coded one has tags of its own or a span with
+    tags."""
+    spanned = {doc.get("note_id") for doc in excerpts if doc.get("tags")}
+    count = coded = 0
+    for note in notes:
+        if note.get("kind") in MARK_KINDS:
+            continue
+        count += 1
+        if note.get("tags") or note.get("id") in spanned:
+            coded += 1
+    return count, coded

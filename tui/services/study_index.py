@@ -31,10 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.domain.notes import note_counts
 from tui.domain.quotes import quote_words, span_words
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
 from tui.store.collector import collector_paused
-from tui.store.datastore import coded_count, session_summary
+from tui.store.datastore import session_summary
 from tui.store.index_file import IndexFile
 from tui.store.session import note_doc_order, session_parts, validate_session_data
 
@@ -45,7 +46,8 @@ if TYPE_CHECKING:  # the analysis is imported by what analyses, not by `fieldnot
 INDEX_VERSION = 3
 """The layout of an entry; bumped whenever it changes, so an older index is rebuilt. (2: an
 entry's note digests are kept in a snapshot's order; 3: a signature's journal part is the
-bytes read, so an index whose two parts a race joined wrongly is not trusted.)"""
+bytes read, so an index whose two parts a race joined wrongly is not trusted, and the counts
+leave out the marks of a question asked, as the report's do.)"""
 NOTE_FIELDS = (
     "id",
     "kind",
@@ -158,8 +160,7 @@ def _counted(entry: dict[str, Any], notes: Any = None, excerpts: Any = None) -> 
     the file's own `notes` and `excerpts` tables when given."""
     notes = (entry["notes"] if notes is None else notes).values()
     excerpts = (entry["excerpts"] if excerpts is None else excerpts).values()
-    entry["count"] = len(notes)
-    entry["coded"] = coded_count(notes, excerpts)
+    entry["count"], entry["coded"] = note_counts(notes, excerpts)
     return entry
 
 

@@ -24,7 +24,7 @@ from tui.domain.codings import (
 )
 from tui.domain.display_text import visible
 from tui.domain.excerpts import Excerpt
-from tui.domain.notes import clean_tag_name, new_id, tag_key
+from tui.domain.notes import MARK_KINDS, clean_tag_name, new_id, tag_key
 from tui.domain.quotes import cite, with_verbatim
 from tui.domain.recording import Link, QuoteCheck
 from tui.domain.spans import move_span, text_edits
@@ -52,8 +52,6 @@ from tui.store.collector import collector_paused
 
 SCOPES = ("session", "study", "all")
 """What the tagging screen walks: one session, every session of its study, or every session."""
-SKIPPED_KINDS = ("asked",)
-"""Notes that only mark a guide question asked are not excerpts."""
 
 Key = tuple[str, str]
 """(session id, note or span id)."""
@@ -216,7 +214,7 @@ def session_rows(session_id: str, snap, recording: dict | None = None) -> Sessio
             rows.coded += row.note_coded
 
     for stored in snap.notes:
-        if stored.get("kind") in SKIPPED_KINDS:
+        if stored.get("kind") in MARK_KINDS:
             continue
         note = dict(stored)  # one copy, shared by the note's row and its span rows
         add(note)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.domain.notes import note_counts
 from tui.store.codebook import Codebook
 from tui.store.errors import (
     AmbiguousSessionError,
@@ -26,6 +27,7 @@ from tui.store.session import (
     default_guide_state,
     plain,
     recording_of,
+    session_parts,
     snapshot_of,
     validate_session_data,
 )
@@ -84,16 +86,11 @@ def _make_private_dir(path: Path) -> None:
 
 
 def _summarise(path: Path, data: dict[str, Any]) -> SessionSummary:
-    session = next(iter((data.get("session") or {}).values()), {})
+    session, _, _ = session_parts(data)
     notes = (data.get("notes") or {}).values()
-    coded = coded_count(notes, (data.get("excerpts") or {}).values())
-    return session_summary(path, session, len(notes), coded)
-
-
-def coded_count(notes: Iterable[Mapping[str, Any]], excerpts: Iterable[Mapping[str, Any]]) -> int:
-    """The notes coded: with tags of their own, or with an excerpt (a span) of them."""
-    excerpted = {doc.get("note_id") for doc in excerpts}
-    return sum(1 for note in notes if note.get("tags") or note.get("id") in excerpted)
+    return session_summary(
+        path, session, *note_counts(notes, (data.get("excerpts") or {}).values())
+    )
 
 
 def session_summary(

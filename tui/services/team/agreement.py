@@ -21,10 +21,10 @@ from itertools import combinations
 from typing import Any
 
 from tui.domain.codings import UNKNOWN_CODER, codings_of, settled, tag_key
+from tui.domain.notes import MARK_KINDS
 from tui.store import DataStore, StoreError
 from tui.store.session import DELETE
 
-SKIPPED_KINDS = ("asked",)
 KEEPS = ("first", "second", "both", "neither")
 """How a disagreement between two coders is settled: keep one's codings, both, or neither."""
 
@@ -98,7 +98,7 @@ class CodingSet:
             by_note.setdefault(doc.get("note_id"), []).append(doc)
         units = []
         for note in snapshot.notes:
-            if note.get("kind") in SKIPPED_KINDS:
+            if note.get("kind") in MARK_KINDS:
                 continue
             spans = sorted(by_note.get(note.get("id"), []), key=lambda s: (s["start"], s["end"]))
             unit = _unit(session_id, title, note, spans)
