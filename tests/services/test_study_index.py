@@ -6,12 +6,14 @@ or folder is rebuilt or skipped."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import astuple, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 APPEND = """
 import sys
+import time
 from tui.store import DataStore
 store = DataStore(sys.argv[1])
 session_file = store.open_session(sys.argv[2])
@@ -282,6 +285,13 @@ def _saved_digests(home: Path, folder: Path) -> dict[Path, dict]:
     return {p: orjson.loads(p.read_bytes()) for p in _digest_paths(home, folder) if p.exists()}
 
 
+def _saved_as_fieldnote_saves(home: Path, folder: Path, path: Path, entries: dict) -> None:
+    """`entries` saved into `path` as `IndexFile.save` writes them, check sum and all: an
+    entry no Fieldnote wrote that still passes the file's own checks."""
+    part = path.stem.split("-", 2)[2]
+    assert IndexFile(home, INDEX_VERSION, part, folder).save(entries)
+
+
 def _ours(**fields) -> dict:
     return {"format": "fieldnote-study-index", "version": INDEX_VERSION, "entries": {}, **fields}
 
@@ -362,7 +372,7 @@ def test_a_kept_overview_that_is_not_one_is_not_drawn(home: Path, cache_folder, 
     (path,) = _index_paths(home, cache_folder, ("overviews",))
     data = orjson.loads(path.read_bytes())
     damage(data["entries"]["all"])
-    path.write_bytes(orjson.dumps(data))
+    _saved_as_fieldnote_saves(home, cache_folder, path, data["entries"])
     assert first_frame(home) is None
     found, _ = with_index(home)
     assert found == expected and first_frame(home) is not None  # kept anew
@@ -374,7 +384,7 @@ def test_an_entry_of_a_session_that_is_not_the_file_is_read_again(home: Path, ca
     path, data = next((p, d) for p, d in _saved_digests(home, cache_folder).items() if d["entries"])
     some = next(iter(data["entries"]))
     data["entries"][some]["notes"] = "not a table"
-    path.write_bytes(orjson.dumps(data))
+    _saved_as_fieldnote_saves(home, cache_folder, path, data["entries"])
     found, index = with_index(home)
     assert found == without_index(home) and index.reads == 1
 
@@ -427,7 +437,7 @@ def test_the_list_reads_only_the_small_part(home: Path, cache_folder: Path) -> N
     for path, data in _saved_digests(home, cache_folder).items():
         for entry in data["entries"].values():
             entry["sig"][1] += 1  # as if saved for another version of each file
-        path.write_bytes(orjson.dumps(data))
+        _saved_as_fieldnote_saves(home, cache_folder, path, data["entries"])
     found, index = with_index(home)
     assert found == expected and index.reads == 4
 
@@ -615,3 +625,53 @@ def test_every_list_counts_a_sessions_notes_as_the_report_does(home: Path) -> No
         path.unlink()
     cold = StudyIndex(DataStore(home)).refresh().summaries()
     assert {s.id: (s.note_count, s.coded_count) for s in cold} == expected
+
+
+HAND_EDITS = {
+    "quote length": lambda entry: next(iter(entry["notes"].values())).__setitem__("qlen", "x"),
+    "guide state": lambda entry: entry.__setitem__("state", {"marks": 5}),
+    "guide": lambda entry: entry.__setitem__("guide", {"sections": 5}),
+    "tags": lambda entry: next(iter(entry["notes"].values())).__setitem__("tags", 5),
+    "title": lambda entry: entry["session"].__setitem__("title", 5),
+    "count": lambda entry: entry.__setitem__("count", True),
+}
+
+
+@pytest.mark.parametrize("edit", HAND_EDITS.values(), ids=HAND_EDITS.keys())
+def test_an_index_file_edited_by_hand_is_rebuilt(home: Path, cache_folder: Path, edit) -> None:
+    """Still JSON, still of this version, but its entries' bytes are not the ones saved: not
+    one of its fields is trusted (any could be anything), so nothing fails and nothing shown
+    differs from the session files."""
+    expected, _ = with_index(home)
+    edited = 0
+    for path in cache_folder.glob("index-*.json"):
+        data = orjson.loads(path.read_bytes())
+        for entry in data["entries"].values():
+            if set(entry) & {"session", "notes"}:  # an entry's small or large part
+                with contextlib.suppress(KeyError):  # the field is in the other part
+                    edit(entry)
+                    edited += 1
+        path.write_bytes(orjson.dumps(data))
+    assert edited
+    found, index = with_index(home)
+    assert found == expected and index.reads == 4
+    assert StudyIndex(DataStore(home)).refresh().summaries() == DataStore(home).list_sessions()[0]
+
+
+def test_a_save_cut_short_by_a_kill_leaves_no_temp_file_for_long(
+    home: Path, cache_folder: Path
+) -> None:
+    """A process killed while it saved left its temp file: the next save of that part
+    removes it once it is older than any save takes, and leaves a young one (another
+    process's save under way) alone."""
+    with_index(home)
+    (sessions,) = _index_paths(home, cache_folder)
+    left = cache_folder / f".{sessions.name}.0123456789ab.tmp"
+    young = cache_folder / f".{sessions.name}.ba9876543210.tmp"
+    for path in (left, young):
+        path.write_bytes(sessions.read_bytes()[:100])
+    hour_ago = time.time() - 3600
+    os.utime(left, (hour_ago, hour_ago))
+    (home / "sessions" / "s1.json").touch()  # a change, so the index is saved
+    with_index(home)
+    assert not left.exists() and young.exists()

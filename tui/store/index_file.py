@@ -3,8 +3,9 @@
 What it holds is the services' business (tui/services/study_index.py); this module only finds
 the file for a data folder, reads it and replaces it. It is derived from the session files, so
 nothing here is ever an error a user sees: a file that is missing, unreadable, not JSON, written
-for another data folder or by a newer Fieldnote reads as no index (a debug log says why), and a
-folder that cannot be written to leaves the index unsaved. The session files stay the truth.
+for another data folder or by a newer Fieldnote, or whose entries fail the CRC-32 saved after
+them (damaged, or edited by hand), reads as no index (a debug log says why), and a folder that
+cannot be written to leaves the index unsaved. The session files stay the truth.
 
 Two processes may save at once: each writes a temp file of its own and renames it over the
 index, so the file is always one whole version, the last writer's. Nothing is lost by that:
@@ -14,9 +15,12 @@ entry only while that signature still matches the file.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 import os
+import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,10 @@ from tui.store.storage import DIR_MODE, FILE_MODE
 ENV_CACHE = "FIELDNOTE_CACHE"
 """The cache folder, when set (tests point it at a temp folder); else the platform's."""
 FORMAT = "fieldnote-study-index"
+CHECK_KEY = b',"check":'
+"""Ends a saved index, before the CRC-32 of its entries' bytes."""
+STALE_TEMP_SECONDS = 600
+"""A temp file of a save older than this was left by a process killed while saving."""
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,7 @@ class IndexFile:
                     return None
                 handle.seek(0)
                 raw = handle.read()
+                check = raw.rfind(CHECK_KEY)
         except FileNotFoundError:
             return None
         except OSError as error:
@@ -83,6 +92,11 @@ class IndexFile:
             data = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
             log.debug("study index %s is not JSON (%s); rebuilding it", self.path, error)
+            return None
+        # Entries whose bytes are not the ones saved (a file damaged, or edited by hand, yet
+        # still JSON) could hold anything in any field: not read at all.
+        if check < 0 or data.get("check") != zlib.crc32(memoryview(raw)[len(expected) : check]):
+            log.debug("study index %s fails its check sum; rebuilding it", self.path)
             return None
         entries = data.get("entries")
         # The head again, as parsed: a key written twice would have the last word.
@@ -132,10 +146,13 @@ class IndexFile:
         tmp = folder / f".{self.path.name}.{os.urandom(6).hex()}.tmp"
         try:
             folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+            self._sweep(folder)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
             try:
-                # The head first, as `load` and `current` tell a file by it.
-                for part in (self._head(), orjson.dumps(entries), b"}"):
+                # The head first, as `load` and `current` tell a file by it; the entries'
+                # check sum last.
+                body = orjson.dumps(entries)
+                for part in (self._head(), body, b"%s%d}" % (CHECK_KEY, zlib.crc32(body))):
                     view = memoryview(part)
                     while view:
                         view = view[os.write(fd, view) :]
@@ -150,3 +167,14 @@ class IndexFile:
                 pass
             return False
         return True
+
+    def _sweep(self, folder: Path) -> None:
+        """Remove this part's temp files that a process killed while saving left behind:
+        those older than any save takes."""
+        stale = time.time() - STALE_TEMP_SECONDS
+        for tmp in folder.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            try:
+                if tmp.lstat().st_mtime < stale:
+                    tmp.unlink()
+            except OSError:
+                pass  # gone already, or not ours to remove
