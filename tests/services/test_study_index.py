@@ -675,3 +675,28 @@ def test_a_save_cut_short_by_a_kill_leaves_no_temp_file_for_long(
     (home / "sessions" / "s1.json").touch()  # a change, so the index is saved
     with_index(home)
     assert not left.exists() and young.exists()
+
+
+@pytest.mark.parametrize("where", ["{}.json", "{}.json.journal"], ids=["file", "journal"])
+def test_a_pipe_in_the_sessions_folder_is_named_not_waited_on(home: Path, where: str) -> None:
+    """A FIFO opened as a file waits for a writer forever: `fieldnote list` hung. It is a
+    problem to name, with the index and without, in a command as in the app."""
+    name = where.format("zz-pipe")
+    if where.endswith("journal"):
+        (home / "sessions" / "zz-pipe.json").write_bytes(
+            (home / "sessions" / "s1.json").read_bytes()
+        )
+    os.mkfifo(home / "sessions" / name)
+    listed = subprocess.run(
+        [sys.executable, "-m", "tui", "list"],
+        cwd=ROOT,
+        env={**os.environ, "FIELDNOTE_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "no file but a pipe" in listed.stderr + listed.stdout
+    problems = [str(p) for p in DataStore(home).list_sessions()[1]]
+    assert len(problems) == 1 and name in problems[0] and "pipe" in problems[0]
+    for _ in ("cold", "warm"):
+        assert [str(p) for p in StudyIndex(DataStore(home)).refresh().problems] == problems

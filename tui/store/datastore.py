@@ -41,6 +41,7 @@ from tui.store.storage import (
     journal_path,
     journal_signature,
     open_problem,
+    open_to_read,
     parse_tables,
     read_journal,
     replay_journal,
@@ -233,7 +234,7 @@ class DataStore:
         (its signature as read, the journal bytes replayed, its tables). For readers that
         derive from the file and keep no `SessionFile` open (the list, the study index)."""
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            fd = open_to_read(path)
         except FileNotFoundError:
             raise
         except OSError as error:

@@ -35,6 +35,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -130,7 +131,7 @@ def journal_signature(path: Path) -> JournalSignature | None:
 def read_journal(path: Path, offset: int = 0) -> bytes:
     """The journal's bytes from `offset` on (b"" when there is none); a link is refused."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        fd = open_to_read(path)
     except FileNotFoundError:
         return b""
     except OSError as error:
@@ -209,7 +210,29 @@ def replay_journal(
     return end, changes
 
 
+class NotAFileError(OSError):
+    """What `open_to_read` raises for a pipe, a device or a folder."""
+
+
+def open_to_read(path: Path) -> int:
+    """A read-only descriptor of the file at `path`, as the readers of the data folder open
+    one: a symbolic link is refused (ELOOP), and so is anything that is no regular file (a
+    pipe above all: opened as a file, it would wait for a writer forever)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if not regular:
+        os.close(fd)
+        raise NotAFileError(errno.EINVAL, "not a regular file", str(path))
+    return fd
+
+
 def open_problem(error: OSError) -> str:
+    if isinstance(error, NotAFileError):
+        return "it is no file but a pipe, a device or a folder, which Fieldnote does not read"
     if error.errno == errno.ELOOP:
         return "it is a symbolic link, which Fieldnote does not follow in its data folder"
     return f"it cannot be opened ({describe_os_error(error)})"
@@ -413,7 +436,7 @@ class AtomicJSONStorage(Storage):
 
     def _load(self) -> dict[str, Any]:
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            fd = open_to_read(self.path)
         except FileNotFoundError:
             if self.must_exist:
                 self.invalidate()
