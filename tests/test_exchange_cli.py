@@ -131,3 +131,65 @@ def test_a_terminal_gets_control_characters_as_symbols_a_pipe_gets_bytes(home, s
     assert "\x1b" not in shown and "\u241b[31mred" in shown  # ESC drawn as a symbol
     piped = _run("export", "--all", "--format", "csv", env_home=home)
     assert b"\x1b[31mred" in piped.stdout  # the exact note, for a file or another program
+
+
+def test_a_full_temporary_folder_is_named_as_what_is_full(
+    home, seeded, tmpfs, tmp_path, monkeypatch, capsys
+):
+    """The export's own temporary file fails, not the file it writes: the sentence names the
+    temporary folder and how to give it another, and leaves nothing where the export went."""
+    import tempfile
+
+    from tests.disk_faults import fill
+    from tui.services.exchange import output
+
+    fill(tmpfs)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpfs))
+    monkeypatch.setattr(output, "SPOOL_BYTES", 16)  # to disk at once
+    out = tmp_path / "out.md"
+    assert main(["export", "--all", "--format", "md", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"temporary file in {tmpfs} failed because the disk is full" in err
+    assert "TMPDIR" in err and str(out) not in err
+    assert main(["export", "--all", "--format", "md"]) == 1  # to standard output
+    assert "TMPDIR" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["home", tmpfs.name])
+
+
+SLOW_EXPORT = """
+import sys, time
+from tui.services.exchange import exporting
+from tui.cli import main
+
+def export_to(store, ids, fmt, out, **_):
+    out.write(b"half an export")
+    out.flush()
+    print("writing", file=sys.stderr, flush=True)
+    time.sleep(60)
+
+exporting.export_to = export_to
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_an_export_ended_by_kill_leaves_no_temp_file(home, seeded, tmp_path):
+    """`kill` (SIGTERM) while the export is written: the command unwinds as on Ctrl-C, and
+    no half-written temp file of notes is left beside the target."""
+    import signal
+
+    out = tmp_path / "out" / "study.json"
+    out.parent.mkdir()
+    env = dict(os.environ, FIELDNOTE_HOME=str(home))
+    argv = ["export", "--all", "--format", "json", "-o", str(out)]
+    command = subprocess.Popen(
+        [sys.executable, "-c", SLOW_EXPORT, *argv], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        assert command.stderr.readline() == b"writing\n"
+        assert [p.name.endswith(".tmp") for p in out.parent.iterdir()] == [True]
+        command.send_signal(signal.SIGTERM)
+        assert command.wait(timeout=30) == 128 + signal.SIGTERM
+    finally:
+        command.kill()
+        command.wait()
+    assert list(out.parent.iterdir()) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -295,6 +296,21 @@ def add_sync_commands(commands) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)  # --help and --version end here, importing nothing
+    # Ended by `kill` (or a job control's TERM), a command unwinds as it does on Ctrl-C: an
+    # export's temp file is removed and a forked helper ended, instead of left behind. The
+    # app sets its own handler when it starts (it saves every note first).
+    try:
+        previous = signal.signal(signal.SIGTERM, _end_on_term)
+    except ValueError:  # called from a thread other than the main one (a test's)
+        previous = None
+    try:
+        return _run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code = COMMANDS[args.command or "home"](args)
         sys.stdout.flush()  # a pipe whose reader went away is met here, not at exit
@@ -312,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in str(error).splitlines():  # a keymap's mistakes: one line each
             warn(line)
         return EXIT_FAILED
+
+
+def _end_on_term(number: int, _frame: object) -> None:
+    raise SystemExit(128 + number)
 
 
 REPORTED_ERRORS = (
@@ -736,12 +756,10 @@ def cmd_quotes(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    import tempfile
-
     from tui.services.exchange.errors import ExchangeError
     from tui.services.exchange.exporting import FORMATS, export_to
-    from tui.services.exchange.output import write_export
-    from tui.services.exchange.study import SPOOL_BYTES, select_sessions
+    from tui.services.exchange.output import Spool, SpoolError, spool_problem, write_export
+    from tui.services.exchange.study import select_sessions
 
     store = _store()
     fmt = FORMATS[args.fmt]
@@ -758,10 +776,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.output is None:
             # Whole or not at all: a session that cannot be read fails the export before
             # anything is printed. The export waits in a temporary file, not in memory.
-            with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
-                export_to(store, ids, args.fmt, spool, pseudonymised=args.pseudonymise)
-                spool.seek(0)
-                _write_stdout(spool)
+            try:
+                with Spool() as spool:
+                    export_to(store, ids, args.fmt, spool, pseudonymised=args.pseudonymise)
+                    spool.seek(0)
+                    _write_stdout(spool)
+            except SpoolError as error:
+                raise ExchangeError(spool_problem(error, "export")) from None
             return 0
         path = write_export(
             args.output,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import re
 import shutil
-import tempfile
 from collections import Counter
 from typing import Any, BinaryIO
 
@@ -35,7 +34,8 @@ from tui.domain.interview_record import (
 )
 from tui.domain.notes import format_elapsed, tag_key
 from tui.domain.quotes import quote_words, recording_time
-from tui.services.exchange.study import SPOOL_BYTES, Labeller, SessionData, Study
+from tui.services.exchange.output import Spool
+from tui.services.exchange.study import Labeller, SessionData, Study
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))")
@@ -226,7 +226,7 @@ def write_markdown(study: Study, out: BinaryIO) -> None:
             out.write(("\n".join(session_section(data)).rstrip() + "\n").encode("utf-8"))
         return
     tally, labeller = TagTally(), Labeller()
-    with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as body:
+    with Spool() as body:
         for data in study.sessions:
             tally.add(data)
             labeller.see(data)

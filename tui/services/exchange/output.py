@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -18,6 +20,67 @@ from tui.domain.display_text import visible
 from tui.services.exchange.errors import ExchangeError
 from tui.store.errors import describe_os_error
 from tui.store.storage import FILE_MODE, fsync_folder
+
+SPOOL_BYTES = 8 * 1024 * 1024
+"""What a temporary file of an export keeps in memory before it goes to disk."""
+
+
+class SpoolError(OSError):
+    """An export's temporary file failed: the temporary folder's fault, not the target's."""
+
+
+class Spool(tempfile.SpooledTemporaryFile):
+    """An export's temporary file: in memory up to SPOOL_BYTES, then in the temporary folder.
+    What fails it (a full temporary folder, met on a write or on the flush a seek, a read or
+    closing makes) is a SpoolError, so the sentence names that folder and not the file being
+    written."""
+
+    def __init__(self) -> None:
+        super().__init__(SPOOL_BYTES)
+
+    def write(self, data: Any) -> int:
+        with _as_spool_error():
+            return super().write(data)
+
+    def seek(self, *args: Any) -> int:
+        with _as_spool_error():
+            return super().seek(*args)
+
+    def flush(self) -> None:
+        with _as_spool_error():
+            super().flush()
+
+    def read(self, *args: Any) -> bytes:
+        with _as_spool_error():  # what was written is flushed first
+            return super().read(*args)
+
+    def close(self) -> None:
+        with _as_spool_error():
+            super().close()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        with _as_spool_error():  # closes its file, not by `close`
+            super().__exit__(*exc_info)
+
+
+@contextmanager
+def _as_spool_error() -> Iterator[None]:
+    try:
+        yield
+    except SpoolError:
+        raise
+    except OSError as error:
+        raise SpoolError(error.errno, error.strerror) from error
+
+
+def spool_problem(error: SpoolError, command: str) -> str:
+    """The sentence for an export whose temporary file failed."""
+    folder = visible(tempfile.gettempdir())
+    return (
+        f"Could not {command}: its temporary file in {folder} failed because "
+        f"{describe_os_error(error)}; nothing was written, so free some space there (or set "
+        f"TMPDIR to a folder with room) and {command} again."
+    )
 
 
 def write_export(
@@ -53,6 +116,9 @@ def write_export(
             os.close(fd)
         os.replace(temp, path)
         fsync_folder(folder)
+    except SpoolError as error:
+        _discard(temp)
+        raise ExchangeError(spool_problem(error, command)) from None
     except OSError as error:
         _discard(temp)
         raise ExchangeError(

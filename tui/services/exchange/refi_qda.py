@@ -51,8 +51,9 @@ from tui.domain.codings import UNKNOWN_CODER, codings_of, tag_key, with_coding
 from tui.domain.notes import clean_tag_name, format_elapsed, new_id
 from tui.domain.tags import MAX_TAG_DEPTH
 from tui.services.exchange.errors import bad_file
+from tui.services.exchange.output import Spool
 from tui.services.exchange.safe_xml import BrokenXMLError, UnsafeXMLError, parse_chunks
-from tui.services.exchange.study import SPOOL_BYTES, Labeller, SessionData, Study
+from tui.services.exchange.study import Labeller, SessionData, Study
 from tui.services.exchange.transcripts import (
     MAX_TRANSCRIPT_BYTES,
     Segment,
@@ -393,8 +394,8 @@ def write_qdpx(study: Study, out: BinaryIO) -> None:
     a second process meanwhile (`_SecondWriter`), to the same bytes."""
     sessions = study.sessions
     with (
-        tempfile.SpooledTemporaryFile(SPOOL_BYTES) as sources,
-        tempfile.SpooledTemporaryFile(SPOOL_BYTES) as texts,
+        Spool() as sources,
+        Spool() as texts,
     ):
         first = _Sources(study, sources, texts)
         second = _SecondWriter.start(study, len(sessions) // 2)

@@ -23,8 +23,6 @@ from tui.store import DataStore, StoreError
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) while sessions are read or written."""
-SPOOL_BYTES = 8 * 1024 * 1024
-"""What a temporary file of an export keeps in memory before it goes to disk."""
 
 
 @dataclass
