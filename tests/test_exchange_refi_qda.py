@@ -239,3 +239,29 @@ def test_a_tag_of_1500_levels_in_an_old_file_exports_without_a_recursion_error(t
         assert deepest == 1500
         if fmt == "qdpx":  # the note's coding points at the deepest code
             assert f'targetGUID="{leaf_guid}"' in raw.decode("utf-8")
+
+
+def test_a_project_imported_again_is_refused_as_a_json_export_is(tmp_path, store):
+    """Its sources are sessions of the data folder already, imported before or exported from
+    it: importing them again would count every excerpt twice. Nothing is imported; the
+    sentence says why."""
+    from tui.services.exchange.errors import ExchangeError
+
+    ids = seed(store)
+    data, _ = export(store, ids, "qdpx")
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    first = import_files(other, [path], now=START)
+    assert len(first.sessions) == len(ids)
+    for into in (other, store):  # imported before; exported from
+        before = into.list_sessions()[0]
+        with pytest.raises(ExchangeError, match="already in the data folder") as refused:
+            import_files(into, [path], now=START)
+        assert "nothing was imported" in str(refused.value)
+        assert into.list_sessions()[0] == before
+    # A project of those imported sessions, taken back to where it came from: the same.
+    again, _ = export(other, [sid for sid, _, _ in first.sessions], "qdpx")
+    path.write_bytes(again)
+    with pytest.raises(ExchangeError, match="already in the data folder"):
+        import_files(other, [path], now=START)

@@ -157,6 +157,19 @@ def _speakers_used(speakers: SpeakerNames) -> None:
             )
 
 
+def _sources_in(store: DataStore, session_ids: set[str]) -> set[str]:
+    """The REFI-QDA source GUIDs the data folder's sessions are: each one's as exported (a
+    project Fieldnote wrote names its sources so), and the one it was imported from."""
+    from tui.services.study_index import study_index
+
+    found = {refi_qda.source_guid(session_id) for session_id in session_ids}
+    for session in study_index(store).refresh(light=True).sessions:
+        imported = session.session.get(refi_qda.SOURCE_FIELD)
+        if isinstance(imported, str):
+            found.add(imported)
+    return found
+
+
 def _check_documents(path: Path, study: Study) -> None:
     """Every document an import would write, checked with the store's own checks (and every
     tag name against the depth cap) before anything is written, so an import never leaves a
@@ -234,6 +247,7 @@ def import_files(
     for path, result in parsed:
         _check_documents(path, result)
     known = {s.id for s in store.list_sessions()[0]}
+    sources = _sources_in(store, known)
     seen: set[str] = set()
     for path, result in parsed:
         for data in result.sessions:
@@ -244,6 +258,15 @@ def import_files(
                     "folder; nothing was imported.",
                 )
             seen.add(data.id)
+            source = data.session.get(refi_qda.SOURCE_FIELD)
+            if source in sources:
+                raise bad_file(
+                    path,
+                    f"its source '{visible(data.title)}' is already in the data folder (imported "
+                    "before, or exported from it); nothing was imported.",
+                )
+            if source:
+                sources.add(source)
     stamp = to_iso(now)
     tags: list[dict[str, Any]] = []
     for path, result in parsed:

@@ -80,6 +80,15 @@ MAX_NOTES = 100_000
 _CHUNK = 1 << 16
 
 
+SOURCE_FIELD = "refi_source"
+"""The session record's field naming the REFI-QDA source GUID it was imported from."""
+
+
+def source_guid(session_id: str, salt: str = "") -> str:
+    """The GUID of a session's TextSource in an export."""
+    return guid("source", session_id, salt=salt)
+
+
 def guid(*parts: str, salt: str = "") -> str:
     """A GUID derived from `parts` (a name-based UUID, as uuid5 makes it, built from the hash
     directly: uuid5 costs ~20x more, which 20,000 selections notice). A pseudonymised export
@@ -444,11 +453,11 @@ class _Sources:
         written = [_source_xml(data, self.used, self.salt, self.authors)]
         if data.recording is not None:
             written.append(_recording_xml(data, self.used, self.salt))
-        for text, source, source_guid in written:
+        for text, source, source_id in written:
             self.sources.write(source.encode("utf-8"))
             encoded = text.encode("utf-8")
             self.texts.write(encoded)
-            self.files.append((f"sources/{source_guid}.txt", len(encoded)))
+            self.files.append((f"sources/{source_id}.txt", len(encoded)))
 
     def learnt(self) -> dict[str, Any]:
         """What `join` takes, and the files written, as JSON."""
@@ -648,9 +657,7 @@ def _project_head(
         for key, session_ids in participants.items():
             case = ET.SubElement(cases, "Case", {"guid": case_guids[key], "name": spelling[key]})
             for session_id in session_ids:
-                ET.SubElement(
-                    case, "SourceRef", {"targetGUID": guid("source", session_id, salt=salt)}
-                )
+                ET.SubElement(case, "SourceRef", {"targetGUID": source_guid(session_id, salt)})
             for session_id in session_ids:
                 ET.SubElement(
                     case, "SelectionRef", {"targetGUID": guid("whole", session_id, salt=salt)}
@@ -673,9 +680,9 @@ def _source_xml(
         if doc.get("tags") or doc.get("codings")
     }
     coders.update(c["coder"] for found in codings_by_doc.values() for c in found)
-    source_guid = guid("source", data.id, salt=salt)
-    head = f'<TextSource guid="{source_guid}" name="{_attr(data.title or data.id)}"'
-    head += f' plainTextPath="internal://{source_guid}.txt"'
+    source_id = source_guid(data.id, salt)
+    head = f'<TextSource guid="{source_id}" name="{_attr(data.title or data.id)}"'
+    head += f' plainTextPath="internal://{source_id}.txt"'
     created = _iso(str(data.session.get("created_at") or ""))
     if created:
         head += f' creationDateTime="{_attr(created)}"'
@@ -723,8 +730,8 @@ def _source_xml(
             f'<CodeRef targetGUID="{case}"/></Coding></PlainTextSelection>'
         )
     if not out:
-        return text, head + "/>", source_guid
-    return text, f"{head}>{''.join(out)}</TextSource>", source_guid
+        return text, head + "/>", source_id
+    return text, f"{head}>{''.join(out)}</TextSource>", source_id
 
 
 def _selections_xml(
@@ -793,11 +800,11 @@ def _recording_xml(data: SessionData, used: _UsedTags, salt: str) -> tuple[str, 
     already: `_source_xml` counts every excerpt's.)"""
     recording = data.recording or {}
     text, starts = recording_text(recording)
-    source_guid = guid("recording", data.id, salt=salt)
+    source_id = guid("recording", data.id, salt=salt)
     title = data.title or data.id
     name = f"{title} \u2014 {recording.get('source') or 'transcript'}"
-    head = f'<TextSource guid="{source_guid}" name="{_attr(name)}"'
-    head += f' plainTextPath="internal://{source_guid}.txt"'
+    head = f'<TextSource guid="{source_id}" name="{_attr(name)}"'
+    head += f' plainTextPath="internal://{source_id}.txt"'
     about = f"The transcript attached to {title}, by recording time."
     out = [f"<Description>{_text(about)}</Description>"]
     cues = {str(c.get("id")): c for c in recording.get("cues") or []}
@@ -812,7 +819,7 @@ def _recording_xml(data: SessionData, used: _UsedTags, salt: str) -> tuple[str, 
         # No creatingUser on the selection: the speaker is no User; each Coding names its coder.
         coded.append((str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), ""))
     out += _selections_xml(coded, data.id, used, salt)
-    return text, f"{head}>{''.join(out)}</TextSource>", source_guid
+    return text, f"{head}>{''.join(out)}</TextSource>", source_id
 
 
 def _is_user(name: str) -> bool:
@@ -1225,6 +1232,9 @@ def _text_source(
     data = transcript_session(
         segs, title=name, now=now, participant=who, study=study, source=path.name
     )
+    if guid_text := source.attributes.get("guid"):
+        # Kept, so importing the project again is refused as a JSON export's second import is.
+        data.session[SOURCE_FIELD] = guid_text.strip().lower()
     notes = data.notes  # in the order of `segs`, which is time order for a Fieldnote export
     by_segment = dict(zip((id(s) for s in sorted(segs, key=lambda s: s.start)), notes, strict=True))
     excerpts: list[dict[str, Any]] = []
