@@ -152,6 +152,18 @@ def test_sorting_each_column(result):
         sort_themes(themes, "colour")
 
 
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("column", THEME_COLUMNS)
+def test_a_sub_tag_stays_under_its_parent_whatever_the_sort(result, column, descending):
+    """The table indents a sub-tag: sorted flat, `pain/import` was drawn under `workaround`."""
+    shown = sort_themes(result.themes, column, descending)
+    assert any(t.depth for t in shown)
+    for at, theme in enumerate(shown):
+        if theme.depth:
+            above = next(t for t in reversed(shown[:at]) if t.depth < theme.depth)
+            assert theme.key.startswith(above.key + "/"), (theme.key, above.key)
+
+
 def test_evidence_is_citable(result):
     (span,) = [e for e in result.evidence if e.excerpt_id == "e1"]
     assert span.citation() == "a spreadsheet \u2014 Ana, 00:40"

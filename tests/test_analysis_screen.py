@@ -62,10 +62,11 @@ async def test_themes_sort_by_each_column_and_reverse(store, clock, study):
         assert table.row_text("pain")[4] == "3 of 3"
         await pilot.press("s")  # severity
         assert screen.sort_column == "severity"
-        assert keys_of(table) == ["pain/onboarding", "pain", "pain/pricing", "workaround", "idea"]
+        # A tree sorted at each level: each sub-tag stays under its parent.
+        assert keys_of(table) == ["pain", "pain/onboarding", "pain/pricing", "workaround", "idea"]
         assert "Sev\u25bc" in str(screen.query_one("#themes-header").render())
         await pilot.press("r")
-        assert keys_of(table) == ["workaround", "pain/pricing", "pain", "pain/onboarding", "idea"]
+        assert keys_of(table) == ["workaround", "pain", "pain/pricing", "pain/onboarding", "idea"]
         for _ in range(3):  # max, emotions, tag
             await pilot.press("s")
         # By name, A to Z first.

@@ -233,10 +233,33 @@ THEME_COLUMNS = ("tag", "excerpts", "sessions", "participants", "severity", "max
 
 
 def sort_themes(themes: Iterable[Theme], column: str, descending: bool = True) -> list[Theme]:
-    """Themes by one column; ties by participants, excerpts, then name. Unrated severities go
-    last whichever way the sort runs."""
+    """Themes by one column, as a tree: the top-level tags sorted, each followed by its
+    sub-tags sorted among themselves (so an indented row always sits under its parent). Ties
+    by participants, excerpts, then name; unrated severities go last whichever way."""
     if column not in THEME_COLUMNS:
         raise ValueError(f"themes sort by one of {THEME_COLUMNS}, not {column!r}")
+    themes = list(themes)
+    keys = {t.key for t in themes}
+    children: dict[str, list[Theme]] = defaultdict(list)
+    for theme in themes:
+        parent = theme.key.rpartition("/")[0]
+        while parent and parent not in keys:  # a level with no row of its own
+            parent = parent.rpartition("/")[0]
+        children[parent].append(theme)
+    ordered: list[Theme] = []
+    below = [iter(_sorted_siblings(children[""], column, descending))]
+    while below:  # depth first, without recursion: a tag may be MAX_TAG_DEPTH levels deep
+        theme = next(below[-1], None)
+        if theme is None:
+            below.pop()
+            continue
+        ordered.append(theme)
+        if theme.key in children:
+            below.append(iter(_sorted_siblings(children[theme.key], column, descending)))
+    return ordered
+
+
+def _sorted_siblings(themes: list[Theme], column: str, descending: bool) -> list[Theme]:
     rows = sorted(themes, key=lambda t: (-t.participants, -t.excerpts, t.key))
     if column == "tag":
         return sorted(rows, key=lambda t: t.key, reverse=descending)
