@@ -208,3 +208,31 @@ def test_html_charts_count_in_whole_numbers_and_labels_keep_clear(home, tmp_path
         assert numbers and all(t.isdigit() for t in numbers), numbers  # no 0.2, 0.4 ...
     people = tree.find(".//section[@id='people']")
     assert people.find("div").get("class") == "scroll"  # a wide grid scrolls inside its box
+
+
+def test_a_tag_counted_with_its_sub_tags_is_named_so_wherever_its_numbers_show(home, tmp_path):
+    """Ana raised `workaround` itself, Ben only `workaround/spreadsheet`: the numbers of the
+    `workaround` row count both, so every place that shows them names it `workaround/*`, as
+    the themes table does; the bare name alone read as if both had raised the bare tag."""
+    sessions = study_sessions()
+    ben = sessions[1]
+    ben.notes.append(
+        {
+            "id": "sub1",
+            "text": '"I paste it all into a sheet #workaround/spreadsheet',
+            "kind": "quote",
+            "tags": ["workaround/spreadsheet"],
+            "severity": 3,
+            "elapsed": 50.0,
+            "question_id": "q1",
+            "author": "Maya",
+            "started_at": "2026-11-21T09:00:50.000Z",
+        }
+    )
+    write_study(DataStore(home), sessions)
+    text = report(tmp_path, "--format", "md")
+    priorities = text.split("## Themes")[0]
+    assert "| workaround/\\* |" in priorities and "| workaround |" not in priorities
+    assert "### workaround/\\* (" in text
+    page = report(tmp_path, "--format", "html", "--force")
+    assert "<h3>workaround/* <small>" in page

@@ -404,7 +404,7 @@ class AnalysisScreen(Screen):
             theme = point.theme
             cells = {
                 "#": mark(rank) or "\u00b7",
-                "Tag": _cell(theme.name),
+                "Tag": _cell(theme.label),
                 "People": f"{round(100 * theme.share)}%",
                 "Sev": severity_text(theme.mean_severity),
                 "Quadrant": point.quadrant,
@@ -413,7 +413,7 @@ class AnalysisScreen(Screen):
         for theme in self.view.analysis.unrated:
             cells = {
                 "#": "\u00b7",
-                "Tag": _cell(theme.name),
+                "Tag": _cell(theme.label),
                 "People": f"{round(100 * theme.share)}%",
                 "Sev": "-",
                 "Quadrant": "unrated",

@@ -155,14 +155,14 @@ def _priority_rows(a: Analysis, escape: Callable[[str], str]) -> list[list[str]]
     rows = [
         [
             str(n),
-            escape(p.theme.name),
+            escape(p.theme.label),
             _q(p.theme),
             severity_text(p.theme.mean_severity),
             p.quadrant,
         ]
         for n, p in enumerate(a.matrix, start=1)
     ]
-    return rows + [["-", escape(t.name), _q(t), "-", "unrated"] for t in a.unrated]
+    return rows + [["-", escape(t.label), _q(t), "-", "unrated"] for t in a.unrated]
 
 
 def _theme_rows(a: Analysis, escape: Callable[[str], str]) -> list[list[str]]:
@@ -196,7 +196,7 @@ def markdown(view: StudyView, now: datetime) -> str:
     out += ["## Strongest quotes", "", QUOTES_NOTE, ""]
     verbatims = Verbatims(view)
     for theme in quoted_themes(a):
-        out += [f"### {_md(theme.name)} ({_q(theme)} participants)", ""]
+        out += [f"### {_md(theme.label)} ({_q(theme)} participants)", ""]
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
             out += [f"> {_md(item.quote)}", f"> \u2014 {_md(_source(item))}"]
@@ -387,12 +387,12 @@ def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
         by_quadrant.setdefault(point.quadrant, []).append(
             {
                 "value": (round(100 * theme.share, 1), round(theme.mean_severity or 0, 2)),
-                "label": visible(theme.name),
+                "label": visible(theme.label),
             }
         )
     for quadrant, points in by_quadrant.items():
         chart.add(quadrant, points)
-    ranks = {visible(p.theme.name): str(n) for n, p in enumerate(analysis.matrix, start=1)}
+    ranks = {visible(p.theme.label): str(n) for n, p in enumerate(analysis.matrix, start=1)}
     left_off: list[str] = []
 
     def label(root: ET.Element) -> None:
@@ -422,7 +422,7 @@ def themes_chart(analysis: Analysis) -> str:
         **count_axis(max((t.participants for t in themes), default=1)),
         **_chart_config(),
     )
-    chart.x_labels = [visible(t.name) for t in reversed(themes)]
+    chart.x_labels = [visible(t.label) for t in reversed(themes)]
     chart.add("participants", [t.participants for t in reversed(themes)])
     return _svg(chart)
 
@@ -486,7 +486,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(f'<p class="meta">{_h(QUOTES_NOTE)}</p>')
     verbatims = Verbatims(view)
     for theme in quoted_themes(a):
-        parts.append(f"<h3>{_h(theme.name)} <small>({_q(theme)} participants)</small></h3>")
+        parts.append(f"<h3>{_h(theme.label)} <small>({_q(theme)} participants)</small></h3>")
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
             verbatim = verbatims.line(item)
