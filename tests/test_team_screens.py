@@ -142,3 +142,26 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follo
     assert json.dumps(codings(store, session_id, ids[0])) == json.dumps(
         [["pain", "Ana"], ["pain", "Bo"]]
     )
+
+
+async def test_the_agreement_legend_is_whole_at_80x24_with_many_codes(store, clock, session_id):
+    """The figures' box is cut at half the screen; the legend under them is not cut with it."""
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 4)
+    tags = [f"code/{number:02}" for number in range(14)]
+    for number, tag in enumerate(tags):
+        coded_by(store, session_id, ids[number % 4], (tag, "Ana"), (tag, "Bo"))
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, AgreementScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.busy is None)
+        await pilot.pause()
+        legend = screen.query_one("#agreement-legend")
+        drawn = "".join(
+            "".join(segment.text for segment in line)
+            for line in legend.render_lines(legend.region.reset_offset)
+        )
+        assert "no one coded a character." in " ".join(drawn.split())
+        assert screen.region.contains_region(legend.region)

@@ -44,6 +44,9 @@ class AgreementScreen(Screen):
         yield Static(id="agreement-header")
         yield Static(Text(POPULATION, style="dim"), id="agreement-population")
         yield Static(id="agreement-figures")
+        # Below the figures, not in their box: with many codes that box is cut at its height,
+        # and the legend with it.
+        yield Static(Text(UNDEFINED, style="dim"), id="agreement-legend")
         yield Static(id="agreement-list")
         yield KeyBar()
 
@@ -92,6 +95,7 @@ class AgreementScreen(Screen):
         self.query_one("#agreement-header", Static).update(header)
         figures = self.query_one("#agreement-figures", Static)
         listing = self.query_one("#agreement-list", Static)
+        self.query_one("#agreement-legend").display = result is not None and not result.problem
         if result is None:
             figures.update(Text(self.busy or "", style="italic"))
             listing.update("")
@@ -121,7 +125,6 @@ class AgreementScreen(Screen):
                 f"{chars:>6}\n",
                 "bold" if code is result.study else "",
             )
-        text.append(UNDEFINED, "dim")
         return text
 
     def _list_text(self) -> Text:
