@@ -193,3 +193,20 @@ def test_an_export_ended_by_kill_leaves_no_temp_file(home, seeded, tmp_path):
         command.kill()
         command.wait()
     assert list(out.parent.iterdir()) == []
+
+
+def test_a_report_to_a_pipe_is_written_into_it_and_the_pipe_stays(home, seeded, tmp_path):
+    """`-o /dev/stdout`, `-o /dev/null` or a FIFO: written into as a shell's `>` would. The
+    atomic replace of a file put a regular file in the device's place (as root: /dev/null)."""
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    assert main(["report", "--study", "Onboarding", "--format", "md", "-o", str(fifo)]) == 0
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert received and received[0].startswith(b"# Study: Onboarding")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "pipe"]

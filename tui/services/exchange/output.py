@@ -1,4 +1,5 @@
-"""Writing an export file: never over an existing file unless asked, 0600, all or nothing.
+"""Writing an export file: never over an existing file unless asked, 0600, all or nothing; a
+device or a pipe (`-o /dev/stdout`, a FIFO) is written into as it is.
 
 The bytes (or what a writer writes, a part at a time) go to a temp file in the target's folder
 (created 0600, so interview notes are never readable by others, not even for a moment), are
@@ -97,6 +98,10 @@ def write_export(
     shown = visible(str(path))
     if path.is_dir():
         raise ExchangeError(f"{shown} is a folder; give a file name to {command} to.")
+    if path.exists() and not path.is_file():
+        # A device or a pipe (/dev/stdout, /dev/null, a FIFO): written into, as a shell's `>`
+        # would. Replaced by a temp file, it would be a device no more.
+        return _write_into(path, data, shown, command)
     if not force and (path.exists() or path.is_symlink()):
         raise ExchangeError(
             f"{shown} already exists; choose another name or add --force to replace it."
@@ -128,6 +133,23 @@ def write_export(
     except BaseException:  # the writer failed (a session it reads is unreadable): no file
         _discard(temp)
         raise
+    return path
+
+
+def _write_into(
+    path: Path, data: bytes | Callable[[BinaryIO], Any], shown: str, command: str
+) -> Path:
+    try:
+        with open(path, "wb") as handle:
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
+    except SpoolError as error:
+        raise ExchangeError(spool_problem(error, command)) from None
+    except OSError as error:
+        problem = describe_os_error(error)
+        raise ExchangeError(f"Could not write to {shown} because {problem}.") from None
     return path
 
 
