@@ -4,9 +4,9 @@ talk-time meter, time per question, the debrief, and the lint marks in the guide
 from __future__ import annotations
 
 import pytest
-from textual import events
 from textual.widgets import Input
 
+from tests.bursts import fields_typed, queue_keys
 from tests.conftest import GUIDE
 from tests.test_interview import commit, type_text
 from tests.waiting import wait_until
@@ -419,12 +419,7 @@ async def test_debrief_answers_typed_in_one_burst_go_each_to_its_prompt(
         await pilot.press("f12")
         await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
         answers = ["They export daily", "I gave up on day three", "Drop question 2"]
-        for number, text in enumerate(answers):
-            if number:
-                app.post_message(events.Key("enter", None))
-            for char in text:
-                app.post_message(events.Key(char, char))
-        app.post_message(events.Key("ctrl+s", None))
+        queue_keys(app, [*fields_typed(answers, "enter"), "ctrl+s"])
         await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
         debrief = saved_session(app)["debrief"]["Maya"]
         assert [debrief[key] for key in ("surprised", "quote", "change")] == answers

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import events
 from textual.widgets import Input
 
+from tests.bursts import fields_typed, queue_keys
 from tests.waiting import wait_until
 from tui.screens.new_session_screen import NewSessionScreen
 
@@ -31,12 +31,7 @@ async def test_a_burst_of_fields_and_tabs_fills_each_field(make_app, store, tmp_
         form = await open_form(pilot)
         missing = tmp_path / "no-such-guide.md"
         typed = ["Onboarding - P7", "P7 (ops lead)", "Why do trials stall?", str(missing)]
-        for number, text in enumerate(typed):
-            if number:
-                app.post_message(events.Key("tab", None))
-            for char in text:
-                app.post_message(events.Key(char, char))
-        app.post_message(events.Key("enter", None))
+        queue_keys(app, [*fields_typed(typed, "tab"), "enter"])
         error = form.query_one("#new-error")
         await wait_until(pilot, lambda: "Cannot read the guide" in str(error.render()))
         assert fields(form) == typed

@@ -4,8 +4,8 @@ and a new tag is one key away."""
 from __future__ import annotations
 
 import pytest
-from textual import events
 
+from tests.bursts import queue_keys
 from tests.test_tagging import add_notes, notes_by_id, ready, tagging_app
 from tui.screens.tag_picker_screen import TagPickerScreen
 from tui.screens.tagging_screen import TaggingScreen
@@ -172,10 +172,7 @@ async def test_the_words_being_tagged_stay_in_view_under_the_picker(
 
 
 async def burst(pilot, keys: list[str]) -> None:
-    """Keys queued all at once, as a paste or a slow link delivers them: none is handled
-    before the last arrives."""
-    for key in keys:
-        pilot.app.post_message(events.Key(key, key if len(key) == 1 else None))
+    queue_keys(pilot.app, keys)
     await ready(pilot)
 
 

@@ -107,6 +107,16 @@ async def test_inline_tags_typed_live_are_the_authors_codings(make_app, store, s
     assert [(c["tag"], c["coder"]) for c in note["codings"]] == [("pain/onboarding", app.author)]
 
 
+async def open_agreement(pilot) -> AgreementScreen:
+    """The tagging screen's `i`, once its figures are worked out."""
+    await ready(pilot)
+    await pilot.press("i")
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, AgreementScreen))
+    screen = pilot.app.screen
+    await wait_until(pilot, lambda: screen.busy is None)
+    return screen
+
+
 async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follow(
     store, clock, session_id
 ):
@@ -117,11 +127,7 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follo
     coded_by(store, session_id, ids[2], ("pain", hostile), ("pain", "Ana"), ("pain", "Bo"))
     app = app_as(store, clock, session_id, "lead")
     async with app.run_test(size=(100, 30)) as pilot:
-        await ready(pilot)
-        await pilot.press("i")
-        await wait_until(pilot, lambda: isinstance(app.screen, AgreementScreen))
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.busy is None)
+        screen = await open_agreement(pilot)
         assert screen.model.pairs()[:2] == [("Ana", "Bo"), ("Ana", hostile)]
         figures = str(screen.query_one("#agreement-figures").render())
         assert "pain" in figures and "75.0%" in figures
@@ -152,11 +158,7 @@ async def test_the_agreement_legend_is_whole_at_80x24_with_many_codes(store, clo
         coded_by(store, session_id, ids[number % 4], (tag, "Ana"), (tag, "Bo"))
     app = app_as(store, clock, session_id, "lead")
     async with app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
-        await pilot.press("i")
-        await wait_until(pilot, lambda: isinstance(app.screen, AgreementScreen))
-        screen = app.screen
-        await wait_until(pilot, lambda: screen.busy is None)
+        screen = await open_agreement(pilot)
         await pilot.pause()
         legend = screen.query_one("#agreement-legend")
         drawn = "".join(
