@@ -196,17 +196,47 @@ def test_an_export_ended_by_kill_leaves_no_temp_file(home, seeded, tmp_path):
 
 
 def test_a_report_to_a_pipe_is_written_into_it_and_the_pipe_stays(home, seeded, tmp_path):
-    """`-o /dev/stdout`, `-o /dev/null` or a FIFO: written into as a shell's `>` would. The
-    atomic replace of a file put a regular file in the device's place (as root: /dev/null)."""
+    """`-o /dev/stdout`, `-o /dev/null` or a FIFO something reads: written into, as a shell's
+    `>` would. The atomic replace of a file put a regular file in the device's place (as root:
+    /dev/null). (A FIFO no one reads is never waited on: tests/reliability.)"""
     import threading
+    import time
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
+    reading = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, before the writer comes
+    os.set_blocking(reading, True)
     received: list[bytes] = []
-    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+
+    def read_all() -> None:
+        while not (chunk := os.read(reading, 65536)) and not received:
+            time.sleep(0.01)  # no writer yet: a read of a pipe without one ends at once
+        while chunk:
+            received.append(chunk)
+            chunk = os.read(reading, 65536)
+
+    reader = threading.Thread(target=read_all, daemon=True)
     reader.start()
-    assert main(["report", "--study", "Onboarding", "--format", "md", "-o", str(fifo)]) == 0
-    reader.join(timeout=30)
+    try:
+        assert main(["report", "--study", "Onboarding", "--format", "md", "-o", str(fifo)]) == 0
+        reader.join(timeout=30)
+    finally:
+        os.close(reading)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
-    assert received and received[0].startswith(b"# Study: Onboarding")
+    assert b"".join(received).startswith(b"# Study: Onboarding")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "pipe"]
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_report_to_a_device_writes_into_it_and_leaves_it_a_device(home, seeded, tmp_path, force):
+    """A null device of the test's own (as /dev/null is: char 1,3): `-o` it, with or without
+    --force, and it is still that device after; replaced, as root, /dev/null was a file."""
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("making a device node needs root (CAP_MKNOD)")
+    argv = ["report", "--study", "Onboarding", "-o", str(device)] + (["--force"] if force else [])
+    assert main(argv) == 0
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "null"]

@@ -1,5 +1,5 @@
 """Writing an export file: never over an existing file unless asked, 0600, all or nothing; a
-device or a pipe (`-o /dev/stdout`, a FIFO) is written into as it is.
+device, or a pipe something reads (`-o /dev/stdout`, a FIFO), is written into as it is.
 
 The bytes (or what a writer writes, a part at a time) go to a temp file in the target's folder
 (created 0600, so interview notes are never readable by others, not even for a moment), are
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -98,10 +99,12 @@ def write_export(
     shown = visible(str(path))
     if path.is_dir():
         raise ExchangeError(f"{shown} is a folder; give a file name to {command} to.")
-    if path.exists() and not path.is_file():
-        # A device or a pipe (/dev/stdout, /dev/null, a FIFO): written into, as a shell's `>`
-        # would. Replaced by a temp file, it would be a device no more.
-        return _write_into(path, data, shown, command)
+    target = _open_device(path)
+    if target is not None:
+        # A device, or a pipe something reads (/dev/null, /dev/stdout, a FIFO): written into,
+        # as a shell's `>` would. Replaced by a temp file, it would be a device no more.
+        _write_into(target, data, shown, command)
+        return path
     if not force and (path.exists() or path.is_symlink()):
         raise ExchangeError(
             f"{shown} already exists; choose another name or add --force to replace it."
@@ -136,11 +139,31 @@ def write_export(
     return path
 
 
-def _write_into(
-    path: Path, data: bytes | Callable[[BinaryIO], Any], shown: str, command: str
-) -> Path:
+def _open_device(path: Path) -> int | None:
+    """A descriptor to write into `path` when it is a device, or a pipe with a reader; None
+    for anything else (a pipe no one reads is left to the checks of a file: never waited on).
+    """
     try:
-        with open(path, "wb") as handle:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        flags = os.O_WRONLY | os.O_CLOEXEC
+    elif stat.S_ISFIFO(mode):
+        flags = os.O_WRONLY | os.O_CLOEXEC | os.O_NONBLOCK  # ENXIO at once when no one reads
+    else:
+        return None
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    os.set_blocking(fd, True)
+    return fd
+
+
+def _write_into(fd: int, data: bytes | Callable[[BinaryIO], Any], shown: str, command: str) -> None:
+    try:
+        with open(fd, "wb") as handle:
             if callable(data):
                 data(handle)
             else:
@@ -150,7 +173,6 @@ def _write_into(
     except OSError as error:
         problem = describe_os_error(error)
         raise ExchangeError(f"Could not write to {shown} because {problem}.") from None
-    return path
 
 
 def _discard(temp: Path) -> None:
