@@ -423,3 +423,18 @@ async def test_debrief_answers_typed_in_one_burst_go_each_to_its_prompt(
         await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
         debrief = saved_session(app)["debrief"]["Maya"]
         assert [debrief[key] for key in ("surprised", "quote", "change")] == answers
+
+
+@pytest.mark.parametrize("key", ["ctrl+t", "ctrl+g"])
+async def test_marking_a_question_with_no_guide_says_why_nothing_happened(make_app, store, key):
+    """A session started without a guide: the asked and skip keys say there is no question
+    and how to have one, instead of doing nothing."""
+    bare = create_session(store, title="Quick chat", participant="P9", now=None)
+    app = make_app(bare)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(key)
+        await wait_until(pilot, lambda: list(app._notifications))
+        (said,) = [n.message for n in app._notifications]
+        assert "no guide" in said and "--guide" in said
+        assert app.live.notes == []

@@ -342,13 +342,32 @@ class InterviewScreen(Screen):
 
     @after_typed_keys
     def action_mark_asked(self) -> None:
+        if self._no_current_question("mark asked"):
+            return
         note = self.live.mark_current("asked")
         if note is not None:
             self._show_changed(note)
 
     @after_typed_keys
     def action_skip_question(self) -> None:
-        self.live.mark_current("skipped")
+        if not self._no_current_question("skip"):
+            self.live.mark_current("skipped")
+
+    def _no_current_question(self, doing: str) -> bool:
+        """Whether there is no question to `doing`; then says why, and what to do."""
+        guide, state = self.live.guide, self.live.guide_state
+        if guide.question(state.current) is not None:
+            return False
+        if not guide.questions:
+            problem = (
+                f"This session has no guide, so there is no question to {doing}. "
+                "Start the next one with a guide: fieldnote new TITLE --guide FILE.md"
+            )
+        else:
+            keys = [self.app.key_for(f"interview.{way}_question") for way in ("next", "previous")]
+            problem = f"No question is current: {' or '.join(keys)} picks one."
+        self.notify(problem, severity="warning", markup=False)
+        return True
 
     # -- notes -------------------------------------------------------------------------------
 
