@@ -349,3 +349,20 @@ async def test_a_changed_session_is_not_drawn_from_the_kept_overview(store, cloc
     store.codebook.ensure(["another"], "2026-12-01T00:00:00.000Z")
     assert StudyAnalysis(DataStore(store.home), "Onboarding").overview() is None
     assert view.overview.theme("brand-new") is not None
+
+
+async def test_the_pairs_part_says_when_no_note_carries_two_tags(store, clock):
+    from tui.services.session_setup import create_session
+
+    create_session(store, title="Nothing yet", participant="P", study="Onboarding", now=clock())
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        table = app.screen.query_one("#pairs")
+        assert table.row_count == 1
+        assert "No note carries two tags yet." in str(table.get_row_at(0)[0])
+        await pilot.press("enter")  # nothing to drill into, and nothing breaks
+        await pilot.pause()
+        assert app.screen.part == "pairs" and app.is_running

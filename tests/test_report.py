@@ -150,6 +150,9 @@ def test_an_empty_study_still_makes_a_valid_report(home, tmp_path):
     text = report(tmp_path, "--format", "html")
     html5lib.HTMLParser(strict=True).parse(text)
     assert "<svg" not in text
+    assert "<p><em>No note carries two tags yet.</em></p>" in text  # no table with no rows
+    markdown = report(tmp_path, "--format", "md", "--force")
+    assert "## Tags raised together\n\n_No note carries two tags yet._\n" in markdown
 
 
 def svg_nodes(root, name: str) -> list:

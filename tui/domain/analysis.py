@@ -228,6 +228,8 @@ class Theme:
         return f"{self.name}/*" if self.rolled_up else self.name
 
 
+NO_PAIRS = "No note carries two tags yet."
+"""What the pairs of tags say while there are none (the analysis screen, the report)."""
 THEME_COLUMNS = ("tag", "excerpts", "sessions", "participants", "severity", "max", "emotions")
 """The columns themes sort by (`sort_themes`)."""
 

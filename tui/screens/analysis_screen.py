@@ -29,6 +29,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from tui.domain.analysis import (
+    NO_PAIRS,
     THEME_COLUMNS,
     Evidence,
     Theme,
@@ -95,6 +96,8 @@ RANKED_TABLE = [
     Column("Quadrant", 17, essential=False),
 ]
 PAIR_TABLE = [Column("Tag", share=50), Column("With", share=50), Column("Notes", 6)]
+NO_PAIRS_KEY = "none"
+"""The pairs table's one row when no note carries two tags."""
 COVERAGE_TABLE = [
     Column("Question", share=70),
     Column("Asked", 5),
@@ -435,6 +438,9 @@ class AnalysisScreen(Screen):
         for number, pair in enumerate(self.view.analysis.pairs):
             cells = {"Tag": _cell(pair.first), "With": _cell(pair.second), "Notes": str(pair.count)}
             table.add_row(*(cells[name] for name in names), key=str(number))
+        if not self.view.analysis.pairs:  # a row that says so, not an empty table
+            cells = {"Tag": Text(NO_PAIRS, style="italic"), "With": "", "Notes": ""}
+            table.add_row(*(cells[name] for name in names), key=NO_PAIRS_KEY)
         self._keep_cursor(table, keep)
 
     def grid_tags(self) -> list[Theme]:
@@ -577,7 +583,7 @@ class AnalysisScreen(Screen):
             return Drill(self.part, ("theme", theme.key), theme.label)
         if self.part == "pairs":
             key = self._cursor_key(self._table("pairs"))
-            if key is None:
+            if key is None or key == NO_PAIRS_KEY:
                 return None
             pair = result.pairs[int(key)]
             return Drill(

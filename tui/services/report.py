@@ -18,6 +18,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from tui.domain.analysis import (
+    NO_PAIRS,
     Analysis,
     Coverage,
     Evidence,
@@ -212,9 +213,13 @@ def markdown(view: StudyView, now: datetime) -> str:
     ]
     out.append("")
     out += ["## Tags raised together", ""]
-    out += _md_table(
-        ["Tag", "With", "Notes"],
-        [[_md(p.first), _md(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
+    out += (
+        _md_table(
+            ["Tag", "With", "Notes"],
+            [[_md(p.first), _md(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
+        )
+        if a.pairs
+        else [f"_{NO_PAIRS}_", ""]
     )
     tags = grid_tags(a)
     out += ["## Who raised what", ""]
@@ -517,6 +522,8 @@ def html_report(view: StudyView, now: datetime) -> str:
             [[_h(p.first), _h(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
             numeric={2},
         )
+        if a.pairs
+        else f"<p><em>{NO_PAIRS}</em></p>"
     )
     tags = grid_tags(a)
     parts.append('</section><section id="people"><h2>Who raised what</h2>')
