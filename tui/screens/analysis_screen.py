@@ -96,6 +96,8 @@ RANKED_TABLE = [
     Column("Quadrant", 17, essential=False),
 ]
 PAIR_TABLE = [Column("Tag", share=50), Column("With", share=50), Column("Notes", 6)]
+GRID_HEADER = 10
+"""Columns a tag's header takes in the Who part."""
 NO_PAIRS_KEY = "none"
 """The pairs table's one row when no note carries two tags."""
 COVERAGE_TABLE = [
@@ -459,9 +461,11 @@ class AnalysisScreen(Screen):
         tags = self.grid_tags()
         for theme in tags:
             label = visible(theme.name)
-            table.add_column(
-                Text(label[:10], no_wrap=True), width=min(10, len(label)), key=theme.key
-            )
+            if len(label) > GRID_HEADER:
+                # Its end, which tells sub-tags apart: `workaround/spreadsheet` cut at its
+                # start read `workaround`, as the parent's own column does.
+                label = "\u2026" + label[1 - GRID_HEADER :]
+            table.add_column(Text(label, no_wrap=True), width=len(label), key=theme.key)
         result = self.view.analysis
         for person in self.view.analysis.participants:
             cells: list[str | Text] = [_cell(person.name)]
