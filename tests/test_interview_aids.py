@@ -438,3 +438,45 @@ async def test_marking_a_question_with_no_guide_says_why_nothing_happened(make_a
         (said,) = [n.message for n in app._notifications]
         assert "no guide" in said and "--guide" in said
         assert app.live.notes == []
+
+
+async def test_the_lots_title_says_what_to_do_whole_in_a_half_width_pane(
+    make_app, session_id, store, clock
+):
+    """At 39 columns the count gives way to what the keys do, and the ask to press again for
+    a co-interviewer's follow-up is whole (it was cut at "Jonas's: t…")."""
+    from tui.services.live_session import LiveSession
+
+    other = LiveSession(store, session_id, "Jonas", now=clock)
+    other.commit_typed("?ask about the dashboard")
+    assert other.flush()
+    app = make_app(session_id)
+    async with app.run_test(size=(39, 24)) as pilot:
+        lot = app.screen.query_one(ParkingLot)
+        await pilot.press("f2")
+        await pilot.pause()
+        room = lot.size.width - 4
+        assert lot.has_focus and str(lot.border_title).startswith("HAS THE KEYS")
+        await pilot.press("delete")
+        await pilot.pause()
+        title = str(lot.border_title)
+        assert title == "Jonas's: again to dismiss it" and len(title) <= room
+    other.close()
+
+
+async def test_tmux_advice_under_the_header_is_whole_in_a_half_width_pane(make_app, session_id):
+    """It ends in the command that fixes it: wrapped at 39 columns, not cut."""
+    from tui.services.tmux import Advice
+
+    app = make_app(session_id)
+    async with app.run_test(size=(39, 24)) as pilot:
+        await pilot.pause()
+        line = "Copies are lost: tmux set -g set-clipboard on (and in ~/.tmux.conf)"
+        app._show_tmux_advice([Advice(sentence=line, line=line)])
+        await pilot.pause()
+        header = app.screen.query_one(SessionHeader)
+        shown = " ".join(str(header.render()).split())
+        assert "tmux set -g set-clipboard on (and in ~/.tmux.conf)" in shown
+        rows = str(header.render()).splitlines()
+        advice = rows[rows.index(next(r for r in rows if r.startswith("\u26a0 tmux:"))) :]
+        assert len(advice) >= 2 and all(len(row) <= header.size.width for row in advice)

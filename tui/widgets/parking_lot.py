@@ -67,6 +67,8 @@ class ParkingLot(OptionList):
         """A character went to the note input: the keys queued behind it follow it there."""
         self._armed: tuple[str, str] | None = None
         """(note id, status): a co-interviewer's follow-up whose key was pressed once."""
+        self._asking: str | None = None
+        """What the title asks now, kept across a resize (which fits the title anew)."""
 
     def show_followups(self, followups: list[Note]) -> None:
         if [n.id for n in followups] == [n.id for n in self.followups]:
@@ -87,16 +89,27 @@ class ParkingLot(OptionList):
         if self.followups:
             self.highlighted = min(highlighted or 0, len(self.followups) - 1)
 
+    def on_resize(self) -> None:
+        self._show_title(self._asking)
+
     def _show_title(self, ask: str | None = None) -> None:
-        count = f"Parking lot \u00b7 {len(self.followups)} open"
+        self._asking = ask
         if ask:
-            self.border_title = f"{count} \u00b7 {ask}"
+            said = ask
         elif self.screen.focused is self:  # `has_focus` is set after `on_focus` runs
-            self.border_title = (
-                f"{count} \u00b7 HAS THE KEYS: \u2191\u2193 Enter asked Del dismiss Esc"
-            )
+            said = "HAS THE KEYS: \u2191\u2193 Enter asked Del dismiss Esc"
         else:
-            self.border_title = f"{count} \u00b7 typing goes to the note"
+            said = "typing goes to the note"
+        # The lot's count gives way first in a narrow pane: what to do is the point.
+        room = self.size.width - 4 if self.size.width else 80
+        for count in (
+            f"Parking lot \u00b7 {len(self.followups)} open",
+            f"{len(self.followups)} open",
+        ):
+            if len(count) + 3 + len(said) <= room:
+                self.border_title = f"{count} \u00b7 {said}"
+                return
+        self.border_title = said
 
     @property
     def is_open(self) -> bool:
@@ -137,7 +150,7 @@ class ParkingLot(OptionList):
         if note.author != self.author and self._armed != (note.id, status):
             self._armed = (note.id, status)
             verb = "mark it asked" if status == "asked" else "dismiss it"
-            self._show_title(f"{visible(note.author)}'s: the same key again to {verb}")
+            self._show_title(f"{visible(note.author)}'s: again to {verb}")
             return
         self._armed = None
         self.post_message(self.Marked(note, status))

@@ -3,6 +3,7 @@ participant; the goal (or a failing save) on the second line, which a short term
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -98,7 +99,10 @@ class SessionHeader(Static):
             second.append("Goal: ", style="dim")
             second.append(visible(facts.goal) if facts.goal else "(none set)", style="italic")
         lines = [line] if facts.one_line else [line, second]
+        width = self.size.width or 80
         for text in facts.advice:
-            lines.append(Text(f"\u26a0 {text}", style="bold", no_wrap=True, overflow="ellipsis"))
+            # Wrapped, not cut: the line ends in the command that fixes it.
+            for part in textwrap.wrap(f"\u26a0 {text}", max(width - 1, 20)):
+                lines.append(Text(part, style="bold", no_wrap=True, overflow="ellipsis"))
         # A layout only when the number of rows changes (tmux advice, a short terminal).
         self.update(Text("\n").join(lines), layout=len(lines) != self.size.height)
