@@ -95,21 +95,24 @@ class ParkingLot(OptionList):
     def _show_title(self, ask: str | None = None) -> None:
         self._asking = ask
         if ask:
-            said = ask
+            says = [ask]
         elif self.screen.focused is self:  # `has_focus` is set after `on_focus` runs
-            said = "HAS THE KEYS: \u2191\u2193 Enter asked Del dismiss Esc"
+            says = [
+                "HAS THE KEYS: \u2191\u2193 Enter asked Del dismiss Esc",
+                "\u2191\u2193 \u23ce asked Del dismiss Esc back",
+            ]
         else:
-            said = "typing goes to the note"
-        # The lot's count gives way first in a narrow pane: what to do is the point.
+            says = ["typing goes to the note"]
+        # In a narrow pane the lot's count gives way first, then the longer wording: what to
+        # do is the point.
         room = self.size.width - 4 if self.size.width else 80
-        for count in (
-            f"Parking lot \u00b7 {len(self.followups)} open",
-            f"{len(self.followups)} open",
-        ):
-            if len(count) + 3 + len(said) <= room:
-                self.border_title = f"{count} \u00b7 {said}"
-                return
-        self.border_title = said
+        open_count = f"{len(self.followups)} open"
+        for said in says:
+            for count in (f"Parking lot \u00b7 {open_count} \u00b7 ", f"{open_count} \u00b7 ", ""):
+                if len(count) + len(said) <= room:
+                    self.border_title = count + said
+                    return
+        self.border_title = says[-1]
 
     @property
     def is_open(self) -> bool:
