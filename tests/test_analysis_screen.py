@@ -369,3 +369,15 @@ async def test_the_pairs_part_says_when_no_note_carries_two_tags(store, clock):
         await pilot.press("enter")  # nothing to drill into, and nothing breaks
         await pilot.pause()
         assert app.screen.part == "pairs" and app.is_running
+
+
+async def test_a_sub_tag_row_names_only_the_levels_below_its_parent_row(store, clock, study):
+    """Under `pain/*`, `onboarding` and `pricing`: in a half-width pane the full names were
+    both cut to `pai…`."""
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(39, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThemeTable)
+        names = {key: table.row_text(key)[0].strip() for key in ("pain", "pain/onboarding")}
+        assert names == {"pain": "pain/*", "pain/onboarding": "onboarding"}
+        assert table.row_text("pain/pricing")[0].strip().startswith("pricing")

@@ -244,10 +244,7 @@ def sort_themes(themes: Iterable[Theme], column: str, descending: bool = True) -
     keys = {t.key for t in themes}
     children: dict[str, list[Theme]] = defaultdict(list)
     for theme in themes:
-        parent = theme.key.rpartition("/")[0]
-        while parent and parent not in keys:  # a level with no row of its own
-            parent = parent.rpartition("/")[0]
-        children[parent].append(theme)
+        children[row_above(theme.key, keys)].append(theme)
     ordered: list[Theme] = []
     below = [iter(_sorted_siblings(children[""], column, descending))]
     while below:  # depth first, without recursion: a tag may be MAX_TAG_DEPTH levels deep
@@ -259,6 +256,15 @@ def sort_themes(themes: Iterable[Theme], column: str, descending: bool = True) -
         if theme.key in children:
             below.append(iter(_sorted_siblings(children[theme.key], column, descending)))
     return ordered
+
+
+def row_above(key: str, keys: set[str]) -> str:
+    """The nearest ancestor of tag `key` that has a row among `keys` ("" for none): the row
+    a sub-tag's row sits under (a level with no row of its own is skipped)."""
+    above = key.rpartition("/")[0]
+    while above and above not in keys:
+        above = above.rpartition("/")[0]
+    return above
 
 
 def _sorted_siblings(themes: list[Theme], column: str, descending: bool) -> list[Theme]:

@@ -34,6 +34,7 @@ from tui.domain.analysis import (
     Evidence,
     Theme,
     minutes_text,
+    row_above,
     severity_text,
     sort_themes,
 )
@@ -129,6 +130,18 @@ def bar(value: float, maximum: float, width: int = BAR_WIDTH, style: Style | Non
     eighths = round(8 * width * value / maximum) if maximum > 0 else 0
     full, rest = divmod(max(0, min(eighths, 8 * width)), 8)
     return Text("\u2588" * full + ("" if not rest else chr(0x2590 - rest)), style=style or "")
+
+
+def _under_its_parent(theme: Theme, keys: set[str]) -> str:
+    """A theme's label as its row shows it, indented under its parent's row: the levels
+    below that row only (`onboarding` under `pain/*`), so sibling sub-tags differ from their
+    first letter on, even cut short in a half-width pane."""
+    above = row_above(theme.key, keys)
+    levels = theme.name.split("/")
+    if not above or len(levels) != theme.depth + 1:
+        return theme.label
+    own = "/".join(levels[above.count("/") + 1 :])
+    return f"{own}/*" if theme.rolled_up else own
 
 
 def _cell(text: str) -> Text:
@@ -383,9 +396,10 @@ class AnalysisScreen(Screen):
         columns = self._theme_columns()
         bar_style = table.get_component_rich_style("theme-table--bar")
         rows = {}
+        keys = {theme.key for theme in self.themes}
         for theme in self.themes:
             cells = {
-                "Tag": _cell("  " * theme.depth + theme.label),
+                "Tag": _cell("  " * theme.depth + _under_its_parent(theme, keys)),
                 "Bar": bar(theme.share, 1.0, style=bar_style),
                 "Excerpts": Text(str(theme.excerpts)),
                 "Sessions": Text(str(theme.sessions)),
