@@ -572,6 +572,9 @@ def test_a_torn_last_line_is_left_for_later_and_the_index_is_not_saved_again(
     index = StudyIndex(DataStore(home))
     index.refresh(digests=True)
     assert (index.reads, index.followed) == (0, 0)
+    listing = StudyIndex(DataStore(home))  # `fieldnote list`, which follows no journal
+    listing.refresh(light=True)
+    assert listing.reads == 0
     assert {path: path.stat().st_mtime_ns for path in cache_folder.glob("index-*.json")} == saved
 
 

@@ -705,7 +705,7 @@ class StudyIndex:
             # As a whole read signs (`DataStore.read_session_data`): the journal's bytes
             # applied, which are more than its stat'ed size if it grew meanwhile.
             followed["used"] = used + more
-            followed["sig"] = [*now[:3], [now[3][0], used + more]]
+            followed["sig"] = [*now[:3], [now[3][0], max(now[3][1], used + more)]]
         return followed
 
 

@@ -253,11 +253,11 @@ class DataStore:
         used = 0
         if seen is not None:
             used, _ = replay_journal(data, read_journal(journal), journal, changes_wanted=False)
-            # The journal's part says the bytes replayed, not its size at the stat: a line
-            # appended in between is in `data`, and two reads with one signature must have
-            # read the same (the study index joins its two parts by signature). A size that
-            # differs later (it grew, or a torn line was left) is read from `used` on.
-            seen = (seen[0], used)
+            # A line appended between the stat and the read is in `data`: the journal's part
+            # then says the bytes replayed, so two reads with one signature have read the same
+            # (the study index joins its two parts by signature). A torn last line left out
+            # keeps the size stat'ed, so the file reads as unchanged until the line is whole.
+            seen = (seen[0], max(seen[1], used))
         signature = (st.st_ino, st.st_mtime_ns, st.st_size, seen)
         if self._checked.get(path) != signature:
             validate_session_data(path)(data)
