@@ -228,15 +228,52 @@ def test_a_report_to_a_pipe_is_written_into_it_and_the_pipe_stays(home, seeded, 
 
 
 @pytest.mark.parametrize("force", [False, True])
-def test_a_report_to_a_device_writes_into_it_and_leaves_it_a_device(home, seeded, tmp_path, force):
-    """A null device of the test's own (as /dev/null is: char 1,3): `-o` it, with or without
-    --force, and it is still that device after; replaced, as root, /dev/null was a file."""
+def test_a_device_outside_dev_takes_force_and_is_written_into_never_replaced(
+    home, seeded, tmp_path, capsys, force
+):
+    """A null device of the test's own (char 1,3, as /dev/null): refused as an existing name
+    without --force; with it, written into, and still that device after (replaced, as root,
+    /dev/null was a file)."""
     device = tmp_path / "null"
     try:
         os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
     except PermissionError:
         pytest.skip("making a device node needs root (CAP_MKNOD)")
     argv = ["report", "--study", "Onboarding", "-o", str(device)] + (["--force"] if force else [])
-    assert main(argv) == 0
+    assert main(argv) == (0 if force else 1)
+    out, err = capsys.readouterr()
+    assert ("already exists" in err) is not force
+    assert out == ""  # nothing names a stream as the file written
     assert stat.S_ISCHR(os.lstat(device).st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "null"]
+
+
+def test_report_to_dev_stdout_goes_where_the_shell_sent_it(home, seeded, tmp_path):
+    """`-o /dev/stdout`: into a file the shell redirected to, or a pipe, as `>` would; the
+    path is not printed after it into the same stream."""
+    to_file = tmp_path / "r.md"
+    with open(to_file, "wb") as sink:
+        done = subprocess.run(
+            [sys.executable, "-m", "tui", "report", "--study", "Onboarding", "-o", "/dev/stdout"],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            env=dict(os.environ, FIELDNOTE_HOME=str(home)),
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr
+    text = to_file.read_text(encoding="utf-8")
+    assert text.startswith("# Study: Onboarding") and "/dev/stdout" not in text
+    piped = _run("report", "--study", "Onboarding", "-o", "/dev/stdout", env_home=home)
+    assert piped.returncode == 0 and piped.stdout.startswith(b"# Study: Onboarding")
+    assert not piped.stdout.rstrip().endswith(b"/dev/stdout")
+
+
+def test_a_disk_is_never_written(home, seeded, tmp_path, capsys):
+    device = tmp_path / "disk"
+    try:
+        os.mknod(device, 0o600 | stat.S_IFBLK, os.makedev(7, 250))  # a loop device's numbers
+    except PermissionError:
+        pytest.skip("making a device node needs root (CAP_MKNOD)")
+    assert main(["report", "--study", "Onboarding", "-o", str(device), "--force"]) == 1
+    assert "is a disk, not a file" in capsys.readouterr().err
+    assert stat.S_ISBLK(os.lstat(device).st_mode)

@@ -550,7 +550,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tui.domain.clock import utc_now
     from tui.services.analysis import StudyAnalysis
     from tui.services.exchange.errors import ExchangeError
-    from tui.services.exchange.output import write_export
+    from tui.services.exchange.output import is_stream, write_export
     from tui.services.report import render
 
     store = _store()
@@ -575,7 +575,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         path = write_export(args.output, text.encode("utf-8"), force=args.force, command="report")
     except ExchangeError as error:
         raise UserError(str(error)) from None
-    say(str(path))
+    if not is_stream(path):  # its name, for a script; not after the report in the stream
+        say(str(path))
     return 0
 
 

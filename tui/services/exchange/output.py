@@ -99,7 +99,7 @@ def write_export(
     shown = visible(str(path))
     if path.is_dir():
         raise ExchangeError(f"{shown} is a folder; give a file name to {command} to.")
-    target = _open_device(path)
+    target = _open_device(path, force)
     if target is not None:
         # A device, or a pipe something reads (/dev/null, /dev/stdout, a FIFO): written into,
         # as a shell's `>` would. Replaced by a temp file, it would be a device no more.
@@ -139,18 +139,42 @@ def write_export(
     return path
 
 
-def _open_device(path: Path) -> int | None:
-    """A descriptor to write into `path` when it is a device, or a pipe with a reader; None
-    for anything else (a pipe no one reads is left to the checks of a file: never waited on).
-    """
+STREAM_FOLDERS = ("/dev", "/dev/fd", "/proc/self/fd")
+"""Where a name is a stream to write into (`/dev/stdout`, `/dev/null`), never a file to
+replace: the name may lead to a terminal, a pipe or the file a shell sent output to."""
+
+
+def is_stream(path: Path) -> bool:
+    """Whether `path` is a stream, not a file: a name in STREAM_FOLDERS, a pipe or a device
+    (what a report wrote into it is not there to be opened again)."""
+    if str(path.absolute().parent) in STREAM_FOLDERS:
+        return True
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def _open_device(path: Path, force: bool) -> int | None:
+    """A descriptor to write into `path` when it is a stream or a device it may write into;
+    None for anything else, which is a file's business. A pipe no one reads is never waited
+    on (its open fails at once, and it is left to a file's checks); a device outside
+    STREAM_FOLDERS takes --force, as replacing a file does; a disk is never written."""
     try:
         mode = os.stat(path).st_mode
     except OSError:
         return None
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        flags = os.O_WRONLY | os.O_CLOEXEC
-    elif stat.S_ISFIFO(mode):
+    shown = visible(str(path))
+    if stat.S_ISBLK(mode):
+        raise ExchangeError(f"{shown} is a disk, not a file; give a file name to write to.")
+    in_streams = str(path.absolute().parent) in STREAM_FOLDERS
+    if stat.S_ISFIFO(mode):
         flags = os.O_WRONLY | os.O_CLOEXEC | os.O_NONBLOCK  # ENXIO at once when no one reads
+    elif stat.S_ISCHR(mode) and (in_streams or force):
+        flags = os.O_WRONLY | os.O_CLOEXEC
+    elif stat.S_ISREG(mode) and in_streams:  # /dev/stdout sent to a file by the shell
+        flags = os.O_WRONLY | os.O_CLOEXEC | os.O_TRUNC
     else:
         return None
     try:
