@@ -703,3 +703,24 @@ def test_a_pipe_in_the_sessions_folder_is_named_not_waited_on(home: Path, where:
     assert len(problems) == 1 and name in problems[0] and "pipe" in problems[0]
     for _ in ("cold", "warm"):
         assert [str(p) for p in StudyIndex(DataStore(home)).refresh().problems] == problems
+
+
+def test_what_sync_reads_passes_a_pipe_by(home: Path) -> None:
+    """`fieldnote sync status` lists undecided values from every file: a FIFO named like a
+    session file hung it, as it hung the list."""
+    from tui.services.sync.undecided import undecided
+
+    os.mkfifo(home / "sessions" / "zz-pipe.json")
+    assert undecided(home) == []
+
+
+def test_a_pipe_in_place_of_the_index_is_passed_by(home: Path, cache_folder: Path) -> None:
+    """The cache folder is the user's: a FIFO where an index part goes would have held every
+    start waiting for a writer."""
+    expected, _ = with_index(home)
+    for path in cache_folder.glob("index-*-sessions.json"):
+        path.unlink()
+        os.mkfifo(path)
+    assert StudyIndex(DataStore(home)).refresh().summaries() == DataStore(home).list_sessions()[0]
+    found, _ = with_index(home)
+    assert found == expected

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from tui.store.storage import DIR_MODE, FILE_MODE
+from tui.store.storage import DIR_MODE, FILE_MODE, open_to_read
 
 ENV_CACHE = "FIELDNOTE_CACHE"
 """The cache folder, when set (tests point it at a temp folder); else the platform's."""
@@ -67,7 +67,7 @@ class IndexFile:
         """The entries as last saved, or None when there is no usable index (logged)."""
         expected = self._head()
         try:
-            with open(self.path, "rb") as handle:
+            with open(open_to_read(self.path), "rb") as handle:
                 head = handle.read(len(expected))
                 if head != expected:
                     # Told from the head alone, the rest not even read: after an upgrade,
@@ -119,7 +119,7 @@ class IndexFile:
         turn out unusable when loaded."""
         head = self._head()
         try:
-            with open(self.path, "rb") as handle:
+            with open(open_to_read(self.path), "rb") as handle:
                 if handle.read(len(head)) != head:
                     return False
                 handle.seek(-1, os.SEEK_END)

@@ -193,7 +193,9 @@ class Presence:
                 continue
             try:
                 age = now - os.stat(name, dir_fd=folder, follow_symlinks=False).st_mtime
-                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+                # Not blocking: a pipe of that name would wait for a writer forever.
+                flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+                fd = os.open(name, flags, dir_fd=folder)
                 try:
                     doc = orjson.loads(os.read(fd, 1 << 16))
                 finally:

@@ -108,7 +108,13 @@ def check_tables(data: Any, path: Path) -> None:
 # -- the journal ----------------------------------------------------------------------------------
 def read_tables(path: Path) -> dict[str, Any]:
     """A journaled file's data as a reader sees it: the file with its journal replayed."""
-    with open(path, "rb") as handle:
+    try:
+        fd = open_to_read(path)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise UnreadableFileError(path, open_problem(error)) from None
+    with open(fd, "rb") as handle:
         data = parse_tables(handle.read(), path)
     journal = journal_path(path)
     replay_journal(data, read_journal(journal), journal, changes_wanted=False)
