@@ -6,6 +6,7 @@ import stat
 
 from textual.widgets import Checkbox, Input, OptionList, ProgressBar, Static
 
+from tests.bursts import queue_keys
 from tests.exchange_data import seed
 from tests.test_tagging import ready, tagging_app
 from tui.app import FieldnoteApp
@@ -109,3 +110,25 @@ async def test_export_from_tagging_takes_its_scope_and_the_palette_lists_it(stor
         assert isinstance(screen, ExportScreen)
         assert screen.job.session_ids == ids  # the study: both sessions
         assert screen.query_one(OptionList).highlighted == 0
+
+
+async def test_a_file_name_typed_with_its_save_key_in_one_burst_is_the_one_written(
+    store, clock, tmp_path, monkeypatch
+):
+    """The save key is bound above the path field: in a burst it came before the letters and
+    exported to the name the field held before (or said none was typed)."""
+    monkeypatch.chdir(tmp_path)
+    seed(store)
+    app = FieldnoteApp(store, author="Maya", now=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("E")
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        field.value = ""
+        field.focus()
+        await pilot.pause()
+        queue_keys(app, [*"mine.md", "ctrl+s"])
+        await settle(pilot)
+        assert not isinstance(app.screen, ExportScreen), status(app)
+        assert (tmp_path / "mine.md").read_text(encoding="utf-8").startswith("# ")

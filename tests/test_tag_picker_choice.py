@@ -182,6 +182,7 @@ async def burst(pilot, keys: list[str]) -> None:
         ([*"defl", "enter"], "staff/deflection"),
         ([*"cust", "enter"], "customer/investigation"),
         ([*"newtag", "ctrl+o"], "newtag"),
+        ([*"de", "down", "enter"], "staff/deflection"),  # the second of de's matches
     ],
 )
 async def test_keys_typed_in_one_burst_apply_the_tag_they_spell(

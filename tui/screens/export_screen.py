@@ -17,7 +17,7 @@ from tui.domain.display_text import visible
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, ExportJob
 from tui.store import StoreError
-from tui.widgets.bindings import bindings_for
+from tui.widgets.bindings import bindings_for, once_typed
 
 FORMATS_SHOWN = list(FORMATS.values())
 
@@ -101,9 +101,13 @@ class ExportScreen(ModalScreen[Path | None]):
     @on(Input.Submitted, "#export-path")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.action_run()
+        self._run()
 
     def action_run(self) -> None:
+        # Bound above the path field: in a burst, the name's letters first (`once_typed`).
+        once_typed([self.query_one(Input)], self._run)
+
+    def _run(self) -> None:
         if self._exporting:
             return
         raw = self.query_one(Input).value.strip()

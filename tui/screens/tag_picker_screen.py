@@ -149,6 +149,9 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self._hint(f"{choice.reason} \u2191\u2193 choose \u00b7 Enter applies \u00b7 Esc cancels")
 
     def action_cursor(self, step: int) -> None:
+        self._once_caught_up(lambda: self._move(step))
+
+    def _move(self, step: int) -> None:
         options = self.options
         if not options.option_count:
             return
