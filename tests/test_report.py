@@ -239,3 +239,5 @@ def test_a_tag_counted_with_its_sub_tags_is_named_so_wherever_its_numbers_show(h
     assert "### workaround/\\* (" in text
     page = report(tmp_path, "--format", "html", "--force")
     assert "<h3>workaround/* <small>" in page
+    who = text.split("## Who raised what")[1].split("##")[0]
+    assert "| workaround/\\* |" in who.splitlines()[2]  # the counts are the theme's

@@ -462,7 +462,9 @@ class Analysis:
         ]
 
     def cell(self, participant_key: str, tag_key: str) -> tuple[int, ...]:
-        """The evidence of a tag (as applied, not rolled up) from one participant."""
+        """The evidence of a tag applied somewhere, from one participant, as its theme counts
+        it: a parent's with its sub-tags' (so its column is headed by `Theme.label`). A tag
+        only rolled up from sub-tags has no cells."""
         by_person = self._cells.get(tag_key)
         if by_person is None:
             by_person = {}

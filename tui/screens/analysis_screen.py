@@ -474,7 +474,7 @@ class AnalysisScreen(Screen):
         table.add_column("Participant", width=16, key="participant")
         tags = self.grid_tags()
         for theme in tags:
-            label = visible(theme.name)
+            label = visible(theme.label)
             if len(label) > GRID_HEADER:
                 # Its end, which tells sub-tags apart: `workaround/spreadsheet` cut at its
                 # start read `workaround`, as the parent's own column does.
@@ -616,7 +616,7 @@ class AnalysisScreen(Screen):
             theme = result.theme(str(cell.column_key.value))
             if theme is None:
                 return None
-            return Drill("grid", ("cell", person.key, theme.key), f"{person.name}: {theme.name}")
+            return Drill("grid", ("cell", person.key, theme.key), f"{person.name}: {theme.label}")
         return None
 
     def _evidence_for(self, drill: Drill) -> list[Evidence]:

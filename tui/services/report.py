@@ -224,7 +224,7 @@ def markdown(view: StudyView, now: datetime) -> str:
     tags = grid_tags(a)
     out += ["## Who raised what", ""]
     out += _md_table(
-        ["Participant", *(_md(t.name) for t in tags)],
+        ["Participant", *(_md(t.label) for t in tags)],
         [[_md(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
     )
     out += ["## Guide coverage", ""]
@@ -532,7 +532,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append('<div class="scroll">')
     parts.append(
         _table(
-            ["Participant", *(_h(t.name).replace("/", "/<wbr>") for t in tags)],
+            ["Participant", *(_h(t.label).replace("/", "/<wbr>") for t in tags)],
             [[_h(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
             numeric=set(range(1, len(tags) + 1)),
         )
