@@ -277,3 +277,27 @@ def test_a_disk_is_never_written(home, seeded, tmp_path, capsys):
     assert main(["report", "--study", "Onboarding", "-o", str(device), "--force"]) == 1
     assert "is a disk, not a file" in capsys.readouterr().err
     assert stat.S_ISBLK(os.lstat(device).st_mode)
+
+
+def test_import_counts_each_sessions_notes_as_the_list_does(seeded, home, tmp_path, capsys):
+    """The marks of a question asked are no notes: the import's line for a session says what
+    `fieldnote list` will."""
+    store = DataStore(home)
+    session_file = store.open_session(seeded[0])
+    session_file.append_note(
+        {"id": "mark", "kind": "asked", "text": "Tell me about your role.", "author": "Maya"}
+        | {"started_at": "2026-11-27T10:00:00.000Z", "elapsed": 5.0}
+    )
+    session_file.close()
+    out = tmp_path / "study.json"
+    assert main(["export", "--all", "--format", "json", "-o", str(out)]) == 0
+    fresh = tmp_path / "fresh"
+    os.environ["FIELDNOTE_HOME"] = str(fresh)  # monkeypatched back by the home fixture
+    capsys.readouterr()
+    assert main(["import", str(out)]) == 0
+    printed = {
+        line.split()[0]: int(line.split()[1]) for line in capsys.readouterr().out.splitlines()
+    }
+    listed = {s.id: s.note_count for s in DataStore(fresh).list_sessions()[0]}
+    assert printed == listed
+    assert printed[seeded[0]] == len(store.open_session(seeded[0]).read().notes) - 1

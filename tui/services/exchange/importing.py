@@ -16,7 +16,7 @@ from typing import Any
 
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
-from tui.domain.notes import tag_key
+from tui.domain.notes import note_counts, tag_key
 from tui.domain.tags import MAX_TAG_DEPTH, tag_depth
 from tui.services.exchange import archive, refi_qda, transcripts
 from tui.services.exchange.errors import ExchangeError, bad_file
@@ -290,7 +290,8 @@ def import_files(
                     data.excerpts,
                     data.recording,
                 )
-                outcome.sessions.append((data.id, data.title, len(data.notes)))
+                notes, _ = note_counts(data.notes, data.excerpts)  # as the list counts them
+                outcome.sessions.append((data.id, data.title, notes))
                 if progress:
                     progress(len(outcome.sessions), total)
         if tags:
