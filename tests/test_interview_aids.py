@@ -468,17 +468,31 @@ async def test_the_lots_title_says_what_to_do_whole_in_a_half_width_pane(
     other.close()
 
 
-async def test_tmux_advice_under_the_header_is_whole_in_a_half_width_pane(make_app, session_id):
-    """It ends in the command that fixes it: wrapped at 39 columns, not cut."""
+@pytest.mark.parametrize("when", ["before the screen", "after it"])
+async def test_tmux_advice_under_the_header_is_whole_in_a_half_width_pane(
+    make_app, session_id, monkeypatch, when
+):
+    """It ends in the command that fixes it: wrapped at 39 columns, not cut, and the header
+    as tall as the wrapped lines whether the advice came before the screen was laid out (the
+    usual case: tmux answers first) or after."""
+    import tui.app
     from tui.services.tmux import Advice
 
+    line = "Copies are lost: tmux set -g set-clipboard on (and in ~/.tmux.conf)"
+    advice = [Advice(sentence=line, line=line)]
+    if when == "before the screen":
+        monkeypatch.setattr(tui.app, "inside_tmux", lambda: True)
+        monkeypatch.setattr(tui.app, "setting_advice", lambda: advice)
     app = make_app(session_id)
     async with app.run_test(size=(39, 24)) as pilot:
         await pilot.pause()
-        line = "Copies are lost: tmux set -g set-clipboard on (and in ~/.tmux.conf)"
-        app._show_tmux_advice([Advice(sentence=line, line=line)])
-        await pilot.pause()
+        if when == "after it":
+            app._show_tmux_advice(advice)
+        await wait_until(pilot, lambda: app.tmux_advice == advice)
+        for _ in range(3):
+            await pilot.pause()
         header = app.screen.query_one(SessionHeader)
+        assert header.size.height == len(str(header.render()).splitlines())
         shown = " ".join(str(header.render()).split())
         assert "tmux set -g set-clipboard on (and in ~/.tmux.conf)" in shown
         rows = str(header.render()).splitlines()

@@ -58,7 +58,9 @@ class SessionHeader(Static):
     facts: var[HeaderFacts] = var(HeaderFacts, init=False)
 
     def on_resize(self) -> None:
-        self.watch_facts(self.facts)  # the short forms depend on the width
+        # The short forms and the advice's wrapping depend on the width. After this layout:
+        # a height found during it (advice wrapped anew) would not be applied.
+        self.call_after_refresh(lambda: self.watch_facts(self.facts))
 
     def watch_facts(self, facts: HeaderFacts) -> None:
         # Clock, progress and who is here first, whole: a long title must never push them off a
