@@ -40,8 +40,7 @@ from tui.store.storage import (
     journal_entries,
     journal_path,
     journal_signature,
-    open_problem,
-    open_to_read,
+    open_data_file,
     parse_tables,
     read_journal,
     replay_journal,
@@ -233,12 +232,7 @@ class DataStore:
         """One session file read and parsed once, its journal replayed and the whole checked:
         (its signature as read, the journal bytes replayed, its tables). For readers that
         derive from the file and keep no `SessionFile` open (the list, the study index)."""
-        try:
-            fd = open_to_read(path)
-        except FileNotFoundError:
-            raise
-        except OSError as error:
-            raise UnreadableFileError(path, open_problem(error)) from None
+        fd = open_data_file(path)
         journal = journal_path(path)
         try:
             with open(fd, "rb") as handle:

@@ -108,13 +108,7 @@ def check_tables(data: Any, path: Path) -> None:
 # -- the journal ----------------------------------------------------------------------------------
 def read_tables(path: Path) -> dict[str, Any]:
     """A journaled file's data as a reader sees it: the file with its journal replayed."""
-    try:
-        fd = open_to_read(path)
-    except FileNotFoundError:
-        raise
-    except OSError as error:
-        raise UnreadableFileError(path, open_problem(error)) from None
-    with open(fd, "rb") as handle:
+    with open(open_data_file(path), "rb") as handle:
         data = parse_tables(handle.read(), path)
     journal = journal_path(path)
     replay_journal(data, read_journal(journal), journal, changes_wanted=False)
@@ -234,6 +228,17 @@ def open_to_read(path: Path) -> int:
         os.close(fd)
         raise NotAFileError(errno.EINVAL, "not a regular file", str(path))
     return fd
+
+
+def open_data_file(path: Path) -> int:
+    """`open_to_read` for a file of the data folder: FileNotFoundError when it is gone, an
+    UnreadableFileError naming why when it cannot be opened."""
+    try:
+        return open_to_read(path)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise UnreadableFileError(path, open_problem(error)) from None
 
 
 def open_problem(error: OSError) -> str:
