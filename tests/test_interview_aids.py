@@ -140,11 +140,7 @@ async def test_notes_typed_while_the_lot_has_the_keys_go_to_the_input_and_close_
 ):
     """The reported case: Esc, then f2 (meant to hide the lot) gave it the keys again, and the
     notes typed next were lost while their letters closed follow-ups."""
-    from tui.services.live_session import LiveSession
-
-    other = LiveSession(store, session_id, "Jonas", now=clock)  # still in the interview
-    other.commit_typed("?ask about the dashboard")
-    assert other.flush()
+    other, _ = co_interviewers_follow_up(store, session_id, clock)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         lot = app.screen.query_one(ParkingLot)
@@ -169,14 +165,20 @@ async def test_notes_typed_while_the_lot_has_the_keys_go_to_the_input_and_close_
     other.close()
 
 
+def co_interviewers_follow_up(store, session_id, clock):
+    """Jonas, still in the interview, with a follow-up in the lot: (his session, the note)."""
+    from tui.services.live_session import LiveSession
+
+    other = LiveSession(store, session_id, "Jonas", now=clock)
+    theirs = other.commit_typed("?ask about the dashboard")
+    assert other.flush()
+    return other, theirs
+
+
 async def test_a_co_interviewers_follow_up_is_marked_only_by_its_key_pressed_twice(
     make_app, session_id, store, clock
 ):
-    from tui.services.live_session import LiveSession
-
-    other = LiveSession(store, session_id, "Jonas", now=clock)  # still in the interview
-    theirs = other.commit_typed("?ask about the dashboard")
-    assert other.flush()
+    other, theirs = co_interviewers_follow_up(store, session_id, clock)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         lot = app.screen.query_one(ParkingLot)
@@ -445,11 +447,7 @@ async def test_the_lots_title_says_what_to_do_whole_in_a_half_width_pane(
 ):
     """At 39 columns the count gives way to what the keys do, and the ask to press again for
     a co-interviewer's follow-up is whole (it was cut at "Jonas's: t…")."""
-    from tui.services.live_session import LiveSession
-
-    other = LiveSession(store, session_id, "Jonas", now=clock)
-    other.commit_typed("?ask about the dashboard")
-    assert other.flush()
+    other, _ = co_interviewers_follow_up(store, session_id, clock)
     app = make_app(session_id)
     async with app.run_test(size=(39, 24)) as pilot:
         lot = app.screen.query_one(ParkingLot)
