@@ -241,6 +241,11 @@ def test_a_tag_of_1500_levels_in_an_old_file_exports_without_a_recursion_error(t
             assert f'targetGUID="{leaf_guid}"' in raw.decode("utf-8")
 
 
+def _sources_of(project: bytes) -> list[str]:
+    root, _ = _project(project)
+    return [e.get("guid") for e in root.iter() if _local(e) == "TextSource"]
+
+
 def test_a_project_imported_again_is_refused_as_a_json_export_is(tmp_path, store):
     """Its sources are sessions of the data folder already, imported before or exported from
     it: importing them again would count every excerpt twice. Nothing is imported; the
@@ -260,8 +265,13 @@ def test_a_project_imported_again_is_refused_as_a_json_export_is(tmp_path, store
             import_files(into, [path], now=START)
         assert "nothing was imported" in str(refused.value)
         assert into.list_sessions()[0] == before
-    # A project of those imported sessions, taken back to where it came from: the same.
+    # A project of those imported sessions keeps their sources' GUIDs: taken back to the
+    # folder it came from, or to the first one (A to B and back), it is the same sources.
     again, _ = export(other, [sid for sid, _, _ in first.sessions], "qdpx")
     path.write_bytes(again)
-    with pytest.raises(ExchangeError, match="already in the data folder"):
-        import_files(other, [path], now=START)
+    for into in (other, store):
+        with pytest.raises(ExchangeError, match="already in the data folder"):
+            import_files(into, [path], now=START)
+    # A pseudonymised one names nothing of the plain export's, its GUIDs included.
+    hidden, _ = export(other, [sid for sid, _, _ in first.sessions], "qdpx", pseudonymised=True)
+    assert not set(_sources_of(hidden)) & set(_sources_of(again))

@@ -89,6 +89,19 @@ def source_guid(session_id: str, salt: str = "") -> str:
     return guid("source", session_id, salt=salt)
 
 
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _source_id(data: SessionData, salt: str) -> str:
+    """The GUID of a session's TextSource: the one it was imported from, kept (so a project
+    that went to another data folder and back is known as the same sources), else its own.
+    A pseudonymised export's are salted: nothing in it matches a plain export's."""
+    kept = data.session.get(SOURCE_FIELD)
+    if not salt and isinstance(kept, str) and _GUID.fullmatch(kept):
+        return kept
+    return source_guid(data.id, salt)
+
+
 def guid(*parts: str, salt: str = "") -> str:
     """A GUID derived from `parts` (a name-based UUID, as uuid5 makes it, built from the hash
     directly: uuid5 costs ~20x more, which 20,000 selections notice). A pseudonymised export
@@ -434,7 +447,8 @@ class _Sources:
         self.used = _UsedTags(study.codebook)
         self.labeller = Labeller()
         self.authors: set[str] = set()
-        self.participants: dict[str, list[str]] = {}  # case-folded name -> session ids
+        self.participants: dict[str, list[list[str]]] = {}
+        """Case-folded name -> [session id, its source's GUID] of each of their sessions."""
         self.spelling: dict[str, str] = {}  # case-folded name -> the first spelling
         self.sources = sources
         """Each session's TextSource (and its transcript's), one after the other."""
@@ -447,7 +461,8 @@ class _Sources:
         self.used.add(data)
         self.authors.update(str(n.get("author") or "") for n in data.notes)
         if name := data.participant.strip():
-            self.participants.setdefault(name.casefold(), []).append(data.id)
+            sources = self.participants.setdefault(name.casefold(), [])
+            sources.append([data.id, _source_id(data, self.salt)])
             self.spelling.setdefault(name.casefold(), name)
         # Coders are Users too: `_source_xml` adds them.
         written = [_source_xml(data, self.used, self.salt, self.authors)]
@@ -475,8 +490,8 @@ class _Sources:
         self.used.join(later["used"])
         self.labeller.join(later["labeller"])
         self.authors.update(later["authors"])
-        for key, session_ids in later["participants"]:
-            self.participants.setdefault(key, []).extend(session_ids)
+        for key, sessions in later["participants"]:
+            self.participants.setdefault(key, []).extend(sessions)
         for key, name in later["spelling"].items():
             self.spelling.setdefault(key, name)
 
@@ -614,7 +629,7 @@ def _project_head(
     label: str,
     used: list[str],
     authors: set[str],
-    participants: dict[str, list[str]],
+    participants: dict[str, list[list[str]]],
     spelling: dict[str, str],
 ) -> ET.Element:
     """The Project with its Users, CodeBook and Cases (no Sources)."""
@@ -654,11 +669,11 @@ def _project_head(
             )
     if participants:
         cases = ET.SubElement(root, "Cases")
-        for key, session_ids in participants.items():
+        for key, sessions in participants.items():
             case = ET.SubElement(cases, "Case", {"guid": case_guids[key], "name": spelling[key]})
-            for session_id in session_ids:
-                ET.SubElement(case, "SourceRef", {"targetGUID": source_guid(session_id, salt)})
-            for session_id in session_ids:
+            for _, source_id in sessions:
+                ET.SubElement(case, "SourceRef", {"targetGUID": source_id})
+            for session_id, _ in sessions:
                 ET.SubElement(
                     case, "SelectionRef", {"targetGUID": guid("whole", session_id, salt=salt)}
                 )
@@ -680,7 +695,7 @@ def _source_xml(
         if doc.get("tags") or doc.get("codings")
     }
     coders.update(c["coder"] for found in codings_by_doc.values() for c in found)
-    source_id = source_guid(data.id, salt)
+    source_id = _source_id(data, salt)
     head = f'<TextSource guid="{source_id}" name="{_attr(data.title or data.id)}"'
     head += f' plainTextPath="internal://{source_id}.txt"'
     created = _iso(str(data.session.get("created_at") or ""))
