@@ -157,17 +157,20 @@ def _speakers_used(speakers: SpeakerNames) -> None:
             )
 
 
-def _sources_in(store: DataStore, session_ids: set[str]) -> set[str]:
-    """The REFI-QDA source GUIDs the data folder's sessions are: each one's as exported (a
-    project Fieldnote wrote names its sources so), and the one it was imported from."""
+def _in_the_folder(store: DataStore) -> tuple[set[str], set[str]]:
+    """The data folder's session ids, and the REFI-QDA source GUIDs its sessions are: each
+    one's as exported (a project Fieldnote wrote names its sources so), and the one it was
+    imported from. One look at the folder, through the study index."""
     from tui.services.study_index import study_index
 
-    found = {refi_qda.source_guid(session_id) for session_id in session_ids}
+    ids, sources = set(), set()
     for session in study_index(store).refresh(light=True).sessions:
+        ids.add(session.id)
+        sources.add(refi_qda.source_guid(session.id))
         imported = session.session.get(refi_qda.SOURCE_FIELD)
         if isinstance(imported, str):
-            found.add(imported)
-    return found
+            sources.add(imported)
+    return ids, sources
 
 
 def _check_documents(path: Path, study: Study) -> None:
@@ -246,8 +249,7 @@ def import_files(
     _speakers_used(speakers or SpeakerNames({}))
     for path, result in parsed:
         _check_documents(path, result)
-    known = {s.id for s in store.list_sessions()[0]}
-    sources = _sources_in(store, known)
+    known, sources = _in_the_folder(store)
     seen: set[str] = set()
     for path, result in parsed:
         for data in result.sessions:

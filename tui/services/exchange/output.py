@@ -144,10 +144,14 @@ STREAM_FOLDERS = ("/dev", "/dev/fd", "/proc/self/fd")
 replace: the name may lead to a terminal, a pipe or the file a shell sent output to."""
 
 
+def _in_stream_folder(path: Path) -> bool:
+    return str(path.absolute().parent) in STREAM_FOLDERS
+
+
 def is_stream(path: Path) -> bool:
     """Whether `path` is a stream, not a file: a name in STREAM_FOLDERS, a pipe or a device
     (what a report wrote into it is not there to be opened again)."""
-    if str(path.absolute().parent) in STREAM_FOLDERS:
+    if _in_stream_folder(path):
         return True
     try:
         mode = os.stat(path).st_mode
@@ -165,10 +169,10 @@ def _open_device(path: Path, force: bool) -> int | None:
         mode = os.stat(path).st_mode
     except OSError:
         return None
-    shown = visible(str(path))
     if stat.S_ISBLK(mode):
+        shown = visible(str(path))
         raise ExchangeError(f"{shown} is a disk, not a file; give a file name to write to.")
-    in_streams = str(path.absolute().parent) in STREAM_FOLDERS
+    in_streams = _in_stream_folder(path)
     if stat.S_ISFIFO(mode):
         flags = os.O_WRONLY | os.O_CLOEXEC | os.O_NONBLOCK  # ENXIO at once when no one reads
     elif stat.S_ISCHR(mode) and (in_streams or force):
