@@ -20,6 +20,15 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
+async def open_export(pilot, key: str) -> ExportScreen:
+    """The export dialog, opened from the sessions screen by `key` (e: one session, E: all)."""
+    await settle(pilot)
+    await pilot.press(key)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ExportScreen)
+    return pilot.app.screen
+
+
 def status(app) -> str:
     return str(app.screen.query_one("#export-status", Static).render())
 
@@ -56,11 +65,7 @@ async def test_an_existing_file_is_replaced_only_on_a_second_press(store, clock,
     seed(store)
     app = FieldnoteApp(store, author="Maya", now=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("e")  # the selected session
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExportScreen)
+        screen = await open_export(pilot, "e")  # the selected session
         target = tmp_path / "mine.md"
         target.write_text("keep me", encoding="utf-8")
         screen.query_one(Input).value = str(target)
@@ -82,9 +87,7 @@ async def test_a_failed_export_is_a_sentence_on_the_dialog(store, clock, tmp_pat
     seed(store)
     app = FieldnoteApp(store, author="Maya", now=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("e")
-        await pilot.pause()
+        await open_export(pilot, "e")
         app.screen.query_one(Input).value = str(tmp_path / "no" / "such" / "folder.md")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -121,10 +124,7 @@ async def test_a_file_name_typed_with_its_save_key_in_one_burst_is_the_one_writt
     seed(store)
     app = FieldnoteApp(store, author="Maya", now=clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("E")
-        await pilot.pause()
-        field = app.screen.query_one(Input)
+        field = (await open_export(pilot, "E")).query_one(Input)
         field.value = ""
         field.focus()
         await pilot.pause()

@@ -165,6 +165,13 @@ async def test_notes_typed_while_the_lot_has_the_keys_go_to_the_input_and_close_
     other.close()
 
 
+async def open_lot(pilot) -> ParkingLot:
+    """The parking lot, given the keys by its key (f2)."""
+    await pilot.press("f2")
+    await pilot.pause()
+    return pilot.app.screen.query_one(ParkingLot)
+
+
 def co_interviewers_follow_up(store, session_id, clock):
     """Jonas, still in the interview, with a follow-up in the lot: (his session, the note)."""
     from tui.services.live_session import LiveSession
@@ -181,9 +188,7 @@ async def test_a_co_interviewers_follow_up_is_marked_only_by_its_key_pressed_twi
     other, theirs = co_interviewers_follow_up(store, session_id, clock)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
-        lot = app.screen.query_one(ParkingLot)
-        await pilot.press("f2")
-        await pilot.pause()
+        lot = await open_lot(pilot)
         assert "Jonas: ask about the dashboard" in str(lot.get_option_at_index(0).prompt)
         await pilot.press("enter")
         await pilot.pause()
@@ -450,9 +455,7 @@ async def test_the_lots_title_says_what_to_do_whole_in_a_half_width_pane(
     other, _ = co_interviewers_follow_up(store, session_id, clock)
     app = make_app(session_id)
     async with app.run_test(size=(39, 24)) as pilot:
-        lot = app.screen.query_one(ParkingLot)
-        await pilot.press("f2")
-        await pilot.pause()
+        lot = await open_lot(pilot)
         room = lot.size.width - 4
         assert (
             lot.has_focus
