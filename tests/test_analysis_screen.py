@@ -381,3 +381,18 @@ async def test_a_sub_tag_row_names_only_the_levels_below_its_parent_row(store, c
         names = {key: table.row_text(key)[0].strip() for key in ("pain", "pain/onboarding")}
         assert names == {"pain": "pain/*", "pain/onboarding": "onboarding"}
         assert table.row_text("pain/pricing")[0].strip().startswith("pricing")
+
+
+@pytest.mark.parametrize("width", [50, 60])
+async def test_in_a_narrow_pane_the_bar_gives_way_before_a_tag_name_is_cut(
+    store, clock, study, width
+):
+    """The tag kept 6 or 8 columns (`work…`) while the bar, and at 60 the sessions and the
+    maximum severity, kept theirs."""
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThemeTable)
+        drawn = [table.render_line(y).text.strip() for y in range(len(table.keys))]
+        assert any(line.startswith("workaround ") for line in drawn), drawn
+        assert any(line.startswith("onboarding ") for line in drawn), drawn

@@ -68,9 +68,11 @@ BAR_WIDTH = 10
 MATRIX_MIN, MATRIX_MAX = 24, 70
 """The plot's width bounds, as in app.tcss."""
 
+TAG_LEAST = 12
+"""Columns a tag's name keeps in the themes: in a narrow pane the bar gives way first."""
 THEME_TABLE = [
-    Column("Tag", share=60),
-    Column("Bar", BAR_WIDTH),
+    Column("Tag", share=60, least=TAG_LEAST),
+    Column("Bar", BAR_WIDTH, essential=False, narrow=True),
     Column("Excerpts", 8),
     Column("Sessions", 8, essential=False),
     Column("People", 8),

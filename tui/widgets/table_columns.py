@@ -18,29 +18,41 @@ class Column:
     share: int = 0
     essential: bool = True
     """Kept below NARROW columns; the others are dropped there, and wherever a header would be
-    cut, the rightmost first (so list columns in the order they matter)."""
+    cut or a flexible column be narrower than its `least`, the rightmost first (so list
+    columns in the order they matter)."""
+    narrow: bool = False
+    """A column that is not essential but still shown below NARROW columns while there is
+    room for it (a chart beside the name it charts)."""
+    least: int = MIN_SHARE
+    """A flexible column's narrowest useful width: a column that can give way does, sooner
+    than leave this one narrower."""
 
 
 def fit(columns: list[Column], width: int) -> list[tuple[str, int]]:
     """(label, width) for each column shown at `width`, the flexible ones sharing the rest.
 
-    A header is never cut while a column can give way: if one would be, the rightmost
-    non-essential column is dropped and the rest share its room.
+    A header is never cut, nor a flexible column narrower than its `least`, while a column
+    can give way: the rightmost non-essential column is dropped and the rest share its room.
     """
-    shown = [c for c in columns if c.essential or width >= NARROW]
+    shown = [c for c in columns if c.essential or c.narrow or width >= NARROW]
     while True:
         widths = _share(shown, width)
-        cut = any(w < len(c.label) for c, w in zip(shown, widths, strict=True))
+        cut = any(
+            w < max(len(c.label), 0 if c.width else c.least)
+            for c, w in zip(shown, widths, strict=True)
+        )
         optional = [c for c in shown if not c.essential]
         if not cut or not optional:
-            return [(c.label, w) for c, w in zip(shown, widths, strict=True)]
+            return [
+                (c.label, w if c.width else max(MIN_SHARE, w))
+                for c, w in zip(shown, widths, strict=True)
+            ]
         shown.remove(optional[-1])
 
 
 def _share(shown: list[Column], width: int) -> list[int]:
+    """Each column's width; a flexible one's may be below MIN_SHARE here (`fit` checks it)."""
     fixed = [max(c.width, len(c.label)) if c.width else 0 for c in shown]
     spare = width - SCROLLBAR - CELL_PADDING * len(shown) - sum(fixed)
     shares = sum(c.share for c in shown if not c.width) or 1
-    return [
-        w or max(MIN_SHARE, spare * c.share // shares) for c, w in zip(shown, fixed, strict=True)
-    ]
+    return [w or spare * c.share // shares for c, w in zip(shown, fixed, strict=True)]
