@@ -4,6 +4,8 @@ second process; the links are real links."""
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -120,6 +122,26 @@ def test_a_lock_link_creates_nothing_outside_the_folder(home, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "is a symbolic link" in err and str(lock) in err
     assert not outside.exists() and lock.is_symlink()
+
+
+def test_a_pipe_in_place_of_the_lock_is_a_sentence_not_a_wait(home, capsys):
+    """A FIFO where the lock goes held the writer's open forever, waiting for a writer of
+    its own: a real process, so a hang is a timeout, not a stuck suite."""
+    session_id = new(capsys)
+    lock = home / "sessions" / f"{session_id}.json.lock"
+    lock.unlink(missing_ok=True)
+    os.mkfifo(lock)
+    wrote = subprocess.run(
+        [sys.executable, "-m", "tui", "note", session_id, "a note"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, "FIELDNOTE_HOME": str(home)},
+    )
+    assert wrote.returncode == 1
+    assert "lock file" in wrote.stderr and "pipe" in wrote.stderr, wrote.stderr
+    assert stat.S_ISFIFO(lock.stat().st_mode)
+    assert texts(home, session_id) == []
 
 
 def test_a_linked_session_file_is_refused_and_left_a_link(home, tmp_path, capsys):

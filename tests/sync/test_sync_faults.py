@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -310,6 +311,34 @@ def test_a_session_another_process_keeps_locked_stops_the_sync_unchanged(study, 
     assert ran.code != 0
     assert "stays locked by" in _one_sentence(ran.err)
     assert _state(ana, session_id) == before
+    assert ana.sync().code == 0
+    assert "bo's note" in _notes(ana, session_id)
+
+
+def test_a_pipe_in_place_of_a_sessions_lock_stops_the_sync_unchanged(study):
+    """A FIFO where a session's lock goes held the sync's open forever, waiting for a writer
+    of its own. The sync runs in a thread here, so a hang fails the test: the pipe is then
+    opened for writing to let it go."""
+    remote, ana, bo, session_id = study
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0
+    before = _state(ana, session_id)
+    lock = ana.home / "sessions" / f"{session_id}.json.lock"
+    lock.unlink(missing_ok=True)
+    os.mkfifo(lock)
+    ran: list = []
+    syncing = threading.Thread(target=lambda: ran.append(ana.sync()), daemon=True)
+    syncing.start()
+    syncing.join(30)
+    if syncing.is_alive():
+        os.close(os.open(lock, os.O_WRONLY | os.O_NONBLOCK))
+        syncing.join(30)
+        pytest.fail("the sync waited on the pipe")
+    assert ran[0].code != 0
+    said = _one_sentence(ran[0].err)
+    assert "Cannot take the lock" in said and "pipe" in said
+    assert _state(ana, session_id) == before
+    lock.unlink()
     assert ana.sync().code == 0
     assert "bo's note" in _notes(ana, session_id)
 

@@ -210,6 +210,9 @@ def replay_journal(
     return end, changes
 
 
+NOT_A_FILE = "a pipe, a device or a folder"
+
+
 class NotAFileError(OSError):
     """What `open_to_read` raises for a pipe, a device or a folder."""
 
@@ -219,6 +222,25 @@ def open_to_read(path: Path) -> int:
     one: a symbolic link is refused (ELOOP), and so is anything that is no regular file (a
     pipe above all: opened as a file, it would wait for a writer forever)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        os.close(fd)
+        raise
+    if not regular:
+        os.close(fd)
+        raise NotAFileError(errno.EINVAL, "not a regular file", str(path))
+    return fd
+
+
+def open_lock_file(path: Path) -> int:
+    """A descriptor to `flock` the lock file at `path` by, created if missing. Read-only: a
+    write descriptor would keep the folder from being remounted read-only. A link in its place
+    is refused (ELOOP: creating "the lock" would create a file wherever it points), and so is
+    anything that is no regular file (NotAFileError), opened without waiting: a pipe would
+    otherwise hold the writer for a writer of its own, forever."""
+    flags = os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+    fd = os.open(path, flags, FILE_MODE)
     try:
         regular = stat.S_ISREG(os.fstat(fd).st_mode)
     except OSError:
@@ -243,7 +265,7 @@ def open_data_file(path: Path) -> int:
 
 def open_problem(error: OSError) -> str:
     if isinstance(error, NotAFileError):
-        return "it is no file but a pipe, a device or a folder, which Fieldnote does not read"
+        return f"it is no file but {NOT_A_FILE}, which Fieldnote does not read"
     if error.errno == errno.ELOOP:
         return "it is a symbolic link, which Fieldnote does not follow in its data folder"
     return f"it cannot be opened ({describe_os_error(error)})"
@@ -735,13 +757,14 @@ class AtomicJSONStorage(Storage):
     # -- locking ------------------------------------------------------------------------------
     def _open_lock(self) -> int:
         if self._lock_fd is None:
-            # flock works on a read-only descriptor; a write one would keep the folder from
-            # being remounted read-only. In a read-only folder an existing lock file still
-            # opens, and the write itself then reports the folder as read-only. A link in its
-            # place is refused: creating "the lock" would create a file wherever it points.
-            flags = os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+            # In a read-only folder an existing lock file still opens, and the write itself
+            # then reports the folder as read-only.
             try:
-                fd = os.open(self.lock_path, flags, FILE_MODE)
+                fd = open_lock_file(self.lock_path)
+            except NotAFileError:
+                problem = f"its lock file {self.lock_path.name} is no file but {NOT_A_FILE}"
+                error = NotAFileError(errno.EINVAL, problem)
+                raise WriteFailedError(self.path, error, self.write_what) from None
             except OSError as error:
                 if error.errno == errno.ELOOP:
                     raise SymlinkRefusedError(self.lock_path) from None

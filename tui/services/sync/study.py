@@ -46,11 +46,14 @@ from tui.store.storage import (
     DUMP_OPTIONS,
     FILE_MODE,
     LOCK_WAIT_SECONDS,
+    NOT_A_FILE,
     AtomicJSONStorage,
+    NotAFileError,
     fsync_folder,
     journal_path,
     journal_signature,
     lock_holder,
+    open_lock_file,
 )
 
 BRANCH = "main"
@@ -467,10 +470,11 @@ def _lock(path: Path) -> int:
     write does; the descriptor holds it until closed."""
     lock_path = path.with_name(path.name + ".lock")
     try:
-        fd = os.open(lock_path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, FILE_MODE)
+        fd = open_lock_file(lock_path)
     except OSError as error:
+        why = f"no file but {NOT_A_FILE}" if isinstance(error, NotAFileError) else error.strerror
         raise SyncError(
-            f"Cannot take the lock {visible(str(lock_path))} ({error.strerror}); "
+            f"Cannot take the lock {visible(str(lock_path))} ({why}); "
             "check the folder, nothing was changed."
         ) from None
     deadline = time.monotonic() + LOCK_WAIT_SECONDS
