@@ -136,7 +136,8 @@ def test_a_sync_killed_half_way_loses_nothing_and_the_next_one_finishes(study, t
 
 def _plant(remote: Path, entry: str) -> None:
     """A commit on the remote's main whose tree also holds `entry` (an `ls-tree` line whose
-    path is relative to the top or to sessions/), pushed as a newer study would be."""
+    path is relative to the top or to sessions/; at the top, it replaces a file of that name),
+    pushed as a newer study would be."""
 
     def git(*args: str, data: bytes | None = None) -> str:
         done = subprocess.run(
@@ -151,8 +152,9 @@ def _plant(remote: Path, entry: str) -> None:
         inner = git("ls-tree", sessions.split()[2]).splitlines()
         folder = git("mktree", data="\n".join([*inner, line]).encode() + b"\n")
         top = [t for t in top if t != sessions] + [f"040000 tree {folder}\tsessions"]
-    else:
-        top.append(line)
+    else:  # in place of a file of that name
+        name = line.partition("\t")[2]
+        top = [t for t in top if t.partition("\t")[2] != name] + [line]
     tree = git("mktree", data="\n".join(top).encode() + b"\n")
     commit = git(
         "-c", "user.name=x", "-c", "user.email=x@x", "commit-tree", tree, "-p", "main", "-m", "x"
@@ -373,3 +375,21 @@ def test_a_disk_that_fills_during_a_sync_loses_nothing_and_the_next_one_finishes
         assert "ana's note" in _notes(ana, session_id)
         assert "bo's note 39: " + "the export button was hidden " * 20 in _notes(ana, session_id)
         assert_whole_and_plain(ana)
+
+
+def test_a_remote_that_rewrites_the_gitignore_cannot_stop_a_session_being_shared(study):
+    """Someone with push access replaces `.gitignore` so that `sessions/` is ignored. Each
+    laptop keeps the settings `sync init` wrote: a session started here after that sync still
+    reaches the other laptop (it stayed on this one, with "Synced" said and nothing pushed)."""
+    remote, ana, bo, session_id = study
+    own = (bo.home / ".gitignore").read_bytes()
+    shuts_out = b"/*\n!/.gitignore\n!/.gitattributes\n!/codebook.json\n"
+    _plant(remote, f"top:100644 blob {_blob(remote, shuts_out)}\t.gitignore")
+    assert bo.sync().code == 0
+    assert (bo.home / ".gitignore").read_bytes() == own
+    new_session = bo.ok("new", "Onboarding - P8").strip()
+    bo.note(new_session, "started after the remote changed its settings")
+    assert bo.sync().code == 0
+    assert ana.sync().code == 0
+    assert _notes(ana, new_session) == {"started after the remote changed its settings"}
+    assert_whole_and_plain(ana)

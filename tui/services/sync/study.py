@@ -33,6 +33,7 @@ from tui.services.sync.git import Git, SyncError, last_line
 from tui.services.sync.merge import find_renames, merge_codebook, merge_session
 from tui.services.sync.tree import (
     CODEBOOK,
+    SETTINGS_FILES,
     Entry,
     Listing,
     listing,
@@ -291,7 +292,9 @@ class Study:
         both: list[str] = []
         for path in paths:
             b, o, t = base.get(path), ours.get(path), theirs.get(path)
-            if o == t or t == b:
+            if o == t or t == b or (path in SETTINGS_FILES and o is not None):
+                # Fieldnote writes its own settings: a remote's `.gitignore` cannot stop this
+                # folder's sessions being shared, nor a `.gitattributes` switch the merge off.
                 chosen = o
             elif o == b and not (renames and path.startswith("sessions/")):
                 chosen = t
@@ -311,11 +314,8 @@ class Study:
             ]
             if path == CODEBOOK:
                 merged = merge_codebook(*versions)
-            elif path.startswith("sessions/"):
+            else:  # a session (settings files are ours, above)
                 merged = merge_session(*versions, renames)
-            else:  # .gitignore or .gitattributes: Fieldnote writes its own
-                out[path] = ours[path]
-                continue
             raw = orjson.dumps(merged, option=DUMP_OPTIONS)
             oid = self.git.out("hash-object", "-w", "--stdin", input=raw)
             out[path] = Entry("100644", oid, len(raw))
