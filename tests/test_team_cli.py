@@ -96,6 +96,21 @@ def test_agree_with_one_coder_says_so(home, capsys):
     assert code != 0 and "name the sessions to compare" in err
 
 
+def test_a_coder_named_twice_is_not_compared_with_themselves(home, capsys):
+    """`--coders Ana Ana` (a slip for `Ana Bo`) gave a perfect kappa and alpha of 1.000: Ana
+    against Ana. A coder counts once, so that is one coder, and a sentence."""
+    session_id, ids = session_with_notes(capsys, "a", "b", "c")
+    for note, coder in ((ids[0], "Ana"), (ids[1], "Bo"), (ids[2], "Ana")):
+        run(capsys, "tag", session_id, note[:8], "pain", "--as", coder)
+    code, out, _ = run(capsys, "agree", session_id, "--coders", "Ana", "Ana")
+    assert code != 0 and "1.000" not in out
+    assert "Agreement needs two coders" in out
+    code, out, _ = run(
+        capsys, "agree", session_id, "--coders", "Ana", "Bo", "Ana", "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["coders"] == ["Ana", "Bo"]
+
+
 def test_a_file_from_before_codings_opens_with_the_coder_unknown(home, capsys):
     session_id, (note_id,) = session_with_notes(capsys, "old note")
     session_file = DataStore(home).open_session(session_id)

@@ -281,6 +281,7 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     named = coders is not None
     if coders is None:
         coders = [c for c in everyone if c != UNKNOWN_CODER] or everyone
+    coders = list(dict.fromkeys(coders))  # a coder named twice is one coder, not a pair
     units = coding.units
     result = Agreement(list(coders), len(coding.session_ids), len(units))
     result.problems = list(coding.problems)
