@@ -111,6 +111,27 @@ def test_a_coder_named_twice_is_not_compared_with_themselves(home, capsys):
     assert code == 0 and json.loads(out)["coders"] == ["Ana", "Bo"]
 
 
+def test_agree_as_markdown_holds_no_html_image_or_link_from_user_text(home, capsys):
+    """A title, a note and a coder's name are user text: `agree --format md` escapes them as
+    `export` and `report` do, so a Markdown viewer shows them as words, never as an image, a
+    link or a script."""
+    from markdown_it import MarkdownIt
+
+    _, session_id, _ = run(capsys, "new", "![t](http://evil.example/t.png)", "--study", "Team")
+    session_id = session_id.strip()
+    _, note_id, _ = run(
+        capsys, "note", session_id, '<img src=x onerror="alert(6)"> [click](javascript:x)'
+    )
+    run(capsys, "tag", session_id, note_id.strip(), "pain", "--as", "<script>Ana</script>")
+    run(capsys, "tag", session_id, note_id.strip(), "other", "--as", "Bo")
+    code, out, _ = run(capsys, "agree", session_id, "--format", "md")
+    assert code == 0 and "## Disagreements (2)" in out
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(out)
+    for element in ("<img", "<a ", "<script"):
+        assert element not in rendered, element
+    assert "alert(6)" in rendered and "Ana" in rendered  # the words stay, as text
+
+
 def test_a_file_from_before_codings_opens_with_the_coder_unknown(home, capsys):
     session_id, (note_id,) = session_with_notes(capsys, "old note")
     session_file = DataStore(home).open_session(session_id)
@@ -140,7 +161,8 @@ def test_coder_names_with_escapes_and_markup_print_as_symbols(home, capsys):
     run(capsys, "tag", session_id, other[:8], "pain", "--as", "Bo")
     for fmt in ("text", "md", "csv", "json"):
         code, out, _ = run(capsys, "agree", session_id, "--format", fmt)
-        assert code == 0 and "\x1b" not in out and "[bold]x" in out
+        shown = "\\[bold\\]x" if fmt == "md" else "[bold]x"  # Markdown shows `\[` as `[`
+        assert code == 0 and "\x1b" not in out and shown in out
 
 
 def test_code_blind_opens_the_tagging_screen_blind_as_the_coder(home, capsys, monkeypatch):

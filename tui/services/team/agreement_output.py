@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 
 from tui.domain.notes import format_elapsed
+from tui.services.exchange.markdown import md_text
 from tui.services.team.agreement import POPULATION, Agreement, CodeFigures, Disagreement
 
 FORMATS = ("text", "md", "csv", "json")
@@ -47,28 +49,34 @@ def _rows(result: Agreement) -> list[tuple[CodeFigures, list]]:
     return [(code, list(code.pairs)) for code in [*codes, *result.codes]]
 
 
-def heading(result: Agreement) -> list[str]:
+def heading(result: Agreement, shown: Callable[[str], str] = str) -> list[str]:
+    """The header lines; `shown` makes a name or a file's sentence safe (Markdown's escape)."""
     lines = [
-        f"Agreement of {', '.join(result.coders)} over {result.sessions} session(s), "
-        f"{result.units} notes.",
+        f"Agreement of {', '.join(map(shown, result.coders))} over {result.sessions} "
+        f"session(s), {result.units} notes.",
         POPULATION,
     ]
-    return lines + [f"Left out: {problem}" for problem in result.problems]
+    return lines + [f"Left out: {shown(problem)}" for problem in result.problems]
 
 
 def where(d: Disagreement, coder: str) -> str:
     return "; ".join(d.unit.coded_where(coder, d.key)) or "not coded"
 
 
-def disagreement_line(d: Disagreement) -> str:
+def disagreement_line(d: Disagreement, shown: Callable[[str], str] = str) -> str:
+    """One disagreement; `shown` is applied to every piece of user text in it."""
     elapsed = format_elapsed(float(d.unit.note.get("elapsed") or 0))
     text = " ".join(d.unit.text.split())
     text = text if len(text) <= 50 else text[:49] + "\u2026"
-    having = ", ".join(f"{c} ({where(d, c)})" for c in d.having)
+    having = ", ".join(f"{shown(c)} ({shown(where(d, c))})" for c in d.having)
     return (
-        f"{d.unit.title} {elapsed} \u201c{text}\u201d #{d.name}: {having}; "
-        f"not {', '.join(d.lacking)}"
+        f"{shown(d.unit.title)} {elapsed} \u201c{shown(text)}\u201d #{shown(d.name)}: "
+        f"{having}; not {', '.join(map(shown, d.lacking))}"
     )
+
+
+def _md_cell(text: str) -> str:
+    return md_text(" ".join(text.split()))
 
 
 def render(result: Agreement, fmt: str) -> str:
@@ -105,9 +113,9 @@ def _text(result: Agreement) -> str:
 
 
 def _markdown(result: Agreement) -> str:
-    lines = ["# Inter-coder agreement", "", *heading(result), ""]
+    lines = ["# Inter-coder agreement", "", *heading(result, _md_cell), ""]
     if result.problem is not None:
-        return "\n".join([*lines, result.problem]) + "\n"
+        return "\n".join([*lines, _md_cell(result.problem)]) + "\n"
     lines += [
         "| code | coders | first | second | both | agree | kappa | alpha | chars |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -115,8 +123,8 @@ def _markdown(result: Agreement) -> str:
     for code, pairs in _rows(result):
         for pair in pairs:
             cells = [
-                code.name.replace("|", "\\|"),
-                f"{pair.first} / {pair.second}".replace("|", "\\|"),
+                _md_cell(code.name),
+                f"{_md_cell(pair.first)} / {_md_cell(pair.second)}",
                 str(pair.first_units),
                 str(pair.second_units),
                 str(pair.both),
@@ -127,7 +135,7 @@ def _markdown(result: Agreement) -> str:
             ]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", UNDEFINED, "", f"## Disagreements ({len(result.disagreements)})", ""]
-    lines += [f"- {disagreement_line(d)}" for d in result.disagreements]
+    lines += [f"- {disagreement_line(d, _md_cell)}" for d in result.disagreements]
     return "\n".join(lines) + "\n"
 
 
