@@ -393,3 +393,21 @@ def test_a_remote_that_rewrites_the_gitignore_cannot_stop_a_session_being_shared
     assert ana.sync().code == 0
     assert _notes(ana, new_session) == {"started after the remote changed its settings"}
     assert_whole_and_plain(ana)
+
+
+def test_a_symbolic_link_in_this_data_folder_is_refused_with_what_to_do_here(study, tmp_path):
+    """A link put among this laptop's sessions (pointing out of the folder) stops the sync
+    with a way out that works: it is here, so the sentence says to move it out of the data
+    folder, not to remove it from the remote (where it is not)."""
+    remote, ana, bo, session_id = study
+    outside = tmp_path / "outside.json"
+    outside.write_text("{}")
+    (ana.home / "sessions" / SESSION_NAME).symlink_to(outside)
+    ran = ana.sync()
+    assert ran.code != 0
+    sentence = _one_sentence(ran.err)
+    assert "as a symbolic link" in sentence and "move it out of the data folder" in sentence
+    assert "remote" not in sentence
+    assert outside.read_text() == "{}"
+    (ana.home / "sessions" / SESSION_NAME).unlink()
+    assert ana.sync().code == 0

@@ -60,25 +60,29 @@ def listing(git: Git, treeish: str | None) -> Listing:
 
 
 def refuse_strangers(entries: Listing, where: str) -> None:
-    """A sentence for the first entry that is not part of a Fieldnote study."""
+    """A sentence for the first entry that is not part of a Fieldnote study, saying to
+    remove it where it is (the remote, or this data folder)."""
+    here = where == "This data folder"
+    remove = "move it out of the data folder" if here else "remove it from the remote"
     for path, entry in sorted(entries.items()):
         shown = visible(path)
         if not is_study_path(path):
+            check = "move it out of the data folder" if here else "check the remote's URL"
             raise SyncError(
                 f"{where} holds '{shown}', which is not part of a Fieldnote study; "
-                "check the remote's URL (a Fieldnote study holds only codebook.json and "
+                f"{check} (a Fieldnote study holds only codebook.json and "
                 "sessions/*.json), nothing was changed here."
             )
         if entry.mode not in FILE_MODES:
             kind = "a symbolic link" if entry.mode == "120000" else "not a plain file"
             raise SyncError(
                 f"{where} holds '{shown}' as {kind}, which Fieldnote does not follow; "
-                "remove it from the remote, nothing was changed here."
+                f"{remove}, nothing was changed here."
             )
         if entry.size > MAX_FILE_BYTES:
             raise SyncError(
                 f"{where} holds '{shown}' of {entry.size // (1024 * 1024)} MB, far larger than "
-                "any session; remove it from the remote, nothing was changed here."
+                f"any session; {remove}, nothing was changed here."
             )
 
 
