@@ -69,3 +69,23 @@ async def test_sync_from_the_sessions_screen_then_settle_what_is_undecided(tmp_p
     store.codebook.close()
     assert saved["text"] == "bo's wording" and not saved["conflicts"]
     assert "undecided" not in ana.ok("sync", "status")
+
+
+async def test_a_failed_syncs_sentence_is_shown_made_safe(tmp_path, monkeypatch):
+    """A sync's sentence may quote git's last line, and git's words hold what the remote or
+    the URL said (git of this machine puts `?` for escapes, another may not): the notice
+    shows them as symbols, as the CLI prints them."""
+    from tui.services.sync.git import SyncError
+    from tui.services.sync.undecided import TeamSync
+
+    def refused(self) -> str:
+        raise SyncError("The remote refused the push (remote: \x1b]0;owned\x07\x1b[2J).")
+
+    monkeypatch.setattr(TeamSync, "sync", refused)
+    app = FieldnoteApp(DataStore(tmp_path / "ana"), author="ana", now=FrozenClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("S")
+        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+        said = next(n.message for n in app._notifications if n.severity == "error")
+    assert "owned" in said and "\x1b" not in said and "\x07" not in said, said

@@ -456,8 +456,11 @@ class HomeScreen(Screen):
             said, severity = self._team().sync(), "information"
         except StoreError as error:
             said, severity = str(error), "error"
-        # The outcome is on screen before "syncing…" leaves the title.
-        self.app.call_from_thread(self.notify, said, severity=severity, timeout=8, markup=False)
+        # The outcome is on screen before "syncing…" leaves the title. It may quote git,
+        # and so the remote: shown made safe, as the CLI prints it.
+        self.app.call_from_thread(
+            self.notify, visible(said), severity=severity, timeout=8, markup=False
+        )
         self.app.call_from_thread(setattr, self, "syncing", False)
         self.app.call_from_thread(self.action_refresh)
 
