@@ -396,3 +396,38 @@ async def test_in_a_narrow_pane_the_bar_gives_way_before_a_tag_name_is_cut(
         drawn = [table.render_line(y).text.strip() for y in range(len(table.keys))]
         assert any(line.startswith("workaround ") for line in drawn), drawn
         assert any(line.startswith("onboarding ") for line in drawn), drawn
+
+
+@pytest.mark.parametrize(
+    ("width", "pain", "idea"), [(80, "120 of 120", "20 of 120"), (39, "120/120", "20/120")]
+)
+async def test_a_study_of_a_hundred_people_and_more_shows_whole_counts(
+    store, clock, width, pain, idea
+):
+    """At 150 participants the People column showed `127 of …` at 80x24: the count a theme is
+    ranked by was the part cut. In a narrow pane it is `127/150`, leaving the tag its room."""
+    from tui.domain.notes import Note
+    from tui.services.session_setup import create_session
+
+    for number in range(120):
+        session_id = create_session(
+            store, title=f"P{number}", participant=f"P{number}", study="Large"
+        )
+        note = Note.from_typed(
+            "the export button was hidden #pain" + (" #idea" if number % 6 == 0 else ""),
+            session_id=session_id,
+            author="Maya",
+            started_at="2026-11-27T10:00:00.000Z",
+            elapsed=0.0,
+            question_id=None,
+        )
+        session = store.open_session(session_id)
+        session.append_notes([note.to_doc()])
+        session.close()
+    app = analysis_app(store, clock, "Large")
+    async with app.run_test(size=(width, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThemeTable)
+        drawn = {key: table.render_line(row).text for row, key in enumerate(table.keys)}
+        assert f" {pain} " in drawn["pain"] and f" {idea} " in drawn["idea"], drawn
+        assert drawn["pain"].lstrip().startswith("pain ")

@@ -16,7 +16,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.style import Style
 from rich.text import Text
@@ -46,7 +46,7 @@ from tui.widgets.analysis_table import AnalysisTable
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.priority_matrix import PriorityMatrix, mark
-from tui.widgets.table_columns import Column, fit
+from tui.widgets.table_columns import NARROW, Column, fit
 from tui.widgets.theme_table import ThemeTable
 
 POLL_SECONDS = 1.0
@@ -383,7 +383,18 @@ class AnalysisScreen(Screen):
 
     def _theme_columns(self) -> list[tuple[str, int]]:
         columns = THEME_TABLE if self.size.width >= WIDE else THEME_TABLE[:-1]
+        # "People" is as wide as the study's count needs, never cut.
+        total = self.shown.overview.participant_count if self.shown is not None else 0
+        people = len(self._people(total, total))
+        columns = [
+            replace(c, width=max(c.width, people)) if c.label == "People" else c for c in columns
+        ]
         return fit(columns, max(self.size.width, 20))
+
+    def _people(self, raised: int, total: int) -> str:
+        """A theme's participants of the study's: "127 of 150", or "127/150" in a narrow pane
+        (the tag's name needs the room)."""
+        return f"{raised}/{total}" if self.size.width < NARROW else f"{raised} of {total}"
 
     def _show_theme_header(self) -> None:
         header = Text(no_wrap=True, overflow="crop", style="bold")
@@ -405,7 +416,7 @@ class AnalysisScreen(Screen):
                 "Bar": bar(theme.share, 1.0, style=bar_style),
                 "Excerpts": Text(str(theme.excerpts)),
                 "Sessions": Text(str(theme.sessions)),
-                "People": Text(f"{theme.participants} of {theme.total_participants}"),
+                "People": Text(self._people(theme.participants, theme.total_participants)),
                 "Sev": Text(severity_text(theme.mean_severity)),
                 "Max": Text("-" if theme.max_severity is None else str(theme.max_severity)),
                 "Emotions": _cell(", ".join(theme.emotions)),
