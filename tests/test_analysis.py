@@ -15,6 +15,7 @@ from tui.domain.analysis import (
     sort_themes,
 )
 from tui.domain.notes import note_counts
+from tui.domain.recording import cue_note
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +117,33 @@ def test_only_the_most_frequent_pairs_are_kept_ties_by_name():
     expected = sorted(counts, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
     assert [(p.first, p.second) for p in result.pairs] == expected
     assert [p.count for p in result.pairs] == [counts[pair] for pair in expected]
+
+
+def test_a_span_coded_on_a_cue_is_its_speakers_words_and_no_note():
+    """An attached transcript's cue, coded in the tagging screen, is evidence as a span of
+    its words: for the participant when they said it, for nobody when the interviewer did;
+    the cue itself is no note of the session. Two tags on one cue's spans make a pair."""
+    cues = [
+        cue_note({"id": "c1", "start": 70.0, "speaker": "Ana", "text": "It froze twice"}, 10.0),
+        cue_note({"id": "c2", "start": 90.0, "speaker": "Maya", "text": "Any workaround?"}, 10.0),
+    ]
+    spans = [
+        {"id": "x1", "note_id": "c1", "start": 0, "end": 8, "tags": ["bug"], "severity": 4},
+        {"id": "x2", "note_id": "c1", "start": 10, "end": 14, "tags": ["pain"]},
+        {"id": "x3", "note_id": "c2", "start": 0, "end": 14, "tags": ["workaround"]},
+    ]
+    notes = [{"id": "n1", "text": "Restarts it", "tags": ["workaround"]}]
+    session = {"id": "s", "participant": "Ana", "clock": {"recording_offset": 10.0}}
+    result = analyse([SessionInput("s", session, notes, spans, cues=cues)])
+    bug = result.evidence_of(result.theme("bug").evidence)
+    assert [(e.text, e.kind, e.speaker, e.participant_key, e.time) for e in bug] == [
+        ("It froze", "transcript", "Ana", "ana", "01:10")
+    ]
+    assert bug[0].severity == 4 and result.theme("bug").participants == 1
+    assert result.theme("workaround").excerpts == 2
+    assert result.theme("workaround").participants == 1  # Maya's question counts for nobody
+    assert result.note_count == 1 and result.notes_per_session["s"] == (1, 1)
+    assert [(p.first, p.second, p.count) for p in result.pairs] == [("bug", "pain", 1)]
 
 
 def test_participants_by_tags_grid(result):

@@ -23,7 +23,9 @@ import pytest
 
 from tests.analysis_study import write_study
 from tui.domain.analysis import Overview, SessionInput, analyse
+from tui.domain.clock import recording_offset
 from tui.domain.notes import tag_key
+from tui.domain.recording import cue_notes
 from tui.services.analysis import StudyAnalysis, StudyView
 from tui.services.report import render
 from tui.services.sessions import SessionsService
@@ -136,10 +138,18 @@ def without_index(home: Path) -> dict:
     store = DataStore(home)
     inputs = []
     for summary in reversed(store.list_sessions()[0]):
-        snap = store.open_session(summary.id).read()
+        snap, recording = store.read_session(summary.id)
+        cues = cue_notes(recording, recording_offset(snap.session))
         inputs.append(
             SessionInput(
-                summary.id, snap.session, snap.notes, snap.excerpts, snap.guide, snap.guide_state
+                summary.id,
+                snap.session,
+                snap.notes,
+                snap.excerpts,
+                snap.guide,
+                snap.guide_state,
+                attached=lambda recording=recording: recording,
+                cues=cues,
             )
         )
     names = {tag_key(t["name"]): t["name"] for t in store.codebook.tags()}
@@ -152,8 +162,84 @@ def without_index(home: Path) -> dict:
 
 @pytest.fixture
 def home(store: DataStore) -> Path:
-    write_study(store)
+    ids = write_study(store)
+    code_cues(store, ids[0])
     return store.home
+
+
+CUES = [
+    {"id": "cue-ana", "start": 20.0, "end": 28.0, "speaker": "Ana", "text": "We gave up on it"},
+    {"id": "cue-maya", "start": 31.0, "end": 35.0, "speaker": "Maya", "text": "Why was that?"},
+]
+
+
+def code_cues(store: DataStore, session_id: str) -> None:
+    """A transcript attached to the session, 5 s ahead of its clock, and a span coded on two
+    of its cues: the participant's words (they count for her) and the interviewer's."""
+    session_file = store.open_session(session_id)
+    recording = {"id": "recording", "source": "ana.vtt", "media": None, "cues": CUES}
+    session_file.attach_recording({**recording, "attached_at": "2026-11-27T12:00:00.000Z"}, 5.0)
+    for cue, tag in zip(CUES, ["pain/onboarding", "idea"], strict=True):
+        at = "2026-11-27T12:00:00.000Z"
+        session_file.add_excerpt(
+            {
+                "id": f"span-{cue['id']}",
+                "note_id": cue["id"],
+                "start": 0,
+                "end": 7,
+                "tags": [tag],
+                "codings": [{"tag": tag, "coder": "Maya", "at": at}],
+                "severity": 4,
+            }
+        )
+    session_file.close()
+
+
+def test_a_span_coded_on_a_transcripts_cue_is_evidence_in_every_read(home: Path) -> None:
+    """A cue's coded span was in the codebook's counts and the exports, and nowhere in the
+    analysis or the report: the words said were the evidence left out."""
+    view = StudyAnalysis(DataStore(home), now=lambda: NOW).refresh(force=True)
+    said = {
+        e.ref: (e.kind, e.attribution, e.text, e.participant_key, e.time)
+        for e in view.analysis.evidence_of(range(len(view.analysis.evidence)))
+        if e.kind == "transcript"
+    }
+    first = DataStore(home).list_sessions()[0][-1].id
+    assert said == {
+        (first, "cue-ana", "span-cue-ana"): ("transcript", "Ana", "We gave", "ana", "00:20"),
+        (first, "cue-maya", "span-cue-maya"): ("transcript", "Maya", "Why was", "", "00:31"),
+    }
+    assert view.analysis.theme("idea").excerpts == 2  # a note's, and the interviewer's cue
+    assert view.analysis.note_count == without_index(home)["notes"]  # a cue is no note
+    assert "We gave" in render(view, "md", NOW)
+
+
+def test_a_long_lived_index_follows_a_cue_coded_and_a_transcript_attached_again(
+    home: Path,
+) -> None:
+    """Both come as journal lines another store appends: a span whose cue the entry does
+    not know, and a recording whose cues may be other ones, each read the file again."""
+    store = DataStore(home)
+    service = StudyAnalysis(store, now=lambda: NOW)
+    service.refresh(force=True)
+    first = store.list_sessions()[0][-1].id
+    other = DataStore(home).open_session(first)
+    tag = "pain/pricing"
+    at = "2026-11-27T12:05:00.000Z"
+    span = {"id": "span-2", "note_id": "cue-maya", "start": 8, "end": 13, "tags": [tag]}
+    other.add_excerpt({**span, "codings": [{"tag": tag, "coder": "Bo", "at": at}]})
+    view = service.refresh()
+    assert view is not None and fingerprint(view, store) == without_index(home)
+    assert "that?" in {e.text for e in view.analysis.evidence_of(view.analysis.theme(tag).evidence)}
+    later = [{**CUES[0], "start": 50.0}, CUES[1]]
+    recording = {"id": "recording", "source": "ana.vtt", "media": None, "cues": later}
+    other.attach_recording({**recording, "attached_at": at}, None)
+    other.close()
+    view = service.refresh()
+    assert view is not None and fingerprint(view, store) == without_index(home)
+    assert "00:50" in {
+        e.time for e in view.analysis.evidence_of(range(len(view.analysis.evidence)))
+    }
 
 
 def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_folder) -> None:

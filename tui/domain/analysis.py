@@ -86,6 +86,12 @@ class SessionInput:
     attached: Callable[[], Mapping[str, Any] | None] | None = None
     """Reads the attached transcript's document (tui/domain/recording.py) when first asked
     for (the report's verbatims); None, or a reader giving None, when none is attached."""
+    cues: Sequence[Mapping[str, Any]] = ()
+    """The attached transcript's cues (at least those spans are coded on), each as the note
+    it is coded as (`recording.cue_note`: kind `transcript`, the speaker its author; no
+    `text` when `notes` are digests, `full_notes` then has its words). Their spans are
+    evidence; a cue is no note of the session, so it counts in neither its notes nor the
+    coded."""
 
     @property
     def title(self) -> str:
@@ -565,6 +571,43 @@ def analyse(
     people: dict[str, Participant] = {}
     note_count = 0
     per_session: dict[str, tuple[int, int]] = {}
+
+    def with_spans(
+        facts: _SessionFacts,
+        note: Mapping[str, Any],
+        whole: dict[str, str],
+        spans: list[Mapping[str, Any]],
+    ) -> None:
+        """The evidence of a note (or a cue) with span excerpts: each tagged span, and the
+        note itself when it has tags of its own (`whole`)."""
+        tagged = [(span, tags) for span in spans if (tags := keys.of(span.get("tags")))]
+        if not whole and not tagged:
+            return
+        note_item = evidence.add(facts, note, note, whole) if whole else -1
+        span_items = [(evidence.add(facts, note, span, tags), tags) for span, tags in tagged]
+        # Each key (and every ancestor of one) on this note: the spans carrying it, else the
+        # whole note.
+        reach: dict[str, list[int]] = {}
+        for index, tags in span_items:
+            for key in tags:
+                for up in keys.ancestors(key):
+                    found = reach.setdefault(up, [])
+                    if not found or found[-1] != index:
+                        found.append(index)
+        for key in whole:
+            for up in keys.ancestors(key):
+                if up not in reach:
+                    reach[up] = [note_item]
+        for key, indexes in reach.items():
+            by_key[key].extend(indexes)
+        on_note = set(whole)
+        for _, tags in span_items:
+            on_note.update(tags)
+        applied.update(on_note)
+        if len(on_note) > 1:
+            anchor = note_item if note_item >= 0 else span_items[0][0]
+            note_tags.append((anchor, tuple(sorted(on_note))))
+
     for session in sessions:
         who = session.participant_key
         known = people.get(who)
@@ -607,33 +650,11 @@ def analyse(
                 applied.update(whole)
                 note_tags.append((note_item, tuple(sorted(whole))))
                 continue
-            tagged = [(span, tags) for span in spans if (tags := keys.of(span.get("tags")))]
-            if not whole and not tagged:
-                continue
-            note_item = evidence.add(facts, note, note, whole) if whole else -1
-            span_items = [(evidence.add(facts, note, span, tags), tags) for span, tags in tagged]
-            # Each key (and every ancestor of one) on this note: the spans carrying it, else
-            # the whole note.
-            reach: dict[str, list[int]] = {}
-            for index, tags in span_items:
-                for key in tags:
-                    for up in keys.ancestors(key):
-                        found = reach.setdefault(up, [])
-                        if not found or found[-1] != index:
-                            found.append(index)
-            for key in whole:
-                for up in keys.ancestors(key):
-                    if up not in reach:
-                        reach[up] = [note_item]
-            for key, indexes in reach.items():
-                by_key[key].extend(indexes)
-            on_note = set(whole)
-            for _, tags in span_items:
-                on_note.update(tags)
-            applied |= on_note
-            if len(on_note) > 1:
-                anchor = note_item if note_item >= 0 else span_items[0][0]
-                note_tags.append((anchor, tuple(sorted(on_note))))
+            with_spans(facts, note, whole, spans)
+        for cue in session.cues:
+            spans = spans_of.get(str(cue.get("id"))) if spans_of else None
+            if spans:
+                with_spans(facts, cue, _NO_TAGS, spans)
         note_count += counted
         per_session[session.id] = (counted, coded)
 

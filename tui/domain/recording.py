@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,26 @@ class Recording:
         if not self.cues:
             return (0.0, 0.0)
         return (self.cues[0].start, max(cue.end or cue.start for cue in self.cues))
+
+
+def cue_note(cue: Mapping[str, Any], recording_offset: float, *, words: bool = True) -> dict:
+    """A cue (its document) as the note it is coded as: its speaker's words (`words`: else
+    no `text` at all, as a study index's digest has none), the speaker as its author, its
+    time on the interview clock (its start on the recording less the offset)."""
+    note = {
+        "id": str(cue.get("id")),
+        "kind": "transcript",
+        "author": str(cue.get("speaker") or ""),
+        "elapsed": float(cue.get("start") or 0.0) - float(recording_offset or 0.0),
+    }
+    if words:
+        note["text"] = str(cue.get("text") or "")
+    return note
+
+
+def cue_notes(recording: Mapping[str, Any] | None, recording_offset: float) -> list[dict]:
+    """Every cue of an attached recording's document as a note (`cue_note`); none without."""
+    return [cue_note(cue, recording_offset) for cue in (recording or {}).get("cues") or []]
 
 
 def moment(elapsed: float, recording_offset: float = 0.0) -> float:

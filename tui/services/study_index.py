@@ -31,23 +31,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tui.domain.clock import recording_offset
 from tui.domain.notes import note_counts
 from tui.domain.quotes import quote_words, span_words
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
 from tui.store.collector import collector_paused
 from tui.store.datastore import session_summary
 from tui.store.index_file import IndexFile
-from tui.store.session import note_doc_order, session_parts, validate_session_data
+from tui.store.session import (
+    note_doc_order,
+    recording_of,
+    session_parts,
+    validate_session_data,
+)
 
 if TYPE_CHECKING:  # the analysis is imported by what analyses, not by `fieldnote list`
     from tui.domain.analysis import Overview, SessionInput
     from tui.services.index_reader import SecondReader
 
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 """The layout of an entry; bumped whenever it changes, so an older index is rebuilt. (2: an
 entry's note digests are kept in a snapshot's order; 3: a signature's journal part is the
 bytes read, so an index whose two parts a race joined wrongly is not trusted, and the counts
-leave out the marks of a question asked, as the report's do.)"""
+leave out the marks of a question asked, as the report's do; 4: the cues of an attached
+transcript that spans are coded on, which the analysis counts.)"""
 NOTE_FIELDS = (
     "id",
     "kind",
@@ -111,7 +118,7 @@ def digest_shard(session_id: str) -> int:
 
 HEAD_FIELDS = ("sig", "used", "session", "count", "coded")
 """What the sessions list and the tagging scope need of an entry: the index's small part."""
-DIGEST_FIELDS = ("sig", "guide", "state", "notes", "excerpts")
+DIGEST_FIELDS = ("sig", "guide", "state", "notes", "excerpts", "cues")
 """What the analysis needs besides: the large part, read only by the analysis."""
 
 
@@ -119,7 +126,13 @@ def make_entry(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, A
     """The entry of a file read whole."""
     session, guide, state = session_parts(data)
     notes = data.get("notes") or {}
+    excerpts = data.get("excerpts") or {}
     by_id = {doc.get("id"): doc for doc in notes.values()}
+    # A span whose `note_id` is no note's is coded on a cue of the attached transcript.
+    on_cues = {doc.get("note_id") for doc in excerpts.values()} - by_id.keys()
+    recording = recording_of(data) if on_cues else None
+    cues = [c for c in (recording or {}).get("cues") or [] if c.get("id") in on_cues]
+    by_id.update((cue["id"], cue) for cue in cues)  # a span's words: the cue's `text`
     return _counted(
         {
             "sig": _signature(signature),
@@ -130,10 +143,17 @@ def make_entry(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, A
             "notes": _in_order({key: note_digest(doc) for key, doc in notes.items()}),
             "excerpts": {
                 key: span_digest(doc, by_id.get(doc.get("note_id")))
-                for key, doc in (data.get("excerpts") or {}).items()
+                for key, doc in excerpts.items()
             },
+            "cues": {cue["id"]: cue_digest(cue) for cue in cues},
         }
     )
+
+
+def cue_digest(cue: Mapping[str, Any]) -> dict[str, Any]:
+    """What the index keeps of a cue that spans are coded on (its words are read when
+    shown, as a note's are)."""
+    return {name: cue.get(name) for name in ("id", "start", "speaker")}
 
 
 def _in_order(notes: dict[str, Any]) -> dict[str, Any]:
@@ -189,8 +209,8 @@ def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str
         if isinstance(change, dict):
             return None
         sets, removes = change
-        if set(removes) - {"notes", "excerpts"}:
-            return None
+        if set(removes) - {"notes", "excerpts"} or "recording" in sets:
+            return None  # a transcript attached again: the cues coded on may have changed
         # The same checks a read of the whole file applies, to what the change sets.
         checked = {"session": {"1": followed["session"]}, **sets}
         try:
@@ -253,7 +273,10 @@ def _well_formed_digest(entry: Any) -> bool:
             isinstance(doc, dict) and key.isdigit() for key, doc in docs.items()
         ):
             return False
-    return True
+    cues = entry.get("cues")
+    return isinstance(cues, dict) and all(
+        isinstance(cue, dict) and isinstance(cue.get("start"), int | float) for cue in cues.values()
+    )
 
 
 KEPT_OVERVIEWS = 16
@@ -352,8 +375,10 @@ class IndexedSession:
         (started_at, id) as the entry keeps them, span excerpts as stored; `words` reads the
         notes' words and the attached recording when they are first asked for."""
         from tui.domain.analysis import SessionInput
+        from tui.domain.recording import cue_note
 
         excerpts = self.entry["excerpts"]
+        offset = recording_offset(self.session)
         return SessionInput(
             self.id,
             self.session,
@@ -363,6 +388,7 @@ class IndexedSession:
             self.entry["state"],
             full_notes=words.notes,
             attached=words.recording,
+            cues=[cue_note(cue, offset, words=False) for cue in self.entry["cues"].values()],
         )
 
 
@@ -746,5 +772,11 @@ class SessionWords:
             except StoreError as error:
                 log.debug("notes of %s not read: %s", self.session_id, error)
             else:
-                self._read = {note["id"]: note for note in snapshot.notes}, recording
+                from tui.domain.recording import cue_notes
+
+                # A coded cue's words are looked up as a note's are.
+                offset = recording_offset(snapshot.session)
+                notes = {cue["id"]: cue for cue in cue_notes(recording, offset)}
+                notes.update((note["id"], note) for note in snapshot.notes)
+                self._read = notes, recording
         return self._read

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tui.domain.recording import Link, QuoteCheck, RecordingCue
+from tui.domain.recording import Link, QuoteCheck, RecordingCue, cue_note
 from tui.services.recording.aligned import SessionRecording
 
 
@@ -56,11 +56,4 @@ class RecordingView:
 
     def cue_note(self, cue: RecordingCue, session_id: str) -> dict:
         """A cue as the note of its row: words, speaker (as its author), interview time."""
-        return {
-            "id": cue.id,
-            "session_id": session_id,
-            "text": cue.text,
-            "kind": "transcript",
-            "author": cue.speaker,
-            "elapsed": cue.start - self.offset,
-        }
+        return {**cue_note(cue.to_doc(), self.offset), "session_id": session_id}
