@@ -177,3 +177,16 @@ def test_a_question_marked_asked_links_to_no_cue_on_any_surface(store):
     loaded = recording.load(store, session_id)
     assert loaded.link(asked) is None and asked["id"] not in loaded.links()
     assert loaded.link({**asked, "kind": "note"}) is not None  # the same moment, typed words
+
+
+def test_a_quote_longer_than_all_that_was_said_near_it_is_not_verbatim():
+    # Only "I hated it." was said near the moment: a quote that goes on with words nobody
+    # said is no verbatim (the partial ratio would find the short cue inside the quote: 100).
+    cue = RecordingCue("c1", 100.0, 102.0, "P1", "I hated it.")
+    check = check_quote(
+        "I hated it, and I will never use this product again, it is a scam",
+        103.0,
+        Timeline([cue]),
+    )
+    assert not check.found
+    assert check.score < 75

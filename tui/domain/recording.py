@@ -209,7 +209,8 @@ class QuoteCheck:
     cue: RecordingCue | None
     """The cue the passage starts in (its speaker and time)."""
     score: float
-    """rapidfuzz's partial ratio, 0-100: 100 for words said exactly so."""
+    """rapidfuzz's partial ratio, 0-100: 100 for words said exactly so (the plain ratio when
+    the quote is longer than all that was said near it)."""
     moment: float
     found: bool
     """`score >= QUOTE_SCORE`: false is 'not found near this moment'."""
@@ -271,7 +272,12 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     while end < len(joined) and joined[end] in _CLOSING:  # the sentence's own full stop
         end += 1
     cue = near[max(0, bisect_right(starts, begin) - 1)]
-    score = round(found.score, 1)
+    score = found.score
+    if len(needle) > len(folded):
+        # The partial ratio aligns the shorter text within the longer: here all that was said
+        # would be found inside the quote, scoring 100 for words nobody said.
+        score = fuzz.ratio(needle, folded)
+    score = round(score, 1)
     return QuoteCheck(words, joined[begin:end], cue, score, at, score >= QUOTE_SCORE)
 
 
