@@ -4,6 +4,7 @@ built for the test (tests/recording_study.py, tests/data/recording/interview.vtt
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 import orjson
@@ -190,3 +191,18 @@ def test_a_quote_longer_than_all_that_was_said_near_it_is_not_verbatim():
     )
     assert not check.found
     assert check.score < 75
+
+
+@pytest.mark.parametrize(
+    ("said", "typed"),
+    [
+        ("Nobody, and I mean nobody, reads it.", "nobody and i mean nobody reads it"),
+        ("It's broken - totally broken!", "it's broken, totally broken"),
+        ("Le café était fermé.", "Le cafe\u0301 e\u0301tait ferme\u0301"),  # typed decomposed
+        ("Le cafe\u0301 e\u0301tait ferme\u0301.", "Le café était fermé"),  # said decomposed
+    ],
+)
+def test_the_exact_words_in_another_case_punctuation_or_unicode_form_score_100(said, typed):
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert check.found and check.score == 100
+    assert check.verbatim.rstrip(".!") in unicodedata.normalize("NFC", said)

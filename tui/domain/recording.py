@@ -24,6 +24,7 @@ offset moves every link: links are computed here on demand, never stored.
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -152,7 +153,7 @@ class Timeline:
     def __init__(self, cues: tuple[RecordingCue, ...] | list[RecordingCue]) -> None:
         self.cues = tuple(sorted(cues, key=lambda cue: cue.start))
         self.starts = [cue.start for cue in self.cues]
-        self.folded = [fold(cue.text) for cue in self.cues]
+        self.folded = [fold(_composed(cue.text)) for cue in self.cues]
         """Each cue's text as `fold` makes it, folded once for every note's search."""
         self._ends: list[float] = []
         latest = float("-inf")
@@ -260,23 +261,25 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     if not near or not _letters(words):
         return QuoteCheck(words, "", None, 0.0, at, False)
     joined, starts = _joined(near)
-    needle = fold(words).strip()
+    needle = " ".join(fold(_composed(words)).split())
     # Folding keeps every character in its place, so the folded cues joined by spaces are
-    # the joined text folded.
+    # the joined text folded; squeezed, a comma typed or left out changes no score.
     folded = " ".join(timeline.folded[indexes])
-    found = fuzz.partial_ratio_alignment(needle, folded)
-    if found is None:
+    squeezed, places = _squeezed(folded)
+    found = fuzz.partial_ratio_alignment(needle, squeezed)
+    if found is None or found.dest_end <= found.dest_start:
         return QuoteCheck(words, "", None, 0.0, at, False)
-    begin, end = _whole_words(joined, found.dest_start, found.dest_end)
+    begin, end = places[found.dest_start], places[found.dest_end - 1] + 1
+    begin, end = _whole_words(joined, begin, end)
     begin, end = _closest_passage(needle, folded, begin, end)
     while end < len(joined) and joined[end] in _CLOSING:  # the sentence's own full stop
         end += 1
     cue = near[max(0, bisect_right(starts, begin) - 1)]
     score = found.score
-    if len(needle) > len(folded):
+    if len(needle) > len(squeezed):
         # The partial ratio aligns the shorter text within the longer: here all that was said
         # would be found inside the quote, scoring 100 for words nobody said.
-        score = fuzz.ratio(needle, folded)
+        score = fuzz.ratio(needle, squeezed)
     score = round(score, 1)
     return QuoteCheck(words, joined[begin:end], cue, score, at, score >= QUOTE_SCORE)
 
@@ -297,13 +300,13 @@ def _closest_passage(needle: str, text: str, begin: int, end: int) -> tuple[int,
         return begin, end
     first = min(range(len(spans)), key=lambda i: abs(spans[i][0] - begin))
     last = min(range(len(spans)), key=lambda i: abs(spans[i][1] - end))
-    best = (fuzz.ratio(needle, text[begin:end]), begin, end)
+    best = (fuzz.ratio(needle, " ".join(text[begin:end].split())), begin, end)
     for i in range(max(0, first - PASSAGE_SLACK_WORDS), first + PASSAGE_SLACK_WORDS + 1):
         for j in range(max(i, last - PASSAGE_SLACK_WORDS), last + PASSAGE_SLACK_WORDS + 1):
             if j >= len(spans):
                 break
             if i < len(spans):
-                score = fuzz.ratio(needle, text[spans[i][0] : spans[j][1]])
+                score = fuzz.ratio(needle, " ".join(text[spans[i][0] : spans[j][1]].split()))
                 if score > best[0]:
                     best = (score, spans[i][0], spans[j][1])
     return best[1], best[2]
@@ -313,13 +316,34 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _CLOSING = frozenset(".,;:!?…'’\"”)")
 
 
+def _composed(text: str) -> str:
+    """`text` in composed form (NFC): an accent typed or transcribed as a letter and a
+    combining mark (as macOS writes it) is the same letter as the precomposed one."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _squeezed(folded: str) -> tuple[str, list[int]]:
+    """A folded text with each run of spaces one space, and where each of its characters is
+    in `folded` (so the punctuation said or typed between two words never counts)."""
+    out: list[str] = []
+    places: list[int] = []
+    for index, char in enumerate(folded):
+        if char == " " and (not out or out[-1] == " "):
+            continue
+        out.append(char)
+        places.append(index)
+    return "".join(out), places or [0]
+
+
 def _joined(cues: tuple[RecordingCue, ...]) -> tuple[str, list[int]]:
-    """The cues' words as one text (a space between), and where each cue starts in it."""
+    """The cues' words (composed) as one text (a space between), and where each cue starts
+    in it."""
     starts, parts, at = [], [], 0
     for cue in cues:
+        text = _composed(cue.text)
         starts.append(at)
-        parts.append(cue.text)
-        at += len(cue.text) + 1
+        parts.append(text)
+        at += len(text) + 1
     return " ".join(parts), starts
 
 
