@@ -199,6 +199,25 @@ def test_times_no_recording_has_name_the_line(tmp_path, store, name, text, messa
     assert store.list_sessions()[0] == []
 
 
+@pytest.mark.parametrize(
+    "timing", ["00:00:10.000 -> 00:00:20.000", "00:00:10.000 00:00:20.000", "00:00:10"]
+)
+def test_a_vtt_cue_with_a_broken_timing_line_is_refused_not_dropped(tmp_path, store, timing):
+    # webvtt-py skips a block without `-->`: its words would be lost without a word.
+    text = (
+        "WEBVTT\nKind: captions\n\nNOTE a comment\nover two lines\n\n"
+        "00:00:00.000 --> 00:00:10.000\n<v P7>first cue\n\n"
+        f"c2\n{timing}\n<v P7>second cue\n\n"
+        "00:00:20.000 --> 00:00:30.000\n<v P7>third cue\n"
+    )
+    with pytest.raises(ExchangeError, match=r"broken.vtt \(line 11\): the cue timing is broken"):
+        import_files(store, [_write(tmp_path, "broken.vtt", text)], now=NOW)
+    assert store.list_sessions()[0] == []
+    fixed = text.replace(timing, "00:00:10.000 --> 00:00:20.000")
+    snap = _import(store, _write(tmp_path, "fixed.vtt", fixed))
+    assert [note["text"] for note in snap.notes] == ["first cue", "second cue", "third cue"]
+
+
 def test_a_cue_at_999_hours_still_imports(tmp_path, store):
     text = "WEBVTT\n\n999:59:59.000 --> 999:59:59.500\nthe very end\n"
     snap = _import(store, _write(tmp_path, "long.vtt", text))

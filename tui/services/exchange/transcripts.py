@@ -170,6 +170,29 @@ def _checked_times(text: str, timing: re.Pattern[str]) -> int:
     return cues
 
 
+_VTT_BLOCK_KEYWORD = re.compile(r"^(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
+_LOOKS_TIMED = re.compile(r"\d:\d\d")
+
+
+def _checked_vtt_blocks(text: str) -> None:
+    """Every block of a WebVTT file after its header is a comment, a style, a region or a
+    cue with its `-->` timing on its first or second line: webvtt-py skips any other block,
+    and with it a cue whose timing was mistyped (`->`), so that is a sentence naming the line."""
+    number = 1
+    for index, block in enumerate(text.split("\n\n")):
+        lines = block.split("\n")
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        head = lines[first : first + 2] if first is not None else []
+        if index and head and not _VTT_BLOCK_KEYWORD.match(head[0]):
+            if not any("-->" in line for line in head):
+                timed = [i for i, line in enumerate(head) if _LOOKS_TIMED.search(line)]
+                raise TranscriptError(
+                    "the cue timing is broken; write it as 00:01:02.000 --> 00:01:05.000",
+                    f"line {number + first + (timed[0] if timed else 0)}",
+                )
+        number += len(lines) + 1
+
+
 def _looks_like_name(label: str) -> bool:
     return len(label.split()) <= 4 and not _SENTENCE_MARKS.search(label + " ")
 
@@ -249,6 +272,7 @@ def parse_vtt(text: str, path: Path) -> list[Cue]:
             path, "it does not start with WEBVTT, so it is no WebVTT file.", where="line 1"
         )
     _checked_times(text, _VTT_TIMING)
+    _checked_vtt_blocks(text)
     # Imported here: only an import of a WebVTT file needs them, not every start-up.
     import webvtt
     from webvtt.errors import MalformedCaptionError, MalformedFileError
