@@ -9,6 +9,7 @@ from tests.record_session import CUES, OFFSET, loaded, row_of, seed
 from tests.services.test_playback import recording_player, stand_in
 from tests.test_tagging import drawn_text, notes_by_id, ready, tagging_app
 from tests.waiting import wait_until
+from tui.domain.recording import Recording, RecordingCue
 from tui.services.playback import LEAD_SECONDS
 
 CUE_TEXT = {cue_id: text for cue_id, _, _, _, text in CUES}
@@ -361,3 +362,25 @@ async def test_a_cue_and_speaker_that_look_like_markup_are_shown_as_typed(
         await pilot.press("p")  # no media attached: one sentence, still running
         await wait_until(pilot, lambda: app._notifications)
         assert "No audio or video file is attached" in [n.message for n in app._notifications][0]
+
+
+def test_a_verbatim_that_would_read_as_a_tag_or_emotion_is_not_put_in(
+    writes, store, clock, session_id, ids, media
+):
+    # The participant said "#urgent" and "!important": in the note's text they would become
+    # a tag and an emotion on the note, and drop out of the quote's words.
+    cues = [
+        *CUES[:4],
+        ("c5", 45.0, 60.0, "Praline", "Support #urgent answered within an !important hour"),
+    ]
+    recording = Recording("interview.vtt", str(media), "2026-11-27T10:00:00Z", ())
+    doc = {**recording.to_doc(), "cues": [RecordingCue(*cue).to_doc() for cue in cues]}
+    store.open_session(session_id).attach_recording(doc, OFFSET)
+    model = loaded(writes, session_id)
+    note = row_of(model, ids[2])
+    outcome = model.use_verbatim(note, clock())
+    assert outcome.notice is not None and "#urgent" in outcome.notice
+    assert note.note_text == "> Support answered within an hour"
+    assert writes.flush(timeout=10)
+    on_disk = stored(store, session_id)[0][ids[2]]
+    assert on_disk["text"] == "> Support answered within an hour" and on_disk["tags"] == []

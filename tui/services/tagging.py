@@ -24,7 +24,7 @@ from tui.domain.codings import (
 )
 from tui.domain.display_text import visible
 from tui.domain.excerpts import Excerpt
-from tui.domain.notes import MARK_KINDS, clean_tag_name, new_id, tag_key
+from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, tag_key
 from tui.domain.quotes import cite, with_verbatim
 from tui.domain.recording import Link, QuoteCheck
 from tui.domain.spans import move_span, text_edits
@@ -728,6 +728,16 @@ class TaggingModel:
                 severity="warning",
             )
         else:
+            marks = [
+                check.verbatim[token.start : token.end] for token in inline_tokens(check.verbatim)
+            ]
+            if marks:
+                return Outcome(
+                    notice=f"The verbatim holds {visible(', '.join(marks))}, which in a note "
+                    "would be a tag or an emotion, not the speaker's words; edit the quote by "
+                    "hand.",
+                    severity="warning",
+                )
             new, what = with_verbatim(text, check.verbatim), "use the verbatim"
             if new == text:
                 return Outcome(notice="The quote is word for word what was said already.")
