@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,11 +265,11 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     # Folding keeps every character in its place, so the folded cues joined by spaces are
     # the joined text folded; squeezed, a comma typed or left out changes no score.
     folded = " ".join(timeline.folded[indexes])
-    squeezed, places = _squeezed(folded)
+    squeezed, place = _squeezed(folded)
     found = fuzz.partial_ratio_alignment(needle, squeezed)
     if found is None or found.dest_end <= found.dest_start:
         return QuoteCheck(words, "", None, 0.0, at, False)
-    begin, end = places[found.dest_start], places[found.dest_end - 1] + 1
+    begin, end = place(found.dest_start), place(found.dest_end - 1) + 1
     begin, end = _whole_words(joined, begin, end)
     begin, end = _closest_passage(needle, folded, begin, end)
     while end < len(joined) and joined[end] in _CLOSING:  # the sentence's own full stop
@@ -322,17 +322,20 @@ def _composed(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _squeezed(folded: str) -> tuple[str, list[int]]:
-    """A folded text with each run of spaces one space, and where each of its characters is
-    in `folded` (so the punctuation said or typed between two words never counts)."""
-    out: list[str] = []
-    places: list[int] = []
-    for index, char in enumerate(folded):
-        if char == " " and (not out or out[-1] == " "):
-            continue
-        out.append(char)
-        places.append(index)
-    return "".join(out), places or [0]
+_SPACE_RUNS = re.compile(" +")
+_SPACE_DROPPED = re.compile("(?:^|(?<= )) ")
+"""A space `_squeezed` leaves out: one that leads, or follows a space."""
+
+
+def _squeezed(folded: str) -> tuple[str, Callable[[int], int]]:
+    """A folded text with each run of spaces one space (none leading), so the punctuation
+    said or typed between two words never counts; and where a character of it is in
+    `folded`. Only the two ends of a match are ever placed: no table of every character."""
+    dropped = [found.start() for found in _SPACE_DROPPED.finditer(folded)]
+    # A character at k in the squeezed text has every dropped space before it: the j-th
+    # dropped space would have been at `dropped[j] - j` there.
+    before = [at - j for j, at in enumerate(dropped)]
+    return _SPACE_RUNS.sub(" ", folded).lstrip(" "), lambda k: k + bisect_right(before, k)
 
 
 def _joined(cues: tuple[RecordingCue, ...]) -> tuple[str, list[int]]:
