@@ -104,6 +104,18 @@ def test_html_holds_the_synthesis_quotes_and_sessions(home, tmp_path):
     assert rows[0][3:] == ["3", "3", "0"]
 
 
+def test_a_very_long_word_wraps_inside_the_page(home, tmp_path):
+    """A pasted URL or a 3,000-character word in a quote ran off the 60rem page: nothing let
+    a word break. The page's style lets any word wrap at the edge, the sideways-scrolling
+    tables' headers excepted."""
+    write_study(DataStore(home))
+    text = report(tmp_path, "--format", "html")
+    tree = html5lib.parse(text, namespaceHTMLElements=False)
+    style = " ".join(tree.find(".//style").text.split())
+    body = re.search(r"(?:^| )body \{([^}]*)\}", style)
+    assert body is not None and "overflow-wrap: anywhere" in body.group(1), style
+
+
 def test_markdown_report(home, tmp_path):
     hostile_study(home)
     text = report(tmp_path)

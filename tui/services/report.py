@@ -49,7 +49,7 @@ MATRIX_DOT = 5
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
-       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; overflow-wrap: anywhere; }
 h1 { margin-bottom: .2rem; } .meta { color: #666; margin-top: 0; }
 table { border-collapse: collapse; margin: .5rem 0 1.5rem; width: 100%; }
 th, td { border-bottom: 1px solid #ddd; padding: .25rem .5rem; text-align: left;
