@@ -249,6 +249,26 @@ def test_usage_counts_excerpts_sessions_and_participants(tmp_path):
     assert tag_usage(store, [a])["need/export"].excerpts == 2
 
 
+def test_usage_counts_a_span_on_a_cue_and_none_whose_note_was_deleted(tmp_path):
+    """A note deleted keeps its spans (the undo brings them back, and a merge with another
+    laptop may leave them): the codebook counted them while no theme, export or report did."""
+    store = DataStore(tmp_path)
+    sid = _session(store, "Ana")
+    f = store.open_session(sid)
+    kept, deleted = note_doc(sid, "slow export"), note_doc(sid, "gone")
+    f.append_notes([kept, deleted])
+    cue = {"id": "c1", "start": 1.0, "end": 2.0, "speaker": "Ana", "text": "It is slow"}
+    recording = {"id": "recording", "source": "a.vtt", "media": None, "cues": [cue]}
+    f.attach_recording({**recording, "attached_at": "2026-11-27T10:00:00.000Z"}, None)
+    for number, note_id in enumerate((kept["id"], deleted["id"], "c1")):
+        f.add_excerpt(
+            {"id": f"x{number}", "note_id": note_id, "start": 0, "end": 4, "tags": ["need"]}
+        )
+    f.delete_note(deleted["id"])
+    f.close()
+    assert tag_usage(store)["need"].excerpts == 2
+
+
 def test_scopes_one_session_a_study_or_all(tmp_path):
     store = DataStore(tmp_path)
     s1 = _session(store, "A", study="trial", n=1)

@@ -70,11 +70,16 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
     usage: dict[str, TagUsage] = {}
     for session_id in ids:
         try:
-            snapshot = read_snapshot(store, session_id)
+            snapshot, recording = store.read_session(session_id)
         except StoreError:
             continue
         who = participant_of(snapshot)
-        docs = [*snapshot.notes, *snapshot.excerpts]
+        # A span counts when its note is there, or its cue: one left by a note deleted (kept
+        # for the undo, or by another laptop) is in no theme, export or report either.
+        coded_on = {note["id"] for note in snapshot.notes}
+        coded_on.update(cue.get("id") for cue in (recording or {}).get("cues") or [])
+        spans = [span for span in snapshot.excerpts if span.get("note_id") in coded_on]
+        docs = [*snapshot.notes, *spans]
         for doc in docs:
             coders: dict[str, set[str]] = {}
             for c in codings_of(doc):
