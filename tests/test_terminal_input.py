@@ -64,6 +64,21 @@ def test_keys_sent_as_escape_sequences_are_still_keys(data, key):
     assert split(data) == [("key", key)]
 
 
+def test_an_alt_key_or_esc_lands_between_the_characters_typed_around_it():
+    # Left to Textual's parser, ESC x waited its escape delay for more while "bc", typed
+    # next, went ahead; the next Esc then turned the held ESC x into the text "^x".
+    assert split("a\x1bxbc\x1bd") == [
+        ("typed", "a"),
+        ("key", "alt+x"),
+        ("typed", "bc"),
+        ("key", "alt+d"),
+    ]
+    # Esc alone in a read, a quiet moment, then typing: the Esc first (it cancels an edit).
+    terminal = TerminalInput()
+    messages = terminal.feed("a\x1b") + terminal.flush_held() + terminal.feed("bc")
+    assert [getattr(m, "key", None) or m.text for m in messages] == ["a", "escape", "bc"]
+
+
 def test_a_mouse_report_is_still_a_mouse_event():
     assert split("\x1b[<0;3;4M") == [("MouseDown", "")]
 
@@ -97,6 +112,29 @@ async def test_a_burst_typed_with_enter_and_guide_keys_lands_in_keystroke_order(
         assert [n["text"] for n in stored_notes(app)] == ["first note"]
         assert stored_notes(app)[0]["question_id"] == first_question
         assert app.live.guide_state.current != first_question  # ctrl+n moved on
+
+
+async def test_esc_and_typing_at_once_cancel_the_edit_and_keep_every_character(
+    make_app, session_id
+):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        terminal = TerminalInput()
+
+        def read(messages) -> None:
+            for message in messages:
+                app.post_message(message)
+
+        read(terminal.feed("said it\rdraft\x0c fixed"))  # a note, a draft, ctrl+l edits
+        read(terminal.feed("\x1b") + terminal.flush_held())  # Esc, then a quiet moment
+        read(terminal.feed("next"))
+        await pilot.pause()
+        await pilot.pause()
+        note_input = app.screen.query_one(NoteInput)
+        assert note_input.editing is None
+        assert note_input.text == "draftnext"
+        assert [n["text"] for n in stored_notes(app)] == ["said it"]
 
 
 async def test_a_refused_code_is_said_and_nothing_of_it_is_typed(make_app, session_id):

@@ -194,7 +194,7 @@ class TerminalInput:
                 i += len(PASTE_START)
                 continue
             rest = data[i:]
-            if PASTE_START.startswith(rest) or _CSI_PREFIX.match(rest):
+            if PASTE_START.startswith(rest) or _CSI_PREFIX.match(rest) or rest == "\x1bO":
                 self._held = rest  # cut off by the read: wait for the rest
                 break
             if csi := _CSI.match(data, i):
@@ -209,10 +209,9 @@ class TerminalInput:
                 out.append(UnknownSequence(sequence))
                 i += len(sequence)
             else:
-                # The Esc key, alt+key, or SS3 (f1-f4 as ESC O P): Textual's parser decides,
-                # with its escape delay for a lone Esc.
+                # The Esc key, alt+key, or SS3 (f1-f4 as ESC O P): Textual's parser decides.
                 size = 3 if data.startswith("\x1bO", i) else 2
-                out += self.parser.feed(data[i : i + size])
+                out += _one_key(data[i : i + size])
                 i += size
         return out
 
@@ -248,11 +247,21 @@ class TerminalInput:
         held, self._held = self._held, ""
         if self._paste is not None:
             return []  # a paste waits for its end
-        return list(self.parser.feed(held)) if held else []
+        return _one_key(held) if held else []
 
     def tick(self) -> list[Message]:
         """Let Textual's parser time out a lone Esc."""
         return list(self.parser.tick())
+
+
+def _one_key(keys: str) -> list[Message]:
+    """Keys beginning with Esc, decided now (an Esc read alone, then a quiet moment, is the Esc
+    key): Textual's parser would hold `ESC x` for its escape delay, waiting for more, while
+    the characters typed next, which never pass through it, went ahead; the next Esc then
+    turned the held `ESC x` into the text `^x`. An Esc typed to cancel an edit, with the next
+    note's first letters right behind it, cancelled the edit after those letters went into it."""
+    parser = XTermParser()
+    return [*parser.feed(keys), *parser.feed("")]  # "": the end, decide what is held
 
 
 class FieldnoteDriver(LinuxDriver):
