@@ -265,6 +265,19 @@ def test_keys_a_text_input_swallows_warn_on_while_typing_actions(tmp_path, key):
     assert keymap.warnings[0].startswith(f"{path}, line 1: ")
 
 
+@pytest.mark.parametrize("key", ["enter", "ctrl+m", "backspace", "ctrl+h"])
+def test_a_key_a_note_cannot_be_typed_without_is_refused_on_while_typing_actions(tmp_path, key):
+    # Bound with priority, it would never reach the note input: Enter would star the last
+    # note instead of saving this one, backspace delete a saved note instead of a character.
+    path = write(tmp_path, "mine.toml", f'"interview.star_last" = "f6,{key}"\n')
+    error = error_of(path)
+    assert (error.path, error.line) == (path, 1)
+    assert "interview.star_last" in str(error) and "another key" in str(error)
+    keymap = layer_keymaps([path], lenient=True)
+    assert keymap.keys["interview.star_last"] == "ctrl+s"
+    assert keymap.problems == [str(error)]
+
+
 def test_printable_keys_are_fine_where_nothing_is_typed(tmp_path):
     path = write(tmp_path, "mine.toml", '"home.new" = "a"\n"interview.star_last" = "f11"\n')
     assert layer_keymaps([path]).warnings == []

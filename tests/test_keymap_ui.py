@@ -317,6 +317,26 @@ async def test_the_keymap_mistakes_show_on_the_screen_and_the_defaults_work(
         assert app.live.notes[-1].starred and app.live.guide_state.current == "q2"
 
 
+async def test_no_keymap_takes_enter_or_backspace_from_the_note(tmp_path, store, clock, session_id):
+    from tui.services.keymap import load_keymap
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text(
+        '"interview.star_last" = "enter"\n"interview.delete_last" = "backspace"\n',
+        encoding="utf-8",
+    )
+    keymap = load_keymap(str(mine), config=tmp_path / "config.toml", lenient=True)
+    app = build(store, clock, keymap, session_id=session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"first", "enter", *"a notx", "backspace", "e", "enter")
+        await pilot.pause()
+        assert sorted((n.text, n.starred) for n in app.live.notes) == [
+            ("a note", False),
+            ("first", False),
+        ]
+
+
 def test_a_missing_preset_opens_with_the_default_one(tmp_path):
     from tui.services.keymap import load_keymap
 

@@ -68,6 +68,14 @@ _NAME_REPLACEMENTS = {
 # Keys Input and TextArea use for editing: a priority binding on one steals it from the typist.
 INPUT_SWALLOWED = frozenset(f"ctrl+{letter}" for letter in "acdekuvwxyz")
 TMUX_PREFIX = "ctrl+b"
+# Keys a note cannot be typed without, under each name a terminal sends them by (ctrl+m is
+# enter, ctrl+h backspace): bound with priority, they would never reach the note input.
+NOTE_INPUT_NEEDS = {
+    "enter": "saves the note being typed",
+    "ctrl+m": "is enter, which saves the note being typed",
+    "backspace": "takes back a character typed",
+    "ctrl+h": "is backspace, which takes back a character typed",
+}
 
 
 def character_key(character: str) -> str:
@@ -326,9 +334,18 @@ def _entry_keys(binding_id: str, value: object, known: set[str]) -> str:
             f'"{binding_id}" needs keys as a string, like "ctrl+n,f6", or a list of them.'
         )
     try:
-        return ",".join(normalize_key(item) for item in items)
+        keys = [normalize_key(item) for item in items]
     except ValueError as error:
         raise ValueError(f"{binding_id}: {error}.") from None
+    spec = action_spec(binding_id)
+    if spec.while_typing and spec.screen in ("interview", "app"):
+        for key in keys:
+            if key in NOTE_INPUT_NEEDS:
+                raise ValueError(
+                    f"{binding_id} works while a note is typed, where {typed_key(key)} "
+                    f"{NOTE_INPUT_NEEDS[key]}; give {binding_id} another key."
+                )
+    return ",".join(keys)
 
 
 # -- presets, config and layering ------------------------------------------------------------
