@@ -114,6 +114,19 @@ async def test_a_burst_typed_with_enter_and_guide_keys_lands_in_keystroke_order(
         assert app.live.guide_state.current != first_question  # ctrl+n moved on
 
 
+async def test_editing_keys_in_a_burst_land_in_keystroke_order(make_app, session_id):
+    # Backspace and the arrows are the input's own bindings; run when the key had bubbled up
+    # to the app, they came after the Enter read with them: "ghix" was saved, the fixes lost.
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        feed(app, "ghix\x7fyz\x1b[D\x1b[DQ\rnext\x7f")
+        await pilot.pause()
+        await pilot.pause()
+        assert [n["text"] for n in stored_notes(app)] == ["ghiQyz"]
+        assert app.screen.query_one(NoteInput).text == "nex"
+
+
 async def test_esc_and_typing_at_once_cancel_the_edit_and_keep_every_character(
     make_app, session_id
 ):

@@ -225,8 +225,22 @@ class NoteInput(TextArea):
             event.prevent_default()
             self.cancel_edit()
             return
+        await self._run_own_binding(event)
         # Textual dispatches a key down the class hierarchy: TextArea's own handler runs
         # next (other keys, e.g. tab), so it is not called here.
+
+    async def _run_own_binding(self, event: events.Key) -> None:
+        """Run this input's own binding of `event` (backspace, the arrows, home) now. Left to
+        bubble, it ran when the key reached the app, after the keys queued here behind it:
+        `x`, backspace and Enter read together saved the `x` and then deleted nothing."""
+        bindings = self.screen.active_bindings
+        for key in event.aliases:
+            active = bindings.get(key)
+            if active is not None and active.node is self and active.enabled:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(active.binding.action)
+                return
 
     def on_paste(self, event: events.Paste) -> None:
         self.flush_typed()
