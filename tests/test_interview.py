@@ -106,6 +106,17 @@ async def test_the_stream_stays_in_first_keystroke_order(make_app, session_id, c
         assert [n["kind"] for n in stored_notes(app)] == kinds
 
 
+async def test_an_enter_the_terminal_made_a_newline_saves_the_note(make_app, session_id, clock):
+    """Typed while `fieldnote open` starts, before the terminal is raw, Enter reaches the app
+    as a newline (ctrl+j): the note stood in the input, unsaved."""
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_text(pilot, "resumed after the call")
+        app.post_message(events.Key("ctrl+j", "\n"))
+        await wait_until(pilot, lambda: len(app.live.notes) == 1)
+        assert [n["text"] for n in stored_notes(app)] == ["resumed after the call"]
+
+
 async def test_keys_arriving_together_act_in_the_order_typed(make_app, session_id, clock):
     """A terminal can deliver a burst of keys at once (a fast typist, a busy frame): the
     priority keys must not overtake the Enter and letters queued before them."""

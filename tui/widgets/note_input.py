@@ -215,7 +215,9 @@ class NoteInput(TextArea):
             self.type_text(event.character)
             return
         self.flush_typed()
-        if event.key == "enter":
+        # ctrl+j is the newline a terminal makes of Enter before the app sets it raw: an Enter
+        # typed while `fieldnote open` starts arrives so, and a note has no other newline.
+        if event.key in ("enter", "ctrl+j"):
             event.stop()
             event.prevent_default()
             self._submit()
