@@ -275,3 +275,33 @@ def test_a_project_imported_again_is_refused_as_a_json_export_is(tmp_path, store
     # A pseudonymised one names nothing of the plain export's, its GUIDs included.
     hidden, _ = export(other, [sid for sid, _, _ in first.sessions], "qdpx", pseudonymised=True)
     assert not set(_sources_of(hidden)) & set(_sources_of(again))
+
+
+def test_a_sessions_study_goes_out_as_a_source_variable_and_comes_back(
+    tmp_path, store, project_schema
+):
+    """A round trip through REFI-QDA lost every session's study: the project read back was
+    one study-less heap, and the analysis of the study found nothing of it. The study is a
+    text variable of each source (`Study`), which `--study` still overrides."""
+    ids = seed(store, study="Onboarding <beta> & co")
+    loose = store.open_session(ids[-1])
+    loose.update_session({"study": ""})
+    loose.close()
+    data, _ = export(store, ids, "qdpx")
+    root, archive = _project(data)
+    project_schema.validate(archive.read("project.qde"))
+    (variable,) = [e for e in root.iter() if _local(e) == "Variable"]
+    assert (variable.get("name"), variable.get("typeOfVariable")) == ("Study", "Text")
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    for study, expected in ((None, "Onboarding <beta> & co"), ("Pilot", "Pilot")):
+        other = DataStore(tmp_path / f"into-{study}")
+        imported = import_files(other, [path], now=START, study=study)
+        studies = {}
+        for session_id, _, _ in imported.sessions:
+            snapshot, _ = other.read_session(session_id)
+            studies[snapshot.session["title"]] = snapshot.session.get("study") or ""
+        titles = [store.read_session(i)[0].session["title"] for i in ids]
+        assert studies == {
+            title: (study or "") if title == titles[-1] else expected for title in titles
+        }

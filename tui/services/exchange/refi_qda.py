@@ -450,6 +450,8 @@ class _Sources:
         self.participants: dict[str, list[list[str]]] = {}
         """Case-folded name -> [session id, its source's GUID] of each of their sessions."""
         self.spelling: dict[str, str] = {}  # case-folded name -> the first spelling
+        self.studied = False
+        """A session belongs to a study: the project declares the Study variable."""
         self.sources = sources
         """Each session's TextSource (and its transcript's), one after the other."""
         self.texts = texts
@@ -458,6 +460,7 @@ class _Sources:
 
     def take(self, data: SessionData) -> None:
         self.labeller.see(data)
+        self.studied = self.studied or bool(data.study)
         self.used.add(data)
         self.authors.update(str(n.get("author") or "") for n in data.notes)
         if name := data.participant.strip():
@@ -482,6 +485,7 @@ class _Sources:
             "authors": sorted(self.authors),
             "participants": list(self.participants.items()),
             "spelling": self.spelling,
+            "studied": self.studied,
             "files": self.files,
         }
 
@@ -494,6 +498,7 @@ class _Sources:
             self.participants.setdefault(key, []).extend(sessions)
         for key, name in later["spelling"].items():
             self.spelling.setdefault(key, name)
+        self.studied = self.studied or later["studied"]
 
 
 def _write_project(
@@ -509,6 +514,7 @@ def _write_project(
         head_of.authors,
         head_of.participants,
         head_of.spelling,
+        head_of.studied,
     )
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open(_member("project.qde"), "w") as project:
@@ -631,8 +637,10 @@ def _project_head(
     authors: set[str],
     participants: dict[str, list[list[str]]],
     spelling: dict[str, str],
+    studied: bool,
 ) -> ET.Element:
-    """The Project with its Users, CodeBook and Cases (no Sources)."""
+    """The Project with its Users, CodeBook, Variables (the Study of a session that has one)
+    and Cases (no Sources)."""
     salt = study.guid_salt
     root = ET.Element("Project", {"xmlns": NS, "name": label, "origin": "Fieldnote"})
     names = sorted(filter(_is_user, authors))
@@ -667,6 +675,9 @@ def _project_head(
                 "Code",
                 {"guid": case_guids[code.path[0]], "name": code.name, "isCodable": "true"},
             )
+    if studied:
+        variable = {"guid": _study_variable(salt), "name": STUDY_VARIABLE, "typeOfVariable": "Text"}
+        ET.SubElement(ET.SubElement(root, "Variables"), "Variable", variable)
     if participants:
         cases = ET.SubElement(root, "Cases")
         for key, sessions in participants.items():
@@ -744,9 +755,22 @@ def _source_xml(
             f' endPosition="{len(text)}"><Coding guid="{guid("case-coding", data.id, salt=salt)}">'
             f'<CodeRef targetGUID="{case}"/></Coding></PlainTextSelection>'
         )
+    if data.study:
+        out.append(
+            f'<VariableValue><VariableRef targetGUID="{_study_variable(salt)}"/>'
+            f"<TextValue>{_text(data.study)}</TextValue></VariableValue>"
+        )
     if not out:
         return text, head + "/>", source_id
     return text, f"{head}>{''.join(out)}</TextSource>", source_id
+
+
+STUDY_VARIABLE = "Study"
+"""The source variable a session's study goes out as, and is read back from."""
+
+
+def _study_variable(salt: str) -> str:
+    return guid("variable", "study", salt=salt)
 
 
 def _selections_xml(
@@ -869,6 +893,8 @@ class _Source:
     content: list[str] | None = None
     selections: list[tuple[str, str, list[tuple[str, str, str]]]] = field(default_factory=list)
     """(startPosition, endPosition, code GUIDs) as written."""
+    study: str = ""
+    """Its value of the project's Study variable (text), as Fieldnote's export gives it."""
 
     @property
     def name(self) -> str:
@@ -905,6 +931,10 @@ class _ProjectReader:
         self.capture: list[str] | None = None
         self.captured = 0
         self.selections = 0
+        self.study_variables: set[str] = set()
+        """GUIDs of the project's text variables named Study (any case)."""
+        self.value: tuple[str, list[str]] | None = None
+        """The VariableValue being read in a TextSource: (its VariableRef, its TextValue)."""
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         local, parent = _local(tag), self.path[-1] if self.path else ""
@@ -933,6 +963,16 @@ class _ProjectReader:
                 attributes.get("endPosition", ""),
                 [],
             )
+        elif local == "Variable" and parent == "Variables":
+            named = (attributes.get("name") or "").strip().casefold() == STUDY_VARIABLE.casefold()
+            if named and attributes.get("typeOfVariable") == "Text":
+                self.study_variables.add((attributes.get("guid") or "").lower())
+        elif local == "VariableValue" and parent == "TextSource":
+            self.value = ("", [])
+        elif local == "VariableRef" and parent == "VariableValue" and self.value is not None:
+            self.value = ((attributes.get("targetGUID") or "").lower(), self.value[1])
+        elif local == "TextValue" and parent == "VariableValue" and self.value is not None:
+            self.capture, self.captured = self.value[1], 0
         elif local == "User" and parent == "Users":
             self.users[attributes.get("guid") or ""] = attributes.get("name") or ""
         elif local == "Coding" and parent == "PlainTextSelection":
@@ -977,8 +1017,13 @@ class _ProjectReader:
             code = self.codes.pop()
             if code.tag is not None:
                 code.tag["description"] = next(iter(code.description), "").strip()
-        elif local in ("Description", "PlainTextContent"):
+        elif local in ("Description", "PlainTextContent", "TextValue"):
             self.capture = None
+        elif local == "VariableValue" and self.value is not None:
+            ref, text = self.value
+            if ref in self.study_variables and self.source is not None:
+                self.source.study = " ".join("".join(text).split())
+            self.value = None
         elif local == "TextSource" and self.source is not None:
             self.sources.append(self.source)
             self.source = None
@@ -1245,7 +1290,7 @@ def _text_source(
         if now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
     data = transcript_session(
-        segs, title=name, now=now, participant=who, study=study, source=path.name
+        segs, title=name, now=now, participant=who, study=study or source.study, source=path.name
     )
     if guid_text := source.attributes.get("guid"):
         # Kept, so importing the project again is refused as a JSON export's second import is.
