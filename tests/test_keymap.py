@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -326,6 +327,26 @@ def test_a_clash_between_layers_is_reported_where_it_was_made(tmp_path):
         load_keymap(config=config)
     assert str(caught.value).startswith(f"{user}, line 2: ")
     assert "home.refresh and home.new" in str(caught.value)
+
+
+def test_a_pipe_or_a_folder_as_a_keymap_is_named_not_skipped_or_waited_on(tmp_path):
+    """A FIFO as keymap.toml was passed over in silence, and as --keymap reported as missing;
+    opened as a file it would hold every start for a writer. Opening anyway keeps the
+    defaults and says why."""
+    os.mkfifo(tmp_path / "keymap.toml")
+    config = tmp_path / "config.toml"
+    says = "it is no file but a pipe, a device or a folder"
+    with pytest.raises(KeymapError, match=says):
+        load_keymap(config=config)
+    assert says in load_keymap(config=config, lenient=True).problems[0]
+    for chosen in (tmp_path / "keymap.toml", tmp_path):
+        with pytest.raises(KeymapError, match=says):
+            load_keymap(str(chosen), config=tmp_path / "elsewhere" / "config.toml")
+    linked = tmp_path / "dotfiles.toml"
+    linked.write_text('"home.new" = "a"\n', encoding="utf-8")
+    (tmp_path / "mine.toml").symlink_to(linked)  # a keymap kept with one's dotfiles
+    elsewhere = tmp_path / "elsewhere" / "config.toml"
+    assert load_keymap(str(tmp_path / "mine.toml"), config=elsewhere).keys["home.new"] == "a"
 
 
 def test_a_bad_config_file_names_its_line(tmp_path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -257,11 +258,16 @@ def key_lines(text: str) -> dict[str, int]:
 
 def _read_toml(path: Path) -> tuple[dict, dict[str, int]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = _read_file(path)
+        text = raw.decode("utf-8") if raw is not None else None
     except FileNotFoundError:
         raise KeymapError(path, None, "no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise KeymapError(path, None, f"cannot read it: {error}") from None
+    if text is None:
+        raise KeymapError(
+            path, None, "it is no file but a pipe, a device or a folder; a keymap is a TOML file"
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -270,6 +276,23 @@ def _read_toml(path: Path) -> tuple[dict, dict[str, int]]:
         line = int(found.group(1)) if found else None
         raise KeymapError(path, line, f"not valid TOML: {reason}.") from None
     return data, key_lines(text)
+
+
+def _read_file(path: Path) -> bytes | None:
+    """The bytes of the file at `path` (a link is followed: a keymap kept with one's dotfiles
+    often is one); None for anything that is no regular file, found without waiting: a pipe
+    would hold every start for a writer of its own."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except IsADirectoryError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            return file.read()
+    finally:
+        os.close(fd)
 
 
 def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
@@ -365,7 +388,7 @@ def resolve_keymap(name_or_path: str) -> Path:
     if "/" not in name_or_path and not name_or_path.endswith(".toml") and preset.is_file():
         return preset
     path = Path(name_or_path).expanduser()
-    if path.is_file():
+    if path.exists():  # a pipe or a folder: reading it says what it is
         return path
     raise KeymapError(
         name_or_path,
@@ -438,7 +461,7 @@ def load_keymap(
         chosen = resolve_keymap(DEFAULT_PRESET)
     layers = [chosen]
     user = user_keymap_path(config)
-    if user.is_file() and user.resolve() != chosen.resolve():
+    if user.exists() and user.resolve() != chosen.resolve():
         layers.append(user)
     keymap = layer_keymaps(layers, lenient=lenient)
     keymap.problems[:0] = [f"{error.where}: {error.reason}" for error in skipped]
