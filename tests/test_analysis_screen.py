@@ -431,3 +431,12 @@ async def test_a_study_of_a_hundred_people_and_more_shows_whole_counts(
         drawn = {key: table.render_line(row).text for row, key in enumerate(table.keys)}
         assert f" {pain} " in drawn["pain"] and f" {idea} " in drawn["idea"], drawn
         assert drawn["pain"].lstrip().startswith("pain ")
+
+
+async def test_the_header_counts_one_session_in_the_singular(store, clock):
+    write_study(store, study_sessions()[:1])
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await settle(pilot)
+        header = str(app.screen.query_one("#analysis-header").render())
+        assert "1 session \u00b7 1 participant \u00b7 " in header, header

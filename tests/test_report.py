@@ -116,6 +116,14 @@ def test_a_very_long_word_wraps_inside_the_page(home, tmp_path):
     assert body is not None and "overflow-wrap: anywhere" in body.group(1), style
 
 
+def test_a_study_of_one_session_is_counted_in_the_singular(home, tmp_path):
+    """A study's first interview: the report said "1 sessions, 1 participants, 1 notes", as
+    did the analysis screen's header and the Markdown export."""
+    write_study(DataStore(home), study_sessions()[:1])
+    text = report(tmp_path, "--format", "md")
+    assert "1 session, 1 participant, 3 notes, 5 coded excerpts." in text
+
+
 def test_markdown_report(home, tmp_path):
     hostile_study(home)
     text = report(tmp_path)

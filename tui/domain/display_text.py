@@ -43,3 +43,8 @@ def _visible_char(char: str) -> str:
     if unicodedata.category(char) in _HARMLESS:
         return char
     return _REPLACEMENT  # C1 controls, line/paragraph separators, surrogates, unassigned
+
+
+def count_of(number: int, noun: str) -> str:
+    """`1 session`, `3 sessions`: a count with its noun (one that takes an s)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

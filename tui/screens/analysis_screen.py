@@ -38,7 +38,7 @@ from tui.domain.analysis import (
     severity_text,
     sort_themes,
 )
-from tui.domain.display_text import visible
+from tui.domain.display_text import count_of, visible
 from tui.domain.quotes import QUOTE_MARKS
 from tui.screens.visibility import on_view
 from tui.services.analysis import StudyAnalysis, StudyOverview, StudyView
@@ -329,8 +329,9 @@ class AnalysisScreen(Screen):
             header.append(visible(shown.scope_label), style="bold")
             result = shown.overview
             header.append(
-                f" \u00b7 {result.session_count} sessions \u00b7 "
-                f"{result.participant_count} participants \u00b7 {result.evidence_count} excerpts"
+                f" \u00b7 {count_of(result.session_count, 'session')} \u00b7 "
+                f"{count_of(result.participant_count, 'participant')} \u00b7 "
+                f"{count_of(result.evidence_count, 'excerpt')}"
             )
         self.query_one("#analysis-header", Static).update(header)
 
@@ -679,7 +680,7 @@ class AnalysisScreen(Screen):
             return  # another drill-down, or none, since
         self.evidence = items
         self.query_one(ContentSwitcher).current = "evidence-part"
-        title = Text(f"{len(self.evidence)} excerpts \u00b7 ", style="bold")
+        title = Text(f"{count_of(len(self.evidence), 'excerpt')} \u00b7 ", style="bold")
         title.append(visible(drill.title), style="bold")
         self.query_one("#evidence-title", Static).update(title)
         table = self._table("evidence")

@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
-from tui.domain.display_text import visible
+from tui.domain.display_text import count_of, visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import tag_parent
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
@@ -154,7 +154,7 @@ class CodebookScreen(Screen):
             row = next((i for i, t in enumerate(tags) if tag_key(t["name"]) == tag_key(select)), 0)
         if tags:
             table.move_cursor(row=max(0, min(row, len(tags) - 1)))
-        status = f"{len(tags)} tags across {sessions} sessions"
+        status = f"{count_of(len(tags), 'tag')} across {count_of(sessions, 'session')}"
         if not tags:
             status = "The codebook is empty: tags appear here once notes are tagged."
         self.query_one("#codebook-status", Static).update(Text(status, style="dim"))

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import count_of, visible
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, ExportJob
 from tui.store import StoreError
@@ -39,7 +39,7 @@ class ExportScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         count = len(self.job.session_ids)
-        title = f"Export {count} session{'s' if count != 1 else ''}"
+        title = f"Export {count_of(count, 'session')}"
         if self.job.label:
             title += f": {visible(self.job.label)}"
         with Vertical(classes="dialog", id="export-dialog"):

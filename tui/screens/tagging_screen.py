@@ -22,7 +22,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.domain.codings import UNKNOWN_CODER, initials
-from tui.domain.display_text import visible
+from tui.domain.display_text import count_of, visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import tag_key
 from tui.domain.quotes import quote_words, recording_time
@@ -261,7 +261,7 @@ class TaggingScreen(Screen):
         if model.scope == "session" and model.session_ids:
             header.append(visible(model.titles.get(model.session_ids[0], "")))
         else:
-            header.append(f"{model.scope}: {len(model.session_ids)} sessions")
+            header.append(f"{model.scope}: {count_of(len(model.session_ids), 'session')}")
         if model.reading_note is not None:
             header.append(f"  {model.reading_note}", style="bold")
         elif model.blind:  # how many others coded would lead the blind coder too

@@ -27,7 +27,7 @@ from tui.domain.analysis import (
     minutes_text,
     severity_text,
 )
-from tui.domain.display_text import visible
+from tui.domain.display_text import count_of, visible
 from tui.domain.notes import format_elapsed
 from tui.domain.quotes import note_label, recording_time
 from tui.domain.recording import QuoteCheck, Recording, Timeline, check_quote, moment
@@ -131,8 +131,9 @@ def _title(view: StudyView) -> str:
 def _summary(view: StudyView, now: datetime) -> str:
     a = view.analysis
     return (
-        f"{a.session_count} sessions, {len(a.participants)} participants, {a.note_count} notes, "
-        f"{len(a.evidence)} coded excerpts. Made by Fieldnote on {now:%Y-%m-%d %H:%M} UTC."
+        f"{count_of(a.session_count, 'session')}, {count_of(len(a.participants), 'participant')}, "
+        f"{count_of(a.note_count, 'note')}, {count_of(len(a.evidence), 'coded excerpt')}. "
+        f"Made by Fieldnote on {now:%Y-%m-%d %H:%M} UTC."
     )
 
 

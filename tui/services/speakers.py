@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tui.domain.display_text import count_of
 from tui.domain.people import clean_name, people, renamed_record, same_person
 from tui.store import DataStore
 
@@ -32,7 +33,7 @@ class Renamed:
     """The new name was already someone's in the session."""
 
     def summary(self) -> str:
-        what = [f"{self.notes} note{'s' if self.notes != 1 else ''}"]
+        what = [count_of(self.notes, "note")]
         if self.participant:
             what.append("the participant")
         verb = "Merged" if self.merged else "Renamed"

@@ -22,7 +22,7 @@ from tui.domain.codings import (
     with_coding,
     without_coding,
 )
-from tui.domain.display_text import visible
+from tui.domain.display_text import count_of, visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, tag_key
 from tui.domain.quotes import cite, with_verbatim
@@ -309,7 +309,7 @@ class TaggingModel:
             if self.resolve_ids and self.scope != "session" or not self.session_ids:
                 return "Loading the sessions\u2026"
             count = len(self.session_ids)
-        return f"Loading {count} session{'s' if count != 1 else ''}\u2026"
+        return f"Loading {count_of(count, 'session')}\u2026"
 
     def begin_read(
         self, *, resolve: bool = False, with_index: bool = False, full: bool = False
@@ -417,7 +417,7 @@ class TaggingModel:
         self.reading_note = None
         if ahead:
             rest = len(loaded.session_ids) - len(loaded.rows)
-            self.reading_note = f"Reading {rest} more session{'s' if rest != 1 else ''}\u2026"
+            self.reading_note = f"Reading {count_of(rest, 'more session')}\u2026"
         self.refilter(keep)
         return True
 

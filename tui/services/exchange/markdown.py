@@ -21,6 +21,7 @@ from collections import Counter
 from typing import Any, BinaryIO
 
 from tui.domain.clock import utc_now
+from tui.domain.display_text import count_of
 from tui.domain.guide import Guide, GuideState
 from tui.domain.interview_record import (
     DEBRIEF_PROMPTS,
@@ -232,7 +233,8 @@ def write_markdown(study: Study, out: BinaryIO) -> None:
             labeller.see(data)
             body.write(("\n".join(session_section(data, level=2)) + "\n").encode("utf-8"))
         label = study.label if study.label is not None else labeller.label()
-        out.write(f"# {_heading(label)}\n\n{len(study.sessions)} sessions.\n\n".encode())
+        sessions = count_of(len(study.sessions), "session")
+        out.write(f"# {_heading(label)}\n\n{sessions}.\n\n".encode())
         body.seek(0)
         shutil.copyfileobj(body, out)
     tail = ["## Tags across the study", ""]
