@@ -164,3 +164,36 @@ def test_resolving_records_the_resolvers_coding_and_the_figures_follow(store):
     resolve(store, sso, "ana", "bo", "both", "lead", "2026-11-28T09:02:00.000Z")
     notes = {n["id"]: n for n in store.open_session(session_id).read().notes}
     assert [(c["tag"], c["coder"]) for c in notes["note5"]["codings"]] == [("sso", "lead")]
+
+
+def test_codings_of_an_attached_transcripts_cues_are_compared(store):
+    # A cue of the attached transcript is coded like a note (a span of it, `note_id` the cue's
+    # id): the codebook, the analysis and the export count it, so agreement must too.
+    from tui.domain.recording import Recording, RecordingCue
+
+    session_id = build(store)
+    cues = (
+        RecordingCue("cue1", 0.0, 5.0, "P1", "Honestly we gave up on the invite"),
+        RecordingCue("cue2", 5.0, 9.0, "P1", "The export never worked for us"),
+    )
+    session_file = store.open_session(session_id)
+    session_file.attach_recording(Recording("x.vtt", None, "t", cues).to_doc(), 0)
+    for coder, cue, tag in (("ana", "cue1", "pain"), ("bo", "cue1", "pain"), ("bo", "cue2", "sso")):
+        span = {"id": f"{cue}-{coder}", "note_id": cue, "start": 0, "end": 8}
+        session_file.add_excerpt(coded({**span, "tags": [], "severity": None}, (tag, coder)))
+    session_file.close()
+
+    result = compute(load(store, [session_id]))
+    assert result.units == NOTES + 2  # the population holds the cues
+    (pain,) = figures(result, "pain").pairs
+    assert (pain.first_units, pain.second_units, pain.both) == (5, 5, 4)
+    (sso,) = figures(result, "sso").pairs
+    assert (sso.first_units, sso.second_units, sso.both) == (2, 1, 0)
+    (on_cue,) = [d for d in result.between("ana", "bo") if d.unit.note["id"] == "cue2"]
+    assert on_cue.key == "sso" and on_cue.unit.text == "The export never worked for us"
+    # Settling it there changes the cue's spans (a cue is no note of the session).
+    resolve(store, on_cue, "ana", "bo", "second", "lead", "2026-11-28T09:00:00.000Z")
+    spans = {s["id"]: s for s in store.open_session(session_id).read().excerpts}
+    assert [(c["tag"], c["coder"]) for c in spans["cue2-bo"]["codings"]] == [("sso", "lead")]
+    again = compute(load(store, [session_id]))
+    assert not [d for d in again.between("ana", "bo") if d.unit.note["id"] == "cue2"]

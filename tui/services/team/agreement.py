@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from tui.domain.clock import recording_offset
 from tui.domain.codings import UNKNOWN_CODER, codings_of, settled, tag_key
 from tui.domain.notes import MARK_KINDS
+from tui.domain.recording import cue_notes
 from tui.store import DataStore, StoreError
 from tui.store.session import DELETE
 
@@ -47,6 +49,8 @@ class Unit:
     """Coder -> the tag keys present for them on this note (the note's or a span's)."""
     ranges: dict[tuple[str, str], list[tuple[int, int]]] = field(default_factory=dict)
     """(coder, tag key) -> the character ranges they coded with it."""
+    cue: bool = False
+    """A cue of the session's attached transcript: coded only through its spans."""
 
     @property
     def text(self) -> str:
@@ -63,8 +67,8 @@ class Unit:
         return where
 
 
-def _unit(session_id: str, title: str, note: dict, spans: list[dict]) -> Unit:
-    unit = Unit(session_id, title, note, spans)
+def _unit(session_id: str, title: str, note: dict, spans: list[dict], cue: bool = False) -> Unit:
+    unit = Unit(session_id, title, note, spans, cue=cue)
     length = len(unit.text)
     for doc, start, end in [(note, 0, length)] + [(s, s["start"], s["end"]) for s in spans]:
         for c in codings_of(doc):
@@ -91,17 +95,21 @@ class CodingSet:
         known = [c for c in seen if c != UNKNOWN_CODER]
         return known + [UNKNOWN_CODER] * (UNKNOWN_CODER in seen)
 
-    def session_units(self, session_id: str, snapshot) -> list[Unit]:
+    def session_units(self, session_id: str, snapshot, recording=None) -> list[Unit]:
+        """The session's notes and the cues of its attached transcript (`recording`), which
+        are coded through their spans as the codebook, the analysis and the exports count
+        them."""
         title = str(snapshot.session.get("title") or session_id)
         by_note: dict[str, list[dict]] = {}
         for doc in snapshot.excerpts:
             by_note.setdefault(doc.get("note_id"), []).append(doc)
+        cues = cue_notes(recording, recording_offset(snapshot.session))
         units = []
-        for note in snapshot.notes:
+        for note, cue in [*((n, False) for n in snapshot.notes), *((c, True) for c in cues)]:
             if note.get("kind") in MARK_KINDS:
                 continue
             spans = sorted(by_note.get(note.get("id"), []), key=lambda s: (s["start"], s["end"]))
-            unit = _unit(session_id, title, note, spans)
+            unit = _unit(session_id, title, note, spans, cue)
             for doc in [note, *spans]:
                 for tag in doc.get("tags") or []:
                     self.names.setdefault(tag_key(tag), tag)
@@ -110,20 +118,11 @@ class CodingSet:
 
     def reread(self, store: DataStore, session_id: str) -> None:
         """Read one session again (after a resolution), keeping the others as read."""
-        snapshot = _read(store, session_id)
-        fresh = self.session_units(session_id, snapshot)
+        fresh = self.session_units(session_id, *store.read_session(session_id))
         at = next((i for i, u in enumerate(self.units) if u.session_id == session_id), None)
         kept = [u for u in self.units if u.session_id != session_id]
         at = len(kept) if at is None else at
         self.units = kept[:at] + fresh + kept[at:]
-
-
-def _read(store: DataStore, session_id: str):
-    session_file = store.open_session(session_id)
-    try:
-        return session_file.read()
-    finally:
-        session_file.close()
 
 
 def load(store: DataStore, session_ids: Iterable[str]) -> CodingSet:
@@ -132,11 +131,11 @@ def load(store: DataStore, session_ids: Iterable[str]) -> CodingSet:
     found = CodingSet(list(session_ids))
     for session_id in found.session_ids:
         try:
-            snapshot = _read(store, session_id)
+            snapshot, recording = store.read_session(session_id)
         except StoreError as error:
             found.problems.append(str(error))
             continue
-        found.units.extend(found.session_units(session_id, snapshot))
+        found.units.extend(found.session_units(session_id, snapshot, recording))
     return found
 
 
@@ -407,9 +406,8 @@ def resolve(
     name = disagreement.name
     session_file = store.open_session(unit.session_id)
     try:
-        for doc, change in [(unit.note, session_file.change_note)] + [
-            (span, session_file.change_excerpt) for span in unit.spans
-        ]:
+        notes = [] if unit.cue else [(unit.note, session_file.change_note)]
+        for doc, change in notes + [(span, session_file.change_excerpt) for span in unit.spans]:
 
             def settle(current: dict, is_span: bool = doc is not unit.note) -> Any:
                 changed = settled(current, name, {first, second}, kept, resolver, at)
