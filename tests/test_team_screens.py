@@ -97,6 +97,32 @@ async def test_blind_mode_shows_only_the_coders_own_codings(store, clock, sessio
         assert "#pain/onboarding (B)" in screen.detail_text(screen.current).plain
 
 
+async def test_blind_mode_lists_no_span_another_coder_made(store, clock, session_id):
+    # Where Bo cut a span is Bo's coding too: a blind coder who sees the span's row (or its
+    # words under the note) is led to the same words.
+    ids = add_notes(store, session_id, clock)
+    store.codebook.ensure(["pain/onboarding"], "2026-01-01T00:00:00Z")
+    span = {"id": "bo-span", "note_id": ids[0], "start": 0, "end": 12, "tags": [], "severity": None}
+    session_file = store.open_session(session_id)
+    session_file.add_excerpt({**span, **with_coding(span, "pain/onboarding", "Bo", "t0")})
+    session_file.close()
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert [e.span for e in screen.shown] == [None] * len(NOTES)  # notes only
+        assert "Spans:" not in screen.detail_text(screen.current).plain
+        # Ana's own span on the same note is listed, and Bo's still is not.
+        await pilot.press("v", "w", "w", "w")
+        await pick(pilot, "need/export")
+        spans = [e.span["id"] for e in screen.shown if e.span is not None]
+        assert len(spans) == 1 and spans != ["bo-span"]
+        assert "\u201cThey gave\u201d" not in screen.detail_text(screen.shown[0]).plain
+        await pilot.press("o")  # everyone's again: Bo's span is listed
+        await pilot.pause()
+        assert "bo-span" in [e.span["id"] for e in screen.shown if e.span is not None]
+
+
 async def test_inline_tags_typed_live_are_the_authors_codings(make_app, store, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -336,9 +336,10 @@ class TaggingScreen(Screen):
             ("\u25cf" * severity + "\u25cb" * (5 - severity)) if severity else "not rated",
             style="" if severity else "dim",
         )
-        if excerpt.span is None and excerpt.spans:
+        spans = [s for s in excerpt.spans or [] if self.model.span_shown(s)]
+        if excerpt.span is None and spans:
             text.append("\nSpans:", style="bold")
-            for span in excerpt.spans:
+            for span in spans:
                 piece = body[span["start"] : span["end"]]
                 text.append(f"\n  \u201c{visible(piece)}\u201d ")
                 self._append_tags(text, self.model.tags_of(span), self.model.tag_marks(span))

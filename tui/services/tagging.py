@@ -495,16 +495,18 @@ class TaggingModel:
         return self.cursor
 
     def _find(self, keep: Excerpt) -> int:
-        if not self.filtered:
+        if not self.filtered and not self.blind:
             return self._position(keep)
         return next((i for i, e in enumerate(self.shown) if e.same(keep)), 0)
 
     def _filtered(self) -> list[Excerpt]:
-        if not self.filtered:  # the common case: no per-row work for 50,000 excerpts
+        if not self.filtered and not self.blind:  # no per-row work for 50,000 excerpts
             return list(self.all_excerpts)
         text = self.filter_text.casefold()
         shown = []
         for excerpt in self.all_excerpts:
+            if excerpt.span is not None and not self.span_shown(excerpt.span):
+                continue
             if self.filter_untagged and not self._untagged_note(excerpt):
                 continue
             if self.filter_tag and self.filter_tag not in {
@@ -573,6 +575,11 @@ class TaggingModel:
         if self.blind:
             return tags_by(doc, self.coder)
         return list(doc.get("tags") or [])
+
+    def span_shown(self, span: dict) -> bool:
+        """Whether a span is listed: blind, only one the coder coded (where another coder cut
+        a span would lead them to the same words)."""
+        return not self.blind or bool(self.tags_of(span))
 
     def coded(self, excerpt: Excerpt) -> bool:
         """Tagged itself or, for a note, through a span: by the coder alone when blind."""
