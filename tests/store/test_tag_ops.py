@@ -269,6 +269,35 @@ def test_usage_counts_a_span_on_a_cue_and_none_whose_note_was_deleted(tmp_path):
     assert tag_usage(store)["need"].excerpts == 2
 
 
+def test_usage_counts_a_cue_for_the_participant_only_when_they_said_it(tmp_path):
+    """The analysis counts a coded cue (or an imported transcript's line) for the participant
+    only when they spoke it: the interviewer's words raised it for nobody. The codebook said
+    "1 person" where the themes said "0 of 1"."""
+    from tui.services.analysis import StudyAnalysis
+
+    store = DataStore(tmp_path)
+    sid = _session(store, "Ana")
+    f = store.open_session(sid)
+    line = {**note_doc(sid, "Interviewer: so it is slow?"), "kind": "transcript", "author": "Bo"}
+    f.append_notes([line])
+    cues = [
+        {"id": "c1", "start": 1.0, "end": 2.0, "speaker": "Bo", "text": "Is it slow?"},
+        {"id": "c2", "start": 2.0, "end": 3.0, "speaker": "ana", "text": "It is slow"},
+    ]
+    recording = {"id": "recording", "source": "a.vtt", "media": None, "cues": cues}
+    f.attach_recording({**recording, "attached_at": NOW}, None)
+    f.change_note(line["id"], lambda doc: {**doc, "tags": ["asked"]})
+    for number, (note_id, tag) in enumerate((("c1", "asked"), ("c2", "said"))):
+        f.add_excerpt({"id": f"x{number}", "note_id": note_id, "start": 0, "end": 2, "tags": [tag]})
+    f.close()
+    usage = tag_usage(store)
+    themes = {t.key: t for t in StudyAnalysis(store).refresh(force=True).analysis.themes}
+    assert (usage["asked"].excerpts, len(usage["asked"].participants)) == (2, 0)
+    assert (themes["asked"].excerpts, themes["asked"].participants) == (2, 0)
+    assert (usage["said"].excerpts, len(usage["said"].participants)) == (1, 1)
+    assert (themes["said"].excerpts, themes["said"].participants) == (1, 1)
+
+
 def test_scopes_one_session_a_study_or_all(tmp_path):
     store = DataStore(tmp_path)
     s1 = _session(store, "A", study="trial", n=1)

@@ -805,12 +805,22 @@ class _SessionFacts:
         return self._notes
 
     def counts_for(self, note: Mapping[str, Any]) -> str:
-        """The participant key a note counts for: the session's, except a transcript cue
-        spoken by someone else than the named participant, which counts for nobody."""
-        if note.get("kind") != "transcript" or not self.participant:
-            return self.participant_key
-        speaker = str(note.get("author") or "")
-        return self.participant_key if same_person(speaker, self.participant) else ""
+        return _counts_for(self.participant, self.participant_key, note)
+
+
+def counts_for(session: Mapping[str, Any], note: Mapping[str, Any]) -> str:
+    """The participant key a note of this session document (or a cue, as `cue_note` makes
+    it) counts for, as the themes count it (the codebook counts people the same way)."""
+    return _counts_for(str(session.get("participant") or ""), participant_key(session), note)
+
+
+def _counts_for(participant: str, key: str, note: Mapping[str, Any]) -> str:
+    """The participant key a note counts for: the session's, except a transcript cue
+    spoken by someone else than the named participant, which counts for nobody."""
+    if note.get("kind") != "transcript" or not participant:
+        return key
+    speaker = str(note.get("author") or "")
+    return key if same_person(speaker, participant) else ""
 
 
 def _evidence(

@@ -16,9 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.domain.analysis import participant_key
+from tui.domain.analysis import counts_for
 from tui.domain.codings import codings_of, retagged
 from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.recording import cue_notes
 from tui.domain.tags import inline_name_problem
 from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
@@ -36,11 +37,6 @@ class TagUsage:
     participants: set[str] = field(default_factory=set)
     coders: dict[str, int] = field(default_factory=dict)
     """Each coder -> the notes and span excerpts they tagged with it."""
-
-
-def participant_of(snapshot: SessionSnapshot) -> str:
-    """Who a session interviewed, for "3 of 5 participants" (the session id if unnamed)."""
-    return participant_key(snapshot.session)
 
 
 def _readable_ids(store: DataStore) -> list[str]:
@@ -73,14 +69,17 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
             snapshot, recording = store.read_session(session_id)
         except StoreError:
             continue
-        who = participant_of(snapshot)
         # A span counts when its note is there, or its cue: one left by a note deleted (kept
         # for the undo, or by another laptop) is in no theme, export or report either.
-        coded_on = {note["id"] for note in snapshot.notes}
-        coded_on.update(cue.get("id") for cue in (recording or {}).get("cues") or [])
+        coded_on = {cue["id"]: cue for cue in cue_notes(recording, 0.0)}
+        coded_on.update((note["id"], note) for note in snapshot.notes)
         spans = [span for span in snapshot.excerpts if span.get("note_id") in coded_on]
-        docs = [*snapshot.notes, *spans]
-        for doc in docs:
+        docs = [(note, note) for note in snapshot.notes]
+        docs += [(span, coded_on[span["note_id"]]) for span in spans]
+        for doc, note in docs:
+            # Words a transcript gives to someone else than the participant raise it for
+            # nobody, as in the themes.
+            who = counts_for(snapshot.session, note)
             coders: dict[str, set[str]] = {}
             for c in codings_of(doc):
                 coders.setdefault(tag_key(c["tag"]), set()).add(c["coder"])
@@ -88,7 +87,8 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
                 entry = usage.setdefault(tag, TagUsage())
                 entry.excerpts += 1
                 entry.sessions.add(session_id)
-                entry.participants.add(who)
+                if who:
+                    entry.participants.add(who)
                 for coder in by:
                     entry.coders[coder] = entry.coders.get(coder, 0) + 1
     return usage
