@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from tui.cli import main
 from tui.services.analysis import StudyAnalysis
 from tui.services.session_setup import append_note_now, create_session
-from tui.services.tag_ops import rename_tag, tag_usage
+from tui.services.tag_ops import merge_preview, rename_tag, tag_usage
 from tui.services.tag_writes import TagWrites
 from tui.services.tagging import TaggingModel, scope_session_ids
 from tui.store import DataStore
@@ -47,6 +47,20 @@ def test_descriptors_stay_flat_over_1000_codebook_edits_on_200_sessions(tmp_path
             assert usage["pain/onboarding"].excerpts == 20
             rename_tag(store, "pain/onboarding", "pain/onboarding", NOW)
         assert open_descriptors() <= before, f"descriptors grew by edit {edit}"
+
+
+def test_asking_before_a_merge_holds_no_session_file_open(tmp_path):
+    # The codebook's m counts what a merge would change before it asks: once per target
+    # tried, over every session. Each count kept one descriptor per session open.
+    store = DataStore(tmp_path)
+    ids = many_sessions(store, 30)
+    store.codebook.ensure(["pain/setup"], NOW)
+    merge_preview(store, "pain/onboarding", "pain/setup")  # the codebook is opened for good
+    before = open_descriptors()
+    for _ in range(20):
+        preview = merge_preview(store, "pain/onboarding", "pain/setup")
+        assert (preview.changes, preview.sessions) == (len(ids), len(ids))
+    assert open_descriptors() <= before
 
 
 def many_sessions(store: DataStore, count: int) -> list[str]:

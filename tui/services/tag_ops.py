@@ -195,7 +195,7 @@ def merge_preview(store: DataStore, source: str, target: str) -> MergePreview:
     changes = folded = 0
     sessions: set[str] = set()
     for session_id in _readable_ids(store):
-        snapshot = store.open_session(session_id).read()
+        snapshot = read_snapshot(store, session_id)
         for doc in [*snapshot.notes, *snapshot.excerpts]:
             tags = list(doc.get("tags") or [])
             after = retagged(doc, mapping)
