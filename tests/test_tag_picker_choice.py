@@ -208,3 +208,25 @@ async def test_a_question_asked_in_a_burst_stays_asked(store, clock, coded, sess
         assert app.screen is picker
         assert hint(picker).startswith("2 tags could be meant. ")
         assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == []
+
+
+async def test_the_picker_that_removes_a_tag_says_enter_removes(store, clock, coded, session_id):
+    # "Enter applies" over "Remove which tag?" reads as the opposite of what Enter does.
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        for name in ("product/defect", "staff/deflection"):
+            picker = await open_picker(pilot, name)
+            await pilot.press("enter")
+            await ready(pilot)
+        await pilot.press("d")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagPickerScreen)
+        assert "Enter removes" in hint(picker) and "applies" not in hint(picker)
+        await pilot.press(*"deflct", "enter")  # a guess asks first, in the same words
+        await pilot.pause()
+        assert "Enter removes" in hint(picker) and "applies" not in hint(picker)
+        await pilot.press("enter")  # the guess put first, product/defect, goes
+        await ready(pilot)
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == ["staff/deflection"]

@@ -229,7 +229,12 @@ class CodebookScreen(Screen):
                 self._confirm_merge(source, picked.name)
 
         self.app.push_screen(
-            TagPickerScreen(others, f"Merge \u2018{source}\u2019 into\u2026", allow_create=False),
+            TagPickerScreen(
+                others,
+                f"Merge \u2018{source}\u2019 into\u2026",
+                allow_create=False,
+                does="chooses (asks first)",
+            ),
             chosen,
         )
 

@@ -58,8 +58,11 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         allow_create: bool = True,
         tag_styles: dict[str, Style] | None = None,
         excerpt: str = "",
+        does: str = "applies",
     ) -> None:
         super().__init__()
+        self.does = does
+        """What Enter does with the tag, as the hints say it (`removes`, say)."""
         self.excerpt = excerpt
         """The words being tagged, shown in the picker: at 80x24 it covers the screen's own."""
         self.index = index
@@ -118,7 +121,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         elif not self.matches:
             hint = "No tag matches." if query.strip() else "The codebook has no tags yet."
         else:
-            hint = f"{len(self.matches)} match(es) \u00b7 Enter applies \u00b7 Esc cancels"
+            hint = f"{len(self.matches)} match(es) \u00b7 Enter {self.does} \u00b7 Esc cancels"
         self._hint(hint)
 
     def _show_matches(self) -> None:
@@ -146,7 +149,9 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         first = {m.name for m in choice.rivals}
         self.matches = [*choice.rivals, *(m for m in self.matches if m.name not in first)]
         self._show_matches()
-        self._hint(f"{choice.reason} \u2191\u2193 choose \u00b7 Enter applies \u00b7 Esc cancels")
+        self._hint(
+            f"{choice.reason} \u2191\u2193 choose \u00b7 Enter {self.does} \u00b7 Esc cancels"
+        )
 
     def action_cursor(self, step: int) -> None:
         self._once_caught_up(lambda: self._move(step))

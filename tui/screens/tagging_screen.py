@@ -436,6 +436,7 @@ class TaggingScreen(Screen):
                 self.index,
                 "Show excerpts tagged\u2026",
                 allow_create=False,
+                does="shows them",
                 tag_styles=self.tag_styles,
             ),
             chosen,
@@ -628,7 +629,11 @@ class TaggingScreen(Screen):
 
         own = TagIndex(TagStats(t) for t in tags)
         picker = TagPickerScreen(
-            own, "Remove which tag?", allow_create=False, tag_styles=self.tag_styles
+            own,
+            "Remove which tag?",
+            allow_create=False,
+            tag_styles=self.tag_styles,
+            does="removes",
         )
         self.app.push_screen(picker, chosen)
 
