@@ -230,3 +230,22 @@ async def test_the_picker_that_removes_a_tag_says_enter_removes(store, clock, co
         await pilot.press("enter")  # the guess put first, product/defect, goes
         await ready(pilot)
         assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == ["staff/deflection"]
+
+
+@pytest.mark.parametrize(("size", "least"), [((80, 24), 4), ((40, 24), 3)])
+async def test_the_picker_lists_several_matches_under_long_words(
+    store, clock, session_id, size, least
+):
+    # Under three lines of words being tagged, at 40x24 the list showed one tag of six, so a
+    # guess's second reading (or the next match) was out of sight.
+    long = "They gave up on the invite the first day because nobody could find it " * 3
+    add_notes(store, session_id, clock, texts=[long.strip()])
+    store.codebook.ensure([f"pain/invite-{n}" for n in range(6)], "2026-01-01T00:00:00Z")
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, "pain/inv")
+        await pilot.pause()
+        assert picker.query_one("#picker-excerpt").region.height == 3
+        assert len(picker.matches) == 6
+        assert picker.options.scrollable_content_region.height >= least
