@@ -7,7 +7,7 @@ from rich.console import Console
 
 from tui.app import FieldnoteApp
 from tui.screens.help_screen import HelpScreen
-from tui.services.actions import ACTIONS
+from tui.services.actions import ACTIONS, SCREENS
 
 
 async def drawn_help(store, clock, size: tuple[int, int]) -> list[str]:
@@ -54,3 +54,29 @@ async def test_a_half_width_pane_leaves_ids_out_rather_than_cutting_them(store, 
     assert "fieldnote keys" in text
     words = " ".join(text.split())
     assert "Repeat on next" in words and "Span start +word" in words
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_f1_on_the_tagging_screen_opens_on_the_tagging_keys(store, clock, size):
+    # The keys of every screen follow in a fixed order: from the tagging screen, f1 showed the
+    # sessions list's keys and three pages of the interview's before the first tagging key.
+    from tests.test_tagging import add_notes, ready, tagging_app
+    from tui.services.session_setup import create_session
+
+    session_id = create_session(store, title="Help")
+    add_notes(store, session_id, clock)
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        titles = [title for title, _ in app.screen.sections()]
+        assert titles[:2] == ["Everywhere", "Tagging"]
+        assert sorted(titles) == sorted({*SCREENS.values(), "Palette"})  # every screen still
+        table = app.screen.query_one("#help-table")
+        console = Console(width=table.content_region.width, record=True, color_system=None)
+        console.print(table.content)
+        lines = console.export_text().splitlines()
+        untag = next(i for i, line in enumerate(lines) if line.split()[:2] == ["d", "Untag"])
+        assert untag < table.scrollable_content_region.height  # in view as it opens

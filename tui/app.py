@@ -461,7 +461,8 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            ids = [b.id for b in getattr(self.screen, "BINDINGS", ()) if getattr(b, "id", None)]
+            self.push_screen(HelpScreen(ids[0].split(".")[0] if ids else None))
 
     # -- a terminal that goes away -----------------------------------------------------------
 

@@ -64,6 +64,12 @@ class KeyTable:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = bindings_for("dialog")
 
+    def __init__(self, first: str | None = None) -> None:
+        super().__init__()
+        self.first = first
+        """The screen (`SCREENS` key) it was opened from: its keys come right after the keys
+        that work everywhere, in view as the help opens."""
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
             yield Label("Keys", classes="dialog-title")
@@ -76,10 +82,12 @@ class HelpScreen(ModalScreen[None]):
             )
 
     def sections(self) -> list[tuple[str, list[KeyRow]]]:
-        """Each screen's title and its keys in the active keymap, as shown."""
+        """Each screen's title and its keys in the active keymap, as shown: those of every
+        screen, then those of the screen it was opened from, then the others."""
+        order = sorted(SCREENS, key=lambda screen: (screen != "app", screen != self.first))
         sections = [
             (title, [KeyRow(self.app.keys_for(s.id), s.description, s.id) for s in specs])
-            for title, specs in ((t, actions_for(screen)) for screen, t in SCREENS.items())
+            for title, specs in ((SCREENS[screen], actions_for(screen)) for screen in order)
             if specs
         ]
         palette = KeyRow(self.app.get_key_display_for_palette(), "Command palette", "")
