@@ -193,3 +193,31 @@ async def test_the_agreement_legend_is_whole_at_80x24_with_many_codes(store, clo
         )
         assert "no one coded a character." in " ".join(drawn.split())
         assert screen.region.contains_region(legend.region)
+
+
+async def test_a_40_column_pane_still_says_blind_span_and_filter(store, clock, session_id):
+    # The session's title came first and the line was cut at the pane's edge: at 40 columns
+    # a blind coder was not told the screen was blind, nor that a span or a filter was on.
+    add_notes(store, session_id, clock)
+    store.open_session(session_id).update_session({"title": "Onboarding study, P7 (ops lead)"})
+    app = app_as(store, clock, session_id, "Bo", blind=True)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+
+        def header() -> str:
+            widget = screen.query_one("#tagging-header")
+            return "".join(s.text for s in widget.render_lines(widget.region.reset_offset))
+
+        assert "BLIND: Bo" in header()
+        await pilot.press("u")
+        await pilot.pause()
+        assert "BLIND: Bo" in header() and "untagged" in header()
+        await pilot.press("escape", "v")
+        await pilot.pause()
+        assert "SPAN" in header() and "BLIND: Bo" in header()
+    app = app_as(store, clock, session_id, "Bo")
+    async with app.run_test(size=(100, 30)) as pilot:  # room for all: the title first
+        await ready(pilot)
+        shown = str(app.screen.query_one("#tagging-header").render())
+        assert shown.startswith("Tagging Onboarding study, P7 (ops lead)  1/6 coded")

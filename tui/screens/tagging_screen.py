@@ -136,6 +136,7 @@ class TaggingScreen(Screen):
     def on_resize(self) -> None:
         # In a half-width tmux pane the excerpt goes below the list instead of beside it.
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self.call_after_refresh(self._show_header)  # its layout depends on the width
 
     def _poll_disk(self) -> None:
         """A co-interviewer still typing, or another pane tagging: show their changes (one
@@ -255,19 +256,23 @@ class TaggingScreen(Screen):
         return "No notes to tag in this scope yet."
 
     def _show_header(self) -> None:
+        """`Tagging TITLE  COUNT  FILTER  SPAN  BLIND`. Where that is wider than the line (a
+        40-column pane), the modes come first, the blind one leading, and the title last: the
+        line's end then cuts the title, never the word that the screen is blind, a span
+        selected or a filter on."""
         model = self.model
-        header = Text(no_wrap=True, overflow="ellipsis")
-        header.append("Tagging ", style="bold")
         if model.scope == "session" and model.session_ids:
-            header.append(visible(model.titles.get(model.session_ids[0], "")))
+            title = visible(model.titles.get(model.session_ids[0], ""))
         else:
-            header.append(f"{model.scope}: {count_of(len(model.session_ids), 'session')}")
+            title = f"{model.scope}: {count_of(len(model.session_ids), 'session')}"
+        count = Text()
         if model.reading_note is not None:
-            header.append(f"  {model.reading_note}", style="bold")
+            count.append(f"  {model.reading_note}", style="bold")
         elif model.blind:  # how many others coded would lead the blind coder too
-            header.append(f"  {model.note_count} notes", style="dim")
+            count.append(f"  {model.note_count} notes", style="dim")
         else:
-            header.append(f"  {model.coded_count}/{model.note_count} coded", style="dim")
+            count.append(f"  {model.coded_count}/{model.note_count} coded", style="dim")
+        modes = []
         filters = []
         if model.filter_untagged:
             filters.append("untagged")
@@ -276,12 +281,25 @@ class TaggingScreen(Screen):
         if model.filter_text:
             filters.append("\u201c" + visible(model.filter_text) + "\u201d")
         if filters:
-            header.append(f"  filter: {' '.join(filters)} ({len(self.shown)})", style="bold")
+            modes.append(Text(f"  filter: {' '.join(filters)} ({len(self.shown)})", style="bold"))
         if self.span is not None:
-            header.append("  SPAN", style="bold reverse")
-        if model.blind:
-            header.append(f"  BLIND: {visible(model.coder)}'s codings only", style="bold")
-        self.query_one("#tagging-header", Static).update(header)
+            modes.append(Text("  SPAN", style="bold reverse"))
+        blind = Text(f"  BLIND: {visible(model.coder)}", style="bold") if model.blind else None
+        widget = self.query_one("#tagging-header", Static)
+        line = Text("Tagging ", style="bold", no_wrap=True, overflow="ellipsis")
+        room = widget.content_region.width
+        wide = Text(title).append_text(count)
+        for mode in modes:
+            wide.append_text(mode)
+        if blind is not None:
+            wide.append_text(blind).append("'s codings only", style="bold")
+        if not room or line.cell_len + wide.cell_len <= room:
+            line.append_text(wide)
+        else:
+            narrow = Text().join([*([blind] if blind else []), *reversed(modes), count])
+            line.append_text(narrow[2:])  # no gap after `Tagging `
+            line.append(f"  {title}")
+        widget.update(line)
 
     def detail_text(self, excerpt: Excerpt) -> Text:
         note = excerpt.note
