@@ -10,6 +10,7 @@ from tui.app import FieldnoteApp
 from tui.domain.codings import with_coding
 from tui.screens.agreement_screen import AgreementScreen
 from tui.screens.tagging_screen import TaggingScreen
+from tui.widgets.key_bar import KeyBar
 
 
 def coded_by(store, session_id, note_id, *pairs):
@@ -221,3 +222,28 @@ async def test_a_40_column_pane_still_says_blind_span_and_filter(store, clock, s
         await ready(pilot)
         shown = str(app.screen.query_one("#tagging-header").render())
         assert shown.startswith("Tagging Onboarding study, P7 (ops lead)  1/6 coded")
+
+
+async def test_the_agreement_screen_in_a_40_column_pane_shows_its_keys_and_list(
+    store, clock, session_id
+):
+    # At 40x24 the wrapped explanation and figures (each row on two lines) pushed the
+    # disagreements and the key bar off the screen: nothing said what a, b, = or x do.
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 4)
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "Ana"), ("pain/onboarding", "Bo"))
+    coded_by(store, session_id, ids[1], ("pain/onboarding", "Ana"))
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(40, 24)) as pilot:
+        screen = await open_agreement(pilot)
+        await pilot.pause()
+        keys = screen.query_one(KeyBar)
+        assert keys.region.height and screen.region.contains_region(keys.region)
+        listing = screen.query_one("#agreement-list")
+        assert listing.region.height >= 3 and screen.region.contains_region(listing.region)
+        assert "Disagreements (1)" in str(listing.render())
+        figures = screen.query_one("#agreement-figures")
+        lines = str(figures.render()).splitlines()
+        assert all(len(line) <= figures.content_region.width for line in lines)
+        assert lines[1].split()[:4] == ["all", "codes", "2", "1"]  # one line per code
+        assert "kappa" in lines[0]
+        assert not screen.query_one("#agreement-legend").display  # its rows are the list's

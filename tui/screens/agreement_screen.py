@@ -28,6 +28,12 @@ def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
+NARROW_WIDTH = 60
+"""Below this many columns the population and the legend give way to the disagreements."""
+MIN_CODE = 12
+"""The code column is never narrower: the figures' columns give way first."""
+
+
 class AgreementScreen(Screen):
     BINDINGS = bindings_for("agreement")
 
@@ -75,7 +81,8 @@ class AgreementScreen(Screen):
         self._draw()
 
     def on_resize(self) -> None:
-        self.revision += 1  # the list shows as many disagreements as fit
+        self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
+        self.revision += 1  # the list shows as many disagreements (and figures) as fit
 
     # -- drawing --------------------------------------------------------------------------------
 
@@ -95,7 +102,9 @@ class AgreementScreen(Screen):
         self.query_one("#agreement-header", Static).update(header)
         figures = self.query_one("#agreement-figures", Static)
         listing = self.query_one("#agreement-list", Static)
-        self.query_one("#agreement-legend").display = result is not None and not result.problem
+        self.query_one("#agreement-legend").display = (
+            result is not None and not result.problem and not self.has_class("-narrow")
+        )
         if result is None:
             figures.update(Text(self.busy or "", style="italic"))
             listing.update("")
@@ -110,21 +119,34 @@ class AgreementScreen(Screen):
     def _figures_text(self) -> Text:
         result = self.model.result
         text = Text()
-        columns = ("A", 5), ("B", 5), ("both", 5), ("agree", 7), ("kappa", 6), ("alpha", 6)
-        head = f"{'code':<24}" + "".join(f" {name:>{width}}" for name, width in columns)
-        text.append(head + f" {'chars':>6}\n", "bold")
+        columns = [("A", 5), ("B", 5), ("both", 5), ("agree", 7), ("kappa", 6), ("alpha", 6)]
+        columns.append(("chars", 6))
+        # In a narrow pane the columns give way (chars, alpha, then agree; kappa stays), so a
+        # code is one line, never a row wrapped onto two.
+        room = self.query_one("#agreement-figures").content_region.width or 80
+        for dropped in ("chars", "alpha", "agree"):
+            if MIN_CODE + sum(w + 1 for _, w in columns) <= room:
+                break
+            columns = [column for column in columns if column[0] != dropped]
+        wide = max(MIN_CODE, min(24, room - sum(w + 1 for _, w in columns)))
+        head = f"{'code':<{wide}}" + "".join(f" {name:>{width}}" for name, width in columns)
+        text.append(head + "\n", "bold")
         codes: list[CodeFigures] = [result.study, *result.codes] if result.study else []
         for code in codes:
             (pair,) = code.pairs
             name = visible(code.name)
-            name = name if len(name) <= 24 else name[:23] + "\u2026"
-            chars = "n/a" if pair.overlap is None else f"{100 * pair.overlap:.0f}%"
-            text.append(
-                f"{name:<24} {pair.first_units:>5} {pair.second_units:>5} {pair.both:>5} "
-                f"{pair.percent:>6.1f}% {_number(pair.kappa):>6} {_number(code.alpha):>6} "
-                f"{chars:>6}\n",
-                "bold" if code is result.study else "",
-            )
+            name = name if len(name) <= wide else name[: wide - 1] + "\u2026"
+            cells = {
+                "A": pair.first_units,
+                "B": pair.second_units,
+                "both": pair.both,
+                "agree": f"{pair.percent:.1f}%",
+                "kappa": _number(pair.kappa),
+                "alpha": _number(code.alpha),
+                "chars": "n/a" if pair.overlap is None else f"{100 * pair.overlap:.0f}%",
+            }
+            row = "".join(f" {cells[label]!s:>{width}}" for label, width in columns)
+            text.append(f"{name:<{wide}}{row}\n", "bold" if code is result.study else "")
         return text
 
     def _list_text(self) -> Text:
