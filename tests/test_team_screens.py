@@ -247,3 +247,18 @@ async def test_the_agreement_screen_in_a_40_column_pane_shows_its_keys_and_list(
         assert lines[1].split()[:4] == ["all", "codes", "2", "1"]  # one line per code
         assert "kappa" in lines[0]
         assert not screen.query_one("#agreement-legend").display  # its rows are the list's
+
+
+async def test_a_narrow_key_bar_keeps_the_words_that_tell_keys_apart(store, clock, session_id):
+    # Below 60 columns each description shortens to its first word: "Keep A's", "Keep B's",
+    # "Keep both" and "Keep neither" all read "Keep", and nothing said which key keeps what.
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 2)
+    coded_by(store, session_id, ids[0], ("pain", "Ana"))
+    coded_by(store, session_id, ids[1], ("pain", "Bo"))
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(40, 24)) as pilot:
+        screen = await open_agreement(pilot)
+        await pilot.pause()
+        keys = " ".join(str(screen.query_one(KeyBar).render()).split())
+        for shown in ("a Keep A's", "b Keep B's", "= Keep both", "x Keep neither", "p Next"):
+            assert shown in keys, keys

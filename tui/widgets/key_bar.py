@@ -75,7 +75,7 @@ class KeyBar(Static):
         gap = GAP[:1] if narrow else GAP
         lines: list[Text] = []
         for key, description, enabled in self._items:
-            item = self._item(key, description.split()[0] if narrow else description, enabled)
+            item = self._item(key, self._short(description) if narrow else description, enabled)
             if lines and cell_len(lines[-1].plain + gap + item.plain) <= width:
                 lines[-1].append(gap)
                 lines[-1].append_text(item)
@@ -94,7 +94,7 @@ class KeyBar(Static):
         for key, description, enabled in self._items:
             if key == help_key:
                 continue
-            item = self._item(key, description.split()[0] if narrow else description, enabled)
+            item = self._item(key, self._short(description) if narrow else description, enabled)
             room = width - cell_len(gap + more.plain)
             if cell_len(line.plain + (gap if line else "") + item.plain) > room:
                 break
@@ -105,6 +105,13 @@ class KeyBar(Static):
             line.append(gap)
         line.append_text(more)
         return line
+
+    def _short(self, description: str) -> str:
+        """A description's first word, unless another key's begins with it too (`Keep A's`,
+        `Keep B's`): then the words that tell the keys apart stay."""
+        first = description.split()[0] if description.split() else description
+        alike = sum(1 for _, other, _ in self._items if other.split()[:1] == [first])
+        return first if alike < 2 else description
 
     @staticmethod
     def _item(key: str, description: str, enabled: bool) -> Text:
