@@ -384,3 +384,28 @@ def test_a_verbatim_that_would_read_as_a_tag_or_emotion_is_not_put_in(
     assert writes.flush(timeout=10)
     on_disk = stored(store, session_id)[0][ids[2]]
     assert on_disk["text"] == "> Support answered within an hour" and on_disk["tags"] == []
+
+
+async def test_repeat_on_next_goes_to_the_next_note_not_the_cue_under_this_one(
+    store, clock, session_id, ids
+):
+    # With a transcript attached each note has its cue listed under it: `.` coded that cue
+    # (someone's words the researcher never chose) instead of the next note, every other press.
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("j")  # the cue under the first note
+        await pilot.pause()
+        assert screen.current.linked is not None
+        await pilot.press("j")  # the second note
+        await pilot.pause()
+        assert screen.current.note["id"] == ids[1] and screen.current.linked is None
+        await pilot.press("t", *"said/verb", "enter")
+        await ready(pilot)
+        await pilot.press(".")
+        await ready(pilot)
+        assert screen.current.note["id"] == ids[2] and screen.current.linked is None
+        notes, excerpts = notes_by_id(app, session_id)
+        assert [notes[i]["tags"] for i in ids[1:3]] == [["said/verbatim"], ["said/verbatim"]]
+        assert excerpts == []  # no cue was coded

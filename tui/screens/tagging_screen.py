@@ -586,10 +586,11 @@ class TaggingScreen(Screen):
         if self.model.last_tag is None:
             self.notify("No tag applied yet; pick one first.", severity="warning", timeout=3)
             return
-        if self.model.cursor + 1 >= len(self.shown):
+        following = self.model.next_alike()
+        if following is None:
             self.notify("This is the last excerpt.", severity="warning", timeout=3)
             return
-        self.model.move_to(self.model.cursor + 1)
+        self.model.move_to(following)
         self.apply_tag(self.model.last_tag)
 
     def apply_tag(self, name: str, *, create: bool = False) -> None:

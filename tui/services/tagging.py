@@ -563,6 +563,20 @@ class TaggingModel:
                 return (self.cursor + step) % count
         return None
 
+    def next_alike(self) -> int | None:
+        """The next shown note after the cursor (from a cue, the next cue), for `.`: not a
+        span of this one, nor the cue listed under it, which nobody chose to code. None at
+        the end."""
+        current = self.current
+        if current is None:
+            return None
+        cue = current.linked is not None
+        for index in range(self.cursor + 1, len(self.shown)):
+            excerpt = self.shown[index]
+            if excerpt.span is None and (excerpt.linked is not None) == cue:
+                return index
+        return None
+
     def _untagged_note(self, excerpt: Excerpt) -> bool:
         """A note's own row with no tag: not a span of it, not a cue listed under it."""
         return excerpt.span is None and excerpt.linked is None and not self.coded(excerpt)
