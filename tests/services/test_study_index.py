@@ -242,6 +242,32 @@ def test_a_long_lived_index_follows_a_cue_coded_and_a_transcript_attached_again(
     }
 
 
+def test_a_long_lived_index_follows_a_note_deleted_whose_id_a_coded_cue_has(home: Path) -> None:
+    """A span names a note or a cue by id, the note first. Once another process deletes the
+    note, the span left (kept for the undo) is the cue's: a read of the file counts it, so
+    the index following the journal must too."""
+    store = DataStore(home)
+    first = store.list_sessions()[0][-1].id
+    session_file = store.open_session(first)
+    note_id = session_file.read().notes[0]["id"]
+    cues = [{**CUES[0], "id": note_id}, CUES[1]]
+    recording = {"id": "recording", "source": "ana.vtt", "media": None, "cues": cues}
+    session_file.attach_recording({**recording, "attached_at": "2026-11-27T12:00:00.000Z"}, None)
+    span = {"id": "span-same", "note_id": note_id, "start": 0, "end": 7, "tags": ["idea"]}
+    session_file.add_excerpt(span)
+    session_file.close()
+    service = StudyAnalysis(store, now=lambda: NOW)
+    service.refresh(force=True)
+    other = DataStore(home).open_session(first)
+    other.delete_note(note_id)
+    other.close()
+    view = service.refresh()
+    assert view is not None and fingerprint(view, store) == without_index(home)
+    assert (first, note_id, "span-same") in {
+        e.ref for e in view.analysis.evidence_of(view.analysis.theme("idea").evidence)
+    }
+
+
 def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_folder) -> None:
     assert first_frame(home) is None
     cold, index = with_index(home)

@@ -199,7 +199,7 @@ ONE_RECORD = "1"
 def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str, Any] | None:
     """A new entry: `entry` with a journal's new changes applied, or None when they need the
     file read again (a whole rewrite, a span whose note is not in the change, a note with
-    spans, a record removed, a note stored twice)."""
+    spans set or removed, a record removed, a note stored twice)."""
     notes, excerpts = dict(entry["notes"]), dict(entry["excerpts"])
     followed = {**entry, "notes": notes, "excerpts": excerpts}
     spanned = {doc.get("note_id") for doc in excerpts.values()}
@@ -241,7 +241,9 @@ def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str
         for table, keys in removes.items():
             docs = notes if table == "notes" else excerpts
             for key in keys:
-                docs.pop(key, None)
+                removed = docs.pop(key, None)
+                if table == "notes" and removed is not None and removed.get("id") in spanned:
+                    return None  # its spans may now be a cue's of the same id
     for docs in (notes, excerpts):
         ids = [doc.get("id") for doc in docs.values()]
         if len(ids) != len(set(ids)):
