@@ -146,6 +146,20 @@ def test_a_span_coded_on_a_cue_is_its_speakers_words_and_no_note():
     assert [(p.first, p.second, p.count) for p in result.pairs] == [("bug", "pain", 1)]
 
 
+def test_a_span_on_a_note_whose_id_a_cue_has_too_is_the_notes_once():
+    """A span names its note by id, and a cue only when no note has it (the study index,
+    the codebook and the drill-down read it so): given every cue, the span was evidence
+    twice, once as the note's and once as the cue's."""
+    cue = cue_note({"id": "n1", "start": 5.0, "speaker": "Ana", "text": "Other words"}, 0.0)
+    notes = [{"id": "n1", "text": "Restarts it daily"}]
+    spans = [{"id": "x1", "note_id": "n1", "start": 0, "end": 8, "tags": ["workaround"]}]
+    result = analyse([SessionInput("s", {"participant": "Ana"}, notes, spans, cues=[cue])])
+    found = result.evidence_of(result.theme("workaround").evidence)
+    assert [(e.note_id, e.excerpt_id, e.kind, e.text) for e in found] == [
+        ("n1", "x1", "note", "Restarts")
+    ]
+
+
 def test_participants_by_tags_grid(result):
     cell = result.cell("ana", "pain/onboarding")
     assert [result.evidence[i].note_id for i in cell] == ["n1", "n4", "m1"]

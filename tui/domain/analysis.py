@@ -90,8 +90,8 @@ class SessionInput:
     """The attached transcript's cues (at least those spans are coded on), each as the note
     it is coded as (`recording.cue_note`: kind `transcript`, the speaker its author; no
     `text` when `notes` are digests, `full_notes` then has its words). Their spans are
-    evidence; a cue is no note of the session, so it counts in neither its notes nor the
-    coded."""
+    evidence, unless a note has the cue's id (a span is then the note's); a cue is no note of
+    the session, so it counts in neither its notes nor the coded."""
 
     @property
     def title(self) -> str:
@@ -651,10 +651,14 @@ def analyse(
                 note_tags.append((note_item, tuple(sorted(whole))))
                 continue
             with_spans(facts, note, whole, spans)
-        for cue in session.cues:
-            spans = spans_of.get(str(cue.get("id"))) if spans_of else None
-            if spans:
-                with_spans(facts, cue, _NO_TAGS, spans)
+        if session.cues and spans_of:
+            # A span is a cue's only when no note has its `note_id`: the note's spans are above.
+            noted = {str(note.get("id")) for note in session.notes}
+            for cue in session.cues:
+                cue_id = str(cue.get("id"))
+                spans = spans_of.get(cue_id) if cue_id not in noted else None
+                if spans:
+                    with_spans(facts, cue, _NO_TAGS, spans)
         note_count += counted
         per_session[session.id] = (counted, coded)
 
