@@ -79,6 +79,21 @@ def test_an_alt_key_or_esc_lands_between_the_characters_typed_around_it():
     assert [getattr(m, "key", None) or m.text for m in messages] == ["a", "escape", "bc"]
 
 
+@pytest.mark.parametrize(
+    ("data", "keys"),
+    [
+        ("ab\x1b\x1b[Acd", ["up"]),  # alt+up as rxvt and macOS terminals send it: ESC ESC[A
+        ("ab\x1b\x1bOPcd", ["f1"]),  # Esc, then f1 as SS3, read together
+        ("ab\x1b\x1b[1;5Ccd", ["ctrl+right"]),
+    ],
+)
+def test_an_esc_before_a_key_sent_as_a_sequence_leaves_that_key_whole(data, keys):
+    # Taken with the Esc as `ESC ESC`, the sequence lost its Esc and its rest was typed
+    # into the note ("[A"), as Textual's own parser never does (Esc, then up).
+    expected = [("typed", "ab"), ("key", "escape"), *(("key", key) for key in keys)]
+    assert split(data) == [*expected, ("typed", "cd")]
+
+
 def test_a_mouse_report_is_still_a_mouse_event():
     assert split("\x1b[<0;3;4M") == [("MouseDown", "")]
 

@@ -210,7 +210,9 @@ class TerminalInput:
                 i += len(sequence)
             else:
                 # The Esc key, alt+key, or SS3 (f1-f4 as ESC O P): Textual's parser decides.
-                size = 3 if data.startswith("\x1bO", i) else 2
+                # An Esc before another is the Esc key alone: the second may begin a sequence
+                # (alt+up sent as ESC ESC[A), which must stay whole.
+                size = 3 if data.startswith("\x1bO", i) else 1 if data.startswith(ESC, i + 1) else 2
                 out += _one_key(data[i : i + size])
                 i += size
         return out
