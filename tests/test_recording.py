@@ -22,7 +22,7 @@ from tests.recording_study import (
 )
 from tui.domain.clock import to_iso
 from tui.domain.notes import Note
-from tui.domain.recording import RecordingCue, Timeline, check_quote
+from tui.domain.recording import RecordingCue, Timeline, check_quote, link
 from tui.services import recording
 from tui.services.live_session import LiveSession
 from tui.services.sync.merge import merge_session
@@ -206,3 +206,23 @@ def test_the_exact_words_in_another_case_punctuation_or_unicode_form_score_100(s
     check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
     assert check.found and check.score == 100
     assert check.verbatim.rstrip(".!") in unicodedata.normalize("NFC", said)
+
+
+@pytest.mark.parametrize(
+    ("said", "typed"),
+    [
+        ("Le cafe\u0301 e\u0301tait ferme\u0301 ce matin.", "cafe\u0301 e\u0301tait ferme\u0301"),
+        ("Le café était fermé ce matin.", "cafe\u0301 e\u0301tait ferme\u0301"),
+    ],
+    ids=["both decomposed", "typed decomposed"],
+)
+def test_a_note_typed_in_another_unicode_form_links_to_its_cue_by_its_words(said, typed):
+    # The cues are folded composed (NFC) for the quote check; a note's words folded as typed
+    # (decomposed on macOS) lost every accented letter against them and linked by time only,
+    # even when the transcript was decomposed too and the words were the same.
+    cues = [
+        RecordingCue("c1", 10.0, 14.0, "P1", said),
+        RecordingCue("c2", 15.0, 19.0, "P1", "Then we went to the station instead."),
+    ]
+    found = link(typed, 20.0, Timeline(cues))
+    assert found is not None and (found.cue.id, found.by) == ("c1", "text")

@@ -238,7 +238,7 @@ def link(words: str, at: float, timeline: Timeline) -> Link | None:
     """The cue a note with these words (its inline syntax removed: `quotes.quote_words`) at
     recording moment `at` belongs to, or None when nothing was said near it."""
     if _letters(words) >= MIN_LINK_CHARS:
-        needle = fold(words)
+        needle = fold(_composed(words))  # composed, as the timeline's cues are folded
         near = timeline.indexes(at - LOOKBACK, at)
         # Latest first: of equal scores, the words closest to when the note was typed.
         texts = timeline.folded[near][::-1]
