@@ -266,7 +266,9 @@ def test_keys_a_text_input_swallows_warn_on_while_typing_actions(tmp_path, key):
     assert keymap.warnings[0].startswith(f"{path}, line 1: ")
 
 
-@pytest.mark.parametrize("key", ["enter", "ctrl+m", "backspace", "ctrl+h"])
+@pytest.mark.parametrize(
+    "key", ["enter", "ctrl+m", "backspace", "ctrl+h", "escape", "left", "right", "delete", "ctrl+j"]
+)
 def test_a_key_a_note_cannot_be_typed_without_is_refused_on_while_typing_actions(tmp_path, key):
     # Bound with priority, it would never reach the note input: Enter would star the last
     # note instead of saving this one, backspace delete a saved note instead of a character.

@@ -69,13 +69,19 @@ _NAME_REPLACEMENTS = {
 # Keys Input and TextArea use for editing: a priority binding on one steals it from the typist.
 INPUT_SWALLOWED = frozenset(f"ctrl+{letter}" for letter in "acdekuvwxyz")
 TMUX_PREFIX = "ctrl+b"
-# Keys a note cannot be typed without, under each name a terminal sends them by (ctrl+m is
-# enter, ctrl+h backspace): bound with priority, they would never reach the note input.
+# Keys a note cannot be typed or edited without, under each name a terminal sends them by
+# (ctrl+m is enter, ctrl+h backspace, ctrl+j the Enter typed before the terminal is raw):
+# bound with priority, they would never reach the note input.
 NOTE_INPUT_NEEDS = {
     "enter": "saves the note being typed",
     "ctrl+m": "is enter, which saves the note being typed",
+    "ctrl+j": "is enter as a terminal sends it while fieldnote starts",
     "backspace": "takes back a character typed",
     "ctrl+h": "is backspace, which takes back a character typed",
+    "delete": "deletes the character after the cursor",
+    "left": "moves the cursor back in the note",
+    "right": "moves the cursor on in the note",
+    "escape": "cancels the edit of a saved note",
 }
 
 
