@@ -11,6 +11,7 @@ from tests.test_tagging import drawn_text, notes_by_id, ready, tagging_app
 from tests.waiting import wait_until
 from tui.domain.recording import Recording, RecordingCue
 from tui.services.playback import LEAD_SECONDS
+from tui.services.tagging import TaggingModel
 
 CUE_TEXT = {cue_id: text for cue_id, _, _, _, text in CUES}
 
@@ -409,3 +410,31 @@ async def test_repeat_on_next_goes_to_the_next_note_not_the_cue_under_this_one(
         notes, excerpts = notes_by_id(app, session_id)
         assert [notes[i]["tags"] for i in ids[1:3]] == [["said/verbatim"], ["said/verbatim"]]
         assert excerpts == []  # no cue was coded
+
+
+def test_a_coded_cue_no_note_links_to_any_more_is_still_listed_with_its_span(
+    writes, store, clock, session_id, ids
+):
+    """A cue is listed under the first note linked to it. Once no note is (the offset
+    corrected with ctrl+o moved every note's moment), its coded span was nowhere on the
+    tagging screen, while the codebook, the exports and the analysis count it: its evidence
+    opened on another row, and the coding could not be seen or taken back."""
+    model = loaded(writes, session_id, coder="Ana")
+    cue = row_of(model, "c2", cue=True)
+    model.move_to(model.index_of(cue))
+    model.toggle_span()
+    model.span_end_word(1)
+    model.apply_tag(cue, "said/verbatim", clock())
+    assert writes.flush(timeout=10)
+    (excerpt,) = stored(store, session_id)[1]
+    session_file = store.open_session(session_id)
+    clock_doc = dict(session_file.read().session.get("clock") or {})
+    session_file.update_session({"clock": {**clock_doc, "recording_offset": 300.0}})
+    session_file.close()
+    again = TaggingModel(writes, origin=session_id, focus=(session_id, "c2", excerpt["id"]))
+    assert again.take(again.read(again.begin_read(with_index=True))) is True
+    current = again.current
+    assert current is not None and current.span is not None
+    assert (current.note["id"], current.span["id"]) == ("c2", excerpt["id"])
+    assert current.text == "Honestly we"
+    assert current.linked is not None and again.note_count == 4  # a cue, no note

@@ -19,7 +19,8 @@ class Excerpt:
     """For a note row: the note's span excerpts, sorted by start (shared with its span rows)."""
     linked: str | None = None
     """For a cue of the session's attached transcript (and its span excerpts): the id of the
-    note it is linked to, under which it is listed. `note` is then the cue as a note of kind
+    note it is linked to, under which it is listed (a coded cue no note links to: the note
+    listed before it, "" for none). `note` is then the cue as a note of kind
     `transcript` (its speaker the author), and its spans are excerpts of the cue."""
 
     @property

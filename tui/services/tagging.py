@@ -199,6 +199,19 @@ def session_rows(session_id: str, snap, recording: dict | None = None) -> Sessio
         RecordingView.of(recording, snap.session, snap.notes) if recording else None
     )
     listed_cues: set[str] = set()
+    # A coded cue no note links to (the offset was corrected, the notes were edited) is
+    # listed by its time among the notes, under the note before it: the codebook, the exports
+    # and the analysis count its spans, so they are here to be seen and taken back.
+    strays: list[dict] = []
+    if view is not None:
+        noted = {doc.get("id") for doc in snap.notes}
+        linked_to = {found.cue.id for found in view.links.values()}
+        strays = [
+            view.cue_note(cue, session_id)
+            for cue in sorted(view.aligned.recording.cues, key=lambda cue: cue.start)
+            if cue.id in by_note and cue.id not in noted and cue.id not in linked_to
+        ]
+    under = ""
 
     def add(note: dict, linked: str | None = None) -> None:
         spans = sorted(by_note.get(note["id"], []), key=lambda d: (d["start"], d["end"]))
@@ -217,12 +230,18 @@ def session_rows(session_id: str, snap, recording: dict | None = None) -> Sessio
         if stored.get("kind") in MARK_KINDS:
             continue
         note = dict(stored)  # one copy, shared by the note's row and its span rows
+        elapsed = float(note.get("elapsed") or 0.0)
+        while strays and strays[0]["elapsed"] < elapsed:
+            add(strays.pop(0), linked=under)
         add(note)
+        under = note["id"]
         found = view.links.get(note["id"]) if view is not None else None
         # A cue is listed once, under the first note linked to it.
         if found is not None and found.cue.id not in listed_cues:
             listed_cues.add(found.cue.id)
             add(view.cue_note(found.cue, session_id), linked=note["id"])
+    for cue in strays:
+        add(cue, linked=under)
     return rows
 
 
