@@ -105,6 +105,30 @@ def test_a_span_coded_on_a_cue_round_trips_through_qdpx(
     assert (words, [("said/verbatim", "Ana")]) in found
 
 
+def test_the_transcripts_source_carries_the_study_and_comes_back_in_it(
+    writes, store, clock, session_id, ids, tmp_path
+):
+    """The attached transcript is a TextSource of its own, read back as a session of its own,
+    and its cues' codings are evidence of the study: without the session's `Study` variable
+    it came back outside the study, and the study's analysis lost those codings."""
+    coded_cue_span(writes, store, clock, session_id)
+    session_file = store.open_session(session_id)
+    session_file.update_session({"study": "Onboarding"})
+    session_file.close()
+    data, _ = export(store, [session_id], "qdpx")
+    qde = zipfile.ZipFile(io.BytesIO(data)).read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(schema_folder() / "Project.xsd")).validate(qde)
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    result = import_files(other, [path], now=clock())
+    studies = {
+        snapshot.session["title"]: snapshot.session.get("study")
+        for snapshot, _ in (other.read_session(sid) for sid, _, _ in result.sessions)
+    }
+    assert len(studies) == 2 and set(studies.values()) == {"Onboarding"}, studies
+
+
 def test_a_pseudonymised_export_names_no_speaker_and_keeps_the_cue_span(
     writes, store, clock, session_id, ids, tmp_path
 ):

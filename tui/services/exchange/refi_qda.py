@@ -755,11 +755,7 @@ def _source_xml(
             f' endPosition="{len(text)}"><Coding guid="{guid("case-coding", data.id, salt=salt)}">'
             f'<CodeRef targetGUID="{case}"/></Coding></PlainTextSelection>'
         )
-    if data.study:
-        out.append(
-            f'<VariableValue><VariableRef targetGUID="{_study_variable(salt)}"/>'
-            f"<TextValue>{_text(data.study)}</TextValue></VariableValue>"
-        )
+    out += _study_value(data, salt)
     if not out:
         return text, head + "/>", source_id
     return text, f"{head}>{''.join(out)}</TextSource>", source_id
@@ -771,6 +767,16 @@ STUDY_VARIABLE = "Study"
 
 def _study_variable(salt: str) -> str:
     return guid("variable", "study", salt=salt)
+
+
+def _study_value(data: SessionData, salt: str) -> list[str]:
+    """The session's study as its source's value of the Study variable (none without one)."""
+    if not data.study:
+        return []
+    return [
+        f'<VariableValue><VariableRef targetGUID="{_study_variable(salt)}"/>'
+        f"<TextValue>{_text(data.study)}</TextValue></VariableValue>"
+    ]
 
 
 def _selections_xml(
@@ -858,6 +864,7 @@ def _recording_xml(data: SessionData, used: _UsedTags, salt: str) -> tuple[str, 
         # No creatingUser on the selection: the speaker is no User; each Coding names its coder.
         coded.append((str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), ""))
     out += _selections_xml(coded, data.id, used, salt)
+    out += _study_value(data, salt)  # read back as a session of its own, in the study
     return text, f"{head}>{''.join(out)}</TextSource>", source_id
 
 
