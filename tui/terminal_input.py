@@ -245,15 +245,12 @@ class TerminalInput:
         return bool(self._held) and self._paste is None
 
     def flush_held(self) -> list[Message]:
-        """Nothing more came: what was held is handed to Textual's parser as it is."""
+        """Nothing more came: what was held is decided as it is (a lone Esc is the Esc key).
+        Textual's own parser is never left holding an Esc (`_one_key`), so it needs no tick."""
         held, self._held = self._held, ""
         if self._paste is not None:
             return []  # a paste waits for its end
         return _one_key(held) if held else []
-
-    def tick(self) -> list[Message]:
-        """Let Textual's parser time out a lone Esc."""
-        return list(self.parser.tick())
 
 
 def _one_key(keys: str) -> list[Message]:
@@ -347,7 +344,6 @@ class FieldnoteDriver(LinuxDriver):
                         messages += terminal.feed(decode(raw))
                 if not ready:
                     messages += terminal.flush_held()
-                messages += terminal.tick()
                 for message in messages:
                     self.process_message(message)
         finally:
