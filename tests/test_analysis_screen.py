@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import ContentSwitcher, DataTable
 
 from tests.analysis_study import study_sessions, write_study
-from tests.waiting import wait_until
+from tests.waiting import wait_until, workers_done
 from tui.app import FieldnoteApp
 from tui.domain.analysis import SessionInput
 from tui.screens.analysis_screen import AnalysisScreen
@@ -40,7 +40,7 @@ def analysis_app(store, clock, study: str | None = "Onboarding") -> FieldnoteApp
 
 async def settle(pilot) -> None:
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
 

@@ -10,6 +10,7 @@ import pytest
 import pytest_textual_snapshot
 
 from tests.analysis_study import write_study
+from tests.waiting import workers_done
 from tui.app import FieldnoteApp
 
 pytest_textual_snapshot.SVGImageExtension.file_extension = "svg"
@@ -23,7 +24,7 @@ def outside_tmux(monkeypatch):
 def shown(*keys: str):
     async def run_before(pilot) -> None:
         for _ in range(3):
-            await pilot.app.workers.wait_for_complete()
+            await workers_done(pilot.app)
             await pilot.pause()
         await pilot.press(*keys)
         await pilot.pause()

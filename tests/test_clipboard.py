@@ -7,6 +7,7 @@ import pytest
 
 from tests.test_interview import commit
 from tests.test_tagging import NOTES, add_notes, pick, ready, tagging_app
+from tests.waiting import workers_done
 from tui.domain.quotes import citation, quote_words, recording_time
 from tui.services import clipboard
 
@@ -140,7 +141,7 @@ def notices(app) -> list[str]:
 
 async def copied(pilot, *keys: str) -> None:
     await pilot.press(*keys)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from textual.widgets import DataTable
 
 from tests.test_tagging import add_notes, pick, ready, tagging_app
+from tests.waiting import workers_done
 from tui.domain.guide import parse_guide
 from tui.screens.codebook_screen import CodebookScreen
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
@@ -40,7 +41,7 @@ async def open_codebook(app, pilot) -> CodebookScreen:
     await ready(pilot)
     await pilot.press("c")
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
     assert isinstance(app.screen, CodebookScreen)
     return app.screen
@@ -54,7 +55,7 @@ def row(screen: CodebookScreen, name: str) -> list[str]:
 async def settle(app, pilot) -> None:
     for _ in range(3):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
     await pilot.pause()
 
 

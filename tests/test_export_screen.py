@@ -9,6 +9,7 @@ from textual.widgets import Checkbox, Input, OptionList, ProgressBar, Static
 from tests.bursts import queue_keys
 from tests.exchange_data import seed
 from tests.test_tagging import ready, tagging_app
+from tests.waiting import workers_done
 from tui.app import FieldnoteApp
 from tui.screens.export_screen import ExportScreen
 from tui.screens.home_screen import HomeScreen
@@ -16,7 +17,7 @@ from tui.screens.home_screen import HomeScreen
 
 async def settle(pilot) -> None:
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
 

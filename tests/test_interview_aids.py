@@ -9,7 +9,7 @@ from textual.widgets import Input
 from tests.bursts import fields_typed, queue_keys
 from tests.conftest import GUIDE
 from tests.test_interview import commit, type_text
-from tests.waiting import wait_until
+from tests.waiting import wait_until, workers_done
 from tui.domain.guide import parse_guide
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.home_screen import HomeScreen
@@ -324,7 +324,7 @@ async def test_ending_opens_a_debrief_whose_answers_are_saved_and_listed(
         await pilot.press("f10")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         shown = str(app.screen.query_one("#home-debrief").render())
         assert "Debrief (Maya)" in shown and "export daily" in shown and app.is_running

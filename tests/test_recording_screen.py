@@ -4,12 +4,13 @@ transcript and the media file, and asks before replacing one (issue 21)."""
 from __future__ import annotations
 
 from tests.recording_study import START, TRANSCRIPT, make_session
+from tests.waiting import workers_done
 from tui.commands import ScreenActions
 from tui.services import recording
 
 
 async def _settled(app, pilot) -> None:
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from tests.disk_faults import remount
 from tests.record_study import STUDY, pet_shop
+from tests.waiting import workers_done
 from tui.cli import main
 from tui.services.analysis import StudyAnalysis
 from tui.services.session_setup import create_session
@@ -120,13 +121,13 @@ async def test_the_sessions_screen_renames_a_person(study, store, make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         home = app.screen
         await pilot.wait_for_scheduled_animations()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         table = home.query_one("DataTable")
         titles = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
         table.move_cursor(row=next(i for i, t in enumerate(titles) if "phone call" in t))
         await pilot.press("p")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         prompt = app.screen
         assert "Mr Praline" in str(prompt.query_one(".dialog-help").render())
@@ -135,7 +136,7 @@ async def test_the_sessions_screen_renames_a_person(study, store, make_app):
         assert "Nobody is called Polly" in str(prompt.query_one("#prompt-error").render())
         prompt.query_one("Input").value = "Mr Praline=Praline"
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert app.screen is home
     assert praline_cues(store) == ["cue2", "cue4"]

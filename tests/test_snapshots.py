@@ -13,6 +13,7 @@ import pytest
 import pytest_textual_snapshot
 
 from tests.test_interview import commit
+from tests.waiting import workers_done
 from tui.widgets.note_input import NoteInput
 
 # pytest-textual-snapshot 1.0.0 sets `_file_extension`; syrupy 5+ reads `file_extension`.
@@ -39,7 +40,7 @@ def typed_interview(clock):
         await commit(pilot, "* Wants bulk edit for recurring slots #need/bulk-edit !hopeful")
         # A steady cursor: on a loaded machine half a second passes before the picture.
         pilot.app.screen.query_one(NoteInput).cursor_blink = False
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
     return run_before
@@ -81,7 +82,7 @@ def test_home_at_80x24(snap_compare, make_app, session_id, store, clock):
     )
 
     async def run_before(pilot) -> None:
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)
@@ -99,7 +100,7 @@ def test_interview_aids_at_80x24(snap_compare, make_app, session_id, clock):
         clock.advance(40)
         await commit(pilot, "?who approves the rota")
         await pilot.press("f2")
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
     app = make_app(session_id)
@@ -137,7 +138,7 @@ def test_goal_prompt_at_80x24(snap_compare, make_app, store, clock):
 
         from tui.screens.prompt_screen import PromptScreen
 
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
         await pilot.press("g")
         while not (

@@ -6,6 +6,7 @@ import json
 
 from textual.widgets import DataTable, Input
 
+from tests.waiting import workers_done
 from tui.cli import main
 from tui.screens.home_screen import HomeScreen
 from tui.services.session_setup import create_session, set_study
@@ -51,7 +52,7 @@ async def test_study_column_filter_and_prompt(make_app, store, clock):
     loose = create_session(store, title="Loose", participant="Cy", now=clock())
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, HomeScreen)
@@ -74,7 +75,7 @@ async def test_study_column_filter_and_prompt(make_app, store, clock):
         assert prompt.value == ""
         prompt.value = "Alpha"
         await pilot.press("enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert store.open_session(loose).read().session["study"] == "Alpha"
         assert screen.study_filter is None
@@ -89,7 +90,7 @@ async def test_study_names_are_never_markup(make_app, store, clock):
     create_session(store, title="T", participant="P", study="[bold]x[/] [@click=app.quit]q[/]")
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         await pilot.press("f")
         assert "[bold]x[/]" in str(app.screen.query_one("#home-title").render())
@@ -116,7 +117,7 @@ async def test_the_sessions_screen_lists_once_and_only_when_shown(store, clock, 
     app = FieldnoteApp(store, author="Maya", now=clock)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.screen.summaries)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert len(listed) == 1
 
     listed.clear()
@@ -125,7 +126,7 @@ async def test_the_sessions_screen_lists_once_and_only_when_shown(store, clock, 
         screen = app.screen
         assert isinstance(screen, TaggingScreen)
         await wait_until(pilot, lambda: screen.model.reading_note is None)  # listed
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         assert listed == []
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.summaries)

@@ -10,7 +10,7 @@ import pytest
 from rich.color import Color
 from rich.console import Console
 
-from tests.waiting import wait_until
+from tests.waiting import wait_until, workers_done
 from tui.app import FieldnoteApp
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
@@ -92,7 +92,7 @@ async def after_looks(pilot, screen, looks: int = 2) -> None:
 async def ready(pilot) -> None:
     """Wait for the tagging screen's read (a thread worker) and for queued writes to land."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
     if pilot.app.tag_writes is not None:
         assert pilot.app.tag_writes.flush(timeout=10)
@@ -440,7 +440,7 @@ async def test_home_c_opens_tagging(make_app, seeded):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         await pilot.press("c")
         await pilot.pause()

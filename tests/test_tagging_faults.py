@@ -8,7 +8,7 @@ import json
 from tests.conftest import FrozenClock
 from tests.disk_faults import fill
 from tests.test_tagging import NOTES, add_notes, after_looks, ready, tagging_app
-from tests.waiting import wait_until
+from tests.waiting import wait_until, workers_done
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
 from tui.screens.quit_screen import QuitScreen
@@ -108,7 +108,7 @@ async def test_a_full_disk_while_tagging_is_shown_kept_and_retried(tmpfs):
 async def ready_reads(pilot) -> None:
     """Wait for the screen's reads only (the writes are failing on purpose)."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from tests.test_codebook import goto, open_codebook, settle, two_sessions
 from tests.test_tagging import ready, tagging_app
+from tests.waiting import workers_done
 from tui.app import FieldnoteApp
 from tui.screens.codebook_screen import CodebookScreen
 from tui.screens.home_screen import HomeScreen
@@ -66,7 +67,7 @@ async def test_keys_echo_while_leaving_waits_for_a_slow_write(store, clock, sess
         assert app.screen is screen and screen.note_input.text == "still here"
         assert "held back" in str(screen.stream.render_row(0).text)
         held.release()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
     assert [n["text"] for n in store.open_session(session_id).read().notes] == ["held back"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+
+from textual.worker import WorkerCancelled
 
 LIMIT_SECONDS = 15.0
 """Only stops a test that hangs; a passing test waits no longer than its event takes."""
@@ -16,3 +19,16 @@ async def wait_until(pilot, condition: Callable[[], object], limit: float = LIMI
         if time.monotonic() - start > limit:
             raise AssertionError(f"still not so after {limit} s")
         await pilot.pause(0.01)
+
+
+async def workers_done(app) -> None:
+    """Let the app's workers end. Textual's `wait_for_complete` raises WorkerCancelled for a
+    worker cancelled while it waits (an exclusive worker started afresh, as the analysis's
+    poll is, which a loaded machine makes likelier): that one is waited past, not raised."""
+    while True:
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerCancelled:
+            await asyncio.sleep(0.01)  # the cancelled worker leaves the manager when done
+        else:
+            return
