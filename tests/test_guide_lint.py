@@ -287,3 +287,22 @@ def test_the_documented_example_team_file_loads(tmp_path):
     rules = load_rules(tmp_path).rules
     assert [f.rule for f in lint_question("What drove the churn?", rules)] == ["jargon"]
     assert lint_question("Is there anything else?", rules) == []
+
+
+def test_a_pipe_as_the_guide_is_a_sentence_not_a_wait(config, tmp_path):
+    """A guide opened as a file would wait for a writer of the pipe forever: `lint` and `new`
+    hung, and the new-session form's worker kept the app from exiting."""
+    pipe = tmp_path / "guide.md"
+    os.mkfifo(pipe)
+    for command in (["lint", str(pipe)], ["new", "P1", "--guide", str(pipe)]):
+        run = subprocess.run(
+            [sys.executable, "-m", "tui", *command],
+            capture_output=True,
+            text=True,
+            env={**os.environ},
+            timeout=10,
+        )
+        assert run.returncode == 2 if command[0] == "lint" else run.returncode == 1
+        assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
+        assert f"cannot read the guide {pipe}: it is no file but a pipe" in run.stderr
+    assert main(["list"]) == 0

@@ -3,6 +3,8 @@ and what went wrong is said in view."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from textual.widgets import Input
@@ -53,3 +55,21 @@ async def test_tab_goes_round_the_fields_only(make_app):
             seen.append(app.focused)
             await pilot.press("tab")
         assert seen == [*inputs, inputs[0]]
+
+
+async def test_a_pipe_as_the_guide_is_said_and_the_app_can_still_quit(make_app, store, tmp_path):
+    """Read as a file, a pipe held the form's worker until some writer came, so the form said
+    nothing and quitting waited on the worker forever."""
+    pipe = tmp_path / "guide.md"
+    os.mkfifo(pipe)
+    app = make_app()
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            form = await open_form(pilot)
+            queue_keys(app, [*fields_typed(["P1", "", "", str(pipe)], "tab"), "enter"])
+            error = form.query_one("#new-error")
+            await wait_until(pilot, lambda: "no file but a pipe" in str(error.render()))
+            assert store.list_sessions()[0] == []
+    finally:  # a reader still waiting on the pipe is let go, so a failure is not a hang
+        with contextlib.suppress(OSError):
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
