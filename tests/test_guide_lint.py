@@ -79,6 +79,13 @@ BAD = [
     ("What did you hate about the clunky import?", {"leading"}),
     ("Surely the reminders helped?", {"leading"}),
     ("Why don\u2019t you use the mobile view?", {"leading"}),  # a curly apostrophe
+    # A negative question about a thing, not "you": yes/no and the answer hoped for.
+    ("Wouldn't a weekly summary help?", {"leading"}),
+    ("Didn\u2019t the welcome email explain it?", {"leading"}),
+    ("Wasn't the setup painful?", {"leading"}),
+    ("Couldn't the import be faster?", {"leading"}),
+    ("Shouldn't it remind you?", {"leading"}),
+    ("You mentioned Fridays. Can't the export run itself?", {"closed", "leading"}),
     # hypothetical
     ("Would you use a mobile app for this?", {"closed", "hypothetical"}),
     ("How much would you pay for bulk editing?", {"hypothetical"}),
