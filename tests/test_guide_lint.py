@@ -56,6 +56,9 @@ GOOD = [
     "How did our support team handle your ticket?",
     "What was going through your mind at that point?",
     "You mentioned the import. What happened then?",
+    # The closing question asks for more now, not for imagined behaviour.
+    "What else would you like to tell me about your first week?",
+    "What would you like to add that we haven't covered?",
 ]
 
 BAD = [
@@ -96,6 +99,8 @@ BAD = [
     ("How likely are you to recommend it to a colleague?", {"hypothetical"}),
     ("What features would you want in the next version?", {"hypothetical"}),
     ("Could you see yourself using this daily?", {"closed", "hypothetical"}),
+    ("Is there anything else you'd like to tell me?", {"closed"}),  # not hypothetical
+    ("What would you like the next version to do?", {"hypothetical"}),
     # double
     ("How do you plan the week and who approves the plan?", {"double"}),
     ("What did you try first, and how did it go?", {"double"}),
