@@ -352,7 +352,7 @@ class NoteStream(ScrollView, can_focus=False):
         if note.starred:
             parts.append(("\u2605 ", "note-stream--star"))
         if self.show_authors and note.author:
-            parts.append((f"{note.author}: ", "note-stream--author"))
+            parts.append((f"{visible(note.author)}: ", "note-stream--author"))
         marker = _KIND_MARKERS.get(note.kind, "")
         if marker:
             parts.append((marker, f"note-stream--{note.kind}"))
