@@ -4,6 +4,8 @@ it was (issue 21)."""
 from __future__ import annotations
 
 import json
+import os
+import threading
 
 import pytest
 
@@ -143,3 +145,18 @@ def test_an_imported_transcript_session_takes_no_attachment(home, capsys):
     imported = capsys.readouterr().out.split()[0]
     err = _refused(home, capsys, imported, [str(TRANSCRIPT)])
     assert "imported transcript" in err
+
+
+def test_a_pipe_as_the_transcript_is_refused_at_once(home, tmp_path, capsys):
+    """Opened as a file, a pipe waited for a writer forever: `fieldnote attach` hung."""
+    session_id = make_session(home)
+    pipe = tmp_path / "interview.vtt"
+    os.mkfifo(pipe)
+    # Should the read wait after all, a writer that comes and goes ends it: a failure, no hang.
+    release = threading.Timer(5, lambda: os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK)))
+    release.start()
+    try:
+        err = _refused(home, capsys, session_id, [str(pipe)])
+    finally:
+        release.cancel()
+    assert "Cannot attach" in err and "no file but a pipe" in err

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import os
-import stat
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -13,16 +10,14 @@ from tui.domain.clock import InterviewClock, to_iso, utc_now
 from tui.domain.guide import Guide, GuideError, GuideState, parse_guide
 from tui.domain.notes import Note, new_id
 from tui.store import DataStore, StoreError
-from tui.store.storage import NOT_A_FILE, NotAFileError
+from tui.store.storage import open_to_read
 
 
 def read_guide(path: Path) -> Guide:
     """Parse a guide file; GuideError names the file and line, OSError says it can't be read.
     Opened without waiting and refused unless a regular file: a pipe read as a file waits for
     a writer forever (and a waiting worker keeps the app from exiting)."""
-    with os.fdopen(os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK), "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            raise NotAFileError(errno.EINVAL, f"it is no file but {NOT_A_FILE}", str(path))
+    with open(open_to_read(path, follow_links=True), "rb") as file:
         data = file.read()
     try:
         text = data.decode("utf-8")

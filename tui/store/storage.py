@@ -217,11 +217,13 @@ class NotAFileError(OSError):
     """What `open_to_read` raises for a pipe, a device or a folder."""
 
 
-def open_to_read(path: Path) -> int:
+def open_to_read(path: Path, *, follow_links: bool = False) -> int:
     """A read-only descriptor of the file at `path`, as the readers of the data folder open
     one: a symbolic link is refused (ELOOP), and so is anything that is no regular file (a
-    pipe above all: opened as a file, it would wait for a writer forever)."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+    pipe above all: opened as a file, it would wait for a writer forever). A file the user
+    names (a guide, a transcript) may be a link: `follow_links`."""
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
     try:
         regular = stat.S_ISREG(os.fstat(fd).st_mode)
     except OSError:
@@ -229,7 +231,7 @@ def open_to_read(path: Path) -> int:
         raise
     if not regular:
         os.close(fd)
-        raise NotAFileError(errno.EINVAL, "not a regular file", str(path))
+        raise NotAFileError(errno.EINVAL, f"it is no file but {NOT_A_FILE}", str(path))
     return fd
 
 
@@ -248,7 +250,7 @@ def open_lock_file(path: Path) -> int:
         raise
     if not regular:
         os.close(fd)
-        raise NotAFileError(errno.EINVAL, "not a regular file", str(path))
+        raise NotAFileError(errno.EINVAL, f"it is no file but {NOT_A_FILE}", str(path))
     return fd
 
 

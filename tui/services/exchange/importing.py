@@ -23,6 +23,7 @@ from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import Progress, Study
 from tui.store import DataStore, StoreError, new_session_problem, new_tag_problem
 from tui.store.codebook import new_tag
+from tui.store.storage import open_to_read
 
 SUFFIXES = (".json", ".qdc", ".qdpx", *transcripts.TRANSCRIPT_SUFFIXES)
 
@@ -72,7 +73,7 @@ def _renamed(name: str, speakers: SpeakerNames) -> str:
 
 def read_capped(path: Path, limit: int, what: str) -> bytes:
     try:
-        with path.open("rb") as stream:
+        with open(open_to_read(path, follow_links=True), "rb") as stream:
             raw = stream.read(limit + 1)
     except OSError as error:
         raise bad_file(path, f"it cannot be read ({error.strerror or error}).") from None
