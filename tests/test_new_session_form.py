@@ -73,3 +73,17 @@ async def test_a_pipe_as_the_guide_is_said_and_the_app_can_still_quit(make_app, 
     finally:  # a reader still waiting on the pipe is let go, so a failure is not a hang
         with contextlib.suppress(OSError):
             os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+
+
+async def test_the_forms_keys_are_in_view_as_it_opens_at_80x24(make_app):
+    """The line saying Enter creates and Esc cancels sat below the fold of a 24-row terminal,
+    while the key bar under the form still showed the sessions screen's keys."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_form(pilot)
+        await pilot.pause()
+        keys = form.query_one(".dialog-keys")
+        assert "Enter creates" in str(keys.render())
+        assert form.screen.find_widget(keys).visible_region.height == keys.region.height == 1
+        for field in form.query(Input):
+            assert form.screen.find_widget(field).visible_region.height == field.region.height

@@ -23,7 +23,7 @@ class NewSessionScreen(ModalScreen[str | None]):
     BINDINGS = [*bindings_for("dialog"), *field_focus_keys()]
 
     def compose(self) -> ComposeResult:
-        form = VerticalScroll(classes="dialog")
+        form = VerticalScroll(classes="dialog", id="new-session-form")
         form.can_focus = False  # Tab goes round the fields; each comes into view when focused
         with form:
             yield Label("New session", classes="dialog-title")
