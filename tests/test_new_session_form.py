@@ -40,7 +40,7 @@ async def test_a_burst_of_fields_and_tabs_fills_each_field(make_app, store, tmp_
         assert store.list_sessions()[0] == []
         # The sentence is whole and in view, below the last field of a form taller than 24 rows.
         await pilot.pause()
-        assert "No such file or directory." in str(error.render()).replace("\n", " ")
+        assert "No such file or directory;" in str(error.render()).replace("\n", " ")
         assert form.screen.find_widget(error).visible_region.height == error.region.height
         assert error.size.width <= form.query_one(".dialog").scrollable_content_region.width
 
@@ -87,3 +87,18 @@ async def test_the_forms_keys_are_in_view_as_it_opens_at_80x24(make_app):
         assert form.screen.find_widget(keys).visible_region.height == keys.region.height == 1
         for field in form.query(Input):
             assert form.screen.find_widget(field).visible_region.height == field.region.height
+
+
+async def test_a_guide_that_cannot_be_read_is_a_sentence_with_a_way_out(make_app, tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_form(pilot)
+        missing = tmp_path / "gone\x1b[2J.md"
+        form.query_one("#new-title", Input).value = "P1"
+        form.query_one("#new-guide", Input).value = str(missing)  # as pasted: the Esc kept
+        await pilot.press("enter")
+        error = form.query_one("#new-error")
+        await wait_until(pilot, lambda: "Cannot read the guide" in str(error.render()))
+        said = " ".join(str(error.render()).split())
+        assert "gone\u241b[2J.md" in said
+        assert said.endswith("check the path, or clear the field to start without one.")

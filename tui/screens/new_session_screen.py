@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
 from tui.services.session_setup import read_guide
 from tui.store import StoreError
@@ -67,7 +68,10 @@ class NewSessionScreen(ModalScreen[str | None]):
         except GuideError as error:
             problem = f"{error} Fix the guide, or clear the field to start without one."
         except OSError as error:
-            problem = f"Cannot read the guide {guide}: {error.strerror}."
+            problem = (
+                f"Cannot read the guide {visible(guide)}: {error.strerror}; check the path, "
+                "or clear the field to start without one."
+            )
         except StoreError as error:
             problem = str(error)
         if problem is not None:
