@@ -364,3 +364,19 @@ async def test_a_notes_write_begins_once_the_frame_showing_it_is_drawn(
         await commit(pilot, "she keeps a paper list")
         assert "she keeps a paper list" in stream_text(app)
         await wait_until(pilot, lambda: app.live.unsaved == 0, limit=5)
+
+
+async def test_the_offset_dialog_says_its_whole_question_at_80x24(make_app, session_id):
+    """Its help was one line cut at the dialog's edge: "...when the clock read 00:0"."""
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        helps = list(app.screen.query(".dialog-help"))
+        assert helps
+        for help_text in helps:
+            words = str(help_text.render())
+            assert "began later." in words
+            width = help_text.parent.scrollable_content_region.width
+            assert help_text.region.width <= width
+            assert help_text.region.height * width >= len(words)
