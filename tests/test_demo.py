@@ -37,3 +37,18 @@ async def test_the_demo_titles_differ_at_80_columns(tmp_path, monkeypatch, clock
         width = table.columns["Title"].width
         shown = [str(title)[: width - 1] for title in rows]  # the last cell may be an ellipsis
         assert len(set(shown)) == 7, shown
+
+
+def test_the_samples_rate_their_pain_points_so_severity_has_something_to_show(tmp_path):
+    """Every sample note was unrated, so the demo's analysis showed "-" in Sev and Max for
+    every tag and a newcomer never saw what a severity is for."""
+    from tui.services.exchange.samples import load_study, sample_studies
+
+    store = DataStore(tmp_path / "demo")
+    for study in sample_studies():
+        rated = []
+        for session_id in load_study(store, study):
+            notes = store.open_session(session_id).read().notes
+            rated += [n["severity"] for n in notes if n.get("severity") is not None]
+        assert len(rated) >= 8, study.name
+        assert set(rated) <= {1, 2, 3, 4, 5} and len(set(rated)) >= 2, study.name

@@ -4,7 +4,8 @@ Layout: `<study>/study.json` ({"study", "goal", "guide", "sessions": [file, ...]
 in Markdown, and one JSON file per interview:
 {"title", "participant", "interviewers", "started_at", "recording_offset", "transcript"
  (optional: a WebVTT file beside it, attached to the session as its recording's transcript),
- "notes": [{"at": "mm:ss", "author", "q": question number, "text"}], "asked", "skipped", "current"}
+ "notes": [{"at": "mm:ss", "author", "q": question number, "text", "severity" (optional:
+ 1-5, as rated on the tagging screen)}], "asked", "skipped", "current"}
 Question numbers are 1-based across the whole guide.
 """
 
@@ -45,16 +46,16 @@ def load_study(store: DataStore, study_dir: Path) -> list[str]:
             question = ids[raw["q"] - 1] if raw.get("q") else None
             if question:
                 first_at.setdefault(question, elapsed)
-            notes.append(
-                Note.from_typed(
-                    raw["text"],
-                    session_id="",
-                    author=raw["author"],
-                    started_at=to_iso(began + timedelta(seconds=elapsed)),
-                    elapsed=elapsed,
-                    question_id=question,
-                )
+            note = Note.from_typed(
+                raw["text"],
+                session_id="",
+                author=raw["author"],
+                started_at=to_iso(began + timedelta(seconds=elapsed)),
+                elapsed=elapsed,
+                question_id=question,
             )
+            note.severity = raw.get("severity")
+            notes.append(note)
         state = GuideState(current=ids[data["current"] - 1] if data.get("current") else ids[0])
         for number in data.get("asked", []):
             state.mark(ids[number - 1], "asked")
