@@ -262,3 +262,16 @@ async def test_a_narrow_key_bar_keeps_the_words_that_tell_keys_apart(store, cloc
         keys = " ".join(str(screen.query_one(KeyBar).render()).split())
         for shown in ("a Keep A's", "b Keep B's", "= Keep both", "x Keep neither", "p Next"):
             assert shown in keys, keys
+
+
+async def test_the_blind_notice_shows_a_coders_name_made_safe(store, clock, session_id):
+    """The notice put the --as name in raw: ESC[31m reached the terminal and turned it red."""
+    add_notes(store, session_id, clock)
+    app = app_as(store, clock, session_id, "Bo\x1b[31mRed")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications]
+        assert any("Showing only Bo\u241b[31mRed's codings." in s for s in said), said
+        assert not any("\x1b" in s for s in said)

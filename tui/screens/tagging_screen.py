@@ -660,7 +660,7 @@ class TaggingScreen(Screen):
         """Show only your own codings (blind coding), or everyone's again."""
         blind = self.model.toggle_blind()
         self.notify(
-            f"Showing only {self.model.coder}'s codings."
+            f"Showing only {visible(self.model.coder)}'s codings."
             if blind
             else "Showing every coder's codings.",
             timeout=2,
