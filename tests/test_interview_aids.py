@@ -4,6 +4,7 @@ talk-time meter, time per question, the debrief, and the lint marks in the guide
 from __future__ import annotations
 
 import pytest
+from rich.cells import cell_len
 from textual.widgets import Input
 
 from tests.bursts import fields_typed, queue_keys
@@ -375,6 +376,24 @@ async def test_the_guide_pane_marks_flagged_questions(make_app, session_id):
         assert "\u26a0 closed" in question_text(app, "q2")  # "Do you use spreadsheets ...?"
         assert "\u26a0" not in question_text(app, "q1")
         assert app.screen.query_one(GuidePanel) is not None
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 12)])
+async def test_the_folded_guide_marks_a_flagged_current_question(make_app, session_id, size):
+    """Below 100 columns the guide is folded to the current question, which showed no mark:
+    at 80x24 the interviewer never saw that the question about to be asked is closed."""
+    from tui.widgets.current_question import CurrentQuestion
+
+    app = make_app(session_id)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        current = app.screen.query_one(CurrentQuestion)
+        assert "\u26a0" not in str(current.render())  # q1 is open
+        await pilot.press("ctrl+n")  # q2: "Do you use spreadsheets ...?"
+        await pilot.pause()
+        first_line = str(current.render()).splitlines()[0]
+        assert "\u26a0 closed" in first_line
+        assert cell_len(first_line[: first_line.index("closed") + 6]) <= size[0]
 
 
 async def test_a_broken_team_lint_file_is_said_and_the_shipped_rules_mark(

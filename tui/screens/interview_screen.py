@@ -204,7 +204,10 @@ class InterviewScreen(Screen):
 
     def _show_current_question(self, state: GuideState) -> None:
         self.query_one(CurrentQuestion).show(
-            self.live.guide, state, probes=self.size.height >= SHORT_HEIGHT
+            self.live.guide,
+            state,
+            probes=self.size.height >= SHORT_HEIGHT,
+            findings=self.live.guide_findings,
         )
 
     def watch_save_problem(self, problem: str | None) -> None:

@@ -9,11 +9,21 @@ from textual.widgets import Static
 
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide, GuideState
+from tui.services.guide_lint import GuideFinding
+from tui.widgets.guide_panel import lint_flags
 
 
 class CurrentQuestion(Static):
-    def show(self, guide: Guide, state: GuideState, *, probes: bool) -> None:
-        """`probes`: list the probes under the question (no room for them on a short screen)."""
+    def show(
+        self,
+        guide: Guide,
+        state: GuideState,
+        *,
+        probes: bool,
+        findings: list[GuideFinding] | None = None,
+    ) -> None:
+        """`probes`: list the probes under the question (no room for them on a short screen).
+        `findings`: the guide's lint, marked before the words so no width cuts the mark."""
         question = guide.question(state.current)
         if question is None:
             self.update(Text("No guide question", style="italic"))
@@ -24,11 +34,19 @@ class CurrentQuestion(Static):
         first.append(f"Q{number}/{len(guide.questions)} ", style="bold")
         if mark := state.marks.get(question.id):
             first.append(f"({mark}) ", style="italic")
+        found = [item for item in findings or [] if item.question_id == question.id]
+        if flags := lint_flags(found, None):
+            first.append_text(flags)
+            first.append(" ")
         first.append(visible(question.text))
         lines = [first]
         if probes:
-            for probe in question.probes:
+            for index, probe in enumerate(question.probes):
                 line = Text(no_wrap=True, overflow="ellipsis", style="dim")
-                line.append(f"  \u00b7 {visible(probe)}")
+                line.append("  \u00b7 ")
+                if flags := lint_flags(found, index):
+                    line.append_text(flags)
+                    line.append(" ")
+                line.append(visible(probe))
                 lines.append(line)
         self.update(Text("\n").join(lines))

@@ -138,16 +138,16 @@ class GuidePanel(VerticalScroll, can_focus=False):
         if time:
             # Under the question, so it never takes width from the question's words.
             grid.add_row("", Text(f"\u23f1 {time}" + (" so far" if current else ""), style="dim"))
-        if flags := _flags(found, None):
+        if flags := lint_flags(found, None):
             grid.add_row("", flags)
         for index, probe in enumerate(question.probes):
             grid.add_row("", Text(f"\u00b7 {visible(probe)}", style="dim"))
-            if flags := _flags(found, index):
+            if flags := lint_flags(found, index):
                 grid.add_row("", flags)
         return grid
 
 
-def _flags(found: list[GuideFinding], probe: int | None) -> Text | None:
+def lint_flags(found: list[GuideFinding], probe: int | None) -> Text | None:
     """The lint's rules for the question (or one probe), kept to one short line in a narrow
     pane; `fieldnote lint` gives each reason and a rewrite."""
     rules = [item.finding.rule for item in found if item.probe == probe]
