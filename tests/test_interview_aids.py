@@ -358,6 +358,28 @@ async def test_quitting_a_held_interview_debriefs_first(make_app, session_id):
     assert app.return_code == 0 and not app.is_running
 
 
+async def test_not_now_keeps_the_debrief_answers_already_typed(make_app, session_id):
+    """Esc ("not now") threw away what was typed: quitting a held interview opens the debrief,
+    and an Esc there, by habit, lost every answer."""
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "a note")
+        await pilot.press("f12")
+        await pilot.pause()
+        await type_text(pilot, "They keep a paper list")
+        await pilot.press("enter", *"Milk", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        debrief = saved_session(app)["debrief"]["Maya"]
+        assert debrief["surprised"] == "They keep a paper list" and debrief["quote"] == "Milk"
+        await pilot.press("f12")  # and they are there to finish
+        await pilot.pause()
+        assert app.screen.query_one("#debrief-quote", Input).value == "Milk"
+        await pilot.press("escape")  # nothing changed: nothing written again
+        await pilot.pause()
+        assert saved_session(app)["debrief"]["Maya"] == debrief
+
+
 async def test_quitting_before_the_interview_began_does_not_debrief(make_app, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:

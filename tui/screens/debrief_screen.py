@@ -20,7 +20,9 @@ LISTED = 5
 
 
 class DebriefScreen(ModalScreen[dict[str, str] | None]):
-    """Returns the answers (ctrl+s), or None for "not now" (Esc)."""
+    """Returns the answers (ctrl+s), or None for "not now" (Esc). "Not now" keeps what was
+    typed: answers changed since the debrief opened are returned to be saved, as every way
+    out of the interview keeps a note half typed."""
 
     BINDINGS = [*bindings_for("debrief"), *field_focus_keys()]
     """Enter moves on to the next answer as Tab does, as it is read (`field_focus_keys`); on
@@ -73,7 +75,12 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
         once_typed(list(self.query(Input)), lambda: self.dismiss(self.answers()))
 
     def action_later(self) -> None:
-        self.dismiss(None)
+        def leave() -> None:
+            answers = self.answers()
+            typed = any(answers[key] != self.summary.answers.get(key, "") for key in answers)
+            self.dismiss(answers if typed else None)
+
+        once_typed(list(self.query(Input)), leave)
 
 
 def _talk_line(summary: DebriefSummary) -> Text:
