@@ -94,6 +94,20 @@ def test_an_esc_before_a_key_sent_as_a_sequence_leaves_that_key_whole(data, keys
     assert split(data) == [*expected, ("typed", "cd")]
 
 
+@pytest.mark.parametrize(
+    ("data", "key"), [("\x1b[15~", "f5"), ("\x1bOP", "f1"), ("\x1b[A", "up"), ("\x1bx", "alt+x")]
+)
+def test_esc_read_together_with_the_next_key_is_esc_then_that_key(data, key):
+    # ESC ESC was taken as one key, so the sequence after it lost its Esc: Esc then f5, as
+    # tmux or a slow link delivers them in one read, typed "[15~" into the note.
+    assert split(f"a\x1b{data}b") == [
+        ("typed", "a"),
+        ("key", "escape"),
+        ("key", key),
+        ("typed", "b"),
+    ]
+
+
 def test_a_mouse_report_is_still_a_mouse_event():
     assert split("\x1b[<0;3;4M") == [("MouseDown", "")]
 
