@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from tui.services.actions import ACTIONS, COMMAND_PALETTE_KEY, SCREENS, action_spec, binding_ids
 from tui.services.resources import shipped_folder
+from tui.store.storage import NotAFileError, open_to_read
 
 CONFIG_ENV = "FIELDNOTE_CONFIG"
 USER_KEYMAP_NAME = "keymap.toml"
@@ -289,16 +289,10 @@ def _read_file(path: Path) -> bytes | None:
     often is one); None for anything that is no regular file, found without waiting: a pipe
     would hold every start for a writer of its own."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-    except IsADirectoryError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as file:
+        with open(open_to_read(path, follow_links=True), "rb") as file:
             return file.read()
-    finally:
-        os.close(fd)
+    except (NotAFileError, IsADirectoryError):
+        return None
 
 
 def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
