@@ -80,3 +80,16 @@ def row_of(model: TaggingModel, note_id: str, cue: bool = False):
         for e in model.shown
         if e.span is None and e.note["id"] == note_id and (e.linked is not None) == cue
     )
+
+
+def coded_cue_span(writes, store, clock, session_id) -> tuple[str, str]:
+    """`Honestly we` of the quote's cue coded #said/verbatim by Ana on the tagging screen's
+    model; (the words, the cue's id)."""
+    model = loaded(writes, session_id, coder="Ana")
+    cue = row_of(model, "c2", cue=True)
+    model.move_to(model.index_of(cue))
+    model.toggle_span()
+    model.span_end_word(1)
+    model.apply_tag(cue, "said/verbatim", clock())
+    assert writes.flush(timeout=10)
+    return "Honestly we", "c2"

@@ -13,7 +13,7 @@ import pytest
 import xmlschema
 
 from tests.exchange_data import schema_folder
-from tests.record_session import loaded, row_of, seed
+from tests.record_session import coded_cue_span, loaded, seed
 from tui.services.exchange.exporting import export
 from tui.services.exchange.importing import import_files
 from tui.services.exchange.study import read_study
@@ -26,19 +26,6 @@ def ids(store, clock, session_id, tmp_path):
     media = tmp_path / "interview.m4a"
     media.write_bytes(b"not really audio")
     return seed(store, session_id, clock, media)
-
-
-def coded_cue_span(writes, store, clock, session_id) -> tuple[str, str]:
-    """`Honestly we` of the quote's cue coded #said/verbatim by Ana on the tagging screen's
-    model; (the words, the cue's id)."""
-    model = loaded(writes, session_id, coder="Ana")
-    cue = row_of(model, "c2", cue=True)
-    model.move_to(model.index_of(cue))
-    model.toggle_span()
-    model.span_end_word(1)
-    model.apply_tag(cue, "said/verbatim", clock())
-    assert writes.flush(timeout=10)
-    return "Honestly we", "c2"
 
 
 def test_a_span_coded_on_a_cue_round_trips_through_json(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.record_session import CUES, OFFSET, loaded, row_of, seed
+from tests.record_session import CUES, OFFSET, coded_cue_span, loaded, row_of, seed
 from tests.services.test_playback import recording_player, stand_in
 from tests.test_tagging import drawn_text, notes_by_id, ready, tagging_app
 from tests.waiting import wait_until
@@ -419,13 +419,7 @@ def test_a_coded_cue_no_note_links_to_any_more_is_still_listed_with_its_span(
     corrected with ctrl+o moved every note's moment), its coded span was nowhere on the
     tagging screen, while the codebook, the exports and the analysis count it: its evidence
     opened on another row, and the coding could not be seen or taken back."""
-    model = loaded(writes, session_id, coder="Ana")
-    cue = row_of(model, "c2", cue=True)
-    model.move_to(model.index_of(cue))
-    model.toggle_span()
-    model.span_end_word(1)
-    model.apply_tag(cue, "said/verbatim", clock())
-    assert writes.flush(timeout=10)
+    coded_cue_span(writes, store, clock, session_id)
     (excerpt,) = stored(store, session_id)[1]
     session_file = store.open_session(session_id)
     clock_doc = dict(session_file.read().session.get("clock") or {})

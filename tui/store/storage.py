@@ -223,7 +223,11 @@ def open_to_read(path: Path, *, follow_links: bool = False) -> int:
     pipe above all: opened as a file, it would wait for a writer forever). A file the user
     names (a guide, a transcript) may be a link: `follow_links`."""
     flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
-    fd = os.open(path, flags)
+    return _regular(os.open(path, flags), path)
+
+
+def _regular(fd: int, path: Path) -> int:
+    """`fd`, when it is a regular file's; else it is closed and NotAFileError raised."""
     try:
         regular = stat.S_ISREG(os.fstat(fd).st_mode)
     except OSError:
@@ -242,16 +246,7 @@ def open_lock_file(path: Path) -> int:
     anything that is no regular file (NotAFileError), opened without waiting: a pipe would
     otherwise hold the writer for a writer of its own, forever."""
     flags = os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
-    fd = os.open(path, flags, FILE_MODE)
-    try:
-        regular = stat.S_ISREG(os.fstat(fd).st_mode)
-    except OSError:
-        os.close(fd)
-        raise
-    if not regular:
-        os.close(fd)
-        raise NotAFileError(errno.EINVAL, f"it is no file but {NOT_A_FILE}", str(path))
-    return fd
+    return _regular(os.open(path, flags, FILE_MODE), path)
 
 
 def open_data_file(path: Path) -> int:
