@@ -54,7 +54,7 @@ def test_new_prints_only_the_id_and_note_appends(home, tmp_path, capsys):
     assert note["question_id"] == "q1"
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "Onboarding study - P7" in out and "1 notes" in out
+    assert "Onboarding study - P7" in out and "    1 note   100% coded" in out
 
 
 @pytest.mark.parametrize(
@@ -142,3 +142,12 @@ def test_text_that_is_not_utf8_is_one_sentence(home, tmp_path, capsys):
     # A shell in a non-UTF-8 locale hands Python surrogate escapes, which JSON cannot hold.
     assert main(["note", session_id, "caf\udce9 au lait"]) == 1
     assert "not valid UTF-8" in capsys.readouterr().err
+
+
+def test_list_leaves_out_a_participant_never_named(home, capsys):
+    """A session with no participant was listed with an empty "()" after its title."""
+    assert main(["new", "Walk-in at the fair"]) == 0
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.endswith("coded  Walk-in at the fair"), line

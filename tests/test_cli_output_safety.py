@@ -55,7 +55,9 @@ def test_ambiguous_titles_in_an_error_are_inert(home, capsys):
     capsys.readouterr()
     assert main(["note", HOSTILE, "text"]) == 1
     err = capsys.readouterr().err
-    assert "could mean 2 session(s)" in err
+    # Each title as the user sees it, its escapes as symbols (not as Python's \\x1b).
+    assert "could mean 2 sessions (" in err and "\\x1b" not in err and "\u241bP7" not in err
+    assert err.count("\u201cOnboarding \u241b]52") == 2
     assert_inert(err)
 
 

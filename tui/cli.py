@@ -587,10 +587,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     summaries, problems = scan.summaries(), scan.problems
     for s in summaries:
         coded = f"{round(100 * s.coded_count / s.note_count)}%" if s.note_count else "-"
-        say(
-            f"{s.id[:8]}  {s.created_at[:10]}  {s.note_count:>5} notes  {coded:>4} coded  "
-            f"{s.title}  ({s.participant})"
-        )
+        notes = "note " if s.note_count == 1 else "notes"
+        who = f"  ({s.participant})" if s.participant else ""
+        counts = f"{s.note_count:>5} {notes}  {coded:>4} coded"
+        say(f"{s.id[:8]}  {s.created_at[:10]}  {counts}  {s.title}{who}")
     for problem in problems:
         say(f"{problem.path.stem[:8]}  unreadable: {problem.problem}")
     for problem in problems:

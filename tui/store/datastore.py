@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.domain.display_text import count_of, visible
 from tui.domain.notes import note_counts
 from tui.store.codebook import Codebook
 from tui.store.errors import (
@@ -350,11 +351,13 @@ class DataStore:
         wanted: str, summaries: list[SessionSummary], ids: list[str]
     ) -> AmbiguousSessionError:
         titled = {s.id: s.title for s in summaries}
-        shown = [f"{i[:8]} {titled[i]!r}" if i in titled else i[:8] for i in ids[:5]]
+        shown = [
+            f"{i[:8]} \u201c{visible(titled[i])}\u201d" if i in titled else i[:8] for i in ids[:5]
+        ]
         more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
         return AmbiguousSessionError(
             f"'{wanted}' is not an id, a unique id prefix of {MIN_PREFIX} or more characters or "
-            f"a title; it could mean {len(ids)} session(s) ({', '.join(shown)}{more}), "
+            f"a title; it could mean {count_of(len(ids), 'session')} ({', '.join(shown)}{more}), "
             "so give one of their ids or the full title.",
             ids,
         )
