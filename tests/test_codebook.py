@@ -188,6 +188,27 @@ async def test_delete_unused_at_once_and_used_only_after_asking(store, clock):
         assert all("need/export" not in n["tags"] for n in notes)
 
 
+async def test_deleting_a_parent_says_its_sub_tags_stay(store, clock):
+    """Rename and merge carry a tag's sub-tags; a delete leaves them, and said nothing: an
+    unused parent went at once, and a researcher thought its branch had gone with it."""
+    ids = two_sessions(store, clock)
+    store.codebook.ensure(["pain"], "2026-01-01T00:00:00.000Z")
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_codebook(app, pilot)
+        goto(screen, "pain")
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question.endswith(
+            "Its 2 sub-tags stay: pain/onboarding, pain/onbording."
+        ), app.screen.question
+        await pilot.press("y")
+        await settle(app, pilot)
+    assert store.codebook.get("pain") is None
+    assert store.codebook.get("pain/onbording") is not None
+
+
 async def test_edit_description_and_colour(store, clock):
     ids = two_sessions(store, clock)
     app = tagging_app(store, clock, ids[0])

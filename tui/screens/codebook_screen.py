@@ -277,7 +277,11 @@ class CodebookScreen(Screen):
             return
         name = tag["name"]
         used = self._used(tag)
-        if not used.excerpts:
+        # Unlike a rename or a merge, a delete leaves the sub-tags (their codings are other
+        # judgements): the question says so, with their names.
+        below = tag_key(name) + "/"
+        subs = [t["name"] for t in self.tags if tag_key(t["name"]).startswith(below)]
+        if not used.excerpts and not subs:
             self._run(lambda: self.service.delete(name), None)
             return
 
@@ -285,14 +289,15 @@ class CodebookScreen(Screen):
             if go:
                 self._run(lambda: self.service.delete(name), None)
 
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Delete \u2018{name}\u2019?",
-                f"It tags {used.excerpts} excerpt(s) in {len(used.sessions)} session(s). "
-                "Deleting removes it from all of them (the notes' text stays as typed).",
-            ),
-            decided,
+        question = (
+            f"It tags {count_of(used.excerpts, 'excerpt')} in "
+            f"{count_of(len(used.sessions), 'session')}. Deleting removes it from all of them "
+            "(the notes' text stays as typed)."
         )
+        if subs:
+            shown = ", ".join(subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
+            question += f" Its {count_of(len(subs), 'sub-tag')} stay: {shown}."
+        self.app.push_screen(ConfirmScreen(f"Delete \u2018{name}\u2019?", question), decided)
 
     def action_describe(self) -> None:
         self._edit_field("description", "Description of", "What this tag means, for coders.")
