@@ -160,6 +160,25 @@ def test_a_span_on_a_note_whose_id_a_cue_has_too_is_the_notes_once():
     ]
 
 
+def test_a_span_unrated_counts_with_its_notes_rating():
+    """A note rated 4 and tagged, then a span of it marked with the same tag: the span stands
+    for the note in that theme, and its mean severity went from 4.0 to none. A span rated
+    itself keeps its own rating."""
+    notes = [
+        {"id": "n1", "text": "The face scan failed twice", "tags": ["emo/face"], "severity": 4},
+        {"id": "n2", "text": "Login took ages", "tags": [], "severity": 5},
+    ]
+    spans = [
+        {"id": "x1", "note_id": "n1", "start": 4, "end": 13, "tags": ["emo/face"]},
+        {"id": "x2", "note_id": "n2", "start": 0, "end": 5, "tags": ["login"], "severity": 2},
+    ]
+    result = analyse([SessionInput("s", {"id": "s", "participant": "Ana"}, notes, spans)])
+    face = result.theme("emo/face")
+    assert (face.excerpts, face.mean_severity) == (1, 4.0)
+    assert [e.severity for e in result.evidence_of(face.evidence)] == [4]
+    assert result.theme("login").mean_severity == 2.0
+
+
 def test_participants_by_tags_grid(result):
     cell = result.cell("ana", "pain/onboarding")
     assert [result.evidence[i].note_id for i in cell] == ["n1", "n4", "m1"]

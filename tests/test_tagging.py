@@ -765,3 +765,19 @@ async def test_the_screen_looks_at_the_disk_only_while_it_is_on_view(
             assert looked == ([True] if seen else [])
             app.pop_screen()
             await pilot.pause()
+
+
+async def test_an_unrated_span_says_it_counts_with_its_notes_rating(
+    store, clock, seeded, session_id
+):
+    """The analysis counts a span rated by no one with its note's rating: the pane says so
+    where the span is rated, so the two screens tell one story."""
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press(*"++++", "v", "w")
+        await pick(pilot, "export")
+        await ready(pilot)
+        assert app.screen.model.current.span is not None
+        detail = str(app.screen.query_one("#excerpt-detail").render())
+        assert "Severity: not rated; counted as its note's ●●●●○" in detail, detail

@@ -725,7 +725,7 @@ class _EvidenceList(Sequence[Evidence]):
             if note.get("kind") != "transcript" or not facts.participant
             else facts.counts_for(note)
         )
-        severity = doc.get("severity")
+        severity = doc.get("severity") if doc is note else rated_span(doc, note)
         self.severities.append(severity if type(severity) is int and 1 <= severity <= 5 else None)
         emotions = note.get("emotions")
         emotions = _distinct_emotions(emotions) if emotions else ()
@@ -848,7 +848,7 @@ def _evidence(
         float(note.get("elapsed") or 0.0),
         facts.recording_offset,
         str(note.get("started_at") or ""),
-        _severity(doc.get("severity")),
+        _severity(doc.get("severity") if doc is note else rated_span(doc, note)),
         tuple(e for e in emotions if isinstance(e, str)) if isinstance(emotions, list) else (),
         tuple(tags.values()),
         bool(note.get("starred")),
@@ -856,6 +856,13 @@ def _evidence(
         " ".join(str(note.get("author") or "").split()),
         _quote_length(note, doc, text),
     )
+
+
+def rated_span(span: Mapping[str, Any], note: Mapping[str, Any]) -> Any:
+    """A span's severity as the analysis counts it: its own, else its note's (a note rated
+    4, then a span marked inside it, is still a 4)."""
+    own = span.get("severity")
+    return own if own is not None else note.get("severity")
 
 
 def _words(note: Mapping[str, Any], doc: Mapping[str, Any]) -> str:

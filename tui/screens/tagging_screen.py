@@ -350,10 +350,11 @@ class TaggingScreen(Screen):
             text.append("  (not saved yet)", style="bold")
         text.append("\nSeverity: ", style="bold")
         severity = excerpt.severity
-        text.append(
-            ("\u25cf" * severity + "\u25cb" * (5 - severity)) if severity else "not rated",
-            style="" if severity else "dim",
-        )
+        text.append(_dots(severity) if severity else "not rated", style="" if severity else "dim")
+        noted = excerpt.note.get("severity")
+        if excerpt.span is not None and not severity and isinstance(noted, int) and noted:
+            # The analysis counts it so (`analysis.rated_span`): say it where it is rated.
+            text.append(f"; counted as its note's {_dots(noted)}", style="dim")
         spans = [s for s in excerpt.spans or [] if self.model.span_shown(s)]
         if excerpt.span is None and spans:
             text.append("\nSpans:", style="bold")
@@ -693,3 +694,8 @@ class TaggingScreen(Screen):
         if action.startswith("span_") and self.span is None:
             return False  # j/k/h/l stay free outside span mode; hidden from the key bar
         return True
+
+
+def _dots(severity: int) -> str:
+    """A severity 1-5 as filled and empty dots: ●●●○○."""
+    return "\u25cf" * severity + "\u25cb" * (5 - severity)
