@@ -54,7 +54,8 @@ INDEX_VERSION = 4
 entry's note digests are kept in a snapshot's order; 3: a signature's journal part is the
 bytes read, so an index whose two parts a race joined wrongly is not trusted, and the counts
 leave out the marks of a question asked, as the report's do; 4: the cues of an attached
-transcript that spans are coded on, which the analysis counts.)"""
+transcript that spans are coded on, which the analysis counts, and an overview counting an
+unrated span with its note's severity.)"""
 NOTE_FIELDS = (
     "id",
     "kind",
