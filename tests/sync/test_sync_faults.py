@@ -292,6 +292,19 @@ def test_a_second_sync_on_the_same_folder_is_told_to_wait(study):
     assert "Another `fieldnote sync` is running" in _one_sentence(ran.err)
 
 
+def test_a_settings_file_deleted_here_is_written_again_and_the_sync_goes_on(study):
+    """With `.gitignore` gone, `git add` took every lock file and journal, and the sync
+    stopped on "codebook.json.lock is not part of a Fieldnote study; move it out"."""
+    remote, ana, bo, session_id = study
+    (ana.home / ".gitignore").unlink()
+    ana.note(session_id, "typed after the file went")
+    ran = ana.sync()
+    assert ran.code == 0, ran.err
+    assert (ana.home / ".gitignore").is_file()
+    assert bo.sync().code == 0
+    assert "typed after the file went" in _notes(bo, session_id)
+
+
 def test_sync_before_init_says_how_to_start(tmp_path):
     ana = Laptop(tmp_path / "ana", "ana")
     ana.ok("new", "Onboarding - P7")

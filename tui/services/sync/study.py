@@ -136,8 +136,7 @@ class Study:
                     "move it away and run `fieldnote sync init` again."
                 )
             self.git.run("init", "-q", "-b", BRANCH)
-        for name, text in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
-            _write_file(self.home / name, text.encode())
+        self._write_settings(missing_only=False)
         _write_file(self.git_dir / "info" / "attributes", GITATTRIBUTES.encode())
         driver = f"{shlex.quote(self.python)} -m tui merge-driver %O %A %B %P"
         self.git.run("config", f"merge.{DRIVER}.name", "Fieldnote: merge by document id")
@@ -169,9 +168,19 @@ class Study:
             with self._data_locked():
                 return self._sync_locked(remote is not None)
 
+    def _write_settings(self, *, missing_only: bool) -> None:
+        """`.gitignore` and `.gitattributes` as Fieldnote writes them (`missing_only`: just
+        the ones that are gone, a user's own edit of one stays)."""
+        for name, text in ((".gitignore", GITIGNORE), (".gitattributes", GITATTRIBUTES)):
+            if not missing_only or not (self.home / name).exists():
+                _write_file(self.home / name, text.encode())
+
     def _sync_locked(self, has_remote: bool) -> SyncOutcome:
         git = self.git
         head = git.commit_of("HEAD")
+        # A settings file deleted here would let `add` take the locks and journals, then be
+        # refused as "not part of a study": it is written again first.
+        self._write_settings(missing_only=True)
         git.run("add", "-A", "--", ".")
         local_tree = git.out("write-tree")
         local = listing(git, local_tree)
