@@ -155,6 +155,8 @@ def test_guide_parses_sections_questions_probes_and_places():
         ("## A\n-   \n", 2, "empty"),
         ("## Only a heading\n", 1, "no questions"),
         ("# One\n## A\n- q\n# Two\n", 4, "only one"),
+        ("## A\n" + "- How?\n" * 501, 502, "more than 500 questions"),
+        ("## A\n- q\n" + "  - why?\n" * 2001, 2003, "more than 2,000 probes"),
     ],
 )
 def test_malformed_guides_name_the_line(text, line, words):

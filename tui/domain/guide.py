@@ -83,6 +83,11 @@ class Guide:
         return guide
 
 
+MAX_QUESTIONS = 500
+"""More than any interview guide (a long one asks 60): the guide pane redraws them all, and at
+1,000 every keystroke of a note waited on it."""
+MAX_PROBES = 2_000
+
 _ITEM = re.compile(r"^(?P<indent>[ \t]*)[-*+](?:\s+(?P<text>.*))?$")
 _NUMBERED = re.compile(r"^(?P<indent>[ \t]*)\d+[.)](?:\s+(?P<text>.*))?$")
 
@@ -91,7 +96,7 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
     guide = Guide()
     section: Section | None = None
     question: Question | None = None
-    count = 0
+    count = probes = 0
     for number, raw in enumerate(markdown.splitlines(), start=1):
         line = raw.rstrip()
         if not line.strip() or line.lstrip().startswith("<!--"):
@@ -126,12 +131,27 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
                         number, "a question must come after a '## Section' heading.", source
                     )
                 count += 1
+                if count > MAX_QUESTIONS:
+                    raise GuideError(
+                        number,
+                        f"it asks more than {MAX_QUESTIONS} questions, more than any interview "
+                        "guide; split it into one guide per interview.",
+                        source,
+                    )
                 question = Question(f"q{count}", text, section.title, line=number, column=column)
                 section.questions.append(question)
             else:
                 if question is None:
                     raise GuideError(
                         number, "an indented probe must come under a '- question'.", source
+                    )
+                probes += 1
+                if probes > MAX_PROBES:
+                    raise GuideError(
+                        number,
+                        f"it holds more than {MAX_PROBES:,} probes, more than any interview "
+                        "guide; split it into one guide per interview.",
+                        source,
                     )
                 question.probes.append(text)
                 question.probe_places.append((number, column))
