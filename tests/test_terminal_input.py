@@ -301,3 +301,15 @@ def test_the_real_terminal_shows_a_pasted_code_and_is_not_sent_it(store, session
             app.wait()
         os.close(master)
     assert [n["text"] for n in store.open_session(session_id).read().notes] == [PASTED_CODES]
+
+
+@pytest.mark.parametrize(("data", "key"), [("\r", "enter"), ("\x0c", "ctrl+l"), ("\x0e", "ctrl+n")])
+def test_esc_read_together_with_a_control_key_is_esc_then_that_key(data, key):
+    # Textual reads ESC CR as Enter and drops the Esc: Esc then ctrl+l typed quickly left the
+    # offset dialog open, and Esc then Enter saved an edit the Esc was meant to cancel.
+    assert split(f"a\x1b{data}b") == [
+        ("typed", "a"),
+        ("key", "escape"),
+        ("key", key),
+        ("typed", "b"),
+    ]

@@ -211,8 +211,12 @@ class TerminalInput:
             else:
                 # The Esc key, alt+key, or SS3 (f1-f4 as ESC O P): Textual's parser decides.
                 # An Esc before another is the Esc key alone: the second may begin a sequence
-                # (alt+up sent as ESC ESC[A), which must stay whole.
-                size = 3 if data.startswith("\x1bO", i) else 1 if data.startswith(ESC, i + 1) else 2
+                # (alt+up sent as ESC ESC[A), which must stay whole. So is an Esc before a
+                # control key: Esc then Enter or ctrl+l typed quickly lost the Esc (Textual
+                # reads ESC CR as Enter), and no key of Fieldnote is alt with a control key.
+                after = data[i + 1 : i + 2]
+                alone = after == ESC or (after != "" and ord(after) < 0x20)
+                size = 3 if data.startswith("\x1bO", i) else 1 if alone else 2
                 out += _one_key(data[i : i + size])
                 i += size
         return out
