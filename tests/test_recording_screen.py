@@ -3,6 +3,8 @@ transcript and the media file, and asks before replacing one (issue 21)."""
 
 from __future__ import annotations
 
+import os
+
 from tests.recording_study import START, TRANSCRIPT, make_session
 from tests.waiting import workers_done
 from tui.commands import ScreenActions
@@ -35,6 +37,12 @@ async def test_the_sessions_screen_attaches_a_transcript(store, make_app, tmp_pa
         await pilot.press("enter")
         assert app.screen is prompt  # no such file: the prompt says so and stays
         assert "There is no file" in str(prompt.query_one("#prompt-error").render())
+        os.mkfifo(tmp_path / "pipe.vtt")  # there is one, and it is no file: said so
+        prompt.query_one("Input").value = str(tmp_path / "pipe.vtt")
+        await pilot.press("enter")
+        assert app.screen is prompt
+        said = str(prompt.query_one("#prompt-error").render())
+        assert "pipe.vtt is no file but a pipe, a device or a folder" in said, said
         prompt.query_one("Input").value = str(TRANSCRIPT)
         await pilot.press("enter")
         await pilot.pause()

@@ -18,6 +18,7 @@ from tui.screens.prompt_screen import PromptScreen
 from tui.screens.visibility import on_view
 from tui.services.interview_aids import DEBRIEF_PROMPTS
 from tui.store import SessionSummary, StoreError
+from tui.store.storage import NOT_A_FILE
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.table_columns import Column, fit
@@ -377,7 +378,10 @@ class HomeScreen(Screen):
         def exists(text: str, *, optional: bool = False) -> str | None:
             if optional and not text.strip():
                 return None
-            if not Path(text.strip()).expanduser().is_file():
+            path = Path(text.strip()).expanduser()
+            if path.exists() and not path.is_file():
+                return f"{visible(text.strip())} is no file but {NOT_A_FILE}; type a file's path."
+            if not path.is_file():
                 return f"There is no file {visible(text.strip())}; type its path."
             return None
 
