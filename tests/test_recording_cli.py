@@ -106,7 +106,16 @@ def test_an_empty_transcript_is_refused(home, tmp_path, capsys):
     empty = tmp_path / "empty.vtt"
     empty.write_text("", encoding="utf-8")
     err = _refused(home, capsys, session_id, [str(empty)])
-    assert "Cannot attach" in err and "empty" in err
+    assert "Cannot attach" in err and "empty" in err and "import" not in err
+
+
+def test_a_transcript_that_is_not_utf8_says_so_in_an_attachs_words(home, tmp_path, capsys):
+    """Refusing a UTF-16 file, `attach` said to "import again"."""
+    session_id = make_session(home)
+    wide = tmp_path / "teams.vtt"
+    wide.write_bytes("WEBVTT\n\n00:01.000 --> 00:02.000\nhello\n".encode("utf-16"))
+    err = _refused(home, capsys, session_id, [str(wide)])
+    assert "save it as UTF-8 and try again" in err and "import" not in err
 
 
 def test_a_transcript_of_sounds_alone_is_refused(home, tmp_path, capsys):

@@ -107,11 +107,11 @@ def decode(raw: bytes, path: Path) -> str:
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise bad_file(
-            path, "it is not UTF-8 text; save it as UTF-8 and import again.", where=f"line {line}"
+            path, "it is not UTF-8 text; save it as UTF-8 and try again.", where=f"line {line}"
         ) from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise bad_file(path, "it is empty; there is nothing to import.")
+        raise bad_file(path, "it is empty; it holds no cue.")
     return text
 
 
