@@ -268,3 +268,17 @@ def test_control_characters_in_titles_and_descriptions_keep_the_xml_valid(store,
     names = [e.get("name") for e in parse_xml(qde).iter() if _local(e) == "TextSource"]
     assert 'Bell \ufffd & "quotes" \ufffd[31m<x>' in names
     codebook_schema.validate(export(store, seeded, "qdc")[0].decode("utf-8"))
+
+
+def test_csv_gives_an_unrated_span_its_notes_severity_as_the_analysis_counts_it(store, seeded):
+    """A note rated 4 with a span of it coded and not rated: the analysis and the report count
+    the span as a 4 (`analysis.rated_span`). The note has no tags of its own, so the CSV has
+    no row for it, and the span's row said no severity: the 4 was in no cell of the export."""
+    session_file = store.open_session(seeded[0])
+    note = next(n for n in session_file.read().notes if n["text"].startswith("Maya said"))
+    session_file.update_note(note["id"], {"severity": 4})
+    data, _ = export(store, seeded[:1], "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    span = next(r for r in rows if r["tags"] == "workaround/spreadsheet")
+    warehouse = next(r for r in rows if r["tags"] == "place/warehouse")
+    assert (span["severity"], warehouse["severity"]) == ("4", "3")

@@ -13,6 +13,7 @@ import csv
 import io
 from typing import Any, BinaryIO
 
+from tui.domain.analysis import rated_span
 from tui.domain.codings import tag_coders
 from tui.domain.notes import tag_key
 from tui.domain.quotes import recording_time, span_words
@@ -82,7 +83,7 @@ def rows(data: SessionData):
                 "coders": coders_cell(note),
                 "severity": str(severity) if severity else "",
             }
-        yield from _span_rows(base, text, excerpts)
+        yield from _span_rows(base, text, excerpts, note)
     # Spans coded on a cue of the attached transcript: its speaker's words, at its time.
     for cue in (data.recording or {}).get("cues") or []:
         excerpts = spans.get(str(cue.get("id")), [])
@@ -102,12 +103,15 @@ def rows(data: SessionData):
             "emotions": "",
             "starred": "",
         }
-        yield from _span_rows(base, text, excerpts)
+        yield from _span_rows(base, text, excerpts, {})
 
 
-def _span_rows(base: dict[str, str], text: str, excerpts: list[dict[str, Any]]):
+def _span_rows(
+    base: dict[str, str], text: str, excerpts: list[dict[str, Any]], note: dict[str, Any]
+):
     for excerpt in excerpts:
-        severity = excerpt.get("severity")
+        # An unrated span is counted with its note's severity (`rated_span`), so it says so.
+        severity = rated_span(excerpt, note)
         yield {
             **base,
             "excerpt_text": span_words(text, excerpt),
