@@ -197,3 +197,21 @@ def test_codings_of_an_attached_transcripts_cues_are_compared(store):
     assert [(c["tag"], c["coder"]) for c in spans["cue2-bo"]["codings"]] == [("sso", "lead")]
     again = compute(load(store, [session_id]))
     assert not [d for d in again.between("ana", "bo") if d.unit.note["id"] == "cue2"]
+
+
+def test_a_span_on_a_note_whose_id_a_cue_has_too_is_compared_once_as_the_notes(store):
+    # A span names a note, or failing one a cue of the same id (the analysis, the codebook and
+    # the study index take it as the note's). Agreement gave the cue the note's spans too, so
+    # note7's price disagreement was counted twice, and the population had a unit too many.
+    from tui.domain.recording import Recording, RecordingCue
+
+    session_id = build(store)
+    cues = (RecordingCue("note7", 0.0, 5.0, "P1", "Honestly we gave up on the invite"),)
+    session_file = store.open_session(session_id)
+    session_file.attach_recording(Recording("x.vtt", None, "t", cues).to_doc(), 0)
+    session_file.close()
+
+    result = compute(load(store, [session_id]))
+    (price,) = figures(result, "price").pairs
+    assert (price.first_units, price.second_units, price.both) == (1, 1, 1)
+    assert result.units == NOTES

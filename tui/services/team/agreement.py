@@ -103,7 +103,14 @@ class CodingSet:
         by_note: dict[str, list[dict]] = {}
         for doc in snapshot.excerpts:
             by_note.setdefault(doc.get("note_id"), []).append(doc)
-        cues = cue_notes(recording, recording_offset(snapshot.session))
+        # A span names a note, or failing one a cue of the same id: such a cue's spans are the
+        # note's (as the analysis, the codebook and the index take them), so it is no unit.
+        noted = {note.get("id") for note in snapshot.notes}
+        cues = [
+            cue
+            for cue in cue_notes(recording, recording_offset(snapshot.session))
+            if cue.get("id") not in noted
+        ]
         units = []
         for note, cue in [*((n, False) for n in snapshot.notes), *((c, True) for c in cues)]:
             if note.get("kind") in MARK_KINDS:
