@@ -313,3 +313,18 @@ def test_esc_read_together_with_a_control_key_is_esc_then_that_key(data, key):
         ("key", key),
         ("typed", "b"),
     ]
+
+
+@pytest.mark.parametrize(("data", "key"), [("\x1b[A", "up"), ("\x1bOP", "f1"), ("\r", "enter")])
+def test_alt_shift_o_read_together_with_the_next_key_leaves_that_key_whole(data, key):
+    # `ESC O` begins f1-f4 (SS3) only when a final character follows. Taken with the Esc of
+    # the next key as `ESC O ESC`, that Esc was typed as "^" and the rest of its sequence into
+    # the note: alt+shift+o then up typed "^O[A", then f1 typed "^OOP".
+    expected = [("typed", "a"), ("key", "alt+shift+o"), ("key", key), ("typed", "b")]
+    assert split(f"a\x1bO{data}b") == expected
+
+
+def test_alt_shift_o_then_a_lone_esc_is_both_keys():
+    terminal = TerminalInput()
+    keys = [m.key for m in [*terminal.feed("\x1bO\x1b"), *terminal.flush_held()]]
+    assert keys == ["alt+shift+o", "escape"]

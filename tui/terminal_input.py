@@ -214,9 +214,12 @@ class TerminalInput:
                 # (alt+up sent as ESC ESC[A), which must stay whole. So is an Esc before a
                 # control key: Esc then Enter or ctrl+l typed quickly lost the Esc (Textual
                 # reads ESC CR as Enter), and no key of Fieldnote is alt with a control key.
+                # SS3 is `ESC O` and a final character: `ESC O` before an Esc or a control
+                # key is alt+shift+o, the key after it left whole.
                 after = data[i + 1 : i + 2]
-                alone = after == ESC or (after != "" and ord(after) < 0x20)
-                size = 3 if data.startswith("\x1bO", i) else 1 if alone else 2
+                alone = _control(after)
+                ss3 = data.startswith("\x1bO", i) and not _control(data[i + 2 : i + 3])
+                size = 3 if ss3 else 1 if alone else 2
                 out += _one_key(data[i : i + size])
                 i += size
         return out
@@ -255,6 +258,11 @@ class TerminalInput:
         if self._paste is not None:
             return []  # a paste waits for its end
         return _one_key(held) if held else []
+
+
+def _control(char: str) -> bool:
+    """An Esc or a C0 control key (Enter, Tab, ctrl+letter)."""
+    return char != "" and ord(char) < 0x20
 
 
 def _one_key(keys: str) -> list[Message]:
