@@ -328,3 +328,10 @@ def test_alt_shift_o_then_a_lone_esc_is_both_keys():
     terminal = TerminalInput()
     keys = [m.key for m in [*terminal.feed("\x1bO\x1b"), *terminal.flush_held()]]
     assert keys == ["alt+shift+o", "escape"]
+
+
+def test_alt_backspace_sent_as_esc_ctrl_h_stays_one_key():
+    # Where Backspace sends ^H, alt+Backspace is ESC ^H: split, its Esc would cancel an edit
+    # under way before the Backspace, losing what was typed into it.
+    keys = split("a\x1b\x08b")
+    assert ("key", "escape") not in keys and keys[0] == ("typed", "a")

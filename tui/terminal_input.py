@@ -261,8 +261,9 @@ class TerminalInput:
 
 
 def _control(char: str) -> bool:
-    """An Esc or a C0 control key (Enter, Tab, ctrl+letter)."""
-    return char != "" and ord(char) < 0x20
+    """An Esc or a C0 control key (Enter, Tab, ctrl+letter), but ^H: where Backspace sends
+    ^H, ESC ^H is alt+Backspace, typed mid-edit, which must not cancel the edit first."""
+    return char != "" and ord(char) < 0x20 and char != "\x08"
 
 
 def _one_key(keys: str) -> list[Message]:
