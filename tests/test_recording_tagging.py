@@ -432,3 +432,20 @@ def test_a_coded_cue_no_note_links_to_any_more_is_still_listed_with_its_span(
     assert (current.note["id"], current.span["id"]) == ("c2", excerpt["id"])
     assert current.text == "Honestly we"
     assert current.linked is not None and again.note_count == 4  # a cue, no note
+
+
+def test_a_blind_coder_cannot_rate_a_cue_only_another_coder_coded(
+    writes, store, clock, session_id, ids
+):
+    """Blind, + on a cue that Ana coded whole changed her span's rating, and its success told
+    Bo that someone had coded the cue."""
+    ana = loaded(writes, session_id, coder="Ana")
+    ana.apply_tag(row_of(ana, "c4", cue=True), "pain/onboarding", clock())
+    assert writes.flush(timeout=10)
+    bo = TaggingModel(writes, origin=session_id, coder="Bo", blind=True)
+    assert bo.take(bo.read(bo.begin_read(with_index=True))) is True
+    said = bo.step_severity(row_of(bo, "c4", cue=True), 1)
+    assert "Tag the cue" in (said.notice or "")
+    assert writes.flush(timeout=10)
+    (span,) = stored(store, session_id)[1]
+    assert span["severity"] is None

@@ -885,6 +885,8 @@ class TaggingModel:
     def step_severity(self, excerpt: Excerpt, step: int) -> Outcome:
         if excerpt.linked is not None and excerpt.span is None:
             whole = self._whole_cue(excerpt)
+            if whole is not None and not self.span_shown(whole.doc):
+                whole = None  # blind: another coder's span is neither rated nor hinted at
             if whole is None:
                 return Outcome(
                     notice="Tag the cue (or a span of it, v) first; then rate it.",
