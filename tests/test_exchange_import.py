@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,6 +215,35 @@ EXTERNAL = b"""<?xml version="1.0"?>
         ("escape.qdpx", _bad_zip_with("../../evil.txt"), r"escape.qdpx \(member ../../evil.txt\)"),
         ("absolute.qdpx", _bad_zip_with("/etc/evil"), r"absolute.qdpx \(member /etc/evil\)"),
         ("notes.docx", b"PK", r"notes.docx: Fieldnote imports .json"),
+        (
+            "huge-guide.json",
+            json.dumps(
+                {
+                    "format": "fieldnote",
+                    "version": 1,
+                    "codebook": [],
+                    "sessions": [
+                        {
+                            "session": {"id": "s1", "title": "Big"},
+                            "guide": {
+                                "title": "",
+                                "sections": [
+                                    {
+                                        "title": "A",
+                                        "questions": [
+                                            {"id": f"q{n}", "text": "How?"} for n in range(501)
+                                        ],
+                                    }
+                                ],
+                            },
+                            "notes": [],
+                            "excerpts": [],
+                        }
+                    ],
+                }
+            ).encode(),
+            r"huge-guide.json \(session 1\): its guide asks 501 questions, more than the 500",
+        ),
     ],
 )
 def test_bad_files_get_one_sentence_and_nothing_is_imported(

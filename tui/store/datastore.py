@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.domain.display_text import count_of, visible
+from tui.domain.guide import MAX_QUESTIONS
 from tui.domain.notes import note_counts
 from tui.store.codebook import Codebook
 from tui.store.errors import (
@@ -413,6 +414,10 @@ def new_session_problem(
         return "a note or excerpt is not an object"
     if not isinstance(recording, dict | None):
         return "its recording is not an object"
+    sections = guide.get("sections") if isinstance(guide.get("sections"), list) else []
+    asked = sum(len(s.get("questions") or []) for s in sections if isinstance(s, dict))
+    if asked > MAX_QUESTIONS:
+        return f"its guide asks {asked:,} questions, more than the {MAX_QUESTIONS} of any guide"
     data = _session_tables(session, guide, guide_state, notes, excerpts, recording)
     try:
         validate_session_data(Path(f"{session_id}.json"))(data)
