@@ -56,6 +56,7 @@ from tui.domain.quotes import (
     recording_time,
     span_words,
 )
+from tui.domain.spans import span_owners
 
 WIDESPREAD_SHARE = 0.5
 """A tag raised by at least this share of the participants is widespread."""
@@ -653,10 +654,10 @@ def analyse(
             with_spans(facts, note, whole, spans)
         if session.cues and spans_of:
             # A span is a cue's only when no note has its `note_id`: the note's spans are above.
-            noted = {str(note.get("id")) for note in session.notes}
+            owners = span_owners(session.notes, session.cues)
             for cue in session.cues:
                 cue_id = str(cue.get("id"))
-                spans = spans_of.get(cue_id) if cue_id not in noted else None
+                spans = spans_of.get(cue_id) if owners[cue_id] is cue else None
                 if spans:
                     with_spans(facts, cue, _NO_TAGS, spans)
         note_count += counted

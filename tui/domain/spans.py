@@ -1,4 +1,8 @@
-"""Keeping a span excerpt on its words when the note's text changes.
+"""Span excerpts: what a span is coded on, and keeping it on its words when its text changes.
+
+A span's `note_id` names a note of its session or, failing one, a cue of the attached
+transcript of that id (`span_owners`): the analysis, the study index, the codebook and the
+agreement all read a span so.
 
 A span is stored as character offsets into its note's text. When the text changes (a tag renamed
 inside it, the note edited), each offset is carried across the change: text before a change
@@ -9,10 +13,22 @@ afterwards (an ambiguous diff), the nearest place where they still occur is take
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from difflib import SequenceMatcher
+from typing import Any
 
 Edit = tuple[int, int, str]
 """old_text[start:end] replaced by the string; a list of them is sorted and non-overlapping."""
+
+
+def span_owners(
+    notes: Iterable[Mapping[str, Any]], cues: Iterable[Mapping[str, Any]] = ()
+) -> dict[str, Mapping[str, Any]]:
+    """By id, what a span naming that id is coded on: the note, else the cue (a note and a
+    cue that share an id are the note's)."""
+    owners = {str(cue.get("id")): cue for cue in cues}
+    owners.update((str(note.get("id")), note) for note in notes)
+    return owners
 
 
 def text_edits(old: str, new: str) -> list[Edit]:

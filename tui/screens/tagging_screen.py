@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from tui.domain.analysis import rated_span
 from tui.domain.codings import UNKNOWN_CODER, initials
 from tui.domain.display_text import count_of, visible
 from tui.domain.excerpts import Excerpt
@@ -351,10 +352,10 @@ class TaggingScreen(Screen):
         text.append("\nSeverity: ", style="bold")
         severity = excerpt.severity
         text.append(_dots(severity) if severity else "not rated", style="" if severity else "dim")
-        noted = excerpt.note.get("severity")
-        if excerpt.span is not None and not severity and isinstance(noted, int) and noted:
-            # The analysis counts it so (`analysis.rated_span`): say it where it is rated.
-            text.append(f"; counted as its note's {_dots(noted)}", style="dim")
+        counted = rated_span(excerpt.span, excerpt.note) if excerpt.span is not None else None
+        if not severity and isinstance(counted, int) and 1 <= counted <= 5:
+            # The analysis counts an unrated span so: say it where it is rated.
+            text.append(f"; counted as its note's {_dots(counted)}", style="dim")
         spans = [s for s in excerpt.spans or [] if self.model.span_shown(s)]
         if excerpt.span is None and spans:
             text.append("\nSpans:", style="bold")

@@ -776,10 +776,9 @@ class SessionWords:
                 log.debug("notes of %s not read: %s", self.session_id, error)
             else:
                 from tui.domain.recording import cue_notes
+                from tui.domain.spans import span_owners
 
                 # A coded cue's words are looked up as a note's are.
-                offset = recording_offset(snapshot.session)
-                notes = {cue["id"]: cue for cue in cue_notes(recording, offset)}
-                notes.update((note["id"], note) for note in snapshot.notes)
-                self._read = notes, recording
+                cues = cue_notes(recording, recording_offset(snapshot.session))
+                self._read = span_owners(snapshot.notes, cues), recording
         return self._read

@@ -20,6 +20,7 @@ from tui.domain.analysis import counts_for
 from tui.domain.codings import codings_of, retagged
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.recording import cue_notes
+from tui.domain.spans import span_owners
 from tui.domain.tags import inline_name_problem
 from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
@@ -71,8 +72,7 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
             continue
         # A span counts when its note is there, or its cue: one left by a note deleted (kept
         # for the undo, or by another laptop) is in no theme, export or report either.
-        coded_on = {cue["id"]: cue for cue in cue_notes(recording, 0.0)}
-        coded_on.update((note["id"], note) for note in snapshot.notes)
+        coded_on = span_owners(snapshot.notes, cue_notes(recording, 0.0))
         spans = [span for span in snapshot.excerpts if span.get("note_id") in coded_on]
         docs = [(note, note) for note in snapshot.notes]
         docs += [(span, coded_on[span["note_id"]]) for span in spans]

@@ -24,6 +24,7 @@ from tui.domain.clock import recording_offset
 from tui.domain.codings import UNKNOWN_CODER, codings_of, settled, tag_key
 from tui.domain.notes import MARK_KINDS
 from tui.domain.recording import cue_notes
+from tui.domain.spans import span_owners
 from tui.store import DataStore, StoreError
 from tui.store.session import DELETE
 
@@ -105,12 +106,9 @@ class CodingSet:
             by_note.setdefault(doc.get("note_id"), []).append(doc)
         # A span names a note, or failing one a cue of the same id: such a cue's spans are the
         # note's (as the analysis, the codebook and the index take them), so it is no unit.
-        noted = {note.get("id") for note in snapshot.notes}
-        cues = [
-            cue
-            for cue in cue_notes(recording, recording_offset(snapshot.session))
-            if cue.get("id") not in noted
-        ]
+        cues = cue_notes(recording, recording_offset(snapshot.session))
+        owners = span_owners(snapshot.notes, cues)
+        cues = [cue for cue in cues if owners[cue["id"]] is cue]
         units = []
         for note, cue in [*((n, False) for n in snapshot.notes), *((c, True) for c in cues)]:
             if note.get("kind") in MARK_KINDS:
