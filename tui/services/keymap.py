@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tui.services.actions import ACTIONS, COMMAND_PALETTE_KEY, SCREENS, action_spec, binding_ids
 from tui.services.resources import shipped_folder
-from tui.store.storage import NotAFileError, open_to_read
+from tui.store.storage import NOT_A_FILE, NotAFileError, open_to_read
 
 CONFIG_ENV = "FIELDNOTE_CONFIG"
 USER_KEYMAP_NAME = "keymap.toml"
@@ -263,17 +263,19 @@ def key_lines(text: str) -> dict[str, int]:
 
 
 def _read_toml(path: Path) -> tuple[dict, dict[str, int]]:
+    # A link is followed (a keymap kept with one's dotfiles often is one); a pipe is refused
+    # without waiting: read as a file, it would hold every start for a writer of its own.
     try:
-        raw = _read_file(path)
-        text = raw.decode("utf-8") if raw is not None else None
+        with open(open_to_read(path, follow_links=True), "rb") as file:
+            text = file.read().decode("utf-8")
     except FileNotFoundError:
         raise KeymapError(path, None, "no such file") from None
+    except NotAFileError:
+        raise KeymapError(
+            path, None, f"it is no file but {NOT_A_FILE}; a keymap is a TOML file"
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise KeymapError(path, None, f"cannot read it: {error}") from None
-    if text is None:
-        raise KeymapError(
-            path, None, "it is no file but a pipe, a device or a folder; a keymap is a TOML file"
-        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -282,17 +284,6 @@ def _read_toml(path: Path) -> tuple[dict, dict[str, int]]:
         line = int(found.group(1)) if found else None
         raise KeymapError(path, line, f"not valid TOML: {reason}.") from None
     return data, key_lines(text)
-
-
-def _read_file(path: Path) -> bytes | None:
-    """The bytes of the file at `path` (a link is followed: a keymap kept with one's dotfiles
-    often is one); None for anything that is no regular file, found without waiting: a pipe
-    would hold every start for a writer of its own."""
-    try:
-        with open(open_to_read(path, follow_links=True), "rb") as file:
-            return file.read()
-    except (NotAFileError, IsADirectoryError):
-        return None
 
 
 def _flatten(data: dict, prefix: str = "") -> list[tuple[str, object]]:
