@@ -14,6 +14,8 @@ import xmlschema
 
 from tests.exchange_data import schema_folder
 from tests.record_session import coded_cue_span, loaded, seed
+from tui.domain.clock import to_iso
+from tui.domain.notes import Note
 from tui.services.exchange.exporting import export
 from tui.services.exchange.importing import import_files
 from tui.services.exchange.study import read_study
@@ -146,3 +148,63 @@ def test_the_csv_has_a_row_for_a_span_coded_on_a_cue(writes, store, clock, sessi
         words,
     )
     assert (row["tags"], row["coders"]) == ("said/verbatim", "Ana")
+
+
+def test_a_span_on_a_note_whose_id_a_cue_has_too_is_the_notes_in_every_export(
+    store, clock, session_id, tmp_path
+):
+    # A span names the note of its id, else the cue (spans.span_owners): the codebook's
+    # counts and the analysis take a span on note X, where a cue X is attached too, as the
+    # note's, once. The exports wrote it under the cue as well (CSV, qdpx), moved it onto
+    # the cue (pseudonymised), or counted a span coded on nothing at all (Markdown).
+    import csv
+
+    import orjson
+
+    from tui.domain.recording import Recording, RecordingCue
+    from tui.services.tag_ops import tag_usage
+
+    session_file = store.open_session(session_id)
+    note = Note.from_typed(
+        "Praline gave up on the invite flow",
+        session_id=session_id,
+        author="Maya",
+        started_at=to_iso(clock()),
+        elapsed=10.0,
+        question_id=None,
+    ).to_doc()
+    session_file.append_notes([note])
+    cue_text = "Honestly the invite email never came through"
+    cues = (RecordingCue(note["id"], 8.0, 20.0, "Praline", cue_text),)
+    session_file.attach_recording(Recording("x.vtt", None, "t", cues).to_doc(), 0)
+    span = {"id": "span1", "note_id": note["id"], "start": 0, "end": 7, "tags": ["who"]}
+    session_file.add_excerpt({**span, "severity": None})
+    # A span whose note was deleted, with no cue of its id: coded on nothing, counted nowhere.
+    orphan = {**span, "id": "span2", "note_id": "gone", "severity": None}
+    session_file.add_excerpt(orphan)
+    session_file.close()
+    assert tag_usage(store, [session_id])["who"].excerpts == 1
+
+    data, _ = export(store, [session_id], "csv")
+    coded = [r for r in csv.DictReader(io.StringIO(data.decode("utf-8"))) if r["tags"]]
+    assert [(r["kind"], r["excerpt_text"]) for r in coded] == [("note", "Praline")]
+
+    data, _ = export(store, [session_id], "md")
+    assert "| who | 1 |" in data.decode("utf-8")
+
+    data, _ = export(store, [session_id], "qdpx")
+    root = ET.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("project.qde"))
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    selections = [
+        (source.get("name"), int(s.get("endPosition")) - int(s.get("startPosition")))
+        for source in root.iterfind(".//q:TextSource", ns)
+        for s in source.iterfind("q:PlainTextSelection", ns)
+        if s.find("q:Coding", ns) is not None and s.get("startPosition") != "0"
+    ]
+    assert selections == [("Onboarding study - P7", 7)]
+
+    data, _ = export(store, [session_id], "json", pseudonymised=True)
+    (entry,) = orjson.loads(data)["sessions"]
+    owners = {d["id"]: d for d in [*entry["recording"]["cues"], *entry["notes"]]}
+    (kept,) = [e for e in entry["excerpts"] if e["note_id"] in owners]
+    assert owners[kept["note_id"]]["text"].endswith("gave up on the invite flow")

@@ -1,8 +1,8 @@
 """Span excerpts: what a span is coded on, and keeping it on its words when its text changes.
 
 A span's `note_id` names a note of its session or, failing one, a cue of the attached
-transcript of that id (`span_owners`): the analysis, the study index, the codebook and the
-agreement all read a span so.
+transcript of that id (`span_owners`): the analysis, the study index, the codebook, the
+agreement and every export (`SessionData.coded_spans`) read a span so.
 
 A span is stored as character offsets into its note's text. When the text changes (a tag renamed
 inside it, the note edited), each offset is carried across the change: text before a change

@@ -207,7 +207,7 @@ class TagTally:
         self.who: dict[str, set[str]] = {}
 
     def add(self, data: SessionData) -> None:
-        for doc in [*data.notes, *data.excerpts]:
+        for doc in [*data.notes, *data.coded_spans().spans]:
             for tag in doc.get("tags") or []:
                 key = _key(tag)
                 self.names.setdefault(key, tag)

@@ -320,8 +320,10 @@ class Pseudonymised(Sequence[SessionData]):
             cues = []
             for cue in data.recording.get("cues") or []:
                 cue_id = self._id("cue", data.id, str(cue.get("id")))
-                note_ids[str(cue.get("id"))] = cue_id
-                text, edits_by_note[str(cue.get("id"))] = names.edit(str(cue.get("text") or ""))
+                text, edits = names.edit(str(cue.get("text") or ""))
+                # A span naming a note and a cue of one id is the note's (spans.span_owners).
+                note_ids.setdefault(str(cue.get("id")), cue_id)
+                edits_by_note.setdefault(str(cue.get("id")), edits)
                 speaker = cue.get("speaker")
                 speaker = names.code(speaker) if isinstance(speaker, str) and speaker else ""
                 cues.append({**cue, "id": cue_id, "text": text, "speaker": speaker})

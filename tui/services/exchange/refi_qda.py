@@ -224,7 +224,7 @@ class _UsedTags:
             self._levels(tag_key(tag["name"]))
 
     def add(self, data: SessionData) -> None:
-        for doc in [*data.notes, *data.excerpts]:
+        for doc in [*data.notes, *data.coded_spans().spans]:
             for tag in doc.get("tags") or []:
                 key = tag_key(tag)
                 if key not in self.spellings:
@@ -700,9 +700,10 @@ def _source_xml(
     write the element): a study has tens of thousands of selections. A coding's tag has a
     code when it is in the codebook or used by this session or one before it (`used`)."""
     text, starts = source_text(data)
+    spans = data.coded_spans()
     codings_by_doc = {  # a document with neither tags nor codings has no coding
         id(doc): codings_of(doc)
-        for doc in [*data.notes, *data.excerpts]
+        for doc in [*data.notes, *spans.spans]
         if doc.get("tags") or doc.get("codings")
     }
     coders.update(c["coder"] for found in codings_by_doc.values() for c in found)
@@ -730,9 +731,11 @@ def _source_xml(
                     str(note.get("author") or ""),
                 )
             )
-    for excerpt in data.excerpts:
-        note = notes.get(str(excerpt.get("note_id")))
-        if note is None or not excerpt.get("tags") or str(note["id"]) not in starts:
+    for excerpt in spans.spans:
+        if spans.coded_on_cue(excerpt):
+            continue  # in the transcript's source (`_recording_xml`)
+        note = notes[str(excerpt.get("note_id"))]
+        if not excerpt.get("tags") or str(note["id"]) not in starts:
             continue
         begin = starts[str(note["id"])]
         length = len(str(note.get("text") or ""))
@@ -852,12 +855,13 @@ def _recording_xml(data: SessionData, used: _UsedTags, salt: str) -> tuple[str, 
     head += f' plainTextPath="internal://{source_id}.txt"'
     about = f"The transcript attached to {title}, by recording time."
     out = [f"<Description>{_text(about)}</Description>"]
-    cues = {str(c.get("id")): c for c in recording.get("cues") or []}
+    cues = {str(c.get("id")): c for c in data.cues}
     coded: list[tuple[str, int, int, list[Any], str]] = []
-    for excerpt in data.excerpts:
-        cue = cues.get(str(excerpt.get("note_id")))
-        if cue is None or not excerpt.get("tags"):
+    spans = data.coded_spans()
+    for excerpt in spans.spans:
+        if not spans.coded_on_cue(excerpt) or not excerpt.get("tags"):
             continue
+        cue = cues[str(excerpt.get("note_id"))]
         begin, length = starts[str(cue["id"])], len(str(cue.get("text") or ""))
         lo = max(0, min(int(excerpt.get("start") or 0), length))
         hi = max(lo, min(int(excerpt.get("end") or 0), length))

@@ -17,6 +17,7 @@ from typing import Any
 from tui.domain.clock import recording_offset
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
+from tui.domain.spans import span_owners
 from tui.services.exchange.errors import ExchangeError
 from tui.services.study_index import study_index
 from tui.store import DataStore, StoreError
@@ -63,11 +64,42 @@ class SessionData:
     def question_texts(self) -> dict[str, str]:
         return {q.id: q.text for q in Guide.from_doc(self.guide).questions}
 
-    def excerpts_by_note(self) -> dict[str, list[dict[str, Any]]]:
-        found: dict[str, list[dict[str, Any]]] = {}
+    @property
+    def cues(self) -> list[dict[str, Any]]:
+        """The attached transcript's cues (none without one)."""
+        return list((self.recording or {}).get("cues") or [])
+
+    def coded_spans(self) -> CodedSpans:
+        """The span excerpts by what they are coded on, as `spans.span_owners` reads them
+        (the analysis, the codebook and agreement too): the note of a span's `note_id`, else
+        the cue of it. A span naming neither (its note deleted) is coded on nothing and left
+        out, as the codebook and the analysis leave it."""
+        owners = span_owners(self.notes, self.cues)
+        cue_docs = {id(cue) for cue in self.cues}
+        coded = CodedSpans()
         for excerpt in self.excerpts:
-            found.setdefault(str(excerpt.get("note_id")), []).append(excerpt)
-        return found
+            note_id = str(excerpt.get("note_id"))
+            owner = owners.get(note_id)
+            if owner is not None:
+                coded.spans.append(excerpt)
+                side = coded.on_cues if id(owner) in cue_docs else coded.on_notes
+                side.setdefault(note_id, []).append(excerpt)
+        return coded
+
+
+@dataclass
+class CodedSpans:
+    """A session's span excerpts coded on something (`SessionData.coded_spans`)."""
+
+    spans: list[dict[str, Any]] = field(default_factory=list)
+    """All of them, in the session's order."""
+    on_notes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """By the id of the note each is coded on."""
+    on_cues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """By the id of the cue each is coded on."""
+
+    def coded_on_cue(self, excerpt: dict[str, Any]) -> bool:
+        return any(e is excerpt for e in self.on_cues.get(str(excerpt.get("note_id")), ()))
 
 
 @dataclass

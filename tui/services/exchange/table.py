@@ -53,7 +53,7 @@ def coders_cell(doc: dict[str, Any]) -> str:
 def rows(data: SessionData):
     """The rows of one session."""
     questions = data.question_texts()
-    spans = data.excerpts_by_note()
+    spans = data.coded_spans()
     for note in data.notes:
         if note.get("kind") == "asked":
             continue  # a guide mark, shown as coverage in the debrief, not a note
@@ -73,7 +73,7 @@ def rows(data: SessionData):
             "emotions": ";".join(note.get("emotions") or []),
             "starred": "yes" if note.get("starred") else "",
         }
-        excerpts = spans.get(str(note.get("id")), [])
+        excerpts = spans.on_notes.get(str(note.get("id")), [])
         if note.get("tags") or not excerpts:
             severity = note.get("severity")
             yield {
@@ -85,8 +85,8 @@ def rows(data: SessionData):
             }
         yield from _span_rows(base, text, excerpts, note)
     # Spans coded on a cue of the attached transcript: its speaker's words, at its time.
-    for cue in (data.recording or {}).get("cues") or []:
-        excerpts = spans.get(str(cue.get("id")), [])
+    for cue in data.cues:
+        excerpts = spans.on_cues.get(str(cue.get("id")), [])
         if not excerpts:
             continue
         text = str(cue.get("text") or "")
