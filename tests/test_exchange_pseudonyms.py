@@ -10,8 +10,9 @@ import zipfile
 from datetime import timedelta
 
 import orjson
+import xmlschema
 
-from tests.exchange_data import START, seed
+from tests.exchange_data import START, schema_folder, seed
 from tui.cli import main
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
@@ -204,3 +205,41 @@ def test_pseudonymised_json_imports_and_its_spans_and_followups_hold(store, tmp_
     other = DataStore(tmp_path / "other")
     result = import_files(other, [path], now=START)
     assert len(result.sessions) == 2
+
+
+def test_a_pseudonymised_export_brought_back_is_refused_and_elsewhere_welcome(
+    store, tmp_path, monkeypatch, capsys
+):
+    # Imported into the folder it came from, a pseudonymised export made every session
+    # again under pseudonyms: the study counted each interview twice. Only this folder
+    # can tell (its key is in no export), so elsewhere it imports as before, and from
+    # there, exported plain and brought back, it is still known.
+    monkeypatch.setenv("FIELDNOTE_HOME", str(store.home))
+    ids = _study_with_names(store, tmp_path)
+    for fmt in ("json", "qdpx"):
+        out = tmp_path / f"pseudo.{fmt}"
+        assert main(["export", "--all", "--format", fmt, "--pseudonymise", "-o", str(out)]) == 0
+        capsys.readouterr()
+        assert main(["import", str(out)]) == 1
+        err = capsys.readouterr().err
+        titles = [s.title for s in store.list_sessions()[0]]
+        assert re.search(r"its session '(P\d|Transcript \d)[^']*' is a pseudonymised copy of", err)
+        assert any(f"copy of '{title}'" in err for title in titles), err
+        assert "nothing was imported" in err and "another data folder" in err
+        assert sorted(s.id for s in store.list_sessions()[0]) == sorted(ids)
+    qde = zipfile.ZipFile(tmp_path / "pseudo.qdpx").read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(schema_folder() / "Project.xsd")).validate(qde)
+    key = store.home / "pseudonym-key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert key.read_text().strip().encode() not in (tmp_path / "pseudo.json").read_bytes()
+    other = DataStore(tmp_path / "other")
+    import_files(other, [tmp_path / "pseudo.json"], now=START)
+    plain_again = tmp_path / "plain-from-other.json"
+    plain_again.write_bytes(export(other, store_ids(other), "json")[0])
+    capsys.readouterr()
+    assert main(["import", str(plain_again)]) == 1
+    assert "pseudonymised copy" in capsys.readouterr().err
+
+
+def store_ids(store: DataStore) -> list[str]:
+    return [s.id for s in store.list_sessions()[0]]

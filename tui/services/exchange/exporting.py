@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tui.services.exchange.output import write_export
-from tui.services.exchange.pseudonyms import pseudonymise
+from tui.services.exchange.pseudonyms import folder_key, pseudonymise
 from tui.services.exchange.study import Progress, Study, file_stem, read_study
 from tui.store import DataStore
 
@@ -60,7 +60,7 @@ def export_to(
         store, session_ids, label=label, progress=progress, with_others=pseudonymised
     )
     if pseudonymised:
-        study = pseudonymise(study)
+        study = pseudonymise(study, folder_key(store.home, create=True))
     FORMATS[format_name].write(study, out)
     return study
 

@@ -18,7 +18,7 @@ from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import note_counts, tag_key
 from tui.domain.tags import MAX_TAG_DEPTH, tag_depth
-from tui.services.exchange import archive, refi_qda, transcripts
+from tui.services.exchange import archive, pseudonyms, refi_qda, transcripts
 from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import Progress, Study
 from tui.store import DataStore, StoreError, new_session_problem, new_tag_problem
@@ -158,15 +158,15 @@ def _speakers_used(speakers: SpeakerNames) -> None:
             )
 
 
-def _in_the_folder(store: DataStore) -> tuple[set[str], set[str]]:
-    """The data folder's session ids, and the REFI-QDA source GUIDs its sessions are: each
-    one's as exported (a project Fieldnote wrote names its sources so), and the one it was
-    imported from. One look at the folder, through the study index."""
+def _in_the_folder(store: DataStore) -> tuple[dict[str, str], set[str]]:
+    """The data folder's sessions (id -> title), and the REFI-QDA source GUIDs its sessions
+    are: each one's as exported (a project Fieldnote wrote names its sources so), and the one
+    it was imported from. One look at the folder, through the study index."""
     from tui.services.study_index import study_index
 
-    ids, sources = set(), set()
+    ids, sources = {}, set()
     for session in study_index(store).refresh(light=True).sessions:
-        ids.add(session.id)
+        ids[session.id] = str(session.session.get("title") or "")
         sources.add(refi_qda.source_guid(session.id))
         imported = session.session.get(refi_qda.SOURCE_FIELD)
         if isinstance(imported, str):
@@ -251,9 +251,20 @@ def import_files(
     for path, result in parsed:
         _check_documents(path, result)
     known, sources = _in_the_folder(store)
+    key = pseudonyms.folder_key(store.home, create=False)
     seen: set[str] = set()
     for path, result in parsed:
         for data in result.sessions:
+            original = pseudonyms.copied_from(data.session, key, known)
+            if original is not None:
+                raise bad_file(
+                    path,
+                    f"its session '{visible(data.title)}' is a pseudonymised copy of "
+                    f"'{visible(known[original])}' ({original[:8]}), which is in this data "
+                    "folder: importing it would add that interview a second time under "
+                    "pseudonyms; nothing was imported. Work on the plain session, or import "
+                    "the copy into another data folder (FIELDNOTE_HOME).",
+                )
             if data.id in known or data.id in seen:
                 raise bad_file(
                     path,

@@ -14,6 +14,13 @@ Nothing joins the copy back to the plain export: sessions, notes and excerpts ge
 random offset, the same for the whole export, so order and durations hold. A transcript's
 source file name is dropped, and a title that was that file name becomes `Transcript N`.
 
+Only the data folder it came from knows the copy again: each session carries a `copy_mark`
+(`COPY_FIELD`), a random nonce and a keyed hash of the nonce and the real session's id, keyed
+by a secret of the data folder's own (`folder_key`) that no export holds. `fieldnote import`
+hashes each of the folder's ids with it (`copied_from`), so a pseudonymised export brought back
+is refused instead of adding every interview a second time under pseudonyms; without the key
+the mark says nothing, and two exports' marks differ.
+
 The copy is made a session at a time as it is written (`Pseudonymised`), after one pass over
 the sessions that learns who they name: an export of any size holds one session in memory.
 New ids derive from the old ones and a random salt, so going through the copy twice gives the
@@ -23,16 +30,20 @@ same copy.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from tui.domain.clock import from_iso, to_iso
+from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
+from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.study import Labeller, SessionData, StoredSessions, Study
 
 _JOIN = re.compile(r"[\s_\-]+")
@@ -46,6 +57,65 @@ _TIME_KEY = re.compile(r"(?:^|_)(?:at|since)$")
 """Fields holding a moment: `created_at`, `started_at`, `running_since`, a coding's `at`."""
 _SHIFT_DAYS = (365, 3 * 365)
 """Times move back by a random offset in this range of days (and random seconds)."""
+
+
+COPY_FIELD = "copy_mark"
+"""The session record's field marking a pseudonymised copy: `nonce:hash` (module doc)."""
+KEY_FILE = "pseudonym-key"
+"""The data folder's secret for `copy_mark`, in the folder itself (0600)."""
+
+
+def folder_key(home: Path, *, create: bool) -> bytes | None:
+    """The data folder's secret for copy marks; made on first need when `create` (written
+    whole to a temp file, then linked into place, so two exports at once agree on one)."""
+    path = Path(home) / KEY_FILE
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        if not create:
+            return None
+    except (OSError, ValueError):
+        return None  # unreadable or damaged: nothing to recognise copies by
+    temp = path.with_name(f".{KEY_FILE}.{secrets.token_hex(6)}.tmp")
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as stream:
+                stream.write(secrets.token_hex(32) + "\n")
+                stream.flush()
+                os.fsync(stream.fileno())
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                pass  # another export made it first: use that one
+        finally:
+            temp.unlink(missing_ok=True)
+    except OSError as error:
+        raise ExchangeError(
+            f"Cannot write {visible(str(path))} ({error.strerror or error}), the key by which "
+            "this data folder knows its pseudonymised exports again; make the folder "
+            "writable and export again."
+        ) from None
+    return folder_key(home, create=False)
+
+
+def _mark(key: bytes, nonce: str, session_id: str) -> str:
+    digest = hmac.new(key, f"{nonce}\x1f{session_id}".encode(), hashlib.blake2b)
+    return digest.hexdigest()[:32]
+
+
+def copy_mark(key: bytes, nonce: str, session_id: str) -> str:
+    """The mark of a pseudonymised copy of the session `session_id` (`nonce`: random)."""
+    return f"{nonce}:{_mark(key, nonce, session_id)}"
+
+
+def copied_from(session: dict[str, Any], key: bytes | None, ids: Iterable[str]) -> str | None:
+    """The id among `ids` of which `session` is a pseudonymised copy made with `key`, if any."""
+    mark = session.get(COPY_FIELD)
+    if key is None or not isinstance(mark, str) or mark.count(":") != 1:
+        return None
+    nonce, digest = mark.split(":")
+    return next((i for i in ids if hmac.compare_digest(_mark(key, nonce, i), digest)), None)
 
 
 def person_key(name: str) -> str:
@@ -228,8 +298,9 @@ def _shifted(value: Any, offset: timedelta) -> Any:
     return out
 
 
-def pseudonymise(study: Study) -> Study:
-    """A copy of `study` that names nobody and shares no id or time with it (module doc)."""
+def pseudonymise(study: Study, key: bytes | None = None) -> Study:
+    """A copy of `study` that names nobody and shares no id or time with it (module doc);
+    with the data folder's `key`, each session carries its copy mark."""
     census = _Census(study)
     names = Names(census.codes)
     offset = timedelta(
@@ -241,7 +312,7 @@ def pseudonymise(study: Study) -> Study:
     if label in census.titles:  # named after a session: it follows the new title
         number, after_source = census.titles[label]
         new_label = f"Transcript {number}" if after_source else names.text(label)
-    sessions = Pseudonymised(study.sessions, names, offset, secrets.token_hex(16))
+    sessions = Pseudonymised(study.sessions, names, offset, secrets.token_hex(16), key)
     codebook = _shifted([names.deep(tag) for tag in study.codebook], offset)
     codebook.sort(key=lambda tag: tag_key(tag["name"]))
     return Study(sessions, codebook, new_label, guid_salt=secrets.token_hex(16))
@@ -251,12 +322,18 @@ class Pseudonymised(Sequence[SessionData]):
     """The pseudonymised copy of each session, made as it is reached."""
 
     def __init__(
-        self, sessions: Sequence[SessionData], names: Names, offset: timedelta, salt: str
+        self,
+        sessions: Sequence[SessionData],
+        names: Names,
+        offset: timedelta,
+        salt: str,
+        key: bytes | None = None,
     ) -> None:
         self.sessions = sessions
         self.names = names
         self.offset = offset
         self.salt = salt
+        self.key = key
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -286,6 +363,9 @@ class Pseudonymised(Sequence[SessionData]):
             {k: v for k, v in data.session.items() if k not in ("id", "source", "followups")}
         )
         session["id"] = session_id
+        session.pop(COPY_FIELD, None)  # a copy's copy is marked for this folder alone
+        if self.key is not None:
+            session[COPY_FIELD] = copy_mark(self.key, self._id("mark", data.id), data.id)
         if _titled_after_source(data):
             session["title"] = f"Transcript {number}"
         if data.participant.strip():

@@ -52,6 +52,7 @@ from tui.domain.notes import clean_tag_name, format_elapsed, new_id
 from tui.domain.tags import MAX_TAG_DEPTH
 from tui.services.exchange.errors import bad_file
 from tui.services.exchange.output import Spool
+from tui.services.exchange.pseudonyms import COPY_FIELD
 from tui.services.exchange.safe_xml import BrokenXMLError, UnsafeXMLError, parse_chunks
 from tui.services.exchange.study import Labeller, SessionData, Study
 from tui.services.exchange.transcripts import (
@@ -452,6 +453,8 @@ class _Sources:
         self.spelling: dict[str, str] = {}  # case-folded name -> the first spelling
         self.studied = False
         """A session belongs to a study: the project declares the Study variable."""
+        self.marked = False
+        """A session is a pseudonymised copy: the project declares the copy mark's variable."""
         self.sources = sources
         """Each session's TextSource (and its transcript's), one after the other."""
         self.texts = texts
@@ -461,6 +464,7 @@ class _Sources:
     def take(self, data: SessionData) -> None:
         self.labeller.see(data)
         self.studied = self.studied or bool(data.study)
+        self.marked = self.marked or bool(_copy_mark(data))
         self.used.add(data)
         self.authors.update(str(n.get("author") or "") for n in data.notes)
         if name := data.participant.strip():
@@ -486,6 +490,7 @@ class _Sources:
             "participants": list(self.participants.items()),
             "spelling": self.spelling,
             "studied": self.studied,
+            "marked": self.marked,
             "files": self.files,
         }
 
@@ -499,6 +504,7 @@ class _Sources:
         for key, name in later["spelling"].items():
             self.spelling.setdefault(key, name)
         self.studied = self.studied or later["studied"]
+        self.marked = self.marked or later["marked"]
 
 
 def _write_project(
@@ -515,6 +521,7 @@ def _write_project(
         head_of.participants,
         head_of.spelling,
         head_of.studied,
+        head_of.marked,
     )
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         with archive.open(_member("project.qde"), "w") as project:
@@ -638,9 +645,10 @@ def _project_head(
     participants: dict[str, list[list[str]]],
     spelling: dict[str, str],
     studied: bool,
+    marked: bool = False,
 ) -> ET.Element:
-    """The Project with its Users, CodeBook, Variables (the Study of a session that has one)
-    and Cases (no Sources)."""
+    """The Project with its Users, CodeBook, Variables (the Study of a session that has one,
+    the copy mark of a pseudonymised one) and Cases (no Sources)."""
     salt = study.guid_salt
     root = ET.Element("Project", {"xmlns": NS, "name": label, "origin": "Fieldnote"})
     names = sorted(filter(_is_user, authors))
@@ -675,9 +683,12 @@ def _project_head(
                 "Code",
                 {"guid": case_guids[code.path[0]], "name": code.name, "isCodable": "true"},
             )
-    if studied:
-        variable = {"guid": _study_variable(salt), "name": STUDY_VARIABLE, "typeOfVariable": "Text"}
-        ET.SubElement(ET.SubElement(root, "Variables"), "Variable", variable)
+    if studied or marked:
+        variables = ET.SubElement(root, "Variables")
+        for name, wanted in ((STUDY_VARIABLE, studied), (COPY_VARIABLE, marked)):
+            if wanted:
+                variable = {"guid": _variable(name, salt), "name": name, "typeOfVariable": "Text"}
+                ET.SubElement(variables, "Variable", variable)
     if participants:
         cases = ET.SubElement(root, "Cases")
         for key, sessions in participants.items():
@@ -766,19 +777,29 @@ def _source_xml(
 
 STUDY_VARIABLE = "Study"
 """The source variable a session's study goes out as, and is read back from."""
+COPY_VARIABLE = "Fieldnote copy"
+"""The source variable a pseudonymised session's copy mark goes out as, and is read back
+from (exchange/pseudonyms.py: only the data folder it came from can read it)."""
 
 
-def _study_variable(salt: str) -> str:
-    return guid("variable", "study", salt=salt)
+def _variable(name: str, salt: str) -> str:
+    return guid("variable", name.casefold(), salt=salt)
+
+
+def _copy_mark(data: SessionData) -> str:
+    mark = data.session.get(COPY_FIELD)
+    return mark if isinstance(mark, str) else ""
 
 
 def _study_value(data: SessionData, salt: str) -> list[str]:
-    """The session's study as its source's value of the Study variable (none without one)."""
-    if not data.study:
-        return []
+    """The session's study and copy mark as its source's values of the Study and the copy
+    variables (none without them)."""
+    values = ((STUDY_VARIABLE, data.study), (COPY_VARIABLE, _copy_mark(data)))
     return [
-        f'<VariableValue><VariableRef targetGUID="{_study_variable(salt)}"/>'
-        f"<TextValue>{_text(data.study)}</TextValue></VariableValue>"
+        f'<VariableValue><VariableRef targetGUID="{_variable(name, salt)}"/>'
+        f"<TextValue>{_text(value)}</TextValue></VariableValue>"
+        for name, value in values
+        if value
     ]
 
 
@@ -906,6 +927,8 @@ class _Source:
     """(startPosition, endPosition, code GUIDs) as written."""
     study: str = ""
     """Its value of the project's Study variable (text), as Fieldnote's export gives it."""
+    copy_mark: str = ""
+    """Its value of the copy variable: a pseudonymised export's mark (`COPY_VARIABLE`)."""
 
     @property
     def name(self) -> str:
@@ -944,6 +967,8 @@ class _ProjectReader:
         self.selections = 0
         self.study_variables: set[str] = set()
         """GUIDs of the project's text variables named Study (any case)."""
+        self.copy_variables: set[str] = set()
+        """GUIDs of the project's text variables named as `COPY_VARIABLE` (any case)."""
         self.value: tuple[str, list[str]] | None = None
         """The VariableValue being read in a TextSource: (its VariableRef, its TextValue)."""
 
@@ -975,9 +1000,13 @@ class _ProjectReader:
                 [],
             )
         elif local == "Variable" and parent == "Variables":
-            named = (attributes.get("name") or "").strip().casefold() == STUDY_VARIABLE.casefold()
-            if named and attributes.get("typeOfVariable") == "Text":
-                self.study_variables.add((attributes.get("guid") or "").lower())
+            named = (attributes.get("name") or "").strip().casefold()
+            if attributes.get("typeOfVariable") == "Text":
+                variable = (attributes.get("guid") or "").lower()
+                if named == STUDY_VARIABLE.casefold():
+                    self.study_variables.add(variable)
+                elif named == COPY_VARIABLE.casefold():
+                    self.copy_variables.add(variable)
         elif local == "VariableValue" and parent == "TextSource":
             self.value = ("", [])
         elif local == "VariableRef" and parent == "VariableValue" and self.value is not None:
@@ -1034,6 +1063,8 @@ class _ProjectReader:
             ref, text = self.value
             if ref in self.study_variables and self.source is not None:
                 self.source.study = " ".join("".join(text).split())
+            elif ref in self.copy_variables and self.source is not None:
+                self.source.copy_mark = "".join(text).strip()
             self.value = None
         elif local == "TextSource" and self.source is not None:
             self.sources.append(self.source)
@@ -1306,6 +1337,8 @@ def _text_source(
     if guid_text := source.attributes.get("guid"):
         # Kept, so importing the project again is refused as a JSON export's second import is.
         data.session[SOURCE_FIELD] = guid_text.strip().lower()
+    if source.copy_mark:  # a pseudonymised copy: its data folder knows it again
+        data.session[COPY_FIELD] = source.copy_mark
     notes = data.notes  # in the order of `segs`, which is time order for a Fieldnote export
     by_segment = dict(zip((id(s) for s in sorted(segs, key=lambda s: s.start)), notes, strict=True))
     excerpts: list[dict[str, Any]] = []
