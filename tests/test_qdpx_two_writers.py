@@ -230,3 +230,75 @@ def test_a_session_of_the_later_half_unreadable_fails_the_export_as_it_would(
         ExportJob(store, ids, "").run("qdpx", target)
     assert halves == [False] and ids[-1] in str(raised.value)
     assert list(target.parent.iterdir()) == []
+
+
+ORPHANED_EXPORT = """
+import os, sys, time
+from tui.services.exchange import refi_qda
+from tui.cli import main
+
+refi_qda.SPLIT_FROM = 1
+first = os.getpid()
+take = refi_qda._Sources.take
+
+def slow_take(self, data):
+    if os.getpid() != first:  # the second writer: say so, then take its time
+        print("second", os.getpid(), file=sys.stderr, flush=True)
+        time.sleep(60)
+    take(self, data)
+
+refi_qda._Sources.take = slow_take
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` is a process that has not ended (a zombie has: only its reaping is left,
+    which its new parent does)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_a_second_writer_whose_export_is_killed_ends_with_it(tmp_path: Path) -> None:
+    # SIGKILL of the export alone (an OOM killer, `kill -9` of its pid) left its second
+    # writer running on, an orphan reading the whole later half of the study for nothing.
+    # It now ends with the process that forked it; the file asked for is not touched.
+    import subprocess
+    import sys
+    import time
+
+    from tests.exchange_data import seed
+
+    if not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("a second writer is forked on Linux with two cores only")
+    home = tmp_path / "home"
+    seed(DataStore(home))
+    target = tmp_path / "out" / "study.qdpx"
+    target.parent.mkdir()
+    target.write_bytes(b"the export of last week")
+    argv = ["export", "--all", "--format", "qdpx", "-o", str(target), "--force"]
+    command = subprocess.Popen(
+        [sys.executable, "-c", ORPHANED_EXPORT, *argv],
+        env=dict(os.environ, FIELDNOTE_HOME=str(home)),
+        stderr=subprocess.PIPE,
+    )
+    second = None
+    try:
+        said = command.stderr.readline().split()
+        assert said[:1] == [b"second"], said
+        second = int(said[1])
+        assert _running(second)
+        command.kill()
+        assert command.wait(timeout=30) == -signal.SIGKILL
+        deadline = time.monotonic() + 2
+        while _running(second) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _running(second)
+    finally:
+        command.kill()
+        command.wait()
+        if second is not None and _running(second):
+            os.kill(second, signal.SIGKILL)
+    assert target.read_bytes() == b"the export of last week"

@@ -56,6 +56,24 @@ def can_fork() -> bool:
     return len(os.sched_getaffinity(0)) > 1
 
 
+_PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal a process gets when the thread that forked it ends."""
+
+
+def end_with(parent: int) -> None:
+    """In a forked process: be killed when `parent`, the process (and thread: one, as
+    `can_fork` wants) that forked it, ends in any way, SIGKILL included; end now if it
+    already has. One whose work goes to temporary files alone never learns otherwise, and
+    would run on for nothing. OSError when the kernel cannot promise it."""
+    import ctypes  # the forked process alone pays for it
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # it ended before the promise was made
+        os._exit(1)
+
+
 def end_forked(pid: int) -> None:
     """End a forked process now, finished or not, and reap it."""
     with contextlib.suppress(OSError):

@@ -62,7 +62,7 @@ from tui.services.exchange.transcripts import (
     segments,
     transcript_session,
 )
-from tui.services.index_reader import can_fork, end_forked
+from tui.services.index_reader import can_fork, end_forked, end_with
 from tui.store.codebook import new_tag
 
 NS = "urn:QDA-XML:project:1.0"
@@ -551,8 +551,9 @@ class _SecondWriter:
     head (`_Sources.learnt`) to a third, read once it ends. Its bytes are the ones this
     process would write, with one exception it tells: a coding whose tag had no code yet in
     its half (`_UsedTags.uncoded`), where the first half may have given it one. Then, or if it
-    fails or dies, this process writes that half itself. Forked only as the index's second
-    reader is (tui/services/index_reader.py: Linux, one thread, two cores)."""
+    fails or dies, this process writes that half itself; if this process dies (SIGKILL
+    included), the kernel ends it too (`end_with`). Forked only as the index's second reader
+    is (tui/services/index_reader.py: Linux, one thread, two cores)."""
 
     def __init__(self, begins: int, pid: int, files: list[Any]) -> None:
         self.begins = begins
@@ -566,6 +567,7 @@ class _SecondWriter:
         if len(study.sessions) < SPLIT_FROM or not can_fork():
             return None
         files: list[Any] = []
+        parent = os.getpid()
         try:
             files += [tempfile.TemporaryFile() for _ in range(3)]
             pid = os.fork()
@@ -576,6 +578,9 @@ class _SecondWriter:
         if pid == 0:  # the second process: it never returns
             code = 1
             try:
+                # Its files are unnamed temporary ones: killed with this process, it leaves
+                # nothing behind; orphaned, it would read the rest of the study for no one.
+                end_with(parent)
                 gc.disable()  # a short life: each session is let go by its reference count
                 sources, texts, learnt = files
                 half = _Sources(study, sources, texts)
