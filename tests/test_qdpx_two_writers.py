@@ -302,3 +302,5 @@ def test_a_second_writer_whose_export_is_killed_ends_with_it(tmp_path: Path) -> 
         if second is not None and _running(second):
             os.kill(second, signal.SIGKILL)
     assert target.read_bytes() == b"the export of last week"
+    # Nor is half an export of notes left beside it: the export's own file had no name yet.
+    assert sorted(p.name for p in target.parent.iterdir()) == ["study.qdpx"]

@@ -4,11 +4,13 @@ device, or a pipe something reads (`-o /dev/stdout`, a FIFO), is written into as
 The bytes (or what a writer writes, a part at a time) go to a temp file in the target's folder
 (created 0600, so interview notes are never readable by others, not even for a moment), are
 fsynced, and `os.replace` puts them in place: a full disk, a crash or a writer that fails leaves
-either the old file or none, never half an export.
+either the old file or none, never half an export. On Linux the temp file has no name until it
+is whole (O_TMPFILE), so even a SIGKILL mid-write leaves nothing beside the target.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import stat
@@ -112,7 +114,7 @@ def write_export(
     folder = path.parent if str(path.parent) else Path(".")
     temp = folder / f".{path.name}.{secrets.token_hex(4)}.tmp"
     try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
+        fd, named = _open_temp(folder, temp)
         try:
             with open(fd, "wb", closefd=False) as handle:
                 if callable(data):
@@ -120,6 +122,8 @@ def write_export(
                 else:
                     handle.write(data)
             os.fsync(fd)
+            if not named:  # whole now: named beside the target only to be renamed over it
+                _name(fd, temp)
         finally:
             os.close(fd)
         os.replace(temp, path)
@@ -137,6 +141,32 @@ def write_export(
         _discard(temp)
         raise
     return path
+
+
+def _open_temp(folder: Path, temp: Path) -> tuple[int, bool]:
+    """A descriptor to write the export into, and whether it is `temp` already. On Linux an
+    unnamed file in `folder` (O_TMPFILE): a process killed while it writes (SIGKILL, which no
+    handler sees) leaves no half an export of interview notes beside the target. Elsewhere,
+    or on a file system without unnamed files, `temp` itself."""
+    flags = os.O_WRONLY | os.O_CLOEXEC
+    if hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd"):
+        try:
+            return os.open(folder, flags | os.O_TMPFILE, FILE_MODE), False
+        except OSError as error:
+            if error.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+    return os.open(temp, flags | os.O_CREAT | os.O_EXCL, FILE_MODE), True
+
+
+def _name(fd: int, temp: Path) -> None:
+    """Give the unnamed file `fd` the name `temp`. (os.link calls linkat, which follows the
+    /proc link to the file, only when given a folder's descriptor; plain link(2) would link
+    the /proc entry itself.)"""
+    folder = os.open(temp.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.link(f"/proc/self/fd/{fd}", temp.name, dst_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
 
 
 STREAM_FOLDERS = ("/dev", "/dev/fd", "/proc/self/fd")
