@@ -33,6 +33,8 @@ from tui.services.sync.git import Git, SyncError, last_line
 from tui.services.sync.merge import find_renames, merge_codebook, merge_session
 from tui.services.sync.tree import (
     CODEBOOK,
+    IN_THIS_FOLDER,
+    ON_THE_REMOTE,
     SETTINGS_FILES,
     Entry,
     Listing,
@@ -62,7 +64,7 @@ REMOTE = "origin"
 REMOTE_REF = f"refs/remotes/{REMOTE}/{BRANCH}"
 DRIVER = "fieldnote"
 PUSH_ATTEMPTS = 5
-SIDES = ("The history", "This data folder", "The remote")
+SIDES = ("The history", IN_THIS_FOLDER.name, ON_THE_REMOTE.name)
 """Where each version of a file in a merge comes from, as a sentence names it."""
 GITIGNORE = """\
 # Written by `fieldnote sync init`: only the study itself is shared. Locks, journals (folded
@@ -184,7 +186,7 @@ class Study:
         git.run("add", "-A", "--", ".")
         local_tree = git.out("write-tree")
         local = listing(git, local_tree)
-        refuse_strangers(local, "This data folder")
+        refuse_strangers(local, IN_THIS_FOLDER)
         outcome = SyncOutcome(remote=has_remote)
         here = local
         self._touched: set[str] = set()
@@ -195,7 +197,7 @@ class Study:
                 remote = git.commit_of(REMOTE_REF) if has_remote else None
                 new, target = self._combine(head, local_tree, local, remote)
                 outcome.committed = new not in (head, remote)
-                outcome.received = self._apply(here, target, "The remote")
+                outcome.received = self._apply(here, target, ON_THE_REMOTE.name)
                 here = target
                 self._move_branch(new)
                 if remote is None and not has_remote:
@@ -262,7 +264,7 @@ class Study:
             parents, tree, target = [head] if head else [], local_tree, local
         else:
             theirs = listing(git, remote)
-            refuse_strangers(theirs, "The remote")
+            refuse_strangers(theirs, ON_THE_REMOTE)
             target = self._merge(listing(git, self._merge_base(head, remote)), local, theirs)
             tree = self._write_tree(target)
             parents = (

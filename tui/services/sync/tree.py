@@ -36,6 +36,22 @@ class Entry:
 Listing = dict[str, Entry]
 
 
+@dataclass(frozen=True)
+class Side:
+    """Where a tree comes from: how a sentence names it, and what to do there about a path
+    that is not part of a study (`stranger`) or a file Fieldnote will not take (`remove`)."""
+
+    name: str
+    stranger: str
+    remove: str
+
+
+IN_THIS_FOLDER = Side(
+    "This data folder", "move it out of the data folder", "move it out of the data folder"
+)
+ON_THE_REMOTE = Side("The remote", "check the remote's URL", "remove it from the remote")
+
+
 def is_study_path(path: str) -> bool:
     if path in (CODEBOOK, *SETTINGS_FILES):
         return True
@@ -59,30 +75,28 @@ def listing(git: Git, treeish: str | None) -> Listing:
     return out
 
 
-def refuse_strangers(entries: Listing, where: str) -> None:
-    """A sentence for the first entry that is not part of a Fieldnote study, saying to
-    remove it where it is (the remote, or this data folder)."""
-    here = where == "This data folder"
-    remove = "move it out of the data folder" if here else "remove it from the remote"
+def refuse_strangers(entries: Listing, side: Side) -> None:
+    """A sentence for the first entry that is not part of a Fieldnote study, saying what to
+    do about it where it is (`side`: this data folder, or the remote)."""
+    where = side.name
     for path, entry in sorted(entries.items()):
         shown = visible(path)
         if not is_study_path(path):
-            check = "move it out of the data folder" if here else "check the remote's URL"
             raise SyncError(
                 f"{where} holds '{shown}', which is not part of a Fieldnote study; "
-                f"{check} (a Fieldnote study holds only codebook.json and "
+                f"{side.stranger} (a Fieldnote study holds only codebook.json and "
                 "sessions/*.json), nothing was changed here."
             )
         if entry.mode not in FILE_MODES:
             kind = "a symbolic link" if entry.mode == "120000" else "not a plain file"
             raise SyncError(
                 f"{where} holds '{shown}' as {kind}, which Fieldnote does not follow; "
-                f"{remove}, nothing was changed here."
+                f"{side.remove}, nothing was changed here."
             )
         if entry.size > MAX_FILE_BYTES:
             raise SyncError(
                 f"{where} holds '{shown}' of {entry.size // (1024 * 1024)} MB, far larger than "
-                f"any session; {remove}, nothing was changed here."
+                f"any session; {side.remove}, nothing was changed here."
             )
 
 
