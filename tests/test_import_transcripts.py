@@ -222,3 +222,36 @@ def test_a_cue_at_999_hours_still_imports(tmp_path, store):
     text = "WEBVTT\n\n999:59:59.000 --> 999:59:59.500\nthe very end\n"
     snap = _import(store, _write(tmp_path, "long.vtt", text))
     assert snap.notes[0]["elapsed"] == 999 * 3600 + 59 * 60 + 59
+
+
+UNTIMED_BLOCK = """1
+00:00:01,000 --> 00:00:02,000
+Kim: We gave up on day two.
+
+2
+Kim: The invite never came.
+
+3
+00:00:05,000 --> 00:00:06,000
+Sam: What did you do then?
+"""
+
+
+def test_a_subtitle_block_without_timing_is_its_own_cue_and_named_by_line(tmp_path, store):
+    # srt reads a block with no timing line as more of the cue before it, so "2" and Kim's
+    # second sentence were quoted as words of the first cue, said at 00:01. Players skip such
+    # a block, so refusing the file would refuse one they play; the words are kept as a cue
+    # of their own between its neighbours, and the import says which line to check.
+    path = _write(tmp_path, "untimed.srt", UNTIMED_BLOCK)
+    result = import_files(store, [path], now=NOW)
+    (session_id, _, _) = result.sessions[0]
+    notes = store.open_session(session_id).read().notes
+    said = [(n["author"], n["text"], n["elapsed"], n.get("ends_elapsed")) for n in notes]
+    assert said == [
+        ("Kim", "We gave up on day two.", 1.0, 2.0),
+        ("Kim", "The invite never came.", 2.0, 5.0),
+        ("Sam", "What did you do then?", 5.0, 6.0),
+    ]
+    (notice,) = result.notices
+    assert notice.startswith("untimed.srt (line 5): a block with no timing")
+    assert "00:02" in notice and "00:05" in notice and "check" in notice

@@ -169,3 +169,24 @@ def test_a_pipe_as_the_transcript_is_refused_at_once(home, tmp_path, capsys):
     finally:
         release.cancel()
     assert "Cannot attach" in err and "no file but a pipe" in err
+
+
+def test_an_untimed_srt_block_is_attached_as_its_own_cue_and_named(home, tmp_path, capsys):
+    session_id = make_session(home)
+    srt = tmp_path / "untimed.srt"
+    srt.write_text(
+        "1\n00:00:20,000 --> 00:00:30,000\nP7: We gave up.\n\n"
+        "2\nP7: Nobody got the invite.\n\n"
+        "3\n00:00:40,000 --> 00:00:50,000\nMaya: Then what?\n",
+        encoding="utf-8",
+    )
+    assert main(["attach", session_id[:8], str(srt)]) == 0
+    said = capsys.readouterr()
+    assert "Attached untimed.srt (3 cues" in said.out
+    assert "fieldnote: untimed.srt (line 5): a block with no timing" in said.err
+    cues = home.open_session(session_id).read_recording()["cues"]
+    assert [(c["start"], c["text"]) for c in cues] == [
+        (20.0, "We gave up."),
+        (30.0, "Nobody got the invite."),
+        (40.0, "Then what?"),
+    ]

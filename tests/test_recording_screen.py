@@ -101,6 +101,35 @@ async def test_a_refused_attach_is_one_sentence_on_the_screen(store, make_app, t
     assert recording.attached_source(store, session_id) is None
 
 
+async def test_an_untimed_srt_block_is_a_warning_of_its_own_on_the_screen(
+    store, make_app, tmp_path
+):
+    make_session(store)
+    srt = tmp_path / "untimed.srt"
+    srt.write_text(
+        "1\n00:00:20,000 --> 00:00:30,000\nP7: We gave up.\n\n2\nP7: No invite.\n\n"
+        "3\n00:00:40,000 --> 00:00:50,000\nMaya: Then what?\n",
+        encoding="utf-8",
+    )
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _home(app, pilot)
+        await pilot.press("m")
+        await _settled(app, pilot)
+        app.screen.query_one("Input").value = str(srt)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")
+        await _settled(app, pilot)
+        shown = [(str(n.message), n.severity) for n in app._notifications]
+    assert shown[0][0].startswith("Attached untimed.srt (3 cues")
+    assert shown[1] == (
+        "untimed.srt (line 5): a block with no timing, which players skip, is a cue of its "
+        "own from 00:30 to 00:40; check its time.",
+        "warning",
+    )
+
+
 async def test_the_palette_attaches_a_transcript_too(store, make_app):
     make_session(store)
     app = make_app()

@@ -725,6 +725,8 @@ def cmd_attach(args: argparse.Namespace) -> int:
     except RecordingError as error:
         raise UserError(str(error)) from None
     say(done.summary())
+    for notice in done.notices:
+        warn(notice)
     return 0
 
 

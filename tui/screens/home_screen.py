@@ -429,6 +429,10 @@ class HomeScreen(Screen):
             )
             return
         self.app.call_from_thread(self.notify, visible(done.summary()), markup=False, timeout=8)
+        for notice in done.notices:
+            self.app.call_from_thread(
+                self.notify, visible(notice), severity="warning", timeout=15, markup=False
+            )
 
     def action_analyse(self) -> None:
         """The analysis of the study filtered on, else of the selected session's study, else

@@ -38,7 +38,8 @@ class ImportResult:
     """(id, title, notes) of each session created."""
     tags_added: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    """Sentences about what a file did not bring (a project with codes but no sources)."""
+    """Sentences about what a file did not bring (a project with codes but no sources), or
+    brought with a doubt to check (a transcript's block with no timing)."""
 
 
 class SpeakerNames(dict[str, str]):
@@ -91,9 +92,11 @@ def read_file(
     study: str | None = None,
     participant: str | None = None,
     speakers: SpeakerNames | None = None,
+    notices: list[str] | None = None,
 ) -> Study:
     """One file parsed into what it would add; ExchangeError naming the file otherwise.
-    `speakers` renames speaker labels (and participants) before anything else looks at them."""
+    `speakers` renames speaker labels (and participants) before anything else looks at them;
+    `notices` hears what was read with a doubt (a transcript's untimed block)."""
     path = Path(path)
     speakers = speakers if speakers is not None else SpeakerNames({})
     suffix = path.suffix.lower()
@@ -126,7 +129,7 @@ def read_file(
                 data.session["study"] = study
         return result
     raw = read_capped(path, transcripts.MAX_TRANSCRIPT_BYTES, "any transcript")
-    cues = transcripts.read_transcript(raw, path)
+    cues = transcripts.read_transcript(raw, path, notices)
     for cue in cues:
         cue.speaker = _renamed(cue.speaker, speakers)
     names = list(dict.fromkeys(cue.speaker for cue in cues))
@@ -240,10 +243,18 @@ def import_files(
     """`speakers` (from `speaker_names`) gives several labels of one person one name."""
     if not paths:
         raise ExchangeError("Name at least one file to import.")
+    notices: list[str] = []
     parsed = [
         (
             Path(p),
-            read_file(Path(p), now=now, study=study, participant=participant, speakers=speakers),
+            read_file(
+                Path(p),
+                now=now,
+                study=study,
+                participant=participant,
+                speakers=speakers,
+                notices=notices,
+            ),
         )
         for p in paths
     ]
@@ -285,7 +296,7 @@ def import_files(
     tags: list[dict[str, Any]] = []
     for path, result in parsed:
         tags += _tags_to_merge(result, stamp, exact=path.suffix.lower() == ".json")
-    outcome = ImportResult()
+    outcome = ImportResult(notices=notices)
     for path, result in parsed:
         if path.suffix.lower() == ".qdpx" and not result.sessions:
             outcome.notices.append(

@@ -16,7 +16,9 @@ webvtt-py and srt parse the files and their timings. Added on top of them here:
   lines and srt overflows; a missing header;
 - limits no real recording reaches (`MAX_CUES` cues, `MAX_LINES` lines), checked before
   parsing, so a hostile file costs little memory;
-- a BOM and CRLF line ends are accepted.
+- a BOM and CRLF line ends are accepted;
+- an SRT block with no timing line after a cue, which srt appends to that cue (its number
+  too), is a cue of its own between its neighbours, with a notice naming its line.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pathlib import Path
 from tui.domain.clock import InterviewClock, to_iso
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
-from tui.domain.notes import Note, new_id
+from tui.domain.notes import Note, format_elapsed, new_id
 from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import SessionData
 
@@ -302,7 +304,33 @@ def parse_vtt(text: str, path: Path) -> list[Cue]:
     return _labelled_cues(pending)
 
 
-def parse_srt(text: str, path: Path) -> list[Cue]:
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BLOCK_NUMBER = re.compile(r"\s*\d+\s*")
+
+
+def _untimed_blocks(text: str) -> list[int]:
+    """The first line of each SRT block, after a timed one, with no `-->` timing on its first
+    two lines: srt takes such a block for more text of the cue before it."""
+    found: list[int] = []
+    block: list[tuple[int, str]] = []
+    timed = False
+    for number, line in enumerate([*text.split("\n"), ""], start=1):
+        if line.strip():
+            block.append((number, line))
+            continue
+        if block:
+            if any("-->" in each for _, each in block[:2]):
+                timed = True
+            elif timed:
+                found.append(block[0][0])
+            block = []
+    return found
+
+
+def parse_srt(text: str, path: Path, notices: list[str] | None = None) -> list[Cue]:
+    """The cues of an SRT file. A block with no timing after a cue (which players skip, and
+    srt appends to that cue's words) becomes a cue of its own between its neighbours, and a
+    sentence in `notices` names its line to check."""
     _checked_times(text, _SRT_TIMING)
     import srt  # here, not at start-up: only an import of an SRT file needs it
 
@@ -319,14 +347,30 @@ def parse_srt(text: str, path: Path) -> list[Cue]:
         ) from None
     except (ValueError, TypeError, OverflowError) as error:
         raise bad_file(path, f"it is not valid SRT ({error}).") from None
-    pending: list[tuple[float, float, list[str]] | list[Cue]] = [
-        (
-            subtitle.start.total_seconds(),
-            subtitle.end.total_seconds(),
-            [_clean(line) for line in subtitle.content.split("\n")],
+    untimed = iter(_untimed_blocks(text))
+    pending: list[tuple[float, float, list[str]] | list[Cue]] = []
+    for index, subtitle in enumerate(subtitles):
+        start, end = subtitle.start.total_seconds(), subtitle.end.total_seconds()
+        own, *strays = _BLANK_LINE.split(subtitle.content)
+        pending.append((start, end, [_clean(line) for line in own.split("\n")]))
+        following = (
+            subtitles[index + 1].start.total_seconds() if index + 1 < len(subtitles) else end
         )
-        for subtitle in subtitles
-    ]
+        for stray in strays:
+            line = next(untimed, None)
+            lines = stray.split("\n")
+            if _BLOCK_NUMBER.fullmatch(lines[0]):
+                lines = lines[1:]  # its number, not anyone's words
+            if not any(each.strip() for each in lines):
+                continue
+            pending.append((end, max(end, following), [_clean(each) for each in lines]))
+            if notices is not None:
+                where = f" (line {line})" if line is not None else ""
+                notices.append(
+                    f"{visible(path.name)}{where}: a block with no timing, which players skip, "
+                    f"is a cue of its own from {format_elapsed(end)} to "
+                    f"{format_elapsed(max(end, following))}; check its time."
+                )
     return _labelled_cues(pending)
 
 
@@ -399,14 +443,16 @@ def parse_plain(text: str, path: Path) -> list[Cue]:
     return cues
 
 
-def read_transcript(raw: bytes, path: Path) -> list[Cue]:
+def read_transcript(raw: bytes, path: Path, notices: list[str] | None = None) -> list[Cue]:
+    """The cues of a transcript file; sentences about what was imported with a doubt (an
+    SRT block with no timing) go to `notices`."""
     text = decode(raw, path)
     suffix = path.suffix.lower()
     try:
         if suffix == ".vtt" or (suffix not in (".srt",) and text.startswith("WEBVTT")):
             cues = parse_vtt(text, path)
         elif suffix == ".srt":
-            cues = parse_srt(text, path)
+            cues = parse_srt(text, path, notices)
         else:
             cues = parse_plain(text, path)
     except TranscriptError as error:

@@ -41,6 +41,9 @@ class Attached:
     notes_within: int
     """Notes whose moment falls within the transcript's times."""
     notes: int
+    notices: tuple[str, ...] = ()
+    """Sentences about cues read with a doubt (an SRT block with no timing), to check: said
+    apart from `summary`, as warnings."""
 
     def summary(self) -> str:
         what = f"Attached {self.source} ({self.cues} cues"
@@ -64,10 +67,10 @@ def attached_source(store: DataStore, session_id: str) -> str | None:
     return None if doc is None else str(doc.get("source") or "")
 
 
-def _cues(path: Path) -> list[RecordingCue]:
+def _cues(path: Path, notices: list[str]) -> list[RecordingCue]:
     try:
         raw = read_capped(path, transcripts.MAX_TRANSCRIPT_BYTES, "any transcript")
-        parsed = transcripts.read_transcript(raw, path)
+        parsed = transcripts.read_transcript(raw, path, notices)
     except ExchangeError as error:
         message = str(error).replace("Cannot import", "Cannot attach", 1)
         raise RecordingError(message.replace("nothing to import", "nothing to attach")) from None
@@ -125,7 +128,8 @@ def attach(
     """Attach `transcript` to the session in place of any attached before (see the module)."""
     transcript = Path(transcript)
     media_path = _media(media)
-    cues = _cues(transcript)
+    notices: list[str] = []
+    cues = _cues(transcript, notices)
     session_file = store.open_session(session_id)
     try:
         snapshot = session_file.read()
@@ -165,4 +169,5 @@ def attach(
         replaced=None if old is None else str(old.get("source") or ""),
         notes_within=within,
         notes=len(notes),
+        notices=tuple(notices),
     )
