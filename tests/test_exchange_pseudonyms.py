@@ -17,6 +17,7 @@ from tui.cli import main
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
 from tui.domain.notes import Note
+from tui.domain.ratings import with_rating
 from tui.services.exchange.exporting import FORMATS, export
 from tui.services.exchange.importing import import_files
 from tui.services.exchange.pseudonyms import pseudonymise
@@ -24,7 +25,15 @@ from tui.services.exchange.study import read_study
 from tui.services.session_setup import create_session
 from tui.store import DataStore
 
-PEOPLE = ("Maya Chen", "Zoë Kowalski", "Kim Lee", "Dana Fox", "Sam Ortiz", "Jonas Berg")
+PEOPLE = (
+    "Maya Chen",
+    "Zoë Kowalski",
+    "Kim Lee",
+    "Dana Fox",
+    "Sam Ortiz",
+    "Jonas Berg",
+    "Rita Novak",  # named only as a rater
+)
 VTT = """WEBVTT
 
 00:00:01.000 --> 00:00:04.000
@@ -67,6 +76,8 @@ def _study_with_names(store: DataStore, tmp_path) -> list[str]:
             _note(maya, "MAYA-CHEN asked about pricing", 2, author="Dana Fox"),
         ]
     )
+    first = session_file.read().notes[0]
+    session_file.update_note(first["id"], with_rating(first, 4, "Rita Novak", to_iso(START)))
     session_file.update_session(
         {"debrief": {"Dana Fox": {"surprised": "Maya knew", "quote": "", "change": ""}}}
     )

@@ -143,16 +143,16 @@ def test_tagging_a_whole_cue_codes_it_as_one_span(writes, store, clock, session_
     cue = row_of(model, "c4", cue=True)
     model.apply_tag(cue, "said/verbatim", clock())
     model.apply_tag(cue, "pain/onboarding", clock())  # the same span, a second tag
-    assert "Tag the cue" not in (model.step_severity(cue, 1).notice or "")
+    assert "Tag the cue" not in (model.step_severity(cue, 1, clock()).notice or "")
     assert writes.flush(timeout=10)
     (excerpt,) = stored(store, session_id)[1]
     assert (excerpt["note_id"], excerpt["start"], excerpt["end"]) == ("c4", 0, len(CUE_TEXT["c4"]))
     assert excerpt["tags"] == ["said/verbatim", "pain/onboarding"] and excerpt["severity"] == 1
 
 
-def test_rating_an_uncoded_cue_says_to_tag_it_first(writes, session_id, ids):
+def test_rating_an_uncoded_cue_says_to_tag_it_first(writes, session_id, ids, clock):
     model = loaded(writes, session_id)
-    outcome = model.step_severity(row_of(model, "c5", cue=True), 1)
+    outcome = model.step_severity(row_of(model, "c5", cue=True), 1, clock())
     assert "Tag the cue" in outcome.notice
 
 
@@ -444,7 +444,7 @@ def test_a_blind_coder_cannot_rate_a_cue_only_another_coder_coded(
     assert writes.flush(timeout=10)
     bo = TaggingModel(writes, origin=session_id, coder="Bo", blind=True)
     assert bo.take(bo.read(bo.begin_read(with_index=True))) is True
-    said = bo.step_severity(row_of(bo, "c4", cue=True), 1)
+    said = bo.step_severity(row_of(bo, "c4", cue=True), 1, clock())
     assert "Tag the cue" in (said.notice or "")
     assert writes.flush(timeout=10)
     (span,) = stored(store, session_id)[1]

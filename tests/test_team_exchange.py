@@ -12,6 +12,7 @@ import xmlschema
 from tests.exchange_data import schema_folder, seed
 from tui.domain.codings import codings_of, with_coding
 from tui.domain.notes import tag_key
+from tui.domain.ratings import with_rating
 from tui.services.exchange.exporting import export
 from tui.services.exchange.importing import import_files
 from tui.services.exchange.study import read_study
@@ -96,3 +97,25 @@ def test_csv_has_a_coders_column_lined_up_with_the_tags(store):
     assert by_tag["need/export"] == "Bo" and by_tag[tags[0]].endswith("+Bo")
     plain = next(r for r in rows if not r["tags"])
     assert plain["coders"] == ""
+
+
+def test_two_coders_ratings_travel_in_csv_and_json(tmp_path, store):
+    ids = seed(store)
+    session_file = store.open_session(ids[0])
+    note = next(n for n in session_file.read().notes if n["tags"])
+    for value, coder in ((5, "Ana"), (2, "Bo")):
+        session_file.change_note(
+            note["id"], lambda doc, v=value, c=coder: with_rating(doc, v, c, AT, over_unknown=True)
+        )
+    session_file.close()
+    rows = list(csv.DictReader(io.StringIO(export(store, ids, "csv")[0].decode("utf-8"))))
+    rated = [(r["severity"], r["ratings"]) for r in rows if "Bo" in r["ratings"]]
+    assert rated == [("2", "Ana=5;Bo=2")]  # the lower middle of 5 and 2, and each rating
+    data, _ = export(store, ids, "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    back = read_study(other, [sid for sid, _, _ in import_files(other, [path], now=NOW).sessions])
+    (again,) = [n for s in back.sessions for n in s.notes if n.get("ratings")]
+    assert [(r["coder"], r["severity"]) for r in again["ratings"]] == [("Ana", 5), ("Bo", 2)]
+    assert again["severity"] == 2

@@ -25,6 +25,7 @@ from tests.analysis_study import write_study
 from tui.domain.analysis import Overview, SessionInput, analyse
 from tui.domain.clock import recording_offset
 from tui.domain.notes import tag_key
+from tui.domain.ratings import with_rating
 from tui.domain.recording import cue_notes
 from tui.services.analysis import StudyAnalysis, StudyView
 from tui.services.report import render
@@ -310,6 +311,44 @@ def test_cold_warm_stale_and_no_index_give_the_same_results(home: Path, cache_fo
     gone, _ = with_index(home)
     assert gone == without_index(home)
     assert first_frame(home) is not None
+
+
+def test_two_coders_ratings_count_the_same_with_any_index(home: Path, cache_folder) -> None:
+    """Two coders rate a note rated 4 before ratings had coders (journal lines the index
+    follows), then an older Fieldnote sets its `severity` over their ratings: every read
+    counts one severity, the rule's."""
+    with_index(home)
+    store = DataStore(home)
+    first = store.list_sessions()[0][-1].id
+    session_file = store.open_session(first)
+    note_id = session_file.read().notes[0]["id"]
+    session_file.update_note(note_id, {"tags": ["idea"]})
+    for rating, coder in ((5, "Ana"), (2, "Bo")):
+        (doc,) = [n for n in session_file.read().notes if n["id"] == note_id]
+        session_file.update_note(note_id, with_rating(doc, rating, coder, NOW.isoformat()))
+
+    rated, index = with_index(home)
+    assert rated == without_index(home) and index.followed == 1
+    view = StudyAnalysis(DataStore(home), now=lambda: NOW).refresh(force=True)
+    (evidence,) = [
+        e
+        for e in view.analysis.evidence_of(view.analysis.theme("idea").evidence)
+        if e.ref[1] == note_id
+    ]
+    assert evidence.severity == 4  # the median of unknown's 4, Ana's 5 and Bo's 2
+
+    session_file.update_note(note_id, {"severity": 5})  # an older Fieldnote's +
+    session_file.fold_journal()
+    session_file.close()
+    stale, _ = with_index(home)
+    assert stale == without_index(home) and stale != rated
+    view = StudyAnalysis(DataStore(home), now=lambda: NOW).refresh(force=True)
+    (evidence,) = [
+        e
+        for e in view.analysis.evidence_of(view.analysis.theme("idea").evidence)
+        if e.ref[1] == note_id
+    ]
+    assert evidence.severity == 5  # unknown's is now 5: the median of 5, 5 and 2
 
 
 @pytest.mark.parametrize(

@@ -95,15 +95,15 @@ def test_an_empty_span_is_not_tagged(writes, clock, session_id, seeded):
     assert model.apply_tag(note, "need/export", clock()).severity == "warning"
 
 
-def test_severity_steps_within_one_to_five(writes, store, session_id, seeded):
+def test_severity_steps_within_one_to_five(writes, store, session_id, seeded, clock):
     model = loaded(writes, session_id)
     note = model.at(2)
     for _ in range(7):
-        model.step_severity(note, 1)
+        model.step_severity(note, 1, clock())
     assert note.severity == 5
-    model.step_severity(note, -5)
+    model.step_severity(note, -5, clock())
     assert note.severity is None
-    model.step_severity(note, 1)
+    model.step_severity(note, 1, clock())
     assert writes.flush(timeout=10)
     assert stored(store, session_id)[0][seeded[2]]["severity"] == 1
 

@@ -56,6 +56,7 @@ from tui.domain.quotes import (
     recording_time,
     span_words,
 )
+from tui.domain.ratings import severity_of
 from tui.domain.spans import span_owners
 
 WIDESPREAD_SHARE = 0.5
@@ -115,14 +116,6 @@ def participant_key(session: Mapping[str, Any]) -> str:
     """Who a session interviewed, as one identity across sessions (the session if unnamed)."""
     name = person_key(str(session.get("participant") or ""))
     return name if name else f"session:{session.get('id', '')}"
-
-
-def _severity(value: Any) -> int | None:
-    return (
-        value
-        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5
-        else None
-    )
 
 
 @dataclass(slots=True, eq=False)
@@ -726,8 +719,8 @@ class _EvidenceList(Sequence[Evidence]):
             if note.get("kind") != "transcript" or not facts.participant
             else facts.counts_for(note)
         )
-        severity = doc.get("severity") if doc is note else rated_span(doc, note)
-        self.severities.append(severity if type(severity) is int and 1 <= severity <= 5 else None)
+        severity = severity_of(doc) if doc is note else rated_span(doc, note)
+        self.severities.append(severity)
         emotions = note.get("emotions")
         emotions = _distinct_emotions(emotions) if emotions else ()
         found = self._emotion_ids.get(emotions)
@@ -849,7 +842,7 @@ def _evidence(
         float(note.get("elapsed") or 0.0),
         facts.recording_offset,
         str(note.get("started_at") or ""),
-        _severity(doc.get("severity") if doc is note else rated_span(doc, note)),
+        severity_of(doc) if doc is note else rated_span(doc, note),
         tuple(e for e in emotions if isinstance(e, str)) if isinstance(emotions, list) else (),
         tuple(tags.values()),
         bool(note.get("starred")),
@@ -859,11 +852,12 @@ def _evidence(
     )
 
 
-def rated_span(span: Mapping[str, Any], note: Mapping[str, Any]) -> Any:
+def rated_span(span: Mapping[str, Any], note: Mapping[str, Any]) -> int | None:
     """A span's severity as the analysis counts it: its own, else its note's (a note rated
-    4, then a span marked inside it, is still a 4)."""
-    own = span.get("severity")
-    return own if own is not None else note.get("severity")
+    4, then a span marked inside it, is still a 4); each the counted severity of its coders'
+    ratings (`ratings.severity_of`)."""
+    own = severity_of(span)
+    return own if own is not None else severity_of(note)
 
 
 def _words(note: Mapping[str, Any], doc: Mapping[str, Any]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tui.domain.ratings import severity_of
+
 
 @dataclass
 class Excerpt:
@@ -33,8 +35,8 @@ class Excerpt:
 
     @property
     def severity(self) -> int | None:
-        value = self.doc.get("severity")
-        return value if isinstance(value, int) else None
+        """The counted severity of its coders' ratings (tui/domain/ratings.py)."""
+        return severity_of(self.doc)
 
     @property
     def note_text(self) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from tui.domain.codings import UNKNOWN_CODER, with_coding, without_coder, without_coding
 from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
+from tui.domain.ratings import with_rating
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
@@ -104,7 +105,8 @@ def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
 def edit_changes(doc: Mapping, edit: Mapping) -> dict:
     """The fields an edit changes in a note or span excerpt, as a delta on the document as it
     is now: `{"add_tag": name, "coder": who, "at": iso}`, `{"remove_tag": name, "coder": who}`,
-    `{"clear_tags": True, "coder": who}` and/or `{"severity": 1-5 or None}`, or a note's
+    `{"clear_tags": True, "coder": who}`, a rating `{"rate": 1-5 or None, "coder": who, "at":
+    iso, "over_unknown": bool}` (tui/domain/ratings.py: one coder's, the others' kept), or a note's
     text replaced, `{"text_from": old, "text_to": new, "at": iso}` (the first text kept in
     `typed`). A tag edit changes
     one coder's codings (tui/domain/codings.py), and `tags` with them. Empty when it changes
@@ -122,8 +124,11 @@ def edit_changes(doc: Mapping, edit: Mapping) -> dict:
         new = without_coder(doc, coder)
     if new is not None:
         changes.update(new)
-    if "severity" in edit and doc.get("severity") != edit["severity"]:
-        changes["severity"] = edit["severity"]
+    if "rate" in edit:
+        rated = with_rating(
+            doc, edit["rate"], coder, edit.get("at"), over_unknown=bool(edit.get("over_unknown"))
+        )
+        changes.update(rated or {})
     if "text_to" in edit and doc.get("text") == edit.get("text_from") != edit["text_to"]:
         # A quote's words swapped for the transcript's verbatim, or back: only over the text
         # it was made from (an edit made meanwhile wins), and the text as first typed is kept.

@@ -672,7 +672,7 @@ class TaggingScreen(Screen):
     def action_severity(self, step: int) -> None:
         excerpt = self.current
         if excerpt is not None:
-            self._say(self.model.step_severity(excerpt, step))
+            self._say(self.model.step_severity(excerpt, step, self.app.now()))
 
     # -- spans -------------------------------------------------------------------------------
 

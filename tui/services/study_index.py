@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from tui.domain.clock import recording_offset
 from tui.domain.notes import note_counts
 from tui.domain.quotes import quote_words, span_words
+from tui.domain.ratings import severity_of
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
 from tui.store.collector import collector_paused
 from tui.store.datastore import session_summary
@@ -49,13 +50,14 @@ if TYPE_CHECKING:  # the analysis is imported by what analyses, not by `fieldnot
     from tui.domain.analysis import Overview, SessionInput
     from tui.services.index_reader import SecondReader
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 """The layout of an entry; bumped whenever it changes, so an older index is rebuilt. (2: an
 entry's note digests are kept in a snapshot's order; 3: a signature's journal part is the
 bytes read, so an index whose two parts a race joined wrongly is not trusted, and the counts
 leave out the marks of a question asked, as the report's do; 4: the cues of an attached
 transcript that spans are coded on, which the analysis counts, and an overview counting an
-unrated span with its note's severity.)"""
+unrated span with its note's severity; 5: a digest's `severity` is the one counted from its
+coders' ratings, tui/domain/ratings.py.)"""
 NOTE_FIELDS = (
     "id",
     "kind",
@@ -85,6 +87,10 @@ def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
     takes a missing field as empty (`note.get("starred")`), and a study's index is half as
     big without them."""
     digest = {name: value for name in NOTE_FIELDS if (value := note.get(name))}
+    if "ratings" in note:  # several coders' ratings: the severity they count as
+        digest.pop("severity", None)
+        if (severity := severity_of(note)) is not None:
+            digest["severity"] = severity
     # Its quote's length ranks it among the evidence, which only a note with tags is.
     if digest.get("tags") and (qlen := len(quote_words(str(note.get("text") or "")))):
         digest["qlen"] = qlen
@@ -96,6 +102,8 @@ def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
 def span_digest(span: Mapping[str, Any], note: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the index keeps of a span excerpt; its quote's length needs its note's words."""
     digest = {name: span[name] for name in SPAN_FIELDS if name in span}  # a 0 start is kept
+    if "ratings" in span:
+        digest["severity"] = severity_of(span)
     digest["qlen"] = len(quote_words(span_words(str((note or {}).get("text") or ""), span)))
     return digest
 

@@ -26,6 +26,7 @@ from tui.domain.display_text import count_of, visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, tag_key
 from tui.domain.quotes import cite, with_verbatim
+from tui.domain.ratings import rating_by, ratings_of, severity_of
 from tui.domain.recording import Link, QuoteCheck
 from tui.domain.spans import move_span, text_edits
 from tui.domain.tags import (
@@ -630,6 +631,20 @@ class TaggingModel:
             return {}
         return tag_coders(doc)
 
+    def severity_of(self, excerpt: Excerpt | dict) -> int | None:
+        """The excerpt's (or a span document's) severity as shown: the counted one
+        (tui/domain/ratings.py), or only the coder's own rating when blind."""
+        doc = excerpt.doc if isinstance(excerpt, Excerpt) else excerpt
+        return rating_by(doc, self.coder) if self.blind else severity_of(doc)
+
+    def rating_marks(self, doc: dict) -> dict[str, int]:
+        """Coder -> rating, for a document more than one coder rated (and not blind); empty
+        otherwise, when the severity alone says it all."""
+        if self.blind:
+            return {}
+        ratings = ratings_of(doc)
+        return {r["coder"]: r["severity"] for r in ratings} if len(ratings) > 1 else {}
+
     def toggle_blind(self) -> bool:
         """Show only the coder's codings, or everyone's again; True when now blind."""
         self.blind = not self.blind
@@ -882,7 +897,8 @@ class TaggingModel:
         )
         return None if whole is None else self._span_rows.get((excerpt.session_id, whole["id"]))
 
-    def step_severity(self, excerpt: Excerpt, step: int) -> Outcome:
+    def step_severity(self, excerpt: Excerpt, step: int, now) -> Outcome:
+        """Step the coder's own rating of the excerpt (another coder's stays theirs)."""
         if excerpt.linked is not None and excerpt.span is None:
             whole = self._whole_cue(excerpt)
             if whole is not None and not self.span_shown(whole.doc):
@@ -893,9 +909,21 @@ class TaggingModel:
                     severity="warning",
                 )
             excerpt = whole
-        new = max(0, min(SEVERITIES[-1], (excerpt.severity or 0) + step))
-        what = f"set severity {new or 'none'} on {_quote(excerpt.text)}"
-        self._edit(excerpt, {"severity": new or None}, what)
+        # The coder's own rating steps; without one, from the severity shown (none when
+        # blind), and a rating from before coders were recorded gives way to it.
+        own = rating_by(excerpt.doc, self.coder)
+        start = own if own is not None else self.severity_of(excerpt)
+        new = max(0, min(SEVERITIES[-1], (start or 0) + step))
+        if new == (own or 0):
+            return Outcome()
+        what = f"rate {_quote(excerpt.text)} {new or 'none'}"
+        edit = {
+            "rate": new or None,
+            "coder": self.coder,
+            "at": to_iso(now),
+            "over_unknown": own is None and not self.blind,
+        }
+        self._edit(excerpt, edit, what)
         self._changed()
         return Outcome()
 

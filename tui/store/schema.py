@@ -142,6 +142,12 @@ CODINGS = _list_of(
     _fields({"tag": TEXT, "coder": TEXT, "at": OPTIONAL_TEXT}, required=("tag", "coder"))
 )
 """Who applied which tag, and when (tui/domain/codings.py)."""
+RATINGS = _list_of(
+    _fields(
+        {"severity": INTEGER, "coder": TEXT, "at": OPTIONAL_TEXT}, required=("severity", "coder")
+    )
+)
+"""Who rated a document's severity, and when (tui/domain/ratings.py)."""
 CLOCK = _fields(
     {"banked": NUMBER, "running_since": _iso_time, "recording_offset": NUMBER}, optional=True
 )
@@ -192,6 +198,7 @@ NOTE = {
     "codings": CODINGS,
     "edited_at": OPTIONAL_TEXT,
     "severity": OPTIONAL_INTEGER,
+    "ratings": RATINGS,
     # The quote as typed, once its verbatim replaced it (tui/domain/quotes.py).
     "typed": OPTIONAL_TEXT,
     # A transcript cue's end and whether it is speech (tui/services/exchange/transcripts.py).
@@ -205,6 +212,7 @@ EXCERPT = {
     "tags": _texts,
     "codings": CODINGS,
     "severity": OPTIONAL_INTEGER,
+    "ratings": RATINGS,
 }
 CUE = _fields(
     {
@@ -272,6 +280,20 @@ def _codings_fit(value: Any) -> bool:
     return True
 
 
+def _ratings_fit(value: Any) -> bool:
+    if type(value) is not list:
+        return False
+    for entry in value:
+        if (
+            type(entry) is not dict
+            or type(entry.get("severity")) is not int
+            or type(entry.get("coder")) is not str
+            or type(entry.get("at")) not in _OPT_TEXT
+        ):
+            return False
+    return True
+
+
 def _cues_fit(value: Any) -> bool:
     if type(value) is not list:
         return False
@@ -310,6 +332,7 @@ FAST = {
         "codings": _codings_fit,
         "edited_at": _OPT_TEXT,
         "severity": _OPT_INT,
+        "ratings": _ratings_fit,
         "typed": _OPT_TEXT,
         "ends_elapsed": frozenset({int, float, type(None)}),
         "speech": frozenset({bool}),
@@ -322,6 +345,7 @@ FAST = {
         "tags": _LIST,
         "codings": _codings_fit,
         "severity": _OPT_INT,
+        "ratings": _ratings_fit,
     },
     "tags": {
         "name": _TEXT,

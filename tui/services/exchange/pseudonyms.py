@@ -228,9 +228,10 @@ def _people(data: SessionData) -> list[Any]:
         people += list(debrief)
     for doc in [*data.notes, *data.excerpts]:
         people.append(doc.get("author"))
-        codings = doc.get("codings")
-        if isinstance(codings, list):
-            people += [c.get("coder") for c in codings if isinstance(c, dict)]
+        for field in ("codings", "ratings"):  # who coded it, who rated it
+            given = doc.get(field)
+            if isinstance(given, list):
+                people += [c.get("coder") for c in given if isinstance(c, dict)]
     if data.recording is not None:  # an attached transcript's speakers
         people += [
             c.get("speaker") for c in data.recording.get("cues") or [] if isinstance(c, dict)

@@ -18,6 +18,7 @@ from pathlib import Path
 from tui.domain.clock import InterviewClock, from_iso, to_iso
 from tui.domain.guide import GuideState, parse_guide
 from tui.domain.notes import Note, new_id, parse_elapsed
+from tui.domain.ratings import with_rating
 from tui.services.recording import attach
 from tui.services.resources import shipped_folder
 from tui.services.session_setup import create_session
@@ -54,7 +55,9 @@ def load_study(store: DataStore, study_dir: Path) -> list[str]:
                 elapsed=elapsed,
                 question_id=question,
             )
-            note.severity = raw.get("severity")
+            rated = with_rating({}, raw.get("severity"), note.author, note.started_at)
+            if rated is not None:  # rated by the note's author, as the tagging screen records
+                note.severity, note.kept["ratings"] = rated["severity"], rated["ratings"]
             notes.append(note)
         state = GuideState(current=ids[data["current"] - 1] if data.get("current") else ids[0])
         for number in data.get("asked", []):

@@ -17,6 +17,7 @@ from tui.domain.analysis import rated_span
 from tui.domain.codings import tag_coders
 from tui.domain.notes import tag_key
 from tui.domain.quotes import recording_time, span_words
+from tui.domain.ratings import ratings_of, severity_of
 from tui.services.exchange.study import SessionData, Study
 
 COLUMNS = (
@@ -34,6 +35,7 @@ COLUMNS = (
     "coders",
     "emotions",
     "severity",
+    "ratings",
     "starred",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,6 +50,11 @@ def coders_cell(doc: dict[str, Any]) -> str:
     """Who applied each tag, lined up with the `tags` cell: `Ana+Bo;Bo` for `pain;price`."""
     by_tag = tag_coders(doc)
     return ";".join("+".join(by_tag.get(tag_key(tag), [])) for tag in doc.get("tags") or [])
+
+
+def ratings_cell(doc: dict[str, Any]) -> str:
+    """Each coder's own rating, from which `severity` is counted: `Ana=4;Bo=2`."""
+    return ";".join(f"{r['coder']}={r['severity']}" for r in ratings_of(doc))
 
 
 def rows(data: SessionData):
@@ -75,13 +82,14 @@ def rows(data: SessionData):
         }
         excerpts = spans.on_notes.get(str(note.get("id")), [])
         if note.get("tags") or not excerpts:
-            severity = note.get("severity")
+            severity = severity_of(note)
             yield {
                 **base,
                 "excerpt_text": text if note.get("tags") else "",
                 "tags": ";".join(note.get("tags") or []),
                 "coders": coders_cell(note),
                 "severity": str(severity) if severity else "",
+                "ratings": ratings_cell(note),
             }
         yield from _span_rows(base, text, excerpts, note)
     # Spans coded on a cue of the attached transcript: its speaker's words, at its time.
@@ -118,6 +126,7 @@ def _span_rows(
             "tags": ";".join(excerpt.get("tags") or []),
             "coders": coders_cell(excerpt),
             "severity": str(severity) if severity else "",
+            "ratings": ratings_cell(excerpt),
         }
 
 

@@ -1,0 +1,120 @@
+"""Ratings: each coder's severity of a note or span is kept, blind coders see their own, and
+every reader counts one value (tui/domain/ratings.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.services.test_tagging_model import loaded, stored
+from tests.test_tagging import add_notes
+from tui.domain.analysis import rated_span
+from tui.domain.ratings import counted, rating_by, ratings_of, severity_of, with_rating
+from tui.domain.tags import edit_changes
+from tui.services.tag_writes import TagWrites
+
+AT, LATER = "2026-11-27T10:00:00.000Z", "2026-11-28T10:00:00.000Z"
+
+
+@pytest.fixture
+def seeded(store, clock, session_id):
+    return add_notes(store, session_id, clock)
+
+
+def test_the_counted_severity_is_the_median_and_the_lower_middle_when_even():
+    def of(*values):
+        return counted({"severity": v} for v in values)
+
+    assert of() is None
+    assert of(4) == 4
+    assert of(2, 5) == 2  # one coder's higher rating alone does not raise it
+    assert of(5, 4, 1) == 4
+    assert of(1, 3, 4, 5) == 3
+
+
+def test_a_file_from_before_ratings_reads_its_severity_as_unknowns_rating():
+    old = {"tags": ["pain"], "severity": 3}
+    assert ratings_of(old) == [{"severity": 3, "coder": "unknown", "at": None}]
+    assert severity_of(old) == 3
+    # A coder who saw it and stepped from it takes it over; blind, it stays beside theirs.
+    assert with_rating(old, 4, "Ana", AT, over_unknown=True) == {
+        "ratings": [{"severity": 4, "coder": "Ana", "at": AT}],
+        "severity": 4,
+    }
+    kept = with_rating(old, 1, "Bo", AT)
+    assert [r["coder"] for r in kept["ratings"]] == ["unknown", "Bo"] and kept["severity"] == 1
+    # A severity an older Fieldnote set over the ratings is unknown's rating, not dropped.
+    drifted = {"ratings": [{"severity": 2, "coder": "Ana", "at": AT}], "severity": 5}
+    assert sorted((r["coder"], r["severity"]) for r in ratings_of(drifted)) == [
+        ("Ana", 2),
+        ("unknown", 5),
+    ]
+
+
+def test_one_coders_rating_never_replaces_anothers():
+    doc: dict = {"tags": ["pain"]}
+    doc.update(edit_changes(doc, {"rate": 2, "coder": "Ana", "at": AT}))
+    doc.update(edit_changes(doc, {"rate": 5, "coder": "Bo", "at": LATER}))
+    doc.update(edit_changes(doc, {"rate": 3, "coder": "Ana", "at": LATER}))
+    assert doc["ratings"] == [
+        {"severity": 5, "coder": "Bo", "at": LATER},
+        {"severity": 3, "coder": "Ana", "at": LATER},
+    ]
+    assert doc["severity"] == 3 and rating_by(doc, "Bo") == 5
+    doc.update(edit_changes(doc, {"rate": None, "coder": "Bo"}))
+    assert doc["ratings"] == [{"severity": 3, "coder": "Ana", "at": LATER}]
+    assert edit_changes(doc, {"rate": 3, "coder": "Ana", "at": AT}) == {}
+
+
+def test_a_span_unrated_itself_counts_with_its_notes_counted_severity():
+    note = {"ratings": [{"severity": 4, "coder": "Ana", "at": AT}], "severity": 4}
+    note.update(with_rating(note, 1, "Bo", AT))
+    assert rated_span({"tags": ["pain"], "severity": None}, note) == 1
+    assert rated_span({"ratings": [{"severity": 5, "coder": "Bo", "at": AT}]}, note) == 5
+
+
+def test_two_coders_rate_one_note_and_both_ratings_are_kept(
+    writes, store, clock, session_id, seeded
+):
+    ana = loaded(writes, session_id, coder="Ana")
+    for _ in range(2):
+        ana.step_severity(ana.at(0), 1, clock())
+    assert writes.flush(timeout=10)
+
+    bo = loaded(writes, session_id, coder="Bo", blind=True)
+    note = bo.at(0)
+    assert bo.severity_of(note) is None  # blind: Ana's rating is not shown to Bo
+    for _ in range(5):
+        bo.step_severity(note, 1, clock())
+    bo.step_severity(note, -1, clock())
+    assert bo.severity_of(note) == 4
+    assert writes.flush(timeout=10)
+
+    doc = stored(store, session_id)[0][seeded[0]]
+    assert {r["coder"]: r["severity"] for r in doc["ratings"]} == {"Ana": 2, "Bo": 4}
+    assert doc["severity"] == 2
+
+    seen = loaded(writes, session_id, coder="Ana")  # not blind: the counted one, and whose
+    assert seen.severity_of(seen.at(0)) == 2
+    assert seen.rating_marks(seen.at(0).doc) == {"Ana": 2, "Bo": 4}
+    ana_blind = loaded(writes, session_id, coder="Ana", blind=True)
+    assert ana_blind.severity_of(ana_blind.at(0)) == 2
+    assert ana_blind.rating_marks(ana_blind.at(0).doc) == {}
+
+
+def test_two_open_screens_rating_one_note_keep_both_ratings(store, clock, session_id, seeded):
+    # Both read the note unrated; each writer applies its coder's rating to the note as it is
+    # on disk by then, so the second write does not put back the list the first one read.
+    ana_writes, bo_writes = TagWrites(store), TagWrites(store)
+    try:
+        ana = loaded(ana_writes, session_id, coder="Ana")
+        bo = loaded(bo_writes, session_id, coder="Bo")
+        ana.step_severity(ana.at(0), 1, clock())
+        bo.step_severity(bo.at(0), 1, clock())
+        bo.step_severity(bo.at(0), 1, clock())
+        assert ana_writes.flush(timeout=10) and bo_writes.flush(timeout=10)
+    finally:
+        ana_writes.close()
+        bo_writes.close()
+    doc = stored(store, session_id)[0][seeded[0]]
+    assert {r["coder"]: r["severity"] for r in doc["ratings"]} == {"Ana": 1, "Bo": 2}
+    assert doc["severity"] == 1
