@@ -8,6 +8,7 @@ from tests.test_tagging import NOTES, add_notes, pick, ready
 from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.domain.codings import with_coding
+from tui.domain.ratings import with_rating
 from tui.screens.agreement_screen import AgreementScreen
 from tui.screens.tagging_screen import TaggingScreen
 from tui.widgets.key_bar import KeyBar
@@ -122,6 +123,40 @@ async def test_blind_mode_lists_no_span_another_coder_made(store, clock, session
         await pilot.press("o")  # everyone's again: Bo's span is listed
         await pilot.pause()
         assert "bo-span" in [e.span["id"] for e in screen.shown if e.span is not None]
+
+
+async def test_blind_mode_shows_and_changes_only_the_coders_own_rating(store, clock, session_id):
+    # The note-taker rated the note during the interview and Bo rated it since: Ana, blind,
+    # sees neither, and her + makes a rating of her own beside theirs.
+    ids = add_notes(store, session_id, clock)
+    session_file = store.open_session(session_id)
+    for value, coder in ((4, "Maya"), (5, "Bo")):
+        session_file.change_note(
+            ids[0], lambda doc, v=value, c=coder: with_rating(doc, v, c, "2026-01-01T00:00:00Z")
+        )
+    session_file.close()
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        detail = screen.detail_text(screen.current).plain
+        assert "Severity: not rated" in detail and "median" not in detail
+        assert "!" not in screen.excerpt_list.row_text(screen.current).plain
+        await pilot.press("plus", "plus")
+        await ready(pilot)
+        assert "Severity: ●●○○○" in screen.detail_text(screen.current).plain
+        assert screen.excerpt_list.row_text(screen.current).plain.endswith("!2")
+        await pilot.press("o")  # everyone's: the severity counted, and whose ratings
+        await pilot.pause()
+        detail = screen.detail_text(screen.current).plain
+        assert "Severity: ●●●●○\n  median of M\u00a04, B\u00a05, A\u00a02" in detail
+    note = next(n for n in store.open_session(session_id).read().notes if n["id"] == ids[0])
+    assert [(r["coder"], r["severity"]) for r in note["ratings"]] == [
+        ("Maya", 4),
+        ("Bo", 5),
+        ("Ana", 2),
+    ]
+    assert note["severity"] == 4
 
 
 async def test_inline_tags_typed_live_are_the_authors_codings(make_app, store, session_id):

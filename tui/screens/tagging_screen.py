@@ -21,7 +21,6 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tui.domain.analysis import rated_span
 from tui.domain.codings import UNKNOWN_CODER, initials
 from tui.domain.display_text import count_of, visible
 from tui.domain.excerpts import Excerpt
@@ -123,6 +122,7 @@ class TaggingScreen(Screen):
     def on_mount(self) -> None:
         self.query_one("#tagging-status").display = False
         self.excerpt_list.tags_of, self.excerpt_list.coded = self.model.tags_of, self.model.coded
+        self.excerpt_list.severity_of = self.model.severity_of
         self.excerpt_list.focus()
         self._draw()
         self._start_read(resolve=self.model.resolve_ids, with_index=True)
@@ -350,12 +350,18 @@ class TaggingScreen(Screen):
         if self.model.unsaved(excerpt):
             text.append("  (not saved yet)", style="bold")
         text.append("\nSeverity: ", style="bold")
-        severity = excerpt.severity
+        severity = self.model.severity_of(excerpt)
         text.append(_dots(severity) if severity else "not rated", style="" if severity else "dim")
-        counted = rated_span(excerpt.span, excerpt.note) if excerpt.span is not None else None
-        if not severity and isinstance(counted, int) and 1 <= counted <= 5:
-            # The analysis counts an unrated span so: say it where it is rated.
-            text.append(f"; counted as its note's {_dots(counted)}", style="dim")
+        marks = self.model.rating_marks(excerpt.doc)
+        if marks:  # several coders rated it: the severity counted is their median
+            # On a line of its own, each pair unbroken: a narrow pane wraps between pairs.
+            each = ", ".join(f"{visible(initials(who))}\u00a0{n}" for who, n in marks.items())
+            text.append(f"\n  median of {each}", style="dim")
+        if not severity and excerpt.span is not None:
+            # The analysis counts an unrated span so (`rated_span`): say it where it is rated.
+            counted = self.model.severity_of(excerpt.note)
+            if counted:
+                text.append(f"; counted as its note's {_dots(counted)}", style="dim")
         spans = [s for s in excerpt.spans or [] if self.model.span_shown(s)]
         if excerpt.span is None and spans:
             text.append("\nSpans:", style="bold")

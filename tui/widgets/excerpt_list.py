@@ -76,7 +76,9 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         """`tag_key` -> the tag's codebook colour (tui/widgets/tag_colors.py)."""
         self.tags_of: Callable[[Excerpt], list[str]] = lambda excerpt: excerpt.tags
         self.coded: Callable[[Excerpt], bool] = lambda excerpt: excerpt.coded
-        """Which tags a row shows and whether it counts as coded (one coder's, when blind)."""
+        self.severity_of: Callable[[Excerpt], int | None] = lambda excerpt: excerpt.severity
+        """Which tags a row shows, whether it counts as coded and its severity (one coder's,
+        when blind)."""
 
     def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
         self.excerpts = excerpts
@@ -139,8 +141,9 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.append("      \u21b3 \u201c", style("excerpt-list--span"))
             text.append(visible(excerpt.text), style("excerpt-list--span"))
             text.append("\u201d", style("excerpt-list--span"))
-        if excerpt.severity:
-            text.append(f" !{excerpt.severity}", style("excerpt-list--untagged"))
+        severity = self.severity_of(excerpt)
+        if severity:
+            text.append(f" !{severity}", style("excerpt-list--untagged"))
         for tag in self.tags_of(excerpt):
             colour = self.tag_styles.get(tag_key(tag))
             tag_style = style("excerpt-list--tag")
