@@ -10,6 +10,7 @@ from tests.test_tagging import add_notes
 from tui.domain.analysis import rated_span
 from tui.domain.ratings import counted, rating_by, ratings_of, severity_of, with_rating
 from tui.domain.tags import edit_changes
+from tui.services.sync.merge import merge_document
 from tui.services.tag_writes import TagWrites
 
 AT, LATER = "2026-11-27T10:00:00.000Z", "2026-11-28T10:00:00.000Z"
@@ -118,3 +119,23 @@ def test_two_open_screens_rating_one_note_keep_both_ratings(store, clock, sessio
     doc = stored(store, session_id)[0][seeded[0]]
     assert {r["coder"]: r["severity"] for r in doc["ratings"]} == {"Ana": 1, "Bo": 2}
     assert doc["severity"] == 1
+
+
+def test_a_merge_keeps_both_laptops_ratings_and_counts_again():
+    base = {"id": "n1", "tags": ["pain"], "severity": 3}  # rated before ratings existed
+    ana, bo = dict(base), dict(base)
+    ana.update(with_rating(ana, 4, "Ana", AT, over_unknown=True))
+    bo.update(with_rating(bo, 1, "Bo", LATER))
+    for merged in (merge_document(base, ana, bo), merge_document(base, bo, ana)):
+        assert merged["ratings"] == [
+            {"severity": 4, "coder": "Ana", "at": AT},
+            {"severity": 1, "coder": "Bo", "at": LATER},
+        ]
+        assert merged["severity"] == 1
+        assert "conflicts" not in merged
+    # One coder's rating changed on both laptops: the later one stays.
+    again_ana, again_bo = dict(ana), dict(ana)
+    again_ana.update(with_rating(ana, 2, "Ana", LATER))
+    again_bo.update(with_rating(ana, 5, "Ana", "2026-11-29T10:00:00.000Z"))
+    merged = merge_document(ana, again_ana, again_bo)
+    assert merged["ratings"] == [{"severity": 5, "coder": "Ana", "at": "2026-11-29T10:00:00.000Z"}]

@@ -21,6 +21,7 @@ import tinydb
 
 from tui.cli import main
 from tui.domain.notes import tag_key
+from tui.domain.tags import edit_changes
 from tui.store import DataStore
 from tui.store.storage import DUMP_OPTIONS
 
@@ -100,6 +101,17 @@ class Laptop:
         try:
             session.change_note(note_id, add)
             store.codebook.record_use([tag], at)
+        finally:
+            session.close()
+            store.codebook.close()
+
+    def rate(self, session_id: str, note_id: str, severity: int, at: str) -> None:
+        """This laptop's coder rates a note, as the tagging screen's `+` writes it."""
+        store = self.store()
+        session = store.open_session(session_id)
+        edit = {"rate": severity, "coder": self.name, "at": at}
+        try:
+            session.change_note(note_id, lambda doc: edit_changes(doc, edit))
         finally:
             session.close()
             store.codebook.close()

@@ -8,6 +8,7 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tui.domain.ratings import counted, ratings_of, with_rating
 from tui.services.sync.merge import find_renames, merge_codebook, merge_session
 
 TAGS = ["pricing", "Pricing", "setup", "trust", "speed"]
@@ -35,6 +36,7 @@ def _note(n: int, tags: list[str]) -> dict:
 
 def _base() -> dict:
     notes = [_note(1, ["pricing"]), _note(2, []), _note(3, ["setup", "trust"])]
+    notes[0]["severity"] = 3  # rated before ratings had coders: unknown's rating
     notes[2]["codings"] = [
         {"tag": "setup", "coder": "ana", "at": STAMPS[1]},
         {"tag": "trust", "coder": "bo", "at": None},
@@ -64,6 +66,13 @@ edits = st.lists(
             st.just("edit"), st.integers(1, 14), st.text(max_size=5), st.sampled_from(STAMPS)
         ),
         st.tuples(st.just("star"), st.integers(1, 14), st.booleans()),
+        st.tuples(
+            st.just("rate"),
+            st.integers(1, 3),  # the base's notes, so that both sides rate the same one
+            st.sampled_from([None, 1, 2, 5]),
+            st.sampled_from(CODERS),
+            st.sampled_from(STAMPS),
+        ),
         st.tuples(st.just("delete"), st.integers(1, 14)),
         st.tuples(st.just("span"), st.integers(1, 14), st.integers(0, 3), st.sampled_from(TAGS)),
         st.tuples(
@@ -97,7 +106,9 @@ def _apply(base: dict, steps: list[tuple], side: str) -> dict:
             doc["id"] = f"{side}-note{args[0]}"  # each side's own uuid
             notes[str(max(map(int, notes), default=0) + 1)] = doc
         doc = (
-            find(args[0]) if kind in ("code", "uncode", "edit", "star", "delete", "span") else None
+            find(args[0])
+            if kind in ("code", "uncode", "edit", "star", "delete", "span", "rate")
+            else None
         )
         if doc is None:
             continue
@@ -120,6 +131,8 @@ def _apply(base: dict, steps: list[tuple], side: str) -> dict:
             doc["text"], doc["edited_at"] = args[1], args[2]
         elif kind == "star":
             doc["starred"] = args[1]
+        elif kind == "rate":
+            doc.update(with_rating(doc, *args[1:]) or {})
         elif kind == "delete":
             key = next(k for k, d in notes.items() if d is doc)
             del notes[key]
@@ -164,6 +177,20 @@ def _added(base: dict, side: dict) -> tuple[set, set]:
     return new_docs, new_codings
 
 
+def _rated(base: dict, side: dict) -> set[tuple[str, str]]:
+    """(document, coder) of each rating a side gave or changed."""
+    before = {d["id"]: d for d in base["notes"].values()}
+    found = set()
+    for doc in side["notes"].values():
+        old = {(r["coder"], r["severity"]) for r in ratings_of(before.get(doc["id"], {}))}
+        found |= {
+            (doc["id"], r["coder"])
+            for r in ratings_of(doc)
+            if (r["coder"], r["severity"]) not in old
+        }
+    return found
+
+
 @settings(max_examples=300, deadline=None)
 @given(edits, edits)
 def test_session_merge_is_symmetric_and_loses_nothing_added(steps_a, steps_b):
@@ -180,6 +207,11 @@ def test_session_merge_is_symmetric_and_loses_nothing_added(steps_a, steps_b):
             doc = merged_docs[doc_id]
             assert (tag, coder) in {(c["tag"].casefold(), c["coder"]) for c in doc["codings"]}
             assert tag in {t.casefold() for t in doc["tags"]}
+        for doc_id, coder in _rated(base, side):  # a rating given on one side is kept
+            doc = merged_docs[doc_id]
+            assert coder in {r["coder"] for r in doc["ratings"]}
+    for doc in merged_docs.values():
+        assert doc.get("severity") == counted(ratings_of(doc))
     for table in one.values():  # keys renumbered 1..n
         assert sorted(map(int, table)) == list(range(1, len(table) + 1))
     assert merge_session(base, one, one) == one  # merging again changes nothing

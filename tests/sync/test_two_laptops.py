@@ -82,6 +82,27 @@ def test_parallel_coding_merges_to_the_same_study_in_both_orders(laptops, first_
     assert ana.git("rev-parse", "HEAD") == bo.git("rev-parse", "HEAD")
 
 
+@pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
+def test_two_coders_rating_one_note_on_two_laptops_keep_both_ratings(laptops, first_to_sync):
+    ana, bo, session_id, first, second = laptops
+    ana.rate(session_id, first, 4, "2026-12-01T10:00:00.000Z")
+    bo.rate(session_id, first, 1, "2026-12-01T10:00:01.000Z")
+    bo.rate(session_id, first, 2, "2026-12-01T10:00:02.000Z")  # Bo's latest is his rating
+    bo.rate(session_id, second, 5, "2026-12-01T10:00:03.000Z")
+    one, other = (ana, bo) if first_to_sync == "ana" else (bo, ana)
+    for laptop in (one, other, one):
+        ran = laptop.sync()
+        assert ran.code == 0, ran.err
+        assert ran.out == ""  # nothing undecided: neither rating replaced the other
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
+    rated = notes[first]
+    assert {r["coder"]: r["severity"] for r in rated["ratings"]} == {"ana": 4, "bo": 2}
+    assert rated["severity"] == 2 and "conflicts" not in rated
+    assert [(r["coder"], r["severity"]) for r in notes[second]["ratings"]] == [("bo", 5)]
+
+
 def test_one_field_edited_on_both_sides_keeps_the_later_edit_and_lists_the_other(laptops):
     ana, bo, session_id, first, _ = laptops
     for laptop, text, at in (

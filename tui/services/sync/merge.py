@@ -10,6 +10,9 @@ as the one record each, codebook tags by name (case aside). Then, field by field
 - codings are a union keyed by (tag case aside, coder) keeping the earlier `at`, and `tags` is
   recomputed from them; documents without `codings` (older files) read as one coding per tag
   by `unknown`, and `emotions` are a union too; a coding one side removed goes;
+- ratings are merged per coder (a coder's rating changed on both sides keeps the later `at`),
+  and `severity` is counted from them again (tui/domain/ratings.py); a `severity` without
+  `ratings` (older files) reads as a rating by `unknown`;
 - a field changed on both sides keeps the value of the side whose document was edited later
   (`edited_at`; ties go to the larger value, so the merge does not depend on which side is
   "ours"), and the other value is listed in the document's `conflicts`;
@@ -28,6 +31,7 @@ from typing import Any
 import orjson
 
 from tui.domain.notes import tag_key
+from tui.domain.ratings import rating_fields, ratings_of
 from tui.domain.spans import move_span
 from tui.domain.tags import apply_edits, retag_edits
 
@@ -121,8 +125,13 @@ def merge_document(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str,
     stamps = (ours.get("edited_at"), theirs.get("edited_at"))
     found: list[dict[str, Any]] = []
     special = {CONFLICTS, "edited_at", "tags", "codings"}
+    rated = any("ratings" in d for d in (base, ours, theirs))
+    if rated:
+        special |= {"ratings", "severity"}
     fields = (set(ours) | set(theirs) | set(base)) - special
     out = _merge_fields(base, ours, theirs, fields, stamps, "", found)
+    if rated:
+        out.update(merge_ratings(base, ours, theirs))
     if any("tags" in d or "codings" in d for d in (ours, theirs)):
         tags, codings = merge_tagging(base, ours, theirs)
         out["tags"] = tags
@@ -251,6 +260,30 @@ def merge_tagging(base: Mapping, ours: Mapping, theirs: Mapping) -> tuple[list[s
     for coding in codings:
         tags.setdefault(tag_key(coding["tag"]), coding["tag"])
     return list(tags.values()), codings
+
+
+def merge_ratings(base: Mapping, ours: Mapping, theirs: Mapping) -> dict[str, Any]:
+    """`ratings` and the `severity` counted from them, merged per coder: a rating changed on
+    one side takes that side's; changed on both, the later `at`; one side's removal of a
+    rating the other left as it was removes it."""
+    b, o, t = ({r["coder"]: r for r in ratings_of(d)} for d in (base, ours, theirs))
+
+    def later(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+        return max(
+            one, other, key=lambda r: (r["at"] is not None, str(r["at"] or ""), canonical(r))
+        )
+
+    merged = []
+    for coder in {**o, **t}:
+        mine, other, before = o.get(coder), t.get(coder), b.get(coder)
+        if mine is not None and other is not None:
+            merged.append(
+                other if mine == before else mine if other in (before, mine) else later(mine, other)
+            )
+        elif (mine or other) != before:  # added or changed on one side, not removed on the other
+            merged.append(mine or other)
+    merged.sort(key=lambda r: (str(r["at"] or ""), r["coder"]))
+    return rating_fields(merged)
 
 
 def rename_in_session(tables: Tables, renames: Mapping[str, str]) -> Tables:
