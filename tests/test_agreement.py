@@ -13,6 +13,7 @@ import pytest
 
 from tui.domain.codings import with_coding
 from tui.domain.notes import Note
+from tui.domain.ratings import with_rating
 from tui.services.session_setup import create_session
 from tui.services.team.agreement import compute, load, resolve
 from tui.store import StoreError
@@ -127,6 +128,40 @@ def test_three_coders(store):
     observed, expected = (2 + 6) / 10, (4 * 2 + 6 * 8) / 100
     assert ana_cy.kappa == pytest.approx((observed - expected) / (1 - expected))  # 0.5455
     assert len(pain.pairs) == 3
+
+
+def test_ratings_agreement_per_pair_and_ordinal_alpha(store):
+    session_id = build(store)
+    session_file = store.open_session(session_id)
+    at = "2026-11-27T11:00:00.000Z"
+    for note, rated in {
+        "note0": {"ana": 4, "bo": 4},
+        "note1": {"ana": 2, "bo": 3},
+        "note2": {"ana": 5, "bo": 1},
+        "note3": {"ana": 3},  # rated by one coder: nothing to compare
+    }.items():
+        for coder, value in rated.items():
+            session_file.change_note(note, lambda doc, v=value, c=coder: with_rating(doc, v, c, at))
+    session_file.change_excerpt("span-ana", lambda doc: with_rating(doc, 2, "ana", at))
+    session_file.close()
+    ratings = compute(load(store, [session_id])).ratings
+    assert ratings.items == 3
+    (pair,) = ratings.pairs
+    assert (pair.first, pair.second, pair.both) == ("ana", "bo", 3)
+    assert pair.same == pytest.approx(100 / 3)
+    assert pair.apart == pytest.approx((0 + 1 + 4) / 3)
+    # Ordinal: the values 4 4 2 3 5 1 (n1..n5 = 1 1 1 2 1, n = 6); the distance of c and k
+    # is (n_c + ... + n_k - (n_c + n_k) / 2) squared: (2, 3) 1, (1, 5) 25. Observed: 2 * 1
+    # + 2 * 25 = 52; by chance, every ordered pair of values: 2 * 102 = 204.
+    assert ratings.alpha == pytest.approx(1 - (6 - 1) * 52 / 204)  # -0.2745
+    # No rating varies: alpha is undefined, not NaN.
+    session_file = store.open_session(session_id)
+    for note in ("note1", "note2"):
+        session_file.change_note(note, lambda doc: with_rating(doc, 4, "bo", at))
+        session_file.change_note(note, lambda doc: with_rating(doc, 4, "ana", at))
+    session_file.close()
+    again = compute(load(store, [session_id])).ratings
+    assert again.alpha is None and again.pairs[0].same == pytest.approx(100.0)
 
 
 def test_one_coder_or_a_coder_without_codings_says_so(store):

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from tui.cli import main
+from tui.domain.ratings import with_rating
 from tui.store import DataStore
 
 
@@ -83,6 +84,42 @@ def test_agree_in_every_format(home, capsys):
     assert data["coders"] == ["Ana", "Bo"] and len(data["disagreements"]) == 2
     _, out, _ = run(capsys, "agree", session_id, "--format", "md")
     assert out.startswith("# Inter-coder agreement") and "| pain | Ana / Bo |" in out
+
+
+def test_agree_reports_the_coders_ratings_in_every_format(home, capsys):
+    session_id, ids = session_with_notes(capsys, "a", "b", "c")
+    for note, coder in ((ids[0], "Ana"), (ids[1], "Bo")):
+        run(capsys, "tag", session_id, note[:8], "pain", "--as", coder)
+    session_file = DataStore(home).open_session(session_id)
+    at = "2026-12-01T10:00:00.000Z"
+    for note, coder, value in (
+        (ids[0], "Ana", 4),
+        (ids[0], "Bo", 2),
+        (ids[1], "Ana", 3),
+        (ids[1], "Bo", 3),
+        (ids[2], "Bo", 5),  # Bo's alone: nothing to compare
+    ):
+        session_file.change_note(note, lambda doc, c=coder, v=value: with_rating(doc, v, c, at))
+    session_file.close()
+    code, out, _ = run(capsys, "agree", session_id)
+    assert code == 0
+    assert "Severity ratings (1-5) of 2 excerpts (notes and spans) rated by two coders" in out
+    assert "Ana/Bo: 2 rated by both, 50.0% alike, 1.00 apart on average" in out
+    assert "nan" not in out.casefold()
+    _, out, _ = run(capsys, "agree", session_id, "--format", "csv")
+    (row,) = [r for r in csv.DictReader(io.StringIO(out)) if r["code"] == "severity ratings"]
+    assert (row["first"], row["second"], row["both"], row["notes"], row["percent"]) == (
+        "Ana",
+        "Bo",
+        "2",
+        "2",
+        "50.00",
+    )
+    _, out, _ = run(capsys, "agree", session_id, "--format", "json")
+    ratings = json.loads(out)["ratings"]
+    assert ratings["items"] == 2 and ratings["pairs"][0]["mean_distance"] == 1.0
+    _, out, _ = run(capsys, "agree", session_id, "--format", "md")
+    assert "## Severity ratings" in out and "- Ana/Bo: 2 rated by both" in out
 
 
 def test_agree_with_one_coder_says_so(home, capsys):

@@ -129,6 +129,15 @@ class AgreementScreen(Screen):
                 break
             columns = [column for column in columns if column[0] != dropped]
         wide = max(MIN_CODE, min(24, room - sum(w + 1 for _, w in columns)))
+        ratings = result.ratings
+        if ratings is not None and ratings.pairs and ratings.pairs[0].both:
+            # First, not under the codes: with many codes the box is cut at its height.
+            (pair,) = ratings.pairs
+            text.append("Severity: ", "bold")
+            text.append(
+                f"{pair.both} rated by both \u00b7 {pair.same:.0f}% alike \u00b7 "
+                f"{pair.apart:.2f} apart \u00b7 alpha {_number(ratings.alpha)} (ordinal)\n"
+            )
         head = f"{'code':<{wide}}" + "".join(f" {name:>{width}}" for name, width in columns)
         text.append(head + "\n", "bold")
         codes: list[CodeFigures] = [result.study, *result.codes] if result.study else []

@@ -7,7 +7,9 @@ counts as agreement on absence. Per code and pair of coders: the notes each code
 both coded, percent agreement, Cohen's kappa and the character overlap of what they coded (a
 whole-note coding covers the whole note); per code over every coder: Krippendorff's alpha
 (nominal), computed by the `krippendorff` library. The study's figures pool every (note, code)
-decision.
+decision. Ratings (each coder's severity of a note or span) are compared too: per pair of
+coders, the notes and spans both rated and how often they gave the same rating; over every
+coder, Krippendorff's alpha (ordinal: 1-5 are ordered, not evenly spaced).
 
 `load` reads the sessions once; `compute` is pure and fast enough to run again after every
 resolution. `resolve` settles one disagreement as the resolver's coding.
@@ -23,6 +25,7 @@ from typing import Any
 from tui.domain.clock import recording_offset
 from tui.domain.codings import UNKNOWN_CODER, codings_of, settled, tag_key
 from tui.domain.notes import MARK_KINDS
+from tui.domain.ratings import ratings_of
 from tui.domain.recording import cue_notes
 from tui.domain.spans import span_owners
 from tui.store import DataStore, StoreError
@@ -52,6 +55,8 @@ class Unit:
     """(coder, tag key) -> the character ranges they coded with it."""
     cue: bool = False
     """A cue of the session's attached transcript: coded only through its spans."""
+    ratings: list[dict[str, int]] = field(default_factory=list)
+    """Coder -> their rating, for the note and each span anyone rated."""
 
     @property
     def text(self) -> str:
@@ -76,6 +81,9 @@ def _unit(session_id: str, title: str, note: dict, spans: list[dict], cue: bool 
             key = tag_key(c["tag"])
             unit.present.setdefault(c["coder"], set()).add(key)
             unit.ranges.setdefault((c["coder"], key), []).append((start, end))
+        rated = {r["coder"]: r["severity"] for r in ratings_of(doc)}
+        if rated:
+            unit.ratings.append(rated)
     return unit
 
 
@@ -192,6 +200,28 @@ class CodeFigures:
 
 
 @dataclass(frozen=True)
+class RatingPair:
+    """Two coders' ratings of the notes and spans both rated."""
+
+    first: str
+    second: str
+    both: int
+    same: float | None
+    """Percent of those they rated alike; None when they rated none alike or not."""
+    apart: float | None
+    """The mean distance between their ratings (0-4); None when they rated none both."""
+
+
+@dataclass(frozen=True)
+class RatingFigures:
+    items: int
+    """Notes and spans rated by at least two of the coders compared."""
+    pairs: tuple[RatingPair, ...]
+    alpha: float | None
+    """Krippendorff's alpha (ordinal) over every coder; None when no rating varies."""
+
+
+@dataclass(frozen=True)
 class Disagreement:
     """A note where the coders compared differ on one code."""
 
@@ -210,6 +240,7 @@ class Agreement:
     codes: list[CodeFigures] = field(default_factory=list)
     study: CodeFigures | None = None
     disagreements: list[Disagreement] = field(default_factory=list)
+    ratings: RatingFigures | None = None
     problem: str | None = None
     """Why there are no figures (one coder, a coder with no codings), as a sentence."""
     problems: list[str] = field(default_factory=list)
@@ -248,6 +279,49 @@ def nominal_alpha(matrix) -> float | None:
     if matrix.size == 0 or numpy.all(matrix == matrix.flat[0]):
         return None
     return float(krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+
+
+def ordinal_alpha(matrix) -> float | None:
+    """Krippendorff's alpha (ordinal, on the 1-5 scale) of a coders x items array of ratings,
+    NaN where a coder gave none; None when there is nothing to agree on (no item two coders
+    rated, or every rating the same: the library would divide by zero)."""
+    import krippendorff
+    import numpy
+
+    pairable = matrix[:, (~numpy.isnan(matrix)).sum(axis=0) >= 2]
+    values = pairable[~numpy.isnan(pairable)]
+    if values.size == 0 or numpy.all(values == values[0]):
+        return None
+    return float(
+        krippendorff.alpha(
+            reliability_data=pairable, level_of_measurement="ordinal", value_domain=range(1, 6)
+        )
+    )
+
+
+def rating_figures(units: list[Unit], coders: list[str]) -> RatingFigures:
+    """How the coders' ratings of the same notes and spans agree."""
+    import numpy
+
+    items = [r for u in units for r in u.ratings if sum(c in r for c in coders) >= 2]
+    matrix = numpy.array(
+        [[r.get(c, numpy.nan) for r in items] for c in coders], dtype=numpy.float64
+    ).reshape(len(coders), len(items))
+    pairs = []
+    for (i, a), (j, b) in combinations(enumerate(coders), 2):
+        both = ~numpy.isnan(matrix[i]) & ~numpy.isnan(matrix[j])
+        apart = numpy.abs(matrix[i][both] - matrix[j][both])
+        count = int(both.sum())
+        pairs.append(
+            RatingPair(
+                a,
+                b,
+                count,
+                100.0 * float((apart == 0).sum()) / count if count else None,
+                float(apart.mean()) if count else None,
+            )
+        )
+    return RatingFigures(len(items), tuple(pairs), ordinal_alpha(matrix))
 
 
 def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -340,6 +414,7 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
         block = matrix[:, index[key] * n : (index[key] + 1) * n]
         result.codes.append(_figures(key, coding.names.get(key, key), coders, block, chars))
     result.study = _figures("", "all codes", coders, matrix, chars)
+    result.ratings = rating_figures(units, coders)
     for unit in units:
         for key in sorted({k for c in coders for k in unit.present.get(c, ())}):
             having = tuple(c for c in coders if key in unit.present.get(c, ()))

@@ -12,10 +12,17 @@ import io
 import json
 from collections.abc import Callable
 
+from tui.domain.display_text import count_of
 from tui.domain.notes import format_elapsed
 from tui.services.exchange.markdown import md_text
 from tui.services.exchange.table import neutralise
-from tui.services.team.agreement import POPULATION, Agreement, CodeFigures, Disagreement
+from tui.services.team.agreement import (
+    POPULATION,
+    Agreement,
+    CodeFigures,
+    Disagreement,
+    RatingFigures,
+)
 
 FORMATS = ("text", "md", "csv", "json")
 UNDEFINED = (
@@ -58,6 +65,32 @@ def heading(result: Agreement, shown: Callable[[str], str] = str) -> list[str]:
         POPULATION,
     ]
     return lines + [f"Left out: {shown(problem)}" for problem in result.problems]
+
+
+RATINGS_ROW = "severity ratings"
+"""The CSV's `code` for the ratings rows: no tag has a space, so none is named so."""
+
+
+def ratings_lines(ratings: RatingFigures | None, shown: Callable[[str], str] = str) -> list[str]:
+    """The ratings' figures as sentences: per pair, how many both rated, how many alike and how
+    far apart on average; over every coder, the ordinal alpha."""
+    if ratings is None:
+        return []
+    if not ratings.items:
+        return ["Severity ratings: no note or span was rated by two of these coders."]
+    lines = [
+        f"Severity ratings (1-5) of {count_of(ratings.items, 'excerpt')} (notes and spans) "
+        f"rated by two coders or more: Krippendorff's alpha (ordinal) {_number(ratings.alpha)}."
+    ]
+    for pair in ratings.pairs:
+        if pair.both:
+            lines.append(
+                f"  {shown(pair.first)}/{shown(pair.second)}: {pair.both} rated by both, "
+                f"{pair.same:.1f}% alike, {pair.apart:.2f} apart on average"
+            )
+        else:
+            lines.append(f"  {shown(pair.first)}/{shown(pair.second)}: none rated by both")
+    return lines
 
 
 def where(d: Disagreement, coder: str) -> str:
@@ -108,7 +141,8 @@ def _text(result: Agreement) -> str:
     lines.append("")
     for row in table:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    lines += ["", UNDEFINED, "", f"Disagreements ({len(result.disagreements)}):"]
+    lines += ["", UNDEFINED, "", *ratings_lines(result.ratings)]
+    lines += ["", f"Disagreements ({len(result.disagreements)}):"]
     lines += [f"  {disagreement_line(d)}" for d in result.disagreements]
     return "\n".join(lines) + "\n"
 
@@ -135,7 +169,9 @@ def _markdown(result: Agreement) -> str:
                 _share(pair.overlap),
             ]
             lines.append("| " + " | ".join(cells) + " |")
-    lines += ["", UNDEFINED, "", f"## Disagreements ({len(result.disagreements)})", ""]
+    lines += ["", UNDEFINED, "", "## Severity ratings", ""]
+    lines += [f"- {line.strip()}" for line in ratings_lines(result.ratings, _md_cell)]
+    lines += ["", f"## Disagreements ({len(result.disagreements)})", ""]
     lines += [f"- {disagreement_line(d, _md_cell)}" for d in result.disagreements]
     return "\n".join(lines) + "\n"
 
@@ -161,6 +197,25 @@ def _csv(result: Agreement) -> str:
                     "" if pair.overlap is None else f"{pair.overlap:.4f}",
                 ]
             )
+    ratings = result.ratings
+    for pair in ratings.pairs if ratings is not None else ():
+        # The pair's ratings: `both` rated by both, `notes` the items two coders rated,
+        # `percent` rated alike, `alpha` ordinal.
+        writer.writerow(
+            [
+                RATINGS_ROW,
+                neutralise(pair.first),
+                neutralise(pair.second),
+                "",
+                "",
+                pair.both,
+                ratings.items,
+                "" if pair.same is None else f"{pair.same:.2f}",
+                "",
+                "" if ratings.alpha is None else f"{ratings.alpha:.4f}",
+                "",
+            ]
+        )
     return out.getvalue()
 
 
@@ -194,6 +249,22 @@ def _json(result: Agreement) -> str:
         "left_out": result.problems,
         "study": code(result.study) if result.study is not None else None,
         "codes": [code(c) for c in result.codes],
+        "ratings": None
+        if result.ratings is None
+        else {
+            "items": result.ratings.items,
+            "alpha_ordinal": result.ratings.alpha,
+            "pairs": [
+                {
+                    "first": p.first,
+                    "second": p.second,
+                    "both": p.both,
+                    "percent_alike": p.same,
+                    "mean_distance": p.apart,
+                }
+                for p in result.ratings.pairs
+            ],
+        },
         "disagreements": [
             {
                 "session_id": d.unit.session_id,
