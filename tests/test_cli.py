@@ -73,7 +73,7 @@ def test_user_mistakes_are_one_sentence(home, capsys, argv, message):
 
 def test_malformed_guide_names_the_line(home, tmp_path, capsys):
     guide = tmp_path / "bad.md"
-    guide.write_text("## Warm-up\n- A question\n### Too deep\n", encoding="utf-8")
+    guide.write_text("## Warm-up\n- A question\n#### Too deep\n", encoding="utf-8")
     assert main(["new", "T", "--guide", str(guide)]) == 1
     err = capsys.readouterr().err
     assert f"{guide}, line 3:" in err

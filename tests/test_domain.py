@@ -150,8 +150,10 @@ def test_guide_parses_sections_questions_probes_and_places():
     [
         ("- question first\n", 1, "after a '## Section'"),
         ("## A\n  - probe first\n", 2, "under a '- question'"),
-        ("## A\n- q\n### deeper\n", 3, "deeper headings"),
-        ("## A\n- q\nstray paragraph\n", 3, "expected"),
+        ("## A\n- q\n#### deeper\n", 3, "deeper headings"),
+        ("### Sub first\n- q\n", 1, "under a '## Section'"),
+        ("## A\n### \n- q\n", 2, "no title"),
+        ("Preamble before any section\n## A\n- q\n", 1, "expected"),
         ("## A\n-   \n", 2, "empty"),
         ("## Only a heading\n", 1, "no questions"),
         ("# One\n## A\n- q\n# Two\n", 4, "only one"),
@@ -164,6 +166,73 @@ def test_malformed_guides_name_the_line(text, line, words):
         parse_guide(text, source="guide.md")
     assert caught.value.line == line
     assert f"guide.md, line {line}:" in str(caught.value) and words in str(caught.value)
+
+
+NOTED = """# Prototype study
+## First look
+Consent first.
+### Before the prototype
+- Tell me how you plan a week today.
+  - Who else plans with you?
+  Leave a silence here; don't rescue them.
+Show the prototype now; don't explain it.
+- What do you make of this?
+### After
+- What happened the last time you tried something new?
+When did you last change tools, and why? Ask only if they bring it up.
+"""
+
+
+def test_interviewer_notes_and_sub_sections_are_read_not_refused():
+    guide = parse_guide(NOTED)
+    assert [(s.title, s.level, s.intro) for s in guide.sections] == [
+        ("First look", 2, "Consent first."),
+        ("Before the prototype", 3, ""),
+        ("After", 3, ""),
+    ]
+    q1, q2, q3 = guide.questions
+    # A note belongs to the question above it, as an intro to its heading; never a question.
+    assert q1.probes == ["Who else plans with you?"]
+    assert q1.note == (
+        "Leave a silence here; don't rescue them. Show the prototype now; don't explain it."
+    )
+    assert (q2.text, q2.note, q2.section) == (
+        "What do you make of this?",
+        "",
+        "Before the prototype",
+    )
+    assert q3.note == "When did you last change tools, and why? Ask only if they bring it up."
+    assert (q3.id, q3.line) == ("q3", 11)
+    assert type(guide).from_doc(guide.to_doc()).to_doc() == guide.to_doc()
+    again = type(guide).from_doc(guide.to_doc())
+    assert [s.level for s in again.sections] == [2, 3, 3] and again.questions[0].note == q1.note
+
+
+def test_a_guide_without_notes_or_sub_sections_keeps_its_document():
+    assert parse_guide(GUIDE).to_doc() == {
+        "title": "Study",
+        "sections": [
+            {
+                "title": "Warm-up",
+                "intro": "Set the scene.",
+                "questions": [
+                    {
+                        "id": "q1",
+                        "text": "Tell me about your role.",
+                        "probes": ["A normal week?", "Who do you work with?"],
+                    },
+                    {"id": "q2", "text": "Do you like it?", "probes": []},
+                ],
+            },
+            {
+                "title": "Close",
+                "intro": "",
+                "questions": [
+                    {"id": "q3", "text": "Wouldn't it be easier with a dashboard?", "probes": []}
+                ],
+            },
+        ],
+    }
 
 
 def test_guide_state_moves_marks_and_progress():

@@ -10,6 +10,7 @@ from textual.widgets import Input
 from tests.bursts import fields_typed, queue_keys
 from tests.conftest import GUIDE
 from tests.test_interview import commit, type_text
+from tests.test_layout import shown_text
 from tests.waiting import wait_until, workers_done
 from tui.domain.guide import parse_guide
 from tui.screens.debrief_screen import DebriefScreen
@@ -410,10 +411,10 @@ async def test_the_folded_guide_marks_a_flagged_current_question(make_app, sessi
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         current = app.screen.query_one(CurrentQuestion)
-        assert "\u26a0" not in str(current.render())  # q1 is open
+        assert "\u26a0" not in shown_text(current)  # q1 is open
         await pilot.press("ctrl+n")  # q2: "Do you use spreadsheets ...?"
         await pilot.pause()
-        first_line = str(current.render()).splitlines()[0]
+        first_line = shown_text(current).splitlines()[0]
         assert "\u26a0 closed" in first_line
         assert cell_len(first_line[: first_line.index("closed") + 6]) <= size[0]
 

@@ -38,6 +38,12 @@ def shown(stream: NoteStream) -> str:
     return "\n".join(stream.render_line(y).text for y in range(stream.size.height))
 
 
+def shown_text(widget) -> str:
+    """What a padded widget draws, a line a row, without its one-cell padding or blank rows."""
+    strips = widget.render_lines(widget.region.reset_offset)
+    return "\n".join(strip.text[1:].rstrip() for strip in strips if strip.text.strip())
+
+
 async def scroll_to_the_oldest(pilot, stream: NoteStream) -> None:
     """Scroll to the top until the oldest note is laid out and shown (each time, older notes
     are laid out above and the view stays on the note it showed)."""
@@ -115,7 +121,7 @@ async def test_small_terminals_keep_the_input_visible(make_app, store, session_i
         current = screen.query_one("#current-question")
         if width < 100:  # folded to the current question
             assert not guide.display and current.display
-            assert "Q1/4" in str(current.render())
+            assert "Q1/4" in shown_text(current)
         else:
             assert guide.display and not guide.region.overlaps(stream.region)
         clock.advance(60)  # after the seeded notes, which are one a second from the start

@@ -8,7 +8,7 @@ import os
 
 from rich.text import Text
 
-from tests.test_layout import seed_notes
+from tests.test_layout import seed_notes, shown_text
 from tui.screens.interview_screen import InterviewScreen
 from tui.store.presence import Presence
 from tui.widgets.key_bar import KeyBar
@@ -52,7 +52,7 @@ async def test_at_80x24_the_guide_folds_and_the_notes_get_the_width(
         stream = screen.query_one(NoteStream)
         assert not guide.display and current.display
         # The current question with its probe, full width.
-        assert str(current.render()).splitlines() == [
+        assert shown_text(current).splitlines() == [
             "Q1/4 Tell me about your role.",
             "  \u00b7 What does a normal week look like?",
         ]

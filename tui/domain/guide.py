@@ -4,8 +4,11 @@ tui/services/guide_lint.py, with rules a team can extend).
 # Onboarding study            (optional title)
 ## Warm-up                    a section
 Optional lines of text        the section's intro, shown under its heading
+### Their role                a sub-section (its own lines of text are its intro)
 - Tell me about your role.    a question
   - What does a normal week look like?   a probe (indented list item)
+Show the prototype now.       an interviewer note: lines of text after a question are its
+                              note, never asked and never linted
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ class Question:
     column: int = 0
     probe_places: list[tuple[int, int]] = field(default_factory=list)
     """(line, column) of each probe's text, as for the question."""
+    note: str = ""
+    """The interviewer's instructions written under the question (its lines of text joined),
+    shown with it, dimmed; not a question, so the lint leaves it alone."""
 
 
 @dataclass
@@ -41,6 +47,8 @@ class Section:
     title: str
     intro: str = ""
     questions: list[Question] = field(default_factory=list)
+    level: int = 2
+    """2 for a `## Section`, 3 for a `### sub-section` (which belongs to the section above)."""
 
 
 @dataclass
@@ -56,14 +64,23 @@ class Guide:
         return next((q for q in self.questions if q.id == question_id), None)
 
     def to_doc(self) -> dict:
+        # A note or a sub-section adds its key; a guide with neither keeps the document (and
+        # the session files and exports) it always had.
         return {
             "title": self.title,
             "sections": [
                 {
                     "title": s.title,
                     "intro": s.intro,
+                    **({"level": s.level} if s.level != 2 else {}),
                     "questions": [
-                        {"id": q.id, "text": q.text, "probes": list(q.probes)} for q in s.questions
+                        {
+                            "id": q.id,
+                            "text": q.text,
+                            "probes": list(q.probes),
+                            **({"note": q.note} if q.note else {}),
+                        }
+                        for q in s.questions
                     ],
                 }
                 for s in self.sections
@@ -75,9 +92,12 @@ class Guide:
         doc = doc or {}
         guide = cls(title=doc.get("title", ""))
         for s in doc.get("sections", []):
-            section = Section(title=s.get("title", ""), intro=s.get("intro", ""))
+            section = Section(
+                title=s.get("title", ""), intro=s.get("intro", ""), level=s.get("level", 2)
+            )
             for q in s.get("questions", []):
                 question = Question(q["id"], q["text"], section.title, list(q.get("probes", [])))
+                question.note = q.get("note", "")
                 section.questions.append(question)
             guide.sections.append(section)
         return guide
@@ -88,6 +108,7 @@ MAX_QUESTIONS = 500
 1,000 every keystroke of a note waited on it."""
 MAX_PROBES = 2_000
 
+_HEADING = re.compile(r"^(?P<marks>#+)(?:[ \t]+(?P<title>.*))?$")
 _ITEM = re.compile(r"^(?P<indent>[ \t]*)[-*+](?:\s+(?P<text>.*))?$")
 _NUMBERED = re.compile(r"^(?P<indent>[ \t]*)\d+[.)](?:\s+(?P<text>.*))?$")
 
@@ -106,17 +127,26 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
                 raise GuideError(number, "only one '# Title' is allowed, at the top.", source)
             guide.title = line[2:].strip()
             continue
-        if line.startswith("## "):
-            title = line[3:].strip()
+        heading = _HEADING.match(line)
+        if heading and len(heading.group("marks")) in (2, 3):
+            level = len(heading.group("marks"))
+            title = (heading.group("title") or "").strip()
             if not title:
                 raise GuideError(number, "the section heading has no title.", source)
-            section = Section(title=title)
+            if level == 3 and section is None:
+                raise GuideError(
+                    number, "a '### sub-section' must come under a '## Section' heading.", source
+                )
+            section = Section(title=title, level=level)
             guide.sections.append(section)
             question = None
             continue
         if line.startswith("#"):
             raise GuideError(
-                number, "use '## Section' for sections; deeper headings are not supported.", source
+                number,
+                "use '## Section' for sections and '### Sub-section' under them; deeper "
+                "headings are not supported.",
+                source,
             )
         item = _ITEM.match(line) or _NUMBERED.match(line)
         if item:
@@ -156,13 +186,16 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
                 question.probes.append(text)
                 question.probe_places.append((number, column))
             continue
-        if section is None or question is not None:
+        if section is None:
             raise GuideError(
                 number,
-                f"expected '## Section', '- question' or '  - probe', found '{line.strip()[:40]}'.",
+                f"expected '## Section' before any text, found '{line.strip()[:40]}'.",
                 source,
             )
-        section.intro = f"{section.intro} {line.strip()}".strip()
+        if question is not None:
+            question.note = f"{question.note} {line.strip()}".strip()
+        else:
+            section.intro = f"{section.intro} {line.strip()}".strip()
     if not guide.questions:
         raise GuideError(
             1, "the guide has no questions ('- question' under a '## Section').", source

@@ -177,8 +177,10 @@ SESSION = {
         _fields({"surprised": TEXT, "quote": TEXT, "change": TEXT, "saved_at": TEXT})
     ),
 }
-QUESTION = _fields({"id": TEXT, "text": TEXT, "probes": _texts}, required=("id", "text"))
-SECTION = _fields({"title": TEXT, "intro": TEXT, "questions": _list_of(QUESTION)})
+QUESTION = _fields(
+    {"id": TEXT, "text": TEXT, "probes": _texts, "note": TEXT}, required=("id", "text")
+)
+SECTION = _fields({"title": TEXT, "intro": TEXT, "level": INTEGER, "questions": _list_of(QUESTION)})
 GUIDE = {
     "guide": _fields({"title": TEXT, "sections": _list_of(SECTION)}),
     "state": _is((dict,), "an object or null", optional=True),

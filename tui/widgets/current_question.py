@@ -4,13 +4,14 @@ above the notes. Shown instead of the guide column in a narrow pane or when the 
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide, GuideState
 from tui.services.guide_lint import GuideFinding
-from tui.widgets.guide_panel import lint_flags
+from tui.widgets.guide_panel import lint_flags, note_text
 
 
 class CurrentQuestion(Static):
@@ -41,6 +42,9 @@ class CurrentQuestion(Static):
         first.append(visible(question.text))
         lines = [first]
         if probes:
+            if question.note:
+                # Before the probes: with five rows at most, the instruction stays in view.
+                lines.append(note_text(question.note, one_line=True))
             for index, probe in enumerate(question.probes):
                 line = Text(no_wrap=True, overflow="ellipsis", style="dim")
                 line.append("  \u00b7 ")
@@ -49,4 +53,5 @@ class CurrentQuestion(Static):
                     line.append(" ")
                 line.append(visible(probe))
                 lines.append(line)
-        self.update(Text("\n").join(lines))
+        # A group, not one joined Text, so each line keeps its own no_wrap and ellipsis.
+        self.update(Group(*lines))

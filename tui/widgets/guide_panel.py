@@ -62,7 +62,8 @@ class GuidePanel(VerticalScroll, can_focus=False):
         widgets: list[Static] = []
         number = 0
         for section in guide.sections:
-            widgets.append(Static(Text(visible(section.title)), classes="guide-section"))
+            heading = "guide-section" if section.level <= 2 else "guide-subsection"
+            widgets.append(Static(Text(visible(section.title)), classes=heading))
             if section.intro:
                 widgets.append(Static(Text(visible(section.intro)), classes="guide-intro"))
             for question in section.questions:
@@ -140,11 +141,21 @@ class GuidePanel(VerticalScroll, can_focus=False):
             grid.add_row("", Text(f"\u23f1 {time}" + (" so far" if current else ""), style="dim"))
         if flags := lint_flags(found, None):
             grid.add_row("", flags)
+        if question.note:
+            grid.add_row("", note_text(question.note))
         for index, probe in enumerate(question.probes):
             grid.add_row("", Text(f"\u00b7 {visible(probe)}", style="dim"))
             if flags := lint_flags(found, index):
                 grid.add_row("", flags)
         return grid
+
+
+def note_text(note: str, *, one_line: bool = False) -> Text:
+    """An interviewer note as the guide shows it: dimmed, unnumbered, never like a question."""
+    text = Text(f"\u203a {visible(note)}", style="dim italic", no_wrap=one_line)
+    if one_line:
+        text.overflow = "ellipsis"
+    return text
 
 
 def lint_flags(found: list[GuideFinding], probe: int | None) -> Text | None:
