@@ -8,7 +8,7 @@ import pytest
 
 from tui.domain.clock import InterviewClock
 from tui.domain.codings import with_coding, without_coding
-from tui.domain.guide import GuideError, GuideState, parse_guide
+from tui.domain.guide import GuideError, GuideState, parse_guide, within_limits
 from tui.domain.notes import Note, format_elapsed, parse_elapsed, parse_inline
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
@@ -233,6 +233,20 @@ def test_a_guide_without_notes_or_sub_sections_keeps_its_document():
             },
         ],
     }
+
+
+def test_a_guide_past_the_limits_is_cut_and_one_within_them_is_kept_as_it_is():
+    fits = parse_guide(GUIDE)
+    assert within_limits(fits) == (fits, None)
+    doc = {"sections": [{"title": f"S{s}", "questions": []} for s in range(3)]}
+    for n in range(600):
+        doc["sections"][n // 250]["questions"].append({"id": f"q{n + 1}", "text": "How?"})
+    cut, problem = within_limits(type(fits).from_doc(doc))
+    assert [len(s.questions) for s in cut.sections] == [250, 250]
+    assert cut.questions[-1].id == "q500"
+    assert problem == (
+        "Guide cut to its first 500 of 600 questions, the limit; the session file is unchanged."
+    )
 
 
 def test_guide_state_moves_marks_and_progress():

@@ -14,7 +14,7 @@ Show the prototype now.       an interviewer note: lines of text after a questio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 class GuideError(ValueError):
@@ -107,6 +107,37 @@ MAX_QUESTIONS = 500
 """More than any interview guide (a long one asks 60): the guide pane redraws them all, and at
 1,000 every keystroke of a note waited on it."""
 MAX_PROBES = 2_000
+
+
+def within_limits(guide: Guide) -> tuple[Guide, str | None]:
+    """`guide` cut to its first MAX_QUESTIONS questions and MAX_PROBES probes, with a sentence
+    saying so; the guide itself and None when it fits. `parse_guide` and a JSON import refuse a
+    guide past the limits, but a sync merges session files as they are, and a session opened
+    with 1,000 questions made each keystroke of a note wait on the guide pane."""
+    questions = guide.questions
+    probes = sum(len(q.probes) for q in questions)
+    if len(questions) <= MAX_QUESTIONS and probes <= MAX_PROBES:
+        return guide, None
+    cut = Guide(title=guide.title)
+    kept_questions = kept_probes = 0
+    for section in guide.sections:
+        if kept_questions == MAX_QUESTIONS:
+            break
+        part = Section(section.title, section.intro, level=section.level)
+        for question in section.questions[: MAX_QUESTIONS - kept_questions]:
+            room = MAX_PROBES - kept_probes
+            kept = replace(
+                question, probes=question.probes[:room], probe_places=question.probe_places[:room]
+            )
+            part.questions.append(kept)
+            kept_probes += len(kept.probes)
+        kept_questions += len(part.questions)
+        cut.sections.append(part)
+    shown = f"{kept_questions:,} of {len(questions):,} questions"
+    if kept_probes < probes:
+        shown += f" ({kept_probes:,} of {probes:,} probes)"
+    return cut, f"Guide cut to its first {shown}, the limit; the session file is unchanged."
+
 
 _HEADING = re.compile(r"^(?P<marks>#+)(?:[ \t]+(?P<title>.*))?$")
 _ITEM = re.compile(r"^(?P<indent>[ \t]*)[-*+](?:\s+(?P<text>.*))?$")

@@ -125,8 +125,9 @@ class InterviewScreen(Screen):
         self._tmux_lines = [f"tmux: {item.line}" for item in self.app.tmux_advice]
         self.title = self.live.session.get("title", "")
         self.query_one(GuidePanel).show_guide(self.live.guide, self.live.guide_findings)
-        if self.live.lint_problem:
-            self.notify(self.live.lint_problem, severity="warning", timeout=10, markup=False)
+        for problem in (self.live.guide_problem, self.live.lint_problem):
+            if problem:
+                self.notify(problem, severity="warning", timeout=10, markup=False)
         self.stream.set_notes(self.live.notes)
         self._mirror()
         self.note_input.focus()

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
-from tui.domain.guide import Guide, GuideState
+from tui.domain.guide import Guide, GuideState, within_limits
 from tui.domain.notes import Note, new_id
 from tui.domain.quotes import cite
 from tui.services.guide_lint import GuideFinding, lint_guide, rules_for_session
@@ -134,7 +134,7 @@ class LiveSession:
             snapshot = self.file.read()
             self.notes: list[Note] = [Note.from_doc(doc) for doc in snapshot.notes]
         self.session: dict = snapshot.session
-        self.guide = Guide.from_doc(snapshot.guide)
+        self.guide, self.guide_problem = within_limits(Guide.from_doc(snapshot.guide))
         self.guide_state = GuideState.from_doc(snapshot.guide_state)
         if self.guide_state.current is None and self.guide.questions:
             self.guide_state.current = self.guide.questions[0].id
