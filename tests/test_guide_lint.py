@@ -56,6 +56,9 @@ GOOD = [
     "How did our support team handle your ticket?",
     "What was going through your mind at that point?",
     "You mentioned the import. What happened then?",
+    # ", and why?" at the end asks the reason for what the question just asked: one question.
+    "When did you last open the schedule, and why?",
+    "Which report did you stop sending, and why not?",
     # The closing question asks for more now, not for imagined behaviour.
     "What else would you like to tell me about your first week?",
     "What would you like to add that we haven't covered?",
@@ -107,6 +110,8 @@ BAD = [
     ("When did you sign up? Why then?", {"double"}),
     ("What did you like and what did you miss?", {"double"}),
     ("Do you plan alone or does your manager help?", {"closed", "double"}),
+    ("What did you do first, and why did you stop there?", {"double"}),
+    ("Why did you sign up and why did you leave?", {"double"}),
     # pitch
     ("What do you think of our new bulk-edit feature?", {"pitch"}),
     ("Our app lets you plan a month at once; how does that sound?", {"pitch"}),
