@@ -126,6 +126,17 @@ def test_the_corpus_is_large_and_covers_every_rule():
     assert set().union(*(rules for _, rules in BAD)) == {r.id for r in RULES}
 
 
+def test_the_shipped_sample_guides_draw_no_finding():
+    """The demo's studies are what a newcomer copies: a flagged question there teaches the
+    habit the lint exists to break."""
+    from tui.services.exchange.samples import sample_studies
+
+    for study in sample_studies():
+        path = study / "guide.md"
+        found = lint_guide(parse_guide(path.read_text(encoding="utf-8")), RULES)
+        assert [(f.line, f.finding.rule) for f in found] == [], path
+
+
 @pytest.mark.parametrize("question", GOOD)
 def test_good_questions_raise_no_alarm(question):
     assert lint_question(question, RULES) == []
