@@ -24,6 +24,7 @@ import os
 import re
 import selectors
 import threading
+import time
 from codecs import getincrementaldecoder
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -46,6 +47,14 @@ SYNC_BRACKETS = ("\x1b[?2026h", "\x1b[?2026l")
 """Textual writes these around each frame, on their own, where the terminal supports them."""
 OSC_LIMIT = 4096
 """An OSC string longer than this without its end is passed on as it is."""
+HOLD_SECONDS = 0.05
+"""How long a lone Esc, or a sequence cut off by a read, waits for its rest before it is
+decided as it is. A link that splits a key's bytes (SSH, tmux relaying a slow terminal) can
+leave tens of milliseconds between them; a lone Esc acts this much later (neovim's
+`ttimeoutlen` is 50 ms too, Textual's own escape delay 100 ms)."""
+ALT_SECONDS = 0.01
+"""An Esc and a key read within this of each other are one key, alt+key, as a terminal sends
+it. After it, a key read is a key of its own: a person's keys come one to a read."""
 
 
 class TypedText(Message):
@@ -161,19 +170,42 @@ class TerminalInput:
     """Decoded terminal text in, messages out, in the order the bytes came.
 
     State carries across reads: a paste or an escape sequence split between two reads is held
-    until the rest arrives (or, for a sequence, until `flush_held` after a quiet moment; a
+    until the rest arrives (or, for a sequence, until `flush_held` once `wait()` is over; a
     lone Esc at the end of a read too, as it may begin a sequence cut off by the read).
+
+    A lone Esc followed by a read after more than `ALT_SECONDS` is the Esc key, unless that
+    read begins with the rest of a sequence: a CSI (`[`, parameters, a final byte: an arrow, a
+    mouse report) or an SS3 key (`O` and a final). A person's keys come one to a read, so a
+    read holding a whole rest is a terminal's; a lone `[` or `O` is typed (a note may begin
+    with either), and so is a rest cut off again that never ends.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.parser = XTermParser()
         self._probe = XTermParser()
+        self._clock = clock
         self._held = ""
+        self._held_since = 0.0
+        self._apart = False
+        """What is held is an Esc read alone and, after a pause, the start of a rest."""
         self._paste: list[str] | None = None
 
     def feed(self, data: str) -> list[Message]:
-        data = self._held + data
-        self._held = ""
+        held, self._held = self._held, ""
+        if held and self._paste is None and (held == ESC or self._apart):
+            apart = self._apart or self._clock() - self._held_since > ALT_SECONDS
+            self._apart = False
+            whole = held + data
+            if apart and _CSI_PREFIX.match(whole) and len(whole) > 2:
+                self._held, self._apart = whole, True  # "[<35;1": a rest cut off again
+                return []
+            if apart and not (_CSI.match(whole) or _ss3_key(whole)):
+                return _one_key(ESC) + self._decode(held[1:] + data, self._clock())
+        return self._decode(held + data, self._held_since if held else self._clock())
+
+    def _decode(self, data: str, since: float) -> list[Message]:
+        """`data` from its start; what is held at its end is held `since` then, if it began
+        at the start (the rest of what was held), else from now."""
         out: list[Message] = []
         i, end = 0, len(data)
         while i < end:
@@ -195,7 +227,7 @@ class TerminalInput:
                 continue
             rest = data[i:]
             if PASTE_START.startswith(rest) or _CSI_PREFIX.match(rest) or rest == "\x1bO":
-                self._held = rest  # cut off by the read: wait for the rest
+                self._hold(rest, since if i == 0 else self._clock())  # cut off by the read
                 break
             if csi := _CSI.match(data, i):
                 out += self._sequence(csi.group())
@@ -203,7 +235,7 @@ class TerminalInput:
             elif data.startswith("\x1b]", i):
                 osc = _OSC.match(data, i)
                 if osc is None and end - i < OSC_LIMIT:
-                    self._held = rest
+                    self._hold(rest, since if i == 0 else self._clock())
                     break
                 sequence = osc.group() if osc else data[i:]
                 out.append(UnknownSequence(sequence))
@@ -223,6 +255,9 @@ class TerminalInput:
                 out += _one_key(data[i : i + size])
                 i += size
         return out
+
+    def _hold(self, rest: str, since: float) -> None:
+        self._held, self._held_since = rest, since
 
     def _take_paste(self, data: str, i: int, out: list[Message]) -> int:
         assert self._paste is not None
@@ -246,17 +281,23 @@ class TerminalInput:
         self._probe = XTermParser()  # it may be waiting for more: start clean
         return [UnknownSequence(sequence)]
 
-    @property
-    def holding(self) -> bool:
-        """Part of a sequence (or a lone Esc) waits for the next read."""
-        return bool(self._held) and self._paste is None
+    def wait(self) -> float | None:
+        """Seconds left before what is held (part of a sequence, or a lone Esc) is decided as
+        it is with `flush_held`; None when nothing is."""
+        if not self._held or self._paste is not None:
+            return None
+        return max(0.0, self._held_since + HOLD_SECONDS - self._clock())
 
     def flush_held(self) -> list[Message]:
-        """Nothing more came: what was held is decided as it is (a lone Esc is the Esc key).
+        """Nothing more came: what was held is decided as it is (a lone Esc is the Esc key; an
+        Esc and a rest begun after a pause, the Esc key and text).
         Textual's own parser is never left holding an Esc (`_one_key`), so it needs no tick."""
         held, self._held = self._held, ""
         if self._paste is not None:
             return []  # a paste waits for its end
+        if self._apart:
+            self._apart = False
+            return _one_key(ESC) + self._decode(held[1:], self._clock())
         return _one_key(held) if held else []
 
 
@@ -264,6 +305,12 @@ def _control(char: str) -> bool:
     """An Esc or a C0 control key (Enter, Tab, ctrl+letter), but ^H: where Backspace sends
     ^H, ESC ^H is alt+Backspace, typed mid-edit, which must not cancel the edit first."""
     return char != "" and ord(char) < 0x20 and char != "\x08"
+
+
+def _ss3_key(data: str) -> bool:
+    """`data` begins with a key sent as SS3 (`ESC O P` is f1), not alt+shift+o and a letter."""
+    keys = _one_key(data[:3]) if data.startswith("\x1bO") and len(data) > 2 else []
+    return len(keys) == 1 and getattr(keys[0], "key", "") != "alt+shift+o"
 
 
 def _one_key(keys: str) -> list[Message]:
@@ -340,8 +387,9 @@ class FieldnoteDriver(LinuxDriver):
         from_terminal = os.isatty(self.fileno)
         try:
             while not self.exit_event.is_set():
-                # A lone Esc is held until the terminal is quiet: wait briefly then.
-                ready = selector.select(0.01 if terminal.holding else 0.1)
+                # What is held waits for its rest, then is decided as it is.
+                wait = terminal.wait()
+                ready = selector.select(0.1 if wait is None else wait)
                 messages: list[Message] = []
                 for _key, mask in ready:
                     if mask & selectors.EVENT_READ:
