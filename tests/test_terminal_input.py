@@ -462,6 +462,51 @@ def test_an_arrow_key_and_a_mouse_report_cut_by_a_pause_keep_an_edit(store, sess
     assert [n["text"] for n in store.open_session(session_id).read().notes] == ["said it morXe"]
 
 
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("\x1b[200~pa\x1b", "[31mste\x1b[201~z"),  # a pasted code's Esc at a read's end
+        ("\x1b[200~pa\x1b[31mste\x1b[20", "1~z"),  # the paste's end cut in two
+    ],
+)
+def test_a_paste_cut_by_a_long_pause_keeps_every_byte_and_ends(first, then):
+    # The driver decides what is held after each quiet 100 ms, a paste under way too: the
+    # Esc held at a read's end was dropped, so the paste lost it, or lost the start of its end
+    # marker and never ended, taking every key typed after it.
+    terminal = TerminalInput()
+    messages = terminal.feed(first) + terminal.flush_held() + terminal.feed(then)
+    assert described(messages) == [("paste", "pa\x1b[31mste"), ("typed", "z")]
+
+
+@pytest.mark.slow
+def test_the_real_terminal_driver_waits_out_a_pause_inside_a_paste(store, session_id):
+    master, app = open_in_pty(store, session_id)
+    try:
+        assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
+        for first, then, saved in (
+            (b"\x1b[200~one\x1b", b"[31m code\x1b[201~\r", b" code"),
+            (b"\x1b[200~two\x1b[20", b"1~ end\r", b"two end"),
+        ):
+            os.write(master, first)
+            time.sleep(0.3)  # longer than the driver's 100 ms wait for a read
+            os.write(master, then)
+            read_until_drawn(master, saved, 10)
+        os.write(master, b"\x11")  # ctrl+q: the debrief, Esc is "not now"
+        read_until(master, b"not now", 10)
+        os.write(master, b"\x1b")
+        deadline = time.monotonic() + 15
+        while app.poll() is None and time.monotonic() < deadline:
+            read_until(master, b"\x00", 0.2)
+        assert app.poll() is not None, "the app did not exit"
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+        os.close(master)
+    texts = [n["text"] for n in store.open_session(session_id).read().notes]
+    assert texts == ["one\x1b[31m code", "two end"]
+
+
 def test_a_rest_arriving_after_the_wait_is_typed_after_the_esc():
     # The limit, kept on purpose: once the Esc has acted (50 ms), the read after it is what it
     # is. Taken as a key then, text sent right after a real Esc ("[Applause]" by tmux

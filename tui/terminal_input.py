@@ -291,10 +291,12 @@ class TerminalInput:
     def flush_held(self) -> list[Message]:
         """Nothing more came: what was held is decided as it is (a lone Esc is the Esc key; an
         Esc and a rest begun after a pause, the Esc key and text).
-        Textual's own parser is never left holding an Esc (`_one_key`), so it needs no tick."""
-        held, self._held = self._held, ""
+        Textual's own parser is never left holding an Esc (`_one_key`), so it needs no tick.
+        A paste waits for its end, whatever it holds (an Esc of its own, a cut end marker):
+        the driver calls this after each quiet moment, a slow paste's pauses too."""
         if self._paste is not None:
-            return []  # a paste waits for its end
+            return []
+        held, self._held = self._held, ""
         if self._apart:
             self._apart = False
             return _one_key(ESC) + self._decode(held[1:], self._clock())
