@@ -67,6 +67,8 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     COMMAND_PALETTE_BINDING = COMMAND_PALETTE_KEY
     BINDINGS = bindings_for("app")
     COMMANDS = App.COMMANDS | {ScreenActions, KeymapCommands}
+    SUSPENDED_SCREEN_CLASS = "-suspended"
+    """On a screen under another: the key bar under a dialog hides (app.tcss)."""
 
     def __init__(
         self,

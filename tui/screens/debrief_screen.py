@@ -14,6 +14,7 @@ from tui.domain.notes import format_elapsed
 from tui.domain.pacing import TARGET_SHARE
 from tui.services.interview_aids import DEBRIEF_PROMPTS, DebriefSummary
 from tui.widgets.bindings import bindings_for, field_focus_keys, once_typed
+from tui.widgets.key_bar import KeyBar
 
 LISTED = 5
 """At most this many items of each list; the rest is counted."""
@@ -56,6 +57,7 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
             for key, prompt in DEBRIEF_PROMPTS:
                 yield Static(Text(prompt), classes="debrief-prompt")
                 yield Input(value=summary.answers.get(key, ""), id=f"debrief-{key}")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()

@@ -18,6 +18,7 @@ from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, ExportJob
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for, once_typed
+from tui.widgets.key_bar import KeyBar
 
 FORMATS_SHOWN = list(FORMATS.values())
 
@@ -63,6 +64,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 Text(f"{run} or Enter in the file exports \u00b7 Tab moves \u00b7 {cancel} closes"),
                 classes="dialog-keys",
             )
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).highlighted = 0

@@ -14,7 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from tui.services.actions import SCREENS, actions_for
-from tui.widgets.bindings import bindings_for
+from tui.widgets.bindings import cancel_only
+from tui.widgets.key_bar import KeyBar
 
 MIN_DOES = 12
 """Below this much room for the descriptions beside whole ids, the id column is left out."""
@@ -62,7 +63,7 @@ class KeyTable:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = bindings_for("dialog")
+    BINDINGS = cancel_only()
 
     def __init__(self, first: str | None = None) -> None:
         super().__init__()
@@ -80,6 +81,7 @@ class HelpScreen(ModalScreen[None]):
                 classes="dialog-keys",
                 markup=False,
             )
+        yield KeyBar()
 
     def sections(self) -> list[tuple[str, list[KeyRow]]]:
         """Each screen's title and its keys in the active keymap, as shown: those of every

@@ -15,13 +15,14 @@ from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
 from tui.services.session_setup import read_guide
 from tui.store import StoreError
-from tui.widgets.bindings import bindings_for, field_focus_keys
+from tui.widgets.bindings import cancel_only, field_focus_keys
+from tui.widgets.key_bar import KeyBar
 
 
 class NewSessionScreen(ModalScreen[str | None]):
     """Dismisses with the new session's id, or None when cancelled."""
 
-    BINDINGS = [*bindings_for("dialog"), *field_focus_keys()]
+    BINDINGS = [*cancel_only(), *field_focus_keys()]
 
     def compose(self) -> ComposeResult:
         form = VerticalScroll(classes="dialog", id="new-session-form")
@@ -34,6 +35,7 @@ class NewSessionScreen(ModalScreen[str | None]):
             yield Input(placeholder="Guide file (Markdown), optional", id="new-guide")
             yield Label("", id="new-error", classes="dialog-error")
             yield Label("Tab moves \u00b7 Enter creates \u00b7 Esc cancels", classes="dialog-keys")
+        yield KeyBar(("enter", "Create"), ("tab", "Next field"))
 
     def on_mount(self) -> None:
         self.query_one("#new-title", Input).focus()

@@ -9,11 +9,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tui.domain.notes import format_elapsed, parse_elapsed
-from tui.widgets.bindings import bindings_for
+from tui.widgets.bindings import cancel_only
+from tui.widgets.key_bar import KeyBar
 
 
 class OffsetScreen(ModalScreen[float | None]):
-    BINDINGS = bindings_for("dialog")
+    BINDINGS = cancel_only()
 
     def __init__(self, current: float) -> None:
         super().__init__()
@@ -31,6 +32,7 @@ class OffsetScreen(ModalScreen[float | None]):
             yield Input(value=shown, id="offset-input")
             yield Label("", id="offset-error", classes="dialog-error")
             yield Label("Enter saves \u00b7 Esc cancels", classes="dialog-keys")
+        yield KeyBar(("enter", "Save"))
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

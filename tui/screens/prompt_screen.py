@@ -10,13 +10,14 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from tui.widgets.bindings import bindings_for
+from tui.widgets.bindings import bindings_for, cancel_only
+from tui.widgets.key_bar import KeyBar
 
 
 class PromptScreen(ModalScreen[str | None]):
     """One line of text; Enter returns it (after `check`, which may return an error sentence)."""
 
-    BINDINGS = bindings_for("dialog")
+    BINDINGS = cancel_only()
 
     def __init__(
         self,
@@ -41,6 +42,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield Input(value=self.value, id="prompt-input")
             yield Static("", id="prompt-error", classes="dialog-error")
             yield Static(Text(f"Enter saves \u00b7 Esc {self.cancel_label}"), classes="dialog-keys")
+        yield KeyBar(("enter", "Save"))
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -74,6 +76,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(Text(self.title_text), classes="dialog-title")
             yield Static(Text(self.question), classes="dialog-help")
             yield Static(Text(f"{yes} yes \u00b7 {no} no"), classes="dialog-keys")
+        yield KeyBar()
 
     def action_confirm(self) -> None:
         self.dismiss(True)

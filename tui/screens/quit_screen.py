@@ -20,6 +20,7 @@ from textual.widgets import Label
 from tui.services.rescue import write_rescue
 from tui.services.write_queue import flushed
 from tui.widgets.bindings import bindings_for
+from tui.widgets.key_bar import KeyBar
 
 
 class UnsavedWork(Protocol):
@@ -54,6 +55,7 @@ class QuitScreen(ModalScreen[bool]):
                 f"r retry now \u00b7 s save them to the file above \u00b7 {go} \u00b7 Esc stay",
                 classes="dialog-keys",
             )
+        yield KeyBar()
 
     def on_mount(self) -> None:
         # Error notices sit above every screen: at 80x24 they covered this dialog, which

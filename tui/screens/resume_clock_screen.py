@@ -19,6 +19,7 @@ from textual.widgets import Label
 
 from tui.domain.notes import format_elapsed
 from tui.widgets.bindings import bindings_for
+from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput, is_typing
 
 
@@ -58,6 +59,7 @@ class ResumeClockScreen(ModalScreen[bool | None]):
                 "\u00b7 Esc keep it paused \u00b7 typing a note continues from the pause",
                 classes="dialog-keys",
             )
+        yield KeyBar()
 
     def on_key(self, event: events.Key) -> None:
         note_input = self.typing_goes_to

@@ -23,6 +23,7 @@ from tui.domain.display_text import visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.services.search import EnterChoice, TagIndex, TagMatch, enter_choice
 from tui.widgets.bindings import bindings_for, once_typed
+from tui.widgets.key_bar import KeyBar
 
 MAX_MATCHES = 200
 """Shown at most; an OptionList stays quick well beyond this (docs/ARCHITECTURE.md, "Budgets")."""
@@ -89,6 +90,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
             yield Input(placeholder="type to search tags", id="picker-input")
             yield OptionList(id="picker-matches")
             yield Static(Text(""), id="picker-hint", classes="dialog-keys")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -208,6 +210,10 @@ class TagPickerScreen(ModalScreen[Picked | None]):
                 self._hint("That tag exists already: Enter applies it.")
             return
         self.dismiss(Picked(self.create_name, created=True))
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # A picker that only chooses among the tags (removing one) offers no new tag.
+        return self.allow_create or action != "create"
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

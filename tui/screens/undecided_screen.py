@@ -15,6 +15,7 @@ from tui.domain.display_text import visible
 from tui.services.sync.undecided import TeamSync, Undecided
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
+from tui.widgets.key_bar import KeyBar
 
 
 class UndecidedScreen(ModalScreen[None]):
@@ -42,6 +43,7 @@ class UndecidedScreen(ModalScreen[None]):
                 ),
                 classes="dialog-keys",
             )
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

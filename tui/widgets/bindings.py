@@ -32,6 +32,12 @@ def once_typed(fields: list[Widget], act: Callable[[], None]) -> None:
         fields[0].call_later(once_typed, fields[1:], act)
 
 
+def cancel_only() -> list[Binding]:
+    """A dialog's Esc without its `y` (a yes/no question's): a dialog that asks no question
+    must not offer it in its key bar."""
+    return [b for b in bindings_for("dialog") if b.id == "dialog.cancel"]
+
+
 def bindings_for(screen: str) -> list[Binding]:
     return [
         Binding(

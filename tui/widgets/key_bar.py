@@ -4,12 +4,17 @@ Textual's Footer is one line that scrolls sideways, so at 80 columns most interv
 be out of sight; a note-taker must see them all without scrolling. Items are packed whole (a
 key is never split from its description) and repacked when the width changes. Follows keymap
 changes through the screen's bindings signal, as the Footer does.
+
+A dialog (a modal screen) has a bar of its own, docked at the bottom over the bar of the screen
+below, which hides while it is covered (`app.tcss`): the bottom lines show only keys that work
+while the dialog is open.
 """
 
 from __future__ import annotations
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -32,8 +37,11 @@ class KeyBar(Static):
     """
     """Drawn like Textual's footer, in the theme's footer colours."""
 
-    def __init__(self) -> None:
+    def __init__(self, *typed: tuple[str, str]) -> None:
+        """`typed`: (key, description) of keys the focused field handles itself, not a
+        binding (Enter in a dialog's one-line field saves it), listed first."""
         super().__init__()
+        self._typed = typed
         self._items: list[tuple[str, str, bool]] = []
 
     def on_mount(self) -> None:
@@ -52,7 +60,9 @@ class KeyBar(Static):
     def _bindings_changed(self, screen: Screen) -> None:
         if not self.is_attached or screen is not self.screen:
             return
-        items: list[tuple[str, str, bool]] = []
+        items = [
+            (self.app.get_key_display(Binding(key, "")), does, True) for key, does in self._typed
+        ]
         seen: set[tuple[str, str]] = set()
         for _node, binding, enabled, _tooltip in screen.active_bindings.values():
             if not binding.show or (binding.action, binding.description) in seen:

@@ -1,0 +1,141 @@
+"""The key bar under a dialog shows the dialog's keys: the bottom lines of the terminal never
+name a key of the screen below, which does nothing while the dialog is open."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.screen import ModalScreen
+
+from tests.waiting import wait_until
+from tui.domain.pacing import TalkTime
+from tui.screens.debrief_screen import DebriefScreen
+from tui.screens.export_screen import ExportScreen
+from tui.screens.help_screen import HelpScreen
+from tui.screens.new_session_screen import NewSessionScreen
+from tui.screens.offset_screen import OffsetScreen
+from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
+from tui.screens.quit_screen import QuitScreen
+from tui.screens.resume_clock_screen import ResumeClockScreen
+from tui.screens.tag_picker_screen import TagPickerScreen
+from tui.screens.undecided_screen import UndecidedScreen
+from tui.services.interview_aids import DebriefSummary
+from tui.services.search import TagIndex
+from tui.services.sync.undecided import TeamSync
+from tui.widgets.key_bar import KeyBar
+
+
+class Pending:
+    """One unsaved change that the data folder refuses (the quit dialog's holder)."""
+
+    unsaved = 1
+    last_error = "The disk is full."
+
+    def flush(self, timeout: float = 0) -> bool:
+        return True
+
+    def unsaved_summary(self) -> str:
+        return "1 note"
+
+    def unsaved_record(self):
+        return {}, 1
+
+
+DIALOGS = {
+    "prompt": (lambda app: PromptScreen("Study", "Its name."), ["Save", "Cancel"]),
+    "confirm": (lambda app: ConfirmScreen("Delete?", "Sure?"), ["Yes", "Cancel"]),
+    "offset": (lambda app: OffsetScreen(0.0), ["Save", "Cancel"]),
+    "quit": (
+        lambda app: QuitScreen(Pending(), Path("/tmp/rescue.json")),
+        ["Retry", "Save elsewhere", "Quit anyway", "Stay"],
+    ),
+    "export": (
+        lambda app: ExportScreen(app.sessions.export_job([], "x"), Path("/tmp")),
+        ["Export", "Close"],
+    ),
+    "undecided": (
+        lambda app: UndecidedScreen(TeamSync(app.sessions.store, "Maya")),
+        ["Keep", "Take the other", "Back"],
+    ),
+    "resume": (
+        lambda app: ResumeClockScreen(60.0, app.now() - timedelta(minutes=5), app.now()),
+        ["Count the time away", "Continue from the pause", "Keep it paused"],
+    ),
+    "debrief": (
+        lambda app: DebriefScreen(DebriefSummary([], [], [], TalkTime(), {})),
+        ["Next answer", "Save debrief", "Not now"],
+    ),
+    "help": (lambda app: HelpScreen("home"), ["Cancel"]),
+    "new session": (lambda app: NewSessionScreen(), ["Create", "Next field", "Cancel"]),
+    "tag picker": (
+        lambda app: TagPickerScreen(TagIndex(), "Tag this excerpt"),
+        ["Apply", "Next match", "Cancel", "New tag"],
+    ),
+}
+
+HOME_KEYS = ["Attach", "Filter", "Analysis", "Goal", "Study"]
+"""Keys of the sessions screen below the dialogs (as at 40 columns too)."""
+
+
+def bar_text(bar: KeyBar) -> str:
+    return str(bar.render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+@pytest.mark.parametrize("name", list(DIALOGS))
+async def test_the_key_bar_under_a_dialog_shows_the_dialogs_keys(make_app, name, size):
+    make, shown = DIALOGS[name]
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        home_bar = app.screen.query_one(KeyBar)
+        await wait_until(pilot, lambda: "New" in bar_text(home_bar))
+        dialog = make(app)
+        app.push_screen(dialog)
+        await wait_until(pilot, lambda: app.screen is dialog and dialog.query(KeyBar))
+        await pilot.pause()
+        bar = dialog.query_one(KeyBar)
+        text = bar_text(bar)
+        for description in shown:
+            # At 40 columns a description shortens to its first word.
+            assert (description if size[0] >= 80 else description.split()[0]) in text, text
+        for description in HOME_KEYS:
+            assert description not in text, text
+        # The dialog's bar is on the last lines, the screen's hidden under it.
+        assert bar.region.bottom == size[1] and bar.region.width == size[0]
+        assert not home_bar.visible
+        dialog.dismiss(None)
+        await wait_until(pilot, lambda: app.screen is not dialog)
+        await pilot.pause()
+        assert home_bar.visible
+
+
+async def test_the_help_over_a_dialog_hides_the_dialogs_bar_until_it_closes(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(PromptScreen("Study", "Its name."))
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        prompt = app.screen
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await pilot.pause()
+        assert not prompt.query_one(KeyBar).visible
+        assert "Save" not in bar_text(app.screen.query_one(KeyBar))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is prompt)
+        await pilot.pause()
+        assert prompt.query_one(KeyBar).visible
+
+
+async def test_a_dialog_from_the_interview_shows_its_keys_not_the_interviews(make_app, session_id):
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(KeyBar))
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, ModalScreen))
+        await pilot.pause()
+        text = bar_text(app.screen.query_one(KeyBar))
+        assert "Save" in text and "Cancel" in text
+        assert "Star" not in text and "Next Q" not in text
+        assert all(not bar.visible for bar in app.screen_stack[-2].query(KeyBar))
