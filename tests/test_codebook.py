@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import DataTable
 
 from tests.test_tagging import add_notes, pick, ready, tagging_app
 from tests.waiting import workers_done
 from tui.domain.guide import parse_guide
+from tui.domain.notes import tag_key
 from tui.screens.codebook_screen import CodebookScreen
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
 from tui.screens.tag_picker_screen import TagPickerScreen
@@ -81,11 +83,15 @@ async def test_every_tag_with_description_colour_parent_and_counts(store, clock)
             "2/2",
             "2",
             "wants data out",
-            "Maya 2",  # each coder's count: both notes were typed, #tags inline, by Maya
+            "M2",  # each coder's count: both notes were typed, #tags inline, by Maya
             "\u25a0 green",
             "need",
         ]
         assert row(screen, "unused/tag")[1:4] == ["0", "0/2", "0"]
+        goto(screen, "need/export")
+        await pilot.pause()
+        detail = str(screen.query_one("#codebook-detail").render())
+        assert detail == "need/export: 2 excerpts in 2/2 sessions, 2 people \u00b7 by Maya 2"
 
 
 async def test_rename_every_excerpt_follows(store, clock):
@@ -262,3 +268,38 @@ async def test_markup_in_tag_names_and_descriptions_renders_safely(store, clock)
         await pilot.click(offset=(5, 3))  # clicking where a live [@click] would be: nothing
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, CodebookScreen)
+
+
+def team_sample(store) -> list[str]:
+    """The shipped sample studies: several coders, each with a name of some length."""
+    from tui.services.exchange.samples import load_study, sample_studies
+
+    return [sid for study in sample_studies() for sid in load_study(store, study)]
+
+
+@pytest.mark.parametrize("width", [80, 40])
+async def test_each_coder_of_a_tag_is_in_view_at_80_columns_and_in_a_40_column_pane(
+    store, clock, width
+):
+    ids = team_sample(store)
+    app = tagging_app(store, clock, ids[0], scope="all")
+    async with app.run_test(size=(width, 24)) as pilot:
+        screen = await open_codebook(app, pilot)
+        table = screen.query_one(DataTable)
+        labels = [str(column.label) for column in table.columns.values()]
+        goto(screen, "admin-load")
+        await pilot.pause()
+        used = screen.usage["admin-load"]
+        assert len(used.coders) >= 2
+        if "By coder" in labels:
+            # Every coder of every tag fits in the column: initials, as the tagging screen
+            # marks them, with counts.
+            at = labels.index("By coder")
+            width_of = list(table.columns.values())[at].width
+            for name in (t["name"] for t in screen.tags):
+                assert len(row(screen, tag_key(name))[at]) <= width_of, row(screen, tag_key(name))
+            assert row(screen, "admin-load")[at] == "R4 A2"
+        # The highlighted tag's coders by name, and its people, in every width.
+        detail = str(screen.query_one("#codebook-detail").render())
+        assert "3 people" in detail and "Rafael 4" in detail and "Aiko 2" in detail
+        assert screen.query_one("#codebook-detail").region.height >= 2

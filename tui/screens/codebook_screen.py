@@ -19,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
+from tui.domain.codings import initials
 from tui.domain.display_text import count_of, visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import tag_parent
@@ -34,12 +35,12 @@ from tui.widgets.row_table import RowTable
 from tui.widgets.table_columns import Column, fit
 
 COLUMNS = [
-    Column("Tag", share=55),
+    Column("Tag", share=50),
     Column("Excerpts", 8),
     Column("Sessions", 8),
     Column("People", 6, essential=False),
-    Column("Description", share=30, essential=False),
-    Column("By coder", share=20, essential=False),
+    Column("Description", share=25, essential=False),
+    Column("By coder", share=25, essential=False),
     Column("Colour", 6, essential=False),
     Column("Parent", share=15, essential=False),
 ]
@@ -60,10 +61,27 @@ def swatch(color: str) -> Text:
     return text
 
 
-def coder_counts(used: TagUsage) -> str:
-    """`ana 4 · bo 3`: how many notes and spans each coder tagged with it, most first."""
+def coder_counts(used: TagUsage, *, short: bool = False) -> str:
+    """`Ana Lima 4 · bo 3`: how many notes and spans each coder tagged with it, most first;
+    `short`, by the initials the tagging screen marks coders with: `AL4 B3`."""
     ranked = sorted(used.coders.items(), key=lambda item: (-item[1], item[0].casefold()))
+    if short:
+        return " ".join(f"{initials(coder)}{count}" for coder, count in ranked)
     return " \u00b7 ".join(f"{coder} {count}" for coder, count in ranked)
+
+
+def usage_line(tag: dict[str, Any], used: TagUsage, sessions: int) -> Text:
+    """The highlighted tag's use in full, below the table: the coders by name (the column has
+    their initials) and the people, which a narrow pane has no column for."""
+    line = Text(no_wrap=False)
+    line.append(visible(tag["name"]), style="bold")
+    line.append(
+        f": {count_of(used.excerpts, 'excerpt')} in {len(used.sessions)}/{sessions} sessions, "
+        f"{len(used.participants)} {'person' if len(used.participants) == 1 else 'people'}"
+    )
+    if used.coders:
+        line.append(" \u00b7 by " + visible(coder_counts(used)))
+    return line
 
 
 class CodebookScreen(Screen):
@@ -91,6 +109,7 @@ class CodebookScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(Text("Codebook", style="bold"), id="codebook-title")
         yield RowTable(id="codebook", cursor_type="row", zebra_stripes=True)
+        yield Static(id="codebook-detail")
         yield Static(id="codebook-status")
         yield KeyBar()
 
@@ -139,7 +158,10 @@ class CodebookScreen(Screen):
                     visible(str(tag.get("description") or "")), no_wrap=True, overflow="ellipsis"
                 ),
                 "By coder": Text(
-                    visible(coder_counts(used)), style="dim", no_wrap=True, overflow="ellipsis"
+                    visible(coder_counts(used, short=True)),
+                    style="dim",
+                    no_wrap=True,
+                    overflow="ellipsis",
                 ),
                 "Colour": swatch(str(tag.get("color") or "")),
                 "Parent": Text(
@@ -154,10 +176,19 @@ class CodebookScreen(Screen):
             row = next((i for i, t in enumerate(tags) if tag_key(t["name"]) == tag_key(select)), 0)
         if tags:
             table.move_cursor(row=max(0, min(row, len(tags) - 1)))
+        self._show_detail()
         status = f"{count_of(len(tags), 'tag')} across {count_of(sessions, 'session')}"
         if not tags:
             status = "The codebook is empty: tags appear here once notes are tagged."
         self.query_one("#codebook-status", Static).update(Text(status, style="dim"))
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        tag = self.selected
+        detail = self.query_one("#codebook-detail", Static)
+        detail.update(usage_line(tag, self._used(tag), self.view.sessions) if tag else "")
 
     @property
     def selected(self) -> dict[str, Any] | None:
