@@ -398,6 +398,21 @@ async def test_in_a_narrow_pane_the_bar_gives_way_before_a_tag_name_is_cut(
         assert any(line.startswith("onboarding ") for line in drawn), drawn
 
 
+async def test_in_a_39_column_pane_the_counts_give_the_tag_its_room(store, clock, study):
+    """The Tag column kept 9 cells (`workarou…`) while `Excerpts` and `People` kept the
+    width of their headers over one- and three-character counts."""
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(39, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThemeTable)
+        assert table.widths[0] >= 14, table.widths
+        drawn = [table.render_line(y).text.strip() for y in range(len(table.keys))]
+        assert any(line.startswith("workaround ") for line in drawn), drawn
+        header = str(app.screen.query_one("#themes-header").render())
+        # Short headers, each whole; the sort's arrow beside the one it sorts by.
+        assert header.split() == ["Tag", "Exc", "People\u25bc", "Sev"], header
+
+
 @pytest.mark.parametrize(
     ("width", "pain", "idea"), [(80, "120 of 120", "20 of 120"), (39, "120/120", "20/120")]
 )

@@ -73,9 +73,9 @@ TAG_LEAST = 12
 THEME_TABLE = [
     Column("Tag", share=60, least=TAG_LEAST),
     Column("Bar", BAR_WIDTH, essential=False, narrow=True),
-    Column("Excerpts", 8),
+    Column("Excerpts", 4, short="Exc"),
     Column("Sessions", 8, essential=False),
-    Column("People", 8),
+    Column("People", 7),
     Column("Sev", 4),
     Column("Max", 3, essential=False),
     Column("Emotions", share=40, essential=False),
@@ -399,10 +399,12 @@ class AnalysisScreen(Screen):
 
     def _show_theme_header(self) -> None:
         header = Text(no_wrap=True, overflow="crop", style="bold")
+        headers = {c.label: c.header(self.size.width < NARROW) for c in THEME_TABLE}
         for label, width in self._theme_columns():
+            shown = headers[label]
             if label == SORTED_BY[self.sort_column]:
-                label += "\u25bc" if self.descending else "\u25b2"
-            header.append(" " + label[:width].ljust(width) + " ")
+                shown += "\u25bc" if self.descending else "\u25b2"
+            header.append(" " + shown[:width].ljust(width) + " ")
         self.query_one("#themes-header", Static).update(header)
 
     def _fill_themes(self) -> None:

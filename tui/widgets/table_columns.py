@@ -26,6 +26,12 @@ class Column:
     least: int = MIN_SHARE
     """A flexible column's narrowest useful width: a column that can give way does, sooner
     than leave this one narrower."""
+    short: str = ""
+    """The header below NARROW columns (`Exc` for `Excerpts`): a fixed column is then as wide
+    as it and `width`, and gives the rest to the names."""
+
+    def header(self, narrow: bool) -> str:
+        return self.short if narrow and self.short else self.label
 
 
 def fit(columns: list[Column], width: int) -> list[tuple[str, int]]:
@@ -34,11 +40,12 @@ def fit(columns: list[Column], width: int) -> list[tuple[str, int]]:
     A header is never cut, nor a flexible column narrower than its `least`, while a column
     can give way: the rightmost non-essential column is dropped and the rest share its room.
     """
-    shown = [c for c in columns if c.essential or c.narrow or width >= NARROW]
+    narrow = width < NARROW
+    shown = [c for c in columns if c.essential or c.narrow or not narrow]
     while True:
-        widths = _share(shown, width)
+        widths = _share(shown, width, narrow)
         cut = any(
-            w < max(len(c.label), 0 if c.width else c.least)
+            w < max(len(c.header(narrow)), 0 if c.width else c.least)
             for c, w in zip(shown, widths, strict=True)
         )
         optional = [c for c in shown if not c.essential]
@@ -50,9 +57,9 @@ def fit(columns: list[Column], width: int) -> list[tuple[str, int]]:
         shown.remove(optional[-1])
 
 
-def _share(shown: list[Column], width: int) -> list[int]:
+def _share(shown: list[Column], width: int, narrow: bool) -> list[int]:
     """Each column's width; a flexible one's may be below MIN_SHARE here (`fit` checks it)."""
-    fixed = [max(c.width, len(c.label)) if c.width else 0 for c in shown]
+    fixed = [max(c.width, len(c.header(narrow))) if c.width else 0 for c in shown]
     spare = width - SCROLLBAR - CELL_PADDING * len(shown) - sum(fixed)
     shares = sum(c.share for c in shown if not c.width) or 1
     return [w or spare * c.share // shares for c, w in zip(shown, fixed, strict=True)]
