@@ -29,3 +29,29 @@ async def test_notices_leave_the_note_input_uncovered(make_app, session_id, size
             if app.screen.get_widget_at(x, y)[0] is not note_input
         }
         assert not covered
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 12), (99, 30)])
+async def test_notices_leave_the_folded_question_uncovered(make_app, session_id, size):
+    """Below 100 columns the guide folds to the current question above the notes: a notice
+    (a save, a sync) at the top right hid the question being asked."""
+    app = make_app(session_id)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.pause()
+        question = app.screen.query_one("#current-question")
+        assert question.display and "Q1/4" in str(question.render())
+        for number in range(3):
+            app.notify(f"Notice {number}: " + "a sentence that wraps over lines " * 3, timeout=30)
+        await type_text(pilot, "typing on")
+        await wait_until(pilot, lambda: len(app.screen.query("Toast")) == 3)
+        await pilot.pause()
+        assert any(toast.region for toast in app.screen.query("Toast"))
+        for widget in (question, app.screen.query_one(NoteInput)):
+            area = widget.region
+            covered = {
+                (x, y)
+                for y in range(area.y, area.bottom)
+                for x in range(area.x, area.right)
+                if app.screen.get_widget_at(x, y)[0] is not widget
+            }
+            assert not covered, (widget, sorted(covered)[:3])

@@ -96,6 +96,8 @@ class InterviewScreen(Screen):
         """tmux advice for the header, until the first note of this visit."""
         self._guide_folded: bool | None = None
         """The guide key's choice; None: folded below FOLD_WIDTH columns."""
+        self._notice_area: tuple[int, int] | None = None
+        """The first row and the height the notices were last given (`_place_notices`)."""
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header").data_bind(facts=InterviewScreen.header_facts)
@@ -142,6 +144,20 @@ class InterviewScreen(Screen):
         # No goal prompt here: a dialog as the interview opens catches the first note typed.
         # The goal is asked by `fieldnote new`, the new-session form and the sessions screen.
         self._ask_about_the_pause()
+        self.screen_layout_refresh_signal.subscribe(self, self._place_notices)
+
+    def _place_notices(self, _screen: Screen) -> None:
+        """Notices between what the note-taker reads while typing: below the folded question
+        (a notice after a save hid the question being asked), above the note input."""
+        question = self.query_one(CurrentQuestion)
+        top = max(1, question.region.bottom if question.display else 1)
+        room = max(1, self.note_input.region.y - top)
+        if (top, room) == self._notice_area:
+            return
+        self._notice_area = (top, room)
+        for rack in self.query("#textual-toastrack"):
+            rack.styles.margin = (top, 0, 0, 0)
+            rack.styles.max_height = room
 
     def on_unmount(self) -> None:
         self.live.stop_watching()  # the session may outlive the screen (a test, a crash)
