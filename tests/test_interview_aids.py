@@ -346,6 +346,33 @@ async def test_the_end_key_works_while_typing_and_keeps_the_draft(make_app, sess
         assert app.screen.query_one(NoteInput).has_focus
 
 
+@pytest.mark.parametrize("width", [80, 40])
+async def test_a_wrapped_item_of_the_debrief_lines_up_under_its_first_line(
+    make_app, session_id, width
+):
+    """A starred note longer than the dialog went on at the dialog's edge, under the dot."""
+    app = make_app(session_id)
+    async with app.run_test(size=(width, 24)) as pilot:
+        words = "they kept the schedule in a shared spreadsheet that nobody trusted " * 2
+        await commit(pilot, "* " + words.strip())
+        await commit(pilot, "* short one")
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        await pilot.pause()
+        starred = app.screen.query_one("#debrief-starred")
+        lines = [starred.render_line(y).text.rstrip() for y in range(starred.size.height)]
+        assert lines[0].startswith("Starred notes (2)"), lines
+        first = next(i for i, line in enumerate(lines) if line.startswith("\u00b7 * they kept"))
+        wrapped = []
+        for line in lines[first + 1 :]:
+            if not line or line.startswith("\u00b7 "):
+                break
+            wrapped.append(line)
+        assert len(wrapped) >= 1, lines
+        for line in wrapped:
+            assert line.startswith("  ") and line[2] != " ", lines
+
+
 async def test_quitting_a_held_interview_debriefs_first(make_app, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -3,6 +3,8 @@ while it is fresh. The answers are saved with the session and shown on the sessi
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -102,14 +104,17 @@ def _talk_line(summary: DebriefSummary) -> Text:
     return line
 
 
-def _listing(title: str, texts: list[str]) -> Text:
-    listing = Text(no_wrap=False)
-    listing.append(f"{title} ({len(texts)})", style="bold")
+def _listing(title: str, texts: list[str]) -> Group:
+    """The title, then each item after a dot; an item that wraps goes on under its own first
+    word, not under the dot (a grid of the dot and the words)."""
+    heading = Text(f"{title} ({len(texts)})", style="bold")
     if not texts:
-        listing.append(": none", style="dim")
+        heading.append(": none", style="dim")
+    items = Table.grid(padding=(0, 1, 0, 0))
+    items.add_column(no_wrap=True)
+    items.add_column(ratio=1)
     for text in texts[:LISTED]:
-        listing.append("\n\u00b7 ")
-        listing.append(visible(text))
-    if len(texts) > LISTED:
-        listing.append(f"\n\u2026 and {len(texts) - LISTED} more", style="dim")
-    return listing
+        items.add_row("\u00b7", Text(visible(text)))
+    more = len(texts) - LISTED
+    rest = [Text(f"\u2026 and {more} more", style="dim")] if more > 0 else []
+    return Group(heading, *([items] if texts else []), *rest)
