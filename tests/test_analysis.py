@@ -146,6 +146,61 @@ def test_a_span_coded_on_a_cue_is_its_speakers_words_and_no_note():
     assert [(p.first, p.second, p.count) for p in result.pairs] == [("bug", "pain", 1)]
 
 
+def test_a_sessions_evidence_reads_in_the_order_it_was_said_cues_among_notes():
+    """A coded cue was listed after every note of its session: in the drill-down and the
+    report, what was said at 01:00 came after a note typed at 30:00."""
+    cues = [
+        cue_note({"id": "c1", "start": 70.0, "speaker": "Ana", "text": "It froze twice"}, 10.0),
+        cue_note({"id": "c2", "start": 1210.0, "speaker": "Ana", "text": "Froze again"}, 10.0),
+    ]
+    spans = [
+        {"id": "x1", "note_id": "c1", "start": 0, "end": 8, "tags": ["bug"]},
+        {"id": "x2", "note_id": "c2", "start": 0, "end": 11, "tags": ["bug"]},
+    ]
+    notes = [
+        {"id": "n1", "text": "Opens the app", "elapsed": 30.0, "tags": ["bug"]},
+        {"id": "n2", "text": "Reinstalls it", "elapsed": 600.0, "tags": ["bug"]},
+        {"id": "n3", "text": "Gives up", "elapsed": 1800.0, "tags": ["bug"]},
+    ]
+    session = {"id": "s", "participant": "Ana", "clock": {"recording_offset": 10.0}}
+    later = {"id": "t", "participant": "Ben"}
+    result = analyse(
+        [
+            SessionInput("s", session, notes, spans, cues=cues),
+            SessionInput("t", later, [{"id": "m1", "text": "Same", "tags": ["bug"]}]),
+        ]
+    )
+    found = result.evidence_of(result.theme("bug").evidence)
+    # The times are the recording's (the clock's plus its 10 s offset).
+    assert [(e.note_id, e.time) for e in found] == [
+        ("n1", "00:40"),
+        ("c1", "01:10"),
+        ("n2", "10:10"),
+        ("c2", "20:10"),
+        ("n3", "30:10"),
+        ("m1", "00:00"),  # sessions stay in their order
+    ]
+
+
+def test_a_reports_quotes_of_equal_strength_read_in_the_order_they_were_said():
+    """The report picks a theme's quotes by strength (`strongest_of`), ties in evidence
+    order: a coded cue came after a quote typed nine minutes later."""
+    cue = cue_note({"id": "c1", "start": 70.0, "speaker": "Ana", "text": "It froze twice"}, 10.0)
+    spans = [{"id": "x1", "note_id": "c1", "start": 0, "end": 8, "tags": ["bug"]}]
+    notes = [
+        {"id": "n0", "text": '"It stuck', "kind": "quote", "elapsed": 5.0, "tags": ["bug"]},
+        {"id": "n1", "text": '"It broke', "kind": "quote", "elapsed": 600.0, "tags": ["bug"]},
+    ]
+    session = {"id": "s", "participant": "Ana", "clock": {"recording_offset": 10.0}}
+    result = analyse([SessionInput("s", session, notes, spans, cues=[cue])])
+    quotes, _ = result.strongest_of(result.theme("bug").evidence, 5)
+    assert [(e.note_id, e.time) for e in quotes] == [
+        ("n0", "00:15"),
+        ("c1", "01:10"),
+        ("n1", "10:10"),
+    ]
+
+
 def test_a_span_on_a_note_whose_id_a_cue_has_too_is_the_notes_once():
     """A span names its note by id, and a cue only when no note has it (the study index,
     the codebook and the drill-down read it so): given every cue, the span was evidence

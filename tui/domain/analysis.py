@@ -615,8 +615,18 @@ def analyse(
         for excerpt in session.excerpts:
             spans_of.setdefault(str(excerpt.get("note_id")), []).append(excerpt)
         spanned = {e.get("note_id") for e in session.excerpts if e.get("tags")}
+        coded_cues = _coded_cues(session, spans_of) if session.cues and spans_of else []
+        next_cue = 0
         counted = coded = 0
         for note in session.notes:
+            if next_cue < len(coded_cues):
+                # The cues said before this note was begun come first: a session's evidence
+                # reads in the order it was said.
+                at = float(note.get("elapsed") or 0.0)
+                while next_cue < len(coded_cues) and coded_cues[next_cue][0] <= at:
+                    _, cue, spans = coded_cues[next_cue]
+                    with_spans(facts, cue, _NO_TAGS, spans)
+                    next_cue += 1
             if note.get("kind") in MARK_KINDS:
                 continue
             counted += 1
@@ -645,14 +655,8 @@ def analyse(
                 note_tags.append((note_item, tuple(sorted(whole))))
                 continue
             with_spans(facts, note, whole, spans)
-        if session.cues and spans_of:
-            # A span is a cue's only when no note has its `note_id`: the note's spans are above.
-            owners = span_owners(session.notes, session.cues)
-            for cue in session.cues:
-                cue_id = str(cue.get("id"))
-                spans = spans_of.get(cue_id) if owners[cue_id] is cue else None
-                if spans:
-                    with_spans(facts, cue, _NO_TAGS, spans)
+        for _, cue, spans in coded_cues[next_cue:]:
+            with_spans(facts, cue, _NO_TAGS, spans)
         note_count += counted
         per_session[session.id] = (counted, coded)
 
@@ -675,8 +679,25 @@ def analyse(
     )
 
 
+def _coded_cues(
+    session: SessionInput, spans_of: Mapping[str, list[Mapping[str, Any]]]
+) -> list[tuple[float, Mapping[str, Any], list[Mapping[str, Any]]]]:
+    """(time on the clock, cue, its spans) of each cue with spans of its own, by time. A span
+    is a cue's only when no note has its `note_id` (the note's spans are the note's)."""
+    owners = span_owners(session.notes, session.cues)
+    coded = []
+    for cue in session.cues:
+        cue_id = str(cue.get("id"))
+        spans = spans_of.get(cue_id) if owners[cue_id] is cue else None
+        if spans:
+            coded.append((float(cue.get("elapsed") or 0.0), cue, spans))
+    coded.sort(key=lambda item: item[0])
+    return coded
+
+
 class _EvidenceList(Sequence[Evidence]):
-    """Every piece of evidence, in session and note order. A study has tens of thousands; the
+    """Every piece of evidence, by session, each session's in the order it was said (its
+    notes and coded cues by time, `analyse`). A study has tens of thousands; the
     counts need only a few facts of each, so an `Evidence` is made when asked for.
 
     Kept a column per field, not a tuple per piece: a theme takes its rows of a column at
