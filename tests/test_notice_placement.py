@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.test_interview import type_text
+from tests.test_layout import shown_text
 from tests.waiting import wait_until
 from tui.widgets.note_input import NoteInput
 
@@ -39,7 +40,7 @@ async def test_notices_leave_the_folded_question_uncovered(make_app, session_id,
     async with app.run_test(size=size, notifications=True) as pilot:
         await pilot.pause()
         question = app.screen.query_one("#current-question")
-        assert question.display and "Q1/4" in str(question.render())
+        assert question.display and "Q1/4" in shown_text(question)
         for number in range(3):
             app.notify(f"Notice {number}: " + "a sentence that wraps over lines " * 3, timeout=30)
         await type_text(pilot, "typing on")
