@@ -57,6 +57,10 @@ class QuitScreen(ModalScreen[bool]):
             )
         yield KeyBar()
 
+    def key_description(self, action: str) -> str | None:
+        """The key bar's word for `q` when leaving a screen: nothing is lost then."""
+        return "Leave" if action == "quit_anyway" and self.leaving else None
+
     def on_mount(self) -> None:
         # Error notices sit above every screen: at 80x24 they covered this dialog, which
         # says the same and more (the interview stops adding them while it is open).

@@ -211,6 +211,12 @@ class TagPickerScreen(ModalScreen[Picked | None]):
             return
         self.dismiss(Picked(self.create_name, created=True))
 
+    def key_description(self, action: str) -> str | None:
+        """The key bar's word for Enter: what it does with the tag in this picker."""
+        if action != "apply" or self.does == "applies":
+            return None
+        return self.does.split()[0].capitalize().removesuffix("s")
+
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         # A picker that only chooses among the tags (removing one) offers no new tag.
         return self.allow_create or action != "create"

@@ -64,11 +64,14 @@ class KeyBar(Static):
             (self.app.get_key_display(Binding(key, "")), does, True) for key, does in self._typed
         ]
         seen: set[tuple[str, str]] = set()
+        # A screen may say what a key does this time (a dialog opened for another purpose).
+        says = getattr(screen, "key_description", None)
         for _node, binding, enabled, _tooltip in screen.active_bindings.values():
             if not binding.show or (binding.action, binding.description) in seen:
                 continue
             seen.add((binding.action, binding.description))
-            items.append((self.app.get_key_display(binding), binding.description, enabled))
+            does = says(binding.action) if says is not None else None
+            items.append((self.app.get_key_display(binding), does or binding.description, enabled))
         palette = getattr(self.app, "get_key_display_for_palette", None)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
             items.append((palette(), "palette", True))
