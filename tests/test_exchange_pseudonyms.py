@@ -4,12 +4,15 @@ the plain export of the same study."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import threading
 import unicodedata
 import zipfile
 from datetime import timedelta
 
 import orjson
+import pytest
 import xmlschema
 
 from tests.exchange_data import START, schema_folder, seed
@@ -18,9 +21,10 @@ from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
 from tui.domain.notes import Note
 from tui.domain.ratings import with_rating
+from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, export
 from tui.services.exchange.importing import import_files
-from tui.services.exchange.pseudonyms import pseudonymise
+from tui.services.exchange.pseudonyms import folder_key, pseudonymise
 from tui.services.exchange.study import read_study
 from tui.services.session_setup import create_session
 from tui.store import DataStore
@@ -254,3 +258,32 @@ def test_a_pseudonymised_export_brought_back_is_refused_and_elsewhere_welcome(
 
 def store_ids(store: DataStore) -> list[str]:
     return [s.id for s in store.list_sessions()[0]]
+
+
+def test_a_key_file_that_is_a_fifo_or_a_device_is_no_key_and_holds_nothing_up(store, tmp_path):
+    # The key was read with read_text: a FIFO in its place blocked every import (and every
+    # pseudonymised export) until something wrote into it, and a link to /dev/zero read on
+    # until memory ran out. A key is a small plain file; anything else is no key.
+    ids = seed(store)
+    key = store.home / "pseudonym-key"
+    os.mkfifo(key)
+    out = tmp_path / "plain.json"
+    out.write_bytes(export(store, ids, "json")[0])
+    found: list = []
+    worker = threading.Thread(
+        target=lambda: found.append(folder_key(store.home, create=False)), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=5)
+    if worker.is_alive():  # let the blocked read end before failing
+        with open(key, "w") as writer:
+            writer.write("00\n")
+        worker.join(timeout=5)
+        raise AssertionError("reading a FIFO as the key blocked")
+    assert found == [None]
+    with pytest.raises(ExchangeError, match="already in this data folder|is already"):
+        import_files(store, [out], now=START)
+    assert export(store, ids, "json", pseudonymised=True)[0]
+    key.unlink()
+    key.symlink_to("/dev/zero")
+    assert folder_key(store.home, create=True) is None

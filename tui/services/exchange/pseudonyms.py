@@ -34,6 +34,7 @@ import hmac
 import os
 import re
 import secrets
+import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
@@ -70,7 +71,7 @@ def folder_key(home: Path, *, create: bool) -> bytes | None:
     whole to a temp file, then linked into place, so two exports at once agree on one)."""
     path = Path(home) / KEY_FILE
     try:
-        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+        return _read_key(path)
     except FileNotFoundError:
         if not create:
             return None
@@ -97,6 +98,19 @@ def folder_key(home: Path, *, create: bool) -> bytes | None:
             "writable and export again."
         ) from None
     return folder_key(home, create=False)
+
+
+def _read_key(path: Path) -> bytes | None:
+    """The key in `path`, read without waiting: a FIFO in its place would hold every import
+    and export until something wrote into it, and a device (a link to /dev/zero) never ends.
+    A key is a small plain file; anything else is none."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return bytes.fromhex(os.read(fd, 256).decode("ascii").strip())
+    finally:
+        os.close(fd)
 
 
 def _mark(key: bytes, nonce: str, session_id: str) -> str:
