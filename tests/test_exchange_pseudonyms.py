@@ -287,3 +287,22 @@ def test_a_key_file_that_is_a_fifo_or_a_device_is_no_key_and_holds_nothing_up(st
     key.unlink()
     key.symlink_to("/dev/zero")
     assert folder_key(store.home, create=True) is None
+
+
+def test_the_coder_unknown_is_nobody_and_the_word_stays_in_the_text(store):
+    # `unknown` is the coder of a rating or tag from before coders were recorded, kept beside
+    # a blind coder's rating: the pseudonymiser took it for a person, so the copy said "I3"
+    # for it, as a coder and in every note that used the word ("the cause is I3").
+    session_id = create_session(store, title="Old file", participant="Kim Lee", now=START)
+    session_file = store.open_session(session_id)
+    session_file.append_notes([_note(session_id, "Why it broke is unknown to Kim", 0)])
+    note = session_file.read().notes[0]
+    # A severity from before ratings (anyone's), then a blind coder's rating beside it.
+    session_file.update_note(note["id"], {"severity": 3})
+    note = session_file.read().notes[0]
+    session_file.update_note(note["id"], with_rating(note, 5, "Jonas Berg", to_iso(START)))
+    session_file.close()
+    data = orjson.loads(export(store, [session_id], "json", pseudonymised=True)[0])
+    (copied,) = data["sessions"][0]["notes"]
+    assert copied["text"] == "Why it broke is unknown to P1"
+    assert sorted(r["coder"] for r in copied["ratings"]) == ["I1", "unknown"]

@@ -42,6 +42,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from tui.domain.clock import from_iso, to_iso
+from tui.domain.codings import UNKNOWN_CODER
 from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
 from tui.services.exchange.errors import ExchangeError
@@ -245,7 +246,10 @@ def _people(data: SessionData) -> list[Any]:
         for field in ("codings", "ratings"):  # who coded it, who rated it
             given = doc.get(field)
             if isinstance(given, list):
-                people += [c.get("coder") for c in given if isinstance(c, dict)]
+                # `unknown` (a tag or rating from before coders were recorded) is nobody: as
+                # a name it would replace the word in every note that says it.
+                coders = (c.get("coder") for c in given if isinstance(c, dict))
+                people += [c for c in coders if c != UNKNOWN_CODER]
     if data.recording is not None:  # an attached transcript's speakers
         people += [
             c.get("speaker") for c in data.recording.get("cues") or [] if isinstance(c, dict)
