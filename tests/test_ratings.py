@@ -139,3 +139,25 @@ def test_a_merge_keeps_both_laptops_ratings_and_counts_again():
     again_bo.update(with_rating(ana, 5, "Ana", "2026-11-29T10:00:00.000Z"))
     merged = merge_document(ana, again_ana, again_bo)
     assert merged["ratings"] == [{"severity": 5, "coder": "Ana", "at": "2026-11-29T10:00:00.000Z"}]
+
+
+def test_minus_takes_away_a_severity_1_from_before_ratings(
+    writes, store, clock, session_id, seeded
+):
+    # A file from before ratings rated the note 1. `-` cleared it before ratings had coders;
+    # then it did nothing at all: there was no rating of the coder's own to step down to 0.
+    session_file = store.open_session(session_id)
+    session_file.update_note(seeded[0], {"severity": 1})
+    session_file.close()
+    ana = loaded(writes, session_id, coder="Ana")
+    assert ana.severity_of(ana.at(0)) == 1
+    ana.step_severity(ana.at(0), -1, clock())
+    assert ana.severity_of(ana.at(0)) is None
+    assert writes.flush(timeout=10)
+    doc = stored(store, session_id)[0][seeded[0]]
+    assert doc["ratings"] == [] and doc["severity"] is None
+    # Another coder's 1 is theirs: `-` from a coder who has not rated takes nothing away.
+    ana.step_severity(ana.at(0), 1, clock())
+    bo = loaded(writes, session_id, coder="Bo")
+    bo.step_severity(bo.at(0), -1, clock())
+    assert bo.severity_of(bo.at(0)) == 1 and rating_by(bo.at(0).doc, "Ana") == 1

@@ -914,14 +914,16 @@ class TaggingModel:
         own = rating_by(excerpt.doc, self.coder)
         start = own if own is not None else self.severity_of(excerpt)
         new = max(0, min(SEVERITIES[-1], (start or 0) + step))
-        if new == (own or 0):
+        over_unknown = own is None and not self.blind
+        # `-` from such a rating of 1 takes it away, though the coder has none to remove.
+        if new == (own or 0) and not (over_unknown and rating_by(excerpt.doc, UNKNOWN_CODER)):
             return Outcome()
         what = f"rate {_quote(excerpt.text)} {new or 'none'}"
         edit = {
             "rate": new or None,
             "coder": self.coder,
             "at": to_iso(now),
-            "over_unknown": own is None and not self.blind,
+            "over_unknown": over_unknown,
         }
         self._edit(excerpt, edit, what)
         self._changed()
