@@ -3,6 +3,7 @@ and times no recording has. Each file is imported for real through `import_files
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -255,3 +256,27 @@ def test_a_subtitle_block_without_timing_is_its_own_cue_and_named_by_line(tmp_pa
     (notice,) = result.notices
     assert notice.startswith("untimed.srt (line 5): a block with no timing")
     assert "00:02" in notice and "00:05" in notice and "check" in notice
+
+
+@pytest.mark.parametrize("blanks", [2, 3])
+def test_an_untimed_block_after_more_than_one_blank_line_is_read_alike(tmp_path, store, blanks):
+    # The blocks were cut at single blank lines: after two, the block's number "2" was a
+    # piece of its own, imported as words said; after three, an empty piece took the block's
+    # line number, so the notice named the next untimed block's line and the last named none.
+    text = UNTIMED_BLOCK.replace("day two.\n\n2\n", "day two.\n" + "\n" * blanks + "2\n") + (
+        "\nSam: And then?\n\n4\n00:00:08,000 --> 00:00:09,000\nKim: I wrote to support.\n"
+    )
+    path = _write(tmp_path, "untimed.srt", text)
+    result = import_files(store, [path], now=NOW)
+    (session_id, _, _) = result.sessions[0]
+    notes = store.open_session(session_id).read().notes
+    assert [(n["author"], n["text"]) for n in notes] == [
+        ("Kim", "We gave up on day two."),
+        ("Kim", "The invite never came."),
+        ("Sam", "What did you do then?"),
+        ("Sam", "And then?"),
+        ("Kim", "I wrote to support."),
+    ]
+    lines = text.split("\n")
+    named = [re.search(r"\(line (\d+)\)", n) for n in result.notices]
+    assert [lines[int(m.group(1)) - 1] if m else None for m in named] == ["2", "Sam: And then?"]

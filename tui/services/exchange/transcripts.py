@@ -304,7 +304,8 @@ def parse_vtt(text: str, path: Path) -> list[Cue]:
     return _labelled_cues(pending)
 
 
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_BLANK_LINES = re.compile(r"\n(?:[ \t]*\n)+")
+"""What ends a block: one blank line or more, as `_untimed_blocks` reads them."""
 _BLOCK_NUMBER = re.compile(r"\s*\d+\s*")
 
 
@@ -351,7 +352,7 @@ def parse_srt(text: str, path: Path, notices: list[str] | None = None) -> list[C
     pending: list[tuple[float, float, list[str]] | list[Cue]] = []
     for index, subtitle in enumerate(subtitles):
         start, end = subtitle.start.total_seconds(), subtitle.end.total_seconds()
-        own, *strays = _BLANK_LINE.split(subtitle.content)
+        own, *strays = _BLANK_LINES.split(subtitle.content)
         pending.append((start, end, [_clean(line) for line in own.split("\n")]))
         following = (
             subtitles[index + 1].start.total_seconds() if index + 1 < len(subtitles) else end
