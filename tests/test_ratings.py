@@ -161,3 +161,29 @@ def test_minus_takes_away_a_severity_1_from_before_ratings(
     bo = loaded(writes, session_id, coder="Bo")
     bo.step_severity(bo.at(0), -1, clock())
     assert bo.severity_of(bo.at(0)) == 1 and rating_by(bo.at(0).doc, "Ana") == 1
+
+
+def test_a_span_whose_ratings_count_a_severity_stays_when_its_last_tag_goes(
+    writes, store, clock, session_id, seeded
+):
+    # The severity counted is that of the ratings; a span whose `severity` field says none
+    # (an older Fieldnote's `-` on a synced file sets only that field, and a JSON import
+    # carries fields as they are) still shows Ana's 4 here, in the analysis and the CSV.
+    # Removing its last tag read the field alone and dropped the span, Ana's rating with it.
+    ana = loaded(writes, session_id, coder="Ana")
+    ana.toggle_span()
+    ana.set_span(0, 4)
+    span = ana.apply_tag(ana.at(0), "pain", clock()).row
+    ana.step_severity(span, 4, clock())
+    assert writes.flush(timeout=10)
+    session_file = store.open_session(session_id)
+    (doc,) = session_file.read().excerpts
+    session_file.change_excerpt(doc["id"], lambda current: {**current, "severity": None})
+    session_file.close()
+    ana = loaded(writes, session_id, coder="Ana")
+    span = ana.at(1)
+    assert span.span is not None and ana.severity_of(span) == 4
+    ana.remove_tag(span, "pain")
+    assert writes.flush(timeout=10)
+    (kept,) = stored(store, session_id)[1]
+    assert kept["tags"] == [] and severity_of(kept) == 4

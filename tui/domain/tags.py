@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from tui.domain.codings import UNKNOWN_CODER, with_coding, without_coder, without_coding
 from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
-from tui.domain.ratings import with_rating
+from tui.domain.ratings import severity_of, with_rating
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
@@ -141,7 +141,7 @@ def edit_changes(doc: Mapping, edit: Mapping) -> dict:
 def edit_empties(doc: Mapping, edit: Mapping) -> bool:
     """Whether the edit asks to drop a span excerpt left with no tags and no severity (`doc`
     as it is after the edit)."""
-    return bool(edit.get("drop_if_empty")) and not doc.get("tags") and doc.get("severity") is None
+    return bool(edit.get("drop_if_empty")) and not doc.get("tags") and severity_of(doc) is None
 
 
 def word_end_after(text: str, at: int) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 from tui.domain.analysis import counts_for
 from tui.domain.codings import codings_of, retagged
 from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.ratings import severity_of
 from tui.domain.recording import cue_notes
 from tui.domain.spans import span_owners
 from tui.domain.tags import inline_name_problem
@@ -262,7 +263,7 @@ def delete_tag(store: DataStore, name: str) -> int:
         session_file = store.open_session(session_id)
         try:
             for excerpt in session_file.read().excerpts:
-                if not excerpt.get("tags") and excerpt.get("severity") is None:
+                if not excerpt.get("tags") and severity_of(excerpt) is None:
                     session_file.delete_excerpt(excerpt["id"])
         finally:
             session_file.close()

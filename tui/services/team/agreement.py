@@ -25,7 +25,7 @@ from typing import Any
 from tui.domain.clock import recording_offset
 from tui.domain.codings import UNKNOWN_CODER, codings_of, settled, tag_key
 from tui.domain.notes import MARK_KINDS
-from tui.domain.ratings import ratings_of
+from tui.domain.ratings import ratings_of, severity_of
 from tui.domain.recording import cue_notes
 from tui.domain.spans import span_owners
 from tui.store import DataStore, StoreError
@@ -493,7 +493,7 @@ def resolve(
                 changed = settled(current, name, {first, second}, kept, resolver, at)
                 if changed is None:
                     return None
-                empty = not changed["tags"] and current.get("severity") is None
+                empty = not changed["tags"] and severity_of(current) is None
                 return DELETE if is_span and empty else changed
 
             change(doc["id"], settle)
