@@ -3,6 +3,7 @@ the plain export of the same study."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -15,6 +16,7 @@ import orjson
 import pytest
 import xmlschema
 
+from tests.disk_faults import remount, tmpfs_at
 from tests.exchange_data import START, schema_folder, seed
 from tui.cli import main
 from tui.domain.clock import to_iso
@@ -22,7 +24,7 @@ from tui.domain.guide import parse_guide
 from tui.domain.notes import Note
 from tui.domain.ratings import with_rating
 from tui.services.exchange.errors import ExchangeError
-from tui.services.exchange.exporting import FORMATS, export
+from tui.services.exchange.exporting import FORMATS, ExportJob, export
 from tui.services.exchange.importing import import_files
 from tui.services.exchange.pseudonyms import folder_key, pseudonymise
 from tui.services.exchange.study import read_study
@@ -306,3 +308,36 @@ def test_the_coder_unknown_is_nobody_and_the_word_stays_in_the_text(store):
     (copied,) = data["sessions"][0]["notes"]
     assert copied["text"] == "Why it broke is unknown to P1"
     assert sorted(r["coder"] for r in copied["ratings"]) == ["I1", "unknown"]
+
+
+def test_a_read_only_data_folder_exports_a_pseudonymised_copy_unmarked_and_says_so(
+    tmp_path, monkeypatch, capsys
+):
+    # The copy mark needs the folder's key, made on the first pseudonymised export. On a
+    # read-only data folder (an archived study on a read-only share), where a plain export
+    # works, the pseudonymised one was refused outright; it goes out without the mark now,
+    # and says that this folder would not know it again.
+    with contextlib.contextmanager(tmpfs_at)(tmp_path / "home", size="8m") as home:
+        store = DataStore(home)
+        seed(store)
+        store.codebook.close()
+        remount(home, read_only=True)
+        try:
+            monkeypatch.setenv("FIELDNOTE_HOME", str(home))
+            out = tmp_path / "pseudo.json"
+            args = ["export", "--all", "--format", "json", "--pseudonymise", "-o", str(out)]
+            assert main(args) == 0
+            err = capsys.readouterr().err
+            assert "no copy mark" in err and "Read-only file system" in err, err
+            sessions = orjson.loads(out.read_bytes())["sessions"]
+            assert sessions and all("copy_mark" not in s["session"] for s in sessions)
+            assert not (home / "pseudonym-key").exists()
+            # The export screen's job says it too (the screen shows it as a warning).
+            job = ExportJob(store, [s.id for s in store.list_sessions()[0]], "")
+            job.run("csv", tmp_path / "pseudo.csv", pseudonymised=True)
+            (notice,) = job.notices
+            assert "no copy mark" in notice
+            job.run("csv", tmp_path / "plain.csv")
+            assert job.notices == []
+        finally:
+            remount(home, read_only=False)

@@ -766,6 +766,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _store()
     fmt = FORMATS[args.fmt]
+    notices: list[str] = []
+
+    def export_into(out) -> None:
+        study = export_to(store, ids, args.fmt, out, pseudonymised=args.pseudonymise)
+        notices.extend(study.notices)
+
     try:
         if fmt.binary and args.output is None:
             raise ExchangeError(
@@ -781,21 +787,21 @@ def cmd_export(args: argparse.Namespace) -> int:
             # anything is printed. The export waits in a temporary file, not in memory.
             try:
                 with Spool() as spool:
-                    export_to(store, ids, args.fmt, spool, pseudonymised=args.pseudonymise)
+                    export_into(spool)
                     spool.seek(0)
                     _write_stdout(spool)
             except SpoolError as error:
                 raise ExchangeError(spool_problem(error, "export")) from None
+            for notice in notices:
+                warn(notice)
             return 0
-        path = write_export(
-            args.output,
-            lambda out: export_to(store, ids, args.fmt, out, pseudonymised=args.pseudonymise),
-            force=args.force,
-        )
+        path = write_export(args.output, export_into, force=args.force)
     except ExchangeError as error:
         raise UserError(str(error)) from None
     what = f"{len(ids)} session(s)" if args.fmt != "qdc" else "the codebook"
     say(f"Exported {what} to {path}.", err=True)
+    for notice in notices:
+        warn(notice)
     return 0
 
 

@@ -155,6 +155,8 @@ class ExportScreen(ModalScreen[Path | None]):
         self.app.notify(
             f"Exported {count} session(s) to {visible(str(path))}.", title="Export", markup=False
         )
+        for notice in self.job.notices:  # sentences made safe where they were written
+            self.app.notify(notice, title="Export", severity="warning", timeout=10, markup=False)
         self.dismiss(path)
 
     def action_cancel(self) -> None:

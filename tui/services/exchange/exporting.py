@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import importlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from tui.services.exchange.output import write_export
-from tui.services.exchange.pseudonyms import folder_key, pseudonymise
+from tui.services.exchange.pseudonyms import NoKey, folder_key, pseudonymise
 from tui.services.exchange.study import Progress, Study, file_stem, read_study
 from tui.store import DataStore
 
@@ -60,7 +60,12 @@ def export_to(
         store, session_ids, label=label, progress=progress, with_others=pseudonymised
     )
     if pseudonymised:
-        study = pseudonymise(study, folder_key(store.home, create=True))
+        try:
+            key, unmarked = folder_key(store.home, create=True), None
+        except NoKey as error:  # a read-only data folder: as a plain export, it still goes
+            key, unmarked = None, str(error)
+        study = pseudonymise(study, key)
+        study.notices += [unmarked] if unmarked else []
     FORMATS[format_name].write(study, out)
     return study
 
@@ -90,6 +95,8 @@ class ExportJob:
     session_ids: list[str]
     label: str
     """What the export is called; "" lets the sessions name it (their study's name)."""
+    notices: list[str] = field(default_factory=list)
+    """Sentences about the last export `run` wrote (a pseudonymised copy left unmarked)."""
 
     def default_path(self, format_name: str, pseudonymised: bool, folder: Path) -> Path:
         # A pseudonymised export must not carry a name in its own file name either.
@@ -106,10 +113,11 @@ class ExportJob:
         progress: Progress | None = None,
     ) -> Path:
         """Export and write; ExchangeError (or StoreError) with a sentence on failure, also
-        when the file exists and `force` is not given."""
-        return write_export(
-            path,
-            lambda out: export_to(
+        when the file exists and `force` is not given. `notices` then says what to know."""
+        self.notices = []
+
+        def export_into(out: BinaryIO) -> None:
+            study = export_to(
                 self.store,
                 self.session_ids,
                 format_name,
@@ -117,6 +125,7 @@ class ExportJob:
                 pseudonymised=pseudonymised,
                 label=self.label or None,
                 progress=progress,
-            ),
-            force=force,
-        )
+            )
+            self.notices = list(study.notices)
+
+        return write_export(path, export_into, force=force)

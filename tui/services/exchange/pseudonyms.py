@@ -67,6 +67,11 @@ KEY_FILE = "pseudonym-key"
 """The data folder's secret for `copy_mark`, in the folder itself (0600)."""
 
 
+class NoKey(ExchangeError):
+    """The data folder's key could not be made (a read-only folder): a copy made now goes
+    unmarked, and the sentence says so (`exporting.export_to`)."""
+
+
 def folder_key(home: Path, *, create: bool) -> bytes | None:
     """The data folder's secret for copy marks; made on first need when `create` (written
     whole to a temp file, then linked into place, so two exports at once agree on one)."""
@@ -93,10 +98,11 @@ def folder_key(home: Path, *, create: bool) -> bytes | None:
         finally:
             temp.unlink(missing_ok=True)
     except OSError as error:
-        raise ExchangeError(
-            f"Cannot write {visible(str(path))} ({error.strerror or error}), the key by which "
-            "this data folder knows its pseudonymised exports again; make the folder "
-            "writable and export again."
+        raise NoKey(
+            f"Could not write {visible(str(path))} ({error.strerror or error}), the key by "
+            "which this data folder knows its pseudonymised exports again, so this export "
+            "carries no copy mark: imported into this folder, it would not be known for a "
+            "copy. Make the folder writable and export again for a marked one."
         ) from None
     return folder_key(home, create=False)
 

@@ -119,6 +119,8 @@ class Study:
     guid_salt: str = ""
     """Mixed into every GUID a REFI-QDA export derives: empty for a plain export (the same
     data always gets the same GUIDs), random for a pseudonymised one."""
+    notices: list[str] = field(default_factory=list)
+    """Sentences about the export as written (a pseudonymised copy that carries no mark)."""
 
 
 class Labeller:
