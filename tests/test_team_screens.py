@@ -325,3 +325,31 @@ async def test_the_blind_notice_shows_a_coders_name_made_safe(store, clock, sess
         said = [str(n.message) for n in app._notifications]
         assert any("Showing only Bo\u241b[31mRed's codings." in s for s in said), said
         assert not any("\x1b" in s for s in said)
+
+
+async def test_blind_mode_keeps_the_analysis_and_agreement_shut_until_it_ends(
+    store, clock, session_id
+):
+    # Both screens show every coder's codings and ratings: one look leads the blind coder.
+    from tui.screens.analysis_screen import AnalysisScreen
+
+    ids = add_notes(store, session_id, clock)
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "Bo"))
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        for key in ("A", "i"):
+            await pilot.press(key)
+            await pilot.pause()
+            await pilot.pause()
+            assert app.screen is screen
+        said = [n.message for n in app._notifications]
+        assert len(said) == 2 and all("Press o to see everyone's" in m for m in said), said
+        await pilot.press("o")  # everyone's again: the agreement opens
+        await pilot.press("i")
+        await wait_until(pilot, lambda: isinstance(app.screen, AgreementScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is screen)
+        await pilot.press("A")
+        await wait_until(pilot, lambda: isinstance(app.screen, AnalysisScreen))

@@ -502,7 +502,24 @@ class TaggingScreen(Screen):
 
     def action_analyse(self) -> None:
         """The analysis of this session's study (of every session when scoped to all)."""
+        if self._blind_refuses("The analysis"):
+            return
         self.app.open_analysis(self.model.study())
+
+    def _blind_refuses(self, what: str) -> bool:
+        """Blind, say that `what` shows every coder's codings and ratings, and how to see it:
+        one look would lead the blind coder as much as the others' marks in the list."""
+        if not self.model.blind:
+            return False
+        key = self.app.key_for("tagging.blind")
+        self.notify(
+            f"{what} shows every coder's codings and ratings, which blind coding hides. "
+            f"Press {key} to see everyone's, then open it again.",
+            severity="warning",
+            timeout=6,
+            markup=False,
+        )
+        return True
 
     @work(exclusive=True, group="tagging-codebook")
     async def action_open_codebook(self) -> None:
@@ -527,6 +544,8 @@ class TaggingScreen(Screen):
         """Agreement between the coders of the sessions in view, once our changes are saved."""
         from tui.screens.agreement_screen import AgreementScreen
 
+        if self._blind_refuses("The agreement"):
+            return
         if await flushed([self.writes], self.app.flush_wait):
             problem = self.writes.problem() or "The tag changes are still being saved."
             self.notify(f"{problem} Agreement opens once they are saved.", markup=False)
