@@ -250,3 +250,21 @@ def test_a_span_on_a_note_whose_id_a_cue_has_too_is_compared_once_as_the_notes(s
     (price,) = figures(result, "price").pairs
     assert (price.first_units, price.second_units, price.both) == (1, 1, 1)
     assert result.units == NOTES
+
+
+def test_a_coder_who_only_rated_is_compared_on_ratings(store):
+    # Dee tagged nothing but rated two notes Ana rated too: "Dee has no codings, nothing
+    # to compare" hid the ratings' agreement.
+    session_id = build(store)
+    session_file = store.open_session(session_id)
+    at = "2026-11-27T11:00:00.000Z"
+    for note, rated in {"note0": {"ana": 4, "dee": 4}, "note1": {"ana": 2, "dee": 3}}.items():
+        for coder, value in rated.items():
+            session_file.change_note(note, lambda doc, v=value, c=coder: with_rating(doc, v, c, at))
+    session_file.close()
+    coding = load(store, [session_id])
+    assert "dee" in coding.coders
+    result = compute(coding, ["ana", "dee"])
+    assert result.problem is None
+    (pair,) = result.ratings.pairs
+    assert (pair.first, pair.second, pair.both) == ("ana", "dee", 2)

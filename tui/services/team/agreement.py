@@ -99,8 +99,11 @@ class CodingSet:
 
     @property
     def coders(self) -> list[str]:
-        """Everyone who coded, in the order first seen (`unknown` last)."""
-        seen = dict.fromkeys(c for u in self.units for c in u.present)
+        """Everyone who coded or rated, in the order first seen (`unknown` last): a coder
+        who only rated is compared on ratings (and applied no code)."""
+        seen = dict.fromkeys(
+            c for u in self.units for c in [*u.present, *(c for r in u.ratings for c in r)]
+        )
         known = [c for c in seen if c != UNKNOWN_CODER]
         return known + [UNKNOWN_CODER] * (UNKNOWN_CODER in seen)
 
@@ -380,8 +383,9 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     if idle:
         names = ", ".join(idle)
         result.problem = (
-            f"{names} {'has' if len(idle) == 1 else 'have'} no codings in these sessions, so "
-            f"there is nothing to compare; coders here: {', '.join(everyone) or 'none'}."
+            f"{names} {'has' if len(idle) == 1 else 'have'} no codings or ratings in these "
+            f"sessions, so there is nothing to compare; coders here: "
+            f"{', '.join(everyone) or 'none'}."
         )
         return result
     if not units:
