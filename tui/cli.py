@@ -176,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
     note.add_argument("--as", dest="author")
 
+    restore = commands.add_parser(
+        "restore",
+        help="put the notes and tag changes of a rescue file (fieldnote-unsaved-*.json) back "
+        "into their sessions",
+    )
+    restore.add_argument("file", type=Path, help="the rescue file a quit or a crash wrote")
+    restore.add_argument("--as", dest="author", help="the author of rescued drafts")
+
     repair = commands.add_parser(
         "repair",
         help="make a session with a damaged journal readable, keeping every readable note",
@@ -413,7 +421,10 @@ def _run_app(
     app.run()
     if app.rescued_to:
         count, path = app.rescued_to
-        warn(f"{count} unsaved change(s) were written to {path}.")
+        warn(
+            f"{count} unsaved change(s) were written to {path}; once the data folder takes "
+            f"writes again, fieldnote restore {path} puts them back."
+        )
     return app.return_code or 0
 
 
@@ -639,6 +650,24 @@ def cmd_rename_speaker(args: argparse.Namespace) -> int:
     except RenameError as error:
         raise UserError(str(error)) from None
     say(renamed.summary())
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from tui.domain.clock import utc_now
+    from tui.services.rescue import RescueError, restore_rescue
+
+    try:
+        restored = restore_rescue(_store(), args.file, _author(args), utc_now())
+    except RescueError as error:
+        raise UserError(str(error)) from None
+    for dropped in restored.dropped:
+        warn(dropped)
+    say(
+        f"Put back {restored.notes} note(s), {restored.changes} tag change(s) and "
+        f"{restored.drafts} draft(s) from {args.file}; delete it once the session shows them "
+        "(restoring it again changes nothing)."
+    )
     return 0
 
 
@@ -960,6 +989,7 @@ COMMANDS = {
     "report": cmd_report,
     "list": cmd_list,
     "note": cmd_note,
+    "restore": cmd_restore,
     "repair": cmd_repair,
     "tag": cmd_tag,
     "agree": cmd_agree,

@@ -3,17 +3,28 @@
 Written when the user chooses "save elsewhere" on quitting, and without asking when the
 terminal goes away with writes still failing. Each rescue gets a file of its own (never
 overwriting an earlier one), created 0600 like every file of interview notes.
+`fieldnote restore FILE` puts what it holds back into its sessions (`restore_rescue`).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
+
+from tui.domain.clock import to_iso
+from tui.domain.display_text import visible
+from tui.services.session_setup import append_note_now
+from tui.services.tag_writes import apply_change
+from tui.services.write_queue import Skipped
+from tui.store import DataStore, SessionFile, StoreError
+from tui.store.errors import UnreadableFileError, describe_os_error
+from tui.store.storage import open_to_read
 
 
 class HoldsUnsavedWork(Protocol):
@@ -50,3 +61,137 @@ def write_rescue(holders: Iterable[HoldsUnsavedWork], path: Path) -> tuple[int, 
     finally:
         os.close(fd)
     return count, candidate
+
+
+MAX_RESCUE_BYTES = 64 * 1024 * 1024
+"""A rescue holds what one sitting typed or tagged; no real one comes near this."""
+
+_PARTS = {"session_id", "notes", "tag_changes", "drafts"}
+_TABLES = {"notes", "excerpts"}
+_OPS = {"add": "doc", "delete": "id", "edit": "edit", "update": "changes"}
+"""Each kind of tag change and the field it needs (`tui.services.tag_writes.apply_change`)."""
+
+
+class RescueError(Exception):
+    """A rescue file that cannot be put back; `str(error)` is one sentence saying why."""
+
+
+@dataclass
+class Restored:
+    notes: int = 0
+    changes: int = 0
+    drafts: int = 0
+    dropped: list[str] = field(default_factory=list)
+    """One sentence per tag change whose note or span was deleted meanwhile."""
+
+
+def restore_rescue(store: DataStore, path: Path, author: str, now: datetime) -> Restored:
+    """Put what a rescue file holds back into its sessions: the notes (a note stored already
+    is replaced by the rescued copy, so restoring twice changes nothing), the queued tag
+    changes (deltas, harmless twice) and the drafts a crash left in a note input (each a note
+    by `author`, stamped now, unless a note of that text is stored). Every session it names is
+    opened before anything is written."""
+    record = _read_rescue(path)
+    notes: list[dict[str, Any]] = record.get("notes", [])
+    changes: list[dict[str, Any]] = record.get("tag_changes", [])
+    drafts: list[str] = record.get("drafts", [])
+    if drafts and not isinstance(record.get("session_id"), str):
+        raise RescueError(f"{visible(str(path))} holds drafts but names no session for them.")
+    wanted = {doc["session_id"] for doc in (*notes, *changes)}
+    if drafts:
+        wanted.add(record["session_id"])
+    files: dict[str, SessionFile] = {}
+    try:
+        for session_id in sorted(wanted):
+            try:
+                files[session_id] = store.open_session(session_id)
+            except StoreError as error:
+                shown = visible(str(path))
+                raise RescueError(f"{error} Nothing was written from {shown}.") from None
+        now_iso = to_iso(now)
+        # The codebook first: no note on disk names a tag the codebook lacks.
+        store.codebook.ensure(_tags_named(notes, changes), now_iso)
+        restored = Restored()
+        by_session: dict[str, list[dict[str, Any]]] = {}
+        for doc in notes:
+            by_session.setdefault(doc["session_id"], []).append(doc)
+        for session_id, docs in by_session.items():
+            try:
+                files[session_id].append_notes(docs)
+            except UnreadableFileError as error:  # checked before the write: nothing written
+                raise RescueError(
+                    f"The notes {visible(str(path))} holds for session {session_id} do not fit "
+                    f"it ({error.problem}); none of them was written."
+                ) from None
+            restored.notes += len(docs)
+        for payload in changes:
+            try:
+                apply_change(files[payload["session_id"]], payload, "a rescued tag change")
+            except Skipped as gone:
+                restored.dropped.append(str(gone))
+            else:
+                restored.changes += 1
+    finally:
+        for session_file in files.values():
+            session_file.close()
+    if drafts:
+        # A draft gets a new id each time: one already stored (restored before) is not again.
+        session_file = store.open_session(record["session_id"])
+        try:
+            stored = {note.get("text") for note in session_file.read().notes}
+        finally:
+            session_file.close()
+        for text in drafts:
+            if text.strip() and text not in stored:
+                append_note_now(store, record["session_id"], text, author, now=lambda: now)
+                stored.add(text)
+                restored.drafts += 1
+    return restored
+
+
+def _read_rescue(path: Path) -> dict[str, Any]:
+    shown = visible(str(path))
+    not_one = f"{shown} is not a rescue file Fieldnote wrote (fieldnote-unsaved-*.json)"
+    try:
+        with open(open_to_read(path, follow_links=True), "rb") as stream:
+            raw = stream.read(MAX_RESCUE_BYTES + 1)
+    except OSError as error:
+        raise RescueError(f"Cannot read {shown}: {describe_os_error(error)}.") from None
+    if len(raw) > MAX_RESCUE_BYTES:
+        raise RescueError(f"{not_one}: it is larger than any rescue.")
+    try:
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise RescueError(f"{not_one}: it is not JSON.") from None
+    if not isinstance(record, dict) or not record or not set(record) <= _PARTS:
+        raise RescueError(f"{not_one}.")
+    notes, changes = record.get("notes", []), record.get("tag_changes", [])
+    drafts = record.get("drafts", [])
+    if not (isinstance(notes, list) and isinstance(changes, list) and isinstance(drafts, list)):
+        raise RescueError(f"{not_one}: its notes, tag changes or drafts are not lists.")
+    for doc in (*notes, *changes):
+        if not isinstance(doc, dict) or not isinstance(doc.get("session_id"), str):
+            raise RescueError(f"{not_one}: a note or change names no session.")
+    for payload in changes:
+        op = payload.get("op")
+        if (
+            payload.get("table") not in _TABLES
+            or op not in _OPS
+            or not isinstance(payload.get("id"), str)
+            or not isinstance(payload.get(_OPS[op]), str if op == "delete" else dict)
+        ):
+            raise RescueError(f"{not_one}: a tag change is of no kind Fieldnote writes.")
+    if not all(isinstance(text, str) for text in drafts):
+        raise RescueError(f"{not_one}: a draft is not text.")
+    return record
+
+
+def _tags_named(notes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[str]:
+    tags = [tag for doc in notes for tag in doc.get("tags") or [] if isinstance(tag, str)]
+    for payload in changes:
+        added = (payload.get("edit") or {}).get("add_tag")
+        if isinstance(added, str):
+            tags.append(added)
+        doc = payload.get("doc") or {}
+        tags.extend(tag for tag in doc.get("tags") or [] if isinstance(tag, str))
+    return tags

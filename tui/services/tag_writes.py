@@ -75,41 +75,9 @@ class TagWrites:
     def _write(self, session_id: str, payload: dict[str, Any], describe: str) -> None:
         session_file = self.file(session_id)
         try:
-            self._apply(session_file, payload, describe)
+            apply_change(session_file, payload, describe)
         finally:
             session_file.release_descriptors()  # one scope may span every session
-
-    def _apply(self, session_file: SessionFile, payload: dict[str, Any], describe: str) -> None:
-        table, op, key = payload["table"], payload["op"], payload["id"]
-        if op == "add":
-            session_file.add_excerpt(payload["doc"])
-            return
-        if op == "delete":
-            session_file.delete_excerpt(key)  # already gone is as good as deleted
-            return
-        if op == "edit":
-            # A delta applied under the lock to the document as it is on disk now: a tag
-            # another instance (or `fieldnote note`) added meanwhile stays.
-            edit = payload["edit"]
-
-            def change(doc: dict[str, Any]) -> Any:
-                changes = edit_changes(doc, edit)
-                return DELETE if edit_empties({**doc, **changes}, edit) else changes
-
-            changer = session_file.change_note if table == "notes" else session_file.change_excerpt
-            if changer(key, change) is None:
-                self._gone(table, describe)
-            return
-        update = session_file.update_note if table == "notes" else session_file.update_excerpt
-        if update(key, payload["changes"]) is None:
-            self._gone(table, describe)
-
-    @staticmethod
-    def _gone(table: str, describe: str) -> None:
-        what = "note" if table == "notes" else "span"
-        raise Skipped(
-            f"The {what} was deleted elsewhere meanwhile, so this change was dropped: {describe}."
-        )
 
     def create_tag(self, name: str, now_iso: str) -> None:
         """The picker's explicit "create": queued before the change that uses the tag, so no
@@ -185,3 +153,39 @@ class TagWrites:
         self._queue.close()
         for session_file in self.files():
             session_file.close()
+
+
+def apply_change(session_file: SessionFile, payload: dict[str, Any], describe: str) -> None:
+    """Write one queued change (`TagWrites.change`) to its session file: here from the writer
+    thread, and from `fieldnote restore` for a change a rescue file kept. Applying it twice is
+    harmless. `Skipped` when its note or span was deleted meanwhile."""
+    table, op, key = payload["table"], payload["op"], payload["id"]
+    if op == "add":
+        session_file.add_excerpt(payload["doc"])
+        return
+    if op == "delete":
+        session_file.delete_excerpt(key)  # already gone is as good as deleted
+        return
+    if op == "edit":
+        # A delta applied under the lock to the document as it is on disk now: a tag
+        # another instance (or `fieldnote note`) added meanwhile stays.
+        edit = payload["edit"]
+
+        def change(doc: dict[str, Any]) -> Any:
+            changes = edit_changes(doc, edit)
+            return DELETE if edit_empties({**doc, **changes}, edit) else changes
+
+        changer = session_file.change_note if table == "notes" else session_file.change_excerpt
+        if changer(key, change) is None:
+            _gone(table, describe)
+        return
+    update = session_file.update_note if table == "notes" else session_file.update_excerpt
+    if update(key, payload["changes"]) is None:
+        _gone(table, describe)
+
+
+def _gone(table: str, describe: str) -> None:
+    what = "note" if table == "notes" else "span"
+    raise Skipped(
+        f"The {what} was deleted elsewhere meanwhile, so this change was dropped: {describe}."
+    )
