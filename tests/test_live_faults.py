@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import GUIDE, FrozenClock
-from tests.disk_faults import fill
+from tests.disk_faults import fill, remount
 from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
@@ -64,3 +64,28 @@ async def test_quitting_with_unsaved_notes_offers_another_place(tmpfs, tmp_path,
     saved = json.loads(rescue.read_text())
     assert [n["text"] for n in saved["notes"]] == ["kept safe"]
     assert app.rescued_to == (1, rescue)
+
+
+def test_a_failing_write_is_one_sentence_with_advice_for_its_cause(tmpfs):
+    """The header said "Could not save the clock: Could not save the note to ... free some
+    space": another thing than the one failing, twice, and the wrong cure for a read-only
+    folder."""
+    store, clock, session_id = make_session(tmpfs)
+    live = LiveSession(store, session_id, "Maya", now=clock)
+    try:
+        remount(tmpfs, read_only=True)
+        live.toggle_clock()
+        assert not live.flush(timeout=0.5)
+        error = live.last_error
+        assert error.startswith("Could not save the clock ") and error.count("Could not") == 1
+        assert "the note" not in error and "read-only" in error and "space" not in error
+        remount(tmpfs, read_only=False)
+        assert live.flush(timeout=10)
+        filler = fill(tmpfs)
+        live.toggle_clock()
+        assert not live.flush(timeout=0.5)
+        assert live.last_error.startswith("Could not save the clock ")
+        assert "free some space" in live.last_error
+        filler.unlink()
+    finally:
+        live.close()

@@ -128,12 +128,13 @@ class TagWrites:
         if error is None:
             return None
         failure = self._queue.last_failure
-        reason = failure.reason if isinstance(failure, WriteFailedError) else str(failure or error)
+        written = isinstance(failure, WriteFailedError)
+        reason = failure.reason if written else str(failure or error)
+        advice = failure.advice if written else "fix the folder"
         count = len(self.pending_describes()) or self.unsaved
         return (
             f"Not saved yet: {count} tag change(s) are only in memory because {reason}. "
-            f"Retrying every {RETRY_SECONDS:g} s; free some space or fix the folder, and they "
-            "land in order."
+            f"Retrying every {RETRY_SECONDS:g} s; {advice}, and they land in order."
         )
 
     def flush(self, timeout: float = 10.0) -> bool:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.store import StoreError
+from tui.store.errors import WriteFailedError
 
 RETRY_SECONDS = 2.0
 LOG_LENGTH = 5_000
@@ -192,8 +193,11 @@ class WriteQueue:
             except Exception as error:  # noqa: BLE001 - the writer must outlive any failure
                 # A StoreError is a sentence already; anything else (an OSError the store did
                 # not expect, a bug) still must not kill the thread and strand every later note.
-                reason = error if isinstance(error, StoreError) else _describe(error)
-                self.last_error = f"Could not {job.describe}: {reason}"
+                if isinstance(error, WriteFailedError):
+                    self.last_error = error.failed(f"{job.describe} in")
+                else:
+                    reason = error if isinstance(error, StoreError) else _describe(error)
+                    self.last_error = f"Could not {job.describe}: {reason}"
                 self.last_failure = error if isinstance(error, StoreError) else None
                 self.on_event(SaveState(self.unsaved, self.last_error))
                 with self._wake:

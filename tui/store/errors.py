@@ -77,13 +77,30 @@ class WriteFailedError(StoreError):
         self.path = Path(path)
         self.errno = error.errno
         self.reason = describe_os_error(error)
+        self.advice = _ADVICE.get(error.errno, "fix the folder")
         # Nothing here claims the change is "kept in memory": a command is about to exit, and
         # the live screen says so itself while it retries.
-        kept = "nothing was written" if what == "new session" else "the file on disk is unchanged"
-        super().__init__(
-            f"Could not save the {what} to {self.path} because {self.reason}; {kept}, "
-            "so free some space or fix the folder and retry."
+        self.kept = (
+            "nothing was written" if what == "new session" else "the file on disk is unchanged"
         )
+        super().__init__(self.failed(f"save the {what} to"))
+
+    def failed(self, doing: str) -> str:
+        """The sentence for what was being done (`save the clock in`): a queue of changes
+        to one file names the change that failed, not the one the file was opened for."""
+        return (
+            f"Could not {doing} {self.path} because {self.reason}; {self.kept}, "
+            f"so {self.advice} and retry."
+        )
+
+
+_ADVICE = {
+    errno.ENOSPC: "free some space",
+    errno.EDQUOT: "free some space",
+    errno.EROFS: "make the folder writable again",
+    errno.EACCES: "give yourself write permission on the folder",
+    errno.EPERM: "give yourself write permission on the folder",
+}
 
 
 class DataFolderError(StoreError):
