@@ -158,6 +158,8 @@ def test_report_to_stdout_and_errors(home, tmp_path, capsys):
     assert main(["report", "--format", "html", "-o", str(missing)]) == 1
     err = capsys.readouterr().err
     assert "Could not write" in err and "choose another folder and report again" in err
+    assert "its folder does not exist" in err and "so create the folder or" in err
+    assert "space" not in err  # a missing folder is not a full disk
     assert err.count("\n") == 1 and "Traceback" not in err
     assert main(["report", "--study", "Nope"]) == 1
     assert "no study named 'Nope'" in capsys.readouterr().err

@@ -77,7 +77,7 @@ class WriteFailedError(StoreError):
         self.path = Path(path)
         self.errno = error.errno
         self.reason = describe_os_error(error)
-        self.advice = _ADVICE.get(error.errno, "fix the folder")
+        self.advice = write_advice(error.errno, "fix the folder")
         # Nothing here claims the change is "kept in memory": a command is about to exit, and
         # the live screen says so itself while it retries.
         self.kept = (
@@ -100,7 +100,13 @@ _ADVICE = {
     errno.EROFS: "make the folder writable again",
     errno.EACCES: "give yourself write permission on the folder",
     errno.EPERM: "give yourself write permission on the folder",
+    errno.ENOENT: "create the folder",
 }
+
+
+def write_advice(code: int | None, otherwise: str) -> str:
+    """What cures a write that failed with `code` ("free some space"), else `otherwise`."""
+    return _ADVICE.get(code, otherwise) if code is not None else otherwise
 
 
 class DataFolderError(StoreError):

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 
 from tui.domain.display_text import visible
 from tui.services.exchange.errors import ExchangeError
-from tui.store.errors import describe_os_error
+from tui.store.errors import describe_os_error, write_advice
 from tui.store.storage import FILE_MODE, fsync_folder
 
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -133,9 +133,12 @@ def write_export(
         raise ExchangeError(spool_problem(error, command)) from None
     except OSError as error:
         _discard(temp)
+        missing = error.errno == errno.ENOENT  # the temp file's open: the folder is not there
+        reason = "its folder does not exist" if missing else describe_os_error(error)
+        cure = write_advice(error.errno, "free some space")
         raise ExchangeError(
-            f"Could not write {shown} because {describe_os_error(error)}; nothing was written, "
-            f"so free some space or choose another folder and {command} again."
+            f"Could not write {shown} because {reason}; nothing was written, "
+            f"so {cure} or choose another folder and {command} again."
         ) from None
     except BaseException:  # the writer failed (a session it reads is unreadable): no file
         _discard(temp)
