@@ -576,7 +576,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             warn(f"left out: {problem}")
         raise UserError(
             f"{len(view.problems)} file(s) could not be read (above), so no report was made; "
-            "repair them (fieldnote repair SESSION) or move them out, and report again."
+            "do what each line above says, and report again."
         )
     text = render(view, args.fmt, utc_now())
     if args.output is None:

@@ -109,6 +109,8 @@ def test_a_damaged_session_file_is_beyond_repair_and_left_as_it_was(home, capsys
     path.write_bytes(b"{ not json")
     assert main(["list"]) == 1
     assert "repair it or move it out" in capsys.readouterr().err  # no advice that cannot work
+    assert main(["report"]) == 1
+    assert "fieldnote repair" not in capsys.readouterr().err  # nor in the report's last line
     assert main(["repair", session_id]) == 1
     err = capsys.readouterr().err
     assert f"Cannot repair {path}: it is not valid JSON" in err and "backup" in err
