@@ -159,3 +159,34 @@ async def test_the_sessions_screen_says_it_is_reading_until_its_first_listing(
         await wait_until(pilot, lambda: "Reading the sessions" in str(empty.render()))
         release.set()
         await wait_until(pilot, lambda: "No sessions yet" in str(empty.render()))
+
+
+async def test_the_sessions_list_follows_another_process_while_shown(make_app, store, clock):
+    """A co-interviewer's notes, `fieldnote note` and `fieldnote new` from another shell (or a
+    sync) showed only after leaving the screen and coming back: the counts stayed stale. A
+    session listed above the cursor does not move the cursor to another session."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.waiting import wait_until
+
+    session_id = create_session(store, title="Alpha one", participant="Ana", now=clock())
+    app = make_app()
+    env = {**os.environ, "FIELDNOTE_HOME": str(store.home), "FIELDNOTE_AUTHOR": "Jonas"}
+
+    def fieldnote(*argv: str) -> None:
+        command = [sys.executable, "-m", "tui", *argv]
+        subprocess.run(command, env=env, check=True, capture_output=True)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.summaries)
+        assert screen.summaries[0].note_count == 0
+        fieldnote("note", session_id, "said elsewhere #pain")
+        await wait_until(pilot, lambda: screen.summaries[0].note_count == 1)
+        assert "1" in _rows(screen.query_one(DataTable))[0]
+        fieldnote("new", "Beta one")
+        await wait_until(pilot, lambda: len(screen.summaries) == 2)
+        assert screen.summaries[0].title == "Beta one"  # the newest first, above the cursor
+        assert screen._selected().title == "Alpha one"  # Enter still opens the one chosen

@@ -33,6 +33,11 @@ SESSION_COLUMNS = [
 ]
 
 
+POLL_SECONDS = 2.0
+"""How often the list looks for what other processes changed (when nothing did: two stats per
+session file)."""
+
+
 class HomeScreen(Screen):
     BINDINGS = bindings_for("home")
 
@@ -79,6 +84,7 @@ class HomeScreen(Screen):
     def on_mount(self) -> None:
         self._show_advice(self.app.tmux_advice)
         self.query_one(DataTable).focus()
+        self.set_interval(POLL_SECONDS, self._poll)
 
     def on_screen_resume(self) -> None:
         # Shown first, or back from another screen: list what is on disk now. (The app may
@@ -87,6 +93,18 @@ class HomeScreen(Screen):
         # once, for that screen.)
         if on_view(self):
             self.action_refresh()
+
+    def _poll(self) -> None:
+        """What another process writes (a co-interviewer's notes, `fieldnote note` or `new`
+        in another shell, a sync) is listed while the screen is shown: two stats per file."""
+        if self._listed and on_view(self):
+            self._relist()
+
+    @work(thread=True, exclusive=True, group="home-poll")
+    def _relist(self) -> None:
+        listing = self.app.sessions.relisting(self.listing)
+        if listing is not None:
+            self.app.call_from_thread(setattr, self, "listing", listing)
 
     def on_resize(self) -> None:
         self._show()
@@ -113,10 +131,12 @@ class HomeScreen(Screen):
     def _show(self) -> None:
         every, problems = self.listing
         summaries = [s for s in every if self.study_filter is None or s.study == self.study_filter]
-        self.summaries = summaries
+        previous, self.summaries = self.summaries, summaries
         self._show_title()
         table = self.query_one(DataTable)
         row = table.cursor_row
+        # The cursor stays on its session when one appears above it (another process's).
+        selected = previous[row].id if 0 <= row < len(previous) else None
         table.clear(columns=True)
         columns = self._columns()
         for label, width in columns:
@@ -140,7 +160,9 @@ class HomeScreen(Screen):
             }
             table.add_row(*(cells[name] for name in names), key=summary.id)
         if summaries:
-            table.move_cursor(row=min(row, len(summaries) - 1))
+            ids = [summary.id for summary in summaries]
+            row = ids.index(selected) if selected in ids else min(row, len(summaries) - 1)
+            table.move_cursor(row=row)
         new_key = self.app.key_for("home.new")
         empty = f"No sessions yet. Press {new_key} to start one."
         if not self._listed:

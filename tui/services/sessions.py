@@ -38,6 +38,16 @@ class SessionsService:
         scan = study_index(self.store).refresh()
         return scan.summaries(), scan.problems
 
+    def relisting(
+        self, shown: tuple[list[SessionSummary], list[UnreadableFileError]]
+    ) -> tuple[list[SessionSummary], list[UnreadableFileError]] | None:
+        """The listing again when it differs from `shown`, else None (nothing to redraw)."""
+        scan = study_index(self.store).refresh()
+        summaries, problems = scan.summaries(), scan.problems
+        if summaries == shown[0] and list(map(str, problems)) == list(map(str, shown[1])):
+            return None
+        return summaries, problems
+
     def create(
         self, *, title: str, participant: str, goal: str, guide: Guide | None, now: datetime
     ) -> str:
