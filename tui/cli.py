@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -603,7 +604,10 @@ def cmd_list(args: argparse.Namespace) -> int:
         counts = f"{s.note_count:>5} {notes}  {coded:>4} coded"
         say(f"{s.id[:8]}  {s.created_at[:10]}  {counts}  {s.title}{who}")
     for problem in problems:
-        say(f"{problem.path.stem[:8]}  unreadable: {problem.problem}")
+        # A session's file by its short id as above; any other file by its whole name.
+        stem = problem.path.stem
+        name = stem[:8] if re.fullmatch("[0-9a-f]{32}", stem) else stem
+        say(f"{name}  unreadable: {problem.problem}")
     for problem in problems:
         warn(str(problem))
     if not summaries and not problems:

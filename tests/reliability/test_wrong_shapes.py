@@ -142,3 +142,31 @@ def test_list_survives_a_file_of_any_shape(home, capsys, tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Fine" in result.stdout and "Broken" in result.stdout
     assert "garbage  unreadable:" in result.stdout and "cut  unreadable:" in result.stdout
+
+
+def test_a_copy_of_a_session_file_under_another_name_is_not_a_second_session(
+    home, capsys, tmp_path
+):
+    """A backup made beside the original (`cp ID.json ID-backup.json`, its journal too) was
+    listed as a second session with the same id, and the report and the agreement counted
+    every note of it twice."""
+    copied, fine = two_sessions(home, capsys, tmp_path)
+    sessions = home / "sessions"
+    for suffix in (".json", ".json.journal"):
+        source = sessions / f"{copied}{suffix}"
+        if source.exists():
+            (sessions / f"{copied}-backup{suffix}").write_bytes(source.read_bytes())
+    backup = sessions / f"{copied}-backup.json"
+    before = backup.read_bytes()
+    assert main(["list"]) == 1
+    out, err = capsys.readouterr()
+    listed = [line for line in out.splitlines() if "unreadable:" not in line]
+    assert [line[:8] for line in listed].count(copied[:8]) == 1
+    assert f"{copied}-backup  unreadable:" in out
+    assert f"{copied}.json" in out  # names the file it copies
+    assert main(["report"]) == 1  # never a report that counts a session twice
+    assert "2 sessions" not in capsys.readouterr().out
+    assert main(["note", f"{copied}-backup", "into the copy"]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert backup.read_bytes() == before
+    assert main(["note", copied, "into the session"]) == 0  # the original works as before

@@ -57,7 +57,8 @@ bytes read, so an index whose two parts a race joined wrongly is not trusted, an
 leave out the marks of a question asked, as the report's do; 4: the cues of an attached
 transcript that spans are coded on, which the analysis counts, and an overview counting an
 unrated span with its note's severity; 5: a digest's `severity` is the one counted from its
-coders' ratings, tui/domain/ratings.py.)"""
+coders' ratings, tui/domain/ratings.py, and a copy of a session file under another name is
+unreadable, not a second entry.)"""
 NOTE_FIELDS = (
     "id",
     "kind",

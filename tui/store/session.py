@@ -97,8 +97,17 @@ def validate_session_data(path: Path):
         session = _single(data, "session")
         if session is None:
             raise UnreadableFileError(path, "it has no 'session' table, so it is no session file")
-        if not isinstance(session[1].get("id"), str):
+        session_id = session[1].get("id")
+        if not isinstance(session_id, str):
             raise UnreadableFileError(path, "its session record has no id")
+        if session_id != path.stem:
+            # A backup beside the original would list, report and count the session twice.
+            raise UnreadableFileError(
+                path,
+                f"it holds session {session_id}, whose file is "
+                f"{session_id}.json, so it is a copy that would count each of its "
+                "notes twice; keep copies outside the sessions folder",
+            )
         guide = _single(data, "guide")
         if guide is not None and not isinstance(guide[1].get("state", {}), dict | None):
             raise UnreadableFileError(path, "its guide state is not an object")
