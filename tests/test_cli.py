@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -151,3 +152,31 @@ def test_list_leaves_out_a_participant_never_named(home, capsys):
     assert main(["list"]) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert line.endswith("coded  Walk-in at the fair"), line
+
+
+def test_a_line_break_in_a_name_keeps_each_listed_session_on_one_line(home, capsys):
+    """`fieldnote new $'Line one\\nLine two' --participant $'P\\nQ'` made `list` print one
+    session on three lines (a script reading it saw three sessions), and `agree`,
+    `rename-speaker` and `align` split their lines the same way."""
+    assert main(["new", "Line one\nLine two\ttab", "--participant", "P\nQ", "--study", "S\nT"]) == 0
+    session_id = capsys.readouterr().out.strip()
+    session = DataStore(home).open_session(session_id).read().session
+    assert (session["title"], session["participant"], session["study"]) == (
+        "Line one Line two tab",
+        "P Q",
+        "S T",
+    )
+    assert main(["note", session_id, "x #t", "--as", "Ma\nya"]) == 0
+    note_id = capsys.readouterr().out.strip()
+    (note,) = DataStore(home).open_session(session_id).read().notes
+    assert note["author"] == "Ma ya" and note["id"] == note_id
+    # A file written elsewhere (a hand edit, another tool) still lists on one line.
+    main(["new", "Fine"])
+    capsys.readouterr()
+    other = next(p for p in (home / "sessions").glob("*.json") if session_id not in p.name)
+    data = json.loads(other.read_text())
+    data["session"]["1"]["title"] = "Hand\nedited"
+    other.write_text(json.dumps(data))
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and any(line.endswith("Hand\u23ceedited") for line in lines)

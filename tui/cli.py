@@ -33,6 +33,11 @@ class UserError(Exception):
     """A mistake the user can fix; printed as one sentence."""
 
 
+def one_line(text: str) -> str:
+    """A name or title as one line: runs of spaces, tabs and line breaks become one space."""
+    return " ".join(text.split())
+
+
 def _safe(text: str) -> str:
     return "\n".join(visible(line) for line in text.split("\n"))
 
@@ -67,7 +72,7 @@ def _author(args: argparse.Namespace, otherwise: str | None = "") -> str | None:
         return default_author() if otherwise == "" else otherwise
     if not args.author.strip():
         raise UserError("--as is empty; give your name, or leave --as out to use your login name.")
-    return args.author.strip()
+    return one_line(args.author)
 
 
 def demo_home() -> Path:
@@ -465,6 +470,10 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     if not args.title.strip():
         raise UserError("the title is empty; give the session a name.")
+    # Each is one line wherever it is shown (as the new-session form's fields are).
+    title, participant, goal, study = map(
+        one_line, (args.title, args.participant, args.goal, args.study)
+    )
     guide = None
     if args.guide is not None:
         try:
@@ -472,12 +481,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         except OSError as error:
             raise UserError(f"cannot read the guide {args.guide}: {error.strerror}.") from None
     session_id = create_session(
-        _store(),
-        title=args.title,
-        participant=args.participant,
-        goal=args.goal,
-        guide=guide,
-        study=args.study,
+        _store(), title=title, participant=participant, goal=goal, guide=guide, study=study
     )
     if guide is not None:
         # Advice, not a refusal: the interview may already be scheduled.
@@ -600,9 +604,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     for s in summaries:
         coded = f"{round(100 * s.coded_count / s.note_count)}%" if s.note_count else "-"
         notes = "note " if s.note_count == 1 else "notes"
-        who = f"  ({s.participant})" if s.participant else ""
+        # One line per session, whatever a file holds: a line break in a field shows as ⏎.
+        who = f"  ({visible(s.participant)})" if s.participant else ""
         counts = f"{s.note_count:>5} {notes}  {coded:>4} coded"
-        say(f"{s.id[:8]}  {s.created_at[:10]}  {counts}  {s.title}{who}")
+        say(f"{s.id[:8]}  {s.created_at[:10]}  {counts}  {visible(s.title)}{who}")
     for problem in problems:
         # A session's file by its short id as above; any other file by its whole name.
         stem = problem.path.stem
