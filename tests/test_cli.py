@@ -180,3 +180,23 @@ def test_a_line_break_in_a_name_keeps_each_listed_session_on_one_line(home, caps
     assert main(["list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and any(line.endswith("Hand\u23ceedited") for line in lines)
+
+
+def test_a_note_past_any_note_length_is_refused_before_it_is_stored(home, capsys, monkeypatch):
+    """`fieldnote note ID - < transcript.txt` stored an 18 MB note whole: the tagging screen then
+    took 80 s and 3 GB to list that one session, and would not quit meanwhile. (A megabyte is
+    still taken: tests/test_exchange_cli.py.)"""
+    import io
+
+    from tui.domain.notes import MAX_NOTE_CHARS
+
+    assert main(["new", "Big"]) == 0
+    session_id = capsys.readouterr().out.strip()
+    text = ("word " * 12 + "\n") * (MAX_NOTE_CHARS // 60 + 1)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode("utf-8"))))
+    assert main(["note", session_id, "-"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing was added" in err and "fieldnote attach" in err and err.count("\n") == 1
+    assert DataStore(home).open_session(session_id).read().notes == []
+    longest = "x" * MAX_NOTE_CHARS  # a note at the limit is taken
+    assert main(["note", session_id, longest]) == 0

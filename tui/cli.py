@@ -621,18 +621,28 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
+    from tui.domain.notes import MAX_NOTE_CHARS, parse_inline
     from tui.services.session_setup import append_note_now
 
+    too_long = (
+        f"the note is more than the {MAX_NOTE_CHARS:,} characters a note holds; nothing was "
+        "added. Split it, or attach a transcript with fieldnote attach."
+    )
     if args.text == "-":
+        cap = 4 * MAX_NOTE_CHARS + 1  # UTF-8 bytes of the longest note, and one more
+        raw = sys.stdin.buffer.read(cap + 1)  # a longer one is refused, not read whole
+        if len(raw) > cap:
+            raise UserError(too_long)
         try:
-            args.text = sys.stdin.buffer.read().decode("utf-8").removesuffix("\n")
+            args.text = raw.decode("utf-8").removesuffix("\n")
         except UnicodeDecodeError:
             raise UserError("the note on stdin is not UTF-8 text; nothing was added.") from None
     if not args.text.strip():
         raise UserError("the note is empty; nothing was added.")
+    if len(args.text) > MAX_NOTE_CHARS:
+        raise UserError(too_long)
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
-    from tui.domain.notes import parse_inline
     from tui.domain.tags import tag_depth_problem
 
     for tag in parse_inline(args.text).tags:

@@ -19,6 +19,10 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 KINDS = ("note", "quote", "followup", "asked", "transcript")
+MAX_NOTE_CHARS = 2_000_000
+"""Characters `fieldnote note` takes in one note: twice the megabyte it is promised to read
+from stdin (`tests/test_exchange_cli.py`). A whole transcript belongs in `fieldnote attach`,
+where it is cues: one note of megabytes makes every screen that shows it slow."""
 MARK_KINDS = ("asked",)
 """Notes that only mark a guide question asked: no excerpt, no evidence, not counted as notes."""
 
