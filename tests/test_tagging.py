@@ -781,3 +781,27 @@ async def test_an_unrated_span_says_it_counts_with_its_notes_rating(
         assert app.screen.model.current.span is not None
         detail = str(app.screen.query_one("#excerpt-detail").render())
         assert "Severity: not rated; counted as its note's ●●●●○" in detail, detail
+
+
+async def test_a_severity_no_rating_has_is_shown_as_the_analysis_counts_it(
+    store, clock, seeded, session_id
+):
+    """A hand-edited `"severity": 9` read as nine dots and `!9` on the tagging screen while the
+    analysis and the report count the note as unrated; `+` then went from 9 down to 5."""
+    from tui.store.storage import journal_path, read_tables
+
+    path = store.session_path(session_id)
+    data = read_tables(path)
+    next(d for d in data["notes"].values() if d["id"] == seeded[0])["severity"] = 9
+    path.write_text(__import__("json").dumps(data))
+    journal_path(path).unlink(missing_ok=True)
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        excerpt = screen.model.current
+        assert excerpt.note["id"] == seeded[0] and excerpt.severity is None
+        assert "Severity: not rated" in screen.detail_text(excerpt).plain
+        await pilot.press("plus")
+        await ready(pilot)
+        assert notes_by_id(app, session_id)[0][seeded[0]]["severity"] == 1
