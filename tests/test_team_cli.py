@@ -255,3 +255,27 @@ def test_the_coder_is_as_else_the_configured_name_else_the_login(
     (tmp_path / "config" / "config.toml").write_text("name = 3\n", encoding="utf-8")
     code, _, err = run(capsys, "tag", session_id, note_id[:8], "four")
     assert code != 0 and "name must be your name" in err and "Traceback" not in err
+
+
+def test_line_breaks_a_file_holds_keep_each_agreement_row_on_one_line(home, capsys):
+    """A title and a coder's name with line breaks (a hand edit, an import from another tool)
+    split the text table's rows and the disagreement lines, which the Markdown output folds."""
+    from tui.store.storage import journal_path, read_tables
+
+    session_id, (first, second) = session_with_notes(capsys, "a", "b")
+    run(capsys, "tag", session_id, first[:8], "pain", "--as", "Ana")
+    run(capsys, "tag", session_id, second[:8], "pain", "--as", "Bo")
+    path = home / "sessions" / f"{session_id}.json"
+    data = read_tables(path)
+    data["session"]["1"]["title"] = "Hand\nedited"
+    for note in data["notes"].values():
+        for coding in note["codings"]:
+            coding["coder"] = coding["coder"].replace("Bo", "B\no")
+    path.write_text(json.dumps(data))
+    journal_path(path).unlink(missing_ok=True)
+    code, out, _ = run(capsys, "agree", session_id)
+    assert code == 0
+    rows = [line for line in out.splitlines() if line.startswith(("all codes", "pain"))]
+    assert len(rows) == 2 and all("Ana/B\u23ceo" in row for row in rows)
+    lines = [line for line in out.splitlines() if line.startswith("  ")]
+    assert len(lines) == 2 and all(line.startswith("  Hand\u23ceedited 00:00") for line in lines)

@@ -12,7 +12,7 @@ import io
 import json
 from collections.abc import Callable
 
-from tui.domain.display_text import count_of
+from tui.domain.display_text import count_of, visible
 from tui.domain.notes import format_elapsed
 from tui.services.exchange.markdown import md_text
 from tui.services.exchange.table import neutralise
@@ -118,7 +118,8 @@ def render(result: Agreement, fmt: str) -> str:
 
 
 def _text(result: Agreement) -> str:
-    lines = heading(result)
+    # Every name on one line, as Markdown's cells are: a line break a file holds shows as ⏎.
+    lines = heading(result, visible)
     if result.problem is not None:
         return "\n".join([*lines, "", result.problem]) + "\n"
     table = [("code", "coders", "first", "second", "both", "agree", "kappa", "alpha", "chars")]
@@ -126,8 +127,8 @@ def _text(result: Agreement) -> str:
         for pair in pairs:
             table.append(
                 (
-                    code.name,
-                    f"{pair.first}/{pair.second}",
+                    visible(code.name),
+                    f"{visible(pair.first)}/{visible(pair.second)}",
                     str(pair.first_units),
                     str(pair.second_units),
                     str(pair.both),
@@ -141,9 +142,9 @@ def _text(result: Agreement) -> str:
     lines.append("")
     for row in table:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    lines += ["", UNDEFINED, "", *ratings_lines(result.ratings)]
+    lines += ["", UNDEFINED, "", *ratings_lines(result.ratings, visible)]
     lines += ["", f"Disagreements ({len(result.disagreements)}):"]
-    lines += [f"  {disagreement_line(d)}" for d in result.disagreements]
+    lines += [f"  {disagreement_line(d, visible)}" for d in result.disagreements]
     return "\n".join(lines) + "\n"
 
 
