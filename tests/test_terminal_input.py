@@ -134,6 +134,24 @@ def test_a_paste_holding_escape_codes_is_kept_byte_for_byte_even_across_reads():
         assert split(whole[:cut], whole[cut:]) == [("paste", pasted), ("typed", "z")], cut
 
 
+def leave_through_the_debrief(master: int, app) -> None:
+    """After ctrl+q was sent: Esc on the debrief ("not now"), then wait for the app to exit,
+    reading all the while (a full terminal blocks its exit)."""
+    read_until(master, b"not now", 10)
+    os.write(master, b"\x1b")
+    deadline = time.monotonic() + 15
+    while app.poll() is None and time.monotonic() < deadline:
+        read_until(master, b"\x00", 0.2)
+    assert app.poll() is not None, "the app did not exit"
+
+
+def close_pty_app(master: int, app) -> None:
+    if app.poll() is None:
+        app.kill()
+        app.wait()
+    os.close(master)
+
+
 def feed(app, data: str) -> None:
     terminal = TerminalInput()
     for message in terminal.feed(data) + terminal.flush_held():
@@ -229,17 +247,9 @@ def test_the_real_terminal_driver_keeps_a_paste_exact_and_refuses_a_typed_code(s
         os.write(master, f"\x1b[200~{pasted}\x1b[201~\r".encode())
         read_until(master, b"end", 10)
         os.write(master, b"\x11")  # ctrl+q offers the debrief first: Esc is "not now"
-        read_until(master, b"not now", 10)
-        os.write(master, b"\x1b")
-        deadline = time.monotonic() + 15
-        while app.poll() is None and time.monotonic() < deadline:
-            read_until(master, b"\x00", 0.2)  # keep reading: a full terminal blocks its exit
-        assert app.poll() is not None, "the app did not exit"
+        leave_through_the_debrief(master, app)
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-        os.close(master)
+        close_pty_app(master, app)
     texts = [n["text"] for n in store.open_session(session_id).read().notes]
     assert texts == ["abcd", pasted]
 
@@ -303,17 +313,9 @@ def test_the_real_terminal_shows_a_pasted_code_and_is_not_sent_it(store, session
         assert "\u241b[31mste".encode() in shown
         assert b"\x1b]52;c;aGk=" not in shown and b"\x1b[31mste" not in shown
         os.write(master, b"\r\x11")  # keep it, then ctrl+q: the debrief, Esc is "not now"
-        read_until(master, b"not now", 10)
-        os.write(master, b"\x1b")
-        deadline = time.monotonic() + 15
-        while app.poll() is None and time.monotonic() < deadline:
-            read_until(master, b"\x00", 0.2)
-        assert app.poll() is not None, "the app did not exit"
+        leave_through_the_debrief(master, app)
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-        os.close(master)
+        close_pty_app(master, app)
     assert [n["text"] for n in store.open_session(session_id).read().notes] == [PASTED_CODES]
 
 
@@ -448,17 +450,9 @@ def test_an_arrow_key_and_a_mouse_report_cut_by_a_pause_keep_an_edit(store, sess
             os.write(master, rest)
             read_until(master, b"\x00", 0.2)
         os.write(master, b"X\r\x11")  # X, Enter saves, ctrl+q: the debrief, Esc is "not now"
-        read_until(master, b"not now", 10)
-        os.write(master, b"\x1b")
-        deadline = time.monotonic() + 15
-        while app.poll() is None and time.monotonic() < deadline:
-            read_until(master, b"\x00", 0.2)
-        assert app.poll() is not None, "the app did not exit"
+        leave_through_the_debrief(master, app)
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-        os.close(master)
+        close_pty_app(master, app)
     assert [n["text"] for n in store.open_session(session_id).read().notes] == ["said it morXe"]
 
 
@@ -492,17 +486,9 @@ def test_the_real_terminal_driver_waits_out_a_pause_inside_a_paste(store, sessio
             os.write(master, then)
             read_until_drawn(master, saved, 10)
         os.write(master, b"\x11")  # ctrl+q: the debrief, Esc is "not now"
-        read_until(master, b"not now", 10)
-        os.write(master, b"\x1b")
-        deadline = time.monotonic() + 15
-        while app.poll() is None and time.monotonic() < deadline:
-            read_until(master, b"\x00", 0.2)
-        assert app.poll() is not None, "the app did not exit"
+        leave_through_the_debrief(master, app)
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
-        os.close(master)
+        close_pty_app(master, app)
     texts = [n["text"] for n in store.open_session(session_id).read().notes]
     assert texts == ["one\x1b[31m code", "two end"]
 

@@ -268,32 +268,27 @@ _OPT_TEXT, _OPT_INT = frozenset({str, type(None)}), frozenset({int, type(None)})
 _OPT_NUMBER = frozenset({int, float, type(None)})
 
 
-def _codings_fit(value: Any) -> bool:
+def _entries_fit(value: Any, first: str, first_type: type) -> bool:
+    """A list of `{first, "coder", "at"}` entries: codings (`tag`), ratings (`severity`)."""
     if type(value) is not list:
         return False
     for entry in value:
         if (
             type(entry) is not dict
-            or type(entry.get("tag")) is not str
+            or type(entry.get(first)) is not first_type
             or type(entry.get("coder")) is not str
             or type(entry.get("at")) not in _OPT_TEXT
         ):
             return False
     return True
+
+
+def _codings_fit(value: Any) -> bool:
+    return _entries_fit(value, "tag", str)
 
 
 def _ratings_fit(value: Any) -> bool:
-    if type(value) is not list:
-        return False
-    for entry in value:
-        if (
-            type(entry) is not dict
-            or type(entry.get("severity")) is not int
-            or type(entry.get("coder")) is not str
-            or type(entry.get("at")) not in _OPT_TEXT
-        ):
-            return False
-    return True
+    return _entries_fit(value, "severity", int)
 
 
 def _cues_fit(value: Any) -> bool:
