@@ -89,3 +89,39 @@ def test_a_failing_write_is_one_sentence_with_advice_for_its_cause(tmpfs):
         filler.unlink()
     finally:
         live.close()
+
+
+async def test_notices_of_failing_writes_leave_the_debrief_in_view(tmpfs, tmp_path, monkeypatch):
+    """At 80x24 on a read-only folder, ctrl+q opened the debrief under the write error's
+    notice: its questions were hidden. The dialog says itself that saving fails, in its key
+    bar, and no notice covers it."""
+    from textual.widgets._toast import Toast
+
+    from tui.widgets.key_bar import KeyBar
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store, clock, session_id = make_session(tmpfs)
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        remount(tmpfs, read_only=True)
+        await pilot.press(*"kept safe", "enter")
+        header = app.screen.query_one("#session-header")
+        await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
+        await wait_until(pilot, lambda: app.screen.query(Toast))  # the notice, as before
+        await pilot.press("ctrl+q")
+        await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        debrief = app.screen
+        bar = debrief.query_one(KeyBar)
+        await wait_until(pilot, lambda: "Saving fails" in str(bar.render()))
+        await pilot.pause()
+        assert not debrief.query(Toast)
+        assert "Next answer" in str(bar.render())  # the keys are still there
+        # A further failure while the dialog is open adds no notice either.
+        app.live.toggle_clock()
+        await wait_until(pilot, lambda: "Could not save the clock" in (app.live.last_error or ""))
+        await pilot.pause()
+        assert not debrief.query(Toast)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+        assert "Saving fails" not in str(app.screen.query_one(KeyBar).render())  # it says more
+        remount(tmpfs, read_only=False)

@@ -13,6 +13,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import var
 
 from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
@@ -69,6 +70,9 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     COMMANDS = App.COMMANDS | {ScreenActions, KeymapCommands}
     SUSPENDED_SCREEN_CLASS = "-suspended"
     """On a screen under another: the key bar under a dialog hides (app.tcss)."""
+    write_problem: var[str | None] = var(None)
+    """One line saying the interview's writes fail, for a dialog's key bar to show: over a
+    dialog a notice would hide it (the interview adds none while one is open)."""
 
     def __init__(
         self,

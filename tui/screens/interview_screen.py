@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from tui.domain.clock import from_iso
 from tui.domain.display_text import visible
@@ -24,7 +24,6 @@ from tui.domain.guide import GuideState
 from tui.domain.notes import Note, format_elapsed
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
-from tui.screens.quit_screen import QuitScreen
 from tui.screens.resume_clock_screen import ResumeClockScreen
 from tui.screens.visibility import on_view
 from tui.services.live_session import LiveSession, RemoteState, SaveState
@@ -160,6 +159,7 @@ class InterviewScreen(Screen):
             rack.styles.max_height = room
 
     def on_unmount(self) -> None:
+        self.app.write_problem = None
         self.live.stop_watching()  # the session may outlive the screen (a test, a crash)
         gc.unfreeze()  # this screen's widgets are garbage now: let the collector see them
 
@@ -228,10 +228,15 @@ class InterviewScreen(Screen):
         )
 
     def watch_save_problem(self, problem: str | None) -> None:
-        # Not while the quit dialog is up: at 80x24 the notices would cover its question.
-        if problem and not isinstance(self.app.screen, QuitScreen):
+        # Not while a dialog is open over the interview: at 80x24 the notice covered it (the
+        # debrief, the quit question); the dialog's key bar says that saving fails instead.
+        if problem and self.app.screen is self:
             self.notify(problem, severity="error", timeout=6, markup=False)
         self._mirror()
+
+    def on_screen_suspend(self) -> None:
+        if self.save_problem and isinstance(self.app.screen, ModalScreen):
+            self.app.clear_notifications()  # the failing write's, which would cover the dialog
 
     # -- typing ------------------------------------------------------------------------------
 
@@ -291,6 +296,11 @@ class InterviewScreen(Screen):
         """From the writer thread (via the app): show or clear a failing-write warning."""
         self.save_problem = (
             f"{state.error} {state.pending} change(s) kept in memory; retrying."
+            if state.error
+            else None
+        )
+        self.app.write_problem = (
+            f"\u26a0 Saving fails: {state.pending} change(s) kept in memory; retrying."
             if state.error
             else None
         )

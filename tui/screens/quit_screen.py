@@ -36,6 +36,8 @@ class QuitScreen(ModalScreen[bool]):
     """Dismisses True when it is safe (or the user chose) to go."""
 
     BINDINGS = bindings_for("quit")
+    SAYS_WRITE_PROBLEM = True
+    """Its message says why writes fail: the key bar need not say it again."""
 
     def __init__(
         self, holders: UnsavedWork | list[UnsavedWork], rescue_path: Path, *, leaving: bool = False

@@ -7,7 +7,8 @@ changes through the screen's bindings signal, as the Footer does.
 
 A dialog (a modal screen) has a bar of its own, docked at the bottom over the bar of the screen
 below, which hides while it is covered (`app.tcss`): the bottom lines show only keys that work
-while the dialog is open.
+while the dialog is open. While the interview's writes fail, a dialog's bar says so on a line
+above its keys (`app.write_problem`), where a notice would have covered the dialog.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 GAP = "  "
@@ -43,10 +44,20 @@ class KeyBar(Static):
         super().__init__()
         self._typed = typed
         self._items: list[tuple[str, str, bool]] = []
+        self._problem: str | None = None
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
         self._bindings_changed(self.screen)
+        # A dialog that explains the failing writes itself (the quit question) sets
+        # SAYS_WRITE_PROBLEM.
+        screen = self.screen
+        if isinstance(screen, ModalScreen) and not getattr(screen, "SAYS_WRITE_PROBLEM", False):
+            self.watch(self.app, "write_problem", self._problem_changed)
+
+    def _problem_changed(self, problem: str | None) -> None:
+        self._problem = problem
+        self.refit()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
@@ -96,6 +107,8 @@ class KeyBar(Static):
                 lines.append(item)
         if len(lines) > 1 and self.app.size.height < SHORT:
             lines = [self._one_line(width, gap, narrow)]
+        if self._problem:
+            lines.insert(0, Text(self._problem, style=self.app.theme_variables.get("error", "red")))
         self.update(Text("\n").join(lines))
 
     def _one_line(self, width: int, gap: str, narrow: bool) -> Text:
