@@ -9,6 +9,7 @@ would, runs the command and checks the bytes printed hold none of it.
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,66 @@ def test_cli_prints_only_through_say_and_warn():
                 if name == "print" or name.endswith(("stdout.write", "stderr.write")):
                     offenders.append(f"{func.name}: {name}")
     assert not offenders
+
+
+BROKEN = "Onboarding\nP7\r\x1b[2J"
+"""A title or name hand-edited into a file with a line break (and an escape): it must not
+split the one line a command prints about it."""
+
+
+def _retitle(home: Path, session_id: str, **fields: str) -> None:
+    from tui.store import DataStore
+
+    store = DataStore(home)
+    session_file = store.open_session(session_id)
+    try:
+        session_file.update_session(fields)
+    finally:
+        session_file.close()
+
+
+def _one_line_each(out: str, *starts: str) -> None:
+    assert_inert(out)
+    for start in starts:
+        (line,) = [line for line in out.splitlines() if line.startswith(start)]
+        assert "Onboarding\u23ceP7" in line, out
+
+
+def test_rename_speaker_says_its_summary_on_one_line(home, capsys):
+    assert main(["new", "T", "--participant", "Mr Praline"]) == 0
+    session_id = capsys.readouterr().out.strip()
+    _retitle(home, session_id, title=BROKEN)
+    assert main(["rename-speaker", session_id[:8], "Mr Praline", "Praline"]) == 0
+    _one_line_each(capsys.readouterr().out, "Renamed")
+
+
+def test_align_prints_a_title_and_a_transcript_name_on_one_line(home, tmp_path, capsys):
+    from tests.recording_study import TRANSCRIPT, make_session
+    from tui.store import DataStore
+
+    session_id = make_session(DataStore(home))
+    transcript = tmp_path / "Onboarding\nP7.vtt"
+    transcript.write_bytes(TRANSCRIPT.read_bytes())
+    assert main(["attach", session_id[:8], str(transcript)]) == 0
+    attached = capsys.readouterr().out
+    assert attached.count("\n") == 1 and "Attached Onboarding\u23ceP7.vtt (" in attached
+    _retitle(home, session_id, title=BROKEN)
+    assert main(["align", session_id[:8]]) == 0
+    out = capsys.readouterr().out
+    assert_inert(out)
+    header = out.splitlines()[0]
+    assert "Onboarding\u23ceP7\u240d\u241b[2J" in header and "Onboarding\u23ceP7.vtt" in header
+
+
+def test_agree_names_a_lone_coder_on_one_line(home, capsys, monkeypatch):
+    monkeypatch.setenv("FIELDNOTE_AUTHOR", "Maya")
+    assert main(["new", "T"]) == 0
+    session_id = capsys.readouterr().out.strip()
+    assert main(["note", session_id, "a #pain", "--as", "Zed"]) == 0
+    capsys.readouterr()
+    for written in home.glob(f"sessions/{session_id}.json*"):  # a hand edit of the coder
+        if written.suffix in (".json", ".journal"):
+            raw = written.read_text(encoding="utf-8")
+            written.write_text(raw.replace('"Zed"', json.dumps(BROKEN)), encoding="utf-8")
+    assert main(["agree", session_id]) == 1
+    _one_line_each(capsys.readouterr().out, "Agreement needs two coders")

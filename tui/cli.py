@@ -885,7 +885,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for notice in result.notices:
         warn(notice)
     for session_id, title, notes in result.sessions:
-        say(f"{session_id}  {notes:>5} notes  {title}")
+        say(f"{session_id}  {notes:>5} notes  {visible(title)}")
     added = f", {len(result.tags_added)} new tag(s)" if result.tags_added else ""
     say(f"Imported {len(result.sessions)} session(s){added}.", err=True)
     return 0

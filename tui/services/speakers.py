@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tui.domain.display_text import count_of
+from tui.domain.display_text import count_of, visible
 from tui.domain.people import clean_name, people, renamed_record, same_person
 from tui.store import DataStore
 
@@ -37,7 +37,9 @@ class Renamed:
         if self.participant:
             what.append("the participant")
         verb = "Merged" if self.merged else "Renamed"
-        return f"{verb} {self.old} into {self.new} in \u201c{self.title}\u201d: {', '.join(what)}."
+        # One line whatever the file holds: a line break in the title shows as ⏎.
+        old, new, title = visible(self.old), visible(self.new), visible(self.title)
+        return f"{verb} {old} into {new} in \u201c{title}\u201d: {', '.join(what)}."
 
 
 def session_people(store: DataStore, session_id: str) -> tuple[str, list[str]]:

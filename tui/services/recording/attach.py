@@ -46,15 +46,16 @@ class Attached:
     apart from `summary`, as warnings."""
 
     def summary(self) -> str:
-        what = f"Attached {self.source} ({self.cues} cues"
+        # One line whatever the files hold: a line break in a name or title shows as ⏎.
+        what = f"Attached {visible(self.source)} ({self.cues} cues"
         if self.speakers:
-            what += f"; {', '.join(self.speakers)}"
-        what += f") to \u201c{self.title}\u201d at offset {_signed(self.offset)}"
+            what += f"; {', '.join(map(visible, self.speakers))}"
+        what += f") to \u201c{visible(self.title)}\u201d at offset {_signed(self.offset)}"
         if self.replaced:
-            what += f", replacing {self.replaced}"
+            what += f", replacing {visible(self.replaced)}"
         what += f": {self.notes_within} of {self.notes} notes fall within its times."
         if self.media:
-            what += f" Media: {self.media}."
+            what += f" Media: {visible(str(self.media))}."
         return what
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
 from tui.domain.quotes import quote_words
 from tui.domain.recording import QUOTE_SCORE, Link, QuoteCheck, RecordingCue
@@ -19,7 +20,8 @@ INDENT = " " * 7
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """A line break or escape a file holds shown as a symbol (⏎), as `fieldnote list` does."""
+    return visible(text)
 
 
 def _cue_doc(cue: RecordingCue | None) -> dict[str, Any] | None:
@@ -42,9 +44,8 @@ def _said(cue: RecordingCue, text: str | None = None) -> str:
 
 def _header(recording: SessionRecording) -> str:
     title = _one_line(str(recording.session.get("title") or ""))
-    return (
-        f"\u201c{title}\u201d with {recording.recording.source}, offset {recording.offset:+g} s\n"
-    )
+    source = _one_line(recording.recording.source)
+    return f"\u201c{title}\u201d with {source}, offset {recording.offset:+g} s\n"
 
 
 def render_align(recording: SessionRecording, fmt: str) -> str:

@@ -121,7 +121,7 @@ def _text(result: Agreement) -> str:
     # Every name on one line, as Markdown's cells are: a line break a file holds shows as ⏎.
     lines = heading(result, visible)
     if result.problem is not None:
-        return "\n".join([*lines, "", result.problem]) + "\n"
+        return "\n".join([*lines, "", visible(result.problem)]) + "\n"  # names coders
     table = [("code", "coders", "first", "second", "both", "agree", "kappa", "alpha", "chars")]
     for code, pairs in _rows(result):
         for pair in pairs:
