@@ -7,6 +7,7 @@ import contextlib
 import os
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from tests.bursts import fields_typed, queue_keys
@@ -102,3 +103,25 @@ async def test_a_guide_that_cannot_be_read_is_a_sentence_with_a_way_out(make_app
         said = " ".join(str(error.render()).split())
         assert "gone\u241b[2J.md" in said
         assert said.endswith("check the path, or clear the field to start without one.")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_a_guide_error_leaves_the_forms_keys_in_view(make_app, tmp_path, size):
+    """The error was scrolled into view alone: the line of keys under it went below the fold,
+    so the form no longer said that Enter creates and Esc cancels."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        form = await open_form(pilot)
+        form.query_one("#new-title", Input).value = "P1"
+        missing = tmp_path / "a-guide-file-with-a-rather-long-name-to-wrap.md"
+        form.query_one("#new-guide", Input).value = str(missing)
+        await pilot.press("enter")
+        error = form.query_one("#new-error")
+        await wait_until(pilot, lambda: "Cannot read the guide" in str(error.render()))
+        await pilot.pause()
+        await pilot.pause()
+        keys = form.query_one(".dialog-keys")
+        for said in (error, keys):
+            assert form.screen.find_widget(said).visible_region.height == said.region.height
+        # Whole at 40 columns too: the line wraps rather than losing "Esc cancels".
+        assert keys.size.width <= form.query_one(".dialog").scrollable_content_region.width

@@ -46,8 +46,15 @@ class NewSessionScreen(ModalScreen[str | None]):
     def _error(self, message: str) -> None:
         error = self.query_one("#new-error", Label)
         error.update(Text(message))
-        # Below the last field, out of view in a 24-row terminal: brought into it.
-        self.call_after_refresh(error.scroll_visible, animate=False)
+        # Below the last field, out of view in a 24-row terminal: brought into it with the line
+        # of keys under it (the keys first, so a sentence too tall for both still shows whole).
+        keys = self.query_one(".dialog-keys", Label)
+
+        def show() -> None:
+            keys.scroll_visible(animate=False, immediate=True)
+            error.scroll_visible(animate=False, immediate=True)
+
+        self.call_after_refresh(show)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         title = self._value("new-title")
