@@ -200,3 +200,19 @@ def test_a_note_past_any_note_length_is_refused_before_it_is_stored(home, capsys
     assert DataStore(home).open_session(session_id).read().notes == []
     longest = "x" * MAX_NOTE_CHARS  # a note at the limit is taken
     assert main(["note", session_id, longest]) == 0
+
+
+def test_list_cuts_a_huge_title_and_participant_to_a_line(home, capsys):
+    """A 100,000-character title (a hand edit, another tool's file) was printed whole: one
+    session flooded the terminal. The list cuts each field with an ellipsis."""
+    assert main(["new", "Fine", "--participant", "P1"]) == 0
+    session_id = capsys.readouterr().out.strip()
+    path = home / "sessions" / f"{session_id}.json"
+    data = json.loads(path.read_text())
+    data["session"]["1"]["title"] = "T" * 100_000
+    data["session"]["1"]["participant"] = "\u4eba" * 50_000  # wide characters: two cells each
+    path.write_text(json.dumps(data))
+    assert main(["list"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert len(line) < 200 and "T" * 50 + "\u2026" in line and "\u4eba\u2026)" in line
+    assert line.startswith(session_id[:8])

@@ -35,3 +35,11 @@ def test_controls_become_visible(raw, shown):
 )
 def test_printable_text_is_untouched(text):
     assert visible(text) == text
+
+
+def test_cut_keeps_a_field_to_its_cells_with_an_ellipsis():
+    from tui.domain.display_text import cut
+
+    assert cut("abc", 3) == "abc" and cut("abcd", 3) == "ab\u2026"
+    assert cut("\u4eba\u4eba\u4eba", 5) == "\u4eba\u4eba\u2026"  # two cells each, then …
+    assert cut("a\nb" * 10, 4) == "a\u23ceb\u2026"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from tui import __version__
-from tui.domain.display_text import visible
+from tui.domain.display_text import cut, visible
 
 if TYPE_CHECKING:
     from tui.store import DataStore
@@ -26,6 +26,9 @@ EXIT_FAILED = 1
 EXIT_FLAGGED = 1
 EXIT_UNREADABLE = 2
 EXIT_BROKEN_PIPE = 141
+LISTED_CELLS = 80
+"""`fieldnote list` cuts a title to this many cells, a participant to half (the other
+fields take ~40): a session fits a wide terminal's line, and one bad file cannot flood it."""
 """As a program ended by SIGPIPE exits (128 + 13): its reader stopped reading."""
 
 
@@ -604,10 +607,11 @@ def cmd_list(args: argparse.Namespace) -> int:
     for s in summaries:
         coded = f"{round(100 * s.coded_count / s.note_count)}%" if s.note_count else "-"
         notes = "note " if s.note_count == 1 else "notes"
-        # One line per session, whatever a file holds: a line break in a field shows as ⏎.
-        who = f"  ({visible(s.participant)})" if s.participant else ""
+        # One line per session, whatever a file holds: a line break in a field shows as ⏎,
+        # and a field longer than a line is cut with an ellipsis.
+        who = f"  ({cut(s.participant, LISTED_CELLS // 2)})" if s.participant else ""
         counts = f"{s.note_count:>5} {notes}  {coded:>4} coded"
-        say(f"{s.id[:8]}  {s.created_at[:10]}  {counts}  {visible(s.title)}{who}")
+        say(f"{s.id[:8]}  {s.created_at[:10]}  {counts}  {cut(s.title, LISTED_CELLS)}{who}")
     for problem in problems:
         # A session's file by its short id as above; any other file by its whole name.
         stem = problem.path.stem

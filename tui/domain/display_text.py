@@ -45,6 +45,27 @@ def _visible_char(char: str) -> str:
     return _REPLACEMENT  # C1 controls, line/paragraph separators, surrogates, unassigned
 
 
+def cut(text: str, cells: int) -> str:
+    """`text` made `visible`, cut to at most `cells` terminal cells with an ellipsis: one
+    field of a listing (a title of 100,000 characters) keeps to its line."""
+    shown = visible(text)
+    used = 0
+    for index, char in enumerate(shown):
+        used += _cells(char)
+        if used > cells:  # stops here: a huge text costs no more than a short one
+            kept = shown[:index]
+            used -= _cells(char)
+            while kept and used > cells - 1:  # room for the ellipsis
+                used -= _cells(kept[-1])
+                kept = kept[:-1]
+            return kept + "\u2026"
+    return shown
+
+
+def _cells(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
 def count_of(number: int, noun: str) -> str:
     """`1 session`, `3 sessions`: a count with its noun (one that takes an s)."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
