@@ -111,3 +111,34 @@ async def test_resizing_from_40x12_back_to_80x24_leaves_no_blank_rows(make_app, 
                 bar = app.screen.query_one(KeyBar)
                 assert bar.region.bottom == size[1]
                 assert bar.region.height == len(key_bar_lines(app.screen)), size
+
+
+async def test_a_huge_guide_question_is_cut_so_its_probe_and_the_next_question_show(
+    make_app, store, clock
+):
+    """A 15,000-character question filled the folded question's five rows (its probe out of
+    sight) and, unfolded, the whole guide pane, the questions after it out of reach. It is cut
+    with … and a line saying the rest is in the guide file."""
+    from tui.domain.guide import parse_guide
+    from tui.services.session_setup import create_session
+
+    huge = " ".join(["word"] * 3000) + "?"
+    guide = parse_guide(f"# G\n## One\n- {huge}\n  - a probe\n- The next question?\n")
+    session_id = create_session(store, title="Huge", guide=guide, goal="G", now=clock())
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        current = screen.query_one("#current-question")
+        shown = shown_text(current)
+        assert "\u2026" in shown and "\u00b7 a probe" in shown, shown
+        await pilot.press("f7")
+        await pilot.pause()
+        guide_pane = screen.query_one("#guide")
+        (item,) = [i for i in guide_pane.query("QuestionItem") if i.number == 1]
+        assert item.region.height <= 14, item.region
+        text = " ".join(shown_text(item).split())
+        assert "\u2026" in text and "guide file" in text and "a probe" in text, text
+        (after,) = [i for i in guide_pane.query("QuestionItem") if i.number == 2]
+        assert screen.find_widget(after).visible_region.height > 0
+        assert screen.query_one("#note-input").region.bottom <= 24 - 3

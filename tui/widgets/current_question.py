@@ -11,7 +11,7 @@ from textual.widgets import Static
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide, GuideState
 from tui.services.guide_lint import GuideFinding
-from tui.widgets.guide_panel import lint_flags, note_text
+from tui.widgets.guide_panel import guide_line, lint_flags, note_text
 
 
 class CurrentQuestion(Static):
@@ -39,7 +39,7 @@ class CurrentQuestion(Static):
         if flags := lint_flags(found, None):
             first.append_text(flags)
             first.append(" ")
-        first.append(visible(question.text))
+        first.append(guide_line(question.text))  # cut: the probes stay in its five rows
         lines = [first]
         if probes:
             if question.note:

@@ -8,12 +8,21 @@ from textual.containers import VerticalScroll
 from textual.reactive import var
 from textual.widgets import Static
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import cut, visible
 from tui.domain.guide import Guide, GuideState
 from tui.domain.notes import format_elapsed
 from tui.services.guide_lint import GuideFinding
 
 MARK_SYMBOLS = {"asked": "\u2713", "skipped": "\u2192"}
+QUESTION_CELLS = 200
+"""A question, probe or note longer than this is cut with … (a question of 15,000 characters
+filled the guide pane, the questions after it out of reach); the guide file keeps it whole,
+and the guide says so under it. About eight rows in the narrowest guide pane, three in the
+folded question."""
+
+
+def guide_line(text: str) -> str:
+    return cut(text, QUESTION_CELLS)
 
 
 class QuestionItem(Static):
@@ -134,8 +143,10 @@ class GuidePanel(VerticalScroll, can_focus=False):
         grid.add_column(ratio=1)
         grid.add_row(
             Text(f"{symbol}{number:>3}. ", style="bold" if current else ""),
-            Text(visible(question.text), style="bold" if current else ""),
+            Text(guide_line(question.text), style="bold" if current else ""),
         )
+        if any(len(t) > QUESTION_CELLS for t in (question.text, question.note, *question.probes)):
+            grid.add_row("", Text("(cut: the guide file has it whole)", style="dim italic"))
         if time:
             # Under the question, so it never takes width from the question's words.
             grid.add_row("", Text(f"\u23f1 {time}" + (" so far" if current else ""), style="dim"))
@@ -144,7 +155,7 @@ class GuidePanel(VerticalScroll, can_focus=False):
         if question.note:
             grid.add_row("", note_text(question.note))
         for index, probe in enumerate(question.probes):
-            grid.add_row("", Text(f"\u00b7 {visible(probe)}", style="dim"))
+            grid.add_row("", Text(f"\u00b7 {guide_line(probe)}", style="dim"))
             if flags := lint_flags(found, index):
                 grid.add_row("", flags)
         return grid
@@ -152,7 +163,7 @@ class GuidePanel(VerticalScroll, can_focus=False):
 
 def note_text(note: str, *, one_line: bool = False) -> Text:
     """An interviewer note as the guide shows it: dimmed, unnumbered, never like a question."""
-    text = Text(f"\u203a {visible(note)}", style="dim italic", no_wrap=one_line)
+    text = Text(f"\u203a {guide_line(note)}", style="dim italic", no_wrap=one_line)
     if one_line:
         text.overflow = "ellipsis"
     return text
