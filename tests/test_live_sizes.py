@@ -118,7 +118,8 @@ async def test_a_huge_guide_question_is_cut_so_its_probe_and_the_next_question_s
 ):
     """A 15,000-character question filled the folded question's five rows (its probe out of
     sight) and, unfolded, the whole guide pane, the questions after it out of reach. It is cut
-    with … and a line saying the rest is in the guide file."""
+    with … (past 280 characters: a long scenario question stays whole) and a line saying the
+    rest is in the guide file."""
     from tui.domain.guide import parse_guide
     from tui.services.session_setup import create_session
 
@@ -136,9 +137,34 @@ async def test_a_huge_guide_question_is_cut_so_its_probe_and_the_next_question_s
         await pilot.pause()
         guide_pane = screen.query_one("#guide")
         (item,) = [i for i in guide_pane.query("QuestionItem") if i.number == 1]
-        assert item.region.height <= 14, item.region
+        assert item.region.height <= 18, item.region  # 280 characters in a 29-column pane
         text = " ".join(shown_text(item).split())
         assert "\u2026" in text and "guide file" in text and "a probe" in text, text
+        assert screen.query_one("#note-input").region.bottom <= 24 - 3
+        # In a wider pane the question after it is in view too (at 80x24 the 29-column pane
+        # gives the cut question its 17 rows: ctrl+n reaches the next).
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
         (after,) = [i for i in guide_pane.query("QuestionItem") if i.number == 2]
         assert screen.find_widget(after).visible_region.height > 0
-        assert screen.query_one("#note-input").region.bottom <= 24 - 3
+
+
+async def test_a_long_scenario_question_is_read_whole_in_the_folded_guide(make_app, store, clock):
+    """The question read aloud is never cut at a length real guides use (about 250
+    characters for a scenario question): only a runaway one is."""
+    from tui.domain.guide import parse_guide
+    from tui.services.session_setup import create_session
+
+    long = (
+        "Think back to the last time a bill arrived that you share with your flatmates: walk "
+        "me through what happened, from the moment it came in to when everyone had paid their "
+        "part, including the messages you sent and anything that felt awkward along the way?"
+    )
+    assert 240 < len(long) < 280
+    guide = parse_guide(f"# G\n## One\n- {long}\n  - a probe\n")
+    session_id = create_session(store, title="Long", guide=guide, goal="G", now=clock())
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = " ".join(shown_text(app.screen.query_one("#current-question")).split())
+        assert long in shown and "\u2026" not in shown and "\u00b7 a probe" in shown, shown

@@ -14,11 +14,12 @@ from tui.domain.notes import format_elapsed
 from tui.services.guide_lint import GuideFinding
 
 MARK_SYMBOLS = {"asked": "\u2713", "skipped": "\u2192"}
-QUESTION_CELLS = 200
+QUESTION_CELLS = 280
 """A question, probe or note longer than this is cut with … (a question of 15,000 characters
 filled the guide pane, the questions after it out of reach); the guide file keeps it whole,
-and the guide says so under it. About eight rows in the narrowest guide pane, three in the
-folded question."""
+and the guide says so under it. A scenario question a researcher reads aloud runs to about
+250 characters and stays whole; 280 fills four rows of the folded question at 80 columns, which
+leaves its fifth to a probe."""
 
 
 def guide_line(text: str) -> str:
