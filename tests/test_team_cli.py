@@ -10,6 +10,7 @@ import pytest
 
 from tui.cli import main
 from tui.domain.ratings import with_rating
+from tui.services.team.agreement_output import FORMATS
 from tui.store import DataStore
 
 
@@ -279,3 +280,85 @@ def test_line_breaks_a_file_holds_keep_each_agreement_row_on_one_line(home, caps
     assert len(rows) == 2 and all("Ana/B\u23ceo" in row for row in rows)
     lines = [line for line in out.splitlines() if line.startswith("  ")]
     assert len(lines) == 2 and all(line.startswith("  Hand\u23ceedited 00:00") for line in lines)
+
+
+def three_coders(home, capsys) -> str:
+    """Maya, Bo and Cy code one session for real (`fieldnote tag --as`); Cy alone uses #sso."""
+    session_id, ids = session_with_notes(capsys, *(f"note {i}" for i in range(8)))
+    for tag, coder, notes in (
+        ("pain", "Maya", (0, 1, 2, 3)),
+        ("pain", "Bo", (0, 1, 2, 4)),
+        ("pain", "Cy", (0, 5, 6)),
+        ("price", "Maya", (5,)),
+        ("price", "Bo", (5, 6)),
+        ("sso", "Cy", (1, 2)),
+    ):
+        for i in notes:
+            assert run(capsys, "tag", session_id, ids[i][:8], tag, "--as", coder)[0] == 0
+    session_file = DataStore(home).open_session(session_id)
+    at = "2026-12-01T10:00:00.000Z"
+    for i, coder, value in ((0, "Maya", 4), (0, "Bo", 2), (1, "Maya", 3), (1, "Bo", 3)):
+        session_file.change_note(ids[i], lambda doc, c=coder, v=value: with_rating(doc, v, c, at))
+    for i, value in ((0, 5), (1, 1), (2, 4)):
+        session_file.change_note(ids[i], lambda doc, v=value: with_rating(doc, v, "Cy", at))
+    session_file.close()
+    return session_id
+
+
+def maya_and_bo(capsys, *argv: str) -> dict[str, dict]:
+    """What each format says of the pair Maya/Bo: format -> code (or ratings) -> figures."""
+    said: dict[str, dict] = {}
+    for fmt in FORMATS:
+        code, out, _ = run(capsys, "agree", *argv, "--format", fmt)
+        assert code == 0
+        if fmt == "json":
+            data = json.loads(out)
+            rows = {c["code"]: c for c in [data["study"], *data["codes"]]}
+            said[fmt] = {
+                name: pair
+                for name, c in rows.items()
+                for pair in c["pairs"]
+                if (pair["first"], pair["second"]) == ("Maya", "Bo")
+            }
+            said[fmt]["severity ratings"] = next(
+                p for p in data["ratings"]["pairs"] if (p["first"], p["second"]) == ("Maya", "Bo")
+            )
+        elif fmt == "csv":
+            said[fmt] = {
+                r["code"]: r
+                for r in csv.DictReader(io.StringIO(out))
+                if (r["first"], r["second"]) == ("Maya", "Bo")
+            }
+        else:
+            lines = out.splitlines()
+            cells = [[c.strip() for c in line.strip("| ").split(" | ")] for line in lines]
+            if fmt == "text":
+                cells = [line.split("  ") for line in lines]
+                cells = [[c.strip() for c in row if c.strip()] for row in cells]
+            pair = "Maya / Bo" if fmt == "md" else "Maya/Bo"
+            said[fmt] = {row[0]: row[2:] for row in cells if len(row) > 2 and row[1] == pair}
+            said[fmt]["severity ratings"] = next(line for line in lines if "Maya/Bo: " in line)
+    return said
+
+
+def test_a_pairs_figures_per_code_are_its_own_whoever_else_is_compared(home, capsys):
+    """With three coders, each pair's alpha per code was the alpha of all three (Maya/Bo on
+    #pain: 0.035 where `--coders Maya Bo` and the agreement screen said 0.531). A pair's every
+    figure is now its own, in every format; the alpha over everyone is a line of its own."""
+    session_id = three_coders(home, capsys)
+    everyone = maya_and_bo(capsys, session_id)
+    two = maya_and_bo(capsys, session_id, "--coders", "Maya", "Bo")
+    for fmt in FORMATS:
+        for code in ("pain", "price", "severity ratings"):
+            assert everyone[fmt][code] == two[fmt][code], (fmt, code)
+    assert two["json"]["pain"]["alpha"] == pytest.approx(1 - (4 / 16) / (2 * 8 * 8 / (16 * 15)))
+    # The alpha of all three coders, labelled as such.
+    _, out, _ = run(capsys, "agree", session_id, "--format", "json")
+    pain = next(c for c in json.loads(out)["codes"] if c["code"] == "pain")
+    assert pain["alpha_all_coders"] != pytest.approx(pain["pairs"][0]["alpha"])
+    _, out, _ = run(capsys, "agree", session_id)
+    (line,) = [line for line in out.splitlines() if line.startswith("pain") and "all 3" in line]
+    assert f"{pain['alpha_all_coders']:.3f}" in line
+    _, out, _ = run(capsys, "agree", session_id, "--format", "csv")
+    (row,) = [r for r in csv.DictReader(io.StringIO(out)) if r["code"] == "pain" and not r["first"]]
+    assert float(row["alpha"]) == pytest.approx(pain["alpha_all_coders"], abs=1e-4)

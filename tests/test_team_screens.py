@@ -7,6 +7,7 @@ import json
 from tests.test_tagging import NOTES, add_notes, pick, ready
 from tests.waiting import wait_until
 from tui.app import FieldnoteApp
+from tui.cli import main
 from tui.domain.codings import with_coding
 from tui.domain.ratings import with_rating
 from tui.screens.agreement_screen import AgreementScreen
@@ -353,3 +354,61 @@ async def test_blind_mode_keeps_the_analysis_and_agreement_shut_until_it_ends(
         await wait_until(pilot, lambda: app.screen is screen)
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+
+
+async def test_the_agreement_screen_shows_the_cli_figures_of_each_pair_of_three_coders(
+    store, clock, session_id, tmp_path, monkeypatch, capsys
+):
+    """One pair's figures are the same thing on the screen and from `fieldnote agree` run on
+    all three coders: the CLI gave each pair the alpha of all three, the screen the pair's."""
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 8)
+    for tag, coder, notes in (
+        ("pain", "Ana", (0, 1, 2, 3)),
+        ("pain", "Bo", (0, 1, 2, 4)),
+        ("pain", "Cy", (0, 5, 6)),
+        ("price", "Ana", (5,)),
+        ("price", "Bo", (5, 6)),
+        ("sso", "Cy", (1, 2)),
+    ):
+        for i in notes:
+            coded_by(store, session_id, ids[i], (tag, coder))
+    session_file = store.open_session(session_id)
+    for i, coder, value in ((0, "Ana", 4), (0, "Bo", 2), (1, "Ana", 3), (1, "Bo", 3), (0, "Cy", 5)):
+        session_file.change_note(ids[i], lambda doc, c=coder, v=value: with_rating(doc, v, c, "t0"))
+    session_file.close()
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "data"))
+    assert main(["agree", session_id, "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_agreement(pilot)
+        for _ in range(3):  # Ana/Bo, Ana/Cy, Bo/Cy
+            first, second = screen.model.pair
+            lines = str(screen.query_one("#agreement-figures").render()).splitlines()
+            shown = {
+                " ".join(cells[:-7]): cells[-7:]
+                for cells in (line.split() for line in lines[2:])
+                if cells
+            }
+            codes = {code["code"]: code for code in [data["study"], *data["codes"]]}
+            for name, cells in shown.items():
+                if name == "all codes":  # the pooled row: a figure of its own too
+                    continue
+                pairs = codes[name]["pairs"]
+                (pair,) = [p for p in pairs if (p["first"], p["second"]) == (first, second)]
+                assert cells == [
+                    str(pair["first_notes"]),
+                    str(pair["second_notes"]),
+                    str(pair["both"]),
+                    f"{pair['percent']:.1f}%",
+                    "n/a" if pair["kappa"] is None else f"{pair['kappa']:.2f}",
+                    "n/a" if pair["alpha"] is None else f"{pair['alpha']:.2f}",
+                    "n/a" if pair["char_overlap"] is None else f"{100 * pair['char_overlap']:.0f}%",
+                ], (first, second, name)
+            (rated,) = [
+                p for p in data["ratings"]["pairs"] if (p["first"], p["second"]) == (first, second)
+            ]
+            if rated["both"]:
+                assert f"alpha {rated['alpha_ordinal']:.2f} (ordinal)" in lines[0]
+            await pilot.press("p")
+            await wait_until(pilot, lambda: not screen.busy)

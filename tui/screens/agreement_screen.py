@@ -136,7 +136,7 @@ class AgreementScreen(Screen):
             text.append("Severity: ", "bold")
             text.append(
                 f"{pair.both} rated by both \u00b7 {pair.same:.0f}% alike \u00b7 "
-                f"{pair.apart:.2f} apart \u00b7 alpha {_number(ratings.alpha)} (ordinal)\n"
+                f"{pair.apart:.2f} apart \u00b7 alpha {_number(pair.alpha)} (ordinal)\n"
             )
         head = f"{'code':<{wide}}" + "".join(f" {name:>{width}}" for name, width in columns)
         text.append(head + "\n", "bold")
@@ -151,7 +151,7 @@ class AgreementScreen(Screen):
                 "both": pair.both,
                 "agree": f"{pair.percent:.1f}%",
                 "kappa": _number(pair.kappa),
-                "alpha": _number(code.alpha),
+                "alpha": _number(pair.alpha),
                 "chars": "n/a" if pair.overlap is None else f"{100 * pair.overlap:.0f}%",
             }
             row = "".join(f" {cells[label]!s:>{width}}" for label, width in columns)

@@ -5,11 +5,13 @@ note or to a span of it. The population is every note of the compared sessions (
 included; guide "asked" marks, which cannot be coded, left out), so a note neither coder tagged
 counts as agreement on absence. Per code and pair of coders: the notes each coded, the notes
 both coded, percent agreement, Cohen's kappa and the character overlap of what they coded (a
-whole-note coding covers the whole note); per code over every coder: Krippendorff's alpha
-(nominal), computed by the `krippendorff` library. The study's figures pool every (note, code)
-decision. Ratings (each coder's severity of a note or span) are compared too: per pair of
-coders, the notes and spans both rated and how often they gave the same rating; over every
-coder, Krippendorff's alpha (ordinal: 1-5 are ordered, not evenly spaced).
+whole-note coding covers the whole note) and Krippendorff's alpha (nominal), computed by the
+`krippendorff` library; per code over every coder, alpha again. A pair's figures are those of
+the two alone: comparing them with `--coders A B` gives the same. The study's figures pool
+every (note, code) decision. Ratings (each coder's severity of a note or span) are compared
+too: per pair of coders, the notes and spans both rated, how often they gave the same rating
+and Krippendorff's alpha (ordinal: 1-5 are ordered, not evenly spaced); over every coder, that
+alpha again.
 
 `load` reads the sessions once; `compute` is pure and fast enough to run again after every
 resolution. `resolve` settles one disagreement as the resolver's coding.
@@ -191,6 +193,9 @@ class PairFigures:
     """None when it is undefined: neither coder varies (both never, or always, used it)."""
     overlap: float | None
     """Characters both coded over characters either coded; None when neither coded any."""
+    alpha: float | None
+    """Krippendorff's alpha of the two alone (what comparing only them gives); None when
+    neither varies."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,10 @@ class CodeFigures:
     name: str
     pairs: tuple[PairFigures, ...]
     alpha: float | None
-    """Krippendorff's alpha over every coder compared; None when no one varies."""
+    """Krippendorff's alpha over every coder compared (with two, the pair's); None when no one
+    varies."""
+    units: int
+    """The population of that alpha: every note (times every code, for the study)."""
 
 
 @dataclass(frozen=True)
@@ -213,6 +221,8 @@ class RatingPair:
     """Percent of those they rated alike; None when they rated none alike or not."""
     apart: float | None
     """The mean distance between their ratings (0-4); None when they rated none both."""
+    alpha: float | None
+    """Krippendorff's alpha (ordinal) of the two alone; None when their ratings do not vary."""
 
 
 @dataclass(frozen=True)
@@ -322,6 +332,7 @@ def rating_figures(units: list[Unit], coders: list[str]) -> RatingFigures:
                 count,
                 100.0 * float((apart == 0).sum()) / count if count else None,
                 float(apart.mean()) if count else None,
+                ordinal_alpha(matrix[[i, j]]),
             )
         )
     return RatingFigures(len(items), tuple(pairs), ordinal_alpha(matrix))
@@ -456,9 +467,10 @@ def _figures(
                 100.0 * (both + neither) / units if units else 0.0,
                 cohen_kappa(both, first_only, second_only, neither),
                 common / either if either else None,
+                nominal_alpha(block[[i, j]]),
             )
         )
-    return CodeFigures(key, name, tuple(pairs), nominal_alpha(block))
+    return CodeFigures(key, name, tuple(pairs), nominal_alpha(block), units)
 
 
 # -- settling a disagreement -------------------------------------------------------------------

@@ -57,6 +57,12 @@ def _rows(result: Agreement) -> list[tuple[CodeFigures, list]]:
     return [(code, list(code.pairs)) for code in [*codes, *result.codes]]
 
 
+def everyone(result: Agreement) -> str | None:
+    """The label of the rows over every coder ("all 3 coders"); None with two coders, whose
+    pair's row is that figure already."""
+    return f"all {len(result.coders)} coders" if len(result.coders) > 2 else None
+
+
 def heading(result: Agreement, shown: Callable[[str], str] = str) -> list[str]:
     """The header lines; `shown` makes a name or a file's sentence safe (Markdown's escape)."""
     lines = [
@@ -64,6 +70,12 @@ def heading(result: Agreement, shown: Callable[[str], str] = str) -> list[str]:
         f"session(s), {result.units} notes.",
         POPULATION,
     ]
+    label = everyone(result)
+    if label is not None and result.problem is None:
+        lines.append(
+            "Each pair's figures are the two's alone, as comparing only them gives; the "
+            f"\u201c{label}\u201d rows hold Krippendorff's alpha over every coder."
+        )
     return lines + [f"Left out: {shown(problem)}" for problem in result.problems]
 
 
@@ -71,22 +83,29 @@ RATINGS_ROW = "severity ratings"
 """The CSV's `code` for the ratings rows: no tag has a space, so none is named so."""
 
 
-def ratings_lines(ratings: RatingFigures | None, shown: Callable[[str], str] = str) -> list[str]:
-    """The ratings' figures as sentences: per pair, how many both rated, how many alike and how
-    far apart on average; over every coder, the ordinal alpha."""
+def ratings_lines(
+    ratings: RatingFigures | None, label: str | None, shown: Callable[[str], str] = str
+) -> list[str]:
+    """The ratings' figures as sentences: per pair, how many both rated, how many alike, how
+    far apart on average and the pair's ordinal alpha; over every coder (`label`, when there
+    are more than two), the ordinal alpha."""
     if ratings is None:
         return []
     if not ratings.items:
         return ["Severity ratings: no note or span was rated by two of these coders."]
-    lines = [
+    head = (
         f"Severity ratings (1-5) of {count_of(ratings.items, 'excerpt')} (notes and spans) "
-        f"rated by two coders or more: Krippendorff's alpha (ordinal) {_number(ratings.alpha)}."
-    ]
+        "rated by two coders or more"
+    )
+    if label is not None:
+        head += f"; Krippendorff's alpha (ordinal) over {label}: {_number(ratings.alpha)}"
+    lines = [head + "."]
     for pair in ratings.pairs:
         if pair.both:
             lines.append(
                 f"  {shown(pair.first)}/{shown(pair.second)}: {pair.both} rated by both, "
-                f"{pair.same:.1f}% alike, {pair.apart:.2f} apart on average"
+                f"{pair.same:.1f}% alike, {pair.apart:.2f} apart on average, "
+                f"alpha (ordinal) {_number(pair.alpha)}"
             )
         else:
             lines.append(f"  {shown(pair.first)}/{shown(pair.second)}: none rated by both")
@@ -123,6 +142,7 @@ def _text(result: Agreement) -> str:
     if result.problem is not None:
         return "\n".join([*lines, "", visible(result.problem)]) + "\n"  # names coders
     table = [("code", "coders", "first", "second", "both", "agree", "kappa", "alpha", "chars")]
+    label = everyone(result)
     for code, pairs in _rows(result):
         for pair in pairs:
             table.append(
@@ -134,15 +154,17 @@ def _text(result: Agreement) -> str:
                     str(pair.both),
                     f"{pair.percent:.1f}%",
                     _number(pair.kappa),
-                    _number(code.alpha),
+                    _number(pair.alpha),
                     _share(pair.overlap),
                 )
             )
+        if label is not None:
+            table.append((visible(code.name), label, "", "", "", "", "", _number(code.alpha), ""))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     lines.append("")
     for row in table:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    lines += ["", UNDEFINED, "", *ratings_lines(result.ratings, visible)]
+    lines += ["", UNDEFINED, "", *ratings_lines(result.ratings, label, visible)]
     lines += ["", f"Disagreements ({len(result.disagreements)}):"]
     lines += [f"  {disagreement_line(d, visible)}" for d in result.disagreements]
     return "\n".join(lines) + "\n"
@@ -156,6 +178,7 @@ def _markdown(result: Agreement) -> str:
         "| code | coders | first | second | both | agree | kappa | alpha | chars |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    label = everyone(result)
     for code, pairs in _rows(result):
         for pair in pairs:
             cells = [
@@ -166,12 +189,15 @@ def _markdown(result: Agreement) -> str:
                 str(pair.both),
                 f"{pair.percent:.1f}%",
                 _number(pair.kappa),
-                _number(code.alpha),
+                _number(pair.alpha),
                 _share(pair.overlap),
             ]
             lines.append("| " + " | ".join(cells) + " |")
+        if label is not None:
+            cells = [_md_cell(code.name), label, *[""] * 5, _number(code.alpha), ""]
+            lines.append("| " + " | ".join(cells) + " |")
     lines += ["", UNDEFINED, "", "## Severity ratings", ""]
-    lines += [f"- {line.strip()}" for line in ratings_lines(result.ratings, _md_cell)]
+    lines += [f"- {line.strip()}" for line in ratings_lines(result.ratings, label, _md_cell)]
     lines += ["", f"## Disagreements ({len(result.disagreements)})", ""]
     lines += [f"- {disagreement_line(d, _md_cell)}" for d in result.disagreements]
     return "\n".join(lines) + "\n"
@@ -181,6 +207,7 @@ def _csv(result: Agreement) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
+    label = everyone(result)
     for code, pairs in _rows(result):
         for pair in pairs:
             writer.writerow(
@@ -194,14 +221,19 @@ def _csv(result: Agreement) -> str:
                     pair.units,
                     f"{pair.percent:.2f}",
                     "" if pair.kappa is None else f"{pair.kappa:.4f}",
-                    "" if code.alpha is None else f"{code.alpha:.4f}",
+                    "" if pair.alpha is None else f"{pair.alpha:.4f}",
                     "" if pair.overlap is None else f"{pair.overlap:.4f}",
                 ]
             )
+        if label is not None:  # every coder: a row naming no one
+            alpha = "" if code.alpha is None else f"{code.alpha:.4f}"
+            writer.writerow(
+                [neutralise(code.name), "", "", "", "", "", code.units, "", "", alpha, ""]
+            )
     ratings = result.ratings
     for pair in ratings.pairs if ratings is not None else ():
-        # The pair's ratings: `both` rated by both, `notes` the items two coders rated,
-        # `percent` rated alike, `alpha` ordinal.
+        # The pair's ratings: `both` and `notes` the items both rated, `percent` rated alike,
+        # `alpha` ordinal.
         writer.writerow(
             [
                 RATINGS_ROW,
@@ -210,13 +242,16 @@ def _csv(result: Agreement) -> str:
                 "",
                 "",
                 pair.both,
-                ratings.items,
+                pair.both,
                 "" if pair.same is None else f"{pair.same:.2f}",
                 "",
-                "" if ratings.alpha is None else f"{ratings.alpha:.4f}",
+                "" if pair.alpha is None else f"{pair.alpha:.4f}",
                 "",
             ]
         )
+    if ratings is not None and label is not None:  # every coder: the items two of them rated
+        alpha = "" if ratings.alpha is None else f"{ratings.alpha:.4f}"
+        writer.writerow([RATINGS_ROW, "", "", "", "", "", ratings.items, "", "", alpha, ""])
     return out.getvalue()
 
 
@@ -224,7 +259,7 @@ def _json(result: Agreement) -> str:
     def code(figures: CodeFigures) -> dict:
         return {
             "code": figures.name,
-            "alpha": figures.alpha,
+            "alpha_all_coders": figures.alpha,
             "pairs": [
                 {
                     "first": p.first,
@@ -235,6 +270,7 @@ def _json(result: Agreement) -> str:
                     "notes": p.units,
                     "percent": p.percent,
                     "kappa": p.kappa,
+                    "alpha": p.alpha,
                     "char_overlap": p.overlap,
                 }
                 for p in figures.pairs
@@ -254,7 +290,7 @@ def _json(result: Agreement) -> str:
         if result.ratings is None
         else {
             "items": result.ratings.items,
-            "alpha_ordinal": result.ratings.alpha,
+            "alpha_ordinal_all_coders": result.ratings.alpha,
             "pairs": [
                 {
                     "first": p.first,
@@ -262,6 +298,7 @@ def _json(result: Agreement) -> str:
                     "both": p.both,
                     "percent_alike": p.same,
                     "mean_distance": p.apart,
+                    "alpha_ordinal": p.alpha,
                 }
                 for p in result.ratings.pairs
             ],
