@@ -130,6 +130,27 @@ def test_three_coders(store):
     assert len(pain.pairs) == 3
 
 
+def test_each_pairs_figures_are_those_of_the_two_compared_alone(store):
+    """A third coder moved a pair's figures: the pair's alpha was the alpha of all three, and
+    its "all codes" pooled codes only the third used (cy's #trial here)."""
+    session_id = build(store, third=True)
+    session_file = store.open_session(session_id)
+    session_file.change_note("note8", lambda doc: coded(doc, ("trial", "cy")))
+    session_file.close()
+    coding = load(store, [session_id])
+    everyone = compute(coding)
+    assert everyone.coders == ["ana", "bo", "cy"]
+    for first, second in (("ana", "bo"), ("ana", "cy"), ("bo", "cy")):
+        two = compute(coding, [first, second])
+        for code in [everyone.study, *everyone.codes]:
+            mine = [p for p in code.pairs if (p.first, p.second) == (first, second)]
+            alone = [p for c in [two.study, *two.codes] if c.name == code.name for p in c.pairs]
+            assert mine == alone, (first, second, code.name)
+    trial = figures(everyone, "trial")
+    assert [(p.first, p.second) for p in trial.pairs] == [("ana", "cy"), ("bo", "cy")]
+    assert trial.alpha is not None  # every coder's, over every note
+
+
 def test_ratings_agreement_per_pair_and_ordinal_alpha(store):
     session_id = build(store)
     session_file = store.open_session(session_id)

@@ -362,3 +362,18 @@ def test_a_pairs_figures_per_code_are_its_own_whoever_else_is_compared(home, cap
     _, out, _ = run(capsys, "agree", session_id, "--format", "csv")
     (row,) = [r for r in csv.DictReader(io.StringIO(out)) if r["code"] == "pain" and not r["first"]]
     assert float(row["alpha"]) == pytest.approx(pain["alpha_all_coders"], abs=1e-4)
+
+
+def test_a_pairs_pooled_figures_do_not_move_with_who_else_is_compared(home, capsys):
+    """The "all codes" row of Maya/Bo pooled every code any coder used: Cy's #sso, which
+    neither of them used, added 8 notes of agreement on absence (87.5% with Cy compared, 81.2%
+    without). A pair pools the codes either of the two used, and has no row for any other."""
+    session_id = three_coders(home, capsys)
+    everyone = maya_and_bo(capsys, session_id)
+    two = maya_and_bo(capsys, session_id, "--coders", "Maya", "Bo")
+    for fmt in FORMATS:
+        assert everyone[fmt]["all codes"] == two[fmt]["all codes"], fmt
+        assert "sso" not in everyone[fmt]  # neither of the two used it: no figures of theirs
+    # pain and price over 8 notes: Maya 5 yes, Bo 6, both 4, neither 9.
+    assert two["json"]["all codes"]["notes"] == 16
+    assert two["json"]["all codes"]["percent"] == pytest.approx(100 * 13 / 16)

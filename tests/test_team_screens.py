@@ -360,7 +360,8 @@ async def test_the_agreement_screen_shows_the_cli_figures_of_each_pair_of_three_
     store, clock, session_id, tmp_path, monkeypatch, capsys
 ):
     """One pair's figures are the same thing on the screen and from `fieldnote agree` run on
-    all three coders: the CLI gave each pair the alpha of all three, the screen the pair's."""
+    all three coders: the CLI gave each pair the alpha of all three, the screen the pair's, and
+    the CLI's pooled row counted codes only the third coder used."""
     ids = add_notes(store, session_id, clock, texts=["plain words"] * 8)
     for tag, coder, notes in (
         ("pain", "Ana", (0, 1, 2, 3)),
@@ -390,12 +391,15 @@ async def test_the_agreement_screen_shows_the_cli_figures_of_each_pair_of_three_
                 for cells in (line.split() for line in lines[2:])
                 if cells
             }
-            codes = {code["code"]: code for code in [data["study"], *data["codes"]]}
+            theirs = {
+                code["code"]: pair
+                for code in [data["study"], *data["codes"]]
+                for pair in code["pairs"]
+                if (pair["first"], pair["second"]) == (first, second)
+            }
+            assert list(shown) == list(theirs)  # the codes of the two, "all codes" first
             for name, cells in shown.items():
-                if name == "all codes":  # the pooled row: a figure of its own too
-                    continue
-                pairs = codes[name]["pairs"]
-                (pair,) = [p for p in pairs if (p["first"], p["second"]) == (first, second)]
+                pair = theirs[name]
                 assert cells == [
                     str(pair["first_notes"]),
                     str(pair["second_notes"]),

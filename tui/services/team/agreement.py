@@ -4,14 +4,14 @@ The unit is a note. A code is present for a coder on a note when that coder appl
 note or to a span of it. The population is every note of the compared sessions (transcript cues
 included; guide "asked" marks, which cannot be coded, left out), so a note neither coder tagged
 counts as agreement on absence. Per code and pair of coders: the notes each coded, the notes
-both coded, percent agreement, Cohen's kappa and the character overlap of what they coded (a
+both coded, percent agreement, Cohen's kappa, the character overlap of what they coded (a
 whole-note coding covers the whole note) and Krippendorff's alpha (nominal), computed by the
 `krippendorff` library; per code over every coder, alpha again. A pair's figures are those of
-the two alone: comparing them with `--coders A B` gives the same. The study's figures pool
-every (note, code) decision. Ratings (each coder's severity of a note or span) are compared
-too: per pair of coders, the notes and spans both rated, how often they gave the same rating
-and Krippendorff's alpha (ordinal: 1-5 are ordered, not evenly spaced); over every coder, that
-alpha again.
+the two alone, over the codes either used: comparing them with `--coders A B` gives the same.
+The study's figures pool every (note, code) decision, a pair's over the codes either used.
+Ratings (each coder's severity of a note or span) are compared too: per pair of coders, the
+notes and spans both rated, how often they gave the same rating and Krippendorff's alpha
+(ordinal: 1-5 are ordered, not evenly spaced); over every coder, that alpha again.
 
 `load` reads the sessions once; `compute` is pure and fast enough to run again after every
 resolution. `resolve` settles one disagreement as the resolver's coding.
@@ -19,7 +19,7 @@ resolution. `resolve` settles one disagreement as the resolver's coding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -187,7 +187,7 @@ class PairFigures:
     second_units: int
     both: int
     units: int
-    """The population: every note (times every code, for the study)."""
+    """The population: every note (for the study, times every code either of the two used)."""
     percent: float
     kappa: float | None
     """None when it is undefined: neither coder varies (both never, or always, used it)."""
@@ -203,6 +203,7 @@ class CodeFigures:
     key: str
     name: str
     pairs: tuple[PairFigures, ...]
+    """Every pair of whom one or both used the code (for the study: every pair)."""
     alpha: float | None
     """Krippendorff's alpha over every coder compared (with two, the pair's); None when no one
     varies."""
@@ -425,10 +426,29 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
                 counts = chars.setdefault((key, a, b), [0, 0])
                 counts[0] += common
                 counts[1] += either
+    # A pair's figures are over the codes either of the two used, never a code only someone
+    # else used: its notes would add agreement on absence, and the pair's figures would move
+    # with who else is compared.
+    used = {c: {k for u in units for k in u.present.get(c, ())} for c in coders}
+    notes = numpy.arange(n)
     for key in keys:
         block = matrix[:, index[key] * n : (index[key] + 1) * n]
-        result.codes.append(_figures(key, coding.names.get(key, key), coders, block, chars))
-    result.study = _figures("", "all codes", coders, matrix, chars)
+        result.codes.append(
+            _figures(
+                key,
+                coding.names.get(key, key),
+                coders,
+                block,
+                chars,
+                lambda a, b, key=key: notes if key in used[a] | used[b] else None,
+            )
+        )
+
+    def pooled(a: str, b: str) -> numpy.ndarray:
+        theirs = [index[k] * n + notes for k in keys if k in used[a] | used[b]]
+        return numpy.concatenate(theirs) if theirs else numpy.arange(0)
+
+    result.study = _figures("", "all codes", coders, matrix, chars, pooled)
     result.ratings = rating_figures(units, coders)
     for unit in units:
         for key in sorted({k for c in coders for k in unit.present.get(c, ())}):
@@ -441,12 +461,22 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
 
 
 def _figures(
-    key: str, name: str, coders: list[str], block, chars: dict[tuple[str, str, str], list[int]]
+    key: str,
+    name: str,
+    coders: list[str],
+    block,
+    chars: dict[tuple[str, str, str], list[int]],
+    columns: Callable[[str, str], Any],
 ) -> CodeFigures:
+    """The figures of one code (`block`: coders x notes) or of the study (`block`: coders x
+    codes' notes); `columns(a, b)` is the pair's columns of it, None where they have no row."""
     pairs = []
-    units = block.shape[1]
     for (i, a), (j, b) in combinations(enumerate(coders), 2):
-        first, second = block[i], block[j]
+        theirs = columns(a, b)
+        if theirs is None:
+            continue
+        first, second = block[i, theirs], block[j, theirs]
+        units = len(theirs)
         both = int((first * second).sum())
         first_units, second_units = int(first.sum()), int(second.sum())
         first_only, second_only = first_units - both, second_units - both
@@ -467,10 +497,10 @@ def _figures(
                 100.0 * (both + neither) / units if units else 0.0,
                 cohen_kappa(both, first_only, second_only, neither),
                 common / either if either else None,
-                nominal_alpha(block[[i, j]]),
+                nominal_alpha(block[[i, j]][:, theirs]),
             )
         )
-    return CodeFigures(key, name, tuple(pairs), nominal_alpha(block), units)
+    return CodeFigures(key, name, tuple(pairs), nominal_alpha(block), block.shape[1])
 
 
 # -- settling a disagreement -------------------------------------------------------------------
