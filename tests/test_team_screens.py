@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from tests.test_tagging import NOTES, add_notes, pick, ready
 from tests.waiting import wait_until
@@ -416,3 +417,32 @@ async def test_the_agreement_screen_shows_the_cli_figures_of_each_pair_of_three_
                 assert f"alpha {rated['alpha_ordinal']:.2f} (ordinal)" in lines[0]
             await pilot.press("p")
             await wait_until(pilot, lambda: not screen.busy)
+
+
+async def test_each_disagreement_is_one_line_and_the_current_one_is_in_view(
+    store, clock, session_id
+):
+    """A disagreement longer than the pane wrapped onto two lines or three (at 80 columns as at
+    40), while the list counted one line a row: the rows under them fell off the list, and the
+    one being settled with them. Each is one line now, and the current one whole."""
+    words = "We used a shared spreadsheet instead of the scheduling tool for weeks"
+    ids = add_notes(store, session_id, clock, texts=[f"{i} {words}" for i in range(12)])
+    for i in range(12):
+        coded_by(store, session_id, ids[i], ("pain/onboarding", "Ana" if i % 2 else "Bo"))
+    for size in ((40, 24), (80, 24)):
+        app = app_as(store, clock, session_id, "lead")
+        async with app.run_test(size=size) as pilot:
+            screen = await open_agreement(pilot)
+            listing = screen.query_one("#agreement-list")
+            for _ in range(11):
+                await pilot.press("j")
+            await pilot.pause()
+            drawn = [
+                "".join(segment.text for segment in line).rstrip()
+                for line in listing.render_lines(listing.region.reset_offset)
+            ]
+            lines = [line for line in drawn[1:] if line]
+            at = next(i for i, line in enumerate(lines) if line.startswith("11:00"))
+            assert at >= 3 and all(re.match(r"\d\d:00 #pain", line) for line in lines[:at])
+            # The current one, the last, is whole; the others a line each.
+            assert f"B: the note  \u201c11 {words}\u201d" in " ".join(lines[at:]), drawn

@@ -167,19 +167,29 @@ class AgreementScreen(Screen):
         if not found:
             text.append("\nNone: the two coders agree on every note.", "italic")
             return text
-        # Only the rows around the cursor are drawn: a study can hold thousands.
-        height = max(3, self.query_one("#agreement-list").size.height - 1)
-        start = max(0, min(self.model.cursor - height // 2, len(found) - height))
+        # Only the rows around the cursor are drawn: a study can hold thousands. Each is one
+        # line cut at the pane's edge, but the current one, whole over the lines it takes (what
+        # A and B did, and the note, are what a settlement decides on).
+        listing = self.query_one("#agreement-list")
+        width = listing.content_region.width or 80
+        cursor = min(self.model.cursor, len(found) - 1)
+        current = self._row(found[cursor], True)
+        taken = len(current.wrap(self.app.console, width))
+        height = max(1, max(3, listing.size.height - 1) - (taken - 1))
+        start = max(0, min(cursor - height // 2, len(found) - height))
         for index in range(start, min(len(found), start + height)):
+            row = current if index == cursor else self._row(found[index], False)
+            if row is not current:
+                row.truncate(width, overflow="ellipsis")
             text.append("\n")
-            text.append_text(self._row(found[index], index == self.model.cursor))
+            text.append_text(row)
         return text
 
     def _row(self, item: Disagreement, current: bool) -> Text:
         first, second = self.model.pair
         unit = item.unit
         body = " ".join(unit.text.split())
-        row = Text(no_wrap=True, overflow="ellipsis", style="reverse" if current else "")
+        row = Text(style="reverse" if current else "")
         row.append(format_elapsed(float(unit.note.get("elapsed") or 0)) + " ", "dim")
         row.append("#" + visible(item.name) + " ", "bold")
         row.append(f"A: {visible(where(item, first))}  B: {visible(where(item, second))}  ")
