@@ -38,7 +38,11 @@ def _project(data: bytes) -> tuple[ET.Element, zipfile.ZipFile]:
     return ET.fromstring(archive.read("project.qde")), archive
 
 
-def _add_notes(store: DataStore, session_id: str, texts: list[str], *, kind: str = "") -> None:
+def _add_notes(
+    store: DataStore, session_id: str, texts: list[str], *, kind: str = "", tags: tuple = ()
+) -> None:
+    """Notes as typed; `tags` are stored on each as given, as a file of an older Fieldnote
+    (without codings, and without the limits on a tag name) holds them."""
     session_file = store.open_session(session_id)
     known = session_file.read().notes
     docs = []
@@ -54,6 +58,8 @@ def _add_notes(store: DataStore, session_id: str, texts: list[str], *, kind: str
         doc = note.to_doc()
         if kind:
             doc["kind"] = kind
+        if tags:
+            doc["tags"], doc["codings"] = list(tags), []
         docs.append(doc)
     session_file.append_notes(docs)
     session_file.close()
@@ -217,7 +223,7 @@ def test_a_tag_of_1500_levels_in_an_old_file_exports_without_a_recursion_error(t
     ids = seed(store)
     deep = "/".join(f"l{n}" for n in range(1500))
     # Written through the store as an older Fieldnote did: `note` took such a tag then.
-    _add_notes(store, ids[0], [f"a very deep thought #{deep}"])
+    _add_notes(store, ids[0], [f"a very deep thought #{deep}"], tags=(deep,))
     store.codebook.ensure(["/".join(["x"] * 1500)], to_iso(START))
     for fmt in ("qdpx", "qdc"):
         out = tmp_path / f"deep.{fmt}"

@@ -625,7 +625,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_note(args: argparse.Namespace) -> int:
-    from tui.domain.notes import MAX_NOTE_CHARS, parse_inline
+    from tui.domain.notes import MAX_NOTE_CHARS, overlong_tags
     from tui.services.session_setup import append_note_now
 
     too_long = (
@@ -647,11 +647,10 @@ def cmd_note(args: argparse.Namespace) -> int:
         raise UserError(too_long)
     if not args.text.isprintable() and any("\ud800" <= ch <= "\udfff" for ch in args.text):
         raise UserError("the note is not valid UTF-8 text; check the shell's encoding.")
-    from tui.domain.tags import tag_depth_problem
+    from tui.domain.tags import tag_limit_problem
 
-    for tag in parse_inline(args.text).tags:
-        if (too_deep := tag_depth_problem(tag)) is not None:
-            raise UserError(f"{too_deep} Nothing was added.")
+    for tag in overlong_tags(args.text):  # refused here; typed live, the word stays text
+        raise UserError(f"{tag_limit_problem(tag)} Nothing was added.")
     store = _store()
     note, codebook_problem = append_note_now(
         store, store.resolve(args.session), args.text, _author(args)

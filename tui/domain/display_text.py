@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import unicodedata
 
+TAG_LABEL_CHARS = 200
+"""A tag name is cut to this on screens and in reports: a stored name of any length (an old
+file, another tool) takes at most a few lines."""
+
 _CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20)}
 _CONTROL_PICTURES[0x7F] = 0x2421
 _CONTROL_PICTURES[0x09] = ord(" ")
@@ -30,6 +34,15 @@ def visible(text: str) -> str:
     if text.isprintable():
         return text  # bidi controls are not printable, so this never skips them
     return "".join(_visible_char(char) for char in text)
+
+
+def tag_label(name: str, limit: int = TAG_LABEL_CHARS) -> str:
+    """A tag name made `visible`, cut to `limit` characters with `…`: a file written before
+    tags had a limit (or by another tool) may hold a name of any length, and no screen or
+    report line should be given all of it."""
+    if len(name) > limit:
+        name = name[: max(limit - 1, 1)] + "\u2026"
+    return visible(name)
 
 
 def _visible_char(char: str) -> str:

@@ -23,6 +23,15 @@ MAX_NOTE_CHARS = 2_000_000
 """Characters `fieldnote note` takes in one note: twice the megabyte it is promised to read
 from stdin (`tests/test_exchange_cli.py`). A whole transcript belongs in `fieldnote attach`,
 where it is cues: one note of megabytes makes every screen that shows it slow."""
+MAX_TAG_LEVEL_CHARS = 100
+"""Characters each level of a tag name may have (`pain/onboarding` has levels of 4 and 10),
+as a QDA tool limits each code's name rather than the path to it: a whole phrase fits with
+room to spare, a pasted paragraph does not. A `#word` with a longer level stays text in a
+note, as `#3` does."""
+MAX_TAG_DEPTH = 64
+"""Levels a tag name may have (`a/b/c` has 3). No codebook comes near it; a name deeper than
+this is refused, so nothing that walks a tag tree (the REFI-QDA export, a codebook import) can
+be driven into unbounded depth."""
 MARK_KINDS = ("asked",)
 """Notes that only mark a guide question asked: no excerpt, no evidence, not counted as notes."""
 
@@ -57,15 +66,51 @@ def mark_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each `#tag` and `!emotion` in `text`, a tag's trailing `-` and `/`
     included (the pattern takes them): `inline_tokens` without the names, for a caller that
     only cuts the marks out (a cold study index measures the quote of every tagged note)."""
-    return [match.span() for match in _INLINE.finditer(text)]
+    return [
+        match.span()
+        for match in _INLINE.finditer(text)
+        if (tag := match.group("tag")) is None or _fits_as_typed(tag)
+    ]
+
+
+def overlong_tags(text: str) -> list[str]:
+    """The `#words` of `text` that would be tags but for their length or depth (`tag_fits`),
+    cleaned as a tag name is: what `inline_tokens` leaves as text."""
+    found = []
+    for match in _INLINE.finditer(text):
+        tag = match.group("tag")
+        if tag is not None and not _fits_as_typed(tag):
+            found.append(clean_tag_name(tag))
+    return found
+
+
+def tag_fits(name: str) -> bool:
+    """Whether a (clean) tag name is within `MAX_TAG_LEVEL_CHARS` and `MAX_TAG_DEPTH`: the one
+    rule every way a tag comes in (typed, created, renamed, imported) is held to."""
+    if name.count("/") >= MAX_TAG_DEPTH:
+        return False
+    return len(name) <= MAX_TAG_LEVEL_CHARS or longest_level(name) <= MAX_TAG_LEVEL_CHARS
+
+
+def longest_level(name: str) -> int:
+    """Characters in the longest level of a tag name."""
+    return max(len(level) for level in name.split("/"))
+
+
+def _fits_as_typed(raw: str) -> bool:
+    # As typed, a name is never shorter nor shallower than cleaned: most need no cleaning.
+    return tag_fits(raw) or tag_fits(clean_tag_name(raw))
 
 
 def inline_tokens(text: str) -> list[InlineToken]:
-    """Every `#tag` and `!emotion` in `text`, in order (repeats included)."""
+    """Every `#tag` and `!emotion` in `text`, in order (repeats included). A `#word` longer or
+    deeper than a tag may be (`tag_fits`) is no token: it stays text."""
     tokens = []
     for match in _INLINE.finditer(text):
         tag = match.group("tag")
         if tag is not None:
+            if not _fits_as_typed(tag):
+                continue
             end = match.end() - (len(tag) - len(tag.rstrip("/-")))
             tokens.append(InlineToken(match.start(), end, "tag", clean_tag_name(tag)))
         else:

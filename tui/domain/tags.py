@@ -10,15 +10,20 @@ import re
 from collections.abc import Mapping
 
 from tui.domain.codings import UNKNOWN_CODER, with_coding, without_coder, without_coding
-from tui.domain.notes import clean_tag_name, inline_tokens, tag_key
+from tui.domain.display_text import visible
+from tui.domain.notes import (
+    MAX_TAG_DEPTH,
+    MAX_TAG_LEVEL_CHARS,
+    clean_tag_name,
+    inline_tokens,
+    longest_level,
+    overlong_tags,
+    tag_fits,
+    tag_key,
+)
 from tui.domain.ratings import severity_of, with_rating
 
 SEVERITIES = (1, 2, 3, 4, 5)
-
-MAX_TAG_DEPTH = 64
-"""Levels a tag name may have (`a/b/c` has 3). No codebook comes near it; a name deeper than
-this is refused, so nothing that walks a tag tree (the REFI-QDA export, a codebook import) can
-be driven into unbounded depth."""
 
 _WORD = re.compile(r"\S+")
 
@@ -28,15 +33,31 @@ def tag_depth(name: str) -> int:
     return clean_tag_name(name).count("/") + 1
 
 
-def tag_depth_problem(name: str) -> str | None:
-    """Why `name` has too many levels (one sentence), or None when it fits `MAX_TAG_DEPTH`."""
-    depth = tag_depth(name)
-    if depth <= MAX_TAG_DEPTH:
+def tag_limit_problem(name: str) -> str | None:
+    """Why `name` is longer or deeper than a tag may be (one sentence), or None when it fits
+    `MAX_TAG_LEVEL_CHARS` and `MAX_TAG_DEPTH` (`tag_fits`)."""
+    name = clean_tag_name(name)
+    if tag_fits(name):
         return None
+    if tag_depth(name) > MAX_TAG_DEPTH:
+        return (
+            f"A tag can have at most {MAX_TAG_DEPTH} levels (a/b/c has 3), and this one has "
+            f"{tag_depth(name)}; shorten it."
+        )
     return (
-        f"A tag can have at most {MAX_TAG_DEPTH} levels (a/b/c has 3), and this one has "
-        f"{depth}; shorten it."
+        f"A tag can have at most {MAX_TAG_LEVEL_CHARS} characters between two /, and "
+        f"#{visible(name[:24])}\u2026 has {longest_level(name):,}; shorten it."
     )
+
+
+def kept_as_text_notice(text: str) -> str | None:
+    """What to tell the note-taker whose note has a `#word` too long or too deep to be a tag
+    (it is kept as text, the note saved whole), or None when there is none."""
+    found = overlong_tags(text)
+    if not found:
+        return None
+    limit = tag_limit_problem(found[0]).rpartition(";")[0]  # without "shorten it"
+    return f"{limit}: the note is saved with it as text, not as a tag."
 
 
 def inline_name_problem(name: str) -> str | None:
@@ -45,9 +66,9 @@ def inline_name_problem(name: str) -> str | None:
     character other than a letter, digit, `_`, `-` or `/`, so `#new name` reads as `#new`, and
     a tag starts with a letter."""
     name = clean_tag_name(name)
-    too_deep = tag_depth_problem(name)
-    if too_deep is not None:
-        return too_deep
+    too_big = tag_limit_problem(name)
+    if too_big is not None:
+        return too_big
     tokens = inline_tokens("#" + name)  # read back as the inline parser reads a note
     if [(t.start, t.end, t.kind, t.value) for t in tokens] == [(0, len(name) + 1, "tag", name)]:
         return None

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain.clock import to_iso
-from tui.domain.display_text import visible
+from tui.domain.display_text import tag_label, visible
 from tui.domain.notes import format_elapsed
 from tui.services.team.agreement import POPULATION, CodeFigures, Disagreement
 from tui.services.team.agreement_model import AgreementModel
@@ -143,7 +143,7 @@ class AgreementScreen(Screen):
         codes: list[CodeFigures] = [result.study, *result.codes] if result.study else []
         for code in codes:
             (pair,) = code.pairs
-            name = visible(code.name)
+            name = tag_label(code.name)
             name = name if len(name) <= wide else name[: wide - 1] + "\u2026"
             cells = {
                 "A": pair.first_units,
@@ -191,7 +191,7 @@ class AgreementScreen(Screen):
         body = " ".join(unit.text.split())
         row = Text(style="reverse" if current else "")
         row.append(format_elapsed(float(unit.note.get("elapsed") or 0)) + " ", "dim")
-        row.append("#" + visible(item.name) + " ", "bold")
+        row.append("#" + tag_label(item.name) + " ", "bold")
         row.append(f"A: {visible(where(item, first))}  B: {visible(where(item, second))}  ")
         row.append("\u201c" + visible(body) + "\u201d", "dim")
         return row

@@ -38,7 +38,7 @@ from tui.domain.analysis import (
     severity_text,
     sort_themes,
 )
-from tui.domain.display_text import count_of, visible
+from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.quotes import QUOTE_MARKS
 from tui.screens.visibility import on_view
 from tui.services.analysis import StudyAnalysis, StudyOverview, StudyView
@@ -490,7 +490,7 @@ class AnalysisScreen(Screen):
         table.add_column("Participant", width=16, key="participant")
         tags = self.grid_tags()
         for theme in tags:
-            label = visible(theme.label)
+            label = tag_label(theme.label)
             if len(label) > GRID_HEADER:
                 # Its end, which tells sub-tags apart: `workaround/spreadsheet` cut at its
                 # start read `workaround`, as the parent's own column does.
@@ -719,7 +719,7 @@ class AnalysisScreen(Screen):
                 detail.append(f"\n{visible(label)}", style="dim")
             detail.append(f"\n{visible(item.session_title)} \u00b7 {item.time}", style="dim")
             if item.tags:
-                detail.append(" \u00b7 " + visible(", ".join(item.tags)), style="dim")
+                detail.append(" \u00b7 " + ", ".join(tag_label(t) for t in item.tags), style="dim")
         self.query_one("#evidence-detail", Static).update(detail)
 
     def _open_note(self) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
 from tui.domain.codings import initials
-from tui.domain.display_text import count_of, visible
+from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import tag_parent
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
@@ -74,7 +74,7 @@ def usage_line(tag: dict[str, Any], used: TagUsage, sessions: int) -> Text:
     """The highlighted tag's use in full, below the table: the coders by name (the column has
     their initials) and the people, which a narrow pane has no column for."""
     line = Text(no_wrap=False)
-    line.append(visible(tag["name"]), style="bold")
+    line.append(tag_label(tag["name"]), style="bold")
     line.append(
         f": {count_of(used.excerpts, 'excerpt')} in {len(used.sessions)}/{sessions} sessions, "
         f"{len(used.participants)} {'person' if len(used.participants) == 1 else 'people'}"
@@ -150,7 +150,9 @@ class CodebookScreen(Screen):
         for tag in tags:
             used = usage.get(tag_key(tag["name"]), TagUsage())
             cells = {
-                "Tag": Text(visible(tag["name"]), style="bold", no_wrap=True, overflow="ellipsis"),
+                "Tag": Text(
+                    tag_label(tag["name"]), style="bold", no_wrap=True, overflow="ellipsis"
+                ),
                 "Excerpts": str(used.excerpts),
                 "Sessions": f"{len(used.sessions)}/{sessions}",
                 "People": str(len(used.participants)),
@@ -165,7 +167,7 @@ class CodebookScreen(Screen):
                 ),
                 "Colour": swatch(str(tag.get("color") or "")),
                 "Parent": Text(
-                    visible(tag_parent(tag["name"])),
+                    tag_label(tag_parent(tag["name"])),
                     style="dim",
                     no_wrap=True,
                     overflow="ellipsis",

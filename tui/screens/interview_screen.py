@@ -22,6 +22,7 @@ from tui.domain.clock import from_iso
 from tui.domain.display_text import visible
 from tui.domain.guide import GuideState
 from tui.domain.notes import Note, format_elapsed
+from tui.domain.tags import kept_as_text_notice
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
 from tui.screens.resume_clock_screen import ResumeClockScreen
@@ -253,6 +254,8 @@ class InterviewScreen(Screen):
             self.stream.highlight_id = None
         self._show_changed(note)
         self.stream.call_after_refresh(self.live.release_writes)
+        if (kept := kept_as_text_notice(text)) is not None:
+            self.notify(kept, severity="warning", timeout=10, markup=False)
         self._mirror()  # the first note starts the clock
         if self._tmux_lines:
             # Seen: the interview is under way. Its rows go a frame after the note is drawn:

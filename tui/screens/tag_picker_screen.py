@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import tag_label, visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.services.search import EnterChoice, TagIndex, TagMatch, enter_choice
 from tui.widgets.bindings import bindings_for, once_typed
@@ -40,7 +40,7 @@ class Picked:
 def match_label(match: TagMatch, style: Style | None = None) -> Text:
     """A match in its tag's colour (if any) with the characters that matched in bold; the
     name is never markup."""
-    label = Text(visible(match.name), style=style or "", no_wrap=True, overflow="ellipsis")
+    label = Text(tag_label(match.name), style=style or "", no_wrap=True, overflow="ellipsis")
     for start, end in match.spans:
         label.stylize("bold underline", start, end)
     if match.uses:

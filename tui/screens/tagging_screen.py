@@ -22,7 +22,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.domain.codings import UNKNOWN_CODER, initials
-from tui.domain.display_text import count_of, visible
+from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import tag_key
 from tui.domain.quotes import quote_words, recording_time
@@ -278,7 +278,7 @@ class TaggingScreen(Screen):
         if model.filter_untagged:
             filters.append("untagged")
         if model.filter_tag:
-            filters.append("#" + visible(model.filter_tag))
+            filters.append("#" + tag_label(model.filter_tag))
         if model.filter_text:
             filters.append("\u201c" + visible(model.filter_text) + "\u201d")
         if filters:
@@ -372,12 +372,14 @@ class TaggingScreen(Screen):
         recent = self.model.recent()
         if recent:
             text.append("\n\nRecent:", style="bold")
+            # One line each, so no long name pushes the others out of the pane.
+            room = max(self.query_one("#excerpt-side").content_size.width - 5, 8)
             for number, name in enumerate(recent, start=1):
                 text.append(f"\n  {number} ", style="bold")
                 if name is None:
                     text.append("(renamed or deleted)", style="dim")
                     continue
-                text.append(visible(name), self.tag_styles.get(tag_key(name)) or "")
+                text.append(tag_label(name, room), self.tag_styles.get(tag_key(name)) or "")
         return text
 
     def _append_recording(self, text: Text, excerpt: Excerpt) -> None:
@@ -419,7 +421,7 @@ class TaggingScreen(Screen):
         coders' initials (`#pain (AL, BO)`) when more than one coder coded the excerpt."""
         for i, tag in enumerate(tags):
             text.append(" " if i else "")
-            text.append("#" + visible(tag), self.tag_styles.get(tag_key(tag)) or "")
+            text.append("#" + tag_label(tag), self.tag_styles.get(tag_key(tag)) or "")
             who = (coders or {}).get(tag_key(tag))
             if who:
                 text.append(" (" + ", ".join(visible(initials(c)) for c in who) + ")", "dim")

@@ -27,7 +27,7 @@ from tui.domain.analysis import (
     minutes_text,
     severity_text,
 )
-from tui.domain.display_text import count_of, visible
+from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.notes import format_elapsed
 from tui.domain.quotes import note_label, recording_time
 from tui.domain.recording import QuoteCheck, Recording, Timeline, check_quote, moment
@@ -393,12 +393,12 @@ def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
         by_quadrant.setdefault(point.quadrant, []).append(
             {
                 "value": (round(100 * theme.share, 1), round(theme.mean_severity or 0, 2)),
-                "label": visible(theme.label),
+                "label": tag_label(theme.label),
             }
         )
     for quadrant, points in by_quadrant.items():
         chart.add(quadrant, points)
-    ranks = {visible(p.theme.label): str(n) for n, p in enumerate(analysis.matrix, start=1)}
+    ranks = {tag_label(p.theme.label): str(n) for n, p in enumerate(analysis.matrix, start=1)}
     left_off: list[str] = []
 
     def label(root: ET.Element) -> None:
@@ -428,7 +428,7 @@ def themes_chart(analysis: Analysis) -> str:
         **count_axis(max((t.participants for t in themes), default=1)),
         **_chart_config(),
     )
-    chart.x_labels = [visible(t.label) for t in reversed(themes)]
+    chart.x_labels = [tag_label(t.label) for t in reversed(themes)]
     chart.add("participants", [t.participants for t in reversed(themes)])
     return _svg(chart)
 

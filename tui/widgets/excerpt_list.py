@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import tag_label, visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import format_elapsed, tag_key
 
@@ -147,7 +147,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         for tag in self.tags_of(excerpt):
             colour = self.tag_styles.get(tag_key(tag))
             tag_style = style("excerpt-list--tag")
-            text.append(" #" + visible(tag), tag_style + colour if colour else tag_style)
+            text.append(" #" + tag_label(tag), tag_style + colour if colour else tag_style)
         return text
 
     def render_line(self, y: int) -> Strip:

@@ -24,7 +24,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import tag_label, visible
 from tui.domain.notes import Note, format_elapsed, inline_tokens, tag_key
 from tui.services.live_session import note_order
 
@@ -370,7 +370,7 @@ class NoteStream(ScrollView, can_focus=False):
         inline = {tag_key(t.value) for t in tokens if t.kind == "tag"}
         extra = [t for t in note.tags if tag_key(t) not in inline]
         if extra:
-            parts.append(("  " + " ".join(f"#{visible(t)}" for t in extra), "note-stream--tag"))
+            parts.append(("  " + " ".join(f"#{tag_label(t)}" for t in extra), "note-stream--tag"))
         if note.edited_at:
             parts.append(("  (edited)", "note-stream--time"))
         if note.id in self.pending_ids:

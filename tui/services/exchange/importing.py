@@ -17,7 +17,7 @@ from typing import Any
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import note_counts, tag_key
-from tui.domain.tags import MAX_TAG_DEPTH, tag_depth
+from tui.domain.tags import tag_limit_problem
 from tui.services.exchange import archive, pseudonyms, refi_qda, transcripts
 from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import Progress, Study
@@ -179,8 +179,8 @@ def _in_the_folder(store: DataStore) -> tuple[dict[str, str], set[str]]:
 
 def _check_documents(path: Path, study: Study) -> None:
     """Every document an import would write, checked with the store's own checks (and every
-    tag name against the depth cap) before anything is written, so an import never leaves a
-    session file that later reads refuse."""
+    tag name against the length and depth limits) before anything is written, so an import
+    never leaves a session file that later reads refuse."""
     for number, data in enumerate(study.sessions, start=1):
         where = f"session {number}"
         problem = new_session_problem(
@@ -190,23 +190,19 @@ def _check_documents(path: Path, study: Study) -> None:
             raise bad_file(path, f"{problem}; nothing was imported.", where=where)
         for doc in [*data.notes, *data.excerpts]:
             for tag in doc.get("tags") or []:
-                if tag_depth(tag) > MAX_TAG_DEPTH:
-                    raise _too_deep(path, tag, where)
+                if (problem := tag_limit_problem(str(tag))) is not None:
+                    raise _too_big(path, problem, where)
     for number, tag in enumerate(study.codebook, start=1):
         problem = new_tag_problem(tag)
         if problem is not None:
             raise bad_file(path, f"{problem}; nothing was imported.", where=f"tag {number}")
-        if tag_depth(tag["name"]) > MAX_TAG_DEPTH:
-            raise _too_deep(path, tag["name"], f"tag {number}")
+        if (problem := tag_limit_problem(tag["name"])) is not None:
+            raise _too_big(path, problem, f"tag {number}")
 
 
-def _too_deep(path: Path, tag: str, where: str) -> ExchangeError:
-    return bad_file(
-        path,
-        f"a tag has {tag_depth(tag)} levels, more than the {MAX_TAG_DEPTH} Fieldnote allows "
-        "(no codebook needs that many); nothing was imported.",
-        where=where,
-    )
+def _too_big(path: Path, problem: str, where: str) -> ExchangeError:
+    said = problem.rpartition(";")[0]  # the limit and the tag, without "shorten it"
+    return bad_file(path, f"{said}; nothing was imported.", where=where)
 
 
 def _tags_to_merge(study: Study, stamp: str, *, exact: bool) -> list[dict[str, Any]]:
