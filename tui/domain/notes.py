@@ -129,6 +129,18 @@ class InlineMarks:
     tags: tuple[str, ...]
 
 
+def note_parts(text: str) -> list[str]:
+    """`text` cut into notes of at most `MAX_NOTE_CHARS`, each at its last line break before
+    the limit where it has one: how a draft too long for one note is kept whole."""
+    parts = []
+    while len(text) > MAX_NOTE_CHARS:
+        cut = text.rfind("\n", 1, MAX_NOTE_CHARS + 1)
+        cut = cut if cut > 0 else MAX_NOTE_CHARS
+        parts.append(text[:cut])
+        text = text[cut:].removeprefix("\n")
+    return [*parts, text] if text.strip() or not parts else parts
+
+
 def clean_tag_name(raw: str) -> str:
     """A tag name as stored: trimmed, no empty hierarchy levels, no trailing punctuation."""
     parts = [part.strip().strip("-") for part in raw.strip().split("/")]

@@ -21,7 +21,7 @@ from textual.screen import ModalScreen, Screen
 from tui.domain.clock import from_iso
 from tui.domain.display_text import visible
 from tui.domain.guide import GuideState
-from tui.domain.notes import Note, format_elapsed
+from tui.domain.notes import Note, format_elapsed, note_parts
 from tui.domain.tags import kept_as_text_notice
 from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.offset_screen import OffsetScreen
@@ -280,10 +280,15 @@ class InterviewScreen(Screen):
         if not note_input.text.strip():
             return False
         editing = note_input.editing
-        note = self._save_typed(note_input.text, editing)
+        # Too long for one note (Enter refused it): kept whole, as notes of at most the limit.
+        first, *rest = note_parts(note_input.text)
+        note = self._save_typed(first, editing)
         if editing is None:  # staying after all (a failing disk) must not offer it twice
             note_input.load_text("")
         self._show_changed(note)
+        for part in rest:
+            note = self.live.commit_following(note, part)
+            self._show_changed(note)
         return True
 
     def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:

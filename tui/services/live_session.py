@@ -16,7 +16,7 @@ import time
 from bisect import bisect_left, insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
@@ -333,6 +333,13 @@ class LiveSession:
         if note.tags:
             self._record_tag_use(list(note.tags))
         return note
+
+    def commit_following(self, note: Note, text: str) -> Note:
+        """`text` as a note of its own right after `note`: the rest of a draft too long for one
+        note (`note_parts`). A millisecond later, the first time a note can differ by, so the
+        parts keep their order wherever notes are sorted by their moment."""
+        started = from_iso(note.started_at) + timedelta(milliseconds=1)
+        return self.commit_note(text, started, note.elapsed + 0.001, note.question_id)
 
     def _add_note(self, note: Note, describe: str) -> None:
         """Put `note` in its place in memory at once, and queue its append to the file."""

@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import TextArea
 
 from tui.domain.display_text import visible
-from tui.domain.notes import Note
+from tui.domain.notes import MAX_NOTE_CHARS, Note
 from tui.terminal_input import EchoSlot
 from tui.textual_compat import restart_cursor_blink
 
@@ -246,6 +246,18 @@ class NoteInput(TextArea):
 
     def on_paste(self, event: events.Paste) -> None:
         self.flush_typed()
+        size = len(self.text) - len(self.selected_text) + len(event.text)
+        if size > MAX_NOTE_CHARS:  # refused before TextArea lays out megabytes
+            event.prevent_default()
+            self.notify(
+                f"That paste is {len(event.text):,} characters, and a note holds at most "
+                f"{MAX_NOTE_CHARS:,}; it was not put in, and is still where you copied it from: "
+                "paste it in parts, or attach a transcript with fieldnote attach.",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            return
         if event.text and self.is_blank:
             self._note_first_keystroke()
 
@@ -257,6 +269,16 @@ class NoteInput(TextArea):
         self.flush_typed()
         text = self.text
         if not text.strip():
+            return
+        if len(text) > MAX_NOTE_CHARS:  # typed in a burst, past the paste check: kept here
+            self.notify(
+                f"This note is {len(text):,} characters, and a note holds at most "
+                f"{MAX_NOTE_CHARS:,}; it is not saved yet and stays here. Cut it down (ctrl+z "
+                "takes back what came in last), or attach a transcript with fieldnote attach.",
+                severity="error",
+                timeout=10,
+                markup=False,
+            )
             return
         editing = self.editing
         self.on_submit(text, editing)
