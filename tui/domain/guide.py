@@ -256,6 +256,15 @@ class GuideState:
         self.current = ids[max(0, min(len(ids) - 1, index + step))]
         return self.current
 
+    def settle(self, guide: Guide) -> None:
+        """A current question the guide does not hold (none yet, a hand edit naming `q42`, one
+        cut off by `within_limits`) becomes the first question neither asked nor skipped, or
+        the last one when all are: where the interview would be."""
+        ids = [q.id for q in guide.questions]
+        if not ids or self.current in ids:
+            return
+        self.current = next((qid for qid in ids if qid not in self.marks), ids[-1])
+
     def mark(self, question_id: str, mark: str) -> None:
         self.marks[question_id] = mark
 

@@ -136,8 +136,7 @@ class LiveSession:
         self.session: dict = snapshot.session
         self.guide, self.guide_problem = within_limits(Guide.from_doc(snapshot.guide))
         self.guide_state = GuideState.from_doc(snapshot.guide_state)
-        if self.guide_state.current is None and self.guide.questions:
-            self.guide_state.current = self.guide.questions[0].id
+        self.guide_state.settle(self.guide)
         self.clock = InterviewClock.from_doc(self.session.get("clock"))
         self._disk_notes: dict[str, dict] = {doc["id"]: doc for doc in snapshot.notes}
         """The note documents of the last read: the next read is compared with them."""
@@ -258,8 +257,7 @@ class LiveSession:
         for job in jobs:
             if job.seq >= remote.stale_from and job.payload.get("guide"):
                 state.apply_change(job.payload["current"], job.payload["marks"])
-        if state.current is None and self.guide.questions:
-            state.current = self.guide.questions[0].id
+        state.settle(self.guide)
         changes.other = state != self.guide_state or clock != self.clock or session != self.session
         self.session, self.clock, self.guide_state = session, clock, state
         self._merged_from = remote.stale_from  # what the disk now holds is compared

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from tui.domain.clock import InterviewClock, to_iso, utc_now
-from tui.domain.guide import Guide, GuideError, GuideState, parse_guide
+from tui.domain.guide import Guide, GuideError, GuideState, parse_guide, within_limits
 from tui.domain.notes import Note, new_id
 from tui.store import DataStore, StoreError
 from tui.store.storage import open_to_read
@@ -96,13 +96,15 @@ def append_note_now(
     snapshot = session_file.read()
     clock = InterviewClock.from_doc(snapshot.session.get("clock"))
     moment = now()
+    state = GuideState.from_doc(snapshot.guide_state)
+    state.settle(within_limits(Guide.from_doc(snapshot.guide))[0])  # as the live screen reads it
     note = Note.from_typed(
         text,
         session_id=session_id,
         author=author,
         started_at=to_iso(moment),
         elapsed=clock.elapsed(moment),
-        question_id=GuideState.from_doc(snapshot.guide_state).current,
+        question_id=state.current,
     )
     try:
         session_file.append_note(note.to_doc())
