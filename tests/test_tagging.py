@@ -805,3 +805,36 @@ async def test_a_severity_no_rating_has_is_shown_as_the_analysis_counts_it(
         await pilot.press("plus")
         await ready(pilot)
         assert notes_by_id(app, session_id)[0][seeded[0]]["severity"] == 1
+
+
+async def test_a_kind_fieldnote_does_not_know_reads_as_a_plain_note_everywhere(
+    store, clock, seeded, session_id
+):
+    """A hand-edited `"kind": "bogus"` was shown as `bogus` in the tagging detail and exported
+    as `bogus`, while the analysis and the counts take it for a plain note."""
+    import csv
+    import io
+    import json
+
+    from tui.domain.notes import KINDS
+    from tui.services.exchange.exporting import export
+    from tui.store.storage import journal_path, read_tables
+
+    path = store.session_path(session_id)
+    data = read_tables(path)
+    next(d for d in data["notes"].values() if d["id"] == seeded[0])["kind"] = "bogus"
+    path.write_text(json.dumps(data))
+    journal_path(path).unlink(missing_ok=True)
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        excerpt = screen.model.current
+        assert excerpt.note["id"] == seeded[0]
+        first_line = screen.detail_text(excerpt).plain.split("\n")[0]
+        assert "bogus" not in first_line and " note" in first_line, first_line
+    table, _ = export(store, [session_id], "csv")
+    rows = list(csv.DictReader(io.StringIO(table.decode("utf-8"))))
+    assert "bogus" not in table.decode("utf-8") and {r["kind"] for r in rows} <= set(KINDS)
+    # The JSON export keeps what the file holds: another tool's (or a newer) kind survives.
+    assert '"bogus"' in export(store, [session_id], "json")[0].decode("utf-8")

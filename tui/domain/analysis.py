@@ -46,7 +46,7 @@ from tui.domain.interview_record import (
     followup_words,
     seconds_per_question,
 )
-from tui.domain.notes import MARK_KINDS, format_elapsed, tag_key
+from tui.domain.notes import MARK_KINDS, format_elapsed, note_kind, tag_key
 from tui.domain.people import person_key, same_person
 from tui.domain.quotes import (
     cite,
@@ -775,7 +775,7 @@ class _EvidenceList(Sequence[Evidence]):
 
     def kind(self, index: int) -> str:
         """`Evidence.kind`, without making it."""
-        return str(self._notes[index].get("kind") or "note")
+        return note_kind(self._notes[index])
 
     def strength(self, index: int) -> tuple:
         """How strongly a piece stands for its theme, the strongest least: the most severe,
@@ -867,7 +867,7 @@ def _evidence(
         tuple(e for e in emotions if isinstance(e, str)) if isinstance(emotions, list) else (),
         tuple(tags.values()),
         bool(note.get("starred")),
-        str(note.get("kind") or "note"),
+        note_kind(note),
         " ".join(str(note.get("author") or "").split()),
         _quote_length(note, doc, text),
     )

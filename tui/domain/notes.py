@@ -141,6 +141,14 @@ def note_parts(text: str) -> list[str]:
     return [*parts, text] if text.strip() or not parts else parts
 
 
+def note_kind(doc: Mapping[str, Any]) -> str:
+    """A stored note's kind as every screen, count and export reads it: one of `KINDS`, and a
+    plain note for anything else (a hand edit, another tool's kind). The file keeps what it
+    holds."""
+    kind = doc.get("kind")
+    return kind if kind in KINDS else "note"
+
+
 def clean_tag_name(raw: str) -> str:
     """A tag name as stored: trimmed, no empty hierarchy levels, no trailing punctuation."""
     parts = [part.strip().strip("-") for part in raw.strip().split("/")]
@@ -316,7 +324,7 @@ class Note:
             session_id=text("session_id"),
             author=text("author"),
             text=text("text"),
-            kind=text("kind") if doc.get("kind") in KINDS else "note",
+            kind=note_kind(doc),
             started_at=text("started_at"),
             elapsed=elapsed,
             question_id=text("question_id") or None,

@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from tui.domain.codings import UNKNOWN_CODER, initials
 from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.excerpts import Excerpt
-from tui.domain.notes import tag_key
+from tui.domain.notes import note_kind, tag_key
 from tui.domain.quotes import quote_words, recording_time
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
@@ -306,7 +306,7 @@ class TaggingScreen(Screen):
         note = excerpt.note
         text = Text()
         meta = [visible(excerpt.participant)] if excerpt.participant else []
-        meta.append(str(note.get("kind") or "note"))
+        meta.append(note_kind(note))
         if excerpt.linked is not None:
             meta.append(f"said by {visible(str(note.get('author') or '?'))}")
             meta.append(recording_time(self.model.play_target(excerpt)[1]) + " on the recording")

@@ -24,7 +24,7 @@ from tui.domain.codings import (
 )
 from tui.domain.display_text import count_of, visible
 from tui.domain.excerpts import Excerpt
-from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, tag_key
+from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, note_kind, tag_key
 from tui.domain.quotes import cite, with_verbatim
 from tui.domain.ratings import rating_by, ratings_of, severity_of
 from tui.domain.recording import Link, QuoteCheck
@@ -715,7 +715,7 @@ class TaggingModel:
             text = excerpt.note_text[start:end]
         return cite(
             text,
-            excerpt.note.get("kind"),
+            note_kind(excerpt.note),
             author=str(excerpt.note.get("author") or ""),
             participant=excerpt.participant,
             elapsed=float(excerpt.note.get("elapsed") or 0.0),

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 from tui.domain.analysis import rated_span
 from tui.domain.codings import tag_coders
-from tui.domain.notes import tag_key
+from tui.domain.notes import note_kind, tag_key
 from tui.domain.quotes import recording_time, span_words
 from tui.domain.ratings import ratings_of, severity_of
 from tui.services.exchange.study import SessionData, Study
@@ -74,7 +74,7 @@ def rows(data: SessionData):
             "recording_time": recording_time(
                 float(note.get("elapsed") or 0.0), data.recording_offset
             ),
-            "kind": str(note.get("kind") or ""),
+            "kind": note_kind(note),
             "question": questions.get(note.get("question_id") or "", ""),
             "note_text": text,
             "emotions": ";".join(note.get("emotions") or []),

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from tui.domain.display_text import visible
-from tui.domain.notes import format_elapsed
+from tui.domain.notes import format_elapsed, note_kind
 from tui.domain.quotes import quote_words
 from tui.domain.recording import QUOTE_SCORE, Link, QuoteCheck, RecordingCue
 from tui.services.recording.aligned import SessionRecording
@@ -58,7 +58,7 @@ def render_align(recording: SessionRecording, fmt: str) -> str:
                 {
                     "note": note.get("id"),
                     "text": note.get("text"),
-                    "kind": note.get("kind"),
+                    "kind": note_kind(note),
                     "time": recording.time_code(note),
                     "moment": round(recording.moment(note), 3),
                     "cue": _cue_doc(found.cue if found else None),
