@@ -380,3 +380,20 @@ async def test_the_offset_dialog_says_its_whole_question_at_80x24(make_app, sess
             width = help_text.parent.scrollable_content_region.width
             assert help_text.region.width <= width
             assert help_text.region.height * width >= len(words)
+
+
+async def test_the_writers_last_word_while_the_interview_closes_is_no_crash(make_app, session_id):
+    # The writer thread reports after its last write; when that report reaches a screen being
+    # closed, its note stream is already gone (NoMatches was raised on the UI thread).
+    from tui.screens.interview_screen import InterviewScreen
+    from tui.services.write_queue import SaveState
+
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InterviewScreen)
+        await screen.query_one(NoteStream).remove()
+        screen.on_save_state(SaveState(pending=0, error=None))
+        await pilot.pause()
+        assert app.return_code is None and app._exception is None

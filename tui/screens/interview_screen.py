@@ -312,7 +312,9 @@ class InterviewScreen(Screen):
             if state.error
             else None
         )
-        self.stream.pending_ids = self.live.unsaved_note_ids()
+        # The writer's last word can come while this screen is closing, its stream gone.
+        for stream in self.query(NoteStream):
+            stream.pending_ids = self.live.unsaved_note_ids()
 
     # -- other instances ---------------------------------------------------------------------
 
