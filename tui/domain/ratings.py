@@ -40,6 +40,9 @@ def ratings_of(doc: Mapping[str, Any]) -> list[Rating]:
     ratings do not give (the whole rating of a file from before ratings; a value an older
     Fieldnote set over them) reads as the rating of `UNKNOWN_CODER`."""
     stored = doc.get("ratings")
+    if stored is None:  # a file from before ratings, the common case of a large archive
+        value = _severity(doc.get("severity"))
+        return [] if value is None else [rating(value, UNKNOWN_CODER, None)]
     found: dict[str, Rating] = {}
     for r in stored if isinstance(stored, list) else ():
         if not isinstance(r, Mapping) or not isinstance(r.get("coder"), str):
