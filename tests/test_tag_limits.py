@@ -15,7 +15,7 @@ from tests.test_interview import stored_notes
 from tests.waiting import wait_until
 from tui.cli import main
 from tui.domain.display_text import TAG_LABEL_CHARS, tag_label
-from tui.domain.notes import MAX_TAG_LEVEL_CHARS, inline_tokens, parse_inline
+from tui.domain.notes import MAX_TAG_LEVEL_CHARS, inline_tokens, mark_spans, parse_inline
 from tui.domain.tags import inline_name_problem
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import export
@@ -37,6 +37,17 @@ def test_a_word_longer_than_a_tag_may_be_stays_text_in_a_note():
     assert LIMIT in inline_name_problem("c" * (MAX_TAG_LEVEL_CHARS + 1))
     assert inline_name_problem("c" * MAX_TAG_LEVEL_CHARS) is None
     assert inline_name_problem("/".join(["c" * MAX_TAG_LEVEL_CHARS] * 64)) is None
+
+
+def test_an_emotion_longer_than_a_tags_level_stays_text_as_the_quote_reads_it():
+    # A pasted run of letters after `!` was an emotion of any length, shown on every screen.
+    long = "e" * (MAX_TAG_LEVEL_CHARS + 1)
+    text = f"she sighed !{long} and !tired"
+    assert parse_inline(text).emotions == ("tired",)
+    assert [t.value for t in inline_tokens(text)] == ["tired"]
+    # The marks a quote is cut from are the same ones: the long word stays in the words.
+    assert [text[a:b] for a, b in mark_spans(text)] == ["!tired"]
+    assert parse_inline("!" + "e" * MAX_TAG_LEVEL_CHARS).emotions == ("e" * MAX_TAG_LEVEL_CHARS,)
 
 
 def test_fieldnote_note_and_fieldnote_tag_refuse_an_overlong_tag(store, monkeypatch, capsys):

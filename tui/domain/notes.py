@@ -66,11 +66,7 @@ def mark_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each `#tag` and `!emotion` in `text`, a tag's trailing `-` and `/`
     included (the pattern takes them): `inline_tokens` without the names, for a caller that
     only cuts the marks out (a cold study index measures the quote of every tagged note)."""
-    return [
-        match.span()
-        for match in _INLINE.finditer(text)
-        if (tag := match.group("tag")) is None or _fits_as_typed(tag)
-    ]
+    return [match.span() for match in _INLINE.finditer(text) if _mark_fits(match)]
 
 
 def overlong_tags(text: str) -> list[str]:
@@ -97,6 +93,17 @@ def longest_level(name: str) -> int:
     return max(len(level) for level in name.split("/"))
 
 
+def _mark_fits(match: re.Match[str]) -> bool:
+    tag = match.group("tag")
+    return _fits_as_typed(tag) if tag is not None else _emotion_fits(match.group("emotion"))
+
+
+def _emotion_fits(word: str) -> bool:
+    # An emotion is one word: held to the length of a tag's level, a pasted run of letters
+    # after `!` stays text as an over-long `#word` does.
+    return len(word) <= MAX_TAG_LEVEL_CHARS
+
+
 def _fits_as_typed(raw: str) -> bool:
     # As typed, a name is never shorter nor shallower than cleaned: most need no cleaning.
     return tag_fits(raw) or tag_fits(clean_tag_name(raw))
@@ -104,7 +111,8 @@ def _fits_as_typed(raw: str) -> bool:
 
 def inline_tokens(text: str) -> list[InlineToken]:
     """Every `#tag` and `!emotion` in `text`, in order (repeats included). A `#word` longer or
-    deeper than a tag may be (`tag_fits`) is no token: it stays text."""
+    deeper than a tag may be (`tag_fits`), or a `!word` longer than a tag's level, is no
+    token: it stays text."""
     tokens = []
     for match in _INLINE.finditer(text):
         tag = match.group("tag")
@@ -113,9 +121,8 @@ def inline_tokens(text: str) -> list[InlineToken]:
                 continue
             end = match.end() - (len(tag) - len(tag.rstrip("/-")))
             tokens.append(InlineToken(match.start(), end, "tag", clean_tag_name(tag)))
-        else:
-            emotion = match.group("emotion").casefold()
-            tokens.append(InlineToken(match.start(), match.end(), "emotion", emotion))
+        elif _emotion_fits(emotion := match.group("emotion")):
+            tokens.append(InlineToken(match.start(), match.end(), "emotion", emotion.casefold()))
     return tokens
 
 
