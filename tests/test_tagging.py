@@ -783,18 +783,26 @@ async def test_an_unrated_span_says_it_counts_with_its_notes_rating(
         assert "Severity: not rated; counted as its note's ●●●●○" in detail, detail
 
 
+def hand_edit_note(store, session_id, note_id, **fields) -> None:
+    """The note's fields rewritten in the session file as an editor would leave it (the
+    journal folded in and gone)."""
+    import json
+
+    from tui.store.storage import journal_path, read_tables
+
+    path = store.session_path(session_id)
+    data = read_tables(path)
+    next(d for d in data["notes"].values() if d["id"] == note_id).update(fields)
+    path.write_text(json.dumps(data))
+    journal_path(path).unlink(missing_ok=True)
+
+
 async def test_a_severity_no_rating_has_is_shown_as_the_analysis_counts_it(
     store, clock, seeded, session_id
 ):
     """A hand-edited `"severity": 9` read as nine dots and `!9` on the tagging screen while the
     analysis and the report count the note as unrated; `+` then went from 9 down to 5."""
-    from tui.store.storage import journal_path, read_tables
-
-    path = store.session_path(session_id)
-    data = read_tables(path)
-    next(d for d in data["notes"].values() if d["id"] == seeded[0])["severity"] = 9
-    path.write_text(__import__("json").dumps(data))
-    journal_path(path).unlink(missing_ok=True)
+    hand_edit_note(store, session_id, seeded[0], severity=9)
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
@@ -814,17 +822,11 @@ async def test_a_kind_fieldnote_does_not_know_reads_as_a_plain_note_everywhere(
     as `bogus`, while the analysis and the counts take it for a plain note."""
     import csv
     import io
-    import json
 
     from tui.domain.notes import KINDS
     from tui.services.exchange.exporting import export
-    from tui.store.storage import journal_path, read_tables
 
-    path = store.session_path(session_id)
-    data = read_tables(path)
-    next(d for d in data["notes"].values() if d["id"] == seeded[0])["kind"] = "bogus"
-    path.write_text(json.dumps(data))
-    journal_path(path).unlink(missing_ok=True)
+    hand_edit_note(store, session_id, seeded[0], kind="bogus")
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
