@@ -143,8 +143,7 @@ class AgreementScreen(Screen):
         codes: list[CodeFigures] = [result.study, *result.codes] if result.study else []
         for code in codes:
             (pair,) = code.pairs
-            name = tag_label(code.name)
-            name = name if len(name) <= wide else name[: wide - 1] + "\u2026"
+            name = tag_label(code.name, wide)
             cells = {
                 "A": pair.first_units,
                 "B": pair.second_units,
