@@ -168,3 +168,21 @@ async def test_a_long_scenario_question_is_read_whole_in_the_folded_guide(make_a
         await pilot.pause()
         shown = " ".join(shown_text(app.screen.query_one("#current-question")).split())
         assert long in shown and "\u2026" not in shown and "\u00b7 a probe" in shown, shown
+
+
+async def test_a_question_cut_for_its_wide_characters_says_so(make_app, store, clock):
+    """The cut counts terminal cells (a CJK character takes two): a question of 200 such
+    characters is cut, and the pane must say the guide file has it whole."""
+    from tui.domain.guide import parse_guide
+    from tui.services.session_setup import create_session
+
+    wide = "\u4e0a\u6b21" * 100 + "?"
+    guide = parse_guide(f"# G\n## One\n- {wide}\n- The next question?\n")
+    session_id = create_session(store, title="Wide", guide=guide, goal="G", now=clock())
+    app = make_app(session_id)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        guide_pane = app.screen.query_one("#guide")
+        (item,) = [i for i in guide_pane.query("QuestionItem") if i.number == 1]
+        text = " ".join(shown_text(item).split())
+        assert "\u2026" in text and "guide file" in text, text

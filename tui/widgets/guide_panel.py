@@ -146,7 +146,8 @@ class GuidePanel(VerticalScroll, can_focus=False):
             Text(f"{symbol}{number:>3}. ", style="bold" if current else ""),
             Text(guide_line(question.text), style="bold" if current else ""),
         )
-        if any(len(t) > QUESTION_CELLS for t in (question.text, question.note, *question.probes)):
+        texts = (question.text, question.note, *question.probes)
+        if any(guide_line(t) != visible(t) for t in texts):  # cut by cells: wide ones count 2
             grid.add_row("", Text("(cut: the guide file has it whole)", style="dim italic"))
         if time:
             # Under the question, so it never takes width from the question's words.
