@@ -321,6 +321,7 @@ def rating_figures(units: list[Unit], coders: list[str]) -> RatingFigures:
     matrix = numpy.array(
         [[r.get(c, numpy.nan) for r in items] for c in coders], dtype=numpy.float64
     ).reshape(len(coders), len(items))
+    whole = ordinal_alpha(matrix)
     pairs = []
     for (i, a), (j, b) in combinations(enumerate(coders), 2):
         both = ~numpy.isnan(matrix[i]) & ~numpy.isnan(matrix[j])
@@ -333,10 +334,10 @@ def rating_figures(units: list[Unit], coders: list[str]) -> RatingFigures:
                 count,
                 100.0 * float((apart == 0).sum()) / count if count else None,
                 float(apart.mean()) if count else None,
-                ordinal_alpha(matrix[[i, j]]),
+                whole if len(coders) == 2 else ordinal_alpha(matrix[[i, j]]),
             )
         )
-    return RatingFigures(len(items), tuple(pairs), ordinal_alpha(matrix))
+    return RatingFigures(len(items), tuple(pairs), whole)
 
 
 def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -470,6 +471,7 @@ def _figures(
 ) -> CodeFigures:
     """The figures of one code (`block`: coders x notes) or of the study (`block`: coders x
     codes' notes); `columns(a, b)` is the pair's columns of it, None where they have no row."""
+    whole = nominal_alpha(block)
     pairs = []
     for (i, a), (j, b) in combinations(enumerate(coders), 2):
         theirs = columns(a, b)
@@ -497,10 +499,13 @@ def _figures(
                 100.0 * (both + neither) / units if units else 0.0,
                 cohen_kappa(both, first_only, second_only, neither),
                 common / either if either else None,
-                nominal_alpha(block[[i, j]][:, theirs]),
+                # Two coders over every column: the pair's block is the whole one.
+                whole
+                if len(coders) == 2 and units == block.shape[1]
+                else nominal_alpha(block[[i, j]][:, theirs]),
             )
         )
-    return CodeFigures(key, name, tuple(pairs), nominal_alpha(block), block.shape[1])
+    return CodeFigures(key, name, tuple(pairs), whole, block.shape[1])
 
 
 # -- settling a disagreement -------------------------------------------------------------------
