@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from tui import __version__
 from tui.domain.display_text import cut, visible
+from tui.domain.people import clean_name
 
 if TYPE_CHECKING:
     from tui.store import DataStore
@@ -34,11 +35,6 @@ fields take ~40): a session fits a wide terminal's line, and one bad file cannot
 
 class UserError(Exception):
     """A mistake the user can fix; printed as one sentence."""
-
-
-def one_line(text: str) -> str:
-    """A name or title as one line: runs of spaces, tabs and line breaks become one space."""
-    return " ".join(text.split())
 
 
 def _safe(text: str) -> str:
@@ -75,7 +71,7 @@ def _author(args: argparse.Namespace, otherwise: str | None = "") -> str | None:
         return default_author() if otherwise == "" else otherwise
     if not args.author.strip():
         raise UserError("--as is empty; give your name, or leave --as out to use your login name.")
-    return one_line(args.author)
+    return clean_name(args.author)
 
 
 def demo_home() -> Path:
@@ -475,7 +471,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise UserError("the title is empty; give the session a name.")
     # Each is one line wherever it is shown (as the new-session form's fields are).
     title, participant, goal, study = map(
-        one_line, (args.title, args.participant, args.goal, args.study)
+        clean_name, (args.title, args.participant, args.goal, args.study)
     )
     guide = None
     if args.guide is not None:
