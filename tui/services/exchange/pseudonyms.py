@@ -34,7 +34,6 @@ import hmac
 import os
 import re
 import secrets
-import stat
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
@@ -47,6 +46,7 @@ from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.study import Labeller, SessionData, StoredSessions, Study
+from tui.store.storage import NotAFileError, open_to_read
 
 _JOIN = re.compile(r"[\s_\-]+")
 """What joins the parts of a name: `Maya Chen`, `Maya_Chen`, `Maya-Chen`."""
@@ -111,10 +111,11 @@ def _read_key(path: Path) -> bytes | None:
     """The key in `path`, read without waiting: a FIFO in its place would hold every import
     and export until something wrote into it, and a device (a link to /dev/zero) never ends.
     A key is a small plain file; anything else is none."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
+        fd = open_to_read(path, follow_links=True)
+    except NotAFileError:
+        return None
+    try:
         return bytes.fromhex(os.read(fd, 256).decode("ascii").strip())
     finally:
         os.close(fd)
