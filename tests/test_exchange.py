@@ -11,7 +11,7 @@ import pytest
 import xmlschema
 
 from tests.exchange_data import AUTHORS, PARTICIPANTS, TEXTS, read_back, schema_folder, seed
-from tui.domain.notes import tag_key
+from tui.domain.notes import new_id, tag_key
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, export
 from tui.services.exchange.importing import import_files
@@ -282,3 +282,29 @@ def test_csv_gives_an_unrated_span_its_notes_severity_as_the_analysis_counts_it(
     span = next(r for r in rows if r["tags"] == "workaround/spreadsheet")
     warehouse = next(r for r in rows if r["tags"] == "place/warehouse")
     assert (span["severity"], warehouse["severity"]) == ("4", "3")
+
+
+def _rendered_md(text: str):
+    """The Markdown as a GitHub-flavoured renderer reads it: its block tokens."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
+
+
+def test_a_tilde_fence_in_a_session_stays_text_in_the_markdown_debrief(store, seeded):
+    """A goal or note with a line of `~~~` opened a fenced code block: from a goal, every
+    session after it (headings, notes, the study's tag table) became one block of code; from
+    a quote, its speaker's name did; `~~a~~` was struck through. `~` is escaped like the rest
+    of Markdown's punctuation."""
+    first = store.open_session(seeded[0])
+    first.update_session({"goal": "Why they stall\n~~~\nstill the goal"})
+    quote = {"id": new_id(), "session_id": seeded[0], "kind": "quote", "author": "Jonas"}
+    first.append_notes([{**quote, "text": '"said ~~this~~\n~~~ and more', "elapsed": 99.0}])
+    text = export(store, seeded, "md")[0].decode("utf-8")
+    tokens = _rendered_md(text)
+    assert not [t for t in tokens if t.type in ("fence", "code_block")], text
+    assert not [c for t in tokens for c in t.children or [] if c.type == "s_open"]
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings.count("Notes") == 2 and "Tags across the study" in headings
+    shown = "".join(c.content for t in tokens for c in t.children or [] if c.type == "text")
+    assert "~~~" in shown and "said ~~this~~" in shown and "still the goal" in shown
