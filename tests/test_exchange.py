@@ -308,3 +308,52 @@ def test_a_tilde_fence_in_a_session_stays_text_in_the_markdown_debrief(store, se
     assert headings.count("Notes") == 2 and "Tags across the study" in headings
     shown = "".join(c.content for t in tokens for c in t.children or [] if c.type == "text")
     assert "~~~" in shown and "said ~~this~~" in shown and "still the goal" in shown
+
+
+def test_a_line_break_in_a_one_line_field_keeps_the_markdown_debriefs_shape(store):
+    """A guide question, author, participant or goal holding a line break (written by another
+    tool into a shared session file) broke out of its place: the coverage table lost its row
+    to a stray paragraph, a question's subheading kept only its first line, and a blank line
+    in a goal ended the session's facts. Such a field is folded onto one line; a follow-up
+    keeps its lines inside its list item, as a note's body does."""
+    guide = {
+        "title": "",
+        "sections": [
+            {
+                "title": "A",
+                "intro": "",
+                "questions": [{"id": "q1", "text": "Tell me\nabout | it", "probes": []}],
+            }
+        ],
+    }
+    record = {
+        "id": "s1",
+        "title": "Shared",
+        "participant": "Kim\n\n# Lee",
+        "goal": "Why\n\n    they stall",
+        "created_at": "2026-11-27T10:00:00.000Z",
+        "clock": {"banked": 0, "running_since": None, "recording_offset": 0},
+    }
+    notes = [
+        {"id": new_id(), "kind": "quote", "text": '"it hurts', "author": "Jo\n\nBerg"},
+        {"id": new_id(), "kind": "note", "text": "plain", "author": "Ann"},
+        {"id": new_id(), "kind": "followup", "text": "?ask\n\nabout | it", "author": "Ann"},
+    ]
+    for note in notes:
+        note.update(session_id="s1", elapsed=1.0, question_id="q1", tags=[], emotions=[])
+    store.create_session(record, guide, {"current": None, "marks": {}}).append_notes(notes)
+    text = export(store, ["s1"], "md")[0].decode("utf-8")
+    tokens = _rendered_md(text)
+    kinds = [t.type for t in tokens]
+    assert "code_block" not in kinds and kinds.count("table_open") == 1, text
+    table = tokens[kinds.index("table_open") : kinds.index("table_close")]
+    cells = [t.content for t in table if t.type == "inline"]
+    assert cells == ["Question", "Status", "Time", "Tell me about | it", "not reached", "00:00"]
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings[0] == "Shared" and "Tell me about \\| it" in headings
+    # Every paragraph is inside the list of facts, notes or follow-ups, not loose at the top.
+    loose = [t.map for t in tokens if t.type == "paragraph_open" and t.level == 0]
+    assert len(loose) == 1, (loose, text)  # "0 asked, 0 skipped, 1 not reached ..."
+    shown = "".join(c.content for t in tokens for c in t.children or [] if c.type == "text")
+    for words in ("Kim", "Lee", "they stall", "Jo", "Berg", "ask", "about | it"):
+        assert words in shown

@@ -33,7 +33,7 @@ from tui.domain.quotes import note_label, recording_time
 from tui.domain.recording import QuoteCheck, Recording, Timeline, check_quote, moment
 from tui.services.analysis import StudyView
 from tui.services.chart_labels import place_labels
-from tui.services.exchange.markdown import md_text
+from tui.services.exchange.markdown import md_line
 
 if TYPE_CHECKING:
     from pygal.style import Style
@@ -143,7 +143,7 @@ def _summary(view: StudyView, now: datetime) -> str:
 def _md(text: str) -> str:
     """A user's string in a Markdown table cell or line: visible, one line, and escaped as the
     Markdown export escapes it, so no HTML, image, link or pipe in it is more than text."""
-    return md_text(" ".join(visible(text).split()))
+    return md_line(visible(text))
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:

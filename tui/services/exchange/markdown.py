@@ -57,6 +57,13 @@ def md_text(text: str) -> str:
     return "  \n".join(lines)
 
 
+def md_line(text: str) -> str:
+    """Text for a one-line place (a heading, a table cell, a name): its line breaks and runs
+    of spaces folded to one space, then escaped as `md_text` does, so a line break another
+    tool wrote into a field cannot end a table row or start a block of its own."""
+    return md_text(" ".join(text.split()))
+
+
 def _escape_line_start(match: re.Match[str]) -> str:
     """`# x` -> `\\# x`; `1. x` -> `1\\. x` (a list number is escaped at its dot)."""
     lead, mark = match.group(1), match.group(2)
@@ -64,7 +71,7 @@ def _escape_line_start(match: re.Match[str]) -> str:
 
 
 def _heading(text: str) -> str:
-    return md_text(" ".join(text.split())) or "Untitled"
+    return md_line(text) or "Untitled"
 
 
 def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> list[str]:
@@ -72,20 +79,20 @@ def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> li
     clock = format_elapsed(elapsed)
     rec = recording_time(elapsed, data.recording_offset)
     stamp = f"`{clock}` (rec `{rec}`)"
-    who = f" **{md_text(note.get('author') or '')}**:" if show_author and note.get("author") else ""
+    who = f" **{md_line(note.get('author') or '')}**:" if show_author and note.get("author") else ""
     star = " \u2605" if note.get("starred") else ""
     extras = []
     if note.get("emotions"):
-        extras.append("emotions: " + ", ".join(md_text(e) for e in note["emotions"]))
+        extras.append("emotions: " + ", ".join(md_line(e) for e in note["emotions"]))
     tags = list(note.get("tags") or [])
     if tags:
-        extras.append("tags: " + ", ".join(md_text(t) for t in tags))
+        extras.append("tags: " + ", ".join(md_line(t) for t in tags))
     tail = f" _({'; '.join(extras)})_" if extras else ""
     if note.get("kind") == "quote":
         words = md_text(quote_words(str(note.get("text") or "")))
         quoted = "\n".join(f"  > {line}" for line in words.split("\n"))
         # Whose words these are (the participant's); the author above only typed them.
-        said_by = [f"  > \u2014 {md_text(data.participant)}"] if data.participant else []
+        said_by = [f"  > \u2014 {md_line(data.participant)}"] if data.participant else []
         return [f"- {stamp}{star}{who}{tail}", quoted, *said_by]
     body = md_text(str(note.get("text") or "")).replace("\n", "\n  ")
     return [f"- {stamp}{star}{who} {body}{tail}"]
@@ -104,7 +111,7 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
         ("Study", data.study),
         ("Goal", str(data.session.get("goal") or "")),
     ]
-    out += [f"- **{label}:** {md_text(value)}" for label, value in facts if value]
+    out += [f"- **{label}:** {md_line(value)}" for label, value in facts if value]
     out.append("")
     ids = [q.id for q in guide.questions]
     spent = seconds_per_question(data.session, ids, clock_elapsed(data.session, utc_now()))
@@ -125,7 +132,7 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
         ]
         for q in guide.questions:
             status = marks.get(q.id) or "not reached"
-            out.append(f"| {md_text(q.text)} | {status} | {format_elapsed(spent.get(q.id, 0.0))} |")
+            out.append(f"| {md_line(q.text)} | {status} | {format_elapsed(spent.get(q.id, 0.0))} |")
         out.append("")
     starred = [n for n in notes if n.get("starred")]
     if starred:
@@ -144,7 +151,7 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
     for qid in order:
         question = guide.question(qid)
         if guide.questions:  # a transcript or a session without a guide: no subheadings
-            title = md_text(question.text) if question else "Before or outside the guide"
+            title = md_line(question.text) if question else "Before or outside the guide"
             out += [f"{h}## {title}", ""]
         for note in groups[qid]:
             out += _note_line(note, data, show_author)
@@ -154,7 +161,7 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
     counts = tally.counts()
     if counts:
         out += [f"{h}# Tags", "", "| Tag | Excerpts |", "| --- | --- |"]
-        out += [f"| {md_text(name)} | {count} |" for name, count, _, _ in counts]
+        out += [f"| {md_line(name)} | {count} |" for name, count, _, _ in counts]
         out.append("")
     out += _followups(data, notes, h)
     out += _debrief(data, h)
@@ -174,10 +181,11 @@ def _followups(data: SessionData, notes: list[dict[str, Any]], h: str) -> list[s
         for note in group:
             words = followup_words(str(note.get("text") or ""))
             status = followup_status(data.session, str(note.get("id")))
+            words = md_text(words).replace("\n", "\n  ")  # its lines stay in its item
             if status == OPEN:
-                out.append(f"- [ ] {md_text(words)}")
+                out.append(f"- [ ] {words}")
             else:
-                out.append(f"- [x] {md_text(words)} _({status})_")
+                out.append(f"- [x] {words} _({status})_")
         out.append("")
     return out
 
@@ -242,7 +250,7 @@ def write_markdown(study: Study, out: BinaryIO) -> None:
     counts = tally.counts()
     if counts:
         tail += ["| Tag | Excerpts | Sessions | Participants |", "| --- | --- | --- | --- |"]
-        tail += [f"| {md_text(name)} | {n} | {s} | {p} |" for name, n, s, p in counts]
+        tail += [f"| {md_line(name)} | {n} | {s} | {p} |" for name, n, s, p in counts]
     else:
         tail.append("_No tags yet._")
     out.write(("\n".join(tail).rstrip() + "\n").encode("utf-8"))

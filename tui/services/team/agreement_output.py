@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from tui.domain.display_text import count_of, visible
 from tui.domain.notes import format_elapsed
-from tui.services.exchange.markdown import md_text
+from tui.services.exchange.markdown import md_line
 from tui.services.exchange.table import neutralise
 from tui.services.team.agreement import (
     POPULATION,
@@ -128,10 +128,6 @@ def disagreement_line(d: Disagreement, shown: Callable[[str], str] = str) -> str
     )
 
 
-def _md_cell(text: str) -> str:
-    return md_text(" ".join(text.split()))
-
-
 def render(result: Agreement, fmt: str) -> str:
     return {"text": _text, "md": _markdown, "csv": _csv, "json": _json}[fmt](result)
 
@@ -171,9 +167,9 @@ def _text(result: Agreement) -> str:
 
 
 def _markdown(result: Agreement) -> str:
-    lines = ["# Inter-coder agreement", "", *heading(result, _md_cell), ""]
+    lines = ["# Inter-coder agreement", "", *heading(result, md_line), ""]
     if result.problem is not None:
-        return "\n".join([*lines, _md_cell(result.problem)]) + "\n"
+        return "\n".join([*lines, md_line(result.problem)]) + "\n"
     lines += [
         "| code | coders | first | second | both | agree | kappa | alpha | chars |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -182,8 +178,8 @@ def _markdown(result: Agreement) -> str:
     for code, pairs in _rows(result):
         for pair in pairs:
             cells = [
-                _md_cell(code.name),
-                f"{_md_cell(pair.first)} / {_md_cell(pair.second)}",
+                md_line(code.name),
+                f"{md_line(pair.first)} / {md_line(pair.second)}",
                 str(pair.first_units),
                 str(pair.second_units),
                 str(pair.both),
@@ -194,12 +190,12 @@ def _markdown(result: Agreement) -> str:
             ]
             lines.append("| " + " | ".join(cells) + " |")
         if label is not None:
-            cells = [_md_cell(code.name), label, *[""] * 5, _number(code.alpha), ""]
+            cells = [md_line(code.name), label, *[""] * 5, _number(code.alpha), ""]
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", UNDEFINED, "", "## Severity ratings", ""]
-    lines += [f"- {line.strip()}" for line in ratings_lines(result.ratings, label, _md_cell)]
+    lines += [f"- {line.strip()}" for line in ratings_lines(result.ratings, label, md_line)]
     lines += ["", f"## Disagreements ({len(result.disagreements)})", ""]
-    lines += [f"- {disagreement_line(d, _md_cell)}" for d in result.disagreements]
+    lines += [f"- {disagreement_line(d, md_line)}" for d in result.disagreements]
     return "\n".join(lines) + "\n"
 
 
