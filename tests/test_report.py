@@ -263,3 +263,29 @@ def test_a_tag_counted_with_its_sub_tags_is_named_so_wherever_its_numbers_show(h
     assert "<h3>workaround/* <small>" in page
     who = text.split("## Who raised what")[1].split("##")[0]
     assert "| workaround/\\* |" in who.splitlines()[2]  # the counts are the theme's
+
+
+def test_a_study_with_nothing_tagged_and_no_guide_says_so_instead_of_empty_tables(home, tmp_path):
+    """A study whose tags were all deleted (or not yet applied) and that has no guide: the
+    report's Priorities, Themes, Who raised what and Guide coverage were tables of headers
+    with no row under them (who raised what: a column of names and no tag), and Strongest
+    quotes was its explanation alone. Each now says in a sentence what is missing."""
+    notes = [
+        {"id": "n1", "text": '"it hurts', "kind": "quote", "tags": [], "elapsed": 1.0},
+        {"id": "n2", "text": "plain", "tags": [], "elapsed": 2.0},
+    ]
+    record = {"id": "t1", "title": "Tagless", "participant": "Kim", "study": "Onboarding"}
+    write_study(DataStore(home), [SessionInput("t1", record, notes, [], {}, None)])
+    markdown = report(tmp_path)
+    lines = markdown.splitlines()
+    tables = [n for n, line in enumerate(lines) if line.startswith("|---")]
+    assert tables and all(lines[n + 1].startswith("| ") for n in tables), markdown
+    sections = markdown.split("\n## ")[1:]
+    for section in sections[:2] + sections[4:6]:  # priorities, themes, who, guide
+        assert "_No " in section, section
+    assert "fieldnote code" in sections[0]
+    assert "_No " in sections[2]  # strongest quotes
+    text = report(tmp_path, "--format", "html", "--force")
+    page = html5lib.parse(text, namespaceHTMLElements=False)
+    assert [t.find("thead/tr/th").text for t in page.iter("table")] == ["Title"], text
+    assert "fieldnote code" in "".join(page.find(".//section[@id='priorities']").itertext())

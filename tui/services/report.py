@@ -46,6 +46,13 @@ TOP_PAIRS = 30
 GRID_TAGS = 12
 CHART_TAGS = 20
 MATRIX_DOT = 5
+NO_TAGS = (
+    "No excerpt is tagged yet: tag the notes (fieldnote code) and report again for the "
+    "priorities, themes, quotes and who raised what."
+)
+NO_QUOTES = "No quotes yet: they come from the tagged excerpts."
+NO_WHO = "No participant has raised a tag yet."
+NO_GUIDE = "No session of the study has a guide."
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
@@ -146,7 +153,10 @@ def _md(text: str) -> str:
     return md_line(visible(text))
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+def _md_table(header: list[str], rows: list[list[str]], empty: str = "") -> list[str]:
+    """A table, or with no rows the sentence `empty` says instead (no header over nothing)."""
+    if not rows:
+        return [f"_{empty}_", ""]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return [*lines, ""]
@@ -189,15 +199,18 @@ def markdown(view: StudyView, now: datetime) -> str:
     out += _md_table(
         ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
         _priority_rows(a, _md),
+        NO_TAGS,
     )
     out += ["## Themes", ""]
     out += _md_table(
         ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
         _theme_rows(a, _md),
+        NO_TAGS,
     )
-    out += ["## Strongest quotes", "", QUOTES_NOTE, ""]
+    themes = quoted_themes(a)
+    out += ["## Strongest quotes", "", QUOTES_NOTE if themes else f"_{NO_QUOTES}_", ""]
     verbatims = Verbatims(view)
-    for theme in quoted_themes(a):
+    for theme in themes:
         out += [f"### {_md(theme.label)} ({_q(theme)} participants)", ""]
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
@@ -214,24 +227,25 @@ def markdown(view: StudyView, now: datetime) -> str:
     ]
     out.append("")
     out += ["## Tags raised together", ""]
-    out += (
-        _md_table(
-            ["Tag", "With", "Notes"],
-            [[_md(p.first), _md(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
-        )
-        if a.pairs
-        else [f"_{NO_PAIRS}_", ""]
+    out += _md_table(
+        ["Tag", "With", "Notes"],
+        [[_md(p.first), _md(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
+        NO_PAIRS,
     )
     tags = grid_tags(a)
     out += ["## Who raised what", ""]
     out += _md_table(
         ["Participant", *(_md(t.label) for t in tags)],
-        [[_md(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
+        [[_md(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants]
+        if tags
+        else [],
+        NO_WHO,
     )
     out += ["## Guide coverage", ""]
     out += _md_table(
         ["Question", "Sessions", "Asked", "Skipped", "Not reached", "Mean time"],
         [_coverage_cells(c, _md) for c in a.coverage],
+        NO_GUIDE,
     )
     out += ["## Sessions", ""]
     out += _md_table(
@@ -324,8 +338,13 @@ def _h(text: str) -> str:
     return html.escape(visible(text), quote=True)
 
 
-def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    """A table of already escaped cells; `numeric` columns are right-aligned."""
+def _table(
+    header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), empty: str = ""
+) -> str:
+    """A table of already escaped cells; `numeric` columns are right-aligned. With no rows,
+    the sentence `empty` instead."""
+    if not rows:
+        return f"<p><em>{html.escape(empty)}</em></p>"
 
     def cls(i: int) -> str:
         return ' class="n"' if i in numeric else ""
@@ -476,6 +495,7 @@ def html_report(view: StudyView, now: datetime) -> str:
             ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
             _priority_rows(a, _h),
             numeric={0, 3},
+            empty=NO_TAGS,
         )
     )
     parts.append('</section><section id="themes"><h2>Themes</h2>')
@@ -486,12 +506,16 @@ def html_report(view: StudyView, now: datetime) -> str:
             ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
             _theme_rows(a, _h),
             numeric={1, 2, 4, 5},
+            empty=NO_TAGS,
         )
     )
     parts.append('</section><section id="quotes"><h2>Strongest quotes</h2>')
-    parts.append(f'<p class="meta">{_h(QUOTES_NOTE)}</p>')
+    themes = quoted_themes(a)
+    parts.append(
+        f'<p class="meta">{_h(QUOTES_NOTE)}</p>' if themes else f"<p><em>{NO_QUOTES}</em></p>"
+    )
     verbatims = Verbatims(view)
-    for theme in quoted_themes(a):
+    for theme in themes:
         parts.append(f"<h3>{_h(theme.label)} <small>({_q(theme)} participants)</small></h3>")
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
@@ -522,9 +546,8 @@ def html_report(view: StudyView, now: datetime) -> str:
             ["Tag", "With", "Notes"],
             [[_h(p.first), _h(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
             numeric={2},
+            empty=NO_PAIRS,
         )
-        if a.pairs
-        else f"<p><em>{NO_PAIRS}</em></p>"
     )
     tags = grid_tags(a)
     parts.append('</section><section id="people"><h2>Who raised what</h2>')
@@ -534,8 +557,11 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(
         _table(
             ["Participant", *(_h(t.label).replace("/", "/<wbr>") for t in tags)],
-            [[_h(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants],
+            [[_h(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants]
+            if tags
+            else [],
             numeric=set(range(1, len(tags) + 1)),
+            empty=NO_WHO,
         )
     )
     parts.append("</div>")
@@ -547,6 +573,7 @@ def html_report(view: StudyView, now: datetime) -> str:
             ["#", "Question", "Sessions", "Asked", "Skipped", "Not reached", "Mean time"],
             [[f"Q{n}", *_coverage_cells(c, _h)] for n, c in enumerate(a.coverage, start=1)],
             numeric={2, 3, 4, 5, 6},
+            empty=NO_GUIDE,
         )
     )
     parts.append('</section><section id="sessions"><h2>Sessions</h2>')
