@@ -289,3 +289,34 @@ def test_a_study_with_nothing_tagged_and_no_guide_says_so_instead_of_empty_table
     page = html5lib.parse(text, namespaceHTMLElements=False)
     assert [t.find("thead/tr/th").text for t in page.iter("table")] == ["Title"], text
     assert "fieldnote code" in "".join(page.find(".//section[@id='priorities']").itertext())
+
+
+def test_an_entity_reference_in_a_note_is_text_in_the_markdown(home, tmp_path):
+    """`&#8238;` in a title or note went through as typed, and a Markdown viewer turned it
+    into the right-to-left override the report otherwise replaces (a reader saw the rest of
+    the line reversed); `AT&amp;T` read as `AT&T`. `&` is escaped as the rest of Markdown's
+    punctuation is, so the entity is shown as typed."""
+    from markdown_it import MarkdownIt
+
+    notes = [
+        {
+            "id": "n1",
+            "text": '"paid &#8238;exe.gnp and AT&amp;T',
+            "kind": "quote",
+            "tags": ["pain/pricing"],
+            "elapsed": 1.0,
+        }
+    ]
+    record = {"id": "e1", "title": "&#x202e;Kim", "participant": "Kim", "study": "Onboarding"}
+    write_study(DataStore(home), [SessionInput("e1", record, notes, [], {}, None)])
+    for fmt in ("md", "export"):
+        if fmt == "md":
+            text = report(tmp_path, "--force")
+        else:
+            out = tmp_path / "export.md"
+            assert main(["export", "--study", "Onboarding", "--format", "md", "-o", str(out)]) == 0
+            text = out.read_text(encoding="utf-8")
+        rendered = MarkdownIt("commonmark").enable("table").render(text)
+        shown = "".join(html5lib.parse(rendered, namespaceHTMLElements=False).itertext())
+        assert "\u202e" not in shown, fmt
+        assert "&#8238;exe.gnp and AT&amp;T" in shown and "&#x202e;Kim" in shown, fmt

@@ -10,7 +10,8 @@ sessions make one document, a section each, and a study-level tag table at the e
 a session at a time (the sections go to a temporary file while the study's label, which heads
 the document, is still to learn). Note text is escaped so a `#`, `>` or `*` a note starts with
 stays text, and a line of `~~~` (a code fence, which would swallow the rest of the document)
-or a `~~word~~` (struck through) is text too.
+or a `~~word~~` (struck through) is text too, as is an entity reference (`&#8238;` would
+become a right-to-left override in the viewer).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from tui.domain.quotes import quote_words, recording_time
 from tui.services.exchange.output import Spool
 from tui.services.exchange.study import Labeller, SessionData, Study
 
-_SPECIAL = re.compile(r"([\\`*_~\[\]<>|])")
+_SPECIAL = re.compile(r"([\\`*_~&\[\]<>|])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=]|\d+(?=[.)]))")
-_NEEDS_ESCAPE = re.compile(r"[\\`*_~\[\]<>|\n\r]|^\s*(?:[#+\-=]|\d+[.)])")
+_NEEDS_ESCAPE = re.compile(r"[\\`*_~&\[\]<>|\n\r]|^\s*(?:[#+\-=]|\d+[.)])")
 _key = functools.lru_cache(maxsize=8192)(tag_key)
 """Tag names folded once per spelling: a study repeats a few tags thousands of times."""
 
