@@ -357,3 +357,33 @@ def test_a_line_break_in_a_one_line_field_keeps_the_markdown_debriefs_shape(stor
     shown = "".join(c.content for t in tokens for c in t.children or [] if c.type == "text")
     for words in ("Kim", "Lee", "they stall", "Jo", "Berg", "ask", "about | it"):
         assert words in shown
+
+
+def test_a_time_that_is_no_time_is_left_out_of_the_refi_qda_project(store, schemas):
+    """A shared session file can hold any text as a session's `created_at` or a coding's
+    `at`: the project wrote it with a `Z` added (`last tuesdayZ`), and one such attribute made
+    the whole `project.qde` invalid against the REFI-QDA schema, so NVivo or ATLAS.ti would
+    refuse the file. A time with an offset (`+01:00Z`) was invalid too. A time is written in
+    UTC when it is one, and left out (the attribute is optional) when it is not."""
+    project_schema, _ = schemas
+    clock = {"banked": 0, "running_since": None, "recording_offset": 0}
+    for sid, created, at in (
+        ("a1", "last tuesday", "2026-13-45 nope"),
+        ("a2", "2026-11-27T11:00:00+01:00", "2026-11-27T10:30:00.000Z"),
+    ):
+        record = {"id": sid, "title": sid, "participant": "P", "created_at": created}
+        note = {"id": f"n{sid}", "session_id": sid, "kind": "note", "text": "hi #pain"}
+        note |= {"author": "A", "elapsed": 1.0, "tags": ["pain"], "emotions": []}
+        note["codings"] = [{"tag": "pain", "coder": "Bo", "at": at}]
+        session = store.create_session({**record, "clock": clock}, {}, None)
+        session.append_notes([note])
+    data, _ = export(store, ["a1", "a2"], "qdpx")
+    qde = zipfile.ZipFile(io.BytesIO(data)).read("project.qde").decode("utf-8")
+    project_schema.validate(qde)
+    root = parse_xml(qde.encode("utf-8"))
+    sources = {e.get("name"): e for e in root.iter() if _local(e) == "TextSource"}
+    assert "creationDateTime" not in sources["a1"].attrib
+    assert sources["a2"].get("creationDateTime") == "2026-11-27T10:00:00.000Z"
+    coded = [e for e in root.iter() if _local(e) == "Coding" and e.get("creatingUser")]
+    times = [e.get("creationDateTime") for e in coded]
+    assert sorted(times, key=str) == ["2026-11-27T10:30:00.000Z", None]

@@ -401,8 +401,22 @@ def write_qdc(study: Study, out: BinaryIO) -> None:
     out.write(_xml(root))
 
 
+_UTC_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z", re.ASCII)
+
+
 def _iso(moment: str) -> str | None:
-    return moment.replace("Z", "") + "Z" if moment else None
+    """`moment` as an xsd:dateTime in UTC, or None when it is no time: a shared session file
+    may hold any text there, and one attribute that is no dateTime makes the whole project
+    invalid. A time without a zone is UTC, as Fieldnote writes them."""
+    if not moment:
+        return None
+    try:
+        when = from_iso(moment)
+        if _UTC_MOMENT.fullmatch(moment):
+            return moment  # as Fieldnote writes it: the same bytes as ever
+        return to_iso(when if when.tzinfo else when.replace(tzinfo=UTC))
+    except (ValueError, OverflowError):
+        return None
 
 
 SPLIT_FROM = 64
@@ -833,7 +847,7 @@ def _selections_xml(
                 ident = guid("coding", session_id, key, tag, coder, salt=salt)
             inside.append(
                 f'<Coding guid="{ident}"{_creating(coder, salt)}'
-                + (f' creationDateTime="{_attr(_iso(at))}"' if at else "")
+                + (f' creationDateTime="{when}"' if (when := _iso(at)) else "")
                 + f'><CodeRef targetGUID="{_code_guid(tag, salt)}"/></Coding>'
             )
         if inside:
