@@ -311,3 +311,38 @@ def test_a_sessions_study_goes_out_as_a_source_variable_and_comes_back(
         assert studies == {
             title: (study or "") if title == titles[-1] else expected for title in titles
         }
+
+
+def test_two_sessions_from_one_imported_source_are_two_sources_of_the_project(tmp_path, store):
+    """Two data folders that imported the same project and then shared one folder (or a copied
+    session file) hold two sessions from one source GUID. Each kept it: the project had two
+    TextSources of one GUID and two zip members of one name (zipfile's 'Duplicate name'
+    warning on the terminal), and importing it anywhere refused the second as 'already in the
+    data folder'. The first session keeps the GUID; a later one is a source of its own."""
+    import warnings
+
+    ids = seed(store)
+    data, _ = export(store, ids[:1], "qdpx")
+    path = tmp_path / "one.qdpx"
+    path.write_bytes(data)
+    twice = DataStore(tmp_path / "twice")
+    for folder in ("a", "b"):  # each folder imports it; the sessions then meet in one
+        imported = import_files(DataStore(tmp_path / folder), [path], now=START)
+        (sid,) = [sid for sid, _, _ in imported.sessions]
+        for file in (tmp_path / folder / "sessions").glob(f"{sid}.json*"):
+            if not file.name.endswith(".lock"):
+                (twice.sessions_dir).mkdir(parents=True, exist_ok=True)
+                file.rename(twice.sessions_dir / file.name)
+    both = [s.id for s in twice.list_sessions()[0]]
+    assert len(both) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # zipfile's duplicate member is a UserWarning
+        project, _ = export(twice, both, "qdpx")
+    sources = _sources_of(project)
+    assert len(set(sources)) == 2 and _sources_of(data)[0] in sources
+    with zipfile.ZipFile(io.BytesIO(project)) as archive:
+        names = archive.namelist()
+    assert len(names) == len(set(names)) == 3
+    path.write_bytes(project)
+    again = import_files(DataStore(tmp_path / "fresh"), [path], now=START)
+    assert len(again.sessions) == 2

@@ -138,6 +138,27 @@ def test_studies_whose_halves_spell_alike_split_to_the_same_bytes(halves) -> Non
     assert len(halves) == 60 and halves.count(True) >= 30  # most were written by two
 
 
+def test_a_source_guid_both_halves_keep_is_the_first_ones_and_written_here(halves) -> None:
+    """Two sessions imported from one source (two folders imported one project, then shared
+    one folder), one in each half: the first keeps the GUID, which the second process cannot
+    know, so this one writes its half, to the bytes one process writes (and one GUID each)."""
+    rng = random.Random(7)
+    sessions = [random_session(rng, number) for number in range(4)]
+    for data in (sessions[0], sessions[3]):
+        data.session[refi_qda.SOURCE_FIELD] = "0b3f9a52-1111-4222-8333-444455556666"
+    study = Study(sessions, [], None)
+    out = io.BytesIO()
+    refi_qda.write_qdpx(study, out)
+    assert halves == [False]
+    assert out.getvalue() == one_process(study)
+    with zipfile.ZipFile(out) as project:
+        names = project.namelist()
+    assert (
+        len(names) == len(set(names)) == 5
+        and "sources/0b3f9a52-1111-4222-8333-444455556666.txt" in names
+    )
+
+
 def test_a_coding_whose_tag_only_the_first_half_uses_is_written_here(
     golden,  # noqa: F811
     halves,

@@ -93,13 +93,18 @@ def source_guid(session_id: str, salt: str = "") -> str:
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def _source_id(data: SessionData, salt: str) -> str:
+def _source_id(data: SessionData, salt: str, kept: set[str]) -> str:
     """The GUID of a session's TextSource: the one it was imported from, kept (so a project
     that went to another data folder and back is known as the same sources), else its own.
-    A pseudonymised export's are salted: nothing in it matches a plain export's."""
-    kept = data.session.get(SOURCE_FIELD)
-    if not salt and isinstance(kept, str) and _GUID.fullmatch(kept):
-        return kept
+    A GUID an earlier session of the project kept (`kept`; two folders imported one project,
+    then shared a folder) is that session's: a second source of one GUID would be one file
+    in the zip and one source to every tool. A pseudonymised export's are salted: nothing in
+    it matches a plain export's."""
+    imported = data.session.get(SOURCE_FIELD)
+    if not salt and isinstance(imported, str) and _GUID.fullmatch(imported):
+        if imported.lower() not in kept:
+            kept.add(imported.lower())
+            return imported
     return source_guid(data.id, salt)
 
 
@@ -444,7 +449,7 @@ def write_qdpx(study: Study, out: BinaryIO) -> None:
             else:
                 for index in range(second.begins):
                     first.take(sessions[index])
-                if second.result(first.used):
+                if second.result(first):
                     first.join(second.learnt)
                     parts.append(second)
                 else:  # it failed, or its half needs what this one learnt: written here
@@ -474,6 +479,8 @@ class _Sources:
         self.texts = texts
         self.files: list[tuple[str, int]] = []
         """(member, bytes) of each source text in `texts`, in order."""
+        self.kept: set[str] = set()
+        """The imported sources' GUIDs its sessions kept (`_source_id`), in lower case."""
 
     def take(self, data: SessionData) -> None:
         self.labeller.see(data)
@@ -481,12 +488,13 @@ class _Sources:
         self.marked = self.marked or bool(_copy_mark(data))
         self.used.add(data)
         self.authors.update(str(n.get("author") or "") for n in data.notes)
+        source_id = _source_id(data, self.salt, self.kept)
         if name := data.participant.strip():
             sources = self.participants.setdefault(name.casefold(), [])
-            sources.append([data.id, _source_id(data, self.salt)])
+            sources.append([data.id, source_id])
             self.spelling.setdefault(name.casefold(), name)
         # Coders are Users too: `_source_xml` adds them.
-        written = [_source_xml(data, self.used, self.salt, self.authors)]
+        written = [_source_xml(data, source_id, self.used, self.salt, self.authors)]
         if data.recording is not None:
             written.append(_recording_xml(data, self.used, self.salt))
         for text, source, source_id in written:
@@ -506,6 +514,7 @@ class _Sources:
             "studied": self.studied,
             "marked": self.marked,
             "files": self.files,
+            "kept": sorted(self.kept),
         }
 
     def join(self, later: dict[str, Any]) -> None:
@@ -519,6 +528,7 @@ class _Sources:
             self.spelling.setdefault(key, name)
         self.studied = self.studied or later["studied"]
         self.marked = self.marked or later["marked"]
+        self.kept.update(later["kept"])
 
 
 def _write_project(
@@ -608,10 +618,10 @@ class _SecondWriter:
                 os._exit(code)
         return cls(begins, pid, files)
 
-    def result(self, before: _UsedTags) -> bool:
+    def result(self, before: _Sources) -> bool:
         """Whether its half is written, once its process ended (then `files` and `learnt`
-        say what it wrote); False: this process writes that half (`before`: what the first
-        half learnt)."""
+        say what it wrote); False: this process writes that half (`before`: the first
+        half, and what it learnt)."""
         try:
             _, status = os.waitpid(self._pid, 0)
         except ChildProcessError:  # reaped already (SIGCHLD ignored): its end is unknown
@@ -624,8 +634,10 @@ class _SecondWriter:
             learnt = orjson.loads(self._learnt.read())
         except orjson.JSONDecodeError:
             return False
-        if set(learnt["used"]["uncoded"]) & before.levels:
+        if set(learnt["used"]["uncoded"]) & before.used.levels:
             return False  # coded had this process written it
+        if before.kept.intersection(learnt["kept"]):
+            return False  # a source GUID the first half kept: its own one had this written it
         self.learnt, self.files = learnt, [tuple(each) for each in learnt["files"]]
         return True
 
@@ -722,7 +734,7 @@ def _project_head(
 
 
 def _source_xml(
-    data: SessionData, used: _UsedTags, salt: str, coders: set[str]
+    data: SessionData, source_id: str, used: _UsedTags, salt: str, coders: set[str]
 ) -> tuple[str, str, str]:
     """A session's source text, its TextSource element as XML text, and the source's GUID;
     adds the coder of every coding to `coders` (each Coding names its coder as its
@@ -737,7 +749,6 @@ def _source_xml(
         if doc.get("tags") or doc.get("codings")
     }
     coders.update(c["coder"] for found in codings_by_doc.values() for c in found)
-    source_id = _source_id(data, salt)
     head = f'<TextSource guid="{source_id}" name="{_attr(data.title or data.id)}"'
     head += f' plainTextPath="internal://{source_id}.txt"'
     created = _iso(str(data.session.get("created_at") or ""))
