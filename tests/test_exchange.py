@@ -387,3 +387,26 @@ def test_a_time_that_is_no_time_is_left_out_of_the_refi_qda_project(store, schem
     coded = [e for e in root.iter() if _local(e) == "Coding" and e.get("creatingUser")]
     times = [e.get("creationDateTime") for e in coded]
     assert sorted(times, key=str) == ["2026-11-27T10:30:00.000Z", None]
+
+
+def test_a_span_beyond_its_note_quotes_only_words_of_the_note_where_it_lies(store):
+    """A span whose offsets lie outside its note (a hand-edited or another tool's file):
+    Python's negative slicing read a start of -6 from the note's end, so the CSV, the
+    analysis and the report quoted `d note` for a span the REFI-QDA project (which clamps
+    to the note) codes as `second`. Offsets are clamped to the note everywhere."""
+    clock = {"banked": 0, "running_since": None, "recording_offset": 0}
+    record = {"id": "x1", "title": "Spans", "participant": "P", "clock": clock}
+    note = {"id": "n1", "session_id": "x1", "kind": "note", "text": "second note"}
+    note |= {"author": "A", "elapsed": 1.0, "tags": [], "emotions": []}
+    session = store.create_session(record, {}, None)
+    session.append_notes([note])
+    for n, (start, end) in enumerate([(-6, 6), (4, 1), (7, 99)]):
+        span = {"id": f"e{n}", "note_id": "n1", "start": start, "end": end, "tags": ["t"]}
+        session.add_excerpt(span)
+    rows = list(csv.DictReader(io.StringIO(export(store, ["x1"], "csv")[0].decode("utf-8"))))
+    assert [r["excerpt_text"] for r in rows] == ["second", "", "note"]
+    qde = zipfile.ZipFile(io.BytesIO(export(store, ["x1"], "qdpx")[0])).read("project.qde")
+    text = source_text(read_study(store, ["x1"]).sessions[0])[0]
+    selections = [e for e in parse_xml(qde).iter() if _local(e) == "PlainTextSelection"]
+    spans = [(int(e.get("startPosition")), int(e.get("endPosition"))) for e in selections]
+    assert [text[a:b] for a, b in spans[:3]] == ["second", "", "note"]

@@ -45,11 +45,13 @@ def is_said(kind: str | None) -> bool:
 
 
 def span_words(text: str, span: Mapping[str, Any]) -> str:
-    """The characters of a note's `text` a span excerpt covers (its `start` and `end`); the
-    whole text when they are not offsets."""
+    """The characters of a note's `text` a span excerpt covers (its `start` and `end`, kept
+    within the note as the REFI-QDA export keeps them: a negative start would slice from the
+    note's end); the whole text when they are not offsets."""
     start, end = span.get("start"), span.get("end")
     if isinstance(start, int) and isinstance(end, int):
-        return text[start:end]
+        start = max(0, min(start, len(text)))
+        return text[start : max(start, end)]
     return text
 
 
