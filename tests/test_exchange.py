@@ -410,3 +410,18 @@ def test_a_span_beyond_its_note_quotes_only_words_of_the_note_where_it_lies(stor
     selections = [e for e in parse_xml(qde).iter() if _local(e) == "PlainTextSelection"]
     spans = [(int(e.get("startPosition")), int(e.get("endPosition"))) for e in selections]
     assert [text[a:b] for a, b in spans[:3]] == ["second", "", "note"]
+
+
+def test_a_cell_that_opens_with_a_line_break_or_a_nul_is_neutralised(store, seeded):
+    """A note or a name beginning with a line feed before `=` (`"\\n=HYPERLINK(...)"`, easy
+    to write into a shared session file) went out as it was: quoted, as RFC 4180 asks, but
+    not neutralised, and OWASP's list of cell starts to neutralise names the line feed as it
+    does the carriage return; OWASP ASVS 1.2.10 names the NUL character too."""
+    session_file = store.open_session(seeded[0])
+    note = session_file.read().notes[0]
+    session_file.update_note(note["id"], {"text": '\n=HYPERLINK("http://x","y")'})
+    session_file.update_session({"participant": "\x00=cmd"})
+    data, _ = export(store, seeded[:1], "csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows[0]["note_text"] == '\'\n=HYPERLINK("http://x","y")'
+    assert {row["participant"] for row in rows} == {"'\x00=cmd"}

@@ -4,7 +4,7 @@ A note's own tags make it one excerpt (the whole note); each span excerpt is ano
 span's text (a span coded on a cue of an attached transcript too, as its speaker's words, at the
 cue's recording time). A note with neither is a row with no tags. `coders` says who applied each
 tag, in the order of `tags`. A cell a spreadsheet would run as a formula (starting with `=`, `+`,
-`-`, `@`, a tab or a carriage return) gets a leading `'`.
+`-`, `@`, a tab, a carriage return, a line feed or a NUL) gets a leading `'`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ COLUMNS = (
     "ratings",
     "starred",
 )
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+"""OWASP's CSV injection list (the line feed with the carriage return), and the NUL that
+OWASP ASVS 1.2.10 adds."""
 
 
 def neutralise(cell: str) -> str:
