@@ -260,7 +260,7 @@ def test_a_tag_counted_with_its_sub_tags_is_named_so_wherever_its_numbers_show(h
     assert "| workaround/\\* |" in priorities and "| workaround |" not in priorities
     assert "### workaround/\\* (" in text
     page = report(tmp_path, "--format", "html", "--force")
-    assert "<h3>workaround/* <small>" in page
+    assert "<h3><bdi>workaround/*</bdi> <small>" in page
     who = text.split("## Who raised what")[1].split("##")[0]
     assert "| workaround/\\* |" in who.splitlines()[2]  # the counts are the theme's
 
@@ -320,3 +320,29 @@ def test_an_entity_reference_in_a_note_is_text_in_the_markdown(home, tmp_path):
         shown = "".join(html5lib.parse(rendered, namespaceHTMLElements=False).itertext())
         assert "\u202e" not in shown, fmt
         assert "&#8238;exe.gnp and AT&amp;T" in shown and "&#x202e;Kim" in shown, fmt
+
+
+def test_each_name_in_an_html_attribution_is_isolated_from_the_words_around_it(home, tmp_path):
+    """A speaker and a session title in Arabic or Hebrew, with the time between them, formed
+    one right-to-left run with the punctuation and digits around them: an English reader saw
+    `(مقابلة) 00:01 ,سارة` and the theme's `(1 of 1 participants)` wrapped onto its tag.
+    Each name, title and tag in a line of the HTML report is a `<bdi>`, so it is laid out
+    on its own and the line keeps its order."""
+    notes = [
+        {"id": "n1", "text": '"مرحبا', "kind": "quote", "tags": ["ألم"], "elapsed": 1.0},
+        {"id": "n2", "text": "ملاحظة", "kind": "note", "tags": ["ألم"], "author": "سارة"},
+        {"id": "n3", "text": "?سؤال", "kind": "followup", "author": "سارة", "elapsed": 2.0},
+    ]
+    notes[1]["elapsed"] = 1.5
+    record = {"id": "r1", "title": "مقابلة", "participant": "سارة", "study": "Onboarding"}
+    write_study(DataStore(home), [SessionInput("r1", record, notes, [], {}, None)])
+    text = report(tmp_path, "--format", "html")
+    tree = html5lib.parse(text, namespaceHTMLElements=False)
+    quotes = tree.find(".//section[@id='quotes']")
+    isolated = [[b.text for b in part.iter("bdi")] for part in quotes.iter("footer")]
+    assert isolated == [["سارة", "مقابلة"]], text
+    (by, followup) = [
+        [b.text for b in s.iter("bdi")] for s in tree.iter("span") if s.get("class") == "by"
+    ]
+    assert by == ["note by سارة", "مقابلة"] and followup == ["follow-up by سارة", "مقابلة"]
+    assert [b.text for b in quotes.find("h3").iter("bdi")] == ["ألم"]

@@ -214,15 +214,15 @@ def markdown(view: StudyView, now: datetime) -> str:
         out += [f"### {_md(theme.label)} ({_q(theme)} participants)", ""]
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
-            out += [f"> {_md(item.quote)}", f"> \u2014 {_md(_source(item))}"]
+            out += [f"> {_md(item.quote)}", f"> \u2014 {_source(item, _md)}"]
             if (verbatim := verbatims.line(item)) is not None:
                 out += [">", f"> {_md(verbatim)}"]
             out.append("")
         if notes:
-            out += [f"- {_md(item.quote)} ({_md(_note_source(item))})" for item in notes]
+            out += [f"- {_md(item.quote)} ({_note_source(item, _md)})" for item in notes]
             out.append("")
     out += ["## Open follow-ups", ""]
-    out += [f"- [ ] {_md(f.text)} ({_md(_followup_source(f))})" for f in a.open_followups] or [
+    out += [f"- [ ] {_md(f.text)} ({_followup_source(f, _md)})" for f in a.open_followups] or [
         "_None: every follow-up was asked or dismissed._"
     ]
     out.append("")
@@ -262,9 +262,10 @@ QUOTES_NOTE = (
 )
 
 
-def _source(item: Evidence) -> str:
-    """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`."""
-    return f"{item.attribution}, {item.time} ({item.session_title})"
+def _source(item: Evidence, field: Callable[[str], str]) -> str:
+    """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`; `field`
+    makes each person's or session's part safe in the format."""
+    return f"{field(item.attribution)}, {item.time} ({field(item.session_title)})"
 
 
 class Verbatims:
@@ -310,14 +311,14 @@ class Verbatims:
         return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
 
 
-def _note_source(item: Evidence) -> str:
+def _note_source(item: Evidence, field: Callable[[str], str]) -> str:
     """`note by Maya, session, 01:23`: where a note-taker's note comes from."""
-    return f"{item.attribution}, {item.session_title}, {item.time}"
+    return f"{field(item.attribution)}, {field(item.session_title)}, {item.time}"
 
 
-def _followup_source(item: FollowUp) -> str:
+def _followup_source(item: FollowUp, field: Callable[[str], str]) -> str:
     label = note_label("followup", item.author)
-    return f"{label}, {item.session_title}, {format_elapsed(item.elapsed)}"
+    return f"{field(label)}, {field(item.session_title)}, {format_elapsed(item.elapsed)}"
 
 
 def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
@@ -336,6 +337,13 @@ def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
 
 def _h(text: str) -> str:
     return html.escape(visible(text), quote=True)
+
+
+def _bdi(text: str) -> str:
+    """A name, title or tag inside a line of the report's own words, escaped and isolated:
+    an Arabic speaker and session title with a time between them would otherwise make one
+    right-to-left run, with the punctuation and digits around them, and read out of order."""
+    return f"<bdi>{_h(text)}</bdi>"
 
 
 def _table(
@@ -516,25 +524,25 @@ def html_report(view: StudyView, now: datetime) -> str:
     )
     verbatims = Verbatims(view)
     for theme in themes:
-        parts.append(f"<h3>{_h(theme.label)} <small>({_q(theme)} participants)</small></h3>")
+        parts.append(f"<h3>{_bdi(theme.label)} <small>({_q(theme)} participants)</small></h3>")
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
             verbatim = verbatims.line(item)
             checked = "" if verbatim is None else f'<p class="verbatim">{_h(verbatim)}</p>'
             parts.append(
                 f"<blockquote><p>{_h(item.quote)}</p>"
-                f"<footer>\u2014 {_h(_source(item))}</footer>{checked}</blockquote>"
+                f"<footer>\u2014 {_source(item, _bdi)}</footer>{checked}</blockquote>"
             )
         if notes:
             items = "".join(
-                f'<li>{_h(item.quote)} <span class="by">({_h(_note_source(item))})</span></li>'
+                f'<li>{_h(item.quote)} <span class="by">({_note_source(item, _bdi)})</span></li>'
                 for item in notes
             )
             parts.append(f'<ul class="notes">{items}</ul>')
     parts.append('<h2 id="followups">Open follow-ups</h2>')
     if a.open_followups:
         items = "".join(
-            f'<li>{_h(f.text)} <span class="by">({_h(_followup_source(f))})</span></li>'
+            f'<li>{_h(f.text)} <span class="by">({_followup_source(f, _bdi)})</span></li>'
             for f in a.open_followups
         )
         parts.append(f'<ul class="notes">{items}</ul>')
