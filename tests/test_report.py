@@ -346,3 +346,24 @@ def test_each_name_in_an_html_attribution_is_isolated_from_the_words_around_it(h
     ]
     assert by == ["note by سارة", "مقابلة"] and followup == ["follow-up by سارة", "مقابلة"]
     assert [b.text for b in quotes.find("h3").iter("bdi")] == ["ألم"]
+
+
+def test_a_sessions_date_is_escaped_in_the_markdown_report(home, tmp_path):
+    """The Markdown report's Sessions table wrote the first ten characters of a session's
+    `created_at` as they were, and a shared session file may hold any text there:
+    `<script>al` opened a script element in a viewer that renders HTML (the rest of the
+    document its code), and a `|` added a cell to the row. The date is escaped as every
+    other cell is."""
+    from markdown_it import MarkdownIt
+
+    clock = {"banked": 0, "running_since": None, "recording_offset": 0}
+    record = {"id": "d1", "title": "Dated", "participant": "P", "study": "Onboarding"}
+    record |= {"created_at": "<script>alert(1)", "clock": clock}
+    DataStore(home).create_session(record, {}, None)
+    text = report(tmp_path)
+    assert "<script>" not in text
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    page = html5lib.parse(rendered, namespaceHTMLElements=False)
+    assert page.find(".//script") is None
+    (row,) = [r for r in page.iter("tr") if r.find("td") is not None and r[0].text == "Dated"]
+    assert [td.text for td in row][1:3] == ["P", "<script>al"]

@@ -250,7 +250,10 @@ def markdown(view: StudyView, now: datetime) -> str:
     out += ["## Sessions", ""]
     out += _md_table(
         ["Title", "Participant", "Date", "Notes", "Coded", "Open follow-ups"],
-        [[_md(t), _md(p), d, str(n), str(c), str(f)] for t, p, d, n, c, f in _session_rows(view)],
+        [
+            [_md(t), _md(p), _md(d), str(n), str(c), str(f)]
+            for t, p, d, n, c, f in _session_rows(view)
+        ],
     )
     return "\n".join(out)
 
