@@ -425,3 +425,31 @@ def test_a_cell_that_opens_with_a_line_break_or_a_nul_is_neutralised(store, seed
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
     assert rows[0]["note_text"] == '\'\n=HYPERLINK("http://x","y")'
     assert {row["participant"] for row in rows} == {"'\x00=cmd"}
+
+
+def test_a_guide_mark_that_is_neither_asked_nor_skipped_is_not_reached_in_the_debrief(store):
+    """The debrief's coverage table wrote a question's mark as the session file held it, and
+    a shared file may hold any text there: `<img src=x onerror=alert(1)>|x` became an image
+    and a cell of its own in the Markdown, while the line above counted that question as not
+    reached (as the analysis and the report do). The table says what the count says."""
+    guide = {
+        "title": "",
+        "sections": [
+            {
+                "title": "A",
+                "intro": "",
+                "questions": [
+                    {"id": "q1", "text": "One?", "probes": []},
+                    {"id": "q2", "text": "Two?", "probes": []},
+                ],
+            }
+        ],
+    }
+    marks = {"q1": "<img src=x onerror=alert(1)>|x", "q2": "skipped"}
+    clock = {"banked": 0, "running_since": None, "recording_offset": 0}
+    record = {"id": "g1", "title": "Marks", "participant": "P", "clock": clock}
+    store.create_session(record, guide, {"current": None, "marks": marks})
+    text = export(store, ["g1"], "md")[0].decode("utf-8")
+    assert "0 asked, 1 skipped, 1 not reached of 2 questions." in text
+    assert "| One? | not reached | 00:00 |" in text and "| Two? | skipped | 00:00 |" in text
+    assert "<img" not in text

@@ -132,7 +132,8 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
             "| --- | --- | --- |",
         ]
         for q in guide.questions:
-            status = marks.get(q.id) or "not reached"
+            # A mark is asked or skipped; anything else a file holds is not reached, as counted.
+            status = mark if (mark := marks.get(q.id)) in ("asked", "skipped") else "not reached"
             out.append(f"| {md_line(q.text)} | {status} | {format_elapsed(spent.get(q.id, 0.0))} |")
         out.append("")
     starred = [n for n in notes if n.get("starred")]
