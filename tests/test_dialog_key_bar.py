@@ -152,3 +152,18 @@ async def test_a_dialog_from_the_interview_shows_its_keys_not_the_interviews(mak
         assert "Save" in text and "Cancel" in text
         assert "Star" not in text and "Next Q" not in text
         assert all(not bar.visible for bar in app.screen_stack[-2].query(KeyBar))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_sessions_screen_shows_that_enter_opens_a_session(make_app, session_id, size):
+    """The focused sessions table binds Enter itself (a DataTable selects its row with it,
+    unnamed), which hid the screen's own `Enter Open` from the bar: a newcomer saw no key that
+    opens a session. The bar names it, and Enter still opens the session."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        await wait_until(pilot, lambda: "New" in bar_text(bar))
+        assert "\u23ce Open" in bar_text(bar), bar_text(bar)
+        await wait_until(pilot, lambda: app.screen.query_one("#sessions").row_count == 1)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.__class__.__name__ == "InterviewScreen")

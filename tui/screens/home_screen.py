@@ -21,6 +21,7 @@ from tui.store import SessionSummary, StoreError
 from tui.store.storage import NOT_A_FILE
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.row_table import RowTable
 from tui.widgets.table_columns import Column, fit
 
 SESSION_COLUMNS = [
@@ -64,7 +65,7 @@ class HomeScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static(Text("Fieldnote \u00b7 sessions", style="bold"), id="home-title")
         yield Static(id="tmux-advice")
-        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield RowTable(id="sessions", cursor_type="row", zebra_stripes=True)
         yield Static(id="home-debrief")
         yield Static(id="home-problems")
         yield Static(id="home-empty")
