@@ -72,6 +72,29 @@ def test_user_mistakes_are_one_sentence(home, capsys, argv, message):
     assert message in err and "Traceback" not in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize(
+    "argv, command, message",
+    [
+        (["export", "--all"], "fieldnote export", "the following arguments are required: --format"),
+        (["report", "--format", "pdf"], "fieldnote report", "invalid choice: 'pdf'"),
+        (["list", "--long"], "fieldnote list", "unrecognized arguments: --long"),
+        (["bogus"], "fieldnote", "invalid choice: 'bogus'"),
+        (["attach", "3f2a", "x.vtt", "--offset"], "fieldnote attach", "expected one argument"),
+    ],
+)
+def test_a_wrong_argument_is_a_sentence_with_a_way_out(home, capsys, argv, command, message):
+    """argparse's own message ("error: the following arguments are required: --format") said
+    what was wrong, not where to look: it ends with the command whose --help lists them."""
+    with pytest.raises(SystemExit) as ended:
+        main(argv)
+    assert ended.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert message in last and "error:" not in last, last
+    assert last.startswith(f"{command}: ") and last.endswith(
+        f"; run {command} --help for what each argument takes."
+    ), last
+
+
 def test_malformed_guide_names_the_line(home, tmp_path, capsys):
     guide = tmp_path / "bad.md"
     guide.write_text("## Warm-up\n- A question\n#### Too deep\n", encoding="utf-8")

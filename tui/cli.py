@@ -37,6 +37,30 @@ class UserError(Exception):
     """A mistake the user can fix; printed as one sentence."""
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose mistakes (a missing, unknown or wrong argument) end as a
+    sentence naming the command whose --help lists what it takes, not `error: ...`."""
+
+    commands: dict[str, argparse.ArgumentParser] | None = None
+    """The subcommands' parsers, by name (the top parser's)."""
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            # Said by the command given, whose --help is where to look.
+            owner = (self.commands or {}).get(getattr(parsed, "command", None) or "", self)
+            owner.error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        say(
+            f"{self.prog}: {message}; run {self.prog} --help for what each argument takes.",
+            err=True,
+        )
+        sys.exit(EXIT_USAGE)
+
+
 def _safe(text: str) -> str:
     return "\n".join(visible(line) for line in text.split("\n"))
 
@@ -102,7 +126,7 @@ def add_keymap_option(parser: argparse.ArgumentParser, *, top: bool = False) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="fieldnote",
         description="Keyboard-first notes for customer interviews. "
         "With no command, opens the sessions screen.",
@@ -214,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument(
         "--toml", action="store_true", help="print them as a keymap file to start your own from"
     )
+    parser.commands = dict(commands.choices)
     return parser
 
 
