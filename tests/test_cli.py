@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -93,6 +94,25 @@ def test_a_wrong_argument_is_a_sentence_with_a_way_out(home, capsys, argv, comma
     assert last.startswith(f"{command}: ") and last.endswith(
         f"; run {command} --help for what each argument takes."
     ), last
+
+
+def test_every_command_and_argument_says_what_it_is_in_its_help():
+    """`fieldnote list --help` said nothing of what list does, and `new`'s title and
+    --participant, `note`'s session, `tag`'s TAG, `export --format` and a dozen more were bare
+    names: a newcomer reading --help had to guess what to give."""
+    from tui.cli import build_parser
+
+    parser = build_parser()
+    bare = [
+        f"{sub.prog} {action.dest}"
+        for sub in [parser, *parser.commands.values()]
+        for action in sub._actions
+        if not action.help and not isinstance(action, argparse._SubParsersAction)
+    ]
+    assert bare == []
+    undescribed = [name for name, sub in parser.commands.items() if not sub.description]
+    assert undescribed == []
+    assert "say which" not in parser.format_help()
 
 
 def test_malformed_guide_names_the_line(home, tmp_path, capsys):

@@ -125,6 +125,14 @@ def add_keymap_option(parser: argparse.ArgumentParser, *, top: bool = False) -> 
     )
 
 
+SESSION_HELP = "an id, a unique id prefix or a title"
+
+
+def add_command(commands, name: str, help: str) -> argparse.ArgumentParser:
+    """A subcommand whose own --help opens with what it does, as `fieldnote --help` says it."""
+    return commands.add_parser(name, help=help, description=f"{help[0].upper()}{help[1:]}.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="fieldnote",
@@ -132,40 +140,45 @@ def build_parser() -> argparse.ArgumentParser:
         "With no command, opens the sessions screen.",
     )
     parser.add_argument(
-        "--version", action="version", version=f"fieldnote {__version__}", help="say which"
+        "--version",
+        action="version",
+        version=f"fieldnote {__version__}",
+        help="print the version and exit",
     )
     add_keymap_option(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="open the sample studies in a demo data folder")
+    demo = add_command(commands, "demo", help="open the sample studies in a demo data folder")
     demo.add_argument("--reset", action="store_true", help="rebuild the demo folder first")
     demo.add_argument("--as", dest="author", help="your name on new notes")
     add_keymap_option(demo)
 
-    new = commands.add_parser("new", help="create a session; prints its id")
-    new.add_argument("title")
-    new.add_argument("--participant", default="")
+    new = add_command(commands, "new", help="create a session; prints its id")
+    new.add_argument("title", help='the session\'s name, e.g. "Onboarding study - P7"')
+    new.add_argument("--participant", default="", help='who is interviewed, e.g. "P7 (ops lead)"')
     new.add_argument("--guide", type=Path, help="the question guide, in Markdown")
     new.add_argument("--goal", default="", help="the research goal, one sentence")
     new.add_argument("--study", default="", help="the study the session belongs to")
 
-    open_ = commands.add_parser("open", help="open a session in the interview screen")
-    open_.add_argument("session", help="an id, a unique id prefix or a title")
+    open_ = add_command(commands, "open", help="open a session in the interview screen")
+    open_.add_argument("session", help=SESSION_HELP)
     open_.add_argument("--as", dest="author", help="your name on the notes you type")
     add_keymap_option(open_)
 
-    pair = commands.add_parser(
-        "pair", help="open a session twice, side by side in a new tmux window, one per person"
+    pair = add_command(
+        commands,
+        "pair",
+        help="open a session twice, side by side in a new tmux window, one per person",
     )
-    pair.add_argument("session", help="an id, a unique id prefix or a title")
+    pair.add_argument("session", help=SESSION_HELP)
     pair.add_argument("--as", dest="author", help="your name (the left pane)")
     pair.add_argument("--with", dest="partner", required=True, help="the other person's name")
     add_keymap_option(pair)
 
-    code = commands.add_parser(
-        "code", help="open the tagging screen (one session, its study, or every session)"
+    code = add_command(
+        commands, "code", help="open the tagging screen (one session, its study, or every session)"
     )
-    code.add_argument("session", nargs="?", help="an id, id prefix or title; omit for all")
+    code.add_argument("session", nargs="?", help=f"{SESSION_HELP}; omit for all")
     code.add_argument(
         "--study", action="store_true", help="every session of SESSION's study (its `study`)"
     )
@@ -175,37 +188,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_keymap_option(code)
 
-    analyse = commands.add_parser(
-        "analyse", help="open the analysis screen (one study, or every session)"
+    analyse = add_command(
+        commands, "analyse", help="open the analysis screen (one study, or every session)"
     )
     analyse.add_argument("--study", help="the study to analyse; omit for every session")
     analyse.add_argument("--as", dest="author", help="your name")
     add_keymap_option(analyse)
 
-    report = commands.add_parser(
-        "report", help="write a study's synthesis as Markdown or a self-contained HTML file"
+    report = add_command(
+        commands,
+        "report",
+        help="write a study's synthesis as Markdown or a self-contained HTML file",
     )
     report.add_argument("--study", help="the study to report on; omit for every session")
-    report.add_argument("--format", choices=("md", "html"), default="md", dest="fmt")
+    report.add_argument(
+        "--format",
+        choices=("md", "html"),
+        default="md",
+        dest="fmt",
+        help="md (the default) or html",
+    )
     report.add_argument("-o", "--output", type=Path, help="the file to write; stdout otherwise")
     report.add_argument("--force", action="store_true", help="replace an existing file")
 
-    commands.add_parser("list", help="list the sessions")
+    add_command(commands, "list", help="list the sessions")
 
-    rename = commands.add_parser(
+    rename = add_command(
+        commands,
         "rename-speaker",
         help="rename a speaker or participant in a session (onto an existing name: merge them)",
     )
-    rename.add_argument("session", help="an id, id prefix or title")
+    rename.add_argument("session", help=SESSION_HELP)
     rename.add_argument("old", metavar="OLD", help="the name used now")
     rename.add_argument("new", metavar="NEW", help="the name to use")
 
-    note = commands.add_parser("note", help="append one note from a script or another shell")
-    note.add_argument("session")
+    note = add_command(commands, "note", help="append one note from a script or another shell")
+    note.add_argument("session", help=SESSION_HELP)
     note.add_argument("text", help="the note; - reads it from stdin (for long notes)")
-    note.add_argument("--as", dest="author")
+    note.add_argument(
+        "--as", dest="author", help="your name on the note (your login name otherwise)"
+    )
 
-    restore = commands.add_parser(
+    restore = add_command(
+        commands,
         "restore",
         help="put the notes and tag changes of a rescue file (fieldnote-unsaved-*.json) back "
         "into their sessions",
@@ -213,26 +238,28 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path, help="the rescue file a quit or a crash wrote")
     restore.add_argument("--as", dest="author", help="the author of rescued drafts")
 
-    repair = commands.add_parser(
+    repair = add_command(
+        commands,
         "repair",
         help="make a session with a damaged journal readable, keeping every readable note",
     )
-    repair.add_argument("session", help="an id or a unique id prefix")
+    repair.add_argument("session", help=SESSION_HELP)
 
     add_team_commands(commands)
     add_recording_commands(commands)
     add_exchange_commands(commands)
     add_sync_commands(commands)
 
-    lint = commands.add_parser(
+    lint = add_command(
+        commands,
         "lint",
         help="check guides for closed, leading, hypothetical, double and pitching questions; "
         "exits 1 when anything is flagged, 2 when a guide cannot be read",
     )
-    lint.add_argument("guides", type=Path, nargs="+", metavar="GUIDE")
+    lint.add_argument("guides", type=Path, nargs="+", metavar="GUIDE", help="a guide in Markdown")
 
-    keys = commands.add_parser(
-        "keys", help="print the effective key bindings (screen, id, keys, description)"
+    keys = add_command(
+        commands, "keys", help="print the effective key bindings (screen, id, keys, description)"
     )
     add_keymap_option(keys)
     keys.add_argument(
@@ -243,30 +270,41 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_team_commands(commands) -> None:
-    tag = commands.add_parser("tag", help="apply (or remove) your codings of tags to one note")
-    tag.add_argument("session", help="an id, a unique id prefix or a title")
+    tag = add_command(commands, "tag", help="apply (or remove) your codings of tags to one note")
+    tag.add_argument("session", help=SESSION_HELP)
     tag.add_argument("note", help="the note's id or a unique id prefix (fieldnote note prints it)")
-    tag.add_argument("tags", nargs="+", metavar="TAG")
+    tag.add_argument(
+        "tags", nargs="+", metavar="TAG", help="a tag, / for a level (pain/onboarding)"
+    )
     tag.add_argument("--as", dest="author", help="the coder (your login name otherwise)")
     tag.add_argument("--remove", action="store_true", help="remove your codings instead")
-    agree = commands.add_parser(
-        "agree", help="inter-coder agreement: kappa, alpha and the disagreements, per code"
+    agree = add_command(
+        commands,
+        "agree",
+        help="inter-coder agreement: kappa, alpha and the disagreements, per code",
     )
     agree.add_argument("sessions", nargs="*", metavar="SESSION", help="ids, id prefixes or titles")
     agree.add_argument("--study", help="every session of this study")
     agree.add_argument("--coders", nargs="+", metavar="NAME", help="who to compare (default all)")
     agree.add_argument(
-        "--format", choices=("text", "md", "csv", "json"), default="text", dest="fmt"
+        "--format",
+        choices=("text", "md", "csv", "json"),
+        default="text",
+        dest="fmt",
+        help="text (the default), md, csv or json",
     )
 
 
 def add_recording_commands(commands) -> None:
-    attach = commands.add_parser(
+    attach = add_command(
+        commands,
         "attach",
         help="attach an interview's transcript (.vtt, .srt, .txt) and media to its live session",
     )
-    attach.add_argument("session", help="an id, a unique id prefix or a title")
-    attach.add_argument("transcript", type=Path, metavar="TRANSCRIPT")
+    attach.add_argument("session", help=SESSION_HELP)
+    attach.add_argument(
+        "transcript", type=Path, metavar="TRANSCRIPT", help="a .vtt, .srt or plain-text transcript"
+    )
     attach.add_argument("--media", type=Path, metavar="FILE", help="the audio or video file")
     attach.add_argument(
         "--offset",
@@ -278,20 +316,30 @@ def add_recording_commands(commands) -> None:
         ("align", "print each note with the transcript cue it belongs to"),
         ("quotes", "check each quote against the attached transcript's verbatim"),
     ):
-        command = commands.add_parser(name, help=what)
-        command.add_argument("session", help="an id, a unique id prefix or a title")
-        command.add_argument("--format", choices=("text", "json"), default="text", dest="fmt")
+        command = add_command(commands, name, help=what)
+        command.add_argument("session", help=SESSION_HELP)
+        command.add_argument(
+            "--format",
+            choices=("text", "json"),
+            default="text",
+            dest="fmt",
+            help="text (the default) or json",
+        )
 
 
 def add_exchange_commands(commands) -> None:
-    export = commands.add_parser(
-        "export", help="export sessions as Markdown, CSV, JSON or REFI-QDA (.qdpx, .qdc)"
+    export = add_command(
+        commands, "export", help="export sessions as Markdown, CSV, JSON or REFI-QDA (.qdpx, .qdc)"
     )
     export.add_argument("sessions", nargs="*", metavar="SESSION", help="ids, id prefixes or titles")
     export.add_argument("--study", help="every session of this study")
     export.add_argument("--all", dest="every", action="store_true", help="every session")
     export.add_argument(
-        "--format", required=True, choices=["md", "csv", "json", "qdpx", "qdc"], dest="fmt"
+        "--format",
+        required=True,
+        choices=["md", "csv", "json", "qdpx", "qdc"],
+        dest="fmt",
+        help="md, csv, json, qdpx (a REFI-QDA project, needs -o) or qdc (the codebook alone)",
     )
     export.add_argument(
         "-o", "--output", type=Path, help="the file to write; text formats go to stdout without it"
@@ -300,10 +348,16 @@ def add_exchange_commands(commands) -> None:
     export.add_argument(
         "--pseudonymise", action="store_true", help="participants P1, P2 ..., authors I1, I2 ..."
     )
-    import_ = commands.add_parser(
-        "import", help="import .json, .qdc, .qdpx, or a transcript (.vtt, .srt, .txt)"
+    import_ = add_command(
+        commands, "import", help="import .json, .qdc, .qdpx, or a transcript (.vtt, .srt, .txt)"
     )
-    import_.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    import_.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="a Fieldnote .json export, a REFI-QDA .qdc or .qdpx, or a transcript",
+    )
     import_.add_argument("--study", help="the study the imported sessions belong to")
     import_.add_argument("--participant", help="which transcript speaker is the participant")
     import_.add_argument(
@@ -316,7 +370,8 @@ def add_exchange_commands(commands) -> None:
 
 
 def add_sync_commands(commands) -> None:
-    sync = commands.add_parser(
+    sync = add_command(
+        commands,
         "sync",
         help="share the data folder on git: `sync init [--remote URL]`, `sync` (commit, fetch, "
         "merge, push), `sync status`",
@@ -324,12 +379,16 @@ def add_sync_commands(commands) -> None:
     sync.add_argument("action", nargs="?", choices=("init", "status"), help="omit to sync now")
     sync.add_argument("--remote", metavar="URL", help="with init: the git remote to share through")
     sync.add_argument("--as", dest="author", help="your name on the commits")
-    driver = commands.add_parser(
-        "merge-driver", help="git's merge driver for study files (set up by `sync init`)"
+    driver = add_command(
+        commands, "merge-driver", help="git's merge driver for study files (set up by `sync init`)"
     )
-    for name in ("base", "ours", "theirs"):
-        driver.add_argument(name, type=Path)
-    driver.add_argument("path", help="the file's path in the study")
+    for name, what in (
+        ("base", "the common ancestor's version (git's %%O)"),
+        ("ours", "our version, where the merge is written (%%A)"),
+        ("theirs", "their version (%%B)"),
+    ):
+        driver.add_argument(name, type=Path, help=what)
+    driver.add_argument("path", help="the file's path in the study (%%P)")
 
 
 def main(argv: list[str] | None = None) -> int:
