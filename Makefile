@@ -1,5 +1,6 @@
 # Two entry points, both self-contained on a machine with only Python 3.11:
-#   make demo   set up .venv and list the sample studies (in a demo data folder of its own)
+#   make demo   set up .venv and open the sample studies on the sessions screen (in a demo
+#               data folder of its own)
 #   make test   set up .venv and run the whole test suite
 PYTHON ?= python3
 VENV := .venv
