@@ -95,6 +95,19 @@ def test_fieldnote_keys_lists_every_binding(capsys):
     assert "home.new" in out and "New session" in out
 
 
+@pytest.mark.parametrize("preset_name", ["default", "vim", "emacs"])
+def test_fieldnote_keys_fits_an_80_column_terminal(capsys, preset_name):
+    """A column of screen names as wide as the widest ("Forms of several fields (a new
+    session, the debrief)", 54) made every line about 110 wide: at 80 columns each of the 140
+    wrapped in two. Each screen is a heading over its keys instead."""
+    assert main(["keys", "--keymap", preset_name]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80, max(lines, key=len)
+    assert "Sessions" in lines and "Forms of several fields (a new session, the debrief)" in lines
+    new = next(i for i, line in enumerate(lines) if line.startswith("  home.new "))
+    assert lines.index("Sessions") < new < lines.index("Interview")
+
+
 def test_fieldnote_keys_shows_the_chosen_preset(capsys):
     assert main(["keys", "--keymap", "vim"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if "home.new " in line)

@@ -27,7 +27,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def keys_column(out: str, binding_id: str) -> str:
     line = next(line for line in out.splitlines() if f" {binding_id} " in line)
-    return line.split()[2]
+    return line.split()[1]
 
 
 def test_fieldnote_keys_prints_characters_not_their_names(capsys):

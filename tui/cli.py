@@ -259,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("guides", type=Path, nargs="+", metavar="GUIDE", help="a guide in Markdown")
 
     keys = add_command(
-        commands, "keys", help="print the effective key bindings (screen, id, keys, description)"
+        commands,
+        "keys",
+        help="print the effective key bindings (under each screen: id, keys, description)",
     )
     add_keymap_option(keys)
     keys.add_argument(
@@ -1067,13 +1069,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
         say(keymap_toml(keymap), end="")
         return 0
     rows = keymap_rows(keymap)
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        say(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-            + "  "
-            + row[3]
-        )
+    # Each screen a heading over its keys: as a column its longest name made every line
+    # wrap in an 80-column terminal.
+    widths = [max(len(row[i]) for row in rows) for i in (1, 2)]
+    screen = None
+    for title, binding_id, keys, description in rows:
+        if title != screen:
+            screen = title
+            say(title)
+        say(f"  {binding_id.ljust(widths[0])}  {keys.ljust(widths[1])}  {description}")
     layers = ["defaults", *(str(path) for path in keymap.sources)]
     say(f"Keys from: {' + '.join(layers)}. Your own: {user_keymap_path()}", err=True)
     return 0
