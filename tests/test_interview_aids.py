@@ -291,6 +291,18 @@ async def test_the_guide_shows_time_per_question_and_the_current_one_runs(
 # -- the debrief -----------------------------------------------------------------------------
 
 
+async def test_a_debrief_without_talk_time_names_the_key_that_times_it(make_app, session_id):
+    """It said "not measured (the talk key times who speaks)": which key that is, the debrief
+    did not say, and it is a key of the screen below, not shown while the debrief is open."""
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "a note")
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        talk = str(app.screen.query_one("#debrief-talk").render())
+        assert "not measured: f5 times who speaks" in talk, talk
+
+
 async def test_ending_opens_a_debrief_whose_answers_are_saved_and_listed(
     make_app, session_id, clock
 ):

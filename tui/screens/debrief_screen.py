@@ -48,7 +48,10 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
                 Text(f"{next_answer} next answer \u00b7 {save} saves \u00b7 {later} not now"),
                 classes="dialog-keys",
             )
-            yield Static(_talk_line(summary), id="debrief-talk", classes="debrief-section")
+            talk_key = self.app.key_for("interview.switch_speaker")
+            yield Static(
+                _talk_line(summary, talk_key), id="debrief-talk", classes="debrief-section"
+            )
             followups = [n.text.lstrip().removeprefix("?").strip() for n in summary.open_followups]
             for name, title, texts in (
                 ("starred", "Starred notes", [n.text for n in summary.starred]),
@@ -87,12 +90,14 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
         once_typed(list(self.query(Input)), leave)
 
 
-def _talk_line(summary: DebriefSummary) -> Text:
+def _talk_line(summary: DebriefSummary, talk_key: str) -> Text:
     share = summary.talk.participant_share
     line = Text()
     line.append("Talk time: ", style="bold")
     if share is None:
-        line.append("not measured (the talk key times who speaks)", style="italic")
+        line.append(
+            f"not measured: {talk_key} times who speaks during the interview", style="italic"
+        )
         return line
     low, high = (round(100 * bound) for bound in TARGET_SHARE)
     percent = round(100 * share)
