@@ -26,6 +26,20 @@ def study(store):
     return write_study(store)
 
 
+def test_fieldnote_analyse_takes_as_as_every_command_does(monkeypatch, store, study, capsys):
+    """`analyse --as ""` opened as the login name where every other command says --as is
+    empty, and a name with a line break was not folded to one line."""
+    from tui import cli
+
+    authors = []
+    monkeypatch.setattr(cli, "_store", lambda: store)
+    monkeypatch.setattr(cli, "_run_app", lambda _store, author, **k: authors.append(author) or 0)
+    assert cli.main(["analyse", "--as", ""]) == cli.EXIT_FAILED
+    assert "--as is empty; give your name" in capsys.readouterr().err
+    assert cli.main(["analyse", "--as", "Ma\nya"]) == 0
+    assert authors == ["Ma ya"]
+
+
 @pytest.fixture
 def copied(monkeypatch) -> list[str]:
     got: list[str] = []

@@ -192,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "analyse", help="open the analysis screen (one study, or every session)"
     )
     analyse.add_argument("--study", help="the study to analyse; omit for every session")
-    analyse.add_argument("--as", dest="author", help="your name")
+    analyse.add_argument(
+        "--as", dest="author", help="your name: the coder of what you tag from the evidence"
+    )
     add_keymap_option(analyse)
 
     report = add_command(
@@ -644,7 +646,7 @@ def _study(store: DataStore, name: str | None) -> str:
 def cmd_analyse(args: argparse.Namespace) -> int:
     store = _store()
     study = _study(store, args.study)
-    return _run_app(store, args.author or default_author(), args=args, analysis=study)
+    return _run_app(store, _author(args), args=args, analysis=study)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
