@@ -167,3 +167,16 @@ async def test_the_sessions_screen_shows_that_enter_opens_a_session(make_app, se
         await wait_until(pilot, lambda: app.screen.query_one("#sessions").row_count == 1)
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen.__class__.__name__ == "InterviewScreen")
+
+
+@pytest.mark.parametrize("size, lines", [((80, 24), 2), ((40, 24), 3)])
+async def test_the_sessions_screen_shows_its_export_key(make_app, session_id, size, lines):
+    """Export was left out of the sessions screen's bar to keep it one line at 80 columns;
+    the bar has since grown to two, with room for it, and a newcomer looking for how to get
+    the notes out found no key there. It fits without another line."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        bar = app.screen.query_one(KeyBar)
+        await wait_until(pilot, lambda: "New" in bar_text(bar))
+        assert "e Export" in bar_text(bar), bar_text(bar)
+        assert len(bar_text(bar).splitlines()) == lines, bar_text(bar)

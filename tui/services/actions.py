@@ -74,7 +74,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("home.new", "new_session", "n", "New session"),
     ActionSpec("home.code", "code_session", "c", "Tag"),
     ActionSpec("home.refresh", "refresh", "r", "Refresh", show=False),
-    ActionSpec("home.export", "export_session", "e", "Export", show=False),
+    ActionSpec("home.export", "export_session", "e", "Export"),
     ActionSpec("home.export_all", "export_all", "E", "Export all", show=False),
     ActionSpec("home.set_study", "set_study", "s", "Study"),
     ActionSpec("home.set_goal", "set_goal", "g", "Goal"),
