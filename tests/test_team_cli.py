@@ -134,6 +134,15 @@ def test_agree_with_one_coder_says_so(home, capsys):
     assert code != 0 and "name the sessions to compare" in err
 
 
+def test_agree_with_a_coder_who_never_coded_names_the_coders_there_are(home, capsys):
+    """`--coders Zed` where only Maya coded said "only Zed has coded these sessions": the one
+    name there is no coding by, as if it were the one there is."""
+    session_id, _ = session_with_notes(capsys, "a #pain", "b")
+    code, out, _ = run(capsys, "agree", session_id, "--coders", "Zed")
+    assert code != 0 and "only Zed has coded" not in out
+    assert "Zed has no codings or ratings in these sessions" in out and "coders here: Maya" in out
+
+
 def test_a_coder_named_twice_is_not_compared_with_themselves(home, capsys):
     """`--coders Ana Ana` (a slip for `Ana Bo`) gave a perfect kappa and alpha of 1.000: Ana
     against Ana. A coder counts once, so that is one coder, and a sentence."""

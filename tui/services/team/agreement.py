@@ -379,6 +379,17 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     units = coding.units
     result = Agreement(list(coders), len(coding.session_ids), len(units))
     result.problems = list(coding.problems)
+    # A coder named who never coded is said first: with one name, "only ZED has coded" would
+    # name the one coder there is nothing by.
+    idle = [c for c in coders if c not in everyone]
+    if idle:
+        names = ", ".join(idle)
+        result.problem = (
+            f"{names} {'has' if len(idle) == 1 else 'have'} no codings or ratings in these "
+            f"sessions, so there is nothing to compare; coders here: "
+            f"{', '.join(everyone) or 'none'}."
+        )
+        return result
     if len(coders) < 2 and named and len(everyone) > 1:
         result.problem = (
             f"Agreement needs two coders; name at least two with --coders (coders here: "
@@ -390,15 +401,6 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
         result.problem = (
             f"Agreement needs two coders, and {who} coded these sessions; code them as a "
             "second person with --as NAME, then compare."
-        )
-        return result
-    idle = [c for c in coders if c not in everyone]
-    if idle:
-        names = ", ".join(idle)
-        result.problem = (
-            f"{names} {'has' if len(idle) == 1 else 'have'} no codings or ratings in these "
-            f"sessions, so there is nothing to compare; coders here: "
-            f"{', '.join(everyone) or 'none'}."
         )
         return result
     if not units:
