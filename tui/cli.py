@@ -983,6 +983,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     if args.remote is not None and args.action != "init":
         raise UserError("--remote goes with `fieldnote sync init`; run that to set the remote.")
+    if args.remote is not None and not args.remote.strip():
+        # An unset shell variable, as with --as: not a request for no remote.
+        raise UserError(
+            "--remote is empty; give the git remote's URL or path, or leave --remote out to "
+            "keep the study here for now."
+        )
     study = Study(_store().home, _author(args))
     if args.action == "status":
         status = study.status()

@@ -241,6 +241,17 @@ def test_a_remote_that_is_not_a_study_is_refused(tmp_path):
     assert not (ana.home / "README.md").exists()
 
 
+def test_an_empty_remote_is_refused_not_taken_for_none(tmp_path):
+    """`sync init --remote "$REMOTE"` with the variable unset made the folder a repository
+    with no remote and said it synced: the study the user meant to share stayed here."""
+    ana = Laptop(tmp_path / "ana", "ana")
+    ana.ok("new", "Onboarding - P7")
+    ran = ana.cli("sync", "init", "--remote", " ")
+    assert ran.code != 0
+    assert "--remote is empty" in _one_sentence(ran.err)
+    assert not (ana.home / ".git").exists()
+
+
 def test_no_network_is_one_sentence_and_changes_nothing(study):
     remote, ana, bo, session_id = study
     ana.git("remote", "set-url", "origin", "ssh://fieldnote.invalid/study.git")
