@@ -105,6 +105,21 @@ def test_a_file_that_is_no_rescue_is_one_sentence(tmp_path, monkeypatch, capsys)
     assert err.count("\n") == 1
 
 
+def test_a_rescue_file_that_cannot_be_read_says_where_rescue_files_are(
+    tmp_path, monkeypatch, capsys
+):
+    """A mistyped path said "Cannot read x.json: no such file or directory." and no more: not
+    where a rescue file is, nor what it is called."""
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for path in (tmp_path / "fieldnote-unsaved-nope.json", tmp_path):
+        code, _, err = run(capsys, "restore", str(path))
+        assert code == 1 and err.count("\n") == 1, err
+        assert f"Cannot read {path}" in err, err
+        assert "give the rescue file the quit or crash named" in err, err
+        assert f"fieldnote-unsaved-*.json in {tmp_path}" in err, err
+
+
 def test_a_rescue_for_a_session_that_is_gone_names_it_and_writes_nothing(
     tmp_path, monkeypatch, capsys
 ):

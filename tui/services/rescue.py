@@ -156,7 +156,11 @@ def _read_rescue(path: Path) -> dict[str, Any]:
         with open(open_to_read(path, follow_links=True), "rb") as stream:
             raw = stream.read(MAX_RESCUE_BYTES + 1)
     except OSError as error:
-        raise RescueError(f"Cannot read {shown}: {describe_os_error(error)}.") from None
+        where = visible(str(Path.home()))  # where the app writes them (rescue_path)
+        raise RescueError(
+            f"Cannot read {shown}: {describe_os_error(error)}; give the rescue file the quit or "
+            f"crash named (fieldnote-unsaved-*.json in {where})."
+        ) from None
     if len(raw) > MAX_RESCUE_BYTES:
         raise RescueError(f"{not_one}: it is larger than any rescue.")
     try:
