@@ -180,3 +180,31 @@ async def test_the_sessions_screen_shows_its_export_key(make_app, session_id, si
         await wait_until(pilot, lambda: "New" in bar_text(bar))
         assert "e Export" in bar_text(bar), bar_text(bar)
         assert len(bar_text(bar).splitlines()) == lines, bar_text(bar)
+
+
+SESSION_KEYS = ["enter", "c", "e", "E", "s", "g", "f", "p", "m", "A"]
+"""The sessions screen's keys that act on a listed session: open, tag, export, export all,
+study, goal, filter, rename a person, attach, analysis."""
+
+
+async def test_with_no_session_the_keys_that_need_one_are_dimmed(make_app, store, clock):
+    """With no session yet the bar offered Open, Tag, Export, Study, Goal and Attach, and each
+    did nothing when pressed, without a word: a newcomer pressing them learned nothing. They
+    show dimmed until a session is listed; n (new) stays lit."""
+    from tui.services.session_setup import create_session
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await wait_until(
+            pilot, lambda: "No sessions yet" in str(screen.query_one("#home-empty").render())
+        )
+        active = screen.active_bindings
+        assert [key for key in SESSION_KEYS if active[key].enabled] == []
+        assert active["n"].enabled
+        create_session(store, title="First", participant="P1", now=clock())
+        screen.action_refresh()
+        await wait_until(pilot, lambda: screen.summaries)
+        await pilot.pause()
+        active = screen.active_bindings
+        assert [key for key in SESSION_KEYS if not active[key].enabled] == []

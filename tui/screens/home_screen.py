@@ -39,6 +39,21 @@ POLL_SECONDS = 2.0
 session file)."""
 
 
+ON_A_SESSION = {
+    "open_session",
+    "code_session",
+    "export_session",
+    "export_all",
+    "set_study",
+    "set_goal",
+    "filter_study",
+    "rename_person",
+    "attach_transcript",
+    "analyse",
+}
+"""The actions that need a listed session: with none they would do nothing when pressed."""
+
+
 class HomeScreen(Screen):
     BINDINGS = bindings_for("home")
 
@@ -133,6 +148,8 @@ class HomeScreen(Screen):
         every, problems = self.listing
         summaries = [s for s in every if self.study_filter is None or s.study == self.study_filter]
         previous, self.summaries = self.summaries, summaries
+        if bool(previous) != bool(summaries):
+            self.refresh_bindings()  # the keys of a session light up or dim (check_action)
         self._show_title()
         table = self.query_one(DataTable)
         row = table.cursor_row
@@ -174,6 +191,10 @@ class HomeScreen(Screen):
         self.query_one("#home-problems", Static).update(
             Text("\n".join(f"\u26a0 {problem}" for problem in problems))
         )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # With no session listed, its keys show dimmed (None) rather than do nothing unsaid.
+        return None if action in ON_A_SESSION and not self.summaries else True
 
     def _selected(self) -> SessionSummary | None:
         table = self.query_one(DataTable)
