@@ -259,6 +259,20 @@ def test_bad_files_get_one_sentence_and_nothing_is_imported(
     assert store.codebook.tags() == []
 
 
+def test_a_file_of_another_kind_is_told_every_kind_that_imports(tmp_path, store):
+    """notes.docx was told "Fieldnote imports .json, .qdc, .qdpx, .vtt, .srt and .txt files",
+    but a plain-text transcript named .text or .md imports too: a transcript kept as
+    notes.md was, by the message, not one Fieldnote takes."""
+    from tui.services.exchange.importing import SUFFIXES
+
+    bad = tmp_path / "notes.docx"
+    bad.write_bytes(b"PK")
+    with pytest.raises(ExchangeError) as raised:
+        import_files(store, [bad], now=NOW)
+    said = str(raised.value)
+    assert [suffix for suffix in SUFFIXES if suffix not in said] == [], said
+
+
 def test_a_full_disk_mid_import_removes_what_the_import_wrote(tmp_path, tmpfs, monkeypatch):
     from tests.disk_faults import fill
 

@@ -303,7 +303,8 @@ def add_recording_commands(commands) -> None:
     attach = add_command(
         commands,
         "attach",
-        help="attach an interview's transcript (.vtt, .srt, .txt) and media to its live session",
+        help="attach an interview's transcript (.vtt, .srt, plain text) and media to its live "
+        "session",
     )
     attach.add_argument("session", help=SESSION_HELP)
     attach.add_argument(
@@ -353,7 +354,9 @@ def add_exchange_commands(commands) -> None:
         "--pseudonymise", action="store_true", help="participants P1, P2 ..., authors I1, I2 ..."
     )
     import_ = add_command(
-        commands, "import", help="import .json, .qdc, .qdpx, or a transcript (.vtt, .srt, .txt)"
+        commands,
+        "import",
+        help="import .json, .qdc, .qdpx, or a transcript (.vtt, .srt, plain text)",
     )
     import_.add_argument(
         "paths",

@@ -451,8 +451,8 @@ class HomeScreen(Screen):
         self.app.push_screen(
             PromptScreen(
                 f"Attach a transcript to \u201c{visible(title)}\u201d",
-                "The path of its .vtt, .srt or .txt file. Each note is linked to what was said "
-                "at its moment (the session's recording offset: ctrl+o in the interview).",
+                "The path of its .vtt, .srt or plain-text file. Each note is linked to what was "
+                "said at its moment (the session's recording offset: ctrl+o in the interview).",
                 "",
                 exists,
             ),

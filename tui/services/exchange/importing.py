@@ -103,8 +103,9 @@ def read_file(
     if suffix not in SUFFIXES:
         raise bad_file(
             path,
-            "Fieldnote imports .json, .qdc, .qdpx, .vtt, .srt and .txt files; "
-            "rename it if it is one of those.",
+            "Fieldnote imports .json, .qdc and .qdpx files and transcripts (.vtt, .srt, or "
+            f"plain text as {', '.join(transcripts.TRANSCRIPT_SUFFIXES[2:])}); rename it if it "
+            "is one of those.",
         )
     try:
         empty = path.stat().st_size == 0
