@@ -342,8 +342,10 @@ def test_a_pipe_or_a_folder_as_a_keymap_is_named_not_skipped_or_waited_on(tmp_pa
         load_keymap(config=config)
     assert says in load_keymap(config=config, lenient=True).problems[0]
     for chosen in (tmp_path / "keymap.toml", tmp_path):
-        with pytest.raises(KeymapError, match=says):
+        with pytest.raises(KeymapError, match=says) as caught:
             load_keymap(str(chosen), config=tmp_path / "elsewhere" / "config.toml")
+        # A sentence with a way out, as every other keymap mistake is.
+        assert str(caught.value).endswith("; give the path of a keymap file (TOML)."), caught
     linked = tmp_path / "dotfiles.toml"
     linked.write_text('"home.new" = "a"\n', encoding="utf-8")
     (tmp_path / "mine.toml").symlink_to(linked)  # a keymap kept with one's dotfiles

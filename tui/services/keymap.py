@@ -272,7 +272,7 @@ def _read_toml(path: Path) -> tuple[dict, dict[str, int]]:
         raise KeymapError(path, None, "no such file") from None
     except NotAFileError:
         raise KeymapError(
-            path, None, f"it is no file but {NOT_A_FILE}; a keymap is a TOML file"
+            path, None, f"it is no file but {NOT_A_FILE}; give the path of a keymap file (TOML)."
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise KeymapError(path, None, f"cannot read it: {error}") from None
