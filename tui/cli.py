@@ -27,10 +27,10 @@ EXIT_FAILED = 1
 EXIT_FLAGGED = 1
 EXIT_UNREADABLE = 2
 EXIT_BROKEN_PIPE = 141
+"""As a program ended by SIGPIPE exits (128 + 13): its reader stopped reading."""
 LISTED_CELLS = 80
 """`fieldnote list` cuts a title to this many cells, a participant to half (the other
 fields take ~40): a session fits a wide terminal's line, and one bad file cannot flood it."""
-"""As a program ended by SIGPIPE exits (128 + 13): its reader stopped reading."""
 
 
 class UserError(Exception):
