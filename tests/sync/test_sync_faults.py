@@ -435,3 +435,32 @@ def test_a_symbolic_link_in_this_data_folder_is_refused_with_what_to_do_here(stu
     assert outside.read_text() == "{}"
     (ana.home / "sessions" / SESSION_NAME).unlink()
     assert ana.sync().code == 0
+
+
+def test_a_damaged_file_here_is_refused_before_it_reaches_the_remote(study):
+    """A session file damaged in this folder (an editor, a half-copied backup) was committed
+    and pushed as it was, since only the remote's files were checked: every other laptop's
+    sync then stopped on "the remote holds ... not valid Fieldnote data", which none of them
+    could fix. The sync refuses it here, where it can be mended, and pushes nothing."""
+    remote, ana, bo, session_id = study
+    path = ana.home / "sessions" / f"{session_id}.json"
+    whole = path.read_bytes()
+    remote_head = subprocess.run(
+        [REAL_GIT, "--git-dir", str(remote), "rev-parse", "main"], capture_output=True, text=True
+    ).stdout
+    path.write_bytes(whole[: len(whole) // 2])
+    ran = ana.sync()
+    assert ran.code != 0
+    sentence = _one_sentence(ran.err)
+    assert "This data folder holds" in sentence and "not valid Fieldnote data" in sentence
+    assert "remote" not in sentence  # the way out is here
+    after = subprocess.run(
+        [REAL_GIT, "--git-dir", str(remote), "rev-parse", "main"], capture_output=True, text=True
+    ).stdout
+    assert after == remote_head
+    assert bo.sync().code == 0
+    path.write_bytes(whole)
+    ana.note(session_id, "after the mend")
+    assert ana.sync().code == 0
+    assert bo.sync().code == 0
+    assert "after the mend" in _notes(bo, session_id)

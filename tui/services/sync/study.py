@@ -38,6 +38,8 @@ from tui.services.sync.tree import (
     SETTINGS_FILES,
     Entry,
     Listing,
+    Side,
+    check_files,
     listing,
     parse_study_file,
     read_blobs,
@@ -187,6 +189,12 @@ class Study:
         local_tree = git.out("write-tree")
         local = listing(git, local_tree)
         refuse_strangers(local, IN_THIS_FOLDER)
+        # A damaged file is stopped here, where it can be mended: once pushed, it would stop
+        # every other laptop's sync with a sentence none of them could act on.
+        committed = listing(git, head)
+        check_files(
+            git, local, [p for p, e in local.items() if committed.get(p) != e], IN_THIS_FOLDER
+        )
         outcome = SyncOutcome(remote=has_remote)
         here = local
         self._touched: set[str] = set()
@@ -197,7 +205,7 @@ class Study:
                 remote = git.commit_of(REMOTE_REF) if has_remote else None
                 new, target = self._combine(head, local_tree, local, remote)
                 outcome.committed = new not in (head, remote)
-                outcome.received = self._apply(here, target, ON_THE_REMOTE.name)
+                outcome.received = self._apply(here, target, ON_THE_REMOTE)
                 here = target
                 self._move_branch(new)
                 if remote is None and not has_remote:
@@ -348,16 +356,14 @@ class Study:
             top.append(f"040000 tree {folder}\tsessions")
         return self.git.out("mktree", "-z", input=_records(top))
 
-    def _apply(self, here: Listing, target: Listing, where: str) -> list[str]:
+    def _apply(self, here: Listing, target: Listing, side: Side) -> list[str]:
         """Make the working files `target` (from `here`): every new content is read and
         checked first, then written whole, one file at a time. Returns the paths changed."""
         changed = [p for p, e in sorted(target.items()) if here.get(p) != e]
         removed = [p for p in sorted(here) if p not in target]
         if not changed and not removed:
             return []
-        blobs = read_blobs(self.git, [target[p].oid for p in changed])
-        for path in changed:
-            parse_study_file(path, blobs[target[path].oid], where)
+        blobs = check_files(self.git, target, changed, side)
         _write_file(self.git_dir / "fieldnote-sync", b"applying\n")
         for path in changed:
             self._touched.add(path)

@@ -39,17 +39,24 @@ Listing = dict[str, Entry]
 @dataclass(frozen=True)
 class Side:
     """Where a tree comes from: how a sentence names it, and what to do there about a path
-    that is not part of a study (`stranger`) or a file Fieldnote will not take (`remove`)."""
+    that is not part of a study (`stranger`), a file Fieldnote will not take (`remove`) or
+    one that is not valid Fieldnote data (`mend`)."""
 
     name: str
     stranger: str
     remove: str
+    mend: str
 
 
 IN_THIS_FOLDER = Side(
-    "This data folder", "move it out of the data folder", "move it out of the data folder"
+    "This data folder",
+    "move it out of the data folder",
+    "move it out of the data folder",
+    "fix it or move it out of the data folder",
 )
-ON_THE_REMOTE = Side("The remote", "check the remote's URL", "remove it from the remote")
+ON_THE_REMOTE = Side(
+    "The remote", "check the remote's URL", "remove it from the remote", "fix or remove it there"
+)
 
 
 def is_study_path(path: str) -> bool:
@@ -118,7 +125,18 @@ def read_blobs(git: Git, oids: list[str]) -> dict[str, bytes]:
     return out
 
 
-def parse_study_file(path: str, raw: bytes, where: str) -> dict[str, Any]:
+def check_files(git: Git, entries: Listing, paths: list[str], side: Side) -> dict[str, bytes]:
+    """The contents of `paths` (blob id -> bytes), each checked as the store checks it; a
+    sentence for the first that is not valid Fieldnote data, with what to do where it is."""
+    blobs = read_blobs(git, [entries[p].oid for p in paths])
+    for path in paths:
+        parse_study_file(path, blobs[entries[path].oid], side.name, side.mend)
+    return blobs
+
+
+def parse_study_file(
+    path: str, raw: bytes, where: str, mend: str = ON_THE_REMOTE.mend
+) -> dict[str, Any]:
     """A study file's tables, checked as the store checks them; a sentence otherwise."""
     if path in SETTINGS_FILES:
         return {}
@@ -132,6 +150,6 @@ def parse_study_file(path: str, raw: bytes, where: str) -> dict[str, Any]:
     except UnreadableFileError as error:
         raise SyncError(
             f"{where} holds {visible(path)}, which is not valid Fieldnote data "
-            f"({visible(error.problem)}); fix or remove it there, nothing was changed here."
+            f"({visible(error.problem)}); {mend}, nothing was changed here."
         ) from None
     return data
