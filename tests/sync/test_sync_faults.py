@@ -263,6 +263,23 @@ def test_no_network_is_one_sentence_and_changes_nothing(study):
     assert _state(ana, session_id) == before
 
 
+def test_a_remote_folder_that_vanished_is_named_as_the_reason(study):
+    """git's last line for a path that is no repository is the tail of its advice ("and the
+    repository exists."): the sentence gave that as the reason. It gives git's first."""
+    remote, ana, bo, session_id = study
+    moved = remote.with_name("moved.git")
+    remote.rename(moved)
+    ana.note(session_id, "written while the drive is away")
+    before = _state(ana, session_id)
+    ran = ana.sync()
+    assert ran.code != 0
+    said = _one_sentence(ran.err)
+    assert f"Could not fetch from the remote ('{remote}' does not appear to be a git " in said
+    assert _state(ana, session_id) == before
+    moved.rename(remote)
+    assert ana.sync().code == 0
+
+
 def test_a_push_the_remote_refuses_rolls_the_merge_back(study):
     remote, ana, bo, session_id = study
     bo.note(session_id, "bo's note")
@@ -274,7 +291,8 @@ def test_a_push_the_remote_refuses_rolls_the_merge_back(study):
     before = _state(ana, session_id)
     ran = ana.sync()
     assert ran.code != 0
-    assert "refused the push" in _one_sentence(ran.err)
+    said = _one_sentence(ran.err)
+    assert "refused the push (remote: read-only study)" in said  # the hook's reason
     assert _state(ana, session_id) == before  # bo's note was merged, then rolled back
     assert "bo's note" not in _notes(ana, session_id)
     hook.unlink()

@@ -86,12 +86,12 @@ class Git:
                 f"git could not be started ({error.strerror}); check it runs."
             ) from None
         if done.returncode != 0 and DISK_FULL_SAID in done.stderr:
-            # Whatever the step, the one thing to do is the same (and git's last line, such
+            # Whatever the step, the one thing to do is the same (and git's own words, such
             # as "unpack-objects failed", would send a user looking at the network).
             raise SyncError(DISK_FULL)
         if check and done.returncode != 0:
             raise SyncError(
-                f"git {args[0]} failed ({last_line(done.stderr)}); "
+                f"git {args[0]} failed ({reason(done.stderr)}); "
                 "nothing was changed, run `fieldnote sync` again or check the repository."
             )
         return done
@@ -104,8 +104,13 @@ class Git:
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
 
-def last_line(stderr: bytes) -> str:
-    """git's own last words on stderr, short (shown through `visible` by the CLI)."""
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-    lines = [line for line in lines if line and not line.startswith("hint:")]
-    return (lines[-1] if lines else "no message")[:200]
+def reason(stderr: bytes) -> str:
+    """git's reason for a failure, short (shown through `visible` by the CLI): its first line
+    that says something, without `fatal: ` or `error: `. What follows it is advice ("Please
+    make sure you have the correct access rights / and the repository exists."), or a summary
+    ("failed to push some refs") after a hook's own `remote:` words, never the cause."""
+    for line in stderr.decode("utf-8", "replace").splitlines():
+        line = line.strip()
+        if line and not line.startswith(("hint:", "warning:", "To ")):
+            return line.removeprefix("fatal: ").removeprefix("error: ")[:200]
+    return "no message"

@@ -29,7 +29,7 @@ from pathlib import Path
 import orjson
 
 from tui.domain.display_text import visible
-from tui.services.sync.git import Git, SyncError, last_line
+from tui.services.sync.git import Git, SyncError, reason
 from tui.services.sync.merge import find_renames, merge_codebook, merge_session
 from tui.services.sync.tree import (
     CODEBOOK,
@@ -245,7 +245,7 @@ class Study:
         )
         if done.returncode != 0:
             raise SyncError(
-                f"Could not fetch from the remote ({last_line(done.stderr)}); check the "
+                f"Could not fetch from the remote ({reason(done.stderr)}); check the "
                 "network and the remote's URL (`fieldnote sync status`), nothing was changed."
             )
 
@@ -258,7 +258,7 @@ class Study:
         if "[rejected]" in said or "fetch first" in said or "non-fast-forward" in said:
             return False
         raise SyncError(
-            f"The remote refused the push ({last_line(done.stderr)}); check you may write to "
+            f"The remote refused the push ({reason(done.stderr)}); check you may write to "
             "it, nothing was changed here."
         )
 
