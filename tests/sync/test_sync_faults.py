@@ -482,3 +482,23 @@ def test_a_damaged_file_here_is_refused_before_it_reaches_the_remote(study):
     assert ana.sync().code == 0
     assert bo.sync().code == 0
     assert "after the mend" in _notes(bo, session_id)
+
+
+def test_a_study_moved_to_a_new_empty_remote_is_pushed_there(study, tmp_path):
+    """The team moves its study to a new, empty remote. The fetch from it left the old
+    remote's branch behind as if it were the new one's, so `sync init --remote NEW` said
+    "already up to date" and pushed nothing: the new remote stayed empty, and `sync status`
+    counted nothing to push."""
+    remote, ana, bo, session_id = study
+    moved = bare_remote(tmp_path / "moved.git")
+    ran = ana.cli("sync", "init", "--remote", str(moved), "--as", "ana")
+    assert ran.code == 0, ran.err
+    assert "pushed" in ran.err
+    assert subprocess.run(
+        [REAL_GIT, "--git-dir", str(moved), "rev-parse", "main"], capture_output=True, text=True
+    ).stdout == ana.git("rev-parse", "HEAD")
+    assert bo.cli("sync", "init", "--remote", str(moved), "--as", "bo").code == 0
+    bo.note(session_id, "bo's note on the new remote")
+    assert bo.sync().code == 0
+    assert ana.sync().code == 0
+    assert "bo's note on the new remote" in _notes(ana, session_id)

@@ -239,6 +239,7 @@ class Study:
             "fetch",
             "-q",
             "--no-tags",
+            "--prune",  # a branch gone from the remote (or a new, empty remote) is gone here
             REMOTE,
             f"+refs/heads/*:refs/remotes/{REMOTE}/*",
             check=False,
