@@ -502,3 +502,37 @@ def test_a_study_moved_to_a_new_empty_remote_is_pushed_there(study, tmp_path):
     assert bo.sync().code == 0
     assert ana.sync().code == 0
     assert "bo's note on the new remote" in _notes(ana, session_id)
+
+
+def test_a_sync_run_from_inside_another_repository_leaves_it_alone(study, tmp_path):
+    """git sets GIT_DIR, GIT_WORK_TREE and GIT_INDEX_FILE for the hooks it runs (and some
+    keep GIT_DIR exported for their dotfiles). The sync's git took them over `-C`: it staged
+    the study in that other repository's index and moved its branch onto a study commit."""
+    remote, ana, bo, session_id = study
+    project = tmp_path / "project"
+    subprocess.run([REAL_GIT, "init", "-q", "-b", "main", str(project)], check=True)
+    (project / "code.py").write_text("print('hi')\n")
+    for args in (
+        ["add", "code.py"],
+        ["-c", "user.name=x", "-c", "user.email=x@x", "commit", "-qm", "x"],
+    ):
+        subprocess.run([REAL_GIT, "-C", str(project), *args], check=True)
+
+    def project_state() -> tuple[bytes, bytes]:
+        head = (project / ".git" / "refs" / "heads" / "main").read_bytes()
+        return head, (project / ".git" / "index").read_bytes()
+
+    before = project_state()
+    ana.note(session_id, "synced from a hook")
+    hook = {
+        "GIT_DIR": str(project / ".git"),
+        "GIT_WORK_TREE": str(project),
+        "GIT_INDEX_FILE": str(project / ".git" / "index"),
+    }
+    with environment(**hook):
+        ran = ana.sync()
+    assert ran.code == 0, ran.err
+    assert "pushed" in ran.err
+    assert project_state() == before
+    assert bo.sync().code == 0
+    assert "synced from a hook" in _notes(bo, session_id)

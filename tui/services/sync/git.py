@@ -33,6 +33,31 @@ DISK_FULL = (
 )
 
 
+REPOSITORY_VARIABLES = frozenset(
+    {
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_CONFIG",
+        "GIT_CONFIG_COUNT",
+        "GIT_CONFIG_PARAMETERS",
+        "GIT_DIR",
+        "GIT_GRAFT_FILE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_INTERNAL_SUPER_PREFIX",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_PREFIX",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_SHALLOW_FILE",
+        "GIT_WORK_TREE",
+    }
+)
+"""What `git rev-parse --local-env-vars` lists: the variables that point git at a repository.
+git sets them for its hooks (and some keep GIT_DIR exported); inherited, they outweigh `-C`
+and the sync would commit the study into that other repository."""
+
+
 class Git:
     """Runs `git -C <data folder> ...` with a name and e-mail when the user has none set."""
 
@@ -44,7 +69,7 @@ class Git:
             raise SyncError(NO_GIT)
         self.exe = found
         self.env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if k not in REPOSITORY_VARIABLES},
             "GIT_TERMINAL_PROMPT": "0",  # a remote asking for a password fails, never hangs
             "LC_ALL": "C",
             "LANGUAGE": "C",
