@@ -161,3 +161,31 @@ def test_a_tag_renamed_differently_on_each_laptop_is_undecided_until_settled(lap
     note = next(n for n in exports[0]["sessions"][0]["notes"] if n["id"] == first)
     assert note["text"] == "the invite never arrived #onboarding"
     assert {t["name"] for t in exports[0]["codebook"]} == {"onboarding"}
+
+
+def test_a_value_left_undecided_is_reported_by_the_sync_that_brings_it_only(laptops):
+    """A sync reports the values its merge left undecided. It also reported, as undecided
+    again, every value still unsettled in any file it took in: each later sync that brought
+    one new note into that session said "1 value(s) undecided" and printed the old line, as if
+    the coders had clashed once more."""
+    ana, bo, session_id, first, _ = laptops
+    for laptop, text, at in (
+        (ana, "the invite arrived late #setup", "2026-12-01T09:00:00.000Z"),
+        (bo, "the invite never arrived at all #setup", "2026-12-01T11:00:00.000Z"),
+    ):
+        store = laptop.store()
+        session = store.open_session(session_id)
+        session.update_note(first, {"text": text, "edited_at": at})
+        session.close()
+    assert ana.sync().code == 0
+    clashed = bo.sync()
+    assert "1 value(s) undecided" in clashed.err and "undecided:" in clashed.out
+    received = ana.sync()  # the merged file, with the undecided value, is new here
+    assert "1 value(s) undecided" in received.err and "undecided:" in received.out
+    bo.note(session_id, "one more note, no clash")
+    assert bo.sync().code == 0
+    again = ana.sync()
+    assert again.code == 0, again.err
+    assert "took in 1 file(s)" in again.err
+    assert "undecided" not in again.err and again.out == ""
+    assert "undecided:" in ana.ok("sync", "status")  # still there to settle

@@ -45,7 +45,7 @@ from tui.services.sync.tree import (
     read_blobs,
     refuse_strangers,
 )
-from tui.services.sync.undecided import undecided
+from tui.services.sync.undecided import undecided, undecided_in
 from tui.store.storage import (
     DIR_MODE,
     DUMP_OPTIONS,
@@ -229,10 +229,24 @@ class Study:
             raise
         finally:
             self._clear_marker()
-        outcome.conflicts = [  # new ones only: what the files this sync wrote hold
-            item.line() for item in undecided(self.home, outcome.received)
-        ]
+        outcome.conflicts = self._new_undecided(local, outcome.received)
         return outcome
+
+    def _new_undecided(self, local: Listing, received: list[str]) -> list[str]:
+        """What the files this sync wrote leave undecided that this folder's versions of them
+        did not: a value still unsettled from an earlier sync is not reported again."""
+        mine = [p for p in received if p in local]
+        blobs = read_blobs(self.git, [local[p].oid for p in mine])
+        known = set()
+        for path in mine:
+            with contextlib.suppress(SyncError):  # the sync is done: a file unread counts none
+                tables = parse_study_file(path, blobs[local[path].oid], IN_THIS_FOLDER.name)
+                known |= {item.line() for item in undecided_in(tables, path)}
+        return [
+            line
+            for line in (item.line() for item in undecided(self.home, received))
+            if line not in known
+        ]
 
     def _fetch(self) -> None:
         done = self.git.run(

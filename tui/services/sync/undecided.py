@@ -62,22 +62,29 @@ def undecided(home: Path, only: list[str] | None = None) -> list[Undecided]:
             tables = read_tables(path)
         except (UnreadableFileError, OSError):
             continue
-        session_id = None if path.name == CODEBOOK else path.stem
-        for table, doc, entry in conflicts_in(tables):
-            field = str(entry.get("field") or "")
-            key = doc.get("name") if table == "tags" else doc.get("id") or table
-            items.append(
-                Undecided(
-                    session_id,
-                    table,
-                    str(key),
-                    field,
-                    _get(doc, field),
-                    entry.get("other"),
-                    entry.get("other_edited_at"),
-                    entry,
-                )
+        items += undecided_in(tables, path.relative_to(home).as_posix())
+    return items
+
+
+def undecided_in(tables: dict[str, Any], path: str) -> list[Undecided]:
+    """The entries of one file's tables (`path`: relative to the data folder)."""
+    session_id = None if path == CODEBOOK else Path(path).stem
+    items = []
+    for table, doc, entry in conflicts_in(tables):
+        field = str(entry.get("field") or "")
+        key = doc.get("name") if table == "tags" else doc.get("id") or table
+        items.append(
+            Undecided(
+                session_id,
+                table,
+                str(key),
+                field,
+                _get(doc, field),
+                entry.get("other"),
+                entry.get("other_edited_at"),
+                entry,
             )
+        )
     return items
 
 
