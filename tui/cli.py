@@ -982,7 +982,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from tui.services.sync.study import Study
+    from tui.services.sync.study import Study, settle_them
 
     if args.remote is not None and args.action != "init":
         raise UserError("--remote goes with `fieldnote sync init`; run that to set the remote.")
@@ -1006,12 +1006,21 @@ def cmd_sync(args: argparse.Namespace) -> int:
         say(f"{status.changed_here} file(s) changed here since the last sync.")
         for line in status.conflicts:
             say(f"undecided: {line}")
+        if status.conflicts:
+            settle = settle_them(_settle_key(args))
+            say(f"{settle[:1].upper()}{settle[1:]}.")
         return 0
     outcome = study.init(args.remote) if args.action == "init" else study.sync()
-    say(outcome.summary(), err=True)
+    say(outcome.summary(_settle_key(args) if outcome.conflicts else ""), err=True)
     for line in outcome.conflicts:
         say(f"undecided: {line}")
     return 0
+
+
+def _settle_key(args: argparse.Namespace) -> str:
+    """The key that opens the undecided values on the sessions screen, in the user's keymap."""
+    keys = _keymap_loader(args)(lenient=True).keys["home.undecided"]
+    return keys.split(",")[0].strip()
 
 
 def cmd_merge_driver(args: argparse.Namespace) -> int:

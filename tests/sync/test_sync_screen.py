@@ -51,7 +51,7 @@ async def test_sync_from_the_sessions_screen_then_settle_what_is_undecided(tmp_p
         await wait_until(pilot, lambda: "syncing" not in _title(app))
         messages = [n.message for n in app._notifications]
         assert any("Synced" in m for m in messages), messages
-        assert any("1 value(s) undecided" in m for m in messages)
+        assert any("1 value(s) undecided: settle them with U" in m for m in messages)
 
         await pilot.press("U")
         await wait_until(pilot, lambda: isinstance(app.screen, UndecidedScreen))
@@ -78,7 +78,7 @@ async def test_a_failed_syncs_sentence_is_shown_made_safe(tmp_path, monkeypatch)
     from tui.services.sync.git import SyncError
     from tui.services.sync.undecided import TeamSync
 
-    def refused(self) -> str:
+    def refused(self, settle_key: str) -> str:
         raise SyncError("The remote refused the push (remote: \x1b]0;owned\x07\x1b[2J).")
 
     monkeypatch.setattr(TeamSync, "sync", refused)

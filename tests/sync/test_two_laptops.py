@@ -180,6 +180,9 @@ def test_a_value_left_undecided_is_reported_by_the_sync_that_brings_it_only(lapt
     assert ana.sync().code == 0
     clashed = bo.sync()
     assert "1 value(s) undecided" in clashed.err and "undecided:" in clashed.out
+    # and what to do about them: the key that settles them is not in the screen's footer
+    assert "settle them with U on the sessions screen" in clashed.err
+    assert "Settle them with U on the sessions screen." in bo.ok("sync", "status")
     received = ana.sync()  # the merged file, with the undecided value, is new here
     assert "1 value(s) undecided" in received.err and "undecided:" in received.out
     bo.note(session_id, "one more note, no clash")

@@ -505,7 +505,8 @@ class HomeScreen(Screen):
     @work(thread=True, exclusive=True, group="home-sync")
     def _sync(self) -> None:
         try:
-            said, severity = self._team().sync(), "information"
+            said = self._team().sync(self.app.key_for("home.undecided"))
+            severity = "information"
         except StoreError as error:
             said, severity = str(error), "error"
         # The outcome is on screen before "syncing…" leaves the title. It may quote git,

@@ -97,7 +97,9 @@ class SyncOutcome:
     remote: bool = True
     conflicts: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
+    def summary(self, settle_key: str) -> str:
+        """What the sync did, as a sentence; `settle_key` is the key that opens the undecided
+        values on the sessions screen (the footer does not show it)."""
         done = ["committed the changes made here"] if self.committed else []
         if self.received:
             done.append(f"took in {len(self.received)} file(s) from the remote")
@@ -105,8 +107,16 @@ class SyncOutcome:
             done.append("pushed")
         if not self.remote:
             done.append("no remote to share with yet (fieldnote sync init --remote URL)")
-        undecided = f"; {len(self.conflicts)} value(s) undecided" if self.conflicts else ""
+        undecided = (
+            f"; {len(self.conflicts)} value(s) undecided: {settle_them(settle_key)}"
+            if self.conflicts
+            else ""
+        )
         return f"Synced: {', '.join(done) or 'already up to date'}{undecided}."
+
+
+def settle_them(key: str) -> str:
+    return f"settle them with {key} on the sessions screen"
 
 
 @dataclass

@@ -153,11 +153,12 @@ class TeamSync:
         self.store = store
         self.author = author
 
-    def sync(self) -> str:
-        """One sync; what it did as a sentence. StoreError (a sentence) when it failed."""
+    def sync(self, settle_key: str) -> str:
+        """One sync; what it did as a sentence (`settle_key` opens what it left undecided).
+        StoreError (a sentence) when it failed."""
         from tui.services.sync.study import Study
 
-        return Study(self.store.home, self.author).sync().summary()
+        return Study(self.store.home, self.author).sync().summary(settle_key)
 
     def undecided(self) -> list[Undecided]:
         return undecided(self.store.home)
