@@ -91,21 +91,28 @@ def test_a_push_rejected_by_a_newer_remote_fetches_merges_and_pushes_again(study
 
 
 @pytest.mark.parametrize(
-    "killed_at",
+    ("killed_at", "git_holds"),
     [
-        "hash-object",  # writing a merged file's blob: mid-merge, nothing written yet
-        "update-ref",  # the merged files are written, the branch has not moved
+        # taking in this folder's changes: git holds the index's lock (killed, it stays)
+        ("add", "index.lock"),
+        ("hash-object", None),  # writing a merged file's blob: mid-merge, nothing written yet
+        ("update-ref", None),  # the merged files are written, the branch has not moved
+        ("read-tree", "index.lock"),  # the branch has moved, the index is being rewritten
     ],
 )
-def test_a_sync_killed_half_way_loses_nothing_and_the_next_one_finishes(study, tmp_path, killed_at):
+def test_a_sync_killed_half_way_loses_nothing_and_the_next_one_finishes(
+    study, tmp_path, killed_at, git_holds
+):
     remote, ana, bo, session_id = study
     bo.note(session_id, "bo's note")
     assert bo.sync().code == 0
     ana.note(session_id, "ana's note")
     reached = tmp_path / "reached"
+    # The git command stops where it is: having taken its lock file, as git does first.
+    holds = f': > "{ana.home / ".git" / git_holds}"; ' if git_holds else ""
     env = _git_wrapper(
         tmp_path / "bin",
-        f'if [ "$3" = {killed_at} ]; then touch "{reached}"; exec sleep {WAIT_SECONDS}; fi',
+        f'if [ "$3" = {killed_at} ]; then {holds}touch "{reached}"; exec sleep {WAIT_SECONDS}; fi',
     )
     sync = subprocess.Popen(
         [sys.executable, "-m", "tui", "sync", "--as", "ana"],

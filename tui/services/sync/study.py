@@ -29,7 +29,7 @@ from pathlib import Path
 import orjson
 
 from tui.domain.display_text import visible
-from tui.services.sync.git import Git, SyncError, reason
+from tui.services.sync.git import DISK_FULL, Git, SyncError, reason
 from tui.services.sync.merge import find_renames, merge_codebook, merge_session
 from tui.services.sync.tree import (
     CODEBOOK,
@@ -66,6 +66,16 @@ REMOTE = "origin"
 REMOTE_REF = f"refs/remotes/{REMOTE}/{BRANCH}"
 DRIVER = "fieldnote"
 PUSH_ATTEMPTS = 5
+MARKER = "fieldnote-sync"
+GIT_LOCKS = (
+    "index.lock",
+    "HEAD.lock",
+    f"refs/heads/{BRANCH}.lock",
+    f"{REMOTE_REF}.lock",
+    "packed-refs.lock",
+)
+"""The lock files git takes for the commands a sync runs (`add`, `read-tree`, `update-ref`,
+`fetch --prune`): git removes them as it ends, so a killed one leaves them behind."""
 SIDES = ("The history", IN_THIS_FOLDER.name, ON_THE_REMOTE.name)
 """Where each version of a file in a merge comes from, as a sentence names it."""
 GITIGNORE = """\
@@ -177,10 +187,11 @@ class Study:
         with self._sync_lock():
             self._recover()
             remote = self._remote_url()
-            if remote is not None:
-                self._fetch()
-            with self._data_locked():
-                return self._sync_locked(remote is not None)
+            with self._marked():
+                if remote is not None:
+                    self._fetch()
+                with self._data_locked():
+                    return self._sync_locked(remote is not None)
 
     def _write_settings(self, *, missing_only: bool) -> None:
         """`.gitignore` and `.gitattributes` as Fieldnote writes them (`missing_only`: just
@@ -237,8 +248,6 @@ class Study:
                     "check the folder's permissions, nothing was changed."
                 ) from None
             raise
-        finally:
-            self._clear_marker()
         outcome.conflicts = self._new_undecided(local, outcome.received)
         return outcome
 
@@ -389,7 +398,6 @@ class Study:
         if not changed and not removed:
             return []
         blobs = check_files(self.git, target, changed, side)
-        _write_file(self.git_dir / "fieldnote-sync", b"applying\n")
         for path in changed:
             self._touched.add(path)
             _write_file(self.home / path, blobs[target[path].oid])
@@ -434,18 +442,34 @@ class Study:
         finally:
             os.close(fd)
 
-    def _recover(self) -> None:
-        """A sync that was killed while it wrote files left its marker (no sync runs now: we
-        hold the sync lock); a git index lock it left is stale. The files are each whole, so
-        this sync simply commits what it finds and merges again."""
-        marker = self.git_dir / "fieldnote-sync"
-        if marker.exists():
-            (self.git_dir / "index.lock").unlink(missing_ok=True)
-            marker.unlink()
+    @contextlib.contextmanager
+    def _marked(self) -> Iterator[None]:
+        """The marker a sync leaves while its git commands write the index, the refs and the
+        files; one killed half-way leaves it behind for `_recover`."""
+        marker = self.git_dir / MARKER
+        try:  # empty: on a full disk there is still room for its name
+            os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, FILE_MODE))
+        except OSError as error:
+            if error.errno == errno.ENOSPC:
+                raise SyncError(DISK_FULL) from None
+            raise SyncError(
+                f"Cannot write in {visible(str(self.git_dir))} ({error.strerror}); check the "
+                "folder's permissions, nothing was changed."
+            ) from None
+        try:
+            yield
+        finally:
+            marker.unlink(missing_ok=True)
 
-    def _clear_marker(self) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            (self.git_dir / "fieldnote-sync").unlink()
+    def _recover(self) -> None:
+        """A sync that was killed half-way left its marker (no sync runs now: we hold the sync
+        lock); the lock files its git commands held are stale. The files are each whole, so
+        this sync simply commits what it finds and merges again."""
+        marker = self.git_dir / MARKER
+        if marker.exists():
+            for lock in GIT_LOCKS:
+                (self.git_dir / lock).unlink(missing_ok=True)
+            marker.unlink()
 
     @contextlib.contextmanager
     def _data_locked(self) -> Iterator[None]:
