@@ -307,6 +307,37 @@ def test_a_push_the_remote_refuses_rolls_the_merge_back(study):
     assert {"ana's note", "bo's note"} <= _notes(ana, session_id)
 
 
+def test_a_refused_push_whose_branch_cannot_move_back_loses_nothing(study, tmp_path):
+    """The remote refuses the push, and putting the branch back fails too (another git
+    process holds HEAD's lock). The files were put back first: this folder's old versions
+    beside a branch still on the merge, which the next sync took for changes made here and
+    pushed, deleting the other laptop's note everywhere. The branch goes back first, and the
+    files stay merged while it cannot."""
+    remote, ana, bo, session_id = study
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'read-only study' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    ana.note(session_id, "ana's note")
+    head_lock = ana.home / ".git" / "HEAD.lock"
+    env = _git_wrapper(tmp_path / "bin", f'if [ "$3" = push ]; then : > "{head_lock}"; fi')
+    with environment(**env):
+        ran = ana.sync()
+    assert ran.code != 0
+    _one_sentence(ran.err)
+    for path in ana.study_files():
+        read_tables(path)
+    assert "ana's note" in _notes(ana, session_id)
+
+    head_lock.unlink()  # the other git process ends
+    hook.unlink()
+    assert ana.sync().code == 0
+    assert bo.sync().code == 0
+    for laptop in (ana, bo):
+        assert {"ana's note", "bo's note"} <= _notes(laptop, session_id)
+
+
 def test_git_missing_from_path_is_one_sentence(study, tmp_path):
     remote, ana, bo, session_id = study
     empty = tmp_path / "no-git"

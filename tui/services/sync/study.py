@@ -240,8 +240,11 @@ class Study:
                     "run `fieldnote sync` again."
                 )
         except BaseException as error:
-            self._restore(local)
+            # The branch first: one left on the merge beside this folder's old files would
+            # take them for changes made here, and the next sync would push them, removing
+            # what the remote brought. Merged files beside the old branch lose nothing.
             self._move_branch(head)
+            self._restore(local)
             if isinstance(error, OSError):
                 raise SyncError(
                     f"Writing the merged files failed ({error.strerror}); free some space or "
