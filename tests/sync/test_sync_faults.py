@@ -325,7 +325,7 @@ def test_a_refused_push_whose_branch_cannot_move_back_loses_nothing(study, tmp_p
     with environment(**env):
         ran = ana.sync()
     assert ran.code != 0
-    _one_sentence(ran.err)
+    assert "could not put this folder back as it was" in _one_sentence(ran.err)
     for path in ana.study_files():
         read_tables(path)
     assert "ana's note" in _notes(ana, session_id)
@@ -454,6 +454,44 @@ def test_a_disk_that_fills_during_a_sync_loses_nothing_and_the_next_one_finishes
         assert again.code == 0, again.err
         assert "ana's note" in _notes(ana, session_id)
         assert "bo's note 39: " + "the export button was hidden " * 20 in _notes(ana, session_id)
+        assert_whole_and_plain(ana)
+
+
+def test_a_disk_that_fills_while_the_merged_files_are_written_ends_in_a_sentence(tmp_path):
+    """The fetch and the merge fit; then the disk fills (another program's download), and
+    writing the merged file fails. Putting this folder's version back needs room too: that
+    second failure escaped as a traceback. Now: one sentence, every file whole, and once
+    there is room the next sync finishes with both notes."""
+    from tests.disk_faults import tmpfs_at
+
+    with contextlib.contextmanager(tmpfs_at)(tmp_path / "disk", "4m") as disk:
+        _, ana, bo, session_id = shared_study(tmp_path, disk / "ana")
+        bo.note(session_id, "bo's note")
+        assert bo.sync().code == 0
+        ana.note(session_id, "ana's note")
+        head = ana.git("rev-parse", "HEAD")
+        filler = disk / "filler"
+        env = _git_wrapper(  # the merge commit is made, then the disk is full
+            tmp_path / "bin",
+            f'if [ "$3" = commit-tree ]; then "{REAL_GIT}" "$@"; done=$?; '
+            f'dd if=/dev/zero of="{filler}" bs=4k >/dev/null 2>&1; exit $done; fi',
+        )
+        with environment(**env):
+            full = ana.sync()
+        assert full.code != 0
+        said = _one_sentence(full.err)
+        assert "free some space" in said and "run `fieldnote sync` again" in said
+        for path in ana.study_files():  # every file whole, old or merged
+            read_tables(path)
+        assert "ana's note" in _notes(ana, session_id)
+        assert ana.git("rev-parse", "HEAD") == head
+
+        filler.unlink()
+        again = ana.sync()
+        assert again.code == 0, again.err
+        assert {"ana's note", "bo's note"} <= _notes(ana, session_id)
+        assert bo.sync().code == 0
+        assert ana.export() == bo.export()
         assert_whole_and_plain(ana)
 
 

@@ -66,6 +66,12 @@ REMOTE = "origin"
 REMOTE_REF = f"refs/remotes/{REMOTE}/{BRANCH}"
 DRIVER = "fieldnote"
 PUSH_ATTEMPTS = 5
+NOT_PUT_BACK = (
+    "The sync failed half-way and could not put this folder back as it was (a full disk, a "
+    "folder not writable, or another git command running in it); every file is whole and "
+    "nothing is lost: free some space or check the folder, then run `fieldnote sync` again "
+    "to finish."
+)
 MARKER = "fieldnote-sync"
 GIT_LOCKS = (
     "index.lock",
@@ -243,8 +249,11 @@ class Study:
             # The branch first: one left on the merge beside this folder's old files would
             # take them for changes made here, and the next sync would push them, removing
             # what the remote brought. Merged files beside the old branch lose nothing.
-            self._move_branch(head)
-            self._restore(local)
+            try:
+                self._move_branch(head)
+                self._restore(local)
+            except (OSError, SyncError):
+                raise SyncError(NOT_PUT_BACK) from None
             if isinstance(error, OSError):
                 raise SyncError(
                     f"Writing the merged files failed ({error.strerror}); free some space or "
