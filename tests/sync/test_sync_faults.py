@@ -287,22 +287,26 @@ def test_a_remote_folder_that_vanished_is_named_as_the_reason(study):
     assert ana.sync().code == 0
 
 
+def _limit_pushes(remote: Path, size: str) -> None:
+    """The remote's own limit on what a push may send ("0": none)."""
+    config = [REAL_GIT, "--git-dir", str(remote), "config", "receive.maxInputSize", size]
+    subprocess.run(config, check=True)
+
+
 def test_a_push_the_remote_refuses_rolls_the_merge_back(study):
     remote, ana, bo, session_id = study
     bo.note(session_id, "bo's note")
     assert bo.sync().code == 0
-    hook = remote / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\necho 'read-only study' >&2\nexit 1\n")
-    hook.chmod(0o755)
+    _limit_pushes(remote, "1")  # a quota: the remote refuses any push
     ana.note(session_id, "ana's note")
     before = _state(ana, session_id)
     ran = ana.sync()
     assert ran.code != 0
     said = _one_sentence(ran.err)
-    assert "refused the push (remote: read-only study)" in said  # the hook's reason
+    assert "refused the push (remote: fatal: pack exceeds maximum allowed size)" in said
     assert _state(ana, session_id) == before  # bo's note was merged, then rolled back
     assert "bo's note" not in _notes(ana, session_id)
-    hook.unlink()
+    _limit_pushes(remote, "0")
     assert ana.sync().code == 0
     assert {"ana's note", "bo's note"} <= _notes(ana, session_id)
 
@@ -316,9 +320,7 @@ def test_a_refused_push_whose_branch_cannot_move_back_loses_nothing(study, tmp_p
     remote, ana, bo, session_id = study
     bo.note(session_id, "bo's note")
     assert bo.sync().code == 0
-    hook = remote / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\necho 'read-only study' >&2\nexit 1\n")
-    hook.chmod(0o755)
+    _limit_pushes(remote, "1")  # a quota: the remote refuses any push
     ana.note(session_id, "ana's note")
     head_lock = ana.home / ".git" / "HEAD.lock"
     env = _git_wrapper(tmp_path / "bin", f'if [ "$3" = push ]; then : > "{head_lock}"; fi')
@@ -331,7 +333,7 @@ def test_a_refused_push_whose_branch_cannot_move_back_loses_nothing(study, tmp_p
     assert "ana's note" in _notes(ana, session_id)
 
     head_lock.unlink()  # the other git process ends
-    hook.unlink()
+    _limit_pushes(remote, "0")
     assert ana.sync().code == 0
     assert bo.sync().code == 0
     for laptop in (ana, bo):
@@ -612,3 +614,55 @@ def test_a_sync_run_from_inside_another_repository_leaves_it_alone(study, tmp_pa
     assert project_state() == before
     assert bo.sync().code == 0
     assert "synced from a hook" in _notes(bo, session_id)
+
+
+def test_a_remote_folder_runs_none_of_its_programs_on_this_laptop(study, tmp_path):
+    """A bare repository on a shared drive is pushed to by a git started here, as this user,
+    with that folder's hooks and config: anyone who may write to the drive could have every
+    laptop that syncs run a program of theirs (a hook, or the alternate-refs command). The
+    push takes the study and runs neither."""
+    remote, ana, bo, session_id = study
+    ran_here = tmp_path / "ran-on-ana's-laptop"
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(f'#!/bin/sh\necho hook >> "{ran_here}"\n')
+    hook.chmod(0o755)
+    elsewhere = bare_remote(tmp_path / "elsewhere.git")
+    (remote / "objects" / "info" / "alternates").write_text(f"{elsewhere / 'objects'}\n")
+    subprocess.run(
+        [
+            REAL_GIT,
+            "--git-dir",
+            str(remote),
+            "config",
+            "core.alternateRefsCommand",
+            f'echo alternates >> "{ran_here}"; true',
+        ],
+        check=True,
+    )
+    ana.note(session_id, "pushed to the shared drive")
+    ran = ana.sync()
+    assert ran.code == 0, ran.err
+    assert "pushed" in ran.err
+    assert not ran_here.exists(), ran_here.read_text()
+    assert bo.sync().code == 0
+    assert "pushed to the shared drive" in _notes(bo, session_id)
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [
+        ("/shared/drive/onboarding.git", True),
+        ("../onboarding.git", True),
+        ("file:///shared/drive/onboarding.git", True),
+        ("./a:b.git", True),
+        ("git@github.com:team/onboarding.git", False),
+        ("ssh://git@host/team/onboarding.git", False),
+        ("https://host/team/onboarding.git", False),
+    ],
+)
+def test_only_a_folder_remote_has_its_receiving_end_run_here(url, local):
+    """A server's receiving end is its own: only a folder's gets the switches (sent to a
+    server, `git -c ... receive-pack` would be refused)."""
+    from tui.services.sync.study import reached_as_folder
+
+    assert reached_as_folder(url) is local

@@ -297,7 +297,14 @@ class Study:
 
     def _push(self, commit: str) -> bool:
         """True once pushed; False when the remote has commits this one lacks."""
-        done = self.git.run("push", "-q", REMOTE, f"{commit}:refs/heads/{BRANCH}", check=False)
+        done = self.git.run(
+            "push",
+            "-q",
+            *self._receive_pack(),
+            REMOTE,
+            f"{commit}:refs/heads/{BRANCH}",
+            check=False,
+        )
         if done.returncode == 0:
             return True
         said = done.stderr.decode("utf-8", "replace")
@@ -307,6 +314,24 @@ class Study:
             f"The remote refused the push ({reason(done.stderr)}); check you may write to "
             "it, nothing was changed here."
         )
+
+    def _receive_pack(self) -> list[str]:
+        """For a remote that is a folder (a bare repository on a shared drive), git runs the
+        receiving end here, as this user, with that folder's hooks and config: anyone who may
+        write to the folder could have every laptop that pushes run a program of theirs. Its
+        hooks, alternate-refs command and checkout on push are switched off; a server's own
+        (ssh, https) run on the server, as they should."""
+        done = self.git.run("remote", "get-url", "--push", REMOTE, check=False)
+        if not reached_as_folder(done.stdout.decode("utf-8", "surrogateescape").strip()):
+            return []
+        command = [
+            self.git.exe,
+            *("-c", f"core.hooksPath={os.devnull}"),
+            *("-c", "core.alternateRefsCommand=true"),
+            *("-c", "receive.denyCurrentBranch=refuse"),
+            "receive-pack",
+        ]
+        return [f"--receive-pack={shlex.join(command)}"]
 
     def _combine(
         self, head: str | None, local_tree: str, local: Listing, remote: str | None
@@ -536,6 +561,17 @@ class Study:
     def conflict_lines(self) -> list[str]:
         """One line per value a merge could not decide (`undecided.py`)."""
         return [item.line() for item in undecided(self.home)]
+
+
+def reached_as_folder(url: str) -> bool:
+    """Whether git reaches `url` as a folder on this machine: a path or file://, not
+    `host:path` (ssh) nor `scheme://`; as git decides it."""
+    if url.startswith("file://"):
+        return True
+    if "://" in url:
+        return False
+    colon, slash = url.find(":"), url.find("/")
+    return colon < 0 or 0 <= slash < colon
 
 
 def _has_journal(path: Path) -> bool:
