@@ -982,7 +982,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from tui.services.sync.study import Study, settle_them
+    from tui.services.sync.study import CHECK_THE_URL, Study, settle_them
 
     if args.remote is not None and args.action != "init":
         raise UserError("--remote goes with `fieldnote sync init`; run that to set the remote.")
@@ -1000,8 +1000,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 "No remote: this study is only here. Add one with: fieldnote sync init --remote URL"
             )
         else:
-            reached = "" if status.reached else " (not reachable now: as of the last fetch)"
-            say(f"Remote: {status.remote}{reached}")
+            say(f"Remote: {status.remote}")
+            if status.unreachable is not None:
+                say(
+                    f"Not reachable now ({status.unreachable}): the counts are as of the last "
+                    f"fetch; {CHECK_THE_URL}."
+                )
             say(f"{status.ahead} commit(s) to push, {status.behind} to pull.")
         say(f"{status.changed_here} file(s) changed here since the last sync.")
         for line in status.conflicts:

@@ -283,8 +283,14 @@ def test_a_remote_folder_that_vanished_is_named_as_the_reason(study):
     said = _one_sentence(ran.err)
     assert f"Could not fetch from the remote ('{remote}' does not appear to be a git " in said
     assert _state(ana, session_id) == before
-    moved.rename(remote)
-    assert ana.sync().code == 0
+    # The way out names the command that sets another URL (status only shows the URL),
+    # and status says why the remote is out of reach, not only that it is.
+    assert "set the right URL with `fieldnote sync init --remote URL`" in said
+    status = ana.ok("sync", "status")
+    assert f"Not reachable now ('{remote}' does not appear to be a git repository)" in status
+    assert "fieldnote sync init --remote URL" in status
+    ana.ok("sync", "init", "--remote", str(moved))
+    assert "Not reachable" not in ana.ok("sync", "status")
 
 
 def _limit_pushes(remote: Path, size: str) -> None:

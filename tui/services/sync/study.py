@@ -103,6 +103,19 @@ codebook.json merge={DRIVER}
 """
 
 
+CHECK_THE_URL = "check the network, or set the right URL with `fieldnote sync init --remote URL`"
+
+
+class Unreachable(SyncError):
+    """The fetch failed; `why` is git's reason."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            f"Could not fetch from the remote ({why}); {CHECK_THE_URL}; nothing was changed."
+        )
+        self.why = why
+
+
 @dataclass
 class SyncOutcome:
     committed: bool = False
@@ -138,7 +151,8 @@ def settle_them(key: str) -> str:
 @dataclass
 class StudyStatus:
     remote: str | None
-    reached: bool
+    unreachable: str | None
+    """git's reason the remote could not be fetched from now; None when it could."""
     ahead: int
     behind: int
     changed_here: int
@@ -290,10 +304,7 @@ class Study:
             check=False,
         )
         if done.returncode != 0:
-            raise SyncError(
-                f"Could not fetch from the remote ({reason(done.stderr)}); check the "
-                "network and the remote's URL (`fieldnote sync status`), nothing was changed."
-            )
+            raise Unreachable(reason(done.stderr))
 
     def _push(self, commit: str) -> bool:
         """True once pushed; False when the remote has commits this one lacks."""
@@ -534,11 +545,12 @@ class Study:
     def status(self) -> StudyStatus:
         self._require_repository()
         url = self._remote_url()
-        reached = False
+        unreachable = None
         if url is not None:
-            with contextlib.suppress(SyncError):
+            try:
                 self._fetch()
-                reached = True
+            except Unreachable as error:
+                unreachable = error.why
         head, remote = self.git.commit_of("HEAD"), self.git.commit_of(REMOTE_REF)
         ahead = behind = 0
         if head and remote:
@@ -546,7 +558,9 @@ class Study:
             ahead, behind = (int(n) for n in counts.split())
         elif head and url is not None:
             ahead = int(self.git.out("rev-list", "--count", head))
-        return StudyStatus(url, reached, ahead, behind, self._changed_here(), self.conflict_lines())
+        return StudyStatus(
+            url, unreachable, ahead, behind, self._changed_here(), self.conflict_lines()
+        )
 
     def _changed_here(self) -> int:
         """Study files changed since the last sync: in git's eyes, or in a journal not folded."""
