@@ -192,3 +192,30 @@ def test_a_value_left_undecided_is_reported_by_the_sync_that_brings_it_only(lapt
     assert "took in 1 file(s)" in again.err
     assert "undecided" not in again.err and again.out == ""
     assert "undecided:" in ana.ok("sync", "status")  # still there to settle
+
+
+def test_two_laptops_timing_one_interview_leave_no_clock_value_undecided(laptops):
+    """Both interviewers had the session open, each laptop running its own interview clock:
+    the merge kept one clock and listed the other's `banked`, `running_since` and
+    `closed_at` as undecided ("clock.banked is '21.96'; the other side had '21.949'"), values
+    nobody can settle, on every such interview. Where each laptop's clock stood is no one's
+    decision, as where each stood in the guide is not: one clock is kept, alike on both."""
+    ana, bo, session_id, _, _ = laptops
+    for laptop, banked, closed in (
+        (ana, 1801.96, "2026-12-01T10:30:01.873Z"),
+        (bo, 1801.949, "2026-12-01T10:30:01.861Z"),
+    ):
+        store = laptop.store()
+        session = store.open_session(session_id)
+        clock = {"banked": banked, "running_since": None, "closed_at": closed}
+        session.update_session({"clock": {"recording_offset": 0.0, **clock}})
+        session.close()
+        store.codebook.close()
+    assert ana.sync().code == 0
+    merged = bo.sync()
+    assert merged.code == 0, merged.err
+    assert "undecided" not in merged.err and merged.out == ""
+    assert ana.sync().code == 0
+    assert "undecided" not in ana.ok("sync", "status")
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]

@@ -63,8 +63,20 @@ def merge_session(
         docs = _merge_documents(*versions)
         if table == "guide":  # where each laptop is in the guide is no one's decision
             docs = [{k: v for k, v in doc.items() if k != CONFLICTS} for doc in docs]
+        elif table == "session":  # nor where each laptop's interview clock stood
+            docs = [_without_conflicts_on(doc, "clock.") for doc in docs]
         merged[table] = _numbered(table, docs)
     return merged
+
+
+def _without_conflicts_on(doc: dict[str, Any], prefix: str) -> dict[str, Any]:
+    left = [
+        c
+        for c in doc.get(CONFLICTS) or []
+        if not (isinstance(c, dict) and str(c.get("field")).startswith(prefix))
+    ]
+    out = {k: v for k, v in doc.items() if k != CONFLICTS}
+    return {**out, CONFLICTS: left} if left else out
 
 
 def _by_identity(table: str, docs: Mapping[str, Any]) -> dict[Any, dict[str, Any]]:
