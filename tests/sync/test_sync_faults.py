@@ -16,10 +16,11 @@ import threading
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote, environment
-from tui.store.storage import read_tables
+from tui.store.storage import DUMP_OPTIONS, read_tables
 
 REAL_GIT = shutil.which("git")
 WAIT_SECONDS = 60
@@ -225,6 +226,39 @@ def test_a_hostile_remote_is_refused_before_anything_changes_here(study, kind, s
     assert not (ana.home / "sessions" / SESSION_NAME).exists()
     assert not (ana.home.parent / "evil.json").exists()
     assert_whole_and_plain(ana)
+
+
+@pytest.mark.parametrize(
+    ("file", "table", "field", "value"),
+    [
+        ("session", "notes", "conflicts", 5),
+        ("session", "notes", "conflicts", ["not an object"]),
+        ("session", "session", "conflicts", {"field": "title"}),
+        ("codebook", "tags", "renamed_from", 5),
+        ("codebook", "tags", "renamed_from", [["setup"]]),
+    ],
+)
+def test_a_merge_field_of_the_wrong_shape_is_refused_in_a_sentence(
+    study, file, table, field, value
+):
+    """The fields only a merge reads (a document's undecided `conflicts`, a tag's
+    `renamed_from`) were never checked: a remote holding `"conflicts": 5` ended the sync
+    in a TypeError traceback. They are checked as every other field is."""
+    remote, ana, bo, session_id = study
+    path = bo.home / ("codebook.json" if file == "codebook" else f"sessions/{session_id}.json")
+    data = orjson.loads(path.read_bytes())
+    for doc in data[table].values():
+        doc[field] = value
+    raw = orjson.dumps(data, option=DUMP_OPTIONS)
+    where = "top" if file == "codebook" else "sessions"
+    _plant(remote, f"{where}:100644 blob {_blob(remote, raw)}\t{path.name}")
+    ana.note(session_id, "written before the sync")
+    before = _state(ana, session_id)
+    ran = ana.sync()
+    assert ran.code != 0
+    sentence = _one_sentence(ran.err)
+    assert "not valid Fieldnote data" in sentence and f"field '{field}" in sentence
+    assert _state(ana, session_id) == before
 
 
 def test_a_remote_that_is_not_a_study_is_refused(tmp_path):

@@ -148,6 +148,10 @@ RATINGS = _list_of(
     )
 )
 """Who rated a document's severity, and when (tui/domain/ratings.py)."""
+CONFLICTS = _list_of(
+    _fields({"field": TEXT, "other_edited_at": OPTIONAL_TEXT}, required=("field",))
+)
+"""The values a sync's merge could not decide (tui/services/sync/merge.py)."""
 CLOCK = _fields(
     {"banked": NUMBER, "running_since": _iso_time, "recording_offset": NUMBER}, optional=True
 )
@@ -176,6 +180,7 @@ SESSION = {
     "debrief": _mapping_of(
         _fields({"surprised": TEXT, "quote": TEXT, "change": TEXT, "saved_at": TEXT})
     ),
+    "conflicts": CONFLICTS,
 }
 QUESTION = _fields(
     {"id": TEXT, "text": TEXT, "probes": _texts, "note": TEXT}, required=("id", "text")
@@ -184,6 +189,7 @@ SECTION = _fields({"title": TEXT, "intro": TEXT, "level": INTEGER, "questions": 
 GUIDE = {
     "guide": _fields({"title": TEXT, "sections": _list_of(SECTION)}),
     "state": _is((dict,), "an object or null", optional=True),
+    "conflicts": CONFLICTS,
 }
 STATE = {"current": OPTIONAL_TEXT, "marks": _mapping_of_text}
 NOTE = {
@@ -206,6 +212,7 @@ NOTE = {
     # A transcript cue's end and whether it is speech (tui/services/exchange/transcripts.py).
     "ends_elapsed": _is((int, float), "a number or null", optional=True),
     "speech": FLAG,
+    "conflicts": CONFLICTS,
 }
 EXCERPT = {
     "note_id": TEXT,
@@ -215,6 +222,7 @@ EXCERPT = {
     "codings": CODINGS,
     "severity": OPTIONAL_INTEGER,
     "ratings": RATINGS,
+    "conflicts": CONFLICTS,
 }
 CUE = _fields(
     {
@@ -247,6 +255,9 @@ TAG = {
     "created_at": TEXT,
     "uses": INTEGER,
     "last_used_at": OPTIONAL_TEXT,
+    # The names a rename or a merge folded into this tag (tui/services/tag_ops.py).
+    "renamed_from": _texts,
+    "conflicts": CONFLICTS,
 }
 CODEBOOK_TABLES = {"tags": TAG}
 
@@ -291,6 +302,19 @@ def _ratings_fit(value: Any) -> bool:
     return _entries_fit(value, "severity", int)
 
 
+def _conflicts_fit(value: Any) -> bool:
+    if type(value) is not list:
+        return False
+    for entry in value:
+        if (
+            type(entry) is not dict
+            or type(entry.get("field")) is not str
+            or type(entry.get("other_edited_at")) not in _OPT_TEXT
+        ):
+            return False
+    return True
+
+
 def _cues_fit(value: Any) -> bool:
     if type(value) is not list:
         return False
@@ -333,6 +357,7 @@ FAST = {
         "typed": _OPT_TEXT,
         "ends_elapsed": frozenset({int, float, type(None)}),
         "speech": frozenset({bool}),
+        "conflicts": _conflicts_fit,
     },
     "excerpts": {
         "id": _TEXT,
@@ -343,6 +368,7 @@ FAST = {
         "codings": _codings_fit,
         "severity": _OPT_INT,
         "ratings": _ratings_fit,
+        "conflicts": _conflicts_fit,
     },
     "tags": {
         "name": _TEXT,
@@ -351,6 +377,8 @@ FAST = {
         "created_at": _TEXT,
         "uses": _INT,
         "last_used_at": _OPT_TEXT,
+        "renamed_from": _LIST,
+        "conflicts": _conflicts_fit,
     },
 }
 
