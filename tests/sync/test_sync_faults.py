@@ -198,6 +198,13 @@ def _hostile(remote: Path, kind: str) -> str:
         return f"sessions:100644 blob {_blob(remote, b' ' * (100 * 1024 * 1024))}\t{SESSION_NAME}"
     if kind == "not-json":
         return f"sessions:100644 blob {_blob(remote, b'{not json')}\t{SESSION_NAME}"
+    if kind == "deep":  # JSON that parses, and that nothing can write back (orjson stops at 255)
+        deep = b"[" * 300 + b"]" * 300
+        record = b'{"session": {"1": {"id": "%s", "title": "x", "x": %s}}}' % (
+            SESSION_NAME.removesuffix(".json").encode(),
+            deep,
+        )
+        return f"sessions:100644 blob {_blob(remote, record)}\t{SESSION_NAME}"
     if kind == "escape":
         return f"sessions:100644 blob {_blob(remote, b'{}')}\t\x1b[31mred.json"
     raise AssertionError(kind)
@@ -210,6 +217,7 @@ def _hostile(remote: Path, kind: str) -> str:
         ("dotdot", "'../evil.json', which is not part of a Fieldnote study"),
         ("huge", "100 MB"),
         ("not-json", "not valid Fieldnote data"),
+        ("deep", "nested deeper than Fieldnote can write back"),
         ("escape", "not part of a Fieldnote study"),
     ],
 )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from tui.domain.display_text import visible
 from tui.services.sync.git import Git, SyncError
 from tui.store.errors import UnreadableFileError
@@ -147,6 +149,15 @@ def parse_study_file(
             check_codebook_fields(location, data)
         else:
             validate_session_data(location)(data)
+        try:
+            # orjson reads 1,024 levels and writes 255: a file nested between the two would
+            # be taken in, and the store could then never write it again (every fold of its
+            # journal, every sync after, would fail).
+            orjson.dumps(data)
+        except orjson.JSONEncodeError:
+            raise UnreadableFileError(
+                location, "it is nested deeper than Fieldnote can write back"
+            ) from None
     except UnreadableFileError as error:
         raise SyncError(
             f"{where} holds {visible(path)}, which is not valid Fieldnote data "
