@@ -219,3 +219,31 @@ def test_two_laptops_timing_one_interview_leave_no_clock_value_undecided(laptops
     assert "undecided" not in ana.ok("sync", "status")
     exports = [ana.export(), bo.export()]
     assert exports[0] == exports[1]
+
+
+def test_a_session_removed_on_the_remote_stays_while_it_is_open_here(laptops):
+    """Bo removes a session file by hand (Fieldnote itself never removes one) and syncs,
+    while Ana has that interview open. Her sync removed the file from under the open
+    interview: every note she typed next stayed unsaved ("The session file ... no longer
+    exists"). A session open here outweighs a removal there, as a change made here does: it
+    stays, and goes back to the remote."""
+    from tui.store.presence import Presence
+
+    ana, bo, session_id, _, _ = laptops
+    for path in (bo.home / "sessions").glob(f"{session_id}.json*"):
+        path.unlink()
+    assert bo.sync().code == 0
+    interview = Presence(ana.home / "sessions" / f"{session_id}.json", "ana")
+    interview.start()  # the heartbeat an open interview keeps
+    try:
+        kept = ana.sync()
+        assert kept.code == 0, kept.err
+        assert (ana.home / "sessions" / f"{session_id}.json").is_file()
+        typed = ana.note(session_id, "typed during the interview")
+    finally:
+        interview.stop()
+    assert typed
+    assert ana.sync().code == 0
+    assert bo.sync().code == 0
+    notes = {n["text"] for s in bo.export()["sessions"] for n in s["notes"]}
+    assert "typed during the interview" in notes

@@ -46,6 +46,7 @@ from tui.services.sync.tree import (
     refuse_strangers,
 )
 from tui.services.sync.undecided import undecided, undecided_in
+from tui.store.presence import Presence
 from tui.store.storage import (
     DIR_MODE,
     DUMP_OPTIONS,
@@ -391,11 +392,17 @@ class Study:
         renames = find_renames(*tables)
         out: Listing = {}
         both: list[str] = []
+        open_here = self._open_here()
         for path in paths:
             b, o, t = base.get(path), ours.get(path), theirs.get(path)
             if o == t or t == b or (path in SETTINGS_FILES and o is not None):
                 # Fieldnote writes its own settings: a remote's `.gitignore` cannot stop this
                 # folder's sessions being shared, nor a `.gitattributes` switch the merge off.
+                chosen = o
+            elif t is None and path in open_here:
+                # Removed there (by hand: Fieldnote never removes a session) while an
+                # interview has it open here: like a change made here, it outweighs the
+                # removal, rather than vanish under the notes being typed.
                 chosen = o
             elif o == b and not (renames and path.startswith("sessions/")):
                 chosen = t
@@ -421,6 +428,14 @@ class Study:
             oid = self.git.out("hash-object", "-w", "--stdin", input=raw)
             out[path] = Entry("100644", oid, len(raw))
         return out
+
+    def _open_here(self) -> set[str]:
+        """The sessions an instance on this laptop has open now (a live presence entry)."""
+        return {
+            f"sessions/{folder.name.removesuffix('.presence')}.json"
+            for folder in (self.home / "sessions").glob("*.presence")
+            if Presence(folder.with_suffix(".json"), self.author).entries()
+        }
 
     def _write_tree(self, entries: Listing) -> str:
         sessions = [
