@@ -982,7 +982,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from tui.services.sync.study import CHECK_THE_URL, Study, settle_them
+    from tui.services.sync.study import CHECK_THE_URL, Study, settle_them, shown_url
 
     if args.remote is not None and args.action != "init":
         raise UserError("--remote goes with `fieldnote sync init`; run that to set the remote.")
@@ -1000,7 +1000,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 "No remote: this study is only here. Add one with: fieldnote sync init --remote URL"
             )
         else:
-            say(f"Remote: {status.remote}")
+            say(f"Remote: {shown_url(status.remote)}")
             if status.unreachable is not None:
                 say(
                     f"Not reachable now ({status.unreachable}): the counts are as of the last "

@@ -714,3 +714,13 @@ def test_only_a_folder_remote_has_its_receiving_end_run_here(url, local):
     from tui.services.sync.study import reached_as_folder
 
     assert reached_as_folder(url) is local
+
+
+def test_status_shows_the_remote_without_the_password_in_its_url(study):
+    """A hosted remote is often set with a token in its URL. git leaves it out of what it
+    says; `sync status` printed the URL whole, token and all, on a screen that may be shared."""
+    remote, ana, bo, session_id = study
+    ana.git("remote", "set-url", "origin", "https://ana:s3cret-token@fieldnote.invalid/x.git")
+    status = ana.ok("sync", "status")
+    assert "s3cret-token" not in status
+    assert "Remote: https://ana:***@fieldnote.invalid/x.git" in status

@@ -592,6 +592,16 @@ class Study:
         return [item.line() for item in undecided(self.home)]
 
 
+def shown_url(url: str) -> str:
+    """`url` with the password (a token, often) of its user part as `***`, as git leaves it
+    out of what it says: the URL is printed on a screen that may be shared."""
+    scheme, found, rest = url.partition("://")
+    user, at, place = rest.partition("@")
+    if not found or not at or "/" in user or ":" not in user:
+        return url
+    return f"{scheme}://{user.partition(':')[0]}:***@{place}"
+
+
 def reached_as_folder(url: str) -> bool:
     """Whether git reaches `url` as a folder on this machine: a path or file://, not
     `host:path` (ssh) nor `scheme://`; as git decides it."""
