@@ -724,3 +724,18 @@ def test_status_shows_the_remote_without_the_password_in_its_url(study):
     status = ana.ok("sync", "status")
     assert "s3cret-token" not in status
     assert "Remote: https://ana:***@fieldnote.invalid/x.git" in status
+
+
+def test_a_name_git_cannot_sign_with_still_syncs(study, tmp_path):
+    """Without a git identity of the user's own, the commits carry the `--as` name. A name
+    made only of characters git strips ("...", "<>") stopped every sync with "git -c failed
+    (name consists only of disallowed characters)", naming an option as the command."""
+    remote, ana, bo, session_id = study
+    bare_home = tmp_path / "no-git-identity"
+    bare_home.mkdir()
+    ana.note(session_id, "from a laptop without a git identity")
+    with environment(HOME=str(bare_home), XDG_CONFIG_HOME=str(bare_home), GIT_CONFIG_NOSYSTEM="1"):
+        ran = ana.cli("sync", "--as", "...")
+    assert ran.code == 0, ran.err
+    assert bo.sync().code == 0
+    assert "from a laptop without a git identity" in _notes(bo, session_id)

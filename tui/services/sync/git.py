@@ -58,6 +58,9 @@ git sets them for its hooks (and some keep GIT_DIR exported); inherited, they ou
 and the sync would commit the study into that other repository."""
 
 
+IDENTITY_STRIPPED = ".,:;<>\"\\' \t\n"
+
+
 class Git:
     """Runs `git -C <data folder> ...` with a name and e-mail when the user has none set."""
 
@@ -80,9 +83,11 @@ class Git:
         """`-c user.name=... -c user.email=...` for whichever of them the user has not set."""
         if self._identity is None:
             options = []
+            # git strips these (and spaces) from a name's ends, and refuses a name left empty.
+            name = self.author if self.author.strip(IDENTITY_STRIPPED) else "fieldnote"
             for key, value in (
-                ("user.name", self.author),
-                ("user.email", f"{self.author.replace(' ', '.') or 'fieldnote'}@fieldnote.invalid"),
+                ("user.name", name),
+                ("user.email", f"{name.replace(' ', '.')}@fieldnote.invalid"),
             ):
                 if not self.run("config", "--get", key, check=False).stdout.strip():
                     options += ["-c", f"{key}={value}"]
@@ -115,8 +120,9 @@ class Git:
             # as "unpack-objects failed", would send a user looking at the network).
             raise SyncError(DISK_FULL)
         if check and done.returncode != 0:
+            command = _command(args)
             raise SyncError(
-                f"git {args[0]} failed ({reason(done.stderr)}); "
+                f"git {command} failed ({reason(done.stderr)}); "
                 "nothing was changed, run `fieldnote sync` again or check the repository."
             )
         return done
@@ -127,6 +133,13 @@ class Git:
     def commit_of(self, ref: str) -> str | None:
         done = self.run("rev-parse", "--verify", "-q", ref + "^{commit}", check=False)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
+
+def _command(args: tuple[str, ...]) -> str:
+    """The git command of `args`, past the `-c key=value` options before it."""
+    while args[:1] == ("-c",):
+        args = args[2:]
+    return args[0] if args else "git"
 
 
 def reason(stderr: bytes) -> str:
