@@ -118,3 +118,24 @@ async def test_reload_keymap_shows_every_mistake(tmp_path, store, clock):
             assert f"{path}, line {line}: " in notice.message
         assert "previous keymap stays" in notice.message
         assert app.keymap.overrides() == {"home.new": "a"}
+
+
+# An id and a key holding terminal escapes (TOML's \u001b): a colour change and a screen clear.
+ESCAPES = '"home.\\u001b[31mred" = "q"\n"home.export" = "\\u001b[2Jx"\n"home.new" = "a"\n'
+
+
+async def test_escapes_in_a_keymap_are_shown_as_symbols_not_obeyed(tmp_path, store, clock):
+    from tui.services.keymap import load_keymap
+
+    path = write(tmp_path, "mine.toml", ESCAPES)
+    keymap = load_keymap(str(path), config=tmp_path / "config.toml", lenient=True)
+    loader = lambda: layer_keymaps([path])  # noqa: E731
+    app = build(store, clock, keymap, loader=loader)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.action_reload_keymap()
+        await pilot.pause()
+        opened, reloaded = (notice.message for notice in app._notifications)
+        for message in (opened, reloaded):
+            assert "\x1b" not in message
+            assert "home.\u241b[31mred" in message and "\u241b[2Jx" in message

@@ -17,7 +17,7 @@ from textual.reactive import var
 
 from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
-from tui.domain.display_text import visible
+from tui.domain.display_text import visible, visible_lines
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
@@ -134,8 +134,9 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
 
     def on_mount(self) -> None:
         if self.keymap is not None and self.keymap.problems:
+            # A keymap's ids and keys are a file's text: escapes in them are shown, not obeyed.
             self.notify(
-                "\n".join(self.keymap.problems)
+                visible_lines("\n".join(self.keymap.problems))
                 + "\nThose bindings keep their default keys; fix the file and run "
                 "`fieldnote keys` to check.",
                 title="Keymap mistakes",
@@ -143,8 +144,8 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
                 timeout=20,
                 markup=False,
             )
-        for warning in self.keymap.warnings if self.keymap else ():
-            self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
+        if self.keymap is not None:
+            self._show_keymap_warnings(self.keymap)
         if inside_tmux():
             self._check_tmux()
         if not self.is_headless:
@@ -442,7 +443,7 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             keymap = self.keymap_loader()
         except KeymapError as error:
             self.notify(
-                f"{error}\nThe previous keymap stays.",
+                f"{visible_lines(str(error))}\nThe previous keymap stays.",
                 title="Keymap not reloaded",
                 severity="error",
                 timeout=15,
@@ -450,10 +451,15 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             )
             return
         self.apply_keymap(keymap)
-        for warning in keymap.warnings:
-            self.notify(warning, title="Keymap", severity="warning", timeout=10, markup=False)
-        sources = ", ".join(path.name for path in keymap.sources) or "the defaults"
+        self._show_keymap_warnings(keymap)
+        sources = ", ".join(visible(path.name) for path in keymap.sources) or "the defaults"
         self.notify(f"Keymap reloaded from {sources}.", title="Keymap", markup=False)
+
+    def _show_keymap_warnings(self, keymap: Keymap) -> None:
+        for warning in keymap.warnings:
+            self.notify(
+                visible_lines(warning), title="Keymap", severity="warning", timeout=10, markup=False
+            )
 
     def get_system_commands(self, screen):
         """Textual's, less Quit and Keys: the registry's app.quit and app.help (F1) are listed

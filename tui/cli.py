@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from tui import __version__
-from tui.domain.display_text import cut, visible
+from tui.domain.display_text import cut, visible, visible_lines
 from tui.domain.people import clean_name
 
 if TYPE_CHECKING:
@@ -61,15 +61,11 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _safe(text: str) -> str:
-    return "\n".join(visible(line) for line in text.split("\n"))
-
-
 def say(text: str = "", *, end: str = "\n", err: bool = False) -> None:
     """Print on stdout (stderr with `err`). Every command prints through this or `warn`:
     titles, notes and paths a user or a file wrote could hold terminal escapes, which are
     shown as symbols, never obeyed."""
-    (sys.stderr if err else sys.stdout).write(_safe(text) + end)
+    (sys.stderr if err else sys.stdout).write(visible_lines(text) + end)
 
 
 def warn(message: str) -> None:

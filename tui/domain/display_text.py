@@ -36,6 +36,12 @@ def visible(text: str) -> str:
     return "".join(_visible_char(char) for char in text)
 
 
+def visible_lines(text: str) -> str:
+    """`text` made `visible` line by line: its own line breaks kept, every other control
+    character shown as a symbol (a message of several sentences, one a line)."""
+    return "\n".join(visible(line) for line in text.split("\n"))
+
+
 def tag_label(name: str, limit: int = TAG_LABEL_CHARS) -> str:
     """A tag name made `visible`, cut to `limit` characters with `…`: a file written before
     tags had a limit (or by another tool) may hold a name of any length, and no screen or
