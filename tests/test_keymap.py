@@ -246,6 +246,19 @@ def test_key_lines_follow_tables_and_dotted_keys():
     }
 
 
+def test_key_lines_read_escapes_in_quoted_keys_as_toml_does(tmp_path):
+    """An id written with TOML escapes (\\u0065 for e, \\" for a quote) is blamed on its own
+    line, not on the first."""
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        '"home.new" = "a"\n"home.r\\u0065fresh" = "ctrl+nope"\n"home.\\"x" = "q"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(KeymapError) as caught:
+        layer_keymaps([path])
+    assert [problem.line for problem in caught.value.problems] == [2, 3]
+
+
 # -- warnings --------------------------------------------------------------------------------
 
 

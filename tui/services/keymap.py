@@ -238,15 +238,26 @@ def is_printable_key(key: str) -> bool:
 
 # -- files -----------------------------------------------------------------------------------
 
+# A key part: a basic string (with escapes such as \" and \u0065), a literal string or bare.
+_NAME = r"""(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)"""
 _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
-_KEY = re.compile(
-    r"""^\s*((?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)(?:\s*\.\s*(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="""
-)
-_PART = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_-]+)\s*(?:\.|$)""")
+_KEY = re.compile(rf"^\s*({_NAME}(?:\s*\.\s*{_NAME})*)\s*=")
+_PART = re.compile(rf"\s*({_NAME})\s*(?:\.|$)")
 
 
 def _dotted(text: str) -> list[str]:
-    return [part.strip("\"'") for part in _PART.findall(text)]
+    return [_unquoted(part) for part in _PART.findall(text)]
+
+
+def _unquoted(part: str) -> str:
+    """A key part as tomllib reads it: a basic string's escapes decoded, so the line found
+    for `"home.r\\u0065fresh"` is the line of home.refresh."""
+    if part.startswith('"'):
+        try:
+            return tomllib.loads(f"k = {part}")["k"]
+        except tomllib.TOMLDecodeError:
+            return part[1:-1]
+    return part.strip("'")
 
 
 def key_lines(text: str) -> dict[str, int]:
