@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_keymap_ui import build
+from tests.waiting import wait_until
 from tui.cli import main
 from tui.services.keymap import KeymapError, layer_keymaps, read_keymap_file
 
@@ -139,3 +140,33 @@ async def test_escapes_in_a_keymap_are_shown_as_symbols_not_obeyed(tmp_path, sto
         for message in (opened, reloaded):
             assert "\x1b" not in message
             assert "home.\u241b[31mred" in message and "\u241b[2Jx" in message
+
+
+def drawn(widget) -> str:
+    """The words of what `widget` shows on screen, its border left out: the rows its container
+    leaves in view."""
+    geometry = widget.screen.find_widget(widget)
+    rows = geometry.region.intersection(geometry.clip).height
+    strips = widget.render_lines(widget.region.reset_offset)[:rows]
+    return " ".join(" ".join(strip.text.replace("\u258c", "") for strip in strips).split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_many_mistakes_still_show_their_count_and_the_way_out(
+    tmp_path, store, clock, session_id, size
+):
+    """Notices take at most part of the screen: the count and what to do lead, the list
+    follows (it may be cut; `fieldnote keys` prints it whole)."""
+    from tui.services.keymap import load_keymap
+
+    many = "".join(f'"home.nope{n}" = "x"\n' for n in range(7))
+    path = write(tmp_path, "mine.toml", many)
+    keymap = load_keymap(str(path), config=tmp_path / "config.toml", lenient=True)
+    app = build(store, clock, keymap, session_id=session_id)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await wait_until(pilot, lambda: app.screen.query("Toast"))
+        await pilot.pause()
+        [toast] = app.screen.query("Toast")
+        shown = drawn(toast)
+        assert "7 mistakes" in shown
+        assert "default keys" in shown and "fieldnote keys" in shown

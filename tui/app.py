@@ -134,11 +134,19 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
 
     def on_mount(self) -> None:
         if self.keymap is not None and self.keymap.problems:
-            # A keymap's ids and keys are a file's text: escapes in them are shown, not obeyed.
+            # The count and the way out lead: notices take at most part of the screen, so a
+            # long list is cut. A keymap's ids and keys are a file's text: escapes in them are
+            # shown, not obeyed.
+            count = len(self.keymap.problems)
+            lead = (
+                "1 mistake: its binding keeps the default keys."
+                if count == 1
+                else f"{count} mistakes: their bindings keep the default keys."
+            )
             self.notify(
-                visible_lines("\n".join(self.keymap.problems))
-                + "\nThose bindings keep their default keys; fix the file and run "
-                "`fieldnote keys` to check.",
+                f"{lead} `fieldnote keys` lists them all.\n"
+                + visible_lines("\n".join(self.keymap.problems))
+                + "\nFix the file, then run Reload keymap from the palette.",
                 title="Keymap mistakes",
                 severity="error",
                 timeout=20,
