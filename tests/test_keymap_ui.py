@@ -186,6 +186,25 @@ async def test_f1_shows_the_active_keymap(store, clock):
         assert set(rows) == set(binding_ids())
 
 
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_f1_says_which_keymap_is_in_force_and_where_your_own_keys_go(
+    tmp_path, store, clock, size
+):
+    from tui.services.keymap import load_keymap
+
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir()
+    (config.parent / "keymap.toml").write_text('"home.code" = "t"\n', encoding="utf-8")
+    app = build(store, clock, load_keymap("vim", config=config))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        said = " ".join(str(app.screen.query_one("#help-keymap").render()).split())
+        assert "the vim preset" in said
+        assert f"{config.parent / 'keymap.toml'}" in said
+        assert "Reload keymap" in said
+
+
 # -- the palette -----------------------------------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
-from tui.services.keymap import Keymap, KeymapError, is_printable_key
+from tui.services.keymap import Keymap, KeymapError, is_printable_key, sources_text
 from tui.services.live_session import LiveSession, SaveState
 from tui.services.playback import Player, PlayOutcome
 from tui.services.rescue import rescue_path, write_rescue
@@ -460,8 +460,9 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             return
         self.apply_keymap(keymap)
         self._show_keymap_warnings(keymap)
-        sources = ", ".join(visible(path.name) for path in keymap.sources) or "the defaults"
-        self.notify(f"Keymap reloaded from {sources}.", title="Keymap", markup=False)
+        self.notify(
+            f"Keymap reloaded from {visible(sources_text(keymap))}.", title="Keymap", markup=False
+        )
 
     def _show_keymap_warnings(self, keymap: Keymap) -> None:
         for warning in keymap.warnings:

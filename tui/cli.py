@@ -1080,7 +1080,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from tui.services.keymap import keymap_rows, keymap_toml, user_keymap_path
+    from tui.services.keymap import keymap_rows, keymap_toml, sources_text
 
     keymap = _keymap_loader(args)()
     for warning in keymap.warnings:
@@ -1098,8 +1098,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
             screen = title
             say(title)
         say(f"  {binding_id.ljust(widths[0])}  {keys.ljust(widths[1])}  {description}")
-    layers = ["defaults", *(str(path) for path in keymap.sources)]
-    say(f"Keys from: {' + '.join(layers)}. Your own: {user_keymap_path()}", err=True)
+    say(f"Keys from: {sources_text(keymap)}. Your own keys go in {keymap.own}.", err=True)
     return 0
 
 

@@ -13,7 +13,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from tui.domain.display_text import visible
 from tui.services.actions import SCREENS, actions_for
+from tui.services.keymap import sources_text
 from tui.widgets.bindings import cancel_only
 from tui.widgets.key_bar import KeyBar
 
@@ -75,6 +77,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog help-dialog"):
             yield Label("Keys", classes="dialog-title")
             yield Static(KeyTable(self.sections()), id="help-table")
+            yield Label(self.keymap_said(), id="help-keymap", classes="dialog-keys", markup=False)
             yield Label(
                 'Inline while typing a note: "quote  > quote  ?follow-up  !emotion  #tag  '
                 "* at the start stars it.  Esc closes.",
@@ -94,6 +97,20 @@ class HelpScreen(ModalScreen[None]):
         ]
         palette = KeyRow(self.app.get_key_display_for_palette(), "Command palette", "")
         return [*sections, ("Palette", [palette])]
+
+    def keymap_said(self) -> str:
+        """Which keymap is in force and where one's own keys go (the file's path is the
+        user's: shown, not obeyed)."""
+        keymap = self.app.keymap
+        if keymap is None:
+            return "Keys: the defaults."
+        said = f"Keys from {visible(sources_text(keymap))}."
+        if keymap.own is not None:
+            said += (
+                f" Your own keys go in {visible(str(keymap.own))}; after editing it, run "
+                f"Reload keymap from the palette ({self.app.get_key_display_for_palette()})."
+            )
+        return said
 
     def action_cancel(self) -> None:
         self.dismiss(None)

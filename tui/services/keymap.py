@@ -177,6 +177,9 @@ class Keymap:
     problems: list[str] = field(default_factory=list)
     """Mistakes passed over by a lenient load (their bindings keep the default keys), one
     sentence each with the file and line."""
+    own: Path | None = None
+    """`keymap.toml` in the config folder, where a user's own keys go (None: a keymap not
+    loaded through the config folder, as in tests)."""
 
     def overrides(self) -> dict[str, str]:
         """The ids whose keys differ from the registry's: what `App.set_keymap` needs."""
@@ -467,7 +470,18 @@ def load_keymap(
         layers.append(user)
     keymap = layer_keymaps(layers, lenient=lenient)
     keymap.problems[:0] = [f"{error.where}: {error.reason}" for error in skipped]
+    keymap.own = user
     return keymap
+
+
+def sources_text(keymap: Keymap) -> str:
+    """Where the keys in force come from, as said to a user: `the vim preset + ~/keymap.toml`."""
+    presets = presets_folder().resolve()
+    names = [
+        f"the {path.stem} preset" if path.resolve().parent == presets else str(path)
+        for path in keymap.sources
+    ]
+    return " + ".join(names) or "the defaults"
 
 
 def layer_keymaps(paths: list[Path], *, lenient: bool = False) -> Keymap:
