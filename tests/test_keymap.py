@@ -206,6 +206,22 @@ def test_same_key_on_different_screens_is_fine(tmp_path):
     assert layer_keymaps([path]).overrides() == {"home.new": "x", "quit.retry": "x"}
 
 
+@pytest.mark.parametrize(
+    "text, clash",
+    [
+        # The parking lot sits in the interview, whose f8 (priority) would delete a note.
+        ('"parking.dismiss" = "f8"\n', "parking.dismiss and interview.delete_last"),
+        # A new session's fields are in a dialog: Esc would never cancel it.
+        ('"form.next" = "escape"\n', "form.next and dialog.cancel"),
+        # The debrief's fields: Enter would never move to the next answer.
+        ('"form.next" = "enter"\n', "form.next and debrief.next"),
+    ],
+)
+def test_keys_in_force_together_clash_across_their_registry_screens(tmp_path, text, clash):
+    path = write(tmp_path, "mine.toml", text)
+    assert clash in str(error_of(path))
+
+
 def test_swapping_two_keys_is_fine(tmp_path):
     path = write(tmp_path, "mine.toml", '"home.cursor_down" = "k"\n"home.cursor_up" = "j"\n')
     assert layer_keymaps([path]).keys["home.cursor_down"] == "k"

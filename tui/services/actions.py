@@ -54,6 +54,14 @@ SCREENS = {
     "resume": "Reopening a session whose clock paused on close",
     "undecided": "Values a sync could not decide",
 }
+# Registry screens whose keys are in force at once on one screen of the app, beside each
+# screen's own and the app's: the parking lot within the interview, a form's field keys with
+# its dialog's. A key given to two of them would reach only one.
+IN_FORCE_TOGETHER: tuple[tuple[str, ...], ...] = (
+    ("interview", "parking"),
+    ("dialog", "form"),
+    ("debrief", "form"),
+)
 
 ACTIONS: tuple[ActionSpec, ...] = (
     # Everywhere.

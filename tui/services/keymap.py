@@ -24,7 +24,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.services.actions import ACTIONS, COMMAND_PALETTE_KEY, SCREENS, action_spec, binding_ids
+from tui.services.actions import (
+    ACTIONS,
+    COMMAND_PALETTE_KEY,
+    IN_FORCE_TOGETHER,
+    SCREENS,
+    action_spec,
+    binding_ids,
+)
 from tui.services.resources import shipped_folder
 from tui.store.storage import NOT_A_FILE, NotAFileError, open_to_read
 
@@ -549,9 +556,10 @@ def screen_of(binding_id: str) -> str:
 
 
 def _clashes(keymap: Keymap, failed: set[str]) -> list[KeymapError]:
-    """A KeymapError for each key bound to two ids in one screen (ids in `failed` aside),
-    blamed on the id set last, in the order they were set."""
+    """A KeymapError for each key bound to two ids in one screen, or in screens in force
+    together (ids in `failed` aside), blamed on the id set last, in the order they were set."""
     screens = list(dict.fromkeys([*SCREENS, *(screen_of(i) for i in keymap.keys)]))
+    groups = [(screen,) for screen in screens] + list(IN_FORCE_TOGETHER)
     order = {path: index for index, path in enumerate(keymap.sources)}
 
     def lateness(binding_id: str) -> tuple[int, int]:
@@ -559,16 +567,19 @@ def _clashes(keymap: Keymap, failed: set[str]) -> list[KeymapError]:
         return (order.get(origin.path, -1), origin.line) if origin else (-2, 0)
 
     found: dict[str, tuple[tuple[int, int], KeymapError]] = {}
-    for screen in screens:
-        ids = [i for i in keymap.keys if screen_of(i) in (screen, "app")]
+    for group in groups:
+        screen = group[0]
+        ids = [i for i in keymap.keys if screen_of(i) in (*group, "app")]
         on_key: dict[str, list[str]] = {normalize_key(COMMAND_PALETTE_KEY): [_PALETTE]}
         for binding_id in ids:
             for key in dict.fromkeys(keymap.keys[binding_id].split(",")):
                 on_key.setdefault(key, []).append(binding_id)
         for key, bound in on_key.items():
             everywhere = all(i == _PALETTE or screen_of(i) == "app" for i in bound)
-            if len(bound) < 2 or failed & set(bound) or (everywhere and screen != "app"):
+            if len(bound) < 2 or failed & set(bound) or (everywhere and group != ("app",)):
                 continue  # a clash of app-wide keys is reported once, not for every screen
+            if len(group) > 1 and len({screen_of(i) for i in bound} & set(group)) < 2:
+                continue  # within one screen (and the app's): reported for that screen
             culprit = max((i for i in bound if i != _PALETTE), key=lateness)
             others = [i for i in bound if i != culprit]
             origin = keymap.origins.get(culprit)
