@@ -278,6 +278,24 @@ def test_key_lines_read_escapes_in_quoted_keys_as_toml_does(tmp_path):
 # -- warnings --------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "key", ["alt+ctrl+x", "alt+f5", "alt+enter", "ctrl+shift+a", "super+n", "meta+up", "hyper+k"]
+)
+def test_keys_only_a_modern_keyboard_protocol_sends_are_a_warning(tmp_path, key):
+    """Without the kitty keyboard protocol (tmux by default) alt+ctrl+x arrives as ctrl+x,
+    alt+f5 as Esc then f5: such a key may never reach its binding."""
+    path = write(tmp_path, "mine.toml", f'\n"home.code" = "{key}"\n')
+    [warning] = layer_keymaps([path]).warnings
+    assert warning.startswith(f"{path}, line 2: home.code uses {key}")
+    assert "tmux" in warning
+
+
+@pytest.mark.parametrize("key", ["alt+x", "alt+shift+x", "ctrl+x", "ctrl+f5", "ctrl+shift+up"])
+def test_keys_every_terminal_sends_are_quiet(tmp_path, key):
+    path = write(tmp_path, "mine.toml", f'"home.code" = "{key}"\n')
+    assert layer_keymaps([path]).warnings == []
+
+
 def test_ctrl_b_is_a_warning_not_an_error(tmp_path):
     path = write(tmp_path, "mine.toml", '\n"home.new" = "ctrl+b"\n')
     keymap = layer_keymaps([path])

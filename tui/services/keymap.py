@@ -238,6 +238,18 @@ def normalize_keys(keys: str) -> str:
     return ",".join(normalize_key(key) for key in keys.split(","))
 
 
+def needs_key_protocol(key: str) -> bool:
+    """A key only a terminal speaking the kitty keyboard protocol names: without it (tmux by
+    default, most terminals) alt+ctrl+x arrives as ctrl+x, alt+f5 as Esc then f5,
+    ctrl+shift+a as ctrl+a, and super, hyper and meta not at all (textual/_xterm_parser.py)."""
+    *modifiers, base = key.split("+")
+    if {"super", "hyper", "meta"} & set(modifiers):
+        return True
+    if "alt" in modifiers:  # Esc before a character: alt+x, and alt+shift+x for Esc X
+        return base not in CHARACTER_NAMES or not set(modifiers) <= {"alt", "shift"}
+    return modifiers == ["ctrl", "shift"] and base.isalpha() and len(base) == 1
+
+
 def is_printable_key(key: str) -> bool:
     """A key that types a character into a text input (no modifier but shift)."""
     *modifiers, base = key.split("+")
@@ -616,6 +628,12 @@ def _warn(keymap: Keymap) -> None:
                 keymap.warnings.append(
                     f"{origin}: {binding_id} uses ctrl+b, tmux's prefix key; "
                     "inside tmux it never reaches Fieldnote."
+                )
+            elif needs_key_protocol(key):
+                keymap.warnings.append(
+                    f"{origin}: {binding_id} uses {typed_key(key)}, which only terminals with "
+                    "the kitty keyboard protocol send; in tmux and most others it arrives as "
+                    "another key or not at all, so give it a second key too."
                 )
             elif spec.while_typing and (key in INPUT_SWALLOWED or is_printable_key(key)):
                 keymap.warnings.append(
