@@ -205,6 +205,26 @@ async def test_f1_says_which_keymap_is_in_force_and_where_your_own_keys_go(
         assert "Reload keymap" in said
 
 
+@pytest.mark.parametrize(
+    "mine, new, code", [("", "n", "c"), ('"home.new" = "a"\n"home.code" = "t"\n', "a", "t")]
+)
+async def test_a_remapped_key_keeps_its_place_in_the_key_bar(
+    tmp_path, store, clock, mine, new, code
+):
+    """Textual re-adds a remapped binding after the others; on a short terminal, whose key bar
+    is one line, the keys a user chose would be the ones cut for "more"."""
+    from tui.widgets.key_bar import KeyBar
+
+    path = tmp_path / "mine.toml"
+    path.write_text(mine, encoding="utf-8")
+    app = build(store, clock, layer_keymaps([path]))
+    async with app.run_test(size=(80, 16)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.pause()
+        shown = str(app.screen.query_one(KeyBar).render())
+        assert shown.startswith(f"{new} New session  {code} Tag  "), shown
+
+
 # -- the palette -----------------------------------------------------------------------------
 
 

@@ -19,12 +19,15 @@ from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from tui.services.actions import ACTIONS
+
 GAP = "  "
 NARROW = 60
 """Below this many columns each description shortens to its first word (`Star last` -> `Star`),
 so a half-width pane keeps most of its height for the notes."""
 SHORT = 20
 """Below this many rows the bar is one line, ending with the help key for the rest."""
+REGISTRY_ORDER = {spec.id: index for index, spec in enumerate(ACTIONS)}
 
 
 class KeyBar(Static):
@@ -77,7 +80,7 @@ class KeyBar(Static):
         seen: set[tuple[str, str]] = set()
         # A screen may say what a key does this time (a dialog opened for another purpose).
         says = getattr(screen, "key_description", None)
-        for _node, binding, enabled, _tooltip in screen.active_bindings.values():
+        for _node, binding, enabled, _tooltip in _in_registry_order(screen):
             if not binding.show or (binding.action, binding.description) in seen:
                 continue
             seen.add((binding.action, binding.description))
@@ -145,3 +148,15 @@ class KeyBar(Static):
         item.append(key, style="bold reverse" if enabled else "dim")
         item.append(f" {description}", style="" if enabled else "dim")
         return item
+
+
+def _in_registry_order(screen: Screen) -> list:
+    """The screen's active bindings, each node's in the registry's order: Textual puts a
+    binding a keymap remapped after the others, which would move the keys a user chose to
+    the end of the bar, the part cut first."""
+    active = list(screen.active_bindings.values())
+    nodes = {id(binding.node): rank for rank, binding in reversed(list(enumerate(active)))}
+    return sorted(
+        active,
+        key=lambda binding: (nodes[id(binding.node)], REGISTRY_ORDER.get(binding.binding.id, -1)),
+    )
