@@ -304,13 +304,30 @@ def test_ctrl_b_is_a_warning_not_an_error(tmp_path):
     assert keymap.warnings[0].startswith(f"{path}, line 2: home.new uses ctrl+b, tmux")
 
 
-@pytest.mark.parametrize("key", ["ctrl+a", "ctrl+k", "x", "slash", "shift+space"])
+@pytest.mark.parametrize("key", ["ctrl+a", "ctrl+k"])
 def test_keys_a_text_input_swallows_warn_on_while_typing_actions(tmp_path, key):
     path = write(tmp_path, "mine.toml", f'"interview.star_last" = "{key}"\n')
     keymap = layer_keymaps([path])
     assert len(keymap.warnings) == 1
     assert "must work while typing" in keymap.warnings[0]
     assert keymap.warnings[0].startswith(f"{path}, line 1: ")
+
+
+@pytest.mark.parametrize(
+    "binding_id, key",
+    [
+        ("interview.star_last", "x"),
+        ("interview.star_last", "slash"),
+        ("app.help", "?"),
+        ("debrief.save", "shift+space"),
+        ("form.next", "n"),
+    ],
+)
+def test_a_character_is_refused_on_while_typing_actions(tmp_path, binding_id, key):
+    """Bound with priority, it would never be typed: "fix" would be saved as "fi"."""
+    path = write(tmp_path, "mine.toml", f'"{binding_id}" = "{key}"\n')
+    error = error_of(path)
+    assert str(error).startswith(f"{path}, line 1: {binding_id} works while you type")
 
 
 @pytest.mark.parametrize(

@@ -389,6 +389,25 @@ async def test_no_keymap_takes_enter_or_backspace_from_the_note(tmp_path, store,
         ]
 
 
+async def test_no_keymap_takes_a_letter_from_the_note(tmp_path, store, clock, session_id):
+    """A letter on a key that works while typing would never be typed: "fix" saved as "fi"."""
+    from tui.services.keymap import load_keymap
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"interview.star_last" = "x"\n"app.help" = "?"\n', encoding="utf-8")
+    keymap = load_keymap(str(mine), config=tmp_path / "config.toml", lenient=True)
+    app = build(store, clock, keymap, session_id=session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"first", "enter", *"fix it?", "enter")
+        await pilot.pause()
+        assert sorted((n.text, n.starred) for n in app.live.notes) == [
+            ("first", False),
+            ("fix it?", False),
+        ]
+        assert isinstance(app.screen, InterviewScreen)
+
+
 def test_a_missing_preset_opens_with_the_default_one(tmp_path):
     from tui.services.keymap import load_keymap
 

@@ -24,7 +24,7 @@ from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
-from tui.services.keymap import Keymap, KeymapError, is_printable_key, sources_text
+from tui.services.keymap import Keymap, KeymapError, sources_text
 from tui.services.live_session import LiveSession, SaveState
 from tui.services.playback import Player, PlayOutcome
 from tui.services.rescue import rescue_path, write_rescue
@@ -125,8 +125,6 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         """How long leaving waits for the writers before asking what to do."""
         self._retiring: list = []
         """Live sessions left, still writing what they hold before they close."""
-        self._priority_for: tuple[tuple, bool] | None = None
-        """(screen, focus, keymap) and whether a priority binding takes a printable key."""
         self._saved_to_exit = False
         """`save_and_exit` ran: a second signal must not save the draft twice."""
         self.player = Player()
@@ -199,29 +197,15 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         return driver
 
     async def on_typed_text(self, message: TypedText) -> None:
-        """A burst of characters goes to the note input in one piece; anywhere else, or when a
-        keymap put a priority action on a printable key (it warns about that), each is a key
-        press as usual."""
+        """A burst of characters goes to the note input in one piece (no key that works while
+        typing is a character: the keymap refuses one); anywhere else each is a key press as
+        usual."""
         focused = self.focused
-        if isinstance(focused, NoteInput) and not self._printable_priority():
+        if isinstance(focused, NoteInput):
             focused.call_later(focused.type_text, message.text, message.number)
             return
         for key in message.keys:
             await self.on_event(key)
-
-    def _printable_priority(self) -> bool:
-        """Does a priority binding take a printable key here? Asked for every burst typed, so
-        kept until the screen, the focus or the keymap changes (gathering the active bindings
-        is a fifth of a keystroke's work)."""
-        key = (self.screen, self.focused, self.keymap)
-        cached = self._priority_for
-        if cached is None or any(a is not b for a, b in zip(cached[0], key, strict=True)):
-            found = any(
-                active.binding.priority and is_printable_key(name)
-                for name, active in self.screen.active_bindings.items()
-            )
-            self._priority_for = (key, found)
-        return self._priority_for[1]
 
     def echo_slot(self) -> EchoSlot | None:
         """Where the terminal may show typed characters before the next frame: the note
@@ -229,7 +213,7 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         if not self.screen_stack:  # starting or stopping: no screen to ask
             return None
         focused = self.focused
-        if isinstance(focused, NoteInput) and not self._printable_priority():
+        if isinstance(focused, NoteInput):
             return focused.echo_slot()
         return None
 

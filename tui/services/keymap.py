@@ -7,9 +7,10 @@ A keymap file maps binding ids (tui/services/actions.py) to keys in Textual's ke
     cursor_down = ["down", "j"]
 
 Layers, later wins: the registry defaults, the chosen preset (`keymaps/<name>.toml` or a path),
-then `keymap.toml` in the config folder. Unknown ids, malformed keys and two ids on one key in
-one screen are `KeymapError`s naming the file and line; keys that tmux takes (ctrl+b) or that a
-text input swallows on an action that must work while typing are warnings.
+then `keymap.toml` in the config folder. Unknown ids, malformed keys, two ids on one key in
+one screen and a character or a key a note needs on an action that must work while typing are
+`KeymapError`s naming the file and line; keys that tmux takes (ctrl+b), that a text input
+swallows on such an action, or that only some terminals send are warnings.
 
 Imports no Textual (a test checks), so `fieldnote keys` and the checker start fast; the key names
 below mirror textual/keys.py and a test holds them to it.
@@ -385,6 +386,13 @@ def _entry_keys(binding_id: str, value: object, known: set[str]) -> str:
     except ValueError as error:
         raise ValueError(f"{binding_id}: {error}.") from None
     spec = action_spec(binding_id)
+    for key in keys if spec.while_typing else ():
+        if is_printable_key(key):  # bound with priority, it would never be typed
+            raise ValueError(
+                f"{binding_id} works while you type, where {typed_key(key)} would no longer "
+                f"type itself (no note could hold it); give {binding_id} a key with ctrl, "
+                "or a function key."
+            )
     if spec.while_typing and spec.screen in ("interview", "app"):
         for key in keys:
             if key in NOTE_INPUT_NEEDS:
@@ -635,11 +643,11 @@ def _warn(keymap: Keymap) -> None:
                     "the kitty keyboard protocol send; in tmux and most others it arrives as "
                     "another key or not at all, so give it a second key too."
                 )
-            elif spec.while_typing and (key in INPUT_SWALLOWED or is_printable_key(key)):
+            elif spec.while_typing and key in INPUT_SWALLOWED:
                 keymap.warnings.append(
                     f"{origin}: {binding_id} must work while typing a note, but "
                     f"{typed_key(key)} is a key "
-                    "the note input uses; it will no longer type or edit there."
+                    "the note input uses; it will no longer edit there."
                 )
 
 
