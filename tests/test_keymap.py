@@ -233,6 +233,16 @@ def test_invalid_toml_names_file_and_line(tmp_path):
     assert str(error).startswith(f"{path}, line 2: not valid TOML")
 
 
+def test_an_id_set_twice_says_so_and_what_to_do(tmp_path):
+    """TOML refuses a key set twice with "Cannot overwrite a value": the sentence says which
+    id, that none of the file is used, and what to write."""
+    path = write(tmp_path, "mine.toml", '"home.new" = "a"\n"home.code" = "t"\n"home.new" = "b"\n')
+    message = str(error_of(path))
+    assert message.startswith(f"{path}, line 3: not valid TOML")
+    assert "home.new is set twice" in message
+    assert "none of this file is used" in message
+
+
 def test_a_value_that_is_not_keys(tmp_path):
     path = write(tmp_path, "mine.toml", '"home.new" = 5\n')
     assert str(error_of(path)).startswith(f"{path}, line 1: ")

@@ -286,17 +286,39 @@ def _unquoted(part: str) -> str:
 def key_lines(text: str) -> dict[str, int]:
     """The line of each key in a TOML file, as a dotted id (tomllib keeps no line numbers)."""
     lines: dict[str, int] = {}
+    for number, dotted in _keys_by_line(text):
+        lines.setdefault(dotted, number)
+    return lines
+
+
+def _keys_by_line(text: str):
+    """(line, dotted key) of each table and key written in a TOML file, in order."""
     table: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if match := _TABLE.match(line):
             table = _dotted(match.group(1))
-            lines.setdefault(".".join(table), number)
+            yield number, ".".join(table)
         elif match := _KEY.match(line):
-            lines.setdefault(".".join([*table, *_dotted(match.group(1))]), number)
-    return lines
+            yield number, ".".join([*table, *_dotted(match.group(1))])
 
 
-def _read_toml(path: Path) -> tuple[dict, dict[str, int]]:
+def _toml_mistake(
+    text: str, error: tomllib.TOMLDecodeError, example: str
+) -> tuple[int | None, str]:
+    """The line of a TOML syntax error and a sentence for it, with what to do."""
+    found = re.search(r"\(at line (\d+), column \d+\)", str(error))
+    reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+    line = int(found.group(1)) if found else None
+    twice = next((dotted for number, dotted in _keys_by_line(text) if number == line), None)
+    if twice is not None and (reason.startswith("Cannot overwrite") or reason.endswith("twice")):
+        reason = f"{twice} is set twice; keep one of the two"
+    return line, (
+        f"not valid TOML: {reason}. Until it is fixed none of this file is used; "
+        f"each entry reads like {example}."
+    )
+
+
+def _read_toml(path: Path, example: str = '"home.new" = "n"') -> tuple[dict, dict[str, int]]:
     # A link is followed (a keymap kept with one's dotfiles often is one); a pipe is refused
     # without waiting: read as a file, it would hold every start for a writer of its own.
     try:
@@ -313,10 +335,7 @@ def _read_toml(path: Path) -> tuple[dict, dict[str, int]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        found = re.search(r"\(at line (\d+), column \d+\)", str(error))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
-        line = int(found.group(1)) if found else None
-        raise KeymapError(path, line, f"not valid TOML: {reason}.") from None
+        raise KeymapError(path, *_toml_mistake(text, error, example)) from None
     return data, key_lines(text)
 
 
@@ -448,7 +467,7 @@ def configured_keymap(config: Path | None = None) -> str:
     config = config or config_path()
     if not config.is_file():
         return DEFAULT_PRESET
-    data, lines = _read_toml(config)
+    data, lines = _read_toml(config, example='keymap = "vim"')
     value = data.get("keymap", DEFAULT_PRESET)
     if not isinstance(value, str) or not value.strip():
         raise KeymapError(
@@ -464,7 +483,7 @@ def configured_name(config: Path | None = None) -> str | None:
     config = config or config_path()
     if not config.is_file():
         return None
-    data, lines = _read_toml(config)
+    data, lines = _read_toml(config, example='keymap = "vim"')
     value = data.get("name")
     if value is None:
         return None
