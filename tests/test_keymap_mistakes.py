@@ -170,3 +170,29 @@ async def test_many_mistakes_still_show_their_count_and_the_way_out(
         shown = drawn(toast)
         assert "7 mistakes" in shown
         assert "default keys" in shown and "fieldnote keys" in shown
+
+
+def test_a_huge_keymap_is_refused_unread(tmp_path):
+    """A keymap is a few kilobytes (every key written out is about 6 KB): a file of megabytes
+    is the wrong file, and reading it would hold every start."""
+    path = write(tmp_path, "mine.toml", "# a comment\n" * 200_000)
+    error = mistakes_of(path)
+    assert len(error.problems) == 1
+    assert str(error).startswith(f"{path}: it is larger than ")
+    assert "right file" in str(error)
+
+
+def test_a_file_of_many_mistakes_reports_the_first_ones_and_where_it_stopped(tmp_path):
+    """300,000 unknown ids took 43 s to check (each one's closest ids looked up) and were
+    all printed; the first mistakes are enough to see what is wrong."""
+    many = "".join(f'"home.nope{n}" = "x"\n' for n in range(1000))
+    path = write(tmp_path, "mine.toml", '"home.new" = "a"\n' + many + '"home.code" = "t"\n')
+    error = mistakes_of(path)
+    *first, last = error.problems
+    assert 10 <= len(first) <= 100
+    assert [p.line for p in first] == list(range(2, len(first) + 2))
+    assert last.line == len(first) + 1
+    assert "stopped" in last.reason and "not used" in last.reason
+    keymap = layer_keymaps([path], lenient=True)
+    assert keymap.keys["home.new"] == "a" and keymap.keys["home.code"] == "c"
+    assert len(keymap.problems) == len(error.problems)

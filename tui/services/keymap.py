@@ -261,6 +261,12 @@ def is_printable_key(key: str) -> bool:
 
 # -- files -----------------------------------------------------------------------------------
 
+MAX_KEYMAP_BYTES = 256_000
+"""A keymap is a few kilobytes: a larger file is refused unread, as the wrong file."""
+MAX_MISTAKES = 50
+"""A file's mistakes past this many are not checked (looking up each unknown id's closest
+ids is what takes the time) nor listed: the first ones show what is wrong."""
+
 # A key part: a basic string (with escapes such as \" and \u0065), a literal string or bare.
 _NAME = r"""(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)"""
 _TABLE = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
@@ -275,12 +281,12 @@ def _dotted(text: str) -> list[str]:
 def _unquoted(part: str) -> str:
     """A key part as tomllib reads it: a basic string's escapes decoded, so the line found
     for `"home.r\\u0065fresh"` is the line of home.refresh."""
-    if part.startswith('"'):
+    if part.startswith('"') and "\\" in part:
         try:
             return tomllib.loads(f"k = {part}")["k"]
         except tomllib.TOMLDecodeError:
-            return part[1:-1]
-    return part.strip("'")
+            pass
+    return part[1:-1] if part[:1] in ("'", '"') else part
 
 
 def key_lines(text: str) -> dict[str, int]:
@@ -323,7 +329,15 @@ def _read_toml(path: Path, example: str = '"home.new" = "n"') -> tuple[dict, dic
     # without waiting: read as a file, it would hold every start for a writer of its own.
     try:
         with open(open_to_read(path, follow_links=True), "rb") as file:
-            text = file.read().decode("utf-8")
+            data = file.read(MAX_KEYMAP_BYTES + 1)
+            if len(data) > MAX_KEYMAP_BYTES:
+                raise KeymapError(
+                    path,
+                    None,
+                    f"it is larger than {MAX_KEYMAP_BYTES // 1000} KB, and every key of "
+                    "Fieldnote written out is about 6 KB; is it the right file?",
+                )
+            text = data.decode("utf-8")
     except FileNotFoundError:
         raise KeymapError(path, None, "no such file") from None
     except NotAFileError:
@@ -385,6 +399,17 @@ def _read_entries(
         except ValueError as error:
             problems.append(KeymapError(path, origin.line, str(error)))
             failed.add(binding_id)
+        if len(problems) == MAX_MISTAKES:
+            problems.append(
+                KeymapError(
+                    path,
+                    origin.line,
+                    f"stopped after {MAX_MISTAKES} mistakes; the lines after this one are not "
+                    "used until these are fixed.",
+                )
+            )
+            failed |= {dotted for dotted, _ in _flatten(data)} - set(entries)
+            break
     return entries, problems, failed
 
 
