@@ -10,10 +10,10 @@ from tui.screens.help_screen import HelpScreen
 from tui.services.actions import ACTIONS, SCREENS
 
 
-async def drawn_help(store, clock, size: tuple[int, int]) -> list[str]:
+async def drawn_help(store, clock, size: tuple[int, int], keymap=None) -> list[str]:
     """The help table's lines as drawn at `size` (all of them, not only those scrolled into
     view), rendered at the width the help screen gives it."""
-    app = FieldnoteApp(store, author="Maya", now=clock)
+    app = FieldnoteApp(store, author="Maya", now=clock, keymap=keymap)
     async with app.run_test(size=size) as pilot:
         await pilot.press("f1")
         await pilot.pause()
@@ -80,3 +80,19 @@ async def test_f1_on_the_tagging_screen_opens_on_the_tagging_keys(store, clock, 
         lines = console.export_text().splitlines()
         untag = next(i for i, line in enumerate(lines) if line.split()[:2] == ["d", "Untag"])
         assert untag < table.scrollable_content_region.height  # in view as it opens
+
+
+@pytest.mark.parametrize("size", [(40, 24), (80, 24)])
+async def test_one_long_custom_key_leaves_room_for_every_description(tmp_path, store, clock, size):
+    """The key column was as wide as the longest key: one key of 40 characters in a keymap
+    left every description in a 40-column pane cut to an ellipsis."""
+    from tui.services.keymap import layer_keymaps
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"home.new" = "alt+ctrl+hyper+meta+shift+super+pagedown,n"\n', encoding="utf-8")
+    lines = await drawn_help(store, clock, size, layer_keymaps([mine]))
+    words = " ".join(" ".join(lines).split())
+    assert "\u2026" not in words  # no description cut
+    for description in ("Quit", "New session", "Export all", "Take the other"):
+        assert description in words
+    assert "pgdn" in words  # the long key is shown, folded if it must be

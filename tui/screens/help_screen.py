@@ -31,22 +31,27 @@ class KeyRow:
 
 
 class KeyTable:
-    """The help's table, laid out for the width it is drawn at: keys and ids never wrap (an id
-    cut mid-word cannot be copied into a keymap), descriptions wrap at words, and each screen's
-    title is a line of its own so a long title does not widen the key column."""
+    """The help's table, laid out for the width it is drawn at: ids never wrap (an id cut
+    mid-word cannot be copied into a keymap), keys only past a third of the width, descriptions
+    wrap at words, and each screen's title is a line of its own so a long title does not widen
+    the key column."""
 
     def __init__(self, sections: list[tuple[str, list[KeyRow]]]) -> None:
         self.sections = sections
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         rows = [row for _, section in self.sections for row in section]
-        key_width = max([3, *(cell_len(row.keys) for row in rows)])
+        # As wide as the widest keys, up to a third of the width: one long key of a keymap
+        # (alt+ctrl+shift+pagedown) folds rather than cut every description to "…".
+        key_width = min(
+            max([3, *(cell_len(row.keys) for row in rows)]), max(3, options.max_width // 3)
+        )
         id_width = max([2, *(cell_len(row.id) for row in rows)])
         show_ids = options.max_width >= key_width + id_width + MIN_DOES + 4
 
         def table(header: bool) -> Table:
             grid = Table(box=None, expand=True, show_header=header, pad_edge=False)
-            grid.add_column("Key", width=key_width, no_wrap=True)
+            grid.add_column("Key", width=key_width, overflow="fold")
             grid.add_column("Does", ratio=1)
             if show_ids:
                 grid.add_column("Id", width=id_width, no_wrap=True, style="dim")
