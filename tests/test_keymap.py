@@ -419,12 +419,27 @@ def test_a_pipe_or_a_folder_as_a_keymap_is_named_not_skipped_or_waited_on(tmp_pa
         with pytest.raises(KeymapError, match=says) as caught:
             load_keymap(str(chosen), config=tmp_path / "elsewhere" / "config.toml")
         # A sentence with a way out, as every other keymap mistake is.
-        assert str(caught.value).endswith("; give the path of a keymap file (TOML)."), caught
+        assert str(caught.value).endswith("; put a TOML file there, or remove it."), caught
     linked = tmp_path / "dotfiles.toml"
     linked.write_text('"home.new" = "a"\n', encoding="utf-8")
     (tmp_path / "mine.toml").symlink_to(linked)  # a keymap kept with one's dotfiles
     elsewhere = tmp_path / "elsewhere" / "config.toml"
     assert load_keymap(str(tmp_path / "mine.toml"), config=elsewhere).keys["home.new"] == "a"
+
+
+def test_a_keymap_that_is_not_utf8_names_the_line_and_what_to_do(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_bytes(b'"home.new" = "a"\n"home.code" = "\xe9"\n')  # Latin-1, as an old editor saves
+    error = error_of(path)
+    assert str(error).startswith(f"{path}, line 2: it is not UTF-8 text")
+    assert "save it as UTF-8" in str(error)
+    assert "codec" not in str(error)
+
+
+def test_a_keymap_that_is_no_file_says_what_to_do(tmp_path):
+    (tmp_path / "keymap.toml").mkdir()
+    error = str(error_of(tmp_path / "keymap.toml"))
+    assert error.endswith("put a TOML file there, or remove it.")
 
 
 def test_a_bad_config_file_names_its_line(tmp_path):

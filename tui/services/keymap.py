@@ -342,10 +342,20 @@ def _read_toml(path: Path, example: str = '"home.new" = "n"') -> tuple[dict, dic
         raise KeymapError(path, None, "no such file") from None
     except NotAFileError:
         raise KeymapError(
-            path, None, f"it is no file but {NOT_A_FILE}; give the path of a keymap file (TOML)."
+            path, None, f"it is no file but {NOT_A_FILE}; put a TOML file there, or remove it."
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise KeymapError(path, None, f"cannot read it: {error}") from None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise KeymapError(
+            path,
+            line,
+            f"it is not UTF-8 text (byte {data[error.start]:#04x}); save it as UTF-8 "
+            "(your editor's encoding setting).",
+        ) from None
+    except OSError as error:
+        raise KeymapError(
+            path, None, f"cannot read it ({error.strerror}); make it readable, or move it aside."
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
