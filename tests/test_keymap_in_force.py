@@ -7,7 +7,9 @@ import pytest
 
 from tests.test_keymap_ui import SIZE, build, preset
 from tests.waiting import wait_until
+from tui.screens.analysis_screen import AnalysisScreen
 from tui.screens.codebook_screen import CodebookScreen
+from tui.screens.export_screen import ExportScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import InterviewScreen
 from tui.screens.new_session_screen import NewSessionScreen
@@ -66,6 +68,16 @@ async def test_no_key_of_a_preset_is_taken_on_the_screens_it_works_on(
         await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen))
         assert taken(app, {"dialog.cancel", "form"}) == []  # a dialog: the app's keys wait
         await pilot.press(first_key(app, "dialog.cancel"))
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press(first_key(app, "home.export"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen))
+        assert taken(app, {"export"}) == []
+        await pilot.press(first_key(app, "export.cancel"))
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press(first_key(app, "home.analyse"))
+        await wait_until(pilot, lambda: isinstance(app.screen, AnalysisScreen))
+        assert taken(app, {"app", "analysis"}) == []
+        await pilot.press(first_key(app, "analysis.back"))
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press(first_key(app, "home.code"))
         await wait_until(pilot, lambda: isinstance(app.screen, TaggingScreen))
