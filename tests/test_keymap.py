@@ -122,6 +122,14 @@ def test_key_names_match_textual():
         assert character_key(chr(code)) == _character_to_key(chr(code)), chr(code)
 
 
+def test_the_keys_sent_without_a_keyboard_protocol_match_textual():
+    from textual.keys import Keys
+
+    from tui.services.keymap import LEGACY_MODIFIED
+
+    assert {key.value for key in Keys if "+" in key.value} == LEGACY_MODIFIED
+
+
 def test_key_normalization():
     assert normalize_keys(" ctrl+n , f6 ") == "ctrl+n,f6"
     assert normalize_keys("/,?,G,.") == "slash,question_mark,G,full_stop"
@@ -289,19 +297,31 @@ def test_key_lines_read_escapes_in_quoted_keys_as_toml_does(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "key", ["alt+ctrl+x", "alt+f5", "alt+enter", "ctrl+shift+a", "super+n", "meta+up", "hyper+k"]
+    "key",
+    [
+        *("alt+ctrl+x", "alt+enter", "ctrl+shift+a", "super+n", "hyper+k", "meta+tab"),
+        *("ctrl+enter", "shift+enter", "ctrl+space", "alt+shift+1", "alt+space"),
+    ],
 )
 def test_keys_only_a_modern_keyboard_protocol_sends_are_a_warning(tmp_path, key):
-    """Without the kitty keyboard protocol (tmux by default) alt+ctrl+x arrives as ctrl+x,
-    alt+f5 as Esc then f5: such a key may never reach its binding."""
+    """Without the kitty keyboard protocol (tmux by default) a character or Enter is one byte:
+    alt+ctrl+x arrives as ctrl+x, ctrl+enter as enter (seen in tmux)."""
     path = write(tmp_path, "mine.toml", f'\n"home.code" = "{key}"\n')
     [warning] = layer_keymaps([path]).warnings
     assert warning.startswith(f"{path}, line 2: home.code uses {key}")
     assert "tmux" in warning
 
 
-@pytest.mark.parametrize("key", ["alt+x", "alt+shift+x", "ctrl+x", "ctrl+f5", "ctrl+shift+up"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        *("alt+x", "alt+shift+x", "ctrl+x", "ctrl+f5", "ctrl+shift+up", "shift+tab", "ctrl+@"),
+        *("alt+f5", "alt+up", "shift+f5", "ctrl+shift+f5", "meta+up"),
+    ],
+)
 def test_keys_every_terminal_sends_are_quiet(tmp_path, key):
+    """A named key carries its modifiers in its sequence: alt+f5 and shift+f5 reach Fieldnote
+    in tmux too (seen)."""
     path = write(tmp_path, "mine.toml", f'"home.code" = "{key}"\n')
     assert layer_keymaps([path]).warnings == []
 

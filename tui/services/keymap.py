@@ -65,6 +65,18 @@ NAMED_KEYS = frozenset(
 )
 # Names a terminal's legacy encoding gives, kept as Textual spells them (ctrl+space is ctrl+@).
 LEGACY_KEYS = frozenset({"ctrl+@"})
+_EDITING = ("left", "right", "up", "down", "home", "end", "insert", "delete", "pageup", "pagedown")
+# Every key with ctrl or shift a terminal's legacy encoding has a name for, as textual/keys.py
+# names them (a test holds them to it); alt before a character is apart.
+LEGACY_MODIFIED = frozenset(
+    {f"ctrl+{c}" for c in "abcdefghijklmnopqrstuvwxyz0123456789@"}
+    | {f"ctrl+{name}" for name in ("backslash", "right_square_bracket", "circumflex_accent")}
+    | {"ctrl+underscore", "shift+tab", "shift+escape"}
+    | {f"ctrl+{name}" for name in _EDITING}
+    | {f"ctrl+f{n}" for n in range(1, 25)}
+    | {f"shift+{name}" for name in _EDITING}
+    | {f"ctrl+shift+{name}" for name in (*"0123456789", *_EDITING)}
+)
 # Textual's friendlier names for some characters' Unicode names.
 _NAME_REPLACEMENTS = {
     "solidus": "slash",
@@ -108,6 +120,10 @@ CHARACTER_NAMES = frozenset(character_key(chr(code)) for code in range(33, 127))
 # Name -> character, for printing keys as typed. A comma separates keys and a + joins a modifier,
 # so those two keep their names where a bare character would be misread.
 _TYPED = {character_key(chr(code)): chr(code) for code in range(33, 127)}
+
+
+# Keys a terminal without the kitty keyboard protocol sends as one byte (or Esc and a byte).
+_ONE_BYTE = CHARACTER_NAMES | {"enter", "return", "tab", "backspace", "escape", "space"}
 
 
 def typed_key(key: str) -> str:
@@ -240,15 +256,19 @@ def normalize_keys(keys: str) -> str:
 
 
 def needs_key_protocol(key: str) -> bool:
-    """A key only a terminal speaking the kitty keyboard protocol names: without it (tmux by
-    default, most terminals) alt+ctrl+x arrives as ctrl+x, alt+f5 as Esc then f5,
-    ctrl+shift+a as ctrl+a, and super, hyper and meta not at all (textual/_xterm_parser.py)."""
+    """A key only a terminal speaking the kitty keyboard protocol names. Without it (tmux by
+    default, most terminals) a character, Enter, Tab, Backspace, Esc or space is one byte, so
+    only ctrl with a letter and Esc before it (alt) survive: alt+ctrl+x arrives as ctrl+x,
+    ctrl+enter as enter, ctrl+space as ctrl+@, super+n as n. Arrows, function keys and the
+    like carry their modifiers in the sequence and arrive whole (alt+f5, shift+up)."""
     *modifiers, base = key.split("+")
-    if {"super", "hyper", "meta"} & set(modifiers):
-        return True
-    if "alt" in modifiers:  # Esc before a character: alt+x, and alt+shift+x for Esc X
-        return base not in CHARACTER_NAMES or not set(modifiers) <= {"alt", "shift"}
-    return modifiers == ["ctrl", "shift"] and base.isalpha() and len(base) == 1
+    if not modifiers or key in LEGACY_MODIFIED or base not in _ONE_BYTE:
+        return False
+    if modifiers == ["alt"]:  # Esc before a character
+        return base not in CHARACTER_NAMES
+    if modifiers == ["alt", "shift"]:  # Esc before a capital letter
+        return not (len(base) == 1 and base.isalpha())
+    return True
 
 
 def is_printable_key(key: str) -> bool:
