@@ -137,12 +137,13 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             # shown, not obeyed.
             count = len(self.keymap.problems)
             lead = (
-                "1 mistake: its binding keeps the default keys."
+                "1 mistake: what it touches keeps the default keys. `fieldnote keys` shows it."
                 if count == 1
-                else f"{count} mistakes: their bindings keep the default keys."
+                else f"{count} mistakes: what they touch keeps the default keys. "
+                "`fieldnote keys` lists them all."
             )
             self.notify(
-                f"{lead} `fieldnote keys` lists them all.\n"
+                f"{lead}\n"
                 + visible_lines("\n".join(self.keymap.problems))
                 + "\nFix the file, then run Reload keymap from the palette.",
                 title="Keymap mistakes",
