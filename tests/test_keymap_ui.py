@@ -408,6 +408,21 @@ async def test_no_keymap_takes_a_letter_from_the_note(tmp_path, store, clock, se
         assert isinstance(app.screen, InterviewScreen)
 
 
+def test_a_broken_config_file_says_how_to_go_on(tmp_path, capsys, monkeypatch, store, session_id):
+    """config.toml names the keymap and who you are; a mistake in it stops a command that
+    signs notes (the name is unknown), and the sentence says how to go on."""
+    config = tmp_path / "cfg"
+    config.mkdir()
+    (config / "config.toml").write_text("keymap = \n", encoding="utf-8")
+    monkeypatch.setenv("FIELDNOTE_CONFIG", str(config))
+    monkeypatch.setenv("FIELDNOTE_HOME", str(store.home))
+    monkeypatch.delenv("FIELDNOTE_AUTHOR", raising=False)
+    assert main(["note", session_id, "a note"]) == 1
+    err = capsys.readouterr().err
+    assert f"{config / 'config.toml'}, line 1: not valid TOML" in err
+    assert "FIELDNOTE_AUTHOR" in err
+
+
 def test_a_missing_preset_opens_with_the_default_one(tmp_path):
     from tui.services.keymap import load_keymap
 

@@ -76,12 +76,17 @@ def warn(message: str) -> None:
 def default_author() -> str:
     """Who you are without --as: `$FIELDNOTE_AUTHOR`, else `name` in the config file, else
     the login name (`$USER`)."""
-    from tui.services.keymap import configured_name
+    from tui.services.keymap import KeymapError, configured_name
 
     try:
         return os.environ.get("FIELDNOTE_AUTHOR") or configured_name() or getpass.getuser()
     except (KeyError, OSError):
         return "me"
+    except KeymapError as error:  # the name it holds is unknown: nothing is signed by a guess
+        raise UserError(
+            f"{error} It names you on notes and codings: fix it, or give your name for now "
+            'with FIELDNOTE_AUTHOR="Your Name" (or --as) to go on.'
+        ) from None
 
 
 def _author(args: argparse.Namespace, otherwise: str | None = "") -> str | None:
