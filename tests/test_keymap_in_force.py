@@ -17,17 +17,6 @@ from tui.screens.tagging_screen import TaggingScreen
 from tui.services.keymap import preset_names, screen_of
 from tui.widgets.parking_lot import ParkingLot
 
-SAME_EFFECT = {
-    ("home.open", "enter"),
-    ("home.cursor_down", "down"),
-    ("home.cursor_up", "up"),
-    ("codebook.cursor_down", "down"),
-    ("codebook.cursor_up", "up"),
-    ("codebook.first", "home"),
-    ("codebook.last", "end"),
-}
-"""Keys the focused table handles itself, to the same effect as the screen's binding."""
-
 
 def taken(app, in_force: set[str]) -> list[str]:
     """Each key of the ids `in_force` (registry screens or ids) that another binding holds
@@ -39,9 +28,7 @@ def taken(app, in_force: set[str]) -> list[str]:
             continue
         for key in keys.split(","):
             holder = active.get(key)
-            if holder is None or holder.binding.id == binding_id:
-                continue
-            if (binding_id, key) not in SAME_EFFECT:
+            if holder is not None and holder.binding.id != binding_id:
                 wrong.append(f"{key}: {binding_id} is taken by {holder.binding.action}")
     return wrong
 

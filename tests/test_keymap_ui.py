@@ -222,7 +222,27 @@ async def test_a_remapped_key_keeps_its_place_in_the_key_bar(
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.pause()
         shown = str(app.screen.query_one(KeyBar).render())
-        assert shown.startswith(f"{new} New session  {code} Tag  "), shown
+        assert shown.startswith(f"\u23ce Open  {new} New session  {code} Tag  "), shown
+
+
+async def test_a_key_moved_onto_a_tables_own_key_reaches_its_binding(tmp_path, store, clock):
+    """The sessions list's table binds Enter, up and down itself; as the focused widget it
+    took Enter from the screen even once a keymap gave Enter to another action."""
+    from tui.services.session_setup import create_session
+
+    create_session(store, title="One")
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"home.open" = "o"\n"home.new" = "enter"\n', encoding="utf-8")
+    app = build(store, clock, layer_keymaps([mine]))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, HomeScreen))
+        assert isinstance(app.screen, NewSessionScreen)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
 
 
 # -- the palette -----------------------------------------------------------------------------

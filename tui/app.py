@@ -410,15 +410,15 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
 
     def key_for(self, binding_id: str) -> str:
         """How the active keymap's first key for `binding_id` is shown (`^n`, `f8`)."""
-        keys = self._active_keys(binding_id)
+        keys = self.keys_in_force(binding_id)
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
 
     def keys_for(self, binding_id: str) -> str:
         """Every key of the active keymap for `binding_id`, as shown (`^n f6`)."""
-        keys = self._active_keys(binding_id)
+        keys = self.keys_in_force(binding_id)
         return " ".join(self.get_key_display(Binding(key.strip(), "")) for key in keys.split(","))
 
-    def _active_keys(self, binding_id: str) -> str:
+    def keys_in_force(self, binding_id: str) -> str:
         """The keys the active keymap gives `binding_id` (the registry's without one)."""
         keys = self.keymap.keys.get(binding_id) if self.keymap is not None else None
         return keys or action_spec(binding_id).keys

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from tui.widgets.bindings import left_to_screen
+
 
 class AnalysisTable(DataTable):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "select_cursor":
+        # The other keys the screen binds are the screen's too, as on a RowTable.
+        if action == "select_cursor" or left_to_screen(self, action):
             return False
         return super().check_action(action, parameters)

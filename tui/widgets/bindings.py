@@ -50,3 +50,24 @@ def bindings_for(screen: str) -> list[Binding]:
         )
         for spec in actions_for(screen)
     ]
+
+
+def left_to_screen(widget: Widget, action: str) -> bool:
+    """Is a key of `widget`'s own binding for `action` one its screen binds in the keymap in
+    force? A table binds Enter and the arrows itself and, focused, would take them from the
+    screen: from a keymap that gave Enter to another action of the sessions screen, say. Its
+    check_action declines them (the key goes on to the screen), and keeps the others."""
+    own = {
+        binding.key
+        for binding in widget.BINDINGS
+        if isinstance(binding, Binding) and binding.action == action
+    }
+    if not own:
+        return False
+    screen_keys = {
+        key
+        for binding in type(widget.screen).BINDINGS
+        if isinstance(binding, Binding) and binding.id
+        for key in widget.app.keys_in_force(binding.id).split(",")
+    }
+    return bool(own & screen_keys)

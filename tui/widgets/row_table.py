@@ -1,22 +1,24 @@
-"""A DataTable whose cursor is a row: home and end go to the first and last row, and Enter is
-the screen's.
+"""A DataTable whose cursor is a row: home and end go to the first and last row, and the
+keys its screen binds are the screen's.
 
 DataTable binds home/end to scroll sideways (to the first or last column), which a table sized
-to fit its columns never needs; as the focused widget, it would take those keys from the
-screen's own first/last bindings. It binds Enter too, unnamed (it selects the row): as the
-focused widget's, that binding hid the screen's own Enter (`Enter Open`) from the key bar.
+to fit its columns never needs. As the focused widget it would also take Enter, the arrows,
+home and end from the screen's own bindings, even once a keymap gave those keys to other
+actions of the screen: a key the screen binds is declined here and goes on to the screen.
 """
 
 from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from tui.widgets.bindings import left_to_screen
+
 
 class RowTable(DataTable):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Off, DataTable's select leaves Enter to the next binding of the key, the screen's:
-        # the key bar names it and Enter runs it.
-        return action != "select_cursor" and super().check_action(action, parameters)
+        if left_to_screen(self, action):
+            return False
+        return super().check_action(action, parameters)
 
     def action_scroll_home(self) -> None:
         self.move_cursor(row=0)
