@@ -226,3 +226,36 @@ def test_a_note_typed_in_another_unicode_form_links_to_its_cue_by_its_words(said
     ]
     found = link(typed, 20.0, Timeline(cues))
     assert found is not None and (found.cue.id, found.by) == ("c1", "text")
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("no", "Honestly? Not for us. We tried it."),
+        ("ever", "We would never go back to it."),
+        ("we can", "We cannot use it anymore."),
+        ("we tried the spread", "We tried the spreadsheet first."),
+    ],
+)
+def test_a_quote_scores_100_only_when_its_words_are_the_words_said(typed, said):
+    """A score of 100 says the words were said so: "no" (or "ever", "we can") found inside a
+    longer word said ("not", "never", "cannot") was verified at 100 and shown as a verbatim
+    with no 'typed differently', the words widened to the whole word but the score kept."""
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert check.score < 100
+    if check.found:
+        assert check.verbatim.casefold().rstrip(".,?!") != typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [("no", "Nothing works, we are unsure."), ("yes", "Yesterday it broke again.")],
+)
+def test_a_quote_of_a_few_letters_is_found_only_word_for_word(typed, said):
+    """A few letters are part of almost anything said: "no" typed was "found" as the
+    "Nothing," said, at 100; a short quote said word for word is still found."""
+    cue = RecordingCue("c1", 10.0, 14.0, "P1", said)
+    assert not check_quote(typed, 12.0, Timeline([cue])).found
+    cue = RecordingCue("c1", 10.0, 14.0, "P1", f"{said} {typed.title()}, really.")
+    exact = check_quote(typed, 12.0, Timeline([cue]))
+    assert exact.found and exact.score == 100 and exact.verbatim == f"{typed.title()},"

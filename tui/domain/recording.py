@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import ScoreAlignment
 
 LOOKBACK = 60.0
 """Seconds before a note's moment whose cues it may belong to (it was typed after)."""
@@ -210,11 +211,13 @@ class QuoteCheck:
     cue: RecordingCue | None
     """The cue the passage starts in (its speaker and time)."""
     score: float
-    """rapidfuzz's partial ratio, 0-100: 100 for words said exactly so (the plain ratio when
-    the quote is longer than all that was said near it)."""
+    """rapidfuzz's partial ratio, 0-100: 100 only for the words said exactly so (no more than
+    the plain ratio to the whole-word passage otherwise, or to all that was said near it when
+    the quote is longer)."""
     moment: float
     found: bool
-    """`score >= QUOTE_SCORE`: false is 'not found near this moment'."""
+    """`score >= QUOTE_SCORE` (for a quote of fewer than `MIN_LINK_CHARS` letters: its words
+    said word for word): false is 'not found near this moment'."""
 
 
 def fold(text: str) -> str:
@@ -266,12 +269,13 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     # the joined text folded; squeezed, a comma typed or left out changes no score.
     folded = " ".join(timeline.folded[indexes])
     squeezed, place = _squeezed(folded)
-    found = fuzz.partial_ratio_alignment(needle, squeezed)
+    found = _word_for_word(needle, squeezed) or fuzz.partial_ratio_alignment(needle, squeezed)
     if found is None or found.dest_end <= found.dest_start:
         return QuoteCheck(words, "", None, 0.0, at, False)
     begin, end = place(found.dest_start), place(found.dest_end - 1) + 1
     begin, end = _whole_words(joined, begin, end)
     begin, end = _closest_passage(needle, folded, begin, end)
+    said = " ".join(folded[begin:end].split())
     while end < len(joined) and joined[end] in _CLOSING:  # the sentence's own full stop
         end += 1
     cue = near[max(0, bisect_right(starts, begin) - 1)]
@@ -280,8 +284,23 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
         # The partial ratio aligns the shorter text within the longer: here all that was said
         # would be found inside the quote, scoring 100 for words nobody said.
         score = fuzz.ratio(needle, squeezed)
+    if said != needle:
+        # The alignment scored letters, which may sit inside longer words ("no" in "not"):
+        # the passage is whole words, and only the same words score 100.
+        score = min(score, fuzz.ratio(needle, said), 99.9)
     score = round(score, 1)
-    return QuoteCheck(words, joined[begin:end], cue, score, at, score >= QUOTE_SCORE)
+    # A few letters are inside almost anything said: such a quote is found word for word.
+    found_it = score >= QUOTE_SCORE and (said == needle or _letters(words) >= MIN_LINK_CHARS)
+    return QuoteCheck(words, joined[begin:end], cue, score, at, found_it)
+
+
+def _word_for_word(needle: str, squeezed: str) -> ScoreAlignment | None:
+    """Where the quote's words were said exactly so, as whole words: the alignment scores
+    letters alike wherever they stand, so "no" would be found first inside "nothing"."""
+    at = re.search(rf"(?<![^ ]){re.escape(needle)}(?![^ ])", squeezed)
+    if at is None:
+        return None
+    return ScoreAlignment(100.0, 0, len(needle), at.start(), at.end())
 
 
 PASSAGE_SLACK_WORDS = 4
