@@ -259,3 +259,38 @@ def test_a_quote_of_a_few_letters_is_found_only_word_for_word(typed, said):
     cue = RecordingCue("c1", 10.0, 14.0, "P1", f"{said} {typed.title()}, really.")
     exact = check_quote(typed, 12.0, Timeline([cue]))
     assert exact.found and exact.score == 100 and exact.verbatim == f"{typed.title()},"
+
+
+@pytest.mark.parametrize(
+    ("typed", "said", "differs"),
+    [
+        ("I would pay for it", "Honestly I would not pay for it, no.", "not"),
+        ("I would not pay for it", "Honestly I would pay for it, yes.", "not"),
+        ("we didn't trust the numbers", "We did trust the numbers in the end.", "n't"),
+        ("it cost us $40 a seat", "It cost us $14 a seat, every month.", "40"),
+        ("we had forty doors", "We had fourteen doors at the main site.", "40"),
+    ],
+)
+def test_a_quote_that_turns_a_negation_or_a_number_around_is_not_found(typed, said, differs):
+    """ "I would pay" for the "I would not pay" said scored 78 and "$40" for the "$14" said
+    95: both were verified, one letter apart from saying the opposite. A negation or a number
+    the quote changes is no typing slip: the check gives the passage and what differs."""
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert check.score >= 75 and not check.found
+    assert differs in check.differs
+    assert check.verbatim  # what was said, to compare
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("I wouldn't pay for it", "Honestly I would not pay for it."),
+        ("I would never pay for it", "Honestly I would not pay for it."),
+        ("we had 14 doors at the main site", "We had 14 doors at the main site."),
+        ("no one reads the report", "Nobody reads the report, not one of us."),
+        ("it asked me forty questions", "It asked me, like, forty questions first."),
+    ],
+)
+def test_a_negation_or_a_number_written_another_way_is_still_found(typed, said):
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert check.found and not check.differs

@@ -3,10 +3,14 @@ time code, once a transcript is attached (issue 21)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.recording_study import START, TRANSCRIPT, make_session
 from tui.cli import main
+from tui.domain.clock import to_iso
+from tui.domain.notes import Note
 from tui.services import recording
 from tui.store import DataStore
 
@@ -40,3 +44,35 @@ def test_each_quote_gets_its_verbatim_and_time_code(home, tmp_path, capsys):
     html = _report(tmp_path, "html")
     assert '<p class="verbatim">Verbatim, P7 at 01:42: \u201cShe said the tool' in html
     assert '<p class="verbatim">Not found in the transcript near 02:55.</p>' in html
+
+
+def test_a_quote_that_turns_what_was_said_around_is_not_given_as_its_verbatim(
+    home, tmp_path, capsys
+):
+    """ "The tool costs no more than it saves" for the "costs more" said matched at 90: the
+    report gave the words said as its verbatim, 'typed differently', under a quote saying the
+    opposite. Now it says it is not what was said, and what differs."""
+    session_id = make_session(home, shift=30.0)
+    session_file = home.open_session(session_id)
+    session_file.append_note(
+        Note.from_typed(
+            '"She said the tool costs no more than it saves #cost',
+            session_id=session_id,
+            author="Maya",
+            started_at=to_iso(START + timedelta(seconds=86)),
+            elapsed=86.0,
+            question_id=None,
+        ).to_doc()
+    )
+    session_file.close()
+    recording.attach(home, session_id, TRANSCRIPT, offset=30.0, now=START)
+    md = _report(tmp_path, "md")
+    turned = md[md.index("> She said the tool costs no more") :].split("\n\n")[0]
+    assert (
+        "Not what was said: P7 at 01:42: \u201cShe said the tool costs more than it saves" in turned
+    )
+    assert "the quote has \u201cno\u201d, the transcript does not" in turned
+    assert "Verbatim" not in turned
+    assert main(["quotes", session_id]) == 0
+    out = capsys.readouterr().out
+    assert "not what was said: 01:42  P7: She said the tool costs more" in out

@@ -3,12 +3,16 @@ beside it (and in its place on a key), spans coded on a cue, and the play key.""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.record_session import CUES, OFFSET, coded_cue_span, loaded, row_of, seed
 from tests.services.test_playback import recording_player, stand_in
 from tests.test_tagging import drawn_text, notes_by_id, ready, tagging_app
 from tests.waiting import wait_until
+from tui.domain.clock import to_iso
+from tui.domain.notes import Note
 from tui.domain.recording import Recording, RecordingCue
 from tui.services.playback import LEAD_SECONDS
 from tui.services.tagging import TaggingModel
@@ -94,6 +98,44 @@ def test_a_quote_not_said_near_its_moment_stays_as_typed(writes, store, clock, s
     assert "Only a quote" in paraphrase.notice
     assert writes.flush(timeout=10)
     assert "typed" not in stored(store, session_id)[0][ids[3]]
+
+
+def _turned_around_quote(store, session_id, clock) -> str:
+    """A quote typed at the exact quote's moment that says the opposite of what was said."""
+    doc = Note.from_typed(
+        '"Support never answered within an hour',
+        session_id=session_id,
+        author="Maya",
+        started_at=to_iso(clock() + timedelta(seconds=53)),
+        elapsed=53.0,
+        question_id=None,
+    ).to_doc()
+    session_file = store.open_session(session_id)
+    session_file.append_note(doc)
+    session_file.close()
+    return doc["id"]
+
+
+async def test_a_quote_that_turns_what_was_said_around_says_so_and_v_puts_the_words_said(
+    writes, store, clock, session_id, ids
+):
+    """ "Support never answered" for the "Support answered" said matched at 90 and was shown
+    as its verbatim, 'typed differently': the quote said the opposite and looked checked."""
+    note_id = _turned_around_quote(store, session_id, clock)
+    model = loaded(writes, session_id)
+    check = model.check_of(row_of(model, note_id))
+    assert not check.found and "never" in check.differs
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        row = next(e for e in screen.model.shown if e.note["id"] == note_id and e.span is None)
+        detail = screen.detail_text(row).plain
+        assert "Not what was said" in detail and "never" in detail
+        assert "Support answered within an hour" in detail
+    # V puts the words said in its place: the quote is then word for word.
+    assert model.use_verbatim(row_of(model, note_id), clock()).notice is None
+    assert model.check_of(row_of(model, note_id)).found
 
 
 def test_a_span_of_the_quote_keeps_its_words_when_the_verbatim_comes_in(

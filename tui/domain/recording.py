@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -217,7 +218,10 @@ class QuoteCheck:
     moment: float
     found: bool
     """`score >= QUOTE_SCORE` (for a quote of fewer than `MIN_LINK_CHARS` letters: its words
-    said word for word): false is 'not found near this moment'."""
+    said word for word) and nothing `differs`: false is 'not found near this moment'."""
+    differs: str = ""
+    """What the quote turns around in the passage it matched, so it is not what was said
+    ("the quote has 40, the transcript 14"); '' when nothing does."""
 
 
 def fold(text: str) -> str:
@@ -291,7 +295,64 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     score = round(score, 1)
     # A few letters are inside almost anything said: such a quote is found word for word.
     found_it = score >= QUOTE_SCORE and (said == needle or _letters(words) >= MIN_LINK_CHARS)
-    return QuoteCheck(words, joined[begin:end], cue, score, at, found_it)
+    differs = _turned_around(needle, said) if found_it else ""
+    return QuoteCheck(words, joined[begin:end], cue, score, at, found_it and not differs, differs)
+
+
+NEGATIONS = frozenset(
+    {"no", "not", "never", "nothing", "nobody", "none", "neither", "nor", "nowhere", "cannot"}
+)
+"""Words that turn a sentence around; `n't` folds to a `t` after a word ending in n."""
+NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+    if word != "_"
+} | {
+    word: str(value * 10)
+    for value, word in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)
+}
+"""Numbers said as words, as the digits a note-taker types for them; not "one", which is
+as often no number ("no one", "the one who")."""
+
+
+def _turned_around(typed: str, said: str) -> str:
+    """What a quote (folded words) changes in the passage it matched that a high score hides:
+    a number it has that was not said, or a negation more or fewer ("I would pay" for "I
+    would not pay"). '' when neither. A number or a negation left out of a shorter quote is
+    not counted: only what the quote says against what was said."""
+    typed_words, said_words = typed.split(), said.split()
+    typed_numbers, said_numbers = _numbers(typed_words), _numbers(said_words)
+    missing = list((Counter(typed_numbers) - Counter(said_numbers)).elements())
+    if missing:
+        said_as = ", ".join(said_numbers) or "no number"
+        return f"the quote has {', '.join(missing)}, the transcript {said_as}"
+    typed_not, said_not = _negations(typed_words), _negations(said_words)
+    if len(typed_not) > len(said_not):
+        return f"the quote has \u201c{typed_not[-1]}\u201d, the transcript does not"
+    if len(said_not) > len(typed_not):
+        return f"the transcript has \u201c{said_not[-1]}\u201d, the quote does not"
+    return ""
+
+
+def _numbers(words: list[str]) -> list[str]:
+    return [
+        word if word.isdigit() else NUMBER_WORDS[word]
+        for word in words
+        if word.isdigit() or word in NUMBER_WORDS
+    ]
+
+
+def _negations(words: list[str]) -> list[str]:
+    found = []
+    for i, word in enumerate(words):
+        if word in NEGATIONS:
+            found.append(word)
+        elif word == "t" and i and words[i - 1].endswith("n"):
+            found.append("n't")
+    return found
 
 
 def _word_for_word(needle: str, squeezed: str) -> ScoreAlignment | None:

@@ -410,6 +410,15 @@ class TaggingScreen(Screen):
             text.append(f"\u201c{visible(check.verbatim)}\u201d ")
             if check.score < 100:
                 text.append(f"({key} uses it)", style="dim")
+        elif check.differs and check.cue is not None:
+            # Close in letters, the opposite in meaning: the words said, and what differs.
+            text.append("\nNot what was said ", style="bold")
+            who = visible(check.cue.speaker or "?")
+            text.append(
+                f"({visible(check.differs)}; {who}, rec {recording_time(check.cue.start)}) ", "dim"
+            )
+            text.append(f"\u201c{visible(check.verbatim)}\u201d ")
+            text.append(f"({key} uses it)", style="dim")
         else:
             text.append("\nVerbatim ", style="bold")
             text.append(f"not found near this moment (best match {check.score:g})", "dim")

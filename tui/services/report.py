@@ -302,7 +302,7 @@ class Verbatims:
         check = self.check(item)
         if check is None:
             return None
-        if not check.found or check.cue is None:
+        if check.cue is None or not (check.found or check.differs):
             return f"Not found in the transcript near {recording_time(check.moment)}."
         who = " ".join(check.cue.speaker.split())
         said = (
@@ -310,6 +310,8 @@ class Verbatims:
             if who
             else (recording_time(check.cue.start))
         )
+        if check.differs:  # close in letters, the opposite in meaning
+            return f"Not what was said: {said}: \u201c{check.verbatim}\u201d ({check.differs})"
         exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"
         return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
 

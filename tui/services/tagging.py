@@ -776,7 +776,7 @@ class TaggingModel:
         typed = note.get("typed")
         if typed and typed != text:
             new, what = str(typed), "put back the typed quote"
-        elif not check.found:
+        elif not check.found and not check.differs:  # a quote turned around takes the words said
             return Outcome(
                 notice=f"The quote was not found near this moment (best match {check.score:g}); "
                 "it stays as typed.",

@@ -97,6 +97,7 @@ def render_quotes(recording: SessionRecording, fmt: str) -> str:
                     "cue": _cue_doc(check.cue),
                     "score": check.score,
                     "found": check.found,
+                    "differs": check.differs,
                 }
             )
         return _json(recording, {"threshold": QUOTE_SCORE, "quotes": rows})
@@ -110,6 +111,9 @@ def render_quotes(recording: SessionRecording, fmt: str) -> str:
         elif check.found:
             said = _said(check.cue, check.verbatim)
             lines.append(f"{INDENT}\u21b3 {said}  (score {check.score:g})")
+        elif check.differs:
+            said = _said(check.cue, check.verbatim)
+            lines.append(f"{INDENT}not what was said: {said}  ({_one_line(check.differs)})")
         else:
             lines.append(
                 f"{INDENT}not found near this moment (best: {_said(check.cue, check.verbatim)}, "
