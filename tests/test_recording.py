@@ -294,3 +294,27 @@ def test_a_quote_that_turns_a_negation_or_a_number_around_is_not_found(typed, sa
 def test_a_negation_or_a_number_written_another_way_is_still_found(typed, said):
     check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
     assert check.found and not check.differs
+
+
+SPOKEN = [
+    RecordingCue("c1", 10.0, 14.0, "Maya", "So the onboarding was the hardest part?"),
+    RecordingCue("c2", 14.0, 20.0, "P7", "No, the invoicing was the hardest part by far."),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "whose"),
+    [
+        ("the onboarding was the hardest part", "said by Maya"),
+        ("the hardest part? No, the invoicing", "runs across Maya's and P7's words"),
+    ],
+)
+def test_a_quote_found_in_a_note_takers_words_is_not_the_participants(typed, whose):
+    """A typed quote is the participant's words: found (at 100) in the interviewer's own
+    question, or across the question and the answer, it was verified and cited as the
+    participant's."""
+    check = check_quote(typed, 20.0, Timeline(SPOKEN), note_takers=["maya "])
+    assert check.score >= 75 and not check.found
+    assert whose in check.not_theirs
+    answer = check_quote("the invoicing was the hardest part", 20.0, Timeline(SPOKEN), ["Maya"])
+    assert answer.found and answer.score == 100 and not answer.not_theirs

@@ -76,3 +76,42 @@ def test_a_quote_that_turns_what_was_said_around_is_not_given_as_its_verbatim(
     assert main(["quotes", session_id]) == 0
     out = capsys.readouterr().out
     assert "not what was said: 01:42  P7: She said the tool costs more" in out
+
+
+def _quote_at(store, session_id, text, at):
+    """A quote typed by Maya at `at` on the recording (the session made with shift 30)."""
+    session_file = store.open_session(session_id)
+    session_file.append_note(
+        Note.from_typed(
+            text,
+            session_id=session_id,
+            author="Maya",
+            started_at=to_iso(START + timedelta(seconds=at - 30.0)),
+            elapsed=at - 30.0,
+            question_id=None,
+        ).to_doc()
+    )
+    session_file.close()
+
+
+def test_a_quote_found_in_the_interviewers_words_is_not_given_as_the_participants(
+    home, tmp_path, capsys
+):
+    """Maya's own question typed as a quote was verified at 100 and given as P7's words with
+    'Verbatim, Maya at 01:30' under it; one running from P7's answer into Maya's question
+    likewise. Neither is the participant's words, and the report says so."""
+    session_id = make_session(home, shift=30.0)
+    _quote_at(home, session_id, '"How did your manager react to that? #manager', 101.0)
+    _quote_at(home, session_id, '"half of us. How did your manager react #manager', 102.0)
+    recording.attach(home, session_id, TRANSCRIPT, offset=30.0, now=START)
+    md = _report(tmp_path, "md")
+    asked = md[md.index("> How did your manager react to that?") :].split("\n\n")[0]
+    assert "Not the participant's words: Maya at 01:30" in asked
+    assert "said by Maya, who took notes in this interview" in asked
+    across = md[md.index("> half of us. How did") :].split("\n\n")[0]
+    assert "runs across P7's and Maya's words" in across
+    assert "Verbatim" not in asked + across
+    assert main(["quotes", session_id]) == 0
+    out = capsys.readouterr().out
+    assert "not the participant's words: 01:30  Maya: How did your manager react" in out
+    assert "0 of" not in out and "quotes found in the transcript" in out

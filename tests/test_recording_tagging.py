@@ -100,14 +100,16 @@ def test_a_quote_not_said_near_its_moment_stays_as_typed(writes, store, clock, s
     assert "typed" not in stored(store, session_id)[0][ids[3]]
 
 
-def _turned_around_quote(store, session_id, clock) -> str:
-    """A quote typed at the exact quote's moment that says the opposite of what was said."""
+def _turned_around_quote(
+    store, session_id, clock, text='"Support never answered within an hour', elapsed=53.0
+) -> str:
+    """A quote typed at `elapsed` (by default one that says the opposite of what was said)."""
     doc = Note.from_typed(
-        '"Support never answered within an hour',
+        text,
         session_id=session_id,
         author="Maya",
-        started_at=to_iso(clock() + timedelta(seconds=53)),
-        elapsed=53.0,
+        started_at=to_iso(clock() + timedelta(seconds=elapsed)),
+        elapsed=elapsed,
         question_id=None,
     ).to_doc()
     session_file = store.open_session(session_id)
@@ -136,6 +138,29 @@ async def test_a_quote_that_turns_what_was_said_around_says_so_and_v_puts_the_wo
     # V puts the words said in its place: the quote is then word for word.
     assert model.use_verbatim(row_of(model, note_id), clock()).notice is None
     assert model.check_of(row_of(model, note_id)).found
+
+
+async def test_a_quote_running_into_the_interviewers_question_is_not_the_participants(
+    writes, store, clock, session_id, ids
+):
+    """A quote typed across Praline's answer and the interviewer's next question was verified
+    and V put the interviewer's words into the participant's quote."""
+    text = '"nobody got the email. What did you do then'
+    note_id = _turned_around_quote(store, session_id, clock, text, 20.0)
+    model = loaded(writes, session_id)
+    check = model.check_of(row_of(model, note_id))
+    assert not check.found and "runs across Praline's and Interviewer's words" in check.not_theirs
+    outcome = model.use_verbatim(row_of(model, note_id), clock())
+    assert "not the participant's" in outcome.notice and outcome.severity == "warning"
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        row = next(e for e in screen.model.shown if e.note["id"] == note_id and e.span is None)
+        detail = screen.detail_text(row).plain
+        assert "Not the participant's words" in detail and "runs across" in detail
+    assert writes.flush(timeout=10)
+    assert stored(store, session_id)[0][note_id]["text"] == text
 
 
 def test_a_span_of_the_quote_keeps_its_words_when_the_verbatim_comes_in(

@@ -27,12 +27,14 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import ScoreAlignment
+
+from tui.domain.people import person_key
 
 LOOKBACK = 60.0
 """Seconds before a note's moment whose cues it may belong to (it was typed after)."""
@@ -144,6 +146,15 @@ def cue_notes(recording: Mapping[str, Any] | None, recording_offset: float) -> l
     return [cue_note(cue, recording_offset) for cue in (recording or {}).get("cues") or []]
 
 
+def note_takers(session: Mapping[str, Any], notes: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Who took notes in an interview (its interviewers, every note's author): a quote is
+    never their words."""
+    names = {str(name) for name in session.get("interviewers") or [] if isinstance(name, str)}
+    names.update(str(n.get("author") or "") for n in notes if n.get("kind") != "transcript")
+    names.discard("")
+    return names
+
+
 def moment(elapsed: float, recording_offset: float = 0.0) -> float:
     """Where on the recording a note's first keystroke fell, in seconds."""
     return float(elapsed or 0.0) + float(recording_offset or 0.0)
@@ -222,6 +233,10 @@ class QuoteCheck:
     differs: str = ""
     """What the quote turns around in the passage it matched, so it is not what was said
     ("the quote has 40, the transcript 14"); '' when nothing does."""
+    not_theirs: str = ""
+    """Why the passage is not the participant's words though the quote is given as theirs
+    ("said by Maya, who took notes", "it runs across Maya's and P7's words"); '' when it
+    is one speaker's, not a note-taker's."""
 
 
 def fold(text: str) -> str:
@@ -261,8 +276,12 @@ def link(words: str, at: float, timeline: Timeline) -> Link | None:
     return None if cue is None else Link(cue, "time", 0.0, at)
 
 
-def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
-    """The passage said near `at` that best matches the quote's `words`."""
+def check_quote(
+    words: str, at: float, timeline: Timeline, note_takers: Iterable[str] = ()
+) -> QuoteCheck:
+    """The passage said near `at` that best matches the quote's `words`. A quote is the
+    participant's: a passage spoken by one of the `note_takers` (the interviewers' names), or
+    by two speakers, is not found."""
     indexes = timeline.indexes(at - LOOKBACK, at + AHEAD)
     near = timeline.cues[indexes]
     if not near or not _letters(words):
@@ -282,7 +301,9 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     said = " ".join(folded[begin:end].split())
     while end < len(joined) and joined[end] in _CLOSING:  # the sentence's own full stop
         end += 1
-    cue = near[max(0, bisect_right(starts, begin) - 1)]
+    first = max(0, bisect_right(starts, begin) - 1)
+    cue = near[first]
+    speakers = list(dict.fromkeys(c.speaker for c in near[first : bisect_right(starts, end - 1)]))
     score = found.score
     if len(needle) > len(squeezed):
         # The partial ratio aligns the shorter text within the longer: here all that was said
@@ -296,7 +317,21 @@ def check_quote(words: str, at: float, timeline: Timeline) -> QuoteCheck:
     # A few letters are inside almost anything said: such a quote is found word for word.
     found_it = score >= QUOTE_SCORE and (said == needle or _letters(words) >= MIN_LINK_CHARS)
     differs = _turned_around(needle, said) if found_it else ""
-    return QuoteCheck(words, joined[begin:end], cue, score, at, found_it and not differs, differs)
+    not_theirs = _not_theirs(speakers, note_takers) if found_it else ""
+    found_it = found_it and not differs and not not_theirs
+    return QuoteCheck(words, joined[begin:end], cue, score, at, found_it, differs, not_theirs)
+
+
+def _not_theirs(speakers: list[str], note_takers: Iterable[str]) -> str:
+    """Why words these `speakers` said are not one participant's; '' when they are."""
+    if len(speakers) > 1:
+        names = [" ".join(s.split()) or "an unnamed speaker" for s in speakers]
+        before = ", ".join(f"{name}'s" for name in names[:-1])
+        return f"it runs across {before} and {names[-1]}'s words"
+    takers = {person_key(name) for name in note_takers}
+    if speakers and person_key(speakers[0]) in takers:
+        return f"said by {' '.join(speakers[0].split())}, who took notes in this interview"
+    return ""
 
 
 NEGATIONS = frozenset(

@@ -410,6 +410,12 @@ class TaggingScreen(Screen):
             text.append(f"\u201c{visible(check.verbatim)}\u201d ")
             if check.score < 100:
                 text.append(f"({key} uses it)", style="dim")
+        elif check.not_theirs and check.cue is not None:
+            text.append("\nNot the participant's words ", style="bold")
+            text.append(
+                f"({visible(check.not_theirs)}, rec {recording_time(check.cue.start)}) ", "dim"
+            )
+            text.append(f"\u201c{visible(check.verbatim)}\u201d")
         elif check.differs and check.cue is not None:
             # Close in letters, the opposite in meaning: the words said, and what differs.
             text.append("\nNot what was said ", style="bold")

@@ -30,7 +30,14 @@ from tui.domain.analysis import (
 from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.notes import format_elapsed
 from tui.domain.quotes import note_label, recording_time
-from tui.domain.recording import QuoteCheck, Recording, Timeline, check_quote, moment
+from tui.domain.recording import (
+    QuoteCheck,
+    Recording,
+    Timeline,
+    check_quote,
+    moment,
+    note_takers,
+)
 from tui.services.analysis import StudyView
 from tui.services.chart_labels import place_labels
 from tui.services.exchange.markdown import md_line
@@ -278,6 +285,7 @@ class Verbatims:
     def __init__(self, view: StudyView) -> None:
         self._sessions = {s.id: s for s in view.sessions}
         self._timelines: dict[str, Timeline | None] = {}
+        self._note_takers: dict[str, set[str]] = {}
 
     def check(self, item: Evidence) -> QuoteCheck | None:
         if item.kind != "quote":
@@ -288,7 +296,10 @@ class Verbatims:
         if timeline is None:
             return None
         at = moment(item.elapsed, item.recording_offset)
-        return check_quote(item.quote, at, timeline)
+        session = self._sessions[item.session_id]
+        if item.session_id not in self._note_takers:
+            self._note_takers[item.session_id] = note_takers(session.session, session.notes)
+        return check_quote(item.quote, at, timeline, self._note_takers[item.session_id])
 
     def _timeline(self, session_id: str) -> Timeline | None:
         """The session's attached transcript as a timeline, read only for a quoted session."""
@@ -302,7 +313,7 @@ class Verbatims:
         check = self.check(item)
         if check is None:
             return None
-        if check.cue is None or not (check.found or check.differs):
+        if check.cue is None or not (check.found or check.differs or check.not_theirs):
             return f"Not found in the transcript near {recording_time(check.moment)}."
         who = " ".join(check.cue.speaker.split())
         said = (
@@ -310,6 +321,11 @@ class Verbatims:
             if who
             else (recording_time(check.cue.start))
         )
+        if check.not_theirs:  # the quote is given as the participant's
+            return (
+                f"Not the participant's words: {said}: \u201c{check.verbatim}\u201d "
+                f"({check.not_theirs})"
+            )
         if check.differs:  # close in letters, the opposite in meaning
             return f"Not what was said: {said}: \u201c{check.verbatim}\u201d ({check.differs})"
         exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"

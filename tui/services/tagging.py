@@ -776,6 +776,12 @@ class TaggingModel:
         typed = note.get("typed")
         if typed and typed != text:
             new, what = str(typed), "put back the typed quote"
+        elif check.not_theirs:
+            return Outcome(
+                notice="The words it matches are not the participant's "
+                f"({visible(check.not_theirs)}); it stays as typed.",
+                severity="warning",
+            )
         elif not check.found and not check.differs:  # a quote turned around takes the words said
             return Outcome(
                 notice=f"The quote was not found near this moment (best match {check.score:g}); "

@@ -16,6 +16,7 @@ from tui.domain.recording import (
     check_quote,
     link,
     moment,
+    note_takers,
 )
 from tui.store import DataStore
 
@@ -70,11 +71,18 @@ class SessionRecording:
                 found[str(note.get("id"))] = linked
         return found
 
+    @cached_property
+    def note_takers(self) -> set[str]:
+        return note_takers(self.session, self.notes)
+
     def check(self, note: dict[str, Any]) -> QuoteCheck | None:
         if note.get("kind") != "quote":
             return None
         return check_quote(
-            quote_words(str(note.get("text") or "")), self.moment(note), self.timeline
+            quote_words(str(note.get("text") or "")),
+            self.moment(note),
+            self.timeline,
+            self.note_takers,
         )
 
     def play_from(self, note: dict[str, Any], linked: Link | None) -> float:

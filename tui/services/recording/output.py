@@ -98,6 +98,7 @@ def render_quotes(recording: SessionRecording, fmt: str) -> str:
                     "score": check.score,
                     "found": check.found,
                     "differs": check.differs,
+                    "not_theirs": check.not_theirs,
                 }
             )
         return _json(recording, {"threshold": QUOTE_SCORE, "quotes": rows})
@@ -111,6 +112,11 @@ def render_quotes(recording: SessionRecording, fmt: str) -> str:
         elif check.found:
             said = _said(check.cue, check.verbatim)
             lines.append(f"{INDENT}\u21b3 {said}  (score {check.score:g})")
+        elif check.not_theirs:
+            said = _said(check.cue, check.verbatim)
+            lines.append(
+                f"{INDENT}not the participant's words: {said}  ({_one_line(check.not_theirs)})"
+            )
         elif check.differs:
             said = _said(check.cue, check.verbatim)
             lines.append(f"{INDENT}not what was said: {said}  ({_one_line(check.differs)})")
