@@ -318,3 +318,26 @@ def test_a_quote_found_in_a_note_takers_words_is_not_the_participants(typed, who
     assert whose in check.not_theirs
     answer = check_quote("the invoicing was the hardest part", 20.0, Timeline(SPOKEN), ["Maya"])
     assert answer.found and answer.score == 100 and not answer.not_theirs
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("Mary handled the onboarding for the whole team", "Mary"),
+        ("and we asked Mary about it", "Mary"),
+    ],
+)
+def test_a_quote_that_swaps_a_name_is_not_found(typed, name):
+    """ "Mary handled the onboarding" for the "John handled the onboarding" said scored 85 and
+    was verified, its verbatim left the name out: the quote named the wrong person."""
+    said = "Yes. John handled the onboarding for the whole team in March. We asked John about it."
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert check.score >= 75 and not check.found
+    assert f"\u201c{name}\u201d" in check.differs
+
+
+def test_a_name_said_and_a_capitalised_first_word_are_no_swap():
+    said = "Honestly, John handled the onboarding. I'm sure of it."
+    cue = RecordingCue("c1", 10.0, 14.0, "P1", said)
+    for typed in ("honestly JOHN handled the onboarding", "I'm sure John handled the onboarding"):
+        assert not check_quote(typed, 12.0, Timeline([cue])).differs

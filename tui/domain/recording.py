@@ -316,7 +316,7 @@ def check_quote(
     score = round(score, 1)
     # A few letters are inside almost anything said: such a quote is found word for word.
     found_it = score >= QUOTE_SCORE and (said == needle or _letters(words) >= MIN_LINK_CHARS)
-    differs = _turned_around(needle, said) if found_it else ""
+    differs = (_turned_around(needle, said) or _unsaid_name(words, folded)) if found_it else ""
     not_theirs = _not_theirs(speakers, note_takers) if found_it else ""
     found_it = found_it and not differs and not not_theirs
     return QuoteCheck(words, joined[begin:end], cue, score, at, found_it, differs, not_theirs)
@@ -370,6 +370,22 @@ def _turned_around(typed: str, said: str) -> str:
     if len(said_not) > len(typed_not):
         return f"the transcript has \u201c{said_not[-1]}\u201d, the quote does not"
     return ""
+
+
+def _unsaid_name(typed: str, heard: str) -> str:
+    """A name the quote has (a capitalised word, "I" aside) that nobody said near its moment
+    (`heard`: the cues near it, folded): "Mary handled it" for "John handled it" differs
+    by a letter or two and is about someone else."""
+    said = set(heard.split())
+    for found in _WORD.finditer(_composed(typed)):
+        word = found.group()
+        if word[0].isupper() and word not in _I_FORMS:
+            if any(part not in said for part in fold(word).split()):
+                return f"the quote has \u201c{word}\u201d, which was not said near it"
+    return ""
+
+
+_I_FORMS = frozenset({"I", "I'm", "I’m", "I'd", "I’d", "I've", "I’ve", "I'll", "I’ll"})
 
 
 def _numbers(words: list[str]) -> list[str]:
