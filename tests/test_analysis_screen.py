@@ -469,3 +469,46 @@ async def test_the_header_counts_one_session_in_the_singular(store, clock):
         await settle(pilot)
         header = str(app.screen.query_one("#analysis-header").render())
         assert "1 session \u00b7 1 participant \u00b7 " in header, header
+
+
+async def test_a_quote_the_transcript_does_not_bear_out_is_shown_and_copied_as_such(
+    store, clock, copied
+):
+    """The report said of a typed quote that it was not found in the attached transcript, but
+    the analysis screen showed it, and y copied it, as the participant's words like any other:
+    the same quote, checked on one surface and not on the other."""
+    from tests.recording_study import START, TRANSCRIPT, make_session
+    from tui.services import recording
+
+    session_id = make_session(store, shift=30.0)
+    recording.attach(store, session_id, TRANSCRIPT, offset=30.0, now=START)
+    app = analysis_app(store, clock, study=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(ThemeTable)
+        table.move_to(table.keys.index("cost"))
+        await pilot.press("enter")
+        await settle(pilot)
+        words = [e.quote for e in screen.evidence]
+        invented = words.index("I would pay double for a good dashboard")
+        exact = words.index("She said the tool costs more than it saves")
+        evidence = screen.query_one("#evidence", DataTable)
+        assert str(evidence.get_row_at(invented)[1]) == "P7, unverified"
+        assert str(evidence.get_row_at(exact)[1]) == "P7"
+        evidence.move_cursor(row=invented)
+        await settle(pilot)
+        detail = str(screen.query_one("#evidence-detail").render())
+        assert "Not found in the transcript near 02:55." in detail
+        evidence.move_cursor(row=exact)
+        await settle(pilot)
+        detail = str(screen.query_one("#evidence-detail").render())
+        assert "Verbatim, P7 at 01:42" in detail
+        await pilot.press("y")
+        await settle(pilot)
+        lines = copied[-1].split("\n")
+        assert lines[invented] == (
+            "I would pay double for a good dashboard \u2014 P7, 02:55 "
+            "[Not found in the transcript near 02:55.]"
+        )
+        assert lines[exact] == "She said the tool costs more than it saves \u2014 P7, 01:55"

@@ -41,7 +41,13 @@ from tui.domain.analysis import (
 from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.quotes import QUOTE_MARKS
 from tui.screens.visibility import on_view
-from tui.services.analysis import StudyAnalysis, StudyOverview, StudyView
+from tui.services.analysis import (
+    Checked,
+    StudyAnalysis,
+    StudyOverview,
+    StudyView,
+    Verbatims,
+)
 from tui.widgets.analysis_table import AnalysisTable
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
@@ -190,6 +196,8 @@ class AnalysisScreen(Screen):
         """The themes as sorted and listed."""
         self.drill: Drill | None = None
         self.evidence: list[Evidence] = []
+        self.checked: list[Checked] = []
+        """Each of `evidence` with its quote's check and its citation."""
         """The evidence listed by the drill-down."""
         self._filled: set[str] = set()
         self._reading = False
@@ -668,19 +676,22 @@ class AnalysisScreen(Screen):
         self._evidence_worker(drill, self._show_drill)
 
     @work(thread=True, exclusive=True, group="analysis-evidence")
-    def _evidence_worker(self, drill: Drill, then: Callable[[Drill, list[Evidence]], None]) -> None:
-        """The evidence's words come from the sessions' notes (the study index has none):
-        read here, off the UI thread."""
-        items = self._evidence_for(drill)
+    def _evidence_worker(self, drill: Drill, then: Callable[[Drill, list[Checked]], None]) -> None:
+        """The evidence's words come from the sessions' notes (the study index has none), and
+        a quote's check from its session's attached transcript: read here, off the UI thread."""
+        assert self.view is not None
+        verbatims = Verbatims(self.view)
+        checked = [verbatims.checked(item) for item in self._evidence_for(drill)]
         try:
-            self.app.call_from_thread(then, drill, items)
+            self.app.call_from_thread(then, drill, checked)
         except RuntimeError:
             pass  # the app is closing
 
-    def _show_drill(self, drill: Drill, items: list[Evidence]) -> None:
+    def _show_drill(self, drill: Drill, checked: list[Checked]) -> None:
         if drill is not self.drill or not self.is_attached:
             return  # another drill-down, or none, since
-        self.evidence = items
+        self.evidence = [c.item for c in checked]
+        self.checked = checked
         self.query_one(ContentSwitcher).current = "evidence-part"
         title = Text(f"{count_of(len(self.evidence), 'excerpt')} \u00b7 ", style="bold")
         title.append(visible(drill.title), style="bold")
@@ -691,7 +702,12 @@ class AnalysisScreen(Screen):
         for number, item in enumerate(self.evidence):
             cells = {
                 "Evidence": _evidence_cell(item),
-                "Whose words": _cell(item.attribution),
+                "Whose words": _cell(
+                    item.attribution
+                    if checked[number].verified is not False
+                    # The transcript does not bear the quote out: the detail says why.
+                    else f"{item.attribution}, unverified"
+                ),
                 "Time": item.time,
                 "Sev": "-" if item.severity is None else str(item.severity),
             }
@@ -701,16 +717,21 @@ class AnalysisScreen(Screen):
         self._show_tabs()
         self._show_detail()
 
-    def _current_evidence(self) -> Evidence | None:
+    def _current_row(self) -> int | None:
         table = self._table("evidence")
         if not self.evidence or not table.row_count:
             return None
-        return self.evidence[min(table.cursor_row, len(self.evidence) - 1)]
+        return min(table.cursor_row, len(self.evidence) - 1)
+
+    def _current_evidence(self) -> Evidence | None:
+        row = self._current_row()
+        return None if row is None else self.evidence[row]
 
     def _show_detail(self) -> None:
-        item = self._current_evidence()
+        row = self._current_row()
         detail = Text()
-        if item is not None:
+        if row is not None:
+            item, checked = self.evidence[row], self.checked[row]
             if item.said:
                 detail.append(f"{visible(_quoted(item.quote))} \u2014 {visible(item.attribution)}")
             else:
@@ -720,6 +741,9 @@ class AnalysisScreen(Screen):
             detail.append(f"\n{visible(item.session_title)} \u00b7 {item.time}", style="dim")
             if item.tags:
                 detail.append(" \u00b7 " + ", ".join(tag_label(t) for t in item.tags), style="dim")
+            if checked.line is not None:  # a typed quote against the attached transcript
+                style = "dim" if checked.verified else "bold"
+                detail.append(f"\n{visible(checked.line)}", style=style)
         self.query_one("#evidence-detail", Static).update(detail)
 
     def _open_note(self) -> None:
@@ -730,13 +754,13 @@ class AnalysisScreen(Screen):
     def action_copy(self) -> None:
         """Copy the evidence listed, or the evidence of the row under the cursor."""
         if self.drill is not None:
-            self._copy(self.drill, self.evidence)
+            self._copy(self.drill, self.checked)
         elif self.view is not None and (drill := self.selected()) is not None:
             self._evidence_worker(drill, self._copy)
 
-    def _copy(self, drill: Drill, items: list[Evidence]) -> None:
-        if items:
-            self.app.copy_text("\n".join(item.citation() for item in items))
+    def _copy(self, drill: Drill, checked: list[Checked]) -> None:
+        if checked:
+            self.app.copy_text("\n".join(c.cited for c in checked))
 
     def action_play(self) -> None:
         """Play the recording a few seconds before the evidence's moment (or say why not)."""

@@ -15,7 +15,15 @@ from datetime import datetime
 from tui.domain.analysis import Analysis, Evidence, Overview, SessionInput, analyse
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
-from tui.domain.recording import moment
+from tui.domain.quotes import recording_time
+from tui.domain.recording import (
+    QuoteCheck,
+    Recording,
+    Timeline,
+    check_quote,
+    moment,
+    note_takers,
+)
 from tui.services.study_index import IndexedSession, IndexScan, SessionWords, study_index
 from tui.store import DataStore, StoreError
 
@@ -183,3 +191,83 @@ class StudyAnalysis:
     def close(self) -> None:
         """A refresh running in another thread returns None."""
         self._closed = True
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A piece of evidence as the analysis screen lists and copies it."""
+
+    item: Evidence
+    line: str | None
+    """Its quote's check (`Verbatims.describe`); None: no quote, or no transcript."""
+    verified: bool | None
+    """Whether the transcript bears the quote out; None: nothing to check it against."""
+    cited: str
+
+
+class Verbatims:
+    """Each typed quote of a session with an attached transcript, checked against what was
+    said around its moment (tui/domain/recording.py); one timeline per session."""
+
+    def __init__(self, view: StudyView) -> None:
+        self._sessions = {s.id: s for s in view.sessions}
+        self._timelines: dict[str, Timeline | None] = {}
+        self._note_takers: dict[str, set[str]] = {}
+
+    def check(self, item: Evidence) -> QuoteCheck | None:
+        if item.kind != "quote":
+            return None
+        if item.session_id not in self._timelines:
+            self._timelines[item.session_id] = self._timeline(item.session_id)
+        timeline = self._timelines[item.session_id]
+        if timeline is None:
+            return None
+        at = moment(item.elapsed, item.recording_offset)
+        session = self._sessions[item.session_id]
+        if item.session_id not in self._note_takers:
+            self._note_takers[item.session_id] = note_takers(session.session, session.notes)
+        return check_quote(item.quote, at, timeline, self._note_takers[item.session_id])
+
+    def _timeline(self, session_id: str) -> Timeline | None:
+        """The session's attached transcript as a timeline, read only for a quoted session."""
+        session = self._sessions.get(session_id)
+        read = session.attached if session is not None else None
+        doc = read() if read is not None else None
+        return Timeline(Recording.from_doc(dict(doc)).cues) if doc else None
+
+    def checked(self, item: Evidence) -> Checked:
+        """The evidence with its quote's check described (`line`) and as a citable line
+        (`Evidence.citation`) that, for a quote the attached transcript does not bear out,
+        says what the check found: it is never pasted as the participant's words unmarked."""
+        check = self.check(item)
+        line = self.describe(check)
+        cited = item.citation()
+        if check is not None and not check.found:
+            cited = f"{cited} [{line}]"
+        return Checked(item, line, None if check is None else check.found, cited)
+
+    def line(self, item: Evidence) -> str | None:
+        """`Verbatim, P7 at 01:42: “…”`, or that it was not found; None without a transcript."""
+        return self.describe(self.check(item))
+
+    @staticmethod
+    def describe(check: QuoteCheck | None) -> str | None:
+        if check is None:
+            return None
+        if check.cue is None or not (check.found or check.differs or check.not_theirs):
+            return f"Not found in the transcript near {recording_time(check.moment)}."
+        who = " ".join(check.cue.speaker.split())
+        said = (
+            f"{who} at {recording_time(check.cue.start)}"
+            if who
+            else (recording_time(check.cue.start))
+        )
+        if check.not_theirs:  # the quote is given as the participant's
+            return (
+                f"Not the participant's words: {said}: \u201c{check.verbatim}\u201d "
+                f"({check.not_theirs})"
+            )
+        if check.differs:  # close in letters, the opposite in meaning
+            return f"Not what was said: {said}: \u201c{check.verbatim}\u201d ({check.differs})"
+        exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"
+        return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"

@@ -29,16 +29,8 @@ from tui.domain.analysis import (
 )
 from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.notes import format_elapsed
-from tui.domain.quotes import note_label, recording_time
-from tui.domain.recording import (
-    QuoteCheck,
-    Recording,
-    Timeline,
-    check_quote,
-    moment,
-    note_takers,
-)
-from tui.services.analysis import StudyView
+from tui.domain.quotes import note_label
+from tui.services.analysis import StudyView, Verbatims
 from tui.services.chart_labels import place_labels
 from tui.services.exchange.markdown import md_line
 
@@ -276,60 +268,6 @@ def _source(item: Evidence, field: Callable[[str], str]) -> str:
     """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`; `field`
     makes each person's or session's part safe in the format."""
     return f"{field(item.attribution)}, {item.time} ({field(item.session_title)})"
-
-
-class Verbatims:
-    """Each typed quote of a session with an attached transcript, checked against what was
-    said around its moment (tui/domain/recording.py); one timeline per session."""
-
-    def __init__(self, view: StudyView) -> None:
-        self._sessions = {s.id: s for s in view.sessions}
-        self._timelines: dict[str, Timeline | None] = {}
-        self._note_takers: dict[str, set[str]] = {}
-
-    def check(self, item: Evidence) -> QuoteCheck | None:
-        if item.kind != "quote":
-            return None
-        if item.session_id not in self._timelines:
-            self._timelines[item.session_id] = self._timeline(item.session_id)
-        timeline = self._timelines[item.session_id]
-        if timeline is None:
-            return None
-        at = moment(item.elapsed, item.recording_offset)
-        session = self._sessions[item.session_id]
-        if item.session_id not in self._note_takers:
-            self._note_takers[item.session_id] = note_takers(session.session, session.notes)
-        return check_quote(item.quote, at, timeline, self._note_takers[item.session_id])
-
-    def _timeline(self, session_id: str) -> Timeline | None:
-        """The session's attached transcript as a timeline, read only for a quoted session."""
-        session = self._sessions.get(session_id)
-        read = session.attached if session is not None else None
-        doc = read() if read is not None else None
-        return Timeline(Recording.from_doc(dict(doc)).cues) if doc else None
-
-    def line(self, item: Evidence) -> str | None:
-        """`Verbatim, P7 at 01:42: “…”`, or that it was not found; None without a transcript."""
-        check = self.check(item)
-        if check is None:
-            return None
-        if check.cue is None or not (check.found or check.differs or check.not_theirs):
-            return f"Not found in the transcript near {recording_time(check.moment)}."
-        who = " ".join(check.cue.speaker.split())
-        said = (
-            f"{who} at {recording_time(check.cue.start)}"
-            if who
-            else (recording_time(check.cue.start))
-        )
-        if check.not_theirs:  # the quote is given as the participant's
-            return (
-                f"Not the participant's words: {said}: \u201c{check.verbatim}\u201d "
-                f"({check.not_theirs})"
-            )
-        if check.differs:  # close in letters, the opposite in meaning
-            return f"Not what was said: {said}: \u201c{check.verbatim}\u201d ({check.differs})"
-        exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"
-        return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
 
 
 def _note_source(item: Evidence, field: Callable[[str], str]) -> str:
