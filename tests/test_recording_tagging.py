@@ -516,3 +516,18 @@ def test_a_blind_coder_cannot_rate_a_cue_only_another_coder_coded(
     assert writes.flush(timeout=10)
     (span,) = stored(store, session_id)[1]
     assert span["severity"] is None
+
+
+def test_y_copies_a_quote_the_transcript_does_not_bear_out_with_what_its_check_found(
+    writes, session_id, ids
+):
+    """The detail said 'Verbatim not found near this moment', yet y copied the quote as the
+    participant's words like a checked one."""
+    model = loaded(writes, session_id)
+    assert model.quote(row_of(model, ids[3])) == (
+        "I would pay double for a mobile app \u2014 P7 (ops lead), 01:00 "
+        "[Not found in the transcript near 01:00.]"
+    )
+    assert model.quote(row_of(model, ids[2])) == (
+        "Support answered within an hour \u2014 P7 (ops lead), 00:57"
+    )

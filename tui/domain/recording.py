@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import ScoreAlignment
 
 from tui.domain.people import person_key
+from tui.domain.quotes import recording_time
 
 LOOKBACK = 60.0
 """Seconds before a note's moment whose cues it may belong to (it was typed after)."""
@@ -320,6 +321,29 @@ def check_quote(
     not_theirs = _not_theirs(speakers, note_takers) if found_it else ""
     found_it = found_it and not differs and not not_theirs
     return QuoteCheck(words, joined[begin:end], cue, score, at, found_it, differs, not_theirs)
+
+
+def describe(check: QuoteCheck | None) -> str | None:
+    """A quote's check as the report, the analysis screen and the copy keys word it:
+    `Verbatim, P7 at 01:42: “…”`, or why the transcript does not bear it out; None for no
+    check (no quote, no transcript)."""
+    if check is None:
+        return None
+    if check.cue is None or not (check.found or check.differs or check.not_theirs):
+        return f"Not found in the transcript near {recording_time(check.moment)}."
+    who = " ".join(check.cue.speaker.split())
+    said = (
+        f"{who} at {recording_time(check.cue.start)}" if who else (recording_time(check.cue.start))
+    )
+    if check.not_theirs:  # the quote is given as the participant's
+        return (
+            f"Not the participant's words: {said}: \u201c{check.verbatim}\u201d "
+            f"({check.not_theirs})"
+        )
+    if check.differs:  # close in letters, the opposite in meaning
+        return f"Not what was said: {said}: \u201c{check.verbatim}\u201d ({check.differs})"
+    exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"
+    return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
 
 
 def _not_theirs(speakers: list[str], note_takers: Iterable[str]) -> str:

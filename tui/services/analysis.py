@@ -15,12 +15,12 @@ from datetime import datetime
 from tui.domain.analysis import Analysis, Evidence, Overview, SessionInput, analyse
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
-from tui.domain.quotes import recording_time
 from tui.domain.recording import (
     QuoteCheck,
     Recording,
     Timeline,
     check_quote,
+    describe,
     moment,
     note_takers,
 )
@@ -199,7 +199,7 @@ class Checked:
 
     item: Evidence
     line: str | None
-    """Its quote's check (`Verbatims.describe`); None: no quote, or no transcript."""
+    """Its quote's check (`recording.describe`); None: no quote, or no transcript."""
     verified: bool | None
     """Whether the transcript bears the quote out; None: nothing to check it against."""
     cited: str
@@ -240,7 +240,7 @@ class Verbatims:
         (`Evidence.citation`) that, for a quote the attached transcript does not bear out,
         says what the check found: it is never pasted as the participant's words unmarked."""
         check = self.check(item)
-        line = self.describe(check)
+        line = describe(check)
         cited = item.citation()
         if check is not None and not check.found:
             cited = f"{cited} [{line}]"
@@ -248,26 +248,4 @@ class Verbatims:
 
     def line(self, item: Evidence) -> str | None:
         """`Verbatim, P7 at 01:42: “…”`, or that it was not found; None without a transcript."""
-        return self.describe(self.check(item))
-
-    @staticmethod
-    def describe(check: QuoteCheck | None) -> str | None:
-        if check is None:
-            return None
-        if check.cue is None or not (check.found or check.differs or check.not_theirs):
-            return f"Not found in the transcript near {recording_time(check.moment)}."
-        who = " ".join(check.cue.speaker.split())
-        said = (
-            f"{who} at {recording_time(check.cue.start)}"
-            if who
-            else (recording_time(check.cue.start))
-        )
-        if check.not_theirs:  # the quote is given as the participant's
-            return (
-                f"Not the participant's words: {said}: \u201c{check.verbatim}\u201d "
-                f"({check.not_theirs})"
-            )
-        if check.differs:  # close in letters, the opposite in meaning
-            return f"Not what was said: {said}: \u201c{check.verbatim}\u201d ({check.differs})"
-        exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"
-        return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
+        return describe(self.check(item))

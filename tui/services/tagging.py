@@ -27,7 +27,7 @@ from tui.domain.excerpts import Excerpt
 from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, note_kind, tag_key
 from tui.domain.quotes import cite, with_verbatim
 from tui.domain.ratings import rating_by, ratings_of, severity_of
-from tui.domain.recording import Link, QuoteCheck
+from tui.domain.recording import Link, QuoteCheck, describe
 from tui.domain.spans import move_span, text_edits
 from tui.domain.tags import (
     SEVERITIES,
@@ -713,7 +713,7 @@ class TaggingModel:
         if self.span is not None:
             start, end = self.span
             text = excerpt.note_text[start:end]
-        return cite(
+        cited = cite(
             text,
             note_kind(excerpt.note),
             author=str(excerpt.note.get("author") or ""),
@@ -721,6 +721,10 @@ class TaggingModel:
             elapsed=float(excerpt.note.get("elapsed") or 0.0),
             recording_offset=self._recording_offset(excerpt.session_id),
         )
+        check = self.check_of(excerpt)
+        if check is not None and not check.found:  # as the analysis screen's y copies it
+            cited = f"{cited} [{describe(check)}]"
+        return cited
 
     def _recording_offset(self, session_id: str) -> float:
         """The session clock's recording offset, from the open (cached) session file."""
