@@ -18,7 +18,7 @@ from typing import Any
 
 from tui.domain.analysis import counts_for
 from tui.domain.codings import codings_of, retagged
-from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.notes import MARK_KINDS, clean_tag_name, tag_key
 from tui.domain.ratings import severity_of
 from tui.domain.recording import cue_notes
 from tui.domain.spans import span_owners
@@ -73,9 +73,12 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
             continue
         # A span counts when its note is there, or its cue: one left by a note deleted (kept
         # for the undo, or by another laptop) is in no theme, export or report either.
-        coded_on = span_owners(snapshot.notes, cue_notes(recording, 0.0))
+        # A note that only marks a question asked is no excerpt (MARK_KINDS), nor are its
+        # spans, as in the themes.
+        notes = [note for note in snapshot.notes if note.get("kind") not in MARK_KINDS]
+        coded_on = span_owners(notes, cue_notes(recording, 0.0))
         spans = [span for span in snapshot.excerpts if span.get("note_id") in coded_on]
-        docs = [(note, note) for note in snapshot.notes]
+        docs = [(note, note) for note in notes]
         docs += [(span, coded_on[span["note_id"]]) for span in spans]
         for doc, note in docs:
             # Words a transcript gives to someone else than the participant raise it for
