@@ -68,6 +68,21 @@ def test_tag_names_a_note_that_is_missing_or_ambiguous(home, capsys):
     assert code != 0 and "No note was named" in err
 
 
+def test_tag_refuses_a_note_that_only_marks_a_question_asked(home, capsys):
+    """Such a note holds no words: it is no excerpt on any surface, yet `tag` coded it and
+    said 'applied', and nothing showed the coding (the codebook screen alone counted it)."""
+    session_id, (note,) = session_with_notes(capsys, "gave up on day two")
+    session_file = DataStore(home).open_session(session_id)
+    session_file.append_note({**session_file.read().notes[0], "id": "asked1", "kind": "asked"})
+    session_file.close()
+    code, out, err = run(capsys, "tag", session_id, "asked1", "pain", "--as", "Bo")
+    assert code != 0 and out == "" and "Traceback" not in err
+    assert "only marks a guide question asked" in err and "code a note" in err
+    assert codings(home, session_id, "asked1") == []
+    # Taking a coding off one stays possible (a file from before may hold one).
+    assert run(capsys, "tag", session_id, note[:8], "pain", "--as", "Bo")[0] == 0
+
+
 def test_agree_in_every_format(home, capsys):
     session_id, ids = session_with_notes(capsys, "a", "b", "c", "d")
     for note, coder in ((ids[0], "Ana"), (ids[0], "Bo"), (ids[1], "Ana"), (ids[2], "Bo")):

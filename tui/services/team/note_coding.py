@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tui.domain.codings import tag_coders
-from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.notes import MARK_KINDS, clean_tag_name, tag_key
 from tui.domain.tags import edit_changes, inline_name_problem
 from tui.store import DataStore, StoreError
 
@@ -63,6 +63,12 @@ def code_note(
     session_file = store.open_session(session_id)
     try:
         note = find_note(session_file.read().notes, note_ref)
+        if note.get("kind") in MARK_KINDS and not remove:
+            # No surface counts or lists it (no words: no excerpt), so a coding would be lost.
+            raise StoreError(
+                f"The note {str(note['id'])[:12]} only marks a guide question asked and holds "
+                "no words; code a note (or a span of one) taken while it was asked instead."
+            )
         codebook = store.codebook
         if not remove:
             spelled = []
