@@ -41,3 +41,29 @@ def test_a_tag_on_a_question_marked_asked_counts_nowhere(store, monkeypatch, cap
     assert theme.excerpts == usage.excerpts == _csv_rows(capsys, "idea") == 2  # n4, k2
     assert theme.sessions == len(usage.sessions) == 2
     assert (pair.first, pair.first_units) == ("Bo", 1) and usage.coders["Bo"] == 1
+
+
+def test_the_participants_words_in_a_sample_transcript_count_for_the_participant(store):
+    """The demo's P1 is 'P1 (ops lead, 3PL warehouse)' and the transcript named them 'P1':
+    a cue of theirs coded on the tagging screen was raised by nobody ('0 of 4' in the
+    themes, the report and the codebook), as a transcript's words count for the participant
+    only when its speaker is the session's participant (docs/analysis.md)."""
+    from tui.domain.analysis import counts_for
+    from tui.services.exchange.samples import load_study, sample_studies
+
+    for study in sample_studies():
+        load_study(store, study)
+    attached = 0
+    for summary in store.list_sessions()[0]:
+        snapshot, recording = store.read_session(summary.id)
+        if recording is None:
+            continue
+        attached += 1
+        speakers = {cue["speaker"] for cue in recording["cues"]}
+        theirs = [s for s in speakers if counts_for(snapshot.session, _cue(s))]
+        assert theirs, (snapshot.session["participant"], speakers)
+    assert attached
+
+
+def _cue(speaker: str) -> dict:
+    return {"kind": "transcript", "author": speaker}
