@@ -4,8 +4,8 @@ whole study in memory first.
 tests/data/export-golden/ holds a small data folder (tests/exchange_data.py's study and a
 session with no study) and what that earlier exporter wrote for it: every format of all three
 sessions (`all.*`), of one (`one.*`), and of the two of one study (`study.*`). The `.qdpx` ones
-were written again when each source gained its session's Study variable, and differ by that
-alone.
+were written again when each source gained its session's Study variable, and the `.csv` ones
+when the CSV gained its `quote_check` column; each differs by that alone.
 """
 
 from __future__ import annotations

@@ -208,3 +208,42 @@ def test_a_span_on_a_note_whose_id_a_cue_has_too_is_the_notes_in_every_export(
     owners = {d["id"]: d for d in [*entry["recording"]["cues"], *entry["notes"]]}
     (kept,) = [e for e in entry["excerpts"] if e["note_id"] in owners]
     assert owners[kept["note_id"]]["text"].endswith("gave up on the invite flow")
+
+
+def test_the_csv_and_markdown_exports_mark_each_quote_with_its_transcript_check(
+    store, session_id, ids
+):
+    """The report said of the invented quote 'Not found in the transcript', while the CSV and
+    Markdown exports gave it as the participant's words like the exact one: nothing in them
+    told a checked quote from an unchecked or a refuted one."""
+    import csv
+
+    data, _ = export(store, [session_id], "csv")
+    rows = {r["note_text"]: r for r in csv.DictReader(io.StringIO(data.decode("utf-8")))}
+    assert rows['"I would pay double for a mobile app"']["quote_check"] == (
+        "Not found in the transcript near 01:00."
+    )
+    assert rows["> Support answered within an hour"]["quote_check"] == (
+        "Verbatim, Praline at 00:45: \u201cSupport answered within an hour,\u201d"
+    )
+    assert rows["Exports to a sheet, weekly"]["quote_check"] == ""  # no quote
+    md, _ = export(store, [session_id], "md")
+    text = md.decode("utf-8")
+    invented = text[text.index("> I would pay double") :].split("\n- ")[0]
+    assert "> Not found in the transcript near 01:00." in invented
+
+
+def test_a_quote_of_a_session_without_a_transcript_is_exported_as_not_checked(store, clock):
+    from tests.analysis_study import write_study
+
+    write_study(store)
+    data, _ = export(store, ["s1"], "csv")
+    rows = {r["note_text"]: r for r in csv_rows(data)}
+    assert rows['"We keep a spreadsheet']["quote_check"] == "Not checked: no transcript attached."
+    assert rows["Pricing page confused me"]["quote_check"] == ""
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    import csv
+
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))

@@ -75,7 +75,9 @@ def _heading(text: str) -> str:
     return md_line(text) or "Untitled"
 
 
-def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> list[str]:
+def _note_line(
+    note: dict[str, Any], data: SessionData, show_author: bool, checks: dict[str, str]
+) -> list[str]:
     elapsed = float(note.get("elapsed") or 0.0)
     clock = format_elapsed(elapsed)
     rec = recording_time(elapsed, data.recording_offset)
@@ -94,7 +96,10 @@ def _note_line(note: dict[str, Any], data: SessionData, show_author: bool) -> li
         quoted = "\n".join(f"  > {line}" for line in words.split("\n"))
         # Whose words these are (the participant's); the author above only typed them.
         said_by = [f"  > \u2014 {md_line(data.participant)}"] if data.participant else []
-        return [f"- {stamp}{star}{who}{tail}", quoted, *said_by]
+        # Against the attached transcript, as the report gives it.
+        check = checks.get(str(note.get("id")))
+        checked = ["  >", f"  > {md_line(check)}"] if check else []
+        return [f"- {stamp}{star}{who}{tail}", quoted, *said_by, *checked]
     body = md_text(str(note.get("text") or "")).replace("\n", "\n  ")
     return [f"- {stamp}{star}{who} {body}{tail}"]
 
@@ -117,6 +122,7 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
     ids = [q.id for q in guide.questions]
     spent = seconds_per_question(data.session, ids, clock_elapsed(data.session, utc_now()))
     notes = [n for n in data.notes if n.get("kind") != "asked"]
+    checks = data.quote_checks() if data.recording is not None else {}
     if guide.questions:
         marks = state.marks
         asked = [q for q in guide.questions if marks.get(q.id) == "asked"]
@@ -140,7 +146,7 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
     if starred:
         out += [f"{h}# Starred moments", ""]
         for note in starred:
-            out += _note_line(note, data, show_author)
+            out += _note_line(note, data, show_author, checks)
         out.append("")
     out += [f"{h}# Notes", ""]
     if not notes:
@@ -156,7 +162,7 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
             title = md_line(question.text) if question else "Before or outside the guide"
             out += [f"{h}## {title}", ""]
         for note in groups[qid]:
-            out += _note_line(note, data, show_author)
+            out += _note_line(note, data, show_author, checks)
         out.append("")
     tally = TagTally()
     tally.add(data)

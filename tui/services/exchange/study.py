@@ -26,6 +26,10 @@ Progress = Callable[[int, int], None]
 """Called with (done, total) while sessions are read or written."""
 
 
+NOT_CHECKED = "Not checked: no transcript attached."
+"""A typed quote's check in the exports when its session has no transcript to check it by."""
+
+
 @dataclass
 class SessionData:
     """One session as its file holds it: records, guide, notes (in stream order), excerpts."""
@@ -63,6 +67,20 @@ class SessionData:
 
     def question_texts(self) -> dict[str, str]:
         return {q.id: q.text for q in Guide.from_doc(self.guide).questions}
+
+    def quote_checks(self) -> dict[str, str]:
+        """Each quote's check against the attached transcript, as the report words it
+        (`recording.describe`), by note id; without a transcript, that it was not checked."""
+        quotes = [n for n in self.notes if n.get("kind") == "quote"]
+        if not quotes:
+            return {}
+        if self.recording is None:
+            return {str(n.get("id")): NOT_CHECKED for n in quotes}
+        from tui.domain.recording import describe
+        from tui.services.recording.aligned import SessionRecording
+
+        aligned = SessionRecording.of(self.session, self.notes, self.recording)
+        return {str(n.get("id")): describe(aligned.check(n)) or NOT_CHECKED for n in quotes}
 
     @property
     def cues(self) -> list[dict[str, Any]]:

@@ -3,8 +3,10 @@
 A note's own tags make it one excerpt (the whole note); each span excerpt is another, with the
 span's text (a span coded on a cue of an attached transcript too, as its speaker's words, at the
 cue's recording time). A note with neither is a row with no tags. `coders` says who applied each
-tag, in the order of `tags`. A cell a spreadsheet would run as a formula (starting with `=`, `+`,
-`-`, `@`, a tab, a carriage return, a line feed or a NUL) gets a leading `'`.
+tag, in the order of `tags`. `quote_check` gives a typed quote's check against the attached
+transcript, as the report words it (or that there was none to check it by). A cell a
+spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab, a carriage
+return, a line feed or a NUL) gets a leading `'`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ COLUMNS = (
     "severity",
     "ratings",
     "starred",
+    "quote_check",
 )
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 """OWASP's CSV injection list (the line feed with the carriage return), and the NUL that
@@ -65,6 +68,7 @@ def rows(data: SessionData):
     """The rows of one session."""
     questions = data.question_texts()
     spans = data.coded_spans()
+    checks = data.quote_checks()
     for note in data.notes:
         if note.get("kind") == "asked":
             continue  # a guide mark, shown as coverage in the debrief, not a note
@@ -83,6 +87,7 @@ def rows(data: SessionData):
             "note_text": text,
             "emotions": ";".join(note.get("emotions") or []),
             "starred": "yes" if note.get("starred") else "",
+            "quote_check": checks.get(str(note.get("id")), ""),
         }
         excerpts = spans.on_notes.get(str(note.get("id")), [])
         if note.get("tags") or not excerpts:
@@ -114,6 +119,7 @@ def rows(data: SessionData):
             "note_text": text,
             "emotions": "",
             "starred": "",
+            "quote_check": "",
         }
         yield from _span_rows(base, text, excerpts, {})
 
