@@ -5,7 +5,8 @@ tests/data/export-golden/ holds a small data folder (tests/exchange_data.py's st
 session with no study) and what that earlier exporter wrote for it: every format of all three
 sessions (`all.*`), of one (`one.*`), and of the two of one study (`study.*`). The `.qdpx` ones
 were written again when each source gained its session's Study variable, and the `.csv` ones
-when the CSV gained its `quote_check` column; each differs by that alone.
+when the CSV gained its `quote_check` column, the `.md` ones when a typed quote gained its
+check line; each differs by that alone.
 """
 
 from __future__ import annotations

@@ -115,3 +115,17 @@ def test_a_quote_found_in_the_interviewers_words_is_not_given_as_the_participant
     out = capsys.readouterr().out
     assert "not the participant's words: 01:30  Maya: How did your manager react" in out
     assert "0 of" not in out and "quotes found in the transcript" in out
+
+
+def test_a_typed_quote_without_a_transcript_says_it_was_not_checked(home, tmp_path):
+    """A quote of a session with no transcript stood in the report exactly as a verified one
+    of a session with one (the CSV export says 'Not checked'): the reader could not tell the
+    note-taker's typing from words checked against the recording."""
+    from tests.analysis_study import write_study
+
+    write_study(home)
+    md = _report(tmp_path, "md")
+    quote = md[md.index("> Setup took all week") :].split("\n\n")[0]
+    assert "> Not checked: no transcript attached." in quote
+    html = _report(tmp_path, "html")
+    assert '<p class="verbatim">Not checked: no transcript attached.</p>' in html

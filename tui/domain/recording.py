@@ -323,6 +323,10 @@ def check_quote(
     return QuoteCheck(words, joined[begin:end], cue, score, at, found_it, differs, not_theirs)
 
 
+NOT_CHECKED = "Not checked: no transcript attached."
+"""A typed quote's check where its session has no transcript to check it by."""
+
+
 def describe(check: QuoteCheck | None) -> str | None:
     """A quote's check as the report, the analysis screen and the copy keys word it:
     `Verbatim, P7 at 01:42: “…”`, or why the transcript does not bear it out; None for no

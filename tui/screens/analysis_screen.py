@@ -742,7 +742,7 @@ class AnalysisScreen(Screen):
             if item.tags:
                 detail.append(" \u00b7 " + ", ".join(tag_label(t) for t in item.tags), style="dim")
             if checked.line is not None:  # a typed quote against the attached transcript
-                style = "dim" if checked.verified else "bold"
+                style = "bold" if checked.verified is False else "dim"
                 detail.append(f"\n{visible(checked.line)}", style=style)
         self.query_one("#evidence-detail", Static).update(detail)
 

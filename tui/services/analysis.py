@@ -16,6 +16,7 @@ from tui.domain.analysis import Analysis, Evidence, Overview, SessionInput, anal
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
 from tui.domain.recording import (
+    NOT_CHECKED,
     QuoteCheck,
     Recording,
     Timeline,
@@ -199,7 +200,7 @@ class Checked:
 
     item: Evidence
     line: str | None
-    """Its quote's check (`recording.describe`); None: no quote, or no transcript."""
+    """Its quote's check (`recording.describe`, or `NOT_CHECKED`); None: no typed quote."""
     verified: bool | None
     """Whether the transcript bears the quote out; None: nothing to check it against."""
     cited: str
@@ -240,12 +241,19 @@ class Verbatims:
         (`Evidence.citation`) that, for a quote the attached transcript does not bear out,
         says what the check found: it is never pasted as the participant's words unmarked."""
         check = self.check(item)
-        line = describe(check)
+        line = self._described(item, check)
         cited = item.citation()
         if check is not None and not check.found:
             cited = f"{cited} [{line}]"
         return Checked(item, line, None if check is None else check.found, cited)
 
     def line(self, item: Evidence) -> str | None:
-        """`Verbatim, P7 at 01:42: “…”`, or that it was not found; None without a transcript."""
-        return describe(self.check(item))
+        """`Verbatim, P7 at 01:42: “…”`, or why the transcript does not bear the quote out, or
+        that it had none to check it by; None for anything but a typed quote."""
+        return self._described(item, self.check(item))
+
+    @staticmethod
+    def _described(item: Evidence, check: QuoteCheck | None) -> str | None:
+        if check is None:
+            return NOT_CHECKED if item.kind == "quote" else None
+        return describe(check)

@@ -259,8 +259,9 @@ def markdown(view: StudyView, now: datetime) -> str:
 
 QUOTES_NOTE = (
     "Quotes are words someone said (a quote typed in the interview, a transcript cue), with "
-    "who said them. Where a theme has fewer than three, the note-taker's own notes follow, "
-    "labelled as such: they are not the participant's words."
+    "who said them; a typed quote says under it whether the session's transcript bears it "
+    "out, or that there was none to check it by. Where a theme has fewer than three, the "
+    "note-taker's own notes follow, labelled as such: they are not the participant's words."
 )
 
 

@@ -122,7 +122,7 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
     ids = [q.id for q in guide.questions]
     spent = seconds_per_question(data.session, ids, clock_elapsed(data.session, utc_now()))
     notes = [n for n in data.notes if n.get("kind") != "asked"]
-    checks = data.quote_checks() if data.recording is not None else {}
+    checks = data.quote_checks()
     if guide.questions:
         marks = state.marks
         asked = [q for q in guide.questions if marks.get(q.id) == "asked"]

@@ -17,6 +17,7 @@ from typing import Any
 from tui.domain.clock import recording_offset
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
+from tui.domain.recording import NOT_CHECKED, describe
 from tui.domain.spans import span_owners
 from tui.services.exchange.errors import ExchangeError
 from tui.services.study_index import study_index
@@ -24,10 +25,6 @@ from tui.store import DataStore, StoreError
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) while sessions are read or written."""
-
-
-NOT_CHECKED = "Not checked: no transcript attached."
-"""A typed quote's check in the exports when its session has no transcript to check it by."""
 
 
 @dataclass
@@ -76,7 +73,6 @@ class SessionData:
             return {}
         if self.recording is None:
             return {str(n.get("id")): NOT_CHECKED for n in quotes}
-        from tui.domain.recording import describe
         from tui.services.recording.aligned import SessionRecording
 
         aligned = SessionRecording.of(self.session, self.notes, self.recording)
