@@ -531,3 +531,36 @@ def test_y_copies_a_quote_the_transcript_does_not_bear_out_with_what_its_check_f
     assert model.quote(row_of(model, ids[2])) == (
         "Support answered within an hour \u2014 P7 (ops lead), 00:57"
     )
+
+
+async def test_a_quote_given_the_verbatim_shows_its_check_when_the_transcript_changes_after(
+    writes, store, clock, session_id, ids, media
+):
+    """After V put the verbatim in, the detail showed only the typed words: a transcript
+    attached again with that cue corrected left the quote looking checked on the tagging
+    screen while the report said it was not found."""
+    model = loaded(writes, session_id)
+    assert model.use_verbatim(row_of(model, ids[0]), clock()).notice is None
+    assert writes.flush(timeout=10)
+    corrected = [
+        (cue_id, start, end, who, "Honestly the second day we dropped it, nobody read a mail.")
+        if cue_id == "c2"
+        else (cue_id, start, end, who, text)
+        for cue_id, start, end, who, text in CUES
+    ]
+    doc = Recording(
+        "interview.vtt",
+        str(media),
+        "2026-11-28T10:00:00Z",
+        tuple(RecordingCue(*cue) for cue in corrected),
+    )
+    session_file = store.open_session(session_id)
+    session_file.attach_recording(doc.to_doc(), OFFSET)
+    session_file.close()
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        detail = screen.detail_text(screen.current).plain
+        assert "Typed" in detail and "V puts it back" in detail
+        assert "not found near this moment" in detail

@@ -396,11 +396,16 @@ class TaggingScreen(Screen):
             return
         key = self.app.key_for("tagging.verbatim")
         typed = excerpt.note.get("typed")
-        if typed and typed != excerpt.note_text:
+        # V put the verbatim in the typed words' place, and puts them back.
+        replaced = bool(typed) and typed != excerpt.note_text
+        if replaced:
             text.append("\nTyped ", style="bold")
             text.append(f"\u201c{visible(quote_words(str(typed)))}\u201d ")
             text.append(f"({key} puts it back)", style="dim")
-        elif check.found:
+            if check.found and check.score == 100:
+                return  # the words said, word for word
+            # The transcript changed since (attached again, edited): say what it holds now.
+        if check.found:
             where = ""
             if check.cue is not None:
                 who = visible(check.cue.speaker or "?")
@@ -408,7 +413,7 @@ class TaggingScreen(Screen):
             text.append("\nVerbatim ", style="bold")
             text.append(f"({check.score:g}{where}) ", style="dim")
             text.append(f"\u201c{visible(check.verbatim)}\u201d ")
-            if check.score < 100:
+            if check.score < 100 and not replaced:
                 text.append(f"({key} uses it)", style="dim")
         elif check.not_theirs and check.cue is not None:
             text.append("\nNot the participant's words ", style="bold")
@@ -424,7 +429,8 @@ class TaggingScreen(Screen):
                 f"({visible(check.differs)}; {who}, rec {recording_time(check.cue.start)}) ", "dim"
             )
             text.append(f"\u201c{visible(check.verbatim)}\u201d ")
-            text.append(f"({key} uses it)", style="dim")
+            if not replaced:
+                text.append(f"({key} uses it)", style="dim")
         else:
             text.append("\nVerbatim ", style="bold")
             text.append(f"not found near this moment (best match {check.score:g})", "dim")
