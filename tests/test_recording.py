@@ -341,3 +341,19 @@ def test_a_name_said_and_a_capitalised_first_word_are_no_swap():
     cue = RecordingCue("c1", 10.0, 14.0, "P1", said)
     for typed in ("honestly JOHN handled the onboarding", "I'm sure John handled the onboarding"):
         assert not check_quote(typed, 12.0, Timeline([cue])).differs
+
+
+@pytest.mark.parametrize(
+    ("said", "typed"),
+    [
+        ("We move 1,000 pallets a week through the main site.", "we move 1000 pallets a week"),
+        ("We move 1000 pallets a week through the main site.", "we move 1,000 pallets a week"),
+        ("Twenty-five doors, give or take, on the main site.", "25 doors, give or take"),
+        ("ＡＢＣ Freight is always late on Mondays.", "ABC Freight is always late on Mondays"),
+    ],
+)
+def test_a_number_or_a_name_written_another_way_is_not_a_change(said, typed):
+    """ "1,000" for the "1000" said, "25" for "twenty-five", a name in full-width letters:
+    the same words, yet they were 'not what was said'."""
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert not check.differs and check.found

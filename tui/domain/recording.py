@@ -317,7 +317,10 @@ def check_quote(
     score = round(score, 1)
     # A few letters are inside almost anything said: such a quote is found word for word.
     found_it = score >= QUOTE_SCORE and (said == needle or _letters(words) >= MIN_LINK_CHARS)
-    differs = (_turned_around(needle, said) or _unsaid_name(words, folded)) if found_it else ""
+    # A number said as words just outside the passage ("twenty-five doors" for "25 doors")
+    # is still said: the numbers are looked for a couple of words either side too.
+    near = " ".join([*folded[:begin].split()[-2:], said, *folded[end:].split()[:2]])
+    differs = _turned_around(needle, said, near) or _unsaid_name(words, folded) if found_it else ""
     not_theirs = _not_theirs(speakers, note_takers) if found_it else ""
     found_it = found_it and not differs and not not_theirs
     return QuoteCheck(words, joined[begin:end], cue, score, at, found_it, differs, not_theirs)
@@ -381,14 +384,15 @@ NUMBER_WORDS = {
 as often no number ("no one", "the one who")."""
 
 
-def _turned_around(typed: str, said: str) -> str:
+def _turned_around(typed: str, said: str, near: str) -> str:
     """What a quote (folded words) changes in the passage it matched that a high score hides:
-    a number it has that was not said, or a negation more or fewer ("I would pay" for "I
-    would not pay"). '' when neither. A number or a negation left out of a shorter quote is
-    not counted: only what the quote says against what was said."""
+    a number it has that was not said (in the passage or the words `near` it), or a negation
+    more or fewer ("I would pay" for "I would not pay"). '' when neither. A number or a
+    negation left out of a shorter quote is not counted: only what the quote says against
+    what was said."""
     typed_words, said_words = typed.split(), said.split()
     typed_numbers, said_numbers = _numbers(typed_words), _numbers(said_words)
-    missing = list((Counter(typed_numbers) - Counter(said_numbers)).elements())
+    missing = list((Counter(typed_numbers) - Counter(_numbers(near.split()))).elements())
     if missing:
         said_as = ", ".join(said_numbers) or "no number"
         return f"the quote has {', '.join(missing)}, the transcript {said_as}"
@@ -404,11 +408,12 @@ def _unsaid_name(typed: str, heard: str) -> str:
     """A name the quote has (a capitalised word, "I" aside) that nobody said near its moment
     (`heard`: the cues near it, folded): "Mary handled it" for "John handled it" differs
     by a letter or two and is about someone else."""
-    said = set(heard.split())
+    # Compatibility forms too (full-width letters, ligatures): the same name on the page.
+    said = set(unicodedata.normalize("NFKC", heard).split())
     for found in _WORD.finditer(_composed(typed)):
         word = found.group()
         if word[0].isupper() and word not in _I_FORMS:
-            if any(part not in said for part in fold(word).split()):
+            if any(part not in said for part in fold(unicodedata.normalize("NFKC", word)).split()):
                 return f"the quote has \u201c{word}\u201d, which was not said near it"
     return ""
 
@@ -417,11 +422,28 @@ _I_FORMS = frozenset({"I", "I'm", "I’m", "I'd", "I’d", "I've", "I’ve", "I'
 
 
 def _numbers(words: list[str]) -> list[str]:
-    return [
-        word if word.isdigit() else NUMBER_WORDS[word]
-        for word in words
-        if word.isdigit() or word in NUMBER_WORDS
-    ]
+    """The numbers of folded words, as digits: `1 000` (`1,000` folded) is 1000, `twenty
+    five` (`twenty-five`) 25."""
+    found: list[str] = []
+    after = ""  # what kind of word the last number was
+    for word in words:
+        if word.isdigit() and len(word) == 3 and after == "digits":
+            found[-1] += word  # a group of thousands
+            continue
+        if word.isdigit():
+            found.append(word)
+            after = "digits"
+            continue
+        elif word in NUMBER_WORDS:
+            value = NUMBER_WORDS[word]
+            if after == "tens" and len(value) == 1:
+                found[-1] = str(int(found[-1]) + int(value))
+            else:
+                found.append(value)
+            after = "tens" if len(value) == 2 and value.endswith("0") and value != "10" else ""
+            continue
+        after = ""
+    return found
 
 
 def _negations(words: list[str]) -> list[str]:
