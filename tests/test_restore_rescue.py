@@ -18,6 +18,7 @@ from tui.screens.debrief_screen import DebriefScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services.session_setup import create_session
 from tui.store import DataStore
+from tui.store.storage import journal_path
 
 
 def by_id(notes: list[dict]) -> list[dict]:
@@ -162,3 +163,79 @@ def test_a_tag_change_missing_its_fields_is_a_sentence(tmp_path, store, clock, m
     rescue.write_text(json.dumps({"tag_changes": [change]}))
     code, _, err = run(capsys, "restore", str(rescue))
     assert code == 1 and "is not a rescue file" in err and "Traceback" not in err
+
+
+def _stranded_note(session_id: str, **fields) -> dict:
+    note = {
+        "id": "0123456789abcdef0123456789abcdef",
+        "session_id": session_id,
+        "text": "rescued",
+        "author": "Maya",
+        "kind": "note",
+        "started_at": "2026-11-27T10:15:00.000Z",
+        "elapsed": 12.0,
+        "tags": [],
+    }
+    return {**note, **fields}
+
+
+def _damaged_rescues(session_id: str) -> dict[str, dict]:
+    """Rescue files as a damaged disk, a hand edit or a stranger could leave them: each field
+    of the wrong type, and a tag longer than any tag may be."""
+    note = _stranded_note(session_id)
+    change = {"session_id": session_id, "table": "notes", "id": note["id"]}
+    return {
+        "a note's time is text": {"notes": [_stranded_note(session_id, elapsed="soon")]},
+        "a note's tags are text": {"notes": [_stranded_note(session_id, tags="pain")]},
+        "a note's tags are a number": {"notes": [_stranded_note(session_id, tags=7)]},
+        "a note without an id": {"notes": [{"session_id": session_id, "text": "x"}]},
+        "a note's tag is 100 levels deep": {
+            "notes": [_stranded_note(session_id, tags=["/".join(["a"] * 100)])]
+        },
+        "a span's tags are a number": {
+            "tag_changes": [
+                {**change, "table": "excerpts", "op": "add", "doc": {"id": "e1", "tags": 7}}
+            ]
+        },
+        "a span without an id": {
+            "tag_changes": [{**change, "table": "excerpts", "op": "add", "doc": {"tags": []}}]
+        },
+        "an edit's tag is a number": {
+            "tag_changes": [{**change, "op": "edit", "edit": {"add_tag": 5, "coder": "Bo"}}]
+        },
+        "an edit's coder is a list": {
+            "tag_changes": [{**change, "op": "edit", "edit": {"add_tag": "x", "coder": ["Bo"]}}]
+        },
+        "an edit's rating is text": {
+            "tag_changes": [{**change, "op": "edit", "edit": {"rate": "high", "coder": "Bo"}}]
+        },
+        "an update sets a note's text to a number": {
+            "tag_changes": [{**change, "op": "update", "changes": {"text": 5}}]
+        },
+    }
+
+
+def test_a_damaged_rescue_is_refused_whole_and_the_session_still_opens(
+    tmp_path, store, clock, monkeypatch, capsys
+):
+    """A rescued note or tag change with a field of the wrong type was written as it was, and
+    the session file then refused every read (or restore crashed half-way): each is now one
+    sentence, nothing is written, and the session reads as before."""
+    monkeypatch.setenv("FIELDNOTE_HOME", str(store.home))
+    session_id = create_session(store, title="S", now=clock())
+    session_file = store.open_session(session_id)
+    session_file.append_notes([_stranded_note(session_id, text="kept")])
+    session_file.close()
+    files = [store.session_path(session_id), journal_path(store.session_path(session_id))]
+    before = [path.read_bytes() if path.exists() else None for path in files]
+    for what, record in _damaged_rescues(session_id).items():
+        rescue = tmp_path / "fieldnote-unsaved-damaged.json"
+        rescue.write_text(json.dumps(record))
+        code, out, err = run(capsys, "restore", str(rescue))
+        assert (code, out) == (1, ""), what
+        assert "Traceback" not in err and err.count("\n") == 1, (what, err)
+        assert "nothing was written" in err.lower(), (what, err)
+        assert [path.read_bytes() if path.exists() else None for path in files] == before, what
+        reread = DataStore(store.home).open_session(session_id)
+        assert [n["text"] for n in reread.read().notes] == ["kept"], what
+        reread.close()

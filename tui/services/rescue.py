@@ -19,10 +19,11 @@ import orjson
 
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
+from tui.domain.tags import tag_limit_problem
 from tui.services.session_setup import append_note_now
 from tui.services.tag_writes import apply_change
 from tui.services.write_queue import Skipped
-from tui.store import DataStore, SessionFile, StoreError
+from tui.store import DataStore, SessionFile, StoreError, new_document_problem
 from tui.store.errors import UnreadableFileError, describe_os_error
 from tui.store.storage import open_to_read
 
@@ -70,6 +71,16 @@ _PARTS = {"session_id", "notes", "tag_changes", "drafts"}
 _TABLES = {"notes", "excerpts"}
 _OPS = {"add": "doc", "delete": "id", "edit": "edit", "update": "changes"}
 """Each kind of tag change and the field it needs (`tui.services.tag_writes.apply_change`)."""
+_EDIT_FIELDS = {
+    "add_tag": (str,),
+    "remove_tag": (str,),
+    "coder": (str, type(None)),
+    "at": (str, type(None)),
+    "rate": (int, type(None)),
+    "text_from": (str,),
+    "text_to": (str,),
+}
+"""The fields of a tag edit (`tui.domain.tags.edit_changes`) and the types each may have."""
 
 
 class RescueError(Exception):
@@ -187,15 +198,64 @@ def _read_rescue(path: Path) -> dict[str, Any]:
             raise RescueError(f"{not_one}: a tag change is of no kind Fieldnote writes.")
     if not all(isinstance(text, str) for text in drafts):
         raise RescueError(f"{not_one}: a draft is not text.")
+    problem = _damage(notes, changes)
+    if problem is not None:
+        raise RescueError(
+            f"{shown} cannot be put back: {problem}, so it is damaged; nothing was written. "
+            "Correct that field in the file (or take that note or change out) and restore it "
+            "again."
+        )
     return record
+
+
+def _damage(notes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> str | None:
+    """What in a rescue's notes and tag changes would stop the restore half-way or leave a
+    session file that every later read refuses (the store's own checks), as a phrase; None
+    when everything fits."""
+    for number, doc in enumerate(notes, start=1):
+        problem = _document_problem("notes", doc)
+        if problem is not None:
+            return f"note {number} {problem}"
+    for number, payload in enumerate(changes, start=1):
+        op, table = payload["op"], payload["table"]
+        if op == "add":
+            problem = _document_problem("excerpts", payload["doc"])
+        elif op == "update":
+            problem = new_document_problem(table, payload["changes"])
+        elif op == "edit":
+            problem = next(
+                (
+                    f"has an edit whose '{name}' is not {'a number' if name == 'rate' else 'text'}"
+                    for name, kinds in _EDIT_FIELDS.items()
+                    if name in payload["edit"]
+                    and (
+                        not isinstance(payload["edit"][name], kinds)
+                        or isinstance(payload["edit"][name], bool)
+                    )
+                ),
+                None,
+            )
+        if problem is not None:
+            return f"tag change {number} {problem}"
+    for tag in _tags_named(notes, changes):
+        if (problem := tag_limit_problem(tag)) is not None:
+            said = problem.rpartition(";")[0]  # the limit and the tag, without "shorten it"
+            return said[0].lower() + said[1:]
+    return None
+
+
+def _document_problem(table: str, doc: dict[str, Any]) -> str | None:
+    if not isinstance(doc.get("id"), str) or not doc["id"]:
+        return "has no id"
+    return new_document_problem(table, doc)
 
 
 def _tags_named(notes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> list[str]:
     tags = [tag for doc in notes for tag in doc.get("tags") or [] if isinstance(tag, str)]
     for payload in changes:
-        added = (payload.get("edit") or {}).get("add_tag")
-        if isinstance(added, str):
-            tags.append(added)
-        doc = payload.get("doc") or {}
-        tags.extend(tag for tag in doc.get("tags") or [] if isinstance(tag, str))
+        if payload["op"] == "edit" and isinstance(payload["edit"].get("add_tag"), str):
+            tags.append(payload["edit"]["add_tag"])
+        elif payload["op"] == "add":
+            doc = payload["doc"]
+            tags.extend(tag for tag in doc.get("tags") or [] if isinstance(tag, str))
     return tags

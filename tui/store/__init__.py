@@ -6,7 +6,13 @@ Layout of the data folder (`$FIELDNOTE_HOME`, else the platform's user data fold
 """
 
 from tui.store.codebook import Codebook
-from tui.store.datastore import DataStore, SessionSummary, new_session_problem, new_tag_problem
+from tui.store.datastore import (
+    DataStore,
+    SessionSummary,
+    new_document_problem,
+    new_session_problem,
+    new_tag_problem,
+)
 from tui.store.errors import (
     AmbiguousSessionError,
     DataFolderError,
@@ -34,6 +40,7 @@ __all__ = [
     "SymlinkRefusedError",
     "UnreadableFileError",
     "WriteFailedError",
+    "new_document_problem",
     "new_session_problem",
     "new_tag_problem",
 ]

@@ -21,7 +21,7 @@ from tui.store.errors import (
     UnreadableFileError,
 )
 from tui.store.repair import Repair, repair_session
-from tui.store.schema import check_codebook_fields
+from tui.store.schema import check_codebook_fields, check_session_fields
 from tui.store.session import (
     SESSION_ID,
     SessionFile,
@@ -423,6 +423,20 @@ def new_session_problem(
         validate_session_data(Path(f"{session_id}.json"))(data)
     except UnreadableFileError as error:
         return error.problem
+    return None
+
+
+def new_document_problem(table: str, doc: Any) -> str | None:
+    """Why a note or span excerpt (`table` "notes" or "excerpts") would make its session file
+    unreadable, or None: the checks every read applies. A part of one (the fields an update
+    sets) is checked on the fields it has. Nothing is written."""
+    if not isinstance(doc, dict):
+        return "it is not an object"
+    try:
+        check_session_fields(Path("session.json"), {table: {"1": doc}})
+    except UnreadableFileError as error:
+        # "(id 1a2b) has a field 'elapsed' that is not a number", for the caller to name it.
+        return error.problem.replace(f"in its '{table}' table, document 1 ", "")
     return None
 
 
