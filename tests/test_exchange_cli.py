@@ -302,3 +302,56 @@ def test_import_counts_each_sessions_notes_as_the_list_does(seeded, home, tmp_pa
     listed = {s.id: s.note_count for s in DataStore(fresh).list_sessions()[0]}
     assert printed == listed
     assert printed[seeded[0]] == len(store.open_session(seeded[0]).read().notes) - 1
+
+
+SLOW_IMPORT = """
+import sys, time
+from tui.store import DataStore
+from tui.cli import main
+
+create_session = DataStore.create_session
+
+def create_then_stall(self, *args, **kwargs):
+    created = create_session(self, *args, **kwargs)
+    print("wrote a session", file=sys.stderr, flush=True)
+    time.sleep(60)  # the next session is never written: the command is ended here
+    return created
+
+DataStore.create_session = create_then_stall
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
+def test_an_import_ended_half_way_leaves_no_session_and_can_be_run_again(
+    seeded, tmp_path, signal_name
+):
+    """`kill` (SIGTERM) or `kill -9` after the first of the sessions is written: none of them
+    is left in the folder (the sessions it lists, once another command opens it), so the same
+    import can be run again instead of being refused as a copy of what is there."""
+    import signal
+
+    from tui.services.exchange.exporting import export
+
+    data, _ = export(DataStore(tmp_path / "home"), seeded, "json")
+    study = tmp_path / "study.json"
+    study.write_bytes(data)
+    target = tmp_path / "target"
+    env = dict(os.environ, FIELDNOTE_HOME=str(target))
+    command = subprocess.Popen(
+        [sys.executable, "-c", SLOW_IMPORT, "import", str(study)], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        assert command.stderr.readline() == b"wrote a session\n"
+        assert len(DataStore(target).session_paths()) == 1  # half-way: one of several
+        command.send_signal(getattr(signal, signal_name))
+        command.wait(timeout=30)
+    finally:
+        command.kill()
+        command.wait()
+    listed = _run("list", env_home=target)
+    assert listed.returncode == 0 and b"No sessions yet" in listed.stderr, listed
+    assert sorted(p.name for p in (target / "sessions").iterdir()) == []
+    again = _run("import", str(study), env_home=target)
+    assert again.returncode == 0, again.stderr
+    assert len(DataStore(target).session_paths()) == len(seeded)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from tui.domain.display_text import count_of, visible
 from tui.domain.guide import MAX_QUESTIONS
@@ -19,6 +22,7 @@ from tui.store.errors import (
     SessionNotFoundError,
     StoreError,
     UnreadableFileError,
+    WriteFailedError,
 )
 from tui.store.repair import Repair, repair_session
 from tui.store.schema import check_codebook_fields, check_session_fields
@@ -35,10 +39,12 @@ from tui.store.session import (
 )
 from tui.store.storage import (
     DIR_MODE,
+    FILE_MODE,
     AtomicJSONStorage,
     JournalEntry,
     JournalSignature,
     file_signature,
+    fsync_folder,
     journal_entries,
     journal_path,
     journal_signature,
@@ -49,6 +55,9 @@ from tui.store.storage import (
 )
 
 ENV_HOME = "FIELDNOTE_HOME"
+BATCH_PREFIX = ".import-"
+"""`sessions/.import-<random>.pending`: the ids of new sessions being written as one (an
+import), hidden from the sessions list (`creating_sessions`)."""
 MIN_PREFIX = 4
 """The shortest id prefix a command takes for a session (ids are 32 characters)."""
 FullSignature = tuple[int, int, int, JournalSignature | None]
@@ -122,6 +131,7 @@ class DataStore:
         self.sessions_dir = self.home / "sessions"
         _make_private_dir(self.home)
         _make_private_dir(self.sessions_dir)
+        self._undo_unfinished_batches()
         self._codebook: Codebook | None = None
         self._summaries: dict[Path, tuple[tuple, SessionSummary]] = {}
         self._checked: dict[Path, FullSignature] = {}
@@ -186,6 +196,91 @@ class DataStore:
         finally:
             storage.close()
         return SessionFile(path, session_id)
+
+    @contextlib.contextmanager
+    def creating_sessions(self, ids: list[str]) -> Iterator[Callable[..., SessionFile]]:
+        """Write new sessions as one (an import): yields `create_session`, and leaving with an
+        exception of any kind (a full disk, Ctrl-C, `kill`) removes every session it wrote.
+        Their ids are first listed in a hidden file of the sessions folder, flocked while this
+        runs and removed once all are written: a process killed outright (SIGKILL, a power
+        cut) leaves it, and the next DataStore opened on the folder removes the sessions it
+        names (`_undo_unfinished_batches`), so the folder never keeps half an import."""
+        listed, fd = self._list_batch(ids)
+        created: list[str] = []
+
+        def create(session: dict[str, Any], *args: Any, **kwargs: Any) -> SessionFile:
+            # Counted from the start: a signal may end the write after its file is in place.
+            created.append(session.get("id"))
+            try:
+                return self.create_session(session, *args, **kwargs)
+            except (StoreError, ValueError):
+                created.pop()  # nothing written (or the file is another writer's)
+                raise
+
+        try:
+            yield create
+        except BaseException:
+            for session_id in created:
+                with contextlib.suppress(StoreError):
+                    self.discard_session(session_id)
+            raise
+        finally:
+            with contextlib.suppress(OSError):
+                listed.unlink()
+                fsync_folder(self.sessions_dir)  # a power cut now must not undo the import
+            os.close(fd)
+
+    def _list_batch(self, ids: list[str]) -> tuple[Path, int]:
+        """The batch's list, durable and flocked before its name appears: whoever finds it
+        unlocked knows its writer is gone."""
+        name = f"{BATCH_PREFIX}{os.urandom(6).hex()}"
+        writing, listed = self.sessions_dir / f"{name}.tmp", self.sessions_dir / f"{name}.pending"
+        flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
+        try:
+            fd = os.open(writing, flags, FILE_MODE)
+        except OSError as error:
+            raise WriteFailedError(self.sessions_dir, error, "new session") from error
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            view = memoryview(orjson.dumps(ids))
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            os.rename(writing, listed)
+            fsync_folder(self.sessions_dir)
+        except OSError as error:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                writing.unlink()
+            raise WriteFailedError(self.sessions_dir, error, "new session") from error
+        return listed, fd
+
+    def _undo_unfinished_batches(self) -> None:
+        """Remove the sessions of a batch whose writer was killed outright: its list is left
+        and no process holds its flock (`creating_sessions`). A session with a journal has been
+        changed since (someone worked on it) and stays."""
+        try:
+            leftovers = list(self.sessions_dir.glob(f"{BATCH_PREFIX}*"))
+        except OSError:
+            return
+        for path in leftovers:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                with open(fd, "rb", closefd=False) as stream:
+                    ids = orjson.loads(stream.read()) if path.suffix == ".pending" else []
+                for session_id in ids if isinstance(ids, list) else []:
+                    if isinstance(session_id, str) and SESSION_ID.fullmatch(session_id):
+                        if not journal_path(self.session_path(session_id)).exists():
+                            self.discard_session(session_id)
+                path.unlink()
+            except (OSError, orjson.JSONDecodeError):
+                continue  # its writer is still at work, or the folder is read-only
+            finally:
+                os.close(fd)
 
     def discard_session(self, session_id: str) -> None:
         """Remove a session file this process just created (an import that failed later)."""

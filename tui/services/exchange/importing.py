@@ -301,25 +301,26 @@ def import_files(
                 f"{len(result.codebook)} code(s)."
             )
     total = sum(len(result.sessions) for _, result in parsed)
+    ids = [data.id for _, result in parsed for data in result.sessions]
     try:
-        for _, result in parsed:
-            for data in result.sessions:
-                store.create_session(
-                    data.session,
-                    data.guide,
-                    data.guide_state,
-                    data.notes,
-                    data.excerpts,
-                    data.recording,
-                )
-                notes, _ = note_counts(data.notes, data.excerpts)  # as the list counts them
-                outcome.sessions.append((data.id, data.title, notes))
-                if progress:
-                    progress(len(outcome.sessions), total)
-        if tags:
-            outcome.tags_added = store.codebook.merge(tags)
+        # All or nothing: a failed write, Ctrl-C, `kill` or `kill -9` leaves no session.
+        with store.creating_sessions(ids) as create_session:
+            for _, result in parsed:
+                for data in result.sessions:
+                    create_session(
+                        data.session,
+                        data.guide,
+                        data.guide_state,
+                        data.notes,
+                        data.excerpts,
+                        data.recording,
+                    )
+                    notes, _ = note_counts(data.notes, data.excerpts)  # as the list counts them
+                    outcome.sessions.append((data.id, data.title, notes))
+                    if progress:
+                        progress(len(outcome.sessions), total)
+            if tags:
+                outcome.tags_added = store.codebook.merge(tags)
     except (StoreError, OSError) as error:
-        for session_id, _, _ in outcome.sessions:
-            store.discard_session(session_id)
         raise ExchangeError(f"{error} Nothing was imported.") from None
     return outcome
