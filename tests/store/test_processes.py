@@ -88,3 +88,31 @@ def test_killed_writer_never_loses_a_confirmed_note(tmp_path: Path) -> None:
     fresh.update_session({"title": "after the crashes"})
     assert not list(store.sessions_dir.glob(".*.tmp"))
     assert len(fresh.read().notes) >= len(confirmed)
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_a_file_is_written_leaves_no_temp_file(tmp_path, signal_number):
+    """Ctrl-C or `kill` (which the CLI turns into SystemExit) lands while a session file is
+    written whole: the half-built temp file, holding interview notes, is removed with it and
+    not left beside the sessions for no one to sweep (a new session's path is never locked
+    again)."""
+
+    def ended(number, _frame):
+        raise KeyboardInterrupt if number == signal.SIGINT else SystemExit(128 + number)
+
+    store = DataStore(tmp_path / "home")
+    real_fsync = os.fsync
+
+    def fsync_then_signal(fd: int) -> None:
+        real_fsync(fd)
+        signal.raise_signal(signal_number)  # a real signal, delivered mid-write
+
+    previous = signal.signal(signal_number, ended)
+    os.fsync = fsync_then_signal
+    try:
+        with pytest.raises((KeyboardInterrupt, SystemExit)):
+            store.create_session(session_doc(), guide_doc())
+    finally:
+        os.fsync = real_fsync
+        signal.signal(signal_number, previous)
+    assert sorted(p.name for p in store.sessions_dir.iterdir()) == []

@@ -683,7 +683,9 @@ class AtomicJSONStorage(Storage):
             os.fsync(fd)
             st = os.fstat(fd)
             os.replace(tmp, self.path)
-        except OSError as error:
+        except BaseException as error:
+            # Any way out, Ctrl-C and `kill` included: a new session's temp file would
+            # otherwise stay for good, as only a writer of its path sweeps them.
             if fd >= 0:
                 os.close(fd)
                 try:
@@ -691,7 +693,9 @@ class AtomicJSONStorage(Storage):
                 except OSError:
                     pass
             self.invalidate()
-            raise WriteFailedError(self.path, error, self.write_what) from error
+            if isinstance(error, OSError):
+                raise WriteFailedError(self.path, error, self.write_what) from error
+            raise
         # The new version is in place; from here on the cache describes it. Hold it open
         # read-only (a write fd would keep the folder from being remounted read-only); no one
         # else can replace it before we reopen it, since every writer holds the lock.
