@@ -13,6 +13,7 @@ import pytest
 from tui.cli import main
 from tui.domain.guide import parse_guide
 from tui.services.guide_lint import LintRulesError, lint_guide, lint_question, load_rules
+from tui.store import DataStore
 
 RULES = load_rules().rules
 
@@ -334,3 +335,16 @@ def test_a_pipe_as_the_guide_is_a_sentence_not_a_wait(config, tmp_path):
         assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
         assert f"cannot read the guide {pipe}: it is no file but a pipe" in run.stderr
     assert main(["list"]) == 0
+
+
+def test_a_guide_saved_with_a_byte_order_mark_is_read_as_written(config, tmp_path, capsys):
+    """Windows editors (Notepad) save UTF-8 with a byte order mark: the title line then began
+    with an invisible U+FEFF, and the guide was refused with "expected '## Section' before any
+    text, found '# Title'", a line that looks exactly right."""
+    guide = tmp_path / "guide.md"
+    guide.write_bytes("\ufeff# Onboarding\r\n\r\n## A\r\n- Tell me about your week.\r\n".encode())
+    assert main(["lint", str(guide)]) == 0
+    assert main(["new", "P1", "--guide", str(guide)]) == 0
+    session_id = capsys.readouterr().out.strip()
+    snapshot = DataStore(config.parent / "data").open_session(session_id).read()
+    assert snapshot.guide["title"] == "Onboarding"

@@ -20,7 +20,7 @@ def read_guide(path: Path) -> Guide:
     with open(open_to_read(path, follow_links=True), "rb") as file:
         data = file.read()
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # Windows editors write a byte order mark first
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise GuideError(
