@@ -348,3 +348,30 @@ def test_a_guide_saved_with_a_byte_order_mark_is_read_as_written(config, tmp_pat
     session_id = capsys.readouterr().out.strip()
     snapshot = DataStore(config.parent / "data").open_session(session_id).read()
     assert snapshot.guide["title"] == "Onboarding"
+
+
+def test_a_guide_of_a_gigabyte_is_a_sentence_read_no_further(config, tmp_path):
+    """A guide was read whole whatever its size: a 1 GB file (sparse here) took three times
+    that in memory and, under a 1 GB address-space limit, ended `lint` in a MemoryError
+    traceback (the new-session form reads it the same way)."""
+    import resource
+
+    guide = tmp_path / "guide.md"
+    with guide.open("wb") as file:
+        file.truncate(1024**3)
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))
+
+    for command, code in (["lint", str(guide)], 2), (["new", "P1", "--guide", str(guide)], 1):
+        run = subprocess.run(
+            [sys.executable, "-m", "tui", *command],
+            capture_output=True,
+            text=True,
+            env={**os.environ},
+            preexec_fn=limit_memory,
+            timeout=60,
+        )
+        assert run.returncode == code, run.stderr
+        assert "Traceback" not in run.stderr and run.stderr.count("\n") == 1
+        assert "larger than 1 MB" in run.stderr and "split it" in run.stderr

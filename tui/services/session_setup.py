@@ -12,13 +12,25 @@ from tui.domain.notes import Note, new_id
 from tui.store import DataStore, StoreError
 from tui.store.storage import open_to_read
 
+MAX_GUIDE_BYTES = 1024 * 1024
+"""Bytes a guide file may have: one at the question and probe limits (`MAX_QUESTIONS`,
+`MAX_PROBES`) of a long line each takes about half of this; a real one, some ten thousand."""
+
 
 def read_guide(path: Path) -> Guide:
     """Parse a guide file; GuideError names the file and line, OSError says it can't be read.
     Opened without waiting and refused unless a regular file: a pipe read as a file waits for
-    a writer forever (and a waiting worker keeps the app from exiting)."""
+    a writer forever (and a waiting worker keeps the app from exiting). Read no further than
+    `MAX_GUIDE_BYTES`, so a file of any size costs no more."""
     with open(open_to_read(path, follow_links=True), "rb") as file:
-        data = file.read()
+        data = file.read(MAX_GUIDE_BYTES + 1)
+    if len(data) > MAX_GUIDE_BYTES:
+        raise GuideError(
+            data.count(b"\n", 0, MAX_GUIDE_BYTES) + 1,
+            f"the guide is larger than {MAX_GUIDE_BYTES // (1024 * 1024)} MB, more than any "
+            "interview guide needs; split it.",
+            str(path),
+        )
     try:
         text = data.decode("utf-8-sig")  # Windows editors write a byte order mark first
     except UnicodeDecodeError as error:
