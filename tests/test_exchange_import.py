@@ -390,3 +390,36 @@ def test_an_entity_bomb_inside_a_qdpx_is_refused_naming_the_member(tmp_path, sto
     with pytest.raises(ExchangeError, match=r"bomb.qdpx \(project.qde, line 2\): it declares"):
         import_files(store, [path], now=NOW)
     assert store.list_sessions()[0] == []
+
+
+def test_a_transcript_imported_twice_is_refused_and_counted_once(tmp_path, store):
+    """A JSON session is known by its id and a REFI-QDA source by its GUID, but a transcript
+    was new every time: importing `kim.vtt` again (a command run twice, or the file named
+    twice) made a second session of the same interview, and every quote of it counted twice
+    in the analysis. It is now known by its bytes, in the folder and within one import."""
+    path = _write(tmp_path, "kim.vtt", VOICES)
+    first = _import(store, path, participant="Kim")
+    copy = tmp_path / "renamed copy.vtt"
+    copy.write_bytes(path.read_bytes())
+    for paths in ([path], [copy], [tmp_path / "other.vtt", path]):
+        if not paths[0].exists():
+            paths[0].write_text(VOICES.replace("day two", "day three"), encoding="utf-8")
+        with pytest.raises(
+            ExchangeError, match=r"session 'kim' .*already in the data folder.*nothing was imported"
+        ):
+            import_files(store, paths, now=NOW, participant="Kim")
+    assert [s.id for s in store.list_sessions()[0]] == [first.session["id"]]
+    other = tmp_path / "other.vtt"
+    with pytest.raises(ExchangeError, match="the same transcript as other.vtt"):
+        import_files(store, [other, tmp_path / "other.vtt"], now=NOW, participant="Kim")
+    assert len(store.list_sessions()[0]) == 1
+
+
+def test_a_pseudonymised_copy_leaves_out_the_transcript_files_hash(tmp_path, store):
+    """The hash that knows a transcript imported again would tie a pseudonymised export to
+    the original file, as its name would: both are left out of the copy."""
+    session = _import(store, _write(tmp_path, "kim.vtt", VOICES), participant="Kim")
+    assert len(session.session["source_sha256"]) == 64
+    plain, _ = export(store, [session.session["id"]], "json")
+    copied, _ = export(store, [session.session["id"]], "json", pseudonymised=True)
+    assert b"source_sha256" in plain and b"source_sha256" not in copied

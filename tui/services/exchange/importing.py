@@ -8,6 +8,7 @@ again, so the data folder is as it was.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -138,6 +139,7 @@ def read_file(
     data = transcripts.transcript_session(
         cues, title=path.stem, now=now, participant=who, study=study or "", source=path.name
     )
+    data.session[transcripts.DIGEST_FIELD] = hashlib.sha256(raw).hexdigest()
     return Study([data], [], path.stem)
 
 
@@ -162,20 +164,24 @@ def _speakers_used(speakers: SpeakerNames) -> None:
             )
 
 
-def _in_the_folder(store: DataStore) -> tuple[dict[str, str], set[str]]:
-    """The data folder's sessions (id -> title), and the REFI-QDA source GUIDs its sessions
-    are: each one's as exported (a project Fieldnote wrote names its sources so), and the one
-    it was imported from. One look at the folder, through the study index."""
+def _in_the_folder(store: DataStore) -> tuple[dict[str, str], set[str], dict[str, str]]:
+    """The data folder's sessions (id -> title), the REFI-QDA source GUIDs its sessions are
+    (each one's as exported, as a project Fieldnote wrote names its sources so, and the one it
+    was imported from) and the transcript files they were imported from (SHA-256 -> id). One
+    look at the folder, through the study index."""
     from tui.services.study_index import study_index
 
-    ids, sources = {}, set()
+    ids, sources, digests = {}, set(), {}
     for session in study_index(store).refresh(light=True).sessions:
         ids[session.id] = str(session.session.get("title") or "")
         sources.add(refi_qda.source_guid(session.id))
         imported = session.session.get(refi_qda.SOURCE_FIELD)
         if isinstance(imported, str):
             sources.add(imported)
-    return ids, sources
+        digest = session.session.get(transcripts.DIGEST_FIELD)
+        if isinstance(digest, str):
+            digests[digest] = session.id
+    return ids, sources, digests
 
 
 def _check_documents(path: Path, study: Study) -> None:
@@ -258,7 +264,8 @@ def import_files(
     _speakers_used(speakers or SpeakerNames({}))
     for path, result in parsed:
         _check_documents(path, result)
-    known, sources = _in_the_folder(store)
+    known, sources, digests = _in_the_folder(store)
+    given: dict[str, Path] = {}
     key = pseudonyms.folder_key(store.home, create=False)
     seen: set[str] = set()
     for path, result in parsed:
@@ -289,6 +296,24 @@ def import_files(
                 )
             if source:
                 sources.add(source)
+            digest = data.session.get(transcripts.DIGEST_FIELD)
+            if digest in digests:
+                twin = digests[digest]
+                raise bad_file(
+                    path,
+                    f"it is the transcript of session '{visible(known[twin])}' ({twin[:8]}), "
+                    "already in the data folder: importing it again would count every quote "
+                    "twice; nothing was imported. Work on that session (fieldnote code "
+                    f"{twin[:8]}).",
+                )
+            if digest in given:
+                raise bad_file(
+                    path,
+                    f"it is the same transcript as {visible(given[digest].name)}, named twice; "
+                    "nothing was imported. Name it once.",
+                )
+            if isinstance(digest, str):
+                given[digest] = path
     stamp = to_iso(now)
     tags: list[dict[str, Any]] = []
     for path, result in parsed:

@@ -46,6 +46,7 @@ from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.study import Labeller, SessionData, StoredSessions, Study
+from tui.services.exchange.transcripts import DIGEST_FIELD
 from tui.store.storage import NotAFileError, open_to_read
 
 _JOIN = re.compile(r"[\s_\-]+")
@@ -65,6 +66,11 @@ COPY_FIELD = "copy_mark"
 """The session record's field marking a pseudonymised copy: `nonce:hash` (module doc)."""
 KEY_FILE = "pseudonym-key"
 """The data folder's secret for `copy_mark`, in the folder itself (0600)."""
+
+
+_NOT_COPIED = ("id", "source", "followups", DIGEST_FIELD)
+"""Session fields a copy leaves out: the transcript file's name and hash would tie it to the
+original file."""
 
 
 class NoKey(ExchangeError):
@@ -385,9 +391,7 @@ class Pseudonymised(Sequence[SessionData]):
         note_ids = {
             str(n.get("id")): self._id("note", data.id, str(n.get("id"))) for n in data.notes
         }
-        session = names.deep(
-            {k: v for k, v in data.session.items() if k not in ("id", "source", "followups")}
-        )
+        session = names.deep({k: v for k, v in data.session.items() if k not in _NOT_COPIED})
         session["id"] = session_id
         session.pop(COPY_FIELD, None)  # a copy's copy is marked for this folder alone
         if self.key is not None:

@@ -78,6 +78,11 @@ class TranscriptError(ValueError):
         self.problem, self.where = problem, where
 
 
+DIGEST_FIELD = "source_sha256"
+"""The session record's field holding the SHA-256 of the transcript file it was imported
+from: what knows the same transcript imported again, as it has no id of its own."""
+
+
 @dataclass
 class Cue:
     start: float
