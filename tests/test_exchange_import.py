@@ -423,3 +423,27 @@ def test_a_pseudonymised_copy_leaves_out_the_transcript_files_hash(tmp_path, sto
     plain, _ = export(store, [session.session["id"]], "json")
     copied, _ = export(store, [session.session["id"]], "json", pseudonymised=True)
     assert b"source_sha256" in plain and b"source_sha256" not in copied
+
+
+def test_a_session_given_twice_in_one_import_is_not_said_to_be_in_the_folder(tmp_path, store):
+    """An export or a project named twice on one command line (or an export holding a session
+    twice) was refused as "already in the data folder", which it was not: `fieldnote list`
+    showed nothing of it."""
+    source = DataStore(tmp_path / "source")
+    data, _ = export(source, seed(source)[:1], "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(data)
+    doc = json.loads(data)
+    doc["sessions"] *= 2
+    doubled = tmp_path / "doubled.json"
+    doubled.write_text(json.dumps(doc), encoding="utf-8")
+    text = "Kim: It took three days.\n"
+    qde = OTHER_TOOL.format(a=0, b=3, c=5, d=9).encode("utf-8")
+    project = tmp_path / "other.qdpx"
+    project.write_bytes(_project(qde, {"44444444-4444-4444-4444-444444444444.txt": text.encode()}))
+    for paths in ([path, path], [doubled], [project, project]):
+        with pytest.raises(ExchangeError) as refused:
+            import_files(store, paths, now=NOW)
+        assert "already in the data folder" not in str(refused.value)
+        assert "twice in this import" in str(refused.value), refused.value
+    assert store.session_paths() == []

@@ -265,7 +265,7 @@ def import_files(
     for path, result in parsed:
         _check_documents(path, result)
     known, sources, digests = _in_the_folder(store)
-    given: dict[str, Path] = {}
+    given: dict[str, Path] = {}  # the source GUIDs and transcript hashes of this import
     key = pseudonyms.folder_key(store.home, create=False)
     seen: set[str] = set()
     for path, result in parsed:
@@ -280,11 +280,18 @@ def import_files(
                     "pseudonyms; nothing was imported. Work on the plain session, or import "
                     "the copy into another data folder (FIELDNOTE_HOME).",
                 )
-            if data.id in known or data.id in seen:
+            if data.id in known:
                 raise bad_file(
                     path,
                     f"its session '{visible(data.title)}' ({data.id[:8]}) is already in the data "
                     "folder; nothing was imported.",
+                )
+            if data.id in seen:
+                raise bad_file(
+                    path,
+                    f"its session '{visible(data.title)}' ({data.id[:8]}) comes twice in this "
+                    "import (a file named twice, or a session twice in one export); nothing was "
+                    "imported. Name each file once.",
                 )
             seen.add(data.id)
             source = data.session.get(refi_qda.SOURCE_FIELD)
@@ -294,8 +301,14 @@ def import_files(
                     f"its source '{visible(data.title)}' is already in the data folder (imported "
                     "before, or exported from it); nothing was imported.",
                 )
+            if source in given:
+                raise bad_file(
+                    path,
+                    f"its source '{visible(data.title)}' comes twice in this import (a file "
+                    "named twice); nothing was imported. Name each file once.",
+                )
             if source:
-                sources.add(source)
+                given[source] = path
             digest = data.session.get(transcripts.DIGEST_FIELD)
             if digest in digests:
                 twin = digests[digest]
