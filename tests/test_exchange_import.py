@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import warnings
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -157,7 +158,9 @@ def _bad_zip_with(name: str) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         project = b'<?xml version="1.0"?><Project name="x"/>'
         archive.writestr(zipfile.ZipInfo("project.qde", stamp), project)
-        archive.writestr(zipfile.ZipInfo(name, stamp), b"boom")
+        with warnings.catch_warnings():  # a second project.qde is one of the bad names
+            warnings.simplefilter("ignore", UserWarning)
+            archive.writestr(zipfile.ZipInfo(name, stamp), b"boom")
     return buffer.getvalue()
 
 
@@ -214,6 +217,11 @@ EXTERNAL = b"""<?xml version="1.0"?>
         ("cut.qdpx", _bad_zip_with("sources/a.txt")[:40], r"cut.qdpx: it is not a complete zip"),
         ("escape.qdpx", _bad_zip_with("../../evil.txt"), r"escape.qdpx \(member ../../evil.txt\)"),
         ("absolute.qdpx", _bad_zip_with("/etc/evil"), r"absolute.qdpx \(member /etc/evil\)"),
+        (
+            "twice.qdpx",
+            _bad_zip_with("project.qde"),
+            r"twice.qdpx \(member project.qde\): it holds two members of this name",
+        ),
         ("notes.docx", b"PK", r"notes.docx: Fieldnote imports .json"),
         (
             "huge-guide.json",

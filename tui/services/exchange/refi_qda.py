@@ -1212,6 +1212,17 @@ class _Project:
         if sum(info.file_size for info in infos) > MAX_UNPACKED:
             self._too_large(MAX_UNPACKED, "")
         self.members = {info.filename for info in infos}
+        if len(self.members) < len(infos):
+            # zipfile reads the last of them, another tool perhaps the first: which one is
+            # the project cannot be told, so neither is taken.
+            counts = Counter(info.filename for info in infos)
+            twice = next(name for name, count in counts.items() if count > 1)
+            raise bad_file(
+                path,
+                "it holds two members of this name, which tools read differently; export it "
+                "again (nothing was imported).",
+                where=f"member {twice}",
+            )
 
     def _too_large(self, limit: int, member: str) -> None:
         raise bad_file(
