@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -131,6 +132,18 @@ def test_a_missing_media_file_is_refused(home, tmp_path, capsys):
     missing = tmp_path / "nowhere" / "interview.mp4"
     err = _refused(home, capsys, session_id, [str(TRANSCRIPT), "--media", str(missing)])
     assert "does not exist" in err and "media" in err
+
+
+def test_a_media_path_that_is_no_file_is_not_said_to_be_missing(home, tmp_path, capsys):
+    """A folder, a device or a pipe given as the media was refused as a file that "does not
+    exist", while `ls` shows it there."""
+    session_id = make_session(home)
+    pipe = tmp_path / "interview.mp4"
+    os.mkfifo(pipe)
+    for media in (tmp_path, Path("/dev/null"), pipe):
+        err = _refused(home, capsys, session_id, [str(TRANSCRIPT), "--media", str(media)])
+        assert "does not exist" not in err, err
+        assert "is no file but a pipe, a device or a folder" in err and "leave the media out" in err
 
 
 def test_a_missing_transcript_and_a_bad_offset_are_refused(home, tmp_path, capsys):

@@ -22,6 +22,7 @@ from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.importing import read_capped
 from tui.services.recording.aligned import UNLINKED_KINDS
 from tui.store import DataStore
+from tui.store.storage import NOT_A_FILE
 
 
 class RecordingError(ValueError):
@@ -110,8 +111,9 @@ def _media(media: Path | None) -> str | None:
         return None
     path = media.expanduser()
     if not path.is_file():
+        problem = f"is no file but {NOT_A_FILE}" if path.exists() else "does not exist"
         raise RecordingError(
-            f"The media file {visible(str(media))} does not exist; give the path of the "
+            f"The media file {visible(str(media))} {problem}; give the path of the "
             "recording's audio or video file, or leave the media out."
         )
     return str(path.resolve())
