@@ -183,6 +183,16 @@ EXTERNAL = b"""<?xml version="1.0"?>
             "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\ncaf\xe9\n".encode("latin-1"),
             r"latin1.vtt \(line 4\): it is not UTF-8",
         ),
+        (
+            "teams.srt",
+            "1\n00:00:01,000 --> 00:00:02,000\nKim: hi\n".encode("utf-16-le"),
+            r"teams.srt \(line 1\): it is not UTF-8 text \(it holds NUL bytes",
+        ),
+        (
+            "nul.vtt",
+            b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nKim: a\x00b\n",
+            r"nul.vtt \(line 4\): it is not UTF-8 text \(it holds NUL bytes",
+        ),
         ("empty.srt", b"", r"empty.srt: it is empty"),
         ("blank.txt", b"  \n\n", r"blank.txt: it is empty"),
         (

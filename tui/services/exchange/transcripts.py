@@ -116,6 +116,16 @@ def decode(raw: bytes, path: Path) -> str:
         raise bad_file(
             path, "it is not UTF-8 text; save it as UTF-8 and try again.", where=f"line {line}"
         ) from None
+    if "\0" in text:
+        # UTF-16 without its byte order mark decodes as UTF-8 with a NUL every other byte,
+        # and a binary file holds them too: neither is a transcript anyone typed.
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise bad_file(
+            path,
+            "it is not UTF-8 text (it holds NUL bytes, as UTF-16 text or a binary file does); "
+            "save it as UTF-8 and try again.",
+            where=f"line {line}",
+        )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise bad_file(path, "it is empty; it holds no cue.")
