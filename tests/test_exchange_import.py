@@ -465,3 +465,16 @@ def test_a_session_given_twice_in_one_import_is_not_said_to_be_in_the_folder(tmp
         assert "already in the data folder" not in str(refused.value)
         assert "twice in this import" in str(refused.value), refused.value
     assert store.session_paths() == []
+
+
+def test_an_export_saved_again_by_a_windows_editor_imports(tmp_path, store):
+    """Notepad saves UTF-8 with a byte order mark (and CRLF): a JSON export opened and saved
+    there was refused as "not valid JSON (truncated or damaged)"."""
+    source = DataStore(tmp_path / "source")
+    data, _ = export(source, seed(source)[:1], "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"))
+    result = import_files(store, [path], now=NOW)
+    assert len(result.sessions) == 1
+    again, _ = export(store, [result.sessions[0][0]], "json")
+    assert again == data

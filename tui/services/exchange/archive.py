@@ -53,6 +53,7 @@ def _entry(data: SessionData) -> dict[str, Any]:
 
 def read_json(raw: bytes, path: Path) -> Study:
     """A JSON export back into a Study; ExchangeError naming the file on anything else."""
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # the mark an editor (Notepad) saved it with
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
