@@ -226,6 +226,19 @@ def test_a_transcript_past_the_limits_is_refused_before_it_is_parsed(tmp_path, s
         import_files(store, [huge], now=NOW)
 
 
+def test_plain_text_lines_without_speakers_import_in_linear_time(tmp_path):
+    """Lines that no speaker opens continue the note before them, and each one copied the
+    whole note so far out of the file again: 16 MB of such lines (a book, or a transcript
+    whose labels are not names) took many minutes. The real command, under the timeout every
+    import here has."""
+    path = tmp_path / "memo.txt"
+    path.write_text("and then we talked about the setup again\n" * 390_000, encoding="utf-8")
+    run = _run(tmp_path / "home", "import", str(path))
+    assert run.returncode == 0, run.stderr
+    (session,) = DataStore(tmp_path / "home").list_sessions()[0]
+    assert session.note_count == 1
+
+
 PARROT = """WEBVTT
 
 00:00:01.000 --> 00:00:03.000

@@ -415,6 +415,9 @@ def segments(text: str) -> list[Segment]:
     speakers = speaker_labels(labels, units) | timed
     found: list[Segment] = []
     open_segment: Segment | None = None
+    ends: dict[int, int] = {}
+    """Where each continued segment's text ends (by its place in `found`): its text is cut
+    from `text` once at the end; cut at every line, a long note cost quadratic time."""
     offset = 0
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
@@ -436,7 +439,7 @@ def segments(text: str) -> list[Segment]:
         elif not stripped:
             open_segment = None
         elif open_segment is not None and is_speech(stripped):
-            open_segment.text = text[open_segment.offset : offset + len(line.rstrip())]
+            ends[len(found) - 1] = offset + len(line.rstrip())
         else:
             lead = len(line) - len(line.lstrip())
             start = found[-1].start if found else 0.0
@@ -449,6 +452,8 @@ def segments(text: str) -> list[Segment]:
                 f"it holds more than {MAX_CUES:,} notes, more than any transcript; split it"
             )
         offset += len(line) + 1
+    for index, end in ends.items():
+        found[index].text = text[found[index].offset : end]
     return found
 
 
