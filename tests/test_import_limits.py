@@ -239,6 +239,19 @@ def test_plain_text_lines_without_speakers_import_in_linear_time(tmp_path):
     assert session.note_count == 1
 
 
+def test_a_transcript_whose_cues_split_into_too_many_notes_is_refused(tmp_path, store):
+    """The cue limit counted cues, but a cue with several voices is a note per voice: 49,000
+    cues of 20 voices each (10 MB) imported as 980,000 notes, taking 57 s and 2.9 GB. The
+    notes are counted too, against the same limit."""
+    voices = " ".join(f"<v P{n}>word" for n in range(20))
+    cue = f"00:00:01.000 --> 00:00:02.000\n{voices}\n\n"
+    path = tmp_path / "crowd.vtt"
+    path.write_text("WEBVTT\n\n" + cue * 2_600, encoding="utf-8")  # 52,000 notes
+    with pytest.raises(ExchangeError, match=r"crowd.vtt: it holds more than 50,000 notes"):
+        import_files(store, [path], now=NOW)
+    assert store.session_paths() == []
+
+
 PARROT = """WEBVTT
 
 00:00:01.000 --> 00:00:03.000

@@ -480,6 +480,10 @@ def read_transcript(raw: bytes, path: Path, notices: list[str] | None = None) ->
         raise bad_file(path, f"{error.problem}.", where=error.where) from None
     if not cues:
         raise bad_file(path, "it holds no cues with text; there is nothing to import.")
+    if len(cues) > MAX_CUES:  # a cue of several voices is a note for each
+        raise bad_file(
+            path, f"it holds more than {MAX_CUES:,} notes, more than any transcript; split it."
+        )
     return cues
 
 
