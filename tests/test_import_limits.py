@@ -155,6 +155,22 @@ def test_codes_nested_990_deep_are_a_sentence_not_a_recursion_error(tmp_path, st
     assert store.codebook.tags() == []
 
 
+def test_a_codebook_of_more_codes_than_any_study_is_refused(tmp_path, store):
+    """The number of codes had no limit: a 12 MB `.qdc` of 300,000 codes took 760 MB and put
+    300,000 tags in the codebook, where every tag picker and codebook screen lists them. Past
+    10,000 codes it is one sentence, and nothing is imported."""
+    codes = "".join(f'<Code guid="g{n}" name="code {n}" isCodable="true"/>' for n in range(10_001))
+    path = tmp_path / "many.qdc"
+    path.write_text(
+        '<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0">'
+        f"<Codes>{codes}</Codes></CodeBook>",
+        encoding="utf-8",
+    )
+    with pytest.raises(ExchangeError, match=r"many.qdc: it holds more than 10,000 codes"):
+        import_files(store, [path], now=NOW)
+    assert store.codebook.tags() == []
+
+
 def test_codes_64_deep_still_import(tmp_path, store):
     path = tmp_path / "deep.qdc"
     path.write_bytes(_nested_codes(64))

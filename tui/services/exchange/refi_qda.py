@@ -78,6 +78,8 @@ MAX_PROJECT_XML = 64 * MB
 """Bytes a `project.qde` or `.qdc` may have: a study of 20,000 coded selections takes ~6 MB."""
 MAX_NOTES = 100_000
 """Notes (source lines) one project may bring in all, and coded selections likewise."""
+MAX_CODES = 10_000
+"""Codes one project or codebook may bring: a large study's codebook holds a few hundred."""
 _CHUNK = 1 << 16
 
 
@@ -979,6 +981,7 @@ class _ProjectReader:
         self.codes: list[_ReadCode] = []
         self.tags: list[dict[str, Any]] = []
         self.code_names: dict[str, str] = {}
+        self.code_count = 0
         self._keys_read: set[str] = set()
         """The tag key of every code read so far."""
         self.has_codes = False
@@ -1056,6 +1059,9 @@ class _ProjectReader:
     def _start_code(self, attributes: dict[str, str]) -> None:
         if len(self.codes) >= MAX_TAG_DEPTH:
             raise _TooDeep
+        self.code_count += 1  # every Code, not the GUIDs: a GUID may come many times
+        if self.code_count > MAX_CODES:
+            raise _TooManyCodes
         prefix = self.codes[-1].name if self.codes else ""
         raw = attributes.get("name") or ""
         # A name Fieldnote's export gave the context of (`import (pain)` under `pain`, as
@@ -1124,6 +1130,10 @@ class _TooMany(Exception):
     pass
 
 
+class _TooManyCodes(Exception):
+    pass
+
+
 def _parse(chunks: Iterable[bytes], path: Path, now: datetime, member: str = "") -> _ProjectReader:
     reader = _ProjectReader(to_iso(now))
     where = f"{member}, " if member else ""
@@ -1144,6 +1154,12 @@ def _parse(chunks: Iterable[bytes], path: Path, now: datetime, member: str = "")
             path,
             f"it holds more than {MAX_NOTES:,} coded selections, more than any study; "
             "import it in parts.",
+            where=member,
+        ) from None
+    except _TooManyCodes:
+        raise bad_file(
+            path,
+            f"it holds more than {MAX_CODES:,} codes, more than any codebook; it was not imported.",
             where=member,
         ) from None
     except _TooLarge:
