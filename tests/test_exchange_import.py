@@ -164,6 +164,19 @@ def _bad_zip_with(name: str) -> bytes:
     return buffer.getvalue()
 
 
+def _zip_marked(*, flag: int = 0, method: int | None = None) -> bytes:
+    """A project whose member says, in its local and central headers, that it is encrypted
+    (`flag` 1) or packed with another compression `method` (9: Deflate64, as Windows writes
+    large archives): what a password-protected or Windows-made `.qdpx` holds."""
+    data = bytearray(_bad_zip_with("sources/a.txt"))
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.find(signature)
+        data[at + flags_at] |= flag
+        if method is not None:
+            data[at + method_at : at + method_at + 2] = method.to_bytes(2, "little")
+    return bytes(data)
+
+
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <CodeBook xmlns="urn:QDA-XML:codebook:1.0"><Codes><Code guid="x" name="&lol2;" isCodable="true"/>
@@ -231,6 +244,16 @@ EXTERNAL = b"""<?xml version="1.0"?>
             "twice.qdpx",
             _bad_zip_with("project.qde"),
             r"twice.qdpx \(member project.qde\): it holds two members of this name",
+        ),
+        (
+            "locked.qdpx",
+            _zip_marked(flag=1),
+            r"locked.qdpx \(member project.qde\): it is encrypted \(a password protects it\)",
+        ),
+        (
+            "windows.qdpx",
+            _zip_marked(method=9),
+            r"windows.qdpx \(member project.qde\): it is packed with a compression method",
         ),
         ("notes.docx", b"PK", r"notes.docx: Fieldnote imports .json"),
         (

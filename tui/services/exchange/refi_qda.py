@@ -81,6 +81,8 @@ MAX_NOTES = 100_000
 MAX_CODES = 10_000
 """Codes one project or codebook may bring: a large study's codebook holds a few hundred."""
 _CHUNK = 1 << 16
+_UNPACKED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+"""The compression methods zipfile unpacks."""
 
 
 SOURCE_FIELD = "refi_source"
@@ -1223,6 +1225,22 @@ class _Project:
                     path,
                     "a member's name leaves the project folder ('..' or an absolute path); "
                     "nothing was imported.",
+                    where=f"member {info.filename}",
+                )
+            # zipfile raises RuntimeError and NotImplementedError for these, once opened.
+            if info.flag_bits & 0x1:
+                raise bad_file(
+                    path,
+                    "it is encrypted (a password protects it); export the project again "
+                    "without a password (nothing was imported).",
+                    where=f"member {info.filename}",
+                )
+            if info.compress_type not in _UNPACKED_METHODS:
+                raise bad_file(
+                    path,
+                    "it is packed with a compression method Fieldnote cannot unpack (such as "
+                    "Deflate64); unzip it and zip it again, or export it again (nothing was "
+                    "imported).",
                     where=f"member {info.filename}",
                 )
         if sum(info.file_size for info in infos) > MAX_UNPACKED:
