@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import warnings
 import zipfile
 from datetime import UTC, datetime
@@ -501,3 +502,15 @@ def test_an_export_saved_again_by_a_windows_editor_imports(tmp_path, store):
     assert len(result.sessions) == 1
     again, _ = export(store, [result.sessions[0][0]], "json")
     assert again == data
+
+
+@pytest.mark.parametrize("suffix", [".qdpx", ".qdc", ".json", ".vtt"])
+def test_a_pipe_or_a_folder_to_import_is_said_to_be_no_file(tmp_path, store, suffix):
+    """A FIFO was refused as "empty" and a folder as "not a complete zip file", sending the
+    user to look inside a file that is not there."""
+    pipe, folder = tmp_path / f"pipe{suffix}", tmp_path / f"folder{suffix}"
+    os.mkfifo(pipe)
+    folder.mkdir()
+    for path in (pipe, folder):
+        with pytest.raises(ExchangeError, match="it is no file but a pipe, a device or a folder"):
+            import_files(store, [path], now=NOW)

@@ -9,6 +9,7 @@ again, so the data folder is as it was.
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +25,7 @@ from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import Progress, Study
 from tui.store import DataStore, StoreError, new_session_problem, new_tag_problem
 from tui.store.codebook import new_tag
-from tui.store.storage import open_to_read
+from tui.store.storage import NOT_A_FILE, open_to_read
 
 SUFFIXES = (".json", ".qdc", ".qdpx", *transcripts.TRANSCRIPT_SUFFIXES)
 
@@ -109,10 +110,12 @@ def read_file(
             "is one of those.",
         )
     try:
-        empty = path.stat().st_size == 0
+        found = path.stat()
     except OSError as error:
         raise bad_file(path, f"it cannot be read ({error.strerror or error}).") from None
-    if empty:
+    if not stat.S_ISREG(found.st_mode):  # never opened: a pipe would wait for its writer
+        raise bad_file(path, f"it is no file but {NOT_A_FILE}; name the file itself.")
+    if found.st_size == 0:
         raise bad_file(path, "it is empty; there is nothing to import.")
     if suffix == ".qdc":
         return Study([], refi_qda.read_qdc(path, now), path.stem)
