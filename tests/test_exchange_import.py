@@ -151,6 +151,15 @@ def test_unknown_participant_is_a_sentence_naming_the_speakers(tmp_path, store):
         import_files(store, [_write(tmp_path, "p1.vtt", VOICES)], now=NOW, participant="Zed")
 
 
+def _project(qde: bytes, sources: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("project.qde", qde)
+        for name, data in sources.items():
+            archive.writestr(f"sources/{name}", data)
+    return buffer.getvalue()
+
+
 def _bad_zip_with(name: str) -> bytes:
     buffer = io.BytesIO()
     # A fixed date: the bytes (and so the test's id) are the same in every process, which
@@ -256,6 +265,27 @@ EXTERNAL = b"""<?xml version="1.0"?>
             _zip_marked(method=9),
             r"windows.qdpx \(member project.qde\): it is packed with a compression method",
         ),
+        (
+            "rich.qdpx",
+            _project(
+                b'<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0"><Sources>'
+                b'<TextSource guid="44444444-4444-4444-4444-444444444444" name="Kim" '
+                b'richTextPath="internal://k.docx"/></Sources></Project>',
+                {"k.docx": b"PK"},
+            ),
+            r"rich.qdpx \(source Kim\): the source has no plain text, only a rich-text "
+            r"version \(.docx\).*export it again with plain text",
+        ),
+        (
+            "wide.qdpx",
+            _project(
+                b'<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0"><Sources>'
+                b'<TextSource guid="44444444-4444-4444-4444-444444444444" name="Kim" '
+                b'plainTextPath="internal://k.txt"/></Sources></Project>',
+                {"k.txt": "Kim: hello\n".encode("utf-16")},
+            ),
+            r"wide.qdpx \(member sources/k.txt\): the source's text is not UTF-8.*; export",
+        ),
         ("notes.docx", b"PK", r"notes.docx: Fieldnote imports .json"),
         (
             "huge-guide.json",
@@ -352,15 +382,6 @@ def test_qdc_merges_tags_and_keeps_existing_ones(tmp_path, store):
     assert result.tags_added == ["Pain/Slow-exports"]
     assert store.codebook.get("pain/onboarding")["description"] == "ours"
     assert store.codebook.get("pain/slow-exports")["color"] == "#ff0000"
-
-
-def _project(qde: bytes, sources: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("project.qde", qde)
-        for name, data in sources.items():
-            archive.writestr(f"sources/{name}", data)
-    return buffer.getvalue()
 
 
 OTHER_TOOL = """<?xml version="1.0" encoding="utf-8"?>

@@ -1363,6 +1363,13 @@ def _source_text(source: _Source, project: _Project) -> str:
         return "".join(source.content)
     path, name = project.path, source.name
     reference = source.attributes.get("plainTextPath") or ""
+    if not reference and source.attributes.get("richTextPath"):
+        raise bad_file(
+            path,
+            "the source has no plain text, only a rich-text version (.docx), which Fieldnote "
+            "does not read; export it again with plain text sources.",
+            where=f"source {name}",
+        )
     if not reference.startswith("internal://"):
         raise bad_file(
             path,
@@ -1378,7 +1385,11 @@ def _source_text(source: _Source, project: _Project) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise bad_file(path, "the source's text is not UTF-8.", where=f"member {member}") from None
+        raise bad_file(
+            path,
+            "the source's text is not UTF-8, as REFI-QDA writes it; export the project again.",
+            where=f"member {member}",
+        ) from None
 
 
 def _text_source(
