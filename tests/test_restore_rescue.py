@@ -239,3 +239,19 @@ def test_a_damaged_rescue_is_refused_whole_and_the_session_still_opens(
         reread = DataStore(store.home).open_session(session_id)
         assert [n["text"] for n in reread.read().notes] == ["kept"], what
         reread.close()
+
+
+def test_a_rescue_of_more_drafts_than_the_app_writes_is_refused(
+    tmp_path, store, clock, monkeypatch, capsys
+):
+    """Each draft is a write of its own (and one of the codebook for its tags), about 6 ms:
+    a rescue file filled to its 64 MB with drafts took hours to restore. The app writes one
+    draft per interview open when it crashes; a file of more is no rescue it wrote."""
+    monkeypatch.setenv("FIELDNOTE_HOME", str(store.home))
+    session_id = create_session(store, title="S", now=clock())
+    rescue = tmp_path / "fieldnote-unsaved-drafts.json"
+    drafts = [f"draft {n}" for n in range(101)]
+    rescue.write_text(json.dumps({"session_id": session_id, "drafts": drafts}))
+    code, out, err = run(capsys, "restore", str(rescue))
+    assert (code, out) == (1, "") and "is not a rescue file" in err and "101 drafts" in err
+    assert DataStore(store.home).open_session(session_id).read().notes == []

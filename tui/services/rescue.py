@@ -66,6 +66,9 @@ def write_rescue(holders: Iterable[HoldsUnsavedWork], path: Path) -> tuple[int, 
 
 MAX_RESCUE_BYTES = 64 * 1024 * 1024
 """A rescue holds what one sitting typed or tagged; no real one comes near this."""
+MAX_DRAFTS = 100
+"""The app writes one draft per interview open when it crashes; each is restored by a write of
+its own, so a file of many more (no rescue it wrote) would take hours."""
 
 _PARTS = {"session_id", "notes", "tag_changes", "drafts"}
 _TABLES = {"notes", "excerpts"}
@@ -198,6 +201,11 @@ def _read_rescue(path: Path) -> dict[str, Any]:
             raise RescueError(f"{not_one}: a tag change is of no kind Fieldnote writes.")
     if not all(isinstance(text, str) for text in drafts):
         raise RescueError(f"{not_one}: a draft is not text.")
+    if len(drafts) > MAX_DRAFTS:
+        raise RescueError(
+            f"{not_one}: it holds {len(drafts):,} drafts, where Fieldnote writes one for each "
+            "interview open."
+        )
     problem = _damage(notes, changes)
     if problem is not None:
         raise RescueError(
