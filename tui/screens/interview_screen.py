@@ -98,6 +98,8 @@ class InterviewScreen(Screen):
         """The guide key's choice; None: folded below FOLD_WIDTH columns."""
         self._notice_area: tuple[int, int] | None = None
         """The first row and the height the notices were last given (`_place_notices`)."""
+        self._keeping_draft = False
+        """The input changed: its state goes to the draft file after the frame showing it."""
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header").data_bind(facts=InterviewScreen.header_facts)
@@ -143,6 +145,7 @@ class InterviewScreen(Screen):
         self.live.watch_disk(lambda: self.post_message(self.DiskChanged()))
         # No goal prompt here: a dialog as the interview opens catches the first note typed.
         # The goal is asked by `fieldnote new`, the new-session form and the sessions screen.
+        self._put_back_left_behind()
         self._ask_about_the_pause()
         self.screen_layout_refresh_signal.subscribe(self, self._place_notices)
 
@@ -289,7 +292,54 @@ class InterviewScreen(Screen):
         for part in rest:
             note = self.live.commit_following(note, part)
             self._show_changed(note)
+        self._keep_draft()  # now: leaving may not wait for another frame
         return True
+
+    def on_text_area_changed(self, event: NoteInput.Changed) -> None:
+        # Once a frame at most, after it is drawn: a burst of keys is one write, and the
+        # echo of a key never waits for it.
+        if not self._keeping_draft:
+            self._keeping_draft = True
+            self.call_after_refresh(self._keep_draft)
+
+    def _keep_draft(self) -> None:
+        self._keeping_draft = False
+        self.live.keep_draft(*self.note_input.in_progress())
+
+    def _put_back_left_behind(self) -> None:
+        """What this author was typing when an instance of theirs was killed: the newest back
+        in the input as it was (an edit included), any older one saved as a note."""
+        records = self.live.left_behind
+        if not records:
+            return
+        *older, newest = records
+        for record in older:
+            self._save_left_behind(record)
+        text, edit = str(newest.get("text") or ""), newest.get("edit")
+        note = self.live.note_by_id(str(edit.get("note_id"))) if edit else None
+        if edit and note is None:  # the note it edited is gone: its text is a note of its own
+            self._save_left_behind({"text": str(edit.get("text") or "")})
+        self.live.resume_typing(newest.get("started_at"), newest.get("question_id"))
+        self.note_input.put_back(text, note, str(edit.get("text") or "") if edit else "")
+        if note is not None:
+            self.stream.highlight_id = note.id
+        if text.strip() or note is not None:
+            self.notify(
+                "Fieldnote was stopped while you typed; what you were typing is back in the input.",
+                timeout=8,
+            )
+
+    def _save_left_behind(self, record: dict) -> None:
+        edit = record.get("edit")
+        note = self.live.note_by_id(str(edit.get("note_id"))) if edit else None
+        if note is not None:
+            self._show_changed(self.live.edit_note(note, str(edit.get("text") or "")))
+        elif edit and str(edit.get("text") or "").strip():
+            self._show_changed(self.live.commit_typed(str(edit.get("text"))))
+        text = str(record.get("text") or "")
+        if text.strip():
+            self.live.resume_typing(record.get("started_at"), record.get("question_id"))
+            self._show_changed(self.live.commit_typed(text))
 
     def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:
         self.stream.highlight_id = None
@@ -315,6 +365,7 @@ class InterviewScreen(Screen):
         # The writer's last word can come while this screen is closing, its stream gone.
         for stream in self.query(NoteStream):
             stream.pending_ids = self.live.unsaved_note_ids()
+            self._keep_draft()  # the notes written drop out of the draft file
 
     # -- other instances ---------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from tui.services.interview_aids import InterviewAids
 from tui.services.write_queue import RETRY_SECONDS, SaveState, WriteJob, WriteQueue
 from tui.store import DataStore, SessionFile, StoreError
 from tui.store.collector import collector_paused
+from tui.store.drafts import DraftKeeper
 from tui.store.presence import Presence
 from tui.store.watch import FileWatch
 
@@ -114,7 +115,10 @@ class LiveSession:
         been compared with the disk yet (`WriteQueue.since`)."""
         self._typing: tuple[datetime, str | None] | None = None
         """When the note being typed was started, and the guide question current then."""
+        self._in_input: tuple[str, tuple[str, str] | None] = ("", None)
+        """What the note input held when last kept (`keep_draft`)."""
         self._load()
+        self.drafts = DraftKeeper(self.file.path, author)
         rules, self.lint_problem = rules_for_session()
         self.guide_findings: list[GuideFinding] = lint_guide(self.guide, rules)
         """What the guide lint flags, for the guide pane to mark."""
@@ -126,6 +130,9 @@ class LiveSession:
             lambda state: self.on_event(state), name="fieldnote-codebook-writer"
         )
         self._watch: FileWatch | None = None
+        self.left_behind: list[dict[str, Any]] = self._adopt_left_behind()
+        """What killed instances of this author were typing, oldest first (`keep_draft`):
+        the screen puts it back in the note input."""
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -268,7 +275,7 @@ class LiveSession:
         remote = self.fetch_remote()
         return remote is not None and self.apply_remote(remote)
 
-    def _note_by_id(self, note_id: str) -> Note | None:
+    def note_by_id(self, note_id: str) -> Note | None:
         for note in reversed(self.notes):
             if note.id == note_id:
                 return note
@@ -351,7 +358,7 @@ class LiveSession:
         # The note as it is now, not as it was when the edit began: a co-interviewer may have
         # tagged or starred it meanwhile. On disk the edit is re-applied under the lock to the
         # note as it is there, so a tag added by another instance a moment ago survives too.
-        note = self._note_by_id(note.id) or note
+        note = self.note_by_id(note.id) or note
         when = to_iso(self.now())
         edited = note.retyped(text, when)
         self._replace(edited)
@@ -550,7 +557,7 @@ class LiveSession:
     def unsaved_notes(self) -> list[Note]:
         """Each note with a change still only in memory, once (a note may have several)."""
         ids = dict.fromkeys(nid for job in self._queue.pending() for nid in job.note_ids)
-        return [n for nid in ids if (n := self._note_by_id(nid)) is not None]
+        return [n for nid in ids if (n := self.note_by_id(nid)) is not None]
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every change is on disk. False if writes are still failing at the timeout."""
@@ -566,6 +573,64 @@ class LiveSession:
         notes = [note.to_doc() for note in self.unsaved_notes()]
         return {"session_id": self.session_id, "notes": notes}, len(notes)
 
+    # -- what is being typed, on disk as it is typed ------------------------------------------
+
+    def keep_draft(self, text: str, edit: tuple[str, str] | None) -> None:
+        """The note input's state, kept on disk off the UI thread (tui/store/drafts.py): `text`
+        is the note being typed (set aside while an edit is open), `edit` the id of a note
+        being edited and its text as it stands. The notes not written yet go with them, so a
+        killed instance loses neither a key nor a note Enter had queued."""
+        self._in_input = (text, edit)
+        notes = [note.to_doc() for note in self.unsaved_notes()]
+        if not (text.strip() or edit or notes):
+            self.drafts.keep(None)
+            return
+        started, question = self._typing or (None, None)
+        self.drafts.keep(
+            {
+                "session_id": self.session_id,
+                "text": text,
+                "started_at": None if started is None else to_iso(started),
+                "question_id": question,
+                "edit": None if edit is None else {"note_id": edit[0], "text": edit[1]},
+                "notes": notes,
+            }
+        )
+
+    def _adopt_left_behind(self) -> list[dict[str, Any]]:
+        """Take over the drafts killed instances of this author left: their unsaved notes are
+        queued again (a stored copy is replaced, as `fieldnote restore` does), and what they
+        were typing is returned for the note input."""
+        found = self.drafts.left_behind()
+        records = []
+        for _name, record in found:
+            for doc in record.get("notes") or []:
+                try:
+                    note = Note.from_doc(doc)
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if note.session_id == self.session_id:
+                    self._restore_note(note)
+            records.append(record)
+        self.drafts.adopt([name for name, _ in found])
+        return records
+
+    def _restore_note(self, note: Note) -> None:
+        index = self._index_of(note.id, note)
+        if index is None:
+            index = self._index_of(note.id, None)
+        if index is not None:
+            if self.notes[index] == note:
+                return
+            del self.notes[index]
+        self._add_note(note, "save a note kept from before")
+
+    def resume_typing(self, started_at: str | None, question_id: str | None) -> None:
+        """A draft put back in the input keeps the moment and question of its first key."""
+        if started_at is not None:
+            with contextlib.suppress(ValueError):
+                self._typing = (from_iso(started_at), question_id)
+
     def close(self) -> None:
         """Leave the session. The last one to leave pauses a running clock, so notes typed
         when someone reopens it hours later do not get the hours in between."""
@@ -574,6 +639,10 @@ class LiveSession:
             now = self.now()
             self._set_clock(lambda clock: clock.pause_on_close(now))
             self._queue.flush(timeout=CLOSE_PAUSE_SECONDS)
+        # Leaving saved the draft as a note: the file goes, unless a note is still unsaved or
+        # the input still holds text (then the next instance of this author takes it over).
+        self.keep_draft(*self._in_input)
+        self.drafts.stop()
         self._queue.close()
         self._codebook_queue.close()
         self.stop_watching()

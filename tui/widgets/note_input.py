@@ -95,6 +95,22 @@ class NoteInput(TextArea):
         rescue file written while handling a bug)."""
         return self.text + "".join(self._typed)
 
+    def in_progress(self) -> tuple[str, tuple[str, str] | None]:
+        """The note being typed (set aside while an edit is open) and the edit: the edited
+        note's id and its text as it stands. Kept on disk as it changes (`keep_draft`)."""
+        if self.editing is None:
+            return self.draft, None
+        return self._draft, (self.editing.id, self.draft)
+
+    def put_back(self, text: str, editing: Note | None = None, edit_text: str = "") -> None:
+        """What a killed instance was typing, as it was: the note, and the edit over it."""
+        self.load_text(text)
+        self._empty = not text
+        if editing is not None:
+            self.start_edit(editing)
+            self.load_text(edit_text)
+        self.move_cursor(self.document.end)
+
     def flush_typed(self) -> None:
         """Insert the characters still waiting, as one edit at the cursor."""
         if self._typed:

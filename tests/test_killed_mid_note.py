@@ -1,0 +1,115 @@
+"""`kill -9` of an interview mid-note or mid-edit loses no key: the next instance of the same
+author puts what was being typed back in the note input (tui/store/drafts.py). Each instance
+killed is a real process running the real app."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+from tests.test_interview import commit, type_text
+from tests.waiting import wait_until
+from tui.screens.interview_screen import InterviewScreen
+
+# A real app, headless: does what argv[3] says, prints "ready" once it is drawn, and then
+# waits to be killed.
+TYPIST = textwrap.dedent(
+    """
+    import asyncio, sys
+    from tui.app import FieldnoteApp
+    from tui.screens.interview_screen import InterviewScreen
+    from tui.store import DataStore
+
+    app = FieldnoteApp(DataStore(sys.argv[1]), author=sys.argv[4], session_id=sys.argv[2])
+
+    async def drive(pilot):
+        while not isinstance(app.screen, InterviewScreen):
+            await pilot.pause()
+        for step in sys.argv[3].split("|"):
+            key, _, text = step.partition(":")
+            if key == "type":
+                await pilot.press(*["space" if c == " " else c for c in text])
+            else:
+                await pilot.press(key)
+            await pilot.pause()
+        await asyncio.sleep(0.5)  # a person takes longer than this to reach for kill -9
+        print("ready", flush=True)
+        await asyncio.sleep(600)
+
+    app.run(headless=True, auto_pilot=drive)
+    """
+)
+
+
+def stored_notes(store, session_id) -> list[dict]:
+    return store.open_session(session_id).read().notes
+
+
+def run_and_kill(store, session_id, steps: str, author: str = "Maya") -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", TYPIST, str(store.home), session_id, steps, author],
+        stdout=subprocess.PIPE,
+        env={**os.environ, "COLUMNS": "80", "LINES": "24"},
+    )
+    try:
+        assert process.stdout.readline() == b"ready\n"
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+async def test_a_note_half_typed_when_killed_is_back_in_the_input(make_app, session_id, store):
+    run_and_kill(store, session_id, "type:first note #pricing|enter|type:half a sentence !angry")
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        note_input = app.screen.note_input
+        await wait_until(pilot, lambda: note_input.text == "half a sentence !angry")
+        await type_text(pilot, " and more")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(stored_notes(store, session_id)) == 2)
+    notes = stored_notes(store, session_id)
+    assert [n["text"] for n in notes] == ["first note #pricing", "half a sentence !angry and more"]
+    # Its moment is its first key, typed before the kill (this app's clock stands in 2026-11).
+    assert notes[1]["started_at"] >= notes[0]["started_at"] > "2026-11-28"
+    assert not list(store.home.rglob("*.drafts/*")), "the draft file outlived the note"
+
+
+async def test_an_edit_open_when_killed_is_back_with_the_draft_under_it(
+    make_app, session_id, store
+):
+    steps = "type:we use a spreadsheet|enter|type:the next note|ctrl+l|type: for tracking"
+    run_and_kill(store, session_id, steps)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        note_input = app.screen.note_input
+        await wait_until(pilot, lambda: note_input.editing is not None)
+        assert note_input.text == "we use a spreadsheet for tracking"
+        await pilot.press("enter")  # the edit saved: the draft under it comes back
+        await wait_until(pilot, lambda: note_input.text == "the next note")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(stored_notes(store, session_id)) == 2)
+    assert [n["text"] for n in stored_notes(store, session_id)] == [
+        "we use a spreadsheet for tracking",
+        "the next note",
+    ]
+
+
+async def test_both_interviewers_killed_each_get_their_own_draft_back(make_app, session_id, store):
+    run_and_kill(store, session_id, "type:Maya was typing this", author="Maya")
+    run_and_kill(store, session_id, "type:Jonas was typing that", author="Jonas")
+    for author, text in [("Jonas", "Jonas was typing that"), ("Maya", "Maya was typing this")]:
+        app = make_app(session_id, author=author)
+        async with app.run_test(size=(80, 24)) as pilot:
+            # Maya's comes back under the question about the clock Jonas's quitting paused.
+            (interview,) = [s for s in app.screen_stack if isinstance(s, InterviewScreen)]
+            note_input = interview.note_input
+            await wait_until(pilot, lambda: note_input.text == text)  # noqa: B023
+            await commit(pilot, " (kept)")
+    assert sorted(n["text"] for n in stored_notes(store, session_id)) == [
+        "Jonas was typing that (kept)",
+        "Maya was typing this (kept)",
+    ]

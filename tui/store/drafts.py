@@ -1,0 +1,197 @@
+"""What is typed in a note input, on disk as it is typed: a killed instance loses nothing.
+
+Beside `sessions/<id>.json` sits a folder `sessions/<id>.drafts/` (0700) holding one file per
+open instance, `<author>-<host>-<pid>.json` (0600): the note being typed, an edit in progress
+and the notes whose write has not landed yet. A background thread writes the newest state given
+to `keep` (by rename, so a reader sees a whole file) and removes the file once there is nothing
+in it; the UI thread never waits on it. An instance that is killed (`kill -9`, a power cut
+of the terminal, the OOM killer) leaves its file behind, and the next instance of the same
+author on this host adopts it (`left_behind`). Not fsynced: a killed process's writes are in
+the page cache already; only the machine losing power could lose the last few keys.
+The folder is not shared by `fieldnote sync`. No Textual here.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tui.store.presence import _safe, pid_alive
+from tui.store.storage import DIR_MODE, FILE_MODE
+
+MAX_DRAFT_BYTES = 64 * 1024 * 1024
+"""Larger than any draft (a note holds at most 2,000,000 characters): a file past it is none."""
+
+
+def drafts_folder(session_path: Path) -> Path:
+    return session_path.with_name(session_path.stem + ".drafts")
+
+
+class DraftKeeper:
+    """This instance's draft file, written off the UI thread, and the drafts of dead ones."""
+
+    def __init__(
+        self,
+        session_path: Path,
+        author: str,
+        *,
+        pid: int | None = None,
+        host: str | None = None,
+        alive: Callable[[int], bool] = pid_alive,
+    ) -> None:
+        self.folder = drafts_folder(Path(session_path))
+        self.author = author
+        self.pid = os.getpid() if pid is None else pid
+        self.host = host or socket.gethostname()
+        self.alive = alive
+        self.name = f"{_safe(author)}-{_safe(self.host)}-{self.pid}.json"
+        self._wanted: dict[str, Any] | None = None
+        self._written: dict[str, Any] | None = None
+        self._adopted: list[str] = []
+        """Files of dead instances taken over: removed once this one's file is written."""
+        self._lock = threading.Lock()
+        self._changed = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="fieldnote-drafts", daemon=True)
+        self._thread.start()
+
+    # -- the UI thread -----------------------------------------------------------------------
+
+    def keep(self, record: dict[str, Any] | None) -> None:
+        """Put `record` on disk soon (None: remove the file). Returns at once."""
+        if record is not None:
+            record = {**record, "author": self.author, "host": self.host, "pid": self.pid}
+        with self._lock:
+            self._wanted = record
+        self._changed.set()
+
+    def left_behind(self) -> list[tuple[str, dict[str, Any]]]:
+        """The drafts of this author's instances on this host whose process is gone, oldest
+        first, as (file name, record). `adopt` them once what they hold is taken over."""
+        folder = self._open_folder()
+        if folder is None:
+            return []
+        found: list[tuple[float, str, dict[str, Any]]] = []
+        try:
+            for name in os.listdir(folder):
+                if not name.endswith(".json") or name.startswith(".") or name == self.name:
+                    continue
+                try:
+                    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
+                    fd = os.open(name, flags, dir_fd=folder)
+                    try:
+                        stat = os.fstat(fd)
+                        record = orjson.loads(os.read(fd, MAX_DRAFT_BYTES))
+                    finally:
+                        os.close(fd)
+                    ours = record["author"] == self.author and record["host"] == self.host
+                    if not ours or self.alive(int(record["pid"])):
+                        continue
+                except (OSError, ValueError, KeyError, TypeError):
+                    continue
+                found.append((stat.st_mtime, name, record))
+        finally:
+            os.close(folder)
+        return [(name, record) for _, name, record in sorted(found, key=lambda f: f[:2])]
+
+    def adopt(self, names: list[str]) -> None:
+        """These files' drafts are this instance's now: removed once its own file holds them
+        (or has nothing left to hold)."""
+        with self._lock:
+            self._adopted.extend(names)
+        self._changed.set()
+
+    def stop(self) -> None:
+        """Write what `keep` was last given, then stop."""
+        self._stop = True
+        self._changed.set()
+        self._thread.join(timeout=2)
+
+    # -- the writer thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            self._changed.wait()
+            self._changed.clear()
+            with self._lock:
+                wanted, adopted = self._wanted, list(self._adopted)
+            if wanted != self._written or (adopted and wanted is None):
+                if self._write(wanted):
+                    self._written = wanted
+                    with self._lock:
+                        self._adopted = [n for n in self._adopted if n not in adopted]
+                    self._remove(adopted)
+            if self._stop:
+                return
+
+    def _open_folder(self, create: bool = False) -> int | None:
+        """The folder as a descriptor, never through a link (as the presence folder)."""
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            return os.open(self.folder, flags)
+        except FileNotFoundError:
+            if not create:
+                return None
+        except OSError:
+            return None
+        try:
+            os.mkdir(self.folder, DIR_MODE)
+        except FileExistsError:
+            pass
+        except OSError:
+            return None
+        try:
+            return os.open(self.folder, flags)
+        except OSError:
+            return None
+
+    def _write(self, record: dict[str, Any] | None) -> bool:
+        folder = self._open_folder(create=record is not None)
+        if folder is None:
+            return record is None
+        try:
+            if record is None:
+                try:
+                    os.unlink(self.name, dir_fd=folder)
+                except FileNotFoundError:
+                    pass
+            else:
+                tmp = f".{self.name}.tmp"
+                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
+                fd = os.open(tmp, flags, FILE_MODE, dir_fd=folder)
+                try:
+                    data = orjson.dumps(record)
+                    view = memoryview(data)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                finally:
+                    os.close(fd)
+                os.replace(tmp, self.name, src_dir_fd=folder, dst_dir_fd=folder)
+            return True
+        except OSError:
+            return False  # a full or read-only folder: tried again with the next change
+        finally:
+            os.close(folder)
+
+    def _remove(self, names: list[str]) -> None:
+        folder = self._open_folder()
+        if folder is None:
+            return
+        try:
+            for name in names:
+                try:
+                    os.unlink(name, dir_fd=folder)
+                except OSError:
+                    pass
+        finally:
+            os.close(folder)
+        try:
+            self.folder.rmdir()  # only when empty (never a link)
+        except OSError:
+            pass
