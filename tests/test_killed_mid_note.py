@@ -15,7 +15,7 @@ from tests.waiting import wait_until
 from tui.screens.interview_screen import InterviewScreen
 
 # A real app, headless: does what argv[3] says, prints "ready" once it is drawn, and then
-# waits to be killed.
+# waits to be killed. At a "pause" step it says so and waits for a line on stdin.
 TYPIST = textwrap.dedent(
     """
     import asyncio, sys
@@ -30,7 +30,10 @@ TYPIST = textwrap.dedent(
             await pilot.pause()
         for step in sys.argv[3].split("|"):
             key, _, text = step.partition(":")
-            if key == "type":
+            if key == "pause":  # until the test has done its part (filled the disk)
+                print("paused", flush=True)
+                await asyncio.to_thread(sys.stdin.readline)
+            elif key == "type":
                 await pilot.press(*["space" if c == " " else c for c in text])
             else:
                 await pilot.press(key)
@@ -48,13 +51,19 @@ def stored_notes(store, session_id) -> list[dict]:
     return store.open_session(session_id).read().notes
 
 
-def run_and_kill(store, session_id, steps: str, author: str = "Maya") -> None:
+def run_and_kill(store, session_id, steps: str, author: str = "Maya", at_pause=None) -> None:
     process = subprocess.Popen(
         [sys.executable, "-c", TYPIST, str(store.home), session_id, steps, author],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env={**os.environ, "COLUMNS": "80", "LINES": "24"},
     )
     try:
+        if at_pause is not None:
+            assert process.stdout.readline() == b"paused\n"
+            at_pause()
+            process.stdin.write(b"go\n")
+            process.stdin.flush()
         assert process.stdout.readline() == b"ready\n"
     finally:
         os.kill(process.pid, signal.SIGKILL)
@@ -113,3 +122,29 @@ async def test_both_interviewers_killed_each_get_their_own_draft_back(make_app, 
         "Jonas was typing that (kept)",
         "Maya was typing this (kept)",
     ]
+
+
+async def test_killed_on_a_full_disk_the_draft_and_the_queued_note_come_back(tmpfs, clock):
+    from tests.disk_faults import fill
+    from tui.app import FieldnoteApp
+    from tui.services.session_setup import create_session
+    from tui.store import DataStore
+
+    store = DataStore(tmpfs / "home")
+    session_id = create_session(store, title="P7", goal="Why?", now=clock())
+    filler: list = []
+    steps = "pause|type:said on a full disk|enter|type:typed on a full disk"
+    run_and_kill(store, session_id, steps, at_pause=lambda: filler.append(fill(tmpfs)))
+    assert stored_notes(store, session_id) == []  # the disk took neither
+    filler[0].unlink()
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        note_input = app.screen.note_input
+        await wait_until(pilot, lambda: note_input.text == "typed on a full disk")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(stored_notes(store, session_id)) == 2)
+    assert [n["text"] for n in stored_notes(store, session_id)] == [
+        "said on a full disk",
+        "typed on a full disk",
+    ]
+    store.codebook.close()

@@ -611,9 +611,23 @@ class LiveSession:
                     continue
                 if note.session_id == self.session_id:
                     self._restore_note(note)
-            records.append(record)
+            self._drop_what_was_saved(record)
+            if record.get("text") or record.get("edit"):
+                records.append(record)
         self.drafts.adopt([name for name, _ in found])
         return records
+
+    def _drop_what_was_saved(self, record: dict[str, Any]) -> None:
+        """A draft file the folder would not take (read-only) holds a state from before the
+        note or the edit was saved: what a stored note of this author holds is not put back."""
+        own = {(n.started_at, n.text) for n in self.notes if n.author == self.author}
+        if (record.get("started_at"), record.get("text")) in own:
+            record["text"] = ""
+        edit = record.get("edit")
+        if isinstance(edit, dict):
+            note = self.note_by_id(str(edit.get("note_id")))
+            if note is not None and note.text == edit.get("text"):
+                record["edit"] = None
 
     def _restore_note(self, note: Note) -> None:
         index = self._index_of(note.id, note)

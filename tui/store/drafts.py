@@ -13,9 +13,12 @@ The folder is not shared by `fieldnote sync`. No Textual here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import struct
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,42 @@ from tui.store.storage import DIR_MODE, FILE_MODE
 
 MAX_DRAFT_BYTES = 64 * 1024 * 1024
 """Larger than any draft (a note holds at most 2,000,000 characters): a file past it is none."""
+SLOT_BYTES = 32 * 1024
+"""Each half of a draft file at least: a long note's worth of typing."""
+_HEADER = struct.Struct("<4sQII")
+"""A half's header: magic, sequence number, payload length, CRC-32 of the payload."""
+_MAGIC = b"FND1"
+_IDENTITY = {"author", "host", "pid"}
+"""The keys of a record that holds nothing in progress."""
+
+
+def _slot(seq: int, payload: bytes) -> bytes:
+    return _HEADER.pack(_MAGIC, seq, len(payload), zlib.crc32(payload)) + payload
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def newest_record(raw: bytes) -> dict[str, Any] | None:
+    """The record of the half with the highest sequence number among those whole."""
+    best: tuple[int, bytes] | None = None
+    half = len(raw) // 2
+    for start in (0, half) if half else ():
+        if len(raw) - start < _HEADER.size:
+            continue
+        magic, seq, length, crc = _HEADER.unpack_from(raw, start)
+        payload = raw[start + _HEADER.size : start + _HEADER.size + length]
+        if magic == _MAGIC and len(payload) == length and zlib.crc32(payload) == crc:
+            if best is None or seq > best[0]:
+                best = (seq, payload)
+    if best is None:
+        return None
+    record = orjson.loads(best[1])
+    return record if isinstance(record, dict) else None
 
 
 def drafts_folder(session_path: Path) -> Path:
@@ -50,23 +89,27 @@ class DraftKeeper:
         self.pid = os.getpid() if pid is None else pid
         self.host = host or socket.gethostname()
         self.alive = alive
-        self.name = f"{_safe(author)}-{_safe(self.host)}-{self.pid}.json"
+        self.name = f"{_safe(author)}-{_safe(self.host)}-{self.pid}.draft"
         self._wanted: dict[str, Any] | None = None
+        """The newest record `keep` was given, with who wrote it; None before the first."""
         self._written: dict[str, Any] | None = None
         self._adopted: list[str] = []
         """Files of dead instances taken over: removed once this one's file is written."""
+        self._seq = 0
+        self._size = 0
+        """The size of this instance's file, once made (`_make_room`)."""
         self._lock = threading.Lock()
         self._changed = threading.Event()
         self._stop = False
         self._thread = threading.Thread(target=self._run, name="fieldnote-drafts", daemon=True)
         self._thread.start()
+        self.keep(None)  # the file and its space now, while the disk has room
 
     # -- the UI thread -----------------------------------------------------------------------
 
     def keep(self, record: dict[str, Any] | None) -> None:
-        """Put `record` on disk soon (None: remove the file). Returns at once."""
-        if record is not None:
-            record = {**record, "author": self.author, "host": self.host, "pid": self.pid}
+        """Put `record` on disk soon (None: nothing is in progress). Returns at once."""
+        record = {**(record or {}), "author": self.author, "host": self.host, "pid": self.pid}
         with self._lock:
             self._wanted = record
         self._changed.set()
@@ -80,16 +123,18 @@ class DraftKeeper:
         found: list[tuple[float, str, dict[str, Any]]] = []
         try:
             for name in os.listdir(folder):
-                if not name.endswith(".json") or name.startswith(".") or name == self.name:
+                if not name.endswith(".draft") or name.startswith(".") or name == self.name:
                     continue
                 try:
                     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
                     fd = os.open(name, flags, dir_fd=folder)
                     try:
                         stat = os.fstat(fd)
-                        record = orjson.loads(os.read(fd, MAX_DRAFT_BYTES))
+                        record = newest_record(os.read(fd, MAX_DRAFT_BYTES))
                     finally:
                         os.close(fd)
+                    if record is None:
+                        continue
                     ours = record["author"] == self.author and record["host"] == self.host
                     if not ours or self.alive(int(record["pid"])):
                         continue
@@ -108,7 +153,7 @@ class DraftKeeper:
         self._changed.set()
 
     def stop(self) -> None:
-        """Write what `keep` was last given, then stop."""
+        """Write what `keep` was last given, then stop; the file goes if it holds nothing."""
         self._stop = True
         self._changed.set()
         self._thread.join(timeout=2)
@@ -121,13 +166,15 @@ class DraftKeeper:
             self._changed.clear()
             with self._lock:
                 wanted, adopted = self._wanted, list(self._adopted)
-            if wanted != self._written or (adopted and wanted is None):
+            if wanted is not None and (wanted != self._written or adopted):
                 if self._write(wanted):
                     self._written = wanted
                     with self._lock:
                         self._adopted = [n for n in self._adopted if n not in adopted]
                     self._remove(adopted)
             if self._stop:
+                if wanted is not None and set(wanted) <= _IDENTITY:
+                    self._remove([self.name])
                 return
 
     def _open_folder(self, create: bool = False) -> int | None:
@@ -151,33 +198,56 @@ class DraftKeeper:
         except OSError:
             return None
 
-    def _write(self, record: dict[str, Any] | None) -> bool:
-        folder = self._open_folder(create=record is not None)
+    def _write(self, record: dict[str, Any]) -> bool:
+        folder = self._open_folder(create=True)
         if folder is None:
-            return record is None
+            return False
         try:
-            if record is None:
-                try:
-                    os.unlink(self.name, dir_fd=folder)
-                except FileNotFoundError:
-                    pass
-            else:
-                tmp = f".{self.name}.tmp"
-                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
-                fd = os.open(tmp, flags, FILE_MODE, dir_fd=folder)
-                try:
-                    data = orjson.dumps(record)
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                finally:
-                    os.close(fd)
-                os.replace(tmp, self.name, src_dir_fd=folder, dst_dir_fd=folder)
+            self._seq += 1
+            slot = _slot(self._seq, orjson.dumps(record))
+            if self._size < 2 * len(slot):
+                return self._make_room(folder, slot)
+            # In place, in the half not holding the newest: a full disk still takes it, and a
+            # write cut short leaves the other half whole.
+            flags = os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW
+            fd = os.open(self.name, flags, dir_fd=folder)
+            try:
+                _write_at(fd, slot, (self._seq % 2) * (self._size // 2))
+            finally:
+                os.close(fd)
             return True
         except OSError:
-            return False  # a full or read-only folder: tried again with the next change
+            return False  # a read-only folder: tried again with the next change
         finally:
             os.close(folder)
+
+    def _make_room(self, folder: int, slot: bytes) -> bool:
+        """A new file whose halves hold `slot` (at least `SLOT_BYTES` each), its space taken
+        now, put in place by rename. The first file is made as the instance opens the
+        session, while the disk has room, so a disk that fills later still takes drafts."""
+        size = 2 * SLOT_BYTES
+        while size < 2 * len(slot):
+            size *= 2
+        tmp = f".{self.name}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
+        try:
+            fd = os.open(tmp, flags, FILE_MODE, dir_fd=folder)
+        except OSError:
+            return False
+        try:
+            os.posix_fallocate(fd, 0, size)
+            _write_at(fd, slot, (self._seq % 2) * (size // 2))
+            os.close(fd)
+            fd = -1
+            os.replace(tmp, self.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except OSError:
+            if fd >= 0:
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=folder)
+            return False
+        self._size = size
+        return True
 
     def _remove(self, names: list[str]) -> None:
         folder = self._open_folder()
