@@ -148,3 +148,14 @@ async def test_killed_on_a_full_disk_the_draft_and_the_queued_note_come_back(tmp
         "typed on a full disk",
     ]
     store.codebook.close()
+
+
+async def test_debrief_answers_typed_when_killed_are_saved(make_app, session_id, store):
+    steps = "type:first note|enter|f12|type:how fast they gave up|tab|type:We gave up"
+    run_and_kill(store, session_id, steps)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: not app.live.unsaved)
+        assert app.live.flush()
+    debrief = store.open_session(session_id).read().session["debrief"]["Maya"]
+    assert (debrief["surprised"], debrief["quote"]) == ("how fast they gave up", "We gave up")

@@ -3,6 +3,8 @@ while it is fresh. The answers are saved with the session and shown on the sessi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -31,10 +33,17 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
     """Enter moves on to the next answer as Tab does, as it is read (`field_focus_keys`); on
     the last one it saves."""
 
-    def __init__(self, summary: DebriefSummary, participant: str = "") -> None:
+    def __init__(
+        self,
+        summary: DebriefSummary,
+        participant: str = "",
+        on_typed: Callable[[dict[str, str]], None] | None = None,
+    ) -> None:
         super().__init__()
         self.summary = summary
         self.participant = participant
+        self.on_typed = on_typed
+        """Called with the answers as they are typed (the interview keeps them on disk)."""
 
     def compose(self) -> ComposeResult:
         summary = self.summary
@@ -66,6 +75,10 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if self.on_typed is not None and self.is_mounted:
+            self.on_typed(self.answers())
 
     def answers(self) -> dict[str, str]:
         return {key: self.query_one(f"#debrief-{key}", Input).value for key, _ in DEBRIEF_PROMPTS}

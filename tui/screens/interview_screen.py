@@ -100,6 +100,8 @@ class InterviewScreen(Screen):
         """The first row and the height the notices were last given (`_place_notices`)."""
         self._keeping_draft = False
         """The input changed: its state goes to the draft file after the frame showing it."""
+        self._debrief_typed: dict[str, str] | None = None
+        """The answers of the debrief open over this screen, as typed."""
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header").data_bind(facts=InterviewScreen.header_facts)
@@ -296,6 +298,9 @@ class InterviewScreen(Screen):
         return True
 
     def on_text_area_changed(self, event: NoteInput.Changed) -> None:
+        self._draft_changed()
+
+    def _draft_changed(self) -> None:
         # Once a frame at most, after it is drawn: a burst of keys is one write, and the
         # echo of a key never waits for it.
         if not self._keeping_draft:
@@ -304,7 +309,7 @@ class InterviewScreen(Screen):
 
     def _keep_draft(self) -> None:
         self._keeping_draft = False
-        self.live.keep_draft(*self.note_input.in_progress())
+        self.live.keep_draft(*self.note_input.in_progress(), debrief=self._debrief_typed)
 
     def _put_back_left_behind(self) -> None:
         """What this author was typing when an instance of theirs was killed: the newest back
@@ -312,6 +317,12 @@ class InterviewScreen(Screen):
         records = self.live.left_behind
         if not records:
             return
+        if self.live.debrief_left_behind:
+            self.notify(
+                "Fieldnote was stopped while you answered the debrief; the answers you had "
+                "typed are saved.",
+                timeout=8,
+            )
         *older, newest = records
         for record in older:
             self._save_left_behind(record)
@@ -598,7 +609,13 @@ class InterviewScreen(Screen):
         summary = self.live.aids.end_interview()
         self._mirror()
 
+        def typed(answers: dict[str, str]) -> None:
+            self._debrief_typed = answers
+            self._draft_changed()
+
         def closed(answers: dict[str, str] | None) -> None:
+            self._debrief_typed = None
+            self._draft_changed()
             if answers is not None:
                 self.live.aids.save_debrief(answers)
                 self.notify("Debrief saved with the session.", timeout=3)
@@ -608,4 +625,4 @@ class InterviewScreen(Screen):
                 self.note_input.focus()
 
         participant = str(self.live.session.get("participant") or "")
-        self.app.push_screen(DebriefScreen(summary, participant), closed)
+        self.app.push_screen(DebriefScreen(summary, participant, on_typed=typed), closed)

@@ -130,6 +130,8 @@ class LiveSession:
             lambda state: self.on_event(state), name="fieldnote-codebook-writer"
         )
         self._watch: FileWatch | None = None
+        self.debrief_left_behind = False
+        """A killed instance's debrief answers were saved (`_adopt_left_behind`)."""
         self.left_behind: list[dict[str, Any]] = self._adopt_left_behind()
         """What killed instances of this author were typing, oldest first (`keep_draft`):
         the screen puts it back in the note input."""
@@ -575,14 +577,17 @@ class LiveSession:
 
     # -- what is being typed, on disk as it is typed ------------------------------------------
 
-    def keep_draft(self, text: str, edit: tuple[str, str] | None) -> None:
+    def keep_draft(
+        self, text: str, edit: tuple[str, str] | None, debrief: dict[str, str] | None = None
+    ) -> None:
         """The note input's state, kept on disk off the UI thread (tui/store/drafts.py): `text`
         is the note being typed (set aside while an edit is open), `edit` the id of a note
-        being edited and its text as it stands. The notes not written yet go with them, so a
-        killed instance loses neither a key nor a note Enter had queued."""
+        being edited and its text as it stands, `debrief` the answers of an open debrief. The
+        notes not written yet go with them, so a killed instance loses neither a key nor a note
+        Enter had queued."""
         self._in_input = (text, edit)
         notes = [note.to_doc() for note in self.unsaved_notes()]
-        if not (text.strip() or edit or notes):
+        if not (text.strip() or edit or notes or debrief):
             self.drafts.keep(None)
             return
         started, question = self._typing or (None, None)
@@ -594,6 +599,7 @@ class LiveSession:
                 "question_id": question,
                 "edit": None if edit is None else {"note_id": edit[0], "text": edit[1]},
                 "notes": notes,
+                "debrief": debrief,
             }
         )
 
@@ -611,8 +617,12 @@ class LiveSession:
                     continue
                 if note.session_id == self.session_id:
                     self._restore_note(note)
+            answers = record.get("debrief")
+            if isinstance(answers, dict) and answers != self.aids.debrief_answers():
+                self.aids.save_debrief({k: str(v) for k, v in answers.items()})
+                self.debrief_left_behind = True
             self._drop_what_was_saved(record)
-            if record.get("text") or record.get("edit"):
+            if record.get("text") or record.get("edit") or record.get("debrief"):
                 records.append(record)
         self.drafts.adopt([name for name, _ in found])
         return records
