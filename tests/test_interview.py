@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual import events
 
 from tests.waiting import wait_until
@@ -192,7 +193,7 @@ async def test_clock_pause_resume_and_offset(make_app, session_id, clock):
         await pilot.pause()
         offset_input = app.screen.query_one("#offset-input")
         offset_input.value = ""
-        await type_text(pilot, "nonsense")
+        await type_text(pilot, "1:2:3:4")
         await pilot.press("enter")
         assert "is not a time" in str(app.screen.query_one("#offset-error").render())
         offset_input.value = ""
@@ -205,6 +206,30 @@ async def test_clock_pause_resume_and_offset(make_app, session_id, clock):
         assert clock_doc["recording_offset"] == 45
         assert clock_doc["banked"] == 100 and clock_doc["running_since"] is not None
         assert "rec+00:45" in str(app.screen.query_one("#session-header").render())
+
+
+@pytest.mark.parametrize("burst", [False, True], ids=["typed", "in one read"])
+async def test_a_note_typed_on_into_the_offset_question_is_not_eaten(make_app, session_id, burst):
+    """ctrl+o pressed by mistake mid-note: the words typed on, a number among them, go to the
+    note, with the Enter after them; the offset stays as it was."""
+    from tests.test_terminal_input import feed
+    from tui.screens.offset_screen import OffsetScreen
+
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_text(pilot, "she counted ")
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, OffsetScreen)
+        if burst:
+            feed(app, "3 tools, then gave up\r")
+        else:
+            await type_text(pilot, "3 tools, then gave up")
+            await pilot.press("enter")
+        await wait_until(pilot, lambda: app.live.notes)
+        assert isinstance(app.screen, InterviewScreen)
+        assert [n.text for n in app.live.notes] == ["she counted 3 tools, then gave up"]
+        assert app.live.clock.recording_offset == 0
 
 
 async def test_star_edit_delete_and_undo(make_app, session_id, clock):

@@ -561,7 +561,8 @@ class InterviewScreen(Screen):
                 self._mirror()
             self.note_input.focus()
 
-        self.app.push_screen(OffsetScreen(self.live.clock.recording_offset), apply)
+        offset = self.live.clock.recording_offset
+        self.app.push_screen(OffsetScreen(offset, typing_goes_to=self.note_input), apply)
 
     @after_typed_keys
     def action_open_tagging(self) -> None:
