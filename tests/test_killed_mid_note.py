@@ -26,8 +26,10 @@ TYPIST = textwrap.dedent(
     app = FieldnoteApp(DataStore(sys.argv[1]), author=sys.argv[4], session_id=sys.argv[2])
 
     async def drive(pilot):
-        while not isinstance(app.screen, InterviewScreen):
+        # (under the question about the clock, when an earlier one was killed: typing closes it)
+        while not any(isinstance(s, InterviewScreen) for s in app.screen_stack):
             await pilot.pause()
+        await pilot.pause()
         for step in sys.argv[3].split("|"):
             key, _, text = step.partition(":")
             if key == "pause":  # until the test has done its part (filled the disk)
@@ -45,6 +47,12 @@ TYPIST = textwrap.dedent(
     app.run(headless=True, auto_pilot=drive)
     """
 )
+
+
+def interview_of(app) -> InterviewScreen:
+    """The interview screen, under the question about the clock a kill left running."""
+    (interview,) = [s for s in app.screen_stack if isinstance(s, InterviewScreen)]
+    return interview
 
 
 def stored_notes(store, session_id) -> list[dict]:
@@ -75,9 +83,10 @@ async def test_a_note_half_typed_when_killed_is_back_in_the_input(make_app, sess
     run_and_kill(store, session_id, "type:first note #pricing|enter|type:half a sentence !angry")
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
-        note_input = app.screen.note_input
+        await pilot.pause()
+        note_input = interview_of(app).note_input
         await wait_until(pilot, lambda: note_input.text == "half a sentence !angry")
-        await type_text(pilot, " and more")
+        await type_text(pilot, " and more")  # typing closes the question about the clock
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(stored_notes(store, session_id)) == 2)
     notes = stored_notes(store, session_id)
@@ -94,8 +103,10 @@ async def test_an_edit_open_when_killed_is_back_with_the_draft_under_it(
     run_and_kill(store, session_id, steps)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
-        note_input = app.screen.note_input
+        await pilot.pause()
+        note_input = interview_of(app).note_input
         await wait_until(pilot, lambda: note_input.editing is not None)
+        await pilot.press("escape")  # the question about the clock: keep it paused
         assert note_input.text == "we use a spreadsheet for tracking"
         await pilot.press("enter")  # the edit saved: the draft under it comes back
         await wait_until(pilot, lambda: note_input.text == "the next note")
@@ -114,8 +125,8 @@ async def test_both_interviewers_killed_each_get_their_own_draft_back(make_app, 
         app = make_app(session_id, author=author)
         async with app.run_test(size=(80, 24)) as pilot:
             # Maya's comes back under the question about the clock Jonas's quitting paused.
-            (interview,) = [s for s in app.screen_stack if isinstance(s, InterviewScreen)]
-            note_input = interview.note_input
+            await pilot.pause()
+            note_input = interview_of(app).note_input
             await wait_until(pilot, lambda: note_input.text == text)  # noqa: B023
             await commit(pilot, " (kept)")
     assert sorted(n["text"] for n in stored_notes(store, session_id)) == [
@@ -159,3 +170,28 @@ async def test_debrief_answers_typed_when_killed_are_saved(make_app, session_id,
         assert app.live.flush()
     debrief = store.open_session(session_id).read().session["debrief"]["Maya"]
     assert (debrief["surprised"], debrief["quote"]) == ("how fast they gave up", "We gave up")
+
+
+async def test_an_interview_killed_everywhere_asks_about_the_time_away_on_reopening(
+    session_id, store
+):
+    """Nobody closed the session, so nobody paused its clock: the last heartbeat of the
+    instances gone stands for the close, and reopening asks whether the time away counts."""
+    from datetime import UTC, datetime
+
+    from tui.app import FieldnoteApp
+    from tui.domain.clock import from_iso
+    from tui.screens.resume_clock_screen import ResumeClockScreen
+
+    run_and_kill(store, session_id, "type:the clock starts here|enter", author="Maya")
+    run_and_kill(store, session_id, "type:and runs on|enter", author="Jonas")
+    killed = datetime.now(UTC)
+    app = FieldnoteApp(store, author="Maya", session_id=session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ResumeClockScreen))
+        clock = app.live.clock
+        assert not clock.running
+        assert 0 <= (killed - from_iso(clock.closed_at)).total_seconds() < 5
+        await pilot.press("enter")  # continue from the pause
+        await pilot.pause()
+        assert app.live.clock.running

@@ -16,7 +16,7 @@ import time
 from bisect import bisect_left, insort
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tui.domain.clock import InterviewClock, from_iso, to_iso, utc_now
@@ -130,6 +130,7 @@ class LiveSession:
             lambda state: self.on_event(state), name="fieldnote-codebook-writer"
         )
         self._watch: FileWatch | None = None
+        self._pause_if_left_running()
         self.debrief_left_behind = False
         """A killed instance's debrief answers were saved (`_adopt_left_behind`)."""
         self.left_behind: list[dict[str, Any]] = self._adopt_left_behind()
@@ -602,6 +603,20 @@ class LiveSession:
                 "debrief": debrief,
             }
         )
+
+    def _pause_if_left_running(self) -> None:
+        """Instances killed (`kill -9`, a crash) never close, so the last of them never paused
+        the clock: found running with nobody else in, it is paused at the newest last
+        heartbeat of those gone, as if they had closed then, and the opener is asked whether
+        the time away counts (`paused_by_close`)."""
+        gone = self.presence.last_gone
+        if gone is None or not self.clock.running:
+            return
+        if any(e.file != self.presence.path.name for e in self.presence.entries()):
+            return  # someone is still in: the clock runs on
+        # A heartbeat is a few seconds apart: a run started after the last one began later.
+        at = max(datetime.fromtimestamp(gone, UTC), from_iso(self.clock.running_since))
+        self._set_clock(lambda clock: clock.pause_on_close(at))
 
     def _adopt_left_behind(self) -> list[dict[str, Any]]:
         """Take over the drafts killed instances of this author left: their unsaved notes are

@@ -93,6 +93,9 @@ class Presence:
         self.path = self.folder / f"{_safe(author)}-{_safe(self.host)}-{self.pid}.json"
         self.others: list[str] = []
         """Names of the other people with the session open, sorted; kept fresh by the thread."""
+        self.last_gone: float | None = None
+        """The newest last heartbeat (epoch seconds) of an instance seen gone: killed, or hung,
+        as it left no entry to say it closed."""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -204,6 +207,9 @@ class Presence:
             except (OSError, ValueError, KeyError, TypeError):
                 continue
             dead = entry.host == self.host and not self.alive(entry.pid)
+            if (dead or age > self.stale) and name != self.path.name:
+                beat = now - age
+                self.last_gone = beat if self.last_gone is None else max(self.last_gone, beat)
             if dead or age > SWEEP_SECONDS:
                 try:
                     os.unlink(name, dir_fd=folder)
