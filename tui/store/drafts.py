@@ -1,10 +1,11 @@
 """What is typed in a note input, on disk as it is typed: a killed instance loses nothing.
 
 Beside `sessions/<id>.json` sits a folder `sessions/<id>.drafts/` (0700) holding one file per
-open instance, `<author>-<host>-<pid>.json` (0600): the note being typed, an edit in progress
+open instance, `<author>-<host>-<pid>.draft` (0600): the note being typed, an edit in progress
 and the notes whose write has not landed yet. A background thread writes the newest state given
-to `keep` (by rename, so a reader sees a whole file) and removes the file once there is nothing
-in it; the UI thread never waits on it. An instance that is killed (`kill -9`, a power cut
+to `keep` into the half of the file not holding the newest (each half checksummed, the file's
+space taken when the session opens, so a write cut short or a disk that filled since loses
+nothing) and removes the file once there is nothing in it; the UI thread never waits on it. An instance that is killed (`kill -9`, a power cut
 of the terminal, the OOM killer) leaves its file behind, and the next instance of the same
 author on this host adopts it (`left_behind`). Not fsynced: a killed process's writes are in
 the page cache already; only the machine losing power could lose the last few keys.
