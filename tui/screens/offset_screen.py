@@ -21,13 +21,13 @@ TIME_CHARACTERS = frozenset("0123456789:+-")
 class OffsetField(Input):
     """The offset's input, which hands a note typed into it on to the note input."""
 
-    async def _on_key(self, event: events.Key) -> None:
+    def on_key(self, event: events.Key) -> None:
+        # Dispatched before Input's own key handler (a base class's), which a prevented
+        # default skips: the key is the note's, not the field's.
         screen = self.screen
         if isinstance(screen, OffsetScreen) and screen.hands_on(event):
             event.stop()
             event.prevent_default()
-            return
-        await super()._on_key(event)
 
 
 class OffsetScreen(ModalScreen[float | None]):
