@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+from textual.widgets import DataTable
+
 from tests.test_tagging import NOTES, add_notes, pick, ready
 from tests.waiting import wait_until
 from tui.app import FieldnoteApp
@@ -446,3 +448,38 @@ async def test_each_disagreement_is_one_line_and_the_current_one_is_in_view(
             assert at >= 3 and all(re.match(r"\d\d:00 #pain", line) for line in lines[:at])
             # The current one, the last, is whole; the others a line each.
             assert f"B: the note  \u201c11 {words}\u201d" in " ".join(lines[at:]), drawn
+
+
+async def test_the_codebook_counts_only_a_blind_coders_own_codings(store, clock, session_id):
+    # Bo coded note 1 #pain/onboarding and Maya typed #pain/pricing: the codebook's counts,
+    # its `By coder` column and its line of coders told Ana, blind, who used which tag.
+    from tests.test_codebook import open_codebook, row
+
+    ids = add_notes(store, session_id, clock)
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "Bo"))
+    coded_by(store, session_id, ids[1], ("pain/onboarding", "Bo"))
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await pick(pilot, "need/export")
+        screen = await open_codebook(app, pilot)
+        onboarding = row(screen, "pain/onboarding")
+        assert onboarding[1:3] == ["0", "0/1"] and "B" not in onboarding[5], onboarding
+        assert row(screen, "pain/pricing")[1] == "0"
+        assert row(screen, "need/export")[1:3] == ["1", "1/1"]
+        assert "BLIND: Ana's codings only" in str(screen.query_one("#codebook-title").render())
+        status = str(screen.query_one("#codebook-status").render())
+        assert "Ana's alone" in status and "esc, then o shows everyone's" in status, status
+        for name in ("pain/onboarding", "pain/pricing"):
+            screen.query_one(DataTable).move_cursor(
+                row=[t["name"] for t in screen.tags].index(name)
+            )
+            await pilot.pause()
+            detail = str(screen.query_one("#codebook-detail").render())
+            assert "Bo" not in detail and "Maya" not in detail and "0 excerpts" in detail, detail
+        await pilot.press("escape", "o")  # everyone's again: the codebook counts them all
+        await ready(pilot)
+        screen = await open_codebook(app, pilot)
+        assert row(screen, "pain/onboarding")[1] == "2"
+        assert "BLIND" not in str(screen.query_one("#codebook-title").render())
+

@@ -106,8 +106,16 @@ class CodebookScreen(Screen):
     def usage(self) -> dict[str, TagUsage]:
         return self.view.usage
 
+    @property
+    def blind_coder(self) -> str | None:
+        """The coder coding blind, whose codings alone are counted; None: everyone's."""
+        return self.service.blind_coder
+
     def compose(self) -> ComposeResult:
-        yield Static(Text("Codebook", style="bold"), id="codebook-title")
+        title = Text("Codebook", style="bold")
+        if self.blind_coder is not None:
+            title.append(f"  BLIND: {visible(self.blind_coder)}'s codings only", style="bold")
+        yield Static(title, id="codebook-title")
         yield RowTable(id="codebook", cursor_type="row", zebra_stripes=True)
         yield Static(id="codebook-detail")
         yield Static(id="codebook-status")
@@ -179,10 +187,19 @@ class CodebookScreen(Screen):
         if tags:
             table.move_cursor(row=max(0, min(row, len(tags) - 1)))
         self._show_detail()
-        status = f"{count_of(len(tags), 'tag')} across {count_of(sessions, 'session')}"
+        status = Text(f"{count_of(len(tags), 'tag')} across {count_of(sessions, 'session')}")
         if not tags:
-            status = "The codebook is empty: tags appear here once notes are tagged."
-        self.query_one("#codebook-status", Static).update(Text(status, style="dim"))
+            status = Text("The codebook is empty: tags appear here once notes are tagged.")
+        status.stylize("dim")
+        if self.blind_coder is not None:
+            back = self.app.key_for("codebook.back")
+            blind = self.app.key_for("tagging.blind")
+            status.append(
+                f". The counts are {visible(self.blind_coder)}'s alone (blind coding); "
+                f"{back}, then {blind} shows everyone's.",
+                style="bold",
+            )
+        self.query_one("#codebook-status", Static).update(status)
 
     def on_data_table_row_highlighted(self) -> None:
         self._show_detail()
@@ -235,11 +252,13 @@ class CodebookScreen(Screen):
                 self._run(lambda: self.service.rename(old, value, self._now()), value)
 
         used = self._used(tag)
+        follows = f"Every one of its {used.excerpts} excerpt(s) follows"
+        if self.blind_coder is not None:  # its count would be the blind coder's alone
+            follows = "Every coder's excerpts with it follow"
         self.app.push_screen(
             PromptScreen(
                 f"Rename \u2018{old}\u2019",
-                f"Every one of its {used.excerpts} excerpt(s) follows, and its sub-tags. "
-                "Use / for a hierarchy.",
+                f"{follows}, and its sub-tags. Use / for a hierarchy.",
                 old,
                 check,
             ),
@@ -288,7 +307,12 @@ class CodebookScreen(Screen):
             f"{preview.changes} note(s) and excerpt(s) in {preview.sessions} session(s) will be "
             f"tagged \u2018{target}\u2019 instead"
         )
-        if preview.folded:
+        if self.blind_coder is not None:  # how many is how much the other coders used it
+            question = (
+                f"Every coder's notes and excerpts tagged \u2018{source}\u2019 will be "
+                f"tagged \u2018{target}\u2019 instead"
+            )
+        elif preview.folded:
             question += f" ({preview.folded} already have it and keep it once)"
         question += "."
         if preview.sub_tags:
@@ -314,7 +338,8 @@ class CodebookScreen(Screen):
         # judgements): the question says so, with their names.
         below = tag_key(name) + "/"
         subs = [t["name"] for t in self.tags if tag_key(t["name"]).startswith(below)]
-        if not used.excerpts and not subs:
+        # Blind, the counts are the coder's own: a tag only the others used would go unasked.
+        if not used.excerpts and not subs and self.blind_coder is None:
             self._run(lambda: self.service.delete(name), None)
             return
 
@@ -327,6 +352,11 @@ class CodebookScreen(Screen):
             f"{count_of(len(used.sessions), 'session')}. Deleting removes it from all of them "
             "(the notes' text stays as typed)."
         )
+        if self.blind_coder is not None:
+            question = (
+                "Deleting removes it from every coder's excerpts, which blind coding does not "
+                "count (the notes' text stays as typed)."
+            )
         if subs:
             shown = ", ".join(subs[:3]) + (f" and {len(subs) - 3} more" if len(subs) > 3 else "")
             question += f" Its {count_of(len(subs), 'sub-tag')} stay: {shown}."
@@ -381,7 +411,8 @@ class CodebookScreen(Screen):
         except StoreError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
-        self.app.call_from_thread(
-            self.notify, f"Done: {changed} note(s) and excerpt(s) updated.", timeout=3
-        )
+        done = f"Done: {changed} note(s) and excerpt(s) updated."
+        if self.blind_coder is not None:  # every coder's, counted: not for a blind coder
+            done = "Done."
+        self.app.call_from_thread(self.notify, done, timeout=3)
         self.app.call_from_thread(self.reload, select)

@@ -33,14 +33,17 @@ class CodebookView:
 
 
 class CodebookService:
-    def __init__(self, store: DataStore) -> None:
+    def __init__(self, store: DataStore, *, blind_coder: str | None = None) -> None:
         self.store = store
+        self.blind_coder = blind_coder
+        """Set while that coder codes blind: the counts are of their codings alone (how much
+        the others used each tag would lead them as much as the others' marks would)."""
 
     def view(self) -> CodebookView:
         """Every tag and its use across the sessions (reads every session: a worker's job).
         Raises StoreError when the codebook cannot be read."""
         tags = self.store.codebook.tags()
-        usage = tag_usage(self.store)
+        usage = tag_usage(self.store, coder=self.blind_coder)
         return CodebookView(tags, usage, len(self.store.list_sessions()[0]))
 
     @staticmethod

@@ -62,8 +62,11 @@ def read_snapshot(store: DataStore, session_id: str) -> SessionSnapshot:
         session_file.close()
 
 
-def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dict[str, TagUsage]:
-    """Usage of every tag found in the sessions (all of them by default), by `tag_key`."""
+def tag_usage(
+    store: DataStore, session_ids: Iterable[str] | None = None, *, coder: str | None = None
+) -> dict[str, TagUsage]:
+    """Usage of every tag found in the sessions (all of them by default), by `tag_key`; with
+    `coder`, of that coder's codings alone (a blind coder's codebook)."""
     ids = list(session_ids) if session_ids is not None else _all_ids(store)
     usage: dict[str, TagUsage] = {}
     for session_id in ids:
@@ -86,6 +89,8 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
             who = counts_for(snapshot.session, note)
             coders: dict[str, set[str]] = {}
             for c in codings_of(doc):
+                if coder is not None and c["coder"] != coder:
+                    continue
                 coders.setdefault(tag_key(c["tag"]), set()).add(c["coder"])
             for tag, by in coders.items():
                 entry = usage.setdefault(tag, TagUsage())
@@ -93,8 +98,8 @@ def tag_usage(store: DataStore, session_ids: Iterable[str] | None = None) -> dic
                 entry.sessions.add(session_id)
                 if who:
                     entry.participants.add(who)
-                for coder in by:
-                    entry.coders[coder] = entry.coders.get(coder, 0) + 1
+                for who_coded in by:
+                    entry.coders[who_coded] = entry.coders.get(who_coded, 0) + 1
     return usage
 
 

@@ -699,7 +699,7 @@ class TaggingModel:
         return study_of(self.store, self.origin)  # pressed before the first read landed
 
     def codebook(self) -> CodebookService:
-        return CodebookService(self.store)
+        return CodebookService(self.store, blind_coder=self.coder if self.blind else None)
 
     def agreement(self) -> AgreementModel:
         """Agreement between the coders of the sessions in view, settled as this coder."""
