@@ -14,6 +14,7 @@ from tui.cli import main
 from tui.domain.codings import with_coding
 from tui.domain.ratings import with_rating
 from tui.screens.agreement_screen import AgreementScreen
+from tui.screens.tag_picker_screen import TagPickerScreen
 from tui.screens.tagging_screen import TaggingScreen
 from tui.widgets.key_bar import KeyBar
 
@@ -483,3 +484,33 @@ async def test_the_codebook_counts_only_a_blind_coders_own_codings(store, clock,
         assert row(screen, "pain/onboarding")[1] == "2"
         assert "BLIND" not in str(screen.query_one("#codebook-title").render())
 
+
+async def test_a_blind_coders_picker_and_recent_tags_are_their_own(store, clock, session_id):
+    # The codebook counts every coder's uses: the picker's `3×`, its order and the recent
+    # tags on 1-9 showed Ana, blind, what Bo had reached for, and how often.
+    add_notes(store, session_id, clock)
+    store.codebook.ensure(["pain/onboarding", "need/export"], "2026-01-01T00:00:00Z")
+    for _ in range(3):
+        store.codebook.record_use(["pain/onboarding"], "2026-01-02T00:00:00Z")
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert "pain/onboarding" not in screen.model.recent()
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagPickerScreen)
+        assert all(m.uses == 0 for m in picker.matches), picker.matches
+        await pilot.press(*"need/exp", "enter")
+        await ready(pilot)
+        assert screen.model.recent() == ["need/export"]
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen.matches[0].name == "need/export" and app.screen.matches[0].uses == 1
+        await pilot.press("escape")
+        await pilot.press("o")  # everyone's: Bo's uses count again
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen.matches[0].name == "pain/onboarding" and app.screen.matches[0].uses == 3

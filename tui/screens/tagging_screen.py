@@ -482,7 +482,7 @@ class TaggingScreen(Screen):
 
         self.app.push_screen(
             TagPickerScreen(
-                self.index,
+                self.model.tag_index,
                 "Show excerpts tagged\u2026",
                 allow_create=False,
                 does="shows them",
@@ -610,7 +610,7 @@ class TaggingScreen(Screen):
                 self.apply_tag(picked.name, create=picked.created)
 
         picker = TagPickerScreen(
-            self.index, f"Tag {target}", tag_styles=self.tag_styles, excerpt=words
+            self.model.tag_index, f"Tag {target}", tag_styles=self.tag_styles, excerpt=words
         )
         self.app.push_screen(picker, chosen)
 

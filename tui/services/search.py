@@ -253,6 +253,10 @@ class TagIndex:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and tag_key(name) in self._by_key
 
+    def names(self) -> list[str]:
+        """Every tag's name, in no particular order."""
+        return [t.name for t in self._tags if t is not None]
+
     def has_exact(self, query: str) -> bool:
         """Whether a tag with exactly this name exists (case-insensitively): if not, the picker
         may offer to create it. A leaf match (`onboarding` for `pain/onboarding`) is not one."""

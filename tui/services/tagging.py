@@ -17,6 +17,7 @@ from tui.domain.codings import (
     UNKNOWN_CODER,
     coders_of,
     coding,
+    codings_of,
     tag_coders,
     tags_by,
     with_coding,
@@ -62,6 +63,30 @@ def codebook_index(tags: list[dict]) -> TagIndex:
     """One index over the whole codebook, built once per read and kept up to date."""
     return TagIndex(
         TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at")) for t in tags
+    )
+
+
+def own_index(tags: TagIndex, excerpts: list[Excerpt], coder: str) -> TagIndex:
+    """`tags` with the uses and the last use of `coder`'s codings among `excerpts` alone: what
+    a blind coder's picker ranks by and the number keys come from."""
+    uses: dict[str, int] = {}
+    last: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for excerpt in excerpts:
+        doc = excerpt.doc
+        key = (excerpt.session_id, str(doc.get("id")))
+        if key in seen:
+            continue
+        seen.add(key)
+        for c in codings_of(doc):
+            if c["coder"] != coder:
+                continue
+            tag = tag_key(c["tag"])
+            uses[tag] = uses.get(tag, 0) + 1
+            if c["at"] and c["at"] > last.get(tag, ""):
+                last[tag] = c["at"]
+    return TagIndex(
+        TagStats(name, uses.get(tag_key(name), 0), last.get(tag_key(name))) for name in tags.names()
     )
 
 
@@ -297,6 +322,9 @@ class TaggingModel:
         self.recordings: dict[str, RecordingView] = {}
         """Each session's attached recording, aligned when the session was read."""
         self.index = TagIndex()
+        """Every codebook tag, with every coder's uses (the codebook's counts)."""
+        self._own_index: TagIndex | None = None
+        """Blind: `index` with the coder's own uses, built when first wanted."""
         self.last_tag: str | None = None
         self.filter_untagged = False
         self.filter_tag: str | None = None
@@ -427,6 +455,7 @@ class TaggingModel:
         self._take_rows(loaded)
         if loaded.index is not None:
             self.index = loaded.index  # the number keys keep their tags (`recent`)
+        self._own_index = None  # the coder's codings as read now
         for payload in replay:
             self.apply(payload)
         if self._focus is not None:
@@ -648,8 +677,21 @@ class TaggingModel:
     def toggle_blind(self) -> bool:
         """Show only the coder's codings, or everyone's again; True when now blind."""
         self.blind = not self.blind
+        self._own_index = None
+        self._recent = None  # the number keys from the uses now shown (`tag_index`)
         self.refilter(self.current)
         return self.blind
+
+    @property
+    def tag_index(self) -> TagIndex:
+        """What the picker searches, its counts and order, and the number keys' tags: every
+        coder's uses, or blind, the coder's own (how often and how lately the others reached
+        for a tag would lead a blind coder as their marks in the list would)."""
+        if not self.blind:
+            return self.index
+        if self._own_index is None:
+            self._own_index = own_index(self.index, self.all_excerpts, self.coder)
+        return self._own_index
 
     def recent(self) -> list[str | None]:
         """The tags on the number keys 1-9: the most recent, newest first, as of the first look
@@ -658,7 +700,7 @@ class TaggingModel:
         key; a tag renamed or deleted since leaves its key empty (None) rather than moving
         the others up."""
         if self._recent is None:
-            self._recent = self.index.recent(9)
+            self._recent = self.tag_index.recent(9)
         return [name if name in self.index else None for name in self._recent]
 
     def renumber_recent(self) -> None:
@@ -861,6 +903,8 @@ class TaggingModel:
             self._edit(excerpt, edit, f"tag {_quote(excerpt.text)} #{name}")
         self.writes.record_use([name], now_iso)
         self.index.record_use(name, now_iso)
+        if self._own_index is not None:
+            self._own_index.record_use(name, now_iso)
         recent = self.recent()
         if len(recent) < 9 and tag_key(name) not in {tag_key(n) for n in recent if n}:
             self._recent = [*(self._recent or []), name]
