@@ -514,3 +514,23 @@ async def test_a_blind_coders_picker_and_recent_tags_are_their_own(store, clock,
         await pilot.press("t")
         await pilot.pause()
         assert app.screen.matches[0].name == "pain/onboarding" and app.screen.matches[0].uses == 3
+
+
+async def test_the_codebooks_merge_picker_counts_only_a_blind_coders_uses(store, clock, session_id):
+    # Merging asks for the tag to merge into in a picker: its `3×` were every coder's uses.
+    from tests.test_codebook import goto, open_codebook
+
+    add_notes(store, session_id, clock)
+    store.codebook.ensure(["pain/onboarding", "need/export"], "2026-01-01T00:00:00Z")
+    for _ in range(3):
+        store.codebook.record_use(["pain/onboarding"], "2026-01-02T00:00:00Z")
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = await open_codebook(app, pilot)
+        goto(screen, "need/export")
+        await pilot.press("m")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagPickerScreen)
+        assert [m.uses for m in picker.matches] == [0] * len(picker.matches), picker.matches

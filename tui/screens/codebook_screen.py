@@ -271,7 +271,10 @@ class CodebookScreen(Screen):
             return
         source = tag["name"]
         others = TagIndex(
-            TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at"))
+            # Blind, ranked by the coder's own counts: the codebook's uses are every coder's.
+            TagStats(t["name"], self._used(t).excerpts)
+            if self.blind_coder is not None
+            else TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at"))
             for t in self.tags
             if tag_key(t["name"]) != tag_key(source)
         )
