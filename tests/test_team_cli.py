@@ -401,3 +401,27 @@ def test_a_pairs_pooled_figures_do_not_move_with_who_else_is_compared(home, caps
     # pain and price over 8 notes: Maya 5 yes, Bo 6, both 4, neither 9.
     assert two["json"]["all codes"]["notes"] == 16
     assert two["json"]["all codes"]["percent"] == pytest.approx(100 * 13 / 16)
+
+
+def test_agree_over_ratings_alone_says_there_are_no_codings_and_gives_the_ratings(home, capsys):
+    # Ana and Bo rated but tagged nothing: an "all codes" row of 0 notes read as figures.
+    session_id, ids = session_with_notes(capsys, "a", "b", "c")
+    session_file = DataStore(home).open_session(session_id)
+    at = "2026-12-01T10:00:00.000Z"
+    for note, coder, value in ((ids[0], "Ana", 4), (ids[0], "Bo", 2), (ids[1], "Ana", 3)):
+        session_file.change_note(note, lambda doc, c=coder, v=value: with_rating(doc, v, c, at))
+    session_file.change_note(ids[1], lambda doc: with_rating(doc, 3, "Bo", at))
+    session_file.close()
+    code, out, _ = run(capsys, "agree", session_id)
+    assert code == 0
+    assert "all codes" not in out and "kappa" not in out, out
+    assert "There are no codings to compare: Ana and Bo tagged no note here" in out
+    assert "Ana/Bo: 2 rated by both, 50.0% alike" in out
+    _, out, _ = run(capsys, "agree", session_id, "--format", "md")
+    assert "all codes" not in out and "| code |" not in out
+    assert "There are no codings to compare" in out and "- Ana/Bo: 2 rated by both" in out
+    _, out, _ = run(capsys, "agree", session_id, "--format", "csv")
+    assert [r["code"] for r in csv.DictReader(io.StringIO(out))] == ["severity ratings"]
+    _, out, _ = run(capsys, "agree", session_id, "--format", "json")
+    data = json.loads(out)
+    assert data["study"] is None and data["codes"] == [] and data["ratings"]["items"] == 2

@@ -232,6 +232,23 @@ async def test_the_agreement_screen_shows_how_the_pairs_ratings_agree(store, clo
         assert "(ordinal)" in figures
 
 
+async def test_the_agreement_screen_over_ratings_alone_says_there_are_no_codings(
+    store, clock, session_id
+):
+    # Ana and Bo rated but tagged nothing: the screen had a table head and no row under it.
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 2)
+    session_file = store.open_session(session_id)
+    for note, coder, value in ((ids[0], "Ana", 5), (ids[0], "Bo", 2)):
+        session_file.change_note(note, lambda doc, c=coder, v=value: with_rating(doc, v, c, "t0"))
+    session_file.close()
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_agreement(pilot)
+        figures = str(screen.query_one("#agreement-figures").render())
+        assert "Severity: 1 rated by both" in figures
+        assert "There are no codings to compare" in figures and "kappa" not in figures, figures
+
+
 async def test_the_agreement_legend_is_whole_at_80x24_with_many_codes(store, clock, session_id):
     """The figures' box is cut at half the screen; the legend under them is not cut with it."""
     ids = add_notes(store, session_id, clock, texts=["plain words"] * 4)

@@ -18,7 +18,7 @@ from tui.domain.display_text import tag_label, visible
 from tui.domain.notes import format_elapsed
 from tui.services.team.agreement import POPULATION, CodeFigures, Disagreement
 from tui.services.team.agreement_model import AgreementModel
-from tui.services.team.agreement_output import UNDEFINED, where
+from tui.services.team.agreement_output import UNDEFINED, no_codings, where
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
@@ -103,7 +103,10 @@ class AgreementScreen(Screen):
         figures = self.query_one("#agreement-figures", Static)
         listing = self.query_one("#agreement-list", Static)
         self.query_one("#agreement-legend").display = (
-            result is not None and not result.problem and not self.has_class("-narrow")
+            result is not None
+            and not result.problem
+            and result.study is not None  # the legend is about the codes' figures
+            and not self.has_class("-narrow")
         )
         if result is None:
             figures.update(Text(self.busy or "", style="italic"))
@@ -138,6 +141,10 @@ class AgreementScreen(Screen):
                 f"{pair.both} rated by both \u00b7 {pair.same:.0f}% alike \u00b7 "
                 f"{pair.apart:.2f} apart \u00b7 alpha {_number(pair.alpha)} (ordinal)\n"
             )
+        nothing = no_codings(result, visible)
+        if nothing is not None:
+            text.append(nothing, "italic")
+            return text
         head = f"{'code':<{wide}}" + "".join(f" {name:>{width}}" for name, width in columns)
         text.append(head + "\n", "bold")
         codes: list[CodeFigures] = [result.study, *result.codes] if result.study else []

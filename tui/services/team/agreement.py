@@ -410,6 +410,9 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
         {k for u in units for c in coders for k in u.present.get(c, ())},
         key=lambda k: coding.names.get(k, k).casefold(),
     )
+    result.ratings = rating_figures(units, coders)
+    if not keys:  # they only rated: no code has figures, and no "all codes" row of 0 notes
+        return result
     n, index = len(units), {k: i for i, k in enumerate(keys)}
     # coders x (codes x notes): 1 where the coder applied the code on the note.
     matrix = numpy.zeros((len(coders), len(keys) * n), dtype=numpy.float64)
@@ -452,7 +455,6 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
         return numpy.concatenate(theirs) if theirs else numpy.arange(0)
 
     result.study = _figures("", "all codes", coders, matrix, chars, pooled)
-    result.ratings = rating_figures(units, coders)
     for unit in units:
         for key in sorted({k for c in coders for k in unit.present.get(c, ())}):
             having = tuple(c for c in coders if key in unit.present.get(c, ()))

@@ -79,6 +79,19 @@ def heading(result: Agreement, shown: Callable[[str], str] = str) -> list[str]:
     return lines + [f"Left out: {shown(problem)}" for problem in result.problems]
 
 
+def no_codings(result: Agreement, shown: Callable[[str], str] = str) -> str | None:
+    """The sentence saying the coders tagged nothing (they only rated), or None when there
+    are codings to compare."""
+    if result.study is not None:
+        return None
+    names = [shown(c) for c in result.coders]
+    who = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+    return (
+        f"There are no codings to compare: {who} tagged no note here, so no code has "
+        "figures; only their severity ratings are compared."
+    )
+
+
 RATINGS_ROW = "severity ratings"
 """The CSV's `code` for the ratings rows: no tag has a space, so none is named so."""
 
@@ -137,8 +150,12 @@ def _text(result: Agreement) -> str:
     lines = heading(result, visible)
     if result.problem is not None:
         return "\n".join([*lines, "", visible(result.problem)]) + "\n"  # names coders
-    table = [("code", "coders", "first", "second", "both", "agree", "kappa", "alpha", "chars")]
     label = everyone(result)
+    nothing = no_codings(result, visible)
+    if nothing is not None:
+        lines += ["", nothing, "", *ratings_lines(result.ratings, label, visible)]
+        return "\n".join(lines) + "\n"
+    table = [("code", "coders", "first", "second", "both", "agree", "kappa", "alpha", "chars")]
     for code, pairs in _rows(result):
         for pair in pairs:
             table.append(
@@ -170,11 +187,16 @@ def _markdown(result: Agreement) -> str:
     lines = ["# Inter-coder agreement", "", *heading(result, md_line), ""]
     if result.problem is not None:
         return "\n".join([*lines, md_line(result.problem)]) + "\n"
+    label = everyone(result)
+    nothing = no_codings(result, md_line)
+    if nothing is not None:
+        lines += [nothing, "", "## Severity ratings", ""]
+        lines += [f"- {line.strip()}" for line in ratings_lines(result.ratings, label, md_line)]
+        return "\n".join(lines) + "\n"
     lines += [
         "| code | coders | first | second | both | agree | kappa | alpha | chars |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    label = everyone(result)
     for code, pairs in _rows(result):
         for pair in pairs:
             cells = [
