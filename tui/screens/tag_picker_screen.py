@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from tui.domain.display_text import tag_label, visible
 from tui.domain.notes import clean_tag_name, tag_key
+from tui.domain.tags import inline_name_problem
 from tui.services.search import EnterChoice, TagIndex, TagMatch, enter_choice
 from tui.widgets.bindings import bindings_for, once_typed
 from tui.widgets.key_bar import KeyBar
@@ -73,6 +74,8 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self.allow_create = allow_create
         self.matches: list[TagMatch] = []
         self.create_name: str | None = None
+        self.create_problem: str | None = None
+        """Why the name typed cannot be a tag (a space, say): said instead of offering it."""
         self.query_text = ""
         self.choosing: EnterChoice | None = None
         """Set by an Enter that asked instead of applying; the next Enter applies."""
@@ -114,9 +117,11 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self.choosing, self.moved = None, False
         self.matches = self.index.search(query, limit=MAX_MATCHES)
         name = clean_tag_name(query)
-        self.create_name = (
-            name if self.allow_create and name and not self.index.has_exact(name) else None
-        )
+        new = self.allow_create and bool(name) and not self.index.has_exact(name)
+        # Offered only when it can be made: a name refused after the picker closed would
+        # take the words typed with it.
+        self.create_problem = inline_name_problem(name) if new else None
+        self.create_name = name if new and self.create_problem is None else None
         self._show_matches()
         if not self.matches and self.create_name is not None:
             hint = f"No tag matches. {self._create_key()} creates it."
@@ -124,6 +129,8 @@ class TagPickerScreen(ModalScreen[Picked | None]):
             hint = "No tag matches." if query.strip() else "The codebook has no tags yet."
         else:
             hint = f"{len(self.matches)} match(es) \u00b7 Enter {self.does} \u00b7 Esc cancels"
+        if self.create_problem is not None:
+            hint = f"{hint.rstrip('.')}. {self.create_problem}"
         self._hint(hint)
 
     def _show_matches(self) -> None:
@@ -206,7 +213,9 @@ class TagPickerScreen(ModalScreen[Picked | None]):
     def _create(self) -> None:
         if self.create_name is None:
             self.app.bell()
-            if self.allow_create and clean_tag_name(self.query_text):
+            if self.create_problem is not None:
+                self._hint(self.create_problem)
+            elif self.allow_create and clean_tag_name(self.query_text):
                 self._hint("That tag exists already: Enter applies it.")
             return
         self.dismiss(Picked(self.create_name, created=True))
