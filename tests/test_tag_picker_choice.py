@@ -249,3 +249,26 @@ async def test_the_picker_lists_several_matches_under_long_words(
         assert picker.query_one("#picker-excerpt").region.height == 3
         assert len(picker.matches) == 6
         assert picker.options.scrollable_content_region.height >= least
+
+
+@pytest.mark.parametrize("typed", ["need/shàred-view", "need/shared_view", "Need/Shared_View"])
+async def test_a_new_tag_that_differs_only_in_accents_or_separators_asks_first(
+    store, clock, coded, session_id, typed
+):
+    # ctrl+o made `need/shàred-view` beside `need/shared-view` at once: two tags that read
+    # the same, the codings split between them.
+    store.codebook.ensure(["need/shared-view"], "2026-01-01T00:00:00Z")
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, typed)
+        await pilot.press("ctrl+o")
+        await ready(pilot)
+        assert app.screen is picker
+        assert store.codebook.get(typed) is None
+        said = hint(picker)
+        assert "need/shared-view" in said and "^o again creates" in said, said
+        await pilot.press("ctrl+o")  # meant: a second press creates it
+        await ready(pilot)
+        assert isinstance(app.screen, TaggingScreen)
+        assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == [typed]

@@ -76,6 +76,9 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         self.create_name: str | None = None
         self.create_problem: str | None = None
         """Why the name typed cannot be a tag (a space, say): said instead of offering it."""
+        self.asked_create: str | None = None
+        """A name like an existing tag's that the create key was pressed on once: again
+        creates it."""
         self.query_text = ""
         self.choosing: EnterChoice | None = None
         """Set by an Enter that asked instead of applying; the next Enter applies."""
@@ -114,7 +117,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
 
     def _search(self, query: str) -> None:
         self.query_text = query
-        self.choosing, self.moved = None, False
+        self.choosing, self.moved, self.asked_create = None, False, None
         self.matches = self.index.search(query, limit=MAX_MATCHES)
         name = clean_tag_name(query)
         new = self.allow_create and bool(name) and not self.index.has_exact(name)
@@ -218,7 +221,23 @@ class TagPickerScreen(ModalScreen[Picked | None]):
             elif self.allow_create and clean_tag_name(self.query_text):
                 self._hint("That tag exists already: Enter applies it.")
             return
-        self.dismiss(Picked(self.create_name, created=True))
+        name = self.create_name
+        alike = self.index.lookalike(name) if self.asked_create != name else None
+        if alike is not None:
+            # Two tags that read the same split the codings between them: ask once.
+            self.asked_create = name
+            self.app.bell()
+            self.options.highlighted = next(
+                (i for i, m in enumerate(self.matches) if m.name == alike), None
+            )
+            self.moved = self.options.highlighted is not None
+            self._hint(
+                f"\u2018{visible(alike)}\u2019 exists and differs only in case, accents or "
+                f"separators: Enter {self.does} it; {self._create_key()} again creates "
+                f"\u2018{visible(name)}\u2019."
+            )
+            return
+        self.dismiss(Picked(name, created=True))
 
     def key_description(self, action: str) -> str | None:
         """The key bar's word for Enter: what it does with the tag in this picker."""

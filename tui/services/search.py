@@ -45,6 +45,7 @@ import bisect
 import heapq
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -167,6 +168,14 @@ def _normalize(folded: str) -> str:
     return _SEPARATOR.sub(" ", folded)
 
 
+def _plain(name: str) -> str:
+    """`name` as it reads: no case, no accents, its separators one space (`Need/Shàred_View`
+    and `need/shared-view` are both `need shared view`)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_SEPARATOR.sub(" ", bare).split())
+
+
 def _query_words(query: str) -> list[str]:
     return _SEPARATOR.sub(" ", query.casefold()).split()
 
@@ -256,6 +265,20 @@ class TagIndex:
     def names(self) -> list[str]:
         """Every tag's name, in no particular order."""
         return [t.name for t in self._tags if t is not None]
+
+    def lookalike(self, name: str) -> str | None:
+        """A tag whose name differs from `name` only in case, accents or separators (a scan:
+        for the one moment a tag is about to be created, not for every keystroke)."""
+        plain = _plain(name)
+        key = tag_key(name)
+        return next(
+            (
+                t.name
+                for t in self._tags
+                if t is not None and t.folded != key and _plain(t.name) == plain
+            ),
+            None,
+        )
 
     def has_exact(self, query: str) -> bool:
         """Whether a tag with exactly this name exists (case-insensitively): if not, the picker
