@@ -551,3 +551,26 @@ async def test_the_codebooks_merge_picker_counts_only_a_blind_coders_uses(store,
         picker = app.screen
         assert isinstance(picker, TagPickerScreen)
         assert [m.uses for m in picker.matches] == [0] * len(picker.matches), picker.matches
+
+
+async def test_two_coders_with_the_same_initials_are_told_apart(store, clock, session_id):
+    # Ana and Aiko both showed as `A`: `#pain (A, A)`, and `A1 A1` in the codebook.
+    from tests.test_codebook import open_codebook, row
+
+    ids = add_notes(store, session_id, clock)
+    coded_by(store, session_id, ids[0], ("pain", "Aiko"))
+    session_file = store.open_session(session_id)
+    session_file.change_note(ids[0], lambda doc: with_rating(doc, 2, "Aiko", "t0"))
+    session_file.close()
+    app = app_as(store, clock, session_id, "Ana")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pick(pilot, "pain")
+        await pilot.press("plus", "plus", "plus")
+        await ready(pilot)
+        detail = screen.detail_text(screen.current).plain
+        assert "#pain (Ai, An)" in detail, detail
+        assert "median of Ai\u00a02, An\u00a05" in detail, detail
+        codebook = await open_codebook(app, pilot)
+        assert row(codebook, "pain")[5] == "Ai1 An1"

@@ -193,3 +193,27 @@ def initials(name: str) -> str:
         return "?"
     words = name.replace(".", " ").replace("_", " ").replace("-", " ").split()
     return "".join(w[0] for w in words[:3]).upper() or "?"
+
+
+def coder_marks(coders: Iterable[str]) -> dict[str, str]:
+    """Each coder -> their initials, or where coders shown together share them, as much of
+    each one's name as tells them apart (`Ana` and `Aiko`: `An` and `Ai`; the whole name at
+    worst): two coders marked alike would read as one."""
+    names = list(dict.fromkeys(coders))
+    marks = {name: initials(name) for name in names}
+    shared: dict[str, list[str]] = {}
+    for name in names:
+        shared.setdefault(marks[name], []).append(name)
+    for group in shared.values():
+        if len(group) < 2:
+            continue
+        letters = {name: "".join(name.split()) for name in group}
+        longest = max(len(word) for word in letters.values())
+        for size in range(2, longest + 1):
+            cut = {name: word[:size].capitalize() for name, word in letters.items()}
+            if len(set(cut.values())) == len(group):
+                break
+        else:
+            cut = {name: name for name in group}  # the same letters: only the names differ
+        marks.update(cut)
+    return marks

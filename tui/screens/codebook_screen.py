@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
-from tui.domain.codings import initials
+from tui.domain.codings import coder_marks
 from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import tag_parent
@@ -61,12 +61,13 @@ def swatch(color: str) -> Text:
     return text
 
 
-def coder_counts(used: TagUsage, *, short: bool = False) -> str:
+def coder_counts(used: TagUsage, marks: dict[str, str] | None = None) -> str:
     """`Ana Lima 4 · bo 3`: how many notes and spans each coder tagged with it, most first;
-    `short`, by the initials the tagging screen marks coders with: `AL4 B3`."""
+    with `marks` (`coder_marks` of every coder listed), by the initials the tagging screen
+    marks coders with: `AL4 B3`."""
     ranked = sorted(used.coders.items(), key=lambda item: (-item[1], item[0].casefold()))
-    if short:
-        return " ".join(f"{initials(coder)}{count}" for coder, count in ranked)
+    if marks is not None:
+        return " ".join(f"{marks.get(coder, coder)}{count}" for coder, count in ranked)
     return " \u00b7 ".join(f"{coder} {count}" for coder, count in ranked)
 
 
@@ -152,6 +153,8 @@ class CodebookScreen(Screen):
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear(columns=True)
+        # One mark per coder over the whole table: `A` in two rows is one person.
+        marks = coder_marks(coder for used in usage.values() for coder in used.coders)
         columns = fit(COLUMNS, max(self.size.width, 20))
         for label, width in columns:
             table.add_column(label, width=width, key=label)
@@ -168,7 +171,7 @@ class CodebookScreen(Screen):
                     visible(str(tag.get("description") or "")), no_wrap=True, overflow="ellipsis"
                 ),
                 "By coder": Text(
-                    visible(coder_counts(used, short=True)),
+                    visible(coder_counts(used, marks)),
                     style="dim",
                     no_wrap=True,
                     overflow="ellipsis",

@@ -341,7 +341,9 @@ class TaggingScreen(Screen):
         text.append(f"{label} tags: ", style="bold")
         tags = self.model.tags_of(excerpt)
         if tags:
-            self._append_tags(text, tags, self.model.tag_marks(excerpt.doc))
+            self._append_tags(
+                text, tags, self.model.tag_marks(excerpt.doc), self.model.coder_marks(excerpt.doc)
+            )
         elif cue:  # a cue's codings are span excerpts of it, listed under it
             keys = [self.app.key_for(k) for k in ("tagging.tag", "tagging.span")]
             text.append(f"on its spans ({keys[0]} codes the whole cue, {keys[1]} a part)", "dim")
@@ -355,7 +357,8 @@ class TaggingScreen(Screen):
         marks = self.model.rating_marks(excerpt.doc)
         if marks:  # several coders rated it: the severity counted is their median
             # On a line of its own, each pair unbroken: a narrow pane wraps between pairs.
-            each = ", ".join(f"{visible(initials(who))}\u00a0{n}" for who, n in marks.items())
+            short = self.model.coder_marks(excerpt.doc)
+            each = ", ".join(f"{visible(short[who])}\u00a0{n}" for who, n in marks.items())
             text.append(f"\n  median of {each}", style="dim")
         if not severity and excerpt.span is not None:
             # The analysis counts an unrated span so (`rated_span`): say it where it is rated.
@@ -368,7 +371,12 @@ class TaggingScreen(Screen):
             for span in spans:
                 piece = body[span["start"] : span["end"]]
                 text.append(f"\n  \u201c{visible(piece)}\u201d ")
-                self._append_tags(text, self.model.tags_of(span), self.model.tag_marks(span))
+                self._append_tags(
+                    text,
+                    self.model.tags_of(span),
+                    self.model.tag_marks(span),
+                    self.model.coder_marks(span),
+                )
         recent = self.model.recent()
         if recent:
             text.append("\n\nRecent:", style="bold")
@@ -436,16 +444,22 @@ class TaggingScreen(Screen):
             text.append(f"not found near this moment (best match {check.score:g})", "dim")
 
     def _append_tags(
-        self, text: Text, tags: list[str], coders: dict[str, list[str]] | None = None
+        self,
+        text: Text,
+        tags: list[str],
+        coders: dict[str, list[str]] | None = None,
+        marks: dict[str, str] | None = None,
     ) -> None:
         """`#tag #tag`, each in its codebook colour (a Style object: never markup), and its
-        coders' initials (`#pain (AL, BO)`) when more than one coder coded the excerpt."""
+        coders' initials (`#pain (AL, BO)`, by `marks`) when more than one coder coded the
+        excerpt."""
         for i, tag in enumerate(tags):
             text.append(" " if i else "")
             text.append("#" + tag_label(tag), self.tag_styles.get(tag_key(tag)) or "")
             who = (coders or {}).get(tag_key(tag))
             if who:
-                text.append(" (" + ", ".join(visible(initials(c)) for c in who) + ")", "dim")
+                shown = ((marks or {}).get(c) or initials(c) for c in who)
+                text.append(" (" + ", ".join(visible(m) for m in shown) + ")", "dim")
 
     # -- moving ------------------------------------------------------------------------------
 

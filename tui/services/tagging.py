@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from tui.domain.clock import recording_offset, to_iso
 from tui.domain.codings import (
     UNKNOWN_CODER,
+    coder_marks,
     coders_of,
     coding,
     codings_of,
@@ -665,6 +666,12 @@ class TaggingModel:
         (tui/domain/ratings.py), or only the coder's own rating when blind."""
         doc = excerpt.doc if isinstance(excerpt, Excerpt) else excerpt
         return rating_by(doc, self.coder) if self.blind else severity_of(doc)
+
+    @staticmethod
+    def coder_marks(doc: dict) -> dict[str, str]:
+        """Each coder of the document (its codings and ratings) -> how the screen marks
+        them: their initials, told apart where two share them."""
+        return coder_marks([*coders_of(doc), *(r["coder"] for r in ratings_of(doc))])
 
     def rating_marks(self, doc: dict) -> dict[str, int]:
         """Coder -> rating, for a document more than one coder rated (and not blind); empty
