@@ -853,3 +853,28 @@ async def test_a_kind_fieldnote_does_not_know_reads_as_a_plain_note_everywhere(
     assert "bogus" not in table.decode("utf-8") and {r["kind"] for r in rows} <= set(KINDS)
     # The JSON export keeps what the file holds: another tool's (or a newer) kind survives.
     assert '"bogus"' in export(store, [session_id], "json")[0].decode("utf-8")
+
+
+async def test_a_40_column_pane_shows_the_excerpts_tags_above_its_words(store, clock, session_id):
+    # Below the list, the pane has some eight lines: a long note pushed its tags and severity
+    # out of view, so a coder in a split pane could not see what they had just applied.
+    from textual.geometry import Region
+
+    long = " ".join(["The planners keep every booking in one shared spreadsheet"] * 6)
+    add_notes(store, session_id, clock, texts=[long, "short"])
+    store.codebook.ensure(["need/export"], "2026-01-01T00:00:00Z")
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await ready(pilot)
+        await pick(pilot, "need/export")
+        await pilot.press("plus")
+        await ready(pilot)
+        side = app.screen.query_one("#excerpt-side")
+        detail = app.screen.query_one("#excerpt-detail")
+        drawn = [
+            "".join(segment.text for segment in line).rstrip()
+            for line in detail.render_lines(Region(0, 0, detail.size.width, detail.size.height))
+        ][: side.scrollable_content_region.height]
+        seen = "\n".join(drawn)
+        assert "Note tags: #need/export" in seen and "Severity: ●" in seen, seen
+        assert "The planners keep" in seen  # the words follow

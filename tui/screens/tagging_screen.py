@@ -137,7 +137,8 @@ class TaggingScreen(Screen):
     def on_resize(self) -> None:
         # In a half-width tmux pane the excerpt goes below the list instead of beside it.
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
-        self.call_after_refresh(self._show_header)  # its layout depends on the width
+        # The header's layout depends on the width, and the excerpt's order (`detail_text`).
+        self.call_after_refresh(self._draw)
 
     def _poll_disk(self) -> None:
         """A co-interviewer still typing, or another pane tagging: show their changes (one
@@ -313,6 +314,10 @@ class TaggingScreen(Screen):
         elif note.get("author"):
             meta.append("by " + visible(str(note["author"])))
         text.append(" \u00b7 ".join(meta) + "\n", style="dim")
+        # The words, then how they are coded; in a narrow pane the other way round: the pane
+        # under the list holds some eight lines, and a long note would push its tags (what a
+        # key just applied) out of view.
+        words, coding = Text(), Text()
         body = excerpt.note_text
         shown = Text(visible(body))
         for span in excerpt.spans or []:
@@ -323,60 +328,63 @@ class TaggingScreen(Screen):
         if self.span is not None:
             start, end = self.span
             shown.stylize("reverse", start, max(end, start + 1))
-        text.append_text(shown)
+        words.append_text(shown)
         if excerpt.linked is None:
-            self._append_recording(text, excerpt)
-        text.append("\n\n")
+            self._append_recording(words, excerpt)
         if self.span is not None:
             start, end = self.span
-            text.append(f"Selecting {start}-{end}: ", style="bold")
-            text.append("\u201c" + visible(body[start:end]) + "\u201d\n")
+            coding.append(f"Selecting {start}-{end}: ", style="bold")
+            coding.append("\u201c" + visible(body[start:end]) + "\u201d\n")
             keys = [
                 self.app.key_for(k)
                 for k in ("tagging.span_extend_word", "tagging.span_extend_char", "tagging.tag")
             ]
-            text.append(f"{keys[0]}/{keys[1]} extend, then {keys[2]} tags the span\n\n", "dim")
+            coding.append(f"{keys[0]}/{keys[1]} extend, then {keys[2]} tags the span\n\n", "dim")
         cue = excerpt.linked is not None and excerpt.span is None
         label = "Span" if excerpt.span is not None else "Cue" if cue else "Note"
-        text.append(f"{label} tags: ", style="bold")
+        coding.append(f"{label} tags: ", style="bold")
         tags = self.model.tags_of(excerpt)
         if tags:
             self._append_tags(
-                text, tags, self.model.tag_marks(excerpt.doc), self.model.coder_marks(excerpt.doc)
+                coding, tags, self.model.tag_marks(excerpt.doc), self.model.coder_marks(excerpt.doc)
             )
         elif cue:  # a cue's codings are span excerpts of it, listed under it
             keys = [self.app.key_for(k) for k in ("tagging.tag", "tagging.span")]
-            text.append(f"on its spans ({keys[0]} codes the whole cue, {keys[1]} a part)", "dim")
+            coding.append(f"on its spans ({keys[0]} codes the whole cue, {keys[1]} a part)", "dim")
         else:
-            text.append("none", style="dim")
+            coding.append("none", style="dim")
         if self.model.unsaved(excerpt):
-            text.append("  (not saved yet)", style="bold")
-        text.append("\nSeverity: ", style="bold")
+            coding.append("  (not saved yet)", style="bold")
+        coding.append("\nSeverity: ", style="bold")
         severity = self.model.severity_of(excerpt)
-        text.append(_dots(severity) if severity else "not rated", style="" if severity else "dim")
+        coding.append(_dots(severity) if severity else "not rated", style="" if severity else "dim")
         marks = self.model.rating_marks(excerpt.doc)
         if marks:  # several coders rated it: the severity counted is their median
             # On a line of its own, each pair unbroken: a narrow pane wraps between pairs.
             short = self.model.coder_marks(excerpt.doc)
             each = ", ".join(f"{visible(short[who])}\u00a0{n}" for who, n in marks.items())
-            text.append(f"\n  median of {each}", style="dim")
+            coding.append(f"\n  median of {each}", style="dim")
         if not severity and excerpt.span is not None:
             # The analysis counts an unrated span so (`rated_span`): say it where it is rated.
             counted = self.model.severity_of(excerpt.note)
             if counted:
-                text.append(f"; counted as its note's {_dots(counted)}", style="dim")
+                coding.append(f"; counted as its note's {_dots(counted)}", style="dim")
         spans = [s for s in excerpt.spans or [] if self.model.span_shown(s)]
         if excerpt.span is None and spans:
-            text.append("\nSpans:", style="bold")
+            coding.append("\nSpans:", style="bold")
             for span in spans:
                 piece = body[span["start"] : span["end"]]
-                text.append(f"\n  \u201c{visible(piece)}\u201d ")
+                coding.append(f"\n  \u201c{visible(piece)}\u201d ")
                 self._append_tags(
-                    text,
+                    coding,
                     self.model.tags_of(span),
                     self.model.tag_marks(span),
                     self.model.coder_marks(span),
                 )
+        if self.has_class("-narrow"):
+            text.append_text(coding).append("\n\n").append_text(words)
+        else:
+            text.append_text(words).append("\n\n").append_text(coding)
         recent = self.model.recent()
         if recent:
             text.append("\n\nRecent:", style="bold")
