@@ -878,3 +878,46 @@ async def test_a_40_column_pane_shows_the_excerpts_tags_above_its_words(store, c
         seen = "\n".join(drawn)
         assert "Note tags: #need/export" in seen and "Severity: ●" in seen, seen
         assert "The planners keep" in seen  # the words follow
+
+
+async def test_a_rename_in_another_window_reaches_the_picker(store, clock, seeded, session_id):
+    # Another window renamed pain/onboarding: this one listed the notes under the new name
+    # but its picker still offered the old one, and applying it put the old tag back in the
+    # codebook beside the new, the codings split between them.
+    from tui.services.tag_ops import rename_tag
+    from tui.store import DataStore
+
+    app = tagging_app(store, clock, session_id, poll=0.05)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        other = DataStore(store.home)  # another process's store on the same folder
+        rename_tag(other, "pain/onboarding", "pain/first-run", "2026-01-03T00:00:00Z")
+        await after_looks(pilot, screen, looks=3)
+        await ready(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, TagPickerScreen)
+        await pilot.press(*"pain/")
+        await pilot.pause()
+        names = [m.name for m in picker.matches]
+        assert "pain/first-run" in names and "pain/onboarding" not in names, names
+        await pilot.press("escape")
+    assert store.codebook.get("pain/onboarding") is None
+
+
+async def test_a_codebook_another_window_broke_is_said_once_not_every_look(
+    store, clock, seeded, session_id
+):
+    # The look at the codebook reads it again when it changed; a file that cannot be read
+    # stays "changed", and must not be read (and its error shown) again every second.
+    app = tagging_app(store, clock, session_id, poll=0.05)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        (store.home / "codebook.json").write_text("{not json")  # another process, torn
+        await after_looks(pilot, screen, looks=8)
+        await ready(pilot)
+        said = [str(n.message) for n in app._notifications if "codebook.json" in str(n.message)]
+        assert len(said) == 1, said

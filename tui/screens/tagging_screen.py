@@ -145,7 +145,11 @@ class TaggingScreen(Screen):
         stat per file; the read itself runs in the worker)."""
         if self.span is not None or not on_view(self) or self.model.reading:
             return
-        if self.model.remote_changed():
+        # The codebook too: a rename in another window left the picker offering the old name,
+        # and applying it put that tag back in the codebook beside the new one.
+        if self.model.codebook_changed():
+            self._start_read(with_index=True)
+        elif self.model.remote_changed():
             self._start_read()
 
     def on_screen_resume(self) -> None:

@@ -324,6 +324,8 @@ class TaggingModel:
         """Each session's attached recording, aligned when the session was read."""
         self.index = TagIndex()
         """Every codebook tag, with every coder's uses (the codebook's counts)."""
+        self._codebook_asked: object = None
+        """The codebook file's signature when a change of it was last read for."""
         self._own_index: TagIndex | None = None
         """Blind: `index` with the coder's own uses, built when first wanted."""
         self.last_tag: str | None = None
@@ -507,6 +509,23 @@ class TaggingModel:
             f.changed_on_disk() or f.remote_version != self._seen.get(sid)
             for sid, f in self.files.items()
         )
+
+    def codebook_changed(self) -> bool:
+        """Did another process write the codebook since it was read (a rename, a merge, a tag
+        made or counted in another window)? One stat. Our own writes are not news, nor a
+        change already answered by a read: a file that cannot be read stays changed, and its
+        error is said once, not at every look."""
+        try:
+            codebook = self.store.codebook
+            if not codebook.changed_on_disk():
+                return False
+            seen = codebook.signature()
+        except StoreError:
+            return False  # the read that follows says what is wrong
+        if seen == self._codebook_asked:
+            return False
+        self._codebook_asked = seen
+        return True
 
     # -- what is shown -------------------------------------------------------------------------
 
