@@ -574,3 +574,23 @@ async def test_two_coders_with_the_same_initials_are_told_apart(store, clock, se
         assert "median of Ai\u00a02, An\u00a05" in detail, detail
         codebook = await open_codebook(app, pilot)
         assert row(codebook, "pain")[5] == "Ai1 An1"
+
+
+async def test_blind_mode_keeps_the_export_shut_too(store, clock, session_id):
+    # The export writes every coder's codings and ratings to a file the blind coder then
+    # opens: as the analysis and the agreement, it waits until blind mode ends.
+    from tui.screens.export_screen import ExportScreen
+
+    ids = add_notes(store, session_id, clock)
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "Bo"))
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.screen is screen
+        said = [n.message for n in app._notifications]
+        assert any("The export" in m and "Press o to see everyone's" in m for m in said), said
+        await pilot.press("o", "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen))

@@ -541,6 +541,8 @@ class TaggingScreen(Screen):
         """Export the sessions in view (this session, its study or all) from a dialog."""
         from tui.screens.export_screen import ExportScreen
 
+        if self._blind_refuses("The export", "holds"):  # a file the blind coder then opens
+            return
         job = self.model.export_job()
         if job is not None:
             self.app.push_screen(ExportScreen(job))
@@ -555,14 +557,14 @@ class TaggingScreen(Screen):
             return
         self.app.open_analysis(self.model.study())
 
-    def _blind_refuses(self, what: str) -> bool:
+    def _blind_refuses(self, what: str, verb: str = "shows") -> bool:
         """Blind, say that `what` shows every coder's codings and ratings, and how to see it:
         one look would lead the blind coder as much as the others' marks in the list."""
         if not self.model.blind:
             return False
         key = self.app.key_for("tagging.blind")
         self.notify(
-            f"{what} shows every coder's codings and ratings, which blind coding hides. "
+            f"{what} {verb} every coder's codings and ratings, which blind coding hides. "
             f"Press {key} to see everyone's, then open it again.",
             severity="warning",
             timeout=6,
