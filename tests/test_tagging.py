@@ -921,3 +921,17 @@ async def test_a_codebook_another_window_broke_is_said_once_not_every_look(
         await ready(pilot)
         said = [str(n.message) for n in app._notifications if "codebook.json" in str(n.message)]
         assert len(said) == 1, said
+
+
+async def test_span_mode_names_every_key_that_moves_the_span(store, clock, seeded, session_id):
+    # The pane said only "w/l extend, then t tags the span": shrinking the end (b, h) and
+    # moving the start (W, B, L, H) were in no line on screen, the key bar hiding them all.
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("v", "w")
+        await pilot.pause()
+        detail = screen.detail_text(screen.current).plain
+        assert "w/l extend" in detail and "b/h shrink" in detail, detail
+        assert "W/B L/H move the start" in detail and "t tags the span" in detail, detail

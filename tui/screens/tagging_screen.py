@@ -339,11 +339,27 @@ class TaggingScreen(Screen):
             start, end = self.span
             coding.append(f"Selecting {start}-{end}: ", style="bold")
             coding.append("\u201c" + visible(body[start:end]) + "\u201d\n")
-            keys = [
-                self.app.key_for(k)
-                for k in ("tagging.span_extend_word", "tagging.span_extend_char", "tagging.tag")
-            ]
-            coding.append(f"{keys[0]}/{keys[1]} extend, then {keys[2]} tags the span\n\n", "dim")
+            # Every key of span mode: the key bar shows none of them (they are j/k/h/l's
+            # letters, hidden outside span mode).
+            word, char, unword, unchar, start_w, back_w, start_c, back_c, tag = (
+                self.app.key_for(f"tagging.{k}")
+                for k in (
+                    "span_extend_word",
+                    "span_extend_char",
+                    "span_shrink_word",
+                    "span_shrink_char",
+                    "span_start_word_right",
+                    "span_start_word_left",
+                    "span_start_right",
+                    "span_start_left",
+                    "tag",
+                )
+            )
+            coding.append(
+                f"{word}/{char} extend, {unword}/{unchar} shrink, {start_w}/{back_w} "
+                f"{start_c}/{back_c} move the start; {tag} tags the span\n\n",
+                "dim",
+            )
         cue = excerpt.linked is not None and excerpt.span is None
         label = "Span" if excerpt.span is not None else "Cue" if cue else "Note"
         coding.append(f"{label} tags: ", style="bold")
