@@ -303,3 +303,35 @@ async def test_each_coder_of_a_tag_is_in_view_at_80_columns_and_in_a_40_column_p
         detail = str(screen.query_one("#codebook-detail").render())
         assert "3 people" in detail and "Rafael 4" in detail and "Aiko 2" in detail
         assert screen.query_one("#codebook-detail").region.height >= 2
+
+
+async def test_u_takes_back_the_last_merge_and_then_a_rename(store, clock):
+    # A merge could not be undone: which notes had the merged tag was lost with it.
+    ids = two_sessions(store, clock)
+    before = {sid: store.open_session(sid).read().notes for sid in ids}
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await open_codebook(app, pilot)
+        await pilot.press("u")  # nothing made yet: a sentence, nothing changes
+        await pilot.pause()
+        assert "nothing to undo" in [str(n.message) for n in app._notifications][-1].casefold()
+        goto(screen, "pain/onbording")
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"pain/onboarding", "enter")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert "pain/onbording" not in [t["name"] for t in screen.tags]
+        await pilot.press("u")
+        await settle(app, pilot)
+        assert row(screen, "pain/onbording")[1:3] == ["2", "2/2"]
+        assert "Undone: the merge of" in [str(n.message) for n in app._notifications][-1]
+        goto(screen, "need/export")
+        await pilot.press("r", *["backspace"] * 20, *"need/data-out", "enter")
+        await settle(app, pilot)
+        await pilot.press("u")
+        await settle(app, pilot)
+        names = [t["name"] for t in screen.tags]
+        assert "need/export" in names and "need/data-out" not in names
+    assert {sid: store.open_session(sid).read().notes for sid in ids} == before

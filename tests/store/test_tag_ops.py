@@ -197,11 +197,11 @@ def crash_on_third_session_file(monkeypatch) -> None:
     calls = {"n": 0}
     real = session_module.SessionFile.retag
 
-    def dies_on_third(self, mapping):
+    def dies_on_third(self, mapping, record=None):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return real(self, mapping)
+        return real(self, mapping, record)
 
     monkeypatch.setattr(session_module.SessionFile, "retag", dies_on_third)
 
@@ -425,3 +425,51 @@ def test_merge_into_its_own_sub_tag_is_refused_and_changes_nothing(tmp_path):
     with pytest.raises(StoreError, match="sub-tag"):
         merge_tags(store, "pain", "pain/sso")
     assert {t["name"] for t in store.codebook.tags()} == {"pain", "pain/sso"}
+
+
+def _everything(store: DataStore) -> tuple[list, list]:
+    """Every note and excerpt of every session, and the codebook's tag names."""
+    docs = []
+    for summary in sorted(store.list_sessions()[0], key=lambda s: s.id):
+        snap = store.open_session(summary.id).read()
+        docs += sorted([*snap.notes, *snap.excerpts], key=lambda d: d["id"])
+    return docs, sorted(t["name"] for t in store.codebook.tags())
+
+
+@pytest.mark.parametrize("change", ["rename", "merge"])
+def test_a_rename_or_merge_is_undone_exactly(tmp_path, change):
+    # A merge could not be taken back: which notes had had the merged tag was gone.
+    from tui.services.tag_ops import TagChange, undo_change
+
+    store = DataStore(tmp_path)
+    _populate(store, sessions=3, per_session=6)
+    store.codebook.ensure(["pain/onbording/sso"], NOW)
+    before = _everything(store)
+    undo = TagChange()
+    if change == "rename":
+        rename_tag(store, "pain/onbording", "pain/first-run", NOW, undo)
+    else:
+        merge_tags(store, "pain/onbording", "pain/onboarding", NOW, undo)
+    assert _everything(store) != before
+    assert undo_change(store, undo) == (sum(len(d) for d in undo.files.values()), 0)
+    assert _everything(store) == before
+    _assert_no_dangling(store)
+
+
+def test_an_undo_leaves_a_note_changed_since_as_it_is(tmp_path):
+    from tui.services.tag_ops import TagChange, undo_change
+
+    store = DataStore(tmp_path)
+    _populate(store, sessions=1, per_session=4)
+    undo = TagChange()
+    rename_tag(store, "pain/onbording", "pain/first-run", NOW, undo)
+    (session_id,) = undo.files
+    _, first, _ = undo.files[session_id][0]
+    session_file = store.open_session(session_id)
+    session_file.update_note(first["id"], {"text": first["text"] + " edited since"})
+    session_file.close()
+    back, kept = undo_change(store, undo)
+    assert kept == 1 and back == len(undo.files[session_id]) - 1
+    assert store.codebook.get("pain/first-run") is not None  # the edited note still has it
+    assert store.codebook.get("pain/onbording") is not None
+    _assert_no_dangling(store)

@@ -368,6 +368,33 @@ class CodebookScreen(Screen):
             question += f" Its {count_of(len(subs), 'sub-tag')} stay: {shown}."
         self.app.push_screen(ConfirmScreen(f"Delete \u2018{name}\u2019?", question), decided)
 
+    def action_undo(self) -> None:
+        """Take back the last rename or merge made on this screen."""
+        if self.service.undoable is None:
+            self.notify(
+                "There is nothing to undo: u takes back the last rename or merge made here.",
+                severity="warning",
+                timeout=4,
+                markup=False,
+            )
+            return
+        self._undo()
+
+    @work(thread=True, exclusive=True, group="codebook-change")
+    def _undo(self) -> None:
+        try:
+            what, back, kept = self.service.undo()
+        except StoreError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            return
+        done = f"Undone: {what}; {back} note(s) and excerpt(s) put back."
+        if kept:
+            done += f" {kept} changed since keep that change, and the tag it carries."
+        if self.blind_coder is not None:  # every coder's, counted: not for a blind coder
+            done = f"Undone: {what}."
+        self.app.call_from_thread(self.notify, done, timeout=4, markup=False)
+        self.app.call_from_thread(self.reload, None)
+
     def action_describe(self) -> None:
         self._edit_field("description", "Description of", "What this tag means, for coders.")
 

@@ -186,6 +186,7 @@ ACTIONS += (
     ActionSpec("codebook.rename", "rename", "r", "Rename"),
     ActionSpec("codebook.merge", "merge", "m", "Merge into"),
     ActionSpec("codebook.delete", "delete", "x,delete", "Delete"),
+    ActionSpec("codebook.undo", "undo", "u", "Undo"),
     ActionSpec("codebook.describe", "describe", "e", "Describe"),
     ActionSpec("codebook.color", "color", "o", "Colour"),
     ActionSpec("codebook.back", "back", "escape", "Back"),

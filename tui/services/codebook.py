@@ -12,6 +12,7 @@ from typing import Any
 from tui.domain.notes import tag_key
 from tui.services.tag_ops import (
     MergePreview,
+    TagChange,
     TagUsage,
     delete_tag,
     merge_preview,
@@ -19,8 +20,9 @@ from tui.services.tag_ops import (
     rename_problem,
     rename_tag,
     tag_usage,
+    undo_change,
 )
-from tui.store import DataStore
+from tui.store import DataStore, StoreError
 
 
 @dataclass
@@ -38,6 +40,8 @@ class CodebookService:
         self.blind_coder = blind_coder
         """Set while that coder codes blind: the counts are of their codings alone (how much
         the others used each tag would lead them as much as the others' marks would)."""
+        self.undoable: tuple[str, TagChange] | None = None
+        """The last rename or merge made here (what it was, as words, and its record)."""
 
     def view(self) -> CodebookView:
         """Every tag and its use across the sessions (reads every session: a worker's job).
@@ -54,14 +58,32 @@ class CodebookService:
         return rename_problem(lambda name: by_key.get(tag_key(name)), old, new)
 
     def rename(self, old: str, new: str, now_iso: str) -> int:
-        return rename_tag(self.store, old, new, now_iso)
+        change = TagChange()
+        self.undoable = None  # a failed rename may have changed part: nothing to undo here
+        changed = rename_tag(self.store, old, new, now_iso, change)
+        self.undoable = (f"the rename of \u2018{old}\u2019", change)
+        return changed
 
     def merge_preview(self, source: str, target: str) -> MergePreview:
         """What merging would change, counted without changing anything (reads every file)."""
         return merge_preview(self.store, source, target)
 
     def merge(self, source: str, target: str) -> int:
-        return merge_tags(self.store, source, target)
+        change = TagChange()
+        self.undoable = None
+        changed = merge_tags(self.store, source, target, undo=change)
+        self.undoable = (f"the merge of \u2018{source}\u2019 into \u2018{target}\u2019", change)
+        return changed
+
+    def undo(self) -> tuple[str, int, int]:
+        """Undo the last rename or merge made here: (what it was, notes and excerpts put
+        back, left as changed since). Raises StoreError as the change did."""
+        if self.undoable is None:
+            raise StoreError("There is nothing to undo: no rename or merge was made here.")
+        what, change = self.undoable
+        back, kept = undo_change(self.store, change)
+        self.undoable = None
+        return what, back, kept
 
     def delete(self, name: str) -> int:
         return delete_tag(self.store, name)

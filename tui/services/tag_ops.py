@@ -41,6 +41,18 @@ class TagUsage:
     """Each coder -> the notes and span excerpts they tagged with it."""
 
 
+@dataclass
+class TagChange:
+    """What a rename or a merge changed, kept to undo it (`undo_change`)."""
+
+    tags: list[dict[str, Any]] = field(default_factory=list)
+    """The tags that left the codebook, as they were: the undo puts them back first."""
+    made: list[str] = field(default_factory=list)
+    """Tags the change created (a rename's new names): the undo removes them last."""
+    files: dict[str, list[tuple[str, dict[str, Any], dict[str, Any]]]] = field(default_factory=dict)
+    """Session id -> (table, before, after) of each note and excerpt retagged."""
+
+
 def _readable_ids(store: DataStore) -> list[str]:
     summaries, problems = store.list_sessions()
     if problems:
@@ -107,12 +119,15 @@ def _all_ids(store: DataStore) -> list[str]:
     return [s.id for s in store.list_sessions()[0]]
 
 
-def _retag_all(store: DataStore, mapping: dict[str, str | None]) -> int:
+def _retag_all(
+    store: DataStore, mapping: dict[str, str | None], undo: TagChange | None = None
+) -> int:
     changed = 0
     for session_id in _readable_ids(store):
         session_file = store.open_session(session_id)
+        record = undo.files.setdefault(session_id, []) if undo is not None else None
         try:
-            changed += session_file.retag(mapping)
+            changed += session_file.retag(mapping, record)
         finally:
             session_file.close()
     return changed
@@ -134,11 +149,13 @@ def rename_problem(find: Callable[[str], dict[str, Any] | None], old: str, new: 
     return None
 
 
-def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
+def rename_tag(
+    store: DataStore, old: str, new: str, now_iso: str, undo: TagChange | None = None
+) -> int:
     """Rename a tag, and its sub-tags with it (`pain/onbording/sso` follows
     `pain/onbording`), in the codebook and in every note and excerpt of every session (inline
     `#old` in a note's text included). A sub-tag whose new name already exists is merged into
-    it. Returns how many notes and excerpts changed."""
+    it. Returns how many notes and excerpts changed; `undo` gets what it takes to undo it."""
     codebook = store.codebook
     source = codebook.get(old)
     if source is None:
@@ -149,10 +166,16 @@ def rename_tag(store: DataStore, old: str, new: str, now_iso: str) -> int:
     name = clean_tag_name(new)
     _readable_ids(store)  # refuse before changing anything
     pairs = [(source, name), *_sub_tags(codebook, source["name"], name)]
-    return _move(store, pairs, now_iso)
+    return _move(store, pairs, now_iso, undo)
 
 
-def merge_tags(store: DataStore, source: str, target: str, now_iso: str | None = None) -> int:
+def merge_tags(
+    store: DataStore,
+    source: str,
+    target: str,
+    now_iso: str | None = None,
+    undo: TagChange | None = None,
+) -> int:
     """Merge `source` into `target`, and its sub-tags with it (`pain/onboard/sso` goes to
     `pain/onboarding/sso`, merged into it if it exists): every note and excerpt tagged with one
     of them is tagged with its counterpart instead (once), and they leave the codebook. Same
@@ -172,7 +195,7 @@ def merge_tags(store: DataStore, source: str, target: str, now_iso: str | None =
         )
     _readable_ids(store)
     pairs = [(src, dst["name"]), *_sub_tags(codebook, src["name"], dst["name"])]
-    return _move(store, pairs, now_iso)
+    return _move(store, pairs, now_iso, undo)
 
 
 @dataclass(frozen=True)
@@ -228,7 +251,12 @@ def _sub_tags(codebook: Codebook, old: str, new: str) -> list[tuple[dict[str, An
     ]
 
 
-def _move(store: DataStore, pairs: list[tuple[dict[str, Any], str]], now_iso: str | None) -> int:
+def _move(
+    store: DataStore,
+    pairs: list[tuple[dict[str, Any], str]],
+    now_iso: str | None,
+    undo: TagChange | None = None,
+) -> int:
     """Give each tag of `pairs` its new name, in an order where every moment is consistent:
     the new tags are created first (a new one keeps the old one's description and colour),
     then every session file is retagged, and only then do the old tags leave the codebook
@@ -239,6 +267,8 @@ def _move(store: DataStore, pairs: list[tuple[dict[str, Any], str]], now_iso: st
         if tag_key(renamed) != tag_key(tag["name"]):
             existing = codebook.get(renamed)
             if existing is None:
+                if undo is not None:
+                    undo.made.append(renamed)
                 codebook.create(
                     renamed,
                     now_iso or tag.get("created_at") or "",
@@ -248,13 +278,39 @@ def _move(store: DataStore, pairs: list[tuple[dict[str, Any], str]], now_iso: st
             else:
                 renamed = existing["name"]  # merged into it: spelled as the codebook has it
         resolved.append((tag, renamed))
-    changed = _retag_all(store, {tag_key(tag["name"]): renamed for tag, renamed in resolved})
+    changed = _retag_all(store, {tag_key(tag["name"]): renamed for tag, renamed in resolved}, undo)
+    if undo is not None:
+        undo.tags = [tag for tag, renamed in resolved if tag_key(renamed) != tag_key(tag["name"])]
     for tag, renamed in resolved:
         if tag_key(renamed) == tag_key(tag["name"]):  # only the case or spacing changes
             codebook.update(tag["name"], {"name": renamed})
         else:
             codebook.absorb(tag["name"], renamed)
     return changed
+
+
+def undo_change(store: DataStore, change: TagChange) -> tuple[int, int]:
+    """Undo a rename or a merge in the order that keeps every moment consistent (as `_move`
+    does it): the old tags back in the codebook, then each note and excerpt put back as it
+    was, unless it changed since (then it keeps the change, and the new tag with it), then
+    the tags the rename made leave the codebook if nothing still carries them. Returns (put
+    back, left as changed since)."""
+    codebook = store.codebook
+    codebook.merge(change.tags)  # as they were; a name the codebook has again stays as is
+    restored = skipped = 0
+    for session_id, docs in change.files.items():
+        if not docs:
+            continue
+        session_file = store.open_session(session_id)
+        try:
+            back, kept = session_file.restore(docs)
+        finally:
+            session_file.close()
+        restored, skipped = restored + back, skipped + kept
+    if not skipped:
+        for name in change.made:
+            codebook.delete(name)
+    return restored, skipped
 
 
 def delete_tag(store: DataStore, name: str) -> int:

@@ -545,10 +545,15 @@ class SessionFile:
     def delete_excerpt(self, excerpt_id: str) -> dict[str, Any] | None:
         return self._delete("excerpts", excerpt_id)
 
-    def retag(self, mapping: dict[str, str | None]) -> int:
+    def retag(
+        self,
+        mapping: dict[str, str | None],
+        record: list[tuple[str, dict[str, Any], dict[str, Any]]] | None = None,
+    ) -> int:
         """Rename (or, mapped to None, drop) tags by key in every note and excerpt, in one
         locked write; inline `#tags` in a note's text are renamed too. Returns how many notes
-        and excerpts changed. See tui/services/tag_ops.py."""
+        and excerpts changed; `record` gets (table, before, after) of each, for `restore`.
+        See tui/services/tag_ops.py."""
         from tui.domain.codings import retagged
         from tui.domain.spans import move_span
         from tui.domain.tags import apply_edits, retag_edits
@@ -575,7 +580,10 @@ class SessionFile:
                 if not doc_ids:
                     continue
 
-                def change(doc: dict[str, Any], notes: bool = name == "notes") -> None:
+                def change(
+                    doc: dict[str, Any], notes: bool = name == "notes", table: str = name
+                ) -> None:
+                    before = plain(doc) if record is not None else None
                     fields = retagged(doc, mapping)
                     if fields is not None:
                         doc.update(fields)
@@ -585,12 +593,30 @@ class SessionFile:
                         old, new, edits = moved[doc["note_id"]]
                         start, end = doc.get("start", 0), doc.get("end", 0)
                         doc["start"], doc["end"] = move_span(old, new, start, end, edits)
+                    if record is not None:
+                        record.append((table, before, plain(doc)))
 
                 # One write per table: every document changes under the same lock.
                 self._storage.will_change(name, doc_ids)
                 self._tables[name].update(change, doc_ids=doc_ids)
                 changed += len(doc_ids)
         return changed
+
+    def restore(self, changes: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> tuple[int, int]:
+        """Put each document back as `before` where it is still as `after` left it (the undo
+        of a `retag` that recorded them), in one locked write. Returns (put back, left alone:
+        changed since, or gone)."""
+        restored = skipped = 0
+        with self._transaction() as data:
+            for name, before, after in changes:
+                doc_id = self._find(name, data, before["id"])
+                if doc_id is None or plain(data[name][str(doc_id)]) != after:
+                    skipped += 1
+                    continue
+                self._storage.will_change(name, [doc_id])
+                self._tables[name].update(_replace_with(before), doc_ids=[doc_id])
+                restored += 1
+        return restored, skipped
 
     def rename_person(
         self,
