@@ -335,3 +335,23 @@ async def test_u_takes_back_the_last_merge_and_then_a_rename(store, clock):
         names = [t["name"] for t in screen.tags]
         assert "need/export" in names and "need/data-out" not in names
     assert {sid: store.open_session(sid).read().notes for sid in ids} == before
+
+
+async def test_nothing_to_undo_names_the_undo_key_of_the_keymap_in_force(tmp_path, store, clock):
+    # The sentence said "u" whatever key a keymap gave the codebook's undo.
+    from tui.app import FieldnoteApp
+    from tui.services.keymap import layer_keymaps
+
+    ids = two_sessions(store, clock)
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"codebook.undo" = "z"\n', encoding="utf-8")
+    app = FieldnoteApp(
+        store, author="Maya", now=clock, tagging=("session", ids[0]), keymap=layer_keymaps([mine])
+    )
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await open_codebook(app, pilot)
+        await pilot.press("z")
+        await pilot.pause()
+        said = [str(n.message) for n in app._notifications][-1]
+        assert "nothing to undo" in said.casefold()
+        assert "z takes back" in said and "u takes back" not in said

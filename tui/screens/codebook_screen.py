@@ -371,8 +371,9 @@ class CodebookScreen(Screen):
     def action_undo(self) -> None:
         """Take back the last rename or merge made on this screen."""
         if self.service.undoable is None:
+            undo = self.app.key_for("codebook.undo")
             self.notify(
-                "There is nothing to undo: u takes back the last rename or merge made here.",
+                f"There is nothing to undo: {undo} takes back the last rename or merge made here.",
                 severity="warning",
                 timeout=4,
                 markup=False,
