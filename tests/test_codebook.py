@@ -355,3 +355,23 @@ async def test_nothing_to_undo_names_the_undo_key_of_the_keymap_in_force(tmp_pat
         said = [str(n.message) for n in app._notifications][-1]
         assert "nothing to undo" in said.casefold()
         assert "z takes back" in said and "u takes back" not in said
+
+
+async def test_undoing_a_rename_shows_an_escape_in_the_old_name_as_a_symbol(store, clock):
+    # The sentence naming what was undone printed the tag's name as the file held it.
+    ids = two_sessions(store, clock)
+    store.codebook.create("\x1b[31mred", "2026-01-01T00:00:00.000Z")
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = await open_codebook(app, pilot)
+        goto(screen, "\x1b[31mred")
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("ctrl+u", *"plain", "enter")
+        await settle(app, pilot)
+        assert "plain" in [t["name"] for t in screen.tags]
+        await pilot.press("u")
+        await settle(app, pilot)
+        said = [str(n.message) for n in app._notifications][-1]
+        assert said.startswith("Undone: the rename of")
+        assert "\x1b" not in said and "\u241b[31mred" in said

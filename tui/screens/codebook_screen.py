@@ -388,6 +388,7 @@ class CodebookScreen(Screen):
         except StoreError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
+        what = visible(what)  # tag names, as a file may hold them
         done = f"Undone: {what}; {back} note(s) and excerpt(s) put back."
         if kept:
             done += f" {kept} changed since keep that change, and the tag it carries."
