@@ -5,7 +5,8 @@ open instance, `<author>-<host>-<pid>.draft` (0600): the note being typed, an ed
 and the notes whose write has not landed yet. A background thread writes the newest state given
 to `keep` into the half of the file not holding the newest (each half checksummed, the file's
 space taken when the session opens, so a write cut short or a disk that filled since loses
-nothing) and removes the file once there is nothing in it; the UI thread never waits on it.
+nothing); the file stays while the session is open, and goes when it closes with nothing in
+it (`stop`). The UI thread never waits on the writes.
 An instance that is killed (`kill -9`, a power cut of the terminal, the OOM killer) leaves
 its file behind, and the next instance of the same author on this host adopts it
 (`left_behind`). Not fsynced: a killed process's writes are in the page cache already; only
