@@ -521,6 +521,10 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         holders = [h for h in (self.live, self.tag_writes) if h is not None]
         if drafts or any(h.unsaved_record()[1] for h in holders):
             self.rescued_to = write_rescue([*holders, _Drafts(drafts)], self._rescue_path())
+            if self.live is not None:
+                # The rescue holds the draft now: left in the draft file as well, the next
+                # `open` would put it back in the input while `fieldnote restore` saves it.
+                self.live.keep_draft("", None)
 
     def _rescue_path(self) -> Path:
         label = self.live.session_id[:8] if self.live is not None else "tags"

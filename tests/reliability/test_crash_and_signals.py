@@ -102,3 +102,26 @@ def test_code_and_open_end_cleanly_on_sigterm_sigint_and_sighup(tmp_path):
             finally:
                 process.kill()
                 process.wait()
+
+
+def test_a_draft_rescued_after_a_bug_is_not_also_left_for_the_next_open(tmp_path):
+    """After a bug the draft went to the rescue file and stayed in the session's draft file
+    too: the next `open` put it back in the input, and `fieldnote restore` (which the crash
+    names) saved it as a note as well, so Enter made it two notes."""
+    from tui.store.drafts import newest_record
+
+    store = DataStore(tmp_path / "home")
+    session_id = create_session(store, title="P7", goal="Why do trials stall?")
+    subprocess.run(
+        [sys.executable, "-c", CRASH, str(store.home), session_id],
+        capture_output=True,
+        env={**os.environ, "HOME": str(tmp_path), "COLUMNS": "200"},
+        timeout=120,
+    )
+    (rescued,) = tmp_path.glob("fieldnote-unsaved-*.json")
+    assert orjson.loads(rescued.read_bytes())["drafts"] == [SECRET]
+    left = [
+        newest_record(path.read_bytes())
+        for path in (store.home / "sessions").glob("*.drafts/*.draft")
+    ]
+    assert all(SECRET not in (record or {}).get("text", "") for record in left), left
