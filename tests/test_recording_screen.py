@@ -140,3 +140,21 @@ async def test_the_palette_attaches_a_transcript_too(store, make_app):
         await hit.command()  # what Enter on it in the palette runs
         await _settled(app, pilot)
         assert "Attach a transcript to" in str(app.screen.query_one(".dialog-title").render())
+
+
+async def test_attaching_names_the_offset_key_of_the_keymap_in_force(store, clock, tmp_path):
+    # The dialog said "ctrl+o in the interview" whatever key a keymap gave the offset.
+    from tui.app import FieldnoteApp
+    from tui.services.keymap import layer_keymaps
+
+    make_session(store)
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"interview.set_offset" = "f11"\n', encoding="utf-8")
+    app = FieldnoteApp(store, author="Maya", now=clock, keymap=layer_keymaps([mine]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _home(app, pilot)
+        await pilot.press("m")
+        await _settled(app, pilot)
+        said = app.screen.help_text
+        assert "Attach a transcript to" in app.screen.title_text
+        assert "f11 in the interview" in said and "ctrl+o" not in said

@@ -448,11 +448,13 @@ class HomeScreen(Screen):
                 lambda value: media_chosen(transcript, value),
             )
 
+        offset_key = self.app.key_for("interview.set_offset")
         self.app.push_screen(
             PromptScreen(
                 f"Attach a transcript to \u201c{visible(title)}\u201d",
                 "The path of its .vtt, .srt or plain-text file. Each note is linked to what was "
-                "said at its moment (the session's recording offset: ctrl+o in the interview).",
+                f"said at its moment (the session's recording offset: {offset_key} in the "
+                "interview).",
                 "",
                 exists,
             ),
