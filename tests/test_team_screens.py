@@ -594,3 +594,18 @@ async def test_blind_mode_keeps_the_export_shut_too(store, clock, session_id):
         assert any("The export" in m and "Press o to see everyone's" in m for m in said), said
         await pilot.press("o", "e")
         await wait_until(pilot, lambda: isinstance(app.screen, ExportScreen))
+
+
+async def test_the_agreement_screens_sentence_shows_a_coders_escape_as_a_symbol(
+    store, clock, session_id
+):
+    # "Agreement needs two coders, and only NAME has coded" put the name on the screen as the
+    # session file held it, where the figures and the CLI show it made visible.
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 2)
+    coded_by(store, session_id, ids[0], ("pain", "Bo\x1b[31mRed"))
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_agreement(pilot)
+        figures = str(screen.query_one("#agreement-figures").render())
+        assert "Agreement needs two coders" in figures
+        assert "\x1b" not in figures and "Bo\u241b[31mRed" in figures

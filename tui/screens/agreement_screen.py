@@ -113,7 +113,7 @@ class AgreementScreen(Screen):
             listing.update("")
             return
         if result.problem is not None:
-            figures.update(Text(result.problem, style="bold"))
+            figures.update(Text(visible(result.problem), style="bold"))  # names coders
             listing.update("")
             return
         figures.update(self._figures_text())
