@@ -61,12 +61,33 @@ and the sync would commit the study into that other repository."""
 IDENTITY_STRIPPED = ".,:;<>\"\\' \t\n"
 
 
-class Git:
-    """Runs `git -C <data folder> ...` with a name and e-mail when the user has none set."""
+BATCH_SSH = "ssh -o BatchMode=yes"
+"""The ssh a sync run from the app uses when the user set none: it fails rather than ask."""
+SSH_WOULD_ASK = (
+    b"Host key verification failed",
+    b"Permission denied (",
+    b"read_passphrase: can't open /dev/tty",
+)
+"""What ssh says (LC_ALL=C) when it needed to ask about a host's key or a key's passphrase
+and could not."""
+ANSWER_IN_A_SHELL = (
+    "git could not reach the remote without asking you something on the terminal ({why}), "
+    "which it cannot do under the app; run `fieldnote sync` in a shell once to answer it "
+    "(a new host's key, a key's passphrase), then sync here again; nothing was changed."
+)
 
-    def __init__(self, home: Path, author: str) -> None:
+
+class Git:
+    """Runs `git -C <data folder> ...` with a name and e-mail when the user has none set.
+
+    With `prompts=False` (a sync run from the app) git and ssh never ask on the terminal the
+    app draws on: no terminal to open, no stdin, ssh in batch mode unless the user set their
+    own ssh command; a question ssh could not ask is a SyncError saying where to answer it."""
+
+    def __init__(self, home: Path, author: str, *, prompts: bool = True) -> None:
         self.home = Path(home)
         self.author = author
+        self.prompts = prompts
         found = shutil.which("git")
         if found is None:
             raise SyncError(NO_GIT)
@@ -78,6 +99,9 @@ class Git:
             "LANGUAGE": "C",
         }
         self._identity: list[str] | None = None
+        if not prompts and not {"GIT_SSH_COMMAND", "GIT_SSH"} & self.env.keys():
+            if not self.run("config", "--get", "core.sshCommand", check=False).stdout.strip():
+                self.env["GIT_SSH_COMMAND"] = BATCH_SSH
 
     def identity(self) -> list[str]:
         """`-c user.name=... -c user.email=...` for whichever of them the user has not set."""
@@ -105,9 +129,12 @@ class Git:
             done = subprocess.run(
                 [self.exe, "-C", str(self.home), *args],
                 input=input,
+                stdin=None if self.prompts or input is not None else subprocess.DEVNULL,
                 capture_output=True,
                 env={**self.env, **(env or {})},
                 check=False,
+                # Without a controlling terminal ssh cannot open /dev/tty under the app.
+                start_new_session=not self.prompts,
             )
         except FileNotFoundError:
             raise SyncError(NO_GIT) from None
@@ -119,6 +146,12 @@ class Git:
             # Whatever the step, the one thing to do is the same (and git's own words, such
             # as "unpack-objects failed", would send a user looking at the network).
             raise SyncError(DISK_FULL)
+        if (
+            done.returncode != 0
+            and not self.prompts
+            and any(said in done.stderr for said in SSH_WOULD_ASK)
+        ):
+            raise SyncError(ANSWER_IN_A_SHELL.format(why=reason(done.stderr)))
         if check and done.returncode != 0:
             command = _command(args)
             raise SyncError(

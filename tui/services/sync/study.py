@@ -163,10 +163,13 @@ class StudyStatus:
 class Study:
     """The data folder as a git repository: `init`, `sync` and `status`."""
 
-    def __init__(self, home: Path, author: str, *, python: str = sys.executable) -> None:
+    def __init__(
+        self, home: Path, author: str, *, python: str = sys.executable, prompts: bool = True
+    ) -> None:
+        """`prompts=False` when the app runs the sync: git must not ask on its terminal."""
         self.home = Path(home)
         self.git_dir = self.home / ".git"
-        self.git = Git(self.home, author)
+        self.git = Git(self.home, author, prompts=prompts)
         self.author = author
         self.python = python
 

@@ -158,7 +158,7 @@ class TeamSync:
         StoreError (a sentence) when it failed."""
         from tui.services.sync.study import Study
 
-        return Study(self.store.home, self.author).sync().summary(settle_key)
+        return Study(self.store.home, self.author, prompts=False).sync().summary(settle_key)
 
     def undecided(self) -> list[Undecided]:
         return undecided(self.store.home)
