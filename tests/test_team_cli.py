@@ -425,3 +425,33 @@ def test_agree_over_ratings_alone_says_there_are_no_codings_and_gives_the_rating
     _, out, _ = run(capsys, "agree", session_id, "--format", "json")
     data = json.loads(out)
     assert data["study"] is None and data["codes"] == [] and data["ratings"]["items"] == 2
+
+
+def test_a_pair_of_three_coders_that_tagged_nothing_gets_a_sentence_not_a_row(home, capsys):
+    """Maya tags, Bo and Cy only rate: the pair Bo/Cy had an "all codes" row of 0 notes
+    (0.0%, n/a) that read as figures. It gets a sentence instead, in every format."""
+    session_id, ids = session_with_notes(capsys, "a", "b", "c")
+    run(capsys, "tag", session_id, ids[0][:8], "pain", "--as", "Maya")
+    session_file = DataStore(home).open_session(session_id)
+    at = "2026-12-01T10:00:00.000Z"
+    for note, coder, value in ((ids[0], "Bo", 3), (ids[0], "Cy", 4), (ids[1], "Bo", 2)):
+        session_file.change_note(note, lambda doc, c=coder, v=value: with_rating(doc, v, c, at))
+    session_file.change_note(ids[1], lambda doc: with_rating(doc, 2, "Cy", at))
+    session_file.close()
+    said = "Bo and Cy tagged no note here, so the pair has no code figures"
+    out = {fmt: run(capsys, "agree", session_id, "--format", fmt)[1] for fmt in FORMATS}
+    for fmt in ("text", "md"):
+        rows = [line for line in out[fmt].splitlines() if "Bo/Cy" in line or "Bo / Cy" in line]
+        # The ratings' line alone: no "all codes" row of 0 notes.
+        assert [row.strip("- ")[:29] for row in rows] == ["Bo/Cy: 2 rated by both, 50.0%"], rows
+        assert said in out[fmt], out[fmt]
+        assert "all codes" in out[fmt] and "Maya" in out[fmt]  # the other pairs keep theirs
+    rows = list(csv.DictReader(io.StringIO(out["csv"])))
+    assert [r["code"] for r in rows if (r["first"], r["second"]) == ("Bo", "Cy")] == [
+        "severity ratings"
+    ]
+    data = json.loads(out["json"])
+    pairs = [(p["first"], p["second"]) for c in [data["study"], *data["codes"]] for p in c["pairs"]]
+    assert ("Bo", "Cy") not in pairs and ("Maya", "Bo") in pairs
+    (uncoded,) = data["uncoded_pairs"]
+    assert (uncoded["first"], uncoded["second"]) == ("Bo", "Cy") and said in uncoded["said"]

@@ -609,3 +609,25 @@ async def test_the_agreement_screens_sentence_shows_a_coders_escape_as_a_symbol(
         figures = str(screen.query_one("#agreement-figures").render())
         assert "Agreement needs two coders" in figures
         assert "\x1b" not in figures and "Bo\u241b[31mRed" in figures
+
+
+async def test_a_pair_of_three_coders_that_tagged_nothing_is_a_sentence_on_the_screen(
+    store, clock, session_id
+):
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 2)
+    coded_by(store, session_id, ids[0], ("pain", "Ana"))
+    session_file = store.open_session(session_id)
+    for coder, value in (("Bo", 5), ("Cy", 2)):
+        session_file.change_note(ids[1], lambda doc, c=coder, v=value: with_rating(doc, v, c, "t0"))
+    session_file.close()
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_agreement(pilot)
+        assert screen.model.pairs() == [("Ana", "Bo"), ("Ana", "Cy"), ("Bo", "Cy")]
+        for _ in range(2):
+            await pilot.press("p")
+            await pilot.pause()
+            await wait_until(pilot, lambda: not screen.busy)
+        assert screen.model.pair == ("Bo", "Cy")
+        figures = str(screen.query_one("#agreement-figures").render())
+        assert "Bo and Cy tagged no note here" in figures and "all codes" not in figures, figures

@@ -259,6 +259,8 @@ class Agreement:
     """Why there are no figures (one coder, a coder with no codings), as a sentence."""
     problems: list[str] = field(default_factory=list)
     """Sessions left out because they cannot be read."""
+    uncoded: list[tuple[str, str]] = field(default_factory=list)
+    """Pairs of coders neither of whom tagged a note (they only rated): no figures of codes."""
 
     def between(self, first: str, second: str) -> list[Disagreement]:
         """The disagreements where exactly one of the two coders has the code."""
@@ -411,6 +413,8 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
         key=lambda k: coding.names.get(k, k).casefold(),
     )
     result.ratings = rating_figures(units, coders)
+    used = {c: {k for u in units for k in u.present.get(c, ())} for c in coders}
+    result.uncoded = [(a, b) for a, b in combinations(coders, 2) if not used[a] | used[b]]
     if not keys:  # they only rated: no code has figures, and no "all codes" row of 0 notes
         return result
     n, index = len(units), {k: i for i, k in enumerate(keys)}
@@ -435,7 +439,6 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     # A pair's figures are over the codes either of the two used, never a code only someone
     # else used: its notes would add agreement on absence, and the pair's figures would move
     # with who else is compared.
-    used = {c: {k for u in units for k in u.present.get(c, ())} for c in coders}
     notes = numpy.arange(n)
     for key in keys:
         block = matrix[:, index[key] * n : (index[key] + 1) * n]
@@ -450,9 +453,11 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
             )
         )
 
-    def pooled(a: str, b: str) -> numpy.ndarray:
+    def pooled(a: str, b: str) -> numpy.ndarray | None:
+        # A pair that used no code has no row: `uncoded` says so (a row of 0 notes read as
+        # figures).
         theirs = [index[k] * n + notes for k in keys if k in used[a] | used[b]]
-        return numpy.concatenate(theirs) if theirs else numpy.arange(0)
+        return numpy.concatenate(theirs) if theirs else None
 
     result.study = _figures("", "all codes", coders, matrix, chars, pooled)
     for unit in units:

@@ -92,6 +92,22 @@ def no_codings(result: Agreement, shown: Callable[[str], str] = str) -> str | No
     )
 
 
+def uncoded_pair(first: str, second: str) -> str:
+    """The sentence standing for the figures of a pair of whom neither tagged a note."""
+    return (
+        f"{first} and {second} tagged no note here, so the pair has no code figures; only "
+        "their severity ratings are compared."
+    )
+
+
+def uncoded_lines(result: Agreement, shown: Callable[[str], str] = str) -> list[str]:
+    """A sentence per pair that tagged nothing, beside the other pairs' figures (when no one
+    tagged, `no_codings` says it of everyone at once)."""
+    if result.study is None:
+        return []
+    return [uncoded_pair(shown(a), shown(b)) for a, b in result.uncoded]
+
+
 RATINGS_ROW = "severity ratings"
 """The CSV's `code` for the ratings rows: no tag has a space, so none is named so."""
 
@@ -177,6 +193,8 @@ def _text(result: Agreement) -> str:
     lines.append("")
     for row in table:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    uncoded = uncoded_lines(result, visible)
+    lines += ["", *uncoded] if uncoded else []
     lines += ["", UNDEFINED, "", *ratings_lines(result.ratings, label, visible)]
     lines += ["", f"Disagreements ({len(result.disagreements)}):"]
     lines += [f"  {disagreement_line(d, visible)}" for d in result.disagreements]
@@ -214,6 +232,8 @@ def _markdown(result: Agreement) -> str:
         if label is not None:
             cells = [md_line(code.name), label, *[""] * 5, _number(code.alpha), ""]
             lines.append("| " + " | ".join(cells) + " |")
+    uncoded = uncoded_lines(result, md_line)
+    lines += ["", *uncoded] if uncoded else []
     lines += ["", UNDEFINED, "", "## Severity ratings", ""]
     lines += [f"- {line.strip()}" for line in ratings_lines(result.ratings, label, md_line)]
     lines += ["", f"## Disagreements ({len(result.disagreements)})", ""]
@@ -304,6 +324,9 @@ def _json(result: Agreement) -> str:
         "left_out": result.problems,
         "study": code(result.study) if result.study is not None else None,
         "codes": [code(c) for c in result.codes],
+        "uncoded_pairs": [
+            {"first": a, "second": b, "said": uncoded_pair(a, b)} for a, b in result.uncoded
+        ],
         "ratings": None
         if result.ratings is None
         else {
