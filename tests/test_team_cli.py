@@ -455,3 +455,26 @@ def test_a_pair_of_three_coders_that_tagged_nothing_gets_a_sentence_not_a_row(ho
     assert ("Bo", "Cy") not in pairs and ("Maya", "Bo") in pairs
     (uncoded,) = data["uncoded_pairs"]
     assert (uncoded["first"], uncoded["second"]) == ("Bo", "Cy") and said in uncoded["said"]
+
+
+def test_tag_refuses_a_new_tag_that_reads_as_one_in_the_codebook(home, capsys):
+    """`need/shàred-view` beside `need/shared-view` split the codings between two tags that
+    read the same; the picker asks first, the CLI applied it silently."""
+    session_id, (note,) = session_with_notes(capsys, "the view #need/shared-view")
+    for lookalike in ("need/shàred-view", "Need/Shared_View"):
+        code, out, err = run(capsys, "tag", session_id, note[:8], "pain", lookalike, "--as", "Bo")
+        assert code != 0 and out == "" and "Traceback" not in err, err
+        assert "#need/shared-view exists and differs only in case, accents or separators" in err
+        assert "--new-tag" in err, err
+    assert codings(home, session_id, note) == [("need/shared-view", "Maya")]  # nothing applied
+    assert {t["name"] for t in DataStore(home).codebook.tags()} == {"need/shared-view"}
+    # The same tag in other case is that tag (as before); --new-tag creates the look-alike.
+    assert run(capsys, "tag", session_id, note[:8], "NEED/shared-view", "--as", "Bo")[0] == 0
+    code, out, _ = run(
+        capsys, "tag", session_id, note[:8], "need/shàred-view", "--new-tag", "--as", "Bo"
+    )
+    assert code == 0 and "#need/shàred-view as Bo" in out
+    assert {t["name"] for t in DataStore(home).codebook.tags()} == {
+        "need/shared-view",
+        "need/shàred-view",
+    }

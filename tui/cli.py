@@ -283,6 +283,11 @@ def add_team_commands(commands) -> None:
     )
     tag.add_argument("--as", dest="author", help="the coder (your login name otherwise)")
     tag.add_argument("--remove", action="store_true", help="remove your codings instead")
+    tag.add_argument(
+        "--new-tag",
+        action="store_true",
+        help="create a tag even where one differs from it only in case, accents or separators",
+    )
     agree = add_command(
         commands,
         "agree",
@@ -810,6 +815,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         coder,
         to_iso(utc_now()),
         remove=args.remove,
+        new_tag=args.new_tag,
     )
     verb = "removed" if args.remove else "applied"
     if done.changed:

@@ -176,6 +176,14 @@ def _plain(name: str) -> str:
     return " ".join(_SEPARATOR.sub(" ", bare).split())
 
 
+def lookalike(name: str, names: Iterable[str]) -> str | None:
+    """The first of `names` that differs from `name` only in case, accents or separators (not
+    the same tag: that one differs in case alone, and is `name`)."""
+    plain = _plain(name)
+    key = tag_key(name)
+    return next((n for n in names if tag_key(n) != key and _plain(n) == plain), None)
+
+
 def _query_words(query: str) -> list[str]:
     return _SEPARATOR.sub(" ", query.casefold()).split()
 
@@ -269,16 +277,7 @@ class TagIndex:
     def lookalike(self, name: str) -> str | None:
         """A tag whose name differs from `name` only in case, accents or separators (a scan:
         for the one moment a tag is about to be created, not for every keystroke)."""
-        plain = _plain(name)
-        key = tag_key(name)
-        return next(
-            (
-                t.name
-                for t in self._tags
-                if t is not None and t.folded != key and _plain(t.name) == plain
-            ),
-            None,
-        )
+        return lookalike(name, self.names())
 
     def has_exact(self, query: str) -> bool:
         """Whether a tag with exactly this name exists (case-insensitively): if not, the picker

@@ -43,6 +43,21 @@ def find_note(notes: list[dict], ref: str) -> dict:
     raise StoreError(f"{len(found)} notes have ids starting '{ref}'; give more of the id.")
 
 
+def refuse_lookalikes(new: list[str], existing: list[str]) -> None:
+    """StoreError naming the first of the `new` tags that reads as an `existing` one: two such
+    tags split the codings between them, and nothing on the command line asks first."""
+    from tui.services.search import lookalike
+
+    for name in new:
+        alike = lookalike(name, existing)
+        if alike is not None:
+            raise StoreError(
+                f"#{alike} exists and differs only in case, accents or separators from "
+                f"#{name}; give #{alike}, or add --new-tag to create #{name} anyway. "
+                "Nothing was changed."
+            )
+
+
 def code_note(
     store: DataStore,
     session_id: str,
@@ -52,7 +67,10 @@ def code_note(
     now_iso: str,
     *,
     remove: bool = False,
+    new_tag: bool = False,
 ) -> NoteCoded:
+    """`new_tag`: create a tag even where one differing only in case, accents or separators
+    exists (otherwise that is refused, as the tag picker asks first)."""
     names = [clean_tag_name(t) for t in tags]
     for raw, name in zip(tags, names, strict=True):
         if not name:
@@ -71,13 +89,16 @@ def code_note(
             )
         codebook = store.codebook
         if not remove:
-            spelled = []
-            for name in names:
-                known = codebook.get(name)
+            spelled = [(known or {}).get("name") for known in map(codebook.get, names)]
+            if not new_tag:
+                refuse_lookalikes(
+                    [n for n, known in zip(names, spelled, strict=True) if known is None],
+                    [t["name"] for t in codebook.tags()],
+                )
+            for name, known in zip(names, spelled, strict=True):
                 if known is None:
                     codebook.create(name, now_iso)
-                spelled.append(known["name"] if known else name)
-            names = spelled
+            names = [known or name for name, known in zip(names, spelled, strict=True)]
         result = NoteCoded(str(note["id"]))
 
         def change(doc: dict) -> dict:
