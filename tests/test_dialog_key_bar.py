@@ -39,6 +39,9 @@ class Pending:
     def unsaved_summary(self) -> str:
         return "1 note"
 
+    def kept_and_lost(self) -> tuple[int, int]:
+        return 0, 1
+
     def unsaved_record(self):
         return {}, 1
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from textual.widgets import Label
+
 from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill, remount
 from tests.waiting import wait_until
@@ -125,3 +127,58 @@ async def test_notices_of_failing_writes_leave_the_debrief_in_view(tmpfs, tmp_pa
         await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
         assert "Saving fails" not in str(app.screen.query_one(KeyBar).render())  # it says more
         remount(tmpfs, read_only=False)
+
+
+def _dialog(app) -> str:
+    return " ".join(
+        str(label.render())
+        for label in app.screen.query(Label).filter("#quit-message, .dialog-keys")
+    )
+
+
+async def _quit_dialog_over(pilot, app) -> str:
+    await pilot.press(*"kept safe", "enter")
+    header = app.screen.query_one("#session-header")
+    await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
+    await pilot.press("ctrl+q")
+    await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+    await pilot.press("escape")
+    await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+    await wait_until(pilot, lambda: "r retry now" in _dialog(app))
+    return " ".join(_dialog(app).split())
+
+
+async def test_the_quit_dialog_says_the_drafts_file_brings_the_notes_back(
+    tmpfs, tmp_path, monkeypatch
+):
+    """On a full disk the drafts file (its space taken when the session opened) holds the
+    unsaved note, and the next open brings it back; the dialog said "quit and lose them"."""
+    from tui.store.drafts import drafts_folder, newest_record
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store, clock, session_id = make_session(tmpfs)
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        filler = fill(tmpfs)
+        said = await _quit_dialog_over(pilot, app)
+        assert "lose" not in said and "only in memory" not in said, said
+        assert "come back when you open it again" in said, said
+        await pilot.press("q")
+        await pilot.pause()
+    filler.unlink()
+    (draft,) = drafts_folder(store.session_path(session_id)).glob("*.draft")
+    assert [n["text"] for n in newest_record(draft.read_bytes())["notes"]] == ["kept safe"]
+
+
+async def test_the_quit_dialog_says_they_are_lost_where_no_draft_can_be_written(
+    tmpfs, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store, clock, session_id = make_session(tmpfs)
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        remount(tmpfs, read_only=True)  # the drafts folder takes nothing either
+        said = await _quit_dialog_over(pilot, app)
+        assert "only in memory" in said and "q quit and lose them" in said, said
+        remount(tmpfs, read_only=False)
+        await pilot.press("escape")

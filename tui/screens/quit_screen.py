@@ -2,7 +2,7 @@
 
 Asked when quitting, when leaving an interview, and when leaving the tagging screen. What is
 pending comes from any number of holders (the live interview, tagging's writes), each with
-`unsaved`, `last_error`, `flush`, `unsaved_summary` and `unsaved_record`.
+`unsaved`, `last_error`, `flush`, `unsaved_summary`, `kept_and_lost` and `unsaved_record`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class UnsavedWork(Protocol):
 
     def flush(self, timeout: float = ...) -> bool: ...
     def unsaved_summary(self) -> str: ...
+    def kept_and_lost(self) -> tuple[int, int]: ...
     def unsaved_record(self) -> tuple[dict[str, Any], int]: ...
 
 
@@ -49,15 +50,16 @@ class QuitScreen(ModalScreen[bool]):
         """Leaving a screen, not the app: what is pending keeps retrying in the background."""
 
     def compose(self) -> ComposeResult:
-        go = "q leave, they keep retrying" if self.leaving else "q quit and lose them"
         with Vertical(classes="dialog"):
             yield Label("Unsaved changes", classes="dialog-title")
             yield Label(id="quit-message")
-            yield Label(
-                f"r retry now \u00b7 s save them to the file above \u00b7 {go} \u00b7 Esc stay",
-                classes="dialog-keys",
-            )
+            yield Label(classes="dialog-keys")
         yield KeyBar()
+
+    def _kept_and_lost(self) -> tuple[int, int]:
+        """The notes a drafts file brings back on the next open, and the changes lost."""
+        counts = [holder.kept_and_lost() for holder in self._waiting() or self.holders]
+        return sum(kept for kept, _ in counts), sum(lost for _, lost in counts)
 
     def key_description(self, action: str) -> str | None:
         """The key bar's word for `q` when leaving a screen: nothing is lost then."""
@@ -79,11 +81,30 @@ class QuitScreen(ModalScreen[bool]):
             (h.last_error for h in waiting if h.last_error),
             "The data folder has not confirmed the last writes.",
         )
-        self.query_one("#quit-message", Label).update(
-            Text(
-                f"{what} are only in memory. {problem}\n"
-                f"They can be written to {self.rescue_path}.{extra}"
+        kept, lost = self._kept_and_lost()
+        # The drafts file (tui/store/drafts.py) holds the notes: the next open of the session
+        # by this author on this machine queues them again.
+        if not kept:
+            said, go = f"{what} are only in memory.", "q quit and lose them"
+        elif not lost:
+            said = (
+                f"{what} are kept in the session's drafts file and come back when you open "
+                "it again."
             )
+            go = "q quit, they come back"
+        else:
+            said = (
+                f"{what} are not saved; the {kept} note(s) are kept in the session's drafts "
+                f"file and come back when you open it again, the {lost} other change(s) are lost."
+            )
+            go = "q quit, the notes come back"
+        if self.leaving:
+            go = "q leave, they keep retrying"
+        self.query_one("#quit-message", Label).update(
+            Text(f"{said} {problem}\nThey can be written to {self.rescue_path}.{extra}")
+        )
+        self.query_one(".dialog-keys", Label).update(
+            f"r retry now \u00b7 s save them to the file above \u00b7 {go} \u00b7 Esc stay"
         )
 
     @work(exclusive=True, group="quit-retry")

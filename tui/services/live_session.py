@@ -571,6 +571,16 @@ class LiveSession:
     def unsaved_summary(self) -> str:
         return f"{len(self.unsaved_notes())} note(s) and {self.unsaved} change(s)"
 
+    def kept_and_lost(self) -> tuple[int, int]:
+        """Of what is unsaved: the notes the drafts file holds, which come back when this
+        author opens the session again on this machine, and the changes nothing brings back
+        (a deletion, the clock, the guide, the codebook's; all of them while no draft can be
+        written)."""
+        if not self.drafts.writing:
+            return 0, self.unsaved
+        lost = sum(1 for job in self._queue.pending() if not job.note_ids)
+        return len(self.unsaved_notes()), lost + self._codebook_queue.unsaved
+
     def unsaved_record(self) -> tuple[dict, int]:
         """What a rescue file gets: the notes still only in memory."""
         notes = [note.to_doc() for note in self.unsaved_notes()]

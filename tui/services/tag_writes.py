@@ -145,6 +145,10 @@ class TagWrites:
     def unsaved_summary(self) -> str:
         return f"{len(self.pending_describes()) or self.unsaved} tag change(s)"
 
+    def kept_and_lost(self) -> tuple[int, int]:
+        """No drafts file keeps a tag change: all of them are lost on quitting."""
+        return 0, self.unsaved
+
     def unsaved_record(self) -> tuple[dict[str, Any], int]:
         """What a rescue file gets: every queued change to a note or excerpt, as applied."""
         changes = self.pending_payloads()

@@ -98,6 +98,9 @@ class DraftKeeper:
         self._written: dict[str, Any] | None = None
         self._adopted: list[str] = []
         """Files of dead instances taken over: removed once this one's file is written."""
+        self.writing: bool | None = None
+        """Whether the writer's last attempt landed (None before the first): what `keep` is
+        given will be there for the next instance only while it does."""
         self._seq = 0
         self._size = 0
         """The size of this instance's file, once made (`_make_room`)."""
@@ -170,7 +173,8 @@ class DraftKeeper:
             with self._lock:
                 wanted, adopted = self._wanted, list(self._adopted)
             if wanted is not None and (wanted != self._written or adopted):
-                if self._write(wanted):
+                self.writing = self._write(wanted)
+                if self.writing:
                     self._written = wanted
                     with self._lock:
                         self._adopted = [n for n in self._adopted if n not in adopted]
