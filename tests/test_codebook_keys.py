@@ -108,3 +108,30 @@ async def test_merge_asks_with_the_counts_and_esc_changes_nothing(store, clock):
         assert store.codebook.get("pain/onbording") is None
         tagged = [n["tags"] for n in store.open_session(ids[1]).read().notes if n["tags"]]
         assert ["pain/onboarding"] in tagged and ["pain/onboarding/sso"] in tagged
+
+
+@pytest.mark.parametrize("size", [SIZE, (40, 24)])
+async def test_slash_finds_a_tag_by_typing_and_the_key_bar_says_so(store, clock, size):
+    """48 tags in the demo meant scrolling with j/k: `/` searches them as the tag picker does
+    (fuzzy) and Enter puts the cursor on the one found; Esc leaves it where it was."""
+    from tui.screens.tag_picker_screen import TagPickerScreen
+    from tui.widgets.key_bar import KeyBar
+
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=size) as pilot:
+        screen = await open_codebook(app, pilot)
+        table = screen.query_one(DataTable)
+        assert "Find" in str(screen.query_one(KeyBar).render())
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPickerScreen)
+        await pilot.press(*"unusd", "enter")  # a typo still finds it
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.tags[table.cursor_row]["name"] == "unused/tag"
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press(*"export", "escape")
+        await pilot.pause()
+        assert app.screen is screen and screen.tags[table.cursor_row]["name"] == "unused/tag"

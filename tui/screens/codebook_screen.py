@@ -241,6 +241,31 @@ class CodebookScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def _index(self, leaving_out: str | None = None) -> TagIndex:
+        """The tags listed, for the tag picker's search (`leaving_out` one of them)."""
+        return TagIndex(
+            # Blind, ranked by the coder's own counts: the codebook's uses are every coder's.
+            TagStats(t["name"], self._used(t).excerpts)
+            if self.blind_coder is not None
+            else TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at"))
+            for t in self.tags
+            if leaving_out is None or tag_key(t["name"]) != tag_key(leaving_out)
+        )
+
+    def action_find(self) -> None:
+        """Type to find a tag (the tag picker's fuzzy search); Enter puts the cursor on it."""
+
+        def chosen(picked: Picked | None) -> None:
+            if picked is not None:
+                keys = [tag_key(t["name"]) for t in self.tags]
+                if tag_key(picked.name) in keys:
+                    self.query_one(DataTable).move_cursor(row=keys.index(tag_key(picked.name)))
+
+        self.app.push_screen(
+            TagPickerScreen(self._index(), "Find a tag", allow_create=False, does="shows"),
+            chosen,
+        )
+
     def action_rename(self) -> None:
         tag = self.selected
         if tag is None:
@@ -273,14 +298,7 @@ class CodebookScreen(Screen):
         if tag is None:
             return
         source = tag["name"]
-        others = TagIndex(
-            # Blind, ranked by the coder's own counts: the codebook's uses are every coder's.
-            TagStats(t["name"], self._used(t).excerpts)
-            if self.blind_coder is not None
-            else TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at"))
-            for t in self.tags
-            if tag_key(t["name"]) != tag_key(source)
-        )
+        others = self._index(leaving_out=source)
 
         def chosen(picked: Picked | None) -> None:
             if picked is not None:

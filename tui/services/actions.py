@@ -183,6 +183,7 @@ ACTIONS += (
     # ctrl+o, not ctrl+n: ctrl+n moves down in many pickers, and must never create a typo.
     ActionSpec("picker.create", "create", "ctrl+o", "New tag", while_typing=True),
     # The codebook: every tag with its counts; rename, merge, delete, describe.
+    ActionSpec("codebook.find", "find", "slash", "Find"),
     ActionSpec("codebook.rename", "rename", "r", "Rename"),
     ActionSpec("codebook.merge", "merge", "m", "Merge into"),
     ActionSpec("codebook.delete", "delete", "x,delete", "Delete"),
