@@ -1,7 +1,7 @@
 """What is typed in a note input, on disk as it is typed: a killed instance loses nothing.
 
 Beside `sessions/<id>.json` sits a folder `sessions/<id>.drafts/` (0700) holding one file per
-open instance, `<author>-<host>-<pid>.draft` (0600): the note being typed, an edit in progress
+open interview, `<author>-<host>-<pid>-<n>.draft` (0600): the note being typed, an edit in progress
 and the notes whose write has not landed yet. A background thread writes the newest state given
 to `keep` into the half of the file not holding the newest (each half checksummed, the file's
 space taken when the session opens, so a write cut short or a disk that filled since loses
@@ -17,6 +17,7 @@ The folder is not shared by `fieldnote sync`. No Textual here.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import socket
 import struct
@@ -38,6 +39,7 @@ SLOT_BYTES = 32 * 1024
 _HEADER = struct.Struct("<4sQII")
 """A half's header: magic, sequence number, payload length, CRC-32 of the payload."""
 _MAGIC = b"FND1"
+_KEEPERS = itertools.count(1)
 _IDENTITY = {"author", "host", "pid"}
 """The keys of a record that holds nothing in progress."""
 
@@ -92,7 +94,10 @@ class DraftKeeper:
         self.pid = os.getpid() if pid is None else pid
         self.host = host or socket.gethostname()
         self.alive = alive
-        self.name = f"{_safe(author)}-{_safe(self.host)}-{self.pid}.draft"
+        # `n` tells apart two keepers of one process: an interview reopened while the one
+        # just left still retires (its writes failing) has two, for one author and session.
+        n = next(_KEEPERS)
+        self.name = f"{_safe(author)}-{_safe(self.host)}-{self.pid}-{n}.draft"
         self._wanted: dict[str, Any] | None = None
         """The newest record `keep` was given, with who wrote it; None before the first."""
         self._written: dict[str, Any] | None = None
