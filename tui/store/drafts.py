@@ -29,8 +29,8 @@ from typing import Any
 
 import orjson
 
-from tui.store.presence import _safe, pid_alive
-from tui.store.storage import DIR_MODE, FILE_MODE
+from tui.store.presence import _safe, open_folder, pid_alive
+from tui.store.storage import FILE_MODE
 
 MAX_DRAFT_BYTES = 64 * 1024 * 1024
 """Larger than any draft (a note holds at most 2,000,000 characters): a file past it is none."""
@@ -128,7 +128,7 @@ class DraftKeeper:
     def left_behind(self) -> list[tuple[str, dict[str, Any]]]:
         """The drafts of this author's instances on this host whose process is gone, oldest
         first, as (file name, record). `adopt` them once what they hold is taken over."""
-        folder = self._open_folder()
+        folder = open_folder(self.folder)
         if folder is None:
             return []
         found: list[tuple[float, str, dict[str, Any]]] = []
@@ -189,29 +189,8 @@ class DraftKeeper:
                     self._remove([self.name])
                 return
 
-    def _open_folder(self, create: bool = False) -> int | None:
-        """The folder as a descriptor, never through a link (as the presence folder)."""
-        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-        try:
-            return os.open(self.folder, flags)
-        except FileNotFoundError:
-            if not create:
-                return None
-        except OSError:
-            return None
-        try:
-            os.mkdir(self.folder, DIR_MODE)
-        except FileExistsError:
-            pass
-        except OSError:
-            return None
-        try:
-            return os.open(self.folder, flags)
-        except OSError:
-            return None
-
     def _write(self, record: dict[str, Any]) -> bool:
-        folder = self._open_folder(create=True)
+        folder = open_folder(self.folder, create=True)
         if folder is None:
             return False
         try:
@@ -262,7 +241,7 @@ class DraftKeeper:
         return True
 
     def _remove(self, names: list[str]) -> None:
-        folder = self._open_folder()
+        folder = open_folder(self.folder)
         if folder is None:
             return
         try:

@@ -62,6 +62,31 @@ class Entry:
     file: str = ""
 
 
+def open_folder(folder: Path, create: bool = False) -> int | None:
+    """A folder of Fieldnote's own (the presence folder, a session's drafts) as a descriptor,
+    never through a link: a link in its place is refused like a linked session file or
+    journal, so nothing is written, read or swept wherever it points. None when it is missing
+    (and not to be created) or refused."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        return os.open(folder, flags)
+    except FileNotFoundError:
+        if not create:
+            return None
+    except OSError:
+        return None  # a link (ELOOP, or ENOTDIR for a link to a file), or unreadable
+    try:
+        os.mkdir(folder, DIR_MODE)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    try:
+        return os.open(folder, flags)
+    except OSError:
+        return None
+
+
 class Presence:
     """This instance's heartbeat in a session's presence folder, and who else is there.
 
@@ -101,32 +126,9 @@ class Presence:
 
     # -- this instance ------------------------------------------------------------------------
 
-    def _open_folder(self, create: bool = False) -> int | None:
-        """The presence folder as a descriptor, never through a link: a link in its place is
-        refused like a linked session file or journal, so nothing is written, read or swept
-        wherever it points. None when it is missing (and not to be created) or refused."""
-        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-        try:
-            return os.open(self.folder, flags)
-        except FileNotFoundError:
-            if not create:
-                return None
-        except OSError:
-            return None  # a link (ELOOP, or ENOTDIR for a link to a file), or unreadable
-        try:
-            os.mkdir(self.folder, DIR_MODE)
-        except FileExistsError:
-            pass
-        except OSError:
-            return None
-        try:
-            return os.open(self.folder, flags)
-        except OSError:
-            return None
-
     def beat(self) -> None:
         """Say we are here: touch our entry, writing it first if it is missing."""
-        folder = self._open_folder(create=True)
+        folder = open_folder(self.folder, create=True)
         if folder is None:
             return  # presence is a courtesy: a read-only folder must not stop the interview
         name = self.path.name
@@ -156,7 +158,7 @@ class Presence:
         The entry goes first and the others are looked at after: of two instances leaving at
         once, the one that looks last sees nobody, so at least one of them knows it was last.
         """
-        folder = self._open_folder()
+        folder = open_folder(self.folder)
         if folder is None:
             return True
         try:
@@ -176,7 +178,7 @@ class Presence:
 
     def entries(self) -> list[Entry]:
         """Every live instance on the session, this one included; sweeps long-dead entries."""
-        folder = self._open_folder()
+        folder = open_folder(self.folder)
         if folder is None:
             return []
         try:
