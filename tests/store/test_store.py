@@ -499,3 +499,18 @@ def test_own_writes_patch_the_cached_snapshot_exactly(session: SessionFile) -> N
     session.update_guide_state(current="q3", marks={"q1": "asked"})
     same_as_a_fresh_read()
     assert session.read().notes[0] is kept
+
+
+def test_a_failed_import_keeps_a_session_someone_worked_on_meanwhile(store: DataStore) -> None:
+    # An import that fails (a full disk, Ctrl-C) removes the sessions it wrote; one that
+    # someone opened and typed into meanwhile has a journal, and the kill -9 clean-up already
+    # keeps such a session: this path removed it, with the note typed into it.
+    first, second = session_doc(title="Imported 1"), session_doc(title="Imported 2")
+    with pytest.raises(OSError), store.creating_sessions([first["id"], second["id"]]) as create:
+        create(first, guide_doc())
+        store.open_session(first["id"]).append_note(note_doc(first["id"], "typed meanwhile"))
+        create(second, guide_doc())
+        raise OSError(28, "No space left on device")
+    kept = [s.id for s in store.list_sessions()[0]]
+    assert kept == [first["id"]]
+    assert [n["text"] for n in store.open_session(first["id"]).read().notes] == ["typed meanwhile"]

@@ -200,7 +200,8 @@ class DataStore:
     @contextlib.contextmanager
     def creating_sessions(self, ids: list[str]) -> Iterator[Callable[..., SessionFile]]:
         """Write new sessions as one (an import): yields `create_session`, and leaving with an
-        exception of any kind (a full disk, Ctrl-C, `kill`) removes every session it wrote.
+        exception of any kind (a full disk, Ctrl-C, `kill`) removes every session it wrote
+        but one someone worked on meanwhile (it has a journal), as the clean-up after a kill.
         Their ids are first listed in a hidden file of the sessions folder, flocked while this
         runs and removed once all are written: a process killed outright (SIGKILL, a power
         cut) leaves it, and the next DataStore opened on the folder removes the sessions it
@@ -221,6 +222,8 @@ class DataStore:
             yield create
         except BaseException:
             for session_id in created:
+                if journal_path(self.session_path(session_id)).exists():
+                    continue  # opened and typed into since it was written: it stays
                 with contextlib.suppress(StoreError):
                     self.discard_session(session_id)
             raise
