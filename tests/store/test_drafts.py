@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from tui.store.drafts import DraftKeeper, drafts_folder, newest_record
@@ -39,3 +40,23 @@ def test_two_keepers_of_one_session_in_one_process_keep_two_files(tmp_path):
     finally:
         new.stop()
     assert not drafts_folder(session).exists()
+
+
+def test_a_temp_left_by_a_kill_while_the_file_was_made_is_swept(tmp_path):
+    # kill -9 inside the moment a draft file is first made leaves its temp, which no keeper
+    # adopted or removed, and which kept the drafts folder for good.
+    session = tmp_path / "sessions" / "s1.json"
+    folder = drafts_folder(session)
+    folder.mkdir(parents=True)
+    stale, fresh = folder / ".Maya-host-4242-1.draft.tmp", folder / ".Jonas-host-77-1.draft.tmp"
+    for each in (stale, fresh):
+        each.write_bytes(b"\0" * 64)
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    keeper = DraftKeeper(session, "Maya")
+    try:
+        assert keeper.left_behind() == []
+        assert not stale.exists()
+        assert fresh.exists()  # another instance's, maybe being made now
+    finally:
+        keeper.stop()

@@ -22,6 +22,7 @@ import os
 import socket
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -71,6 +72,18 @@ def newest_record(raw: bytes) -> dict[str, Any] | None:
         return None
     record = orjson.loads(best[1])
     return record if isinstance(record, dict) else None
+
+
+STALE_TEMP_SECONDS = 60
+"""A draft file's temp (`_make_room`) is renamed in place within milliseconds: one this old
+is a killed instance's, which nothing else would remove (and which kept the folder)."""
+
+
+def _sweep_stale(folder: int, name: str) -> None:
+    with contextlib.suppress(OSError):
+        stat = os.stat(name, dir_fd=folder, follow_symlinks=False)
+        if time.time() - stat.st_mtime > STALE_TEMP_SECONDS:
+            os.unlink(name, dir_fd=folder)
 
 
 def drafts_folder(session_path: Path) -> Path:
@@ -134,6 +147,9 @@ class DraftKeeper:
         found: list[tuple[float, str, dict[str, Any]]] = []
         try:
             for name in os.listdir(folder):
+                if name.startswith(".") and name.endswith(".draft.tmp"):
+                    _sweep_stale(folder, name)
+                    continue
                 if not name.endswith(".draft") or name.startswith(".") or name == self.name:
                     continue
                 try:
