@@ -191,6 +191,9 @@ class DraftKeeper:
         while True:
             self._changed.wait()
             self._changed.clear()
+            # Read before the state: `stop` comes after the last `keep`, so once it is seen,
+            # the state read next is the last one; seen only after, that state might not be.
+            stopping = self._stop
             with self._lock:
                 wanted, adopted = self._wanted, list(self._adopted)
             if wanted is not None and (wanted != self._written or adopted):
@@ -200,7 +203,7 @@ class DraftKeeper:
                     with self._lock:
                         self._adopted = [n for n in self._adopted if n not in adopted]
                     self._remove(adopted)
-            if self._stop:
+            if stopping:
                 if wanted is not None and set(wanted) <= _IDENTITY:
                     self._remove([self.name])
                 return
