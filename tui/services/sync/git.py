@@ -63,17 +63,19 @@ IDENTITY_STRIPPED = ".,:;<>\"\\' \t\n"
 
 BATCH_SSH = "ssh -o BatchMode=yes"
 """The ssh a sync run from the app uses when the user set none: it fails rather than ask."""
-SSH_WOULD_ASK = (
+WOULD_ASK = (
     b"Host key verification failed",
     b"Permission denied (",
     b"read_passphrase: can't open /dev/tty",
+    b"terminal prompts disabled",
 )
 """What ssh says (LC_ALL=C) when it needed to ask about a host's key or a key's passphrase
-and could not."""
+and could not, and what git says when an https remote wanted a user name and a password (or
+a token) that no credential helper had and it could not ask for them."""
 ANSWER_IN_A_SHELL = (
-    "git could not reach the remote without asking you something on the terminal ({why}), "
-    "which it cannot do under the app; run `fieldnote sync` in a shell once to answer it "
-    "(a new host's key, a key's passphrase), then sync here again; nothing was changed."
+    "git must ask you something to reach the remote ({why}) and cannot under the app; run "
+    "`fieldnote sync` in a shell once to answer (a git credential helper remembers a "
+    "password or token), then sync here again; nothing was changed."
 )
 
 
@@ -81,8 +83,10 @@ class Git:
     """Runs `git -C <data folder> ...` with a name and e-mail when the user has none set.
 
     With `prompts=False` (a sync run from the app) git and ssh never ask on the terminal the
-    app draws on: no terminal to open, no stdin, ssh in batch mode unless the user set their
-    own ssh command; a question ssh could not ask is a SyncError saying where to answer it."""
+    app draws on: no terminal to open, no stdin, no terminal prompt from git, ssh in batch
+    mode unless the user set their own ssh command; a question git or ssh could not ask is a
+    SyncError saying where to answer it. With `prompts=True` (the CLI) a person is there:
+    git, its credential helpers and ssh ask on the terminal as they would for `git fetch`."""
 
     def __init__(self, home: Path, author: str, *, prompts: bool = True) -> None:
         self.home = Path(home)
@@ -94,11 +98,14 @@ class Git:
         self.exe = found
         self.env = {
             **{k: v for k, v in os.environ.items() if k not in REPOSITORY_VARIABLES},
-            "GIT_TERMINAL_PROMPT": "0",  # a remote asking for a password fails, never hangs
             "LC_ALL": "C",
             "LANGUAGE": "C",
         }
         self._identity: list[str] | None = None
+        if not prompts:
+            # A remote asking for a password fails at once rather than wait on the app's
+            # terminal (git could not open it anyway: its run has no controlling terminal).
+            self.env["GIT_TERMINAL_PROMPT"] = "0"
         if not prompts and not {"GIT_SSH_COMMAND", "GIT_SSH"} & self.env.keys():
             if not self.run("config", "--get", "core.sshCommand", check=False).stdout.strip():
                 self.env["GIT_SSH_COMMAND"] = BATCH_SSH
@@ -149,7 +156,7 @@ class Git:
         if (
             done.returncode != 0
             and not self.prompts
-            and any(said in done.stderr for said in SSH_WOULD_ASK)
+            and any(said in done.stderr for said in WOULD_ASK)
         ):
             raise SyncError(ANSWER_IN_A_SHELL.format(why=reason(done.stderr)))
         if check and done.returncode != 0:
