@@ -63,8 +63,10 @@ from tui.store.storage import (
 )
 
 BRANCH = "main"
+BRANCH_SETTING = "fieldnote.branch"
+"""The repository's setting naming the remote's branch the study is on, when not `main`."""
 REMOTE = "origin"
-REMOTE_REF = f"refs/remotes/{REMOTE}/{BRANCH}"
+REMOTE_REFS = f"refs/remotes/{REMOTE}"
 DRIVER = "fieldnote"
 PUSH_ATTEMPTS = 5
 NOT_PUT_BACK = (
@@ -74,15 +76,16 @@ NOT_PUT_BACK = (
     "to finish."
 )
 MARKER = "fieldnote-sync"
-GIT_LOCKS = (
-    "index.lock",
-    "HEAD.lock",
-    f"refs/heads/{BRANCH}.lock",
-    f"{REMOTE_REF}.lock",
-    "packed-refs.lock",
-)
-"""The lock files git takes for the commands a sync runs (`add`, `read-tree`, `update-ref`,
-`fetch --prune`): git removes them as it ends, so a killed one leaves them behind."""
+
+
+def git_locks(branches: set[str]) -> list[str]:
+    """The lock files git takes for the commands a sync on `branches` runs (`add`,
+    `read-tree`, `update-ref`, `fetch --prune`): git removes them as it ends, so a killed one
+    leaves them behind."""
+    refs = [f"{ref}/{b}.lock" for b in sorted(branches) for ref in ("refs/heads", REMOTE_REFS)]
+    return ["index.lock", "HEAD.lock", *refs, "packed-refs.lock"]
+
+
 SIDES = ("The history", IN_THIS_FOLDER.name, ON_THE_REMOTE.name)
 """Where each version of a file in a merge comes from, as a sentence names it."""
 GITIGNORE = """\
@@ -172,6 +175,9 @@ class Study:
         self.git = Git(self.home, author, prompts=prompts)
         self.author = author
         self.python = python
+        self.branch = BRANCH
+        """The remote's branch the study is on, read from the repository by each command."""
+        self._joining = False
 
     # -- init ---------------------------------------------------------------------------------
     def init(self, remote: str | None) -> SyncOutcome:
@@ -208,14 +214,48 @@ class Study:
     # -- sync ---------------------------------------------------------------------------------
     def sync(self) -> SyncOutcome:
         self._require_repository()
+        self.branch, self._joining = self._branch(), False
         with self._sync_lock():
             self._recover()
             remote = self._remote_url()
             with self._marked():
                 if remote is not None:
                     self._fetch()
+                    self._join_default_branch()
                 with self._data_locked():
                     return self._sync_locked(remote is not None)
+
+    def _branch(self) -> str:
+        done = self.git.run("config", "--get", BRANCH_SETTING, check=False)
+        return done.stdout.decode("utf-8", "replace").strip() or BRANCH
+
+    @property
+    def _remote_ref(self) -> str:
+        return f"{REMOTE_REFS}/{self.branch}"
+
+    def _join_default_branch(self) -> None:
+        """A remote that has no branch of this study's name but holds its study on its
+        default branch (`master`, say) is joined there when this folder has no history of its
+        own yet (the sync then sets `fieldnote.branch`); a push would start a second study
+        beside it. A folder with history is told how to merge into it."""
+        git = self.git
+        if git.commit_of(self._remote_ref) or not git.out("for-each-ref", "--count=1", REMOTE_REFS):
+            return  # the study's branch is there, or the remote is empty and receives it
+        said = git.run("ls-remote", "--symref", REMOTE, "HEAD", check=False).stdout
+        first = said.decode("utf-8", "surrogateescape").partition("\n")[0]
+        head, tab, _ = first.removeprefix("ref: refs/heads/").partition("\t")
+        if not first.startswith("ref: ") or not tab or not git.commit_of(f"{REMOTE_REFS}/{head}"):
+            return
+        if git.commit_of("HEAD") is not None:
+            raise SyncError(
+                f"The remote holds its study on its branch {visible(head)}, not "
+                f"{visible(self.branch)}, and this folder already has history of its own, "
+                f"which a sync would push beside it; to merge this folder into the remote's "
+                f"study, run `git -C {shlex.quote(visible(str(self.home)))} config "
+                f"{BRANCH_SETTING} {shlex.quote(visible(head))}`, then `fieldnote sync`; "
+                "nothing was changed."
+            )
+        self.branch, self._joining = head, True
 
     def _write_settings(self, *, missing_only: bool) -> None:
         """`.gitignore` and `.gitattributes` as Fieldnote writes them (`missing_only`: just
@@ -243,11 +283,13 @@ class Study:
         outcome = SyncOutcome(remote=has_remote)
         here = local
         self._touched: set[str] = set()
+        if self._joining:  # no commit here yet: the branch is only a name
+            git.run("symbolic-ref", "HEAD", f"refs/heads/{self.branch}")
         try:
             for attempt in range(PUSH_ATTEMPTS):
                 if attempt:
                     self._fetch()
-                remote = git.commit_of(REMOTE_REF) if has_remote else None
+                remote = git.commit_of(self._remote_ref) if has_remote else None
                 new, target = self._combine(head, local_tree, local, remote)
                 outcome.committed = new not in (head, remote)
                 outcome.received = self._apply(here, target, ON_THE_REMOTE)
@@ -263,12 +305,16 @@ class Study:
                     f"The remote kept changing during {PUSH_ATTEMPTS} tries; "
                     "run `fieldnote sync` again."
                 )
+            if self._joining:
+                git.run("config", BRANCH_SETTING, self.branch)
         except BaseException as error:
             # The branch first: one left on the merge beside this folder's old files would
             # take them for changes made here, and the next sync would push them, removing
             # what the remote brought. Merged files beside the old branch lose nothing.
             try:
                 self._move_branch(head)
+                if self._joining:
+                    git.run("symbolic-ref", "HEAD", f"refs/heads/{self._branch()}")
                 self._restore(local)
             except (OSError, SyncError):
                 raise SyncError(NOT_PUT_BACK) from None
@@ -317,7 +363,7 @@ class Study:
             "-q",
             *self._receive_pack(),
             REMOTE,
-            f"{commit}:refs/heads/{BRANCH}",
+            f"{commit}:refs/heads/{self.branch}",
             check=False,
         )
         if done.returncode == 0:
@@ -484,7 +530,7 @@ class Study:
 
     def _move_branch(self, commit: str | None) -> None:
         if commit is None:
-            self.git.run("update-ref", "-d", f"refs/heads/{BRANCH}", check=False)
+            self.git.run("update-ref", "-d", "HEAD", check=False)
             self.git.run("read-tree", "--empty")
             return
         self.git.run("update-ref", "HEAD", commit)
@@ -533,7 +579,7 @@ class Study:
         this sync simply commits what it finds and merges again."""
         marker = self.git_dir / MARKER
         if marker.exists():
-            for lock in GIT_LOCKS:
+            for lock in git_locks({BRANCH, self.branch}):
                 (self.git_dir / lock).unlink(missing_ok=True)
             marker.unlink()
 
@@ -562,6 +608,7 @@ class Study:
     # -- status -------------------------------------------------------------------------------
     def status(self) -> StudyStatus:
         self._require_repository()
+        self.branch = self._branch()
         url = self._remote_url()
         unreachable = None
         if url is not None:
@@ -569,7 +616,7 @@ class Study:
                 self._fetch()
             except Unreachable as error:
                 unreachable = error.why
-        head, remote = self.git.commit_of("HEAD"), self.git.commit_of(REMOTE_REF)
+        head, remote = self.git.commit_of("HEAD"), self.git.commit_of(self._remote_ref)
         ahead = behind = 0
         if head and remote:
             counts = self.git.out("rev-list", "--left-right", "--count", f"{head}...{remote}")
