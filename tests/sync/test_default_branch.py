@@ -63,7 +63,7 @@ def test_a_laptop_with_history_of_its_own_is_told_how_to_join(tmp_path):
     assert _branches(remote) == ["refs/heads/master"]
 
     carl.git("config", "fieldnote.branch", "master")  # as the sentence says
-    ran = carl.sync()
+    ran = carl.cli("sync", "init", "--remote", remote, "--as", "carl")
     assert ran.code == 0, ran.err
     assert _branches(remote) == ["refs/heads/master"]
     assert _notes(carl, session_id) == {"ana's note"}

@@ -739,3 +739,27 @@ def test_a_name_git_cannot_sign_with_still_syncs(study, tmp_path):
     assert ran.code == 0, ran.err
     assert bo.sync().code == 0
     assert "from a laptop without a git identity" in _notes(bo, session_id)
+
+
+def test_sync_init_with_a_bad_remote_keeps_the_remote_it_had(study, tmp_path):
+    """`sync init --remote BAD` set the remote, then failed saying "nothing was changed": the
+    remote stayed BAD and every later sync failed to fetch from it."""
+    remote, ana, bo, session_id = study
+    ana.note(session_id, "written before the typo")
+    before = _state(ana, session_id)
+    ran = ana.cli("sync", "init", "--remote", str(tmp_path / "typo.git"), "--as", "ana")
+    assert ran.code != 0
+    assert "nothing was changed" in _one_sentence(ran.err)
+    assert ana.git("remote", "get-url", "origin").strip() == str(remote)
+    assert _state(ana, session_id) == before
+    assert ana.sync().code == 0
+
+
+def test_a_first_sync_init_with_a_bad_remote_adds_no_remote(tmp_path):
+    carl = Laptop(tmp_path / "carl", "carl")
+    carl.ok("new", "Onboarding - P9")
+    ran = carl.cli("sync", "init", "--remote", str(tmp_path / "typo.git"), "--as", "carl")
+    assert ran.code != 0
+    assert "nothing was changed" in _one_sentence(ran.err)
+    assert carl.git("remote").strip() == ""
+    assert "No remote" in carl.ok("sync", "status")

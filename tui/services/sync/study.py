@@ -195,10 +195,20 @@ class Study:
         driver = f"{shlex.quote(self.python)} -m tui merge-driver %O %A %B %P"
         self.git.run("config", f"merge.{DRIVER}.name", "Fieldnote: merge by document id")
         self.git.run("config", f"merge.{DRIVER}.driver", driver)
-        if remote is not None:
-            verb = "set-url" if self._remote_url() is not None else "add"
-            self.git.run("remote", verb, REMOTE, remote)
-        return self.sync()
+        if remote is None:
+            return self.sync()
+        had = self._remote_url()
+        self.git.run("remote", "set-url" if had is not None else "add", REMOTE, remote)
+        try:
+            return self.sync()
+        except BaseException:
+            # A URL that failed (a typo, a remote that is not a study) is not kept: the
+            # sentence says nothing was changed, and the next sync uses the remote it had.
+            if had is None:
+                self.git.run("remote", "remove", REMOTE, check=False)
+            else:
+                self.git.run("remote", "set-url", REMOTE, had, check=False)
+            raise
 
     def _remote_url(self) -> str | None:
         done = self.git.run("remote", "get-url", REMOTE, check=False)
@@ -252,7 +262,7 @@ class Study:
                 f"{visible(self.branch)}, and this folder already has history of its own, "
                 f"which a sync would push beside it; to merge this folder into the remote's "
                 f"study, run `git -C {shlex.quote(visible(str(self.home)))} config "
-                f"{BRANCH_SETTING} {shlex.quote(visible(head))}`, then `fieldnote sync`; "
+                f"{BRANCH_SETTING} {shlex.quote(visible(head))}` and run this command again; "
                 "nothing was changed."
             )
         self.branch, self._joining = head, True
