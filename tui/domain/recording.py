@@ -19,6 +19,9 @@ offset moves every link: links are computed here on demand, never stored.
   widened or trimmed to whole words; `QuoteCheck.found` is a score of at least `QUOTE_SCORE`.
   Only the cues near the moment are searched, so a check costs the same in a 10-minute and a
   10-hour recording.
+- `SessionTranscript.of(session, notes, recording_doc).check(note)`: a typed quote's check at
+  its moment, not the note-takers' words (the session's interviewers, every note's author),
+  over one `Timeline` per session; every surface that shows a check makes it here.
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, Self
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import ScoreAlignment
 
+from tui.domain.clock import recording_offset
 from tui.domain.people import person_key
-from tui.domain.quotes import recording_time
+from tui.domain.quotes import quote_words, recording_time
 
 LOOKBACK = 60.0
 """Seconds before a note's moment whose cues it may belong to (it was typed after)."""
@@ -351,6 +356,55 @@ def describe(check: QuoteCheck | None) -> str | None:
         return f"Not what was said: {said}: \u201c{check.verbatim}\u201d ({check.differs})"
     exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"
     return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
+
+
+@dataclass
+class SessionTranscript:
+    """One session's notes (documents, in stream order; digests with each note's kind and
+    author will do), its record and its attached recording: where each typed quote is checked
+    (`check`), the one check every surface shows (`SessionRecording`, the report's
+    `Verbatims`)."""
+
+    session: Mapping[str, Any]
+    notes: list[Mapping[str, Any]]
+    recording: Recording
+
+    @classmethod
+    def of(
+        cls,
+        session: Mapping[str, Any],
+        notes: Iterable[Mapping[str, Any]],
+        recording_doc: dict[str, Any],
+    ) -> Self:
+        return cls(session, list(notes), Recording.from_doc(recording_doc))
+
+    @property
+    def offset(self) -> float:
+        """The session clock's recording offset: recording time = elapsed + offset."""
+        return recording_offset(self.session)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        return Timeline(self.recording.cues)
+
+    @cached_property
+    def note_takers(self) -> set[str]:
+        return note_takers(self.session, self.notes)
+
+    def moment(self, note: Mapping[str, Any]) -> float:
+        return moment(float(note.get("elapsed") or 0.0), self.offset)
+
+    def check(self, note: Mapping[str, Any]) -> QuoteCheck | None:
+        """A quote's words (`text`, its inline syntax left out) against what was said around
+        its moment; None for a note that is no quote."""
+        if note.get("kind") != "quote":
+            return None
+        return check_quote(
+            quote_words(str(note.get("text") or "")),
+            self.moment(note),
+            self.timeline,
+            self.note_takers,
+        )
 
 
 def _not_theirs(speakers: list[str], note_takers: Iterable[str]) -> str:

@@ -15,16 +15,7 @@ from datetime import datetime
 from tui.domain.analysis import Analysis, Evidence, Overview, SessionInput, analyse
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
-from tui.domain.recording import (
-    NOT_CHECKED,
-    QuoteCheck,
-    Recording,
-    Timeline,
-    check_quote,
-    describe,
-    moment,
-    note_takers,
-)
+from tui.domain.recording import NOT_CHECKED, QuoteCheck, SessionTranscript, describe, moment
 from tui.services.study_index import IndexedSession, IndexScan, SessionWords, study_index
 from tui.store import DataStore, StoreError
 
@@ -208,33 +199,34 @@ class Checked:
 
 class Verbatims:
     """Each typed quote of a session with an attached transcript, checked against what was
-    said around its moment (tui/domain/recording.py); one timeline per session."""
+    said around its moment as every surface checks it (`SessionTranscript.check`); one per
+    session, its transcript read and its timeline built once."""
 
     def __init__(self, view: StudyView) -> None:
         self._sessions = {s.id: s for s in view.sessions}
-        self._timelines: dict[str, Timeline | None] = {}
-        self._note_takers: dict[str, set[str]] = {}
+        self._transcripts: dict[str, SessionTranscript | None] = {}
 
     def check(self, item: Evidence) -> QuoteCheck | None:
         if item.kind != "quote":
             return None
-        if item.session_id not in self._timelines:
-            self._timelines[item.session_id] = self._timeline(item.session_id)
-        timeline = self._timelines[item.session_id]
-        if timeline is None:
+        if item.session_id not in self._transcripts:
+            self._transcripts[item.session_id] = self._transcript(item.session_id)
+        transcript = self._transcripts[item.session_id]
+        if transcript is None:
             return None
-        at = moment(item.elapsed, item.recording_offset)
-        session = self._sessions[item.session_id]
-        if item.session_id not in self._note_takers:
-            self._note_takers[item.session_id] = note_takers(session.session, session.notes)
-        return check_quote(item.quote, at, timeline, self._note_takers[item.session_id])
+        # A span of a quote is checked by its own words (`text`), the words it is cited by.
+        return transcript.check({"kind": item.kind, "text": item.text, "elapsed": item.elapsed})
 
-    def _timeline(self, session_id: str) -> Timeline | None:
-        """The session's attached transcript as a timeline, read only for a quoted session."""
+    def _transcript(self, session_id: str) -> SessionTranscript | None:
+        """The session over its attached transcript, read only for a quoted session (its
+        notes are the study index's digests: each note's kind and author, what the check
+        reads of them)."""
         session = self._sessions.get(session_id)
         read = session.attached if session is not None else None
         doc = read() if read is not None else None
-        return Timeline(Recording.from_doc(dict(doc)).cues) if doc else None
+        if session is None or not doc:
+            return None
+        return SessionTranscript.of(session.session, session.notes, dict(doc))
 
     def checked(self, item: Evidence) -> Checked:
         """The evidence with its quote's check described (`line`) and as a citable line

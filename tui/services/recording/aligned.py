@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-from tui.domain.clock import recording_offset
 from tui.domain.quotes import quote_words, recording_time
-from tui.domain.recording import (
-    Link,
-    QuoteCheck,
-    Recording,
-    Timeline,
-    check_quote,
-    link,
-    moment,
-    note_takers,
-)
+from tui.domain.recording import Link, QuoteCheck, SessionTranscript, link
 from tui.store import DataStore
 
 UNLINKED_KINDS = ("transcript", "asked")
@@ -25,35 +13,13 @@ UNLINKED_KINDS = ("transcript", "asked")
 note that only marks a guide question asked has no words to link."""
 
 
-@dataclass
-class SessionRecording:
-    """One session's notes (documents, in stream order), its record and its recording."""
-
-    session: dict[str, Any]
-    notes: list[dict[str, Any]]
-    recording: Recording
-
-    @classmethod
-    def of(
-        cls, session: dict[str, Any], notes: list[dict[str, Any]], recording_doc: dict[str, Any]
-    ) -> SessionRecording:
-        return cls(session, list(notes), Recording.from_doc(recording_doc))
+class SessionRecording(SessionTranscript):
+    """One session's notes (documents, in stream order), its record and its recording: each
+    quote's check (`SessionTranscript`), each note's cue and where to play it from."""
 
     @property
     def session_id(self) -> str:
         return str(self.session.get("id") or "")
-
-    @property
-    def offset(self) -> float:
-        """The session clock's recording offset: recording time = elapsed + offset."""
-        return recording_offset(self.session)
-
-    @cached_property
-    def timeline(self) -> Timeline:
-        return Timeline(self.recording.cues)
-
-    def moment(self, note: dict[str, Any]) -> float:
-        return moment(float(note.get("elapsed") or 0.0), self.offset)
 
     def time_code(self, note: dict[str, Any]) -> str:
         return recording_time(float(note.get("elapsed") or 0.0), self.offset)
@@ -70,20 +36,6 @@ class SessionRecording:
             if linked is not None:
                 found[str(note.get("id"))] = linked
         return found
-
-    @cached_property
-    def note_takers(self) -> set[str]:
-        return note_takers(self.session, self.notes)
-
-    def check(self, note: dict[str, Any]) -> QuoteCheck | None:
-        if note.get("kind") != "quote":
-            return None
-        return check_quote(
-            quote_words(str(note.get("text") or "")),
-            self.moment(note),
-            self.timeline,
-            self.note_takers,
-        )
 
     def play_from(self, note: dict[str, Any], linked: Link | None) -> float:
         """Where on the recording to play a note from: its moment, or the start of the cue it
