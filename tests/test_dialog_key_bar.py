@@ -22,7 +22,7 @@ from tui.screens.resume_clock_screen import ResumeClockScreen
 from tui.screens.tag_picker_screen import TagPickerScreen
 from tui.screens.undecided_screen import UndecidedScreen
 from tui.services.interview_aids import DebriefSummary
-from tui.services.search import TagIndex
+from tui.services.search import TagIndex, TagStats
 from tui.services.sync.undecided import TeamSync
 from tui.widgets.key_bar import KeyBar
 
@@ -211,3 +211,57 @@ async def test_with_no_session_the_keys_that_need_one_are_dimmed(make_app, store
         await pilot.pause()
         active = screen.active_bindings
         assert [key for key in SESSION_KEYS if not active[key].enabled] == []
+
+
+MOVED = {
+    "dialog.cancel": "f6",
+    "quit.stay": "f6",
+    "resume.from_pause": "f5",
+    "resume.keep_paused": "f6",
+    "picker.apply": "f5",
+    "picker.cancel": "f6",
+}
+"""A keymap that moves the dialogs' Enter and Esc actions to function keys."""
+
+SENTENCES = {
+    "prompt": ("Enter saves \u00b7 Esc cancels", "Enter saves \u00b7 f6 cancels"),
+    "offset": ("Enter saves \u00b7 Esc cancels", "Enter saves \u00b7 f6 cancels"),
+    "new session": ("Enter creates \u00b7 Esc cancels", "Enter creates \u00b7 f6 cancels"),
+    "help": ("Esc closes", "f6 closes"),
+    "quit": ("\u00b7 Esc stay", "\u00b7 f6 stay"),
+    "resume": ("Enter continue", "f5 continue"),
+    "tag picker": ("Enter applies \u00b7 Esc cancels", "f5 applies \u00b7 f6 cancels"),
+}
+"""Each dialog's sentence of keys under the default keymap and under MOVED: the keys moved
+(Enter of a text field is the field's own and stays)."""
+
+
+def dialog_sentences(screen) -> str:
+    return " ".join(str(label.render()) for label in screen.query(".dialog-keys"))
+
+
+@pytest.mark.parametrize("moved", [False, True], ids=["default keys", "keys moved"])
+@pytest.mark.parametrize("name", list(SENTENCES))
+async def test_a_dialogs_sentence_names_the_keys_in_force(store, clock, tmp_path, name, moved):
+    # The sentences said "Esc cancels" and "Enter applies" whatever keys a keymap gave them.
+    from tui.app import FieldnoteApp
+    from tui.services.keymap import layer_keymaps
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text("".join(f'"{id}" = "{key}"\n' for id, key in MOVED.items()), "utf-8")
+    keymap = layer_keymaps([mine]) if moved else None
+    app = FieldnoteApp(store, author="Maya", now=clock, keymap=keymap)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(KeyBar))
+        dialog = DIALOGS[name][0](app)
+        app.push_screen(dialog)
+        await wait_until(pilot, lambda: app.screen is dialog and dialog.query(KeyBar))
+        if name == "tag picker":
+            dialog.index.add(TagStats("pricing", 1))
+            await pilot.press("p")
+        await pilot.pause()
+        default, remapped = SENTENCES[name]
+        said = dialog_sentences(dialog)
+        assert (remapped if moved else default) in said, said
+        if moved:
+            assert default not in said, said

@@ -580,3 +580,22 @@ async def test_tmux_advice_under_the_header_is_whole_in_a_half_width_pane(
         rows = str(header.render()).splitlines()
         advice = rows[rows.index(next(r for r in rows if r.startswith("\u26a0 tmux:"))) :]
         assert len(advice) >= 2 and all(len(row) <= header.size.width for row in advice)
+
+
+async def test_the_lots_title_names_the_keys_a_keymap_gave_it(store, session_id, clock, tmp_path):
+    # Its title said "Enter asked ... Esc" whatever keys a keymap gave those.
+    from tui.app import FieldnoteApp
+    from tui.services.keymap import layer_keymaps
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"parking.asked" = "insert"\n"parking.back" = "f11"\n', encoding="utf-8")
+    app = FieldnoteApp(
+        store, author="Maya", now=clock, session_id=session_id, keymap=layer_keymaps([mine])
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        lot = app.screen.query_one(ParkingLot)
+        await commit(pilot, "?ask who approves")
+        await pilot.press("f2")
+        await pilot.pause()
+        title = str(lot.border_title)
+        assert "HAS THE KEYS: \u2191\u2193 insert asked Del dismiss f11" in title, title

@@ -24,7 +24,7 @@ from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
-from tui.services.keymap import Keymap, KeymapError, sources_text
+from tui.services.keymap import Keymap, KeymapError, sources_text, typed_key
 from tui.services.live_session import LiveSession, SaveState
 from tui.services.playback import Player, PlayOutcome
 from tui.services.rescue import rescue_path, write_rescue
@@ -37,6 +37,9 @@ from tui.terminal_input import EchoSlot, TerminalClosed, TypedText, UnknownSeque
 from tui.textual_compat import CrashHookApp
 from tui.widgets.bindings import bindings_for
 from tui.widgets.note_input import NoteInput
+
+# Default keys as the dialogs' sentences, the README and the docs write them.
+KEY_WORDS = {"enter": "Enter", "escape": "Esc", "delete": "Del", "tab": "Tab"}
 
 FLUSH_WAIT_SECONDS = 1.0
 CLOSE_WAIT_SECONDS = 2.0
@@ -412,6 +415,15 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         """How the active keymap's first key for `binding_id` is shown (`^n`, `f8`)."""
         keys = self.keys_in_force(binding_id)
         return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+
+    def key_word(self, binding_id: str) -> str:
+        """The key in force for `binding_id` as a dialog's sentence names it: as the docs do
+        (`Enter`, `Esc`, `ctrl+t`) while the keymap leaves it on its default key, else as the
+        key bar shows it (`key_for`), so a sentence never names a key that does nothing."""
+        first = self.keys_in_force(binding_id).split(",")[0].strip()
+        if first != action_spec(binding_id).keys.split(",")[0].strip():
+            return self.key_for(binding_id)
+        return KEY_WORDS.get(first) or typed_key(first)
 
     def keys_for(self, binding_id: str) -> str:
         """Every key of the active keymap for `binding_id`, as shown (`^n f6`)."""

@@ -85,7 +85,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label(self.keymap_said(), id="help-keymap", classes="dialog-keys", markup=False)
             yield Label(
                 'Inline while typing a note: "quote  > quote  ?follow-up  !emotion  #tag  '
-                "* at the start stars it.  Esc closes.",
+                f"* at the start stars it.  {self.app.key_word('dialog.cancel')} closes.",
                 classes="dialog-keys",
                 markup=False,
             )

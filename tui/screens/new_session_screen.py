@@ -34,7 +34,10 @@ class NewSessionScreen(ModalScreen[str | None]):
             yield Input(placeholder="Goal, e.g. Why do trials stall in week one?", id="new-goal")
             yield Input(placeholder="Guide file (Markdown), optional", id="new-guide")
             yield Label("", id="new-error", classes="dialog-error")
-            yield Label("Tab moves \u00b7 Enter creates \u00b7 Esc cancels", classes="dialog-keys")
+            esc = self.app.key_word("dialog.cancel")
+            yield Label(
+                Text(f"Tab moves \u00b7 Enter creates \u00b7 {esc} cancels"), classes="dialog-keys"
+            )
         yield KeyBar(("enter", "Create"), ("tab", "Next field"))
 
     def on_mount(self) -> None:

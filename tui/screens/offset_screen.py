@@ -73,7 +73,8 @@ class OffsetScreen(ModalScreen[float | None]):
             )
             yield OffsetField(value=shown, id="offset-input")
             yield Label("", id="offset-error", classes="dialog-error")
-            yield Label("Enter saves \u00b7 Esc cancels", classes="dialog-keys")
+            esc = self.app.key_word("dialog.cancel")
+            yield Label(Text(f"Enter saves \u00b7 {esc} cancels"), classes="dialog-keys")
         yield KeyBar(("enter", "Save"))
 
     def on_mount(self) -> None:

@@ -41,7 +41,10 @@ class PromptScreen(ModalScreen[str | None]):
                 yield Static(Text(self.help_text), classes="dialog-help")
             yield Input(value=self.value, id="prompt-input")
             yield Static("", id="prompt-error", classes="dialog-error")
-            yield Static(Text(f"Enter saves \u00b7 Esc {self.cancel_label}"), classes="dialog-keys")
+            esc = self.app.key_word("dialog.cancel")
+            yield Static(
+                Text(f"Enter saves \u00b7 {esc} {self.cancel_label}"), classes="dialog-keys"
+            )
         yield KeyBar(("enter", "Save"))
 
     def on_mount(self) -> None:

@@ -82,29 +82,33 @@ class QuitScreen(ModalScreen[bool]):
             "The data folder has not confirmed the last writes.",
         )
         kept, lost = self._kept_and_lost()
+        key = self.app.key_word
         # The drafts file (tui/store/drafts.py) holds the notes: the next open of the session
         # by this author on this machine queues them again.
         if not kept:
-            said, go = f"{what} are only in memory.", "q quit and lose them"
+            said, go = f"{what} are only in memory.", "quit and lose them"
         elif not lost:
             said = (
                 f"{what} are kept in the session's drafts file and come back when you open "
                 "it again."
             )
-            go = "q quit, they come back"
+            go = "quit, they come back"
         else:
             said = (
                 f"{what} are not saved; the {kept} note(s) are kept in the session's drafts "
                 f"file and come back when you open it again, the {lost} other change(s) are lost."
             )
-            go = "q quit, the notes come back"
+            go = "quit, the notes come back"
         if self.leaving:
-            go = "q leave, they keep retrying"
+            go = "leave, they keep retrying"
         self.query_one("#quit-message", Label).update(
             Text(f"{said} {problem}\nThey can be written to {self.rescue_path}.{extra}")
         )
         self.query_one(".dialog-keys", Label).update(
-            f"r retry now \u00b7 s save them to the file above \u00b7 {go} \u00b7 Esc stay"
+            Text(
+                f"{key('quit.retry')} retry now \u00b7 {key('quit.save_elsewhere')} save them to "
+                f"the file above \u00b7 {key('quit.anyway')} {go} \u00b7 {key('quit.stay')} stay"
+            )
         )
 
     @work(exclusive=True, group="quit-retry")

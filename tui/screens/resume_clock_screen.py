@@ -45,6 +45,7 @@ class ResumeClockScreen(ModalScreen[bool | None]):
     def compose(self) -> ComposeResult:
         reading, away = format_elapsed(self.reading), format_elapsed(self.away)
         counted = format_elapsed(self.reading + self.away)
+        key = self.app.key_word
         with Vertical(classes="dialog"):
             yield Label("The clock paused when everyone closed", classes="dialog-title")
             yield Label(
@@ -55,8 +56,12 @@ class ResumeClockScreen(ModalScreen[bool | None]):
                 )
             )
             yield Label(
-                f"Enter continue from {reading} \u00b7 ctrl+t count the time away "
-                "\u00b7 Esc keep it paused \u00b7 typing a note continues from the pause",
+                Text(
+                    f"{key('resume.from_pause')} continue from {reading} \u00b7 "
+                    f"{key('resume.count_away')} count the time away \u00b7 "
+                    f"{key('resume.keep_paused')} keep it paused \u00b7 typing a note continues "
+                    "from the pause"
+                ),
                 classes="dialog-keys",
             )
         yield KeyBar()

@@ -131,7 +131,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         elif not self.matches:
             hint = "No tag matches." if query.strip() else "The codebook has no tags yet."
         else:
-            hint = f"{len(self.matches)} match(es) \u00b7 Enter {self.does} \u00b7 Esc cancels"
+            hint = f"{len(self.matches)} match(es) \u00b7 {self._keys_said()}"
         if self.create_problem is not None:
             hint = f"{hint.rstrip('.')}. {self.create_problem}"
         self._hint(hint)
@@ -152,6 +152,10 @@ class TagPickerScreen(ModalScreen[Picked | None]):
     def _create_key(self) -> str:
         return self.app.key_for("picker.create")
 
+    def _keys_said(self) -> str:
+        apply, cancel = self.app.key_word("picker.apply"), self.app.key_word("picker.cancel")
+        return f"{apply} {self.does} \u00b7 {cancel} cancels"
+
     def _hint(self, hint: str) -> None:
         self.query_one("#picker-hint", Static).update(Text(hint))
 
@@ -161,9 +165,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         first = {m.name for m in choice.rivals}
         self.matches = [*choice.rivals, *(m for m in self.matches if m.name not in first)]
         self._show_matches()
-        self._hint(
-            f"{choice.reason} \u2191\u2193 choose \u00b7 Enter {self.does} \u00b7 Esc cancels"
-        )
+        self._hint(f"{choice.reason} \u2191\u2193 choose \u00b7 {self._keys_said()}")
 
     def action_cursor(self, step: int) -> None:
         self._once_caught_up(lambda: self._move(step))
@@ -219,7 +221,9 @@ class TagPickerScreen(ModalScreen[Picked | None]):
             if self.create_problem is not None:
                 self._hint(self.create_problem)
             elif self.allow_create and clean_tag_name(self.query_text):
-                self._hint("That tag exists already: Enter applies it.")
+                self._hint(
+                    f"That tag exists already: {self.app.key_word('picker.apply')} applies it."
+                )
             return
         name = self.create_name
         alike = self.index.lookalike(name) if self.asked_create != name else None
@@ -233,7 +237,8 @@ class TagPickerScreen(ModalScreen[Picked | None]):
             self.moved = self.options.highlighted is not None
             self._hint(
                 f"\u2018{visible(alike)}\u2019 exists and differs only in case, accents or "
-                f"separators: Enter {self.does} it; {self._create_key()} again creates "
+                f"separators: {self.app.key_word('picker.apply')} {self.does} it; "
+                f"{self._create_key()} again creates "
                 f"\u2018{visible(name)}\u2019."
             )
             return

@@ -21,6 +21,8 @@ from tui.domain.notes import Note, format_elapsed
 from tui.widgets.bindings import bindings_for
 from tui.widgets.note_input import NoteInput, is_typing
 
+ENTER_SIGN = "\u23ce"  # the narrow title's Enter
+
 
 class ParkingLot(OptionList):
     BINDINGS = bindings_for("parking")
@@ -97,9 +99,13 @@ class ParkingLot(OptionList):
         if ask:
             says = [ask]
         elif self.screen.focused is self:  # `has_focus` is set after `on_focus` runs
+            asked, dismiss, back = (
+                self.app.key_word(f"parking.{name}") for name in ("asked", "dismiss", "back")
+            )
             says = [
-                "HAS THE KEYS: \u2191\u2193 Enter asked Del dismiss Esc",
-                "\u2191\u2193 \u23ce asked Del dismiss Esc back",
+                f"HAS THE KEYS: \u2191\u2193 {asked} asked {dismiss} dismiss {back}",
+                f"\u2191\u2193 {ENTER_SIGN if asked == 'Enter' else asked} asked {dismiss} "
+                f"dismiss {back} back",
             ]
         else:
             says = ["typing goes to the note"]
