@@ -265,3 +265,44 @@ async def test_a_dialogs_sentence_names_the_keys_in_force(store, clock, tmp_path
         assert (remapped if moved else default) in said, said
         if moved:
             assert default not in said, said
+
+
+class DiskFull(Pending):
+    """Notes kept in the drafts file, other changes lost, and a long error naming a file."""
+
+    last_error = (
+        "Could not save the clock in /home/maya/.local/share/fieldnote/sessions/"
+        "f2f2058c2f9146edadf6c22765f75fa4.json because the disk is full; the file on disk is "
+        "unchanged, so free some space and retry."
+    )
+
+    def unsaved_summary(self) -> str:
+        return "2 note(s) and 4 change(s)"
+
+    def kept_and_lost(self) -> tuple[int, int]:
+        return 2, 2
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_quit_dialog_keeps_its_keys_in_view_and_its_message_whole(make_app, size):
+    # In a 40-column pane the message about unsaved notes pushed the line of keys below the
+    # dialog's bottom edge, cut off.
+    rescue = Path("/home/maya/fieldnote-unsaved-2026-12-07T04-10-00.json")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(KeyBar))
+        dialog = QuitScreen(DiskFull(), rescue)
+        app.push_screen(dialog)
+        await wait_until(pilot, lambda: app.screen is dialog and dialog.query(KeyBar))
+        await pilot.pause()
+        frame = dialog.query_one(".dialog").content_region
+        for part in (".dialog-title", ".dialog-keys"):
+            assert frame.contains_region(dialog.query_one(part).region), part
+        assert "Esc stay" in str(dialog.query_one(".dialog-keys").render())
+        # The message scrolls within the dialog down to its last line, the rescue file.
+        message = dialog.query_one("#quit-message")
+        await pilot.press("end")
+        await pilot.pause()
+        assert frame.contains_region(message.region.intersection(frame)), message.region
+        assert message.region.bottom <= frame.bottom
+        assert rescue.name in str(message.render())

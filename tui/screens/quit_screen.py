@@ -13,7 +13,8 @@ from typing import Any, Protocol
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
@@ -50,9 +51,12 @@ class QuitScreen(ModalScreen[bool]):
         """Leaving a screen, not the app: what is pending keeps retrying in the background."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog", id="quit-dialog"):
             yield Label("Unsaved changes", classes="dialog-title")
-            yield Label(id="quit-message")
+            # A 40-column pane has no room for the whole message: it scrolls (the arrows,
+            # Home and End), under the title and above the keys, which stay in view.
+            with VerticalScroll(id="quit-body"):
+                yield Label(id="quit-message")
             yield Label(classes="dialog-keys")
         yield KeyBar()
 
@@ -70,6 +74,20 @@ class QuitScreen(ModalScreen[bool]):
         # says the same and more (the interview stops adding them while it is open).
         self.app.clear_notifications()
         self._explain()
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        """Give the message the rows the dialog has left once its title and keys have theirs
+        (a percentage or fr would not: the dialog's height is its content's, up to a limit)."""
+        dialog = self.query_one("#quit-dialog")
+        bar = self.query_one(KeyBar).outer_size
+        room = Size(self.size.width, self.size.height - bar.height)
+        rows = dialog.styles.max_height.resolve(room, self.app.size) - dialog.gutter.height
+        for part in (dialog.query_one(".dialog-title"), dialog.query_one(".dialog-keys")):
+            rows -= part.outer_size.height + part.styles.margin.height
+        self.query_one("#quit-body").styles.max_height = max(1, int(rows))
 
     def _waiting(self) -> list[UnsavedWork]:
         return [holder for holder in self.holders if holder.unsaved]
@@ -110,6 +128,7 @@ class QuitScreen(ModalScreen[bool]):
                 f"the file above \u00b7 {key('quit.anyway')} {go} \u00b7 {key('quit.stay')} stay"
             )
         )
+        self.call_after_refresh(self._fit)  # the keys may wrap to another line count
 
     @work(exclusive=True, group="quit-retry")
     async def action_retry(self) -> None:
