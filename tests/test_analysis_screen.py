@@ -512,3 +512,50 @@ async def test_a_quote_the_transcript_does_not_bear_out_is_shown_and_copied_as_s
             "[Not found in the transcript near 02:55.]"
         )
         assert lines[exact] == "She said the tool costs more than it saves \u2014 P7, 01:55"
+
+
+def wide_study(store) -> None:
+    """The study with a dozen more tags raised by Ana: the grid is wider than 80 columns."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    tags = [f"theme/long-name-{n:02d}" for n in range(12)]
+    extra = [_note(f"w{n}", f"wide {n} #{tag}", 200 + n, "q1", [tag]) for n, tag in enumerate(tags)]
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *extra])
+    write_study(store, sessions)
+
+
+def bar_text(screen) -> str:
+    from tui.widgets.key_bar import KeyBar
+
+    return str(screen.query_one(KeyBar).render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_key_bar_names_the_sideways_keys_of_the_grid_wider_than_its_pane(
+    store, clock, size
+):
+    # The grid scrolled sideways with the arrows, which no key bar said.
+    wide_study(store)
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert "\u2190" not in bar_text(screen)  # the themes fit their pane
+        await pilot.press("4")
+        await pilot.pause()
+        grid = screen.query_one("#grid", DataTable)
+        assert grid.max_scroll_x > 0
+        said = bar_text(screen)
+        assert "\u2190 Column left" in said and "\u2192 Column right" in said, said
+        await pilot.press("right")
+        assert grid.cursor_coordinate.column == 1
+        for _ in range(12):
+            await pilot.press("right")
+        await pilot.pause()
+        assert grid.scroll_x > 0  # the keys the bar names take the view there
+        await pilot.press("1")
+        await pilot.pause()
+        assert "\u2190" not in bar_text(screen)

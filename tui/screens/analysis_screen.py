@@ -369,6 +369,7 @@ class AnalysisScreen(Screen):
     def _fill(self, part: str) -> None:
         """Fill one part's tables from the view; the others wait until they are shown (and
         all but the themes, for the analysis)."""
+        self._sideways_may_change()
         if (self.shown if part == "themes" else self.view) is None or part in self._filled:
             return
         self._filled.add(part)
@@ -587,6 +588,32 @@ class AnalysisScreen(Screen):
         elif isinstance(focused, DataTable):
             (focused.action_page_down if pages > 0 else focused.action_page_up)()
 
+    def action_sideways(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, DataTable):  # a row table scrolls, the grid moves its cell
+            (focused.action_cursor_right if step > 0 else focused.action_cursor_left)()
+
+    def _sideways_may_change(self) -> None:
+        # Once the table laid out its columns: its width decides whether ← → are offered.
+        self.call_after_refresh(self.refresh_bindings)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action != "sideways":
+            return True
+        table = self.focused
+        return isinstance(table, DataTable) and (
+            table.max_scroll_x > 0 or (table.cursor_type == "cell" and len(table.columns) > 1)
+        )
+
+    def key_description(self, action: str) -> str | None:
+        """In the grid ← → move the cell from tag to tag (scrolling when it is wide)."""
+        table = self.focused
+        if not action.startswith("sideways") or not isinstance(table, DataTable):
+            return None
+        if table.cursor_type != "cell":
+            return None
+        return "Column left" if action == "sideways(-1)" else "Column right"
+
     def action_edge(self, last: bool) -> None:
         focused = self.focused
         if isinstance(focused, ThemeTable):
@@ -716,6 +743,7 @@ class AnalysisScreen(Screen):
         table.focus()
         self._show_tabs()
         self._show_detail()
+        self._sideways_may_change()
 
     def _current_row(self) -> int | None:
         table = self._table("evidence")

@@ -245,6 +245,9 @@ ACTIONS += (
     ActionSpec("analysis.page_up", "page(-1)", "pageup", "Page up", show=False),
     ActionSpec("analysis.first", "edge(False)", "home", "First", show=False),
     ActionSpec("analysis.last", "edge(True)", "end", "Last", show=False),
+    # In the bar only where they do something: a table wider than its pane, the grid's cells.
+    ActionSpec("analysis.scroll_left", "sideways(-1)", "left", "Scroll left"),
+    ActionSpec("analysis.scroll_right", "sideways(1)", "right", "Scroll right"),
 )
 
 # Team coding (tui/services/team/): blind coding, and agreement between coders.
