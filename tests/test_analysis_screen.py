@@ -559,3 +559,23 @@ async def test_the_key_bar_names_the_sideways_keys_of_the_grid_wider_than_its_pa
         await pilot.press("1")
         await pilot.pause()
         assert "\u2190" not in bar_text(screen)
+
+
+async def test_the_grid_keeps_its_participants_in_view_as_it_scrolls_sideways(store, clock):
+    # Scrolled to the tags on the right, the grid's Participant column went with the rest:
+    # a row of counts named nobody.
+    wide_study(store)
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("4")
+        await pilot.pause()
+        grid = screen.query_one("#grid", DataTable)
+        first = screen.view.analysis.participants[0].name
+        for _ in range(13):
+            await pilot.press("right")
+        await pilot.pause()
+        assert grid.scroll_x > 0
+        row = "".join(segment.text for segment in grid.render_line(1))
+        assert row.lstrip().startswith(first[:10]), row

@@ -217,7 +217,8 @@ class AnalysisScreen(Screen):
                 yield PriorityMatrix(id="matrix-plot")
                 yield AnalysisTable(id="ranked", cursor_type="row")
             yield AnalysisTable(id="pairs", cursor_type="row", zebra_stripes=True)
-            yield AnalysisTable(id="grid", cursor_type="cell")
+            # The participant column stays put as the tags scroll sideways under ← →.
+            yield AnalysisTable(id="grid", cursor_type="cell", fixed_columns=1)
             yield AnalysisTable(id="coverage", cursor_type="row", zebra_stripes=True)
             with Vertical(id="evidence-part"):
                 yield Static(id="evidence-title")
