@@ -100,10 +100,14 @@ def test_the_cli_sync_lets_git_ask_for_the_credentials_on_the_terminal(tmp_path,
         _read_until(fd, b"Password for", shown)
         os.write(fd, b"s3cret\n")
         _read_until(fd, b"Authentication failed", shown)
+        # A refused password is no network fault: the sentence says what to check instead.
+        _read_until(fd, b"nothing was changed", shown)
     finally:
         _, status = os.waitpid(pid, 0)
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 1, bytes(shown)
+    said = b" ".join(bytes(shown).split())
+    assert b"did not accept the credentials" in said and b"check the network" not in said, said
     assert "Basic " + base64.b64encode(b"ana:s3cret").decode() in seen, seen
 
 

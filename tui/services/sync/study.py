@@ -110,12 +110,30 @@ codebook.json merge={DRIVER}
 CHECK_THE_URL = "check the network, or set the right URL with `fieldnote sync init --remote URL`"
 
 
+REFUSED_CREDENTIALS = (
+    "Authentication failed",
+    "Invalid username or password",
+    "returned error: 403",
+    "Permission denied (publickey",
+)
+"""What git (over https) and ssh say when the remote was reached and refused who asked: no
+network fault, and no URL to change."""
+
+
 class Unreachable(SyncError):
     """The fetch failed; `why` is git's reason."""
 
     def __init__(self, why: str) -> None:
+        if any(said in why for said in REFUSED_CREDENTIALS):
+            way_out = (
+                "the remote did not accept the credentials: check the user name and the "
+                "password or token (one a credential helper kept may be out of date), or the "
+                "ssh key"
+            )
+        else:
+            way_out = CHECK_THE_URL
         super().__init__(
-            f"Could not fetch from the remote ({why}); {CHECK_THE_URL}; nothing was changed."
+            f"Could not fetch from the remote ({why}); {way_out}; nothing was changed."
         )
         self.why = why
 
