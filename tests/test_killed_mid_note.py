@@ -195,3 +195,27 @@ async def test_an_interview_killed_everywhere_asks_about_the_time_away_on_reopen
         await pilot.press("enter")  # continue from the pause
         await pilot.pause()
         assert app.live.clock.running
+
+
+async def test_a_new_tag_of_a_note_kept_through_a_kill_reaches_the_codebook(tmpfs, clock):
+    # The full disk took neither the note nor its new tag's codebook entry; the note came back
+    # from the drafts but its tag did not: the picker never offered it, though a note held it.
+    from tests.disk_faults import fill
+    from tui.app import FieldnoteApp
+    from tui.services.session_setup import create_session
+    from tui.store import DataStore
+
+    store = DataStore(tmpfs / "home")
+    session_id = create_session(store, title="P7", goal="Why?", now=clock())
+    filler: list = []
+    steps = "pause|type:gave up on invites #onboarding/invites|enter"
+    run_and_kill(store, session_id, steps, at_pause=lambda: filler.append(fill(tmpfs)))
+    assert "onboarding/invites" not in [t["name"] for t in store.codebook.tags()]
+    filler[0].unlink()
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(stored_notes(store, session_id)) == 1)
+        await wait_until(
+            pilot, lambda: "onboarding/invites" in [t["name"] for t in store.codebook.tags()]
+        )
+    store.codebook.close()

@@ -437,12 +437,14 @@ class LiveSession:
     def _replace(self, note: Note) -> None:
         self.notes = [note if n.id == note.id else n for n in self.notes]
 
-    def _record_tag_use(self, tags: list[str]) -> None:
+    def _record_tag_use(self, tags: list[str], *, count: bool = True) -> None:
+        """Add the tags to the codebook, counting one more use of each (`count`), or only
+        making the missing ones."""
         # A queue of its own: a codebook that cannot be written must not hold up the notes.
         when = to_iso(self.now())
-        codebook = self.store.codebook
+        write = self.store.codebook.record_use if count else self.store.codebook.ensure
         self._codebook_queue.enqueue(
-            WriteJob("add the tags to the codebook", lambda: codebook.record_use(tags, when))
+            WriteJob("add the tags to the codebook", lambda: write(tags, when))
         )
 
     # -- guide -------------------------------------------------------------------------------
@@ -673,6 +675,9 @@ class LiveSession:
                 return
             del self.notes[index]
         self._add_note(note, "save a note kept from before")
+        if note.tags:
+            # Its use may have been counted before the kill, but its tag must be there to pick.
+            self._record_tag_use(list(note.tags), count=False)
 
     def resume_typing(self, started_at: str | None, question_id: str | None) -> None:
         """A draft put back in the input keeps the moment and question of its first key."""
