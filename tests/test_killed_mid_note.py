@@ -79,6 +79,22 @@ def run_and_kill(store, session_id, steps: str, author: str = "Maya", at_pause=N
     assert process.returncode == -signal.SIGKILL
 
 
+def killed_on_a_full_disk(tmpfs, clock, steps: str):
+    """A session in a small tmpfs, an app killed after `steps` typed with the disk full from
+    their `pause` on, and the disk then freed: (store, session id)."""
+    from tests.disk_faults import fill
+    from tui.services.session_setup import create_session
+    from tui.store import DataStore
+
+    store = DataStore(tmpfs / "home")
+    session_id = create_session(store, title="P7", goal="Why?", now=clock())
+    filler: list = []
+    run_and_kill(store, session_id, steps, at_pause=lambda: filler.append(fill(tmpfs)))
+    assert stored_notes(store, session_id) == []  # the disk took nothing
+    filler[0].unlink()
+    return store, session_id
+
+
 async def test_a_note_half_typed_when_killed_is_back_in_the_input(make_app, session_id, store):
     run_and_kill(store, session_id, "type:first note #pricing|enter|type:half a sentence !angry")
     app = make_app(session_id)
@@ -136,18 +152,10 @@ async def test_both_interviewers_killed_each_get_their_own_draft_back(make_app, 
 
 
 async def test_killed_on_a_full_disk_the_draft_and_the_queued_note_come_back(tmpfs, clock):
-    from tests.disk_faults import fill
     from tui.app import FieldnoteApp
-    from tui.services.session_setup import create_session
-    from tui.store import DataStore
 
-    store = DataStore(tmpfs / "home")
-    session_id = create_session(store, title="P7", goal="Why?", now=clock())
-    filler: list = []
     steps = "pause|type:said on a full disk|enter|type:typed on a full disk"
-    run_and_kill(store, session_id, steps, at_pause=lambda: filler.append(fill(tmpfs)))
-    assert stored_notes(store, session_id) == []  # the disk took neither
-    filler[0].unlink()
+    store, session_id = killed_on_a_full_disk(tmpfs, clock, steps)
     app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         note_input = app.screen.note_input
@@ -200,18 +208,11 @@ async def test_an_interview_killed_everywhere_asks_about_the_time_away_on_reopen
 async def test_a_new_tag_of_a_note_kept_through_a_kill_reaches_the_codebook(tmpfs, clock):
     # The full disk took neither the note nor its new tag's codebook entry; the note came back
     # from the drafts but its tag did not: the picker never offered it, though a note held it.
-    from tests.disk_faults import fill
     from tui.app import FieldnoteApp
-    from tui.services.session_setup import create_session
-    from tui.store import DataStore
 
-    store = DataStore(tmpfs / "home")
-    session_id = create_session(store, title="P7", goal="Why?", now=clock())
-    filler: list = []
     steps = "pause|type:gave up on invites #onboarding/invites|enter"
-    run_and_kill(store, session_id, steps, at_pause=lambda: filler.append(fill(tmpfs)))
+    store, session_id = killed_on_a_full_disk(tmpfs, clock, steps)
     assert "onboarding/invites" not in [t["name"] for t in store.codebook.tags()]
-    filler[0].unlink()
     app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: len(stored_notes(store, session_id)) == 1)
