@@ -186,3 +186,19 @@ async def test_a_question_cut_for_its_wide_characters_says_so(make_app, store, c
         (item,) = [i for i in guide_pane.query("QuestionItem") if i.number == 1]
         text = " ".join(shown_text(item).split())
         assert "\u2026" in text and "guide file" in text, text
+
+
+async def test_a_draft_that_grows_keeps_the_newest_note_in_view(make_app, store, session_id, clock):
+    # A draft wrapping onto more lines takes rows from the stream; the stream kept its scroll
+    # position, so the newest note (a co-interviewer's just arrived) slid below its edge.
+    seed_notes(store, session_id, clock, 40)
+    app = make_app(session_id)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one(NoteStream)
+        assert stream.scroll_y == stream.max_scroll_y
+        await pilot.press(*"Rafael nods and says an income split feels fairer to both")
+        await pilot.pause()
+        assert app.screen.note_input.region.height > 3  # the draft wrapped
+        assert stream.scroll_y == stream.max_scroll_y
+        assert "(39)" in "".join(shown_rows(stream))

@@ -334,6 +334,8 @@ class NoteStream(ScrollView, can_focus=False):
         if self.scrollable_content_region.width != self._layout_width:
             self._layouts.clear()
             self._relayout()
+        elif self._follow_end:  # fewer rows (a draft wrapped): the newest note stays in view
+            self.scroll_to(y=self.max_scroll_y, animate=False, force=True)
 
     # -- layout of one note -------------------------------------------------------------------
 
