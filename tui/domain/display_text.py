@@ -67,11 +67,13 @@ def _visible_char(char: str) -> str:
 def cut(text: str, cells: int) -> str:
     """`text` made `visible`, cut to at most `cells` terminal cells with an ellipsis: one
     field of a listing (a title of 100,000 characters) keeps to its line."""
-    shown = visible(text)
+    # A character takes a cell at least, so no more than `cells + 1` of them can matter:
+    # a huge text costs no more than a short one.
+    shown = visible(text[: cells + 1])
     used = 0
     for index, char in enumerate(shown):
         used += _cells(char)
-        if used > cells:  # stops here: a huge text costs no more than a short one
+        if used > cells:
             kept = shown[:index]
             used -= _cells(char)
             while kept and used > cells - 1:  # room for the ellipsis
