@@ -59,8 +59,6 @@ def coders_cell(doc: dict[str, Any]) -> str:
 
 def ratings_cell(doc: dict[str, Any]) -> str:
     """Each coder's own rating, from which `severity` is counted: `Ana=4;Bo=2`."""
-    if not doc.get("ratings") and doc.get("severity") is None:
-        return ""  # most rows: nothing rated (ratings_of would find nothing, at a cost)
     return ";".join(f"{r['coder']}={r['severity']}" for r in ratings_of(doc))
 
 
