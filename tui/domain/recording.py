@@ -358,6 +358,14 @@ def describe(check: QuoteCheck | None) -> str | None:
     return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
 
 
+def marked_citation(cited: str, check: QuoteCheck | None) -> str:
+    """A quote's citation as the copy keys give it: one the attached transcript does not bear
+    out says what its check found, so it is never pasted as the participant's words unmarked."""
+    if check is not None and not check.found:
+        return f"{cited} [{describe(check)}]"
+    return cited
+
+
 @dataclass
 class SessionTranscript:
     """One session's notes (documents, in stream order; digests with each note's kind and

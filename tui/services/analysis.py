@@ -15,7 +15,14 @@ from datetime import datetime
 from tui.domain.analysis import Analysis, Evidence, Overview, SessionInput, analyse
 from tui.domain.clock import utc_now
 from tui.domain.notes import tag_key
-from tui.domain.recording import NOT_CHECKED, QuoteCheck, SessionTranscript, describe, moment
+from tui.domain.recording import (
+    NOT_CHECKED,
+    QuoteCheck,
+    SessionTranscript,
+    describe,
+    marked_citation,
+    moment,
+)
 from tui.services.study_index import IndexedSession, IndexScan, SessionWords, study_index
 from tui.store import DataStore, StoreError
 
@@ -234,9 +241,7 @@ class Verbatims:
         says what the check found: it is never pasted as the participant's words unmarked."""
         check = self.check(item)
         line = self._described(item, check)
-        cited = item.citation()
-        if check is not None and not check.found:
-            cited = f"{cited} [{line}]"
+        cited = marked_citation(item.citation(), check)
         return Checked(item, line, None if check is None else check.found, cited)
 
     def line(self, item: Evidence) -> str | None:

@@ -29,7 +29,7 @@ from tui.domain.excerpts import Excerpt
 from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, note_kind, tag_key
 from tui.domain.quotes import cite, with_verbatim
 from tui.domain.ratings import rating_by, ratings_of, severity_of
-from tui.domain.recording import Link, QuoteCheck, describe
+from tui.domain.recording import Link, QuoteCheck, marked_citation
 from tui.domain.spans import move_span, text_edits
 from tui.domain.tags import (
     SEVERITIES,
@@ -789,10 +789,7 @@ class TaggingModel:
             elapsed=float(excerpt.note.get("elapsed") or 0.0),
             recording_offset=self._recording_offset(excerpt.session_id),
         )
-        check = self.check_of(excerpt)
-        if check is not None and not check.found:  # as the analysis screen's y copies it
-            cited = f"{cited} [{describe(check)}]"
-        return cited
+        return marked_citation(cited, self.check_of(excerpt))  # as the analysis screen's y
 
     def _recording_offset(self, session_id: str) -> float:
         """The session clock's recording offset, from the open (cached) session file."""
