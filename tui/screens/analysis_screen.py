@@ -187,6 +187,9 @@ class AnalysisScreen(Screen):
         self.poll_seconds = poll_seconds or POLL_SECONDS
         self.view: StudyView | None = None
         """The analysis: every part and the evidence."""
+        self._verbatims: Verbatims | None = None
+        """The view's quote checks: each quoted session's transcript read and folded once,
+        not again at every drill-down."""
         self.shown: StudyView | StudyOverview | None = None
         """What the header and the themes show: the analysis, or before it the overview."""
         self.part = "themes"
@@ -307,6 +310,7 @@ class AnalysisScreen(Screen):
         if view is None or not self.is_attached:
             return
         self.view = view
+        self._verbatims = Verbatims(view)
         self.reads += 1
         self._show(view)
         if self.drill is not None:
@@ -707,8 +711,8 @@ class AnalysisScreen(Screen):
     def _evidence_worker(self, drill: Drill, then: Callable[[Drill, list[Checked]], None]) -> None:
         """The evidence's words come from the sessions' notes (the study index has none), and
         a quote's check from its session's attached transcript: read here, off the UI thread."""
-        assert self.view is not None
-        verbatims = Verbatims(self.view)
+        verbatims = self._verbatims
+        assert verbatims is not None
         checked = [verbatims.checked(item) for item in self._evidence_for(drill)]
         try:
             self.app.call_from_thread(then, drill, checked)
