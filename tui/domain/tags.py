@@ -33,21 +33,28 @@ def tag_depth(name: str) -> int:
     return clean_tag_name(name).count("/") + 1
 
 
-def tag_limit_problem(name: str) -> str | None:
-    """Why `name` is longer or deeper than a tag may be (one sentence), or None when it fits
-    `MAX_TAG_LEVEL_CHARS` and `MAX_TAG_DEPTH` (`tag_fits`)."""
+def tag_limit(name: str) -> str | None:
+    """The limit `name` is past, and by how much (a sentence without its full stop, which
+    each caller ends with what follows for it), or None when it fits `MAX_TAG_LEVEL_CHARS`
+    and `MAX_TAG_DEPTH` (`tag_fits`)."""
     name = clean_tag_name(name)
     if tag_fits(name):
         return None
     if tag_depth(name) > MAX_TAG_DEPTH:
         return (
             f"A tag can have at most {MAX_TAG_DEPTH} levels (a/b/c has 3), and this one has "
-            f"{tag_depth(name)}; shorten it."
+            f"{tag_depth(name)}"
         )
     return (
         f"A tag can have at most {MAX_TAG_LEVEL_CHARS} characters between two /, and "
-        f"#{visible(name[:24])}\u2026 has {longest_level(name):,}; shorten it."
+        f"#{visible(name[:24])}\u2026 has {longest_level(name):,}"
     )
+
+
+def tag_limit_problem(name: str) -> str | None:
+    """Why `name` is longer or deeper than a tag may be (one sentence), or None when it fits."""
+    limit = tag_limit(name)
+    return None if limit is None else f"{limit}; shorten it."
 
 
 def kept_as_text_notice(text: str) -> str | None:
@@ -56,8 +63,7 @@ def kept_as_text_notice(text: str) -> str | None:
     found = overlong_tags(text)
     if not found:
         return None
-    limit = tag_limit_problem(found[0]).rpartition(";")[0]  # without "shorten it"
-    return f"{limit}: the note is saved with it as text, not as a tag."
+    return f"{tag_limit(found[0])}: the note is saved with it as text, not as a tag."
 
 
 def inline_name_problem(name: str) -> str | None:

@@ -19,7 +19,7 @@ import orjson
 
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
-from tui.domain.tags import tag_limit_problem
+from tui.domain.tags import tag_limit
 from tui.services.session_setup import append_note_now
 from tui.services.tag_writes import apply_change
 from tui.services.write_queue import Skipped
@@ -246,8 +246,7 @@ def _damage(notes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> str |
         if problem is not None:
             return f"tag change {number} {problem}"
     for tag in _tags_named(notes, changes):
-        if (problem := tag_limit_problem(tag)) is not None:
-            said = problem.rpartition(";")[0]  # the limit and the tag, without "shorten it"
+        if (said := tag_limit(tag)) is not None:
             return said[0].lower() + said[1:]
     return None
 

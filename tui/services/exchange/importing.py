@@ -19,7 +19,7 @@ from typing import Any
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import note_counts, tag_key
-from tui.domain.tags import tag_limit_problem
+from tui.domain.tags import tag_limit
 from tui.services.exchange import archive, pseudonyms, refi_qda, transcripts
 from tui.services.exchange.errors import ExchangeError, bad_file
 from tui.services.exchange.study import Progress, Study
@@ -200,19 +200,14 @@ def _check_documents(path: Path, study: Study) -> None:
             raise bad_file(path, f"{problem}; nothing was imported.", where=where)
         for doc in [*data.notes, *data.excerpts]:
             for tag in doc.get("tags") or []:
-                if (problem := tag_limit_problem(str(tag))) is not None:
-                    raise _too_big(path, problem, where)
+                if (problem := tag_limit(str(tag))) is not None:
+                    raise bad_file(path, f"{problem}; nothing was imported.", where=where)
     for number, tag in enumerate(study.codebook, start=1):
         problem = new_tag_problem(tag)
         if problem is not None:
             raise bad_file(path, f"{problem}; nothing was imported.", where=f"tag {number}")
-        if (problem := tag_limit_problem(tag["name"])) is not None:
-            raise _too_big(path, problem, f"tag {number}")
-
-
-def _too_big(path: Path, problem: str, where: str) -> ExchangeError:
-    said = problem.rpartition(";")[0]  # the limit and the tag, without "shorten it"
-    return bad_file(path, f"{said}; nothing was imported.", where=where)
+        if (problem := tag_limit(tag["name"])) is not None:
+            raise bad_file(path, f"{problem}; nothing was imported.", where=f"tag {number}")
 
 
 def _tags_to_merge(study: Study, stamp: str, *, exact: bool) -> list[dict[str, Any]]:
