@@ -83,6 +83,39 @@ def test_parallel_coding_merges_to_the_same_study_in_both_orders(laptops, first_
 
 
 @pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
+def test_the_old_name_applied_where_the_rename_never_looked_follows_it(laptops, first_to_sync):
+    """Ana renames `setup` while Bo goes on applying it: in a session that held no `setup`
+    when Ana renamed (her rename left its file as it was) and in a session Bo starts. The sync
+    took Bo's version of those files as it was: Bo's codings stayed under `setup`, a tag no
+    longer in the codebook, so the codebook and the tag picker lost them while the analysis
+    counted a theme no one could find."""
+    ana, bo, session_id, first, second = laptops
+    bo.code(session_id, second, "setup", "2026-12-01T10:00:01.000Z")
+    other = bo.ok("new", "Onboarding - P8", "--participant", "P8").strip()
+    started = bo.note(other, "no invite again #setup")
+    store = DataStore(ana.home)
+    rename_tag(store, "setup", "install", "2026-12-01T10:00:05.000Z")
+    store.codebook.close()
+
+    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
+    for laptop in (one, two, one):
+        ran = laptop.sync()
+        assert ran.code == 0, ran.err
+
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    assert {t["name"] for t in exports[0]["codebook"]} >= {"install"}
+    assert "setup" not in {t["name"] for t in exports[0]["codebook"]}
+    assert {(second, "install", "bo"), (started, "install", "bo")} <= _coding_set(exports[0])
+    assert not any(tag == "setup" for _, tag, _ in _coding_set(exports[0]))
+    notes = {n["id"]: n for s in exports[0]["sessions"] for n in s["notes"]}
+    assert notes[started]["text"] == "no invite again #install"
+    for laptop in (ana, bo):
+        assert_whole_and_plain(laptop)
+        assert laptop.git("status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
 def test_two_coders_rating_one_note_on_two_laptops_keep_both_ratings(laptops, first_to_sync):
     ana, bo, session_id, first, second = laptops
     ana.rate(session_id, first, 4, "2026-12-01T10:00:00.000Z")

@@ -30,7 +30,12 @@ import orjson
 
 from tui.domain.display_text import visible
 from tui.services.sync.git import DISK_FULL, Git, SyncError, reason
-from tui.services.sync.merge import find_renames, merge_codebook, merge_session
+from tui.services.sync.merge import (
+    find_renames,
+    merge_codebook,
+    merge_session,
+    rename_in_session,
+)
 from tui.services.sync.tree import (
     CODEBOOK,
     IN_THIS_FOLDER,
@@ -490,6 +495,8 @@ class Study:
                 continue
             if chosen is not None:
                 out[path] = chosen
+        if renames:
+            self._rename_in_taken(out, ours, renames)
         wanted = [e.oid for path in both for e in (base.get(path), ours[path], theirs[path]) if e]
         blobs = read_blobs(self.git, wanted)
         for path in both:
@@ -501,10 +508,27 @@ class Study:
                 merged = merge_codebook(*versions)
             else:  # a session (settings files are ours, above)
                 merged = merge_session(*versions, renames)
-            raw = orjson.dumps(merged, option=DUMP_OPTIONS)
-            oid = self.git.out("hash-object", "-w", "--stdin", input=raw)
-            out[path] = Entry("100644", oid, len(raw))
+            out[path] = self._stored(orjson.dumps(merged, option=DUMP_OPTIONS))
         return out
+
+    def _rename_in_taken(self, out: Listing, ours: Listing, renames: dict[str, str]) -> None:
+        """The renames applied to the sessions taken whole from one side: a file the renaming
+        side never changed (it held no such tag then), or a session only one side has, can
+        hold a coding applied under the old name meanwhile, which would stay under a name the
+        codebook no longer has."""
+        taken = [path for path in out if path.startswith("sessions/")]
+        blobs = read_blobs(self.git, [out[path].oid for path in taken])
+        for path in taken:
+            blob = blobs[out[path].oid]
+            where = SIDES[1] if out[path] == ours.get(path) else SIDES[2]
+            tables = rename_in_session(parse_study_file(path, blob, where), renames)
+            raw = orjson.dumps(tables, option=DUMP_OPTIONS)
+            if raw != blob:
+                out[path] = self._stored(raw)
+
+    def _stored(self, raw: bytes) -> Entry:
+        oid = self.git.out("hash-object", "-w", "--stdin", input=raw)
+        return Entry("100644", oid, len(raw))
 
     def _open_here(self) -> set[str]:
         """The sessions an instance on this laptop has open now (a live presence entry)."""
