@@ -196,6 +196,81 @@ def test_a_tag_renamed_differently_on_each_laptop_is_undecided_until_settled(lap
     assert {t["name"] for t in exports[0]["codebook"]} == {"onboarding"}
 
 
+@pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
+def test_one_tag_merged_into_two_different_tags_swallows_neither(laptops, first_to_sync):
+    """Ana merges `setup` into `install`, Bo merges it into `onboarding`: two tags each had
+    before, with excerpts of their own. The sync took it for two renames of `setup` and
+    renamed the name that sorts last into the other: every `onboarding` excerpt of the study,
+    and its `#onboarding` in the notes' text, became `install`, a merge nobody made."""
+    from tui.services.sync.undecided import TeamSync
+    from tui.services.tag_ops import merge_tags
+
+    ana, bo, session_id, first, second = laptops
+    installed = ana.note(session_id, "took two days #install")
+    onboarded = ana.note(session_id, "the first week was hard #onboarding")
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    for laptop, target in ((ana, "install"), (bo, "onboarding")):
+        store = laptop.store()
+        merge_tags(store, "setup", target, "2026-12-01T10:00:00.000Z")
+        store.codebook.close()
+    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
+    for laptop in (one, two, one):
+        assert laptop.sync().code == 0
+
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    assert {t["name"] for t in exports[0]["codebook"]} == {"install", "onboarding"}
+    notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
+    assert notes[installed]["tags"] == ["install"]
+    assert notes[onboarded]["tags"] == ["onboarding"]
+    assert notes[onboarded]["text"] == "the first week was hard #onboarding"
+    # Each laptop's merge stands until the team decides: the excerpt carries both.
+    assert sorted(notes[first]["tags"]) == ["install", "onboarding"]
+    status = ana.ok("sync", "status")
+    assert (
+        "codebook tags install: 'setup' was merged into 'install' on one laptop and into "
+        "'onboarding' on another; its excerpts carry both" in status
+    )
+
+    store = ana.store()
+    team = TeamSync(store, "ana")
+    (item,) = [i for i in team.undecided() if i.table == "tags"]
+    team.settle(item, take_other=True)  # `setup` belongs in `onboarding`
+    store.codebook.close()
+    assert [i for i in team.undecided() if i.table == "tags"] == []
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
+    assert notes[first]["tags"] == ["onboarding"]
+    assert notes[installed]["tags"] == ["install"]
+    assert {t["name"] for t in exports[0]["codebook"]} == {"install", "onboarding"}
+
+
+def test_a_tag_renamed_here_and_merged_there_keeps_the_tag_it_was_merged_into(laptops):
+    """Ana renames `setup` to `a-setup`, Bo merges it into `onboarding`, a tag with excerpts
+    of its own: the name that sorted first won, and `onboarding` itself was renamed away."""
+    from tui.services.tag_ops import merge_tags
+
+    ana, bo, session_id, first, _ = laptops
+    onboarded = ana.note(session_id, "the first week was hard #onboarding")
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    store = ana.store()
+    rename_tag(store, "setup", "a-setup", "2026-12-01T10:00:00.000Z")
+    store.codebook.close()
+    store = bo.store()
+    merge_tags(store, "setup", "onboarding", "2026-12-01T10:00:00.000Z")
+    store.codebook.close()
+    for laptop in (ana, bo, ana):
+        assert laptop.sync().code == 0
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    assert {t["name"] for t in exports[0]["codebook"]} == {"onboarding"}
+    notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
+    assert notes[onboarded]["text"] == "the first week was hard #onboarding"
+    assert notes[first]["tags"] == ["onboarding"]
+
+
 def test_a_value_left_undecided_is_reported_by_the_sync_that_brings_it_only(laptops):
     """A sync reports the values its merge left undecided. It also reported, as undecided
     again, every value still unsettled in any file it took in: each later sync that brought

@@ -127,6 +127,20 @@ def without_tag(doc: Mapping[str, Any], tag: str) -> dict | None:
     return fields(kept) if len(kept) != len(codings) else None
 
 
+def without_twins(doc: Mapping[str, Any], keep: str, drop: str) -> dict | None:
+    """The fields that remove each coding of `drop` that has a twin of `keep`: the same
+    coder, the same time (one coding a tag merged into two tags on two laptops became);
+    None when there is none."""
+    codings = codings_of(doc)
+    kept = {(c["coder"], c["at"]) for c in codings if tag_key(c["tag"]) == tag_key(keep)}
+    out = [
+        c
+        for c in codings
+        if tag_key(c["tag"]) != tag_key(drop) or (c["coder"], c["at"]) not in kept
+    ]
+    return fields(out) if len(out) < len(codings) else None
+
+
 def retagged(doc: Mapping[str, Any], mapping: Mapping[str, str | None]) -> dict | None:
     """The fields with every tag whose key is in `mapping` renamed (None drops its codings);
     one coder's two codings that now name the same tag fold into the earlier. None when no

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.analysis import counts_for
-from tui.domain.codings import codings_of, retagged
+from tui.domain.codings import codings_of, retagged, without_twins
 from tui.domain.notes import MARK_KINDS, clean_tag_name, tag_key
 from tui.domain.ratings import severity_of
 from tui.domain.recording import cue_notes
@@ -311,6 +311,28 @@ def undo_change(store: DataStore, change: TagChange) -> tuple[int, int]:
         for name in change.made:
             codebook.delete(name)
     return restored, skipped
+
+
+def drop_twins(store: DataStore, keep: str, drop: str) -> int:
+    """Where a note or excerpt carries `keep` and `drop` as twins (see `without_twins`), only
+    `keep` stays: a tag merged into both on two laptops goes to `keep`. Returns how many
+    notes and excerpts changed."""
+    changed = 0
+    for session_id in _readable_ids(store):
+        session_file = store.open_session(session_id)
+        try:
+            snapshot = session_file.read()
+            for table, docs in (("notes", snapshot.notes), ("excerpts", snapshot.excerpts)):
+                change = (
+                    session_file.change_note if table == "notes" else session_file.change_excerpt
+                )
+                for doc in docs:
+                    if without_twins(doc, keep, drop) is not None:
+                        change(doc["id"], lambda d: without_twins(d, keep, drop) or {})
+                        changed += 1
+        finally:
+            session_file.close()
+    return changed
 
 
 def delete_tag(store: DataStore, name: str) -> int:

@@ -42,6 +42,9 @@ ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
 SINGLE_TABLES = ("session", "guide")
 UNION_FIELDS = frozenset({"emotions"})
 CONFLICTS = "conflicts"
+MERGED_INTO = "merged into"
+"""The `field` of a conflict on tag Y: tag `tag` was merged into Y on one side and into
+`other` on the other, and its excerpts carry both."""
 UNKNOWN_CODER = "unknown"
 
 
@@ -345,14 +348,27 @@ def find_renames(base: Tables, ours: Tables, theirs: Tables) -> dict[str, str]:
 
     A rename is seen as: the base codebook has X; one side's codebook no longer has X, and
     one tag there (and only one) lists X in its `renamed_from` where the base's version of
-    that tag did not. Both sides renaming X differently keep the name that sorts first, and
-    the other name is renamed to it as well (and listed in that tag's `conflicts`)."""
+    that tag did not. Both sides renaming X differently keep one name, and the other name is
+    renamed to it as well (and listed in that tag's `conflicts`): only a name the base did not
+    have is renamed so, since it holds nothing but X's excerpts; the base's tag is kept when
+    one of the names is one. X merged into two tags the base had is renamed to neither (see
+    `both_kept`)."""
+    before = _tags(base)
     renames: dict[str, str] = {}
     for old, names in _rename_targets(base, ours, theirs).items():
-        winner = min(names, key=lambda n: (tag_key(n), n))
+        if both_kept(names, before):
+            continue
+        winner = min(names, key=lambda n: (tag_key(n) not in before, tag_key(n), n))
         renames[old] = winner
         renames.update({tag_key(n): winner for n in names if tag_key(n) != tag_key(winner)})
     return _resolved(renames)
+
+
+def both_kept(names: set[str], before: Mapping[str, Any]) -> bool:
+    """Whether X went into two tags the base already had (a merge on each side): renaming
+    one into the other would merge two tags nobody merged, so each side's merge stands and X's
+    excerpts carry both tags until the team settles it (`MERGED_INTO`)."""
+    return len({tag_key(n) for n in names if tag_key(n) in before}) > 1
 
 
 def _rename_targets(base: Tables, ours: Tables, theirs: Tables) -> dict[str, set[str]]:
@@ -398,15 +414,25 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
     # A merged document may be one of the callers' own: the conflicts go on a copy.
     docs = [dict(doc) for doc in docs]
     by_key = {tag_key(str(doc.get("name") or "")): doc for doc in docs}
+    before = _tags(base)
     for old, names in _rename_targets(base, ours, theirs).items():
-        doc = by_key.get(tag_key(renames.get(old, "")))
-        if doc is None or len({tag_key(n) for n in names}) < 2:
+        if both_kept(names, before):
+            first, *rest = sorted(names, key=lambda n: (tag_key(n), n))
+            doc = by_key.get(tag_key(first))
+            tag = before[old]["name"]
+            others = [
+                {"field": MERGED_INTO, "other": n, "other_edited_at": None, "tag": tag}
+                for n in rest
+            ]
+        else:
+            doc = by_key.get(tag_key(renames.get(old, "")))
+            others = [
+                {"field": "name", "other": n, "other_edited_at": None}
+                for n in sorted(names)
+                if doc is not None and tag_key(n) != tag_key(doc["name"])
+            ]
+        if doc is None or not others:
             continue  # one new name: nothing undecided
-        others = [
-            {"field": "name", "other": n, "other_edited_at": None}
-            for n in sorted(names)
-            if tag_key(n) != tag_key(doc["name"])
-        ]
         listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), *others]}
         doc[CONFLICTS] = [c for _, c in sorted(listed.items())]
     merged["tags"] = _numbered("tags", docs)

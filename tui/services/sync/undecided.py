@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from tui.domain.clock import to_iso, utc_now
-from tui.services.sync.merge import CONFLICTS, canonical, conflicts_in
-from tui.services.tag_ops import rename_tag
+from tui.services.sync.merge import CONFLICTS, MERGED_INTO, canonical, conflicts_in
+from tui.services.tag_ops import drop_twins, rename_tag
 from tui.store import DataStore, StoreError, UnreadableFileError
 from tui.store.storage import read_tables
 
@@ -40,6 +40,13 @@ class Undecided:
     def line(self) -> str:
         where = "codebook" if self.session_id is None else f"session {self.session_id[:8]}"
         key = self.key if self.table == "tags" else self.key[:8]
+        if self.field == MERGED_INTO:
+            return (
+                f"{where} {self.table} {key}: {_short(self.entry.get('tag'))} was merged into "
+                f"{_short(key)} on one laptop and into {_short(self.other)} on another; its "
+                f"excerpts carry both until one is kept: keeping leaves them in {_short(key)}, "
+                f"taking the other in {_short(self.other)}"
+            )
         return (
             f"{where} {self.table} {key}: {self.field} is {_short(self.kept)}; "
             f"the other side had {_short(self.other)}"
@@ -92,9 +99,8 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
     """Keep the merged value or take the other side's; the entry leaves `conflicts`."""
 
     def change(doc: dict[str, Any]) -> dict[str, Any]:
-        left = [c for c in doc.get(CONFLICTS) or [] if canonical(c) != canonical(item.entry)]
-        changes: dict[str, Any] = {CONFLICTS: left}
-        if take_other:
+        changes: dict[str, Any] = {CONFLICTS: _left(doc, item)}
+        if take_other and item.field != MERGED_INTO:
             top, _, rest = item.field.partition(".")
             changes[top] = _with(doc.get(top), rest, item.other) if rest else item.other
         return changes
@@ -103,6 +109,12 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
         found = store.codebook.get(item.key)
         if found is None:
             raise StoreError(f"The tag '{item.key}' is no longer in the codebook.")
+        if item.field == MERGED_INTO:
+            # Which of the two merges stands: the other tag's twins of each coding go.
+            kept, dropped = (item.other, item.key) if take_other else (item.key, item.other)
+            drop_twins(store, str(kept), str(dropped))
+            store.codebook.update(found["name"], change(found))
+            return
         if take_other and item.field == "name":
             # Both laptops renamed one tag: taking the other name is a rename of its own,
             # through every session (the renamed tag leaves with its conflicts list).
@@ -120,6 +132,11 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
             session.change_session(change)
     finally:
         session.close()
+
+
+def _left(doc: dict[str, Any], item: Undecided) -> list[dict[str, Any]]:
+    """The document's conflicts without the one settled."""
+    return [c for c in doc.get(CONFLICTS) or [] if canonical(c) != canonical(item.entry)]
 
 
 def utc_now_iso() -> str:
