@@ -355,3 +355,24 @@ def test_a_session_removed_on_the_remote_stays_while_it_is_open_here(laptops):
     assert bo.sync().code == 0
     notes = {n["text"] for s in bo.export()["sessions"] for n in s["notes"]}
     assert "typed during the interview" in notes
+
+
+def test_two_long_texts_that_differ_near_the_end_are_told_apart_when_undecided(laptops):
+    """Each undecided value was cut after 59 characters: two edits of a long note that differ
+    only further on read as the same text twice (`text is 'They check a day list printed
+    from Quaymark at 6am and pinn…'; the other side had` the same), leaving nothing to choose
+    by. Each is now shown from a little before where they part."""
+    ana, bo, session_id, first, _ = laptops
+    start = "They check a day list printed from Quaymark at six and pin it up by the dock doors, "
+    for laptop, end, at in (
+        (ana, "then the planners cross slots off by hand", "2026-12-01T09:00:00.000Z"),
+        (bo, "then the drivers cross slots off by hand", "2026-12-01T11:00:00.000Z"),
+    ):
+        store = laptop.store()
+        session = store.open_session(session_id)
+        session.update_note(first, {"text": start + end, "edited_at": at})
+        session.close()
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    (line,) = [x for x in bo.ok("sync", "status").splitlines() if x.startswith("undecided:")]
+    assert "the drivers cross slots" in line and "the planners cross slots" in line
+    assert "…" in line  # still cut, from near where the two part

@@ -48,8 +48,8 @@ class Undecided:
                 f"taking the other in {_short(self.other)}"
             )
         return (
-            f"{where} {self.table} {key}: {self.field} is {_short(self.kept)}; "
-            f"the other side had {_short(self.other)}"
+            f"{where} {self.table} {key}: {self.field} is {_short(self.kept, self.other)}; "
+            f"the other side had {_short(self.other, self.kept)}"
         )
 
 
@@ -158,8 +158,20 @@ def _with(value: Any, dotted: str, new: Any) -> dict[str, Any]:
     return out
 
 
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else orjson.dumps(value).decode()
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
+
+
+def _short(value: Any, beside: Any = None) -> str:
+    """`value` cut to 60 characters; beside another value, from a little before where the two
+    part, so two long texts that differ late are not shown as the same words twice."""
+    text = _text(value)
+    if beside is not None and len(text) > 60:
+        other = _text(beside)
+        same = next((i for i, (a, b) in enumerate(zip(text, other, strict=False)) if a != b), None)
+        same = min(len(text), len(other)) if same is None else same
+        if same > 40:
+            text = "\u2026" + text[same - 20 :]
     return repr(text if len(text) <= 60 else text[:59] + "\u2026")
 
 
