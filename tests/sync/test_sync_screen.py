@@ -89,3 +89,37 @@ async def test_a_failed_syncs_sentence_is_shown_made_safe(tmp_path, monkeypatch)
         await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
         said = next(n.message for n in app._notifications if n.severity == "error")
     assert "owned" in said and "\x1b" not in said and "\x07" not in said, said
+
+
+async def test_the_count_and_the_keys_stay_in_view_over_many_undecided_values(tmp_path):
+    """With a few long values to settle (here eight notes both laptops edited), the list took
+    the whole dialog at 80x24 and pushed the count and the line of keys out of it."""
+    remote = bare_remote(tmp_path / "study.git")
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    notes = [ana.note(session_id, f"note {n} about the invite that never came") for n in range(8)]
+    ana.ok("sync", "init", "--remote", str(remote))
+    bo.ok("sync", "init", "--remote", str(remote))
+    for laptop, who in ((ana, "ana"), (bo, "bo")):
+        store = laptop.store()
+        session = store.open_session(session_id)
+        for note in notes:
+            text = f"{who}'s much longer wording of what was said about the invite, {note}"
+            session.update_note(note, {"text": text, "edited_at": "2026-12-01T11:00:00.000Z"})
+        session.close()
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    store = DataStore(bo.home)
+    app = FieldnoteApp(store, author="bo", now=FrozenClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("U")
+        await wait_until(pilot, lambda: isinstance(app.screen, UndecidedScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: len(screen.items) == 8)
+        await pilot.pause()
+        dialog = screen.query_one("#undecided-dialog").region
+        for widget in (screen.query_one("#undecided-status"), screen.query_one(".dialog-keys")):
+            assert widget.region.height >= 1
+            assert dialog.contains_region(widget.region), (widget, widget.region, dialog)
+        assert "8 value(s) to settle." in str(screen.query_one("#undecided-status").render())
+    store.codebook.close()
