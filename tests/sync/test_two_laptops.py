@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote
-from tui.services.tag_ops import rename_tag
+from tui.services.tag_ops import merge_tags, rename_tag
 from tui.store import DataStore
 
 
@@ -203,7 +203,6 @@ def test_one_tag_merged_into_two_different_tags_swallows_neither(laptops, first_
     renamed the name that sorts last into the other: every `onboarding` excerpt of the study,
     and its `#onboarding` in the notes' text, became `install`, a merge nobody made."""
     from tui.services.sync.undecided import TeamSync
-    from tui.services.tag_ops import merge_tags
 
     ana, bo, session_id, first, second = laptops
     installed = ana.note(session_id, "took two days #install")
@@ -250,7 +249,6 @@ def test_one_tag_merged_into_two_different_tags_swallows_neither(laptops, first_
 def test_a_tag_renamed_here_and_merged_there_keeps_the_tag_it_was_merged_into(laptops):
     """Ana renames `setup` to `a-setup`, Bo merges it into `onboarding`, a tag with excerpts
     of its own: the name that sorted first won, and `onboarding` itself was renamed away."""
-    from tui.services.tag_ops import merge_tags
 
     ana, bo, session_id, first, _ = laptops
     onboarded = ana.note(session_id, "the first week was hard #onboarding")
@@ -376,3 +374,30 @@ def test_two_long_texts_that_differ_near_the_end_are_told_apart_when_undecided(l
     (line,) = [x for x in bo.ok("sync", "status").splitlines() if x.startswith("undecided:")]
     assert "the drivers cross slots" in line and "the planners cross slots" in line
     assert "…" in line  # still cut, from near where the two part
+
+
+@pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
+def test_two_tags_merged_each_into_the_other_end_as_one(laptops, first_to_sync):
+    """Ana merges `setup` into `onboarding` while Bo merges `onboarding` into `setup`: both
+    made the two one tag. The two renames cancelled out: both tags stayed, and each note took
+    the other's tag (the note typed `#setup` read `#onboarding` and the other way round), with
+    nothing listed as undecided."""
+    ana, bo, session_id, first, _ = laptops
+    onboarded = ana.note(session_id, "the first week was hard #onboarding")
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    for laptop, source, target in ((ana, "setup", "onboarding"), (bo, "onboarding", "setup")):
+        store = laptop.store()
+        merge_tags(store, source, target, "2026-12-01T10:00:00.000Z")
+        store.codebook.close()
+    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
+    for laptop in (one, two, one):
+        assert laptop.sync().code == 0
+
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    assert {t["name"] for t in exports[0]["codebook"]} == {"onboarding"}
+    notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
+    assert notes[first]["tags"] == notes[onboarded]["tags"] == ["onboarding"]
+    assert notes[first]["text"] == "the invite never arrived #onboarding"
+    status = ana.ok("sync", "status")
+    assert "codebook tags onboarding: name is 'onboarding'; the other side had 'setup'" in status

@@ -361,7 +361,33 @@ def find_renames(base: Tables, ours: Tables, theirs: Tables) -> dict[str, str]:
         winner = min(names, key=lambda n: (tag_key(n) not in before, tag_key(n), n))
         renames[old] = winner
         renames.update({tag_key(n): winner for n in names if tag_key(n) != tag_key(winner)})
-    return _resolved(renames)
+    return _resolved(_cycles_joined(renames))
+
+
+def _cycles_joined(renames: dict[str, str]) -> dict[str, str]:
+    """Renames that come back round (X into Y here, Y into X there: both made the two one
+    tag) made one tag under the name that sorts first, rather than cancel out."""
+    out = dict(renames)
+    for start in renames:
+        if start not in out:
+            continue  # the name a cycle already kept
+        members, names, key = [start], {}, start
+        while key in out:
+            new = out[key]
+            names[tag_key(new)] = new
+            key = tag_key(new)
+            if key == start or key in members:
+                break
+            members.append(key)
+        if key != start:
+            continue  # a chain, or a cycle found again from one of its own members
+        winner = min(names.values(), key=lambda n: (tag_key(n), n))
+        for member in members:
+            if member == tag_key(winner):
+                del out[member]
+            else:
+                out[member] = winner
+    return out
 
 
 def both_kept(names: set[str], before: Mapping[str, Any]) -> bool:
@@ -425,7 +451,8 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
                 for n in rest
             ]
         else:
-            doc = by_key.get(tag_key(renames.get(old, "")))
+            # Not renamed at all: the name a cycle of renames kept (`_cycles_joined`).
+            doc = by_key.get(tag_key(renames[old]) if old in renames else old)
             others = [
                 {"field": "name", "other": n, "other_edited_at": None}
                 for n in sorted(names)
