@@ -25,6 +25,7 @@ and is added to `SECTIONS` below.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import traceback
 
@@ -70,9 +71,32 @@ SECTIONS = [
 ]
 
 
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The command line. A word that names no section, or an option other than --quick (a
+    typo, --help), stops here: ignored, it would run every benchmark, minutes of the machine."""
+    titles = [title for title, _ in SECTIONS]
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Run the benchmarks, then one table of their targets, met or MISSED.",
+        epilog="sections: " + "; ".join(titles),
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
+    parser.add_argument(
+        "words",
+        nargs="*",
+        metavar="WORD",
+        help="run only the sections whose title holds one of the words (all without)",
+    )
+    args = parser.parse_args(argv)
+    for word in args.words:
+        if not any(word in title for title in titles):
+            parser.error(f"{word!r} is in no section's title; the sections: {'; '.join(titles)}")
+    return args
+
+
 def main(argv: list[str]) -> None:
-    quick = "--quick" in argv
-    chosen = [arg for arg in argv if not arg.startswith("--")]
+    args = parse(argv)
+    quick, chosen = args.quick, args.words
     for title, run in SECTIONS:
         if chosen and not any(word in title for word in chosen):
             continue
