@@ -28,6 +28,16 @@ def _file_bytes(store: DataStore, session_id: str) -> tuple[bytes, bytes]:
     return path.read_bytes(), journal.read_bytes() if journal.exists() else b""
 
 
+def test_a_negative_offset_is_taken_as_help_writes_it(home, capsys):
+    """`--offset -0:45`, the form --help shows: argparse alone takes a value that starts with
+    `-` and is no plain number for an option, and refused it ("expected one argument")."""
+    session_id = make_session(home, shift=-45.0)
+    assert main(["attach", session_id[:8], str(TRANSCRIPT), "--offset", "-0:45"]) == 0
+    assert "offset -00:45" in capsys.readouterr().out
+    assert main(["attach", session_id[:8], str(TRANSCRIPT), "--offset=-0:45"]) == 0
+    assert "offset -00:45" in capsys.readouterr().out
+
+
 def test_attach_align_and_quotes_from_the_command_line(home, tmp_path, capsys):
     session_id = make_session(home, shift=30.0)
     media = tmp_path / "interview.mp4"

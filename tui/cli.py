@@ -45,6 +45,7 @@ class Parser(argparse.ArgumentParser):
     """The subcommands' parsers, by name (the top parser's)."""
 
     def parse_args(self, args=None, namespace=None):
+        args = joined_negative_values(sys.argv[1:] if args is None else list(args))
         parsed, extra = self.parse_known_args(args, namespace)
         if extra:
             # Said by the command given, whose --help is where to look.
@@ -59,6 +60,27 @@ class Parser(argparse.ArgumentParser):
             err=True,
         )
         sys.exit(EXIT_USAGE)
+
+
+NEGATIVE_VALUED = frozenset({"--offset"})
+"""Options whose value may be negative: a time such as `-0:45`."""
+
+
+def joined_negative_values(args: list[str]) -> list[str]:
+    """`--offset -0:45` as `--offset=-0:45`. argparse takes a value that starts with `-` and
+    is no plain number (`-5` passes) for an option, and would refuse the form --help shows."""
+    joined: list[str] = []
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--":
+            joined += [arg, *rest]
+            break
+        value = next(rest, None) if arg in NEGATIVE_VALUED else None
+        if value is not None and value[:1] == "-" and value[1:2].isdigit():
+            joined.append(f"{arg}={value}")
+        else:
+            joined += [arg] if value is None else [arg, value]
+    return joined
 
 
 def say(text: str = "", *, end: str = "\n", err: bool = False) -> None:
