@@ -728,10 +728,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         counts = f"{s.note_count:>5} {notes}  {coded:>4} coded"
         say(f"{s.id[:8]}  {s.created_at[:10]}  {counts}  {cut(s.title, LISTED_CELLS)}{who}")
     for problem in problems:
-        # A session's file by its short id as above; any other file by its whole name.
-        stem = problem.path.stem
+        # A session's file by its short id as above; any other file by its whole name. A
+        # journal's line is said to be the journal's, not the session file's.
+        journal = problem.path.name.endswith(".json.journal")
+        stem = problem.path.name.removesuffix(".journal").removesuffix(".json")
         name = stem[:8] if re.fullmatch("[0-9a-f]{32}", stem) else stem
-        say(f"{name}  unreadable: {problem.problem}")
+        whose = f"{name}'s journal" if journal else name
+        say(f"{whose}  unreadable: {problem.problem}")
     for problem in problems:
         warn(str(problem))
     if not summaries and not problems:

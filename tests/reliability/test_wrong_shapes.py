@@ -144,6 +144,18 @@ def test_list_survives_a_file_of_any_shape(home, capsys, tmp_path):
     assert "garbage  unreadable:" in result.stdout and "cut  unreadable:" in result.stdout
 
 
+def test_list_says_a_damaged_line_is_the_journals(home, capsys, tmp_path):
+    """A damaged journal line was listed as `<id>.json  unreadable: its line 3 ...`, sending a
+    reader to line 3 of the session file, which is whole."""
+    broken, _ = two_sessions(home, capsys, tmp_path)
+    with journal_path(home / "sessions" / f"{broken}.json").open("a", encoding="utf-8") as file:
+        file.write("garbage\n")
+    assert main(["list"]) == 1
+    out = capsys.readouterr().out
+    assert f"{broken[:8]}'s journal  unreadable: its line " in out
+    assert f"{broken}.json" not in out
+
+
 def test_a_copy_of_a_session_file_under_another_name_is_not_a_second_session(
     home, capsys, tmp_path
 ):
