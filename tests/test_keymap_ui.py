@@ -245,6 +245,34 @@ async def test_a_key_moved_onto_a_tables_own_key_reaches_its_binding(tmp_path, s
         await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
 
 
+async def test_a_table_reads_its_screens_keys_once_per_keymap(tmp_path, store, clock):
+    """The table asks whether the screen binds a key on each refresh of the key bar: the
+    screen's keys are worked out once for the keymap in force, and again once it changes."""
+    from tui.services.session_setup import create_session
+    from tui.widgets.row_table import RowTable
+
+    create_session(store, title="One")
+    app = build(store, clock, layer_keymaps([]))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        table = app.screen.query_one(RowTable)
+        asked = []
+        keys_in_force = app.keys_in_force
+        app.keys_in_force = lambda binding_id: asked.append(binding_id) or keys_in_force(binding_id)
+        assert table.check_action("select_cursor", ()) is False  # Enter opens ("home.open")
+        asked_once = len(asked)
+        for _ in range(3):
+            assert table.check_action("select_cursor", ()) is False
+        assert len(asked) == asked_once
+        mine = tmp_path / "mine.toml"
+        mine.write_text('"home.open" = "o"\n', encoding="utf-8")
+        app.apply_keymap(layer_keymaps([mine]))  # no key of the screen's is Enter now
+        assert table.check_action("select_cursor", ()) is not False
+        await wait_until(pilot, lambda: table.row_count == 1)  # listed by a worker
+        await pilot.press("o")
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
+
+
 # -- the palette -----------------------------------------------------------------------------
 
 

@@ -99,6 +99,8 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         """How often the tagging screen looks for other instances' writes (None: its own
         default; tests make it short and wait for the look instead of sleeping)."""
         self.keymap: Keymap | None = None
+        self._screen_keys: dict[type, frozenset[str]] = {}
+        """`screen_keys` by screen class, for the keymap in force."""
         self.keymap_loader = keymap_loader
         """Reads the keymap files again for "Reload keymap"; None: nothing to reload."""
         if keymap is not None:
@@ -435,8 +437,23 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         keys = self.keymap.keys.get(binding_id) if self.keymap is not None else None
         return keys or action_spec(binding_id).keys
 
+    def screen_keys(self, screen: type) -> frozenset[str]:
+        """Every key the keymap in force gives a binding of the screen class `screen`. A
+        table asks on each refresh of the key bar (`left_to_screen`): worked out once per
+        class until the keymap changes."""
+        keys = self._screen_keys.get(screen)
+        if keys is None:
+            keys = self._screen_keys[screen] = frozenset(
+                key
+                for binding in screen.BINDINGS
+                if isinstance(binding, Binding) and binding.id
+                for key in self.keys_in_force(binding.id).split(",")
+            )
+        return keys
+
     def apply_keymap(self, keymap: Keymap) -> None:
         self.keymap = keymap
+        self._screen_keys.clear()
         self.set_keymap(keymap.overrides())
 
     def action_reload_keymap(self) -> None:

@@ -6,6 +6,7 @@ Every binding has an id.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from textual.binding import Binding
 from textual.widget import Widget
@@ -56,18 +57,16 @@ def left_to_screen(widget: Widget, action: str) -> bool:
     """Is a key of `widget`'s own binding for `action` one its screen binds in the keymap in
     force? A table binds Enter and the arrows itself and, focused, would take them from the
     screen: from a keymap that gave Enter to another action of the sessions screen, say. Its
-    check_action declines them (the key goes on to the screen), and keeps the others."""
-    own = {
+    check_action declines them (the key goes on to the screen), and keeps the others. Asked
+    on each refresh of the key bar, so both sets of keys are kept (`FieldnoteApp.screen_keys`)."""
+    own = _own_keys(type(widget), action)
+    return bool(own) and not own.isdisjoint(widget.app.screen_keys(type(widget.screen)))
+
+
+@cache
+def _own_keys(widget: type[Widget], action: str) -> frozenset[str]:
+    return frozenset(
         binding.key
         for binding in widget.BINDINGS
         if isinstance(binding, Binding) and binding.action == action
-    }
-    if not own:
-        return False
-    screen_keys = {
-        key
-        for binding in type(widget.screen).BINDINGS
-        if isinstance(binding, Binding) and binding.id
-        for key in widget.app.keys_in_force(binding.id).split(",")
-    }
-    return bool(own & screen_keys)
+    )
