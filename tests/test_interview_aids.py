@@ -288,6 +288,33 @@ async def test_the_guide_shows_time_per_question_and_the_current_one_runs(
         assert visits == [[95.0, "q2"]]
 
 
+async def test_the_clock_tick_does_not_cut_the_guide_again(make_app, store, clock, monkeypatch):
+    """The tick redraws the current question for its time; whether its question, note or
+    probes are cut (and how) changes only with their text, so the tick cuts nothing again."""
+    import tui.widgets.guide_panel as guide_panel
+
+    long = "Walk me through it " * 20 + "?"  # past QUESTION_CELLS: cut, and said so
+    guide = parse_guide(f"# G\n## One\n- {long}\n  - And then?\n  - Who else?\n- Next?\n")
+    session_id = create_session(store, title="Cut", guide=guide, goal="G", now=clock())
+    app = make_app(session_id)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await commit(pilot, "the clock starts")
+        cuts = []
+        real_cut = guide_panel.cut
+        monkeypatch.setattr(
+            guide_panel, "cut", lambda text, cells: cuts.append(text) or real_cut(text, cells)
+        )
+        question_id = app.live.guide.questions[0].id
+        for seconds in (11, 12, 13):
+            clock.advance(1 if seconds > 11 else 11)
+            app.screen._mirror()  # the clock tick
+            await pilot.pause()
+            shown = question_text(app, question_id)
+            assert f"\u23f1 00:{seconds} so far" in shown
+            assert "guide file has it whole" in shown and "\u00b7 Who else?" in shown
+        assert cuts == []
+
+
 # -- the debrief -----------------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -22,8 +24,17 @@ and the guide says so under it. A scenario question a researcher reads aloud run
 leaves its fifth to a probe."""
 
 
+# Kept per text: the once-a-second tick redraws the current question for its time, and its
+# words, note and probes are cut the same until their text changes (a cut counts cells, not
+# the pane's width).
+@lru_cache(maxsize=1024)
 def guide_line(text: str) -> str:
     return cut(text, QUESTION_CELLS)
+
+
+@lru_cache(maxsize=1024)
+def _was_cut(text: str) -> bool:
+    return guide_line(text) != visible(text)  # by cells: wide characters count two
 
 
 class QuestionItem(Static):
@@ -147,7 +158,7 @@ class GuidePanel(VerticalScroll, can_focus=False):
             Text(guide_line(question.text), style="bold" if current else ""),
         )
         texts = (question.text, question.note, *question.probes)
-        if any(guide_line(t) != visible(t) for t in texts):  # cut by cells: wide ones count 2
+        if any(_was_cut(t) for t in texts):
             grid.add_row("", Text("(cut: the guide file has it whole)", style="dim italic"))
         if time:
             # Under the question, so it never takes width from the question's words.
