@@ -117,6 +117,8 @@ class LiveSession:
         """When the note being typed was started, and the guide question current then."""
         self._in_input: tuple[str, tuple[str, str] | None] = ("", None)
         """What the note input held when last kept (`keep_draft`)."""
+        self._draft_docs: dict[str, tuple[Note, dict[str, Any]]] = {}
+        """The unsaved notes `keep_draft` last kept, each with its document."""
         self._load()
         self.drafts = DraftKeeper(self.file.path, author)
         rules, self.lint_problem = rules_for_session()
@@ -562,7 +564,11 @@ class LiveSession:
     def unsaved_notes(self) -> list[Note]:
         """Each note with a change still only in memory, once (a note may have several)."""
         ids = dict.fromkeys(nid for job in self._queue.pending() for nid in job.note_ids)
-        return [n for nid in ids if (n := self.note_by_id(nid)) is not None]
+        if not ids:
+            return []
+        # One pass over the notes, not one look for each (2,000 unsaved: 51 ms).
+        by_id = {note.id: note for note in self.notes}
+        return [n for nid in ids if (n := by_id.get(nid)) is not None]
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every change is on disk. False if writes are still failing at the timeout."""
@@ -599,7 +605,15 @@ class LiveSession:
         notes not written yet go with them, so a killed instance loses neither a key nor a note
         Enter had queued."""
         self._in_input = (text, edit)
-        notes = [note.to_doc() for note in self.unsaved_notes()]
+        # Each key typed while writes fail comes here: a note's document is built once, and
+        # kept while the note in memory is the same object (a change to a note puts a new
+        # one in its place; none is changed in place).
+        docs = {}
+        for note in self.unsaved_notes():
+            kept = self._draft_docs.get(note.id)
+            docs[note.id] = kept if kept is not None and kept[0] is note else (note, note.to_doc())
+        self._draft_docs = docs
+        notes = [doc for _, doc in docs.values()]
         if not (text.strip() or edit or notes or debrief):
             self.drafts.keep(None)
             return
