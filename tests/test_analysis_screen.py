@@ -155,6 +155,48 @@ async def test_a_pair_and_a_grid_cell_drill_down(store, clock, study):
         assert screen.drill is None
 
 
+async def test_a_grid_header_of_wide_characters_is_cut_by_the_cells_it_takes(store, clock):
+    """A CJK tag name takes two cells a character: its header was cut to ten characters in
+    a column as wide as its characters, so the column showed only its first half, and the
+    end kept to tell sub-tags apart was the part cut off."""
+    from rich.cells import cell_len
+
+    from tui.domain.clock import to_iso
+    from tui.domain.notes import Note
+    from tui.services.session_setup import create_session
+
+    longer = "\u7528\u6237\u4f53\u9a8c\u95ee\u9898\u7814\u7a76\u5206\u6790\u62a5\u544a"
+    wide = "\u4ed8\u6b3e\u6d41\u7a0b"  # 8 cells: whole
+    for participant, tags in (("Ana", [longer, wide]), ("Ben", [longer])):
+        session_id = create_session(
+            store, title=participant, participant=participant, study="Wide", now=clock()
+        )
+        docs = [
+            Note.from_typed(
+                f"said #{tag}",
+                session_id=session_id,
+                author="Maya",
+                started_at=to_iso(clock()),
+                elapsed=float(i),
+                question_id=None,
+            ).to_doc()
+            for i, tag in enumerate(tags)
+        ]
+        store.open_session(session_id).append_notes(docs)
+    app = analysis_app(store, clock, "Wide")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        grid = app.screen.query_one("#grid", DataTable)
+        columns = list(grid.columns.values())[1:]
+        labels = [str(c.label) for c in columns]
+        assert labels == ["\u2026\u5206\u6790\u62a5\u544a", wide]  # the end, in 9 cells
+        assert [c.width for c in columns] == [cell_len(label) for label in labels]
+        header = grid.render_line(0).text
+        assert all(label in header for label in labels), header
+
+
 async def test_y_copies_evidence_as_citable_lines(store, clock, study, copied):
     app = analysis_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:

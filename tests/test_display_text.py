@@ -43,3 +43,12 @@ def test_cut_keeps_a_field_to_its_cells_with_an_ellipsis():
     assert cut("abc", 3) == "abc" and cut("abcd", 3) == "ab\u2026"
     assert cut("\u4eba\u4eba\u4eba", 5) == "\u4eba\u4eba\u2026"  # two cells each, then …
     assert cut("a\nb" * 10, 4) == "a\u23ceb\u2026"
+
+
+def test_cut_start_keeps_the_end_of_a_name_to_its_cells():
+    from tui.domain.display_text import cut_start
+
+    assert cut_start("need/export", 11) == "need/export"
+    assert cut_start("workaround/spreadsheet", 10) == "\u2026readsheet"
+    assert cut_start("\u4eba\u4eba\u4eba\u4eba", 6) == "\u2026\u4eba\u4eba"  # 1 + 2 + 2 cells
+    assert cut_start("a\x1bb" * 4, 4) == "\u2026a\u241bb"  # made visible too

@@ -880,6 +880,49 @@ async def test_a_40_column_pane_shows_the_excerpts_tags_above_its_words(store, c
         assert "The planners keep" in seen  # the words follow
 
 
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_wide_names_keep_to_their_columns(store, clock, session_id, size):
+    """Names of CJK characters (two cells each) are cut by the cells they take: cut by their
+    characters, a recent tag ran onto a second line of the pane, and a note-taker's name
+    pushed the rest of its row out of line with the rows above and below."""
+    from rich.cells import cell_len
+    from textual.geometry import Region
+
+    wide_tag = "\u5ba2\u6237\u8bbf\u8c08" * 7 + "\u62a5\u544a"  # 30 characters, 60 cells
+    docs = [
+        Note.from_typed(
+            text,
+            session_id=session_id,
+            author=author,
+            started_at=to_iso(clock() + timedelta(seconds=i)),
+            elapsed=float(i),
+            question_id=None,
+        ).to_doc()
+        for i, (author, text) in enumerate(
+            [("\u738b\u5c0f\u660e\u660e\u660e", "said by a wide name"), ("Maya", "by Maya")]
+        )
+    ]
+    store.open_session(session_id).append_notes(docs)
+    store.codebook.record_use([wide_tag, "need/export"], to_iso(clock()))
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=size) as pilot:
+        await ready(pilot)
+        excerpts = app.screen.excerpt_list
+        rows = [excerpts.render_line(y).text for y in range(2)]
+        marks = [cell_len(row[: row.index("\u25cb")]) for row in rows]
+        assert marks[0] == marks[1], rows
+        detail = app.screen.query_one("#excerpt-detail")
+        width = detail.size.width
+        drawn = [
+            "".join(segment.text for segment in line).rstrip()
+            for line in detail.render_lines(Region(0, 0, width, detail.size.height))
+        ]
+        recent = drawn[drawn.index("Recent:") :]
+        (line,) = [line for line in recent if "\u5ba2\u6237" in line]
+        assert line.endswith("\u2026") and cell_len(line) <= width, recent
+        assert "\u62a5\u544a" not in "".join(recent), recent  # no second line of it
+
+
 async def test_a_rename_in_another_window_reaches_the_picker(store, clock, seeded, session_id):
     # Another window renamed pain/onboarding: this one listed the notes under the new name
     # but its picker still offered the old one, and applying it put the old tag back in the

@@ -83,6 +83,12 @@ def cut(text: str, cells: int) -> str:
     return shown
 
 
+def cut_start(text: str, cells: int) -> str:
+    """`text` made `visible`, its start cut off with an ellipsis so that it takes at most
+    `cells` terminal cells: for a name whose end tells it apart (`workaround/spreadsheet`)."""
+    return cut(text[::-1], cells)[::-1]  # the ellipsis `cut` puts at the end goes first
+
+
 def _cells(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -38,7 +39,7 @@ from tui.domain.analysis import (
     severity_text,
     sort_themes,
 )
-from tui.domain.display_text import count_of, tag_label, visible
+from tui.domain.display_text import count_of, cut_start, tag_label, visible
 from tui.domain.quotes import QUOTE_MARKS
 from tui.screens.visibility import on_view
 from tui.services.analysis import (
@@ -504,12 +505,11 @@ class AnalysisScreen(Screen):
         table.add_column("Participant", width=16, key="participant")
         tags = self.grid_tags()
         for theme in tags:
-            label = tag_label(theme.label)
-            if len(label) > GRID_HEADER:
-                # Its end, which tells sub-tags apart: `workaround/spreadsheet` cut at its
-                # start read `workaround`, as the parent's own column does.
-                label = "\u2026" + label[1 - GRID_HEADER :]
-            table.add_column(Text(label, no_wrap=True), width=len(label), key=theme.key)
+            # Its end, which tells sub-tags apart: `workaround/spreadsheet` cut at its start
+            # read `workaround`, as the parent's own column does. By cells: a CJK name's
+            # characters take two each.
+            label = cut_start(theme.label, GRID_HEADER)
+            table.add_column(Text(label, no_wrap=True), width=cell_len(label), key=theme.key)
         result = self.view.analysis
         for person in self.view.analysis.participants:
             cells: list[str | Text] = [_cell(person.name)]

@@ -22,7 +22,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.domain.codings import UNKNOWN_CODER, initials
-from tui.domain.display_text import count_of, tag_label, visible
+from tui.domain.display_text import count_of, cut, tag_label, visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import note_kind, tag_key
 from tui.domain.quotes import quote_words, recording_time
@@ -408,14 +408,15 @@ class TaggingScreen(Screen):
         recent = self.model.recent()
         if recent:
             text.append("\n\nRecent:", style="bold")
-            # One line each, so no long name pushes the others out of the pane.
+            # One line each, so no long name pushes the others out of the pane (cut by cells:
+            # a CJK character takes two).
             room = max(self.query_one("#excerpt-side").content_size.width - 5, 8)
             for number, name in enumerate(recent, start=1):
                 text.append(f"\n  {number} ", style="bold")
                 if name is None:
                     text.append("(renamed or deleted)", style="dim")
                     continue
-                text.append(tag_label(name, room), self.tag_styles.get(tag_key(name)) or "")
+                text.append(cut(name, room), self.tag_styles.get(tag_key(name)) or "")
         return text
 
     def _append_recording(self, text: Text, excerpt: Excerpt) -> None:

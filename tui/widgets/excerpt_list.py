@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -128,7 +129,8 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.append(format_elapsed(float(excerpt.note.get("elapsed") or 0)).rjust(5) + " ")
             text.stylize(style("excerpt-list--time"))
             if self.show_who:
-                text.append(visible(excerpt.participant)[:10] + " ", style("excerpt-list--who"))
+                who = _crop(visible(excerpt.participant), WHO_CELLS)
+                text.append(who + " ", style("excerpt-list--who"))
             text.append(said_by(excerpt.note) + " ", style("excerpt-list--author"))
             coded = self.coded(excerpt)
             mark = "\u25cf" if coded else "\u25cb"
@@ -169,14 +171,18 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
 
 AUTHOR_CELLS = 8
 """Who spoke a cue or wrote a note, in this many cells: enough to tell people apart."""
+WHO_CELLS = 10
+"""The participant of a note, in the list of a study's sessions: at most this many cells."""
 
 
 def said_by(note: dict) -> str:
     """`Praline:` for a transcript cue (its speaker), `\u270eMaya` for a typed note (its
     writer): the speaker's words and the note-taker's are never mistaken for each other."""
-    name = visible(str(note.get("author") or "?"))
-    if note.get("kind") == "transcript":
-        label = name[: AUTHOR_CELLS - 1] + ":"
-    else:
-        label = "\u270e" + name[: AUTHOR_CELLS - 1]
-    return label.ljust(AUTHOR_CELLS)
+    name = _crop(visible(str(note.get("author") or "?")), AUTHOR_CELLS - 1)
+    label = name + ":" if note.get("kind") == "transcript" else "\u270e" + name
+    return set_cell_size(label, AUTHOR_CELLS)  # padded by cells, so the rows line up
+
+
+def _crop(name: str, cells: int) -> str:
+    """`name` in at most `cells` terminal cells: a wide character (CJK) takes two."""
+    return name if cell_len(name) <= cells else set_cell_size(name, cells)
