@@ -306,3 +306,29 @@ async def test_the_quit_dialog_keeps_its_keys_in_view_and_its_message_whole(make
         assert frame.contains_region(message.region.intersection(frame)), message.region
         assert message.region.bottom <= frame.bottom
         assert rescue.name in str(message.render())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_quit_dialog_says_how_to_scroll_a_message_it_cannot_show_whole(make_app, size):
+    # In a 40-column pane the message scrolls (its end is where the notes can be saved), but
+    # neither the key bar nor the dialog said that the arrows scroll it.
+    rescue = Path("/home/maya/fieldnote-unsaved-2026-12-07T04-10-00.json")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: app.screen.query(KeyBar))
+        dialog = QuitScreen(DiskFull(), rescue)
+        app.push_screen(dialog)
+        await wait_until(pilot, lambda: app.screen is dialog and dialog.query(KeyBar))
+        body = dialog.query_one("#quit-body")
+        bar = dialog.query_one(KeyBar)
+        if size == (80, 24):
+            await pilot.pause()
+            assert body.max_scroll_y == 0 and "Scroll" not in str(bar.render())
+            return
+        await wait_until(pilot, lambda: "\u2191\u2193 Scroll" in str(bar.render()))
+        assert body.max_scroll_y > 0
+        frame = dialog.query_one(".dialog").content_region
+        assert frame.contains_region(dialog.query_one(".dialog-keys").region)  # fitted again
+        await pilot.press("down")
+        await pilot.pause()
+        assert body.scroll_y > 0  # the keys it names do scroll it

@@ -54,7 +54,8 @@ class QuitScreen(ModalScreen[bool]):
         with Vertical(classes="dialog", id="quit-dialog"):
             yield Label("Unsaved changes", classes="dialog-title")
             # A 40-column pane has no room for the whole message: it scrolls (the arrows,
-            # Home and End), under the title and above the keys, which stay in view.
+            # Home and End, as the key bar says then), under the title and above the keys,
+            # which stay in view.
             with VerticalScroll(id="quit-body"):
                 yield Label(id="quit-message")
             yield Label(classes="dialog-keys")
@@ -74,6 +75,7 @@ class QuitScreen(ModalScreen[bool]):
         # says the same and more (the interview stops adding them while it is open).
         self.app.clear_notifications()
         self._explain()
+        self.watch(self.query_one("#quit-body"), "show_vertical_scrollbar", self._say_how_to_scroll)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit)
@@ -88,6 +90,13 @@ class QuitScreen(ModalScreen[bool]):
         for part in (dialog.query_one(".dialog-title"), dialog.query_one(".dialog-keys")):
             rows -= part.outer_size.height + part.styles.margin.height
         self.query_one("#quit-body").styles.max_height = max(1, int(rows))
+
+    def _say_how_to_scroll(self, scrolls: bool) -> None:
+        """The key bar names the keys that scroll the message while it overflows (its
+        scrollbar shows; focused, it takes them); a line more or less in the bar fits the
+        dialog again."""
+        if self.query_one(KeyBar).show_typed(*((("up,down", "Scroll"),) if scrolls else ())):
+            self.call_after_refresh(self._fit)
 
     def _waiting(self) -> list[UnsavedWork]:
         return [holder for holder in self.holders if holder.unsaved]

@@ -43,7 +43,8 @@ class KeyBar(Static):
 
     def __init__(self, *typed: tuple[str, str]) -> None:
         """`typed`: (key, description) of keys the focused field handles itself, not a
-        binding (Enter in a dialog's one-line field saves it), listed first."""
+        binding (Enter in a dialog's one-line field saves it), listed first; keys joined by
+        a comma are shown together (`up,down` as \u2191\u2193)."""
         super().__init__()
         self._typed = typed
         self._items: list[tuple[str, str, bool]] = []
@@ -57,6 +58,15 @@ class KeyBar(Static):
         screen = self.screen
         if isinstance(screen, ModalScreen) and not getattr(screen, "SAYS_WRITE_PROBLEM", False):
             self.watch(self.app, "write_problem", self._problem_changed)
+
+    def show_typed(self, *typed: tuple[str, str]) -> bool:
+        """Change the keys the focused field handles itself (they may work only at times: a
+        dialog's message scrolls only while it overflows). Whether they changed."""
+        if typed == self._typed:
+            return False
+        self._typed = typed
+        self._bindings_changed(self.screen)
+        return True
 
     def _problem_changed(self, problem: str | None) -> None:
         self._problem = problem
@@ -75,7 +85,8 @@ class KeyBar(Static):
         if not self.is_attached or screen is not self.screen:
             return
         items = [
-            (self.app.get_key_display(Binding(key, "")), does, True) for key, does in self._typed
+            ("".join(self.app.get_key_display(Binding(k, "")) for k in keys.split(",")), does, True)
+            for keys, does in self._typed
         ]
         seen: set[tuple[str, str]] = set()
         # A screen may say what a key does this time (a dialog opened for another purpose).
