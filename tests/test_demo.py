@@ -3,6 +3,8 @@ columns."""
 
 from __future__ import annotations
 
+import json
+
 from tests.waiting import wait_until
 from tui.app import FieldnoteApp
 from tui.cli import main
@@ -52,3 +54,67 @@ def test_the_samples_rate_their_pain_points_so_severity_has_something_to_show(tm
             rated += [n["severity"] for n in notes if n.get("severity") is not None]
         assert len(rated) >= 8, study.name
         assert set(rated) <= {1, 2, 3, 4, 5} and len(set(rated)) >= 2, study.name
+
+
+def test_a_sample_note_carries_the_codings_ratings_and_spans_of_coders_after_the_interview(
+    tmp_path,
+):
+    """A sample note held only what its author typed (inline #tags, their severity): a study
+    coded by two researchers after the interview, the second blind, could not be shipped."""
+    from tui.services.exchange.samples import load_study
+
+    study = tmp_path / "study"
+    study.mkdir()
+    (study / "guide.md").write_text("## Warm-up\n- Tell me about your role.\n", encoding="utf-8")
+    (study / "study.json").write_text(
+        json.dumps({"study": "S", "goal": "G", "guide": "guide.md", "sessions": ["p1.json"]}),
+        encoding="utf-8",
+    )
+    later = "2026-10-14T09:00:00Z"
+    note = {
+        "at": "01:00",
+        "author": "Maya",
+        "q": 1,
+        "text": "Import rejected 61 rows #pain/import",
+        "severity": 4,
+        "codings": [{"tag": "pain/import", "coder": "Jonas", "at": later}],
+        "ratings": [{"severity": 5, "coder": "Jonas", "at": later}],
+        "excerpts": [
+            {
+                "start": 0,
+                "end": 23,
+                "codings": [{"tag": "pain", "coder": "Jonas", "at": later}],
+                "ratings": [{"severity": 3, "coder": "Jonas", "at": later}],
+            }
+        ],
+    }
+    (study / "p1.json").write_text(
+        json.dumps(
+            {
+                "title": "P1",
+                "participant": "P1",
+                "interviewers": ["Maya", "Jonas"],
+                "started_at": "2026-10-13T14:00:00Z",
+                "notes": [note],
+                "asked": [1],
+                "current": 1,
+            }
+        ),
+        encoding="utf-8",
+    )
+    store = DataStore(tmp_path / "home")
+    (session_id,) = load_study(store, study)
+    snapshot = store.open_session(session_id).read()
+    (stored,) = [n for n in snapshot.notes if n["kind"] != "asked"]
+    assert stored["tags"] == ["pain/import"]
+    assert [(c["coder"], c["at"]) for c in stored["codings"]] == [
+        ("Maya", "2026-10-13T14:01:00.000Z"),
+        ("Jonas", later),
+    ]
+    assert [(r["coder"], r["severity"]) for r in stored["ratings"]] == [("Maya", 4), ("Jonas", 5)]
+    assert stored["severity"] == 4  # the lower middle of 4 and 5
+    (span,) = snapshot.excerpts
+    assert (span["note_id"], span["start"], span["end"]) == (stored["id"], 0, 23)
+    assert span["tags"] == ["pain"] and span["codings"] == note["excerpts"][0]["codings"]
+    assert span["severity"] == 3 and span["ratings"] == note["excerpts"][0]["ratings"]
+    assert {"pain", "pain/import"} <= {t["name"] for t in store.codebook.tags()}
