@@ -118,3 +118,33 @@ def test_a_sample_note_carries_the_codings_ratings_and_spans_of_coders_after_the
     assert span["tags"] == ["pain"] and span["codings"] == note["excerpts"][0]["codings"]
     assert span["severity"] == 3 and span["ratings"] == note["excerpts"][0]["ratings"]
     assert {"pain", "pain/import"} <= {t["name"] for t in store.codebook.tags()}
+
+
+def test_the_demo_has_double_coded_sessions_whose_agreement_is_neither_none_nor_perfect(
+    tmp_path,
+):
+    """Each coder tagged only their own notes, so the demo's agreement was near zero with
+    nothing worth settling. A team double-codes a share of its sessions: two of the sample
+    interviews were coded by both researchers, with real disagreements."""
+    from tui.domain.codings import coders_of
+    from tui.services.exchange.samples import load_study, sample_studies
+    from tui.services.team.agreement import compute, load
+
+    store = DataStore(tmp_path / "demo")
+    double: list[str] = []
+    for study in sample_studies():
+        for session_id in load_study(store, study):
+            snapshot = store.open_session(session_id).read()
+            if any(len(coders_of(doc)) > 1 for doc in [*snapshot.notes, *snapshot.excerpts]):
+                double.append(session_id)
+    assert len(double) >= 2
+    for ids in ([*double], *([one] for one in double)):  # the pair, and each one on screen
+        result = compute(load(store, ids), None)
+        assert result.problem is None and result.study is not None
+        (pair,) = result.study.pairs
+        assert pair.kappa is not None and 0.5 <= pair.kappa <= 0.85, (ids, pair.kappa)
+        assert pair.alpha is not None and 0 < pair.alpha < 1
+        assert 0 < pair.overlap < 1  # a span where the other coded the whole note
+        assert 5 <= len(result.disagreements) <= 30
+        (rated,) = result.ratings.pairs
+        assert rated.alpha is not None and 0 < rated.alpha < 1  # a severity rated otherwise
