@@ -1014,7 +1014,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from tui.services.sync.study import CHECK_THE_URL, Study, settle_them, shown_url
+    from tui.services.sync.study import Study, settle_them, shown_url
 
     if args.remote is not None and args.action != "init":
         raise UserError("--remote goes with `fieldnote sync init`; run that to set the remote.")
@@ -1036,7 +1036,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             if status.unreachable is not None:
                 say(
                     f"Not reachable now ({status.unreachable}): the counts are as of the last "
-                    f"fetch; {CHECK_THE_URL}."
+                    f"fetch; {status.way_out}."
                 )
             say(f"{status.ahead} commit(s) to push, {status.behind} to pull.")
         say(f"{status.changed_here} file(s) changed here since the last sync.")

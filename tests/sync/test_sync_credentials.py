@@ -119,3 +119,40 @@ async def test_the_apps_sync_never_asks_for_credentials_and_says_where_to(tmp_pa
     assert "run `fieldnote sync` in a shell once" in said, said
     assert "credential helper" in said, said
     assert not any(seen), seen
+
+
+REFUSING_SSH = """#!/bin/sh
+echo "git@fakehost: Permission denied (publickey)." >&2
+exit 255
+"""
+"""An ssh that reached the host and had its key refused, as ssh says it (and ends) then."""
+
+
+def _shared_over_refusing_ssh(tmp_path) -> Laptop:
+    ana = Laptop(tmp_path / "ana", "ana")
+    ana.ok("new", "Onboarding - P7")
+    ana.ok("sync", "init")
+    ana.git("remote", "add", "origin", "ssh://fakehost/study.git")
+    ssh = tmp_path / "ssh"
+    ssh.write_text(REFUSING_SSH)
+    ssh.chmod(0o755)
+    ana.ssh = str(ssh)
+    return ana
+
+
+REFUSED = "the remote did not accept the credentials"
+
+
+async def test_a_refused_ssh_key_gets_one_sentence_in_the_app_and_the_cli(tmp_path):
+    ana = _shared_over_refusing_ssh(tmp_path)
+    with environment(GIT_SSH_COMMAND=ana.ssh):
+        in_app = await _sync_in_app(ana)
+        in_shell = ana.sync()
+        status = ana.cli("sync", "status")
+    assert in_shell.code == 1
+    for said in (in_app, " ".join(in_shell.err.split())):
+        assert "Permission denied (publickey)" in said, said
+        assert REFUSED in said and "ssh-add" in said, said
+        assert "must ask you something" not in said and "check the network" not in said, said
+    assert status.code == 0, status.err
+    assert REFUSED in " ".join(status.out.split()), status.out

@@ -7,6 +7,7 @@ transport, and a study folder stays an ordinary repository that any git tool und
 
 from __future__ import annotations
 
+import enum
 import os
 import shutil
 import subprocess
@@ -63,13 +64,21 @@ IDENTITY_STRIPPED = ".,:;<>\"\\' \t\n"
 
 BATCH_SSH = "ssh -o BatchMode=yes"
 """The ssh a sync run from the app uses when the user set none: it fails rather than ask."""
+REFUSED_SAID = (
+    b"Authentication failed",
+    b"Invalid username or password",
+    b"returned error: 403",
+    b"Permission denied (publickey",
+)
+"""What git (over https) and ssh say (LC_ALL=C) when the remote was reached and refused who
+asked: no network fault, no URL to change, and nothing a prompt could have answered."""
 WOULD_ASK = (
     b"Host key verification failed",
     b"Permission denied (",
     b"read_passphrase: can't open /dev/tty",
     b"terminal prompts disabled",
 )
-"""What ssh says (LC_ALL=C) when it needed to ask about a host's key or a key's passphrase
+"""What ssh says when it needed to ask about a host's key, a key's passphrase or a password
 and could not, and what git says when an https remote wanted a user name and a password (or
 a token) that no credential helper had and it could not ask for them."""
 ANSWER_IN_A_SHELL = (
@@ -77,6 +86,29 @@ ANSWER_IN_A_SHELL = (
     "`fieldnote sync` in a shell once to answer (a git credential helper remembers a "
     "password or token), then sync here again; nothing was changed."
 )
+
+
+class Failure(enum.Enum):
+    DISK_FULL = "disk full"
+    REFUSED_CREDENTIALS = "refused credentials"
+    WOULD_ASK = "would ask"
+    OTHER = "other"
+
+
+def failure(stderr: bytes) -> Failure:
+    """Which sentence a failed git command gets, from what it said: the one place that decides,
+    for the app's sync and the command line's alike. A refusal comes before a question: ssh
+    says `Permission denied (publickey)` both for a key the remote refused and, in batch mode,
+    for a key whose passphrase it could not ask; either way the key is what to check (one with
+    a passphrase goes in ssh-agent), and no shell answers it once for good."""
+    for kind, words in (
+        (Failure.DISK_FULL, (DISK_FULL_SAID,)),
+        (Failure.REFUSED_CREDENTIALS, REFUSED_SAID),
+        (Failure.WOULD_ASK, WOULD_ASK),
+    ):
+        if any(said in stderr for said in words):
+            return kind
+    return Failure.OTHER
 
 
 class Git:
@@ -149,15 +181,12 @@ class Git:
             raise SyncError(
                 f"git could not be started ({error.strerror}); check it runs."
             ) from None
-        if done.returncode != 0 and DISK_FULL_SAID in done.stderr:
+        failed = failure(done.stderr) if done.returncode != 0 else None
+        if failed is Failure.DISK_FULL:
             # Whatever the step, the one thing to do is the same (and git's own words, such
             # as "unpack-objects failed", would send a user looking at the network).
             raise SyncError(DISK_FULL)
-        if (
-            done.returncode != 0
-            and not self.prompts
-            and any(said in done.stderr for said in WOULD_ASK)
-        ):
+        if failed is Failure.WOULD_ASK and not self.prompts:
             raise SyncError(ANSWER_IN_A_SHELL.format(why=reason(done.stderr)))
         if check and done.returncode != 0:
             command = _command(args)

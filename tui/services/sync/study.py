@@ -29,7 +29,7 @@ from pathlib import Path
 import orjson
 
 from tui.domain.display_text import visible
-from tui.services.sync.git import DISK_FULL, Git, SyncError, reason
+from tui.services.sync.git import DISK_FULL, Failure, Git, SyncError, failure, reason
 from tui.services.sync.merge import (
     find_renames,
     merge_codebook,
@@ -116,31 +116,25 @@ CHECK_THE_URL = "check the network, or set the right URL with `fieldnote sync in
 
 
 REFUSED_CREDENTIALS = (
-    "Authentication failed",
-    "Invalid username or password",
-    "returned error: 403",
-    "Permission denied (publickey",
+    "the remote did not accept the credentials: check the user name and the password or token "
+    "(a credential helper may hold an old one), or the ssh key (`ssh-add` it if it has a "
+    "passphrase)"
 )
-"""What git (over https) and ssh say when the remote was reached and refused who asked: no
-network fault, and no URL to change."""
+
+
+def way_out(stderr: bytes) -> str:
+    """What to do about a remote that could not be reached, from what git said."""
+    return REFUSED_CREDENTIALS if failure(stderr) is Failure.REFUSED_CREDENTIALS else CHECK_THE_URL
 
 
 class Unreachable(SyncError):
-    """The fetch failed; `why` is git's reason."""
+    """The fetch failed; `why` is git's reason, `way_out` what to do about it."""
 
-    def __init__(self, why: str) -> None:
-        if any(said in why for said in REFUSED_CREDENTIALS):
-            way_out = (
-                "the remote did not accept the credentials: check the user name and the "
-                "password or token (one a credential helper kept may be out of date), or the "
-                "ssh key"
-            )
-        else:
-            way_out = CHECK_THE_URL
+    def __init__(self, stderr: bytes) -> None:
+        self.why, self.way_out = reason(stderr), way_out(stderr)
         super().__init__(
-            f"Could not fetch from the remote ({why}); {way_out}; nothing was changed."
+            f"Could not fetch from the remote ({self.why}); {self.way_out}; nothing was changed."
         )
-        self.why = why
 
 
 @dataclass
@@ -180,6 +174,8 @@ class StudyStatus:
     remote: str | None
     unreachable: str | None
     """git's reason the remote could not be fetched from now; None when it could."""
+    way_out: str
+    """What to do about it (when `unreachable`)."""
     ahead: int
     behind: int
     changed_here: int
@@ -387,7 +383,7 @@ class Study:
             check=False,
         )
         if done.returncode != 0:
-            raise Unreachable(reason(done.stderr))
+            raise Unreachable(done.stderr)
 
     def _push(self, commit: str) -> bool:
         """True once pushed; False when the remote has commits this one lacks."""
@@ -662,12 +658,12 @@ class Study:
         self._require_repository()
         self.branch = self._branch()
         url = self._remote_url()
-        unreachable = None
+        unreachable, way_out = None, CHECK_THE_URL
         if url is not None:
             try:
                 self._fetch()
             except Unreachable as error:
-                unreachable = error.why
+                unreachable, way_out = error.why, error.way_out
         head, remote = self.git.commit_of("HEAD"), self.git.commit_of(self._remote_ref)
         ahead = behind = 0
         if head and remote:
@@ -676,7 +672,7 @@ class Study:
         elif head and url is not None:
             ahead = int(self.git.out("rev-list", "--count", head))
         return StudyStatus(
-            url, unreachable, ahead, behind, self._changed_here(), self.conflict_lines()
+            url, unreachable, way_out, ahead, behind, self._changed_here(), self.conflict_lines()
         )
 
     def _changed_here(self) -> int:
