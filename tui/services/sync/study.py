@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -312,6 +313,9 @@ class Study:
         outcome = SyncOutcome(remote=has_remote)
         here = local
         self._touched: set[str] = set()
+        self._taken_in: dict[str, list[str]] = {}
+        # Asked once: every push of this sync goes to the same remote.
+        receive_pack = self._receive_pack() if has_remote else []
         if self._joining:  # no commit here yet: the branch is only a name
             git.run("symbolic-ref", "HEAD", f"refs/heads/{self.branch}")
         try:
@@ -326,7 +330,7 @@ class Study:
                 self._move_branch(new)
                 if remote is None and not has_remote:
                     break
-                if new == remote or self._push(new):
+                if new == remote or self._push(new, receive_pack):
                     outcome.pushed = new != remote
                     break
             else:
@@ -358,8 +362,10 @@ class Study:
 
     def _new_undecided(self, local: Listing, received: list[str]) -> list[str]:
         """What the files this sync wrote leave undecided that this folder's versions of them
-        did not: a value still unsettled from an earlier sync is not reported again."""
-        mine = [p for p in received if p in local]
+        did not: a value still unsettled from an earlier sync is not reported again. The
+        written files' values were listed from the tables their check parsed (`_apply`)."""
+        # Only a file that came with undecided values needs this folder's version read.
+        mine = [p for p in received if p in local and self._taken_in.get(p)]
         blobs = read_blobs(self.git, [local[p].oid for p in mine])
         known = set()
         for path in mine:
@@ -367,10 +373,12 @@ class Study:
                 tables = parse_study_file(path, blobs[local[path].oid], IN_THIS_FOLDER.name)
                 known |= {item.line() for item in undecided_in(tables, path)}
         return [
-            line
-            for line in (item.line() for item in undecided(self.home, received))
-            if line not in known
+            line for path in received for line in self._taken_in.get(path, ()) if line not in known
         ]
+
+    def _list_undecided(self, path: str, tables: dict[str, Any]) -> None:
+        """The undecided values of a file this sync takes in, from the tables its check read."""
+        self._taken_in[path] = [item.line() for item in undecided_in(tables, path)]
 
     def _fetch(self) -> None:
         done = self.git.run(
@@ -385,12 +393,12 @@ class Study:
         if done.returncode != 0:
             raise Unreachable(done.stderr)
 
-    def _push(self, commit: str) -> bool:
+    def _push(self, commit: str, receive_pack: list[str]) -> bool:
         """True once pushed; False when the remote has commits this one lacks."""
         done = self.git.run(
             "push",
             "-q",
-            *self._receive_pack(),
+            *receive_pack,
             REMOTE,
             f"{commit}:refs/heads/{self.branch}",
             check=False,
@@ -557,12 +565,13 @@ class Study:
         removed = [p for p in sorted(here) if p not in target]
         if not changed and not removed:
             return []
-        blobs = check_files(self.git, target, changed, side)
+        blobs = check_files(self.git, target, changed, side, read=self._list_undecided)
         for path in changed:
             self._touched.add(path)
             _write_file(self.home / path, blobs[target[path].oid])
         for path in removed:
             self._touched.add(path)
+            self._taken_in.pop(path, None)
             _remove_file(self.home / path)
         return [*changed, *removed]
 

@@ -8,6 +8,7 @@ any of it reaches the data folder.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,12 +128,22 @@ def read_blobs(git: Git, oids: list[str]) -> dict[str, bytes]:
     return out
 
 
-def check_files(git: Git, entries: Listing, paths: list[str], side: Side) -> dict[str, bytes]:
+def check_files(
+    git: Git,
+    entries: Listing,
+    paths: list[str],
+    side: Side,
+    read: Callable[[str, dict[str, Any]], None] | None = None,
+) -> dict[str, bytes]:
     """The contents of `paths` (blob id -> bytes), each checked as the store checks it; a
-    sentence for the first that is not valid Fieldnote data, with what to do where it is."""
+    sentence for the first that is not valid Fieldnote data, with what to do where it is.
+    `read(path, tables)` is given each file's tables as its check parsed them, so a caller
+    needs no second parse; they are not kept (a whole study's documents at once)."""
     blobs = read_blobs(git, [entries[p].oid for p in paths])
     for path in paths:
-        parse_study_file(path, blobs[entries[path].oid], side.name, side.mend)
+        tables = parse_study_file(path, blobs[entries[path].oid], side.name, side.mend)
+        if read is not None:
+            read(path, tables)
     return blobs
 
 
