@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tui.store import new_document_problem
 from tui.store.errors import UnreadableFileError
 from tui.store.schema import (
     CODEBOOK_TABLES,
@@ -18,6 +19,7 @@ from tui.store.schema import (
     _fits,
     _table_fits,
     check_session_fields,
+    document_problem,
 )
 
 VALUES: list[Any] = [
@@ -91,3 +93,26 @@ def test_a_bad_note_after_many_good_ones_is_refused_naming_it():
     assert "document 1001 (id n1001) has a field 'codings #1 coder' that is not text" in str(
         caught.value
     )
+
+
+@pytest.mark.parametrize(
+    ("table", "doc", "said"),
+    [
+        ("notes", {"id": "n1", "elapsed": "soon"}, "(id n1) has a field 'elapsed' that is not"),
+        ("notes", {"elapsed": "soon"}, "has a field 'elapsed' that is not"),
+        (
+            "excerpts",
+            {"id": "e1", "codings": [{"tag": "a"}]},
+            "(id e1) has no field 'codings #1 coder'",
+        ),
+    ],
+)
+def test_a_documents_problem_is_one_phrase_for_the_file_and_for_a_new_document(table, doc, said):
+    """The store names a bad document in a file's sentence, and a rescue or an import names
+    a document about to be written, with the same phrase from `document_problem`."""
+    phrase = document_problem(table, doc)
+    assert phrase is not None and phrase.startswith(said), phrase
+    assert new_document_problem(table, doc) == phrase
+    with pytest.raises(UnreadableFileError) as caught:
+        check_session_fields(Path("s.json"), {table: {"7": doc}})
+    assert caught.value.problem == f"in its '{table}' table, document 7 {phrase}"

@@ -25,7 +25,7 @@ from tui.store.errors import (
     WriteFailedError,
 )
 from tui.store.repair import Repair, repair_session
-from tui.store.schema import check_codebook_fields, check_session_fields
+from tui.store.schema import check_codebook_fields, document_problem
 from tui.store.session import (
     SESSION_ID,
     SessionFile,
@@ -530,12 +530,8 @@ def new_document_problem(table: str, doc: Any) -> str | None:
     sets) is checked on the fields it has. Nothing is written."""
     if not isinstance(doc, dict):
         return "it is not an object"
-    try:
-        check_session_fields(Path("session.json"), {table: {"1": doc}})
-    except UnreadableFileError as error:
-        # "(id 1a2b) has a field 'elapsed' that is not a number", for the caller to name it.
-        return error.problem.replace(f"in its '{table}' table, document 1 ", "")
-    return None
+    # "(id 1a2b) has a field 'elapsed' that is not a number", for the caller to name it.
+    return document_problem(table, doc)
 
 
 def new_tag_problem(tag: dict[str, Any]) -> str | None:

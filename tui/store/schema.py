@@ -437,28 +437,36 @@ def _table_fits(docs: list[Any], fast: dict[str, Any]) -> bool:
     return True
 
 
+def document_problem(
+    table: str, doc: dict[str, Any], tables: dict[str, dict[str, Check]] = SESSION_TABLES
+) -> str | None:
+    """What is wrong with one document of `table`, as a phrase that follows its name ("(id
+    1a2b) has a field 'elapsed' that is not a number"), or None: a file's sentence and the
+    check of a document about to be written (`new_document_problem`) both say it."""
+    fast = FAST.get(table)
+    if fast is not None and _fits(doc, fast):
+        return None
+    problem = _first_problem(doc, tables[table])
+    if problem is None and table == "guide" and isinstance(doc.get("state"), dict):
+        problem = _first_problem(doc["state"], STATE)
+        problem = problem and f"state {problem}"
+    if problem is None:
+        return None
+    field, _, belongs = problem.rpartition(": ")
+    doc_id = doc.get("id")
+    named = f"(id {doc_id[:12]}) " if isinstance(doc_id, str) else ""
+    if belongs == "missing":
+        return f"{named}has no field '{field}'"
+    return f"{named}has a field '{field}' that is not {belongs}"
+
+
 def check_fields(path: Path, data: dict[str, Any], tables: dict[str, dict[str, Check]]) -> None:
-    for table, spec in tables.items():
+    for table in tables:
         fast = FAST.get(table)
         docs = data.get(table) or {}
         if fast is not None and _table_fits(list(docs.values()), fast):
             continue
         for key, doc in docs.items():
-            if fast is not None and _fits(doc, fast):
-                continue
-            problem = _first_problem(doc, spec)
-            if problem is None and table == "guide" and isinstance(doc.get("state"), dict):
-                problem = _first_problem(doc["state"], STATE)
-                problem = problem and f"state {problem}"
-            if problem is not None:
-                field, _, belongs = problem.rpartition(": ")
-                doc_id = doc.get("id")
-                named = f" (id {doc_id[:12]})" if isinstance(doc_id, str) else ""
-                wrong = (
-                    f"has no field '{field}'"
-                    if belongs == "missing"
-                    else f"has a field '{field}' that is not {belongs}"
-                )
-                raise UnreadableFileError(
-                    path, f"in its '{table}' table, document {key}{named} {wrong}"
-                )
+            wrong = document_problem(table, doc, tables)
+            if wrong is not None:
+                raise UnreadableFileError(path, f"in its '{table}' table, document {key} {wrong}")
