@@ -414,7 +414,9 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     )
     result.ratings = rating_figures(units, coders)
     used = {c: {k for u in units for k in u.present.get(c, ())} for c in coders}
-    result.uncoded = [(a, b) for a, b in combinations(coders, 2) if not used[a] | used[b]]
+    # The codes either coder of a pair used, built once per pair.
+    pair_codes = {(a, b): used[a] | used[b] for a, b in combinations(coders, 2)}
+    result.uncoded = [pair for pair, codes in pair_codes.items() if not codes]
     if not keys:  # they only rated: no code has figures, and no "all codes" row of 0 notes
         return result
     n, index = len(units), {k: i for i, k in enumerate(keys)}
@@ -449,14 +451,14 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
                 coders,
                 block,
                 chars,
-                lambda a, b, key=key: notes if key in used[a] | used[b] else None,
+                lambda a, b, key=key: notes if key in pair_codes[a, b] else None,
             )
         )
 
     def pooled(a: str, b: str) -> numpy.ndarray | None:
         # A pair that used no code has no row: `uncoded` says so (a row of 0 notes read as
         # figures).
-        theirs = [index[k] * n + notes for k in keys if k in used[a] | used[b]]
+        theirs = [index[k] * n + notes for k in keys if k in pair_codes[a, b]]
         return numpy.concatenate(theirs) if theirs else None
 
     result.study = _figures("", "all codes", coders, matrix, chars, pooled)
