@@ -631,3 +631,45 @@ async def test_a_pair_of_three_coders_that_tagged_nothing_is_a_sentence_on_the_s
         assert screen.model.pair == ("Bo", "Cy")
         figures = str(screen.query_one("#agreement-figures").render())
         assert "Bo and Cy tagged no note here" in figures and "all codes" not in figures, figures
+
+
+async def test_a_blind_coders_tags_rank_alike_in_the_picker_and_the_codebook(
+    store, clock, session_id
+):
+    # Blind, the tagging screen's picker ranked Ana's tags by her uses, then by her latest
+    # use; the codebook's pickers by her excerpts alone, then by name: two orders of one
+    # coder's tags. Both rank by her own uses, then her latest use, now.
+    from tests.test_codebook import open_codebook
+
+    ids = add_notes(store, session_id, clock)
+    store.codebook.ensure(["alpha", "mid", "zeta"], "2026-01-01T00:00:00Z")
+    session_file = store.open_session(session_id)
+    for note_id, tag, coder, at in [
+        (ids[0], "alpha", "Ana", "2026-01-02T09:00:00Z"),
+        (ids[1], "zeta", "Ana", "2026-01-03T09:00:00Z"),  # as often as alpha, later
+        (ids[2], "mid", "Ana", "2026-01-02T10:00:00Z"),
+        (ids[3], "mid", "Ana", "2026-01-02T11:00:00Z"),  # Ana's most used
+        (ids[0], "alpha", "Bo", "2026-01-04T09:00:00Z"),  # Bo's uses count for no one blind
+        (ids[1], "alpha", "Bo", "2026-01-04T09:00:00Z"),
+        (ids[2], "alpha", "Bo", "2026-01-04T09:00:00Z"),
+    ]:
+        session_file.change_note(
+            note_id, lambda doc, t=tag, c=coder, a=at: with_coding(doc, t, c, a)
+        )
+    session_file.close()
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPickerScreen)
+        tagging_order = [(m.name, m.uses) for m in app.screen.matches]
+        await pilot.press("escape")
+        await pilot.pause()
+        screen = await open_codebook(app, pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, TagPickerScreen), app.screen
+        codebook_order = [(m.name, m.uses) for m in app.screen.matches]
+    assert tagging_order[:3] == [("mid", 2), ("zeta", 1), ("alpha", 1)], tagging_order
+    assert codebook_order == tagging_order, screen

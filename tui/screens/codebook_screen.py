@@ -244,8 +244,9 @@ class CodebookScreen(Screen):
     def _index(self, leaving_out: str | None = None) -> TagIndex:
         """The tags listed, for the tag picker's search (`leaving_out` one of them)."""
         return TagIndex(
-            # Blind, ranked by the coder's own counts: the codebook's uses are every coder's.
-            TagStats(t["name"], self._used(t).excerpts)
+            # Blind, ranked by the coder's own uses and latest use, as the tagging screen's
+            # picker ranks them: the codebook's uses are every coder's.
+            TagStats(t["name"], self._used(t).excerpts, self._used(t).last_used_at)
             if self.blind_coder is not None
             else TagStats(t["name"], int(t.get("uses") or 0), t.get("last_used_at"))
             for t in self.tags

@@ -39,6 +39,9 @@ class TagUsage:
     participants: set[str] = field(default_factory=set)
     coders: dict[str, int] = field(default_factory=dict)
     """Each coder -> the notes and span excerpts they tagged with it."""
+    last_used_at: str | None = None
+    """When the latest of the codings counted was made: with `excerpts`, what a blind
+    coder's tags are ranked by, as the tagging screen's picker ranks them (`own_index`)."""
 
 
 @dataclass
@@ -100,12 +103,18 @@ def tag_usage(
             # nobody, as in the themes.
             who = counts_for(snapshot.session, note)
             coders: dict[str, set[str]] = {}
+            last: dict[str, str] = {}
             for c in codings_of(doc):
                 if coder is not None and c["coder"] != coder:
                     continue
-                coders.setdefault(tag_key(c["tag"]), set()).add(c["coder"])
+                tag = tag_key(c["tag"])
+                coders.setdefault(tag, set()).add(c["coder"])
+                if c["at"] and c["at"] > last.get(tag, ""):
+                    last[tag] = c["at"]
             for tag, by in coders.items():
                 entry = usage.setdefault(tag, TagUsage())
+                if tag in last and last[tag] > (entry.last_used_at or ""):
+                    entry.last_used_at = last[tag]
                 entry.excerpts += 1
                 entry.sessions.add(session_id)
                 if who:
