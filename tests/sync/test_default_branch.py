@@ -91,3 +91,54 @@ def test_joining_a_default_branch_that_is_not_a_study_changes_nothing(tmp_path):
     setting = ["git", "-C", str(bo.home), "config", "--get", "fieldnote.branch"]
     assert subprocess.run(setting, capture_output=True).returncode == 1  # not set
     assert _branches(str(remote)) == ["refs/heads/master"]
+
+
+def _empty_remote_on_master(tmp_path) -> str:
+    """A real empty bare remote whose HEAD names master, as an older git's `init --bare`
+    or a server set to that default makes it."""
+    remote = tmp_path / "study.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    subprocess.run(
+        ["git", "--git-dir", str(remote), "symbolic-ref", "HEAD", "refs/heads/master"], check=True
+    )
+    return str(remote)
+
+
+def test_an_empty_remote_receives_the_study_on_its_own_default_branch(tmp_path):
+    remote = _empty_remote_on_master(tmp_path)
+    ana = Laptop(tmp_path / "ana", "ana")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    ana.note(session_id, "ana's note")
+    ran = ana.cli("sync", "init", "--remote", remote, "--as", "ana")
+    assert ran.code == 0, ran.err
+    # Pushed as `main` beside a HEAD naming master, a plain clone of the remote checked
+    # out nothing (its HEAD named no branch), and a hosting site showed it empty.
+    assert _branches(remote) == ["refs/heads/master"]
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", remote, str(clone)], check=True)
+    assert (clone / "sessions" / f"{session_id}.json").is_file()
+    assert not any(
+        p.name.startswith("fieldnote") for p in (ana.home / ".git").iterdir() if p.is_dir()
+    )
+
+    ana.note(session_id, "ana's second note")
+    assert ana.sync().code == 0
+    assert _branches(remote) == ["refs/heads/master"]
+    bo = Laptop(tmp_path / "bo", "bo")
+    assert bo.cli("sync", "init", "--remote", remote, "--as", "bo").code == 0
+    assert _notes(bo, session_id) == {"ana's note", "ana's second note"}
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0 and ana.sync().code == 0
+    assert "bo's note" in _notes(ana, session_id)
+    assert _branches(remote) == ["refs/heads/master"]
+
+
+def test_a_folder_with_history_shares_it_on_an_empty_remotes_default_branch(tmp_path):
+    remote = _empty_remote_on_master(tmp_path)
+    ana = Laptop(tmp_path / "ana", "ana")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    ana.ok("sync", "init")  # commits here first, on main
+    ana.git("remote", "add", "origin", remote)
+    assert ana.sync().code == 0
+    assert _branches(remote) == ["refs/heads/master"]
+    assert session_id in ana.git("ls-tree", "-r", "--name-only", "origin/master")

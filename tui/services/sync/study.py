@@ -19,6 +19,7 @@ import os
 import resource
 import secrets
 import shlex
+import shutil
 import socket
 import sys
 import time
@@ -251,7 +252,7 @@ class Study:
             with self._marked():
                 if remote is not None:
                     self._fetch()
-                    self._join_default_branch()
+                    self._join_default_branch(remote)
                 with self._data_locked():
                     return self._sync_locked(remote is not None)
 
@@ -263,14 +264,21 @@ class Study:
     def _remote_ref(self) -> str:
         return f"{REMOTE_REFS}/{self.branch}"
 
-    def _join_default_branch(self) -> None:
+    def _join_default_branch(self, url: str) -> None:
         """A remote that has no branch of this study's name but holds its study on its
         default branch (`master`, say) is joined there when this folder has no history of its
         own yet (the sync then sets `fieldnote.branch`); a push would start a second study
-        beside it. A folder with history is told how to merge into it."""
+        beside it. A folder with history is told how to merge into it. An empty remote
+        receives the study on its own default branch, where a clone or a hosting site looks
+        for it (a `main` beside a HEAD naming `master` shows as an empty repository)."""
         git = self.git
-        if git.commit_of(self._remote_ref) or not git.out("for-each-ref", "--count=1", REMOTE_REFS):
-            return  # the study's branch is there, or the remote is empty and receives it
+        if git.commit_of(self._remote_ref):
+            return  # the study's branch is there
+        if not git.out("for-each-ref", "--count=1", REMOTE_REFS):
+            default = self._empty_remote_head(url)
+            if default != self.branch:
+                self.branch, self._joining = default, True
+            return
         said = git.run("ls-remote", "--symref", REMOTE, "HEAD", check=False).stdout
         first = said.decode("utf-8", "surrogateescape").partition("\n")[0]
         head, tab, _ = first.removeprefix("ref: refs/heads/").partition("\t")
@@ -286,6 +294,28 @@ class Study:
                 "nothing was changed."
             )
         self.branch, self._joining = head, True
+
+    def _empty_remote_head(self, url: str) -> str:
+        """The branch an empty remote's HEAD names. `ls-remote` says nothing of a remote with
+        no branch, but a clone learns it (git 2.31 and later); a bare clone of an empty
+        remote is quick. When the remote does not say, the study's branch stays."""
+        probe = self.git_dir / "fieldnote-probe.git"
+        shutil.rmtree(probe, ignore_errors=True)
+        try:
+            done = self.git.run(
+                *("-c", f"init.defaultBranch={self.branch}"),
+                *("clone", "-q", "--bare", "--", url, str(probe)),
+                check=False,
+            )
+            said = self.git.run(
+                "--git-dir", str(probe), "symbolic-ref", "-q", "HEAD", check=False
+            ).stdout.decode("utf-8", "surrogateescape")
+        finally:
+            shutil.rmtree(probe, ignore_errors=True)
+        head = said.strip().removeprefix("refs/heads/")
+        if done.returncode != 0 or not said.startswith("refs/heads/") or not head:
+            return self.branch
+        return head
 
     def _write_settings(self, *, missing_only: bool) -> None:
         """`.gitignore` and `.gitattributes` as Fieldnote writes them (`missing_only`: just
@@ -316,7 +346,7 @@ class Study:
         self._taken_in: dict[str, list[str]] = {}
         # Asked once: every push of this sync goes to the same remote.
         receive_pack = self._receive_pack() if has_remote else []
-        if self._joining:  # no commit here yet: the branch is only a name
+        if self._joining and head is None:  # no commit here yet: the branch is only a name
             git.run("symbolic-ref", "HEAD", f"refs/heads/{self.branch}")
         try:
             for attempt in range(PUSH_ATTEMPTS):
@@ -346,7 +376,7 @@ class Study:
             # what the remote brought. Merged files beside the old branch lose nothing.
             try:
                 self._move_branch(head)
-                if self._joining:
+                if self._joining and head is None:
                     git.run("symbolic-ref", "HEAD", f"refs/heads/{self._branch()}")
                 self._restore(local)
             except (OSError, SyncError):
