@@ -67,3 +67,27 @@ def test_the_push_url_is_asked_once_however_many_pushes(tmp_path):
     ana_said = [line for line in said if line.startswith(f"-C {ana.home} ")]
     assert sum(" push " in line for line in ana_said) == 2, ana_said
     assert sum("get-url --push" in line for line in ana_said) == 1, ana_said
+
+
+def test_a_sync_that_pushes_twice_counts_every_file_it_took_in(tmp_path):
+    remote, ana, bo, session_id = shared_study(tmp_path, tmp_path / "ana")
+    carl = Laptop(tmp_path / "carl", "carl")
+    carl.ok("sync", "init", "--remote", str(remote), "--as", "carl")
+    bo.note(session_id, "bo's note")
+    assert bo.sync().code == 0  # ana's first merge takes this in
+    ana.note(session_id, "ana's note")
+    carls = carl.ok("new", "Onboarding - P8").strip()
+    # Between ana's fetch and her push, carl's sync pushes his new session: her second
+    # merge takes that in too.
+    flag = tmp_path / "carl-pushed"
+    carl_sync = f'FIELDNOTE_HOME="{carl.home}" {sys.executable} -m tui sync --as carl'
+    env = _git_wrapper(
+        tmp_path / "bin",
+        f'if [ "$3" = push ] && [ ! -e "{flag}" ]; then touch "{flag}"; '
+        f"{carl_sync} >/dev/null 2>&1; fi",
+    )
+    with environment(**env):
+        ran = ana.sync()
+    assert ran.code == 0 and flag.exists(), ran.err
+    assert (ana.home / "sessions" / f"{carls}.json").is_file()
+    assert "took in 2 file(s)" in ran.err, ran.err

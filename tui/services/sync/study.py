@@ -355,7 +355,7 @@ class Study:
                 remote = git.commit_of(self._remote_ref) if has_remote else None
                 new, target = self._combine(head, local_tree, local, remote)
                 outcome.committed = new not in (head, remote)
-                outcome.received = self._apply(here, target, ON_THE_REMOTE)
+                self._apply(here, target, ON_THE_REMOTE)
                 here = target
                 self._move_branch(new)
                 if remote is None and not has_remote:
@@ -370,6 +370,9 @@ class Study:
                 )
             if self._joining:
                 git.run("config", BRANCH_SETTING, self.branch)
+            # Every file the sync took in, over all its merges: one taken in by a merge whose
+            # push was rejected is still one the remote brought.
+            outcome.received = [path for paths in _differing(local, here) for path in paths]
         except BaseException as error:
             # The branch first: one left on the merge beside this folder's old files would
             # take them for changes made here, and the next sync would push them, removing
@@ -588,13 +591,12 @@ class Study:
             top.append(f"040000 tree {folder}\tsessions")
         return self.git.out("mktree", "-z", input=_records(top))
 
-    def _apply(self, here: Listing, target: Listing, side: Side) -> list[str]:
+    def _apply(self, here: Listing, target: Listing, side: Side) -> None:
         """Make the working files `target` (from `here`): every new content is read and
-        checked first, then written whole, one file at a time. Returns the paths changed."""
-        changed = [p for p, e in sorted(target.items()) if here.get(p) != e]
-        removed = [p for p in sorted(here) if p not in target]
+        checked first, then written whole, one file at a time."""
+        changed, removed = _differing(here, target)
         if not changed and not removed:
-            return []
+            return
         blobs = check_files(self.git, target, changed, side, read=self._list_undecided)
         for path in changed:
             self._touched.add(path)
@@ -603,7 +605,6 @@ class Study:
             self._touched.add(path)
             self._taken_in.pop(path, None)
             _remove_file(self.home / path)
-        return [*changed, *removed]
 
     def _restore(self, local: Listing) -> None:
         """Every file a failed sync wrote, back as it was before the sync."""
@@ -748,6 +749,12 @@ def reached_as_folder(url: str) -> bool:
         return False
     colon, slash = url.find(":"), url.find("/")
     return colon < 0 or 0 <= slash < colon
+
+
+def _differing(here: Listing, target: Listing) -> tuple[list[str], list[str]]:
+    """The paths `target` changes (or adds), and those it removes, from `here`."""
+    changed = [p for p, e in sorted(target.items()) if here.get(p) != e]
+    return changed, [p for p in sorted(here) if p not in target]
 
 
 def _has_journal(path: Path) -> bool:
