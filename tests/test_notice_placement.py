@@ -56,3 +56,34 @@ async def test_notices_leave_the_folded_question_uncovered(make_app, session_id,
                 if app.screen.get_widget_at(x, y)[0] is not widget
             }
             assert not covered, (widget, sorted(covered)[:3])
+
+
+REFUSED = (
+    "Could not fetch from the remote (Permission denied (publickey).); the remote did not "
+    "accept the credentials: check the user name, the key or the token it was given, and "
+    "that you may read it, then run fieldnote sync again."
+)
+
+
+@pytest.mark.parametrize(
+    ("size", "session"), [((40, 24), False), ((40, 24), True), ((30, 24), False)]
+)
+async def test_a_long_notice_is_read_whole_in_a_narrow_pane(make_app, session_id, size, session):
+    """At 40 columns a notice took half the width, 16 columns of words: a sync error's
+    sentence ran past the half-height notices may take, and its way out ("run fieldnote sync
+    again") was cut. In a narrow pane a notice takes the width its words need."""
+    from tests.test_keymap_mistakes import drawn
+
+    app = make_app(session_id if session else None)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await pilot.pause()
+        app.notify(REFUSED, severity="error", timeout=30, markup=False)
+        await wait_until(pilot, lambda: app.screen.query("Toast"))
+        await pilot.pause()
+        [toast] = app.screen.query("Toast")
+        assert "run fieldnote sync again." in drawn(toast)
+        app.notify("Copied.", timeout=30)
+        await wait_until(pilot, lambda: len(app.screen.query("Toast")) == 2)
+        await pilot.pause()
+        short = app.screen.query("Toast").last()
+        assert short.region.width < size[0] - 4  # a short notice stays as small as its words

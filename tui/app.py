@@ -43,6 +43,8 @@ KEY_WORDS = {"enter": "Enter", "escape": "Esc", "delete": "Del", "tab": "Tab"}
 
 FLUSH_WAIT_SECONDS = 1.0
 CLOSE_WAIT_SECONDS = 2.0
+NARROW_NOTICES = 64
+"""Columns below which a notice's half of the width leaves too few for its words."""
 
 
 class SaveStateChanged(Message):
@@ -73,6 +75,8 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     COMMANDS = App.COMMANDS | {ScreenActions, KeymapCommands}
     SUSPENDED_SCREEN_CLASS = "-suspended"
     """On a screen under another: the key bar under a dialog hides (app.tcss)."""
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow-notices"), (NARROW_NOTICES, "-wide-notices")]
+    """Below NARROW_NOTICES columns a notice takes the width its words need (app.tcss)."""
     write_problem: var[str | None] = var(None)
     """One line saying the interview's writes fail, for a dialog's key bar to show: over a
     dialog a notice would hide it (the interview adds none while one is open)."""
