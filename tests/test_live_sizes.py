@@ -202,3 +202,22 @@ async def test_a_draft_that_grows_keeps_the_newest_note_in_view(make_app, store,
         assert app.screen.note_input.region.height > 3  # the draft wrapped
         assert stream.scroll_y == stream.max_scroll_y
         assert "(39)" in "".join(shown_rows(stream))
+
+
+async def test_a_pane_squeezed_to_a_few_columns_keeps_the_interview_open(
+    make_app, store, session_id
+):
+    # A co-interviewer dragging the tmux divider squeezes this pane to a column or two: the
+    # empty input's placeholder, wrapped to no width at all, raised and the instance ended.
+    app = make_app(session_id)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        for height in (24, 12):  # with the input's border, and without it (a short pane)
+            for width in range(1, 7):
+                await pilot.resize_terminal(width, height)
+                await pilot.pause()
+        await pilot.resize_terminal(40, 24)
+        await pilot.press(*"still here", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        assert [note.text for note in app.live.notes] == ["still here"]

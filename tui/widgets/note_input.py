@@ -177,6 +177,13 @@ class NoteInput(TextArea):
             self._typed_through,
         )
 
+    def render_line(self, y: int) -> Strip:
+        # TextArea wraps its placeholder to the text's width, and rich raises on a width of 0:
+        # a tmux pane squeezed to a few columns by the one beside it ended the instance.
+        if self.content_size.width < 1:
+            return Strip.blank(0)
+        return super().render_line(y)
+
     def render_lines(self, crop: Region) -> list[Strip]:
         strips = super().render_lines(crop)
         cursor = self.cursor_screen_offset
