@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyperclip
 import pytest
 
+import tui.app
 from tests.test_interview import commit
 from tests.test_tagging import NOTES, add_notes, pick, ready, tagging_app
 from tests.waiting import workers_done
@@ -119,8 +120,9 @@ def test_no_mechanism_falls_back_to_the_terminal(headless):
     assert result.path == clipboard.TERMINAL and result.needs_terminal
     assert "mechanism" in result.problem
     assert "OSC 52" in result.notice()
-    assert result.notice(in_tmux=True) == (
-        "Copied through the terminal (OSC 52); inside tmux this needs set-clipboard on."
+    assert result.notice() == (
+        "Copied through the terminal (OSC 52); if nothing pastes, "
+        "your terminal does not allow OSC 52."
     )
 
 
@@ -162,6 +164,37 @@ async def test_f4_copies_your_last_quote_through_the_terminal(
         assert app.clipboard == "I never read the onboarding emails \u2014 P7 (ops lead), 02:35"
         assert notices(app)[-1] == clipboard.CopyResult(clipboard.TERMINAL).notice()
         assert "OSC 52" in notices(app)[-1]
+
+
+async def test_f4_inside_a_tmux_that_drops_copies_says_nothing_was_copied(
+    headless, monkeypatch, make_app, session_id
+):
+    # tmux's default set-clipboard, external, drops the OSC 52 an application sends: the copy
+    # never arrived, yet the notice said "Copied". tmux is asked at each copy, so a setting
+    # fixed after the advice counts at once.
+    clipboard_setting = ["external"]
+
+    def tmux(args):
+        return clipboard_setting[0] + "\n" if args[-1] == "set-clipboard" else None
+
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.setattr(tui.app, "run_tmux", tmux)
+    monkeypatch.setattr(tui.app, "setting_advice", lambda: [])
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await commit(pilot, '"We gave up on day two"')
+        await copied(pilot, "f4")
+        said = list(app._notifications)[-1]
+        assert (said.title, said.severity) == ("Not copied", "warning")
+        assert said.message == (
+            "Not copied: tmux drops it. Run tmux set -g set-clipboard on, then copy again."
+        )
+        clipboard_setting[0] = "on"
+        await copied(pilot, "f4")
+        said = list(app._notifications)[-1]
+        assert (said.title, said.severity) == ("Copied", "information")
+        assert said.message == clipboard.CopyResult(clipboard.TERMINAL).notice()
+        assert app.clipboard == "We gave up on day two \u2014 P7 (ops lead), 00:00"
 
 
 async def test_f4_uses_the_system_clipboard_when_there_is_one(desktop, make_app, session_id):

@@ -30,7 +30,7 @@ from tui.services.playback import Player, PlayOutcome
 from tui.services.rescue import rescue_path, write_rescue
 from tui.services.sessions import SessionsService
 from tui.services.tag_writes import TagWrites
-from tui.services.tmux import Advice, inside_tmux, setting_advice
+from tui.services.tmux import Advice, inside_tmux, run_tmux, setting_advice
 from tui.services.write_queue import flushed
 from tui.store import DataStore
 from tui.terminal_input import EchoSlot, TerminalClosed, TypedText, UnknownSequence
@@ -243,7 +243,7 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     def copy_text(self, text: str) -> None:
         """Copy `text` (a quote) and say how: the system clipboard if pyperclip has a way to
         it, else the terminal's OSC 52. pyperclip may run a helper program, hence the thread."""
-        result = clipboard.copy(text)
+        result = clipboard.copy(text, tmux=run_tmux if inside_tmux() else None)
         try:
             self.call_from_thread(self._copied, text, result)
         except RuntimeError:
@@ -252,7 +252,12 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     def _copied(self, text: str, result: clipboard.CopyResult) -> None:
         if result.needs_terminal:
             self.copy_to_clipboard(text)
-        self.notify(result.notice(in_tmux=inside_tmux()), title="Copied", timeout=4, markup=False)
+        if result.copied:
+            self.notify(result.notice(), title="Copied", timeout=4, markup=False)
+        else:
+            self.notify(
+                result.notice(), title="Not copied", severity="warning", timeout=8, markup=False
+            )
 
     # -- playing the recording ---------------------------------------------------------------
 

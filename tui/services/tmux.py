@@ -67,9 +67,8 @@ def setting_advice(run: Runner = run_tmux) -> list[Advice]:
                 f"Esc lags {escape} ms: tmux set -g escape-time 10 (and in ~/.tmux.conf)",
             )
         )
-    clipboard = show_option("set-clipboard", run)
-    # "external" (tmux's default) ignores the copies applications send; only "on" takes them.
-    if clipboard in ("off", "external"):
+    clipboard = drops_copies(run)
+    if clipboard is not None:
         advice.append(
             Advice(
                 "Copying would not reach your terminal: tmux's set-clipboard is "
@@ -78,6 +77,13 @@ def setting_advice(run: Runner = run_tmux) -> list[Advice]:
             )
         )
     return advice
+
+
+def drops_copies(run: Runner = run_tmux) -> str | None:
+    """tmux's set-clipboard when it drops the copies applications send (OSC 52), else None."""
+    clipboard = show_option("set-clipboard", run)
+    # "external" (tmux's default) ignores the copies applications send; only "on" takes them.
+    return clipboard if clipboard in ("off", "external") else None
 
 
 def setting_warnings(run: Runner = run_tmux) -> list[str]:
