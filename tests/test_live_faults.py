@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from textual.widgets import Label
 
 from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill, remount
-from tests.waiting import wait_until
+from tests.test_live_sizes import header_lines
+from tests.waiting import shows, wait_until
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
 from tui.screens.debrief_screen import DebriefScreen
@@ -86,7 +88,7 @@ async def test_quitting_with_unsaved_notes_offers_another_place(tmpfs, tmp_path,
         fill(tmpfs)
         await pilot.press(*"kept safe", "enter")
         header = app.screen.query_one("#session-header")
-        await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
+        await wait_until(pilot, lambda: shows(header, "kept in memory"))
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert isinstance(app.screen, DebriefScreen)  # ending the interview debriefs first
@@ -98,6 +100,28 @@ async def test_quitting_with_unsaved_notes_offers_another_place(tmpfs, tmp_path,
     saved = json.loads(rescue.read_text())
     assert [n["text"] for n in saved["notes"]] == ["kept safe"]
     assert app.rescued_to == (1, rescue)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_header_says_why_saving_fails_and_what_to_do_in_any_pane(
+    tmpfs, tmp_path, monkeypatch, size
+):
+    """The header's line was the store's sentence, which begins with the session file's path:
+    cut at the pane's edge (at 80 columns as at 40) once the notice was gone, it said where
+    saving failed and never why, nor what to do."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store, clock, session_id = make_session(tmpfs)
+    app = FieldnoteApp(store, author="Maya", now=clock, session_id=session_id)
+    async with app.run_test(size=size) as pilot:
+        filler = fill(tmpfs)
+        await pilot.press(*"kept safe", "enter")
+        await wait_until(pilot, lambda: app.live.last_error)
+        await pilot.pause()
+        shown = " ".join(header_lines(app.screen))
+        assert "\u26a0 Not saved: the disk is full, so free some space." in shown, shown
+        filler.unlink()  # space comes back: the retry lands the note, the goal is back
+        await wait_until(pilot, lambda: "Goal: G" in " ".join(header_lines(app.screen)))
+    assert [n["text"] for n in store.open_session(session_id).read().notes] == ["kept safe"]
 
 
 def test_a_failing_write_is_one_sentence_with_advice_for_its_cause(tmpfs):
@@ -140,7 +164,7 @@ async def test_notices_of_failing_writes_leave_the_debrief_in_view(tmpfs, tmp_pa
         remount(tmpfs, read_only=True)
         await pilot.press(*"kept safe", "enter")
         header = app.screen.query_one("#session-header")
-        await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
+        await wait_until(pilot, lambda: shows(header, "kept in memory"))
         await wait_until(pilot, lambda: app.screen.query(Toast))  # the notice, as before
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
@@ -171,7 +195,7 @@ def _dialog(app) -> str:
 async def _quit_dialog_over(pilot, app) -> str:
     await pilot.press(*"kept safe", "enter")
     header = app.screen.query_one("#session-header")
-    await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
+    await wait_until(pilot, lambda: shows(header, "kept in memory"))
     await pilot.press("ctrl+q")
     await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
     await pilot.press("escape")

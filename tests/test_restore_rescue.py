@@ -10,7 +10,7 @@ from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill, remount
 from tests.test_tagging_faults import make_session as make_tagged_session
 from tests.test_tagging_faults import on_disk, pick_onboarding, ready
-from tests.waiting import wait_until
+from tests.waiting import shows, wait_until
 from tui.app import FieldnoteApp
 from tui.cli import main
 from tui.domain.guide import parse_guide
@@ -46,7 +46,7 @@ async def test_notes_rescued_from_a_read_only_folder_are_put_back(
         remount(tmpfs, read_only=True)
         await pilot.press(*"kept safe #pain/disk", "enter", *"and a second", "enter")
         header = app.screen.query_one("#session-header")
-        await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
+        await wait_until(pilot, lambda: shows(header, "kept in memory"))
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
         await pilot.press("escape")

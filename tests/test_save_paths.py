@@ -8,7 +8,7 @@ import threading
 
 from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill
-from tests.waiting import wait_until
+from tests.waiting import shows, wait_until
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
 from tui.screens.help_screen import HelpScreen
@@ -123,7 +123,7 @@ async def test_the_interview_hears_that_writes_recovered_while_a_dialog_was_open
         filler = fill(tmpfs)
         await pilot.press(*"kept in memory for now", "enter")
         header = interview.query_one("#session-header")
-        await wait_until(pilot, lambda: "kept in memory" in str(header.render()))
+        await wait_until(pilot, lambda: shows(header, "kept in memory"))
         await pilot.press("f1")
         filler.unlink()
         assert app.live.flush(timeout=10)
@@ -131,7 +131,7 @@ async def test_the_interview_hears_that_writes_recovered_while_a_dialog_was_open
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is interview
-        assert "kept in memory" not in str(interview.query_one("#session-header").render())
+        assert not shows(interview.query_one("#session-header"), "kept in memory")
         assert interview.stream.pending_ids == set()
 
 

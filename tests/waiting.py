@@ -21,6 +21,11 @@ async def wait_until(pilot, condition: Callable[[], object], limit: float = LIMI
         await pilot.pause(0.01)
 
 
+def shows(widget, words: str) -> bool:
+    """Whether `widget` shows `words`, read across its lines: a sentence wrapped to the pane."""
+    return words in " ".join(str(widget.render()).split())
+
+
 async def workers_done(app) -> None:
     """Let the app's workers end. Textual's `wait_for_complete` raises WorkerCancelled for a
     worker cancelled while it waits (an exclusive worker started afresh, as the analysis's

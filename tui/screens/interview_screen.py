@@ -80,6 +80,8 @@ class InterviewScreen(Screen):
     header_facts: var[HeaderFacts] = var(HeaderFacts, init=False)
     save_problem: var[str | None] = var(None, init=False)
     """Why writes fail (they are retried), or None."""
+    header_problem: str | None = None
+    """The same for the header, which says it for as long as they fail."""
 
     class DiskChanged(Message):
         """The session file was replaced (from the watcher thread): maybe another's write."""
@@ -213,7 +215,7 @@ class InterviewScreen(Screen):
             total=total,
             recording_offset=live.clock.recording_offset,
             others=tuple(live.presence.others),
-            save_problem=self.save_problem,
+            save_problem=self.header_problem,
             talk=talk_meter(live.aids, self.app.theme_variables.get("warning", "yellow")),
             author=live.author,
             advice=tuple(self._tmux_lines),
@@ -363,11 +365,12 @@ class InterviewScreen(Screen):
 
     def on_save_state(self, state: SaveState) -> None:
         """From the writer thread (via the app): show or clear a failing-write warning."""
-        self.save_problem = (
-            f"{state.error} {state.pending} change(s) kept in memory; retrying."
-            if state.error
-            else None
-        )
+        kept = f"{state.pending} change(s) kept in memory; retrying."
+        problem = f"{state.error} {kept}" if state.error else None
+        # The header keeps saying it once the notice is gone, in a line or two of the pane:
+        # the cause and the cure, without the path that begins the notice's sentence.
+        self.header_problem = f"Not saved: {state.brief}. {kept}" if state.brief else problem
+        self.save_problem = problem  # drawn by its watcher
         self.app.write_problem = (
             f"\u26a0 Saving fails: {state.pending} change(s) kept in memory; retrying."
             if state.error

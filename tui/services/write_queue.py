@@ -58,6 +58,10 @@ class SaveState:
     error: str | None
     skipped: str | None = None
     """A change dropped because what it changed is gone (a note deleted elsewhere)."""
+    brief: str | None = None
+    """The failure's cause and its cure alone (`the disk is full, so free some space`), for a
+    line of a narrow pane: `error` begins with the file's path. None when there is no cause
+    to name."""
 
 
 class Skipped(Exception):
@@ -193,13 +197,15 @@ class WriteQueue:
             except Exception as error:  # noqa: BLE001 - the writer must outlive any failure
                 # A StoreError is a sentence already; anything else (an OSError the store did
                 # not expect, a bug) still must not kill the thread and strand every later note.
+                brief = None
                 if isinstance(error, WriteFailedError):
                     self.last_error = error.failed(f"{job.describe} in")
+                    brief = f"{error.reason}, so {error.advice}"
                 else:
                     reason = error if isinstance(error, StoreError) else _describe(error)
                     self.last_error = f"Could not {job.describe}: {reason}"
                 self.last_failure = error if isinstance(error, StoreError) else None
-                self.on_event(SaveState(self.unsaved, self.last_error))
+                self.on_event(SaveState(self.unsaved, self.last_error, brief=brief))
                 with self._wake:
                     if self._closing:
                         return

@@ -94,14 +94,22 @@ class SessionHeader(Static):
             line.append(visible(facts.title), style="bold")
             if facts.participant:
                 line.append(f" \u00b7 {visible(facts.participant)}")
-        second = Text(no_wrap=True, overflow="ellipsis")
+        width = self.size.width or 80
         if facts.save_problem:
-            second.append(f"\u26a0 {facts.save_problem}", style="bold reverse")
+            # Wrapped, not cut: its cure is what a narrow pane would cut off. A sentence longer
+            # than three lines is cut on one (the notice has it whole).
+            said = f"\u26a0 {facts.save_problem}"
+            problem = textwrap.wrap(said, max(width - 2, 20))
+            seconds = [
+                Text(part, style="bold reverse", no_wrap=True, overflow="ellipsis")
+                for part in (problem if len(problem) <= 3 else [said])
+            ]
         else:
+            second = Text(no_wrap=True, overflow="ellipsis")
             second.append("Goal: ", style="dim")
             second.append(visible(facts.goal) if facts.goal else "(none set)", style="italic")
-        lines = [line] if facts.one_line else [line, second]
-        width = self.size.width or 80
+            seconds = [second]
+        lines = [line] if facts.one_line else [line, *seconds]
         for text in facts.advice:
             # Wrapped, not cut: the line ends in the command that fixes it.
             for part in textwrap.wrap(f"\u26a0 {text}", max(width - 1, 20)):
