@@ -221,3 +221,23 @@ async def test_a_pane_squeezed_to_a_few_columns_keeps_the_interview_open(
         await pilot.pause()
         assert isinstance(app.screen, InterviewScreen)
         assert [note.text for note in app.live.notes] == ["still here"]
+
+
+async def test_in_a_26_column_pane_the_keys_leave_the_notes_rows_with_the_lot_open(
+    make_app, store, session_id, clock
+):
+    # Three co-interviewers side by side in an 80-column tmux window: at 26x24 the key bar took
+    # ten rows, and with the parking lot open the stream had none left, not one note in view.
+    seed_notes(store, session_id, clock, 40)
+    app = make_app(session_id)
+    async with app.run_test(size=(26, 24)) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = app.screen
+        bar = screen.query_one(KeyBar)
+        assert bar.region.height <= 24 // 4
+        keys = key_bar_lines(screen)
+        assert keys[-1].endswith("f1 more") and "\u23ce Asked" in keys[0], keys
+        assert "(39)" in "".join(shown_rows(screen.query_one(NoteStream)))
+        await pilot.press("f1")  # the rest of the keys
+        assert type(app.screen).__name__ == "HelpScreen"

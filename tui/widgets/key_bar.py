@@ -27,6 +27,10 @@ NARROW = 60
 so a half-width pane keeps most of its height for the notes."""
 SHORT = 20
 """Below this many rows the bar is one line, ending with the help key for the rest."""
+SHARE = 4
+"""Else the bar takes at most a quarter of the rows, the last ending with the help key: three
+co-interviewers' panes side by side are some 26 columns wide, where every key took ten rows
+of 24 and the notes had none left beside the parking lot."""
 REGISTRY_ORDER = {spec.id: index for index, spec in enumerate(ACTIONS)}
 
 
@@ -119,32 +123,39 @@ class KeyBar(Static):
                 lines[-1].append_text(item)
             else:
                 lines.append(item)
-        if len(lines) > 1 and self.app.size.height < SHORT:
-            lines = [self._one_line(width, gap, narrow)]
+        height = self.app.size.height
+        most = 1 if height < SHORT else max(1, height // SHARE)
+        if len(lines) > most:
+            lines = self._cut(width, gap, narrow, most)
         if self._problem:
             lines.insert(0, Text(self._problem, style=self.app.theme_variables.get("error", "red")))
         self.update(Text("\n").join(lines))
 
-    def _one_line(self, width: int, gap: str, narrow: bool) -> Text:
-        """As many keys as fit, then the help key, which lists every key."""
+    def _cut(self, width: int, gap: str, narrow: bool, rows: int) -> list[Text]:
+        """As many keys as fit on `rows` lines, then the help key, which lists every key."""
         key_for = getattr(self.app, "key_for", None)
         help_key = key_for("app.help") if key_for else "f1"
         more = self._item(help_key, "more", True)
-        line = Text(no_wrap=True, overflow="ellipsis")
+        lines = [Text(no_wrap=True, overflow="ellipsis")]
         for key, description, enabled in self._items:
             if key == help_key:
                 continue
             item = self._item(key, self._short(description) if narrow else description, enabled)
-            room = width - cell_len(gap + more.plain)
+            line = lines[-1]
+            if line and cell_len(line.plain + gap + item.plain) > width and len(lines) < rows:
+                line = Text(no_wrap=True, overflow="ellipsis")
+                lines.append(line)
+            room = width - (cell_len(gap + more.plain) if len(lines) == rows else 0)
             if cell_len(line.plain + (gap if line else "") + item.plain) > room:
                 break
             if line:
                 line.append(gap)
             line.append_text(item)
-        if line:
-            line.append(gap)
-        line.append_text(more)
-        return line
+        last = lines[-1]
+        if last:
+            last.append(gap)
+        last.append_text(more)
+        return lines
 
     def _short(self, description: str) -> str:
         """A description's first word, unless another key's begins with it too (`Keep A's`,
