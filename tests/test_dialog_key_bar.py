@@ -68,7 +68,7 @@ DIALOGS = {
     ),
     "debrief": (
         lambda app: DebriefScreen(DebriefSummary([], [], [], TalkTime(), {})),
-        ["Next answer", "Save debrief", "Not now"],
+        ["Next answer", "Save debrief", "Later"],
     ),
     "help": (lambda app: HelpScreen("home"), ["Cancel"]),
     "new session": (lambda app: NewSessionScreen(), ["Create", "Next field", "Cancel"]),
@@ -125,6 +125,19 @@ async def test_the_key_bar_under_a_dialog_shows_the_dialogs_keys(make_app, name,
         await wait_until(pilot, lambda: app.screen is not dialog)
         await pilot.pause()
         assert home_bar.visible
+
+
+async def test_at_40_columns_the_debriefs_bar_says_what_esc_does(make_app):
+    # A description shortens to its first word in a narrow pane: "Not now" read "esc Not",
+    # the opposite of what Esc does there (it keeps the answers and closes the debrief).
+    app = make_app()
+    async with app.run_test(size=(40, 24)) as pilot:
+        dialog = DebriefScreen(DebriefSummary([], [], [], TalkTime(), {}))
+        app.push_screen(dialog)
+        await wait_until(pilot, lambda: app.screen is dialog and dialog.query(KeyBar))
+        await pilot.pause()
+        text = bar_text(dialog.query_one(KeyBar))
+        assert "esc Later" in text and "esc Not" not in text, text
 
 
 async def test_the_help_over_a_dialog_hides_the_dialogs_bar_until_it_closes(make_app):

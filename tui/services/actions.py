@@ -212,7 +212,7 @@ ACTIONS += (
     # The debrief: typing goes to its answer fields, so its keys have priority.
     ActionSpec("debrief.next", "next_answer", "enter", "Next answer", while_typing=True),
     ActionSpec("debrief.save", "save", "ctrl+s", "Save debrief", while_typing=True),
-    ActionSpec("debrief.later", "later", "escape", "Not now", while_typing=True),
+    ActionSpec("debrief.later", "later", "escape", "Later", while_typing=True),
     # Moving between fields, bound above them so a burst of keys lands in order
     # (tui/widgets/bindings.py, FIELD_FOCUS_KEYS).
     ActionSpec("form.next", "app.focus_next", "tab", "Next field", show=False, while_typing=True),
