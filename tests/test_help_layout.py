@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from rich.console import Console
+from textual import events
 
 from tui.app import FieldnoteApp
 from tui.screens.help_screen import HelpScreen
+from tui.screens.interview_screen import InterviewScreen
 from tui.services.actions import ACTIONS, SCREENS
+from tui.terminal_input import TypedText
 
 
 async def drawn_help(store, clock, size: tuple[int, int], keymap=None) -> list[str]:
@@ -96,3 +99,28 @@ async def test_one_long_custom_key_leaves_room_for_every_description(tmp_path, s
     for description in ("Quit", "New session", "Export all", "Take the other"):
         assert description in words
     assert "pgdn" in words  # the long key is shown, folded if it must be
+
+
+@pytest.mark.parametrize("esc_first", [True, False])
+async def test_a_note_typed_as_the_help_closes_or_over_it_goes_into_the_note(
+    make_app, session_id, esc_first
+):
+    # F1 during an interview, then Esc and straight on with the note: the characters read
+    # while the help was still closing went to it and were lost (by hand in tmux, any typed
+    # within some 50 ms of the Esc). Typed over the help, they were lost too.
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"We gave ")
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        # As the terminal's reader posts them: the Esc and the text right behind it, in one go.
+        if esc_first:
+            app.post_message(events.Key("escape", None))
+        app.post_message(TypedText("up on day two"))
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, InterviewScreen)
+        assert app.screen.note_input.text == "We gave up on day two"
+        await pilot.press("enter")
+        assert [note.text for note in app.live.notes] == ["We gave up on day two"]

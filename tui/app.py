@@ -506,7 +506,9 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             ids = [b.id for b in getattr(self.screen, "BINDINGS", ()) if getattr(b, "id", None)]
-            self.push_screen(HelpScreen(ids[0].split(".")[0] if ids else None))
+            focused = self.focused
+            note_input = focused if isinstance(focused, NoteInput) else None
+            self.push_screen(HelpScreen(ids[0].split(".")[0] if ids else None, note_input))
 
     # -- a terminal that goes away -----------------------------------------------------------
 

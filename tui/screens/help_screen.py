@@ -8,6 +8,7 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -18,6 +19,7 @@ from tui.services.actions import SCREENS, actions_for
 from tui.services.keymap import sources_text
 from tui.widgets.bindings import cancel_only
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.note_input import NoteInput, is_typing
 
 MIN_DOES = 12
 """Below this much room for the descriptions beside whole ids, the id column is left out."""
@@ -72,11 +74,16 @@ class KeyTable:
 class HelpScreen(ModalScreen[None]):
     BINDINGS = cancel_only()
 
-    def __init__(self, first: str | None = None) -> None:
+    def __init__(self, first: str | None = None, typing_goes_to: NoteInput | None = None) -> None:
         super().__init__()
         self.first = first
         """The screen (`SCREENS` key) it was opened from: its keys come right after the keys
         that work everywhere, in view as the help opens."""
+        self.typing_goes_to = typing_goes_to
+        """The interview's note input, when opened over it: a character typed over the help
+        closes it and goes into the note, with the keys after it, as do the keys read while
+        an Esc closes it (a note typed straight on, within a frame or two of the Esc)."""
+        self._handing_over = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
@@ -117,5 +124,16 @@ class HelpScreen(ModalScreen[None]):
             )
         return said
 
+    def on_key(self, event: events.Key) -> None:
+        note_input = self.typing_goes_to
+        if note_input is None:
+            return
+        if self._handing_over or is_typing(self, event):
+            if not self._handing_over:
+                self._handing_over = True
+                self.dismiss(None)
+            note_input.take_handed_key(event)
+
     def action_cancel(self) -> None:
+        self._handing_over = self.typing_goes_to is not None
         self.dismiss(None)
