@@ -447,6 +447,27 @@ async def test_not_now_keeps_the_debrief_answers_already_typed(make_app, session
         assert saved_session(app)["debrief"]["Maya"] == debrief
 
 
+@pytest.mark.parametrize("leave", ["escape", "ctrl+s"])
+async def test_a_note_typed_right_behind_the_debriefs_esc_goes_to_the_note(
+    make_app, session_id, leave
+):
+    """f12, an answer, Esc (or ctrl+s) and straight on with the next note, as quickly as a
+    typist does: the keys read while the debrief closed went into its answer (saved there as
+    what surprised you) and none into the note."""
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, "a note")
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        # Typed ahead of the Esc, the answer; behind it, the note, all read in one go.
+        queue_keys(app, [*"They keep a paper list", leave, *"She opens it daily"])
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        await pilot.pause()
+        await pilot.pause()
+        assert saved_session(app)["debrief"]["Maya"]["surprised"] == "They keep a paper list"
+        assert app.screen.note_input.text == "She opens it daily"
+
+
 async def test_quitting_before_the_interview_began_does_not_debrief(make_app, session_id):
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:

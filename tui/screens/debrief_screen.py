@@ -8,6 +8,7 @@ from collections.abc import Callable
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -19,9 +20,22 @@ from tui.domain.pacing import TARGET_SHARE
 from tui.services.interview_aids import DEBRIEF_PROMPTS, DebriefSummary
 from tui.widgets.bindings import bindings_for, field_focus_keys, once_typed
 from tui.widgets.key_bar import KeyBar
+from tui.widgets.note_input import NoteInput
 
 LISTED = 5
 """At most this many items of each list; the rest is counted."""
+
+
+class AnswerField(Input):
+    """An answer's input, which hands the keys read once the debrief is left on to the note."""
+
+    def on_key(self, event: events.Key) -> None:
+        # Dispatched before Input's own key handler (a base class's), which a prevented
+        # default skips.
+        screen = self.screen
+        if isinstance(screen, DebriefScreen) and screen.hands_on(event):
+            event.stop()
+            event.prevent_default()
 
 
 class DebriefScreen(ModalScreen[dict[str, str] | None]):
@@ -38,11 +52,16 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
         summary: DebriefSummary,
         participant: str = "",
         on_typed: Callable[[dict[str, str]], None] | None = None,
+        typing_goes_to: NoteInput | None = None,
     ) -> None:
         super().__init__()
         self.summary = summary
         self.participant = participant
         self.on_typed = on_typed
+        self.typing_goes_to = typing_goes_to
+        """The note input of the interview it closes onto: the keys read after Esc or the save
+        key (a typist going straight on with the next note) are the note's, not an answer's."""
+        self._left = False
         """Called with the answers as they are typed (the interview keeps them on disk)."""
 
     def compose(self) -> ComposeResult:
@@ -70,11 +89,31 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
                 yield Static(_listing(title, texts), id=f"debrief-{name}")
             for key, prompt in DEBRIEF_PROMPTS:
                 yield Static(Text(prompt), classes="debrief-prompt")
-                yield Input(value=summary.answers.get(key, ""), id=f"debrief-{key}")
+                yield AnswerField(value=summary.answers.get(key, ""), id=f"debrief-{key}")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
+
+    def hands_on(self, event: events.Key) -> bool:
+        """Whether `event` goes to the note input (then it has been handed on)."""
+        if not self._left or self.typing_goes_to is None:
+            return False
+        self.typing_goes_to.take_handed_key(event)
+        return True
+
+    def _stop_taking_keys(self) -> None:
+        """At the key that leaves: once the answer being typed has the keys queued before it,
+        the keys after it are the note's (in a burst they are queued behind it already)."""
+
+        def left() -> None:
+            self._left = True
+
+        focused = self.focused
+        if isinstance(focused, Input):
+            focused.call_later(left)
+        else:
+            left()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if self.on_typed is not None and self.is_mounted:
@@ -92,6 +131,7 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
 
     def action_save(self) -> None:
         # What every field holds once each has taken the keys typed before this one.
+        self._stop_taking_keys()
         once_typed(list(self.query(Input)), lambda: self.dismiss(self.answers()))
 
     def action_later(self) -> None:
@@ -100,6 +140,7 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
             typed = any(answers[key] != self.summary.answers.get(key, "") for key in answers)
             self.dismiss(answers if typed else None)
 
+        self._stop_taking_keys()
         once_typed(list(self.query(Input)), leave)
 
 

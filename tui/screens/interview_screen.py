@@ -629,4 +629,7 @@ class InterviewScreen(Screen):
                 self.note_input.focus()
 
         participant = str(self.live.session.get("participant") or "")
-        self.app.push_screen(DebriefScreen(summary, participant, on_typed=typed), closed)
+        # Keys typed straight on after the debrief go to the note, unless leaving (`then`).
+        goes_to = self.note_input if then is None else None
+        debrief = DebriefScreen(summary, participant, on_typed=typed, typing_goes_to=goes_to)
+        self.app.push_screen(debrief, closed)
