@@ -8,7 +8,6 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -19,7 +18,7 @@ from tui.services.actions import SCREENS, actions_for
 from tui.services.keymap import sources_text
 from tui.widgets.bindings import cancel_only
 from tui.widgets.key_bar import KeyBar
-from tui.widgets.note_input import NoteInput, is_typing
+from tui.widgets.note_input import HandsTypingOn, NoteInput
 
 MIN_DOES = 12
 """Below this much room for the descriptions beside whole ids, the id column is left out."""
@@ -71,7 +70,7 @@ class KeyTable:
             yield Text("Wider, this lists each key's id; `fieldnote keys` prints them.", "dim")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(HandsTypingOn, ModalScreen[None]):
     BINDINGS = cancel_only()
 
     def __init__(self, first: str | None = None, typing_goes_to: NoteInput | None = None) -> None:
@@ -83,7 +82,6 @@ class HelpScreen(ModalScreen[None]):
         """The interview's note input, when opened over it: a character typed over the help
         closes it and goes into the note, with the keys after it, as do the keys read while
         an Esc closes it (a note typed straight on, within a frame or two of the Esc)."""
-        self._handing_over = False
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
@@ -123,16 +121,6 @@ class HelpScreen(ModalScreen[None]):
                 f"Reload keymap from the palette ({self.app.get_key_display_for_palette()})."
             )
         return said
-
-    def on_key(self, event: events.Key) -> None:
-        note_input = self.typing_goes_to
-        if note_input is None:
-            return
-        if self._handing_over or is_typing(self, event):
-            if not self._handing_over:
-                self._handing_over = True
-                self.dismiss(None)
-            note_input.take_handed_key(event)
 
     def action_cancel(self) -> None:
         self._handing_over = self.typing_goes_to is not None

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -20,14 +19,16 @@ from textual.widgets import Label
 from tui.domain.notes import format_elapsed
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
-from tui.widgets.note_input import NoteInput, is_typing
+from tui.widgets.note_input import HandsTypingOn, NoteInput
 
 
-class ResumeClockScreen(ModalScreen[bool | None]):
+class ResumeClockScreen(HandsTypingOn, ModalScreen[bool | None]):
     """Dismisses True (count the time away), False (continue from the pause) or None (keep
     the clock paused; ctrl+r starts it when the interview does)."""
 
     BINDINGS = bindings_for("resume")
+    HANDED_ON = False
+    """Typing a note continues from the pause."""
 
     def __init__(
         self,
@@ -40,7 +41,6 @@ class ResumeClockScreen(ModalScreen[bool | None]):
         self.reading = reading
         self.away = max(0.0, (now - closed_at).total_seconds())
         self.typing_goes_to = typing_goes_to
-        self._handing_over = False
 
     def compose(self) -> ComposeResult:
         reading, away = format_elapsed(self.reading), format_elapsed(self.away)
@@ -65,16 +65,6 @@ class ResumeClockScreen(ModalScreen[bool | None]):
                 classes="dialog-keys",
             )
         yield KeyBar()
-
-    def on_key(self, event: events.Key) -> None:
-        note_input = self.typing_goes_to
-        if note_input is None:
-            return
-        if self._handing_over or is_typing(self, event):
-            if not self._handing_over:
-                self._handing_over = True
-                self.dismiss(False)
-            note_input.take_handed_key(event)
 
     def action_count_away(self) -> None:
         self.dismiss(True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -350,3 +351,23 @@ def is_typing(owner: Widget, event: events.Key) -> bool:
         return False
     active = owner.screen.active_bindings.get(event.key)
     return active is None or active.node is not owner
+
+
+class HandsTypingOn:
+    """Mixin of a dialog opened over the interview: a character typed over it (not one of its
+    own keys) closes it, dismissing it with `HANDED_ON`, and goes into `typing_goes_to`, the
+    note input, with every key after it, so a note-taker typing straight on loses nothing."""
+
+    HANDED_ON: Any = None
+    typing_goes_to: NoteInput | None = None
+    _handing_over = False
+
+    def on_key(self, event: events.Key) -> None:
+        note_input = self.typing_goes_to
+        if note_input is None:
+            return
+        if self._handing_over or is_typing(self, event):  # type: ignore[arg-type]
+            if not self._handing_over:
+                self._handing_over = True
+                self.dismiss(self.HANDED_ON)  # type: ignore[attr-defined]
+            note_input.take_handed_key(event)
