@@ -296,17 +296,25 @@ class DiskFull(Pending):
         return 2, 2
 
 
+RESCUE = Path("/home/maya/fieldnote-unsaved-2026-12-07T04-10-00.json")
+
+
+async def open_quit_dialog(pilot, app) -> QuitScreen:
+    """The quit dialog over the sessions screen, its writes failing on a full disk."""
+    await wait_until(pilot, lambda: app.screen.query(KeyBar))
+    dialog = QuitScreen(DiskFull(), RESCUE)
+    app.push_screen(dialog)
+    await wait_until(pilot, lambda: app.screen is dialog and dialog.query(KeyBar))
+    return dialog
+
+
 @pytest.mark.parametrize("size", [(80, 24), (40, 24)])
 async def test_the_quit_dialog_keeps_its_keys_in_view_and_its_message_whole(make_app, size):
     # In a 40-column pane the message about unsaved notes pushed the line of keys below the
     # dialog's bottom edge, cut off.
-    rescue = Path("/home/maya/fieldnote-unsaved-2026-12-07T04-10-00.json")
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await wait_until(pilot, lambda: app.screen.query(KeyBar))
-        dialog = QuitScreen(DiskFull(), rescue)
-        app.push_screen(dialog)
-        await wait_until(pilot, lambda: app.screen is dialog and dialog.query(KeyBar))
+        dialog = await open_quit_dialog(pilot, app)
         await pilot.pause()
         frame = dialog.query_one(".dialog").content_region
         for part in (".dialog-title", ".dialog-keys"):
@@ -318,20 +326,16 @@ async def test_the_quit_dialog_keeps_its_keys_in_view_and_its_message_whole(make
         await pilot.pause()
         assert frame.contains_region(message.region.intersection(frame)), message.region
         assert message.region.bottom <= frame.bottom
-        assert rescue.name in str(message.render())
+        assert RESCUE.name in str(message.render())
 
 
 @pytest.mark.parametrize("size", [(80, 24), (40, 24)])
 async def test_the_quit_dialog_says_how_to_scroll_a_message_it_cannot_show_whole(make_app, size):
     # In a 40-column pane the message scrolls (its end is where the notes can be saved), but
     # neither the key bar nor the dialog said that the arrows scroll it.
-    rescue = Path("/home/maya/fieldnote-unsaved-2026-12-07T04-10-00.json")
     app = make_app()
     async with app.run_test(size=size) as pilot:
-        await wait_until(pilot, lambda: app.screen.query(KeyBar))
-        dialog = QuitScreen(DiskFull(), rescue)
-        app.push_screen(dialog)
-        await wait_until(pilot, lambda: app.screen is dialog and dialog.query(KeyBar))
+        dialog = await open_quit_dialog(pilot, app)
         body = dialog.query_one("#quit-body")
         bar = dialog.query_one(KeyBar)
         if size == (80, 24):
