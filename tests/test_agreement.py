@@ -197,29 +197,117 @@ def test_one_coder_or_a_coder_without_codings_says_so(store):
     assert "no one has coded" in compute(load(store, [empty])).problem
 
 
-def test_resolving_records_the_resolvers_coding_and_the_figures_follow(store):
+def every_figure(result) -> list:
+    """Every pair's and every code's figures, to compare before and after settling."""
+    return [result.study, *result.codes]
+
+
+def test_settling_sets_each_coders_codings_aside_and_the_figures_stay(store):
+    # Settling replaced both coders' codings with the resolver's: each coder's own was lost,
+    # and kappa climbed to 1.0 as the disagreements were settled, a figure of the team's
+    # consensus reported as inter-coder reliability.
     session_id = build(store)
-    result = compute(load(store, [session_id]))
-    by_note = {d.unit.note["id"]: d for d in result.between("ana", "bo") if d.key == "pain"}
+    before = compute(load(store, [session_id]))
+    assert len(before.disagreements) == 4 and before.settled == []
+    by_note = {d.unit.note["id"]: d for d in before.between("ana", "bo") if d.key == "pain"}
     with pytest.raises(StoreError, match="ana is one of the two coders compared"):
         resolve(store, by_note["note3"], "ana", "bo", "second", "ana", "2026-11-28T09:00:00.000Z")
     resolve(store, by_note["note3"], "ana", "bo", "second", "lead", "2026-11-28T09:00:00.000Z")
     resolve(store, by_note["note4"], "ana", "bo", "first", "lead", "2026-11-28T09:01:00.000Z")
-    snapshot = store.open_session(session_id).read()
-    notes = {n["id"]: n for n in snapshot.notes}
-    assert notes["note3"]["tags"] == [] and notes["note3"]["codings"] == []
-    assert notes["note4"]["codings"] == []  # ana's: no pain on note 4; bo's gave way to that
-    again = compute(load(store, [session_id]), ["ana", "bo"])
-    (pair,) = figures(again, "pain").pairs
-    assert (pair.first_units, pair.second_units, pair.both) == (3, 3, 3)
-    assert pair.kappa == pytest.approx(1.0)
-    assert {d.unit.note["id"] for d in again.between("ana", "bo")} == {"note5", "note6"}
-    # Keeping both on a span disagreement leaves one coding, the resolver's.
-    price = compute(load(store, [session_id]))
-    sso = next(d for d in price.between("ana", "bo") if d.unit.note["id"] == "note5")
+    sso = next(d for d in before.between("ana", "bo") if d.unit.note["id"] == "note5")
     resolve(store, sso, "ana", "bo", "both", "lead", "2026-11-28T09:02:00.000Z")
+
     notes = {n["id"]: n for n in store.open_session(session_id).read().notes}
-    assert [(c["tag"], c["coder"]) for c in notes["note5"]["codings"]] == [("sso", "lead")]
+    # In force: the resolver's settlement, or nothing (Bo's "no pain" kept on note 3).
+    assert notes["note3"]["tags"] == [] and notes["note3"]["codings"] == []
+    assert notes["note4"]["codings"] == []
+    assert notes["note5"]["tags"] == ["sso"]
+    assert notes["note5"]["codings"] == [
+        {"tag": "sso", "coder": "lead", "at": "2026-11-28T09:02:00.000Z", "settlement": True}
+    ]
+    # Set aside, in the file: each coder's coding as they made it, who settled it and when.
+    assert notes["note3"]["set_aside"] == [
+        {
+            "tag": "pain",
+            "coder": "ana",
+            "at": "2026-11-27T10:00:00.000Z",
+            "settled": {"by": "lead", "at": "2026-11-28T09:00:00.000Z"},
+        }
+    ]
+    assert [(c["coder"], c["settled"]["by"]) for c in notes["note4"]["set_aside"]] == [
+        ("bo", "lead")
+    ]
+
+    after = compute(load(store, [session_id]))
+    assert after.coders == ["ana", "bo"]  # lead only settled: no coder
+    assert every_figure(after) == every_figure(before)
+    assert {d.unit.note["id"] for d in after.disagreements} == {"note6"}
+    assert {(d.unit.note["id"], d.settled_by) for d in after.settled} == {
+        ("note3", ("lead",)),
+        ("note4", ("lead",)),
+        ("note5", ("lead",)),
+    }
+    assert after.settled_line() == (
+        "3 disagreements settled by lead; figures are of each coder's own codings, as they "
+        "made them."
+    )
+    # Compared by name, the resolver has no codings of their own to compare.
+    assert "lead has no codings" in compute(load(store, [session_id]), ["ana", "lead"]).problem
+
+
+def test_settling_one_pair_leaves_the_other_pairs_figures(store):
+    # Settling ana and bo's disagreement on note 4 removed bo's coding there, where bo and cy
+    # agreed: the pair bo/cy's figures moved though no one settled anything between them.
+    session_id = build(store, third=True)
+    session_file = store.open_session(session_id)
+    session_file.change_note("note4", lambda doc: coded(doc, ("pain", "cy")))
+    session_file.close()
+    before = compute(load(store, [session_id]))
+    pairs = {
+        pair: every_figure(compute(load(store, [session_id]), list(pair)))
+        for pair in (("ana", "bo"), ("ana", "cy"), ("bo", "cy"))
+    }
+    ana_bo = compute(load(store, [session_id]), ["ana", "bo"])
+    on_note4 = next(d for d in ana_bo.disagreements if d.unit.note["id"] == "note4")
+    resolve(store, on_note4, "ana", "bo", "first", "lead", "2026-11-28T09:00:00.000Z")
+
+    after = compute(load(store, [session_id]))
+    assert after.coders == ["ana", "bo", "cy"]
+    assert every_figure(after) == every_figure(before)
+    for pair, figures_before in pairs.items():
+        assert every_figure(compute(load(store, [session_id]), list(pair))) == figures_before
+    # Settled for ana and bo; between bo and cy (who agree there) and ana and cy it is open.
+    again = compute(load(store, [session_id]), ["ana", "bo"])
+    assert "note4" not in {d.unit.note["id"] for d in again.disagreements}
+    assert [d.unit.note["id"] for d in again.settled] == ["note4"]
+    ana_cy = compute(load(store, [session_id]), ["ana", "cy"])
+    assert "note4" in {d.unit.note["id"] for d in ana_cy.disagreements}
+
+
+def test_a_span_whose_codings_are_all_set_aside_stays_in_the_file_untagged(store):
+    session_id = build(store)
+    session_file = store.open_session(session_id)
+    span = {"id": "span-late", "note_id": "note8", "start": 0, "end": 9}
+    session_file.add_excerpt(coded({**span, "tags": [], "severity": None}, ("late", "ana")))
+    session_file.close()
+    result = compute(load(store, [session_id]))
+    late = next(d for d in result.disagreements if d.key == "late")
+    resolve(store, late, "ana", "bo", "neither", "lead", "2026-11-28T09:00:00.000Z")
+    spans = {s["id"]: s for s in store.open_session(session_id).read().excerpts}
+    assert spans["span-late"]["tags"] == [] and spans["span-late"]["codings"] == []
+    assert spans["span-late"]["set_aside"][0]["coder"] == "ana"
+    after = compute(load(store, [session_id]))
+    (pair,) = figures(after, "late").pairs
+    assert (pair.first_units, pair.second_units, pair.overlap) == (1, 0, 0.0)
+    assert [d.key for d in after.settled] == ["late"]
+    assert after.settled[0].unit.coded_where("ana", "late") == ["\u201cWe waited\u201d"]
+    # Deleting another tag sweeps away spans left with nothing, not this one.
+    from tui.services.tag_ops import delete_tag
+
+    store.codebook.ensure(["price"], "2026-11-28T09:00:00.000Z")
+    delete_tag(store, "price")
+    spans = {s["id"]: s for s in store.open_session(session_id).read().excerpts}
+    assert set(spans) == {"span-late"}
 
 
 def test_codings_of_an_attached_transcripts_cues_are_compared(store):
@@ -251,6 +339,7 @@ def test_codings_of_an_attached_transcripts_cues_are_compared(store):
     resolve(store, on_cue, "ana", "bo", "second", "lead", "2026-11-28T09:00:00.000Z")
     spans = {s["id"]: s for s in store.open_session(session_id).read().excerpts}
     assert [(c["tag"], c["coder"]) for c in spans["cue2-bo"]["codings"]] == [("sso", "lead")]
+    assert [(c["tag"], c["coder"]) for c in spans["cue2-bo"]["set_aside"]] == [("sso", "bo")]
     again = compute(load(store, [session_id]))
     assert not [d for d in again.between("ana", "bo") if d.unit.note["id"] == "cue2"]
 
@@ -289,3 +378,33 @@ def test_a_coder_who_only_rated_is_compared_on_ratings(store):
     assert result.problem is None
     (pair,) = result.ratings.pairs
     assert (pair.first, pair.second, pair.both) == ("ana", "dee", 2)
+
+
+def test_a_file_settled_the_old_way_reads_as_before(store):
+    # Before codings were set aside, settling left one plain coding by the resolver: such a
+    # file reads unchanged, the resolver a coder like any other, nothing counted as settled.
+    session_id = build(store)
+    session_file = store.open_session(session_id)
+    old = [{"tag": "pain", "coder": "lead", "at": "2026-11-28T09:00:00.000Z"}]
+    session_file.update_note("note3", {"codings": old, "tags": ["pain"]})
+    session_file.close()
+    note = next(n for n in store.open_session(session_id).read().notes if n["id"] == "note3")
+    assert (note["codings"], note["tags"], "set_aside" in note) == (old, ["pain"], False)
+    result = compute(load(store, [session_id]))
+    assert result.coders == ["ana", "bo", "lead"] and result.settled == []
+    assert result.settled_line() is None
+
+
+def test_renaming_or_deleting_a_tag_takes_its_set_aside_codings_along(store):
+    from tui.domain.codings import retagged, without_tag
+
+    session_id = build(store)
+    pain = next(
+        d for d in compute(load(store, [session_id])).disagreements if d.unit.note["id"] == "note3"
+    )
+    resolve(store, pain, "ana", "bo", "first", "lead", "2026-11-28T09:00:00.000Z")
+    note = next(n for n in store.open_session(session_id).read().notes if n["id"] == "note3")
+    renamed = retagged(note, {"pain": "Pain point"})
+    assert [c["tag"] for c in renamed["set_aside"]] == ["Pain point"]
+    assert renamed["codings"][0]["settlement"] is True
+    assert without_tag(note, "pain") == {"codings": [], "tags": [], "set_aside": []}

@@ -50,3 +50,57 @@ def test_rename_and_merge_across_files_keep_each_coder(store, session_id):
     usage = tag_usage(store)
     assert usage["pain/onboarding"].coders == {"Ana": 1, "Bo": 1}
     assert usage["auth"].coders == {"Bo": 1}
+
+
+def test_two_laptops_settling_and_coding_one_note_merge_keeping_both():
+    """A sync merges the codings a settlement set aside as it merges codings: keyed by (tag,
+    coder), what either laptop added stays and what either removed goes, in both orders."""
+    from tui.domain.codings import settled
+    from tui.services.sync.merge import merge_document
+
+    base = {"id": "n1", "tags": []}
+    for tag, coder in (("pain", "Ana"), ("price", "Bo")):
+        base.update(with_coding(base, tag, coder, AT))
+    # One laptop settles Ana and Bo's disagreements on pain (neither) and price (Bo's);
+    # the other codes `trust` as Cy meanwhile.
+    settling = {**base, **settled(base, "pain", {"Ana", "Bo"}, set(), "team", LATER)}
+    settling.update(settled(settling, "price", {"Ana", "Bo"}, {"Bo"}, "team", LATER))
+    coding = {**base, **with_coding(base, "trust", "Cy", LATER)}
+    for merged in (merge_document(base, settling, coding), merge_document(base, coding, settling)):
+        assert [(c["tag"], c["coder"], c.get("settlement")) for c in merged["codings"]] == [
+            ("price", "team", True),
+            ("trust", "Cy", None),
+        ]
+        assert merged["tags"] == ["price", "trust"]
+        assert sorted((c["tag"], c["coder"]) for c in merged["set_aside"]) == [
+            ("pain", "Ana"),
+            ("price", "Bo"),
+        ]
+        assert "conflicts" not in merged
+    # Both laptops settle different codes of the note: both sets aside stay.
+    other = {**base, **settled(base, "price", {"Ana", "Bo"}, set(), "lead", LATER)}
+    only_pain = {**base, **settled(base, "pain", {"Ana", "Bo"}, set(), "team", LATER)}
+    merged = merge_document(base, only_pain, other)
+    assert merged == merge_document(base, other, only_pain)
+    assert merged["codings"] == [] and merged["tags"] == []
+    assert [(c["tag"], c["settled"]["by"]) for c in merged["set_aside"]] == [
+        ("pain", "team"),
+        ("price", "lead"),
+    ]
+
+
+def test_untagging_a_span_whose_codings_were_set_aside_keeps_it():
+    # The tagging screen drops a span left with no tag and no severity; one holding codings a
+    # settlement set aside stays (untagged, shown nowhere), or they would be lost with it.
+    from tui.domain.codings import settled
+    from tui.domain.spans import idle_span
+    from tui.domain.tags import edit_empties
+
+    span = {"id": "s1", "note_id": "n1", "start": 0, "end": 4, "tags": []}
+    span.update(with_coding(span, "late", "Bo", AT))
+    span.update(settled(span, "late", {"Ana", "Bo"}, {"Bo"}, "team", LATER))
+    assert span["tags"] == ["late"] and not idle_span(span)
+    untagged = {**span, "tags": [], "codings": []}  # the resolver took the tag away
+    assert idle_span(untagged)
+    assert not edit_empties(untagged, {"drop_if_empty": True})
+    assert edit_empties({**untagged, "set_aside": []}, {"drop_if_empty": True})

@@ -478,3 +478,44 @@ def test_tag_refuses_a_new_tag_that_reads_as_one_in_the_codebook(home, capsys):
         "need/shared-view",
         "need/shàred-view",
     }
+
+
+def test_agree_after_settling_gives_the_same_figures_and_says_what_was_settled(home, capsys):
+    # Settled as `team`, a disagreement gave `team` a coding: `agree` then compared team as a
+    # coder, and Maya and Bo's figures climbed with each disagreement settled.
+    from tui.services.team.agreement import compute, load, resolve
+
+    session_id = three_coders(home, capsys)
+    before = maya_and_bo(capsys, session_id)
+    _, text_before, _ = run(capsys, "agree", session_id)
+    assert "Disagreements (10):" in text_before
+    store = DataStore(home)
+    pair = compute(load(store, [session_id]), ["Maya", "Bo"])
+    for number, found in enumerate(pair.disagreements):
+        keep = ("first", "second", "both", "neither")[number % 4]
+        resolve(store, found, "Maya", "Bo", keep, "team", f"2026-12-02T10:0{number}:00.000Z")
+    settled = len(pair.disagreements)
+    assert settled == 3
+
+    assert maya_and_bo(capsys, session_id) == before
+    _, text, _ = run(capsys, "agree", session_id)
+    assert "Agreement of Maya, Bo, Cy over 1 session(s), 8 notes." in text  # no `team`
+    said = (
+        f"{settled} disagreements settled by team; figures are of each coder's own codings, "
+        "as they made them."
+    )
+    assert said in text
+    # The table is the same; only the list and the sentence differ.
+    assert (
+        text.replace(said + "\n", "").split("Disagreements")[0]
+        == (text_before.split("Disagreements")[0])
+    )
+    _, md, _ = run(capsys, "agree", session_id, "--format", "md")
+    assert said in md
+    _, out, _ = run(capsys, "agree", session_id, "--format", "json")
+    data = json.loads(out)
+    assert data["coders"] == ["Maya", "Bo", "Cy"]
+    assert data["settled"] == {"disagreements": settled, "by": {"team": settled}, "said": said}
+    assert "team" not in {c for d in data["disagreements"] for c in d["codings"]}
+    _, out, _ = run(capsys, "agree", session_id, "--coders", "Maya", "Bo")
+    assert "Disagreements (0):" in out and said in out

@@ -119,3 +119,92 @@ def test_two_coders_ratings_travel_in_csv_and_json(tmp_path, store):
     (again,) = [n for s in back.sessions for n in s.notes if n.get("ratings")]
     assert [(r["coder"], r["severity"]) for r in again["ratings"]] == [("Ana", 5), ("Bo", 2)]
     assert again["severity"] == 2
+
+
+def test_codings_a_settlement_set_aside_are_in_the_file_and_on_no_surface(tmp_path, store):
+    """Bo's codings that a settlement set aside (a tag of his own on a note, a span only he
+    coded) stay in the file for agreement, and no surface shows or counts them: the tags,
+    the tagging screen, the codebook's counts, the analysis, the CSV and the qdpx project;
+    the JSON export, a copy of the data, keeps them and brings them back."""
+    from tui.services.analysis import StudyAnalysis
+    from tui.services.tag_ops import tag_usage
+    from tui.services.tagging import session_rows
+    from tui.services.team.agreement import compute, load, resolve
+
+    ids = seed(store)
+    rows_before = list(csv.DictReader(io.StringIO(export(store, ids, "csv")[0].decode("utf-8"))))
+    second_coder(store, ids)
+    session_file = store.open_session(ids[0])
+    note = next(n for n in session_file.read().notes if not n["tags"])
+    span = {"id": "bo-late", "note_id": note["id"], "start": 0, "end": 4, "tags": []}
+    session_file.add_excerpt({**span, **with_coding(span, "late", "Bo", AT)})
+    session_file.close()
+    coding_set = load(store, ids)
+    first = next(c for c in coding_set.coders if c != "Bo")
+    result = compute(coding_set, [first, "Bo"])
+    settled = [d for d in result.disagreements if d.key in ("need/export", "late")]
+    assert len(settled) == 2
+    for found in settled:
+        resolve(store, found, first, "Bo", "first", "team", "2026-12-01T10:00:00.000Z")
+
+    snapshot = store.open_session(ids[0]).read()
+    late = next(e for e in snapshot.excerpts if e["id"] == "bo-late")
+    assert (late["tags"], late["codings"]) == ([], [])
+    assert [(c["tag"], c["settled"]["by"]) for c in late["set_aside"]] == [("late", "team")]
+    aside = [c for n in snapshot.notes for c in n.get("set_aside") or []]
+    assert [(c["tag"], c["coder"]) for c in aside] == [("need/export", "Bo")]
+    gone = {"need/export", "late"}
+    assert not gone & {tag_key(t) for d in [*snapshot.notes, *snapshot.excerpts] for t in d["tags"]}
+    # The tagging screen: no row for the span, no initials of Bo's for the tags set aside.
+    rows = session_rows(ids[0], snapshot)
+    assert (ids[0], "bo-late") not in rows.span_rows
+    assert "need/export" not in {tag_key(t) for r in rows.excerpts for t in r.tags}
+    # The codebook's counts and the analysis.
+    assert not gone & set(tag_usage(store))
+    view = StudyAnalysis(store, "Onboarding").refresh()
+    assert not gone & {t.key for t in view.analysis.themes}
+    # CSV: the rows there were before Bo coded, none of his set aside.
+    rows_after = list(csv.DictReader(io.StringIO(export(store, ids, "csv")[0].decode("utf-8"))))
+    assert len(rows_after) == len(rows_before)
+    assert not gone & {tag_key(t) for r in rows_after for t in r["tags"].split(";") if t}
+    # qdpx: no coding of them, in the project or read back.
+    data, study = export(store, ids, "qdpx")
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    back = read_study(other, [sid for sid, _, _ in import_files(other, [path], now=NOW).sessions])
+    assert not gone & {tag for _, tag, _ in codings_by_text(back)}
+    assert not gone & {tag for _, tag, _ in codings_by_text(study)}
+    # JSON keeps them, and they come back set aside.
+    data, _ = export(store, ids, "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(data)
+    third = DataStore(tmp_path / "third")
+    back = read_study(third, [sid for sid, _, _ in import_files(third, [path], now=NOW).sessions])
+    kept = [
+        c for s in back.sessions for d in [*s.notes, *s.excerpts] for c in d.get("set_aside") or []
+    ]
+    assert sorted((c["tag"], c["coder"]) for c in kept) == [("late", "Bo"), ("need/export", "Bo")]
+
+
+def test_a_pseudonymised_export_names_no_one_who_settled_or_was_set_aside(store):
+    # The resolver of a settlement that kept neither coding is named only in the mark of
+    # the codings set aside.
+    from tui.services.team.agreement import compute, load, resolve
+
+    ids = seed(store)
+    session_file = store.open_session(ids[0])
+    note = next(n for n in session_file.read().notes if not n["tags"])
+    session_file.change_note(note["id"], lambda doc: with_coding(doc, "late", "Bo Tanaka", AT))
+    session_file.close()
+    coding_set = load(store, ids)
+    first = next(c for c in coding_set.coders if c != "Bo Tanaka")
+    (late,) = [
+        d for d in compute(coding_set, [first, "Bo Tanaka"]).disagreements if d.key == "late"
+    ]
+    resolve(store, late, first, "Bo Tanaka", "neither", "Lena Park", "2026-12-01T10:00:00.000Z")
+    data, study = export(store, ids, "json", pseudonymised=True)
+    text = data.decode("utf-8")
+    assert "Lena" not in text and "Park" not in text and "Tanaka" not in text
+    (aside,) = [c for s in study.sessions for n in s.notes for c in n.get("set_aside") or []]
+    assert aside["settled"]["at"] != "2026-12-01T10:00:00.000Z"  # times move with the rest

@@ -184,9 +184,11 @@ async def open_agreement(pilot) -> AgreementScreen:
     return screen
 
 
-async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follow(
+async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_stay(
     store, clock, session_id
 ):
+    # Settling removed Ana's coding and the figures climbed to 100%: the pair's reliability
+    # then measured the resolver's consensus, not the two coders.
     ids = add_notes(store, session_id, clock, texts=NOTES[:1] + ["plain words"] * 3)
     coded_by(store, session_id, ids[0], ("pain", "Ana"), ("pain", "Bo"))
     coded_by(store, session_id, ids[1], ("pain", "Ana"))
@@ -201,9 +203,12 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follo
         listing = str(screen.query_one("#agreement-list").render())
         assert "Disagreements (1)" in listing and "A: the note  B: not coded" in listing
         await pilot.press("b")  # keep Bo's: no pain on that note
-        await wait_until(pilot, lambda: screen.model.resolved == 1 and screen.busy is None)
-        assert "100.0%" in str(screen.query_one("#agreement-figures").render())
-        assert "Disagreements (0)" in str(screen.query_one("#agreement-list").render())
+        await wait_until(pilot, lambda: screen.model.disagreements == [] and not screen.busy)
+        assert str(screen.query_one("#agreement-figures").render()) == figures
+        listing = " ".join(str(screen.query_one("#agreement-list").render()).split())
+        assert "Disagreements (0) \u00b7 1 disagreement settled by lead;" in listing
+        assert "None: every other one is settled." in listing
+        assert screen.model.pairs()[:2] == [("Ana", "Bo"), ("Ana", hostile)]  # lead is none
         await pilot.press("p")  # the next pair: Ana and the coder with the hostile name
         await wait_until(pilot, lambda: screen.model.pair == ("Ana", hostile) and not screen.busy)
         assert f"B: {hostile}" in str(screen.query_one("#agreement-header").render())
@@ -212,6 +217,10 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_follo
         await pilot.pause()
         assert isinstance(app.screen, TaggingScreen)
     assert codings(store, session_id, ids[1]) == []
+    (note,) = [n for n in store.open_session(session_id).read().notes if n["id"] == ids[1]]
+    assert [(c["tag"], c["coder"], c["settled"]["by"]) for c in note["set_aside"]] == [
+        ("pain", "Ana", "lead")
+    ]
     assert json.dumps(codings(store, session_id, ids[0])) == json.dumps(
         [["pain", "Ana"], ["pain", "Bo"]]
     )

@@ -48,6 +48,21 @@ CODINGS: list[Any] = [
     [{"tag": "pain", "coder": "Bo", "at": 5}],
     [{"tag": "pain", "coder": "Bo", "at": None}, "pain"],
     ["pain"],
+    [{"tag": "pain", "coder": "team", "at": None, "settlement": True}],
+    [{"tag": "pain", "coder": "team", "at": None, "settlement": "yes"}],
+    [{"tag": "pain", "coder": "team", "at": None, "settlement": None}],
+]
+SETTLED = {"by": "team", "at": "2026-01-02T00:00Z"}
+SET_ASIDE: list[Any] = [
+    *CODINGS,
+    [{"tag": "pain", "coder": "Bo", "at": None, "settled": SETTLED}],
+    [{"tag": "pain", "coder": "Bo", "settled": {"by": "team"}}],
+    [{"tag": "pain", "coder": "Bo", "at": None, "settled": {"by": "team", "at": None}}],
+    [{"tag": "pain", "coder": "Bo", "at": None, "settled": {"at": None}}],
+    [{"tag": "pain", "coder": "Bo", "at": None, "settled": {"by": 3}}],
+    [{"tag": "pain", "coder": "Bo", "at": None, "settled": {"by": "team", "at": 3}}],
+    [{"tag": "pain", "coder": "Bo", "at": None, "settled": "yesterday"}],
+    [{"tag": "pain", "coder": "Bo", "at": None, "settled": None}],
 ]
 CUES: list[Any] = [
     [{"id": "c1", "start": 0, "text": "hi"}],
@@ -68,7 +83,7 @@ TABLES = {**SESSION_TABLES, **CODEBOOK_TABLES}
 def cases():
     for table in FAST:
         for field in TABLES[table]:
-            extra = {"codings": CODINGS, "cues": CUES}.get(field, [])
+            extra = {"codings": CODINGS, "set_aside": SET_ASIDE, "cues": CUES}.get(field, [])
             for value in [*VALUES, *extra]:
                 yield table, field, value
 
@@ -116,3 +131,30 @@ def test_a_documents_problem_is_one_phrase_for_the_file_and_for_a_new_document(t
     with pytest.raises(UnreadableFileError) as caught:
         check_session_fields(Path("s.json"), {table: {"7": doc}})
     assert caught.value.problem == f"in its '{table}' table, document 7 {phrase}"
+
+
+def test_a_bad_settled_mark_in_a_file_is_refused_with_a_sentence(store) -> None:
+    """A coding set aside by a settlement must say who settled it: a script's or a merge
+    tool's `"settled": "yesterday"` is refused, naming the file, the document and the field."""
+    import orjson
+
+    from tests.store.helpers import guide_doc, note_doc, session_doc
+    from tui.store import UnreadableFileError as Unreadable
+    from tui.store.storage import journal_path
+
+    record = session_doc()
+    session = store.create_session(record, guide_doc())
+    good = {"tag": "pain", "coder": "Bo", "at": None, "settled": SETTLED}
+    session.append_notes([{**note_doc(record["id"]), "id": "ok", "set_aside": [good]}])
+    session.close()
+    snapshot, _ = store.read_session(record["id"])
+    assert snapshot.notes[0]["set_aside"] == [good]
+    bad = {**note_doc(record["id"]), "id": "bad", "set_aside": [{**good, "settled": "yesterday"}]}
+    with open(journal_path(store.session_path(record["id"])), "ab") as journal:
+        journal.write(orjson.dumps({"set": {"notes": {"9": bad}}, "del": {}}) + b"\n")
+    with pytest.raises(Unreadable) as caught:
+        store.read_session(record["id"])
+    assert (
+        "in its 'notes' table, document 9 (id bad) has a field 'set_aside #1 settled' that is "
+        "not an object" in str(caught.value)
+    )

@@ -57,7 +57,7 @@ from tui.domain.quotes import (
     span_words,
 )
 from tui.domain.ratings import severity_of
-from tui.domain.spans import span_owners
+from tui.domain.spans import idle_span, span_owners
 
 WIDESPREAD_SHARE = 0.5
 """A tag raised by at least this share of the participants is widespread."""
@@ -613,6 +613,8 @@ def analyse(
         facts = _SessionFacts(session)
         spans_of: dict[str, list[Mapping[str, Any]]] = {}
         for excerpt in session.excerpts:
+            if idle_span(excerpt):  # its codings all set aside by a settlement
+                continue
             spans_of.setdefault(str(excerpt.get("note_id")), []).append(excerpt)
         spanned = {e.get("note_id") for e in session.excerpts if e.get("tags")}
         coded_cues = _coded_cues(session, spans_of) if session.cues and spans_of else []

@@ -2,9 +2,15 @@
 
 A note or span document holds `codings`, a list of `{"tag", "coder", "at"}`, at most one per
 (tag case-insensitively, coder), and `tags`, the distinct tags of its codings in the order
-first applied. Every writer goes through `coding_changes`, which returns both fields, so they
-never drift apart. A document written before codings existed has `tags` alone: each of its tags
-reads as a coding by `UNKNOWN_CODER`, applied at an unknown time.
+first applied. Every writer goes through `fields`, which returns both, so they never drift
+apart. A document written before codings existed has `tags` alone: each of its tags reads as a
+coding by `UNKNOWN_CODER`, applied at an unknown time.
+
+Settling a disagreement (`settled`) moves the codings it replaces to `set_aside`, each marked
+`settled: {"by", "at"}`, and gives the resolver one coding marked `settlement: true`. `codings`
+and `tags` are the codings in force, what every surface shows and counts (`codings_of`);
+agreement compares each coder's own codings, in force or set aside, never a settlement
+(`own_codings_of`), so settling does not move its figures.
 """
 
 from __future__ import annotations
@@ -21,35 +27,72 @@ tag_key = functools.lru_cache(maxsize=65536)(_tag_key)
 UNKNOWN_CODER = "unknown"
 """Whoever applied the tags of a document written before codings recorded a coder."""
 
+SET_ASIDE = "set_aside"
+"""A document's codings that a settlement replaced: no longer in force, kept for agreement."""
+
 Coding = dict[str, Any]
 
 
-def coding(tag: str, coder: str, at: str | None) -> Coding:
-    return {"tag": tag, "coder": coder, "at": at}
+def coding(tag: str, coder: str, at: str | None, *, settlement: bool = False) -> Coding:
+    """A coding; `settlement` marks the resolver's coding that settles a disagreement (the
+    team's decision, not the resolver's own coding)."""
+    made = {"tag": tag, "coder": coder, "at": at}
+    if settlement:
+        made["settlement"] = True
+    return made
+
+
+def _stored(items: Any, *, aside: bool = False) -> list[Coding]:
+    """The well-formed codings of a stored list, as copies with their marks: a settlement's,
+    and (`aside`: the list of those set aside) who settled it and when, without which a
+    coding is left out."""
+    if not isinstance(items, list):
+        return []
+    found = []
+    for c in items:
+        if not (
+            isinstance(c, Mapping)
+            and isinstance(c.get("tag"), str)
+            and isinstance(c.get("coder"), str)
+        ):
+            continue
+        at = c.get("at")
+        made = {"tag": c["tag"], "coder": c["coder"], "at": at if isinstance(at, str) else None}
+        if c.get("settlement") is True:
+            made["settlement"] = True
+        if aside:
+            mark = c.get("settled")
+            if not (isinstance(mark, Mapping) and isinstance(mark.get("by"), str)):
+                continue
+            when = mark.get("at") if isinstance(mark.get("at"), str) else None
+            made["settled"] = {"by": mark["by"], "at": when}
+        found.append(made)
+    return found
 
 
 def codings_of(doc: Mapping[str, Any]) -> list[Coding]:
-    """The document's codings, as copies. A tag in `tags` that no coding carries (the whole
-    list, for a file from before codings; one tag, when an older Fieldnote added it) reads as
-    a coding by `UNKNOWN_CODER`."""
-    stored = doc.get("codings")
-    found = (
-        [
-            coding(c["tag"], c["coder"], c.get("at") if isinstance(c.get("at"), str) else None)
-            for c in stored
-            if isinstance(c, Mapping)
-            and isinstance(c.get("tag"), str)
-            and isinstance(c.get("coder"), str)
-        ]
-        if isinstance(stored, list)
-        else []
-    )
+    """The document's codings in force, as copies (a settlement's mark kept). A tag in `tags`
+    that no coding carries (the whole list, for a file from before codings; one tag, when an
+    older Fieldnote added it) reads as a coding by `UNKNOWN_CODER`."""
+    found = _stored(doc.get("codings"))
     covered = {tag_key(c["tag"]) for c in found}
     for tag in doc.get("tags") or []:
         if isinstance(tag, str) and tag_key(tag) not in covered:
             covered.add(tag_key(tag))
             found.append(coding(tag, UNKNOWN_CODER, None))
     return found
+
+
+def set_aside_of(doc: Mapping[str, Any]) -> list[Coding]:
+    """The document's codings a settlement set aside, each with its `settled` mark."""
+    return _stored(doc.get(SET_ASIDE), aside=True)
+
+
+def own_codings_of(doc: Mapping[str, Any]) -> list[Coding]:
+    """Each coder's own codings of the document, as they made them: those in force but a
+    resolver's settlements, and those a settlement set aside (marked `settled`). What
+    agreement compares."""
+    return [c for c in codings_of(doc) if not c.get("settlement")] + set_aside_of(doc)
 
 
 def tags_of(codings: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -82,9 +125,13 @@ def tag_coders(doc: Mapping[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def fields(codings: list[Coding]) -> dict[str, Any]:
-    """The two fields a writer stores, always together."""
-    return {"codings": codings, "tags": tags_of(codings)}
+def fields(codings: list[Coding], set_aside: list[Coding] | None = None) -> dict[str, Any]:
+    """The two fields a writer stores, always together (and the codings set aside, when they
+    change too)."""
+    out = {"codings": codings, "tags": tags_of(codings)}
+    if set_aside is not None:
+        out[SET_ASIDE] = set_aside
+    return out
 
 
 def with_coding(doc: Mapping[str, Any], tag: str, coder: str, at: str | None) -> dict | None:
@@ -120,34 +167,38 @@ def without_coder(doc: Mapping[str, Any], coder: str) -> dict | None:
 
 
 def without_tag(doc: Mapping[str, Any], tag: str) -> dict | None:
-    """The fields that remove every coder's coding of `tag`; None when no one applied it."""
-    codings = codings_of(doc)
+    """The fields that remove every coder's coding of `tag`, set aside ones too; None when no
+    one applied it."""
+    codings, aside = codings_of(doc), set_aside_of(doc)
     key = tag_key(tag)
     kept = [c for c in codings if tag_key(c["tag"]) != key]
-    return fields(kept) if len(kept) != len(codings) else None
+    kept_aside = [c for c in aside if tag_key(c["tag"]) != key]
+    if len(kept) == len(codings) and len(kept_aside) == len(aside):
+        return None
+    return fields(kept, kept_aside if len(kept_aside) != len(aside) else None)
 
 
 def without_twins(doc: Mapping[str, Any], keep: str, drop: str) -> dict | None:
     """The fields that remove each coding of `drop` that has a twin of `keep`: the same
-    coder, the same time (one coding a tag merged into two tags on two laptops became);
-    None when there is none."""
-    codings = codings_of(doc)
-    kept = {(c["coder"], c["at"]) for c in codings if tag_key(c["tag"]) == tag_key(keep)}
-    out = [
-        c
-        for c in codings
-        if tag_key(c["tag"]) != tag_key(drop) or (c["coder"], c["at"]) not in kept
-    ]
-    return fields(out) if len(out) < len(codings) else None
+    coder, the same time (one coding a tag merged into two tags on two laptops became), in
+    force or set aside; None when there is none."""
 
+    def untwinned(codings: list[Coding]) -> list[Coding]:
+        kept = {(c["coder"], c["at"]) for c in codings if tag_key(c["tag"]) == tag_key(keep)}
+        return [
+            c
+            for c in codings
+            if tag_key(c["tag"]) != tag_key(drop) or (c["coder"], c["at"]) not in kept
+        ]
 
-def retagged(doc: Mapping[str, Any], mapping: Mapping[str, str | None]) -> dict | None:
-    """The fields with every tag whose key is in `mapping` renamed (None drops its codings);
-    one coder's two codings that now name the same tag fold into the earlier. None when no
-    tag of the document is in `mapping`."""
-    codings = codings_of(doc)
-    if not any(tag_key(c["tag"]) in mapping for c in codings):
+    codings, aside = codings_of(doc), set_aside_of(doc)
+    out, out_aside = untwinned(codings), untwinned(aside)
+    if len(out) == len(codings) and len(out_aside) == len(aside):
         return None
+    return fields(out, out_aside if len(out_aside) != len(aside) else None)
+
+
+def _retagged(codings: list[Coding], mapping: Mapping[str, str | None]) -> list[Coding]:
     out: list[Coding] = []
     at_of: dict[tuple[str, str], int] = {}
     for c in codings:
@@ -161,8 +212,19 @@ def retagged(doc: Mapping[str, Any], mapping: Mapping[str, str | None]) -> dict 
             kept["at"] = min((t for t in (kept["at"], c["at"]) if t), default=None)
             continue
         at_of[ident] = len(out)
-        out.append(coding(name, c["coder"], c["at"]))
-    return fields(out)
+        out.append({**c, "tag": name})
+    return out
+
+
+def retagged(doc: Mapping[str, Any], mapping: Mapping[str, str | None]) -> dict | None:
+    """The fields with every tag whose key is in `mapping` renamed (None drops its codings),
+    in the codings in force and those set aside; one coder's two codings that now name the
+    same tag fold into the earlier. None when no tag of the document is in `mapping`."""
+    codings, aside = codings_of(doc), set_aside_of(doc)
+    if not any(tag_key(c["tag"]) in mapping for c in codings):
+        if not any(tag_key(c["tag"]) in mapping for c in aside):
+            return None
+    return fields(_retagged(codings, mapping), _retagged(aside, mapping) if aside else None)
 
 
 def settled(
@@ -174,18 +236,36 @@ def settled(
     at: str | None,
 ) -> dict | None:
     """The fields once a disagreement among `coders` on `tag` is settled: their codings of it
-    (and the resolver's) give way to one coding by the resolver, kept when one of `kept` had
-    coded it here. None when none of `coders` coded it here."""
+    (and the resolver's own) are set aside, marked as settled by the resolver at `at`, and
+    the resolver's settlement of it (a coding marked `settlement`) is in force instead, when
+    one of `kept` had coded it here. None when none of `coders` coded it here."""
     codings = codings_of(doc)
     key = tag_key(tag)
-    theirs = [c for c in codings if tag_key(c["tag"]) == key and c["coder"] in coders]
+    theirs = [
+        c
+        for c in codings
+        if tag_key(c["tag"]) == key and c["coder"] in coders and not c.get("settlement")
+    ]
     if not theirs:
         return None
     gone = coders | {resolver}
     out = [c for c in codings if not (tag_key(c["tag"]) == key and c["coder"] in gone)]
+    # Each coder's first coding of the tag is the one agreement compares: one they made
+    # again after an earlier settlement adds nothing to set aside.
+    aside = set_aside_of(doc)
+    known = {(tag_key(c["tag"]), c["coder"]) for c in aside}
+    mark = {"by": resolver, "at": at}
+    aside += [
+        {**c, "settled": dict(mark)}
+        for c in codings
+        if tag_key(c["tag"]) == key
+        and c["coder"] in gone
+        and not c.get("settlement")
+        and (key, c["coder"]) not in known
+    ]
     if any(c["coder"] in kept for c in theirs):
-        out.append(coding(theirs[0]["tag"], resolver, at))
-    return fields(out)
+        out.append(coding(theirs[0]["tag"], resolver, at, settlement=True))
+    return fields(out, aside)
 
 
 def inline_codings(

@@ -21,6 +21,15 @@ Edit = tuple[int, int, str]
 """old_text[start:end] replaced by the string; a list of them is sorted and non-overlapping."""
 
 
+def idle_span(span: Mapping[str, Any]) -> bool:
+    """Whether a span has no tag in force and no severity: one whose codings a settlement all
+    set aside. It stays in its file (where it lies is part of what its coder did, and agreement
+    compares it) but no surface shows or counts it."""
+    from tui.domain.ratings import severity_of  # ratings reads codings, which reads notes
+
+    return not span.get("tags") and severity_of(span) is None
+
+
 def span_owners(
     notes: Iterable[Mapping[str, Any]], cues: Iterable[Mapping[str, Any]] = ()
 ) -> dict[str, Mapping[str, Any]]:

@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from tui.domain.codings import UNKNOWN_CODER, with_coding, without_coder, without_coding
+from tui.domain.codings import (
+    UNKNOWN_CODER,
+    set_aside_of,
+    with_coding,
+    without_coder,
+    without_coding,
+)
 from tui.domain.display_text import visible
 from tui.domain.notes import (
     MAX_TAG_DEPTH,
@@ -168,7 +174,12 @@ def edit_changes(doc: Mapping, edit: Mapping) -> dict:
 def edit_empties(doc: Mapping, edit: Mapping) -> bool:
     """Whether the edit asks to drop a span excerpt left with no tags and no severity (`doc`
     as it is after the edit)."""
-    return bool(edit.get("drop_if_empty")) and not doc.get("tags") and severity_of(doc) is None
+    return (
+        bool(edit.get("drop_if_empty"))
+        and not doc.get("tags")
+        and severity_of(doc) is None
+        and not set_aside_of(doc)  # kept, untagged: a settlement set its codings aside
+    )
 
 
 def word_end_after(text: str, at: int) -> int:

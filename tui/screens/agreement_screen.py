@@ -168,10 +168,12 @@ class AgreementScreen(Screen):
         found = self.model.disagreements
         text = Text()
         text.append(f"Disagreements ({len(found)})", "bold")
-        if self.model.resolved:
-            text.append(f"  \u00b7 {self.model.resolved} settled", "dim")
+        settled = self.model.result.settled_line(visible) if self.model.result else None
+        if settled is not None:
+            text.append(f"  \u00b7 {settled}", "dim")
         if not found:
-            text.append("\nNone: the two coders agree on every note.", "italic")
+            none = "every other one is settled" if settled else "the two coders agree on every note"
+            text.append(f"\nNone: {none}.", "italic")
             return text
         # Only the rows around the cursor are drawn: a study can hold thousands. Each is one
         # line cut at the pane's edge, but the current one, whole over the lines it takes (what

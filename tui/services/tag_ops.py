@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.analysis import counts_for
-from tui.domain.codings import codings_of, retagged, without_twins
+from tui.domain.codings import codings_of, retagged, set_aside_of, without_twins
 from tui.domain.notes import MARK_KINDS, clean_tag_name, tag_key
-from tui.domain.ratings import severity_of
 from tui.domain.recording import cue_notes
-from tui.domain.spans import span_owners
+from tui.domain.spans import idle_span, span_owners
 from tui.domain.tags import inline_name_problem
 from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
@@ -358,7 +357,8 @@ def delete_tag(store: DataStore, name: str) -> int:
         session_file = store.open_session(session_id)
         try:
             for excerpt in session_file.read().excerpts:
-                if not excerpt.get("tags") and severity_of(excerpt) is None:
+                # One whose codings a settlement set aside keeps them, for agreement.
+                if idle_span(excerpt) and not set_aside_of(excerpt):
                     session_file.delete_excerpt(excerpt["id"])
         finally:
             session_file.close()

@@ -30,11 +30,10 @@ from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, 
 from tui.domain.quotes import cite, with_verbatim
 from tui.domain.ratings import rating_by, ratings_of, severity_of
 from tui.domain.recording import Link, QuoteCheck, marked_citation
-from tui.domain.spans import move_span, text_edits
+from tui.domain.spans import idle_span, move_span, text_edits
 from tui.domain.tags import (
     SEVERITIES,
     edit_changes,
-    edit_empties,
     inline_name_problem,
     word_end_after,
     word_end_before,
@@ -221,7 +220,8 @@ def session_rows(session_id: str, snap, recording: dict | None = None) -> Sessio
     participant = str(snap.session.get("participant") or "")
     by_note: dict[str, list[dict]] = {}
     for doc in snap.excerpts:
-        by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
+        if not idle_span(doc):  # its codings all set aside by a settlement: nothing to show
+            by_note.setdefault(doc.get("note_id"), []).append(dict(doc))
     view = rows.recording = (
         RecordingView.of(recording, snap.session, snap.notes) if recording else None
     )
@@ -1051,7 +1051,9 @@ class TaggingModel:
             self.coded_count += _counted(row) - was
             if "text" in changes and row.span is None:
                 self._retexted(row, old_text)
-            if row.span is not None and edit_empties(row.doc, edit):
+            # Left untagged and unrated, the span leaves the view; on disk it goes too unless a
+            # settlement set codings of it aside (`edit_empties`), and then shows nowhere.
+            if row.span is not None and edit.get("drop_if_empty") and idle_span(row.doc):
                 return self.apply({**payload, "op": "delete"})
             return row
         if op == "update":

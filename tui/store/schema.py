@@ -139,9 +139,25 @@ def _first_problem(
 
 
 CODINGS = _list_of(
-    _fields({"tag": TEXT, "coder": TEXT, "at": OPTIONAL_TEXT}, required=("tag", "coder"))
+    _fields(
+        {"tag": TEXT, "coder": TEXT, "at": OPTIONAL_TEXT, "settlement": FLAG},
+        required=("tag", "coder"),
+    )
 )
-"""Who applied which tag, and when (tui/domain/codings.py)."""
+"""Who applied which tag, and when; `settlement` marks a resolver's settling coding
+(tui/domain/codings.py)."""
+SET_ASIDE = _list_of(
+    _fields(
+        {
+            "tag": TEXT,
+            "coder": TEXT,
+            "at": OPTIONAL_TEXT,
+            "settled": _fields({"by": TEXT, "at": OPTIONAL_TEXT}, required=("by",)),
+        },
+        required=("tag", "coder", "settled"),
+    )
+)
+"""The codings a settlement set aside, each with who settled it and when."""
 RATINGS = _list_of(
     _fields(
         {"severity": INTEGER, "coder": TEXT, "at": OPTIONAL_TEXT}, required=("severity", "coder")
@@ -204,6 +220,7 @@ NOTE = {
     "emotions": _texts,
     "tags": _texts,
     "codings": CODINGS,
+    "set_aside": SET_ASIDE,
     "edited_at": OPTIONAL_TEXT,
     "severity": OPTIONAL_INTEGER,
     "ratings": RATINGS,
@@ -220,6 +237,7 @@ EXCERPT = {
     "end": INTEGER,
     "tags": _texts,
     "codings": CODINGS,
+    "set_aside": SET_ASIDE,
     "severity": OPTIONAL_INTEGER,
     "ratings": RATINGS,
     "conflicts": CONFLICTS,
@@ -295,7 +313,23 @@ def _entries_fit(value: Any, first: str, first_type: type) -> bool:
 
 
 def _codings_fit(value: Any) -> bool:
-    return _entries_fit(value, "tag", str)
+    return _entries_fit(value, "tag", str) and all(
+        type(entry.get("settlement", False)) is bool for entry in value
+    )
+
+
+def _set_aside_fit(value: Any) -> bool:
+    if not _entries_fit(value, "tag", str):
+        return False
+    for entry in value:
+        mark = entry.get("settled")
+        if (
+            type(mark) is not dict
+            or type(mark.get("by")) is not str
+            or type(mark.get("at")) not in _OPT_TEXT
+        ):
+            return False
+    return True
 
 
 def _ratings_fit(value: Any) -> bool:
@@ -351,6 +385,7 @@ FAST = {
         "emotions": _LIST,
         "tags": _LIST,
         "codings": _codings_fit,
+        "set_aside": _set_aside_fit,
         "edited_at": _OPT_TEXT,
         "severity": _OPT_INT,
         "ratings": _ratings_fit,
@@ -366,6 +401,7 @@ FAST = {
         "end": _INT,
         "tags": _LIST,
         "codings": _codings_fit,
+        "set_aside": _set_aside_fit,
         "severity": _OPT_INT,
         "ratings": _ratings_fit,
         "conflicts": _conflicts_fit,

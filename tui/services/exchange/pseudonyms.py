@@ -256,12 +256,18 @@ def _people(data: SessionData) -> list[Any]:
         people += list(debrief)
     for doc in [*data.notes, *data.excerpts]:
         people.append(doc.get("author"))
-        for field in ("codings", "ratings"):  # who coded it, who rated it
+        # Who coded it (codings a settlement set aside too, and who settled them), who rated it.
+        for field in ("codings", "set_aside", "ratings"):
             given = doc.get(field)
             if isinstance(given, list):
                 # `unknown` (a tag or rating from before coders were recorded) is nobody: as
                 # a name it would replace the word in every note that says it.
-                coders = (c.get("coder") for c in given if isinstance(c, dict))
+                coders = [c.get("coder") for c in given if isinstance(c, dict)]
+                coders += [
+                    c["settled"].get("by")
+                    for c in given
+                    if isinstance(c, dict) and isinstance(c.get("settled"), dict)
+                ]
                 people += [c for c in coders if c != UNKNOWN_CODER]
     if data.recording is not None:  # an attached transcript's speakers
         people += [

@@ -18,7 +18,7 @@ from tui.domain.clock import recording_offset
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
 from tui.domain.recording import NOT_CHECKED, describe
-from tui.domain.spans import span_owners
+from tui.domain.spans import idle_span, span_owners
 from tui.services.exchange.errors import ExchangeError
 from tui.services.study_index import study_index
 from tui.store import DataStore, StoreError
@@ -87,14 +87,15 @@ class SessionData:
         """The span excerpts by what they are coded on, as `spans.span_owners` reads them
         (the analysis, the codebook and agreement too): the note of a span's `note_id`, else
         the cue of it. A span naming neither (its note deleted) is coded on nothing and left
-        out, as the codebook and the analysis leave it."""
+        out, as the codebook and the analysis leave it; so is a span whose codings a settlement
+        all set aside (`spans.idle_span`)."""
         owners = span_owners(self.notes, self.cues)
         cue_docs = {id(cue) for cue in self.cues}
         coded = CodedSpans()
         for excerpt in self.excerpts:
             note_id = str(excerpt.get("note_id"))
             owner = owners.get(note_id)
-            if owner is not None:
+            if owner is not None and not idle_span(excerpt):
                 coded.spans.append(excerpt)
                 side = coded.on_cues if id(owner) in cue_docs else coded.on_notes
                 side.setdefault(note_id, []).append(excerpt)

@@ -9,7 +9,8 @@ as the one record each, codebook tags by name (case aside). Then, field by field
   marks) is merged key by key the same way;
 - codings are a union keyed by (tag case aside, coder) keeping the earlier `at`, and `tags` is
   recomputed from them; documents without `codings` (older files) read as one coding per tag
-  by `unknown`, and `emotions` are a union too; a coding one side removed goes;
+  by `unknown`, and `emotions` are a union too; a coding one side removed goes; the codings a
+  settlement set aside (`set_aside`) merge the same way;
 - ratings are merged per coder (a coder's rating changed on both sides keeps the later `at`),
   and `severity` is counted from them again (tui/domain/ratings.py); a `severity` without
   `ratings` (older files) reads as a rating by `unknown`;
@@ -46,6 +47,8 @@ MERGED_INTO = "merged into"
 """The `field` of a conflict on tag Y: tag `tag` was merged into Y on one side and into
 `other` on the other, and its excerpts carry both."""
 UNKNOWN_CODER = "unknown"
+SET_ASIDE = "set_aside"
+"""The codings a settlement set aside (tui/domain/codings.py)."""
 
 
 def canonical(value: Any) -> bytes:
@@ -139,7 +142,7 @@ def merge_document(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str,
         return theirs
     stamps = (ours.get("edited_at"), theirs.get("edited_at"))
     found: list[dict[str, Any]] = []
-    special = {CONFLICTS, "edited_at", "tags", "codings"}
+    special = {CONFLICTS, "edited_at", "tags", "codings", SET_ASIDE}
     rated = any("ratings" in d for d in (base, ours, theirs))
     if rated:
         special |= {"ratings", "severity"}
@@ -152,6 +155,9 @@ def merge_document(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str,
         out["tags"] = tags
         if codings is not ABSENT:
             out["codings"] = codings
+    if any(isinstance(d.get(SET_ASIDE), list) for d in (base, ours, theirs)):
+        keyed = [codings_of({"codings": d.get(SET_ASIDE) or []}) for d in (base, ours, theirs)]
+        out[SET_ASIDE] = _merge_keyed(*keyed)
     if any("edited_at" in d for d in (ours, theirs)):
         out["edited_at"] = max((s for s in stamps if s), default=None)
     conflicts = merge_set(
@@ -262,19 +268,24 @@ def merge_tagging(base: Mapping, ours: Mapping, theirs: Mapping) -> tuple[list[s
             tag_key,
         )
         return tags, ABSENT
-    b, o, t = codings_of(base), codings_of(ours), codings_of(theirs)
-    if list(o.values()) == list(t.values()) or list(t.values()) == list(b.values()):
-        codings = list(o.values())
-    elif list(o.values()) == list(b.values()):
-        codings = list(t.values())
-    else:
-        keys = [k for k in {**o, **t} if (k in o and k in t) or k not in b]
-        codings = [_earlier(o[k], t[k]) if k in o and k in t else o.get(k, t.get(k)) for k in keys]
-        codings.sort(key=lambda c: (str(c.get("at") or ""), tag_key(c["tag"]), c.get("coder")))
+    codings = _merge_keyed(codings_of(base), codings_of(ours), codings_of(theirs))
     tags: dict[str, str] = {}
     for coding in codings:
         tags.setdefault(tag_key(coding["tag"]), coding["tag"])
     return list(tags.values()), codings
+
+
+def _merge_keyed(b: dict, o: dict, t: dict) -> list[dict[str, Any]]:
+    """Codings by (tag key, coder) merged over their base: what one side added stays, what one
+    side removed goes, and one both sides hold is the earlier."""
+    if list(o.values()) == list(t.values()) or list(t.values()) == list(b.values()):
+        return list(o.values())
+    if list(o.values()) == list(b.values()):
+        return list(t.values())
+    keys = [k for k in {**o, **t} if (k in o and k in t) or k not in b]
+    codings = [_earlier(o[k], t[k]) if k in o and k in t else o.get(k, t.get(k)) for k in keys]
+    codings.sort(key=lambda c: (str(c.get("at") or ""), tag_key(c["tag"]), c.get("coder")))
+    return codings
 
 
 def merge_ratings(base: Mapping, ours: Mapping, theirs: Mapping) -> dict[str, Any]:
@@ -318,13 +329,14 @@ def rename_in_session(tables: Tables, renames: Mapping[str, str]) -> Tables:
         for doc in (tables.get(table) or {}).values():
             renamed_tags = [renames.get(tag_key(t), t) for t in doc.get("tags") or []]
             doc["tags"] = list({tag_key(t): t for t in reversed(renamed_tags)}.values())[::-1]
-            if isinstance(doc.get("codings"), list):
-                renamed = [
-                    {**c, "tag": renames.get(tag_key(c["tag"]), c["tag"])}
-                    for c in doc["codings"]
-                    if isinstance(c, dict) and isinstance(c.get("tag"), str)
-                ]
-                doc["codings"] = list(codings_of({"codings": renamed}).values())
+            for name in ("codings", SET_ASIDE):
+                if isinstance(doc.get(name), list):
+                    renamed = [
+                        {**c, "tag": renames.get(tag_key(c["tag"]), c["tag"])}
+                        for c in doc[name]
+                        if isinstance(c, dict) and isinstance(c.get("tag"), str)
+                    ]
+                    doc[name] = list(codings_of({"codings": renamed}).values())
             if table == "excerpts" and str(doc.get("note_id")) in moved:
                 old, new, edits = moved[str(doc["note_id"])]
                 start, end = doc.get("start", 0), doc.get("end", 0)

@@ -13,6 +13,11 @@ Ratings (each coder's severity of a note or span) are compared too: per pair of 
 notes and spans both rated, how often they gave the same rating and Krippendorff's alpha
 (ordinal: 1-5 are ordered, not evenly spaced); over every coder, that alpha again.
 
+The figures are of the codings as each coder made them (`own_codings_of`): a coding a
+settlement set aside still counts as its coder's, and the resolver's settlement coding counts
+for no one, so settling moves no figure. A disagreement is settled once every coder who had
+the code there has had it set aside; it leaves the list and is counted in `settled`.
+
 `load` reads the sessions once; `compute` is pure and fast enough to run again after every
 resolution. `resolve` settles one disagreement as the resolver's coding.
 """
@@ -25,13 +30,12 @@ from itertools import combinations
 from typing import Any
 
 from tui.domain.clock import recording_offset
-from tui.domain.codings import UNKNOWN_CODER, codings_of, settled, tag_key
+from tui.domain.codings import UNKNOWN_CODER, own_codings_of, set_aside_of, settled, tag_key
 from tui.domain.notes import MARK_KINDS
-from tui.domain.ratings import ratings_of, severity_of
+from tui.domain.ratings import ratings_of
 from tui.domain.recording import cue_notes
 from tui.domain.spans import span_owners
 from tui.store import DataStore, StoreError
-from tui.store.session import DELETE
 
 KEEPS = ("first", "second", "both", "neither")
 """How a disagreement between two coders is settled: keep one's codings, both, or neither."""
@@ -59,18 +63,29 @@ class Unit:
     """A cue of the session's attached transcript: coded only through its spans."""
     ratings: list[dict[str, int]] = field(default_factory=list)
     """Coder -> their rating, for the note and each span anyone rated."""
+    settled_by: dict[str, set[str]] | None = None
+    """Tag key -> who settled a disagreement on it here; None while nothing here is (most
+    notes: no dict for each)."""
 
     @property
     def text(self) -> str:
         return str(self.note.get("text") or "")
 
+    def in_force(self, coder: str, key: str) -> bool:
+        """Whether `coder` has a coding of the code here that no settlement set aside."""
+        return any(
+            tag_key(c["tag"]) == key and c["coder"] == coder and "settled" not in c
+            for doc in [self.note, *self.spans]
+            for c in own_codings_of(doc)
+        )
+
     def coded_where(self, coder: str, key: str) -> list[str]:
         """Where `coder` applied the code: "the note", and each span's text in quotes."""
         where = []
-        if any(tag_key(c["tag"]) == key and c["coder"] == coder for c in codings_of(self.note)):
+        if any(tag_key(c["tag"]) == key and c["coder"] == coder for c in own_codings_of(self.note)):
             where.append("the note")
         for span in self.spans:
-            if any(tag_key(c["tag"]) == key and c["coder"] == coder for c in codings_of(span)):
+            if any(tag_key(c["tag"]) == key and c["coder"] == coder for c in own_codings_of(span)):
                 where.append("\u201c" + self.text[span["start"] : span["end"]] + "\u201d")
         return where
 
@@ -79,10 +94,13 @@ def _unit(session_id: str, title: str, note: dict, spans: list[dict], cue: bool 
     unit = Unit(session_id, title, note, spans, cue=cue)
     length = len(unit.text)
     for doc, start, end in [(note, 0, length)] + [(s, s["start"], s["end"]) for s in spans]:
-        for c in codings_of(doc):
+        for c in own_codings_of(doc):
             key = tag_key(c["tag"])
             unit.present.setdefault(c["coder"], set()).add(key)
             unit.ranges.setdefault((c["coder"], key), []).append((start, end))
+            if "settled" in c:
+                unit.settled_by = unit.settled_by or {}
+                unit.settled_by.setdefault(key, set()).add(c["settled"]["by"])
         rated = {r["coder"]: r["severity"] for r in ratings_of(doc)}
         if rated:
             unit.ratings.append(rated)
@@ -128,8 +146,8 @@ class CodingSet:
                 continue
             spans = sorted(by_note.get(note.get("id"), []), key=lambda s: (s["start"], s["end"]))
             unit = _unit(session_id, title, note, spans, cue)
-            for doc in [note, *spans]:
-                for tag in doc.get("tags") or []:
+            for doc in [note, *spans]:  # a tag only set aside is named as its coder spelt it
+                for tag in [*(doc.get("tags") or []), *(c["tag"] for c in set_aside_of(doc))]:
                     self.names.setdefault(tag_key(tag), tag)
             units.append(unit)
         return units
@@ -244,6 +262,8 @@ class Disagreement:
     name: str
     having: tuple[str, ...]
     lacking: tuple[str, ...]
+    settled_by: tuple[str, ...] = ()
+    """Who settled it, when every coder who had the code here has had it set aside."""
 
 
 @dataclass
@@ -254,6 +274,9 @@ class Agreement:
     codes: list[CodeFigures] = field(default_factory=list)
     study: CodeFigures | None = None
     disagreements: list[Disagreement] = field(default_factory=list)
+    """Those not settled yet."""
+    settled: list[Disagreement] = field(default_factory=list)
+    """Those settled: the figures still count each coder's own codings there."""
     ratings: RatingFigures | None = None
     problem: str | None = None
     """Why there are no figures (one coder, a coder with no codings), as a sentence."""
@@ -262,15 +285,41 @@ class Agreement:
     uncoded: list[tuple[str, str]] = field(default_factory=list)
     """Pairs of coders neither of whom tagged a note (they only rated): no figures of codes."""
 
-    def between(self, first: str, second: str) -> list[Disagreement]:
-        """The disagreements where exactly one of the two coders has the code."""
+    def between(self, first: str, second: str, *, settled: bool = False) -> list[Disagreement]:
+        """The disagreements (`settled`: those settled) where exactly one of the two coders
+        has the code."""
         return [
             d
-            for d in self.disagreements
+            for d in (self.settled if settled else self.disagreements)
             if (first in d.having) != (second in d.having)
             and (first in d.having or first in d.lacking)
             and (second in d.having or second in d.lacking)
         ]
+
+    def settled_line(self, shown: Callable[[str], str] = str) -> str | None:
+        """How many disagreements are settled and by whom, and what the figures are of;
+        None when none is."""
+        return settled_line(self.settled, shown)
+
+
+def settled_line(found: list[Disagreement], shown: Callable[[str], str] = str) -> str | None:
+    """ "12 disagreements settled by team; figures are of each coder's own codings." None
+    when `found` is empty."""
+    if not found:
+        return None
+    by: dict[str, int] = {}
+    for d in found:
+        for resolver in d.settled_by:
+            by[resolver] = by.get(resolver, 0) + 1
+    noun = "disagreement" if len(found) == 1 else "disagreements"
+    if len(by) == 1:
+        who = f"by {shown(next(iter(by)))}"
+    else:
+        who = "(" + ", ".join(f"{n} by {shown(name)}" for name, n in by.items()) + ")"
+    return (
+        f"{len(found)} {noun} settled {who}; figures are of each coder's own codings, as "
+        "they made them."
+    )
 
 
 def cohen_kappa(both: int, first_only: int, second_only: int, neither: int) -> float | None:
@@ -468,7 +517,13 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
             if len(having) < len(coders):
                 lacking = tuple(c for c in coders if c not in having)
                 name = coding.names.get(key, key)
-                result.disagreements.append(Disagreement(unit, key, name, having, lacking))
+                # Settled once every coder who has the code here has had it set aside.
+                by = unit.settled_by.get(key) if unit.settled_by else None
+                if by and not any(unit.in_force(c, key) for c in having):
+                    settled = Disagreement(unit, key, name, having, lacking, tuple(sorted(by)))
+                    result.settled.append(settled)
+                else:
+                    result.disagreements.append(Disagreement(unit, key, name, having, lacking))
     return result
 
 
@@ -532,10 +587,12 @@ def resolve(
     at: str,
 ) -> None:
     """Settle how `first` and `second` differ on the code on this note: their codings of it
-    (on the note and its spans) give way to the resolver's coding of what is kept (`first`'s,
-    `second`'s, `both`, or `neither`), so the two no longer differ there and the figures move.
-    The resolver is someone other than the two (else the settled coding would read as one
-    coder's own). A span left with no tag and no severity goes."""
+    (on the note and its spans) are set aside, kept in the file marked as settled by the
+    resolver, and the resolver's settlement coding of what is kept (`first`'s, `second`'s,
+    `both`, or `neither`) is in force instead. The agreement figures, of each coder's own
+    codings, do not move; the disagreement leaves the list. The resolver is someone other than
+    the two (else the settled coding would read as one coder's own). A span left with no tag
+    in force stays, untagged: where it lies is part of what its coder did."""
     if keep not in KEEPS:
         raise ValueError(f"keep is one of {KEEPS}, not {keep!r}")
     if resolver in (first, second):
@@ -550,14 +607,9 @@ def resolve(
     try:
         notes = [] if unit.cue else [(unit.note, session_file.change_note)]
         for doc, change in notes + [(span, session_file.change_excerpt) for span in unit.spans]:
-
-            def settle(current: dict, is_span: bool = doc is not unit.note) -> Any:
-                changed = settled(current, name, {first, second}, kept, resolver, at)
-                if changed is None:
-                    return None
-                empty = not changed["tags"] and severity_of(current) is None
-                return DELETE if is_span and empty else changed
-
-            change(doc["id"], settle)
+            change(
+                doc["id"],
+                lambda current: settled(current, name, {first, second}, kept, resolver, at),
+            )
     finally:
         session_file.close()

@@ -29,7 +29,6 @@ class AgreementModel:
         self.result: Agreement | None = None
         self.pair: tuple[str, str] | None = None
         self.cursor = 0
-        self.resolved = 0
 
     # -- worker thread --------------------------------------------------------------------------
 
@@ -46,9 +45,11 @@ class AgreementModel:
         if self.coding is not None:
             self.coding.reread(self.store, disagreement.unit.session_id)
         self._compute()
-        self.resolved += 1
         said = KEEP_WORDS[keep].format(first=first, second=second)
-        return f"#{disagreement.name}: {said}, as {self.resolver}'s coding."
+        return (
+            f"#{disagreement.name}: {said}, as {self.resolver}'s settlement; each coder's own "
+            "coding is kept aside for the figures."
+        )
 
     def _compute(self) -> None:
         assert self.coding is not None

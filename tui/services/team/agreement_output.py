@@ -76,6 +76,8 @@ def heading(result: Agreement, shown: Callable[[str], str] = str) -> list[str]:
             "Each pair's figures are the two's alone, as comparing only them gives; the "
             f"\u201c{label}\u201d rows hold Krippendorff's alpha over every coder."
         )
+    settled = result.settled_line(shown)
+    lines += [settled] if settled is not None and result.problem is None else []
     return lines + [f"Left out: {shown(problem)}" for problem in result.problems]
 
 
@@ -343,6 +345,14 @@ def _json(result: Agreement) -> str:
                 }
                 for p in result.ratings.pairs
             ],
+        },
+        "settled": {
+            "disagreements": len(result.settled),
+            "by": {
+                resolver: sum(resolver in d.settled_by for d in result.settled)
+                for resolver in dict.fromkeys(r for d in result.settled for r in d.settled_by)
+            },
+            "said": result.settled_line(),
         },
         "disagreements": [
             {
