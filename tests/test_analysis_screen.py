@@ -621,3 +621,24 @@ async def test_the_grid_keeps_its_participants_in_view_as_it_scrolls_sideways(st
         assert grid.scroll_x > 0
         row = "".join(segment.text for segment in grid.render_line(1))
         assert row.lstrip().startswith(first[:10]), row
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_a_long_study_name_gives_way_before_a_figure_is_cut(store, clock, size):
+    # A long name pushed the figures off the header's end, cut mid-number: "· 10…" where
+    # the study has 109 excerpts, a figure that reads as another.
+    from dataclasses import replace
+
+    name = "Quaymark trial onboarding, second round with the night shift"
+    sessions = [replace(s, session={**s.session, "study": name}) for s in study_sessions()]
+    write_study(store, sessions)
+    app = analysis_app(store, clock, study=name)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one("#analysis-header")
+        drawn = header.render_line(0).text.strip()
+        figures = ["4 sessions", "3 participants", "9 excerpts"]
+        shown = drawn.split(" \u00b7 ")
+        assert shown[0] == "Analysis" and shown[1].endswith("\u2026"), drawn
+        # Whole figures from the first on, never a piece of one.
+        assert shown[2:] == figures[: len(shown) - 2] and shown[2:], drawn

@@ -39,7 +39,7 @@ from tui.domain.analysis import (
     severity_text,
     sort_themes,
 )
-from tui.domain.display_text import count_of, cut_start, tag_label, visible
+from tui.domain.display_text import count_of, cut, cut_start, tag_label, visible
 from tui.domain.quotes import QUOTE_MARKS
 from tui.screens.visibility import on_view
 from tui.services.analysis import (
@@ -72,6 +72,10 @@ PART_NAMES = {
 MAX_GRID_TAGS = 40
 """Tag columns of the participants x tags grid: the tags raised by most participants."""
 BAR_WIDTH = 10
+HEADER_PADDING = 2
+"""The header's padding (app.tcss)."""
+HEADER_NAME_LEAST = 12
+"""Cells the study's name keeps in the header before a figure gives way."""
 MATRIX_MIN, MATRIX_MAX = 24, 70
 """The plot's width bounds, as in app.tcss."""
 
@@ -248,6 +252,7 @@ class AnalysisScreen(Screen):
         self._poll()  # back from the tagging screen: show what was tagged there
 
     def on_resize(self) -> None:
+        self._show_header()
         self._filled.clear()
         self._fill(self.part)
 
@@ -340,13 +345,23 @@ class AnalysisScreen(Screen):
                     so_far = f"analysing {far.total} sessions"
             header.append(f"{so_far}\u2026", style="italic")
         else:
-            header.append(visible(shown.scope_label), style="bold")
             result = shown.overview
-            header.append(
-                f" \u00b7 {count_of(result.session_count, 'session')} \u00b7 "
-                f"{count_of(result.participant_count, 'participant')} \u00b7 "
-                f"{count_of(result.evidence_count, 'excerpt')}"
-            )
+            figures = [
+                count_of(result.session_count, "session"),
+                count_of(result.participant_count, "participant"),
+                count_of(result.evidence_count, "excerpt"),
+            ]
+            # The name is cut first, then the last figures go whole: cut at the pane's
+            # edge, "109 excerpts" read "10…".
+            room = self.size.width - HEADER_PADDING - header.cell_len
+            name = visible(shown.scope_label)
+            least = min(cell_len(name), HEADER_NAME_LEAST)
+            after = "".join(f" \u00b7 {figure}" for figure in figures)
+            while figures and room - cell_len(after) < least:
+                figures.pop()
+                after = "".join(f" \u00b7 {figure}" for figure in figures)
+            header.append(cut(name, max(1, room - cell_len(after))), style="bold")
+            header.append(after)
         self.query_one("#analysis-header", Static).update(header)
 
     def _show_tabs(self) -> None:
