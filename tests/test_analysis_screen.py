@@ -642,3 +642,35 @@ async def test_a_long_study_name_gives_way_before_a_figure_is_cut(store, clock, 
         assert shown[0] == "Analysis" and shown[1].endswith("\u2026"), drawn
         # Whole figures from the first on, never a piece of one.
         assert shown[2:] == figures[: len(shown) - 2] and shown[2:], drawn
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_key_bar_names_only_the_keys_that_act_on_the_part_shown(
+    store, clock, study, size
+):
+    # The bar offered s Sort and r Reverse on every part, where they sort only the themes;
+    # Enter and y on the guide coverage, where there is no evidence to list; and Enter as
+    # "Evidence" on the evidence, where it opens the note.
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        said = bar_text(screen)
+        assert all(f" {word}" in said for word in ("Evidence", "Copy", "Sort", "Reverse")), said
+        for part in ("2", "3", "4"):
+            await pilot.press(part)
+            await settle(pilot)
+            said = bar_text(screen)
+            assert "Sort" not in said and "Reverse" not in said, said
+            assert " Evidence" in said and " Copy" in said, said
+        await pilot.press("5")
+        await settle(pilot)
+        said = bar_text(screen)
+        assert not any(word in said for word in ("Evidence", "Copy", "Play", "Sort")), said
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        said = bar_text(screen)
+        assert " Open" in said and "Evidence" not in said and "Sort" not in said, said
+        await pilot.press("escape")
+        await settle(pilot)
+        assert " Sort" in bar_text(screen)

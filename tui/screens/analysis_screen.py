@@ -618,6 +618,12 @@ class AnalysisScreen(Screen):
         self.call_after_refresh(self.refresh_bindings)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Shown only where they act: the sort on the themes, the evidence's keys where a
+        # row has evidence (the guide coverage's have none).
+        if action in ("cycle_sort", "reverse_sort"):
+            return self.part == "themes" and self.drill is None
+        if action in ("open", "copy", "play"):
+            return self.drill is not None or self.part != "coverage"
         if action != "sideways":
             return True
         table = self.focused
@@ -626,7 +632,10 @@ class AnalysisScreen(Screen):
         )
 
     def key_description(self, action: str) -> str | None:
-        """In the grid ← → move the cell from tag to tag (scrolling when it is wide)."""
+        """In the evidence Enter opens the note; in the grid ← → move the cell from tag to
+        tag (scrolling when it is wide)."""
+        if action == "open" and self.drill is not None:
+            return "Open note"
         table = self.focused
         if not action.startswith("sideways") or not isinstance(table, DataTable):
             return None
