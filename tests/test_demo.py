@@ -56,6 +56,23 @@ def test_the_samples_rate_their_pain_points_so_severity_has_something_to_show(tm
         assert set(rated) <= {1, 2, 3, 4, 5} and len(set(rated)) >= 2, study.name
 
 
+def test_the_samples_time_each_question_so_the_guide_coverage_has_times_to_compare(tmp_path):
+    """No sample session logged when its guide moved on, so its first question was current for
+    the whole interview: the demo's guide coverage gave "Tell me about your role." a mean of
+    42:20 and every other question "-"."""
+    from tui.services.analysis import StudyAnalysis
+    from tui.services.exchange.samples import load_study, sample_studies
+
+    store = DataStore(tmp_path / "demo")
+    for study in sample_studies():
+        name = json.loads((study / "study.json").read_text(encoding="utf-8"))["study"]
+        load_study(store, study)
+        coverage = StudyAnalysis(store, name).refresh(force=True).analysis.coverage
+        timed = [row.mean_seconds for row in coverage if row.mean_seconds is not None]
+        assert len(timed) >= len(coverage) - 2, (name, timed)
+        assert max(timed) < 15 * 60, (name, timed)  # no question took the whole interview
+
+
 def test_a_sample_note_carries_the_codings_ratings_and_spans_of_coders_after_the_interview(
     tmp_path,
 ):

@@ -109,6 +109,12 @@ def load_study(store: DataStore, study_dir: Path) -> list[str]:
                         qid,
                     )
                 )
+        # The guide moved to each question as its first note was taken (the asked marks'
+        # moment): without these visits the first question was current all interview long.
+        visits: list[list[Any]] = []
+        for at, qid in sorted((max(0.0, at - 5), qid) for qid, at in first_at.items()):
+            if (visits[-1][1] if visits else ids[0]) != qid:
+                visits.append([at, qid])
         end = max((n.elapsed for n in notes), default=0.0)
         clock = InterviewClock(
             banked=end + 30, recording_offset=float(data.get("recording_offset", 0))
@@ -124,6 +130,7 @@ def load_study(store: DataStore, study_dir: Path) -> list[str]:
                 "study": study["study"],
                 "interviewers": data["interviewers"],
                 "clock": clock.to_doc(),
+                "question_visits": visits,
             },
         )
         session_file = store.open_session(session_id)
