@@ -674,3 +674,19 @@ async def test_the_key_bar_names_only_the_keys_that_act_on_the_part_shown(
         await pilot.press("escape")
         await settle(pilot)
         assert " Sort" in bar_text(screen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_every_part_s_tab_and_the_evidence_s_are_in_view(store, clock, study, size):
+    # In a 40-column pane the tabs were cut after "4": the Who part's name and the Guide's
+    # tab were gone, and so was the "evidence" tab of a drill-down.
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        tabs = app.screen.query_one("#analysis-tabs")
+        drawn = " ".join(tabs.render_line(0).text.split())
+        assert drawn == "1 Themes 2 Matrix 3 Pairs 4 Who 5 Guide", drawn
+        await pilot.press("enter")
+        await settle(pilot)
+        drawn = " ".join(tabs.render_line(0).text.split())
+        assert "1 " in drawn and "5" in drawn and drawn.endswith("\u25b8 evidence"), drawn

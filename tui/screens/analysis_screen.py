@@ -69,6 +69,9 @@ PART_NAMES = {
     "grid": "Who",
     "coverage": "Guide",
 }
+TAB_FORMS = ((" ", "  ", True), ("", " ", True), ("", " ", False))
+"""The tabs, widest first (a key's padding, the gap after a tab, every part named): the
+first that fits the pane is drawn."""
 MAX_GRID_TAGS = 40
 """Tag columns of the participants x tags grid: the tags raised by most participants."""
 BAR_WIDTH = 10
@@ -253,6 +256,7 @@ class AnalysisScreen(Screen):
 
     def on_resize(self) -> None:
         self._show_header()
+        self._show_tabs()
         self._filled.clear()
         self._fill(self.part)
 
@@ -365,14 +369,23 @@ class AnalysisScreen(Screen):
         self.query_one("#analysis-header", Static).update(header)
 
     def _show_tabs(self) -> None:
-        tabs = Text(no_wrap=True, overflow="ellipsis")
-        for part in PARTS:
-            key = self.app.key_for(f"analysis.{part}")
-            current = part == self.part and self.drill is None
-            tabs.append(f" {key} ", style="bold reverse" if current else "bold")
-            tabs.append(f" {PART_NAMES[part]}  ", style="bold" if current else "")
-        if self.drill is not None:
-            tabs.append(" \u25b8 evidence", style="bold reverse")
+        # As spaced as the pane allows; in a narrow one the names go before a tab is cut
+        # ("4" with no name, and no 5 at all, in a 40-column pane).
+        room = self.size.width - 1  # its padding (app.tcss)
+        for pad, gap, named in TAB_FORMS:
+            tabs = Text(no_wrap=True, overflow="ellipsis")
+            for part in PARTS:
+                key = self.app.key_for(f"analysis.{part}")
+                current = part == self.part and self.drill is None
+                tabs.append(f"{pad}{key}{pad}", style="bold reverse" if current else "bold")
+                if named or current:
+                    tabs.append(f" {PART_NAMES[part]}", style="bold" if current else "")
+                tabs.append(gap)
+            if self.drill is not None:
+                tabs.append("\u25b8 evidence", style="bold reverse")
+            tabs.rstrip()
+            if tabs.cell_len <= room:
+                break
         self.query_one("#analysis-tabs", Static).update(tabs)
 
     def _table(self, table_id: str) -> DataTable:
