@@ -690,3 +690,39 @@ async def test_every_part_s_tab_and_the_evidence_s_are_in_view(store, clock, stu
         await settle(pilot)
         drawn = " ".join(tabs.render_line(0).text.split())
         assert "1 " in drawn and "5" in drawn and drawn.endswith("\u25b8 evidence"), drawn
+
+
+def drawn_words(widget) -> str:
+    """What a widget draws, its words one space apart."""
+    strips = widget.render_lines(widget.region.reset_offset)
+    return " ".join(" ".join(strip.text for strip in strips).split())
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_a_study_with_nothing_tagged_and_no_guide_says_so_on_every_part(store, clock, size):
+    # The themes, the matrix, who raised what and the guide coverage of such a study were
+    # column headers over nothing, where the report says in a sentence why each is empty;
+    # and in a 40-column pane the pairs' sentence was cut to "No note carr…".
+    from tui.services.session_setup import create_session
+
+    create_session(store, title="Nothing yet", participant="P", study="Onboarding", now=clock())
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        said = {
+            "1": ("#themes-header", "No excerpt is tagged yet: tag the notes"),
+            "2": ("#ranked", "No excerpt is tagged yet: tag the notes"),
+            "3": ("#pairs", "No note carries two tags yet."),
+            "4": ("#grid", "No participant has raised a tag yet."),
+            "5": ("#coverage", "No session of the study has a guide."),
+        }
+        for key, (part, sentence) in said.items():
+            await pilot.press(key)
+            await settle(pilot)
+            drawn = drawn_words(app.screen.query_one(part))
+            assert sentence in drawn, (key, drawn)
+            said = bar_text(app.screen)
+            assert not any(word in said for word in ("Evidence", "Copy", "Scroll")), said
+            await pilot.press("enter", "y")  # nothing to drill into, and nothing breaks
+            await settle(pilot)
+            assert app.screen.drill is None and app.is_running

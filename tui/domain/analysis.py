@@ -230,6 +230,10 @@ class Theme:
 
 NO_PAIRS = "No note carries two tags yet."
 """What the pairs of tags say while there are none (the analysis screen, the report)."""
+NO_WHO = "No participant has raised a tag yet."
+"""What who raised what says while it has no cell (the analysis screen, the report)."""
+NO_GUIDE = "No session of the study has a guide."
+"""What the guide coverage says while it has no question (the analysis screen, the report)."""
 THEME_COLUMNS = ("tag", "excerpts", "sessions", "participants", "severity", "max", "emotions")
 """The columns themes sort by (`sort_themes`)."""
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
+from rich.padding import Padding
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -30,7 +31,9 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from tui.domain.analysis import (
+    NO_GUIDE,
     NO_PAIRS,
+    NO_WHO,
     THEME_COLUMNS,
     Evidence,
     Theme,
@@ -115,8 +118,9 @@ RANKED_TABLE = [
 PAIR_TABLE = [Column("Tag", share=50), Column("With", share=50), Column("Notes", 6)]
 GRID_HEADER = 10
 """Columns a tag's header takes in the Who part."""
-NO_PAIRS_KEY = "none"
-"""The pairs table's one row when no note carries two tags."""
+NOTHING_KEY = "none"
+"""The one row of a part with nothing to show, the sentence that says why."""
+NO_THEMES = "No excerpt is tagged yet: tag the notes (fieldnote code) and their themes show here."
 COVERAGE_TABLE = [
     Column("Question", share=70),
     Column("Asked", 5),
@@ -211,6 +215,8 @@ class AnalysisScreen(Screen):
         """Each of `evidence` with its quote's check and its citation."""
         """The evidence listed by the drill-down."""
         self._filled: set[str] = set()
+        self._nothing: set[str] = set()
+        """The parts filled with nothing to show but the sentence that says why."""
         self._reading = False
         self._read_so_far: AnalysisScreen.Reading | None = None
         """The first read's progress, shown in the header until there is something to show."""
@@ -400,6 +406,14 @@ class AnalysisScreen(Screen):
             table.add_column(label, width=col_width, key=label)
         return [label for label, _ in shown]
 
+    def _say_nothing(self, part: str, table: DataTable, sentence: str, width: int = 0) -> None:
+        """A part with nothing to show: one row, the sentence that says why, wrapped to the
+        pane rather than cut to a column's width."""
+        self._nothing.add(part)
+        table.clear(columns=True)
+        table.add_column("", width=max((width or self.size.width) - 4, 10), key=NOTHING_KEY)
+        table.add_row(Text(sentence, style="italic"), key=NOTHING_KEY, height=None)
+
     def _fill(self, part: str) -> None:
         """Fill one part's tables from the view; the others wait until they are shown (and
         all but the themes, for the analysis)."""
@@ -407,6 +421,7 @@ class AnalysisScreen(Screen):
         if (self.shown if part == "themes" else self.view) is None or part in self._filled:
             return
         self._filled.add(part)
+        self._nothing.discard(part)
         getattr(self, f"_fill_{part}")()
 
     def _keep_cursor(self, table: DataTable, row_key: str | None) -> None:
@@ -441,6 +456,12 @@ class AnalysisScreen(Screen):
         return f"{raised}/{total}" if self.size.width < NARROW else f"{raised} of {total}"
 
     def _show_theme_header(self) -> None:
+        if self.shown is not None and not self.themes:
+            self._nothing.add("themes")
+            said = Padding(Text(NO_THEMES, style="italic"), (0, 1))  # as the tables' cells
+            self.query_one("#themes-header", Static).update(said)
+            return
+        self._nothing.discard("themes")
         header = Text(no_wrap=True, overflow="crop", style="bold")
         headers = {c.label: c.header(self.size.width < NARROW) for c in THEME_TABLE}
         for label, width in self._theme_columns():
@@ -476,6 +497,9 @@ class AnalysisScreen(Screen):
         points = self.view.analysis.matrix
         self.query_one(PriorityMatrix).show(points)
         table = self._table("ranked")
+        if not points and not self.view.analysis.unrated:
+            self._say_nothing("matrix", table, NO_THEMES, self._ranked_width(least=0))
+            return
         keep = self._cursor_key(table)
         names = self._columns(table, RANKED_TABLE, self._ranked_width())
         for rank, point in enumerate(points):
@@ -499,23 +523,23 @@ class AnalysisScreen(Screen):
             table.add_row(*(cells[name] for name in names), key=theme.key)
         self._keep_cursor(table, keep)
 
-    def _ranked_width(self) -> int:
+    def _ranked_width(self, least: int = 20) -> int:
         """What the plot leaves (app.tcss: #matrix-plot is half, 24 to 70 columns), known
         before the part is laid out."""
         width = self.size.width
-        return max(width - min(max(width // 2, MATRIX_MIN), MATRIX_MAX), 20)
+        return max(width - min(max(width // 2, MATRIX_MIN), MATRIX_MAX), least)
 
     def _fill_pairs(self) -> None:
         assert self.view is not None
         table = self._table("pairs")
+        if not self.view.analysis.pairs:
+            self._say_nothing("pairs", table, NO_PAIRS)
+            return
         keep = self._cursor_key(table)
         names = self._columns(table, PAIR_TABLE)
         for number, pair in enumerate(self.view.analysis.pairs):
             cells = {"Tag": _cell(pair.first), "With": _cell(pair.second), "Notes": str(pair.count)}
             table.add_row(*(cells[name] for name in names), key=str(number))
-        if not self.view.analysis.pairs:  # a row that says so, not an empty table
-            cells = {"Tag": Text(NO_PAIRS, style="italic"), "With": "", "Notes": ""}
-            table.add_row(*(cells[name] for name in names), key=NO_PAIRS_KEY)
         self._keep_cursor(table, keep)
 
     def grid_tags(self) -> list[Theme]:
@@ -528,10 +552,13 @@ class AnalysisScreen(Screen):
     def _fill_grid(self) -> None:
         assert self.view is not None
         table = self._table("grid")
+        tags = self.grid_tags()
+        if not tags or not self.view.analysis.participants:
+            self._say_nothing("grid", table, NO_WHO)
+            return
         keep = table.cursor_coordinate
         table.clear(columns=True)
         table.add_column("Participant", width=16, key="participant")
-        tags = self.grid_tags()
         for theme in tags:
             # Its end, which tells sub-tags apart: `workaround/spreadsheet` cut at its start
             # read `workaround`, as the parent's own column does. By cells: a CJK name's
@@ -553,6 +580,9 @@ class AnalysisScreen(Screen):
     def _fill_coverage(self) -> None:
         assert self.view is not None
         table = self._table("coverage")
+        if not self.view.analysis.coverage:
+            self._say_nothing("coverage", table, NO_GUIDE)
+            return
         names = self._columns(table, COVERAGE_TABLE)
         for number, row in enumerate(self.view.analysis.coverage):
             cells = {
@@ -636,7 +666,9 @@ class AnalysisScreen(Screen):
         if action in ("cycle_sort", "reverse_sort"):
             return self.part == "themes" and self.drill is None
         if action in ("open", "copy", "play"):
-            return self.drill is not None or self.part != "coverage"
+            return self.drill is not None or (
+                self.part != "coverage" and self.part not in self._nothing
+            )
         if action != "sideways":
             return True
         table = self.focused
@@ -694,7 +726,7 @@ class AnalysisScreen(Screen):
             return Drill(self.part, ("theme", theme.key), theme.label)
         if self.part == "pairs":
             key = self._cursor_key(self._table("pairs"))
-            if key is None or key == NO_PAIRS_KEY:
+            if key is None or key == NOTHING_KEY:
                 return None
             pair = result.pairs[int(key)]
             return Drill(

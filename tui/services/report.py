@@ -18,7 +18,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from tui.domain.analysis import (
+    NO_GUIDE,
     NO_PAIRS,
+    NO_WHO,
     Analysis,
     Coverage,
     Evidence,
@@ -50,8 +52,6 @@ NO_TAGS = (
     "priorities, themes, quotes and who raised what."
 )
 NO_QUOTES = "No quotes yet: they come from the tagged excerpts."
-NO_WHO = "No participant has raised a tag yet."
-NO_GUIDE = "No session of the study has a guide."
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
