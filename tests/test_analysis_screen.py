@@ -726,3 +726,22 @@ async def test_a_study_with_nothing_tagged_and_no_guide_says_so_on_every_part(st
             await pilot.press("enter", "y")  # nothing to drill into, and nothing breaks
             await settle(pilot)
             assert app.screen.drill is None and app.is_running
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_s_sorts_only_by_the_columns_the_pane_shows(store, clock, study, size):
+    # Under 100 columns s went on to sort by the emotions, a column not shown there (and at
+    # 40 by sessions and max too): the themes reordered by no figure in view, and the header
+    # marked no column as the sort.
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        header = app.screen.query_one("#themes-header")
+        seen = set()
+        for _ in range(8):
+            await pilot.press("s")
+            await pilot.pause()
+            drawn = header.render_line(0).text
+            assert "\u25bc" in drawn or "\u25b2" in drawn, (app.screen.sort_column, drawn)
+            seen.add(app.screen.sort_column)
+        assert {"tag", "excerpts", "participants", "severity"} <= seen

@@ -94,7 +94,7 @@ THEME_TABLE = [
     Column("Sessions", 8, essential=False),
     Column("People", 7),
     Column("Sev", 4),
-    Column("Max", 3, essential=False),
+    Column("Max", 4, essential=False),  # room for the sort's mark: "Max▼"
     Column("Emotions", share=40, essential=False),
 ]
 WIDE = 100
@@ -465,10 +465,10 @@ class AnalysisScreen(Screen):
         header = Text(no_wrap=True, overflow="crop", style="bold")
         headers = {c.label: c.header(self.size.width < NARROW) for c in THEME_TABLE}
         for label, width in self._theme_columns():
-            shown = headers[label]
-            if label == SORTED_BY[self.sort_column]:
-                shown += "\u25bc" if self.descending else "\u25b2"
-            header.append(" " + shown[:width].ljust(width) + " ")
+            shown = headers[label][:width]
+            if label == SORTED_BY[self.sort_column]:  # the mark stays, the label gives way
+                shown = shown[: width - 1] + ("\u25bc" if self.descending else "\u25b2")
+            header.append(" " + shown.ljust(width) + " ")
         self.query_one("#themes-header", Static).update(header)
 
     def _fill_themes(self) -> None:
@@ -611,8 +611,11 @@ class AnalysisScreen(Screen):
     def action_cycle_sort(self) -> None:
         if self.part != "themes" or self.drill is not None:
             return
+        # Only by a column the pane shows: a hidden one would reorder by no figure in view.
+        shown = {label for label, _ in self._theme_columns()}
         index = THEME_COLUMNS.index(self.sort_column)
-        self.sort_column = THEME_COLUMNS[(index + 1) % len(THEME_COLUMNS)]
+        following = THEME_COLUMNS[index + 1 :] + THEME_COLUMNS[: index + 1]
+        self.sort_column = next(c for c in following if SORTED_BY[c] in shown)
         self.descending = self.sort_column != "tag"
         self.resort()
 
