@@ -367,3 +367,18 @@ def test_a_sessions_date_is_escaped_in_the_markdown_report(home, tmp_path):
     assert page.find(".//script") is None
     (row,) = [r for r in page.iter("tr") if r.find("td") is not None and r[0].text == "Dated"]
     assert [td.text for td in row][1:3] == ["P", "<script>al"]
+
+
+def test_the_themes_say_that_their_mean_and_max_are_of_severity(home, tmp_path):
+    # The themes' columns read "Mean" and "Max" with no word of what, beside Excerpts,
+    # Sessions and Participants: a mean of any of those.
+    write_study(DataStore(home))
+    text = report(tmp_path, "--format", "md")
+    header = (
+        "| Tag | Excerpts | Sessions | Participants | Mean severity | Max severity | Emotions |"
+    )
+    assert header in text
+    page = report(tmp_path, "--format", "html", "--force")
+    themes = page[page.index('<section id="themes">') :]
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", themes[: themes.index("</table>")])
+    assert heads[4:6] == ["Mean severity", "Max severity"], heads

@@ -202,7 +202,15 @@ def markdown(view: StudyView, now: datetime) -> str:
     )
     out += ["## Themes", ""]
     out += _md_table(
-        ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
+        [
+            "Tag",
+            "Excerpts",
+            "Sessions",
+            "Participants",
+            "Mean severity",
+            "Max severity",
+            "Emotions",
+        ],
         _theme_rows(a, _md),
         NO_TAGS,
     )
@@ -471,7 +479,15 @@ def html_report(view: StudyView, now: datetime) -> str:
         parts.append(f"<figure>{themes_chart(a)}</figure>")
     parts.append(
         _table(
-            ["Tag", "Excerpts", "Sessions", "Participants", "Mean", "Max", "Emotions"],
+            [
+                "Tag",
+                "Excerpts",
+                "Sessions",
+                "Participants",
+                "Mean severity",
+                "Max severity",
+                "Emotions",
+            ],
             _theme_rows(a, _h),
             numeric={1, 2, 4, 5},
             empty=NO_TAGS,
