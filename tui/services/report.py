@@ -102,6 +102,23 @@ def grid_tags(analysis: Analysis) -> list[Theme]:
     return sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:GRID_TAGS]
 
 
+def who_note(analysis: Analysis) -> str:
+    """What the who-raised-what cells count, and which tags the grid leaves out."""
+    applied = sum(1 for t in analysis.themes if t.applied)
+    said = "Excerpts of each tag raised by each participant"
+    if applied > GRID_TAGS:
+        return f"{said}: the {GRID_TAGS} tags raised by most participants, of {applied}."
+    return f"{said}."
+
+
+def pairs_note(analysis: Analysis) -> str:
+    """What the pairs count, and how many the table leaves out."""
+    said = "Notes carrying both tags"
+    if len(analysis.pairs) > TOP_PAIRS:
+        return f"{said}: the {TOP_PAIRS} pairs most often together, of {len(analysis.pairs)}."
+    return f"{said}."
+
+
 def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int, int]]:
     """Title, participant, date, notes, coded notes, open follow-ups."""
     still_open: dict[str, int] = {}
@@ -234,6 +251,7 @@ def markdown(view: StudyView, now: datetime) -> str:
     ]
     out.append("")
     out += ["## Tags raised together", ""]
+    out += [pairs_note(a), ""] if a.pairs else []
     out += _md_table(
         ["Tag", "With", "Notes"],
         [[_md(p.first), _md(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
@@ -241,6 +259,7 @@ def markdown(view: StudyView, now: datetime) -> str:
     )
     tags = grid_tags(a)
     out += ["## Who raised what", ""]
+    out += [who_note(a), ""] if tags and a.participants else []
     out += _md_table(
         ["Participant", *(_md(t.label) for t in tags)],
         [[_md(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants]
@@ -525,6 +544,8 @@ def html_report(view: StudyView, now: datetime) -> str:
     else:
         parts.append("<p>None: every follow-up was asked or dismissed.</p>")
     parts.append('</section><section id="pairs"><h2>Tags raised together</h2>')
+    if a.pairs:
+        parts.append(f'<p class="meta">{pairs_note(a)}</p>')
     parts.append(
         _table(
             ["Tag", "With", "Notes"],
@@ -535,6 +556,8 @@ def html_report(view: StudyView, now: datetime) -> str:
     )
     tags = grid_tags(a)
     parts.append('</section><section id="people"><h2>Who raised what</h2>')
+    if tags and a.participants:
+        parts.append(f'<p class="meta">{who_note(a)}</p>')
     # A dozen tag columns fit a 1200 px page when a tag's name may wrap after each `/`; a
     # table wider still scrolls inside its box, never the page.
     parts.append('<div class="scroll">')
