@@ -2,7 +2,8 @@
 against how painful (mean severity, up), split into four quadrants.
 
 Each tag is drawn as its rank in the ranked list beside it (1-9, then a-z); where two land on
-one cell a `+` stands for both. The axes and quadrant names are drawn in the space left.
+one cell a `+` stands for both. The axes and quadrant names are drawn in the space left (a
+name a tag is in the way of, a row further in).
 """
 
 from __future__ import annotations
@@ -56,19 +57,7 @@ def draw(points: list[MatrixPoint], width: int, height: int) -> Text:
     for c in range(cols):
         cells[mid_row][c] = ("\u253c" if c == mid_col else "\u2500", "dim")
 
-    def label(row: int, text: str, right: bool) -> None:
-        start = cols - len(text) if right else 0
-        span = range(mid_col + 1, cols) if right else range(0, mid_col)
-        if len(text) > len(span):
-            return
-        for i, ch in enumerate(text):
-            cells[row][start + i] = (ch, "dim italic")
-
     act, few, mild, watch = QUADRANTS
-    label(0, act, right=True)
-    label(0, few, right=False)
-    label(rows - 1, mild, right=True)
-    label(rows - 1, watch, right=False)
     marked: set[tuple[int, int]] = set()
     for rank, point in enumerate(points):
         symbol = mark(rank)
@@ -79,6 +68,26 @@ def draw(points: list[MatrixPoint], width: int, height: int) -> Text:
         style = "bold reverse" if point.quadrant == act else "bold"
         cells[r][c] = ("+" if (r, c) in marked else symbol, style)
         marked.add((r, c))
+
+    def label(rows_to_try: tuple[int, ...], text: str, right: bool) -> None:
+        """The quadrant's name in its corner, or a row further in where a tag is in the way
+        (drawn over, "painful for a few" read "painful f9r a few"); none if no row is free."""
+        start = cols - len(text) if right else 0
+        span = range(mid_col + 1, cols) if right else range(0, mid_col)
+        if len(text) > len(span):
+            return
+        for row in rows_to_try:
+            taken = any((row, start + i) in marked for i in range(len(text)))
+            if row != mid_row and not taken:
+                for i, ch in enumerate(text):
+                    cells[row][start + i] = (ch, "dim italic")
+                return
+
+    top, bottom = (0, 1), (rows - 1, rows - 2)
+    label(top, act, right=True)
+    label(top, few, right=False)
+    label(bottom, mild, right=True)
+    label(bottom, watch, right=False)
 
     ticks = {row_of(level): f"{level}\u2524" for level in range(1, 6)}
     text = Text(no_wrap=True, overflow="crop")
