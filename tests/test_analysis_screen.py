@@ -775,3 +775,27 @@ async def test_a_tag_on_a_quadrant_s_name_moves_the_name_not_the_tag(store, cloc
             shown = "\n".join(lines)
             assert all(name in shown for name in QUADRANTS), lines
             assert "9" in shown  # the tag is drawn still
+
+
+async def test_ten_thousand_excerpts_of_a_tag_show_whole_in_a_narrow_pane(store, clock):
+    # Under 60 columns the excerpts' column is 4 wide ("Exc"): 10000 was drawn "100…".
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    many = [
+        _note(f"m{n}", f"again {n} #pain/onboarding", n, "q1", ["pain/onboarding"])
+        for n in range(9995)
+    ]
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *many])
+    write_study(store, sessions)
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        theme = screen.view.analysis.theme("pain")
+        assert theme.excerpts == 10000
+        table = screen.query_one(ThemeTable)
+        row = table.render_line(table.keys.index("pain")).text
+        assert " 10000 " in row, row

@@ -442,11 +442,14 @@ class AnalysisScreen(Screen):
 
     def _theme_columns(self) -> list[tuple[str, int]]:
         columns = THEME_TABLE if self.size.width >= WIDE else THEME_TABLE[:-1]
-        # "People" is as wide as the study's count needs, never cut.
+        # "People" and "Excerpts" are as wide as the study's counts need, never cut ("Exc",
+        # 4 wide in a narrow pane, drew 10000 as "100…").
         total = self.shown.overview.participant_count if self.shown is not None else 0
-        people = len(self._people(total, total))
+        most = max((t.excerpts for t in self.themes), default=0)
+        needs = {"People": len(self._people(total, total)), "Excerpts": len(str(most))}
         columns = [
-            replace(c, width=max(c.width, people)) if c.label == "People" else c for c in columns
+            replace(c, width=max(c.width, needs[c.label])) if c.label in needs else c
+            for c in columns
         ]
         return fit(columns, max(self.size.width, 20))
 
