@@ -799,3 +799,30 @@ async def test_ten_thousand_excerpts_of_a_tag_show_whole_in_a_narrow_pane(store,
         table = screen.query_one(ThemeTable)
         row = table.render_line(table.keys.index("pain")).text
         assert " 10000 " in row, row
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_a_grid_cell_shows_its_whole_count_under_a_short_tag_name(store, clock, size):
+    # A tag's column in who raised what was as wide as its name: Ana's 12 excerpts of "ux"
+    # were drawn "1" under a name two cells wide... and 120 as "12".
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    many = [_note(f"u{n}", f"ux {n} #ux", 300 + n, "q1", ["ux"]) for n in range(120)]
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *many])
+    write_study(store, sessions)
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("4")
+        await settle(pilot)
+        grid = app.screen.query_one("#grid", DataTable)
+        column = [str(c.key.value) for c in grid.ordered_columns].index("ux")
+        grid.cursor_coordinate = grid.cursor_coordinate._replace(row=0, column=column)
+        await pilot.pause()
+        ana = app.screen.view.analysis.participants[0]
+        assert ana.name == "Ana" and len(app.screen.view.analysis.cell(ana.key, "ux")) == 120
+        row = grid.render_line(1).text
+        assert " 120 " in row, row

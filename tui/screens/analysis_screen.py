@@ -562,18 +562,20 @@ class AnalysisScreen(Screen):
         keep = table.cursor_coordinate
         table.clear(columns=True)
         table.add_column("Participant", width=16, key="participant")
-        for theme in tags:
+        result = self.view.analysis
+        people = result.participants
+        counts = {p.key: [len(result.cell(p.key, theme.key)) for theme in tags] for p in people}
+        for column, theme in enumerate(tags):
             # Its end, which tells sub-tags apart: `workaround/spreadsheet` cut at its start
             # read `workaround`, as the parent's own column does. By cells: a CJK name's
-            # characters take two each.
+            # characters take two each. As wide as its counts too: 120 under "ux" read "12".
             label = cut_start(theme.label, GRID_HEADER)
-            table.add_column(Text(label, no_wrap=True), width=cell_len(label), key=theme.key)
-        result = self.view.analysis
-        for person in self.view.analysis.participants:
+            most = max(row[column] for row in counts.values())
+            width = max(cell_len(label), len(str(most)))
+            table.add_column(Text(label, no_wrap=True), width=width, key=theme.key)
+        for person in people:
             cells: list[str | Text] = [_cell(person.name)]
-            for theme in tags:
-                count = len(result.cell(person.key, theme.key))
-                cells.append(str(count) if count else "\u00b7")
+            cells += [str(count) if count else "\u00b7" for count in counts[person.key]]
             table.add_row(*cells, key=person.key)
         if table.row_count:
             table.cursor_coordinate = Coordinate(
