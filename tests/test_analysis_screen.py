@@ -826,3 +826,27 @@ async def test_a_grid_cell_shows_its_whole_count_under_a_short_tag_name(store, c
         assert ana.name == "Ana" and len(app.screen.view.analysis.cell(ana.key, "ux")) == 120
         row = grid.render_line(1).text
         assert " 120 " in row, row
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_a_guide_asked_in_a_hundred_sessions_counts_them_whole(store, clock, size):
+    # The coverage's Asked column was 5 wide: "100/100" was drawn cut, a figure of another.
+    from dataclasses import replace
+
+    walk_in = study_sessions()[3]
+    sessions = [
+        replace(walk_in, id=f"w{n}", session={**walk_in.session, "id": f"w{n}"}, notes=[])
+        for n in range(100)
+    ]
+    sessions = [
+        replace(s, guide_state={"current": "q1", "marks": {"q1": "asked"}}) for s in sessions
+    ]
+    write_study(store, sessions)
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        coverage = app.screen.query_one("#coverage", DataTable)
+        first = coverage.render_line(1).text
+        assert " 100/100 " in first, first

@@ -585,14 +585,22 @@ class AnalysisScreen(Screen):
     def _fill_coverage(self) -> None:
         assert self.view is not None
         table = self._table("coverage")
-        if not self.view.analysis.coverage:
+        coverage = self.view.analysis.coverage
+        if not coverage:
             self._say_nothing("coverage", table, NO_GUIDE)
             return
-        names = self._columns(table, COVERAGE_TABLE)
-        for number, row in enumerate(self.view.analysis.coverage):
+        asked = [f"{row.asked}/{row.sessions}" for row in coverage]
+        # As wide as its figures: "100/100" was cut to "100/1".
+        widest = max(map(len, asked))
+        columns = [
+            replace(c, width=max(c.width, widest)) if c.label == "Asked" else c
+            for c in COVERAGE_TABLE
+        ]
+        names = self._columns(table, columns)
+        for number, row in enumerate(coverage):
             cells = {
                 "Question": _cell(row.text),
-                "Asked": f"{row.asked}/{row.sessions}",
+                "Asked": asked[number],
                 "Skipped": str(row.skipped),
                 "Not reached": str(row.not_reached),
                 "Mean time": minutes_text(row.mean_seconds),
