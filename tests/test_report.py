@@ -408,3 +408,28 @@ def test_who_raised_what_and_the_pairs_say_what_they_count_and_what_they_leave_o
             "participants, of 16." in text
         ), form
         assert "Notes carrying both tags: the 30 pairs most often together, of 38." in text, form
+
+
+def test_a_study_that_noted_no_follow_up_does_not_say_they_were_all_asked(home, tmp_path):
+    # With no `?` note at all the report said "None: every follow-up was asked or
+    # dismissed.", telling of follow-ups that were never noted.
+    sessions = study_sessions()
+    write_study(DataStore(home), sessions)
+    for form in ("md", "html"):
+        text = report(tmp_path, "--format", form, "--force")
+        assert "every follow-up was asked" not in text, form
+        assert "No follow-up was noted." in text, form
+
+
+def test_a_study_whose_follow_ups_were_all_asked_says_so(home, tmp_path):
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    asked = _note("f1", "?ask about the export", 70, "q2", kind="followup")
+    record = {**sessions[0].session, "followups": {"f1": {"status": "asked"}}}
+    sessions[0] = replace(sessions[0], session=record, notes=[*sessions[0].notes, asked])
+    write_study(DataStore(home), sessions)
+    text = report(tmp_path, "--format", "md")
+    assert "_None open: every follow-up was asked or dismissed._" in text

@@ -102,6 +102,13 @@ def grid_tags(analysis: Analysis) -> list[Theme]:
     return sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:GRID_TAGS]
 
 
+def _no_open_followups(analysis: Analysis) -> str:
+    """Why the open follow-ups are none: all closed, or none noted at all."""
+    if analysis.followups:
+        return "None open: every follow-up was asked or dismissed."
+    return "No follow-up was noted."
+
+
 def who_note(analysis: Analysis) -> str:
     """What the who-raised-what cells count, and which tags the grid leaves out."""
     applied = sum(1 for t in analysis.themes if t.applied)
@@ -247,7 +254,7 @@ def markdown(view: StudyView, now: datetime) -> str:
             out.append("")
     out += ["## Open follow-ups", ""]
     out += [f"- [ ] {_md(f.text)} ({_followup_source(f, _md)})" for f in a.open_followups] or [
-        "_None: every follow-up was asked or dismissed._"
+        f"_{_no_open_followups(a)}_"
     ]
     out.append("")
     out += ["## Tags raised together", ""]
@@ -542,7 +549,7 @@ def html_report(view: StudyView, now: datetime) -> str:
         )
         parts.append(f'<ul class="notes">{items}</ul>')
     else:
-        parts.append("<p>None: every follow-up was asked or dismissed.</p>")
+        parts.append(f"<p>{_no_open_followups(a)}</p>")
     parts.append('</section><section id="pairs"><h2>Tags raised together</h2>')
     if a.pairs:
         parts.append(f'<p class="meta">{pairs_note(a)}</p>')
