@@ -850,3 +850,18 @@ async def test_a_guide_asked_in_a_hundred_sessions_counts_them_whole(store, cloc
         coverage = app.screen.query_one("#coverage", DataTable)
         first = coverage.render_line(1).text
         assert " 100/100 " in first, first
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_an_unreadable_file_s_name_is_shown_made_safe(store, clock, study, size):
+    # The line under the parts that names a file it could not read put the file's name on
+    # the terminal as it was: one named with an OSC 0 retitled the terminal window.
+    hostile = "\x1b]0;pwned\x07\x1b[41mx"
+    (store.sessions_dir / f"{hostile}.json").write_bytes(b"not json")
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        shown = app.screen.query_one("#analysis-problems")
+        said = str(shown.render())
+        assert "Cannot read" in said and "\u241b]0;pwned" in said, said
+        assert "\x1b" not in said and "\x07" not in said, said

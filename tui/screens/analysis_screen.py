@@ -340,7 +340,8 @@ class AnalysisScreen(Screen):
         self._filled.clear()
         self._show_header()
         problems = self.query_one("#analysis-problems", Static)
-        problems.update(Text("\n".join(f"\u26a0 {p}" for p in shown.problems[:3])))
+        # A file's name is in the sentence: made safe, as every name a user or a file chose.
+        problems.update(Text("\n".join(f"\u26a0 {visible(p)}" for p in shown.problems[:3])))
 
     # -- drawing -----------------------------------------------------------------------------
 
