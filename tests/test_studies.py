@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from tests.waiting import workers_done
@@ -190,3 +191,21 @@ async def test_the_sessions_list_follows_another_process_while_shown(make_app, s
         await wait_until(pilot, lambda: len(screen.summaries) == 2)
         assert screen.summaries[0].title == "Beta one"  # the newest first, above the cursor
         assert screen._selected().title == "Alpha one"  # Enter still opens the one chosen
+
+
+HOSTILE_NAME = "\x1b]0;pwned\x07\x1b[41mx"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_an_unreadable_file_s_name_is_shown_made_safe(make_app, store, clock, size):
+    # The line naming a file the list could not read sent the name to the terminal as it
+    # was: a session file named with an OSC 0 retitled the terminal window.
+    create_session(store, title="Readable", participant="P", now=clock())
+    (store.sessions_dir / f"{HOSTILE_NAME}.json").write_bytes(b"not json")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await workers_done(app)
+        await pilot.pause()
+        said = str(app.screen.query_one("#home-problems").render())
+        assert "Cannot read" in said and "\u241b]0;pwned" in said, said
+        assert "\x1b" not in said, said

@@ -978,3 +978,17 @@ async def test_span_mode_names_every_key_that_moves_the_span(store, clock, seede
         detail = screen.detail_text(screen.current).plain
         assert "w/l extend" in detail and "b/h shrink" in detail, detail
         assert "W/B L/H move the start" in detail and "t tags the span" in detail, detail
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_an_unreadable_file_s_name_is_told_made_safe(store, clock, seeded, session_id, size):
+    # The notice naming a file the tagging screen could not read put the file's name on the
+    # terminal as it was: one named with an OSC 0 retitled the terminal window.
+    (store.sessions_dir / "\x1b]0;pwned\x07\x1b[41mx.json").write_bytes(b"not json")
+    app = tagging_app(store, clock, None, scope="all")
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await workers_done(app)
+        await pilot.pause()
+        told = "\n".join(str(n.message) for n in app._notifications)
+        assert "\u241b]0;pwned" in told, told
+        assert "\x1b" not in told and "\x07" not in told, told

@@ -189,7 +189,8 @@ class HomeScreen(Screen):
             Text("") if summaries else Text(empty, style="italic")
         )
         self.query_one("#home-problems", Static).update(
-            Text("\n".join(f"\u26a0 {problem}" for problem in problems))
+            # A file's name is in the sentence: made safe.
+            Text("\n".join(f"\u26a0 {visible(str(problem))}" for problem in problems))
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -215,8 +215,8 @@ class TaggingScreen(Screen):
             # Undone when the screen goes (on_unmount).
             gc.freeze()
             self._frozen = True
-        for problem in loaded.problems:
-            self.notify(problem, severity="error", markup=False)
+        for problem in loaded.problems:  # a file's name in it: made safe
+            self.notify(visible(problem), severity="error", markup=False)
         if self.model.scope_changed:
             self.model.scope_changed = False
             self.notify(
