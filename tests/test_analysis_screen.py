@@ -865,3 +865,44 @@ async def test_an_unreadable_file_s_name_is_shown_made_safe(store, clock, study,
         said = str(shown.render())
         assert "Cannot read" in said and "\u241b]0;pwned" in said, said
         assert "\x1b" not in said and "\x07" not in said, said
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_a_long_quote_s_check_stays_in_view_under_it(store, clock, size):
+    # The evidence's detail keeps six lines: a long quote, its session and its tags filled
+    # them, and the check that the transcript does not bear it out, last, was cut off; in a
+    # 40-column pane, where the list has no room for "P7, unverified", nothing said so.
+    from datetime import timedelta
+
+    from tests.recording_study import START, TRANSCRIPT, make_session
+    from tui.domain.clock import to_iso
+    from tui.domain.notes import Note
+    from tui.services import recording
+
+    session_id = make_session(store, shift=30.0)
+    words = (
+        '"I would honestly pay double, maybe triple, for a dashboard that showed me the whole '
+        "week of dock bookings at a glance without any setup at all #cost #pricing #dashboard"
+    )
+    note = Note.from_typed(
+        words,
+        session_id=session_id,
+        author="Maya",
+        started_at=to_iso(START + timedelta(seconds=146)),
+        elapsed=146.0,
+        question_id=None,
+    )
+    store.open_session(session_id).append_notes([note.to_doc()])
+    recording.attach(store, session_id, TRANSCRIPT, offset=30.0, now=START)
+    app = analysis_app(store, clock, study=None)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(ThemeTable)
+        table.move_to(table.keys.index("dashboard"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.checked[0].verified is False
+        detail = screen.query_one("#evidence-detail")
+        shown = " ".join(strip.text for strip in detail.render_lines(detail.region.reset_offset))
+        assert "Not found in the transcript" in " ".join(shown.split()), shown

@@ -851,18 +851,22 @@ class AnalysisScreen(Screen):
         detail = Text()
         if row is not None:
             item, checked = self.evidence[row], self.checked[row]
+            # A quote the transcript does not bear out says so first: the detail keeps a few
+            # lines, and a long quote with its source pushed the check out of view (in a
+            # narrow pane the list has no room for "unverified" either).
+            if checked.line is not None and checked.verified is False:
+                detail.append(f"{visible(checked.line)}\n", style="bold")
             if item.said:
                 detail.append(f"{visible(_quoted(item.quote))} \u2014 {visible(item.attribution)}")
             else:
                 detail.append(visible(item.quote), style="italic")
                 label = f"{item.attribution}: the note-taker's words, not a quote"
                 detail.append(f"\n{visible(label)}", style="dim")
+            if checked.line is not None and checked.verified is not False:
+                detail.append(f"\n{visible(checked.line)}", style="dim")
             detail.append(f"\n{visible(item.session_title)} \u00b7 {item.time}", style="dim")
             if item.tags:
                 detail.append(" \u00b7 " + ", ".join(tag_label(t) for t in item.tags), style="dim")
-            if checked.line is not None:  # a typed quote against the attached transcript
-                style = "bold" if checked.verified is False else "dim"
-                detail.append(f"\n{visible(checked.line)}", style=style)
         self.query_one("#evidence-detail", Static).update(detail)
 
     def _open_note(self) -> None:
