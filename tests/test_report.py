@@ -433,3 +433,21 @@ def test_a_study_whose_follow_ups_were_all_asked_says_so(home, tmp_path):
     write_study(DataStore(home), sessions)
     text = report(tmp_path, "--format", "md")
     assert "_None open: every follow-up was asked or dismissed._" in text
+
+
+def test_the_themes_chart_says_how_many_tags_it_leaves_out(home, tmp_path):
+    # The chart draws the 20 tags raised by most participants under the title "Participants
+    # raising each tag": of a study's 25 tags, five were missing from "each".
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    extra = [_note(f"c{n}", f"chart {n}", 200 + n, "q1", [f"theme/t{n:02d}"]) for n in range(21)]
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *extra])
+    write_study(DataStore(home), sessions)
+    page = report(tmp_path, "--format", "html")
+    themes = page[page.index('<section id="themes">') :]
+    chart = themes[: themes.index("</svg>")]
+    titles = re.findall(r'<text[^>]*class="title[^"]*"[^>]*>([^<]*)</text>', chart)
+    assert " ".join(titles) == "Participants raising each tag (20 of 25 tags)", titles

@@ -437,14 +437,15 @@ def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
 
 
 def themes_chart(analysis: Analysis) -> str:
-    themes = sorted(
-        (t for t in analysis.themes if t.applied),
-        key=lambda t: (-t.participants, -t.excerpts, t.key),
-    )[:CHART_TAGS]
+    applied = [t for t in analysis.themes if t.applied]
+    themes = sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:CHART_TAGS]
+    title = "Participants raising each tag"
+    if len(applied) > len(themes):  # the chart is not of each tag: it says so
+        title += f" ({len(themes)} of {len(applied)} tags)"
     import pygal
 
     chart = pygal.HorizontalBar(
-        title="Participants raising each tag",
+        title=title,
         show_legend=False,
         **count_axis(max((t.participants for t in themes), default=1)),
         **_chart_config(),
