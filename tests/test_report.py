@@ -451,3 +451,19 @@ def test_the_themes_chart_says_how_many_tags_it_leaves_out(home, tmp_path):
     chart = themes[: themes.index("</svg>")]
     titles = re.findall(r'<text[^>]*class="title[^"]*"[^>]*>([^<]*)</text>', chart)
     assert " ".join(titles) == "Participants raising each tag (20 of 25 tags)", titles
+
+
+def test_the_strongest_quotes_say_how_many_themes_they_leave_out(home, tmp_path):
+    # The quotes go to the first 30 themes of the priorities; of a study's 34, four had none
+    # and nothing said they were left out rather than quoteless.
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    extra = [_note(f"q{n}", f'"quote {n}', 200 + n, "q1", [f"theme/t{n:02d}"]) for n in range(30)]
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *extra])
+    write_study(DataStore(home), sessions)
+    for form in ("md", "html"):
+        text = report(tmp_path, "--format", form, "--force")
+        assert "The strongest quotes of the first 30 of the 34 themes in the priorities." in text

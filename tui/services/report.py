@@ -97,6 +97,17 @@ def quoted_themes(analysis: Analysis) -> list[Theme]:
     return ranked[:THEMES_WITH_QUOTES]
 
 
+def quotes_left_out(analysis: Analysis) -> str | None:
+    """Which themes the quotes leave out, when they do."""
+    ranked = len(analysis.matrix) + len(analysis.unrated)
+    if ranked <= THEMES_WITH_QUOTES:
+        return None
+    return (
+        f"The strongest quotes of the first {THEMES_WITH_QUOTES} of the {ranked} themes in the "
+        "priorities."
+    )
+
+
 def grid_tags(analysis: Analysis) -> list[Theme]:
     applied = [t for t in analysis.themes if t.applied]
     return sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:GRID_TAGS]
@@ -240,6 +251,7 @@ def markdown(view: StudyView, now: datetime) -> str:
     )
     themes = quoted_themes(a)
     out += ["## Strongest quotes", "", QUOTES_NOTE if themes else f"_{NO_QUOTES}_", ""]
+    out += [left_out, ""] if (left_out := quotes_left_out(a)) else []
     verbatims = Verbatims(view)
     for theme in themes:
         out += [f"### {_md(theme.label)} ({_q(theme)} participants)", ""]
@@ -525,6 +537,8 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(
         f'<p class="meta">{_h(QUOTES_NOTE)}</p>' if themes else f"<p><em>{NO_QUOTES}</em></p>"
     )
+    if left_out := quotes_left_out(a):
+        parts.append(f'<p class="meta">{left_out}</p>')
     verbatims = Verbatims(view)
     for theme in themes:
         parts.append(f"<h3>{_bdi(theme.label)} <small>({_q(theme)} participants)</small></h3>")
