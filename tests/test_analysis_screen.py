@@ -906,3 +906,22 @@ async def test_a_long_quote_s_check_stays_in_view_under_it(store, clock, size):
         detail = screen.query_one("#evidence-detail")
         shown = " ".join(strip.text for strip in detail.render_lines(detail.region.reset_offset))
         assert "Not found in the transcript" in " ".join(shown.split()), shown
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_ranked_list_beside_the_matrix_shows_its_figures_whole(store, clock, size):
+    # In a 40-column pane the plot took 24 columns and the ranked list was laid out for 20
+    # in the 16 left: its People column ran off the pane's edge, "67%" showing as "6".
+    wide_study(store)
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        ranked = app.screen.query_one("#ranked", DataTable)
+        assert ranked.max_scroll_x == 0, ranked.virtual_size
+        first = ranked.render_line(1).text
+        share = f"{round(100 * app.screen.view.analysis.matrix[0].theme.share)}%"
+        assert f" {share} " in first, first
+        plot = app.screen.query_one("#matrix-plot")
+        assert plot.size.width >= 24 and plot.size.height >= 7

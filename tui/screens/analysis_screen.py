@@ -261,6 +261,8 @@ class AnalysisScreen(Screen):
         self._poll()  # back from the tagging screen: show what was tagged there
 
     def on_resize(self) -> None:
+        # In a half-width pane the ranked list goes under the matrix, not beside it.
+        self.set_class(self.size.width < NARROW, "-narrow")
         self._show_header()
         self._show_tabs()
         self._filled.clear()
@@ -528,9 +530,11 @@ class AnalysisScreen(Screen):
         self._keep_cursor(table, keep)
 
     def _ranked_width(self, least: int = 20) -> int:
-        """What the plot leaves (app.tcss: #matrix-plot is half, 24 to 70 columns), known
-        before the part is laid out."""
+        """What the plot leaves (app.tcss: #matrix-plot is half, 24 to 70 columns; in a
+        narrow pane it is above the list), known before the part is laid out."""
         width = self.size.width
+        if width < NARROW:
+            return width
         return max(width - min(max(width // 2, MATRIX_MIN), MATRIX_MAX), least)
 
     def _fill_pairs(self) -> None:
