@@ -87,3 +87,21 @@ async def test_a_long_notice_is_read_whole_in_a_narrow_pane(make_app, session_id
         await pilot.pause()
         short = app.screen.query("Toast").last()
         assert short.region.width < size[0] - 4  # a short notice stays as small as its words
+
+
+async def test_every_notice_shows_escape_sequences_as_symbols(make_app, session_id):
+    """A notice may quote what a file or a user wrote (a file's name, git's words, a stored
+    problem): sent raw, an escape sequence in it reached the terminal (it renamed the tmux
+    window). Every notice, whoever makes it, shows control characters as symbols."""
+    from tests.test_keymap_mistakes import drawn
+
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        app.screen.notify("Could not read \x1b]0;pwned\x07.json", title="Bad\x1b[2J", markup=False)
+        await wait_until(pilot, lambda: app.screen.query("Toast"))
+        await pilot.pause()
+        [toast] = app.screen.query("Toast")
+        shown = drawn(toast)
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert "\u241b]0;pwned\u2407.json" in shown and "Bad\u241b[2J" in shown

@@ -13,6 +13,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.reactive import var
 
 from tui.commands import KeymapCommands, ScreenActions
@@ -235,6 +236,26 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             severity="warning",
             timeout=6,
             markup=False,
+        )
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice, a screen's or a widget's too, with control characters shown as
+        symbols: a notice may quote a file's name, git's words or a stored problem, and an
+        escape sequence in one reached the terminal (it renamed the tmux window)."""
+        super().notify(
+            visible_lines(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
         )
 
     # -- copying -----------------------------------------------------------------------------
