@@ -101,6 +101,27 @@ def test_registry_defaults_are_valid_and_quiet():
     assert keymap.overrides() == {} and keymap.warnings == [] and keymap.sources == []
 
 
+# The words a narrow pane's key bar would show alone: none says what a key does.
+FUNCTION_WORDS = {
+    *("a an the this that it its".split()),
+    *("who what which when where why how".split()),
+    *("to of in on at by for from with into onto as".split()),
+    *("and or not if".split()),
+    *("take get put make do go let have be".split()),
+}
+
+
+def test_each_binding_says_what_it_does_in_the_one_word_of_a_narrow_pane():
+    # The key bar of a narrow pane shortens each description to its first word: "Who talks"
+    # read "f5 Who", "Take the other" "o Take", "By tag" "f By".
+    for spec in ACTIONS:
+        word = spec.narrow
+        assert word and len(word.split()) == 1, spec.id
+        assert word.lower() not in FUNCTION_WORDS, (spec.id, word)
+    assert action_spec("interview.switch_speaker").narrow == "Speaker"
+    assert action_spec("interview.star_last").narrow == "Star"  # the first word, when it says it
+
+
 def test_keys_toml_output_reads_back_as_the_same_keymap(tmp_path):
     vim = layer_keymaps([presets_folder() / "vim.toml"])
     path = write(tmp_path, "mine.toml", keymap_toml(vim))

@@ -91,6 +91,16 @@ async def test_at_40x12_the_last_three_notes_show_above_one_line_of_keys(
         assert type(app.screen).__name__ == "HelpScreen"
 
 
+async def test_at_40_columns_the_keys_say_what_they_do_in_one_word(make_app, session_id):
+    # Cut to its first word, the talk meter's key read "f5 Who".
+    app = make_app(session_id)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        keys = " ".join(key_bar_lines(app.screen))
+        assert "f5 Speaker" in keys and "f5 Who" not in keys, keys
+        assert "^s Star " in keys, keys  # a first word that says what the key does stays
+
+
 async def test_at_40_columns_the_header_names_you_and_who_else_is_in(make_app, store, session_id):
     jonas_is_in(store, session_id)
     app = make_app(session_id)

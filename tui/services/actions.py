@@ -29,6 +29,14 @@ class ActionSpec:
     while_typing: bool = False
     """Must work while a text input has focus: bound with priority, so input-swallowed keys
     and printable characters are not allowed."""
+    short: str = ""
+    """One word for the key bar of a narrow pane, which shortens each description to its first
+    word: given where that word does not say what the key does (`Who talks` read `Who`)."""
+
+    @property
+    def narrow(self) -> str:
+        """The description as the key bar of a narrow pane shows it: one word."""
+        return self.short or (self.description.split() or [self.description])[0]
 
     @property
     def screen(self) -> str:
@@ -110,7 +118,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("interview.sessions", "sessions", "f10", "Sessions", while_typing=True),
     ActionSpec("interview.open_tagging", "open_tagging", "f3", "Tag notes", while_typing=True),
     ActionSpec("interview.copy_quote", "copy_quote", "f4", "Copy quote", while_typing=True),
-    ActionSpec("interview.switch_speaker", "switch_speaker", "f5", "Who talks", while_typing=True),
+    ActionSpec(
+        "interview.switch_speaker",
+        "switch_speaker",
+        "f5",
+        "Who talks",
+        while_typing=True,
+        short="Speaker",
+    ),
     ActionSpec("interview.parking_lot", "parking_lot", "f2", "Parking lot", while_typing=True),
     ActionSpec("interview.end", "end_interview", "f12", "End + debrief", while_typing=True),
     ActionSpec("interview.toggle_guide", "toggle_guide", "f7", "Guide", while_typing=True),
@@ -145,7 +160,7 @@ ACTIONS += (
     ActionSpec("tagging.severity_up", "severity(1)", "plus,equals_sign", "Severity+"),
     ActionSpec("tagging.severity_down", "severity(-1)", "minus", "Severity-"),
     ActionSpec("tagging.filter_untagged", "filter_untagged", "u", "Untagged"),
-    ActionSpec("tagging.filter_tag", "filter_tag", "f", "By tag"),
+    ActionSpec("tagging.filter_tag", "filter_tag", "f", "By tag", short="Filter"),
     ActionSpec("tagging.filter_text", "filter_text", "slash", "Search"),
     ActionSpec("tagging.scope", "cycle_scope", "a", "Scope"),
     ActionSpec("tagging.codebook", "open_codebook", "c", "Codebook"),
@@ -200,7 +215,7 @@ ACTIONS += (
     ActionSpec("export.cancel", "cancel", "escape", "Close"),
     # What a sync could not decide: keep the merged value or take the other side's.
     ActionSpec("undecided.keep", "settle(False)", "k", "Keep"),
-    ActionSpec("undecided.take_other", "settle(True)", "o", "Take the other"),
+    ActionSpec("undecided.take_other", "settle(True)", "o", "Take the other", short="Theirs"),
     ActionSpec("undecided.back", "back", "escape", "Back"),
     # Yes/no questions (deleting a tag that is in use).
     ActionSpec("dialog.confirm", "confirm", "y", "Yes"),
@@ -231,7 +246,9 @@ ACTIONS += (
     ActionSpec("analysis.themes", "show_part('themes')", "1", "Themes", show=False),
     ActionSpec("analysis.matrix", "show_part('matrix')", "2", "Matrix", show=False),
     ActionSpec("analysis.pairs", "show_part('pairs')", "3", "Pairs", show=False),
-    ActionSpec("analysis.grid", "show_part('grid')", "4", "Who raised what", show=False),
+    ActionSpec(
+        "analysis.grid", "show_part('grid')", "4", "Who raised what", show=False, short="Grid"
+    ),
     ActionSpec("analysis.coverage", "show_part('coverage')", "5", "Guide", show=False),
     ActionSpec("analysis.open", "open", "enter", "Evidence"),
     ActionSpec("analysis.copy", "copy", "y", "Copy"),

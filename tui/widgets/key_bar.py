@@ -23,8 +23,9 @@ from tui.services.actions import ACTIONS
 
 GAP = "  "
 NARROW = 60
-"""Below this many columns each description shortens to its first word (`Star last` -> `Star`),
-so a half-width pane keeps most of its height for the notes."""
+"""Below this many columns each description shortens to one word, its first (`Star last` ->
+`Star`) or the binding's own short label where the first says nothing (`Who talks` ->
+`Speaker`), so a half-width pane keeps most of its height for the notes."""
 SHORT = 20
 """Below this many rows the bar is one line, ending with the help key for the rest."""
 SHARE = 4
@@ -32,6 +33,7 @@ SHARE = 4
 co-interviewers' panes side by side are some 26 columns wide, where every key took ten rows
 of 24 and the notes had none left beside the parking lot."""
 REGISTRY_ORDER = {spec.id: index for index, spec in enumerate(ACTIONS)}
+NARROW_WORDS = {spec.id: spec.narrow for spec in ACTIONS}
 
 
 class KeyBar(Static):
@@ -51,7 +53,8 @@ class KeyBar(Static):
         a comma are shown together (`up,down` as \u2191\u2193)."""
         super().__init__()
         self._typed = typed
-        self._items: list[tuple[str, str, bool]] = []
+        self._items: list[tuple[str, str, str, bool]] = []
+        """(key, description, its one word for a narrow pane, enabled)."""
         self._problem: str | None = None
 
     def on_mount(self) -> None:
@@ -89,7 +92,12 @@ class KeyBar(Static):
         if not self.is_attached or screen is not self.screen:
             return
         items = [
-            ("".join(self.app.get_key_display(Binding(k, "")) for k in keys.split(",")), does, True)
+            (
+                "".join(self.app.get_key_display(Binding(k, "")) for k in keys.split(",")),
+                does,
+                _first_word(does),
+                True,
+            )
             for keys, does in self._typed
         ]
         seen: set[tuple[str, str]] = set()
@@ -100,10 +108,13 @@ class KeyBar(Static):
                 continue
             seen.add((binding.action, binding.description))
             does = says(binding.action) if says is not None else None
-            items.append((self.app.get_key_display(binding), does or binding.description, enabled))
+            word = _first_word(does) if does else NARROW_WORDS.get(binding.id or "")
+            description = does or binding.description
+            key = self.app.get_key_display(binding)
+            items.append((key, description, word or _first_word(description), enabled))
         palette = getattr(self.app, "get_key_display_for_palette", None)
         if palette is not None and self.app.ENABLE_COMMAND_PALETTE:
-            items.append((palette(), "palette", True))
+            items.append((palette(), "palette", "palette", True))
         self._items = items
         self.refit()
 
@@ -116,8 +127,10 @@ class KeyBar(Static):
         narrow = width < NARROW
         gap = GAP[:1] if narrow else GAP
         lines: list[Text] = []
-        for key, description, enabled in self._items:
-            item = self._item(key, self._short(description) if narrow else description, enabled)
+        for key, description, word, enabled in self._items:
+            item = self._item(
+                key, self._short(description, word) if narrow else description, enabled
+            )
             if lines and cell_len(lines[-1].plain + gap + item.plain) <= width:
                 lines[-1].append(gap)
                 lines[-1].append_text(item)
@@ -137,10 +150,12 @@ class KeyBar(Static):
         help_key = key_for("app.help") if key_for else "f1"
         more = self._item(help_key, "more", True)
         lines = [Text(no_wrap=True, overflow="ellipsis")]
-        for key, description, enabled in self._items:
+        for key, description, word, enabled in self._items:
             if key == help_key:
                 continue
-            item = self._item(key, self._short(description) if narrow else description, enabled)
+            item = self._item(
+                key, self._short(description, word) if narrow else description, enabled
+            )
             line = lines[-1]
             if line and cell_len(line.plain + gap + item.plain) > width and len(lines) < rows:
                 line = Text(no_wrap=True, overflow="ellipsis")
@@ -157,12 +172,11 @@ class KeyBar(Static):
         last.append_text(more)
         return lines
 
-    def _short(self, description: str) -> str:
-        """A description's first word, unless another key's begins with it too (`Keep A's`,
+    def _short(self, description: str, word: str) -> str:
+        """A description's one word (`word`), unless another key's is the same (`Keep A's`,
         `Keep B's`): then the words that tell the keys apart stay."""
-        first = description.split()[0] if description.split() else description
-        alike = sum(1 for _, other, _ in self._items if other.split()[:1] == [first])
-        return first if alike < 2 else description
+        alike = sum(1 for _, _, other, _ in self._items if other == word)
+        return word if alike < 2 else description
 
     @staticmethod
     def _item(key: str, description: str, enabled: bool) -> Text:
@@ -170,6 +184,10 @@ class KeyBar(Static):
         item.append(key, style="bold reverse" if enabled else "dim")
         item.append(f" {description}", style="" if enabled else "dim")
         return item
+
+
+def _first_word(description: str) -> str:
+    return (description.split() or [description])[0]
 
 
 def _in_registry_order(screen: Screen) -> list:
