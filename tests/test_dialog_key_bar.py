@@ -71,7 +71,7 @@ DIALOGS = {
         lambda app: DebriefScreen(DebriefSummary([], [], [], TalkTime(), {})),
         ["Next answer", "Save debrief", "Later"],
     ),
-    "help": (lambda app: HelpScreen("home"), ["Cancel"]),
+    "help": (lambda app: HelpScreen("home"), ["Close"]),
     "new session": (lambda app: NewSessionScreen(), ["Create", "Next field", "Cancel"]),
     "tag picker": (
         lambda app: TagPickerScreen(TagIndex(), "Tag this excerpt"),
@@ -88,9 +88,13 @@ DIALOGS = {
     ),
 }
 
-NOT_SAID = {"quit, leaving a screen": "Quit anyway", "tag picker removing": "Apply"}
+NOT_SAID = {
+    "quit, leaving a screen": "Quit anyway",
+    "tag picker removing": "Apply",
+    "help": "Cancel",
+}
 """What the bar said of a key that does otherwise in that dialog: its text said "q leave",
-"Enter removes"."""
+"Enter removes", "Esc closes"."""
 
 NARROW = {spec.description: spec.narrow for spec in ACTIONS}
 NARROW.update({"Create": "Create", "Save": "Save", "Leave": "Leave", "Remove": "Remove"})

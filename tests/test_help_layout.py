@@ -124,3 +124,35 @@ async def test_a_note_typed_as_the_help_closes_or_over_it_goes_into_the_note(
         assert app.screen.note_input.text == "We gave up on day two"
         await pilot.press("enter")
         assert [note.text for note in app.live.notes] == ["We gave up on day two"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_helps_key_bar_over_the_interview_names_the_keys_that_scroll_it(
+    make_app, session_id, size
+):
+    # F1 over the interview: its bar read only "esc Cancel", the keys that scroll the help
+    # (pgup/pgdn, the arrows) listed only inside it, under the interview's own scroll keys.
+    from tui.widgets.key_bar import KeyBar
+
+    app = make_app(session_id)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f1")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        await pilot.pause()
+        text = " ".join(str(help_screen.query_one(KeyBar).render()).split())
+        assert "pgup/pgdn Page" in text and "\u2191\u2193 Scroll" in text, text
+        assert "esc Close" in text and "Cancel" not in text, text
+        # They do what the bar says.
+        body = help_screen.query_one(".help-dialog")
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert body.scroll_y == 0
+        await pilot.press("down")
+        await pilot.pause()
+        assert body.scroll_y == 1
+        assert app.screen is help_screen

@@ -70,6 +70,10 @@ class KeyTable:
             yield Text("Wider, this lists each key's id; `fieldnote keys` prints them.", "dim")
 
 
+SCROLL_KEYS = (("up,down", "Scroll"), ("pageup,pagedown", "Page"))
+"""The keys the help's focused body takes while it overflows (Textual's own, not a keymap's)."""
+
+
 class HelpScreen(HandsTypingOn, ModalScreen[None]):
     BINDINGS = cancel_only()
 
@@ -95,6 +99,20 @@ class HelpScreen(HandsTypingOn, ModalScreen[None]):
                 markup=False,
             )
         yield KeyBar()
+
+    def on_mount(self) -> None:
+        self.watch(
+            self.query_one(".help-dialog"), "show_vertical_scrollbar", self._say_how_to_scroll
+        )
+
+    def _say_how_to_scroll(self, scrolls: bool) -> None:
+        """The key bar names the keys that scroll the help while it overflows (its table
+        lists pgup/pgdn only as the interview's keys, which scroll the notes)."""
+        self.query_one(KeyBar).show_typed(*(SCROLL_KEYS if scrolls else ()))
+
+    def key_description(self, action: str) -> str | None:
+        """The key bar's word for Esc: it closes the help, which cancels nothing."""
+        return "Close" if action == "cancel" else None
 
     def sections(self) -> list[tuple[str, list[KeyRow]]]:
         """Each screen's title and its keys in the active keymap, as shown: those of every

@@ -50,7 +50,8 @@ class KeyBar(Static):
     def __init__(self, *typed: tuple[str, str]) -> None:
         """`typed`: (key, description) of keys the focused field handles itself, not a
         binding (Enter in a dialog's one-line field saves it), listed first; keys joined by
-        a comma are shown together (`up,down` as \u2191\u2193)."""
+        a comma are shown together (`up,down` as \u2191\u2193, `pageup,pagedown` as
+        pgup/pgdn)."""
         super().__init__()
         self._typed = typed
         self._items: list[tuple[str, str, str, bool]] = []
@@ -93,7 +94,7 @@ class KeyBar(Static):
             return
         items = [
             (
-                "".join(self.app.get_key_display(Binding(k, "")) for k in keys.split(",")),
+                _together([self.app.get_key_display(Binding(k, "")) for k in keys.split(",")]),
                 does,
                 _first_word(does),
                 True,
@@ -184,6 +185,11 @@ class KeyBar(Static):
         item.append(key, style="bold reverse" if enabled else "dim")
         item.append(f" {description}", style="" if enabled else "dim")
         return item
+
+
+def _together(keys: list[str]) -> str:
+    """Keys shown as one: arrows side by side (\u2191\u2193), named keys apart (pgup/pgdn)."""
+    return "".join(keys) if all(len(key) == 1 for key in keys) else "/".join(keys)
 
 
 def _first_word(description: str) -> str:
