@@ -7,6 +7,9 @@ import fcntl
 import random
 from datetime import timedelta
 
+import pytest
+
+from tests.waiting import wait_until
 from tui.domain.clock import to_iso
 from tui.domain.notes import Note
 from tui.store import DataStore
@@ -228,3 +231,87 @@ async def test_another_instances_notes_appear_while_older_notes_wait_to_be_laid_
             next(t for t in texts if "early from the other pane" in t)
         ) < texts.index(next(t for t in texts if "seeded note 11 " in t))
         assert sum("seeded note" in t for t in texts) >= 3000
+
+
+def bottom_edge(stream: NoteStream) -> str:
+    return stream.render_line(stream.size.height - 1).text.strip()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (26, 24)])
+async def test_notes_landing_below_a_scrolled_back_view_are_counted_at_its_bottom_edge(
+    make_app, store, session_id, clock, size
+):
+    # Scrolled back, a note saved with Enter or a co-interviewer's lands below the view, which
+    # stays where it is: nothing said so, and one's own note seemed to vanish.
+    seed(store, session_id, clock, 60)
+    clock.advance(100)  # after the seeded notes, one a second from the start
+    app = make_app(session_id)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one(NoteStream)
+        assert not bottom_edge(stream).startswith("\u2193")  # at the end: nothing to say
+        await pilot.press("pageup", "pageup")
+        await pilot.pause()
+        view = stream.scroll_y
+        top = stream.render_line(0).text
+        await pilot.press(*"mine", "enter")
+        await pilot.pause()
+        assert stream.scroll_y == view and stream.render_line(0).text == top  # not yanked
+        assert bottom_edge(stream) == "\u2193 1 new note \u00b7 pgdn"
+        # The co-interviewer's, written by another process's store and picked up as it is.
+        other = DataStore(store.home).open_session(session_id)
+        other.append_note(
+            Note.from_typed(
+                "theirs",
+                session_id=session_id,
+                author="Jonas",
+                started_at=to_iso(clock.moment + timedelta(seconds=2)),
+                elapsed=102.0,
+                question_id=None,
+            ).to_doc()
+        )
+        other.close()
+        await wait_until(pilot, lambda: len(stream.notes) == 62)
+        await pilot.pause()
+        assert bottom_edge(stream) == "\u2193 2 new notes \u00b7 pgdn"
+        assert stream.scroll_y == view
+        # On the stream's own last row: the note input below is not covered.
+        note_input = app.screen.query_one("#note-input")
+        assert stream.region.bottom <= note_input.region.y
+        # Deleting one's own note before it is seen: one left to say.
+        await pilot.press("f8")
+        await pilot.pause()
+        assert bottom_edge(stream) == "\u2193 1 new note \u00b7 pgdn"
+        for _ in range(200):
+            if stream.scroll_y >= stream.max_scroll_y:
+                break
+            await pilot.press("pagedown")
+            await pilot.pause()
+        await pilot.pause()
+        assert "theirs" in bottom_edge(stream)  # at the end, the newest note in place of it
+        # Scrolled back again, nothing new: nothing said.
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert not bottom_edge(stream).startswith("\u2193")
+
+
+async def test_the_new_notes_marker_names_the_key_in_force(tmp_path, store, session_id, clock):
+    from tui.app import FieldnoteApp
+    from tui.services.keymap import layer_keymaps
+
+    mine = tmp_path / "mine.toml"
+    mine.write_text('"interview.scroll_down" = "f6"\n', encoding="utf-8")
+    seed(store, session_id, clock, 60)
+    clock.advance(100)
+    app = FieldnoteApp(
+        store, author="Maya", now=clock, session_id=session_id, keymap=layer_keymaps([mine])
+    )
+    async with app.run_test(size=(40, 24)) as pilot:
+        await pilot.pause()
+        stream = app.screen.query_one(NoteStream)
+        await pilot.press("pageup", *"mine", "enter")
+        await pilot.pause()
+        assert bottom_edge(stream) == "\u2193 1 new note \u00b7 f6"
+        await pilot.press("f6", "f6", "f6")
+        await pilot.pause()
+        assert bottom_edge(stream).endswith("mine")

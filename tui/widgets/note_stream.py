@@ -7,6 +7,10 @@ screens' worth, `FIRST_ROWS`): the older ones are laid out a batch at a time as 
 comes near the top of what is laid out, and the view stays on the note it showed. Adding,
 changing or removing a note lays out just that note and moves the row totals of the notes
 after it.
+
+Scrolled back, the view stays put as notes arrive below it (one's own saved with Enter, a
+co-interviewer's): its bottom row says how many have (`↓ 2 new notes · pgdn`) until the view
+reaches the end.
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ class NoteStream(ScrollView, can_focus=False):
     NoteStream > .note-stream--star { color: $warning; text-style: bold; }
     NoteStream > .note-stream--pending { color: $text-disabled; text-style: italic; }
     NoteStream > .note-stream--highlight { background: $accent 25%; }
+    NoteStream > .note-stream--arrived { background: $accent 40%; text-style: bold; }
     """
 
     COMPONENT_CLASSES = {
@@ -130,6 +135,7 @@ class NoteStream(ScrollView, can_focus=False):
         "note-stream--star",
         "note-stream--pending",
         "note-stream--highlight",
+        "note-stream--arrived",
     }
 
     pending_ids: var[frozenset[str]] = var(frozenset(), init=False)
@@ -153,9 +159,13 @@ class NoteStream(ScrollView, can_focus=False):
         self._layout_width = 0
         self._time_width = 5
         self._follow_end = True
+        """Keep the newest note in view; off while the user has scrolled back."""
+        self._arrived: set[str] = set()
+        """Notes added below the view while scrolled back: counted on its bottom row."""
+        self._arrived_drawn: tuple[tuple, Strip] | None = None
+        """That row as last drawn, by what it shows: a scroll redraws every row on screen."""
         self._base_style: Style | None = None
         """`rich_style` while a frame's lines are drawn (`render_lines`)."""
-        """Keep the newest note in view; off while the user has scrolled back."""
 
     # -- content ------------------------------------------------------------------------------
 
@@ -167,6 +177,7 @@ class NoteStream(ScrollView, can_focus=False):
         self._authors = Counter(n.author for n in self.notes if n.kind != "transcript")
         self.show_authors = len(self._authors) > 1
         self._layouts.clear()
+        self._arrived.clear()
         self._relayout()
 
     def put_note(self, note: Note) -> None:
@@ -180,23 +191,36 @@ class NoteStream(ScrollView, can_focus=False):
         self._count_author(note, +1)
         if self._authors_changed() or self._time_width_for(note) > self._time_width:
             self._relayout()
-            return
-        if not self._layout_width:
+        elif not self._layout_width:
             return  # not laid out yet: on_resize lays out the notes once the width is known
-        if index < self._first:
+        elif index < self._first:
             self._first += 1  # among the notes not laid out yet: laid out when reached
             return
-        at = index - self._first
-        starts = self._row_starts
-        starts.insert(at, starts[at] if at < len(starts) else self._rows_total)
-        self._shift_rows(at + 1, len(self._layout(note).rows))
-        self._update_virtual_size()
+        else:
+            at = index - self._first
+            starts = self._row_starts
+            starts.insert(at, starts[at] if at < len(starts) else self._rows_total)
+            self._shift_rows(at + 1, len(self._layout(note).rows))
+            self._update_virtual_size()
+        if old is None and not self._follow_end:
+            self._count_arrived(note)
+
+    def _count_arrived(self, note: Note) -> None:
+        """`note` is new: counted if it landed below the view (scrolled back)."""
+        index = bisect_left(self.notes, note_order(note), key=note_order) - self._first
+        bottom = self.scroll_offset.y + self.scrollable_content_region.height
+        if 0 <= index < len(self._row_starts) and self._row_starts[index] >= bottom - 1:
+            self._arrived.add(note.id)
+            self.refresh()
 
     def remove_note(self, note_id: str) -> None:
         note = self._by_id.get(note_id)
         if note is None:
             return
         self._drop(note)
+        if note_id in self._arrived:
+            self._arrived.discard(note_id)
+            self.refresh()
         if self._authors_changed():
             self._relayout()
         elif self._layout_width:
@@ -251,6 +275,8 @@ class NoteStream(ScrollView, can_focus=False):
         super().watch_scroll_y(old_value, new_value)
         if self._rows_total:
             self._follow_end = new_value >= self.max_scroll_y - 1
+            if self._follow_end and self._arrived:
+                self._arrived.clear()  # the view reached them
         if self._first and new_value < self.scrollable_content_region.height:
             self._reveal_older()
 
@@ -401,7 +427,37 @@ class NoteStream(ScrollView, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
+        if self._arrived and y == self.size.height - 1:
+            return self._arrived_line()
         return self.render_row(scroll_y + y, scroll_x)
+
+    def _arrived_line(self) -> Strip:
+        """The bottom row while notes arrived below the view: how many, and the key that
+        scrolls down to them (the keymap's), shorter where the pane is narrow."""
+        count, width = len(self._arrived), self.size.width
+        key_for = getattr(self.app, "key_for", None)
+        key = key_for("interview.scroll_down") if key_for else "pgdn"
+        style = (self._base_style or self.rich_style) + self.get_component_rich_style(
+            "note-stream--arrived"
+        )
+        drawn_key = (count, key, width, style)
+        if self._arrived_drawn is None or self._arrived_drawn[0] != drawn_key:
+            notes = "note" if count == 1 else "notes"
+            said = next(
+                (
+                    text
+                    for text in (
+                        f"\u2193 {count} new {notes} \u00b7 {key}",
+                        f"\u2193 {count} new \u00b7 {key}",
+                        f"\u2193 {count} new",
+                    )
+                    if cell_len(text) <= width
+                ),
+                f"\u2193 {count}",
+            )
+            strip = Strip([Segment(said, style)]).crop_extend(0, width, style)
+            self._arrived_drawn = (drawn_key, strip)
+        return self._arrived_drawn[1]
 
     def render_row(self, row: int, scroll_x: int = 0) -> Strip:
         """Row `row` of the stream laid out (0 is the first row of the oldest note laid out:
