@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from difflib import SequenceMatcher
 from typing import Any
 
+from tui.domain.ratings import severity_of
+
 Edit = tuple[int, int, str]
 """old_text[start:end] replaced by the string; a list of them is sorted and non-overlapping."""
 
@@ -25,8 +27,6 @@ def idle_span(span: Mapping[str, Any]) -> bool:
     """Whether a span has no tag in force and no severity: one whose codings a settlement all
     set aside. It stays in its file (where it lies is part of what its coder did, and agreement
     compares it) but no surface shows or counts it."""
-    from tui.domain.ratings import severity_of  # ratings reads codings, which reads notes
-
     return not span.get("tags") and severity_of(span) is None
 
 
