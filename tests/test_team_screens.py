@@ -259,7 +259,8 @@ async def test_the_agreement_screen_over_ratings_alone_says_there_are_no_codings
 
 
 async def test_the_agreement_legend_is_whole_at_80x24_with_many_codes(store, clock, session_id):
-    """The figures' box is cut at half the screen; the legend under them is not cut with it."""
+    """The figures' box is cut at half the screen; the legend under them is not cut with it.
+    It is a line until `?` shows it whole."""
     ids = add_notes(store, session_id, clock, texts=["plain words"] * 4)
     tags = [f"code/{number:02}" for number in range(14)]
     for number, tag in enumerate(tags):
@@ -269,6 +270,9 @@ async def test_the_agreement_legend_is_whole_at_80x24_with_many_codes(store, clo
         screen = await open_agreement(pilot)
         await pilot.pause()
         legend = screen.query_one("#agreement-legend")
+        assert legend.region.height == 1 and drawn_lines(legend)[0].endswith("\u2026")
+        await pilot.press("question_mark")
+        await pilot.pause()
         drawn = "".join(
             "".join(segment.text for segment in line)
             for line in legend.render_lines(legend.region.reset_offset)
@@ -682,3 +686,67 @@ async def test_a_blind_coders_tags_rank_alike_in_the_picker_and_the_codebook(
         codebook_order = [(m.name, m.uses) for m in app.screen.matches]
     assert tagging_order[:3] == [("mid", 2), ("zeta", 1), ("alpha", 1)], tagging_order
     assert codebook_order == tagging_order, screen
+
+
+def drawn_lines(widget) -> list[str]:
+    """What a widget shows, line by line, as the terminal draws it (cut at its height)."""
+    return [
+        "".join(segment.text for segment in line).rstrip()
+        for line in widget.render_lines(widget.region.reset_offset)
+    ]
+
+
+async def test_the_agreement_list_has_the_rows_and_the_codes_scroll_at_80x24_and_40x24(
+    store, clock, session_id
+):
+    """At 80x24 the explanations took seven rows and the codes table what was left but one:
+    the disagreements, what the screen is there to settle, showed one line (not even the whole
+    current one). The explanations fold to a line each (`?` shows them whole), the codes table
+    takes the rows the list leaves and scrolls (pgdn), and the list shows five or more."""
+    words = "We used a shared spreadsheet instead of the scheduling tool for weeks"
+    ids = add_notes(store, session_id, clock, texts=[f"{i} {words}" for i in range(12)])
+    tags = [f"code/{number:02}" for number in range(9)]
+    for number, tag in enumerate(tags):
+        coded_by(store, session_id, ids[number], (tag, "Ana"), (tag, "Bo"))
+    for i in range(12):
+        coded_by(store, session_id, ids[i], ("pain/onboarding", "Ana" if i % 2 else "Bo"))
+    for size, rows in (((40, 24), 5), ((120, 40), 12), ((80, 24), 5)):  # 80x24 settles
+        app = app_as(store, clock, session_id, "lead")
+        async with app.run_test(size=size) as pilot:
+            screen = await open_agreement(pilot)
+            await pilot.pause()
+            listing = screen.query_one("#agreement-list")
+            assert screen.region.contains_region(listing.region)
+            lines = [line for line in drawn_lines(listing)[1:] if line]
+            at = next(i for i, line in enumerate(lines) if line.startswith("00:00"))
+            assert f"\u201c0 {words}\u201d" in " ".join(lines[at:]), (size, lines)  # whole
+            assert sum(bool(re.match(r"\d\d:00 #", line)) for line in lines) >= rows, (size, lines)
+            figures = screen.query_one("#agreement-figures")
+            shown = "\n".join(drawn_lines(figures))
+            population = screen.query_one("#agreement-population")
+            if size == (120, 40):
+                assert "pgdn" not in shown and "code/08" in shown, shown
+                assert population.region.height == 1
+                continue
+            assert "code/08" not in shown and "all codes" in shown, shown
+            assert re.search(r"codes 1-\d of 10 \u00b7 pgup/pgdn", shown), shown
+            for _ in range(10):
+                await pilot.press("pagedown")
+            await pilot.pause()
+            shown = "\n".join(drawn_lines(figures))
+            assert "code/08" in shown and "all codes" in shown, shown  # "all codes" stays
+            if size == (80, 24):
+                assert population.region.height == 1
+                await pilot.press("question_mark")  # the explanations, whole
+                await pilot.pause()
+                assert population.region.height > 1
+                assert "on absence." in " ".join(drawn_lines(population))
+                assert "? Explain" in " ".join(str(screen.query_one(KeyBar).render()).split())
+                await pilot.press("question_mark", "a")  # the settled line takes two lines
+                await wait_until(pilot, lambda s=screen: len(s.model.disagreements) == 11)
+                await wait_until(pilot, lambda s=screen: not s.busy)
+                await pilot.pause()
+                lines = [line for line in drawn_lines(listing) if line]
+                assert "settled by lead" in lines[0], lines
+                assert sum(bool(re.match(r"\d\d:00 #", line)) for line in lines) >= rows, lines
+

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from tui.domain.clock import to_iso
-from tui.domain.display_text import tag_label, visible
+from tui.domain.display_text import cut, tag_label, visible
 from tui.domain.notes import format_elapsed
 from tui.services.team.agreement import POPULATION, CodeFigures, Disagreement
 from tui.services.team.agreement_model import AgreementModel
@@ -29,7 +29,11 @@ def _number(value: float | None) -> str:
 
 
 NARROW_WIDTH = 60
-"""Below this many columns the population and the legend give way to the disagreements."""
+"""Below this many columns the population and the legend give way to the disagreements (but
+for `?`, which shows them whole)."""
+LIST_ROWS = 5
+"""The disagreements the list shows at least, when there are that many, besides the current
+one's whole text: the codes table takes only the rows they leave, and scrolls."""
 MIN_CODE = 12
 """The code column is never narrower: the figures' columns give way first."""
 
@@ -39,12 +43,18 @@ class AgreementScreen(Screen):
 
     revision: reactive[int] = reactive(0, init=False, always_update=True)
     """Bumped when the model changed (a read, a settlement, a move); its watcher draws."""
+    explained: reactive[bool] = reactive(False, init=False)
+    """The population and the legend whole, not folded to a line each (`?`)."""
 
     def __init__(self, model: AgreementModel) -> None:
         super().__init__()
         self.model = model
         self.busy: str | None = "Reading the sessions\u2026"
         """What a worker is doing, or None; keys that change data wait for it."""
+        self.codes_top = 0
+        """The first code (after "all codes") the codes table shows when not all fit."""
+        self.codes_page = 1
+        """How many codes it showed then: what pgdn moves by."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="agreement-header")
@@ -75,14 +85,27 @@ class AgreementScreen(Screen):
             self.notify(problem, severity="error", timeout=8, markup=False)
         elif isinstance(said, str):
             self.notify(said, timeout=3, markup=False)
-        self.revision += 1
+        self._draw_laid_out()  # the legend shows once there are figures
 
     def watch_revision(self) -> None:
         self._draw()
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "-narrow")
-        self.revision += 1  # the list shows as many disagreements (and figures) as fit
+        self._draw_laid_out()  # the list shows as many disagreements (and codes) as fit
+
+    def watch_explained(self, explained: bool) -> None:
+        self.set_class(explained, "-explained")
+        self._draw_laid_out()
+
+    def _draw_laid_out(self) -> None:
+        """Draw once the layout has the explanations' and the key bar's heights, of which
+        the codes table's rows are what is left."""
+        self.revision += 1
+        self.call_after_refresh(self._bump)
+
+    def _bump(self) -> None:
+        self.revision += 1
 
     # -- drawing --------------------------------------------------------------------------------
 
@@ -102,11 +125,13 @@ class AgreementScreen(Screen):
         self.query_one("#agreement-header", Static).update(header)
         figures = self.query_one("#agreement-figures", Static)
         listing = self.query_one("#agreement-list", Static)
+        explain = self.explained or not self.has_class("-narrow")
+        self.query_one("#agreement-population").display = explain
         self.query_one("#agreement-legend").display = (
             result is not None
             and not result.problem
             and result.study is not None  # the legend is about the codes' figures
-            and not self.has_class("-narrow")
+            and explain
         )
         if result is None:
             figures.update(Text(self.busy or "", style="italic"))
@@ -116,8 +141,14 @@ class AgreementScreen(Screen):
             figures.update(Text(visible(result.problem), style="bold"))  # names coders
             listing.update("")
             return
-        figures.update(self._figures_text())
-        listing.update(self._list_text())
+        drawn = self._figures_text()
+        drawn.rstrip()  # a last newline would draw an empty row
+        figures.update(drawn)
+        # The list's rows are what the figures leave: known now, not at the next layout.
+        width = listing.content_region.width or 80
+        shown = len(drawn.wrap(self.app.console, width))
+        rows = self._rows_left() - shown if self.size.height else listing.size.height
+        listing.update(self._list_text(rows))
 
     def _figures_text(self) -> Text:
         result = self.model.result
@@ -147,8 +178,25 @@ class AgreementScreen(Screen):
             return text
         head = f"{'code':<{wide}}" + "".join(f" {name:>{width}}" for name, width in columns)
         text.append(head + "\n", "bold")
-        codes: list[CodeFigures] = [result.study, *result.codes] if result.study else []
-        for code in codes:
+        codes: list[CodeFigures] = list(result.codes)
+        # "All codes" first, then as many codes as there are rows, a line saying which if
+        # not all fit: the list of disagreements has its rows first (`_list_need`).
+        list_width = self.query_one("#agreement-list").content_region.width or 80
+        above = text.copy()
+        above.rstrip()
+        rows = self._rows_left() - self._list_need(list_width)
+        rows -= len(above.wrap(self.app.console, room))
+        rows -= 1  # "all codes"
+        scrolled = None
+        if len(codes) > rows:
+            rows = max(1, rows - 1)
+            self.codes_page = rows
+            self.codes_top = max(0, min(self.codes_top, len(codes) - rows))
+            top = self.codes_top
+            codes = codes[top : top + rows]
+            which = f"{top + 1}-{top + len(codes)}" if len(codes) > 1 else f"{top + 1}"
+            scrolled = f"codes {which} of {len(result.codes)}"
+        for code in [result.study, *codes] if result.study else []:
             (pair,) = code.pairs
             name = tag_label(code.name, wide)
             cells = {
@@ -162,15 +210,47 @@ class AgreementScreen(Screen):
             }
             row = "".join(f" {cells[label]!s:>{width}}" for label, width in columns)
             text.append(f"{name:<{wide}}{row}\n", "bold" if code is result.study else "")
+        if scrolled is not None:
+            text.append(cut(f"{scrolled} \u00b7 pgup/pgdn", room), "dim")
         return text
 
-    def _list_text(self) -> Text:
+    def _rows_left(self) -> int:
+        """The rows the figures and the list share: the screen's, less the other parts'."""
+        if not self.size.height:
+            return 1_000
+        others = ["#agreement-header", "#agreement-population", "#agreement-legend", KeyBar]
+        taken = sum(
+            widget.outer_size.height + widget.styles.margin.height
+            for widget in (self.query_one(part) for part in others)
+            if widget.display
+        )
+        figures = self.query_one("#agreement-figures")
+        return self.size.height - taken - figures.styles.margin.height
+
+    def _list_need(self, width: int) -> int:
+        """The rows the list takes before the figures have theirs: its heading, `LIST_ROWS`
+        disagreements and the current one whole."""
+        found = self.model.disagreements
+        heading = len(self._list_heading().wrap(self.app.console, width))  # settled: 2 lines
+        if not found:
+            return heading + 1
+        current = self._row(self.model.current, True)
+        whole = len(current.wrap(self.app.console, width))
+        return heading + (min(len(found), LIST_ROWS) - 1) + whole
+
+    def _list_heading(self) -> Text:
         found = self.model.disagreements
         text = Text()
         text.append(f"Disagreements ({len(found)})", "bold")
         settled = self.model.result.settled_line(visible) if self.model.result else None
         if settled is not None:
             text.append(f"  \u00b7 {settled}", "dim")
+        return text
+
+    def _list_text(self, rows: int) -> Text:
+        found = self.model.disagreements
+        text = self._list_heading()
+        settled = self.model.result.settled_line(visible) if self.model.result else None
         if not found:
             none = "every other one is settled" if settled else "the two coders agree on every note"
             text.append(f"\nNone: {none}.", "italic")
@@ -183,7 +263,8 @@ class AgreementScreen(Screen):
         cursor = min(self.model.cursor, len(found) - 1)
         current = self._row(found[cursor], True)
         taken = len(current.wrap(self.app.console, width))
-        height = max(1, max(3, listing.size.height - 1) - (taken - 1))
+        heading = len(text.wrap(self.app.console, width))
+        height = max(1, max(3, rows - heading) - (taken - 1))
         start = max(0, min(cursor - height // 2, len(found) - height))
         for index in range(start, min(len(found), start + height)):
             row = current if index == cursor else self._row(found[index], False)
@@ -209,6 +290,14 @@ class AgreementScreen(Screen):
     def action_move(self, step: int) -> None:
         self.model.move(step)
         self.revision += 1
+
+    def action_scroll_codes(self, step: int) -> None:
+        # A page of codes at a time less one, so the code at its edge stays in view.
+        self.codes_top = max(0, self.codes_top + step * max(1, self.codes_page - 1))
+        self.revision += 1
+
+    def action_explain(self) -> None:
+        self.explained = not self.explained
 
     def action_settle(self, keep: str) -> None:
         item = self.model.current

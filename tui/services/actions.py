@@ -276,9 +276,13 @@ ACTIONS += (
     ActionSpec("agreement.keep_both", "settle('both')", "equals_sign", "Keep both"),
     ActionSpec("agreement.keep_neither", "settle('neither')", "x", "Keep neither"),
     ActionSpec("agreement.pair", "next_pair", "p", "Next pair"),
+    ActionSpec("agreement.explain", "explain", "question_mark", "Explain"),
     ActionSpec("agreement.back", "back", "escape", "Back"),
     ActionSpec("agreement.cursor_down", "move(1)", "down,j", "Down", show=False),
     ActionSpec("agreement.cursor_up", "move(-1)", "up,k", "Up", show=False),
+    # Shown by the codes table itself when it has more codes than rows.
+    ActionSpec("agreement.codes_down", "scroll_codes(1)", "pagedown", "Codes down", show=False),
+    ActionSpec("agreement.codes_up", "scroll_codes(-1)", "pageup", "Codes up", show=False),
 )
 
 # The command palette key. Textual's default (ctrl+p) is the guide's "previous question".
