@@ -750,3 +750,25 @@ async def test_the_agreement_list_has_the_rows_and_the_codes_scroll_at_80x24_and
                 assert "settled by lead" in lines[0], lines
                 assert sum(bool(re.match(r"\d\d:00 #", line)) for line in lines) >= rows, lines
 
+
+async def test_a_wide_code_name_keeps_its_figures_in_their_columns(store, clock, session_id):
+    """The code column was padded and cut by characters: a CJK name (two cells a character)
+    pushed its row's figures out from under their heads, and a long one off the line."""
+    from rich.cells import cell_len
+
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 3)
+    names = ["用户体验", "用户体验问题研究分析报告汇总", "pain"]
+    for i, tag in enumerate(names):
+        coded_by(store, session_id, ids[i], (tag, "Ana"), (tag, "Bo"))
+    for size in ((80, 24), (40, 24)):
+        app = app_as(store, clock, session_id, "lead")
+        async with app.run_test(size=size) as pilot:
+            screen = await open_agreement(pilot)
+            figures = screen.query_one("#agreement-figures")
+            lines = str(figures.render()).splitlines()
+            head = lines[0]
+            rows = [line for line in lines[1:] if line.split() and line.split()[-1] != "pgup/pgdn"]
+            assert len(rows) == 4, lines  # all codes and the three, each on one line
+            for row in rows:
+                assert cell_len(row) == cell_len(head), (size, row)
+            assert any(row.startswith("用户体验问题") and "\u2026" in row for row in rows), rows

@@ -6,6 +6,7 @@ settling run in a thread worker; this screen binds keys and draws what the model
 
 from __future__ import annotations
 
+from rich.cells import set_cell_size
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -198,7 +199,8 @@ class AgreementScreen(Screen):
             scrolled = f"codes {which} of {len(result.codes)}"
         for code in [result.study, *codes] if result.study else []:
             (pair,) = code.pairs
-            name = tag_label(code.name, wide)
+            # Cut and padded by terminal cells: a CJK name takes two a character.
+            name = set_cell_size(cut(code.name, wide), wide)
             cells = {
                 "A": pair.first_units,
                 "B": pair.second_units,
@@ -209,7 +211,7 @@ class AgreementScreen(Screen):
                 "chars": "n/a" if pair.overlap is None else f"{100 * pair.overlap:.0f}%",
             }
             row = "".join(f" {cells[label]!s:>{width}}" for label, width in columns)
-            text.append(f"{name:<{wide}}{row}\n", "bold" if code is result.study else "")
+            text.append(f"{name}{row}\n", "bold" if code is result.study else "")
         if scrolled is not None:
             text.append(cut(f"{scrolled} \u00b7 pgup/pgdn", room), "dim")
         return text
