@@ -408,3 +408,40 @@ def test_renaming_or_deleting_a_tag_takes_its_set_aside_codings_along(store):
     assert [c["tag"] for c in renamed["set_aside"]] == ["Pain point"]
     assert renamed["codings"][0]["settlement"] is True
     assert without_tag(note, "pain") == {"codings": [], "tags": [], "set_aside": []}
+
+
+def test_the_pair_order_is_by_name_and_stays_when_a_settlement_moves_codings(store):
+    """Coders were in the order first seen, and settling moves a coding to `set_aside`, read
+    after the codings in force: settling Cy's #grey-area on a note Cy and Bo both coded
+    turned A: Cy, B: Bo into A: Bo, B: Cy, so `a` (keep A's) kept the other coder's than it had
+    a moment before. The coders are in order of their names."""
+    from tui.services.team.agreement_model import AgreementModel
+
+    session_id = create_session(store, title="Order", participant="P1", study="Team")
+    session_file = store.open_session(session_id)
+    notes = [
+        Note.from_typed(
+            f"{TEXT} {i}",
+            session_id=session_id,
+            author="ana",
+            started_at="t",
+            elapsed=i,
+            question_id=None,
+            note_id=f"note{i}",
+        ).to_doc()
+        for i in range(3)
+    ]
+    coded(notes[0], ("grey-area", "Cy"), ("pain", "Bo"))
+    coded(notes[1], ("pain", "Bo"), ("pain", "Cy"))
+    session_file.append_notes(notes)
+    session_file.close()
+    model = AgreementModel(store, [session_id], "lead")
+    model.read()
+    assert model.pair == ("Bo", "Cy")  # by name, though Cy coded first
+    grey = next(d for d in model.disagreements if d.key == "grey-area")
+    model.settle(grey, "second", "2026-11-28T09:00:00.000Z")  # keep Cy's
+    assert model.pair == ("Bo", "Cy")
+    again = AgreementModel(store, [session_id], "lead")  # Esc, then i: the screen anew
+    again.read()
+    assert again.pair == ("Bo", "Cy")
+    assert compute(load(store, [session_id])).coders == ["Bo", "Cy"]  # `fieldnote agree`

@@ -330,7 +330,8 @@ def three_coders(home, capsys) -> str:
 
 
 def maya_and_bo(capsys, *argv: str) -> dict[str, dict]:
-    """What each format says of the pair Maya/Bo: format -> code (or ratings) -> figures."""
+    """What each format says of the pair Bo/Maya (A is the coder whose name comes first):
+    format -> code (or ratings) -> figures."""
     said: dict[str, dict] = {}
     for fmt in FORMATS:
         code, out, _ = run(capsys, "agree", *argv, "--format", fmt)
@@ -342,16 +343,16 @@ def maya_and_bo(capsys, *argv: str) -> dict[str, dict]:
                 name: pair
                 for name, c in rows.items()
                 for pair in c["pairs"]
-                if (pair["first"], pair["second"]) == ("Maya", "Bo")
+                if (pair["first"], pair["second"]) == ("Bo", "Maya")
             }
             said[fmt]["severity ratings"] = next(
-                p for p in data["ratings"]["pairs"] if (p["first"], p["second"]) == ("Maya", "Bo")
+                p for p in data["ratings"]["pairs"] if (p["first"], p["second"]) == ("Bo", "Maya")
             )
         elif fmt == "csv":
             said[fmt] = {
                 r["code"]: r
                 for r in csv.DictReader(io.StringIO(out))
-                if (r["first"], r["second"]) == ("Maya", "Bo")
+                if (r["first"], r["second"]) == ("Bo", "Maya")
             }
         else:
             lines = out.splitlines()
@@ -359,9 +360,9 @@ def maya_and_bo(capsys, *argv: str) -> dict[str, dict]:
             if fmt == "text":
                 cells = [line.split("  ") for line in lines]
                 cells = [[c.strip() for c in row if c.strip()] for row in cells]
-            pair = "Maya / Bo" if fmt == "md" else "Maya/Bo"
+            pair = "Bo / Maya" if fmt == "md" else "Bo/Maya"
             said[fmt] = {row[0]: row[2:] for row in cells if len(row) > 2 and row[1] == pair}
-            said[fmt]["severity ratings"] = next(line for line in lines if "Maya/Bo: " in line)
+            said[fmt]["severity ratings"] = next(line for line in lines if "Bo/Maya: " in line)
     return said
 
 
@@ -452,7 +453,7 @@ def test_a_pair_of_three_coders_that_tagged_nothing_gets_a_sentence_not_a_row(ho
     ]
     data = json.loads(out["json"])
     pairs = [(p["first"], p["second"]) for c in [data["study"], *data["codes"]] for p in c["pairs"]]
-    assert ("Bo", "Cy") not in pairs and ("Maya", "Bo") in pairs
+    assert ("Bo", "Cy") not in pairs and ("Bo", "Maya") in pairs
     (uncoded,) = data["uncoded_pairs"]
     assert (uncoded["first"], uncoded["second"]) == ("Bo", "Cy") and said in uncoded["said"]
 
@@ -499,7 +500,7 @@ def test_agree_after_settling_gives_the_same_figures_and_says_what_was_settled(h
 
     assert maya_and_bo(capsys, session_id) == before
     _, text, _ = run(capsys, "agree", session_id)
-    assert "Agreement of Maya, Bo, Cy over 1 session(s), 8 notes." in text  # no `team`
+    assert "Agreement of Bo, Cy, Maya over 1 session(s), 8 notes." in text  # no `team`
     said = (
         f"{settled} disagreements settled by team; figures are of each coder's own codings, "
         "as they made them."
@@ -514,7 +515,7 @@ def test_agree_after_settling_gives_the_same_figures_and_says_what_was_settled(h
     assert said in md
     _, out, _ = run(capsys, "agree", session_id, "--format", "json")
     data = json.loads(out)
-    assert data["coders"] == ["Maya", "Bo", "Cy"]
+    assert data["coders"] == ["Bo", "Cy", "Maya"]
     assert data["settled"] == {"disagreements": settled, "by": {"team": settled}, "said": said}
     assert "team" not in {c for d in data["disagreements"] for c in d["codings"]}
     _, out, _ = run(capsys, "agree", session_id, "--coders", "Maya", "Bo")

@@ -192,7 +192,7 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_stay(
     ids = add_notes(store, session_id, clock, texts=NOTES[:1] + ["plain words"] * 3)
     coded_by(store, session_id, ids[0], ("pain", "Ana"), ("pain", "Bo"))
     coded_by(store, session_id, ids[1], ("pain", "Ana"))
-    hostile = "[@click=app.quit]x[/]"  # a coder's name is never markup
+    hostile = "Zed[@click=app.quit]x[/]"  # a coder's name is never markup (and sorts last)
     coded_by(store, session_id, ids[2], ("pain", hostile), ("pain", "Ana"), ("pain", "Bo"))
     app = app_as(store, clock, session_id, "lead")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -478,7 +478,8 @@ async def test_each_disagreement_is_one_line_and_the_current_one_is_in_view(
             at = next(i for i, line in enumerate(lines) if line.startswith("11:00"))
             assert at >= 3 and all(re.match(r"\d\d:00 #pain", line) for line in lines[:at])
             # The current one, the last, is whole; the others a line each.
-            assert f"B: the note  \u201c11 {words}\u201d" in " ".join(lines[at:]), drawn
+            whole = " ".join(lines[at:])
+            assert "A: the note" in whole and f"\u201c11 {words}\u201d" in whole, drawn
 
 
 async def test_the_codebook_counts_only_a_blind_coders_own_codings(store, clock, session_id):

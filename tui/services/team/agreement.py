@@ -107,6 +107,14 @@ def _unit(session_id: str, title: str, note: dict, spans: list[dict], cue: bool 
     return unit
 
 
+def by_name(coders) -> list[str]:
+    """Coders in the order of their names, the first of each pair its A: not in the order
+    first seen, which a settlement changes (it moves codings to `set_aside`, read after those
+    in force), so that A and B, and what `a` and `b` keep, would swap; nor as `--coders`
+    names them, so that the CLI and the screen call the same coder A."""
+    return sorted(coders, key=lambda coder: (coder.casefold(), coder))
+
+
 @dataclass
 class CodingSet:
     """The notes of some sessions with their codings, read once."""
@@ -119,12 +127,10 @@ class CodingSet:
 
     @property
     def coders(self) -> list[str]:
-        """Everyone who coded or rated, in the order first seen (`unknown` last): a coder
-        who only rated is compared on ratings (and applied no code)."""
-        seen = dict.fromkeys(
-            c for u in self.units for c in [*u.present, *(c for r in u.ratings for c in r)]
-        )
-        known = [c for c in seen if c != UNKNOWN_CODER]
+        """Everyone who coded or rated, by name (`unknown` last): a coder who only rated is
+        compared on ratings (and applied no code)."""
+        seen = {c for u in self.units for c in [*u.present, *(c for r in u.ratings for c in r)]}
+        known = by_name(c for c in seen if c != UNKNOWN_CODER)
         return known + [UNKNOWN_CODER] * (UNKNOWN_CODER in seen)
 
     def session_units(self, session_id: str, snapshot, recording=None) -> list[Unit]:
@@ -426,7 +432,7 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     named = coders is not None
     if coders is None:
         coders = [c for c in everyone if c != UNKNOWN_CODER] or everyone
-    coders = list(dict.fromkeys(coders))  # a coder named twice is one coder, not a pair
+    coders = by_name(set(coders))  # a coder named twice is one coder, not a pair
     units = coding.units
     result = Agreement(list(coders), len(coding.session_ids), len(units))
     result.problems = list(coding.problems)
