@@ -207,7 +207,8 @@ async def test_the_agreement_screen_settles_a_disagreement_and_the_figures_stay(
         assert str(screen.query_one("#agreement-figures").render()) == figures
         listing = " ".join(str(screen.query_one("#agreement-list").render()).split())
         assert "Disagreements (0) \u00b7 1 disagreement settled by lead;" in listing
-        assert "None: every other one is settled." in listing
+        # Not "every other one is settled", which also reads as every second one.
+        assert "None left: each one is settled." in listing
         assert screen.model.pairs()[:2] == [("Ana", "Bo"), ("Ana", hostile)]  # lead is none
         await pilot.press("p")  # the next pair: Ana and the coder with the hostile name
         await wait_until(pilot, lambda: screen.model.pair == ("Ana", hostile) and not screen.busy)

@@ -254,8 +254,12 @@ class AgreementScreen(Screen):
         text = self._list_heading()
         settled = self.model.result.settled_line(visible) if self.model.result else None
         if not found:
-            none = "every other one is settled" if settled else "the two coders agree on every note"
-            text.append(f"\nNone: {none}.", "italic")
+            none = (
+                "None left: each one is settled"
+                if settled
+                else "None: the two coders agree on every note"
+            )
+            text.append(f"\n{none}.", "italic")
             return text
         # Only the rows around the cursor are drawn: a study can hold thousands. Each is one
         # line cut at the pane's edge, but the current one, whole over the lines it takes (what
