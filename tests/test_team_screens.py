@@ -774,3 +774,32 @@ async def test_a_wide_code_name_keeps_its_figures_in_their_columns(store, clock,
             for row in rows:
                 assert cell_len(row) == cell_len(head), (size, row)
             assert any(row.startswith("用户体验问题") and "\u2026" in row for row in rows), rows
+
+
+async def test_a_settle_key_pressed_while_the_last_one_saves_says_it_was_not_taken(
+    store, clock, session_id
+):
+    """`a` then `b` typed quickly: `b` came while the first settlement was saving and was
+    dropped without a word, and the resolver took the next disagreement as settled too."""
+    import threading
+
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 2)
+    coded_by(store, session_id, ids[0], ("pain", "Ana"))
+    coded_by(store, session_id, ids[1], ("pain", "Bo"))
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_agreement(pilot)
+        saving = threading.Event()
+        settle = screen.model.settle
+
+        def held(*args):
+            saving.wait(10)
+            return settle(*args)
+
+        screen.model.settle = held
+        await pilot.press("a", "b")
+        said = [str(n.message) for n in app._notifications]
+        assert any("Keep B's was not taken" in s and "Still saving" in s for s in said), said
+        saving.set()
+        await wait_until(pilot, lambda: not screen.busy)
+        assert len(screen.model.disagreements) == 1  # the first settled, the second not

@@ -307,7 +307,19 @@ class AgreementScreen(Screen):
 
     def action_settle(self, keep: str) -> None:
         item = self.model.current
-        if self.busy or item is None:
+        if item is None:
+            return
+        if self.busy:
+            # Not taken for the next disagreement, which the resolver has not seen yet; said,
+            # so that a key typed right behind the last is not thought to have settled one.
+            does = next(b.description for b in self.BINDINGS if b.action == f"settle({keep!r})")
+            doing = self.busy.rstrip("\u2026").lower()  # "Saving…", "Comparing…"
+            self.notify(
+                f"Still {doing}: {does} was not taken; press it again once the list shows "
+                "the disagreement it is for.",
+                timeout=4,
+                markup=False,
+            )
             return
         self.busy = "Saving\u2026"
         self.revision += 1
