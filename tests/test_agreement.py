@@ -445,3 +445,36 @@ def test_the_pair_order_is_by_name_and_stays_when_a_settlement_moves_codings(sto
     again.read()
     assert again.pair == ("Bo", "Cy")
     assert compute(load(store, [session_id])).coders == ["Bo", "Cy"]  # `fieldnote agree`
+
+
+def test_undoing_a_settlement_puts_each_coders_codings_back_as_they_were(store):
+    """A settlement made with the wrong key could not be taken back: the coders' codings stayed
+    set aside and the resolver's in force. `unresolve` restores the note and its spans."""
+    from tui.services.team.agreement import unresolve
+
+    session_id = build(store)
+    session_file = store.open_session(session_id)
+    span = {"id": "span-bo-8", "note_id": "note8", "start": 0, "end": 9, "tags": []}
+    session_file.add_excerpt(coded({**span, "severity": None}, ("price", "bo")))
+    session_file.close()
+
+    def state():
+        session = store.open_session(session_id).read()
+        docs = {d["id"]: d for d in [*session.notes, *session.excerpts]}
+        return {
+            k: (d.get("codings"), d.get("tags"), d.get("set_aside") or []) for k, d in docs.items()
+        }
+
+    before = state()
+    found = compute(load(store, [session_id])).between("ana", "bo")
+    for keep, item in zip(("first", "neither", "both"), found, strict=False):
+        at = f"2026-11-28T09:0{len(keep)}:00.000Z"
+        resolve(store, item, "ana", "bo", keep, "lead", at)
+        assert state() != before
+        unresolve(store, item, "lead", at)
+        assert state() == before, item.name
+    price = next(d for d in found if d.key == "price")  # Bo's span alone
+    resolve(store, price, "ana", "bo", "second", "lead", "2026-11-28T10:00:00.000Z")
+    unresolve(store, price, "lead", "2026-11-28T10:00:00.000Z")
+    assert state() == before
+    assert len(compute(load(store, [session_id])).between("ana", "bo")) == len(found)

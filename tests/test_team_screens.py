@@ -803,3 +803,25 @@ async def test_a_settle_key_pressed_while_the_last_one_saves_says_it_was_not_tak
         saving.set()
         await wait_until(pilot, lambda: not screen.busy)
         assert len(screen.model.disagreements) == 1  # the first settled, the second not
+
+
+async def test_u_takes_back_the_last_settlement_and_puts_the_cursor_on_it(store, clock, session_id):
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 3)
+    coded_by(store, session_id, ids[0], ("pain", "Ana"))
+    coded_by(store, session_id, ids[1], ("pain", "Bo"))
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_agreement(pilot)
+        await pilot.press("u")  # nothing settled yet: said, nothing changed
+        said = [str(n.message) for n in app._notifications]
+        assert any("No settlement to undo" in s for s in said), said
+        assert "u Undo settle" in " ".join(str(screen.query_one(KeyBar).render()).split())
+        await pilot.press("j", "x")  # the second, Bo's #pain: kept neither
+        await wait_until(pilot, lambda: len(screen.model.disagreements) == 1 and not screen.busy)
+        assert codings(store, session_id, ids[1]) == []
+        await pilot.press("u")
+        await wait_until(pilot, lambda: len(screen.model.disagreements) == 2 and not screen.busy)
+        assert codings(store, session_id, ids[1]) == [("pain", "Bo")]
+        assert screen.model.current.unit.note["id"] == ids[1]  # back under the cursor
+        listing = " ".join(str(screen.query_one("#agreement-list").render()).split())
+        assert "Disagreements (2)" in listing and "settled" not in listing

@@ -268,6 +268,34 @@ def settled(
     return fields(out, aside)
 
 
+def unsettled(doc: Mapping[str, Any], tag: str, resolver: str, at: str | None) -> dict | None:
+    """The fields once the settlement of `tag` that `resolver` made at `at` is undone: the
+    codings it set aside are in force again, as their coders made them, and the resolver's
+    settlement coding goes. A coding its coder made again since stays as it is. None when that
+    settlement is not on the document (another, or a sync, changed it since)."""
+    key = tag_key(tag)
+    mark = {"by": resolver, "at": at}
+    aside = set_aside_of(doc)
+    back = [c for c in aside if tag_key(c["tag"]) == key and c.get("settled") == mark]
+    codings = codings_of(doc)
+    ours = [
+        c
+        for c in codings
+        if tag_key(c["tag"]) == key
+        and c["coder"] == resolver
+        and c.get("settlement")
+        and c.get("at") == at
+    ]
+    if not back and not ours:
+        return None
+    out = [c for c in codings if c not in ours]
+    present = {c["coder"] for c in out if tag_key(c["tag"]) == key}
+    out += [
+        {k: v for k, v in c.items() if k != "settled"} for c in back if c["coder"] not in present
+    ]
+    return fields(out, [c for c in aside if c not in back])
+
+
 def inline_codings(
     codings: list[Coding], tags: Iterable[str], author: str, at: str | None
 ) -> list[Coding]:

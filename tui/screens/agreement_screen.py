@@ -325,6 +325,19 @@ class AgreementScreen(Screen):
         self.revision += 1
         self._run(self.model.settle, item, keep, to_iso(self.app.now()))
 
+    def action_undo(self) -> None:
+        if self.busy:
+            return
+        if not self.model.done:
+            self.notify(
+                "No settlement to undo: u takes back those made since this screen opened.",
+                timeout=4,
+            )
+            return
+        self.busy = "Undoing\u2026"
+        self.revision += 1
+        self._run(self.model.undo)
+
     def action_next_pair(self) -> None:
         if self.busy:
             return

@@ -275,6 +275,7 @@ ACTIONS += (
     ActionSpec("agreement.keep_second", "settle('second')", "b", "Keep B's"),
     ActionSpec("agreement.keep_both", "settle('both')", "equals_sign", "Keep both"),
     ActionSpec("agreement.keep_neither", "settle('neither')", "x", "Keep neither"),
+    ActionSpec("agreement.undo", "undo", "u", "Undo settle"),
     ActionSpec("agreement.pair", "next_pair", "p", "Next pair"),
     ActionSpec("agreement.explain", "explain", "question_mark", "Explain"),
     ActionSpec("agreement.back", "back", "escape", "Back"),

@@ -30,7 +30,14 @@ from itertools import combinations
 from typing import Any
 
 from tui.domain.clock import recording_offset
-from tui.domain.codings import UNKNOWN_CODER, own_codings_of, set_aside_of, settled, tag_key
+from tui.domain.codings import (
+    UNKNOWN_CODER,
+    own_codings_of,
+    set_aside_of,
+    settled,
+    tag_key,
+    unsettled,
+)
 from tui.domain.notes import MARK_KINDS
 from tui.domain.ratings import ratings_of
 from tui.domain.recording import cue_notes
@@ -617,5 +624,20 @@ def resolve(
                 doc["id"],
                 lambda current: settled(current, name, {first, second}, kept, resolver, at),
             )
+    finally:
+        session_file.close()
+
+
+def unresolve(store: DataStore, disagreement: Disagreement, resolver: str, at: str) -> None:
+    """Undo the settlement `resolve` made of this disagreement as `resolver` at `at`: the
+    codings it set aside (on the note and its spans) are in force again and its settlement
+    coding goes, so the disagreement is back in the list as it was."""
+    unit = disagreement.unit
+    name = disagreement.name
+    session_file = store.open_session(unit.session_id)
+    try:
+        notes = [] if unit.cue else [(unit.note, session_file.change_note)]
+        for doc, change in notes + [(span, session_file.change_excerpt) for span in unit.spans]:
+            change(doc["id"], lambda current: unsettled(current, name, resolver, at))
     finally:
         session_file.close()

@@ -8,7 +8,15 @@ from __future__ import annotations
 from itertools import combinations
 
 from tui.domain.codings import UNKNOWN_CODER
-from tui.services.team.agreement import Agreement, CodingSet, Disagreement, compute, load, resolve
+from tui.services.team.agreement import (
+    Agreement,
+    CodingSet,
+    Disagreement,
+    compute,
+    load,
+    resolve,
+    unresolve,
+)
 from tui.store import DataStore
 
 KEEP_WORDS = {
@@ -29,6 +37,9 @@ class AgreementModel:
         self.result: Agreement | None = None
         self.pair: tuple[str, str] | None = None
         self.cursor = 0
+        self.done: list[tuple[Disagreement, str, tuple[str, str]]] = []
+        """The settlements made here, the last last, with when and in which pair: what `undo`
+        takes back."""
 
     # -- worker thread --------------------------------------------------------------------------
 
@@ -42,6 +53,7 @@ class AgreementModel:
         sentence to tell the user."""
         first, second = self.pair or ("", "")
         resolve(self.store, disagreement, first, second, keep, self.resolver, now_iso)
+        self.done.append((disagreement, now_iso, (first, second)))
         if self.coding is not None:
             self.coding.reread(self.store, disagreement.unit.session_id)
         self._compute()
@@ -50,6 +62,27 @@ class AgreementModel:
             f"#{disagreement.name}: {said}, as {self.resolver}'s settlement; each coder's own "
             "coding is kept aside for the figures."
         )
+
+    def undo(self) -> str:
+        """Take back the last settlement made here (a worker's job, as `settle`): the coders'
+        codings are in force again and the disagreement back in the list, under the cursor;
+        the sentence to tell the user."""
+        disagreement, at, pair = self.done.pop()
+        unresolve(self.store, disagreement, self.resolver, at)
+        if self.coding is not None:
+            self.coding.reread(self.store, disagreement.unit.session_id)
+        self.pair = pair
+        self._compute()
+        where = (disagreement.unit.session_id, disagreement.unit.note["id"], disagreement.key)
+        self.cursor = next(
+            (
+                i
+                for i, d in enumerate(self.disagreements)
+                if (d.unit.session_id, d.unit.note["id"], d.key) == where
+            ),
+            self.cursor,
+        )
+        return f"#{disagreement.name}: settlement undone; each coder's coding is in force again."
 
     def _compute(self) -> None:
         assert self.coding is not None
