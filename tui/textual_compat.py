@@ -20,6 +20,9 @@ import contextlib
 from dataclasses import dataclass
 from threading import Thread
 
+from rich.cells import cell_len
+from rich.text import Text
+
 # Textual's xterm key parser has no public import (textual.keys names keys, it parses nothing).
 # Fieldnote's input loop hands it every sequence it knows, and asks it which ones it knows.
 # It could go if Textual exported a parser; until then this module is its one importer.
@@ -28,12 +31,15 @@ from textual.app import App
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message_pump import MessagePump
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
+
+from tui.domain.display_text import visible
 
 __all__ = [
     "RELIED_ON",
     "CrashHookApp",
     "Reliance",
+    "TextField",
     "XTermParser",
     "driver_app",
     "output_thread",
@@ -71,6 +77,8 @@ RELIED_ON: tuple[Reliance, ...] = (
     Reliance(LinuxDriver, "fileno", None, on_instances=True),
     Reliance(LinuxDriver, "exit_event", None, on_instances=True),
     Reliance(TextArea, "_restart_blink", ("self",)),
+    Reliance(Input, "_value", None),
+    Reliance(Input, "_position_to_cell", ("self", "position")),
 )
 """What `tests/test_textual_compat.py` checks on the installed Textual."""
 
@@ -120,3 +128,28 @@ def restart_cursor_blink(text_area: TextArea) -> None:
     cursor cell as the frame drew it. `TextArea.insert` does it only for more than one
     character; no public method does just this."""
     text_area._restart_blink()
+
+
+class TextField(Input):
+    """The one-line field every dialog uses: its value drawn `visible`, as every other stored
+    string is. Textual's `Input` draws its value as it is, so a goal, a study name, a tag's
+    description or a debrief answer from a shared folder (or a path pasted with an escape in
+    it) put its escape sequences on the terminal as the dialog opened: an OSC renamed the
+    window, a CSI cleared the screen. Only the drawing changes: `value`, and so what Enter
+    saves, stays the text as stored and typed.
+
+    Input builds the drawn text in `_value` and places the cursor by `_position_to_cell`; a
+    highlighter (the public hook) gets the text after Rich has dropped BEL, CR and the like,
+    so a value holding one would put the cursor and selection off by as many characters.
+    Both overrides go the day Input takes a function that turns its value into what it
+    draws."""
+
+    @property
+    def _value(self) -> Text:
+        if self.password:
+            return super()._value
+        # `visible` gives one character for each, so the cursor's index stays its place.
+        return Text(visible(self.value), no_wrap=True, overflow="ignore", end="")
+
+    def _position_to_cell(self, position: int) -> int:
+        return cell_len(visible(self.value[:position]))

@@ -18,6 +18,7 @@ from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
 from tui.domain.pacing import TARGET_SHARE
 from tui.services.interview_aids import DEBRIEF_PROMPTS, DebriefSummary
+from tui.textual_compat import TextField
 from tui.widgets.bindings import bindings_for, field_focus_keys, once_typed
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput
@@ -26,7 +27,7 @@ LISTED = 5
 """At most this many items of each list; the rest is counted."""
 
 
-class AnswerField(Input):
+class AnswerField(TextField):
     """An answer's input, which hands the keys read once the debrief is left on to the note."""
 
     def on_key(self, event: events.Key) -> None:

@@ -17,6 +17,7 @@ from tui.domain.display_text import count_of, visible
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, ExportJob
 from tui.store import StoreError
+from tui.textual_compat import TextField
 from tui.widgets.bindings import bindings_for, once_typed
 from tui.widgets.key_bar import KeyBar
 
@@ -53,7 +54,7 @@ class ExportScreen(ModalScreen[Path | None]):
                 id="export-format",
                 compact=True,
             )
-            yield Input(value=str(self._path()), id="export-path", compact=True)
+            yield TextField(value=str(self._path()), id="export-path", compact=True)
             yield Checkbox(
                 Text("Pseudonymise (P1, P2 ... and I1, I2 ...)"), id="export-pseudonymise"
             )

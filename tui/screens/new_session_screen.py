@@ -15,6 +15,7 @@ from tui.domain.display_text import visible
 from tui.domain.guide import GuideError
 from tui.services.session_setup import read_guide
 from tui.store import StoreError
+from tui.textual_compat import TextField
 from tui.widgets.bindings import cancel_only, field_focus_keys
 from tui.widgets.key_bar import KeyBar
 
@@ -29,10 +30,12 @@ class NewSessionScreen(ModalScreen[str | None]):
         form.can_focus = False  # Tab goes round the fields; each comes into view when focused
         with form:
             yield Label("New session", classes="dialog-title")
-            yield Input(placeholder="Title, e.g. Onboarding study - P7", id="new-title")
-            yield Input(placeholder="Participant, e.g. P7 (ops lead)", id="new-participant")
-            yield Input(placeholder="Goal, e.g. Why do trials stall in week one?", id="new-goal")
-            yield Input(placeholder="Guide file (Markdown), optional", id="new-guide")
+            yield TextField(placeholder="Title, e.g. Onboarding study - P7", id="new-title")
+            yield TextField(placeholder="Participant, e.g. P7 (ops lead)", id="new-participant")
+            yield TextField(
+                placeholder="Goal, e.g. Why do trials stall in week one?", id="new-goal"
+            )
+            yield TextField(placeholder="Guide file (Markdown), optional", id="new-guide")
             yield Label("", id="new-error", classes="dialog-error")
             esc = self.app.key_word("dialog.cancel")
             yield Label(

@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from tui.domain.notes import format_elapsed, parse_elapsed
+from tui.textual_compat import TextField
 from tui.widgets.bindings import cancel_only
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import NoteInput
@@ -18,7 +19,7 @@ TIME_CHARACTERS = frozenset("0123456789:+-")
 """What a time is typed with (`parse_elapsed`); any other character is a note's."""
 
 
-class OffsetField(Input):
+class OffsetField(TextField):
     """The offset's input, which hands a note typed into it on to the note input."""
 
     def on_key(self, event: events.Key) -> None:

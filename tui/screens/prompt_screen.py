@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui.textual_compat import TextField
 from tui.widgets.bindings import bindings_for, cancel_only
 from tui.widgets.key_bar import KeyBar
 
@@ -39,7 +40,7 @@ class PromptScreen(ModalScreen[str | None]):
             yield Static(Text(self.title_text), classes="dialog-title")
             if self.help_text:
                 yield Static(Text(self.help_text), classes="dialog-help")
-            yield Input(value=self.value, id="prompt-input")
+            yield TextField(value=self.value, id="prompt-input")
             yield Static("", id="prompt-error", classes="dialog-error")
             esc = self.app.key_word("dialog.cancel")
             yield Static(

@@ -23,6 +23,7 @@ from tui.domain.display_text import tag_label, visible
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import inline_name_problem
 from tui.services.search import EnterChoice, TagIndex, TagMatch, enter_choice
+from tui.textual_compat import TextField
 from tui.widgets.bindings import bindings_for, once_typed
 from tui.widgets.key_bar import KeyBar
 
@@ -93,7 +94,7 @@ class TagPickerScreen(ModalScreen[Picked | None]):
                     Text(f"\u201c{visible(self.excerpt)}\u201d", style="italic"),
                     id="picker-excerpt",
                 )
-            yield Input(placeholder="type to search tags", id="picker-input")
+            yield TextField(placeholder="type to search tags", id="picker-input")
             yield OptionList(id="picker-matches")
             yield Static(Text(""), id="picker-hint", classes="dialog-keys")
         yield KeyBar()

@@ -1,0 +1,52 @@
+"""Every stored string a screen draws is shown, never obeyed by the terminal.
+
+A shared study folder is written by others: a goal, a study name, a tag's description or a
+debrief answer can hold an OSC sequence that renames the terminal's window, a CSI that
+clears the screen, a right-to-left override or a C1 control. Each test stores such a string
+the way a file would, opens the screen that shows it and checks the rendered cells hold
+none of it.
+"""
+
+from __future__ import annotations
+
+from textual.widget import Widget
+from textual.widgets import Input
+
+from tests.waiting import wait_until, workers_done
+from tui.screens.prompt_screen import PromptScreen
+from tui.services.session_setup import create_session
+
+OSC_TITLE = "\x1b]0;pwned\x07"
+CLEAR = "\x1b[2J"
+RLO = "\u202e"
+C1_CSI = "\x9b"
+HOSTILE = f"Why{OSC_TITLE}{CLEAR} do{RLO} trials{C1_CSI} stall?"
+SHOWN = "Why\u241b]0;pwned\u2407\u241b[2J do\ufffd trials\ufffd stall?"
+RAW = ("\x1b", "\x07", C1_CSI, RLO)
+
+
+def rendered(widget: Widget) -> str:
+    """The text of the cells `widget` draws."""
+    return "\n".join(strip.text for strip in widget.render_lines(widget.region.reset_offset))
+
+
+def assert_inert(text: str) -> None:
+    assert not any(raw in text for raw in RAW), repr(text)
+
+
+async def test_a_prefilled_field_shows_a_stored_goals_escapes_as_symbols(make_app, store, clock):
+    session_id = create_session(store, title="P1", participant="Ana", goal=HOSTILE, now=clock())
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(app)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen))
+        await pilot.pause()
+        field = app.screen.query_one(Input)
+        assert field.value == HOSTILE  # the field edits the stored goal itself
+        assert_inert(rendered(field))
+        assert SHOWN[:20] in rendered(field)
+        await pilot.press("end", "!", "enter")
+        await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen))
+    # Saved as typed over what was stored: nothing but the `!` changed.
+    assert store.open_session(session_id).read().session["goal"] == HOSTILE + "!"
