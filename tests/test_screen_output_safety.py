@@ -50,3 +50,34 @@ async def test_a_prefilled_field_shows_a_stored_goals_escapes_as_symbols(make_ap
         await wait_until(pilot, lambda: not isinstance(app.screen, PromptScreen))
     # Saved as typed over what was stored: nothing but the `!` changed.
     assert store.open_session(session_id).read().session["goal"] == HOSTILE + "!"
+
+
+def screen_text(app) -> str:
+    """The text of every widget the current screen draws."""
+    return "\n".join(rendered(widget) for widget in app.screen.query("*") if widget.region)
+
+
+async def test_the_codebooks_dialogs_show_a_stored_tag_names_escapes_as_symbols(store, clock):
+    from tui.app import FieldnoteApp
+    from tui.screens.codebook_screen import CodebookScreen
+    from tui.screens.prompt_screen import ConfirmScreen
+
+    session_id = create_session(store, title="P1", participant="Ana", now=clock())
+    name = f"pain{OSC_TITLE}{CLEAR}{RLO}{C1_CSI}"  # as a hand-edited or imported file holds it
+    store.codebook.create(name, "2026-01-01T00:00:00.000Z")
+    store.codebook.create(f"{name}/sub", "2026-01-01T00:00:00.000Z")  # so delete asks first
+    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("session", session_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(app)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CodebookScreen))
+        await workers_done(app)
+        for key, dialog in (("r", PromptScreen), ("e", PromptScreen), ("x", ConfirmScreen)):
+            await pilot.press(key)
+            await wait_until(pilot, lambda d=dialog: isinstance(app.screen, d))
+            await pilot.pause()
+            shown = screen_text(app)
+            assert "pain\u241b]0;pwned" in shown, shown  # the title names the tag
+            assert_inert(shown)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, CodebookScreen))

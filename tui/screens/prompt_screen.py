@@ -1,4 +1,6 @@
-"""Small dialogs: ask for one line of text, or a yes/no question. Texts are never markup."""
+"""Small dialogs: ask for one line of text, or a yes/no question. Texts are never markup,
+and are drawn `visible`: a title or question names a tag or a session as a shared folder
+stores it, and an error sentence quotes what was typed."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from tui.domain.display_text import visible, visible_lines
 from tui.textual_compat import TextField
 from tui.widgets.bindings import bindings_for, cancel_only
 from tui.widgets.key_bar import KeyBar
@@ -37,9 +40,9 @@ class PromptScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(Text(self.title_text), classes="dialog-title")
+            yield Static(Text(visible(self.title_text)), classes="dialog-title")
             if self.help_text:
-                yield Static(Text(self.help_text), classes="dialog-help")
+                yield Static(Text(visible_lines(self.help_text)), classes="dialog-help")
             yield TextField(value=self.value, id="prompt-input")
             yield Static("", id="prompt-error", classes="dialog-error")
             esc = self.app.key_word("dialog.cancel")
@@ -55,7 +58,7 @@ class PromptScreen(ModalScreen[str | None]):
         event.stop()
         problem = self.check(event.value) if self.check else None
         if problem:
-            self.query_one("#prompt-error", Static).update(Text(problem))
+            self.query_one("#prompt-error", Static).update(Text(visible_lines(problem)))
             return
         self.dismiss(event.value)
 
@@ -77,8 +80,8 @@ class ConfirmScreen(ModalScreen[bool]):
         yes = self.app.key_for("dialog.confirm")
         no = self.app.key_for("dialog.cancel")
         with Vertical(classes="dialog"):
-            yield Static(Text(self.title_text), classes="dialog-title")
-            yield Static(Text(self.question), classes="dialog-help")
+            yield Static(Text(visible(self.title_text)), classes="dialog-title")
+            yield Static(Text(visible_lines(self.question)), classes="dialog-help")
             yield Static(Text(f"{yes} yes \u00b7 {no} no"), classes="dialog-keys")
         yield KeyBar()
 
