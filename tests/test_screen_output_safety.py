@@ -81,3 +81,41 @@ async def test_the_codebooks_dialogs_show_a_stored_tag_names_escapes_as_symbols(
             assert_inert(shown)
             await pilot.press("escape")
             await wait_until(pilot, lambda: isinstance(app.screen, CodebookScreen))
+
+
+async def test_unsaved_tag_changes_name_a_stored_tag_with_its_escapes_as_symbols(tmpfs):
+    from tests.conftest import FrozenClock
+    from tests.disk_faults import fill
+    from tests.test_tagging import add_notes, ready
+    from tui.app import FieldnoteApp
+    from tui.screens.quit_screen import QuitScreen
+    from tui.screens.tag_picker_screen import TagPickerScreen
+    from tui.screens.tagging_screen import TaggingScreen
+    from tui.store import DataStore
+
+    store, clock = DataStore(tmpfs / "data"), FrozenClock()
+    session_id = create_session(store, title="P1", participant="Ana", now=clock())
+    add_notes(store, session_id, clock)
+    store.codebook.create(f"zeta{OSC_TITLE}{CLEAR}{RLO}{C1_CSI}", "2026-01-01T00:00:00.000Z")
+    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("session", session_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, TaggingScreen)
+        fill(tmpfs)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, TagPickerScreen))
+        await pilot.press(*"zeta", "enter")
+        status = screen.query_one("#tagging-status")
+        await wait_until(pilot, lambda: status.display)
+        await pilot.pause()
+        said = rendered(status)
+        assert "zeta\u241b]0;pwned" in said  # the pending change names the tag
+        assert_inert(said)
+        await pilot.press("ctrl+q")  # waits a second for the writes, then asks
+        await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "zeta\u241b]0;pwned" in shown  # the failed write names the change
+        assert_inert(shown)
+        await pilot.press("escape")

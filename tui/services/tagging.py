@@ -24,7 +24,7 @@ from tui.domain.codings import (
     with_coding,
     without_coding,
 )
-from tui.domain.display_text import count_of, visible
+from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, note_kind, tag_key
 from tui.domain.quotes import cite, with_verbatim
@@ -916,14 +916,14 @@ class TaggingModel:
             }
             self.span = None
             piece = excerpt.note_text[start:end]
-            what = f"tag {_quote(piece)} #{name}"
+            what = f"tag {_quote(piece)} #{tag_label(name)}"
             row = self._change(excerpt, "excerpts", "add", doc["id"], doc=doc, what=what)
             outcome = Outcome(row=row, relist=True)
         else:
             if with_coding(excerpt.doc, name, self.coder, now_iso) is None:
                 return Outcome(notice=f"Already tagged #{name}.")
             edit = {"add_tag": name, "coder": self.coder, "at": now_iso}
-            self._edit(excerpt, edit, f"tag {_quote(excerpt.text)} #{name}")
+            self._edit(excerpt, edit, f"tag {_quote(excerpt.text)} #{tag_label(name)}")
         self.writes.record_use([name], now_iso)
         self.index.record_use(name, now_iso)
         if self._own_index is not None:
@@ -946,7 +946,7 @@ class TaggingModel:
         """Remove the coder's coding of one tag (None: all of a span's, clearing it); a span
         left with no tags and no severity goes, and the cursor with it to its note. Another
         coder's coding stays theirs to remove."""
-        what = f"untag {_quote(excerpt.text)}" + (f" #{name}" if name else "")
+        what = f"untag {_quote(excerpt.text)}" + (f" #{tag_label(name)}" if name else "")
         if name is not None and without_coding(excerpt.doc, name, self.coder) is None:
             others = tag_coders(excerpt.doc).get(tag_key(name))
             if not others:
