@@ -119,3 +119,71 @@ async def test_unsaved_tag_changes_name_a_stored_tag_with_its_escapes_as_symbols
         assert "zeta\u241b]0;pwned" in shown  # the failed write names the change
         assert_inert(shown)
         await pilot.press("escape")
+
+
+async def test_a_damaged_codebooks_sentence_quotes_its_entry_with_escapes_as_symbols(store, clock):
+    import json
+
+    from tui.app import FieldnoteApp
+    from tui.screens.codebook_screen import CodebookScreen
+
+    session_id = create_session(store, title="P1", participant="Ana", now=clock())
+    store.codebook.create("pain", "2026-01-01T00:00:00.000Z")
+    path = store.home / "codebook.json"
+    data = json.loads(path.read_text())
+    # A hand edit or a bad merge: an entry that is no document, under a key with escapes.
+    data["tags"] = {f"1{OSC_TITLE}{RLO}": "pain"}
+    path.write_text(json.dumps(data))
+    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("session", session_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(app)
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CodebookScreen))
+        status = app.screen.query_one("#codebook-status")
+        await wait_until(pilot, lambda: "Cannot read" in str(status.render()))
+        await pilot.pause()
+        said = rendered(status)
+        assert "1\u241b]0;pwned" in said
+        assert_inert(said)
+
+
+async def test_a_guide_errors_sentence_shows_the_paths_escapes_as_symbols(make_app, tmp_path):
+    from tui.screens.new_session_screen import NewSessionScreen
+
+    guide = tmp_path / f"guide{OSC_TITLE}{RLO}.md"
+    guide.write_bytes(b"## A\n- \xff\xfe?\n")  # not UTF-8: its sentence names the file
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(app)
+        await pilot.press("n")
+        await wait_until(pilot, lambda: isinstance(app.screen, NewSessionScreen))
+        form = app.screen
+        form.query_one("#new-title", Input).value = "P1"
+        form.query_one("#new-guide", Input).value = str(guide)  # as pasted
+        await pilot.press("enter")
+        error = form.query_one("#new-error")
+        await wait_until(pilot, lambda: "UTF-8" in str(error.render()))
+        await pilot.pause()
+        said = rendered(error)
+        assert "guide\u241b]0;pwned" in said
+        assert_inert(said)
+
+
+async def test_an_offset_refused_quotes_what_was_pasted_with_escapes_as_symbols(
+    make_app, session_id
+):
+    from tui.screens.offset_screen import OffsetScreen
+
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(app)
+        await pilot.press("ctrl+o")
+        await wait_until(pilot, lambda: isinstance(app.screen, OffsetScreen))
+        dialog = app.screen
+        dialog.query_one(Input).value = f"1:{OSC_TITLE}{RLO}30"  # as pasted
+        await pilot.press("enter")
+        error = dialog.query_one("#offset-error")
+        await wait_until(pilot, lambda: "is not a time" in str(error.render()))
+        said = rendered(error)
+        assert "1:\u241b]0;pwned" in said
+        assert_inert(said)

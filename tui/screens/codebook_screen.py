@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
 from tui.domain.codings import coder_marks
-from tui.domain.display_text import count_of, tag_label, visible
+from tui.domain.display_text import count_of, tag_label, visible, visible_lines
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import tag_parent
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
@@ -145,7 +145,9 @@ class CodebookScreen(Screen):
 
     def watch_problem(self, problem: str | None) -> None:
         if problem is not None:
-            self.query_one("#codebook-status", Static).update(Text(f"\u26a0 {problem}"))
+            self.query_one("#codebook-status", Static).update(
+                Text(f"\u26a0 {visible_lines(problem)}")
+            )
 
     def watch_view(self, view: CodebookView) -> None:
         tags, usage, sessions = view.tags, view.usage, view.sessions

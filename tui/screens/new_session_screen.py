@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import visible, visible_lines
 from tui.domain.guide import GuideError
 from tui.services.session_setup import read_guide
 from tui.store import StoreError
@@ -51,7 +51,7 @@ class NewSessionScreen(ModalScreen[str | None]):
 
     def _error(self, message: str) -> None:
         error = self.query_one("#new-error", Label)
-        error.update(Text(message))
+        error.update(Text(visible_lines(message)))  # it may quote a pasted path
         # Below the last field, out of view in a 24-row terminal: brought into it with the line
         # of keys under it (the keys first, so a sentence too tall for both still shows whole).
         keys = self.query_one(".dialog-keys", Label)

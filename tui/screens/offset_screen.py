@@ -9,6 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tui.domain.display_text import visible_lines
 from tui.domain.notes import format_elapsed, parse_elapsed
 from tui.textual_compat import TextField
 from tui.widgets.bindings import cancel_only
@@ -87,7 +88,7 @@ class OffsetScreen(ModalScreen[float | None]):
         try:
             seconds = parse_elapsed(event.value)
         except ValueError as error:
-            self.query_one("#offset-error", Label).update(Text(str(error)))
+            self.query_one("#offset-error", Label).update(Text(visible_lines(str(error))))
             return
         self.dismiss(seconds)
 
