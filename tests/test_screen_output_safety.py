@@ -187,3 +187,24 @@ async def test_an_offset_refused_quotes_what_was_pasted_with_escapes_as_symbols(
         said = rendered(error)
         assert "1:\u241b]0;pwned" in said
         assert_inert(said)
+
+
+async def test_the_tag_pickers_hint_quotes_a_pasted_name_with_escapes_as_symbols(store, clock):
+    from tests.test_tagging import add_notes, ready
+    from tui.app import FieldnoteApp
+    from tui.screens.tag_picker_screen import TagPickerScreen
+
+    session_id = create_session(store, title="P1", participant="Ana", now=clock())
+    add_notes(store, session_id, clock)
+    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("session", session_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("t")
+        await wait_until(pilot, lambda: isinstance(app.screen, TagPickerScreen))
+        picker = app.screen
+        picker.query_one(Input).value = f"new{OSC_TITLE}{RLO}"  # as pasted
+        hint = picker.query_one("#picker-hint")
+        await wait_until(pilot, lambda: "A tag name" in str(hint.render()))
+        said = screen_text(app)
+        assert "\u2018\u241b\u2019" in said  # the character the name cannot hold, shown
+        assert_inert(said)

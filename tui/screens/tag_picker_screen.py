@@ -19,7 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.domain.display_text import tag_label, visible
+from tui.domain.display_text import tag_label, visible, visible_lines
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import inline_name_problem
 from tui.services.search import EnterChoice, TagIndex, TagMatch, enter_choice
@@ -158,7 +158,8 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         return f"{apply} {self.does} \u00b7 {cancel} cancels"
 
     def _hint(self, hint: str) -> None:
-        self.query_one("#picker-hint", Static).update(Text(hint))
+        # It may quote what was typed or pasted (the character a tag name cannot hold).
+        self.query_one("#picker-hint", Static).update(Text(visible_lines(hint)))
 
     def _ask(self, choice: EnterChoice) -> None:
         """Put the likely tags first, the top one highlighted, and say why nothing applied."""
