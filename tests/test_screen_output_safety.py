@@ -208,3 +208,30 @@ async def test_the_tag_pickers_hint_quotes_a_pasted_name_with_escapes_as_symbols
         said = screen_text(app)
         assert "\u2018\u241b\u2019" in said  # the character the name cannot hold, shown
         assert_inert(said)
+
+
+def test_a_crash_reports_an_error_quoting_stored_text_with_escapes_as_symbols(tmp_path):
+    """A bug whose error quotes a stored string (a title, a path): the report is printed
+    to the terminal after the app has left it, so an escape in it would be obeyed there."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.reliability.test_crash_and_signals import CRASH
+    from tui.store import DataStore
+
+    store = DataStore(tmp_path / "home")
+    session_id = create_session(store, title="P7")
+    quoting = 'raise RuntimeError("a bug in Fieldnote quoting " + sys.argv[3])'
+    code = CRASH.replace('raise RuntimeError("a bug in Fieldnote")', quoting)
+    assert code != CRASH
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(store.home), session_id, HOSTILE],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOME": str(tmp_path), "COLUMNS": "200"},
+        timeout=120,
+    )
+    report = result.stdout + result.stderr
+    assert "a bug in Fieldnote quoting Why\u241b]0;pwned" in report, report
+    assert_inert(report)

@@ -33,7 +33,7 @@ from textual.drivers.linux_driver import LinuxDriver
 from textual.message_pump import MessagePump
 from textual.widgets import Input, TextArea
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import visible, visible_lines
 
 __all__ = [
     "RELIED_ON",
@@ -100,13 +100,19 @@ class CrashHookApp(App):
 
     def _fatal_error(self) -> None:
         """Textual's report shows every frame's local variables, which would put interview
-        notes on the terminal and in its scrollback: this one shows only the frames."""
-        from rich.segment import Segments
+        notes on the terminal and in its scrollback: this one shows only the frames. The
+        error's message may quote a stored string (a title, a path), and the report is
+        printed as the app leaves the terminal: its text is made `visible`."""
+        from rich.segment import Segment, Segments
         from rich.traceback import Traceback
 
         self.bell()
         report = Traceback(show_locals=False, width=None)
-        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        segments = [
+            segment if segment.control else Segment(visible_lines(segment.text), segment.style)
+            for segment in self.console.render(report, self.console.options)
+        ]
+        self._exit_renderables.append(Segments(segments))
         self._close_messages_no_wait()
 
 
