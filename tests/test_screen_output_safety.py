@@ -235,3 +235,96 @@ def test_a_crash_reports_an_error_quoting_stored_text_with_escapes_as_symbols(tm
     report = result.stdout + result.stderr
     assert "a bug in Fieldnote quoting Why\u241b]0;pwned" in report, report
     assert_inert(report)
+
+
+class HostileHolder:
+    """Another process holding a session's lock, named (argv[0]) with escapes, as a script
+    may name itself: the save problem names the holder by its command line."""
+
+    def __init__(self, store, session_id: str) -> None:
+        import subprocess
+        import sys
+
+        from tests.reliability.test_locks_and_links import HOLD
+
+        lock = store.session_path(session_id).with_name(f"{session_id}.json.lock")
+        self.process = subprocess.Popen(
+            [f"sync{OSC_TITLE}{RLO}", "-c", HOLD, str(lock)],
+            executable=sys.executable,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout.readline() == "held\n"
+        self.said = f"pid {self.process.pid}"
+
+    def release(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+async def test_a_save_problem_names_a_lock_holders_command_with_escapes_as_symbols(
+    store, session_id, make_app, monkeypatch, tmp_path
+):
+    import tui.store.storage
+    from tui.screens.debrief_screen import DebriefScreen
+    from tui.screens.interview_screen import InterviewScreen
+    from tui.screens.quit_screen import QuitScreen
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # where a rescue file would go
+    monkeypatch.setattr(tui.store.storage, "LOCK_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr("tui.services.write_queue.RETRY_SECONDS", 0.2)
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        holder = HostileHolder(store, session_id)
+        try:
+            await pilot.press(*"typed while locked", "enter")
+            header = app.screen.query_one("#session-header")
+            await wait_until(pilot, lambda: holder.said in str(header.render()))
+            said = rendered(header)
+            assert "sync\u241b]0;pwned" in said
+            assert_inert(said)
+            await pilot.press("ctrl+q")  # the debrief first, then why the note is not saved
+            await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, QuitScreen))
+            await pilot.pause()
+            shown = screen_text(app)
+            assert holder.said in shown
+            assert_inert(shown)
+            await pilot.press("escape")
+        finally:
+            holder.release()
+
+
+async def test_the_tagging_status_names_a_lock_holders_command_with_escapes_as_symbols(
+    store, clock, monkeypatch, tmp_path
+):
+    import tui.store.storage
+    from tests.test_tagging import add_notes, ready
+    from tui.app import FieldnoteApp
+    from tui.screens.tag_picker_screen import TagPickerScreen
+
+    monkeypatch.setenv("HOME", str(tmp_path))  # where a rescue file would go
+    monkeypatch.setattr(tui.store.storage, "LOCK_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr("tui.services.write_queue.RETRY_SECONDS", 0.2)
+    session_id = create_session(store, title="P1", participant="Ana", now=clock())
+    add_notes(store, session_id, clock)
+    app = FieldnoteApp(store, author="Maya", now=clock, tagging=("session", session_id))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        holder = HostileHolder(store, session_id)
+        try:
+            await pilot.press("t")
+            await wait_until(pilot, lambda: isinstance(app.screen, TagPickerScreen))
+            await pilot.press(*"pain", "enter")
+            status = screen.query_one("#tagging-status")
+            await wait_until(pilot, lambda: holder.said in str(status.render()))
+            await pilot.pause()
+            said = rendered(status)
+            assert "sync\u241b]0;pwned" in said
+            assert_inert(said)
+        finally:
+            holder.release()

@@ -18,6 +18,7 @@ from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
+from tui.domain.display_text import visible_lines
 from tui.services.rescue import write_rescue
 from tui.services.write_queue import flushed
 from tui.widgets.bindings import bindings_for
@@ -129,7 +130,11 @@ class QuitScreen(ModalScreen[bool]):
         if self.leaving:
             go = "leave, they keep retrying"
         self.query_one("#quit-message", Label).update(
-            Text(f"{said} {problem}\nThey can be written to {self.rescue_path}.{extra}")
+            Text(
+                visible_lines(
+                    f"{said} {problem}\nThey can be written to {self.rescue_path}.{extra}"
+                )
+            )
         )
         self.query_one(".dialog-keys", Label).update(
             Text(

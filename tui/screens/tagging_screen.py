@@ -22,7 +22,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from tui.domain.codings import UNKNOWN_CODER, initials
-from tui.domain.display_text import count_of, cut, tag_label, visible
+from tui.domain.display_text import count_of, cut, tag_label, visible, visible_lines
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import note_kind, tag_key
 from tui.domain.quotes import quote_words, recording_time
@@ -713,7 +713,7 @@ class TaggingScreen(Screen):
         status.display = problem is not None
         if problem is not None:
             pending = self.writes.pending_describes()
-            text = Text(problem + " Pending: ")
+            text = Text(visible_lines(problem) + " Pending: ")  # it may name a lock's holder
             text.append(
                 "; ".join(pending[:3])
                 + (f"; and {len(pending) - 3} more" if len(pending) > 3 else "")

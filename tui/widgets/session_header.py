@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.reactive import var
 from textual.widgets import Static
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import visible, visible_lines
 from tui.domain.notes import format_elapsed
 
 NARROW = 60
@@ -98,7 +98,8 @@ class SessionHeader(Static):
         if facts.save_problem:
             # Wrapped, not cut: its cure is what a narrow pane would cut off. A sentence longer
             # than three lines is cut on one (the notice has it whole).
-            said = f"\u26a0 {facts.save_problem}"
+            # It names the lock's holder by its command line, which is anyone's.
+            said = f"\u26a0 {visible_lines(facts.save_problem)}"
             problem = textwrap.wrap(said, max(width - 2, 20))
             seconds = [
                 Text(part, style="bold reverse", no_wrap=True, overflow="ellipsis")
