@@ -211,6 +211,18 @@ def _priority_rows(a: Analysis, escape: Callable[[str], str]) -> list[list[str]]
     return rows + [["-", escape(t.label), _q(t), "-", "unrated"] for t in a.unrated]
 
 
+THEME_HEADER = [
+    "Tag",
+    "Excerpts",
+    "Sessions",
+    "Participants",
+    "Mean severity",
+    "Max severity",
+    "Emotions",
+]
+"""The themes table's columns, in Markdown and HTML alike (`_theme_rows` fills them)."""
+
+
 def _theme_rows(a: Analysis, escape: Callable[[str], str]) -> list[list[str]]:
     return [
         [
@@ -237,15 +249,7 @@ def markdown(view: StudyView, now: datetime) -> str:
     )
     out += ["## Themes", ""]
     out += _md_table(
-        [
-            "Tag",
-            "Excerpts",
-            "Sessions",
-            "Participants",
-            "Mean severity",
-            "Max severity",
-            "Emotions",
-        ],
+        THEME_HEADER,
         _theme_rows(a, _md),
         NO_TAGS,
     )
@@ -518,15 +522,7 @@ def html_report(view: StudyView, now: datetime) -> str:
         parts.append(f"<figure>{themes_chart(a)}</figure>")
     parts.append(
         _table(
-            [
-                "Tag",
-                "Excerpts",
-                "Sessions",
-                "Participants",
-                "Mean severity",
-                "Max severity",
-                "Emotions",
-            ],
+            THEME_HEADER,
             _theme_rows(a, _h),
             numeric={1, 2, 4, 5},
             empty=NO_TAGS,
