@@ -614,30 +614,30 @@ def resolve(
             "read as theirs; settle as someone else (fieldnote code --as team, say)."
         )
     kept = {"first": {first}, "second": {second}, "both": {first, second}, "neither": set()}[keep]
-    unit = disagreement.unit
     name = disagreement.name
-    session_file = store.open_session(unit.session_id)
-    try:
-        notes = [] if unit.cue else [(unit.note, session_file.change_note)]
-        for doc, change in notes + [(span, session_file.change_excerpt) for span in unit.spans]:
-            change(
-                doc["id"],
-                lambda current: settled(current, name, {first, second}, kept, resolver, at),
-            )
-    finally:
-        session_file.close()
+    _change_unit(
+        store,
+        disagreement.unit,
+        lambda current: settled(current, name, {first, second}, kept, resolver, at),
+    )
 
 
 def unresolve(store: DataStore, disagreement: Disagreement, resolver: str, at: str) -> None:
     """Undo the settlement `resolve` made of this disagreement as `resolver` at `at`: the
     codings it set aside (on the note and its spans) are in force again and its settlement
     coding goes, so the disagreement is back in the list as it was."""
-    unit = disagreement.unit
     name = disagreement.name
+    _change_unit(store, disagreement.unit, lambda current: unsettled(current, name, resolver, at))
+
+
+def _change_unit(store: DataStore, unit: Unit, change_fields: Callable[[dict], Any]) -> None:
+    """`change_fields` (a document's fields -> those it changes, or None) applied to a
+    disagreement's note (not a transcript cue, which is no stored note) and each of its
+    spans, in its session's file."""
     session_file = store.open_session(unit.session_id)
     try:
         notes = [] if unit.cue else [(unit.note, session_file.change_note)]
         for doc, change in notes + [(span, session_file.change_excerpt) for span in unit.spans]:
-            change(doc["id"], lambda current: unsettled(current, name, resolver, at))
+            change(doc["id"], change_fields)
     finally:
         session_file.close()
