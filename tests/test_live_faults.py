@@ -11,7 +11,7 @@ from textual.widgets import Label
 from tests.conftest import GUIDE, FrozenClock
 from tests.disk_faults import fill, remount
 from tests.test_live_sizes import header_lines
-from tests.waiting import shows, wait_until
+from tests.waiting import shows, until, wait_until
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
 from tui.screens.debrief_screen import DebriefScreen
@@ -37,6 +37,7 @@ def test_a_full_disk_keeps_notes_in_memory_and_retries(tmpfs):
         filler = fill(tmpfs)
         note = live.commit_note("said while the disk was full", clock(), 0.0, "q1")
         assert not live.flush(timeout=0.5)
+        until(lambda: live.last_error is not None)  # the writer's first attempt has failed
         assert live.unsaved >= 1 and [n.id for n in live.unsaved_notes()] == [note.id]
         assert "full" in live.last_error.lower() or "space" in live.last_error.lower()
         assert store.open_session(session_id).read().notes == []
@@ -134,6 +135,7 @@ def test_a_failing_write_is_one_sentence_with_advice_for_its_cause(tmpfs):
         remount(tmpfs, read_only=True)
         live.toggle_clock()
         assert not live.flush(timeout=0.5)
+        until(lambda: live.last_error is not None)
         error = live.last_error
         assert error.startswith("Could not save the clock ") and error.count("Could not") == 1
         assert "the note" not in error and "read-only" in error and "space" not in error
@@ -142,6 +144,7 @@ def test_a_failing_write_is_one_sentence_with_advice_for_its_cause(tmpfs):
         filler = fill(tmpfs)
         live.toggle_clock()
         assert not live.flush(timeout=0.5)
+        until(lambda: live.last_error is not None)
         assert live.last_error.startswith("Could not save the clock ")
         assert "free some space" in live.last_error
         filler.unlink()

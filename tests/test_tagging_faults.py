@@ -8,7 +8,7 @@ import json
 from tests.conftest import FrozenClock
 from tests.disk_faults import fill
 from tests.test_tagging import NOTES, add_notes, after_looks, ready, tagging_app
-from tests.waiting import wait_until, workers_done
+from tests.waiting import until, wait_until, workers_done
 from tui.app import FieldnoteApp
 from tui.domain.guide import parse_guide
 from tui.screens.quit_screen import QuitScreen
@@ -47,6 +47,7 @@ def test_tag_writes_keep_a_change_in_memory_and_land_it_when_space_returns(tmpfs
         writes.change({**payload, "changes": {"tags": ["pain/onboarding"]}}, "tag it")
         writes.record_use(["pain/onboarding"], "2026-11-27T10:00:00.000Z")
         assert not writes.flush(timeout=0.5)
+        until(lambda: writes.problem() is not None)  # the writer's first attempt has failed
         assert writes.unsaved == 2
         assert "disk is full" in writes.problem()
         assert any(e.error for e in events)

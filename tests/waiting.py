@@ -21,6 +21,16 @@ async def wait_until(pilot, condition: Callable[[], object], limit: float = LIMI
         await pilot.pause(0.01)
 
 
+def until(condition: Callable[[], object], limit: float = LIMIT_SECONDS) -> None:
+    """Wait outside an app until `condition()` holds (a writer thread's first failed attempt,
+    say: a flush that timed out only says the queue has not drained); fail past `limit`."""
+    start = time.monotonic()
+    while not condition():
+        if time.monotonic() - start > limit:
+            raise AssertionError(f"still not so after {limit} s")
+        time.sleep(0.01)
+
+
 def shows(widget, words: str) -> bool:
     """Whether `widget` shows `words`, read across its lines: a sentence wrapped to the pane."""
     return words in " ".join(str(widget.render()).split())
