@@ -328,3 +328,23 @@ async def test_the_tagging_status_names_a_lock_holders_command_with_escapes_as_s
             assert_inert(said)
         finally:
             holder.release()
+
+
+async def test_the_export_dialogs_status_shows_a_problems_escapes_as_symbols(make_app):
+    """The export dialog's status line shows the problem an export ran into: a study export
+    quotes a damaged session's problem, which can quote what that file holds."""
+    from pathlib import Path
+
+    from tui.screens.export_screen import ExportScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await workers_done(app)
+        dialog = ExportScreen(app.sessions.export_job([], "x"), Path("/tmp"))
+        app.push_screen(dialog)
+        await wait_until(pilot, lambda: app.screen is dialog and dialog.query("#export-status"))
+        dialog._failed(f"Could not read {HOSTILE}")
+        await pilot.pause()
+        status = dialog.query_one("#export-status")
+        assert_inert(rendered(status))
+        assert SHOWN[:20] in rendered(status)

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
-from tui.domain.display_text import count_of, visible
+from tui.domain.display_text import count_of, visible, visible_lines
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import FORMATS, ExportJob
 from tui.store import StoreError
@@ -76,7 +76,9 @@ class ExportScreen(ModalScreen[Path | None]):
         return self.job.default_path(self.format_name, pseudonymised, self.folder)
 
     def _status(self, text: str) -> None:
-        self.query_one("#export-status", Static).update(Text(text))
+        # Made visible here, where every status is drawn: a failed study export quotes a
+        # damaged session's problem, which can quote what that file holds.
+        self.query_one("#export-status", Static).update(Text(visible_lines(text)))
 
     @on(OptionList.OptionHighlighted, "#export-format")
     def _format_chosen(self, event: OptionList.OptionHighlighted) -> None:
