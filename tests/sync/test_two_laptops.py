@@ -376,6 +376,26 @@ def test_two_long_texts_that_differ_near_the_end_are_told_apart_when_undecided(l
     assert "…" in line  # still cut, from near where the two part
 
 
+def test_an_undecided_value_s_escapes_and_line_breaks_read_as_symbols_on_its_one_line(laptops):
+    """`sync status` quoted each undecided value with repr(): an escape read `\\x1b[31m`, a line
+    break `\\n`, inert but not what the note shows. They now read as the symbols every other
+    line shows (␛, ⏎), and the value stays on its undecided line."""
+    ana, bo, session_id, first, _ = laptops
+    for laptop, text, at in (
+        (ana, "first\nsecond \x1b[31mred", "2026-12-01T09:00:00.000Z"),
+        (bo, "the invite never arrived", "2026-12-01T11:00:00.000Z"),
+    ):
+        store = laptop.store()
+        session = store.open_session(session_id)
+        session.update_note(first, {"text": text, "edited_at": at})
+        session.close()
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    status = bo.ok("sync", "status")
+    (line,) = [x for x in status.splitlines() if x.startswith("undecided:")]
+    assert "'first\u23cesecond \u241b[31mred'" in line, line
+    assert "\\x1b" not in status and "\\n" not in status and "\x1b" not in status
+
+
 @pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
 def test_two_tags_merged_each_into_the_other_end_as_one(laptops, first_to_sync):
     """Ana merges `setup` into `onboarding` while Bo merges `onboarding` into `setup`: both

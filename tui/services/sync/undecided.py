@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from tui.domain.clock import to_iso, utc_now
+from tui.domain.display_text import visible
 from tui.services.sync.merge import CONFLICTS, MERGED_INTO, canonical, conflicts_in
 from tui.services.tag_ops import drop_twins, rename_tag
 from tui.store import DataStore, StoreError, UnreadableFileError
@@ -39,7 +40,7 @@ class Undecided:
 
     def line(self) -> str:
         where = "codebook" if self.session_id is None else f"session {self.session_id[:8]}"
-        key = self.key if self.table == "tags" else self.key[:8]
+        key = visible(self.key if self.table == "tags" else self.key[:8])
         if self.field == MERGED_INTO:
             return (
                 f"{where} {self.table} {key}: {_short(self.entry.get('tag'))} was merged into "
@@ -172,7 +173,11 @@ def _short(value: Any, beside: Any = None) -> str:
         same = min(len(text), len(other)) if same is None else same
         if same > 40:
             text = "\u2026" + text[same - 20 :]
-    return repr(text if len(text) <= 60 else text[:59] + "\u2026")
+    # Quoted and made visible here, not by repr(): its `\x1b` notation is inert but
+    # unreadable, and a line break inside a value must not end the undecided line.
+    cut = visible(text if len(text) <= 60 else text[:59] + "\u2026")
+    quote = '"' if "'" in cut and '"' not in cut else "'"  # as repr() picks
+    return f"{quote}{cut}{quote}"
 
 
 class TeamSync:
