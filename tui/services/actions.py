@@ -84,7 +84,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("quit.stay", "stay", "escape", "Stay"),
     ActionSpec("resume.count_away", "count_away", "ctrl+t", "Count the time away"),
     ActionSpec("resume.from_pause", "from_pause", "enter", "Continue from the pause"),
-    ActionSpec("resume.keep_paused", "keep_paused", "escape", "Keep it paused"),
+    ActionSpec("resume.keep_paused", "keep_paused", "escape", "Keep it paused", short="Paused"),
     # Sessions (home).
     ActionSpec("home.open", "open_session", "enter", "Open"),
     ActionSpec("home.new", "new_session", "n", "New session"),
