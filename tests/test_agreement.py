@@ -276,12 +276,51 @@ def test_settling_one_pair_leaves_the_other_pairs_figures(store):
     assert every_figure(after) == every_figure(before)
     for pair, figures_before in pairs.items():
         assert every_figure(compute(load(store, [session_id]), list(pair))) == figures_before
-    # Settled for ana and bo; between bo and cy (who agree there) and ana and cy it is open.
+    # Settled for ana and bo, and so for ana and cy: the settlement is the team's word on
+    # pain there (ana's "no pain" kept), so cy's coding is set aside with bo's.
     again = compute(load(store, [session_id]), ["ana", "bo"])
     assert "note4" not in {d.unit.note["id"] for d in again.disagreements}
     assert [d.unit.note["id"] for d in again.settled] == ["note4"]
     ana_cy = compute(load(store, [session_id]), ["ana", "cy"])
-    assert "note4" in {d.unit.note["id"] for d in ana_cy.disagreements}
+    assert "note4" not in {d.unit.note["id"] for d in ana_cy.disagreements}
+    note4 = next(n for n in store.open_session(session_id).read().notes if n["id"] == "note4")
+    assert note4["tags"] == [] and {c["coder"] for c in note4["set_aside"]} == {"bo", "cy"}
+
+
+def test_keeping_neither_drops_the_tag_though_a_third_coder_used_it(store):
+    """With three coders, "keep neither" set aside the pair's codings only: cy's coding kept
+    #pain on the note, in every count, though the resolver had chosen to drop it. Undoing the
+    settlement puts all three back."""
+    from tui.services.team.agreement import unresolve
+
+    session_id = build(store, third=True)
+    session_file = store.open_session(session_id)
+    session_file.change_note("note3", lambda doc: coded(doc, ("pain", "cy")))
+    session_file.close()
+    before = {
+        pair: every_figure(compute(load(store, [session_id]), list(pair)))
+        for pair in (("ana", "bo"), ("ana", "cy"), ("bo", "cy"))
+    }
+    ana_bo = compute(load(store, [session_id]), ["ana", "bo"])
+    on_note3 = next(d for d in ana_bo.disagreements if d.unit.note["id"] == "note3")
+    at = "2026-11-28T09:00:00.000Z"
+    resolve(store, on_note3, "ana", "bo", "neither", "lead", at)
+
+    note3 = next(n for n in store.open_session(session_id).read().notes if n["id"] == "note3")
+    assert note3["tags"] == [] and note3["codings"] == []
+    assert {c["coder"]: c["settled"]["by"] for c in note3["set_aside"]} == {
+        "ana": "lead",
+        "cy": "lead",
+    }
+    for pair, figures_before in before.items():
+        result = compute(load(store, [session_id]), list(pair))
+        assert every_figure(result) == figures_before
+        assert "note3" not in {d.unit.note["id"] for d in result.disagreements}
+
+    unresolve(store, on_note3, "lead", at)
+    note3 = next(n for n in store.open_session(session_id).read().notes if n["id"] == "note3")
+    assert sorted(c["coder"] for c in note3["codings"]) == ["ana", "cy"]
+    assert note3.get("set_aside", []) == []
 
 
 def test_a_span_whose_codings_are_all_set_aside_stays_in_the_file_untagged(store):

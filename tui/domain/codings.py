@@ -235,10 +235,12 @@ def settled(
     resolver: str,
     at: str | None,
 ) -> dict | None:
-    """The fields once a disagreement among `coders` on `tag` is settled: their codings of it
-    (and the resolver's own) are set aside, marked as settled by the resolver at `at`, and
-    the resolver's settlement of it (a coding marked `settlement`) is in force instead, when
-    one of `kept` had coded it here. None when none of `coders` coded it here."""
+    """The fields once a disagreement among `coders` on `tag` is settled: every coding of it
+    here (a third coder's and the resolver's own too) is set aside, marked as settled by the
+    resolver at `at`, and the resolver's settlement of it (a coding marked `settlement`) is in
+    force instead, when one of `kept` had coded it here. A settlement is the team's word on
+    the tag here: a third coder's coding left in force would keep a tag the resolver chose to
+    drop. None when none of `coders` coded it here."""
     codings = codings_of(doc)
     key = tag_key(tag)
     theirs = [
@@ -248,7 +250,7 @@ def settled(
     ]
     if not theirs:
         return None
-    gone = coders | {resolver}
+    gone = {c["coder"] for c in codings if tag_key(c["tag"]) == key} | coders | {resolver}
     out = [c for c in codings if not (tag_key(c["tag"]) == key and c["coder"] in gone)]
     # Each coder's first coding of the tag is the one agreement compares: one they made
     # again after an earlier settlement adds nothing to set aside.

@@ -599,13 +599,13 @@ def resolve(
     resolver: str,
     at: str,
 ) -> None:
-    """Settle how `first` and `second` differ on the code on this note: their codings of it
-    (on the note and its spans) are set aside, kept in the file marked as settled by the
-    resolver, and the resolver's settlement coding of what is kept (`first`'s, `second`'s,
-    `both`, or `neither`) is in force instead. The agreement figures, of each coder's own
-    codings, do not move; the disagreement leaves the list. The resolver is someone other than
-    the two (else the settled coding would read as one coder's own). A span left with no tag
-    in force stays, untagged: where it lies is part of what its coder did."""
+    """Settle how `first` and `second` differ on the code on this note: every coding of it
+    (on the note and its spans, a third coder's too) is set aside, kept in the file marked as
+    settled by the resolver, and the resolver's settlement coding of what is kept (`first`'s,
+    `second`'s, `both`, or `neither`) is in force instead. The agreement figures, of each
+    coder's own codings, do not move; the disagreement leaves the list. The resolver is
+    someone other than the two (else the settled coding would read as one coder's own). A span
+    left with no tag in force stays, untagged: where it lies is part of what its coder did."""
     if keep not in KEEPS:
         raise ValueError(f"keep is one of {KEEPS}, not {keep!r}")
     if resolver in (first, second):
