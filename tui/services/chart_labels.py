@@ -47,46 +47,44 @@ class Box:
             or other.bottom + GAP <= self.top
         )
 
-    def inside(self, bounds: Box) -> bool:
-        return (
-            self.left >= bounds.left
-            and self.right <= bounds.right
-            and self.top >= bounds.top
-            and self.bottom <= bounds.bottom
-        )
-
 
 class _Taken:
     """The boxes placed so far (dots and labels), filed under the cells of a grid that each
-    reaches with GAP around it: a spot is tested against the boxes near it, not every one."""
+    reaches with GAP around it: a spot is tested against the boxes near it, not every one.
+    Kept as plain (left, top, right, bottom) tuples: a crowded matrix tests thousands of
+    spots, most of them taken."""
 
     CELL = 16.0
     """About a label's height: a spot then meets few boxes besides the ones it overlaps."""
 
     def __init__(self) -> None:
-        self._cells: dict[tuple[int, int], list[Box]] = {}
-
-    def _cells_over(
-        self, left: float, top: float, right: float, bottom: float
-    ) -> list[tuple[int, int]]:
-        size = self.CELL
-        xs = range(math.floor(left / size), math.floor(right / size) + 1)
-        ys = range(math.floor(top / size), math.floor(bottom / size) + 1)
-        return [(x, y) for x in xs for y in ys]
+        self._cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
 
     def add(self, box: Box) -> None:
-        for cell in self._cells_over(
-            box.left - GAP, box.top - GAP, box.right + GAP, box.bottom + GAP
+        size, cells = self.CELL, self._cells
+        edges = (box.left, box.top, box.right, box.bottom)
+        for x in range(
+            math.floor((box.left - GAP) / size), math.floor((box.right + GAP) / size) + 1
         ):
-            self._cells.setdefault(cell, []).append(box)
+            for y in range(
+                math.floor((box.top - GAP) / size), math.floor((box.bottom + GAP) / size) + 1
+            ):
+                cells.setdefault((x, y), []).append(edges)
 
-    def overlaps(self, box: Box) -> bool:
-        cells = self._cells
-        return any(
-            box.overlaps(other)
-            for cell in self._cells_over(box.left, box.top, box.right, box.bottom)
-            for other in cells.get(cell, ())
-        )
+    def overlaps(self, left: float, top: float, right: float, bottom: float) -> bool:
+        """Whether a box with these edges overlaps one placed (as `Box.overlaps` tests)."""
+        size, cells = self.CELL, self._cells
+        for x in range(math.floor(left / size), math.floor(right / size) + 1):
+            for y in range(math.floor(top / size), math.floor(bottom / size) + 1):
+                for other_left, other_top, other_right, other_bottom in cells.get((x, y), ()):
+                    if not (
+                        right + GAP <= other_left
+                        or other_right + GAP <= left
+                        or bottom + GAP <= other_top
+                        or other_bottom + GAP <= top
+                    ):
+                        return True
+        return False
 
 
 def _classes(node: ET.Element) -> set[str]:
@@ -190,7 +188,13 @@ def _free_spot(
         (x - near - w, y + near),
     )
     for left, top in spots:
-        box = Box(left, top, left + w, top + h)
-        if box.inside(bounds) and not taken.overlaps(box):
-            return box
+        right, bottom = left + w, top + h
+        if (
+            left >= bounds.left
+            and right <= bounds.right
+            and top >= bounds.top
+            and bottom <= bounds.bottom
+            and not taken.overlaps(left, top, right, bottom)
+        ):
+            return Box(left, top, right, bottom)
     return None
