@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import math
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -33,10 +32,11 @@ from tui.domain.display_text import count_of, tag_label, visible
 from tui.domain.notes import format_elapsed
 from tui.domain.quotes import note_label
 from tui.services.analysis import StudyView, Verbatims
-from tui.services.chart_labels import place_labels
 from tui.services.exchange.markdown import md_line
 
 if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
+
     from pygal.style import Style
 
 FORMATS = ("md", "html")
@@ -378,6 +378,8 @@ def _table(
 def _svg(chart: Any, adjust: Callable[[ET.Element], None] | None = None) -> str:
     """The chart as inline SVG without pygal's script, comments or namespace URLs; `adjust`
     changes the drawn tree first."""
+    import xml.etree.ElementTree as ET  # the charts' alone: a Markdown report has none
+
     root = chart.render_tree()
     if adjust is not None:
         adjust(root)
@@ -412,6 +414,8 @@ def count_axis(top: int, ticks: int = 10) -> dict:
 def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
     """The priority matrix as SVG, and the tags whose labels found no room on it."""
     import pygal
+
+    from tui.services.chart_labels import place_labels
 
     chart = pygal.XY(
         stroke=False,
