@@ -33,14 +33,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Self
-
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import ScoreAlignment
+from typing import TYPE_CHECKING, Any, Self
 
 from tui.domain.clock import recording_offset
 from tui.domain.people import person_key
 from tui.domain.quotes import quote_words, recording_time
+
+if TYPE_CHECKING:
+    from rapidfuzz.distance import ScoreAlignment
 
 LOOKBACK = 60.0
 """Seconds before a note's moment whose cues it may belong to (it was typed after)."""
@@ -265,6 +265,8 @@ def _letters(text: str) -> int:
 def link(words: str, at: float, timeline: Timeline) -> Link | None:
     """The cue a note with these words (its inline syntax removed: `quotes.quote_words`) at
     recording moment `at` belongs to, or None when nothing was said near it."""
+    from rapidfuzz import fuzz, process  # 6 ms to load: only where a transcript is matched
+
     if _letters(words) >= MIN_LINK_CHARS:
         needle = fold(_composed(words))  # composed, as the timeline's cues are folded
         near = timeline.indexes(at - LOOKBACK, at)
@@ -288,6 +290,8 @@ def check_quote(
     """The passage said near `at` that best matches the quote's `words`. A quote is the
     participant's: a passage spoken by one of the `note_takers` (the interviewers' names), or
     by two speakers, is not found."""
+    from rapidfuzz import fuzz  # as in `link`
+
     indexes = timeline.indexes(at - LOOKBACK, at + AHEAD)
     near = timeline.cues[indexes]
     if not near or not _letters(words):
@@ -521,6 +525,8 @@ def _negations(words: list[str]) -> list[str]:
 def _word_for_word(needle: str, squeezed: str) -> ScoreAlignment | None:
     """Where the quote's words were said exactly so, as whole words: the alignment scores
     letters alike wherever they stand, so "no" would be found first inside "nothing"."""
+    from rapidfuzz.distance import ScoreAlignment
+
     at = re.search(rf"(?<![^ ]){re.escape(needle)}(?![^ ])", squeezed)
     if at is None:
         return None
@@ -538,6 +544,8 @@ def _closest_passage(needle: str, text: str, begin: int, end: int) -> tuple[int,
     words than were typed ("nobody *really* knows") it stops short of the last ones; here each
     end may move by a few words, to where the whole passage's ratio to the quote is best (of
     equal ones, the passage found first)."""
+    from rapidfuzz import fuzz
+
     spans = [(m.start(), m.end()) for m in _WORD.finditer(text)]
     if not spans:
         return begin, end
