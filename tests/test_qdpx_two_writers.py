@@ -19,7 +19,7 @@ import pytest
 
 from tests.disk_faults import fill, remount
 from tests.services.test_index_reader import only_this_thread
-from tests.test_export_streaming import GOLDEN, golden  # noqa: F401 - a fixture
+from tests.test_export_streaming import GOLDEN, golden, members  # noqa: F401 - a fixture
 from tui.services.exchange import refi_qda
 from tui.services.exchange.errors import ExchangeError
 from tui.services.exchange.exporting import ExportJob, export
@@ -45,23 +45,22 @@ def halves(monkeypatch) -> list[bool]:
 
 
 def one_process(study) -> bytes:
-    """The project as a single process writes it."""
-    split = refi_qda.SPLIT_FROM
-    refi_qda.SPLIT_FROM = 10**9
-    try:
+    """The project as a single process writes it (one that cannot fork)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(refi_qda, "can_fork", lambda: False)
         out = io.BytesIO()
         refi_qda.write_qdpx(study, out)
-    finally:
-        refi_qda.SPLIT_FROM = split
     return out.getvalue()
 
 
 def exports_the_golden_bytes(golden, halves: list[bool], said: list[bool]) -> None:  # noqa: F811
-    """The golden study exports to `all.qdpx`, its second writers having said `said`."""
+    """The golden study exports to what one process writes, whose members are `all.qdpx`'s,
+    its second writers having said `said`."""
     store, ids = golden
     data, _ = export(store, ids, "qdpx")
     assert halves == said
-    assert data == (GOLDEN / "all.qdpx").read_bytes()
+    assert members(data) == members((GOLDEN / "all.qdpx").read_bytes())
+    assert data == one_process(read_study(DataStore(store.home), ids))
 
 
 def test_the_golden_project_split_in_two_is_the_same_bytes(golden, halves) -> None:  # noqa: F811
@@ -325,3 +324,12 @@ def test_a_second_writer_whose_export_is_killed_ends_with_it(tmp_path: Path) -> 
     assert target.read_bytes() == b"the export of last week"
     # Nor is half an export of notes left beside it: the export's own file had no name yet.
     assert sorted(p.name for p in target.parent.iterdir()) == ["study.qdpx"]
+
+
+def test_a_study_of_one_session_is_written_by_one_process(halves) -> None:
+    rng = random.Random(3)
+    study = Study([random_session(rng, 0)], [], None)
+    out = io.BytesIO()
+    refi_qda.write_qdpx(study, out)
+    assert halves == []
+    assert out.getvalue() == one_process(study)

@@ -27,9 +27,10 @@ import contextlib
 import functools
 import gc
 import hashlib
+import io
+import itertools
 import os
 import re
-import shutil
 import tempfile
 import uuid
 import xml.etree.ElementTree as ET
@@ -50,6 +51,7 @@ from tui.domain.clock import from_iso, to_iso
 from tui.domain.codings import UNKNOWN_CODER, codings_of, tag_key, with_coding
 from tui.domain.notes import clean_tag_name, format_elapsed, new_id
 from tui.domain.tags import MAX_TAG_DEPTH
+from tui.services.exchange.deflated_zip import DeflatedZip, Deflater, Packed, deflated
 from tui.services.exchange.errors import bad_file
 from tui.services.exchange.output import Spool
 from tui.services.exchange.pseudonyms import COPY_FIELD
@@ -69,7 +71,6 @@ NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 _SPACE = uuid.UUID("5b0c5c8e-3d0e-4a43-9a0e-6a1f3c2b7d11")
 _HEX_COLOR = re.compile(r"#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})")
-_ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 MB = 1024 * 1024
 MAX_UNPACKED = 512 * MB
 """Bytes a project may unpack to in all (its members' headers are checked first, and the
@@ -434,21 +435,27 @@ SPLIT_FROM = 64
 
 def write_qdpx(study: Study, out: BinaryIO) -> None:
     """The project a session at a time: each session's TextSource and source text go to
-    temporary files as it is read, while what heads the project (its name, users, codes and
-    cases, which depend on every session) is learnt; then `project.qde` (head, then the
-    sources) and the source texts go into the zip. A large study's later half is written by
-    a second process meanwhile (`_SecondWriter`), to the same bytes."""
+    temporary files as it is read, deflated, while what heads the project (its name, users,
+    codes and cases, which depend on every session) is learnt; then `project.qde` (head, then
+    the sources) and the source texts go into the zip as they are. A large study's later half
+    is written by a second process meanwhile (`_SecondWriter`), to the same bytes."""
     sessions = study.sessions
+    # Where the later half begins, which a second process may write: its sources are a piece
+    # deflated on its own either way, so the bytes do not depend on who wrote them. (Each
+    # half holds a session.)
+    half = len(sessions) // 2 if len(sessions) >= max(SPLIT_FROM, 2) else None
     with (
         Spool() as sources,
         Spool() as texts,
     ):
         first = _Sources(study, sources, texts)
-        second = _SecondWriter.start(study, len(sessions) // 2)
+        second = _SecondWriter.start(study, half) if half is not None else None
         with second if second is not None else contextlib.nullcontext():
             parts: list[_Sources | _SecondWriter] = [first]
             if second is None:
-                for data in sessions:  # iterated: a study read from the store reports progress
+                for index, data in enumerate(sessions):  # iterated: a study read from the
+                    if index == half:  # store reports progress
+                        first.cut()
                     first.take(data)
             else:
                 for index in range(second.begins):
@@ -457,8 +464,10 @@ def write_qdpx(study: Study, out: BinaryIO) -> None:
                     first.join(second.learnt)
                     parts.append(second)
                 else:  # it failed, or its half needs what this one learnt: written here
+                    first.cut()
                     for index in range(second.begins, len(sessions)):
                         first.take(sessions[index])
+            first.finish()
             _write_project(study, first, parts, out)
 
 
@@ -479,10 +488,16 @@ class _Sources:
         self.marked = False
         """A session is a pseudonymised copy: the project declares the copy mark's variable."""
         self.sources = sources
-        """Each session's TextSource (and its transcript's), one after the other."""
+        """Each session's TextSource (and its transcript's), one after the other, deflated as
+        one piece of `project.qde` (tui/services/exchange/deflated_zip.py)."""
+        self._deflater = Deflater(sources)
+        self._pieces: list[Packed] = []
+        self.sources_packed = Packed(0, 0, 0)
+        """What `sources` holds once `finish`ed: its pieces joined."""
         self.texts = texts
-        self.files: list[tuple[str, int]] = []
-        """(member, bytes) of each source text in `texts`, in order."""
+        self.files: list[tuple[str, int, int, int]] = []
+        """(member, CRC-32, bytes, deflated bytes) of each source text in `texts` (each
+        deflated whole), in order."""
         self.kept: set[str] = set()
         """The imported sources' GUIDs its sessions kept (`_source_id`), in lower case."""
 
@@ -502,14 +517,25 @@ class _Sources:
         if data.recording is not None:
             written.append(_recording_xml(data, self.used, self.salt))
         for text, source, source_id in written:
-            self.sources.write(source.encode("utf-8"))
-            encoded = text.encode("utf-8")
-            self.texts.write(encoded)
-            self.files.append((f"sources/{source_id}.txt", len(encoded)))
+            self._deflater.write(source.encode("utf-8"))
+            packed = deflated(text.encode("utf-8"), self.texts)
+            self.files.append((f"sources/{source_id}.txt", *packed))
+
+    def cut(self) -> None:
+        """End the piece of `sources` here: the sessions after it begin one of their own, as
+        in a second process (`_SecondWriter`)."""
+        self._pieces.append(self._deflater.end(last=False))
+        self._deflater = Deflater(self.sources)
+
+    def finish(self) -> None:
+        """Its sessions taken: `sources` ends as a piece that another may follow."""
+        self._pieces.append(self._deflater.end(last=False))
+        self.sources_packed = functools.reduce(Packed.then, self._pieces)
 
     def learnt(self) -> dict[str, Any]:
-        """What `join` takes, and the files written, as JSON."""
+        """What `join` takes, and the files written, as JSON (once `finish`ed)."""
         return {
+            "sources": list(self.sources_packed),
             "used": self.used.doc(),
             "labeller": self.labeller.learnt(),
             "authors": sorted(self.authors),
@@ -539,7 +565,7 @@ def _write_project(
     study: Study, head_of: _Sources, parts: list[_Sources | _SecondWriter], out: BinaryIO
 ) -> None:
     """`project.qde` (its head, then each part's sources in turn) and each part's source
-    texts into the zip."""
+    texts into the zip, each part's deflated bytes as they are."""
     label = study.label if study.label is not None else head_of.labeller.label()
     head = _project_head(
         study,
@@ -551,26 +577,34 @@ def _write_project(
         head_of.studied,
         head_of.marked,
     )
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open(_member("project.qde"), "w") as project:
-            if len(head) == 0 and not any(part.files for part in parts):
-                project.write(_xml(head))
-            else:
-                opened = f"<{head.tag}{_attributes(head)}>"
-                inside = "".join(_element(child) for child in head)
-                project.write((_DECLARATION + opened + inside).encode("utf-8"))
-                if any(part.files for part in parts):
-                    project.write(b"<Sources>")
-                    for part in parts:
-                        part.sources.seek(0)
-                        shutil.copyfileobj(part.sources, project)
-                    project.write(b"</Sources>")
-                project.write(b"</Project>")
-        for part in parts:
-            part.texts.seek(0)
-            for member, size in part.files:
-                with archive.open(_member(member), "w") as source_file:
-                    _copy(part.texts, source_file, size)
+    inside = [part for part in parts if part.files]  # their sources: the project's Sources
+    opening, closing = io.BytesIO(), io.BytesIO()
+    if len(head) == 0 and not inside:
+        packed = deflated(_xml(head), opening)
+    else:
+        opened = f"<{head.tag}{_attributes(head)}>" + "".join(_element(c) for c in head)
+        front, back = _DECLARATION + opened, "</Project>"
+        if inside:
+            front, back = front + "<Sources>", "</Sources>" + back
+        deflater = Deflater(opening)
+        deflater.write(front.encode("utf-8"))
+        packed = deflater.end(last=False)
+        for part in inside:
+            packed = packed.then(part.sources_packed)
+        packed = packed.then(deflated(back.encode("utf-8"), closing))
+    archive = DeflatedZip(out)
+    sources = (_chunks(part.sources, part.sources_packed.packed) for part in inside)
+    archive.add(
+        "project.qde",
+        packed,
+        itertools.chain([opening.getvalue()], *sources, [closing.getvalue()]),
+    )
+    for part in parts:
+        part.texts.seek(0)
+        for member, *sizes in part.files:
+            packed = Packed(*sizes)
+            archive.add(member, packed, _chunks(part.texts, packed.packed, rewind=False))
+    archive.close()
 
 
 class _SecondWriter:
@@ -587,12 +621,13 @@ class _SecondWriter:
         self.begins = begins
         self._pid: int | None = pid
         self.sources, self.texts, self._learnt = files
-        self.files: list[tuple[str, int]] = []
+        self.files: list[tuple[str, int, int, int]] = []
+        self.sources_packed = Packed(0, 0, 0)
         self.learnt: dict[str, Any] = {}
 
     @classmethod
     def start(cls, study: Study, begins: int) -> _SecondWriter | None:
-        if len(study.sessions) < SPLIT_FROM or not can_fork():
+        if not can_fork():
             return None
         files: list[Any] = []
         parent = os.getpid()
@@ -614,6 +649,7 @@ class _SecondWriter:
                 half = _Sources(study, sources, texts)
                 for index in range(begins, len(study.sessions)):
                     half.take(study.sessions[index])
+                half.finish()
                 learnt.write(orjson.dumps(half.learnt()))
                 for each in files:
                     each.flush()
@@ -643,6 +679,7 @@ class _SecondWriter:
         if before.kept.intersection(learnt["kept"]):
             return False  # a source GUID the first half kept: its own one had this written it
         self.learnt, self.files = learnt, [tuple(each) for each in learnt["files"]]
+        self.sources_packed = Packed(*learnt["sources"])
         return True
 
     def __enter__(self) -> _SecondWriter:
@@ -656,19 +693,15 @@ class _SecondWriter:
             each.close()
 
 
-def _member(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, _ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    return info
-
-
-def _copy(source: BinaryIO, target: BinaryIO, size: int) -> None:
-    """`size` bytes from `source` to `target`, a chunk at a time."""
+def _chunks(source: BinaryIO, size: int, *, rewind: bool = True) -> Iterator[bytes]:
+    """The next `size` bytes of `source` (from its start: `rewind`), a chunk at a time."""
+    if rewind:
+        source.seek(0)
     while size > 0:
         chunk = source.read(min(size, _CHUNK))
         if not chunk:
-            break
-        target.write(chunk)
+            raise OSError(f"a temporary file of the export ended {size} bytes short")
+        yield chunk
         size -= len(chunk)
 
 
