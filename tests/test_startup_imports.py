@@ -80,3 +80,23 @@ def test_the_sessions_screen_imports_no_heavy_module(store, with_session):
 
         create_session(store, title="Kickoff")
     assert _imported(SESSIONS_SCREEN, str(store.home)) == []
+
+
+QDPX_EXPORT = """
+import json, sys
+from pathlib import Path
+from tui.services.exchange.exporting import export
+from tui.store import DataStore
+
+store = DataStore(Path(sys.argv[1]))
+export(store, [s.id for s in store.list_sessions()[0]], "qdpx")
+print(json.dumps(sorted(m for m in ("rapidfuzz",) if m in sys.modules)))
+"""
+
+
+def test_a_qdpx_export_imports_no_fuzzy_matching(store):
+    """rapidfuzz is for checking quotes against a transcript, which a project does not hold."""
+    from tests.exchange_data import seed
+
+    seed(store)
+    assert _imported(QDPX_EXPORT, str(store.home)) == []

@@ -17,7 +17,6 @@ from typing import Any
 from tui.domain.clock import recording_offset
 from tui.domain.display_text import visible
 from tui.domain.guide import Guide
-from tui.domain.recording import NOT_CHECKED, describe
 from tui.domain.spans import idle_span, span_owners
 from tui.services.exchange.errors import ExchangeError
 from tui.services.study_index import study_index
@@ -71,6 +70,9 @@ class SessionData:
         quotes = [n for n in self.notes if n.get("kind") == "quote"]
         if not quotes:
             return {}
+        # Imported here: it brings rapidfuzz, which the json and qdpx exports have no use for.
+        from tui.domain.recording import NOT_CHECKED, describe
+
         if self.recording is None:
             return {str(n.get("id")): NOT_CHECKED for n in quotes}
         from tui.services.recording.aligned import SessionRecording
