@@ -346,3 +346,15 @@ def test_two_sessions_from_one_imported_source_are_two_sources_of_the_project(tm
     path.write_bytes(project)
     again = import_files(DataStore(tmp_path / "fresh"), [path], now=START)
     assert len(again.sessions) == 2
+
+
+def test_guids_after_some_parts_are_the_guids_of_all_of_them() -> None:
+    from tui.services.exchange.refi_qda import guid, guids_after
+
+    for salt in ("", "s4lt"):
+        for parts, more in (
+            (("coding", "sess"), ("note", "pain/x")),
+            (("coding", "sess"), ("note", "pain/x", "Zoë")),
+            (("selection", "é"), ("",)),
+        ):
+            assert guids_after(*parts, salt=salt)(*more) == guid(*parts, *more, salt=salt)

@@ -66,6 +66,7 @@ from tui.services.exchange.transcripts import (
 )
 from tui.services.index_reader import can_fork, end_forked, end_with
 from tui.store.codebook import new_tag
+from tui.store.collector import collector_paused
 
 NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -119,6 +120,20 @@ def guid(*parts: str, salt: str = "") -> str:
     gives a random `salt`, so none of its GUIDs matches the plain export's."""
     h = hashlib.sha1(_SPACE_BYTES + salt.encode() + "\x1f".join(parts).encode()).hexdigest()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
+def guids_after(*parts: str, salt: str = "") -> Callable[..., str]:
+    """`guid(*parts, *more, salt=salt)` as a function of `more` (one part or more), the hash
+    of `parts` taken once: a session's 100 selections and their codings share theirs."""
+    begun = hashlib.sha1(_SPACE_BYTES + salt.encode() + "".join(p + "\x1f" for p in parts).encode())
+
+    def of(*more: str) -> str:
+        sha = begun.copy()
+        sha.update("\x1f".join(more).encode())
+        h = sha.hexdigest()
+        return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+    return of
 
 
 _SPACE_BYTES = _SPACE.bytes
@@ -445,6 +460,7 @@ def write_qdpx(study: Study, out: BinaryIO) -> None:
     # half holds a session.)
     half = len(sessions) // 2 if len(sessions) >= max(SPLIT_FROM, 2) else None
     with (
+        collector_paused(),  # as in the second writer: each session goes by its reference count
         Spool() as sources,
         Spool() as texts,
     ):
@@ -795,20 +811,19 @@ def _source_xml(
     marks = asked_marks(data)
     if marks:
         out.append(f"<Description>{_text(marks)}</Description>")
-    notes = {str(n.get("id")): n for n in data.notes}
     coded: list[tuple[str, int, int, list[Any], str]] = []
     for note in data.notes:
-        if note.get("tags") and str(note.get("id")) in starts:
-            start = starts[str(note["id"])]
+        if note.get("tags") and (start := starts.get(note_id := str(note.get("id")))) is not None:
             coded.append(
                 (
-                    str(note["id"]),
+                    note_id,
                     start,
                     start + len(str(note.get("text") or "")),
                     codings_by_doc[id(note)],
                     str(note.get("author") or ""),
                 )
             )
+    notes = {str(n.get("id")): n for n in data.notes} if spans.spans else {}
     for excerpt in spans.spans:
         if spans.coded_on_cue(excerpt):
             continue  # in the transcript's source (`_recording_xml`)
@@ -877,9 +892,11 @@ def _selections_xml(
     coder of a tag (its creatingUser)."""
     out: list[str] = []
     levels = used.levels
+    selection_guid = guids_after("selection", session_id, salt=salt)
+    coding_guid = guids_after("coding", session_id, salt=salt)
     for key, start, end, codings, author in coded:
         selection = (
-            f'<PlainTextSelection guid="{guid("selection", session_id, key, salt=salt)}"'
+            f'<PlainTextSelection guid="{selection_guid(key)}"'
             f' startPosition="{start}" endPosition="{end}"{_creating(author, salt)}'
         )
         inside = []
@@ -890,9 +907,9 @@ def _selections_xml(
                 continue
             coder, at = each["coder"], each["at"]
             if coder == UNKNOWN_CODER:
-                ident = guid("coding", session_id, key, tag, salt=salt)
+                ident = coding_guid(key, tag)
             else:
-                ident = guid("coding", session_id, key, tag, coder, salt=salt)
+                ident = coding_guid(key, tag, coder)
             inside.append(
                 f'<Coding guid="{ident}"{_creating(coder, salt)}'
                 + (f' creationDateTime="{when}"' if (when := _iso(at)) else "")

@@ -91,9 +91,11 @@ class SessionData:
         the cue of it. A span naming neither (its note deleted) is coded on nothing and left
         out, as the codebook and the analysis leave it; so is a span whose codings a settlement
         all set aside (`spans.idle_span`)."""
+        coded = CodedSpans()
+        if not self.excerpts:  # most sessions: no owners to look up
+            return coded
         owners = span_owners(self.notes, self.cues)
         cue_docs = {id(cue) for cue in self.cues}
-        coded = CodedSpans()
         for excerpt in self.excerpts:
             note_id = str(excerpt.get("note_id"))
             owner = owners.get(note_id)
