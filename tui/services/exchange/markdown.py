@@ -224,13 +224,14 @@ class TagTally:
         self.who: dict[str, set[str]] = {}
 
     def add(self, data: SessionData) -> None:
+        session, person = data.id, data.participant.casefold() or data.id
         for doc in [*data.notes, *data.coded_spans().spans]:
             for tag in doc.get("tags") or []:
                 key = _key(tag)
                 self.names.setdefault(key, tag)
                 self.uses[key] += 1
-                self.where.setdefault(key, set()).add(data.id)
-                self.who.setdefault(key, set()).add(data.participant.casefold() or data.id)
+                self.where.setdefault(key, set()).add(session)
+                self.who.setdefault(key, set()).add(person)
 
     def counts(self) -> list[tuple[str, int, int, int]]:
         """Most used first."""

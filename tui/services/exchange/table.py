@@ -16,8 +16,8 @@ import io
 from typing import Any, BinaryIO
 
 from tui.domain.analysis import rated_span
-from tui.domain.codings import tag_coders
-from tui.domain.notes import note_kind, tag_key
+from tui.domain.codings import tag_coders, tag_key  # remembered: a few tags, 40,000 times
+from tui.domain.notes import note_kind
 from tui.domain.quotes import recording_time, span_words
 from tui.domain.ratings import ratings_of, severity_of
 from tui.services.exchange.study import SessionData, Study
