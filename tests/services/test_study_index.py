@@ -530,12 +530,21 @@ def test_a_kept_overview_that_is_not_one_is_not_drawn(home: Path, cache_folder, 
     assert found == expected and first_frame(home) is not None  # kept anew
 
 
-def test_an_entry_of_a_session_that_is_not_the_file_is_read_again(home: Path, cache_folder):
+NOT_DIGESTS = {
+    "notes": lambda entry: entry.__setitem__("notes", "not a table"),
+    "note": lambda entry: entry["notes"].__setitem__("1", ["not", "a", "note"]),
+    "key": lambda entry: entry["excerpts"].__setitem__("one", {}),
+    "cue": lambda entry: entry["cues"].__setitem__("cue", {"start": "soon"}),
+}
+
+
+@pytest.mark.parametrize("damage", NOT_DIGESTS.values(), ids=NOT_DIGESTS.keys())
+def test_an_entry_of_a_session_that_is_not_the_file_is_read_again(home: Path, cache_folder, damage):
     """An entry whose fields are not what the index writes (hand-edited, half a version)."""
     with_index(home)
     path, data = next((p, d) for p, d in _saved_digests(home, cache_folder).items() if d["entries"])
     some = next(iter(data["entries"]))
-    data["entries"][some]["notes"] = "not a table"
+    damage(data["entries"][some])
     _saved_as_fieldnote_saves(home, cache_folder, path, data["entries"])
     found, index = with_index(home)
     assert found == without_index(home) and index.reads == 1
