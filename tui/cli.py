@@ -515,6 +515,10 @@ def _run_app(
     analysis: str | None = None,
     blind: bool = False,
 ) -> int:
+    if session_id is None:
+        _read_ahead(
+            store, digests=analysis is not None, light=tagging is not None and analysis is None
+        )
     loader = _keymap_loader(args)
     # A mistake in a keymap must not keep a note-taker out of an interview: the bindings it
     # touches keep their default keys, and it is said here and on the screen.
@@ -550,6 +554,15 @@ def _run_app(
             f"writes again, fieldnote restore {path} puts them back."
         )
     return app.return_code or 0
+
+
+def _read_ahead(store: DataStore, digests: bool, light: bool = False) -> None:
+    """A cold study index's second reader, forked before the app's or the report's modules
+    are imported (over 100 ms, which it spends reading): `StudyIndex.stand_by`, which the app
+    calls again itself once it is made (that call then finds this reader)."""
+    from tui.services.study_index import study_index
+
+    study_index(store).stand_by(digests=digests, light=light)
 
 
 def cmd_home(args: argparse.Namespace) -> int:
@@ -681,13 +694,14 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    store = _store()
+    _read_ahead(store, digests=True)
     from tui.domain.clock import utc_now
     from tui.services.analysis import StudyAnalysis
     from tui.services.exchange.errors import ExchangeError
     from tui.services.exchange.output import is_stream, write_export
     from tui.services.report import render
 
-    store = _store()
     service = StudyAnalysis(store, _study(store, args.study) or None)
     try:
         view = service.refresh(force=True)

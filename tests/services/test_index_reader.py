@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -23,6 +24,8 @@ from tui.services import study_index as study_index_module
 from tui.services.sessions import SessionsService
 from tui.services.study_index import INDEX_VERSION, StudyIndex, study_index
 from tui.store import DataStore
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -345,3 +348,44 @@ def test_a_reader_stood_by_for_the_analysis_waits_for_its_refresh(
     assert index._standby is not None and index.reads == 0
     index.refresh(digests=True)
     assert index._standby is None and index.reads == 4 and index.second_reads >= 3
+
+
+STOOD_BY_WHEN = """
+import sys
+from tui import cli
+from tui.services.study_index import StudyIndex
+
+def stand_by(self, digests=False, light=False):
+    print(sorted(name for name in ("tui.app", "tui.services.report") if name in sys.modules))
+    print(digests, light)
+    raise SystemExit(0)
+
+StudyIndex.stand_by = stand_by
+cli.main(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize(
+    ("words", "digests", "light"),
+    [
+        (["report", "--format", "md"], True, False),
+        (["analyse"], True, False),
+        (["code"], False, True),
+        ([], False, False),
+    ],
+    ids=["report", "analyse", "code", "home"],
+)
+def test_a_command_stands_its_reader_by_before_it_imports_the_app_or_the_report(
+    home: Path, words: list[str], digests: bool, light: bool
+) -> None:
+    """Their imports take over 100 ms, which a cold index's second reader spends reading."""
+    child = subprocess.run(
+        [sys.executable, "-c", STOOD_BY_WHEN, *words],
+        cwd=ROOT,
+        env={**os.environ, "FIELDNOTE_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert child.stdout.splitlines() == ["[]", f"{digests} {light}"]

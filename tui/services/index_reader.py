@@ -13,7 +13,8 @@ hold, and a copy of a lock held by a thread that is not in the copy is never rel
 libraries run threads of their own). A command forks when it refreshes and hands it the list;
 the app, which runs threads, forks one ahead at its start (`StudyIndex.stand_by`) with the
 folder's list of files as it is then, and that one starts reading at once, while the app sets
-up its screens. The refresh uses it when its list is that one (a file added or removed in
+up its screens (the commands that open the app, and `fieldnote report`, fork it before they
+import their modules). The refresh uses it when its list is that one (a file added or removed in
 between: it reads alone), and keeps each entry it read only while its file is unchanged (two
 stats; another process may have written meanwhile: the refresh reads that file itself). The
 second process never waits for the refresh to take its lines: what the pipe cannot hold yet

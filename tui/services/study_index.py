@@ -552,15 +552,14 @@ class StudyIndex:
         from tui.services import index_reader
 
         if (
-            self._entries is not None
+            self._standby is not None
+            or self._entries is not None
             or self.heads.current()
             and not (digests and not any(part.current() for part in self.digests))
         ):
             return
         paths = self.store.session_paths()
-        if len(paths) < index_reader.READ_FROM:
-            return
-        if self._standby is None:
+        if len(paths) >= index_reader.READ_FROM:
             self._standby = index_reader.fork_reader(self.store.home, paths, light)
             self._standby_digests = digests
 
