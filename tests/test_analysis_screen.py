@@ -320,9 +320,9 @@ def hold_the_analysis(monkeypatch) -> threading.Event:
     release = threading.Event()
     real = StudyAnalysis.refresh
 
-    def held(self, force: bool = False, progress=None):
+    def held(self, force: bool = False, progress=None, save: bool = True):
         release.wait(30)
-        return real(self, force, progress)
+        return real(self, force, progress, save)
 
     monkeypatch.setattr(StudyAnalysis, "refresh", held)
     return release
@@ -349,6 +349,31 @@ async def test_a_cold_start_says_how_many_sessions_it_has_read(store, clock, stu
         await wait_until(pilot, lambda: "analysing 4 sessions\u2026" in str(header.render()))
         release.set()
         await wait_until(pilot, lambda: "4 sessions \u00b7 3 participants" in str(header.render()))
+
+
+async def test_a_cold_index_is_saved_once_the_analysis_is_drawn(store, clock, study, monkeypatch):
+    """Saving it (11 MB of digests at 500 sessions) waited before the first frame."""
+    from tui.services.study_index import study_index
+    from tui.store import DataStore
+    from tui.store.index_file import IndexFile
+
+    saved_after: list[bool] = []
+    real = IndexFile.save
+
+    def save(self, entries):
+        if not self.path.name.endswith("-overviews.json"):  # kept by the analysis itself
+            saved_after.append(app.screen.view is not None)
+        return real(self, entries)
+
+    monkeypatch.setattr(IndexFile, "save", save)
+    app = analysis_app(DataStore(store.home), clock)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.screen.reads == 1
+    assert saved_after and all(saved_after)
+    warm = DataStore(store.home)
+    study_index(warm).refresh(digests=True)
+    assert study_index(warm).reads == 0
 
 
 async def test_a_start_draws_the_kept_overview_then_the_analysis_in_its_place(

@@ -638,6 +638,22 @@ def test_a_change_rewrites_only_its_sessions_shard_of_the_digests(home: Path, ca
     assert found == without_index(home)
 
 
+def test_what_a_refresh_left_unsaved_is_saved_later(home: Path, cache_folder: Path) -> None:
+    """By `save()` (the analysis screen, once its first frame is drawn), or by the next
+    refresh that saves, even with nothing new to read."""
+    for later in (lambda index: index.save(), lambda index: index.refresh(digests=True)):
+        for path in cache_folder.glob("index-*.json"):
+            path.unlink()
+        index = StudyIndex(DataStore(home))
+        index.refresh(digests=True, save=False)
+        assert not list(cache_folder.glob("index-*.json"))
+        later(index)
+        assert index.reads == 4 and _saved_digests(home, cache_folder)
+        warm = StudyIndex(DataStore(home))
+        warm.refresh(digests=True)
+        assert warm.reads == 0
+
+
 def test_the_digests_kept_in_one_file_are_removed(home: Path, cache_folder: Path) -> None:
     """An index saved before the large part was split leaves no 11 MB file behind."""
     (unsplit,) = _index_paths(home, cache_folder, ("digests",))

@@ -282,8 +282,17 @@ class AnalysisScreen(Screen):
 
     @work(thread=True, exclusive=True, group="analysis-read")
     def _read_worker(self, force: bool) -> None:
-        progress = self._progress() if self.shown is None else None
-        if self.shown is None and (first := self.service.overview(progress)) is not None:
+        # Opening, what the index read (all of a cold one: 11 MB at 500 sessions) is saved
+        # once the analysis is drawn, not before.
+        try:
+            self._read_and_draw(force)
+        finally:
+            self.service.save_index()
+
+    def _read_and_draw(self, force: bool) -> None:
+        opening = self.shown is None
+        progress = self._progress() if opening else None
+        if opening and (first := self.service.overview(progress, save=False)) is not None:
             drawn = threading.Event()
             try:
                 self.app.call_from_thread(self._overview_loaded, first, drawn.set)
@@ -291,11 +300,14 @@ class AnalysisScreen(Screen):
                 return  # closing already
             # The analysis's reads hold the interpreter for a while: the frame goes first.
             drawn.wait(FRAME_WAIT_SECONDS)
-        view = self.service.refresh(force=force, progress=progress)
+        view = self.service.refresh(force=force, progress=progress, save=not opening)
+        drawn = threading.Event()
         try:
-            self.app.call_from_thread(self._loaded, view)
+            self.app.call_from_thread(self._loaded, view, drawn.set)
         except RuntimeError:
-            pass  # closing already
+            return  # closing already
+        if opening:
+            drawn.wait(FRAME_WAIT_SECONDS)
 
     def _progress(self) -> Callable[[int, int], None]:
         """A cold start's progress, posted to the header from the worker, at most every
@@ -323,8 +335,9 @@ class AnalysisScreen(Screen):
                 self._fill(self.part)
         self.call_after_refresh(drawn)
 
-    def _loaded(self, view: StudyView | None) -> None:
+    def _loaded(self, view: StudyView | None, drawn: Callable[[], None]) -> None:
         self._reading = False
+        self.call_after_refresh(drawn)
         if view is None or not self.is_attached:
             return
         self.view = view

@@ -123,11 +123,12 @@ class StudyAnalysis:
         state = [[s.id, s.entry["sig"]] for s in sessions]
         return sessions, [state, list(codebook) if codebook is not None else None]
 
-    def overview(self, progress: Progress | None = None) -> StudyOverview | None:
+    def overview(self, progress: Progress | None = None, save: bool = True) -> StudyOverview | None:
         """The first view without analysing: the overview the index kept of this scope's
         last analysis, when no session and no tag changed since (only the index's small
-        part and one stat per file are read). None: there is none that is still true."""
-        scan = self.index.refresh(progress=progress)
+        part and one stat per file are read). None: there is none that is still true.
+        `save`: False leaves the index unsaved (`StudyIndex.refresh`)."""
+        scan = self.index.refresh(progress=progress, save=save)
         _, state = self._scope_sessions(scan)
         found = self.index.overview(self.scope, state)
         if found is None or self._closed:
@@ -135,11 +136,14 @@ class StudyAnalysis:
         self._kept = state
         return StudyOverview(self.study, found, [str(problem) for problem in scan.problems])
 
-    def refresh(self, force: bool = False, progress: Progress | None = None) -> StudyView | None:
+    def refresh(
+        self, force: bool = False, progress: Progress | None = None, save: bool = True
+    ) -> StudyView | None:
         """The study as it is on disk now; None if nothing changed since the last refresh, or
         if `close()` came meanwhile. Its overview is kept in the index for the next start.
-        `progress` hears how far the index is while it reads files (a cold start)."""
-        scan = self.index.refresh(digests=True, progress=progress)
+        `progress` hears how far the index is while it reads files (a cold start). `save`:
+        False leaves the index unsaved until `save_index()` (its overview is kept)."""
+        scan = self.index.refresh(digests=True, progress=progress, save=save)
         problems = [str(problem) for problem in scan.problems]
         sessions, kept = self._scope_sessions(scan)
         if self._closed or not force and kept == self._seen:
@@ -165,6 +169,10 @@ class StudyAnalysis:
             self.index.keep_overview(self.scope, kept, view.overview)
             self._kept = kept
         return view
+
+    def save_index(self) -> None:
+        """Save what refreshes told not to save left unsaved (`refresh`'s `save`)."""
+        self.index.save()
 
     def play_target(self, item: Evidence) -> tuple[str | None, float]:
         """(the media file, the second on the recording) to play a piece of evidence from, read

@@ -434,6 +434,9 @@ class StudyIndex:
         ]
         self._unsaved: set[int] = set()
         """Shards of the large part whose entries changed since they were last saved."""
+        self._unsaved_light: bool | None = None
+        """Entries changed since the last save (None: none did): whether by light refreshes
+        alone (`_save`'s `light`)."""
         self._unsharded = IndexFile(store.home, INDEX_VERSION, "digests", folder)
         """Where the large part was one file, before it was split: removed at the next save."""
         self.overviews = IndexFile(store.home, INDEX_VERSION, "overviews", folder)
@@ -460,6 +463,7 @@ class StudyIndex:
         *,
         light: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        save: bool = True,
     ) -> IndexScan:
         """Every session as it is on disk now: two stats per file, and a read (or a journal's
         new lines) for each file that changed since it was indexed. `digests`: the analysis's
@@ -469,7 +473,9 @@ class StudyIndex:
         Callers that ask while another refresh runs (the sessions screen beneath the tagging
         screen, both starting) share the next one: it began after they asked, so it is as
         fresh as one of their own. `progress(files looked at, files)` is called after each
-        file once one had to be read whole: a cold index reads every file, a warm one none."""
+        file once one had to be read whole: a cold index reads every file, a warm one none.
+        `save`: False leaves what changed unsaved until `save()` or the next refresh that
+        saves (the analysis screen saves a cold index once its first frame is drawn)."""
         with self._lock:
             self._asked += 1
             asked = self._asked
@@ -530,7 +536,9 @@ class StudyIndex:
                 self._unsaved.add(digest_shard(gone))
                 changed = True
             if changed:
-                self._save(light)
+                self._unsaved_light = light and self._unsaved_light is not False
+            if save and self._unsaved_light is not None:
+                self._save(self._unsaved_light)
             scan.sessions.sort(key=lambda s: (s.created_at, s.id), reverse=True)
             self._last = (began, digests, scan)
             if made and len(entries) >= FREEZE_FROM:
@@ -603,6 +611,12 @@ class StudyIndex:
                 elif part["sig"] == entry["sig"]:
                     entry.update(part)
 
+    def save(self) -> None:
+        """Save what refreshes left unsaved (`refresh`'s `save`), if anything."""
+        with self._lock:
+            if self._unsaved_light is not None:
+                self._save(self._unsaved_light)
+
     def _save(self, light: bool) -> None:
         """The small part, and the large part's shards whose sessions changed; a light refresh
         that never needed the large part saves the small one alone (a large part left as it
@@ -610,6 +624,7 @@ class StudyIndex:
         assert self._entries is not None
         entries = self._entries
         self.heads.save({k: {f: e[f] for f in HEAD_FIELDS} for k, e in entries.items()})
+        self._unsaved_light = None
         if light and not self._digests_loaded:
             return
         self._load_digests()  # the large part of the sessions not read now is kept
