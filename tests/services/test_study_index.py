@@ -20,6 +20,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.analysis_study import write_study
 from tui.domain.analysis import Overview, SessionInput, analyse
@@ -34,6 +36,7 @@ from tui.services.study_index import (
     DIGEST_SHARDS,
     INDEX_VERSION,
     StudyIndex,
+    _in_order,
     digest_shard,
     study_index,
 )
@@ -41,6 +44,7 @@ from tui.services.tag_writes import TagWrites
 from tui.services.tagging import TaggingModel, scope_session_ids
 from tui.store import DataStore, datastore
 from tui.store.index_file import IndexFile
+from tui.store.session import note_doc_order
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -901,3 +905,28 @@ def test_a_pipe_in_place_of_the_index_is_passed_by(home: Path, cache_folder: Pat
     assert StudyIndex(DataStore(home)).refresh().summaries() == DataStore(home).list_sessions()[0]
     found, _ = with_index(home)
     assert found == expected
+
+
+MOMENTS = st.one_of(
+    st.sampled_from(["2026-11-27T10:00:00.000Z", "2026-11-27T10:00:30.000Z", "2026-11-27T11:00"]),
+    st.text(max_size=3),
+    st.integers(),
+    st.lists(st.integers(), max_size=1),
+)
+DIGESTS = st.lists(
+    st.fixed_dictionaries(
+        {}, optional={"started_at": MOMENTS, "id": st.sampled_from(["a", "b", "c", 7])}
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(digests=DIGESTS, in_order=st.booleans())
+def test_an_entrys_notes_are_kept_in_a_snapshots_order(digests: list, in_order: bool) -> None:
+    """As the key says, whether they came in order (most sessions: checked in C) or not."""
+    if in_order:
+        digests.sort(key=note_doc_order)
+    notes = {str(key): digest for key, digest in enumerate(digests, 1)}
+    expected = sorted(notes.items(), key=lambda item: note_doc_order(item[1]))
+    assert list(_in_order(notes).items()) == expected
