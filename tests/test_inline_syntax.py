@@ -13,7 +13,7 @@ from tui.domain.notes import (
     parse_inline,
     tag_key,
 )
-from tui.domain.quotes import quote_words
+from tui.domain.quotes import quote_lengths, quote_words
 from tui.domain.tags import inline_name_problem, retag_text
 from tui.widgets.note_stream import NoteStream
 
@@ -113,3 +113,13 @@ def test_mark_spans_are_the_inline_tokens_without_their_names(pieces):
         assert end >= token.end and set(text[token.end : end]) <= set("-/")
         # Only a tag's trailing `-` and `/` go with it; an emotion's `/` stays in the words.
         assert end == token.end or token.kind == "tag"
+
+
+@given(st.lists(TEXTS, max_size=6))
+@settings(max_examples=1000)
+@example(["", "a\n#b", "#x"])
+@example(['  "we #t', "x #a/- y", "*  #s", "? it #tag", ">  no", "\u201cb !z\u201d"])
+@example(["too long #" + "a" * 120 + " !ok", "too deep #a" + "/b" * 70, "x !" + "c" * 120])
+def test_quotes_measured_together_measure_as_each_alone(texts):
+    """A study index measures every tagged note's quote at once (`quote_lengths`)."""
+    assert quote_lengths(texts) == [len(quote_words(text)) for text in texts]

@@ -25,13 +25,15 @@ What is kept and what goes:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tui.domain.notes import format_elapsed, inline_tokens, mark_spans
 
 _CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
 """Each opening quote mark and the mark that closes it."""
+_OPENERS = ("*", "?", ">", *_CLOSERS)
+"""What a note's words may open with to say its kind (`quote_words` takes them off)."""
 SAID_KINDS = ("quote", "transcript")
 """Notes whose words were said by someone: a quote (the participant's), a transcript cue (its
 speaker's). Every other kind holds the note-taker's words."""
@@ -110,19 +112,43 @@ def _closed(words: str, opener: str, closer: str) -> str:
     return words + closer if unclosed else words
 
 
+def quote_lengths(texts: Sequence[str]) -> list[int]:
+    """`len(quote_words(text))` of each text (a study index measures every tagged note's
+    quote). Texts of one line that open with no mark of a kind of note (most) are cut of
+    their marks together, as one text of many lines: neither a mark nor the spaces cut
+    before it go past a line break."""
+    bodies = [text.strip() for text in texts]
+    lengths = [0] * len(texts)
+    plain = []
+    for i, body in enumerate(bodies):
+        if "\n" in body or body.startswith(_OPENERS):
+            lengths[i] = len(quote_words(texts[i]))
+        else:
+            plain.append(i)
+    if plain:
+        cut = _cut_marks("\n".join([bodies[i] for i in plain])).split("\n")
+        for i, words in zip(plain, cut, strict=True):
+            lengths[i] = len(words.strip()) or len(bodies[i])  # all marks: the text as typed
+    return lengths
+
+
 def _strip_marks(text: str) -> str:
     """`text` without its `#tags` and `!emotions` (as the note parser reads them), each with
     the spaces before it and a tag's trailing `-` or `/`; each line trimmed."""
-    pieces, at = [], 0
-    for start, end in mark_spans(text):
-        while start > at and text[start - 1] in " \t":
-            start -= 1
-        pieces.append(text[at:start])
-        at = end
-    words = "".join(pieces) + text[at:] if pieces else text
+    words = _cut_marks(text)
     if "\n" not in words:  # most notes: one line
         return words.strip()
     return "\n".join(line.strip() for line in words.split("\n")).strip()
+
+
+def _cut_marks(text: str) -> str:
+    """`text` without its `#tags` and `!emotions`, each with the spaces before it (back to
+    the mark before, if any) and a tag's trailing `-` or `/`."""
+    pieces, at = [], 0
+    for start, end in mark_spans(text):
+        pieces.append(text[at:start].rstrip(" \t"))
+        at = end
+    return "".join(pieces) + text[at:] if pieces else text
 
 
 def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:

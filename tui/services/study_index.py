@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.domain.clock import recording_offset
 from tui.domain.notes import note_counts
-from tui.domain.quotes import quote_words, span_words
+from tui.domain.quotes import quote_lengths, quote_words, span_words
 from tui.domain.ratings import severity_of
 from tui.store import DataStore, SessionSummary, StoreError, UnreadableFileError
 from tui.store.collector import collector_paused
@@ -83,21 +83,28 @@ _READ = object()
 """`StudyIndex._entry`'s (and `_second_read`'s) word for a file that must be read whole."""
 
 
-def note_digest(note: Mapping[str, Any]) -> dict[str, Any]:
-    """What the index keeps of a note. An empty field is left out: every reader of a digest
-    takes a missing field as empty (`note.get("starred")`), and a study's index is half as
-    big without them."""
-    digest = {name: value for name in NOTE_FIELDS if (value := note.get(name))}
-    if "ratings" in note:  # several coders' ratings: the severity they count as
-        digest.pop("severity", None)
-        if (severity := severity_of(note)) is not None:
-            digest["severity"] = severity
+def note_digests(notes: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What the index keeps of each note, by its key. An empty field is left out: every
+    reader of a digest takes a missing field as empty (`note.get("starred")`), and a study's
+    index is half as big without them."""
+    digests = {}
+    tagged = []
+    for key, note in notes.items():
+        digest = digests[key] = {name: value for name in NOTE_FIELDS if (value := note.get(name))}
+        if "ratings" in note:  # several coders' ratings: the severity they count as
+            digest.pop("severity", None)
+            if (severity := severity_of(note)) is not None:
+                digest["severity"] = severity
+        if note.get("kind") in WORDS_KEPT:
+            digest["text"] = note.get("text")
+        if "tags" in digest:
+            tagged.append((digest, str(note.get("text") or "")))
     # Its quote's length ranks it among the evidence, which only a note with tags is.
-    if digest.get("tags") and (qlen := len(quote_words(str(note.get("text") or "")))):
-        digest["qlen"] = qlen
-    if note.get("kind") in WORDS_KEPT:
-        digest["text"] = note.get("text")
-    return digest
+    lengths = quote_lengths([text for _, text in tagged])
+    for (digest, _), qlen in zip(tagged, lengths, strict=True):
+        if qlen:
+            digest["qlen"] = qlen
+    return digests
 
 
 def span_digest(span: Mapping[str, Any], note: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -150,7 +157,7 @@ def make_entry(signature: tuple, used: int, data: dict[str, Any]) -> dict[str, A
             "session": session,
             "guide": guide,
             "state": state,
-            "notes": _in_order({key: note_digest(doc) for key, doc in notes.items()}),
+            "notes": _in_order(note_digests(notes)),
             "excerpts": {
                 key: span_digest(doc, by_id.get(doc.get("note_id")))
                 for key, doc in excerpts.items()
@@ -241,11 +248,10 @@ def follow_journal(entry: dict[str, Any], changes: list, path: Path) -> dict[str
             elif table == "guide":
                 _, followed["guide"], followed["state"] = session_parts({"guide": docs})
             elif table == "notes":
-                for key, doc in docs.items():
-                    if doc.get("id") in spanned:
-                        return None  # its spans' words may have moved
-                    notes[key] = note_digest(doc)
-                    added = True
+                if any(doc.get("id") in spanned for doc in docs.values()):
+                    return None  # its spans' words may have moved
+                notes.update(note_digests(docs))
+                added = added or bool(docs)
             elif table == "excerpts":
                 for key, doc in docs.items():
                     note = new_notes.get(doc.get("note_id"))
