@@ -12,6 +12,7 @@ from tui.domain.notes import (
     mark_spans,
     parse_inline,
     tag_key,
+    without_marks,
 )
 from tui.domain.quotes import quote_lengths, quote_words
 from tui.domain.tags import inline_name_problem, retag_text
@@ -103,8 +104,8 @@ def test_a_tag_starts_with_a_letter_so_a_number_is_no_tag():
 @given(st.lists(st.sampled_from([*"ab #!-/_\t\n1é", "#pain", "!sad", "#a/b-", " #x/-/"])))
 @settings(max_examples=2000)
 def test_mark_spans_are_the_inline_tokens_without_their_names(pieces):
-    """The quote's words cut out the same marks either way (a cold study index measures
-    every tagged note's quote with `mark_spans`)."""
+    """The quote's words cut out the same marks either way (`without_marks` cuts a long
+    mark by its span)."""
     text = "".join(pieces)
     spans = mark_spans(text)
     tokens = inline_tokens(text)
@@ -123,3 +124,24 @@ def test_mark_spans_are_the_inline_tokens_without_their_names(pieces):
 def test_quotes_measured_together_measure_as_each_alone(texts):
     """A study index measures every tagged note's quote at once (`quote_lengths`)."""
     assert quote_lengths(texts) == [len(quote_words(text)) for text in texts]
+
+
+def cut_one_by_one(text: str) -> str:
+    """How `without_marks` cut each mark before it cut the short ones in C."""
+    pieces, at = [], 0
+    for start, end in mark_spans(text):
+        while start > at and text[start - 1] in " \t":
+            start -= 1
+        pieces.append(text[at:start])
+        at = end
+    return "".join(pieces) + text[at:] if pieces else text
+
+
+LONG = ["#" + "a" * 63, "#" + "a" * 64, "!" + "b" * 101, "#a" + "/b" * 64, "#x-/" + "c" * 99]
+
+
+@given(st.lists(st.one_of(TEXTS, st.sampled_from(LONG)), max_size=6))
+@settings(max_examples=1000)
+def test_marks_cut_together_are_the_marks_cut_one_by_one(pieces):
+    text = " ".join(pieces)
+    assert without_marks(text) == cut_one_by_one(text)

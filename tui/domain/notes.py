@@ -16,6 +16,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from itertools import repeat
 from typing import Any
 
 KINDS = ("note", "quote", "followup", "asked", "transcript")
@@ -65,8 +66,28 @@ class InlineToken:
 def mark_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each `#tag` and `!emotion` in `text`, a tag's trailing `-` and `/`
     included (the pattern takes them): `inline_tokens` without the names, for a caller that
-    only cuts the marks out (a cold study index measures the quote of every tagged note)."""
+    only cuts the marks out (`without_marks`, when a name is long enough to be refused)."""
     return [match.span() for match in _INLINE.finditer(text) if _mark_fits(match)]
+
+
+ALWAYS_FITS = min(MAX_TAG_LEVEL_CHARS, MAX_TAG_DEPTH)
+"""A mark's name shorter than this fits (`tag_fits`) whatever its characters."""
+
+
+def without_marks(text: str) -> str:
+    """`text` with each of its `mark_spans` cut out, and the spaces and tabs before it (back
+    to the mark before): a quote's words, before their lines are trimmed."""
+    parts = _INLINE.split(text)  # the text between marks, then each mark's tag and emotion
+    if len(parts) == 1:
+        return text
+    names = [*filter(None, parts[1::3]), *filter(None, parts[2::3])]
+    if max(map(len, names)) < ALWAYS_FITS:  # every mark is one: cut in C (a study's quotes)
+        return "".join(map(str.rstrip, parts[:-1:3], repeat(" \t"))) + parts[-1]
+    pieces, at = [], 0
+    for start, end in mark_spans(text):
+        pieces.append(text[at:start].rstrip(" \t"))
+        at = end
+    return "".join(pieces) + text[at:] if pieces else text
 
 
 def overlong_tags(text: str) -> list[str]:

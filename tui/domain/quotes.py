@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tui.domain.notes import format_elapsed, inline_tokens, mark_spans
+from tui.domain.notes import format_elapsed, inline_tokens, without_marks
 
 _CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
 """Each opening quote mark and the mark that closes it."""
@@ -126,7 +126,7 @@ def quote_lengths(texts: Sequence[str]) -> list[int]:
         else:
             plain.append(i)
     if plain:
-        cut = _cut_marks("\n".join([bodies[i] for i in plain])).split("\n")
+        cut = without_marks("\n".join([bodies[i] for i in plain])).split("\n")
         for i, words in zip(plain, cut, strict=True):
             lengths[i] = len(words.strip()) or len(bodies[i])  # all marks: the text as typed
     return lengths
@@ -135,20 +135,10 @@ def quote_lengths(texts: Sequence[str]) -> list[int]:
 def _strip_marks(text: str) -> str:
     """`text` without its `#tags` and `!emotions` (as the note parser reads them), each with
     the spaces before it and a tag's trailing `-` or `/`; each line trimmed."""
-    words = _cut_marks(text)
+    words = without_marks(text)
     if "\n" not in words:  # most notes: one line
         return words.strip()
     return "\n".join(line.strip() for line in words.split("\n")).strip()
-
-
-def _cut_marks(text: str) -> str:
-    """`text` without its `#tags` and `!emotions`, each with the spaces before it (back to
-    the mark before, if any) and a tag's trailing `-` or `/`."""
-    pieces, at = [], 0
-    for start, end in mark_spans(text):
-        pieces.append(text[at:start].rstrip(" \t"))
-        at = end
-    return "".join(pieces) + text[at:] if pieces else text
 
 
 def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:
