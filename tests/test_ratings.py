@@ -8,7 +8,14 @@ import pytest
 from tests.services.test_tagging_model import loaded, stored
 from tests.test_tagging import add_notes
 from tui.domain.analysis import rated_span
-from tui.domain.ratings import counted, rating_by, ratings_of, severity_of, with_rating
+from tui.domain.ratings import (
+    counted,
+    rating_by,
+    ratings_of,
+    severities_of,
+    severity_of,
+    with_rating,
+)
 from tui.domain.tags import edit_changes
 from tui.services.sync.merge import merge_document
 from tui.services.tag_writes import TagWrites
@@ -64,6 +71,23 @@ def test_one_coders_rating_never_replaces_anothers():
     doc.update(edit_changes(doc, {"rate": None, "coder": "Bo"}))
     assert doc["ratings"] == [{"severity": 3, "coder": "Ana", "at": LATER}]
     assert edit_changes(doc, {"rate": 3, "coder": "Ana", "at": AT}) == {}
+
+
+def test_the_severities_of_many_documents_are_each_ones_severity():
+    """The analysis reads a study's severities at once: each as `severity_of` reads it, a
+    value out of the scale (a bool, a float, a string, 0, 6) as none."""
+    two = [{"severity": 5, "coder": "Ana", "at": AT}, {"severity": 2, "coder": "Bo", "at": AT}]
+    docs = [
+        {},
+        {"severity": None},
+        *({"severity": value} for value in (1, 3, 5, 0, 6, True, 3.0, "3", -1)),
+        {"ratings": two, "severity": 2},
+        {"ratings": two, "severity": 4},  # an older Fieldnote's value over the ratings
+        {"ratings": []},
+        {"ratings": "damaged", "severity": 3},
+    ]
+    assert severities_of(docs) == [severity_of(doc) for doc in docs]
+    assert severities_of(docs)[:11] == [None, None, 1, 3, 5, None, None, None, None, None, None]
 
 
 def test_a_span_unrated_itself_counts_with_its_notes_counted_severity():

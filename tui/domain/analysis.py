@@ -29,8 +29,9 @@ How things are counted (docs/analysis.md):
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -56,7 +57,7 @@ from tui.domain.quotes import (
     recording_time,
     span_words,
 )
-from tui.domain.ratings import severity_of
+from tui.domain.ratings import severities_of, severity_of
 from tui.domain.spans import idle_span, span_owners
 
 WIDESPREAD_SHARE = 0.5
@@ -513,6 +514,10 @@ class Analysis:
 _NO_TAGS: dict[str, str] = {}
 """The keys of a note without tags (never changed)."""
 
+_UNREACHED: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+_KEY = itemgetter(0)
+"""The key of a tag's ancestors (`_Keys.ancestors`: the key first)."""
+
 
 class _Keys:
     """Tag keys and their ancestors, worked out once per distinct string (a study repeats a
@@ -522,6 +527,8 @@ class _Keys:
         self.names = names
         self._keys: dict[str, str] = {}
         self._ancestors: dict[str, tuple[str, ...]] = {}
+        self._up: dict[str, tuple[str, ...]] = {}
+        """By tag as stored (a key's only), its key and the key's ancestors."""
 
     def of(self, tags: Any) -> dict[str, str]:
         """key -> name as stored, for a document's tags."""
@@ -540,17 +547,49 @@ class _Keys:
                 found[key] = tag
         return found
 
+    def reach(self, tags: Any) -> tuple[Collection[str], tuple[str, ...]]:
+        """Every key and ancestor of a document's tags, each once, and their keys in order
+        when they are two or more (a note's pairs). Tags met before are looked up at once;
+        one or two tags, the common lists, without building a set."""
+        if not isinstance(tags, list):
+            return _UNREACHED
+        up = self._up
+        try:
+            if len(tags) == 1:
+                return up[tags[0]], ()
+            if len(tags) == 2:
+                first, second = up[tags[0]], up[tags[1]]
+                if first[0] == second[0]:  # one tag spelt two ways
+                    return first, ()
+                # Ancestors are shared only under one top-level tag (`a/b`, `a/c`: `a`).
+                reached = first + second if first[-1] != second[-1] else set(first + second)
+                pair = (first[0], second[0]) if first[0] < second[0] else (second[0], first[0])
+                return reached, pair
+            ups = list(map(up.__getitem__, tags))
+        except (KeyError, TypeError):  # a tag met first (or no tag: a number, an empty name)
+            ups = [self._ancestors[key] for key in self.of(tags)]
+            if len(ups) < 2:
+                return (ups[0] if ups else ()), ()
+        keys = set(map(_KEY, ups))
+        if len(keys) == 1:
+            return ups[0], ()
+        return set(chain.from_iterable(ups)), tuple(sorted(keys))
+
     def _learn(self, key: str, name: str) -> None:
         """Remember `key`'s ancestors and a name for each (from the first spelling met)."""
         parts, named = key.split("/"), name.split("/")
         ups = tuple("/".join(parts[:n]) for n in range(len(parts), 0, -1))
-        self._ancestors[key] = ups
+        self._ancestors[key] = self._up[name] = ups
         for depth, up in enumerate(ups):
             self.names.setdefault(up, "/".join(named[: len(named) - depth]))
 
     def ancestors(self, key: str) -> tuple[str, ...]:
         """`a/b/c` -> (`a/b/c`, `a/b`, `a`)."""
         return self._ancestors[key]
+
+    def met(self) -> set[str]:
+        """Every key of the tags asked about (`analyse` asks only about its evidence's)."""
+        return {key for key in self._keys.values() if key}
 
 
 def analyse(
@@ -561,9 +600,10 @@ def analyse(
     """The synthesis of these sessions. `names`: tag key -> name as the codebook spells it;
     `now`: when a running interview clock is read."""
     keys = _Keys(dict(names or {}))
-    evidence = _EvidenceList()
+    evidence = _EvidenceList(keys)
+    docs, spoken = evidence.docs, evidence.spoken
+    add_note = docs.append
     by_key: dict[str, list[int]] = defaultdict(list)
-    applied: set[str] = set()
     note_tags: list[tuple[int, tuple[str, ...]]] = []
     """(evidence standing for the note, its tags) of each note with two tags or more."""
     people: dict[str, Participant] = {}
@@ -571,7 +611,6 @@ def analyse(
     per_session: dict[str, tuple[int, int]] = {}
 
     def with_spans(
-        facts: _SessionFacts,
         note: Mapping[str, Any],
         whole: dict[str, str],
         spans: list[Mapping[str, Any]],
@@ -581,8 +620,8 @@ def analyse(
         tagged = [(span, tags) for span in spans if (tags := keys.of(span.get("tags")))]
         if not whole and not tagged:
             return
-        note_item = evidence.add(facts, note, note, whole) if whole else -1
-        span_items = [(evidence.add(facts, note, span, tags), tags) for span, tags in tagged]
+        note_item = evidence.add(note) if whole else -1
+        span_items = [(evidence.add(note, span), tags) for span, tags in tagged]
         # Each key (and every ancestor of one) on this note: the spans carrying it, else the
         # whole note.
         reach: dict[str, list[int]] = {}
@@ -601,7 +640,6 @@ def analyse(
         on_note = set(whole)
         for _, tags in span_items:
             on_note.update(tags)
-        applied.update(on_note)
         if len(on_note) > 1:
             anchor = note_item if note_item >= 0 else span_items[0][0]
             note_tags.append((anchor, tuple(sorted(on_note))))
@@ -614,7 +652,7 @@ def analyse(
             known.name if known else (session.participant or session.title or session.id[:8]),
             (known.sessions if known else 0) + 1,
         )
-        facts = _SessionFacts(session)
+        evidence.begin(_SessionFacts(session))
         spans_of: dict[str, list[Mapping[str, Any]]] = {}
         for excerpt in session.excerpts:
             if idle_span(excerpt):  # its codings all set aside by a settlement
@@ -622,51 +660,48 @@ def analyse(
             spans_of.setdefault(str(excerpt.get("note_id")), []).append(excerpt)
         spanned = {e.get("note_id") for e in session.excerpts if e.get("tags")}
         coded_cues = _coded_cues(session, spans_of) if session.cues and spans_of else []
-        next_cue = 0
-        counted = coded = 0
+        next_cue, cue_count = 0, len(coded_cues)
+        marks = coded = 0
         for note in session.notes:
-            if next_cue < len(coded_cues):
+            if next_cue < cue_count:
                 # The cues said before this note was begun come first: a session's evidence
                 # reads in the order it was said.
                 at = float(note.get("elapsed") or 0.0)
-                while next_cue < len(coded_cues) and coded_cues[next_cue][0] <= at:
-                    _, cue, spans = coded_cues[next_cue]
-                    with_spans(facts, cue, _NO_TAGS, spans)
+                while next_cue < cue_count and coded_cues[next_cue][0] <= at:
+                    _, cue, cue_spans = coded_cues[next_cue]
+                    with_spans(cue, _NO_TAGS, cue_spans)
                     next_cue += 1
-            if note.get("kind") in MARK_KINDS:
+            kind = note.get("kind")
+            if kind in MARK_KINDS:
+                marks += 1
                 continue
-            counted += 1
             stored = note.get("tags")
+            spans = spans_of.get(str(note.get("id"))) if spans_of else None
             if stored or spanned and note.get("id") in spanned:
                 coded += 1
-            whole = keys.of(stored) if stored else _NO_TAGS
-            spans = spans_of.get(str(note.get("id"))) if spans_of else None
-            if not spans:
+            if spans:
+                with_spans(note, keys.of(stored) if stored else _NO_TAGS, spans)
+            elif stored:
                 # The common case, a whole note and no spans: each key and ancestor once.
-                if not whole:
-                    continue
-                note_item = evidence.add(facts, note, note, whole)
-                if len(whole) == 1:
-                    for up in keys.ancestors(next(iter(whole))):
-                        by_key[up].append(note_item)
-                    applied.update(whole)
-                    continue
-                reached: set[str] = set()
-                for key in whole:
-                    for up in keys.ancestors(key):
-                        if up not in reached:
-                            reached.add(up)
-                            by_key[up].append(note_item)
-                applied.update(whole)
-                note_tags.append((note_item, tuple(sorted(whole))))
-                continue
-            with_spans(facts, note, whole, spans)
-        for _, cue, spans in coded_cues[next_cue:]:
-            with_spans(facts, cue, _NO_TAGS, spans)
+                reached, together = keys.reach(stored)
+                if reached:
+                    index = len(docs)
+                    add_note(note)
+                    for up in reached:
+                        by_key[up].append(index)
+                    if together:
+                        note_tags.append((index, together))
+                    if kind == "transcript":
+                        spoken.append(index)
+        for _, cue, cue_spans in coded_cues[next_cue:]:
+            with_spans(cue, _NO_TAGS, cue_spans)
+        counted = len(session.notes) - marks
         note_count += counted
         per_session[session.id] = (counted, coded)
 
+    evidence.finish()
     total = len(people)
+    applied = keys.met()
     parents = {up for key in applied for up in keys.ancestors(key)[1:]}
     themes = [
         _theme(key, keys.names, evidence, indexes, total, applied, parents)
@@ -708,69 +743,110 @@ class _EvidenceList(Sequence[Evidence]):
 
     Kept a column per field, not a tuple per piece: a theme takes its rows of a column at
     once, and tens of thousands of small tuples would each be one more object for Python's
-    garbage collector to walk (a full pass over a large study's index costs ~100 ms)."""
+    garbage collector to walk (a full pass over a large study's index costs ~100 ms). The
+    pieces are added first (`begin`, `docs`, `add`), then `finish` works out the columns the
+    counts read, each in one pass."""
 
-    def __init__(self) -> None:
-        self._facts: list[_SessionFacts] = []
+    def __init__(self, keys: _Keys) -> None:
+        self._keys = keys
+        self.docs: list[Mapping[str, Any]] = []
+        """The note itself, or the span. `analyse` appends a whole note here itself, without
+        a call (`add`): the common case, tens of thousands of times."""
         self._notes: list[Mapping[str, Any]] = []
-        self._docs: list[Mapping[str, Any]] = []
-        """The note itself, or the span."""
-        self._tags: list[dict[str, str]] = []
+        """The note of each (a span's, a cue's), once finished."""
+        self._span_notes: dict[int, Mapping[str, Any]] = {}
+        self.spoken: list[int] = []
+        """The pieces of a transcript's words (a cue's span, a note of kind `transcript`):
+        they count for their speaker (`_SessionFacts.counts_for`)."""
+        self._starts: list[int] = []
+        """Where each session's evidence begins, and the facts it shares."""
+        self._facts: list[_SessionFacts] = []
         self._made: dict[int, Evidence] = {}
         self.sessions: list[str] = []
         self.people: list[str] = []
         """The participant key each counts for (`_SessionFacts.counts_for`)."""
-        self.severities: list[int | None] = []
+        self.severities: list[int] = []
+        """The severity each counts (`rated_span`), 0 for none: a theme counts its 0s
+        rather than filtering its Nones out."""
         self.emotions: list[int] = []
         """The distinct emotions on each one's note, as an index into `emotion_sets`: a
         study has few combinations, and small ints are quicker to count than tuples."""
         self.emotion_sets: list[tuple[str, ...]] = []
         self._emotion_ids: dict[tuple[str, ...], int] = {}
+        self._emotions_as_stored: dict[tuple, int] = {}
 
-    def add(
-        self,
-        facts: _SessionFacts,
-        note: Mapping[str, Any],
-        doc: Mapping[str, Any],
-        tags: dict[str, str],
-    ) -> int:
-        """Adds the evidence of `doc` (`note` itself or a span of it); returns its index."""
+    def begin(self, facts: _SessionFacts) -> None:
+        """The evidence added next is this session's."""
+        self._starts.append(len(self.docs))
         self._facts.append(facts)
-        self._notes.append(note)
-        self._docs.append(doc)
-        self._tags.append(tags)
-        self.sessions.append(facts.id)
-        # The common cases first, without a call: a study adds tens of thousands.
-        self.people.append(
-            facts.participant_key
-            if note.get("kind") != "transcript" or not facts.participant
-            else facts.counts_for(note)
-        )
-        severity = severity_of(doc) if doc is note else rated_span(doc, note)
-        self.severities.append(severity)
-        emotions = note.get("emotions")
-        emotions = _distinct_emotions(emotions) if emotions else ()
+
+    def add(self, note: Mapping[str, Any], span: Mapping[str, Any] | None = None) -> int:
+        """Adds the evidence of a whole note, or of a span of it; returns its index."""
+        index = len(self.docs)
+        if note.get("kind") == "transcript":
+            self.spoken.append(index)
+        if span is None:
+            self.docs.append(note)
+        else:
+            self.docs.append(span)
+            self._span_notes[index] = note
+        return index
+
+    def finish(self) -> None:
+        """Works out the columns the counts read, once every piece is added."""
+        docs = self.docs
+        notes = self._notes = docs.copy()
+        for index, note in self._span_notes.items():
+            notes[index] = note
+        severities = severities_of(docs)
+        for index, note in self._span_notes.items():
+            if severities[index] is None:  # `rated_span`: an unrated span counts its note's
+                severities[index] = severity_of(note)
+        self.severities = [severity or 0 for severity in severities]
+        bounds = [*self._starts, len(docs)]
+        for facts, start, end in zip(self._facts, bounds[:-1], bounds[1:], strict=True):
+            self.sessions += [facts.id] * (end - start)
+            self.people += [facts.participant_key] * (end - start)
+        for index in self.spoken:
+            self.people[index] = self._raw(index)[0].counts_for(notes[index])
+        self.emotions = [self._emotion_id(note.get("emotions")) for note in notes]
+
+    def _emotion_id(self, stored: Any) -> int:
+        """The index in `emotion_sets` of a note's emotions, looked up as stored."""
+        as_stored = tuple(stored) if isinstance(stored, list) else ()
+        try:
+            found = self._emotions_as_stored.get(as_stored)
+        except TypeError:  # something unhashable among them (a hand edit)
+            return self._emotion_set(_distinct_emotions(stored))
+        if found is None:
+            found = self._emotions_as_stored[as_stored] = self._emotion_set(
+                _distinct_emotions(stored)
+            )
+        return found
+
+    def _emotion_set(self, emotions: tuple[str, ...]) -> int:
         found = self._emotion_ids.get(emotions)
         if found is None:
             found = self._emotion_ids[emotions] = len(self.emotion_sets)
             self.emotion_sets.append(emotions)
-        self.emotions.append(found)
-        return len(self._notes) - 1
+        return found
 
     def __len__(self) -> int:
-        return len(self._notes)
+        return len(self.docs)
 
-    def _raw(self, index: int) -> tuple[_SessionFacts, Mapping[str, Any], Mapping[str, Any], dict]:
-        return self._facts[index], self._notes[index], self._docs[index], self._tags[index]
+    def _raw(self, index: int) -> tuple[_SessionFacts, Mapping[str, Any], Mapping[str, Any]]:
+        facts = self._facts[bisect_right(self._starts, index) - 1]
+        return facts, self._notes[index], self.docs[index]
 
     def __getitem__(self, index):  # noqa: ANN001 - an int or a slice, as a Sequence takes
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
-            index += len(self._notes)
+            index += len(self.docs)
         made = self._made.get(index)
         if made is None:
-            facts, note, doc, tags = self._raw(index)
+            facts, note, doc = self._raw(index)
+            tags = self._keys.of(doc.get("tags"))
             if "text" not in note and facts.full_notes is not None:
                 full = facts.notes().get(str(note.get("id")))
                 if full is not None:
@@ -786,7 +862,7 @@ class _EvidenceList(Sequence[Evidence]):
     def strength(self, index: int) -> tuple:
         """How strongly a piece stands for its theme, the strongest least: the most severe,
         then starred, then the longer quote, then the earlier (without making it)."""
-        note, doc = self._notes[index], self._docs[index]
+        note, doc = self._notes[index], self.docs[index]
         return (
             -(self.severities[index] or 0),
             not note.get("starred"),
@@ -798,7 +874,10 @@ class _EvidenceList(Sequence[Evidence]):
         """The evidence without reading any words it lacks: `text` is empty for a digest,
         everything else (the quote's length too) as `self[index]` has it."""
         made = self._made.get(index)
-        return made if made is not None else _evidence(*self._raw(index))
+        if made is not None:
+            return made
+        facts, note, doc = self._raw(index)
+        return _evidence(facts, note, doc, self._keys.of(doc.get("tags")))
 
 
 class _SessionFacts:
@@ -907,11 +986,6 @@ def _distinct_emotions(value: Any) -> tuple[str, ...]:
     return tuple(sorted({emotion for emotion in value if isinstance(emotion, str)}))
 
 
-def _rows(column: list, indexes: list[int]) -> tuple:
-    """`column`'s values at `indexes` (itemgetter gives a bare value for one index)."""
-    return itemgetter(*indexes)(column) if len(indexes) > 1 else (column[indexes[0]],)
-
-
 def _theme(
     key: str,
     names: Mapping[str, str],
@@ -922,12 +996,15 @@ def _theme(
     parents: set[str],
 ) -> Theme:
     """`parents`: the keys with a sub-tag applied."""
-    rated = [s for s in _rows(evidence.severities, indexes) if s is not None]
-    people = set(_rows(evidence.people, indexes))
+    # Each column's values at `indexes` at once (itemgetter gives a bare value for one index).
+    rows = itemgetter(*indexes) if len(indexes) > 1 else lambda column: (column[indexes[0]],)
+    severities = rows(evidence.severities)
+    rated = len(severities) - severities.count(0)
+    people = set(rows(evidence.people))
     people.discard("")
     # Notes share a few combinations of emotions: count the combinations, then each emotion.
     emotions: Counter[str] = Counter()
-    for combination, times in Counter(_rows(evidence.emotions, indexes)).items():
+    for combination, times in Counter(rows(evidence.emotions)).items():
         for emotion in evidence.emotion_sets[combination]:
             emotions[emotion] += times
     top = sorted(emotions.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_EMOTIONS]
@@ -935,11 +1012,11 @@ def _theme(
         key=key,
         name=names.get(key, key),
         excerpts=len(indexes),
-        sessions=len(set(_rows(evidence.sessions, indexes))),
+        sessions=len(set(rows(evidence.sessions))),
         participants=len(people),
         total_participants=total,
-        mean_severity=sum(rated) / len(rated) if rated else None,
-        max_severity=max(rated) if rated else None,
+        mean_severity=sum(severities) / rated if rated else None,
+        max_severity=max(severities) if rated else None,
         emotions=tuple(name for name, _ in top),
         evidence=tuple(indexes),
         rolled_up=key in parents,
