@@ -35,7 +35,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from itertools import chain, combinations
+from itertools import chain, combinations, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -375,7 +375,8 @@ class Analysis:
         sessions: Sequence[SessionInput],
         note_count: int,
         notes_per_session: dict[str, tuple[int, int]],
-        note_tags: list[tuple[int, tuple[str, ...]]],
+        note_tags: tuple[list[int], list[tuple[str, ...]]],
+        followup_notes: list[tuple[SessionInput, Mapping[str, Any]]],
         names: Mapping[str, str],
         now: datetime | None = None,
     ) -> None:
@@ -394,6 +395,8 @@ class Analysis:
         """When a running interview clock is read (time per question); None: where it was
         last paused."""
         self._note_tags = note_tags
+        self._followup_notes = followup_notes
+        """Each follow-up (`?` note) with its session, in session order."""
         self._names = names
         self._by_key = {t.key: t for t in themes}
         self._cells: dict[str, dict[str, list[int]]] = {}
@@ -446,7 +449,8 @@ class Analysis:
     def pairs(self) -> list[Pair]:
         """The MAX_PAIRS tag pairs most often on one note (whole or its spans), most
         frequent first; counted first, and the notes gathered only for the pairs kept."""
-        counts = Counter(chain.from_iterable(combinations(keys, 2) for _, keys in self._note_tags))
+        anchors, tags = self._note_tags
+        counts = Counter(chain.from_iterable(map(combinations, tags, repeat(2))))
         # Only the pairs at least as frequent as the MAX_PAIRS-th need sorting (most pairs of
         # a large study are on one or two notes).
         least = (
@@ -455,7 +459,7 @@ class Analysis:
         frequent = [pair for pair, count in counts.items() if count >= least]
         kept = sorted(frequent, key=lambda pair: (-counts[pair], pair))[:MAX_PAIRS]
         notes: dict[tuple[str, str], list[int]] = {pair: [] for pair in kept}
-        for anchor, keys in self._note_tags:
+        for anchor, keys in zip(anchors, tags, strict=True):
             for pair in combinations(keys, 2):
                 found = notes.get(pair)
                 if found is not None:
@@ -488,23 +492,18 @@ class Analysis:
     @cached_property
     def followups(self) -> list[FollowUp]:
         """Every follow-up (`?` note) of the sessions, with its status, in session order."""
-        found = []
-        for session in self._sessions:
-            for note in session.notes:
-                if note.get("kind") != "followup":
-                    continue
-                found.append(
-                    FollowUp(
-                        session.id,
-                        session.title,
-                        str(note.get("id")),
-                        followup_words(str(note.get("text") or "")),
-                        " ".join(str(note.get("author") or "").split()),
-                        float(note.get("elapsed") or 0.0),
-                        followup_status(session.session, str(note.get("id"))),
-                    )
-                )
-        return found
+        return [
+            FollowUp(
+                session.id,
+                session.title,
+                str(note.get("id")),
+                followup_words(str(note.get("text") or "")),
+                " ".join(str(note.get("author") or "").split()),
+                float(note.get("elapsed") or 0.0),
+                followup_status(session.session, str(note.get("id"))),
+            )
+            for session, note in self._followup_notes
+        ]
 
     @property
     def open_followups(self) -> list[FollowUp]:
@@ -604,8 +603,10 @@ def analyse(
     docs, spoken = evidence.docs, evidence.spoken
     add_note = docs.append
     by_key: dict[str, list[int]] = defaultdict(list)
-    note_tags: list[tuple[int, tuple[str, ...]]] = []
-    """(evidence standing for the note, its tags) of each note with two tags or more."""
+    note_tags: tuple[list[int], list[tuple[str, ...]]] = ([], [])
+    """The evidence standing for each note with two tags or more, and its tags in order."""
+    add_anchor, add_tags = note_tags[0].append, note_tags[1].append
+    followup_notes: list[tuple[SessionInput, Mapping[str, Any]]] = []
     people: dict[str, Participant] = {}
     note_count = 0
     per_session: dict[str, tuple[int, int]] = {}
@@ -642,7 +643,8 @@ def analyse(
             on_note.update(tags)
         if len(on_note) > 1:
             anchor = note_item if note_item >= 0 else span_items[0][0]
-            note_tags.append((anchor, tuple(sorted(on_note))))
+            add_anchor(anchor)
+            add_tags(tuple(sorted(on_note)))
 
     for session in sessions:
         who = session.participant_key
@@ -675,6 +677,8 @@ def analyse(
             if kind in MARK_KINDS:
                 marks += 1
                 continue
+            if kind == "followup":
+                followup_notes.append((session, note))
             stored = note.get("tags")
             spans = spans_of.get(str(note.get("id"))) if spans_of else None
             if stored or spanned and note.get("id") in spanned:
@@ -690,7 +694,8 @@ def analyse(
                     for up in reached:
                         by_key[up].append(index)
                     if together:
-                        note_tags.append((index, together))
+                        add_anchor(index)
+                        add_tags(together)
                     if kind == "transcript":
                         spoken.append(index)
         for _, cue, cue_spans in coded_cues[next_cue:]:
@@ -715,6 +720,7 @@ def analyse(
         note_count=note_count,
         notes_per_session=per_session,
         note_tags=note_tags,
+        followup_notes=followup_notes,
         names=keys.names,
         now=now,
     )
@@ -864,9 +870,9 @@ class _EvidenceList(Sequence[Evidence]):
         then starred, then the longer quote, then the earlier (without making it)."""
         note, doc = self._notes[index], self.docs[index]
         return (
-            -(self.severities[index] or 0),
+            -self.severities[index],
             not note.get("starred"),
-            -_quote_length(note, doc, _words(note, doc)),
+            -(_quote_length(note, doc, _words(note, doc)) if "text" in note else _qlen(doc)),
             str(note.get("started_at") or ""),
         )
 
@@ -974,7 +980,12 @@ def _words(note: Mapping[str, Any], doc: Mapping[str, Any]) -> str:
 
 def _quote_length(note: Mapping[str, Any], doc: Mapping[str, Any], text: str) -> int:
     """`len(quote)` of `text` (`_words`); a digest has no words but the length of its quote."""
-    return len(quote_words(text)) if "text" in note else int(doc.get("qlen") or 0)
+    return len(quote_words(text)) if "text" in note else _qlen(doc)
+
+
+def _qlen(digest: Mapping[str, Any]) -> int:
+    """The length of a digest's quote, kept without its words (tui/services/study_index.py)."""
+    return int(digest.get("qlen") or 0)
 
 
 def _distinct_emotions(value: Any) -> tuple[str, ...]:
