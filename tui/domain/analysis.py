@@ -525,7 +525,8 @@ class _Keys:
     def __init__(self, names: dict[str, str]) -> None:
         self.names = names
         self._keys: dict[str, str] = {}
-        self._ancestors: dict[str, tuple[str, ...]] = {}
+        self.ancestors: dict[str, tuple[str, ...]] = {}
+        """`a/b/c` -> (`a/b/c`, `a/b`, `a`), for each key met."""
         self._up: dict[str, tuple[str, ...]] = {}
         """By tag as stored (a key's only), its key and the key's ancestors."""
 
@@ -566,7 +567,7 @@ class _Keys:
                 return reached, pair
             ups = list(map(up.__getitem__, tags))
         except (KeyError, TypeError):  # a tag met first (or no tag: a number, an empty name)
-            ups = [self._ancestors[key] for key in self.of(tags)]
+            ups = [self.ancestors[key] for key in self.of(tags)]
             if len(ups) < 2:
                 return (ups[0] if ups else ()), ()
         keys = set(map(_KEY, ups))
@@ -578,13 +579,9 @@ class _Keys:
         """Remember `key`'s ancestors and a name for each (from the first spelling met)."""
         parts, named = key.split("/"), name.split("/")
         ups = tuple("/".join(parts[:n]) for n in range(len(parts), 0, -1))
-        self._ancestors[key] = self._up[name] = ups
+        self.ancestors[key] = self._up[name] = ups
         for depth, up in enumerate(ups):
             self.names.setdefault(up, "/".join(named[: len(named) - depth]))
-
-    def ancestors(self, key: str) -> tuple[str, ...]:
-        """`a/b/c` -> (`a/b/c`, `a/b`, `a`)."""
-        return self._ancestors[key]
 
     def met(self) -> set[str]:
         """Every key of the tags asked about (`analyse` asks only about its evidence's)."""
@@ -628,12 +625,12 @@ def analyse(
         reach: dict[str, list[int]] = {}
         for index, tags in span_items:
             for key in tags:
-                for up in keys.ancestors(key):
+                for up in keys.ancestors[key]:
                     found = reach.setdefault(up, [])
                     if not found or found[-1] != index:
                         found.append(index)
         for key in whole:
-            for up in keys.ancestors(key):
+            for up in keys.ancestors[key]:
                 if up not in reach:
                     reach[up] = [note_item]
         for key, indexes in reach.items():
@@ -707,7 +704,7 @@ def analyse(
     evidence.finish()
     total = len(people)
     applied = keys.met()
-    parents = {up for key in applied for up in keys.ancestors(key)[1:]}
+    parents = {up for key in applied for up in keys.ancestors[key][1:]}
     themes = [
         _theme(key, keys.names, evidence, indexes, total, applied, parents)
         for key, indexes in sorted(by_key.items())
