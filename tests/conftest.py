@@ -37,6 +37,17 @@ class FrozenClock:
         self.moment += timedelta(seconds=seconds)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def pilot_keys():
+    """Pilot presses the keys of one `press(...)` without an idle wait between them
+    (tests/pilot_keys.py)."""
+    from tests import pilot_keys
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        pilot_keys.install(monkeypatch)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The study index's cache folder (tui/store/index_file.py): one per test, never the
