@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -36,6 +37,15 @@ class Ran:
 def bare_remote(folder: Path) -> Path:
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(folder)], check=True)
     return folder
+
+
+def copy_of(template: Path, folder: Path) -> None:
+    """`template` (a remote and the laptops' clones of it) copied into `folder`, each clone's
+    remote pointed at the copied one: a study shared once a module and copied for each test,
+    where `sync init` for two laptops took a third of a second."""
+    shutil.copytree(template, folder, symlinks=True, dirs_exist_ok=True)
+    for git_file in [*folder.glob("*/.git/config"), *folder.glob("*/.git/FETCH_HEAD")]:
+        git_file.write_text(git_file.read_text().replace(str(template), str(folder)))
 
 
 @contextlib.contextmanager

@@ -19,7 +19,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote, environment
+from tests.sync.laptops import (
+    Laptop,
+    assert_whole_and_plain,
+    bare_remote,
+    copy_of,
+    environment,
+)
 from tui.store.storage import DUMP_OPTIONS, read_tables
 
 REAL_GIT = shutil.which("git")
@@ -37,9 +43,21 @@ def shared_study(tmp_path: Path, ana_folder: Path) -> tuple[Path, Laptop, Laptop
     return remote, ana, bo, session_id
 
 
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> tuple[Path, str]:
+    """`shared_study` once a module (its own study index): each test gets a copy."""
+    template = tmp_path_factory.mktemp("shared-study")
+    with environment(FIELDNOTE_CACHE=str(tmp_path_factory.mktemp("cache"))):
+        _, _, _, session_id = shared_study(template, template / "ana")
+    return template, session_id
+
+
 @pytest.fixture
-def study(tmp_path):
-    return shared_study(tmp_path, tmp_path / "ana")
+def study(shared, tmp_path):
+    template, session_id = shared
+    copy_of(template, tmp_path)
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    return tmp_path / "study.git", ana, bo, session_id
 
 
 def _git_wrapper(folder: Path, script: str) -> dict[str, str]:

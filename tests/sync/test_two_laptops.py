@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote
+from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote, copy_of, environment
 from tui.services.tag_ops import merge_tags, rename_tag
 from tui.store import DataStore
 
 
-@pytest.fixture
-def laptops(tmp_path):
-    remote = bare_remote(tmp_path / "study.git")
-    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
-    session_id = ana.ok("new", "Onboarding - P7", "--participant", "P7").strip()
-    first = ana.note(session_id, "the invite never arrived #setup")
-    second = ana.note(session_id, "they compare us with a spreadsheet")
-    ana.ok("sync", "init", "--remote", str(remote), "--as", "ana")
-    joined = bo.cli("sync", "init", "--remote", str(remote), "--as", "bo")
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """Ana's interview with two notes, shared with Bo through a remote, once a module (with a
+    study index of its own): each test gets a copy (`laptops`)."""
+    template = tmp_path_factory.mktemp("laptops")
+    remote = bare_remote(template / "study.git")
+    ana, bo = Laptop(template / "ana", "ana"), Laptop(template / "bo", "bo")
+    with environment(FIELDNOTE_CACHE=str(tmp_path_factory.mktemp("cache"))):
+        session_id = ana.ok("new", "Onboarding - P7", "--participant", "P7").strip()
+        first = ana.note(session_id, "the invite never arrived #setup")
+        second = ana.note(session_id, "they compare us with a spreadsheet")
+        ana.ok("sync", "init", "--remote", str(remote), "--as", "ana")
+        joined = bo.cli("sync", "init", "--remote", str(remote), "--as", "bo")
     assert joined.code == 0, joined.err
-    return ana, bo, session_id, first, second
+    return template, session_id, first, second
+
+
+@pytest.fixture
+def laptops(shared, tmp_path):
+    template, session_id, first, second = shared
+    copy_of(template, tmp_path)
+    return Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo"), session_id, first, second
 
 
 def _coding_set(export: dict) -> set[tuple[str, str, str]]:
