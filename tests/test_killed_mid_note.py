@@ -9,21 +9,27 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from tests.test_interview import commit, type_text
 from tests.waiting import wait_until
 from tui.screens.interview_screen import InterviewScreen
 
 # A real app, headless: does what argv[3] says, prints "ready" once it is drawn, and then
-# waits to be killed. At a "pause" step it says so and waits for a line on stdin.
+# waits to be killed. At a "pause" step it says so and waits for a line on stdin. Its Pilot
+# presses keys as the suite's does (tests/pilot_keys.py), the repository being its folder.
 TYPIST = textwrap.dedent(
     """
     import asyncio, sys
+    import pytest
+    from tests import pilot_keys
     from tui.app import FieldnoteApp
     from tui.screens.interview_screen import InterviewScreen
     from tui.store import DataStore
 
     app = FieldnoteApp(DataStore(sys.argv[1]), author=sys.argv[4], session_id=sys.argv[2])
+
+    pilot_keys.install(pytest.MonkeyPatch())
 
     async def drive(pilot):
         # (under the question about the clock, when an earlier one was killed: typing closes it)
@@ -65,6 +71,7 @@ def run_and_kill(store, session_id, steps: str, author: str = "Maya", at_pause=N
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         env={**os.environ, "COLUMNS": "80", "LINES": "24"},
+        cwd=Path(__file__).resolve().parents[1],
     )
     try:
         if at_pause is not None:
