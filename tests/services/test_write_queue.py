@@ -95,3 +95,19 @@ def test_flush_does_not_wait_for_a_hold():
         assert queue.flush(timeout=5)
     finally:
         queue.close()
+
+
+def test_the_retry_pace_is_the_one_set_when_the_queue_is_made(monkeypatch):
+    # The app's queues take the default: a test that sets RETRY_SECONDS shorter (to see several
+    # failed retries of a full disk or a held lock) still waited 2 s between them.
+    monkeypatch.setattr("tui.services.write_queue.RETRY_SECONDS", 0.1)
+    queue = WriteQueue()
+    try:
+        assert queue.retry_seconds == 0.1
+    finally:
+        queue.close()
+    given = WriteQueue(retry_seconds=0.05)
+    try:
+        assert given.retry_seconds == 0.05
+    finally:
+        given.close()

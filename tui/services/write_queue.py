@@ -74,11 +74,13 @@ class WriteQueue:
         on_event: Callable[[SaveState], None] | None = None,
         *,
         name: str = "fieldnote-writer",
-        retry_seconds: float = RETRY_SECONDS,
+        retry_seconds: float | None = None,
         log_length: int = LOG_LENGTH,
     ) -> None:
         self.on_event = on_event or (lambda state: None)
-        self.retry_seconds = retry_seconds
+        # RETRY_SECONDS as it is when the queue is made (a test sets it shorter), not as it
+        # was when this module was imported.
+        self.retry_seconds = RETRY_SECONDS if retry_seconds is None else retry_seconds
         self.last_error: str | None = None
         self.last_failure: StoreError | None = None
         self._jobs: deque[WriteJob] = deque()
