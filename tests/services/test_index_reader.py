@@ -65,6 +65,15 @@ def share_every_read(monkeypatch, tmp_path: Path, serve=None) -> None:
             said.touch()
 
     monkeypatch.setattr(index_reader, "serve", serve_then_say)
+    close = index_reader.SecondReader.close
+
+    def close_then_say(self) -> None:
+        # Ended (SIGKILL) before it served, as when a file came since its fork, it says
+        # nothing more: this process's reads waited 30 s each for it.
+        close(self)
+        said.touch()
+
+    monkeypatch.setattr(index_reader.SecondReader, "close", close_then_say)
     read_one = StudyIndex._read_one
 
     def after_the_second(self, path: Path, light: bool):
