@@ -241,3 +241,20 @@ async def test_the_quit_dialog_says_they_are_lost_where_no_draft_can_be_written(
         assert "only in memory" in said and "q quit and lose them" in said, said
         remount(tmpfs, read_only=False)
         await pilot.press("escape")
+
+
+async def test_a_failed_retry_reaching_a_closing_interview_is_no_crash(make_app, session_id):
+    """A retry that fails as the app quits reaches the interview screen with its widgets gone:
+    query_one(GuidePanel) raised, and the app ended in a traceback over the quit. The app
+    still hears that saving fails (the quit dialog says so); the screen draws nothing."""
+    from tui.screens.interview_screen import InterviewScreen
+    from tui.services.write_queue import SaveState
+
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))
+        screen = app.screen
+        await screen.remove_children()  # as the app's shutdown leaves it
+        screen.on_save_state(SaveState(1, "/data/x.json: the disk is full.", brief="full"))
+        await pilot.pause()
+        assert app.write_problem and "Saving fails" in app.write_problem

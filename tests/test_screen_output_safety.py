@@ -273,8 +273,7 @@ async def test_a_save_problem_names_a_lock_holders_command_with_escapes_as_symbo
 
     monkeypatch.setenv("HOME", str(tmp_path))  # where a rescue file would go
     monkeypatch.setattr(tui.store.storage, "LOCK_WAIT_SECONDS", 0.3)
-    # Retries at the app's pace (2 s), not faster: a failed retry that lands while the app
-    # quits reaches the interview screen with its widgets gone (query_one(GuidePanel) raises).
+    monkeypatch.setattr("tui.services.write_queue.RETRY_SECONDS", 0.2)
     app = make_app(session_id)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, InterviewScreen))

@@ -156,7 +156,10 @@ class InterviewScreen(Screen):
     def _place_notices(self, _screen: Screen) -> None:
         """Notices between what the note-taker reads while typing: below the folded question
         (a notice after a save hid the question being asked), above the note input."""
-        question = self.query_one(CurrentQuestion)
+        questions = self.query(CurrentQuestion)
+        if not questions:
+            return  # the screen is closing, its widgets gone
+        question = questions.first()
         top = max(1, question.region.bottom if question.display else 1)
         room = max(1, self.note_input.region.y - top)
         if (top, room) == self._notice_area:
@@ -367,19 +370,22 @@ class InterviewScreen(Screen):
         """From the writer thread (via the app): show or clear a failing-write warning."""
         kept = f"{state.pending} change(s) kept in memory; retrying."
         problem = f"{state.error} {kept}" if state.error else None
-        # The header keeps saying it once the notice is gone, in a line or two of the pane:
-        # the cause and the cure, without the path that begins the notice's sentence.
-        self.header_problem = f"Not saved: {state.brief}. {kept}" if state.brief else problem
-        self.save_problem = problem  # drawn by its watcher
         self.app.write_problem = (
             f"\u26a0 Saving fails: {state.pending} change(s) kept in memory; retrying."
             if state.error
             else None
         )
-        # The writer's last word can come while this screen is closing, its stream gone.
-        for stream in self.query(NoteStream):
-            stream.pending_ids = self.live.unsaved_note_ids()
-            self._keep_draft()  # the notes written drop out of the draft file
+        # The writer's last word can come while this screen is closing, its widgets gone (a
+        # retry failing as the app quits): nothing is left to draw it on.
+        streams = self.query(NoteStream)
+        if not streams:
+            return
+        # The header keeps saying it once the notice is gone, in a line or two of the pane:
+        # the cause and the cure, without the path that begins the notice's sentence.
+        self.header_problem = f"Not saved: {state.brief}. {kept}" if state.brief else problem
+        self.save_problem = problem  # drawn by its watcher
+        streams.first().pending_ids = self.live.unsaved_note_ids()
+        self._keep_draft()  # the notes written drop out of the draft file
 
     # -- other instances ---------------------------------------------------------------------
 
