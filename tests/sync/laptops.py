@@ -86,6 +86,13 @@ class Laptop:
     def note(self, session_id: str, text: str) -> str:
         return self.ok("note", session_id, text, "--as", self.name).strip()
 
+    def edit(self, session_id: str, note_id: str, text: str, at: str) -> None:
+        """The note's text edited here at `at`, as the interview screen's edit writes it."""
+        store = self.store()
+        session = store.open_session(session_id)
+        session.update_note(note_id, {"text": text, "edited_at": at})
+        session.close()
+
     def sync(self) -> Ran:
         return self.cli("sync", "--as", self.name)
 

@@ -25,10 +25,7 @@ def _both_edit_one_note(tmp_path):
         (ana, "ana's wording [bold]x", "2026-12-01T11:00:00.000Z"),
         (bo, "bo's wording", "2026-12-01T09:00:00.000Z"),
     ):
-        store = laptop.store()
-        session = store.open_session(session_id)
-        session.update_note(note, {"text": text, "edited_at": at})
-        session.close()
+        laptop.edit(session_id, note, text, at)
     assert bo.sync().code == 0
     return ana, session_id, note
 

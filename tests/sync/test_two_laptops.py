@@ -153,10 +153,7 @@ def test_one_field_edited_on_both_sides_keeps_the_later_edit_and_lists_the_other
         (ana, "the invite arrived late #setup", "2026-12-01T09:00:00.000Z"),
         (bo, "the invite never arrived at all #setup", "2026-12-01T11:00:00.000Z"),
     ):
-        store = laptop.store()
-        session = store.open_session(session_id)
-        session.update_note(first, {"text": text, "edited_at": at})
-        session.close()
+        laptop.edit(session_id, first, text, at)
     assert ana.sync().code == 0
     assert bo.sync().code == 0
     assert ana.sync().code == 0
@@ -290,10 +287,7 @@ def test_a_value_left_undecided_is_reported_by_the_sync_that_brings_it_only(lapt
         (ana, "the invite arrived late #setup", "2026-12-01T09:00:00.000Z"),
         (bo, "the invite never arrived at all #setup", "2026-12-01T11:00:00.000Z"),
     ):
-        store = laptop.store()
-        session = store.open_session(session_id)
-        session.update_note(first, {"text": text, "edited_at": at})
-        session.close()
+        laptop.edit(session_id, first, text, at)
     assert ana.sync().code == 0
     clashed = bo.sync()
     assert "1 value(s) undecided" in clashed.err and "undecided:" in clashed.out
@@ -377,10 +371,7 @@ def test_two_long_texts_that_differ_near_the_end_are_told_apart_when_undecided(l
         (ana, "then the planners cross slots off by hand", "2026-12-01T09:00:00.000Z"),
         (bo, "then the drivers cross slots off by hand", "2026-12-01T11:00:00.000Z"),
     ):
-        store = laptop.store()
-        session = store.open_session(session_id)
-        session.update_note(first, {"text": start + end, "edited_at": at})
-        session.close()
+        laptop.edit(session_id, first, start + end, at)
     assert ana.sync().code == 0 and bo.sync().code == 0
     (line,) = [x for x in bo.ok("sync", "status").splitlines() if x.startswith("undecided:")]
     assert "the drivers cross slots" in line and "the planners cross slots" in line
@@ -396,10 +387,7 @@ def test_an_undecided_value_s_escapes_and_line_breaks_read_as_symbols_on_its_one
         (ana, "first\nsecond \x1b[31mred", "2026-12-01T09:00:00.000Z"),
         (bo, "the invite never arrived", "2026-12-01T11:00:00.000Z"),
     ):
-        store = laptop.store()
-        session = store.open_session(session_id)
-        session.update_note(first, {"text": text, "edited_at": at})
-        session.close()
+        laptop.edit(session_id, first, text, at)
     assert ana.sync().code == 0 and bo.sync().code == 0
     status = bo.ok("sync", "status")
     (line,) = [x for x in status.splitlines() if x.startswith("undecided:")]
