@@ -54,7 +54,8 @@ def test_rename_and_merge_across_files_keep_each_coder(store, session_id):
 
 def test_two_laptops_settling_and_coding_one_note_merge_keeping_both():
     """A sync merges the codings a settlement set aside as it merges codings: keyed by (tag,
-    coder), what either laptop added stays and what either removed goes, in both orders."""
+    coder, settlement), what either laptop added stays and what either removed goes, in both
+    orders."""
     from tui.domain.codings import settled
     from tui.services.sync.merge import merge_document
 
@@ -87,6 +88,41 @@ def test_two_laptops_settling_and_coding_one_note_merge_keeping_both():
         ("pain", "team"),
         ("price", "lead"),
     ]
+
+
+def test_a_settlement_and_its_resolvers_own_coding_merge_as_two_codings():
+    """Ana settles Bo and Cy's disagreement on price on one laptop and codes price on the note
+    herself on another: keyed by (tag, coder) the merge kept one of the two. A settlement and
+    an own coding are two codings; agreement reads her own alone as hers, and the note has the
+    tag once. The same settlement made on both laptops stays one, with the earlier time, and
+    so does the coding it set aside, marked by that earlier settlement (what undo looks for)."""
+    from tui.domain.codings import codings_of, own_codings_of, set_aside_of, settled
+    from tui.services.sync.merge import merge_document
+
+    base = {"id": "n1", "tags": []}
+    base.update(with_coding(base, "price", "Bo", AT))
+    settling = {**base, **settled(base, "price", {"Bo", "Cy"}, {"Bo"}, "Ana", LATER)}
+    for own_at in ("2026-11-27T12:00:00.000Z", "2026-11-29T10:00:00.000Z"):
+        own = {**base, **with_coding(base, "price", "Ana", own_at)}
+        merged = merge_document(base, settling, own)
+        assert merged == merge_document(base, own, settling)
+        assert sorted(
+            (c["coder"], c["at"], c.get("settlement", False)) for c in codings_of(merged)
+        ) == sorted([("Ana", LATER, True), ("Ana", own_at, False)])
+        assert merged["tags"] == ["price"]
+        assert sorted((c["coder"], c["at"]) for c in own_codings_of(merged)) == [
+            ("Ana", own_at),
+            ("Bo", AT),
+        ]
+
+    again = {
+        **base,
+        **settled(base, "price", {"Bo", "Cy"}, {"Bo"}, "Ana", "2026-11-29T10:00:00.000Z"),
+    }
+    merged = merge_document(base, settling, again)
+    assert merged == merge_document(base, again, settling)
+    assert codings_of(merged) == [{"tag": "price", "coder": "Ana", "at": LATER, "settlement": True}]
+    assert [c["settled"] for c in set_aside_of(merged)] == [{"by": "Ana", "at": LATER}]
 
 
 def test_untagging_a_span_whose_codings_were_set_aside_keeps_it():

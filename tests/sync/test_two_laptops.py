@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote, copy_of, environment
+from tui.domain.analysis import SessionInput, analyse
+from tui.domain.codings import own_codings_of
 from tui.services.tag_ops import merge_tags, rename_tag
+from tui.services.team.agreement import compute, load, resolve, unresolve
 from tui.store import DataStore
 
 
@@ -420,3 +423,65 @@ def test_two_tags_merged_each_into_the_other_end_as_one(laptops, first_to_sync):
     assert notes[first]["text"] == "the invite never arrived #onboarding"
     status = ana.ok("sync", "status")
     assert "codebook tags onboarding: name is 'onboarding'; the other side had 'setup'" in status
+
+
+@pytest.mark.parametrize("own_at", ["2026-12-01T10:03:00.000Z", "2026-12-01T10:07:00.000Z"])
+def test_a_settlement_and_the_resolvers_own_coding_of_its_tag_both_survive(laptops, own_at):
+    """Ana settles how Bo and Cy differ on #pricing on a note (keeping Bo's) while, on Bo's
+    laptop, she codes #pricing on that note as a coder of her own, before or after the
+    settlement. The merge keyed both by (tag, coder) and kept the earlier: her own coding went
+    (agreement no longer saw her code it) or the settlement mark did (undo found nothing).
+    Both stay; agreement counts her own coding as hers and the settlement as no one's, and the
+    note carries the tag once."""
+    ana, bo, session_id, _, second = laptops
+    cy, ana_on_bo = Laptop(bo.home, "cy"), Laptop(bo.home, "ana")
+    bo.code(session_id, second, "pricing", "2026-12-01T10:00:00.000Z")
+    cy.code(session_id, second, "speed", "2026-12-01T10:01:00.000Z")
+    assert bo.sync().code == 0 and ana.sync().code == 0
+    settled_at = "2026-12-01T10:05:00.000Z"
+    store = ana.store()
+    found = compute(load(store, [session_id]))
+    item = next(d for d in found.between("bo", "cy") if d.key == "pricing")
+    resolve(store, item, "bo", "cy", "first", "ana", settled_at)
+    ana_on_bo.code(session_id, second, "pricing", own_at)
+    for laptop in (ana, bo, ana):
+        ran = laptop.sync()
+        assert ran.code == 0 and ran.out == "", ran.err
+
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    note = next(n for n in exports[0]["sessions"][0]["notes"] if n["id"] == second)
+    settlement = {"tag": "pricing", "coder": "ana", "at": settled_at, "settlement": True}
+    own = {"tag": "pricing", "coder": "ana", "at": own_at}
+    assert sorted(c["at"] for c in note["codings"] if c["coder"] == "ana") == sorted(
+        [settled_at, own_at]
+    )
+    assert settlement in note["codings"] and own in note["codings"]
+    assert sorted(note["tags"]) == ["pricing", "speed"]  # the tag once
+    assert [(c["coder"], c["settled"]["by"]) for c in note["set_aside"]] == [("bo", "ana")]
+
+    snapshot, _ = store.read_session(session_id)
+    merged = next(n for n in snapshot.notes if n["id"] == second)
+    assert sorted(c["coder"] for c in own_codings_of(merged) if c["tag"] == "pricing") == [
+        "ana",
+        "bo",
+    ]
+    unit = next(u for u in load(store, [session_id]).units if u.note["id"] == second)
+    assert "pricing" in unit.present["ana"] and unit.in_force("ana", "pricing")
+    inputs = [SessionInput(session_id, snapshot.session, snapshot.notes, snapshot.excerpts)]
+    assert {t.key: t.excerpts for t in analyse(inputs).themes}["pricing"] == 1
+
+    # Her own coding in force puts the disagreement back (as a coder's coding again after a
+    # settlement does); the settlement is still the one undo takes back.
+    again = compute(load(store, [session_id]))
+    back = next(
+        d for d in again.disagreements if d.key == "pricing" and d.unit.note["id"] == second
+    )
+    assert (back.having, back.lacking) == (("ana", "bo"), ("cy",))
+    unresolve(store, back, "ana", settled_at)
+    snapshot, _ = store.read_session(session_id)
+    merged = next(n for n in snapshot.notes if n["id"] == second)
+    assert sorted((c["coder"], c["at"]) for c in merged["codings"] if c["tag"] == "pricing") == [
+        ("ana", own_at),
+        ("bo", "2026-12-01T10:00:00.000Z"),
+    ]

@@ -1,10 +1,12 @@
 """Codings: one coder's application of one tag to a note or a span excerpt (docs/data.md).
 
 A note or span document holds `codings`, a list of `{"tag", "coder", "at"}`, at most one per
-(tag case-insensitively, coder), and `tags`, the distinct tags of its codings in the order
-first applied. Every writer goes through `fields`, which returns both, so they never drift
-apart. A document written before codings existed has `tags` alone: each of its tags reads as a
-coding by `UNKNOWN_CODER`, applied at an unknown time.
+(tag case-insensitively, coder) besides a settlement (below: a sync can bring a resolver's
+settlement of a tag and their own coding of it from two laptops), and `tags`, the distinct
+tags of its codings in the order first applied. Every writer goes through `fields`, which
+returns both, so they never drift apart. A document written before codings existed has
+`tags` alone: each of its tags reads as a coding by `UNKNOWN_CODER`, applied at an unknown
+time.
 
 Settling a disagreement (`settled`) moves the codings it replaces to `set_aside`, each marked
 `settled: {"by", "at"}`, and gives the resolver one coding marked `settlement: true`. `codings`

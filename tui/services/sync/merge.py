@@ -7,10 +7,11 @@ as the one record each, codebook tags by name (case aside). Then, field by field
 
 - a field changed on one side only takes that side's value; a dict (the clock, the guide's
   marks) is merged key by key the same way;
-- codings are a union keyed by (tag case aside, coder) keeping the earlier `at`, and `tags` is
-  recomputed from them; documents without `codings` (older files) read as one coding per tag
+- codings are a union keyed by (tag case aside, coder, settlement) keeping the earlier `at`,
+  and `tags` is recomputed from them: a resolver's settlement of a tag and their own coding of
+  it are two codings; documents without `codings` (older files) read as one coding per tag
   by `unknown`, and `emotions` are a union too; a coding one side removed goes; the codings a
-  settlement set aside (`set_aside`) merge the same way;
+  settlement set aside (`set_aside`, never a settlement) merge the same way;
 - ratings are merged per coder (a coder's rating changed on both sides keeps the later `at`),
   and `severity` is counted from them again (tui/domain/ratings.py); a `severity` without
   `ratings` (older files) reads as a rating by `unknown`;
@@ -234,16 +235,23 @@ def merge_set(base: list, ours: list, theirs: list, key: Callable[[Any], Any]) -
 
 
 # -- tags and codings -------------------------------------------------------------------------
-def codings_of(doc: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """A document's codings by (tag key, coder); a document without `codings` (written before
-    codings had coders) reads as one coding per tag by `unknown`."""
+CodingKey = tuple[str, str, bool]
+"""(tag key, coder, whether it is a settlement)."""
+
+
+def codings_of(doc: Mapping[str, Any]) -> dict[CodingKey, dict[str, Any]]:
+    """A document's codings by (tag key, coder, settlement): a resolver's settlement of a tag
+    and their own coding of it are two entries, so one laptop's settlement and another's own
+    coding by the same person both stay. A document without `codings` (written before codings
+    had coders) reads as one coding per tag by `unknown`."""
     items = doc.get("codings")
     if not isinstance(items, list):
         items = [{"tag": t, "coder": UNKNOWN_CODER, "at": None} for t in doc.get("tags") or []]
-    out: dict[tuple[str, str], dict[str, Any]] = {}
+    out: dict[CodingKey, dict[str, Any]] = {}
     for item in items:
         if isinstance(item, dict) and isinstance(item.get("tag"), str):
-            key = (tag_key(item["tag"]), str(item.get("coder") or UNKNOWN_CODER))
+            coder = str(item.get("coder") or UNKNOWN_CODER)
+            key = (tag_key(item["tag"]), coder, item.get("settlement") is True)
             out[key] = _earlier(out[key], item) if key in out else item
     return out
 
@@ -276,15 +284,22 @@ def merge_tagging(base: Mapping, ours: Mapping, theirs: Mapping) -> tuple[list[s
 
 
 def _merge_keyed(b: dict, o: dict, t: dict) -> list[dict[str, Any]]:
-    """Codings by (tag key, coder) merged over their base: what one side added stays, what one
-    side removed goes, and one both sides hold is the earlier."""
+    """Codings by (tag key, coder, settlement) merged over their base: what one side added
+    stays, what one side removed goes, and one both sides hold is the earlier."""
     if list(o.values()) == list(t.values()) or list(t.values()) == list(b.values()):
         return list(o.values())
     if list(o.values()) == list(b.values()):
         return list(t.values())
     keys = [k for k in {**o, **t} if (k in o and k in t) or k not in b]
     codings = [_earlier(o[k], t[k]) if k in o and k in t else o.get(k, t.get(k)) for k in keys]
-    codings.sort(key=lambda c: (str(c.get("at") or ""), tag_key(c["tag"]), c.get("coder")))
+    codings.sort(
+        key=lambda c: (
+            str(c.get("at") or ""),
+            tag_key(c["tag"]),
+            str(c.get("coder")),
+            c.get("settlement") is True,
+        )
+    )
     return codings
 
 
