@@ -125,6 +125,23 @@ def test_a_settlement_and_its_resolvers_own_coding_merge_as_two_codings():
     assert [c["settled"] for c in set_aside_of(merged)] == [{"by": "Ana", "at": LATER}]
 
 
+def test_a_rename_keeps_a_settlement_and_its_resolvers_own_coding_apart():
+    """A sync can bring a resolver's settlement of a tag and their own coding of it (see
+    above); a rename folded the two into one, losing the mark or the own coding again. Who
+    applied the tag names the resolver once."""
+    from tui.domain.codings import coding, fields, own_codings_of, tag_coders
+
+    doc = fields([coding("pain", "Ana", AT), coding("pain", "Ana", LATER, settlement=True)])
+    renamed = retagged(doc, {"pain": "friction"})
+    assert renamed["codings"] == [
+        {"tag": "friction", "coder": "Ana", "at": AT},
+        {"tag": "friction", "coder": "Ana", "at": LATER, "settlement": True},
+    ]
+    assert renamed["tags"] == ["friction"]
+    assert own_codings_of(renamed) == [{"tag": "friction", "coder": "Ana", "at": AT}]
+    assert tag_coders(renamed) == {"friction": ["Ana"]}
+
+
 def test_untagging_a_span_whose_codings_were_set_aside_keeps_it():
     # The tagging screen drops a span left with no tag and no severity; one holding codings a
     # settlement set aside stays (untagged, shown nowhere), or they would be lost with it.

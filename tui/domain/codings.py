@@ -120,10 +120,13 @@ def tags_by(doc: Mapping[str, Any], coder: str) -> list[str]:
 
 
 def tag_coders(doc: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Each tag's key -> who applied it."""
+    """Each tag's key -> who applied it, each once (a resolver's settlement and their own
+    coding of one tag are one person's)."""
     out: dict[str, list[str]] = {}
     for c in codings_of(doc):
-        out.setdefault(tag_key(c["tag"]), []).append(c["coder"])
+        coders = out.setdefault(tag_key(c["tag"]), [])
+        if c["coder"] not in coders:
+            coders.append(c["coder"])
     return out
 
 
@@ -202,13 +205,13 @@ def without_twins(doc: Mapping[str, Any], keep: str, drop: str) -> dict | None:
 
 def _retagged(codings: list[Coding], mapping: Mapping[str, str | None]) -> list[Coding]:
     out: list[Coding] = []
-    at_of: dict[tuple[str, str], int] = {}
+    at_of: dict[tuple[str, str, bool], int] = {}
     for c in codings:
         key = tag_key(c["tag"])
         name = mapping[key] if key in mapping else c["tag"]
         if name is None or not tag_key(name):
             continue
-        ident = (tag_key(name), c["coder"])
+        ident = (tag_key(name), c["coder"], bool(c.get("settlement")))
         if ident in at_of:
             kept = out[at_of[ident]]
             kept["at"] = min((t for t in (kept["at"], c["at"]) if t), default=None)
@@ -221,7 +224,8 @@ def _retagged(codings: list[Coding], mapping: Mapping[str, str | None]) -> list[
 def retagged(doc: Mapping[str, Any], mapping: Mapping[str, str | None]) -> dict | None:
     """The fields with every tag whose key is in `mapping` renamed (None drops its codings),
     in the codings in force and those set aside; one coder's two codings that now name the
-    same tag fold into the earlier. None when no tag of the document is in `mapping`."""
+    same tag fold into the earlier (a settlement only with a settlement). None when no tag of
+    the document is in `mapping`."""
     codings, aside = codings_of(doc), set_aside_of(doc)
     if not any(tag_key(c["tag"]) in mapping for c in codings):
         if not any(tag_key(c["tag"]) in mapping for c in aside):
