@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import os
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.recording_study import NOTES, START, TRANSCRIPT, make_session
 from tui.cli import main
+from tui.domain.clock import to_iso
+from tui.domain.notes import Note, new_id
 from tui.services import recording
 from tui.store import DataStore
 
@@ -213,3 +216,30 @@ def test_an_untimed_srt_block_is_attached_as_its_own_cue_and_named(home, tmp_pat
         (30.0, "Nobody got the invite."),
         (40.0, "Then what?"),
     ]
+
+
+def test_align_shows_a_question_marked_asked_as_a_mark_not_as_words_nobody_said(home, capsys):
+    """A guide question marked asked is never linked to a cue: `align` printed the question
+    as if it were a note, and under it "nothing said near this moment" while the
+    interviewer was asking it."""
+    session_id = make_session(home)
+    session = home.open_session(session_id)
+    session.append_note(
+        Note(
+            id=new_id(),
+            session_id=session_id,
+            author="Maya",
+            text="What did you do instead?",
+            kind="asked",
+            started_at=to_iso(START + timedelta(seconds=30)),
+            elapsed=30.0,
+            question_id=None,
+        ).to_doc()
+    )
+    session.close()
+    assert main(["attach", session_id, str(TRANSCRIPT)]) == 0
+    capsys.readouterr()
+    assert main(["align", session_id]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("00:30  \u2713 asked: What did you do instead?")
+    assert "nothing said" not in lines[at + 1]

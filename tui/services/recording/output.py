@@ -13,10 +13,13 @@ from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed, note_kind
 from tui.domain.quotes import quote_words
 from tui.domain.recording import QUOTE_SCORE, Link, QuoteCheck, RecordingCue
-from tui.services.recording.aligned import SessionRecording
+from tui.services.recording.aligned import UNLINKED_KINDS, SessionRecording
 
 FORMATS = ("text", "json")
 INDENT = " " * 7
+ASKED_MARK = "\u2713 asked: "
+"""Before a question marked asked, as the interview's note stream shows it: it is the guide's
+words, not a note of what was said."""
 
 
 def _one_line(text: str) -> str:
@@ -70,7 +73,11 @@ def render_align(recording: SessionRecording, fmt: str) -> str:
     lines = [_header(recording)]
     for note in recording.notes:
         found = links.get(str(note.get("id")))
-        lines.append(f"{recording.time_code(note):>5}  {_one_line(str(note.get('text') or ''))}")
+        mark = ASKED_MARK if note_kind(note) == "asked" else ""
+        text = _one_line(str(note.get("text") or ""))
+        lines.append(f"{recording.time_code(note):>5}  {mark}{text}")
+        if note.get("kind") in UNLINKED_KINDS:
+            continue  # never linked: "nothing said" under it would be untrue
         if found is None:
             lines.append(f"{INDENT}nothing said near this moment")
         else:
