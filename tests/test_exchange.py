@@ -155,6 +155,15 @@ def test_qdpx_round_trip_keeps_the_tags_on_the_same_spans(tmp_path, store, seede
     assert {t["name"] for t in other.codebook.tags()} >= {"pain/onboarding", "place/warehouse"}
 
 
+def test_markdown_gives_no_time_to_a_question_never_current_as_the_analysis_does(store, seeded):
+    """The seeded interviews never showed a question (no clock, no visits): the analysis and
+    the report say "-" for its time, the Markdown debrief said 00:00, as if it had been the
+    current question for no time."""
+    one = export(store, seeded[:1], "md")[0].decode("utf-8")
+    assert "| Tell me about your role. | asked | - |" in one
+    assert "| Walk me through your week. | not reached | - |" in one
+
+
 def test_csv_has_a_row_per_excerpt_and_untagged_note_and_neutralises_formulas(store, seeded):
     data, _ = export(store, seeded, "csv")
     assert data.decode("utf-8")
@@ -348,7 +357,7 @@ def test_a_line_break_in_a_one_line_field_keeps_the_markdown_debriefs_shape(stor
     assert "code_block" not in kinds and kinds.count("table_open") == 1, text
     table = tokens[kinds.index("table_open") : kinds.index("table_close")]
     cells = [t.content for t in table if t.type == "inline"]
-    assert cells == ["Question", "Status", "Time", "Tell me about | it", "not reached", "00:00"]
+    assert cells == ["Question", "Status", "Time", "Tell me about | it", "not reached", "-"]
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert headings[0] == "Shared" and "Tell me about \\| it" in headings
     # Every paragraph is inside the list of facts, notes or follow-ups, not loose at the top.
@@ -451,5 +460,5 @@ def test_a_guide_mark_that_is_neither_asked_nor_skipped_is_not_reached_in_the_de
     store.create_session(record, guide, {"current": None, "marks": marks})
     text = export(store, ["g1"], "md")[0].decode("utf-8")
     assert "0 asked, 1 skipped, 1 not reached of 2 questions." in text
-    assert "| One? | not reached | 00:00 |" in text and "| Two? | skipped | 00:00 |" in text
+    assert "| One? | not reached | - |" in text and "| Two? | skipped | - |" in text
     assert "<img" not in text

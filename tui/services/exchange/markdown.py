@@ -22,6 +22,7 @@ import shutil
 from collections import Counter
 from typing import Any, BinaryIO
 
+from tui.domain.analysis import minutes_text
 from tui.domain.clock import utc_now
 from tui.domain.display_text import count_of
 from tui.domain.guide import Guide, GuideState
@@ -140,7 +141,9 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
         for q in guide.questions:
             # A mark is asked or skipped; anything else a file holds is not reached, as counted.
             status = mark if (mark := marks.get(q.id)) in ("asked", "skipped") else "not reached"
-            out.append(f"| {md_line(q.text)} | {status} | {format_elapsed(spent.get(q.id, 0.0))} |")
+            # Never the current question: no time, as the analysis and the report say it.
+            took = minutes_text(spent.get(q.id) or None)
+            out.append(f"| {md_line(q.text)} | {status} | {took} |")
         out.append("")
     starred = [n for n in notes if n.get("starred")]
     if starred:
