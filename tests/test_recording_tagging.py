@@ -100,6 +100,28 @@ def test_a_quote_not_said_near_its_moment_stays_as_typed(writes, store, clock, s
     assert "typed" not in stored(store, session_id)[0][ids[3]]
 
 
+def test_a_quote_of_a_session_without_a_transcript_says_how_to_attach_one(
+    writes, store, clock, session_id
+):
+    """V on a quote with no transcript said only that none was attached, where p on the same
+    note says how to attach one."""
+    store.open_session(session_id).append_note(
+        Note.from_typed(
+            '"We never trust the portal',
+            session_id=session_id,
+            author="Maya",
+            started_at=to_iso(clock()),
+            elapsed=0.0,
+            question_id=None,
+        ).to_doc()
+    )
+    model = loaded(writes, session_id)
+    outcome = model.use_verbatim(model.shown[0], clock())
+    assert "No transcript is attached" in outcome.notice
+    assert "fieldnote attach SESSION TRANSCRIPT" in outcome.notice
+    assert "m on the sessions screen" in outcome.notice
+
+
 def _turned_around_quote(
     store, session_id, clock, text='"Support never answered within an hour', elapsed=53.0
 ) -> str:

@@ -839,7 +839,11 @@ class TaggingModel:
             elif excerpt.note.get("kind") != "quote":
                 problem = 'Only a quote (a note typed with " or >) has a verbatim to compare.'
             else:
-                problem = "No transcript is attached to this session to take a verbatim from."
+                problem = (
+                    "No transcript is attached to this session to take a verbatim from: "
+                    "attach it with `fieldnote attach SESSION TRANSCRIPT` (or m on the sessions "
+                    "screen)."
+                )
             return Outcome(notice=problem, severity="warning")
         note, text = excerpt.note, excerpt.note_text
         typed = note.get("typed")
