@@ -222,6 +222,8 @@ class AnalysisScreen(Screen):
         """The first read's progress, shown in the header until there is something to show."""
         self.reads = 0
         """Views taken in: tests wait on it."""
+        self._laid_out: tuple[object, ...] = ()
+        """The focused widget, and a table's sizes, at the last layout: they decide ← →."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="analysis-header")
@@ -248,6 +250,7 @@ class AnalysisScreen(Screen):
         self._show_header()
         self._show_tabs()
         self.query_one(ThemeTable).focus()
+        self.screen_layout_refresh_signal.subscribe(self, self._laid_out_again, immediate=True)
         self._read(force=True)
         self.set_interval(self.poll_seconds, self._poll)
 
@@ -691,8 +694,22 @@ class AnalysisScreen(Screen):
             (focused.action_cursor_right if step > 0 else focused.action_cursor_left)()
 
     def _sideways_may_change(self) -> None:
-        # Once the table laid out its columns: its width decides whether ← → are offered.
+        # Its width decides whether ← → are offered, and in the grid its columns: after the
+        # next refresh, and again at a layout that changes its sizes (`_laid_out_again`).
         self.call_after_refresh(self.refresh_bindings)
+
+    def _laid_out_again(self, _screen: Screen) -> None:
+        """The bindings again when a layout changed the focused table's sizes, or focus moved:
+        refreshed after a fill, they may have read a table that had measured its columns but
+        not yet had its pane (a part just shown is 0 wide: an empty grid offered ← →). Only
+        on a change: the key bar redrawn is a layout too."""
+        table = self.focused
+        laid_out: tuple[object, ...] = (table,)
+        if isinstance(table, DataTable):
+            laid_out += (table.size, table.virtual_size, table.container_size)
+        if laid_out != self._laid_out:
+            self._laid_out = laid_out
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Shown only where they act: the sort on the themes, the evidence's keys where a
