@@ -149,9 +149,31 @@ def test_qdpx_round_trip_keeps_the_tags_on_the_same_spans(tmp_path, store, seede
     data, study = export(store, seeded, "qdpx")
     other, back = read_back(data, tmp_path, NOW)
     assert _spans(back) == _spans(study)
-    assert all(n["kind"] == "transcript" for s in back.sessions for n in s.notes)
     assert {s.participant for s in back.sessions} == set(PARTICIPANTS)
     assert [n["text"] for n in back.sessions[0].notes] == list(TEXTS)
+
+
+def test_a_fieldnote_projects_typed_notes_come_back_as_typed_notes_not_as_words_said(
+    tmp_path, store, seeded
+):
+    """A study's qdpx imported into another Fieldnote folder read every line as a transcript
+    cue spoken by its note-taker: the report quoted paraphrases and follow-ups as their words
+    ("> ask Maya about the spreadsheet — Jonas Berg"), and every tag counted for no
+    participant. A live session's source now says its lines are typed notes; they come back
+    with the kind, star and emotions their marks give, by their authors."""
+    from tui.services.analysis import StudyAnalysis
+
+    data, _ = export(store, seeded, "qdpx")
+    other, back = read_back(data, tmp_path, NOW)
+    notes = back.sessions[0].notes
+    assert [n["kind"] for n in notes] == ["quote", "note", "note", "followup", "note", "note"]
+    assert [n["author"] for n in notes] == [AUTHORS[i % 2] for i in range(len(TEXTS))]
+    assert notes[2]["starred"] is True and notes[0]["emotions"] == ["frustrated"]
+    assert all(s.session.get("kind") != "transcript" for s in back.sessions)
+    analysis = StudyAnalysis(other).refresh(force=True).analysis
+    said = [e for e in analysis.evidence if e.said]
+    assert said and all(e.kind == "quote" for e in said)  # the typed quotes alone
+    assert {t.key: t.participants for t in analysis.themes}["pain"] == len(PARTICIPANTS)
     assert {t["name"] for t in other.codebook.tags()} >= {"pain/onboarding", "place/warehouse"}
 
 

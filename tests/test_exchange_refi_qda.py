@@ -20,6 +20,7 @@ from tui.domain.clock import to_iso
 from tui.domain.notes import Note, tag_key
 from tui.services.exchange.exporting import export
 from tui.services.exchange.importing import import_files
+from tui.services.exchange.refi_qda import TYPED_ABOUT
 from tui.services.exchange.study import read_study
 from tui.store import DataStore
 
@@ -194,7 +195,9 @@ def test_asked_marks_are_listed_as_such_and_the_selections_still_slice(store, pr
     ).decode("utf-8")
     assert "Walk me through your week." not in text  # no line as if someone had noted it
     description = next(e for e in source if _local(e) == "Description").text
-    assert description == "Guide questions marked asked:\n[03:00] asked: Walk me through your week."
+    assert description == (
+        f"{TYPED_ABOUT}\nGuide questions marked asked:\n[03:00] asked: Walk me through your week."
+    )
     cases = {e.get("guid") for e in root.iter() if _local(e) == "Case"}
     got = [
         text[int(sel.get("startPosition")) : int(sel.get("endPosition"))]

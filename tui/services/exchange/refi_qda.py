@@ -12,12 +12,14 @@ codes the whole of their sources (how QualCoder reads a case's sources); authors
 GUIDs derive from the ids, so the same data always exports the same way; a pseudonymised
 study salts them (`Study.guid_salt`), so they match nothing in the plain export.
 
-In: the sources become sessions of kind `transcript` (their lines read as `Name: text`), the
-selections tags on the notes they cover, the codes tags; a project with codes and no sources
-brings its codes alone. Member names are checked before anything is read (no `..`, no
-absolute paths); members inflate in chunks against a running limit (never the header's word),
-and the XML is parsed as it inflates, keeping only codes, cases, sources and selections, with
-no DTD (tui/services/exchange/safe_xml.py). Codes nest at most `MAX_TAG_DEPTH` deep.
+In: the sources become sessions of kind `transcript` (their lines read as `Name: text`), except
+a live session's source in a project Fieldnote wrote, whose lines are typed notes again
+(`TYPED_ABOUT`); the selections tags on the notes they cover, the codes tags; a project with
+codes and no sources brings its codes alone. Member names are checked before anything is
+read (no `..`, no absolute paths); members inflate in chunks against a running limit (never
+the header's word), and the XML is parsed as it inflates, keeping only codes, cases, sources
+and selections, with no DTD (tui/services/exchange/safe_xml.py). Codes nest at most
+`MAX_TAG_DEPTH` deep.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from tui.domain.clock import from_iso, to_iso
 
 # The remembered `tag_key`: a study repeats a few tags thousands of times.
 from tui.domain.codings import UNKNOWN_CODER, codings_of, tag_key, with_coding
-from tui.domain.notes import clean_tag_name, format_elapsed, new_id
+from tui.domain.notes import clean_tag_name, format_elapsed, new_id, parse_inline
 from tui.domain.tags import MAX_TAG_DEPTH
 from tui.services.exchange.deflated_zip import DeflatedZip, Deflater, Packed, deflated
 from tui.services.exchange.errors import bad_file
@@ -89,6 +91,9 @@ _UNPACKED_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2
 
 SOURCE_FIELD = "refi_source"
 """The session record's field naming the REFI-QDA source GUID it was imported from."""
+TYPED_ABOUT = "Notes typed in Fieldnote, a line each: [mm:ss] Author: text."
+"""The first line of the Description of a session's source whose lines are notes typed in
+Fieldnote (not a transcript's cues): Fieldnote's import reads them back as typed notes."""
 
 
 def source_guid(session_id: str, salt: str = "") -> str:
@@ -808,9 +813,12 @@ def _source_xml(
     if created:
         head += f' creationDateTime="{_attr(created)}"'
     out: list[str] = []
-    marks = asked_marks(data)
-    if marks:
-        out.append(f"<Description>{_text(marks)}</Description>")
+    # A transcript's cues are words said; a live session's lines are its note-takers' notes.
+    about = [] if data.session.get("kind") == "transcript" else [TYPED_ABOUT]
+    if marks := asked_marks(data):
+        about.append(marks)
+    if about:
+        out.append(f"<Description>{_text(chr(10).join(about))}</Description>")
     coded: list[tuple[str, int, int, list[Any], str]] = []
     for note in data.notes:
         if note.get("tags") and (start := starts.get(note_id := str(note.get("id")))) is not None:
@@ -1013,10 +1021,17 @@ class _Source:
     """Its value of the project's Study variable (text), as Fieldnote's export gives it."""
     copy_mark: str = ""
     """Its value of the copy variable: a pseudonymised export's mark (`COPY_VARIABLE`)."""
+    about: list[str] = field(default_factory=list)
+    """Its Description, as read."""
 
     @property
     def name(self) -> str:
         return self.attributes.get("name") or "Imported source"
+
+    @property
+    def typed_notes(self) -> bool:
+        """Its lines are notes typed in Fieldnote (`TYPED_ABOUT`), not words someone said."""
+        return "".join(self.about).startswith(TYPED_ABOUT)
 
 
 class _TooDeep(Exception):
@@ -1029,6 +1044,8 @@ class _ProjectReader:
     def __init__(self, now: str) -> None:
         self.now = now
         self.root = ""
+        self.origin = ""
+        """The project's `origin`: "Fieldnote" for a project Fieldnote's export wrote."""
         self.path: list[str] = []
         self.codes: list[_ReadCode] = []
         self.tags: list[dict[str, Any]] = []
@@ -1062,6 +1079,7 @@ class _ProjectReader:
         self.path.append(local)
         if len(self.path) == 1:
             self.root = local
+            self.origin = attributes.get("origin") or ""
         elif local == "Codes" and parent in ("CodeBook", "Project"):
             self.has_codes = True
         elif local == "Code" and parent in ("Codes", "Code"):
@@ -1075,6 +1093,8 @@ class _ProjectReader:
             self.cases[attributes.get("targetGUID") or ""] = self.case
         elif local == "TextSource" and parent == "Sources":
             self.source = _Source(dict(attributes))
+        elif local == "Description" and parent == "TextSource" and self.source:
+            self.capture, self.captured = self.source.about, 0
         elif local == "PlainTextContent" and parent == "TextSource" and self.source:
             self.source.content = self.capture = []
             self.captured = 0
@@ -1470,6 +1490,8 @@ def _text_source(
     data = transcript_session(
         segs, title=name, now=now, participant=who, study=study or source.study, source=path.name
     )
+    if reader.origin == "Fieldnote" and source.typed_notes:
+        _typed_again(data)
     if guid_text := source.attributes.get("guid"):
         # Kept, so importing the project again is refused as a JSON export's second import is.
         data.session[SOURCE_FIELD] = guid_text.strip().lower()
@@ -1503,6 +1525,22 @@ def _text_source(
                 excerpts.append(_code({**span, "tags": [], "severity": None}, codings))
     data.excerpts = excerpts
     return data
+
+
+def _typed_again(data: SessionData) -> None:
+    """A live session's notes as Fieldnote's export wrote them, read back as typed notes: each
+    line is its author's note, its kind, star and emotions read from its inline marks as when
+    it was typed, its words unchanged (so the selections still fall on them). Read as
+    transcript cues, the note-taker's paraphrases and follow-ups were words the note-taker
+    said, quoted as such by the report, and counted for no participant. The session is a
+    session again, not a transcript (one can be attached)."""
+    data.session.pop("kind", None)
+    for note in data.notes:
+        marks = parse_inline(str(note.get("text") or ""))
+        note["kind"] = marks.kind
+        note["starred"] = marks.starred
+        note["emotions"] = list(marks.emotions)
+        note.pop("speech", None)
 
 
 def _code(doc: dict[str, Any], codings: list[tuple[str, str, str | None]]) -> dict[str, Any]:
