@@ -258,6 +258,16 @@ async def test_remove_a_tag(store, clock, seeded, session_id):
         assert notes[seeded[0]]["tags"] == []
 
 
+async def test_repeat_with_no_tag_yet_names_the_key_that_picks_one(store, clock, session_id):
+    # It said "pick one first" without the key that does.
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await ready(pilot)
+        await pilot.press("full_stop")
+        told = "\n".join(str(n.message) for n in app._notifications)
+        assert "No tag applied yet to repeat: t picks one." in told, told
+
+
 async def test_repeat_last_tag_on_next_and_recent_tags_on_numbers(store, clock, seeded, session_id):
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -679,7 +679,10 @@ class TaggingScreen(Screen):
 
     def action_repeat_tag(self) -> None:
         if self.model.last_tag is None:
-            self.notify("No tag applied yet; pick one first.", severity="warning", timeout=3)
+            key = self.app.key_word("tagging.tag")
+            self.notify(
+                f"No tag applied yet to repeat: {key} picks one.", severity="warning", timeout=3
+            )
             return
         following = self.model.next_alike()
         if following is None:
