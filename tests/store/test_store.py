@@ -142,6 +142,10 @@ def test_resolve_by_id_prefix_and_title(store: DataStore) -> None:
         store.resolve("a", loose=True)
     assert set(ambiguous.value.candidates) == {a.session_id, b.session_id}
     assert "Onboarding with Ana" in str(ambiguous.value)
+    # A loose look takes a prefix of any length: its sentence asked for 4 or more characters.
+    assert "a unique id prefix or a title" in str(ambiguous.value)
+    with pytest.raises(AmbiguousSessionError, match="prefix of 4 or more characters"):
+        store.resolve("onboarding")
     with pytest.raises(AmbiguousSessionError, match="Onboarding with Ben"):
         store.resolve("onboarding", loose=True)
     with pytest.raises(SessionNotFoundError, match="'zebra'"):

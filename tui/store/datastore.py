@@ -428,7 +428,7 @@ class DataStore:
             return by_prefix[0]
         summaries, _ = self.list_sessions()
         if len(by_prefix) > 1 and long_enough:
-            raise self._ambiguous(wanted, summaries, by_prefix)
+            raise self._ambiguous(wanted, summaries, by_prefix, loose)
         titled = [s for s in summaries if s.title == wanted] or [
             s for s in summaries if s.title.casefold() == wanted.casefold()
         ]
@@ -440,23 +440,25 @@ class DataStore:
             return partly[0]
         candidates = [s.id for s in titled] or list(dict.fromkeys([*by_prefix, *partly]))
         if candidates:
-            raise self._ambiguous(wanted, summaries, candidates)
+            raise self._ambiguous(wanted, summaries, candidates, loose)
         raise SessionNotFoundError(
             f"No session matches '{wanted}'; give an id, an id prefix or a title from the list."
         )
 
     @staticmethod
     def _ambiguous(
-        wanted: str, summaries: list[SessionSummary], ids: list[str]
+        wanted: str, summaries: list[SessionSummary], ids: list[str], loose: bool
     ) -> AmbiguousSessionError:
         titled = {s.id: s.title for s in summaries}
         shown = [
             f"{i[:8]} \u201c{visible(titled[i])}\u201d" if i in titled else i[:8] for i in ids[:5]
         ]
         more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+        # A loose look (a command that opens a screen) takes a prefix of any length.
+        least = "" if loose else f" of {MIN_PREFIX} or more characters"
         return AmbiguousSessionError(
-            f"'{wanted}' is not an id, a unique id prefix of {MIN_PREFIX} or more characters or "
-            f"a title; it could mean {count_of(len(ids), 'session')} ({', '.join(shown)}{more}), "
+            f"'{wanted}' is not an id, a unique id prefix{least} or a title; it could mean "
+            f"{count_of(len(ids), 'session')} ({', '.join(shown)}{more}), "
             "so give one of their ids or the full title.",
             ids,
         )
