@@ -123,8 +123,7 @@ def guid(*parts: str, salt: str = "") -> str:
     """A GUID derived from `parts` (a name-based UUID, as uuid5 makes it, built from the hash
     directly: uuid5 costs ~20x more, which 20,000 selections notice). A pseudonymised export
     gives a random `salt`, so none of its GUIDs matches the plain export's."""
-    h = hashlib.sha1(_SPACE_BYTES + salt.encode() + "\x1f".join(parts).encode()).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+    return _as_guid(hashlib.sha1(_SPACE_BYTES + salt.encode() + "\x1f".join(parts).encode()))
 
 
 def guids_after(*parts: str, salt: str = "") -> Callable[..., str]:
@@ -135,10 +134,15 @@ def guids_after(*parts: str, salt: str = "") -> Callable[..., str]:
     def of(*more: str) -> str:
         sha = begun.copy()
         sha.update("\x1f".join(more).encode())
-        h = sha.hexdigest()
-        return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+        return _as_guid(sha)
 
     return of
+
+
+def _as_guid(sha: Any) -> str:
+    """A SHA-1 as a version-5 UUID's text (what uuid5 gives for the same hash)."""
+    h = sha.hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 _SPACE_BYTES = _SPACE.bytes
