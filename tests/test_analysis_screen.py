@@ -96,7 +96,9 @@ async def test_each_part_is_one_key_away(store, clock, study):
         await settle(pilot)
         switcher = app.screen.query_one(ContentSwitcher)
         for key, part in zip(
-            "23451", ["matrix", "pairs", "grid", "coverage", "themes-part"], strict=True
+            "234561",
+            ["matrix", "pairs", "grid", "coverage", "followups", "themes-part"],
+            strict=True,
         ):
             await pilot.press(key)
             assert switcher.current == part
@@ -702,8 +704,15 @@ async def test_the_key_bar_names_only_the_keys_that_act_on_the_part_shown(
         assert " Sort" in bar_text(screen)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
-async def test_every_part_s_tab_and_the_evidence_s_are_in_view(store, clock, study, size):
+@pytest.mark.parametrize(
+    "size, named",
+    [
+        ((80, 24), "1 Themes 2 Matrix 3 Pairs 4 Who 5 Guide 6 Follow-ups"),
+        # The names go from the last tab back, before a tab is cut.
+        ((40, 24), "1 Themes 2 Matrix 3 Pairs 4 Who 5 6"),
+    ],
+)
+async def test_every_part_s_tab_and_the_evidence_s_are_in_view(store, clock, study, size, named):
     # In a 40-column pane the tabs were cut after "4": the Who part's name and the Guide's
     # tab were gone, and so was the "evidence" tab of a drill-down.
     app = analysis_app(store, clock)
@@ -711,11 +720,14 @@ async def test_every_part_s_tab_and_the_evidence_s_are_in_view(store, clock, stu
         await settle(pilot)
         tabs = app.screen.query_one("#analysis-tabs")
         drawn = " ".join(tabs.render_line(0).text.split())
-        assert drawn == "1 Themes 2 Matrix 3 Pairs 4 Who 5 Guide", drawn
-        await pilot.press("enter")
+        assert drawn == named, drawn
+        await pilot.press("6")  # the current part is always named
+        drawn = " ".join(tabs.render_line(0).text.split())
+        assert drawn.endswith("6 Follow-ups"), drawn
+        await pilot.press("1", "enter")
         await settle(pilot)
         drawn = " ".join(tabs.render_line(0).text.split())
-        assert "1 " in drawn and "5" in drawn and drawn.endswith("\u25b8 evidence"), drawn
+        assert "1 " in drawn and "6" in drawn and drawn.endswith("\u25b8 evidence"), drawn
 
 
 def drawn_words(widget) -> str:
@@ -741,6 +753,7 @@ async def test_a_study_with_nothing_tagged_and_no_guide_says_so_on_every_part(st
             "3": ("#pairs", "No note carries two tags yet."),
             "4": ("#grid", "No participant has raised a tag yet."),
             "5": ("#coverage", "No session of the study has a guide."),
+            "6": ("#followups", "No follow-up was noted."),
         }
         for key, (part, sentence) in said.items():
             await pilot.press(key)
@@ -995,3 +1008,68 @@ async def test_the_key_bar_offers_sideways_keys_by_the_table_as_laid_out(store, 
             for keys in (("1", "enter"), ("escape",), ("2", "enter"), ("escape",)):
                 said = await bar_once_laid_out(pilot, *keys)
                 assert isinstance(app.screen, AnalysisScreen), keys
+
+
+def with_followups() -> list[SessionInput]:
+    """The study, with follow-ups: Ana's first session has one asked and one still open, Ben's
+    one dismissed and one open."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    asked = {"status": "asked", "elapsed": 80.0, "question_id": "q2"}
+    dismissed = {"status": "dismissed", "elapsed": 20.0, "question_id": "q1"}
+    added = {
+        "s1": (
+            [("f1", "? ask about the admin rights", 70), ("f2", "? pricing page?", 75)],
+            {"f1": asked},
+        ),
+        "s3": ([("f3", "? their old tool", 15), ("f4", "? who signs off", 25)], {"f3": dismissed}),
+    }
+    changed = []
+    for session in sessions:
+        notes, marks = added.get(session.id, ([], {}))
+        followups = [_note(nid, text, at, "q1", kind="followup") for nid, text, at in notes]
+        changed.append(
+            replace(
+                session,
+                session={**session.session, "followups": marks},
+                notes=[*session.notes, *followups],
+            )
+        )
+    return changed
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_follow_ups_part_lists_the_open_ones_first_and_opens_and_copies_one(
+    store, clock, size, copied
+):
+    # The report listed the open follow-ups; the analysis screen had no part for them, so a
+    # researcher planning the next interview had to leave the app to see what to ask.
+    write_study(store, with_followups())
+    app = analysis_app(store, clock)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("6")
+        await settle(pilot)
+        table = screen.query_one("#followups", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(n)] for n in range(table.row_count)]
+        assert [row[:2] for row in rows] == [
+            ["pricing page?", "open"],
+            ["who signs off", "open"],
+            ["ask about the admin rights", "asked"],
+            ["their old tool", "dismissed"],
+        ], rows
+        said = bar_text(screen)
+        assert "Open" in said and "Evidence" not in said and "Play" not in said, said
+        assert "Copy" in said, said
+        await pilot.press("down", "y")
+        await settle(pilot)
+        assert copied == ["who signs off (follow-up by Maya, Ben, 00:25)"]
+        await pilot.press("enter")
+        await settle(pilot)
+        tagging = app.screen
+        assert isinstance(tagging, TaggingScreen)
+        assert tagging.current.session_id == "s3" and tagging.current.note["id"] == "f4"

@@ -233,6 +233,8 @@ NO_PAIRS = "No note carries two tags yet."
 """What the pairs of tags say while there are none (the analysis screen, the report)."""
 NO_WHO = "No participant has raised a tag yet."
 """What who raised what says while it has no cell (the analysis screen, the report)."""
+NO_FOLLOWUPS = "No follow-up was noted."
+"""What the follow-ups say while no session has one (the analysis screen, the report)."""
 NO_GUIDE = "No session of the study has a guide."
 """What the guide coverage says while it has no question (the analysis screen, the report)."""
 THEME_COLUMNS = ("tag", "excerpts", "sessions", "participants", "severity", "max", "emotions")
@@ -337,6 +339,20 @@ class FollowUp:
     elapsed: float
     status: str
     """`open`, `asked` or `dismissed` (tui/domain/interview_record.py)."""
+
+    @property
+    def label(self) -> str:
+        """`follow-up by Maya`: the note-taker's words, never a participant's."""
+        return note_label("followup", self.author)
+
+    @property
+    def time(self) -> str:
+        return format_elapsed(self.elapsed)
+
+    @property
+    def source(self) -> str:
+        """`follow-up by Maya, session, 01:23`: whose it is and where, as the report says it."""
+        return f"{self.label}, {self.session_title}, {self.time}"
 
 
 @dataclass(frozen=True)

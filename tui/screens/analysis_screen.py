@@ -1,13 +1,15 @@
-"""Analysis: a study's themes, priority matrix, co-occurrence, who raised what, guide coverage.
+"""Analysis: a study's themes, priority matrix, co-occurrence, who raised what, guide coverage
+and follow-ups.
 
-Each part is one keypress away (1-5). Enter on a tag, a pair or a cell lists its evidence:
+Each part is one keypress away (1-6). Enter on a tag, a pair or a cell lists its evidence:
 words someone said in quote marks with their speaker, a note-taker's note in italics as
 `note by NAME`; Enter on a piece of evidence opens its note on the tagging screen; y copies
-evidence as citable lines (tui/domain/quotes.py). The numbers come from `tui.domain.analysis`
-through `StudyAnalysis`, read in a worker and polled, so another instance's notes and tags
-show up within a poll. The first frame shows the themes the study index kept of the last
-analysis when nothing changed since; the analysis itself follows in the same worker and takes
-their place, the cursor staying on its theme.
+evidence as citable lines (tui/domain/quotes.py). The follow-ups part lists every follow-up
+the note-takers wrote, the open ones first; Enter opens one's note, y copies it. The numbers
+come from `tui.domain.analysis` through `StudyAnalysis`, read in a worker and polled, so
+another instance's notes and tags show up within a poll. The first frame shows the themes
+the study index kept of the last analysis when nothing changed since; the analysis itself
+follows in the same worker and takes their place, the cursor staying on its theme.
 """
 
 from __future__ import annotations
@@ -31,11 +33,13 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Static
 
 from tui.domain.analysis import (
+    NO_FOLLOWUPS,
     NO_GUIDE,
     NO_PAIRS,
     NO_WHO,
     THEME_COLUMNS,
     Evidence,
+    FollowUp,
     Theme,
     minutes_text,
     row_above,
@@ -64,17 +68,15 @@ PROGRESS_SECONDS = 0.1
 """How often a cold start's header says how many sessions it has read."""
 FRAME_WAIT_SECONDS = 0.5
 """How long the analysis waits for the overview's frame to be drawn before it reads on."""
-PARTS = ("themes", "matrix", "pairs", "grid", "coverage")
+PARTS = ("themes", "matrix", "pairs", "grid", "coverage", "followups")
 PART_NAMES = {
     "themes": "Themes",
     "matrix": "Matrix",
     "pairs": "Pairs",
     "grid": "Who",
     "coverage": "Guide",
+    "followups": "Follow-ups",
 }
-TAB_FORMS = ((" ", "  ", True), ("", " ", True), ("", " ", False))
-"""The tabs, widest first (a key's padding, the gap after a tab, every part named): the
-first that fits the pane is drawn."""
 MAX_GRID_TAGS = 40
 """Tag columns of the participants x tags grid: the tags raised by most participants."""
 BAR_WIDTH = 10
@@ -128,6 +130,15 @@ COVERAGE_TABLE = [
     Column("Not reached", 11, essential=False),
     Column("Mean time", 9),
 ]
+FOLLOWUP_TABLE = [
+    Column("Follow-up", share=60),
+    Column("Status", 9),
+    Column("Session", share=25, essential=False),
+    Column("By", share=15, essential=False),
+    Column("Time", 6, essential=False),
+]
+FOLLOWUP_ORDER = {"open": 0, "asked": 1, "dismissed": 2}
+"""The open follow-ups first: the ones still to ask at the next interview."""
 EVIDENCE_TABLE = [
     Column("Evidence", share=70),
     Column("Whose words", share=30, essential=False),
@@ -213,7 +224,8 @@ class AnalysisScreen(Screen):
         self.evidence: list[Evidence] = []
         self.checked: list[Checked] = []
         """Each of `evidence` with its quote's check and its citation."""
-        """The evidence listed by the drill-down."""
+        self.followups: list[FollowUp] = []
+        """The follow-ups as listed, open ones first."""
         self._filled: set[str] = set()
         self._nothing: set[str] = set()
         """The parts filled with nothing to show but the sentence that says why."""
@@ -239,6 +251,7 @@ class AnalysisScreen(Screen):
             # The participant column stays put as the tags scroll sideways under ← →.
             yield AnalysisTable(id="grid", cursor_type="cell", fixed_columns=1)
             yield AnalysisTable(id="coverage", cursor_type="row", zebra_stripes=True)
+            yield AnalysisTable(id="followups", cursor_type="row", zebra_stripes=True)
             with Vertical(id="evidence-part"):
                 yield Static(id="evidence-title")
                 yield AnalysisTable(id="evidence", cursor_type="row", zebra_stripes=True)
@@ -394,24 +407,34 @@ class AnalysisScreen(Screen):
         self.query_one("#analysis-header", Static).update(header)
 
     def _show_tabs(self) -> None:
-        # As spaced as the pane allows; in a narrow one the names go before a tab is cut
-        # ("4" with no name, and no 5 at all, in a 40-column pane).
+        # As spaced as the pane allows; in a narrow one the names go from the last tab back
+        # before a tab is cut, the current part's name kept ("1 Themes 2 Matrix 3 Pairs 4 Who
+        # 5 6" in a 40-column pane).
         room = self.size.width - 1  # its padding (app.tcss)
-        for pad, gap, named in TAB_FORMS:
-            tabs = Text(no_wrap=True, overflow="ellipsis")
-            for part in PARTS:
-                key = self.app.key_for(f"analysis.{part}")
-                current = part == self.part and self.drill is None
-                tabs.append(f"{pad}{key}{pad}", style="bold reverse" if current else "bold")
-                if named or current:
-                    tabs.append(f" {PART_NAMES[part]}", style="bold" if current else "")
-                tabs.append(gap)
-            if self.drill is not None:
-                tabs.append("\u25b8 evidence", style="bold reverse")
-            tabs.rstrip()
+        forms = [(" ", "  ", len(PARTS))] + [
+            ("", " ", named) for named in range(len(PARTS), -1, -1)
+        ]
+        for pad, gap, named in forms:
+            tabs = self._tabs(pad, gap, set(PARTS[:named]))
             if tabs.cell_len <= room:
                 break
         self.query_one("#analysis-tabs", Static).update(tabs)
+
+    def _tabs(self, pad: str, gap: str, named: set[str]) -> Text:
+        """The tab row: each part's key, padded by `pad`, the parts in `named` (and the
+        current one) with their names, `gap` between tabs."""
+        tabs = Text(no_wrap=True, overflow="ellipsis")
+        for part in PARTS:
+            key = self.app.key_for(f"analysis.{part}")
+            current = part == self.part and self.drill is None
+            tabs.append(f"{pad}{key}{pad}", style="bold reverse" if current else "bold")
+            if part in named or current:
+                tabs.append(f" {PART_NAMES[part]}", style="bold" if current else "")
+            tabs.append(gap)
+        if self.drill is not None:
+            tabs.append("\u25b8 evidence", style="bold reverse")
+        tabs.rstrip()
+        return tabs
 
     def _table(self, table_id: str) -> DataTable:
         return self.query_one(f"#{table_id}", DataTable)
@@ -628,6 +651,34 @@ class AnalysisScreen(Screen):
             }
             table.add_row(*(cells[name] for name in names), key=str(number))
 
+    def _fill_followups(self) -> None:
+        assert self.view is not None
+        table = self._table("followups")
+        listed = sorted(self.view.analysis.followups, key=lambda f: FOLLOWUP_ORDER[f.status])
+        self.followups = listed
+        if not listed:
+            self._say_nothing("followups", table, NO_FOLLOWUPS)
+            return
+        keep = self._cursor_key(table)
+        names = self._columns(table, FOLLOWUP_TABLE)
+        for number, followup in enumerate(listed):
+            cells = {
+                "Follow-up": _cell(followup.text),
+                "Status": Text(followup.status, style="bold" if followup.status == "open" else ""),
+                "Session": _cell(followup.session_title),
+                "By": _cell(followup.author),
+                "Time": followup.time,
+            }
+            table.add_row(*(cells[name] for name in names), key=str(number))
+        self._keep_cursor(table, keep)
+
+    def _current_followup(self) -> FollowUp | None:
+        table = self._table("followups")
+        key = self._cursor_key(table)
+        if key is None or key == NOTHING_KEY or self.part != "followups":
+            return None
+        return self.followups[int(key)]
+
     # -- parts and sorting -------------------------------------------------------------------
 
     def action_show_part(self, part: str) -> None:
@@ -717,6 +768,8 @@ class AnalysisScreen(Screen):
         if action in ("cycle_sort", "reverse_sort"):
             return self.part == "themes" and self.drill is None
         if action in ("open", "copy", "play"):
+            if self.drill is None and self.part == "followups":
+                return action != "play" and "followups" not in self._nothing
             return self.drill is not None or (
                 self.part != "coverage" and self.part not in self._nothing
             )
@@ -730,7 +783,7 @@ class AnalysisScreen(Screen):
     def key_description(self, action: str) -> str | None:
         """In the evidence Enter opens the note; in the grid ← → move the cell from tag to
         tag (scrolling when it is wide)."""
-        if action == "open" and self.drill is not None:
+        if action == "open" and (self.drill is not None or self.part == "followups"):
             return "Open note"
         table = self.focused
         if not action.startswith("sideways") or not isinstance(table, DataTable):
@@ -810,6 +863,11 @@ class AnalysisScreen(Screen):
     def action_open(self) -> None:
         if self.drill is not None:
             self._open_note()
+            return
+        if (followup := self._current_followup()) is not None:
+            self.app.open_tagging(
+                "session", followup.session_id, focus=(followup.session_id, followup.note_id, None)
+            )
             return
         drill = self.selected()
         if drill is not None:
@@ -912,6 +970,8 @@ class AnalysisScreen(Screen):
         """Copy the evidence listed, or the evidence of the row under the cursor."""
         if self.drill is not None:
             self._copy(self.drill, self.checked)
+        elif (followup := self._current_followup()) is not None:
+            self.app.copy_text(f"{followup.text} ({followup.source})")
         elif self.view is not None and (drill := self.selected()) is not None:
             self._evidence_worker(drill, self._copy)
 

@@ -241,7 +241,7 @@ ACTIONS += (
     ),
 )
 
-# Analysis: a study's themes, matrix, pairs, who raised what and guide coverage.
+# Analysis: a study's themes, matrix, pairs, who raised what, guide coverage and follow-ups.
 ACTIONS += (
     ActionSpec("analysis.themes", "show_part('themes')", "1", "Themes", show=False),
     ActionSpec("analysis.matrix", "show_part('matrix')", "2", "Matrix", show=False),
@@ -250,6 +250,7 @@ ACTIONS += (
         "analysis.grid", "show_part('grid')", "4", "Who raised what", show=False, short="Grid"
     ),
     ActionSpec("analysis.coverage", "show_part('coverage')", "5", "Guide", show=False),
+    ActionSpec("analysis.followups", "show_part('followups')", "6", "Follow-ups", show=False),
     ActionSpec("analysis.open", "open", "enter", "Evidence"),
     ActionSpec("analysis.copy", "copy", "y", "Copy"),
     ActionSpec("analysis.play", "play", "p", "Play"),

@@ -17,6 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from tui.domain.analysis import (
+    NO_FOLLOWUPS,
     NO_GUIDE,
     NO_PAIRS,
     NO_WHO,
@@ -29,8 +30,6 @@ from tui.domain.analysis import (
     severity_text,
 )
 from tui.domain.display_text import count_of, tag_label, visible
-from tui.domain.notes import format_elapsed
-from tui.domain.quotes import note_label
 from tui.services.analysis import StudyView, Verbatims
 from tui.services.exchange.markdown import md_line
 
@@ -117,7 +116,7 @@ def _no_open_followups(analysis: Analysis) -> str:
     """Why the open follow-ups are none: all closed, or none noted at all."""
     if analysis.followups:
         return "None open: every follow-up was asked or dismissed."
-    return "No follow-up was noted."
+    return NO_FOLLOWUPS
 
 
 def who_note(analysis: Analysis) -> str:
@@ -327,8 +326,8 @@ def _note_source(item: Evidence, field: Callable[[str], str]) -> str:
 
 
 def _followup_source(item: FollowUp, field: Callable[[str], str]) -> str:
-    label = note_label("followup", item.author)
-    return f"{field(label)}, {field(item.session_title)}, {format_elapsed(item.elapsed)}"
+    """`FollowUp.source`, each person's or session's part made safe by `field`."""
+    return f"{field(item.label)}, {field(item.session_title)}, {item.time}"
 
 
 def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
