@@ -97,7 +97,7 @@ async def test_each_part_is_one_key_away(store, clock, study):
         switcher = app.screen.query_one(ContentSwitcher)
         for key, part in zip(
             "234561",
-            ["matrix", "pairs", "grid", "coverage", "followups", "themes-part"],
+            ["matrix", "pairs", "grid", "coverage", "followups-part", "themes-part"],
             strict=True,
         ):
             await pilot.press(key)
@@ -1068,6 +1068,9 @@ async def test_the_follow_ups_part_lists_the_open_ones_first_and_opens_and_copie
         await pilot.press("down", "y")
         await settle(pilot)
         assert copied == ["who signs off (follow-up by Maya, Ben, 00:25)"]
+        # The list cuts a follow-up to its column; under it, the one under the cursor whole.
+        detail = drawn_words(screen.query_one("#followup-detail"))
+        assert detail.endswith(" who signs off follow-up by Maya, Ben, 00:25 \u00b7 open"), detail
         await pilot.press("enter")
         await settle(pilot)
         tagging = app.screen

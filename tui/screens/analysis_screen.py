@@ -251,7 +251,9 @@ class AnalysisScreen(Screen):
             # The participant column stays put as the tags scroll sideways under ← →.
             yield AnalysisTable(id="grid", cursor_type="cell", fixed_columns=1)
             yield AnalysisTable(id="coverage", cursor_type="row", zebra_stripes=True)
-            yield AnalysisTable(id="followups", cursor_type="row", zebra_stripes=True)
+            with Vertical(id="followups-part"):
+                yield AnalysisTable(id="followups", cursor_type="row", zebra_stripes=True)
+                yield Static(id="followup-detail")
             with Vertical(id="evidence-part"):
                 yield Static(id="evidence-title")
                 yield AnalysisTable(id="evidence", cursor_type="row", zebra_stripes=True)
@@ -658,6 +660,7 @@ class AnalysisScreen(Screen):
         self.followups = listed
         if not listed:
             self._say_nothing("followups", table, NO_FOLLOWUPS)
+            self._show_followup()
             return
         keep = self._cursor_key(table)
         names = self._columns(table, FOLLOWUP_TABLE)
@@ -671,6 +674,18 @@ class AnalysisScreen(Screen):
             }
             table.add_row(*(cells[name] for name in names), key=str(number))
         self._keep_cursor(table, keep)
+        self._show_followup()
+
+    def _show_followup(self) -> None:
+        """The follow-up under the cursor whole (the list cuts it to its column), with whose
+        it is, where and its status."""
+        followup = self._current_followup()
+        detail = Text()
+        if followup is not None:
+            detail.append(visible(followup.text))
+            where = f"{followup.source} \u00b7 {followup.status}"
+            detail.append(f"\n{visible(where)}", style="dim")
+        self.query_one("#followup-detail", Static).update(detail)
 
     def _current_followup(self) -> FollowUp | None:
         table = self._table("followups")
@@ -685,7 +700,7 @@ class AnalysisScreen(Screen):
         self.part = part
         self.drill = None
         switcher = self.query_one(ContentSwitcher)
-        switcher.current = "themes-part" if part == "themes" else part
+        switcher.current = f"{part}-part" if part in ("themes", "followups") else part
         self._fill(part)
         if part == "themes":
             self.query_one(ThemeTable).focus()
@@ -812,6 +827,8 @@ class AnalysisScreen(Screen):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "evidence":
             self._show_detail()
+        elif event.data_table.id == "followups":
+            self._show_followup()
 
     def selected(self) -> Drill | None:
         """The tag, pair or cell under the cursor of the part shown, as a drill-down."""
