@@ -459,6 +459,36 @@ def test_fieldnote_code_command(monkeypatch, store, clock, seeded, session_id):
     assert cli.main(["code", "no-such-session"]) == cli.EXIT_FAILED
 
 
+def test_fieldnote_code_study_by_name(monkeypatch, store, clock, capsys):
+    """`code --study NAME` opens the study named, as `agree`, `analyse` and `export --study
+    NAME` do, where NAME names no one session (here it is part of both sessions' titles)."""
+    from tui import cli
+
+    guide = parse_guide("# G\n## S\n- Why?\n")
+    ids = [
+        create_session(
+            store,
+            title=f"Budgeting - P{n}",
+            participant=f"P{n}",
+            guide=guide,
+            now=clock() + timedelta(minutes=n),
+            extra={"study": "Budgeting"},
+        )
+        for n in (1, 2)
+    ]
+    opened = []
+    monkeypatch.setattr(cli, "_store", lambda: store)
+    monkeypatch.setattr(cli, "_run_app", lambda *a, **k: opened.append(k["tagging"]) or 0)
+    assert cli.main(["code", "--study", "budgeting"]) == 0
+    assert [scope for scope, _ in opened] == ["study"]
+    assert opened[0][1] in ids
+    # Without --study the name is a session's, and it names none alone.
+    assert cli.main(["code", "Budgeting"]) == cli.EXIT_FAILED
+    assert cli.main(["code", "--study", "Pricing"]) == cli.EXIT_FAILED
+    assert "Pricing" in capsys.readouterr().err
+    assert len(opened) == 1
+
+
 async def test_home_c_opens_tagging(make_app, seeded):
     app = make_app()
     async with app.run_test(size=(100, 30)) as pilot:

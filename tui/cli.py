@@ -203,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     code.add_argument("session", nargs="?", help=f"{SESSION_HELP}; omit for all")
     code.add_argument(
-        "--study", action="store_true", help="every session of SESSION's study (its `study`)"
+        "--study",
+        action="store_true",
+        help="every session of SESSION's study (its `study`), or of the study SESSION names",
     )
     code.add_argument("--as", dest="author", help="your name: the coder of your codings")
     code.add_argument(
@@ -660,10 +662,29 @@ def cmd_code(args: argparse.Namespace) -> int:
         if not store.session_paths():  # no file is read: the screen reads them
             raise UserError("there are no sessions to tag yet; create one with fieldnote new.")
     else:
-        session_id = store.resolve(args.session, loose=True)
+        session_id = _code_session(store, args.session, study=args.study)
         store.open_session(session_id)  # an unreadable file is reported before the UI starts
         scope = "study" if args.study else "session"
     return _run_app(store, _author(args), args=args, tagging=(scope, session_id), blind=args.blind)
+
+
+def _code_session(store: DataStore, ref: str, *, study: bool) -> str:
+    """The session `fieldnote code` opens on: the one `ref` names; with --study, where `ref`
+    names no one session, a session of the study of that name (as `agree`, `analyse` and
+    `export --study NAME` take a study's name)."""
+    from tui.store.errors import AmbiguousSessionError, SessionNotFoundError
+
+    try:
+        return store.resolve(ref, loose=True)
+    except (SessionNotFoundError, AmbiguousSessionError):
+        if not study:
+            raise
+        wanted = ref.strip().casefold()
+        summaries, _ = store.list_sessions()
+        named = [s.id for s in summaries if s.study and s.study.casefold() == wanted]
+        if not named:
+            raise
+        return named[0]
 
 
 def _study(store: DataStore, name: str | None) -> str:
