@@ -481,7 +481,7 @@ def test_fieldnote_code_study_by_name(monkeypatch, store, clock, capsys):
     monkeypatch.setattr(cli, "_run_app", lambda *a, **k: opened.append(k["tagging"]) or 0)
     assert cli.main(["code", "--study", "budgeting"]) == 0
     assert [scope for scope, _ in opened] == ["study"]
-    assert opened[0][1] in ids
+    assert opened[0][1] == ids[0]  # the oldest, so the list opens at its top
     # Without --study the name is a session's, and it names none alone.
     assert cli.main(["code", "Budgeting"]) == cli.EXIT_FAILED
     assert cli.main(["code", "--study", "Pricing"]) == cli.EXIT_FAILED

@@ -684,7 +684,7 @@ def _code_session(store: DataStore, ref: str, *, study: bool) -> str:
         named = [s.id for s in summaries if s.study and s.study.casefold() == wanted]
         if not named:
             raise
-        return named[0]
+        return named[-1]  # the oldest: the study opens at its top
 
 
 def _study(store: DataStore, name: str | None) -> str:
