@@ -357,3 +357,48 @@ def test_a_number_or_a_name_written_another_way_is_not_a_change(said, typed):
     the same words, yet they were 'not what was said'."""
     check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
     assert not check.differs and check.found
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "the gate list I copy every morning by hand",  # its words, reordered
+        "I copy by hand every morning the gate list",
+    ],
+)
+def test_a_quote_of_words_said_in_another_order_names_the_cue_that_has_them(typed):
+    """A quote whose words were all said, in another order, read "Not found in the transcript
+    near 00:12", where `fieldnote align` pairs the same note with its cue: a rewording posing
+    as a quote, said nowhere but with words that were. The check names the cue and why."""
+    said = "Every morning I copy the gate list by hand, honestly."
+    cues = [
+        RecordingCue("c0", 2.0, 8.0, "Maya", "And how do the drivers know their door?"),
+        RecordingCue("c1", 10.0, 14.0, "P1", said),
+    ]
+    check = check_quote(typed, 12.0, Timeline(cues), note_takers=["Maya"])
+    assert not check.found
+    assert check.differs == "its words were said, in another order"
+    assert check.cue is cues[1] and check.verbatim == said
+    from tui.domain.recording import describe
+
+    reworded = "(its words were said, in another order)"
+    assert describe(check) == f"Not what was said: P1 at 00:10: \u201c{said}\u201d {reworded}"
+
+
+def test_a_rewording_into_the_note_takers_words_is_not_the_participants():
+    cues = [RecordingCue("c0", 10.0, 14.0, "Maya", "So you copy the gate list by hand every day?")]
+    check = check_quote("every day by hand you copy the gate list", 12.0, Timeline(cues), ["Maya"])
+    assert not check.found and "said by Maya" in check.not_theirs
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "we moved to the new tool in March",  # words nobody said
+        "list copy",  # two words: no rewording to name
+    ],
+)
+def test_a_quote_not_said_in_any_order_is_still_not_found(typed):
+    said = "Every morning I copy the gate list by hand, honestly."
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert not check.found and not check.differs

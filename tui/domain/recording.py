@@ -30,7 +30,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Self
@@ -332,7 +332,36 @@ def check_quote(
     differs = _turned_around(needle, said, near) or _unsaid_name(words, folded) if found_it else ""
     not_theirs = _not_theirs(speakers, note_takers) if found_it else ""
     found_it = found_it and not differs and not not_theirs
+    if not found_it and not differs and not not_theirs and _letters(words) >= MIN_LINK_CHARS:
+        # Not found in order: the same words may still have been said, in another order (a
+        # note-taker's rewording of a quote, which `link` pairs with its cue by token set).
+        reordered = _said_reordered(needle, timeline.folded[indexes])
+        if reordered is not None:
+            cue = timeline.cues[indexes][reordered]
+            begin = starts[reordered]
+            end = begin + len(_composed(cue.text))
+            differs = REORDERED
+            not_theirs = _not_theirs([cue.speaker], note_takers)
     return QuoteCheck(words, joined[begin:end], cue, score, at, found_it, differs, not_theirs)
+
+
+REORDERED = "its words were said, in another order"
+"""What a quote whose words one cue holds, but not in its order, changes: a rewording."""
+REORDERED_SCORE = 90.0
+"""The token set ratio a cue needs to hold a quote's words in another order."""
+
+
+def _said_reordered(needle: str, folded: Sequence[str]) -> int | None:
+    """The cue (its index in `folded`, the cues near a quote folded) that holds the quote's
+    words, or nearly all, in another order; None when none does. Of equal ones, the latest."""
+    from rapidfuzz import fuzz, process
+
+    if len(needle.split()) < 3:  # two words in another order are no rewording to show
+        return None
+    found = process.extractOne(
+        needle, folded[::-1], scorer=fuzz.token_set_ratio, score_cutoff=REORDERED_SCORE
+    )
+    return None if found is None else len(folded) - 1 - found[2]
 
 
 NOT_CHECKED = "Not checked: no transcript attached."
