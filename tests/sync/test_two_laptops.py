@@ -485,3 +485,64 @@ def test_a_settlement_and_the_resolvers_own_coding_of_its_tag_both_survive(lapto
         ("ana", own_at),
         ("bo", "2026-12-01T10:00:00.000Z"),
     ]
+
+
+@pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
+@pytest.mark.parametrize("use", ["coded", "renamed"])
+@pytest.mark.parametrize("deletion_stands", [True, False])
+def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
+    laptops, first_to_sync, use, deletion_stands
+):
+    """Ana deletes `setup` while Bo codes another note with it (or renames it): a change
+    outweighs a removal, so the tag came back to Ana's codebook with Bo's codings, and no
+    sync, no `sync status` and no undecided list said so: the researcher who deleted it had
+    no word that it was back, nor a way to decide."""
+    from tui.services.sync.undecided import TeamSync
+    from tui.services.tag_ops import delete_tag
+
+    ana, bo, session_id, first, second = laptops
+    store = ana.store()
+    delete_tag(store, "setup")
+    store.codebook.close()
+    if use == "coded":
+        bo.code(session_id, second, "setup", "2026-12-01T10:00:00.000Z")
+        name, why = "setup", "coded 1 more time(s)"
+    else:
+        store = bo.store()
+        rename_tag(store, "setup", "install", "2026-12-01T10:00:00.000Z")
+        store.codebook.close()
+        name, why = "install", "renamed to 'install'"
+    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
+    said = {}
+    for laptop in (one, two, one):
+        ran = laptop.sync()
+        assert ran.code == 0, ran.err
+        said[laptop.name] = ran.out
+
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    assert {t["name"] for t in exports[0]["codebook"]} == {name}
+    tagged = {n["id"]: n["tags"] for n in exports[0]["sessions"][0]["notes"]}
+    # Only what was done since the deletion comes back: Ana's removal of `first`'s stands.
+    assert tagged == {first: [], second: ["setup"] if use == "coded" else []}
+    line = (
+        f"codebook tags {name}: 'setup' was deleted on one laptop and {why} on another; it "
+        "stays, with the codings made since"
+    )
+    assert line in said["ana"]  # the sync that brought it back told the one who deleted it
+    assert line in ana.ok("sync", "status")
+    assert line in bo.ok("sync", "status")
+
+    store = ana.store()
+    team = TeamSync(store, "ana")
+    (item,) = team.undecided()
+    team.settle(item, take_other=deletion_stands)
+    store.codebook.close()
+    assert team.undecided() == []
+    assert ana.sync().code == 0 and bo.sync().code == 0
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    assert [t["name"] for t in exports[0]["codebook"]] == ([] if deletion_stands else [name])
+    tags = [n["tags"] for n in exports[0]["sessions"][0]["notes"]]
+    assert tags == [[], [] if deletion_stands or use == "renamed" else ["setup"]]
+    assert "undecided" not in bo.ok("sync", "status")

@@ -20,7 +20,9 @@ as the one record each, codebook tags by name (case aside). Then, field by field
   "ours"), and the other value is listed in the document's `conflicts`;
 - a document one side removed goes, unless the other side changed it (nothing is lost);
 - a codebook tag renamed on one side (the rename records `renamed_from` on the new tag) renames
-  the old name on the other side too: in the codebook, in tags, codings and inline `#tags`.
+  the old name on the other side too: in the codebook, in tags, codings and inline `#tags`;
+- a codebook tag deleted on one side and used (coded, renamed, edited) on the other stays, and
+  is listed in its `conflicts` (`DELETED`), so whoever deleted it is told and decides.
 
 The result gets TinyDB keys 1..n in a stable order, so merge(A, B) and merge(B, A) are equal.
 """
@@ -47,6 +49,10 @@ CONFLICTS = "conflicts"
 MERGED_INTO = "merged into"
 """The `field` of a conflict on tag Y: tag `tag` was merged into Y on one side and into
 `other` on the other, and its excerpts carry both."""
+DELETED = "deleted"
+"""The `field` of a conflict on a tag one side deleted (it was named `tag` then) while the
+other went on using it: applied `uses` more times, renamed, or edited. A change outweighs a
+removal, so the tag stays; taking the other side's value deletes it."""
 UNKNOWN_CODER = "unknown"
 SET_ASIDE = "set_aside"
 """The codings a settlement set aside (tui/domain/codings.py)."""
@@ -489,8 +495,43 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
             continue  # one new name: nothing undecided
         listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), *others]}
         doc[CONFLICTS] = [c for _, c in sorted(listed.items())]
+    for key, why in _deleted_and_used(_tags(base), renames, *versions).items():
+        doc = by_key[key]
+        listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), why]}
+        doc[CONFLICTS] = [c for _, c in sorted(listed.items())]
     merged["tags"] = _numbered("tags", docs)
     return merged
+
+
+def _deleted_and_used(
+    named: Mapping[str, dict[str, Any]],
+    renames: Mapping[str, str],
+    base: dict[str, dict],
+    ours: dict[str, dict],
+    theirs: dict[str, dict],
+) -> dict[str, dict[str, Any]]:
+    """Tags (by identity, renames followed) one side deleted while the other changed them:
+    the merge keeps them (a change outweighs a removal), and each gets a `DELETED` conflict
+    saying what the other side did, the same whichever side is "ours". `named`: the base's
+    tags by key, under the names they had before any rename."""
+    was: dict[str, str] = {}
+    for old in sorted(named, reverse=True):  # two tags a rename made one: the first name
+        was[tag_key(renames[old]) if old in renames else old] = named[old]["name"]
+    found = {}
+    for key, before in base.items():
+        if (key in ours) == (key in theirs):
+            continue
+        kept = ours[key] if key in ours else theirs[key]
+        if kept == before:
+            continue  # deleted here, untouched there: it goes
+        found[key] = {
+            "field": DELETED,
+            "tag": was.get(key, before.get("name")),
+            "uses": max(0, _count(kept.get("uses")) - _count(before.get("uses"))),
+            "other": None,
+            "other_edited_at": None,
+        }
+    return found
 
 
 def _codebook_identities(tables: Tables, renames: Mapping[str, str]) -> dict[str, dict]:

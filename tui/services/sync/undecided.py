@@ -16,8 +16,9 @@ import orjson
 
 from tui.domain.clock import to_iso, utc_now
 from tui.domain.display_text import visible
-from tui.services.sync.merge import CONFLICTS, MERGED_INTO, canonical, conflicts_in
-from tui.services.tag_ops import drop_twins, rename_tag
+from tui.domain.notes import tag_key
+from tui.services.sync.merge import CONFLICTS, DELETED, MERGED_INTO, canonical, conflicts_in
+from tui.services.tag_ops import delete_tag, drop_twins, rename_tag
 from tui.store import DataStore, StoreError, UnreadableFileError
 from tui.store.storage import read_tables
 
@@ -48,10 +49,27 @@ class Undecided:
                 f"excerpts carry both until one is kept: keeping leaves them in {_short(key)}, "
                 f"taking the other in {_short(self.other)}"
             )
+        if self.field == DELETED:
+            return (
+                f"{where} {self.table} {key}: {_short(self.entry.get('tag'))} was deleted on "
+                f"one laptop and {self._used()} on another; it stays, with the codings made "
+                f"since (a change outweighs a removal): keeping leaves it, taking the other "
+                f"deletes it from every session"
+            )
         return (
             f"{where} {self.table} {key}: {self.field} is {_short(self.kept, self.other)}; "
             f"the other side had {_short(self.other, self.kept)}"
         )
+
+    def _used(self) -> str:
+        """What the other laptop did with a tag this one deleted (`DELETED`)."""
+        done = []
+        if tag_key(str(self.entry.get("tag"))) != tag_key(self.key):
+            done.append(f"renamed to {_short(self.key)}")
+        uses = self.entry.get("uses")
+        if isinstance(uses, int) and uses > 0:
+            done.append(f"coded {uses} more time(s)")
+        return " and ".join(done) or "edited"
 
 
 def undecided(home: Path, only: list[str] | None = None) -> list[Undecided]:
@@ -115,6 +133,10 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
             kept, dropped = (item.other, item.key) if take_other else (item.key, item.other)
             drop_twins(store, str(kept), str(dropped))
             store.codebook.update(found["name"], change(found))
+            return
+        if take_other and item.field == DELETED:
+            # The deletion stands after all: through every session, as the codebook's own.
+            delete_tag(store, found["name"])
             return
         if take_other and item.field == "name":
             # Both laptops renamed one tag: taking the other name is a rename of its own,
