@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 
@@ -348,9 +349,9 @@ def maya_and_bo(capsys, *argv: str) -> dict[str, dict]:
             said[fmt]["severity ratings"] = next(
                 p for p in data["ratings"]["pairs"] if (p["first"], p["second"]) == ("Bo", "Maya")
             )
-        elif fmt == "csv":
+        elif fmt == "csv":  # the figures: what was settled is not one
             said[fmt] = {
-                r["code"]: r
+                r["code"]: {k: v for k, v in r.items() if k != "settled"}
                 for r in csv.DictReader(io.StringIO(out))
                 if (r["first"], r["second"]) == ("Bo", "Maya")
             }
@@ -520,3 +521,54 @@ def test_agree_after_settling_gives_the_same_figures_and_says_what_was_settled(h
     assert "team" not in {c for d in data["disagreements"] for c in d["codings"]}
     _, out, _ = run(capsys, "agree", session_id, "--coders", "Maya", "Bo")
     assert "Disagreements (0):" in out and said in out
+
+
+def _settled_in_text(out: str) -> int:
+    """The number the text's settled line gives (0 without one)."""
+    found = re.search(r"^(\d+) disagreements? settled", out, re.MULTILINE)
+    return int(found.group(1)) if found else 0
+
+
+def test_agree_as_csv_says_how_many_were_settled_as_the_text_does(home, capsys):
+    """`agree --format csv` had fixed columns and no word of what was settled: a reader of
+    the CSV alone could not tell that the list behind its figures was partly the team's. A
+    last column `settled` now gives it: on a pair's rows the number the agreement screen and
+    `--coders A B` give the pair, on the rows naming no coder the number of the text's line,
+    also where a third coder coded again since (settled for the pair, not for all three)."""
+    from tui.services.team.agreement import compute, load, resolve
+
+    session_id = three_coders(home, capsys)
+    _, before, _ = run(capsys, "agree", session_id, "--format", "csv")
+    store = DataStore(home)
+    pair = compute(load(store, [session_id]), ["Maya", "Bo"])
+    for number, found in enumerate(pair.disagreements):
+        keep = ("first", "second", "both", "neither")[number % 4]
+        resolve(store, found, "Maya", "Bo", keep, "team", f"2026-12-02T10:0{number}:00.000Z")
+    _, out, _ = run(capsys, "agree", session_id, "--format", "csv")
+    columns = "code,first,second,first_notes,second_notes,both,notes,percent,kappa,alpha"
+    assert out.splitlines()[0] == f"{columns},char_overlap,settled"  # the old ones in place
+    figures = [
+        [{k: v for k, v in r.items() if k != "settled"} for r in csv.DictReader(io.StringIO(o))]
+        for o in (before, out)
+    ]
+    assert figures[0] == figures[1]  # settling moves no figure
+    third = next(d for d in pair.disagreements if d.key == "pain" and "Maya" in d.having)
+    note = third.unit.note["id"]
+    assert run(capsys, "tag", session_id, note[:8], "pain", "--as", "Cy")[0] == 0
+
+    _, out, _ = run(capsys, "agree", session_id, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    _, text, _ = run(capsys, "agree", session_id)
+    everyone = next(r for r in rows if r["code"] == "all codes" and not r["first"])
+    assert int(everyone["settled"]) == _settled_in_text(text) == 2
+    for first, second in (("Bo", "Cy"), ("Bo", "Maya"), ("Cy", "Maya")):
+        (row,) = [
+            r
+            for r in rows
+            if r["code"] == "all codes" and (r["first"], r["second"]) == (first, second)
+        ]
+        _, alone, _ = run(capsys, "agree", session_id, "--coders", first, second)
+        assert int(row["settled"]) == _settled_in_text(alone), (first, second)
+    bo_maya = {r["code"]: r["settled"] for r in rows if (r["first"], r["second"]) == ("Bo", "Maya")}
+    # settled for the two though Cy coded note 3 again; the ratings are never settled
+    assert bo_maya == {"all codes": "3", "pain": "2", "price": "1", "severity ratings": ""}

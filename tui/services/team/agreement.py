@@ -300,19 +300,31 @@ class Agreement:
 
     def between(self, first: str, second: str, *, settled: bool = False) -> list[Disagreement]:
         """The disagreements (`settled`: those settled) where exactly one of the two coders
-        has the code."""
+        has the code, as comparing the two alone finds them (the agreement screen does):
+        settled once the one of them who has it has had it set aside, whatever a third
+        coder did since."""
+        # A settled one is settled for every pair; one a third coder's coding keeps in the
+        # list may be settled for the two.
+        pool = [*self.settled, *self.disagreements] if settled else self.disagreements
         return [
             d
-            for d in (self.settled if settled else self.disagreements)
+            for d in pool
             if (first in d.having) != (second in d.having)
             and (first in d.having or first in d.lacking)
             and (second in d.having or second in d.lacking)
+            and _settled_for(d, first if first in d.having else second) == settled
         ]
 
     def settled_line(self, shown: Callable[[str], str] = str) -> str | None:
         """How many disagreements are settled and by whom, and what the figures are of;
         None when none is."""
         return settled_line(self.settled, shown)
+
+
+def _settled_for(d: Disagreement, having: str) -> bool:
+    """Whether `d` is settled between `having` (who has the code) and a coder who has not."""
+    by = d.unit.settled_by.get(d.key) if d.unit.settled_by else None
+    return bool(by) and not d.unit.in_force(having, d.key)
 
 
 def settled_line(found: list[Disagreement], shown: Callable[[str], str] = str) -> str | None:

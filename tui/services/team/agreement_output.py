@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable
+from itertools import combinations
 
 from tui.domain.display_text import count_of, visible
 from tui.domain.notes import format_elapsed
@@ -41,7 +43,10 @@ COLUMNS = (
     "kappa",
     "alpha",
     "char_overlap",
+    "settled",
 )
+"""The CSV's columns. `settled` came last, after the figures, so a reader of the columns
+before it reads them where it did: how many of the row's disagreements are settled."""
 
 
 def _number(value: float | None, digits: int = 3) -> str:
@@ -243,11 +248,27 @@ def _markdown(result: Agreement) -> str:
     return "\n".join(lines) + "\n"
 
 
+def settled_counts(result: Agreement) -> Callable[[str, str | None, str | None], int]:
+    """How many disagreements are settled on a code (`""`: on every code), between two coders
+    as comparing the two alone finds them (the agreement screen's number for the pair), or,
+    with no coder named, over every coder compared (the number the settled line gives)."""
+    counts: Counter[tuple[str, frozenset[str | None]]] = Counter()
+    for d in result.settled:
+        counts[d.key, frozenset({None})] += 1
+        counts["", frozenset({None})] += 1
+    for first, second in combinations(result.coders, 2):
+        for d in result.between(first, second, settled=True):
+            counts[d.key, frozenset({first, second})] += 1
+            counts["", frozenset({first, second})] += 1
+    return lambda key, first, second: counts[key, frozenset({first, second})]
+
+
 def _csv(result: Agreement) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     label = everyone(result)
+    settled = settled_counts(result)
     for code, pairs in _rows(result):
         for pair in pairs:
             writer.writerow(
@@ -263,12 +284,14 @@ def _csv(result: Agreement) -> str:
                     "" if pair.kappa is None else f"{pair.kappa:.4f}",
                     "" if pair.alpha is None else f"{pair.alpha:.4f}",
                     "" if pair.overlap is None else f"{pair.overlap:.4f}",
+                    settled(code.key, pair.first, pair.second),
                 ]
             )
         if label is not None:  # every coder: a row naming no one
             alpha = "" if code.alpha is None else f"{code.alpha:.4f}"
             writer.writerow(
                 [neutralise(code.name), "", "", "", "", "", code.units, "", "", alpha, ""]
+                + [settled(code.key, None, None)]
             )
     ratings = result.ratings
     for pair in ratings.pairs if ratings is not None else ():
@@ -287,11 +310,12 @@ def _csv(result: Agreement) -> str:
                 "",
                 "" if pair.alpha is None else f"{pair.alpha:.4f}",
                 "",
+                "",  # ratings are never settled: each coder's stays theirs
             ]
         )
     if ratings is not None and label is not None:  # every coder: the items two of them rated
         alpha = "" if ratings.alpha is None else f"{ratings.alpha:.4f}"
-        writer.writerow([RATINGS_ROW, "", "", "", "", "", ratings.items, "", "", alpha, ""])
+        writer.writerow([RATINGS_ROW, "", "", "", "", "", ratings.items, "", "", alpha, "", ""])
     return out.getvalue()
 
 
