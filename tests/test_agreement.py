@@ -517,3 +517,58 @@ def test_undoing_a_settlement_puts_each_coders_codings_back_as_they_were(store):
     unresolve(store, price, "lead", "2026-11-28T10:00:00.000Z")
     assert state() == before
     assert len(compute(load(store, [session_id])).between("ana", "bo")) == len(found)
+
+
+@pytest.mark.parametrize("keep", ["first", "neither"])
+def test_undoing_a_settlement_puts_the_codings_back_in_their_order(store, keep):
+    """The codings a settlement set aside came back after the note's other codings: a note
+    coded #pain then #sso read `#sso #pain` after settle and `u`, on the tagging screen's row
+    and in every export, and its codings were listed in another order. They go back where
+    they stood; a coding made since stays after them."""
+    from tui.services.team.agreement_model import AgreementModel
+
+    session_id = build(store)
+    session_file = store.open_session(session_id)
+    # note3: ana's #pain (bo has none), then both coders' #sso; a span of it coded the same.
+    session_file.change_note("note3", lambda doc: coded(doc, ("sso", "ana"), ("sso", "bo")))
+    span = {"id": "span-3", "note_id": "note3", "start": 0, "end": 9, "tags": [], "severity": None}
+    session_file.add_excerpt(coded(span, ("pain", "ana"), ("sso", "ana"), ("sso", "bo")))
+    session_file.close()
+
+    def state():
+        session = store.open_session(session_id).read()
+        return {
+            d["id"]: (d["codings"], d["tags"], d.get("set_aside") or [])
+            for d in [*session.notes, *session.excerpts]
+            if d["id"] in ("note3", "span-3")
+        }
+
+    before = state()
+    assert before["note3"][1] == before["span-3"][1] == ["pain", "sso"]
+    model = AgreementModel(store, [session_id], "lead")
+    model.read()
+    model.cursor = next(
+        i for i, d in enumerate(model.disagreements) if d.unit.note["id"] == "note3"
+    )
+    model.settle(model.current, keep, "2026-11-28T09:00:00.000Z")
+    assert state() != before
+    model.undo()
+    assert state() == before
+
+    # Bo codes the note again meanwhile: the codings go back where they stood, Bo's after.
+    model.cursor = next(
+        i for i, d in enumerate(model.disagreements) if d.unit.note["id"] == "note3"
+    )
+    model.settle(model.current, keep, "2026-11-28T09:01:00.000Z")
+    session_file = store.open_session(session_id)
+    session_file.change_note("note3", lambda doc: coded(doc, ("price", "bo")))
+    session_file.close()
+    model.undo()
+    codings, tags, aside = state()["note3"]
+    assert [(c["tag"], c["coder"]) for c in codings] == [
+        ("pain", "ana"),
+        ("sso", "ana"),
+        ("sso", "bo"),
+        ("price", "bo"),
+    ]
+    assert tags == ["pain", "sso", "price"] and aside == []

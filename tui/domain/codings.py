@@ -276,11 +276,19 @@ def settled(
     return fields(out, aside)
 
 
-def unsettled(doc: Mapping[str, Any], tag: str, resolver: str, at: str | None) -> dict | None:
+def unsettled(
+    doc: Mapping[str, Any],
+    tag: str,
+    resolver: str,
+    at: str | None,
+    before: Mapping[str, Any] | None = None,
+) -> dict | None:
     """The fields once the settlement of `tag` that `resolver` made at `at` is undone: the
     codings it set aside are in force again, as their coders made them, and the resolver's
-    settlement coding goes. A coding its coder made again since stays as it is. None when that
-    settlement is not on the document (another, or a sync, changed it since)."""
+    settlement coding goes. A coding its coder made again since stays as it is. `before`, the
+    document as it was before the settlement, says where each coding stood: it goes back
+    there, after the codings that came before it then (without it, after the others). None
+    when that settlement is not on the document (another, or a sync, changed it since)."""
     key = tag_key(tag)
     mark = {"by": resolver, "at": at}
     aside = set_aside_of(doc)
@@ -298,10 +306,35 @@ def unsettled(doc: Mapping[str, Any], tag: str, resolver: str, at: str | None) -
         return None
     out = [c for c in codings if c not in ours]
     present = {c["coder"] for c in out if tag_key(c["tag"]) == key}
-    out += [
+    returning = [
         {k: v for k, v in c.items() if k != "settled"} for c in back if c["coder"] not in present
     ]
-    return fields(out, [c for c in aside if c not in back])
+    return fields(_in_place(out, returning, before), [c for c in aside if c not in back])
+
+
+def _identity(c: Mapping[str, Any]) -> tuple[str, str, bool]:
+    return (tag_key(c["tag"]), c["coder"], bool(c.get("settlement")))
+
+
+def _in_place(
+    codings: list[Coding], returning: list[Coding], before: Mapping[str, Any] | None
+) -> list[Coding]:
+    """`codings` with `returning` put back where each stood in `before`'s codings: right
+    after the last of those that came before it there and are here now (first, when none
+    is). Nothing changed since, the list is `before`'s again, in its order; a coding made
+    since stays after them. One `before` did not have goes last."""
+    order = [_identity(c) for c in codings_of(before)] if before is not None else []
+    place = {ident: i for i, ident in enumerate(order)}
+    out = list(codings)
+    late = []
+    for c in sorted(returning, key=lambda c: place.get(_identity(c), len(order))):
+        at = place.get(_identity(c))
+        if at is None:
+            late.append(c)
+            continue
+        earlier = set(order[:at])
+        out.insert(max((i + 1 for i, o in enumerate(out) if _identity(o) in earlier), default=0), c)
+    return out + late
 
 
 def inline_codings(

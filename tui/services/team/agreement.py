@@ -637,9 +637,17 @@ def resolve(
 def unresolve(store: DataStore, disagreement: Disagreement, resolver: str, at: str) -> None:
     """Undo the settlement `resolve` made of this disagreement as `resolver` at `at`: the
     codings it set aside (on the note and its spans) are in force again and its settlement
-    coding goes, so the disagreement is back in the list as it was."""
+    coding goes, so the disagreement is back in the list as it was: each coding where it
+    stood in the note's (or span's) codings, as the disagreement read them before it was
+    settled (its unit's documents), so the tags read in their order again."""
     name = disagreement.name
-    _change_unit(store, disagreement.unit, lambda current: unsettled(current, name, resolver, at))
+    unit = disagreement.unit
+    before = {str(doc.get("id")): doc for doc in [unit.note, *unit.spans]}
+    _change_unit(
+        store,
+        unit,
+        lambda current: unsettled(current, name, resolver, at, before.get(str(current.get("id")))),
+    )
 
 
 def _change_unit(store: DataStore, unit: Unit, change_fields: Callable[[dict], Any]) -> None:
