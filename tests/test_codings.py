@@ -157,3 +157,38 @@ def test_untagging_a_span_whose_codings_were_set_aside_keeps_it():
     assert idle_span(untagged)
     assert not edit_empties(untagged, {"drop_if_empty": True})
     assert edit_empties({**untagged, "set_aside": []}, {"drop_if_empty": True})
+
+
+def test_ones_own_coding_of_a_tag_comes_and_goes_beside_ones_settlement_of_it():
+    """Lead settled how Ana and Bo differ on #pain here (keeping Ana's), then codes the note
+    as a coder of their own. `with_coding` said lead had #pain already (the settlement), so
+    their own coding could not be made; and once a sync brought both, removing their own
+    coding took the settlement with it. A settlement and one's own coding are two things:
+    adding or removing the one leaves the other."""
+    from tui.domain.codings import coding, fields, settled, without_coder, without_coding
+
+    doc = fields([coding("pain", "Ana", AT), coding("sso", "Bo", AT)])
+    doc.update(settled(doc, "pain", {"Ana", "Bo"}, {"Ana"}, "lead", LATER))
+    settlement = {"tag": "pain", "coder": "lead", "at": LATER, "settlement": True}
+    assert doc["codings"] == [{"tag": "sso", "coder": "Bo", "at": AT}, settlement]
+    aside = doc["set_aside"]
+
+    own = with_coding(doc, "PAIN", "lead", "2026-11-29T10:00:00.000Z")
+    assert own is not None
+    assert own["codings"] == [
+        {"tag": "sso", "coder": "Bo", "at": AT},
+        settlement,
+        {"tag": "pain", "coder": "lead", "at": "2026-11-29T10:00:00.000Z"},  # spelled as there
+    ]
+    assert own["tags"] == ["sso", "pain"]
+    coded = {**doc, **own}
+    assert with_coding(coded, "pain", "lead", LATER) is None  # their own is there now
+
+    back = without_coding(coded, "pain", "lead")
+    assert back == {"codings": doc["codings"], "tags": ["sso", "pain"]}  # the settlement stays
+    assert without_coder(coded, "lead") == back
+    assert {**coded, **back}["set_aside"] == aside
+    # With no coding of their own, the resolver's settlement is theirs to take off (it then
+    # keeps neither; what it set aside stays aside), as it was before.
+    gone = without_coding(doc, "pain", "lead")
+    assert gone == {"codings": [{"tag": "sso", "coder": "Bo", "at": AT}], "tags": ["sso"]}

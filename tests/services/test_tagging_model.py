@@ -187,3 +187,58 @@ def test_the_quote_is_the_span_with_the_recording_time(writes, store, clock, ses
     model.toggle_span()
     model.set_span(7, 13)
     assert model.quote(note) == f"café 😀 {label}"
+
+
+def test_ones_own_coding_is_added_and_removed_beside_ones_settlement(
+    writes, store, clock, session_id, seeded
+):
+    """Lead settled #pain/onboarding on a note (keeping Ana's) and codes it as a coder of
+    their own: `t` said "Already tagged" (the settlement counted as theirs), and `d` took
+    the settlement and their own coding off together. Now `t` adds their own coding beside
+    the settlement and `d` takes only that off, each saying so; blind, lead sees their own
+    coding come and go, never the settlement (the team's word, no one's coding)."""
+    from tui.domain.codings import coding, fields, settled
+
+    at = "2026-11-27T10:00:00.000Z"
+
+    def settle(doc):
+        doc = {**doc, **fields([coding("pain/onboarding", "Ana", at)])}
+        return settled(doc, "pain/onboarding", {"Ana", "Bo"}, {"Ana"}, "lead", at)
+
+    session_file = store.open_session(session_id)
+    session_file.change_note(seeded[1], settle)
+    session_file.close()
+
+    def codings():
+        notes, _ = stored(store, session_id)
+        return [(c["coder"], bool(c.get("settlement"))) for c in notes[seeded[1]]["codings"]]
+
+    for blind in (False, True):
+        model = loaded(writes, session_id, coder="lead", blind=blind)
+        note = next(e for e in model.shown if e.doc["id"] == seeded[1])
+        assert model.tags_of(note) == ([] if blind else ["pain/onboarding"])
+        added = model.apply_tag(note, "pain/onboarding", clock())
+        assert added.notice == (
+            "Tagged #pain/onboarding as your own coding; your settlement of it here stays."
+        )
+        assert model.tags_of(note) == ["pain/onboarding"]
+        assert model.apply_tag(note, "pain/onboarding", clock()).notice == (
+            "Already tagged #pain/onboarding."
+        )
+        assert writes.flush(timeout=10)
+        assert codings() == [("lead", True), ("lead", False)]
+        removed = model.remove_tag(note, "pain/onboarding")
+        assert removed.notice == (
+            "Removed your own coding of #pain/onboarding; your settlement of it here stays."
+        )
+        assert model.tags_of(note) == ([] if blind else ["pain/onboarding"])
+        assert writes.flush(timeout=10)
+        assert codings() == [("lead", True)]
+
+    # Someone else's settlement is theirs to take off, and said to be a settlement.
+    model = loaded(writes, session_id, coder="Bo")
+    note = next(e for e in model.shown if e.doc["id"] == seeded[1])
+    refused = model.remove_tag(note, "pain/onboarding")
+    assert refused.notice == (
+        "#pain/onboarding here is lead's settlement, not your coding (Bo); only they can remove it."
+    )

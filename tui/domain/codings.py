@@ -115,8 +115,19 @@ def coders_of(doc: Mapping[str, Any]) -> list[str]:
 
 
 def tags_by(doc: Mapping[str, Any], coder: str) -> list[str]:
-    """The tags `coder` applied to the document."""
-    return [c["tag"] for c in codings_of(doc) if c["coder"] == coder]
+    """The tags `coder` applied to the document as a coder: their own codings in force, not a
+    settlement they made as resolver (the team's word, which agreement counts as no one's)."""
+    return [c["tag"] for c in codings_of(doc) if c["coder"] == coder and not c.get("settlement")]
+
+
+def settlers_of(doc: Mapping[str, Any], tag: str) -> list[str]:
+    """Who settled `tag` here (their settlement of it in force), each once."""
+    key = tag_key(tag)
+    return list(
+        dict.fromkeys(
+            c["coder"] for c in codings_of(doc) if tag_key(c["tag"]) == key and c.get("settlement")
+        )
+    )
 
 
 def tag_coders(doc: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -140,34 +151,45 @@ def fields(codings: list[Coding], set_aside: list[Coding] | None = None) -> dict
 
 
 def with_coding(doc: Mapping[str, Any], tag: str, coder: str, at: str | None) -> dict | None:
-    """The fields that add `coder`'s coding of `tag`; None when `coder` has it already. A tag
-    another coder applied first keeps its spelling."""
+    """The fields that add `coder`'s own coding of `tag`; None when `coder` has it already. A
+    settlement of `tag` they made here as resolver is no coding of their own: it stays, and
+    their own coding goes beside it. A tag another coder applied first keeps its spelling."""
     codings = codings_of(doc)
     key = tag_key(tag)
-    if any(tag_key(c["tag"]) == key and c["coder"] == coder for c in codings):
+    if any(_own(c, key, coder) for c in codings):
         return None
     spelled = next((c["tag"] for c in codings if tag_key(c["tag"]) == key), tag)
     return fields([*codings, coding(spelled, coder, at)])
 
 
+def _own(c: Coding, key: str, coder: str) -> bool:
+    """Whether `c` is `coder`'s own coding of the tag `key` (not a settlement)."""
+    return tag_key(c["tag"]) == key and c["coder"] == coder and not c.get("settlement")
+
+
 def without_coding(doc: Mapping[str, Any], tag: str, coder: str) -> dict | None:
-    """The fields that remove `coder`'s coding of `tag` (or, when `coder` has none, the one
-    `UNKNOWN_CODER` has: a tag from before coders were recorded is anyone's to remove); None
-    when there is neither."""
+    """The fields that remove `coder`'s own coding of `tag`, leaving a settlement of it they
+    made as resolver; with no coding of their own, that settlement (which then keeps
+    neither: what it set aside stays aside), else the one `UNKNOWN_CODER` has (a tag from
+    before coders were recorded is anyone's to remove). None when there is none of these."""
     codings = codings_of(doc)
     key = tag_key(tag)
-    for who in (coder, UNKNOWN_CODER):
-        kept = [c for c in codings if not (tag_key(c["tag"]) == key and c["coder"] == who)]
+    for gone in (
+        lambda c: _own(c, key, coder),
+        lambda c: tag_key(c["tag"]) == key and c["coder"] == coder,
+        lambda c: _own(c, key, UNKNOWN_CODER),
+    ):
+        kept = [c for c in codings if not gone(c)]
         if len(kept) != len(codings):
             return fields(kept)
     return None
 
 
 def without_coder(doc: Mapping[str, Any], coder: str) -> dict | None:
-    """The fields that remove every coding of `coder` (and `UNKNOWN_CODER`'s, see
-    `without_coding`); None when there is none."""
+    """The fields that remove every own coding of `coder` (and `UNKNOWN_CODER`'s, see
+    `without_coding`), leaving their settlements; None when there is none."""
     codings = codings_of(doc)
-    kept = [c for c in codings if c["coder"] not in (coder, UNKNOWN_CODER)]
+    kept = [c for c in codings if c["coder"] not in (coder, UNKNOWN_CODER) or c.get("settlement")]
     return fields(kept) if len(kept) != len(codings) else None
 
 

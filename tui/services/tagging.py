@@ -19,6 +19,7 @@ from tui.domain.codings import (
     coders_of,
     coding,
     codings_of,
+    settlers_of,
     tag_coders,
     tags_by,
     with_coding,
@@ -67,8 +68,9 @@ def codebook_index(tags: list[dict]) -> TagIndex:
 
 
 def own_index(tags: TagIndex, excerpts: list[Excerpt], coder: str) -> TagIndex:
-    """`tags` with the uses and the last use of `coder`'s codings among `excerpts` alone: what
-    a blind coder's picker ranks by and the number keys come from."""
+    """`tags` with the uses and the last use of `coder`'s own codings among `excerpts` alone
+    (not their settlements): what a blind coder's picker ranks by and the number keys come
+    from."""
     uses: dict[str, int] = {}
     last: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()
@@ -79,7 +81,7 @@ def own_index(tags: TagIndex, excerpts: list[Excerpt], coder: str) -> TagIndex:
             continue
         seen.add(key)
         for c in codings_of(doc):
-            if c["coder"] != coder:
+            if c["coder"] != coder or c.get("settlement"):  # a settlement is no one's coding
                 continue
             tag = tag_key(c["tag"])
             uses[tag] = uses.get(tag, 0) + 1
@@ -926,6 +928,11 @@ class TaggingModel:
         else:
             if with_coding(excerpt.doc, name, self.coder, now_iso) is None:
                 return Outcome(notice=f"Already tagged #{name}.")
+            if self.coder in settlers_of(excerpt.doc, name):  # the tag reads the same after
+                outcome = Outcome(
+                    notice=f"Tagged #{visible(name)} as your own coding; your settlement of "
+                    "it here stays."
+                )
             edit = {"add_tag": name, "coder": self.coder, "at": now_iso}
             self._edit(excerpt, edit, f"tag {_quote(excerpt.text)} #{tag_label(name)}")
         self.writes.record_use([name], now_iso)
@@ -951,24 +958,58 @@ class TaggingModel:
         left with no tags and no severity goes, and the cursor with it to its note. Another
         coder's coding stays theirs to remove."""
         what = f"untag {_quote(excerpt.text)}" + (f" #{tag_label(name)}" if name else "")
-        if name is not None and without_coding(excerpt.doc, name, self.coder) is None:
-            others = tag_coders(excerpt.doc).get(tag_key(name))
-            if not others:
-                return Outcome()
-            who = visible(" and ".join(others))
-            return Outcome(
-                notice=f"#{visible(name)} here was coded by {who}, not by you "
-                f"({visible(self.coder)}); only they can remove it.",
-                severity="warning",
-            )
+        notice = None
+        if name is not None:
+            left = without_coding(excerpt.doc, name, self.coder)
+            if left is None:
+                return self._not_yours(excerpt, name)
+            # A settlement and one's own coding are two things: `d` takes the own one first.
+            mine = self.coder in settlers_of(excerpt.doc, name)
+            if mine and self.coder in settlers_of(left, name):
+                notice = (
+                    f"Removed your own coding of #{visible(name)}; your settlement of it here "
+                    "stays."
+                )
+            elif mine:
+                notice = (
+                    f"Removed your settlement of #{visible(name)} here; the codings it set "
+                    "aside stay aside."
+                )
         edit: dict = {"remove_tag": name} if name is not None else {"clear_tags": True}
         edit["coder"] = self.coder
         if excerpt.span is not None:
             edit["drop_if_empty"] = True
         row = self._edit(excerpt, edit, what)
-        outcome = Outcome(row=row, relist=True) if row not in (None, excerpt) else Outcome()
+        moved = row not in (None, excerpt)
+        outcome = Outcome(row=row, relist=True, notice=notice) if moved else Outcome(notice=notice)
         self._shown_changed(outcome)
         return outcome
+
+    def _not_yours(self, excerpt: Excerpt, name: str) -> Outcome:
+        """What `d` says of a tag only others coded or settled here (nothing when no one)."""
+        key = tag_key(name)
+        coders = list(
+            dict.fromkeys(
+                c["coder"]
+                for c in codings_of(excerpt.doc)
+                if tag_key(c["tag"]) == key and not c.get("settlement")
+            )
+        )
+        settlers = settlers_of(excerpt.doc, name)
+        if not coders and not settlers:
+            return Outcome()
+        said = []
+        if coders:
+            said.append(f"was coded by {visible(' and '.join(coders))}")
+        if settlers:
+            whose = visible(" and ".join(settlers))
+            said.append(f"is {whose}'s settlement")
+        mine = "not by you" if not settlers else "not your coding"
+        return Outcome(
+            notice=f"#{visible(name)} here {' and '.join(said)}, {mine} "
+            f"({visible(self.coder)}); only they can remove it.",
+            severity="warning",
+        )
 
     def _whole_cue(self, excerpt: Excerpt) -> Excerpt | None:
         """The span excerpt of a cue row that covers the whole cue, if it was coded so."""
