@@ -572,3 +572,37 @@ def test_undoing_a_settlement_puts_the_codings_back_in_their_order(store, keep):
         ("price", "bo"),
     ]
     assert tags == ["pain", "sso", "price"] and aside == []
+
+
+def test_the_screen_opens_on_the_coders_of_the_pass_not_the_note_taker(store):
+    """The agreement screen opened on the first pair by name: with a note-taker named Aaron,
+    who typed `#pain` into his notes as he took them, it compared him with Yan, every note he
+    did not tag a disagreement, and the coders of the pass came last."""
+    from tui.services.team.agreement_model import AgreementModel
+
+    session_id = create_session(store, title="Live", participant="P1", study="Team")
+    session_file = store.open_session(session_id)
+    notes = [
+        Note.from_typed(
+            f"{TEXT} {i} #pain" if i == 0 else f"{TEXT} {i}",
+            session_id=session_id,
+            author="Aaron",
+            started_at="t",
+            elapsed=i,
+            question_id=None,
+            note_id=f"note{i}",
+        ).to_doc()
+        for i in range(3)
+    ]
+    coded(notes[0], ("pain", "Yan"), ("pain", "Zoe"))
+    coded(notes[1], ("pain", "Zoe"))
+    session_file.append_notes(notes)
+    session_file.close()
+    coding = load(store, [session_id])
+    assert coding.typists == ["Aaron"]
+    model = AgreementModel(store, [session_id], "lead")
+    model.read()
+    assert model.pair == ("Yan", "Zoe")
+    assert model.pairs()[1:] == [("Aaron", "Yan"), ("Aaron", "Zoe")]  # still one key away
+    assert compute(coding).coders == ["Yan", "Zoe"]
+    assert compute(coding).typists == ["Aaron"]

@@ -572,3 +572,36 @@ def test_agree_as_csv_says_how_many_were_settled_as_the_text_does(home, capsys):
     bo_maya = {r["code"]: r["settled"] for r in rows if (r["first"], r["second"]) == ("Bo", "Maya")}
     # settled for the two though Cy coded note 3 again; the ratings are never settled
     assert bo_maya == {"all codes": "3", "pain": "2", "price": "1", "severity ratings": ""}
+
+
+def test_a_note_taker_who_only_typed_tags_is_not_compared_unless_named(home, capsys):
+    """Two coders coded a study blind; the note-taker had typed `#tags` into her notes as she
+    took them. `agree --study` compared all three: every note Maya took and did not tag read
+    as Ana's and Bo's disagreement with her, burying the pair's own disagreements."""
+    session_id, notes = session_with_notes(
+        capsys, "gave up on day two #pain", "too dear for a team of three", "setup took a week"
+    )
+    for coder, picks in (("Ana", [(0, "pain"), (1, "price")]), ("Bo", [(0, "pain"), (2, "slow")])):
+        for at, tag in picks:
+            assert run(capsys, "tag", session_id, notes[at][:8], tag, "--as", coder)[0] == 0
+    code, out, _ = run(capsys, "agree", "--study", "Team")
+    assert code == 0
+    assert out.startswith("Agreement of Ana, Bo over 1 session(s), 3 notes.")
+    assert (
+        "Not compared: Maya, whose only codings are tags typed into their own notes as they "
+        "took them; name them with --coders to compare them too."
+    ) in out
+    # Named, she is compared; and the pair's figures are the same either way.
+    _, named, _ = run(capsys, "agree", "--study", "Team", "--coders", "Ana", "Bo", "Maya")
+    assert named.startswith("Agreement of Ana, Bo, Maya") and "Not compared" not in named
+    # A tag she codes on the tagging screen (here, `fieldnote tag`) makes her a coder.
+    assert run(capsys, "tag", session_id, notes[1][:8], "price")[0] == 0
+    _, now, _ = run(capsys, "agree", "--study", "Team")
+    assert now.startswith("Agreement of Ana, Bo, Maya") and "Not compared" not in now
+
+
+def test_with_one_coder_besides_the_note_taker_the_two_are_compared(home, capsys):
+    session_id, notes = session_with_notes(capsys, "gave up on day two #pain", "too dear")
+    assert run(capsys, "tag", session_id, notes[1][:8], "price", "--as", "Ana")[0] == 0
+    code, out, _ = run(capsys, "agree", "--study", "Team")
+    assert code == 0 and out.startswith("Agreement of Ana, Maya") and "Not compared" not in out

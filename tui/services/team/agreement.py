@@ -38,7 +38,7 @@ from tui.domain.codings import (
     tag_key,
     unsettled,
 )
-from tui.domain.notes import MARK_KINDS
+from tui.domain.notes import MARK_KINDS, inline_tokens
 from tui.domain.ratings import ratings_of
 from tui.domain.recording import cue_notes
 from tui.domain.spans import span_owners
@@ -73,6 +73,17 @@ class Unit:
     settled_by: dict[str, set[str]] | None = None
     """Tag key -> who settled a disagreement on it here; None while nothing here is (most
     notes: no dict for each)."""
+    typed: frozenset[str] = frozenset()
+    """The tag keys typed into the note (`#tag`) that its author's codings of it hold: what
+    they coded as they took it, not on the tagging screen."""
+
+    @property
+    def author(self) -> str:
+        return " ".join(str(self.note.get("author") or "").split())
+
+    def only_typed(self, coder: str) -> bool:
+        """Whether the coder's codings here are all tags they typed into their own note."""
+        return coder == self.author and self.present.get(coder, set()) <= self.typed
 
     @property
     def text(self) -> str:
@@ -111,6 +122,9 @@ def _unit(session_id: str, title: str, note: dict, spans: list[dict], cue: bool 
         rated = {r["coder"]: r["severity"] for r in ratings_of(doc)}
         if rated:
             unit.ratings.append(rated)
+    if not cue and unit.author in unit.present:  # the inline tags only where they may count
+        inline = {tag_key(t.value) for t in inline_tokens(unit.text) if t.kind == "tag"}
+        unit.typed = frozenset(inline & unit.present[unit.author])
     return unit
 
 
@@ -139,6 +153,30 @@ class CodingSet:
         seen = {c for u in self.units for c in [*u.present, *(c for r in u.ratings for c in r)]}
         known = by_name(c for c in seen if c != UNKNOWN_CODER)
         return known + [UNKNOWN_CODER] * (UNKNOWN_CODER in seen)
+
+    @property
+    def typists(self) -> list[str]:
+        """Coders whose only codings are tags they typed into their own notes as they took
+        them, and who rated nothing: note-takers coding live, not in a coding pass. The
+        figures leave them out unless named (`compute`): compared with the coders of a pass,
+        every note they did not take reads as a disagreement."""
+        typed: set[str] = set()
+        other: set[str] = set()
+        for unit in self.units:
+            for coder in unit.present:
+                (typed if unit.only_typed(coder) else other).add(coder)
+            for rated in unit.ratings:
+                other.update(rated)
+        return by_name(typed - other - {UNKNOWN_CODER})
+
+    def compared(self) -> list[str]:
+        """The coders compared unless some are named: everyone who coded but `unknown` and
+        the typists, as long as two are left; else everyone but `unknown` (else everyone)."""
+        everyone = self.coders
+        known = [c for c in everyone if c != UNKNOWN_CODER]
+        typists = set(self.typists)
+        in_pass = [c for c in known if c not in typists]
+        return in_pass if len(in_pass) >= 2 else known or everyone
 
     def session_units(self, session_id: str, snapshot, recording=None) -> list[Unit]:
         """The session's notes and the cues of its attached transcript (`recording`), which
@@ -297,6 +335,9 @@ class Agreement:
     """Sessions left out because they cannot be read."""
     uncoded: list[tuple[str, str]] = field(default_factory=list)
     """Pairs of coders neither of whom tagged a note (they only rated): no figures of codes."""
+    typists: list[str] = field(default_factory=list)
+    """Note-takers who only typed tags into their own notes, left out as no one named them
+    (`CodingSet.typists`)."""
 
     def between(self, first: str, second: str, *, settled: bool = False) -> list[Disagreement]:
         """The disagreements (`settled`: those settled) where exactly one of the two coders
@@ -450,11 +491,13 @@ def compute(coding: CodingSet, coders: list[str] | None = None) -> Agreement:
     everyone = coding.coders
     named = coders is not None
     if coders is None:
-        coders = [c for c in everyone if c != UNKNOWN_CODER] or everyone
+        coders = coding.compared()
     coders = by_name(set(coders))  # a coder named twice is one coder, not a pair
     units = coding.units
     result = Agreement(list(coders), len(coding.session_ids), len(units))
     result.problems = list(coding.problems)
+    if not named:
+        result.typists = [c for c in coding.typists if c not in coders]
     # A coder named who never coded is said first: with one name, "only ZED has coded" would
     # name the one coder there is nothing by.
     idle = [c for c in coders if c not in everyone]

@@ -121,7 +121,11 @@ class AgreementModel:
         self.cursor = max(0, min(self.cursor + step, len(self.disagreements) - 1))
 
     def pairs(self) -> list[tuple[str, str]]:
+        """Every pair of coders, those `fieldnote agree` compares first (a note-taker who only
+        typed tags into their own notes is in the later pairs: `CodingSet.typists`)."""
         if self.coding is None:
             return []
         known = [c for c in self.coding.coders if c != UNKNOWN_CODER] or self.coding.coders
-        return list(combinations(known, 2))
+        compared = set(self.coding.compared())
+        pairs = list(combinations(known, 2))
+        return sorted(pairs, key=lambda pair: not compared.issuperset(pair))

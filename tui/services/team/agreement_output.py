@@ -83,7 +83,17 @@ def heading(result: Agreement, shown: Callable[[str], str] = str) -> list[str]:
         )
     settled = result.settled_line(shown)
     lines += [settled] if settled is not None and result.problem is None else []
+    lines += [typists_line(result.typists, shown)] if result.typists else []
     return lines + [f"Left out: {shown(problem)}" for problem in result.problems]
+
+
+def typists_line(typists: list[str], shown: Callable[[str], str] = str) -> str:
+    """Who the figures leave out unless named, and why (`CodingSet.typists`)."""
+    names = ", ".join(map(shown, typists))
+    return (
+        f"Not compared: {names}, whose only codings are tags typed into their own notes as "
+        "they took them; name them with --coders to compare them too."
+    )
 
 
 def no_codings(result: Agreement, shown: Callable[[str], str] = str) -> str | None:
