@@ -605,3 +605,12 @@ def test_with_one_coder_besides_the_note_taker_the_two_are_compared(home, capsys
     assert run(capsys, "tag", session_id, notes[1][:8], "price", "--as", "Ana")[0] == 0
     code, out, _ = run(capsys, "agree", "--study", "Team")
     assert code == 0 and out.startswith("Agreement of Ana, Maya") and "Not compared" not in out
+
+
+def test_json_lists_the_note_takers_not_compared(home, capsys):
+    session_id, notes = session_with_notes(capsys, "gave up on day two #pain", "too dear")
+    for coder in ("Ana", "Bo"):
+        assert run(capsys, "tag", session_id, notes[1][:8], "price", "--as", coder)[0] == 0
+    _, out, _ = run(capsys, "agree", "--study", "Team", "--format", "json")
+    found = json.loads(out)
+    assert found["coders"] == ["Ana", "Bo"] and found["not_compared"] == ["Maya"]

@@ -353,6 +353,7 @@ def _json(result: Agreement) -> str:
 
     data = {
         "coders": result.coders,
+        "not_compared": result.typists,
         "sessions": result.sessions,
         "notes": result.units,
         "population": POPULATION,
