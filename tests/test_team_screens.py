@@ -825,3 +825,31 @@ async def test_u_takes_back_the_last_settlement_and_puts_the_cursor_on_it(store,
         assert screen.model.current.unit.note["id"] == ids[1]  # back under the cursor
         listing = " ".join(str(screen.query_one("#agreement-list").render()).split())
         assert "Disagreements (2)" in listing and "settled" not in listing
+
+
+async def test_a_studys_disagreements_name_their_session(store, clock):
+    """Over a study, two interviews' disagreements read alike (`00:00 #pain A: … B: …`): which
+    interview each was in, only the note's words hinted. Each row names its session now."""
+    from tui.services.session_setup import create_session
+
+    ids = []
+    for title in ("Ana - onboarding", "Ben - pricing"):
+        session_id = create_session(store, title=title, participant=title[:3], study="Team")
+        (note,) = add_notes(store, session_id, clock, texts=["We kept a spreadsheet on the side"])
+        coded_by(store, session_id, note, ("pain", "Ana"), ("slow", "Bo"))
+        ids.append(session_id)
+    app = FieldnoteApp(store, author="lead", now=clock, tagging=("study", ids[0]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_agreement(pilot)
+        listing = screen.query_one("#agreement-list")
+        drawn = [
+            "".join(segment.text for segment in line).rstrip()
+            for line in listing.render_lines(listing.region.reset_offset)
+        ]
+        rows = [line for line in drawn[1:] if re.search(r"\d\d:\d\d #", line)]
+        assert [row.split(" 00:00")[0].strip() for row in rows] == [
+            "Ana - onboarding",
+            "Ana - onboarding",
+            "Ben - pricing",
+            "Ben - pricing",
+        ], drawn

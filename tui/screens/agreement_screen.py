@@ -25,6 +25,10 @@ from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
 
 
+SESSION_CELLS = 16
+"""Cells a row of a study's disagreements gives its session's title (the current one, all)."""
+
+
 def _number(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
@@ -285,6 +289,9 @@ class AgreementScreen(Screen):
         unit = item.unit
         body = " ".join(unit.text.split())
         row = Text(style="reverse" if current else "")
+        if len(self.model.session_ids) > 1:  # which interview: in a study, 00:00 is in each
+            title = visible(unit.title) if current else cut(unit.title, SESSION_CELLS)
+            row.append(title + " ", "dim")
         row.append(format_elapsed(float(unit.note.get("elapsed") or 0)) + " ", "dim")
         row.append("#" + tag_label(item.name) + " ", "bold")
         row.append(f"A: {visible(where(item, first))}  B: {visible(where(item, second))}  ")
