@@ -92,6 +92,26 @@ def schema_folder() -> Path:
     return Path(__file__).resolve().parent / "data" / "refi-qda"
 
 
+def without_memos(data: bytes) -> bytes:
+    """A qdpx as an older Fieldnote exported it: its sessions' memos (the project's Notes, the
+    NoteRefs naming them and their texts: tui/services/exchange/refi_memo.py) left out."""
+    import io
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as project, zipfile.ZipFile(out, "w") as older:
+        qde = project.read("project.qde").decode("utf-8")
+        notes = set(re.findall(r'<Note guid="([^"]+)"', qde))
+        qde = re.sub(r"<NoteRef [^>]*/>", "", re.sub(r"<Notes>.*</Notes>", "", qde, flags=re.S))
+        for member in project.namelist():
+            if member == "project.qde":
+                older.writestr(member, qde)
+            elif member.removeprefix("sources/").removesuffix(".txt") not in notes:
+                older.writestr(member, project.read(member))
+    return out.getvalue()
+
+
 def read_back(data: bytes, folder: Path, now: datetime = START) -> tuple[DataStore, Study]:
     """An exported qdpx imported into a new data folder, and the study it made there."""
     from tui.services.exchange.importing import import_files

@@ -345,7 +345,7 @@ def test_two_sessions_from_one_imported_source_are_two_sources_of_the_project(tm
     assert len(set(sources)) == 2 and _sources_of(data)[0] in sources
     with zipfile.ZipFile(io.BytesIO(project)) as archive:
         names = archive.namelist()
-    assert len(names) == len(set(names)) == 3
+    assert len(names) == len(set(names)) == 5  # the project, two texts and their memos
     path.write_bytes(project)
     again = import_files(DataStore(tmp_path / "fresh"), [path], now=START)
     assert len(again.sessions) == 2

@@ -7,9 +7,12 @@ sessions (`all.*`), of one (`one.*`), and of the two of one study (`study.*`). T
 were written again when each source gained its session's Study variable, and the `.csv` ones
 when the CSV gained its `quote_check` column, the `.md` ones when a typed quote gained its
 check line and when a question never current gave `-` for its time, the `.qdpx` ones again
-when a live session's source said in its Description that its lines are typed notes; each
-differs by that alone. A `.qdpx` is compared member by member: its members hold the same
-bytes, deflated at another level since (tui/services/exchange/deflated_zip.py).
+when a live session's source said in its Description that its lines are typed notes, and
+when each session's source gained a NoteRef to the memo of what the format has no place for
+(a Note in the project's Notes, its JSON a member under `sources/`:
+tui/services/exchange/refi_memo.py); each differs by that alone. A `.qdpx` is compared
+member by member: its members hold the same bytes, deflated at another level since
+(tui/services/exchange/deflated_zip.py).
 """
 
 from __future__ import annotations

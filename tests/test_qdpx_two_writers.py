@@ -152,8 +152,8 @@ def test_a_source_guid_both_halves_keep_is_the_first_ones_and_written_here(halve
     assert out.getvalue() == one_process(study)
     with zipfile.ZipFile(out) as project:
         names = project.namelist()
-    assert (
-        len(names) == len(set(names)) == 5
+    assert (  # the project, then each session's text and its memo
+        len(names) == len(set(names)) == 9
         and "sources/0b3f9a52-1111-4222-8333-444455556666.txt" in names
     )
 

@@ -12,7 +12,7 @@ import zipfile
 import pytest
 import xmlschema
 
-from tests.exchange_data import schema_folder
+from tests.exchange_data import schema_folder, without_memos
 from tests.record_session import coded_cue_span, loaded, seed
 from tui.domain.clock import to_iso
 from tui.domain.notes import Note
@@ -78,28 +78,44 @@ def test_a_span_coded_on_a_cue_round_trips_through_qdpx(
     assert text[start:end] == words
     (coding,) = selection.iterfind("q:Coding", ns)
     assert users[coding.get("creatingUser")] == "Ana"
-    # Read back: the transcript is a source like any, its cue's span coded by Ana.
+    # Read back: the transcript attached to its session again, its cue's span coded by Ana.
     path = tmp_path / "study.qdpx"
     path.write_bytes(data)
     other = DataStore(tmp_path / "other")
-    result = import_files(other, [path], now=clock())
-    back = read_study(other, [sid for sid, _, _ in result.sessions])
+    ((back_id, _, _),) = import_files(other, [path], now=clock()).sessions
+    (back,) = read_study(other, [back_id]).sessions
+    cues = {c["id"]: c for c in back.cues}
+    found = [
+        (cues[e["note_id"]]["text"][e["start"] : e["end"]], e["codings"])
+        for e in back.excerpts
+        if e["note_id"] in cues
+    ]
+    assert [(w, [(c["tag"], c["coder"]) for c in cs]) for w, cs in found] == [
+        (words, [("said/verbatim", "Ana")])
+    ]
+    # An older Fieldnote's export (no memo): the transcript is a source like any.
+    path.write_bytes(without_memos(data))
+    older = DataStore(tmp_path / "older")
+    result = import_files(older, [path], now=clock())
+    back_sessions = read_study(older, [sid for sid, _, _ in result.sessions]).sessions
     found = [
         (note["text"][e["start"] : e["end"]], [(c["tag"], c["coder"]) for c in e["codings"]])
-        for s in back.sessions
+        for s in back_sessions
         for e in s.excerpts
         for note in s.notes
         if note["id"] == e["note_id"]
     ]
-    assert (words, [("said/verbatim", "Ana")]) in found
+    assert len(back_sessions) == 2 and (words, [("said/verbatim", "Ana")]) in found
 
 
 def test_the_transcripts_source_carries_the_study_and_comes_back_in_it(
     writes, store, clock, session_id, ids, tmp_path
 ):
-    """The attached transcript is a TextSource of its own, read back as a session of its own,
-    and its cues' codings are evidence of the study: without the session's `Study` variable
-    it came back outside the study, and the study's analysis lost those codings."""
+    """The attached transcript is a TextSource of its own, which another tool (and an older
+    Fieldnote) reads as a source of its own: its cues' codings are evidence of the study
+    only with the session's `Study` variable (without it, it came back outside the study and
+    the study's analysis lost those codings). Fieldnote's import attaches it to its session
+    again, in the study."""
     coded_cue_span(writes, store, clock, session_id)
     session_file = store.open_session(session_id)
     session_file.update_session({"study": "Onboarding"})
@@ -108,14 +124,15 @@ def test_the_transcripts_source_carries_the_study_and_comes_back_in_it(
     qde = zipfile.ZipFile(io.BytesIO(data)).read("project.qde").decode("utf-8")
     xmlschema.XMLSchema(str(schema_folder() / "Project.xsd")).validate(qde)
     path = tmp_path / "study.qdpx"
-    path.write_bytes(data)
-    other = DataStore(tmp_path / "other")
-    result = import_files(other, [path], now=clock())
-    studies = {
-        snapshot.session["title"]: snapshot.session.get("study")
-        for snapshot, _ in (other.read_session(sid) for sid, _, _ in result.sessions)
-    }
-    assert len(studies) == 2 and set(studies.values()) == {"Onboarding"}, studies
+    for folder, project, sessions in (("other", data, 1), ("older", without_memos(data), 2)):
+        path.write_bytes(project)
+        other = DataStore(tmp_path / folder)
+        result = import_files(other, [path], now=clock())
+        studies = {
+            snapshot.session["title"]: snapshot.session.get("study")
+            for snapshot, _ in (other.read_session(sid) for sid, _, _ in result.sessions)
+        }
+        assert len(studies) == sessions and set(studies.values()) == {"Onboarding"}, studies
 
 
 def test_a_pseudonymised_export_names_no_speaker_and_keeps_the_cue_span(

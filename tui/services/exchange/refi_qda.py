@@ -8,18 +8,23 @@ note, and each span excerpt, a PlainTextSelection whose [start, end) (code point
 exactly its text out of the source; the codebook as nested Codes (`pain/onboarding` is
 `onboarding` inside `pain`), with descriptions and colours, every Code's name unique in the
 project (`_unique_names`); participants as Cases, each also a Code with the Case's GUID that
-codes the whole of their sources (how QualCoder reads a case's sources); authors as Users.
-GUIDs derive from the ids, so the same data always exports the same way; a pseudonymised
-study salts them (`Study.guid_salt`), so they match nothing in the plain export.
+codes the whole of their sources (how QualCoder reads a case's sources); authors as Users;
+an attached transcript as a source of its own. What the format has no place for (ratings,
+follow-ups, the guide, the attached transcript's tie to its session) goes into a memo of each
+session, a Note its source names (tui/services/exchange/refi_memo.py). GUIDs derive from the
+ids, so the same data always exports the same way; a pseudonymised study salts them
+(`Study.guid_salt`), so they match nothing in the plain export.
 
-In: the sources become sessions of kind `transcript` (their lines read as `Name: text`), except
-a live session's source in a project Fieldnote wrote, whose lines are typed notes again
-(`TYPED_ABOUT`); the selections tags on the notes they cover, the codes tags; a project with
-codes and no sources brings its codes alone. Member names are checked before anything is
-read (no `..`, no absolute paths); members inflate in chunks against a running limit (never
-the header's word), and the XML is parsed as it inflates, keeping only codes, cases, sources
-and selections, with no DTD (tui/services/exchange/safe_xml.py). Codes nest at most
-`MAX_TAG_DEPTH` deep.
+In: a project Fieldnote wrote brings each session its memo describes back as it was, its
+attached transcript with it (`_remembered`). Otherwise the sources become sessions of kind
+`transcript` (their lines read as `Name: text`), except a live session's source in a project
+Fieldnote wrote before memos, whose lines are typed notes again (`TYPED_ABOUT`); the
+selections tags on the notes they cover, the codes tags; a project with codes and no sources
+brings its codes alone. Member names are checked before anything is read (no `..`, no
+absolute paths); members inflate in chunks against a running limit (never the header's word),
+and the XML is parsed as it inflates, keeping only codes, cases, sources, selections and (in
+a project Fieldnote wrote) its notes, with no DTD (tui/services/exchange/safe_xml.py). Codes
+nest at most `MAX_TAG_DEPTH` deep.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ from tui.services.exchange.deflated_zip import DeflatedZip, Deflater, Packed, de
 from tui.services.exchange.errors import bad_file
 from tui.services.exchange.output import Spool
 from tui.services.exchange.pseudonyms import COPY_FIELD
+from tui.services.exchange.refi_memo import ABOUT as MEMO_ABOUT
+from tui.services.exchange.refi_memo import MemoError, MemoTooLarge, read_memo, session_memo
 from tui.services.exchange.safe_xml import BrokenXMLError, UnsafeXMLError, parse_chunks
 from tui.services.exchange.study import Labeller, SessionData, Study
 from tui.services.exchange.transcripts import (
@@ -80,6 +87,9 @@ MAX_UNPACKED = 512 * MB
 bytes really inflated are counted as they come, since a header can lie)."""
 MAX_PROJECT_XML = 64 * MB
 """Bytes a `project.qde` or `.qdc` may have: a study of 20,000 coded selections takes ~6 MB."""
+MAX_MEMO_BYTES = 32 * MB
+"""Bytes a session's memo may have (tui/services/exchange/refi_memo.py): one of as many values
+as it may hold (`refi_memo.MAX_VALUES`) takes some 14 MB."""
 MAX_NOTES = 100_000
 """Notes (source lines) one project may bring in all, and coded selections likewise."""
 MAX_CODES = 10_000
@@ -525,6 +535,9 @@ class _Sources:
         deflated whole), in order."""
         self.kept: set[str] = set()
         """The imported sources' GUIDs its sessions kept (`_source_id`), in lower case."""
+        self.notes: list[str] = []
+        """Each session's memo Note (tui/services/exchange/refi_memo.py) as XML text, in
+        order: the project's Notes, after its Sources."""
 
     def take(self, data: SessionData) -> None:
         self.labeller.see(data)
@@ -537,14 +550,38 @@ class _Sources:
             sources = self.participants.setdefault(name.casefold(), [])
             sources.append([data.id, source_id])
             self.spelling.setdefault(name.casefold(), name)
+        memo_id = guid("memo", data.id, salt=self.salt)
+        text, starts = source_text(data)
         # Coders are Users too: `_source_xml` adds them.
-        written = [_source_xml(data, source_id, self.used, self.salt, self.authors)]
+        written = [
+            (
+                text,
+                _source_xml(
+                    data, source_id, text, starts, memo_id, self.used, self.salt, self.authors
+                ),
+                source_id,
+            )
+        ]
+        transcript = None
         if data.recording is not None:
-            written.append(_recording_xml(data, self.used, self.salt))
-        for text, source, source_id in written:
+            words, cue_starts = recording_text(data.recording)
+            transcript_id = guid("recording", data.id, salt=self.salt)
+            written.append(
+                (
+                    words,
+                    _recording_xml(data, transcript_id, words, cue_starts, self.used, self.salt),
+                    transcript_id,
+                )
+            )
+            transcript = (transcript_id, words, cue_starts)
+        for plain, source, member in written:
             self._deflater.write(source.encode("utf-8"))
-            packed = deflated(text.encode("utf-8"), self.texts)
-            self.files.append((f"sources/{source_id}.txt", *packed))
+            packed = deflated(plain.encode("utf-8"), self.texts)
+            self.files.append((f"sources/{member}.txt", *packed))
+        # What the project has no place for, in a memo of the session its source names.
+        memo = session_memo(data, (text, starts), transcript, _selection_guid(data.id, self.salt))
+        self.files.append((f"sources/{memo_id}.txt", *deflated(memo, self.texts)))
+        self.notes.append(_memo_xml(data, memo_id))
 
     def cut(self) -> None:
         """End the piece of `sources` here: the sessions after it begin one of their own, as
@@ -570,6 +607,7 @@ class _Sources:
             "marked": self.marked,
             "files": self.files,
             "kept": sorted(self.kept),
+            "notes": self.notes,
         }
 
     def join(self, later: dict[str, Any]) -> None:
@@ -603,12 +641,15 @@ def _write_project(
         head_of.marked,
     )
     inside = [part for part in parts if part.files]  # their sources: the project's Sources
+    notes = "".join(note for part in parts for note in part.notes)  # the sessions' memos
     opening, closing = io.BytesIO(), io.BytesIO()
     if len(head) == 0 and not inside:
         packed = deflated(_xml(head), opening)
     else:
         opened = f"<{head.tag}{_attributes(head)}>" + "".join(_element(c) for c in head)
         front, back = _DECLARATION + opened, "</Project>"
+        if notes:
+            back = f"<Notes>{notes}</Notes>{back}"
         if inside:
             front, back = front + "<Sources>", "</Sources>" + back
         deflater = Deflater(opening)
@@ -647,6 +688,7 @@ class _SecondWriter:
         self._pid: int | None = pid
         self.sources, self.texts, self._learnt = files
         self.files: list[tuple[str, int, int, int]] = []
+        self.notes: list[str] = []
         self.sources_packed = Packed(0, 0, 0)
         self.learnt: dict[str, Any] = {}
 
@@ -704,6 +746,7 @@ class _SecondWriter:
         if before.kept.intersection(learnt["kept"]):
             return False  # a source GUID the first half kept: its own one had this written it
         self.learnt, self.files = learnt, [tuple(each) for each in learnt["files"]]
+        self.notes = learnt["notes"]
         self.sources_packed = Packed(*learnt["sources"])
         return True
 
@@ -796,14 +839,21 @@ def _project_head(
 
 
 def _source_xml(
-    data: SessionData, source_id: str, used: _UsedTags, salt: str, coders: set[str]
-) -> tuple[str, str, str]:
-    """A session's source text, its TextSource element as XML text, and the source's GUID;
-    adds the coder of every coding to `coders` (each Coding names its coder as its
-    creatingUser, so coders are Users too). Written as text directly (as `_element` would
-    write the element): a study has tens of thousands of selections. A coding's tag has a
-    code when it is in the codebook or used by this session or one before it (`used`)."""
-    text, starts = source_text(data)
+    data: SessionData,
+    source_id: str,
+    text: str,
+    starts: dict[str, int],
+    memo_id: str,
+    used: _UsedTags,
+    salt: str,
+    coders: set[str],
+) -> str:
+    """A session's TextSource element as XML text, over its source text (`text`, `starts`:
+    `source_text`), naming its memo's Note (`memo_id`); adds the coder of every coding to
+    `coders` (each Coding names its coder as its creatingUser, so coders are Users too).
+    Written as text directly (as `_element` would write the element): a study has tens of
+    thousands of selections. A coding's tag has a code when it is in the codebook or used by
+    this session or one before it (`used`)."""
     spans = data.coded_spans()
     codings_by_doc = {  # a document with neither tags nor codings has no coding
         id(doc): codings_of(doc)
@@ -863,10 +913,9 @@ def _source_xml(
             f' endPosition="{len(text)}"><Coding guid="{guid("case-coding", data.id, salt=salt)}">'
             f'<CodeRef targetGUID="{case}"/></Coding></PlainTextSelection>'
         )
+    out.append(f'<NoteRef targetGUID="{memo_id}"/>')
     out += _study_value(data, salt)
-    if not out:
-        return text, head + "/>", source_id
-    return text, f"{head}>{''.join(out)}</TextSource>", source_id
+    return f"{head}>{''.join(out)}</TextSource>"
 
 
 STUDY_VARIABLE = "Study"
@@ -897,6 +946,12 @@ def _study_value(data: SessionData, salt: str) -> list[str]:
     ]
 
 
+def _selection_guid(session_id: str, salt: str) -> Callable[[str], str]:
+    """The GUID of the PlainTextSelection of a session's note or span, by its id (a span's,
+    its memo names: tui/services/exchange/refi_memo.py)."""
+    return guids_after("selection", session_id, salt=salt)
+
+
 def _selections_xml(
     coded: list[tuple[str, int, int, list[Any], str]], session_id: str, used: _UsedTags, salt: str
 ) -> list[str]:
@@ -904,7 +959,7 @@ def _selections_xml(
     coder of a tag (its creatingUser)."""
     out: list[str] = []
     levels = used.levels
-    selection_guid = guids_after("selection", session_id, salt=salt)
+    selection_guid = _selection_guid(session_id, salt)
     coding_guid = guids_after("coding", session_id, salt=salt)
     for key, start, end, codings, author in coded:
         selection = (
@@ -959,13 +1014,19 @@ def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
     return "".join(parts), starts
 
 
-def _recording_xml(data: SessionData, used: _UsedTags, salt: str) -> tuple[str, str, str]:
-    """A session's attached transcript as a source of its own (its text, TextSource and
-    GUID): a span coded on one of its cues is a selection in it. (Its coders are Users
-    already: `_source_xml` counts every excerpt's.)"""
+def _recording_xml(
+    data: SessionData,
+    source_id: str,
+    text: str,
+    starts: dict[str, int],
+    used: _UsedTags,
+    salt: str,
+) -> str:
+    """A session's attached transcript as a source of its own (its TextSource, of GUID
+    `source_id`, over its text: `recording_text`): a span coded on one of its cues is a
+    selection in it. (Its coders are Users already: `_source_xml` counts every excerpt's.)
+    The session's memo names it, so Fieldnote's import attaches it to its session again."""
     recording = data.recording or {}
-    text, starts = recording_text(recording)
-    source_id = guid("recording", data.id, salt=salt)
     title = data.title or data.id
     name = f"{title} \u2014 {recording.get('source') or 'transcript'}"
     head = f'<TextSource guid="{source_id}" name="{_attr(name)}"'
@@ -985,8 +1046,21 @@ def _recording_xml(data: SessionData, used: _UsedTags, salt: str) -> tuple[str, 
         # No creatingUser on the selection: the speaker is no User; each Coding names its coder.
         coded.append((str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), ""))
     out += _selections_xml(coded, data.id, used, salt)
-    out += _study_value(data, salt)  # read back as a session of its own, in the study
-    return text, f"{head}>{''.join(out)}</TextSource>", source_id
+    # Another tool (and an older Fieldnote) reads it as a source of its own, in the study.
+    out += _study_value(data, salt)
+    return f"{head}>{''.join(out)}</TextSource>"
+
+
+def _memo_xml(data: SessionData, memo_id: str) -> str:
+    """The Note holding a session's memo (tui/services/exchange/refi_memo.py), its text in
+    `sources/` as a source's is; its Description says what it is, to a person and to the
+    import."""
+    name = f"Fieldnote memo: {data.title or data.id}"
+    head = f'<Note guid="{memo_id}" name="{_attr(name)}" plainTextPath="internal://{memo_id}.txt"'
+    created = _iso(str(data.session.get("created_at") or ""))
+    if created:
+        head += f' creationDateTime="{_attr(created)}"'
+    return f"{head}><Description>{_text(MEMO_ABOUT)}</Description></Note>"
 
 
 def _is_user(name: str) -> bool:
@@ -1019,18 +1093,25 @@ class _ReadCode:
 class _Source:
     attributes: dict[str, str]
     content: list[str] | None = None
-    selections: list[tuple[str, str, list[tuple[str, str, str]]]] = field(default_factory=list)
-    """(startPosition, endPosition, code GUIDs) as written."""
+    selections: list[tuple[str, str, str, list[tuple[str, str, str]]]] = field(default_factory=list)
+    """(guid, startPosition, endPosition, code GUIDs) as written."""
     study: str = ""
     """Its value of the project's Study variable (text), as Fieldnote's export gives it."""
     copy_mark: str = ""
     """Its value of the copy variable: a pseudonymised export's mark (`COPY_VARIABLE`)."""
     about: list[str] = field(default_factory=list)
     """Its Description, as read."""
+    note_refs: list[str] = field(default_factory=list)
+    """The GUIDs of the Notes its NoteRefs name (lower case): its memo, in a project
+    Fieldnote wrote."""
 
     @property
     def name(self) -> str:
         return self.attributes.get("name") or "Imported source"
+
+    @property
+    def guid(self) -> str:
+        return (self.attributes.get("guid") or "").strip().lower()
 
     @property
     def typed_notes(self) -> bool:
@@ -1063,8 +1144,12 @@ class _ProjectReader:
         self.cases: dict[str, str] = {}
         self.sources: list[_Source] = []
         self.source: _Source | None = None
-        self.selection: tuple[str, str, list[tuple[str, str, str]]] | None = None
-        """(start, end, [(code GUID, creatingUser, creationDateTime) of each Coding])."""
+        self.notes: dict[str, _Source] = {}
+        """The project's Notes by GUID (lower case), read in a project Fieldnote wrote alone:
+        the sessions' memos (a Note is a TextSource as REFI-QDA describes it)."""
+        self.note: _Source | None = None
+        self.selection: tuple[str, str, str, list[tuple[str, str, str]]] | None = None
+        """(guid, start, end, [(code GUID, creatingUser, creationDateTime) of each Coding])."""
         self.coding = ("", "")
         self.users: dict[str, str] = {}
         """User GUID -> name: a Coding's creatingUser is its coder."""
@@ -1077,6 +1162,16 @@ class _ProjectReader:
         """GUIDs of the project's text variables named as `COPY_VARIABLE` (any case)."""
         self.value: tuple[str, list[str]] | None = None
         """The VariableValue being read in a TextSource: (its VariableRef, its TextValue)."""
+
+    def memo_of(self, source: _Source) -> _Source | None:
+        """The Note holding the memo Fieldnote wrote of `source` (tui/services/exchange/
+        refi_memo.py): one its NoteRefs name whose Description opens with `MEMO_ABOUT`, in a
+        project whose origin is Fieldnote (no other project's notes are read)."""
+        for ref in source.note_refs:
+            note = self.notes.get(ref)
+            if note is not None and "".join(note.about).startswith(MEMO_ABOUT):
+                return note
+        return None
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         local, parent = _local(tag), self.path[-1] if self.path else ""
@@ -1102,8 +1197,18 @@ class _ProjectReader:
         elif local == "PlainTextContent" and parent == "TextSource" and self.source:
             self.source.content = self.capture = []
             self.captured = 0
+        elif local == "NoteRef" and parent == "TextSource" and self.source:
+            self.source.note_refs.append((attributes.get("targetGUID") or "").strip().lower())
+        elif local == "Note" and parent == "Notes" and self.origin == "Fieldnote":
+            self.note = _Source(dict(attributes))
+        elif local == "Description" and parent == "Note" and self.note:
+            self.capture, self.captured = self.note.about, 0
+        elif local == "PlainTextContent" and parent == "Note" and self.note:
+            self.note.content = self.capture = []
+            self.captured = 0
         elif local == "PlainTextSelection" and parent == "TextSource":
             self.selection = (
+                attributes.get("guid", "").strip().lower(),
                 attributes.get("startPosition", ""),
                 attributes.get("endPosition", ""),
                 [],
@@ -1130,7 +1235,7 @@ class _ProjectReader:
                 attributes.get("creationDateTime") or "",
             )
         elif local == "CodeRef" and parent == "Coding" and self.selection is not None:
-            self.selection[2].append((attributes.get("targetGUID") or "", *self.coding))
+            self.selection[3].append((attributes.get("targetGUID") or "", *self.coding))
 
     def _start_code(self, attributes: dict[str, str]) -> None:
         if len(self.codes) >= MAX_TAG_DEPTH:
@@ -1181,6 +1286,9 @@ class _ProjectReader:
         elif local == "TextSource" and self.source is not None:
             self.sources.append(self.source)
             self.source = None
+        elif local == "Note" and self.note is not None:
+            self.notes[self.note.guid] = self.note
+            self.note = None
         elif local == "PlainTextSelection" and self.selection is not None:
             if self.source is not None:
                 self.source.selections.append(self.selection)
@@ -1415,26 +1523,63 @@ def _read_project(
         # Fieldnote links cases for QualCoder): as QualCoder does, it is no code.
         if (case_code := reader.code_names.pop(case_guid, None)) is not None:
             reader.tags = [tag for tag in reader.tags if tag["name"] != case_code]
-    sessions: list[SessionData] = []
+    # A project Fieldnote wrote: the sessions its memos describe, each with its transcript.
+    remembered: dict[int, SessionData] = {}  # by id() of its source
+    attached: set[str] = set()
     notes = 0
     for source in reader.sources:
-        data = _text_source(source, project, now, reader, study, participant)
-        notes += len(data.notes)
-        if notes > MAX_NOTES:
-            raise bad_file(
-                path,
-                f"its sources hold more than {MAX_NOTES:,} lines in all, more than any study; "
-                "import it in parts.",
-            )
+        if (memo := reader.memo_of(source)) is not None:
+            data, transcript = _remembered(source, memo, project, now, reader, study, participant)
+            notes = _counted(notes, data, path)
+            remembered[id(source)] = data
+            if transcript:
+                attached.add(transcript)
+    sessions: list[SessionData] = []
+    for source in reader.sources:
+        if id(source) in remembered:
+            data = remembered[id(source)]
+        elif source.guid in attached:
+            continue  # the transcript attached to a session, with it again
+        else:
+            data = _text_source(source, project, now, reader, study, participant)
+            notes = _counted(notes, data, path)
         sessions.append(data)
     if not sessions and not reader.tags:
         raise bad_file(path, "it holds neither text sources nor codes; there is nothing to import.")
     return Study(sessions, reader.tags, path.stem)
 
 
+def _counted(notes: int, data: SessionData, path: Path) -> int:
+    """`notes` and the session's notes and cues: refused past `MAX_NOTES` in all."""
+    notes += len(data.notes) + len(data.cues)
+    if notes > MAX_NOTES:
+        raise bad_file(
+            path,
+            f"its sources hold more than {MAX_NOTES:,} lines in all, more than any study; "
+            "import it in parts.",
+        )
+    return notes
+
+
 def _source_text(source: _Source, project: _Project) -> str:
     if source.content is not None:
         return "".join(source.content)
+    raw, member = _source_bytes(source, project, MAX_TRANSCRIPT_BYTES)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise bad_file(
+            project.path,
+            "the source's text is not UTF-8, as REFI-QDA writes it; export the project again.",
+            where=f"member {member}",
+        ) from None
+
+
+def _source_bytes(source: _Source, project: _Project, limit: int) -> tuple[bytes, str]:
+    """The bytes of a source's (or Note's) text and the zip member holding them ("" for a
+    text inside `project.qde`), refused past `limit`."""
+    if source.content is not None:
+        return "".join(source.content).encode("utf-8"), ""
     path, name = project.path, source.name
     reference = source.attributes.get("plainTextPath") or ""
     if not reference and source.attributes.get("richTextPath"):
@@ -1455,15 +1600,7 @@ def _source_text(source: _Source, project: _Project) -> str:
         raise bad_file(
             path, "the source's text file is missing from the zip.", where=f"source {name}"
         )
-    raw = b"".join(project.chunks(member, MAX_TRANSCRIPT_BYTES))
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise bad_file(
-            path,
-            "the source's text is not UTF-8, as REFI-QDA writes it; export the project again.",
-            where=f"member {member}",
-        ) from None
+    return b"".join(project.chunks(member, limit)), member
 
 
 def _text_source(
@@ -1480,17 +1617,7 @@ def _text_source(
     except TranscriptError as error:
         where = f"source {name}, {error.where}" if error.where else f"source {name}"
         raise bad_file(path, f"{error.problem}.", where=where) from None
-    who = reader.cases.get(source.attributes.get("guid") or "", "")
-    if participant:
-        who = participant
-    created = source.attributes.get("creationDateTime")
-    if created:
-        try:
-            now = from_iso(created)
-        except ValueError:
-            pass  # a date another tool wrote oddly: the import time stands in
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
+    who, now = _who_and_when(source, reader, now, participant)
     data = transcript_session(
         segs, title=name, now=now, participant=who, study=study or source.study, source=path.name
     )
@@ -1505,19 +1632,14 @@ def _text_source(
     by_segment = dict(zip((id(s) for s in sorted(segs, key=lambda s: s.start)), notes, strict=True))
     excerpts: list[dict[str, Any]] = []
     offsets = [seg.offset for seg in segs]  # segments come in text order
-    for start_text, end_text, refs in source.selections:
+    for _, start_text, end_text, refs in source.selections:
         try:
             start, end = int(start_text), int(end_text)
         except ValueError:
             raise bad_file(
                 path, "a selection has no numeric start or end.", where=f"source {name}"
             ) from None
-        # Each Coding's creatingUser is its coder (none named: `unknown`).
-        codings = [
-            (reader.code_names[ref], reader.users.get(user) or UNKNOWN_CODER, _moment(at))
-            for ref, user, at in refs
-            if ref in reader.code_names
-        ]
+        codings = _codings(refs, reader)
         if not codings:
             continue
         for seg, lo, hi in _covered(segs, offsets, start, end):
@@ -1529,6 +1651,88 @@ def _text_source(
                 excerpts.append(_code({**span, "tags": [], "severity": None}, codings))
     data.excerpts = excerpts
     return data
+
+
+def _who_and_when(
+    source: _Source, reader: _ProjectReader, now: datetime, participant: str | None
+) -> tuple[str, datetime]:
+    """A source's participant (its Case's name, or the one `--participant` gives) and when
+    it was made (its creationDateTime, else `now`)."""
+    who = participant or reader.cases.get(source.attributes.get("guid") or "", "")
+    created = source.attributes.get("creationDateTime")
+    if created:
+        try:
+            now = from_iso(created)
+        except ValueError:
+            pass  # a date another tool wrote oddly: the import time stands in
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+    return who, now
+
+
+def _remembered(
+    source: _Source,
+    note: _Source,
+    project: _Project,
+    now: datetime,
+    reader: _ProjectReader,
+    study: str,
+    participant: str | None,
+) -> tuple[SessionData, str]:
+    """A session as the memo of its source (`note`) describes it (tui/services/exchange/
+    refi_memo.py): its notes' words from the source text, each tag from the selection the
+    memo names with its coders, the rest from the memo; and the GUID of the source of its
+    attached transcript ("" for none), whose words and selections it takes."""
+    path, name = project.path, source.name
+    transcript: _Source | None = None
+    try:
+        memo = read_memo(_source_bytes(note, project, MAX_MEMO_BYTES)[0])
+        if memo.transcript:
+            found = (s for s in reader.sources if s.guid == memo.transcript and s is not source)
+            transcript = next(found, None)
+        text = _source_text(source, project)
+        words = _source_text(transcript, project) if transcript is not None else None
+        who, created = _who_and_when(source, reader, now, participant)
+        base = {"id": new_id(), "title": name, "participant": who, "created_at": to_iso(created)}
+        if study or source.study:
+            base["study"] = study or source.study
+        data, selected = memo.session(text, words, base)
+        if participant:  # `--participant` names the participant of every source
+            data.session["participant"] = participant
+    except MemoError as error:
+        advice = (
+            "move this session with --format json instead"
+            if isinstance(error, MemoTooLarge)
+            else "export the project again"
+        )
+        raise bad_file(
+            path,
+            f"the memo Fieldnote wrote of this source cannot be read ({error}); {advice} "
+            "(nothing was imported).",
+            where=f"source {name}",
+        ) from None
+    for each in (source, transcript) if transcript is not None else (source,):
+        for selection, start, end, refs in each.selections:
+            doc = selected.of(selection, start, end, transcript=each is transcript)
+            if doc is not None:
+                _code(doc, _codings(refs, reader))
+    if guid_text := source.attributes.get("guid"):
+        data.session[SOURCE_FIELD] = guid_text.strip().lower()
+    if source.copy_mark:
+        data.session[COPY_FIELD] = source.copy_mark
+    return data, memo.transcript if transcript is not None else ""
+
+
+def _codings(
+    refs: list[tuple[str, str, str]], reader: _ProjectReader
+) -> list[tuple[str, str, str | None]]:
+    """A selection's codings as (tag, coder, time): each Coding's creatingUser is its coder
+    (none named: `unknown`); a Coding of no code of the project (a Case's) is none."""
+    return [
+        (reader.code_names[ref], reader.users.get(user) or UNKNOWN_CODER, _moment(at))
+        for ref, user, at in refs
+        if ref in reader.code_names
+    ]
 
 
 def _typed_again(data: SessionData) -> None:
