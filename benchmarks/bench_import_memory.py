@@ -7,6 +7,9 @@ process. Target (issue 19): under 400 MB for any single import file. The hostile
 - a `.qdpx` whose `project.qde` claims 100 bytes in its zip headers and inflates to 1 GB;
 - a `.qdpx` holding a 450 MB `project.qde` (under the old 512 MB cap);
 - a 50 MB WebVTT of 1 million cues;
+- a `.qdpx` Fieldnote wrote whose session memo (tui/services/exchange/refi_memo.py) is JSON of
+  a million values, small objects holding a string each, just under `refi_memo.MAX_VALUES`
+  (parsed, JSON of 16 MB of `{},` would take 470 MB);
 and, to show the limits themselves are safe, files just inside them:
 - a WebVTT of 50,000 cues (`MAX_CUES`), every one imported;
 - a `.qdpx` with one source of 50,000 lines and 50,000 coded selections on it.
@@ -112,6 +115,33 @@ def _project_at_limits(path: Path) -> Path:
     return path
 
 
+def _memo_bomb(path: Path) -> Path:
+    """A project as Fieldnote writes one, its session's memo a million values: a quarter of
+    a million `{"a":[{"b":"..."}]}`, four each, all parsed before the memo is found wrong."""
+    note, memo = "b0f4c1d2-1111-4222-8333-444455556666", "b0f4c1d2-1111-4222-8333-777788889999"
+    qde = (
+        '<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="x" '
+        'origin="Fieldnote"><Sources>'
+        f'<TextSource guid="{note}" name="x" plainTextPath="internal://{note}.txt">'
+        f'<NoteRef targetGUID="{memo}"/></TextSource></Sources><Notes>'
+        f'<Note guid="{memo}" name="memo" plainTextPath="internal://{memo}.txt">'
+        "<Description>Fieldnote's memo of this session</Description></Note></Notes></Project>"
+    )
+    from tui.services.exchange.refi_memo import ABOUT, MAX_VALUES
+
+    qde = qde.replace("Fieldnote's memo of this session", ABOUT)
+    entry = b'{"a":[{"b":"' + b"x" * 44 + b'"}]}'
+    head = b'{"format":"fieldnote-memo","version":1,"notes":['
+    body = head + b",".join([entry] * (MAX_VALUES // 4 - 1000)) + b"]}"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", qde.encode())
+        archive.writestr(f"sources/{note}.txt", b"[00:00] Kim: words\n")
+        archive.writestr(f"sources/{memo}.txt", body)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
 def measure(path: Path) -> tuple[float, float, int, str]:
     """(peak RSS in MB, seconds, exit code, last stderr line) of one import in a child."""
     with tempfile.TemporaryDirectory() as home:
@@ -140,6 +170,7 @@ def run(quick: bool = False) -> list[tuple[str, float, bool]]:
             ("qdpx member claims 100 B, inflates to 1 GB", _lying_bomb(base / "bomb.qdpx")),
             ("qdpx holding a 450 MB project.qde", _big_project(base / "big.qdpx")),
             ("50 MB WebVTT of 1 million cues", _vtt(base / "million.vtt", 1_000_000)),
+            ("qdpx whose memo is a million JSON values", _memo_bomb(base / "memo.qdpx")),
         ]
         if not quick:
             files += [
