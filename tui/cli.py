@@ -12,6 +12,8 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -87,7 +89,38 @@ def say(text: str = "", *, end: str = "\n", err: bool = False) -> None:
     """Print on stdout (stderr with `err`). Every command prints through this or `warn`:
     titles, notes and paths a user or a file wrote could hold terminal escapes, which are
     shown as symbols, never obeyed."""
-    (sys.stderr if err else sys.stdout).write(visible_lines(text) + end)
+    if err:
+        sys.stderr.write(visible_lines(text) + end)
+        return
+    with stdout_checked():
+        sys.stdout.write(visible_lines(text) + end)
+
+
+@contextmanager
+def stdout_checked() -> Iterator[None]:
+    """A write to stdout that fails (`fieldnote report > out.md` on a full disk, `>/dev/full`,
+    stdout closed with `>&-`) is a sentence, not a traceback: what was printed is incomplete.
+    A pipe whose reader went away stays a `BrokenPipeError` (`_run` ends quietly on it)."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except (OSError, AttributeError) as error:
+        if isinstance(error, AttributeError) and sys.stdout is not None:
+            raise  # a bug, not a closed stdout
+        if sys.stdout is not None:  # what is still buffered goes nowhere, so exit is quiet
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if isinstance(error, OSError):
+            from tui.store.errors import describe_os_error, write_advice
+
+            cause = describe_os_error(error)
+            advice = write_advice(error.errno, "write it somewhere else")
+        else:
+            cause, advice = "it is closed", "give the command somewhere to write"
+        raise UserError(
+            f"Could not write to standard output because {cause}; what was printed is "
+            f"incomplete, so {advice} and run the command again."
+        ) from None
 
 
 def warn(message: str) -> None:
@@ -447,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         code = COMMANDS[args.command or "home"](args)
-        sys.stdout.flush()  # a pipe whose reader went away is met here, not at exit
+        with stdout_checked():  # a pipe whose reader went away is met here, not at exit
+            sys.stdout.flush()
         return code
     except KeyboardInterrupt:
         return 130
@@ -1015,12 +1049,13 @@ def _write_stdout(export: BinaryIO) -> None:
     inside a note cannot act on the terminal."""
     import shutil
 
-    if sys.stdout.isatty():
-        say(export.read().decode("utf-8"), end="")
-        return
-    sys.stdout.flush()
-    shutil.copyfileobj(export, sys.stdout.buffer)
-    sys.stdout.buffer.flush()
+    with stdout_checked():
+        if sys.stdout.isatty():
+            say(export.read().decode("utf-8"), end="")
+            return
+        sys.stdout.flush()
+        shutil.copyfileobj(export, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -97,6 +97,49 @@ def test_a_full_disk_leaves_the_old_file_or_none(home, tmpfs, capsys):
     assert sorted(os.listdir(tmpfs)) == ["filler", "kept.md"]
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["report"], ["report", "--format", "html"], ["export", "--all", "--format", "md"], ["list"]],
+)
+def test_stdout_that_cannot_be_written_is_a_sentence(home, tmpfs, command):
+    """`fieldnote report > out.md` on a full disk, `> /dev/full`, stdout closed (`>&-`): one
+    sentence and exit 1, never a traceback (nor Python's complaint at exit)."""
+    fill(tmpfs)
+    (tmpfs / "filler").unlink()
+    fill(tmpfs)
+    argv = [sys.executable, "-m", "tui", *command]
+    with open(tmpfs / "out", "wb") as full, open("/dev/full", "wb") as dev_full:
+        for stdout, cause in (
+            (full, "the disk is full"),
+            (dev_full, "the disk is full"),
+            (subprocess.DEVNULL, None),
+        ):
+            if stdout is subprocess.DEVNULL:  # closed, as a shell's >&- leaves it
+                done = subprocess.run(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    timeout=60,
+                    env=os.environ,
+                    preexec_fn=lambda: os.close(1),
+                )
+                cause = "it is closed"
+            else:
+                done = subprocess.run(
+                    argv,
+                    stdout=stdout,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    timeout=60,
+                    env=os.environ,
+                )
+            assert done.returncode == 1, done.stderr
+            assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+            assert "Could not write to standard output because " + cause in done.stderr
+            assert "incomplete" in done.stderr
+
+
 PAYLOADS = (
     "</text><script>alert(5)</script>",
     "![img](http://evil.example/x.png)",
