@@ -351,7 +351,67 @@ def test_an_import_ended_half_way_leaves_no_session_and_can_be_run_again(
         command.wait()
     listed = _run("list", env_home=target)
     assert listed.returncode == 0 and b"No sessions yet" in listed.stderr, listed
-    assert sorted(p.name for p in (target / "sessions").iterdir()) == []
+    # The import lock stays, as a session's lock does: removing a lock file races its waiters.
+    assert sorted(p.name for p in (target / "sessions").iterdir()) == [".imports.lock"]
     again = _run("import", str(study), env_home=target)
     assert again.returncode == 0, again.stderr
     assert len(DataStore(target).session_paths()) == len(seeded)
+
+
+RACING_IMPORT = """
+import os, sys, time
+from pathlib import Path
+from tui.services.exchange import importing
+from tui.store import DataStore
+from tui.cli import main
+
+go = Path(os.environ["GO"])
+if os.environ["ROLE"] == "first":  # looked at the folder; waits (5 s at most) to write
+    create_session = DataStore.create_session
+
+    def create_when_told(self, *args, **kwargs):
+        print("looked", file=sys.stderr, flush=True)
+        deadline = time.monotonic() + 5
+        while not go.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return create_session(self, *args, **kwargs)
+
+    DataStore.create_session = create_when_told
+else:  # tells the first to write once it has looked at the folder itself
+    in_the_folder = importing._in_the_folder
+
+    def look_then_tell(store):
+        found = in_the_folder(store)
+        go.touch()
+        return found
+
+    importing._in_the_folder = look_then_tell
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_two_imports_of_one_transcript_at_once_bring_it_once(tmp_path):
+    """Two `fieldnote import call.vtt` at once (two terminals, a script run twice): each looked
+    at the folder before the other wrote, found no session of that transcript and wrote one,
+    so the folder held the interview twice and the report counted every quote twice. An
+    import now looks and writes under the folder's import lock: the second is refused."""
+    transcript = tmp_path / "call.vtt"
+    transcript.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n<v Maya>The export is hidden.\n\n"
+        "00:00:05.000 --> 00:00:09.000\n<v Sam>Where would you look for it?\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "home"
+    env = dict(os.environ, FIELDNOTE_HOME=str(target), GO=str(tmp_path / "go"))
+    argv = [sys.executable, "-c", RACING_IMPORT, "import", str(transcript)]
+    first = subprocess.Popen(argv, env=dict(env, ROLE="first"), stderr=subprocess.PIPE)
+    try:
+        assert first.stderr.readline() == b"looked\n"
+        second = subprocess.run(argv, env=dict(env, ROLE="second"), capture_output=True, timeout=60)
+        first.wait(timeout=60)
+    finally:
+        first.kill()
+        first.wait()
+    assert first.returncode == 0
+    assert second.returncode == 1 and b"already in the data folder" in second.stderr, second
+    assert len(DataStore(target).session_paths()) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from collections.abc import Callable, Iterator, Mapping
@@ -21,6 +22,7 @@ from tui.store.errors import (
     DataFolderError,
     SessionNotFoundError,
     StoreError,
+    SymlinkRefusedError,
     UnreadableFileError,
     WriteFailedError,
 )
@@ -40,15 +42,19 @@ from tui.store.session import (
 from tui.store.storage import (
     DIR_MODE,
     FILE_MODE,
+    NOT_A_FILE,
     AtomicJSONStorage,
     JournalEntry,
     JournalSignature,
+    NotAFileError,
+    acquire_lock,
     file_signature,
     fsync_folder,
     journal_entries,
     journal_path,
     journal_signature,
     open_data_file,
+    open_lock_file,
     parse_tables,
     read_journal,
     replay_journal,
@@ -58,6 +64,11 @@ ENV_HOME = "FIELDNOTE_HOME"
 BATCH_PREFIX = ".import-"
 """`sessions/.import-<random>.pending`: the ids of new sessions being written as one (an
 import), hidden from the sessions list (`creating_sessions`)."""
+IMPORT_LOCK = ".imports.lock"
+"""`sessions/.imports.lock`, flocked by an import from its look at what the folder holds to
+its last write (`DataStore.importing`)."""
+IMPORT_LOCK_WAIT_SECONDS = 120.0
+"""How long an import waits for another one in the same folder: a large study takes seconds."""
 MIN_PREFIX = 4
 """The shortest id prefix a command takes for a session (ids are 32 characters)."""
 FullSignature = tuple[int, int, int, JournalSignature | None]
@@ -196,6 +207,30 @@ class DataStore:
         finally:
             storage.close()
         return SessionFile(path, session_id)
+
+    @contextlib.contextmanager
+    def importing(self, wait: float = IMPORT_LOCK_WAIT_SECONDS) -> Iterator[None]:
+        """One import at a time in this folder: what an import found there (a session, a
+        REFI-QDA source, a transcript imported before) is still all there is when it writes,
+        so two imports of one file at once never both write it (each saw the other's sessions
+        missing, and the folder kept the interview twice). Another import holding the lock
+        for longer than `wait` is a sentence naming it (LockHeldError)."""
+        path = self.sessions_dir / IMPORT_LOCK
+        try:
+            fd = open_lock_file(path)
+        except NotAFileError:
+            problem = f"its lock file {IMPORT_LOCK} is no file but {NOT_A_FILE}"
+            error = NotAFileError(errno.EINVAL, problem)
+            raise WriteFailedError(self.sessions_dir, error, "new session") from None
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise SymlinkRefusedError(path) from None
+            raise WriteFailedError(self.sessions_dir, error, "new session") from error
+        try:
+            acquire_lock(fd, path, wait)
+            yield
+        finally:
+            os.close(fd)  # the flock goes with its last descriptor
 
     @contextlib.contextmanager
     def creating_sessions(self, ids: list[str]) -> Iterator[Callable[..., SessionFile]]:

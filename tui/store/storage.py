@@ -298,6 +298,22 @@ def lock_holder(fd: int) -> str | None:
     return None
 
 
+def acquire_lock(fd: int, path: Path, wait: float) -> None:
+    """flock `fd`, waiting at most `wait` seconds, then a sentence naming `path` and the
+    holder (LockHeldError)."""
+    deadline = time.monotonic() + wait
+    pause = 0.001
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockHeldError(path, wait, lock_holder(fd)) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+
 def fsync_folder(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
@@ -774,18 +790,7 @@ class AtomicJSONStorage(Storage):
         return self._lock_fd
 
     def _acquire(self, fd: int) -> None:
-        """flock, waiting at most `lock_wait` seconds, then a sentence naming the holder."""
-        deadline = time.monotonic() + self.lock_wait
-        pause = 0.001
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockHeldError(self.path, self.lock_wait, lock_holder(fd)) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.05)
+        acquire_lock(fd, self.path, self.lock_wait)
 
     @contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:

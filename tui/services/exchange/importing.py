@@ -167,20 +167,20 @@ def _speakers_used(speakers: SpeakerNames) -> None:
             )
 
 
-def _in_the_folder(store: DataStore) -> tuple[dict[str, str], set[str], dict[str, str]]:
+def _in_the_folder(store: DataStore) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """The data folder's sessions (id -> title), the REFI-QDA source GUIDs its sessions are
     (each one's as exported, as a project Fieldnote wrote names its sources so, and the one it
-    was imported from) and the transcript files they were imported from (SHA-256 -> id). One
-    look at the folder, through the study index."""
+    was imported from; GUID -> id) and the transcript files they were imported from (SHA-256
+    -> id). One look at the folder, through the study index."""
     from tui.services.study_index import study_index
 
-    ids, sources, digests = {}, set(), {}
+    ids, sources, digests = {}, {}, {}
     for session in study_index(store).refresh(light=True).sessions:
         ids[session.id] = str(session.session.get("title") or "")
-        sources.add(refi_qda.source_guid(session.id))
+        sources.setdefault(refi_qda.source_guid(session.id), session.id)
         imported = session.session.get(refi_qda.SOURCE_FIELD)
         if isinstance(imported, str):
-            sources.add(imported)
+            sources.setdefault(imported, session.id)
         digest = session.session.get(transcripts.DIGEST_FIELD)
         if isinstance(digest, str):
             digests[digest] = session.id
@@ -231,37 +231,11 @@ def _tags_to_merge(study: Study, stamp: str, *, exact: bool) -> list[dict[str, A
     return list(docs.values())
 
 
-def import_files(
-    store: DataStore,
-    paths: list[Path],
-    *,
-    now: datetime,
-    study: str | None = None,
-    participant: str | None = None,
-    speakers: SpeakerNames | None = None,
-    progress: Progress | None = None,
-) -> ImportResult:
-    """`speakers` (from `speaker_names`) gives several labels of one person one name."""
-    if not paths:
-        raise ExchangeError("Name at least one file to import.")
-    notices: list[str] = []
-    parsed = [
-        (
-            Path(p),
-            read_file(
-                Path(p),
-                now=now,
-                study=study,
-                participant=participant,
-                speakers=speakers,
-                notices=notices,
-            ),
-        )
-        for p in paths
-    ]
-    _speakers_used(speakers or SpeakerNames({}))
-    for path, result in parsed:
-        _check_documents(path, result)
+def _refuse_copies(store: DataStore, parsed: list[tuple[Path, Study]]) -> None:
+    """Refuse the import, naming why, when it would bring a session the folder has (by id,
+    by REFI-QDA source, as a pseudonymised copy, as the same transcript) or brings one twice.
+    Called under `store.importing()`, so the folder cannot change between this look and the
+    writes."""
     known, sources, digests = _in_the_folder(store)
     given: dict[str, Path] = {}  # the source GUIDs and transcript hashes of this import
     key = pseudonyms.folder_key(store.home, create=False)
@@ -325,6 +299,39 @@ def import_files(
                 )
             if isinstance(digest, str):
                 given[digest] = path
+
+
+def import_files(
+    store: DataStore,
+    paths: list[Path],
+    *,
+    now: datetime,
+    study: str | None = None,
+    participant: str | None = None,
+    speakers: SpeakerNames | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """`speakers` (from `speaker_names`) gives several labels of one person one name."""
+    if not paths:
+        raise ExchangeError("Name at least one file to import.")
+    notices: list[str] = []
+    parsed = [
+        (
+            Path(p),
+            read_file(
+                Path(p),
+                now=now,
+                study=study,
+                participant=participant,
+                speakers=speakers,
+                notices=notices,
+            ),
+        )
+        for p in paths
+    ]
+    _speakers_used(speakers or SpeakerNames({}))
+    for path, result in parsed:
+        _check_documents(path, result)
     stamp = to_iso(now)
     tags: list[dict[str, Any]] = []
     for path, result in parsed:
@@ -339,24 +346,28 @@ def import_files(
     total = sum(len(result.sessions) for _, result in parsed)
     ids = [data.id for _, result in parsed for data in result.sessions]
     try:
-        # All or nothing: a failed write, Ctrl-C, `kill` or `kill -9` leaves no session.
-        with store.creating_sessions(ids) as create_session:
-            for _, result in parsed:
-                for data in result.sessions:
-                    create_session(
-                        data.session,
-                        data.guide,
-                        data.guide_state,
-                        data.notes,
-                        data.excerpts,
-                        data.recording,
-                    )
-                    notes, _ = note_counts(data.notes, data.excerpts)  # as the list counts them
-                    outcome.sessions.append((data.id, data.title, notes))
-                    if progress:
-                        progress(len(outcome.sessions), total)
-            if tags:
-                outcome.tags_added = store.codebook.merge(tags)
+        # One import at a time: two at once of one file each found the other's sessions
+        # missing. All or nothing: a failed write, Ctrl-C, `kill` or `kill -9` leaves no session.
+        with store.importing():
+            _refuse_copies(store, parsed)
+            with store.creating_sessions(ids) as create_session:
+                for _, result in parsed:
+                    for data in result.sessions:
+                        create_session(
+                            data.session,
+                            data.guide,
+                            data.guide_state,
+                            data.notes,
+                            data.excerpts,
+                            data.recording,
+                        )
+                        # Counted as the list counts them.
+                        notes, _ = note_counts(data.notes, data.excerpts)
+                        outcome.sessions.append((data.id, data.title, notes))
+                        if progress:
+                            progress(len(outcome.sessions), total)
+                if tags:
+                    outcome.tags_added = store.codebook.merge(tags)
     except (StoreError, OSError) as error:
         raise ExchangeError(f"{error} Nothing was imported.") from None
     return outcome
