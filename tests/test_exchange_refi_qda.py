@@ -286,6 +286,28 @@ def test_a_project_imported_again_is_refused_as_a_json_export_is(tmp_path, store
     assert not set(_sources_of(hidden)) & set(_sources_of(again))
 
 
+def test_a_json_export_of_sessions_imported_from_their_project_is_refused(tmp_path, store):
+    """The other way round: a study's qdpx imported into a folder, then its json export (the
+    exact way between folders) too. Refused the other way round already (the json first),
+    this way every session came in twice and every excerpt counted twice; nothing is
+    imported, and the sentence names the session that was imported from the project."""
+    from tui.services.exchange.errors import ExchangeError
+
+    ids = seed(store)
+    other = DataStore(tmp_path / "other")
+    for fmt in ("qdpx", "json"):
+        data, _ = export(store, ids, fmt)
+        (tmp_path / f"study.{fmt}").write_bytes(data)
+    first = import_files(other, [tmp_path / "study.qdpx"], now=START)
+    before = other.list_sessions()[0]
+    with pytest.raises(ExchangeError, match="already in the data folder as") as refused:
+        import_files(other, [tmp_path / "study.json"], now=START)
+    assert "imported from a REFI-QDA project" in str(refused.value)
+    assert "nothing was imported" in str(refused.value)
+    assert any(sid[:8] in str(refused.value) for sid, _, _ in first.sessions)
+    assert other.list_sessions()[0] == before
+
+
 def test_a_sessions_study_goes_out_as_a_source_variable_and_comes_back(
     tmp_path, store, project_schema
 ):

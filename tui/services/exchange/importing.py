@@ -266,6 +266,15 @@ def _refuse_copies(store: DataStore, parsed: list[tuple[Path, Study]]) -> None:
                     "imported. Name each file once.",
                 )
             seen.add(data.id)
+            twin = sources.get(refi_qda.source_guid(data.id))
+            if twin is not None:  # a project Fieldnote exported of this session, imported here
+                raise bad_file(
+                    path,
+                    f"its session '{visible(data.title)}' ({data.id[:8]}) is already in the data "
+                    f"folder as '{visible(known[twin])}' ({twin[:8]}), imported from a REFI-QDA "
+                    "project of it: importing it again would count every excerpt twice; "
+                    "nothing was imported.",
+                )
             source = data.session.get(refi_qda.SOURCE_FIELD)
             if source in sources:
                 raise bad_file(
