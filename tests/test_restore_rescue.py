@@ -255,3 +255,25 @@ def test_a_rescue_of_more_drafts_than_the_app_writes_is_refused(
     code, out, err = run(capsys, "restore", str(rescue))
     assert (code, out) == (1, "") and "is not a rescue file" in err and "101 drafts" in err
     assert DataStore(store.home).open_session(session_id).read().notes == []
+
+
+def test_a_rescue_holding_only_a_span_deletion_is_put_back(
+    tmp_path, store, clock, monkeypatch, capsys
+):
+    """A rescue whose first tag change deletes a span (no notes before it): checking it for
+    damage read a variable only the other kinds of change set, and restore ended in an
+    UnboundLocalError traceback. A deletion names only an id: it goes back, and again."""
+    monkeypatch.setenv("FIELDNOTE_HOME", str(store.home))
+    session_id = create_session(store, title="S", now=clock())
+    session_file = store.open_session(session_id)
+    session_file.append_notes([_stranded_note(session_id, text="kept")])
+    session_file.close()
+    change = {"session_id": session_id, "table": "excerpts", "op": "delete", "id": "e1"}
+    rescue = tmp_path / "fieldnote-unsaved-tags.json"
+    rescue.write_text(json.dumps({"tag_changes": [change]}))
+    for _ in range(2):
+        code, out, err = run(capsys, "restore", str(rescue))
+        assert (code, err) == (0, "") and "1 tag change(s)" in out, err
+    reread = DataStore(store.home).open_session(session_id)
+    assert [n["text"] for n in reread.read().notes] == ["kept"]
+    reread.close()

@@ -226,6 +226,7 @@ def _damage(notes: list[dict[str, Any]], changes: list[dict[str, Any]]) -> str |
             return f"note {number} {problem}"
     for number, payload in enumerate(changes, start=1):
         op, table = payload["op"], payload["table"]
+        problem = None  # a deletion names only its document's id, checked on reading
         if op == "add":
             problem = _document_problem("excerpts", payload["doc"])
         elif op == "update":
