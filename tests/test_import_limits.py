@@ -252,7 +252,44 @@ def test_plain_text_lines_without_speakers_import_in_linear_time(tmp_path):
     run = _run(tmp_path / "home", "import", str(path))
     assert run.returncode == 0, run.stderr
     (session,) = DataStore(tmp_path / "home").list_sessions()[0]
-    assert session.note_count == 1
+    assert session.note_count == 8  # 16 million characters, in notes of at most 2 million
+
+
+def test_a_cue_longer_than_a_note_holds_is_notes_within_the_limit(tmp_path, store):
+    """One cue of 15 million characters was imported as one note, which the tagging screen
+    then took about a minute and 1.7 GB to list (a note typed or piped that long is refused
+    for that reason). It is notes of at most MAX_NOTE_CHARS at the cue's moment, in order,
+    by its speaker, holding every character."""
+    from tui.domain.notes import MAX_NOTE_CHARS
+
+    words = "".join(f"{n:07d} " for n in range(550_000))  # 4.4 million characters
+    path = tmp_path / "monologue.vtt"
+    path.write_text(
+        f"WEBVTT\n\n00:00:01.000 --> 00:00:09.000\n<v Maya>{words}\n\n"
+        "00:00:10.000 --> 00:00:12.000\n<v Sam>Thanks.\n",
+        encoding="utf-8",
+    )
+    result = import_files(store, [path], now=NOW)
+    notes = store.open_session(result.sessions[0][0]).read().notes
+    assert [len(n["text"]) <= MAX_NOTE_CHARS for n in notes] == [True] * 4
+    assert [(n["author"], n["elapsed"]) for n in notes] == [("Maya", 1.0)] * 3 + [("Sam", 10.0)]
+    assert "".join(n["text"] for n in notes[:3]) == words.strip()
+
+
+def test_a_json_note_longer_than_a_note_holds_is_refused(tmp_path, store):
+    """A hand-edited export (or another tool's) with a note past MAX_NOTE_CHARS: refused with
+    a sentence naming the session and the note's time; nothing is imported."""
+    from tui.domain.notes import MAX_NOTE_CHARS
+
+    ids = seed(store)
+    data = orjson.loads(export(store, ids, "json")[0])
+    data["sessions"][0]["notes"][0]["text"] = "x" * (MAX_NOTE_CHARS + 1)
+    path = tmp_path / "edited.json"
+    path.write_bytes(orjson.dumps(data))
+    other = DataStore(tmp_path / "other")
+    with pytest.raises(ExchangeError, match=r"\(session 1\): its note at \d\d:\d\d holds"):
+        import_files(other, [path], now=NOW)
+    assert other.session_paths() == []
 
 
 def test_a_transcript_whose_cues_split_into_too_many_notes_is_refused(tmp_path, store):

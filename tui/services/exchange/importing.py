@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import stat
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tui.domain.clock import to_iso
 from tui.domain.display_text import visible
-from tui.domain.notes import note_counts, tag_key
+from tui.domain.notes import MAX_NOTE_CHARS, format_elapsed, note_counts, note_parts, tag_key
 from tui.domain.tags import tag_limit
 from tui.services.exchange import archive, pseudonyms, refi_qda, transcripts
 from tui.services.exchange.errors import ExchangeError, bad_file
@@ -134,7 +134,14 @@ def read_file(
                 data.session["study"] = study
         return result
     raw = read_capped(path, transcripts.MAX_TRANSCRIPT_BYTES, "any transcript")
-    cues = transcripts.read_transcript(raw, path, notices)
+    # A cue (or a run of lines no speaker opens) past what a note holds is notes of it at
+    # one moment, each within the limit: one note of 16 MB took the tagging screen a minute
+    # and 1.7 GB to list.
+    cues = [
+        replace(cue, text=part)
+        for cue in transcripts.read_transcript(raw, path, notices)
+        for part in note_parts(cue.text)
+    ]
     for cue in cues:
         cue.speaker = _renamed(cue.speaker, speakers)
     names = list(dict.fromkeys(cue.speaker for cue in cues))
@@ -189,8 +196,8 @@ def _in_the_folder(store: DataStore) -> tuple[dict[str, str], dict[str, str], di
 
 def _check_documents(path: Path, study: Study) -> None:
     """Every document an import would write, checked with the store's own checks (and every
-    tag name against the length and depth limits) before anything is written, so an import
-    never leaves a session file that later reads refuse."""
+    note's length and tag name against the limits) before anything is written, so an import
+    never leaves a session file that later reads refuse, nor a note no screen can list."""
     for number, data in enumerate(study.sessions, start=1):
         where = f"session {number}"
         problem = new_session_problem(
@@ -198,6 +205,19 @@ def _check_documents(path: Path, study: Study) -> None:
         )
         if problem is not None:
             raise bad_file(path, f"{problem}; nothing was imported.", where=where)
+        for doc in data.notes:
+            text = doc.get("text")
+            if isinstance(text, str) and len(text) > MAX_NOTE_CHARS:
+                at = doc.get("elapsed")
+                at = f" at {format_elapsed(at)}" if isinstance(at, int | float) else ""
+                raise bad_file(
+                    path,
+                    f"its note{at} holds {len(text):,} characters, more than the "
+                    f"{MAX_NOTE_CHARS:,} a note holds (the tagging screen would take minutes "
+                    "and gigabytes to list it); split it into shorter cues or lines. Nothing "
+                    "was imported.",
+                    where=where,
+                )
         for doc in [*data.notes, *data.excerpts]:
             for tag in doc.get("tags") or []:
                 if (problem := tag_limit(str(tag))) is not None:
