@@ -415,3 +415,25 @@ def test_two_imports_of_one_transcript_at_once_bring_it_once(tmp_path):
     assert first.returncode == 0
     assert second.returncode == 1 and b"already in the data folder" in second.stderr, second
     assert len(DataStore(target).session_paths()) == 1
+
+
+def test_a_title_of_100000_characters_keeps_the_import_to_a_line(home, seeded, tmp_path, capsys):
+    """An export whose title a hand edit or another tool made 100,000 characters long, with a
+    line break: the import's listing printed it whole (100 kB on one line, a second line
+    starting mid-title), and so did the sentence refusing it a second time. Each is cut, as
+    `fieldnote list` cuts it."""
+    import orjson
+
+    out = tmp_path / "study.json"
+    assert main(["export", seeded[0], "--format", "json", "-o", str(out)]) == 0
+    data = orjson.loads(out.read_bytes())
+    data["sessions"][0]["session"]["title"] = "T\nsecond line " + "w" * 100_000
+    out.write_bytes(orjson.dumps(data))
+    os.environ["FIELDNOTE_HOME"] = str(tmp_path / "fresh")  # monkeypatched back by `home`
+    capsys.readouterr()
+    for code in (0, 1):  # imported, then refused as already there
+        assert main(["import", str(out)]) == code
+        printed = capsys.readouterr()
+        for stream in (printed.out, printed.err):
+            assert all(len(line) < 400 for line in stream.splitlines()), stream[:200]
+            assert stream.count("\n") <= 1

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from tui import __version__
-from tui.domain.display_text import cut, visible, visible_lines
+from tui.domain.display_text import cut, visible_lines
 from tui.domain.people import clean_name
 
 if TYPE_CHECKING:
@@ -1077,7 +1077,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for notice in result.notices:
         warn(notice)
     for session_id, title, notes in result.sessions:
-        say(f"{session_id}  {notes:>5} notes  {visible(title)}")
+        say(f"{session_id}  {notes:>5} notes  {cut(title, LISTED_CELLS)}")
     added = f", {len(result.tags_added)} new tag(s)" if result.tags_added else ""
     say(f"Imported {len(result.sessions)} session(s){added}.", err=True)
     return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.domain.clock import to_iso
-from tui.domain.display_text import visible
+from tui.domain.display_text import cut, visible
 from tui.domain.notes import MAX_NOTE_CHARS, format_elapsed, note_counts, note_parts, tag_key
 from tui.domain.tags import tag_limit
 from tui.services.exchange import archive, pseudonyms, refi_qda, transcripts
@@ -32,6 +32,11 @@ SUFFIXES = (".json", ".qdc", ".qdpx", *transcripts.TRANSCRIPT_SUFFIXES)
 
 MAX_JSON_BYTES = 32 * 1024 * 1024
 """Bytes a JSON export may have: a study of 30 hour-long transcripts takes ~15 MB."""
+
+
+TITLE_CELLS = 80
+"""A session's title in a sentence is cut to this many cells: a title of 100,000 characters
+(a hand edit, another tool's file) still leaves a sentence one can read."""
 
 
 @dataclass
@@ -260,14 +265,19 @@ def _refuse_copies(store: DataStore, parsed: list[tuple[Path, Study]]) -> None:
     given: dict[str, Path] = {}  # the source GUIDs and transcript hashes of this import
     key = pseudonyms.folder_key(store.home, create=False)
     seen: set[str] = set()
+
+    def titled(session_id: str) -> str:
+        return cut(known[session_id], TITLE_CELLS)
+
     for path, result in parsed:
         for data in result.sessions:
+            title = cut(data.title, TITLE_CELLS)
             original = pseudonyms.copied_from(data.session, key, known)
             if original is not None:
                 raise bad_file(
                     path,
-                    f"its session '{visible(data.title)}' is a pseudonymised copy of "
-                    f"'{visible(known[original])}' ({original[:8]}), which is in this data "
+                    f"its session '{title}' is a pseudonymised copy of "
+                    f"'{titled(original)}' ({original[:8]}), which is in this data "
                     "folder: importing it would add that interview a second time under "
                     "pseudonyms; nothing was imported. Work on the plain session, or import "
                     "the copy into another data folder (FIELDNOTE_HOME).",
@@ -275,13 +285,13 @@ def _refuse_copies(store: DataStore, parsed: list[tuple[Path, Study]]) -> None:
             if data.id in known:
                 raise bad_file(
                     path,
-                    f"its session '{visible(data.title)}' ({data.id[:8]}) is already in the data "
+                    f"its session '{title}' ({data.id[:8]}) is already in the data "
                     "folder; nothing was imported.",
                 )
             if data.id in seen:
                 raise bad_file(
                     path,
-                    f"its session '{visible(data.title)}' ({data.id[:8]}) comes twice in this "
+                    f"its session '{title}' ({data.id[:8]}) comes twice in this "
                     "import (a file named twice, or a session twice in one export); nothing was "
                     "imported. Name each file once.",
                 )
@@ -290,8 +300,8 @@ def _refuse_copies(store: DataStore, parsed: list[tuple[Path, Study]]) -> None:
             if twin is not None:  # a project Fieldnote exported of this session, imported here
                 raise bad_file(
                     path,
-                    f"its session '{visible(data.title)}' ({data.id[:8]}) is already in the data "
-                    f"folder as '{visible(known[twin])}' ({twin[:8]}), imported from a REFI-QDA "
+                    f"its session '{title}' ({data.id[:8]}) is already in the data "
+                    f"folder as '{titled(twin)}' ({twin[:8]}), imported from a REFI-QDA "
                     "project of it: importing it again would count every excerpt twice; "
                     "nothing was imported.",
                 )
@@ -299,13 +309,13 @@ def _refuse_copies(store: DataStore, parsed: list[tuple[Path, Study]]) -> None:
             if source in sources:
                 raise bad_file(
                     path,
-                    f"its source '{visible(data.title)}' is already in the data folder (imported "
+                    f"its source '{title}' is already in the data folder (imported "
                     "before, or exported from it); nothing was imported.",
                 )
             if source in given:
                 raise bad_file(
                     path,
-                    f"its source '{visible(data.title)}' comes twice in this import (a file "
+                    f"its source '{title}' comes twice in this import (a file "
                     "named twice); nothing was imported. Name each file once.",
                 )
             if source:
@@ -315,7 +325,7 @@ def _refuse_copies(store: DataStore, parsed: list[tuple[Path, Study]]) -> None:
                 twin = digests[digest]
                 raise bad_file(
                     path,
-                    f"it is the transcript of session '{visible(known[twin])}' ({twin[:8]}), "
+                    f"it is the transcript of session '{titled(twin)}' ({twin[:8]}), "
                     "already in the data folder: importing it again would count every quote "
                     "twice; nothing was imported. Work on that session (fieldnote code "
                     f"{twin[:8]}).",
