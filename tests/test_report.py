@@ -471,3 +471,17 @@ def test_the_strongest_quotes_say_how_many_themes_they_leave_out(home, tmp_path)
     for form in ("md", "html"):
         text = report(tmp_path, "--format", form, "--force")
         assert "The strongest quotes of the first 30 of the 34 themes in the priorities." in text
+
+
+def test_the_same_study_gives_the_same_html_report_byte_for_byte(home, tmp_path, monkeypatch):
+    """pygal names each chart's ids with a random uuid: two reports of an unchanged study
+    differed in every chart, so a team diffing this week's report against last week's saw
+    changes where there were none."""
+    write_study(DataStore(home))
+    first = report(tmp_path, "--format", "html")
+    second = report(tmp_path, "--format", "html", "--force")
+    made = re.compile(r"Made by Fieldnote on [^.]*\.")  # the minute it was made
+    assert made.sub("", first) == made.sub("", second)
+    ids = re.findall(r'\bid="([^"]+)"', first)
+    assert len(ids) == len(set(ids)), "an id is used twice in one report"
+    assert {"chart-fieldnote-matrix", "chart-fieldnote-themes"} <= set(ids)

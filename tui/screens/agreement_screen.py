@@ -24,7 +24,6 @@ from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
 
-
 SESSION_CELLS = 16
 """Cells a row of a study's disagreements gives its session's title (the current one, all)."""
 

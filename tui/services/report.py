@@ -374,15 +374,19 @@ def _table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _svg(chart: Any, adjust: Callable[[ET.Element], None] | None = None) -> str:
+def _svg(chart: Any, name: str, adjust: Callable[[ET.Element], None] | None = None) -> str:
     """The chart as inline SVG without pygal's script, comments or namespace URLs; `adjust`
-    changes the drawn tree first."""
+    changes the drawn tree first. Its ids are made from `name` (one per chart of a report),
+    not the random ones pygal draws: the same study gives the same report, byte for byte."""
     import xml.etree.ElementTree as ET  # the charts' alone: a Markdown report has none
 
+    chart.uuid = f"fieldnote-{name}"
     root = chart.render_tree()
     if adjust is not None:
         adjust(root)
     for parent in list(root.iter()):
+        if parent.get("id", "").startswith("activate-serie"):
+            del parent.attrib["id"]  # for the script taken out; each chart had the same ones
         for child in list(parent):
             if child.tag is ET.Comment or child.tag == "script":
                 parent.remove(child)
@@ -452,7 +456,7 @@ def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
             )
         )
 
-    return _svg(chart, label), [ranks.get(name, name) for name in left_off]
+    return _svg(chart, "matrix", label), [ranks.get(name, name) for name in left_off]
 
 
 def themes_chart(analysis: Analysis) -> str:
@@ -471,7 +475,7 @@ def themes_chart(analysis: Analysis) -> str:
     )
     chart.x_labels = [tag_label(t.label) for t in reversed(themes)]
     chart.add("participants", [t.participants for t in reversed(themes)])
-    return _svg(chart)
+    return _svg(chart, "themes")
 
 
 def coverage_chart(analysis: Analysis) -> str:
@@ -486,7 +490,7 @@ def coverage_chart(analysis: Analysis) -> str:
     chart.add("asked", [c.asked for c in analysis.coverage])
     chart.add("skipped", [c.skipped for c in analysis.coverage])
     chart.add("not reached", [c.not_reached for c in analysis.coverage])
-    return _svg(chart)
+    return _svg(chart, "coverage")
 
 
 def html_report(view: StudyView, now: datetime) -> str:
