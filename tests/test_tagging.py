@@ -637,6 +637,28 @@ async def test_tags_show_in_their_codebook_colour_and_bad_colours_are_ignored(
     ]
 
 
+async def test_a_row_shows_each_tag_once(store, clock, seeded, session_id):
+    # A wide pane showed a tag typed in a note twice, in its words and again after them.
+    store.codebook.update("pain/pricing", {"color": "#2a9d8f"})
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        await pilot.press("j")  # "Pricing page was confusing #pain/pricing"
+        await pick(pilot, "need/export")
+        row = screen.excerpt_list.row_text(screen.current)
+        assert row.plain.count("#pain/pricing") == 1 and row.plain.count("#need/export") == 1
+        assert row.plain.index("#pain/pricing") < row.plain.index("#need/export")
+        # The typed tag is drawn as a tag where it stands, in its codebook colour.
+        assert colour_at(row, "#pain/pricing") == Color.parse("#2a9d8f")
+        # A span of those words, tagged with the tag typed in them, shows it once too.
+        await pilot.press("v", "W", "W", "W", "W")
+        await pick(pilot, "pain/pricing")
+        span_row = next(e for e in screen.shown if e.span is not None)
+        words = screen.excerpt_list.row_text(span_row).plain
+        assert span_row.text.endswith("#pain/pricing") and words.count("#pain/pricing") == 1
+
+
 async def test_arrow_page_home_end_move_the_cursor_in_a_long_list(store, clock, session_id):
     """The list's own scroll bindings (no ids, no keymap) used to take these keys while it had
     focus: down scrolled, End jumped the view to the bottom with the cursor still on row 0, and

@@ -147,6 +147,13 @@ def inline_tokens(text: str) -> list[InlineToken]:
     return tokens
 
 
+def tags_beside(tags: Iterable[str], tokens: Iterable[InlineToken]) -> list[str]:
+    """The `tags` that no `#tag` of `tokens` shows: what a row lists after a note's words, so
+    a tag typed in them is shown once, where it was typed."""
+    typed = {tag_key(token.value) for token in tokens if token.kind == "tag"}
+    return [tag for tag in tags if tag_key(tag) not in typed]
+
+
 @dataclass(frozen=True)
 class InlineMarks:
     """What the inline syntax of one note's text says."""

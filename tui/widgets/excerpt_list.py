@@ -8,6 +8,7 @@ Each row is built when drawn, so ten thousand notes cost what ten do (docs/ARCHI
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -19,7 +20,7 @@ from textual.strip import Strip
 
 from tui.domain.display_text import tag_label, visible
 from tui.domain.excerpts import Excerpt
-from tui.domain.notes import format_elapsed, tag_key
+from tui.domain.notes import InlineToken, format_elapsed, inline_tokens, tag_key, tags_beside
 
 
 class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -118,13 +119,15 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
     def row_text(self, excerpt: Excerpt) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         style = self.get_component_rich_style
+        tags = self.tags_of(excerpt)
+        typed = _typed_tags(excerpt, {tag_key(tag) for tag in tags})
         if excerpt.span is None and excerpt.linked is not None:
             # The transcript's cue the note above is linked to: who said what, then.
             cue = style("excerpt-list--cue")
             text.append("  \u25b8 " + format_elapsed(float(excerpt.note.get("elapsed") or 0)))
             text.stylize(style("excerpt-list--time"))
             text.append(" " + said_by(excerpt.note) + " ", cue)
-            text.append(visible(excerpt.text), cue)
+            self._append_words(text, excerpt, typed, cue)
         elif excerpt.span is None:
             text.append(format_elapsed(float(excerpt.note.get("elapsed") or 0)).rjust(5) + " ")
             text.stylize(style("excerpt-list--time"))
@@ -138,19 +141,34 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
                 mark + " ",
                 style("excerpt-list--tag" if coded else "excerpt-list--untagged"),
             )
-            text.append(visible(excerpt.text))
+            self._append_words(text, excerpt, typed, Style())
         else:
-            text.append("      \u21b3 \u201c", style("excerpt-list--span"))
-            text.append(visible(excerpt.text), style("excerpt-list--span"))
-            text.append("\u201d", style("excerpt-list--span"))
+            span = style("excerpt-list--span")
+            text.append("      \u21b3 \u201c", span)
+            self._append_words(text, excerpt, typed, span)
+            text.append("\u201d", span)
         severity = self.severity_of(excerpt)
         if severity:
             text.append(f" !{severity}", style("excerpt-list--untagged"))
-        for tag in self.tags_of(excerpt):
-            colour = self.tag_styles.get(tag_key(tag))
-            tag_style = style("excerpt-list--tag")
-            text.append(" #" + tag_label(tag), tag_style + colour if colour else tag_style)
+        for tag in tags_beside(tags, typed):
+            text.append(" ")
+            text.append("#" + tag_label(tag), self._tag_style(tag))
         return text
+
+    def _append_words(
+        self, text: Text, excerpt: Excerpt, typed: list[InlineToken], style: Style
+    ) -> None:
+        """The excerpt's words, each `#tag` typed in them that the row shows drawn as a tag
+        (`visible` keeps every character's place, so the tokens' offsets hold)."""
+        start = len(text)
+        text.append(visible(excerpt.text), style)
+        for token in typed:
+            text.stylize(self._tag_style(token.value), start + token.start, start + token.end)
+
+    def _tag_style(self, tag: str) -> Style:
+        colour = self.tag_styles.get(tag_key(tag))
+        tag_style = self.get_component_rich_style("excerpt-list--tag")
+        return tag_style + colour if colour else tag_style
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
@@ -173,6 +191,24 @@ AUTHOR_CELLS = 8
 """Who spoke a cue or wrote a note, in this many cells: enough to tell people apart."""
 WHO_CELLS = 10
 """The participant of a note, in the list of a study's sessions: at most this many cells."""
+
+
+def _typed_tags(excerpt: Excerpt, shown: set[str]) -> list[InlineToken]:
+    """The `#tag`s typed in the excerpt's words (a span's: those wholly inside it) whose tag
+    key is in `shown`, at offsets in those words. A typed tag the row does not show (blind,
+    another coder's; or set aside by a settlement) stays plain words."""
+    if not shown:
+        return []
+    start = int(excerpt.span.get("start", 0)) if excerpt.span is not None else 0
+    end = start + len(excerpt.text)
+    return [
+        replace(token, start=token.start - start, end=token.end - start)
+        for token in inline_tokens(excerpt.note_text)
+        if token.kind == "tag"
+        and start <= token.start
+        and token.end <= end
+        and tag_key(token.value) in shown
+    ]
 
 
 def said_by(note: dict) -> str:

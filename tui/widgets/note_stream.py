@@ -29,7 +29,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.domain.display_text import tag_label, visible
-from tui.domain.notes import Note, format_elapsed, inline_tokens, tag_key
+from tui.domain.notes import Note, format_elapsed, inline_tokens, tags_beside
 from tui.services.live_session import note_order
 
 FIRST_ROWS = 500
@@ -395,8 +395,7 @@ class NoteStream(ScrollView, can_focus=False):
         # The note parser's tokens: what is highlighted is what was stored (`visible` keeps
         # every character's place, so offsets in the note's text are offsets in `text`).
         tokens = inline_tokens(note.text)
-        inline = {tag_key(t.value) for t in tokens if t.kind == "tag"}
-        extra = [t for t in note.tags if tag_key(t) not in inline]
+        extra = tags_beside(note.tags, tokens)
         if extra:
             parts.append(("  " + " ".join(f"#{tag_label(t)}" for t in extra), "note-stream--tag"))
         if note.edited_at:
