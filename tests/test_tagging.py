@@ -637,8 +637,11 @@ async def test_tags_show_in_their_codebook_colour_and_bad_colours_are_ignored(
     ]
 
 
-async def test_a_row_shows_each_tag_once(store, clock, seeded, session_id):
-    # A wide pane showed a tag typed in a note twice, in its words and again after them.
+async def test_a_row_shows_each_tag_once_and_a_rating_as_a_severity(
+    store, clock, seeded, session_id
+):
+    # A wide pane showed a tag typed in a note twice, in its words and again after them; and
+    # a rating as `!2`, which reads as an emotion (`!angry`).
     store.codebook.update("pain/pricing", {"color": "#2a9d8f"})
     app = tagging_app(store, clock, session_id)
     async with app.run_test(size=(160, 30)) as pilot:
@@ -646,11 +649,14 @@ async def test_a_row_shows_each_tag_once(store, clock, seeded, session_id):
         screen = app.screen
         await pilot.press("j")  # "Pricing page was confusing #pain/pricing"
         await pick(pilot, "need/export")
+        await pilot.press("plus", "plus")
+        await ready(pilot)
         row = screen.excerpt_list.row_text(screen.current)
         assert row.plain.count("#pain/pricing") == 1 and row.plain.count("#need/export") == 1
         assert row.plain.index("#pain/pricing") < row.plain.index("#need/export")
         # The typed tag is drawn as a tag where it stands, in its codebook colour.
         assert colour_at(row, "#pain/pricing") == Color.parse("#2a9d8f")
+        assert "!" not in row.plain and "sev 2" in row.plain
         # A span of those words, tagged with the tag typed in them, shows it once too.
         await pilot.press("v", "W", "W", "W", "W")
         await pick(pilot, "pain/pricing")

@@ -150,7 +150,7 @@ async def test_blind_mode_shows_and_changes_only_the_coders_own_rating(store, cl
         await pilot.press("plus", "plus")
         await ready(pilot)
         assert "Severity: ●●○○○" in screen.detail_text(screen.current).plain
-        assert screen.excerpt_list.row_text(screen.current).plain.endswith("!2")
+        assert screen.excerpt_list.row_text(screen.current).plain.endswith(" sev 2")
         await pilot.press("o")  # everyone's: the severity counted, and whose ratings
         await pilot.pause()
         detail = screen.detail_text(screen.current).plain

@@ -149,7 +149,8 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.append("\u201d", span)
         severity = self.severity_of(excerpt)
         if severity:
-            text.append(f" !{severity}", style("excerpt-list--untagged"))
+            # As the analysis heads its column (Sev): `!2` read as an emotion (`!angry`).
+            text.append(f" sev {severity}", style("excerpt-list--untagged"))
         for tag in tags_beside(tags, typed):
             text.append(" ")
             text.append("#" + tag_label(tag), self._tag_style(tag))
