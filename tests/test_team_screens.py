@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from textual.widgets import DataTable
 
 from tests.test_tagging import NOTES, add_notes, pick, ready
@@ -333,6 +334,29 @@ async def test_the_agreement_screen_in_a_40_column_pane_shows_its_keys_and_list(
         assert lines[1].split()[:4] == ["all", "codes", "2", "1"]  # one line per code
         assert "kappa" in lines[0]
         assert not screen.query_one("#agreement-legend").display  # its rows are the list's
+
+
+@pytest.mark.parametrize("width", [30, 33, 35])
+async def test_the_agreement_screen_below_36_columns_keeps_a_code_to_a_line(
+    store, clock, session_id, width
+):
+    # Below 36 columns every column that could give way had, and code, A, B, both and kappa
+    # still took 37: each code's row wrapped onto two lines, halving the codes shown.
+    ids = add_notes(store, session_id, clock, texts=["plain words"] * 4)
+    coded_by(store, session_id, ids[0], ("grey-area/work-from-home", "Ana"), ("pain", "Bo"))
+    coded_by(store, session_id, ids[1], ("pain", "Ana"), ("pain", "Bo"))
+    app = app_as(store, clock, session_id, "lead")
+    async with app.run_test(size=(width, 24)) as pilot:
+        screen = await open_agreement(pilot)
+        await pilot.pause()
+        figures = screen.query_one("#agreement-figures")
+        lines = str(figures.render()).splitlines()
+        assert all(len(line) <= figures.content_region.width for line in lines), lines
+        head, *rows = lines
+        assert head.split()[:3] == ["code", "A", "B"] and "kappa" in head, head
+        assert rows[0].split()[:4] == ["all", "codes", "2", "2"], rows  # A, B: a line each
+        assert rows[1].startswith("grey-area/w") and rows[1].split()[1:3] == ["1", "0"], rows
+        assert rows[2].split()[:3] == ["pain", "1", "2"], rows
 
 
 async def test_a_narrow_key_bar_keeps_the_words_that_tell_keys_apart(store, clock, session_id):

@@ -42,6 +42,20 @@ MIN_CODE = 12
 """The code column is never narrower: the figures' columns give way first."""
 
 
+def _cells(code: CodeFigures) -> dict[str, str]:
+    """A code's figures for its pair, as the codes table writes them: column -> cell."""
+    (pair,) = code.pairs
+    return {
+        "A": str(pair.first_units),
+        "B": str(pair.second_units),
+        "both": str(pair.both),
+        "agree": f"{pair.percent:.1f}%",
+        "kappa": _number(pair.kappa),
+        "alpha": _number(pair.alpha),
+        "chars": "n/a" if pair.overlap is None else f"{100 * pair.overlap:.0f}%",
+    }
+
+
 class AgreementScreen(Screen):
     BINDINGS = bindings_for("agreement")
 
@@ -159,13 +173,27 @@ class AgreementScreen(Screen):
         text = Text()
         columns = [("A", 5), ("B", 5), ("both", 5), ("agree", 7), ("kappa", 6), ("alpha", 6)]
         columns.append(("chars", 6))
-        # In a narrow pane the columns give way (chars, alpha, then agree; kappa stays), so a
-        # code is one line, never a row wrapped onto two.
+        everyone = [result.study, *result.codes] if result.study else []
+        cells = {id(code): _cells(code) for code in everyone}
+        # In a narrow pane the columns give way (chars, alpha, then agree; kappa stays), then
+        # those left close up to their widest cell, then both goes, so a code is one line,
+        # never a row wrapped onto two (A, B, kappa and the code fit 30 columns).
         room = self.query_one("#agreement-figures").content_region.width or 80
+
+        def fits(columns: list[tuple[str, int]]) -> bool:
+            return MIN_CODE + sum(w + 1 for _, w in columns) <= room
+
         for dropped in ("chars", "alpha", "agree"):
-            if MIN_CODE + sum(w + 1 for _, w in columns) <= room:
+            if fits(columns):
                 break
             columns = [column for column in columns if column[0] != dropped]
+        if not fits(columns):
+            columns = [
+                (label, max([len(label), *(len(row[label]) for row in cells.values())]))
+                for label, _ in columns
+            ]
+        if not fits(columns):
+            columns = [column for column in columns if column[0] != "both"]
         wide = max(MIN_CODE, min(24, room - sum(w + 1 for _, w in columns)))
         ratings = result.ratings
         if ratings is not None and ratings.pairs and ratings.pairs[0].both:
@@ -201,19 +229,9 @@ class AgreementScreen(Screen):
             which = f"{top + 1}-{top + len(codes)}" if len(codes) > 1 else f"{top + 1}"
             scrolled = f"codes {which} of {len(result.codes)}"
         for code in [result.study, *codes] if result.study else []:
-            (pair,) = code.pairs
             # Cut and padded by terminal cells: a CJK name takes two a character.
             name = set_cell_size(cut(code.name, wide), wide)
-            cells = {
-                "A": pair.first_units,
-                "B": pair.second_units,
-                "both": pair.both,
-                "agree": f"{pair.percent:.1f}%",
-                "kappa": _number(pair.kappa),
-                "alpha": _number(pair.alpha),
-                "chars": "n/a" if pair.overlap is None else f"{100 * pair.overlap:.0f}%",
-            }
-            row = "".join(f" {cells[label]!s:>{width}}" for label, width in columns)
+            row = "".join(f" {cells[id(code)][label]:>{width}}" for label, width in columns)
             text.append(f"{name}{row}\n", "bold" if code is result.study else "")
         if scrolled is not None:
             text.append(cut(f"{scrolled} \u00b7 pgup/pgdn", room), "dim")
