@@ -15,9 +15,10 @@ from tests.analysis_study import study_sessions, write_study
 from tests.waiting import wait_until, workers_done
 from tui.app import FieldnoteApp
 from tui.domain.analysis import SessionInput
-from tui.screens.analysis_screen import AnalysisScreen
+from tui.screens.analysis_screen import PARTS, AnalysisScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.tagging_screen import TaggingScreen
+from tui.services.actions import action_spec
 from tui.widgets.priority_matrix import mark
 from tui.widgets.theme_table import ThemeTable
 
@@ -707,20 +708,28 @@ async def test_the_key_bar_names_only_the_keys_that_act_on_the_part_shown(
 @pytest.mark.parametrize(
     "size, named",
     [
-        ((80, 24), "1 Themes 2 Matrix 3 Pairs 4 Who 5 Guide 6 Follow-ups"),
+        ((80, 24), "1 Themes 2 Matrix 3 Pairs 4 Grid 5 Guide 6 Follow-ups"),
         # The names go from the last tab back, before a tab is cut.
-        ((40, 24), "1 Themes 2 Matrix 3 Pairs 4 Who 5 6"),
+        ((40, 24), "1 Themes 2 Matrix 3 Pairs 4 Grid 5 6"),
     ],
 )
 async def test_every_part_s_tab_and_the_evidence_s_are_in_view(store, clock, study, size, named):
     # In a 40-column pane the tabs were cut after "4": the Who part's name and the Guide's
-    # tab were gone, and so was the "evidence" tab of a drill-down.
+    # tab were gone, and so was the "evidence" tab of a drill-down. The tabs are named as the
+    # keys' registry names them (the tab said "Who" where help and keymaps said "Grid"), and
+    # still each has its name at 40 columns.
     app = analysis_app(store, clock)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         tabs = app.screen.query_one("#analysis-tabs")
         drawn = " ".join(tabs.render_line(0).text.split())
         assert drawn == named, drawn
+        names = [action_spec(f"analysis.{part}").narrow for part in PARTS]
+        # The help lists each part's key by the same name (`4  Grid: who raised what`).
+        assert all(
+            action_spec(f"analysis.{part}").description.startswith(name)
+            for part, name in zip(PARTS, names, strict=True)
+        )
         await pilot.press("6")  # the current part is always named
         drawn = " ".join(tabs.render_line(0).text.split())
         assert drawn.endswith("6 Follow-ups"), drawn

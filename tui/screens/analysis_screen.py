@@ -49,6 +49,7 @@ from tui.domain.analysis import (
 from tui.domain.display_text import count_of, cut, cut_start, tag_label, visible
 from tui.domain.quotes import QUOTE_MARKS
 from tui.screens.visibility import on_view
+from tui.services.actions import action_spec
 from tui.services.analysis import (
     Checked,
     StudyAnalysis,
@@ -69,14 +70,16 @@ PROGRESS_SECONDS = 0.1
 FRAME_WAIT_SECONDS = 0.5
 """How long the analysis waits for the overview's frame to be drawn before it reads on."""
 PARTS = ("themes", "matrix", "pairs", "grid", "coverage", "followups")
-PART_NAMES = {
-    "themes": "Themes",
-    "matrix": "Matrix",
-    "pairs": "Pairs",
-    "grid": "Who",
-    "coverage": "Guide",
-    "followups": "Follow-ups",
-}
+PART_NAMES = {part: action_spec(f"analysis.{part}").narrow for part in PARTS}
+"""Each part's tab as the help and the keymaps name its key (tui/services/actions.py)."""
+TAB_FORMS = (
+    (" ", " ", "  "),
+    (" ", "", " "),
+    ("", "", " "),
+)
+"""The tabs with every part named, widest first (the space before them, a key's padding, the
+gap after a tab): the first that fits the pane is drawn; the one flush with the pane's edge
+before any name goes (`_show_tabs`)."""
 MAX_GRID_TAGS = 40
 """Tag columns of the participants x tags grid: the tags raised by most participants."""
 BAR_WIDTH = 10
@@ -410,22 +413,21 @@ class AnalysisScreen(Screen):
 
     def _show_tabs(self) -> None:
         # As spaced as the pane allows; in a narrow one the names go from the last tab back
-        # before a tab is cut, the current part's name kept ("1 Themes 2 Matrix 3 Pairs 4 Who
+        # before a tab is cut, the current part's name kept ("1 Themes 2 Matrix 3 Pairs 4 Grid
         # 5 6" in a 40-column pane).
-        room = self.size.width - 1  # its padding (app.tcss)
-        forms = [(" ", "  ", len(PARTS))] + [
-            ("", " ", named) for named in range(len(PARTS), -1, -1)
-        ]
-        for pad, gap, named in forms:
-            tabs = self._tabs(pad, gap, set(PARTS[:named]))
+        room = self.size.width
+        forms = [(*form, len(PARTS)) for form in TAB_FORMS]
+        forms += [(*TAB_FORMS[-1], named) for named in range(len(PARTS) - 1, -1, -1)]
+        for lead, pad, gap, named in forms:
+            tabs = self._tabs(lead, pad, gap, set(PARTS[:named]))
             if tabs.cell_len <= room:
                 break
         self.query_one("#analysis-tabs", Static).update(tabs)
 
-    def _tabs(self, pad: str, gap: str, named: set[str]) -> Text:
-        """The tab row: each part's key, padded by `pad`, the parts in `named` (and the
-        current one) with their names, `gap` between tabs."""
-        tabs = Text(no_wrap=True, overflow="ellipsis")
+    def _tabs(self, lead: str, pad: str, gap: str, named: set[str]) -> Text:
+        """The tab row: `lead`, then each part's key, padded by `pad`, the parts in `named`
+        (and the current one) with their names, `gap` between tabs."""
+        tabs = Text(lead, no_wrap=True, overflow="ellipsis")
         for part in PARTS:
             key = self.app.key_for(f"analysis.{part}")
             current = part == self.part and self.drill is None

@@ -247,7 +247,12 @@ ACTIONS += (
     ActionSpec("analysis.matrix", "show_part('matrix')", "2", "Matrix", show=False),
     ActionSpec("analysis.pairs", "show_part('pairs')", "3", "Pairs", show=False),
     ActionSpec(
-        "analysis.grid", "show_part('grid')", "4", "Who raised what", show=False, short="Grid"
+        "analysis.grid",
+        "show_part('grid')",
+        "4",
+        "Grid: who raised what",
+        show=False,
+        short="Grid",
     ),
     ActionSpec("analysis.coverage", "show_part('coverage')", "5", "Guide", show=False),
     ActionSpec("analysis.followups", "show_part('followups')", "6", "Follow-ups", show=False),
