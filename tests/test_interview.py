@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from textual import events
 
+from tests.bursts import queue_keys
 from tests.waiting import wait_until
 from tui.screens.interview_screen import InterviewScreen
 from tui.widgets.guide_panel import GuidePanel
@@ -261,6 +262,42 @@ async def test_star_edit_delete_and_undo(make_app, session_id, clock):
         notes = stored_notes(app)
         assert [n["text"] for n in notes] == ["first note", "second note #typo-fixed"]
         assert "second note" in stream_text(app)
+
+
+async def test_undo_delete_is_offered_by_the_key_bar_not_by_a_notice(make_app, session_id):
+    # The deletion's notice said "f9 brings it back" and stayed a few seconds beside
+    # "Restored": Textual has no public way to take one notice back. The key bar offers f9
+    # while there is a note to bring back, and the notices only say what happened.
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        screen = app.screen
+
+        def undo_lit() -> bool:
+            return screen.active_bindings["f9"].enabled
+
+        await pilot.press("ctrl+s")  # nothing to star: a warning notice, which must stay
+        await commit(pilot, "the note")
+        assert not undo_lit()
+        await pilot.press("f8")
+        await pilot.pause()
+        assert undo_lit()
+        await pilot.press("f9")
+        await pilot.pause()
+        assert not undo_lit()
+        assert [n["text"] for n in stored_notes(app)] == ["the note"]
+        said = [str(n.message) for n in app._notifications]
+        assert said[0] == "There is no note of yours to star yet."
+        assert said[1:] == ["Deleted \u201cthe note\u201d.", "Restored the note from 00:00."]
+        await pilot.press("f9")  # dimmed: nothing is brought back, nothing more is said
+        await pilot.pause()
+        assert len(app._notifications) == 3
+        assert [n["text"] for n in stored_notes(app)] == ["the note"]
+        # Typed, saved, deleted and brought back in one burst: f9 arrives before the delete
+        # has run (it waits behind the typed keys), and still brings the note back.
+        queue_keys(app, [*"two", "enter", "f8", "f9"])
+        await wait_until(pilot, lambda: len(app._notifications) == 5)
+        assert sorted(n["text"] for n in stored_notes(app)) == ["the note", "two"]
+        assert not undo_lit()
 
 
 async def test_escape_cancels_an_edit_and_keeps_the_draft(make_app, session_id):

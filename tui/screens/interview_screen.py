@@ -60,9 +60,11 @@ def after_typed_keys(action: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(action)
     def in_keystroke_order(self: InterviewScreen, *args: object) -> None:
+        self._keys_waiting += 1
         self.note_input.after_typed(acted, self, *args)
 
     def acted(self: InterviewScreen, *args: object) -> None:
+        self._keys_waiting -= 1
         action(self, *args)
         if on_view(self):  # not when the action left for another screen
             self._mirror()
@@ -104,6 +106,8 @@ class InterviewScreen(Screen):
         """The input changed: its state goes to the draft file after the frame showing it."""
         self._debrief_typed: dict[str, str] | None = None
         """The answers of the debrief open over this screen, as typed."""
+        self._keys_waiting = 0
+        """Key actions deferred behind the typed keys (`after_typed_keys`), not run yet."""
 
     def compose(self) -> ComposeResult:
         yield SessionHeader(id="session-header").data_bind(facts=InterviewScreen.header_facts)
@@ -507,13 +511,11 @@ class InterviewScreen(Screen):
             return
         self.live.delete_note(note)
         self.stream.remove_note(note.id)
-        key = self.app.key_for("interview.undo_delete")
+        self.refresh_bindings()  # the key bar offers the undo (check_action)
+        # The notice says what happened, not which key undoes it: Textual has no public way
+        # to take one notice back, and "f9 brings it back" stayed beside "Restored".
         preview = visible(note.text)[:40]
-        self.notify(
-            f"Deleted \u201c{preview}\u201d. {key} brings it back.",
-            title="Note deleted",
-            markup=False,
-        )
+        self.notify(f"Deleted \u201c{preview}\u201d.", title="Note deleted", markup=False)
 
     @after_typed_keys
     def action_undo_delete(self) -> None:
@@ -522,7 +524,15 @@ class InterviewScreen(Screen):
             self.notify("Nothing to bring back.", severity="warning")
             return
         self._show_changed(note)
+        self.refresh_bindings()
         self.notify(f"Restored the note from {format_elapsed(note.elapsed)}.", markup=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The undo key is lit while a deleted note can be brought back, dimmed (None) when
+        # none can; a key still waiting its turn may be the delete, so it counts as one.
+        if action == "undo_delete" and not self.live.deleted and not self._keys_waiting:
+            return None
+        return True
 
     @after_typed_keys
     def action_copy_quote(self) -> None:
