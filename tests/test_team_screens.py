@@ -92,11 +92,9 @@ async def test_blind_mode_shows_only_the_coders_own_codings(store, clock, sessio
         assert "Note tags: none" in screen.detail_text(screen.current).plain
         row = screen.excerpt_list.row_text(screen.current).plain
         assert "#pain/onboarding" not in row and "\u25cb" in row  # not coded, as far as Ana sees
-        # Bo's inline-free tag is hidden; Maya's inline #pain/pricing too (not Ana's).
-        assert (
-            "pain/pricing"
-            not in screen.excerpt_list.row_text(screen.shown[1]).plain.split(NOTES[1])[1]
-        )
+        # Bo's inline-free tag is hidden; Maya's inline #pain/pricing too (not Ana's), in the
+        # words as after them.
+        assert "pain/pricing" not in screen.excerpt_list.row_text(screen.shown[1]).plain
         await pick(pilot, "need/export")
         assert "Note tags: #need/export" in screen.detail_text(screen.current).plain
         await pilot.press("o")  # everyone's again
@@ -877,3 +875,30 @@ async def test_a_studys_disagreements_name_their_session(store, clock):
             "Ben - pricing",
             "Ben - pricing",
         ], drawn
+
+
+async def test_blind_mode_hides_which_tag_another_typed_into_a_note(store, clock, session_id):
+    """Blind, the row and the pane said the note had no tags of Ana's, while its words still
+    read `… #pain/pricing`: the note-taker's coding, in plain sight of the blind coder. Its
+    characters keep their place (spans' offsets hold), the tag's name is gone."""
+    ids = add_notes(store, session_id, clock)
+    typed = next(i for i, text in enumerate(NOTES) if "#pain/pricing" in text)
+    app = app_as(store, clock, session_id, "Ana", blind=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        screen.model.move_to(typed)
+        await pilot.pause()
+        excerpt = screen.current
+        assert excerpt.note["id"] == ids[typed]
+        row = screen.excerpt_list.row_text(excerpt).plain
+        detail = screen.detail_text(excerpt).plain
+        for seen in (row, detail):
+            assert "pricing" not in seen and "#\u00b7\u00b7\u00b7" in seen, seen
+        hidden = "#" + "\u00b7" * (len("#pain/pricing") - 1)
+        assert NOTES[typed].replace("#pain/pricing", hidden) in detail
+        await pick(pilot, "pain/pricing")  # Ana codes it so herself: now it is hers to see
+        assert "#pain/pricing" in screen.excerpt_list.row_text(screen.current).plain
+        await pilot.press("o")  # everyone's codings: the words as typed
+        await pilot.pause()
+        assert NOTES[typed] in screen.detail_text(screen.current).plain

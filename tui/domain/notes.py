@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from itertools import repeat
 from typing import Any
@@ -152,6 +152,21 @@ def tags_beside(tags: Iterable[str], tokens: Iterable[InlineToken]) -> list[str]
     a tag typed in them is shown once, where it was typed."""
     typed = {tag_key(token.value) for token in tokens if token.kind == "tag"}
     return [tag for tag in tags if tag_key(tag) not in typed]
+
+
+HIDDEN_TAG_FILL = "\u00b7"
+"""What fills a hidden typed tag after its `#` (`hide_typed_tags`)."""
+
+
+def hide_typed_tags(text: str, kept: Collection[str]) -> tuple[str, list[InlineToken]]:
+    """`text` with each `#tag` typed in it whose tag key is not in `kept` shown as `#` and
+    dots, and those tokens: what a blind coder reads of a note another coded as they typed
+    it, the words without which tag. Every character keeps its place (a span's offsets hold)."""
+    hidden = [t for t in inline_tokens(text) if t.kind == "tag" and tag_key(t.value) not in kept]
+    for token in hidden:
+        fill = "#" + HIDDEN_TAG_FILL * (token.end - token.start - 1)
+        text = text[: token.start] + fill + text[token.end :]
+    return text, hidden
 
 
 @dataclass(frozen=True)

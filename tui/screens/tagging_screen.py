@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from tui.domain.codings import UNKNOWN_CODER, initials
 from tui.domain.display_text import count_of, cut, tag_label, visible, visible_lines
 from tui.domain.excerpts import Excerpt
-from tui.domain.notes import note_kind, tag_key
+from tui.domain.notes import hide_typed_tags, note_kind, tag_key
 from tui.domain.quotes import quote_words, recording_time
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
@@ -123,6 +123,7 @@ class TaggingScreen(Screen):
         self.query_one("#tagging-status").display = False
         self.excerpt_list.tags_of, self.excerpt_list.coded = self.model.tags_of, self.model.coded
         self.excerpt_list.severity_of = self.model.severity_of
+        self.excerpt_list.blind = lambda: self.model.blind
         self.excerpt_list.focus()
         self._draw()
         self._start_read(resolve=self.model.resolve_ids, with_index=True)
@@ -323,7 +324,14 @@ class TaggingScreen(Screen):
         # key just applied) out of view.
         words, coding = Text(), Text()
         body = excerpt.note_text
+        hidden: list = []
+        if self.model.blind:  # another coder's typed tags: the words without which tag
+            kept = {tag_key(tag) for tag in self.model.tags_of(excerpt.note)}
+            kept |= {tag_key(t) for span in excerpt.spans or [] for t in self.model.tags_of(span)}
+            body, hidden = hide_typed_tags(body, kept)
         shown = Text(visible(body))
+        for token in hidden:
+            shown.stylize("dim", token.start, token.end)
         for span in excerpt.spans or []:
             if self.model.tags_of(span):
                 shown.stylize("underline", span["start"], span["end"])

@@ -20,7 +20,14 @@ from textual.strip import Strip
 
 from tui.domain.display_text import tag_label, visible
 from tui.domain.excerpts import Excerpt
-from tui.domain.notes import InlineToken, format_elapsed, inline_tokens, tag_key, tags_beside
+from tui.domain.notes import (
+    InlineToken,
+    format_elapsed,
+    hide_typed_tags,
+    inline_tokens,
+    tag_key,
+    tags_beside,
+)
 
 
 class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -81,6 +88,8 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         self.severity_of: Callable[[Excerpt], int | None] = lambda excerpt: excerpt.severity
         """Which tags a row shows, whether it counts as coded and its severity (one coder's,
         when blind)."""
+        self.blind: Callable[[], bool] = lambda: False
+        """Whether a tag another coder typed into a note is hidden (`hide_typed_tags`)."""
 
     def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
         self.excerpts = excerpts
@@ -120,14 +129,15 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         text = Text(no_wrap=True, overflow="ellipsis")
         style = self.get_component_rich_style
         tags = self.tags_of(excerpt)
-        typed = _typed_tags(excerpt, {tag_key(tag) for tag in tags})
+        shown = {tag_key(tag) for tag in tags}
+        typed = _typed_tags(excerpt, shown)
         if excerpt.span is None and excerpt.linked is not None:
             # The transcript's cue the note above is linked to: who said what, then.
             cue = style("excerpt-list--cue")
             text.append("  \u25b8 " + format_elapsed(float(excerpt.note.get("elapsed") or 0)))
             text.stylize(style("excerpt-list--time"))
             text.append(" " + said_by(excerpt.note) + " ", cue)
-            self._append_words(text, excerpt, typed, cue)
+            self._append_words(text, excerpt, typed, shown, cue)
         elif excerpt.span is None:
             text.append(format_elapsed(float(excerpt.note.get("elapsed") or 0)).rjust(5) + " ")
             text.stylize(style("excerpt-list--time"))
@@ -141,11 +151,11 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
                 mark + " ",
                 style("excerpt-list--tag" if coded else "excerpt-list--untagged"),
             )
-            self._append_words(text, excerpt, typed, Style())
+            self._append_words(text, excerpt, typed, shown, Style())
         else:
             span = style("excerpt-list--span")
             text.append("      \u21b3 \u201c", span)
-            self._append_words(text, excerpt, typed, span)
+            self._append_words(text, excerpt, typed, shown, span)
             text.append("\u201d", span)
         severity = self.severity_of(excerpt)
         if severity:
@@ -157,14 +167,24 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         return text
 
     def _append_words(
-        self, text: Text, excerpt: Excerpt, typed: list[InlineToken], style: Style
+        self,
+        text: Text,
+        excerpt: Excerpt,
+        typed: list[InlineToken],
+        shown: set[str],
+        style: Style,
     ) -> None:
-        """The excerpt's words, each `#tag` typed in them that the row shows drawn as a tag
-        (`visible` keeps every character's place, so the tokens' offsets hold)."""
+        """The excerpt's words, each `#tag` typed in them that the row shows drawn as a tag,
+        and, blind, each other one hidden (`visible` keeps every character's place, so the
+        tokens' offsets hold)."""
         start = len(text)
-        text.append(visible(excerpt.text), style)
+        words, hidden = hide_typed_tags(excerpt.text, shown) if self.blind() else (excerpt.text, [])
+        text.append(visible(words), style)
         for token in typed:
             text.stylize(self._tag_style(token.value), start + token.start, start + token.end)
+        untagged = self.get_component_rich_style("excerpt-list--untagged")
+        for token in hidden:
+            text.stylize(untagged, start + token.start, start + token.end)
 
     def _tag_style(self, tag: str) -> Style:
         colour = self.tag_styles.get(tag_key(tag))
