@@ -28,21 +28,27 @@ def coded(doc: dict, *pairs: tuple[str, str]) -> dict:
     return doc
 
 
-def build(store, *, third: bool = False) -> str:
-    session_id = create_session(store, title="Agreement", participant="P1", study="Team")
-    session_file = store.open_session(session_id)
-    notes = [
+def typed(session_id: str, texts: list[str], author: str = "ana") -> list[dict]:
+    """Notes `note0`, `note1`... with these words, as `author` typed them (their `#tags` their
+    codings)."""
+    return [
         Note.from_typed(
-            f"{TEXT} {i}",
+            text,
             session_id=session_id,
-            author="ana",
+            author=author,
             started_at="t",
             elapsed=i,
             question_id=None,
             note_id=f"note{i}",
         ).to_doc()
-        for i in range(NOTES)
+        for i, text in enumerate(texts)
     ]
+
+
+def build(store, *, third: bool = False) -> str:
+    session_id = create_session(store, title="Agreement", participant="P1", study="Team")
+    session_file = store.open_session(session_id)
+    notes = typed(session_id, [f"{TEXT} {i}" for i in range(NOTES)])
     for i in (0, 1, 2, 3):
         coded(notes[i], ("pain", "ana"))
     for i in (0, 1, 2, 4):
@@ -458,18 +464,7 @@ def test_the_pair_order_is_by_name_and_stays_when_a_settlement_moves_codings(sto
 
     session_id = create_session(store, title="Order", participant="P1", study="Team")
     session_file = store.open_session(session_id)
-    notes = [
-        Note.from_typed(
-            f"{TEXT} {i}",
-            session_id=session_id,
-            author="ana",
-            started_at="t",
-            elapsed=i,
-            question_id=None,
-            note_id=f"note{i}",
-        ).to_doc()
-        for i in range(3)
-    ]
+    notes = typed(session_id, [f"{TEXT} {i}" for i in range(3)])
     coded(notes[0], ("grey-area", "Cy"), ("pain", "Bo"))
     coded(notes[1], ("pain", "Bo"), ("pain", "Cy"))
     session_file.append_notes(notes)
@@ -582,18 +577,7 @@ def test_the_screen_opens_on_the_coders_of_the_pass_not_the_note_taker(store):
 
     session_id = create_session(store, title="Live", participant="P1", study="Team")
     session_file = store.open_session(session_id)
-    notes = [
-        Note.from_typed(
-            f"{TEXT} {i} #pain" if i == 0 else f"{TEXT} {i}",
-            session_id=session_id,
-            author="Aaron",
-            started_at="t",
-            elapsed=i,
-            question_id=None,
-            note_id=f"note{i}",
-        ).to_doc()
-        for i in range(3)
-    ]
+    notes = typed(session_id, [f"{TEXT} 0 #pain", f"{TEXT} 1", f"{TEXT} 2"], author="Aaron")
     coded(notes[0], ("pain", "Yan"), ("pain", "Zoe"))
     coded(notes[1], ("pain", "Zoe"))
     session_file.append_notes(notes)
