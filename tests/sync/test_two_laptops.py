@@ -546,3 +546,82 @@ def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
     tags = [n["tags"] for n in exports[0]["sessions"][0]["notes"]]
     assert tags == [[], [] if deletion_stands or use == "renamed" else ["setup"]]
     assert "undecided" not in bo.ok("sync", "status")
+
+
+@pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
+@pytest.mark.parametrize("deletion_stands", [True, False])
+def test_a_tag_deleted_here_and_merged_there_keeps_the_codings_the_merge_moved(
+    laptops, first_to_sync, deletion_stands
+):
+    """Ana deletes `setup` while Bo merges it into `onboarding`, a tag both had: the sync
+    renamed `setup` to `onboarding` in the base too, so Bo's moved codings read as untouched
+    there and Ana's deletion as their removal, and they were lost without a word (the note's
+    text said `#onboarding`, its codings nothing; Bo's span went). A change outweighs a
+    removal: they stay, and the one who deleted `setup` is told and decides."""
+    from tui.services.sync.undecided import TeamSync
+    from tui.services.tag_ops import delete_tag
+
+    ana, bo, session_id, first, second = laptops
+    ana.code(session_id, second, "onboarding", "2026-12-01T09:00:00.000Z")
+    span = bo.span(session_id, second, 0, 4, "setup", "2026-12-01T09:00:01.000Z")
+    for laptop in (ana, bo, ana):
+        assert laptop.sync().code == 0
+    before = {n["id"]: n for n in ana.export()["sessions"][0]["notes"]}
+    typed_at = before[first]["codings"][0]["at"]  # Ana's `#setup`, typed in the note
+    store = ana.store()
+    delete_tag(store, "setup")
+    store.codebook.close()
+    store = bo.store()
+    merge_tags(store, "setup", "onboarding", "2026-12-01T10:00:00.000Z")
+    store.codebook.close()
+
+    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
+    said = {}
+    for laptop in (one, two, one):
+        ran = laptop.sync()
+        assert ran.code == 0, ran.err
+        said[laptop.name] = ran.out
+
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    assert [t["name"] for t in exports[0]["codebook"]] == ["onboarding"]
+    assert _coding_set(exports[0]) == {
+        (first, "onboarding", "ana"),
+        (second, "onboarding", "ana"),
+        (span, "onboarding", "bo"),
+    }
+    notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
+    assert notes[first]["tags"] == ["onboarding"]
+    assert notes[first]["codings"][0]["at"] == typed_at  # the coding as it was, moved
+    assert notes[first]["text"] == "the invite never arrived #onboarding"
+    line = (
+        "codebook tags onboarding: 'setup' was deleted on one laptop and merged into "
+        "'onboarding' on another; the codings the merge moved stay in 'onboarding'"
+    )
+    assert line in said["ana"]  # the sync that brought it in told the one who deleted it
+    for laptop in (ana, bo):
+        status = laptop.ok("sync", "status")
+        assert line in status
+        assert status.count("undecided:") == 1  # one line for the tag, not one per note
+        assert_whole_and_plain(laptop)
+
+    store = ana.store()
+    team = TeamSync(store, "ana")
+    (item,) = team.undecided()
+    team.settle(item, take_other=deletion_stands)
+    store.codebook.close()
+    assert team.undecided() == []
+    for laptop in (ana, bo, ana):
+        assert laptop.sync().code == 0
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    assert [t["name"] for t in exports[0]["codebook"]] == ["onboarding"]
+    # Taking the deletion takes off what the merge moved, and nothing that was onboarding's.
+    moved = {(first, "onboarding", "ana"), (span, "onboarding", "bo")}
+    kept = {(second, "onboarding", "ana")} | (set() if deletion_stands else moved)
+    assert _coding_set(exports[0]) == kept
+    spans = [e["id"] for e in exports[0]["sessions"][0]["excerpts"]]
+    assert spans == ([] if deletion_stands else [span])
+    for doc in [*exports[0]["sessions"][0]["notes"], *exports[0]["sessions"][0]["excerpts"]]:
+        assert not doc.get("conflicts")  # settled: no mark left
+    assert "undecided" not in bo.ok("sync", "status")

@@ -225,6 +225,34 @@ def without_twins(doc: Mapping[str, Any], keep: str, drop: str) -> dict | None:
     return fields(out, out_aside if len(out_aside) != len(aside) else None)
 
 
+def without_matching(
+    doc: Mapping[str, Any],
+    tag: str,
+    gone: Iterable[Mapping[str, Any]],
+    gone_aside: Iterable[Mapping[str, Any]] = (),
+) -> dict | None:
+    """The fields that remove each coding of `tag` matching one of `gone` (in force) or of
+    `gone_aside` (set aside): the same coder, the same time, a settlement or not, whatever
+    tag those name (it may have been renamed since they were listed); None when none does."""
+
+    def marks(listed: Iterable[Mapping[str, Any]]) -> set[tuple[Any, Any, bool]]:
+        return {(c.get("coder"), c.get("at"), c.get("settlement") is True) for c in listed}
+
+    def kept(codings: list[Coding], listed: set[tuple[Any, Any, bool]]) -> list[Coding]:
+        return [
+            c
+            for c in codings
+            if tag_key(c["tag"]) != tag_key(tag)
+            or (c["coder"], c["at"], bool(c.get("settlement"))) not in listed
+        ]
+
+    codings, aside = codings_of(doc), set_aside_of(doc)
+    out, out_aside = kept(codings, marks(gone)), kept(aside, marks(gone_aside))
+    if len(out) == len(codings) and len(out_aside) == len(aside):
+        return None
+    return fields(out, out_aside if len(out_aside) != len(aside) else None)
+
+
 def _retagged(codings: list[Coding], mapping: Mapping[str, str | None]) -> list[Coding]:
     out: list[Coding] = []
     at_of: dict[tuple[str, str, bool], int] = {}

@@ -22,7 +22,9 @@ as the one record each, codebook tags by name (case aside). Then, field by field
 - a codebook tag renamed on one side (the rename records `renamed_from` on the new tag) renames
   the old name on the other side too: in the codebook, in tags, codings and inline `#tags`;
 - a codebook tag deleted on one side and used (coded, renamed, edited) on the other stays, and
-  is listed in its `conflicts` (`DELETED`), so whoever deleted it is told and decides.
+  is listed in its `conflicts` (`DELETED`), so whoever deleted it is told and decides;
+- a codebook tag deleted on one side and merged into a tag the base had on the other: the
+  codings the merge moved stay in that tag (`MERGED_DELETED`), and it is listed so too.
 
 The result gets TinyDB keys 1..n in a stable order, so merge(A, B) and merge(B, A) are equal.
 """
@@ -53,6 +55,12 @@ DELETED = "deleted"
 """The `field` of a conflict on a tag one side deleted (it was named `tag` then) while the
 other went on using it: applied `uses` more times, renamed, or edited. A change outweighs a
 removal, so the tag stays; taking the other side's value deletes it."""
+MERGED_DELETED = "merged and deleted"
+"""The `field` of a conflict on tag Y: tag `tag` was merged into Y on one side and deleted on
+the other. A change outweighs a removal, so the codings the merge moved stay in Y. Each note
+and excerpt holding one marks them with a conflict of this field too (the moved codings in
+`codings` and `set_aside`): those marks are what settling the tag's entry keeps or takes off,
+and are listed as the tag's one entry (tui/services/sync/undecided.py)."""
 UNKNOWN_CODER = "unknown"
 SET_ASIDE = "set_aside"
 """The codings a settlement set aside (tui/domain/codings.py)."""
@@ -64,22 +72,88 @@ def canonical(value: Any) -> bytes:
 
 # -- sessions ---------------------------------------------------------------------------------
 def merge_session(
-    base: Tables, ours: Tables, theirs: Tables, renames: Mapping[str, str] | None = None
+    base: Tables,
+    ours: Tables,
+    theirs: Tables,
+    renames: Mapping[str, str] | None = None,
+    moved: Mapping[str, str] | None = None,
 ) -> Tables:
     """One session file merged; `renames` (old tag key -> new name, from `find_renames` over
-    the codebook) is applied to all three versions first."""
+    the codebook) is applied to all three versions first. `moved` (old tag key -> the name
+    merged into, from `merged_over_deletions`): tags one side merged into another while the
+    other side deleted them. The base keeps their codings under the old name, so the codings
+    the merge moved read as that side's change, which outweighs the other side's removal;
+    each document keeping one is marked (`MERGED_DELETED`)."""
+    moved = {old: name for old, name in (moved or {}).items() if renames and old in renames}
     if renames:
-        base, ours, theirs = (rename_in_session(t, renames) for t in (base, ours, theirs))
+        base = rename_in_session(base, renames, codings_kept=moved)
+        ours, theirs = rename_in_session(ours, renames), rename_in_session(theirs, renames)
     merged: Tables = {}
     for table in sorted(set(base) | set(ours) | set(theirs)):
         versions = [_by_identity(table, t.get(table) or {}) for t in (base, ours, theirs)]
         docs = _merge_documents(*versions)
+        if moved and table in ("notes", "excerpts"):
+            docs = _marked_moved(docs, *versions, moved, renames or {})
         if table == "guide":  # where each laptop is in the guide is no one's decision
             docs = [{k: v for k, v in doc.items() if k != CONFLICTS} for doc in docs]
         elif table == "session":  # nor where each laptop's interview clock stood
             docs = [_without_conflicts_on(doc, "clock.") for doc in docs]
         merged[table] = _numbered(table, docs)
     return merged
+
+
+def _marked_moved(
+    docs: list[dict[str, Any]],
+    base: dict[Any, dict],
+    ours: dict[Any, dict],
+    theirs: dict[Any, dict],
+    moved: Mapping[str, str],
+    renames: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """`docs` with a `MERGED_DELETED` conflict on each that keeps a coding a merge moved
+    (`moved`) against the other side's deletion: the base had it under the old name (the
+    base's codings keep the old names) and not under the new, and one side has it not (the
+    side that deleted it)."""
+    out = []
+    for doc in docs:
+        key = doc["id"] if isinstance(doc.get("id"), str) else canonical(doc)
+        versions = [v.get(key) or {} for v in (base, ours, theirs)]
+        marks = []
+        for old in sorted(moved):
+            new, name, found = tag_key(renames[old]), old, {}
+            for field, read in (("codings", codings_of), (SET_ASIDE, _set_aside_keyed)):
+                before, *sides = (read(v) for v in versions)
+                was = {(coder, s): c["tag"] for (k, coder, s), c in before.items() if k == old}
+                kept = [
+                    c
+                    for (k, coder, s), c in read(doc).items()
+                    if k == new
+                    and (coder, s) in was
+                    and (k, coder, s) not in before
+                    and not all((k, coder, s) in side for side in sides)
+                ]
+                if kept:
+                    found[field] = kept
+                    name = was[(kept[0]["coder"], kept[0].get("settlement") is True)]
+            if found:
+                marks.append(
+                    {
+                        "field": MERGED_DELETED,
+                        "tag": name,
+                        "other": None,
+                        "other_edited_at": None,
+                        **found,
+                    }
+                )
+        if marks:
+            listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), *marks]}
+            doc = {**doc, CONFLICTS: [c for _, c in sorted(listed.items())]}
+        out.append(doc)
+    return out
+
+
+def _set_aside_keyed(doc: Mapping[str, Any]) -> dict[CodingKey, dict[str, Any]]:
+    return codings_of({"codings": doc.get(SET_ASIDE) or []})
 
 
 def _without_conflicts_on(doc: dict[str, Any], prefix: str) -> dict[str, Any]:
@@ -333,16 +407,21 @@ def merge_ratings(base: Mapping, ours: Mapping, theirs: Mapping) -> dict[str, An
     return rating_fields(merged)
 
 
-def rename_in_session(tables: Tables, renames: Mapping[str, str]) -> Tables:
+def rename_in_session(
+    tables: Tables, renames: Mapping[str, str], codings_kept: Iterable[str] = ()
+) -> Tables:
     """A copy of a session's tables with tags renamed (old key -> new name) as the store's
     own rename does: tags, codings, inline `#tags` in a note's text, and the note's spans
-    carried across the text's change."""
+    carried across the text's change. `codings_kept`: old keys renamed in the text alone
+    (the base of a merge over a deletion, `merge_session`)."""
     tables = orjson.loads(orjson.dumps(tables))
+    text_renames, kept = renames, set(codings_kept)
+    renames = {old: new for old, new in renames.items() if old not in kept}
     moved: dict[str, tuple[str, str, list]] = {}
     for doc in (tables.get("notes") or {}).values():
         text = doc.get("text")
         if isinstance(text, str):
-            edits = retag_edits(text, renames)
+            edits = retag_edits(text, text_renames)
             if edits:
                 moved[str(doc.get("id"))] = (text, apply_edits(text, edits), edits)
                 doc["text"] = moved[str(doc.get("id"))][1]
@@ -435,17 +514,41 @@ def _rename_targets(base: Tables, ours: Tables, theirs: Tables) -> dict[str, set
     before = _tags(base)
     targets: dict[str, set[str]] = {}
     for side in (_tags(ours), _tags(theirs)):
-        for old in before:
-            if old in side:
-                continue
-            named = [
-                doc["name"]
-                for key, doc in side.items()
-                if old in _renamed_from(doc) and old not in _renamed_from(before.get(key))
-            ]
-            if len(named) == 1:
-                targets.setdefault(old, set()).add(named[0])
+        for old, name in _side_renames(before, side).items():
+            targets.setdefault(old, set()).add(name)
     return targets
+
+
+def _side_renames(before: Mapping[str, Any], side: Mapping[str, Any]) -> dict[str, str]:
+    """Old key -> the name one side renamed (or merged) it to."""
+    out = {}
+    for old in before:
+        if old in side:
+            continue
+        named = [
+            doc["name"]
+            for key, doc in side.items()
+            if old in _renamed_from(doc) and old not in _renamed_from(before.get(key))
+        ]
+        if len(named) == 1:
+            out[old] = named[0]
+    return out
+
+
+def merged_over_deletions(base: Tables, ours: Tables, theirs: Tables) -> dict[str, str]:
+    """Tags one side merged into a tag the base had while the other side deleted them: old
+    key -> the name merged into. A rename folds the old tag into that one in the base too,
+    where the merge's codings would read as untouched and the deletion as their removal; a
+    change outweighs a removal, so the merge keeps them apart (`merge_session`)."""
+    before = _tags(base)
+    sides = [_tags(ours), _tags(theirs)]
+    renamed = [_side_renames(before, side) for side in sides]
+    out = {}
+    for here, there, other in ((0, 1, sides[1]), (1, 0, sides[0])):
+        for old, name in renamed[here].items():
+            if old not in renamed[there] and old not in other and tag_key(name) in before:
+                out[old] = name
+    return out
 
 
 def _resolved(renames: dict[str, str]) -> dict[str, str]:
@@ -465,7 +568,15 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
     """The codebook merged: tags matched by name (case aside) after renames; usage counts
     add up, the first `created_at` and the last `last_used_at` stay."""
     renames = find_renames(base, ours, theirs)
-    versions = [_codebook_identities(t, renames) for t in (base, ours, theirs)]
+    moved = [old for old in merged_over_deletions(base, ours, theirs) if old in renames]
+    # The base keeps a tag merged over a deletion apart, as a session's base keeps its codings
+    # (`merge_session`): its uses then add up in the tag it went into.
+    apart = {old: new for old, new in renames.items() if old not in moved}
+    versions = [
+        _codebook_identities(base, apart),
+        _codebook_identities(ours, renames),
+        _codebook_identities(theirs, renames),
+    ]
     docs = _merge_documents(*versions, merge_doc=_merge_tag)
     merged = {name: dict(table) for name, table in ours.items() if name != "tags"}
     for name, table in theirs.items():
@@ -495,9 +606,17 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
             continue  # one new name: nothing undecided
         listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), *others]}
         doc[CONFLICTS] = [c for _, c in sorted(listed.items())]
-    for key, why in _deleted_and_used(_tags(base), renames, *versions).items():
-        doc = by_key[key]
-        listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), why]}
+    found = _deleted_and_used(_tags(base), apart, *versions)
+    for old in moved:
+        tag = before[old]["name"]
+        found.setdefault(tag_key(renames[old]), []).append(
+            {"field": MERGED_DELETED, "tag": tag, "other": None, "other_edited_at": None}
+        )
+    for key, why in found.items():
+        doc = by_key.get(key)
+        if doc is None:
+            continue
+        listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), *why]}
         doc[CONFLICTS] = [c for _, c in sorted(listed.items())]
     merged["tags"] = _numbered("tags", docs)
     return merged
@@ -509,7 +628,7 @@ def _deleted_and_used(
     base: dict[str, dict],
     ours: dict[str, dict],
     theirs: dict[str, dict],
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, list[dict[str, Any]]]:
     """Tags (by identity, renames followed) one side deleted while the other changed them:
     the merge keeps them (a change outweighs a removal), and each gets a `DELETED` conflict
     saying what the other side did, the same whichever side is "ours". `named`: the base's
@@ -524,13 +643,15 @@ def _deleted_and_used(
         kept = ours[key] if key in ours else theirs[key]
         if kept == before:
             continue  # deleted here, untouched there: it goes
-        found[key] = {
-            "field": DELETED,
-            "tag": was.get(key, before.get("name")),
-            "uses": max(0, _count(kept.get("uses")) - _count(before.get("uses"))),
-            "other": None,
-            "other_edited_at": None,
-        }
+        found[key] = [
+            {
+                "field": DELETED,
+                "tag": was.get(key, before.get("name")),
+                "uses": max(0, _count(kept.get("uses")) - _count(before.get("uses"))),
+                "other": None,
+                "other_edited_at": None,
+            }
+        ]
     return found
 
 

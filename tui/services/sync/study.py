@@ -36,6 +36,7 @@ from tui.services.sync.merge import (
     find_renames,
     merge_codebook,
     merge_session,
+    merged_over_deletions,
     rename_in_session,
 )
 from tui.services.sync.tree import (
@@ -509,6 +510,7 @@ class Study:
             for e, where in zip(codebooks, SIDES, strict=True)
         ]
         renames = find_renames(*tables)
+        moved = merged_over_deletions(*tables)
         out: Listing = {}
         both: list[str] = []
         open_here = self._open_here()
@@ -544,7 +546,7 @@ class Study:
             if path == CODEBOOK:
                 merged = merge_codebook(*versions)
             else:  # a session (settings files are ours, above)
-                merged = merge_session(*versions, renames)
+                merged = merge_session(*versions, renames, moved)
             out[path] = self._stored(orjson.dumps(merged, option=DUMP_OPTIONS))
         return out
 

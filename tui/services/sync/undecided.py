@@ -15,11 +15,22 @@ from typing import Any
 import orjson
 
 from tui.domain.clock import to_iso, utc_now
+from tui.domain.codings import without_matching
 from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
-from tui.services.sync.merge import CONFLICTS, DELETED, MERGED_INTO, canonical, conflicts_in
+from tui.domain.spans import idle_span
+from tui.services.sync.merge import (
+    CONFLICTS,
+    DELETED,
+    MERGED_DELETED,
+    MERGED_INTO,
+    SET_ASIDE,
+    canonical,
+    conflicts_in,
+)
 from tui.services.tag_ops import delete_tag, drop_twins, rename_tag
 from tui.store import DataStore, StoreError, UnreadableFileError
+from tui.store.session import DELETE
 from tui.store.storage import read_tables
 
 CODEBOOK = "codebook.json"
@@ -55,6 +66,13 @@ class Undecided:
                 f"one laptop and {self._used()} on another; it stays, with the codings made "
                 f"since (a change outweighs a removal): keeping leaves it, taking the other "
                 f"deletes it from every session"
+            )
+        if self.field == MERGED_DELETED:
+            return (
+                f"{where} {self.table} {key}: {_short(self.entry.get('tag'))} was deleted on "
+                f"one laptop and merged into {_short(key)} on another; the codings the merge "
+                f"moved stay in {_short(key)} (a change outweighs a removal): keeping leaves "
+                f"them, taking the other takes them off every session"
             )
         return (
             f"{where} {self.table} {key}: {self.field} is {_short(self.kept, self.other)}; "
@@ -98,6 +116,8 @@ def undecided_in(tables: dict[str, Any], path: str) -> list[Undecided]:
     items = []
     for table, doc, entry in conflicts_in(tables):
         field = str(entry.get("field") or "")
+        if session_id is not None and field == MERGED_DELETED:
+            continue  # the codings a merge kept against a deletion: the tag's entry lists them
         key = doc.get("name") if table == "tags" else doc.get("id") or table
         items.append(
             Undecided(
@@ -119,7 +139,7 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
 
     def change(doc: dict[str, Any]) -> dict[str, Any]:
         changes: dict[str, Any] = {CONFLICTS: _left(doc, item)}
-        if take_other and item.field != MERGED_INTO:
+        if take_other and item.field not in (MERGED_INTO, MERGED_DELETED):
             top, _, rest = item.field.partition(".")
             changes[top] = _with(doc.get(top), rest, item.other) if rest else item.other
         return changes
@@ -132,6 +152,10 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
             # Which of the two merges stands: the other tag's twins of each coding go.
             kept, dropped = (item.other, item.key) if take_other else (item.key, item.other)
             drop_twins(store, str(kept), str(dropped))
+            store.codebook.update(found["name"], change(found))
+            return
+        if item.field == MERGED_DELETED:
+            _settle_moved(store, found["name"], str(item.entry.get("tag")), take_other)
             store.codebook.update(found["name"], change(found))
             return
         if take_other and item.field == DELETED:
@@ -155,6 +179,50 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
             session.change_session(change)
     finally:
         session.close()
+
+
+def _settle_moved(store: DataStore, tag: str, old: str, take_off: bool) -> None:
+    """Every note's and excerpt's mark of the codings a merge of `old` into `tag` kept against
+    its deletion (`MERGED_DELETED`) goes; `take_off`: so do those codings (the deletion stands
+    after all), and a span left with nothing, as deleting a tag removes it."""
+
+    def marked(doc: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            c
+            for c in doc.get(CONFLICTS) or []
+            if isinstance(c, dict)
+            and c.get("field") == MERGED_DELETED
+            and tag_key(str(c.get("tag"))) == tag_key(old)
+        ]
+
+    def change(doc: dict[str, Any]) -> Any:
+        marks = marked(doc)
+        if not marks:
+            return None
+        left = [c for c in doc.get(CONFLICTS) or [] if c not in marks]
+        changes: dict[str, Any] = {CONFLICTS: left}
+        if take_off:
+            gone = [c for m in marks for c in m.get("codings") or [] if isinstance(c, dict)]
+            aside = [c for m in marks for c in m.get(SET_ASIDE) or [] if isinstance(c, dict)]
+            changes.update(without_matching(doc, tag, gone, aside) or {})
+            after = {**doc, **changes}
+            if "note_id" in doc and idle_span(after) and not after.get(SET_ASIDE):
+                return DELETE
+        return changes
+
+    for summary in store.list_sessions()[0]:
+        session = store.open_session(summary.id)
+        try:
+            snapshot = session.read()
+            for docs, write in (
+                (snapshot.notes, session.change_note),
+                (snapshot.excerpts, session.change_excerpt),
+            ):
+                for doc in docs:
+                    if marked(doc):
+                        write(doc["id"], change)
+        finally:
+            session.close()
 
 
 def _left(doc: dict[str, Any], item: Undecided) -> list[dict[str, Any]]:
