@@ -539,6 +539,52 @@ async def test_the_codebook_counts_only_a_blind_coders_own_codings(store, clock,
         assert "BLIND" not in str(screen.query_one("#codebook-title").render())
 
 
+async def test_the_codebook_counts_a_settlement_as_one_not_as_the_resolvers_coding(
+    store, clock, session_id
+):
+    """Lead settled how Ana and Bo differ on #pain/onboarding on one note (keeping Ana's) and
+    coded another note with it as a coder of their own. The codebook's `By coder` column and
+    its line said lead coded it twice, and blind, lead's count was 2: the settlement, the
+    team's word and no one's coding (docs/coding.md), was counted as lead's own. It is a
+    settlement now, counted apart, and blind counts lead's own codings alone."""
+    from tests.test_codebook import open_codebook, row
+    from tui.domain.codings import coding, fields, settled
+
+    ids = add_notes(store, session_id, clock)
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "Ana"), ("need/export", "Bo"))
+    coded_by(store, session_id, ids[3], ("pain/onboarding", "lead"))
+    session_file = store.open_session(session_id)
+    session_file.change_note(
+        ids[0],
+        lambda doc: settled(doc, "pain/onboarding", {"Ana", "Bo"}, {"Ana"}, "lead", "t1"),
+    )
+    (note,) = [n for n in session_file.read().notes if n["id"] == ids[0]]
+    session_file.close()
+    assert coding("pain/onboarding", "lead", "t1", settlement=True) in note["codings"]
+    assert fields(note["codings"])["tags"] == ["need/export", "pain/onboarding"]
+
+    for blind in (False, True):
+        app = app_as(store, clock, session_id, "lead", blind=blind)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await ready(pilot)
+            screen = await open_codebook(app, pilot)
+            onboarding = row(screen, "pain/onboarding")
+            goto_row = [t["name"] for t in screen.tags].index("pain/onboarding")
+            screen.query_one(DataTable).move_cursor(row=goto_row)
+            await pilot.pause()
+            detail = str(screen.query_one("#codebook-detail").render())
+            if blind:  # lead's own coding alone: the settlement is no one's
+                assert onboarding[1:3] == ["1", "1/1"], onboarding
+                assert onboarding[5] == "L1", onboarding
+                assert "1 excerpt in 1/1 sessions" in detail and "by lead 1" in detail, detail
+                assert "settled" not in detail
+            else:  # both notes carry it; one is lead's coding, one the team's settlement
+                assert onboarding[1:3] == ["2", "1/1"], onboarding
+                assert onboarding[5] == "L1 \u27131", onboarding
+                assert "by lead 1; settled 1 (by lead)" in detail, detail
+                assert "Ana" not in detail  # hers is set aside: not in force, not counted
+
+
 async def test_a_blind_coders_picker_and_recent_tags_are_their_own(store, clock, session_id):
     # The codebook counts every coder's uses: the picker's `3×`, its order and the recent
     # tags on 1-9 showed Ana, blind, what Bo had reached for, and how often.

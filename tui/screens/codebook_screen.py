@@ -62,13 +62,30 @@ def swatch(color: str) -> Text:
 
 
 def coder_counts(used: TagUsage, marks: dict[str, str] | None = None) -> str:
-    """`Ana Lima 4 · bo 3`: how many notes and spans each coder tagged with it, most first;
-    with `marks` (`coder_marks` of every coder listed), by the initials the tagging screen
-    marks coders with: `AL4 B3`."""
-    ranked = sorted(used.coders.items(), key=lambda item: (-item[1], item[0].casefold()))
-    if marks is not None:
-        return " ".join(f"{marks.get(coder, coder)}{count}" for coder, count in ranked)
-    return " \u00b7 ".join(f"{coder} {count}" for coder, count in ranked)
+    """`Ana Lima 4 · bo 3`: how many notes and spans each coder tagged with it as their own
+    coding, most first; with `marks` (`coder_marks` of every coder listed), by the initials
+    the tagging screen marks coders with, and the settlements that keep it after them, marked
+    `✓` (a settlement is the team's word, no one's coding; the line under the table says it
+    in words, `settled_counts`): `AL4 B3 ✓1`, short enough for an 80-column table."""
+    if marks is None:
+        return " \u00b7 ".join(f"{coder} {count}" for coder, count in _ranked(used.coders))
+    counts = [f"{marks.get(coder, coder)}{count}" for coder, count in _ranked(used.coders)]
+    if used.settled:
+        counts.append(f"\u2713{sum(used.settled.values())}")
+    return " ".join(counts)
+
+
+def settled_counts(used: TagUsage) -> str:
+    """`settled 3 (by lead 2 · team 1)`: the notes and spans a settlement keeps it on, and
+    whose settlements they are."""
+    by = " \u00b7 ".join(f"{name} {count}" for name, count in _ranked(used.settled))
+    if len(used.settled) == 1:
+        by = next(iter(used.settled))
+    return f"settled {sum(used.settled.values())} (by {by})"
+
+
+def _ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0].casefold()))
 
 
 def usage_line(tag: dict[str, Any], used: TagUsage, sessions: int) -> Text:
@@ -82,6 +99,8 @@ def usage_line(tag: dict[str, Any], used: TagUsage, sessions: int) -> Text:
     )
     if used.coders:
         line.append(" \u00b7 by " + visible(coder_counts(used)))
+    if used.settled:
+        line.append(("; " if used.coders else " \u00b7 ") + visible(settled_counts(used)))
     return line
 
 

@@ -37,7 +37,11 @@ class TagUsage:
     sessions: set[str] = field(default_factory=set)
     participants: set[str] = field(default_factory=set)
     coders: dict[str, int] = field(default_factory=dict)
-    """Each coder -> the notes and span excerpts they tagged with it."""
+    """Each coder -> the notes and span excerpts they tagged with it, as their own coding."""
+    settled: dict[str, int] = field(default_factory=dict)
+    """Each resolver -> the notes and span excerpts their settlement of a disagreement keeps
+    it on: the team's word, recorded under their name, and no coding of theirs (a resolver
+    who also coded one themselves is in `coders` for it too)."""
     last_used_at: str | None = None
     """When the latest of the codings counted was made: with `excerpts`, what a blind
     coder's tags are ranked by, as the tagging screen's picker ranks them (`own_index`)."""
@@ -80,7 +84,8 @@ def tag_usage(
     store: DataStore, session_ids: Iterable[str] | None = None, *, coder: str | None = None
 ) -> dict[str, TagUsage]:
     """Usage of every tag found in the sessions (all of them by default), by `tag_key`; with
-    `coder`, of that coder's codings alone (a blind coder's codebook)."""
+    `coder`, of that coder's own codings alone (a blind coder's codebook: their settlements
+    are the team's word, not their coding, as blind tagging shows them)."""
     ids = list(session_ids) if session_ids is not None else _all_ids(store)
     usage: dict[str, TagUsage] = {}
     for session_id in ids:
@@ -102,15 +107,17 @@ def tag_usage(
             # nobody, as in the themes.
             who = counts_for(snapshot.session, note)
             coders: dict[str, set[str]] = {}
+            settlers: dict[str, set[str]] = {}
             last: dict[str, str] = {}
             for c in codings_of(doc):
-                if coder is not None and c["coder"] != coder:
+                settlement = bool(c.get("settlement"))
+                if coder is not None and (c["coder"] != coder or settlement):
                     continue
                 tag = tag_key(c["tag"])
-                coders.setdefault(tag, set()).add(c["coder"])
+                (settlers if settlement else coders).setdefault(tag, set()).add(c["coder"])
                 if c["at"] and c["at"] > last.get(tag, ""):
                     last[tag] = c["at"]
-            for tag, by in coders.items():
+            for tag in {**coders, **settlers}:
                 entry = usage.setdefault(tag, TagUsage())
                 if tag in last and last[tag] > (entry.last_used_at or ""):
                     entry.last_used_at = last[tag]
@@ -118,8 +125,9 @@ def tag_usage(
                 entry.sessions.add(session_id)
                 if who:
                     entry.participants.add(who)
-                for who_coded in by:
-                    entry.coders[who_coded] = entry.coders.get(who_coded, 0) + 1
+                for counts, by in ((entry.coders, coders), (entry.settled, settlers)):
+                    for name in by.get(tag, ()):
+                        counts[name] = counts.get(name, 0) + 1
     return usage
 
 
