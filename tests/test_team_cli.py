@@ -61,6 +61,39 @@ def test_tag_by_id_prefix_records_the_coder_and_removes_only_theirs(home, capsys
     assert {t["name"] for t in DataStore(home).codebook.tags()} >= {"pain", "sso", "price"}
 
 
+def test_removing_someone_elses_settlement_calls_it_a_settlement(home, capsys):
+    """Lead settled how Maya and Bo differ on #pain (keeping Maya's): `tag --remove --as Bo`
+    said "#pain on this note was coded by lead", which reads as lead's own coding; a
+    settlement is the team's word, no one's coding, as the tagging screen's `d` says."""
+    from tui.domain.codings import settled
+
+    session_id, (first,) = session_with_notes(capsys, "gave up #pain")
+    assert run(capsys, "tag", session_id, first[:6], "sso", "--as", "Bo")[0] == 0
+    store = DataStore(home)
+    session_file = store.open_session(session_id)
+    session_file.change_note(
+        first, lambda doc: settled(doc, "pain", {"Maya", "Bo"}, {"Maya"}, "lead", "t1")
+    )
+    session_file.close()
+    before = codings(home, session_id, first)
+    assert before == [("sso", "Bo"), ("pain", "lead")]
+
+    code, _, err = run(capsys, "tag", session_id, first[:6], "pain", "--remove", "--as", "Bo")
+    assert code != 0 and "Traceback" not in err
+    assert "#pain on this note is lead's settlement, not a coding by Bo" in err, err
+    assert "remove it with --as lead" in err and "coded by" not in err, err
+    assert codings(home, session_id, first) == before
+
+    # Lead's own coding beside the settlement: both are named, each for what it is.
+    assert run(capsys, "tag", session_id, first[:6], "pain", "--as", "lead")[0] == 0
+    code, _, err = run(capsys, "tag", session_id, first[:6], "pain", "--remove", "--as", "Bo")
+    assert code != 0
+    assert (
+        "#pain on this note was coded by lead and is lead's settlement, not a coding by Bo; "
+        "remove it with --as lead." in err
+    ), err
+
+
 def test_tag_names_a_note_that_is_missing_or_ambiguous(home, capsys):
     session_id, _ = session_with_notes(capsys, "one")
     code, _, err = run(capsys, "tag", session_id, "zzzz", "pain")

@@ -130,6 +130,31 @@ def settlers_of(doc: Mapping[str, Any], tag: str) -> list[str]:
     )
 
 
+def own_coders_of(doc: Mapping[str, Any], tag: str) -> list[str]:
+    """Who coded `tag` here as their own coding (not a settlement), each once."""
+    key = tag_key(tag)
+    return list(
+        dict.fromkeys(
+            c["coder"]
+            for c in codings_of(doc)
+            if tag_key(c["tag"]) == key and not c.get("settlement")
+        )
+    )
+
+
+def held_by(doc: Mapping[str, Any], tag: str) -> str | None:
+    """Whose `tag` is here, as words: `was coded by Ana and Bo`, `is lead's settlement` (the
+    team's word, no one's coding), or both; None when no one's. What a refusal to remove
+    another's coding says (the tagging screen's `d`, `fieldnote tag --remove`)."""
+    coders, settlers = own_coders_of(doc, tag), settlers_of(doc, tag)
+    said = []
+    if coders:
+        said.append(f"was coded by {' and '.join(coders)}")
+    if settlers:
+        said.append(f"is {' and '.join(settlers)}'s settlement")
+    return " and ".join(said) or None
+
+
 def tag_coders(doc: Mapping[str, Any]) -> dict[str, list[str]]:
     """Each tag's key -> who applied it, each once (a resolver's settlement and their own
     coding of one tag are one person's)."""

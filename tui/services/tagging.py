@@ -19,6 +19,7 @@ from tui.domain.codings import (
     coders_of,
     coding,
     codings_of,
+    held_by,
     settlers_of,
     tag_coders,
     tags_by,
@@ -987,26 +988,12 @@ class TaggingModel:
 
     def _not_yours(self, excerpt: Excerpt, name: str) -> Outcome:
         """What `d` says of a tag only others coded or settled here (nothing when no one)."""
-        key = tag_key(name)
-        coders = list(
-            dict.fromkeys(
-                c["coder"]
-                for c in codings_of(excerpt.doc)
-                if tag_key(c["tag"]) == key and not c.get("settlement")
-            )
-        )
-        settlers = settlers_of(excerpt.doc, name)
-        if not coders and not settlers:
+        said = held_by(excerpt.doc, name)
+        if said is None:
             return Outcome()
-        said = []
-        if coders:
-            said.append(f"was coded by {visible(' and '.join(coders))}")
-        if settlers:
-            whose = visible(" and ".join(settlers))
-            said.append(f"is {whose}'s settlement")
-        mine = "not by you" if not settlers else "not your coding"
+        mine = "not your coding" if settlers_of(excerpt.doc, name) else "not by you"
         return Outcome(
-            notice=f"#{visible(name)} here {' and '.join(said)}, {mine} "
+            notice=f"#{visible(name)} here {visible(said)}, {mine} "
             f"({visible(self.coder)}); only they can remove it.",
             severity="warning",
         )

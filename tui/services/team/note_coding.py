@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tui.domain.codings import tag_coders
-from tui.domain.notes import MARK_KINDS, clean_tag_name, tag_key
+from tui.domain.codings import held_by, own_coders_of, settlers_of
+from tui.domain.notes import MARK_KINDS, clean_tag_name
 from tui.domain.tags import edit_changes, inline_name_problem
 from tui.store import DataStore, StoreError
 
@@ -116,15 +116,21 @@ def code_note(
             raise StoreError("The note was deleted meanwhile; nothing was changed.")
         result.tags = list(after.get("tags") or [])
         if remove and result.unchanged:
-            coders = tag_coders(after)
             for name in result.unchanged:
-                who = coders.get(tag_key(name))
-                if who:
-                    raise StoreError(
-                        f"#{name} on this note was coded by {' and '.join(who)}, not by "
-                        f"{coder}; remove it with --as {who[0]}."
-                        + (f" Removed: {', '.join(result.changed)}." if result.changed else "")
-                    )
+                said = held_by(after, name)
+                if said is None:
+                    continue
+                # A settlement is the team's word recorded under its resolver's name, not
+                # their coding: it is called what it is, as the tagging screen's `d` does.
+                settlers = settlers_of(after, name)
+                mine = f"not a coding by {coder}" if settlers else f"not by {coder}"
+                who = dict.fromkeys([*own_coders_of(after, name), *settlers])
+                raise StoreError(
+                    f"#{name} on this note {said}, {mine}; remove it with "
+                    + " and ".join(f"--as {w}" for w in who)
+                    + "."
+                    + (f" Removed: {', '.join(result.changed)}." if result.changed else "")
+                )
         if result.changed and not remove:
             codebook.record_use(result.changed, now_iso)
         return result
