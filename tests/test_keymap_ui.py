@@ -456,6 +456,28 @@ async def test_no_keymap_takes_a_letter_from_the_note(tmp_path, store, clock, se
         assert isinstance(app.screen, InterviewScreen)
 
 
+@pytest.mark.parametrize("mine", ["", '"interview.toggle_guide" = "f6"\n'])
+@pytest.mark.parametrize("key", ["f6", "f7", "ctrl+x"])
+async def test_no_key_left_unbound_selects_the_note_for_the_next_letter_to_replace(
+    tmp_path, store, clock, session_id, mine, key
+):
+    """The note input's own f6 and f7 (select the line, select all) and ctrl+x with nothing
+    selected (cut the line, an emacs user's prefix) took the whole note: the next letter typed
+    replaced it, or it was gone at once. f7 is the guide's by default, so a keymap that moves
+    the guide handed f7 back to the input, and a press by habit ate the note."""
+    from tui.services.keymap import load_keymap
+
+    path = tmp_path / "mine.toml"
+    path.write_text(mine, encoding="utf-8")
+    keymap = load_keymap(str(path), config=tmp_path / "config.toml", lenient=True)
+    app = build(store, clock, keymap, session_id=session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"she said so", key, *"!", "enter")
+        await pilot.pause()
+        assert [n.text for n in app.live.notes] == ["she said so!"]
+
+
 def test_a_broken_config_file_says_how_to_go_on(tmp_path, capsys, monkeypatch, store, session_id):
     """config.toml names the keymap and who you are; a mistake in it stops a command that
     signs notes (the name is unknown), and the sentence says how to go on."""

@@ -268,6 +268,22 @@ class NoteInput(TextArea):
                 await self.run_action(active.binding.action)
                 return
 
+    # TextArea's f6 and f7 select the line and the whole text, and its ctrl+x with nothing
+    # selected cuts the line: a note is one line, so one press by habit (f7 once a keymap
+    # moves the guide off it, ctrl+x an emacs user's prefix) left the note for the next letter
+    # to replace, or took it at once. A note-taker selects with shift and the arrows.
+
+    def action_select_line(self) -> None:
+        """Nothing: see above."""
+
+    def action_select_all(self) -> None:
+        """Nothing: see above."""
+
+    def action_cut(self) -> None:
+        """Cut what is selected; with nothing selected, nothing."""
+        if not self.selection.is_empty:
+            super().action_cut()
+
     def on_paste(self, event: events.Paste) -> None:
         self.flush_typed()
         size = len(self.text) - len(self.selected_text) + len(event.text)
