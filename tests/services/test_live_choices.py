@@ -29,6 +29,23 @@ def test_a_note_belongs_to_its_first_keystroke_and_its_question(live, clock):
     assert untyped.elapsed == 45  # the clock started with the first note
 
 
+def test_a_note_keeps_its_first_keystrokes_time_across_a_pause_of_the_clock(live, clock):
+    """ctrl+r pressed mid-note: the clock's reading at the first key, not at the pause. Read at
+    Enter, a note begun at 00:10 and saved after a pause at 00:40 said 00:40, out of order
+    with the notes saved between."""
+    live.commit_typed("first")  # starts the clock at 00:00
+    clock.advance(10)
+    live.typing_started(clock())
+    clock.advance(30)
+    live.toggle_clock()  # paused at 00:40
+    clock.advance(20)
+    live.toggle_clock()  # running again, still 00:40
+    clock.advance(5)
+    note = live.commit_typed("begun at 00:10")
+    assert note.elapsed == 10
+    assert live.elapsed() == 45
+
+
 def test_the_copy_takes_the_newest_own_quote_else_the_newest_note(live, store, clock):
     assert live.quote_to_copy() is None
     live.commit_typed('"We gave up on day two" #pain')

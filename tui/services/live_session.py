@@ -113,8 +113,10 @@ class LiveSession:
         self._merged_from = 1
         """The `stale_from` of the last read merged: our changes from there on may not have
         been compared with the disk yet (`WriteQueue.since`)."""
-        self._typing: tuple[datetime, str | None] | None = None
-        """When the note being typed was started, and the guide question current then."""
+        self._typing: tuple[datetime, str | None, float | None] | None = None
+        """When the note being typed was started, the guide question current then, and the
+        clock's reading then (None: the clock had not started, or the moment came from a draft
+        left behind)."""
         self._in_input: tuple[str, tuple[str, str] | None] = ("", None)
         """What the note input held when last kept (`keep_draft`)."""
         self._draft_docs: dict[str, tuple[Note, dict[str, Any]]] = {}
@@ -317,13 +319,17 @@ class LiveSession:
 
     def typing_started(self, at: datetime) -> None:
         """The first key of a note: the note belongs to this moment and guide question."""
-        self._typing = (at, self.guide_state.current)
+        # The reading now: read at Enter, a pause and resume in between (ctrl+r) would give
+        # the note the moment of the pause.
+        reading = self.clock.elapsed(at) if self.clock.started else None
+        self._typing = (at, self.guide_state.current, reading)
 
     def commit_typed(self, text: str) -> Note:
         """The note being typed, at the moment its first key was typed (now if none was)."""
-        started, question = self._typing or (self.now(), self.guide_state.current)
+        started, question, reading = self._typing or (self.now(), self.guide_state.current, None)
         self._typing = None
-        return self.commit_note(text, started, self.clock.elapsed(started), question)
+        elapsed = self.clock.elapsed(started) if reading is None else reading
+        return self.commit_note(text, started, elapsed, question)
 
     def commit_note(
         self, text: str, started_at: datetime, elapsed: float, question_id: str | None
@@ -617,7 +623,7 @@ class LiveSession:
         if not (text.strip() or edit or notes or debrief):
             self.drafts.keep(None)
             return
-        started, question = self._typing or (None, None)
+        started, question, _ = self._typing or (None, None, None)
         self.drafts.keep(
             {
                 "session_id": self.session_id,
@@ -697,7 +703,7 @@ class LiveSession:
         """A draft put back in the input keeps the moment and question of its first key."""
         if started_at is not None:
             with contextlib.suppress(ValueError):
-                self._typing = (from_iso(started_at), question_id)
+                self._typing = (from_iso(started_at), question_id, None)
 
     def close(self) -> None:
         """Leave the session. The last one to leave pauses a running clock, so notes typed
