@@ -1085,3 +1085,37 @@ async def test_the_follow_ups_part_lists_the_open_ones_first_and_opens_and_copie
         tagging = app.screen
         assert isinstance(tagging, TaggingScreen)
         assert tagging.current.session_id == "s3" and tagging.current.note["id"] == "f4"
+
+
+@pytest.mark.parametrize(
+    "name, presses",
+    [
+        # (key, the themes' cursor after it); None: the key leaves the screen
+        ("emacs", [("ctrl+n", 1), ("ctrl+n", 2), ("ctrl+p", 1), ("ctrl+g", None)]),
+        ("vim", [("G", -1), ("g", 0), ("j", 1), ("k", 0), ("escape", None)]),
+    ],
+)
+async def test_each_preset_moves_and_leaves_the_analysis_with_its_own_keys(
+    store, clock, study, name, presses
+):
+    """The emacs preset's ctrl+n / ctrl+p / ctrl+g and the vim preset's g / G moved every
+    list but the analysis screen's, where they did nothing (its parts, 1 to 6, the same)."""
+    from tests.test_keymap_ui import preset
+
+    app = FieldnoteApp(store, author="Maya", now=clock, analysis="Onboarding", keymap=preset(name))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        switcher = screen.query_one(ContentSwitcher)
+        await pilot.press("6")
+        assert switcher.current == "followups-part"
+        await pilot.press("1")
+        assert switcher.current == "themes-part"
+        table = screen.query_one(ThemeTable)
+        for key, row in presses:
+            await pilot.press(key)
+            await pilot.pause()
+            if row is None:
+                assert app.screen is not screen, f"{key} left the analysis"
+            else:
+                assert table.cursor == row % len(table.keys), key
