@@ -459,3 +459,32 @@ async def test_the_writers_last_word_while_the_interview_closes_is_no_crash(make
         screen.on_save_state(SaveState(pending=0, error=None))
         await pilot.pause()
         assert app.return_code is None and app._exception is None
+
+
+async def test_escape_on_a_changed_edit_says_so_and_ctrl_l_brings_the_change_back(
+    make_app, session_id
+):
+    """A vim user's Esc after fixing a note dropped the fix with no word and no way back: the
+    edit is set aside, a notice says how to have it again, and ctrl+l starts from it."""
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await commit(pilot, "the onbaording took a week")
+        await pilot.press("ctrl+l", "escape")  # unchanged: nothing set aside, nothing said
+        assert not app._notifications
+        await pilot.press("ctrl+l")
+        note_input = app.screen.note_input
+        note_input.load_text("")
+        await type_text(pilot, "the onboarding took a week")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert note_input.text == ""
+        assert [n["text"] for n in stored_notes(app)] == ["the onbaording took a week"]
+        said = [str(n.message) for n in app._notifications]
+        assert said == ["Edit cancelled, the note unchanged; ^l brings your change back."]
+        await pilot.press("ctrl+l")
+        assert note_input.text == "the onboarding took a week"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [n["text"] for n in stored_notes(app)] == ["the onboarding took a week"]
+        await pilot.press("ctrl+l")  # saved: the next edit starts from the note again
+        assert note_input.text == "the onboarding took a week"

@@ -363,6 +363,13 @@ class InterviewScreen(Screen):
 
     def on_note_input_cancelled(self, event: NoteInput.Cancelled) -> None:
         self.stream.highlight_id = None
+        if event.changed:  # an Esc by habit (vim's) must not lose a correction unsaid
+            key = self.app.key_for("interview.edit_last")
+            self.notify(
+                f"Edit cancelled, the note unchanged; {key} brings your change back.",
+                timeout=6,
+                markup=False,
+            )
 
     def _show_changed(self, note: Note) -> None:
         """`note` was added or changed here just now: its write is queued, so it is unsaved

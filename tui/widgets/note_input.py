@@ -50,7 +50,12 @@ class NoteInput(TextArea):
     """
 
     class Cancelled(Message):
-        """Esc while editing a note: the edit is dropped and the draft comes back."""
+        """Esc while editing a note: the edit is set aside and the draft comes back;
+        `changed`: the edit had changed the note's words (`start_edit` on it brings them back)."""
+
+        def __init__(self, changed: bool) -> None:
+            self.changed = changed
+            super().__init__()
 
     def __init__(
         self,
@@ -70,6 +75,9 @@ class NoteInput(TextArea):
             placeholder=PLACEHOLDER,
         )
         self.editing: Note | None = None
+        self._set_aside: tuple[str, str] | None = None
+        """(note id, words) of the last edit Esc cancelled with its words changed: the next
+        edit of that note starts from them, so a habitual Esc loses nothing."""
         self._draft = ""
         self._empty = True
         self._typed: list[str] = []
@@ -334,13 +342,17 @@ class NoteInput(TextArea):
             self._draft = self.text
         self.editing = note
         self.border_title = "Editing a note: Enter saves, Esc cancels"
-        self.load_text(note.text)
+        set_aside, self._set_aside = self._set_aside, None
+        self.load_text(set_aside[1] if set_aside and set_aside[0] == note.id else note.text)
         self._empty = False
         self.move_cursor(self.document.end)
 
     def cancel_edit(self) -> None:
+        assert self.editing is not None
+        changed = self.text != self.editing.text
+        self._set_aside = (self.editing.id, self.text) if changed else None
         self._leave_edit()
-        self.post_message(self.Cancelled())
+        self.post_message(self.Cancelled(changed))
 
     def _leave_edit(self) -> None:
         """Back to the draft that was being typed before the edit began."""
