@@ -530,3 +530,21 @@ def test_the_user_keymap_beside_the_config_is_layered(tmp_path, capsys, monkeypa
     lines = capsys.readouterr().out.splitlines()
     assert next(line for line in lines if "home.code " in line).split()[-2] == "t"
     assert next(line for line in lines if "home.new " in line).split()[-3] == "o"
+
+
+async def test_emacs_preset_s_cancel_key_does_not_skip_a_guide_question(store, clock, session_id):
+    """ctrl+g cancels everywhere under the emacs preset, but in the interview it skipped the
+    current question: an emacs user's reflex, mid-note, marked Q3 skipped for both note-takers.
+    The preset gives the skip alt+g; ctrl+g mid-note changes nothing."""
+    app = build(store, clock, preset("emacs"), session_id=session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, InterviewScreen)
+        await pilot.press(*"the gate list")
+        await pilot.press("ctrl+g")
+        await pilot.pause()
+        assert app.live.guide_state.marks == {}
+        assert app.screen.note_input.text == "the gate list"
+        await pilot.press("alt+g")
+        await pilot.pause()
+        assert app.live.guide_state.marks == {"q1": "skipped"}
+        assert app.screen.note_input.text == "the gate list"
