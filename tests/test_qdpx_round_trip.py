@@ -15,6 +15,7 @@ Fieldnote wrote is read by.
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from datetime import UTC, datetime
@@ -23,7 +24,15 @@ import pytest
 import xmlschema
 
 from tests.exchange_data import schema_folder, without_memos
-from tests.record_study import FOLLOWUPS, LAST_QUOTE, PARAPHRASE, QUOTE, STUDY, pet_shop
+from tests.record_study import (
+    FOLLOWUPS,
+    LAST_QUOTE,
+    PARAPHRASE,
+    QUOTE,
+    STAGE,
+    STUDY,
+    pet_shop,
+)
 from tui.domain.codings import with_coding
 from tui.domain.ratings import ratings_of, with_rating
 from tui.domain.recording import Recording, RecordingCue
@@ -314,3 +323,93 @@ def test_a_memo_of_more_values_than_any_session_is_refused_before_it_is_read(
         "cannot be read (it holds more than 20 values, more than any session needs); move "
         "this session with --format json instead (nothing was imported)."
     )
+
+
+def _agree(store: DataStore, fmt: str) -> str:
+    """`fieldnote agree --study` in `fmt`; as JSON, without the ids each disagreement names
+    (a round trip gives fresh ones)."""
+    from tui.services.team.agreement import compute, load, study_sessions
+    from tui.services.team.agreement_output import render as render_agreement
+
+    out = render_agreement(compute(load(store, study_sessions(store, STUDY))), fmt)
+    if fmt != "json":
+        return out
+    doc = json.loads(out)
+    for found in doc["disagreements"]:
+        assert found.pop("session_id") and found.pop("note_id")
+    return json.dumps(doc, indent=1)
+
+
+@pytest.fixture
+def settled(study, store):
+    """The study coded by Ana and Bo apart where they disagree, and `team` settling three of
+    the disagreements: keeping Ana's on a note, neither on a span (whose codings are then all
+    set aside: it shows nowhere, and agreement still compares it), both on a cue's span."""
+    from tui.services.team.agreement import compute, load, resolve, study_sessions
+
+    session_file = store.open_session(study)
+    try:
+        notes = {n["text"]: n for n in session_file.read().notes}
+        for text, tag, coder in (
+            (QUOTE, "pain/delay", "Ana"),
+            (PARAPHRASE, "pain/delay", "Ana"),
+            (LAST_QUOTE, "pain/timing", "Bo"),
+            (FOLLOWUPS[0], "pain/timing", "Ana"),
+        ):
+            note = notes[text]
+            session_file.update_note(note["id"], _coded(note, tag, coder))
+        stage = notes[STAGE]
+        span = {"id": "span-3", "note_id": stage["id"], "start": 0, "end": 8, "tags": []}
+        session_file.add_excerpt({**span, "severity": None, **_coded(span, "pain/delay", "Bo")})
+        cue_span = session_file.read().excerpts[1]
+        session_file.update_excerpt(cue_span["id"], _coded(cue_span, "pain/delay", "Ana"))
+    finally:
+        session_file.close()
+    found = compute(load(store, study_sessions(store, STUDY))).between("Ana", "Bo")
+    by_words = {(d.unit.note.get("text"), d.key): d for d in found}
+    resolve(store, by_words[(QUOTE, "pain/delay")], "Ana", "Bo", "first", "team", AT)
+    resolve(store, by_words[(STAGE, "pain/delay")], "Ana", "Bo", "neither", "team", AT)
+    resolve(store, by_words[(CUES[2][4], "pain/delay")], "Ana", "Bo", "both", "team", AT)
+    return study
+
+
+def test_a_settled_study_agrees_as_it_did_after_a_round_trip(settled, store, tmp_path):
+    """A resolver's settlement came back as the resolver's own coding and the codings it set
+    aside were lost: the resolver read as a coder, the settled count was gone and the
+    figures were those of the team's consensus."""
+    text, data = _agree(store, "text"), _agree(store, "json")
+    assert text.startswith("Agreement of Ana, Bo over 2 session(s)")
+    assert "3 disagreements settled by team" in text
+    other = _round_trip(store, tmp_path)
+    assert _agree(other, "text") == text
+    assert _agree(other, "json") == data
+    assert _numbers(other) == _numbers(store)
+    # And again from there: the second trip keeps what the first kept.
+    assert _agree(_round_trip(other, tmp_path / "again"), "json") == data
+    # Pseudonymised: the same figures and settlements, under other names.
+    pseudonymised = _agree(_round_trip(store, tmp_path / "pseudo", pseudonymised=True), "text")
+    assert "settled by I" in pseudonymised
+    anyone = re.compile(r"\b(Ana|Bo|team|Maya|Sam|Praline|[IP]\d)\b| +")  # columns too
+    assert anyone.sub("X", pseudonymised) == anyone.sub("X", text)
+
+
+def test_a_resolvers_own_coding_beside_their_settlement_comes_back_as_both(
+    settled, store, tmp_path
+):
+    """The resolver coding as their own the tag they settled (`t` on the tagging screen):
+    two codings of one tag by one person on one span, each a Coding of its own GUID."""
+    session_file = store.open_session(settled)
+    try:
+        cue_span = session_file.read().excerpts[1]
+        session_file.update_excerpt(cue_span["id"], _coded(cue_span, "pain/delay", "team"))
+    finally:
+        session_file.close()
+    text = _agree(store, "text")
+    assert text.startswith("Agreement of Ana, Bo, team over")
+    with zipfile.ZipFile(io.BytesIO(_project(store))) as project:
+        qde = project.read("project.qde").decode("utf-8")
+    codings = re.findall(r'<Coding guid="([^"]+)"', qde)
+    assert len(codings) == len(set(codings))
+    other = _round_trip(store, tmp_path)
+    assert _agree(other, "text") == text
+    assert _agree(other, "json") == _agree(store, "json")

@@ -175,16 +175,23 @@ def fields(codings: list[Coding], set_aside: list[Coding] | None = None) -> dict
     return out
 
 
-def with_coding(doc: Mapping[str, Any], tag: str, coder: str, at: str | None) -> dict | None:
+def with_coding(
+    doc: Mapping[str, Any], tag: str, coder: str, at: str | None, *, settlement: bool = False
+) -> dict | None:
     """The fields that add `coder`'s own coding of `tag`; None when `coder` has it already. A
     settlement of `tag` they made here as resolver is no coding of their own: it stays, and
-    their own coding goes beside it. A tag another coder applied first keeps its spelling."""
+    their own coding goes beside it. A tag another coder applied first keeps its spelling.
+    `settlement`: their settlement of `tag` instead, as `settled` leaves it (a file read back
+    brings one), beside their own coding of it; None when they have one here already."""
     codings = codings_of(doc)
     key = tag_key(tag)
-    if any(_own(c, key, coder) for c in codings):
+    if any(
+        tag_key(c["tag"]) == key and c["coder"] == coder and bool(c.get("settlement")) == settlement
+        for c in codings
+    ):
         return None
     spelled = next((c["tag"] for c in codings if tag_key(c["tag"]) == key), tag)
-    return fields([*codings, coding(spelled, coder, at)])
+    return fields([*codings, coding(spelled, coder, at, settlement=settlement)])
 
 
 def _own(c: Coding, key: str, coder: str) -> bool:

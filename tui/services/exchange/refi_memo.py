@@ -6,10 +6,11 @@ A project holds a session's notes as lines of its source text, each tagged note 
 selection coded by its coders (each Coding's creatingUser and time), the participant as a Case
 and the study as a variable. It has no place for a coder's rating, a follow-up's status, the
 guide and its asked and skipped marks, the interview clock and the time spent on each question,
-a note's exact moment and question, nor for a transcript attached to a session (it becomes a
-source of its own). The memo holds those: JSON (`FORMAT`, `VERSION`) in a Note of the project,
-which the session's TextSource names by a NoteRef and whose Description opens with `ABOUT`.
-Another tool shows it as a memo of that source. Fieldnote's import reads it in a project whose
+a note's exact moment and question, a resolver's settlement and the codings it set aside, nor
+for a transcript attached to a session (it becomes a source of its own). The memo holds those:
+JSON (`FORMAT`, `VERSION`) in a Note of the project, which the session's TextSource names by a
+NoteRef and whose Description opens with `ABOUT`. Another tool shows it as a memo of that
+source. Fieldnote's import reads it in a project whose
 `origin` is Fieldnote alone; a project without memos (an older export, another tool's) imports
 as before.
 
@@ -19,26 +20,34 @@ What a memo holds, each document but what the project holds of it:
   its note in `notes` instead of the note's id (its title, participant and creation time are
   the source's name, Case and creationDateTime too, as another tool reads them);
 - `guide` and `guide_state` as stored;
-- `notes`: every note in order, but its id, words, tags and codings: `text` is [start, end] of
-  its words in the source text (where its PlainTextSelection lies, when it has tags), or
-  `words` holds them where they are no line of it (an `asked` mark);
+- `notes`: every note in order, but its id, words, tags and codings in force: `text` is
+  [start, end] of its words in the source text (where its PlainTextSelection lies, when it
+  has tags), or `words` holds them where they are no line of it (an `asked` mark); the
+  codings a settlement set aside (`set_aside`, each with who settled it and when), which no
+  selection may carry (another tool would count them as in force), are kept as stored;
 - `excerpts`: each span coded on a note or a cue (`note` or `cue`: its place in `notes` or in
   the recording's `cues`), with `selection`, the GUID of its PlainTextSelection (a span may
-  lie where its note does, or where another span does);
+  lie where its note does, or where another span does), and its set-aside codings (a span
+  whose codings a settlement all set aside is kept for them: agreement compares it);
 - `recording` (a transcript attached): its document with each cue's words as a note's are
-  (`text` in the transcript's source text, or `words`), and `transcript`, that source's GUID.
-The tags come back from the selections, with their coders and times; the codings a settlement
-set aside stay behind (as in every format but `json`).
+  (`text` in the transcript's source text, or `words`), and `transcript`, that source's GUID;
+- `settlements` (when a resolver settled a disagreement): the GUIDs of the Codings that are
+  a resolver's settlement (`settlement: true`), which REFI-QDA cannot mark: without it they
+  would come back as the resolver's own codings, a coder more for agreement.
+The tags come back from the selections, with their coders and times, so agreement over the
+imported study gives the figures, and the settled count, it gave before.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
+from tui.domain.codings import SET_ASIDE
 from tui.domain.notes import new_id
 from tui.domain.spans import idle_span
 from tui.services.exchange.study import SessionData
@@ -62,10 +71,10 @@ HELD_SESSION = ("id", "study", "copy_mark", "refi_source")
 (the study, which `--study` may replace; a pseudonymised copy's mark) and its GUID."""
 _SESSION_LEFT = (*HELD_SESSION, "followups", "conflicts")
 """A session's fields the memo leaves out (`followups` goes in keyed by place)."""
-_NOTE_LEFT = ("id", "session_id", "text", "tags", "codings", "set_aside", "conflicts")
-"""A note's fields the memo leaves to the source text and the selections (and a settlement's
-set-aside codings, which no selection carries, and a sync's undecided values)."""
-_SPAN_LEFT = ("id", "note_id", "tags", "codings", "set_aside", "conflicts")
+_NOTE_LEFT = ("id", "session_id", "text", "tags", "codings", "conflicts")
+"""A note's fields the memo leaves to the source text and the selections (and a sync's
+undecided values)."""
+_SPAN_LEFT = ("id", "note_id", "tags", "codings", "conflicts")
 _CUE_LEFT = ("id", "text")
 _PLACED = ("text", "words", "selection", "note", "cue")
 """The memo's own keys in an entry: where its words are, its selection, what it is on."""
@@ -76,11 +85,13 @@ def session_memo(
     text: tuple[str, Mapping[str, int]],
     transcript: tuple[str, str, Mapping[str, int]] | None,
     selection: Callable[[str], str],
+    settlements: list[str],
 ) -> bytes:
     """The memo of `data` as JSON (keys sorted: the same data, the same bytes). `text`: the
     source text and where each note's words start in it; `transcript`: the attached
     transcript's source GUID, text, and where each cue's words start; `selection`: the GUID
-    of the PlainTextSelection of a span by its id."""
+    of the PlainTextSelection of a span by its id; `settlements`: the GUIDs of the Codings
+    written for a resolver's settlements."""
     source, starts = text
     place: dict[str, int] = {}
     notes = []
@@ -113,8 +124,9 @@ def session_memo(
     for excerpt in data.excerpts:
         owner = str(excerpt.get("note_id"))
         # What it is coded on: the note of its id, else the cue (`spans.span_owners`); on
-        # neither (its note deleted), or idle, it shows nowhere and is left out.
-        if idle_span(excerpt):
+        # neither (its note deleted), or idle, it shows nowhere and is left out, unless
+        # agreement compares it (codings a settlement set aside).
+        if idle_span(excerpt) and not excerpt.get(SET_ASIDE):
             continue
         if owner in place:
             on = {"note": place[owner]}
@@ -127,6 +139,8 @@ def session_memo(
             entry["selection"] = selection(str(excerpt.get("id")))
         excerpts.append(entry)
     memo["excerpts"] = excerpts
+    if settlements:  # absent otherwise: a study no one settled exports as it did
+        memo["settlements"] = settlements
     return orjson.dumps(memo, option=orjson.OPT_SORT_KEYS)
 
 
@@ -184,6 +198,11 @@ class Memo:
     def transcript(self) -> str:
         """The GUID of the attached transcript's source (lower case); "" when none."""
         return str(self.doc.get("transcript") or "").lower()
+
+    @functools.cached_property
+    def settlements(self) -> frozenset[str]:
+        """The GUIDs of the Codings that are a resolver's settlement (lower case)."""
+        return frozenset(guid.lower() for guid in self.doc.get("settlements") or ())
 
     def session(
         self, text: str, transcript: str | None, base: dict[str, Any]
@@ -281,6 +300,9 @@ def _check(doc: dict[str, Any], text_length: int, transcript_length: int | None)
         if transcript_length is None:
             raise MemoError("the source of its attached transcript is not in the project")
         cues = _entries(recording.get("cues"), "cues", transcript_length)
+    settlements = doc.get("settlements", [])
+    if not isinstance(settlements, list) or not all(isinstance(g, str) for g in settlements):
+        raise MemoError("its settlements are not a list of GUIDs")
     excerpts = doc.get("excerpts")
     if not isinstance(excerpts, list):
         raise MemoError("its excerpts are not a list")

@@ -552,12 +552,21 @@ class _Sources:
             self.spelling.setdefault(name.casefold(), name)
         memo_id = guid("memo", data.id, salt=self.salt)
         text, starts = source_text(data)
+        settlements: list[str] = []  # the GUIDs of the Codings that are settlements
         # Coders are Users too: `_source_xml` adds them.
         written = [
             (
                 text,
                 _source_xml(
-                    data, source_id, text, starts, memo_id, self.used, self.salt, self.authors
+                    data,
+                    source_id,
+                    text,
+                    starts,
+                    memo_id,
+                    self.used,
+                    self.salt,
+                    self.authors,
+                    settlements,
                 ),
                 source_id,
             )
@@ -569,7 +578,9 @@ class _Sources:
             written.append(
                 (
                     words,
-                    _recording_xml(data, transcript_id, words, cue_starts, self.used, self.salt),
+                    _recording_xml(
+                        data, transcript_id, cue_starts, self.used, self.salt, settlements
+                    ),
                     transcript_id,
                 )
             )
@@ -579,7 +590,9 @@ class _Sources:
             packed = deflated(plain.encode("utf-8"), self.texts)
             self.files.append((f"sources/{member}.txt", *packed))
         # What the project has no place for, in a memo of the session its source names.
-        memo = session_memo(data, (text, starts), transcript, _selection_guid(data.id, self.salt))
+        memo = session_memo(
+            data, (text, starts), transcript, _selection_guid(data.id, self.salt), settlements
+        )
         self.files.append((f"sources/{memo_id}.txt", *deflated(memo, self.texts)))
         self.notes.append(_memo_xml(data, memo_id))
 
@@ -847,10 +860,13 @@ def _source_xml(
     used: _UsedTags,
     salt: str,
     coders: set[str],
+    settlements: list[str],
 ) -> str:
     """A session's TextSource element as XML text, over its source text (`text`, `starts`:
     `source_text`), naming its memo's Note (`memo_id`); adds the coder of every coding to
-    `coders` (each Coding names its coder as its creatingUser, so coders are Users too).
+    `coders` (each Coding names its coder as its creatingUser, so coders are Users too) and
+    the GUID of each Coding that is a resolver's settlement to `settlements` (the memo marks
+    them).
     Written as text directly (as `_element` would write the element): a study has tens of
     thousands of selections. A coding's tag has a code when it is in the codebook or used by
     this session or one before it (`used`)."""
@@ -905,7 +921,7 @@ def _source_xml(
                 str(note.get("author") or ""),
             )
         )
-    out += _selections_xml(coded, data.id, used, salt)
+    out += _selections_xml(coded, data.id, used, salt, settlements)
     if data.participant.strip():
         case = guid("case", data.participant.strip().casefold(), salt=salt)
         out.append(
@@ -953,10 +969,17 @@ def _selection_guid(session_id: str, salt: str) -> Callable[[str], str]:
 
 
 def _selections_xml(
-    coded: list[tuple[str, int, int, list[Any], str]], session_id: str, used: _UsedTags, salt: str
+    coded: list[tuple[str, int, int, list[Any], str]],
+    session_id: str,
+    used: _UsedTags,
+    salt: str,
+    settlements: list[str],
 ) -> list[str]:
     """A PlainTextSelection for each (key, start, end, codings, author), with one Coding per
-    coder of a tag (its creatingUser)."""
+    coder of a tag (its creatingUser). A resolver's settlement of a tag is a Coding by them of
+    a GUID of its own, beside their own coding of the tag if they have one, and its GUID goes
+    to `settlements`: REFI-QDA has no mark for a settlement (another tool reads it as the
+    resolver's coding), the session's memo has."""
     out: list[str] = []
     levels = used.levels
     selection_guid = _selection_guid(session_id, salt)
@@ -973,7 +996,10 @@ def _selections_xml(
                 used.uncoded.add(tag)
                 continue
             coder, at = each["coder"], each["at"]
-            if coder == UNKNOWN_CODER:
+            if each.get("settlement"):
+                ident = coding_guid(key, tag, coder, "settlement")
+                settlements.append(ident)
+            elif coder == UNKNOWN_CODER:
                 ident = coding_guid(key, tag)
             else:
                 ident = coding_guid(key, tag, coder)
@@ -1017,15 +1043,16 @@ def recording_text(recording: dict[str, Any]) -> tuple[str, dict[str, int]]:
 def _recording_xml(
     data: SessionData,
     source_id: str,
-    text: str,
     starts: dict[str, int],
     used: _UsedTags,
     salt: str,
+    settlements: list[str],
 ) -> str:
     """A session's attached transcript as a source of its own (its TextSource, of GUID
-    `source_id`, over its text: `recording_text`): a span coded on one of its cues is a
-    selection in it. (Its coders are Users already: `_source_xml` counts every excerpt's.)
-    The session's memo names it, so Fieldnote's import attaches it to its session again."""
+    `source_id`, where each cue's words start in its text: `recording_text`): a span coded on
+    one of its cues is a selection in it (a settlement's Coding added to `settlements`). (Its
+    coders are Users already: `_source_xml` counts every excerpt's.) The session's memo names
+    it, so Fieldnote's import attaches it to its session again."""
     recording = data.recording or {}
     title = data.title or data.id
     name = f"{title} \u2014 {recording.get('source') or 'transcript'}"
@@ -1045,7 +1072,7 @@ def _recording_xml(
         hi = max(lo, min(int(excerpt.get("end") or 0), length))
         # No creatingUser on the selection: the speaker is no User; each Coding names its coder.
         coded.append((str(excerpt.get("id")), begin + lo, begin + hi, codings_of(excerpt), ""))
-    out += _selections_xml(coded, data.id, used, salt)
+    out += _selections_xml(coded, data.id, used, salt, settlements)
     # Another tool (and an older Fieldnote) reads it as a source of its own, in the study.
     out += _study_value(data, salt)
     return f"{head}>{''.join(out)}</TextSource>"
@@ -1148,9 +1175,10 @@ class _ProjectReader:
         """The project's Notes by GUID (lower case), read in a project Fieldnote wrote alone:
         the sessions' memos (a Note is a TextSource as REFI-QDA describes it)."""
         self.note: _Source | None = None
-        self.selection: tuple[str, str, str, list[tuple[str, str, str]]] | None = None
-        """(guid, start, end, [(code GUID, creatingUser, creationDateTime) of each Coding])."""
-        self.coding = ("", "")
+        self.selection: tuple[str, str, str, list[tuple[str, str, str, str]]] | None = None
+        """(guid, start, end, [(code GUID, creatingUser, creationDateTime, GUID) of each
+        Coding])."""
+        self.coding = ("", "", "")
         self.users: dict[str, str] = {}
         """User GUID -> name: a Coding's creatingUser is its coder."""
         self.capture: list[str] | None = None
@@ -1233,6 +1261,7 @@ class _ProjectReader:
             self.coding = (
                 attributes.get("creatingUser") or "",
                 attributes.get("creationDateTime") or "",
+                (attributes.get("guid") or "").strip().lower(),
             )
         elif local == "CodeRef" and parent == "Coding" and self.selection is not None:
             self.selection[3].append((attributes.get("targetGUID") or "", *self.coding))
@@ -1715,7 +1744,7 @@ def _remembered(
         for selection, start, end, refs in each.selections:
             doc = selected.of(selection, start, end, transcript=each is transcript)
             if doc is not None:
-                _code(doc, _codings(refs, reader))
+                _code(doc, _codings(refs, reader, memo.settlements))
     if guid_text := source.attributes.get("guid"):
         data.session[SOURCE_FIELD] = guid_text.strip().lower()
     if source.copy_mark:
@@ -1724,13 +1753,21 @@ def _remembered(
 
 
 def _codings(
-    refs: list[tuple[str, str, str]], reader: _ProjectReader
-) -> list[tuple[str, str, str | None]]:
-    """A selection's codings as (tag, coder, time): each Coding's creatingUser is its coder
-    (none named: `unknown`); a Coding of no code of the project (a Case's) is none."""
+    refs: list[tuple[str, str, str, str]],
+    reader: _ProjectReader,
+    settlements: frozenset[str] = frozenset(),
+) -> list[tuple[str, str, str | None, bool]]:
+    """A selection's codings as (tag, coder, time, settlement): each Coding's creatingUser is
+    its coder (none named: `unknown`), and one whose GUID is in `settlements` (the memo's) is
+    a resolver's settlement; a Coding of no code of the project (a Case's) is none."""
     return [
-        (reader.code_names[ref], reader.users.get(user) or UNKNOWN_CODER, _moment(at))
-        for ref, user, at in refs
+        (
+            reader.code_names[ref],
+            reader.users.get(user) or UNKNOWN_CODER,
+            _moment(at),
+            ident in settlements,
+        )
+        for ref, user, at, ident in refs
         if ref in reader.code_names
     ]
 
@@ -1751,9 +1788,9 @@ def _typed_again(data: SessionData) -> None:
         note.pop("speech", None)
 
 
-def _code(doc: dict[str, Any], codings: list[tuple[str, str, str | None]]) -> dict[str, Any]:
-    for tag, coder, at in codings:
-        doc.update(with_coding(doc, tag, coder, at) or {})
+def _code(doc: dict[str, Any], codings: list[tuple[str, str, str | None, bool]]) -> dict[str, Any]:
+    for tag, coder, at, settlement in codings:
+        doc.update(with_coding(doc, tag, coder, at, settlement=settlement) or {})
     return doc
 
 
