@@ -325,6 +325,34 @@ def test_a_memo_of_more_values_than_any_session_is_refused_before_it_is_read(
     )
 
 
+def test_a_star_the_goal_the_debrief_and_the_study_come_back(study, store, tmp_path):
+    """A note starred with ctrl+s (no `*` in its words), the session's goal, each
+    note-taker's debrief answers and the study."""
+    from tui.services.live_session import LiveSession
+    from tui.services.session_setup import set_goal
+
+    set_goal(store, study, "Why the parrot came back")
+    live = LiveSession(store, study, "Maya", now=lambda: NOW)
+    try:
+        (stage,) = [n for n in live.notes if n.text.startswith("bangs it")]
+        live.toggle_star(stage)
+        assert live.flush()
+    finally:
+        live.close()
+    other = _round_trip(store, tmp_path)
+    (back,) = [
+        s for s in read_study(other, [s.id for s in _sessions(other)]).sessions if s.recording
+    ]
+    notes = {n["text"]: n for n in back.notes}
+    assert notes[stage.text]["starred"] is True and "*" not in stage.text
+    assert back.session["goal"] == "Why the parrot came back"
+    original = store.open_session(study).read().session
+    assert back.session["debrief"] == original["debrief"]
+    assert {s.study for s in read_study(other, [s.id for s in _sessions(other)]).sessions} == {
+        STUDY
+    }
+
+
 def _agree(store: DataStore, fmt: str) -> str:
     """`fieldnote agree --study` in `fmt`; as JSON, without the ids each disagreement names
     (a round trip gives fresh ones)."""
