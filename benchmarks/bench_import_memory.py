@@ -10,7 +10,11 @@ process. Target (issue 19): under 400 MB for any single import file. The hostile
 - a `.qdpx` Fieldnote wrote whose session memo (tui/services/exchange/refi_memo.py) is JSON of
   a million values, small objects holding a string each, just under `refi_memo.MAX_VALUES`
   (parsed, JSON of 16 MB of `{},` would take 470 MB);
+- a `.json` of 32 MB (`MAX_JSON_BYTES`) of `{},`, eleven million empty objects;
+- a `.json` of objects nested 100 deep, each under a key of its own, the costliest kind
+  found, just under `archive.MAX_VALUES`, all parsed before the file is found to be no export;
 and, to show the limits themselves are safe, files just inside them:
+- a valid `.json` export just under `archive.MAX_VALUES` and 32 MB, every session imported;
 - a WebVTT of 50,000 cues (`MAX_CUES`), every one imported;
 - a `.qdpx` with one source of 50,000 lines and 50,000 coded selections on it.
 Run: python -m benchmarks.bench_import_memory [--quick]  (--quick skips the files at the limits)
@@ -142,6 +146,91 @@ def _memo_bomb(path: Path) -> Path:
     return path
 
 
+def _json_bomb(path: Path) -> Path:
+    """A `.json` as large as the import takes, of `{},` alone: the most objects per byte."""
+    from tui.services.exchange.importing import MAX_JSON_BYTES
+
+    count = (MAX_JSON_BYTES - 64) // 3
+    with path.open("wb") as out:
+        out.write(b'{"format":"fieldnote","version":1,"codebook":[],"sessions":[')
+        block = b"{}," * 100_000
+        for _ in range(count // 100_000):
+            out.write(block)
+        out.write(b"{}]}")
+    return path
+
+
+def _json_at_count(path: Path) -> Path:
+    """A `.json` of just under `archive.MAX_VALUES` values of the costliest kind found:
+    objects nested 100 deep, each holding the next under a key of its own (26 digits: no two
+    alike, so none is shared, and the file stays under 32 MB), one value each, all parsed
+    before the file is found to be no export (its sessions are no sessions). A million of
+    the memo bomb's kind (`{"a":[{"b":"..."}]}`) take some 140 MB over the floor; these 300."""
+    from tui.services.exchange.archive import MAX_VALUES
+
+    depth, key = 100, 0
+    with path.open("wb") as out:
+        out.write(b'{"format":"fieldnote","version":1,"codebook":[],"sessions":[')
+        for chain in range(MAX_VALUES // (depth + 1) - 10):
+            keys = range(key, key + depth)
+            key += depth
+            opened = "".join(f'{{"{k:026d}":' for k in keys)
+            out.write(((", " if chain else "") + opened + "null" + "}" * depth).encode())
+        out.write(b"]}")
+    return path
+
+
+def _json_at_limit(path: Path) -> Path:
+    """A valid JSON export as Fieldnote writes one (indented) of just under
+    `archive.MAX_VALUES` values and `MAX_JSON_BYTES`, all imported: sessions of 500 notes,
+    each coded and rated by two coders, the densest kind of study (some 28 bytes a value)."""
+    import orjson
+
+    from tui.services.exchange.archive import MAX_VALUES
+    from tui.services.exchange.importing import MAX_JSON_BYTES
+    from tui.store.storage import DUMP_OPTIONS
+
+    def session(number: int) -> bytes:
+        session_id = f"{number:032x}"
+        at = "2026-11-28T09:00:00.000Z"
+        notes = [
+            {
+                "id": f"{number:016x}{n:016x}",
+                "session_id": session_id,
+                "author": "Maya",
+                "text": f"Note {n} of session {number} #theme/{n % 7}",
+                "kind": "note",
+                "started_at": at,
+                "elapsed": float(n),
+                "question_id": None,
+                "starred": False,
+                "emotions": [],
+                "edited_at": None,
+                "tags": [f"theme/{n % 7}"],
+                "codings": [{"tag": f"theme/{n % 7}", "coder": c, "at": at} for c in ("Ana", "Bo")],
+                "ratings": [{"severity": 3, "coder": c, "at": at} for c in ("Ana", "Bo")],
+                "severity": 3,
+            }
+            for n in range(500)
+        ]
+        record = {"id": session_id, "title": f"Interview {number}", "created_at": at}
+        entry = {"session": record, "guide": {}, "guide_state": {}, "notes": notes}
+        return orjson.dumps({**entry, "excerpts": []}, option=DUMP_OPTIONS)
+
+    values = size = number = 0
+    with path.open("wb") as out:
+        out.write(b'{"format":"fieldnote","version":1,"codebook":[],"sessions":[')
+        while True:
+            entry = session(number)
+            count = entry.count(b"{") + entry.count(b"[") + entry.count(b",") + 1
+            if values + count > MAX_VALUES - 100 or size + len(entry) > MAX_JSON_BYTES - 1000:
+                break
+            out.write((b"," if number else b"") + entry)
+            values, size, number = values + count, size + len(entry) + 1, number + 1
+        out.write(b"]}")
+    return path
+
+
 def measure(path: Path) -> tuple[float, float, int, str]:
     """(peak RSS in MB, seconds, exit code, last stderr line) of one import in a child."""
     with tempfile.TemporaryDirectory() as home:
@@ -171,9 +260,12 @@ def run(quick: bool = False) -> list[tuple[str, float, bool]]:
             ("qdpx holding a 450 MB project.qde", _big_project(base / "big.qdpx")),
             ("50 MB WebVTT of 1 million cues", _vtt(base / "million.vtt", 1_000_000)),
             ("qdpx whose memo is a million JSON values", _memo_bomb(base / "memo.qdpx")),
+            ("32 MB JSON of `{},`", _json_bomb(base / "bomb.json")),
+            ("JSON just under the count of values", _json_at_count(base / "count.json")),
         ]
         if not quick:
             files += [
+                ("at the limit: a JSON export, all imported", _json_at_limit(base / "limit.json")),
                 ("at the limit: WebVTT of 50,000 cues", _vtt(base / "limit.vtt", 50_000)),
                 (
                     "at the limit: qdpx, 50,000 lines + selections",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import subprocess
 import sys
 import zipfile
@@ -240,6 +241,59 @@ def test_a_transcript_past_the_limits_is_refused_before_it_is_parsed(tmp_path, s
     huge.write_bytes(b"x" * (16 * 1024 * 1024 + 1))
     with pytest.raises(ExchangeError, match="larger than 16 MB, more than any transcript"):
         import_files(store, [huge], now=NOW)
+
+
+def test_a_json_export_of_more_values_than_any_study_is_refused_before_it_is_parsed(tmp_path):
+    """32 MB of `{},` (the largest `.json` the import reads) parsed whole into a gigabyte of
+    empty objects before the file was found to be no export: its values are counted first.
+    Run as a person runs it, with the address space held to 1 GB, where parsing it failed."""
+    from tui.services.exchange.archive import MAX_VALUES
+    from tui.services.exchange.importing import MAX_JSON_BYTES
+
+    path = tmp_path / "hostile.json"
+    head = b'{"format": "fieldnote", "version": 1, "codebook": [], "sessions": ['
+    with path.open("wb") as out:
+        out.write(head + b"{}," * ((MAX_JSON_BYTES - len(head)) // 3 - 1) + b"{}]}")
+    assert path.stat().st_size <= MAX_JSON_BYTES
+
+    def limit_memory() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))
+
+    home = tmp_path / "home"
+    run = subprocess.run(
+        [sys.executable, "-m", "tui", "import", str(path)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, FIELDNOTE_HOME=str(home)),
+        preexec_fn=limit_memory,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stderr
+    assert run.stderr == (
+        f"fieldnote: Cannot import {path}: it holds more than {MAX_VALUES:,} JSON values, more "
+        "than a Fieldnote export of any study; export its sessions in parts (fieldnote export "
+        "SESSION... or --study NAME) and import each (nothing was imported).\n"
+    )
+    assert not list(home.glob("sessions/*.json"))
+
+
+def test_a_json_export_just_under_the_count_still_imports(tmp_path, store, monkeypatch):
+    """The count refuses no export Fieldnote writes: a study's values, counted as the import
+    counts them, are well under it (about 32 bytes a value, so 32 MB hold a million)."""
+    from tui.services.exchange import archive
+
+    seed(store)
+    data, _ = export(store, [s.id for s in store.list_sessions()[0]], "json")
+    values = data.count(b"{") + data.count(b"[") + data.count(b",")
+    assert len(data) / values > 25
+    path = tmp_path / "study.json"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    monkeypatch.setattr(archive, "MAX_VALUES", values - 1)
+    with pytest.raises(ExchangeError, match="JSON values, more than a Fieldnote export"):
+        import_files(other, [path], now=NOW)
+    monkeypatch.setattr(archive, "MAX_VALUES", values)
+    assert len(import_files(other, [path], now=NOW).sessions) == 2
 
 
 def test_plain_text_lines_without_speakers_import_in_linear_time(tmp_path):

@@ -21,6 +21,13 @@ from tui.store.storage import DUMP_OPTIONS
 
 FORMAT = "fieldnote"
 VERSION = 1
+MAX_VALUES = 1_000_000
+"""JSON values an export may hold, counted as its `{`, `[` and `,` before it is parsed (as a
+session's memo in a `.qdpx` is: tui/services/exchange/refi_memo.py). Fieldnote writes some
+30 bytes a value at the densest (notes coded and rated by two coders), so an export as large
+as the import takes (`importing.MAX_JSON_BYTES`, 32 MB) holds about a million. Parsed, a
+million values of the costliest kind found (objects nested, each under a key of its own)
+take some 300 MB, where 32 MB of `{},` took 1 GB (benchmarks/bench_import_memory.py)."""
 
 
 def write_json(study: Study, out: BinaryIO) -> None:
@@ -54,6 +61,14 @@ def _entry(data: SessionData) -> dict[str, Any]:
 def read_json(raw: bytes, path: Path) -> Study:
     """A JSON export back into a Study; ExchangeError naming the file on anything else."""
     raw = raw.removeprefix(b"\xef\xbb\xbf")  # the mark an editor (Notepad) saved it with
+    # Each value but a container's first follows a comma, so these bound the values.
+    if raw.count(b"{") + raw.count(b"[") + raw.count(b",") > MAX_VALUES:
+        raise bad_file(
+            path,
+            f"it holds more than {MAX_VALUES:,} JSON values, more than a Fieldnote export of "
+            "any study; export its sessions in parts (fieldnote export SESSION... or --study "
+            "NAME) and import each (nothing was imported).",
+        )
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as error:
