@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -121,6 +122,39 @@ def test_a_codebook_tag_of_the_wrong_shape_or_depth_is_refused(tmp_path, store):
     ):
         import_files(store, [_write_json(tmp_path, doc)], now=NOW)
     assert store.list_sessions()[0] == [] and store.codebook.tags() == []
+
+
+def test_a_coding_or_a_set_aside_coding_of_a_tag_past_the_limits_is_refused(tmp_path, store):
+    """A tag of 1,500 levels was refused in `tags` alone: a coding of it, in force or set
+    aside by a settlement (a JSON export, or the memo of a qdpx, which keeps the codings set
+    aside), was imported as it was."""
+    deep = "/".join(["deep"] * 1500)
+    said = r"A tag can have at most 64 levels .* has 1500; nothing was imported"
+    at = "2026-11-28T09:00:00.000Z"
+    coding = {"tag": deep, "coder": "Ana", "at": at}
+    for field, entry in (
+        ("codings", coding),
+        ("set_aside", {**coding, "settled": {"by": "team", "at": at}}),
+    ):
+        doc = _study_json(tmp_path)
+        doc["sessions"][1]["notes"][0][field] = [entry]
+        with pytest.raises(ExchangeError, match=rf"\(session 2\): {said}"):
+            import_files(store, [_write_json(tmp_path, doc)], now=NOW)
+    source = DataStore(tmp_path / "qdpx-source")
+    data, _ = export(source, seed(source), "qdpx")
+    source.codebook.close()
+    with zipfile.ZipFile(io.BytesIO(data)) as project:
+        members = {name: project.read(name) for name in project.namelist()}
+    qde = members["project.qde"].decode("utf-8")
+    memo = "sources/" + re.findall(r'<Note guid="([^"]+)"', qde)[0] + ".txt"
+    doc = orjson.loads(members[memo])
+    doc["notes"][0]["set_aside"] = [{**coding, "settled": {"by": "team", "at": at}}]
+    members[memo] = orjson.dumps(doc)
+    path = tmp_path / "deep.qdpx"
+    path.write_bytes(_zip(members))
+    with pytest.raises(ExchangeError, match=rf"deep.qdpx \(session 1\): {said}"):
+        import_files(store, [path], now=NOW)
+    assert store.list_sessions()[0] == []
 
 
 def _nested_codes(depth: int) -> bytes:

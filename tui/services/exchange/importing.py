@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.domain.clock import to_iso
+from tui.domain.codings import SET_ASIDE
 from tui.domain.display_text import cut, visible
 from tui.domain.notes import MAX_NOTE_CHARS, format_elapsed, note_counts, note_parts, tag_key
 from tui.domain.tags import tag_limit
@@ -223,10 +224,17 @@ def _check_documents(path: Path, study: Study) -> None:
                     "was imported.",
                     where=where,
                 )
+        # Each tag the session names once: its documents' tags and those of their codings,
+        # in force or set aside (the store's checks passed: a coding is an object with a
+        # text `tag`).
+        named: set[str] = set()
         for doc in [*data.notes, *data.excerpts]:
-            for tag in doc.get("tags") or []:
-                if (problem := tag_limit(str(tag))) is not None:
-                    raise bad_file(path, f"{problem}; nothing was imported.", where=where)
+            named.update(doc.get("tags") or ())
+            for listed in ("codings", SET_ASIDE):
+                named.update(c["tag"] for c in doc.get(listed) or ())
+        for tag in sorted(named):
+            if (problem := tag_limit(str(tag))) is not None:
+                raise bad_file(path, f"{problem}; nothing was imported.", where=where)
     for number, tag in enumerate(study.codebook, start=1):
         problem = new_tag_problem(tag)
         if problem is not None:
