@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.domain.ratings import counted, ratings_of, with_rating
-from tui.services.sync.merge import find_renames, merge_codebook, merge_session
+from tui.services.sync.merge import (
+    find_renames,
+    merge_codebook,
+    merge_session,
+    moved_over_deletions,
+)
 
 TAGS = ["pricing", "Pricing", "setup", "trust", "speed"]
 CODERS = ["ana", "bo", "unknown"]
@@ -311,3 +316,32 @@ def test_a_tag_used_and_renamed_differently_on_both_sides_merges_alike_in_either
     assert (tag["name"], tag["uses"]) == ("faith", 1)
     assert tag["conflicts"] == [{"field": "name", "other": "install", "other_edited_at": None}]
     assert "conflicts" not in ours["tags"]["1"]
+
+
+def test_a_tag_renamed_to_a_name_the_deleting_side_added_lists_the_codings_it_moved():
+    # Deleted here, where `install` was added meanwhile; renamed `install` there. The tag that
+    # stays is this side's too, so it cannot be the tag deleted (`deleted`, taken whole): the
+    # codings the rename moved are marked and listed on it, as a merge into it would be.
+    base = {"tags": {"1": _tag("setup", 1)}}
+    ours = {"tags": {"1": _tag("install")}}
+    theirs = {"tags": {"1": _tag("install", 1, ["setup"])}}
+    one = merge_codebook(base, ours, theirs)
+    assert one == merge_codebook(base, theirs, ours)
+    (tag,) = one["tags"].values()
+    assert tag["conflicts"] == [
+        {"field": "merged and deleted", "tag": "setup", "other": None, "other_edited_at": None}
+    ]
+    coded = {"tag": "setup", "coder": "ana", "at": STAMPS[1]}
+    session = _base()
+    session["notes"]["3"]["codings"] = [coded]
+    deleted = copy.deepcopy(session)
+    deleted["notes"]["3"]["codings"] = []
+    renamed = copy.deepcopy(session)
+    renamed["notes"]["3"]["codings"] = [{**coded, "tag": "install"}]
+    moved = moved_over_deletions(base, ours, theirs)
+    assert moved == {"setup": "install"}
+    renames = find_renames(base, ours, theirs)
+    merged = merge_session(session, deleted, renamed, renames, moved)
+    note = merged["notes"]["3"]
+    assert note["codings"] == [{**coded, "tag": "install"}]
+    assert note["conflicts"][0]["field"] == "merged and deleted"

@@ -488,7 +488,7 @@ def test_a_settlement_and_the_resolvers_own_coding_of_its_tag_both_survive(lapto
 
 
 @pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
-@pytest.mark.parametrize("use", ["coded", "renamed"])
+@pytest.mark.parametrize("use", ["coded", "renamed", "renamed and coded"])
 @pytest.mark.parametrize("deletion_stands", [True, False])
 def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
     laptops, first_to_sync, use, deletion_stands
@@ -496,7 +496,8 @@ def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
     """Ana deletes `setup` while Bo codes another note with it (or renames it): a change
     outweighs a removal, so the tag came back to Ana's codebook with Bo's codings, and no
     sync, no `sync status` and no undecided list said so: the researcher who deleted it had
-    no word that it was back, nor a way to decide."""
+    no word that it was back, nor a way to decide. A rename brings back the codings it
+    moved, too (the next test)."""
     from tui.services.sync.undecided import TeamSync
     from tui.services.tag_ops import delete_tag
 
@@ -506,12 +507,16 @@ def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
     store.codebook.close()
     if use == "coded":
         bo.code(session_id, second, "setup", "2026-12-01T10:00:00.000Z")
-        name, why = "setup", "coded 1 more time(s)"
+        name, why, since = "setup", "coded 1 more time(s)", "the codings made since"
     else:
         store = bo.store()
         rename_tag(store, "setup", "install", "2026-12-01T10:00:00.000Z")
         store.codebook.close()
-        name, why = "install", "renamed to 'install'"
+        name, why, since = "install", "renamed to 'install'", "the codings the rename moved"
+        if use == "renamed and coded":
+            bo.code(session_id, second, "install", "2026-12-01T10:00:01.000Z")
+            why += " and coded 1 more time(s)"
+            since += " and those made since"
     one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
     said = {}
     for laptop in (one, two, one):
@@ -523,11 +528,13 @@ def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
     assert exports[0] == exports[1]
     assert {t["name"] for t in exports[0]["codebook"]} == {name}
     tagged = {n["id"]: n["tags"] for n in exports[0]["sessions"][0]["notes"]}
-    # Only what was done since the deletion comes back: Ana's removal of `first`'s stands.
-    assert tagged == {first: [], second: ["setup"] if use == "coded" else []}
+    # Only what was done since the deletion comes back: Ana's removal of `first`'s stands,
+    # unless Bo's rename moved it.
+    renamed, coded = use.startswith("renamed"), use.endswith("coded")
+    assert tagged == {first: [name] if renamed else [], second: [name] if coded else []}
     line = (
         f"codebook tags {name}: 'setup' was deleted on one laptop and {why} on another; it "
-        "stays, with the codings made since"
+        f"stays, with {since} (a change outweighs a removal)"
     )
     assert line in said["ana"]  # the sync that brought it back told the one who deleted it
     assert line in ana.ok("sync", "status")
@@ -544,20 +551,24 @@ def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
     assert exports[0] == exports[1]
     assert [t["name"] for t in exports[0]["codebook"]] == ([] if deletion_stands else [name])
     tags = [n["tags"] for n in exports[0]["sessions"][0]["notes"]]
-    assert tags == [[], [] if deletion_stands or use == "renamed" else ["setup"]]
+    kept = [] if deletion_stands else [name]  # taken, the deletion takes the tag whole
+    assert tags == [kept if renamed else [], kept if coded else []]
     assert "undecided" not in bo.ok("sync", "status")
 
 
 @pytest.mark.parametrize("first_to_sync", ["ana", "bo"])
+@pytest.mark.parametrize("how", ["merged", "renamed"])
 @pytest.mark.parametrize("deletion_stands", [True, False])
-def test_a_tag_deleted_here_and_merged_there_keeps_the_codings_the_merge_moved(
-    laptops, first_to_sync, deletion_stands
+def test_a_tag_deleted_here_and_merged_or_renamed_there_keeps_the_codings_it_moved(
+    laptops, first_to_sync, how, deletion_stands
 ):
-    """Ana deletes `setup` while Bo merges it into `onboarding`, a tag both had: the sync
-    renamed `setup` to `onboarding` in the base too, so Bo's moved codings read as untouched
-    there and Ana's deletion as their removal, and they were lost without a word (the note's
-    text said `#onboarding`, its codings nothing; Bo's span went). A change outweighs a
-    removal: they stay, and the one who deleted `setup` is told and decides."""
+    """Ana deletes `setup` while Bo merges it into `onboarding`, a tag both had, or renames
+    it `install`: the sync renamed `setup` in the base too, so Bo's moved codings read as
+    untouched there and Ana's deletion as their removal, and they were lost without a word
+    (the note's text said `#onboarding`, its codings nothing; Bo's span went; the renamed tag
+    came back without them). A change outweighs a removal: they stay, and the one who deleted
+    `setup` is told and decides. Taking the deletion takes off what moved, and nothing else
+    of the tag merged into; a renamed tag is the tag deleted, and goes whole, as before."""
     from tui.services.sync.undecided import TeamSync
     from tui.services.tag_ops import delete_tag
 
@@ -572,7 +583,20 @@ def test_a_tag_deleted_here_and_merged_there_keeps_the_codings_the_merge_moved(
     delete_tag(store, "setup")
     store.codebook.close()
     store = bo.store()
-    merge_tags(store, "setup", "onboarding", "2026-12-01T10:00:00.000Z")
+    if how == "merged":
+        into = "onboarding"
+        merge_tags(store, "setup", into, "2026-12-01T10:00:00.000Z")
+        line = (
+            "codebook tags onboarding: 'setup' was deleted on one laptop and merged into "
+            "'onboarding' on another; the codings the merge moved stay in 'onboarding'"
+        )
+    else:
+        into = "install"
+        rename_tag(store, "setup", into, "2026-12-01T10:00:00.000Z")
+        line = (
+            "codebook tags install: 'setup' was deleted on one laptop and renamed to 'install' "
+            "on another; it stays, with the codings the rename moved"
+        )
     store.codebook.close()
 
     one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
@@ -584,20 +608,13 @@ def test_a_tag_deleted_here_and_merged_there_keeps_the_codings_the_merge_moved(
 
     exports = [ana.export(), bo.export()]
     assert exports[0] == exports[1]
-    assert [t["name"] for t in exports[0]["codebook"]] == ["onboarding"]
-    assert _coding_set(exports[0]) == {
-        (first, "onboarding", "ana"),
-        (second, "onboarding", "ana"),
-        (span, "onboarding", "bo"),
-    }
+    assert {t["name"] for t in exports[0]["codebook"]} == {into, "onboarding"}
+    moved = {(first, into, "ana"), (span, into, "bo")}
+    assert _coding_set(exports[0]) == {(second, "onboarding", "ana"), *moved}
     notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
-    assert notes[first]["tags"] == ["onboarding"]
+    assert notes[first]["tags"] == [into]
     assert notes[first]["codings"][0]["at"] == typed_at  # the coding as it was, moved
-    assert notes[first]["text"] == "the invite never arrived #onboarding"
-    line = (
-        "codebook tags onboarding: 'setup' was deleted on one laptop and merged into "
-        "'onboarding' on another; the codings the merge moved stay in 'onboarding'"
-    )
+    assert notes[first]["text"] == f"the invite never arrived #{into}"
     assert line in said["ana"]  # the sync that brought it in told the one who deleted it
     for laptop in (ana, bo):
         status = laptop.ok("sync", "status")
@@ -615,9 +632,9 @@ def test_a_tag_deleted_here_and_merged_there_keeps_the_codings_the_merge_moved(
         assert laptop.sync().code == 0
     exports = [ana.export(), bo.export()]
     assert exports[0] == exports[1]
-    assert [t["name"] for t in exports[0]["codebook"]] == ["onboarding"]
-    # Taking the deletion takes off what the merge moved, and nothing that was onboarding's.
-    moved = {(first, "onboarding", "ana"), (span, "onboarding", "bo")}
+    tags = {t["name"] for t in exports[0]["codebook"]}
+    assert tags == ({"onboarding"} if deletion_stands else {into, "onboarding"})
+    # Taking the deletion takes off what moved, and nothing that was onboarding's.
     kept = {(second, "onboarding", "ana")} | (set() if deletion_stands else moved)
     assert _coding_set(exports[0]) == kept
     spans = [e["id"] for e in exports[0]["sessions"][0]["excerpts"]]

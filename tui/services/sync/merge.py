@@ -23,8 +23,9 @@ as the one record each, codebook tags by name (case aside). Then, field by field
   the old name on the other side too: in the codebook, in tags, codings and inline `#tags`;
 - a codebook tag deleted on one side and used (coded, renamed, edited) on the other stays, and
   is listed in its `conflicts` (`DELETED`), so whoever deleted it is told and decides;
-- a codebook tag deleted on one side and merged into a tag the base had on the other: the
-  codings the merge moved stay in that tag (`MERGED_DELETED`), and it is listed so too.
+- a codebook tag deleted on one side and merged into a tag the base had (or renamed) on the
+  other: the codings the merge or rename moved stay in that tag (each marked
+  `MERGED_DELETED`), and it is listed so too (`MERGED_DELETED`; a renamed tag, `DELETED`).
 
 The result gets TinyDB keys 1..n in a stable order, so merge(A, B) and merge(B, A) are equal.
 """
@@ -60,7 +61,9 @@ MERGED_DELETED = "merged and deleted"
 the other. A change outweighs a removal, so the codings the merge moved stay in Y. Each note
 and excerpt holding one marks them with a conflict of this field too (the moved codings in
 `codings` and `set_aside`): those marks are what settling the tag's entry keeps or takes off,
-and are listed as the tag's one entry (tui/services/sync/undecided.py)."""
+and are listed as the tag's one entry (tui/services/sync/undecided.py). A tag renamed on one
+side and deleted on the other marks the codings the rename moved so too; the tag itself is
+listed as `DELETED`, being the tag deleted."""
 UNKNOWN_CODER = "unknown"
 SET_ASIDE = "set_aside"
 """The codings a settlement set aside (tui/domain/codings.py)."""
@@ -80,10 +83,10 @@ def merge_session(
 ) -> Tables:
     """One session file merged; `renames` (old tag key -> new name, from `find_renames` over
     the codebook) is applied to all three versions first. `moved` (old tag key -> the name
-    merged into, from `merged_over_deletions`): tags one side merged into another while the
-    other side deleted them. The base keeps their codings under the old name, so the codings
-    the merge moved read as that side's change, which outweighs the other side's removal;
-    each document keeping one is marked (`MERGED_DELETED`)."""
+    merged into, from `moved_over_deletions`): tags one side merged into another (or renamed)
+    while the other side deleted them. The base keeps their codings under the old name, so
+    the codings the merge moved read as that side's change, which outweighs the other side's
+    removal; each document keeping one is marked (`MERGED_DELETED`)."""
     moved = {old: name for old, name in (moved or {}).items() if renames and old in renames}
     if renames:
         base = rename_in_session(base, renames, codings_kept=moved)
@@ -110,8 +113,8 @@ def _marked_moved(
     moved: Mapping[str, str],
     renames: Mapping[str, str],
 ) -> list[dict[str, Any]]:
-    """`docs` with a `MERGED_DELETED` conflict on each that keeps a coding a merge moved
-    (`moved`) against the other side's deletion: the base had it under the old name (the
+    """`docs` with a `MERGED_DELETED` conflict on each that keeps a coding a merge or rename
+    moved (`moved`) against the other side's deletion: the base had it under the old name (the
     base's codings keep the old names) and not under the new, and one side has it not (the
     side that deleted it)."""
     out = []
@@ -535,18 +538,19 @@ def _side_renames(before: Mapping[str, Any], side: Mapping[str, Any]) -> dict[st
     return out
 
 
-def merged_over_deletions(base: Tables, ours: Tables, theirs: Tables) -> dict[str, str]:
-    """Tags one side merged into a tag the base had while the other side deleted them: old
-    key -> the name merged into. A rename folds the old tag into that one in the base too,
-    where the merge's codings would read as untouched and the deletion as their removal; a
-    change outweighs a removal, so the merge keeps them apart (`merge_session`)."""
+def moved_over_deletions(base: Tables, ours: Tables, theirs: Tables) -> dict[str, str]:
+    """Tags one side merged into another tag or renamed while the other side deleted them:
+    old key -> the name merged into or renamed to. A rename folds the old tag into the new
+    name in the base too, where the codings it moved would read as untouched and the deletion
+    as their removal; a change outweighs a removal, so the merge keeps them apart
+    (`merge_session`)."""
     before = _tags(base)
     sides = [_tags(ours), _tags(theirs)]
     renamed = [_side_renames(before, side) for side in sides]
     out = {}
     for here, there, other in ((0, 1, sides[1]), (1, 0, sides[0])):
         for old, name in renamed[here].items():
-            if old not in renamed[there] and old not in other and tag_key(name) in before:
+            if old not in renamed[there] and old not in other:
                 out[old] = name
     return out
 
@@ -568,9 +572,18 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
     """The codebook merged: tags matched by name (case aside) after renames; usage counts
     add up, the first `created_at` and the last `last_used_at` stay."""
     renames = find_renames(base, ours, theirs)
-    moved = [old for old in merged_over_deletions(base, ours, theirs) if old in renames]
+    before, sides = _tags(base), [_tags(ours), _tags(theirs)]
     # The base keeps a tag merged over a deletion apart, as a session's base keeps its codings
-    # (`merge_session`): its uses then add up in the tag it went into.
+    # (`merge_session`): its uses then add up in the tag it went into. One renamed to a name
+    # only the renaming side has is the tag deleted, under its new name: `DELETED`, below.
+    moved = [
+        old
+        for old in moved_over_deletions(base, ours, theirs)
+        if old in renames
+        and (
+            tag_key(renames[old]) in before or all(tag_key(renames[old]) in side for side in sides)
+        )
+    ]
     apart = {old: new for old, new in renames.items() if old not in moved}
     versions = [
         _codebook_identities(base, apart),
@@ -584,7 +597,6 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
     # A merged document may be one of the callers' own: the conflicts go on a copy.
     docs = [dict(doc) for doc in docs]
     by_key = {tag_key(str(doc.get("name") or "")): doc for doc in docs}
-    before = _tags(base)
     for old, names in _rename_targets(base, ours, theirs).items():
         if both_kept(names, before):
             first, *rest = sorted(names, key=lambda n: (tag_key(n), n))
@@ -606,7 +618,7 @@ def merge_codebook(base: Tables, ours: Tables, theirs: Tables) -> Tables:
             continue  # one new name: nothing undecided
         listed = {canonical(c): c for c in [*(doc.get(CONFLICTS) or []), *others]}
         doc[CONFLICTS] = [c for _, c in sorted(listed.items())]
-    found = _deleted_and_used(_tags(base), apart, *versions)
+    found = _deleted_and_used(before, apart, *versions)
     for old in moved:
         tag = before[old]["name"]
         found.setdefault(tag_key(renames[old]), []).append(

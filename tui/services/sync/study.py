@@ -36,7 +36,7 @@ from tui.services.sync.merge import (
     find_renames,
     merge_codebook,
     merge_session,
-    merged_over_deletions,
+    moved_over_deletions,
     rename_in_session,
 )
 from tui.services.sync.tree import (
@@ -510,7 +510,7 @@ class Study:
             for e, where in zip(codebooks, SIDES, strict=True)
         ]
         renames = find_renames(*tables)
-        moved = merged_over_deletions(*tables)
+        moved = moved_over_deletions(*tables)
         out: Listing = {}
         both: list[str] = []
         open_here = self._open_here()

@@ -63,9 +63,9 @@ class Undecided:
         if self.field == DELETED:
             return (
                 f"{where} {self.table} {key}: {_short(self.entry.get('tag'))} was deleted on "
-                f"one laptop and {self._used()} on another; it stays, with the codings made "
-                f"since (a change outweighs a removal): keeping leaves it, taking the other "
-                f"deletes it from every session"
+                f"one laptop and {self._used()} on another; it stays, with {self._kept()} (a "
+                f"change outweighs a removal): keeping leaves it, taking the other deletes it "
+                f"from every session"
             )
         if self.field == MERGED_DELETED:
             return (
@@ -82,12 +82,25 @@ class Undecided:
     def _used(self) -> str:
         """What the other laptop did with a tag this one deleted (`DELETED`)."""
         done = []
-        if tag_key(str(self.entry.get("tag"))) != tag_key(self.key):
+        if self.renamed():
             done.append(f"renamed to {_short(self.key)}")
         uses = self.entry.get("uses")
         if isinstance(uses, int) and uses > 0:
             done.append(f"coded {uses} more time(s)")
         return " and ".join(done) or "edited"
+
+    def _kept(self) -> str:
+        """The codings a tag this laptop deleted came back with (`DELETED`)."""
+        if not self.renamed():
+            return "the codings made since"
+        uses = self.entry.get("uses")
+        since = " and those made since" if isinstance(uses, int) and uses > 0 else ""
+        return f"the codings the rename moved{since}"
+
+    def renamed(self) -> bool:
+        """Whether a tag deleted on one laptop (`DELETED`) was renamed on the other: it came
+        back with the codings the rename moved, each marked (`MERGED_DELETED`)."""
+        return tag_key(str(self.entry.get("tag"))) != tag_key(self.key)
 
 
 def undecided(home: Path, only: list[str] | None = None) -> list[Undecided]:
@@ -158,6 +171,9 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
             _settle_moved(store, found["name"], str(item.entry.get("tag")), take_other)
             store.codebook.update(found["name"], change(found))
             return
+        if item.field == DELETED and item.renamed():
+            # The codings the rename moved against the deletion (`MERGED_DELETED` marks).
+            _settle_moved(store, found["name"], str(item.entry.get("tag")), take_other)
         if take_other and item.field == DELETED:
             # The deletion stands after all: through every session, as the codebook's own.
             delete_tag(store, found["name"])
@@ -182,9 +198,9 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
 
 
 def _settle_moved(store: DataStore, tag: str, old: str, take_off: bool) -> None:
-    """Every note's and excerpt's mark of the codings a merge of `old` into `tag` kept against
-    its deletion (`MERGED_DELETED`) goes; `take_off`: so do those codings (the deletion stands
-    after all), and a span left with nothing, as deleting a tag removes it."""
+    """Every note's and excerpt's mark of the codings a merge (or rename) of `old` into `tag`
+    kept against its deletion (`MERGED_DELETED`) goes; `take_off`: so do those codings (the
+    deletion stands after all), and a span left with nothing, as deleting a tag removes it."""
 
     def marked(doc: dict[str, Any]) -> list[dict[str, Any]]:
         return [
