@@ -128,8 +128,8 @@ def test_a_settlement_and_its_resolvers_own_coding_merge_as_two_codings():
 def test_a_rename_keeps_a_settlement_and_its_resolvers_own_coding_apart():
     """A sync can bring a resolver's settlement of a tag and their own coding of it (see
     above); a rename folded the two into one, losing the mark or the own coding again. Who
-    applied the tag names the resolver once."""
-    from tui.domain.codings import coding, fields, own_codings_of, tag_coders
+    holds the tag names the resolver twice, as its coder and for the settlement."""
+    from tui.domain.codings import coding, fields, own_codings_of, tag_holders
 
     doc = fields([coding("pain", "Ana", AT), coding("pain", "Ana", LATER, settlement=True)])
     renamed = retagged(doc, {"pain": "friction"})
@@ -139,7 +139,7 @@ def test_a_rename_keeps_a_settlement_and_its_resolvers_own_coding_apart():
     ]
     assert renamed["tags"] == ["friction"]
     assert own_codings_of(renamed) == [{"tag": "friction", "coder": "Ana", "at": AT}]
-    assert tag_coders(renamed) == {"friction": ["Ana"]}
+    assert tag_holders(renamed) == {"friction": [("Ana", False), ("Ana", True)]}
 
 
 def test_untagging_a_span_whose_codings_were_set_aside_keeps_it():

@@ -99,6 +99,49 @@ def test_csv_has_a_coders_column_lined_up_with_the_tags(store):
     assert plain["coders"] == ""
 
 
+def test_csv_names_a_settlement_as_one_and_json_keeps_its_mark(tmp_path, store):
+    """Lead settled how the note's coders differ on Bo's need/export, keeping Bo's: the csv's
+    `coders` said `lead`, one of the tag's coders, where a settlement is the team's word
+    recorded under the resolver's name and no one's coding (docs/coding.md), as the codebook
+    and the tagging screen mark it. It is `✓lead`, and `lead+✓lead` beside lead's own coding;
+    json, the exact copy, keeps the mark itself and brings it back."""
+    from tui.domain.codings import settled
+
+    ids = seed(store)
+    second_coder(store, ids)
+    session_file = store.open_session(ids[0])
+    note = next(n for n in session_file.read().notes if "need/export" in n["tags"])
+    coders = {c["coder"] for c in codings_of(note)}
+    session_file.change_note(
+        note["id"], lambda doc: settled(doc, "need/export", coders, {"Bo"}, "lead", AT)
+    )
+    session_file.close()
+
+    def coders_of_export() -> dict[str, str]:
+        rows = csv.DictReader(io.StringIO(export(store, ids, "csv")[0].decode("utf-8")))
+        row = next(r for r in rows if "need/export" in r["tags"])
+        return dict(zip(row["tags"].split(";"), row["coders"].split(";"), strict=True))
+
+    assert coders_of_export()["need/export"] == "\u2713lead"
+    session_file = store.open_session(ids[0])
+    session_file.change_note(note["id"], lambda doc: with_coding(doc, "need/export", "lead", AT))
+    session_file.close()
+    assert coders_of_export()["need/export"] == "lead+\u2713lead"
+
+    data, _ = export(store, ids, "json")
+    path = tmp_path / "study.json"
+    path.write_bytes(data)
+    other = DataStore(tmp_path / "other")
+    back = read_study(other, [sid for sid, _, _ in import_files(other, [path], now=NOW).sessions])
+    for study in (read_study(store, ids), back):
+        (again,) = [n for s in study.sessions for n in s.notes if n["id"] == note["id"]]
+        held = [c for c in again["codings"] if tag_key(c["tag"]) == "need/export"]
+        assert [(c["coder"], c.get("settlement")) for c in held] == [
+            ("lead", True),
+            ("lead", None),
+        ]
+
+
 def test_two_coders_ratings_travel_in_csv_and_json(tmp_path, store):
     ids = seed(store)
     session_file = store.open_session(ids[0])

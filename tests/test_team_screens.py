@@ -585,6 +585,42 @@ async def test_the_codebook_counts_a_settlement_as_one_not_as_the_resolvers_codi
                 assert "Ana" not in detail  # hers is set aside: not in force, not counted
 
 
+async def test_the_tagging_screen_marks_a_settlement_as_a_settlement(store, clock, session_id):
+    """Lead settled how Ana and Bo differ on #pain/onboarding (keeping Ana's), and how Maya and
+    Bo differ on Maya's #pain/pricing. The initials beside a tag named lead as one of its
+    coders, `#pain/onboarding (L)`, and a note whose one tag was settled showed no initials at
+    all: a settlement is the team's word, no one's coding (docs/coding.md), and the codebook
+    counts it so (`L1 ✓1`). It is marked `✓L` now, beside lead's own coding when
+    there is one."""
+    from tui.domain.codings import settled
+
+    ids = add_notes(store, session_id, clock)
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "Ana"), ("need/export", "Bo"))
+    session_file = store.open_session(session_id)
+    session_file.change_note(
+        ids[0],
+        lambda doc: settled(doc, "pain/onboarding", {"Ana", "Bo"}, {"Ana"}, "lead", "t1"),
+    )
+    session_file.change_note(
+        ids[1], lambda doc: settled(doc, "pain/pricing", {"Maya", "Bo"}, {"Maya"}, "lead", "t1")
+    )
+    session_file.close()
+    app = app_as(store, clock, session_id, "Bo")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        detail = screen.detail_text(screen.shown[0]).plain
+        assert "#pain/onboarding (✓L)" in detail and "#need/export (B)" in detail, detail
+        # Settled alone on its note: there is one holder, and it is still no one's coding.
+        assert "#pain/pricing (✓L)" in screen.detail_text(screen.shown[1]).plain
+    coded_by(store, session_id, ids[0], ("pain/onboarding", "lead"))
+    app = app_as(store, clock, session_id, "Bo")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        detail = app.screen.detail_text(app.screen.shown[0]).plain
+        assert "#pain/onboarding (L, ✓L)" in detail, detail  # lead's own coding, and the team's
+
+
 async def test_a_blind_coders_picker_and_recent_tags_are_their_own(store, clock, session_id):
     # The codebook counts every coder's uses: the picker's `3×`, its order and the recent
     # tags on 1-9 showed Ana, blind, what Bo had reached for, and how often.

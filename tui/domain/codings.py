@@ -32,6 +32,11 @@ UNKNOWN_CODER = "unknown"
 SET_ASIDE = "set_aside"
 """A document's codings that a settlement replaced: no longer in force, kept for agreement."""
 
+SETTLED_MARK = "\u2713"
+"""A settlement's mark: before its resolver's name or initials (`✓lead`, `#pain (AL, ✓L)`), or
+before a count of settlements (`L1 ✓1`). A settlement is the team's word recorded under the
+resolver's name, no coding of theirs: every surface that names a tag's coders marks it so."""
+
 Coding = dict[str, Any]
 
 
@@ -155,15 +160,22 @@ def held_by(doc: Mapping[str, Any], tag: str) -> str | None:
     return " and ".join(said) or None
 
 
-def tag_coders(doc: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Each tag's key -> who applied it, each once (a resolver's settlement and their own
-    coding of one tag are one person's)."""
-    out: dict[str, list[str]] = {}
+def tag_holders(doc: Mapping[str, Any]) -> dict[str, list[tuple[str, bool]]]:
+    """Each tag's key -> who holds it here as (name, settlement): each coder of their own
+    coding once, in the order they coded it, then each resolver whose settlement keeps it (a
+    resolver who also coded it as their own is there twice, once as each)."""
+    out: dict[str, list[tuple[str, bool]]] = {}
     for c in codings_of(doc):
-        coders = out.setdefault(tag_key(c["tag"]), [])
-        if c["coder"] not in coders:
-            coders.append(c["coder"])
-    return out
+        holder = (c["coder"], bool(c.get("settlement")))
+        holders = out.setdefault(tag_key(c["tag"]), [])
+        if holder not in holders:
+            holders.append(holder)
+    return {key: sorted(holders, key=lambda h: h[1]) for key, holders in out.items()}
+
+
+def holder_label(name: str, settlement: bool) -> str:
+    """A tag's holder as the surfaces name it: `Ana`, or a settlement `✓lead`."""
+    return SETTLED_MARK + name if settlement else name
 
 
 def fields(codings: list[Coding], set_aside: list[Coding] | None = None) -> dict[str, Any]:

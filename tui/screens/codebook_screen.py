@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from tui.domain.clock import to_iso
-from tui.domain.codings import coder_marks
+from tui.domain.codings import SETTLED_MARK, coder_marks
 from tui.domain.display_text import count_of, tag_label, visible, visible_lines
 from tui.domain.notes import clean_tag_name, tag_key
 from tui.domain.tags import tag_parent
@@ -71,7 +71,7 @@ def coder_counts(used: TagUsage, marks: dict[str, str] | None = None) -> str:
         return " \u00b7 ".join(f"{coder} {count}" for coder, count in _ranked(used.coders))
     counts = [f"{marks.get(coder, coder)}{count}" for coder, count in _ranked(used.coders)]
     if used.settled:
-        counts.append(f"\u2713{sum(used.settled.values())}")
+        counts.append(f"{SETTLED_MARK}{sum(used.settled.values())}")
     return " ".join(counts)
 
 

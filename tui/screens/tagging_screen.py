@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tui.domain.codings import UNKNOWN_CODER, initials
+from tui.domain.codings import UNKNOWN_CODER, holder_label, initials
 from tui.domain.display_text import count_of, cut, tag_label, visible, visible_lines
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import hide_typed_tags, note_kind, tag_key
@@ -484,19 +484,22 @@ class TaggingScreen(Screen):
         self,
         text: Text,
         tags: list[str],
-        coders: dict[str, list[str]] | None = None,
+        coders: dict[str, list[tuple[str, bool]]] | None = None,
         marks: dict[str, str] | None = None,
     ) -> None:
         """`#tag #tag`, each in its codebook colour (a Style object: never markup), and its
         coders' initials (`#pain (AL, BO)`, by `marks`) when more than one coder coded the
-        excerpt."""
+        excerpt, a settlement marked as one (`#pain (AL, ✓L)`)."""
         for i, tag in enumerate(tags):
             text.append(" " if i else "")
             text.append("#" + tag_label(tag), self.tag_styles.get(tag_key(tag)) or "")
             who = (coders or {}).get(tag_key(tag))
             if who:
-                shown = ((marks or {}).get(c) or initials(c) for c in who)
-                text.append(" (" + ", ".join(visible(m) for m in shown) + ")", "dim")
+                shown = (
+                    holder_label(visible((marks or {}).get(c) or initials(c)), settlement)
+                    for c, settlement in who
+                )
+                text.append(" (" + ", ".join(shown) + ")", "dim")
 
     # -- moving ------------------------------------------------------------------------------
 

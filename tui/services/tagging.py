@@ -21,7 +21,7 @@ from tui.domain.codings import (
     codings_of,
     held_by,
     settlers_of,
-    tag_coders,
+    tag_holders,
     tags_by,
     with_coding,
     without_coding,
@@ -675,13 +675,17 @@ class TaggingModel:
             return True
         return excerpt.span is None and any(self.tags_of(s) for s in excerpt.spans or [])
 
-    def tag_marks(self, doc: dict) -> dict[str, list[str]]:
-        """Tag key -> its coders, for a document more than one coder coded (and not blind);
-        empty otherwise, when the tags alone say it all. Tags from before coders were
-        recorded do not count as a second coder."""
-        if self.blind or len(set(coders_of(doc)) - {UNKNOWN_CODER}) < 2:
+    def tag_marks(self, doc: dict) -> dict[str, list[tuple[str, bool]]]:
+        """Tag key -> who holds it, (name, settlement) (`tag_holders`), for a document more
+        than one coder coded or a settlement holds a tag of (and not blind); empty otherwise,
+        when the tags alone say it all. Tags from before coders were recorded do not count as
+        a second coder. A settlement is the team's word, no one's coding: the screen marks it
+        so, as the codebook counts it."""
+        holders = tag_holders(doc)
+        settles = any(settlement for found in holders.values() for _, settlement in found)
+        if self.blind or (len(set(coders_of(doc)) - {UNKNOWN_CODER}) < 2 and not settles):
             return {}
-        return tag_coders(doc)
+        return holders
 
     def severity_of(self, excerpt: Excerpt | dict) -> int | None:
         """The excerpt's (or a span document's) severity as shown: the counted one

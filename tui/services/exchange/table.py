@@ -3,10 +3,10 @@
 A note's own tags make it one excerpt (the whole note); each span excerpt is another, with the
 span's text (a span coded on a cue of an attached transcript too, as its speaker's words, at the
 cue's recording time). A note with neither is a row with no tags. `coders` says who applied each
-tag, in the order of `tags`. `quote_check` gives a typed quote's check against the attached
-transcript, as the report words it (or that there was none to check it by). A cell a
-spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab, a carriage
-return, a line feed or a NUL) gets a leading `'`.
+tag, in the order of `tags`, a settlement marked as one (`✓lead`). `quote_check` gives a typed
+quote's check against the attached transcript, as the report words it (or that there was none
+to check it by). A cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+`@`, a tab, a carriage return, a line feed or a NUL) gets a leading `'`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import io
 from typing import Any, BinaryIO
 
 from tui.domain.analysis import rated_span
-from tui.domain.codings import tag_coders, tag_key  # remembered: a few tags, 40,000 times
+from tui.domain.codings import holder_label, tag_holders, tag_key  # tag_key: remembered
 from tui.domain.notes import note_kind
 from tui.domain.quotes import recording_time, span_words
 from tui.domain.ratings import ratings_of, severity_of
@@ -52,9 +52,13 @@ def neutralise(cell: str) -> str:
 
 
 def coders_cell(doc: dict[str, Any]) -> str:
-    """Who applied each tag, lined up with the `tags` cell: `Ana+Bo;Bo` for `pain;price`."""
-    by_tag = tag_coders(doc)
-    return ";".join("+".join(by_tag.get(tag_key(tag), [])) for tag in doc.get("tags") or [])
+    """Who applied each tag, lined up with the `tags` cell: `Ana+Bo;Bo` for `pain;price`; a
+    settlement, the team's word and no one's coding, as `✓lead` (`Ana+✓lead`)."""
+    by_tag = tag_holders(doc)
+    return ";".join(
+        "+".join(holder_label(*held) for held in by_tag.get(tag_key(tag), []))
+        for tag in doc.get("tags") or []
+    )
 
 
 def ratings_cell(doc: dict[str, Any]) -> str:
