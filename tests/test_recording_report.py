@@ -129,3 +129,19 @@ def test_a_typed_quote_without_a_transcript_says_it_was_not_checked(home, tmp_pa
     assert "> Not checked: no transcript attached." in quote
     html = _report(tmp_path, "html")
     assert '<p class="verbatim">Not checked: no transcript attached.</p>' in html
+
+
+def test_a_quote_the_transcript_does_not_bear_out_is_cited_as_unverified(home, tmp_path):
+    """An invented quote stood in the report as `— P7, 02:55`, the same line a verified one
+    has, its check a smaller line under it: a reader who copies the quote and its speaker
+    into a slide gives the participant words the transcript does not have. Its speaker says
+    `unverified`, as the analysis screen's list does; a verified quote's does not."""
+    session_id = make_session(home, shift=30.0)
+    recording.attach(home, session_id, TRANSCRIPT, offset=30.0, now=START)
+    md = _report(tmp_path, "md")
+    assert "> I would pay double for a good dashboard\n> \u2014 P7, unverified, 02:55 (" in md
+    assert "> She said the tool costs more than it saves\n> \u2014 P7, 01:55 (" in md
+    html = _report(tmp_path, "html")
+    invented = html[html.index("I would pay double") :].split("</blockquote>")[0]
+    assert "<footer>\u2014 <bdi>P7</bdi>, unverified, 02:55 (" in invented
+    assert "<bdi>P7</bdi>, unverified" not in html[: html.index("I would pay double")]

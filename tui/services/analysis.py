@@ -252,11 +252,6 @@ class Verbatims:
         cited = marked_citation(item.citation(), check)
         return Checked(item, line, None if check is None else check.found, cited)
 
-    def line(self, item: Evidence) -> str | None:
-        """`Verbatim, P7 at 01:42: “…”`, or why the transcript does not bear the quote out, or
-        that it had none to check it by; None for anything but a typed quote."""
-        return self._described(item, self.check(item))
-
     @staticmethod
     def _described(item: Evidence, check: QuoteCheck | None) -> str | None:
         if check is None:

@@ -260,9 +260,10 @@ def markdown(view: StudyView, now: datetime) -> str:
         out += [f"### {_md(theme.label)} ({_q(theme)} participants)", ""]
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
-            out += [f"> {_md(item.quote)}", f"> \u2014 {_source(item, _md)}"]
-            if (verbatim := verbatims.line(item)) is not None:
-                out += [">", f"> {_md(verbatim)}"]
+            checked = verbatims.checked(item)
+            out += [f"> {_md(item.quote)}", f"> \u2014 {_source(item, _md, checked.verified)}"]
+            if checked.line is not None:
+                out += [">", f"> {_md(checked.line)}"]
             out.append("")
         if notes:
             out += [f"- {_md(item.quote)} ({_note_source(item, _md)})" for item in notes]
@@ -314,10 +315,13 @@ QUOTES_NOTE = (
 )
 
 
-def _source(item: Evidence, field: Callable[[str], str]) -> str:
+def _source(item: Evidence, field: Callable[[str], str], verified: bool | None = None) -> str:
     """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`; `field`
-    makes each person's or session's part safe in the format."""
-    return f"{field(item.attribution)}, {item.time} ({field(item.session_title)})"
+    makes each person's or session's part safe in the format. A quote the attached transcript
+    does not bear out (`verified` False) is `Praline, unverified, 01:23 (session)`, as the
+    analysis screen lists it: its speaker is never given unmarked."""
+    whose = field(item.attribution) + (", unverified" if verified is False else "")
+    return f"{whose}, {item.time} ({field(item.session_title)})"
 
 
 def _note_source(item: Evidence, field: Callable[[str], str]) -> str:
@@ -547,11 +551,12 @@ def html_report(view: StudyView, now: datetime) -> str:
         parts.append(f"<h3>{_bdi(theme.label)} <small>({_q(theme)} participants)</small></h3>")
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
-            verbatim = verbatims.line(item)
-            checked = "" if verbatim is None else f'<p class="verbatim">{_h(verbatim)}</p>'
+            checked = verbatims.checked(item)
+            line = "" if checked.line is None else f'<p class="verbatim">{_h(checked.line)}</p>'
+            source = _source(item, _bdi, checked.verified)
             parts.append(
                 f"<blockquote><p>{_h(item.quote)}</p>"
-                f"<footer>\u2014 {_source(item, _bdi)}</footer>{checked}</blockquote>"
+                f"<footer>\u2014 {source}</footer>{line}</blockquote>"
             )
         if notes:
             items = "".join(
