@@ -116,6 +116,46 @@ def test_a_very_long_word_wraps_inside_the_page(home, tmp_path):
     assert body is not None and "overflow-wrap: anywhere" in body.group(1), style
 
 
+def css_rules(tree) -> dict[str, str]:
+    """The report's style as selector -> its declarations (each of a list of selectors)."""
+    style = " ".join(tree.find(".//style").text.split())
+    rules: dict[str, str] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", style):
+        for selector in selectors.split(","):
+            rules[selector.strip()] = rules.get(selector.strip(), "") + body
+    return rules
+
+
+def test_tables_on_a_phone_scroll_in_their_box_and_break_no_word_or_count(home, tmp_path):
+    """On a 390 px phone (and in the themes table of a laptop) the page's `overflow-wrap:
+    anywhere` reached the table cells: the tables squeezed to the page's width instead of
+    scrolling, so the header read `Ex|ce|rp|ts`, `2 of 4` took three lines and a tag
+    `pain/impor|t`. A table scrolls sideways inside its own box; its cells break words only
+    at spaces and a tag after each `/`; counts never break."""
+    write_study(DataStore(home))
+    tree = html5lib.parse(report(tmp_path, "--format", "html"), namespaceHTMLElements=False)
+    rules = css_rules(tree)
+    assert "overflow-wrap: normal" in rules["table"]
+    assert "white-space: nowrap" in rules["td.n"]
+    parent = {child: node for node in tree.iter() for child in node}
+    tables = list(tree.iter("table"))
+    assert len(tables) >= 6
+    for table in tables:
+        box = parent[table]
+        assert box.tag == "div", box.tag
+        assert "overflow-x: auto" in rules["." + box.get("class")]
+    priorities = tree.find(".//section[@id='priorities']//table")
+    header = [th.text for th in priorities.iter("th")]
+    first = list(priorities.iter("tr"))[1].findall("td")
+    assert first[header.index("Participants")].get("class") == "n"  # `3 of 4` is a count
+    tag = first[header.index("Tag")]
+    assert tag.text == "pain/" and tag.find("wbr") is not None  # pain/<wbr>onboarding
+    themes = tree.find(".//section[@id='themes']//table")
+    header = [th.text for th in themes.iter("th")]
+    cells = list(themes.iter("tr"))[1].findall("td")
+    assert cells[header.index("Participants")].get("class") == "n"
+
+
 def test_a_study_of_one_session_is_counted_in_the_singular(home, tmp_path):
     """A study's first interview: the report said "1 sessions, 1 participants, 1 notes", as
     did the analysis screen's header and the Markdown export."""

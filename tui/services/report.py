@@ -56,15 +56,16 @@ CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
        max-width: 60rem; margin: 2rem auto; padding: 0 1rem; overflow-wrap: anywhere; }
 h1 { margin-bottom: .2rem; } .meta { color: #666; margin-top: 0; }
-table { border-collapse: collapse; margin: .5rem 0 1.5rem; width: 100%; }
+table { border-collapse: collapse; margin: .5rem 0 1.5rem; width: 100%;
+        overflow-wrap: normal; }
 th, td { border-bottom: 1px solid #ddd; padding: .25rem .5rem; text-align: left;
          vertical-align: top; }
-td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 blockquote { margin: .4rem 0 .8rem; padding-left: .8rem; border-left: 3px solid #c33; }
 blockquote footer, .by { color: #666; font-size: .9em; }
 blockquote .verbatim { color: #444; font-size: .9em; font-style: italic; }
 ul.notes { margin: .2rem 0 1rem; }
-.scroll { overflow-x: auto; max-width: 100%; }
+.box, .scroll { overflow-x: auto; max-width: 100%; }
 .scroll table { width: auto; min-width: 100%; } .scroll td, .scroll th { white-space: nowrap; }
 .scroll th { white-space: normal; overflow-wrap: normal; min-width: 4ch; }
 figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; }
@@ -359,11 +360,23 @@ def _bdi(text: str) -> str:
     return f"<bdi>{_h(text)}</bdi>"
 
 
+def _tag(text: str) -> str:
+    """A tag's name in a table cell: escaped, free to wrap after each `/` (the cells wrap
+    only at spaces, so `workaround/spreadsheet` would hold its column that wide)."""
+    return _h(text).replace("/", "/<wbr>")
+
+
 def _table(
-    header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), empty: str = ""
+    header: list[str],
+    rows: list[list[str]],
+    numeric: set[int] = frozenset(),
+    empty: str = "",
+    box: str = "box",
 ) -> str:
-    """A table of already escaped cells; `numeric` columns are right-aligned. With no rows,
-    the sentence `empty` instead."""
+    """A table of already escaped cells, in a `box` of its own that scrolls sideways when the
+    table is wider than the page (a phone): its cells wrap at spaces only, never inside a word
+    or a count, so the table does not squeeze itself to the page's width. `numeric` columns
+    are right-aligned counts. With no rows, the sentence `empty` instead."""
     if not rows:
         return f"<p><em>{html.escape(empty)}</em></p>"
 
@@ -375,7 +388,8 @@ def _table(
         "<tr>" + "".join(f"<td{cls(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="{box}">{table}</div>'
 
 
 def _svg(chart: Any, name: str, adjust: Callable[[ET.Element], None] | None = None) -> str:
@@ -523,8 +537,8 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(
         _table(
             ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
-            _priority_rows(a, _h),
-            numeric={0, 3},
+            _priority_rows(a, _tag),
+            numeric={0, 2, 3},
             empty=NO_TAGS,
         )
     )
@@ -534,8 +548,8 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(
         _table(
             THEME_HEADER,
-            _theme_rows(a, _h),
-            numeric={1, 2, 4, 5},
+            _theme_rows(a, _tag),
+            numeric={1, 2, 3, 4, 5},
             empty=NO_TAGS,
         )
     )
@@ -579,7 +593,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append(
         _table(
             ["Tag", "With", "Notes"],
-            [[_h(p.first), _h(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
+            [[_tag(p.first), _tag(p.second), str(p.count)] for p in a.pairs[:TOP_PAIRS]],
             numeric={2},
             empty=NO_PAIRS,
         )
@@ -590,18 +604,17 @@ def html_report(view: StudyView, now: datetime) -> str:
         parts.append(f'<p class="meta">{who_note(a)}</p>')
     # A dozen tag columns fit a 1200 px page when a tag's name may wrap after each `/`; a
     # table wider still scrolls inside its box, never the page.
-    parts.append('<div class="scroll">')
     parts.append(
         _table(
-            ["Participant", *(_h(t.label).replace("/", "/<wbr>") for t in tags)],
+            ["Participant", *(_tag(t.label) for t in tags)],
             [[_h(p.name), *(str(len(a.cell(p.key, t.key))) for t in tags)] for p in a.participants]
             if tags
             else [],
             numeric=set(range(1, len(tags) + 1)),
             empty=NO_WHO,
+            box="scroll",
         )
     )
-    parts.append("</div>")
     parts.append('</section><section id="guide"><h2>Guide coverage</h2>')
     if a.coverage:
         parts.append(f"<figure>{coverage_chart(a)}</figure>")
