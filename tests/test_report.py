@@ -525,3 +525,39 @@ def test_the_same_study_gives_the_same_html_report_byte_for_byte(home, tmp_path,
     ids = re.findall(r'\bid="([^"]+)"', first)
     assert len(ids) == len(set(ids)), "an id is used twice in one report"
     assert {"chart-fieldnote-matrix", "chart-fieldnote-themes"} <= set(ids)
+
+
+def test_a_line_break_in_the_words_is_a_line_break_in_the_report(home, tmp_path):
+    """A quote typed over two lines stood in the report as `We tried it once.⏎Then never
+    again`: a symbol inside the quote marks that nobody said, as in the notes and follow-ups
+    under it. The Markdown export keeps such a break; the report keeps it too, inside the
+    block quote or the list item, and nowhere else does a line break reach the Markdown."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    added = [
+        _note(
+            "b1",
+            '"We tried it once.\nThen never again | ever. #pricing',
+            80,
+            "q2",
+            ["pricing"],
+            kind="quote",
+        ),
+        _note("b2", "Paid for it\n# twice", 85, "q2", ["pricing"]),
+        _note("b3", "?ask who pays\nand when", 90, "q2", kind="followup"),
+    ]
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *added])
+    write_study(DataStore(home), sessions)
+    md = report(tmp_path, "--format", "md")
+    assert "\u23ce" not in md
+    assert "> We tried it once.  \n> Then never again \\| ever.\n> \u2014 Ana, " in md
+    assert "\n- Paid for it  \n  \\# twice (note by Maya, " in md
+    assert "\n- [ ] ask who pays  \n  and when (follow-up by Maya, " in md
+    html = report(tmp_path, "--format", "html", "--force")
+    assert "\u23ce" not in html
+    assert "<blockquote><p>We tried it once.<br>Then never again | ever.</p>" in html
+    assert "<li>Paid for it<br># twice <span" in html
+    assert "<li>ask who pays<br>and when <span" in html

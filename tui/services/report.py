@@ -187,6 +187,13 @@ def _md(text: str) -> str:
     return md_line(visible(text))
 
 
+def _md_words(text: str, indent: str) -> str:
+    """Someone's words (a quote, a note, a follow-up) in a block quote or a list item: each of
+    their lines made safe as `_md` makes a line, the line breaks kept as hard breaks, each
+    line after the first starting with `indent` (`> `, or spaces) so it stays in the block."""
+    return f"  \n{indent}".join(_md(line) for line in text.split("\n"))
+
+
 def _md_table(header: list[str], rows: list[list[str]], empty: str = "") -> list[str]:
     """A table, or with no rows the sentence `empty` says instead (no header over nothing)."""
     if not rows:
@@ -262,17 +269,20 @@ def markdown(view: StudyView, now: datetime) -> str:
         quotes, notes = theme_evidence(a, theme)
         for item in quotes:
             checked = verbatims.checked(item)
-            out += [f"> {_md(item.quote)}", f"> \u2014 {_source(item, _md, checked.verified)}"]
+            out += [f"> {_md_words(item.quote, '> ')}"]
+            out += [f"> \u2014 {_source(item, _md, checked.verified)}"]
             if checked.line is not None:
                 out += [">", f"> {_md(checked.line)}"]
             out.append("")
         if notes:
-            out += [f"- {_md(item.quote)} ({_note_source(item, _md)})" for item in notes]
+            out += [
+                f"- {_md_words(item.quote, '  ')} ({_note_source(item, _md)})" for item in notes
+            ]
             out.append("")
     out += ["## Open follow-ups", ""]
-    out += [f"- [ ] {_md(f.text)} ({_followup_source(f, _md)})" for f in a.open_followups] or [
-        f"_{_no_open_followups(a)}_"
-    ]
+    out += [
+        f"- [ ] {_md_words(f.text, '  ')} ({_followup_source(f, _md)})" for f in a.open_followups
+    ] or [f"_{_no_open_followups(a)}_"]
     out.append("")
     out += ["## Tags raised together", ""]
     out += [pairs_note(a), ""] if a.pairs else []
@@ -351,6 +361,11 @@ def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
 
 def _h(text: str) -> str:
     return html.escape(visible(text), quote=True)
+
+
+def _h_words(text: str) -> str:
+    """Someone's words (a quote, a note, a follow-up): escaped, their line breaks kept."""
+    return "<br>".join(_h(line) for line in text.split("\n"))
 
 
 def _bdi(text: str) -> str:
@@ -569,19 +584,20 @@ def html_report(view: StudyView, now: datetime) -> str:
             line = "" if checked.line is None else f'<p class="verbatim">{_h(checked.line)}</p>'
             source = _source(item, _bdi, checked.verified)
             parts.append(
-                f"<blockquote><p>{_h(item.quote)}</p>"
+                f"<blockquote><p>{_h_words(item.quote)}</p>"
                 f"<footer>\u2014 {source}</footer>{line}</blockquote>"
             )
         if notes:
             items = "".join(
-                f'<li>{_h(item.quote)} <span class="by">({_note_source(item, _bdi)})</span></li>'
+                f"<li>{_h_words(item.quote)} "
+                f'<span class="by">({_note_source(item, _bdi)})</span></li>'
                 for item in notes
             )
             parts.append(f'<ul class="notes">{items}</ul>')
     parts.append('<h2 id="followups">Open follow-ups</h2>')
     if a.open_followups:
         items = "".join(
-            f'<li>{_h(f.text)} <span class="by">({_followup_source(f, _bdi)})</span></li>'
+            f'<li>{_h_words(f.text)} <span class="by">({_followup_source(f, _bdi)})</span></li>'
             for f in a.open_followups
         )
         parts.append(f'<ul class="notes">{items}</ul>')
