@@ -561,3 +561,14 @@ def test_a_line_break_in_the_words_is_a_line_break_in_the_report(home, tmp_path)
     assert "<blockquote><p>We tried it once.<br>Then never again | ever.</p>" in html
     assert "<li>Paid for it<br># twice <span" in html
     assert "<li>ask who pays<br>and when <span" in html
+
+
+def test_the_open_follow_ups_are_a_section_of_their_own(home, tmp_path):
+    """The open follow-ups' heading sat inside the strongest quotes' section, so the page's
+    outline (a screen reader's list of regions) gave them as part of the quotes."""
+    write_study(DataStore(home))
+    tree = html5lib.parse(report(tmp_path, "--format", "html"), namespaceHTMLElements=False)
+    quotes = tree.find(".//section[@id='quotes']")
+    assert [h.text for h in quotes.iter("h2")] == ["Strongest quotes"]
+    followups = tree.find(".//section[@id='followups']")
+    assert [h.text for h in followups.iter("h2")] == ["Open follow-ups"]

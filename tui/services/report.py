@@ -594,7 +594,7 @@ def html_report(view: StudyView, now: datetime) -> str:
                 for item in notes
             )
             parts.append(f'<ul class="notes">{items}</ul>')
-    parts.append('<h2 id="followups">Open follow-ups</h2>')
+    parts.append('</section><section id="followups"><h2>Open follow-ups</h2>')
     if a.open_followups:
         items = "".join(
             f'<li>{_h_words(f.text)} <span class="by">({_followup_source(f, _bdi)})</span></li>'
