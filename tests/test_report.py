@@ -563,6 +563,19 @@ def test_a_line_break_in_the_words_is_a_line_break_in_the_report(home, tmp_path)
     assert "<li>ask who pays<br>and when <span" in html
 
 
+def test_the_sessions_table_says_its_coded_column_counts_notes(home, tmp_path):
+    """The summary counts `5 coded excerpts` (spans and cues among them) and the sessions table
+    had a column `Coded` whose numbers add up to something else (coded notes): a reader
+    checking one against the other found them disagree. The column says it counts notes."""
+    write_study(DataStore(home))
+    md = report(tmp_path, "--format", "md")
+    assert "| Title | Participant | Date | Notes | Coded notes | Open follow-ups |" in md
+    html = report(tmp_path, "--format", "html", "--force")
+    tree = html5lib.parse(html, namespaceHTMLElements=False)
+    sessions = tree.find(".//section[@id='sessions']")
+    assert [th.text for th in sessions.iter("th")][4] == "Coded notes"
+
+
 def test_the_open_follow_ups_are_a_section_of_their_own(home, tmp_path):
     """The open follow-ups' heading sat inside the strongest quotes' section, so the page's
     outline (a screen reader's list of regions) gave them as part of the quotes."""

@@ -218,6 +218,9 @@ def _priority_rows(a: Analysis, escape: Callable[[str], str]) -> list[list[str]]
     return rows + [["-", escape(t.label), _q(t), "-", "unrated"] for t in a.unrated]
 
 
+SESSION_HEADER = ["Title", "Participant", "Date", "Notes", "Coded notes", "Open follow-ups"]
+"""The sessions table's columns (`_session_rows` fills them): its coded are notes, not excerpts."""
+
 THEME_HEADER = [
     "Tag",
     "Excerpts",
@@ -309,7 +312,7 @@ def markdown(view: StudyView, now: datetime) -> str:
     )
     out += ["## Sessions", ""]
     out += _md_table(
-        ["Title", "Participant", "Date", "Notes", "Coded", "Open follow-ups"],
+        SESSION_HEADER,
         [
             [_md(t), _md(p), _md(d), str(n), str(c), str(f)]
             for t, p, d, n, c, f in _session_rows(view)
@@ -645,7 +648,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     parts.append('</section><section id="sessions"><h2>Sessions</h2>')
     parts.append(
         _table(
-            ["Title", "Participant", "Date", "Notes", "Coded", "Open follow-ups"],
+            SESSION_HEADER,
             [
                 [_h(t), _h(p), _h(d), str(n), str(c), str(f)]
                 for t, p, d, n, c, f in _session_rows(view)
