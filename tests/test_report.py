@@ -585,3 +585,23 @@ def test_the_open_follow_ups_are_a_section_of_their_own(home, tmp_path):
     assert [h.text for h in quotes.iter("h2")] == ["Strongest quotes"]
     followups = tree.find(".//section[@id='followups']")
     assert [h.text for h in followups.iter("h2")] == ["Open follow-ups"]
+
+
+def test_a_guide_line_does_not_strike_through_a_matrix_label(home, tmp_path):
+    """A tag at severity 4.0 has its dot, and its label, on the dashed guide line at 4: the
+    line ran through the label (`pain/import` read as struck out). Each label had a white
+    halo, but pygal's style sheet takes every text's stroke off with `!important`; the halo
+    outranks it only as an important declaration of the label's own style."""
+    write_study(DataStore(home))
+    tree = html5lib.parse(report(tmp_path, "--format", "html"), namespaceHTMLElements=False)
+    matrix = next(e for e in tree.iter() if str(e.tag).endswith("svg"))
+    sheet = " ".join(t.text or "" for t in svg_nodes(matrix, "style"))
+    assert re.search(r"text[^{}]*\{[^}]*stroke:\s*none\s*!important", sheet)  # pygal's
+    labels = [t for t in svg_nodes(matrix, "text") if "label" in t.get("class", "").split()]
+    assert labels
+    for label in labels:
+        style = {
+            name.strip(): value.strip()
+            for name, _, value in (d.partition(":") for d in label.get("style").split(";"))
+        }
+        assert style["stroke"] == "#fff !important" and style["paint-order"] == "stroke"

@@ -26,9 +26,12 @@ CHAR_WIDTH = 0.62
 GAP = 3.0
 """Room between a dot and its label, and around each label."""
 LABEL_STYLE = (
-    "text-anchor: start; font-size: {size}px; paint-order: stroke; stroke: #fff; "
+    "text-anchor: start; font-size: {size}px; paint-order: stroke; stroke: #fff !important; "
     "stroke-width: 3px; stroke-linejoin: round"
 )
+"""A white halo under each label, so a guide line through it does not read as striking it out;
+important, as pygal's style sheet takes every text's stroke off with `stroke: none !important`
+(an important declaration in a style attribute outranks one in a style sheet)."""
 _TRANSLATE = re.compile(r"translate\(\s*([-\d.]+)")
 
 
