@@ -12,6 +12,7 @@ from tui.cli import main
 from tui.domain.clock import to_iso
 from tui.domain.notes import Note
 from tui.services import recording
+from tui.services.report import NONE_CHECKED
 from tui.store import DataStore
 
 
@@ -124,11 +125,29 @@ def test_a_typed_quote_without_a_transcript_says_it_was_not_checked(home, tmp_pa
     from tests.analysis_study import write_study
 
     write_study(home)
+    session_id = make_session(home, shift=30.0)  # the one session with a transcript
+    recording.attach(home, session_id, TRANSCRIPT, offset=30.0, now=START)
     md = _report(tmp_path, "md")
     quote = md[md.index("> Setup took all week") :].split("\n\n")[0]
     assert "> Not checked: no transcript attached." in quote
+    assert NONE_CHECKED not in md
     html = _report(tmp_path, "html")
     assert '<p class="verbatim">Not checked: no transcript attached.</p>' in html
+
+
+def test_a_study_with_no_transcript_says_once_that_no_quote_is_checked(home, tmp_path):
+    """ "Not checked: no transcript attached." stood under every quote of a study that has no
+    transcript at all: to a reader, noise repeated thirty times. It is said once; a study
+    with one transcript or more still says it under each quote not checked (above)."""
+    from tests.analysis_study import write_study
+
+    write_study(home)
+    md = _report(tmp_path, "md")
+    assert "Not checked: no transcript attached." not in md
+    quotes = md[md.index("## Strongest quotes") : md.index("## Open follow-ups")]
+    assert quotes.count(NONE_CHECKED) == 1 and "> Setup took all week" in quotes
+    html = _report(tmp_path, "html")
+    assert "Not checked" not in html and html.count(NONE_CHECKED) == 1
 
 
 def test_a_quote_the_transcript_does_not_bear_out_is_cited_as_unverified(home, tmp_path):

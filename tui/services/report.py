@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -30,7 +31,8 @@ from tui.domain.analysis import (
     severity_text,
 )
 from tui.domain.display_text import count_of, tag_label, visible
-from tui.services.analysis import StudyView, Verbatims
+from tui.domain.recording import NOT_CHECKED
+from tui.services.analysis import Checked, StudyView, Verbatims
 from tui.services.exchange.markdown import md_line
 
 if TYPE_CHECKING:
@@ -158,6 +160,39 @@ def _session_rows(view: StudyView) -> list[tuple[str, str, str, int, int, int]]:
     return rows
 
 
+NONE_CHECKED = (
+    "No quoted session has a transcript attached, so no quote here is checked against one: "
+    "each is the note-taker's typing of what was said."
+)
+"""Said once, in place of `NOT_CHECKED` under every quote, when it would be under each."""
+
+
+@dataclass(frozen=True)
+class QuotedTheme:
+    """A theme as the report's quotes show it: its quotes, each with its check, and notes."""
+
+    theme: Theme
+    quotes: list[Checked]
+    notes: list[Evidence]
+
+
+def quoted(view: StudyView) -> tuple[list[QuotedTheme], str | None]:
+    """The themes the report quotes (`quoted_themes`), each quote checked; and, when no quoted
+    session has a transcript, the one sentence that says so (each check's line is then
+    dropped: "Not checked" under every quote of such a study only repeated it)."""
+    a, verbatims = view.analysis, Verbatims(view)
+    shown = []
+    for theme in quoted_themes(a):
+        quotes, notes = theme_evidence(a, theme)
+        shown.append(QuotedTheme(theme, [verbatims.checked(item) for item in quotes], notes))
+    lines = [c.line for t in shown for c in t.quotes if c.item.kind == "quote"]
+    if not lines or any(line != NOT_CHECKED for line in lines):
+        return shown, None
+    for t in shown:
+        t.quotes[:] = [replace(c, line=None) for c in t.quotes]
+    return shown, NONE_CHECKED
+
+
 def theme_evidence(analysis: Analysis, theme: Theme) -> tuple[list[Evidence], list[Evidence]]:
     """What the report shows of a theme: its strongest quotes (words someone said), then, where
     there are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs.
@@ -263,15 +298,15 @@ def markdown(view: StudyView, now: datetime) -> str:
         _theme_rows(a, _md),
         NO_TAGS,
     )
-    themes = quoted_themes(a)
+    themes, none_checked = quoted(view)
     out += ["## Strongest quotes", "", QUOTES_NOTE if themes else f"_{NO_QUOTES}_", ""]
+    out += [none_checked, ""] if none_checked else []
     out += [left_out, ""] if (left_out := quotes_left_out(a)) else []
-    verbatims = Verbatims(view)
-    for theme in themes:
+    for shown in themes:
+        theme, notes = shown.theme, shown.notes
         out += [f"### {_md(theme.label)} ({_q(theme)} participants)", ""]
-        quotes, notes = theme_evidence(a, theme)
-        for item in quotes:
-            checked = verbatims.checked(item)
+        for checked in shown.quotes:
+            item = checked.item
             out += [f"> {_md_words(item.quote, '> ')}"]
             out += [f"> \u2014 {_source(item, _md, checked.verified)}"]
             if checked.line is not None:
@@ -572,18 +607,19 @@ def html_report(view: StudyView, now: datetime) -> str:
         )
     )
     parts.append('</section><section id="quotes"><h2>Strongest quotes</h2>')
-    themes = quoted_themes(a)
+    themes, none_checked = quoted(view)
     parts.append(
         f'<p class="meta">{_h(QUOTES_NOTE)}</p>' if themes else f"<p><em>{NO_QUOTES}</em></p>"
     )
+    if none_checked:
+        parts.append(f'<p class="meta">{none_checked}</p>')
     if left_out := quotes_left_out(a):
         parts.append(f'<p class="meta">{left_out}</p>')
-    verbatims = Verbatims(view)
-    for theme in themes:
+    for shown in themes:
+        theme, notes = shown.theme, shown.notes
         parts.append(f"<h3>{_bdi(theme.label)} <small>({_q(theme)} participants)</small></h3>")
-        quotes, notes = theme_evidence(a, theme)
-        for item in quotes:
-            checked = verbatims.checked(item)
+        for checked in shown.quotes:
+            item = checked.item
             line = "" if checked.line is None else f'<p class="verbatim">{_h(checked.line)}</p>'
             source = _source(item, _bdi, checked.verified)
             parts.append(
