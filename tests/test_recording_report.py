@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.recording_study import START, TRANSCRIPT, make_session
+from tests.recording_study import INVENTED, START, TRANSCRIPT, make_session
 from tui.cli import main
 from tui.domain.clock import to_iso
 from tui.domain.notes import Note
@@ -164,3 +164,23 @@ def test_a_quote_the_transcript_does_not_bear_out_is_cited_as_unverified(home, t
     invented = html[html.index("I would pay double") :].split("</blockquote>")[0]
     assert "<footer>\u2014 <bdi>P7</bdi>, unverified, 02:55 (" in invented
     assert "<bdi>P7</bdi>, unverified" not in html[: html.index("I would pay double")]
+
+
+def test_a_quote_the_transcript_does_not_bear_out_goes_after_those_it_does(home, tmp_path):
+    """The strongest quotes were ranked on severity alone: an invented quote rated 5 led its
+    theme, above the words the transcript bears out, marked `unverified` but first. Now every
+    quote the transcript bears out (or has no transcript to check) comes first."""
+    from tui.domain.ratings import with_rating
+
+    store = home
+    session_id = make_session(store, shift=30.0)
+    recording.attach(home, session_id, TRANSCRIPT, offset=30.0, now=START)
+    session_file = store.open_session(session_id)
+    invented = next(n for n in session_file.read().notes if n["text"] == INVENTED)
+    session_file.change_note(invented["id"], lambda doc: with_rating(doc, 5, "Maya", "t0"))
+    session_file.close()
+    md = _report(tmp_path, "md")
+    cost = md[md.index("### cost") :].split("\n### ")[0]
+    sources = [line for line in cost.splitlines() if line.startswith("> \u2014 ")]
+    assert len(sources) == 3 and "unverified" in sources[-1], cost
+    assert all("unverified" not in line for line in sources[:-1]), cost

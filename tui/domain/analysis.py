@@ -434,22 +434,29 @@ class Analysis:
         return [self.evidence[i] for i in indexes]
 
     def strongest_of(
-        self, indexes: Iterable[int], count: int
+        self,
+        indexes: Iterable[int],
+        count: int,
+        doubtful: Callable[[Evidence], bool] | None = None,
     ) -> tuple[list[Evidence], list[Evidence]]:
         """The quotes of this evidence that best stand for a theme, then, where there are
         fewer than `count`, the note-taker's notes (paraphrases, not follow-ups) for a report
         to show, labelled as notes. A quote is only words someone said (`Evidence.said`), the
         participants' before other speakers' (an interviewer, a shopkeeper). Among each, the
         most severe first (then starred, then longer), one per person before a second from
-        anyone, so a report shows how widely a theme was raised.
+        anyone, so a report shows how widely a theme was raised. `doubtful`: words a transcript
+        does not bear out, which go after every other quote (the report's check).
 
         Ranked on the facts kept of each piece (a digest's suffice), without making it: only
-        the excerpts picked are made, and have their session's notes read."""
+        the excerpts picked are made, and have their session's notes read (with `doubtful`,
+        every quote's, to check it)."""
         evidence = self.evidence
         people = evidence.people
         ranked = sorted(indexes, key=evidence.strength)
         kinds = {index: evidence.kind(index) for index in ranked}
         said = [index for index in ranked if is_said(kinds[index])]
+        if doubtful is not None:  # a stable sort: the doubtful last, each part as ranked
+            said.sort(key=lambda index: doubtful(evidence[index]))
         quotes = _strongest([i for i in said if people[i]], count, people.__getitem__)
         quotes += _strongest(
             [i for i in said if not people[i]],

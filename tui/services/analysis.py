@@ -220,10 +220,17 @@ class Verbatims:
     def __init__(self, view: StudyView) -> None:
         self._sessions = {s.id: s for s in view.sessions}
         self._transcripts: dict[str, SessionTranscript | None] = {}
+        self._checks: dict[tuple[str, str, str | None], QuoteCheck | None] = {}
+        """Each quote's check, by its ref: the report ranks by it, then shows it."""
 
     def check(self, item: Evidence) -> QuoteCheck | None:
         if item.kind != "quote":
             return None
+        if item.ref not in self._checks:
+            self._checks[item.ref] = self._check(item)
+        return self._checks[item.ref]
+
+    def _check(self, item: Evidence) -> QuoteCheck | None:
         if item.session_id not in self._transcripts:
             self._transcripts[item.session_id] = self._transcript(item.session_id)
         transcript = self._transcripts[item.session_id]
@@ -231,6 +238,11 @@ class Verbatims:
             return None
         # A span of a quote is checked by its own words (`text`), the words it is cited by.
         return transcript.check({"kind": item.kind, "text": item.text, "elapsed": item.elapsed})
+
+    def doubtful(self, item: Evidence) -> bool:
+        """Whether a quote's session has a transcript that does not bear it out (`check`)."""
+        check = self.check(item)
+        return check is not None and not check.found
 
     def _transcript(self, session_id: str) -> SessionTranscript | None:
         """The session over its attached transcript, read only for a quoted session (its

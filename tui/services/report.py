@@ -177,13 +177,14 @@ class QuotedTheme:
 
 
 def quoted(view: StudyView) -> tuple[list[QuotedTheme], str | None]:
-    """The themes the report quotes (`quoted_themes`), each quote checked; and, when no quoted
-    session has a transcript, the one sentence that says so (each check's line is then
-    dropped: "Not checked" under every quote of such a study only repeated it)."""
+    """The themes the report quotes (`quoted_themes`), each quote checked, those the
+    transcript does not bear out after the others; and, when no quoted session has a
+    transcript, the one sentence that says so (each check's line is then dropped: "Not
+    checked" under every quote of such a study only repeated it)."""
     a, verbatims = view.analysis, Verbatims(view)
     shown = []
     for theme in quoted_themes(a):
-        quotes, notes = theme_evidence(a, theme)
+        quotes, notes = theme_evidence(a, theme, verbatims.doubtful)
         shown.append(QuotedTheme(theme, [verbatims.checked(item) for item in quotes], notes))
     lines = [c.line for t in shown for c in t.quotes if c.item.kind == "quote"]
     if not lines or any(line != NOT_CHECKED for line in lines):
@@ -193,11 +194,14 @@ def quoted(view: StudyView) -> tuple[list[QuotedTheme], str | None]:
     return shown, NONE_CHECKED
 
 
-def theme_evidence(analysis: Analysis, theme: Theme) -> tuple[list[Evidence], list[Evidence]]:
-    """What the report shows of a theme: its strongest quotes (words someone said), then, where
-    there are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs.
-    Ranked from the study index's facts: only the sessions of the excerpts picked are read."""
-    return analysis.strongest_of(theme.evidence, QUOTES_PER_THEME)
+def theme_evidence(
+    analysis: Analysis, theme: Theme, doubtful: Callable[[Evidence], bool] | None = None
+) -> tuple[list[Evidence], list[Evidence]]:
+    """What the report shows of a theme: its strongest quotes (words someone said; `doubtful`
+    ones, the transcript's check against them, last), then, where there are fewer than
+    QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs. Ranked from the
+    study index's facts: only the sessions of the excerpts picked (and quoted) are read."""
+    return analysis.strongest_of(theme.evidence, QUOTES_PER_THEME, doubtful)
 
 
 def _title(view: StudyView) -> str:
