@@ -588,7 +588,9 @@ def test_a_tag_deleted_here_and_merged_or_renamed_there_keeps_the_codings_it_mov
         merge_tags(store, "setup", into, "2026-12-01T10:00:00.000Z")
         line = (
             "codebook tags onboarding: 'setup' was deleted on one laptop and merged into "
-            "'onboarding' on another; the codings the merge moved stay in 'onboarding'"
+            "'onboarding' on another; the codings the merge moved stay in 'onboarding' (a change "
+            "outweighs a removal): keeping leaves them, taking the other takes them off every "
+            "session (codings of 'setup' made since the laptops last synced stay in 'onboarding')"
         )
     else:
         into = "install"

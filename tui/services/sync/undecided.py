@@ -72,7 +72,9 @@ class Undecided:
                 f"{where} {self.table} {key}: {_short(self.entry.get('tag'))} was deleted on "
                 f"one laptop and merged into {_short(key)} on another; the codings the merge "
                 f"moved stay in {_short(key)} (a change outweighs a removal): keeping leaves "
-                f"them, taking the other takes them off every session"
+                f"them, taking the other takes them off every session (codings of "
+                f"{_short(self.entry.get('tag'))} made since the laptops last synced stay in "
+                f"{_short(key)})"
             )
         return (
             f"{where} {self.table} {key}: {self.field} is {_short(self.kept, self.other)}; "
