@@ -390,3 +390,38 @@ def test_each_sessions_notes_and_coded_notes_as_the_report_counts_them() -> None
     )
     assert analyse([session]).notes_per_session == {"s1": (4, 2)}
     assert note_counts(session.notes, session.excerpts) == (4, 2)  # the sessions list's
+
+
+def test_the_quotes_shown_elsewhere_give_way_to_the_next_by_the_same_rules():
+    """The report shows each quote once (`strongest`'s `shown`): a theme whose strongest is
+    under an earlier theme takes its next strongest, still one per person before a second
+    from anyone, and still those the transcript does not bear out (`doubtful`) last."""
+
+    def quote(nid, severity, elapsed):
+        return {
+            "id": nid,
+            "text": f'"{nid}',
+            "kind": "quote",
+            "elapsed": elapsed,
+            "tags": ["bug"],
+            "severity": severity,
+        }
+
+    ana = SessionInput(
+        "a",
+        {"id": "a", "participant": "Ana"},
+        [quote("a1", 5, 1.0), quote("a2", 4, 2.0), quote("a3", 3, 3.0)],
+    )
+    ben = SessionInput("b", {"id": "b", "participant": "Ben"}, [quote("b1", 1, 1.0)])
+    result = analyse([ana, ben])
+    evidence = result.theme("bug").evidence
+    index = {result.evidence[i].note_id: i for i in evidence}
+
+    def picked(shown, doubtful=None):
+        quotes, _ = result.strongest(evidence, 2, doubtful, shown)
+        return [result.evidence[i].note_id for i in quotes]
+
+    assert picked(()) == ["a1", "b1"]
+    assert picked({index["a1"]}) == ["a2", "b1"]
+    assert picked({index["a1"]}, lambda e: e.note_id == "a2") == ["a3", "b1"]
+    assert picked({index["a1"], index["b1"]}) == ["a2", "a3"]

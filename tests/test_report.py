@@ -605,3 +605,46 @@ def test_a_guide_line_does_not_strike_through_a_matrix_label(home, tmp_path):
             for name, _, value in (d.partition(":") for d in label.get("style").split(";"))
         }
         assert style["stroke"] == "#fff !important" and style["paint-order"] == "stroke"
+
+
+def test_each_quote_is_shown_once_under_the_first_theme_that_stands_for_it(home, tmp_path):
+    """A parent tag (`workaround/*`, its sub-tags rolled up) ranks beside its own sub-tag, and
+    a note carries several tags: Ben's quote was printed under `workaround/*` and again under
+    `workaround/spreadsheet`, and a note under `pain/onboarding` and `workaround`, so a reader
+    counted one person saying it as two. Each is shown once, under the first theme in the
+    report's order; a later theme takes its next strongest in its place, and one whose
+    quotes are all above says where they are rather than showing nothing."""
+    sessions = study_sessions()
+    ben = sessions[2]
+    ben.notes.append(
+        {
+            "id": "sub1",
+            "text": '"I paste it all into a sheet #workaround/spreadsheet',
+            "kind": "quote",
+            "tags": ["workaround/spreadsheet"],
+            "severity": 3,
+            "elapsed": 50.0,
+            "question_id": "q1",
+            "author": "Maya",
+            "started_at": "2026-11-21T09:00:50.000Z",
+        }
+    )
+    write_study(DataStore(home), sessions)
+    text = report(tmp_path, "--format", "md")
+    quotes = text.split("## Strongest quotes")[1].split("## Open follow-ups")[0]
+    for words in ("> I paste it all into a sheet\n", "- Exports to Excel every night"):
+        assert quotes.count(words) == 1, quotes
+    themes = {
+        part.split(" (")[0]: part for part in quotes.split("\n### ")[1:]
+    }  # each theme's heading, quotes, notes and what it says of the rest
+    assert "Exports to Excel every night" in themes["pain/onboarding"]
+    spreadsheet = themes["workaround/spreadsheet"]
+    assert "> " not in spreadsheet and "\n- " not in spreadsheet
+    assert "_1 quote of this theme is above, under workaround/\\*._" in spreadsheet
+    assert "> a spreadsheet" in themes["workaround/\\*"]  # its next strongest stands in
+    assert "under pain/onboarding._" in themes["workaround/\\*"]
+    page = report(tmp_path, "--format", "html", "--force")
+    assert page.count("I paste it all into a sheet") == 1
+    assert (
+        '<p class="meta">1 quote of this theme is above, under <bdi>workaround/*</bdi>.</p>' in page
+    )

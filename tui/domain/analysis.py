@@ -441,17 +441,32 @@ class Analysis:
     ) -> tuple[list[Evidence], list[Evidence]]:
         """The quotes of this evidence that best stand for a theme, then, where there are
         fewer than `count`, the note-taker's notes (paraphrases, not follow-ups) for a report
-        to show, labelled as notes. A quote is only words someone said (`Evidence.said`), the
-        participants' before other speakers' (an interviewer, a shopkeeper). Among each, the
-        most severe first (then starred, then longer), one per person before a second from
-        anyone, so a report shows how widely a theme was raised. `doubtful`: words a transcript
-        does not bear out, which go after every other quote (the report's check).
+        to show, labelled as notes (`strongest`, the pieces made)."""
+        quotes, notes = self.strongest(indexes, count, doubtful)
+        return self.evidence_of(quotes), self.evidence_of(notes)
+
+    def strongest(
+        self,
+        indexes: Iterable[int],
+        count: int,
+        doubtful: Callable[[Evidence], bool] | None = None,
+        shown: Collection[int] = (),
+    ) -> tuple[list[int], list[int]]:
+        """`strongest_of`, as indexes into `evidence`. A quote is only words someone said
+        (`Evidence.said`), the participants' before other speakers' (an interviewer, a
+        shopkeeper). Among each, the most severe first (then starred, then longer), one per
+        person before a second from anyone, so a report shows how widely a theme was raised.
+        `doubtful`: words a transcript does not bear out, which go after every other quote
+        (the report's check). `shown`: pieces already shown elsewhere (under a theme above),
+        left out, so that the next strongest stand in for them by the same rules.
 
         Ranked on the facts kept of each piece (a digest's suffice), without making it: only
         the excerpts picked are made, and have their session's notes read (with `doubtful`,
         every quote's, to check it)."""
         evidence = self.evidence
         people = evidence.people
+        if shown:
+            indexes = [index for index in indexes if index not in shown]
         ranked = sorted(indexes, key=evidence.strength)
         kinds = {index: evidence.kind(index) for index in ranked}
         said = [index for index in ranked if is_said(kinds[index])]
@@ -466,7 +481,7 @@ class Analysis:
         notes = _strongest(
             [i for i in ranked if kinds[i] == "note"], count - len(quotes), people.__getitem__
         )
-        return [evidence[i] for i in quotes], [evidence[i] for i in notes]
+        return quotes, notes
 
     @cached_property
     def pairs(self) -> list[Pair]:

@@ -169,23 +169,54 @@ NONE_CHECKED = (
 
 @dataclass(frozen=True)
 class QuotedTheme:
-    """A theme as the report's quotes show it: its quotes, each with its check, and notes."""
+    """A theme as the report's quotes show it: its quotes, each with its check, and notes;
+    and what of it is shown above, under earlier themes, and not again here."""
 
     theme: Theme
     quotes: list[Checked]
     notes: list[Evidence]
+    above: tuple[int, int] = (0, 0)
+    """How many of its quotes, and of its notes, an earlier theme shows."""
+    above_under: tuple[Theme, ...] = ()
+    """The earlier themes that show them, in the report's order."""
 
 
 def quoted(view: StudyView) -> tuple[list[QuotedTheme], str | None]:
-    """The themes the report quotes (`quoted_themes`), each quote checked, those the
-    transcript does not bear out after the others; and, when no quoted session has a
-    transcript, the one sentence that says so (each check's line is then dropped: "Not
-    checked" under every quote of such a study only repeated it)."""
+    """The themes the report quotes (`quoted_themes`), each with its strongest quotes (words
+    someone said; those the transcript does not bear out after the others), then, where there
+    are fewer than QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs
+    (`Analysis.strongest`). Each quote or note is shown once, under the first theme that
+    shows it: a parent (`pain/*`) ranks beside its sub-tags and a note carries several tags,
+    and one quote printed under three themes read as three people saying it. A later theme
+    takes its next strongest in its place, and says which themes above show the rest.
+
+    Also, when no quoted session has a transcript, the one sentence that says so (each
+    check's line is then dropped: "Not checked" under every quote of such a study only
+    repeated it). Ranked from the study index's facts: only the sessions of the excerpts
+    picked (and quoted) are read."""
     a, verbatims = view.analysis, Verbatims(view)
+    shown_under: dict[int, int] = {}
+    """Each piece shown, and the position of the theme that shows it."""
+    themes = quoted_themes(a)
     shown = []
-    for theme in quoted_themes(a):
-        quotes, notes = theme_evidence(a, theme, verbatims.doubtful)
-        shown.append(QuotedTheme(theme, [verbatims.checked(item) for item in quotes], notes))
+    for position, theme in enumerate(themes):
+        quotes, notes = a.strongest(
+            theme.evidence, QUOTES_PER_THEME, verbatims.doubtful, shown_under
+        )
+        above = [index for index in theme.evidence if index in shown_under]
+        said = sum(1 for index in above if a.evidence[index].said)
+        under = sorted({shown_under[index] for index in above})
+        for index in quotes + notes:
+            shown_under[index] = position
+        shown.append(
+            QuotedTheme(
+                theme,
+                [verbatims.checked(item) for item in a.evidence_of(quotes)],
+                a.evidence_of(notes),
+                (said, len(above) - said),
+                tuple(themes[n] for n in under),
+            )
+        )
     lines = [c.line for t in shown for c in t.quotes if c.item.kind == "quote"]
     if not lines or any(line != NOT_CHECKED for line in lines):
         return shown, None
@@ -194,14 +225,23 @@ def quoted(view: StudyView) -> tuple[list[QuotedTheme], str | None]:
     return shown, NONE_CHECKED
 
 
-def theme_evidence(
-    analysis: Analysis, theme: Theme, doubtful: Callable[[Evidence], bool] | None = None
-) -> tuple[list[Evidence], list[Evidence]]:
-    """What the report shows of a theme: its strongest quotes (words someone said; `doubtful`
-    ones, the transcript's check against them, last), then, where there are fewer than
-    QUOTES_PER_THEME, the note-taker's strongest notes, labelled as theirs. Ranked from the
-    study index's facts: only the sessions of the excerpts picked (and quoted) are read."""
-    return analysis.strongest_of(theme.evidence, QUOTES_PER_THEME, doubtful)
+NOTHING_TO_QUOTE = (
+    "No quote or note: this theme is tagged on follow-ups alone, the note-takers' questions."
+)
+
+
+def shown_above(shown: QuotedTheme, field: Callable[[str], str]) -> str | None:
+    """What of a theme is shown above, under which themes (`field` makes each tag safe in
+    the format): `2 quotes of this theme are above, under pain/*.`; for a theme with nothing
+    to show at all, why. None when there is nothing to say."""
+    quotes, notes = shown.above
+    if not quotes and not notes:
+        return None if shown.quotes or shown.notes else NOTHING_TO_QUOTE
+    what = " and ".join(count_of(n, kind) for n, kind in ((quotes, "quote"), (notes, "note")) if n)
+    verb = "is" if quotes + notes == 1 else "are"
+    labels = [field(theme.label) for theme in shown.above_under]
+    where = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
+    return f"{what} of this theme {verb} above, under {where}."
 
 
 def _title(view: StudyView) -> str:
@@ -321,6 +361,8 @@ def markdown(view: StudyView, now: datetime) -> str:
                 f"- {_md_words(item.quote, '  ')} ({_note_source(item, _md)})" for item in notes
             ]
             out.append("")
+        if (above := shown_above(shown, _md)) is not None:
+            out += [f"_{above}_", ""]
     out += ["## Open follow-ups", ""]
     out += [
         f"- [ ] {_md_words(f.text, '  ')} ({_followup_source(f, _md)})" for f in a.open_followups
@@ -364,7 +406,9 @@ QUOTES_NOTE = (
     "Quotes are words someone said (a quote typed in the interview, a transcript cue), with "
     "who said them; a typed quote says under it whether the session's transcript bears it "
     "out, or that there was none to check it by. Where a theme has fewer than three, the "
-    "note-taker's own notes follow, labelled as such: they are not the participant's words."
+    "note-taker's own notes follow, labelled as such: they are not the participant's words. "
+    "Each quote and note appears once, under the first of these themes it stands for: a later "
+    "theme it also stands for says so, and where."
 )
 
 
@@ -637,6 +681,8 @@ def html_report(view: StudyView, now: datetime) -> str:
                 for item in notes
             )
             parts.append(f'<ul class="notes">{items}</ul>')
+        if (above := shown_above(shown, _bdi)) is not None:
+            parts.append(f'<p class="meta">{above}</p>')
     parts.append('</section><section id="followups"><h2>Open follow-ups</h2>')
     if a.open_followups:
         items = "".join(
