@@ -648,3 +648,19 @@ def test_each_quote_is_shown_once_under_the_first_theme_that_stands_for_it(home,
     assert (
         '<p class="meta">1 quote of this theme is above, under <bdi>workaround/*</bdi>.</p>' in page
     )
+
+
+def test_a_theme_tagged_on_follow_ups_alone_says_why_it_has_no_quote(home, tmp_path):
+    """A follow-up is the note-taker's question, never quoted: a tag only on follow-ups was a
+    heading over nothing, and a reader wondered where its quotes went."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    ask = _note("f1", "Ask about the invoice export", 300, "q1", ["billing"], 2, kind="followup")
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, ask])
+    write_study(DataStore(home), sessions)
+    text = report(tmp_path, "--format", "md")
+    billing = text.split("### billing (")[1].split("\n### ")[0].split("## Open")[0]
+    assert "_No quote or note: this theme is tagged on follow-ups alone" in billing, billing
