@@ -425,3 +425,25 @@ def test_the_quotes_shown_elsewhere_give_way_to_the_next_by_the_same_rules():
     assert picked({index["a1"]}) == ["a2", "b1"]
     assert picked({index["a1"]}, lambda e: e.note_id == "a2") == ["a3", "b1"]
     assert picked({index["a1"], index["b1"]}) == ["a2", "a3"]
+
+
+def test_words_shown_once_are_shown_for_every_piece_of_their_note_that_overlaps_them():
+    """A quote coded whole under one tag and a span of it under another are two pieces of
+    evidence with the same words: the report printed "Don't make me type them again." under
+    two themes. A piece counts as shown when words of its note that overlap it are; a span
+    of the same quote with no word in common is another quote."""
+    text = "\"Show me the trucks. Don't make me type them again."
+    notes = [{"id": "n1", "text": text, "kind": "quote", "tags": ["wms"], "severity": 3}]
+    spans = [
+        {"id": "x1", "note_id": "n1", "start": 20, "end": 51, "tags": ["double-entry"]},
+        {"id": "x2", "note_id": "n1", "start": 0, "end": 19, "tags": ["trucks"]},
+    ]
+    result = analyse([SessionInput("s", {"id": "s", "participant": "Ana"}, notes, spans)])
+    (span,) = result.theme("double-entry").evidence
+    (whole,) = result.theme("wms").evidence
+    (other,) = result.theme("trucks").evidence
+    shown = result.shown_words()
+    shown.add(span, 0)
+    assert whole in shown and shown.where(whole) == 0
+    assert other not in shown
+    assert result.strongest(result.theme("wms").evidence, 3, shown=shown) == ([], [])

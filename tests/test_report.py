@@ -638,6 +638,11 @@ def test_each_quote_is_shown_once_under_the_first_theme_that_stands_for_it(home,
         part.split(" (")[0]: part for part in quotes.split("\n### ")[1:]
     }  # each theme's heading, quotes, notes and what it says of the rest
     assert "Exports to Excel every night" in themes["pain/onboarding"]
+    # A span of Ana's note (`Pricing page`) is under pain/onboarding: the whole note, under
+    # pain/pricing, repeated its words.
+    assert "- Pricing page (" in themes["pain/onboarding"]
+    assert "Pricing page confused me" not in quotes
+    assert "_1 note of this theme is above, under pain/onboarding._" in themes["pain/pricing"]
     spreadsheet = themes["workaround/spreadsheet"]
     assert "> " not in spreadsheet and "\n- " not in spreadsheet
     assert "_1 quote of this theme is above, under workaround/\\*._" in spreadsheet

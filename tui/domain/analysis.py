@@ -29,9 +29,10 @@ How things are counted (docs/analysis.md):
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -378,6 +379,32 @@ class Overview:
         return next((theme for theme in self.themes if theme.key == key), None)
 
 
+class ShownWords:
+    """The words a report has shown, each with where it shows them (a theme's position), so
+    that none is shown twice: a piece counts as shown when it is, or when words of its note
+    that overlap it are (a span of a quote shown whole; a whole note after one of its spans;
+    two spans sharing words). Two spans of one note with no word in common are two quotes."""
+
+    def __init__(self, evidence: _EvidenceList) -> None:
+        self._evidence = evidence
+        self._by_note: dict[tuple[str, str], list[tuple[float, float, int]]] = {}
+
+    def add(self, index: int, where: int) -> None:
+        key, start, end = self._evidence.words_of(index)
+        self._by_note.setdefault(key, []).append((start, end, where))
+
+    def where(self, index: int) -> int | None:
+        """Where the first shown words overlapping this piece's are shown; None: nowhere."""
+        key, start, end = self._evidence.words_of(index)
+        for shown_start, shown_end, where in self._by_note.get(key, ()):
+            if start < shown_end and shown_start < end:
+                return where
+        return None
+
+    def __contains__(self, index: object) -> bool:
+        return isinstance(index, int) and self.where(index) is not None
+
+
 class Analysis:
     """The synthesis. Themes and the matrix are worked out at once (the screen's first
     frame shows them); pairs, cells of the grid and guide coverage when first asked for."""
@@ -433,6 +460,10 @@ class Analysis:
     def evidence_of(self, indexes: Iterable[int]) -> list[Evidence]:
         return [self.evidence[i] for i in indexes]
 
+    def shown_words(self) -> ShownWords:
+        """An empty record of the words a report shows (`strongest`'s `shown`)."""
+        return ShownWords(self.evidence)
+
     def strongest_of(
         self,
         indexes: Iterable[int],
@@ -450,22 +481,22 @@ class Analysis:
         indexes: Iterable[int],
         count: int,
         doubtful: Callable[[Evidence], bool] | None = None,
-        shown: Collection[int] = (),
+        shown: Container[int] | None = None,
     ) -> tuple[list[int], list[int]]:
         """`strongest_of`, as indexes into `evidence`. A quote is only words someone said
         (`Evidence.said`), the participants' before other speakers' (an interviewer, a
         shopkeeper). Among each, the most severe first (then starred, then longer), one per
         person before a second from anyone, so a report shows how widely a theme was raised.
         `doubtful`: words a transcript does not bear out, which go after every other quote
-        (the report's check). `shown`: pieces already shown elsewhere (under a theme above),
-        left out, so that the next strongest stand in for them by the same rules.
+        (the report's check). `shown`: pieces already shown elsewhere (under a theme above,
+        `ShownWords`), left out, so that the next strongest stand in for them by the same rules.
 
         Ranked on the facts kept of each piece (a digest's suffice), without making it: only
         the excerpts picked are made, and have their session's notes read (with `doubtful`,
         every quote's, to check it)."""
         evidence = self.evidence
         people = evidence.people
-        if shown:
+        if shown is not None:
             indexes = [index for index in indexes if index not in shown]
         ranked = sorted(indexes, key=evidence.strength)
         kinds = {index: evidence.kind(index) for index in ranked}
@@ -910,6 +941,17 @@ class _EvidenceList(Sequence[Evidence]):
             -(_quote_length(note, doc, _words(note, doc)) if "text" in note else _qlen(doc)),
             str(note.get("started_at") or ""),
         )
+
+    def words_of(self, index: int) -> tuple[tuple[str, str], float, float]:
+        """Which words of which note a piece is, without making it: (session, note id), and
+        where they start and end in the note (a whole note, or a span not given by offsets:
+        all of it)."""
+        note, doc = self._notes[index], self.docs[index]
+        key = (self.sessions[index], str(note.get("id")))
+        start, end = doc.get("start"), doc.get("end")
+        if doc is note or not isinstance(start, int) or not isinstance(end, int):
+            return key, 0, math.inf
+        return key, start, end
 
     def sketch(self, index: int) -> Evidence:
         """The evidence without reading any words it lacks: `text` is empty for a digest,

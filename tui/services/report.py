@@ -31,6 +31,7 @@ from tui.domain.analysis import (
     severity_text,
 )
 from tui.domain.display_text import count_of, tag_label, visible
+from tui.domain.quotes import is_said
 from tui.domain.recording import NOT_CHECKED
 from tui.services.analysis import Checked, StudyView, Verbatims
 from tui.services.exchange.markdown import md_line
@@ -195,19 +196,16 @@ def quoted(view: StudyView) -> tuple[list[QuotedTheme], str | None]:
     repeated it). Ranked from the study index's facts: only the sessions of the excerpts
     picked (and quoted) are read."""
     a, verbatims = view.analysis, Verbatims(view)
-    shown_under: dict[int, int] = {}
-    """Each piece shown, and the position of the theme that shows it."""
+    words = a.shown_words()
     themes = quoted_themes(a)
     shown = []
     for position, theme in enumerate(themes):
-        quotes, notes = a.strongest(
-            theme.evidence, QUOTES_PER_THEME, verbatims.doubtful, shown_under
-        )
-        above = [index for index in theme.evidence if index in shown_under]
-        said = sum(1 for index in above if a.evidence[index].said)
-        under = sorted({shown_under[index] for index in above})
+        quotes, notes = a.strongest(theme.evidence, QUOTES_PER_THEME, verbatims.doubtful, words)
+        above = {i: where for i in theme.evidence if (where := words.where(i)) is not None}
+        said = sum(1 for index in above if is_said(a.evidence.kind(index)))
+        under = sorted(set(above.values()))
         for index in quotes + notes:
-            shown_under[index] = position
+            words.add(index, position)
         shown.append(
             QuotedTheme(
                 theme,
