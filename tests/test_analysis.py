@@ -444,6 +444,6 @@ def test_words_shown_once_are_shown_for_every_piece_of_their_note_that_overlaps_
     (other,) = result.theme("trucks").evidence
     shown = result.shown_words()
     shown.add(span, 0)
-    assert whole in shown and shown.where(whole) == 0
-    assert other not in shown
-    assert result.strongest(result.theme("wms").evidence, 3, shown=shown) == ([], [])
+    assert shown.among([whole, other, span]) == {whole: 0, span: 0}
+    above = shown.among(result.theme("wms").evidence)
+    assert result.strongest(result.theme("wms").evidence, 3, shown=above) == ([], [])

@@ -387,22 +387,29 @@ class ShownWords:
 
     def __init__(self, evidence: _EvidenceList) -> None:
         self._evidence = evidence
-        self._by_note: dict[tuple[str, str], list[tuple[float, float, int]]] = {}
+        self._by_note: dict[int, list[tuple[float, float, int]]] = {}
+        """By note (`note_of`): where in it the words shown start and end, and where shown."""
 
     def add(self, index: int, where: int) -> None:
-        key, start, end = self._evidence.words_of(index)
-        self._by_note.setdefault(key, []).append((start, end, where))
+        start, end = self._evidence.span_of(index)
+        self._by_note.setdefault(self._evidence.note_of(index), []).append((start, end, where))
 
-    def where(self, index: int) -> int | None:
-        """Where the first shown words overlapping this piece's are shown; None: nowhere."""
-        key, start, end = self._evidence.words_of(index)
-        for shown_start, shown_end, where in self._by_note.get(key, ()):
-            if start < shown_end and shown_start < end:
-                return where
-        return None
-
-    def __contains__(self, index: object) -> bool:
-        return isinstance(index, int) and self.where(index) is not None
+    def among(self, indexes: Iterable[int]) -> dict[int, int]:
+        """Those of these pieces whose words are shown (or overlap words shown), each with
+        where the first of those is shown. One pass, a lookup a piece: most pieces' notes
+        have no word shown."""
+        notes, by_note, span_of = self._evidence.notes, self._by_note, self._evidence.span_of
+        found: dict[int, int] = {}
+        for index in indexes:
+            shown = by_note.get(id(notes[index]))
+            if shown is None:
+                continue
+            start, end = span_of(index)
+            for shown_start, shown_end, where in shown:
+                if start < shown_end and shown_start < end:
+                    found[index] = where
+                    break
+        return found
 
 
 class Analysis:
@@ -461,7 +468,7 @@ class Analysis:
         return [self.evidence[i] for i in indexes]
 
     def shown_words(self) -> ShownWords:
-        """An empty record of the words a report shows (`strongest`'s `shown`)."""
+        """An empty record of the words a report shows (its `among` is `strongest`'s `shown`)."""
         return ShownWords(self.evidence)
 
     def strongest_of(
@@ -489,7 +496,8 @@ class Analysis:
         person before a second from anyone, so a report shows how widely a theme was raised.
         `doubtful`: words a transcript does not bear out, which go after every other quote
         (the report's check). `shown`: pieces already shown elsewhere (under a theme above,
-        `ShownWords`), left out, so that the next strongest stand in for them by the same rules.
+        `ShownWords.among`), left out, so that the next strongest stand in for them by the
+        same rules.
 
         Ranked on the facts kept of each piece (a digest's suffice), without making it: only
         the excerpts picked are made, and have their session's notes read (with `doubtful`,
@@ -942,16 +950,24 @@ class _EvidenceList(Sequence[Evidence]):
             str(note.get("started_at") or ""),
         )
 
-    def words_of(self, index: int) -> tuple[tuple[str, str], float, float]:
-        """Which words of which note a piece is, without making it: (session, note id), and
-        where they start and end in the note (a whole note, or a span not given by offsets:
-        all of it)."""
-        note, doc = self._notes[index], self.docs[index]
-        key = (self.sessions[index], str(note.get("id")))
+    @property
+    def notes(self) -> list[Mapping[str, Any]]:
+        """The note of each piece (a span's, a cue's), once finished."""
+        return self._notes
+
+    def note_of(self, index: int) -> int:
+        """Which note a piece is of (the note a span or a cue's span is in), as a number that
+        stands for that note while this list lives."""
+        return id(self._notes[index])
+
+    def span_of(self, index: int) -> tuple[float, float]:
+        """Where a piece's words start and end in its note: a whole note, or a span not given
+        by offsets, is all of it."""
+        doc = self.docs[index]
         start, end = doc.get("start"), doc.get("end")
-        if doc is note or not isinstance(start, int) or not isinstance(end, int):
-            return key, 0, math.inf
-        return key, start, end
+        if doc is self._notes[index] or not isinstance(start, int) or not isinstance(end, int):
+            return 0, math.inf
+        return start, end
 
     def sketch(self, index: int) -> Evidence:
         """The evidence without reading any words it lacks: `text` is empty for a digest,

@@ -200,8 +200,8 @@ def quoted(view: StudyView) -> tuple[list[QuotedTheme], str | None]:
     themes = quoted_themes(a)
     shown = []
     for position, theme in enumerate(themes):
-        quotes, notes = a.strongest(theme.evidence, QUOTES_PER_THEME, verbatims.doubtful, words)
-        above = {i: where for i in theme.evidence if (where := words.where(i)) is not None}
+        above = words.among(theme.evidence)
+        quotes, notes = a.strongest(theme.evidence, QUOTES_PER_THEME, verbatims.doubtful, above)
         said = sum(1 for index in above if is_said(a.evidence.kind(index)))
         under = sorted(set(above.values()))
         for index in quotes + notes:
