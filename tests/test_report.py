@@ -279,25 +279,27 @@ def test_html_charts_count_in_whole_numbers_and_labels_keep_clear(home, tmp_path
     assert people.find("div").get("class") == "scroll"  # a wide grid scrolls inside its box
 
 
+SUB_TAG_QUOTE = {
+    "id": "sub1",
+    "text": '"I paste it all into a sheet #workaround/spreadsheet',
+    "kind": "quote",
+    "tags": ["workaround/spreadsheet"],
+    "severity": 3,
+    "elapsed": 50.0,
+    "question_id": "q1",
+    "author": "Maya",
+    "started_at": "2026-11-21T09:00:50.000Z",
+}
+"""A quote coded with a sub-tag alone (`workaround/spreadsheet`), added to a session of the
+study: its parent `workaround` then counts it as `workaround/*`."""
+
+
 def test_a_tag_counted_with_its_sub_tags_is_named_so_wherever_its_numbers_show(home, tmp_path):
     """Ana raised `workaround` itself, Ben only `workaround/spreadsheet`: the numbers of the
     `workaround` row count both, so every place that shows them names it `workaround/*`, as
     the themes table does; the bare name alone read as if both had raised the bare tag."""
     sessions = study_sessions()
-    ben = sessions[1]
-    ben.notes.append(
-        {
-            "id": "sub1",
-            "text": '"I paste it all into a sheet #workaround/spreadsheet',
-            "kind": "quote",
-            "tags": ["workaround/spreadsheet"],
-            "severity": 3,
-            "elapsed": 50.0,
-            "question_id": "q1",
-            "author": "Maya",
-            "started_at": "2026-11-21T09:00:50.000Z",
-        }
-    )
+    sessions[1].notes.append(dict(SUB_TAG_QUOTE))
     write_study(DataStore(home), sessions)
     text = report(tmp_path, "--format", "md")
     priorities = text.split("## Themes")[0]
@@ -615,20 +617,7 @@ def test_each_quote_is_shown_once_under_the_first_theme_that_stands_for_it(home,
     report's order; a later theme takes its next strongest in its place, and one whose
     quotes are all above says where they are rather than showing nothing."""
     sessions = study_sessions()
-    ben = sessions[2]
-    ben.notes.append(
-        {
-            "id": "sub1",
-            "text": '"I paste it all into a sheet #workaround/spreadsheet',
-            "kind": "quote",
-            "tags": ["workaround/spreadsheet"],
-            "severity": 3,
-            "elapsed": 50.0,
-            "question_id": "q1",
-            "author": "Maya",
-            "started_at": "2026-11-21T09:00:50.000Z",
-        }
-    )
+    sessions[2].notes.append(dict(SUB_TAG_QUOTE))
     write_study(DataStore(home), sessions)
     text = report(tmp_path, "--format", "md")
     quotes = text.split("## Strongest quotes")[1].split("## Open follow-ups")[0]

@@ -36,6 +36,17 @@ def laptops(shared, tmp_path):
     return Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo"), session_id, first, second
 
 
+def sync_in_turn(one, two) -> dict[str, str]:
+    """`one` syncs, then `two`, then `one` again (each takes the other's changes): what each
+    said at its last sync, by laptop name."""
+    said = {}
+    for laptop in (one, two, one):
+        ran = laptop.sync()
+        assert ran.code == 0, ran.err
+        said[laptop.name] = ran.out
+    return said
+
+
 def _coding_set(export: dict) -> set[tuple[str, str, str]]:
     found = set()
     for session in export["sessions"]:
@@ -111,10 +122,7 @@ def test_the_old_name_applied_where_the_rename_never_looked_follows_it(laptops, 
     rename_tag(store, "setup", "install", "2026-12-01T10:00:05.000Z")
     store.codebook.close()
 
-    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
-    for laptop in (one, two, one):
-        ran = laptop.sync()
-        assert ran.code == 0, ran.err
+    sync_in_turn(*((ana, bo) if first_to_sync == "ana" else (bo, ana)))
 
     exports = [ana.export(), bo.export()]
     assert exports[0] == exports[1]
@@ -223,9 +231,7 @@ def test_one_tag_merged_into_two_different_tags_swallows_neither(laptops, first_
         store = laptop.store()
         merge_tags(store, "setup", target, "2026-12-01T10:00:00.000Z")
         store.codebook.close()
-    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
-    for laptop in (one, two, one):
-        assert laptop.sync().code == 0
+    sync_in_turn(*((ana, bo) if first_to_sync == "ana" else (bo, ana)))
 
     exports = [ana.export(), bo.export()]
     assert exports[0] == exports[1]
@@ -411,9 +417,7 @@ def test_two_tags_merged_each_into_the_other_end_as_one(laptops, first_to_sync):
         store = laptop.store()
         merge_tags(store, source, target, "2026-12-01T10:00:00.000Z")
         store.codebook.close()
-    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
-    for laptop in (one, two, one):
-        assert laptop.sync().code == 0
+    sync_in_turn(*((ana, bo) if first_to_sync == "ana" else (bo, ana)))
 
     exports = [ana.export(), bo.export()]
     assert exports[0] == exports[1]
@@ -517,12 +521,7 @@ def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
             bo.code(session_id, second, "install", "2026-12-01T10:00:01.000Z")
             why += " and coded 1 more time(s)"
             since += " and those made since"
-    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
-    said = {}
-    for laptop in (one, two, one):
-        ran = laptop.sync()
-        assert ran.code == 0, ran.err
-        said[laptop.name] = ran.out
+    said = sync_in_turn(*((ana, bo) if first_to_sync == "ana" else (bo, ana)))
 
     exports = [ana.export(), bo.export()]
     assert exports[0] == exports[1]
@@ -601,12 +600,7 @@ def test_a_tag_deleted_here_and_merged_or_renamed_there_keeps_the_codings_it_mov
         )
     store.codebook.close()
 
-    one, two = (ana, bo) if first_to_sync == "ana" else (bo, ana)
-    said = {}
-    for laptop in (one, two, one):
-        ran = laptop.sync()
-        assert ran.code == 0, ran.err
-        said[laptop.name] = ran.out
+    said = sync_in_turn(*((ana, bo) if first_to_sync == "ana" else (bo, ana)))
 
     exports = [ana.export(), bo.export()]
     assert exports[0] == exports[1]
