@@ -774,6 +774,9 @@ async def test_a_study_with_nothing_tagged_and_no_guide_says_so_on_every_part(st
             await pilot.press("enter", "y")  # nothing to drill into, and nothing breaks
             await settle(pilot)
             assert app.screen.drill is None and app.is_running
+        # No follow-up: no detail under the sentence (it drew a rule over nothing).
+        await pilot.press("6")
+        assert not app.screen.query_one("#followup-detail").display
 
 
 @pytest.mark.parametrize("size", [(80, 24), (40, 24)])

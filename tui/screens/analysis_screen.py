@@ -687,7 +687,9 @@ class AnalysisScreen(Screen):
             detail.append(visible(followup.text))
             where = f"{followup.source} \u00b7 {followup.status}"
             detail.append(f"\n{visible(where)}", style="dim")
-        self.query_one("#followup-detail", Static).update(detail)
+        shown = self.query_one("#followup-detail", Static)
+        shown.update(detail)
+        shown.display = followup is not None  # no rule under "No follow-up was noted."
 
     def _current_followup(self) -> FollowUp | None:
         table = self._table("followups")
