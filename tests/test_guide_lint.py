@@ -60,6 +60,9 @@ GOOD = [
     # ", and why?" at the end asks the reason for what the question just asked: one question.
     "When did you last open the schedule, and why?",
     "Which report did you stop sending, and why not?",
+    # A probe that opens with "And" or "Or" goes on from the answer: one question.
+    "And what happened after that?",
+    "Or how else did you handle it?",
     # The closing question asks for more now, not for imagined behaviour.
     "What else would you like to tell me about your first week?",
     "What would you like to add that we haven't covered?",
@@ -113,6 +116,7 @@ BAD = [
     ("Do you plan alone or does your manager help?", {"closed", "double"}),
     ("What did you do first, and why did you stop there?", {"double"}),
     ("Why did you sign up and why did you leave?", {"double"}),
+    ("And what did you try, and how did it go?", {"double"}),
     # pitch
     ("What do you think of our new bulk-edit feature?", {"pitch"}),
     ("Our app lets you plan a month at once; how does that sound?", {"pitch"}),
