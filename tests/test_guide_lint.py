@@ -258,6 +258,19 @@ def test_lint_prints_file_line_column_rule_reason_and_rewrite(config, tmp_path, 
     assert capsys.readouterr().out == ""
 
 
+def test_lint_lines_of_one_question_come_in_column_order(config, tmp_path, capsys):
+    """An editor's list of findings (and a reader) goes left to right along a line: the pitch
+    at column 3 comes before the hypothetical at column 36, whatever the rules' order."""
+    guide = tmp_path / "guide.md"
+    guide.write_text(
+        "## A\n- If we built a reminders feature, how likely would you be to use it?\n",
+        encoding="utf-8",
+    )
+    assert main(["lint", str(guide)]) == 1
+    places = [line.split(": ")[0] for line in capsys.readouterr().out.splitlines()]
+    assert places == [f"{guide}:2:3", f"{guide}:2:36"]
+
+
 def test_lint_of_an_unreadable_file_exits_2_and_lints_the_others(config, tmp_path, capsys):
     guide = tmp_path / "guide.md"
     guide.write_text(GUIDE, encoding="utf-8")

@@ -1149,10 +1149,11 @@ def _lint_rules():
 
 
 def _print_findings(path: Path, guide, rules, *, err: bool = False) -> int:
-    """`GUIDE.md:LINE:COL: RULE: reason; try: rewrite`, one line per finding."""
+    """`GUIDE.md:LINE:COL: RULE: reason; try: rewrite`, one line per finding, in the order of
+    the file (two rules on one question left to right, as an editor lists them)."""
     from tui.services.guide_lint import lint_guide
 
-    found = lint_guide(guide, rules)
+    found = sorted(lint_guide(guide, rules), key=lambda item: (item.line, item.column))
     for item in found:
         say(f"{path}:{item.line}:{item.column}: {item.finding.advice()}", err=err)
     return len(found)
