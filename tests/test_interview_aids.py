@@ -647,3 +647,45 @@ async def test_the_lots_title_names_the_keys_a_keymap_gave_it(store, session_id,
         await pilot.pause()
         title = str(lot.border_title)
         assert "HAS THE KEYS: \u2191\u2193 insert asked Del dismiss f11" in title, title
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_sessions_screen_shows_every_interviewers_debrief(store, make_app, size):
+    """The panel under the sessions held four lines and cut the rest without a sign: at 80x24
+    the second interviewer's debrief stopped mid-sentence, at 40 columns it was gone. Whole
+    where it fits; else a line per interviewer, each cut with an ellipsis."""
+    session_id = create_session(store, title="Xero chase", participant="CFO")
+    long = "How much of the chasing is done by hand in Xero, every Friday, by two people " * 2
+    session_file = store.open_session(session_id)
+    debrief = {
+        who: {"surprised": f"{who}: {long}", "quote": "Friday is chase day", "change": "Drop Q4"}
+        for who in ("Maya", "Jonas")
+    }
+    session_file.update_session({"debrief": debrief})
+    session_file.close()
+    other = create_session(store, title="Short one", participant="P2")
+    session_file = store.open_session(other)
+    session_file.update_session({"debrief": {"Maya": {"surprised": "Nothing much"}}})
+    session_file.close()
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await workers_done(app)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+
+        def panel() -> list[str]:
+            widget = screen.query_one("#home-debrief")
+            strips = widget.render_lines(widget.region.reset_offset)
+            return [" ".join(strip.text.split()) for strip in strips if strip.text.strip()]
+
+        table = screen.query_one("DataTable")
+        row = next(i for i, s in enumerate(screen.summaries) if s.id == session_id)
+        table.move_cursor(row=row)
+        await pilot.pause()
+        shown = panel()
+        assert [line.split(")")[0] for line in shown] == ["Debrief (Maya", "Debrief (Jonas"]
+        assert all(line.endswith("\u2026") for line in shown), shown
+        table.move_cursor(row=1 - row)  # a debrief that fits is shown whole
+        await pilot.pause()
+        assert " ".join(panel()) == "Debrief (Maya) What surprised you? Nothing much"

@@ -124,6 +124,7 @@ class HomeScreen(Screen):
 
     def on_resize(self) -> None:
         self._show()
+        self._show_debrief()  # whole or a line each: by the new width
 
     @work(thread=True, exclusive=True, group="home-list")
     def action_refresh(self) -> None:
@@ -204,10 +205,22 @@ class HomeScreen(Screen):
         return self.summaries[min(table.cursor_row, len(self.summaries) - 1)]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_debrief()
+
+    def _show_debrief(self) -> None:
+        """The highlighted session's debrief answers: whole where they fit in DEBRIEF_LINES,
+        else a line per interviewer, each cut with an ellipsis (a cut at the panel's edge hid
+        the next interviewer's answers without a sign)."""
         summary = self._selected()
-        self.query_one("#home-debrief", Static).update(
-            debrief_text(summary.debrief) if summary is not None else Text("")
-        )
+        lines = debrief_lines(summary.debrief) if summary is not None else []
+        width = max(1, self.size.width - 2)  # its padding (app.tcss)
+        whole = Text("\n").join(lines)
+        if len(whole.wrap(self.app.console, width)) > DEBRIEF_LINES:
+            for line in lines:
+                line.no_wrap, line.overflow = True, "ellipsis"
+                line.truncate(width, overflow="ellipsis")
+            whole = Text("\n").join(lines[:DEBRIEF_LINES])
+        self.query_one("#home-debrief", Static).update(whole)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_open_session()
@@ -526,9 +539,13 @@ class HomeScreen(Screen):
         self.app.push_screen(UndecidedScreen(self._team()))
 
 
-def debrief_text(debrief: dict) -> Text:
-    """The highlighted session's debrief answers, one line per interviewer who gave them."""
-    shown = Text()
+DEBRIEF_LINES = 6
+"""Lines the debrief panel under the sessions takes at most (app.tcss)."""
+
+
+def debrief_lines(debrief: dict) -> list[Text]:
+    """A session's debrief answers, a paragraph per interviewer who gave them."""
+    shown = []
     for author, answers in debrief.items():
         if not isinstance(answers, dict):
             continue
@@ -536,10 +553,10 @@ def debrief_text(debrief: dict) -> Text:
         parts = [(label, answer) for label, answer in parts if answer]
         if not parts:
             continue
-        if shown:
-            shown.append("\n")
-        shown.append(f"Debrief ({visible(str(author))}) ", style="bold")
+        line = Text()
+        line.append(f"Debrief ({visible(str(author))}) ", style="bold")
         for label, answer in parts:
-            shown.append(f" {label} ", style="dim")
-            shown.append(visible(answer))
+            line.append(f" {label} ", style="dim")
+            line.append(visible(answer))
+        shown.append(line)
     return shown
