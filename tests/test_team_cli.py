@@ -647,3 +647,22 @@ def test_json_lists_the_note_takers_not_compared(home, capsys):
     _, out, _ = run(capsys, "agree", "--study", "Team", "--format", "json")
     found = json.loads(out)
     assert found["coders"] == ["Ana", "Bo"] and found["not_compared"] == ["Maya"]
+
+
+def test_a_disagreement_gives_its_place_on_the_recording_as_the_report_does(home, capsys):
+    """`agree` gave a note's time on the session's clock (`00:00`) where the report and the
+    analysis cite its place on the recording (`00:08` with an 8-second offset): a researcher
+    cross-checking saw two times for one note. Where the recording is offset, both show."""
+    session_id, notes = session_with_notes(capsys, "gave up on day two", "too dear")
+    assert run(capsys, "tag", session_id, notes[0][:8], "pain", "--as", "Ana")[0] == 0
+    assert run(capsys, "tag", session_id, notes[1][:8], "price", "--as", "Bo")[0] == 0
+    _, out, _ = run(capsys, "agree", "--study", "Team")
+    line = next(line for line in out.splitlines() if "#pain" in line)
+    assert "Team study one 00:00 \u201cgave up" in line and "rec" not in line
+    session_file = DataStore(home).open_session(session_id)
+    clock = session_file.read().session["clock"]
+    session_file.update_session({"clock": {**clock, "recording_offset": 8.0}})
+    session_file.close()
+    _, out, _ = run(capsys, "agree", "--study", "Team")
+    line = next(line for line in out.splitlines() if "#pain" in line)
+    assert "Team study one 00:00 (rec 00:08) \u201cgave up" in line, line

@@ -16,7 +16,6 @@ from textual.widgets import Static
 
 from tui.domain.clock import to_iso
 from tui.domain.display_text import cut, tag_label, visible
-from tui.domain.notes import format_elapsed
 from tui.services.team.agreement import POPULATION, CodeFigures, Disagreement
 from tui.services.team.agreement_model import AgreementModel
 from tui.services.team.agreement_output import UNDEFINED, no_codings, where
@@ -309,7 +308,7 @@ class AgreementScreen(Screen):
         if len(self.model.session_ids) > 1:  # which interview: in a study, 00:00 is in each
             title = visible(unit.title) if current else cut(unit.title, SESSION_CELLS)
             row.append(title + " ", "dim")
-        row.append(format_elapsed(float(unit.note.get("elapsed") or 0)) + " ", "dim")
+        row.append(unit.when + " ", "dim")
         row.append("#" + tag_label(item.name) + " ", "bold")
         row.append(f"A: {visible(where(item, first))}  B: {visible(where(item, second))}  ")
         row.append("\u201c" + visible(body) + "\u201d", "dim")

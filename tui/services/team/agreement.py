@@ -38,7 +38,8 @@ from tui.domain.codings import (
     tag_key,
     unsettled,
 )
-from tui.domain.notes import MARK_KINDS, inline_tokens
+from tui.domain.notes import MARK_KINDS, format_elapsed, inline_tokens
+from tui.domain.quotes import recording_time
 from tui.domain.ratings import ratings_of
 from tui.domain.recording import cue_notes
 from tui.domain.spans import span_owners
@@ -73,9 +74,22 @@ class Unit:
     settled_by: dict[str, set[str]] | None = None
     """Tag key -> who settled a disagreement on it here; None while nothing here is (most
     notes: no dict for each)."""
+    recording_offset: float = 0.0
+    """The session's recording offset: its notes' place on the recording is elapsed + it."""
     typed: frozenset[str] = frozenset()
     """The tag keys typed into the note (`#tag`) that its author's codings of it hold: what
     they coded as they took it, not on the tagging screen."""
+
+    @property
+    def when(self) -> str:
+        """The note's moment as the tagging screen gives it (the session's clock) and, where
+        the recording is offset from that clock, its place on the recording, which the report
+        and the analysis cite: `01:25 (rec 01:33)`."""
+        elapsed = float(self.note.get("elapsed") or 0)
+        clock = format_elapsed(elapsed)
+        if not self.recording_offset:
+            return clock
+        return f"{clock} (rec {recording_time(elapsed, self.recording_offset)})"
 
     @property
     def author(self) -> str:
@@ -188,7 +202,8 @@ class CodingSet:
             by_note.setdefault(doc.get("note_id"), []).append(doc)
         # A span names a note, or failing one a cue of the same id: such a cue's spans are the
         # note's (as the analysis, the codebook and the index take them), so it is no unit.
-        cues = cue_notes(recording, recording_offset(snapshot.session))
+        offset = recording_offset(snapshot.session)
+        cues = cue_notes(recording, offset)
         owners = span_owners(snapshot.notes, cues)
         cues = [cue for cue in cues if owners[cue["id"]] is cue]
         units = []
@@ -197,6 +212,7 @@ class CodingSet:
                 continue
             spans = sorted(by_note.get(note.get("id"), []), key=lambda s: (s["start"], s["end"]))
             unit = _unit(session_id, title, note, spans, cue)
+            unit.recording_offset = offset
             for doc in [note, *spans]:  # a tag only set aside is named as its coder spelt it
                 for tag in [*(doc.get("tags") or []), *(c["tag"] for c in set_aside_of(doc))]:
                     self.names.setdefault(tag_key(tag), tag)

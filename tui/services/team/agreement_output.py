@@ -15,7 +15,6 @@ from collections.abc import Callable
 from itertools import combinations
 
 from tui.domain.display_text import count_of, visible
-from tui.domain.notes import format_elapsed
 from tui.services.exchange.markdown import md_line
 from tui.services.exchange.table import neutralise
 from tui.services.team.agreement import (
@@ -164,7 +163,7 @@ def where(d: Disagreement, coder: str) -> str:
 
 def disagreement_line(d: Disagreement, shown: Callable[[str], str] = str) -> str:
     """One disagreement; `shown` is applied to every piece of user text in it."""
-    elapsed = format_elapsed(float(d.unit.note.get("elapsed") or 0))
+    elapsed = d.unit.when
     text = " ".join(d.unit.text.split())
     text = text if len(text) <= 50 else text[:49] + "\u2026"
     having = ", ".join(f"{shown(c)} ({shown(where(d, c))})" for c in d.having)
