@@ -401,7 +401,7 @@ async def test_a_wrapped_item_of_the_debrief_lines_up_under_its_first_line(
         starred = app.screen.query_one("#debrief-starred")
         lines = [starred.render_line(y).text.rstrip() for y in range(starred.size.height)]
         assert lines[0].startswith("Starred notes (2)"), lines
-        first = next(i for i, line in enumerate(lines) if line.startswith("\u00b7 * they kept"))
+        first = next(i for i, line in enumerate(lines) if line.startswith("\u00b7 they kept"))
         wrapped = []
         for line in lines[first + 1 :]:
             if not line or line.startswith("\u00b7 "):
@@ -689,3 +689,19 @@ async def test_the_sessions_screen_shows_every_interviewers_debrief(store, make_
         table.move_cursor(row=1 - row)  # a debrief that fits is shown whole
         await pilot.pause()
         assert " ".join(panel()) == "Debrief (Maya) What surprised you? Nothing much"
+
+
+async def test_the_debrief_lists_a_starred_note_by_its_words(make_app, session_id):
+    """The debrief's starred list showed the typed syntax: `*"Friday is chase day #ar !tired`.
+    It lists the words, a quote in quote marks."""
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await commit(pilot, '*"Friday is chase day #ar !tired')
+        await commit(pilot, "* the CFO works remotely")
+        await pilot.press("f12")
+        await wait_until(pilot, lambda: isinstance(app.screen, DebriefScreen))
+        await pilot.pause()
+        starred = app.screen.query_one("#debrief-starred")
+        text = " ".join(starred.render_line(y).text.strip() for y in range(starred.size.height))
+        assert "\u00b7 \u201cFriday is chase day\u201d" in text, text
+        assert "\u00b7 the CFO works remotely" in text and "#ar" not in text and "*" not in text

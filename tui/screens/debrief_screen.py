@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
 from tui.domain.pacing import TARGET_SHARE
+from tui.domain.quotes import quote_words
 from tui.services.interview_aids import DEBRIEF_PROMPTS, DebriefSummary
 from tui.textual_compat import TextField
 from tui.widgets.bindings import bindings_for, field_focus_keys, once_typed
@@ -83,7 +84,7 @@ class DebriefScreen(ModalScreen[dict[str, str] | None]):
             )
             followups = [n.text.lstrip().removeprefix("?").strip() for n in summary.open_followups]
             for name, title, texts in (
-                ("starred", "Starred notes", [n.text for n in summary.starred]),
+                ("starred", "Starred notes", [_words(n) for n in summary.starred]),
                 ("followups", "Open follow-ups", followups),
                 ("not-reached", "Questions not reached", [q.text for q in summary.not_reached]),
             ):
@@ -178,3 +179,10 @@ def _listing(title: str, texts: list[str]) -> Group:
     more = len(texts) - LISTED
     rest = [Text(f"\u2026 and {more} more", style="dim")] if more > 0 else []
     return Group(heading, *([items] if texts else []), *rest)
+
+
+def _words(note) -> str:
+    """A starred note as the debrief lists it: its words without the inline syntax (the `*`
+    that starred it, `#tags`, `!emotions`), a quote in quote marks."""
+    words = quote_words(note.text)
+    return f"\u201c{words}\u201d" if note.kind == "quote" else words
