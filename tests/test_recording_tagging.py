@@ -329,6 +329,33 @@ async def test_p_without_a_player_names_one_and_copies_the_time_code(
         assert any("install mpv" in m and "00:08" in m for m in messages)
 
 
+async def test_p_without_a_player_in_a_tmux_that_drops_copies_claims_no_copy(
+    store, clock, session_id, ids, tmp_path, monkeypatch
+):
+    # Two notices came: "The time code 00:08 is copied instead." and "Not copied", the second
+    # cut to its title at 80x24; one notice now says why and whether the copy arrived.
+    import pyperclip
+
+    import tui.app
+
+    def no_mechanism(text: str) -> None:
+        raise pyperclip.PyperclipException("no copy/paste mechanism")
+
+    monkeypatch.setattr(pyperclip, "copy", no_mechanism)
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    monkeypatch.setattr(tui.app, "run_tmux", lambda args: "external\n")
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: any("00:08" in n.message for n in app._notifications))
+        (said,) = [n for n in app._notifications if "00:08" in n.message or "copied" in n.message]
+        assert "install mpv" in said.message and "Not copied: tmux drops it" in said.message
+        assert "is copied" not in said.message
+        assert (said.title, said.severity) == ("Recording", "warning")
+
+
 async def test_p_with_the_recording_gone_is_one_sentence(store, clock, session_id, ids, media):
     media.unlink()
     app = tagging_app(store, clock, session_id)

@@ -261,19 +261,27 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
     # -- copying -----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="clipboard")
-    def copy_text(self, text: str) -> None:
+    def copy_text(self, text: str, about: str = "", title: str = "") -> None:
         """Copy `text` (a quote) and say how: the system clipboard if pyperclip has a way to
-        it, else the terminal's OSC 52. pyperclip may run a helper program, hence the thread."""
+        it, else the terminal's OSC 52. pyperclip may run a helper program, hence the thread.
+        `about`: a sentence saying why it was copied, said first in the same notice (titled
+        `title`), so the notice that says why never claims a copy that did not arrive."""
         result = clipboard.copy(text, tmux=run_tmux if inside_tmux() else None)
         try:
-            self.call_from_thread(self._copied, text, result)
+            self.call_from_thread(self._copied, text, result, about, title)
         except RuntimeError:
             pass  # closing already
 
-    def _copied(self, text: str, result: clipboard.CopyResult) -> None:
+    def _copied(
+        self, text: str, result: clipboard.CopyResult, about: str = "", title: str = ""
+    ) -> None:
         if result.needs_terminal:
             self.copy_to_clipboard(text)
-        if result.copied:
+        if about:
+            # A warning: what was asked for (playing, say) did not happen.
+            message = f"{about} {result.notice()}"
+            self.notify(message, title=title, severity="warning", timeout=8, markup=False)
+        elif result.copied:
             self.notify(result.notice(), title="Copied", timeout=4, markup=False)
         else:
             self.notify(
@@ -295,10 +303,10 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             pass  # closing already
 
     def _played(self, outcome: PlayOutcome) -> None:
+        if outcome.copy is not None:  # one notice: why, and whether the copy arrived
+            self.copy_text(outcome.copy, about=outcome.notice, title="Recording")
+            return
         severity = "error" if outcome.error else "information"
-        if outcome.copy is not None:
-            severity = "warning"
-            self.copy_text(outcome.copy)
         self.notify(outcome.notice, title="Recording", severity=severity, timeout=6, markup=False)
 
     # -- navigation --------------------------------------------------------------------------

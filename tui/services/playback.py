@@ -5,8 +5,9 @@ errors go nowhere, so it can neither take the screen over nor print on it), and 
 waits on it so it never lingers as a zombie. Starting a new moment ends the one this process
 started before, so a second key press moves on rather than playing two recordings at once.
 Where no player is installed, the caller gets a sentence naming one to install and the time
-code to copy instead. No Textual here: the screens call `Player.play` from a worker thread
-(it may wait a moment to see whether the player stays up).
+code to copy instead (whether the copy arrives is for the copy to say). No Textual here: the
+screens call `Player.play` from a worker thread (it may wait a moment to see whether the
+player stays up).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class PlayOutcome:
     """One sentence: what plays, or why nothing does and what to do."""
     played: bool = False
     copy: str | None = None
-    """A time code to put on the clipboard instead (no player installed)."""
+    """A time code to put on the clipboard instead (no player installed): the notice is said
+    with the copy's own, which says whether it arrived."""
     error: bool = False
 
 
@@ -98,8 +100,7 @@ class Player:
         found = find_player(self.which)
         if found is None:
             return PlayOutcome(
-                f"No player to play the recording: {INSTALL_HINT}. "
-                f"The time code {timecode} is copied instead.",
+                f"No player to play the recording: {INSTALL_HINT}. Its time code is {timecode}.",
                 copy=timecode,
             )
         name, program = found
