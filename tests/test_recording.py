@@ -385,6 +385,24 @@ def test_a_quote_of_words_said_in_another_order_names_the_cue_that_has_them(type
     assert describe(check) == f"Not what was said: P1 at 00:10: \u201c{said}\u201d {reworded}"
 
 
+def test_a_quote_of_the_passage_s_words_swapped_is_not_what_was_said():
+    """A quote that scores 75 or more (85.7) with exactly the words said, two swapped, says the
+    opposite: it was "Verbatim (typed differently)", a quote the report bore out."""
+    said = "She said the tool costs more than it saves and asked me to write up the alternatives."
+    typed = "she said the tool saves more than it costs"
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P7", said)]))
+    assert not check.found
+    assert check.differs == "its words were said, in another order"
+    assert check.verbatim == "She said the tool costs more than it saves"
+
+
+def test_a_quote_with_a_word_left_out_is_no_swap():
+    said = "She said the tool costs more than it saves and asked me to write up the alternatives."
+    typed = "she said the tool costs more than it saves and asked me to write up alternatives"
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P7", said)]))
+    assert check.found and not check.differs
+
+
 def test_a_rewording_into_the_note_takers_words_is_not_the_participants():
     cues = [RecordingCue("c0", 10.0, 14.0, "Maya", "So you copy the gate list by hand every day?")]
     check = check_quote("every day by hand you copy the gate list", 12.0, Timeline(cues), ["Maya"])
