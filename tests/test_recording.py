@@ -396,6 +396,16 @@ def test_a_quote_of_the_passage_s_words_swapped_is_not_what_was_said():
     assert check.verbatim == "She said the tool costs more than it saves"
 
 
+def test_a_number_typed_as_digits_stays_in_the_verbatim():
+    """ "day 2" typed for "day two" said: the verbatim stopped at "day", so the report cited
+    "gave up on it by day" and V put that in place of the quote, its number lost."""
+    said = "Sure. So honestly we basically gave up on it by day two because nobody could find it."
+    check = check_quote(
+        "we gave up on it by day 2", 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P7", said)])
+    )
+    assert check.found and check.verbatim.endswith("by day two")
+
+
 def test_a_quote_with_a_word_left_out_is_no_swap():
     said = "She said the tool costs more than it saves and asked me to write up the alternatives."
     typed = "she said the tool costs more than it saves and asked me to write up alternatives"

@@ -594,16 +594,29 @@ def _closest_passage(needle: str, text: str, begin: int, end: int) -> tuple[int,
         return begin, end
     first = min(range(len(spans)), key=lambda i: abs(spans[i][0] - begin))
     last = min(range(len(spans)), key=lambda i: abs(spans[i][1] - end))
-    best = (fuzz.ratio(needle, " ".join(text[begin:end].split())), begin, end)
+    # A number typed as digits is the number word said: "day 2" typed ends at "day two".
+    said = _as_digits if any(char.isdigit() for char in needle) else _spaced
+    needle = said(needle)
+    best = (fuzz.ratio(needle, said(text[begin:end])), begin, end)
     for i in range(max(0, first - PASSAGE_SLACK_WORDS), first + PASSAGE_SLACK_WORDS + 1):
         for j in range(max(i, last - PASSAGE_SLACK_WORDS), last + PASSAGE_SLACK_WORDS + 1):
             if j >= len(spans):
                 break
             if i < len(spans):
-                score = fuzz.ratio(needle, " ".join(text[spans[i][0] : spans[j][1]].split()))
+                score = fuzz.ratio(needle, said(text[spans[i][0] : spans[j][1]]))
                 if score > best[0]:
                     best = (score, spans[i][0], spans[j][1])
     return best[1], best[2]
+
+
+def _spaced(folded: str) -> str:
+    """Folded words, one space between."""
+    return " ".join(folded.split())
+
+
+def _as_digits(folded: str) -> str:
+    """Folded words, one space between, each number word (`NUMBER_WORDS`) as its digits."""
+    return " ".join(NUMBER_WORDS.get(word, word) for word in folded.split())
 
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
