@@ -140,6 +140,19 @@ def test_a_transcript_of_sounds_alone_is_refused(home, tmp_path, capsys):
     assert "no spoken words" in err
 
 
+def test_a_text_file_with_no_times_is_refused(home, tmp_path, capsys):
+    """A guide picked by mistake was "Attached guide.md (1 cues)" in place of the transcript,
+    every cue at 0:00: no quote found, every note linked to the guide's words."""
+    session_id = make_session(home)
+    guide = tmp_path / "guide.md"
+    guide.write_text("## First week\n- What did you do instead?\n", encoding="utf-8")
+    untimed = tmp_path / "zoom.txt"
+    untimed.write_text("Maya: How did it go?\nP7: We gave up on day two.\n", encoding="utf-8")
+    for wrong in (guide, untimed):
+        err = _refused(home, capsys, session_id, [str(wrong)])
+        assert f"Cannot attach {wrong}: none of its lines has a time" in err
+
+
 def test_a_missing_media_file_is_refused(home, tmp_path, capsys):
     session_id = make_session(home)
     missing = tmp_path / "nowhere" / "interview.mp4"

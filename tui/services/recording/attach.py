@@ -82,6 +82,14 @@ def _cues(path: Path, notices: list[str]) -> list[RecordingCue]:
             f"Cannot attach {visible(str(path))}: it holds no spoken words, only sounds and "
             "stage directions; attach the transcript of what was said."
         )
+    if all(cue.start == 0 and cue.end is None for cue in spoken):
+        # Plain lines with no `[h:mm:ss]` (a guide, notes, a transcript saved without its
+        # times): every cue at 0:00, so no note could meet what was said when it was said.
+        raise RecordingError(
+            f"Cannot attach {visible(str(path))}: none of its lines has a time, so no note "
+            "can be matched with what was said then; attach the .vtt or .srt, or give each "
+            "line its time ([0:05] Name: words)."
+        )
     spoken.sort(key=lambda cue: cue.start)
     ids: set[str] = set()
     cues = []
