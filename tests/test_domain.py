@@ -103,7 +103,8 @@ def test_elapsed_formats_and_parses():
     assert format_elapsed(3725) == "1:02:05"
     assert parse_elapsed("90") == 90 and parse_elapsed("1:30") == 90
     assert parse_elapsed("-0:45") == -45 and parse_elapsed("1:02:03") == 3723
-    for bad in ("", "abc", "1:2:3:4", "1.5"):
+    assert parse_elapsed("0:59") == 59 and parse_elapsed("150") == 150
+    for bad in ("", "abc", "1:2:3:4", "1.5", "1:99", "0:60", "1:60:00", "-0:75"):
         with pytest.raises(ValueError, match="is not a time"):
             parse_elapsed(bad)
 

@@ -411,6 +411,12 @@ def parse_elapsed(text: str) -> float:
     parts = raw.split(":")
     if not raw or len(parts) > 3 or not all(p.strip().isdigit() for p in parts):
         raise ValueError(f"'{text}' is not a time: type seconds (90), mm:ss (1:30) or h:mm:ss.")
+    if any(int(part) > 59 for part in parts[1:]):
+        # "1:99" read as 2:39 moved every note's link to the recording without a word.
+        raise ValueError(
+            f"'{text}' is not a time: minutes and seconds after a colon go up to 59; type "
+            "seconds (90), mm:ss (1:30) or h:mm:ss."
+        )
     seconds = 0
     for part in parts:
         seconds = seconds * 60 + int(part)
