@@ -107,6 +107,20 @@ def test_a_transcript_that_overlaps_none_of_the_notes_is_refused(home, tmp_path,
     assert "None of the 8 notes" in err and "offset" in err
 
 
+def test_attaching_again_to_correct_the_offset_keeps_the_media(home, tmp_path, capsys):
+    """`attach --offset` again, as the docs say to correct the offset, forgot the media file:
+    p then said no audio or video file was attached."""
+    session_id = make_session(home, shift=30.0)
+    media = tmp_path / "interview.mp4"
+    media.write_bytes(b"\0")
+    assert main(["attach", session_id[:8], str(TRANSCRIPT), "--media", str(media)]) == 0
+    assert main(["attach", session_id[:8], str(TRANSCRIPT), "--offset", "0:30"]) == 0
+    assert f"Media: {media.resolve()}." in capsys.readouterr().out.splitlines()[-1]
+    assert main(["quotes", session_id[:8], "--format", "json"]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["offset"] == 30.0 and checked["media"] == str(media.resolve())
+
+
 def test_a_wrong_file_is_refused_even_at_the_right_offset(home, tmp_path, capsys):
     session_id = make_session(home)
     other = tmp_path / "other.srt"

@@ -373,7 +373,12 @@ def add_recording_commands(commands) -> None:
     attach.add_argument(
         "transcript", type=Path, metavar="TRANSCRIPT", help="a .vtt, .srt or plain-text transcript"
     )
-    attach.add_argument("--media", type=Path, metavar="FILE", help="the audio or video file")
+    attach.add_argument(
+        "--media",
+        type=Path,
+        metavar="FILE",
+        help="the audio or video file (without it, the one attached before stays)",
+    )
     attach.add_argument(
         "--offset",
         metavar="SECONDS",
@@ -958,6 +963,7 @@ def cmd_attach(args: argparse.Namespace) -> int:
             store.resolve(args.session),
             args.transcript,
             media=args.media,
+            keep_media=True,
             offset=offset,
             now=utc_now(),
         )

@@ -6,12 +6,14 @@ session file's `recording` table (`SessionFile.attach_recording`, `read_recordin
 
 API (stable; a change is announced in a commit starting "API:"):
 
-- `attach(store, session_id, transcript, *, media=None, offset=None, now) -> Attached`
+- `attach(store, session_id, transcript, *, media=None, keep_media=False, offset=None, now)
+  -> Attached`
   (`attach.py`): reads a WebVTT / SRT / `Name: text` transcript (the import's parsers and
   limits), checks it (not empty, some spoken words, its times overlap the session's notes at
   the offset, the media file exists) and stores it in place of any attached before, with the
   offset when given (else the session clock's `recording_offset` stays), in one locked write.
-  The notes are never changed. `RecordingError` (one sentence) otherwise, nothing written.
+  With `keep_media` and no `media`, the media file attached before stays. The notes are never
+  changed. `RecordingError` (one sentence) otherwise, nothing written.
 - `attached_source(store, session_id) -> str | None`: the file name of the transcript
   attached now (the screen asks before replacing it).
 - `load(store, session_id) -> SessionRecording | None` (`aligned.py`): the session's notes,

@@ -133,10 +133,13 @@ def attach(
     transcript: Path,
     *,
     media: Path | None = None,
+    keep_media: bool = False,
     offset: float | None = None,
     now: datetime,
 ) -> Attached:
-    """Attach `transcript` to the session in place of any attached before (see the module)."""
+    """Attach `transcript` to the session in place of any attached before (see the module).
+    `keep_media`: with no `media`, the media file attached before stays (an attach again to
+    correct the offset or the transcript is no reason to forget where the recording is)."""
     transcript = Path(transcript)
     media_path = _media(media)
     notices: list[str] = []
@@ -152,6 +155,9 @@ def attach(
                 "attach the transcript to the session whose notes were taken in the interview."
             )
         at = recording_offset(session) if offset is None else float(offset)
+        old = session_file.read_recording()
+        if media_path is None and keep_media and old is not None:
+            media_path = old.get("media") or None
         recording = Recording(transcript.name, media_path, to_iso(now), tuple(cues))
         notes = [n for n in snapshot.notes if n.get("kind") not in UNLINKED_KINDS]
         first, last = recording.span()
@@ -166,7 +172,6 @@ def attach(
                 "interview's transcript, or give the offset (the recording's time when the "
                 "interview clock read 0:00)."
             )
-        old = session_file.read_recording()
         session_file.attach_recording(recording.to_doc(), offset)
     finally:
         session_file.close()
