@@ -121,6 +121,14 @@ def test_attaching_again_to_correct_the_offset_keeps_the_media(home, tmp_path, c
     assert checked["offset"] == 30.0 and checked["media"] == str(media.resolve())
 
 
+def test_a_transcript_of_one_cue_says_one_cue(home, tmp_path, capsys):
+    session_id = make_session(home)
+    one = tmp_path / "one.vtt"
+    one.write_text("WEBVTT\n\n00:00:40.000 --> 00:02:50.000\n<v P7>We gave up.\n", "utf-8")
+    assert main(["attach", session_id[:8], str(one)]) == 0
+    assert "Attached one.vtt (1 cue; P7)" in capsys.readouterr().out
+
+
 def test_a_wrong_file_is_refused_even_at_the_right_offset(home, tmp_path, capsys):
     session_id = make_session(home)
     other = tmp_path / "other.srt"

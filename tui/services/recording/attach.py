@@ -48,7 +48,8 @@ class Attached:
 
     def summary(self) -> str:
         # One line whatever the files hold: a line break in a name or title shows as ⏎.
-        what = f"Attached {visible(self.source)} ({self.cues} cues"
+        cues = "1 cue" if self.cues == 1 else f"{self.cues} cues"
+        what = f"Attached {visible(self.source)} ({cues}"
         if self.speakers:
             what += f"; {', '.join(map(visible, self.speakers))}"
         what += f") to \u201c{visible(self.title)}\u201d at offset {_signed(self.offset)}"
