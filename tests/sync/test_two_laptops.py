@@ -47,6 +47,25 @@ def sync_in_turn(one, two) -> dict[str, str]:
     return said
 
 
+def settle_and_sync(ana, bo, *, take_other: bool, alone: bool = True) -> dict:
+    """Ana decides the codebook's undecided tag (`o` when `take_other`, else `k`), then the
+    two laptops sync in turn: the export both then give. `alone`: it was the only undecided
+    value, so none is left after."""
+    from tui.services.sync.undecided import TeamSync
+
+    store = ana.store()
+    team = TeamSync(store, "ana")
+    (item,) = [i for i in team.undecided() if i.table == "tags"]
+    team.settle(item, take_other=take_other)
+    store.codebook.close()
+    left = team.undecided()
+    assert (left if alone else [i for i in left if i.table == "tags"]) == []
+    sync_in_turn(ana, bo)
+    exports = [ana.export(), bo.export()]
+    assert exports[0] == exports[1]
+    return exports[0]
+
+
 def _coding_set(export: dict) -> set[tuple[str, str, str]]:
     found = set()
     for session in export["sessions"]:
@@ -189,8 +208,6 @@ def test_status_says_what_is_ahead_and_behind(laptops):
 
 
 def test_a_tag_renamed_differently_on_each_laptop_is_undecided_until_settled(laptops):
-    from tui.services.sync.undecided import TeamSync
-
     ana, bo, session_id, first, _ = laptops
     for laptop, name in ((ana, "install"), (bo, "onboarding")):
         store = DataStore(laptop.home)
@@ -201,15 +218,7 @@ def test_a_tag_renamed_differently_on_each_laptop_is_undecided_until_settled(lap
     status = ana.ok("sync", "status")
     assert "codebook tags install: name is 'install'; the other side had 'onboarding'" in status
 
-    store = DataStore(ana.home)
-    team = TeamSync(store, "ana")
-    (item,) = team.undecided()
-    team.settle(item, take_other=True)
-    store.codebook.close()
-    assert team.undecided() == []
-    assert ana.sync().code == 0 and bo.sync().code == 0
-    exports = [ana.export(), bo.export()]
-    assert exports[0] == exports[1]
+    exports = [settle_and_sync(ana, bo, take_other=True)]
     note = next(n for n in exports[0]["sessions"][0]["notes"] if n["id"] == first)
     assert note["text"] == "the invite never arrived #onboarding"
     assert {t["name"] for t in exports[0]["codebook"]} == {"onboarding"}
@@ -221,7 +230,6 @@ def test_one_tag_merged_into_two_different_tags_swallows_neither(laptops, first_
     before, with excerpts of their own. The sync took it for two renames of `setup` and
     renamed the name that sorts last into the other: every `onboarding` excerpt of the study,
     and its `#onboarding` in the notes' text, became `install`, a merge nobody made."""
-    from tui.services.sync.undecided import TeamSync
 
     ana, bo, session_id, first, second = laptops
     installed = ana.note(session_id, "took two days #install")
@@ -248,15 +256,8 @@ def test_one_tag_merged_into_two_different_tags_swallows_neither(laptops, first_
         "'onboarding' on another; its excerpts carry both" in status
     )
 
-    store = ana.store()
-    team = TeamSync(store, "ana")
-    (item,) = [i for i in team.undecided() if i.table == "tags"]
-    team.settle(item, take_other=True)  # `setup` belongs in `onboarding`
-    store.codebook.close()
-    assert [i for i in team.undecided() if i.table == "tags"] == []
-    assert ana.sync().code == 0 and bo.sync().code == 0
-    exports = [ana.export(), bo.export()]
-    assert exports[0] == exports[1]
+    # `o`: `setup` belongs in `onboarding`.
+    exports = [settle_and_sync(ana, bo, take_other=True, alone=False)]
     notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
     assert notes[first]["tags"] == ["onboarding"]
     assert notes[installed]["tags"] == ["install"]
@@ -502,7 +503,6 @@ def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
     sync, no `sync status` and no undecided list said so: the researcher who deleted it had
     no word that it was back, nor a way to decide. A rename brings back the codings it
     moved, too (the next test)."""
-    from tui.services.sync.undecided import TeamSync
     from tui.services.tag_ops import delete_tag
 
     ana, bo, session_id, first, second = laptops
@@ -539,15 +539,7 @@ def test_a_tag_deleted_here_and_used_there_comes_back_undecided(
     assert line in ana.ok("sync", "status")
     assert line in bo.ok("sync", "status")
 
-    store = ana.store()
-    team = TeamSync(store, "ana")
-    (item,) = team.undecided()
-    team.settle(item, take_other=deletion_stands)
-    store.codebook.close()
-    assert team.undecided() == []
-    assert ana.sync().code == 0 and bo.sync().code == 0
-    exports = [ana.export(), bo.export()]
-    assert exports[0] == exports[1]
+    exports = [settle_and_sync(ana, bo, take_other=deletion_stands)]
     assert [t["name"] for t in exports[0]["codebook"]] == ([] if deletion_stands else [name])
     tags = [n["tags"] for n in exports[0]["sessions"][0]["notes"]]
     kept = [] if deletion_stands else [name]  # taken, the deletion takes the tag whole
@@ -568,7 +560,6 @@ def test_a_tag_deleted_here_and_merged_or_renamed_there_keeps_the_codings_it_mov
     came back without them). A change outweighs a removal: they stay, and the one who deleted
     `setup` is told and decides. Taking the deletion takes off what moved, and nothing else
     of the tag merged into; a renamed tag is the tag deleted, and goes whole, as before."""
-    from tui.services.sync.undecided import TeamSync
     from tui.services.tag_ops import delete_tag
 
     ana, bo, session_id, first, second = laptops
@@ -618,16 +609,7 @@ def test_a_tag_deleted_here_and_merged_or_renamed_there_keeps_the_codings_it_mov
         assert status.count("undecided:") == 1  # one line for the tag, not one per note
         assert_whole_and_plain(laptop)
 
-    store = ana.store()
-    team = TeamSync(store, "ana")
-    (item,) = team.undecided()
-    team.settle(item, take_other=deletion_stands)
-    store.codebook.close()
-    assert team.undecided() == []
-    for laptop in (ana, bo, ana):
-        assert laptop.sync().code == 0
-    exports = [ana.export(), bo.export()]
-    assert exports[0] == exports[1]
+    exports = [settle_and_sync(ana, bo, take_other=deletion_stands)]
     tags = {t["name"] for t in exports[0]["codebook"]}
     assert tags == ({"onboarding"} if deletion_stands else {into, "onboarding"})
     # Taking the deletion takes off what moved, and nothing that was onboarding's.
