@@ -1122,3 +1122,29 @@ async def test_each_preset_moves_and_leaves_the_analysis_with_its_own_keys(
                 assert app.screen is not screen, f"{key} left the analysis"
             else:
                 assert table.cursor == row % len(table.keys), key
+
+
+async def test_in_a_narrow_pane_a_quote_not_borne_out_says_so_in_its_row(store, clock):
+    """Under about 40 columns the evidence list drops its "Whose words" column, and with it
+    "P7, unverified": a quote the transcript does not bear out read like any other in the
+    list (only the detail, for the row under the cursor, said so)."""
+    from tests.recording_study import START, TRANSCRIPT, make_session
+    from tui.services import recording
+
+    session_id = make_session(store, shift=30.0)
+    recording.attach(store, session_id, TRANSCRIPT, offset=30.0, now=START)
+    app = analysis_app(store, clock, study=None)
+    async with app.run_test(size=(36, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(ThemeTable)
+        table.move_to(table.keys.index("cost"))
+        await pilot.press("enter")
+        await settle(pilot)
+        words = [e.quote for e in screen.evidence]
+        invented = words.index("I would pay double for a good dashboard")
+        exact = words.index("She said the tool costs more than it saves")
+        evidence = screen.query_one("#evidence", DataTable)
+        assert "Whose words" not in [str(c.label) for c in evidence.columns.values()]
+        assert str(evidence.get_row_at(invented)[0]).startswith("unverified \u201cI would pay")
+        assert not str(evidence.get_row_at(exact)[0]).startswith("unverified")

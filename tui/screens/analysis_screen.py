@@ -931,8 +931,12 @@ class AnalysisScreen(Screen):
         keep = self._cursor_key(table)
         names = self._columns(table, EVIDENCE_TABLE)
         for number, item in enumerate(self.evidence):
+            evidence = _evidence_cell(item)
+            if checked[number].verified is False and "Whose words" not in names:
+                # A narrow pane has no room for "P7, unverified": the words say it first.
+                evidence = Text("unverified ", style="bold").append_text(evidence)
             cells = {
-                "Evidence": _evidence_cell(item),
+                "Evidence": evidence,
                 "Whose words": _cell(
                     item.attribution
                     if checked[number].verified is not False
