@@ -542,29 +542,42 @@ async def test_the_header_counts_one_session_in_the_singular(store, clock):
         assert "1 session \u00b7 1 participant \u00b7 " in header, header
 
 
+def recorded_session(store) -> str:
+    """The recording tests' session (tests/recording_study.py) with its transcript attached:
+    some of its typed quotes the transcript bears out, one it does not."""
+    from tests.recording_study import START, TRANSCRIPT, make_session
+    from tui.services import recording
+
+    session_id = make_session(store, shift=30.0)
+    recording.attach(store, session_id, TRANSCRIPT, offset=30.0, now=START)
+    return session_id
+
+
+async def cost_evidence(pilot) -> tuple[AnalysisScreen, DataTable, int, int]:
+    """The evidence of `cost` of `recorded_session`, drilled into: the screen, its evidence
+    table, and the rows of the invented quote and of one said exactly so."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    table = screen.query_one(ThemeTable)
+    table.move_to(table.keys.index("cost"))
+    await pilot.press("enter")
+    await settle(pilot)
+    words = [e.quote for e in screen.evidence]
+    invented = words.index("I would pay double for a good dashboard")
+    exact = words.index("She said the tool costs more than it saves")
+    return screen, screen.query_one("#evidence", DataTable), invented, exact
+
+
 async def test_a_quote_the_transcript_does_not_bear_out_is_shown_and_copied_as_such(
     store, clock, copied
 ):
     """The report said of a typed quote that it was not found in the attached transcript, but
     the analysis screen showed it, and y copied it, as the participant's words like any other:
     the same quote, checked on one surface and not on the other."""
-    from tests.recording_study import START, TRANSCRIPT, make_session
-    from tui.services import recording
-
-    session_id = make_session(store, shift=30.0)
-    recording.attach(store, session_id, TRANSCRIPT, offset=30.0, now=START)
+    recorded_session(store)
     app = analysis_app(store, clock, study=None)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        table = screen.query_one(ThemeTable)
-        table.move_to(table.keys.index("cost"))
-        await pilot.press("enter")
-        await settle(pilot)
-        words = [e.quote for e in screen.evidence]
-        invented = words.index("I would pay double for a good dashboard")
-        exact = words.index("She said the tool costs more than it saves")
-        evidence = screen.query_one("#evidence", DataTable)
+        screen, evidence, invented, exact = await cost_evidence(pilot)
         assert str(evidence.get_row_at(invented)[1]) == "P7, unverified"
         assert str(evidence.get_row_at(exact)[1]) == "P7"
         evidence.move_cursor(row=invented)
@@ -1128,23 +1141,10 @@ async def test_in_a_narrow_pane_a_quote_not_borne_out_says_so_in_its_row(store, 
     """Under about 40 columns the evidence list drops its "Whose words" column, and with it
     "P7, unverified": a quote the transcript does not bear out read like any other in the
     list (only the detail, for the row under the cursor, said so)."""
-    from tests.recording_study import START, TRANSCRIPT, make_session
-    from tui.services import recording
-
-    session_id = make_session(store, shift=30.0)
-    recording.attach(store, session_id, TRANSCRIPT, offset=30.0, now=START)
+    recorded_session(store)
     app = analysis_app(store, clock, study=None)
     async with app.run_test(size=(36, 24)) as pilot:
-        await settle(pilot)
-        screen = app.screen
-        table = screen.query_one(ThemeTable)
-        table.move_to(table.keys.index("cost"))
-        await pilot.press("enter")
-        await settle(pilot)
-        words = [e.quote for e in screen.evidence]
-        invented = words.index("I would pay double for a good dashboard")
-        exact = words.index("She said the tool costs more than it saves")
-        evidence = screen.query_one("#evidence", DataTable)
+        _, evidence, invented, exact = await cost_evidence(pilot)
         assert "Whose words" not in [str(c.label) for c in evidence.columns.values()]
         assert str(evidence.get_row_at(invented)[0]).startswith("unverified \u201cI would pay")
         assert not str(evidence.get_row_at(exact)[0]).startswith("unverified")
