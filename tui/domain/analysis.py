@@ -501,7 +501,7 @@ class Analysis:
 
         Ranked on the facts kept of each piece (a digest's suffice), without making it: only
         the excerpts picked are made, and have their session's notes read (with `doubtful`,
-        every quote's, to check it)."""
+        the quotes checked until enough people have one borne out: `_trusted_first`)."""
         evidence = self.evidence
         people = evidence.people
         if shown is not None:
@@ -509,14 +509,18 @@ class Analysis:
         ranked = sorted(indexes, key=evidence.strength)
         kinds = {index: evidence.kind(index) for index in ranked}
         said = [index for index in ranked if is_said(kinds[index])]
-        if doubtful is not None:  # a stable sort: the doubtful last, each part as ranked
-            said.sort(key=lambda index: doubtful(evidence[index]))
-        quotes = _strongest([i for i in said if people[i]], count, people.__getitem__)
-        quotes += _strongest(
-            [i for i in said if not people[i]],
-            count - len(quotes),
-            lambda index: person_key(evidence.sketch(index).speaker),
+        checked = (lambda index: doubtful(evidence[index])) if doubtful is not None else None
+        theirs = people.__getitem__
+        quotes = _strongest(
+            _trusted_first([i for i in said if people[i]], checked, count, theirs), count, theirs
         )
+        left = count - len(quotes)
+
+        def speaker(index: int) -> str:
+            return person_key(evidence.sketch(index).speaker)
+
+        others = _trusted_first([i for i in said if not people[i]], checked, left, speaker)
+        quotes += _strongest(others, left, speaker)
         notes = _strongest(
             [i for i in ranked if kinds[i] == "note"], count - len(quotes), people.__getitem__
         )
@@ -1187,6 +1191,32 @@ def guide_coverage(sessions: Sequence[SessionInput], now: datetime | None = None
         )
         for key in order
     ]
+
+
+def _trusted_first(
+    ranked: list[int],
+    doubtful: Callable[[int], bool] | None,
+    count: int,
+    person: Callable[[int], str],
+) -> list[int]:
+    """`ranked` with the `doubtful` after the rest, each part in order, as far as
+    `_strongest(..., count, person)` looks into it: once `count` people have a piece that is
+    not doubtful, the picks are all among those, and no piece further down is checked (a
+    check reads the session's words and transcript)."""
+    if doubtful is None or count <= 0:
+        return ranked
+    trusted: list[int] = []
+    doubted: list[int] = []
+    people: set[str] = set()
+    for index in ranked:
+        if len(people) >= count:
+            return trusted
+        if doubtful(index):
+            doubted.append(index)
+        else:
+            trusted.append(index)
+            people.add(person(index))
+    return trusted + doubted
 
 
 def _strongest(ranked: list[int], count: int, person: Callable[[int], str]) -> list[int]:
