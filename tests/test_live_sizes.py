@@ -251,3 +251,15 @@ async def test_in_a_26_column_pane_the_keys_leave_the_notes_rows_with_the_lot_op
         assert "(39)" in "".join(shown_rows(screen.query_one(NoteStream)))
         await pilot.press("f1")  # the rest of the keys
         assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_at_80x24_the_empty_input_shows_the_whole_note_syntax(make_app, session_id):
+    # The placeholder is the only place a first-time note-taker sees the syntax: at 80 columns
+    # its last mark was cut to a bare `*`, with nothing saying it stars a note.
+    app = make_app(session_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        note_input = app.screen.note_input
+        rows = range(note_input.size.height)
+        shown = "".join("".join(s.text for s in note_input.render_line(y)) for y in rows)
+        assert "#tag" in shown and "*star" in shown

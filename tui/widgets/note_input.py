@@ -24,7 +24,8 @@ from tui.textual_compat import restart_cursor_blink
 ECHO_ROOM = 16
 """Cells offered to the early echo per frame: a frame follows within milliseconds, and each
 cell offered is one look at what covers the screen there (~6 us)."""
-PLACEHOLDER = 'Type a note, Enter saves.  "quote  > quote  ?follow-up  !emotion  #tag  * star'
+PLACEHOLDER = 'Type a note, Enter saves. "quote  >quote  ?follow-up  !emotion  #tag  *star'
+"""The note syntax, whole in an 80-column terminal (the input's 76 cells there)."""
 
 
 class NoteInput(TextArea):
