@@ -74,6 +74,37 @@ def test_marks_removed_by_hand_stay_removed_through_an_edit():
     assert make_note("plain").retyped("* plain", "later").starred
 
 
+@pytest.mark.parametrize(
+    "typed, words",
+    [
+        ("* import broke #pain/import", "import broke #pain/import"),
+        ('*"I gave up', '"I gave up'),
+        ("  **  twice starred", "twice starred"),
+        ("*#pain/import", "#pain/import"),
+    ],
+)
+def test_unstarring_takes_the_star_mark_out_of_the_text(typed, words):
+    """A leading `*` is the star's markup: a note unstarred keeps no `*` that would read as a
+    star, or star it again when its text is parsed anew (an edit, a qdpx import)."""
+    note = make_note(typed)
+    assert note.starred
+    unstarred = note.with_star(False)
+    assert unstarred.text == words and not unstarred.starred
+    assert not parse_inline(unstarred.text).starred
+    assert (unstarred.kind, unstarred.tags) == (note.kind, note.tags)
+    assert unstarred.edited_at is None  # no edit of the words
+    # Starred again with the key: the star is the note's flag, the words stay as they are.
+    assert unstarred.with_star(True).text == words and unstarred.with_star(True).starred
+
+
+def test_a_note_an_older_fieldnote_unstarred_keeps_its_mark_until_it_is_starred_and_unstarred():
+    note = make_note("* import broke")
+    note.starred = False  # unstarred by an older Fieldnote: the `*` stayed in the text
+    starred = note.with_star(True)
+    assert starred.starred and starred.text == "* import broke"
+    assert starred.with_star(False).text == "import broke"
+
+
 def test_inline_tags_are_the_authors_codings_and_deleting_one_keeps_another_coders():
     note = make_note("import broke #pain/import")
     assert note.codings == [{"tag": "pain/import", "coder": "Maya", "at": "t"}]

@@ -264,6 +264,31 @@ async def test_star_edit_delete_and_undo(make_app, session_id, clock):
         assert "second note" in stream_text(app)
 
 
+async def test_the_star_key_on_a_note_typed_with_a_star_takes_its_mark_out(
+    make_app, session_id, clock
+):
+    """ctrl+s on a note typed `*…` unstarred it and left the `*` in its words: the stream
+    showed `*…` unstarred, and the text parsed again (an edit, a qdpx import) starred it."""
+    app = make_app(session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await commit(pilot, "*she gave up #pain/setup")
+        [note] = stored_notes(app)
+        assert note["starred"] is True
+        await pilot.press("ctrl+s")  # unstar it
+        await pilot.pause()
+        [note] = stored_notes(app)
+        assert (note["starred"], note["text"]) == (False, "she gave up #pain/setup")
+        assert note["tags"] == ["pain/setup"] and note.get("edited_at") is None
+        assert [n.text for n in app.live.notes] == ["she gave up #pain/setup"]
+        shown = stream_text(app)
+        assert "she gave up" in shown and "*" not in shown and "\u2605" not in shown
+        await pilot.press("ctrl+s")  # starred again: the flag, the words as they are
+        await pilot.pause()
+        [note] = stored_notes(app)
+        assert (note["starred"], note["text"]) == (True, "she gave up #pain/setup")
+        assert "\u2605" in stream_text(app)
+
+
 async def test_undo_delete_is_offered_by_the_key_bar_not_by_a_notice(make_app, session_id):
     # The deletion's notice said "f9 brings it back" and stayed a few seconds beside
     # "Restored": Textual has no public way to take one notice back. The key bar offers f9

@@ -1,6 +1,7 @@
 """What one note is, and the inline syntax a note-taker types.
 
-Inline syntax, parsed on commit and kept in `text` exactly as typed:
+Inline syntax, parsed on commit and kept in `text` exactly as typed (but for a leading `*`,
+which unstarring a note takes out: `Note.with_star`):
   `"…` or `> …`  a quote            `?…`      a follow-up to ask later
   `!word`        an emotion         `#tag`    a tag (hierarchy with `/`, `pain/onboarding`)
   `*` first      starred
@@ -237,6 +238,15 @@ def parse_inline(text: str) -> InlineMarks:
     return InlineMarks(kind=kind, starred=starred, emotions=emotions, tags=tags)
 
 
+def without_star_mark(text: str) -> str:
+    """`text` without the leading `*` that starred it (and the spaces around it; several,
+    if several were typed): the words of a note unstarred, which no parse stars again."""
+    body = text
+    while body.lstrip().startswith("*"):
+        body = body.lstrip()[1:].lstrip()
+    return body if body != text.lstrip() else text
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -343,6 +353,15 @@ class Note:
                 "edited_at": edited_at,
             }
         )
+
+    def with_star(self, starred: bool) -> Note:
+        """This note starred or not, as the star key leaves it. The leading `*` typed to star
+        it is markup: unstarring takes it out of the text, so the words never read as starred
+        when the note is not, and no later parse (an edit, an import) stars it again.
+        Starring sets the flag and leaves the words as they are. Not an edit: `edited_at`
+        stays."""
+        text = self.text if starred else without_star_mark(self.text)
+        return Note(**{**asdict(self), "text": text, "starred": starred})
 
     def to_doc(self) -> dict[str, Any]:
         doc = asdict(self)

@@ -392,12 +392,24 @@ class LiveSession:
         return edited
 
     def toggle_star(self, note: Note) -> Note:
-        starred = Note.from_doc({**note.to_doc(), "starred": not note.starred})
+        """Star the note, or unstar it and take the `*` that starred it out of its text
+        (`Note.with_star`). On disk the change is applied under the lock to the note as it is
+        there, so an edit another instance saved meanwhile keeps its words; its spans move
+        with the text (the store carries them)."""
+        note = self.note_by_id(note.id) or note
+        want = not note.starred
+        starred = note.with_star(want)
         self._replace(starred)
+
+        def on_disk(doc: dict) -> dict:
+            again = Note.from_doc(doc).with_star(want)
+            moved = isinstance(doc.get("text"), str) and again.text != doc["text"]
+            return {"starred": want, **({"text": again.text} if moved else {})}
+
         self._queue.enqueue(
             WriteJob(
                 "save the star",
-                lambda: self.file.update_note(note.id, {"starred": starred.starred}),
+                lambda: self.file.change_note(note.id, on_disk),
                 (note.id,),
                 touches=(note.id,),
             )
