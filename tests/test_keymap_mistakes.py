@@ -137,7 +137,11 @@ async def test_escapes_in_a_keymap_are_shown_as_symbols_not_obeyed(tmp_path, sto
         app.action_reload_keymap()
         await pilot.pause()
         opened, reloaded = (notice.message for notice in app._notifications)
-        for message in (opened, reloaded):
+        assert "\x1b" not in opened and "2 mistakes" in opened  # the list is the help's
+        await pilot.press("f1")
+        await pilot.pause()
+        listed = str(app.screen.query_one("#help-mistakes").content)
+        for message in (listed, reloaded):
             assert "\x1b" not in message
             assert "home.\u241b[31mred" in message and "\u241b[2Jx" in message
 
@@ -152,11 +156,15 @@ def drawn(widget) -> str:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (40, 24)])
-async def test_many_mistakes_still_show_their_count_and_the_way_out(
+async def test_mistakes_are_a_short_notice_and_f1_lists_them(
     tmp_path, store, clock, session_id, size
 ):
-    """Notices take at most part of the screen: the count and what to do lead, the list
-    follows (it may be cut; `fieldnote keys` prints it whole)."""
+    """The notice listed every mistake for 20 s and covered half an 80x24 interview, over the
+    clock's question: now it says which file and how many, and where to read them (F1, or
+    `fieldnote keys`), for a notice's usual time; F1 lists them whole."""
+    from textual.widgets import Label
+
+    from tui.screens.help_screen import HelpScreen
     from tui.services.keymap import load_keymap
 
     many = "".join(f'"home.nope{n}" = "x"\n' for n in range(7))
@@ -166,10 +174,21 @@ async def test_many_mistakes_still_show_their_count_and_the_way_out(
     async with app.run_test(size=size, notifications=True) as pilot:
         await wait_until(pilot, lambda: app.screen.query("Toast"))
         await pilot.pause()
+        [notice] = list(app._notifications)
+        assert notice.timeout <= 10
         [toast] = app.screen.query("Toast")
         shown = drawn(toast)
-        assert "7 mistakes" in shown
-        assert "default keys" in shown and "fieldnote keys" in shown
+        assert "7 mistakes" in shown and "mine.toml" in shown
+        assert "f1" in shown and "fieldnote keys" in shown
+        assert "line 1" not in shown and "nope0" not in shown  # the list is F1's
+        geometry = toast.screen.find_widget(toast)
+        rows = geometry.region.intersection(geometry.clip).height
+        assert rows <= 5, f"the notice takes {rows} rows: {shown}"
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        listed = " ".join(str(label.content) for label in app.screen.query(Label))
+        for n in range(7):
+            assert f"{path}, line {n + 1}: " in listed and f"home.nope{n}" in listed
 
 
 def test_a_huge_keymap_is_refused_unread(tmp_path):

@@ -25,7 +25,7 @@ from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
-from tui.services.keymap import Keymap, KeymapError, sources_text, typed_key
+from tui.services.keymap import Keymap, KeymapError, mistakes_said, sources_text, typed_key
 from tui.services.live_session import LiveSession, SaveState
 from tui.services.playback import Player, PlayOutcome
 from tui.services.rescue import rescue_path, write_rescue
@@ -141,24 +141,16 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         """Plays a note's moment of the recording (the tagging and analysis screens' key)."""
 
     def on_mount(self) -> None:
-        if self.keymap is not None and self.keymap.problems:
-            # The count and the way out lead: notices take at most part of the screen, so a
-            # long list is cut. A keymap's ids and keys are a file's text: escapes in them are
-            # shown, not obeyed.
-            count = len(self.keymap.problems)
-            lead = (
-                "1 mistake: what it touches keeps the default keys. `fieldnote keys` shows it."
-                if count == 1
-                else f"{count} mistakes: what they touch keeps the default keys. "
-                "`fieldnote keys` lists them all."
-            )
+        said = mistakes_said(self.keymap) if self.keymap is not None else None
+        if said is not None:
+            # Two lines at most, for a notice's usual time: a list of mistakes covered half
+            # an 80x24 interview for 20 s. The help lists them whole, as `fieldnote keys`
+            # does; the file's path is shown, not obeyed.
             self.notify(
-                f"{lead}\n"
-                + visible_lines("\n".join(self.keymap.problems))
-                + "\nFix the file, then run Reload keymap from the palette.",
-                title="Keymap mistakes",
+                f"{said}; {self.key_for('app.help')} or `fieldnote keys` lists them.",
+                title="Keymap",
                 severity="error",
-                timeout=20,
+                timeout=8,
                 markup=False,
             )
         if self.keymap is not None:

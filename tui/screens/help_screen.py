@@ -15,7 +15,7 @@ from textual.widgets import Label, Static
 
 from tui.domain.display_text import visible
 from tui.services.actions import SCREENS, actions_for
-from tui.services.keymap import sources_text
+from tui.services.keymap import mistakes_said, sources_text
 from tui.widgets.bindings import cancel_only
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.note_input import HandsTypingOn, NoteInput
@@ -90,6 +90,8 @@ class HelpScreen(HandsTypingOn, ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help-dialog"):
             yield Label("Keys", classes="dialog-title")
+            if mistakes := self.keymap_mistakes():
+                yield Label(mistakes, id="help-mistakes", classes="dialog-error", markup=False)
             yield Static(KeyTable(self.sections()), id="help-table")
             yield Label(self.keymap_said(), id="help-keymap", classes="dialog-keys", markup=False)
             yield Label(
@@ -125,6 +127,22 @@ class HelpScreen(HandsTypingOn, ModalScreen[None]):
         ]
         palette = KeyRow(self.app.get_key_display_for_palette(), "Command palette", "")
         return [*sections, ("Palette", [palette])]
+
+    def keymap_mistakes(self) -> str | None:
+        """The keymap's mistakes whole, first: the notice at start only counts them. Each is
+        a file's line and words: shown, not obeyed."""
+        keymap = self.app.keymap
+        said = mistakes_said(keymap) if keymap is not None else None
+        if said is None:
+            return None
+        return "\n".join(
+            [
+                f"{said}; the keys they touch stay the defaults:",
+                *(visible(problem) for problem in keymap.problems),
+                "Fix them, then run Reload keymap from the palette "
+                f"({self.app.get_key_display_for_palette()}).",
+            ]
+        )
 
     def keymap_said(self) -> str:
         """Which keymap is in force and where one's own keys go (the file's path is the

@@ -204,6 +204,8 @@ class Keymap:
     own: Path | None = None
     """`keymap.toml` in the config folder, where a user's own keys go (None: a keymap not
     loaded through the config folder, as in tests)."""
+    mistaken: list[Path] = field(default_factory=list)
+    """The files the `problems` are in, each once, in the order of their first mistake."""
 
     def overrides(self) -> dict[str, str]:
         """The ids whose keys differ from the registry's: what `App.set_keymap` needs."""
@@ -571,8 +573,35 @@ def load_keymap(
         layers.append(user)
     keymap = layer_keymaps(layers, lenient=lenient)
     keymap.problems[:0] = [f"{error.where}: {error.reason}" for error in skipped]
+    keymap.mistaken = list(dict.fromkeys([e.path for e in skipped] + keymap.mistaken))
     keymap.own = user
     return keymap
+
+
+def mistakes_said(keymap: Keymap) -> str | None:
+    """The mistakes of a lenient load in a few words, for a notice that must stay small: how
+    many and in which file (`3 mistakes in ~/.config/fieldnote/keymap.toml`); None without
+    any. The list itself is the help's and `fieldnote keys`'s."""
+    count = len(keymap.problems)
+    if not count:
+        return None
+    files = keymap.mistaken
+    where = _short_path(files[0]) if len(files) == 1 else f"{len(files)} files"
+    return f"{count} mistake{'' if count == 1 else 's'} in {where}"
+
+
+SHORT_PATH = 40
+"""Characters a path may take in a short line; a longer one is said by its file's name."""
+
+
+def _short_path(path: Path) -> str:
+    """A path as said in a short line: under the home folder as `~/...`, and a long one as
+    `…/` and its name (`~/.config/fieldnote/keymap.toml` is 31 characters)."""
+    try:
+        said = f"~/{path.relative_to(Path.home())}"
+    except (ValueError, RuntimeError):  # elsewhere, or no home folder to say it against
+        said = str(path)
+    return said if len(said) <= SHORT_PATH else f"\u2026/{path.name}"
 
 
 def sources_text(keymap: Keymap) -> str:
@@ -637,6 +666,7 @@ def _defaults_for_mistakes(
     _warn(keymap)
     flat = [problem for error in problems for problem in error.problems]
     keymap.problems = [f"{problem.where}: {problem.reason}" for problem in flat]
+    keymap.mistaken = list(dict.fromkeys(problem.path for problem in flat))
     return keymap
 
 
