@@ -254,6 +254,28 @@ def test_the_real_terminal_driver_keeps_a_paste_exact_and_refuses_a_typed_code(s
     assert texts == ["abcd", pasted]
 
 
+@pytest.mark.slow
+def test_notes_typed_while_the_app_starts_arrive_in_one_read_and_stay_two_notes(store, session_id):
+    """Why lines read together are not taken for a paste (docs/interviewing.md, "Input"):
+    keys typed at a person's pace reach the app in one read whenever it reads late. Here
+    they are typed while `fieldnote open` starts, one every 30 ms; the app's first read holds
+    both notes and their Enters, as a paste outside bracketed-paste mode would. Each Enter
+    is still a note's end."""
+    master, app = open_in_pty(store, session_id)
+    try:
+        for char in b"she left\r ok then\r":
+            os.write(master, bytes([char]))
+            time.sleep(0.03)
+        assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
+        read_until_drawn(master, b"ok then", 10)
+        os.write(master, b"\x11")  # ctrl+q offers the debrief first: Esc is "not now"
+        leave_through_the_debrief(master, app)
+    finally:
+        close_pty_app(master, app)
+    texts = [n["text"].strip() for n in store.open_session(session_id).read().notes]
+    assert texts == ["she left", "ok then"]
+
+
 async def test_a_long_burst_costs_one_insertion_per_read_not_one_per_key(
     make_app, session_id, monkeypatch
 ):

@@ -5,6 +5,8 @@ Three things go wrong with Textual's input loop on its own, each seen with tmux 
 - A burst of typed characters (a paste outside bracketed-paste mode, a slow paste arriving in
   4 KB reads) becomes one key event per character, each dispatched through the whole app:
   100 KB took minutes. Here a run of printable characters read together becomes one `TypedText`.
+  Its line breaks stay Enter keys: a read cannot tell a paste from keys typed while the app
+  read late (docs/interviewing.md, "Input"); only a bracketed paste is one `Paste`.
 - A bracketed paste holding an escape sequence (`ESC[31m`) came out reordered, the text after
   the code first and `ESC` turned into `^`. Here a paste is taken whole, byte for byte.
 - An escape sequence no key maps to was dropped whole (`ESC[31m`) or lost its `ESC`
