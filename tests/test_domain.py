@@ -97,6 +97,12 @@ def test_unstarring_takes_the_star_mark_out_of_the_text(typed, words):
     assert unstarred.with_star(True).text == words and unstarred.with_star(True).starred
 
 
+def test_a_note_of_nothing_but_a_star_keeps_it_when_unstarred():
+    """Its text taken out, it would be an empty row in the stream, with nothing to show."""
+    assert make_note("*").with_star(False).text == "*"
+    assert make_note(" ** ").with_star(False).text == " ** "
+
+
 def test_a_note_an_older_fieldnote_unstarred_keeps_its_mark_until_it_is_starred_and_unstarred():
     note = make_note("* import broke")
     note.starred = False  # unstarred by an older Fieldnote: the `*` stayed in the text

@@ -240,11 +240,13 @@ def parse_inline(text: str) -> InlineMarks:
 
 def without_star_mark(text: str) -> str:
     """`text` without the leading `*` that starred it (and the spaces around it; several,
-    if several were typed): the words of a note unstarred, which no parse stars again."""
+    if several were typed): the words of a note unstarred, which no parse stars again. A
+    note of nothing but stars keeps them: it has no words to leave, and an empty note would
+    show nothing at all."""
     body = text
     while body.lstrip().startswith("*"):
         body = body.lstrip()[1:].lstrip()
-    return body if body != text.lstrip() else text
+    return body if body and body != text.lstrip() else text
 
 
 def new_id() -> str:
