@@ -279,7 +279,7 @@ async def test_the_screen_shows_the_cue_and_the_verbatim(store, clock, session_i
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         shown = drawn_text(app)
-        assert "Praline: Honestly we gave up" in shown  # the cue row under the quote
+        assert "Praline: Honestly" in shown  # the cue row under the quote
         assert "Verbatim" in shown and "V uses it" in shown
         await pilot.press("V")
         await ready(pilot)
@@ -613,3 +613,45 @@ async def test_a_quote_given_the_verbatim_shows_its_check_when_the_transcript_ch
         detail = screen.detail_text(screen.current).plain
         assert "Typed" in detail and "V puts it back" in detail
         assert "not found near this moment" in detail
+
+
+@pytest.mark.parametrize("width", [80, 40])
+async def test_each_row_gives_its_place_on_the_recording_beside_the_clock(
+    store, clock, session_id, ids, width
+):
+    """The rows gave the session's clock alone (`00:10`) where `fieldnote agree`, the report
+    and the analysis cite the note's place on the recording (`00:15`, the offset being 5 s):
+    a researcher cross-checking saw two times for one note. Where the recording is offset,
+    each row gives both, as `agree` does, at 80 columns and in a 40-column pane."""
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await ready(pilot)
+        lines = drawn_text(app).splitlines()
+        note = next(line for line in lines if "\u270eMaya" in line)
+        assert "00:10 (rec 00:15) \u270eMaya" in note, note
+        cue = next(line for line in lines if "Praline:" in line)
+        assert "\u25b8 00:03 (rec 00:08) Praline:" in cue, cue  # the cue as said at 00:08
+        assert '\u25cf "We gave' in note, note  # and room for the words after them
+
+
+async def test_a_study_s_rows_keep_their_words_and_the_detail_gives_both_times(
+    store, clock, session_id, ids
+):
+    """In a list of several sessions each row names its participant too: at 80 columns both
+    times would leave its words no room, so the row gives the clock and the excerpt's detail
+    gives both."""
+    from tests.conftest import GUIDE
+    from tui.domain.guide import parse_guide
+    from tui.services.session_setup import create_session
+
+    guide = parse_guide(GUIDE)
+    create_session(store, title="Other", participant="P8", goal="", guide=guide, now=clock())
+    app = tagging_app(store, clock, session_id, scope="all")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        note = next(line for line in drawn_text(app).splitlines() if "\u270eMaya" in line)
+        assert note.startswith("00:10 P7") and '\u25cf "We gave' in note, note
+        screen = app.screen
+        row = next(e for e in screen.shown if e.note.get("id") == ids[0] and e.span is None)
+        detail = screen.detail_text(row).plain.splitlines()[0]
+        assert detail.endswith("by Maya \u00b7 00:10 (rec 00:15)"), detail

@@ -146,6 +146,16 @@ def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:
     return format_elapsed(float(elapsed or 0.0) + float(recording_offset or 0.0))
 
 
+def clock_and_recording(elapsed: float, recording_offset: float = 0.0) -> str:
+    """A note's moment on the session's clock (as the tagging screen and `fieldnote agree`
+    list it) and, where the recording is offset from that clock, its place on the recording,
+    which the report and the analysis cite: `01:25 (rec 01:33)`; `01:25` with no offset."""
+    clock = format_elapsed(float(elapsed or 0.0))
+    if not recording_offset:
+        return clock
+    return f"{clock} (rec {recording_time(elapsed, recording_offset)})"
+
+
 def citation(text: str, speaker: str, elapsed: float, recording_offset: float = 0.0) -> str:
     """`words — SPEAKER, mm:ss`: words that were said, with who said them."""
     who = " ".join(speaker.split())

@@ -25,7 +25,7 @@ from tui.domain.codings import UNKNOWN_CODER, holder_label, initials
 from tui.domain.display_text import count_of, cut, tag_label, visible, visible_lines
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import hide_typed_tags, note_kind, tag_key
-from tui.domain.quotes import quote_words, recording_time
+from tui.domain.quotes import clock_and_recording, quote_words, recording_time
 from tui.screens.prompt_screen import PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
 from tui.screens.visibility import on_view
@@ -123,6 +123,7 @@ class TaggingScreen(Screen):
         self.query_one("#tagging-status").display = False
         self.excerpt_list.tags_of, self.excerpt_list.coded = self.model.tags_of, self.model.coded
         self.excerpt_list.severity_of = self.model.severity_of
+        self.excerpt_list.recording_offset_of = self.model.recording_offset_of
         self.excerpt_list.blind = lambda: self.model.blind
         self.excerpt_list.focus()
         self._draw()
@@ -316,8 +317,12 @@ class TaggingScreen(Screen):
         if excerpt.linked is not None:
             meta.append(f"said by {visible(str(note.get('author') or '?'))}")
             meta.append(recording_time(self.model.play_target(excerpt)[1]) + " on the recording")
-        elif note.get("author"):
-            meta.append("by " + visible(str(note["author"])))
+        else:
+            if note.get("author"):
+                meta.append("by " + visible(str(note["author"])))
+            # Both times, where the rows of a study's list have room for the clock's alone.
+            elapsed = float(note.get("elapsed") or 0.0)
+            meta.append(clock_and_recording(elapsed, self.model.recording_offset_of(excerpt)))
         text.append(" \u00b7 ".join(meta) + "\n", style="dim")
         # The words, then how they are coded; in a narrow pane the other way round: the pane
         # under the list holds some eight lines, and a long note would push its tags (what a

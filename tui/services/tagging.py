@@ -129,6 +129,8 @@ class SessionRows:
     coded: int
     notes: int
     recording: RecordingView | None = None
+    recording_offset: float = 0.0
+    """The session clock's recording offset as read (`when` gives the rows' times by it)."""
 
 
 @dataclass
@@ -219,7 +221,7 @@ def _read_session_rows(
 
 
 def session_rows(session_id: str, snap, recording: dict | None = None) -> SessionRows:
-    rows = SessionRows([], {}, {}, 0, 0)
+    rows = SessionRows([], {}, {}, 0, 0, recording_offset=recording_offset(snap.session))
     participant = str(snap.session.get("participant") or "")
     by_note: dict[str, list[dict]] = {}
     for doc in snap.excerpts:
@@ -325,6 +327,8 @@ class TaggingModel:
         self._span_rows: dict[Key, Excerpt] = {}
         self.recordings: dict[str, RecordingView] = {}
         """Each session's attached recording, aligned when the session was read."""
+        self.offsets: dict[str, float] = {}
+        """Each session's recording offset, as read with its rows (none kept for 0)."""
         self.index = TagIndex()
         """Every codebook tag, with every coder's uses (the codebook's counts)."""
         self._codebook_asked: object = None
@@ -490,12 +494,15 @@ class TaggingModel:
             self._span_rows.update(rows.span_rows)
             if rows.recording is not None:
                 self.recordings[session_id] = rows.recording
+            if rows.recording_offset:
+                self.offsets[session_id] = rows.recording_offset
             self.coded_count += rows.coded
             self.note_count += rows.notes
         self.all_excerpts = [e for sid in self.session_ids for e in self._rows.get(sid, ())]
 
     def _drop_rows(self, session_id: str) -> None:
         self.recordings.pop(session_id, None)
+        self.offsets.pop(session_id, None)
         for row in self._rows.pop(session_id, []):
             if row.span is None:
                 self._note_rows.pop((session_id, row.note["id"]), None)
@@ -686,6 +693,11 @@ class TaggingModel:
         if self.blind or (len(set(coders_of(doc)) - {UNKNOWN_CODER}) < 2 and not settles):
             return {}
         return holders
+
+    def recording_offset_of(self, excerpt: Excerpt) -> float:
+        """The recording offset of the excerpt's session, as read with its rows: a row gives
+        its place on the recording beside its clock time by it (`clock_and_recording`)."""
+        return self.offsets.get(excerpt.session_id, 0.0)
 
     def severity_of(self, excerpt: Excerpt | dict) -> int | None:
         """The excerpt's (or a span document's) severity as shown: the counted one

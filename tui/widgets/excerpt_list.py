@@ -22,12 +22,12 @@ from tui.domain.display_text import tag_label, visible
 from tui.domain.excerpts import Excerpt
 from tui.domain.notes import (
     InlineToken,
-    format_elapsed,
     hide_typed_tags,
     inline_tokens,
     tag_key,
     tags_beside,
 )
+from tui.domain.quotes import clock_and_recording
 
 
 class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
@@ -89,6 +89,11 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         """Which tags a row shows, whether it counts as coded and its severity (one coder's,
         when blind)."""
         self.blind: Callable[[], bool] = lambda: False
+        self.recording_offset_of: Callable[[Excerpt], float] = lambda excerpt: 0.0
+        """The recording offset of the excerpt's session: where it is not 0, a row gives its
+        place on the recording beside its clock time (`clock_and_recording`)."""
+        self.recording_shown = True
+        """Whether the rows have room for the recording's time (`_room_for_recording`)."""
         """Whether a tag another coder typed into a note is hidden (`hide_typed_tags`)."""
 
     def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
@@ -134,12 +139,12 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         if excerpt.span is None and excerpt.linked is not None:
             # The transcript's cue the note above is linked to: who said what, then.
             cue = style("excerpt-list--cue")
-            text.append("  \u25b8 " + format_elapsed(float(excerpt.note.get("elapsed") or 0)))
+            text.append("  \u25b8 " + self._when(excerpt))
             text.stylize(style("excerpt-list--time"))
             text.append(" " + said_by(excerpt.note) + " ", cue)
             self._append_words(text, excerpt, typed, shown, cue)
         elif excerpt.span is None:
-            text.append(format_elapsed(float(excerpt.note.get("elapsed") or 0)).rjust(5) + " ")
+            text.append(self._when(excerpt).rjust(5) + " ")
             text.stylize(style("excerpt-list--time"))
             if self.show_who:
                 who = _crop(visible(excerpt.participant), WHO_CELLS)
@@ -165,6 +170,23 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.append(" ")
             text.append("#" + tag_label(tag), self._tag_style(tag))
         return text
+
+    def _when(self, excerpt: Excerpt) -> str:
+        """The row's moment on the session's clock and, where the recording is offset and the
+        row has room, its place on the recording (a cue's: where it was said), as `fieldnote
+        agree` gives it and the report cites it: `01:25 (rec 01:33)`."""
+        offset = self.recording_offset_of(excerpt) if self.recording_shown else 0.0
+        return clock_and_recording(float(excerpt.note.get("elapsed") or 0), offset)
+
+    def _room_for_recording(self, width: int) -> bool:
+        """Whether a note's row of `width` cells keeps `WORD_CELLS` for its words after both
+        times, its participant (a study's list) and its writer: in a 40-column pane it does;
+        a study's rows at 80 columns would have none, so they give the clock alone (the
+        excerpt's detail gives both)."""
+        fixed = cell_len("00:00 (rec 00:00) ") + AUTHOR_CELLS + 3  # and the coded mark
+        if self.show_who:
+            fixed += WHO_CELLS + 1
+        return width - fixed >= WORD_CELLS
 
     def _append_words(
         self,
@@ -197,6 +219,7 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         base = self.rich_style
         if row >= len(self.excerpts):
             return Strip.blank(width, base)
+        self.recording_shown = self._room_for_recording(width)
         text = self.row_text(self.excerpts[row])
         text.truncate(width, overflow="ellipsis", pad=True)
         if row == self.cursor:
@@ -212,6 +235,9 @@ AUTHOR_CELLS = 8
 """Who spoke a cue or wrote a note, in this many cells: enough to tell people apart."""
 WHO_CELLS = 10
 """The participant of a note, in the list of a study's sessions: at most this many cells."""
+WORD_CELLS = 10
+"""A row gives the recording's time beside the clock's only where this many cells are left
+for its words."""
 
 
 def _typed_tags(excerpt: Excerpt, shown: set[str]) -> list[InlineToken]:

@@ -38,8 +38,8 @@ from tui.domain.codings import (
     tag_key,
     unsettled,
 )
-from tui.domain.notes import MARK_KINDS, format_elapsed, inline_tokens
-from tui.domain.quotes import recording_time
+from tui.domain.notes import MARK_KINDS, inline_tokens
+from tui.domain.quotes import clock_and_recording
 from tui.domain.ratings import ratings_of
 from tui.domain.recording import cue_notes
 from tui.domain.spans import span_owners
@@ -82,14 +82,9 @@ class Unit:
 
     @property
     def when(self) -> str:
-        """The note's moment as the tagging screen gives it (the session's clock) and, where
-        the recording is offset from that clock, its place on the recording, which the report
-        and the analysis cite: `01:25 (rec 01:33)`."""
-        elapsed = float(self.note.get("elapsed") or 0)
-        clock = format_elapsed(elapsed)
-        if not self.recording_offset:
-            return clock
-        return f"{clock} (rec {recording_time(elapsed, self.recording_offset)})"
+        """The note's moment as the tagging screen gives it: `01:25 (rec 01:33)` where the
+        recording is offset (`quotes.clock_and_recording`)."""
+        return clock_and_recording(float(self.note.get("elapsed") or 0), self.recording_offset)
 
     @property
     def author(self) -> str:
