@@ -241,7 +241,7 @@ def test_the_csv_and_markdown_exports_mark_each_quote_with_its_transcript_check(
         "Not found in the transcript near 01:00."
     )
     assert rows["> Support answered within an hour"]["quote_check"] == (
-        "Verbatim, Praline at 00:45: \u201cSupport answered within an hour,\u201d"
+        "Verbatim, Praline at 00:45: \u201cSupport answered within an hour\u201d"
     )
     assert rows["Exports to a sheet, weekly"]["quote_check"] == ""  # no quote
     md, _ = export(store, [session_id], "md")

@@ -655,3 +655,18 @@ async def test_a_study_s_rows_keep_their_words_and_the_detail_gives_both_times(
         row = next(e for e in screen.shown if e.note.get("id") == ids[0] and e.span is None)
         detail = screen.detail_text(row).plain.splitlines()[0]
         assert detail.endswith("by Maya \u00b7 00:10 (rec 00:15)"), detail
+
+
+def test_the_verbatim_brings_no_comma_that_led_on_to_words_not_quoted(
+    writes, store, clock, session_id, ids
+):
+    """`V` on `> Support answered within an hour`, said as "Support answered within an hour,
+    which saved the trial.", wrote `> Support answered within an hour,` into the note: the
+    cue's comma, which led on to words the quote left out."""
+    model = loaded(writes, session_id)
+    note = row_of(model, ids[2])
+    assert model.check_of(note).verbatim == "Support answered within an hour"
+    outcome = model.use_verbatim(note, clock())
+    assert outcome.notice == "The quote is word for word what was said already."
+    assert writes.flush(timeout=10)
+    assert stored(store, session_id)[0][ids[2]]["text"] == "> Support answered within an hour"

@@ -309,8 +309,6 @@ def check_quote(
     begin, end = _whole_words(joined, begin, end)
     begin, end = _closest_passage(needle, folded, begin, end)
     said = " ".join(folded[begin:end].split())
-    while end < len(joined) and joined[end] in _CLOSING:  # the sentence's own full stop
-        end += 1
     first = max(0, bisect_right(starts, begin) - 1)
     cue = near[first]
     speakers = list(dict.fromkeys(c.speaker for c in near[first : bisect_right(starts, end - 1)]))
@@ -344,9 +342,12 @@ def check_quote(
             cue = timeline.cues[indexes][reordered]
             begin = starts[reordered]
             end = begin + len(_composed(cue.text))
+            while end > begin and not joined[end - 1].isalnum():  # back to its last word
+                end -= 1
             differs = REORDERED
             not_theirs = _not_theirs([cue.speaker], note_takers)
-    return QuoteCheck(words, joined[begin:end], cue, score, at, found_it, differs, not_theirs)
+    verbatim = joined[begin:end] + _cited_ending(joined, begin, end)
+    return QuoteCheck(words, verbatim, cue, score, at, found_it, differs, not_theirs)
 
 
 REORDERED = "its words were said, in another order"
@@ -621,6 +622,51 @@ def _as_digits(folded: str) -> str:
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _CLOSING = frozenset(".,;:!?…'’\"”)")
+"""The marks that may follow a word said before the next space."""
+_SENTENCE_ENDS = frozenset(".!?…")
+_OPENER_OF = {'"': '"', "'": "'", "\u201d": "\u201c", "\u2019": "\u2018", ")": "("}
+"""Each closing mark a verbatim may end with, and the mark that opens it."""
+
+
+def _cited_ending(text: str, begin: int, end: int) -> str:
+    """The marks after the passage `text[begin:end]` (which ends on a word) that belong in it
+    as a quote is cited: the sentence's own end where it ends there (`.`, `?`, `!`, `…`), and
+    a quote mark or bracket that closes one the passage opened (`He said "no way"`); never a
+    comma, semicolon or colon, which led on to words the quote left out, nor a mark that
+    closes one opened before the passage (a quote typed with its own marks would be closed
+    twice)."""
+    stop = end
+    while stop < len(text) and text[stop] in _CLOSING:
+        stop += 1
+    if stop == end:  # most passages: a space, a dash or the end follows
+        return ""
+    passage, kept = text[begin:end], []
+    for mark in text[end:stop]:
+        if mark in _SENTENCE_ENDS:
+            kept.append(mark)
+        elif mark in _OPENER_OF and _left_open(passage + "".join(kept), mark):
+            kept.append(mark)
+    return "".join(kept)
+
+
+def _left_open(passage: str, closer: str) -> bool:
+    """Whether `passage` opens a `closer` it does not close. An apostrophe inside a word
+    (`don't`, `don’t`) is no quote mark."""
+
+    def marks(mark: str) -> int:
+        return sum(
+            1
+            for i, char in enumerate(passage)
+            if char == mark
+            and not (
+                0 < i < len(passage) - 1 and passage[i - 1].isalnum() and passage[i + 1].isalnum()
+            )
+        )
+
+    opener = _OPENER_OF[closer]
+    if opener == closer:
+        return marks(closer) % 2 == 1
+    return marks(opener) > marks(closer)
 
 
 def _composed(text: str) -> str:
