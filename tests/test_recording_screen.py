@@ -82,6 +82,43 @@ async def test_replacing_an_attached_transcript_asks_first(store, make_app, tmp_
     assert recording.attached_source(store, session_id) == "second.srt"
 
 
+async def test_attaching_again_offers_the_media_attached_before(store, make_app, tmp_path):
+    """The media prompt of a second attach was empty, and empty meant none: replacing the
+    transcript dropped the recording `fieldnote attach` keeps. The prompt now holds the media
+    attached now; Enter keeps it, and clearing the field takes it off."""
+    session_id = make_session(store)
+    media = tmp_path / "interview.m4a"
+    media.write_bytes(b"\0")
+    recording.attach(store, session_id, TRANSCRIPT, media=media, now=START)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _home(app, pilot)
+        await pilot.press("m")
+        await _settled(app, pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(TRANSCRIPT)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("Input").value == str(media.resolve())
+        said = str(app.screen.query_one(".dialog-help").render())
+        assert "attached now" in said and "clear" in said, said
+        await pilot.press("enter")
+        await _settled(app, pilot)
+        assert recording.load(store, session_id).recording.media == str(media.resolve())
+        await pilot.press("m")  # again, the field cleared: no media
+        await _settled(app, pilot)
+        await pilot.press("y")
+        await pilot.pause()
+        app.screen.query_one("Input").value = str(TRANSCRIPT)
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("Input").value = ""
+        await pilot.press("enter")
+        await _settled(app, pilot)
+    assert recording.load(store, session_id).recording.media is None
+
+
 async def test_a_refused_attach_is_one_sentence_on_the_screen(store, make_app, tmp_path):
     session_id = make_session(store)
     empty = tmp_path / "empty.vtt"

@@ -418,19 +418,21 @@ class HomeScreen(Screen):
 
         def replace(yes: bool | None) -> None:
             if yes:
-                self._ask_transcript(session_id, title)
+                self._ask_transcript(session_id, title, attached[1])
 
         if attached is None:
             self.app.call_from_thread(self._ask_transcript, session_id, title)
         else:
             confirm = ConfirmScreen(
                 "Replace the transcript?",
-                f"\u201c{visible(title)}\u201d has {visible(attached)} attached. Attach "
+                f"\u201c{visible(title)}\u201d has {visible(attached[0])} attached. Attach "
                 "another in its place? The notes stay as they are.",
             )
             self.app.call_from_thread(self.app.push_screen, confirm, replace)
 
-    def _ask_transcript(self, session_id: str, title: str) -> None:
+    def _ask_transcript(self, session_id: str, title: str, media: str | None = None) -> None:
+        """The transcript's path, then the media file's: on an attach again, the one attached
+        now is in the field (Enter keeps it, as `fieldnote attach` without --media does)."""
         from pathlib import Path
 
         def exists(text: str, *, optional: bool = False) -> str | None:
@@ -440,7 +442,8 @@ class HomeScreen(Screen):
             if path.exists() and not path.is_file():
                 return f"{visible(text.strip())} is no file but {NOT_A_FILE}; type a file's path."
             if not path.is_file():
-                return f"There is no file {visible(text.strip())}; type its path."
+                clear = ", or clear the field for none" if optional else ""
+                return f"There is no file {visible(text.strip())}; type its path{clear}."
             return None
 
         def media_chosen(transcript: Path, text: str | None) -> None:
@@ -452,11 +455,17 @@ class HomeScreen(Screen):
             if not text:
                 return
             transcript = Path(text.strip()).expanduser()
+            help_text = (
+                "Its path, for playing a note's moment: the one attached now (Enter keeps it); "
+                "clear the field for none."
+                if media
+                else "Its path, for playing a note's moment; leave it empty for none."
+            )
             self.app.push_screen(
                 PromptScreen(
                     "The recording's audio or video file",
-                    "Its path, for playing a note's moment; leave it empty for none.",
-                    "",
+                    help_text,
+                    media or "",
                     lambda value: exists(value, optional=True),
                 ),
                 lambda value: media_chosen(transcript, value),

@@ -73,11 +73,12 @@ class SessionsService:
     def rename_person(self, session_id: str, old: str, new: str) -> Renamed:
         return rename_speaker(self.store, session_id, old, new)
 
-    def attached_transcript(self, session_id: str) -> str | None:
-        """The file name of the transcript attached to the session, or None."""
-        from tui.services.recording import attached_source  # rapidfuzz and the parsers: later
+    def attached_transcript(self, session_id: str) -> tuple[str, str | None] | None:
+        """The file name of the transcript attached to the session and its media file's path
+        (None for none), or None."""
+        from tui.services.recording import attached_files  # rapidfuzz and the parsers: later
 
-        return attached_source(self.store, session_id)
+        return attached_files(self.store, session_id)
 
     def attach_transcript(
         self, session_id: str, transcript: Path, media: Path | None, now: datetime

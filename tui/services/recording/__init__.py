@@ -15,7 +15,8 @@ API (stable; a change is announced in a commit starting "API:"):
   With `keep_media` and no `media`, the media file attached before stays. The notes are never
   changed. `RecordingError` (one sentence) otherwise, nothing written.
 - `attached_source(store, session_id) -> str | None`: the file name of the transcript
-  attached now (the screen asks before replacing it).
+  attached now; `attached_files` with the media file's path too (the screen asks before
+  replacing it, and offers that media again).
 - `load(store, session_id) -> SessionRecording | None` (`aligned.py`): the session's notes,
   offset and recording as read now; None when no transcript is attached.
   `SessionRecording.of(session, notes, recording_doc)` builds one from documents already read
@@ -38,7 +39,13 @@ API (stable; a change is announced in a commit starting "API:"):
 
 from tui.domain.recording import QUOTE_SCORE, Link, QuoteCheck, Recording, RecordingCue
 from tui.services.recording.aligned import SessionRecording, load
-from tui.services.recording.attach import Attached, RecordingError, attach, attached_source
+from tui.services.recording.attach import (
+    Attached,
+    RecordingError,
+    attach,
+    attached_files,
+    attached_source,
+)
 from tui.services.recording.output import render_align, render_quotes
 
 __all__ = [
@@ -51,6 +58,7 @@ __all__ = [
     "RecordingError",
     "SessionRecording",
     "attach",
+    "attached_files",
     "attached_source",
     "load",
     "render_align",

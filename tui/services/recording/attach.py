@@ -65,9 +65,19 @@ def _signed(seconds: float) -> str:
     return ("-" if seconds < 0 else "+") + format_elapsed(abs(seconds))
 
 
-def attached_source(store: DataStore, session_id: str) -> str | None:
+def attached_files(store: DataStore, session_id: str) -> tuple[str, str | None] | None:
+    """The file name of the transcript attached now and the path of its media file (None
+    for none); None when no transcript is attached."""
     doc = store.read_session(session_id)[1]
-    return None if doc is None else str(doc.get("source") or "")
+    if doc is None:
+        return None
+    media = doc.get("media")
+    return str(doc.get("source") or ""), media if isinstance(media, str) and media else None
+
+
+def attached_source(store: DataStore, session_id: str) -> str | None:
+    attached = attached_files(store, session_id)
+    return None if attached is None else attached[0]
 
 
 def _cues(path: Path, notices: list[str]) -> list[RecordingCue]:
