@@ -658,3 +658,56 @@ def test_a_theme_tagged_on_follow_ups_alone_says_why_it_has_no_quote(home, tmp_p
     text = report(tmp_path, "--format", "md")
     billing = text.split("### billing (")[1].split("\n### ")[0].split("## Open")[0]
     assert "_No quote or note: this theme is tagged on follow-ups alone" in billing, billing
+
+
+EXCERPT_LIMIT = 400
+LONG_WORDS = " ".join(f"word{n:03d}" for n in range(500))  # 3,999 characters
+LONG_WORD = "x" * 390 + " supercalifragilisticexpialidocious and on"
+
+
+def test_a_long_excerpt_is_cut_at_a_word_with_where_the_whole_is(home, tmp_path):
+    """A 3,000-character paraphrase was printed whole, pages of it on a phone. An excerpt
+    (quote, note or follow-up) over 400 characters is cut at the last space before that,
+    marked `[…]`, and says where the whole is; a word that crosses the limit is left out
+    whole, never cut inside."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    added = [
+        _note("long1", f"{LONG_WORDS} #pain/onboarding", 101, "q1", ["pain/onboarding"], 5),
+        _note("long2", f'"{LONG_WORD} #pain/onboarding', 102, "q1", ["pain/onboarding"], 5),
+        _note("long3", f"?{LONG_WORDS}", 103, "q1", kind="followup"),
+    ]
+    added[1]["kind"] = "quote"
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *added])
+    write_study(DataStore(home), sessions)
+    whole = "the whole, {n:,} characters, is in Ana - 1 at {time}"
+    md = report(tmp_path, "--format", "md")
+    kept = LONG_WORDS[: LONG_WORDS.rindex(" ", 0, EXCERPT_LIMIT + 1)]
+    assert f"\n- {kept} \\[…\\] (note by Maya, Ana - 1, 01:41; " in md
+    assert f"; shortened: {whole.format(n=len(LONG_WORDS), time='01:41')})" in md
+    assert f"\n- [ ] {kept} \\[…\\] (follow-up by Maya, Ana - 1, 01:43; " in md
+    said = "x" * 390  # the word across the limit is left out whole, not cut inside
+    assert f"\n> {said} \\[…\\]\n> \u2014 Ana, 01:42 (Ana - 1)\n" in md
+    assert f"\n>\n> _Shortened: {whole.format(n=len(LONG_WORD), time='01:42')}._\n" in md
+    assert LONG_WORDS not in md and "word499" not in md and "supercal" not in md
+    page = report(tmp_path, "--format", "html", "--force")
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+    notes = [" ".join("".join(li.itertext()).split()) for li in tree.iter("li")]
+    assert any(n.startswith(f"{kept} […] (note by Maya, Ana - 1, 01:41; ") for n in notes)
+    assert [q.find("p").text for q in tree.iter("blockquote")].count(f"{said} […]") == 1
+    body = " ".join("".join(tree.find("body").itertext()).split())
+    assert whole.format(n=len(LONG_WORD), time="01:42") in body and "word499" not in body
+
+
+def test_cut_words_never_cuts_inside_a_word():
+    from tui.domain.display_text import cut_words
+
+    assert cut_words("short words", 400) == "short words"
+    assert cut_words("one two three", 9) == "one two"
+    assert cut_words("one two, three", 9) == "one two"  # no comma before the mark
+    assert cut_words("x" * 20 + " tail", 9) == "x" * 20  # a first word longer: kept whole
+    assert cut_words("x" * 20, 9) == "x" * 20  # one word: whole
+    assert cut_words("one\ntwo three", 8) == "one\ntwo"

@@ -89,6 +89,20 @@ def cut_start(text: str, cells: int) -> str:
     return cut(text[::-1], cells)[::-1]  # the ellipsis `cut` puts at the end goes first
 
 
+def cut_words(text: str, limit: int) -> str:
+    """`text` whole when it has at most `limit` characters, else its words up to the last
+    space at or before `limit`, without the space or a `,;:` before it; never part of a word:
+    a first word longer than `limit` is kept whole. The caller marks the cut (a report's
+    `[…]`): a `…` of the text's own may be someone trailing off."""
+    if len(text) <= limit:
+        return text
+    space = max(text.rfind(" ", 0, limit + 1), text.rfind("\n", 0, limit + 1))
+    if space <= 0:
+        after = [i for i in (text.find(" ", limit), text.find("\n", limit)) if i > 0]
+        space = min(after, default=len(text))
+    return text[:space].rstrip().rstrip(",;:").rstrip() or text
+
+
 def _cells(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 

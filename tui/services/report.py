@@ -30,7 +30,7 @@ from tui.domain.analysis import (
     minutes_text,
     severity_text,
 )
-from tui.domain.display_text import count_of, tag_label, visible
+from tui.domain.display_text import count_of, cut_words, tag_label, visible
 from tui.domain.quotes import is_said
 from tui.domain.recording import NOT_CHECKED
 from tui.services.analysis import Checked, StudyView, Verbatims
@@ -54,6 +54,12 @@ NO_TAGS = (
     "priorities, themes, quotes and who raised what."
 )
 NO_QUOTES = "No quotes yet: they come from the tagged excerpts."
+EXCERPT_CHARS = 400
+"""An excerpt (a quote, a note, a follow-up) longer than this is cut at the last space before
+it, marked `CUT`, and says where the whole is: some 60 words, a pull quote's length, where a
+pasted page of 3,000 characters took screens of a phone. A word is never cut inside."""
+CUT = "[\u2026]"
+"""The mark of words left out: an editor's, never taken for a `…` of someone trailing off."""
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
@@ -271,6 +277,14 @@ def _md_words(text: str, indent: str) -> str:
     return f"  \n{indent}".join(_md(line) for line in text.split("\n"))
 
 
+def _md_item(bullet: str, words: str, source: str, item: Evidence | FollowUp) -> str:
+    """A note or follow-up as a list item: its words (`_excerpt`), then whose and where."""
+    words, whole = _excerpt(words, item.session_title, item.time, _md)
+    if whole is None:
+        return f"{bullet}{_md_words(words, '  ')} ({source})"
+    return f"{bullet}{_md_words(words, '  ')} {_md(CUT)} ({source}; shortened: {whole})"
+
+
 def _md_table(header: list[str], rows: list[list[str]], empty: str = "") -> list[str]:
     """A table, or with no rows the sentence `empty` says instead (no header over nothing)."""
     if not rows:
@@ -349,22 +363,22 @@ def markdown(view: StudyView, now: datetime) -> str:
         out += [f"### {_md(theme.label)} ({_q(theme)} participants)", ""]
         for checked in shown.quotes:
             item = checked.item
-            out += [f"> {_md_words(item.quote, '> ')}"]
+            words, whole = _excerpt(item.quote, item.session_title, item.time, _md)
+            out += [f"> {_md_words(words, '> ')}" + (f" {_md(CUT)}" if whole else "")]
             out += [f"> \u2014 {_source(item, _md, checked.verified)}"]
+            if whole:
+                out += [">", f"> _Shortened: {whole}._"]
             if checked.line is not None:
                 out += [">", f"> {_md(checked.line)}"]
             out.append("")
         if notes:
-            out += [
-                f"- {_md_words(item.quote, '  ')} ({_note_source(item, _md)})" for item in notes
-            ]
+            out += [_md_item("- ", item.quote, _note_source(item, _md), item) for item in notes]
             out.append("")
         if (above := shown_above(shown, _md)) is not None:
             out += [f"_{above}_", ""]
     out += ["## Open follow-ups", ""]
-    out += [
-        f"- [ ] {_md_words(f.text, '  ')} ({_followup_source(f, _md)})" for f in a.open_followups
-    ] or [f"_{_no_open_followups(a)}_"]
+    followups = [_md_item("- [ ] ", f.text, _followup_source(f, _md), f) for f in a.open_followups]
+    out += followups or [f"_{_no_open_followups(a)}_"]
     out.append("")
     out += ["## Tags raised together", ""]
     out += [pairs_note(a), ""] if a.pairs else []
@@ -410,6 +424,18 @@ QUOTES_NOTE = (
 )
 
 
+def _excerpt(
+    words: str, session: str, time: str, field: Callable[[str], str]
+) -> tuple[str, str | None]:
+    """`words` as the report shows them (`cut_words` to EXCERPT_CHARS), and when cut, where
+    the whole is (`the whole, 3,012 characters, is in SESSION at 01:42`; `field` makes the
+    session's title safe in the format)."""
+    kept = cut_words(words, EXCERPT_CHARS)
+    if kept == words:
+        return words, None
+    return kept, f"the whole, {len(words):,} characters, is in {field(session)} at {time}"
+
+
 def _source(item: Evidence, field: Callable[[str], str], verified: bool | None = None) -> str:
     """`Praline, 01:23 (session)`, or for a note `note by Maya, 01:23 (session)`; `field`
     makes each person's or session's part safe in the format. A quote the attached transcript
@@ -450,6 +476,16 @@ def _h(text: str) -> str:
 def _h_words(text: str) -> str:
     """Someone's words (a quote, a note, a follow-up): escaped, their line breaks kept."""
     return "<br>".join(_h(line) for line in text.split("\n"))
+
+
+def _h_item(words: str, source: str, item: Evidence | FollowUp) -> str:
+    """A note or follow-up as a list item: its words (`_excerpt`), then whose and where."""
+    words, whole = _excerpt(words, item.session_title, item.time, _bdi)
+    if whole is None:
+        return f'<li>{_h_words(words)} <span class="by">({source})</span></li>'
+    return (
+        f'<li>{_h_words(words)} {CUT} <span class="by">({source}; shortened: {whole})</span></li>'
+    )
 
 
 def _bdi(text: str) -> str:
@@ -668,25 +704,21 @@ def html_report(view: StudyView, now: datetime) -> str:
             item = checked.item
             line = "" if checked.line is None else f'<p class="verbatim">{_h(checked.line)}</p>'
             source = _source(item, _bdi, checked.verified)
+            words, whole = _excerpt(item.quote, item.session_title, item.time, _bdi)
+            cut = "" if whole is None else f" {CUT}"
+            where = "" if whole is None else f'<p class="by">Shortened: {whole}.</p>'
             parts.append(
-                f"<blockquote><p>{_h_words(item.quote)}</p>"
-                f"<footer>\u2014 {source}</footer>{line}</blockquote>"
+                f"<blockquote><p>{_h_words(words)}{cut}</p>"
+                f"<footer>\u2014 {source}</footer>{where}{line}</blockquote>"
             )
         if notes:
-            items = "".join(
-                f"<li>{_h_words(item.quote)} "
-                f'<span class="by">({_note_source(item, _bdi)})</span></li>'
-                for item in notes
-            )
+            items = "".join(_h_item(item.quote, _note_source(item, _bdi), item) for item in notes)
             parts.append(f'<ul class="notes">{items}</ul>')
         if (above := shown_above(shown, _bdi)) is not None:
             parts.append(f'<p class="meta">{above}</p>')
     parts.append('</section><section id="followups"><h2>Open follow-ups</h2>')
     if a.open_followups:
-        items = "".join(
-            f'<li>{_h_words(f.text)} <span class="by">({_followup_source(f, _bdi)})</span></li>'
-            for f in a.open_followups
-        )
+        items = "".join(_h_item(f.text, _followup_source(f, _bdi), f) for f in a.open_followups)
         parts.append(f'<ul class="notes">{items}</ul>')
     else:
         parts.append(f"<p>{_no_open_followups(a)}</p>")
