@@ -711,3 +711,42 @@ def test_cut_words_never_cuts_inside_a_word():
     assert cut_words("x" * 20 + " tail", 9) == "x" * 20  # a first word longer: kept whole
     assert cut_words("x" * 20, 9) == "x" * 20  # one word: whole
     assert cut_words("one\ntwo three", 8) == "one\ntwo"
+
+
+LINKS = "see https://example.com/a_b*c?d=1&e=2, www.example.org and maya.k@example.com."
+
+
+def test_a_url_in_the_notes_is_text_not_a_link(home, tmp_path):
+    """A URL a participant gave or a note-taker wrote became a live link wherever the
+    Markdown report was shown (GitHub links `https://`, `www.` and e-mail addresses): a
+    reader could follow a pasted address from a report that vouches for nothing in it. In
+    the Markdown each one is a code span (its `_` and `*` shown as typed); in the HTML no
+    text holds a whole address for a viewer or mail program to link, though the words read
+    the same, and a phone is asked not to link numbers and addresses either."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    sessions = study_sessions()
+    added = [
+        _note("u1", f'"{LINKS} #pain/onboarding', 101, "q1", ["pain/onboarding"], 5),
+        _note("u2", f"?{LINKS}", 103, "q1", kind="followup"),
+    ]
+    added[0]["kind"] = "quote"
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *added])
+    write_study(DataStore(home), sessions)
+    md = report(tmp_path, "--format", "md")
+    coded = "see `https://example.com/a_b*c?d=1&e=2`, `www.example.org` and `maya.k@example.com`."
+    assert f"\n> {coded}\n" in md and f"\n- [ ] {coded} (" in md
+    outside = re.sub(r"`[^`\n]*`", "", md)
+    assert not re.search(r"(?i)https?:|www\.|\w@\w", outside)
+    page = report(tmp_path, "--format", "html", "--force")
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+    assert all(a.get("href", "").startswith("#") for a in tree.iter("a"))
+    for element in tree.find("body").iter():
+        for text in (element.text, element.tail):
+            assert not re.search(r"(?i)https?://|www\.\w|\w@\w", text or ""), text
+    body = "".join(tree.find("body").itertext())
+    assert body.count(LINKS) == 2
+    meta = {m.get("name"): m.get("content") for m in tree.iter("meta")}
+    assert "email=no" in meta["format-detection"] and "telephone=no" in meta["format-detection"]

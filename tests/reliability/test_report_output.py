@@ -170,7 +170,8 @@ def test_markdown_holds_no_html_image_or_link_from_user_text(tmp_path, monkeypat
     out = tmp_path / "report.md"
     assert main(["report", "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
-    assert "\\<script\\>" in text and "!\\[img\\](http://evil.example/x.png)" in text
+    # An address is a code span: shown as typed, a link in no viewer.
+    assert "\\<script\\>" in text and "!\\[img\\](`http://evil.example/x.png`)" in text
     # Every `<` in the file is escaped: none is the Fieldnote's own.
     assert text.count("<") == text.count("\\<")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -34,7 +35,7 @@ from tui.domain.display_text import count_of, cut_words, tag_label, visible
 from tui.domain.quotes import is_said
 from tui.domain.recording import NOT_CHECKED
 from tui.services.analysis import Checked, StudyView, Verbatims
-from tui.services.exchange.markdown import md_line
+from tui.services.exchange.markdown import md_text
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -60,6 +61,14 @@ it, marked `CUT`, and says where the whole is: some 60 words, a pull quote's len
 pasted page of 3,000 characters took screens of a phone. A word is never cut inside."""
 CUT = "[\u2026]"
 """The mark of words left out: an editor's, never taken for a `…` of someone trailing off."""
+
+LINK = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>`|\"]*[^\s<>`|\"'.,:;!?)\]*_~]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    re.IGNORECASE,
+)
+"""A web address (`https://…`, `www.…`) or an e-mail address in someone's words, as a Markdown
+viewer would link it (GitHub's autolinks), without the punctuation that ends a sentence."""
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
@@ -266,8 +275,15 @@ def _summary(view: StudyView, now: datetime) -> str:
 
 def _md(text: str) -> str:
     """A user's string in a Markdown table cell or line: visible, one line, and escaped as the
-    Markdown export escapes it, so no HTML, image, link or pipe in it is more than text."""
-    return md_line(visible(text))
+    Markdown export escapes it (`md_line`), so no HTML, image, link or pipe in it is more than
+    text; a web or e-mail address in it is a code span, which no viewer makes a link (the
+    report vouches for no address someone typed) and which shows it as typed."""
+    line = " ".join(visible(text).split())
+    parts, start = [], 0
+    for link in LINK.finditer(line):
+        parts += [md_text(line[start : link.start()]), f"`{link.group()}`"]
+        start = link.end()
+    return "".join([*parts, md_text(line[start:])])
 
 
 def _md_words(text: str, indent: str) -> str:
@@ -470,7 +486,17 @@ def _coverage_cells(row: Coverage, safe: Callable[[str], str]) -> list[str]:
 
 
 def _h(text: str) -> str:
-    return html.escape(visible(text), quote=True)
+    """A user's string in the page: visible and escaped; a web or e-mail address in it is
+    code, as in the Markdown, broken (`<wbr>`) before each `.` and `@` and after each `:`, so
+    no run of text holds an address that a mail program or viewer would make a link of."""
+    shown = visible(text)
+    parts, start = [], 0
+    for link in LINK.finditer(shown):
+        address = re.sub(r"([.@])", r"<wbr>\1", html.escape(link.group(), quote=True))
+        parts += [html.escape(shown[start : link.start()], quote=True)]
+        parts += [f"<code>{address.replace(':', ':<wbr>')}</code>"]
+        start = link.end()
+    return "".join([*parts, html.escape(shown[start:], quote=True)])
 
 
 def _h_words(text: str) -> str:
@@ -649,11 +675,14 @@ def coverage_chart(analysis: Analysis) -> str:
 def html_report(view: StudyView, now: datetime) -> str:
     a = view.analysis
     title = _h(_title(view))
+    plain_title = html.escape(visible(_title(view)), quote=True)  # the tab's: text, no markup
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{title} \u00b7 Fieldnote</title><style>{CSS}</style></head><body><main>",
+        # A phone makes no link of a number or address in someone's words either.
+        '<meta name="format-detection" content="telephone=no, email=no, address=no">',
+        f"<title>{plain_title} \u00b7 Fieldnote</title><style>{CSS}</style></head><body><main>",
         f"<h1>{title}</h1>",
         f'<p class="meta">{_h(_summary(view, now))}</p>',
         '<nav><a href="#priorities">Priorities</a><a href="#themes">Themes</a>'
