@@ -70,6 +70,14 @@ LINK = re.compile(
 """A web address (`https://…`, `www.…`) or an e-mail address in someone's words, as a Markdown
 viewer would link it (GitHub's autolinks), without the punctuation that ends a sentence."""
 
+
+def _links(text: str) -> list[re.Match[str]]:
+    """The addresses (`LINK`) in `text`; most texts have none, known without the pattern."""
+    if "://" in text or "@" in text or "www." in text.lower():
+        return list(LINK.finditer(text))
+    return []
+
+
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
        max-width: 60rem; margin: 2rem auto; padding: 0 1rem; overflow-wrap: anywhere; }
@@ -280,7 +288,7 @@ def _md(text: str) -> str:
     report vouches for no address someone typed) and which shows it as typed."""
     line = " ".join(visible(text).split())
     parts, start = [], 0
-    for link in LINK.finditer(line):
+    for link in _links(line):
         parts += [md_text(line[start : link.start()]), f"`{link.group()}`"]
         start = link.end()
     return "".join([*parts, md_text(line[start:])])
@@ -491,7 +499,7 @@ def _h(text: str) -> str:
     no run of text holds an address that a mail program or viewer would make a link of."""
     shown = visible(text)
     parts, start = [], 0
-    for link in LINK.finditer(shown):
+    for link in _links(shown):
         address = re.sub(r"([.@])", r"<wbr>\1", html.escape(link.group(), quote=True))
         parts += [html.escape(shown[start : link.start()], quote=True)]
         parts += [f"<code>{address.replace(':', ':<wbr>')}</code>"]
