@@ -76,9 +76,10 @@ def test_html_is_valid_self_contained_and_escapes_every_user_string(home, tmp_pa
         for name, value in element.attrib.items():
             if name.endswith("href") or name == "src":
                 assert value.startswith("#"), (element.tag, name, value)
-    # The charts are pygal's, inline.
+    # The charts are pygal's, inline: the matrix and the coverage, each drawn for a page and
+    # for a phone; the themes' bars are HTML.
     charts = [e for e in tree.iter() if str(e.tag).endswith("svg")]
-    assert len(charts) == 3 and all("pygal-chart" in e.get("class", "") for e in charts)
+    assert len(charts) == 4 and all("pygal-chart" in e.get("class", "") for e in charts)
 
 
 def test_html_holds_the_synthesis_quotes_and_sessions(home, tmp_path):
@@ -119,6 +120,7 @@ def test_a_very_long_word_wraps_inside_the_page(home, tmp_path):
 def css_rules(tree) -> dict[str, str]:
     """The report's style as selector -> its declarations (each of a list of selectors)."""
     style = " ".join(tree.find(".//style").text.split())
+    style = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^}]*\})*\s*\}", "", style)  # a phone's: media_rules
     rules: dict[str, str] = {}
     for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", style):
         for selector in selectors.split(","):
@@ -251,7 +253,7 @@ def test_html_charts_count_in_whole_numbers_and_labels_keep_clear(home, tmp_path
             )
     write_study(DataStore(home), sessions)
     tree = html5lib.parse(report(tmp_path, "--format", "html"), namespaceHTMLElements=False)
-    matrix, themes, coverage = [e for e in tree.iter() if str(e.tag).endswith("svg")]
+    matrix, _, coverage, phone_coverage = [e for e in tree.iter() if str(e.tag).endswith("svg")]
     boxes = []
     for text in svg_nodes(matrix, "text"):
         if "label" not in text.get("class", "").split():
@@ -266,7 +268,7 @@ def test_html_charts_count_in_whole_numbers_and_labels_keep_clear(home, tmp_path
     for n, box in enumerate(boxes):
         assert 0 <= box.left and origin + box.right <= width  # nothing cut by the edge
         assert not [other for other in boxes[n + 1 :] if box.overlaps(other)]
-    for chart in (themes, coverage):
+    for chart in (coverage, phone_coverage):
         ticks = [
             t.text
             for g in svg_nodes(chart, "g")
@@ -494,9 +496,11 @@ def test_the_themes_chart_says_how_many_tags_it_leaves_out(home, tmp_path):
     write_study(DataStore(home), sessions)
     page = report(tmp_path, "--format", "html")
     themes = page[page.index('<section id="themes">') :]
-    chart = themes[: themes.index("</svg>")]
-    titles = re.findall(r'<text[^>]*class="title[^"]*"[^>]*>([^<]*)</text>', chart)
-    assert " ".join(titles) == "Participants raising each tag (20 of 25 tags)", titles
+    assert themes.startswith(
+        '<section id="themes"><h2>Themes</h2>\n<figure class="bars">'
+        "<figcaption>Participants raising each tag (20 of 25 tags)</figcaption>"
+    ), themes[:200]
+    assert themes[: themes.index("</figure>")].count("<li>") == 20
 
 
 def test_the_strongest_quotes_say_how_many_themes_they_leave_out(home, tmp_path):
@@ -526,7 +530,8 @@ def test_the_same_study_gives_the_same_html_report_byte_for_byte(home, tmp_path,
     assert made.sub("", first) == made.sub("", second)
     ids = re.findall(r'\bid="([^"]+)"', first)
     assert len(ids) == len(set(ids)), "an id is used twice in one report"
-    assert {"chart-fieldnote-matrix", "chart-fieldnote-themes"} <= set(ids)
+    charts = {f"chart-fieldnote-{name}" for name in ("matrix", "coverage")}
+    assert charts | {f"{chart}-narrow" for chart in charts} <= set(ids)
 
 
 def test_a_line_break_in_the_words_is_a_line_break_in_the_report(home, tmp_path):
@@ -658,6 +663,65 @@ def test_a_theme_tagged_on_follow_ups_alone_says_why_it_has_no_quote(home, tmp_p
     text = report(tmp_path, "--format", "md")
     billing = text.split("### billing (")[1].split("\n### ")[0].split("## Open")[0]
     assert "_No quote or note: this theme is tagged on follow-ups alone" in billing, billing
+
+
+PHONE_PAGE = 375 - 2 * 16
+"""The report's page on a 375 px phone: the viewport less the body's padding each side."""
+LEGIBLE_PX = 11
+
+
+def media_rules(style: str, query: str) -> dict[str, str]:
+    """The rules inside `@media QUERY { ... }` of the report's style, as `css_rules` gives them."""
+    block = re.search(rf"@media {re.escape(query)} \{{((?:[^{{}}]*\{{[^}}]*\}})*)\s*\}}", style)
+    assert block is not None, f"no @media {query} in the style"
+    rules: dict[str, str] = {}
+    for selectors, declarations in re.findall(r"([^{}]+)\{([^}]*)\}", block.group(1)):
+        for selector in selectors.split(","):
+            rules[selector.strip()] = rules.get(selector.strip(), "") + declarations
+    return rules
+
+
+def test_the_charts_are_legible_on_a_phone(home, tmp_path):
+    """On a 375 px phone each chart was its 800 px drawing scaled to 43%: the matrix's labels,
+    the tags beside the bars and the axes were 4 px text. The themes chart is bars in HTML,
+    each tag's full name beside its bar in the page's own text; the matrix and the guide's
+    coverage are drawn twice, for a page wide enough for the 800 px drawing and for a phone
+    (text that stays at least 11 px on it), and the style shows one."""
+    sessions = study_sessions()
+    sessions[2].notes.append(dict(SUB_TAG_QUOTE))
+    write_study(DataStore(home), sessions)
+    text = report(tmp_path, "--format", "html")
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(text)
+    style = " ".join(tree.find(".//style").text.split())
+    rules, phone = css_rules(tree), media_rules(style, "(max-width: 48rem)")
+    assert "display: none" in rules["figure.narrow"]
+    assert "display: none" in phone["figure.wide"] and "display: block" in phone["figure.narrow"]
+    for section in ("priorities", "guide"):
+        wide, narrow = tree.findall(f".//section[@id='{section}']/figure")
+        assert (wide.get("class"), narrow.get("class")) == ("wide", "narrow")
+        (svg,) = svg_nodes(narrow, "svg")
+        width = float(svg.get("viewBox").split()[2])
+        sizes = [float(s) for s in re.findall(r"font-size:\s*([\d.]+)px", svg_text(svg))]
+        scale = min(1.0, PHONE_PAGE / width)
+        assert sizes and min(sizes) * scale >= LEGIBLE_PX, (section, width, sorted(set(sizes)))
+    themes = tree.find(".//section[@id='themes']")
+    assert not svg_nodes(themes, "svg")
+    bars = themes.find("figure")
+    labels = ["".join(row.find("span").itertext()) for row in bars.iter("li")]
+    assert "workaround/spreadsheet" in labels and "pain/onboarding" in labels
+    counts = [row.find("data").get("value") for row in bars.iter("li")]
+    assert counts[: len(labels)] == sorted(counts, key=int, reverse=True)
+    # The longest bar is the most participants', a bar half as long half as many.
+    widths = [row.find(".//span[@class='bar']").get("style") for row in bars.iter("li")]
+    top = int(counts[0])
+    for count, width in zip(counts, widths, strict=True):
+        assert width == f"width: {round(100 * int(count) / top, 1):g}%", (count, width)
+
+
+def svg_text(svg) -> str:
+    """An inline SVG's style sheet and style attributes, where pygal gives its fonts' sizes."""
+    sheets = " ".join(t.text or "" for t in svg_nodes(svg, "style"))
+    return sheets + " ".join(e.get("style", "") for e in svg.iter())
 
 
 EXCERPT_LIMIT = 400

@@ -2,9 +2,10 @@
 
 The HTML is one file that needs no network to view: the charts are inline SVG drawn by pygal,
 with its scripts and comments taken out (pygal always adds a config script and links to its
-site); the styles are inline. Every string a user or a file wrote goes through
-`tui.domain.display_text.visible` (control characters shown as symbols) and, in HTML, is
-escaped, so a participant named `<img src=x onerror=alert(1)>` reads as exactly that.
+site), each drawn for a page and for a phone, or bars in HTML; the styles are inline. Every
+string a user or a file wrote goes through `tui.domain.display_text.visible` (control
+characters shown as symbols) and, in HTML, is escaped, so a participant named
+`<img src=x onerror=alert(1)>` reads as exactly that.
 """
 
 from __future__ import annotations
@@ -96,12 +97,43 @@ ul.notes { margin: .2rem 0 1rem; }
 .scroll th { white-space: normal; overflow-wrap: normal; min-width: 4ch; }
 figure { margin: 1rem 0; } figure svg { width: 100%; height: auto; }
 nav a { margin-right: .8rem; }
+figure.narrow { display: none; max-width: 30rem; }
+figure.bars figcaption { font-weight: 600; margin-bottom: .4rem; }
+figure.bars ol { list-style: none; margin: 0; padding: 0; }
+figure.bars li { display: grid; grid-template-columns: minmax(0, 16rem) minmax(3rem, 1fr) 2.5rem;
+                 gap: .6rem; align-items: center; padding: .1rem 0; }
+figure.bars .track { background: #eee; height: .9rem; }
+figure.bars .bar { display: block; height: 100%; background: #c0392b; }
+figure.bars data { text-align: right; font-variant-numeric: tabular-nums; }
+@media (max-width: 48rem) {
+  figure.wide { display: none; } figure.narrow { display: block; }
+  figure.bars li { grid-template-columns: minmax(0, 45%) minmax(2rem, 1fr) 2rem; gap: .4rem; }
+}
 """
+"""The charts: an 800 px drawing (`wide`) is legible where the page is wider than 48rem, and
+its labels 4 px on a phone, where a drawing of PHONE_WIDTH with larger text (`narrow`) stands
+in; a bar chart is HTML (`figure.bars`), its tags the page's own text on any screen."""
+
+
+PHONE_WIDTH = 360
+"""The width a chart is drawn at for a phone: a 375 px screen's page is 343 px, so its text
+shows at 95% of its size (13 px labels at 12 px)."""
+PHONE_FONTS = {
+    "title_font_size": 15,
+    "label_font_size": 13,
+    "major_label_font_size": 13,
+    "value_font_size": 15,
+    "value_label_font_size": 13,
+    "legend_font_size": 13,
+    "tooltip_font_size": 13,
+}
+"""A phone's chart's text sizes (pygal's are 10 to 16 px, for the 800 px drawing)."""
 
 
 @cache
-def chart_style() -> Style:
-    """The charts' style; pygal is imported with the first chart (a Markdown report has none)."""
+def chart_style(narrow: bool = False) -> Style:
+    """The charts' style, for the page's `wide` or `narrow` (a phone's) drawing; pygal is
+    imported with the first chart (a Markdown report has none)."""
     from pygal.style import Style
 
     return Style(
@@ -109,6 +141,7 @@ def chart_style() -> Style:
         plot_background="white",
         font_family="system-ui, sans-serif",
         colors=("#c0392b", "#e67e22", "#2980b9", "#7f8c8d"),
+        **(PHONE_FONTS if narrow else {}),
     )
 
 
@@ -581,7 +614,21 @@ def _svg(chart: Any, name: str, adjust: Callable[[ET.Element], None] | None = No
     return ET.tostring(root, encoding="unicode", short_empty_elements=True)
 
 
-def _chart_config() -> dict:
+def _chart_config(narrow: bool = False, height: int = 420, legend_columns: int = 2) -> dict:
+    """pygal's settings for the 800 px drawing, or a phone's (`narrow`, `height` high: the
+    legend below the plot in `legend_columns`, not beside it)."""
+    if narrow:
+        return {
+            "js": [],
+            "disable_xml_declaration": True,
+            "style": chart_style(True),
+            "width": PHONE_WIDTH,
+            "height": height,
+            "truncate_label": 16,
+            "truncate_legend": 24,
+            "legend_at_bottom": True,
+            "legend_at_bottom_columns": legend_columns,
+        }
     return {
         "js": [],
         "disable_xml_declaration": True,
@@ -593,6 +640,15 @@ def _chart_config() -> dict:
     }
 
 
+def _figures(draw: Callable[[bool], tuple[str, str]]) -> str:
+    """A chart as two figures, the 800 px drawing and a phone's, of which the style shows
+    one; `draw(narrow)` gives the chart's SVG and its caption."""
+    return "".join(
+        f'<figure class="{size}">{"".join(draw(size == "narrow"))}</figure>'
+        for size in ("wide", "narrow")
+    )
+
+
 def count_axis(top: int, ticks: int = 10) -> dict:
     """A value axis of whole numbers (counts of people or sessions): 0 to `top`, at most
     about `ticks` labels."""
@@ -601,12 +657,16 @@ def count_axis(top: int, ticks: int = 10) -> dict:
     return {"range": (0, top), "y_labels": list(range(0, top + 1, step))}
 
 
-def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
-    """The priority matrix as SVG, and the tags whose labels found no room on it."""
+def matrix_chart(analysis: Analysis, narrow: bool = False) -> tuple[str, list[str]]:
+    """The priority matrix as SVG, and the tags whose labels found no room on it; `narrow`,
+    a phone's, labels each dot with its rank in the table under it."""
     import pygal
 
     from tui.services.chart_labels import place_labels
 
+    style = chart_style(narrow)
+    ranks = {tag_label(p.theme.label): str(n) for n, p in enumerate(analysis.matrix, start=1)}
+    quadrants = {point.quadrant for point in analysis.matrix}
     chart = pygal.XY(
         stroke=False,
         title="Priority: how widespread against how painful",
@@ -616,7 +676,9 @@ def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
         xrange=(0, 100),
         print_labels=True,
         dots_size=MATRIX_DOT,
-        **_chart_config(),
+        # The legend in one column: pygal gives a legend below the plot `series // columns`
+        # rows of room, so three quadrants in two columns lost the third off the drawing.
+        **_chart_config(narrow, height=340 + 22 * len(quadrants), legend_columns=1),
     )
     by_quadrant: dict[str, list[dict]] = {}
     for point in analysis.matrix:
@@ -624,12 +686,11 @@ def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
         by_quadrant.setdefault(point.quadrant, []).append(
             {
                 "value": (round(100 * theme.share, 1), round(theme.mean_severity or 0, 2)),
-                "label": tag_label(theme.label),
+                "label": ranks[tag_label(theme.label)] if narrow else tag_label(theme.label),
             }
         )
     for quadrant, points in by_quadrant.items():
         chart.add(quadrant, points)
-    ranks = {tag_label(p.theme.label): str(n) for n, p in enumerate(analysis.matrix, start=1)}
     left_off: list[str] = []
 
     def label(root: ET.Element) -> None:
@@ -637,47 +698,53 @@ def matrix_chart(analysis: Analysis) -> tuple[str, list[str]]:
             place_labels(
                 root,
                 lambda name: ranks.get(name, name),
-                font_size=chart_style().value_label_font_size,
+                font_size=style.value_label_font_size,
                 dot_radius=MATRIX_DOT,
-                label_offset=chart_style().value_font_size,
+                label_offset=style.value_font_size,
             )
         )
 
-    return _svg(chart, "matrix", label), [ranks.get(name, name) for name in left_off]
+    chart_id = "matrix-narrow" if narrow else "matrix"
+    return _svg(chart, chart_id, label), [ranks.get(name, name) for name in left_off]
 
 
-def themes_chart(analysis: Analysis) -> str:
+def themes_bars(analysis: Analysis) -> str:
+    """Participants per tag as bars in HTML (the 20 tags raised by most, its caption saying
+    how many it leaves out): each tag's whole name is the page's text beside its bar, where
+    pygal's drawing cut it to 24 characters and shrank it to 4 px on a phone."""
     applied = [t for t in analysis.themes if t.applied]
     themes = sorted(applied, key=lambda t: (-t.participants, -t.excerpts, t.key))[:CHART_TAGS]
     title = "Participants raising each tag"
     if len(applied) > len(themes):  # the chart is not of each tag: it says so
         title += f" ({len(themes)} of {len(applied)} tags)"
-    import pygal
-
-    chart = pygal.HorizontalBar(
-        title=title,
-        show_legend=False,
-        **count_axis(max((t.participants for t in themes), default=1)),
-        **_chart_config(),
+    top = max((t.participants for t in themes), default=0) or 1
+    rows = "".join(
+        f'<li><span class="tag">{_tag(t.label)}</span><span class="track">'
+        f'<span class="bar" style="width: {round(100 * t.participants / top, 1):g}%"></span>'
+        f'</span><data value="{t.participants}">{t.participants}</data></li>'
+        for t in themes
     )
-    chart.x_labels = [tag_label(t.label) for t in reversed(themes)]
-    chart.add("participants", [t.participants for t in reversed(themes)])
-    return _svg(chart, "themes")
+    return f'<figure class="bars"><figcaption>{title}</figcaption><ol>{rows}</ol></figure>'
 
 
-def coverage_chart(analysis: Analysis) -> str:
+def coverage_chart(analysis: Analysis, narrow: bool = False) -> str:
+    """Asked, skipped and not reached per question: a column each, or on a phone (`narrow`)
+    a row each, Q1 at the top, where a dozen columns' names ran into each other."""
     import pygal
 
-    chart = pygal.StackedBar(
+    rows = analysis.coverage[::-1] if narrow else analysis.coverage  # pygal's first: lowest
+    kind = pygal.HorizontalStackedBar if narrow else pygal.StackedBar
+    chart = kind(
         title="Guide coverage across sessions",
-        **count_axis(max((c.sessions for c in analysis.coverage), default=1)),
-        **_chart_config(),
+        **count_axis(max((c.sessions for c in rows), default=1)),
+        **_chart_config(narrow, height=150 + 24 * len(rows), legend_columns=3),
     )
-    chart.x_labels = [f"Q{n}" for n in range(1, len(analysis.coverage) + 1)]
-    chart.add("asked", [c.asked for c in analysis.coverage])
-    chart.add("skipped", [c.skipped for c in analysis.coverage])
-    chart.add("not reached", [c.not_reached for c in analysis.coverage])
-    return _svg(chart, "coverage")
+    numbers = range(1, len(rows) + 1)
+    chart.x_labels = [f"Q{n}" for n in (reversed(numbers) if narrow else numbers)]
+    chart.add("asked", [c.asked for c in rows])
+    chart.add("skipped", [c.skipped for c in rows])
+    chart.add("not reached", [c.not_reached for c in rows])
+    return _svg(chart, "coverage-narrow" if narrow else "coverage")
 
 
 def html_report(view: StudyView, now: datetime) -> str:
@@ -700,12 +767,18 @@ def html_report(view: StudyView, now: datetime) -> str:
         '<section id="priorities"><h2>Priorities</h2>',
     ]
     if a.matrix:
-        chart, left_off = matrix_chart(a)
-        caption = ""
-        if left_off:
+
+        def matrix(narrow: bool) -> tuple[str, str]:
+            chart, left_off = matrix_chart(a, narrow)
+            if not left_off:
+                return chart, ""
             listed = ", ".join(_h(rank) for rank in left_off)
-            caption = f"<figcaption>No room on the chart for the labels of {listed}.</figcaption>"
-        parts.append(f"<figure>{chart}{caption}</figure>")
+            return (
+                chart,
+                f"<figcaption>No room on the chart for the labels of {listed}.</figcaption>",
+            )
+
+        parts.append(_figures(matrix))
     parts.append(
         _table(
             ["#", "Tag", "Participants", "Mean severity", "Quadrant"],
@@ -716,7 +789,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     )
     parts.append('</section><section id="themes"><h2>Themes</h2>')
     if a.themes:
-        parts.append(f"<figure>{themes_chart(a)}</figure>")
+        parts.append(themes_bars(a))
     parts.append(
         _table(
             THEME_HEADER,
@@ -789,7 +862,7 @@ def html_report(view: StudyView, now: datetime) -> str:
     )
     parts.append('</section><section id="guide"><h2>Guide coverage</h2>')
     if a.coverage:
-        parts.append(f"<figure>{coverage_chart(a)}</figure>")
+        parts.append(_figures(lambda narrow: (coverage_chart(a, narrow), "")))
     parts.append(
         _table(
             ["#", "Question", "Sessions", "Asked", "Skipped", "Not reached", "Mean time"],
