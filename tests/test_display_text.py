@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.domain.display_text import visible
+from tui.domain.display_text import cut_words, visible
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,12 @@ def test_cut_start_keeps_the_end_of_a_name_to_its_cells():
     assert cut_start("workaround/spreadsheet", 10) == "\u2026readsheet"
     assert cut_start("\u4eba\u4eba\u4eba\u4eba", 6) == "\u2026\u4eba\u4eba"  # 1 + 2 + 2 cells
     assert cut_start("a\x1bb" * 4, 4) == "\u2026a\u241bb"  # made visible too
+
+
+def test_cut_words_never_cuts_inside_a_word():
+    assert cut_words("short words", 400) == "short words"
+    assert cut_words("one two three", 9) == "one two"
+    assert cut_words("one two, three", 9) == "one two"  # no comma before the mark
+    assert cut_words("x" * 20 + " tail", 9) == "x" * 20  # a first word longer: kept whole
+    assert cut_words("x" * 20, 9) == "x" * 20  # one word: whole
+    assert cut_words("one\ntwo three", 8) == "one\ntwo"

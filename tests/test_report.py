@@ -766,17 +766,6 @@ def test_a_long_excerpt_is_cut_at_a_word_with_where_the_whole_is(home, tmp_path)
     assert whole.format(n=len(LONG_WORD), time="01:42") in body and "word499" not in body
 
 
-def test_cut_words_never_cuts_inside_a_word():
-    from tui.domain.display_text import cut_words
-
-    assert cut_words("short words", 400) == "short words"
-    assert cut_words("one two three", 9) == "one two"
-    assert cut_words("one two, three", 9) == "one two"  # no comma before the mark
-    assert cut_words("x" * 20 + " tail", 9) == "x" * 20  # a first word longer: kept whole
-    assert cut_words("x" * 20, 9) == "x" * 20  # one word: whole
-    assert cut_words("one\ntwo three", 8) == "one\ntwo"
-
-
 LINKS = "see https://example.com/a_b*c?d=1&e=2, www.example.org and maya.k@example.com."
 
 
