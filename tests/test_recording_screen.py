@@ -22,6 +22,18 @@ async def _home(app, pilot):
     return app.screen
 
 
+async def _attach_again(app, pilot, transcript) -> None:
+    """`m` on a session with a transcript, `y` to replace it, and `transcript` given: the
+    media prompt is up when this returns."""
+    await pilot.press("m")
+    await _settled(app, pilot)
+    await pilot.press("y")
+    await pilot.pause()
+    app.screen.query_one("Input").value = str(transcript)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_the_sessions_screen_attaches_a_transcript(store, make_app, tmp_path):
     session_id = make_session(store)
     media = tmp_path / "interview.m4a"
@@ -70,13 +82,7 @@ async def test_replacing_an_attached_transcript_asks_first(store, make_app, tmp_
         await _settled(app, pilot)
         assert app.screen is home
         assert recording.attached_source(store, session_id) == "interview.vtt"
-        await pilot.press("m")
-        await _settled(app, pilot)
-        await pilot.press("y")
-        await pilot.pause()
-        app.screen.query_one("Input").value = str(other)
-        await pilot.press("enter")
-        await pilot.pause()
+        await _attach_again(app, pilot, other)
         await pilot.press("enter")  # no media
         await _settled(app, pilot)
     assert recording.attached_source(store, session_id) == "second.srt"
@@ -93,26 +99,14 @@ async def test_attaching_again_offers_the_media_attached_before(store, make_app,
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await _home(app, pilot)
-        await pilot.press("m")
-        await _settled(app, pilot)
-        await pilot.press("y")
-        await pilot.pause()
-        app.screen.query_one("Input").value = str(TRANSCRIPT)
-        await pilot.press("enter")
-        await pilot.pause()
+        await _attach_again(app, pilot, TRANSCRIPT)
         assert app.screen.query_one("Input").value == str(media.resolve())
         said = str(app.screen.query_one(".dialog-help").render())
         assert "attached now" in said and "clear" in said, said
         await pilot.press("enter")
         await _settled(app, pilot)
         assert recording.load(store, session_id).recording.media == str(media.resolve())
-        await pilot.press("m")  # again, the field cleared: no media
-        await _settled(app, pilot)
-        await pilot.press("y")
-        await pilot.pause()
-        app.screen.query_one("Input").value = str(TRANSCRIPT)
-        await pilot.press("enter")
-        await pilot.pause()
+        await _attach_again(app, pilot, TRANSCRIPT)  # again, the field cleared: no media
         app.screen.query_one("Input").value = ""
         await pilot.press("enter")
         await _settled(app, pilot)
