@@ -617,6 +617,11 @@ def test_a_tag_deleted_here_and_merged_or_renamed_there_keeps_the_codings_it_mov
     assert _coding_set(exports[0]) == kept
     spans = [e["id"] for e in exports[0]["sessions"][0]["excerpts"]]
     assert spans == ([] if deletion_stands else [span])
+    # The words agree with the decision: taking the deletion, they read as Ana left them,
+    # naming no tag the note is not coded with (they kept the merged name before).
+    notes = {n["id"]: n for n in exports[0]["sessions"][0]["notes"]}
+    words = "setup" if deletion_stands else into
+    assert notes[first]["text"] == f"the invite never arrived #{words}"
     for doc in [*exports[0]["sessions"][0]["notes"], *exports[0]["sessions"][0]["excerpts"]]:
         assert not doc.get("conflicts")  # settled: no mark left
     assert "undecided" not in bo.ok("sync", "status")

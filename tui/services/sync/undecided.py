@@ -19,6 +19,7 @@ from tui.domain.codings import without_matching
 from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
 from tui.domain.spans import idle_span
+from tui.domain.tags import retag_text
 from tui.services.sync.merge import (
     CONFLICTS,
     DELETED,
@@ -226,6 +227,7 @@ def _settle_moved(store: DataStore, tag: str, old: str, take_off: bool) -> None:
             after = {**doc, **changes}
             if "note_id" in doc and idle_span(after) and not after.get(SET_ASIDE):
                 return DELETE
+            changes.update(_words_back(after, tag, old))
         return changes
 
     for summary in store.list_sessions()[0]:
@@ -241,6 +243,20 @@ def _settle_moved(store: DataStore, tag: str, old: str, take_off: bool) -> None:
                         write(doc["id"], change)
         finally:
             session.close()
+
+
+def _words_back(note: dict[str, Any], tag: str, old: str) -> dict[str, Any]:
+    """The text of a note the deletion of `old` stands on, where it no longer carries `tag`:
+    its `#tag` words back to `#old`, as the laptop that deleted `old` left them (the merge or
+    rename had rewritten them), so they name no tag the note is not coded with. {} for an
+    excerpt, or a note that still carries `tag` (coded with it before the merge, or since)."""
+    text = note.get("text")
+    if "note_id" in note or not isinstance(text, str):
+        return {}
+    if tag_key(tag) in {tag_key(t) for t in note.get("tags") or [] if isinstance(t, str)}:
+        return {}
+    words = retag_text(text, {tag_key(tag): old})
+    return {"text": words} if words != text else {}
 
 
 def _left(doc: dict[str, Any], item: Undecided) -> list[dict[str, Any]]:
