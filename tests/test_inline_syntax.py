@@ -93,6 +93,17 @@ def test_a_tag_name_is_valid_exactly_when_the_parser_reads_it_back():
     assert retag_text("see #old- and #old/x", {"old": "new"}) == "see #new- and #old/x"
 
 
+def test_a_rename_that_would_repeat_a_tag_in_the_words_names_it_once():
+    # The word the rename rewrites goes where the tag stands in the words already; words the
+    # rename leaves alone stay as typed, a repetition typed included.
+    assert retag_text("invite #sso #setup", {"sso": "setup"}) == "invite #setup"
+    assert retag_text("#sso #setup late", {"sso": "setup"}) == "#setup late"
+    assert retag_text("#a #b #c", {"a": "c", "b": "c"}) == "#c"
+    assert retag_text("#a #b x", {"a": "c", "b": "c"}) == "#c x"
+    assert retag_text("#pain #Pain", {"pain": "Pain"}) == "#Pain #Pain"
+    assert retag_text("#setup and #setup", {"sso": "setup"}) == "#setup and #setup"
+
+
 def test_a_tag_starts_with_a_letter_so_a_number_is_no_tag():
     marks = parse_inline("the #3 reason, #2024 and #q3/2024 and !1 but #a1 and !wow")
     assert marks.tags == ("q3/2024", "a1")

@@ -171,6 +171,36 @@ def test_merge_into_a_tag_with_a_space_leaves_the_typed_text_alone(tmp_path):
     assert list(Note.from_doc(note).retyped(note["text"] + "!", NOW).tags) == ["Onboarding pain"]
 
 
+def test_a_merge_that_would_repeat_a_tag_in_the_words_shows_it_once_and_undoes(tmp_path):
+    """`#sso #setup` merged `sso` into `setup` read `#setup #setup`: the text is never cut
+    otherwise, so the tag the merge wrote stood twice in the words. The word the merge would
+    repeat goes (with the space before it), the span after it keeps its words, and the undo
+    puts the words back as typed."""
+    from tui.services.tag_ops import TagChange, undo_change
+
+    store = DataStore(tmp_path)
+    sid = _session(store, "Ana")
+    session = store.open_session(sid)
+    text = "the invite #sso #Setup never arrived"
+    session.append_note({**note_doc(sid, text), "id": "n1"})
+    start = text.index("never")
+    session.add_excerpt(
+        {"id": "e1", "note_id": "n1", "start": start, "end": len(text), "tags": ["sso"]}
+    )
+    session.close()
+    store.codebook.ensure(["sso", "Setup"], NOW)
+    before = _everything(store)
+    undo = TagChange()
+    merge_tags(store, "sso", "Setup", NOW, undo)
+    snap = store.open_session(sid).read()
+    (note,) = snap.notes
+    assert note["text"] == "the invite #Setup never arrived"
+    (span,) = snap.excerpts
+    assert note["text"][span["start"] : span["end"]] == "never arrived"
+    undo_change(store, undo)
+    assert _everything(store) == before
+
+
 def test_rename_changing_only_case_keeps_one_tag(tmp_path):
     store = DataStore(tmp_path)
     _populate(store, sessions=2, per_session=4)

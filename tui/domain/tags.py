@@ -116,15 +116,51 @@ def retag_text(text: str, mapping: Mapping[str, str | None]) -> str:
 def retag_edits(text: str, mapping: Mapping[str, str | None]) -> list[tuple[int, int, str]]:
     """The replacements `retag_text` makes, as (start, end, new token): span excerpts of the
     note are carried across exactly these (tui/domain/spans.py). The tokens are the inline
-    parser's (a tag's trailing `-` or `/` is not part of one, so it stays as typed)."""
-    edits = []
-    for token in inline_tokens(text):
-        new = mapping.get(tag_key(token.value)) if token.kind == "tag" else None
-        if new is None or inline_name_problem(new) is not None:
+    parser's (a tag's trailing `-` or `/` is not part of one, so it stays as typed).
+
+    A word the rename would make repeat a tag the words name already (`#sso #setup`, `sso`
+    merged into `setup`) is cut instead, with the spaces before it (at the start of the text
+    or after a bracket, the spaces after it), so the tag stands once: the first word naming
+    it stays, and a word the rename leaves under its own name is never cut (a repetition
+    typed stays as typed)."""
+    tokens = [t for t in inline_tokens(text) if t.kind == "tag"]
+    renamed = {}
+    for token in tokens:
+        new = mapping.get(tag_key(token.value))
+        if new is not None and inline_name_problem(new) is None:
+            renamed[token.start] = new
+    named = {  # the tags the words name that the rename does not move
+        tag_key(renamed.get(t.start, t.value))
+        for t in tokens
+        if tag_key(renamed.get(t.start, t.value)) == tag_key(t.value)
+    }
+    edits: list[tuple[int, int, str]] = []
+    for token in tokens:
+        new = renamed.get(token.start)
+        if new is None:
             continue
+        key = tag_key(new)
+        if key != tag_key(token.value) and key in named:
+            edits.append(_cut(text, token.start, token.end, edits[-1][1] if edits else 0))
+            continue
+        named.add(key)
         if "#" + new != text[token.start : token.end]:
             edits.append((token.start, token.end, "#" + new))
     return edits
+
+
+def _cut(text: str, start: int, end: int, floor: int) -> tuple[int, int, str]:
+    """The edit that cuts the word `text[start:end]` with the spaces before it (not before
+    `floor`, where the edit before ends), else with those after it."""
+    before = start
+    while before > floor and text[before - 1] in " \t":
+        before -= 1
+    if before < start:
+        return before, end, ""
+    after = end
+    while after < len(text) and text[after] in " \t":
+        after += 1
+    return start, after, ""
 
 
 def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
