@@ -8,6 +8,7 @@ import threading
 import time
 
 import orjson
+import pytest
 import tinydb
 
 from tests.sync.laptops import Laptop, assert_whole_and_plain, bare_remote
@@ -52,6 +53,87 @@ def test_a_plain_git_pull_merges_by_document_id_through_the_driver(tmp_path):
     assert_whole_and_plain(ana)
     texts = {n["text"] for s in ana.export()["sessions"] for n in s["notes"]}
     assert {"ana's note", "bo's note"} <= texts
+
+
+def _merge_by_hand(laptop: Laptop, session_ids: list[str], how: str = "merge") -> None:
+    """The remote's work taken in by hand, with no `fieldnote sync`: the journals folded (as
+    closing the sessions does), a commit of what changed here, then `git pull` or a fetch
+    and a `git merge`, through the registered driver."""
+    for session_id in session_ids:
+        _fold(laptop, session_id)
+    who = ("-c", "user.name=a", "-c", "user.email=a@a")
+    laptop.git(*who, "commit", "-qam", "by hand")
+    if how in ("pull", "rebase"):
+        command = ["pull", "-q", f"--{'' if how == 'rebase' else 'no-'}rebase", "origin", "main"]
+    else:
+        laptop.git("fetch", "-q", "origin")
+        command = ["merge", "-q", "--no-edit", "origin/main"]
+    merged = subprocess.run(
+        ["git", "-C", str(laptop.home), *who, *command], capture_output=True, text=True
+    )
+    assert merged.returncode == 0, merged.stderr
+
+
+@pytest.mark.parametrize("how", ["merge", "pull", "rebase"])
+@pytest.mark.parametrize("deletion_stands", [True, False])
+def test_a_plain_git_merge_marks_the_codings_a_merge_kept_over_a_deletion(
+    tmp_path, deletion_stands, how
+):
+    """Ana deletes `setup` while Bo merges it into `onboarding`; Ana merges Bo's work with a
+    plain `git merge`. The driver merged the session file without the codebook's renames, so
+    it marked none of the codings Bo's merge moved: the tag came back undecided, and taking
+    the deletion (`o`) took nothing off. The driver reads the codebook of the two commits and
+    their base, as `fieldnote sync` does, and the same line settles the same way. A rebase
+    names no commit merged in, so its driver cannot: there `o` says it took nothing off, and
+    that `fieldnote sync` is the way to merge (it said nothing)."""
+    from tui.services.sync.undecided import TeamSync
+    from tui.services.tag_ops import delete_tag, merge_tags
+
+    remote = bare_remote(tmp_path / "study.git")
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    first = ana.note(session_id, "the invite never arrived #setup")
+    second = ana.note(session_id, "they compare us with a spreadsheet")
+    ana.ok("sync", "init", "--remote", str(remote))
+    ana.code(session_id, second, "onboarding", "2026-12-01T09:00:00.000Z")
+    assert ana.sync().code == 0
+    bo.ok("sync", "init", "--remote", str(remote))
+    store = ana.store()
+    delete_tag(store, "setup")
+    store.codebook.close()
+    store = bo.store()
+    merge_tags(store, "setup", "onboarding", "2026-12-01T10:00:00.000Z")
+    store.codebook.close()
+    assert bo.sync().code == 0
+
+    _merge_by_hand(ana, [session_id], how)
+    assert_whole_and_plain(ana)
+    line = (
+        "codebook tags onboarding: 'setup' was deleted on one laptop and merged into "
+        "'onboarding' on another; the codings the merge moved stay in 'onboarding'"
+    )
+    assert line in ana.ok("sync", "status")
+    notes = {n["id"]: n for n in ana.export()["sessions"][0]["notes"]}
+    assert notes[first]["tags"] == ["onboarding"]  # kept: a change outweighs a removal
+
+    store = ana.store()
+    team = TeamSync(store, "ana")
+    (item,) = team.undecided()
+    said = team.settle(item, take_other=deletion_stands)
+    store.codebook.close()
+    assert team.undecided() == []
+    notes = {n["id"]: n for n in ana.export()["sessions"][0]["notes"]}
+    if how == "rebase" and deletion_stands:
+        assert said is not None and "nothing was taken off" in said
+        assert "`fieldnote sync`" in said
+        assert notes[first]["tags"] == ["onboarding"]
+        return
+    assert said is None
+    word = "setup" if deletion_stands else "onboarding"
+    assert notes[first]["tags"] == ([] if deletion_stands else ["onboarding"])
+    assert notes[first]["text"] == f"the invite never arrived #{word}"
+    assert notes[second]["tags"] == ["onboarding"]  # onboarding's own coding stays
+    assert not any(n.get("conflicts") for n in notes.values())
 
 
 def _fold(laptop: Laptop, session_id: str) -> None:

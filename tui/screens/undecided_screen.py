@@ -73,11 +73,16 @@ class UndecidedScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="undecided")
     def _settle(self, item: Undecided, take_other: bool) -> None:
         try:
-            self.team.settle(item, take_other=take_other)
+            said = self.team.settle(item, take_other=take_other)
         except StoreError as error:
             self.app.call_from_thread(
                 self.notify, str(error), severity="error", timeout=8, markup=False
             )
+        else:
+            if said is not None:
+                self.app.call_from_thread(
+                    self.notify, said, severity="warning", timeout=12, markup=False
+                )
         self.app.call_from_thread(self._show, self.team.undecided())
 
     def action_back(self) -> None:

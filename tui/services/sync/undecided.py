@@ -150,8 +150,9 @@ def undecided_in(tables: dict[str, Any], path: str) -> list[Undecided]:
     return items
 
 
-def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
-    """Keep the merged value or take the other side's; the entry leaves `conflicts`."""
+def settle(store: DataStore, item: Undecided, *, take_other: bool) -> str | None:
+    """Keep the merged value or take the other side's; the entry leaves `conflicts`. What
+    the user must know of it, as a sentence, where there is something (else None)."""
 
     def change(doc: dict[str, Any]) -> dict[str, Any]:
         changes: dict[str, Any] = {CONFLICTS: _left(doc, item)}
@@ -171,23 +172,24 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
             store.codebook.update(found["name"], change(found))
             return
         if item.field == MERGED_DELETED:
-            _settle_moved(store, found["name"], str(item.entry.get("tag")), take_other)
+            old = str(item.entry.get("tag"))
+            marked = _settle_moved(store, found["name"], old, take_other)
             store.codebook.update(found["name"], change(found))
-            return
+            return None if marked or not take_other else _none_marked(old, found["name"])
         if item.field == DELETED and item.renamed():
             # The codings the rename moved against the deletion (`MERGED_DELETED` marks).
             _settle_moved(store, found["name"], str(item.entry.get("tag")), take_other)
         if take_other and item.field == DELETED:
             # The deletion stands after all: through every session, as the codebook's own.
             delete_tag(store, found["name"])
-            return
+            return None
         if take_other and item.field == "name":
             # Both laptops renamed one tag: taking the other name is a rename of its own,
             # through every session (the renamed tag leaves with its conflicts list).
             rename_tag(store, found["name"], str(item.other), utc_now_iso())
-            return
+            return None
         store.codebook.update(found["name"], change(found))
-        return
+        return None
     session = store.open_session(item.session_id)
     try:
         if item.table == "notes":
@@ -198,12 +200,26 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> None:
             session.change_session(change)
     finally:
         session.close()
+    return None
 
 
-def _settle_moved(store: DataStore, tag: str, old: str, take_off: bool) -> None:
+def _none_marked(old: str, tag: str) -> str:
+    """What `o` on a tag merged over a deletion says when no note or excerpt marked a coding
+    the merge moved: a rebase by hand (its driver cannot read the codebook) marks none."""
+    was, into = _short(old), _short(tag)
+    return (
+        f"No note or excerpt marks a coding the merge of {was} into {into} moved, so nothing "
+        f"was taken off {into}: a `git rebase` (or `git pull --rebase`) by hand marks none. "
+        f"Take them off on the tagging screen, and merge with `fieldnote sync` (or `git pull "
+        f"--no-rebase`) from now on."
+    )
+
+
+def _settle_moved(store: DataStore, tag: str, old: str, take_off: bool) -> int:
     """Every note's and excerpt's mark of the codings a merge (or rename) of `old` into `tag`
     kept against its deletion (`MERGED_DELETED`) goes; `take_off`: so do those codings (the
-    deletion stands after all), and a span left with nothing, as deleting a tag removes it."""
+    deletion stands after all), and a span left with nothing, as deleting a tag removes it.
+    Returns how many notes and excerpts were marked."""
 
     def marked(doc: dict[str, Any]) -> list[dict[str, Any]]:
         return [
@@ -230,6 +246,7 @@ def _settle_moved(store: DataStore, tag: str, old: str, take_off: bool) -> None:
             changes.update(_words_back(after, tag, old))
         return changes
 
+    found = 0
     for summary in store.list_sessions()[0]:
         session = store.open_session(summary.id)
         try:
@@ -241,8 +258,10 @@ def _settle_moved(store: DataStore, tag: str, old: str, take_off: bool) -> None:
                 for doc in docs:
                     if marked(doc):
                         write(doc["id"], change)
+                        found += 1
         finally:
             session.close()
+    return found
 
 
 def _words_back(note: dict[str, Any], tag: str, old: str) -> dict[str, Any]:
@@ -321,5 +340,6 @@ class TeamSync:
     def undecided(self) -> list[Undecided]:
         return undecided(self.store.home)
 
-    def settle(self, item: Undecided, *, take_other: bool) -> None:
-        settle(self.store, item, take_other=take_other)
+    def settle(self, item: Undecided, *, take_other: bool) -> str | None:
+        """Settles one entry; what the user must know of it, as a sentence, or None."""
+        return settle(self.store, item, take_other=take_other)
