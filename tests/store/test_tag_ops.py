@@ -174,8 +174,8 @@ def test_merge_into_a_tag_with_a_space_leaves_the_typed_text_alone(tmp_path):
 def test_a_merge_that_would_repeat_a_tag_in_the_words_shows_it_once_and_undoes(tmp_path):
     """`#sso #setup` merged `sso` into `setup` read `#setup #setup`: the text is never cut
     otherwise, so the tag the merge wrote stood twice in the words. The word the merge would
-    repeat goes (with the space before it), the span after it keeps its words, and the undo
-    puts the words back as typed."""
+    repeat goes (with the space before it), the span after it keeps its words, one on that very
+    word moves onto the word naming its tag, and the undo puts the words back as typed."""
     from tui.services.tag_ops import TagChange, undo_change
 
     store = DataStore(tmp_path)
@@ -187,6 +187,8 @@ def test_a_merge_that_would_repeat_a_tag_in_the_words_shows_it_once_and_undoes(t
     session.add_excerpt(
         {"id": "e1", "note_id": "n1", "start": start, "end": len(text), "tags": ["sso"]}
     )
+    at = text.index("#sso")  # a span on the very word that goes
+    session.add_excerpt({"id": "e2", "note_id": "n1", "start": at, "end": at + 4, "tags": ["sso"]})
     session.close()
     store.codebook.ensure(["sso", "Setup"], NOW)
     before = _everything(store)
@@ -195,8 +197,9 @@ def test_a_merge_that_would_repeat_a_tag_in_the_words_shows_it_once_and_undoes(t
     snap = store.open_session(sid).read()
     (note,) = snap.notes
     assert note["text"] == "the invite #Setup never arrived"
-    (span,) = snap.excerpts
-    assert note["text"][span["start"] : span["end"]] == "never arrived"
+    words = {e["id"]: note["text"][e["start"] : e["end"]] for e in snap.excerpts}
+    # The span on the word that went is on the word naming its tag now, not on nothing.
+    assert words == {"e1": "never arrived", "e2": "#Setup"}
     undo_change(store, undo)
     assert _everything(store) == before
 

@@ -28,6 +28,7 @@ from tui.domain.notes import (
     tag_key,
 )
 from tui.domain.ratings import severity_of, with_rating
+from tui.domain.spans import move_span
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
@@ -147,6 +148,32 @@ def retag_edits(text: str, mapping: Mapping[str, str | None]) -> list[tuple[int,
         if "#" + new != text[token.start : token.end]:
             edits.append((token.start, token.end, "#" + new))
     return edits
+
+
+def retag_span(
+    text: str,
+    renamed: str,
+    start: int,
+    end: int,
+    edits: list[tuple[int, int, str]],
+    mapping: Mapping[str, str | None],
+) -> tuple[int, int]:
+    """Where the span `text[start:end]` is in `renamed` (`retag_edits(text, mapping)` made it):
+    carried across the edits (`move_span`), except a span on words the rename cut (a tag it
+    would have repeated), which moves onto the word that names that tag now, rather than
+    shrink to nothing."""
+    moved = move_span(text, renamed, start, end, edits)
+    if moved[0] < moved[1] or start >= end:
+        return moved
+    keys = {
+        tag_key(mapping.get(tag_key(t.value)) or t.value)
+        for t in inline_tokens(text)
+        if t.kind == "tag" and start < t.end and t.start < end
+    }
+    for token in inline_tokens(renamed):
+        if token.kind == "tag" and tag_key(token.value) in keys:
+            return token.start, token.end
+    return moved
 
 
 def _cut(text: str, start: int, end: int, floor: int) -> tuple[int, int, str]:

@@ -555,8 +555,7 @@ class SessionFile:
         and excerpts changed; `record` gets (table, before, after) of each, for `restore`.
         See tui/services/tag_ops.py."""
         from tui.domain.codings import retagged
-        from tui.domain.spans import move_span
-        from tui.domain.tags import apply_edits, retag_edits
+        from tui.domain.tags import apply_edits, retag_edits, retag_span
 
         changed = 0
         with self._transaction() as data:
@@ -592,7 +591,7 @@ class SessionFile:
                     elif not notes and doc.get("note_id") in moved:
                         old, new, edits = moved[doc["note_id"]]
                         start, end = doc.get("start", 0), doc.get("end", 0)
-                        doc["start"], doc["end"] = move_span(old, new, start, end, edits)
+                        doc["start"], doc["end"] = retag_span(old, new, start, end, edits, mapping)
                     if record is not None:
                         record.append((table, before, plain(doc)))
 

@@ -39,8 +39,7 @@ import orjson
 
 from tui.domain.notes import tag_key
 from tui.domain.ratings import rating_fields, ratings_of
-from tui.domain.spans import move_span
-from tui.domain.tags import apply_edits, retag_edits
+from tui.domain.tags import apply_edits, retag_edits, retag_span
 
 Tables = dict[str, dict[str, Any]]
 ABSENT: Any = type("Absent", (), {"__repr__": lambda self: "ABSENT"})()
@@ -443,7 +442,7 @@ def rename_in_session(
             if table == "excerpts" and str(doc.get("note_id")) in moved:
                 old, new, edits = moved[str(doc["note_id"])]
                 start, end = doc.get("start", 0), doc.get("end", 0)
-                doc["start"], doc["end"] = move_span(old, new, start, end, edits)
+                doc["start"], doc["end"] = retag_span(old, new, start, end, edits, text_renames)
     return tables
 
 
