@@ -65,16 +65,16 @@ def _merge_by_hand(laptop: Laptop, session_ids: list[str], how: str = "merge") -
     laptop.git(*who, "commit", "-qam", "by hand")
     if how in ("pull", "rebase"):
         command = ["pull", "-q", f"--{'' if how == 'rebase' else 'no-'}rebase", "origin", "main"]
-    else:
+    else:  # a merge, or a cherry-pick of the remote's last commit
         laptop.git("fetch", "-q", "origin")
-        command = ["merge", "-q", "--no-edit", "origin/main"]
+        command = [how, *(["-q", "--no-edit"] if how == "merge" else []), "origin/main"]
     merged = subprocess.run(
         ["git", "-C", str(laptop.home), *who, *command], capture_output=True, text=True
     )
     assert merged.returncode == 0, merged.stderr
 
 
-@pytest.mark.parametrize("how", ["merge", "pull", "rebase"])
+@pytest.mark.parametrize("how", ["merge", "pull", "rebase", "cherry-pick"])
 @pytest.mark.parametrize("deletion_stands", [True, False])
 def test_a_plain_git_merge_marks_the_codings_a_merge_kept_over_a_deletion(
     tmp_path, deletion_stands, how
@@ -83,9 +83,10 @@ def test_a_plain_git_merge_marks_the_codings_a_merge_kept_over_a_deletion(
     plain `git merge`. The driver merged the session file without the codebook's renames, so
     it marked none of the codings Bo's merge moved: the tag came back undecided, and taking
     the deletion (`o`) took nothing off. The driver reads the codebook of the two commits and
-    their base, as `fieldnote sync` does, and the same line settles the same way. A rebase
-    names no commit merged in, so its driver cannot: there `o` says it took nothing off, and
-    that `fieldnote sync` is the way to merge (it said nothing)."""
+    their base (a rebase: the commit it picks and its parent), as `fieldnote sync` does, and
+    the same line settles the same way. A cherry-pick names no commit it takes in, so its
+    driver cannot: there `o` says it took nothing off, and that `fieldnote sync` is the way
+    to merge (it said nothing)."""
     from tui.services.sync.undecided import TeamSync
     from tui.services.tag_ops import delete_tag, merge_tags
 
@@ -123,7 +124,7 @@ def test_a_plain_git_merge_marks_the_codings_a_merge_kept_over_a_deletion(
     store.codebook.close()
     assert team.undecided() == []
     notes = {n["id"]: n for n in ana.export()["sessions"][0]["notes"]}
-    if how == "rebase" and deletion_stands:
+    if how == "cherry-pick" and deletion_stands:
         assert said is not None and "nothing was taken off" in said
         assert "`fieldnote sync`" in said
         assert notes[first]["tags"] == ["onboarding"]

@@ -6,11 +6,12 @@ base, ours, theirs); the merged file replaces ours. Exit 0 on success; otherwise
 conflict and ours is left exactly as it was (never a file with conflict markers).
 
 A session file is merged with the codebook's renames, as `fieldnote sync` merges it: git runs
-the driver in the data folder and names the commit a `git merge` takes in (`GITHEAD_<id>`),
-so the codebook of HEAD, of that commit and of their merge base is read from git. A tag
+the driver in the data folder and names the commit a `git merge` takes in (`GITHEAD_<id>`; a
+rebase lists the commit it picks last in `rebase-merge/done`), so the codebook of HEAD, of
+that commit and of their merge base (a picked commit's parent) is read from git. A tag
 renamed on one side then follows in the file, and the codings a merge or rename kept against
-the other side's deletion are marked, for `o` to take off (`merge_session`). A rebase or a
-cherry-pick names no such commit: the file is then merged without the codebook.
+the other side's deletion are marked, for `o` to take off (`merge_session`). A cherry-pick
+names no such commit: the file is then merged without the codebook.
 """
 
 from __future__ import annotations
@@ -59,18 +60,23 @@ def merge_files(base: Path, ours: Path, theirs: Path, path: str) -> None:
 
 
 def codebooks_merged(folder: Path) -> list[dict[str, Any]] | None:
-    """The codebook's tables at the base, ours (HEAD) and theirs of the `git merge` running
-    the driver in `folder`; None when git names no one commit merged in (a rebase, a
+    """The codebook's tables at the base, ours (HEAD) and theirs of the `git merge` or `git
+    rebase` running the driver in `folder`; None when git names no one commit taken in (a
     cherry-pick, an octopus merge) or the codebooks cannot be read."""
     merging = [name[len(MERGING) :] for name in os.environ if name.startswith(MERGING)]
-    if len(merging) != 1:
+    if len(merging) > 1:
         return None
     try:
         git = Git(folder, "fieldnote")
-        head, theirs = git.commit_of("HEAD"), git.commit_of(merging[0])
+        head = git.commit_of("HEAD")
+        if merging:
+            theirs = git.commit_of(merging[0])
+            base = "" if theirs is None else _merge_base(git, head, theirs)
+        else:  # a rebase picks one commit at a time over its parent
+            theirs = _picked(git)
+            base = "" if theirs is None else git.commit_of(theirs + "^") or ""
         if head is None or theirs is None:
             return None
-        base = git.run("merge-base", head, theirs, check=False).stdout.decode().strip()
         books = []
         for commit, side in ((base, "base"), (head, "our"), (theirs, "their")):
             found = git.run("cat-file", "blob", f"{commit}:{CODEBOOK}", check=False)
@@ -80,3 +86,23 @@ def codebooks_merged(folder: Path) -> list[dict[str, Any]] | None:
     except SyncError:
         return None
     return books
+
+
+def _merge_base(git: Git, head: str | None, theirs: str) -> str:
+    if head is None:
+        return ""
+    return git.run("merge-base", head, theirs, check=False).stdout.decode().strip()
+
+
+def _picked(git: Git) -> str | None:
+    """The commit a running rebase is picking: the last line of its `done` list (`pick
+    <id> <subject>`), None when no rebase runs."""
+    done = Path(git.out("rev-parse", "--git-path", "rebase-merge/done"))
+    if not done.is_absolute():
+        done = git.home / done
+    try:
+        lines = done.read_text(encoding="utf-8", errors="replace").split("\n")
+    except OSError:
+        return None
+    words = next((line.split() for line in reversed(lines) if line.strip()), [])
+    return git.commit_of(words[1]) if len(words) > 1 else None

@@ -205,13 +205,12 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> str | None
 
 def _none_marked(old: str, tag: str) -> str:
     """What `o` on a tag merged over a deletion says when no note or excerpt marked a coding
-    the merge moved: a rebase by hand (its driver cannot read the codebook) marks none."""
+    the merge moved: a cherry-pick by hand (its driver cannot tell the codebooks) marks none."""
     was, into = _short(old), _short(tag)
     return (
         f"No note or excerpt marks a coding the merge of {was} into {into} moved, so nothing "
-        f"was taken off {into}: a `git rebase` (or `git pull --rebase`) by hand marks none. "
-        f"Take them off on the tagging screen, and merge with `fieldnote sync` (or `git pull "
-        f"--no-rebase`) from now on."
+        f"was taken off {into}: a `git cherry-pick` by hand marks none. Take them off on the "
+        f"tagging screen, and merge with `fieldnote sync` (or `git pull`) from now on."
     )
 
 
