@@ -225,3 +225,30 @@ def _tag(name: str) -> dict:
         "uses": 1,
         "last_used_at": None,
     }
+
+
+@pytest.mark.parametrize("how", ["merge", "rebase"])
+def test_a_plain_git_merge_follows_a_rename_in_the_session_files(tmp_path, how):
+    """Bo renames `setup` to `install` while Ana codes another note `setup`; Ana takes Bo's
+    work in by hand. The driver merged the session without the codebook, so Ana's coding
+    stayed under `setup`, a name the codebook no longer had; it follows the rename now."""
+    from tui.services.tag_ops import rename_tag
+
+    remote = bare_remote(tmp_path / "study.git")
+    ana, bo = Laptop(tmp_path / "ana", "ana"), Laptop(tmp_path / "bo", "bo")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    ana.note(session_id, "the invite never arrived #setup")
+    second = ana.note(session_id, "they compare us with a spreadsheet")
+    ana.ok("sync", "init", "--remote", str(remote))
+    bo.ok("sync", "init", "--remote", str(remote))
+    ana.code(session_id, second, "setup", "2026-12-01T10:00:00.000Z")
+    store = bo.store()
+    rename_tag(store, "setup", "install", "2026-12-01T10:00:00.000Z")
+    store.codebook.close()
+    assert bo.sync().code == 0
+
+    _merge_by_hand(ana, [session_id], how)
+    export = ana.export()
+    assert [t["name"] for t in export["codebook"]] == ["install"]
+    tags = [n["tags"] for n in export["sessions"][0]["notes"]]
+    assert tags == [["install"], ["install"]]
