@@ -49,6 +49,10 @@ class Section:
     questions: list[Question] = field(default_factory=list)
     level: int = 2
     """2 for a `## Section`, 3 for a `### sub-section` (which belongs to the section above)."""
+    line: int = 0
+    """Where the heading's title starts in the guide file (1-based line and column); 0 when
+    the guide was read back from a session rather than parsed from a file."""
+    column: int = 0
 
 
 @dataclass
@@ -62,6 +66,22 @@ class Guide:
 
     def question(self, question_id: str | None) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def empty_sections(self) -> list[Section]:
+        """The headings with no question under them: a sub-section without questions, or a
+        section without questions of its own or in its sub-sections. The cursor never stops
+        on one (it moves between questions), so the guide pane marks it and the lint says so."""
+        empty = []
+        for index, section in enumerate(self.sections):
+            under = [section]
+            if section.level <= 2:
+                for following in self.sections[index + 1 :]:
+                    if following.level <= 2:
+                        break
+                    under.append(following)
+            if not any(part.questions for part in under):
+                empty.append(section)
+        return empty
 
     def to_doc(self) -> dict:
         # A note or a sub-section adds its key; a guide with neither keeps the document (and
@@ -168,7 +188,8 @@ def parse_guide(markdown: str, source: str = "guide") -> Guide:
                 raise GuideError(
                     number, "a '### sub-section' must come under a '## Section' heading.", source
                 )
-            section = Section(title=title, level=level)
+            column = heading.start("title") + 1
+            section = Section(title=title, level=level, line=number, column=column)
             guide.sections.append(section)
             question = None
             continue

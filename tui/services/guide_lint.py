@@ -1,4 +1,5 @@
-"""The guide lint: questions that are closed, leading, hypothetical, double or a pitch.
+"""The guide lint: questions that are closed, leading, hypothetical, double or a pitch, and
+sections with no question under them.
 
 The rules are data (guide_lint.toml beside this file); a team extends them with `lint.toml` in
 the config folder. A rule is an id, regular expressions that flag a question, exceptions that
@@ -13,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tui.domain.guide import Guide
+from tui.domain.guide import Guide, Section
 
 SHIPPED_RULES = Path(__file__).with_name("guide_lint.toml")
 TEAM_RULES_NAME = "lint.toml"
@@ -51,7 +52,8 @@ class Finding:
 class GuideFinding:
     """A finding placed in a guide: the question (or probe) and its file position."""
 
-    question_id: str
+    question_id: str | None
+    """None for a finding about a section heading (`EMPTY_SECTION`)."""
     probe: int | None
     """Index of the probe flagged, or None for the question itself."""
     line: int
@@ -91,8 +93,23 @@ def _first_word(text: str, start: int) -> int:
     return start
 
 
+EMPTY_SECTION = "empty-section"
+"""Not a rule of the rules file: a heading with no question under it is the guide's shape, not
+its wording."""
+
+
+def empty_section(section: Section) -> Finding:
+    return Finding(
+        EMPTY_SECTION,
+        f"the section '{section.title}' has no question under it, so the interview never "
+        "reaches it",
+        "add a '- question' under the heading, or remove the heading",
+        0,
+    )
+
+
 def lint_guide(guide: Guide, rules: list[LintRule]) -> list[GuideFinding]:
-    """Findings for every question and probe, in guide order."""
+    """Findings for every question and probe, in guide order, then every empty section."""
     found = []
     for question in guide.questions:
         for finding in lint_question(question.text, rules):
@@ -106,6 +123,8 @@ def lint_guide(guide: Guide, rules: list[LintRule]) -> list[GuideFinding]:
             for finding in lint_question(probe, rules):
                 place = (line, column + finding.offset)
                 found.append(GuideFinding(question.id, index, *place, finding))
+    for section in guide.empty_sections():
+        found.append(GuideFinding(None, None, section.line, section.column, empty_section(section)))
     return found
 
 

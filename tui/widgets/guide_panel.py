@@ -82,9 +82,16 @@ class GuidePanel(VerticalScroll, can_focus=False):
         self._items = {}
         widgets: list[Static] = []
         number = 0
+        empty = {id(section) for section in guide.empty_sections()}
         for section in guide.sections:
             heading = "guide-section" if section.level <= 2 else "guide-subsection"
-            widgets.append(Static(Text(visible(section.title)), classes=heading))
+            title = Text(visible(section.title))
+            if id(section) in empty:
+                # Said, so it reads as the guide's gap, not a place: the cursor moves between
+                # questions and never stops on it (`fieldnote lint` names its line).
+                title.append(" (no questions)", style="not bold italic")
+                heading += " -empty"
+            widgets.append(Static(title, classes=heading))
             if section.intro:
                 widgets.append(Static(Text(visible(section.intro)), classes="guide-intro"))
             for question in section.questions:
