@@ -705,3 +705,38 @@ async def test_the_debrief_lists_a_starred_note_by_its_words(make_app, session_i
         text = " ".join(starred.render_line(y).text.strip() for y in range(starred.size.height))
         assert "\u00b7 \u201cFriday is chase day\u201d" in text, text
         assert "\u00b7 the CFO works remotely" in text and "#ar" not in text and "*" not in text
+
+
+async def test_the_folded_guide_shows_the_current_questions_time_in_its_line(
+    make_app, session_id, clock
+):
+    """At 40 columns (a tmux split) the guide stays folded, and the time on the current question
+    showed nowhere: it runs in the folded question's first line, redrawn only when it changes."""
+    from tui.widgets.current_question import CurrentQuestion
+
+    app = make_app(session_id)
+    async with app.run_test(size=(40, 24)) as pilot:
+        current = app.screen.query_one(CurrentQuestion)
+        await commit(pilot, "the clock starts")
+        clock.advance(95)
+        await pilot.press("ctrl+t")  # q1 asked: on to q2
+        await pilot.pause()
+        rows = shown_text(current).count("\n")
+        clock.advance(30)
+        app.screen._mirror()  # the clock tick
+        await pilot.pause()
+        first = shown_text(current).splitlines()[0]
+        assert first.startswith("Q2/4 \u23f1 00:30 \u26a0 closed Do you use"), first
+        assert shown_text(current).count("\n") == rows  # in the line, no row of its own
+        drawn = []
+        real_update = current.update
+        current.update = lambda *args, **kwargs: drawn.append(1) or real_update(*args, **kwargs)
+        for _ in range(3):  # ticks within the same second: nothing to draw
+            app.screen._mirror()
+        assert drawn == []
+        clock.advance(1)
+        app.screen._mirror()
+        app.screen._mirror()
+        await pilot.pause()
+        assert len(drawn) == 1
+        assert shown_text(current).startswith("Q2/4 \u23f1 00:31 ")

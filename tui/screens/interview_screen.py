@@ -602,7 +602,9 @@ class InterviewScreen(Screen):
 
     def _show_aids(self) -> None:
         aids = self.live.aids
-        self.query_one(GuidePanel).show_times(aids.question_times())
+        times = aids.question_times()
+        self.query_one(GuidePanel).show_times(times)
+        self.query_one(CurrentQuestion).show_time(times.get(self.live.guide_state.current or ""))
         self.query_one(ParkingLot).show_followups(aids.open_followups())
 
     @after_typed_keys
