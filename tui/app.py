@@ -8,6 +8,7 @@ import signal
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from weakref import WeakSet
 
 from textual import work
 from textual.app import App
@@ -15,6 +16,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import var
+from textual.screen import Screen
 
 from tui.commands import KeymapCommands, ScreenActions
 from tui.domain.clock import utc_now
@@ -22,6 +24,7 @@ from tui.domain.display_text import visible, visible_lines
 from tui.screens.help_screen import HelpScreen
 from tui.screens.home_screen import HomeScreen
 from tui.screens.interview_screen import DISK_POLL_SECONDS, InterviewScreen
+from tui.screens.notices import place_notices
 from tui.screens.quit_screen import QuitScreen
 from tui.services import clipboard
 from tui.services.actions import COMMAND_PALETTE_KEY, action_spec
@@ -139,8 +142,11 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         """`save_and_exit` ran: a second signal must not save the draft twice."""
         self.player = Player()
         """Plays a note's moment of the recording (the tagging and analysis screens' key)."""
+        self._notices_placed: WeakSet[Screen] = WeakSet()
+        """The screens whose notices keep clear of their title and field (`_place_notices`)."""
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._place_notices)
         said = mistakes_said(self.keymap) if self.keymap is not None else None
         if said is not None:
             # Two lines at most, for a notice's usual time: a list of mistakes covered half
@@ -168,6 +174,18 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             self._push_tagging(*self.initial_tagging)
         elif self.initial_session_id:
             self.open_interview(self.initial_session_id)
+
+    def _place_notices(self, screen: Screen) -> None:
+        """A screen comes on view: its notices, now and whenever it is laid out again or the
+        keys move to another field, go where they cover neither its title nor the field being
+        typed in (tui/screens/notices.py)."""
+        if not self.is_running:
+            return  # closing: a screen shown on the way out has no notices to place
+        if screen not in self._notices_placed:
+            self._notices_placed.add(screen)
+            screen.screen_layout_refresh_signal.subscribe(self, place_notices)
+            self.watch(screen, "focused", lambda _focused: place_notices(screen), init=False)
+        place_notices(screen)
 
     @work(thread=True, group="tmux-check")
     def _check_tmux(self) -> None:

@@ -77,6 +77,10 @@ class InterviewScreen(Screen):
     into reactive attributes (`_mirror`); the widgets bound to them redraw what differs."""
 
     BINDINGS = bindings_for("interview")
+    NOTICES_KEEP_CLEAR = "#session-header, CurrentQuestion, NoteInput"
+    """Notices show between what the note-taker reads while typing (tui/screens/notices.py):
+    below the header and the folded question (a notice after a save hid the question being
+    asked), above the note input."""
 
     guide_state: var[GuideState | None] = var(None, init=False)
     header_facts: var[HeaderFacts] = var(HeaderFacts, init=False)
@@ -100,8 +104,6 @@ class InterviewScreen(Screen):
         """tmux advice for the header, until the first note of this visit."""
         self._guide_folded: bool | None = None
         """The guide key's choice; None: folded below FOLD_WIDTH columns."""
-        self._notice_area: tuple[int, int] | None = None
-        """The first row and the height the notices were last given (`_place_notices`)."""
         self._keeping_draft = False
         """The input changed: its state goes to the draft file after the frame showing it."""
         self._debrief_typed: dict[str, str] | None = None
@@ -155,23 +157,6 @@ class InterviewScreen(Screen):
         # The goal is asked by `fieldnote new`, the new-session form and the sessions screen.
         self._put_back_left_behind()
         self._ask_about_the_pause()
-        self.screen_layout_refresh_signal.subscribe(self, self._place_notices)
-
-    def _place_notices(self, _screen: Screen) -> None:
-        """Notices between what the note-taker reads while typing: below the folded question
-        (a notice after a save hid the question being asked), above the note input."""
-        questions = self.query(CurrentQuestion)
-        if not questions:
-            return  # the screen is closing, its widgets gone
-        question = questions.first()
-        top = max(1, question.region.bottom if question.display else 1)
-        room = max(1, self.note_input.region.y - top)
-        if (top, room) == self._notice_area:
-            return
-        self._notice_area = (top, room)
-        for rack in self.query("#textual-toastrack"):
-            rack.styles.margin = (top, 0, 0, 0)
-            rack.styles.max_height = room
 
     def on_unmount(self) -> None:
         self.app.write_problem = None
