@@ -159,3 +159,27 @@ def test_the_shared_clock_starts_once_and_a_pause_sticks(pair, clock):
     assert b.clock == a.clock
     clock.moment += timedelta(seconds=5)
     assert a.elapsed() == b.elapsed() == pytest.approx(11.0)
+
+
+def test_a_note_begun_before_the_other_moved_the_guide_stays_under_your_question(pair, clock):
+    """The rule docs/interviewing.md gives an interviewer: a note belongs to the question your
+    own window showed at its first key. Jonas moves on while Maya types (his move reaches her
+    window within a second); her note stays under the question she began it under."""
+    from pathlib import Path
+
+    a, b = pair
+    assert a.guide_state.current == "q1"
+    a.typing_started(clock())  # Maya's first key
+    clock.advance(0.5)
+    b.move_question(+1)
+    assert b.flush()
+    assert a.reload_from_disk()  # her window follows before her Enter
+    assert a.guide_state.current == "q2"
+    assert a.commit_typed("said as Jonas moved on").question_id == "q1"
+    a.typing_started(clock())
+    assert a.commit_typed("the next one").question_id == "q2"
+
+    doc = Path(__file__).resolve().parent.parent / "docs" / "interviewing.md"
+    together = doc.read_text(encoding="utf-8").split("## Interviewing together")[1]
+    together = " ".join(together.split("\n## ")[0].split())
+    assert "the question your own window shows at its first key" in together
