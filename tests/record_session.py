@@ -36,7 +36,7 @@ CUES = [
 ]
 NOTES = [
     # (elapsed, text): moments 15, 41, 57, 60 on the recording.
-    (10.0, '"We gave up on the invite thing on day two #pain/onboarding'),  # slightly wrong
+    (10.0, '"We gave up on the invte flow on day two #pain/onboarding'),  # a slip
     (36.0, "Exports to a sheet, weekly"),  # a paraphrase
     (52.0, "> Support answered within an hour"),  # exact
     (55.0, '"I would pay double for a mobile app"'),  # invented

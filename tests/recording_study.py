@@ -36,7 +36,7 @@ NOTES = [
     (46.0, '"We went back to spreadsheets #workaround', 4, "text"),
     (100.0, "invite email went to spam for half of them #onboarding", 5, "text"),
     (115.0, "> She said the tool costs more than it saves #cost", 7, "text"),
-    (172.0, '"Pricing was never the issue, the problem was the setup #cost', 8, "text"),
+    (172.0, '"Pricing was never the problme, the problem was the setup #cost', 8, "text"),
     (175.0, '"I would pay double for a good dashboard #cost', 8, "time"),
     (400.0, "Wrap-up: send the survey", None, None),
 ]

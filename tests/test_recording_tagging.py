@@ -44,7 +44,7 @@ def test_each_note_lists_its_cue_under_it_once(writes, session_id, ids):
     model = loaded(writes, session_id)
     listed = [(e.linked is not None, e.text) for e in model.shown]
     assert listed == [
-        (False, '"We gave up on the invite thing on day two #pain/onboarding'),
+        (False, '"We gave up on the invte flow on day two #pain/onboarding'),
         (True, CUE_TEXT["c2"]),
         (False, "Exports to a sheet, weekly"),
         (True, CUE_TEXT["c4"]),
@@ -77,7 +77,7 @@ def test_the_verbatim_replaces_the_quote_and_the_typed_words_are_kept(
     assert model.use_verbatim(note, clock()).notice is None
     new = note.note_text
     assert new.startswith('"') and new.endswith(" #pain/onboarding")  # the syntax stays
-    assert "invite flow on day two" in new and "thing" not in new
+    assert "invite flow on day two" in new and "invte" not in new
     assert model.check_of(note).score == 100  # checked again: now word for word
     assert writes.flush(timeout=10)
     on_disk = stored(store, session_id)[0][ids[0]]

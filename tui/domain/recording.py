@@ -16,7 +16,9 @@ offset moves every link: links are computed here on demand, never stored.
 - `check_quote(words, moment, timeline)`: the quote's words aligned (rapidfuzz's
   `partial_ratio_alignment`) against the cues from `LOOKBACK` seconds before its moment to
   `AHEAD` after, joined into one text so a quote may run across cues. The passage found is
-  widened or trimmed to whole words; `QuoteCheck.found` is a score of at least `QUOTE_SCORE`.
+  widened or trimmed to whole words; `QuoteCheck.found` is a score of at least `QUOTE_SCORE`
+  and nothing the quote turns around (`differs`: a number, a negation, a name, its words in
+  another order, a word changed for another: `_changed_word`).
   Only the cues near the moment are searched, so a check costs the same in a 10-minute and a
   10-hour recording.
 - `SessionTranscript.of(session, notes, recording_doc).check(note)`: a typed quote's check at
@@ -33,7 +35,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from tui.domain.clock import recording_offset
 from tui.domain.people import person_key
@@ -238,7 +240,8 @@ class QuoteCheck:
     said word for word) and nothing `differs`: false is 'not found near this moment'."""
     differs: str = ""
     """What the quote turns around in the passage it matched, so it is not what was said
-    ("the quote has 40, the transcript 14"); '' when nothing does."""
+    ("the quote has 40, the transcript 14", "the quote has “slower”, the transcript
+    “faster”"); '' when nothing does."""
     not_theirs: str = ""
     """Why the passage is not the participant's words though the quote is given as theirs
     ("said by Maya, who took notes", "it runs across Maya's and P7's words"); '' when it
@@ -311,7 +314,9 @@ def check_quote(
     said = " ".join(folded[begin:end].split())
     first = max(0, bisect_right(starts, begin) - 1)
     cue = near[first]
-    speakers = list(dict.fromkeys(c.speaker for c in near[first : bisect_right(starts, end - 1)]))
+    stop = bisect_right(starts, end - 1)  # past the cue the passage ends in
+    speakers = list(dict.fromkeys(c.speaker for c in near[first:stop]))
+    cues_span = (starts[first], starts[stop] - 1 if stop < len(starts) else len(joined))
     score = found.score
     if len(needle) > len(squeezed):
         # The partial ratio aligns the shorter text within the longer: here all that was said
@@ -332,6 +337,14 @@ def check_quote(
         if found_it
         else ""
     )
+    if found_it and not differs and not _left_out_of(needle, said):
+        # A word changed for another may be one said just outside the passage: it is widened
+        # to hold it, so the words said are the ones the check names.
+        differs, begin, widened = _changed_word(words, folded, joined, (begin, end), cues_span)
+        if widened > end:
+            end = widened
+            while end < len(joined) and joined[end] in _CLOSING:
+                end += 1
     not_theirs = _not_theirs(speakers, note_takers) if found_it else ""
     found_it = found_it and not differs and not not_theirs
     if not found_it and not differs and not not_theirs and _letters(words) >= MIN_LINK_CHARS:
@@ -529,6 +542,245 @@ def _unsaid_name(typed: str, heard: str) -> str:
 
 
 _I_FORMS = frozenset({"I", "I'm", "I’m", "I'd", "I’d", "I've", "I’ve", "I'll", "I’ll"})
+
+
+class Word(NamedTuple):
+    """A word of a quote or a passage, as `_changed_word` lines them up."""
+
+    key: str
+    """Folded (`fold`), in compatibility form ("ＡＢＣ" is "abc")."""
+    shown: str
+    """As written, run on over an apostrophe and what it joins ("couldn't", "Monday's")."""
+    start: int
+    end: int
+    """Where `shown` is in the text the word is from."""
+
+
+SPOKEN_FORMS = {
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "hafta": "have to",
+    "kinda": "kind of",
+    "sorta": "sort of",
+    "lotta": "lot of",
+    "outta": "out of",
+    "lemme": "let me",
+    "gimme": "give me",
+    "cause": "because",
+    "cos": "because",
+    "coz": "because",
+    "cuz": "because",
+    "til": "until",
+    "till": "until",
+    "em": "them",
+    "ya": "you",
+    "yeah": "yes",
+    "yep": "yes",
+    "yup": "yes",
+    "nope": "no",
+    "nah": "no",
+    "ok": "okay",
+    "alright": "all right",
+    "cannot": "can not",
+    "noone": "nobody",
+}
+"""A word as said or typed quickly, and the words it is written as: one for the other is the
+same words typed differently."""
+_NOT_STEMS = {"won": "will", "can": "can", "shan": "shall", "ain": "is"}
+"""The verbs `n't` changes, as written without it; any other drops its n (`didn` is `did`)."""
+GLUE = frozenset(
+    "a an the s d ll re ve m t am is are was were be been being has have had do does did "
+    "will would shall um uh er erm ah oh hmm mm hundred thousand million billion".split()
+)
+"""Words a quote may have in place of others and still be what was said: articles, the
+auxiliaries a contraction stands for ("'d" is "would" or "had"), hesitations, and the words
+of a number (numbers and negations are compared on their own: `_turned_around`)."""
+FILLERS = frozenset(
+    "and so then well like just really actually basically honestly literally totally "
+    "anyway okay yes right too also though obviously etc".split()
+)
+"""Words said to fill or join: one in place of another ("so" typed, "well" said) is no
+change; in place of any other word ("like" for "dislike", "so" for "because") it is."""
+_RUN = re.compile(r"\S+")
+_REMNANTS = frozenset({"s", "d", "ll", "re", "ve", "m", "t"})
+"""What is left of a word an apostrophe joins to the one before ("'s", "n't" as `t`)."""
+
+
+def _left_out_of(typed: str, said: str) -> bool:
+    """Whether a quote's words (folded) are the passage's, some perhaps left out: then none
+    of them is a changed word, and lining them up (`_changed_word`) can be spared."""
+    words = iter(said.split())
+    return all(word in words for word in typed.split())
+
+
+def _changed_word(
+    words: str, folded: str, joined: str, passage: tuple[int, int], cues: tuple[int, int]
+) -> tuple[str, int, int]:
+    """A word the quote (`words`, as typed) has in place of another one said in the passage
+    it matched (`joined[begin:end]`, `passage`; `folded` is `joined` folded): "it was slower"
+    for "it was faster", "import" for "export", "issue" for "problem". Returns what differs,
+    "the quote has “slower”, the transcript “faster”" ('' when nothing does), and the passage
+    widened to hold the words said that it names.
+
+    The quote is lined up word by word with the passage and with the few words its speaker
+    said either side of it (`PASSAGE_SLACK_WORDS`, within the `cues` the passage is in): the
+    passage stops where the letters stop matching, so a word changed at the quote's first or
+    last word is often just outside it."""
+    begin, end = passage
+    before = [m.start() for m in _RUN.finditer(folded, cues[0], begin)][-PASSAGE_SLACK_WORDS:]
+    after = [m.end() for m in _RUN.finditer(folded, end, cues[1])][:PASSAGE_SLACK_WORDS]
+    said = _words(folded, joined, before[0] if before else begin, after[-1] if after else end)
+    written = _composed(words)
+    change = _changes(
+        _written(_words(fold(written), written, 0, len(written))),
+        _written(said[: len(before)]),
+        _written(said[len(before) : len(said) - len(after)]),
+        _written(said[len(said) - len(after) :]),
+    )
+    if change is None:
+        return "", begin, end
+    ours, theirs = change
+    return (
+        f"the quote has \u201c{_named(ours)}\u201d, the transcript \u201c{_named(theirs)}\u201d",
+        min(begin, theirs[0].start),
+        max(end, theirs[-1].end),
+    )
+
+
+def _words(folded: str, text: str, begin: int, end: int) -> list[Word]:
+    """The words of `text[begin:end]` (`folded` is `text` folded)."""
+    runs = list(_RUN.finditer(folded, begin, end))
+    words = []
+    for i, run in enumerate(runs):
+        stop = run.end()
+        joins = runs[i + 1] if i + 1 < len(runs) else None
+        if (
+            joins is not None
+            and joins.group() in _REMNANTS
+            and joins.start() == stop + 1
+            and text[stop] in "'\u2019"
+        ):
+            stop = joins.end()
+        key = unicodedata.normalize("NFKC", run.group()).lower()
+        words.append(Word(key, text[run.start() : stop], run.start(), stop))
+    return words
+
+
+def _written(words: list[Word]) -> list[Word]:
+    """The words with each spoken form written out (`SPOKEN_FORMS`), "no one" as "nobody" and
+    `n't` as "not" after its verb ("won't" is "will not"), so a quote and a passage compare
+    in one spelling. A word written out keeps how and where it was written."""
+    out: list[Word] = []
+    for i, word in enumerate(words):
+        verb = out[-1] if out and out[-1].key == words[i - 1].key else None
+        if word.key == "t" and verb is not None and len(verb.key) > 1 and verb.key[-1] == "n":
+            out[-1] = verb._replace(key=_NOT_STEMS.get(verb.key, verb.key[:-1]))
+            out.append(verb._replace(key="not"))  # `verb` is shown with its n't already
+        elif word.key == "one" and out and out[-1].key == "no":
+            no = out[-1]
+            out[-1] = Word("nobody", f"{no.shown} {word.shown}", no.start, word.end)
+        elif word.key in SPOKEN_FORMS:
+            out.extend(word._replace(key=key) for key in SPOKEN_FORMS[word.key].split())
+        else:
+            out.append(word)
+    return out
+
+
+def _loose(word: str) -> bool:
+    """A word whose change `_changed_word` leaves to other checks or lets pass: glue, a
+    negation, a number."""
+    return word in GLUE or word in NEGATIONS or word in NUMBER_WORDS or word.isdigit()
+
+
+def _same_word(typed: str, said: str) -> bool:
+    """Whether a typed (folded) word is the said one written another way: a slip of one letter
+    (one more, one fewer, another, two swapped; in a word of four letters or fewer, one that
+    keeps its first letter: "fatser" for "faster", "fhared" for "shared", "teh" for "the",
+    not "fast" for "last"), another ending of the same word ("worked" for "works", "cheaper"
+    for "cheap"), or cut short ("spread" for "spreadsheet", not "use" for "useless"). Two
+    letters changed are another word ("import" for "export", "maximum" for "minimum")."""
+    from rapidfuzz.distance import OSA
+
+    if typed == said:
+        return True
+    short = max(len(typed), len(said)) <= 4
+    first_kept = typed[0] == said[0] or typed[:2] == said[1::-1]
+    if (first_kept or not short) and OSA.distance(typed, said, score_cutoff=1) <= 1:
+        return True
+    pairs = zip(typed, said, strict=False)
+    common = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(typed), len(said)))
+    if common >= 4 and max(len(typed), len(said)) - common <= 3:
+        return True
+    return len(typed) >= 3 and said.startswith(typed) and not said.endswith("less")
+
+
+def _changes(
+    typed: list[Word], before: list[Word], said: list[Word], after: list[Word]
+) -> tuple[list[Word], list[Word]] | None:
+    """The first place the quote's words (`typed`) have other words than the passage's
+    (`said`, with the words said `before` and `after` it; all `_written`): (the quote's words
+    there, the passage's); None when there is none.
+
+    Where the two part (between words they share, in order), the quote's words are paired
+    with the passage's by `_same_word` (or taken together: "set up" for "setup"). A word of
+    the quote left over against one of the passage, neither `_loose` nor both `FILLERS`, is
+    a change; a word left out or added is none. Before the first word they share, the quote's
+    words stand for as many said last before it (after the last, as many said first after
+    it): the words said around the passage count only where its ends fall short."""
+    whole = [*before, *said, *after]
+    starts, ends = len(before), len(before) + len(said)  # the passage in `whole`
+    for typed_from, typed_to, said_from, said_to in _parted(typed, whole):
+        first = typed_from == 0 and said_from == 0
+        last = typed_to == len(typed) and said_to == len(whole)
+        count = typed_to - typed_from
+        if first and last:  # nothing shared: the passage alone
+            said_from, said_to = max(said_from, starts), min(said_to, ends)
+        elif first:
+            said_from = max(said_from, min(starts, said_to - count))
+        elif last:
+            said_to = min(said_to, max(ends, said_from + count))
+        ours, theirs = typed[typed_from:typed_to], whole[said_from:said_to]
+        if not ours or not theirs:
+            continue
+        if _same_word("".join(w.key for w in ours), "".join(w.key for w in theirs)):
+            continue
+        left = []
+        for word in ours:
+            twin = next((w for w in theirs if _same_word(word.key, w.key)), None)
+            if twin is None:
+                left.append(word)
+            else:
+                theirs.remove(twin)
+        # At an end, a filler said is no word the quote's stand for: "I'm sure" typed where
+        # "Honestly" was said just before the passage is words added.
+        edge = first != last
+        ours = [w for w in left if not _loose(w.key) and not (edge and w.key in FILLERS)]
+        theirs = [w for w in theirs if not _loose(w.key) and not (edge and w.key in FILLERS)]
+        if ours and theirs and not all(w.key in FILLERS for w in [*ours, *theirs]):
+            return ours, theirs
+    return None
+
+
+def _parted(typed: list[Word], said: list[Word]) -> list[list[int]]:
+    """Where two lists of words part, between the words they share in order: [typed start,
+    typed end, said start, said end] of each run."""
+    from rapidfuzz.distance import Indel
+
+    runs: list[list[int]] = []
+    for op in Indel.opcodes([w.key for w in typed], [w.key for w in said]):
+        if op.tag == "equal":
+            continue
+        if runs and runs[-1][1] == op.src_start and runs[-1][3] == op.dest_start:
+            runs[-1][1], runs[-1][3] = op.src_end, op.dest_end
+        else:
+            runs.append([op.src_start, op.src_end, op.dest_start, op.dest_end])
+    return runs
+
+
+def _named(words: list[Word]) -> str:
+    """Words as written, one space between; a word written out as two (`_written`) once."""
+    return " ".join(dict.fromkeys(w.shown for w in words))
 
 
 def _numbers(words: list[str]) -> list[str]:

@@ -30,9 +30,9 @@ API (stable; a change is announced in a commit starting "API:"):
     current offset on every call, so correcting the offset moves every link;
   - `check(note) -> QuoteCheck | None` (None for a note that is no quote),
     `quote_checks() -> dict[note id, QuoteCheck]`: `verbatim`, `cue` (speaker, start),
-    `score` (0-100, 100 for exact words only), `differs` (a number or negation the quote
-    turns around), `not_theirs` (the passage is a note-taker's words or two speakers'),
-    `found` (`score >= QUOTE_SCORE` and neither).
+    `score` (0-100, 100 for exact words only), `differs` (a number, a negation, a name
+    or a word the quote turns around), `not_theirs` (the passage is a note-taker's words or
+    two speakers'), `found` (`score >= QUOTE_SCORE` and neither).
 - `render_align(recording, fmt)`, `render_quotes(recording, fmt)` (`output.py`): what
   `fieldnote align` and `fieldnote quotes` print, `fmt` "text" or "json".
 """
