@@ -1,8 +1,8 @@
 """Every surface that shows a typed quote's check against the attached transcript shows the same
 check: the report (Markdown and HTML), the CSV export's `quote_check`, the Markdown export,
 the analysis screen's evidence, the tagging screen and `fieldnote quotes`. The quotes cover each
-outcome: word for word, typed differently, turned around, a note-taker's words, across two
-speakers, and not said."""
+outcome: word for word, typed differently, turned around, a word changed for another, a
+note-taker's words, across two speakers, and not said."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tui.widgets.theme_table import ThemeTable
 ADDED = [
     # (recording time, the quote as typed): one tag each, so the report shows each of them
     (116.0, '"She said the tool costs no more than it saves #turned'),
+    (117.0, '"She said the tool costs less than it saves #changed'),
     (101.0, '"How did your manager react to that? #asked'),
     (102.0, '"half of us. How did your manager react #across'),
 ]
@@ -42,7 +43,7 @@ def _study(store, monkeypatch) -> tuple[str, dict[str, str]]:
     recording.attach(store, session_id, TRANSCRIPT, offset=30.0, now=START)
     snapshot, _ = store.read_session(session_id)
     quotes = {n["id"]: quote_words(n["text"]) for n in snapshot.notes if n.get("kind") == "quote"}
-    assert len(quotes) == 8
+    assert len(quotes) == 9
     return session_id, quotes
 
 
@@ -88,6 +89,7 @@ async def test_every_surface_gives_a_quote_the_same_check(
     for outcome in ("Verbatim", "typed differently", "Not what was said", "Not found"):
         assert outcome in outcomes
     assert "said by Maya, who took notes" in outcomes and "runs across" in outcomes
+    assert "the quote has \u201cless\u201d, the transcript \u201cmore\u201d" in outcomes
 
     assert main(["quotes", session_id, "--format", "json"]) == 0
     printed = {row["note"]: row for row in json.loads(capsys.readouterr().out)["quotes"]}
