@@ -125,3 +125,17 @@ async def test_a_guide_error_leaves_the_forms_keys_in_view(make_app, tmp_path, s
             assert form.screen.find_widget(said).visible_region.height == said.region.height
         # Whole at 40 columns too: the line wraps rather than losing "Esc cancels".
         assert keys.size.width <= form.query_one(".dialog").scrollable_content_region.width
+
+
+@pytest.mark.parametrize("size", [(80, 24), (40, 24)])
+async def test_the_form_opens_with_its_title_and_first_field_in_view(make_app, size):
+    """At 40x24 the form is taller than the pane: focusing the first field scrolled the form's
+    "New session" title out of view, so nothing said what the four fields were for."""
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        form = await open_form(pilot)
+        await pilot.pause()
+        await pilot.pause()
+        for shown in (form.query_one(".dialog-title"), form.query_one("#new-title")):
+            assert form.screen.find_widget(shown).visible_region.height == shown.region.height
+        assert form.focused is form.query_one("#new-title")

@@ -24,6 +24,7 @@ class NewSessionScreen(ModalScreen[str | None]):
     """Dismisses with the new session's id, or None when cancelled."""
 
     BINDINGS = [*cancel_only(), *field_focus_keys()]
+    AUTO_FOCUS = ""  # none: `on_mount` focuses the first field without scrolling to it
 
     def compose(self) -> ComposeResult:
         form = VerticalScroll(classes="dialog", id="new-session-form")
@@ -44,7 +45,9 @@ class NewSessionScreen(ModalScreen[str | None]):
         yield KeyBar(("enter", "Create"), ("tab", "Next field"))
 
     def on_mount(self) -> None:
-        self.query_one("#new-title", Input).focus()
+        # Not scrolled to: in a pane shorter than the form (40x24, where the keys' line wraps)
+        # that scrolled the form's title out of view. The first field sits just under it.
+        self.query_one("#new-title", Input).focus(scroll_visible=False)
 
     def _value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
