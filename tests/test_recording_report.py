@@ -184,3 +184,25 @@ def test_a_quote_the_transcript_does_not_bear_out_goes_after_those_it_does(home,
     sources = [line for line in cost.splitlines() if line.startswith("> \u2014 ")]
     assert len(sources) == 3 and "unverified" in sources[-1], cost
     assert all("unverified" not in line for line in sources[:-1]), cost
+
+
+def test_a_long_quote_s_verbatim_is_cut_as_the_quote_is(home, tmp_path):
+    """A quote over 400 characters was cut at a word with `[…]`, but the check under it
+    gave the transcript's matching passage whole: the 3,000 characters the cut spared the
+    reader came back in the line below. The passage is cut the same way, marked the same,
+    its cue's time already saying where the whole is."""
+    from tests.test_report import EXCERPT_LIMIT, LONG_WORDS
+
+    said = LONG_WORDS[: LONG_WORDS.rindex(" ", 0, 1200)]  # some 1,200 characters said by P7
+    vtt = tmp_path / "long.vtt"
+    vtt.write_text(f"WEBVTT\n\n00:01:00.000 --> 00:02:00.000\n<v P7>{said}\n", encoding="utf-8")
+    session_id = make_session(home, shift=30.0)
+    _quote_at(home, session_id, f'"{said} #cost', 61.0)
+    recording.attach(home, session_id, vtt, offset=30.0, now=START)
+    kept = said[: said.rindex(" ", 0, EXCERPT_LIMIT + 1)]
+    md = _report(tmp_path, "md")
+    assert f"\n> Verbatim, P7 at 01:00: \u201c{kept} \\[\u2026\\]\u201d\n" in md
+    assert said not in md and "word149" not in md
+    html = _report(tmp_path, "html")
+    assert f'<p class="verbatim">Verbatim, P7 at 01:00: \u201c{kept} [\u2026]\u201d</p>' in html
+    assert "word149" not in html

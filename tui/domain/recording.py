@@ -396,10 +396,11 @@ NOT_CHECKED = "Not checked: no transcript attached."
 """A typed quote's check where its session has no transcript to check it by."""
 
 
-def describe(check: QuoteCheck | None) -> str | None:
+def describe(check: QuoteCheck | None, passage: Callable[[str], str] = str) -> str | None:
     """A quote's check as the report, the analysis screen and the copy keys word it:
     `Verbatim, P7 at 01:42: “…”`, or why the transcript does not bear it out; None for no
-    check (no quote, no transcript)."""
+    check (no quote, no transcript). `passage` gives the transcript's words as the surface
+    shows them (the report cuts a long one as it cuts the quote above it)."""
     if check is None:
         return None
     if check.cue is None or not (check.found or check.differs or check.not_theirs):
@@ -408,15 +409,13 @@ def describe(check: QuoteCheck | None) -> str | None:
     said = (
         f"{who} at {recording_time(check.cue.start)}" if who else (recording_time(check.cue.start))
     )
+    verbatim = passage(check.verbatim)
     if check.not_theirs:  # the quote is given as the participant's
-        return (
-            f"Not the participant's words: {said}: \u201c{check.verbatim}\u201d "
-            f"({check.not_theirs})"
-        )
+        return f"Not the participant's words: {said}: \u201c{verbatim}\u201d ({check.not_theirs})"
     if check.differs:  # close in letters, the opposite in meaning
-        return f"Not what was said: {said}: \u201c{check.verbatim}\u201d ({check.differs})"
+        return f"Not what was said: {said}: \u201c{verbatim}\u201d ({check.differs})"
     exact = "" if check.score == 100 else f" (typed differently; match {check.score:g})"
-    return f"Verbatim, {said}: \u201c{check.verbatim}\u201d{exact}"
+    return f"Verbatim, {said}: \u201c{verbatim}\u201d{exact}"
 
 
 def marked_citation(cited: str, check: QuoteCheck | None) -> str:

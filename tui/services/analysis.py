@@ -217,8 +217,10 @@ class Verbatims:
     said around its moment as every surface checks it (`SessionTranscript.check`); one per
     session, its transcript read and its timeline built once."""
 
-    def __init__(self, view: StudyView) -> None:
+    def __init__(self, view: StudyView, passage: Callable[[str], str] = str) -> None:
         self._sessions = {s.id: s for s in view.sessions}
+        self._passage = passage
+        """How a check's line gives the transcript's words (`recording.describe`)."""
         self._transcripts: dict[str, SessionTranscript | None] = {}
         self._checks: dict[tuple[str, str, str | None], QuoteCheck | None] = {}
         """Each quote's check, by its ref: the report ranks by it, then shows it."""
@@ -264,8 +266,7 @@ class Verbatims:
         cited = marked_citation(item.citation(), check)
         return Checked(item, line, None if check is None else check.found, cited)
 
-    @staticmethod
-    def _described(item: Evidence, check: QuoteCheck | None) -> str | None:
+    def _described(self, item: Evidence, check: QuoteCheck | None) -> str | None:
         if check is None:
             return NOT_CHECKED if item.kind == "quote" else None
-        return describe(check)
+        return describe(check, self._passage)

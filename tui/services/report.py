@@ -251,7 +251,7 @@ def quoted(view: StudyView) -> tuple[list[QuotedTheme], str | None]:
     check's line is then dropped: "Not checked" under every quote of such a study only
     repeated it). Ranked from the study index's facts: only the sessions of the excerpts
     picked (and quoted) are read."""
-    a, verbatims = view.analysis, Verbatims(view)
+    a, verbatims = view.analysis, Verbatims(view, passage=_cut)
     words = a.shown_words()
     themes = quoted_themes(a)
     shown = []
@@ -491,6 +491,13 @@ def _excerpt(
     if kept == words:
         return words, None
     return kept, f"the whole, {len(words):,} characters, is in {field(session)} at {time}"
+
+
+def _cut(words: str) -> str:
+    """Words the report quotes in a line of its own (a check's passage of the transcript):
+    cut as `_excerpt` cuts, the cut marked `CUT` in the words; the line says where they are."""
+    kept = cut_words(words, EXCERPT_CHARS)
+    return words if kept == words else f"{kept} {CUT}"
 
 
 def _source(item: Evidence, field: Callable[[str], str], verified: bool | None = None) -> str:
