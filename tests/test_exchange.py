@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from datetime import UTC, datetime
 
@@ -484,3 +485,28 @@ def test_a_guide_mark_that_is_neither_asked_nor_skipped_is_not_reached_in_the_de
     assert "0 asked, 1 skipped, 1 not reached of 2 questions." in text
     assert "| One? | not reached | - |" in text and "| Two? | skipped | - |" in text
     assert "<img" not in text
+
+
+def test_an_address_in_someone_s_words_is_text_not_a_link_in_the_markdown_debrief(store, seeded):
+    """The report gives a web or e-mail address in someone's words as a code span, which no
+    viewer links; the Markdown export let GitHub make each one a live link, from a quote, a
+    note, a follow-up or the goal alike. Each is a code span there too, shown as typed."""
+    from tests.test_report import LINKS
+
+    first = store.open_session(seeded[0])
+    first.update_session({"goal": LINKS})
+    said = {"session_id": seeded[0], "author": "Jonas", "elapsed": 99.0}
+    first.append_notes(
+        [
+            {**said, "id": new_id(), "kind": "quote", "text": f'"{LINKS}'},
+            {**said, "id": new_id(), "kind": "note", "text": f"{LINKS}\n{LINKS}"},
+            {**said, "id": new_id(), "kind": "followup", "text": f"?{LINKS}"},
+        ]
+    )
+    text = export(store, seeded, "md")[0].decode("utf-8")
+    coded = "see `https://example.com/a_b*c?d=1&e=2`, `www.example.org` and `maya.k@example.com`."
+    assert text.count(coded) == 6, (
+        text
+    )  # the goal, the three notes (one of two lines), the follow-up listed
+    outside = re.sub(r"`[^`\n]*`", "", text)
+    assert not re.search(r"(?i)https?:|www\.|\w@\w", outside)

@@ -36,7 +36,7 @@ from tui.domain.display_text import count_of, cut_words, tag_label, visible
 from tui.domain.quotes import is_said
 from tui.domain.recording import NOT_CHECKED
 from tui.services.analysis import Checked, StudyView, Verbatims
-from tui.services.exchange.markdown import md_text
+from tui.services.exchange.markdown import links, md_line
 
 if TYPE_CHECKING:
     import xml.etree.ElementTree as ET
@@ -62,22 +62,6 @@ it, marked `CUT`, and says where the whole is: some 60 words, a pull quote's len
 pasted page of 3,000 characters took screens of a phone. A word is never cut inside."""
 CUT = "[\u2026]"
 """The mark of words left out: an editor's, never taken for a `…` of someone trailing off."""
-
-LINK = re.compile(
-    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>`|\"]*[^\s<>`|\"'.,:;!?)\]*_~]"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-    re.IGNORECASE,
-)
-"""A web address (`https://…`, `www.…`) or an e-mail address in someone's words, as a Markdown
-viewer would link it (GitHub's autolinks), without the punctuation that ends a sentence."""
-
-
-def _links(text: str) -> list[re.Match[str]]:
-    """The addresses (`LINK`) in `text`; most texts have none, known without the pattern."""
-    if "://" in text or "@" in text or "www." in text.lower():
-        return list(LINK.finditer(text))
-    return []
-
 
 CSS = """
 body { font-family: system-ui, sans-serif; line-height: 1.45; color: #1d1d1f;
@@ -317,14 +301,9 @@ def _summary(view: StudyView, now: datetime) -> str:
 def _md(text: str) -> str:
     """A user's string in a Markdown table cell or line: visible, one line, and escaped as the
     Markdown export escapes it (`md_line`), so no HTML, image, link or pipe in it is more than
-    text; a web or e-mail address in it is a code span, which no viewer makes a link (the
-    report vouches for no address someone typed) and which shows it as typed."""
-    line = " ".join(visible(text).split())
-    parts, start = [], 0
-    for link in _links(line):
-        parts += [md_text(line[start : link.start()]), f"`{link.group()}`"]
-        start = link.end()
-    return "".join([*parts, md_text(line[start:])])
+    text, and a web or e-mail address in it is a code span (the report vouches for no address
+    someone typed)."""
+    return md_line(visible(text))
 
 
 def _md_words(text: str, indent: str) -> str:
@@ -539,7 +518,7 @@ def _h(text: str) -> str:
     no run of text holds an address that a mail program or viewer would make a link of."""
     shown = visible(text)
     parts, start = [], 0
-    for link in _links(shown):
+    for link in links(shown):
         address = re.sub(r"([.@])", r"<wbr>\1", html.escape(link.group(), quote=True))
         parts += [html.escape(shown[start : link.start()], quote=True)]
         parts += [f"<code>{address.replace(':', ':<wbr>')}</code>"]
