@@ -341,8 +341,13 @@ async def test_a_bad_reload_is_reported_and_the_previous_keymap_stays(tmp_path, 
         assert app.keymap.overrides() == {"home.new": "a"}
         [notice] = list(app._notifications)
         assert notice.severity == "error"
-        assert f"{path}, line 2" in notice.message and '"home.new"' in notice.message
-        assert "previous keymap stays" in notice.message
+        assert notice.title == "Keymap not reloaded" and "1 mistake in " in notice.message
+        await pilot.press("f1")
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        listed = str(app.screen.query_one("#help-mistakes").content)
+        assert f"{path}, line 2" in listed and "keys from before stay" in listed
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, NewSessionScreen)

@@ -111,6 +111,9 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         """`screen_keys` by screen class, for the keymap in force."""
         self.keymap_loader = keymap_loader
         """Reads the keymap files again for "Reload keymap"; None: nothing to reload."""
+        self.reload_mistakes: KeymapError | None = None
+        """The mistakes that kept the last "Reload keymap" from applying, the keymap from
+        before staying in force; the help lists them until a reload succeeds."""
         if keymap is not None:
             self.apply_keymap(keymap)
         self.store = store
@@ -149,16 +152,7 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         self.screen_change_signal.subscribe(self, self._place_notices)
         said = mistakes_said(self.keymap) if self.keymap is not None else None
         if said is not None:
-            # Two lines at most, for a notice's usual time: a list of mistakes covered half
-            # an 80x24 interview for 20 s. The help lists them whole, as `fieldnote keys`
-            # does; the file's path is shown, not obeyed.
-            self.notify(
-                f"{said}; {self.key_for('app.help')} or `fieldnote keys` lists them.",
-                title="Keymap",
-                severity="error",
-                timeout=8,
-                markup=False,
-            )
+            self._say_mistakes(said, "Keymap")
         if self.keymap is not None:
             self._show_keymap_warnings(self.keymap)
         if inside_tmux():
@@ -512,18 +506,26 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
         try:
             keymap = self.keymap_loader()
         except KeymapError as error:
-            self.notify(
-                f"{visible_lines(str(error))}\nThe previous keymap stays.",
-                title="Keymap not reloaded",
-                severity="error",
-                timeout=15,
-                markup=False,
-            )
+            self.reload_mistakes = error  # the help says the keys from before stay
+            self._say_mistakes(mistakes_said(error) or str(error), "Keymap not reloaded")
             return
+        self.reload_mistakes = None
         self.apply_keymap(keymap)
         self._show_keymap_warnings(keymap)
         self.notify(
             f"Keymap reloaded from {visible(sources_text(keymap))}.", title="Keymap", markup=False
+        )
+
+    def _say_mistakes(self, said: str, title: str) -> None:
+        """The keymap's mistakes at start or on a reload: two lines at most, for a notice's
+        usual time (a list of them covered half an 80x24 interview for 15 to 20 s). The help
+        lists them whole, as `fieldnote keys` does; the file's path is shown, not obeyed."""
+        self.notify(
+            f"{said}; {self.key_for('app.help')} or `fieldnote keys` lists them.",
+            title=title,
+            severity="error",
+            timeout=8,
+            markup=False,
         )
 
     def _show_keymap_warnings(self, keymap: Keymap) -> None:

@@ -129,16 +129,22 @@ class HelpScreen(HandsTypingOn, ModalScreen[None]):
         return [*sections, ("Palette", [palette])]
 
     def keymap_mistakes(self) -> str | None:
-        """The keymap's mistakes whole, first: the notice at start only counts them. Each is
-        a file's line and words: shown, not obeyed."""
-        keymap = self.app.keymap
-        said = mistakes_said(keymap) if keymap is not None else None
-        if said is None:
+        """The keymap's mistakes whole, first, or those that kept the last reload from
+        applying: the notice at start or on a reload only counts them. Each is a file's line
+        and words: shown, not obeyed."""
+        keymap, failed = self.app.keymap, self.app.reload_mistakes
+        if failed is not None:
+            said = f"Keymap not reloaded: {mistakes_said(failed)}; the keys from before stay:"
+            problems = failed.lines
+        elif keymap is not None and (counted := mistakes_said(keymap)) is not None:
+            said = f"{counted}; the keys they touch stay the defaults:"
+            problems = keymap.problems
+        else:
             return None
         return "\n".join(
             [
-                f"{said}; the keys they touch stay the defaults:",
-                *(visible(problem) for problem in keymap.problems),
+                said,
+                *(visible(problem) for problem in problems),
                 "Fix them, then run Reload keymap from the palette "
                 f"({self.app.get_key_display_for_palette()}).",
             ]

@@ -169,13 +169,23 @@ class KeymapError(Exception):
         first = flat[0]
         error = cls(first.path, first.line, first.reason)
         error.problems = flat
-        lines = [f"{problem.where}: {problem.reason}" for problem in flat]
+        lines = error.lines
         lines.append(f"{len(flat)} mistakes in all; fix them and run `fieldnote keys` to check.")
         error.args = ("\n".join(lines),)
         return error
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+    @property
+    def lines(self) -> list[str]:
+        """Each mistake as a line that names its file and line, as a keymap's `problems`."""
+        return [f"{problem.where}: {problem.reason}" for problem in self.problems]
+
+    @property
+    def mistaken(self) -> list[Path]:
+        """The files the mistakes are in, each once, in the order of their first mistake."""
+        return list(dict.fromkeys(problem.path for problem in self.problems))
 
 
 @dataclass(frozen=True)
@@ -578,10 +588,11 @@ def load_keymap(
     return keymap
 
 
-def mistakes_said(keymap: Keymap) -> str | None:
-    """The mistakes of a lenient load in a few words, for a notice that must stay small: how
-    many and in which file (`3 mistakes in ~/.config/fieldnote/keymap.toml`); None without
-    any. The list itself is the help's and `fieldnote keys`'s."""
+def mistakes_said(keymap: Keymap | KeymapError) -> str | None:
+    """The mistakes of a lenient load (or of a strict one, its error: a reload's) in a few
+    words, for a notice that must stay small: how many and in which file (`3 mistakes in
+    ~/.config/fieldnote/keymap.toml`); None without any. The list itself is the help's and
+    `fieldnote keys`'s."""
     count = len(keymap.problems)
     if not count:
         return None
