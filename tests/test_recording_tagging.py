@@ -670,3 +670,50 @@ def test_the_verbatim_brings_no_comma_that_led_on_to_words_not_quoted(
     assert outcome.notice == "The quote is word for word what was said already."
     assert writes.flush(timeout=10)
     assert stored(store, session_id)[0][ids[2]]["text"] == "> Support answered within an hour"
+
+
+def test_a_moment_before_the_clock_s_zero_gives_its_seconds_before_it():
+    """A cue said before the session clock's zero (its start on the recording less than the
+    offset) was listed `00:00 (rec 00:00)` whether it was said 1 s or 5 s before the clock
+    started, as if at the clock's zero. Its clock time is its whole seconds before the
+    zero, signed, so both times differ by the offset as every other row's do; `agree`
+    lists a cue's time the same way."""
+    from tui.domain.quotes import clock_and_recording
+    from tui.services.team.agreement import Unit
+
+    assert clock_and_recording(-5.0, 5.0) == "-00:05 (rec 00:00)"
+    assert clock_and_recording(-4.5, 5.0) == "-00:05 (rec 00:00)"  # in the 5th second before
+    assert clock_and_recording(-0.2, 5.0) == "-00:01 (rec 00:04)"
+    assert clock_and_recording(-65.0, 70.0) == "-01:05 (rec 00:05)"
+    assert clock_and_recording(0.0, 5.0) == "00:00 (rec 00:05)"
+    assert clock_and_recording(12.9, 5.0) == "00:12 (rec 00:17)"
+    assert clock_and_recording(-3.0) == "-00:03"
+    cue = Unit("s1", "Session", {"id": "c1", "elapsed": -5.0}, [], cue=True, recording_offset=5.0)
+    assert cue.when == "-00:05 (rec 00:00)"
+
+
+@pytest.mark.parametrize("width", [80, 40])
+async def test_a_cue_said_before_the_clock_started_shows_where_it_was_said(
+    store, clock, session_id, ids, width
+):
+    """The interviewer's first question, said at 00:00 on the recording, 5 s before the
+    clock's zero, was listed `00:00 (rec 00:00)` under the note that links to it: the
+    clock's part read as said at the clock's zero. Now `-00:05 (rec 00:00)`."""
+    session_file = store.open_session(session_id)
+    session_file.append_note(
+        Note.from_typed(
+            "Tell me about the first week with the product",
+            session_id=session_id,
+            author="Maya",
+            started_at=to_iso(clock()),
+            elapsed=1.0,
+            question_id=None,
+        ).to_doc()
+    )
+    session_file.close()
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await ready(pilot)
+        lines = drawn_text(app).splitlines()
+        cue = next(line for line in lines if "\u25b8" in line and "(rec 00:00)" in line)
+        assert "\u25b8 -00:05 (rec 00:00) Intervi" in cue, cue  # the speaker cut to its room

@@ -25,6 +25,7 @@ What is kept and what goes:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -149,8 +150,12 @@ def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:
 def clock_and_recording(elapsed: float, recording_offset: float = 0.0) -> str:
     """A note's moment on the session's clock (as the tagging screen and `fieldnote agree`
     list it) and, where the recording is offset from that clock, its place on the recording,
-    which the report and the analysis cite: `01:25 (rec 01:33)`; `01:25` with no offset."""
-    clock = format_elapsed(float(elapsed or 0.0))
+    which the report and the analysis cite: `01:25 (rec 01:33)`; `01:25` with no offset.
+    A moment before the clock's zero (a cue said before the clock started) is the whole
+    seconds before it, signed, so the two times differ by the offset as a later moment's do:
+    `-00:05 (rec 00:00)`, never `00:00`, the clock's zero."""
+    seconds = float(elapsed or 0.0)
+    clock = format_elapsed(seconds) if seconds >= 0 else "-" + format_elapsed(-math.floor(seconds))
     if not recording_offset:
         return clock
     return f"{clock} (rec {recording_time(elapsed, recording_offset)})"
