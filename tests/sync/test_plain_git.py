@@ -3,6 +3,7 @@ that git (through `fieldnote sync`) replaced."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -252,3 +253,67 @@ def test_a_plain_git_merge_follows_a_rename_in_the_session_files(tmp_path, how):
     assert [t["name"] for t in export["codebook"]] == ["install"]
     tags = [n["tags"] for n in export["sessions"][0]["notes"]]
     assert tags == [["install"], ["install"]]
+
+
+def _renamed_study(tmp_path, monkeypatch) -> tuple[Laptop, str, str, bytes]:
+    """A study whose last commit renamed `setup` to `install` (its session's note coded
+    `setup` follows), as a rebase stopped on that commit leaves it, with no `git merge`
+    running: the study, its session's path, the rename's commit, and the session file as it
+    was before the rename."""
+    from tui.services.tag_ops import rename_tag
+
+    for name in [name for name in os.environ if name.startswith("GITHEAD_")]:
+        monkeypatch.delenv(name)
+    ana = Laptop(tmp_path / "ana", "ana")
+    session_id = ana.ok("new", "Onboarding - P7").strip()
+    ana.note(session_id, "the invite never arrived #setup")
+    ana.ok("sync", "init", "--remote", str(bare_remote(tmp_path / "study.git")))
+    path = f"sessions/{session_id}.json"
+    before = (ana.home / path).read_bytes()
+    store = ana.store()
+    rename_tag(store, "setup", "install", "2026-12-01T10:00:00.000Z")
+    store.codebook.close()
+    _fold(ana, session_id)
+    ana.git("-c", "user.name=a", "-c", "user.email=a@a", "commit", "-qam", "rename")
+    monkeypatch.chdir(ana.home)
+    return ana, path, ana.git("rev-parse", "HEAD").strip(), before
+
+
+def test_the_driver_takes_no_rename_from_a_commit_that_is_not_the_one_merged(tmp_path, monkeypatch):
+    """A rebase stopped on the commit that renamed `setup` (an `edit`), and a cherry-pick or
+    a stash run meanwhile: the rebase's `done` still names that commit, which is not the one
+    git hands over. The driver took its codebook all the same and renamed `setup` in a file
+    whose merge renamed nothing; a commit whose version of the file is not the one merged
+    is none of the merge's, and the file merges without the codebook."""
+    from tui.services.sync.driver import merge_files
+
+    ana, path, renamed, before = _renamed_study(tmp_path, monkeypatch)
+    done = ana.home / ".git" / "rebase-merge" / "done"
+    done.parent.mkdir()
+    done.write_text(f"edit {renamed} rename\n")
+    files = [tmp_path / name for name in ("base", "ours", "theirs")]
+    for file in files:
+        file.write_bytes(before)  # the version before the rename: not the edited commit's
+    merge_files(*files, path)
+    (note,) = orjson.loads(files[1].read_bytes())["notes"].values()
+    assert note["tags"] == ["setup"]
+    assert note["text"] == "the invite never arrived #setup"
+
+
+@pytest.mark.parametrize("line", ["label {branch}", "exec git log {branch}", "pick -{commit}"])
+def test_the_driver_takes_a_commit_only_by_its_id(tmp_path, monkeypatch, line):
+    """A rebase's `done` list names a commit by its id; its other lines name labels, refs and
+    commands, which are not commits taken in even where a branch of that name exists."""
+    from tui.services.sync.driver import codebooks_merged
+
+    ana, path, renamed, _ = _renamed_study(tmp_path, monkeypatch)
+    ana.git("branch", "rename-branch")
+    done = ana.home / ".git" / "rebase-merge" / "done"
+    done.parent.mkdir()
+    theirs = (ana.home / path).read_bytes()  # the renaming commit's own version
+    done.write_text(f"pick {renamed} rename\n")
+    assert codebooks_merged(ana.home, path, theirs) is not None  # an id: read
+    done.write_text(line.format(branch="rename-branch", commit=renamed) + "\n")
+    assert codebooks_merged(ana.home, path, theirs) is None
+    monkeypatch.setenv("GITHEAD_rename-branch", "rename-branch")
+    assert codebooks_merged(ana.home, path, theirs) is None
