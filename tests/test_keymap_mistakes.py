@@ -249,3 +249,16 @@ def test_a_file_of_many_mistakes_reports_the_first_ones_and_where_it_stopped(tmp
     keymap = layer_keymaps([path], lenient=True)
     assert keymap.keys["home.new"] == "a" and keymap.keys["home.code"] == "c"
     assert len(keymap.problems) == len(error.problems)
+
+
+def test_the_short_notice_shows_a_file_path_s_escapes_as_symbols(tmp_path):
+    """The notice at start and the help name the file of the mistakes: a file's name is
+    anyone's, and an escape or line break in it was printed as it is, a terminal code obeyed
+    or a third line in a notice of two."""
+    from tui.services.keymap import mistakes_said
+
+    path = write(tmp_path, "a\x1b[2Jb\nc.toml", '"home.nope" = "x"\n')
+    said = mistakes_said(layer_keymaps([path], lenient=True))
+    assert said is not None and "1 mistake in" in said
+    assert "\x1b" not in said and "\n" not in said
+    assert "\u241b[2Jb" in said

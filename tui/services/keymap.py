@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui.domain.display_text import visible
 from tui.services.actions import (
     ACTIONS,
     COMMAND_PALETTE_KEY,
@@ -591,13 +592,13 @@ def load_keymap(
 def mistakes_said(keymap: Keymap | KeymapError) -> str | None:
     """The mistakes of a lenient load (or of a strict one, its error: a reload's) in a few
     words, for a notice that must stay small: how many and in which file (`3 mistakes in
-    ~/.config/fieldnote/keymap.toml`); None without any. The list itself is the help's and
-    `fieldnote keys`'s."""
+    ~/.config/fieldnote/keymap.toml`; its path made `visible`, shown and not obeyed, on one
+    line); None without any. The list itself is the help's and `fieldnote keys`'s."""
     count = len(keymap.problems)
     if not count:
         return None
     files = keymap.mistaken
-    where = _short_path(files[0]) if len(files) == 1 else f"{len(files)} files"
+    where = visible(_short_path(files[0])) if len(files) == 1 else f"{len(files)} files"
     return f"{count} mistake{'' if count == 1 else 's'} in {where}"
 
 
