@@ -89,12 +89,13 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         """Which tags a row shows, whether it counts as coded and its severity (one coder's,
         when blind)."""
         self.blind: Callable[[], bool] = lambda: False
+        """Whether a tag another coder typed into a note is hidden (`hide_typed_tags`)."""
         self.recording_offset_of: Callable[[Excerpt], float] = lambda excerpt: 0.0
         """The recording offset of the excerpt's session: where it is not 0, a row gives its
         place on the recording beside its clock time (`clock_and_recording`)."""
         self.recording_shown = True
-        """Whether the rows have room for the recording's time (`_room_for_recording`)."""
-        """Whether a tag another coder typed into a note is hidden (`hide_typed_tags`)."""
+        """Whether the rows have room for the recording's time (`_room_for_recording`), as
+        the last row drawn found it."""
 
     def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
         self.excerpts = excerpts
