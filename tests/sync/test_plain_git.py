@@ -126,7 +126,7 @@ def test_a_plain_git_merge_marks_the_codings_a_merge_kept_over_a_deletion(
     assert team.undecided() == []
     notes = {n["id"]: n for n in ana.export()["sessions"][0]["notes"]}
     if how == "cherry-pick" and deletion_stands:
-        assert said is not None and "nothing was taken off" in said
+        assert said is not None and "Nothing was taken off" in said
         assert "`fieldnote sync`" in said
         assert notes[first]["tags"] == ["onboarding"]
         return

@@ -205,12 +205,15 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> str | None
 
 def _none_marked(old: str, tag: str) -> str:
     """What `o` on a tag merged over a deletion says when no note or excerpt marked a coding
-    the merge moved: a cherry-pick by hand (its driver cannot tell the codebooks) marks none."""
+    the merge moved. Either the old tag had none (nothing to take off), or a merge that could
+    not read the codebooks (a cherry-pick by hand) moved them unmarked: which, no file says,
+    so the sentence names both rather than blame a cherry-pick nobody ran."""
     was, into = _short(old), _short(tag)
     return (
-        f"No note or excerpt marks a coding the merge of {was} into {into} moved, so nothing "
-        f"was taken off {into}: a `git cherry-pick` by hand marks none. Take them off on the "
-        f"tagging screen, and merge with `fieldnote sync` (or `git pull`) from now on."
+        f"Nothing was taken off {into}: no note or excerpt marks a coding the merge of {was} "
+        f"into it moved. If {was} had codings, a merge made without the codebook (a `git "
+        f"cherry-pick` by hand) moved them unmarked: take them off on the tagging screen, and "
+        f"merge with `fieldnote sync` (or `git pull`)."
     )
 
 
