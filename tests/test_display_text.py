@@ -61,3 +61,15 @@ def test_cut_words_never_cuts_inside_a_word():
     assert cut_words("x" * 20 + " tail", 9) == "x" * 20  # a first word longer: kept whole
     assert cut_words("x" * 20, 9) == "x" * 20  # one word: whole
     assert cut_words("one\ntwo three", 8) == "one\ntwo"
+
+
+def test_cut_words_cuts_text_written_without_spaces_between_its_characters():
+    """Japanese or Chinese words have no spaces between them: a pasted page of them was one
+    'word', kept whole, 3,000 characters on a phone. A wide character is a word of its own
+    (a line may break beside one), and a tab or an ideographic space parts words too."""
+    page = "\u8aac\u660e\u66f8\u304c\u5c4a\u304b\u306a\u304b\u3063\u305f\u3002" * 300
+    kept = cut_words(page, 400)
+    assert 390 <= len(kept) <= 400 and page.startswith(kept)
+    assert cut_words("one two\tthree", 8) == "one two"
+    assert cut_words("\u4e00\u3000\u4e8c\u3000\u4e09", 3) == "\u4e00\u3000\u4e8c"
+    assert cut_words("see https://example.com/" + "x" * 30, 9) == "see"  # a latin word: whole

@@ -91,16 +91,22 @@ def cut_start(text: str, cells: int) -> str:
 
 def cut_words(text: str, limit: int) -> str:
     """`text` whole when it has at most `limit` characters, else its words up to the last
-    space at or before `limit`, without the space or a `,;:` before it; never part of a word:
-    a first word longer than `limit` is kept whole. The caller marks the cut (a report's
-    `[…]`): a `…` of the text's own may be someone trailing off."""
+    break at or before `limit` (`_breaks_before`), without the space or a `,;:` before it;
+    never part of a word: a first word longer than `limit` is kept whole. The caller marks
+    the cut (a report's `[…]`): a `…` of the text's own may be someone trailing off."""
     if len(text) <= limit:
         return text
-    space = max(text.rfind(" ", 0, limit + 1), text.rfind("\n", 0, limit + 1))
-    if space <= 0:
-        after = [i for i in (text.find(" ", limit), text.find("\n", limit)) if i > 0]
-        space = min(after, default=len(text))
-    return text[:space].rstrip().rstrip(",;:").rstrip() or text
+    at = next((i for i in range(limit, 0, -1) if _breaks_before(text, i)), None)
+    if at is None:
+        at = next((i for i in range(limit + 1, len(text)) if _breaks_before(text, i)), len(text))
+    return text[:at].rstrip().rstrip(",;:").rstrip() or text
+
+
+def _breaks_before(text: str, at: int) -> bool:
+    """Whether a line may break before `text[at]`: at any space (a tab, an ideographic space),
+    and beside a wide character, which Japanese and Chinese write with no space between
+    words."""
+    return text[at].isspace() or _cells(text[at]) == 2 or _cells(text[at - 1]) == 2
 
 
 def _cells(char: str) -> int:
