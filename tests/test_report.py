@@ -803,3 +803,13 @@ def test_a_url_in_the_notes_is_text_not_a_link(home, tmp_path):
     assert body.count(LINKS) == 2
     meta = {m.get("name"): m.get("content") for m in tree.iter("meta")}
     assert "email=no" in meta["format-detection"] and "telephone=no" in meta["format-detection"]
+
+
+def test_an_address_after_an_underscore_is_code_too():
+    """GitHub links an address after `_` as after a space (`a_https://x.org`, `a_www.x.org`),
+    where the pattern wanted a word boundary and left it a live link."""
+    from tui.services.report import _md
+
+    shown = _md("a_https://x.org/p and b_www.y.org, c_ana@z.org")
+    assert "`https://x.org/p`" in shown and "`www.y.org`" in shown and "`c_ana@z.org`" in shown
+    assert not re.search(r"(?i)https?:|www\.|\w@\w", re.sub(r"`[^`\n]*`", "", shown))
