@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -156,3 +157,26 @@ LONG = ["#" + "a" * 63, "#" + "a" * 64, "!" + "b" * 101, "#a" + "/b" * 64, "#x-/
 def test_marks_cut_together_are_the_marks_cut_one_by_one(pieces):
     text = " ".join(pieces)
     assert without_marks(text) == cut_one_by_one(text)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "#setup (#sso#pricing)",
+        "#sso#pricing #setup",
+        "#sso ?why not #setup",
+        '#sso "we use okta" #setup',
+        "#sso * twice #setup",
+        "* #sso ?later #setup",
+    ],
+)
+def test_a_word_cut_so_as_not_to_repeat_a_tag_leaves_the_words_saying_the_same(typed):
+    """Cutting `#sso` (the rename to `setup` would repeat that tag) made `#pricing`, glued to
+    it in one word, a tag the note was never coded with, and the words after a first word
+    cut its start: `?why not` read as a follow-up, `"we use okta"` as a quote, `* twice` as
+    starred, to the next parse of them (an edit, an import). There the words are renamed in
+    place, the tag repeated as typed."""
+    renamed = retag_text(typed, {"sso": "setup"})
+    before, after = parse_inline(typed), parse_inline(renamed)
+    assert (after.kind, after.starred) == (before.kind, before.starred), renamed
+    assert {tag_key(t) for t in after.tags} == {"setup"}, renamed

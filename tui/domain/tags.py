@@ -24,6 +24,7 @@ from tui.domain.notes import (
     inline_tokens,
     longest_level,
     overlong_tags,
+    parse_inline,
     tag_fits,
     tag_key,
 )
@@ -123,12 +124,43 @@ def retag_edits(text: str, mapping: Mapping[str, str | None]) -> list[tuple[int,
     merged into `setup`) is cut instead, with the spaces before it (at the start of the text
     or after a bracket, the spaces after it), so the tag stands once: the first word naming
     it stays, and a word the rename leaves under its own name is never cut (a repetition
-    typed stays as typed)."""
+    typed stays as typed). Where cutting would change what the words say otherwise (`#sso
+    ?why` made a follow-up of a note, `(#sso#pricing)` a tag of `#pricing`), every word is
+    renamed in place instead, as a rename without repetition is."""
+    edits = _retag_edits(text, mapping, cut=True)
+    if any(not new for _, _, new in edits) and not _says_the_same(text, edits, mapping):
+        return _retag_edits(text, mapping, cut=False)
+    return edits
+
+
+def _says_the_same(
+    text: str, edits: list[tuple[int, int, str]], mapping: Mapping[str, str | None]
+) -> bool:
+    """Whether the words `edits` leave are the same kind of note, starred or not, with the
+    same emotions, naming the tags the rename leaves and no other."""
+    before, after = parse_inline(text), parse_inline(apply_edits(text, edits))
+    renamed = {tag_key(name): tag_key(_new_name(name, mapping) or name) for name in before.tags}
+    return (before.kind, before.starred, before.emotions) == (
+        after.kind,
+        after.starred,
+        after.emotions,
+    ) and {tag_key(name) for name in after.tags} == set(renamed.values())
+
+
+def _new_name(name: str, mapping: Mapping[str, str | None]) -> str | None:
+    """The name `mapping` gives the tag `name` in the words: None where it keeps its own (a
+    name `#` cannot express leaves the words as typed)."""
+    new = mapping.get(tag_key(name))
+    return new if new is not None and inline_name_problem(new) is None else None
+
+
+def _retag_edits(
+    text: str, mapping: Mapping[str, str | None], *, cut: bool
+) -> list[tuple[int, int, str]]:
     tokens = [t for t in inline_tokens(text) if t.kind == "tag"]
     renamed = {}
     for token in tokens:
-        new = mapping.get(tag_key(token.value))
-        if new is not None and inline_name_problem(new) is None:
+        if (new := _new_name(token.value, mapping)) is not None:
             renamed[token.start] = new
     named = {  # the tags the words name that the rename does not move
         tag_key(renamed.get(t.start, t.value))
@@ -141,7 +173,7 @@ def retag_edits(text: str, mapping: Mapping[str, str | None]) -> list[tuple[int,
         if new is None:
             continue
         key = tag_key(new)
-        if key != tag_key(token.value) and key in named:
+        if cut and key != tag_key(token.value) and key in named:
             edits.append(_cut(text, token.start, token.end, edits[-1][1] if edits else 0))
             continue
         named.add(key)
