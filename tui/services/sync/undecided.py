@@ -170,7 +170,7 @@ def settle(store: DataStore, item: Undecided, *, take_other: bool) -> str | None
             kept, dropped = (item.other, item.key) if take_other else (item.key, item.other)
             drop_twins(store, str(kept), str(dropped))
             store.codebook.update(found["name"], change(found))
-            return
+            return None
         if item.field == MERGED_DELETED:
             old = str(item.entry.get("tag"))
             marked = _settle_moved(store, found["name"], old, take_other)
