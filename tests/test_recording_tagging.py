@@ -616,22 +616,41 @@ async def test_a_quote_given_the_verbatim_shows_its_check_when_the_transcript_ch
 
 
 @pytest.mark.parametrize("width", [80, 40])
-async def test_each_row_gives_its_place_on_the_recording_beside_the_clock(
+async def test_a_row_keeps_its_words_and_the_detail_gives_both_times(
     store, clock, session_id, ids, width
+):
+    """At 80 columns (the list beside the detail) and in a 40-column pane, both times left a
+    row 10-13 cells of words: the row gives the clock and keeps its words, the excerpt's
+    detail gives both times."""
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await ready(pilot)
+        lines = drawn_text(app).splitlines()
+        note = next(line for line in lines if "\u270eMaya" in line)
+        assert "00:10 \u270eMaya" in note and "(rec" not in note, note
+        assert '\u25cf "We gave up on' in note, note
+        screen = app.screen
+        row = next(e for e in screen.shown if e.note.get("id") == ids[0] and e.span is None)
+        detail = screen.detail_text(row).plain.splitlines()[0]
+        assert detail.endswith("by Maya \u00b7 00:10 (rec 00:15)"), detail
+
+
+async def test_a_wide_row_gives_its_place_on_the_recording_beside_the_clock(
+    store, clock, session_id, ids
 ):
     """The rows gave the session's clock alone (`00:10`) where `fieldnote agree`, the report
     and the analysis cite the note's place on the recording (`00:15`, the offset being 5 s):
-    a researcher cross-checking saw two times for one note. Where the recording is offset,
-    each row gives both, as `agree` does, at 80 columns and in a 40-column pane."""
+    a researcher cross-checking saw two times for one note. Where the recording is offset and
+    the row has room, it gives both, as `agree` does."""
     app = tagging_app(store, clock, session_id)
-    async with app.run_test(size=(width, 24)) as pilot:
+    async with app.run_test(size=(120, 24)) as pilot:
         await ready(pilot)
         lines = drawn_text(app).splitlines()
         note = next(line for line in lines if "\u270eMaya" in line)
         assert "00:10 (rec 00:15) \u270eMaya" in note, note
         cue = next(line for line in lines if "Praline:" in line)
         assert "\u25b8 00:03 (rec 00:08) Praline:" in cue, cue  # the cue as said at 00:08
-        assert '\u25cf "We gave' in note, note  # and room for the words after them
+        assert '\u25cf "We gave up on' in note, note  # and room for the words after them
 
 
 async def test_a_study_s_rows_keep_their_words_and_the_detail_gives_both_times(
@@ -692,9 +711,11 @@ def test_a_moment_before_the_clock_s_zero_gives_its_seconds_before_it():
     assert cue.when == "-00:05 (rec 00:00)"
 
 
-@pytest.mark.parametrize("width", [80, 40])
+@pytest.mark.parametrize(
+    "width, shown", [(120, "-00:05 (rec 00:00) Intervi"), (80, "-00:05 Inter")]
+)
 async def test_a_cue_said_before_the_clock_started_shows_where_it_was_said(
-    store, clock, session_id, ids, width
+    store, clock, session_id, ids, width, shown
 ):
     """The interviewer's first question, said at 00:00 on the recording, 5 s before the
     clock's zero, was listed `00:00 (rec 00:00)` under the note that links to it: the
@@ -715,5 +736,5 @@ async def test_a_cue_said_before_the_clock_started_shows_where_it_was_said(
     async with app.run_test(size=(width, 24)) as pilot:
         await ready(pilot)
         lines = drawn_text(app).splitlines()
-        cue = next(line for line in lines if "\u25b8" in line and "(rec 00:00)" in line)
-        assert "\u25b8 -00:05 (rec 00:00) Intervi" in cue, cue  # the speaker cut to its room
+        cue = next(line for line in lines if "\u25b8 -" in line)
+        assert f"\u25b8 {shown}" in cue, cue  # the speaker cut to its room

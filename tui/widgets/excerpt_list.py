@@ -181,9 +181,8 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _room_for_recording(self, width: int) -> bool:
         """Whether a note's row of `width` cells keeps `WORD_CELLS` for its words after both
-        times, its participant (a study's list) and its writer: in a 40-column pane it does;
-        a study's rows at 80 columns would have none, so they give the clock alone (the
-        excerpt's detail gives both)."""
+        times, its participant (a study's list) and its writer; else the row gives the clock
+        alone (the excerpt's detail gives both)."""
         fixed = cell_len("00:00 (rec 00:00) ") + AUTHOR_CELLS + 3  # and the coded mark
         if self.show_who:
             fixed += WHO_CELLS + 1
@@ -236,9 +235,11 @@ AUTHOR_CELLS = 8
 """Who spoke a cue or wrote a note, in this many cells: enough to tell people apart."""
 WHO_CELLS = 10
 """The participant of a note, in the list of a study's sessions: at most this many cells."""
-WORD_CELLS = 10
+WORD_CELLS = 20
 """A row gives the recording's time beside the clock's only where this many cells are left
-for its words."""
+for its words: the words are what a coder reads down the list, and the excerpt's detail gives
+both times. At 80 columns (the list beside the detail) and in a 40-column pane a row keeps
+the clock alone; from about 92 columns it has both."""
 
 
 def _typed_tags(excerpt: Excerpt, shown: set[str]) -> list[InlineToken]:
