@@ -447,3 +447,21 @@ def test_words_shown_once_are_shown_for_every_piece_of_their_note_that_overlaps_
     assert shown.among([whole, other, span]) == {whole: 0, span: 0}
     above = shown.among(result.theme("wms").evidence)
     assert result.strongest(result.theme("wms").evidence, 3, shown=above) == ([], [])
+
+
+def test_a_follow_up_is_timed_on_the_recording_as_the_evidence_beside_it():
+    """With the recording 8 s after the clock, the report cited a note at 03:13 (the
+    recording's time) and the open follow-up typed after it at 03:05 (the clock's), and the
+    analysis screen's follow-ups did too: two times under one word, a minute apart in
+    neither order. A follow-up's time is its place on the recording, as every other
+    citation of the report and the analysis."""
+    notes = [
+        {"id": "n1", "text": "Planner types it in", "elapsed": 185.0, "tags": ["work"]},
+        {"id": "f1", "text": "?ask for the sheet", "kind": "followup", "elapsed": 190.0},
+    ]
+    session = {"id": "s", "title": "P1", "participant": "Ana", "clock": {"recording_offset": 8.0}}
+    result = analyse([SessionInput("s", session, notes)])
+    (note,) = result.evidence_of(result.theme("work").evidence)
+    (followup,) = result.followups
+    assert (note.time, followup.time) == ("03:13", "03:18")
+    assert followup.source.endswith(", P1, 03:18")

@@ -254,6 +254,7 @@ def reference(sessions: list[SessionInput], names: dict[str, str]) -> dict[str, 
                         " ".join(str(note.get("author") or "").split()),
                         float(note.get("elapsed") or 0.0),
                         followup_status(session.session, str(note["id"])),
+                        session.recording_offset,
                     )
                 )
             whole = {} if cue else _keyed(note.get("tags"), spelled)

@@ -340,6 +340,7 @@ class FollowUp:
     elapsed: float
     status: str
     """`open`, `asked` or `dismissed` (tui/domain/interview_record.py)."""
+    recording_offset: float = 0.0
 
     @property
     def label(self) -> str:
@@ -348,7 +349,8 @@ class FollowUp:
 
     @property
     def time(self) -> str:
-        return format_elapsed(self.elapsed)
+        """Where it is on the recording (`mm:ss`), as the evidence beside it is cited."""
+        return recording_time(self.elapsed, self.recording_offset)
 
     @property
     def source(self) -> str:
@@ -582,6 +584,7 @@ class Analysis:
                 " ".join(str(note.get("author") or "").split()),
                 float(note.get("elapsed") or 0.0),
                 followup_status(session.session, str(note.get("id"))),
+                session.recording_offset,
             )
             for session, note in self._followup_notes
         ]
