@@ -276,10 +276,13 @@ def test_usage_counts_excerpts_sessions_and_participants(tmp_path):
             {"id": sid + "x", "note_id": note["id"], "start": 0, "end": 4, "tags": ["need/export"]}
         )
     usage = tag_usage(store)["need/export"]
-    assert usage.excerpts == 6
+    # Each note's span stands for it (one excerpt of the tag, as in the themes); each coding
+    # is still its coder's.
+    assert usage.excerpts == 3
     assert usage.sessions == {a, b, c}
     assert len(usage.participants) == 2
-    assert tag_usage(store, [a])["need/export"].excerpts == 2
+    assert sum(usage.coders.values()) == 6
+    assert tag_usage(store, [a])["need/export"].excerpts == 1
 
 
 def test_usage_counts_a_span_on_a_cue_and_none_whose_note_was_deleted(tmp_path):

@@ -8,8 +8,8 @@ How things are counted (docs/analysis.md):
   only mark a guide question asked are not excerpts.
 - A tag on a span and on that span's whole note is one piece of evidence for the tag, not two:
   within one note, the spans carrying a tag stand for it and the whole note does not count
-  again (the span is the sharper quote). So "excerpts" can be lower than the codebook's count,
-  which counts documents.
+  again (the span is the sharper quote): `spans.whole_note_tags`, which the codebook and the
+  exports' tag counts go through, so a tag's excerpts are one number on every surface.
 - A parent tag (`pain` of `pain/onboarding`) rolls up its own uses and all of its sub-tags'; an
   excerpt carrying two sub-tags counts once for the parent.
 - Participants are people, not sessions: one interviewed twice counts once ("4 of 6

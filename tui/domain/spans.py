@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from difflib import SequenceMatcher
 from typing import Any
 
+from tui.domain.notes import tag_key
 from tui.domain.ratings import severity_of
 
 Edit = tuple[int, int, str]
@@ -38,6 +39,20 @@ def span_owners(
     owners = {str(cue.get("id")): cue for cue in cues}
     owners.update((str(note.get("id")), note) for note in notes)
     return owners
+
+
+def whole_note_tags(note_tags: Iterable[str], span_tags: Iterable[Iterable[str]]) -> list[str]:
+    """The tags a whole note is an excerpt of, besides its spans: its own (`note_tags`), less
+    those one of its spans carries (`span_tags`: each span's, the spans `span_owners` gives the
+    note). A tag on a span and on that span's whole note is one piece of evidence, the span
+    (the sharper quote): the analysis counts it so, with a parent's sub-tags rolled up, and
+    the codebook and the exports' tag counts go through this, so a tag's excerpts are one
+    number on every surface."""
+    tags = list(note_tags)
+    if not tags:
+        return tags
+    on_spans = {tag_key(tag) for tags_of_span in span_tags for tag in tags_of_span}
+    return [tag for tag in tags if tag_key(tag) not in on_spans]
 
 
 def text_edits(old: str, new: str) -> list[Edit]:

@@ -20,7 +20,7 @@ from tui.domain.analysis import counts_for
 from tui.domain.codings import codings_of, retagged, set_aside_of, without_twins
 from tui.domain.notes import MARK_KINDS, clean_tag_name, tag_key
 from tui.domain.recording import cue_notes
-from tui.domain.spans import idle_span, span_owners
+from tui.domain.spans import idle_span, span_owners, whole_note_tags
 from tui.domain.tags import inline_name_problem
 from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
@@ -33,7 +33,8 @@ class TagUsage:
     """How much one tag is used, now, across the sessions counted."""
 
     excerpts: int = 0
-    """Notes tagged with it plus span excerpts tagged with it."""
+    """Span excerpts tagged with it plus notes tagged with it where no span of theirs is
+    (`whole_note_tags`): the analysis's excerpts."""
     sessions: set[str] = field(default_factory=set)
     participants: set[str] = field(default_factory=set)
     coders: dict[str, int] = field(default_factory=dict)
@@ -100,8 +101,9 @@ def tag_usage(
         notes = [note for note in snapshot.notes if note.get("kind") not in MARK_KINDS]
         coded_on = span_owners(notes, cue_notes(recording, 0.0))
         spans = [span for span in snapshot.excerpts if span.get("note_id") in coded_on]
-        docs = [(note, note) for note in notes]
-        docs += [(span, coded_on[span["note_id"]]) for span in spans]
+        docs = [(span, coded_on[span["note_id"]]) for span in spans]
+        docs += [(note, note) for note in notes]
+        span_tags: dict[str, list[Iterable[str]]] = {}
         for doc, note in docs:
             # Words a transcript gives to someone else than the participant raise it for
             # nobody, as in the themes.
@@ -117,14 +119,21 @@ def tag_usage(
                 (settlers if settlement else coders).setdefault(tag, set()).add(c["coder"])
                 if c["at"] and c["at"] > last.get(tag, ""):
                     last[tag] = c["at"]
-            for tag in {**coders, **settlers}:
+            applied = {**coders, **settlers}
+            if doc is note:  # a tag one of its spans carries is that span's excerpt
+                excerpts = whole_note_tags(applied, span_tags.get(str(note.get("id")), ()))
+            else:
+                excerpts = list(applied)
+                span_tags.setdefault(str(doc.get("note_id")), []).append(excerpts)
+            for tag in applied:
                 entry = usage.setdefault(tag, TagUsage())
                 if tag in last and last[tag] > (entry.last_used_at or ""):
                     entry.last_used_at = last[tag]
-                entry.excerpts += 1
-                entry.sessions.add(session_id)
-                if who:
-                    entry.participants.add(who)
+                if tag in excerpts:
+                    entry.excerpts += 1
+                    entry.sessions.add(session_id)
+                    if who:
+                        entry.participants.add(who)
                 for counts, by in ((entry.coders, coders), (entry.settled, settlers)):
                     for name in by.get(tag, ()):
                         counts[name] = counts.get(name, 0) + 1

@@ -22,7 +22,7 @@ import shutil
 from collections import Counter
 from typing import Any, BinaryIO
 
-from tui.domain.analysis import minutes_text
+from tui.domain.analysis import counts_for, minutes_text, participant_key
 from tui.domain.clock import utc_now
 from tui.domain.display_text import count_of
 from tui.domain.guide import Guide, GuideState
@@ -36,8 +36,9 @@ from tui.domain.interview_record import (
     open_followups,
     seconds_per_question,
 )
-from tui.domain.notes import format_elapsed, tag_key
+from tui.domain.notes import MARK_KINDS, format_elapsed, tag_key
 from tui.domain.quotes import quote_words, recording_time
+from tui.domain.spans import whole_note_tags
 from tui.services.exchange.output import Spool
 from tui.services.exchange.study import Labeller, SessionData, Study
 
@@ -258,14 +259,33 @@ class TagTally:
         self.who: dict[str, set[str]] = {}
 
     def add(self, data: SessionData) -> None:
-        session, person = data.id, data.participant.casefold() or data.id
-        for doc in [*data.notes, *data.coded_spans().spans]:
-            for tag in doc.get("tags") or []:
+        """Counted as the analysis counts them: a tag on a span and on its whole note is one
+        excerpt (`whole_note_tags`), and words a transcript gives to someone else than the
+        participant raise it for nobody (`counts_for`)."""
+        coded = data.coded_spans()
+        person = participant_key(data.session)
+        speakers = {str(cue.get("id")): cue.get("speaker") for cue in data.cues}
+        counted: list[tuple[list[str], str]] = []
+        for note in data.notes:
+            if note.get("kind") in MARK_KINDS:
+                continue
+            spans = coded.on_notes.get(str(note.get("id")), ())
+            tags = whole_note_tags(note.get("tags") or (), [s.get("tags") or () for s in spans])
+            counted.append((tags, person))
+            counted += [(list(span.get("tags") or ()), person) for span in spans]
+        for cue_id, spans in coded.on_cues.items():
+            cue = {"kind": "transcript", "author": speakers.get(cue_id)}
+            who = counts_for(data.session, cue)
+            counted += [(list(span.get("tags") or ()), who) for span in spans]
+        for tags, who in counted:
+            for tag in tags:
                 key = _key(tag)
                 self.names.setdefault(key, tag)
                 self.uses[key] += 1
-                self.where.setdefault(key, set()).add(session)
-                self.who.setdefault(key, set()).add(person)
+                self.where.setdefault(key, set()).add(data.id)
+                people = self.who.setdefault(key, set())
+                if who:
+                    people.add(who)
 
     def counts(self) -> list[tuple[str, int, int, int]]:
         """Most used first."""
