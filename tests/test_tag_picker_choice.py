@@ -272,3 +272,35 @@ async def test_a_new_tag_that_differs_only_in_accents_or_separators_asks_first(
         await ready(pilot)
         assert isinstance(app.screen, TaggingScreen)
         assert notes_by_id(app, session_id)[0][coded[0]]["tags"] == [typed]
+
+
+async def test_the_picker_says_what_its_counts_count(store, clock, coded, session_id):
+    """The demo's picker gave `pain/onboarding  16×` beside the codebook screen's 12 excerpts
+    of it, with no word of what 16 was (every coding ever applied, none taken back): the hint
+    says so, and the codebook's find, which counts as the picker does beside a table of
+    excerpts, says it too."""
+    from tui.screens.codebook_screen import CodebookScreen
+
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        picker = await open_picker(pilot, "defect")
+        await pilot.pause()
+        assert "5\u00d7" in shown(picker)[0]
+        assert "n\u00d7 = times applied" in hint(picker), hint(picker)
+        await pilot.press("enter")  # one more use, and the one excerpt of it
+        await ready(pilot)
+        await pilot.press("c")
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, CodebookScreen) and app.screen.view is not None:
+                break
+        await pilot.press("slash")
+        await pilot.pause()
+        finder = app.screen
+        assert isinstance(finder, TagPickerScreen)
+        await pilot.press(*"defect")
+        await pilot.pause()
+        # Its table gives the one excerpt; the find counts as the tag picker counts.
+        assert "6\u00d7" in shown(finder)[0]
+        assert "n\u00d7 = times applied" in hint(finder), hint(finder)

@@ -26,7 +26,7 @@ from tui.domain.tags import tag_parent
 from tui.screens.prompt_screen import ConfirmScreen, PromptScreen
 from tui.screens.tag_picker_screen import Picked, TagPickerScreen
 from tui.services.codebook import CodebookService, CodebookView
-from tui.services.search import TagIndex, TagStats
+from tui.services.search import TIMES_APPLIED, TagIndex, TagStats
 from tui.services.tag_ops import MergePreview, TagUsage
 from tui.store import StoreError
 from tui.widgets.bindings import bindings_for
@@ -274,6 +274,11 @@ class CodebookScreen(Screen):
             if leaving_out is None or tag_key(t["name"]) != tag_key(leaving_out)
         )
 
+    @property
+    def _counted(self) -> str:
+        """What `_index`'s counts are, as the picker says it beside them."""
+        return "your excerpts" if self.blind_coder is not None else TIMES_APPLIED
+
     def action_find(self) -> None:
         """Type to find a tag (the tag picker's fuzzy search); Enter puts the cursor on it."""
 
@@ -284,7 +289,9 @@ class CodebookScreen(Screen):
                     self.query_one(DataTable).move_cursor(row=keys.index(tag_key(picked.name)))
 
         self.app.push_screen(
-            TagPickerScreen(self._index(), "Find a tag", allow_create=False, does="shows"),
+            TagPickerScreen(
+                self._index(), "Find a tag", allow_create=False, does="shows", counted=self._counted
+            ),
             chosen,
         )
 
@@ -332,6 +339,7 @@ class CodebookScreen(Screen):
                 f"Merge \u2018{source}\u2019 into\u2026",
                 allow_create=False,
                 does="chooses (asks first)",
+                counted=self._counted,
             ),
             chosen,
         )

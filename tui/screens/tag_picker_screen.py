@@ -62,9 +62,13 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         tag_styles: dict[str, Style] | None = None,
         excerpt: str = "",
         does: str = "applies",
+        counted: str = "",
     ) -> None:
         super().__init__()
         self.does = does
+        self.counted = counted
+        """What the `3×` after a tag counts, as the hint says it (`times applied`); empty
+        for an index without counts."""
         """What Enter does with the tag, as the hints say it (`removes`, say)."""
         self.excerpt = excerpt
         """The words being tagged, shown in the picker: at 80x24 it covers the screen's own."""
@@ -132,7 +136,10 @@ class TagPickerScreen(ModalScreen[Picked | None]):
         elif not self.matches:
             hint = "No tag matches." if query.strip() else "The codebook has no tags yet."
         else:
-            hint = f"{len(self.matches)} match(es) \u00b7 {self._keys_said()}"
+            counts = ""
+            if self.counted and any(match.uses for match in self.matches):
+                counts = f", n\u00d7 = {self.counted}"
+            hint = f"{len(self.matches)} match(es){counts} \u00b7 {self._keys_said()}"
         if self.create_problem is not None:
             hint = f"{hint.rstrip('.')}. {self.create_problem}"
         self._hint(hint)

@@ -546,6 +546,7 @@ class TaggingScreen(Screen):
                 allow_create=False,
                 does="shows them",
                 tag_styles=self.tag_styles,
+                counted=self.model.tag_counts,
             ),
             chosen,
         )
@@ -671,7 +672,11 @@ class TaggingScreen(Screen):
                 self.apply_tag(picked.name, create=picked.created)
 
         picker = TagPickerScreen(
-            self.model.tag_index, f"Tag {target}", tag_styles=self.tag_styles, excerpt=words
+            self.model.tag_index,
+            f"Tag {target}",
+            tag_styles=self.tag_styles,
+            excerpt=words,
+            counted=self.model.tag_counts,
         )
         self.app.push_screen(picker, chosen)
 

@@ -77,6 +77,12 @@ _EXACT, _LEAF_EXACT, _PREFIX, _FUZZY = range(4)
 _KIND = {_EXACT: "exact", _LEAF_EXACT: "exact", _PREFIX: "prefix", _FUZZY: "fuzzy"}
 
 
+TIMES_APPLIED = "times applied"
+"""What a codebook tag's `uses` count, as a picker says it beside them: every coding ever
+applied, a removal taking none back (docs/coding.md), unlike the excerpts the codebook screen's
+table and the analysis count."""
+
+
 @dataclass(frozen=True)
 class TagStats:
     """What the index knows of one codebook tag."""

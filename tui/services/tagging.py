@@ -46,7 +46,7 @@ from tui.services.analysis import study_of
 from tui.services.codebook import CodebookService
 from tui.services.exchange.exporting import ExportJob
 from tui.services.recording.view import RecordingView
-from tui.services.search import TagIndex, TagStats
+from tui.services.search import TIMES_APPLIED, TagIndex, TagStats
 from tui.services.study_index import study_index
 from tui.services.tag_ops import read_snapshot
 from tui.services.tag_writes import TagWrites
@@ -737,6 +737,11 @@ class TaggingModel:
         if self._own_index is None:
             self._own_index = own_index(self.index, self.all_excerpts, self.coder)
         return self._own_index
+
+    @property
+    def tag_counts(self) -> str:
+        """What `tag_index`'s counts are, as the picker says it beside them."""
+        return "your codings here" if self.blind else TIMES_APPLIED
 
     def recent(self) -> list[str | None]:
         """The tags on the number keys 1-9: the most recent, newest first, as of the first look
