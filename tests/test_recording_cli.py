@@ -278,3 +278,18 @@ def test_align_shows_a_question_marked_asked_as_a_mark_not_as_words_nobody_said(
     lines = capsys.readouterr().out.splitlines()
     at = lines.index("00:30  \u2713 asked: What did you do instead?")
     assert "nothing said" not in lines[at + 1]
+
+
+def test_quotes_and_align_say_their_times_are_the_recordings(home, capsys):
+    """The demo's `fieldnote quotes` gave a quote at 01:33 that the tagging screen and
+    `fieldnote agree` list at 01:25 (rec 01:33), under a header ending `offset +8 s` that
+    said neither which time it printed nor in the `+00:08` form attach gave the offset."""
+    session_id = make_session(home, shift=30.0)
+    assert main(["attach", session_id[:8], str(TRANSCRIPT), "--offset", "0:30"]) == 0
+    capsys.readouterr()
+    for command in ("quotes", "align"):
+        assert main([command, session_id[:8]]) == 0
+        header = capsys.readouterr().out.splitlines()[0]
+        assert header.endswith(
+            "times on the recording, 00:30 after the session's clock (offset +00:30)"
+        ), header

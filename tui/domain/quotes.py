@@ -147,6 +147,24 @@ def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:
     return format_elapsed(float(elapsed or 0.0) + float(recording_offset or 0.0))
 
 
+def signed_offset(seconds: float) -> str:
+    """A recording's offset from the session's clock as attach takes it: `+00:30`, `-00:45`."""
+    return ("-" if seconds < 0 else "+") + format_elapsed(abs(float(seconds or 0.0)))
+
+
+def recording_times_said(recording_offset: float) -> str:
+    """Which time a list of the recording's times gives, against the tagging screen's clock:
+    `times on the recording, 00:08 after the session's clock (offset +00:08)`."""
+    offset = float(recording_offset or 0.0)
+    if not offset:
+        return "times on the recording, which the session's clock keeps (offset +00:00)"
+    how = "after" if offset > 0 else "before"
+    return (
+        f"times on the recording, {format_elapsed(abs(offset))} {how} the session's clock "
+        f"(offset {signed_offset(offset)})"
+    )
+
+
 def clock_and_recording(elapsed: float, recording_offset: float = 0.0) -> str:
     """A note's moment on the session's clock (as the tagging screen and `fieldnote agree`
     list it) and, where the recording is offset from that clock, its place on the recording,

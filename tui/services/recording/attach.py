@@ -16,6 +16,7 @@ from pathlib import Path
 from tui.domain.clock import recording_offset, to_iso
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed
+from tui.domain.quotes import signed_offset
 from tui.domain.recording import LOOKBACK, Recording, RecordingCue, moment
 from tui.services.exchange import transcripts
 from tui.services.exchange.errors import ExchangeError
@@ -52,17 +53,13 @@ class Attached:
         what = f"Attached {visible(self.source)} ({cues}"
         if self.speakers:
             what += f"; {', '.join(map(visible, self.speakers))}"
-        what += f") to \u201c{visible(self.title)}\u201d at offset {_signed(self.offset)}"
+        what += f") to \u201c{visible(self.title)}\u201d at offset {signed_offset(self.offset)}"
         if self.replaced:
             what += f", replacing {visible(self.replaced)}"
         what += f": {self.notes_within} of {self.notes} notes fall within its times."
         if self.media:
             what += f" Media: {visible(str(self.media))}."
         return what
-
-
-def _signed(seconds: float) -> str:
-    return ("-" if seconds < 0 else "+") + format_elapsed(abs(seconds))
 
 
 def attached_files(store: DataStore, session_id: str) -> tuple[str, str | None] | None:
@@ -179,7 +176,7 @@ def attach(
             raise RecordingError(
                 f"None of the {len(notes)} notes of \u201c{visible(title)}\u201d falls within "
                 f"{visible(transcript.name)}'s times ({format_elapsed(first)} to "
-                f"{format_elapsed(last)}) at offset {_signed(at)}; check that it is this "
+                f"{format_elapsed(last)}) at offset {signed_offset(at)}; check that it is this "
                 "interview's transcript, or give the offset (the recording's time when the "
                 "interview clock read 0:00)."
             )

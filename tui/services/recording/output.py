@@ -11,7 +11,7 @@ from typing import Any
 
 from tui.domain.display_text import visible
 from tui.domain.notes import format_elapsed, note_kind
-from tui.domain.quotes import quote_words
+from tui.domain.quotes import quote_words, recording_times_said
 from tui.domain.recording import QUOTE_SCORE, Link, QuoteCheck, RecordingCue
 from tui.services.recording.aligned import UNLINKED_KINDS, SessionRecording
 
@@ -48,7 +48,7 @@ def _said(cue: RecordingCue, text: str | None = None) -> str:
 def _header(recording: SessionRecording) -> str:
     title = _one_line(str(recording.session.get("title") or ""))
     source = _one_line(recording.recording.source)
-    return f"\u201c{title}\u201d with {source}, offset {recording.offset:+g} s\n"
+    return f"\u201c{title}\u201d with {source}: {recording_times_said(recording.offset)}\n"
 
 
 def render_align(recording: SessionRecording, fmt: str) -> str:
