@@ -813,3 +813,25 @@ def test_an_address_after_an_underscore_is_code_too():
     shown = _md("a_https://x.org/p and b_www.y.org, c_ana@z.org")
     assert "`https://x.org/p`" in shown and "`www.y.org`" in shown and "`c_ana@z.org`" in shown
     assert not re.search(r"(?i)https?:|www\.|\w@\w", re.sub(r"`[^`\n]*`", "", shown))
+
+
+def test_a_report_whose_times_are_on_a_recording_says_so(home, tmp_path):
+    """The demo's report cited a note at 03:13 and a follow-up at 05:10 that the tagging
+    screen, the Markdown export and `fieldnote agree` list at 03:05 (rec 03:13) and 05:02
+    (rec 05:10), and never said which of the two times it gave."""
+    from dataclasses import replace
+
+    sessions = study_sessions()
+    clock = {"banked": 120.0, "running_since": None, "recording_offset": 8.0}
+    sessions[0] = replace(sessions[0], session={**sessions[0].session, "clock": clock})
+    write_study(DataStore(home), sessions)
+    said = "place on its recording, which the tagging screen"
+    for form in ("md", "html"):
+        assert said in report(tmp_path, "--format", form, "--force"), form
+    # No session with an offset: its clock's time is its recording's, and nothing to say.
+    write_study(DataStore(tmp_path / "other"), study_sessions())
+    out = tmp_path / "plain.md"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FIELDNOTE_HOME", str(tmp_path / "other"))
+        assert main(["report", "--study", "Onboarding", "--format", "md", "-o", str(out)]) == 0
+    assert said not in out.read_text(encoding="utf-8")

@@ -589,6 +589,12 @@ class Analysis:
             for session, note in self._followup_notes
         ]
 
+    @cached_property
+    def recording_offset(self) -> bool:
+        """Whether a session's recording is offset from its clock: its times, as cited, are
+        then not those its clock gives."""
+        return any(session.recording_offset for session in self._sessions)
+
     @property
     def open_followups(self) -> list[FollowUp]:
         return [f for f in self.followups if f.status == OPEN]

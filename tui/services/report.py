@@ -286,13 +286,24 @@ def _title(view: StudyView) -> str:
     return f"Study: {view.study}" if view.study else "Every session"
 
 
+RECORDING_TIMES = (
+    "Times are each session's place on its recording, which the tagging screen and the export "
+    "give after the clock's time as rec: 01:25 (rec 01:33) is cited here at 01:33."
+)
+"""Said under the counts when a session's recording is offset from its clock: every time the
+report cites (a quote, a note, a follow-up) is `Evidence.time` or `FollowUp.time`."""
+
+
 def _summary(view: StudyView, now: datetime) -> str:
     a = view.analysis
-    return (
+    said = (
         f"{count_of(a.session_count, 'session')}, {count_of(len(a.participants), 'participant')}, "
         f"{count_of(a.note_count, 'note')}, {count_of(len(a.evidence), 'coded excerpt')}. "
         f"Made by Fieldnote on {now:%Y-%m-%d %H:%M} UTC."
     )
+    if a.recording_offset:
+        said += f" {RECORDING_TIMES}"
+    return said
 
 
 # -- Markdown -----------------------------------------------------------------------------------
