@@ -1148,3 +1148,23 @@ async def test_in_a_narrow_pane_a_quote_not_borne_out_says_so_in_its_row(store, 
         assert "Whose words" not in [str(c.label) for c in evidence.columns.values()]
         assert str(evidence.get_row_at(invented)[0]).startswith("unverified \u201cI would pay")
         assert not str(evidence.get_row_at(exact)[0]).startswith("unverified")
+
+
+async def test_a_long_name_leaves_room_for_unverified_in_the_evidence_list(store, clock):
+    """The demo's P1 is 'P1 (ops lead, 3PL warehouse)': at 100 columns the list's Whose words
+    read 'P1 (ops lead, 3PL ware…' for a quote the report cites as unverified, the mark cut
+    off with the end of the name, so it read as one the transcript bears out. The name gives
+    way, never the mark."""
+    from tui.services.speakers import rename_speaker
+
+    session_id = recorded_session(store)
+    long = "P7 (ops lead at a third-party logistics warehouse)"
+    rename_speaker(store, session_id, "P7", long)
+    app = analysis_app(store, clock, study=None)
+    async with app.run_test(size=(100, 24)) as pilot:
+        _, evidence, invented, exact = await cost_evidence(pilot)
+        (column,) = [c for c in evidence.columns.values() if str(c.label) == "Whose words"]
+        whose = str(evidence.get_row_at(invented)[1])
+        assert whose.endswith("\u2026, unverified") and whose.startswith("P7 (ops"), whose
+        assert len(whose) <= column.width < len(long), (whose, column.width)
+        assert "unverified" not in str(evidence.get_row_at(exact)[1])

@@ -182,6 +182,16 @@ def _cell(text: str) -> Text:
     return Text(visible(text), no_wrap=True, overflow="ellipsis")
 
 
+def _marked_cell(text: str, mark: str, width: int) -> Text:
+    """`text` and then `mark`, within `width` cells: the text is cut (`…`) to leave the mark
+    whole."""
+    cell = Text(visible(text), no_wrap=True, overflow="ellipsis")
+    room = width - cell_len(mark)
+    if width and cell.cell_len > room:
+        cell.truncate(max(room, 1), overflow="ellipsis")
+    return cell.append(mark)
+
+
 def _quoted(words: str) -> str:
     """Words in quote marks, unless they carry their own (a quote of several parts)."""
     return words if words[:1] in QUOTE_MARKS else f"\u201c{words}\u201d"
@@ -930,6 +940,9 @@ class AnalysisScreen(Screen):
         table = self._table("evidence")
         keep = self._cursor_key(table)
         names = self._columns(table, EVIDENCE_TABLE)
+        whose_width = next(
+            (int(c.width) for c in table.columns.values() if str(c.label) == "Whose words"), 0
+        )
         for number, item in enumerate(self.evidence):
             evidence = _evidence_cell(item)
             if checked[number].verified is False and "Whose words" not in names:
@@ -937,12 +950,11 @@ class AnalysisScreen(Screen):
                 evidence = Text("unverified ", style="bold").append_text(evidence)
             cells = {
                 "Evidence": evidence,
-                "Whose words": _cell(
-                    item.attribution
-                    if checked[number].verified is not False
-                    # The transcript does not bear the quote out: the detail says why.
-                    else f"{item.attribution}, unverified"
-                ),
+                "Whose words": _cell(item.attribution)
+                if checked[number].verified is not False
+                # The transcript does not bear the quote out (the detail says why): a long
+                # name gives way to the mark, never the mark to the name.
+                else _marked_cell(item.attribution, ", unverified", whose_width),
                 "Time": item.time,
                 "Sev": "-" if item.severity is None else str(item.severity),
             }
