@@ -1168,3 +1168,21 @@ async def test_a_long_name_leaves_room_for_unverified_in_the_evidence_list(store
         assert whose.endswith("\u2026, unverified") and whose.startswith("P7 (ops"), whose
         assert len(whose) <= column.width < len(long), (whose, column.width)
         assert "unverified" not in str(evidence.get_row_at(exact)[1])
+
+
+async def test_the_evidence_detail_gives_the_clock_beside_the_recordings_time(store, clock):
+    """The list cited the demo's quote at 00:35, the recording's time, which the tagging
+    screen, the Markdown export and `fieldnote agree` give as 01:25 (rec 00:35): nothing on
+    the analysis screen said which time it was. The detail under the list gives both."""
+    from tui.domain.quotes import clock_and_recording
+
+    recorded_session(store)
+    app = analysis_app(store, clock, study=None)
+    async with app.run_test(size=(100, 24)) as pilot:
+        screen, evidence, _, exact = await cost_evidence(pilot)
+        evidence.move_cursor(row=exact)
+        await settle(pilot)
+        item = screen.evidence[exact]
+        both = clock_and_recording(item.elapsed, item.recording_offset)
+        assert "(rec " in both and str(evidence.get_row_at(exact)[2]) == item.time
+        assert f" \u00b7 {both}" in str(screen.query_one("#evidence-detail").render())

@@ -47,7 +47,7 @@ from tui.domain.analysis import (
     sort_themes,
 )
 from tui.domain.display_text import count_of, cut, cut_start, tag_label, visible
-from tui.domain.quotes import QUOTE_MARKS
+from tui.domain.quotes import QUOTE_MARKS, clock_and_recording
 from tui.screens.visibility import on_view
 from tui.services.actions import action_spec
 from tui.services.analysis import (
@@ -993,7 +993,10 @@ class AnalysisScreen(Screen):
                 detail.append(f"\n{visible(label)}", style="dim")
             if checked.line is not None and checked.verified is not False:
                 detail.append(f"\n{visible(checked.line)}", style="dim")
-            detail.append(f"\n{visible(item.session_title)} \u00b7 {item.time}", style="dim")
+            # The list's time is the recording's; the clock's beside it, as the tagging screen
+            # and the exports give it (`01:25 (rec 01:33)`).
+            when = clock_and_recording(item.elapsed, item.recording_offset)
+            detail.append(f"\n{visible(item.session_title)} \u00b7 {when}", style="dim")
             if item.tags:
                 detail.append(" \u00b7 " + ", ".join(tag_label(t) for t in item.tags), style="dim")
         self.query_one("#evidence-detail", Static).update(detail)
