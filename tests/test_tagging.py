@@ -1060,3 +1060,27 @@ async def test_an_unreadable_file_s_name_is_told_made_safe(store, clock, seeded,
         told = "\n".join(str(n.message) for n in app._notifications)
         assert "\u241b]0;pwned" in told, told
         assert "\x1b" not in told and "\x07" not in told, told
+
+
+async def test_a_tag_filter_counts_a_note_and_its_span_with_the_tag_as_one_excerpt(
+    store, clock, session_id
+):
+    """The demo's `f` on pain/import said `(10)` in the header: the rows listed, a quote and
+    the span of it under it each one, where the codebook and the analysis count 9 excerpts.
+    The header gives the excerpts, and the rows where they differ."""
+    ids = add_notes(store, session_id, clock)
+    session_file = store.open_session(session_id)
+    session_file.add_excerpt(
+        {"id": "x1", "note_id": ids[1], "start": 0, "end": 12, "tags": ["pain/pricing"]}
+    )
+    session_file.close()
+    app = tagging_app(store, clock, session_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        assert isinstance(screen, TaggingScreen)
+        screen.model.set_filter(tag="pain/pricing")
+        await pilot.pause()
+        assert len(screen.model.shown) == 2  # the note and its span
+        header = str(screen.query_one("#tagging-header").render())
+        assert "filter: #pain/pricing (1 excerpt, 2 rows)" in header, header

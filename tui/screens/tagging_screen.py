@@ -289,7 +289,10 @@ class TaggingScreen(Screen):
         if model.filter_text:
             filters.append("\u201c" + visible(model.filter_text) + "\u201d")
         if filters:
-            modes.append(Text(f"  filter: {' '.join(filters)} ({len(self.shown)})", style="bold"))
+            rows, excerpts = len(self.shown), model.excerpts_shown()
+            # A note listed over its span, both with the tag, is one excerpt of it.
+            shown = f"{count_of(excerpts, 'excerpt')}, {rows} rows" if excerpts != rows else rows
+            modes.append(Text(f"  filter: {' '.join(filters)} ({shown})", style="bold"))
         if self.span is not None:
             modes.append(Text("  SPAN", style="bold reverse"))
         blind = Text(f"  BLIND: {visible(model.coder)}", style="bold") if model.blind else None

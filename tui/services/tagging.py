@@ -32,7 +32,7 @@ from tui.domain.notes import MARK_KINDS, clean_tag_name, inline_tokens, new_id, 
 from tui.domain.quotes import cite, with_verbatim
 from tui.domain.ratings import rating_by, ratings_of, severity_of
 from tui.domain.recording import Link, QuoteCheck, marked_citation
-from tui.domain.spans import idle_span, move_span, text_edits
+from tui.domain.spans import idle_span, move_span, text_edits, whole_note_tags
 from tui.domain.tags import (
     SEVERITIES,
     edit_changes,
@@ -355,6 +355,10 @@ class TaggingModel:
         """Where the cursor is in `shown`."""
         self.listed = 0
         """Bumped whenever `shown` is a new list (the screen hands it to its list widget)."""
+        self._edits = 0
+        """Bumped by every change made here to a row's tags (`_shown_changed`)."""
+        self._counted: tuple[tuple[int, int], int] | None = None
+        """`excerpts_shown` as of (`listed`, `_edits`): the header asks at every cursor move."""
         self.on_change: Callable[[], None] = lambda: None
 
     def _changed(self) -> None:
@@ -577,6 +581,26 @@ class TaggingModel:
         if not self.filtered and not self.blind:
             return self._position(keep)
         return next((i for i, e in enumerate(self.shown) if e.same(keep)), 0)
+
+    def excerpts_shown(self) -> int:
+        """How many excerpts of the filter's tag `shown` holds, as the codebook and the
+        analysis count them: a note listed with a span of it that carries the tag too is one
+        excerpt, the span (`whole_note_tags`); without a tag filter, the rows."""
+        if not self.filter_tag:
+            return len(self.shown)
+        as_of = (self.listed, self._edits)
+        if self._counted is not None and self._counted[0] == as_of:
+            return self._counted[1]
+        counted = 0
+        for excerpt in self.shown:
+            if excerpt.span is None and excerpt.spans:  # most notes have no span: a row each
+                spans = [s for s in excerpt.spans if self.span_shown(s)]
+                whole = whole_note_tags(self.tags_of(excerpt), map(self.tags_of, spans))
+                if self.filter_tag not in {tag_key(t) for t in whole}:
+                    continue
+            counted += 1
+        self._counted = (as_of, counted)
+        return counted
 
     def _filtered(self) -> list[Excerpt]:
         if not self.filtered and not self.blind:  # no per-row work for 50,000 excerpts
@@ -970,6 +994,7 @@ class TaggingModel:
 
     def _shown_changed(self, outcome: Outcome) -> None:
         """After a change: list again when a row came or went (the cursor to `outcome.row`)."""
+        self._edits += 1
         if outcome.relist:
             self.refilter(outcome.row)
         else:
