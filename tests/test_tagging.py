@@ -1084,3 +1084,10 @@ async def test_a_tag_filter_counts_a_note_and_its_span_with_the_tag_as_one_excer
         assert len(screen.model.shown) == 2  # the note and its span
         header = str(screen.query_one("#tagging-header").render())
         assert "filter: #pain/pricing (1 excerpt, 2 rows)" in header, header
+    async with tagging_app(store, clock, session_id).run_test(size=(40, 24)) as pilot:
+        await ready(pilot)
+        screen = pilot.app.screen
+        screen.model.set_filter(tag="pain/pricing")
+        await pilot.pause()
+        header = str(screen.query_one("#tagging-header").render())
+        assert header.startswith("Tagging filter: #pain/pricing (1)"), header

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import work
@@ -288,17 +289,21 @@ class TaggingScreen(Screen):
             filters.append("#" + tag_label(model.filter_tag))
         if model.filter_text:
             filters.append("\u201c" + visible(model.filter_text) + "\u201d")
+        widget = self.query_one("#tagging-header", Static)
+        room = widget.content_region.width
         if filters:
             rows, excerpts = len(self.shown), model.excerpts_shown()
-            # A note listed over its span, both with the tag, is one excerpt of it.
-            shown = f"{count_of(excerpts, 'excerpt')}, {rows} rows" if excerpts != rows else rows
-            modes.append(Text(f"  filter: {' '.join(filters)} ({shown})", style="bold"))
+            filtered = f"  filter: {' '.join(filters)}"
+            # A note listed over its span, both with the tag, is one excerpt of it; a pane too
+            # narrow for both counts gives the excerpts, as the codebook counts them.
+            shown = f"{filtered} ({count_of(excerpts, 'excerpt')}, {rows} rows)"
+            if excerpts == rows or room and len("Tagging") + cell_len(shown) > room:
+                shown = f"{filtered} ({excerpts})"
+            modes.append(Text(shown, style="bold"))
         if self.span is not None:
             modes.append(Text("  SPAN", style="bold reverse"))
         blind = Text(f"  BLIND: {visible(model.coder)}", style="bold") if model.blind else None
-        widget = self.query_one("#tagging-header", Static)
         line = Text("Tagging ", style="bold", no_wrap=True, overflow="ellipsis")
-        room = widget.content_region.width
         wide = Text(title).append_text(count)
         for mode in modes:
             wide.append_text(mode)
