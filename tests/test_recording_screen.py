@@ -67,6 +67,25 @@ async def test_the_sessions_screen_attaches_a_transcript(store, make_app, tmp_pa
     assert len(loaded.recording.cues) == 9
 
 
+async def test_enter_on_an_empty_transcript_field_asks_for_a_path(store, make_app):
+    """Enter with nothing typed said ' is no file but a pipe, a device or a folder': the
+    empty path read as the current folder, and the sentence named nothing."""
+    make_session(store)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _home(app, pilot)
+        await pilot.press("m")
+        await _settled(app, pilot)
+        prompt = app.screen
+        for typed in ("", "   "):
+            prompt.query_one("Input").value = typed
+            await pilot.press("enter")
+            assert app.screen is prompt
+            said = str(prompt.query_one("#prompt-error").render())
+            assert said.startswith("Type the path of the transcript"), said
+            assert "no file but" not in said
+
+
 async def test_replacing_an_attached_transcript_asks_first(store, make_app, tmp_path):
     session_id = make_session(store)
     recording.attach(store, session_id, TRANSCRIPT, now=START)

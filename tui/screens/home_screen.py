@@ -436,8 +436,9 @@ class HomeScreen(Screen):
         from pathlib import Path
 
         def exists(text: str, *, optional: bool = False) -> str | None:
-            if optional and not text.strip():
-                return None
+            if not text.strip():
+                # An empty path is the current folder: say what to type, not "is no file".
+                return None if optional else "Type the path of the transcript's file first."
             path = Path(text.strip()).expanduser()
             if path.exists() and not path.is_file():
                 return f"{visible(text.strip())} is no file but {NOT_A_FILE}; type a file's path."
