@@ -8,7 +8,7 @@ import pytest
 from textual.widgets import DataTable
 
 from tests.test_tagging import add_notes, pick, ready, tagging_app
-from tests.waiting import workers_done
+from tests.waiting import shows, wait_until, workers_done
 from tui.domain.guide import parse_guide
 from tui.domain.notes import tag_key
 from tui.screens.codebook_screen import CodebookScreen
@@ -375,3 +375,114 @@ async def test_undoing_a_rename_shows_an_escape_in_the_old_name_as_a_symbol(stor
         said = [str(n.message) for n in app._notifications][-1]
         assert said.startswith("Undone: the rename of")
         assert "\x1b" not in said and "\u241b[31mred" in said
+
+
+def cut_short(monkeypatch, store, change) -> None:
+    """`change` (a rename or merge) stopped on the second session file, as by a kill: the
+    first file has the new tag, the second the old one, and the record of it is left."""
+    from tui.store import session as session_module
+
+    real, calls = session_module.SessionFile.retag, []
+
+    def stops_on_second(self, mapping, record=None):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, mapping, record)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(session_module.SessionFile, "retag", stops_on_second)
+        with pytest.raises(KeyboardInterrupt):
+            change()
+
+
+def tags_in_files(store, ids) -> set[str]:
+    return {
+        tag for sid in ids for note in store.open_session(sid).read().notes for tag in note["tags"]
+    }
+
+
+async def test_a_rename_cut_short_is_finished_when_the_app_starts_and_a_notice_says_so(
+    monkeypatch, store, clock
+):
+    # A rename killed half-way left one session with the new tag and one with the old, both
+    # in the codebook, and nothing said so: the codebook, the themes and the exports split
+    # one code in two.
+    from tui.services.tag_ops import rename_tag
+
+    ids = two_sessions(store, clock)
+    cut_short(
+        monkeypatch,
+        store,
+        lambda: rename_tag(store, "pain/onbording", "pain/first-week", "2026-01-02T00:00:00Z"),
+    )
+    assert {"pain/onbording", "pain/first-week"} <= tags_in_files(store, ids)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        await settle(app, pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any(
+            "Finished the rename of \u2018pain/onbording\u2019 to \u2018pain/first-week\u2019"
+            in line
+            for line in said
+        ), said
+        screen = await open_codebook(app, pilot)
+        names = [t["name"] for t in screen.tags]
+        assert "pain/first-week" in names and "pain/onbording" not in names
+        assert row(screen, "pain/first-week")[1:3] == ["2", "2/2"]
+    assert "pain/onbording" not in tags_in_files(store, ids)
+
+
+async def test_the_codebook_finishes_a_merge_cut_short_by_another_process(
+    monkeypatch, store, clock
+):
+    from tui.services.tag_ops import merge_tags
+
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await ready(pilot)
+        # Another Fieldnote, on a laptop sharing the folder, is killed while it merges.
+        cut_short(monkeypatch, store, lambda: merge_tags(store, "pain/onbording", "need/export"))
+        screen = await open_codebook(app, pilot)
+        await settle(app, pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any("Finished the merge of \u2018pain/onbording\u2019" in line for line in said)
+        assert "pain/onbording" not in [t["name"] for t in screen.tags]
+        assert row(screen, "need/export")[1:3] == ["4", "2/2"]
+    assert "pain/onbording" not in tags_in_files(store, ids)
+
+
+async def test_a_rename_going_through_the_files_shows_how_far_and_other_changes_wait(store, clock):
+    # A rename over a large archive ran for seconds with nothing on screen, and a second r
+    # meanwhile started a rename that crossed it.
+    import threading
+
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    release = threading.Event()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_codebook(app, pilot)
+        real = screen.service.rename
+
+        def slow_rename(old, new, now, progress=None):
+            progress(1, 2)
+            release.wait(10)
+            return real(old, new, now, progress)
+
+        screen.service.rename = slow_rename
+        goto(screen, "pain/onbording")
+        await pilot.press("r", *["backspace"] * 20, *"pain/first-week", "enter")
+        status = screen.query_one("#codebook-status")
+        await wait_until(pilot, lambda: shows(status, "1 of 2 sessions done"))
+        assert shows(status, "Renaming \u2018pain/onbording\u2019: 1 of 2 sessions done")
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, CodebookScreen)  # no picker: it says to wait
+        said = str(list(app._notifications)[-1].message)
+        assert "Renaming \u2018pain/onbording\u2019" in said and "Wait until it is done" in said
+        release.set()
+        await settle(app, pilot)
+        assert shows(status, "tags across 2 sessions")
+        assert "pain/first-week" in [t["name"] for t in screen.tags]

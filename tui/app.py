@@ -159,6 +159,7 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             self._check_tmux()
         if not self.is_headless:
             self._watch_terminal()
+        self._finish_tag_changes()
         self.push_screen(HomeScreen())
         if self.initial_analysis is not None:
             self.open_analysis(self.initial_analysis or None)
@@ -180,6 +181,22 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             screen.screen_layout_refresh_signal.subscribe(self, place_notices)
             self.watch(screen, "focused", lambda _focused: place_notices(screen), init=False)
         place_notices(screen)
+
+    @work(thread=True, group="tag-changes")
+    def _finish_tag_changes(self) -> None:
+        """A rename, merge or delete of a tag that Fieldnote stopped in the middle of (killed,
+        or a disk that filled) is finished now, with a notice: until then some sessions had
+        the new tag and some the old (tui/services/tag_ops.py). The screens' polls take in
+        the files it rewrites."""
+        if not self.store.tag_changes_left():
+            return  # one look at the folder, before the codebook's modules are imported
+        from tui.services.codebook import finish_cut_short
+
+        for sentence, failed in finish_cut_short(self.store):
+            severity = "error" if failed else "information"
+            self.call_from_thread(
+                self.notify, sentence, severity=severity, timeout=12, markup=False
+            )
 
     @work(thread=True, group="tmux-check")
     def _check_tmux(self) -> None:

@@ -527,10 +527,20 @@ def _reported_errors() -> tuple[type[Exception], ...]:
     return (UserError, *found)
 
 
-def _store() -> DataStore:
+def _store(*, app: bool = False) -> DataStore:
+    """The data folder. A rename, merge or delete of a tag that a killed process left half
+    made is finished first, with a line saying so, before a command reads (or exports)
+    sessions that would split one tag in two; for a command that opens the `app`, the app
+    does it, with a notice (a line printed here, its first frame would wipe)."""
     from tui.store import DataStore
 
-    return DataStore.from_environment()
+    store = DataStore.from_environment()
+    if not app and store.tag_changes_left():
+        from tui.services.codebook import finish_cut_short
+
+        for sentence, _ in finish_cut_short(store):
+            say(sentence, err=True)
+    return store
 
 
 def _keymap_loader(args: argparse.Namespace | None):
@@ -607,7 +617,7 @@ def _read_ahead(store: DataStore, digests: bool, light: bool = False) -> None:
 
 
 def cmd_home(args: argparse.Namespace) -> int:
-    return _run_app(_store(), default_author(), args=args)
+    return _run_app(_store(app=True), default_author(), args=args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -666,7 +676,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    store = _store()
+    store = _store(app=True)
     session_id = store.resolve(args.session, loose=True)
     store.open_session(session_id)  # an unreadable file is reported here, before the UI starts
     return _run_app(store, _author(args), session_id, args=args)
@@ -693,7 +703,7 @@ def cmd_pair(args: argparse.Namespace) -> int:
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    store = _store()
+    store = _store(app=True)
     if args.session is None:
         if args.study:
             raise UserError("--study needs a SESSION whose study to open; name one.")
@@ -748,7 +758,7 @@ def _study(store: DataStore, name: str | None) -> str:
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
-    store = _store()
+    store = _store(app=True)
     study = _study(store, args.study)
     return _run_app(store, _author(args), args=args, analysis=study)
 

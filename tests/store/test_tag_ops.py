@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.store.helpers import guide_doc, note_doc, session_doc
 from tui.domain.notes import tag_key
 from tui.services.tag_ops import (
     delete_tag,
+    finish_tag_changes,
     merge_tags,
     rename_tag,
     tag_usage,
@@ -250,6 +257,124 @@ def test_interrupted_rename_leaves_no_dangling_tag_and_can_be_rerun(tmp_path, mo
     merge_tags(store, "pain/onbording", "pain/first-run")
     assert tag_usage(store)["pain/first-run"].excerpts == 20
     _assert_no_dangling(store)
+
+
+KILLED_ON_THIRD_FILE = """
+import os, signal, sys
+from pathlib import Path
+from tui.services import tag_ops
+from tui.store import DataStore, session
+
+real, calls = session.SessionFile.retag, []
+
+def dies_on_third(self, mapping, record=None):
+    calls.append(1)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(self, mapping, record)
+
+session.SessionFile.retag = dies_on_third
+store, (op, *names) = DataStore(Path(sys.argv[1])), sys.argv[2:]
+{"rename": lambda: tag_ops.rename_tag(store, *names, "2026-11-27T10:00:00.000Z"),
+ "merge": lambda: tag_ops.merge_tags(store, *names),
+ "delete": lambda: tag_ops.delete_tag(store, *names)}[op]()
+"""
+
+
+def _killed_on_third_file(home: Path, *args: str) -> None:
+    """A real process doing a tag change, killed outright (SIGKILL) on its third file."""
+    root = Path(__file__).resolve().parents[2]
+    run = [sys.executable, "-c", KILLED_ON_THIRD_FILE, str(home), *args]
+    done = subprocess.run(run, cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "gone", "kept", "what"),
+    [
+        (
+            ("rename", "pain/onbording", "pain/first-run"),
+            "pain/onbording",
+            "pain/first-run",
+            "the rename of \u2018pain/onbording\u2019 to \u2018pain/first-run\u2019",
+        ),
+        (
+            ("merge", "pain/onbording", "pain/onboarding"),
+            "pain/onbording",
+            "pain/onboarding",
+            "the merge of \u2018pain/onbording\u2019 into \u2018pain/onboarding\u2019",
+        ),
+        (
+            ("delete", "pain/onbording"),
+            "pain/onbording",
+            None,
+            "the deletion of \u2018pain/onbording\u2019",
+        ),
+    ],
+)
+def test_a_change_killed_half_way_is_finished_by_the_next_process(
+    tmp_path, change, gone, kept, what
+):
+    # kill -9 in the middle of a rename over the archive left two sessions renamed and the
+    # rest not, both tags in the codebook, and nothing saying so: the themes, the exports
+    # and the codebook split one code in two.
+    store = DataStore(tmp_path)
+    _populate(store, sessions=5, per_session=4)
+    _killed_on_third_file(tmp_path, *change)
+    half = [tag_key(t) for t in _every_tag(store)]
+    assert tag_key(gone) in half  # half made: some files have it, some not
+    _assert_no_dangling(store)
+
+    again = DataStore(tmp_path)
+    assert finish_tag_changes(again) == [what]
+
+    every = [tag_key(t) for t in _every_tag(again)]
+    assert tag_key(gone) not in every and again.codebook.get(gone) is None
+    if kept is not None:
+        assert tag_usage(again)[kept].excerpts == 20
+    _assert_no_dangling(again)
+    assert finish_tag_changes(DataStore(tmp_path)) == []  # finished once, and it says so once
+    assert not list(tmp_path.glob(".tag-change-*"))
+
+
+def test_a_merge_stopped_by_a_full_disk_is_finished_once_there_is_room(tmp_path, monkeypatch):
+    from tui.store import session as session_module
+    from tui.store.errors import WriteFailedError
+
+    store = DataStore(tmp_path)
+    _populate(store, sessions=5, per_session=4)
+    real, calls = session_module.SessionFile.retag, []
+
+    def full_on_third(self, mapping, record=None):
+        calls.append(1)
+        if len(calls) == 3:
+            raise WriteFailedError(self.path, OSError(errno.ENOSPC, "No space left on device"))
+        return real(self, mapping, record)
+
+    monkeypatch.setattr(session_module.SessionFile, "retag", full_on_third)
+    with pytest.raises(StoreError, match="disk is full.*stopped half-way"):
+        merge_tags(store, "pain/onbording", "pain/onboarding")
+    calls.clear()  # still full: the finish fails the same way, and its record stays
+    with pytest.raises(WriteFailedError):
+        finish_tag_changes(store)
+    assert len(list(tmp_path.glob(".tag-change-*.pending"))) == 1
+    monkeypatch.undo()  # room again
+
+    assert finish_tag_changes(store) == [
+        "the merge of \u2018pain/onbording\u2019 into \u2018pain/onboarding\u2019"
+    ]
+    assert tag_key("pain/onbording") not in {tag_key(t) for t in _every_tag(store)}
+    assert tag_usage(store)["pain/onboarding"].excerpts == 20
+    _assert_no_dangling(store)
+
+
+def test_a_change_still_running_in_another_process_is_left_to_it(tmp_path):
+    store = DataStore(tmp_path)
+    _populate(store, sessions=2, per_session=2)
+    finished = []
+    with store.changing_tags({"op": "delete", "what": "x", "name": "pain/onbording"}):
+        assert DataStore(tmp_path).finish_tag_changes(finished.append) == []
+    assert finished == [] and not list(tmp_path.glob(".tag-change-*"))
 
 
 def test_delete_removes_the_tag_everywhere(tmp_path):
@@ -509,3 +634,20 @@ def test_an_undo_leaves_a_note_changed_since_as_it_is(tmp_path):
     assert store.codebook.get("pain/first-run") is not None  # the edited note still has it
     assert store.codebook.get("pain/onbording") is not None
     _assert_no_dangling(store)
+
+
+def test_an_export_after_a_rename_killed_half_way_has_one_tag_and_says_why(
+    tmp_path, monkeypatch, capsys
+):
+    from tui.cli import main
+
+    store = DataStore(tmp_path / "home")
+    _populate(store, sessions=4, per_session=2)
+    _killed_on_third_file(tmp_path / "home", "rename", "pain/onbording", "pain/first-run")
+    monkeypatch.setenv("FIELDNOTE_HOME", str(tmp_path / "home"))
+    out = tmp_path / "coded.csv"
+    assert main(["export", "--all", "--format", "csv", "-o", str(out)]) == 0
+    said = capsys.readouterr().err
+    assert "Finished the rename of \u2018pain/onbording\u2019 to \u2018pain/first-run\u2019" in said
+    exported = out.read_text(encoding="utf-8")
+    assert "pain/first-run" in exported and "pain/onbording" not in exported

@@ -4,10 +4,14 @@ The screen binds keys and draws; what it lists and changes is the `CodebookServi
 (tui/services/codebook.py). Rename, merge and delete run across every session file, and the
 counts are read, in workers, so the screen stays responsive on a large archive; a description
 or colour (one fsynced write) is saved in a worker too: the UI thread never waits on the disk.
+While a change goes through the files the status line counts the sessions done, and the keys
+that would start another change say to wait; a change a killed process or a failed write left
+half made is finished when the screen opens, and a notice says which.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.color import Color, ColorParseError
@@ -33,6 +37,9 @@ from tui.widgets.bindings import bindings_for
 from tui.widgets.key_bar import KeyBar
 from tui.widgets.row_table import RowTable
 from tui.widgets.table_columns import Column, fit
+
+PROGRESS_SECONDS = 0.1
+"""How often a change going through the session files shows how far it is."""
 
 COLUMNS = [
     Column("Tag", share=50),
@@ -111,12 +118,17 @@ class CodebookScreen(Screen):
     """The codebook as last read; setting it redraws the table."""
     problem: reactive[str | None] = reactive(None, init=False)
     """Why the codebook could not be read, or None; shown in the status line."""
+    changing: reactive[str | None] = reactive(None, init=False)
+    """The change going through the session files and how far it is, or None; shown in the
+    status line."""
 
     def __init__(self, service: CodebookService) -> None:
         super().__init__()
         self.service = service
         self._select: str | None = None
         """The tag the cursor goes to when the next read arrives."""
+        self._status = Text("Counting each tag's use across the sessions\u2026", style="dim")
+        """The status line's text when no change runs and nothing failed."""
 
     @property
     def tags(self) -> list[dict[str, Any]]:
@@ -143,6 +155,7 @@ class CodebookScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
+        self._show_status()
         self.reload()
 
     def on_resize(self) -> None:
@@ -155,6 +168,7 @@ class CodebookScreen(Screen):
 
     @work(thread=True, exclusive=True, group="codebook")
     def _read(self) -> None:
+        self._finish_cut_short()
         try:
             view = self.service.view()
         except StoreError as error:
@@ -162,11 +176,35 @@ class CodebookScreen(Screen):
             return
         self.app.call_from_thread(setattr, self, "view", view)
 
-    def watch_problem(self, problem: str | None) -> None:
-        if problem is not None:
-            self.query_one("#codebook-status", Static).update(
-                Text(f"\u26a0 {visible_lines(problem)}")
+    def _finish_cut_short(self) -> None:
+        """Worker: a rename, merge or delete that Fieldnote stopped in the middle of (killed,
+        or a disk that filled) left some sessions changed and some not; it is finished now,
+        before anything is counted, and a notice says so."""
+        if self.changing is not None:
+            return  # this screen's own change is the one under way
+        for sentence, failed in self.service.finish_cut_short():
+            self.app.call_from_thread(
+                self.notify,
+                sentence,
+                severity="error" if failed else "information",
+                timeout=12,
+                markup=False,
             )
+
+    def watch_problem(self) -> None:
+        self._show_status()
+
+    def watch_changing(self) -> None:
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if self.changing is not None:
+            status = Text(self.changing, style="bold")
+        elif self.problem is not None:
+            status = Text(f"\u26a0 {visible_lines(self.problem)}")
+        else:
+            status = self._status
+        self.query_one("#codebook-status", Static).update(status)
 
     def watch_view(self, view: CodebookView) -> None:
         tags, usage, sessions = view.tags, view.usage, view.sessions
@@ -223,7 +261,9 @@ class CodebookScreen(Screen):
                 f"{back}, then {blind} shows everyone's.",
                 style="bold",
             )
-        self.query_one("#codebook-status", Static).update(status)
+        self._status = status
+        self.set_reactive(CodebookScreen.problem, None)  # read now
+        self._show_status()
 
     def on_data_table_row_highlighted(self) -> None:
         self._show_detail()
@@ -297,7 +337,7 @@ class CodebookScreen(Screen):
 
     def action_rename(self) -> None:
         tag = self.selected
-        if tag is None:
+        if tag is None or self._busy():
             return
         old = tag["name"]
 
@@ -306,7 +346,9 @@ class CodebookScreen(Screen):
 
         def chosen(value: str | None) -> None:
             if value is not None and clean_tag_name(value) != old:
-                self._run(lambda: self.service.rename(old, value, self._now()), value)
+                doing = f"Renaming \u2018{visible(old)}\u2019"
+                now = self._now()
+                self._run(lambda done: self.service.rename(old, value, now, done), value, doing)
 
         used = self._used(tag)
         follows = f"Every one of its {used.excerpts} excerpt(s) follows"
@@ -324,7 +366,7 @@ class CodebookScreen(Screen):
 
     def action_merge(self) -> None:
         tag = self.selected
-        if tag is None:
+        if tag is None or self._busy():
             return
         source = tag["name"]
         others = self._index(leaving_out=source)
@@ -375,7 +417,8 @@ class CodebookScreen(Screen):
 
         def decided(go: bool | None) -> None:
             if go:
-                self._run(lambda: self.service.merge(source, target), target)
+                doing = f"Merging \u2018{visible(source)}\u2019 into \u2018{visible(target)}\u2019"
+                self._run(lambda done: self.service.merge(source, target, done), target, doing)
 
         self.app.push_screen(
             ConfirmScreen(f"Merge \u2018{source}\u2019 into \u2018{target}\u2019?", question),
@@ -384,9 +427,10 @@ class CodebookScreen(Screen):
 
     def action_delete(self) -> None:
         tag = self.selected
-        if tag is None:
+        if tag is None or self._busy():
             return
         name = tag["name"]
+        deleting = f"Deleting \u2018{visible(name)}\u2019"
         used = self._used(tag)
         # Unlike a rename or a merge, a delete leaves the sub-tags (their codings are other
         # judgements): the question says so, with their names.
@@ -394,12 +438,12 @@ class CodebookScreen(Screen):
         subs = [t["name"] for t in self.tags if tag_key(t["name"]).startswith(below)]
         # Blind, the counts are the coder's own: a tag only the others used would go unasked.
         if not used.excerpts and not subs and self.blind_coder is None:
-            self._run(lambda: self.service.delete(name), None)
+            self._run(lambda done: self.service.delete(name, done), None, deleting)
             return
 
         def decided(go: bool | None) -> None:
             if go:
-                self._run(lambda: self.service.delete(name), None)
+                self._run(lambda done: self.service.delete(name, done), None, deleting)
 
         question = (
             f"It tags {count_of(used.excerpts, 'excerpt')} in "
@@ -418,6 +462,8 @@ class CodebookScreen(Screen):
 
     def action_undo(self) -> None:
         """Take back the last rename or merge made on this screen."""
+        if self._busy():
+            return
         if self.service.undoable is None:
             undo = self.app.key_for("codebook.undo")
             self.notify(
@@ -487,13 +533,46 @@ class CodebookScreen(Screen):
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
         self.app.call_from_thread(self.reload, name)
 
+    def _busy(self) -> bool:
+        """A change is going through the files: another one now would cross it (a rename of
+        the tag a merge is still moving notes to), so the key says to wait instead."""
+        if self.changing is None:
+            return False
+        self.notify(
+            f"{self.changing} Wait until it is done; the keys that move and find work meanwhile.",
+            severity="warning",
+            timeout=4,
+            markup=False,
+        )
+        return True
+
+    def _run(self, change, select: str | None, doing: str) -> None:
+        """Start `change(progress)` in a worker, the status line counting its sessions."""
+        self.changing = f"{doing}\u2026"
+        self._change(change, select, doing)
+
     @work(thread=True, exclusive=True, group="codebook-change")
-    def _run(self, change, select: str | None) -> None:
+    def _change(self, change, select: str | None, doing: str) -> None:
+        shown = [0.0]
+
+        def progress(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - shown[0] >= PROGRESS_SECONDS:
+                shown[0] = now
+                text = f"{doing}: {done} of {count_of(total, 'session')} done\u2026"
+                self.app.call_from_thread(setattr, self, "changing", text)
+
         try:
-            changed = change()
+            changed = change(progress)
         except StoreError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
+            self.app.call_from_thread(setattr, self, "changing", None)
+            self.app.call_from_thread(
+                self.notify, str(error), severity="error", timeout=12, markup=False
+            )
+            self.app.call_from_thread(self.reload, select)
             return
+        finally:
+            self.app.call_from_thread(setattr, self, "changing", None)
         done = f"Done: {changed} note(s) and excerpt(s) updated."
         if self.blind_coder is not None:  # every coder's, counted: not for a blind coder
             done = "Done."

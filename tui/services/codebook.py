@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui.domain.display_text import visible
 from tui.domain.notes import tag_key
 from tui.services.tag_ops import (
     MergePreview,
+    Progress,
     TagChange,
     TagUsage,
     delete_tag,
+    finish_tag_changes,
     merge_preview,
     merge_tags,
     rename_problem,
@@ -57,10 +60,17 @@ class CodebookService:
         by_key = {tag_key(t["name"]): t for t in tags}
         return rename_problem(lambda name: by_key.get(tag_key(name)), old, new)
 
-    def rename(self, old: str, new: str, now_iso: str) -> int:
+    def finish_cut_short(self) -> list[tuple[str, bool]]:
+        """Finish the renames, merges and deletes a killed process or a failed write left half
+        made (tui/services/tag_ops.py): a sentence for each, or for one that still cannot be
+        finished (the disk still full: True beside it). Reads and may rewrite every
+        session: a worker's job."""
+        return finish_cut_short(self.store)
+
+    def rename(self, old: str, new: str, now_iso: str, progress: Progress | None = None) -> int:
         change = TagChange()
         self.undoable = None  # a failed rename may have changed part: nothing to undo here
-        changed = rename_tag(self.store, old, new, now_iso, change)
+        changed = rename_tag(self.store, old, new, now_iso, change, progress)
         self.undoable = (f"the rename of \u2018{old}\u2019", change)
         return changed
 
@@ -68,10 +78,10 @@ class CodebookService:
         """What merging would change, counted without changing anything (reads every file)."""
         return merge_preview(self.store, source, target)
 
-    def merge(self, source: str, target: str) -> int:
+    def merge(self, source: str, target: str, progress: Progress | None = None) -> int:
         change = TagChange()
         self.undoable = None
-        changed = merge_tags(self.store, source, target, undo=change)
+        changed = merge_tags(self.store, source, target, undo=change, progress=progress)
         self.undoable = (f"the merge of \u2018{source}\u2019 into \u2018{target}\u2019", change)
         return changed
 
@@ -85,9 +95,32 @@ class CodebookService:
         self.undoable = None
         return what, back, kept
 
-    def delete(self, name: str) -> int:
-        return delete_tag(self.store, name)
+    def delete(self, name: str, progress: Progress | None = None) -> int:
+        return delete_tag(self.store, name, progress)
 
     def set_field(self, name: str, field_name: str, value: str) -> None:
         """A tag's description or colour, as typed (stripped)."""
         self.store.codebook.update(name, {field_name: value.strip()})
+
+
+def finish_cut_short(store: DataStore) -> list[tuple[str, bool]]:
+    """`CodebookService.finish_cut_short`, for the app's start and the commands too."""
+    try:
+        finished = finish_tag_changes(store)
+    except StoreError as error:
+        return [
+            (
+                "A rename, merge or delete of tags stopped half-way earlier and cannot be "
+                f"finished yet: {visible(str(error))} It is finished when the codebook is "
+                "opened or Fieldnote starts again.",
+                True,
+            )
+        ]
+    return [
+        (
+            f"Finished {visible(what)}: Fieldnote stopped in the middle of it, leaving some "
+            "sessions changed and some not; every one is changed now.",
+            False,
+        )
+        for what in finished
+    ]

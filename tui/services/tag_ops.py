@@ -4,7 +4,10 @@ A rename or merge must never leave a note or excerpt pointing at a tag the codeb
 has, even if the process dies half-way. So the steps run in an order where every moment in
 between is consistent: the target tag is in the codebook first, then each session file is
 rewritten (one locked, atomic write per file), and only then is the old tag removed from the
-codebook. A crash leaves both tags present; running the same rename or merge again finishes it.
+codebook. Meanwhile the change is recorded in the data folder (`DataStore.changing_tags`): a
+process killed half-way, or a write that failed (a full disk), leaves the record, and
+`finish_tag_changes` (run when the app starts, the codebook opens or a command opens the
+folder) completes the change, so no session stays half renamed unexplained.
 
 Tags are compared by `tag_key` (case-insensitive). Files that cannot be read stop a rename
 before anything changes, since they could still hold the old name.
@@ -12,7 +15,8 @@ before anything changes, since they could still hold the old name.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,11 +148,21 @@ def _all_ids(store: DataStore) -> list[str]:
     return [s.id for s in store.list_sessions()[0]]
 
 
+Progress = Callable[[int, int], None]
+"""Called with (sessions done, sessions in all) as a change goes through the session files."""
+
+
 def _retag_all(
-    store: DataStore, mapping: dict[str, str | None], undo: TagChange | None = None
+    store: DataStore,
+    mapping: dict[str, str | None],
+    undo: TagChange | None = None,
+    progress: Progress | None = None,
 ) -> int:
     changed = 0
-    for session_id in _readable_ids(store):
+    session_ids = _readable_ids(store)
+    for done, session_id in enumerate(session_ids):
+        if progress is not None:
+            progress(done, len(session_ids))
         session_file = store.open_session(session_id)
         record = undo.files.setdefault(session_id, []) if undo is not None else None
         try:
@@ -175,7 +189,12 @@ def rename_problem(find: Callable[[str], dict[str, Any] | None], old: str, new: 
 
 
 def rename_tag(
-    store: DataStore, old: str, new: str, now_iso: str, undo: TagChange | None = None
+    store: DataStore,
+    old: str,
+    new: str,
+    now_iso: str,
+    undo: TagChange | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Rename a tag, and its sub-tags with it (`pain/onbording/sso` follows
     `pain/onbording`), in the codebook and in every note and excerpt of every session (inline
@@ -191,7 +210,8 @@ def rename_tag(
     name = clean_tag_name(new)
     _readable_ids(store)  # refuse before changing anything
     pairs = [(source, name), *_sub_tags(codebook, source["name"], name)]
-    return _move(store, pairs, now_iso, undo)
+    what = f"the rename of \u2018{source['name']}\u2019 to \u2018{name}\u2019"
+    return _recorded_move(store, what, pairs, now_iso, undo, progress)
 
 
 def merge_tags(
@@ -200,6 +220,7 @@ def merge_tags(
     target: str,
     now_iso: str | None = None,
     undo: TagChange | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Merge `source` into `target`, and its sub-tags with it (`pain/onboard/sso` goes to
     `pain/onboarding/sso`, merged into it if it exists): every note and excerpt tagged with one
@@ -220,7 +241,8 @@ def merge_tags(
         )
     _readable_ids(store)
     pairs = [(src, dst["name"]), *_sub_tags(codebook, src["name"], dst["name"])]
-    return _move(store, pairs, now_iso, undo)
+    what = f"the merge of \u2018{src['name']}\u2019 into \u2018{dst['name']}\u2019"
+    return _recorded_move(store, what, pairs, now_iso, undo, progress)
 
 
 @dataclass(frozen=True)
@@ -276,11 +298,44 @@ def _sub_tags(codebook: Codebook, old: str, new: str) -> list[tuple[dict[str, An
     ]
 
 
+def _recorded_move(
+    store: DataStore,
+    what: str,
+    pairs: list[tuple[dict[str, Any], str]],
+    now_iso: str | None,
+    undo: TagChange | None,
+    progress: Progress | None,
+) -> int:
+    """`_move`, with a record of it in the data folder until it is whole (see the module)."""
+    record = {
+        "op": "move",
+        "what": what,
+        "pairs": [[tag["name"], renamed] for tag, renamed in pairs],
+        "at": now_iso,
+    }
+    with store.changing_tags(record), _cut_short(what):
+        return _move(store, pairs, now_iso, undo, progress)
+
+
+@contextlib.contextmanager
+def _cut_short(what: str) -> Iterator[None]:
+    """A write that fails in the middle of a change (a full disk) says that the change is half
+    made and when it will be finished (`finish_tag_changes`)."""
+    try:
+        yield
+    except StoreError as error:
+        raise StoreError(
+            f"{error} {what[:1].upper()}{what[1:]} stopped half-way (its record is kept): it "
+            "is finished when the codebook is opened or Fieldnote starts again."
+        ) from error
+
+
 def _move(
     store: DataStore,
     pairs: list[tuple[dict[str, Any], str]],
     now_iso: str | None,
     undo: TagChange | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Give each tag of `pairs` its new name, in an order where every moment is consistent:
     the new tags are created first (a new one keeps the old one's description and colour),
@@ -303,7 +358,8 @@ def _move(
             else:
                 renamed = existing["name"]  # merged into it: spelled as the codebook has it
         resolved.append((tag, renamed))
-    changed = _retag_all(store, {tag_key(tag["name"]): renamed for tag, renamed in resolved}, undo)
+    mapping: dict[str, str | None] = {tag_key(tag["name"]): new for tag, new in resolved}
+    changed = _retag_all(store, mapping, undo, progress)
     if undo is not None:
         undo.tags = [tag for tag, renamed in resolved if tag_key(renamed) != tag_key(tag["name"])]
     for tag, renamed in resolved:
@@ -360,16 +416,22 @@ def drop_twins(store: DataStore, keep: str, drop: str) -> int:
     return changed
 
 
-def delete_tag(store: DataStore, name: str) -> int:
+def delete_tag(store: DataStore, name: str, progress: Progress | None = None) -> int:
     """Remove a tag from every note and excerpt and then from the codebook (the caller asks
     the user first when it is used). Span excerpts left with no tags are removed too; a note's
     text is never changed. Returns how many notes and excerpts changed."""
-    codebook = store.codebook
-    found = codebook.get(name)
+    found = store.codebook.get(name)
     if found is None:
         raise StoreError(f"There is no tag '{name}' in the codebook; check the spelling.")
     _readable_ids(store)
-    changed = _retag_all(store, {tag_key(found["name"]): None})
+    record = {"op": "delete", "what": f"the deletion of \u2018{found['name']}\u2019"}
+    with store.changing_tags({**record, "name": found["name"]}), _cut_short(record["what"]):
+        return _delete(store, found, progress)
+
+
+def _delete(store: DataStore, found: dict[str, Any], progress: Progress | None) -> int:
+    codebook = store.codebook
+    changed = _retag_all(store, {tag_key(found["name"]): None}, progress=progress)
     for session_id in _readable_ids(store):
         session_file = store.open_session(session_id)
         try:
@@ -381,3 +443,33 @@ def delete_tag(store: DataStore, name: str) -> int:
             session_file.close()
     codebook.delete(found["name"])
     return changed
+
+
+def finish_tag_changes(store: DataStore, progress: Progress | None = None) -> list[str]:
+    """Complete every rename, merge or delete a killed process or a failed write left half
+    made (`DataStore.changing_tags`), as it would have ended: each step of one is idempotent,
+    so the files it reached already change no further. Returns what each was, as words
+    (`the rename of 'a' to 'b'`), for a notice. Raises StoreError as the change would (a full
+    disk still full): its record stays for the next try."""
+
+    def finish(record: dict[str, Any]) -> None:
+        codebook = store.codebook
+        if record.get("op") == "delete":
+            found = codebook.get(str(record.get("name") or ""))
+            if found is not None:
+                _delete(store, found, progress)
+            return
+        pairs = []
+        for names in record.get("pairs") or []:
+            if not (isinstance(names, list) and len(names) == 2):
+                continue
+            old, renamed = (str(name) for name in names)
+            tag = codebook.get(old)
+            if tag is not None:  # gone: every file was retagged before it left the codebook
+                pairs.append((tag, renamed))
+        if pairs:
+            _move(store, pairs, record.get("at"), progress=progress)
+
+    return [
+        str(record.get("what") or "a change of tags") for record in store.finish_tag_changes(finish)
+    ]

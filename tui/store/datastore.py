@@ -64,6 +64,11 @@ ENV_HOME = "FIELDNOTE_HOME"
 BATCH_PREFIX = ".import-"
 """`sessions/.import-<random>.pending`: the ids of new sessions being written as one (an
 import), hidden from the sessions list (`creating_sessions`)."""
+TAG_CHANGE_PREFIX = ".tag-change-"
+"""`<data folder>/.tag-change-<random>.pending`: a rename, merge or delete of a tag that
+rewrites every session file, named before its first write and removed after its last,
+flocked while it runs (`changing_tags`): one left unlocked is a change cut short, which
+`finish_tag_changes` completes."""
 IMPORT_LOCK = ".imports.lock"
 """`sessions/.imports.lock`, flocked by an import from its look at what the folder holds to
 its last write (`DataStore.importing`)."""
@@ -241,7 +246,9 @@ class DataStore:
         runs and removed once all are written: a process killed outright (SIGKILL, a power
         cut) leaves it, and the next DataStore opened on the folder removes the sessions it
         names (`_undo_unfinished_batches`), so the folder never keeps half an import."""
-        listed, fd = self._list_batch(ids)
+        listed, fd = self._write_listed(
+            self.sessions_dir, BATCH_PREFIX, ids, WriteFailedError, "new session"
+        )
         created: list[str] = []
 
         def create(session: dict[str, Any], *args: Any, **kwargs: Any) -> SessionFile:
@@ -268,30 +275,95 @@ class DataStore:
                 fsync_folder(self.sessions_dir)  # a power cut now must not undo the import
             os.close(fd)
 
-    def _list_batch(self, ids: list[str]) -> tuple[Path, int]:
-        """The batch's list, durable and flocked before its name appears: whoever finds it
-        unlocked knows its writer is gone."""
-        name = f"{BATCH_PREFIX}{os.urandom(6).hex()}"
-        writing, listed = self.sessions_dir / f"{name}.tmp", self.sessions_dir / f"{name}.pending"
+    @staticmethod
+    def _write_listed(
+        folder: Path, prefix: str, payload: Any, error_class: type, what: str
+    ) -> tuple[Path, int]:
+        """A hidden list (`<prefix><random>.pending` in `folder`), durable and flocked before
+        its name appears: whoever finds it unlocked knows its writer is gone."""
+        name = f"{prefix}{os.urandom(6).hex()}"
+        writing, listed = folder / f"{name}.tmp", folder / f"{name}.pending"
         flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | os.O_NOFOLLOW
         try:
             fd = os.open(writing, flags, FILE_MODE)
         except OSError as error:
-            raise WriteFailedError(self.sessions_dir, error, "new session") from error
+            raise error_class(folder, error, what) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            view = memoryview(orjson.dumps(ids))
+            view = memoryview(orjson.dumps(payload))
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
             os.rename(writing, listed)
-            fsync_folder(self.sessions_dir)
+            fsync_folder(folder)
         except OSError as error:
             os.close(fd)
             with contextlib.suppress(OSError):
                 writing.unlink()
-            raise WriteFailedError(self.sessions_dir, error, "new session") from error
+            raise error_class(folder, error, what) from error
         return listed, fd
+
+    @contextlib.contextmanager
+    def changing_tags(self, record: dict[str, Any]) -> Iterator[None]:
+        """Run a change of a tag across every session file (tui/services/tag_ops.py) with
+        `record` (what it is, enough to run it again) kept in the data folder meanwhile. A
+        change that ends in an exception, or a process killed outright, leaves the record: the
+        files are half changed, and `finish_tag_changes` completes them. Leaving normally
+        removes it."""
+        listed, fd = self._write_listed(
+            self.home, TAG_CHANGE_PREFIX, record, WriteFailedError, "tag change"
+        )
+        try:
+            yield
+            with contextlib.suppress(OSError):
+                listed.unlink()
+                fsync_folder(self.home)
+        finally:
+            os.close(fd)
+
+    def tag_changes_left(self) -> bool:
+        """Is a record of a tag change in the folder (one running, or one cut short)?"""
+        try:
+            return any(self.home.glob(f"{TAG_CHANGE_PREFIX}*.pending"))
+        except OSError:
+            return False
+
+    def finish_tag_changes(self, finish: Callable[[dict[str, Any]], None]) -> list[dict]:
+        """Complete each tag change cut short (its record left, no process holding it:
+        `changing_tags`): `finish(record)` runs under the record's lock, then the record goes.
+        Returns the records finished. An exception from `finish` leaves its record (and
+        ends here); a record that is not one is removed."""
+        try:
+            leftovers = sorted(self.home.glob(f"{TAG_CHANGE_PREFIX}*.pending"))
+        except OSError:
+            return []
+        done: list[dict] = []
+        for path in leftovers:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue  # finished by another process meanwhile
+            try:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # its writer is still at work
+                if os.fstat(fd).st_nlink == 0:
+                    continue  # another process finished it while this one waited
+                with open(fd, "rb", closefd=False) as stream:
+                    try:
+                        record = orjson.loads(stream.read())
+                    except orjson.JSONDecodeError:
+                        record = None
+                if isinstance(record, dict):
+                    finish(record)
+                    done.append(record)
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    fsync_folder(self.home)
+            finally:
+                os.close(fd)
+        return done
 
     def _undo_unfinished_batches(self) -> None:
         """Remove the sessions of a batch whose writer was killed outright: its list is left
