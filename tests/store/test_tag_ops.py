@@ -352,11 +352,18 @@ def test_a_merge_stopped_by_a_full_disk_is_finished_once_there_is_room(tmp_path,
         return real(self, mapping, record)
 
     monkeypatch.setattr(session_module.SessionFile, "retag", full_on_third)
-    with pytest.raises(StoreError, match="disk is full.*stopped half-way"):
+    said = (
+        "The merge of \u2018pain/onbording\u2019 into \u2018pain/onboarding\u2019 stopped "
+        f"half-way because the disk is full ({tmp_path / 'sessions'}). To finish it, free some "
+        "space, then open the codebook again or start Fieldnote again."
+    )
+    with pytest.raises(StoreError) as stopped:
         merge_tags(store, "pain/onbording", "pain/onboarding")
+    assert str(stopped.value) == said
     calls.clear()  # still full: the finish fails the same way, and its record stays
-    with pytest.raises(WriteFailedError):
+    with pytest.raises(StoreError) as again:
         finish_tag_changes(store)
+    assert str(again.value) == said
     assert len(list(tmp_path.glob(".tag-change-*.pending"))) == 1
     monkeypatch.undo()  # room again
 

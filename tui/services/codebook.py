@@ -108,18 +108,11 @@ def finish_cut_short(store: DataStore) -> list[tuple[str, bool]]:
     try:
         finished = finish_tag_changes(store)
     except StoreError as error:
-        return [
-            (
-                "A rename, merge or delete of tags stopped half-way earlier and cannot be "
-                f"finished yet: {visible(str(error))} It is finished when the codebook is "
-                "opened or Fieldnote starts again.",
-                True,
-            )
-        ]
+        return [(visible(str(error)), True)]
     return [
         (
-            f"Finished {visible(what)}: Fieldnote stopped in the middle of it, leaving some "
-            "sessions changed and some not; every one is changed now.",
+            f"Finished {visible(what)}, which had stopped half-way (some sessions changed, "
+            "some not): every session is changed now.",
             False,
         )
         for what in finished

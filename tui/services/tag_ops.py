@@ -28,7 +28,7 @@ from tui.domain.spans import idle_span, span_owners, whole_note_tags
 from tui.domain.tags import inline_name_problem
 from tui.store.codebook import Codebook
 from tui.store.datastore import DataStore
-from tui.store.errors import StoreError
+from tui.store.errors import StoreError, WriteFailedError
 from tui.store.session import SessionSnapshot
 
 
@@ -320,13 +320,19 @@ def _recorded_move(
 @contextlib.contextmanager
 def _cut_short(what: str) -> Iterator[None]:
     """A write that fails in the middle of a change (a full disk) says that the change is half
-    made and when it will be finished (`finish_tag_changes`)."""
+    made, why, and how it gets finished (`finish_tag_changes`), in words a notice at 80x24
+    shows whole."""
     try:
         yield
     except StoreError as error:
+        why = f": {error}"
+        cure = "then"
+        if isinstance(error, WriteFailedError):
+            why = f" because {error.reason} ({error.path.parent})"
+            cure = f"{error.advice}, then"
         raise StoreError(
-            f"{error} {what[:1].upper()}{what[1:]} stopped half-way (its record is kept): it "
-            "is finished when the codebook is opened or Fieldnote starts again."
+            f"{what[:1].upper()}{what[1:]} stopped half-way{why}. To finish it, {cure} open the "
+            "codebook again or start Fieldnote again."
         ) from error
 
 
@@ -453,6 +459,10 @@ def finish_tag_changes(store: DataStore, progress: Progress | None = None) -> li
     disk still full): its record stays for the next try."""
 
     def finish(record: dict[str, Any]) -> None:
+        with _cut_short(str(record.get("what") or "a change of tags")):
+            finish_one(record)
+
+    def finish_one(record: dict[str, Any]) -> None:
         codebook = store.codebook
         if record.get("op") == "delete":
             found = codebook.get(str(record.get("name") or ""))
