@@ -34,7 +34,7 @@ def test_fieldnote_analyse_takes_as_as_every_command_does(monkeypatch, store, st
     from tui import cli
 
     authors = []
-    monkeypatch.setattr(cli, "_store", lambda: store)
+    monkeypatch.setattr(cli, "_store", lambda **_: store)
     monkeypatch.setattr(cli, "_run_app", lambda _store, author, **k: authors.append(author) or 0)
     assert cli.main(["analyse", "--as", ""]) == cli.EXIT_FAILED
     assert "--as is empty; give your name" in capsys.readouterr().err
@@ -305,7 +305,7 @@ def test_fieldnote_analyse_command(monkeypatch, store, study, capsys):
     from tui import cli
 
     opened = []
-    monkeypatch.setattr(cli, "_store", lambda: store)
+    monkeypatch.setattr(cli, "_store", lambda **_: store)
     monkeypatch.setattr(cli, "_run_app", lambda *a, **k: opened.append(k["analysis"]) or 0)
     assert cli.main(["analyse", "--study", "onboarding"]) == 0
     assert cli.main(["analyse"]) == 0

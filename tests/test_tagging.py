@@ -11,7 +11,7 @@ from rich.color import Color
 from rich.console import Console
 from textual.widgets import Input
 
-from tests.waiting import wait_until, workers_done
+from tests.waiting import shows, wait_until, workers_done
 from tui.app import FieldnoteApp
 from tui.domain.clock import to_iso
 from tui.domain.guide import parse_guide
@@ -408,6 +408,47 @@ async def test_filters_untagged_by_tag_and_by_text(store, clock, seeded, session
         assert len(screen.shown) == len(NOTES)
 
 
+async def test_the_scope_key_says_at_once_that_the_new_scope_is_being_read(store, clock):
+    # On 300 sessions `a` showed nothing for 1.6 s: the old session's rows and header stayed
+    # as they were until the whole archive was read, as if the key had not been pressed.
+    import threading
+
+    guide = parse_guide("# G\n## S\n- Why?\n")
+    ids = []
+    for n in range(2):
+        sid = create_session(
+            store,
+            title=f"S{n}",
+            participant=f"P{n}",
+            guide=guide,
+            now=clock() + timedelta(minutes=n),
+            extra={"study": "trial"},
+        )
+        add_notes(store, sid, clock, [f"note of P{n}"])
+        ids.append(sid)
+    app = tagging_app(store, clock, ids[0])
+    release = threading.Event()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        screen = app.screen
+        real = screen.model.read
+
+        def slow_read(request, *args, **kwargs):
+            release.wait(10)
+            return real(request, *args, **kwargs)
+
+        screen.model.read = slow_read
+        header = screen.query_one("#tagging-header")
+        await pilot.press("a")
+        await pilot.pause()
+        assert shows(header, "Loading the study\u2019s sessions\u2026"), header.render()
+        assert [e.text for e in screen.shown] == ["note of P0"]  # its rows stay meanwhile
+        release.set()
+        await ready(pilot)
+        assert len(screen.shown) == 2
+        assert shows(header, "/2 coded") and not shows(header, "Loading")
+
+
 async def test_scope_one_session_a_study_or_all(store, clock):
     guide = parse_guide("# G\n## S\n- Why?\n")
     ids = []
@@ -450,7 +491,7 @@ def test_fieldnote_code_command(monkeypatch, store, clock, seeded, session_id):
     from tui import cli
 
     opened = []
-    monkeypatch.setattr(cli, "_store", lambda: store)
+    monkeypatch.setattr(cli, "_store", lambda **_: store)
     monkeypatch.setattr(cli, "_run_app", lambda *a, **k: opened.append(k["tagging"]) or 0)
     assert cli.main(["code", session_id[:8]]) == 0
     assert cli.main(["code", session_id, "--study"]) == 0
@@ -477,7 +518,7 @@ def test_fieldnote_code_study_by_name(monkeypatch, store, clock, capsys):
         for n in (1, 2)
     ]
     opened = []
-    monkeypatch.setattr(cli, "_store", lambda: store)
+    monkeypatch.setattr(cli, "_store", lambda **_: store)
     monkeypatch.setattr(cli, "_run_app", lambda *a, **k: opened.append(k["tagging"]) or 0)
     assert cli.main(["code", "--study", "budgeting"]) == 0
     assert [scope for scope, _ in opened] == ["study"]

@@ -56,6 +56,11 @@ from tui.store.collector import collector_paused
 
 SCOPES = ("session", "study", "all")
 """What the tagging screen walks: one session, every session of its study, or every session."""
+SCOPE_LOADING = {
+    "session": "Loading this session\u2026",
+    "study": "Loading the study\u2019s sessions\u2026",
+    "all": "Loading every session\u2026",
+}
 
 Key = tuple[str, str]
 """(session id, note or span id)."""
@@ -797,6 +802,10 @@ class TaggingModel:
             return False
         self.scope = SCOPES[(SCOPES.index(self.scope) + 1) % len(SCOPES)]
         self.scope_changed = True
+        # Said at once: the rows stay until the new scope is read (seconds, on an archive),
+        # and the key would seem not to have been pressed. `counted` gives the number next.
+        self.reading_note = SCOPE_LOADING[self.scope]
+        self._changed()
         return True
 
     def export_job(self) -> ExportJob | None:
