@@ -486,3 +486,36 @@ async def test_a_rename_going_through_the_files_shows_how_far_and_other_changes_
         await settle(app, pilot)
         assert shows(status, "tags across 2 sessions")
         assert "pain/first-week" in [t["name"] for t in screen.tags]
+
+
+async def test_a_merge_says_it_is_counting_what_it_would_change_before_it_asks(store, clock):
+    # On 300 sessions the picker closed and nothing showed for 0.6-0.7 s while every session
+    # was read to count what the merge would change.
+    import threading
+
+    ids = two_sessions(store, clock)
+    app = tagging_app(store, clock, ids[0])
+    release = threading.Event()
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        screen = await open_codebook(app, pilot)
+        real = screen.service.merge_preview
+
+        def slow_preview(source, target):
+            release.wait(10)
+            return real(source, target)
+
+        screen.service.merge_preview = slow_preview
+        goto(screen, "pain/onbording")
+        await pilot.press("m")
+        await pilot.pause()
+        await pilot.press(*"pain/onboarding", "enter")
+        status = screen.query_one("#codebook-status")
+        await wait_until(pilot, lambda: shows(status, "Counting what merging"))
+        assert shows(
+            status,
+            "Counting what merging \u2018pain/onbording\u2019 into \u2018pain/onboarding\u2019 "
+            "would change\u2026",
+        )
+        release.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert not shows(status, "Counting what merging")

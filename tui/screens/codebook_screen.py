@@ -373,6 +373,11 @@ class CodebookScreen(Screen):
 
         def chosen(picked: Picked | None) -> None:
             if picked is not None:
+                # Every session is read to count it: said at once, as a change's progress is.
+                self.changing = (
+                    f"Counting what merging \u2018{visible(source)}\u2019 into "
+                    f"\u2018{visible(picked.name)}\u2019 would change\u2026"
+                )
                 self._confirm_merge(source, picked.name)
 
         self.app.push_screen(
@@ -395,6 +400,8 @@ class CodebookScreen(Screen):
         except StoreError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
             return
+        finally:
+            self.app.call_from_thread(setattr, self, "changing", None)
         self.app.call_from_thread(self._ask_merge, preview)
 
     def _ask_merge(self, preview: MergePreview) -> None:
