@@ -1186,3 +1186,24 @@ async def test_the_evidence_detail_gives_the_clock_beside_the_recordings_time(st
         both = clock_and_recording(item.elapsed, item.recording_offset)
         assert "(rec " in both and str(evidence.get_row_at(exact)[2]) == item.time
         assert f" \u00b7 {both}" in str(screen.query_one("#evidence-detail").render())
+
+
+async def test_the_themes_cursor_is_drawn_on_its_row(store, clock, study):
+    # In a real terminal no row of the themes looked any different under the cursor: each
+    # cell's own background covered the cursor's, so j and k seemed to do nothing, and Enter
+    # drilled into a theme nobody could see was chosen.
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(ThemeTable)
+        cursor_bg = table.get_component_rich_style("theme-table--cursor").bgcolor
+
+        def backgrounds(y: int) -> set:
+            return {seg.style.bgcolor for seg in table.render_line(y) if seg.text.strip()}
+
+        assert table.cursor == 0
+        assert backgrounds(0) == {cursor_bg}
+        assert cursor_bg not in backgrounds(1)
+        await pilot.press("j")
+        await pilot.pause()
+        assert backgrounds(1) == {cursor_bg} and cursor_bg not in backgrounds(0)

@@ -106,5 +106,8 @@ class ThemeTable(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, base)
         strip = self._strip(self.keys[row])
         if row == self.cursor:
-            strip = strip.apply_style(self.get_component_rich_style("theme-table--cursor"))
+            # Over each cell's own style: applied under it (`Strip.apply_style`), the cells'
+            # background hid the cursor's, and no row looked chosen.
+            cursor = self.get_component_rich_style("theme-table--cursor")
+            strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
         return strip.crop_extend(0, width, base)
