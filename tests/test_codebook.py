@@ -476,12 +476,15 @@ async def test_a_rename_going_through_the_files_shows_how_far_and_other_changes_
         await pilot.press("r", *["backspace"] * 20, *"pain/first-week", "enter")
         status = screen.query_one("#codebook-status")
         await wait_until(pilot, lambda: shows(status, "1 of 2 sessions done"))
-        assert shows(status, "Renaming \u2018pain/onbording\u2019: 1 of 2 sessions done")
+        assert shows(status, "1 of 2 sessions done \u00b7 Renaming \u2018pain/onbording\u2019")
         await pilot.press("m")
         await pilot.pause()
         assert isinstance(app.screen, CodebookScreen)  # no picker: it says to wait
         said = str(list(app._notifications)[-1].message)
         assert "Renaming \u2018pain/onbording\u2019" in said and "Wait until it is done" in said
+        await pilot.press("u")  # an undo would cross it too
+        await pilot.pause()
+        assert "Wait until it is done" in str(list(app._notifications)[-1].message)
         release.set()
         await settle(app, pilot)
         assert shows(status, "tags across 2 sessions")

@@ -337,6 +337,48 @@ def test_a_change_killed_half_way_is_finished_by_the_next_process(
     assert not list(tmp_path.glob(".tag-change-*"))
 
 
+UNDO_KILLED_ON_THIRD_FILE = """
+import os, signal, sys
+from pathlib import Path
+from tui.services import tag_ops
+from tui.store import DataStore, session
+
+store = DataStore(Path(sys.argv[1]))
+change = tag_ops.TagChange()
+tag_ops.rename_tag(store, "pain/onbording", "pain/first-run", "2026-11-27T10:00:00.000Z", change)
+real, calls = session.SessionFile.restore, []
+
+def dies_on_third(self, changes):
+    calls.append(1)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(self, changes)
+
+session.SessionFile.restore = dies_on_third
+tag_ops.undo_change(store, change, "the rename of pain/onbording")
+"""
+
+
+def test_an_undo_killed_half_way_is_finished_by_the_next_process(tmp_path):
+    # u after a rename over the archive, killed half-way, left some sessions renamed back
+    # and some not, the undo's record gone with the process.
+    store = DataStore(tmp_path)
+    _populate(store, sessions=5, per_session=4)
+    before = _everything(store)
+    root = Path(__file__).resolve().parents[2]
+    run = [sys.executable, "-c", UNDO_KILLED_ON_THIRD_FILE, str(tmp_path)]
+    done = subprocess.run(run, cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    half = {tag_key(t) for t in _every_tag(store)}
+    assert {"pain/onbording", "pain/first-run"} <= half
+
+    again = DataStore(tmp_path)
+    assert finish_tag_changes(again) == ["the undo of the rename of pain/onbording"]
+    assert _everything(again) == before
+    assert again.codebook.get("pain/first-run") is None
+    assert again.codebook.get("pain/onbording") is not None
+
+
 def test_a_merge_stopped_by_a_full_disk_is_finished_once_there_is_room(tmp_path, monkeypatch):
     from tui.store import session as session_module
     from tui.store.errors import WriteFailedError

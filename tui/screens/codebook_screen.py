@@ -480,23 +480,18 @@ class CodebookScreen(Screen):
                 markup=False,
             )
             return
-        self._undo()
+        what = visible(self.service.undoable[0])  # tag names, as a file may hold them
+        self._run(self.service.undo, None, f"Undoing {what}", self._undone_notice)
 
-    @work(thread=True, exclusive=True, group="codebook-change")
-    def _undo(self) -> None:
-        try:
-            what, back, kept = self.service.undo()
-        except StoreError as error:
-            self.app.call_from_thread(self.notify, str(error), severity="error", markup=False)
-            return
-        what = visible(what)  # tag names, as a file may hold them
+    def _undone_notice(self, undone: tuple[str, int, int]) -> str:
+        what, back, kept = undone
+        what = visible(what)
+        if self.blind_coder is not None:  # every coder's, counted: not for a blind coder
+            return f"Undone: {what}."
         done = f"Undone: {what}; {back} note(s) and excerpt(s) put back."
         if kept:
             done += f" {kept} changed since keep that change, and the tag it carries."
-        if self.blind_coder is not None:  # every coder's, counted: not for a blind coder
-            done = f"Undone: {what}."
-        self.app.call_from_thread(self.notify, done, timeout=4, markup=False)
-        self.app.call_from_thread(self.reload, None)
+        return done
 
     def action_describe(self) -> None:
         self._edit_field("description", "Description of", "What this tag means, for coders.")
@@ -553,20 +548,27 @@ class CodebookScreen(Screen):
         )
         return True
 
-    def _run(self, change, select: str | None, doing: str) -> None:
-        """Start `change(progress)` in a worker, the status line counting its sessions."""
+    def _run(self, change, select: str | None, doing: str, said=None) -> None:
+        """Start `change(progress)` in a worker, the status line counting its sessions;
+        `said(result)` is the notice when it is done (else how many notes it changed)."""
         self.changing = f"{doing}\u2026"
-        self._change(change, select, doing)
+        self._change(change, select, doing, said or self._changed_notice)
+
+    def _changed_notice(self, changed: int) -> str:
+        if self.blind_coder is not None:  # every coder's, counted: not for a blind coder
+            return "Done."
+        return f"Done: {changed} note(s) and excerpt(s) updated."
 
     @work(thread=True, exclusive=True, group="codebook-change")
-    def _change(self, change, select: str | None, doing: str) -> None:
+    def _change(self, change, select: str | None, doing: str, said) -> None:
         shown = [0.0]
 
         def progress(done: int, total: int) -> None:
             now = time.monotonic()
             if now - shown[0] >= PROGRESS_SECONDS:
                 shown[0] = now
-                text = f"{doing}: {done} of {count_of(total, 'session')} done\u2026"
+                # The count first: a long tag name's end is what an 80-column line cuts.
+                text = f"{done} of {count_of(total, 'session')} done \u00b7 {doing}\u2026"
                 self.app.call_from_thread(setattr, self, "changing", text)
 
         try:
@@ -580,8 +582,5 @@ class CodebookScreen(Screen):
             return
         finally:
             self.app.call_from_thread(setattr, self, "changing", None)
-        done = f"Done: {changed} note(s) and excerpt(s) updated."
-        if self.blind_coder is not None:  # every coder's, counted: not for a blind coder
-            done = "Done."
-        self.app.call_from_thread(self.notify, done, timeout=3)
+        self.app.call_from_thread(self.notify, said(changed), timeout=4, markup=False)
         self.app.call_from_thread(self.reload, select)

@@ -85,13 +85,13 @@ class CodebookService:
         self.undoable = (f"the merge of \u2018{source}\u2019 into \u2018{target}\u2019", change)
         return changed
 
-    def undo(self) -> tuple[str, int, int]:
+    def undo(self, progress: Progress | None = None) -> tuple[str, int, int]:
         """Undo the last rename or merge made here: (what it was, notes and excerpts put
         back, left as changed since). Raises StoreError as the change did."""
         if self.undoable is None:
             raise StoreError("There is nothing to undo: no rename or merge was made here.")
         what, change = self.undoable
-        back, kept = undo_change(self.store, change)
+        back, kept = undo_change(self.store, change, what, progress)
         self.undoable = None
         return what, back, kept
 

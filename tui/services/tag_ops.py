@@ -376,18 +376,35 @@ def _move(
     return changed
 
 
-def undo_change(store: DataStore, change: TagChange) -> tuple[int, int]:
+def undo_change(
+    store: DataStore, change: TagChange, what: str = "", progress: Progress | None = None
+) -> tuple[int, int]:
     """Undo a rename or a merge in the order that keeps every moment consistent (as `_move`
     does it): the old tags back in the codebook, then each note and excerpt put back as it
     was, unless it changed since (then it keeps the change, and the new tag with it), then
-    the tags the rename made leave the codebook if nothing still carries them. Returns (put
-    back, left as changed since)."""
+    the tags the rename made leave the codebook if nothing still carries them. Recorded in
+    the data folder until whole, as the change was (`what` names the change undone). Returns
+    (put back, left as changed since)."""
+    undoing = f"the undo of {what or 'a change of tags'}"
+    record = {
+        "op": "undo",
+        "what": undoing,
+        "tags": change.tags,
+        "made": change.made,
+        "files": change.files,
+    }
+    with store.changing_tags(record), _cut_short(undoing):
+        return _undo(store, change, progress)
+
+
+def _undo(store: DataStore, change: TagChange, progress: Progress | None) -> tuple[int, int]:
     codebook = store.codebook
     codebook.merge(change.tags)  # as they were; a name the codebook has again stays as is
     restored = skipped = 0
-    for session_id, docs in change.files.items():
-        if not docs:
-            continue
+    files = [(session_id, docs) for session_id, docs in change.files.items() if docs]
+    for done, (session_id, docs) in enumerate(files):
+        if progress is not None:
+            progress(done, len(files))
         session_file = store.open_session(session_id)
         try:
             back, kept = session_file.restore(docs)
@@ -464,6 +481,15 @@ def finish_tag_changes(store: DataStore, progress: Progress | None = None) -> li
 
     def finish_one(record: dict[str, Any]) -> None:
         codebook = store.codebook
+        if record.get("op") == "undo":
+            files = record.get("files") or {}
+            change = TagChange(
+                list(record.get("tags") or []),
+                [str(name) for name in record.get("made") or []],
+                {sid: [tuple(doc) for doc in docs] for sid, docs in files.items()},
+            )
+            _undo(store, change, progress)
+            return
         if record.get("op") == "delete":
             found = codebook.get(str(record.get("name") or ""))
             if found is not None:

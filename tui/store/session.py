@@ -604,12 +604,17 @@ class SessionFile:
     def restore(self, changes: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> tuple[int, int]:
         """Put each document back as `before` where it is still as `after` left it (the undo
         of a `retag` that recorded them), in one locked write. Returns (put back, left alone:
-        changed since, or gone)."""
+        changed since, or gone). One that is `before` already counts as put back: an undo
+        cut short and run again finds the files it reached so."""
         restored = skipped = 0
         with self._transaction() as data:
             for name, before, after in changes:
                 doc_id = self._find(name, data, before["id"])
-                if doc_id is None or plain(data[name][str(doc_id)]) != after:
+                now = plain(data[name][str(doc_id)]) if doc_id is not None else None
+                if now == before:
+                    restored += 1
+                    continue
+                if now != after:
                     skipped += 1
                     continue
                 self._storage.will_change(name, [doc_id])
