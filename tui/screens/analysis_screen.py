@@ -376,7 +376,7 @@ class AnalysisScreen(Screen):
         self.reads += 1
         self._show(view)
         if self.drill is not None:
-            self._drill(self.drill)
+            self._drill(self.drill, again=True)
         else:
             self._fill(self.part)
 
@@ -904,17 +904,26 @@ class AnalysisScreen(Screen):
         if drill is not None:
             self._drill(drill)
 
-    def _drill(self, drill: Drill) -> None:
+    def _drill(self, drill: Drill, *, again: bool = False) -> None:
+        """List `drill`'s evidence; `again`: the one listed (or being read), read anew from
+        a new analysis, its rows and cursor kept until the new ones come."""
         self.drill = drill
-        if self.view is None:  # the overview's themes: the analysis drills when it comes
-            self.query_one(ContentSwitcher).current = "evidence-part"
-            title = Text("Reading the evidence of ", style="italic")
-            title.append(visible(drill.title), style="bold")
-            self.query_one("#evidence-title", Static).update(title.append("\u2026"))
-            self._table("evidence").clear()
-            self._show_tabs()
+        if again:
+            if self.view is not None:
+                self._evidence_worker(drill, self._show_drill)
             return
-        self._evidence_worker(drill, self._show_drill)
+        # Said at once: the evidence's words are read from the sessions (a theme of 1,456
+        # excerpts over 300 sessions: most of a second), and until the analysis comes (the
+        # overview's themes) there is nothing to read them from yet.
+        self.query_one(ContentSwitcher).current = "evidence-part"
+        title = Text("Reading the evidence of ", style="italic")
+        title.append(visible(drill.title), style="bold")
+        self.query_one("#evidence-title", Static).update(title.append("\u2026"))
+        self._table("evidence").clear()
+        self.query_one("#evidence-detail", Static).update("")
+        self._show_tabs()
+        if self.view is not None:
+            self._evidence_worker(drill, self._show_drill)
 
     @work(thread=True, exclusive=True, group="analysis-evidence")
     def _evidence_worker(self, drill: Drill, then: Callable[[Drill, list[Checked]], None]) -> None:
