@@ -715,12 +715,21 @@ class AnalysisScreen(Screen):
         self.drill = None
         switcher = self.query_one(ContentSwitcher)
         switcher.current = f"{part}-part" if part in ("themes", "followups") else part
-        self._fill(part)
+        if part == "themes" or part in self._filled or self.view is None:
+            self._fill(part)
+        else:
+            # Filling a part measures every cell of its table (the grid of 150 people by 40
+            # tags: about half a second): its tab shows first, within the keystroke.
+            self.call_after_refresh(self._fill_if_shown, part)
         if part == "themes":
             self.query_one(ThemeTable).focus()
         else:
             self._table({"matrix": "ranked"}.get(part, part)).focus()
         self._show_tabs()
+
+    def _fill_if_shown(self, part: str) -> None:
+        if self.is_attached and self.part == part and self.drill is None:
+            self._fill(part)
 
     def action_cycle_sort(self) -> None:
         if self.part != "themes" or self.drill is not None:
