@@ -254,24 +254,60 @@ def test_the_real_terminal_driver_keeps_a_paste_exact_and_refuses_a_typed_code(s
     assert texts == ["abcd", pasted]
 
 
+LATE_READER = """
+import os, time
+from tui.terminal_input import FieldnoteDriver, TerminalInput
+
+run, feed = FieldnoteDriver.run_input_thread, TerminalInput.feed
+
+
+def late(self):  # the app reads late: what is typed meanwhile waits in the terminal
+    while not os.path.exists(os.environ["FIELDNOTE_TEST_READ_AFTER"]):
+        time.sleep(0.01)
+    run(self)
+
+
+def logged(self, text):
+    with open(os.environ["FIELDNOTE_TEST_READS"], "a", encoding="utf-8") as reads:
+        reads.write(repr(text) + "\\n")
+    return feed(self, text)
+
+
+FieldnoteDriver.run_input_thread, TerminalInput.feed = late, logged
+"""
+
+
 @pytest.mark.slow
-def test_notes_typed_while_the_app_starts_arrive_in_one_read_and_stay_two_notes(store, session_id):
+def test_notes_typed_while_the_app_starts_arrive_in_one_read_and_stay_two_notes(
+    store, session_id, tmp_path, monkeypatch
+):
     """Why lines read together are not taken for a paste (docs/interviewing.md, "Input"):
     keys typed at a person's pace reach the app in one read whenever it reads late. Here
-    they are typed while `fieldnote open` starts, one every 30 ms; the app's first read holds
-    both notes and their Enters, as a paste outside bracketed-paste mode would. Each Enter
-    is still a note's end."""
+    they are typed while `fieldnote open` starts, one every 30 ms, and the app (through a
+    `sitecustomize` that holds its input thread back until they are all typed) reads late:
+    its first read holds both notes and their Enters, as a paste outside bracketed-paste mode
+    would. Each Enter is still a note's end."""
+    hooks, go, reads = tmp_path / "hooks", tmp_path / "go", tmp_path / "reads"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(LATE_READER, encoding="utf-8")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(hooks), root]))
+    monkeypatch.setenv("FIELDNOTE_TEST_READ_AFTER", str(go))
+    monkeypatch.setenv("FIELDNOTE_TEST_READS", str(reads))
     master, app = open_in_pty(store, session_id)
     try:
         for char in b"she left\r ok then\r":
             os.write(master, bytes([char]))
             time.sleep(0.03)
+        go.touch()
         assert b"asked" in read_until(master, b"asked", 20), "the interview screen never drew"
         read_until_drawn(master, b"ok then", 10)
         os.write(master, b"\x11")  # ctrl+q offers the debrief first: Esc is "not now"
         leave_through_the_debrief(master, app)
     finally:
         close_pty_app(master, app)
+    read = reads.read_text(encoding="utf-8").splitlines()
+    assert any("she left" in text and "ok then" in text for text in read), read
     texts = [n["text"].strip() for n in store.open_session(session_id).read().notes]
     assert texts == ["she left", "ok then"]
 
