@@ -180,3 +180,19 @@ def test_a_word_cut_so_as_not_to_repeat_a_tag_leaves_the_words_saying_the_same(t
     before, after = parse_inline(typed), parse_inline(renamed)
     assert (after.kind, after.starred) == (before.kind, before.starred), renamed
     assert {tag_key(t) for t in after.tags} == {"setup"}, renamed
+
+
+@pytest.mark.parametrize(
+    ("typed", "renamed"),
+    [
+        ("#setup we hate it (#sso)", "#setup we hate it"),
+        ("#setup (#sso) we hate it", "#setup we hate it"),
+        ("#setup we hate it [ #sso ]", "#setup we hate it"),
+        ("(#sso) #setup we hate it", "#setup we hate it"),
+        ("#setup we hate it (#sso #pricing)", "#setup we hate it (#pricing)"),
+    ],
+)
+def test_a_tag_cut_alone_in_brackets_takes_its_brackets(typed, renamed):
+    """Cutting `#sso` (the rename to `setup` would repeat that tag) out of `(#sso)` left `()`
+    in the note's words: the brackets held nothing else, so they go with it."""
+    assert retag_text(typed, {"sso": "setup"}) == renamed

@@ -208,9 +208,20 @@ def retag_span(
     return moved
 
 
+_BRACKETS = {"(": ")", "[": "]", "{": "}"}
+
+
 def _cut(text: str, start: int, end: int, floor: int) -> tuple[int, int, str]:
     """The edit that cuts the word `text[start:end]` with the spaces before it (not before
-    `floor`, where the edit before ends), else with those after it."""
+    `floor`, where the edit before ends), else with those after it. A word alone in brackets
+    (`(#sso)`) goes with them: they would hold nothing."""
+    left, right = start, end
+    while left > floor and text[left - 1] in " \t":
+        left -= 1
+    while right < len(text) and text[right] in " \t":
+        right += 1
+    if left > floor and right < len(text) and _BRACKETS.get(text[left - 1]) == text[right]:
+        start, end = left - 1, right + 1
     before = start
     while before > floor and text[before - 1] in " \t":
         before -= 1
