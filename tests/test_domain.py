@@ -103,6 +103,18 @@ def test_a_note_of_nothing_but_a_star_keeps_it_when_unstarred():
     assert make_note(" ** ").with_star(False).text == " ** "
 
 
+@pytest.mark.parametrize(
+    "typed, words",
+    [("**bold** first words", "*bold** first words"), ("* **bold** x", "**bold** x")],
+)
+def test_unstarring_takes_one_star_from_a_word_that_starts_with_stars(typed, words):
+    """Unstarring `**bold** x` took both stars, the one that starred it and the word's own,
+    leaving `bold** x`: a star glued to a word is one mark, the rest are the word's."""
+    note = make_note(typed)
+    assert note.starred
+    assert note.with_star(False).text == words
+
+
 def test_a_note_an_older_fieldnote_unstarred_keeps_its_mark_until_it_is_starred_and_unstarred():
     note = make_note("* import broke")
     note.starred = False  # unstarred by an older Fieldnote: the `*` stayed in the text

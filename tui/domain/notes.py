@@ -240,12 +240,18 @@ def parse_inline(text: str) -> InlineMarks:
 
 def without_star_mark(text: str) -> str:
     """`text` without the leading `*` that starred it (and the spaces around it; several,
-    if several were typed): the words of a note unstarred, which no parse stars again. A
-    note of nothing but stars keeps them: it has no words to leave, and an empty note would
-    show nothing at all."""
-    body = text
-    while body.lstrip().startswith("*"):
-        body = body.lstrip()[1:].lstrip()
+    if several were typed): the words of a note unstarred, which no parse stars again. Stars
+    glued to a word are one mark and the word's own (`**bold** x` leaves `*bold** x`, which
+    a full parse, a qdpx import, reads as starred; an edit keeps it unstarred). A note of
+    nothing but stars keeps them: it has no words to leave, and an empty note would show
+    nothing at all."""
+    body = text.lstrip()
+    while body.startswith("*"):
+        stars = len(body) - len(body.lstrip("*"))
+        if body[stars : stars + 1] not in ("", " ", "\t", "\n"):  # glued to a word
+            body = body if body != text.lstrip() else body[1:]  # the first, if none went
+            break
+        body = body[stars:].lstrip()
     return body if body and body != text.lstrip() else text
 
 
