@@ -617,3 +617,76 @@ def test_a_word_written_another_way_is_no_change(typed, said):
     another ending of the same word, an article: the same words typed differently."""
     check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
     assert check.found and not check.differs
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        # A fast note-taker's shorthand for the word said.
+        ("I have a mtg every morning with ops", "I have a meeting every morning with ops."),
+        ("we need approval from mgmt first", "We need approval from management first."),
+        ("the ppl in sales hate it", "The people in sales hate it, honestly."),
+        ("I check it bc my boss asks", "I check it because my boss asks me to."),
+        ("it takes 2 hrs every week", "It takes two hours every week."),
+        ("the mins of the meeting go to Sam", "The minutes of the meeting go to Sam."),
+        ("the apps are all different", "The applications are all different."),
+        ("it's faster vs the old one", "It's faster versus the old one."),
+        ("it's the 1st thing I open", "It's the first thing I open in the morning."),
+        # Another ending of a short word.
+        ("I'm using it every day for invoices", "I use it every day for invoices."),
+        ("we're making a new report each week", "We make a new report each week."),
+        # An apostrophe left out of a negation.
+        ("I dont think anyone reads it", "I don't think anyone reads it."),
+        ("we cant export to PDF at all", "We can't export to PDF at all."),
+        ("it wont load on my laptop", "It won't load on my laptop."),
+        # British and American spellings two letters apart.
+        ("I paid by cheque back then", "I paid by check back then."),
+        ("the jewellery team never uses it", "The jewelry team never uses it."),
+        # A number said in words and typed in digits.
+        ("we had 200 users last year", "We had two hundred users last year."),
+        ("we had 1,000 users last year", "We had a thousand users last year."),
+        # A name with its accents, or without.
+        ("Zoë built the whole dashboard herself", "Zoe built the whole dashboard herself."),
+        ("José handles all the exports for us", "Jose handles all the exports for us."),
+        ("we talked to OBrien about it", "We talked to O'Brien about it."),
+    ],
+)
+def test_a_quote_typed_fast_is_still_what_was_said(typed, said):
+    """What a note-taker typing at the participant's pace writes for the words said: each was
+    'Not what was said'."""
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert check.found and not check.differs, check.differs
+
+
+@pytest.mark.parametrize(
+    ("typed", "said", "differs"),
+    [
+        (
+            "we had two thousand users last year",
+            "We had two hundred users last year.",
+            "the quote has 2000, the transcript 200",
+        ),
+        (
+            "it cost us 2 million in the end",
+            "It cost us two billion in the end.",
+            "the quote has 2000000, the transcript 2000000000",
+        ),
+        (
+            "everyone on the team uses it",
+            "Nobody on the team uses it.",
+            "the quote has \u201ceveryone\u201d, the transcript \u201cNobody\u201d",
+        ),
+        (
+            "we had many users last year",
+            "We had five users last year.",
+            "the quote has \u201cmany\u201d, the transcript \u201cfive\u201d",
+        ),
+    ],
+)
+def test_a_number_or_negation_changed_for_a_word_is_not_what_was_said(typed, said, differs):
+    """'two thousand' for the 'two hundred' said, and a word for a negation or a number said,
+    were verified: the scale of a number was a word to leave out, and a said negation or
+    number the quote has a word for was left to the number and negation checks, which count
+    only the quote's numbers and the passage's negations."""
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert not check.found and check.differs == differs

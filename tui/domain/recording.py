@@ -529,15 +529,35 @@ def _turned_around(typed: str, said: str, near: str) -> str:
 def _unsaid_name(typed: str, heard: str) -> str:
     """A name the quote has (a capitalised word, "I" aside) that nobody said near its moment
     (`heard`: the cues near it, folded): "Mary handled it" for "John handled it" differs
-    by a letter or two and is about someone else."""
-    # Compatibility forms too (full-width letters, ligatures): the same name on the page.
-    said = set(unicodedata.normalize("NFKC", heard).split())
-    for found in _WORD.finditer(_composed(typed)):
-        word = found.group()
-        if word[0].isupper() and word not in _I_FORMS:
-            if any(part not in said for part in fold(unicodedata.normalize("NFKC", word)).split()):
-                return f"the quote has \u201c{word}\u201d, which was not said near it"
+    by a letter or two and is about someone else. A name is said with its accents or without
+    (`Zoë`, `Zoe`: a transcript and a note-taker often differ), and in parts or run together
+    (`O'Brien`, `OBrien`; `U.I.`, `UI`)."""
+    names = [
+        word
+        for word in (found.group() for found in _WORD.finditer(_composed(typed)))
+        if word[0].isupper() and word not in _I_FORMS
+    ]
+    if not names:
+        return ""
+    words = _unaccented(heard).split()
+    said, run_together = set(words), None
+    for word in names:
+        parts = fold(_unaccented(word)).split()
+        if all(part in said for part in parts):
+            continue
+        if run_together is None:  # rarely needed: a name said in parts, typed as one
+            run_together = {"".join(words[i : i + n]) for n in (2, 3) for i in range(len(words))}
+        if "".join(parts) not in run_together:
+            return f"the quote has \u201c{word}\u201d, which was not said near it"
     return ""
+
+
+def _unaccented(text: str) -> str:
+    """`text` in compatibility form (full-width letters and ligatures the letters they stand
+    for), its accents left out."""
+    return "".join(
+        char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char)
+    )
 
 
 _I_FORMS = frozenset({"I", "I'm", "I’m", "I'd", "I’d", "I've", "I’ve", "I'll", "I’ll"})
@@ -586,15 +606,45 @@ SPOKEN_FORMS = {
 }
 """A word as said or typed quickly, and the words it is written as: one for the other is the
 same words typed differently."""
+SPELLINGS = {
+    "cheque": "check",
+    "jewellery": "jewelry",
+    "manoeuvre": "maneuver",
+    "draught": "draft",
+    "plough": "plow",
+    "kerb": "curb",
+    "sulphur": "sulfur",
+    "doughnut": "donut",
+    "aeroplane": "airplane",
+    "gaol": "jail",
+}
+"""British spellings more than a slip of a letter from the American (`colour` and `color`,
+`organise` and `organize` are one): a transcript spells as its service does, a note-taker as
+they were taught."""
 _NOT_STEMS = {"won": "will", "can": "can", "shan": "shall", "ain": "is"}
 """The verbs `n't` changes, as written without it; any other drops its n (`didn` is `did`)."""
+JOINED_NOTS = frozenset(
+    verb + "t"
+    for verb in "don can won isn aren wasn weren didn doesn hasn haven hadn couldn shouldn "
+    "wouldn mustn needn ain shan mightn".split()
+)
+"""A verb and `n't` typed without the apostrophe (`dont`, `cant`, `wont`): the same negation."""
+ORDINALS = {
+    f"{n}{'th' if 10 < n % 100 < 14 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}": word
+    for n, word in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
+        "twentieth".split(),
+        1,
+    )
+}
+"""An ordinal typed in digits, and the word said for it (`1st` is `first`)."""
 GLUE = frozenset(
     "a an the s d ll re ve m t am is are was were be been being has have had do does did "
-    "will would shall um uh er erm ah oh hmm mm hundred thousand million billion".split()
+    "will would shall um uh er erm ah oh hmm mm".split()
 )
 """Words a quote may have in place of others and still be what was said: articles, the
-auxiliaries a contraction stands for ("'d" is "would" or "had"), hesitations, and the words
-of a number (numbers and negations are compared on their own: `_turned_around`)."""
+auxiliaries a contraction stands for ("'d" is "would" or "had") and hesitations."""
 FILLERS = frozenset(
     "and so then well like just really actually basically honestly literally totally "
     "anyway okay yes right too also though obviously etc".split()
@@ -667,9 +717,11 @@ def _words(folded: str, text: str, begin: int, end: int) -> list[Word]:
 
 
 def _written(words: list[Word]) -> list[Word]:
-    """The words with each spoken form written out (`SPOKEN_FORMS`), "no one" as "nobody" and
-    `n't` as "not" after its verb ("won't" is "will not"), so a quote and a passage compare
-    in one spelling. A word written out keeps how and where it was written."""
+    """The words with each spoken form written out (`SPOKEN_FORMS`), a British spelling as
+    the American (`SPELLINGS`), an ordinal in words (`ORDINALS`), "no one" as "nobody" and
+    `n't` as "not" after its verb ("won't", and "wont" typed, are "will not"), so a quote
+    and a passage compare in one spelling. A word written out keeps how and where it was
+    written."""
     out: list[Word] = []
     for i, word in enumerate(words):
         verb = out[-1] if out and out[-1].key == words[i - 1].key else None
@@ -679,17 +731,36 @@ def _written(words: list[Word]) -> list[Word]:
         elif word.key == "one" and out and out[-1].key == "no":
             no = out[-1]
             out[-1] = Word("nobody", f"{no.shown} {word.shown}", no.start, word.end)
+        elif word.key in JOINED_NOTS:
+            verb = word.key[:-1]
+            out.append(word._replace(key=_NOT_STEMS.get(verb, verb[:-1])))
+            out.append(word._replace(key="not"))
         elif word.key in SPOKEN_FORMS:
             out.extend(word._replace(key=key) for key in SPOKEN_FORMS[word.key].split())
+        elif word.key in SPELLINGS or word.key in ORDINALS:
+            out.append(word._replace(key=SPELLINGS.get(word.key) or ORDINALS[word.key]))
         else:
             out.append(word)
     return out
 
 
-def _loose(word: str) -> bool:
-    """A word whose change `_changed_word` leaves to other checks or lets pass: glue, a
-    negation, a number."""
-    return word in GLUE or word in NEGATIONS or word in NUMBER_WORDS or word.isdigit()
+def _number(word: str) -> bool:
+    return word.isdigit() or word in NUMBER_WORDS or word in SCALES
+
+
+def _negation(word: str) -> bool:
+    return word in NEGATIONS
+
+
+def _loose(word: str, other: list[Word]) -> bool:
+    """A word whose change `_changed_word` lets pass or leaves to other checks: glue, and a
+    number or negation where the `other` side has one too (`_turned_around` compares them:
+    "25" for "twenty-five"). A negation or number said where the quote has another word
+    ("everyone" for "nobody", "many" for "five") is a changed word: the checks of numbers
+    and negations count only the quote's numbers and the passage's negations."""
+    if word in GLUE:
+        return True
+    return any(kind(word) and any(kind(w.key) for w in other) for kind in (_number, _negation))
 
 
 def _same_word(typed: str, said: str) -> bool:
@@ -697,8 +768,9 @@ def _same_word(typed: str, said: str) -> bool:
     (one more, one fewer, another, two swapped; in a word of four letters or fewer, one that
     keeps its first letter: "fatser" for "faster", "fhared" for "shared", "teh" for "the",
     not "fast" for "last"), another ending of the same word ("worked" for "works", "cheaper"
-    for "cheap"), or cut short ("spread" for "spreadsheet", not "use" for "useless"). Two
-    letters changed are another word ("import" for "export", "maximum" for "minimum")."""
+    for "cheap", "using" for "use"), cut short ("spread" for "spreadsheet", "mins" for
+    "minutes", not "use" for "useless") or abbreviated ("mtg" for "meeting": `_abbreviated`).
+    Two letters changed are another word ("import" for "export", "maximum" for "minimum")."""
     from rapidfuzz.distance import OSA
 
     if typed == said:
@@ -711,7 +783,40 @@ def _same_word(typed: str, said: str) -> bool:
     common = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(typed), len(said)))
     if common >= 4 and max(len(typed), len(said)) - common <= 3:
         return True
-    return len(typed) >= 3 and said.startswith(typed) and not said.endswith("less")
+    if _ending(typed, said) or _ending(said, typed):
+        return True
+    if said.endswith("less") and not typed.endswith("less"):
+        return False
+    stem = typed[:-1] if len(typed) >= 4 and typed.endswith("s") else typed
+    return (len(stem) >= 3 and said.startswith(stem)) or _abbreviated(typed, said)
+
+
+_ENDINGS = frozenset({"s", "es", "d", "ed", "ing", "er", "ers", "est"})
+"""The endings of another form of the same word."""
+
+
+def _ending(short: str, long: str) -> bool:
+    """Whether `long` is the word `short` (of three letters or more) with an ending: "using"
+    for "use", "making" for "make", "running" for "run"."""
+    if len(short) < 3:
+        return False
+    stem = short[:-1] if short.endswith("e") else short
+    rest = long[len(stem) :] if long.startswith(stem) else ""
+    if rest[:1] == stem[-1]:  # a consonant doubled: "running"
+        rest = rest[1:]
+    return rest in _ENDINGS
+
+
+def _abbreviated(typed: str, said: str) -> bool:
+    """Whether a typed word is the said one abbreviated as note-takers do, its first letter
+    and consonants of the rest in order: "mtg" for "meeting", "govt", "ppl", "hrs", "bc" for
+    "because", "w" (`w/`) for "with"."""
+    if typed[0] != said[0] or len(said) <= len(typed) or typed in "aeiouy":
+        return False
+    if any(char in "aeiouy" for char in typed[1:]):
+        return False
+    letters = iter(said)
+    return all(char in letters for char in typed)
 
 
 def _changes(
@@ -754,8 +859,10 @@ def _changes(
         # At an end, a filler said is no word the quote's stand for: "I'm sure" typed where
         # "Honestly" was said just before the passage is words added.
         edge = first != last
-        ours = [w for w in left if not _loose(w.key) and not (edge and w.key in FILLERS)]
-        theirs = [w for w in theirs if not _loose(w.key) and not (edge and w.key in FILLERS)]
+        ours, theirs = (
+            [w for w in words if not _loose(w.key, other) and not (edge and w.key in FILLERS)]
+            for words, other in ((left, theirs), (theirs, left))
+        )
         if ours and theirs and not all(w.key in FILLERS for w in [*ours, *theirs]):
             return ours, theirs
     return None
@@ -782,28 +889,48 @@ def _named(words: list[Word]) -> str:
     return " ".join(dict.fromkeys(w.shown for w in words))
 
 
+SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+"""The words that scale a number said before them ("two hundred" is 200; "a thousand",
+with no number before it, 1000)."""
+
+
 def _numbers(words: list[str]) -> list[str]:
     """The numbers of folded words, as digits: `1 000` (`1,000` folded) is 1000, `twenty
-    five` (`twenty-five`) 25."""
+    five` (`twenty-five`) 25, `two hundred fifty` 250, `2 million` 2000000."""
     found: list[str] = []
-    after = ""  # what kind of word the last number was
+    after = ""  # what kind of word the last number was: "digits", "words" or none
+    total = current = 0  # of the number being said in words: the scaled part, the rest
     for word in words:
         if word.isdigit() and len(word) == 3 and after == "digits":
             found[-1] += word  # a group of thousands
+            total, current = 0, int(found[-1])
             continue
         if word.isdigit():
             found.append(word)
-            after = "digits"
+            after, total, current = "digits", 0, int(word)
             continue
-        elif word in NUMBER_WORDS:
-            value = NUMBER_WORDS[word]
-            if after == "tens" and len(value) == 1:
-                found[-1] = str(int(found[-1]) + int(value))
+        if word in SCALES:
+            scale = SCALES[word]
+            if not after:  # "a thousand"
+                found.append("")
+                total, current = 0, 1
+            if scale == 100:
+                current *= scale
             else:
-                found.append(value)
-            after = "tens" if len(value) == 2 and value.endswith("0") and value != "10" else ""
+                total, current = total + current * scale, 0
+        elif word in NUMBER_WORDS:
+            value = int(NUMBER_WORDS[word])
+            rest = current % 100
+            if after == "words" and (rest == 0 or (rest >= 20 and rest % 10 == 0 and value < 10)):
+                current += value  # "twenty five", "two hundred fifty", "a thousand two"
+            else:
+                found.append("")
+                total, current = 0, value
+        else:
+            after = ""
             continue
-        after = ""
+        found[-1] = str(total + current)
+        after = "words"
     return found
 
 
@@ -812,6 +939,8 @@ def _negations(words: list[str]) -> list[str]:
     for i, word in enumerate(words):
         if word in NEGATIONS:
             found.append(word)
+        elif word in JOINED_NOTS:
+            found.append("n't")
         elif word == "t" and i and words[i - 1].endswith("n"):
             found.append("n't")
     return found
