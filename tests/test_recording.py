@@ -690,3 +690,29 @@ def test_a_number_or_negation_changed_for_a_word_is_not_what_was_said(typed, sai
     only the quote's numbers and the passage's negations."""
     check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
     assert not check.found and check.differs == differs
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        # A transcript's note of what it did not catch, and a quote's editorial words.
+        ("the export breaks every Friday", "The export [inaudible] every Friday."),
+        ("the export [inaudible] every Friday", "The export breaks every Friday."),
+        ("[the dashboard] is the first thing I open", "It is the first thing I open every day."),
+        # A word drawn out, typed or transcribed.
+        ("the app is sooo slow on Mondays", "The app is so slow on Mondays."),
+        ("the app is so slow on Mondays", "The app is soooo slow on Mondays."),
+        # A negation said as a spoken form.
+        ("no, we never export it", "Nope, we never export it."),
+        ("nah, we never export it", "No, we never export it."),
+        ("I don't know, maybe Tuesday", "I dunno, maybe Tuesday."),
+        # Numbers in digits for the words said, in a quote they make score under 75.
+        ("we have like 3 or 4 tools", "We have like three or four tools."),
+        ("we start at 9:30 every day", "We start at nine thirty every day."),
+    ],
+)
+def test_a_quote_is_what_was_said_through_the_transcript_s_marks_and_spoken_forms(typed, said):
+    """Each was 'Not what was said' (a changed word, a negation, or words said in another
+    order, the numbers' letters scoring the quote under 75)."""
+    check = check_quote(typed, 12.0, Timeline([RecordingCue("c1", 10.0, 14.0, "P1", said)]))
+    assert check.found and not check.differs, (check.score, check.differs)

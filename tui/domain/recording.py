@@ -300,12 +300,19 @@ def check_quote(
     if not near or not _letters(words):
         return QuoteCheck(words, "", None, 0.0, at, False)
     joined, starts = _joined(near)
-    needle = " ".join(fold(_composed(words)).split())
+    typed = needle = " ".join(fold(_composed(words)).split())
     # Folding keeps every character in its place, so the folded cues joined by spaces are
     # the joined text folded; squeezed, a comma typed or left out changes no score.
     folded = " ".join(timeline.folded[indexes])
     squeezed, place = _squeezed(folded)
     found = _word_for_word(needle, squeezed) or fuzz.partial_ratio_alignment(needle, squeezed)
+    spelled = _spelled(needle)
+    if spelled != needle:
+        # "3 or 4" typed for the "three or four" said: its letters score under 75. The same
+        # quote with its numbers in words is lined up too, and the better kept.
+        other = _word_for_word(spelled, squeezed) or fuzz.partial_ratio_alignment(spelled, squeezed)
+        if other is not None and (found is None or other.score > found.score):
+            found, needle = other, spelled
     if found is None or found.dest_end <= found.dest_start:
         return QuoteCheck(words, "", None, 0.0, at, False)
     begin, end = place(found.dest_start), place(found.dest_end - 1) + 1
@@ -322,18 +329,18 @@ def check_quote(
         # The partial ratio aligns the shorter text within the longer: here all that was said
         # would be found inside the quote, scoring 100 for words nobody said.
         score = fuzz.ratio(needle, squeezed)
-    if said != needle:
+    if said != typed:
         # The alignment scored letters, which may sit inside longer words ("no" in "not"):
         # the passage is whole words, and only the same words score 100.
         score = min(score, fuzz.ratio(needle, said), 99.9)
     score = round(score, 1)
     # A few letters are inside almost anything said: such a quote is found word for word.
-    found_it = score >= QUOTE_SCORE and (said == needle or _letters(words) >= MIN_LINK_CHARS)
+    found_it = score >= QUOTE_SCORE and (said == typed or _letters(words) >= MIN_LINK_CHARS)
     # A number said as words just outside the passage ("twenty-five doors" for "25 doors")
     # is still said: the numbers are looked for a couple of words either side too.
     near = " ".join([*folded[:begin].split()[-2:], said, *folded[end:].split()[:2]])
     differs = (
-        _turned_around(needle, said, near) or _unsaid_name(words, folded) or _swapped(needle, said)
+        _turned_around(typed, said, near) or _unsaid_name(words, folded) or _swapped(needle, said)
         if found_it
         else ""
     )
@@ -603,6 +610,7 @@ SPOKEN_FORMS = {
     "alright": "all right",
     "cannot": "can not",
     "noone": "nobody",
+    "dunno": "do not know",
 }
 """A word as said or typed quickly, and the words it is written as: one for the other is the
 same words typed differently."""
@@ -697,8 +705,17 @@ def _changed_word(
     )
 
 
+BRACKETED = "[\u2026]"
+"""The key of a word in square brackets: a transcript's note of what it did not catch
+(`[inaudible]`, `[crosstalk]`) or a quote's editorial words (`[the dashboard] is slow` for
+`it is slow`), which stand for whatever was said there."""
+_DRAWN_OUT = re.compile(r"(\w)\1{2,}")
+"""A letter three times or more: a word drawn out (`sooo`, `noooo`), the same word."""
+
+
 def _words(folded: str, text: str, begin: int, end: int) -> list[Word]:
-    """The words of `text[begin:end]` (`folded` is `text` folded)."""
+    """The words of `text[begin:end]` (`folded` is `text` folded); a word in square brackets
+    keyed `BRACKETED`."""
     runs = list(_RUN.finditer(folded, begin, end))
     words = []
     for i, run in enumerate(runs):
@@ -711,9 +728,16 @@ def _words(folded: str, text: str, begin: int, end: int) -> list[Word]:
             and text[stop] in "'\u2019"
         ):
             stop = joins.end()
-        key = unicodedata.normalize("NFKC", run.group()).lower()
+        key = _DRAWN_OUT.sub(r"\1", unicodedata.normalize("NFKC", run.group()).lower())
+        if _in_brackets(text, run.start()):
+            key = BRACKETED
         words.append(Word(key, text[run.start() : stop], run.start(), stop))
     return words
+
+
+def _in_brackets(text: str, at: int) -> bool:
+    """Whether `text[at]` is inside a pair of square brackets."""
+    return text.rfind("[", 0, at) > text.rfind("]", 0, at) and text.find("]", at) >= 0
 
 
 def _written(words: list[Word]) -> list[Word]:
@@ -758,7 +782,7 @@ def _loose(word: str, other: list[Word]) -> bool:
     "25" for "twenty-five"). A negation or number said where the quote has another word
     ("everyone" for "nobody", "many" for "five") is a changed word: the checks of numbers
     and negations count only the quote's numbers and the passage's negations."""
-    if word in GLUE:
+    if word in GLUE or word == BRACKETED:
         return True
     return any(kind(word) and any(kind(w.key) for w in other) for kind in (_number, _negation))
 
@@ -941,6 +965,8 @@ def _negations(words: list[str]) -> list[str]:
             found.append(word)
         elif word in JOINED_NOTS:
             found.append("n't")
+        elif any(said in NEGATIONS for said in SPOKEN_FORMS.get(word, "").split()):
+            found.append(word)  # "nope", "nah", "dunno"
         elif word == "t" and i and words[i - 1].endswith("n"):
             found.append("n't")
     return found
@@ -988,6 +1014,24 @@ def _closest_passage(needle: str, text: str, begin: int, end: int) -> tuple[int,
                 if score > best[0]:
                     best = (score, spans[i][0], spans[j][1])
     return best[1], best[2]
+
+
+_IN_WORDS = {int(digits): word for word, digits in NUMBER_WORDS.items()} | {1: "one"}
+
+
+def _spelled(folded: str) -> str:
+    """Folded words, one space between, each number under 100 in digits as the words said
+    for it (`25` is `twenty five`)."""
+
+    def said(word: str) -> str:
+        if not word.isdigit() or int(word) > 99:
+            return word
+        number = int(word)
+        if number in _IN_WORDS:
+            return _IN_WORDS[number]
+        return f"{_IN_WORDS[number - number % 10]} {_IN_WORDS[number % 10]}"
+
+    return " ".join(map(said, folded.split()))
 
 
 def _spaced(folded: str) -> str:
