@@ -73,3 +73,21 @@ def test_cut_words_cuts_text_written_without_spaces_between_its_characters():
     assert cut_words("one two\tthree", 8) == "one two"
     assert cut_words("\u4e00\u3000\u4e8c\u3000\u4e09", 3) == "\u4e00\u3000\u4e8c"
     assert cut_words("see https://example.com/" + "x" * 30, 9) == "see"  # a latin word: whole
+
+
+@pytest.mark.parametrize(
+    ("unit", "ends"),
+    [
+        ("\U0001f469\u200d\U0001f4bb", {0}),  # woman technologist: woman, joiner, laptop
+        ("\U0001f44d\U0001f3fd", {0}),  # thumbs up, medium skin tone
+        ("\u304b\u3099\u6642", {0, 2}),  # ka and a combining voiced mark (ga), then a wide one
+    ],
+)
+def test_cut_words_never_cuts_a_character_drawn_from_several(unit, ends):
+    """A line may break beside a wide character, and an emoji is one: a long quote of them
+    was cut between a woman and the laptop joined to her, or a hand and its skin tone,
+    leaving another picture than the one typed."""
+    text = unit * 300
+    for limit in range(5, 15):
+        kept = cut_words(text, limit)
+        assert len(kept) % len(unit) in ends, (limit, kept)

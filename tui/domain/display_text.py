@@ -105,8 +105,27 @@ def cut_words(text: str, limit: int) -> str:
 def _breaks_before(text: str, at: int) -> bool:
     """Whether a line may break before `text[at]`: at any space (a tab, an ideographic space),
     and beside a wide character, which Japanese and Chinese write with no space between
-    words."""
+    words; never inside a character drawn from several (`_joins`)."""
+    if _joins(text[at]) or text[at - 1] == ZWJ:
+        return False
     return text[at].isspace() or _cells(text[at]) == 2 or _cells(text[at - 1]) == 2
+
+
+ZWJ = "\u200d"
+"""The zero-width joiner: the emoji either side of it are drawn as one (👩‍💻)."""
+
+
+def _joins(char: str) -> bool:
+    """Whether `char` belongs to the character before it: a combining mark (`が` typed as
+    `か` and its voiced mark), a joiner, a variation selector or an emoji's skin tone."""
+    point = ord(char)
+    return (
+        unicodedata.combining(char) != 0
+        or char == ZWJ
+        or 0xFE00 <= point <= 0xFE0F
+        or 0x1F3FB <= point <= 0x1F3FF
+        or 0xE0020 <= point <= 0xE007F
+    )
 
 
 def _cells(char: str) -> int:
