@@ -635,6 +635,8 @@ def test_a_word_written_another_way_is_no_change(typed, said):
         # Another ending of a short word.
         ("I'm using it every day for invoices", "I use it every day for invoices."),
         ("we're making a new report each week", "We make a new report each week."),
+        # Words run together beside a number said in words.
+        ("we onboarded 3 new clients last week", "We on-boarded three new clients last week."),
         # An apostrophe left out of a negation.
         ("I dont think anyone reads it", "I don't think anyone reads it."),
         ("we cant export to PDF at all", "We can't export to PDF at all."),

@@ -887,7 +887,11 @@ def _changes(
             [w for w in words if not _loose(w.key, other) and not (edge and w.key in FILLERS)]
             for words, other in ((left, theirs), (theirs, left))
         )
-        if ours and theirs and not all(w.key in FILLERS for w in [*ours, *theirs]):
+        if not ours or not theirs or all(w.key in FILLERS for w in [*ours, *theirs]):
+            continue
+        # Run together or cut in two once the words beside them are left out: "onboarded 3"
+        # for "on-boarded three".
+        if not _same_word("".join(w.key for w in ours), "".join(w.key for w in theirs)):
             return ours, theirs
     return None
 
