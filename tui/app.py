@@ -524,7 +524,7 @@ class FieldnoteApp(CrashHookApp, inherit_bindings=False):
             keymap = self.keymap_loader()
         except KeymapError as error:
             self.reload_mistakes = error  # the help says the keys from before stay
-            self._say_mistakes(mistakes_said(error) or str(error), "Keymap not reloaded")
+            self._say_mistakes(mistakes_said(error) or visible(str(error)), "Keymap not reloaded")
             return
         self.reload_mistakes = None
         self.apply_keymap(keymap)
