@@ -71,7 +71,8 @@ def test_the_citation_names_the_participant_and_the_recording_time():
         (65, 0, "01:05"),
         (65, 90, "02:35"),
         (65, -60, "00:05"),
-        (5, -60, "00:00"),  # said before the recording began: never a negative time
+        (5, -60, "-00:55"),  # said before the recording began: its seconds before it
+        (5, -5.5, "-00:01"),  # half a second before: before it all the same, never 00:00
         (3599, 1, "1:00:00"),
         (3700.7, 0, "1:01:40"),
     ],

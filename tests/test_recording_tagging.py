@@ -711,6 +711,26 @@ def test_a_moment_before_the_clock_s_zero_gives_its_seconds_before_it():
     assert cue.when == "-00:05 (rec 00:00)"
 
 
+def test_a_note_taken_before_the_recording_started_says_so():
+    """With the recording started 15 s after the clock (offset -00:15), a note at 00:10 was
+    listed `00:10 (rec 00:00)`, as if said at the recording's start, which it was not: it is
+    5 s before it. The recording's time is signed as the clock's is; playing it starts at
+    the recording's start."""
+    from tui.domain.quotes import clock_and_recording, recording_time
+    from tui.domain.recording import moment
+    from tui.services.playback import start_second
+    from tui.services.team.agreement import Unit
+
+    assert clock_and_recording(10.0, -15.0) == "00:10 (rec -00:05)"
+    assert clock_and_recording(10.0, -10.5) == "00:10 (rec -00:01)"  # half a second before
+    assert clock_and_recording(10.0, -10.0) == "00:10 (rec 00:00)"  # at its start
+    assert clock_and_recording(130.0, -200.0) == "02:10 (rec -01:10)"
+    assert recording_time(10.0, -15.0) == "-00:05"
+    note = Unit("s1", "Session", {"id": "n1", "elapsed": 10.0}, [], recording_offset=-15.0)
+    assert note.when == "00:10 (rec -00:05)"
+    assert start_second(moment(10.0, -15.0)) == 0.0
+
+
 @pytest.mark.parametrize(
     "width, shown", [(120, "-00:05 (rec 00:00) Intervi"), (80, "-00:05 Inter")]
 )

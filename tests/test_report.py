@@ -835,3 +835,21 @@ def test_a_report_whose_times_are_on_a_recording_says_so(home, tmp_path):
         patch.setenv("FIELDNOTE_HOME", str(tmp_path / "other"))
         assert main(["report", "--study", "Onboarding", "--format", "md", "-o", str(out)]) == 0
     assert said not in out.read_text(encoding="utf-8")
+
+
+def test_a_note_taken_before_the_recording_started_is_cited_before_it(home, tmp_path):
+    """With Ana's recording started 15 s after her session's clock, the quote taken at 00:10
+    was cited at 00:00, the recording's start, which it was not: it is cited at -00:05, as
+    the tagging screen gives it (00:10 (rec -00:05)), and the report says what a minus means."""
+    from dataclasses import replace
+
+    sessions = study_sessions()
+    clock = {"banked": 120.0, "running_since": None, "recording_offset": -15.0}
+    sessions[0] = replace(sessions[0], session={**sessions[0].session, "clock": clock})
+    write_study(DataStore(home), sessions)
+    for form in ("md", "html"):
+        text = report(tmp_path, "--format", form, "--force")
+        cited = re.search(r"Setup took all week.*?Ana(?:</bdi>)?, (-?\d\d:\d\d)", text, re.S)
+        assert cited and cited.group(1) == "-00:05", form
+        assert "before the recording started at -00:05" in text, form
+        assert "00:25" in text, form  # the quote at 00:40 on the clock

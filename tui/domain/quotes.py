@@ -20,7 +20,7 @@ What is kept and what goes:
   characters (the clipboard is plain text); only the spaces before a removed tag go with it.
 - The time is the recording's time (the interview clock's elapsed plus the session clock's
   recording offset), so the quote can be found in the recording; `mm:ss`, `h:mm:ss` past the
-  hour, never negative.
+  hour, and signed (`-00:05`) for a note taken before the recording started.
 """
 
 from __future__ import annotations
@@ -142,9 +142,19 @@ def _strip_marks(text: str) -> str:
     return "\n".join(line.strip() for line in words.split("\n")).strip()
 
 
+def signed_time(seconds: float) -> str:
+    """A moment as `mm:ss` (or `h:mm:ss`) from a zero it may fall before: a moment before it is
+    its whole seconds before it, signed (`-00:05` for 4.5 s before), never `00:00`, the zero
+    itself; so two moments a whole number of seconds apart read that far apart."""
+    seconds = float(seconds or 0.0)
+    return format_elapsed(seconds) if seconds >= 0 else "-" + format_elapsed(-math.floor(seconds))
+
+
 def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:
-    """Where on the recording a note's moment is, as `mm:ss` (or `h:mm:ss`)."""
-    return format_elapsed(float(elapsed or 0.0) + float(recording_offset or 0.0))
+    """Where on the recording a note's moment is, as `mm:ss` (or `h:mm:ss`); a note taken
+    before the recording started (the recording offset puts it before the recording's zero)
+    is signed, `-00:05`, never `00:00`, which would say it was at the recording's start."""
+    return signed_time(float(elapsed or 0.0) + float(recording_offset or 0.0))
 
 
 def signed_offset(seconds: float) -> str:
@@ -169,11 +179,11 @@ def clock_and_recording(elapsed: float, recording_offset: float = 0.0) -> str:
     """A note's moment on the session's clock (as the tagging screen and `fieldnote agree`
     list it) and, where the recording is offset from that clock, its place on the recording,
     which the report and the analysis cite: `01:25 (rec 01:33)`; `01:25` with no offset.
-    A moment before the clock's zero (a cue said before the clock started) is the whole
-    seconds before it, signed, so the two times differ by the offset as a later moment's do:
-    `-00:05 (rec 00:00)`, never `00:00`, the clock's zero."""
-    seconds = float(elapsed or 0.0)
-    clock = format_elapsed(seconds) if seconds >= 0 else "-" + format_elapsed(-math.floor(seconds))
+    A moment before either zero is the whole seconds before it, signed (`signed_time`), so
+    the two times differ by the offset as a later moment's do: a cue said before the clock
+    started is `-00:05 (rec 00:00)`, a note taken before the recording started
+    `00:10 (rec -00:05)`, never `00:00`, which would say it was at that zero."""
+    clock = signed_time(elapsed)
     if not recording_offset:
         return clock
     return f"{clock} (rec {recording_time(elapsed, recording_offset)})"

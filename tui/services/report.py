@@ -288,7 +288,8 @@ def _title(view: StudyView) -> str:
 
 RECORDING_TIMES = (
     "Times are each session's place on its recording, which the tagging screen and the export "
-    "give after the clock's time as rec: 01:25 (rec 01:33) is cited here at 01:33."
+    "give after the clock's time as rec: 01:25 (rec 01:33) is cited here at 01:33, and a note "
+    "taken 5 s before the recording started at -00:05."
 )
 """Said under the counts when a session's recording is offset from its clock: every time the
 report cites (a quote, a note, a follow-up) is `Evidence.time` or `FollowUp.time`."""
