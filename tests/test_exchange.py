@@ -262,7 +262,7 @@ def test_sessions_are_chosen_by_ref_study_or_all(store, seeded):
     assert select_sessions(store, every=True) == seeded
     assert select_sessions(store, study="onboarding") == seeded
     assert select_sessions(store, ["Interview with Maya Okonkwo"]) == seeded[:1]
-    with pytest.raises(ExchangeError, match="No session belongs to the study"):
+    with pytest.raises(ExchangeError, match="there is no study named"):
         select_sessions(store, study="Pricing")
     with pytest.raises(ExchangeError, match="one"):
         select_sessions(store, ["x"], every=True)

@@ -70,7 +70,30 @@ def test_export_needs_one_way_to_choose_sessions(home, seeded, capsys):
     assert main(["export", "--format", "md"]) == 1
     assert "--study NAME or --all" in capsys.readouterr().err
     assert main(["export", "--study", "Nope", "--format", "md"]) == 1
-    assert "No session belongs to the study 'Nope'" in capsys.readouterr().err
+    assert "there is no study named 'Nope' (studies: Onboarding)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "--study", "{}", "--format", "md"],
+        ["agree", "--study", "{}"],
+        ["report", "--study", "{}"],
+        ["analyse", "--study", "{}"],
+        ["code", "{}", "--study"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_every_command_taking_a_study_names_the_studies_there_are(home, seeded, capsys, argv):
+    """`fieldnote report --study Nope` listed the studies there are; export said only that no
+    session belonged to 'Nope', and `code Nope --study` that no session matched it: the name
+    could not be checked against anything. Every command gives the report's sentence, the
+    name typed made safe to print."""
+    seed(DataStore(home), study="Pilot")
+    assert main([arg.format("No\x1b[2Jpe") for arg in argv]) == 1
+    err = capsys.readouterr().err
+    said = "there is no study named 'No\u241b[2Jpe' (studies: Onboarding, Pilot); set one with"
+    assert said in err and err.count("\n") == 1 and "\x1b" not in err, err
 
 
 def test_import_prints_sessions_through_visible(home, tmp_path, capsys):

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from tui import __version__
-from tui.domain.display_text import cut, visible_lines
+from tui.domain.display_text import cut, visible, visible_lines
 from tui.domain.people import clean_name
 
 if TYPE_CHECKING:
@@ -732,14 +732,19 @@ def _code_session(store: DataStore, ref: str, *, study: bool) -> str:
         summaries, _ = store.list_sessions()
         named = [s.id for s in summaries if s.study and s.study.casefold() == wanted]
         if not named:
-            raise
+            from tui.services.study_index import no_study_named
+
+            known = (s.study for s in summaries)
+            raise UserError(
+                f"No session matches '{visible(ref)}', and {no_study_named(ref, known)}"
+            ) from None
         return named[-1]  # the oldest: the study opens at its top
 
 
 def _study(store: DataStore, name: str | None) -> str:
     """The study named on the command line as the data folder spells it; "" for none given."""
-    from tui.domain.display_text import visible
     from tui.services.analysis import studies
+    from tui.services.study_index import no_study_named
 
     if name is None:
         if not store.session_paths():  # no file is read: the screen reads them
@@ -750,11 +755,7 @@ def _study(store: DataStore, name: str | None) -> str:
     for study in known:
         if study.casefold() == wanted:
             return study
-    listed = ", ".join(visible(s) for s in known[:8]) or "none yet"
-    raise UserError(
-        f"there is no study named '{visible(name)}' (studies: {listed}); "
-        "set one with fieldnote new --study or s on the sessions screen."
-    )
+    raise UserError(no_study_named(name, known))
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:

@@ -26,7 +26,7 @@ import logging
 import threading
 import weakref
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +81,26 @@ FREEZE_FROM = 64
 
 _READ = object()
 """`StudyIndex._entry`'s (and `_second_read`'s) word for a file that must be read whole."""
+
+
+STUDIES_NAMED = 8
+"""How many of the data folder's studies a sentence about a study name lists."""
+
+
+def no_study_named(name: str, known: Iterable[str]) -> str:
+    """The one sentence for a study name that matches none (`report`, `analyse`, `export`,
+    `agree`, `code --study`): the name as typed and the studies there are, made safe to print.
+    """
+    from tui.domain.display_text import visible
+
+    names = sorted({study for study in known if study}, key=str.casefold)
+    listed = ", ".join(visible(study) for study in names[:STUDIES_NAMED]) or "none yet"
+    if len(names) > STUDIES_NAMED:
+        listed += f" and {len(names) - STUDIES_NAMED} more"
+    return (
+        f"there is no study named '{visible(name)}' (studies: {listed}); "
+        "set one with fieldnote new --study or s on the sessions screen."
+    )
 
 
 def note_digests(notes: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.domain.clock import recording_offset
-from tui.domain.display_text import visible
 from tui.domain.guide import Guide
 from tui.domain.spans import idle_span, span_owners
 from tui.services.exchange.errors import ExchangeError
-from tui.services.study_index import study_index
+from tui.services.study_index import no_study_named, study_index
 from tui.store import DataStore, StoreError
 
 Progress = Callable[[int, int], None]
@@ -250,10 +249,7 @@ def select_sessions(
     wanted = str(study).strip().casefold()
     ids = [s.id for s in oldest_first if s.study.casefold() == wanted]
     if not ids:
-        raise ExchangeError(
-            f"No session belongs to the study '{visible(study)}'; check its name "
-            "(fieldnote new --study NAME sets it)."
-        )
+        raise ExchangeError(no_study_named(str(study), (s.study for s in oldest_first)))
     return ids
 
 

@@ -244,12 +244,9 @@ def study_sessions(store: DataStore, study: str) -> list[str]:
     wanted = study.strip().casefold()
     ids = [s.id for s in reversed(summaries) if (s.study or "").casefold() == wanted]
     if not ids:
-        known = sorted({s.study for s in summaries if s.study})
-        listed = ", ".join(known[:8]) or "none yet"
-        raise StoreError(
-            f"There is no study named '{study}' (studies: {listed}); "
-            "set one with fieldnote new --study."
-        )
+        from tui.services.study_index import no_study_named
+
+        raise StoreError(no_study_named(study, (s.study or "" for s in summaries)))
     return ids
 
 
