@@ -1095,7 +1095,7 @@ async def test_the_follow_ups_part_lists_the_open_ones_first_and_opens_and_copie
         assert copied == ["who signs off (follow-up by Maya, Ben, 00:25)"]
         # The list cuts a follow-up to its column; under it, the one under the cursor whole.
         detail = drawn_words(screen.query_one("#followup-detail"))
-        assert detail.endswith(" who signs off follow-up by Maya, Ben, 00:25 \u00b7 open"), detail
+        assert detail.endswith(" follow-up by Maya, Ben, 00:25 \u00b7 open who signs off"), detail
         await pilot.press("enter")
         await settle(pilot)
         tagging = app.screen
@@ -1260,3 +1260,59 @@ async def test_a_part_shows_its_tab_before_its_table_is_filled(store, clock, stu
         await pilot.pause()
         await pilot.pause()
         assert "pairs" not in screen._filled
+
+
+async def test_the_evidence_detail_keeps_its_time_in_view_in_a_40_column_pane(store, clock):
+    """In a 40-column pane the detail's lines ran out before its last, the session and the
+    time: a quote with its check under it (or a note with its note-taker's label) filled the
+    six lines it has, and where the evidence was said was not on the screen. The session and
+    the time come first now, as the tagging screen's detail gives them; a check the
+    transcript does not bear out stays in view under them."""
+    from tests.test_tagging import drawn_text
+    from tui.domain.quotes import clock_and_recording
+
+    recorded_session(store)
+    app = analysis_app(store, clock, study=None)
+    async with app.run_test(size=(40, 24)) as pilot:
+        screen, evidence, invented, exact = await cost_evidence(pilot)
+        for row in range(len(screen.evidence)):
+            evidence.move_cursor(row=row)
+            await settle(pilot)
+            item = screen.evidence[row]
+            when = clock_and_recording(item.elapsed, item.recording_offset)
+            drawn = " ".join(line.strip() for line in drawn_text(app).splitlines())
+            assert when in drawn, (row, when, drawn)
+            if row == invented:
+                assert "Not found in the transcript" in drawn, drawn
+
+
+async def test_a_follow_ups_detail_keeps_where_it_is_from_in_view_in_a_40_column_pane(store, clock):
+    """With a study's follow-ups filling the list, the detail under it had the lines its list
+    left it, three in a 40-column pane of 24 rows: a follow-up of three lines was all of it,
+    and whose it was, where, when and its status were not on the screen. The list gives way
+    as the evidence list does, and where it is from comes first."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+    from tests.test_tagging import drawn_text
+
+    long = (
+        "? ask for a screenshot of the Doors sheet (she offered to send one with the "
+        "carrier names blanked out, once her manager agrees)"
+    )
+    sessions = with_followups()
+    extra = [_note(f"x{n}", long, 100 + n, "q1", kind="followup") for n in range(14)]
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *extra])
+    write_study(store, sessions)
+    app = analysis_app(store, clock)
+    async with app.run_test(size=(40, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await pilot.press("6")
+        await settle(pilot)
+        for row in (0, 5):
+            screen.query_one("#followups", DataTable).move_cursor(row=row)
+            await settle(pilot)
+            followup = screen._current_followup()
+            drawn = " ".join(drawn_text(app).split())  # what the terminal shows
+            assert f"{followup.source} \u00b7 {followup.status}" in drawn, drawn[-400:]

@@ -694,9 +694,11 @@ class AnalysisScreen(Screen):
         followup = self._current_followup()
         detail = Text()
         if followup is not None:
-            detail.append(visible(followup.text))
+            # Whose, where, when and its status first, as the evidence's detail gives them: a
+            # long follow-up in a narrow pane pushed them out of the lines the detail has.
             where = f"{followup.source} \u00b7 {followup.status}"
-            detail.append(f"\n{visible(where)}", style="dim")
+            detail.append(visible(where), style="dim")
+            detail.append(f"\n{visible(followup.text)}")
         shown = self.query_one("#followup-detail", Static)
         shown.update(detail)
         shown.display = followup is not None  # no rule under "No follow-up was noted."
@@ -998,25 +1000,29 @@ class AnalysisScreen(Screen):
         detail = Text()
         if row is not None:
             item, checked = self.evidence[row], self.checked[row]
-            # A quote the transcript does not bear out says so first: the detail keeps a few
-            # lines, and a long quote with its source pushed the check out of view (in a
-            # narrow pane the list has no room for "unverified" either).
-            if checked.line is not None and checked.verified is False:
-                detail.append(f"{visible(checked.line)}\n", style="bold")
-            if item.said:
-                detail.append(f"{visible(_quoted(item.quote))} \u2014 {visible(item.attribution)}")
-            else:
-                detail.append(visible(item.quote), style="italic")
-                label = f"{item.attribution}: the note-taker's words, not a quote"
-                detail.append(f"\n{visible(label)}", style="dim")
-            if checked.line is not None and checked.verified is not False:
-                detail.append(f"\n{visible(checked.line)}", style="dim")
-            # The list's time is the recording's; the clock's beside it, as the tagging screen
-            # and the exports give it (`01:25 (rec 01:33)`).
+            # Where it is from first, as the tagging screen's detail gives it: the detail keeps
+            # a few lines, and in a 40-column pane the words and their check filled them with
+            # the time out of view. The list's time is the recording's; the clock's beside it,
+            # as the tagging screen and the exports give it (`01:25 (rec 01:33)`).
             when = clock_and_recording(item.elapsed, item.recording_offset)
-            detail.append(f"\n{visible(item.session_title)} \u00b7 {when}", style="dim")
+            detail.append(f"{visible(item.session_title)} \u00b7 {when}", style="dim")
             if item.tags:
                 detail.append(" \u00b7 " + ", ".join(tag_label(t) for t in item.tags), style="dim")
+            # Whose words they are next, before the words, where a long note or quote cannot
+            # push it out of view: a quote the transcript does not bear out says so (in a
+            # narrow pane the list has no room for "unverified" either), a note is the
+            # note-taker's.
+            if checked.line is not None and checked.verified is False:
+                detail.append(f"\n{visible(checked.line)}", style="bold")
+            if item.said:
+                quoted = f"{visible(_quoted(item.quote))} \u2014 {visible(item.attribution)}"
+                detail.append(f"\n{quoted}")
+            else:
+                label = f"{item.attribution}: the note-taker's words, not a quote"
+                detail.append(f"\n{visible(label)}", style="dim")
+                detail.append(f"\n{visible(item.quote)}", style="italic")
+            if checked.line is not None and checked.verified is not False:
+                detail.append(f"\n{visible(checked.line)}", style="dim")
         self.query_one("#evidence-detail", Static).update(detail)
 
     def _open_note(self) -> None:
