@@ -815,6 +815,28 @@ def test_an_address_after_an_underscore_is_code_too():
     assert not re.search(r"(?i)https?:|www\.|\w@\w", re.sub(r"`[^`\n]*`", "", shown))
 
 
+def test_a_tag_named_with_an_address_keeps_the_page_whole(home, tmp_path):
+    """A codebook from a shared study folder may name a tag with an address in it
+    (`ref/https://x.org/a`). The tag's cells and bars broke after each `/` of the HTML made
+    for it, the address's closing `</code>` too: `</<wbr>code>` is no tag, the code span
+    never closed and the rest of the page read as code. Only the name's own `/` break."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    tag = "ref/https://x.org/a"
+    sessions = study_sessions()
+    coded = _note("t1", '"she sent the link #pain/onboarding', 101, "q1", [tag], 5)
+    coded["kind"] = "quote"
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, coded])
+    write_study(DataStore(home), sessions)
+    page = report(tmp_path, "--format", "html")
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+    names = ["".join(span.itertext()) for span in tree.iter("span") if span.get("class") == "tag"]
+    assert tag in names
+    assert "</<wbr>" not in page
+
+
 def test_a_report_whose_times_are_on_a_recording_says_so(home, tmp_path):
     """The demo's report cited a note at 03:13 and a follow-up at 05:10 that the tagging
     screen, the Markdown export and `fieldnote agree` list at 03:05 (rec 03:13) and 05:02

@@ -562,8 +562,13 @@ def _bdi(text: str) -> str:
 
 def _tag(text: str) -> str:
     """A tag's name in a table cell: escaped, free to wrap after each `/` (the cells wrap
-    only at spaces, so `workaround/spreadsheet` would hold its column that wide)."""
-    return _h(text).replace("/", "/<wbr>")
+    only at spaces, so `workaround/spreadsheet` would hold its column that wide). Only the
+    name's own `/` break: `_h`'s markup (an address's `</code>`) is left whole."""
+    return _NAME_SLASH.sub(lambda found: found.group(1) or "/<wbr>", _h(text))
+
+
+_NAME_SLASH = re.compile(r"(<[^>]*>)|/")
+"""A `/` of a name made safe by `_h`, or markup `_h` made (the name's own `<` is `&lt;`)."""
 
 
 def _table(
