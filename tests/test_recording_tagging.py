@@ -731,6 +731,22 @@ def test_a_note_taken_before_the_recording_started_says_so():
     assert start_second(moment(10.0, -15.0)) == 0.0
 
 
+def test_a_time_past_any_recording_s_length_is_said_not_a_crash():
+    """A hand-edited session file (a shared study folder is anyone's) may hold a note at
+    1.7e308 s on a recording offset as far: the recording's time is their sum, infinity,
+    and every screen and report that gave it (the tagging rows, the report) stopped on an
+    OverflowError. A time no clock could reach is shown as no time."""
+    from tui.domain.notes import format_elapsed
+    from tui.domain.quotes import clock_and_recording, recording_time
+
+    assert recording_time(1.7e308, 1.7e308) == "--:--"
+    assert clock_and_recording(1.7e308, 1.7e308).endswith("(rec --:--)")
+    assert clock_and_recording(-1.7e308, -1.7e308) == "--:-- (rec --:--)"
+    assert clock_and_recording(1.7e308, 0.0) == "--:--"  # no offset: the clock alone
+    assert format_elapsed(float("nan")) == "--:--"
+    assert format_elapsed(61.0) == "01:01"
+
+
 @pytest.mark.parametrize(
     "width, shown", [(120, "-00:05 (rec 00:00) Intervi"), (80, "-00:05 Inter")]
 )

@@ -13,6 +13,7 @@ stream's highlighting, quoting (tui/domain/quotes.py) and renaming a tag inside 
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Collection, Iterable, Mapping
@@ -420,8 +421,19 @@ _NOTE_FIELDS = frozenset(f.name for f in fields(Note)) - {"kept"}
 """The stored fields a `Note` holds as its own attributes."""
 
 
+NO_TIME = "--:--"
+"""What `format_elapsed` gives for a time that is not a number of seconds."""
+LONGEST_TIME = 1e9
+"""Seconds (some 31 years) past which a time is no clock's but a hand edit's: `NO_TIME`, not a
+line of 300 digits."""
+
+
 def format_elapsed(seconds: float) -> str:
-    """Clock time as a note-taker reads it: `mm:ss`, or `h:mm:ss` past the hour."""
+    """Clock time as a note-taker reads it: `mm:ss`, or `h:mm:ss` past the hour; `--:--` for
+    a time no clock reaches (a hand-edited file's 1.7e308 s and as much offset sum to
+    infinity)."""
+    if not math.isfinite(seconds) or abs(seconds) >= LONGEST_TIME:
+        return NO_TIME
     total = max(0, int(seconds))
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)

@@ -29,7 +29,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tui.domain.notes import format_elapsed, inline_tokens, without_marks
+from tui.domain.notes import NO_TIME, format_elapsed, inline_tokens, without_marks
 
 _CLOSERS = {'"': '"', "\u201c": "\u201d", "\u201e": "\u201c", "\u00ab": "\u00bb"}
 """Each opening quote mark and the mark that closes it."""
@@ -147,7 +147,10 @@ def signed_time(seconds: float) -> str:
     its whole seconds before it, signed (`-00:05` for 4.5 s before), never `00:00`, the zero
     itself; so two moments a whole number of seconds apart read that far apart."""
     seconds = float(seconds or 0.0)
-    return format_elapsed(seconds) if seconds >= 0 else "-" + format_elapsed(-math.floor(seconds))
+    if seconds >= 0:
+        return format_elapsed(seconds)
+    before = format_elapsed(-math.floor(seconds)) if math.isfinite(seconds) else NO_TIME
+    return before if before == NO_TIME else "-" + before  # no time at all: no sign either
 
 
 def recording_time(elapsed: float, recording_offset: float = 0.0) -> str:
