@@ -317,3 +317,37 @@ def test_the_driver_takes_a_commit_only_by_its_id(tmp_path, monkeypatch, line):
     assert codebooks_merged(ana.home, path, theirs) is None
     monkeypatch.setenv("GITHEAD_rename-branch", "rename-branch")
     assert codebooks_merged(ana.home, path, theirs) is None
+
+
+def test_the_driver_reads_no_codebook_larger_than_a_study_file(tmp_path, monkeypatch):
+    """A commit taken in by a plain `git merge` may hold a codebook.json of hundreds of
+    megabytes (a shared study is anyone's to push to), which `fieldnote sync` refuses as
+    far larger than any study file. The driver read it from git and parsed it for every
+    session file git merged, 200 MB taking 5.7 s and a gigabyte each; now it merges the
+    session without a codebook that size, and refuses to merge the codebook itself (git
+    reports a conflict, ours left as it was)."""
+    from tui.cli import main
+    from tui.services.sync.driver import codebooks_merged
+    from tui.services.sync.tree import MAX_FILE_BYTES
+
+    ana, path, renamed, _ = _renamed_study(tmp_path, monkeypatch)
+    theirs = (ana.home / path).read_bytes()
+    codebook = orjson.loads((ana.home / "codebook.json").read_bytes())
+    (tag,) = codebook["tags"].values()
+    tag["description"] = "x" * MAX_FILE_BYTES
+    huge = orjson.dumps(codebook)
+    (ana.home / "codebook.json").write_bytes(huge)
+    ana.git("-c", "user.name=a", "-c", "user.email=a@a", "commit", "-qam", "huge")
+    huge_commit = ana.git("rev-parse", "HEAD").strip()
+    ana.git("reset", "-q", "--hard", renamed)
+    monkeypatch.setenv(f"GITHEAD_{huge_commit}", "huge")
+    mine = (ana.home / path).read_bytes()
+    assert theirs == mine
+    assert codebooks_merged(ana.home, path, theirs) is None
+
+    base, ours, their_file = (tmp_path / name for name in ("base", "ours", "theirs"))
+    base.write_bytes((ana.home / "codebook.json").read_bytes())
+    ours.write_bytes(base.read_bytes())
+    their_file.write_bytes(huge)
+    assert main(["merge-driver", str(base), str(ours), str(their_file), "codebook.json"]) != 0
+    assert ours.read_bytes() == base.read_bytes()

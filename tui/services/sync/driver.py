@@ -34,7 +34,7 @@ from tui.services.sync.merge import (
     merge_session,
     moved_over_deletions,
 )
-from tui.services.sync.tree import CODEBOOK, is_study_path, parse_study_file
+from tui.services.sync.tree import CODEBOOK, MAX_FILE_BYTES, is_study_path, parse_study_file
 from tui.store.storage import DUMP_OPTIONS
 
 MERGING = "GITHEAD_"
@@ -48,6 +48,9 @@ def merge_files(base: Path, ours: Path, theirs: Path, path: str) -> None:
     """Merge `theirs` into `ours` over `base` (an empty file when there is none)."""
     if not is_study_path(path) or not path.endswith(".json"):
         raise ValueError(f"{path} is not a Fieldnote study file")
+    for file, side in zip((base, ours, theirs), ("the base", "our", "their"), strict=True):
+        if (size := file.stat().st_size) > MAX_FILE_BYTES:
+            raise ValueError(_too_large(f"{side} version of {path}", size))
     raws = [f.read_bytes() for f in (base, ours, theirs)]
     versions = [
         parse_study_file(path, raw, f"The {side} version of {path}") if raw.strip() else {}
@@ -97,9 +100,23 @@ def codebooks_merged(folder: Path, path: str, their_file: bytes) -> list[dict[st
 
 
 def _blob(git: Git, commit: str, path: str) -> bytes | None:
-    """The file `path` as `commit` holds it; None where it holds none."""
+    """The file `path` as `commit` holds it; None where it holds none. SyncError where it is
+    larger than any study file (`MAX_FILE_BYTES`, which `fieldnote sync` refuses too): read
+    and parsed for each session file merged, a codebook of 200 MB took 5.7 s and a gigabyte."""
+    size = git.run("cat-file", "-s", f"{commit}:{path}", check=False)
+    if size.returncode != 0:
+        return None
+    if int(size.stdout) > MAX_FILE_BYTES:
+        raise SyncError(_too_large(f"{commit[:12]}'s {path}", int(size.stdout)))
     found = git.run("cat-file", "blob", f"{commit}:{path}", check=False)
     return found.stdout if found.returncode == 0 else None
+
+
+def _too_large(what: str, size: int) -> str:
+    return (
+        f"{what} is {size // (1024 * 1024)} MB, far larger than any study file; remove it "
+        "from the commit merged, or merge with `fieldnote sync`, which says where it is"
+    )
 
 
 def _commit(git: Git, name: str) -> str | None:
