@@ -9,7 +9,14 @@ import pytest
 from tui.domain.clock import InterviewClock
 from tui.domain.codings import with_coding, without_coding
 from tui.domain.guide import GuideError, GuideState, parse_guide, within_limits
-from tui.domain.notes import Note, format_elapsed, parse_elapsed, parse_inline
+from tui.domain.notes import (
+    MAX_NOTE_CHARS,
+    Note,
+    format_elapsed,
+    parse_elapsed,
+    parse_inline,
+    without_star_mark,
+)
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -113,6 +120,18 @@ def test_unstarring_takes_one_star_from_a_word_that_starts_with_stars(typed, wor
     note = make_note(typed)
     assert note.starred
     assert note.with_star(False).text == words
+
+
+@pytest.mark.timeout(10)
+def test_unstarring_a_note_of_a_million_stars_takes_them_off_at_once():
+    """A note synced from a shared study may be '* * * …' for the 2,000,000 characters a
+    note may have: each star was cut by copying the rest of the text, 80,000 of them took
+    1.1 s and a million minutes, the app frozen on the star key. Cut in one pass now
+    (a few ms; the timeout only catches the copying back)."""
+    stars = "* " * (MAX_NOTE_CHARS // 2 - 1) + "x"
+    assert without_star_mark(stars) == "x"
+    assert without_star_mark(" \t*\u3000* *") == " \t*\u3000* *"  # nothing but stars: kept
+    assert without_star_mark("  no star") == "  no star"
 
 
 def test_a_note_an_older_fieldnote_unstarred_keeps_its_mark_until_it_is_starred_and_unstarred():

@@ -246,14 +246,18 @@ def without_star_mark(text: str) -> str:
     a full parse, a qdpx import, reads as starred; an edit keeps it unstarred). A note of
     nothing but stars keeps them: it has no words to leave, and an empty note would show
     nothing at all."""
-    body = text.lstrip()
-    while body.startswith("*"):
-        stars = len(body) - len(body.lstrip("*"))
-        if body[stars : stars + 1] not in ("", " ", "\t", "\n"):  # glued to a word
-            body = body if body != text.lstrip() else body[1:]  # the first, if none went
-            break
-        body = body[stars:].lstrip()
+    mark = _STAR_MARK.match(text).group()  # one pass: a note may be a million stars
+    body = text[len(mark) :]
+    if body and mark.endswith("*"):  # the last stars are glued to a word: the word's own
+        glued = len(mark) - len(mark.rstrip("*"))
+        mark, body = mark[:-glued], mark[-glued:] + body
+        if "*" not in mark:  # ... but for the first, if no star stood apart
+            body = body[1:]
     return body if body and body != text.lstrip() else text
+
+
+_STAR_MARK = re.compile(r"[\s*]*")
+"""The spaces and stars before a note's words (`\\s` is the spaces `str.strip` takes)."""
 
 
 def new_id() -> str:
