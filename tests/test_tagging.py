@@ -1132,3 +1132,23 @@ async def test_a_tag_filter_counts_a_note_and_its_span_with_the_tag_as_one_excer
         await pilot.pause()
         header = str(screen.query_one("#tagging-header").render())
         assert header.startswith("Tagging filter: #pain/pricing (1)"), header
+
+
+@pytest.mark.parametrize("size", [(40, 24), (80, 24)])
+async def test_a_long_tag_s_filter_gives_way_to_its_count(store, clock, session_id, size):
+    """The header kept the tag filter's count only while the tag's name was short: `f` on
+    workaround/spreadsheet/export-every-monday in a 40-column pane read 'Tagging filter:
+    #workaround/spreadsheet/expo…', the count cut off with the name's end (and at 80 columns
+    a name from a shared codebook's 200 characters did the same). The name gives way now."""
+    tag = "workaround/spreadsheet/export-every-monday"
+    if size[0] == 80:
+        tag += "/" + "x" * 99
+    add_notes(store, session_id, clock, [f"we paste it by hand #{tag}", "nothing here"])
+    async with tagging_app(store, clock, session_id).run_test(size=size) as pilot:
+        await ready(pilot)
+        screen = pilot.app.screen
+        screen.model.set_filter(tag=tag)
+        await pilot.pause()
+        header = screen.query_one("#tagging-header").render_line(0).text.rstrip()
+        assert header.startswith("Tagging filter: #workaround/"), header
+        assert "\u2026 (1)" in header, header

@@ -291,18 +291,27 @@ class TaggingScreen(Screen):
             filters.append("\u201c" + visible(model.filter_text) + "\u201d")
         widget = self.query_one("#tagging-header", Static)
         room = widget.content_region.width
+        span = Text("  SPAN", style="bold reverse") if self.span is not None else None
+        blind = Text(f"  BLIND: {visible(model.coder)}", style="bold") if model.blind else None
         if filters:
             rows, excerpts = len(self.shown), model.excerpts_shown()
             filtered = f"  filter: {' '.join(filters)}"
             # A note listed over its span, both with the tag, is one excerpt of it; a pane too
             # narrow for both counts gives the excerpts, as the codebook counts them.
-            shown = f"{filtered} ({count_of(excerpts, 'excerpt')}, {rows} rows)"
-            if excerpts == rows or room and len("Tagging") + cell_len(shown) > room:
-                shown = f"{filtered} ({excerpts})"
-            modes.append(Text(shown, style="bold"))
-        if self.span is not None:
-            modes.append(Text("  SPAN", style="bold reverse"))
-        blind = Text(f"  BLIND: {visible(model.coder)}", style="bold") if model.blind else None
+            counted = f" ({count_of(excerpts, 'excerpt')}, {rows} rows)"
+            if excerpts == rows or room and len("Tagging") + cell_len(filtered + counted) > room:
+                counted = f" ({excerpts})"
+            # After the SPAN and BLIND words where the line is narrow: what is left of it is
+            # the filter's, whose tag name or search words (not `untagged`) give way to its
+            # count (a tag of a shared codebook may have 200 characters).
+            left = room - len("Tagging") - sum(t.cell_len for t in (span, blind) if t)
+            named = " ".join(filters[1:] if model.filter_untagged else filters)
+            if room and named and cell_len(filtered + counted) > left:
+                kept = filtered[: len(filtered) - len(named)]
+                filtered = kept + cut(named, max(left - cell_len(kept + counted), 2))
+            modes.append(Text(filtered + counted, style="bold"))
+        if span is not None:
+            modes.append(span)
         line = Text("Tagging ", style="bold", no_wrap=True, overflow="ellipsis")
         wide = Text(title).append_text(count)
         for mode in modes:
