@@ -71,15 +71,16 @@ class Guide:
         """The headings with no question under them: a sub-section without questions, or a
         section without questions of its own or in its sub-sections. The cursor never stops
         on one (it moves between questions), so the guide pane marks it and the lint says so."""
-        empty = []
-        for index, section in enumerate(self.sections):
-            under = [section]
-            if section.level <= 2:
-                for following in self.sections[index + 1 :]:
-                    if following.level <= 2:
-                        break
-                    under.append(following)
-            if not any(part.questions for part in under):
+        empty, sections = [], self.sections
+        for index, section in enumerate(sections):
+            asked = bool(section.questions)
+            after = index + 1  # a section's own sub-sections only: one pass over the guide
+            while not asked and section.level <= 2 and after < len(sections):
+                if sections[after].level <= 2:
+                    break
+                asked = bool(sections[after].questions)
+                after += 1
+            if not asked:
                 empty.append(section)
         return empty
 
