@@ -556,6 +556,27 @@ def test_a_quote_with_a_word_changed_for_another_is_not_what_was_said(typed, sai
     assert theirs in check.verbatim.casefold()
 
 
+def test_a_long_run_of_changed_words_is_named_by_its_first_few():
+    """A pasted paraphrase of 1,200 words, 100 of them in a row typed otherwise, is still
+    found (97) and not what was said: the check named all 100 of the quote's and the
+    transcript's, 1,553 characters under a quote the report cuts at 400, on every surface
+    (a shared study's note may hold a megabyte). It names the first words, then `…`."""
+    said = [f"w{n}" for n in range(1200)]
+    cues = [
+        RecordingCue(f"c{n}", n * 0.5, None, "P1", " ".join(said[n * 12 : n * 12 + 12]))
+        for n in range(100)
+    ]
+    typed = [f"qq{word}qq" if 500 <= n < 600 else word for n, word in enumerate(said)]
+    check = check_quote(" ".join(typed), 45.0, Timeline(cues))
+    assert check.score >= 75 and not check.found
+    assert check.differs.startswith("the quote has \u201cqqw500qq qqw501qq")
+    assert len(check.differs) <= 160, check.differs
+    assert "\u2026\u201d, the transcript \u201cw500 w501" in check.differs
+    typed[500] = "q" * 300  # one word of 300 letters in its place: named by its first 40
+    check = check_quote(" ".join(typed), 45.0, Timeline(cues))
+    assert check.differs.startswith("the quote has \u201c" + "q" * 40 + "\u2026\u201d")
+
+
 def test_a_changed_word_is_named_in_the_check_every_surface_shows():
     said = "Honestly it was faster than the old one."
     cue = RecordingCue("c1", 10.0, 14.0, "P1", said)

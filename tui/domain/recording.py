@@ -38,6 +38,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from tui.domain.clock import recording_offset
+from tui.domain.display_text import cut_words
 from tui.domain.people import person_key
 from tui.domain.quotes import quote_words, recording_time
 
@@ -912,9 +913,18 @@ def _parted(typed: list[Word], said: list[Word]) -> list[list[int]]:
     return runs
 
 
+NAMED_CHARS = 40
+"""Characters of words a check names on each side (`_named`): a run of changed words in a
+pasted paraphrase is named by its first few, not repeated whole under a quote cut to 400."""
+
+
 def _named(words: list[Word]) -> str:
-    """Words as written, one space between; a word written out as two (`_written`) once."""
-    return " ".join(dict.fromkeys(w.shown for w in words))
+    """Words as written, one space between; a word written out as two (`_written`) once; a
+    run longer than NAMED_CHARS cut at a word (a word longer than that, inside it) with `…`."""
+    named = " ".join(dict.fromkeys(w.shown for w in words[: NAMED_CHARS + 1]))
+    if len(named) <= NAMED_CHARS:  # 41 words have at least 81 characters
+        return named
+    return cut_words(named[: NAMED_CHARS + 1], NAMED_CHARS)[:NAMED_CHARS] + "\u2026"
 
 
 SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
