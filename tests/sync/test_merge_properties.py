@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -345,3 +346,19 @@ def test_a_tag_renamed_to_a_name_the_deleting_side_added_lists_the_codings_it_mo
     note = merged["notes"]["3"]
     assert note["codings"] == [{**coded, "tag": "install"}]
     assert note["conflicts"][0]["field"] == "merged and deleted"
+
+
+@pytest.mark.timeout(10)
+def test_thousands_of_tags_renamed_at_once_are_found_in_one_pass():
+    """Each tag gone from a side was looked for in every tag's `renamed_from` there: 1,000
+    tags renamed in one commit (a codebook reorganised, or a shared remote's hostile one)
+    took 2.7 s to find, 4,000 took 46 s, and the git merge driver finds them again for every
+    session file it merges. The names each side renamed from are indexed once."""
+    count = 20_000
+    base = {"tags": {str(n): _tag(f"old{n}") for n in range(count)}}
+    ours = {"tags": {str(n): _tag(f"new{n}", 1, [f"old{n}"]) for n in range(count)}}
+    theirs = {"tags": {}}
+    renames = find_renames(base, ours, base)
+    assert len(renames) == count and renames["old7"] == "new7"
+    moved = moved_over_deletions(base, ours, theirs)
+    assert len(moved) == count and moved["old7"] == "new7"

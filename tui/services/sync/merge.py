@@ -522,18 +522,18 @@ def _rename_targets(base: Tables, ours: Tables, theirs: Tables) -> dict[str, set
 
 
 def _side_renames(before: Mapping[str, Any], side: Mapping[str, Any]) -> dict[str, str]:
-    """Old key -> the name one side renamed (or merged) it to."""
+    """Old key -> the name one side renamed (or merged) it to: the one tag there (and only
+    one) that lists it in its `renamed_from` where the base's version of that tag did not.
+    Each side's new `renamed_from` names are indexed once: looking for each tag gone in every
+    tag's took 46 s for 4,000 tags renamed, and the merge driver does it for every file."""
+    named: dict[str, list[str]] = {}
+    for key, doc in side.items():
+        for old in _renamed_from(doc) - _renamed_from(before.get(key)):
+            named.setdefault(old, []).append(doc["name"])
     out = {}
     for old in before:
-        if old in side:
-            continue
-        named = [
-            doc["name"]
-            for key, doc in side.items()
-            if old in _renamed_from(doc) and old not in _renamed_from(before.get(key))
-        ]
-        if len(named) == 1:
-            out[old] = named[0]
+        if old not in side and len(names := named.get(old, ())) == 1:
+            out[old] = names[0]
     return out
 
 
