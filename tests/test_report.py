@@ -875,3 +875,33 @@ def test_a_note_taken_before_the_recording_started_is_cited_before_it(home, tmp_
         assert cited and cited.group(1) == "-00:05", form
         assert "before the recording started at -00:05" in text, form
         assert "00:25" in text, form  # the quote at 00:40 on the clock
+
+
+def test_a_phone_s_matrix_numbers_each_tag_by_its_own_rank(home, tmp_path):
+    """The phone's matrix labels each dot with its rank in the table under it, looked up by
+    the tag's label: two tags of a shared codebook alike for their first 199 characters (a
+    label's length) both got the rank of one, and another rank was on no dot. Each dot is
+    numbered by its own place in the table (a tag named `1` among them)."""
+    from dataclasses import replace
+
+    from tests.analysis_study import _note
+
+    twins = ["a" * 250 + "/one", "a" * 250 + "/two", "1"]
+    sessions = study_sessions()
+    added = [
+        _note(f"t{n}", f"note {n}", 101 + n, "q1", [tag], 2 + n) for n, tag in enumerate(twins)
+    ]
+    sessions[0] = replace(sessions[0], notes=[*sessions[0].notes, *added])
+    write_study(DataStore(home), sessions)
+    page = report(tmp_path, "--format", "html")
+    tree = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
+    _, narrow = tree.findall(".//section[@id='priorities']/figure")
+    ranked = sorted(
+        int("".join(t.itertext()))
+        for t in svg_nodes(narrow, "text")
+        if "label" in (t.get("class") or "").split()
+    )
+    caption = narrow.find("figcaption")
+    if caption is not None:  # the labels left off for want of room, by their ranks
+        ranked = sorted(ranked + [int(n) for n in re.findall(r"\d+", "".join(caption.itertext()))])
+    assert len(ranked) >= 3 and ranked == list(range(1, len(ranked) + 1)), ranked

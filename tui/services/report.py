@@ -684,14 +684,16 @@ def matrix_chart(analysis: Analysis, narrow: bool = False) -> tuple[str, list[st
         **_chart_config(narrow, height=340 + 22 * len(quadrants), legend_columns=1),
     )
     by_quadrant: dict[str, list[dict]] = {}
-    for point in analysis.matrix:
+    for rank, point in enumerate(analysis.matrix, start=1):
         theme = point.theme
         by_quadrant.setdefault(point.quadrant, []).append(
             {
                 "value": (round(100 * theme.share, 1), round(theme.mean_severity or 0, 2)),
-                "label": ranks[tag_label(theme.label)] if narrow else tag_label(theme.label),
+                # Its own place in the table: two labels may be alike (cut at 200 characters).
+                "label": str(rank) if narrow else tag_label(theme.label),
             }
         )
+    short = (lambda rank: rank) if narrow else (lambda name: ranks.get(name, name))
     for quadrant, points in by_quadrant.items():
         chart.add(quadrant, points)
     left_off: list[str] = []
@@ -700,7 +702,7 @@ def matrix_chart(analysis: Analysis, narrow: bool = False) -> tuple[str, list[st
         left_off.extend(
             place_labels(
                 root,
-                lambda name: ranks.get(name, name),
+                short,
                 font_size=style.value_label_font_size,
                 dot_radius=MATRIX_DOT,
                 label_offset=style.value_font_size,
@@ -708,7 +710,7 @@ def matrix_chart(analysis: Analysis, narrow: bool = False) -> tuple[str, list[st
         )
 
     chart_id = "matrix-narrow" if narrow else "matrix"
-    return _svg(chart, chart_id, label), [ranks.get(name, name) for name in left_off]
+    return _svg(chart, chart_id, label), [short(name) for name in left_off]
 
 
 def themes_bars(analysis: Analysis) -> str:
