@@ -92,21 +92,28 @@ def cut_start(text: str, cells: int) -> str:
 def cut_words(text: str, limit: int) -> str:
     """`text` whole when it has at most `limit` characters, else its words up to the last
     break at or before `limit` (`_breaks_before`), without the space or a `,;:` before it;
-    never part of a word: a first word longer than `limit` is kept whole. The caller marks
-    the cut (a report's `[…]`): a `…` of the text's own may be someone trailing off."""
+    never part of a word, but for a first "word" longer than `limit` (a pasted blob, an
+    address), which no reader reads as one: it is cut at `limit`, between whole characters
+    (`_joins`); kept whole, a 1 MB run took the report seconds and megabytes. The caller
+    marks the cut (a report's `[…]`): a `…` of the text's own may be someone trailing off."""
     if len(text) <= limit:
         return text
     at = next((i for i in range(limit, 0, -1) if _breaks_before(text, i)), None)
     if at is None:
-        at = next((i for i in range(limit + 1, len(text)) if _breaks_before(text, i)), len(text))
-    return text[:at].rstrip().rstrip(",;:").rstrip() or text
+        at = next((i for i in range(limit, 0, -1) if _between_characters(text, i)), limit)
+    return text[:at].rstrip().rstrip(",;:").rstrip() or text[:at]
+
+
+def _between_characters(text: str, at: int) -> bool:
+    """Whether `text[at]` starts a character of its own (not part of the one before it)."""
+    return not _joins(text[at]) and text[at - 1] != ZWJ
 
 
 def _breaks_before(text: str, at: int) -> bool:
     """Whether a line may break before `text[at]`: at any space (a tab, an ideographic space),
     and beside a wide character, which Japanese and Chinese write with no space between
     words; never inside a character drawn from several (`_joins`)."""
-    if _joins(text[at]) or text[at - 1] == ZWJ:
+    if not _between_characters(text, at):
         return False
     return text[at].isspace() or _cells(text[at]) == 2 or _cells(text[at - 1]) == 2
 
