@@ -52,6 +52,8 @@ def whole_note_tags(note_tags: Iterable[str], span_tags: Iterable[Iterable[str]]
     if not tags:
         return tags
     on_spans = {tag_key(tag) for tags_of_span in span_tags for tag in tags_of_span}
+    if not on_spans:  # most notes: no span to share a tag with, and no key worked out
+        return tags
     return [tag for tag in tags if tag_key(tag) not in on_spans]
 
 

@@ -263,26 +263,31 @@ class TagTally:
         excerpt (`whole_note_tags`), and words a transcript gives to someone else than the
         participant raise it for nobody (`counts_for`)."""
         coded = data.coded_spans()
+        on_notes = coded.on_notes
         person = participant_key(data.session)
         speakers = {str(cue.get("id")): cue.get("speaker") for cue in data.cues}
         counted: list[tuple[list[str], str]] = []
         for note in data.notes:
             if note.get("kind") in MARK_KINDS:
                 continue
-            spans = coded.on_notes.get(str(note.get("id")), ())
-            tags = whole_note_tags(note.get("tags") or (), [s.get("tags") or () for s in spans])
-            counted.append((tags, person))
-            counted += [(list(span.get("tags") or ()), person) for span in spans]
+            spans = on_notes.get(str(note.get("id")), ()) if on_notes else ()
+            tags = note.get("tags")
+            if spans:
+                tags = whole_note_tags(tags or (), [s.get("tags") or () for s in spans])
+                counted += [(list(span.get("tags") or ()), person) for span in spans]
+            if tags:  # most notes of an archive carry none: nothing to count
+                counted.append((tags, person))
         for cue_id, spans in coded.on_cues.items():
             cue = {"kind": "transcript", "author": speakers.get(cue_id)}
             who = counts_for(data.session, cue)
             counted += [(list(span.get("tags") or ()), who) for span in spans]
+        session_id = data.id
         for tags, who in counted:
             for tag in tags:
                 key = _key(tag)
                 self.names.setdefault(key, tag)
                 self.uses[key] += 1
-                self.where.setdefault(key, set()).add(data.id)
+                self.where.setdefault(key, set()).add(session_id)
                 people = self.who.setdefault(key, set())
                 if who:
                     people.add(who)
