@@ -129,15 +129,8 @@ async def test_a_reload_s_mistakes_are_a_short_notice_and_f1_lists_them(
         await pilot.pause()
         assert app.keymap.overrides() == {"home.new": "a"}  # the keys from before stay
         [notice] = list(app._notifications)
-        assert notice.severity == "error" and notice.timeout <= 10
-        [toast] = app.screen.query("Toast")
-        shown = drawn(toast)
-        assert "not reloaded" in shown and "7 mistakes" in shown and "mine.toml" in shown
-        assert "f1" in shown and "fieldnote keys" in shown
-        assert "line 1" not in shown and "nope0" not in shown  # the list is F1's
-        geometry = toast.screen.find_widget(toast)
-        rows = geometry.region.intersection(geometry.clip).height
-        assert rows <= 5, f"the notice takes {rows} rows: {shown}"
+        assert notice.severity == "error"
+        assert "not reloaded" in short_notice(app)
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         listed = str(app.screen.query_one("#help-mistakes", Label).content)
@@ -189,6 +182,22 @@ def drawn(widget) -> str:
     return " ".join(" ".join(strip.text.replace("\u258c", "") for strip in strips).split())
 
 
+def short_notice(app) -> str:
+    """The keymap's notice as drawn, held to what it must say of `mine.toml`'s 7 mistakes in
+    at most five rows, for a notice's usual time: how many, the file, and where the list is."""
+    [notice] = list(app._notifications)
+    assert notice.timeout <= 10
+    [toast] = app.screen.query("Toast")
+    shown = drawn(toast)
+    assert "7 mistakes" in shown and "mine.toml" in shown
+    assert "f1" in shown and "fieldnote keys" in shown
+    assert "line 1" not in shown and "nope0" not in shown  # the list is F1's
+    geometry = toast.screen.find_widget(toast)
+    rows = geometry.region.intersection(geometry.clip).height
+    assert rows <= 5, f"the notice takes {rows} rows: {shown}"
+    return shown
+
+
 @pytest.mark.parametrize("size", [(80, 24), (40, 24)])
 async def test_mistakes_are_a_short_notice_and_f1_lists_them(
     tmp_path, store, clock, session_id, size
@@ -208,16 +217,7 @@ async def test_mistakes_are_a_short_notice_and_f1_lists_them(
     async with app.run_test(size=size, notifications=True) as pilot:
         await wait_until(pilot, lambda: app.screen.query("Toast"))
         await pilot.pause()
-        [notice] = list(app._notifications)
-        assert notice.timeout <= 10
-        [toast] = app.screen.query("Toast")
-        shown = drawn(toast)
-        assert "7 mistakes" in shown and "mine.toml" in shown
-        assert "f1" in shown and "fieldnote keys" in shown
-        assert "line 1" not in shown and "nope0" not in shown  # the list is F1's
-        geometry = toast.screen.find_widget(toast)
-        rows = geometry.region.intersection(geometry.clip).height
-        assert rows <= 5, f"the notice takes {rows} rows: {shown}"
+        short_notice(app)
         await pilot.press("f1")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         listed = " ".join(str(label.content) for label in app.screen.query(Label))
