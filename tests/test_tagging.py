@@ -408,24 +408,31 @@ async def test_filters_untagged_by_tag_and_by_text(store, clock, seeded, session
         assert len(screen.shown) == len(NOTES)
 
 
-async def test_the_scope_key_says_at_once_that_the_new_scope_is_being_read(store, clock):
-    # On 300 sessions `a` showed nothing for 1.6 s: the old session's rows and header stayed
-    # as they were until the whole archive was read, as if the key had not been pressed.
-    import threading
-
+def sessions_of_studies(store, clock, studies: list[str]) -> list[str]:
+    """A session of each study named, a minute apart, participant P0, P1 ..., each with one
+    note (`note of P0`); their ids, oldest first."""
     guide = parse_guide("# G\n## S\n- Why?\n")
     ids = []
-    for n in range(2):
+    for n, study in enumerate(studies):
         sid = create_session(
             store,
             title=f"S{n}",
             participant=f"P{n}",
             guide=guide,
             now=clock() + timedelta(minutes=n),
-            extra={"study": "trial"},
+            extra={"study": study},
         )
         add_notes(store, sid, clock, [f"note of P{n}"])
         ids.append(sid)
+    return ids
+
+
+async def test_the_scope_key_says_at_once_that_the_new_scope_is_being_read(store, clock):
+    # On 300 sessions `a` showed nothing for 1.6 s: the old session's rows and header stayed
+    # as they were until the whole archive was read, as if the key had not been pressed.
+    import threading
+
+    ids = sessions_of_studies(store, clock, ["trial", "trial"])
     app = tagging_app(store, clock, ids[0])
     release = threading.Event()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -450,19 +457,7 @@ async def test_the_scope_key_says_at_once_that_the_new_scope_is_being_read(store
 
 
 async def test_scope_one_session_a_study_or_all(store, clock):
-    guide = parse_guide("# G\n## S\n- Why?\n")
-    ids = []
-    for n, study in enumerate(["trial", "trial", "money"]):
-        sid = create_session(
-            store,
-            title=f"S{n}",
-            participant=f"P{n}",
-            guide=guide,
-            now=clock() + timedelta(minutes=n),
-            extra={"study": study},
-        )
-        add_notes(store, sid, clock, [f"note of P{n}"])
-        ids.append(sid)
+    ids = sessions_of_studies(store, clock, ["trial", "trial", "money"])
     app = tagging_app(store, clock, ids[1], scope="study")
     async with app.run_test(size=(100, 30)) as pilot:
         await ready(pilot)
