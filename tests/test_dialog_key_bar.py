@@ -59,10 +59,8 @@ DIALOGS = {
         lambda app: ExportScreen(app.sessions.export_job([], "x"), Path("/tmp")),
         ["Export", "Close"],
     ),
-    "undecided": (
-        lambda app: UndecidedScreen(TeamSync(app.sessions.store, "Maya")),
-        ["Keep", "Take the other", "Back"],
-    ),
+    # Nothing undecided in a fresh folder: nothing to keep or take, only a way back.
+    "undecided": (lambda app: UndecidedScreen(TeamSync(app.sessions.store, "Maya")), ["Back"]),
     "resume": (
         lambda app: ResumeClockScreen(60.0, app.now() - timedelta(minutes=5), app.now()),
         ["Count the time away", "Continue from the pause", "Keep it paused"],
@@ -92,6 +90,7 @@ NOT_SAID = {
     "quit, leaving a screen": "Quit anyway",
     "tag picker removing": "Apply",
     "help": "Cancel",
+    "undecided": "Keep",
 }
 """What the bar said of a key that does otherwise in that dialog: its text said "q leave",
 "Enter removes", "Esc closes"."""

@@ -58,6 +58,11 @@ async def test_sync_from_the_sessions_screen_then_settle_what_is_undecided(tmp_p
         assert 'text is "ana\'s wording [bold]x"' in shown and "bo's wording" in shown
         await pilot.press("o")  # take bo's wording after all
         await wait_until(pilot, lambda: not screen.items)
+        await pilot.pause()
+        # Nothing left to keep or take: the dialog's keys and its key bar say only how to close.
+        keys = str(screen.query_one(".dialog-keys").render())
+        assert "keeps" not in keys and "takes" not in keys and "closes" in keys, keys
+        assert screen.check_action("settle", (False,)) is False
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
     session = store.open_session(session_id)

@@ -31,19 +31,23 @@ class UndecidedScreen(ModalScreen[None]):
             yield Static(Text("Undecided after a sync"), classes="dialog-title")
             yield OptionList(id="undecided", compact=True)
             yield Static("", id="undecided-status", classes="dialog-help")
-            keep, other = (
-                self.app.key_for("undecided.keep"),
-                self.app.key_for("undecided.take_other"),
-            )
-            back = self.app.key_for("undecided.back")
-            yield Static(
-                Text(
-                    f"{keep} keeps the merged value \u00b7 {other} takes the other side's"
-                    f" \u00b7 {back} closes"
-                ),
-                classes="dialog-keys",
-            )
+            yield Static(self._keys_said(), classes="dialog-keys")
         yield KeyBar()
+
+    def _keys_said(self) -> Text:
+        """The dialog's keys: how to settle the value under the cursor while there is one."""
+        back = self.app.key_for("undecided.back")
+        if not self.items:
+            return Text(f"{back} closes")
+        keep, other = self.app.key_for("undecided.keep"), self.app.key_for("undecided.take_other")
+        return Text(
+            f"{keep} keeps the merged value \u00b7 {other} takes the other side's"
+            f" \u00b7 {back} closes"
+        )
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """Keep and take are offered only while a value is left to settle."""
+        return bool(self.items) if action == "settle" else True
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -63,6 +67,8 @@ class UndecidedScreen(ModalScreen[None]):
             options.highlighted = min(at, len(items) - 1)
         status = "Nothing undecided." if not items else f"{len(items)} value(s) to settle."
         self.query_one("#undecided-status", Static).update(Text(status))
+        self.query_one(".dialog-keys", Static).update(self._keys_said())
+        self.refresh_bindings()
 
     def action_settle(self, take_other: bool) -> None:
         at = self.query_one(OptionList).highlighted
