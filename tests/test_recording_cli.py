@@ -293,3 +293,17 @@ def test_quotes_and_align_say_their_times_are_the_recordings(home, capsys):
         assert header.endswith(
             "times on the recording, 00:30 after the session's clock (offset +00:30)"
         ), header
+
+
+@pytest.mark.parametrize("path", ["", "   "])
+def test_an_empty_transcript_path_is_named_as_empty(home, capsys, path):
+    # `attach X ""` read the empty path as the current folder: "Cannot attach .: it cannot be
+    # read (it is no file but a pipe, a device or a folder)", a folder nobody named.
+    session_id = make_session(home)
+    before = _file_bytes(home, session_id)
+    with pytest.raises(SystemExit) as ended:
+        main(["attach", session_id[:8], path])
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert "TRANSCRIPT: it is empty; name the file" in err and "Cannot attach" not in err
+    assert _file_bytes(home, session_id) == before

@@ -371,7 +371,10 @@ def add_recording_commands(commands) -> None:
     )
     attach.add_argument("session", help=SESSION_HELP)
     attach.add_argument(
-        "transcript", type=Path, metavar="TRANSCRIPT", help="a .vtt, .srt or plain-text transcript"
+        "transcript",
+        type=_named_path,
+        metavar="TRANSCRIPT",
+        help="a .vtt, .srt or plain-text transcript",
     )
     attach.add_argument(
         "--media",
@@ -954,6 +957,14 @@ def cmd_agree(args: argparse.Namespace) -> int:
         warn(f"left out: {problem}")
     say(render(result, args.fmt), end="")
     return EXIT_FAILED if result.problem is not None else 0
+
+
+def _named_path(value: str) -> Path:
+    """A path argument that names something: an empty one read as the current folder, and
+    `attach X ""` said it could not attach `.`."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("it is empty; name the file")
+    return Path(value)
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
