@@ -834,8 +834,9 @@ def _ending(short: str, long: str) -> bool:
 
 def _abbreviated(typed: str, said: str) -> bool:
     """Whether a typed word is the said one abbreviated as note-takers do, its first letter
-    and consonants of the rest in order: "mtg" for "meeting", "govt", "ppl", "hrs", "bc" for
-    "because", "w" (`w/`) for "with"."""
+    and consonants of the rest in order: "mtg" for "meeting", "mgmt", "ppl", "hrs", "bc" for
+    "because", "w" (`w/`) for "with". One that keeps a vowel ("govt") is not taken: "got" and
+    "gone" keep theirs too, and would pass for "government"."""
     if typed[0] != said[0] or len(said) <= len(typed) or typed in "aeiouy":
         return False
     if any(char in "aeiouy" for char in typed[1:]):
