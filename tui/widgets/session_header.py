@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from tui.domain.display_text import visible, visible_lines
 from tui.domain.notes import format_elapsed
+from tui.domain.quotes import signed_offset
 
 NARROW = 60
 """Below this many columns the header uses short forms (`0/13` for `0/13 asked`)."""
@@ -76,8 +77,7 @@ class SessionHeader(Static):
             clock = f"\u23f1 {format_elapsed(facts.elapsed)}" + ("" if facts.running else " paused")
             line.append(clock, style="bold" if facts.running else "reverse")
         if facts.recording_offset and not narrow:
-            sign = "-" if facts.recording_offset < 0 else "+"
-            line.append(f" rec{sign}{format_elapsed(abs(facts.recording_offset))}", style="dim")
+            line.append(f" rec{signed_offset(facts.recording_offset)}", style="dim")
         line.append(f"  {facts.asked}/{facts.total}" + ("" if narrow else " asked"))
         if facts.author:
             line.append("  ")
