@@ -137,7 +137,9 @@ def _note_line(
     return [f"- {stamp}{star}{who} {body}{tail}"]
 
 
-def session_section(data: SessionData, level: int = 1) -> list[str]:
+def session_section(data: SessionData, level: int = 1, study: TagTally | None = None) -> list[str]:
+    """A session's part of the export, headings at `level`; its tag counts are added to the
+    `study`'s too, so a study's table counts each session once."""
     h = "#" * level
     guide = Guide.from_doc(data.guide)
     state = GuideState.from_doc(data.guide_state)
@@ -201,6 +203,8 @@ def session_section(data: SessionData, level: int = 1) -> list[str]:
         out.append("")
     tally = TagTally()
     tally.add(data)
+    if study is not None:
+        study.update(tally)
     counts = tally.counts()
     if counts:
         out += [f"{h}# Tags", "", "| Tag | Excerpts |", "| --- | --- |"]
@@ -292,6 +296,15 @@ class TagTally:
                 if who:
                     people.add(who)
 
+    def update(self, other: TagTally) -> None:
+        """Add what `other` counted (a session's tally, into its study's)."""
+        self.uses.update(other.uses)
+        for key, name in other.names.items():
+            self.names.setdefault(key, name)
+        for mine, theirs in ((self.where, other.where), (self.who, other.who)):
+            for key, found in theirs.items():
+                mine.setdefault(key, set()).update(found)
+
     def counts(self) -> list[tuple[str, int, int, int]]:
         """Most used first."""
         ranked = sorted(self.uses.items(), key=lambda item: (-item[1], item[0]))
@@ -306,9 +319,9 @@ def write_markdown(study: Study, out: BinaryIO) -> None:
     tally, labeller = TagTally(), Labeller()
     with Spool() as body:
         for data in study.sessions:
-            tally.add(data)
             labeller.see(data)
-            body.write(("\n".join(session_section(data, level=2)) + "\n").encode("utf-8"))
+            lines = session_section(data, level=2, study=tally)
+            body.write(("\n".join(lines) + "\n").encode("utf-8"))
         label = study.label if study.label is not None else labeller.label()
         sessions = count_of(len(study.sessions), "session")
         out.write(f"# {_heading(label)}\n\n{sessions}.\n\n".encode())
