@@ -66,10 +66,10 @@ class TagPickerScreen(ModalScreen[Picked | None]):
     ) -> None:
         super().__init__()
         self.does = does
+        """What Enter does with the tag, as the hints say it (`removes`, say)."""
         self.counted = counted
         """What the `3×` after a tag counts, as the hint says it (`times applied`); empty
         for an index without counts."""
-        """What Enter does with the tag, as the hints say it (`removes`, say)."""
         self.excerpt = excerpt
         """The words being tagged, shown in the picker: at 80x24 it covers the screen's own."""
         self.index = index
