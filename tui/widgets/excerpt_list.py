@@ -93,9 +93,6 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         self.recording_offset_of: Callable[[Excerpt], float] = lambda excerpt: 0.0
         """The recording offset of the excerpt's session: where it is not 0, a row gives its
         place on the recording beside its clock time (`clock_and_recording`)."""
-        self.recording_shown = True
-        """Whether the rows have room for the recording's time (`_room_for_recording`), as
-        the last row drawn found it."""
 
     def set_excerpts(self, excerpts: list[Excerpt], cursor: int = 0, show_who: bool = False):
         self.excerpts = excerpts
@@ -131,7 +128,8 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         elif self.cursor >= self.scroll_y + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
-    def row_text(self, excerpt: Excerpt) -> Text:
+    def row_text(self, excerpt: Excerpt, *, recording: bool = True) -> Text:
+        """`recording`: the row has room for the recording's time (`_room_for_recording`)."""
         text = Text(no_wrap=True, overflow="ellipsis")
         style = self.get_component_rich_style
         tags = self.tags_of(excerpt)
@@ -140,12 +138,12 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         if excerpt.span is None and excerpt.linked is not None:
             # The transcript's cue the note above is linked to: who said what, then.
             cue = style("excerpt-list--cue")
-            text.append("  \u25b8 " + self._when(excerpt))
+            text.append("  \u25b8 " + self._when(excerpt, recording))
             text.stylize(style("excerpt-list--time"))
             text.append(" " + said_by(excerpt.note) + " ", cue)
             self._append_words(text, excerpt, typed, shown, cue)
         elif excerpt.span is None:
-            text.append(self._when(excerpt).rjust(5) + " ")
+            text.append(self._when(excerpt, recording).rjust(5) + " ")
             text.stylize(style("excerpt-list--time"))
             if self.show_who:
                 who = _crop(visible(excerpt.participant), WHO_CELLS)
@@ -172,11 +170,11 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
             text.append("#" + tag_label(tag), self._tag_style(tag))
         return text
 
-    def _when(self, excerpt: Excerpt) -> str:
+    def _when(self, excerpt: Excerpt, recording: bool) -> str:
         """The row's moment on the session's clock and, where the recording is offset and the
         row has room, its place on the recording (a cue's: where it was said), as `fieldnote
         agree` gives it and the report cites it: `01:25 (rec 01:33)`."""
-        offset = self.recording_offset_of(excerpt) if self.recording_shown else 0.0
+        offset = self.recording_offset_of(excerpt) if recording else 0.0
         return clock_and_recording(float(excerpt.note.get("elapsed") or 0), offset)
 
     def _room_for_recording(self, width: int) -> bool:
@@ -219,8 +217,8 @@ class ExcerptList(ScrollView, can_focus=True, inherit_bindings=False):
         base = self.rich_style
         if row >= len(self.excerpts):
             return Strip.blank(width, base)
-        self.recording_shown = self._room_for_recording(width)
-        text = self.row_text(self.excerpts[row])
+        recording = self._room_for_recording(width)
+        text = self.row_text(self.excerpts[row], recording=recording)
         text.truncate(width, overflow="ellipsis", pad=True)
         if row == self.cursor:
             text.stylize(self.get_component_rich_style("excerpt-list--cursor"))
