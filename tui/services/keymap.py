@@ -676,9 +676,8 @@ def _defaults_for_mistakes(
     if _clashes(keymap, failed):
         keymap.keys, keymap.origins = defaults, {}
     _warn(keymap)
-    flat = [problem for error in problems for problem in error.problems]
-    keymap.problems = [f"{problem.where}: {problem.reason}" for problem in flat]
-    keymap.mistaken = list(dict.fromkeys(problem.path for problem in flat))
+    keymap.problems = [line for error in problems for line in error.lines]
+    keymap.mistaken = list(dict.fromkeys(path for error in problems for path in error.mistaken))
     return keymap
 
 
