@@ -246,9 +246,7 @@ class DataStore:
         runs and removed once all are written: a process killed outright (SIGKILL, a power
         cut) leaves it, and the next DataStore opened on the folder removes the sessions it
         names (`_undo_unfinished_batches`), so the folder never keeps half an import."""
-        listed, fd = self._write_listed(
-            self.sessions_dir, BATCH_PREFIX, ids, WriteFailedError, "new session"
-        )
+        listed, fd = self._write_listed(self.sessions_dir, BATCH_PREFIX, ids, "new session")
         created: list[str] = []
 
         def create(session: dict[str, Any], *args: Any, **kwargs: Any) -> SessionFile:
@@ -276,9 +274,7 @@ class DataStore:
             os.close(fd)
 
     @staticmethod
-    def _write_listed(
-        folder: Path, prefix: str, payload: Any, error_class: type, what: str
-    ) -> tuple[Path, int]:
+    def _write_listed(folder: Path, prefix: str, payload: Any, what: str) -> tuple[Path, int]:
         """A hidden list (`<prefix><random>.pending` in `folder`), durable and flocked before
         its name appears: whoever finds it unlocked knows its writer is gone."""
         name = f"{prefix}{os.urandom(6).hex()}"
@@ -287,7 +283,7 @@ class DataStore:
         try:
             fd = os.open(writing, flags, FILE_MODE)
         except OSError as error:
-            raise error_class(folder, error, what) from error
+            raise WriteFailedError(folder, error, what) from error
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             view = memoryview(orjson.dumps(payload))
@@ -300,7 +296,7 @@ class DataStore:
             os.close(fd)
             with contextlib.suppress(OSError):
                 writing.unlink()
-            raise error_class(folder, error, what) from error
+            raise WriteFailedError(folder, error, what) from error
         return listed, fd
 
     @contextlib.contextmanager
@@ -310,9 +306,7 @@ class DataStore:
         change that ends in an exception, or a process killed outright, leaves the record: the
         files are half changed, and `finish_tag_changes` completes them. Leaving normally
         removes it."""
-        listed, fd = self._write_listed(
-            self.home, TAG_CHANGE_PREFIX, record, WriteFailedError, "tag change"
-        )
+        listed, fd = self._write_listed(self.home, TAG_CHANGE_PREFIX, record, "tag change")
         try:
             yield
             with contextlib.suppress(OSError):
