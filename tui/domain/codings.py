@@ -127,22 +127,21 @@ def tags_by(doc: Mapping[str, Any], coder: str) -> list[str]:
 
 def settlers_of(doc: Mapping[str, Any], tag: str) -> list[str]:
     """Who settled `tag` here (their settlement of it in force), each once."""
-    key = tag_key(tag)
-    return list(
-        dict.fromkeys(
-            c["coder"] for c in codings_of(doc) if tag_key(c["tag"]) == key and c.get("settlement")
-        )
-    )
+    return _holders_of(doc, tag, settlement=True)
 
 
 def own_coders_of(doc: Mapping[str, Any], tag: str) -> list[str]:
     """Who coded `tag` here as their own coding (not a settlement), each once."""
+    return _holders_of(doc, tag, settlement=False)
+
+
+def _holders_of(doc: Mapping[str, Any], tag: str, *, settlement: bool) -> list[str]:
     key = tag_key(tag)
     return list(
         dict.fromkeys(
             c["coder"]
             for c in codings_of(doc)
-            if tag_key(c["tag"]) == key and not c.get("settlement")
+            if tag_key(c["tag"]) == key and bool(c.get("settlement")) == settlement
         )
     )
 
