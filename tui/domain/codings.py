@@ -243,9 +243,7 @@ def without_tag(doc: Mapping[str, Any], tag: str) -> dict | None:
     key = tag_key(tag)
     kept = [c for c in codings if tag_key(c["tag"]) != key]
     kept_aside = [c for c in aside if tag_key(c["tag"]) != key]
-    if len(kept) == len(codings) and len(kept_aside) == len(aside):
-        return None
-    return fields(kept, kept_aside if len(kept_aside) != len(aside) else None)
+    return _fields_if_fewer(codings, aside, kept, kept_aside)
 
 
 def without_twins(doc: Mapping[str, Any], keep: str, drop: str) -> dict | None:
@@ -262,10 +260,7 @@ def without_twins(doc: Mapping[str, Any], keep: str, drop: str) -> dict | None:
         ]
 
     codings, aside = codings_of(doc), set_aside_of(doc)
-    out, out_aside = untwinned(codings), untwinned(aside)
-    if len(out) == len(codings) and len(out_aside) == len(aside):
-        return None
-    return fields(out, out_aside if len(out_aside) != len(aside) else None)
+    return _fields_if_fewer(codings, aside, untwinned(codings), untwinned(aside))
 
 
 def without_matching(
@@ -291,6 +286,14 @@ def without_matching(
 
     codings, aside = codings_of(doc), set_aside_of(doc)
     out, out_aside = kept(codings, marks(gone)), kept(aside, marks(gone_aside))
+    return _fields_if_fewer(codings, aside, out, out_aside)
+
+
+def _fields_if_fewer(
+    codings: list[Coding], aside: list[Coding], out: list[Coding], out_aside: list[Coding]
+) -> dict | None:
+    """The fields that leave `out` of `codings` and `out_aside` of `aside` (the set aside
+    ones only where some went); None when none went."""
     if len(out) == len(codings) and len(out_aside) == len(aside):
         return None
     return fields(out, out_aside if len(out_aside) != len(aside) else None)
