@@ -447,8 +447,9 @@ def delete_tag(store: DataStore, name: str, progress: Progress | None = None) ->
     if found is None:
         raise StoreError(f"There is no tag '{name}' in the codebook; check the spelling.")
     _readable_ids(store)
-    record = {"op": "delete", "what": f"the deletion of \u2018{found['name']}\u2019"}
-    with store.changing_tags({**record, "name": found["name"]}), _cut_short(record["what"]):
+    what = f"the deletion of \u2018{found['name']}\u2019"
+    record = {"op": "delete", "what": what, "name": found["name"]}
+    with store.changing_tags(record), _cut_short(what):
         return _delete(store, found, progress)
 
 
